@@ -1,0 +1,124 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// WorkerEntry is a registered worker as read from ZooKeeper.
+type WorkerEntry struct {
+	Info *WorkerInfo
+	// Reg is the registration znode's czxid: it changes whenever the worker
+	// registers anew, so assignments made to an earlier registration are known.
+	Reg int64
+}
+
+// Workers reads every registration. Malformed ones are quarantined and skipped.
+func (s *Store) Workers() ([]WorkerEntry, error) {
+	ids, err := s.Children(s.layout.Workers())
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(ids)
+	out := make([]WorkerEntry, 0, len(ids))
+	for _, id := range ids {
+		e, err := s.Worker(id)
+		if errors.Is(err, ErrNoNode) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if e != nil {
+			out = append(out, *e)
+		}
+	}
+	return out, nil
+}
+
+// Worker reads one registration. A malformed one is quarantined and (nil, nil)
+// returned.
+func (s *Store) Worker(id string) (*WorkerEntry, error) {
+	p := s.layout.Worker(id)
+	data, st, err := s.Get(p)
+	if err != nil {
+		return nil, err
+	}
+	info, err := DecodeWorker(data)
+	if err == nil && info.ID != id {
+		err = fmt.Errorf("%w: registration %s names worker %q", ErrMalformed, id, info.ID)
+	}
+	if err != nil {
+		if qerr := s.Quarantine(p, data, st.Version, err); qerr != nil && !errors.Is(qerr, ErrNoNode) {
+			return nil, qerr
+		}
+		return nil, nil
+	}
+	return &WorkerEntry{Info: info, Reg: st.Czxid}, nil
+}
+
+// CandidateEntry is one scheduler in the election, in line order.
+type CandidateEntry struct {
+	Node string // znode name under election/
+	Seq  int64
+	Info Candidate
+}
+
+// Candidates lists the election line, leader first.
+func (s *Store) Candidates() ([]CandidateEntry, error) {
+	kids, err := s.Children(s.layout.Election())
+	if err != nil {
+		return nil, err
+	}
+	out := SortCandidates(kids)
+	for i := range out {
+		data, _, err := s.Get(s.layout.Election() + "/" + out[i].Node)
+		if errors.Is(err, ErrNoNode) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		_ = Decode(data, &out[i].Info) // a bad record still holds its place in line
+	}
+	return out, nil
+}
+
+// SortCandidates parses election znode names ("n_<guid>-<seq>") and orders them by
+// sequence number. Names without a sequence are dropped.
+func SortCandidates(names []string) []CandidateEntry {
+	out := make([]CandidateEntry, 0, len(names))
+	for _, n := range names {
+		i := strings.LastIndexByte(n, '-')
+		if i < 0 {
+			continue
+		}
+		seq, err := strconv.ParseInt(n[i+1:], 10, 64)
+		if err != nil {
+			continue
+		}
+		out = append(out, CandidateEntry{Node: n, Seq: seq})
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a].Seq < out[b].Seq })
+	return out
+}
+
+// Epoch reads the current leader epoch record (zero when no leader was ever
+// elected) and its znode version.
+func (s *Store) Epoch() (EpochRecord, int32, error) {
+	data, st, err := s.Get(s.layout.Epoch())
+	if err != nil {
+		return EpochRecord{}, 0, err
+	}
+	var rec EpochRecord
+	if len(data) == 0 {
+		return rec, st.Version, nil
+	}
+	if err := Decode(data, &rec); err != nil {
+		return rec, st.Version, fmt.Errorf("epoch record: %w", err)
+	}
+	return rec, st.Version, nil
+}

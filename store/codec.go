@@ -1,0 +1,365 @@
+package store
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// FormatVersion is written into every record as "v". Decoders refuse other
+// versions with ErrUnsupportedVersion so an old binary never misreads new data.
+const FormatVersion = 1
+
+var (
+	// ErrMalformed marks znode data that does not decode; callers quarantine it.
+	ErrMalformed = errors.New("malformed record")
+	// ErrUnsupportedVersion marks a record written by an unknown format version.
+	ErrUnsupportedVersion = errors.New("unsupported record version")
+)
+
+// MaxRecordSize is the largest record Drover writes into one znode. ZooKeeper's
+// default jute.maxbuffer is 1 MiB for a whole request; the rest is headroom for
+// the transaction around it.
+const MaxRecordSize = 960 * 1024
+
+// OutputTail is how much of each of stdout and stderr a result keeps.
+const OutputTail = 64 * 1024
+
+// State is a task's lifecycle state.
+type State string
+
+const (
+	StateQueued    State = "queued"
+	StateAssigned  State = "assigned"
+	StateRunning   State = "running"
+	StateSucceeded State = "succeeded"
+	StateFailed    State = "failed"
+	StateCancelled State = "cancelled"
+	StateDead      State = "dead"
+)
+
+// Terminal reports whether s is a final state.
+func (s State) Terminal() bool {
+	switch s {
+	case StateSucceeded, StateFailed, StateCancelled, StateDead:
+		return true
+	}
+	return false
+}
+
+// ParseState validates a state name.
+func ParseState(s string) (State, error) {
+	switch st := State(s); st {
+	case StateQueued, StateAssigned, StateRunning, StateSucceeded, StateFailed, StateCancelled, StateDead:
+		return st, nil
+	}
+	return "", fmt.Errorf("state %q: want queued|assigned|running|succeeded|failed|cancelled|dead", s)
+}
+
+// Priority orders queued tasks: high before normal before low, FIFO within one.
+type Priority int
+
+const (
+	PriorityLow    Priority = -1
+	PriorityNormal Priority = 0
+	PriorityHigh   Priority = 1
+)
+
+func (p Priority) String() string {
+	switch p {
+	case PriorityLow:
+		return "low"
+	case PriorityHigh:
+		return "high"
+	}
+	return "normal"
+}
+
+// ParsePriority accepts low, normal (or empty) and high.
+func ParsePriority(s string) (Priority, error) {
+	switch s {
+	case "low":
+		return PriorityLow, nil
+	case "", "normal":
+		return PriorityNormal, nil
+	case "high":
+		return PriorityHigh, nil
+	}
+	return 0, fmt.Errorf("priority %q: want low|normal|high", s)
+}
+
+func (p Priority) MarshalJSON() ([]byte, error) { return json.Marshal(p.String()) }
+
+func (p *Priority) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	v, err := ParsePriority(s)
+	*p = v
+	return err
+}
+
+// Millis is a duration encoded as integer milliseconds.
+type Millis int64
+
+func (m Millis) Duration() time.Duration { return time.Duration(m) * time.Millisecond }
+
+// MillisOf converts a duration, rounding up so a positive duration stays positive.
+func MillisOf(d time.Duration) Millis {
+	return Millis((d + time.Millisecond - 1) / time.Millisecond)
+}
+
+// Attempt is one finished run of a task.
+type Attempt struct {
+	N          int       `json:"n"`
+	Worker     string    `json:"worker"`
+	StartedAt  time.Time `json:"started_at,omitzero"`
+	FinishedAt time.Time `json:"finished_at"`
+	ExitCode   int       `json:"exit_code"`
+	// Error says why the attempt ended without an exit code of its own (timeout,
+	// worker lost, could not start).
+	Error string `json:"error,omitempty"`
+}
+
+// Task is the one record a task carries through its life: the spec the user
+// submitted plus lifecycle fields. Where the record lives (queue, a worker's
+// assignments, results) decides its state; the State field mirrors it for readers.
+type Task struct {
+	V int `json:"v"`
+
+	// Spec, fixed at submit.
+	ID          string            `json:"id"`
+	Name        string            `json:"name,omitempty"`
+	Cmd         []string          `json:"cmd"`
+	Shell       bool              `json:"shell,omitempty"`
+	Env         map[string]string `json:"env,omitempty"`
+	Retries     int               `json:"retries"`
+	Timeout     Millis            `json:"timeout_ms,omitempty"`
+	On          map[string]string `json:"on,omitempty"`
+	Priority    Priority          `json:"priority"`
+	Key         string            `json:"key,omitempty"`
+	SubmittedAt time.Time         `json:"submitted_at"`
+
+	// Lifecycle.
+	State     State     `json:"state"`
+	Attempt   int       `json:"attempt"` // current (or last) attempt, 1-based
+	NotBefore time.Time `json:"not_before,omitzero"`
+	History   []Attempt `json:"history,omitempty"` // finished attempts, oldest first
+
+	// Placement: set while assigned or running.
+	Worker     string    `json:"worker,omitempty"`
+	Reg        int64     `json:"reg,omitempty"`   // the worker registration's czxid
+	Epoch      int64     `json:"epoch,omitempty"` // the leader epoch that placed it
+	AssignedAt time.Time `json:"assigned_at,omitzero"`
+	StartedAt  time.Time `json:"started_at,omitzero"`
+
+	// Outcome: set in results.
+	ExitCode   *int      `json:"exit_code,omitempty"`
+	Error      string    `json:"error,omitempty"`
+	Stdout     string    `json:"stdout,omitempty"`
+	Stderr     string    `json:"stderr,omitempty"`
+	FinishedAt time.Time `json:"finished_at,omitzero"`
+}
+
+// Clone returns a deep copy of t's slices and maps, so lifecycle edits of a copy
+// never alias the original.
+func (t *Task) Clone() *Task {
+	c := *t
+	c.Cmd = append([]string(nil), t.Cmd...)
+	c.History = append([]Attempt(nil), t.History...)
+	c.Env = cloneMap(t.Env)
+	c.On = cloneMap(t.On)
+	if t.ExitCode != nil {
+		v := *t.ExitCode
+		c.ExitCode = &v
+	}
+	return &c
+}
+
+func cloneMap(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	c := make(map[string]string, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
+}
+
+// MaxAttempts is 1 + Retries.
+func (t *Task) MaxAttempts() int { return 1 + t.Retries }
+
+// Validate checks a task spec before it is written.
+func (t *Task) Validate() error {
+	if err := ValidateTaskID(t.ID); err != nil {
+		return err
+	}
+	if len(t.Cmd) == 0 || t.Cmd[0] == "" {
+		return errors.New("task has no command")
+	}
+	if t.Name != "" {
+		if err := ValidateName(t.Name); err != nil {
+			return fmt.Errorf("task name: %w", err)
+		}
+	}
+	if t.Retries < 0 || t.Retries > 1000 {
+		return fmt.Errorf("retries %d: want 0..1000", t.Retries)
+	}
+	if t.Timeout < 0 {
+		return fmt.Errorf("timeout %v: must not be negative", t.Timeout.Duration())
+	}
+	for k, v := range t.On {
+		if err := ValidateName(k); err != nil {
+			return fmt.Errorf("label %q: %w", k, err)
+		}
+		if err := ValidateName(v); err != nil {
+			return fmt.Errorf("label %s=%q: %w", k, v, err)
+		}
+	}
+	for k := range t.Env {
+		if k == "" || !validEnvName(k) {
+			return fmt.Errorf("env name %q: want letters, digits and '_', not starting with a digit", k)
+		}
+	}
+	return nil
+}
+
+func validEnvName(s string) bool {
+	for i, r := range s {
+		switch {
+		case r == '_', r >= 'A' && r <= 'Z', r >= 'a' && r <= 'z':
+		case r >= '0' && r <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// WorkerInfo is a worker's registration record.
+type WorkerInfo struct {
+	V         int               `json:"v"`
+	ID        string            `json:"id"`
+	Host      string            `json:"host"`
+	PID       int               `json:"pid"`
+	Labels    map[string]string `json:"labels,omitempty"`
+	Capacity  int               `json:"capacity"`
+	Version   string            `json:"version"`
+	StartedAt time.Time         `json:"started_at"`
+	Draining  bool              `json:"draining,omitempty"`
+}
+
+// Candidate is a scheduler's election record.
+type Candidate struct {
+	V    int    `json:"v"`
+	ID   string `json:"id"`
+	Host string `json:"host"`
+	PID  int    `json:"pid"`
+}
+
+// EpochRecord is the content of <root>/epoch.
+type EpochRecord struct {
+	V      int       `json:"v"`
+	Epoch  int64     `json:"epoch"`
+	Leader string    `json:"leader"`
+	Since  time.Time `json:"since"`
+}
+
+// KeyRecord maps an idempotency key to the task that first used it.
+type KeyRecord struct {
+	V    int    `json:"v"`
+	Task string `json:"task"`
+}
+
+// Deadletter describes data moved aside because it did not decode.
+type Deadletter struct {
+	V      int       `json:"v"`
+	From   string    `json:"from"`
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
+	Data   []byte    `json:"data"`
+}
+
+// KeyHash turns an idempotency key of any content into a znode-safe name.
+func KeyHash(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:16])
+}
+
+// Encode marshals a record, stamping the format version.
+func Encode(rec interface{ setV() }) ([]byte, error) {
+	rec.setV()
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > MaxRecordSize {
+		return nil, fmt.Errorf("record of %d bytes exceeds the %d-byte limit: %w", len(b), MaxRecordSize, ErrTooLarge)
+	}
+	return b, nil
+}
+
+// ErrTooLarge marks a record that cannot fit in one znode.
+var ErrTooLarge = errors.New("record too large")
+
+func (t *Task) setV()        { t.V = FormatVersion }
+func (w *WorkerInfo) setV()  { w.V = FormatVersion }
+func (c *Candidate) setV()   { c.V = FormatVersion }
+func (e *EpochRecord) setV() { e.V = FormatVersion }
+func (k *KeyRecord) setV()   { k.V = FormatVersion }
+func (d *Deadletter) setV()  { d.V = FormatVersion }
+
+// Decode unmarshals data into rec, refusing malformed data and unknown versions.
+func Decode(data []byte, rec any) error {
+	var head struct {
+		V *int `json:"v"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if head.V == nil {
+		return fmt.Errorf("%w: no format version", ErrMalformed)
+	}
+	if *head.V != FormatVersion {
+		return fmt.Errorf("%w: v=%d, this build reads v=%d", ErrUnsupportedVersion, *head.V, FormatVersion)
+	}
+	if err := json.Unmarshal(data, rec); err != nil {
+		return fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	return nil
+}
+
+// DecodeTask decodes and sanity-checks a task record.
+func DecodeTask(data []byte) (*Task, error) {
+	var t Task
+	if err := Decode(data, &t); err != nil {
+		return nil, err
+	}
+	if err := ValidateTaskID(t.ID); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if len(t.Cmd) == 0 {
+		return nil, fmt.Errorf("%w: task %s has no command", ErrMalformed, t.ID)
+	}
+	if t.Attempt < 1 {
+		t.Attempt = 1
+	}
+	return &t, nil
+}
+
+// DecodeWorker decodes a registration record.
+func DecodeWorker(data []byte) (*WorkerInfo, error) {
+	var w WorkerInfo
+	if err := Decode(data, &w); err != nil {
+		return nil, err
+	}
+	if err := ValidateName(w.ID); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	return &w, nil
+}

@@ -1,0 +1,156 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+	"unicode"
+
+	"github.com/oklog/ulid/v2"
+)
+
+// ErrInvalidName is returned for a root, worker id, task id or name that cannot be
+// used as (part of) a znode path.
+var ErrInvalidName = errors.New("invalid name")
+
+// Layout computes every znode path Drover uses under one root. It holds no state
+// beyond the root, so any process derives the same paths.
+//
+//	<root>/election/n_<guid>-<seq>      scheduler candidates (ephemeral sequential)
+//	<root>/epoch                        leader epoch, bumped by each new leader
+//	<root>/workers/<worker>             worker registrations (ephemeral)
+//	<root>/queue/<b1>/<b2>/<task>       queued tasks
+//	<root>/tasks/<worker>/<task>.<n>    attempt n of task placed on worker
+//	<root>/results/<b1>/<b2>/<task>     terminal outcomes
+//	<root>/keys/<h>/<hash>              idempotency keys -> task id
+//	<root>/deadletter/d-<seq>           malformed data moved aside
+//
+// Buckets b1/b2 come from the task id (a ULID): b1 is its first 6 characters
+// (a ~4.4 minute window of submit time), b2 the next 2 (a 256 ms window inside it).
+// A task's queue and result paths are therefore computed from its id without
+// listing, and no directory's child list can outgrow one getChildren reply: a
+// 256 ms window would need ~130,000 submits/s to approach 1 MB.
+type Layout struct {
+	Root string
+}
+
+// NewLayout validates root ("/drover" when empty) and returns its layout.
+func NewLayout(root string) (Layout, error) {
+	if root == "" {
+		root = "/drover"
+	}
+	if !strings.HasPrefix(root, "/") || root == "/" || strings.HasSuffix(root, "/") {
+		return Layout{}, fmt.Errorf("root %q: must be an absolute path like /drover: %w", root, ErrInvalidName)
+	}
+	for _, part := range strings.Split(root[1:], "/") {
+		if err := ValidateName(part); err != nil {
+			return Layout{}, fmt.Errorf("root %q: %w", root, err)
+		}
+	}
+	return Layout{Root: root}, nil
+}
+
+func (l Layout) join(parts ...string) string { return path.Join(append([]string{l.Root}, parts...)...) }
+
+// Dirs returns the persistent directories every process may assume exist.
+func (l Layout) Dirs() []string {
+	return []string{l.Election(), l.Workers(), l.Queue(), l.Tasks(), l.Results(), l.Keys(), l.Deadletter()}
+}
+
+func (l Layout) Election() string   { return l.join("election") }
+func (l Layout) Epoch() string      { return l.join("epoch") }
+func (l Layout) Workers() string    { return l.join("workers") }
+func (l Layout) Queue() string      { return l.join("queue") }
+func (l Layout) Tasks() string      { return l.join("tasks") }
+func (l Layout) Results() string    { return l.join("results") }
+func (l Layout) Keys() string       { return l.join("keys") }
+func (l Layout) Deadletter() string { return l.join("deadletter") }
+
+// Worker is the registration znode of a worker.
+func (l Layout) Worker(id string) string { return l.join("workers", id) }
+
+// WorkerTasks is the directory holding a worker's assignments.
+func (l Layout) WorkerTasks(worker string) string { return l.join("tasks", worker) }
+
+// Assignment is the znode of attempt n of a task placed on worker. The attempt is
+// part of the name so a withdrawn attempt can never be confused with a later one
+// placed on the same worker.
+func (l Layout) Assignment(worker, task string, attempt int) string {
+	return l.join("tasks", worker, AssignmentName(task, attempt))
+}
+
+// AssignmentName is the last path element of an assignment.
+func AssignmentName(task string, attempt int) string { return fmt.Sprintf("%s.%d", task, attempt) }
+
+// ParseAssignmentName splits "<task>.<attempt>".
+func ParseAssignmentName(name string) (task string, attempt int, err error) {
+	i := strings.LastIndexByte(name, '.')
+	if i <= 0 {
+		return "", 0, fmt.Errorf("assignment %q: %w", name, ErrInvalidName)
+	}
+	if _, err := fmt.Sscanf(name[i+1:], "%d", &attempt); err != nil || attempt < 1 {
+		return "", 0, fmt.Errorf("assignment %q: bad attempt: %w", name, ErrInvalidName)
+	}
+	if err := ValidateTaskID(name[:i]); err != nil {
+		return "", 0, err
+	}
+	return name[:i], attempt, nil
+}
+
+// Bucket returns the two bucket levels of a task id. The id must be valid.
+func Bucket(id string) (b1, b2 string) { return id[:6], id[6:8] }
+
+// QueueBucket is the directory holding queued tasks of bucket b1/b2.
+func (l Layout) QueueBucket(b1, b2 string) string { return l.join("queue", b1, b2) }
+
+// QueueItem is the queue znode of a task.
+func (l Layout) QueueItem(id string) string {
+	b1, b2 := Bucket(id)
+	return l.join("queue", b1, b2, id)
+}
+
+// Result is the result znode of a task.
+func (l Layout) Result(id string) string {
+	b1, b2 := Bucket(id)
+	return l.join("results", b1, b2, id)
+}
+
+// Key is the idempotency-key znode for a key hash (see KeyHash).
+func (l Layout) Key(hash string) string { return l.join("keys", hash[:2], hash) }
+
+// ValidateTaskID accepts ULIDs only: they sort by submit time and carry the
+// bucket.
+func ValidateTaskID(id string) error {
+	if len(id) != ulid.EncodedSize {
+		return fmt.Errorf("task id %q: want a %d-character ULID: %w", id, ulid.EncodedSize, ErrInvalidName)
+	}
+	if _, err := ulid.ParseStrict(id); err != nil {
+		return fmt.Errorf("task id %q: %v: %w", id, err, ErrInvalidName)
+	}
+	return nil
+}
+
+// MaxNameLen bounds worker ids, task names and schedule names.
+const MaxNameLen = 128
+
+// ValidateName accepts names usable as one znode path element: non-empty, at most
+// MaxNameLen bytes, no '/', no whitespace or control characters, not "." or "..".
+func ValidateName(name string) error {
+	switch {
+	case name == "":
+		return fmt.Errorf("empty name: %w", ErrInvalidName)
+	case len(name) > MaxNameLen:
+		return fmt.Errorf("name %.20q...: longer than %d bytes: %w", name, MaxNameLen, ErrInvalidName)
+	case name == "." || name == ".." || strings.Contains(name, ".."):
+		return fmt.Errorf("name %q: must not contain \"..\": %w", name, ErrInvalidName)
+	case name == "zookeeper":
+		return fmt.Errorf("name %q: reserved: %w", name, ErrInvalidName)
+	}
+	for _, r := range name {
+		if r == '/' || unicode.IsSpace(r) || unicode.IsControl(r) || r == unicode.ReplacementChar {
+			return fmt.Errorf("name %q: must not contain '/', spaces or control characters: %w", name, ErrInvalidName)
+		}
+	}
+	return nil
+}

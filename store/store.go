@@ -1,0 +1,461 @@
+// Package store is Drover's only door to ZooKeeper: it owns the znode layout, the
+// record codecs and the transactions (fenced where a leader writes) that every
+// other package uses. Nothing outside this package imports the ZooKeeper client.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+	"github.com/rs/zerolog"
+)
+
+// Sentinel errors callers branch on. Errors returned by Store wrap one of these
+// where the condition applies.
+var (
+	ErrNoNode     = errors.New("znode does not exist")
+	ErrNodeExists = errors.New("znode already exists")
+	ErrBadVersion = errors.New("znode version changed")
+	ErrNotEmpty   = errors.New("znode has children")
+	// ErrFenced means a transaction's fence (the writer's election znode or
+	// assignment) is gone: the writer lost its role and must not retry.
+	ErrFenced = errors.New("fenced: writer no longer holds its role")
+	// ErrConnection means the outcome of a request is unknown because the
+	// connection dropped; state must be re-read before acting on it.
+	ErrConnection = errors.New("zookeeper connection lost")
+	// ErrSessionExpired means the session that owned ephemeral znodes is gone.
+	ErrSessionExpired = errors.New("zookeeper session expired")
+	ErrClosed         = errors.New("store closed")
+)
+
+// Config says how to reach ZooKeeper.
+type Config struct {
+	// Servers are host:port pairs; default 127.0.0.1:2181.
+	Servers []string
+	// Root is the znode under which everything lives; default /drover.
+	Root string
+	// SessionTimeout is the ZooKeeper session timeout; default 10s. It bounds how
+	// long a dead leader or worker keeps its role.
+	SessionTimeout time.Duration
+	// Logger receives connection events; default: disabled.
+	Logger *zerolog.Logger
+}
+
+// Store is a connection to ZooKeeper plus the layout under one root. It is safe
+// for concurrent use; concurrent calls are pipelined on one connection.
+type Store struct {
+	conn   *zk.Conn
+	layout Layout
+	log    zerolog.Logger
+	acl    []zk.ACL
+
+	mu        sync.Mutex
+	state     zk.State
+	sessionID int64
+	session   *Session
+	changed   chan struct{} // closed and replaced on every state change
+	closed    bool
+}
+
+// Session is one ZooKeeper session. Its Done channel closes when the session
+// expires (or the store closes): every ephemeral znode and watch it held is gone,
+// even if the client library has quietly opened a new session since.
+type Session struct {
+	id   int64
+	done chan struct{}
+	once sync.Once
+}
+
+// ID is the ZooKeeper session id.
+func (s *Session) ID() int64 { return s.id }
+
+// Done closes when the session has ended.
+func (s *Session) Done() <-chan struct{} { return s.done }
+
+func (s *Session) end() { s.once.Do(func() { close(s.done) }) }
+
+// Open connects to ZooKeeper, waits for a session (bounded by ctx) and makes sure
+// the layout's directories exist.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	if len(cfg.Servers) == 0 {
+		cfg.Servers = []string{"127.0.0.1:2181"}
+	}
+	if cfg.SessionTimeout <= 0 {
+		cfg.SessionTimeout = 10 * time.Second
+	}
+	layout, err := NewLayout(cfg.Root)
+	if err != nil {
+		return nil, err
+	}
+	log := zerolog.Nop()
+	if cfg.Logger != nil {
+		log = *cfg.Logger
+	}
+	s := &Store{layout: layout, log: log, acl: zk.WorldACL(zk.PermAll), changed: make(chan struct{})}
+	conn, _, err := zk.Connect(cfg.Servers, cfg.SessionTimeout,
+		zk.WithLogger(zkLogger{log}),
+		zk.WithLogInfo(false),
+		zk.WithEventCallback(s.onEvent),
+		zk.WithDialer(func(network, address string, timeout time.Duration) (net.Conn, error) {
+			return (&net.Dialer{Timeout: timeout}).Dial(network, address)
+		}))
+	if err != nil {
+		return nil, fmt.Errorf("connect to zookeeper %s: %w", strings.Join(cfg.Servers, ","), err)
+	}
+	s.conn = conn
+	if _, err := s.CurrentSession(ctx); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("cannot reach ZooKeeper at %s (is it running? `drover dev` starts one): %w",
+			strings.Join(cfg.Servers, ","), err)
+	}
+	for _, dir := range append([]string{layout.Root}, layout.Dirs()...) {
+		if err := s.EnsurePath(dir); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("create %s: %w", dir, err)
+		}
+	}
+	if err := s.EnsurePath(layout.Epoch()); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("create %s: %w", layout.Epoch(), err)
+	}
+	return s, nil
+}
+
+// Layout returns the paths under this store's root.
+func (s *Store) Layout() Layout { return s.layout }
+
+// Close ends the session: ephemeral znodes go at once.
+func (s *Store) Close() {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	if s.session != nil {
+		s.session.end()
+	}
+	s.signalLocked()
+	s.mu.Unlock()
+	s.conn.Close()
+}
+
+// onEvent tracks the session from the client's event stream. It runs on the
+// client's event loop and must not block.
+func (s *Store) onEvent(ev zk.Event) {
+	if ev.Type != zk.EventSession {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.state = ev.State
+	switch ev.State {
+	case zk.StateExpired:
+		if s.session != nil {
+			s.log.Warn().Int64("session", s.session.id).Msg("zookeeper session expired")
+			s.session.end()
+			s.session = nil
+		}
+	case zk.StateHasSession:
+		id := s.conn.SessionID()
+		if s.session != nil && s.session.id != id {
+			// The library replaced an expired session without telling us first.
+			s.log.Warn().Int64("session", s.session.id).Int64("new_session", id).Msg("zookeeper session replaced")
+			s.session.end()
+			s.session = nil
+		}
+		if s.session == nil {
+			s.session = &Session{id: id, done: make(chan struct{})}
+		}
+	case zk.StateDisconnected:
+		s.log.Debug().Msg("zookeeper disconnected")
+	}
+	s.signalLocked()
+}
+
+func (s *Store) signalLocked() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// Connected reports whether the store has a live session right now, and a channel
+// that closes at the next change of connection state.
+func (s *Store) Connected() (bool, <-chan struct{}) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !s.closed && s.state == zk.StateHasSession && s.session != nil, s.changed
+}
+
+// CurrentSession waits until the store is connected and returns its session.
+func (s *Store) CurrentSession(ctx context.Context) (*Session, error) {
+	for {
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			return nil, ErrClosed
+		}
+		if s.state == zk.StateHasSession && s.session != nil {
+			sess := s.session
+			s.mu.Unlock()
+			return sess, nil
+		}
+		ch := s.changed
+		s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// Stat is the part of a znode's metadata Drover uses.
+type Stat struct {
+	Version        int32
+	Czxid          int64
+	Mzxid          int64
+	Ctime          time.Time
+	NumChildren    int32
+	EphemeralOwner int64
+}
+
+func statOf(st *zk.Stat) Stat {
+	if st == nil {
+		return Stat{}
+	}
+	return Stat{Version: st.Version, Czxid: st.Czxid, Mzxid: st.Mzxid, Ctime: time.UnixMilli(st.Ctime),
+		NumChildren: st.NumChildren, EphemeralOwner: st.EphemeralOwner}
+}
+
+// mapErr turns client errors into this package's sentinels.
+func mapErr(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, zk.ErrNoNode):
+		return ErrNoNode
+	case errors.Is(err, zk.ErrNodeExists):
+		return ErrNodeExists
+	case errors.Is(err, zk.ErrBadVersion):
+		return ErrBadVersion
+	case errors.Is(err, zk.ErrNotEmpty):
+		return ErrNotEmpty
+	case errors.Is(err, zk.ErrSessionExpired):
+		return ErrSessionExpired
+	case errors.Is(err, zk.ErrConnectionClosed), errors.Is(err, zk.ErrNoServer), errors.Is(err, zk.ErrClosing):
+		return ErrConnection
+	}
+	return err
+}
+
+// Get reads a znode.
+func (s *Store) Get(path string) ([]byte, Stat, error) {
+	data, st, err := s.conn.Get(path)
+	if err != nil {
+		return nil, Stat{}, fmt.Errorf("get %s: %w", path, mapErr(err))
+	}
+	return data, statOf(st), nil
+}
+
+// Exists stats a znode; ok is false when it does not exist.
+func (s *Store) Exists(path string) (ok bool, st Stat, err error) {
+	ok, zst, err := s.conn.Exists(path)
+	if err != nil {
+		return false, Stat{}, fmt.Errorf("exists %s: %w", path, mapErr(err))
+	}
+	return ok, statOf(zst), nil
+}
+
+// Children lists a znode's children.
+func (s *Store) Children(path string) ([]string, error) {
+	ch, _, err := s.conn.Children(path)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", path, mapErr(err))
+	}
+	return ch, nil
+}
+
+// Event is a fired watch. Err is set when the watch ended without a change of the
+// node (session expired, store closed): the watcher must re-read.
+type Event struct {
+	Path    string
+	Deleted bool
+	Err     error
+}
+
+func watchOne(ch <-chan zk.Event) <-chan Event {
+	out := make(chan Event, 1)
+	go func() {
+		ev, ok := <-ch
+		if !ok {
+			out <- Event{Err: ErrClosed}
+			return
+		}
+		out <- Event{Path: ev.Path, Deleted: ev.Type == zk.EventNodeDeleted, Err: mapErr(ev.Err)}
+	}()
+	return out
+}
+
+// ChildrenW lists a znode's children and sets a watch that fires once at the
+// next change of the list (or deletion of the znode).
+func (s *Store) ChildrenW(path string) ([]string, <-chan Event, error) {
+	ch, _, w, err := s.conn.ChildrenW(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("list %s: %w", path, mapErr(err))
+	}
+	return ch, watchOne(w), nil
+}
+
+// GetW reads a znode and watches it for a change of data or deletion.
+func (s *Store) GetW(path string) ([]byte, Stat, <-chan Event, error) {
+	data, st, w, err := s.conn.GetW(path)
+	if err != nil {
+		return nil, Stat{}, nil, fmt.Errorf("get %s: %w", path, mapErr(err))
+	}
+	return data, statOf(st), watchOne(w), nil
+}
+
+// ExistsW stats a znode and watches for its creation, change or deletion.
+func (s *Store) ExistsW(path string) (bool, Stat, <-chan Event, error) {
+	ok, st, w, err := s.conn.ExistsW(path)
+	if err != nil {
+		return false, Stat{}, nil, fmt.Errorf("exists %s: %w", path, mapErr(err))
+	}
+	return ok, statOf(st), watchOne(w), nil
+}
+
+// Create makes a persistent znode.
+func (s *Store) Create(path string, data []byte) error {
+	_, err := s.conn.Create(path, data, 0, s.acl)
+	if err != nil {
+		return fmt.Errorf("create %s: %w", path, mapErr(err))
+	}
+	return nil
+}
+
+// CreateEphemeral makes a znode that lives as long as this session, and returns
+// the session it belongs to. When the create's outcome is unknown (connection
+// loss) it checks whether the znode exists and is owned by this session.
+func (s *Store) CreateEphemeral(ctx context.Context, path string, data []byte) (Stat, error) {
+	for {
+		sess, err := s.CurrentSession(ctx)
+		if err != nil {
+			return Stat{}, err
+		}
+		_, err = s.conn.Create(path, data, zk.FlagEphemeral, s.acl)
+		err = mapErr(err)
+		if err != nil && !errors.Is(err, ErrNodeExists) && !errors.Is(err, ErrConnection) {
+			return Stat{}, fmt.Errorf("create %s: %w", path, err)
+		}
+		if _, err := s.CurrentSession(ctx); err != nil {
+			return Stat{}, err
+		}
+		ok, st, serr := s.Exists(path)
+		switch {
+		case serr != nil:
+			if errors.Is(serr, ErrConnection) {
+				continue
+			}
+			return Stat{}, serr
+		case ok && st.EphemeralOwner == sess.ID():
+			return st, nil
+		case ok:
+			return st, fmt.Errorf("create %s: owned by another session: %w", path, ErrNodeExists)
+		}
+		// Gone again (session churn): try once more.
+	}
+}
+
+// CreateSequentialEphemeral creates <prefix><guid>-<seq> as an ephemeral
+// sequential znode (prefix ends in '_'). A create whose reply was lost is found
+// again by its guid instead of leaving an orphan that would hold a place in line.
+func (s *Store) CreateSequentialEphemeral(ctx context.Context, dir, prefix string, data []byte) (string, *Session, error) {
+	guid := newGUID()
+	base := prefix + guid + "-"
+	for {
+		sess, err := s.CurrentSession(ctx)
+		if err != nil {
+			return "", nil, err
+		}
+		p, err := s.conn.Create(dir+"/"+base, data, zk.FlagEphemeral|zk.FlagSequence, s.acl)
+		if err == nil {
+			return p[strings.LastIndexByte(p, '/')+1:], sess, nil
+		}
+		if err = mapErr(err); !errors.Is(err, ErrConnection) && !errors.Is(err, ErrSessionExpired) {
+			return "", nil, fmt.Errorf("create %s/%s: %w", dir, base, err)
+		}
+		if _, err := s.CurrentSession(ctx); err != nil {
+			return "", nil, err
+		}
+		kids, err := s.Children(dir)
+		if err != nil {
+			if errors.Is(err, ErrConnection) {
+				continue
+			}
+			return "", nil, err
+		}
+		for _, k := range kids {
+			if strings.HasPrefix(k, base) {
+				_, st, err := s.Exists(dir + "/" + k)
+				if err == nil && st.EphemeralOwner == sess.ID() {
+					return k, sess, nil
+				}
+			}
+		}
+	}
+}
+
+// EnsurePath creates path and its missing parents as empty persistent znodes.
+func (s *Store) EnsurePath(path string) error {
+	if ok, _, err := s.Exists(path); err != nil || ok {
+		return err
+	}
+	parts := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	cur := ""
+	for _, p := range parts {
+		cur += "/" + p
+		_, err := s.conn.Create(cur, nil, 0, s.acl)
+		if err != nil && !errors.Is(err, zk.ErrNodeExists) {
+			return fmt.Errorf("create %s: %w", cur, mapErr(err))
+		}
+	}
+	return nil
+}
+
+// Delete removes a znode at version (-1: any).
+func (s *Store) Delete(path string, version int32) error {
+	if err := s.conn.Delete(path, version); err != nil {
+		return fmt.Errorf("delete %s: %w", path, mapErr(err))
+	}
+	return nil
+}
+
+// Set writes a znode's data at version (-1: any).
+func (s *Store) Set(path string, data []byte, version int32) (Stat, error) {
+	st, err := s.conn.Set(path, data, version)
+	if err != nil {
+		return Stat{}, fmt.Errorf("set %s: %w", path, mapErr(err))
+	}
+	return statOf(st), nil
+}
+
+// Sync makes the next read of path on this connection see every write committed
+// before it.
+func (s *Store) Sync(path string) error {
+	if _, err := s.conn.Sync(path); err != nil {
+		return fmt.Errorf("sync %s: %w", path, mapErr(err))
+	}
+	return nil
+}
+
+type zkLogger struct{ log zerolog.Logger }
+
+func (l zkLogger) Printf(format string, args ...any) {
+	l.log.Debug().Str("component", "zk").Msgf(format, args...)
+}

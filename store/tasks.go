@@ -1,0 +1,363 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Enqueue adds the creation of t's queue item. The bucket directories must exist
+// (see EnsureBuckets); Submit and Requeue handle that.
+func (t *Txn) Enqueue(task *Task) error {
+	task.State = StateQueued
+	task.Worker, task.Reg, task.Epoch, task.AssignedAt, task.StartedAt = "", 0, 0, time.Time{}, time.Time{}
+	data, err := Encode(task)
+	if err != nil {
+		return fmt.Errorf("enqueue %s: %w", task.ID, err)
+	}
+	t.Create(t.s.layout.QueueItem(task.ID), data)
+	return nil
+}
+
+// Assign adds the creation of the assignment of task.Attempt on task.Worker.
+func (t *Txn) Assign(task *Task) error {
+	task.State = StateAssigned
+	data, err := Encode(task)
+	if err != nil {
+		return fmt.Errorf("assign %s: %w", task.ID, err)
+	}
+	t.Create(t.s.layout.Assignment(task.Worker, task.ID, task.Attempt), data)
+	return nil
+}
+
+// Finish adds the creation of t's result record; task.State must be terminal.
+// Only one result can ever exist per task: a second Finish fails the transaction
+// with ErrNodeExists.
+func (t *Txn) Finish(task *Task) error {
+	if !task.State.Terminal() {
+		return fmt.Errorf("finish %s: state %q is not terminal", task.ID, task.State)
+	}
+	data, err := Encode(task)
+	if err != nil {
+		return fmt.Errorf("finish %s: %w", task.ID, err)
+	}
+	t.Create(t.s.layout.Result(task.ID), data)
+	return nil
+}
+
+// EnsureBuckets creates the queue and result bucket directories of a task id.
+func (s *Store) EnsureBuckets(id string) error {
+	b1, b2 := Bucket(id)
+	for _, dir := range []string{
+		s.layout.Queue() + "/" + b1, s.layout.QueueBucket(b1, b2),
+		s.layout.Results() + "/" + b1, s.layout.Results() + "/" + b1 + "/" + b2,
+	} {
+		if err := s.Create(dir, nil); err != nil && !errors.Is(err, ErrNodeExists) {
+			return err
+		}
+	}
+	return nil
+}
+
+// CommitCreatingBuckets commits a transaction built by build, creating missing
+// bucket directories of ids and rebuilding when a create found no parent. Bucket
+// directories are deleted when empty, so a parent can vanish between tries.
+func (s *Store) CommitCreatingBuckets(ids []string, build func(*Txn) error) error {
+	var err error
+	for try := 0; try < 5; try++ {
+		txn := s.Txn()
+		if err = build(txn); err != nil {
+			return err
+		}
+		err = txn.Commit()
+		if err == nil || !errors.Is(err, ErrNoNode) || errors.Is(err, ErrFenced) {
+			return err
+		}
+		var oe *OpError
+		if errors.As(err, &oe) && !strings.HasPrefix(oe.Path, s.layout.Queue()+"/") && !strings.HasPrefix(oe.Path, s.layout.Results()+"/") {
+			return err // a missing node that is not a bucket: the caller's condition
+		}
+		seen := map[string]bool{}
+		for _, id := range ids {
+			b1, b2 := Bucket(id)
+			if seen[b1+b2] {
+				continue
+			}
+			seen[b1+b2] = true
+			if err := s.EnsureBuckets(id); err != nil {
+				return err
+			}
+		}
+	}
+	return err
+}
+
+// SubmitResult is the outcome of one submitted task.
+type SubmitResult struct {
+	ID string
+	// Existing is true when an idempotency key (or a deterministic id) matched a
+	// task submitted before; ID is then that task's id.
+	Existing bool
+}
+
+// maxTxnBytes keeps one multi well inside jute.maxbuffer.
+const maxTxnBytes = 512 * 1024
+
+// MaxBatch is the most tasks one transaction carries.
+const MaxBatch = 100
+
+// Submit writes queued tasks in as few transactions as their size allows. Tasks
+// must be validated and carry ids. A task whose idempotency key was used before
+// is not written; its result names the first task instead.
+func (s *Store) Submit(ctx context.Context, tasks []*Task) ([]SubmitResult, error) {
+	out := make([]SubmitResult, len(tasks))
+	encoded := make([][]byte, len(tasks))
+	for i, t := range tasks {
+		t.State, t.Attempt = StateQueued, max(t.Attempt, 1)
+		data, err := Encode(t)
+		if err != nil {
+			return nil, fmt.Errorf("task %d (%s): %w", i, t.ID, err)
+		}
+		encoded[i] = data
+		out[i].ID = t.ID
+	}
+	for start := 0; start < len(tasks); {
+		if err := ctx.Err(); err != nil {
+			return out[:start], err
+		}
+		end, size := start, 0
+		for end < len(tasks) && end-start < MaxBatch && (end == start || size+len(encoded[end]) < maxTxnBytes) {
+			size += len(encoded[end])
+			end++
+		}
+		if err := s.submitBatch(tasks[start:end], encoded[start:end], out[start:end]); err != nil {
+			return out[:start], err
+		}
+		start = end
+	}
+	return out, nil
+}
+
+func (s *Store) submitBatch(tasks []*Task, encoded [][]byte, out []SubmitResult) error {
+	pending := make([]int, 0, len(tasks))
+	for i := range tasks {
+		pending = append(pending, i)
+	}
+	for len(pending) > 0 {
+		ids := make([]string, len(pending))
+		opOf := make([]int, 0, 2*len(pending)) // op index -> task index
+		for j, i := range pending {
+			ids[j] = tasks[i].ID
+		}
+		err := s.CommitCreatingBuckets(ids, func(txn *Txn) error {
+			opOf = opOf[:0]
+			for _, i := range pending {
+				t := tasks[i]
+				txn.Create(s.layout.QueueItem(t.ID), encoded[i])
+				opOf = append(opOf, i)
+				if t.Key != "" {
+					kr, err := Encode(&KeyRecord{Task: t.ID})
+					if err != nil {
+						return err
+					}
+					txn.Create(s.layout.Key(KeyHash(t.Key)), kr)
+					opOf = append(opOf, i)
+				}
+			}
+			return nil
+		})
+		if err == nil {
+			return nil
+		}
+		idx := FailedOp(err)
+		if idx < 0 || !errors.Is(err, ErrNodeExists) && !errors.Is(err, ErrNoNode) {
+			return fmt.Errorf("submit: %w", err)
+		}
+		i := opOf[idx]
+		t := tasks[i]
+		var oe *OpError
+		errors.As(err, &oe)
+		switch {
+		case errors.Is(err, ErrNoNode) && t.Key != "":
+			// The key's shard directory is missing.
+			if err := s.EnsurePath(s.layout.Keys() + "/" + KeyHash(t.Key)[:2]); err != nil {
+				return err
+			}
+			continue
+		case errors.Is(err, ErrNoNode):
+			return fmt.Errorf("submit: %w", err)
+		case t.Key != "" && oe.Path == s.layout.Key(KeyHash(t.Key)):
+			data, _, gerr := s.Get(oe.Path)
+			var kr KeyRecord
+			if gerr != nil {
+				return fmt.Errorf("submit %s: read key: %w", t.ID, gerr)
+			}
+			if derr := Decode(data, &kr); derr != nil {
+				return fmt.Errorf("submit %s: key record %s: %w", t.ID, oe.Path, derr)
+			}
+			out[i] = SubmitResult{ID: kr.Task, Existing: true}
+		default:
+			// The task id exists: a deterministic id submitted before.
+			out[i] = SubmitResult{ID: t.ID, Existing: true}
+		}
+		pending = removeInt(pending, i)
+	}
+	return nil
+}
+
+func removeInt(s []int, v int) []int {
+	out := s[:0]
+	for _, x := range s {
+		if x != v {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// Location says where a task's record was found.
+type Location struct {
+	Path string
+	Stat Stat
+}
+
+// ErrUnknownTask means no record of a task exists anywhere.
+var ErrUnknownTask = errors.New("no such task")
+
+// LookupTask finds a task by id: its result, else its queue item (both computed
+// from the id), else its assignment (found by listing the workers' assignment
+// directories, which hold only work in flight).
+func (s *Store) LookupTask(id string) (*Task, Location, error) {
+	if err := ValidateTaskID(id); err != nil {
+		return nil, Location{}, err
+	}
+	for try := 0; try < 3; try++ {
+		for _, p := range []string{s.layout.Result(id), s.layout.QueueItem(id)} {
+			data, st, err := s.Get(p)
+			if errors.Is(err, ErrNoNode) {
+				continue
+			}
+			if err != nil {
+				return nil, Location{}, err
+			}
+			t, err := DecodeTask(data)
+			if err != nil {
+				return nil, Location{Path: p, Stat: st}, fmt.Errorf("task %s at %s: %w", id, p, err)
+			}
+			return t, Location{Path: p, Stat: st}, nil
+		}
+		assigned, err := s.Assignments()
+		if err != nil {
+			return nil, Location{}, err
+		}
+		var newest *AssignmentRef
+		for i := range assigned {
+			a := &assigned[i]
+			if a.Task == id && (newest == nil || a.Attempt > newest.Attempt) {
+				newest = a
+			}
+		}
+		if newest != nil {
+			data, st, err := s.Get(newest.Path)
+			if errors.Is(err, ErrNoNode) {
+				continue // it moved on while we looked
+			}
+			if err != nil {
+				return nil, Location{}, err
+			}
+			t, err := DecodeTask(data)
+			if err != nil {
+				return nil, Location{Path: newest.Path, Stat: st}, fmt.Errorf("task %s at %s: %w", id, newest.Path, err)
+			}
+			return t, Location{Path: newest.Path, Stat: st}, nil
+		}
+		// Not found anywhere: it may have moved between reads; look once more.
+	}
+	return nil, Location{}, fmt.Errorf("task %s: %w", id, ErrUnknownTask)
+}
+
+// AssignmentRef names one assignment znode.
+type AssignmentRef struct {
+	Worker  string
+	Task    string
+	Attempt int
+	Path    string
+}
+
+// Assignments lists every assignment of every worker directory under tasks/.
+// Names that do not parse are skipped.
+func (s *Store) Assignments() ([]AssignmentRef, error) {
+	workers, err := s.Children(s.layout.Tasks())
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(workers)
+	var out []AssignmentRef
+	for _, w := range workers {
+		kids, err := s.Children(s.layout.WorkerTasks(w))
+		if errors.Is(err, ErrNoNode) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range kids {
+			task, attempt, err := ParseAssignmentName(k)
+			if err != nil {
+				continue
+			}
+			out = append(out, AssignmentRef{Worker: w, Task: task, Attempt: attempt, Path: s.layout.WorkerTasks(w) + "/" + k})
+		}
+	}
+	return out, nil
+}
+
+// WaitResult blocks until the task's result exists and returns it.
+func (s *Store) WaitResult(ctx context.Context, id string) (*Task, error) {
+	p := s.layout.Result(id)
+	for {
+		ok, _, ev, err := s.ExistsW(p)
+		if err != nil && !errors.Is(err, ErrConnection) {
+			return nil, err
+		}
+		if ok {
+			data, _, err := s.Get(p)
+			if err != nil {
+				return nil, err
+			}
+			return DecodeTask(data)
+		}
+		if err != nil { // connection: wait for a session, then look again
+			if _, err := s.CurrentSession(ctx); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		select {
+		case <-ev:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// Quarantine moves unreadable data at path to the deadletter directory, in one
+// transaction that deletes it at the version that was read, so newer data is
+// never moved by mistake.
+func (s *Store) Quarantine(path string, data []byte, version int32, reason error) error {
+	rec, err := Encode(&Deadletter{From: path, Reason: reason.Error(), At: time.Now().UTC(), Data: data})
+	if err != nil {
+		rec, _ = Encode(&Deadletter{From: path, Reason: reason.Error() + " (data dropped: too large)", At: time.Now().UTC()})
+	}
+	txn := s.Txn()
+	txn.createSequential(s.layout.Deadletter()+"/d-", rec)
+	txn.Delete(path, version)
+	if err := txn.Commit(); err != nil {
+		return fmt.Errorf("quarantine %s: %w", path, err)
+	}
+	s.log.Warn().Str("path", path).Str("reason", reason.Error()).Msg("malformed data moved to deadletter")
+	return nil
+}

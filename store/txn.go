@@ -1,0 +1,126 @@
+package store
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	"github.com/go-zookeeper/zk"
+)
+
+func newGUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// Txn is a ZooKeeper multi: all of its operations apply, or none. A fence (a
+// znode checked first) makes it fail once the writer has lost its role.
+type Txn struct {
+	s     *Store
+	ops   []any
+	paths []string
+	fence bool
+}
+
+// Txn starts an empty transaction.
+func (s *Store) Txn() *Txn { return &Txn{s: s} }
+
+// Fence makes the transaction fail with ErrFenced unless path exists (and, when
+// version >= 0, is at that version). It must be the first operation.
+func (t *Txn) Fence(path string, version int32) *Txn {
+	if len(t.ops) != 0 {
+		panic("store: Fence must be the first operation of a Txn")
+	}
+	t.fence = true
+	return t.Check(path, version)
+}
+
+// Check asserts path exists at version (-1: any version).
+func (t *Txn) Check(path string, version int32) *Txn {
+	t.ops = append(t.ops, &zk.CheckVersionRequest{Path: path, Version: version})
+	t.paths = append(t.paths, path)
+	return t
+}
+
+// Create adds a persistent znode.
+func (t *Txn) Create(path string, data []byte) *Txn {
+	t.ops = append(t.ops, &zk.CreateRequest{Path: path, Data: data, Acl: t.s.acl})
+	t.paths = append(t.paths, path)
+	return t
+}
+
+// Delete removes path at version (-1: any).
+func (t *Txn) Delete(path string, version int32) *Txn {
+	t.ops = append(t.ops, &zk.DeleteRequest{Path: path, Version: version})
+	t.paths = append(t.paths, path)
+	return t
+}
+
+// Set writes path's data at version (-1: any).
+func (t *Txn) Set(path string, data []byte, version int32) *Txn {
+	t.ops = append(t.ops, &zk.SetDataRequest{Path: path, Data: data, Version: version})
+	t.paths = append(t.paths, path)
+	return t
+}
+
+// Len is the number of operations, fence included.
+func (t *Txn) Len() int { return len(t.ops) }
+
+// OpError says which operation made a transaction fail.
+type OpError struct {
+	Index int
+	Path  string
+	Err   error
+}
+
+func (e *OpError) Error() string { return fmt.Sprintf("op %d on %s: %v", e.Index, e.Path, e.Err) }
+func (e *OpError) Unwrap() error { return e.Err }
+
+// Commit runs the transaction. On failure the error wraps an *OpError naming the
+// first failing operation and its sentinel (ErrNoNode, ErrNodeExists, ...); a
+// failed fence yields ErrFenced; a lost connection yields ErrConnection (the
+// outcome is then unknown).
+func (t *Txn) Commit() error {
+	if len(t.ops) == 0 {
+		return nil
+	}
+	res, err := t.s.conn.Multi(t.ops...)
+	if err == nil {
+		return nil
+	}
+	for i, r := range res {
+		if r.Error == nil || errors.Is(r.Error, zk.ErrAPIError) || isRuntimeInconsistency(r.Error) {
+			continue
+		}
+		opErr := &OpError{Index: i, Path: t.paths[i], Err: mapErr(r.Error)}
+		if i == 0 && t.fence && (errors.Is(opErr.Err, ErrNoNode) || errors.Is(opErr.Err, ErrBadVersion)) {
+			return fmt.Errorf("txn of %d ops: %w: %w", len(t.ops), ErrFenced, opErr)
+		}
+		return fmt.Errorf("txn of %d ops: %w", len(t.ops), opErr)
+	}
+	return fmt.Errorf("txn of %d ops: %w", len(t.ops), mapErr(err))
+}
+
+// isRuntimeInconsistency matches the code ZooKeeper gives the operations of a
+// failed multi that were not themselves at fault.
+func isRuntimeInconsistency(err error) bool {
+	return err != nil && err.Error() == "unknown error: -2"
+}
+
+// FailedOp returns the index of the operation that made err's transaction fail,
+// or -1.
+func FailedOp(err error) int {
+	var oe *OpError
+	if errors.As(err, &oe) {
+		return oe.Index
+	}
+	return -1
+}
+
+func (t *Txn) createSequential(prefix string, data []byte) *Txn {
+	t.ops = append(t.ops, &zk.CreateRequest{Path: prefix, Data: data, Acl: t.s.acl, Flags: zk.FlagSequence})
+	t.paths = append(t.paths, prefix)
+	return t
+}
