@@ -123,6 +123,9 @@ type Attempt struct {
 	// Error says why the attempt ended without an exit code of its own (timeout,
 	// worker lost, could not start).
 	Error string `json:"error,omitempty"`
+	// Lost marks an attempt cut short by the loss of its worker (or the
+	// withdrawal of its assignment): it does not count against Retries.
+	Lost bool `json:"lost,omitempty"`
 }
 
 // Task is the one record a task carries through its life: the spec the user
@@ -191,8 +194,30 @@ func cloneMap(m map[string]string) map[string]string {
 	return c
 }
 
-// MaxAttempts is 1 + Retries.
+// MaxAttempts is 1 + Retries: the most runs that may fail.
 func (t *Task) MaxAttempts() int { return 1 + t.Retries }
+
+// MaxLostAttempts bounds how often a task may lose its worker before it is
+// declared dead, so a task that crashes every worker it lands on cannot loop.
+const MaxLostAttempts = 20
+
+// Failures counts finished attempts that ran and failed (not lost ones).
+func (t *Task) Failures() int {
+	n := 0
+	for _, a := range t.History {
+		if !a.Lost {
+			n++
+		}
+	}
+	return n
+}
+
+// ShouldRetry says, after the last attempt was appended to History, whether the
+// task goes back to the queue: its failures are within Retries and it has not
+// lost its worker too often.
+func (t *Task) ShouldRetry() bool {
+	return t.Failures() <= t.Retries && len(t.History)-t.Failures() < MaxLostAttempts
+}
 
 // Validate checks a task spec before it is written.
 func (t *Task) Validate() error {

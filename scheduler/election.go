@@ -1,0 +1,187 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+
+	"github.com/rs/zerolog"
+
+	"github.com/drover-sched/drover/store"
+)
+
+// ErrNotLeader is returned by leader work once its term has ended.
+var ErrNotLeader = errors.New("not the leader")
+
+// Election is the ZooKeeper leader-election recipe: each candidate holds an
+// ephemeral sequential znode under <root>/election and watches only the znode just
+// before its own, so a departure wakes one candidate, never the herd.
+type Election struct {
+	store *store.Store
+	info  store.Candidate
+	log   zerolog.Logger
+}
+
+// NewElection prepares a candidate named id.
+func NewElection(st *store.Store, id string, log zerolog.Logger) *Election {
+	host, _ := os.Hostname()
+	return &Election{store: st, info: store.Candidate{ID: id, Host: host, PID: os.Getpid()}, log: log}
+}
+
+// Term is one period of leadership. Its fence (the election znode) must be the
+// first check of every write the leader makes; Done closes as soon as the znode or
+// the session that owns it is gone.
+type Term struct {
+	// Fence is the full path of the leader's election znode.
+	Fence   string
+	Session *store.Session
+
+	st     *store.Store
+	done   chan struct{}
+	once   sync.Once
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// Done closes when leadership is lost (or resigned).
+func (t *Term) Done() <-chan struct{} { return t.done }
+
+func (t *Term) end() { t.once.Do(func() { close(t.done) }) }
+
+// Resign gives up leadership by deleting the election znode, so the next
+// candidate takes over at once instead of after the session timeout.
+func (t *Term) Resign() error {
+	t.cancel()
+	t.end()
+	t.wg.Wait()
+	err := t.st.Delete(t.Fence, -1)
+	if err != nil && !errors.Is(err, store.ErrNoNode) {
+		return fmt.Errorf("resign: %w", err)
+	}
+	return nil
+}
+
+// Campaign blocks until this candidate leads (returning its Term) or ctx ends. It
+// survives session loss by joining the line again with a new znode.
+func (e *Election) Campaign(ctx context.Context) (*Term, error) {
+	data, err := store.Encode(&e.info)
+	if err != nil {
+		return nil, err
+	}
+	dir := e.store.Layout().Election()
+	for {
+		node, sess, err := e.store.CreateSequentialEphemeral(ctx, dir, "n_", data)
+		if err != nil {
+			return nil, fmt.Errorf("join election: %w", err)
+		}
+		e.log.Debug().Str("node", node).Msg("joined election")
+		term, err := e.waitTurn(ctx, dir, node, sess)
+		if err == nil {
+			return term, nil
+		}
+		if ctx.Err() != nil {
+			// Leave the line so we are not elected after giving up.
+			_ = e.store.Delete(dir+"/"+node, -1)
+			return nil, ctx.Err()
+		}
+		e.log.Warn().Err(err).Str("node", node).Msg("lost place in election; joining again")
+	}
+}
+
+// errRejoin means our znode is gone (session churn): create a new one.
+var errRejoin = errors.New("election znode gone")
+
+func (e *Election) waitTurn(ctx context.Context, dir, node string, sess *store.Session) (*Term, error) {
+	for {
+		kids, err := e.store.Children(dir)
+		if err != nil {
+			if errors.Is(err, store.ErrConnection) {
+				if _, err := e.store.CurrentSession(ctx); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			return nil, err
+		}
+		line := store.SortCandidates(kids)
+		me := -1
+		for i, c := range line {
+			if c.Node == node {
+				me = i
+				break
+			}
+		}
+		if me < 0 {
+			return nil, errRejoin
+		}
+		if me == 0 {
+			return e.startTerm(dir+"/"+node, sess)
+		}
+		pred := dir + "/" + line[me-1].Node
+		ok, _, ev, err := e.store.ExistsW(pred)
+		if err != nil {
+			if errors.Is(err, store.ErrConnection) {
+				continue
+			}
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		e.log.Info().Str("watching", line[me-1].Node).Int("place", me).Msg("standing by")
+		select {
+		case <-ev:
+		case <-sess.Done():
+			return nil, errRejoin
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// startTerm begins a term and a watcher that ends it when the fence znode or the
+// session goes.
+func (e *Election) startTerm(fence string, sess *store.Session) (*Term, error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	t := &Term{Fence: fence, Session: sess, st: e.store, done: make(chan struct{}), cancel: cancel}
+	t.wg.Add(1)
+	go func() {
+		defer t.wg.Done()
+		defer t.end()
+		for {
+			ok, _, ev, err := e.store.ExistsW(fence)
+			switch {
+			case err == nil && !ok:
+				e.log.Warn().Str("node", fence).Msg("election znode deleted: leadership lost")
+				return
+			case err != nil && !errors.Is(err, store.ErrConnection):
+				e.log.Warn().Err(err).Msg("cannot watch election znode: leadership lost")
+				return
+			case err != nil:
+				// Disconnected: the fence in every write protects us; wait for the
+				// session to come back or end.
+				if connected, changed := e.store.Connected(); !connected {
+					select {
+					case <-sess.Done():
+						return
+					case <-ctx.Done():
+						return
+					case <-changed:
+					}
+				}
+				continue
+			}
+			select {
+			case <-ev:
+			case <-sess.Done():
+				e.log.Warn().Msg("zookeeper session ended: leadership lost")
+				return
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return t, nil
+}

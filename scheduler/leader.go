@@ -1,0 +1,742 @@
+package scheduler
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+	"github.com/rs/zerolog"
+
+	"github.com/drover-sched/drover/store"
+)
+
+// leader is the state of one term: an in-memory view of workers, their
+// assignments and the queue, kept current by watches and rebuilt from ZooKeeper
+// at the start of the term. Every write it makes is fenced by the term.
+type leader struct {
+	s     *Scheduler
+	st    *store.Store
+	lay   store.Layout
+	term  *Term
+	epoch int64
+	log   zerolog.Logger
+	now   func() time.Time
+
+	workers map[string]*workerView
+	known   map[string]*queued // queued task id -> entry
+	// byBucket indexes known by queue bucket (b1+b2), so relisting a bucket
+	// costs the bucket's size, not the queue's.
+	byBucket map[string]map[string]*queued
+	ready   readyQueue
+	delayed delayQueue
+
+	// watched holds the paths with a live child watch, so each is set once.
+	watched map[string]bool
+	events  chan watchEvent
+	done    chan struct{}
+	wg      sync.WaitGroup
+}
+
+type workerView struct {
+	slot
+	reg int64
+	// assigned are this worker's assignment names (task.attempt).
+	assigned map[string]bool
+	// checked are assignment names whose registration was verified.
+	checked map[string]bool
+}
+
+type watchKind int
+
+const (
+	watchWorkers watchKind = iota
+	watchWorkerTasks
+	watchQueueRoot
+	watchQueueL1
+	watchQueueL2
+)
+
+type watchEvent struct {
+	kind watchKind
+	path string
+	arg  string // worker id, b1, or b1/b2
+}
+
+func newLeader(s *Scheduler, term *Term, epoch int64) *leader {
+	return &leader{
+		s: s, st: s.cfg.Store, lay: s.cfg.Store.Layout(), term: term, epoch: epoch,
+		log: s.log.With().Int64("epoch", epoch).Logger(), now: s.cfg.Now,
+		workers: map[string]*workerView{}, known: map[string]*queued{}, byBucket: map[string]map[string]*queued{},
+		watched: map[string]bool{}, events: make(chan watchEvent, 1024), done: make(chan struct{}),
+	}
+}
+
+// stop ends the watch forwarders.
+func (l *leader) stop() {
+	close(l.done)
+	l.wg.Wait()
+}
+
+// errResync means a write's outcome is unknown; the view must be rebuilt.
+var errResync = errors.New("view out of date")
+
+func (l *leader) run(ctx context.Context) error {
+	for {
+		err := l.serve(ctx)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if errors.Is(err, store.ErrFenced) {
+			return err
+		}
+		if !errors.Is(err, errResync) && !errors.Is(err, store.ErrConnection) {
+			return err
+		}
+		l.log.Warn().Err(err).Msg("rebuilding view")
+		if _, err := l.st.CurrentSession(ctx); err != nil {
+			return err
+		}
+		l.reset()
+	}
+}
+
+// reset forgets the view; watches already set keep forwarding, and the next sync
+// sets fresh ones (duplicates only cause extra relists).
+func (l *leader) reset() {
+	l.workers = map[string]*workerView{}
+	l.known = map[string]*queued{}
+	l.byBucket = map[string]map[string]*queued{}
+	l.ready, l.delayed = nil, nil
+	l.watched = map[string]bool{}
+}
+
+func (l *leader) serve(ctx context.Context) error {
+	start := l.now()
+	if err := l.syncWorkers(); err != nil {
+		return err
+	}
+	if err := l.syncOrphanTaskDirs(); err != nil {
+		return err
+	}
+	if err := l.syncQueueRoot(); err != nil {
+		return err
+	}
+	l.log.Info().Int("workers", len(l.workers)).Int("queued", len(l.known)).
+		Dur("took", l.now().Sub(start)).Msg("view rebuilt")
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		if err := l.promoteDue(); err != nil {
+			return err
+		}
+		if err := l.place(); err != nil {
+			return err
+		}
+		if !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
+		}
+		if len(l.delayed) > 0 {
+			timer.Reset(max(l.delayed[0].task.NotBefore.Sub(l.now()), time.Millisecond))
+		} else {
+			timer.Reset(time.Hour)
+		}
+		connected, changed := l.st.Connected()
+		if !connected {
+			// Pause placement until the session is back (or gone: then the term ends).
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-changed:
+				continue
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-timer.C:
+		case <-changed:
+		case ev := <-l.events:
+			if err := l.handle(ev); err != nil {
+				return err
+			}
+			// Drain what else arrived before placing again.
+			for drained := 0; drained < 256; drained++ {
+				select {
+				case ev := <-l.events:
+					if err := l.handle(ev); err != nil {
+						return err
+					}
+					continue
+				default:
+				}
+				break
+			}
+		}
+	}
+}
+
+func (l *leader) handle(ev watchEvent) error {
+	l.fired(ev.path)
+	switch ev.kind {
+	case watchWorkers:
+		return l.syncWorkers()
+	case watchWorkerTasks:
+		return l.syncWorkerTasks(ev.arg)
+	case watchQueueRoot:
+		return l.syncQueueRoot()
+	case watchQueueL1:
+		return l.syncQueueL1(ev.arg)
+	case watchQueueL2:
+		b1, b2, _ := strings.Cut(ev.arg, "/")
+		return l.syncQueueL2(b1, b2)
+	}
+	return nil
+}
+
+// childrenW lists path and, unless a watch on it is live, sets one whose firing
+// is forwarded to the event loop. ok is false when path does not exist.
+func (l *leader) childrenW(kind watchKind, path, arg string) (kids []string, ok bool, err error) {
+	if l.watched[path] {
+		// The live watch will tell us about the next change; list without one.
+		kids, err = l.st.Children(path)
+	} else {
+		var ch <-chan store.Event
+		kids, ch, err = l.st.ChildrenW(path)
+		if err == nil {
+			l.watched[path] = true
+			l.forward(ch, watchEvent{kind: kind, path: path, arg: arg})
+		}
+	}
+	if errors.Is(err, store.ErrNoNode) {
+		return nil, false, nil
+	}
+	return kids, err == nil, err
+}
+
+func (l *leader) forward(ch <-chan store.Event, ev watchEvent) {
+	l.wg.Add(1)
+	go func() {
+		defer l.wg.Done()
+		select {
+		case <-ch:
+		case <-l.done:
+			return
+		}
+		select {
+		case l.events <- ev:
+		case <-l.done:
+		}
+	}()
+}
+
+// fired marks a path's watch as spent, so the next listing sets a new one. Only
+// the handler of a fired watch calls it: listing for any other reason keeps the
+// live watch and never stacks a duplicate.
+func (l *leader) fired(path string) { delete(l.watched, path) }
+
+// ---- workers ----
+
+func (l *leader) syncWorkers() error {
+	ids, _, err := l.childrenW(watchWorkers, l.lay.Workers(), "")
+	if err != nil {
+		return err
+	}
+	present := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		present[id] = true
+		e, err := l.st.Worker(id)
+		if errors.Is(err, store.ErrNoNode) {
+			present[id] = false
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if e == nil { // malformed: quarantined
+			present[id] = false
+			continue
+		}
+		w := l.workers[id]
+		if w != nil && w.reg != e.Reg {
+			l.log.Warn().Str("worker_id", id).Msg("worker registered anew: recovering its earlier work")
+		}
+		if w == nil || w.reg != e.Reg {
+			w = &workerView{reg: e.Reg, assigned: map[string]bool{}, checked: map[string]bool{}}
+			l.workers[id] = w
+			l.log.Info().Str("worker_id", id).Int("capacity", e.Info.Capacity).Msg("worker joined")
+		}
+		w.slot = slot{ID: id, Labels: e.Info.Labels, Capacity: e.Info.Capacity, Used: len(w.assigned), Draining: e.Info.Draining}
+		if err := l.st.EnsurePath(l.lay.WorkerTasks(id)); err != nil {
+			return err
+		}
+		if err := l.syncWorkerTasks(id); err != nil {
+			return err
+		}
+	}
+	for id := range l.workers {
+		if !present[id] {
+			l.log.Warn().Str("worker_id", id).Msg("worker left: re-queueing its attempts")
+			delete(l.workers, id)
+			if err := l.syncWorkerTasks(id); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// syncOrphanTaskDirs recovers assignment directories of workers that are not
+// registered (found at takeover).
+func (l *leader) syncOrphanTaskDirs() error {
+	dirs, err := l.st.Children(l.lay.Tasks())
+	if err != nil {
+		return err
+	}
+	for _, id := range dirs {
+		if l.workers[id] == nil {
+			if err := l.syncWorkerTasks(id); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// syncWorkerTasks relists a worker's assignments. For a live worker it tracks its
+// load and re-queues assignments made to an earlier registration; for a worker
+// that is gone it re-queues everything and removes the directory.
+func (l *leader) syncWorkerTasks(id string) error {
+	dir := l.lay.WorkerTasks(id)
+	w := l.workers[id]
+	var kids []string
+	var ok bool
+	var err error
+	if w != nil {
+		kids, ok, err = l.childrenW(watchWorkerTasks, dir, id)
+	} else {
+		kids, err = l.st.Children(dir)
+		ok = err == nil
+		if errors.Is(err, store.ErrNoNode) {
+			err = nil
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if !ok {
+		if w != nil {
+			w.assigned, w.Used = map[string]bool{}, 0
+		}
+		return nil
+	}
+	now := map[string]bool{}
+	for _, name := range kids {
+		if w != nil && w.checked[name] {
+			now[name] = true
+			continue
+		}
+		keep, err := l.checkAssignment(id, w, name)
+		if err != nil {
+			return err
+		}
+		if keep {
+			now[name] = true
+			w.checked[name] = true
+		}
+	}
+	if w == nil {
+		if len(kids) == 0 || len(now) == 0 {
+			err := l.st.Txn().Fence(l.term.Fence, -1).Delete(dir, -1).Commit()
+			if err != nil && !errors.Is(err, store.ErrNoNode) && !errors.Is(err, store.ErrNotEmpty) {
+				return err
+			}
+		}
+		return nil
+	}
+	for name := range w.checked {
+		if !now[name] {
+			delete(w.checked, name)
+		}
+	}
+	w.assigned = now
+	w.Used = len(now)
+	return nil
+}
+
+// checkAssignment reads one assignment of worker id (w nil: the worker is gone)
+// and re-queues it unless it belongs to the worker's current registration.
+func (l *leader) checkAssignment(id string, w *workerView, name string) (keep bool, err error) {
+	p := l.lay.WorkerTasks(id) + "/" + name
+	data, stat, err := l.st.Get(p)
+	if errors.Is(err, store.ErrNoNode) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	task, derr := store.DecodeTask(data)
+	if derr == nil {
+		if tid, attempt, perr := store.ParseAssignmentName(name); perr != nil || tid != task.ID || attempt != task.Attempt {
+			derr = fmt.Errorf("%w: assignment %s holds task %s attempt %d", store.ErrMalformed, name, task.ID, task.Attempt)
+		}
+	}
+	if derr != nil {
+		if err := l.st.Quarantine(p, data, stat.Version, derr); err != nil && !errors.Is(err, store.ErrNoNode) && !errors.Is(err, store.ErrBadVersion) {
+			return false, err
+		}
+		return false, nil
+	}
+	if w != nil && task.Reg == w.reg {
+		return true, nil
+	}
+	return false, l.recoverAttempt(p, stat.Version, task, "worker lost")
+}
+
+// recoverAttempt withdraws an attempt whose worker is gone and queues the next
+// one (or records the task dead), in one fenced transaction.
+func (l *leader) recoverAttempt(path string, version int32, task *store.Task, why string) error {
+	now := l.now().UTC()
+	next := task.Clone()
+	next.History = append(next.History, store.Attempt{
+		N: task.Attempt, Worker: task.Worker, StartedAt: task.StartedAt, FinishedAt: now,
+		ExitCode: -1, Error: why, Lost: true,
+	})
+	log := l.log.With().Str("task_id", task.ID).Str("worker_id", task.Worker).Int("attempt", task.Attempt).Logger()
+	retry := next.ShouldRetry()
+	err := l.st.CommitCreatingBuckets([]string{task.ID}, func(txn *store.Txn) error {
+		txn.Fence(l.term.Fence, -1).Delete(path, version)
+		if retry {
+			n := next.Clone()
+			n.Attempt++
+			n.NotBefore = time.Time{}
+			return txn.Enqueue(n)
+		}
+		n := next.Clone()
+		n.State, n.FinishedAt, n.Error = store.StateDead, now, "worker lost too often"
+		return txn.Finish(n)
+	})
+	switch {
+	case err == nil:
+		log.Warn().Bool("requeued", retry).Msg("attempt recovered from lost worker")
+		return nil
+	case errors.Is(err, store.ErrFenced), errors.Is(err, store.ErrConnection):
+		return err
+	case errors.Is(err, store.ErrNoNode) || errors.Is(err, store.ErrBadVersion):
+		// The worker reported (or it was withdrawn) meanwhile.
+		return nil
+	case errors.Is(err, store.ErrNodeExists):
+		// A queue item or result for this task exists already: the assignment was
+		// stale; drop it alone.
+		derr := l.st.Txn().Fence(l.term.Fence, -1).Delete(path, version).Commit()
+		if derr != nil && !errors.Is(derr, store.ErrNoNode) && !errors.Is(derr, store.ErrBadVersion) {
+			return derr
+		}
+		log.Warn().Msg("dropped a stale duplicate assignment")
+		return nil
+	}
+	return fmt.Errorf("recover %s: %w", path, err)
+}
+
+// ---- queue ----
+
+func (l *leader) syncQueueRoot() error {
+	root := l.lay.Queue()
+	b1s, _, err := l.childrenW(watchQueueRoot, root, "")
+	if err != nil {
+		return err
+	}
+	for _, b1 := range b1s {
+		if !l.watched[root+"/"+b1] {
+			if err := l.syncQueueL1(b1); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (l *leader) syncQueueL1(b1 string) error {
+	dir := l.lay.Queue() + "/" + b1
+	b2s, ok, err := l.childrenW(watchQueueL1, dir, b1)
+	if err != nil || !ok {
+		return err
+	}
+	for _, b2 := range b2s {
+		if !l.watched[dir+"/"+b2] {
+			if err := l.syncQueueL2(b1, b2); err != nil {
+				return err
+			}
+		}
+	}
+	if len(b2s) == 0 && l.bucketExpired(b1, "") {
+		l.deleteBucket(dir)
+	}
+	return nil
+}
+
+func (l *leader) syncQueueL2(b1, b2 string) error {
+	dir := l.lay.QueueBucket(b1, b2)
+	ids, ok, err := l.childrenW(watchQueueL2, dir, b1+"/"+b2)
+	if err != nil || !ok {
+		return err
+	}
+	present := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		present[id] = true
+		if l.known[id] != nil {
+			continue
+		}
+		if err := l.loadQueued(dir, id); err != nil {
+			return err
+		}
+	}
+	// Items gone from this bucket (cancelled, or placed by us) leave the view.
+	for id, q := range l.byBucket[b1+b2] {
+		if !present[id] {
+			l.unqueue(q)
+		}
+	}
+	if len(ids) == 0 && l.bucketExpired(b1, b2) {
+		l.deleteBucket(dir)
+	}
+	return nil
+}
+
+func (l *leader) loadQueued(dir, name string) error {
+	p := dir + "/" + name
+	data, stat, err := l.st.Get(p)
+	if errors.Is(err, store.ErrNoNode) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	task, derr := store.DecodeTask(data)
+	if derr == nil && task.ID != name {
+		derr = fmt.Errorf("%w: queue item %s holds task %s", store.ErrMalformed, name, task.ID)
+	}
+	if derr == nil && l.lay.QueueItem(task.ID) != p {
+		derr = fmt.Errorf("%w: queue item %s is in the wrong bucket", store.ErrMalformed, p)
+	}
+	if derr != nil {
+		if err := l.st.Quarantine(p, data, stat.Version, derr); err != nil && !errors.Is(err, store.ErrNoNode) && !errors.Is(err, store.ErrBadVersion) {
+			return err
+		}
+		return nil
+	}
+	q := &queued{task: task, version: stat.Version}
+	l.known[task.ID] = q
+	b1, b2 := store.Bucket(task.ID)
+	if l.byBucket[b1+b2] == nil {
+		l.byBucket[b1+b2] = map[string]*queued{}
+	}
+	l.byBucket[b1+b2][task.ID] = q
+	if task.NotBefore.After(l.now()) {
+		q.delayed = true
+		heap.Push(&l.delayed, q)
+	} else {
+		heap.Push(&l.ready, q)
+	}
+	return nil
+}
+
+func (l *leader) unqueue(q *queued) {
+	l.forget(q.task.ID)
+	if q.index < 0 {
+		return
+	}
+	if q.delayed {
+		heap.Remove(&l.delayed, q.index)
+	} else {
+		heap.Remove(&l.ready, q.index)
+	}
+}
+
+// forget drops a task id from the view's indexes (not from the heaps).
+func (l *leader) forget(id string) {
+	delete(l.known, id)
+	b1, b2 := store.Bucket(id)
+	if m := l.byBucket[b1+b2]; m != nil {
+		delete(m, id)
+		if len(m) == 0 {
+			delete(l.byBucket, b1+b2)
+		}
+	}
+}
+
+// bucketExpired reports whether a bucket's time window ended long enough ago
+// that no submitter with a sane clock still writes into it.
+func (l *leader) bucketExpired(b1, b2 string) bool {
+	prefix := b1 + b2
+	// The window's end is the smallest id of the next window; approximate with
+	// the largest id inside it.
+	id, err := ulid.ParseStrict(prefix + strings.Repeat("Z", ulid.EncodedSize-len(prefix)))
+	if err != nil {
+		return false
+	}
+	return l.now().Sub(ulid.Time(id.Time())) > l.s.cfg.BucketGrace
+}
+
+func (l *leader) deleteBucket(dir string) {
+	err := l.st.Txn().Fence(l.term.Fence, -1).Delete(dir, -1).Commit()
+	if err != nil && !errors.Is(err, store.ErrNotEmpty) && !errors.Is(err, store.ErrNoNode) {
+		l.log.Debug().Err(err).Str("bucket", dir).Msg("delete empty bucket")
+	}
+}
+
+// promoteDue moves tasks whose backoff has passed into the ready queue.
+func (l *leader) promoteDue() error {
+	now := l.now()
+	for len(l.delayed) > 0 && !l.delayed[0].task.NotBefore.After(now) {
+		q := heap.Pop(&l.delayed).(*queued)
+		q.delayed = false
+		heap.Push(&l.ready, q)
+	}
+	return nil
+}
+
+// ---- placement ----
+
+type placement struct {
+	q    *queued
+	w    *workerView
+	task *store.Task // the assignment record
+}
+
+// place assigns ready tasks to workers with free capacity, many per fenced
+// transaction, until no ready task fits anywhere.
+func (l *leader) place() error {
+	if len(l.ready) == 0 {
+		return nil
+	}
+	slots := make([]*slot, 0, len(l.workers))
+	views := make(map[string]*workerView, len(l.workers))
+	freeTotal := 0
+	for id, w := range l.workers {
+		if !w.Draining && w.free() > 0 {
+			slots = append(slots, &w.slot)
+			views[id] = w
+			freeTotal += w.free()
+		}
+	}
+	if freeTotal == 0 {
+		return nil
+	}
+	sort.Slice(slots, func(i, j int) bool { return slots[i].ID < slots[j].ID })
+	var skipped []*queued
+	defer func() {
+		for _, q := range skipped {
+			heap.Push(&l.ready, q)
+		}
+	}()
+	var batch []placement
+	size := 0
+	now := l.now().UTC()
+	for freeTotal > 0 && len(l.ready) > 0 {
+		q := heap.Pop(&l.ready).(*queued)
+		s := pickWorker(slots, q.task.On)
+		if s == nil {
+			skipped = append(skipped, q)
+			continue
+		}
+		w := views[s.ID]
+		t := q.task.Clone()
+		t.Worker, t.Reg, t.Epoch, t.AssignedAt, t.NotBefore = s.ID, w.reg, l.epoch, now, time.Time{}
+		w.Used++
+		freeTotal--
+		batch = append(batch, placement{q: q, w: w, task: t})
+		size += 2 * (len(t.Cmd) + 256) // rough; Encode enforces the hard limit
+		if len(batch) >= store.MaxBatch/2 || size > 256*1024 {
+			if err := l.commit(batch); err != nil {
+				return err
+			}
+			batch, size = nil, 0
+		}
+	}
+	if len(batch) > 0 {
+		return l.commit(batch)
+	}
+	return nil
+}
+
+// commit writes a batch of placements in one fenced transaction; when it fails
+// for a reason other than the fence or the connection, each placement is tried
+// alone so one bad item cannot hold up the rest.
+func (l *leader) commit(batch []placement) error {
+	txn := l.st.Txn().Fence(l.term.Fence, -1)
+	for _, p := range batch {
+		txn.Delete(l.lay.QueueItem(p.task.ID), p.q.version)
+		if err := txn.Assign(p.task); err != nil {
+			return l.commitEach(batch)
+		}
+	}
+	err := txn.Commit()
+	switch {
+	case err == nil:
+		for _, p := range batch {
+			l.placed(p)
+		}
+		return nil
+	case errors.Is(err, store.ErrFenced):
+		return err
+	case errors.Is(err, store.ErrConnection):
+		return fmt.Errorf("place %d tasks: %w", len(batch), errResync)
+	}
+	return l.commitEach(batch)
+}
+
+func (l *leader) commitEach(batch []placement) error {
+	for _, p := range batch {
+		txn := l.st.Txn().Fence(l.term.Fence, -1).Delete(l.lay.QueueItem(p.task.ID), p.q.version)
+		err := txn.Assign(p.task)
+		if err == nil {
+			err = txn.Commit()
+		}
+		switch {
+		case err == nil:
+			l.placed(p)
+			continue
+		case errors.Is(err, store.ErrFenced):
+			return err
+		case errors.Is(err, store.ErrConnection):
+			return fmt.Errorf("place %s: %w", p.task.ID, errResync)
+		}
+		p.w.Used--
+		log := l.log.Warn().Err(err).Str("task_id", p.task.ID).Str("worker_id", p.w.ID)
+		if errors.Is(err, store.ErrTooLarge) {
+			// Cannot be placed as it stands: move it aside rather than retry forever.
+			log.Msg("task too large to assign: moving to deadletter")
+			data, stat, gerr := l.st.Get(l.lay.QueueItem(p.task.ID))
+			if gerr == nil {
+				_ = l.st.Quarantine(l.lay.QueueItem(p.task.ID), data, stat.Version, err)
+			}
+			l.forget(p.task.ID)
+			continue
+		}
+		log.Msg("placement rejected; re-reading the queue item")
+		l.forget(p.task.ID)
+		b1, b2 := store.Bucket(p.task.ID)
+		if err := l.loadQueued(l.lay.QueueBucket(b1, b2), p.task.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (l *leader) placed(p placement) {
+	l.forget(p.task.ID)
+	name := store.AssignmentName(p.task.ID, p.task.Attempt)
+	p.w.assigned[name] = true
+	p.w.checked[name] = true
+	p.w.Used = len(p.w.assigned)
+	l.log.Debug().Str("task_id", p.task.ID).Str("worker_id", p.w.ID).Int("attempt", p.task.Attempt).Msg("placed")
+}

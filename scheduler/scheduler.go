@@ -1,0 +1,147 @@
+// Package scheduler elects one leader among any number of scheduler processes and,
+// while leading, places queued tasks on live workers, re-queues the work of
+// workers that vanish, and rebuilds its whole view from ZooKeeper on takeover.
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/drover-sched/drover/store"
+)
+
+// Config configures a scheduler. Zero values mean the documented defaults.
+type Config struct {
+	// ID names this scheduler in the election and in logs (required).
+	ID    string
+	Store *store.Store
+	Log   zerolog.Logger
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+	// BucketGrace is how long after its time window an empty queue bucket is
+	// kept before the leader deletes it; default 1 minute.
+	BucketGrace time.Duration
+}
+
+// Scheduler campaigns for leadership and leads while elected.
+type Scheduler struct {
+	cfg      Config
+	log      zerolog.Logger
+	leading  atomic.Bool
+	epoch    atomic.Int64
+	election *Election
+}
+
+// New validates cfg and returns a scheduler; Run starts it.
+func New(cfg Config) (*Scheduler, error) {
+	if err := store.ValidateName(cfg.ID); err != nil {
+		return nil, fmt.Errorf("scheduler id: %w", err)
+	}
+	if cfg.Store == nil {
+		return nil, errors.New("scheduler: no store")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.BucketGrace <= 0 {
+		cfg.BucketGrace = time.Minute
+	}
+	log := cfg.Log.With().Str("scheduler", cfg.ID).Logger()
+	return &Scheduler{cfg: cfg, log: log, election: NewElection(cfg.Store, cfg.ID, log)}, nil
+}
+
+// IsLeader reports whether this scheduler currently leads.
+func (s *Scheduler) IsLeader() bool { return s.leading.Load() }
+
+// Epoch is the epoch of the current or last term this scheduler led (0: never).
+func (s *Scheduler) Epoch() int64 { return s.epoch.Load() }
+
+// Run campaigns, leads until the term ends, and campaigns again, until ctx ends.
+// On return it has resigned, so a standby takes over without waiting for the
+// session timeout.
+func (s *Scheduler) Run(ctx context.Context) error {
+	for {
+		term, err := s.election.Campaign(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			s.log.Error().Err(err).Msg("campaign failed; retrying")
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(time.Second):
+			}
+			continue
+		}
+		err = s.lead(ctx, term)
+		s.leading.Store(false)
+		if rerr := term.Resign(); rerr != nil {
+			s.log.Debug().Err(rerr).Msg("resign")
+		}
+		if ctx.Err() != nil {
+			s.log.Info().Int64("epoch", s.epoch.Load()).Msg("stepped down: shutting down")
+			return nil
+		}
+		s.log.Warn().Err(err).Int64("epoch", s.epoch.Load()).Msg("stepped down")
+	}
+}
+
+// lead runs one term.
+func (s *Scheduler) lead(ctx context.Context, term *Term) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-term.Done():
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	epoch, err := s.bumpEpoch(term)
+	if err != nil {
+		return err
+	}
+	s.epoch.Store(epoch)
+	s.leading.Store(true)
+	l := newLeader(s, term, epoch)
+	s.log.Info().Int64("epoch", epoch).Str("leader", s.cfg.ID).Msg("elected leader")
+	err = l.run(ctx)
+	l.stop()
+	if term.Done() != nil {
+		select {
+		case <-term.Done():
+			return fmt.Errorf("%w: %v", ErrNotLeader, err)
+		default:
+		}
+	}
+	return err
+}
+
+// bumpEpoch records a new term in <root>/epoch, fenced by the term.
+func (s *Scheduler) bumpEpoch(term *Term) (int64, error) {
+	st := s.cfg.Store
+	for try := 0; ; try++ {
+		rec, version, err := st.Epoch()
+		if err != nil && !errors.Is(err, store.ErrMalformed) && !errors.Is(err, store.ErrUnsupportedVersion) {
+			return 0, fmt.Errorf("read epoch: %w", err)
+		}
+		next := store.EpochRecord{Epoch: rec.Epoch + 1, Leader: s.cfg.ID, Since: s.cfg.Now().UTC()}
+		data, err := store.Encode(&next)
+		if err != nil {
+			return 0, err
+		}
+		err = st.Txn().Fence(term.Fence, -1).Set(st.Layout().Epoch(), data, version).Commit()
+		if err == nil {
+			return next.Epoch, nil
+		}
+		if errors.Is(err, store.ErrFenced) || try > 10 {
+			return 0, fmt.Errorf("bump epoch: %w", err)
+		}
+	}
+}
