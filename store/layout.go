@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -89,7 +90,8 @@ func ParseAssignmentName(name string) (task string, attempt int, err error) {
 	if i <= 0 {
 		return "", 0, fmt.Errorf("assignment %q: %w", name, ErrInvalidName)
 	}
-	if _, err := fmt.Sscanf(name[i+1:], "%d", &attempt); err != nil || attempt < 1 {
+	attempt, err = strconv.Atoi(name[i+1:])
+	if err != nil || attempt < 1 {
 		return "", 0, fmt.Errorf("assignment %q: bad attempt: %w", name, ErrInvalidName)
 	}
 	if err := ValidateTaskID(name[:i]); err != nil {

@@ -181,7 +181,7 @@ func (s *Store) submitBatch(tasks []*Task, encoded [][]byte, out []SubmitResult)
 		var oe *OpError
 		errors.As(err, &oe)
 		switch {
-		case errors.Is(err, ErrNoNode) && t.Key != "":
+		case errors.Is(err, ErrNoNode) && strings.HasPrefix(oe.Path, s.layout.Keys()+"/"):
 			// The key's shard directory is missing.
 			if err := s.EnsurePath(s.layout.Keys() + "/" + KeyHash(t.Key)[:2]); err != nil {
 				return err

@@ -1,0 +1,84 @@
+package scheduler
+
+import (
+	"container/heap"
+	"testing"
+	"time"
+
+	"github.com/drover-sched/drover/store"
+)
+
+func TestPickWorker(t *testing.T) {
+	gpu := map[string]string{"gpu": "true"}
+	tests := []struct {
+		name    string
+		workers []*slot
+		want    map[string]string
+		pick    string
+	}{
+		{"none", nil, nil, ""},
+		{"full", []*slot{{ID: "a", Capacity: 1, Used: 1}}, nil, ""},
+		{"draining", []*slot{{ID: "a", Capacity: 4, Draining: true}}, nil, ""},
+		{"least loaded by fraction", []*slot{
+			{ID: "a", Capacity: 4, Used: 2}, {ID: "b", Capacity: 10, Used: 3},
+		}, nil, "b"},
+		{"tie on fraction: fewer running", []*slot{
+			{ID: "a", Capacity: 4, Used: 2}, {ID: "b", Capacity: 2, Used: 1},
+		}, nil, "b"},
+		{"tie: id order", []*slot{{ID: "b", Capacity: 2}, {ID: "a", Capacity: 2}}, nil, "a"},
+		{"labels required", []*slot{
+			{ID: "a", Capacity: 8}, {ID: "b", Capacity: 1, Labels: gpu},
+		}, gpu, "b"},
+		{"labels unmatched", []*slot{{ID: "a", Capacity: 8, Labels: map[string]string{"gpu": "false"}}}, gpu, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := pickWorker(tc.workers, tc.want)
+			switch {
+			case got == nil && tc.pick != "":
+				t.Fatalf("picked none, want %s", tc.pick)
+			case got != nil && got.ID != tc.pick:
+				t.Fatalf("picked %s, want %q", got.ID, tc.pick)
+			}
+		})
+	}
+}
+
+func TestReadyQueueOrder(t *testing.T) {
+	mk := func(id string, p store.Priority) *queued {
+		return &queued{task: &store.Task{ID: id, Priority: p}}
+	}
+	var q readyQueue
+	for _, it := range []*queued{
+		mk("03", store.PriorityNormal), mk("01", store.PriorityLow), mk("05", store.PriorityHigh),
+		mk("02", store.PriorityNormal), mk("04", store.PriorityHigh),
+	} {
+		heap.Push(&q, it)
+	}
+	var got []string
+	for q.Len() > 0 {
+		got = append(got, heap.Pop(&q).(*queued).task.ID)
+	}
+	want := []string{"04", "05", "02", "03", "01"}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("order %v, want %v", got, want)
+		}
+	}
+}
+
+func TestDelayQueueOrder(t *testing.T) {
+	base := time.Unix(1000, 0)
+	var q delayQueue
+	for i, d := range []int{5, 1, 3} {
+		heap.Push(&q, &queued{task: &store.Task{ID: string(rune('a' + i)), NotBefore: base.Add(time.Duration(d) * time.Second)}})
+	}
+	prev := time.Time{}
+	for q.Len() > 0 {
+		it := heap.Pop(&q).(*queued)
+		if it.task.NotBefore.Before(prev) {
+			t.Fatalf("not ordered by not_before")
+		}
+		prev = it.task.NotBefore
+	}
+}

@@ -1,0 +1,147 @@
+package store
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+)
+
+func TestTaskRoundTrip(t *testing.T) {
+	code := 3
+	in := &Task{ID: ulid.Make().String(), Name: "backup", Cmd: []string{"./backup.sh", "/data"},
+		Env: map[string]string{"A": "1"}, Retries: 2, Timeout: MillisOf(time.Minute),
+		On: map[string]string{"gpu": "true"}, Priority: PriorityHigh, SubmittedAt: time.Unix(1700000000, 0).UTC(),
+		State: StateFailed, Attempt: 2, ExitCode: &code,
+		History: []Attempt{{N: 1, Worker: "w1", ExitCode: -1, Error: "worker lost", Lost: true}}}
+	data, err := Encode(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), `"v":1`) || !strings.Contains(string(data), `"priority":"high"`) {
+		t.Fatalf("encoding lacks version or priority name: %s", data)
+	}
+	out, err := DecodeTask(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.ID != in.ID || out.Priority != PriorityHigh || *out.ExitCode != 3 || out.Timeout.Duration() != time.Minute ||
+		len(out.History) != 1 || !out.History[0].Lost || out.On["gpu"] != "true" {
+		t.Fatalf("round trip changed the task: %+v", out)
+	}
+}
+
+func TestDecodeRejects(t *testing.T) {
+	id := ulid.Make().String()
+	tests := []struct {
+		name string
+		data string
+		want error
+	}{
+		{"garbage", "\x00\x01garbage", ErrMalformed},
+		{"no version", `{"id":"` + id + `","cmd":["x"]}`, ErrMalformed},
+		{"future version", `{"v":99,"id":"` + id + `","cmd":["x"]}`, ErrUnsupportedVersion},
+		{"bad id", `{"v":1,"id":"../x","cmd":["x"]}`, ErrMalformed},
+		{"no command", `{"v":1,"id":"` + id + `"}`, ErrMalformed},
+		{"wrong type", `{"v":1,"id":"` + id + `","cmd":"x"}`, ErrMalformed},
+		{"bad priority", `{"v":1,"id":"` + id + `","cmd":["x"],"priority":"urgent"}`, ErrMalformed},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := DecodeTask([]byte(tc.data)); !errors.Is(err, tc.want) {
+				t.Fatalf("err %v, want %v", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestEncodeTooLarge(t *testing.T) {
+	task := &Task{ID: ulid.Make().String(), Cmd: []string{"echo", strings.Repeat("x", MaxRecordSize)}}
+	if _, err := Encode(task); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("err %v, want ErrTooLarge", err)
+	}
+}
+
+func TestShouldRetry(t *testing.T) {
+	fail := Attempt{ExitCode: 1}
+	lost := Attempt{ExitCode: -1, Lost: true}
+	tests := []struct {
+		retries int
+		history []Attempt
+		want    bool
+	}{
+		{0, []Attempt{fail}, false},
+		{1, []Attempt{fail}, true},
+		{1, []Attempt{fail, fail}, false},
+		{0, []Attempt{lost}, true},
+		{0, []Attempt{lost, lost, lost}, true},
+		{1, []Attempt{lost, fail, lost}, true},
+	}
+	for i, tc := range tests {
+		task := &Task{Retries: tc.retries, History: tc.history}
+		if got := task.ShouldRetry(); got != tc.want {
+			t.Errorf("case %d: ShouldRetry = %v, want %v", i, got, tc.want)
+		}
+	}
+	many := &Task{}
+	for i := 0; i < MaxLostAttempts; i++ {
+		many.History = append(many.History, lost)
+	}
+	if many.ShouldRetry() {
+		t.Errorf("a task that lost its worker %d times must not retry", MaxLostAttempts)
+	}
+}
+
+func TestValidateName(t *testing.T) {
+	for _, ok := range []string{"w1", "gpu-box.3", "a_b", "Ünïcode"} {
+		if err := ValidateName(ok); err != nil {
+			t.Errorf("%q: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"", "a/b", "..", "../x", "a b", "a\tb", "a\x00b", ".", strings.Repeat("x", MaxNameLen+1), "zookeeper"} {
+		if err := ValidateName(bad); !errors.Is(err, ErrInvalidName) {
+			t.Errorf("%q: accepted", bad)
+		}
+	}
+}
+
+func TestLayout(t *testing.T) {
+	if _, err := NewLayout("drover"); err == nil {
+		t.Error("relative root accepted")
+	}
+	if _, err := NewLayout("/a/../b"); err == nil {
+		t.Error("root with .. accepted")
+	}
+	l, err := NewLayout("")
+	if err != nil || l.Root != "/drover" {
+		t.Fatalf("default root: %v %q", err, l.Root)
+	}
+	id := "01JD0000000000000000000000"
+	if got := l.QueueItem(id); got != "/drover/queue/01JD00/00/"+id {
+		t.Errorf("queue item %s", got)
+	}
+	if got := l.Result(id); got != "/drover/results/01JD00/00/"+id {
+		t.Errorf("result %s", got)
+	}
+	if got := l.Assignment("w1", id, 2); got != "/drover/tasks/w1/"+id+".2" {
+		t.Errorf("assignment %s", got)
+	}
+	task, attempt, err := ParseAssignmentName(id + ".12")
+	if err != nil || task != id || attempt != 12 {
+		t.Errorf("parse: %s %d %v", task, attempt, err)
+	}
+	for _, bad := range []string{id, id + ".0", id + ".x", id + ".1x", "x.1", ".1"} {
+		if _, _, err := ParseAssignmentName(bad); err == nil {
+			t.Errorf("%q parsed", bad)
+		}
+	}
+}
+
+func TestSortCandidates(t *testing.T) {
+	got := SortCandidates([]string{"n_b-0000000010", "n_a-0000000002", "junk", "n_c-0000000003"})
+	if len(got) != 3 || got[0].Node != "n_a-0000000002" || got[2].Node != "n_b-0000000010" {
+		t.Fatalf("order %+v", got)
+	}
+}
