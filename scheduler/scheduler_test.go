@@ -1,0 +1,239 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/drover-sched/drover/store"
+)
+
+func leaders(ss ...*Scheduler) (n int, who *Scheduler) {
+	for _, s := range ss {
+		if s.IsLeader() {
+			n++
+			who = s
+		}
+	}
+	return n, who
+}
+
+func TestElectionOneLeaderAndHandover(t *testing.T) {
+	root := newRoot()
+	a, stopA := runScheduler(t, openStore(t, zkAddr, root), "a")
+	b, stopB := runScheduler(t, openStore(t, zkAddr, root), "b")
+	c, stopC := runScheduler(t, openStore(t, zkAddr, root), "c")
+	stops := map[*Scheduler]func(){a: stopA, b: stopB, c: stopC}
+	waitFor(t, 10*time.Second, "a leader", func() bool { n, _ := leaders(a, b, c); return n == 1 })
+	_, first := leaders(a, b, c)
+	firstEpoch := first.Epoch()
+
+	// A graceful stop resigns: the next candidate leads at once.
+	stops[first]()
+	waitFor(t, 5*time.Second, "a new leader", func() bool {
+		n, who := leaders(a, b, c)
+		return n == 1 && who != first
+	})
+	_, second := leaders(a, b, c)
+	if second.Epoch() <= firstEpoch {
+		t.Fatalf("epoch did not grow: %d then %d", firstEpoch, second.Epoch())
+	}
+	st := openStore(t, zkAddr, root)
+	rec, _, err := st.Epoch()
+	if err != nil || rec.Epoch != second.Epoch() {
+		t.Fatalf("epoch record %+v (%v), want epoch %d", rec, err, second.Epoch())
+	}
+}
+
+func TestPlacementCapacityLabelsPriority(t *testing.T) {
+	root := newRoot()
+	st := openStore(t, zkAddr, root)
+	plain := registerWorker(t, root, "plain", 2, nil)
+
+	// Queue before any leader runs: the leader must find it on takeover.
+	gpuTask := submit(t, st, 1, func(_ int, task *store.Task) { task.On = map[string]string{"gpu": "true"} })
+	low := submit(t, st, 1, func(_ int, task *store.Task) { task.Priority = store.PriorityLow })
+	normal := submit(t, st, 2, nil)
+	high := submit(t, st, 1, func(_ int, task *store.Task) { task.Priority = store.PriorityHigh })
+	runScheduler(t, st, "s1")
+
+	waitFor(t, 10*time.Second, "plain worker full", func() bool { return len(plain.assignments(t)) == 2 })
+	got := strings.Join(plain.assignments(t), ",")
+	// Capacity 2: high first, then the oldest normal; never the gpu task.
+	if !strings.Contains(got, high[0]) || !strings.Contains(got, normal[0]) {
+		t.Fatalf("plain worker got %s; want high %s and oldest normal %s", got, high[0], normal[0])
+	}
+	// Finishing work frees slots; the rest drains in order, low last, and the
+	// gpu task still waits for a worker with its label.
+	for _, name := range plain.assignments(t) {
+		plain.finish(t, name)
+	}
+	waitFor(t, 10*time.Second, "second normal and low placed", func() bool {
+		got := strings.Join(plain.assignments(t), ",")
+		return strings.Contains(got, normal[1]) && strings.Contains(got, low[0])
+	})
+	for _, name := range plain.assignments(t) {
+		plain.finish(t, name)
+	}
+	gpu := registerWorker(t, root, "gpu", 1, map[string]string{"gpu": "true"})
+	waitFor(t, 10*time.Second, "gpu task on the gpu worker", func() bool {
+		got := gpu.assignments(t)
+		return len(got) == 1 && strings.HasPrefix(got[0], gpuTask[0])
+	})
+	if got := plain.assignments(t); len(got) != 0 {
+		t.Fatalf("plain worker got %v; the gpu task needs gpu=true", got)
+	}
+	// Assignments carry the placement's registration and epoch.
+	data, _, err := st.Get(st.Layout().Assignment("gpu", gpuTask[0], 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := store.DecodeTask(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if task.Reg != gpu.reg || task.Epoch < 1 || task.Worker != "gpu" || task.State != store.StateAssigned {
+		t.Fatalf("assignment record %+v", task)
+	}
+}
+
+func TestWorkerLossRequeuesAttempt(t *testing.T) {
+	root := newRoot()
+	st := openStore(t, zkAddr, root)
+	runScheduler(t, st, "s1")
+	doomed := registerWorker(t, root, "doomed", 1, nil)
+	ids := submit(t, st, 1, func(_ int, task *store.Task) { task.Retries = 0 })
+	waitFor(t, 10*time.Second, "placed on doomed", func() bool { return len(doomed.assignments(t)) == 1 })
+
+	doomed.st.Close() // the worker's session ends: its registration goes
+	spare := registerWorker(t, root, "spare", 1, nil)
+	waitFor(t, 15*time.Second, "attempt 2 on spare", func() bool {
+		got := spare.assignments(t)
+		return len(got) == 1 && got[0] == store.AssignmentName(ids[0], 2)
+	})
+	data, _, err := st.Get(st.Layout().Assignment("spare", ids[0], 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := store.DecodeTask(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(task.History) != 1 || !task.History[0].Lost || task.History[0].Worker != "doomed" {
+		t.Fatalf("history %+v: want one lost attempt on doomed", task.History)
+	}
+	// A lost attempt does not use up retries (retries=0 here), and the departed
+	// worker leaves nothing behind.
+	waitFor(t, 10*time.Second, "doomed's directory removed", func() bool {
+		ok, _, err := st.Exists(st.Layout().WorkerTasks("doomed"))
+		return err == nil && !ok
+	})
+}
+
+func TestWorkerReRegistrationRecoversOldAttempts(t *testing.T) {
+	root := newRoot()
+	st := openStore(t, zkAddr, root)
+	runScheduler(t, st, "s1")
+	w := registerWorker(t, root, "w", 1, nil)
+	ids := submit(t, st, 1, nil)
+	waitFor(t, 10*time.Second, "placed", func() bool { return len(w.assignments(t)) == 1 })
+	// Same id, new session: the earlier registration's attempt is placed again.
+	w.st.Close()
+	w2 := registerWorker(t, root, "w", 1, nil)
+	waitFor(t, 15*time.Second, "attempt 2 placed on the new registration", func() bool {
+		got := w2.assignments(t)
+		return len(got) == 1 && got[0] == store.AssignmentName(ids[0], 2)
+	})
+}
+
+func TestFencedLeaderCannotWrite(t *testing.T) {
+	root := newRoot()
+	px := startProxy(t, zkAddr)
+	zombieStore := openStore(t, px.Addr(), root)
+	zombie, _ := runScheduler(t, zombieStore, "zombie")
+	waitFor(t, 10*time.Second, "zombie leads", zombie.IsLeader)
+	term := zombieTerm(t, zombieStore)
+
+	standby, _ := runScheduler(t, openStore(t, zkAddr, root), "standby")
+	// Cut the zombie off past its session timeout: ZooKeeper expires the session
+	// and deletes its election znode; the standby takes over.
+	px.setCut(true)
+	waitFor(t, 15*time.Second, "standby leads", standby.IsLeader)
+	px.setCut(false)
+
+	// The zombie's client reconnects with a brand-new session. Any write fenced by
+	// the old term must fail, whatever the zombie still believes.
+	st := zombieStore
+	if _, err := st.CurrentSession(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	err := st.Txn().Fence(term, -1).Create(st.Layout().Root+"/zombie-write", nil).Commit()
+	if !errors.Is(err, store.ErrFenced) {
+		t.Fatalf("fenced write: err %v, want ErrFenced", err)
+	}
+	if ok, _, _ := st.Exists(st.Layout().Root + "/zombie-write"); ok {
+		t.Fatal("a fenced write landed")
+	}
+	// The zombie itself notices and stands by; only one leader remains.
+	waitFor(t, 10*time.Second, "zombie steps down", func() bool { return !zombie.IsLeader() })
+	if !standby.IsLeader() {
+		t.Fatal("standby lost leadership")
+	}
+	if zombie.Epoch() >= standby.Epoch() {
+		t.Fatalf("epochs: zombie %d, standby %d", zombie.Epoch(), standby.Epoch())
+	}
+	// And the cluster still places work under the new leader.
+	w := registerWorker(t, root, "w", 1, nil)
+	submit(t, openStore(t, zkAddr, root), 1, nil)
+	waitFor(t, 10*time.Second, "placed by the new leader", func() bool { return len(w.assignments(t)) == 1 })
+}
+
+// zombieTerm returns the fence path of the current leader.
+func zombieTerm(t *testing.T, st *store.Store) string {
+	t.Helper()
+	line, err := st.Candidates()
+	if err != nil || len(line) == 0 {
+		t.Fatalf("candidates: %v %v", line, err)
+	}
+	return st.Layout().Election() + "/" + line[0].Node
+}
+
+func TestPlaceAfterFenceLossWritesNothing(t *testing.T) {
+	root := newRoot()
+	st := openStore(t, zkAddr, root)
+	w := registerWorker(t, root, "w", 4, nil)
+	submit(t, st, 3, nil)
+	// A term whose election znode is already gone: exactly the state of a leader
+	// whose session expired before it noticed.
+	s, err := New(Config{ID: "ghost", Store: st, Log: testLog(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	node, _, err := st.CreateSequentialEphemeral(context.Background(), st.Layout().Election(), "n_", []byte(`{"v":1}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fence := st.Layout().Election() + "/" + node
+	l := newLeader(s, &Term{Fence: fence, st: st, done: make(chan struct{})}, 1)
+	defer l.stop()
+	if err := l.syncWorkers(); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.syncQueueRoot(); err != nil {
+		t.Fatal(err)
+	}
+	if len(l.known) != 3 {
+		t.Fatalf("view has %d queued, want 3", len(l.known))
+	}
+	if err := st.Delete(fence, -1); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.place(); !errors.Is(err, store.ErrFenced) {
+		t.Fatalf("place after fence loss: %v, want ErrFenced", err)
+	}
+	if got := w.assignments(t); len(got) != 0 {
+		t.Fatalf("fenced leader placed %v", got)
+	}
+}
