@@ -1,0 +1,38 @@
+package worker
+
+import (
+	"math/rand/v2"
+	"time"
+)
+
+// Backoff is the delay before a failed attempt's retry: Base doubled per
+// attempt, capped at Max, plus up to 20% jitter so retries of many tasks that
+// failed together do not arrive together.
+type Backoff struct {
+	// Base is the first delay; default 1s.
+	Base time.Duration
+	// Max caps the delay; default 5m.
+	Max time.Duration
+	// Rand returns a number in [0,1) for jitter; default math/rand/v2.
+	Rand func() float64
+}
+
+// Delay is the wait after attempt (1-based) failed.
+func (b Backoff) Delay(attempt int) time.Duration {
+	base, maxD, rnd := b.Base, b.Max, b.Rand
+	if base <= 0 {
+		base = time.Second
+	}
+	if maxD <= 0 {
+		maxD = 5 * time.Minute
+	}
+	if rnd == nil {
+		rnd = rand.Float64
+	}
+	d := base
+	for i := 1; i < attempt && d < maxD; i++ {
+		d *= 2
+	}
+	d = min(d, maxD)
+	return d + time.Duration(float64(d)*0.2*rnd())
+}

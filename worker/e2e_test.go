@@ -1,0 +1,153 @@
+package worker
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+
+	"github.com/drover-sched/drover/scheduler"
+	"github.com/drover-sched/drover/store"
+)
+
+// startScheduler runs a scheduler on its own session until cleanup or stop.
+func startScheduler(t *testing.T, root, id string) (*scheduler.Scheduler, *store.Store, func()) {
+	t.Helper()
+	st := openStore(t, root)
+	s, err := scheduler.New(scheduler.Config{ID: id, Store: st, Log: testLog(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = s.Run(ctx)
+	}()
+	var once sync.Once
+	stop := func() { once.Do(func() { cancel(); <-done }) }
+	t.Cleanup(stop)
+	return s, st, stop
+}
+
+func submitCmd(t *testing.T, st *store.Store, n int, mod func(*store.Task)) []string {
+	t.Helper()
+	tasks := make([]*store.Task, n)
+	ids := make([]string, n)
+	for i := range tasks {
+		tasks[i] = &store.Task{ID: ulid.Make().String(), Cmd: []string{"true"}, SubmittedAt: time.Now().UTC()}
+		if mod != nil {
+			mod(tasks[i])
+		}
+		ids[i] = tasks[i].ID
+	}
+	if _, err := st.Submit(context.Background(), tasks); err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+func TestEndToEnd(t *testing.T) {
+	root := newRoot()
+	startScheduler(t, root, "s1")
+	startWorker(t, root, "w1", nil)
+	startWorker(t, root, "w2", nil)
+	st := openStore(t, root)
+	ids := submitCmd(t, st, 50, func(task *store.Task) { task.Cmd = []string{"echo", "hello"} })
+	workers := map[string]int{}
+	for _, id := range ids {
+		got := result(t, st, id)
+		if got.State != store.StateSucceeded || got.Stdout != "hello\n" {
+			t.Fatalf("task %s: %+v", id, got)
+		}
+		workers[got.Worker]++
+	}
+	if len(workers) != 2 {
+		t.Errorf("work not spread: %v", workers)
+	}
+	// Nothing is left behind under tasks/ or in the queue.
+	assigned, err := st.Assignments()
+	if err != nil || len(assigned) != 0 {
+		t.Fatalf("assignments left: %v %v", assigned, err)
+	}
+}
+
+func TestRetryRunsAgainAfterBackoff(t *testing.T) {
+	root := newRoot()
+	startScheduler(t, root, "s1")
+	startWorker(t, root, "w1", nil)
+	st := openStore(t, root)
+	dir := t.TempDir()
+	// Fails on the first attempt, succeeds on the second.
+	ids := submitCmd(t, st, 1, func(task *store.Task) {
+		task.Shell, task.Retries = true, 2
+		task.Cmd = []string{`[ "$DROVER_ATTEMPT" = 2 ] || exit 7; touch ` + dir + `/ok`}
+	})
+	got := result(t, st, ids[0])
+	if got.State != store.StateSucceeded || got.Attempt != 2 || len(got.History) != 2 || got.History[0].ExitCode != 7 {
+		t.Fatalf("result %+v", got)
+	}
+}
+
+func TestLeaderFailoverFinishesQueue(t *testing.T) {
+	root := newRoot()
+	s1, _, _ := startScheduler(t, root, "s1")
+	waitFor(t, 10*time.Second, "s1 leads", s1.IsLeader)
+	s2, _, _ := startScheduler(t, root, "s2")
+	startWorker(t, root, "w1", nil)
+	st := openStore(t, root)
+	first := submitCmd(t, st, 20, nil)
+	for _, id := range first {
+		result(t, st, id)
+	}
+	// Depose the leader without letting it resign, as a session expiry would (a
+	// real kill -9 of a scheduler process is covered in cmd/drover's tests).
+	deposeLeader(t, root, "s1")
+	waitFor(t, 15*time.Second, "s2 leads", s2.IsLeader)
+	for _, id := range submitCmd(t, st, 20, nil) {
+		if got := result(t, st, id); got.State != store.StateSucceeded {
+			t.Fatalf("after failover: %+v", got)
+		}
+	}
+}
+
+func TestWorkerCrashRunsAttemptElsewhere(t *testing.T) {
+	root := newRoot()
+	startScheduler(t, root, "s1")
+	doomed, doomedStore, stopDoomed := startWorker(t, root, "doomed", nil)
+	st := openStore(t, root)
+	ids := submitCmd(t, st, 1, func(task *store.Task) {
+		task.Shell = true
+		task.Cmd = []string{`[ "$DROVER_WORKER_ID" = spare ] || exec sleep 30`}
+	})
+	waitFor(t, 10*time.Second, "running on doomed", func() bool { return doomed.Running() == 1 })
+	stopDoomed()
+	doomedStore.Close()
+	startWorker(t, root, "spare", nil)
+	got := result(t, st, ids[0])
+	if got.State != store.StateSucceeded || got.Worker != "spare" || got.Attempt != 2 || !got.History[0].Lost {
+		t.Fatalf("result %+v", got)
+	}
+}
+
+// deposeLeader deletes a scheduler's election znode from outside, which is what
+// ZooKeeper does when the scheduler's session expires.
+func deposeLeader(t *testing.T, root, id string) {
+	t.Helper()
+	st := openStore(t, root)
+	line, err := st.Candidates()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range line {
+		if c.Info.ID == id {
+			if err := st.Delete(st.Layout().Election()+"/"+c.Node, -1); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+	}
+	t.Fatalf("scheduler %s not in the election", id)
+}

@@ -1,0 +1,110 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/drover-sched/drover/store"
+)
+
+// outcome is how one run of a command ended.
+type outcome struct {
+	ExitCode int
+	// Err explains an ending without an exit code of the command's own.
+	Err            string
+	Stdout, Stderr string
+	Started, Ended time.Time
+}
+
+// ok reports a clean exit 0.
+func (o outcome) ok() bool { return o.ExitCode == 0 && o.Err == "" }
+
+// execute runs the attempt's command in its own process group and waits for it.
+// It kills the whole group on timeout, when ctx ends (the caller then discards
+// the outcome), and after the main process exits so no stragglers remain.
+func execute(ctx context.Context, task *store.Task, workerID string, limit int, now func() time.Time) outcome {
+	var cmd *exec.Cmd
+	if task.Shell {
+		cmd = exec.Command("/bin/sh", "-c", strings.Join(task.Cmd, " "))
+	} else {
+		cmd = exec.Command(task.Cmd[0], task.Cmd[1:]...)
+	}
+	cmd.Env = taskEnv(task, workerID)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	stdout, stderr := newTail(limit), newTail(limit)
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	// A background child that keeps the output pipes open must not hold the
+	// attempt: stop copying shortly after the main process exits.
+	cmd.WaitDelay = 200 * time.Millisecond
+
+	out := outcome{Started: now()}
+	finish := func() outcome {
+		out.Ended = now()
+		out.Stdout, out.Stderr = stdout.String(), stderr.String()
+		return out
+	}
+	if err := cmd.Start(); err != nil {
+		out.ExitCode, out.Err = 127, "start: "+err.Error()
+		return finish()
+	}
+	pgid := cmd.Process.Pid
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait() }()
+
+	var timeout <-chan time.Time
+	if d := task.Timeout.Duration(); d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		timeout = t.C
+	}
+	var werr error
+	select {
+	case werr = <-waited:
+		killGroup(pgid) // stragglers
+	case <-timeout:
+		killGroup(pgid)
+		<-waited
+		out.ExitCode, out.Err = -1, fmt.Sprintf("timeout after %v", task.Timeout.Duration())
+		return finish()
+	case <-ctx.Done():
+		killGroup(pgid)
+		<-waited
+		out.ExitCode, out.Err = -1, "killed: "+context.Cause(ctx).Error()
+		return finish()
+	}
+	out.ExitCode = cmd.ProcessState.ExitCode()
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		out.Err = "killed by signal " + ws.Signal().String()
+	} else if werr != nil && out.ExitCode == 0 && !errors.Is(werr, exec.ErrWaitDelay) {
+		out.ExitCode, out.Err = -1, werr.Error()
+	}
+	return finish()
+}
+
+func killGroup(pgid int) {
+	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+}
+
+// taskEnv is the worker's environment plus the task's variables and Drover's own.
+func taskEnv(task *store.Task, workerID string) []string {
+	env := os.Environ()
+	for k, v := range task.Env {
+		env = append(env, k+"="+v)
+	}
+	env = append(env,
+		"DROVER_TASK_ID="+task.ID,
+		"DROVER_ATTEMPT="+strconv.Itoa(task.Attempt),
+		"DROVER_WORKER_ID="+workerID,
+	)
+	if task.Name != "" {
+		env = append(env, "DROVER_TASK_NAME="+task.Name)
+	}
+	return env
+}

@@ -1,0 +1,378 @@
+// Package worker registers a worker in ZooKeeper, watches its own assignment
+// directory, runs each assigned attempt as a process and reports the outcome in
+// a transaction that only succeeds while the assignment is still its own.
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/drover-sched/drover/store"
+)
+
+// Config configures a worker. Zero values mean the documented defaults.
+type Config struct {
+	// ID names the worker (required); it is its registration znode's name.
+	ID    string
+	Store *store.Store
+	// Labels are matched against tasks' required labels (--on k=v).
+	Labels map[string]string
+	// Capacity is how many attempts the leader places here at once; default 4.
+	Capacity int
+	Log      zerolog.Logger
+	// Version is reported in the registration.
+	Version string
+	// Backoff spaces retries of failed attempts.
+	Backoff Backoff
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+	// OutputLimit is how much of stdout and of stderr is kept; default 64 KiB.
+	OutputLimit int
+}
+
+// Worker runs the attempts the leader assigns to it.
+type Worker struct {
+	cfg        Config
+	log        zerolog.Logger
+	st         *store.Store
+	lay        store.Layout
+	registered chan struct{}
+	regOnce    sync.Once
+	running    atomic.Int32
+	reg        atomic.Int64
+}
+
+// New validates cfg and returns a worker; Run starts it.
+func New(cfg Config) (*Worker, error) {
+	if err := store.ValidateName(cfg.ID); err != nil {
+		return nil, fmt.Errorf("worker id: %w", err)
+	}
+	if cfg.Store == nil {
+		return nil, errors.New("worker: no store")
+	}
+	for k, v := range cfg.Labels {
+		if err := store.ValidateName(k); err != nil {
+			return nil, fmt.Errorf("label %q: %w", k, err)
+		}
+		if err := store.ValidateName(v); err != nil {
+			return nil, fmt.Errorf("label %s=%q: %w", k, v, err)
+		}
+	}
+	if cfg.Capacity == 0 {
+		cfg.Capacity = 4
+	}
+	if cfg.Capacity < 1 {
+		return nil, fmt.Errorf("capacity %d: must be at least 1", cfg.Capacity)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.OutputLimit <= 0 {
+		cfg.OutputLimit = store.OutputTail
+	}
+	return &Worker{
+		cfg: cfg, st: cfg.Store, lay: cfg.Store.Layout(), registered: make(chan struct{}),
+		log: cfg.Log.With().Str("worker_id", cfg.ID).Logger(),
+	}, nil
+}
+
+// Registered closes once the worker has registered for the first time.
+func (w *Worker) Registered() <-chan struct{} { return w.registered }
+
+// Running is the number of attempts running now.
+func (w *Worker) Running() int { return int(w.running.Load()) }
+
+// Reg is the czxid of the current registration (0 before the first).
+func (w *Worker) Reg() int64 { return w.reg.Load() }
+
+var errSessionLost = errors.New("zookeeper session lost")
+
+// Run registers and runs assignments until ctx ends. On return every process it
+// started has been killed and waited for; the attempts it did not finish are
+// placed again by the leader once the registration is gone.
+func (w *Worker) Run(ctx context.Context) error {
+	for {
+		err := w.serve(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if errors.Is(err, store.ErrClosed) {
+			return err
+		}
+		w.log.Warn().Err(err).Msg("registration lost; registering again")
+	}
+}
+
+// serve is one registration's lifetime.
+func (w *Worker) serve(ctx context.Context) error {
+	sess, err := w.st.CurrentSession(ctx)
+	if err != nil {
+		return err
+	}
+	reg, err := w.register(ctx)
+	if err != nil {
+		return err
+	}
+	w.reg.Store(reg)
+	dir := w.lay.WorkerTasks(w.cfg.ID)
+	if err := w.st.EnsurePath(dir); err != nil {
+		return err
+	}
+	w.log.Info().Int64("reg", reg).Int("capacity", w.cfg.Capacity).Msg("worker registered")
+	w.regOnce.Do(func() { close(w.registered) })
+
+	// Attempts run under sctx: it ends with the session, so a worker that lost
+	// its session kills what it runs (those attempts are placed elsewhere).
+	sctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	runs := map[string]*run{} // assignment name -> its run (or a skipped marker)
+	var wg sync.WaitGroup
+	defer func() {
+		for _, r := range runs {
+			r.cancel(errors.New("worker stopping"))
+		}
+		wg.Wait()
+	}()
+	for {
+		kids, ev, err := w.st.ChildrenW(dir)
+		switch {
+		case errors.Is(err, store.ErrNoNode):
+			if err := w.st.EnsurePath(dir); err != nil && !errors.Is(err, store.ErrConnection) {
+				return err
+			}
+			continue
+		case errors.Is(err, store.ErrConnection):
+			if connected, changed := w.st.Connected(); !connected {
+				select {
+				case <-changed:
+				case <-sess.Done():
+					cancel(errSessionLost)
+					return errSessionLost
+				case <-ctx.Done():
+					return nil
+				}
+			}
+			continue
+		case err != nil:
+			return err
+		}
+		present := make(map[string]bool, len(kids))
+		for _, name := range kids {
+			present[name] = true
+			if runs[name] != nil {
+				continue
+			}
+			runs[name] = w.start(sctx, &wg, dir, name, reg, sess)
+		}
+		for name, r := range runs {
+			if !present[name] {
+				// Withdrawn (or reported by us): make sure nothing still runs.
+				r.cancel(errors.New("assignment withdrawn"))
+				delete(runs, name)
+			}
+		}
+		select {
+		case <-ev:
+		case <-sess.Done():
+			w.log.Warn().Msg("zookeeper session ended: killing running attempts")
+			cancel(errSessionLost)
+			return errSessionLost
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+// register creates the registration znode, waiting for one left by an earlier
+// session of the same id to expire. It returns the registration's czxid.
+func (w *Worker) register(ctx context.Context) (int64, error) {
+	host, _ := os.Hostname()
+	info := store.WorkerInfo{ID: w.cfg.ID, Host: host, PID: os.Getpid(), Labels: w.cfg.Labels,
+		Capacity: w.cfg.Capacity, Version: w.cfg.Version, StartedAt: w.cfg.Now().UTC()}
+	data, err := store.Encode(&info)
+	if err != nil {
+		return 0, err
+	}
+	p := w.lay.Worker(w.cfg.ID)
+	warned := false
+	for {
+		st, err := w.st.CreateEphemeral(ctx, p, data)
+		if err == nil {
+			return st.Czxid, nil
+		}
+		if !errors.Is(err, store.ErrNodeExists) {
+			return 0, fmt.Errorf("register %s: %w", w.cfg.ID, err)
+		}
+		if !warned {
+			w.log.Warn().Msg("worker id registered by another session; waiting for it to go")
+			warned = true
+		}
+		ok, _, ev, err := w.st.ExistsW(p)
+		if err != nil && !errors.Is(err, store.ErrConnection) {
+			return 0, err
+		}
+		if err == nil && ok {
+			select {
+			case <-ev:
+			case <-ctx.Done():
+				return 0, ctx.Err()
+			}
+		}
+	}
+}
+
+// run is one assignment seen by this registration.
+type run struct {
+	cancel context.CancelCauseFunc
+}
+
+// start reads an assignment and, if it belongs to this registration, runs it.
+func (w *Worker) start(ctx context.Context, wg *sync.WaitGroup, dir, name string, reg int64, sess *store.Session) *run {
+	rctx, cancel := context.WithCancelCause(ctx)
+	r := &run{cancel: cancel}
+	p := dir + "/" + name
+	data, stat, err := w.st.Get(p)
+	if err != nil {
+		if !errors.Is(err, store.ErrNoNode) {
+			w.log.Warn().Err(err).Str("assignment", name).Msg("cannot read assignment")
+		}
+		return r
+	}
+	task, err := store.DecodeTask(data)
+	if err == nil {
+		if id, attempt, perr := store.ParseAssignmentName(name); perr != nil || id != task.ID || attempt != task.Attempt {
+			err = fmt.Errorf("%w: assignment %s holds task %s attempt %d", store.ErrMalformed, name, task.ID, task.Attempt)
+		}
+	}
+	if err != nil {
+		if qerr := w.st.Quarantine(p, data, stat.Version, err); qerr != nil {
+			w.log.Warn().Err(qerr).Str("assignment", name).Msg("cannot quarantine malformed assignment")
+		}
+		return r
+	}
+	log := w.log.With().Str("task_id", task.ID).Int("attempt", task.Attempt).Logger()
+	if task.Reg != reg {
+		log.Debug().Int64("reg", task.Reg).Msg("assignment of an earlier registration: left to the leader")
+		return r
+	}
+	if n := w.running.Add(1); int(n) > w.cfg.Capacity {
+		log.Warn().Int32("running", n).Int("capacity", w.cfg.Capacity).Msg("running more than capacity")
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer w.running.Add(-1)
+		w.attempt(rctx, log, p, stat.Version, task, sess)
+	}()
+	return r
+}
+
+// attempt marks the assignment running, runs it and reports the outcome.
+func (w *Worker) attempt(ctx context.Context, log zerolog.Logger, path string, version int32, task *store.Task, sess *store.Session) {
+	task.State, task.StartedAt = store.StateRunning, w.cfg.Now().UTC()
+	data, err := store.Encode(task)
+	if err != nil {
+		log.Error().Err(err).Msg("encode running state")
+		return
+	}
+	st, err := w.st.Set(path, data, version)
+	if err != nil {
+		log.Warn().Err(err).Msg("assignment withdrawn before start")
+		return
+	}
+	log.Info().Strs("cmd", task.Cmd).Msg("attempt started")
+	out := execute(ctx, task, w.cfg.ID, w.cfg.OutputLimit, w.cfg.Now)
+	if ctx.Err() != nil {
+		log.Warn().Str("why", context.Cause(ctx).Error()).Msg("attempt killed; not reporting")
+		return
+	}
+	w.report(ctx, log, path, st.Version, task, out, sess)
+}
+
+// report posts an attempt's outcome in one transaction that deletes the
+// assignment at the version this worker wrote: if the leader withdrew or replaced
+// it meanwhile, nothing is written.
+func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, version int32, task *store.Task, out outcome, sess *store.Session) {
+	done := task.Clone()
+	done.History = append(done.History, store.Attempt{
+		N: task.Attempt, Worker: w.cfg.ID, StartedAt: out.Started.UTC(), FinishedAt: out.Ended.UTC(),
+		ExitCode: out.ExitCode, Error: out.Err,
+	})
+	code := out.ExitCode
+	done.ExitCode, done.Error, done.Stdout, done.Stderr, done.FinishedAt = &code, out.Err, out.Stdout, out.Stderr, out.Ended.UTC()
+	var next *store.Task
+	switch {
+	case out.ok():
+		done.State = store.StateSucceeded
+	case done.ShouldRetry():
+		next = done.Clone()
+		next.Attempt++
+		next.NotBefore = w.cfg.Now().Add(w.cfg.Backoff.Delay(task.Failures() + 1)).UTC()
+		next.ExitCode, next.Error, next.Stdout, next.Stderr, next.FinishedAt = nil, "", "", "", time.Time{}
+	case task.Retries == 0:
+		done.State = store.StateFailed
+	default:
+		done.State = store.StateDead
+	}
+	build := func(txn *store.Txn) error {
+		txn.Delete(path, version)
+		if next != nil {
+			return txn.Enqueue(next.Clone())
+		}
+		return txn.Finish(done.Clone())
+	}
+	for try := 0; ; try++ {
+		err := w.st.CommitCreatingBuckets([]string{task.ID}, build)
+		switch {
+		case err == nil:
+			if next != nil {
+				log.Info().Int("exit_code", code).Str("error", out.Err).Time("retry_at", next.NotBefore).Msg("attempt failed; retry queued")
+			} else {
+				log.Info().Str("state", string(done.State)).Int("exit_code", code).Str("error", out.Err).Msg("attempt finished")
+			}
+			return
+		case errors.Is(err, store.ErrConnection) && try < 10:
+			// Outcome unknown: retry on the same session; if the first try landed,
+			// the retry finds the assignment gone and the check below sees it.
+			select {
+			case <-sess.Done():
+				log.Warn().Msg("session ended before the report was confirmed")
+				return
+			case <-ctx.Done():
+				return
+			default:
+			}
+			if _, err := w.st.CurrentSession(ctx); err != nil {
+				return
+			}
+			continue
+		case errors.Is(err, store.ErrNoNode) || errors.Is(err, store.ErrBadVersion):
+			if try > 0 && w.landed(task.ID, next != nil) {
+				log.Info().Msg("report confirmed after reconnect")
+				return
+			}
+			log.Warn().Err(err).Msg("report rejected: assignment withdrawn")
+			return
+		default:
+			log.Error().Err(err).Msg("report failed")
+			return
+		}
+	}
+}
+
+// landed checks whether an earlier try of a report was applied.
+func (w *Worker) landed(id string, requeued bool) bool {
+	p := w.lay.Result(id)
+	if requeued {
+		p = w.lay.QueueItem(id)
+	}
+	ok, _, err := w.st.Exists(p)
+	return err == nil && ok
+}

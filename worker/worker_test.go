@@ -1,0 +1,251 @@
+package worker
+
+import (
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/drover-sched/drover/store"
+)
+
+func TestRunsAndReportsSuccess(t *testing.T) {
+	root := newRoot()
+	w, st, _ := startWorker(t, root, "w1", nil)
+	task := &store.Task{Cmd: []string{`echo hello; echo "$DROVER_TASK_ID $DROVER_ATTEMPT $DROVER_WORKER_ID $GREETING"; echo oops >&2`},
+		Shell: true, Env: map[string]string{"GREETING": "hi"}}
+	path := assign(t, st, w, task)
+	got := result(t, st, task.ID)
+	if got.State != store.StateSucceeded || got.ExitCode == nil || *got.ExitCode != 0 {
+		t.Fatalf("result %+v", got)
+	}
+	want := "hello\n" + task.ID + " 1 w1 hi\n"
+	if got.Stdout != want || got.Stderr != "oops\n" {
+		t.Fatalf("stdout %q stderr %q; want %q", got.Stdout, got.Stderr, want)
+	}
+	if len(got.History) != 1 || got.History[0].Worker != "w1" || got.History[0].StartedAt.IsZero() {
+		t.Fatalf("history %+v", got.History)
+	}
+	waitFor(t, 5*time.Second, "assignment removed", func() bool { return !exists(t, st, path) })
+}
+
+func TestArgvIsNotAShell(t *testing.T) {
+	root := newRoot()
+	w, st, _ := startWorker(t, root, "w1", nil)
+	task := &store.Task{Cmd: []string{"echo", "$HOME", "a;b"}}
+	assign(t, st, w, task)
+	if got := result(t, st, task.ID); got.Stdout != "$HOME a;b\n" {
+		t.Fatalf("stdout %q: argv must reach the program untouched", got.Stdout)
+	}
+}
+
+func TestFailureRetriesThenDies(t *testing.T) {
+	root := newRoot()
+	w, st, _ := startWorker(t, root, "w1", nil)
+	task := &store.Task{Cmd: []string{"sh", "-c", "exit 3"}, Retries: 1}
+	assign(t, st, w, task)
+	// The failed first attempt goes back to the queue as attempt 2, after a backoff.
+	var queued *store.Task
+	waitFor(t, 10*time.Second, "attempt 2 queued", func() bool {
+		data, _, err := st.Get(st.Layout().QueueItem(task.ID))
+		if err != nil {
+			return false
+		}
+		queued, err = store.DecodeTask(data)
+		return err == nil
+	})
+	if queued.Attempt != 2 || queued.NotBefore.IsZero() || len(queued.History) != 1 || queued.History[0].ExitCode != 3 {
+		t.Fatalf("queued retry %+v", queued)
+	}
+	// Play the leader: place attempt 2; it fails too and the task is dead.
+	if err := st.Delete(st.Layout().QueueItem(task.ID), -1); err != nil {
+		t.Fatal(err)
+	}
+	queued.Reg = w.Reg()
+	assign(t, st, w, queued)
+	got := result(t, st, task.ID)
+	if got.State != store.StateDead || *got.ExitCode != 3 || len(got.History) != 2 {
+		t.Fatalf("result %+v", got)
+	}
+}
+
+func TestFailureWithoutRetriesFails(t *testing.T) {
+	root := newRoot()
+	w, st, _ := startWorker(t, root, "w1", nil)
+	task := &store.Task{Cmd: []string{"/nonexistent/program"}}
+	assign(t, st, w, task)
+	got := result(t, st, task.ID)
+	if got.State != store.StateFailed || *got.ExitCode != 127 || !strings.HasPrefix(got.Error, "start:") {
+		t.Fatalf("result %+v", got)
+	}
+}
+
+func TestTimeoutKillsProcessGroup(t *testing.T) {
+	root := newRoot()
+	w, st, _ := startWorker(t, root, "w1", nil)
+	task := &store.Task{Cmd: []string{`sleep 30 & echo $! > pidfile; sleep 30; wait`}, Shell: true,
+		Timeout: store.MillisOf(300 * time.Millisecond)}
+	dir := t.TempDir()
+	task.Cmd[0] = strings.Replace(task.Cmd[0], "pidfile", dir+"/child.pid", 1)
+	assign(t, st, w, task)
+	got := result(t, st, task.ID)
+	if got.State != store.StateFailed || *got.ExitCode != -1 || !strings.Contains(got.Error, "timeout") {
+		t.Fatalf("result %+v", got)
+	}
+	assertGone(t, dir+"/child.pid")
+}
+
+// assertGone checks the pid written to file no longer runs.
+func assertGone(t *testing.T, file string) {
+	t.Helper()
+	var pid int
+	waitFor(t, 5*time.Second, "child pid file", func() bool {
+		data, err := readFile(file)
+		if err != nil {
+			return false
+		}
+		_, err = fmtSscan(strings.TrimSpace(string(data)), &pid)
+		return err == nil && pid > 0
+	})
+	waitFor(t, 5*time.Second, "background child killed", func() bool {
+		return syscall.Kill(pid, 0) != nil
+	})
+}
+
+func TestIgnoresAssignmentOfEarlierRegistration(t *testing.T) {
+	root := newRoot()
+	w, st, _ := startWorker(t, root, "w1", nil)
+	task := &store.Task{Cmd: []string{"true"}, Reg: w.Reg() - 1}
+	path := assign(t, st, w, task)
+	// A later, valid assignment runs; the stale one is still untouched after it.
+	ok := &store.Task{Cmd: []string{"true"}}
+	assign(t, st, w, ok)
+	result(t, st, ok.ID)
+	data, _, err := st.Get(path)
+	if err != nil {
+		t.Fatalf("stale assignment: %v", err)
+	}
+	stale, err := store.DecodeTask(data)
+	if err != nil || stale.State != store.StateAssigned {
+		t.Fatalf("stale assignment was touched: %+v %v", stale, err)
+	}
+}
+
+func TestWithdrawnAssignmentIsKilledAndNotReported(t *testing.T) {
+	root := newRoot()
+	w, st, _ := startWorker(t, root, "w1", nil)
+	dir := t.TempDir()
+	task := &store.Task{Cmd: []string{`echo $$ > ` + dir + `/child.pid; exec sleep 30`}, Shell: true}
+	path := assign(t, st, w, task)
+	waitFor(t, 10*time.Second, "running", func() bool { return w.Running() == 1 })
+	if err := st.Delete(path, -1); err != nil {
+		t.Fatal(err)
+	}
+	assertGone(t, dir+"/child.pid")
+	waitFor(t, 5*time.Second, "attempt over", func() bool { return w.Running() == 0 })
+	if exists(t, st, st.Layout().Result(task.ID)) || exists(t, st, st.Layout().QueueItem(task.ID)) {
+		t.Fatal("a withdrawn attempt was reported")
+	}
+}
+
+func TestStaleReportIsRejected(t *testing.T) {
+	root := newRoot()
+	w, st, _ := startWorker(t, root, "w1", nil)
+	dir := t.TempDir()
+	// The attempt ignores SIGKILL of nothing: it is replaced (not deleted) while
+	// it runs, so the worker sees no withdrawal and must be stopped by the fence.
+	task := &store.Task{Cmd: []string{`while [ ! -e ` + dir + `/go ]; do sleep 0.02; done`}, Shell: true}
+	path := assign(t, st, w, task)
+	waitFor(t, 10*time.Second, "running", func() bool {
+		data, _, err := st.Get(path)
+		if err != nil {
+			return false
+		}
+		cur, err := store.DecodeTask(data)
+		return err == nil && cur.State == store.StateRunning
+	})
+	// The leader rewrites the assignment (as after a takeover that re-placed it):
+	// the version the worker holds is no longer current.
+	data, _, _ := st.Get(path)
+	if _, err := st.Set(path, data, -1); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeFile(dir+"/go", nil); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "attempt over", func() bool { return w.Running() == 0 })
+	if exists(t, st, st.Layout().Result(task.ID)) {
+		t.Fatal("a report for a replaced assignment landed")
+	}
+	if !exists(t, st, path) {
+		t.Fatal("the replaced assignment was deleted by a stale report")
+	}
+}
+
+func TestMalformedAssignmentIsQuarantined(t *testing.T) {
+	root := newRoot()
+	w, st, _ := startWorker(t, root, "w1", nil)
+	bad := st.Layout().WorkerTasks("w1") + "/garbage"
+	if err := st.Create(bad, []byte("\x00not json")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "garbage moved to deadletter", func() bool {
+		kids, err := st.Children(st.Layout().Deadletter())
+		return err == nil && len(kids) == 1 && !exists(t, st, bad)
+	})
+	task := &store.Task{Cmd: []string{"true"}}
+	assign(t, st, w, task)
+	if got := result(t, st, task.ID); got.State != store.StateSucceeded {
+		t.Fatalf("worker stopped working after garbage: %+v", got)
+	}
+}
+
+func TestSessionLossKillsRunningAttempts(t *testing.T) {
+	root := newRoot()
+	w, st, stop := startWorker(t, root, "w1", nil)
+	dir := t.TempDir()
+	task := &store.Task{Cmd: []string{`echo $$ > ` + dir + `/child.pid; exec sleep 30`}, Shell: true}
+	assign(t, st, w, task)
+	waitFor(t, 10*time.Second, "running", func() bool { return w.Running() == 1 })
+	// Closing the worker's store ends its session: the process must die unreported.
+	stop()
+	st.Close()
+	assertGone(t, dir+"/child.pid")
+	other := openStore(t, root)
+	if exists(t, other, other.Layout().Result(task.ID)) {
+		t.Fatal("a killed attempt was reported")
+	}
+	if exists(t, other, other.Layout().Worker("w1")) {
+		t.Fatal("registration outlived the session")
+	}
+}
+
+func TestTail(t *testing.T) {
+	tl := newTail(5)
+	for _, s := range []string{"ab", "cd", "efg", "", "h"} {
+		_, _ = tl.Write([]byte(s))
+	}
+	if tl.String() != "defgh" {
+		t.Fatalf("tail %q", tl.String())
+	}
+	_, _ = tl.Write([]byte("0123456789"))
+	if tl.String() != "56789" {
+		t.Fatalf("tail %q", tl.String())
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	b := Backoff{Base: time.Second, Max: 10 * time.Second, Rand: func() float64 { return 0 }}
+	for attempt, want := range map[int]time.Duration{1: time.Second, 2: 2 * time.Second, 3: 4 * time.Second, 4: 8 * time.Second, 5: 10 * time.Second, 50: 10 * time.Second} {
+		if got := b.Delay(attempt); got != want {
+			t.Errorf("attempt %d: %v, want %v", attempt, got, want)
+		}
+	}
+	b.Rand = func() float64 { return 0.999 }
+	if got := b.Delay(1); got <= time.Second || got > 1200*time.Millisecond {
+		t.Errorf("jitter: %v", got)
+	}
+	if got := (Backoff{Rand: func() float64 { return 0 }}).Delay(1); got != time.Second {
+		t.Errorf("default base: %v", got)
+	}
+}
