@@ -33,14 +33,16 @@ type leader struct {
 	// byBucket indexes known by queue bucket (b1+b2), so relisting a bucket
 	// costs the bucket's size, not the queue's.
 	byBucket map[string]map[string]*queued
-	ready   readyQueue
-	delayed delayQueue
+	ready    readyQueue
+	delayed  delayQueue
 
 	// watched holds the paths with a live child watch, so each is set once.
 	watched map[string]bool
-	events  chan watchEvent
-	done    chan struct{}
-	wg      sync.WaitGroup
+	// turn counts placements; it orders workers by when they last got work.
+	turn   uint64
+	events chan watchEvent
+	done   chan struct{}
+	wg     sync.WaitGroup
 }
 
 type workerView struct {
@@ -274,7 +276,7 @@ func (l *leader) syncWorkers() error {
 			l.workers[id] = w
 			l.log.Info().Str("worker_id", id).Int("capacity", e.Info.Capacity).Msg("worker joined")
 		}
-		w.slot = slot{ID: id, Labels: e.Info.Labels, Capacity: e.Info.Capacity, Used: len(w.assigned), Draining: e.Info.Draining}
+		w.slot = slot{ID: id, Labels: e.Info.Labels, Capacity: e.Info.Capacity, Used: len(w.assigned), Draining: e.Info.Draining, Last: w.Last}
 		if err := l.st.EnsurePath(l.lay.WorkerTasks(id)); err != nil {
 			return err
 		}
@@ -649,6 +651,8 @@ func (l *leader) place() error {
 			continue
 		}
 		w := views[s.ID]
+		l.turn++
+		s.Last = l.turn
 		t := q.task.Clone()
 		t.Worker, t.Reg, t.Epoch, t.AssignedAt, t.NotBefore = s.ID, w.reg, l.epoch, now, time.Time{}
 		w.Used++

@@ -13,6 +13,9 @@ type slot struct {
 	Capacity int
 	Used     int
 	Draining bool
+	// Last orders workers by when they last received work, so equally loaded
+	// workers take turns instead of the first in id order getting everything.
+	Last uint64
 }
 
 func (s *slot) free() int { return s.Capacity - s.Used }
@@ -29,7 +32,7 @@ func matches(labels, want map[string]string) bool {
 
 // pickWorker chooses where a task goes: among workers with a free slot and the
 // required labels, the least loaded by fraction of capacity (spreading work),
-// ties broken by fewer running, then id. It returns nil when none fits.
+// ties broken by fewer running, then by who received work least recently. It returns nil when none fits.
 func pickWorker(workers []*slot, want map[string]string) *slot {
 	var best *slot
 	for _, w := range workers {
@@ -51,6 +54,9 @@ func less(a, b *slot) bool {
 	}
 	if a.Used != b.Used {
 		return a.Used < b.Used
+	}
+	if a.Last != b.Last {
+		return a.Last < b.Last
 	}
 	return a.ID < b.ID
 }

@@ -82,3 +82,18 @@ func TestDelayQueueOrder(t *testing.T) {
 		prev = it.task.NotBefore
 	}
 }
+
+func TestPickWorkerTakesTurns(t *testing.T) {
+	ws := []*slot{{ID: "a", Capacity: 4}, {ID: "b", Capacity: 4}, {ID: "c", Capacity: 4}}
+	var turn uint64
+	got := map[string]int{}
+	for i := 0; i < 3; i++ {
+		s := pickWorker(ws, nil)
+		turn++
+		s.Last = turn // as the leader does; Used stays 0 as if each task ended at once
+		got[s.ID]++
+	}
+	if len(got) != 3 {
+		t.Fatalf("idle workers did not take turns: %v", got)
+	}
+}

@@ -37,7 +37,10 @@ func execute(ctx context.Context, task *store.Task, workerID string, limit int, 
 		cmd = exec.Command(task.Cmd[0], task.Cmd[1:]...)
 	}
 	cmd.Env = taskEnv(task, workerID)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Its own process group, so a timeout or withdrawal kills everything it
+	// started; and killed by the kernel if the worker itself dies (kill -9), so a
+	// dead worker's attempt does not run on beside its re-run elsewhere.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	stdout, stderr := newTail(limit), newTail(limit)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	// A background child that keeps the output pipes open must not hold the

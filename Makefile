@@ -1,0 +1,38 @@
+# Drover: `make dev` runs a local cluster, `make test` runs every test.
+# Both install ZooKeeper (Debian's zookeeper package) when it is missing.
+
+GO      ?= go
+BIN     := bin/drover
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+SUDO    := $(shell [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null 2>&1 && [ "$$(id -u)" != 0 ] && echo sudo)
+
+.PHONY: all deps build dev test vet race clean
+
+all: build
+
+# deps installs ZooKeeper (and Java with it) where it is missing.
+deps:
+	@if command -v java >/dev/null 2>&1 && [ -f /usr/share/java/zookeeper.jar -o -n "$$DROVER_ZK_CLASSPATH" ]; then \
+		exit 0; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+		echo "installing ZooKeeper: apt-get install -y zookeeper"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq zookeeper >/dev/null; \
+	else \
+		echo "ZooKeeper is missing and apt-get is not available: install Apache ZooKeeper 3.5+ and Java, then set DROVER_ZK_CLASSPATH to its jars" >&2; \
+		exit 1; \
+	fi
+
+build:
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/drover
+
+dev: deps build
+	./$(BIN) dev
+
+vet:
+	$(GO) vet ./...
+
+test: deps vet
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+clean:
+	rm -rf bin

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/drover-sched/drover/scheduler"
+	"github.com/drover-sched/drover/store"
+	"github.com/drover-sched/drover/worker"
+)
+
+func defaultID() string {
+	host, err := os.Hostname()
+	if err != nil || store.ValidateName(host) != nil {
+		host = "drover"
+	}
+	return host
+}
+
+func newSchedulerCmd(g *globals) *cobra.Command {
+	var id string
+	cmd := &cobra.Command{
+		Use:   "scheduler --id ID",
+		Short: "Run a scheduler: it leads or stands by; SIGTERM resigns at once",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if id == "" {
+				id = fmt.Sprintf("%s-%d", defaultID(), os.Getpid())
+			}
+			if err := store.ValidateName(id); err != nil {
+				return usageErr("--id: %v", err)
+			}
+			log := g.logger("scheduler")
+			ctx, stop := signalContext()
+			defer stop()
+			st, err := g.open(ctx, &log)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			s, err := scheduler.New(scheduler.Config{ID: id, Store: st, Log: log})
+			if err != nil {
+				return usageErr("%v", err)
+			}
+			log.Info().Str("zk", g.zk).Str("root", g.root).Str("scheduler", id).Msg("scheduler started")
+			return s.Run(ctx)
+		},
+	}
+	cmd.Flags().StringVar(&id, "id", "", "scheduler id (default: host-pid)")
+	return cmd
+}
+
+func newWorkerCmd(g *globals) *cobra.Command {
+	var (
+		id       string
+		capacity int
+		labels   []string
+	)
+	cmd := &cobra.Command{
+		Use:   "worker --id ID [--capacity N] [--label k=v]...",
+		Short: "Run a worker that executes the tasks placed on it",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if id == "" {
+				id = defaultID()
+			}
+			if err := store.ValidateName(id); err != nil {
+				return usageErr("--id: %v", err)
+			}
+			if capacity < 1 {
+				return usageErr("--capacity %d: must be at least 1", capacity)
+			}
+			lm, err := parsePairs("--label", labels)
+			if err != nil {
+				return err
+			}
+			log := g.logger("worker")
+			cfg := worker.Config{ID: id, Labels: lm, Capacity: capacity, Log: log, Version: version}
+			ctx, stop := signalContext()
+			defer stop()
+			st, err := g.open(ctx, &log)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			cfg.Store = st
+			w, err := worker.New(cfg)
+			if err != nil {
+				return usageErr("%v", err)
+			}
+			log.Info().Str("zk", g.zk).Str("root", g.root).Msg("worker started")
+			return w.Run(ctx)
+		},
+	}
+	cmd.Flags().StringVar(&id, "id", "", "worker id (default: host name)")
+	cmd.Flags().IntVar(&capacity, "capacity", 4, "attempts run at once")
+	cmd.Flags().StringArrayVar(&labels, "label", nil, "label k=v tasks can require with --on (repeatable)")
+	return cmd
+}

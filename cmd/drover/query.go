@@ -1,0 +1,211 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/drover-sched/drover/client"
+	"github.com/drover-sched/drover/store"
+)
+
+func taskIDArg(cmd *cobra.Command, args []string) error {
+	if len(args) != 1 {
+		return usageErr("%s: want exactly one task id", cmd.CommandPath())
+	}
+	if err := store.ValidateTaskID(args[0]); err != nil {
+		return usageErr("%v", err)
+	}
+	return nil
+}
+
+func lookup(g *globals, id string) (*store.Task, error) {
+	ctx, stop := signalContext()
+	defer stop()
+	c, st, err := g.client(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	t, err := c.Status(id)
+	if errors.Is(err, store.ErrUnknownTask) {
+		return nil, exitCode(1, fmt.Sprintf("task %s not found", id))
+	}
+	return t, err
+}
+
+func newStatusCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "status ID",
+		Short: "Show a task's state, attempts and outcome",
+		Args:  taskIDArg,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			t, err := lookup(g, args[0])
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if g.output == "json" {
+				return writeJSON(out, toJSON(t))
+			}
+			rows := [][]string{
+				{"id", t.ID}, {"name", orDash(t.Name)}, {"state", string(t.State)},
+				{"command", strings.Join(t.Cmd, " ")},
+				{"attempt", fmt.Sprintf("%d (retries %d)", t.Attempt, t.Retries)},
+				{"worker", orDash(t.Worker)}, {"exit code", exitStr(t)},
+				{"submitted", ago(t.SubmittedAt)},
+			}
+			if !t.FinishedAt.IsZero() {
+				rows = append(rows, []string{"finished", ago(t.FinishedAt)})
+			}
+			if t.Error != "" {
+				rows = append(rows, []string{"error", t.Error})
+			}
+			for _, a := range t.History {
+				desc := fmt.Sprintf("worker %s, exit %d", a.Worker, a.ExitCode)
+				if a.Error != "" {
+					desc += ", " + a.Error
+				}
+				rows = append(rows, []string{fmt.Sprintf("attempt %d", a.N), desc})
+			}
+			return table(out, "FIELD\tVALUE", rows)
+		},
+	}
+}
+
+func newLogsCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "logs ID",
+		Short: "Print the tail of a finished task's stdout and stderr",
+		Args:  taskIDArg,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			t, err := lookup(g, args[0])
+			if err != nil {
+				return err
+			}
+			if !t.State.Terminal() {
+				return exitCode(1, fmt.Sprintf("task %s is still %s", t.ID, t.State))
+			}
+			fmt.Fprint(cmd.OutOrStdout(), t.Stdout)
+			fmt.Fprint(cmd.ErrOrStderr(), t.Stderr)
+			return nil
+		},
+	}
+}
+
+func newLsCmd(g *globals) *cobra.Command {
+	var state string
+	var limit int
+	cmd := &cobra.Command{
+		Use:   "ls [--state S] [--limit N]",
+		Short: "List tasks, newest first",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var st store.State
+			if state != "" {
+				var err error
+				if st, err = store.ParseState(state); err != nil {
+					return usageErr("--state: %v", err)
+				}
+			}
+			if limit < 0 {
+				return usageErr("--limit %d: must not be negative", limit)
+			}
+			ctx, stop := signalContext()
+			defer stop()
+			c, s, err := g.client(ctx)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			tasks, err := c.List(st, limit)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if g.output == "json" {
+				list := make([]taskJSON, len(tasks))
+				for i, t := range tasks {
+					list[i] = toJSON(t)
+				}
+				return writeJSON(out, list)
+			}
+			rows := make([][]string, len(tasks))
+			for i, t := range tasks {
+				rows[i] = []string{t.ID, orDash(t.Name), string(t.State), fmt.Sprint(t.Attempt), orDash(t.Worker), exitStr(t), ago(t.SubmittedAt)}
+			}
+			return table(out, "ID\tNAME\tSTATE\tATTEMPT\tWORKER\tEXIT\tSUBMITTED", rows)
+		},
+	}
+	cmd.Flags().StringVar(&state, "state", "", "only tasks in this state")
+	cmd.Flags().IntVar(&limit, "limit", 100, "at most this many tasks (0: all)")
+	return cmd
+}
+
+func newWorkersCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "workers",
+		Short: "List the registered workers",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signalContext()
+			defer stop()
+			c, st, err := g.client(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			ws, err := c.Workers()
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if g.output == "json" {
+				if ws == nil {
+					ws = []client.WorkerStatus{}
+				}
+				return writeJSON(out, ws)
+			}
+			rows := make([][]string, len(ws))
+			for i, w := range ws {
+				rows[i] = []string{w.ID, w.Host, fmt.Sprint(w.PID), labelsStr(w.Labels), fmt.Sprint(w.Capacity), fmt.Sprint(w.Running), w.Version}
+			}
+			return table(out, "ID\tHOST\tPID\tLABELS\tCAPACITY\tRUNNING\tVERSION", rows)
+		},
+	}
+}
+
+func newLeaderCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "leader",
+		Short: "Show the leading scheduler, its epoch and the standbys",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signalContext()
+			defer stop()
+			c, st, err := g.client(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			l, err := c.Leader()
+			if errors.Is(err, client.ErrNoLeader) {
+				return exitCode(1, "no scheduler is running: start one with `drover scheduler` or `drover dev`")
+			}
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if g.output == "json" {
+				return writeJSON(out, l)
+			}
+			rows := [][]string{{"leader", l.ID, l.Host, fmt.Sprint(l.PID), fmt.Sprint(l.Epoch)}}
+			for _, s := range l.Standbys {
+				rows = append(rows, []string{"standby", s.ID, s.Host, fmt.Sprint(s.PID), "-"})
+			}
+			return table(out, "ROLE\tID\tHOST\tPID\tEPOCH", rows)
+		},
+	}
+}

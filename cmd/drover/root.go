@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-isatty"
+	"github.com/rs/zerolog"
+	"github.com/spf13/cobra"
+
+	"github.com/drover-sched/drover/client"
+	"github.com/drover-sched/drover/store"
+)
+
+// globals are the flags every command shares.
+type globals struct {
+	zk             string
+	root           string
+	sessionTimeout time.Duration
+	output         string
+	logLevel       string
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func newRootCmd() *cobra.Command {
+	g := &globals{}
+	root := &cobra.Command{
+		Use:           "drover",
+		Short:         "Drover: a distributed task scheduler on ZooKeeper",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if g.output != "table" && g.output != "json" {
+				return usageErr("--output %q: want table or json", g.output)
+			}
+			if _, err := zerolog.ParseLevel(g.logLevel); err != nil || g.logLevel == "" {
+				return usageErr("--log-level %q: want debug, info, warn or error", g.logLevel)
+			}
+			if g.sessionTimeout < time.Second || g.sessionTimeout > time.Minute {
+				return usageErr("--session-timeout %v: want 1s..1m", g.sessionTimeout)
+			}
+			if _, err := store.NewLayout(g.root); err != nil {
+				return usageErr("--root: %v", err)
+			}
+			return nil
+		},
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%v", err) })
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.zk, "zk", envOr("DROVER_ZK", "127.0.0.1:2181"), "ZooKeeper servers, comma-separated (env DROVER_ZK)")
+	pf.StringVar(&g.root, "root", envOr("DROVER_ROOT", "/drover"), "root znode of this cluster (env DROVER_ROOT)")
+	pf.DurationVar(&g.sessionTimeout, "session-timeout", 10*time.Second, "ZooKeeper session timeout: failure detection time")
+	pf.StringVarP(&g.output, "output", "o", "table", "output format: table or json")
+	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+
+	root.AddCommand(
+		newSubmitCmd(g), newWaitCmd(g), newStatusCmd(g), newLogsCmd(g), newLsCmd(g),
+		newWorkersCmd(g), newLeaderCmd(g), newSchedulerCmd(g), newWorkerCmd(g), newDevCmd(g),
+		newVersionCmd(),
+	)
+	for _, c := range root.Commands() {
+		c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%v", err) })
+	}
+	// Unknown commands and bad argument counts are usage errors too.
+	root.Args = func(cmd *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			return usageErr("unknown command %q", args[0])
+		}
+		return nil
+	}
+	root.RunE = func(cmd *cobra.Command, args []string) error { return cmd.Help() }
+	return root
+}
+
+// logger builds the process logger: readable on a terminal, JSON otherwise.
+func (g *globals) logger(component string) zerolog.Logger {
+	level, _ := zerolog.ParseLevel(g.logLevel)
+	var w io.Writer = os.Stderr
+	if isatty.IsTerminal(os.Stderr.Fd()) {
+		w = zerolog.ConsoleWriter{Out: os.Stderr, TimeFormat: "15:04:05.000"}
+	}
+	return zerolog.New(w).Level(level).With().Timestamp().Str("component", component).Logger()
+}
+
+func (g *globals) servers() []string {
+	var out []string
+	for _, s := range strings.Split(g.zk, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// open connects to ZooKeeper, giving up after about a session timeout.
+func (g *globals) open(ctx context.Context, log *zerolog.Logger) (*store.Store, error) {
+	servers := g.servers()
+	if len(servers) == 0 {
+		return nil, usageErr("--zk: no servers given")
+	}
+	octx, cancel := context.WithTimeout(ctx, g.sessionTimeout)
+	defer cancel()
+	st, err := store.Open(octx, store.Config{Servers: servers, Root: g.root, SessionTimeout: g.sessionTimeout, Logger: log})
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+			return nil, exitCode(1, fmt.Sprintf("cannot reach ZooKeeper at %s: is it running? try `drover dev`", g.zk))
+		}
+		return nil, exitCode(1, err.Error())
+	}
+	return st, nil
+}
+
+// client opens a store and wraps it; the caller closes the returned store.
+func (g *globals) client(ctx context.Context) (*client.Client, *store.Store, error) {
+	st, err := g.open(ctx, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	return client.New(st), st, nil
+}
+
+func newVersionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintln(cmd.OutOrStdout(), "drover "+version)
+			return nil
+		},
+	}
+}
+
+// noArgs is cobra.NoArgs as a usage error.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usageErr("%s takes no arguments, got %q", cmd.CommandPath(), args[0])
+	}
+	return nil
+}

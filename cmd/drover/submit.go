@@ -1,0 +1,235 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/drover-sched/drover/client"
+	"github.com/drover-sched/drover/store"
+)
+
+func newSubmitCmd(g *globals) *cobra.Command {
+	var (
+		spec    client.TaskSpec
+		timeout time.Duration
+		on, env []string
+		file    string
+		wait    bool
+	)
+	cmd := &cobra.Command{
+		Use:   "submit [flags] -- CMD ARGS... | submit -f FILE.jsonl",
+		Short: "Submit a task (or many from a JSONL file) and print its id",
+		Example: `  drover submit --wait -- echo hello
+  drover submit --retries 3 --timeout 10m --on gpu=true -- ./train.sh
+  drover submit -f batch.jsonl`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var specs []client.TaskSpec
+			if file != "" {
+				if len(args) > 0 {
+					return usageErr("submit: give either -f FILE or a command, not both")
+				}
+				r, closeFn, err := openInput(file)
+				if err != nil {
+					return usageErr("submit: %v", err)
+				}
+				specs, err = client.ReadSpecs(r)
+				closeFn()
+				if err != nil {
+					return usageErr("submit -f %s: %v", file, strings.TrimPrefix(err.Error(), client.ErrInvalid.Error()+": "))
+				}
+				if len(specs) == 0 {
+					return usageErr("submit -f %s: no tasks in file", file)
+				}
+			} else {
+				if len(args) == 0 {
+					return usageErr("submit: no command given: drover submit [flags] -- CMD ARGS...")
+				}
+				var err error
+				if spec.On, err = parsePairs("--on", on); err != nil {
+					return err
+				}
+				if spec.Env, err = parsePairs("--env", env); err != nil {
+					return err
+				}
+				spec.Cmd, spec.Timeout = args, client.Duration(timeout)
+				specs = []client.TaskSpec{spec}
+			}
+			for i := range specs {
+				if _, err := specs[i].Task(time.Now()); err != nil {
+					return usageErr("submit: %s", describeInvalid(err))
+				}
+			}
+			ctx, stop := signalContext()
+			defer stop()
+			c, st, err := g.client(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			res, err := c.Submit(ctx, specs)
+			if err != nil {
+				if errors.Is(err, client.ErrInvalid) {
+					return usageErr("%s", describeInvalid(err))
+				}
+				return err
+			}
+			// With --wait, stdout carries only the task's own output.
+			out := cmd.OutOrStdout()
+			if wait {
+				out = cmd.ErrOrStderr()
+			}
+			for _, r := range res {
+				fmt.Fprintln(out, r.ID)
+			}
+			if !wait {
+				return nil
+			}
+			ids := make([]string, len(res))
+			for i, r := range res {
+				ids[i] = r.ID
+			}
+			return waitAll(ctx, c, ids, len(ids) == 1, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	f := cmd.Flags()
+	f.SetInterspersed(false) // everything after the command's name belongs to it
+	f.StringVar(&spec.Name, "name", "", "a name for the task")
+	f.IntVar(&spec.Retries, "retries", 0, "how often to retry a failed run")
+	f.DurationVar(&timeout, "timeout", 0, "kill a run after this long (0: no limit)")
+	f.StringArrayVar(&on, "on", nil, "run only on workers with label k=v (repeatable)")
+	f.StringVar(&spec.Priority, "priority", "normal", "low, normal or high")
+	f.StringVar(&spec.Key, "key", "", "idempotency key: submitting the same key again returns the first task")
+	f.StringArrayVar(&env, "env", nil, "environment variable K=V for the task (repeatable)")
+	f.BoolVar(&spec.Shell, "shell", false, "run the command with /bin/sh -c (argv otherwise)")
+	f.BoolVar(&wait, "wait", false, "wait for the task, print its output and exit with its exit code")
+	f.StringVarP(&file, "file", "f", "", "submit one task per line of a JSONL file (- for stdin)")
+	return cmd
+}
+
+// describeInvalid turns a validation error into its one-line message.
+func describeInvalid(err error) string {
+	msg := strings.TrimPrefix(err.Error(), client.ErrInvalid.Error()+": ")
+	var tooLarge = errors.Is(err, store.ErrTooLarge)
+	if tooLarge {
+		return "task too large: " + msg
+	}
+	return msg
+}
+
+func parsePairs(flag string, pairs []string) (map[string]string, error) {
+	if len(pairs) == 0 {
+		return nil, nil
+	}
+	m := make(map[string]string, len(pairs))
+	for _, p := range pairs {
+		k, v, ok := strings.Cut(p, "=")
+		if !ok || k == "" {
+			return nil, usageErr("%s %q: want k=v", flag, p)
+		}
+		m[k] = v
+	}
+	return m, nil
+}
+
+func openInput(name string) (io.Reader, func(), error) {
+	if name == "-" {
+		return os.Stdin, func() {}, nil
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, func() { f.Close() }, nil
+}
+
+func newWaitCmd(g *globals) *cobra.Command {
+	var file string
+	cmd := &cobra.Command{
+		Use:   "wait ID... | wait -f FILE",
+		Short: "Wait for tasks; exit 0 when all succeeded, else the first failure's exit code",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ids := args
+			if file != "" {
+				r, closeFn, err := openInput(file)
+				if err != nil {
+					return usageErr("wait: %v", err)
+				}
+				data, err := io.ReadAll(r)
+				closeFn()
+				if err != nil {
+					return usageErr("wait: %v", err)
+				}
+				ids = append(ids, strings.Fields(string(data))...)
+			}
+			if len(ids) == 0 {
+				return usageErr("wait: no task ids given")
+			}
+			for _, id := range ids {
+				if err := store.ValidateTaskID(id); err != nil {
+					return usageErr("wait: %v", err)
+				}
+			}
+			ctx, stop := signalContext()
+			defer stop()
+			c, st, err := g.client(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			return waitAll(ctx, c, ids, false, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	cmd.Flags().StringVarP(&file, "file", "f", "", "read task ids from a file, one per line (- for stdin)")
+	return cmd
+}
+
+// waitAll waits for every task. With showOutput (one task) it prints the task's
+// stdout and stderr. The exit code is 0 when all succeeded, else the first
+// failing task's exit code (1 when it has none).
+func waitAll(ctx context.Context, c *client.Client, ids []string, showOutput bool, stdout, stderr io.Writer) error {
+	code := 0
+	var msg string
+	for _, id := range ids {
+		t, err := c.Wait(ctx, id)
+		if err != nil {
+			if ctx.Err() != nil {
+				return exitCode(130, "interrupted")
+			}
+			return fmt.Errorf("wait %s: %w", id, err)
+		}
+		if showOutput {
+			fmt.Fprint(stdout, t.Stdout)
+			fmt.Fprint(stderr, t.Stderr)
+		}
+		if t.State == store.StateSucceeded || code != 0 {
+			continue
+		}
+		code = 1
+		if t.ExitCode != nil && *t.ExitCode > 0 && *t.ExitCode < 256 {
+			code = *t.ExitCode
+		}
+		msg = fmt.Sprintf("task %s %s", id, t.State)
+		if t.Error != "" {
+			msg += ": " + t.Error
+		} else if t.ExitCode != nil {
+			msg += fmt.Sprintf(" with exit code %d", *t.ExitCode)
+		}
+	}
+	if code != 0 {
+		if showOutput && msg != "" && !strings.Contains(msg, "exit code") {
+			return exitCode(code, msg)
+		}
+		if !showOutput {
+			return exitCode(code, msg)
+		}
+		return exitCode(code, "")
+	}
+	return nil
+}
