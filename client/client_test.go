@@ -1,0 +1,66 @@
+package client
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/drover-sched/drover/store"
+)
+
+func TestReadSpecs(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		n       int
+		errLine string
+	}{
+		{"one", `{"cmd":["true"]}`, 1, ""},
+		{"blank lines skipped", "\n{\"cmd\":[\"true\"]}\n\n{\"cmd\":[\"echo\",\"x\"],\"timeout\":\"10m\",\"priority\":\"high\",\"on\":{\"gpu\":\"true\"}}\n", 2, ""},
+		{"unknown field", "{\"cmd\":[\"true\"]}\n{\"cmd\":[\"true\"],\"retry\":3}", 0, "line 2"},
+		{"not json", `cmd: true`, 0, "line 1"},
+		{"two values", `{"cmd":["true"]} {"cmd":["true"]}`, 0, "line 1"},
+		{"no command", `{"name":"x"}`, 0, "line 1"},
+		{"bad timeout", `{"cmd":["true"],"timeout":10}`, 0, "line 1"},
+		{"bad priority", `{"cmd":["true"],"priority":"urgent"}`, 0, "line 1"},
+		{"bad name", `{"cmd":["true"],"name":"../x"}`, 0, "line 1"},
+		{"bad env", `{"cmd":["true"],"env":{"A=B":"c"}}`, 0, "line 1"},
+		{"too large", `{"cmd":["echo","` + strings.Repeat("x", store.MaxRecordSize) + `"]}`, 0, "line 1"},
+		{"too long a line", `{"cmd":["echo","` + strings.Repeat("x", MaxLine) + `"]}`, 0, "longer than"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			specs, err := ReadSpecs(strings.NewReader(tc.in))
+			if tc.errLine == "" {
+				if err != nil || len(specs) != tc.n {
+					t.Fatalf("got %d specs, err %v; want %d", len(specs), err, tc.n)
+				}
+				return
+			}
+			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tc.errLine) {
+				t.Fatalf("err %v; want ErrInvalid naming %q", err, tc.errLine)
+			}
+		})
+	}
+}
+
+func TestSpecTask(t *testing.T) {
+	s := TaskSpec{Cmd: []string{"./backup.sh"}, Retries: 3, Timeout: Duration(10 * time.Minute), Priority: "low", Name: "b"}
+	task, err := s.Task(time.Unix(1700000000, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if task.Timeout.Duration() != 10*time.Minute || task.Priority != store.PriorityLow || task.Attempt != 1 ||
+		task.State != store.StateQueued || store.ValidateTaskID(task.ID) != nil {
+		t.Fatalf("task %+v", task)
+	}
+	for _, bad := range []TaskSpec{
+		{}, {Cmd: []string{""}}, {Cmd: []string{"x"}, Retries: -1}, {Cmd: []string{"x"}, Timeout: Duration(-time.Second)},
+		{Cmd: []string{"x"}, On: map[string]string{"a/b": "c"}}, {Cmd: []string{"x"}, Key: strings.Repeat("k", 2000)},
+	} {
+		if _, err := bad.Task(time.Now()); err == nil {
+			t.Errorf("%+v accepted", bad)
+		}
+	}
+}

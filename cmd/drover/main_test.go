@@ -1,0 +1,323 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/drover-sched/drover/zkserver"
+)
+
+var (
+	zkAddr string
+	binary string
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(testMain(m))
+}
+
+func testMain(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "drover-cli-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	binary = filepath.Join(dir, "drover")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build drover: %v\n%s", err, out)
+		return 1
+	}
+	srv, stop := zkserver.MustStartForMain()
+	defer stop()
+	zkAddr = srv.Addr()
+	return m.Run()
+}
+
+var rootSeq atomic.Int64
+
+func newRoot() string { return fmt.Sprintf("/cli-test-%d-%d", os.Getpid(), rootSeq.Add(1)) }
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// drover runs the binary against the test server under root.
+func drover(t *testing.T, root string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	full := append([]string{"--zk", zkAddr, "--root", root, "--session-timeout", "2s"}, args...)
+	cmd := exec.CommandContext(ctx, binary, full...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run drover %v: %v", args, err)
+	}
+	return result{code: code, stdout: out.String(), stderr: errb.String()}
+}
+
+// daemon starts a long-running drover process; it is killed by pid at cleanup.
+func daemon(t *testing.T, root string, args ...string) *exec.Cmd {
+	t.Helper()
+	full := append([]string{"--zk", zkAddr, "--root", root, "--session-timeout", "2s", "--log-level", "debug"}, args...)
+	cmd := exec.Command(binary, full...)
+	logf, err := os.Create(filepath.Join(t.TempDir(), "daemon.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); logf.Close(); close(done) }()
+	t.Cleanup(func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-done
+		if t.Failed() {
+			data, _ := os.ReadFile(logf.Name())
+			t.Logf("%v log:\n%s", args, lastLines(string(data), 40))
+		}
+	})
+	return cmd
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", d, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestBadInputExits2WithOneLine(t *testing.T) {
+	root := newRoot()
+	jsonl := filepath.Join(t.TempDir(), "bad.jsonl")
+	if err := os.WriteFile(jsonl, []byte("{\"cmd\":[\"true\"]}\n{\"cmd\":[\"true\"],\"bogus\":1}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	big := filepath.Join(t.TempDir(), "big.jsonl")
+	if err := os.WriteFile(big, []byte(`{"cmd":["echo","`+strings.Repeat("x", 1000*1000)+`"]}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := [][]string{
+		{"--bogus"},
+		{"nosuchcommand"},
+		{"submit", "--bogus", "--", "true"},
+		{"submit"},
+		{"submit", "--priority", "urgent", "--", "true"},
+		{"submit", "--timeout", "soon", "--", "true"},
+		{"submit", "--retries", "x", "--", "true"},
+		{"submit", "--on", "gpu", "--", "true"},
+		{"submit", "--env", "1X=y", "--", "true"},
+		{"submit", "--name", "../x", "--", "true"},
+		{"submit", "--name", "a b", "--", "true"},
+		{"submit", "-f", jsonl},
+		{"submit", "-f", big},
+		{"submit", "-f", "/nonexistent/file.jsonl"},
+		{"status", "not-an-id"},
+		{"status"},
+		{"wait", "../../x"},
+		{"ls", "--state", "sleeping"},
+		{"-o", "yaml", "workers"},
+		{"--session-timeout", "1ms", "workers"},
+		{"--root", "relative", "workers"},
+		{"worker", "--capacity", "0"},
+		{"worker", "--id", "a/b"},
+		{"worker", "--label", "novalue"},
+	}
+	for _, args := range tests {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			r := drover(t, root, args...)
+			if r.code != 2 {
+				t.Fatalf("exit %d, want 2; stderr %q", r.code, r.stderr)
+			}
+			if lines := strings.Count(strings.TrimRight(r.stderr, "\n"), "\n"); lines != 0 || !strings.HasPrefix(r.stderr, "drover: ") {
+				t.Fatalf("want one line starting with \"drover: \", got %q", r.stderr)
+			}
+		})
+	}
+	// Nothing was written by any of them.
+	if r := drover(t, root, "ls", "-o", "json"); r.code != 0 || strings.TrimSpace(r.stdout) != "[]" {
+		t.Fatalf("ls after bad input: %+v", r)
+	}
+}
+
+func TestUnreachableZooKeeper(t *testing.T) {
+	port, err := zkserver.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(binary, "--zk", fmt.Sprintf("127.0.0.1:%d", port), "--session-timeout", "1s", "workers")
+	out, err := cmd.CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.Contains(string(out), "cannot reach ZooKeeper") {
+		t.Fatalf("exit %v, output %q", err, out)
+	}
+}
+
+func TestSubmitQueuedStatus(t *testing.T) {
+	root := newRoot()
+	r := drover(t, root, "submit", "--name", "nightly", "--retries", "2", "--priority", "high", "--", "echo", "hi")
+	if r.code != 0 {
+		t.Fatalf("submit: %+v", r)
+	}
+	id := strings.TrimSpace(r.stdout)
+	r = drover(t, root, "status", "-o", "json", id)
+	var task map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &task); err != nil {
+		t.Fatalf("status json %q: %v", r.stdout, err)
+	}
+	if task["id"] != id || task["state"] != "queued" || task["attempts"] != float64(0) || task["name"] != "nightly" {
+		t.Fatalf("status %v", task)
+	}
+	// The same idempotency key returns the first task.
+	a := drover(t, root, "submit", "--key", "k1", "--", "true")
+	b := drover(t, root, "submit", "--key", "k1", "--", "true")
+	if a.code != 0 || a.stdout != b.stdout {
+		t.Fatalf("idempotency: %q then %q", a.stdout, b.stdout)
+	}
+	if r := drover(t, root, "leader"); r.code != 1 || !strings.Contains(r.stderr, "no scheduler") {
+		t.Fatalf("leader without schedulers: %+v", r)
+	}
+}
+
+func TestEndToEndWithProcesses(t *testing.T) {
+	root := newRoot()
+	daemon(t, root, "scheduler", "--id", "s1")
+	waitFor(t, 20*time.Second, "s1 leads", func() bool {
+		return strings.Contains(drover(t, root, "leader").stdout, "s1")
+	})
+	daemon(t, root, "scheduler", "--id", "s2")
+	daemon(t, root, "worker", "--id", "w1", "--capacity", "4")
+	daemon(t, root, "worker", "--id", "w2", "--capacity", "4", "--label", "gpu=true")
+
+	r := drover(t, root, "submit", "--wait", "--", "echo", "hello")
+	if r.code != 0 || r.stdout != "hello\n" {
+		t.Fatalf("submit --wait: %+v", r)
+	}
+	if r := drover(t, root, "submit", "--wait", "--shell", "--", "echo out; echo err >&2; exit 3"); r.code != 3 || r.stdout != "out\n" || !strings.Contains(r.stderr, "err\n") {
+		t.Fatalf("exit code not propagated: %+v", r)
+	}
+	if r := drover(t, root, "submit", "--wait", "--on", "gpu=true", "--", "sh", "-c", "echo $DROVER_WORKER_ID"); r.stdout != "w2\n" {
+		t.Fatalf("label placement: %+v", r)
+	}
+	// Bulk submit, then wait for all.
+	var lines strings.Builder
+	for i := 0; i < 50; i++ {
+		fmt.Fprintf(&lines, "{\"cmd\":[\"true\"],\"priority\":\"low\"}\n")
+	}
+	file := filepath.Join(t.TempDir(), "batch.jsonl")
+	if err := os.WriteFile(file, []byte(lines.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = drover(t, root, "submit", "-f", file)
+	if r.code != 0 || strings.Count(r.stdout, "\n") != 50 {
+		t.Fatalf("submit -f: %+v", r)
+	}
+	ids := filepath.Join(t.TempDir(), "ids")
+	if err := os.WriteFile(ids, []byte(r.stdout), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := drover(t, root, "wait", "-f", ids); r.code != 0 {
+		t.Fatalf("wait -f: %+v", r)
+	}
+	var workers []map[string]any
+	r = drover(t, root, "workers", "-o", "json")
+	if err := json.Unmarshal([]byte(r.stdout), &workers); err != nil || len(workers) != 2 {
+		t.Fatalf("workers: %q %v", r.stdout, err)
+	}
+	id := strings.TrimSpace(drover(t, root, "submit", "--", "echo", "logged").stdout)
+	if r := drover(t, root, "wait", id); r.code != 0 {
+		t.Fatalf("wait: %+v", r)
+	}
+	if r := drover(t, root, "logs", id); r.stdout != "logged\n" {
+		t.Fatalf("logs: %+v", r)
+	}
+	var task map[string]any
+	if err := json.Unmarshal([]byte(drover(t, root, "status", "-o", "json", id).stdout), &task); err != nil {
+		t.Fatal(err)
+	}
+	if task["state"] != "succeeded" || task["exit_code"] != float64(0) || task["attempts"] != float64(1) || task["worker"] == "" {
+		t.Fatalf("status: %v", task)
+	}
+}
+
+func TestLeaderKillMinus9(t *testing.T) {
+	root := newRoot()
+	s1 := daemon(t, root, "scheduler", "--id", "s1")
+	waitFor(t, 20*time.Second, "s1 leads", func() bool {
+		return strings.Contains(drover(t, root, "leader").stdout, "s1")
+	})
+	daemon(t, root, "scheduler", "--id", "s2")
+	daemon(t, root, "worker", "--id", "w1")
+	waitFor(t, 20*time.Second, "s2 stands by", func() bool {
+		return strings.Contains(drover(t, root, "leader").stdout, "s2")
+	})
+	if r := drover(t, root, "submit", "--wait", "--", "echo", "before"); r.stdout != "before\n" {
+		t.Fatalf("before: %+v", r)
+	}
+	_ = syscall.Kill(s1.Process.Pid, syscall.SIGKILL)
+	// The standby takes over within the session timeout (2s here) and runs new work.
+	r := drover(t, root, "submit", "--wait", "--", "echo", "after")
+	if r.code != 0 || r.stdout != "after\n" {
+		t.Fatalf("after failover: %+v", r)
+	}
+	var l map[string]any
+	if err := json.Unmarshal([]byte(drover(t, root, "leader", "-o", "json").stdout), &l); err != nil {
+		t.Fatal(err)
+	}
+	if l["id"] != "s2" || l["epoch"].(float64) < 2 {
+		t.Fatalf("leader after failover: %v", l)
+	}
+}
+
+func TestWorkerKillMinus9RunsElsewhere(t *testing.T) {
+	root := newRoot()
+	daemon(t, root, "scheduler", "--id", "s1")
+	doomed := daemon(t, root, "worker", "--id", "doomed", "--capacity", "1")
+	marker := filepath.Join(t.TempDir(), "started")
+	r := drover(t, root, "submit", "--shell", "--", `[ "$DROVER_WORKER_ID" = spare ] && echo ran-on-spare || { touch `+marker+`; exec sleep 60; }`)
+	id := strings.TrimSpace(r.stdout)
+	waitFor(t, 20*time.Second, "running on doomed", func() bool { _, err := os.Stat(marker); return err == nil })
+	_ = syscall.Kill(doomed.Process.Pid, syscall.SIGKILL)
+	daemon(t, root, "worker", "--id", "spare", "--capacity", "1")
+	r = drover(t, root, "wait", id)
+	if r.code != 0 {
+		t.Fatalf("wait: %+v", r)
+	}
+	var task map[string]any
+	if err := json.Unmarshal([]byte(drover(t, root, "status", "-o", "json", id).stdout), &task); err != nil {
+		t.Fatal(err)
+	}
+	if task["worker"] != "spare" || task["attempt"] != float64(2) || task["stdout"] != "ran-on-spare\n" {
+		t.Fatalf("status: %v", task)
+	}
+}
