@@ -155,6 +155,9 @@ func (c *Client) Wait(ctx context.Context, id string) (*store.Task, error) {
 	if err := store.ValidateTaskID(id); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
+	if _, _, err := c.st.LookupTask(id); err != nil {
+		return nil, err // unknown tasks would otherwise be waited for forever
+	}
 	return c.st.WaitResult(ctx, id)
 }
 

@@ -73,7 +73,7 @@ type watchEvent struct {
 func newLeader(s *Scheduler, term *Term, epoch int64) *leader {
 	return &leader{
 		s: s, st: s.cfg.Store, lay: s.cfg.Store.Layout(), term: term, epoch: epoch,
-		log: s.log.With().Int64("epoch", epoch).Logger(), now: s.cfg.Now,
+		log: s.log.With().Str("leader", s.cfg.ID).Int64("epoch", epoch).Logger(), now: s.cfg.Now,
 		workers: map[string]*workerView{}, known: map[string]*queued{}, byBucket: map[string]map[string]*queued{},
 		watched: map[string]bool{}, events: make(chan watchEvent, 1024), done: make(chan struct{}),
 	}

@@ -321,3 +321,10 @@ func TestWorkerKillMinus9RunsElsewhere(t *testing.T) {
 		t.Fatalf("status: %v", task)
 	}
 }
+
+func TestWaitUnknownTask(t *testing.T) {
+	r := drover(t, newRoot(), "wait", "01M87N42QDW6A5132CYFVGQTV0")
+	if r.code != 1 || !strings.Contains(r.stderr, "not found") {
+		t.Fatalf("wait for an unknown task: %+v", r)
+	}
+}

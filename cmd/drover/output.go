@@ -16,8 +16,15 @@ import (
 	"github.com/drover-sched/drover/store"
 )
 
+// signalContext ends at the first SIGINT or SIGTERM; a second one gets the
+// default behaviour (the process dies), so a stuck shutdown can be cut short.
 func signalContext() (context.Context, context.CancelFunc) {
-	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	return ctx, stop
 }
 
 // taskJSON is the stable JSON form of a task: every field of the task record

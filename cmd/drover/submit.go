@@ -202,6 +202,9 @@ func waitAll(ctx context.Context, c *client.Client, ids []string, showOutput boo
 			if ctx.Err() != nil {
 				return exitCode(130, "interrupted")
 			}
+			if errors.Is(err, store.ErrUnknownTask) {
+				return exitCode(1, fmt.Sprintf("task %s not found", id))
+			}
 			return fmt.Errorf("wait %s: %w", id, err)
 		}
 		if showOutput {
