@@ -377,6 +377,20 @@ func (l *leader) syncWorkerTasks(id string) error {
 // checkAssignment reads one assignment of worker id (w nil: the worker is gone)
 // and re-queues it unless it belongs to the worker's current registration.
 func (l *leader) checkAssignment(id string, w *workerView, name string) (keep bool, err error) {
+	for {
+		keep, err = l.checkAssignmentOnce(id, w, name)
+		if !errors.Is(err, errChanged) {
+			return keep, err
+		}
+		// The worker wrote the assignment (marked it running) between our read
+		// and our write: read it again.
+	}
+}
+
+// errChanged means an assignment changed between read and write.
+var errChanged = errors.New("assignment changed meanwhile")
+
+func (l *leader) checkAssignmentOnce(id string, w *workerView, name string) (keep bool, err error) {
 	p := l.lay.WorkerTasks(id) + "/" + name
 	data, stat, err := l.st.Get(p)
 	if errors.Is(err, store.ErrNoNode) {
@@ -432,9 +446,11 @@ func (l *leader) recoverAttempt(path string, version int32, task *store.Task, wh
 		return nil
 	case errors.Is(err, store.ErrFenced), errors.Is(err, store.ErrConnection):
 		return err
-	case errors.Is(err, store.ErrNoNode) || errors.Is(err, store.ErrBadVersion):
-		// The worker reported (or it was withdrawn) meanwhile.
+	case errors.Is(err, store.ErrNoNode):
+		// The worker reported meanwhile.
 		return nil
+	case errors.Is(err, store.ErrBadVersion):
+		return errChanged
 	case errors.Is(err, store.ErrNodeExists):
 		// A queue item or result for this task exists already: the assignment was
 		// stale; drop it alone.

@@ -164,12 +164,18 @@ func (w *Worker) serve(ctx context.Context) error {
 			return err
 		}
 		present := make(map[string]bool, len(kids))
+		var recheck <-chan time.Time
 		for _, name := range kids {
 			present[name] = true
 			if runs[name] != nil {
 				continue
 			}
-			runs[name] = w.start(sctx, &wg, dir, name, reg, sess)
+			if r := w.start(sctx, &wg, dir, name, reg, sess); r != nil {
+				runs[name] = r
+			} else {
+				// Could not read it (connection trouble): look again shortly.
+				recheck = time.After(100 * time.Millisecond)
+			}
 		}
 		for name, r := range runs {
 			if !present[name] {
@@ -180,6 +186,7 @@ func (w *Worker) serve(ctx context.Context) error {
 		}
 		select {
 		case <-ev:
+		case <-recheck:
 		case <-sess.Done():
 			w.log.Warn().Msg("zookeeper session ended: killing running attempts")
 			cancel(errSessionLost)
@@ -234,15 +241,17 @@ type run struct {
 }
 
 // start reads an assignment and, if it belongs to this registration, runs it.
+// It returns nil when the assignment could not be read and should be tried again.
 func (w *Worker) start(ctx context.Context, wg *sync.WaitGroup, dir, name string, reg int64, sess *store.Session) *run {
-	rctx, cancel := context.WithCancelCause(ctx)
-	r := &run{cancel: cancel}
 	p := dir + "/" + name
 	data, stat, err := w.st.Get(p)
+	if err != nil && !errors.Is(err, store.ErrNoNode) {
+		w.log.Warn().Err(err).Str("assignment", name).Msg("cannot read assignment; will retry")
+		return nil
+	}
+	rctx, cancel := context.WithCancelCause(ctx)
+	r := &run{cancel: cancel}
 	if err != nil {
-		if !errors.Is(err, store.ErrNoNode) {
-			w.log.Warn().Err(err).Str("assignment", name).Msg("cannot read assignment")
-		}
 		return r
 	}
 	task, err := store.DecodeTask(data)
@@ -282,7 +291,7 @@ func (w *Worker) attempt(ctx context.Context, log zerolog.Logger, path string, v
 		log.Error().Err(err).Msg("encode running state")
 		return
 	}
-	st, err := w.st.Set(path, data, version)
+	st, err := w.markRunning(ctx, path, data, version, sess)
 	if err != nil {
 		log.Warn().Err(err).Msg("assignment withdrawn before start")
 		return
@@ -294,6 +303,37 @@ func (w *Worker) attempt(ctx context.Context, log zerolog.Logger, path string, v
 		return
 	}
 	w.report(ctx, log, path, st.Version, task, out, sess)
+}
+
+// markRunning writes the running state at the version read. When the reply is
+// lost it retries on the same session, recognising its own earlier write by
+// content if that one landed.
+func (w *Worker) markRunning(ctx context.Context, path string, data []byte, version int32, sess *store.Session) (store.Stat, error) {
+	lost := false
+	for {
+		st, err := w.st.Set(path, data, version)
+		switch {
+		case err == nil:
+			return st, nil
+		case errors.Is(err, store.ErrConnection):
+			lost = true
+			if _, err := w.st.CurrentSession(ctx); err != nil {
+				return store.Stat{}, err
+			}
+			select {
+			case <-sess.Done():
+				return store.Stat{}, errSessionLost
+			default:
+			}
+			continue
+		case lost && errors.Is(err, store.ErrBadVersion):
+			cur, st, gerr := w.st.Get(path)
+			if gerr == nil && string(cur) == string(data) && st.Version == version+1 {
+				return st, nil
+			}
+		}
+		return store.Stat{}, err
+	}
 }
 
 // report posts an attempt's outcome in one transaction that deletes the
