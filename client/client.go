@@ -332,3 +332,77 @@ func (c *Client) Leader() (LeaderInfo, error) {
 	}
 	return out, nil
 }
+
+var (
+	// ErrFinished means a cancel came for a task that already ended.
+	ErrFinished = errors.New("task already finished")
+	// ErrNotFinished means a retry came for a task that has not ended (or
+	// succeeded).
+	ErrNotFinished = errors.New("task cannot be retried")
+)
+
+// Cancel ends a task that has not finished: a queued task leaves the queue, a
+// placed one loses its assignment (its worker kills the process), and the task
+// gets its one result, state cancelled, in the same transaction.
+func (c *Client) Cancel(id string) (*store.Task, error) {
+	if err := store.ValidateTaskID(id); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	for try := 0; ; try++ {
+		t, loc, err := c.st.LookupTask(id)
+		if err != nil {
+			return nil, err
+		}
+		if t.State.Terminal() {
+			return t, fmt.Errorf("%w: %s is %s", ErrFinished, id, t.State)
+		}
+		now := c.now().UTC()
+		done := t.Clone()
+		if t.State == store.StateAssigned || t.State == store.StateRunning {
+			done.History = append(done.History, store.Attempt{N: t.Attempt, Worker: t.Worker, StartedAt: t.StartedAt,
+				FinishedAt: now, ExitCode: -1, Error: "cancelled"})
+		}
+		done.State, done.FinishedAt, done.Error, done.NotBefore = store.StateCancelled, now, "cancelled", time.Time{}
+		err = c.st.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error {
+			txn.Delete(loc.Path, loc.Stat.Version)
+			return txn.Finish(done.Clone())
+		})
+		if err == nil {
+			return done, nil
+		}
+		// It moved on (placed, started, finished) while we looked: look again.
+		if try < 20 && (errors.Is(err, store.ErrNoNode) || errors.Is(err, store.ErrBadVersion) || errors.Is(err, store.ErrNodeExists)) {
+			continue
+		}
+		return nil, fmt.Errorf("cancel %s: %w", id, err)
+	}
+}
+
+// Retry queues a finished task (dead, failed or cancelled) for one more
+// attempt, keeping its history; its result record is removed in the same
+// transaction.
+func (c *Client) Retry(id string) (*store.Task, error) {
+	if err := store.ValidateTaskID(id); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	t, loc, err := c.st.LookupTask(id)
+	if err != nil {
+		return nil, err
+	}
+	if !t.State.Terminal() || t.State == store.StateSucceeded {
+		return t, fmt.Errorf("%w: %s is %s", ErrNotFinished, id, t.State)
+	}
+	next := t.Clone()
+	next.Attempt++
+	next.ExitCode, next.Error, next.Stdout, next.Stderr = nil, "", "", ""
+	next.FinishedAt, next.NotBefore = time.Time{}, time.Time{}
+	err = c.st.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error {
+		txn.Delete(loc.Path, loc.Stat.Version)
+		return txn.Enqueue(next.Clone())
+	})
+	if err != nil {
+		return nil, fmt.Errorf("retry %s: %w", id, err)
+	}
+	next.State = store.StateQueued
+	return next, nil
+}

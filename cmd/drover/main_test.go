@@ -328,3 +328,66 @@ func TestWaitUnknownTask(t *testing.T) {
 		t.Fatalf("wait for an unknown task: %+v", r)
 	}
 }
+
+func TestCancelAndRetry(t *testing.T) {
+	root := newRoot()
+	// Queued (no scheduler yet): cancel removes it from the queue.
+	queued := strings.TrimSpace(drover(t, root, "submit", "--", "true").stdout)
+	if r := drover(t, root, "cancel", queued); r.code != 0 || r.stdout != "cancelled "+queued+"\n" {
+		t.Fatalf("cancel queued: %+v", r)
+	}
+	if r := drover(t, root, "cancel", queued); r.code != 1 || !strings.Contains(r.stderr, "already finished") {
+		t.Fatalf("cancel twice: %+v", r)
+	}
+	daemon(t, root, "scheduler", "--id", "s1")
+	daemon(t, root, "worker", "--id", "w1")
+	// Running: the worker kills the process and reports nothing.
+	dir := t.TempDir()
+	running := strings.TrimSpace(drover(t, root, "submit", "--shell", "--", "echo $$ > "+dir+"/pid; exec sleep 60").stdout)
+	var pid int
+	waitFor(t, 20*time.Second, "task running", func() bool {
+		data, err := os.ReadFile(dir + "/pid")
+		if err != nil {
+			return false
+		}
+		_, err = fmt.Sscan(string(data), &pid)
+		return err == nil
+	})
+	if r := drover(t, root, "cancel", running); r.code != 0 {
+		t.Fatalf("cancel running: %+v", r)
+	}
+	waitFor(t, 10*time.Second, "process killed", func() bool { return syscall.Kill(pid, 0) != nil })
+	var task map[string]any
+	if err := json.Unmarshal([]byte(drover(t, root, "status", "-o", "json", running).stdout), &task); err != nil {
+		t.Fatal(err)
+	}
+	if task["state"] != "cancelled" {
+		t.Fatalf("status after cancel: %v", task)
+	}
+	if r := drover(t, root, "wait", running); r.code != 1 {
+		t.Fatalf("wait on a cancelled task: %+v", r)
+	}
+	// Retry: a dead task gets one more attempt; a marker makes it succeed.
+	marker := filepath.Join(dir, "ok")
+	dead := strings.TrimSpace(drover(t, root, "submit", "--retries", "1", "--shell", "--", "[ -e "+marker+" ]").stdout)
+	r := drover(t, root, "wait", dead)
+	if err := json.Unmarshal([]byte(drover(t, root, "status", "-o", "json", dead).stdout), &task); err != nil || task["state"] != "dead" {
+		t.Fatalf("want dead after retries: %v %+v", task, r)
+	}
+	if err := os.WriteFile(marker, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := drover(t, root, "retry", dead); r.code != 0 {
+		t.Fatalf("retry: %+v", r)
+	}
+	if r := drover(t, root, "wait", dead); r.code != 0 {
+		t.Fatalf("wait after retry: %+v", r)
+	}
+	if err := json.Unmarshal([]byte(drover(t, root, "status", "-o", "json", dead).stdout), &task); err != nil ||
+		task["state"] != "succeeded" || task["attempt"] != float64(3) {
+		t.Fatalf("after retry: %v", task)
+	}
+	if r := drover(t, root, "retry", dead); r.code != 1 {
+		t.Fatalf("retry of a succeeded task: %+v", r)
+	}
+}

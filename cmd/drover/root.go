@@ -67,7 +67,7 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(
 		newSubmitCmd(g), newWaitCmd(g), newStatusCmd(g), newLogsCmd(g), newLsCmd(g),
 		newWorkersCmd(g), newLeaderCmd(g), newSchedulerCmd(g), newWorkerCmd(g), newDevCmd(g),
-		newVersionCmd(),
+		newCancelCmd(g), newRetryCmd(g), newVersionCmd(),
 	)
 	for _, c := range root.Commands() {
 		c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%v", err) })

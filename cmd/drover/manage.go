@@ -1,0 +1,78 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/drover-sched/drover/client"
+	"github.com/drover-sched/drover/store"
+)
+
+func taskIDsArg(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return usageErr("%s: want one or more task ids", cmd.CommandPath())
+	}
+	for _, id := range args {
+		if err := store.ValidateTaskID(id); err != nil {
+			return usageErr("%v", err)
+		}
+	}
+	return nil
+}
+
+// newManageCmd builds cancel and retry: each applies op to every id and exits 1
+// if any could not be done.
+func newManageCmd(g *globals, use, short, verb string, op func(*client.Client, string) (*store.Task, error)) *cobra.Command {
+	return &cobra.Command{
+		Use:   use + " ID...",
+		Short: short,
+		Args:  taskIDsArg,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx, stop := signalContext()
+			defer stop()
+			c, st, err := g.client(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			var failed error
+			var done []taskJSON
+			for _, id := range args {
+				t, err := op(c, id)
+				switch {
+				case errors.Is(err, store.ErrUnknownTask):
+					err = fmt.Errorf("task %s not found", id)
+				case err == nil:
+					done = append(done, toJSON(t))
+					if g.output != "json" {
+						fmt.Fprintf(cmd.OutOrStdout(), "%s %s\n", verb, id)
+					}
+					continue
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "drover: %s: %v\n", use, err)
+				failed = exitCode(1, "")
+			}
+			if g.output == "json" {
+				if done == nil {
+					done = []taskJSON{}
+				}
+				if err := writeJSON(cmd.OutOrStdout(), done); err != nil {
+					return err
+				}
+			}
+			return failed
+		},
+	}
+}
+
+func newCancelCmd(g *globals) *cobra.Command {
+	return newManageCmd(g, "cancel", "Cancel tasks: queued ones leave the queue, running ones are killed",
+		"cancelled", (*client.Client).Cancel)
+}
+
+func newRetryCmd(g *globals) *cobra.Command {
+	return newManageCmd(g, "retry", "Queue finished (dead, failed or cancelled) tasks for one more attempt",
+		"queued", (*client.Client).Retry)
+}
