@@ -58,6 +58,7 @@ type watchKind int
 
 const (
 	watchWorkers watchKind = iota
+	watchWorker
 	watchWorkerTasks
 	watchQueueRoot
 	watchQueueL1
@@ -189,7 +190,7 @@ func (l *leader) serve(ctx context.Context) error {
 func (l *leader) handle(ev watchEvent) error {
 	l.fired(ev.path)
 	switch ev.kind {
-	case watchWorkers:
+	case watchWorkers, watchWorker:
 		return l.syncWorkers()
 	case watchWorkerTasks:
 		return l.syncWorkerTasks(ev.arg)
@@ -255,7 +256,7 @@ func (l *leader) syncWorkers() error {
 	present := make(map[string]bool, len(ids))
 	for _, id := range ids {
 		present[id] = true
-		e, err := l.st.Worker(id)
+		e, err := l.readWorker(id)
 		if errors.Is(err, store.ErrNoNode) {
 			present[id] = false
 			continue
@@ -294,6 +295,21 @@ func (l *leader) syncWorkers() error {
 		}
 	}
 	return nil
+}
+
+// readWorker reads a registration, watching it (once) so a change such as
+// draining is seen.
+func (l *leader) readWorker(id string) (*store.WorkerEntry, error) {
+	p := l.lay.Worker(id)
+	if l.watched[p] {
+		return l.st.Worker(id)
+	}
+	e, ev, err := l.st.WorkerW(id)
+	if err == nil {
+		l.watched[p] = true
+		l.forward(ev, watchEvent{kind: watchWorker, path: p, arg: id})
+	}
+	return e, err
 }
 
 // syncOrphanTaskDirs recovers assignment directories of workers that are not

@@ -42,11 +42,26 @@ func (s *Store) Workers() ([]WorkerEntry, error) {
 // Worker reads one registration. A malformed one is quarantined and (nil, nil)
 // returned.
 func (s *Store) Worker(id string) (*WorkerEntry, error) {
-	p := s.layout.Worker(id)
-	data, st, err := s.Get(p)
+	data, st, err := s.Get(s.layout.Worker(id))
 	if err != nil {
 		return nil, err
 	}
+	return s.decodeWorker(id, data, st)
+}
+
+// WorkerW is Worker plus a watch that fires when the registration changes or
+// goes. The watch is set even when the record is malformed (nil entry).
+func (s *Store) WorkerW(id string) (*WorkerEntry, <-chan Event, error) {
+	data, st, ev, err := s.GetW(s.layout.Worker(id))
+	if err != nil {
+		return nil, nil, err
+	}
+	e, err := s.decodeWorker(id, data, st)
+	return e, ev, err
+}
+
+func (s *Store) decodeWorker(id string, data []byte, st Stat) (*WorkerEntry, error) {
+	p := s.layout.Worker(id)
 	info, err := DecodeWorker(data)
 	if err == nil && info.ID != id {
 		err = fmt.Errorf("%w: registration %s names worker %q", ErrMalformed, id, info.ID)

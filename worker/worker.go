@@ -35,6 +35,9 @@ type Config struct {
 	Now func() time.Time
 	// OutputLimit is how much of stdout and of stderr is kept; default 64 KiB.
 	OutputLimit int
+	// DrainTimeout bounds how long Drain waits for running attempts before
+	// killing them; default 30s.
+	DrainTimeout time.Duration
 }
 
 // Worker runs the attempts the leader assigns to it.
@@ -47,6 +50,11 @@ type Worker struct {
 	regOnce    sync.Once
 	running    atomic.Int32
 	reg        atomic.Int64
+	drain      chan struct{}
+	drainOnce  sync.Once
+	// wake is signalled whenever an attempt ends, so a draining worker notices
+	// it has become idle.
+	wake chan struct{}
 }
 
 // New validates cfg and returns a worker; Run starts it.
@@ -77,8 +85,12 @@ func New(cfg Config) (*Worker, error) {
 	if cfg.OutputLimit <= 0 {
 		cfg.OutputLimit = store.OutputTail
 	}
+	if cfg.DrainTimeout <= 0 {
+		cfg.DrainTimeout = 30 * time.Second
+	}
 	return &Worker{
 		cfg: cfg, st: cfg.Store, lay: cfg.Store.Layout(), registered: make(chan struct{}),
+		drain: make(chan struct{}), wake: make(chan struct{}, 1),
 		log: cfg.Log.With().Str("worker_id", cfg.ID).Logger(),
 	}, nil
 }
@@ -92,7 +104,16 @@ func (w *Worker) Running() int { return int(w.running.Load()) }
 // Reg is the czxid of the current registration (0 before the first).
 func (w *Worker) Reg() int64 { return w.reg.Load() }
 
-var errSessionLost = errors.New("zookeeper session lost")
+var (
+	errSessionLost = errors.New("zookeeper session lost")
+	errDrained     = errors.New("drained")
+)
+
+// Drain asks the worker to stop gracefully: it marks its registration draining
+// (the leader places nothing more on it), lets running attempts finish for up to
+// DrainTimeout, then kills what is left, and Run returns. Cancelling Run's
+// context instead stops at once.
+func (w *Worker) Drain() { w.drainOnce.Do(func() { close(w.drain) }) }
 
 // Run registers and runs assignments until ctx ends. On return every process it
 // started has been killed and waited for; the attempts it did not finish are
@@ -100,7 +121,7 @@ var errSessionLost = errors.New("zookeeper session lost")
 func (w *Worker) Run(ctx context.Context) error {
 	for {
 		err := w.serve(ctx)
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || errors.Is(err, errDrained) {
 			return nil
 		}
 		if errors.Is(err, store.ErrClosed) {
@@ -134,6 +155,8 @@ func (w *Worker) serve(ctx context.Context) error {
 	defer cancel(nil)
 	runs := map[string]*run{} // assignment name -> its run (or a skipped marker)
 	var wg sync.WaitGroup
+	draining := false
+	var drainDeadline <-chan time.Time
 	defer func() {
 		for _, r := range runs {
 			r.cancel(errors.New("worker stopping"))
@@ -184,7 +207,26 @@ func (w *Worker) serve(ctx context.Context) error {
 				delete(runs, name)
 			}
 		}
+		if draining && w.Running() == 0 {
+			w.log.Info().Msg("drained: no attempts running")
+			return errDrained
+		}
+		drainReq := w.drain
+		if draining {
+			drainReq = nil
+		}
 		select {
+		case <-drainReq:
+			draining = true
+			drainDeadline = time.After(w.cfg.DrainTimeout)
+			w.log.Info().Int("running", w.Running()).Dur("timeout", w.cfg.DrainTimeout).Msg("draining")
+			if err := w.markDraining(); err != nil {
+				w.log.Warn().Err(err).Msg("cannot mark registration draining")
+			}
+		case <-drainDeadline:
+			w.log.Warn().Int("running", w.Running()).Msg("drain timeout: killing running attempts")
+			return errDrained
+		case <-w.wake:
 		case <-ev:
 		case <-recheck:
 		case <-sess.Done():
@@ -195,6 +237,24 @@ func (w *Worker) serve(ctx context.Context) error {
 			return nil
 		}
 	}
+}
+
+// markDraining rewrites the registration with draining set.
+func (w *Worker) markDraining() error {
+	e, err := w.st.Worker(w.cfg.ID)
+	if err != nil {
+		return err
+	}
+	if e == nil {
+		return errors.New("registration unreadable")
+	}
+	e.Info.Draining = true
+	data, err := store.Encode(e.Info)
+	if err != nil {
+		return err
+	}
+	_, err = w.st.Set(w.lay.Worker(w.cfg.ID), data, -1)
+	return err
 }
 
 // register creates the registration znode, waiting for one left by an earlier
@@ -277,7 +337,13 @@ func (w *Worker) start(ctx context.Context, wg *sync.WaitGroup, dir, name string
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		defer w.running.Add(-1)
+		defer func() {
+			w.running.Add(-1)
+			select {
+			case w.wake <- struct{}{}:
+			default:
+			}
+		}()
 		w.attempt(rctx, log, p, stat.Version, task, sess)
 	}()
 	return r

@@ -1,8 +1,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"os/signal"
+	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -54,9 +58,10 @@ func newSchedulerCmd(g *globals) *cobra.Command {
 
 func newWorkerCmd(g *globals) *cobra.Command {
 	var (
-		id       string
-		capacity int
-		labels   []string
+		id           string
+		capacity     int
+		labels       []string
+		drainTimeout time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "worker --id ID [--capacity N] [--label k=v]...",
@@ -76,11 +81,19 @@ func newWorkerCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if drainTimeout <= 0 {
+				return usageErr("--drain-timeout %v: must be positive", drainTimeout)
+			}
 			log := g.logger("worker")
-			cfg := worker.Config{ID: id, Labels: lm, Capacity: capacity, Log: log, Version: version}
-			ctx, stop := signalContext()
-			defer stop()
-			st, err := g.open(ctx, &log)
+			cfg := worker.Config{ID: id, Labels: lm, Capacity: capacity, Log: log, Version: version, DrainTimeout: drainTimeout}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			sigs := make(chan os.Signal, 2)
+			signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+			defer signal.Stop(sigs)
+			openCtx, stopOpen := signalContext()
+			st, err := g.open(openCtx, &log)
+			stopOpen()
 			if err != nil {
 				return err
 			}
@@ -90,6 +103,25 @@ func newWorkerCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return usageErr("%v", err)
 			}
+			// First signal: drain (finish running attempts, take no new ones).
+			// Second: stop at once, killing what runs.
+			done := make(chan struct{})
+			defer close(done)
+			go func() {
+				select {
+				case <-sigs:
+				case <-done:
+					return
+				}
+				log.Info().Msg("signal: draining; signal again to stop at once")
+				w.Drain()
+				select {
+				case <-sigs:
+					log.Warn().Msg("second signal: stopping now")
+					cancel()
+				case <-done:
+				}
+			}()
 			log.Info().Str("zk", g.zk).Str("root", g.root).Msg("worker started")
 			return w.Run(ctx)
 		},
@@ -97,5 +129,6 @@ func newWorkerCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&id, "id", "", "worker id (default: host name)")
 	cmd.Flags().IntVar(&capacity, "capacity", 4, "attempts run at once")
 	cmd.Flags().StringArrayVar(&labels, "label", nil, "label k=v tasks can require with --on (repeatable)")
+	cmd.Flags().DurationVar(&drainTimeout, "drain-timeout", 30*time.Second, "on SIGTERM, how long running attempts may finish before they are killed")
 	return cmd
 }
