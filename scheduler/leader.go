@@ -50,8 +50,9 @@ type workerView struct {
 	reg int64
 	// assigned are this worker's assignment names (task.attempt).
 	assigned map[string]bool
-	// checked are assignment names whose registration was verified.
-	checked map[string]bool
+	// checked are assignment names whose registration was verified, with the
+	// time after which the leader withdraws the attempt (zero: no timeout).
+	checked map[string]time.Time
 }
 
 type watchKind int
@@ -134,6 +135,8 @@ func (l *leader) serve(ctx context.Context) error {
 		Dur("took", l.now().Sub(start)).Msg("view rebuilt")
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
+	overdue := time.NewTicker(time.Second)
+	defer overdue.Stop()
 	for {
 		if err := l.promoteDue(); err != nil {
 			return err
@@ -166,6 +169,10 @@ func (l *leader) serve(ctx context.Context) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-timer.C:
+		case <-overdue.C:
+			if err := l.withdrawOverdue(); err != nil {
+				return err
+			}
 		case <-changed:
 		case ev := <-l.events:
 			if err := l.handle(ev); err != nil {
@@ -273,7 +280,7 @@ func (l *leader) syncWorkers() error {
 			l.log.Warn().Str("worker_id", id).Msg("worker registered anew: recovering its earlier work")
 		}
 		if w == nil || w.reg != e.Reg {
-			w = &workerView{reg: e.Reg, assigned: map[string]bool{}, checked: map[string]bool{}}
+			w = &workerView{reg: e.Reg, assigned: map[string]bool{}, checked: map[string]time.Time{}}
 			l.workers[id] = w
 			l.log.Info().Str("worker_id", id).Int("capacity", e.Info.Capacity).Msg("worker joined")
 		}
@@ -358,17 +365,19 @@ func (l *leader) syncWorkerTasks(id string) error {
 	}
 	now := map[string]bool{}
 	for _, name := range kids {
-		if w != nil && w.checked[name] {
-			now[name] = true
-			continue
+		if w != nil {
+			if _, ok := w.checked[name]; ok {
+				now[name] = true
+				continue
+			}
 		}
-		keep, err := l.checkAssignment(id, w, name)
+		keep, deadline, err := l.checkAssignment(id, w, name)
 		if err != nil {
 			return err
 		}
 		if keep {
 			now[name] = true
-			w.checked[name] = true
+			w.checked[name] = deadline
 		}
 	}
 	if w == nil {
@@ -392,11 +401,11 @@ func (l *leader) syncWorkerTasks(id string) error {
 
 // checkAssignment reads one assignment of worker id (w nil: the worker is gone)
 // and re-queues it unless it belongs to the worker's current registration.
-func (l *leader) checkAssignment(id string, w *workerView, name string) (keep bool, err error) {
+func (l *leader) checkAssignment(id string, w *workerView, name string) (keep bool, deadline time.Time, err error) {
 	for {
-		keep, err = l.checkAssignmentOnce(id, w, name)
+		keep, deadline, err = l.checkAssignmentOnce(id, w, name)
 		if !errors.Is(err, errChanged) {
-			return keep, err
+			return keep, deadline, err
 		}
 		// The worker wrote the assignment (marked it running) between our read
 		// and our write: read it again.
@@ -406,14 +415,14 @@ func (l *leader) checkAssignment(id string, w *workerView, name string) (keep bo
 // errChanged means an assignment changed between read and write.
 var errChanged = errors.New("assignment changed meanwhile")
 
-func (l *leader) checkAssignmentOnce(id string, w *workerView, name string) (keep bool, err error) {
+func (l *leader) checkAssignmentOnce(id string, w *workerView, name string) (keep bool, deadline time.Time, err error) {
 	p := l.lay.WorkerTasks(id) + "/" + name
 	data, stat, err := l.st.Get(p)
 	if errors.Is(err, store.ErrNoNode) {
-		return false, nil
+		return false, time.Time{}, nil
 	}
 	if err != nil {
-		return false, err
+		return false, time.Time{}, err
 	}
 	task, derr := store.DecodeTask(data)
 	if derr == nil {
@@ -423,24 +432,69 @@ func (l *leader) checkAssignmentOnce(id string, w *workerView, name string) (kee
 	}
 	if derr != nil {
 		if err := l.st.Quarantine(p, data, stat.Version, derr); err != nil && !errors.Is(err, store.ErrNoNode) && !errors.Is(err, store.ErrBadVersion) {
-			return false, err
+			return false, time.Time{}, err
 		}
-		return false, nil
+		return false, time.Time{}, nil
 	}
 	if w != nil && task.Reg == w.reg {
-		return true, nil
+		return true, l.deadline(task), nil
 	}
-	return false, l.recoverAttempt(p, stat.Version, task, "worker lost")
+	return false, time.Time{}, l.recoverAttempt(p, stat.Version, task, "worker lost", true)
+}
+
+// deadline is when the leader withdraws an attempt that outlived its timeout:
+// the worker enforces the timeout itself, so this only catches a worker that is
+// alive but stuck.
+func (l *leader) deadline(task *store.Task) time.Time {
+	if task.Timeout <= 0 || task.AssignedAt.IsZero() {
+		return time.Time{}
+	}
+	return task.AssignedAt.Add(task.Timeout.Duration() + l.s.cfg.TimeoutGrace)
+}
+
+// withdrawOverdue withdraws attempts past their deadline and queues their next
+// attempt (or records the task dead): such an attempt counts as failed.
+func (l *leader) withdrawOverdue() error {
+	now := l.now()
+	for id, w := range l.workers {
+		for name, dl := range w.checked {
+			if dl.IsZero() || now.Before(dl) {
+				continue
+			}
+			p := l.lay.WorkerTasks(id) + "/" + name
+			data, stat, err := l.st.Get(p)
+			if errors.Is(err, store.ErrNoNode) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			task, err := store.DecodeTask(data)
+			if err != nil {
+				continue // the next relist quarantines it
+			}
+			l.log.Warn().Str("task_id", task.ID).Str("worker_id", id).Int("attempt", task.Attempt).
+				Msg("attempt outlived its timeout on a stuck worker: withdrawing it")
+			why := fmt.Sprintf("timeout after %v: withdrawn by the leader", task.Timeout.Duration())
+			switch err := l.recoverAttempt(p, stat.Version, task, why, false); {
+			case err == nil:
+				w.checked[name] = time.Time{} // the relist that follows drops it
+			case !errors.Is(err, errChanged): // changed: try again at the next tick
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // recoverAttempt withdraws an attempt whose worker is gone and queues the next
 // one (or records the task dead), in one fenced transaction.
-func (l *leader) recoverAttempt(path string, version int32, task *store.Task, why string) error {
+func (l *leader) recoverAttempt(path string, version int32, task *store.Task, why string, lost bool) error {
 	now := l.now().UTC()
 	next := task.Clone()
 	next.History = append(next.History, store.Attempt{
 		N: task.Attempt, Worker: task.Worker, StartedAt: task.StartedAt, FinishedAt: now,
-		ExitCode: -1, Error: why, Lost: true,
+		ExitCode: -1, Error: why, Lost: lost,
 	})
 	log := l.log.With().Str("task_id", task.ID).Str("worker_id", task.Worker).Int("attempt", task.Attempt).Logger()
 	retry := next.ShouldRetry()
@@ -453,12 +507,19 @@ func (l *leader) recoverAttempt(path string, version int32, task *store.Task, wh
 			return txn.Enqueue(n)
 		}
 		n := next.Clone()
-		n.State, n.FinishedAt, n.Error = store.StateDead, now, "worker lost too often"
+		n.State, n.FinishedAt, n.Error = store.StateDead, now, why
+		if lost {
+			n.Error = "worker lost too often"
+		} else if task.Retries == 0 {
+			n.State = store.StateFailed
+		}
+		minus1 := -1
+		n.ExitCode = &minus1
 		return txn.Finish(n)
 	})
 	switch {
 	case err == nil:
-		log.Warn().Bool("requeued", retry).Msg("attempt recovered from lost worker")
+		log.Warn().Bool("requeued", retry).Str("why", why).Msg("attempt withdrawn")
 		return nil
 	case errors.Is(err, store.ErrFenced), errors.Is(err, store.ErrConnection):
 		return err
@@ -772,7 +833,7 @@ func (l *leader) placed(p placement) {
 	l.forget(p.task.ID)
 	name := store.AssignmentName(p.task.ID, p.task.Attempt)
 	p.w.assigned[name] = true
-	p.w.checked[name] = true
+	p.w.checked[name] = l.deadline(p.task)
 	p.w.Used = len(p.w.assigned)
 	l.log.Debug().Str("task_id", p.task.ID).Str("worker_id", p.w.ID).Int("attempt", p.task.Attempt).Msg("placed")
 }

@@ -55,9 +55,13 @@ func openStore(t *testing.T, addr, root string) *store.Store {
 
 // runScheduler starts a scheduler and returns it with a stop function (also run
 // at cleanup).
-func runScheduler(t *testing.T, st *store.Store, id string) (*Scheduler, func()) {
+func runScheduler(t *testing.T, st *store.Store, id string, mods ...func(*Config)) (*Scheduler, func()) {
 	t.Helper()
-	s, err := New(Config{ID: id, Store: st, Log: testLog(t)})
+	cfg := Config{ID: id, Store: st, Log: testLog(t)}
+	for _, m := range mods {
+		m(&cfg)
+	}
+	s, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,6 +26,10 @@ type Config struct {
 	// BucketGrace is how long after its time window an empty queue bucket is
 	// kept before the leader deletes it; default 1 minute.
 	BucketGrace time.Duration
+	// TimeoutGrace is how long past its timeout an attempt may stay on a live
+	// worker before the leader withdraws it (the worker normally kills it on
+	// time itself); default 30s.
+	TimeoutGrace time.Duration
 }
 
 // Scheduler campaigns for leadership and leads while elected.
@@ -50,6 +54,9 @@ func New(cfg Config) (*Scheduler, error) {
 	}
 	if cfg.BucketGrace <= 0 {
 		cfg.BucketGrace = time.Minute
+	}
+	if cfg.TimeoutGrace <= 0 {
+		cfg.TimeoutGrace = 30 * time.Second
 	}
 	log := cfg.Log.With().Str("scheduler", cfg.ID).Logger()
 	return &Scheduler{cfg: cfg, log: log, election: NewElection(cfg.Store, cfg.ID, log)}, nil

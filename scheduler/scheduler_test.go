@@ -237,3 +237,24 @@ func TestPlaceAfterFenceLossWritesNothing(t *testing.T) {
 		t.Fatalf("fenced leader placed %v", got)
 	}
 }
+
+func TestLeaderWithdrawsAttemptsOfStuckWorker(t *testing.T) {
+	root := newRoot()
+	st := openStore(t, zkAddr, root)
+	runScheduler(t, st, "s1", func(c *Config) { c.TimeoutGrace = 100 * time.Millisecond })
+	stuck := registerWorker(t, root, "stuck", 1, nil) // never runs anything
+	ids := submit(t, st, 1, func(_ int, task *store.Task) { task.Timeout = store.MillisOf(200 * time.Millisecond) })
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	got, err := st.WaitResult(ctx, ids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.State != store.StateFailed || len(got.History) != 1 || got.History[0].Lost ||
+		!strings.Contains(got.Error, "withdrawn by the leader") {
+		t.Fatalf("result %+v", got)
+	}
+	if left := stuck.assignments(t); len(left) != 0 {
+		t.Fatalf("assignment left on the stuck worker: %v", left)
+	}
+}

@@ -25,6 +25,7 @@ func defaultID() string {
 
 func newSchedulerCmd(g *globals) *cobra.Command {
 	var id string
+	var timeoutGrace time.Duration
 	cmd := &cobra.Command{
 		Use:   "scheduler --id ID",
 		Short: "Run a scheduler: it leads or stands by; SIGTERM resigns at once",
@@ -44,7 +45,10 @@ func newSchedulerCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			s, err := scheduler.New(scheduler.Config{ID: id, Store: st, Log: log})
+			if timeoutGrace <= 0 {
+				return usageErr("--timeout-grace %v: must be positive", timeoutGrace)
+			}
+			s, err := scheduler.New(scheduler.Config{ID: id, Store: st, Log: log, TimeoutGrace: timeoutGrace})
 			if err != nil {
 				return usageErr("%v", err)
 			}
@@ -53,6 +57,7 @@ func newSchedulerCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&id, "id", "", "scheduler id (default: host-pid)")
+	cmd.Flags().DurationVar(&timeoutGrace, "timeout-grace", 30*time.Second, "withdraw an attempt this long past its timeout when its worker has not ended it")
 	return cmd
 }
 
