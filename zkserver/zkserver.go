@@ -181,7 +181,9 @@ func (s *Server) start(ctx context.Context, wait bool) error {
 	cmd := exec.Command(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
 		"-Dzookeeper.log.dir="+s.cfg.DataDir, "-Dzookeeper.root.logger=INFO,CONSOLE",
 		"-cp", cp, main, cfgPath)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Own process group; and killed by the kernel if the process that started it
+	// dies without stopping it, so no test run leaves a server behind.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	out := s.cfg.Stdout
 	var logFile *os.File
 	if out == nil {
@@ -305,13 +307,36 @@ func (s *Server) Kill() error {
 	return nil
 }
 
+// Halt stops the server gracefully (SIGTERM, then SIGKILL after 5s) and keeps
+// its data, for a later Restart.
+func (s *Server) Halt() error {
+	if !s.signal(syscall.SIGTERM, 5*time.Second) {
+		return s.Kill()
+	}
+	return nil
+}
+
+// Running reports whether the server process is alive.
+func (s *Server) Running() bool {
+	s.mu.Lock()
+	exited := s.exited
+	s.mu.Unlock()
+	if exited == nil {
+		return false
+	}
+	select {
+	case <-exited:
+		return false
+	default:
+		return true
+	}
+}
+
 // Stop terminates the server (SIGTERM, then SIGKILL after 5s) and removes a
 // temporary data directory. It is idempotent.
 func (s *Server) Stop() error {
-	if !s.signal(syscall.SIGTERM, 5*time.Second) {
-		if err := s.Kill(); err != nil {
-			return err
-		}
+	if err := s.Halt(); err != nil {
+		return err
 	}
 	s.cleanup()
 	return nil

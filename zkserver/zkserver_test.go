@@ -41,3 +41,29 @@ func TestStartKillRestartStop(t *testing.T) {
 		t.Fatalf("second Stop: %v", err)
 	}
 }
+
+func TestEnsembleSurvivesOneMember(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	e, err := StartEnsemble(ctx, 3, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Stop()
+	if got := len(e.Servers()); got != 3 {
+		t.Fatalf("%d servers", got)
+	}
+	if err := e.Servers()[0].Halt(); err != nil {
+		t.Fatal(err)
+	}
+	// The other two still form a quorum.
+	if err := e.WaitReady(ctx); err != nil {
+		t.Fatalf("quorum after losing one member: %v", err)
+	}
+	if err := e.Restart(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.WaitReady(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
