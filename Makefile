@@ -6,7 +6,7 @@ BIN     := bin/drover
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null 2>&1 && [ "$$(id -u)" != 0 ] && echo sudo)
 
-.PHONY: all deps build dev test vet race clean
+.PHONY: all deps build dev test vet chaos clean
 
 all: build
 
@@ -33,6 +33,16 @@ vet:
 
 test: deps vet
 	$(GO) test -race -count=1 -timeout 20m ./...
+
+# chaos runs the full fault-injection suite (the short mode is part of test).
+# CHAOS_RUNS=5 repeats it.
+CHAOS_RUNS ?= 1
+chaos: deps
+	@for i in $$(seq 1 $(CHAOS_RUNS)); do \
+		echo "chaos run $$i of $(CHAOS_RUNS)"; \
+		$(GO) test -count=1 -timeout 30m -run TestChaos ./test/chaos -chaos.full -v 2>&1 | grep -E '^(chaos:|--- |ok|FAIL|panic)|chaos_test.go' || exit 1; \
+		[ "$${PIPESTATUS[0]}" = 0 ] || exit 1; \
+	done
 
 clean:
 	rm -rf bin

@@ -1,0 +1,356 @@
+// Package chaos is Drover's fault-injection suite: a 3-server ZooKeeper ensemble,
+// three schedulers and three workers as real processes, thousands of tasks, and
+// crashes, pauses and outages injected while they run. A checker then proves
+// promises 1-3 of the design: nothing lost, no attempt run twice, no stale write,
+// one leader per epoch, nothing left behind.
+//
+// `go test ./test/chaos` runs the short mode (part of `make test`);
+// `make chaos` runs the full mode.
+package chaos
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/drover-sched/drover/client"
+	"github.com/drover-sched/drover/store"
+)
+
+var (
+	full     = flag.Bool("chaos.full", false, "full mode: more tasks and every fault, repeatedly")
+	tasksN   = flag.Int("chaos.tasks", 0, "tasks to submit (default 300 short, 5000 full)")
+	seedFlag = flag.Uint64("chaos.seed", 0, "random seed (default: time)")
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	os.Exit(testMain(m))
+}
+
+func testMain(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "drover-chaos-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	binary = filepath.Join(dir, "drover")
+	out, err := exec.Command("go", "build", "-o", binary, "../../cmd/drover").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "build drover: %v\n%s", err, out)
+		return 1
+	}
+	return m.Run()
+}
+
+// fault is one injected failure; it returns the failover time it caused (0 when
+// it did not concern the leader) and an error when the cluster did not recover.
+type fault struct {
+	name string
+	run  func(c *cluster) (time.Duration, error)
+}
+
+func faults(session time.Duration) []fault {
+	pause := session + 2*time.Second
+	return []fault{
+		{"kill -9 leader", func(c *cluster) (time.Duration, error) {
+			p := c.leaderProc()
+			if p == nil {
+				return 0, fmt.Errorf("no leader")
+			}
+			start := time.Now()
+			c.kill9(p)
+			d, err := c.waitNewLeader(p.name, start, 4*session+10*time.Second)
+			c.start(p.name) // it rejoins as a standby
+			return d, err
+		}},
+		{"SIGSTOP leader past its session", func(c *cluster) (time.Duration, error) {
+			p := c.leaderProc()
+			if p == nil {
+				return 0, fmt.Errorf("no leader")
+			}
+			start := time.Now()
+			c.signal(p, syscall.SIGSTOP)
+			d, err := c.waitNewLeader(p.name, start, 4*session+10*time.Second)
+			if rest := pause - time.Since(start); rest > 0 {
+				time.Sleep(rest) // keep the zombie paused past its session
+			}
+			c.signal(p, syscall.SIGCONT)
+			return d, err
+		}},
+		{"kill -9 worker", func(c *cluster) (time.Duration, error) {
+			p := c.proc(pick(c.names("worker-")))
+			c.kill9(p)
+			c.start(p.name)
+			return 0, nil
+		}},
+		{"SIGSTOP worker past its session", func(c *cluster) (time.Duration, error) {
+			p := c.proc(pick(c.names("worker-")))
+			c.signal(p, syscall.SIGSTOP)
+			time.Sleep(pause)
+			c.signal(p, syscall.SIGCONT)
+			return 0, nil
+		}},
+		{"restart one ZooKeeper server", func(c *cluster) (time.Duration, error) {
+			i := rand.IntN(len(c.ens.Servers()))
+			if err := c.ens.Servers()[i].Halt(); err != nil {
+				return 0, err
+			}
+			time.Sleep(session)
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			return 0, c.ens.Restart(ctx, i)
+		}},
+		{"restart all ZooKeeper servers", func(c *cluster) (time.Duration, error) {
+			for _, s := range c.ens.Servers() {
+				if err := s.Halt(); err != nil {
+					return 0, err
+				}
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			for i := range c.ens.Servers() {
+				if err := c.ens.Servers()[i].Restart(ctx); err != nil {
+					return 0, err
+				}
+			}
+			return 0, c.ens.WaitReady(ctx)
+		}},
+	}
+}
+
+func pick(names []string) string { return names[rand.IntN(len(names))] }
+
+func TestChaos(t *testing.T) {
+	n, rounds, session := 300, 1, 3*time.Second
+	if *full {
+		n, rounds = 5000, 3
+	}
+	if *tasksN > 0 {
+		n = *tasksN
+	}
+	seed := *seedFlag
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
+	}
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, seed))
+
+	c := newCluster(t, binary, session)
+	for i := 1; i <= 3; i++ {
+		c.start(fmt.Sprintf("scheduler-%d", i), "scheduler", "--id", fmt.Sprintf("scheduler-%d", i), "--timeout-grace", "10s")
+	}
+	for i := 1; i <= 3; i++ {
+		c.start(fmt.Sprintf("worker-%d", i), "worker", "--id", fmt.Sprintf("worker-%d", i), "--capacity", "8", "--drain-timeout", "5s")
+	}
+
+	// Each task records (task, attempt, worker) when it runs, then works a little.
+	runlog := filepath.Join(c.dir, "runs.log")
+	specs := make([]client.TaskSpec, n)
+	for i := range specs {
+		ms := 300 + rng.IntN(1200)
+		if *full {
+			ms = 20 + rng.IntN(300)
+		}
+		specs[i] = client.TaskSpec{Shell: true, Key: fmt.Sprintf("chaos-%d-%d", seed, i), Cmd: []string{fmt.Sprintf(
+			`echo "$DROVER_TASK_ID $DROVER_ATTEMPT $DROVER_WORKER_ID" >> %s; sleep %d.%03d`, runlog, ms/1000, ms%1000)}}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+
+	// Submit in waves while faults are injected. A wave whose outcome is unknown
+	// (ZooKeeper down) is sent again: idempotency keys make that safe, and a task
+	// counts as acknowledged once a Submit call returned its id.
+	fs := faults(session)
+	waves := 10 * rounds
+	wave := (n + waves - 1) / waves
+	submitted := make(chan []string, 1)
+	go func() {
+		var ids []string
+		for start := 0; start < n; start += wave {
+			chunk := specs[start:min(start+wave, n)]
+			for {
+				res, err := c.client.Submit(ctx, chunk)
+				if err == nil {
+					for _, r := range res {
+						ids = append(ids, r.ID)
+					}
+					break
+				}
+				if ctx.Err() != nil {
+					break
+				}
+				t.Logf("submit wave at %d: %v (retrying)", start, err)
+				time.Sleep(200 * time.Millisecond)
+			}
+			time.Sleep(time.Duration(len(fs)) * 3 * time.Second / time.Duration(10))
+		}
+		submitted <- ids
+	}()
+
+	// Inject faults while the queue fills and drains.
+	var maxFailover time.Duration
+	injected := 0
+	for round := 0; round < rounds; round++ {
+		order := rng.Perm(len(fs))
+		for _, i := range order {
+			f := fs[i]
+			time.Sleep(time.Duration(500+rng.IntN(1500)) * time.Millisecond)
+			start := time.Now()
+			d, err := f.run(c)
+			if err != nil {
+				t.Errorf("fault %q: %v", f.name, err)
+			}
+			injected++
+			maxFailover = max(maxFailover, d)
+			t.Logf("fault %-32s took %v (failover %v)", f.name, time.Since(start).Round(time.Millisecond), d.Round(time.Millisecond))
+		}
+	}
+	ids := <-submitted
+	if len(ids) != n {
+		t.Errorf("only %d of %d tasks acknowledged", len(ids), n)
+	}
+
+	// Every acknowledged task ends, exactly once.
+	lost := 0
+	results := make(map[string]*store.Task, len(ids))
+	for _, id := range ids {
+		r, err := c.client.Wait(ctx, id)
+		if err != nil {
+			t.Errorf("task %s: %v", id, err)
+			lost++
+			continue
+		}
+		results[id] = r
+		if r.State != store.StateSucceeded {
+			t.Errorf("task %s ended %s: %s", id, r.State, r.Error)
+		}
+	}
+	runs := readRuns(t, runlog)
+	dup := 0
+	for k, n := range runs {
+		if n > 1 {
+			dup++
+			t.Errorf("attempt %s ran %d times", k, n)
+		}
+	}
+	// A result must come from an attempt that really ran on the worker it names:
+	// anything else was written by someone who no longer held the assignment.
+	stale := 0
+	for id, r := range results {
+		key := fmt.Sprintf("%s %d %s", id, r.Attempt, r.Worker)
+		if runs[key] == 0 {
+			stale++
+			t.Errorf("result of %s names attempt %d on %s, which never ran there", id, r.Attempt, r.Worker)
+		}
+	}
+	checkNothingLeft(t, c)
+	epochs := checkEpochs(t, c)
+
+	rerun := 0
+	for _, r := range results {
+		if r.Attempt > 1 {
+			rerun++
+		}
+	}
+	summary := fmt.Sprintf("chaos: %d tasks, %d faults, %d lost, %d duplicate attempts, %d stale writes, %d re-run, %d epochs, max failover %v",
+		len(ids), injected, lost, dup, stale, rerun, epochs, maxFailover.Round(100*time.Millisecond))
+	fmt.Println(summary)
+	t.Log(summary)
+	if t.Failed() {
+		for _, f := range append(c.logs("scheduler-"), c.logs("worker-")...) {
+			data, _ := os.ReadFile(f)
+			lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+			if len(lines) > 30 {
+				lines = lines[len(lines)-30:]
+			}
+			t.Logf("%s:\n%s", filepath.Base(f), strings.Join(lines, "\n"))
+		}
+	}
+}
+
+// readRuns counts how often each "task attempt worker" line was written.
+func readRuns(t *testing.T, path string) map[string]int {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	runs := map[string]int{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		runs[strings.TrimSpace(sc.Text())]++
+	}
+	return runs
+}
+
+// checkNothingLeft fails when assignments or queued tasks remain after the drain.
+func checkNothingLeft(t *testing.T, c *cluster) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		left, err := c.st.Assignments()
+		queued, qerr := c.client.List(store.StateQueued, 10)
+		if err == nil && qerr == nil && len(left) == 0 && len(queued) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("left behind after the drain: %d assignments (%v), %d queued (%v)", len(left), err, len(queued), qerr)
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// checkEpochs reads the schedulers' logs and fails when two schedulers were
+// elected, or placed work, in the same epoch. It returns the number of epochs.
+func checkEpochs(t *testing.T, c *cluster) int {
+	t.Helper()
+	leaders := map[int64]map[string]bool{}
+	for _, f := range c.logs("scheduler-") {
+		file, err := os.Open(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(file)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			var line struct {
+				Message string `json:"message"`
+				Leader  string `json:"leader"`
+				Epoch   int64  `json:"epoch"`
+			}
+			if json.Unmarshal(sc.Bytes(), &line) != nil || line.Epoch == 0 || line.Leader == "" {
+				continue
+			}
+			if line.Message != "elected leader" && line.Message != "placed" {
+				continue
+			}
+			if leaders[line.Epoch] == nil {
+				leaders[line.Epoch] = map[string]bool{}
+			}
+			leaders[line.Epoch][line.Leader] = true
+		}
+		file.Close()
+	}
+	for e, who := range leaders {
+		if len(who) > 1 {
+			t.Errorf("epoch %d had %d leaders: %v", e, len(who), who)
+		}
+	}
+	return len(leaders)
+}
