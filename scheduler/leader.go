@@ -33,8 +33,8 @@ type leader struct {
 	// byBucket indexes known by queue bucket (b1+b2), so relisting a bucket
 	// costs the bucket's size, not the queue's.
 	byBucket map[string]map[string]*queued
-	ready    readyQueue
-	delayed  delayQueue
+	ready    *taskHeap
+	delayed  *taskHeap
 
 	// watched holds the paths with a live child watch, so each is set once.
 	watched map[string]bool
@@ -77,6 +77,7 @@ func newLeader(s *Scheduler, term *Term, epoch int64) *leader {
 		s: s, st: s.cfg.Store, lay: s.cfg.Store.Layout(), term: term, epoch: epoch,
 		log: s.log.With().Str("leader", s.cfg.ID).Int64("epoch", epoch).Logger(), now: s.cfg.Now,
 		workers: map[string]*workerView{}, known: map[string]*queued{}, byBucket: map[string]map[string]*queued{},
+		ready: &taskHeap{less: readyFirst}, delayed: &taskHeap{less: dueFirst},
 		watched: map[string]bool{}, events: make(chan watchEvent, 1024), done: make(chan struct{}),
 	}
 }
@@ -116,7 +117,7 @@ func (l *leader) reset() {
 	l.workers = map[string]*workerView{}
 	l.known = map[string]*queued{}
 	l.byBucket = map[string]map[string]*queued{}
-	l.ready, l.delayed = nil, nil
+	l.ready, l.delayed = &taskHeap{less: readyFirst}, &taskHeap{less: dueFirst}
 	l.watched = map[string]bool{}
 }
 
@@ -150,8 +151,8 @@ func (l *leader) serve(ctx context.Context) error {
 			default:
 			}
 		}
-		if len(l.delayed) > 0 {
-			timer.Reset(max(l.delayed[0].task.NotBefore.Sub(l.now()), time.Millisecond))
+		if l.delayed.Len() > 0 {
+			timer.Reset(max(l.delayed.peek().task.NotBefore.Sub(l.now()), time.Millisecond))
 		} else {
 			timer.Reset(time.Hour)
 		}
@@ -637,9 +638,9 @@ func (l *leader) loadQueued(dir, name string) error {
 	l.byBucket[b1+b2][task.ID] = q
 	if task.NotBefore.After(l.now()) {
 		q.delayed = true
-		heap.Push(&l.delayed, q)
+		heap.Push(l.delayed, q)
 	} else {
-		heap.Push(&l.ready, q)
+		heap.Push(l.ready, q)
 	}
 	return nil
 }
@@ -650,9 +651,9 @@ func (l *leader) unqueue(q *queued) {
 		return
 	}
 	if q.delayed {
-		heap.Remove(&l.delayed, q.index)
+		heap.Remove(l.delayed, q.index)
 	} else {
-		heap.Remove(&l.ready, q.index)
+		heap.Remove(l.ready, q.index)
 	}
 }
 
@@ -691,10 +692,10 @@ func (l *leader) deleteBucket(dir string) {
 // promoteDue moves tasks whose backoff has passed into the ready queue.
 func (l *leader) promoteDue() error {
 	now := l.now()
-	for len(l.delayed) > 0 && !l.delayed[0].task.NotBefore.After(now) {
-		q := heap.Pop(&l.delayed).(*queued)
+	for l.delayed.Len() > 0 && !l.delayed.peek().task.NotBefore.After(now) {
+		q := heap.Pop(l.delayed).(*queued)
 		q.delayed = false
-		heap.Push(&l.ready, q)
+		heap.Push(l.ready, q)
 	}
 	return nil
 }
@@ -710,7 +711,7 @@ type placement struct {
 // place assigns ready tasks to workers with free capacity, many per fenced
 // transaction, until no ready task fits anywhere.
 func (l *leader) place() error {
-	if len(l.ready) == 0 {
+	if l.ready.Len() == 0 {
 		return nil
 	}
 	slots := make([]*slot, 0, len(l.workers))
@@ -730,14 +731,14 @@ func (l *leader) place() error {
 	var skipped []*queued
 	defer func() {
 		for _, q := range skipped {
-			heap.Push(&l.ready, q)
+			heap.Push(l.ready, q)
 		}
 	}()
 	var batch []placement
 	size := 0
 	now := l.now().UTC()
-	for freeTotal > 0 && len(l.ready) > 0 {
-		q := heap.Pop(&l.ready).(*queued)
+	for freeTotal > 0 && l.ready.Len() > 0 {
+		q := heap.Pop(l.ready).(*queued)
 		s := pickWorker(slots, q.task.On)
 		if s == nil {
 			skipped = append(skipped, q)

@@ -3,61 +3,25 @@ package scheduler
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net"
-	"os"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/oklog/ulid/v2"
-	"github.com/rs/zerolog"
 
+	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/store"
-	"github.com/drover-sched/drover/zkserver"
 )
 
-var zkAddr string
-
-func TestMain(m *testing.M) {
-	srv, stop := zkserver.MustStartForMain()
-	zkAddr = srv.Addr()
-	code := m.Run()
-	stop()
-	os.Exit(code)
-}
-
-var rootSeq atomic.Int64
-
-// newRoot gives each test its own cluster root on the shared server.
-func newRoot() string { return fmt.Sprintf("/sched-test-%d-%d", os.Getpid(), rootSeq.Add(1)) }
-
-func testLog(t *testing.T) zerolog.Logger {
-	if testing.Verbose() {
-		return zerolog.New(zerolog.NewTestWriter(t)).With().Timestamp().Logger()
-	}
-	return zerolog.Nop()
-}
-
-func openStore(t *testing.T, addr, root string) *store.Store {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	st, err := store.Open(ctx, store.Config{Servers: []string{addr}, Root: root, SessionTimeout: 2 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(st.Close)
-	return st
-}
+func TestMain(m *testing.M) { drovertest.Main(m) }
 
 // runScheduler starts a scheduler and returns it with a stop function (also run
 // at cleanup).
 func runScheduler(t *testing.T, st *store.Store, id string, mods ...func(*Config)) (*Scheduler, func()) {
 	t.Helper()
-	cfg := Config{ID: id, Store: st, Log: testLog(t)}
+	cfg := Config{ID: id, Store: st, Log: drovertest.Logger(t)}
 	for _, m := range mods {
 		m(&cfg)
 	}
@@ -79,17 +43,6 @@ func runScheduler(t *testing.T, st *store.Store, id string, mods ...func(*Config
 	return s, stop
 }
 
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // fakeWorker registers a worker by hand so tests control exactly when work ends.
 type fakeWorker struct {
 	st  *store.Store
@@ -99,7 +52,7 @@ type fakeWorker struct {
 
 func registerWorker(t *testing.T, root, id string, capacity int, labels map[string]string) *fakeWorker {
 	t.Helper()
-	st := openStore(t, zkAddr, root)
+	st := drovertest.OpenStore(t, root)
 	data, err := store.Encode(&store.WorkerInfo{ID: id, Host: "test", Capacity: capacity, Labels: labels, StartedAt: time.Now()})
 	if err != nil {
 		t.Fatal(err)

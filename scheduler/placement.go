@@ -61,57 +61,47 @@ func less(a, b *slot) bool {
 	return a.ID < b.ID
 }
 
-// readyQueue orders queued tasks: higher priority first, then by id (ULIDs sort
-// by submit time, so FIFO within a priority).
-type readyQueue []*queued
+// taskHeap is a heap of queued tasks in the order less gives; each item keeps
+// its index so it can be removed when it leaves the queue.
+type taskHeap struct {
+	items []*queued
+	less  func(a, b *queued) bool
+}
 
-func (q readyQueue) Len() int { return len(q) }
-func (q readyQueue) Less(i, j int) bool {
-	if q[i].task.Priority != q[j].task.Priority {
-		return q[i].task.Priority > q[j].task.Priority
+// readyFirst orders tasks ready to run: higher priority first, then by id (ULIDs
+// sort by submit time, so FIFO within a priority).
+func readyFirst(a, b *queued) bool {
+	if a.task.Priority != b.task.Priority {
+		return a.task.Priority > b.task.Priority
 	}
-	return q[i].task.ID < q[j].task.ID
+	return a.task.ID < b.task.ID
 }
-func (q readyQueue) Swap(i, j int) {
-	q[i], q[j] = q[j], q[i]
-	q[i].index, q[j].index = i, j
+
+// dueFirst orders tasks waiting out a retry backoff by their not-before time.
+func dueFirst(a, b *queued) bool { return a.task.NotBefore.Before(b.task.NotBefore) }
+
+func (h *taskHeap) Len() int           { return len(h.items) }
+func (h *taskHeap) Less(i, j int) bool { return h.less(h.items[i], h.items[j]) }
+func (h *taskHeap) Swap(i, j int) {
+	h.items[i], h.items[j] = h.items[j], h.items[i]
+	h.items[i].index, h.items[j].index = i, j
 }
-func (q *readyQueue) Push(x any) {
+func (h *taskHeap) Push(x any) {
 	it := x.(*queued)
-	it.index = len(*q)
-	*q = append(*q, it)
+	it.index = len(h.items)
+	h.items = append(h.items, it)
 }
-func (q *readyQueue) Pop() any {
-	old := *q
+func (h *taskHeap) Pop() any {
+	old := h.items
 	it := old[len(old)-1]
 	old[len(old)-1] = nil
 	it.index = -1
-	*q = old[:len(old)-1]
+	h.items = old[:len(old)-1]
 	return it
 }
 
-// delayQueue orders tasks waiting for their retry backoff by not-before time.
-type delayQueue []*queued
-
-func (q delayQueue) Len() int           { return len(q) }
-func (q delayQueue) Less(i, j int) bool { return q[i].task.NotBefore.Before(q[j].task.NotBefore) }
-func (q delayQueue) Swap(i, j int) {
-	q[i], q[j] = q[j], q[i]
-	q[i].index, q[j].index = i, j
-}
-func (q *delayQueue) Push(x any) {
-	it := x.(*queued)
-	it.index = len(*q)
-	*q = append(*q, it)
-}
-func (q *delayQueue) Pop() any {
-	old := *q
-	it := old[len(old)-1]
-	old[len(old)-1] = nil
-	it.index = -1
-	*q = old[:len(old)-1]
-	return it
-}
+// peek returns the first item without removing it.
+func (h *taskHeap) peek() *queued { return h.items[0] }
 
 // queued is a task the leader knows to be in the queue.
 type queued struct {
@@ -121,7 +111,4 @@ type queued struct {
 	delayed bool
 }
 
-var (
-	_ heap.Interface = (*readyQueue)(nil)
-	_ heap.Interface = (*delayQueue)(nil)
-)
+var _ heap.Interface = (*taskHeap)(nil)

@@ -48,16 +48,16 @@ func TestReadyQueueOrder(t *testing.T) {
 	mk := func(id string, p store.Priority) *queued {
 		return &queued{task: &store.Task{ID: id, Priority: p}}
 	}
-	var q readyQueue
+	q := &taskHeap{less: readyFirst}
 	for _, it := range []*queued{
 		mk("03", store.PriorityNormal), mk("01", store.PriorityLow), mk("05", store.PriorityHigh),
 		mk("02", store.PriorityNormal), mk("04", store.PriorityHigh),
 	} {
-		heap.Push(&q, it)
+		heap.Push(q, it)
 	}
 	var got []string
 	for q.Len() > 0 {
-		got = append(got, heap.Pop(&q).(*queued).task.ID)
+		got = append(got, heap.Pop(q).(*queued).task.ID)
 	}
 	want := []string{"04", "05", "02", "03", "01"}
 	for i := range want {
@@ -69,13 +69,13 @@ func TestReadyQueueOrder(t *testing.T) {
 
 func TestDelayQueueOrder(t *testing.T) {
 	base := time.Unix(1000, 0)
-	var q delayQueue
+	q := &taskHeap{less: dueFirst}
 	for i, d := range []int{5, 1, 3} {
-		heap.Push(&q, &queued{task: &store.Task{ID: string(rune('a' + i)), NotBefore: base.Add(time.Duration(d) * time.Second)}})
+		heap.Push(q, &queued{task: &store.Task{ID: string(rune('a' + i)), NotBefore: base.Add(time.Duration(d) * time.Second)}})
 	}
 	prev := time.Time{}
 	for q.Len() > 0 {
-		it := heap.Pop(&q).(*queued)
+		it := heap.Pop(q).(*queued)
 		if it.task.NotBefore.Before(prev) {
 			t.Fatalf("not ordered by not_before")
 		}

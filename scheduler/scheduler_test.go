@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/store"
 )
 
@@ -21,18 +22,18 @@ func leaders(ss ...*Scheduler) (n int, who *Scheduler) {
 }
 
 func TestElectionOneLeaderAndHandover(t *testing.T) {
-	root := newRoot()
-	a, stopA := runScheduler(t, openStore(t, zkAddr, root), "a")
-	b, stopB := runScheduler(t, openStore(t, zkAddr, root), "b")
-	c, stopC := runScheduler(t, openStore(t, zkAddr, root), "c")
+	root := drovertest.NewRoot()
+	a, stopA := runScheduler(t, drovertest.OpenStore(t, root), "a")
+	b, stopB := runScheduler(t, drovertest.OpenStore(t, root), "b")
+	c, stopC := runScheduler(t, drovertest.OpenStore(t, root), "c")
 	stops := map[*Scheduler]func(){a: stopA, b: stopB, c: stopC}
-	waitFor(t, 10*time.Second, "a leader", func() bool { n, _ := leaders(a, b, c); return n == 1 })
+	drovertest.WaitFor(t, 10*time.Second, "a leader", func() bool { n, _ := leaders(a, b, c); return n == 1 })
 	_, first := leaders(a, b, c)
 	firstEpoch := first.Epoch()
 
 	// A graceful stop resigns: the next candidate leads at once.
 	stops[first]()
-	waitFor(t, 5*time.Second, "a new leader", func() bool {
+	drovertest.WaitFor(t, 5*time.Second, "a new leader", func() bool {
 		n, who := leaders(a, b, c)
 		return n == 1 && who != first
 	})
@@ -40,7 +41,7 @@ func TestElectionOneLeaderAndHandover(t *testing.T) {
 	if second.Epoch() <= firstEpoch {
 		t.Fatalf("epoch did not grow: %d then %d", firstEpoch, second.Epoch())
 	}
-	st := openStore(t, zkAddr, root)
+	st := drovertest.OpenStore(t, root)
 	rec, _, err := st.Epoch()
 	if err != nil || rec.Epoch != second.Epoch() {
 		t.Fatalf("epoch record %+v (%v), want epoch %d", rec, err, second.Epoch())
@@ -48,8 +49,8 @@ func TestElectionOneLeaderAndHandover(t *testing.T) {
 }
 
 func TestPlacementCapacityLabelsPriority(t *testing.T) {
-	root := newRoot()
-	st := openStore(t, zkAddr, root)
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
 	plain := registerWorker(t, root, "plain", 2, nil)
 
 	// Queue before any leader runs: the leader must find it on takeover.
@@ -59,7 +60,7 @@ func TestPlacementCapacityLabelsPriority(t *testing.T) {
 	high := submit(t, st, 1, func(_ int, task *store.Task) { task.Priority = store.PriorityHigh })
 	runScheduler(t, st, "s1")
 
-	waitFor(t, 10*time.Second, "plain worker full", func() bool { return len(plain.assignments(t)) == 2 })
+	drovertest.WaitFor(t, 10*time.Second, "plain worker full", func() bool { return len(plain.assignments(t)) == 2 })
 	got := strings.Join(plain.assignments(t), ",")
 	// Capacity 2: high first, then the oldest normal; never the gpu task.
 	if !strings.Contains(got, high[0]) || !strings.Contains(got, normal[0]) {
@@ -70,7 +71,7 @@ func TestPlacementCapacityLabelsPriority(t *testing.T) {
 	for _, name := range plain.assignments(t) {
 		plain.finish(t, name)
 	}
-	waitFor(t, 10*time.Second, "second normal and low placed", func() bool {
+	drovertest.WaitFor(t, 10*time.Second, "second normal and low placed", func() bool {
 		got := strings.Join(plain.assignments(t), ",")
 		return strings.Contains(got, normal[1]) && strings.Contains(got, low[0])
 	})
@@ -78,7 +79,7 @@ func TestPlacementCapacityLabelsPriority(t *testing.T) {
 		plain.finish(t, name)
 	}
 	gpu := registerWorker(t, root, "gpu", 1, map[string]string{"gpu": "true"})
-	waitFor(t, 10*time.Second, "gpu task on the gpu worker", func() bool {
+	drovertest.WaitFor(t, 10*time.Second, "gpu task on the gpu worker", func() bool {
 		got := gpu.assignments(t)
 		return len(got) == 1 && strings.HasPrefix(got[0], gpuTask[0])
 	})
@@ -100,16 +101,16 @@ func TestPlacementCapacityLabelsPriority(t *testing.T) {
 }
 
 func TestWorkerLossRequeuesAttempt(t *testing.T) {
-	root := newRoot()
-	st := openStore(t, zkAddr, root)
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
 	runScheduler(t, st, "s1")
 	doomed := registerWorker(t, root, "doomed", 1, nil)
 	ids := submit(t, st, 1, func(_ int, task *store.Task) { task.Retries = 0 })
-	waitFor(t, 10*time.Second, "placed on doomed", func() bool { return len(doomed.assignments(t)) == 1 })
+	drovertest.WaitFor(t, 10*time.Second, "placed on doomed", func() bool { return len(doomed.assignments(t)) == 1 })
 
 	doomed.st.Close() // the worker's session ends: its registration goes
 	spare := registerWorker(t, root, "spare", 1, nil)
-	waitFor(t, 15*time.Second, "attempt 2 on spare", func() bool {
+	drovertest.WaitFor(t, 15*time.Second, "attempt 2 on spare", func() bool {
 		got := spare.assignments(t)
 		return len(got) == 1 && got[0] == store.AssignmentName(ids[0], 2)
 	})
@@ -126,41 +127,41 @@ func TestWorkerLossRequeuesAttempt(t *testing.T) {
 	}
 	// A lost attempt does not use up retries (retries=0 here), and the departed
 	// worker leaves nothing behind.
-	waitFor(t, 10*time.Second, "doomed's directory removed", func() bool {
+	drovertest.WaitFor(t, 10*time.Second, "doomed's directory removed", func() bool {
 		ok, _, err := st.Exists(st.Layout().WorkerTasks("doomed"))
 		return err == nil && !ok
 	})
 }
 
 func TestWorkerReRegistrationRecoversOldAttempts(t *testing.T) {
-	root := newRoot()
-	st := openStore(t, zkAddr, root)
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
 	runScheduler(t, st, "s1")
 	w := registerWorker(t, root, "w", 1, nil)
 	ids := submit(t, st, 1, nil)
-	waitFor(t, 10*time.Second, "placed", func() bool { return len(w.assignments(t)) == 1 })
+	drovertest.WaitFor(t, 10*time.Second, "placed", func() bool { return len(w.assignments(t)) == 1 })
 	// Same id, new session: the earlier registration's attempt is placed again.
 	w.st.Close()
 	w2 := registerWorker(t, root, "w", 1, nil)
-	waitFor(t, 15*time.Second, "attempt 2 placed on the new registration", func() bool {
+	drovertest.WaitFor(t, 15*time.Second, "attempt 2 placed on the new registration", func() bool {
 		got := w2.assignments(t)
 		return len(got) == 1 && got[0] == store.AssignmentName(ids[0], 2)
 	})
 }
 
 func TestFencedLeaderCannotWrite(t *testing.T) {
-	root := newRoot()
-	px := startProxy(t, zkAddr)
-	zombieStore := openStore(t, px.Addr(), root)
+	root := drovertest.NewRoot()
+	px := startProxy(t, drovertest.Addr())
+	zombieStore := drovertest.OpenStoreAt(t, px.Addr(), root)
 	zombie, _ := runScheduler(t, zombieStore, "zombie")
-	waitFor(t, 10*time.Second, "zombie leads", zombie.IsLeader)
+	drovertest.WaitFor(t, 10*time.Second, "zombie leads", zombie.IsLeader)
 	term := zombieTerm(t, zombieStore)
 
-	standby, _ := runScheduler(t, openStore(t, zkAddr, root), "standby")
+	standby, _ := runScheduler(t, drovertest.OpenStore(t, root), "standby")
 	// Cut the zombie off past its session timeout: ZooKeeper expires the session
 	// and deletes its election znode; the standby takes over.
 	px.setCut(true)
-	waitFor(t, 15*time.Second, "standby leads", standby.IsLeader)
+	drovertest.WaitFor(t, 15*time.Second, "standby leads", standby.IsLeader)
 	px.setCut(false)
 
 	// The zombie's client reconnects with a brand-new session. Any write fenced by
@@ -177,7 +178,7 @@ func TestFencedLeaderCannotWrite(t *testing.T) {
 		t.Fatal("a fenced write landed")
 	}
 	// The zombie itself notices and stands by; only one leader remains.
-	waitFor(t, 10*time.Second, "zombie steps down", func() bool { return !zombie.IsLeader() })
+	drovertest.WaitFor(t, 10*time.Second, "zombie steps down", func() bool { return !zombie.IsLeader() })
 	if !standby.IsLeader() {
 		t.Fatal("standby lost leadership")
 	}
@@ -186,8 +187,8 @@ func TestFencedLeaderCannotWrite(t *testing.T) {
 	}
 	// And the cluster still places work under the new leader.
 	w := registerWorker(t, root, "w", 1, nil)
-	submit(t, openStore(t, zkAddr, root), 1, nil)
-	waitFor(t, 10*time.Second, "placed by the new leader", func() bool { return len(w.assignments(t)) == 1 })
+	submit(t, drovertest.OpenStore(t, root), 1, nil)
+	drovertest.WaitFor(t, 10*time.Second, "placed by the new leader", func() bool { return len(w.assignments(t)) == 1 })
 }
 
 // zombieTerm returns the fence path of the current leader.
@@ -201,13 +202,13 @@ func zombieTerm(t *testing.T, st *store.Store) string {
 }
 
 func TestPlaceAfterFenceLossWritesNothing(t *testing.T) {
-	root := newRoot()
-	st := openStore(t, zkAddr, root)
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
 	w := registerWorker(t, root, "w", 4, nil)
 	submit(t, st, 3, nil)
 	// A term whose election znode is already gone: exactly the state of a leader
 	// whose session expired before it noticed.
-	s, err := New(Config{ID: "ghost", Store: st, Log: testLog(t)})
+	s, err := New(Config{ID: "ghost", Store: st, Log: drovertest.Logger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,8 +240,8 @@ func TestPlaceAfterFenceLossWritesNothing(t *testing.T) {
 }
 
 func TestLeaderWithdrawsAttemptsOfStuckWorker(t *testing.T) {
-	root := newRoot()
-	st := openStore(t, zkAddr, root)
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
 	runScheduler(t, st, "s1", func(c *Config) { c.TimeoutGrace = 100 * time.Millisecond })
 	stuck := registerWorker(t, root, "stuck", 1, nil) // never runs anything
 	ids := submit(t, st, 1, func(_ int, task *store.Task) { task.Timeout = store.MillisOf(200 * time.Millisecond) })

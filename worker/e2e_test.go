@@ -8,6 +8,7 @@ import (
 
 	"github.com/oklog/ulid/v2"
 
+	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/scheduler"
 	"github.com/drover-sched/drover/store"
 )
@@ -15,8 +16,8 @@ import (
 // startScheduler runs a scheduler on its own session until cleanup or stop.
 func startScheduler(t *testing.T, root, id string) (*scheduler.Scheduler, *store.Store, func()) {
 	t.Helper()
-	st := openStore(t, root)
-	s, err := scheduler.New(scheduler.Config{ID: id, Store: st, Log: testLog(t)})
+	st := drovertest.OpenStore(t, root)
+	s, err := scheduler.New(scheduler.Config{ID: id, Store: st, Log: drovertest.Logger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,11 +51,11 @@ func submitCmd(t *testing.T, st *store.Store, n int, mod func(*store.Task)) []st
 }
 
 func TestEndToEnd(t *testing.T) {
-	root := newRoot()
+	root := drovertest.NewRoot()
 	startScheduler(t, root, "s1")
 	startWorker(t, root, "w1", nil)
 	startWorker(t, root, "w2", nil)
-	st := openStore(t, root)
+	st := drovertest.OpenStore(t, root)
 	ids := submitCmd(t, st, 50, func(task *store.Task) { task.Cmd = []string{"echo", "hello"} })
 	workers := map[string]int{}
 	for _, id := range ids {
@@ -75,10 +76,10 @@ func TestEndToEnd(t *testing.T) {
 }
 
 func TestRetryRunsAgainAfterBackoff(t *testing.T) {
-	root := newRoot()
+	root := drovertest.NewRoot()
 	startScheduler(t, root, "s1")
 	startWorker(t, root, "w1", nil)
-	st := openStore(t, root)
+	st := drovertest.OpenStore(t, root)
 	dir := t.TempDir()
 	// Fails on the first attempt, succeeds on the second.
 	ids := submitCmd(t, st, 1, func(task *store.Task) {
@@ -92,12 +93,12 @@ func TestRetryRunsAgainAfterBackoff(t *testing.T) {
 }
 
 func TestLeaderFailoverFinishesQueue(t *testing.T) {
-	root := newRoot()
+	root := drovertest.NewRoot()
 	s1, _, _ := startScheduler(t, root, "s1")
-	waitFor(t, 10*time.Second, "s1 leads", s1.IsLeader)
+	drovertest.WaitFor(t, 10*time.Second, "s1 leads", s1.IsLeader)
 	s2, _, _ := startScheduler(t, root, "s2")
 	startWorker(t, root, "w1", nil)
-	st := openStore(t, root)
+	st := drovertest.OpenStore(t, root)
 	first := submitCmd(t, st, 20, nil)
 	for _, id := range first {
 		result(t, st, id)
@@ -105,7 +106,7 @@ func TestLeaderFailoverFinishesQueue(t *testing.T) {
 	// Depose the leader without letting it resign, as a session expiry would (a
 	// real kill -9 of a scheduler process is covered in cmd/drover's tests).
 	deposeLeader(t, root, "s1")
-	waitFor(t, 15*time.Second, "s2 leads", s2.IsLeader)
+	drovertest.WaitFor(t, 15*time.Second, "s2 leads", s2.IsLeader)
 	for _, id := range submitCmd(t, st, 20, nil) {
 		if got := result(t, st, id); got.State != store.StateSucceeded {
 			t.Fatalf("after failover: %+v", got)
@@ -114,15 +115,15 @@ func TestLeaderFailoverFinishesQueue(t *testing.T) {
 }
 
 func TestWorkerCrashRunsAttemptElsewhere(t *testing.T) {
-	root := newRoot()
+	root := drovertest.NewRoot()
 	startScheduler(t, root, "s1")
 	doomed, doomedStore, stopDoomed := startWorker(t, root, "doomed", nil)
-	st := openStore(t, root)
+	st := drovertest.OpenStore(t, root)
 	ids := submitCmd(t, st, 1, func(task *store.Task) {
 		task.Shell = true
 		task.Cmd = []string{`[ "$DROVER_WORKER_ID" = spare ] || exec sleep 30`}
 	})
-	waitFor(t, 10*time.Second, "running on doomed", func() bool { return doomed.Running() == 1 })
+	drovertest.WaitFor(t, 10*time.Second, "running on doomed", func() bool { return doomed.Running() == 1 })
 	stopDoomed()
 	doomedStore.Close()
 	startWorker(t, root, "spare", nil)
@@ -136,7 +137,7 @@ func TestWorkerCrashRunsAttemptElsewhere(t *testing.T) {
 // ZooKeeper does when the scheduler's session expires.
 func deposeLeader(t *testing.T, root, id string) {
 	t.Helper()
-	st := openStore(t, root)
+	st := drovertest.OpenStore(t, root)
 	line, err := st.Candidates()
 	if err != nil {
 		t.Fatal(err)

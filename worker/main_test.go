@@ -5,66 +5,22 @@ import (
 	"fmt"
 	"os"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/oklog/ulid/v2"
-	"github.com/rs/zerolog"
 
+	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/store"
-	"github.com/drover-sched/drover/zkserver"
 )
 
-var zkAddr string
-
-func TestMain(m *testing.M) {
-	srv, stop := zkserver.MustStartForMain()
-	zkAddr = srv.Addr()
-	code := m.Run()
-	stop()
-	os.Exit(code)
-}
-
-var rootSeq atomic.Int64
-
-func newRoot() string { return fmt.Sprintf("/worker-test-%d-%d", os.Getpid(), rootSeq.Add(1)) }
-
-func testLog(t *testing.T) zerolog.Logger {
-	if testing.Verbose() {
-		return zerolog.New(zerolog.NewTestWriter(t)).With().Timestamp().Logger()
-	}
-	return zerolog.Nop()
-}
-
-func openStore(t *testing.T, root string) *store.Store {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	st, err := store.Open(ctx, store.Config{Servers: []string{zkAddr}, Root: root, SessionTimeout: 2 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(st.Close)
-	return st
-}
-
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
+func TestMain(m *testing.M) { drovertest.Main(m) }
 
 // startWorker runs a worker on its own store (session) until cleanup.
 func startWorker(t *testing.T, root, id string, mod func(*Config)) (*Worker, *store.Store, func()) {
 	t.Helper()
-	st := openStore(t, root)
-	cfg := Config{ID: id, Store: st, Capacity: 4, Log: testLog(t), Version: "test",
+	st := drovertest.OpenStore(t, root)
+	cfg := Config{ID: id, Store: st, Capacity: 4, Log: drovertest.Logger(t), Version: "test",
 		Backoff: Backoff{Base: 50 * time.Millisecond, Max: time.Second}}
 	if mod != nil {
 		mod(&cfg)

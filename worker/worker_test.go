@@ -6,11 +6,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/store"
 )
 
 func TestRunsAndReportsSuccess(t *testing.T) {
-	root := newRoot()
+	root := drovertest.NewRoot()
 	w, st, _ := startWorker(t, root, "w1", nil)
 	task := &store.Task{Cmd: []string{`echo hello; echo "$DROVER_TASK_ID $DROVER_ATTEMPT $DROVER_WORKER_ID $GREETING"; echo oops >&2`},
 		Shell: true, Env: map[string]string{"GREETING": "hi"}}
@@ -26,11 +27,11 @@ func TestRunsAndReportsSuccess(t *testing.T) {
 	if len(got.History) != 1 || got.History[0].Worker != "w1" || got.History[0].StartedAt.IsZero() {
 		t.Fatalf("history %+v", got.History)
 	}
-	waitFor(t, 5*time.Second, "assignment removed", func() bool { return !exists(t, st, path) })
+	drovertest.WaitFor(t, 5*time.Second, "assignment removed", func() bool { return !exists(t, st, path) })
 }
 
 func TestArgvIsNotAShell(t *testing.T) {
-	root := newRoot()
+	root := drovertest.NewRoot()
 	w, st, _ := startWorker(t, root, "w1", nil)
 	task := &store.Task{Cmd: []string{"echo", "$HOME", "a;b"}}
 	assign(t, st, w, task)
@@ -40,13 +41,13 @@ func TestArgvIsNotAShell(t *testing.T) {
 }
 
 func TestFailureRetriesThenDies(t *testing.T) {
-	root := newRoot()
+	root := drovertest.NewRoot()
 	w, st, _ := startWorker(t, root, "w1", nil)
 	task := &store.Task{Cmd: []string{"sh", "-c", "exit 3"}, Retries: 1}
 	assign(t, st, w, task)
 	// The failed first attempt goes back to the queue as attempt 2, after a backoff.
 	var queued *store.Task
-	waitFor(t, 10*time.Second, "attempt 2 queued", func() bool {
+	drovertest.WaitFor(t, 10*time.Second, "attempt 2 queued", func() bool {
 		data, _, err := st.Get(st.Layout().QueueItem(task.ID))
 		if err != nil {
 			return false
@@ -70,7 +71,7 @@ func TestFailureRetriesThenDies(t *testing.T) {
 }
 
 func TestFailureWithoutRetriesFails(t *testing.T) {
-	root := newRoot()
+	root := drovertest.NewRoot()
 	w, st, _ := startWorker(t, root, "w1", nil)
 	task := &store.Task{Cmd: []string{"/nonexistent/program"}}
 	assign(t, st, w, task)
@@ -81,7 +82,7 @@ func TestFailureWithoutRetriesFails(t *testing.T) {
 }
 
 func TestTimeoutKillsProcessGroup(t *testing.T) {
-	root := newRoot()
+	root := drovertest.NewRoot()
 	w, st, _ := startWorker(t, root, "w1", nil)
 	task := &store.Task{Cmd: []string{`sleep 30 & echo $! > pidfile; sleep 30; wait`}, Shell: true,
 		Timeout: store.MillisOf(300 * time.Millisecond)}
@@ -99,7 +100,7 @@ func TestTimeoutKillsProcessGroup(t *testing.T) {
 func assertGone(t *testing.T, file string) {
 	t.Helper()
 	var pid int
-	waitFor(t, 5*time.Second, "child pid file", func() bool {
+	drovertest.WaitFor(t, 5*time.Second, "child pid file", func() bool {
 		data, err := readFile(file)
 		if err != nil {
 			return false
@@ -107,13 +108,13 @@ func assertGone(t *testing.T, file string) {
 		_, err = fmtSscan(strings.TrimSpace(string(data)), &pid)
 		return err == nil && pid > 0
 	})
-	waitFor(t, 5*time.Second, "background child killed", func() bool {
+	drovertest.WaitFor(t, 5*time.Second, "background child killed", func() bool {
 		return syscall.Kill(pid, 0) != nil
 	})
 }
 
 func TestIgnoresAssignmentOfEarlierRegistration(t *testing.T) {
-	root := newRoot()
+	root := drovertest.NewRoot()
 	w, st, _ := startWorker(t, root, "w1", nil)
 	task := &store.Task{Cmd: []string{"true"}, Reg: w.Reg() - 1}
 	path := assign(t, st, w, task)
@@ -132,31 +133,31 @@ func TestIgnoresAssignmentOfEarlierRegistration(t *testing.T) {
 }
 
 func TestWithdrawnAssignmentIsKilledAndNotReported(t *testing.T) {
-	root := newRoot()
+	root := drovertest.NewRoot()
 	w, st, _ := startWorker(t, root, "w1", nil)
 	dir := t.TempDir()
 	task := &store.Task{Cmd: []string{`echo $$ > ` + dir + `/child.pid; exec sleep 30`}, Shell: true}
 	path := assign(t, st, w, task)
-	waitFor(t, 10*time.Second, "running", func() bool { return w.Running() == 1 })
+	drovertest.WaitFor(t, 10*time.Second, "running", func() bool { return w.Running() == 1 })
 	if err := st.Delete(path, -1); err != nil {
 		t.Fatal(err)
 	}
 	assertGone(t, dir+"/child.pid")
-	waitFor(t, 5*time.Second, "attempt over", func() bool { return w.Running() == 0 })
+	drovertest.WaitFor(t, 5*time.Second, "attempt over", func() bool { return w.Running() == 0 })
 	if exists(t, st, st.Layout().Result(task.ID)) || exists(t, st, st.Layout().QueueItem(task.ID)) {
 		t.Fatal("a withdrawn attempt was reported")
 	}
 }
 
 func TestStaleReportIsRejected(t *testing.T) {
-	root := newRoot()
+	root := drovertest.NewRoot()
 	w, st, _ := startWorker(t, root, "w1", nil)
 	dir := t.TempDir()
 	// The attempt ignores SIGKILL of nothing: it is replaced (not deleted) while
 	// it runs, so the worker sees no withdrawal and must be stopped by the fence.
 	task := &store.Task{Cmd: []string{`while [ ! -e ` + dir + `/go ]; do sleep 0.02; done`}, Shell: true}
 	path := assign(t, st, w, task)
-	waitFor(t, 10*time.Second, "running", func() bool {
+	drovertest.WaitFor(t, 10*time.Second, "running", func() bool {
 		data, _, err := st.Get(path)
 		if err != nil {
 			return false
@@ -173,7 +174,7 @@ func TestStaleReportIsRejected(t *testing.T) {
 	if err := writeFile(dir+"/go", nil); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 5*time.Second, "attempt over", func() bool { return w.Running() == 0 })
+	drovertest.WaitFor(t, 5*time.Second, "attempt over", func() bool { return w.Running() == 0 })
 	if exists(t, st, st.Layout().Result(task.ID)) {
 		t.Fatal("a report for a replaced assignment landed")
 	}
@@ -183,13 +184,13 @@ func TestStaleReportIsRejected(t *testing.T) {
 }
 
 func TestMalformedAssignmentIsQuarantined(t *testing.T) {
-	root := newRoot()
+	root := drovertest.NewRoot()
 	w, st, _ := startWorker(t, root, "w1", nil)
 	bad := st.Layout().WorkerTasks("w1") + "/garbage"
 	if err := st.Create(bad, []byte("\x00not json")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "garbage moved to deadletter", func() bool {
+	drovertest.WaitFor(t, 10*time.Second, "garbage moved to deadletter", func() bool {
 		kids, err := st.Children(st.Layout().Deadletter())
 		return err == nil && len(kids) == 1 && !exists(t, st, bad)
 	})
@@ -201,17 +202,17 @@ func TestMalformedAssignmentIsQuarantined(t *testing.T) {
 }
 
 func TestSessionLossKillsRunningAttempts(t *testing.T) {
-	root := newRoot()
+	root := drovertest.NewRoot()
 	w, st, stop := startWorker(t, root, "w1", nil)
 	dir := t.TempDir()
 	task := &store.Task{Cmd: []string{`echo $$ > ` + dir + `/child.pid; exec sleep 30`}, Shell: true}
 	assign(t, st, w, task)
-	waitFor(t, 10*time.Second, "running", func() bool { return w.Running() == 1 })
+	drovertest.WaitFor(t, 10*time.Second, "running", func() bool { return w.Running() == 1 })
 	// Closing the worker's store ends its session: the process must die unreported.
 	stop()
 	st.Close()
 	assertGone(t, dir+"/child.pid")
-	other := openStore(t, root)
+	other := drovertest.OpenStore(t, root)
 	if exists(t, other, other.Layout().Result(task.ID)) {
 		t.Fatal("a killed attempt was reported")
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -30,39 +31,34 @@ func newManageCmd(g *globals, use, short, verb string, op func(*client.Client, s
 		Short: short,
 		Args:  taskIDsArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx, stop := signalContext()
-			defer stop()
-			c, st, err := g.client(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			var failed error
-			var done []taskJSON
-			for _, id := range args {
-				t, err := op(c, id)
-				switch {
-				case errors.Is(err, store.ErrUnknownTask):
-					err = fmt.Errorf("task %s not found", id)
-				case err == nil:
-					done = append(done, toJSON(t))
-					if g.output != "json" {
-						fmt.Fprintf(cmd.OutOrStdout(), "%s %s\n", verb, id)
+			return g.withClient(func(ctx context.Context, c *client.Client) error {
+				var failed error
+				var done []taskJSON
+				for _, id := range args {
+					t, err := op(c, id)
+					switch {
+					case errors.Is(err, store.ErrUnknownTask):
+						err = fmt.Errorf("task %s not found", id)
+					case err == nil:
+						done = append(done, toJSON(t))
+						if g.output != "json" {
+							fmt.Fprintf(cmd.OutOrStdout(), "%s %s\n", verb, id)
+						}
+						continue
 					}
-					continue
+					fmt.Fprintf(cmd.ErrOrStderr(), "drover: %s: %v\n", use, err)
+					failed = exitCode(1, "")
 				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "drover: %s: %v\n", use, err)
-				failed = exitCode(1, "")
-			}
-			if g.output == "json" {
-				if done == nil {
-					done = []taskJSON{}
+				if g.output == "json" {
+					if done == nil {
+						done = []taskJSON{}
+					}
+					if err := writeJSON(cmd.OutOrStdout(), done); err != nil {
+						return err
+					}
 				}
-				if err := writeJSON(cmd.OutOrStdout(), done); err != nil {
-					return err
-				}
-			}
-			return failed
+				return failed
+			})
 		},
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -21,18 +22,14 @@ func taskIDArg(cmd *cobra.Command, args []string) error {
 	return nil
 }
 
-func lookup(g *globals, id string) (*store.Task, error) {
-	ctx, stop := signalContext()
-	defer stop()
-	c, st, err := g.client(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer st.Close()
-	t, err := c.Status(id)
-	if errors.Is(err, store.ErrUnknownTask) {
-		return nil, exitCode(1, fmt.Sprintf("task %s not found", id))
-	}
+func lookup(g *globals, id string) (t *store.Task, err error) {
+	err = g.withClient(func(_ context.Context, c *client.Client) error {
+		t, err = c.Status(id)
+		if errors.Is(err, store.ErrUnknownTask) {
+			return exitCode(1, fmt.Sprintf("task %s not found", id))
+		}
+		return err
+	})
 	return t, err
 }
 
@@ -113,30 +110,25 @@ func newLsCmd(g *globals) *cobra.Command {
 			if limit < 0 {
 				return usageErr("--limit %d: must not be negative", limit)
 			}
-			ctx, stop := signalContext()
-			defer stop()
-			c, s, err := g.client(ctx)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			tasks, err := c.List(st, limit)
-			if err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			if g.output == "json" {
-				list := make([]taskJSON, len(tasks))
-				for i, t := range tasks {
-					list[i] = toJSON(t)
+			return g.withClient(func(ctx context.Context, c *client.Client) error {
+				tasks, err := c.List(st, limit)
+				if err != nil {
+					return err
 				}
-				return writeJSON(out, list)
-			}
-			rows := make([][]string, len(tasks))
-			for i, t := range tasks {
-				rows[i] = []string{t.ID, orDash(t.Name), string(t.State), fmt.Sprint(t.Attempt), orDash(t.Worker), exitStr(t), ago(t.SubmittedAt)}
-			}
-			return table(out, "ID\tNAME\tSTATE\tATTEMPT\tWORKER\tEXIT\tSUBMITTED", rows)
+				out := cmd.OutOrStdout()
+				if g.output == "json" {
+					list := make([]taskJSON, len(tasks))
+					for i, t := range tasks {
+						list[i] = toJSON(t)
+					}
+					return writeJSON(out, list)
+				}
+				rows := make([][]string, len(tasks))
+				for i, t := range tasks {
+					rows[i] = []string{t.ID, orDash(t.Name), string(t.State), fmt.Sprint(t.Attempt), orDash(t.Worker), exitStr(t), ago(t.SubmittedAt)}
+				}
+				return table(out, "ID\tNAME\tSTATE\tATTEMPT\tWORKER\tEXIT\tSUBMITTED", rows)
+			})
 		},
 	}
 	cmd.Flags().StringVar(&state, "state", "", "only tasks in this state")
@@ -150,29 +142,24 @@ func newWorkersCmd(g *globals) *cobra.Command {
 		Short: "List the registered workers",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, stop := signalContext()
-			defer stop()
-			c, st, err := g.client(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			ws, err := c.Workers()
-			if err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			if g.output == "json" {
-				if ws == nil {
-					ws = []client.WorkerStatus{}
+			return g.withClient(func(ctx context.Context, c *client.Client) error {
+				ws, err := c.Workers()
+				if err != nil {
+					return err
 				}
-				return writeJSON(out, ws)
-			}
-			rows := make([][]string, len(ws))
-			for i, w := range ws {
-				rows[i] = []string{w.ID, w.Host, fmt.Sprint(w.PID), labelsStr(w.Labels), fmt.Sprint(w.Capacity), fmt.Sprint(w.Running), w.Version}
-			}
-			return table(out, "ID\tHOST\tPID\tLABELS\tCAPACITY\tRUNNING\tVERSION", rows)
+				out := cmd.OutOrStdout()
+				if g.output == "json" {
+					if ws == nil {
+						ws = []client.WorkerStatus{}
+					}
+					return writeJSON(out, ws)
+				}
+				rows := make([][]string, len(ws))
+				for i, w := range ws {
+					rows[i] = []string{w.ID, w.Host, fmt.Sprint(w.PID), labelsStr(w.Labels), fmt.Sprint(w.Capacity), fmt.Sprint(w.Running), w.Version}
+				}
+				return table(out, "ID\tHOST\tPID\tLABELS\tCAPACITY\tRUNNING\tVERSION", rows)
+			})
 		},
 	}
 }
@@ -183,29 +170,24 @@ func newLeaderCmd(g *globals) *cobra.Command {
 		Short: "Show the leading scheduler, its epoch and the standbys",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, stop := signalContext()
-			defer stop()
-			c, st, err := g.client(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			l, err := c.Leader()
-			if errors.Is(err, client.ErrNoLeader) {
-				return exitCode(1, "no scheduler is running: start one with `drover scheduler` or `drover dev`")
-			}
-			if err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			if g.output == "json" {
-				return writeJSON(out, l)
-			}
-			rows := [][]string{{"leader", l.ID, l.Host, fmt.Sprint(l.PID), fmt.Sprint(l.Epoch)}}
-			for _, s := range l.Standbys {
-				rows = append(rows, []string{"standby", s.ID, s.Host, fmt.Sprint(s.PID), "-"})
-			}
-			return table(out, "ROLE\tID\tHOST\tPID\tEPOCH", rows)
+			return g.withClient(func(ctx context.Context, c *client.Client) error {
+				l, err := c.Leader()
+				if errors.Is(err, client.ErrNoLeader) {
+					return exitCode(1, "no scheduler is running: start one with `drover scheduler` or `drover dev`")
+				}
+				if err != nil {
+					return err
+				}
+				out := cmd.OutOrStdout()
+				if g.output == "json" {
+					return writeJSON(out, l)
+				}
+				rows := [][]string{{"leader", l.ID, l.Host, fmt.Sprint(l.PID), fmt.Sprint(l.Epoch)}}
+				for _, s := range l.Standbys {
+					rows = append(rows, []string{"standby", s.ID, s.Host, fmt.Sprint(s.PID), "-"})
+				}
+				return table(out, "ROLE\tID\tHOST\tPID\tEPOCH", rows)
+			})
 		},
 	}
 }

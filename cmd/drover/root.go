@@ -121,13 +121,17 @@ func (g *globals) open(ctx context.Context, log *zerolog.Logger) (*store.Store, 
 	return st, nil
 }
 
-// client opens a store and wraps it; the caller closes the returned store.
-func (g *globals) client(ctx context.Context) (*client.Client, *store.Store, error) {
+// withClient runs fn with a client for one command; the connection is closed
+// after it, and the context ends on SIGINT or SIGTERM.
+func (g *globals) withClient(fn func(ctx context.Context, c *client.Client) error) error {
+	ctx, stop := signalContext()
+	defer stop()
 	st, err := g.open(ctx, nil)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	return client.New(st), st, nil
+	defer st.Close()
+	return fn(ctx, client.New(st))
 }
 
 func newVersionCmd() *cobra.Command {

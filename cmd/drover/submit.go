@@ -66,36 +66,31 @@ func newSubmitCmd(g *globals) *cobra.Command {
 					return usageErr("submit: %s", describeInvalid(err))
 				}
 			}
-			ctx, stop := signalContext()
-			defer stop()
-			c, st, err := g.client(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			res, err := c.Submit(ctx, specs)
-			if err != nil {
-				if errors.Is(err, client.ErrInvalid) {
-					return usageErr("%s", describeInvalid(err))
+			return g.withClient(func(ctx context.Context, c *client.Client) error {
+				res, err := c.Submit(ctx, specs)
+				if err != nil {
+					if errors.Is(err, client.ErrInvalid) {
+						return usageErr("%s", describeInvalid(err))
+					}
+					return err
 				}
-				return err
-			}
-			// With --wait, stdout carries only the task's own output.
-			out := cmd.OutOrStdout()
-			if wait {
-				out = cmd.ErrOrStderr()
-			}
-			for _, r := range res {
-				fmt.Fprintln(out, r.ID)
-			}
-			if !wait {
-				return nil
-			}
-			ids := make([]string, len(res))
-			for i, r := range res {
-				ids[i] = r.ID
-			}
-			return waitAll(ctx, c, ids, len(ids) == 1, cmd.OutOrStdout(), cmd.ErrOrStderr())
+				// With --wait, stdout carries only the task's own output.
+				out := cmd.OutOrStdout()
+				if wait {
+					out = cmd.ErrOrStderr()
+				}
+				for _, r := range res {
+					fmt.Fprintln(out, r.ID)
+				}
+				if !wait {
+					return nil
+				}
+				ids := make([]string, len(res))
+				for i, r := range res {
+					ids[i] = r.ID
+				}
+				return waitAll(ctx, c, ids, len(ids) == 1, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			})
 		},
 	}
 	f := cmd.Flags()
@@ -176,14 +171,9 @@ func newWaitCmd(g *globals) *cobra.Command {
 					return usageErr("wait: %v", err)
 				}
 			}
-			ctx, stop := signalContext()
-			defer stop()
-			c, st, err := g.client(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			return waitAll(ctx, c, ids, false, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return g.withClient(func(ctx context.Context, c *client.Client) error {
+				return waitAll(ctx, c, ids, false, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			})
 		},
 	}
 	cmd.Flags().StringVarP(&file, "file", "f", "", "read task ids from a file, one per line (- for stdin)")

@@ -1,0 +1,85 @@
+// Package drovertest helps tests of Drover, and of programs built on it, run
+// against a real ZooKeeper: one server per test package, a private root per test,
+// stores closed at cleanup, and waiting on conditions with deadlines.
+package drovertest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/drover-sched/drover/store"
+	"github.com/drover-sched/drover/zkserver"
+)
+
+var (
+	addr    string
+	rootSeq atomic.Int64
+)
+
+// Main runs a test package against one ZooKeeper server it starts (from the
+// system installation, on a free loopback port, with a temporary data dir) and
+// stops; call it from TestMain. It exits with the tests' code.
+func Main(m *testing.M) {
+	srv, stop := zkserver.MustStartForMain()
+	addr = srv.Addr()
+	code := m.Run()
+	stop()
+	os.Exit(code)
+}
+
+// Addr is the address of the server Main started.
+func Addr() string { return addr }
+
+// NewRoot returns a cluster root no other test in this run uses, so tests can
+// share one server without seeing each other's data.
+func NewRoot() string { return fmt.Sprintf("/test-%d-%d", os.Getpid(), rootSeq.Add(1)) }
+
+// SessionTimeout is the session timeout of stores opened here: short, so tests
+// of expiry and failover run fast.
+const SessionTimeout = 2 * time.Second
+
+// OpenStore opens a store on the package's server under root; it is closed at
+// the end of the test.
+func OpenStore(t testing.TB, root string) *store.Store {
+	t.Helper()
+	return OpenStoreAt(t, addr, root)
+}
+
+// OpenStoreAt is OpenStore against another address (a proxy, an ensemble).
+func OpenStoreAt(t testing.TB, at, root string) *store.Store {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	st, err := store.Open(ctx, store.Config{Servers: []string{at}, Root: root, SessionTimeout: SessionTimeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	return st
+}
+
+// WaitFor polls cond until it holds, failing the test after d.
+func WaitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", d, what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// Logger logs to the test's output with -v, and nowhere otherwise.
+func Logger(t testing.TB) zerolog.Logger {
+	if testing.Verbose() {
+		return zerolog.New(zerolog.NewTestWriter(t)).With().Timestamp().Logger()
+	}
+	return zerolog.Nop()
+}
