@@ -36,6 +36,8 @@ type leader struct {
 	ready    *taskHeap
 	delayed  *taskHeap
 
+	schedules map[string]*cronEntry
+
 	// watched holds the paths with a live child watch, so each is set once.
 	watched map[string]bool
 	// turn counts placements; it orders workers by when they last got work.
@@ -64,6 +66,8 @@ const (
 	watchQueueRoot
 	watchQueueL1
 	watchQueueL2
+	watchSchedules
+	watchSchedule
 )
 
 type watchEvent struct {
@@ -77,7 +81,7 @@ func newLeader(s *Scheduler, term *Term, epoch int64) *leader {
 		s: s, st: s.cfg.Store, lay: s.cfg.Store.Layout(), term: term, epoch: epoch,
 		log: s.log.With().Str("leader", s.cfg.ID).Int64("epoch", epoch).Logger(), now: s.cfg.Now,
 		workers: map[string]*workerView{}, known: map[string]*queued{}, byBucket: map[string]map[string]*queued{},
-		ready: &taskHeap{less: readyFirst}, delayed: &taskHeap{less: dueFirst},
+		ready: &taskHeap{less: readyFirst}, delayed: &taskHeap{less: dueFirst}, schedules: map[string]*cronEntry{},
 		watched: map[string]bool{}, events: make(chan watchEvent, 1024), done: make(chan struct{}),
 	}
 }
@@ -86,6 +90,16 @@ func newLeader(s *Scheduler, term *Term, epoch int64) *leader {
 func (l *leader) stop() {
 	close(l.done)
 	l.wg.Wait()
+}
+
+// resetTimer makes t fire at the given time (zero: not soon). Since Go 1.23 a
+// Reset discards any expiry not yet received, so no draining is needed.
+func resetTimer(t *time.Timer, at, now time.Time) {
+	if at.IsZero() {
+		t.Reset(time.Hour)
+		return
+	}
+	t.Reset(max(at.Sub(now), 0))
 }
 
 // errResync means a write's outcome is unknown; the view must be rebuilt.
@@ -117,6 +131,7 @@ func (l *leader) reset() {
 	l.workers = map[string]*workerView{}
 	l.known = map[string]*queued{}
 	l.byBucket = map[string]map[string]*queued{}
+	l.schedules = map[string]*cronEntry{}
 	l.ready, l.delayed = &taskHeap{less: readyFirst}, &taskHeap{less: dueFirst}
 	l.watched = map[string]bool{}
 }
@@ -132,10 +147,15 @@ func (l *leader) serve(ctx context.Context) error {
 	if err := l.syncQueueRoot(); err != nil {
 		return err
 	}
-	l.log.Info().Int("workers", len(l.workers)).Int("queued", len(l.known)).
+	if err := l.syncSchedules(); err != nil {
+		return err
+	}
+	l.log.Info().Int("workers", len(l.workers)).Int("queued", len(l.known)).Int("schedules", len(l.schedules)).
 		Dur("took", l.now().Sub(start)).Msg("view rebuilt")
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
+	cronTimer := time.NewTimer(time.Hour)
+	defer cronTimer.Stop()
 	overdue := time.NewTicker(time.Second)
 	defer overdue.Stop()
 	for {
@@ -145,17 +165,12 @@ func (l *leader) serve(ctx context.Context) error {
 		if err := l.place(); err != nil {
 			return err
 		}
-		if !timer.Stop() {
-			select {
-			case <-timer.C:
-			default:
-			}
-		}
+		resetTimer(cronTimer, l.nextCron(), l.now())
+		var due time.Time
 		if l.delayed.Len() > 0 {
-			timer.Reset(max(l.delayed.peek().task.NotBefore.Sub(l.now()), time.Millisecond))
-		} else {
-			timer.Reset(time.Hour)
+			due = l.delayed.peek().task.NotBefore
 		}
+		resetTimer(timer, due, l.now())
 		connected, changed := l.st.Connected()
 		if !connected {
 			// Pause placement until the session is back (or gone: then the term ends).
@@ -170,6 +185,10 @@ func (l *leader) serve(ctx context.Context) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-timer.C:
+		case <-cronTimer.C:
+			if err := l.fireDue(); err != nil {
+				return err
+			}
 		case <-overdue.C:
 			if err := l.withdrawOverdue(); err != nil {
 				return err
@@ -209,6 +228,10 @@ func (l *leader) handle(ev watchEvent) error {
 	case watchQueueL2:
 		b1, b2, _ := strings.Cut(ev.arg, "/")
 		return l.syncQueueL2(b1, b2)
+	case watchSchedules:
+		return l.syncSchedules()
+	case watchSchedule:
+		return l.readSchedule(ev.arg)
 	}
 	return nil
 }
@@ -629,7 +652,16 @@ func (l *leader) loadQueued(dir, name string) error {
 		}
 		return nil
 	}
-	q := &queued{task: task, version: stat.Version}
+	l.addQueued(task, stat.Version)
+	return nil
+}
+
+// addQueued puts a task known to be in the queue (at version) into the view.
+func (l *leader) addQueued(task *store.Task, version int32) {
+	if old := l.known[task.ID]; old != nil {
+		l.unqueue(old)
+	}
+	q := &queued{task: task, version: version}
 	l.known[task.ID] = q
 	b1, b2 := store.Bucket(task.ID)
 	if l.byBucket[b1+b2] == nil {
@@ -642,7 +674,6 @@ func (l *leader) loadQueued(dir, name string) error {
 	} else {
 		heap.Push(l.ready, q)
 	}
-	return nil
 }
 
 func (l *leader) unqueue(q *queued) {

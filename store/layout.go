@@ -25,6 +25,7 @@ var ErrInvalidName = errors.New("invalid name")
 //	<root>/tasks/<worker>/<task>.<n>    attempt n of task placed on worker
 //	<root>/results/<b1>/<b2>/<task>     terminal outcomes
 //	<root>/keys/<h>/<hash>              idempotency keys -> task id
+//	<root>/schedules/<name>             cron schedules with their last slot
 //	<root>/deadletter/d-<seq>           malformed data moved aside
 //
 // Buckets b1/b2 come from the task id (a ULID): b1 is its first 6 characters
@@ -56,7 +57,7 @@ func (l Layout) join(parts ...string) string { return path.Join(append([]string{
 
 // Dirs returns the persistent directories every process may assume exist.
 func (l Layout) Dirs() []string {
-	return []string{l.Election(), l.Workers(), l.Queue(), l.Tasks(), l.Results(), l.Keys(), l.Deadletter()}
+	return []string{l.Election(), l.Workers(), l.Queue(), l.Tasks(), l.Results(), l.Keys(), l.Deadletter(), l.Schedules()}
 }
 
 func (l Layout) Election() string   { return l.join("election") }

@@ -108,4 +108,3 @@ func (e *Ensemble) Stop() error {
 	}
 	return errors.Join(errs...)
 }
-

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	// Time zones for schedules (--tz) even on hosts without a zoneinfo database.
+	_ "time/tzdata"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".

@@ -67,11 +67,8 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(
 		newSubmitCmd(g), newWaitCmd(g), newStatusCmd(g), newLogsCmd(g), newLsCmd(g),
 		newWorkersCmd(g), newLeaderCmd(g), newSchedulerCmd(g), newWorkerCmd(g), newDevCmd(g),
-		newCancelCmd(g), newRetryCmd(g), newVersionCmd(),
+		newCancelCmd(g), newRetryCmd(g), newScheduleCmd(g), newVersionCmd(),
 	)
-	for _, c := range root.Commands() {
-		c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%v", err) })
-	}
 	// Unknown commands and bad argument counts are usage errors too.
 	root.Args = func(cmd *cobra.Command, args []string) error {
 		if len(args) > 0 {

@@ -10,18 +10,48 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/drover-sched/drover/client"
 	"github.com/drover-sched/drover/store"
 )
 
+// taskFlags are the flags that describe a task, shared by submit and
+// schedule add.
+type taskFlags struct {
+	spec    client.TaskSpec
+	timeout time.Duration
+	on, env []string
+}
+
+func (tf *taskFlags) register(f *pflag.FlagSet) {
+	f.IntVar(&tf.spec.Retries, "retries", 0, "how often to retry a failed run")
+	f.DurationVar(&tf.timeout, "timeout", 0, "kill a run after this long (0: no limit)")
+	f.StringArrayVar(&tf.on, "on", nil, "run only on workers with label k=v (repeatable)")
+	f.StringVar(&tf.spec.Priority, "priority", "normal", "low, normal or high")
+	f.StringArrayVar(&tf.env, "env", nil, "environment variable K=V for the task (repeatable)")
+	f.BoolVar(&tf.spec.Shell, "shell", false, "run the command with /bin/sh -c (argv otherwise)")
+}
+
+// build returns the task spec for command args.
+func (tf *taskFlags) build(args []string) (client.TaskSpec, error) {
+	spec := tf.spec
+	var err error
+	if spec.On, err = parsePairs("--on", tf.on); err != nil {
+		return spec, err
+	}
+	if spec.Env, err = parsePairs("--env", tf.env); err != nil {
+		return spec, err
+	}
+	spec.Cmd, spec.Timeout = args, client.Duration(tf.timeout)
+	return spec, nil
+}
+
 func newSubmitCmd(g *globals) *cobra.Command {
 	var (
-		spec    client.TaskSpec
-		timeout time.Duration
-		on, env []string
-		file    string
-		wait    bool
+		tf   taskFlags
+		file string
+		wait bool
 	)
 	cmd := &cobra.Command{
 		Use:   "submit [flags] -- CMD ARGS... | submit -f FILE.jsonl",
@@ -51,14 +81,10 @@ func newSubmitCmd(g *globals) *cobra.Command {
 				if len(args) == 0 {
 					return usageErr("submit: no command given: drover submit [flags] -- CMD ARGS...")
 				}
-				var err error
-				if spec.On, err = parsePairs("--on", on); err != nil {
+				spec, err := tf.build(args)
+				if err != nil {
 					return err
 				}
-				if spec.Env, err = parsePairs("--env", env); err != nil {
-					return err
-				}
-				spec.Cmd, spec.Timeout = args, client.Duration(timeout)
 				specs = []client.TaskSpec{spec}
 			}
 			for i := range specs {
@@ -95,14 +121,9 @@ func newSubmitCmd(g *globals) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.SetInterspersed(false) // everything after the command's name belongs to it
-	f.StringVar(&spec.Name, "name", "", "a name for the task")
-	f.IntVar(&spec.Retries, "retries", 0, "how often to retry a failed run")
-	f.DurationVar(&timeout, "timeout", 0, "kill a run after this long (0: no limit)")
-	f.StringArrayVar(&on, "on", nil, "run only on workers with label k=v (repeatable)")
-	f.StringVar(&spec.Priority, "priority", "normal", "low, normal or high")
-	f.StringVar(&spec.Key, "key", "", "idempotency key: submitting the same key again returns the first task")
-	f.StringArrayVar(&env, "env", nil, "environment variable K=V for the task (repeatable)")
-	f.BoolVar(&spec.Shell, "shell", false, "run the command with /bin/sh -c (argv otherwise)")
+	tf.register(f)
+	f.StringVar(&tf.spec.Name, "name", "", "a name for the task")
+	f.StringVar(&tf.spec.Key, "key", "", "idempotency key: submitting the same key again returns the first task")
 	f.BoolVar(&wait, "wait", false, "wait for the task, print its output and exit with its exit code")
 	f.StringVarP(&file, "file", "f", "", "submit one task per line of a JSONL file (- for stdin)")
 	return cmd

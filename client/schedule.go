@@ -1,0 +1,263 @@
+package client
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+
+	"github.com/drover-sched/drover/scheduler"
+	"github.com/drover-sched/drover/store"
+)
+
+// ErrNoSchedule means no schedule has that name.
+var ErrNoSchedule = errors.New("no such schedule")
+
+// ScheduleSpec is what `drover schedule add` creates.
+type ScheduleSpec struct {
+	Name             string
+	Cron             string
+	TZ               string
+	Catchup          string // none (default) | last | all
+	StartingDeadline time.Duration
+	Concurrency      string // allow (default) | forbid | replace
+	Suspend          bool
+	KeepSucceeded    int // default 10
+	KeepFailed       int // default 10
+	Task             TaskSpec
+}
+
+// ScheduleInfo is a schedule with its next fire time (zero when suspended).
+type ScheduleInfo struct {
+	*store.Schedule
+	Next time.Time `json:"next,omitzero"`
+}
+
+// Record validates spec and returns the schedule record it describes.
+func (s ScheduleSpec) Record(now time.Time) (*store.Schedule, error) {
+	if err := store.ValidateName(s.Name); err != nil {
+		return nil, fmt.Errorf("schedule name: %w", err)
+	}
+	if _, err := scheduler.ParseSpec(s.Cron, s.TZ); err != nil {
+		return nil, err
+	}
+	switch s.Catchup {
+	case "":
+		s.Catchup = store.CatchupNone
+	case store.CatchupNone, store.CatchupLast, store.CatchupAll:
+	default:
+		return nil, fmt.Errorf("catch-up %q: want none, last or all", s.Catchup)
+	}
+	switch s.Concurrency {
+	case "":
+		s.Concurrency = store.ConcurrencyAllow
+	case store.ConcurrencyAllow, store.ConcurrencyForbid, store.ConcurrencyReplace:
+	default:
+		return nil, fmt.Errorf("concurrency %q: want allow, forbid or replace", s.Concurrency)
+	}
+	if s.StartingDeadline < 0 {
+		return nil, fmt.Errorf("starting deadline %v: must not be negative", s.StartingDeadline)
+	}
+	if s.KeepSucceeded == 0 {
+		s.KeepSucceeded = 10
+	}
+	if s.KeepFailed == 0 {
+		s.KeepFailed = 10
+	}
+	if s.KeepSucceeded < 0 || s.KeepFailed < 0 || s.KeepSucceeded > 1000 || s.KeepFailed > 1000 {
+		return nil, errors.New("history limits: want 1..1000")
+	}
+	if s.Task.Key != "" {
+		return nil, errors.New("a schedule's task cannot carry an idempotency key: each slot has its own id")
+	}
+	if s.Task.Name == "" {
+		s.Task.Name = s.Name
+	}
+	t, err := s.Task.Task(now)
+	if err != nil {
+		return nil, err
+	}
+	t.ID, t.State, t.Attempt, t.SubmittedAt = "", "", 0, time.Time{}
+	rec := &store.Schedule{
+		Name: s.Name, Cron: s.Cron, TZ: s.TZ, Catchup: s.Catchup, StartingDeadline: store.MillisOf(s.StartingDeadline),
+		Concurrency: s.Concurrency, Suspended: s.Suspend, Task: *t, CreatedAt: now.UTC(),
+		KeepSucceeded: s.KeepSucceeded, KeepFailed: s.KeepFailed,
+	}
+	if _, err := store.Encode(cloneRec(rec)); err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+func cloneRec(r *store.Schedule) *store.Schedule { c := *r; return &c }
+
+// AddSchedule creates a schedule; the leader fires it from its next slot on.
+func (c *Client) AddSchedule(spec ScheduleSpec) (*store.Schedule, error) {
+	rec, err := spec.Record(c.now())
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	data, err := store.Encode(rec)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	if err := c.st.Create(c.st.Layout().Schedule(rec.Name), data); err != nil {
+		if errors.Is(err, store.ErrNodeExists) {
+			return nil, fmt.Errorf("schedule %s: %w", rec.Name, store.ErrScheduleExists)
+		}
+		return nil, err
+	}
+	return rec, nil
+}
+
+func (c *Client) readSchedule(name string) (*store.Schedule, int32, error) {
+	if err := store.ValidateName(name); err != nil {
+		return nil, 0, fmt.Errorf("%w: schedule name: %w", ErrInvalid, err)
+	}
+	data, stat, err := c.st.Get(c.st.Layout().Schedule(name))
+	if errors.Is(err, store.ErrNoNode) {
+		return nil, 0, fmt.Errorf("schedule %s: %w", name, ErrNoSchedule)
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	rec, err := store.DecodeSchedule(data)
+	if err != nil {
+		return nil, 0, fmt.Errorf("schedule %s: %w", name, err)
+	}
+	return rec, stat.Version, nil
+}
+
+func (c *Client) info(rec *store.Schedule) ScheduleInfo {
+	info := ScheduleInfo{Schedule: rec}
+	if rec.Suspended {
+		return info
+	}
+	if s, err := scheduler.ParseSpec(rec.Cron, rec.TZ); err == nil {
+		from := c.now()
+		if rec.LastSlot.After(from) {
+			from = rec.LastSlot
+		}
+		info.Next = s.Next(from).UTC()
+	}
+	return info
+}
+
+// Schedule returns one schedule with its history brought up to date (read
+// only: runs that ended since the leader last looked are shown as ended).
+func (c *Client) Schedule(name string) (ScheduleInfo, error) {
+	rec, _, err := c.readSchedule(name)
+	if err != nil {
+		return ScheduleInfo{}, err
+	}
+	if err := scheduler.RefreshRuns(c.st, rec); err != nil {
+		return ScheduleInfo{}, err
+	}
+	return c.info(rec), nil
+}
+
+// Schedules lists every schedule by name.
+func (c *Client) Schedules() ([]ScheduleInfo, error) {
+	names, err := c.st.Children(c.st.Layout().Schedules())
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	out := []ScheduleInfo{}
+	for _, n := range names {
+		rec, _, err := c.readSchedule(n)
+		if err != nil {
+			continue // removed meanwhile, or unreadable (the leader quarantines it)
+		}
+		out = append(out, c.info(rec))
+	}
+	return out, nil
+}
+
+// RemoveSchedule deletes a schedule; runs already fired go on.
+func (c *Client) RemoveSchedule(name string) error {
+	if _, _, err := c.readSchedule(name); err != nil {
+		return err
+	}
+	err := c.st.Delete(c.st.Layout().Schedule(name), -1)
+	if errors.Is(err, store.ErrNoNode) {
+		return fmt.Errorf("schedule %s: %w", name, ErrNoSchedule)
+	}
+	return err
+}
+
+// update applies fn to a schedule in a version-checked write, retrying when
+// the leader wrote it meanwhile; extra adds operations to the same transaction.
+func (c *Client) update(name string, fn func(*store.Schedule) error, extra func(*store.Txn) error, ids []string) (*store.Schedule, error) {
+	for try := 0; ; try++ {
+		rec, version, err := c.readSchedule(name)
+		if err != nil {
+			return nil, err
+		}
+		if err := fn(rec); err != nil {
+			return nil, err
+		}
+		data, err := store.Encode(rec)
+		if err != nil {
+			return nil, err
+		}
+		err = c.st.CommitCreatingBuckets(ids, func(txn *store.Txn) error {
+			txn.Set(c.st.Layout().Schedule(name), data, version)
+			if extra != nil {
+				return extra(txn)
+			}
+			return nil
+		})
+		if err == nil {
+			return rec, nil
+		}
+		if !errors.Is(err, store.ErrBadVersion) || try > 20 {
+			return nil, fmt.Errorf("update schedule %s: %w", name, err)
+		}
+	}
+}
+
+// PauseSchedule suspends a schedule: no slot fires until it is resumed. Once
+// this returns, no slot fires, since any firing must write the record this
+// write changed.
+func (c *Client) PauseSchedule(name string) (*store.Schedule, error) {
+	return c.update(name, func(r *store.Schedule) error { r.Suspended = true; return nil }, nil, nil)
+}
+
+// ResumeSchedule lets a schedule fire again from its next slot; slots that fell
+// while it was paused are not caught up.
+func (c *Client) ResumeSchedule(name string) (*store.Schedule, error) {
+	now := c.now().UTC()
+	return c.update(name, func(r *store.Schedule) error {
+		if r.Suspended && r.LastSlot.Before(now) {
+			r.LastSlot = now
+		}
+		r.Suspended = false
+		return nil
+	}, nil, nil)
+}
+
+// TriggerSchedule runs a schedule's task now, outside its slots; the run joins
+// the schedule's history.
+func (c *Client) TriggerSchedule(name string) (string, error) {
+	now := c.now().UTC()
+	id := ulid.Make().String()
+	var task *store.Task
+	_, err := c.update(name, func(r *store.Schedule) error {
+		task = r.Task.Clone()
+		task.ID, task.SubmittedAt, task.Attempt, task.State = id, now, 1, store.StateQueued
+		if task.Env == nil {
+			task.Env = map[string]string{}
+		}
+		task.Env["DROVER_SCHEDULE"] = r.Name
+		task.Env["DROVER_SLOT"] = fmt.Sprint(now.Unix())
+		r.Active = append(r.Active, store.ScheduleRun{Slot: now, Task: id, Reason: "triggered"})
+		return nil
+	}, func(txn *store.Txn) error { return txn.Enqueue(task.Clone()) }, []string{id})
+	if err != nil {
+		return "", err
+	}
+	return id, nil
+}

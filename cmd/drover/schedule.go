@@ -1,0 +1,267 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/drover-sched/drover/client"
+	"github.com/drover-sched/drover/store"
+)
+
+func newScheduleCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "schedule",
+		Short: "Manage cron schedules: add, ls, get, rm, pause, resume, trigger, history",
+		Args:  noArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	cmd.AddCommand(newScheduleAddCmd(g), newScheduleLsCmd(g),
+		newScheduleOneCmd(g, "get", "Show a schedule, its next slot and recent runs", showSchedule),
+		newScheduleOneCmd(g, "history", "Show a schedule's recent runs: succeeded, failed, skipped, active", showHistory),
+		newScheduleOneCmd(g, "rm", "Remove a schedule (runs already fired go on)",
+			func(g *globals, cmd *cobra.Command, c *client.Client, name string) error {
+				if err := c.RemoveSchedule(name); err != nil {
+					return err
+				}
+				return say(g, cmd, "removed", name)
+			}),
+		newScheduleOneCmd(g, "pause", "Suspend a schedule: no slot fires until resumed",
+			func(g *globals, cmd *cobra.Command, c *client.Client, name string) error {
+				if _, err := c.PauseSchedule(name); err != nil {
+					return err
+				}
+				return say(g, cmd, "paused", name)
+			}),
+		newScheduleOneCmd(g, "resume", "Resume a schedule from its next slot",
+			func(g *globals, cmd *cobra.Command, c *client.Client, name string) error {
+				if _, err := c.ResumeSchedule(name); err != nil {
+					return err
+				}
+				return say(g, cmd, "resumed", name)
+			}),
+		newScheduleOneCmd(g, "trigger", "Run a schedule's task now, outside its slots; prints the task id",
+			func(g *globals, cmd *cobra.Command, c *client.Client, name string) error {
+				id, err := c.TriggerSchedule(name)
+				if err != nil {
+					return err
+				}
+				if g.output == "json" {
+					return writeJSON(cmd.OutOrStdout(), map[string]string{"schedule": name, "task": id})
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), id)
+				return nil
+			}),
+	)
+	return cmd
+}
+
+func say(g *globals, cmd *cobra.Command, verb, name string) error {
+	if g.output == "json" {
+		return writeJSON(cmd.OutOrStdout(), map[string]string{"schedule": name, "result": verb})
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "%s %s\n", verb, name)
+	return nil
+}
+
+func newScheduleAddCmd(g *globals) *cobra.Command {
+	var (
+		tf   taskFlags
+		spec client.ScheduleSpec
+	)
+	cmd := &cobra.Command{
+		Use:   "add NAME --cron SPEC [flags] -- CMD ARGS...",
+		Short: "Add a cron schedule",
+		Example: `  drover schedule add nightly --cron "0 2 * * *" --tz Europe/Berlin -- ./report.sh
+  drover schedule add tick --cron "* * * * * *" --catchup all --concurrency forbid -- date`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) < 1 {
+				return usageErr("schedule add: no name given")
+			}
+			if len(args) < 2 {
+				return usageErr("schedule add: no command given: drover schedule add NAME --cron SPEC -- CMD ARGS...")
+			}
+			if spec.Cron == "" {
+				return usageErr("schedule add: --cron is required")
+			}
+			task, err := tf.build(args[1:])
+			if err != nil {
+				return err
+			}
+			spec.Name, spec.Task = args[0], task
+			if _, err := spec.Record(time.Now()); err != nil {
+				return usageErr("schedule add %s: %s", args[0], describeInvalid(err))
+			}
+			return g.withClient(func(_ context.Context, c *client.Client) error {
+				rec, err := c.AddSchedule(spec)
+				if errors.Is(err, store.ErrScheduleExists) {
+					return exitCode(1, fmt.Sprintf("schedule %s already exists: remove it first or pick another name", spec.Name))
+				}
+				if err != nil {
+					return err
+				}
+				info := client.ScheduleInfo{Schedule: rec}
+				if all, err := c.Schedule(rec.Name); err == nil {
+					info = all
+				}
+				if g.output == "json" {
+					return writeJSON(cmd.OutOrStdout(), info)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "added %s: next slot %s\n", rec.Name, when(info.Next))
+				return nil
+			})
+		},
+	}
+	f := cmd.Flags() // flags may follow NAME; the command comes after --
+	f.StringVar(&spec.Cron, "cron", "", `cron spec: 5 fields, 6 with leading seconds, or @hourly, @every 90s (CRON_TZ= prefix allowed)`)
+	f.StringVar(&spec.TZ, "tz", "", "time zone of the spec, e.g. Europe/Berlin (default UTC)")
+	f.StringVar(&spec.Catchup, "catchup", "none", "slots missed while no leader ran: none, last or all")
+	f.DurationVar(&spec.StartingDeadline, "starting-deadline", 0, "never start a slot later than this after its time (0: no limit)")
+	f.StringVar(&spec.Concurrency, "concurrency", "allow", "when the previous run is still active: allow, forbid (skip) or replace (cancel it)")
+	f.BoolVar(&spec.Suspend, "suspend", false, "add it paused")
+	f.IntVar(&spec.KeepSucceeded, "keep-succeeded", 10, "successful runs kept in history")
+	f.IntVar(&spec.KeepFailed, "keep-failed", 10, "failed runs kept in history")
+	tf.register(f)
+	return cmd
+}
+
+func when(t time.Time) string {
+	if t.IsZero() {
+		return "- (paused)"
+	}
+	return t.Local().Format(time.RFC3339) + " (in " + time.Until(t).Round(time.Second).String() + ")"
+}
+
+func newScheduleLsCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "ls",
+		Short: "List schedules with their next slot",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return g.withClient(func(_ context.Context, c *client.Client) error {
+				list, err := c.Schedules()
+				if err != nil {
+					return err
+				}
+				if g.output == "json" {
+					return writeJSON(cmd.OutOrStdout(), list)
+				}
+				rows := make([][]string, len(list))
+				for i, s := range list {
+					state := "active"
+					if s.Suspended {
+						state = "paused"
+					}
+					cron := s.Cron
+					if s.TZ != "" {
+						cron += " (" + s.TZ + ")"
+					}
+					rows[i] = []string{s.Name, cron, state, when(s.Next), s.Catchup, s.Concurrency, fmt.Sprint(s.Fired)}
+				}
+				return table(cmd.OutOrStdout(), "NAME\tCRON\tSTATE\tNEXT\tCATCHUP\tCONCURRENCY\tFIRED", rows)
+			})
+		},
+	}
+}
+
+type scheduleAction func(g *globals, cmd *cobra.Command, c *client.Client, name string) error
+
+func newScheduleOneCmd(g *globals, use, short string, act scheduleAction) *cobra.Command {
+	return &cobra.Command{
+		Use:   use + " NAME",
+		Short: short,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageErr("schedule %s: want exactly one schedule name", use)
+			}
+			if err := store.ValidateName(args[0]); err != nil {
+				return usageErr("schedule %s: %v", use, err)
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return g.withClient(func(_ context.Context, c *client.Client) error {
+				err := act(g, cmd, c, args[0])
+				if errors.Is(err, client.ErrNoSchedule) {
+					return exitCode(1, fmt.Sprintf("schedule %s not found", args[0]))
+				}
+				return err
+			})
+		},
+	}
+}
+
+func showSchedule(g *globals, cmd *cobra.Command, c *client.Client, name string) error {
+	s, err := c.Schedule(name)
+	if err != nil {
+		return err
+	}
+	if g.output == "json" {
+		return writeJSON(cmd.OutOrStdout(), s)
+	}
+	state := "active"
+	if s.Suspended {
+		state = "paused"
+	}
+	rows := [][]string{
+		{"name", s.Name}, {"cron", s.Cron}, {"tz", orDash(s.TZ)}, {"state", state}, {"next", when(s.Next)},
+		{"last slot", orDash(fmtTime(s.LastSlot))}, {"catchup", s.Catchup},
+		{"starting deadline", orDash(durStr(s.StartingDeadline.Duration()))}, {"concurrency", s.Concurrency},
+		{"command", strings.Join(s.Task.Cmd, " ")}, {"fired", fmt.Sprint(s.Fired)},
+		{"active", fmt.Sprint(len(s.Active))}, {"succeeded", fmt.Sprint(len(s.Succeeded))},
+		{"failed", fmt.Sprint(len(s.Failed))}, {"skipped", fmt.Sprint(len(s.Skipped))},
+	}
+	return table(cmd.OutOrStdout(), "FIELD\tVALUE", rows)
+}
+
+func showHistory(g *globals, cmd *cobra.Command, c *client.Client, name string) error {
+	s, err := c.Schedule(name)
+	if err != nil {
+		return err
+	}
+	if g.output == "json" {
+		return writeJSON(cmd.OutOrStdout(), map[string]any{
+			"schedule": s.Name, "active": nz(s.Active), "succeeded": nz(s.Succeeded), "failed": nz(s.Failed), "skipped": nz(s.Skipped),
+		})
+	}
+	var rows [][]string
+	add := func(kind string, runs []store.ScheduleRun) {
+		for _, r := range runs {
+			state := string(r.State)
+			if state == "" {
+				state = kind
+			}
+			rows = append(rows, []string{fmtTime(r.Slot), state, orDash(r.Task), orDash(r.Reason)})
+		}
+	}
+	add("succeeded", s.Succeeded)
+	add("failed", s.Failed)
+	add("skipped", s.Skipped)
+	add("active", s.Active)
+	return table(cmd.OutOrStdout(), "SLOT\tSTATE\tTASK\tNOTE", rows)
+}
+
+func nz(r []store.ScheduleRun) []store.ScheduleRun {
+	if r == nil {
+		return []store.ScheduleRun{}
+	}
+	return r
+}
+
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Local().Format(time.RFC3339)
+}
+
+func durStr(d time.Duration) string {
+	if d == 0 {
+		return ""
+	}
+	return d.String()
+}

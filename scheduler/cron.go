@@ -1,0 +1,314 @@
+package scheduler
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/drover-sched/drover/store"
+)
+
+// cronEntry is a schedule as the leader sees it.
+type cronEntry struct {
+	rec     *store.Schedule
+	version int32
+	spec    cron.Schedule
+	next    time.Time // zero: nothing to fire (suspended)
+}
+
+// syncSchedules relists schedules/ and reads the ones not yet known.
+func (l *leader) syncSchedules() error {
+	names, _, err := l.childrenW(watchSchedules, l.lay.Schedules(), "")
+	if err != nil {
+		return err
+	}
+	present := make(map[string]bool, len(names))
+	for _, name := range names {
+		present[name] = true
+		if l.schedules[name] == nil {
+			if err := l.readSchedule(name); err != nil {
+				return err
+			}
+		}
+	}
+	for name := range l.schedules {
+		if !present[name] {
+			delete(l.schedules, name)
+		}
+	}
+	return nil
+}
+
+// readSchedule (re)reads one schedule, watching it, and fires what is due.
+func (l *leader) readSchedule(name string) error {
+	p := l.lay.Schedule(name)
+	var data []byte
+	var stat store.Stat
+	var err error
+	if l.watched[p] {
+		data, stat, err = l.st.Get(p)
+	} else {
+		var ev <-chan store.Event
+		data, stat, ev, err = l.st.GetW(p)
+		if err == nil {
+			l.watched[p] = true
+			l.forward(ev, watchEvent{kind: watchSchedule, path: p, arg: name})
+		}
+	}
+	if errors.Is(err, store.ErrNoNode) {
+		delete(l.schedules, name)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	rec, derr := store.DecodeSchedule(data)
+	var spec cron.Schedule
+	if derr == nil && rec.Name != name {
+		derr = fmt.Errorf("%w: schedule %s names itself %q", store.ErrMalformed, name, rec.Name)
+	}
+	if derr == nil {
+		if spec, err = ParseSpec(rec.Cron, rec.TZ); err != nil {
+			derr = fmt.Errorf("%w: %v", store.ErrMalformed, err)
+		}
+	}
+	if derr != nil {
+		delete(l.schedules, name)
+		if err := l.st.Quarantine(p, data, stat.Version, derr); err != nil && !errors.Is(err, store.ErrNoNode) && !errors.Is(err, store.ErrBadVersion) {
+			return err
+		}
+		return nil
+	}
+	e := &cronEntry{rec: rec, version: stat.Version, spec: spec}
+	l.schedules[name] = e
+	return l.runSchedule(e)
+}
+
+// nextCron is the earliest time a schedule needs the leader (zero: none).
+func (l *leader) nextCron() time.Time {
+	var next time.Time
+	for _, e := range l.schedules {
+		if !e.next.IsZero() && (next.IsZero() || e.next.Before(next)) {
+			next = e.next
+		}
+	}
+	return next
+}
+
+// fireDue runs every schedule whose next slot has come.
+func (l *leader) fireDue() error {
+	now := l.now()
+	for _, e := range l.schedules {
+		if !e.next.IsZero() && !e.next.After(now) {
+			if err := l.runSchedule(e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// runSchedule fires a schedule's due slots in one fenced transaction that also
+// advances its last slot: a slot can fire only once, whoever leads.
+func (l *leader) runSchedule(e *cronEntry) error {
+	for try := 0; ; try++ {
+		if e.rec.Suspended {
+			e.next = time.Time{}
+			return nil
+		}
+		now := l.now()
+		plan := PlanSlots(e.spec, e.rec, now)
+		e.next = plan.Next
+		if plan.Last.IsZero() {
+			return nil
+		}
+		err := l.fire(e, plan, now)
+		if err == nil || try >= 3 {
+			return err
+		}
+		if !errors.Is(err, store.ErrBadVersion) && !errors.Is(err, store.ErrNodeExists) {
+			return err
+		}
+		// Changed under us (paused, edited) or raced: read it again.
+		delete(l.watched, l.lay.Schedule(e.rec.Name))
+		return l.readSchedule(e.rec.Name)
+	}
+}
+
+func (l *leader) fire(e *cronEntry, plan Plan, now time.Time) error {
+	rec := cloneSchedule(e.rec)
+	log := l.log.With().Str("schedule", rec.Name).Logger()
+	if err := l.refreshRuns(rec); err != nil {
+		return err
+	}
+	for _, slot := range plan.Missed {
+		rec.Record(store.ScheduleRun{Slot: slot.UTC(), Reason: "missed"})
+	}
+	var tasks []*store.Task
+	var slots []time.Time
+	var cancels []cancelOp
+	for _, slot := range plan.Fire {
+		active := len(rec.Active) > 0
+		switch {
+		case active && rec.Concurrency == store.ConcurrencyForbid:
+			rec.Record(store.ScheduleRun{Slot: slot.UTC(), Reason: "skipped: previous run still active"})
+			log.Info().Time("slot", slot).Msg("slot skipped: previous run still active")
+			continue
+		case active && rec.Concurrency == store.ConcurrencyReplace:
+			for _, r := range rec.Active {
+				if op, ok, err := l.cancelOp(r.Task, now); err != nil {
+					return err
+				} else if ok {
+					cancels = append(cancels, op)
+				}
+				r.State = store.StateCancelled
+				rec.Record(r)
+			}
+			rec.Active = nil
+		}
+		t := slotTask(rec, slot, now)
+		tasks, slots = append(tasks, t), append(slots, slot)
+		rec.Active = append(rec.Active, store.ScheduleRun{Slot: slot.UTC(), Task: t.ID})
+		rec.Fired++
+	}
+	if len(rec.Active) > store.MaxActiveRuns {
+		for _, r := range rec.Active[:len(rec.Active)-store.MaxActiveRuns] {
+			r.Reason = "no longer tracked"
+			rec.Record(r)
+		}
+		rec.Active = append([]store.ScheduleRun(nil), rec.Active[len(rec.Active)-store.MaxActiveRuns:]...)
+	}
+	rec.LastSlot = plan.Last.UTC()
+	data, err := store.Encode(rec)
+	if err != nil {
+		return fmt.Errorf("schedule %s: %w", rec.Name, err)
+	}
+	ids := make([]string, 0, len(tasks)+len(cancels))
+	for _, t := range tasks {
+		ids = append(ids, t.ID)
+	}
+	for _, c := range cancels {
+		ids = append(ids, c.done.ID)
+	}
+	err = l.st.CommitCreatingBuckets(ids, func(txn *store.Txn) error {
+		txn.Fence(l.term.Fence, -1).Set(l.lay.Schedule(rec.Name), data, e.version)
+		for _, c := range cancels {
+			txn.Delete(c.path, c.version)
+			if err := txn.Finish(c.done.Clone()); err != nil {
+				return err
+			}
+		}
+		for _, t := range tasks {
+			if err := txn.Enqueue(t.Clone()); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("fire schedule %s: %w", rec.Name, err)
+	}
+	e.rec, e.version = rec, e.version+1
+	for _, c := range cancels {
+		if q := l.known[c.done.ID]; q != nil {
+			l.unqueue(q)
+		}
+	}
+	for i, t := range tasks {
+		l.addQueued(t, 0) // place it now, without waiting for the queue watch
+		log.Info().Str("task_id", t.ID).Time("slot", slots[i]).Dur("delay", now.Sub(slots[i])).Msg("slot fired")
+	}
+	if plan.MissedCount > 0 {
+		log.Warn().Int("missed", plan.MissedCount).Str("catchup", rec.Catchup).Msg("slots missed")
+	}
+	return nil
+}
+
+// slotTask is the task of one slot: the schedule's template under the slot's
+// deterministic id.
+func slotTask(rec *store.Schedule, slot, now time.Time) *store.Task {
+	t := rec.Task.Clone()
+	t.ID = store.SlotTaskID(rec.Name+"@"+strconv.FormatInt(rec.CreatedAt.UnixNano(), 10), slot)
+	if t.Name == "" {
+		t.Name = rec.Name
+	}
+	if t.Env == nil {
+		t.Env = map[string]string{}
+	}
+	t.Env["DROVER_SCHEDULE"] = rec.Name
+	t.Env["DROVER_SLOT"] = strconv.FormatInt(slot.Unix(), 10)
+	t.SubmittedAt, t.Attempt, t.State = now.UTC(), 1, store.StateQueued
+	return t
+}
+
+// refreshRuns moves the schedule's active runs that have a result into its
+// history.
+func (l *leader) refreshRuns(rec *store.Schedule) error {
+	return RefreshRuns(l.st, rec)
+}
+
+// RefreshRuns files each active run of rec that has ended into its history,
+// reading results by id (no listing).
+func RefreshRuns(st *store.Store, rec *store.Schedule) error {
+	var still []store.ScheduleRun
+	for _, r := range rec.Active {
+		data, _, err := st.Get(st.Layout().Result(r.Task))
+		if errors.Is(err, store.ErrNoNode) {
+			still = append(still, r)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		t, err := store.DecodeTask(data)
+		if err != nil {
+			r.Reason = "result unreadable"
+		} else {
+			r.State = t.State
+		}
+		rec.Record(r)
+	}
+	rec.Active = still
+	return nil
+}
+
+// cancelOp is the withdrawal of a run that a replace policy cancels.
+type cancelOp struct {
+	path    string
+	version int32
+	done    *store.Task
+}
+
+// cancelOp finds a run still queued or placed and prepares its cancellation.
+func (l *leader) cancelOp(id string, now time.Time) (cancelOp, bool, error) {
+	t, loc, err := l.st.LookupTask(id)
+	if errors.Is(err, store.ErrUnknownTask) {
+		return cancelOp{}, false, nil
+	}
+	if err != nil {
+		return cancelOp{}, false, err
+	}
+	if t.State.Terminal() {
+		return cancelOp{}, false, nil
+	}
+	done := t.Clone()
+	done.State, done.FinishedAt, done.Error = store.StateCancelled, now.UTC(), "replaced by a newer slot"
+	if t.State == store.StateAssigned || t.State == store.StateRunning {
+		done.History = append(done.History, store.Attempt{N: t.Attempt, Worker: t.Worker, StartedAt: t.StartedAt,
+			FinishedAt: now.UTC(), ExitCode: -1, Error: "cancelled: replaced"})
+	}
+	return cancelOp{path: loc.Path, version: loc.Stat.Version, done: done}, true, nil
+}
+
+func cloneSchedule(s *store.Schedule) *store.Schedule {
+	c := *s
+	c.Task = *s.Task.Clone()
+	c.Active = append([]store.ScheduleRun(nil), s.Active...)
+	c.Succeeded = append([]store.ScheduleRun(nil), s.Succeeded...)
+	c.Failed = append([]store.ScheduleRun(nil), s.Failed...)
+	c.Skipped = append([]store.ScheduleRun(nil), s.Skipped...)
+	return &c
+}

@@ -1,0 +1,105 @@
+package scheduler
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/drover-sched/drover/drovertest"
+	"github.com/drover-sched/drover/store"
+)
+
+func addSchedule(t *testing.T, st *store.Store, rec *store.Schedule) {
+	t.Helper()
+	if rec.Task.Cmd == nil {
+		rec.Task.Cmd = []string{"true"}
+	}
+	if rec.Catchup == "" {
+		rec.Catchup = store.CatchupNone
+	}
+	rec.CreatedAt = time.Now().UTC()
+	rec.KeepSucceeded, rec.KeepFailed = 10, 10
+	data, err := store.Encode(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Create(st.Layout().Schedule(rec.Name), data); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func readSchedule(t *testing.T, st *store.Store, name string) *store.Schedule {
+	t.Helper()
+	data, _, err := st.Get(st.Layout().Schedule(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := store.DecodeSchedule(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rec
+}
+
+func TestScheduleForbidSkipsWhileActive(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	w := registerWorker(t, root, "w", 4, nil) // holds what it gets: runs never end
+	runScheduler(t, st, "s1")
+	addSchedule(t, st, &store.Schedule{Name: "tick", Cron: "* * * * * *", Concurrency: store.ConcurrencyForbid})
+	drovertest.WaitFor(t, 10*time.Second, "two slots skipped", func() bool { return len(readSchedule(t, st, "tick").Skipped) >= 2 })
+	if got := w.assignments(t); len(got) != 1 {
+		t.Fatalf("forbid let %d runs start: %v", len(got), got)
+	}
+	rec := readSchedule(t, st, "tick")
+	if len(rec.Active) != 1 || rec.Fired != 1 {
+		t.Fatalf("active %v fired %d", rec.Active, rec.Fired)
+	}
+}
+
+func TestScheduleReplaceCancelsPrevious(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	registerWorker(t, root, "w", 4, nil)
+	runScheduler(t, st, "s1")
+	addSchedule(t, st, &store.Schedule{Name: "tick", Cron: "* * * * * *", Concurrency: store.ConcurrencyReplace})
+	drovertest.WaitFor(t, 10*time.Second, "a run replaced", func() bool {
+		rec := readSchedule(t, st, "tick")
+		return len(rec.Failed) >= 1 && len(rec.Active) == 1
+	})
+	rec := readSchedule(t, st, "tick")
+	first := rec.Failed[0]
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	res, err := st.WaitResult(ctx, first.Task)
+	if err != nil || res.State != store.StateCancelled || first.State != store.StateCancelled {
+		t.Fatalf("replaced run %+v: result %+v %v", first, res, err)
+	}
+}
+
+func TestSchedulePausedFiresNothing(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	runScheduler(t, st, "s1")
+	addSchedule(t, st, &store.Schedule{Name: "tick", Cron: "* * * * * *", Suspended: true})
+	addSchedule(t, st, &store.Schedule{Name: "witness", Cron: "* * * * * *"})
+	drovertest.WaitFor(t, 10*time.Second, "witness fires twice", func() bool { return readSchedule(t, st, "witness").Fired >= 2 })
+	if rec := readSchedule(t, st, "tick"); rec.Fired != 0 {
+		t.Fatalf("a suspended schedule fired %d times", rec.Fired)
+	}
+}
+
+func TestMalformedScheduleIsQuarantined(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	runScheduler(t, st, "s1")
+	if err := st.Create(st.Layout().Schedule("junk"), []byte(`{"v":1,"name":"junk","cron":"not a spec","task":{"cmd":["x"]}}`)); err != nil {
+		t.Fatal(err)
+	}
+	drovertest.WaitFor(t, 10*time.Second, "junk moved to deadletter", func() bool {
+		ok, _, err := st.Exists(st.Layout().Schedule("junk"))
+		return err == nil && !ok
+	})
+	addSchedule(t, st, &store.Schedule{Name: "ok", Cron: "* * * * * *"})
+	drovertest.WaitFor(t, 10*time.Second, "the leader still fires", func() bool { return readSchedule(t, st, "ok").Fired >= 1 })
+}

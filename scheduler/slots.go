@@ -1,0 +1,182 @@
+package scheduler
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/drover-sched/drover/store"
+)
+
+// cronParser reads 5-field specs, an optional leading seconds field (6 fields),
+// descriptors (@hourly, @every 90s) and a CRON_TZ= or TZ= prefix.
+var cronParser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// ParseSpec parses a cron spec in zone tz. Without a zone (neither tz nor a
+// CRON_TZ= prefix) the spec runs in UTC, so every scheduler computes the same
+// slots whatever its host's local time.
+func ParseSpec(spec, tz string) (cron.Schedule, error) {
+	spec = strings.TrimSpace(spec)
+	if spec == "" {
+		return nil, errors.New("empty cron spec")
+	}
+	prefixed := strings.HasPrefix(spec, "CRON_TZ=") || strings.HasPrefix(spec, "TZ=")
+	switch {
+	case tz != "" && prefixed:
+		return nil, errors.New("give the time zone once: either --tz or a CRON_TZ= prefix")
+	case tz != "":
+		if _, err := time.LoadLocation(tz); err != nil || tz == "Local" {
+			return nil, fmt.Errorf("time zone %q: unknown (want an IANA name like Europe/Berlin)", tz)
+		}
+		spec = "CRON_TZ=" + tz + " " + spec
+	case !prefixed:
+		spec = "CRON_TZ=UTC " + spec
+	}
+	s, err := cronParser.Parse(spec)
+	if err != nil {
+		return nil, fmt.Errorf("cron spec: %v", err)
+	}
+	if probe := s.Next(time.Unix(0, 0)); probe.IsZero() {
+		return nil, errors.New("cron spec never fires")
+	}
+	if spec, ok := s.(*cron.SpecSchedule); ok && spec.Hour&allHours != allHours {
+		return onceAWallTime{s}, nil
+	}
+	return s, nil
+}
+
+const allHours = 1<<24 - 1
+
+// onceAWallTime skips the second occurrence of a wall-clock time when clocks go
+// back (the end of summer time): a job set for 02:30 runs once that night, as
+// with Vixie cron. Specs that run every hour keep both hours, which are distinct
+// hours of real time. A wall time skipped when clocks go forward does not run
+// that day (as in Kubernetes CronJob).
+type onceAWallTime struct{ cron.Schedule }
+
+func (o onceAWallTime) Next(t time.Time) time.Time {
+	n := o.Schedule.Next(t)
+	for !n.IsZero() && o.repeat(n) {
+		n = o.Schedule.Next(n)
+	}
+	return n
+}
+
+// repeat reports whether the same wall time was a slot up to two hours earlier.
+func (o onceAWallTime) repeat(n time.Time) bool {
+	for _, d := range []time.Duration{30 * time.Minute, time.Hour, 2 * time.Hour} {
+		earlier := n.Add(-d)
+		if sameWall(earlier, n) && o.Schedule.Next(earlier.Add(-time.Nanosecond)).Equal(earlier) {
+			return true
+		}
+	}
+	return false
+}
+
+func sameWall(a, b time.Time) bool {
+	ay, am, ad := a.Date()
+	by, bm, bd := b.Date()
+	return ay == by && am == bm && ad == bd && a.Hour() == b.Hour() && a.Minute() == b.Minute() && a.Second() == b.Second()
+}
+
+// OnTime is how late a slot may be handled and still count as on time rather
+// than missed (catch-up policy none skips missed slots).
+const OnTime = 2 * time.Second
+
+// MaxCatchup bounds how many missed slots one catch-up fires; older ones are
+// recorded as missed.
+const MaxCatchup = 100
+
+// maxScan bounds the slots walked in one plan (a per-second schedule after a
+// long outage); the walk resumes from the newest slot it reached.
+const maxScan = 100_000
+
+// Plan is what to do with a schedule's slots that came due by some time.
+type Plan struct {
+	// Fire are the slots to run now, oldest first.
+	Fire []time.Time
+	// Missed are due slots that will not run (catch-up policy, starting
+	// deadline), newest MaxCatchup only; MissedCount counts them all.
+	Missed      []time.Time
+	MissedCount int
+	// Last is the newest slot handled: the schedule's next LastSlot.
+	Last time.Time
+	// Next is the first slot after now.
+	Next time.Time
+}
+
+// PlanSlots decides, for a schedule last handled at rec.LastSlot (or created at
+// rec.CreatedAt), which slots up to now fire and which are missed, following the
+// catch-up policy and starting deadline (Kubernetes CronJob semantics: a slot
+// later than its deadline is not started).
+func PlanSlots(s cron.Schedule, rec *store.Schedule, now time.Time) Plan {
+	from := rec.LastSlot
+	if from.IsZero() {
+		from = rec.CreatedAt
+	}
+	var due []time.Time // newest MaxCatchup+1 due slots
+	count := 0
+	last := time.Time{}
+	for t := s.Next(from); !t.IsZero() && !t.After(now); t = s.Next(t) {
+		count++
+		last = t
+		due = append(due, t)
+		if len(due) > 2*MaxCatchup {
+			due = append(due[:0], due[len(due)-MaxCatchup-1:]...)
+		}
+		if count >= maxScan {
+			break
+		}
+	}
+	p := Plan{Last: last, Next: s.Next(now)}
+	if count == 0 {
+		return p
+	}
+	if count >= maxScan {
+		p.Next = s.Next(last)
+	}
+	skipped := count - len(due) // walked past, never kept
+	deadline := rec.StartingDeadline.Duration()
+	late := func(t time.Time) bool { return now.Sub(t) > OnTime }
+	tooLate := func(t time.Time) bool { return deadline > 0 && now.Sub(t) > deadline }
+	var fire, missed []time.Time
+	switch rec.Catchup {
+	case store.CatchupAll:
+		for _, t := range due {
+			if tooLate(t) {
+				missed = append(missed, t)
+			} else {
+				fire = append(fire, t)
+			}
+		}
+		if len(fire) > MaxCatchup {
+			missed = append(missed, fire[:len(fire)-MaxCatchup]...)
+			fire = fire[len(fire)-MaxCatchup:]
+		}
+	case store.CatchupLast:
+		newest := due[len(due)-1]
+		if tooLate(newest) {
+			missed = due
+		} else {
+			missed, fire = due[:len(due)-1], []time.Time{newest}
+		}
+	default: // none
+		for _, t := range due {
+			if late(t) || tooLate(t) {
+				missed = append(missed, t)
+			} else {
+				fire = append(fire, t)
+			}
+		}
+	}
+	p.Fire = fire
+	p.MissedCount = skipped + len(missed)
+	if len(missed) > MaxCatchup {
+		missed = missed[len(missed)-MaxCatchup:]
+	}
+	p.Missed = missed
+	return p
+}

@@ -1,0 +1,175 @@
+package scheduler
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/drover-sched/drover/store"
+)
+
+func TestParseSpec(t *testing.T) {
+	good := []struct{ spec, tz string }{
+		{"0 2 * * *", ""}, {"*/5 * * * * *", ""}, {"@hourly", ""}, {"@every 90s", ""},
+		{"0 2 * * *", "Europe/Berlin"}, {"CRON_TZ=America/New_York 0 9 * * 1-5", ""},
+	}
+	for _, g := range good {
+		if _, err := ParseSpec(g.spec, g.tz); err != nil {
+			t.Errorf("%q tz %q: %v", g.spec, g.tz, err)
+		}
+	}
+	bad := []struct{ spec, tz, want string }{
+		{"", "", "empty"}, {"61 * * * *", "", "cron spec"}, {"* * *", "", "cron spec"},
+		{"0 2 * * *", "Mars/Olympus", "time zone"}, {"CRON_TZ=UTC 0 2 * * *", "UTC", "once"},
+		{"0 0 30 2 *", "", "never fires"}, {"@fortnightly", "", "cron spec"},
+	}
+	for _, b := range bad {
+		if _, err := ParseSpec(b.spec, b.tz); err == nil || !strings.Contains(err.Error(), b.want) {
+			t.Errorf("%q tz %q: err %v, want %q", b.spec, b.tz, err, b.want)
+		}
+	}
+}
+
+func TestSpecDefaultsToUTC(t *testing.T) {
+	s, err := ParseSpec("0 2 * * *", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := s.Next(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	if !got.Equal(time.Date(2026, 1, 1, 2, 0, 0, 0, time.UTC)) {
+		t.Fatalf("next %v, want 02:00 UTC", got)
+	}
+}
+
+// slots lists the next n slots after from.
+func slots(t *testing.T, spec, tz string, from time.Time, n int) []time.Time {
+	t.Helper()
+	s, err := ParseSpec(spec, tz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []time.Time
+	for x := from; len(out) < n; {
+		x = s.Next(x)
+		out = append(out, x)
+	}
+	return out
+}
+
+func TestDST(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	utc := func(s string) time.Time {
+		v, err := time.Parse("2006-01-02 15:04", s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	tests := []struct {
+		name string
+		spec string
+		from time.Time
+		want []string // UTC
+	}{
+		// 2026-03-29 02:00 CET becomes 03:00 CEST: 02:30 does not exist that day.
+		{"spring forward skips the missing wall time", "30 2 * * *", time.Date(2026, 3, 27, 12, 0, 0, 0, berlin),
+			[]string{"2026-03-28 01:30", "2026-03-30 00:30", "2026-03-31 00:30"}},
+		// 2026-10-25 03:00 CEST becomes 02:00 CET: 02:30 happens twice; it runs once.
+		{"fall back runs a fixed time once", "30 2 * * *", time.Date(2026, 10, 23, 12, 0, 0, 0, berlin),
+			[]string{"2026-10-24 00:30", "2026-10-25 00:30", "2026-10-26 01:30"}},
+		// Hourly jobs run every real hour, including both 02:00s.
+		{"fall back keeps every hour of an hourly job", "0 * * * *", time.Date(2026, 10, 25, 0, 30, 0, 0, berlin),
+			[]string{"2026-10-24 23:00", "2026-10-25 00:00", "2026-10-25 01:00", "2026-10-25 02:00"}},
+		{"spring forward hourly", "0 * * * *", time.Date(2026, 3, 29, 0, 30, 0, 0, berlin),
+			[]string{"2026-03-29 00:00", "2026-03-29 01:00", "2026-03-29 02:00"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := slots(t, tc.spec, "Europe/Berlin", tc.from, len(tc.want))
+			for i, w := range tc.want {
+				if !got[i].Equal(utc(w)) {
+					t.Fatalf("slot %d = %v, want %s UTC (all: %v)", i, got[i].UTC(), w, got)
+				}
+			}
+		})
+	}
+}
+
+func TestPlanSlots(t *testing.T) {
+	t0 := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	sec := func(n int) time.Time { return t0.Add(time.Duration(n) * time.Second) }
+	every, err := ParseSpec("* * * * * *", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		catchup  string
+		deadline time.Duration
+		last     time.Time
+		now      time.Time
+		fire     []int
+		missed   int
+		next     int
+	}{
+		{"on time", store.CatchupNone, 0, sec(0), sec(1), []int{1}, 0, 2},
+		{"nothing due", store.CatchupNone, 0, sec(1), sec(1).Add(500 * time.Millisecond), nil, 0, 2},
+		{"none skips missed", store.CatchupNone, 0, sec(0), sec(10), []int{8, 9, 10}, 7, 11},
+		{"last runs the newest", store.CatchupLast, 0, sec(0), sec(10), []int{10}, 9, 11},
+		{"all runs every one", store.CatchupAll, 0, sec(0), sec(5), []int{1, 2, 3, 4, 5}, 0, 6},
+		{"all within the deadline", store.CatchupAll, 3 * time.Second, sec(0), sec(10), []int{7, 8, 9, 10}, 6, 11},
+		{"last past its deadline", store.CatchupLast, 3 * time.Second, sec(0), sec(20).Add(-4 * time.Second), []int{16}, 15, 17},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := &store.Schedule{Catchup: tc.catchup, StartingDeadline: store.MillisOf(tc.deadline), LastSlot: tc.last}
+			p := PlanSlots(every, rec, tc.now)
+			if len(p.Fire) != len(tc.fire) {
+				t.Fatalf("fire %v, want seconds %v", p.Fire, tc.fire)
+			}
+			for i, f := range tc.fire {
+				if !p.Fire[i].Equal(sec(f)) {
+					t.Fatalf("fire %v, want seconds %v", p.Fire, tc.fire)
+				}
+			}
+			if p.MissedCount != tc.missed || !p.Next.Equal(sec(tc.next)) {
+				t.Fatalf("missed %d next %v; want %d and second %d", p.MissedCount, p.Next, tc.missed, tc.next)
+			}
+			if len(tc.fire)+tc.missed > 0 && !p.Last.Equal(tc.now.Truncate(time.Second)) {
+				t.Fatalf("last %v, want %v", p.Last, tc.now.Truncate(time.Second))
+			}
+		})
+	}
+}
+
+func TestPlanSlotsBoundsCatchup(t *testing.T) {
+	every, _ := ParseSpec("* * * * * *", "")
+	t0 := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
+	now := t0.Add(48 * time.Hour) // 172,800 slots missed
+	p := PlanSlots(every, &store.Schedule{Catchup: store.CatchupAll, LastSlot: t0}, now)
+	if len(p.Fire) > MaxCatchup || len(p.Missed) > MaxCatchup {
+		t.Fatalf("fire %d missed %d: unbounded", len(p.Fire), len(p.Missed))
+	}
+	if p.Last.After(now) || p.Next.IsZero() {
+		t.Fatalf("last %v next %v", p.Last, p.Next)
+	}
+	// A second plan from where the first stopped reaches now.
+	p2 := PlanSlots(every, &store.Schedule{Catchup: store.CatchupAll, LastSlot: p.Last}, now)
+	if !p2.Last.Equal(now) {
+		t.Fatalf("second plan last %v, want %v", p2.Last, now)
+	}
+}
+
+func TestSlotTaskIDDeterministic(t *testing.T) {
+	slot := time.Date(2026, 11, 24, 2, 0, 0, 0, time.UTC)
+	a, b := store.SlotTaskID("nightly", slot), store.SlotTaskID("nightly", slot)
+	if a != b || store.ValidateTaskID(a) != nil {
+		t.Fatalf("ids %s %s", a, b)
+	}
+	if store.SlotTaskID("nightly", slot.Add(time.Second)) == a || store.SlotTaskID("weekly", slot) == a {
+		t.Fatal("different slots share an id")
+	}
+}

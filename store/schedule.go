@@ -1,0 +1,131 @@
+package store
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+)
+
+// Catch-up policies: what a new leader does with slots missed while no leader ran.
+const (
+	CatchupNone = "none" // skip them
+	CatchupLast = "last" // run the most recent one
+	CatchupAll  = "all"  // run every one (within the starting deadline)
+)
+
+// Concurrency policies: what a slot does while the previous run is active.
+const (
+	ConcurrencyAllow   = "allow"
+	ConcurrencyForbid  = "forbid"  // skip the slot (recorded)
+	ConcurrencyReplace = "replace" // cancel the previous run, then run
+)
+
+// ScheduleRun is one slot's outcome in a schedule's history.
+type ScheduleRun struct {
+	Slot  time.Time `json:"slot"`
+	Task  string    `json:"task,omitempty"`
+	State State     `json:"state,omitempty"`
+	// Reason says why a slot did not run (skipped: forbid, missed: deadline).
+	Reason string `json:"reason,omitempty"`
+}
+
+// Schedule is a cron schedule's record at schedules/<name>. The leader advances
+// LastSlot in the same transaction that creates a slot's task, so a slot fires
+// at most once across failovers.
+type Schedule struct {
+	V    int    `json:"v"`
+	Name string `json:"name"`
+	// Cron is the spec as given (5 or 6 fields or a descriptor, optionally with
+	// a CRON_TZ= prefix); TZ is the --tz zone ("" = UTC unless the spec says).
+	Cron             string `json:"cron"`
+	TZ               string `json:"tz,omitempty"`
+	Catchup          string `json:"catchup"`
+	StartingDeadline Millis `json:"starting_deadline_ms,omitempty"`
+	Concurrency      string `json:"concurrency"`
+	Suspended        bool   `json:"suspended,omitempty"`
+	// Task is the template of each slot's task (id, state and lifecycle unset).
+	Task      Task      `json:"task"`
+	CreatedAt time.Time `json:"created_at"`
+
+	// LastSlot is the latest slot handled (fired, skipped or missed); slots up
+	// to it never fire again.
+	LastSlot time.Time `json:"last_slot,omitzero"`
+	// Active are fired runs whose outcome the leader has not seen yet.
+	Active []ScheduleRun `json:"active,omitempty"`
+	// Succeeded, Failed and Skipped are the most recent outcomes, newest last,
+	// each bounded by its limit.
+	Succeeded     []ScheduleRun `json:"succeeded,omitempty"`
+	Failed        []ScheduleRun `json:"failed,omitempty"`
+	Skipped       []ScheduleRun `json:"skipped,omitempty"`
+	KeepSucceeded int           `json:"keep_succeeded"`
+	KeepFailed    int           `json:"keep_failed"`
+	Fired         int64         `json:"fired"`
+}
+
+func (s *Schedule) setV() { s.V = FormatVersion }
+
+// MaxActiveRuns bounds how many unfinished runs a schedule record tracks.
+const MaxActiveRuns = 100
+
+// Record files a finished or skipped run into the bounded history lists.
+func (s *Schedule) Record(r ScheduleRun) {
+	push := func(list []ScheduleRun, limit int) []ScheduleRun {
+		list = append(list, r)
+		if limit < 1 {
+			limit = 1
+		}
+		if len(list) > limit {
+			list = append([]ScheduleRun(nil), list[len(list)-limit:]...)
+		}
+		return list
+	}
+	switch {
+	case r.State == StateSucceeded:
+		s.Succeeded = push(s.Succeeded, s.KeepSucceeded)
+	case r.State.Terminal():
+		s.Failed = push(s.Failed, s.KeepFailed)
+	default:
+		s.Skipped = push(s.Skipped, max(s.KeepFailed, 10))
+	}
+}
+
+// DecodeSchedule decodes a schedule record.
+func DecodeSchedule(data []byte) (*Schedule, error) {
+	var s Schedule
+	if err := Decode(data, &s); err != nil {
+		return nil, err
+	}
+	if err := ValidateName(s.Name); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if len(s.Task.Cmd) == 0 {
+		return nil, fmt.Errorf("%w: schedule %s has no command", ErrMalformed, s.Name)
+	}
+	return &s, nil
+}
+
+// Schedule is the record znode of a schedule.
+func (l Layout) Schedule(name string) string { return l.join("schedules", name) }
+
+// Schedules is the directory of schedule records.
+func (l Layout) Schedules() string { return l.join("schedules") }
+
+// SlotTaskID is the deterministic task id of a schedule's slot: a ULID whose
+// time is the slot and whose randomness is a hash of the schedule and slot, so
+// every leader that fires the slot names the same task.
+func SlotTaskID(schedule string, slot time.Time) string {
+	sum := sha256.Sum256([]byte(schedule + "\x00" + strconv.FormatInt(slot.UnixNano(), 10)))
+	id, err := ulid.New(ulid.Timestamp(slot), bytes.NewReader(sum[:]))
+	if err != nil {
+		panic(fmt.Sprintf("slot id: %v", err)) // only for times past year 10889
+	}
+	return id.String()
+}
+
+// ErrScheduleExists is returned when adding a schedule whose name is taken.
+var ErrScheduleExists = errors.New("schedule exists")
