@@ -54,8 +54,12 @@ func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Durat
 
 // TaskSpec is what a user submits: one JSONL line of `drover submit -f`.
 type TaskSpec struct {
-	Name     string            `json:"name,omitempty"`
-	Cmd      []string          `json:"cmd"`
+	Name string   `json:"name,omitempty"`
+	Cmd  []string `json:"cmd,omitempty"`
+	// Handler names a Go handler registered on workers, run instead of Cmd
+	// with Payload as its input.
+	Handler  string            `json:"handler,omitempty"`
+	Payload  []byte            `json:"payload,omitempty"`
 	Shell    bool              `json:"shell,omitempty"`
 	Env      map[string]string `json:"env,omitempty"`
 	Retries  int               `json:"retries,omitempty"`
@@ -78,7 +82,7 @@ func (s TaskSpec) Task(now time.Time) (*store.Task, error) {
 		return nil, fmt.Errorf("key of %d bytes: at most 1024", len(s.Key))
 	}
 	t := &store.Task{
-		ID: ulid.Make().String(), Name: s.Name, Cmd: s.Cmd, Shell: s.Shell, Env: s.Env, Retries: s.Retries,
+		ID: ulid.Make().String(), Name: s.Name, Cmd: s.Cmd, Handler: s.Handler, Payload: s.Payload, Shell: s.Shell, Env: s.Env, Retries: s.Retries,
 		Timeout: store.MillisOf(time.Duration(s.Timeout)), On: s.On, Priority: prio, Key: s.Key,
 		SubmittedAt: now.UTC(), Attempt: 1, State: store.StateQueued,
 	}

@@ -308,7 +308,7 @@ func (l *leader) syncWorkers() error {
 			l.workers[id] = w
 			l.log.Info().Str("worker_id", id).Int("capacity", e.Info.Capacity).Msg("worker joined")
 		}
-		w.slot = slot{ID: id, Labels: e.Info.Labels, Capacity: e.Info.Capacity, Used: len(w.assigned), Draining: e.Info.Draining, Last: w.Last}
+		w.slot = slot{ID: id, Labels: e.Info.Labels, Capacity: e.Info.Capacity, Used: len(w.assigned), Draining: e.Info.Draining, Handlers: e.Info.Handlers, Last: w.Last}
 		if err := l.st.EnsurePath(l.lay.WorkerTasks(id)); err != nil {
 			return err
 		}
@@ -770,7 +770,7 @@ func (l *leader) place() error {
 	now := l.now().UTC()
 	for freeTotal > 0 && l.ready.Len() > 0 {
 		q := heap.Pop(l.ready).(*queued)
-		s := pickWorker(slots, q.task.On)
+		s := pickWorker(slots, q.task.On, q.task.Handler)
 		if s == nil {
 			skipped = append(skipped, q)
 			continue

@@ -13,6 +13,8 @@ type slot struct {
 	Capacity int
 	Used     int
 	Draining bool
+	// Handlers are the Go handlers the worker runs.
+	Handlers []string
 	// Last orders workers by when they last received work, so equally loaded
 	// workers take turns instead of the first in id order getting everything.
 	Last uint64
@@ -33,10 +35,10 @@ func matches(labels, want map[string]string) bool {
 // pickWorker chooses where a task goes: among workers with a free slot and the
 // required labels, the least loaded by fraction of capacity (spreading work),
 // ties broken by fewer running, then by who received work least recently. It returns nil when none fits.
-func pickWorker(workers []*slot, want map[string]string) *slot {
+func pickWorker(workers []*slot, want map[string]string, handler string) *slot {
 	var best *slot
 	for _, w := range workers {
-		if w.Draining || w.free() <= 0 || !matches(w.Labels, want) {
+		if w.Draining || w.free() <= 0 || !matches(w.Labels, want) || !hasHandler(w.Handlers, handler) {
 			continue
 		}
 		if best == nil || less(w, best) {
@@ -44,6 +46,19 @@ func pickWorker(workers []*slot, want map[string]string) *slot {
 		}
 	}
 	return best
+}
+
+// hasHandler reports whether a worker runs the named Go handler ("" : any).
+func hasHandler(handlers []string, name string) bool {
+	if name == "" {
+		return true
+	}
+	for _, h := range handlers {
+		if h == name {
+			return true
+		}
+	}
+	return false
 }
 
 func less(a, b *slot) bool {

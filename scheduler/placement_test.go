@@ -33,7 +33,7 @@ func TestPickWorker(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := pickWorker(tc.workers, tc.want)
+			got := pickWorker(tc.workers, tc.want, "")
 			switch {
 			case got == nil && tc.pick != "":
 				t.Fatalf("picked none, want %s", tc.pick)
@@ -88,7 +88,7 @@ func TestPickWorkerTakesTurns(t *testing.T) {
 	var turn uint64
 	got := map[string]int{}
 	for i := 0; i < 3; i++ {
-		s := pickWorker(ws, nil)
+		s := pickWorker(ws, nil, "")
 		turn++
 		s.Last = turn // as the leader does; Used stays 0 as if each task ended at once
 		got[s.ID]++

@@ -135,9 +135,13 @@ type Task struct {
 	V int `json:"v"`
 
 	// Spec, fixed at submit.
-	ID          string            `json:"id"`
-	Name        string            `json:"name,omitempty"`
-	Cmd         []string          `json:"cmd"`
+	ID   string   `json:"id"`
+	Name string   `json:"name,omitempty"`
+	Cmd  []string `json:"cmd,omitempty"`
+	// Handler names a Go handler registered on workers (instead of Cmd);
+	// Payload is its input.
+	Handler     string            `json:"handler,omitempty"`
+	Payload     []byte            `json:"payload,omitempty"`
 	Shell       bool              `json:"shell,omitempty"`
 	Env         map[string]string `json:"env,omitempty"`
 	Retries     int               `json:"retries"`
@@ -173,6 +177,7 @@ type Task struct {
 func (t *Task) Clone() *Task {
 	c := *t
 	c.Cmd = append([]string(nil), t.Cmd...)
+	c.Payload = append([]byte(nil), t.Payload...)
 	c.History = append([]Attempt(nil), t.History...)
 	c.Env = cloneMap(t.Env)
 	c.On = cloneMap(t.On)
@@ -224,7 +229,14 @@ func (t *Task) Validate() error {
 	if err := ValidateTaskID(t.ID); err != nil {
 		return err
 	}
-	if len(t.Cmd) == 0 || t.Cmd[0] == "" {
+	switch {
+	case t.Handler != "" && len(t.Cmd) > 0:
+		return errors.New("task has both a command and a handler")
+	case t.Handler != "":
+		if err := ValidateName(t.Handler); err != nil {
+			return fmt.Errorf("handler: %w", err)
+		}
+	case len(t.Cmd) == 0 || t.Cmd[0] == "":
 		return errors.New("task has no command")
 	}
 	if t.Name != "" {
@@ -268,15 +280,18 @@ func validEnvName(s string) bool {
 
 // WorkerInfo is a worker's registration record.
 type WorkerInfo struct {
-	V         int               `json:"v"`
-	ID        string            `json:"id"`
-	Host      string            `json:"host"`
-	PID       int               `json:"pid"`
-	Labels    map[string]string `json:"labels,omitempty"`
-	Capacity  int               `json:"capacity"`
-	Version   string            `json:"version"`
-	StartedAt time.Time         `json:"started_at"`
-	Draining  bool              `json:"draining,omitempty"`
+	V        int               `json:"v"`
+	ID       string            `json:"id"`
+	Host     string            `json:"host"`
+	PID      int               `json:"pid"`
+	Labels   map[string]string `json:"labels,omitempty"`
+	Capacity int               `json:"capacity"`
+	// Handlers are the Go handlers this worker runs (tasks naming one go only
+	// to workers that have it).
+	Handlers  []string  `json:"handlers,omitempty"`
+	Version   string    `json:"version"`
+	StartedAt time.Time `json:"started_at"`
+	Draining  bool      `json:"draining,omitempty"`
 }
 
 // Candidate is a scheduler's election record.
@@ -368,7 +383,7 @@ func DecodeTask(data []byte) (*Task, error) {
 	if err := ValidateTaskID(t.ID); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
-	if len(t.Cmd) == 0 {
+	if len(t.Cmd) == 0 && t.Handler == "" {
 		return nil, fmt.Errorf("%w: task %s has no command", ErrMalformed, t.ID)
 	}
 	if t.Attempt < 1 {

@@ -103,7 +103,7 @@ func DecodeSchedule(data []byte) (*Schedule, error) {
 	if err := ValidateName(s.Name); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
-	if len(s.Task.Cmd) == 0 {
+	if len(s.Task.Cmd) == 0 && s.Task.Handler == "" {
 		return nil, fmt.Errorf("%w: schedule %s has no command", ErrMalformed, s.Name)
 	}
 	return &s, nil

@@ -1,7 +1,10 @@
 package worker
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -151,4 +154,46 @@ func deposeLeader(t *testing.T, root, id string) {
 		}
 	}
 	t.Fatalf("scheduler %s not in the election", id)
+}
+
+func TestGoHandlers(t *testing.T) {
+	root := drovertest.NewRoot()
+	startScheduler(t, root, "s1")
+	// A worker without the handler must never get its tasks.
+	plain, _, _ := startWorker(t, root, "plain", nil)
+	st := drovertest.OpenStore(t, root)
+	w, err := New(Config{ID: "go", Store: openExtra(t, root), Log: drovertest.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = w.Handle("upper", HandlerFunc(func(_ context.Context, task *Task) ([]byte, error) {
+		switch string(task.Payload) {
+		case "fail":
+			return nil, errors.New("refused")
+		case "panic":
+			panic("boom")
+		}
+		return bytes.ToUpper(task.Payload), nil
+	}))
+	runWorker(t, w)
+	submitH := func(payload string) *store.Task {
+		id := ulid.Make().String()
+		task := &store.Task{ID: id, Handler: "upper", Payload: []byte(payload), SubmittedAt: time.Now().UTC()}
+		if _, err := st.Submit(context.Background(), []*store.Task{task}); err != nil {
+			t.Fatal(err)
+		}
+		return result(t, st, id)
+	}
+	if got := submitH("hello"); got.State != store.StateSucceeded || got.Stdout != "HELLO" || got.Worker != "go" {
+		t.Fatalf("result %+v", got)
+	}
+	if got := submitH("fail"); got.State != store.StateFailed || got.Error != "refused" || *got.ExitCode != 1 {
+		t.Fatalf("result %+v", got)
+	}
+	if got := submitH("panic"); got.State != store.StateFailed || !strings.Contains(got.Error, "panicked: boom") {
+		t.Fatalf("result %+v", got)
+	}
+	if plain.Reported() != 0 {
+		t.Fatalf("a worker without the handler ran %d of its tasks", plain.Reported())
+	}
 }

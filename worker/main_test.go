@@ -97,3 +97,23 @@ func exists(t *testing.T, st *store.Store, p string) bool {
 func readFile(p string) ([]byte, error)      { return os.ReadFile(p) }
 func writeFile(p string, b []byte) error     { return os.WriteFile(p, b, 0o644) }
 func fmtSscan(s string, v *int) (int, error) { return fmt.Sscan(s, v) }
+
+// openExtra opens another session for a worker built by hand.
+func openExtra(t *testing.T, root string) *store.Store { return drovertest.OpenStore(t, root) }
+
+// runWorker runs a worker built by hand until cleanup.
+func runWorker(t *testing.T, w *Worker) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = w.Run(ctx)
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	select {
+	case <-w.Registered():
+	case <-time.After(20 * time.Second):
+		t.Fatal("worker did not register")
+	}
+}

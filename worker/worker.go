@@ -55,7 +55,14 @@ type Worker struct {
 	// wake is signalled whenever an attempt ends, so a draining worker notices
 	// it has become idle.
 	wake chan struct{}
+	// handlers are the Go handlers registered with Handle, by name.
+	handlers map[string]Handler
+	// reported counts attempts whose outcome this worker posted.
+	reported atomic.Int64
 }
+
+// Reported is the number of attempts whose outcome this worker has posted.
+func (w *Worker) Reported() int64 { return w.reported.Load() }
 
 // New validates cfg and returns a worker; Run starts it.
 func New(cfg Config) (*Worker, error) {
@@ -262,7 +269,7 @@ func (w *Worker) markDraining() error {
 func (w *Worker) register(ctx context.Context) (int64, error) {
 	host, _ := os.Hostname()
 	info := store.WorkerInfo{ID: w.cfg.ID, Host: host, PID: os.Getpid(), Labels: w.cfg.Labels,
-		Capacity: w.cfg.Capacity, Version: w.cfg.Version, StartedAt: w.cfg.Now().UTC()}
+		Capacity: w.cfg.Capacity, Version: w.cfg.Version, StartedAt: w.cfg.Now().UTC(), Handlers: w.handlerNames()}
 	data, err := store.Encode(&info)
 	if err != nil {
 		return 0, err
@@ -362,8 +369,13 @@ func (w *Worker) attempt(ctx context.Context, log zerolog.Logger, path string, v
 		log.Warn().Err(err).Msg("assignment withdrawn before start")
 		return
 	}
-	log.Info().Strs("cmd", task.Cmd).Msg("attempt started")
-	out := execute(ctx, task, w.cfg.ID, w.cfg.OutputLimit, w.cfg.Now)
+	log.Debug().Strs("cmd", task.Cmd).Str("handler", task.Handler).Msg("attempt started")
+	var out outcome
+	if task.Handler != "" {
+		out = w.runHandler(ctx, task)
+	} else {
+		out = execute(ctx, task, w.cfg.ID, w.cfg.OutputLimit, w.cfg.Now)
+	}
 	if ctx.Err() != nil {
 		log.Warn().Str("why", context.Cause(ctx).Error()).Msg("attempt killed; not reporting")
 		return
@@ -438,10 +450,11 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 		err := w.st.CommitCreatingBuckets([]string{task.ID}, build)
 		switch {
 		case err == nil:
+			w.reported.Add(1)
 			if next != nil {
 				log.Info().Int("exit_code", code).Str("error", out.Err).Time("retry_at", next.NotBefore).Msg("attempt failed; retry queued")
 			} else {
-				log.Info().Str("state", string(done.State)).Int("exit_code", code).Str("error", out.Err).Msg("attempt finished")
+				log.Debug().Str("state", string(done.State)).Int("exit_code", code).Str("error", out.Err).Msg("attempt finished")
 			}
 			return
 		case errors.Is(err, store.ErrConnection) && try < 10:
