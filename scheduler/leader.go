@@ -37,6 +37,9 @@ type leader struct {
 	delayed  *taskHeap
 
 	schedules map[string]*cronEntry
+	// dirty are queue buckets ("b1/b2") changed since last listed.
+	dirty      map[string]bool
+	dirtySince time.Time
 
 	// watched holds the paths with a live child watch, so each is set once.
 	watched map[string]bool
@@ -81,7 +84,7 @@ func newLeader(s *Scheduler, term *Term, epoch int64) *leader {
 		s: s, st: s.cfg.Store, lay: s.cfg.Store.Layout(), term: term, epoch: epoch,
 		log: s.log.With().Str("leader", s.cfg.ID).Int64("epoch", epoch).Logger(), now: s.cfg.Now,
 		workers: map[string]*workerView{}, known: map[string]*queued{}, byBucket: map[string]map[string]*queued{},
-		ready: &taskHeap{less: readyFirst}, delayed: &taskHeap{less: dueFirst}, schedules: map[string]*cronEntry{},
+		ready: &taskHeap{less: readyFirst}, delayed: &taskHeap{less: dueFirst}, schedules: map[string]*cronEntry{}, dirty: map[string]bool{},
 		watched: map[string]bool{}, events: make(chan watchEvent, 1024), done: make(chan struct{}),
 	}
 }
@@ -100,6 +103,31 @@ func resetTimer(t *time.Timer, at, now time.Time) {
 		return
 	}
 	t.Reset(max(at.Sub(now), 0))
+}
+
+// maxDirty bounds how long a changed queue bucket waits to be relisted while
+// the leader has enough ready work; lowWater is "not enough".
+const (
+	maxDirty = 250 * time.Millisecond
+	lowWater = 256
+)
+
+// flushDirty relists changed queue buckets: at once when the ready queue runs
+// low (so new work is seen within milliseconds on a quiet cluster), otherwise
+// at most maxDirty after the first change (force).
+func (l *leader) flushDirty(force bool) error {
+	if len(l.dirty) == 0 || (!force && l.ready.Len() >= lowWater && l.now().Sub(l.dirtySince) < maxDirty) {
+		return nil
+	}
+	dirty := l.dirty
+	l.dirty, l.dirtySince = map[string]bool{}, time.Time{}
+	for b := range dirty {
+		b1, b2, _ := strings.Cut(b, "/")
+		if err := l.syncQueueL2(b1, b2); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // errResync means a write's outcome is unknown; the view must be rebuilt.
@@ -132,6 +160,7 @@ func (l *leader) reset() {
 	l.known = map[string]*queued{}
 	l.byBucket = map[string]map[string]*queued{}
 	l.schedules = map[string]*cronEntry{}
+	l.dirty, l.dirtySince = map[string]bool{}, time.Time{}
 	l.ready, l.delayed = &taskHeap{less: readyFirst}, &taskHeap{less: dueFirst}
 	l.watched = map[string]bool{}
 }
@@ -158,13 +187,23 @@ func (l *leader) serve(ctx context.Context) error {
 	defer cronTimer.Stop()
 	overdue := time.NewTicker(time.Second)
 	defer overdue.Stop()
+	flushTimer := time.NewTimer(time.Hour)
+	defer flushTimer.Stop()
 	for {
+		if err := l.flushDirty(false); err != nil {
+			return err
+		}
 		if err := l.promoteDue(); err != nil {
 			return err
 		}
 		if err := l.place(); err != nil {
 			return err
 		}
+		var flushAt time.Time
+		if !l.dirtySince.IsZero() {
+			flushAt = l.dirtySince.Add(maxDirty)
+		}
+		resetTimer(flushTimer, flushAt, l.now())
 		resetTimer(cronTimer, l.nextCron(), l.now())
 		var due time.Time
 		if l.delayed.Len() > 0 {
@@ -185,6 +224,10 @@ func (l *leader) serve(ctx context.Context) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-timer.C:
+		case <-flushTimer.C:
+			if err := l.flushDirty(true); err != nil {
+				return err
+			}
 		case <-cronTimer.C:
 			if err := l.fireDue(); err != nil {
 				return err
@@ -226,8 +269,14 @@ func (l *leader) handle(ev watchEvent) error {
 	case watchQueueL1:
 		return l.syncQueueL1(ev.arg)
 	case watchQueueL2:
-		b1, b2, _ := strings.Cut(ev.arg, "/")
-		return l.syncQueueL2(b1, b2)
+		// Relisted later, in flushDirty: most changes to a busy bucket are this
+		// leader's own placements, and relisting a bucket per placement batch
+		// would cost the bucket's size each time.
+		if l.dirtySince.IsZero() {
+			l.dirtySince = l.now()
+		}
+		l.dirty[ev.arg] = true
+		return nil
 	case watchSchedules:
 		return l.syncSchedules()
 	case watchSchedule:

@@ -55,6 +55,8 @@ type Worker struct {
 	// wake is signalled whenever an attempt ends, so a draining worker notices
 	// it has become idle.
 	wake chan struct{}
+	// batch group-commits the running marks and reports of this registration.
+	batch *batcher
 	// handlers are the Go handlers registered with Handle, by name.
 	handlers map[string]Handler
 	// reported counts attempts whose outcome this worker posted.
@@ -162,6 +164,15 @@ func (w *Worker) serve(ctx context.Context) error {
 	defer cancel(nil)
 	runs := map[string]*run{} // assignment name -> its run (or a skipped marker)
 	var wg sync.WaitGroup
+	// The batcher outlives the attempts: they may wait on it while stopping.
+	bctx, bcancel := context.WithCancel(context.Background())
+	w.batch = newBatcher(w.st)
+	batchDone := make(chan struct{})
+	go func() { defer close(batchDone); w.batch.run(bctx) }()
+	defer func() {
+		bcancel()
+		<-batchDone
+	}()
 	draining := false
 	var drainDeadline <-chan time.Time
 	defer func() {
@@ -194,17 +205,10 @@ func (w *Worker) serve(ctx context.Context) error {
 			return err
 		}
 		present := make(map[string]bool, len(kids))
-		var recheck <-chan time.Time
 		for _, name := range kids {
 			present[name] = true
-			if runs[name] != nil {
-				continue
-			}
-			if r := w.start(sctx, &wg, dir, name, reg, sess); r != nil {
-				runs[name] = r
-			} else {
-				// Could not read it (connection trouble): look again shortly.
-				recheck = time.After(100 * time.Millisecond)
+			if runs[name] == nil {
+				runs[name] = w.start(sctx, &wg, dir, name, reg, sess)
 			}
 		}
 		for name, r := range runs {
@@ -235,7 +239,6 @@ func (w *Worker) serve(ctx context.Context) error {
 			return errDrained
 		case <-w.wake:
 		case <-ev:
-		case <-recheck:
 		case <-sess.Done():
 			w.log.Warn().Msg("zookeeper session ended: killing running attempts")
 			cancel(errSessionLost)
@@ -307,40 +310,13 @@ type run struct {
 	cancel context.CancelCauseFunc
 }
 
-// start reads an assignment and, if it belongs to this registration, runs it.
-// It returns nil when the assignment could not be read and should be tried again.
+// start handles a new assignment in its own goroutine: it reads it and, if it
+// belongs to this registration, runs it. Reads of many new assignments are
+// thereby pipelined instead of holding up the watch loop one by one.
 func (w *Worker) start(ctx context.Context, wg *sync.WaitGroup, dir, name string, reg int64, sess *store.Session) *run {
-	p := dir + "/" + name
-	data, stat, err := w.st.Get(p)
-	if err != nil && !errors.Is(err, store.ErrNoNode) {
-		w.log.Warn().Err(err).Str("assignment", name).Msg("cannot read assignment; will retry")
-		return nil
-	}
 	rctx, cancel := context.WithCancelCause(ctx)
 	r := &run{cancel: cancel}
-	if err != nil {
-		return r
-	}
-	task, err := store.DecodeTask(data)
-	if err == nil {
-		if id, attempt, perr := store.ParseAssignmentName(name); perr != nil || id != task.ID || attempt != task.Attempt {
-			err = fmt.Errorf("%w: assignment %s holds task %s attempt %d", store.ErrMalformed, name, task.ID, task.Attempt)
-		}
-	}
-	if err != nil {
-		if qerr := w.st.Quarantine(p, data, stat.Version, err); qerr != nil {
-			w.log.Warn().Err(qerr).Str("assignment", name).Msg("cannot quarantine malformed assignment")
-		}
-		return r
-	}
-	log := w.log.With().Str("task_id", task.ID).Int("attempt", task.Attempt).Logger()
-	if task.Reg != reg {
-		log.Debug().Int64("reg", task.Reg).Msg("assignment of an earlier registration: left to the leader")
-		return r
-	}
-	if n := w.running.Add(1); int(n) > w.cfg.Capacity {
-		log.Warn().Int32("running", n).Int("capacity", w.cfg.Capacity).Msg("running more than capacity")
-	}
+	w.running.Add(1)
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -351,9 +327,55 @@ func (w *Worker) start(ctx context.Context, wg *sync.WaitGroup, dir, name string
 			default:
 			}
 		}()
-		w.attempt(rctx, log, p, stat.Version, task, sess)
+		p := dir + "/" + name
+		task, version, ok := w.read(rctx, p, name)
+		if !ok {
+			return
+		}
+		log := w.log.With().Str("task_id", task.ID).Int("attempt", task.Attempt).Logger()
+		if task.Reg != reg {
+			log.Debug().Int64("reg", task.Reg).Msg("assignment of an earlier registration: left to the leader")
+			return
+		}
+		if n := w.running.Load(); int(n) > w.cfg.Capacity {
+			log.Warn().Int32("running", n).Int("capacity", w.cfg.Capacity).Msg("running more than capacity")
+		}
+		w.attempt(rctx, log, p, version, task, sess)
 	}()
 	return r
+}
+
+// read fetches and decodes an assignment, retrying through connection trouble;
+// malformed data is quarantined. ok is false when there is nothing to run.
+func (w *Worker) read(ctx context.Context, p, name string) (task *store.Task, version int32, ok bool) {
+	for {
+		data, stat, err := w.st.Get(p)
+		switch {
+		case errors.Is(err, store.ErrNoNode):
+			return nil, 0, false
+		case err != nil:
+			w.log.Warn().Err(err).Str("assignment", name).Msg("cannot read assignment; will retry")
+			select {
+			case <-ctx.Done():
+				return nil, 0, false
+			case <-time.After(100 * time.Millisecond):
+			}
+			continue
+		}
+		task, err := store.DecodeTask(data)
+		if err == nil {
+			if id, attempt, perr := store.ParseAssignmentName(name); perr != nil || id != task.ID || attempt != task.Attempt {
+				err = fmt.Errorf("%w: assignment %s holds task %s attempt %d", store.ErrMalformed, name, task.ID, task.Attempt)
+			}
+		}
+		if err != nil {
+			if qerr := w.st.Quarantine(p, data, stat.Version, err); qerr != nil {
+				w.log.Warn().Err(qerr).Str("assignment", name).Msg("cannot quarantine malformed assignment")
+			}
+			return nil, 0, false
+		}
+		return task, stat.Version, true
+	}
 }
 
 // attempt marks the assignment running, runs it and reports the outcome.
@@ -364,7 +386,7 @@ func (w *Worker) attempt(ctx context.Context, log zerolog.Logger, path string, v
 		log.Error().Err(err).Msg("encode running state")
 		return
 	}
-	st, err := w.markRunning(ctx, path, data, version, sess)
+	running, err := w.markRunning(ctx, path, data, version, sess)
 	if err != nil {
 		log.Warn().Err(err).Msg("assignment withdrawn before start")
 		return
@@ -380,37 +402,40 @@ func (w *Worker) attempt(ctx context.Context, log zerolog.Logger, path string, v
 		log.Warn().Str("why", context.Cause(ctx).Error()).Msg("attempt killed; not reporting")
 		return
 	}
-	w.report(ctx, log, path, st.Version, task, out, sess)
+	w.report(ctx, log, path, running, task, out, sess)
 }
 
-// markRunning writes the running state at the version read. When the reply is
-// lost it retries on the same session, recognising its own earlier write by
-// content if that one landed.
-func (w *Worker) markRunning(ctx context.Context, path string, data []byte, version int32, sess *store.Session) (store.Stat, error) {
+// markRunning writes the running state at the version read (in a group
+// commit) and returns the assignment's new version. When the reply is lost it
+// retries on the same session, recognising its own earlier write by content.
+func (w *Worker) markRunning(ctx context.Context, path string, data []byte, version int32, sess *store.Session) (int32, error) {
 	lost := false
 	for {
-		st, err := w.st.Set(path, data, version)
+		err := w.batch.commit(ctx, nil, func(txn *store.Txn) error {
+			txn.Set(path, data, version)
+			return nil
+		})
 		switch {
 		case err == nil:
-			return st, nil
+			return version + 1, nil
 		case errors.Is(err, store.ErrConnection):
 			lost = true
 			if _, err := w.st.CurrentSession(ctx); err != nil {
-				return store.Stat{}, err
+				return 0, err
 			}
 			select {
 			case <-sess.Done():
-				return store.Stat{}, errSessionLost
+				return 0, errSessionLost
 			default:
 			}
 			continue
 		case lost && errors.Is(err, store.ErrBadVersion):
 			cur, st, gerr := w.st.Get(path)
 			if gerr == nil && string(cur) == string(data) && st.Version == version+1 {
-				return st, nil
+				return st.Version, nil
 			}
 		}
-		return store.Stat{}, err
+		return 0, err
 	}
 }
 
@@ -447,7 +472,7 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 		return txn.Finish(done.Clone())
 	}
 	for try := 0; ; try++ {
-		err := w.st.CommitCreatingBuckets([]string{task.ID}, build)
+		err := w.batch.commit(ctx, []string{task.ID}, build)
 		switch {
 		case err == nil:
 			w.reported.Add(1)

@@ -1,0 +1,504 @@
+// Package bench measures Drover against the ZooKeeper it runs on, in one run:
+// raw ZooKeeper write rates, Drover's end-to-end task throughput and latency,
+// crash failover time and cron precision, so the ratios hold on a noisy machine.
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+	"github.com/rs/zerolog"
+
+	"github.com/drover-sched/drover/scheduler"
+	"github.com/drover-sched/drover/store"
+	"github.com/drover-sched/drover/worker"
+)
+
+// Config says what to measure against.
+type Config struct {
+	Servers []string
+	// Duration is spent on each throughput phase; default 5s.
+	Duration time.Duration
+	// Tasks for the throughput phase; default 5000.
+	Tasks int
+	// Workers and their capacity for the throughput phase; default 2 x 32.
+	Workers, Capacity int
+	// SessionTimeout used for the failover phase; default 2s.
+	SessionTimeout time.Duration
+	// Binary is a drover binary to run the crashing scheduler with; "" skips
+	// the failover phase.
+	Binary string
+	Log    zerolog.Logger
+	// Progress, when set, is told which phase starts.
+	Progress func(phase string)
+}
+
+// Report holds the figures; the JSON keys are stable.
+type Report struct {
+	ZKRawCreatesPerS    float64 `json:"zk_raw_creates_per_s"`
+	ZKRawMultiOpsPerS   float64 `json:"zk_raw_multi_ops_per_s"`
+	TasksPerS           float64 `json:"tasks_per_s"`
+	TasksPerRawCreate   float64 `json:"tasks_per_s_over_zk_raw_creates"`
+	SubmitToStartP50Ms  float64 `json:"submit_to_start_p50_ms"`
+	SubmitToStartP99Ms  float64 `json:"submit_to_start_p99_ms"`
+	SubmitToResultP50Ms float64 `json:"submit_to_result_p50_ms"`
+	FailoverMs          float64 `json:"failover_ms"`
+	SessionTimeoutMs    float64 `json:"session_timeout_ms"`
+	CronDelayP50Ms      float64 `json:"cron_delay_p50_ms"`
+	CronDelayP99Ms      float64 `json:"cron_delay_p99_ms"`
+	PeakRSSMB           float64 `json:"peak_rss_mb"`
+	Tasks               int     `json:"tasks"`
+	Workers             int     `json:"workers"`
+	Capacity            int     `json:"capacity"`
+}
+
+// Run measures every figure, each phase under its own root.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	if cfg.Duration <= 0 {
+		cfg.Duration = 5 * time.Second
+	}
+	if cfg.Tasks <= 0 {
+		cfg.Tasks = 5000
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 2
+	}
+	if cfg.Capacity <= 0 {
+		cfg.Capacity = 32
+	}
+	if cfg.SessionTimeout <= 0 {
+		cfg.SessionTimeout = 2 * time.Second
+	}
+	progress := cfg.Progress
+	if progress == nil {
+		progress = func(string) {}
+	}
+	r := &Report{Tasks: cfg.Tasks, Workers: cfg.Workers, Capacity: cfg.Capacity, SessionTimeoutMs: ms(cfg.SessionTimeout)}
+	run := fmt.Sprintf("/drover-bench-%d", time.Now().UnixNano())
+	var err error
+	progress("raw ZooKeeper creates")
+	if r.ZKRawCreatesPerS, err = rawCreates(ctx, cfg, run+"-raw"); err != nil {
+		return nil, fmt.Errorf("raw creates: %w", err)
+	}
+	progress("raw ZooKeeper multis")
+	if r.ZKRawMultiOpsPerS, err = rawMultis(ctx, cfg, run+"-multi"); err != nil {
+		return nil, fmt.Errorf("raw multis: %w", err)
+	}
+	progress("task throughput")
+	if r.TasksPerS, err = throughput(ctx, cfg, run+"-tasks"); err != nil {
+		return nil, fmt.Errorf("throughput: %w", err)
+	}
+	r.TasksPerRawCreate = r.TasksPerS / r.ZKRawCreatesPerS
+	progress("idle latency")
+	if r.SubmitToStartP50Ms, r.SubmitToStartP99Ms, r.SubmitToResultP50Ms, err = latency(ctx, cfg, run+"-latency"); err != nil {
+		return nil, fmt.Errorf("latency: %w", err)
+	}
+	progress("cron precision")
+	if r.CronDelayP50Ms, r.CronDelayP99Ms, err = cronDelay(ctx, cfg, run+"-cron"); err != nil {
+		return nil, fmt.Errorf("cron: %w", err)
+	}
+	if cfg.Binary != "" {
+		progress("crash failover")
+		if r.FailoverMs, err = failover(ctx, cfg, run+"-failover"); err != nil {
+			return nil, fmt.Errorf("failover: %w", err)
+		}
+	}
+	r.PeakRSSMB = peakRSSMB()
+	return r, nil
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+func open(ctx context.Context, cfg Config, root string) (*store.Store, error) {
+	return store.Open(ctx, store.Config{Servers: cfg.Servers, Root: root, SessionTimeout: cfg.SessionTimeout})
+}
+
+// rawCreates is the rate of plain creates with 64 requests in flight.
+func rawCreates(ctx context.Context, cfg Config, root string) (float64, error) {
+	st, err := open(ctx, cfg, root)
+	if err != nil {
+		return 0, err
+	}
+	defer st.Close()
+	dir := root + "/n"
+	if err := st.EnsurePath(dir); err != nil {
+		return 0, err
+	}
+	var n atomic.Int64
+	var firstErr atomic.Value
+	deadline := time.Now().Add(cfg.Duration)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for g := 0; g < 64; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; time.Now().Before(deadline) && ctx.Err() == nil; i++ {
+				if err := st.Create(fmt.Sprintf("%s/%d-%d", dir, g, i), nil); err != nil {
+					firstErr.CompareAndSwap(nil, err)
+					return
+				}
+				n.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if err, _ := firstErr.Load().(error); err != nil {
+		return 0, err
+	}
+	return float64(n.Load()) / time.Since(start).Seconds(), nil
+}
+
+// rawMultis is the op rate of 50-create multis, 4 in flight.
+func rawMultis(ctx context.Context, cfg Config, root string) (float64, error) {
+	st, err := open(ctx, cfg, root)
+	if err != nil {
+		return 0, err
+	}
+	defer st.Close()
+	dir := root + "/n"
+	if err := st.EnsurePath(dir); err != nil {
+		return 0, err
+	}
+	var n atomic.Int64
+	var firstErr atomic.Value
+	deadline := time.Now().Add(cfg.Duration)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; time.Now().Before(deadline) && ctx.Err() == nil; i++ {
+				txn := st.Txn()
+				for j := 0; j < 50; j++ {
+					txn.Create(fmt.Sprintf("%s/%d-%d-%d", dir, g, i, j), nil)
+				}
+				if err := txn.Commit(); err != nil {
+					firstErr.CompareAndSwap(nil, err)
+					return
+				}
+				n.Add(50)
+			}
+		}()
+	}
+	wg.Wait()
+	if err, _ := firstErr.Load().(error); err != nil {
+		return 0, err
+	}
+	return float64(n.Load()) / time.Since(start).Seconds(), nil
+}
+
+// cluster is an in-process scheduler and workers, each on its own session.
+type cluster struct {
+	stores  []*store.Store
+	workers []*worker.Worker
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+}
+
+func (c *cluster) close() {
+	c.cancel()
+	c.wg.Wait()
+	for _, st := range c.stores {
+		st.Close()
+	}
+}
+
+func (c *cluster) reported() int64 {
+	var n int64
+	for _, w := range c.workers {
+		n += w.Reported()
+	}
+	return n
+}
+
+// startCluster runs one scheduler and n workers with handler h registered as
+// "noop".
+func startCluster(ctx context.Context, cfg Config, root string, n, capacity int, h worker.Handler) (*cluster, error) {
+	cctx, cancel := context.WithCancel(context.Background())
+	c := &cluster{cancel: cancel}
+	st, err := open(ctx, cfg, root)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	c.stores = append(c.stores, st)
+	s, err := scheduler.New(scheduler.Config{ID: "bench-scheduler", Store: st, Log: cfg.Log})
+	if err != nil {
+		c.close()
+		return nil, err
+	}
+	c.wg.Add(1)
+	go func() { defer c.wg.Done(); _ = s.Run(cctx) }()
+	for i := 0; i < n; i++ {
+		wst, err := open(ctx, cfg, root)
+		if err != nil {
+			c.close()
+			return nil, err
+		}
+		c.stores = append(c.stores, wst)
+		w, err := worker.New(worker.Config{ID: fmt.Sprintf("bench-worker-%d", i+1), Store: wst, Capacity: capacity, Log: cfg.Log})
+		if err != nil {
+			c.close()
+			return nil, err
+		}
+		if err := w.Handle("noop", h); err != nil {
+			c.close()
+			return nil, err
+		}
+		c.workers = append(c.workers, w)
+		c.wg.Add(1)
+		go func() { defer c.wg.Done(); _ = w.Run(cctx) }()
+		select {
+		case <-w.Registered():
+		case <-ctx.Done():
+			c.close()
+			return nil, ctx.Err()
+		}
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for !s.IsLeader() {
+		if time.Now().After(deadline) {
+			c.close()
+			return nil, errors.New("bench scheduler did not lead")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return c, nil
+}
+
+var noop = worker.HandlerFunc(func(context.Context, *worker.Task) ([]byte, error) { return nil, nil })
+
+func noopTasks(n int) []*store.Task {
+	now := time.Now().UTC()
+	tasks := make([]*store.Task, n)
+	for i := range tasks {
+		tasks[i] = &store.Task{ID: ulid.Make().String(), Handler: "noop", SubmittedAt: now}
+	}
+	return tasks
+}
+
+// throughput submits cfg.Tasks no-op tasks in batches and times until every
+// one has its result.
+func throughput(ctx context.Context, cfg Config, root string) (float64, error) {
+	c, err := startCluster(ctx, cfg, root, cfg.Workers, cfg.Capacity, noop)
+	if err != nil {
+		return 0, err
+	}
+	defer c.close()
+	st := c.stores[0]
+	tasks := noopTasks(cfg.Tasks)
+	start := time.Now()
+	errc := make(chan error, 1)
+	go func() {
+		_, err := st.Submit(ctx, tasks)
+		errc <- err
+	}()
+	limit := time.Now().Add(10*cfg.Duration + time.Minute)
+	for c.reported() < int64(cfg.Tasks) {
+		select {
+		case err := <-errc:
+			if err != nil {
+				return 0, err
+			}
+		default:
+		}
+		if time.Now().After(limit) {
+			return 0, fmt.Errorf("only %d of %d tasks done in time", c.reported(), cfg.Tasks)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	return float64(cfg.Tasks) / time.Since(start).Seconds(), nil
+}
+
+// latency submits one task at a time to an idle cluster.
+func latency(ctx context.Context, cfg Config, root string) (startP50, startP99, resultP50 float64, err error) {
+	started := make(chan time.Time, 1)
+	h := worker.HandlerFunc(func(context.Context, *worker.Task) ([]byte, error) {
+		started <- time.Now()
+		return nil, nil
+	})
+	c, err := startCluster(ctx, cfg, root, 1, 4, h)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	defer c.close()
+	st := c.stores[0]
+	var toStart, toResult []float64
+	for i := 0; i < 200 && ctx.Err() == nil; i++ {
+		task := noopTasks(1)
+		t0 := time.Now()
+		if _, err := st.Submit(ctx, task); err != nil {
+			return 0, 0, 0, err
+		}
+		select {
+		case at := <-started:
+			toStart = append(toStart, ms(at.Sub(t0)))
+		case <-time.After(30 * time.Second):
+			return 0, 0, 0, errors.New("task did not start")
+		}
+		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		_, err := st.WaitResult(wctx, task[0].ID)
+		cancel()
+		if err != nil {
+			return 0, 0, 0, err
+		}
+		toResult = append(toResult, ms(time.Since(t0)))
+	}
+	return pct(toStart, 50), pct(toStart, 99), pct(toResult, 50), nil
+}
+
+// cronDelay runs a per-second schedule for a few slots and measures how late
+// each slot's task starts.
+func cronDelay(ctx context.Context, cfg Config, root string) (p50, p99 float64, err error) {
+	var mu sync.Mutex
+	var delays []float64
+	h := worker.HandlerFunc(func(_ context.Context, t *worker.Task) ([]byte, error) {
+		now := time.Now()
+		slot, _ := strconv.ParseInt(t.Env["DROVER_SLOT"], 10, 64)
+		mu.Lock()
+		delays = append(delays, ms(now.Sub(time.Unix(slot, 0))))
+		mu.Unlock()
+		return nil, nil
+	})
+	c, err := startCluster(ctx, cfg, root, 1, 4, h)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer c.close()
+	st := c.stores[0]
+	rec := &store.Schedule{Name: "tick", Cron: "* * * * * *", Catchup: store.CatchupNone, Concurrency: store.ConcurrencyAllow,
+		Task: store.Task{Handler: "noop"}, CreatedAt: time.Now().UTC(), KeepSucceeded: 10, KeepFailed: 10}
+	data, err := store.Encode(rec)
+	if err != nil {
+		return 0, 0, err
+	}
+	if err := st.Create(st.Layout().Schedule(rec.Name), data); err != nil {
+		return 0, 0, err
+	}
+	slots := max(5, int(cfg.Duration/time.Second))
+	deadline := time.Now().Add(time.Duration(slots+10) * time.Second)
+	for {
+		mu.Lock()
+		n := len(delays)
+		mu.Unlock()
+		if n >= slots {
+			break
+		}
+		if time.Now().After(deadline) {
+			return 0, 0, fmt.Errorf("only %d of %d slots ran", n, slots)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	return pct(delays, 50), pct(delays, 99), nil
+}
+
+// failover runs a scheduler process, lets it lead, kills it with SIGKILL and
+// times until an in-process standby leads.
+func failover(ctx context.Context, cfg Config, root string) (float64, error) {
+	cmd := exec.Command(cfg.Binary, "--zk", strings.Join(cfg.Servers, ","), "--root", root,
+		"--session-timeout", cfg.SessionTimeout.String(), "--log-level", "error", "scheduler", "--id", "bench-crash")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return 0, err
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	defer func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-exited
+	}()
+	st, err := open(ctx, cfg, root)
+	if err != nil {
+		return 0, err
+	}
+	defer st.Close()
+	leaderIs := func(id string) bool {
+		rec, _, err := st.Epoch()
+		line, lerr := st.Candidates()
+		return err == nil && lerr == nil && len(line) > 0 && line[0].Info.ID == id && rec.Leader == id
+	}
+	if err := waitUntil(ctx, 30*time.Second, func() bool { return leaderIs("bench-crash") }); err != nil {
+		return 0, fmt.Errorf("crash scheduler did not lead: %w", err)
+	}
+	s, err := scheduler.New(scheduler.Config{ID: "bench-standby", Store: st, Log: cfg.Log})
+	if err != nil {
+		return 0, err
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = s.Run(sctx) }()
+	defer func() { cancel(); <-done }()
+	if err := waitUntil(ctx, 30*time.Second, func() bool {
+		line, err := st.Candidates()
+		return err == nil && len(line) == 2
+	}); err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	if err := syscall.Kill(cmd.Process.Pid, syscall.SIGKILL); err != nil {
+		return 0, err
+	}
+	if err := waitUntil(ctx, 10*cfg.SessionTimeout+30*time.Second, s.IsLeader); err != nil {
+		return 0, fmt.Errorf("standby did not take over: %w", err)
+	}
+	return ms(time.Since(start)), nil
+}
+
+func waitUntil(ctx context.Context, d time.Duration, cond func() bool) error {
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("timed out after %v", d)
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	return nil
+}
+
+// pct is the p-th percentile of xs (nearest rank).
+func pct(xs []float64, p float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	i := int(p/100*float64(len(s))+0.5) - 1
+	return s[min(max(i, 0), len(s)-1)]
+}
+
+// peakRSSMB reads this process's peak resident set size.
+func peakRSSMB() float64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			f := strings.Fields(line)
+			if len(f) >= 2 {
+				kb, _ := strconv.ParseFloat(f[1], 64)
+				return kb / 1024
+			}
+		}
+	}
+	return 0
+}
+

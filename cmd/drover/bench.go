@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"runtime/pprof"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/spf13/cobra"
+
+	"github.com/drover-sched/drover/bench"
+	"github.com/drover-sched/drover/zkserver"
+)
+
+func newBenchCmd(g *globals) *cobra.Command {
+	var (
+		duration   time.Duration
+		tasks      int
+		workers    int
+		capacity   int
+		cpuProfile string
+	)
+	cmd := &cobra.Command{
+		Use:   "bench [--zk ADDR] [--duration D] [--tasks N]",
+		Short: "Measure raw ZooKeeper and Drover in one run: throughput, latency, failover, cron precision",
+		Long: `Measures, in one run and against the same ZooKeeper: raw pipelined creates and
+batched multis, Drover's end-to-end throughput of no-op tasks (in-process scheduler
+and workers), idle submit-to-start and submit-to-result latency, cron fire delay,
+crash failover time and peak memory. Without --zk it starts its own ZooKeeper from
+the system installation. With --zk it writes under /drover-bench-* roots: use a
+scratch ensemble.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if duration < time.Second || tasks < 1 || workers < 1 || capacity < 1 {
+				return usageErr("bench: --duration >= 1s, --tasks, --workers and --capacity >= 1")
+			}
+			ctx, stop := signalContext()
+			defer stop()
+			servers := g.servers()
+			if !cmd.Flags().Changed("zk") && os.Getenv("DROVER_ZK") == "" {
+				fmt.Fprintln(cmd.ErrOrStderr(), "starting ZooKeeper ...")
+				srv, err := zkserver.Start(ctx, zkserver.Config{})
+				if err != nil {
+					if errors.Is(err, zkserver.ErrNotInstalled) {
+						return exitCode(1, err.Error())
+					}
+					return exitCode(1, "start ZooKeeper: "+err.Error())
+				}
+				defer srv.Stop()
+				servers = []string{srv.Addr()}
+			}
+			self, err := os.Executable()
+			if err != nil {
+				self = ""
+			}
+			benchLog := g.logger("bench")
+			if !cmd.Flags().Changed("log-level") {
+				benchLog = benchLog.Level(zerolog.WarnLevel) // the phases log per task otherwise
+			}
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return usageErr("--cpuprofile: %v", err)
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
+			}
+			start := time.Now()
+			r, err := bench.Run(ctx, bench.Config{
+				Servers: servers, Duration: duration, Tasks: tasks, Workers: workers, Capacity: capacity,
+				Binary: self, Log: benchLog,
+				Progress: func(phase string) {
+					fmt.Fprintf(cmd.ErrOrStderr(), "[%5.1fs] %s ...\n", time.Since(start).Seconds(), phase)
+				},
+			})
+			if err != nil {
+				if errors.Is(err, context.Canceled) {
+					return exitCode(130, "interrupted")
+				}
+				return err
+			}
+			if g.output == "json" {
+				return writeJSON(cmd.OutOrStdout(), r)
+			}
+			rows := [][]string{
+				{"zk_raw_creates_per_s", f0(r.ZKRawCreatesPerS), "plain creates, 64 in flight"},
+				{"zk_raw_multi_ops_per_s", f0(r.ZKRawMultiOpsPerS), "creates inside 50-op multis, 4 in flight"},
+				{"tasks_per_s", f0(r.TasksPerS), fmt.Sprintf("%d no-op tasks, %d workers x %d", r.Tasks, r.Workers, r.Capacity)},
+				{"tasks_per_s / zk_raw_creates_per_s", fmt.Sprintf("%.2f", r.TasksPerRawCreate), "goal >= 0.3"},
+				{"submit_to_start_p50_ms", f1(r.SubmitToStartP50Ms), "idle cluster"},
+				{"submit_to_start_p99_ms", f1(r.SubmitToStartP99Ms), ""},
+				{"submit_to_result_p50_ms", f1(r.SubmitToResultP50Ms), ""},
+				{"cron_delay_p50_ms", f1(r.CronDelayP50Ms), "per-second schedule, slot to start"},
+				{"cron_delay_p99_ms", f1(r.CronDelayP99Ms), ""},
+				{"failover_ms", f0(r.FailoverMs), fmt.Sprintf("kill -9 of the leader, session timeout %.0f ms", r.SessionTimeoutMs)},
+				{"peak_rss_mb", f1(r.PeakRSSMB), "this process: scheduler and workers"},
+			}
+			return table(cmd.OutOrStdout(), "METRIC\tVALUE\tNOTE", rows)
+		},
+	}
+	f := cmd.Flags()
+	f.DurationVar(&duration, "duration", 5*time.Second, "time spent on each raw ZooKeeper phase")
+	f.IntVar(&tasks, "tasks", 5000, "no-op tasks in the throughput phase")
+	f.IntVar(&workers, "workers", 2, "workers in the throughput phase")
+	f.IntVar(&capacity, "capacity", 32, "capacity of each worker")
+	f.StringVar(&cpuProfile, "cpuprofile", "", "write a Go CPU profile of the run to this file")
+	return cmd
+}
+
+func f0(v float64) string { return fmt.Sprintf("%.0f", v) }
+func f1(v float64) string { return fmt.Sprintf("%.1f", v) }
