@@ -501,4 +501,3 @@ func peakRSSMB() float64 {
 	}
 	return 0
 }
-

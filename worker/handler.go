@@ -88,4 +88,3 @@ func (w *Worker) runHandler(ctx context.Context, task *store.Task) (out outcome)
 	}
 	return out
 }
-
