@@ -43,6 +43,11 @@ type leader struct {
 
 	// watched holds the paths with a live child watch, so each is set once.
 	watched map[string]bool
+	// results carries the outcomes of placement transactions in flight; gen
+	// tells results of the current view from those of a view since rebuilt.
+	results  chan batchResult
+	inflight int
+	gen      uint64
 	// turn counts placements; it orders workers by when they last got work.
 	turn   uint64
 	events chan watchEvent
@@ -53,6 +58,8 @@ type leader struct {
 type workerView struct {
 	slot
 	reg int64
+	// pending counts placements on this worker whose transaction is in flight.
+	pending int
 	// assigned are this worker's assignment names (task.attempt).
 	assigned map[string]bool
 	// checked are assignment names whose registration was verified, with the
@@ -85,6 +92,7 @@ func newLeader(s *Scheduler, term *Term, epoch int64) *leader {
 		log: s.log.With().Str("leader", s.cfg.ID).Int64("epoch", epoch).Logger(), now: s.cfg.Now,
 		workers: map[string]*workerView{}, known: map[string]*queued{}, byBucket: map[string]map[string]*queued{},
 		ready: &taskHeap{less: readyFirst}, delayed: &taskHeap{less: dueFirst}, schedules: map[string]*cronEntry{}, dirty: map[string]bool{},
+		results: make(chan batchResult, 4*maxInflight),
 		watched: map[string]bool{}, events: make(chan watchEvent, 1024), done: make(chan struct{}),
 	}
 }
@@ -161,6 +169,7 @@ func (l *leader) reset() {
 	l.byBucket = map[string]map[string]*queued{}
 	l.schedules = map[string]*cronEntry{}
 	l.dirty, l.dirtySince = map[string]bool{}, time.Time{}
+	l.gen++
 	l.ready, l.delayed = &taskHeap{less: readyFirst}, &taskHeap{less: dueFirst}
 	l.watched = map[string]bool{}
 }
@@ -223,6 +232,10 @@ func (l *leader) serve(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
+		case r := <-l.results:
+			if err := l.settle(r); err != nil {
+				return err
+			}
 		case <-timer.C:
 		case <-flushTimer.C:
 			if err := l.flushDirty(true); err != nil {
@@ -468,7 +481,7 @@ func (l *leader) syncWorkerTasks(id string) error {
 		}
 	}
 	w.assigned = now
-	w.Used = len(now)
+	w.Used = len(now) + w.pending
 	return nil
 }
 
@@ -791,7 +804,7 @@ type placement struct {
 // place assigns ready tasks to workers with free capacity, many per fenced
 // transaction, until no ready task fits anywhere.
 func (l *leader) place() error {
-	if l.ready.Len() == 0 {
+	if l.ready.Len() == 0 || l.inflight >= maxInflight {
 		return nil
 	}
 	slots := make([]*slot, 0, len(l.workers))
@@ -830,26 +843,40 @@ func (l *leader) place() error {
 		t := q.task.Clone()
 		t.Worker, t.Reg, t.Epoch, t.AssignedAt, t.NotBefore = s.ID, w.reg, l.epoch, now, time.Time{}
 		w.Used++
+		w.pending++
 		freeTotal--
 		batch = append(batch, placement{q: q, w: w, task: t})
-		size += 2 * (len(t.Cmd) + 256) // rough; Encode enforces the hard limit
+		size += 2 * (len(t.Cmd) + len(t.Payload) + 256) // rough; Encode enforces the hard limit
 		if len(batch) >= store.MaxBatch/2 || size > 256*1024 {
-			if err := l.commit(batch); err != nil {
+			if err := l.dispatch(batch); err != nil {
 				return err
 			}
 			batch, size = nil, 0
+			if l.inflight >= maxInflight {
+				break
+			}
 		}
 	}
 	if len(batch) > 0 {
-		return l.commit(batch)
+		return l.dispatch(batch)
 	}
 	return nil
 }
 
-// commit writes a batch of placements in one fenced transaction; when it fails
-// for a reason other than the fence or the connection, each placement is tried
-// alone so one bad item cannot hold up the rest.
-func (l *leader) commit(batch []placement) error {
+// maxInflight is how many placement transactions may be in flight at once:
+// pipelining them keeps the leader from waiting a disk sync per batch.
+const maxInflight = 4
+
+// batchResult is the outcome of a placement transaction.
+type batchResult struct {
+	gen   uint64
+	batch []placement
+	err   error
+}
+
+// dispatch starts a batch's fenced transaction; its outcome comes back on
+// l.results and is applied by settle in the event loop.
+func (l *leader) dispatch(batch []placement) error {
 	txn := l.st.Txn().Fence(l.term.Fence, -1)
 	for _, p := range batch {
 		txn.Delete(l.lay.QueueItem(p.task.ID), p.q.version)
@@ -857,21 +884,49 @@ func (l *leader) commit(batch []placement) error {
 			return l.commitEach(batch)
 		}
 	}
-	err := txn.Commit()
-	switch {
-	case err == nil:
-		for _, p := range batch {
-			l.placed(p)
-		}
-		return nil
-	case errors.Is(err, store.ErrFenced):
-		return err
-	case errors.Is(err, store.ErrConnection):
-		return fmt.Errorf("place %d tasks: %w", len(batch), errResync)
-	}
-	return l.commitEach(batch)
+	l.inflight++
+	gen := l.gen
+	l.wg.Add(1)
+	go func() {
+		defer l.wg.Done()
+		l.results <- batchResult{gen: gen, batch: batch, err: txn.Commit()} // never blocks: cap > maxInflight
+	}()
+	return nil
 }
 
+// settle applies a placement transaction's outcome.
+func (l *leader) settle(r batchResult) error {
+	l.inflight--
+	if r.gen != l.gen {
+		return nil // from before a rebuild: the rebuilt view already saw its outcome
+	}
+	switch {
+	case r.err == nil:
+		touched := map[string]bool{}
+		for _, p := range r.batch {
+			l.placed(p)
+			touched[p.w.ID] = true
+		}
+		// The worker may have finished some of these already, and a relist seen
+		// before this settle counted them as pending: relist to count exactly.
+		for id := range touched {
+			if l.workers[id] != nil {
+				if err := l.syncWorkerTasks(id); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	case errors.Is(r.err, store.ErrFenced):
+		return r.err
+	case errors.Is(r.err, store.ErrConnection):
+		return fmt.Errorf("place %d tasks: %w", len(r.batch), errResync)
+	}
+	return l.commitEach(r.batch)
+}
+
+// commitEach places a batch one task per transaction, so one bad item (its
+// queue item gone, a record too large) cannot hold up the rest.
 func (l *leader) commitEach(batch []placement) error {
 	for _, p := range batch {
 		txn := l.st.Txn().Fence(l.term.Fence, -1).Delete(l.lay.QueueItem(p.task.ID), p.q.version)
@@ -889,6 +944,7 @@ func (l *leader) commitEach(batch []placement) error {
 			return fmt.Errorf("place %s: %w", p.task.ID, errResync)
 		}
 		p.w.Used--
+		p.w.pending--
 		log := l.log.Warn().Err(err).Str("task_id", p.task.ID).Str("worker_id", p.w.ID)
 		if errors.Is(err, store.ErrTooLarge) {
 			// Cannot be placed as it stands: move it aside rather than retry forever.
@@ -907,14 +963,24 @@ func (l *leader) commitEach(batch []placement) error {
 			return err
 		}
 	}
+	touched := map[string]bool{}
+	for _, p := range batch {
+		touched[p.w.ID] = true
+	}
+	for id := range touched {
+		if l.workers[id] != nil {
+			if err := l.syncWorkerTasks(id); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 
 func (l *leader) placed(p placement) {
 	l.forget(p.task.ID)
 	name := store.AssignmentName(p.task.ID, p.task.Attempt)
-	p.w.assigned[name] = true
 	p.w.checked[name] = l.deadline(p.task)
-	p.w.Used = len(p.w.assigned)
+	p.w.pending--
 	l.log.Debug().Str("task_id", p.task.ID).Str("worker_id", p.w.ID).Int("attempt", p.task.Attempt).Msg("placed")
 }

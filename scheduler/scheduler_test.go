@@ -231,7 +231,10 @@ func TestPlaceAfterFenceLossWritesNothing(t *testing.T) {
 	if err := st.Delete(fence, -1); err != nil {
 		t.Fatal(err)
 	}
-	if err := l.place(); !errors.Is(err, store.ErrFenced) {
+	if err := l.place(); err != nil {
+		t.Fatalf("place: %v", err)
+	}
+	if err := l.settle(<-l.results); !errors.Is(err, store.ErrFenced) {
 		t.Fatalf("place after fence loss: %v, want ErrFenced", err)
 	}
 	if got := w.assignments(t); len(got) != 0 {
