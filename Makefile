@@ -4,22 +4,28 @@
 GO      ?= go
 BIN     := bin/drover
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-SUDO    := $(shell [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null 2>&1 && [ "$$(id -u)" != 0 ] && echo sudo)
+ZK_JAR  := /usr/share/java/zookeeper.jar
+# sudo for apt-get, when we are not root and sudo exists.
+SUDO    := $(shell [ "$$(id -u)" != 0 ] && command -v sudo >/dev/null 2>&1 && echo sudo)
 
-.PHONY: all deps build dev test vet chaos clean
+.PHONY: all deps build dev test vet lint chaos clean
 
 all: build
 
-# deps installs ZooKeeper (and Java with it) where it is missing.
+# deps installs ZooKeeper (and Java with it) where it is missing. A ZooKeeper
+# from elsewhere is used when DROVER_ZK_CLASSPATH names its jars.
 deps:
-	@if command -v java >/dev/null 2>&1 && [ -f /usr/share/java/zookeeper.jar -o -n "$$DROVER_ZK_CLASSPATH" ]; then \
+	@if command -v java >/dev/null 2>&1 && { [ -f $(ZK_JAR) ] || [ -n "$$DROVER_ZK_CLASSPATH" ]; }; then \
 		exit 0; \
-	elif command -v apt-get >/dev/null 2>&1; then \
-		echo "installing ZooKeeper: apt-get install -y zookeeper"; \
-		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq zookeeper >/dev/null; \
-	else \
-		echo "ZooKeeper is missing and apt-get is not available: install Apache ZooKeeper 3.5+ and Java, then set DROVER_ZK_CLASSPATH to its jars" >&2; \
+	elif ! command -v apt-get >/dev/null 2>&1; then \
+		echo "ZooKeeper is not installed and apt-get is not available: install Java and Apache ZooKeeper 3.5+, then set DROVER_ZK_CLASSPATH to its jars" >&2; \
 		exit 1; \
+	elif [ "$$(id -u)" != 0 ] && [ -z "$(SUDO)" ]; then \
+		echo "ZooKeeper is not installed and sudo is not available: run 'apt-get install -y zookeeper' as root" >&2; \
+		exit 1; \
+	else \
+		echo "installing ZooKeeper: $(strip $(SUDO) apt-get install -y zookeeper)"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq zookeeper; \
 	fi
 
 build:
@@ -33,6 +39,11 @@ vet:
 
 test: deps vet
 	$(GO) test -race -count=1 -timeout 20m ./...
+
+# lint: formatting and vet (no tools beyond the Go distribution).
+lint: vet
+	@out=$$(gofmt -l .); \
+	if [ -n "$$out" ]; then echo "not gofmt-ed:"; echo "$$out"; exit 1; fi
 
 # chaos runs the full fault-injection suite (the short mode is part of test).
 # CHAOS_RUNS=5 repeats it.

@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -138,7 +139,7 @@ func TestWithdrawnAssignmentIsKilledAndNotReported(t *testing.T) {
 	dir := t.TempDir()
 	task := &store.Task{Cmd: []string{`echo $$ > ` + dir + `/child.pid; exec sleep 30`}, Shell: true}
 	path := assign(t, st, w, task)
-	drovertest.WaitFor(t, 10*time.Second, "running", func() bool { return w.Running() == 1 })
+	drovertest.WaitFor(t, 10*time.Second, "process started", func() bool { _, err := os.Stat(dir + "/child.pid"); return err == nil })
 	if err := st.Delete(path, -1); err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +208,7 @@ func TestSessionLossKillsRunningAttempts(t *testing.T) {
 	dir := t.TempDir()
 	task := &store.Task{Cmd: []string{`echo $$ > ` + dir + `/child.pid; exec sleep 30`}, Shell: true}
 	assign(t, st, w, task)
-	drovertest.WaitFor(t, 10*time.Second, "running", func() bool { return w.Running() == 1 })
+	drovertest.WaitFor(t, 10*time.Second, "process started", func() bool { _, err := os.Stat(dir + "/child.pid"); return err == nil })
 	// Closing the worker's store ends its session: the process must die unreported.
 	stop()
 	st.Close()

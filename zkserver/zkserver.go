@@ -1,9 +1,10 @@
 // Package zkserver starts a real Apache ZooKeeper server from the system's
-// installation, for tests and `drover dev`. It stops what it started by pid.
+// installation (Debian's zookeeper package), for integration tests, `drover dev`
+// and chaos tests with an ensemble. It stops only what it started, by pid.
 package zkserver
 
 import (
-	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -24,12 +25,18 @@ var ErrNotInstalled = errors.New("ZooKeeper is not installed: run `sudo apt-get 
 // DefaultJar is where Debian's zookeeper package puts the server.
 const DefaultJar = "/usr/share/java/zookeeper.jar"
 
-// Find locates java and the ZooKeeper classpath (env DROVER_ZK_CLASSPATH
-// overrides the Debian default).
+// The jar's manifest pulls its dependencies but no logging backend: without
+// these two (dependencies of the same Debian package) the server logs nothing.
+var defaultLogJars = []string{"/usr/share/java/slf4j-log4j12.jar", "/usr/share/java/log4j-1.2.jar"}
+
+const defaultConfDir = "/etc/zookeeper/conf"
+
+// Find locates java (on PATH) and the ZooKeeper classpath. The environment
+// variable DROVER_ZK_CLASSPATH overrides the Debian default.
 func Find() (java, classpath string, err error) {
 	java, err = exec.LookPath("java")
 	if err != nil {
-		return "", "", fmt.Errorf("java not found: %w", ErrNotInstalled)
+		return "", "", fmt.Errorf("java not found on PATH: %w", ErrNotInstalled)
 	}
 	if cp := os.Getenv("DROVER_ZK_CLASSPATH"); cp != "" {
 		return java, cp, nil
@@ -37,22 +44,26 @@ func Find() (java, classpath string, err error) {
 	if _, err := os.Stat(DefaultJar); err != nil {
 		return "", "", ErrNotInstalled
 	}
-	cp := DefaultJar
-	if _, err := os.Stat("/etc/zookeeper/conf"); err == nil {
-		cp += ":/etc/zookeeper/conf"
+	cp := []string{DefaultJar}
+	for _, p := range append(defaultLogJars, defaultConfDir) {
+		if _, err := os.Stat(p); err == nil {
+			cp = append(cp, p)
+		}
 	}
-	return java, cp, nil
+	return java, strings.Join(cp, ":"), nil
 }
 
 // Config describes one server. Zero values are documented defaults.
 type Config struct {
 	// Port is the client port; 0 picks a free loopback port.
 	Port int
-	// DataDir holds snapshots and logs; "" makes a temporary one, removed by Stop.
+	// DataDir holds snapshots and transaction logs; "" makes a temporary
+	// directory that Stop removes.
 	DataDir string
-	// TickTime is ZooKeeper's basic time unit; default 500ms (sessions of 1s..60s).
+	// TickTime is ZooKeeper's basic time unit; default 500ms. Sessions may
+	// last from max(1s, 2 ticks) to 60s.
 	TickTime time.Duration
-	// Stdout receives the server's log; nil writes server.log in the data dir.
+	// Stdout receives the server's log; nil appends to server.log in the data dir.
 	Stdout io.Writer
 	// StartTimeout bounds the wait for the server to answer; default 60s.
 	StartTimeout time.Duration
@@ -62,28 +73,47 @@ type Config struct {
 	servers []string // server.N lines
 }
 
-// Server is a running (or stopped) ZooKeeper server process.
+// Server is a ZooKeeper server process, running or stopped. Its methods are
+// safe for concurrent use.
 type Server struct {
 	cfg     Config
-	tempDir bool
+	tempDir bool // DataDir was created here; Stop removes it
 
-	mu      sync.Mutex
-	cmd     *exec.Cmd
-	exited  chan struct{}
-	logFile *os.File
+	mu     sync.Mutex
+	cmd    *exec.Cmd
+	exited chan struct{} // closed when cmd has exited and its output is flushed
+	tail   *tailBuffer   // the end of the current run's log
 }
 
-// FreePort returns a currently unused loopback TCP port.
+// FreePort returns a loopback TCP port that was free a moment ago.
 func FreePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ps, err := freePorts(1)
 	if err != nil {
 		return 0, err
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
+	return ps[0], nil
 }
 
-// Start writes a config, starts the server and waits until it answers ruok.
+// freePorts returns n distinct free loopback ports: all listeners are held
+// until every port is picked, so none is handed out twice.
+func freePorts(n int) ([]int, error) {
+	ports := make([]int, 0, n)
+	for range n {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("pick a free port: %w", err)
+		}
+		defer ln.Close()
+		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
+}
+
+// Start writes a configuration, starts the server as a child process and waits
+// until it serves: "ruok" answers "imok" and "srvr" reports a Mode. If it does
+// not within StartTimeout (or before ctx ends) it is killed, and the error ends
+// with the server's last log lines. ctx bounds only the start: the server runs
+// until Stop, Halt or Kill.
 func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s, err := newServer(cfg)
 	if err != nil {
@@ -97,6 +127,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 }
 
 func newServer(cfg Config) (*Server, error) {
+	if _, _, err := Find(); err != nil {
+		return nil, err
+	}
 	if cfg.TickTime <= 0 {
 		cfg.TickTime = 500 * time.Millisecond
 	}
@@ -107,7 +140,7 @@ func newServer(cfg Config) (*Server, error) {
 	if cfg.Port == 0 {
 		p, err := FreePort()
 		if err != nil {
-			return nil, fmt.Errorf("pick a port: %w", err)
+			return nil, err
 		}
 		cfg.Port = p
 	}
@@ -122,7 +155,7 @@ func newServer(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Addr is host:port for clients.
+// Addr is the client address, 127.0.0.1:PORT.
 func (s *Server) Addr() string { return fmt.Sprintf("127.0.0.1:%d", s.cfg.Port) }
 
 // Port is the client port.
@@ -131,189 +164,14 @@ func (s *Server) Port() int { return s.cfg.Port }
 // DataDir is the server's data directory.
 func (s *Server) DataDir() string { return s.cfg.DataDir }
 
-// Pid is the server process id (0 when not running).
+// Pid is the server's process id, or 0 when it is not running.
 func (s *Server) Pid() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.cmd == nil || s.cmd.Process == nil {
+	if !s.Running() {
 		return 0
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	return s.cmd.Process.Pid
-}
-
-func (s *Server) writeConfig() (string, error) {
-	c := s.cfg
-	lines := []string{
-		fmt.Sprintf("tickTime=%d", c.TickTime.Milliseconds()),
-		"dataDir=" + c.DataDir,
-		fmt.Sprintf("clientPort=%d", c.Port),
-		"clientPortAddress=127.0.0.1",
-		"admin.enableServer=false",
-		fmt.Sprintf("minSessionTimeout=%d", max(1000, 2*c.TickTime.Milliseconds())),
-		"maxSessionTimeout=60000",
-		"4lw.commands.whitelist=*",
-		"maxClientCnxns=0",
-	}
-	if c.myID > 0 {
-		lines = append(lines, "initLimit=10", "syncLimit=5", "electionPortBindRetry=0")
-		lines = append(lines, c.servers...)
-		if err := os.WriteFile(filepath.Join(c.DataDir, "myid"), []byte(fmt.Sprintf("%d\n", c.myID)), 0o644); err != nil {
-			return "", err
-		}
-	}
-	p := filepath.Join(c.DataDir, "zoo.cfg")
-	return p, os.WriteFile(p, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
-}
-
-func (s *Server) start(ctx context.Context, wait bool) error {
-	java, cp, err := Find()
-	if err != nil {
-		return err
-	}
-	cfgPath, err := s.writeConfig()
-	if err != nil {
-		return fmt.Errorf("write zookeeper config: %w", err)
-	}
-	main := "org.apache.zookeeper.server.ZooKeeperServerMain"
-	if s.cfg.myID > 0 {
-		main = "org.apache.zookeeper.server.quorum.QuorumPeerMain"
-	}
-	cmd := exec.Command(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-		"-Dzookeeper.log.dir="+s.cfg.DataDir, "-Dzookeeper.root.logger=INFO,CONSOLE",
-		"-cp", cp, main, cfgPath)
-	// Own process group; and killed by the kernel if the process that started it
-	// dies without stopping it, so no test run leaves a server behind.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	out := s.cfg.Stdout
-	var logFile *os.File
-	if out == nil {
-		logFile, err = os.OpenFile(s.logPath(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-		if err != nil {
-			return err
-		}
-		out = logFile
-	}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		if logFile != nil {
-			logFile.Close()
-		}
-		return fmt.Errorf("start zookeeper: %w", err)
-	}
-	exited := make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		if logFile != nil {
-			logFile.Close()
-		}
-		close(exited)
-	}()
-	s.mu.Lock()
-	s.cmd, s.exited, s.logFile = cmd, exited, logFile
-	s.mu.Unlock()
-	if !wait {
-		return nil
-	}
-	if err := s.waitReady(ctx, func(ans string) bool { return ans == "imok" }, "ruok"); err != nil {
-		_ = s.Kill()
-		return err
-	}
-	return nil
-}
-
-func (s *Server) logPath() string { return filepath.Join(s.cfg.DataDir, "server.log") }
-
-// waitReady polls a four-letter word until ok accepts the answer, the process
-// exits, or the deadline passes.
-func (s *Server) waitReady(ctx context.Context, ok func(string) bool, word string) error {
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.StartTimeout)
-	defer cancel()
-	s.mu.Lock()
-	exited := s.exited
-	s.mu.Unlock()
-	for {
-		if ans, err := FourLetter(s.Addr(), word); err == nil && ok(ans) {
-			return nil
-		}
-		select {
-		case <-exited:
-			return fmt.Errorf("zookeeper on %s exited during start-up:\n%s", s.Addr(), s.logTail())
-		case <-ctx.Done():
-			return fmt.Errorf("zookeeper on %s not ready: %w\n%s", s.Addr(), ctx.Err(), s.logTail())
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-}
-
-func (s *Server) logTail() string {
-	f, err := os.Open(s.logPath())
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	var lines []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-		if len(lines) > 20 {
-			lines = lines[1:]
-		}
-	}
-	return strings.Join(lines, "\n")
-}
-
-// FourLetter sends a ZooKeeper four-letter command and returns the answer.
-func FourLetter(addr, word string) (string, error) {
-	c, err := net.DialTimeout("tcp", addr, time.Second)
-	if err != nil {
-		return "", err
-	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(2 * time.Second))
-	if _, err := c.Write([]byte(word)); err != nil {
-		return "", err
-	}
-	b, err := io.ReadAll(c)
-	return strings.TrimSpace(string(b)), err
-}
-
-// signal sends sig to the server's process group and waits up to d for exit.
-func (s *Server) signal(sig syscall.Signal, d time.Duration) bool {
-	s.mu.Lock()
-	cmd, exited := s.cmd, s.exited
-	s.mu.Unlock()
-	if cmd == nil || cmd.Process == nil {
-		return true
-	}
-	select {
-	case <-exited:
-		return true
-	default:
-	}
-	_ = syscall.Kill(-cmd.Process.Pid, sig)
-	select {
-	case <-exited:
-		return true
-	case <-time.After(d):
-		return false
-	}
-}
-
-// Kill stops the server with SIGKILL and keeps its data (for restart tests).
-func (s *Server) Kill() error {
-	if !s.signal(syscall.SIGKILL, 10*time.Second) {
-		return fmt.Errorf("zookeeper pid %d did not exit after SIGKILL", s.Pid())
-	}
-	return nil
-}
-
-// Halt stops the server gracefully (SIGTERM, then SIGKILL after 5s) and keeps
-// its data, for a later Restart.
-func (s *Server) Halt() error {
-	if !s.signal(syscall.SIGTERM, 5*time.Second) {
-		return s.Kill()
-	}
-	return nil
 }
 
 // Running reports whether the server process is alive.
@@ -332,8 +190,248 @@ func (s *Server) Running() bool {
 	}
 }
 
-// Stop terminates the server (SIGTERM, then SIGKILL after 5s) and removes a
-// temporary data directory. It is idempotent.
+const log4jProperties = `log4j.rootLogger=INFO, CONSOLE
+log4j.appender.CONSOLE=org.apache.log4j.ConsoleAppender
+log4j.appender.CONSOLE.Target=System.out
+log4j.appender.CONSOLE.layout=org.apache.log4j.PatternLayout
+log4j.appender.CONSOLE.layout.ConversionPattern=%d{ISO8601} %-5p [%t:%C{1}@%L] - %m%n
+`
+
+// writeFiles writes zoo.cfg, log4j.properties and, for an ensemble member, myid.
+func (s *Server) writeFiles() (cfgPath string, err error) {
+	c := s.cfg
+	if err := os.MkdirAll(c.DataDir, 0o755); err != nil {
+		return "", err
+	}
+	lines := []string{
+		fmt.Sprintf("tickTime=%d", c.TickTime.Milliseconds()),
+		"dataDir=" + c.DataDir,
+		fmt.Sprintf("clientPort=%d", c.Port),
+		"clientPortAddress=127.0.0.1",
+		"admin.enableServer=false",
+		fmt.Sprintf("minSessionTimeout=%d", max(1000, 2*c.TickTime.Milliseconds())),
+		"maxSessionTimeout=60000",
+		"4lw.commands.whitelist=*",
+		"maxClientCnxns=0",
+	}
+	if c.myID > 0 {
+		// electionPortBindRetry=0 retries forever: a restarted member may find
+		// its election port briefly unavailable.
+		lines = append(lines, "initLimit=10", "syncLimit=5", "electionPortBindRetry=0")
+		lines = append(lines, c.servers...)
+		if err := os.WriteFile(filepath.Join(c.DataDir, "myid"), fmt.Appendf(nil, "%d\n", c.myID), 0o644); err != nil {
+			return "", err
+		}
+	}
+	if err := os.WriteFile(filepath.Join(c.DataDir, "log4j.properties"), []byte(log4jProperties), 0o644); err != nil {
+		return "", err
+	}
+	cfgPath = filepath.Join(c.DataDir, "zoo.cfg")
+	return cfgPath, os.WriteFile(cfgPath, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+}
+
+// start launches the process; with wait it also waits for ruok and kills the
+// process when it does not answer.
+func (s *Server) start(ctx context.Context, wait bool) error {
+	java, cp, err := Find()
+	if err != nil {
+		return err
+	}
+	cfgPath, err := s.writeFiles()
+	if err != nil {
+		return fmt.Errorf("write zookeeper config: %w", err)
+	}
+	main := "org.apache.zookeeper.server.ZooKeeperServerMain"
+	if s.cfg.myID > 0 {
+		main = "org.apache.zookeeper.server.quorum.QuorumPeerMain"
+	}
+	cmd := exec.Command(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+		"-Dzookeeper.log.dir="+s.cfg.DataDir,
+		"-Dlog4j.configuration=file:"+filepath.Join(s.cfg.DataDir, "log4j.properties"),
+		"-cp", cp, main, cfgPath)
+	cmd.Dir = s.cfg.DataDir
+	// Its own process group (a terminal's Ctrl-C reaches only us; we stop it),
+	// and killed by the kernel if we die without stopping it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+
+	var logFile *os.File
+	out := s.cfg.Stdout
+	if out == nil {
+		logFile, err = os.OpenFile(s.logPath(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return err
+		}
+		out = logFile
+	}
+	tail := &tailBuffer{}
+	w := &teeWriter{w: out, tail: tail}
+	cmd.Stdout, cmd.Stderr = w, w
+	if err := cmd.Start(); err != nil {
+		if logFile != nil {
+			logFile.Close()
+		}
+		return fmt.Errorf("start zookeeper: %w", err)
+	}
+	exited := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		if logFile != nil {
+			logFile.Close()
+		}
+		close(exited)
+	}()
+	s.mu.Lock()
+	s.cmd, s.exited, s.tail = cmd, exited, tail
+	s.mu.Unlock()
+	if !wait {
+		return nil
+	}
+	if err := s.waitReady(ctx, standaloneReady); err != nil {
+		_ = s.Kill()
+		return err
+	}
+	return nil
+}
+
+func (s *Server) logPath() string { return filepath.Join(s.cfg.DataDir, "server.log") }
+
+// standaloneReady reports whether a standalone server serves clients: "ruok"
+// answers "imok" as soon as the port is open, a moment before the server takes
+// sessions; "srvr" reports a Mode only once it does.
+func standaloneReady(addr string) bool {
+	if ans, err := FourLetter(addr, "ruok"); err != nil || ans != "imok" {
+		return false
+	}
+	return memberReady(addr)
+}
+
+// memberReady reports whether "srvr" reports a Mode (standalone, leader,
+// follower, ...): a server outside a quorum, or still starting, answers that
+// it is not serving requests.
+func memberReady(addr string) bool {
+	ans, err := FourLetter(addr, "srvr")
+	return err == nil && Mode(ans) != ""
+}
+
+// waitReady polls ready until it holds, the process exits, StartTimeout
+// passes or ctx ends.
+func (s *Server) waitReady(ctx context.Context, ready func(addr string) bool) error {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.StartTimeout)
+	defer cancel()
+	s.mu.Lock()
+	cmd, exited := s.cmd, s.exited
+	s.mu.Unlock()
+	if exited == nil {
+		return fmt.Errorf("zookeeper on %s was never started", s.Addr())
+	}
+	exitErr := func() error {
+		return fmt.Errorf("zookeeper on %s exited during start-up (%v); last log lines:\n%s",
+			s.Addr(), cmd.ProcessState, s.logTail())
+	}
+	ctxErr := func() error {
+		return fmt.Errorf("zookeeper on %s is not serving: %w; last log lines:\n%s",
+			s.Addr(), ctx.Err(), s.logTail())
+	}
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		// Probe in the background: a probe of a port some other process
+		// holds can block for seconds, while the server has already exited.
+		probe := make(chan bool, 1)
+		go func() { probe <- ready(s.Addr()) }()
+		select {
+		case ok := <-probe:
+			if ok {
+				return nil
+			}
+		case <-exited:
+			return exitErr()
+		case <-ctx.Done():
+			return ctxErr()
+		}
+		select {
+		case <-exited:
+			return exitErr()
+		case <-ctx.Done():
+			return ctxErr()
+		case <-tick.C:
+		}
+	}
+}
+
+// logTail is the end of the current run's log.
+func (s *Server) logTail() string {
+	s.mu.Lock()
+	t := s.tail
+	s.mu.Unlock()
+	if t == nil {
+		return ""
+	}
+	return t.lastLines(20)
+}
+
+// FourLetter sends a ZooKeeper four-letter command ("ruok", "srvr", ...) and
+// returns the answer.
+func FourLetter(addr, word string) (string, error) {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(2 * time.Second))
+	if _, err := c.Write([]byte(word)); err != nil {
+		return "", err
+	}
+	b, err := io.ReadAll(c)
+	return strings.TrimSpace(string(b)), err
+}
+
+// signal sends sig to the server's pid and waits up to d for it to exit. It
+// reports whether the process is gone. os.Process signals through a pidfd, so
+// a process that has already been reaped is never confused with a new one.
+func (s *Server) signal(sig os.Signal, d time.Duration) bool {
+	s.mu.Lock()
+	cmd, exited := s.cmd, s.exited
+	s.mu.Unlock()
+	if exited == nil {
+		return true
+	}
+	select {
+	case <-exited:
+		return true
+	default:
+	}
+	_ = cmd.Process.Signal(sig)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-exited:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+// Kill stops the server with SIGKILL and keeps its data dir, for Restart.
+func (s *Server) Kill() error {
+	if !s.signal(syscall.SIGKILL, 10*time.Second) {
+		return fmt.Errorf("zookeeper pid %d did not exit after SIGKILL", s.Pid())
+	}
+	return nil
+}
+
+// Halt stops the server gracefully (SIGTERM, then SIGKILL after 5s) and keeps
+// its data dir, for Restart.
+func (s *Server) Halt() error {
+	if !s.signal(syscall.SIGTERM, 5*time.Second) {
+		return s.Kill()
+	}
+	return nil
+}
+
+// Stop is Halt, then removes the data dir if Start created it. It is
+// idempotent and safe to call concurrently. A Restart after Stop starts with
+// an empty data dir.
 func (s *Server) Stop() error {
 	if err := s.Halt(); err != nil {
 		return err
@@ -347,25 +445,82 @@ func (s *Server) cleanup() {
 	defer s.mu.Unlock()
 	if s.tempDir {
 		_ = os.RemoveAll(s.cfg.DataDir)
-		s.tempDir = false
 	}
 }
 
-// Restart starts a stopped or killed server again on the same port and data.
+// Restart starts a stopped or killed server again, on the same port and data
+// dir. A standalone server is waited for, as by Start; an ensemble member is not,
+// since it needs a quorum: use Ensemble.Restart or Ensemble.WaitReady.
 func (s *Server) Restart(ctx context.Context) error {
-	if !s.signal(syscall.SIGKILL, 10*time.Second) {
-		return fmt.Errorf("zookeeper pid %d still running", s.Pid())
+	if s.Running() {
+		return fmt.Errorf("zookeeper pid %d is still running: Stop, Halt or Kill it first", s.Pid())
 	}
 	return s.start(ctx, s.cfg.myID == 0)
 }
 
-// MustStartForMain starts a server for a test package's TestMain. It exits the
-// process with a clear message when ZooKeeper is missing or does not start.
+// MustStartForMain starts a server with defaults for a test package's
+// TestMain and returns it with a func that stops it. When ZooKeeper is missing
+// or does not start it prints why and exits with status 1.
 func MustStartForMain() (*Server, func()) {
 	s, err := Start(context.Background(), Config{})
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "zkserver: %v\n", err)
+		if errors.Is(err, ErrNotInstalled) {
+			fmt.Fprintf(os.Stderr, "zkserver: %v\n", err)
+		} else {
+			fmt.Fprintf(os.Stderr, "zkserver: cannot start ZooKeeper for the tests: %v\n", err)
+		}
 		os.Exit(1)
 	}
-	return s, func() { _ = s.Stop() }
+	return s, func() {
+		if err := s.Stop(); err != nil {
+			fmt.Fprintf(os.Stderr, "zkserver: %v\n", err)
+		}
+	}
+}
+
+// tailBuffer keeps the last bytes written to it.
+type tailBuffer struct {
+	mu sync.Mutex
+	b  []byte
+}
+
+const tailMax = 16 << 10
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.b = append(t.b, p...)
+	if over := len(t.b) - tailMax; over > 0 {
+		t.b = append(t.b[:0], t.b[over:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) lastLines(n int) string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	lines := bytes.Split(bytes.TrimRight(t.b, "\n"), []byte("\n"))
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return string(bytes.Join(lines, []byte("\n")))
+}
+
+// teeWriter copies the server's output to w and to the tail. It never fails:
+// a failing w (say, a closed log file) must not stop the copy, or the server
+// would block writing its log.
+type teeWriter struct {
+	w    io.Writer
+	tail *tailBuffer
+	bad  bool // w failed once; only the tail is written
+}
+
+func (t *teeWriter) Write(p []byte) (int, error) {
+	_, _ = t.tail.Write(p)
+	if !t.bad {
+		if _, err := t.w.Write(p); err != nil {
+			t.bad = true
+		}
+	}
+	return len(p), nil
 }

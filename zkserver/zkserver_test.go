@@ -1,14 +1,50 @@
 package zkserver
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"fmt"
+	"net"
 	"os"
+	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/go-zookeeper/zk"
 )
 
-func TestStartKillRestartStop(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+func TestFind(t *testing.T) {
+	java, cp, err := Find()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if java == "" || !strings.Contains(cp, DefaultJar) {
+		t.Fatalf("Find() = %q, %q", java, cp)
+	}
+
+	t.Setenv("DROVER_ZK_CLASSPATH", "/opt/zookeeper/lib/*")
+	if _, cp, err := Find(); err != nil || cp != "/opt/zookeeper/lib/*" {
+		t.Fatalf("with DROVER_ZK_CLASSPATH: %q, %v", cp, err)
+	}
+
+	t.Setenv("PATH", t.TempDir()) // no java
+	_, _, err = Find()
+	if !errors.Is(err, ErrNotInstalled) {
+		t.Fatalf("without java: %v, want ErrNotInstalled", err)
+	}
+	if msg := err.Error(); strings.Contains(msg, "\n") || !strings.Contains(msg, "apt-get install -y zookeeper") {
+		t.Fatalf("message is not one helpful line: %q", msg)
+	}
+	if _, err := Start(context.Background(), Config{}); !errors.Is(err, ErrNotInstalled) {
+		t.Fatalf("Start without java: %v, want ErrNotInstalled", err)
+	}
+}
+
+func TestStartStop(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	s, err := Start(ctx, Config{})
 	if err != nil {
@@ -18,6 +54,52 @@ func TestStartKillRestartStop(t *testing.T) {
 	if ans, err := FourLetter(s.Addr(), "ruok"); err != nil || ans != "imok" {
 		t.Fatalf("ruok: %q %v", ans, err)
 	}
+	if s.Addr() != fmt.Sprintf("127.0.0.1:%d", s.Port()) || s.Pid() <= 0 {
+		t.Fatalf("Addr %s, Port %d, Pid %d", s.Addr(), s.Port(), s.Pid())
+	}
+	dir := s.DataDir()
+	if _, err := os.Stat(filepath.Join(dir, "zoo.cfg")); err != nil {
+		t.Fatal(err)
+	}
+	if log, err := os.ReadFile(filepath.Join(dir, "server.log")); err != nil || !bytes.Contains(log, []byte("binding to port")) {
+		t.Fatalf("server.log has no server log (%v):\n%s", err, log)
+	}
+
+	// Stop is idempotent and safe to call concurrently.
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := s.Stop(); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if _, err := FourLetter(s.Addr(), "ruok"); err == nil {
+		t.Fatal("server answers after Stop")
+	}
+	if s.Running() || s.Pid() != 0 {
+		t.Fatalf("Running %v, Pid %d after Stop", s.Running(), s.Pid())
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("temporary data dir %s left behind: %v", dir, err)
+	}
+}
+
+func TestKillRestartKeepsData(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	s, err := Start(ctx, Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Stop()
+	create(t, s.Addr(), "/kept", "before kill")
+	port, pid := s.Port(), s.Pid()
+
 	if err := s.Kill(); err != nil {
 		t.Fatal(err)
 	}
@@ -27,43 +109,187 @@ func TestStartKillRestartStop(t *testing.T) {
 	if err := s.Restart(ctx); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.Restart(ctx); err == nil {
+		t.Fatal("Restart of a running server succeeded")
+	}
 	if ans, err := FourLetter(s.Addr(), "ruok"); err != nil || ans != "imok" {
 		t.Fatalf("ruok after restart: %q %v", ans, err)
 	}
-	dir := s.DataDir()
+	if s.Port() != port || s.Pid() == pid || s.DataDir() != dir {
+		t.Fatalf("after restart: port %d (was %d), pid %d (was %d), dir %s", s.Port(), port, s.Pid(), pid, s.DataDir())
+	}
+	if got := get(t, s.Addr(), "/kept"); got != "before kill" {
+		t.Fatalf("data after restart: %q", got)
+	}
 	if err := s.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(dir); !os.IsNotExist(err) {
-		t.Fatalf("temporary data dir %s left behind: %v", dir, err)
-	}
-	if err := s.Stop(); err != nil {
-		t.Fatalf("second Stop: %v", err)
+	if _, err := os.Stat(filepath.Join(dir, "zoo.cfg")); err != nil {
+		t.Fatalf("Stop removed a data dir it did not create: %v", err)
 	}
 }
 
-func TestEnsembleSurvivesOneMember(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+func TestStartFailureReportsLog(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	var out lockedBuffer
+	_, err = Start(context.Background(), Config{Port: port, Stdout: &out})
+	if err == nil {
+		t.Fatal("Start on a busy port succeeded")
+	}
+	if !strings.Contains(err.Error(), "Address already in use") {
+		t.Fatalf("error lacks the server's log:\n%v", err)
+	}
+	if !strings.Contains(out.String(), "Address already in use") {
+		t.Fatalf("Stdout did not get the log:\n%s", out.String())
+	}
+
+	// An ended context ends the wait, and the server is stopped.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Start(ctx, Config{}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Start with a cancelled context: %v", err)
+	}
+}
+
+func TestEnsemble(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	e, err := StartEnsemble(ctx, 3, Config{})
+	e, err := StartEnsemble(ctx, 3, EnsembleConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer e.Stop()
-	if got := len(e.Servers()); got != 3 {
-		t.Fatalf("%d servers", got)
+	servers := e.Servers()
+	if len(servers) != 3 || len(strings.Split(e.Connect(), ",")) != 3 {
+		t.Fatalf("%d servers, connect %q", len(servers), e.Connect())
 	}
-	if err := e.Servers()[0].Halt(); err != nil {
+	modes := modesOf(t, servers)
+	leader := -1
+	for i, m := range modes {
+		if m == "leader" {
+			leader = i
+		}
+	}
+	if leader < 0 {
+		t.Fatalf("no leader: %v", modes)
+	}
+	create(t, e.Connect(), "/ensemble", "replicated")
+
+	// Kill the leader: the other two elect a new one and keep serving.
+	if err := servers[leader].Kill(); err != nil {
 		t.Fatal(err)
 	}
-	// The other two still form a quorum.
 	if err := e.WaitReady(ctx); err != nil {
-		t.Fatalf("quorum after losing one member: %v", err)
+		t.Fatalf("quorum after losing the leader: %v", err)
 	}
-	if err := e.Restart(ctx, 0); err != nil {
+	for i, s := range servers {
+		if i == leader {
+			continue
+		}
+		ans, err := FourLetter(s.Addr(), "srvr")
+		if err != nil || Mode(ans) == "" {
+			t.Fatalf("member %d after the leader's death: %q %v", i, ans, err)
+		}
+		if got := get(t, s.Addr(), "/ensemble"); got != "replicated" {
+			t.Fatalf("member %d has %q", i, got)
+		}
+	}
+	if err := e.Restart(ctx, leader); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.WaitReady(ctx); err != nil {
+
+	// Stop a member (its data goes): restarted, it catches up from the others.
+	other := (leader + 1) % 3
+	if err := servers[other].Stop(); err != nil {
 		t.Fatal(err)
 	}
+	if err := e.Restart(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	modes = modesOf(t, servers)
+	if got := get(t, servers[other].Addr(), "/ensemble"); got != "replicated" {
+		t.Fatalf("restarted member has %q", got)
+	}
+
+	var dirs []string
+	for _, s := range servers {
+		dirs = append(dirs, s.DataDir())
+	}
+	if err := e.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dirs {
+		if _, err := os.Stat(d); !os.IsNotExist(err) {
+			t.Fatalf("data dir %s left behind: %v", d, err)
+		}
+	}
+	t.Logf("modes after restarts: %v", modes)
+}
+
+func modesOf(t *testing.T, servers []*Server) []string {
+	t.Helper()
+	var ms []string
+	for i, s := range servers {
+		ans, err := FourLetter(s.Addr(), "srvr")
+		if err != nil || Mode(ans) == "" {
+			t.Fatalf("member %d: srvr %q %v", i, ans, err)
+		}
+		ms = append(ms, Mode(ans))
+	}
+	return ms
+}
+
+type quietLogger struct{}
+
+func (quietLogger) Printf(string, ...any) {}
+
+func connect(t *testing.T, servers string) *zk.Conn {
+	t.Helper()
+	c, _, err := zk.Connect(strings.Split(servers, ","), 5*time.Second, zk.WithLogger(quietLogger{}), zk.WithLogInfo(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func create(t *testing.T, servers, path, data string) {
+	t.Helper()
+	c := connect(t, servers)
+	defer c.Close()
+	if _, err := c.Create(path, []byte(data), 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatalf("create %s: %v", path, err)
+	}
+}
+
+func get(t *testing.T, servers, path string) string {
+	t.Helper()
+	c := connect(t, servers)
+	defer c.Close()
+	b, _, err := c.Get(path)
+	if err != nil {
+		t.Fatalf("get %s: %v", path, err)
+	}
+	return string(b)
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
