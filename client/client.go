@@ -34,40 +34,78 @@ type Client struct {
 // New returns a client over an open store.
 func New(st *store.Store) *Client { return &Client{st: st, now: time.Now} }
 
-// Duration is a time.Duration written as a Go duration string ("10m").
-type Duration time.Duration
-
-func (d *Duration) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("want a duration string like \"10m\"")
-	}
-	v, err := time.ParseDuration(s)
-	if err != nil {
-		return err
-	}
-	*d = Duration(v)
-	return nil
-}
-
-func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
-
-// TaskSpec is what a user submits: one JSONL line of `drover submit -f`.
+// TaskSpec is what a user submits: one JSONL line of `drover submit -f`, e.g.
+//
+//	{"cmd":["./backup.sh","/data"],"name":"backup","retries":3,"timeout":"10m",
+//	 "on":{"gpu":"true"},"priority":"high","key":"backup-2024-06-01",
+//	 "env":{"MODE":"full"},"shell":false}
+//
+// In JSON, timeout is a Go duration string and unknown fields are an error.
 type TaskSpec struct {
-	Name string   `json:"name,omitempty"`
-	Cmd  []string `json:"cmd,omitempty"`
+	Name string
+	Cmd  []string
 	// Handler names a Go handler registered on workers, run instead of Cmd
 	// with Payload as its input.
+	Handler  string
+	Payload  []byte
+	Shell    bool
+	Env      map[string]string
+	Retries  int
+	Timeout  time.Duration
+	On       map[string]string
+	Priority string // low, normal (or empty), high
+	Key      string // idempotency key: a second submit returns the first task
+}
+
+// taskSpecJSON is TaskSpec's wire form.
+type taskSpecJSON struct {
+	Name     string            `json:"name,omitempty"`
+	Cmd      []string          `json:"cmd,omitempty"`
 	Handler  string            `json:"handler,omitempty"`
 	Payload  []byte            `json:"payload,omitempty"`
 	Shell    bool              `json:"shell,omitempty"`
 	Env      map[string]string `json:"env,omitempty"`
 	Retries  int               `json:"retries,omitempty"`
-	Timeout  Duration          `json:"timeout,omitempty"`
+	Timeout  string            `json:"timeout,omitempty"`
 	On       map[string]string `json:"on,omitempty"`
 	Priority string            `json:"priority,omitempty"`
 	Key      string            `json:"key,omitempty"`
 }
+
+// MarshalJSON writes the JSONL form, timeout as a duration string.
+func (s TaskSpec) MarshalJSON() ([]byte, error) {
+	w := taskSpecJSON{Name: s.Name, Cmd: s.Cmd, Handler: s.Handler, Payload: s.Payload, Shell: s.Shell, Env: s.Env, Retries: s.Retries,
+		On: s.On, Priority: s.Priority, Key: s.Key}
+	if s.Timeout != 0 {
+		w.Timeout = s.Timeout.String()
+	}
+	return json.Marshal(w)
+}
+
+// UnmarshalJSON reads the JSONL form; unknown fields are an error, so a typo
+// ("retry") cannot silently drop a setting.
+func (s *TaskSpec) UnmarshalJSON(b []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var w taskSpecJSON
+	if err := dec.Decode(&w); err != nil {
+		return err
+	}
+	var timeout time.Duration
+	if w.Timeout != "" {
+		d, err := time.ParseDuration(w.Timeout)
+		if err != nil {
+			return fmt.Errorf("timeout %q: want a duration like \"10m\" or \"90s\"", w.Timeout)
+		}
+		timeout = d
+	}
+	*s = TaskSpec{Name: w.Name, Cmd: w.Cmd, Handler: w.Handler, Payload: w.Payload, Shell: w.Shell, Env: w.Env, Retries: w.Retries, Timeout: timeout,
+		On: w.On, Priority: w.Priority, Key: w.Key}
+	return nil
+}
+
+// MaxKeyLen bounds an idempotency key.
+const MaxKeyLen = 1024
 
 // Task turns a spec into a validated task record with a new id.
 func (s TaskSpec) Task(now time.Time) (*store.Task, error) {
@@ -76,14 +114,14 @@ func (s TaskSpec) Task(now time.Time) (*store.Task, error) {
 		return nil, err
 	}
 	if s.Timeout < 0 {
-		return nil, fmt.Errorf("timeout %v: must not be negative", time.Duration(s.Timeout))
+		return nil, fmt.Errorf("timeout %v: must not be negative", s.Timeout)
 	}
-	if len(s.Key) > 1024 {
-		return nil, fmt.Errorf("key of %d bytes: at most 1024", len(s.Key))
+	if len(s.Key) > MaxKeyLen {
+		return nil, fmt.Errorf("key of %d bytes: at most %d", len(s.Key), MaxKeyLen)
 	}
 	t := &store.Task{
 		ID: ulid.Make().String(), Name: s.Name, Cmd: s.Cmd, Handler: s.Handler, Payload: s.Payload, Shell: s.Shell, Env: s.Env, Retries: s.Retries,
-		Timeout: store.MillisOf(time.Duration(s.Timeout)), On: s.On, Priority: prio, Key: s.Key,
+		Timeout: store.MillisOf(s.Timeout), On: s.On, Priority: prio, Key: s.Key,
 		SubmittedAt: now.UTC(), Attempt: 1, State: store.StateQueued,
 	}
 	if err := t.Validate(); err != nil {
@@ -95,8 +133,19 @@ func (s TaskSpec) Task(now time.Time) (*store.Task, error) {
 	return t, nil
 }
 
+// maxSubmitTries bounds how often Submit re-sends the tasks of a transaction
+// whose outcome was unknown (connection lost mid-request).
+const maxSubmitTries = 5
+
 // Submit validates every spec, then writes them all in as few transactions as
-// their size allows. Nothing is written when any spec is invalid.
+// their size allows. Nothing is written when any spec is invalid; the error
+// then wraps ErrInvalid and names the spec (1-based). On another error the
+// results returned are those of the tasks that were written before it: they
+// are acknowledged, the rest are not.
+//
+// A task whose idempotency key was used before (by an earlier submit or by an
+// earlier spec of the same call) is not written: its result names the first
+// task, with Existing set.
 func (c *Client) Submit(ctx context.Context, specs []TaskSpec) ([]store.SubmitResult, error) {
 	tasks := make([]*store.Task, len(specs))
 	now := c.now()
@@ -110,29 +159,91 @@ func (c *Client) Submit(ctx context.Context, specs []TaskSpec) ([]store.SubmitRe
 		}
 		tasks[i] = t
 	}
-	res, err := c.st.Submit(ctx, tasks)
-	if err != nil {
-		return res, fmt.Errorf("submit: %w", err)
+	// A key repeated inside one call is resolved here: the store would fail the
+	// whole transaction that creates the same key twice.
+	firstOfKey := map[string]int{}
+	dupOf := make([]int, len(tasks))
+	unique := make([]*store.Task, 0, len(tasks))
+	for i, t := range tasks {
+		dupOf[i] = -1
+		if t.Key != "" {
+			if j, ok := firstOfKey[t.Key]; ok {
+				dupOf[i] = j
+				continue
+			}
+			firstOfKey[t.Key] = i
+		}
+		unique = append(unique, t)
 	}
-	return res, nil
+	res, err := c.submit(ctx, unique)
+	out := make([]store.SubmitResult, 0, len(tasks))
+	byID := make(map[string]store.SubmitResult, len(res))
+	for k, r := range res {
+		byID[unique[k].ID] = r
+	}
+	for i, t := range tasks {
+		src := t
+		if dupOf[i] >= 0 {
+			src = tasks[dupOf[i]]
+		}
+		r, ok := byID[src.ID]
+		if !ok {
+			break // not written: neither this nor any later task is acknowledged
+		}
+		if dupOf[i] >= 0 {
+			r.Existing = true
+		}
+		out = append(out, r)
+	}
+	if err != nil {
+		return out, fmt.Errorf("submit: %w", err)
+	}
+	return out, nil
+}
+
+// submit writes tasks, sending again those of a transaction whose outcome is
+// unknown. Task ids (and key records naming them) make a second send safe: a
+// task that did land is found by its id.
+func (c *Client) submit(ctx context.Context, tasks []*store.Task) ([]store.SubmitResult, error) {
+	var out []store.SubmitResult
+	for try := 1; ; try++ {
+		res, err := c.st.Submit(ctx, tasks[len(out):])
+		for k, r := range res {
+			// Our own id found on a re-send is a task this call wrote.
+			if r.Existing && r.ID == tasks[len(out)+k].ID {
+				r.Existing = false
+			}
+			out = append(out, r)
+		}
+		if err == nil {
+			return out, nil
+		}
+		if try >= maxSubmitTries || !(errors.Is(err, store.ErrConnection) || errors.Is(err, store.ErrSessionExpired)) {
+			return out, err
+		}
+		if _, serr := c.st.CurrentSession(ctx); serr != nil {
+			return out, err
+		}
+	}
 }
 
 // MaxLine bounds one JSONL line.
 const MaxLine = 1 << 20
 
-// ReadSpecs reads JSONL task specs, one per line; blank lines are skipped. Errors
-// name the line.
+// ReadSpecs reads JSONL task specs, one per line, and validates each; blank
+// lines are skipped. Errors wrap ErrInvalid and name the line ("line 3: ...").
 func ReadSpecs(r io.Reader) ([]TaskSpec, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), MaxLine)
 	var specs []TaskSpec
-	for n := 1; sc.Scan(); n++ {
+	n := 0
+	for sc.Scan() {
+		n++
 		line := bytes.TrimSpace(sc.Bytes())
 		if len(line) == 0 {
 			continue
 		}
 		dec := json.NewDecoder(bytes.NewReader(line))
-		dec.DisallowUnknownFields()
 		var s TaskSpec
 		if err := dec.Decode(&s); err != nil {
 			return nil, fmt.Errorf("%w: line %d: %v", ErrInvalid, n, err)
@@ -141,23 +252,34 @@ func ReadSpecs(r io.Reader) ([]TaskSpec, error) {
 			return nil, fmt.Errorf("%w: line %d: more than one JSON value", ErrInvalid, n)
 		}
 		if _, err := s.Task(time.Now()); err != nil {
-			return nil, fmt.Errorf("%w: line %d: %v", ErrInvalid, n, err)
+			return nil, fmt.Errorf("%w: line %d: %w", ErrInvalid, n, err)
 		}
 		specs = append(specs, s)
 	}
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, fmt.Errorf("%w: a line is longer than %d bytes", ErrInvalid, MaxLine)
+			return nil, fmt.Errorf("%w: line %d: longer than %d bytes", ErrInvalid, n+1, MaxLine)
 		}
 		return nil, err
 	}
 	return specs, nil
 }
 
-// Wait blocks until the task has a result.
-func (c *Client) Wait(ctx context.Context, id string) (*store.Task, error) {
+// taskID validates a task id and returns its canonical (upper-case) form: ULIDs
+// parse in either case, but a task's znodes are named by the canonical one.
+func taskID(id string) (string, error) {
 	if err := store.ValidateTaskID(id); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+		return "", fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	return strings.ToUpper(id), nil
+}
+
+// Wait blocks until the task has a result. It fails at once with
+// store.ErrUnknownTask when no record of the task exists.
+func (c *Client) Wait(ctx context.Context, id string) (*store.Task, error) {
+	id, err := taskID(id)
+	if err != nil {
+		return nil, err
 	}
 	if _, _, err := c.st.LookupTask(id); err != nil {
 		return nil, err // unknown tasks would otherwise be waited for forever
@@ -165,107 +287,132 @@ func (c *Client) Wait(ctx context.Context, id string) (*store.Task, error) {
 	return c.st.WaitResult(ctx, id)
 }
 
-// Status finds a task wherever it is.
+// Status finds a task wherever it is: queued, placed on a worker, or finished.
 func (c *Client) Status(id string) (*store.Task, error) {
-	if err := store.ValidateTaskID(id); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+	id, err := taskID(id)
+	if err != nil {
+		return nil, err
 	}
 	t, _, err := c.st.LookupTask(id)
 	return t, err
 }
 
 // List returns tasks in state (all states when empty), newest first, at most
-// limit (0: no limit). Records that do not decode are skipped.
+// limit (0: no limit). Records that do not decode are skipped, never fatal.
 func (c *Client) List(state store.State, limit int) ([]*store.Task, error) {
-	var out []*store.Task
+	tasks, _, err := c.ListCounting(state, limit)
+	return tasks, err
+}
+
+// ListCounting is List that also says how many records it skipped because
+// they did not decode (or vanished while it read them).
+func (c *Client) ListCounting(state store.State, limit int) (tasks []*store.Task, skipped int, err error) {
 	lay := c.st.Layout()
+	keep := func(t *store.Task) bool { return state == "" || t.State == state }
+	var out []*store.Task
+	// Each source yields its newest matching tasks, so the newest `limit` of
+	// their union are among them.
 	if state == "" || state == store.StateQueued {
-		ts, err := c.listBuckets(lay.Queue(), limit)
+		ts, n, err := c.listBuckets(lay.Queue(), keep, limit)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
-		out = append(out, ts...)
+		out, skipped = append(out, ts...), skipped+n
 	}
 	if state == "" || state == store.StateAssigned || state == store.StateRunning {
 		refs, err := c.st.Assignments()
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		for _, r := range refs {
-			if t := c.read(r.Path); t != nil {
-				out = append(out, t)
+			if out, skipped, err = c.collect(r.Path, keep, out, skipped); err != nil {
+				return nil, 0, err
 			}
 		}
 	}
 	if state == "" || state.Terminal() {
-		ts, err := c.listBuckets(lay.Results(), 0)
+		ts, n, err := c.listBuckets(lay.Results(), keep, limit)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
-		out = append(out, ts...)
+		out, skipped = append(out, ts...), skipped+n
 	}
-	filtered := out[:0]
-	for _, t := range out {
-		if state == "" || t.State == state {
-			filtered = append(filtered, t)
+	// A task read as queued and again as assigned while it moved is shown once.
+	sort.SliceStable(out, func(i, j int) bool { return out[i].ID > out[j].ID })
+	dedup := out[:0]
+	for i, t := range out {
+		if i == 0 || t.ID != out[i-1].ID {
+			dedup = append(dedup, t)
 		}
 	}
-	sort.Slice(filtered, func(i, j int) bool { return filtered[i].ID > filtered[j].ID })
-	if limit > 0 && len(filtered) > limit {
-		filtered = filtered[:limit]
+	if limit > 0 && len(dedup) > limit {
+		dedup = dedup[:limit]
 	}
-	return filtered, nil
+	return dedup, skipped, nil
 }
 
-// listBuckets reads the tasks of a bucketed directory, newest buckets first,
-// stopping once limit tasks were read (0: all).
-func (c *Client) listBuckets(dir string, limit int) ([]*store.Task, error) {
+// listBuckets reads the tasks of a bucketed directory (<dir>/<b1>/<b2>/<id>),
+// newest buckets first, stopping after the bucket in which limit matching
+// tasks were reached (0: all). It returns them and the number of records that
+// did not decode.
+func (c *Client) listBuckets(dir string, keep func(*store.Task) bool, limit int) ([]*store.Task, int, error) {
 	var out []*store.Task
+	skipped := 0
 	b1s, err := c.st.Children(dir)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	sort.Sort(sort.Reverse(sort.StringSlice(b1s)))
 	for _, b1 := range b1s {
 		b2s, err := c.st.Children(dir + "/" + b1)
 		if errors.Is(err, store.ErrNoNode) {
-			continue
+			continue // an empty bucket was removed
 		}
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		sort.Sort(sort.Reverse(sort.StringSlice(b2s)))
 		for _, b2 := range b2s {
-			ids, err := c.st.Children(dir + "/" + b1 + "/" + b2)
+			bucket := dir + "/" + b1 + "/" + b2
+			ids, err := c.st.Children(bucket)
 			if errors.Is(err, store.ErrNoNode) {
 				continue
 			}
 			if err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 			for _, id := range ids {
-				if t := c.read(dir + "/" + b1 + "/" + b2 + "/" + id); t != nil {
-					out = append(out, t)
+				if out, skipped, err = c.collect(bucket+"/"+id, keep, out, skipped); err != nil {
+					return nil, 0, err
 				}
 			}
 			if limit > 0 && len(out) >= limit {
-				return out, nil
+				return out, skipped, nil
 			}
 		}
 	}
-	return out, nil
+	return out, skipped, nil
 }
 
-func (c *Client) read(p string) *store.Task {
+// collect reads the task record at p and appends it to out when keep says so.
+// A record that does not decode is counted in skipped; one that is gone (it
+// moved on since it was listed) is ignored. Other errors are returned.
+func (c *Client) collect(p string, keep func(*store.Task) bool, out []*store.Task, skipped int) ([]*store.Task, int, error) {
 	data, _, err := c.st.Get(p)
+	if errors.Is(err, store.ErrNoNode) {
+		return out, skipped, nil
+	}
 	if err != nil {
-		return nil
+		return out, skipped, err
 	}
 	t, err := store.DecodeTask(data)
-	if err != nil {
-		return nil
+	switch {
+	case err != nil:
+		skipped++
+	case keep(t):
+		out = append(out, t)
 	}
-	return t
+	return out, skipped, nil
 }
 
 // WorkerStatus is a registered worker and its load.
@@ -349,8 +496,9 @@ var (
 // placed one loses its assignment (its worker kills the process), and the task
 // gets its one result, state cancelled, in the same transaction.
 func (c *Client) Cancel(id string) (*store.Task, error) {
-	if err := store.ValidateTaskID(id); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+	id, err := taskID(id)
+	if err != nil {
+		return nil, err
 	}
 	for try := 0; ; try++ {
 		t, loc, err := c.st.LookupTask(id)
@@ -386,8 +534,9 @@ func (c *Client) Cancel(id string) (*store.Task, error) {
 // attempt, keeping its history; its result record is removed in the same
 // transaction.
 func (c *Client) Retry(id string) (*store.Task, error) {
-	if err := store.ValidateTaskID(id); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+	id, err := taskID(id)
+	if err != nil {
+		return nil, err
 	}
 	t, loc, err := c.st.LookupTask(id)
 	if err != nil {

@@ -1,7 +1,9 @@
 package client
 
 import (
+	"encoding/json"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -27,7 +29,10 @@ func TestReadSpecs(t *testing.T) {
 		{"bad name", `{"cmd":["true"],"name":"../x"}`, 0, "line 1"},
 		{"bad env", `{"cmd":["true"],"env":{"A=B":"c"}}`, 0, "line 1"},
 		{"too large", `{"cmd":["echo","` + strings.Repeat("x", store.MaxRecordSize) + `"]}`, 0, "line 1"},
-		{"too long a line", `{"cmd":["echo","` + strings.Repeat("x", MaxLine) + `"]}`, 0, "longer than"},
+		{"too long a line", "{\"cmd\":[\"true\"]}\n" + `{"cmd":["echo","` + strings.Repeat("x", MaxLine) + `"]}`, 0, "line 2: longer than"},
+		{"error names its line after blanks", "\n\n{\"cmd\":[\"true\"],\"retries\":-1}", 0, "line 3"},
+		{"negative timeout", `{"cmd":["true"],"timeout":"-1s"}`, 0, "line 1"},
+		{"all fields", `{"cmd":["true"],"name":"n","retries":2,"timeout":"1m30s","on":{"k":"v"},"priority":"low","key":"k","env":{"A":"b"},"shell":true}`, 1, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -46,7 +51,7 @@ func TestReadSpecs(t *testing.T) {
 }
 
 func TestSpecTask(t *testing.T) {
-	s := TaskSpec{Cmd: []string{"./backup.sh"}, Retries: 3, Timeout: Duration(10 * time.Minute), Priority: "low", Name: "b"}
+	s := TaskSpec{Cmd: []string{"./backup.sh"}, Retries: 3, Timeout: 10 * time.Minute, Priority: "low", Name: "b"}
 	task, err := s.Task(time.Unix(1700000000, 0))
 	if err != nil {
 		t.Fatal(err)
@@ -56,11 +61,36 @@ func TestSpecTask(t *testing.T) {
 		t.Fatalf("task %+v", task)
 	}
 	for _, bad := range []TaskSpec{
-		{}, {Cmd: []string{""}}, {Cmd: []string{"x"}, Retries: -1}, {Cmd: []string{"x"}, Timeout: Duration(-time.Second)},
+		{}, {Cmd: []string{""}}, {Cmd: []string{"x"}, Retries: -1}, {Cmd: []string{"x"}, Timeout: -time.Second},
 		{Cmd: []string{"x"}, On: map[string]string{"a/b": "c"}}, {Cmd: []string{"x"}, Key: strings.Repeat("k", 2000)},
 	} {
 		if _, err := bad.Task(time.Now()); err == nil {
 			t.Errorf("%+v accepted", bad)
 		}
+	}
+}
+
+func TestTaskSpecJSONRoundTrip(t *testing.T) {
+	in := TaskSpec{Name: "n", Cmd: []string{"echo", "hi"}, Shell: true, Env: map[string]string{"A": "b"}, Retries: 2,
+		Timeout: 90 * time.Second, On: map[string]string{"gpu": "true"}, Priority: "high", Key: "k"}
+	b, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"timeout":"1m30s"`) {
+		t.Fatalf("timeout not a duration string: %s", b)
+	}
+	var out TaskSpec
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(in, out) {
+		t.Fatalf("round trip: %+v != %+v", out, in)
+	}
+	if err := json.Unmarshal([]byte(`{"cmd":["x"],"timeout":"soon"}`), &out); err == nil {
+		t.Fatal("bad timeout accepted")
+	}
+	if err := json.Unmarshal([]byte(`{"cmd":["x"],"retry":1}`), &out); err == nil {
+		t.Fatal("unknown field accepted")
 	}
 }

@@ -111,7 +111,9 @@ func runDev(cmd *cobra.Command, g *globals, zkPort, workers, schedulers int) err
 		}
 	}
 	for i := 1; i <= workers; i++ {
-		if err := start(fmt.Sprintf("dev-worker-%d", i), "worker", "--id", fmt.Sprintf("dev-worker-%d", i), "--capacity", "4"); err != nil {
+		if err := start(fmt.Sprintf("dev-worker-%d", i), "worker", "--id", fmt.Sprintf("dev-worker-%d", i), "--capacity", "4",
+			// Drain within stopChildren's 5s grace, so running tasks end cleanly.
+			"--drain-timeout", "4s"); err != nil {
 			return err
 		}
 	}

@@ -27,9 +27,35 @@ func signalContext() (context.Context, context.CancelFunc) {
 	return ctx, stop
 }
 
-// taskJSON is the stable JSON form of a task: every field of the task record
-// (id, name, cmd, state, attempt, worker, exit_code, stdout, stderr, history, ...)
-// plus "attempts", the number of attempts made so far.
+// taskJSON is the stable JSON form of a task (`-o json` of status, ls, cancel
+// and retry): the fields of the task record plus "attempts". Its shape:
+//
+//	{
+//	  "v": 1,                        record format version
+//	  "id": "01J...",                the task id (a ULID)
+//	  "name": "backup",              omitted when empty
+//	  "cmd": ["./backup.sh", "/data"],
+//	  "shell": true,                 omitted when false
+//	  "env": {"K": "V"},             omitted when empty
+//	  "retries": 3,
+//	  "timeout_ms": 600000,          omitted when 0 (no limit)
+//	  "on": {"gpu": "true"},         required worker labels, omitted when empty
+//	  "priority": "low|normal|high",
+//	  "key": "...",                  idempotency key, omitted when empty
+//	  "submitted_at": "RFC 3339",
+//	  "state": "queued|assigned|running|succeeded|failed|cancelled|dead",
+//	  "attempt": 1,                  the current (or last) attempt, 1-based
+//	  "attempts": 1,                 attempts made so far (0 while first queued)
+//	  "not_before": "RFC 3339",      retry backoff, omitted when none
+//	  "history": [{"n","worker","started_at","finished_at","exit_code","error","lost"}],
+//	  "worker": "w1",                where it runs (or last ran), omitted when none
+//	  "assigned_at", "started_at", "finished_at": "RFC 3339", each omitted when not yet
+//	  "exit_code": 0,                set once finished: -1 when it ended without a
+//	                                 code of its own (timeout, cancelled, worker lost)
+//	  "error": "timeout after 1m0s", why, in that case
+//	  "stdout", "stderr": "...",     the last 64 KiB of each, once finished
+//	  "reg", "epoch": placement bookkeeping
+//	}
 type taskJSON struct {
 	*store.Task
 	Attempts int `json:"attempts"`
@@ -93,4 +119,12 @@ func labelsStr(m map[string]string) string {
 	}
 	sort.Strings(parts)
 	return strings.Join(parts, ",")
+}
+
+// attemptOf shows the current attempt out of the most the task may make: 1 +
+// retries, plus one for each attempt lost with its worker (those do not count
+// against retries).
+func attemptOf(t *store.Task) string {
+	lost := len(t.History) - t.Failures()
+	return fmt.Sprintf("%d/%d", t.Attempt, t.MaxAttempts()+lost)
 }

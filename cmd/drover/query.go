@@ -50,9 +50,12 @@ func newStatusCmd(g *globals) *cobra.Command {
 			rows := [][]string{
 				{"id", t.ID}, {"name", orDash(t.Name)}, {"state", string(t.State)},
 				{"command", strings.Join(t.Cmd, " ")},
-				{"attempt", fmt.Sprintf("%d (retries %d)", t.Attempt, t.Retries)},
+				{"attempt", attemptOf(t)},
 				{"worker", orDash(t.Worker)}, {"exit code", exitStr(t)},
 				{"submitted", ago(t.SubmittedAt)},
+			}
+			if !t.StartedAt.IsZero() {
+				rows = append(rows, []string{"started", ago(t.StartedAt)})
 			}
 			if !t.FinishedAt.IsZero() {
 				rows = append(rows, []string{"finished", ago(t.FinishedAt)})
@@ -111,9 +114,12 @@ func newLsCmd(g *globals) *cobra.Command {
 				return usageErr("--limit %d: must not be negative", limit)
 			}
 			return g.withClient(func(ctx context.Context, c *client.Client) error {
-				tasks, err := c.List(st, limit)
+				tasks, skipped, err := c.ListCounting(st, limit)
 				if err != nil {
 					return err
+				}
+				if skipped > 0 {
+					fmt.Fprintf(cmd.ErrOrStderr(), "drover: skipped %d unreadable task record(s)\n", skipped)
 				}
 				out := cmd.OutOrStdout()
 				if g.output == "json" {
@@ -156,9 +162,9 @@ func newWorkersCmd(g *globals) *cobra.Command {
 				}
 				rows := make([][]string, len(ws))
 				for i, w := range ws {
-					rows[i] = []string{w.ID, w.Host, fmt.Sprint(w.PID), labelsStr(w.Labels), fmt.Sprint(w.Capacity), fmt.Sprint(w.Running), w.Version}
+					rows[i] = []string{w.ID, w.Host, labelsStr(w.Labels), fmt.Sprint(w.Capacity), fmt.Sprint(w.Running), w.Version}
 				}
-				return table(out, "ID\tHOST\tPID\tLABELS\tCAPACITY\tRUNNING\tVERSION", rows)
+				return table(out, "ID\tHOST\tLABELS\tCAPACITY\tRUNNING\tVERSION", rows)
 			})
 		},
 	}

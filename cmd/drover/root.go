@@ -87,6 +87,8 @@ func (g *globals) logger(component string) zerolog.Logger {
 	if isatty.IsTerminal(os.Stderr.Fd()) {
 		w = zerolog.ConsoleWriter{Out: os.Stderr, TimeFormat: "15:04:05.000"}
 	}
+	// Milliseconds: failovers and placements are measured in them.
+	zerolog.TimeFieldFormat = "2006-01-02T15:04:05.000Z07:00"
 	return zerolog.New(w).Level(level).With().Timestamp().Str("component", component).Logger()
 }
 
@@ -135,7 +137,7 @@ func newVersionCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print the version",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			fmt.Fprintln(cmd.OutOrStdout(), "drover "+version)
 			return nil

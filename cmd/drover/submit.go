@@ -20,13 +20,12 @@ import (
 // schedule add.
 type taskFlags struct {
 	spec    client.TaskSpec
-	timeout time.Duration
 	on, env []string
 }
 
 func (tf *taskFlags) register(f *pflag.FlagSet) {
 	f.IntVar(&tf.spec.Retries, "retries", 0, "how often to retry a failed run")
-	f.DurationVar(&tf.timeout, "timeout", 0, "kill a run after this long (0: no limit)")
+	f.DurationVar(&tf.spec.Timeout, "timeout", 0, "kill a run after this long (0: no limit)")
 	f.StringArrayVar(&tf.on, "on", nil, "run only on workers with label k=v (repeatable)")
 	f.StringVar(&tf.spec.Priority, "priority", "normal", "low, normal or high")
 	f.StringArrayVar(&tf.env, "env", nil, "environment variable K=V for the task (repeatable)")
@@ -43,7 +42,7 @@ func (tf *taskFlags) build(args []string) (client.TaskSpec, error) {
 	if spec.Env, err = parsePairs("--env", tf.env); err != nil {
 		return spec, err
 	}
-	spec.Cmd, spec.Timeout = args, client.Duration(tf.timeout)
+	spec.Cmd = args
 	return spec, nil
 }
 
@@ -72,7 +71,7 @@ func newSubmitCmd(g *globals) *cobra.Command {
 				specs, err = client.ReadSpecs(r)
 				closeFn()
 				if err != nil {
-					return usageErr("submit -f %s: %v", file, strings.TrimPrefix(err.Error(), client.ErrInvalid.Error()+": "))
+					return usageErr("submit -f %s: %s", file, describeInvalid(err))
 				}
 				if len(specs) == 0 {
 					return usageErr("submit -f %s: no tasks in file", file)
@@ -94,19 +93,25 @@ func newSubmitCmd(g *globals) *cobra.Command {
 			}
 			return g.withClient(func(ctx context.Context, c *client.Client) error {
 				res, err := c.Submit(ctx, specs)
-				if err != nil {
-					if errors.Is(err, client.ErrInvalid) {
-						return usageErr("%s", describeInvalid(err))
-					}
-					return err
+				if errors.Is(err, client.ErrInvalid) {
+					return usageErr("%s", describeInvalid(err))
 				}
 				// With --wait, stdout carries only the task's own output.
 				out := cmd.OutOrStdout()
 				if wait {
 					out = cmd.ErrOrStderr()
 				}
+				// Print what was written even when a later transaction failed:
+				// those tasks are accepted and will run.
 				for _, r := range res {
 					fmt.Fprintln(out, r.ID)
+				}
+				if err != nil {
+					if len(res) > 0 {
+						return exitCode(1, fmt.Sprintf("%v (the %d task(s) printed above were submitted, the other %d were not)",
+							err, len(res), len(specs)-len(res)))
+					}
+					return err
 				}
 				if !wait {
 					return nil

@@ -1,0 +1,257 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/drover-sched/drover/drovertest"
+	"github.com/drover-sched/drover/store"
+)
+
+func TestMain(m *testing.M) { drovertest.Main(m) }
+
+// newClient opens a store under a root of its own and returns a client on it.
+func newClient(t *testing.T) (*Client, *store.Store) {
+	t.Helper()
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	return New(st), st
+}
+
+func TestSubmitStatusList(t *testing.T) {
+	c, _ := newClient(t)
+	ctx := context.Background()
+	specs := []TaskSpec{
+		{Cmd: []string{"true"}, Name: "first", Priority: "low"},
+		{Cmd: []string{"echo", "hi"}, Retries: 2, Timeout: time.Minute, Priority: "high", On: map[string]string{"gpu": "true"}},
+		{Cmd: []string{"exit 3"}, Shell: true, Env: map[string]string{"A": "b"}},
+	}
+	res, err := c.Submit(ctx, specs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 3 {
+		t.Fatalf("results %+v", res)
+	}
+	seen := map[string]bool{}
+	for _, r := range res {
+		if r.Existing || seen[r.ID] || store.ValidateTaskID(r.ID) != nil {
+			t.Fatalf("results %+v", res)
+		}
+		seen[r.ID] = true
+	}
+	task, err := c.Status(res[1].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if task.State != store.StateQueued || task.Attempt != 1 || task.Retries != 2 || task.Timeout.Duration() != time.Minute ||
+		task.Priority != store.PriorityHigh || task.On["gpu"] != "true" || task.SubmittedAt.Location() != time.UTC ||
+		time.Since(task.SubmittedAt) > time.Minute {
+		t.Fatalf("status %+v", task)
+	}
+	// A lower-case id names the same task.
+	if task, err := c.Status(strings.ToLower(res[0].ID)); err != nil || task.ID != res[0].ID || task.Name != "first" {
+		t.Fatalf("status of lower-case id: %+v, %v", task, err)
+	}
+	if _, err := c.Status("01ARZ3NDEKTSV4RRFFQ69G5FAV"); !errors.Is(err, store.ErrUnknownTask) {
+		t.Fatalf("status of an unknown task: %v", err)
+	}
+
+	all, err := c.List("", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(all); got != 3 || all[0].ID < all[1].ID || all[1].ID < all[2].ID {
+		t.Fatalf("list: %d tasks, want 3 newest first", got)
+	}
+	two, err := c.List(store.StateQueued, 2)
+	if err != nil || len(two) != 2 || two[0].ID != all[0].ID || two[1].ID != all[1].ID {
+		t.Fatalf("list queued limit 2: %v %v", two, err)
+	}
+	if done, err := c.List(store.StateSucceeded, 10); err != nil || len(done) != 0 {
+		t.Fatalf("list succeeded: %v %v", done, err)
+	}
+}
+
+func TestSubmitInvalidWritesNothing(t *testing.T) {
+	c, _ := newClient(t)
+	_, err := c.Submit(context.Background(), []TaskSpec{
+		{Cmd: []string{"true"}},
+		{Cmd: []string{"true"}, Name: "../etc"},
+	})
+	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "task 2") {
+		t.Fatalf("err %v: want ErrInvalid naming task 2", err)
+	}
+	_, err = c.Submit(context.Background(), []TaskSpec{{Cmd: []string{"echo", strings.Repeat("x", store.MaxRecordSize)}}})
+	if !errors.Is(err, ErrInvalid) || !errors.Is(err, store.ErrTooLarge) {
+		t.Fatalf("err %v: want ErrInvalid and ErrTooLarge", err)
+	}
+	if all, err := c.List("", 0); err != nil || len(all) != 0 {
+		t.Fatalf("list after invalid submits: %v %v", all, err)
+	}
+}
+
+func TestIdempotencyKeys(t *testing.T) {
+	c, _ := newClient(t)
+	ctx := context.Background()
+	first, err := c.Submit(ctx, []TaskSpec{{Cmd: []string{"true"}, Key: "nightly-2024-06-01"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same key again, a new key twice within one call, and the first again.
+	res, err := c.Submit(ctx, []TaskSpec{
+		{Cmd: []string{"true"}, Key: "nightly-2024-06-01"},
+		{Cmd: []string{"true"}, Key: "fresh"},
+		{Cmd: []string{"true"}, Key: "fresh"},
+		{Cmd: []string{"true"}, Key: "nightly-2024-06-01"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []store.SubmitResult{
+		{ID: first[0].ID, Existing: true}, {ID: res[1].ID}, {ID: res[1].ID, Existing: true}, {ID: first[0].ID, Existing: true},
+	}
+	for i := range want {
+		if res[i] != want[i] {
+			t.Fatalf("results %+v, want %+v", res, want)
+		}
+	}
+	if all, err := c.List("", 0); err != nil || len(all) != 2 {
+		t.Fatalf("list: %d tasks (%v), want 2", len(all), err)
+	}
+}
+
+func TestWaitAndCancel(t *testing.T) {
+	c, _ := newClient(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := c.Wait(ctx, "01ARZ3NDEKTSV4RRFFQ69G5FAV"); !errors.Is(err, store.ErrUnknownTask) {
+		t.Fatalf("wait for an unknown task: %v", err)
+	}
+	if _, err := c.Wait(ctx, "nope"); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("wait for a bad id: %v", err)
+	}
+	res, err := c.Submit(ctx, []TaskSpec{{Cmd: []string{"sleep", "60"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := res[0].ID
+	short, cancelShort := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancelShort()
+	if _, err := c.Wait(short, id); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("wait without a result: %v", err)
+	}
+	type waited struct {
+		task *store.Task
+		err  error
+	}
+	got := make(chan waited, 1)
+	go func() {
+		task, err := c.Wait(ctx, strings.ToLower(id))
+		got <- waited{task, err}
+	}()
+	if _, err := c.Cancel(id); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case w := <-got:
+		if w.err != nil || w.task.ID != id || w.task.State != store.StateCancelled {
+			t.Fatalf("wait: %+v %v", w.task, w.err)
+		}
+	case <-ctx.Done():
+		t.Fatal("wait did not return after the task was cancelled")
+	}
+	if _, err := c.Cancel(id); !errors.Is(err, ErrFinished) {
+		t.Fatalf("second cancel: %v", err)
+	}
+	if done, err := c.List(store.StateCancelled, 0); err != nil || len(done) != 1 || done[0].ID != id {
+		t.Fatalf("list cancelled: %v %v", done, err)
+	}
+}
+
+func TestListSkipsMalformedRecords(t *testing.T) {
+	c, st := newClient(t)
+	res, err := c.Submit(context.Background(), []TaskSpec{{Cmd: []string{"true"}}, {Cmd: []string{"true"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Set(st.Layout().QueueItem(res[0].ID), []byte("{not json"), -1); err != nil {
+		t.Fatal(err)
+	}
+	tasks, skipped, err := c.ListCounting("", 0)
+	if err != nil || skipped != 1 || len(tasks) != 1 || tasks[0].ID != res[1].ID {
+		t.Fatalf("list: %d tasks, %d skipped, %v", len(tasks), skipped, err)
+	}
+}
+
+func TestWorkersAndLeader(t *testing.T) {
+	c, st := newClient(t)
+	ctx := context.Background()
+	if ws, err := c.Workers(); err != nil || len(ws) != 0 {
+		t.Fatalf("workers of an empty cluster: %v %v", ws, err)
+	}
+	if _, err := c.Leader(); !errors.Is(err, ErrNoLeader) {
+		t.Fatalf("leader of an empty cluster: %v", err)
+	}
+
+	// A worker registration with one assignment, as a worker and a leader write them.
+	lay := st.Layout()
+	reg, err := store.Encode(&store.WorkerInfo{ID: "w1", Host: "h", PID: 42, Capacity: 4, Labels: map[string]string{"gpu": "true"}, Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.CreateEphemeral(ctx, lay.Worker("w1"), reg); err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Submit(ctx, []TaskSpec{{Cmd: []string{"true"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := c.Status(res[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	task.Worker = "w1"
+	if err := st.EnsurePath(lay.WorkerTasks("w1")); err != nil {
+		t.Fatal(err)
+	}
+	txn := st.Txn().Delete(lay.QueueItem(task.ID), -1)
+	if err := txn.Assign(task); err != nil {
+		t.Fatal(err)
+	}
+	if err := txn.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	ws, err := c.Workers()
+	if err != nil || len(ws) != 1 || ws[0].ID != "w1" || ws[0].Running != 1 || ws[0].Capacity != 4 || ws[0].Labels["gpu"] != "true" {
+		t.Fatalf("workers: %+v %v", ws, err)
+	}
+	if got, err := c.List(store.StateAssigned, 0); err != nil || len(got) != 1 || got[0].Worker != "w1" {
+		t.Fatalf("list assigned: %v %v", got, err)
+	}
+
+	// Two candidates in line and an epoch record, as schedulers write them.
+	for _, id := range []string{"s1", "s2"} {
+		rec, err := store.Encode(&store.Candidate{ID: id, Host: "h", PID: 7})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := st.CreateSequentialEphemeral(ctx, lay.Election(), "n_", rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	since := time.Now().UTC().Truncate(time.Second)
+	ep, err := store.Encode(&store.EpochRecord{Epoch: 7, Leader: "s1", Since: since})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Set(lay.Epoch(), ep, -1); err != nil {
+		t.Fatal(err)
+	}
+	l, err := c.Leader()
+	if err != nil || l.ID != "s1" || l.Epoch != 7 || !l.Since.Equal(since) || len(l.Standbys) != 1 || l.Standbys[0].ID != "s2" {
+		t.Fatalf("leader: %+v %v", l, err)
+	}
+}

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// droverIn runs the binary with stdin.
+func droverIn(t *testing.T, root, stdin string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, append([]string{"--zk", zkAddr, "--root", root, "--session-timeout", "2s"}, args...)...)
+	var out, errb bytes.Buffer
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(stdin), &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run drover %v: %v", args, err)
+	}
+	return result{code: code, stdout: out.String(), stderr: errb.String()}
+}
+
+// oneLineError checks r exited with code and printed exactly one line,
+// "drover: ...", containing contains.
+func oneLineError(t *testing.T, r result, code int, contains string) {
+	t.Helper()
+	if r.code != code {
+		t.Fatalf("exit %d, want %d; stderr %q", r.code, code, r.stderr)
+	}
+	if strings.Count(strings.TrimRight(r.stderr, "\n"), "\n") != 0 || !strings.HasPrefix(r.stderr, "drover: ") ||
+		!strings.Contains(r.stderr, contains) {
+		t.Fatalf("want one line \"drover: ...%s...\", got %q", contains, r.stderr)
+	}
+}
+
+func TestEmptyCluster(t *testing.T) {
+	root := newRoot()
+	if r := drover(t, root, "workers"); r.code != 0 || strings.TrimSpace(r.stdout) != "ID  HOST  LABELS  CAPACITY  RUNNING  VERSION" {
+		t.Fatalf("workers: %+v", r)
+	}
+	if r := drover(t, root, "workers", "-o", "json"); r.code != 0 || strings.TrimSpace(r.stdout) != "[]" {
+		t.Fatalf("workers -o json: %+v", r)
+	}
+	oneLineError(t, drover(t, root, "leader", "-o", "json"), 1, "no scheduler is running")
+	if r := drover(t, root, "ls"); r.code != 0 || !strings.HasPrefix(r.stdout, "ID") || strings.Count(r.stdout, "\n") != 1 {
+		t.Fatalf("ls: %+v", r)
+	}
+	if r := drover(t, root, "version"); r.code != 0 || !strings.HasPrefix(r.stdout, "drover ") {
+		t.Fatalf("version: %+v", r)
+	}
+}
+
+func TestSubmitInputErrors(t *testing.T) {
+	root := newRoot()
+	// Bad lines read from stdin name their line; nothing of the good lines is written.
+	in := "{\"cmd\":[\"true\"]}\n\n{\"cmd\":[\"true\"],\"timeout\":\"soon\"}\n"
+	oneLineError(t, droverIn(t, root, in, "submit", "-f", "-"), 2, "line 3")
+	oneLineError(t, drover(t, root, "submit", "--"), 2, "no command")
+	oneLineError(t, drover(t, root, "submit", "--name", "a\tb", "--", "true"), 2, "name")
+	oneLineError(t, drover(t, root, "submit", "--priority", "bogus", "--", "true"), 2, "priority")
+	oneLineError(t, drover(t, root, "submit", "--timeout", "x", "--", "true"), 2, "timeout")
+	oneLineError(t, drover(t, root, "submit", "--timeout", "-1s", "--", "true"), 2, "timeout")
+	oneLineError(t, drover(t, root, "submit", "--on", "a/b=c", "--", "true"), 2, "label")
+	oneLineError(t, drover(t, root, "submit", "--env", "=x", "--", "true"), 2, "--env")
+	oneLineError(t, drover(t, root, "status", "01ARZ3NDEKTSV4RRFFQ69G5FA"), 2, "ULID")
+	oneLineError(t, drover(t, root, "version", "extra"), 2, "no arguments")
+	// A task too large for one znode: the message says its size and the limit.
+	// (Each argument stays under Linux's 128 KiB limit for one argv string.)
+	args := []string{"submit", "--", "echo"}
+	for i := 0; i < 10; i++ {
+		args = append(args, strings.Repeat("x", 100*1024))
+	}
+	r := drover(t, root, args...)
+	oneLineError(t, r, 2, "too large")
+	if !strings.Contains(r.stderr, "983040-byte limit") {
+		t.Fatalf("no size and limit in %q", r.stderr)
+	}
+	if r := drover(t, root, "ls", "-o", "json"); r.code != 0 || strings.TrimSpace(r.stdout) != "[]" {
+		t.Fatalf("ls after bad input: %+v", r)
+	}
+
+	// Good input from stdin: one id per line, in order.
+	r = droverIn(t, root, "{\"cmd\":[\"true\"],\"name\":\"a\"}\n\n{\"cmd\":[\"true\"],\"name\":\"b\",\"timeout\":\"1m\"}\n", "submit", "-f", "-")
+	ids := strings.Fields(r.stdout)
+	if r.code != 0 || len(ids) != 2 {
+		t.Fatalf("submit -f -: %+v", r)
+	}
+	for i, name := range []string{"a", "b"} {
+		var task map[string]any
+		// A lower-case id names the same task.
+		if err := json.Unmarshal([]byte(drover(t, root, "status", "-o", "json", strings.ToLower(ids[i])).stdout), &task); err != nil {
+			t.Fatal(err)
+		}
+		if task["id"] != ids[i] || task["name"] != name || task["state"] != "queued" || task["attempts"] != float64(0) {
+			t.Fatalf("status of %s: %v", ids[i], task)
+		}
+	}
+	if r := drover(t, root, "status", ids[1]); r.code != 0 || !strings.Contains(r.stdout, "1/1") || !strings.Contains(r.stdout, "queued") {
+		t.Fatalf("status table: %+v", r)
+	}
+	oneLineError(t, drover(t, root, "logs", ids[0]), 1, "still queued")
+}
+
+func TestSubmitWaitExitCodes(t *testing.T) {
+	root := newRoot()
+	daemon(t, root, "scheduler", "--id", "s1")
+	daemon(t, root, "worker", "--id", "w1", "--capacity", "2")
+	if r := drover(t, root, "submit", "--wait", "--", "sh", "-c", "exit 3"); r.code != 3 {
+		t.Fatalf("submit --wait -- sh -c 'exit 3': %+v", r)
+	}
+	// Ended without an exit code of its own (timeout): exit 1 with a message.
+	r := drover(t, root, "submit", "--wait", "--timeout", "200ms", "--", "sleep", "30")
+	if r.code != 1 || !strings.Contains(r.stderr, "timeout") {
+		t.Fatalf("timed-out task: %+v", r)
+	}
+	// wait: 0 only when all succeeded, else the first failing task's code.
+	ok := strings.TrimSpace(drover(t, root, "submit", "--", "true").stdout)
+	bad := strings.TrimSpace(drover(t, root, "submit", "--", "sh", "-c", "exit 5").stdout)
+	if r := drover(t, root, "wait", ok); r.code != 0 {
+		t.Fatalf("wait ok: %+v", r)
+	}
+	if r := drover(t, root, "wait", ok, bad); r.code != 5 {
+		t.Fatalf("wait ok bad: %+v", r)
+	}
+	var list []map[string]any
+	r = drover(t, root, "ls", "-o", "json", "--state", "failed", "--limit", "1")
+	if err := json.Unmarshal([]byte(r.stdout), &list); err != nil || len(list) != 1 || list[0]["id"] != bad ||
+		list[0]["exit_code"] != float64(5) || list[0]["attempts"] != float64(1) {
+		t.Fatalf("ls failed: %q %v", r.stdout, err)
+	}
+}
