@@ -268,10 +268,11 @@ func ReadSpecs(r io.Reader) ([]TaskSpec, error) {
 // taskID validates a task id and returns its canonical (upper-case) form: ULIDs
 // parse in either case, but a task's znodes are named by the canonical one.
 func taskID(id string) (string, error) {
+	id = strings.ToUpper(id)
 	if err := store.ValidateTaskID(id); err != nil {
 		return "", fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
-	return strings.ToUpper(id), nil
+	return id, nil
 }
 
 // Wait blocks until the task has a result. It fails at once with

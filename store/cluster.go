@@ -88,16 +88,18 @@ func (s *Store) Candidates() ([]CandidateEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := SortCandidates(kids)
-	for i := range out {
-		data, _, err := s.Get(s.layout.Election() + "/" + out[i].Node)
+	line := SortCandidates(kids)
+	out := line[:0]
+	for _, c := range line {
+		data, _, err := s.Get(s.layout.Election() + "/" + c.Node)
 		if errors.Is(err, ErrNoNode) {
-			continue
+			continue // left the line while we looked
 		}
 		if err != nil {
 			return nil, err
 		}
-		_ = Decode(data, &out[i].Info) // a bad record still holds its place in line
+		_ = Decode(data, &c.Info) // a bad record still holds its place in line
+		out = append(out, c)
 	}
 	return out, nil
 }

@@ -145,3 +145,13 @@ func TestSortCandidates(t *testing.T) {
 		t.Fatalf("order %+v", got)
 	}
 }
+
+func TestValidateTaskIDUpperCase(t *testing.T) {
+	id := ulid.Make().String()
+	if err := ValidateTaskID(id); err != nil {
+		t.Fatal(err)
+	}
+	if err := ValidateTaskID(strings.ToLower(id)); !errors.Is(err, ErrInvalidName) {
+		t.Fatalf("lower-case id accepted: %v", err)
+	}
+}

@@ -131,6 +131,10 @@ func ValidateTaskID(id string) error {
 	if _, err := ulid.ParseStrict(id); err != nil {
 		return fmt.Errorf("task id %q: %v: %w", id, err, ErrInvalidName)
 	}
+	if id != strings.ToUpper(id) {
+		// Paths use the id as given: one task must have one spelling.
+		return fmt.Errorf("task id %q: must be upper case: %w", id, ErrInvalidName)
+	}
 	return nil
 }
 

@@ -457,5 +457,5 @@ func (s *Store) Sync(path string) error {
 type zkLogger struct{ log zerolog.Logger }
 
 func (l zkLogger) Printf(format string, args ...any) {
-	l.log.Debug().Str("component", "zk").Msgf(format, args...)
+	l.log.Debug().Str("lib", "zk").Msgf(format, args...)
 }

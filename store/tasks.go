@@ -115,6 +115,38 @@ const MaxBatch = 100
 func (s *Store) Submit(ctx context.Context, tasks []*Task) ([]SubmitResult, error) {
 	out := make([]SubmitResult, len(tasks))
 	encoded := make([][]byte, len(tasks))
+	// A key used twice in one call names the first task: write it once.
+	firstOfKey := map[string]int{}
+	unique := make([]*Task, 0, len(tasks))
+	for i, t := range tasks {
+		if t.Key != "" {
+			if j, ok := firstOfKey[t.Key]; ok {
+				out[i] = SubmitResult{ID: tasks[j].ID, Existing: true}
+				continue
+			}
+			firstOfKey[t.Key] = i
+		}
+		unique = append(unique, t)
+	}
+	if len(unique) < len(tasks) {
+		res, err := s.Submit(ctx, unique)
+		for i, k := 0, 0; i < len(tasks) && k < len(res); i++ {
+			if out[i].ID == "" {
+				out[i] = res[k]
+				k++
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+		// Duplicates point at what their first task resolved to.
+		for i, t := range tasks {
+			if j, ok := firstOfKey[t.Key]; ok && t.Key != "" && j != i {
+				out[i] = SubmitResult{ID: out[j].ID, Existing: true}
+			}
+		}
+		return out, nil
+	}
 	for i, t := range tasks {
 		t.State, t.Attempt = StateQueued, max(t.Attempt, 1)
 		data, err := Encode(t)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+
 	// Time zones for schedules (--tz) even on hosts without a zoneinfo database.
 	_ "time/tzdata"
 )

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -16,7 +17,7 @@ func taskIDsArg(cmd *cobra.Command, args []string) error {
 		return usageErr("%s: want one or more task ids", cmd.CommandPath())
 	}
 	for _, id := range args {
-		if err := store.ValidateTaskID(id); err != nil {
+		if err := store.ValidateTaskID(strings.ToUpper(id)); err != nil {
 			return usageErr("%v", err)
 		}
 	}

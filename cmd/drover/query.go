@@ -16,7 +16,7 @@ func taskIDArg(cmd *cobra.Command, args []string) error {
 	if len(args) != 1 {
 		return usageErr("%s: want exactly one task id", cmd.CommandPath())
 	}
-	if err := store.ValidateTaskID(args[0]); err != nil {
+	if err := store.ValidateTaskID(strings.ToUpper(args[0])); err != nil {
 		return usageErr("%v", err)
 	}
 	return nil

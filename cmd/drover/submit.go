@@ -193,7 +193,7 @@ func newWaitCmd(g *globals) *cobra.Command {
 				return usageErr("wait: no task ids given")
 			}
 			for _, id := range ids {
-				if err := store.ValidateTaskID(id); err != nil {
+				if err := store.ValidateTaskID(strings.ToUpper(id)); err != nil {
 					return usageErr("wait: %v", err)
 				}
 			}
