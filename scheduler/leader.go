@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/oklog/ulid/v2"
 	"github.com/rs/zerolog"
 
 	"github.com/drover-sched/drover/store"
@@ -190,12 +189,17 @@ func (l *leader) serve(ctx context.Context) error {
 	}
 	l.log.Info().Int("workers", len(l.workers)).Int("queued", len(l.known)).Int("schedules", len(l.schedules)).
 		Dur("took", l.now().Sub(start)).Msg("view rebuilt")
+	if err := l.pruneResults(); err != nil {
+		return err
+	}
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	cronTimer := time.NewTimer(time.Hour)
 	defer cronTimer.Stop()
 	overdue := time.NewTicker(time.Second)
 	defer overdue.Stop()
+	prune := time.NewTicker(pruneEvery)
+	defer prune.Stop()
 	flushTimer := time.NewTimer(time.Hour)
 	defer flushTimer.Stop()
 	for {
@@ -243,6 +247,10 @@ func (l *leader) serve(ctx context.Context) error {
 			}
 		case <-cronTimer.C:
 			if err := l.fireDue(); err != nil {
+				return err
+			}
+		case <-prune.C:
+			if err := l.pruneResults(); err != nil {
 				return err
 			}
 		case <-overdue.C:
@@ -765,14 +773,7 @@ func (l *leader) forget(id string) {
 // bucketExpired reports whether a bucket's time window ended long enough ago
 // that no submitter with a sane clock still writes into it.
 func (l *leader) bucketExpired(b1, b2 string) bool {
-	prefix := b1 + b2
-	// The window's end is the smallest id of the next window; approximate with
-	// the largest id inside it.
-	id, err := ulid.ParseStrict(prefix + strings.Repeat("Z", ulid.EncodedSize-len(prefix)))
-	if err != nil {
-		return false
-	}
-	return l.now().Sub(ulid.Time(id.Time())) > l.s.cfg.BucketGrace
+	return l.now().Sub(windowEnd(b1, b2)) > l.s.cfg.BucketGrace
 }
 
 func (l *leader) deleteBucket(dir string) {

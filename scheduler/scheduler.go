@@ -30,6 +30,12 @@ type Config struct {
 	// worker before the leader withdraws it (the worker normally kills it on
 	// time itself); default 30s.
 	TimeoutGrace time.Duration
+	// ResultRetention is how long results are kept, counted from submit time;
+	// default 7 days.
+	ResultRetention time.Duration
+	// MaxResults caps the results kept (oldest go first); default 1,000,000,
+	// negative: no cap.
+	MaxResults int
 }
 
 // Scheduler campaigns for leadership and leads while elected.
@@ -57,6 +63,12 @@ func New(cfg Config) (*Scheduler, error) {
 	}
 	if cfg.TimeoutGrace <= 0 {
 		cfg.TimeoutGrace = 30 * time.Second
+	}
+	if cfg.ResultRetention <= 0 {
+		cfg.ResultRetention = 7 * 24 * time.Hour
+	}
+	if cfg.MaxResults == 0 {
+		cfg.MaxResults = 1_000_000
 	}
 	log := cfg.Log.With().Str("scheduler", cfg.ID).Logger()
 	return &Scheduler{cfg: cfg, log: log, election: NewElection(cfg.Store, cfg.ID, log)}, nil

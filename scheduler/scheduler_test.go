@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/store"
+	"github.com/oklog/ulid/v2"
 )
 
 func leaders(ss ...*Scheduler) (n int, who *Scheduler) {
@@ -260,5 +262,37 @@ func TestLeaderWithdrawsAttemptsOfStuckWorker(t *testing.T) {
 	}
 	if left := stuck.assignments(t); len(left) != 0 {
 		t.Fatalf("assignment left on the stuck worker: %v", left)
+	}
+}
+
+func TestResultRetention(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	now := time.Now()
+	finish := func(at time.Time) string {
+		id := ulid.MustNew(ulid.Timestamp(at), rand.Reader).String()
+		zero := 0
+		task := &store.Task{ID: id, Cmd: []string{"true"}, State: store.StateSucceeded, ExitCode: &zero, SubmittedAt: at}
+		if err := st.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error { return txn.Finish(task) }); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	old := finish(now.Add(-48 * time.Hour))
+	var recent []string
+	for i := 4; i >= 1; i-- {
+		recent = append(recent, finish(now.Add(-time.Duration(i)*time.Minute)))
+	}
+	runScheduler(t, st, "s1", func(c *Config) { c.ResultRetention = 24 * time.Hour; c.MaxResults = 2 })
+	exists := func(id string) bool {
+		ok, _, err := st.Exists(st.Layout().Result(id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	drovertest.WaitFor(t, 10*time.Second, "retention applied", func() bool { return !exists(old) && !exists(recent[1]) })
+	if exists(recent[0]) || !exists(recent[2]) || !exists(recent[3]) {
+		t.Fatalf("kept %v %v %v %v; want only the 2 newest", exists(recent[0]), exists(recent[1]), exists(recent[2]), exists(recent[3]))
 	}
 }

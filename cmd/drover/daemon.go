@@ -25,7 +25,8 @@ func defaultID() string {
 
 func newSchedulerCmd(g *globals) *cobra.Command {
 	var id string
-	var timeoutGrace time.Duration
+	var timeoutGrace, retention time.Duration
+	var maxResults int
 	cmd := &cobra.Command{
 		Use:   "scheduler --id ID",
 		Short: "Run a scheduler: it leads or stands by; SIGTERM resigns at once",
@@ -48,7 +49,11 @@ func newSchedulerCmd(g *globals) *cobra.Command {
 			if timeoutGrace <= 0 {
 				return usageErr("--timeout-grace %v: must be positive", timeoutGrace)
 			}
-			s, err := scheduler.New(scheduler.Config{ID: id, Store: st, Log: log, TimeoutGrace: timeoutGrace})
+			if retention <= 0 {
+				return usageErr("--result-retention %v: must be positive", retention)
+			}
+			s, err := scheduler.New(scheduler.Config{ID: id, Store: st, Log: log, TimeoutGrace: timeoutGrace,
+				ResultRetention: retention, MaxResults: maxResults})
 			if err != nil {
 				return usageErr("%v", err)
 			}
@@ -57,6 +62,8 @@ func newSchedulerCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&id, "id", "", "scheduler id (default: host-pid)")
+	cmd.Flags().DurationVar(&retention, "result-retention", 7*24*time.Hour, "keep finished results this long (from submit time)")
+	cmd.Flags().IntVar(&maxResults, "max-results", 1_000_000, "keep at most this many finished results, oldest pruned first (-1: no cap)")
 	cmd.Flags().DurationVar(&timeoutGrace, "timeout-grace", 30*time.Second, "withdraw an attempt this long past its timeout when its worker has not ended it")
 	return cmd
 }
