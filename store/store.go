@@ -45,6 +45,48 @@ type Config struct {
 	SessionTimeout time.Duration
 	// Logger receives connection events; default: disabled.
 	Logger *zerolog.Logger
+	// Auth is a ZooKeeper digest identity "user:password". When set, the store
+	// authenticates with it and every znode it creates is readable and writable
+	// by that identity only (plus ReadOnlyAuth, read only). Never logged.
+	Auth string
+	// ReadOnlyAuth is an optional "user:password" identity given read access
+	// (for dashboards).
+	ReadOnlyAuth string
+}
+
+// ErrNoAuth means ZooKeeper refused an operation for lack of rights: the
+// znodes carry ACLs of another identity.
+var ErrNoAuth = errors.New("not authorized by ZooKeeper ACLs")
+
+// ParseDigest splits "user:password", refusing empty parts.
+func ParseDigest(s string) (user, password string, err error) {
+	user, password, ok := strings.Cut(s, ":")
+	if !ok || user == "" || password == "" {
+		return "", "", errors.New("ZooKeeper credentials: want user:password")
+	}
+	return user, password, nil
+}
+
+func aclFor(auth, readOnly string) ([]zk.ACL, error) {
+	if auth == "" {
+		if readOnly != "" {
+			return nil, errors.New("a read-only identity needs credentials (Auth) too")
+		}
+		return zk.WorldACL(zk.PermAll), nil
+	}
+	user, pass, err := ParseDigest(auth)
+	if err != nil {
+		return nil, err
+	}
+	acl := zk.DigestACL(zk.PermAll, user, pass)
+	if readOnly != "" {
+		ru, rp, err := ParseDigest(readOnly)
+		if err != nil {
+			return nil, fmt.Errorf("read-only identity: %w", err)
+		}
+		acl = append(acl, zk.DigestACL(zk.PermRead, ru, rp)...)
+	}
+	return acl, nil
 }
 
 // Store is a connection to ZooKeeper plus the layout under one root. It is safe
@@ -97,7 +139,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.Logger != nil {
 		log = *cfg.Logger
 	}
-	s := &Store{layout: layout, log: log, acl: zk.WorldACL(zk.PermAll), changed: make(chan struct{})}
+	acl, err := aclFor(cfg.Auth, cfg.ReadOnlyAuth)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{layout: layout, log: log, acl: acl, changed: make(chan struct{})}
 	conn, _, err := zk.Connect(cfg.Servers, cfg.SessionTimeout,
 		zk.WithLogger(zkLogger{log}),
 		zk.WithLogInfo(false),
@@ -113,6 +159,13 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		conn.Close()
 		return nil, fmt.Errorf("cannot reach ZooKeeper at %s (is it running? `drover dev` starts one): %w",
 			strings.Join(cfg.Servers, ","), err)
+	}
+	if cfg.Auth != "" {
+		// Remembered by the client and sent again after every reconnect.
+		if err := conn.AddAuth("digest", []byte(cfg.Auth)); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("authenticate to ZooKeeper: %w", mapErr(err))
+		}
 	}
 	for _, dir := range append([]string{layout.Root}, layout.Dirs()...) {
 		if err := s.EnsurePath(dir); err != nil {
@@ -248,6 +301,8 @@ func mapErr(err error) error {
 		return ErrNotEmpty
 	case errors.Is(err, zk.ErrSessionExpired):
 		return ErrSessionExpired
+	case errors.Is(err, zk.ErrNoAuth), errors.Is(err, zk.ErrAuthFailed):
+		return ErrNoAuth
 	case errors.Is(err, zk.ErrConnectionClosed), errors.Is(err, zk.ErrNoServer), errors.Is(err, zk.ErrClosing):
 		return ErrConnection
 	}
@@ -443,6 +498,29 @@ func (s *Store) Set(path string, data []byte, version int32) (Stat, error) {
 		return Stat{}, fmt.Errorf("set %s: %w", path, mapErr(err))
 	}
 	return statOf(st), nil
+}
+
+// ACL returns a znode's ACL entries as "scheme:id:perms" (perms as ZooKeeper
+// letters, e.g. cdrwa), for checks and diagnostics.
+func (s *Store) ACL(path string) ([]string, error) {
+	acl, _, err := s.conn.GetACL(path)
+	if err != nil {
+		return nil, fmt.Errorf("get acl %s: %w", path, mapErr(err))
+	}
+	out := make([]string, len(acl))
+	for i, a := range acl {
+		perms := ""
+		for _, p := range []struct {
+			bit int32
+			c   string
+		}{{zk.PermCreate, "c"}, {zk.PermDelete, "d"}, {zk.PermRead, "r"}, {zk.PermWrite, "w"}, {zk.PermAdmin, "a"}} {
+			if a.Perms&p.bit != 0 {
+				perms += p.c
+			}
+		}
+		out[i] = a.Scheme + ":" + a.ID + ":" + perms
+	}
+	return out, nil
 }
 
 // Sync makes the next read of path on this connection see every write committed

@@ -80,6 +80,9 @@ func runDev(cmd *cobra.Command, g *globals, zkPort, workers, schedulers int) err
 	}
 	zk := srv.Addr()
 	common := []string{"--zk", zk, "--root", g.root, "--session-timeout", g.sessionTimeout.String(), "--log-level", g.logLevel}
+	if g.zkAuthFile != "" {
+		common = append(common, "--zk-auth-file", g.zkAuthFile) // a path, not the secret
+	}
 	var children []*child
 	defer func() { stopChildren(children) }()
 	start := func(name string, args ...string) error {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/drover-sched/drover/store"
+
 	// Time zones for schedules (--tz) even on hosts without a zoneinfo database.
 	_ "time/tzdata"
 )
@@ -32,6 +34,10 @@ func run(args []string) int {
 			fmt.Fprintln(os.Stderr, "drover: "+ex.msg)
 		}
 		return ex.code
+	}
+	if errors.Is(err, store.ErrNoAuth) {
+		fmt.Fprintln(os.Stderr, "drover: ZooKeeper refused access: the cluster's znodes belong to another identity; set DROVER_ZK_AUTH or --zk-auth-file")
+		return 1
 	}
 	fmt.Fprintln(os.Stderr, "drover: "+oneLine(err.Error()))
 	return 1

@@ -555,3 +555,37 @@ func TestScheduleAcrossLeaderKill(t *testing.T) {
 		t.Errorf("history: %d succeeded (limit 10), %d active, %d failed, of %d runs", succeeded, active, failed, len(got))
 	}
 }
+
+func TestZooKeeperCredentials(t *testing.T) {
+	root := newRoot()
+	run := func(auth string, args ...string) result {
+		t.Helper()
+		cmd := exec.Command(binary, append([]string{"--zk", zkAddr, "--root", root, "--session-timeout", "2s"}, args...)...)
+		cmd.Env = append(os.Environ(), "DROVER_ZK_AUTH="+auth)
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		err := cmd.Run()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		}
+		return result{code: code, stdout: out.String(), stderr: errb.String()}
+	}
+	r := run("alice:s3cret", "submit", "--", "true")
+	if r.code != 0 {
+		t.Fatalf("submit with credentials: %+v", r)
+	}
+	id := strings.TrimSpace(r.stdout)
+	if r := run("alice:s3cret", "status", id); r.code != 0 {
+		t.Fatalf("status with credentials: %+v", r)
+	}
+	for _, auth := range []string{"", "mallory:guess"} {
+		r := run(auth, "status", id)
+		if r.code != 1 || !strings.Contains(r.stderr, "DROVER_ZK_AUTH") || strings.Contains(r.stderr, "s3cret") {
+			t.Fatalf("auth %q: %+v", auth, r)
+		}
+	}
+	if r := run("no-colon", "workers"); r.code != 2 || strings.Contains(r.stderr, "no-colon") {
+		t.Fatalf("bad credentials: %+v (must exit 2 without echoing them)", r)
+	}
+}

@@ -24,6 +24,8 @@ type globals struct {
 	sessionTimeout time.Duration
 	output         string
 	logLevel       string
+	zkAuthFile     string
+	zkAuth         string // resolved credentials; never printed
 }
 
 func envOr(name, def string) string {
@@ -53,6 +55,9 @@ func newRootCmd() *cobra.Command {
 			if _, err := store.NewLayout(g.root); err != nil {
 				return usageErr("--root: %v", err)
 			}
+			if err := g.resolveAuth(); err != nil {
+				return err
+			}
 			return nil
 		},
 	}
@@ -63,6 +68,7 @@ func newRootCmd() *cobra.Command {
 	pf.DurationVar(&g.sessionTimeout, "session-timeout", 10*time.Second, "ZooKeeper session timeout: failure detection time")
 	pf.StringVarP(&g.output, "output", "o", "table", "output format: table or json")
 	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	pf.StringVar(&g.zkAuthFile, "zk-auth-file", "", "file holding ZooKeeper digest credentials user:password (or env DROVER_ZK_AUTH)")
 
 	root.AddCommand(
 		newSubmitCmd(g), newWaitCmd(g), newStatusCmd(g), newLogsCmd(g), newLsCmd(g),
@@ -110,14 +116,39 @@ func (g *globals) open(ctx context.Context, log *zerolog.Logger) (*store.Store, 
 	}
 	octx, cancel := context.WithTimeout(ctx, g.sessionTimeout)
 	defer cancel()
-	st, err := store.Open(octx, store.Config{Servers: servers, Root: g.root, SessionTimeout: g.sessionTimeout, Logger: log})
+	st, err := store.Open(octx, store.Config{Servers: servers, Root: g.root, SessionTimeout: g.sessionTimeout, Logger: log,
+		Auth: g.zkAuth, ReadOnlyAuth: os.Getenv("DROVER_ZK_AUTH_READONLY")})
 	if err != nil {
+		if errors.Is(err, store.ErrNoAuth) {
+			return nil, exitCode(1, fmt.Sprintf("ZooKeeper refused access to %s: its znodes belong to another identity; set DROVER_ZK_AUTH or --zk-auth-file", g.root))
+		}
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 			return nil, exitCode(1, fmt.Sprintf("cannot reach ZooKeeper at %s: is it running? try `drover dev`", g.zk))
 		}
 		return nil, exitCode(1, err.Error())
 	}
 	return st, nil
+}
+
+// resolveAuth reads the ZooKeeper credentials from --zk-auth-file or
+// DROVER_ZK_AUTH. They travel by file or environment only, never on a command
+// line where ps would show them, and are never printed.
+func (g *globals) resolveAuth() error {
+	auth := os.Getenv("DROVER_ZK_AUTH")
+	if g.zkAuthFile != "" {
+		data, err := os.ReadFile(g.zkAuthFile)
+		if err != nil {
+			return usageErr("--zk-auth-file: %v", err)
+		}
+		auth = strings.TrimSpace(string(data))
+	}
+	if auth != "" {
+		if _, _, err := store.ParseDigest(auth); err != nil {
+			return usageErr("%v", err) // the message names the format, not the value
+		}
+	}
+	g.zkAuth = auth
+	return nil
 }
 
 // withClient runs fn with a client for one command; the connection is closed
