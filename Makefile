@@ -8,7 +8,7 @@ ZK_JAR  := /usr/share/java/zookeeper.jar
 # sudo for apt-get, when we are not root and sudo exists.
 SUDO    := $(shell [ "$$(id -u)" != 0 ] && command -v sudo >/dev/null 2>&1 && echo sudo)
 
-.PHONY: all deps build dev test vet lint chaos clean
+.PHONY: all deps build dev test vet lint fuzz chaos clean
 
 all: build
 
@@ -39,6 +39,15 @@ vet:
 
 test: deps vet
 	$(GO) test -race -count=1 -timeout 20m ./...
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=3s
+
+# fuzz runs every fuzz target for FUZZTIME each (seed corpus in testdata/fuzz).
+FUZZTIME ?= 30s
+fuzz:
+	@for t in FuzzDecodeTask FuzzDecodeWorker FuzzDecodeSchedule FuzzParseAssignmentName; do \
+		$(GO) test -run XXX -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./store || exit 1; \
+	done
+	@$(GO) test -run XXX -fuzz '^FuzzReadSpecs$$' -fuzztime $(FUZZTIME) ./client
 
 # lint: formatting and vet (no tools beyond the Go distribution).
 lint: vet

@@ -1,0 +1,66 @@
+package store
+
+import (
+	"testing"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+)
+
+// The decoders read whatever is in ZooKeeper, written by anyone: they must
+// return an error, never panic, and what they accept must encode again.
+
+func FuzzDecodeTask(f *testing.F) {
+	good, _ := Encode(&Task{ID: ulid.Make().String(), Cmd: []string{"echo", "hi"}, Priority: PriorityHigh,
+		Timeout: MillisOf(time.Second), On: map[string]string{"a": "b"}, History: []Attempt{{N: 1}}})
+	f.Add(good)
+	f.Add([]byte(`{"v":1}`))
+	f.Add([]byte(`{"v":2,"id":"x"}`))
+	f.Add([]byte(`{"v":1,"id":"01ARZ3NDEKTSV4RRFFQ69G5FAV","cmd":["x"],"priority":"urgent"}`))
+	f.Add([]byte("\x00\xff"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		task, err := DecodeTask(data)
+		if err != nil {
+			return
+		}
+		if _, err := Encode(task); err != nil && len(data) < MaxRecordSize {
+			t.Fatalf("decoded task does not encode: %v", err)
+		}
+	})
+}
+
+func FuzzDecodeWorker(f *testing.F) {
+	good, _ := Encode(&WorkerInfo{ID: "w1", Capacity: 4, Labels: map[string]string{"gpu": "true"}})
+	f.Add(good)
+	f.Add([]byte(`{"v":1,"id":"../x"}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		w, err := DecodeWorker(data)
+		if err == nil && ValidateName(w.ID) != nil {
+			t.Fatalf("accepted worker id %q", w.ID)
+		}
+	})
+}
+
+func FuzzDecodeSchedule(f *testing.F) {
+	good, _ := Encode(&Schedule{Name: "nightly", Cron: "0 2 * * *", Catchup: CatchupAll, Task: Task{Cmd: []string{"x"}}})
+	f.Add(good)
+	f.Add([]byte(`{"v":1,"name":"a/b","task":{"cmd":["x"]}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := DecodeSchedule(data)
+		if err == nil && ValidateName(s.Name) != nil {
+			t.Fatalf("accepted schedule name %q", s.Name)
+		}
+	})
+}
+
+func FuzzParseAssignmentName(f *testing.F) {
+	f.Add("01ARZ3NDEKTSV4RRFFQ69G5FAV.1")
+	f.Add(".1")
+	f.Add("x.99999999999999999999")
+	f.Fuzz(func(t *testing.T, name string) {
+		id, attempt, err := ParseAssignmentName(name)
+		if err == nil && (attempt < 1 || ValidateTaskID(id) != nil || AssignmentName(id, attempt) != name) {
+			t.Fatalf("%q parsed as %q %d", name, id, attempt)
+		}
+	})
+}
