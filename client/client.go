@@ -560,3 +560,35 @@ func (c *Client) Retry(id string) (*store.Task, error) {
 	next.State = store.StateQueued
 	return next, nil
 }
+
+// DeadletterEntry is data moved aside because it did not decode.
+type DeadletterEntry struct {
+	ID string `json:"id"`
+	store.Deadletter
+}
+
+// Deadletters lists what was moved to the deadletter directory, oldest first.
+func (c *Client) Deadletters() ([]DeadletterEntry, error) {
+	dir := c.st.Layout().Deadletter()
+	names, err := c.st.Children(dir)
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	out := []DeadletterEntry{}
+	for _, n := range names {
+		data, _, err := c.st.Get(dir + "/" + n)
+		if errors.Is(err, store.ErrNoNode) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		e := DeadletterEntry{ID: n}
+		if err := store.Decode(data, &e.Deadletter); err != nil {
+			e.Reason = "(deadletter record unreadable: " + err.Error() + ")"
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}

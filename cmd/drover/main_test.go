@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/drover-sched/drover/store"
 	"github.com/drover-sched/drover/zkserver"
 )
 
@@ -587,5 +588,41 @@ func TestZooKeeperCredentials(t *testing.T) {
 	}
 	if r := run("no-colon", "workers"); r.code != 2 || strings.Contains(r.stderr, "no-colon") {
 		t.Fatalf("bad credentials: %+v (must exit 2 without echoing them)", r)
+	}
+}
+
+func TestGarbageIsQuarantined(t *testing.T) {
+	root := newRoot()
+	daemon(t, root, "scheduler", "--id", "s1")
+	daemon(t, root, "worker", "--id", "w1")
+	waitFor(t, 20*time.Second, "w1 registered", func() bool {
+		return strings.Contains(drover(t, root, "workers").stdout, "w1")
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	st, err := store.Open(ctx, store.Config{Servers: []string{zkAddr}, Root: root, SessionTimeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	lay := st.Layout()
+	for _, p := range []string{lay.Worker("intruder"), lay.Schedule("junk"), lay.WorkerTasks("w1") + "/garbage.1"} {
+		if err := st.Create(p, []byte("\x00 not a drover record")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r := drover(t, root, "submit", "--wait", "--", "echo", "still working"); r.code != 0 || r.stdout != "still working\n" {
+		t.Fatalf("cluster stopped working: %+v", r)
+	}
+	waitFor(t, 20*time.Second, "3 records in deadletter", func() bool {
+		var list []map[string]any
+		_ = json.Unmarshal([]byte(drover(t, root, "deadletter", "ls", "-o", "json").stdout), &list)
+		return len(list) == 3
+	})
+	r := drover(t, root, "deadletter", "ls")
+	for _, from := range []string{"/workers/intruder", "/schedules/junk", "/tasks/w1/garbage.1"} {
+		if !strings.Contains(r.stdout, from) {
+			t.Errorf("deadletter ls lacks %s:\n%s", from, r.stdout)
+		}
 	}
 }

@@ -73,7 +73,7 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(
 		newSubmitCmd(g), newWaitCmd(g), newStatusCmd(g), newLogsCmd(g), newLsCmd(g),
 		newWorkersCmd(g), newLeaderCmd(g), newSchedulerCmd(g), newWorkerCmd(g), newDevCmd(g),
-		newCancelCmd(g), newRetryCmd(g), newScheduleCmd(g), newBenchCmd(g), newVersionCmd(),
+		newCancelCmd(g), newRetryCmd(g), newScheduleCmd(g), newBenchCmd(g), newDeadletterCmd(g), newVersionCmd(),
 	)
 	// Unknown commands and bad argument counts are usage errors too.
 	root.Args = func(cmd *cobra.Command, args []string) error {
