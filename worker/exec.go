@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -29,18 +31,56 @@ func (o outcome) ok() bool { return o.ExitCode == 0 && o.Err == "" }
 // execute runs the attempt's command in its own process group and waits for it.
 // It kills the whole group on timeout, when ctx ends (the caller then discards
 // the outcome), and after the main process exits so no stragglers remain.
-func execute(ctx context.Context, task *store.Task, workerID string, limit int, now func() time.Time) outcome {
-	var cmd *exec.Cmd
-	if task.Shell {
-		cmd = exec.Command("/bin/sh", "-c", strings.Join(task.Cmd, " "))
-	} else {
-		cmd = exec.Command(task.Cmd[0], task.Cmd[1:]...)
+// policy is what a worker allows the commands it runs.
+type policy struct {
+	// allow, when not empty, lists glob patterns (path.Match) that a
+	// command's program must match, by absolute path or by name.
+	allow []string
+	// cleanEnv runs commands with only PATH, the task's variables and
+	// Drover's own, not the worker's environment.
+	cleanEnv bool
+	// cred, when set, is the user and group commands run as.
+	cred *syscall.Credential
+}
+
+// allowed reports whether program may run under the allow-list.
+func (p policy) allowed(program string) (string, bool) {
+	if len(p.allow) == 0 {
+		return program, true
 	}
-	cmd.Env = taskEnv(task, workerID)
+	abs, err := exec.LookPath(program)
+	if err != nil {
+		abs = program
+	}
+	if a, err := filepath.Abs(abs); err == nil {
+		abs = a
+	}
+	for _, pat := range p.allow {
+		if ok, _ := path.Match(pat, abs); ok {
+			return abs, true
+		}
+		if ok, _ := path.Match(pat, filepath.Base(abs)); ok && !strings.Contains(pat, "/") {
+			return abs, true
+		}
+	}
+	return abs, false
+}
+
+func execute(ctx context.Context, task *store.Task, workerID string, limit int, now func() time.Time, pol policy) outcome {
+	program, args := task.Cmd[0], task.Cmd[1:]
+	if task.Shell {
+		program, args = "/bin/sh", []string{"-c", strings.Join(task.Cmd, " ")}
+	}
+	if abs, ok := pol.allowed(program); !ok {
+		t := now()
+		return outcome{ExitCode: 126, Err: fmt.Sprintf("not allowed on this worker: %s (see --allow)", abs), Started: t, Ended: t}
+	}
+	cmd := exec.Command(program, args...)
+	cmd.Env = taskEnv(task, workerID, pol.cleanEnv)
 	// Its own process group, so a timeout or withdrawal kills everything it
 	// started; and killed by the kernel if the worker itself dies (kill -9), so a
 	// dead worker's attempt does not run on beside its re-run elsewhere.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL, Credential: pol.cred}
 	stdout, stderr := newTail(limit), newTail(limit)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	// A background child that keeps the output pipes open must not hold the
@@ -96,8 +136,11 @@ func killGroup(pgid int) {
 }
 
 // taskEnv is the worker's environment plus the task's variables and Drover's own.
-func taskEnv(task *store.Task, workerID string) []string {
+func taskEnv(task *store.Task, workerID string, clean bool) []string {
 	env := os.Environ()
+	if clean {
+		env = []string{"PATH=/usr/local/bin:/usr/bin:/bin"}
+	}
 	for k, v := range task.Env {
 		env = append(env, k+"="+v)
 	}

@@ -8,8 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/user"
+	"path"
+	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -38,6 +42,14 @@ type Config struct {
 	// DrainTimeout bounds how long Drain waits for running attempts before
 	// killing them; default 30s.
 	DrainTimeout time.Duration
+	// Allow, when not empty, is the allow-list of programs commands may run:
+	// glob patterns matched against the program's absolute path (or its name,
+	// for patterns without '/'). Shell tasks need /bin/sh allowed.
+	Allow []string
+	// CleanEnv runs commands without the worker's own environment.
+	CleanEnv bool
+	// RunAs is a user to run commands as (the worker must run as root).
+	RunAs string
 }
 
 // Worker runs the attempts the leader assigns to it.
@@ -54,7 +66,8 @@ type Worker struct {
 	drainOnce  sync.Once
 	// wake is signalled whenever an attempt ends, so a draining worker notices
 	// it has become idle.
-	wake chan struct{}
+	wake   chan struct{}
+	policy policy
 	// batch group-commits the running marks and reports of this registration.
 	batch *batcher
 	// handlers are the Go handlers registered with Handle, by name.
@@ -97,8 +110,22 @@ func New(cfg Config) (*Worker, error) {
 	if cfg.DrainTimeout <= 0 {
 		cfg.DrainTimeout = 30 * time.Second
 	}
+	pol := policy{allow: cfg.Allow, cleanEnv: cfg.CleanEnv}
+	for _, p := range cfg.Allow {
+		if _, err := path.Match(p, ""); err != nil {
+			return nil, fmt.Errorf("allow pattern %q: %w", p, err)
+		}
+	}
+	if cfg.RunAs != "" {
+		cred, err := credentialOf(cfg.RunAs)
+		if err != nil {
+			return nil, err
+		}
+		pol.cred = cred
+	}
 	return &Worker{
-		cfg: cfg, st: cfg.Store, lay: cfg.Store.Layout(), registered: make(chan struct{}),
+		policy: pol,
+		cfg:    cfg, st: cfg.Store, lay: cfg.Store.Layout(), registered: make(chan struct{}),
 		drain: make(chan struct{}), wake: make(chan struct{}, 1),
 		log: cfg.Log.With().Str("worker_id", cfg.ID).Logger(),
 	}, nil
@@ -117,6 +144,23 @@ var (
 	errSessionLost = errors.New("zookeeper session lost")
 	errDrained     = errors.New("drained")
 )
+
+// credentialOf looks up the user (and its primary group) commands run as.
+func credentialOf(name string) (*syscall.Credential, error) {
+	if os.Geteuid() != 0 {
+		return nil, fmt.Errorf("run as %q: the worker must run as root to switch users", name)
+	}
+	u, err := user.Lookup(name)
+	if err != nil {
+		return nil, fmt.Errorf("run as %q: %w", name, err)
+	}
+	uid, err1 := strconv.ParseUint(u.Uid, 10, 32)
+	gid, err2 := strconv.ParseUint(u.Gid, 10, 32)
+	if err1 != nil || err2 != nil {
+		return nil, fmt.Errorf("run as %q: non-numeric uid/gid", name)
+	}
+	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
+}
 
 // Drain asks the worker to stop gracefully: it marks its registration draining
 // (the leader places nothing more on it), lets running attempts finish for up to
@@ -396,7 +440,7 @@ func (w *Worker) attempt(ctx context.Context, log zerolog.Logger, path string, v
 	if task.Handler != "" {
 		out = w.runHandler(ctx, task)
 	} else {
-		out = execute(ctx, task, w.cfg.ID, w.cfg.OutputLimit, w.cfg.Now)
+		out = execute(ctx, task, w.cfg.ID, w.cfg.OutputLimit, w.cfg.Now, w.policy)
 	}
 	if ctx.Err() != nil {
 		log.Warn().Str("why", context.Cause(ctx).Error()).Msg("attempt killed; not reporting")

@@ -251,3 +251,40 @@ func TestBackoff(t *testing.T) {
 		t.Errorf("default base: %v", got)
 	}
 }
+
+func TestWorkerPolicy(t *testing.T) {
+	root := drovertest.NewRoot()
+	t.Setenv("WORKER_SECRET", "hunter2")
+	w, st, _ := startWorker(t, root, "w1", func(c *Config) {
+		c.Allow = []string{"/bin/sh", "/usr/bin/sh", "env"}
+		c.CleanEnv = true
+	})
+	denied := &store.Task{Cmd: []string{"echo", "hi"}}
+	assign(t, st, w, denied)
+	if got := result(t, st, denied.ID); got.State != store.StateFailed || *got.ExitCode != 126 || !strings.Contains(got.Error, "not allowed") {
+		t.Fatalf("echo not on the allow-list: %+v", got)
+	}
+	env := &store.Task{Cmd: []string{"env"}, Env: map[string]string{"MINE": "1"}}
+	assign(t, st, w, env)
+	got := result(t, st, env.ID)
+	if got.State != store.StateSucceeded || strings.Contains(got.Stdout, "hunter2") || !strings.Contains(got.Stdout, "MINE=1") ||
+		!strings.Contains(got.Stdout, "DROVER_TASK_ID=") {
+		t.Fatalf("clean env: %+v", got)
+	}
+	if _, err := New(Config{ID: "x", Store: st, Allow: []string{"["}}); err == nil {
+		t.Fatal("bad allow pattern accepted")
+	}
+}
+
+func TestRunAs(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("switching users needs root")
+	}
+	root := drovertest.NewRoot()
+	w, st, _ := startWorker(t, root, "w1", func(c *Config) { c.RunAs = "nobody" })
+	task := &store.Task{Cmd: []string{"id", "-un"}}
+	assign(t, st, w, task)
+	if got := result(t, st, task.ID); got.Stdout != "nobody\n" {
+		t.Fatalf("ran as %q, want nobody (%+v)", got.Stdout, got)
+	}
+}

@@ -74,6 +74,9 @@ func newWorkerCmd(g *globals) *cobra.Command {
 		capacity     int
 		labels       []string
 		drainTimeout time.Duration
+		allow        []string
+		cleanEnv     bool
+		runAs        string
 	)
 	cmd := &cobra.Command{
 		Use:   "worker --id ID [--capacity N] [--label k=v]...",
@@ -97,7 +100,8 @@ func newWorkerCmd(g *globals) *cobra.Command {
 				return usageErr("--drain-timeout %v: must be positive", drainTimeout)
 			}
 			log := g.logger("worker")
-			cfg := worker.Config{ID: id, Labels: lm, Capacity: capacity, Log: log, Version: version, DrainTimeout: drainTimeout}
+			cfg := worker.Config{ID: id, Labels: lm, Capacity: capacity, Log: log, Version: version, DrainTimeout: drainTimeout,
+				Allow: allow, CleanEnv: cleanEnv, RunAs: runAs}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			sigs := make(chan os.Signal, 2)
@@ -141,6 +145,9 @@ func newWorkerCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&id, "id", "", "worker id (default: host name)")
 	cmd.Flags().IntVar(&capacity, "capacity", 4, "attempts run at once")
 	cmd.Flags().StringArrayVar(&labels, "label", nil, "label k=v tasks can require with --on (repeatable)")
+	cmd.Flags().StringArrayVar(&allow, "allow", nil, "only run programs matching this glob (absolute path, or name); repeatable; shell tasks need /bin/sh")
+	cmd.Flags().BoolVar(&cleanEnv, "clean-env", false, "run commands without the worker's environment (PATH, task env and DROVER_* only)")
+	cmd.Flags().StringVar(&runAs, "run-as", "", "run commands as this user (the worker must run as root)")
 	cmd.Flags().DurationVar(&drainTimeout, "drain-timeout", 30*time.Second, "on SIGTERM, how long running attempts may finish before they are killed")
 	return cmd
 }
