@@ -8,7 +8,7 @@ ZK_JAR  := /usr/share/java/zookeeper.jar
 # sudo for apt-get, when we are not root and sudo exists.
 SUDO    := $(shell [ "$$(id -u)" != 0 ] && command -v sudo >/dev/null 2>&1 && echo sudo)
 
-.PHONY: all deps build dev test vet lint fuzz chaos clean
+.PHONY: all deps browser build dev test vet lint fuzz chaos clean
 
 all: build
 
@@ -28,6 +28,14 @@ deps:
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq zookeeper; \
 	fi
 
+# browser installs Chromium for the dashboard test where apt-get can (the test
+# skips with a message elsewhere).
+browser:
+	@if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && { [ "$$(id -u)" = 0 ] || [ -n "$(SUDO)" ]; }; then \
+		echo "installing Chromium for the dashboard test: apt-get install -y chromium"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
 build:
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/drover
 
@@ -37,7 +45,7 @@ dev: deps build
 vet:
 	$(GO) vet ./...
 
-test: deps vet
+test: deps browser vet
 	$(GO) test -race -count=1 -timeout 20m ./...
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=3s
 

@@ -164,6 +164,9 @@ func (l *leader) run(ctx context.Context) error {
 // sets fresh ones (duplicates only cause extra relists).
 func (l *leader) reset() {
 	l.workers = map[string]*workerView{}
+	for _, q := range l.known {
+		l.s.counters.queued[prioIndex(q.task.Priority)].Add(-1)
+	}
 	l.known = map[string]*queued{}
 	l.byBucket = map[string]map[string]*queued{}
 	l.schedules = map[string]*cronEntry{}
@@ -350,6 +353,7 @@ func (l *leader) fired(path string) { delete(l.watched, path) }
 // ---- workers ----
 
 func (l *leader) syncWorkers() error {
+	defer func() { l.s.counters.workers.Store(int64(len(l.workers))) }()
 	ids, _, err := l.childrenW(watchWorkers, l.lay.Workers(), "")
 	if err != nil {
 		return err
@@ -613,6 +617,7 @@ func (l *leader) recoverAttempt(path string, version int32, task *store.Task, wh
 	})
 	switch {
 	case err == nil:
+		l.s.counters.recovered.Add(1)
 		log.Warn().Bool("requeued", retry).Str("why", why).Msg("attempt withdrawn")
 		return nil
 	case errors.Is(err, store.ErrFenced), errors.Is(err, store.ErrConnection):
@@ -733,6 +738,7 @@ func (l *leader) addQueued(task *store.Task, version int32) {
 	}
 	q := &queued{task: task, version: version}
 	l.known[task.ID] = q
+	l.s.counters.queued[prioIndex(task.Priority)].Add(1)
 	b1, b2 := store.Bucket(task.ID)
 	if l.byBucket[b1+b2] == nil {
 		l.byBucket[b1+b2] = map[string]*queued{}
@@ -760,6 +766,9 @@ func (l *leader) unqueue(q *queued) {
 
 // forget drops a task id from the view's indexes (not from the heaps).
 func (l *leader) forget(id string) {
+	if q := l.known[id]; q != nil {
+		l.s.counters.queued[prioIndex(q.task.Priority)].Add(-1)
+	}
 	delete(l.known, id)
 	b1, b2 := store.Bucket(id)
 	if m := l.byBucket[b1+b2]; m != nil {
@@ -979,6 +988,7 @@ func (l *leader) commitEach(batch []placement) error {
 }
 
 func (l *leader) placed(p placement) {
+	l.s.counters.placed.Add(1)
 	l.forget(p.task.ID)
 	name := store.AssignmentName(p.task.ID, p.task.Attempt)
 	p.w.checked[name] = l.deadline(p.task)

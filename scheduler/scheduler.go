@@ -45,6 +45,7 @@ type Scheduler struct {
 	leading  atomic.Bool
 	epoch    atomic.Int64
 	election *Election
+	counters counters
 }
 
 // New validates cfg and returns a scheduler; Run starts it.
@@ -128,10 +129,18 @@ func (s *Scheduler) lead(ctx context.Context, term *Term) error {
 	}
 	s.epoch.Store(epoch)
 	s.leading.Store(true)
+	s.counters.elected.Add(1)
 	l := newLeader(s, term, epoch)
 	s.log.Info().Int64("epoch", epoch).Str("leader", s.cfg.ID).Msg("elected leader")
 	err = l.run(ctx)
 	l.stop()
+	for i := range s.counters.queued {
+		s.counters.queued[i].Store(0)
+	}
+	s.counters.workers.Store(0)
+	if errors.Is(err, store.ErrFenced) {
+		s.counters.fenced.Add(1)
+	}
 	if term.Done() != nil {
 		select {
 		case <-term.Done():

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"os/signal"
 	"syscall"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/drover-sched/drover/scheduler"
 	"github.com/drover-sched/drover/store"
+	"github.com/drover-sched/drover/web"
 	"github.com/drover-sched/drover/worker"
 )
 
@@ -27,6 +29,7 @@ func newSchedulerCmd(g *globals) *cobra.Command {
 	var id string
 	var timeoutGrace, retention time.Duration
 	var maxResults int
+	var httpAddr string
 	cmd := &cobra.Command{
 		Use:   "scheduler --id ID",
 		Short: "Run a scheduler: it leads or stands by; SIGTERM resigns at once",
@@ -58,10 +61,25 @@ func newSchedulerCmd(g *globals) *cobra.Command {
 				return usageErr("%v", err)
 			}
 			log.Info().Str("zk", g.zk).Str("root", g.root).Str("scheduler", id).Msg("scheduler started")
-			return s.Run(ctx)
+			if httpAddr == "" {
+				return s.Run(ctx)
+			}
+			ln, err := net.Listen("tcp", web.ListenAddr(httpAddr))
+			if err != nil {
+				return exitCode(1, fmt.Sprintf("--http %s: %v", httpAddr, err))
+			}
+			log.Info().Str("url", "http://"+ln.Addr().String()+"/").Msg("serving dashboard, API and metrics")
+			errc := make(chan error, 1)
+			go func() { errc <- web.New(s, st).Serve(ctx, ln) }()
+			err = s.Run(ctx)
+			if herr := <-errc; herr != nil && err == nil {
+				err = herr
+			}
+			return err
 		},
 	}
 	cmd.Flags().StringVar(&id, "id", "", "scheduler id (default: host-pid)")
+	cmd.Flags().StringVar(&httpAddr, "http", "", "serve /metrics, /healthz, /readyz, /api/v1 and the dashboard on ADDR (\":8080\" binds loopback)")
 	cmd.Flags().DurationVar(&retention, "result-retention", 7*24*time.Hour, "keep finished results this long (from submit time)")
 	cmd.Flags().IntVar(&maxResults, "max-results", 1_000_000, "keep at most this many finished results, oldest pruned first (-1: no cap)")
 	cmd.Flags().DurationVar(&timeoutGrace, "timeout-grace", 30*time.Second, "withdraw an attempt this long past its timeout when its worker has not ended it")

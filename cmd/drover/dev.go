@@ -108,8 +108,17 @@ func runDev(cmd *cobra.Command, g *globals, zkPort, workers, schedulers int) err
 		children = append(children, ch)
 		return nil
 	}
+	httpPort, err := zkserver.FreePort()
+	if err != nil {
+		return err
+	}
+	dashboard := fmt.Sprintf("127.0.0.1:%d", httpPort)
 	for i := 1; i <= schedulers; i++ {
-		if err := start(fmt.Sprintf("dev-scheduler-%d", i), "scheduler", "--id", fmt.Sprintf("dev-scheduler-%d", i)); err != nil {
+		args := []string{"scheduler", "--id", fmt.Sprintf("dev-scheduler-%d", i)}
+		if i == 1 {
+			args = append(args, "--http", dashboard)
+		}
+		if err := start(fmt.Sprintf("dev-scheduler-%d", i), args...); err != nil {
 			return err
 		}
 	}
@@ -136,6 +145,7 @@ func runDev(cmd *cobra.Command, g *globals, zkPort, workers, schedulers int) err
 	fmt.Fprintf(out, "  drover%s submit --wait -- echo hello\n", flag)
 	fmt.Fprintf(out, "  drover%s workers\n", flag)
 	fmt.Fprintf(out, "  drover%s leader          # kill -9 its pid: the standby takes over\n", flag)
+	fmt.Fprintf(out, "Dashboard: http://%s/  (metrics: /metrics, API: /api/v1/cluster)\n", dashboard)
 	fmt.Fprintf(out, "Logs: %s\nPress Ctrl-C to stop everything.\n", logDir)
 
 	<-ctx.Done()

@@ -1,0 +1,45 @@
+// Drover dashboard: polls the read-only JSON API and renders it.
+"use strict";
+const $ = (s) => document.querySelector(s);
+const esc = (s) => String(s ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]));
+const when = (t) => (t && !t.startsWith("0001") ? new Date(t).toLocaleString() : "-");
+
+function rows(sel, list, cells) {
+  $(sel + " tbody").innerHTML = list.map((x) => "<tr>" + cells(x).map((c) => "<td>" + c + "</td>").join("") + "</tr>").join("");
+}
+
+async function get(path) {
+  const r = await fetch(path, { cache: "no-store" });
+  if (!r.ok) throw new Error(path + ": " + r.status);
+  return r.json();
+}
+
+async function refresh() {
+  try {
+    const [c, tasks, scheds] = await Promise.all([get("api/v1/cluster"), get("api/v1/tasks?limit=20"), get("api/v1/schedules")]);
+    const l = c.leader;
+    const q = c.stats.queued || {};
+    $("#cluster").innerHTML = l
+      ? `leader <b>${esc(l.id)}</b> (pid ${l.pid}, epoch ${l.epoch}) · standbys: ${esc((l.standbys || []).map((s) => s.id).join(", ") || "none")}` +
+        ` · queued high/normal/low: ${q.high || 0}/${q.normal || 0}/${q.low || 0} (as seen by this scheduler)`
+      : "no leader";
+    rows("#workers", c.workers, (w) => [
+      `<span class="mono">${esc(w.id)}</span>`, esc(w.host),
+      esc(Object.entries(w.labels || {}).map(([k, v]) => k + "=" + v).join(", ")),
+      `${w.running}/${w.capacity}`, w.draining ? "draining" : "ready",
+    ]);
+    rows("#tasks", tasks, (t) => [
+      `<span class="mono">${esc(t.id)}</span>`, esc(t.name), `<span class="${esc(t.state)}">${esc(t.state)}</span>`,
+      t.attempt, esc(t.worker), t.exit_code ?? "-", `<pre>${esc((t.stdout || "") + (t.stderr || ""))}</pre>`,
+    ]);
+    rows("#schedules", scheds, (s) => [
+      esc(s.name), `<span class="mono">${esc(s.cron)}</span>`, s.suspended ? "paused" : "active",
+      when(s.next), when(s.last_slot), s.fired,
+    ]);
+    $("#status").textContent = "live · updated " + new Date().toLocaleTimeString() + " · served by " + esc(c.stats.Leader ? "the leader" : "a standby");
+  } catch (e) {
+    $("#status").textContent = "error: " + e.message;
+  }
+}
+refresh();
+setInterval(refresh, 2000);

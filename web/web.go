@@ -1,0 +1,219 @@
+// Package web is a scheduler's read-only HTTP face: Prometheus metrics, health
+// and readiness, a JSON API of the cluster, and a live dashboard whose assets are
+// embedded in the binary. Any scheduler serves it, leader or standby; it changes
+// nothing in the cluster.
+package web
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/drover-sched/drover/client"
+	"github.com/drover-sched/drover/scheduler"
+	"github.com/drover-sched/drover/store"
+)
+
+//go:embed static
+var static embed.FS
+
+// Server serves one scheduler's metrics, API and dashboard.
+type Server struct {
+	sched  *scheduler.Scheduler
+	st     *store.Store
+	client *client.Client
+	mux    *http.ServeMux
+}
+
+// New builds the handler set for a scheduler and its store.
+func New(s *scheduler.Scheduler, st *store.Store) *Server {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		&collector{s: s, st: st})
+	srv := &Server{sched: s, st: st, client: client.New(st), mux: http.NewServeMux()}
+	srv.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	srv.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	srv.mux.HandleFunc("GET /readyz", srv.ready)
+	srv.mux.HandleFunc("GET /api/v1/cluster", srv.cluster)
+	srv.mux.HandleFunc("GET /api/v1/tasks", srv.tasks)
+	srv.mux.HandleFunc("GET /api/v1/tasks/{id}", srv.task)
+	srv.mux.HandleFunc("GET /api/v1/schedules", srv.schedules)
+	assets, _ := fs.Sub(static, "static")
+	srv.mux.Handle("GET /", http.FileServerFS(assets))
+	return srv
+}
+
+// Handler is the server's http.Handler.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+// ListenAddr makes "host:port" of addr, binding loopback when no host is
+// given (":8080" or "8080").
+func ListenAddr(addr string) string {
+	if !strings.Contains(addr, ":") {
+		addr = ":" + addr
+	}
+	if strings.HasPrefix(addr, ":") {
+		return "127.0.0.1" + addr
+	}
+	return addr
+}
+
+// Serve listens on addr until ctx ends, then shuts down gracefully.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{Handler: s.mux, ReadHeaderTimeout: 5 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = hs.Shutdown(sctx)
+		<-errc
+		return nil
+	case err := <-errc:
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return err
+	}
+}
+
+func (s *Server) ready(w http.ResponseWriter, _ *http.Request) {
+	if ok, _ := s.st.Connected(); !ok {
+		http.Error(w, "not connected to ZooKeeper\n", http.StatusServiceUnavailable)
+		return
+	}
+	_, _ = w.Write([]byte("ready\n"))
+}
+
+func writeJSON(w http.ResponseWriter, v any, err error) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	switch {
+	case errors.Is(err, store.ErrUnknownTask):
+		w.WriteHeader(http.StatusNotFound)
+		v = map[string]string{"error": err.Error()}
+	case errors.Is(err, client.ErrInvalid):
+		w.WriteHeader(http.StatusBadRequest)
+		v = map[string]string{"error": err.Error()}
+	case err != nil && !errors.Is(err, client.ErrNoLeader):
+		w.WriteHeader(http.StatusInternalServerError)
+		v = map[string]string{"error": err.Error()}
+	}
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// clusterView is the dashboard's main payload.
+type clusterView struct {
+	Leader  *client.LeaderInfo    `json:"leader"`
+	Served  string                `json:"served_by"`
+	Workers []client.WorkerStatus `json:"workers"`
+	Stats   scheduler.Stats       `json:"stats"`
+}
+
+func (s *Server) cluster(w http.ResponseWriter, _ *http.Request) {
+	v := clusterView{Stats: s.sched.Stats(), Workers: []client.WorkerStatus{}}
+	if l, err := s.client.Leader(); err == nil {
+		v.Leader = &l
+	}
+	ws, err := s.client.Workers()
+	if err == nil && ws != nil {
+		v.Workers = ws
+	}
+	writeJSON(w, v, err)
+}
+
+func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
+	var state store.State
+	if q := r.URL.Query().Get("state"); q != "" {
+		st, err := store.ParseState(q)
+		if err != nil {
+			writeJSON(w, nil, errors.Join(client.ErrInvalid, err))
+			return
+		}
+		state = st
+	}
+	limit := 50
+	if q := r.URL.Query().Get("limit"); q != "" {
+		n, err := strconv.Atoi(q)
+		if err != nil || n < 1 || n > 1000 {
+			writeJSON(w, nil, errors.Join(client.ErrInvalid, errors.New("limit: want 1..1000")))
+			return
+		}
+		limit = n
+	}
+	tasks, err := s.client.List(state, limit)
+	if tasks == nil {
+		tasks = []*store.Task{}
+	}
+	writeJSON(w, tasks, err)
+}
+
+func (s *Server) task(w http.ResponseWriter, r *http.Request) {
+	t, err := s.client.Status(r.PathValue("id"))
+	writeJSON(w, t, err)
+}
+
+func (s *Server) schedules(w http.ResponseWriter, _ *http.Request) {
+	list, err := s.client.Schedules()
+	writeJSON(w, list, err)
+}
+
+// collector turns a scheduler's Stats into drover_ metrics at scrape time.
+type collector struct {
+	s  *scheduler.Scheduler
+	st *store.Store
+}
+
+var (
+	descLeader    = prometheus.NewDesc("drover_leader", "1 when this scheduler leads.", nil, nil)
+	descEpoch     = prometheus.NewDesc("drover_epoch", "Epoch of this scheduler's current or last term.", nil, nil)
+	descQueued    = prometheus.NewDesc("drover_queue_depth", "Queued tasks known to the leader, by priority.", []string{"priority"}, nil)
+	descWorkers   = prometheus.NewDesc("drover_workers", "Registered workers seen by the leader.", nil, nil)
+	descElected   = prometheus.NewDesc("drover_elections_won_total", "Terms this scheduler has led (failovers to it).", nil, nil)
+	descPlaced    = prometheus.NewDesc("drover_placements_total", "Attempts placed on workers.", nil, nil)
+	descFenced    = prometheus.NewDesc("drover_fencing_rejections_total", "Terms ended by a write rejected by the fence.", nil, nil)
+	descFired     = prometheus.NewDesc("drover_schedule_slots_fired_total", "Schedule slots fired.", nil, nil)
+	descRecovered = prometheus.NewDesc("drover_attempts_withdrawn_total", "Attempts withdrawn from lost or stuck workers.", nil, nil)
+	descZK        = prometheus.NewDesc("drover_zookeeper_connected", "1 while the ZooKeeper session is connected.", nil, nil)
+)
+
+func (c *collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descLeader, descEpoch, descQueued, descWorkers, descElected, descPlaced, descFenced, descFired, descRecovered, descZK} {
+		ch <- d
+	}
+}
+
+func (c *collector) Collect(ch chan<- prometheus.Metric) {
+	st := c.s.Stats()
+	b := func(v bool) float64 {
+		if v {
+			return 1
+		}
+		return 0
+	}
+	connected, _ := c.st.Connected()
+	ch <- prometheus.MustNewConstMetric(descLeader, prometheus.GaugeValue, b(st.Leader))
+	ch <- prometheus.MustNewConstMetric(descEpoch, prometheus.GaugeValue, float64(st.Epoch))
+	for p, n := range st.Queued {
+		ch <- prometheus.MustNewConstMetric(descQueued, prometheus.GaugeValue, float64(n), p)
+	}
+	ch <- prometheus.MustNewConstMetric(descWorkers, prometheus.GaugeValue, float64(st.Workers))
+	ch <- prometheus.MustNewConstMetric(descElected, prometheus.CounterValue, float64(st.Elected))
+	ch <- prometheus.MustNewConstMetric(descPlaced, prometheus.CounterValue, float64(st.Placed))
+	ch <- prometheus.MustNewConstMetric(descFenced, prometheus.CounterValue, float64(st.Fenced))
+	ch <- prometheus.MustNewConstMetric(descFired, prometheus.CounterValue, float64(st.SlotsFired))
+	ch <- prometheus.MustNewConstMetric(descRecovered, prometheus.CounterValue, float64(st.Recovered))
+	ch <- prometheus.MustNewConstMetric(descZK, prometheus.GaugeValue, b(connected))
+}
