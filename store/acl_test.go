@@ -2,13 +2,17 @@ package store_test
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/store"
+	"github.com/drover-sched/drover/zkserver"
 )
 
 func TestMain(m *testing.M) { drovertest.Main(m) }
@@ -67,5 +71,46 @@ func TestBadCredentials(t *testing.T) {
 		if _, err := open(t, drovertest.NewRoot(), bad); err == nil {
 			t.Errorf("credentials %q accepted", bad)
 		}
+	}
+}
+
+func TestTLS(t *testing.T) {
+	files, err := zkserver.GenerateTLS(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	srv, err := zkserver.Start(ctx, zkserver.Config{TLS: &files})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	ca, err := os.ReadFile(files.CA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(ca)
+	octx, ocancel := context.WithTimeout(ctx, 20*time.Second)
+	defer ocancel()
+	st, err := store.Open(octx, store.Config{Servers: []string{srv.SecureAddr()}, Root: "/tls", SessionTimeout: 2 * time.Second,
+		TLS: &tls.Config{RootCAs: pool}})
+	if err != nil {
+		t.Fatalf("open over TLS: %v", err)
+	}
+	defer st.Close()
+	if err := st.Create("/tls/queue/hello", []byte("over tls")); err != nil {
+		t.Fatal(err)
+	}
+	if data, _, err := st.Get("/tls/queue/hello"); err != nil || string(data) != "over tls" {
+		t.Fatalf("read back %q %v", data, err)
+	}
+	// A client that does not trust the server's CA cannot connect.
+	bctx, bcancel := context.WithTimeout(ctx, 3*time.Second)
+	defer bcancel()
+	if bad, err := store.Open(bctx, store.Config{Servers: []string{srv.SecureAddr()}, Root: "/tls", TLS: &tls.Config{}}); err == nil {
+		bad.Close()
+		t.Fatal("a client without the CA connected")
 	}
 }

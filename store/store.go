@@ -5,6 +5,7 @@ package store
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -52,6 +53,8 @@ type Config struct {
 	// ReadOnlyAuth is an optional "user:password" identity given read access
 	// (for dashboards).
 	ReadOnlyAuth string
+	// TLS, when set, is used to reach ZooKeeper's secure client port.
+	TLS *tls.Config
 }
 
 // ErrNoAuth means ZooKeeper refused an operation for lack of rights: the
@@ -149,7 +152,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		zk.WithLogInfo(false),
 		zk.WithEventCallback(s.onEvent),
 		zk.WithDialer(func(network, address string, timeout time.Duration) (net.Conn, error) {
-			return (&net.Dialer{Timeout: timeout}).Dial(network, address)
+			d := &net.Dialer{Timeout: timeout}
+			if cfg.TLS != nil {
+				return tls.DialWithDialer(d, network, address, cfg.TLS)
+			}
+			return d.Dial(network, address)
 		}))
 	if err != nil {
 		return nil, fmt.Errorf("connect to zookeeper %s: %w", strings.Join(cfg.Servers, ","), err)

@@ -27,7 +27,9 @@ const DefaultJar = "/usr/share/java/zookeeper.jar"
 
 // The jar's manifest pulls its dependencies but no logging backend: without
 // these two (dependencies of the same Debian package) the server logs nothing.
-var defaultLogJars = []string{"/usr/share/java/slf4j-log4j12.jar", "/usr/share/java/log4j-1.2.jar"}
+var defaultLogJars = []string{"/usr/share/java/slf4j-log4j12.jar", "/usr/share/java/log4j-1.2.jar",
+	// The Netty server (used for TLS) needs these, which the jar's manifest omits.
+	"/usr/share/java/netty-codec.jar", "/usr/share/java/netty-resolver.jar"}
 
 const defaultConfDir = "/etc/zookeeper/conf"
 
@@ -67,6 +69,10 @@ type Config struct {
 	Stdout io.Writer
 	// StartTimeout bounds the wait for the server to answer; default 60s.
 	StartTimeout time.Duration
+	// TLS, when set, also opens a TLS client port (see Server.SecureAddr).
+	TLS *TLSFiles
+	// SecurePort is the TLS client port; 0 picks a free one (with TLS).
+	SecurePort int
 
 	// Ensemble membership (set by StartEnsemble).
 	myID    int
@@ -144,6 +150,13 @@ func newServer(cfg Config) (*Server, error) {
 		}
 		cfg.Port = p
 	}
+	if cfg.TLS != nil && cfg.SecurePort == 0 {
+		p, err := FreePort()
+		if err != nil {
+			return nil, err
+		}
+		cfg.SecurePort = p
+	}
 	if cfg.DataDir == "" {
 		dir, err := os.MkdirTemp("", "drover-zk-")
 		if err != nil {
@@ -213,6 +226,13 @@ func (s *Server) writeFiles() (cfgPath string, err error) {
 		"maxSessionTimeout=60000",
 		"4lw.commands.whitelist=*",
 		"maxClientCnxns=0",
+	}
+	if c.TLS != nil {
+		lines = append(lines,
+			fmt.Sprintf("secureClientPort=%d", c.SecurePort), "secureClientPortAddress=127.0.0.1",
+			"serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory",
+			"ssl.keyStore.location="+c.TLS.KeyStore, "ssl.keyStore.type=PEM",
+			"ssl.trustStore.location="+c.TLS.CA, "ssl.trustStore.type=PEM", "ssl.clientAuth=none")
 	}
 	if c.myID > 0 {
 		// electionPortBindRetry=0 retries forever: a restarted member may find

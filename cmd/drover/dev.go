@@ -83,6 +83,11 @@ func runDev(cmd *cobra.Command, g *globals, zkPort, workers, schedulers int) err
 	if g.zkAuthFile != "" {
 		common = append(common, "--zk-auth-file", g.zkAuthFile) // a path, not the secret
 	}
+	for flag, v := range map[string]string{"--zk-tls-ca": g.tlsCA, "--zk-tls-cert": g.tlsCert, "--zk-tls-key": g.tlsKey} {
+		if v != "" {
+			common = append(common, flag, v)
+		}
+	}
 	var children []*child
 	defer func() { stopChildren(children) }()
 	start := func(name string, args ...string) error {

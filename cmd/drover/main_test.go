@@ -626,3 +626,36 @@ func TestGarbageIsQuarantined(t *testing.T) {
 		}
 	}
 }
+
+func TestTLSFlags(t *testing.T) {
+	dir := t.TempDir()
+	files, err := zkserver.GenerateTLS(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	srv, err := zkserver.Start(ctx, zkserver.Config{TLS: &files})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	run := func(args ...string) result {
+		t.Helper()
+		out, err := exec.Command(binary, args...).CombinedOutput()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		}
+		return result{code: code, stdout: string(out)}
+	}
+	if r := run("--zk", srv.SecureAddr(), "--zk-tls-ca", files.CA, "submit", "--", "true"); r.code != 0 {
+		t.Fatalf("submit over TLS: %+v", r)
+	}
+	if r := run("--zk", srv.SecureAddr(), "--zk-tls-ca", filepath.Join(dir, "missing.pem"), "workers"); r.code != 2 {
+		t.Fatalf("missing CA file: %+v", r)
+	}
+	if r := run("--zk", srv.SecureAddr(), "--zk-tls-cert", files.KeyStore, "workers"); r.code != 2 {
+		t.Fatalf("cert without key: %+v", r)
+	}
+}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -26,6 +28,10 @@ type globals struct {
 	logLevel       string
 	zkAuthFile     string
 	zkAuth         string // resolved credentials; never printed
+	tlsCA          string
+	tlsCert        string
+	tlsKey         string
+	tls            *tls.Config
 }
 
 func envOr(name, def string) string {
@@ -58,6 +64,9 @@ func newRootCmd() *cobra.Command {
 			if err := g.resolveAuth(); err != nil {
 				return err
 			}
+			if err := g.resolveTLS(); err != nil {
+				return err
+			}
 			return nil
 		},
 	}
@@ -68,6 +77,9 @@ func newRootCmd() *cobra.Command {
 	pf.DurationVar(&g.sessionTimeout, "session-timeout", 10*time.Second, "ZooKeeper session timeout: failure detection time")
 	pf.StringVarP(&g.output, "output", "o", "table", "output format: table or json")
 	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	pf.StringVar(&g.tlsCA, "zk-tls-ca", "", "PEM CA certificate: connect to ZooKeeper's secure client port over TLS")
+	pf.StringVar(&g.tlsCert, "zk-tls-cert", "", "PEM client certificate for TLS (with --zk-tls-key)")
+	pf.StringVar(&g.tlsKey, "zk-tls-key", "", "PEM client key for TLS")
 	pf.StringVar(&g.zkAuthFile, "zk-auth-file", "", "file holding ZooKeeper digest credentials user:password (or env DROVER_ZK_AUTH)")
 
 	root.AddCommand(
@@ -117,7 +129,7 @@ func (g *globals) open(ctx context.Context, log *zerolog.Logger) (*store.Store, 
 	octx, cancel := context.WithTimeout(ctx, g.sessionTimeout)
 	defer cancel()
 	st, err := store.Open(octx, store.Config{Servers: servers, Root: g.root, SessionTimeout: g.sessionTimeout, Logger: log,
-		Auth: g.zkAuth, ReadOnlyAuth: os.Getenv("DROVER_ZK_AUTH_READONLY")})
+		Auth: g.zkAuth, ReadOnlyAuth: os.Getenv("DROVER_ZK_AUTH_READONLY"), TLS: g.tls})
 	if err != nil {
 		if errors.Is(err, store.ErrNoAuth) {
 			return nil, exitCode(1, fmt.Sprintf("ZooKeeper refused access to %s: its znodes belong to another identity; set DROVER_ZK_AUTH or --zk-auth-file", g.root))
@@ -148,6 +160,37 @@ func (g *globals) resolveAuth() error {
 		}
 	}
 	g.zkAuth = auth
+	return nil
+}
+
+// resolveTLS builds the TLS configuration from --zk-tls-ca, -cert and -key.
+func (g *globals) resolveTLS() error {
+	if g.tlsCA == "" && g.tlsCert == "" && g.tlsKey == "" {
+		return nil
+	}
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if g.tlsCA != "" {
+		pem, err := os.ReadFile(g.tlsCA)
+		if err != nil {
+			return usageErr("--zk-tls-ca: %v", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return usageErr("--zk-tls-ca %s: no PEM certificate in it", g.tlsCA)
+		}
+		cfg.RootCAs = pool
+	}
+	if (g.tlsCert == "") != (g.tlsKey == "") {
+		return usageErr("--zk-tls-cert and --zk-tls-key go together")
+	}
+	if g.tlsCert != "" {
+		pair, err := tls.LoadX509KeyPair(g.tlsCert, g.tlsKey)
+		if err != nil {
+			return usageErr("--zk-tls-cert/--zk-tls-key: %v", err)
+		}
+		cfg.Certificates = []tls.Certificate{pair}
+	}
+	g.tls = cfg
 	return nil
 }
 
