@@ -659,3 +659,30 @@ func TestTLSFlags(t *testing.T) {
 		t.Fatalf("cert without key: %+v", r)
 	}
 }
+
+func TestConfigFile(t *testing.T) {
+	root := newRoot()
+	cfg := filepath.Join(t.TempDir(), "drover.yaml")
+	if err := os.WriteFile(cfg, []byte("zk: 127.0.0.1:1\nroot: "+root+"\nworker:\n  capacity: 3\n  label: [zone=test]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The flag beats the file's unreachable zk.
+	cmd := exec.Command(binary, "--config", cfg, "--zk", zkAddr, "--session-timeout", "2s", "worker", "--id", "wf")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); _ = cmd.Wait() }()
+	waitFor(t, 20*time.Second, "worker from the config file", func() bool {
+		var ws []map[string]any
+		_ = json.Unmarshal([]byte(drover(t, root, "workers", "-o", "json").stdout), &ws)
+		return len(ws) == 1 && ws[0]["capacity"] == float64(3) && fmt.Sprint(ws[0]["labels"]) == "map[zone:test]"
+	})
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	_ = os.WriteFile(bad, []byte("zk: [\n"), 0o644)
+	for _, c := range []string{bad, filepath.Join(t.TempDir(), "missing.yaml")} {
+		if r := drover(t, root, "--config", c, "workers"); r.code != 2 {
+			t.Fatalf("config %s: %+v", c, r)
+		}
+	}
+}

@@ -27,6 +27,7 @@ type globals struct {
 	output         string
 	logLevel       string
 	zkAuthFile     string
+	configFile     string
 	zkAuth         string // resolved credentials; never printed
 	tlsCA          string
 	tlsCert        string
@@ -49,6 +50,9 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if err := applyConfigFile(cmd, g.configFile); err != nil {
+				return err
+			}
 			if g.output != "table" && g.output != "json" {
 				return usageErr("--output %q: want table or json", g.output)
 			}
@@ -77,6 +81,7 @@ func newRootCmd() *cobra.Command {
 	pf.DurationVar(&g.sessionTimeout, "session-timeout", 10*time.Second, "ZooKeeper session timeout: failure detection time")
 	pf.StringVarP(&g.output, "output", "o", "table", "output format: table or json")
 	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	pf.StringVar(&g.configFile, "config", os.Getenv("DROVER_CONFIG"), "YAML config file (env DROVER_CONFIG); flags beat the environment, which beats the file")
 	pf.StringVar(&g.tlsCA, "zk-tls-ca", "", "PEM CA certificate: connect to ZooKeeper's secure client port over TLS")
 	pf.StringVar(&g.tlsCert, "zk-tls-cert", "", "PEM client certificate for TLS (with --zk-tls-key)")
 	pf.StringVar(&g.tlsKey, "zk-tls-key", "", "PEM client key for TLS")
@@ -85,7 +90,7 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(
 		newSubmitCmd(g), newWaitCmd(g), newStatusCmd(g), newLogsCmd(g), newLsCmd(g),
 		newWorkersCmd(g), newLeaderCmd(g), newSchedulerCmd(g), newWorkerCmd(g), newDevCmd(g),
-		newCancelCmd(g), newRetryCmd(g), newScheduleCmd(g), newBenchCmd(g), newDeadletterCmd(g), newVersionCmd(),
+		newCancelCmd(g), newRetryCmd(g), newScheduleCmd(g), newBenchCmd(g), newDeadletterCmd(g), newConfigCmd(g), newVersionCmd(),
 	)
 	// Unknown commands and bad argument counts are usage errors too.
 	root.Args = func(cmd *cobra.Command, args []string) error {
