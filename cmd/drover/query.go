@@ -132,8 +132,19 @@ func newLsCmd(g *globals) *cobra.Command {
 				rows := make([][]string, len(tasks))
 				for i, t := range tasks {
 					rows[i] = []string{t.ID, orDash(t.Name), string(t.State), fmt.Sprint(t.Attempt), orDash(t.Worker), exitStr(t), ago(t.SubmittedAt)}
+					if g.output == "wide" {
+						what := strings.Join(t.Cmd, " ")
+						if t.Handler != "" {
+							what = "handler " + t.Handler
+						}
+						rows[i] = append(rows[i], t.Priority.String(), labelsStr(t.On), ago(t.FinishedAt), orDash(t.Error), what)
+					}
 				}
-				return table(out, "ID\tNAME\tSTATE\tATTEMPT\tWORKER\tEXIT\tSUBMITTED", rows)
+				header := "ID\tNAME\tSTATE\tATTEMPT\tWORKER\tEXIT\tSUBMITTED"
+				if g.output == "wide" {
+					header += "\tPRIORITY\tON\tFINISHED\tERROR\tCOMMAND"
+				}
+				return table(out, header, rows)
 			})
 		},
 	}

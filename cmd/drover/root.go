@@ -53,8 +53,8 @@ func newRootCmd() *cobra.Command {
 			if err := applyConfigFile(cmd, g.configFile); err != nil {
 				return err
 			}
-			if g.output != "table" && g.output != "json" {
-				return usageErr("--output %q: want table or json", g.output)
+			if g.output != "table" && g.output != "json" && g.output != "wide" {
+				return usageErr("--output %q: want table, wide or json", g.output)
 			}
 			if _, err := zerolog.ParseLevel(g.logLevel); err != nil || g.logLevel == "" {
 				return usageErr("--log-level %q: want debug, info, warn or error", g.logLevel)
@@ -79,7 +79,7 @@ func newRootCmd() *cobra.Command {
 	pf.StringVar(&g.zk, "zk", envOr("DROVER_ZK", "127.0.0.1:2181"), "ZooKeeper servers, comma-separated (env DROVER_ZK)")
 	pf.StringVar(&g.root, "root", envOr("DROVER_ROOT", "/drover"), "root znode of this cluster (env DROVER_ROOT)")
 	pf.DurationVar(&g.sessionTimeout, "session-timeout", 10*time.Second, "ZooKeeper session timeout: failure detection time")
-	pf.StringVarP(&g.output, "output", "o", "table", "output format: table or json")
+	pf.StringVarP(&g.output, "output", "o", "table", "output format: table, wide (more columns where there are more) or json")
 	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	pf.StringVar(&g.configFile, "config", os.Getenv("DROVER_CONFIG"), "YAML config file (env DROVER_CONFIG); flags beat the environment, which beats the file")
 	pf.StringVar(&g.tlsCA, "zk-tls-ca", "", "PEM CA certificate: connect to ZooKeeper's secure client port over TLS")

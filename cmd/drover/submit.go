@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mattn/go-isatty"
+	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -92,7 +94,17 @@ func newSubmitCmd(g *globals) *cobra.Command {
 				}
 			}
 			return g.withClient(func(ctx context.Context, c *client.Client) error {
-				res, err := c.Submit(ctx, specs)
+				// Submitted in chunks so a terminal shows progress; each chunk
+				// is still batched into multis by the store.
+				var res []store.SubmitResult
+				var err error
+				bar := progress(cmd, len(specs), "submitting")
+				for start := 0; start < len(specs) && err == nil; start += submitChunk {
+					var part []store.SubmitResult
+					part, err = c.Submit(ctx, specs[start:min(start+submitChunk, len(specs))])
+					res = append(res, part...)
+					bar(len(part))
+				}
 				if errors.Is(err, client.ErrInvalid) {
 					return usageErr("%s", describeInvalid(err))
 				}
@@ -212,8 +224,13 @@ func newWaitCmd(g *globals) *cobra.Command {
 func waitAll(ctx context.Context, c *client.Client, ids []string, showOutput bool, stdout, stderr io.Writer) error {
 	code := 0
 	var msg string
+	bar := func(int) {}
+	if !showOutput {
+		bar = progressTo(stderr, len(ids), "waiting")
+	}
 	for _, id := range ids {
 		t, err := c.Wait(ctx, id)
+		bar(1)
 		if err != nil {
 			if ctx.Err() != nil {
 				return exitCode(130, "interrupted")
@@ -251,4 +268,24 @@ func waitAll(ctx context.Context, c *client.Client, ids []string, showOutput boo
 		return exitCode(code, "")
 	}
 	return nil
+}
+
+// submitChunk is how many tasks one Submit call carries in submit -f.
+const submitChunk = 1000
+
+// progress returns a function advancing a progress bar on the command's stderr.
+func progress(cmd *cobra.Command, total int, what string) func(int) {
+	return progressTo(cmd.ErrOrStderr(), total, what)
+}
+
+// progressTo shows a progress bar on w when it is a terminal and there is more
+// than one item; otherwise it returns a no-op.
+func progressTo(w io.Writer, total int, what string) func(int) {
+	f, ok := w.(*os.File)
+	if !ok || total < 2 || !isatty.IsTerminal(f.Fd()) {
+		return func(int) {}
+	}
+	bar := progressbar.NewOptions(total, progressbar.OptionSetWriter(f), progressbar.OptionSetDescription(what),
+		progressbar.OptionShowCount(), progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*time.Millisecond))
+	return func(n int) { _ = bar.Add(n) }
 }
