@@ -187,10 +187,11 @@ var (
 	descFired     = prometheus.NewDesc("drover_schedule_slots_fired_total", "Schedule slots fired.", nil, nil)
 	descRecovered = prometheus.NewDesc("drover_attempts_withdrawn_total", "Attempts withdrawn from lost or stuck workers.", nil, nil)
 	descZK        = prometheus.NewDesc("drover_zookeeper_connected", "1 while the ZooKeeper session is connected.", nil, nil)
+	descDead      = prometheus.NewDesc("drover_deadletter_records", "Malformed records moved aside (drover deadletter ls).", nil, nil)
 )
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descLeader, descEpoch, descQueued, descWorkers, descElected, descPlaced, descFenced, descFired, descRecovered, descZK} {
+	for _, d := range []*prometheus.Desc{descLeader, descEpoch, descQueued, descWorkers, descElected, descPlaced, descFenced, descFired, descRecovered, descZK, descDead} {
 		ch <- d
 	}
 }
@@ -216,4 +217,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descFired, prometheus.CounterValue, float64(st.SlotsFired))
 	ch <- prometheus.MustNewConstMetric(descRecovered, prometheus.CounterValue, float64(st.Recovered))
 	ch <- prometheus.MustNewConstMetric(descZK, prometheus.GaugeValue, b(connected))
+	if _, st, err := c.st.Exists(c.st.Layout().Deadletter()); err == nil {
+		ch <- prometheus.MustNewConstMetric(descDead, prometheus.GaugeValue, float64(st.NumChildren))
+	}
 }
