@@ -126,42 +126,25 @@ func open(ctx context.Context, cfg Config, root string) (*store.Store, error) {
 
 // rawCreates is the rate of plain creates with 64 requests in flight.
 func rawCreates(ctx context.Context, cfg Config, root string) (float64, error) {
-	st, err := open(ctx, cfg, root)
-	if err != nil {
-		return 0, err
-	}
-	defer st.Close()
-	dir := root + "/n"
-	if err := st.EnsurePath(dir); err != nil {
-		return 0, err
-	}
-	var n atomic.Int64
-	var firstErr atomic.Value
-	deadline := time.Now().Add(cfg.Duration)
-	start := time.Now()
-	var wg sync.WaitGroup
-	for g := 0; g < 64; g++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; time.Now().Before(deadline) && ctx.Err() == nil; i++ {
-				if err := st.Create(fmt.Sprintf("%s/%d-%d", dir, g, i), nil); err != nil {
-					firstErr.CompareAndSwap(nil, err)
-					return
-				}
-				n.Add(1)
-			}
-		}()
-	}
-	wg.Wait()
-	if err, _ := firstErr.Load().(error); err != nil {
-		return 0, err
-	}
-	return float64(n.Load()) / time.Since(start).Seconds(), nil
+	return rawRate(ctx, cfg, root, 64, func(st *store.Store, dir string, g, i int) (int, error) {
+		return 1, st.Create(fmt.Sprintf("%s/%d-%d", dir, g, i), nil)
+	})
 }
 
 // rawMultis is the op rate of 50-create multis, 4 in flight.
 func rawMultis(ctx context.Context, cfg Config, root string) (float64, error) {
+	return rawRate(ctx, cfg, root, 4, func(st *store.Store, dir string, g, i int) (int, error) {
+		txn := st.Txn()
+		for j := 0; j < 50; j++ {
+			txn.Create(fmt.Sprintf("%s/%d-%d-%d", dir, g, i, j), nil)
+		}
+		return 50, txn.Commit()
+	})
+}
+
+// rawRate runs op from n goroutines for cfg.Duration and returns the
+// operations per second they completed.
+func rawRate(ctx context.Context, cfg Config, root string, n int, op func(st *store.Store, dir string, g, i int) (int, error)) (float64, error) {
 	st, err := open(ctx, cfg, root)
 	if err != nil {
 		return 0, err
@@ -171,25 +154,22 @@ func rawMultis(ctx context.Context, cfg Config, root string) (float64, error) {
 	if err := st.EnsurePath(dir); err != nil {
 		return 0, err
 	}
-	var n atomic.Int64
+	var done atomic.Int64
 	var firstErr atomic.Value
 	deadline := time.Now().Add(cfg.Duration)
 	start := time.Now()
 	var wg sync.WaitGroup
-	for g := 0; g < 4; g++ {
+	for g := 0; g < n; g++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := 0; time.Now().Before(deadline) && ctx.Err() == nil; i++ {
-				txn := st.Txn()
-				for j := 0; j < 50; j++ {
-					txn.Create(fmt.Sprintf("%s/%d-%d-%d", dir, g, i, j), nil)
-				}
-				if err := txn.Commit(); err != nil {
+				k, err := op(st, dir, g, i)
+				if err != nil {
 					firstErr.CompareAndSwap(nil, err)
 					return
 				}
-				n.Add(50)
+				done.Add(int64(k))
 			}
 		}()
 	}
@@ -197,7 +177,7 @@ func rawMultis(ctx context.Context, cfg Config, root string) (float64, error) {
 	if err, _ := firstErr.Load().(error); err != nil {
 		return 0, err
 	}
-	return float64(n.Load()) / time.Since(start).Seconds(), nil
+	return float64(done.Load()) / time.Since(start).Seconds(), nil
 }
 
 // cluster is an in-process scheduler and workers, each on its own session.

@@ -58,20 +58,7 @@ type result struct {
 // drover runs the binary against the test server under root.
 func drover(t *testing.T, root string, args ...string) result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	full := append([]string{"--zk", zkAddr, "--root", root, "--session-timeout", "2s"}, args...)
-	cmd := exec.CommandContext(ctx, binary, full...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("run drover %v: %v", args, err)
-	}
-	return result{code: code, stdout: out.String(), stderr: errb.String()}
+	return droverIn(t, root, "", args...)
 }
 
 // daemon starts a long-running drover process; it is killed by pid at cleanup.
