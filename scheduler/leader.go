@@ -989,6 +989,13 @@ func (l *leader) commitEach(batch []placement) error {
 
 func (l *leader) placed(p placement) {
 	l.s.counters.placed.Add(1)
+	since := p.q.task.SubmittedAt
+	if p.q.task.NotBefore.After(since) {
+		since = p.q.task.NotBefore
+	}
+	if !since.IsZero() {
+		l.s.counters.placeLatency.observe(p.task.AssignedAt.Sub(since).Seconds())
+	}
 	l.forget(p.task.ID)
 	name := store.AssignmentName(p.task.ID, p.task.Attempt)
 	p.w.checked[name] = l.deadline(p.task)

@@ -15,6 +15,45 @@ type Stats struct {
 	Workers int64
 	// Counters since the process started.
 	Elected, Placed, Fenced, SlotsFired, Recovered uint64
+	// PlaceLatency is the time from submit (or retry due time) to placement.
+	PlaceLatency Histogram `json:"-"`
+}
+
+// LatencyBounds are the upper bounds (seconds) of the latency histograms.
+var LatencyBounds = []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300}
+
+// Histogram is a cumulative histogram snapshot in the Prometheus sense.
+type Histogram struct {
+	Count   uint64
+	Sum     float64
+	Buckets map[float64]uint64 // upper bound -> cumulative count
+}
+
+// histogram records latencies lock-free into fixed buckets.
+type histogram struct {
+	counts [17]atomic.Uint64 // one per bound, plus +Inf
+	count  atomic.Uint64
+	sumUS  atomic.Uint64 // microseconds
+}
+
+func (h *histogram) observe(seconds float64) {
+	i := 0
+	for i < len(LatencyBounds) && seconds > LatencyBounds[i] {
+		i++
+	}
+	h.counts[i].Add(1)
+	h.count.Add(1)
+	h.sumUS.Add(uint64(max(seconds, 0) * 1e6))
+}
+
+func (h *histogram) snapshot() Histogram {
+	out := Histogram{Count: h.count.Load(), Sum: float64(h.sumUS.Load()) / 1e6, Buckets: map[float64]uint64{}}
+	var cum uint64
+	for i, b := range LatencyBounds {
+		cum += h.counts[i].Load()
+		out.Buckets[b] = cum
+	}
+	return out
 }
 
 // counters are updated by the leader loop and read by Stats at any time.
@@ -22,6 +61,7 @@ type counters struct {
 	queued                                    [3]atomic.Int64 // low, normal, high
 	workers                                   atomic.Int64
 	elected, placed, fenced, fired, recovered atomic.Uint64
+	placeLatency                              histogram
 }
 
 func prioIndex(p store.Priority) int {
@@ -43,5 +83,6 @@ func (s *Scheduler) Stats() Stats {
 		Workers: c.workers.Load(),
 		Elected: c.elected.Load(), Placed: c.placed.Load(), Fenced: c.fenced.Load(),
 		SlotsFired: c.fired.Load(), Recovered: c.recovered.Load(),
+		PlaceLatency: c.placeLatency.snapshot(),
 	}
 }

@@ -187,11 +187,12 @@ var (
 	descFired     = prometheus.NewDesc("drover_schedule_slots_fired_total", "Schedule slots fired.", nil, nil)
 	descRecovered = prometheus.NewDesc("drover_attempts_withdrawn_total", "Attempts withdrawn from lost or stuck workers.", nil, nil)
 	descZK        = prometheus.NewDesc("drover_zookeeper_connected", "1 while the ZooKeeper session is connected.", nil, nil)
+	descPlaceLat  = prometheus.NewDesc("drover_placement_latency_seconds", "Time from submit (or retry due time) to placement on a worker.", nil, nil)
 	descDead      = prometheus.NewDesc("drover_deadletter_records", "Malformed records moved aside (drover deadletter ls).", nil, nil)
 )
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descLeader, descEpoch, descQueued, descWorkers, descElected, descPlaced, descFenced, descFired, descRecovered, descZK, descDead} {
+	for _, d := range []*prometheus.Desc{descLeader, descEpoch, descQueued, descWorkers, descElected, descPlaced, descFenced, descFired, descRecovered, descZK, descDead, descPlaceLat} {
 		ch <- d
 	}
 }
@@ -217,6 +218,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descFired, prometheus.CounterValue, float64(st.SlotsFired))
 	ch <- prometheus.MustNewConstMetric(descRecovered, prometheus.CounterValue, float64(st.Recovered))
 	ch <- prometheus.MustNewConstMetric(descZK, prometheus.GaugeValue, b(connected))
+	ch <- prometheus.MustNewConstHistogram(descPlaceLat, st.PlaceLatency.Count, st.PlaceLatency.Sum, st.PlaceLatency.Buckets)
 	if _, st, err := c.st.Exists(c.st.Layout().Deadletter()); err == nil {
 		ch <- prometheus.MustNewConstMetric(descDead, prometheus.GaugeValue, float64(st.NumChildren))
 	}
