@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -82,4 +83,23 @@ func Logger(t testing.TB) zerolog.Logger {
 		return zerolog.New(zerolog.NewTestWriter(t)).With().Timestamp().Logger()
 	}
 	return zerolog.Nop()
+}
+
+// Run runs a long-lived component (a scheduler's or worker's Run) in a
+// goroutine until the returned stop is called or the test ends; an error it
+// returns fails the test.
+func Run(t testing.TB, name string, run func(ctx context.Context) error) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := run(ctx); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}()
+	var once sync.Once
+	stop = func() { once.Do(func() { cancel(); <-done }) }
+	t.Cleanup(stop)
+	return stop
 }

@@ -29,18 +29,7 @@ func runScheduler(t *testing.T, st *store.Store, id string, mods ...func(*Config
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := s.Run(ctx); err != nil {
-			t.Errorf("scheduler %s: %v", id, err)
-		}
-	}()
-	var once sync.Once
-	stop := func() { once.Do(func() { cancel(); <-done }) }
-	t.Cleanup(stop)
-	return s, stop
+	return s, drovertest.Run(t, "scheduler "+id, s.Run)
 }
 
 // fakeWorker registers a worker by hand so tests control exactly when work ends.

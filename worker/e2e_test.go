@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,16 +23,7 @@ func startScheduler(t *testing.T, root, id string) (*scheduler.Scheduler, *store
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = s.Run(ctx)
-	}()
-	var once sync.Once
-	stop := func() { once.Do(func() { cancel(); <-done }) }
-	t.Cleanup(stop)
-	return s, st, stop
+	return s, st, drovertest.Run(t, "scheduler "+id, s.Run)
 }
 
 func submitCmd(t *testing.T, st *store.Store, n int, mod func(*store.Task)) []string {

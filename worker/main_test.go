@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
@@ -29,17 +28,7 @@ func startWorker(t *testing.T, root, id string, mod func(*Config)) (*Worker, *st
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := w.Run(ctx); err != nil {
-			t.Errorf("worker %s: %v", id, err)
-		}
-	}()
-	var once sync.Once
-	stop := func() { once.Do(func() { cancel(); <-done }) }
-	t.Cleanup(stop)
+	stop := drovertest.Run(t, "worker "+id, w.Run)
 	select {
 	case <-w.Registered():
 	case <-time.After(20 * time.Second):
@@ -104,13 +93,7 @@ func openExtra(t *testing.T, root string) *store.Store { return drovertest.OpenS
 // runWorker runs a worker built by hand until cleanup.
 func runWorker(t *testing.T, w *Worker) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = w.Run(ctx)
-	}()
-	t.Cleanup(func() { cancel(); <-done })
+	drovertest.Run(t, "worker", w.Run)
 	select {
 	case <-w.Registered():
 	case <-time.After(20 * time.Second):
