@@ -11,9 +11,17 @@ import (
 // delete and a create, so a batch stays well inside one multi).
 const maxBatch = 50
 
+// maxBatchBytes bounds the data one group commit carries. ZooKeeper drops the
+// connection of a client whose request exceeds jute.maxbuffer (1 MiB by
+// default), and a report with full output tails is ~130 KiB: without a byte
+// budget a handful of chatty attempts finishing together would cut the
+// worker's connection instead of being committed.
+const maxBatchBytes = 512 * 1024
+
 // commitReq is one write (several ops) waiting for a group commit.
 type commitReq struct {
 	ids   []string // task ids whose buckets the ops may need
+	size  int      // bytes the ops write (data plus paths), for maxBatchBytes
 	build func(*store.Txn) error
 	done  chan error
 }
@@ -32,9 +40,9 @@ func newBatcher(st *store.Store) *batcher {
 	return &batcher{st: st, reqs: make(chan *commitReq, 4*maxBatch)}
 }
 
-// commit queues a write and waits for its outcome.
-func (b *batcher) commit(ctx context.Context, ids []string, build func(*store.Txn) error) error {
-	req := &commitReq{ids: ids, build: build, done: make(chan error, 1)}
+// commit queues a write of about size bytes and waits for its outcome.
+func (b *batcher) commit(ctx context.Context, ids []string, size int, build func(*store.Txn) error) error {
+	req := &commitReq{ids: ids, size: size, build: build, done: make(chan error, 1)}
 	select {
 	case b.reqs <- req:
 	case <-ctx.Done():
@@ -47,26 +55,40 @@ func (b *batcher) commit(ctx context.Context, ids []string, build func(*store.Tx
 
 // run commits queued writes until ctx ends; writes queued after that fail.
 func (b *batcher) run(ctx context.Context) {
+	var carry *commitReq // taken from the queue but left for the next batch
 	for {
-		var first *commitReq
-		select {
-		case first = <-b.reqs:
-		case <-ctx.Done():
-			b.failQueued(ctx.Err())
-			return
-		}
-		batch := []*commitReq{first}
-	gather:
-		for len(batch) < maxBatch {
+		first := carry
+		if first == nil {
 			select {
-			case r := <-b.reqs:
-				batch = append(batch, r)
-			default:
-				break gather
+			case first = <-b.reqs:
+			case <-ctx.Done():
+				b.failQueued(ctx.Err())
+				return
 			}
 		}
+		var batch []*commitReq
+		batch, carry = b.gather(first)
 		b.commitBatch(batch)
 	}
+}
+
+// gather adds the writes already queued behind first, up to maxBatch writes
+// and maxBatchBytes; a write that would overflow the budget is returned as
+// carry, to open the next batch. first always goes, whatever its size.
+func (b *batcher) gather(first *commitReq) (batch []*commitReq, carry *commitReq) {
+	batch, size := []*commitReq{first}, first.size
+	for len(batch) < maxBatch {
+		select {
+		case r := <-b.reqs:
+			if size+r.size > maxBatchBytes {
+				return batch, r
+			}
+			batch, size = append(batch, r), size+r.size
+		default:
+			return batch, nil
+		}
+	}
+	return batch, nil
 }
 
 func (b *batcher) failQueued(err error) {

@@ -172,6 +172,7 @@ func (w *Worker) Drain() { w.drainOnce.Do(func() { close(w.drain) }) }
 // started has been killed and waited for; the attempts it did not finish are
 // placed again by the leader once the registration is gone.
 func (w *Worker) Run(ctx context.Context) error {
+	pause := restartMin
 	for {
 		err := w.serve(ctx)
 		if ctx.Err() != nil || errors.Is(err, errDrained) {
@@ -180,8 +181,53 @@ func (w *Worker) Run(ctx context.Context) error {
 		if errors.Is(err, store.ErrClosed) {
 			return err
 		}
-		w.log.Warn().Err(err).Msg("registration lost; registering again")
+		if errors.Is(err, errSessionLost) {
+			// Registering again waits for the new session: no spin.
+			w.log.Warn().Err(err).Msg("registration lost; registering again")
+			pause = restartMin
+			continue
+		}
+		// Any other failure (refused by ACLs, a store error) could repeat at
+		// once: pace the retries instead of spinning.
+		w.log.Warn().Err(err).Dur("retry_in", pause).Msg("worker stopped serving; registering again")
+		if !sleepCtx(ctx, pause) {
+			return nil
+		}
+		pause = min(2*pause, restartMax)
 	}
+}
+
+// Bounds of the pause between registrations that failed for a reason other
+// than session loss, and between retries of a write whose reply was lost.
+const (
+	restartMin = 100 * time.Millisecond
+	restartMax = 5 * time.Second
+)
+
+// sleepCtx waits d; it reports false when ctx ended first.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// sameSession waits for the store to be connected and checks it is still on
+// sess: a write retried on a later session would act for a registration that
+// is gone, whose attempts the leader places again.
+func (w *Worker) sameSession(ctx context.Context, sess *store.Session) error {
+	cur, err := w.st.CurrentSession(ctx)
+	if err != nil {
+		return err
+	}
+	if cur != sess {
+		return errSessionLost
+	}
+	return nil
 }
 
 // serve is one registration's lifetime.
@@ -455,7 +501,7 @@ func (w *Worker) attempt(ctx context.Context, log zerolog.Logger, path string, v
 func (w *Worker) markRunning(ctx context.Context, path string, data []byte, version int32, sess *store.Session) (int32, error) {
 	lost := false
 	for {
-		err := w.batch.commit(ctx, nil, func(txn *store.Txn) error {
+		err := w.batch.commit(ctx, nil, len(path)+len(data), func(txn *store.Txn) error {
 			txn.Set(path, data, version)
 			return nil
 		})
@@ -464,13 +510,8 @@ func (w *Worker) markRunning(ctx context.Context, path string, data []byte, vers
 			return version + 1, nil
 		case errors.Is(err, store.ErrConnection):
 			lost = true
-			if _, err := w.st.CurrentSession(ctx); err != nil {
+			if err := w.sameSession(ctx, sess); err != nil {
 				return 0, err
-			}
-			select {
-			case <-sess.Done():
-				return 0, errSessionLost
-			default:
 			}
 			continue
 		case lost && errors.Is(err, store.ErrBadVersion):
@@ -508,6 +549,22 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 	default:
 		done.State = store.StateDead
 	}
+	rec := done
+	if next != nil {
+		rec = next
+	}
+	size, err := fitRecord(rec)
+	if err != nil {
+		// Only a spec (plus history) already at the size limit gets here; the
+		// assignment then stays until this registration ends. Submit should
+		// refuse such specs (see store.MaxRecordSize).
+		log.Error().Err(err).Msg("report failed: cannot encode the outcome")
+		return
+	}
+	if len(rec.Stdout) < len(out.Stdout) || len(rec.Stderr) < len(out.Stderr) {
+		log.Warn().Int("stdout_kept", len(rec.Stdout)).Int("stderr_kept", len(rec.Stderr)).
+			Msg("output tails shortened to fit the result in one znode")
+	}
 	build := func(txn *store.Txn) error {
 		txn.Delete(path, version)
 		if next != nil {
@@ -515,8 +572,10 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 		}
 		return txn.Finish(done.Clone())
 	}
+	size += 2 * len(path) // the deleted assignment and the created record
+	pause := restartMin
 	for try := 0; ; try++ {
-		err := w.batch.commit(ctx, []string{task.ID}, build)
+		err := w.batch.commit(ctx, []string{task.ID}, size, build)
 		switch {
 		case err == nil:
 			w.reported.Add(1)
@@ -526,21 +585,21 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 				log.Debug().Str("state", string(done.State)).Int("exit_code", code).Str("error", out.Err).Msg("attempt finished")
 			}
 			return
-		case errors.Is(err, store.ErrConnection) && try < 10:
-			// Outcome unknown: retry on the same session; if the first try landed,
-			// the retry finds the assignment gone and the check below sees it.
-			select {
-			case <-sess.Done():
-				log.Warn().Msg("session ended before the report was confirmed")
-				return
-			case <-ctx.Done():
-				return
-			default:
-			}
-			if _, err := w.st.CurrentSession(ctx); err != nil {
+		case errors.Is(err, store.ErrConnection):
+			// Outcome unknown: retry the same transaction, but only on the same
+			// session; if the first try landed, the retry finds the assignment
+			// gone and the check below sees it.
+			if err := w.sameSession(ctx, sess); err != nil {
+				log.Warn().Err(err).Msg("session ended before the report was confirmed")
 				return
 			}
-			continue
+			if try > 0 {
+				// Connected, yet the write keeps failing: do not hammer.
+				if !sleepCtx(ctx, pause) {
+					return
+				}
+				pause = min(2*pause, restartMax)
+			}
 		case errors.Is(err, store.ErrNoNode) || errors.Is(err, store.ErrBadVersion):
 			if try > 0 && w.landed(task.ID, next != nil) {
 				log.Info().Msg("report confirmed after reconnect")
@@ -548,10 +607,32 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 			}
 			log.Warn().Err(err).Msg("report rejected: assignment withdrawn")
 			return
+		case ctx.Err() != nil:
+			// Withdrawn or stopping before the write was queued.
+			log.Warn().Str("why", context.Cause(ctx).Error()).Msg("attempt not reported: stopped")
+			return
 		default:
 			log.Error().Err(err).Msg("report failed")
 			return
 		}
+	}
+}
+
+// fitRecord makes sure rec encodes into one znode, halving its output tails
+// (keeping their ends) while it is too large, and returns its encoded size. A
+// spec near the size limit plus two full tails can exceed it; an outcome that
+// cannot be written would leave its assignment running forever.
+func fitRecord(rec *store.Task) (int, error) {
+	for {
+		data, err := store.Encode(rec.Clone())
+		if err == nil {
+			return len(data), nil
+		}
+		if !errors.Is(err, store.ErrTooLarge) || rec.Stdout == "" && rec.Stderr == "" {
+			return 0, fmt.Errorf("encode outcome of %s: %w", rec.ID, err)
+		}
+		rec.Stdout = rec.Stdout[len(rec.Stdout)-len(rec.Stdout)/2:]
+		rec.Stderr = rec.Stderr[len(rec.Stderr)-len(rec.Stderr)/2:]
 	}
 }
 

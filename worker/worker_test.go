@@ -1,7 +1,9 @@
 package worker
 
 import (
+	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -286,5 +288,201 @@ func TestRunAs(t *testing.T) {
 	assign(t, st, w, task)
 	if got := result(t, st, task.ID); got.Stdout != "nobody\n" {
 		t.Fatalf("ran as %q, want nobody (%+v)", got.Stdout, got)
+	}
+}
+
+// readPid waits for a pid file written by a task and returns the pid.
+func readPid(t *testing.T, file string) int {
+	t.Helper()
+	var pid int
+	drovertest.WaitFor(t, 10*time.Second, "pid file "+file, func() bool {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return false
+		}
+		_, err = fmtSscan(strings.TrimSpace(string(data)), &pid)
+		return err == nil && pid > 0
+	})
+	return pid
+}
+
+// assignmentState reads an assignment's state ("" when it is gone).
+func assignmentState(t *testing.T, st *store.Store, p string) store.State {
+	t.Helper()
+	data, _, err := st.Get(p)
+	if errors.Is(err, store.ErrNoNode) {
+		return ""
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := store.DecodeTask(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return task.State
+}
+
+func TestSessionExpiryKillsAndRegistersAgain(t *testing.T) {
+	root := drovertest.NewRoot()
+	px := startProxy(t, drovertest.Addr())
+	w, err := New(Config{ID: "w1", Store: drovertest.OpenStoreAt(t, px.Addr(), root), Log: drovertest.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runWorker(t, w)
+	leader := drovertest.OpenStore(t, root)
+	reg := w.Reg()
+	dir := t.TempDir()
+	task := &store.Task{Cmd: []string{`echo $$ > ` + dir + `/child.pid; exec sleep 30`}, Shell: true}
+	path := assign(t, leader, w, task)
+	pid := readPid(t, dir+"/child.pid")
+
+	// Cut the worker off past its session timeout: ZooKeeper expires the
+	// session and deletes the registration.
+	px.setCut(true)
+	drovertest.WaitFor(t, 15*time.Second, "registration expired", func() bool {
+		return !exists(t, leader, leader.Layout().Worker("w1"))
+	})
+	// Cut off, the worker cannot know yet: a disconnect alone kills nothing.
+	if err := syscall.Kill(pid, 0); err != nil {
+		t.Fatalf("attempt killed while only disconnected: %v", err)
+	}
+	px.setCut(false)
+
+	// Back in touch, it learns the session is gone: the attempt dies
+	// unreported and the worker registers anew.
+	assertGone(t, dir+"/child.pid")
+	drovertest.WaitFor(t, 15*time.Second, "registered again", func() bool {
+		e, err := leader.Worker("w1")
+		return err == nil && e != nil && e.Reg != reg && e.Reg == w.Reg()
+	})
+	fresh := &store.Task{Cmd: []string{"echo", "again"}}
+	assign(t, leader, w, fresh)
+	if got := result(t, leader, fresh.ID); got.State != store.StateSucceeded || got.Stdout != "again\n" {
+		t.Fatalf("after re-registration: %+v", got)
+	}
+	// The killed attempt was not reported, and its assignment (of the earlier
+	// registration) is left for the leader to place again.
+	if exists(t, leader, leader.Layout().Result(task.ID)) || exists(t, leader, leader.Layout().QueueItem(task.ID)) {
+		t.Fatal("an attempt killed by session loss was reported")
+	}
+	if s := assignmentState(t, leader, path); s != store.StateRunning {
+		t.Fatalf("assignment of the earlier registration: state %q, want it untouched (running)", s)
+	}
+}
+
+func TestTransientDisconnectKeepsAttemptAndReports(t *testing.T) {
+	root := drovertest.NewRoot()
+	px := startProxy(t, drovertest.Addr())
+	w, err := New(Config{ID: "w1", Store: drovertest.OpenStoreAt(t, px.Addr(), root), Log: drovertest.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runWorker(t, w)
+	leader := drovertest.OpenStore(t, root)
+	reg := w.Reg()
+	dir := t.TempDir()
+	task := &store.Task{Shell: true,
+		Cmd: []string{`echo $$ > ` + dir + `/child.pid; while [ ! -e ` + dir + `/go ]; do sleep 0.01; done; echo done`}}
+	assign(t, leader, w, task)
+	pid := readPid(t, dir+"/child.pid")
+	// Disconnect well inside the session timeout; the attempt finishes while
+	// the worker is cut off, so its report has to wait for the connection.
+	px.setCut(true)
+	if err := os.WriteFile(dir+"/go", nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	drovertest.WaitFor(t, 5*time.Second, "attempt exited", func() bool { return syscall.Kill(pid, 0) != nil })
+	px.setCut(false)
+	got := result(t, leader, task.ID)
+	if got.State != store.StateSucceeded || got.Stdout != "done\n" {
+		t.Fatalf("result %+v", got)
+	}
+	if w.Reg() != reg {
+		t.Fatal("a transient disconnect replaced the registration")
+	}
+}
+
+// Many chatty attempts finishing together are reported in group commits that
+// stay under jute.maxbuffer: ZooKeeper would otherwise drop the connection.
+func TestLargeReportsDoNotOverflowOneRequest(t *testing.T) {
+	root := drovertest.NewRoot()
+	w, st, _ := startWorker(t, root, "w1", nil)
+	dir := t.TempDir()
+	const n = 10
+	var ids []string
+	for range n {
+		task := &store.Task{Shell: true, Cmd: []string{`touch ` + dir + `/started.$DROVER_TASK_ID; ` +
+			`while [ ! -e ` + dir + `/go ]; do sleep 0.01; done; ` +
+			`head -c 65536 /dev/zero | tr '\0' o; head -c 65536 /dev/zero | tr '\0' e >&2`}}
+		assign(t, st, w, task)
+		ids = append(ids, task.ID)
+	}
+	drovertest.WaitFor(t, 10*time.Second, "all attempts started", func() bool {
+		m, _ := filepath.Glob(dir + "/started.*")
+		return len(m) == n
+	})
+	connected, changed := st.Connected()
+	if !connected {
+		t.Fatal("not connected")
+	}
+	if err := os.WriteFile(dir+"/go", nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		if got := result(t, st, id); got.State != store.StateSucceeded || len(got.Stdout) != 65536 || len(got.Stderr) != 65536 {
+			t.Fatalf("task %s: %s, %d/%d bytes of output", id, got.State, len(got.Stdout), len(got.Stderr))
+		}
+	}
+	select {
+	case <-changed:
+		t.Fatal("the worker's ZooKeeper connection dropped while reporting")
+	default:
+	}
+}
+
+// An outcome that would not fit in one znode (a spec near the limit plus full
+// output tails) is still reported, with shortened tails, instead of leaving
+// its assignment running forever.
+func TestOversizedOutcomeIsReportedWithShorterTails(t *testing.T) {
+	root := drovertest.NewRoot()
+	w, st, _ := startWorker(t, root, "w1", nil)
+	task := &store.Task{Shell: true, Payload: make([]byte, 680*1024),
+		Cmd: []string{`head -c 65536 /dev/zero | tr '\0' o; printf END`}}
+	assign(t, st, w, task)
+	got := result(t, st, task.ID)
+	if got.State != store.StateSucceeded || !strings.HasSuffix(got.Stdout, "END") || len(got.Stdout) >= 65536+3 || len(got.Stdout) < 1024 {
+		t.Fatalf("result %s with %d bytes of stdout", got.State, len(got.Stdout))
+	}
+}
+
+func TestOutputLimit(t *testing.T) {
+	root := drovertest.NewRoot()
+	w, st, _ := startWorker(t, root, "w1", func(c *Config) { c.OutputLimit = 4 })
+	task := &store.Task{Cmd: []string{"printf 0123456789; printf abcdefghij >&2"}, Shell: true}
+	assign(t, st, w, task)
+	if got := result(t, st, task.ID); got.Stdout != "6789" || got.Stderr != "ghij" {
+		t.Fatalf("stdout %q stderr %q", got.Stdout, got.Stderr)
+	}
+}
+
+func TestNewValidates(t *testing.T) {
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	for name, cfg := range map[string]Config{
+		"bad id":          {ID: "a/b", Store: st},
+		"empty id":        {Store: st},
+		"no store":        {ID: "w"},
+		"bad label key":   {ID: "w", Store: st, Labels: map[string]string{"a b": "x"}},
+		"bad label value": {ID: "w", Store: st, Labels: map[string]string{"zone": ".."}},
+		"capacity":        {ID: "w", Store: st, Capacity: -1},
+	} {
+		if _, err := New(cfg); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	w, err := New(Config{ID: "w", Store: st})
+	if err != nil || w.cfg.Capacity != 4 || w.cfg.OutputLimit != store.OutputTail || w.cfg.Now == nil {
+		t.Fatalf("defaults: %+v %v", w.cfg, err)
 	}
 }
