@@ -153,7 +153,7 @@ func TestWorkerReRegistrationRecoversOldAttempts(t *testing.T) {
 
 func TestFencedLeaderCannotWrite(t *testing.T) {
 	root := drovertest.NewRoot()
-	px := startProxy(t, drovertest.Addr())
+	px := drovertest.StartProxy(t, drovertest.Addr())
 	zombieStore := drovertest.OpenStoreAt(t, px.Addr(), root)
 	zombie, _ := runScheduler(t, zombieStore, "zombie")
 	drovertest.WaitFor(t, 10*time.Second, "zombie leads", zombie.IsLeader)
@@ -162,9 +162,9 @@ func TestFencedLeaderCannotWrite(t *testing.T) {
 	standby, _ := runScheduler(t, drovertest.OpenStore(t, root), "standby")
 	// Cut the zombie off past its session timeout: ZooKeeper expires the session
 	// and deletes its election znode; the standby takes over.
-	px.setCut(true)
+	px.Cut(true)
 	drovertest.WaitFor(t, 15*time.Second, "standby leads", standby.IsLeader)
-	px.setCut(false)
+	px.Cut(false)
 
 	// The zombie's client reconnects with a brand-new session. Any write fenced by
 	// the old term must fail, whatever the zombie still believes.

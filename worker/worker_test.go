@@ -325,7 +325,7 @@ func assignmentState(t *testing.T, st *store.Store, p string) store.State {
 
 func TestSessionExpiryKillsAndRegistersAgain(t *testing.T) {
 	root := drovertest.NewRoot()
-	px := startProxy(t, drovertest.Addr())
+	px := drovertest.StartProxy(t, drovertest.Addr())
 	w, err := New(Config{ID: "w1", Store: drovertest.OpenStoreAt(t, px.Addr(), root), Log: drovertest.Logger(t)})
 	if err != nil {
 		t.Fatal(err)
@@ -340,7 +340,7 @@ func TestSessionExpiryKillsAndRegistersAgain(t *testing.T) {
 
 	// Cut the worker off past its session timeout: ZooKeeper expires the
 	// session and deletes the registration.
-	px.setCut(true)
+	px.Cut(true)
 	drovertest.WaitFor(t, 15*time.Second, "registration expired", func() bool {
 		return !exists(t, leader, leader.Layout().Worker("w1"))
 	})
@@ -348,7 +348,7 @@ func TestSessionExpiryKillsAndRegistersAgain(t *testing.T) {
 	if err := syscall.Kill(pid, 0); err != nil {
 		t.Fatalf("attempt killed while only disconnected: %v", err)
 	}
-	px.setCut(false)
+	px.Cut(false)
 
 	// Back in touch, it learns the session is gone: the attempt dies
 	// unreported and the worker registers anew.
@@ -374,7 +374,7 @@ func TestSessionExpiryKillsAndRegistersAgain(t *testing.T) {
 
 func TestTransientDisconnectKeepsAttemptAndReports(t *testing.T) {
 	root := drovertest.NewRoot()
-	px := startProxy(t, drovertest.Addr())
+	px := drovertest.StartProxy(t, drovertest.Addr())
 	w, err := New(Config{ID: "w1", Store: drovertest.OpenStoreAt(t, px.Addr(), root), Log: drovertest.Logger(t)})
 	if err != nil {
 		t.Fatal(err)
@@ -389,12 +389,12 @@ func TestTransientDisconnectKeepsAttemptAndReports(t *testing.T) {
 	pid := readPid(t, dir+"/child.pid")
 	// Disconnect well inside the session timeout; the attempt finishes while
 	// the worker is cut off, so its report has to wait for the connection.
-	px.setCut(true)
+	px.Cut(true)
 	if err := os.WriteFile(dir+"/go", nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	drovertest.WaitFor(t, 5*time.Second, "attempt exited", func() bool { return syscall.Kill(pid, 0) != nil })
-	px.setCut(false)
+	px.Cut(false)
 	got := result(t, leader, task.ID)
 	if got.State != store.StateSucceeded || got.Stdout != "done\n" {
 		t.Fatalf("result %+v", got)

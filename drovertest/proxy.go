@@ -1,4 +1,4 @@
-package worker
+package drovertest
 
 import (
 	"io"
@@ -7,10 +7,10 @@ import (
 	"testing"
 )
 
-// proxy forwards TCP to ZooKeeper and can cut a client off entirely, so its
-// session expires on the server while the worker process keeps running. (The
-// scheduler tests carry the same helper; drovertest would be its shared home.)
-type proxy struct {
+// Proxy forwards TCP to ZooKeeper and can cut a client off entirely, so its
+// session expires on the server while the process itself keeps running: the
+// way to test session expiry without pausing the test.
+type Proxy struct {
 	ln     net.Listener
 	target string
 	mu     sync.Mutex
@@ -19,26 +19,29 @@ type proxy struct {
 	wg     sync.WaitGroup
 }
 
-func startProxy(t *testing.T, target string) *proxy {
+// StartProxy listens on a loopback port and forwards to target until the test
+// ends.
+func StartProxy(t testing.TB, target string) *Proxy {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &proxy{ln: ln, target: target, conns: map[net.Conn]bool{}}
+	p := &Proxy{ln: ln, target: target, conns: map[net.Conn]bool{}}
 	p.wg.Add(1)
 	go p.accept()
 	t.Cleanup(func() {
 		ln.Close()
-		p.setCut(true)
+		p.Cut(true)
 		p.wg.Wait()
 	})
 	return p
 }
 
-func (p *proxy) Addr() string { return p.ln.Addr().String() }
+// Addr is the address clients connect to.
+func (p *Proxy) Addr() string { return p.ln.Addr().String() }
 
-func (p *proxy) accept() {
+func (p *Proxy) accept() {
 	defer p.wg.Done()
 	for {
 		c, err := p.ln.Accept()
@@ -65,15 +68,15 @@ func (p *proxy) accept() {
 	}
 }
 
-func (p *proxy) pipe(dst, src net.Conn) {
+func (p *Proxy) pipe(dst, src net.Conn) {
 	defer p.wg.Done()
 	_, _ = io.Copy(dst, src)
 	dst.Close()
 	src.Close()
 }
 
-// setCut(true) drops every connection and refuses new ones until setCut(false).
-func (p *proxy) setCut(cut bool) {
+// Cut(true) drops every connection and refuses new ones until Cut(false).
+func (p *Proxy) Cut(cut bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.cut = cut
