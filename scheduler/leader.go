@@ -684,12 +684,15 @@ func (l *leader) syncQueueL2(b1, b2 string) error {
 		return err
 	}
 	present := make(map[string]bool, len(ids))
+	var unknown []string
 	for _, id := range ids {
 		present[id] = true
-		if l.known[id] != nil {
-			continue
+		if l.known[id] == nil {
+			unknown = append(unknown, dir+"/"+id)
 		}
-		if err := l.loadQueued(dir, id); err != nil {
+	}
+	for _, r := range l.st.GetMany(unknown) {
+		if err := l.addRead(r); err != nil {
 			return err
 		}
 	}
@@ -706,8 +709,14 @@ func (l *leader) syncQueueL2(b1, b2 string) error {
 }
 
 func (l *leader) loadQueued(dir, name string) error {
-	p := dir + "/" + name
-	data, stat, err := l.st.Get(p)
+	return l.addRead(l.st.GetMany([]string{dir + "/" + name})[0])
+}
+
+// addRead adds a queue item read from ZooKeeper to the view, quarantining it
+// when it is malformed.
+func (l *leader) addRead(r store.Read) error {
+	p, data, stat, err := r.Path, r.Data, r.Stat, r.Err
+	name := p[strings.LastIndexByte(p, '/')+1:]
 	if errors.Is(err, store.ErrNoNode) {
 		return nil
 	}

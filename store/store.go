@@ -325,6 +325,47 @@ func (s *Store) Get(path string) ([]byte, Stat, error) {
 	return data, statOf(st), nil
 }
 
+// Read is the outcome of one read of GetMany.
+type Read struct {
+	Path string
+	Data []byte
+	Stat Stat
+	Err  error
+}
+
+// getManyInflight bounds the reads GetMany keeps in flight.
+const getManyInflight = 64
+
+// GetMany reads many znodes with their requests pipelined on the connection
+// (up to 64 in flight), so reading n znodes costs about one round trip per 64
+// instead of n. Results are in the order of paths; each carries its own error.
+func (s *Store) GetMany(paths []string) []Read {
+	out := make([]Read, len(paths))
+	if len(paths) == 1 {
+		out[0].Path = paths[0]
+		out[0].Data, out[0].Stat, out[0].Err = s.Get(paths[0])
+		return out
+	}
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for g := 0; g < min(getManyInflight, len(paths)); g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i].Path = paths[i]
+				out[i].Data, out[i].Stat, out[i].Err = s.Get(paths[i])
+			}
+		}()
+	}
+	for i := range paths {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return out
+}
+
 // Exists stats a znode; ok is false when it does not exist.
 func (s *Store) Exists(path string) (ok bool, st Stat, err error) {
 	ok, zst, err := s.conn.Exists(path)
