@@ -46,24 +46,14 @@ type leader struct {
 	// tells results of the current view from those of a view since rebuilt.
 	results  chan batchResult
 	inflight int
-	gen      uint64
+	// lists carries listings of workers' directories made off the loop.
+	lists chan taskList
+	gen   uint64
 	// turn counts placements; it orders workers by when they last got work.
 	turn   uint64
 	events chan watchEvent
 	done   chan struct{}
 	wg     sync.WaitGroup
-}
-
-type workerView struct {
-	slot
-	reg int64
-	// pending counts placements on this worker whose transaction is in flight.
-	pending int
-	// assigned are this worker's assignment names (task.attempt).
-	assigned map[string]bool
-	// checked are assignment names whose registration was verified, with the
-	// time after which the leader withdraws the attempt (zero: no timeout).
-	checked map[string]time.Time
 }
 
 type watchKind int
@@ -91,7 +81,7 @@ func newLeader(s *Scheduler, term *Term, epoch int64) *leader {
 		log: s.log.With().Str("leader", s.cfg.ID).Int64("epoch", epoch).Logger(), now: s.cfg.Now,
 		workers: map[string]*workerView{}, known: map[string]*queued{}, byBucket: map[string]map[string]*queued{},
 		ready: &taskHeap{less: readyFirst}, delayed: &taskHeap{less: dueFirst}, schedules: map[string]*cronEntry{}, dirty: map[string]bool{},
-		results: make(chan batchResult, 4*maxInflight),
+		results: make(chan batchResult, 4*maxInflight), lists: make(chan taskList, 64),
 		watched: map[string]bool{}, events: make(chan watchEvent, 1024), done: make(chan struct{}),
 	}
 }
@@ -243,6 +233,10 @@ func (l *leader) serve(ctx context.Context) error {
 			if err := l.settle(r); err != nil {
 				return err
 			}
+		case r := <-l.lists:
+			if err := l.applyTaskList(r); err != nil {
+				return err
+			}
 		case <-timer.C:
 		case <-flushTimer.C:
 			if err := l.flushDirty(true); err != nil {
@@ -284,10 +278,13 @@ func (l *leader) serve(ctx context.Context) error {
 func (l *leader) handle(ev watchEvent) error {
 	l.fired(ev.path)
 	switch ev.kind {
-	case watchWorkers, watchWorker:
+	case watchWorkers:
 		return l.syncWorkers()
+	case watchWorker:
+		return l.syncWorker(ev.arg)
 	case watchWorkerTasks:
-		return l.syncWorkerTasks(ev.arg)
+		l.listWorkerTasks(ev.arg)
+		return nil
 	case watchQueueRoot:
 		return l.syncQueueRoot()
 	case watchQueueL1:
@@ -349,296 +346,6 @@ func (l *leader) forward(ch <-chan store.Event, ev watchEvent) {
 // the handler of a fired watch calls it: listing for any other reason keeps the
 // live watch and never stacks a duplicate.
 func (l *leader) fired(path string) { delete(l.watched, path) }
-
-// ---- workers ----
-
-func (l *leader) syncWorkers() error {
-	defer func() { l.s.counters.workers.Store(int64(len(l.workers))) }()
-	ids, _, err := l.childrenW(watchWorkers, l.lay.Workers(), "")
-	if err != nil {
-		return err
-	}
-	present := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		present[id] = true
-		e, err := l.readWorker(id)
-		if errors.Is(err, store.ErrNoNode) {
-			present[id] = false
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		if e == nil { // malformed: quarantined
-			present[id] = false
-			continue
-		}
-		w := l.workers[id]
-		if w != nil && w.reg != e.Reg {
-			l.log.Warn().Str("worker_id", id).Msg("worker registered anew: recovering its earlier work")
-		}
-		if w == nil || w.reg != e.Reg {
-			w = &workerView{reg: e.Reg, assigned: map[string]bool{}, checked: map[string]time.Time{}}
-			l.workers[id] = w
-			l.log.Info().Str("worker_id", id).Int("capacity", e.Info.Capacity).Msg("worker joined")
-		}
-		w.slot = slot{ID: id, Labels: e.Info.Labels, Capacity: e.Info.Capacity, Used: len(w.assigned), Draining: e.Info.Draining, Handlers: e.Info.Handlers, Last: w.Last}
-		if err := l.st.EnsurePath(l.lay.WorkerTasks(id)); err != nil {
-			return err
-		}
-		if err := l.syncWorkerTasks(id); err != nil {
-			return err
-		}
-	}
-	for id := range l.workers {
-		if !present[id] {
-			l.log.Warn().Str("worker_id", id).Msg("worker left: re-queueing its attempts")
-			delete(l.workers, id)
-			if err := l.syncWorkerTasks(id); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// readWorker reads a registration, watching it (once) so a change such as
-// draining is seen.
-func (l *leader) readWorker(id string) (*store.WorkerEntry, error) {
-	p := l.lay.Worker(id)
-	if l.watched[p] {
-		return l.st.Worker(id)
-	}
-	e, ev, err := l.st.WorkerW(id)
-	if err == nil {
-		l.watched[p] = true
-		l.forward(ev, watchEvent{kind: watchWorker, path: p, arg: id})
-	}
-	return e, err
-}
-
-// syncOrphanTaskDirs recovers assignment directories of workers that are not
-// registered (found at takeover).
-func (l *leader) syncOrphanTaskDirs() error {
-	dirs, err := l.st.Children(l.lay.Tasks())
-	if err != nil {
-		return err
-	}
-	for _, id := range dirs {
-		if l.workers[id] == nil {
-			if err := l.syncWorkerTasks(id); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// syncWorkerTasks relists a worker's assignments. For a live worker it tracks its
-// load and re-queues assignments made to an earlier registration; for a worker
-// that is gone it re-queues everything and removes the directory.
-func (l *leader) syncWorkerTasks(id string) error {
-	dir := l.lay.WorkerTasks(id)
-	w := l.workers[id]
-	var kids []string
-	var ok bool
-	var err error
-	if w != nil {
-		kids, ok, err = l.childrenW(watchWorkerTasks, dir, id)
-	} else {
-		kids, err = l.st.Children(dir)
-		ok = err == nil
-		if errors.Is(err, store.ErrNoNode) {
-			err = nil
-		}
-	}
-	if err != nil {
-		return err
-	}
-	if !ok {
-		if w != nil {
-			w.assigned, w.Used = map[string]bool{}, 0
-		}
-		return nil
-	}
-	now := map[string]bool{}
-	for _, name := range kids {
-		if w != nil {
-			if _, ok := w.checked[name]; ok {
-				now[name] = true
-				continue
-			}
-		}
-		keep, deadline, err := l.checkAssignment(id, w, name)
-		if err != nil {
-			return err
-		}
-		if keep {
-			now[name] = true
-			w.checked[name] = deadline
-		}
-	}
-	if w == nil {
-		if len(kids) == 0 || len(now) == 0 {
-			err := l.st.Txn().Fence(l.term.Fence, -1).Delete(dir, -1).Commit()
-			if err != nil && !errors.Is(err, store.ErrNoNode) && !errors.Is(err, store.ErrNotEmpty) {
-				return err
-			}
-		}
-		return nil
-	}
-	for name := range w.checked {
-		if !now[name] {
-			delete(w.checked, name)
-		}
-	}
-	w.assigned = now
-	w.Used = len(now) + w.pending
-	return nil
-}
-
-// checkAssignment reads one assignment of worker id (w nil: the worker is gone)
-// and re-queues it unless it belongs to the worker's current registration.
-func (l *leader) checkAssignment(id string, w *workerView, name string) (keep bool, deadline time.Time, err error) {
-	for {
-		keep, deadline, err = l.checkAssignmentOnce(id, w, name)
-		if !errors.Is(err, errChanged) {
-			return keep, deadline, err
-		}
-		// The worker wrote the assignment (marked it running) between our read
-		// and our write: read it again.
-	}
-}
-
-// errChanged means an assignment changed between read and write.
-var errChanged = errors.New("assignment changed meanwhile")
-
-func (l *leader) checkAssignmentOnce(id string, w *workerView, name string) (keep bool, deadline time.Time, err error) {
-	p := l.lay.WorkerTasks(id) + "/" + name
-	data, stat, err := l.st.Get(p)
-	if errors.Is(err, store.ErrNoNode) {
-		return false, time.Time{}, nil
-	}
-	if err != nil {
-		return false, time.Time{}, err
-	}
-	task, derr := store.DecodeTask(data)
-	if derr == nil {
-		if tid, attempt, perr := store.ParseAssignmentName(name); perr != nil || tid != task.ID || attempt != task.Attempt {
-			derr = fmt.Errorf("%w: assignment %s holds task %s attempt %d", store.ErrMalformed, name, task.ID, task.Attempt)
-		}
-	}
-	if derr != nil {
-		if err := l.st.Quarantine(p, data, stat.Version, derr); err != nil && !errors.Is(err, store.ErrNoNode) && !errors.Is(err, store.ErrBadVersion) {
-			return false, time.Time{}, err
-		}
-		return false, time.Time{}, nil
-	}
-	if w != nil && task.Reg == w.reg {
-		return true, l.deadline(task), nil
-	}
-	return false, time.Time{}, l.recoverAttempt(p, stat.Version, task, "worker lost", true)
-}
-
-// deadline is when the leader withdraws an attempt that outlived its timeout:
-// the worker enforces the timeout itself, so this only catches a worker that is
-// alive but stuck.
-func (l *leader) deadline(task *store.Task) time.Time {
-	if task.Timeout <= 0 || task.AssignedAt.IsZero() {
-		return time.Time{}
-	}
-	return task.AssignedAt.Add(task.Timeout.Duration() + l.s.cfg.TimeoutGrace)
-}
-
-// withdrawOverdue withdraws attempts past their deadline and queues their next
-// attempt (or records the task dead): such an attempt counts as failed.
-func (l *leader) withdrawOverdue() error {
-	now := l.now()
-	for id, w := range l.workers {
-		for name, dl := range w.checked {
-			if dl.IsZero() || now.Before(dl) {
-				continue
-			}
-			p := l.lay.WorkerTasks(id) + "/" + name
-			data, stat, err := l.st.Get(p)
-			if errors.Is(err, store.ErrNoNode) {
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			task, err := store.DecodeTask(data)
-			if err != nil {
-				continue // the next relist quarantines it
-			}
-			l.log.Warn().Str("task_id", task.ID).Str("worker_id", id).Int("attempt", task.Attempt).
-				Msg("attempt outlived its timeout on a stuck worker: withdrawing it")
-			why := fmt.Sprintf("timeout after %v: withdrawn by the leader", task.Timeout.Duration())
-			switch err := l.recoverAttempt(p, stat.Version, task, why, false); {
-			case err == nil:
-				w.checked[name] = time.Time{} // the relist that follows drops it
-			case !errors.Is(err, errChanged): // changed: try again at the next tick
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// recoverAttempt withdraws an attempt whose worker is gone and queues the next
-// one (or records the task dead), in one fenced transaction.
-func (l *leader) recoverAttempt(path string, version int32, task *store.Task, why string, lost bool) error {
-	now := l.now().UTC()
-	next := task.Clone()
-	next.History = append(next.History, store.Attempt{
-		N: task.Attempt, Worker: task.Worker, StartedAt: task.StartedAt, FinishedAt: now,
-		ExitCode: -1, Error: why, Lost: lost,
-	})
-	log := l.log.With().Str("task_id", task.ID).Str("worker_id", task.Worker).Int("attempt", task.Attempt).Logger()
-	retry := next.ShouldRetry()
-	err := l.st.CommitCreatingBuckets([]string{task.ID}, func(txn *store.Txn) error {
-		txn.Fence(l.term.Fence, -1).Delete(path, version)
-		if retry {
-			n := next.Clone()
-			n.Attempt++
-			n.NotBefore = time.Time{}
-			return txn.Enqueue(n)
-		}
-		n := next.Clone()
-		n.State, n.FinishedAt, n.Error = store.StateDead, now, why
-		if lost {
-			n.Error = "worker lost too often"
-		} else if task.Retries == 0 {
-			n.State = store.StateFailed
-		}
-		minus1 := -1
-		n.ExitCode = &minus1
-		return txn.Finish(n)
-	})
-	switch {
-	case err == nil:
-		l.s.counters.recovered.Add(1)
-		log.Warn().Bool("requeued", retry).Str("why", why).Msg("attempt withdrawn")
-		return nil
-	case errors.Is(err, store.ErrFenced), errors.Is(err, store.ErrConnection):
-		return err
-	case errors.Is(err, store.ErrNoNode):
-		// The worker reported meanwhile.
-		return nil
-	case errors.Is(err, store.ErrBadVersion):
-		return errChanged
-	case errors.Is(err, store.ErrNodeExists):
-		// A queue item or result for this task exists already: the assignment was
-		// stale; drop it alone.
-		derr := l.st.Txn().Fence(l.term.Fence, -1).Delete(path, version).Commit()
-		if derr != nil && !errors.Is(derr, store.ErrNoNode) && !errors.Is(derr, store.ErrBadVersion) {
-			return derr
-		}
-		log.Warn().Msg("dropped a stale duplicate assignment")
-		return nil
-	}
-	return fmt.Errorf("recover %s: %w", path, err)
-}
 
 // ---- queue ----
 
@@ -709,7 +416,7 @@ func (l *leader) syncQueueL2(b1, b2 string) error {
 }
 
 func (l *leader) loadQueued(dir, name string) error {
-	return l.addRead(l.st.GetMany([]string{dir + "/" + name})[0])
+	return l.addRead(l.read(dir + "/" + name))
 }
 
 // addRead adds a queue item read from ZooKeeper to the view, quarantining it
@@ -830,7 +537,7 @@ func (l *leader) place() error {
 	views := make(map[string]*workerView, len(l.workers))
 	freeTotal := 0
 	for id, w := range l.workers {
-		if !w.Draining && w.free() > 0 {
+		if w.listedOnce && !w.Draining && w.free() > 0 {
 			slots = append(slots, &w.slot)
 			views[id] = w
 			freeTotal += w.free()
@@ -861,8 +568,9 @@ func (l *leader) place() error {
 		s.Last = l.turn
 		t := q.task.Clone()
 		t.Worker, t.Reg, t.Epoch, t.AssignedAt, t.NotBefore = s.ID, w.reg, l.epoch, now, time.Time{}
-		w.Used++
-		w.pending++
+		name := store.AssignmentName(t.ID, t.Attempt)
+		w.checked[name], w.inflight[name] = l.deadline(t), true
+		w.recount()
 		freeTotal--
 		batch = append(batch, placement{q: q, w: w, task: t})
 		size += 2 * (len(t.Cmd) + len(t.Payload) + 256) // rough; Encode enforces the hard limit
@@ -890,6 +598,7 @@ const maxInflight = 4
 type batchResult struct {
 	gen   uint64
 	batch []placement
+	zxid  int64
 	err   error
 }
 
@@ -903,12 +612,14 @@ func (l *leader) dispatch(batch []placement) error {
 			return l.commitEach(batch)
 		}
 	}
+	txn.Stamp(l.lay.Tasks())
 	l.inflight++
 	gen := l.gen
 	l.wg.Add(1)
 	go func() {
 		defer l.wg.Done()
-		l.results <- batchResult{gen: gen, batch: batch, err: txn.Commit()} // never blocks: cap > maxInflight
+		err := txn.Commit()
+		l.results <- batchResult{gen: gen, batch: batch, zxid: txn.Zxid(), err: err} // never blocks: cap > maxInflight
 	}()
 	return nil
 }
@@ -921,21 +632,10 @@ func (l *leader) settle(r batchResult) error {
 	}
 	switch {
 	case r.err == nil:
-		touched := map[string]bool{}
 		for _, p := range r.batch {
-			l.placed(p)
-			touched[p.w.ID] = true
+			l.placed(p, r.zxid)
 		}
-		// The worker may have finished some of these already, and a relist seen
-		// before this settle counted them as pending: relist to count exactly.
-		for id := range touched {
-			if l.workers[id] != nil {
-				if err := l.syncWorkerTasks(id); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
+		return l.revisit(r.batch)
 	case errors.Is(r.err, store.ErrFenced):
 		return r.err
 	case errors.Is(r.err, store.ErrConnection):
@@ -948,22 +648,26 @@ func (l *leader) settle(r batchResult) error {
 // queue item gone, a record too large) cannot hold up the rest.
 func (l *leader) commitEach(batch []placement) error {
 	for _, p := range batch {
+		name := store.AssignmentName(p.task.ID, p.task.Attempt)
+		delete(p.w.inflight, name)
+		delete(p.w.checked, name)
+		p.w.recount()
+	}
+	for _, p := range batch {
 		txn := l.st.Txn().Fence(l.term.Fence, -1).Delete(l.lay.QueueItem(p.task.ID), p.q.version)
 		err := txn.Assign(p.task)
 		if err == nil {
-			err = txn.Commit()
+			err = txn.Stamp(l.lay.Tasks()).Commit()
 		}
 		switch {
 		case err == nil:
-			l.placed(p)
+			l.placed(p, txn.Zxid())
 			continue
 		case errors.Is(err, store.ErrFenced):
 			return err
 		case errors.Is(err, store.ErrConnection):
 			return fmt.Errorf("place %s: %w", p.task.ID, errResync)
 		}
-		p.w.Used--
-		p.w.pending--
 		log := l.log.Warn().Err(err).Str("task_id", p.task.ID).Str("worker_id", p.w.ID)
 		if errors.Is(err, store.ErrTooLarge) {
 			// Cannot be placed as it stands: move it aside rather than retry forever.
@@ -982,21 +686,28 @@ func (l *leader) commitEach(batch []placement) error {
 			return err
 		}
 	}
-	touched := map[string]bool{}
+	return l.revisit(batch)
+}
+
+// revisit looks again at workers that left or registered anew while a
+// placement on them was in flight, so what it created there is recovered.
+func (l *leader) revisit(batch []placement) error {
 	for _, p := range batch {
-		touched[p.w.ID] = true
-	}
-	for id := range touched {
-		if l.workers[id] != nil {
-			if err := l.syncWorkerTasks(id); err != nil {
+		switch cur := l.workers[p.w.ID]; {
+		case cur == p.w:
+		case cur == nil:
+			if err := l.recoverWorkerDir(p.w.ID); err != nil {
 				return err
 			}
+		default:
+			l.listWorkerTasks(p.w.ID)
 		}
 	}
 	return nil
 }
 
-func (l *leader) placed(p placement) {
+// placed records a committed placement (zxid: its transaction's) in the view.
+func (l *leader) placed(p placement, zxid int64) {
 	l.s.counters.placed.Add(1)
 	since := p.q.task.SubmittedAt
 	if p.q.task.NotBefore.After(since) {
@@ -1006,8 +717,16 @@ func (l *leader) placed(p placement) {
 		l.s.counters.placeLatency.observe(p.task.AssignedAt.Sub(since).Seconds())
 	}
 	l.forget(p.task.ID)
-	name := store.AssignmentName(p.task.ID, p.task.Attempt)
-	p.w.checked[name] = l.deadline(p.task)
-	p.w.pending--
+	name, w := store.AssignmentName(p.task.ID, p.task.Attempt), p.w
+	delete(w.inflight, name)
+	switch {
+	case zxid > w.listZxid: // no listing reflects it yet
+		w.checked[name], w.unseen[name] = l.deadline(p.task), zxid
+	case w.listed[name]:
+		w.checked[name] = l.deadline(p.task)
+	default: // a listing after it no longer showed it: finished already
+		delete(w.checked, name)
+	}
+	w.recount()
 	l.log.Debug().Str("task_id", p.task.ID).Str("worker_id", p.w.ID).Int("attempt", p.task.Attempt).Msg("placed")
 }

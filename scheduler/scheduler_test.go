@@ -224,6 +224,9 @@ func TestPlaceAfterFenceLossWritesNothing(t *testing.T) {
 	if err := l.syncWorkers(); err != nil {
 		t.Fatal(err)
 	}
+	if err := l.applyTaskList(<-l.lists); err != nil { // the worker's directory, listed off the loop
+		t.Fatal(err)
+	}
 	if err := l.syncQueueRoot(); err != nil {
 		t.Fatal(err)
 	}

@@ -277,9 +277,11 @@ func (s *Store) CurrentSession(ctx context.Context) (*Session, error) {
 
 // Stat is the part of a znode's metadata Drover uses.
 type Stat struct {
-	Version        int32
-	Czxid          int64
-	Mzxid          int64
+	Version int32
+	Czxid   int64
+	Mzxid   int64
+	// Pzxid is the zxid of the last change to the znode's list of children.
+	Pzxid          int64
 	Ctime          time.Time
 	NumChildren    int32
 	EphemeralOwner int64
@@ -289,7 +291,7 @@ func statOf(st *zk.Stat) Stat {
 	if st == nil {
 		return Stat{}
 	}
-	return Stat{Version: st.Version, Czxid: st.Czxid, Mzxid: st.Mzxid, Ctime: time.UnixMilli(st.Ctime),
+	return Stat{Version: st.Version, Czxid: st.Czxid, Mzxid: st.Mzxid, Pzxid: st.Pzxid, Ctime: time.UnixMilli(st.Ctime),
 		NumChildren: st.NumChildren, EphemeralOwner: st.EphemeralOwner}
 }
 
@@ -382,6 +384,27 @@ func (s *Store) Children(path string) ([]string, error) {
 		return nil, fmt.Errorf("list %s: %w", path, mapErr(err))
 	}
 	return ch, nil
+}
+
+// List lists a znode's children with the znode's stat. The stat's Pzxid
+// orders the listing against transactions: a listing reflects a transaction
+// that created or deleted a child of path exactly when Pzxid >= its zxid.
+func (s *Store) List(path string) ([]string, Stat, error) {
+	ch, st, err := s.conn.Children(path)
+	if err != nil {
+		return nil, Stat{}, fmt.Errorf("list %s: %w", path, mapErr(err))
+	}
+	return ch, statOf(st), nil
+}
+
+// ListW is List that also sets a watch firing once at the next change of the
+// list (or deletion of the znode).
+func (s *Store) ListW(path string) ([]string, Stat, <-chan Event, error) {
+	ch, st, w, err := s.conn.ChildrenW(path)
+	if err != nil {
+		return nil, Stat{}, nil, fmt.Errorf("list %s: %w", path, mapErr(err))
+	}
+	return ch, statOf(st), watchOne(w), nil
 }
 
 // Event is a fired watch. Err is set when the watch ended without a change of the

@@ -22,10 +22,14 @@ type Txn struct {
 	ops   []any
 	paths []string
 	fence bool
+	// stamp is the index of the Stamp operation (-1: none); zxid is the
+	// committed transaction's zxid, learnt from it.
+	stamp int
+	zxid  int64
 }
 
 // Txn starts an empty transaction.
-func (s *Store) Txn() *Txn { return &Txn{s: s} }
+func (s *Store) Txn() *Txn { return &Txn{s: s, stamp: -1} }
 
 // Fence makes the transaction fail with ErrFenced unless path exists (and, when
 // version >= 0, is at that version). It must be the first operation.
@@ -65,6 +69,17 @@ func (t *Txn) Set(path string, data []byte, version int32) *Txn {
 	return t
 }
 
+// Stamp adds an unconditional empty write to path, an existing znode whose
+// data nobody reads, so that Commit learns the transaction's zxid (see Zxid):
+// the client library reports a zxid only for data writes.
+func (t *Txn) Stamp(path string) *Txn {
+	t.stamp = len(t.ops)
+	return t.Set(path, nil, -1)
+}
+
+// Zxid is the zxid of a committed transaction that carries a Stamp, else 0.
+func (t *Txn) Zxid() int64 { return t.zxid }
+
 // Len is the number of operations, fence included.
 func (t *Txn) Len() int { return len(t.ops) }
 
@@ -88,6 +103,9 @@ func (t *Txn) Commit() error {
 	}
 	res, err := t.s.conn.Multi(t.ops...)
 	if err == nil {
+		if t.stamp >= 0 && t.stamp < len(res) && res[t.stamp].Stat != nil {
+			t.zxid = res[t.stamp].Stat.Mzxid
+		}
 		return nil
 	}
 	for i, r := range res {

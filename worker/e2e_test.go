@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -185,5 +186,53 @@ func TestGoHandlers(t *testing.T) {
 	}
 	if plain.Reported() != 0 {
 		t.Fatalf("a worker without the handler ran %d of its tasks", plain.Reported())
+	}
+}
+
+// TestCapacityHoldsUnderChurn runs many instant tasks through small workers:
+// the leader counts each worker's load from listings made off its event loop
+// and ordered against its placements by zxid, so it must neither place more
+// than a worker's capacity nor lose track of a slot (which would stall).
+func TestCapacityHoldsUnderChurn(t *testing.T) {
+	root := drovertest.NewRoot()
+	startScheduler(t, root, "s1")
+	const capacity, n = 3, 600
+	var done atomic.Int64
+	peaks := map[string]*atomic.Int32{}
+	for _, id := range []string{"a", "b"} {
+		w, err := New(Config{ID: id, Store: openExtra(t, root), Capacity: capacity, Log: drovertest.Logger(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var running, peak atomic.Int32
+		peaks[id] = &peak
+		_ = w.Handle("count", HandlerFunc(func(context.Context, *Task) ([]byte, error) {
+			now := running.Add(1)
+			for p := peak.Load(); now > p && !peak.CompareAndSwap(p, now); p = peak.Load() {
+			}
+			running.Add(-1)
+			done.Add(1)
+			return nil, nil
+		}))
+		runWorker(t, w)
+	}
+	st := drovertest.OpenStore(t, root)
+	tasks := make([]*store.Task, n)
+	for i := range tasks {
+		tasks[i] = &store.Task{ID: ulid.Make().String(), Handler: "count", SubmittedAt: time.Now().UTC()}
+	}
+	if _, err := st.Submit(context.Background(), tasks); err != nil {
+		t.Fatal(err)
+	}
+	drovertest.WaitFor(t, 60*time.Second, "every task to run", func() bool { return done.Load() >= n })
+	for id, peak := range peaks {
+		if p := peak.Load(); p > capacity {
+			t.Fatalf("worker %s ran %d attempts at once; its capacity is %d", id, p, capacity)
+		}
+	}
+	for _, task := range tasks {
+		if got := result(t, st, task.ID); got.State != store.StateSucceeded || len(got.History) != 1 {
+			t.Fatalf("task %s: %+v", task.ID, got)
+		}
 	}
 }

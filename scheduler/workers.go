@@ -1,0 +1,459 @@
+package scheduler
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/drover-sched/drover/store"
+)
+
+// workerView is the leader's picture of one registration of a worker: its
+// slot for placement and the assignments counted against its capacity.
+//
+// The directory of a busy worker changes with every placement and report, so
+// the leader lists it off the event loop and orders each listing against its
+// own placements by zxid: a listing reflects a placement transaction exactly
+// when the directory's pzxid is at least the transaction's zxid. That keeps the
+// count exact without listing again after every placement.
+type workerView struct {
+	slot
+	reg int64
+	// checked are the assignments counted against the worker's capacity:
+	// those a listing showed and that belong to this registration, and those
+	// this leader placed and no listing reflects yet. Each carries the time
+	// after which the leader withdraws the attempt (zero: no timeout).
+	checked map[string]time.Time
+	// inflight are names placed by transactions not settled yet.
+	inflight map[string]bool
+	// unseen are names placed by settled transactions that the latest applied
+	// listing does not reflect, with their transactions' zxids.
+	unseen map[string]int64
+	// listed is the latest applied listing, as of listZxid (the directory's
+	// pzxid then). Nothing is placed on a worker before its first listing.
+	listed     map[string]bool
+	listZxid   int64
+	listedOnce bool
+	// listing says a listing is in flight; relist that another is due after it.
+	listing, relist bool
+}
+
+func newWorkerView(reg int64) *workerView {
+	return &workerView{reg: reg, checked: map[string]time.Time{}, inflight: map[string]bool{},
+		unseen: map[string]int64{}, listed: map[string]bool{}}
+}
+
+func (w *workerView) recount() { w.Used = len(w.checked) }
+
+// syncWorkers relists the registrations: new ones join the view, missing ones
+// leave it. Changes to a known registration arrive through its own watch.
+func (l *leader) syncWorkers() error {
+	defer func() { l.s.counters.workers.Store(int64(len(l.workers))) }()
+	ids, _, err := l.childrenW(watchWorkers, l.lay.Workers(), "")
+	if err != nil {
+		return err
+	}
+	present := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		present[id] = true
+		if l.workers[id] == nil {
+			if err := l.syncWorker(id); err != nil {
+				return err
+			}
+		}
+	}
+	for id := range l.workers {
+		if !present[id] {
+			if err := l.workerLeft(id); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// syncWorker reads one registration and updates the view: a registration not
+// seen before gets a fresh view and a listing of its directory (which recovers
+// attempts placed under an earlier registration); a gone one leaves.
+func (l *leader) syncWorker(id string) error {
+	defer func() { l.s.counters.workers.Store(int64(len(l.workers))) }()
+	e, err := l.readWorker(id)
+	if errors.Is(err, store.ErrNoNode) || err == nil && e == nil { // gone, or malformed and quarantined
+		return l.workerLeft(id)
+	}
+	if err != nil {
+		return err
+	}
+	w := l.workers[id]
+	if w != nil && w.reg != e.Reg {
+		l.log.Warn().Str("worker_id", id).Msg("worker registered anew: recovering its earlier work")
+	}
+	if w == nil || w.reg != e.Reg {
+		if err := l.st.EnsurePath(l.lay.WorkerTasks(id)); err != nil {
+			return err
+		}
+		w = newWorkerView(e.Reg)
+		l.workers[id] = w
+		l.log.Info().Str("worker_id", id).Int("capacity", e.Info.Capacity).Msg("worker joined")
+		l.listWorkerTasks(id)
+	}
+	w.slot = slot{ID: id, Labels: e.Info.Labels, Capacity: e.Info.Capacity, Used: len(w.checked),
+		Draining: e.Info.Draining, Handlers: e.Info.Handlers, Last: w.Last}
+	return nil
+}
+
+// workerLeft drops a worker from the view and recovers its attempts.
+func (l *leader) workerLeft(id string) error {
+	if l.workers[id] == nil {
+		return nil
+	}
+	l.log.Warn().Str("worker_id", id).Msg("worker left: re-queueing its attempts")
+	delete(l.workers, id)
+	return l.recoverWorkerDir(id)
+}
+
+// readWorker reads a registration, watching it (once) so a change such as
+// draining is seen.
+func (l *leader) readWorker(id string) (*store.WorkerEntry, error) {
+	p := l.lay.Worker(id)
+	if l.watched[p] {
+		return l.st.Worker(id)
+	}
+	e, ev, err := l.st.WorkerW(id)
+	if err == nil {
+		l.watched[p] = true
+		l.forward(ev, watchEvent{kind: watchWorker, path: p, arg: id})
+	}
+	return e, err
+}
+
+// syncOrphanTaskDirs recovers assignment directories of workers that are not
+// registered (found at takeover).
+func (l *leader) syncOrphanTaskDirs() error {
+	dirs, err := l.st.Children(l.lay.Tasks())
+	if err != nil {
+		return err
+	}
+	for _, id := range dirs {
+		if l.workers[id] == nil {
+			if err := l.recoverWorkerDir(id); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// recoverWorkerDir re-queues every attempt in the directory of a worker that is
+// not registered, then removes the directory.
+func (l *leader) recoverWorkerDir(id string) error {
+	dir := l.lay.WorkerTasks(id)
+	kids, err := l.st.Children(dir)
+	if errors.Is(err, store.ErrNoNode) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, name := range kids {
+		if _, _, err := l.checkAssignment(id, nil, l.read(dir+"/"+name)); err != nil {
+			return err
+		}
+	}
+	err = l.st.Txn().Fence(l.term.Fence, -1).Delete(dir, -1).Commit()
+	if err != nil && !errors.Is(err, store.ErrNoNode) && !errors.Is(err, store.ErrNotEmpty) {
+		return err
+	}
+	return nil
+}
+
+func (l *leader) read(path string) store.Read { return l.st.GetMany([]string{path})[0] }
+
+// taskList is a listing of a worker's directory made off the event loop, with
+// reads of the assignments the leader did not know when it was issued.
+type taskList struct {
+	gen     uint64
+	id      string
+	reg     int64
+	watched bool // the listing was to set the directory's watch
+	names   []string
+	stat    store.Stat
+	reads   []store.Read
+	err     error
+}
+
+// listWorkerTasks lists a live worker's directory in the background; the
+// result is applied by applyTaskList in the event loop. One listing per worker
+// is in flight at a time: a request meanwhile makes another follow it.
+func (l *leader) listWorkerTasks(id string) {
+	w := l.workers[id]
+	if w == nil {
+		return
+	}
+	if w.listing {
+		w.relist = true
+		return
+	}
+	w.listing, w.relist = true, false
+	dir := l.lay.WorkerTasks(id)
+	watch := !l.watched[dir]
+	if watch {
+		l.watched[dir] = true
+	}
+	known := make(map[string]bool, len(w.checked))
+	for name := range w.checked {
+		known[name] = true
+	}
+	r := taskList{gen: l.gen, id: id, reg: w.reg, watched: watch}
+	l.wg.Add(1)
+	go func() {
+		defer l.wg.Done()
+		if watch {
+			var ch <-chan store.Event
+			r.names, r.stat, ch, r.err = l.st.ListW(dir)
+			if r.err == nil {
+				l.forward(ch, watchEvent{kind: watchWorkerTasks, path: dir, arg: id})
+			}
+		} else {
+			r.names, r.stat, r.err = l.st.List(dir)
+		}
+		if r.err == nil {
+			var paths []string
+			for _, name := range r.names {
+				if !known[name] {
+					paths = append(paths, dir+"/"+name)
+				}
+			}
+			r.reads = l.st.GetMany(paths)
+		}
+		select {
+		case l.lists <- r:
+		case <-l.done:
+		}
+	}()
+}
+
+// applyTaskList brings a worker's view up to date with a listing: assignments
+// of an earlier registration are recovered, finished ones stop counting, and
+// placements the listing does not reflect yet keep counting.
+func (l *leader) applyTaskList(r taskList) error {
+	if r.gen != l.gen {
+		return nil // from before a rebuild
+	}
+	dir := l.lay.WorkerTasks(r.id)
+	w := l.workers[r.id]
+	if w != nil && w.reg != r.reg {
+		w = nil // registered anew: the new view lists for itself
+	}
+	if w != nil {
+		w.listing = false
+	}
+	if r.err != nil {
+		if r.watched {
+			delete(l.watched, dir)
+		}
+		if !errors.Is(r.err, store.ErrNoNode) {
+			return r.err
+		}
+		if w != nil { // the directory went missing: make it again and look
+			if err := l.st.EnsurePath(dir); err != nil {
+				return err
+			}
+			l.listWorkerTasks(r.id)
+		}
+		return nil
+	}
+	if w == nil {
+		return nil // gone: recovered when it left
+	}
+	reads := make(map[string]store.Read, len(r.reads))
+	for _, rd := range r.reads {
+		reads[rd.Path] = rd
+	}
+	listed := make(map[string]bool, len(r.names))
+	checked := make(map[string]time.Time, len(r.names))
+	for _, name := range r.names {
+		listed[name] = true
+		if dl, ok := w.checked[name]; ok {
+			checked[name] = dl
+			continue
+		}
+		p := dir + "/" + name
+		rd, ok := reads[p]
+		if !ok { // counted when the listing was issued, dropped since: look again
+			rd = l.read(p)
+		}
+		keep, dl, err := l.checkAssignment(r.id, w, rd)
+		if err != nil {
+			return err
+		}
+		if keep {
+			checked[name] = dl
+		}
+	}
+	for name, dl := range w.checked {
+		if listed[name] {
+			continue
+		}
+		// Absent, but placed by a transaction this listing may predate.
+		if z, ok := w.unseen[name]; w.inflight[name] || ok && z > r.stat.Pzxid {
+			checked[name] = dl
+		}
+	}
+	for name, z := range w.unseen {
+		if z <= r.stat.Pzxid {
+			delete(w.unseen, name)
+		}
+	}
+	w.checked, w.listed, w.listZxid, w.listedOnce = checked, listed, r.stat.Pzxid, true
+	w.recount()
+	if w.relist {
+		l.listWorkerTasks(r.id)
+	}
+	return nil
+}
+
+// errChanged means an assignment changed between read and write.
+var errChanged = errors.New("assignment changed meanwhile")
+
+// checkAssignment checks one assignment of worker id as read (w nil: the
+// worker is gone) and re-queues it unless it belongs to the worker's current
+// registration; malformed data is quarantined.
+func (l *leader) checkAssignment(id string, w *workerView, rd store.Read) (keep bool, deadline time.Time, err error) {
+	for {
+		keep, deadline, err = l.checkRead(id, w, rd)
+		if !errors.Is(err, errChanged) {
+			return keep, deadline, err
+		}
+		// The worker wrote the assignment (marked it running) between our read
+		// and our write: read it again.
+		rd = l.read(rd.Path)
+	}
+}
+
+func (l *leader) checkRead(id string, w *workerView, rd store.Read) (keep bool, deadline time.Time, err error) {
+	p, data, stat := rd.Path, rd.Data, rd.Stat
+	if errors.Is(rd.Err, store.ErrNoNode) {
+		return false, time.Time{}, nil
+	}
+	if rd.Err != nil {
+		return false, time.Time{}, rd.Err
+	}
+	name := p[len(l.lay.WorkerTasks(id))+1:]
+	task, derr := store.DecodeTask(data)
+	if derr == nil {
+		if tid, attempt, perr := store.ParseAssignmentName(name); perr != nil || tid != task.ID || attempt != task.Attempt {
+			derr = fmt.Errorf("%w: assignment %s holds task %s attempt %d", store.ErrMalformed, name, task.ID, task.Attempt)
+		}
+	}
+	if derr != nil {
+		if err := l.st.Quarantine(p, data, stat.Version, derr); err != nil && !errors.Is(err, store.ErrNoNode) && !errors.Is(err, store.ErrBadVersion) {
+			return false, time.Time{}, err
+		}
+		return false, time.Time{}, nil
+	}
+	if w != nil && task.Reg == w.reg {
+		return true, l.deadline(task), nil
+	}
+	return false, time.Time{}, l.recoverAttempt(p, stat.Version, task, "worker lost", true)
+}
+
+// deadline is when the leader withdraws an attempt that outlived its timeout:
+// the worker enforces the timeout itself, so this only catches a worker that is
+// alive but stuck.
+func (l *leader) deadline(task *store.Task) time.Time {
+	if task.Timeout <= 0 || task.AssignedAt.IsZero() {
+		return time.Time{}
+	}
+	return task.AssignedAt.Add(task.Timeout.Duration() + l.s.cfg.TimeoutGrace)
+}
+
+// withdrawOverdue withdraws attempts past their deadline and queues their next
+// attempt (or records the task dead): such an attempt counts as failed.
+func (l *leader) withdrawOverdue() error {
+	now := l.now()
+	for id, w := range l.workers {
+		for name, dl := range w.checked {
+			if dl.IsZero() || now.Before(dl) {
+				continue
+			}
+			p := l.lay.WorkerTasks(id) + "/" + name
+			data, stat, err := l.st.Get(p)
+			if errors.Is(err, store.ErrNoNode) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			task, err := store.DecodeTask(data)
+			if err != nil {
+				continue // the next relist quarantines it
+			}
+			l.log.Warn().Str("task_id", task.ID).Str("worker_id", id).Int("attempt", task.Attempt).
+				Msg("attempt outlived its timeout on a stuck worker: withdrawing it")
+			why := fmt.Sprintf("timeout after %v: withdrawn by the leader", task.Timeout.Duration())
+			switch err := l.recoverAttempt(p, stat.Version, task, why, false); {
+			case err == nil:
+				w.checked[name] = time.Time{} // the relist that follows drops it
+			case !errors.Is(err, errChanged): // changed: try again at the next tick
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// recoverAttempt withdraws an attempt whose worker is gone and queues the next
+// one (or records the task dead), in one fenced transaction.
+func (l *leader) recoverAttempt(path string, version int32, task *store.Task, why string, lost bool) error {
+	now := l.now().UTC()
+	next := task.Clone()
+	next.History = append(next.History, store.Attempt{
+		N: task.Attempt, Worker: task.Worker, StartedAt: task.StartedAt, FinishedAt: now,
+		ExitCode: -1, Error: why, Lost: lost,
+	})
+	log := l.log.With().Str("task_id", task.ID).Str("worker_id", task.Worker).Int("attempt", task.Attempt).Logger()
+	retry := next.ShouldRetry()
+	err := l.st.CommitCreatingBuckets([]string{task.ID}, func(txn *store.Txn) error {
+		txn.Fence(l.term.Fence, -1).Delete(path, version)
+		if retry {
+			n := next.Clone()
+			n.Attempt++
+			n.NotBefore = time.Time{}
+			return txn.Enqueue(n)
+		}
+		n := next.Clone()
+		n.State, n.FinishedAt, n.Error = store.StateDead, now, why
+		if lost {
+			n.Error = "worker lost too often"
+		} else if task.Retries == 0 {
+			n.State = store.StateFailed
+		}
+		minus1 := -1
+		n.ExitCode = &minus1
+		return txn.Finish(n)
+	})
+	switch {
+	case err == nil:
+		l.s.counters.recovered.Add(1)
+		log.Warn().Bool("requeued", retry).Str("why", why).Msg("attempt withdrawn")
+		return nil
+	case errors.Is(err, store.ErrFenced), errors.Is(err, store.ErrConnection):
+		return err
+	case errors.Is(err, store.ErrNoNode):
+		// The worker reported meanwhile.
+		return nil
+	case errors.Is(err, store.ErrBadVersion):
+		return errChanged
+	case errors.Is(err, store.ErrNodeExists):
+		// A queue item or result for this task exists already: the assignment was
+		// stale; drop it alone.
+		derr := l.st.Txn().Fence(l.term.Fence, -1).Delete(path, version).Commit()
+		if derr != nil && !errors.Is(derr, store.ErrNoNode) && !errors.Is(derr, store.ErrBadVersion) {
+			return derr
+		}
+		log.Warn().Msg("dropped a stale duplicate assignment")
+		return nil
+	}
+	return fmt.Errorf("recover %s: %w", path, err)
+}
