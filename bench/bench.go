@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -36,31 +37,38 @@ type Config struct {
 	Workers, Capacity int
 	// SessionTimeout used for the failover phase; default 2s.
 	SessionTimeout time.Duration
-	// Binary is a drover binary to run the crashing scheduler with; "" skips
-	// the failover phase.
+	// Binary is a drover binary to run the crashing scheduler and the CLI
+	// phase with; "" skips those phases.
 	Binary string
-	Log    zerolog.Logger
+	// CLITasks is how many `true` commands the CLI phase submits with
+	// `drover submit -f` to a scheduler and Workers x Capacity worker
+	// processes; default 10000, negative skips the phase.
+	CLITasks int
+	Log      zerolog.Logger
 	// Progress, when set, is told which phase starts.
 	Progress func(phase string)
 }
 
 // Report holds the figures; the JSON keys are stable.
 type Report struct {
-	ZKRawCreatesPerS    float64 `json:"zk_raw_creates_per_s"`
-	ZKRawMultiOpsPerS   float64 `json:"zk_raw_multi_ops_per_s"`
-	TasksPerS           float64 `json:"tasks_per_s"`
-	TasksPerRawCreate   float64 `json:"tasks_per_s_over_zk_raw_creates"`
-	SubmitToStartP50Ms  float64 `json:"submit_to_start_p50_ms"`
-	SubmitToStartP99Ms  float64 `json:"submit_to_start_p99_ms"`
-	SubmitToResultP50Ms float64 `json:"submit_to_result_p50_ms"`
-	FailoverMs          float64 `json:"failover_ms"`
-	SessionTimeoutMs    float64 `json:"session_timeout_ms"`
-	CronDelayP50Ms      float64 `json:"cron_delay_p50_ms"`
-	CronDelayP99Ms      float64 `json:"cron_delay_p99_ms"`
-	PeakRSSMB           float64 `json:"peak_rss_mb"`
-	Tasks               int     `json:"tasks"`
-	Workers             int     `json:"workers"`
-	Capacity            int     `json:"capacity"`
+	ZKRawCreatesPerS     float64 `json:"zk_raw_creates_per_s"`
+	ZKRawMultiOpsPerS    float64 `json:"zk_raw_multi_ops_per_s"`
+	TasksPerS            float64 `json:"tasks_per_s"`
+	TasksPerRawCreate    float64 `json:"tasks_per_s_over_zk_raw_creates"`
+	SubmitToStartP50Ms   float64 `json:"submit_to_start_p50_ms"`
+	SubmitToStartP99Ms   float64 `json:"submit_to_start_p99_ms"`
+	SubmitToResultP50Ms  float64 `json:"submit_to_result_p50_ms"`
+	FailoverMs           float64 `json:"failover_ms"`
+	SessionTimeoutMs     float64 `json:"session_timeout_ms"`
+	CronDelayP50Ms       float64 `json:"cron_delay_p50_ms"`
+	CronDelayP99Ms       float64 `json:"cron_delay_p99_ms"`
+	CLITasksPerS         float64 `json:"cli_tasks_per_s"`
+	CLITasksPerRawCreate float64 `json:"cli_tasks_per_s_over_zk_raw_creates"`
+	CLITasks             int     `json:"cli_tasks"`
+	PeakRSSMB            float64 `json:"peak_rss_mb"`
+	Tasks                int     `json:"tasks"`
+	Workers              int     `json:"workers"`
+	Capacity             int     `json:"capacity"`
 }
 
 // Run measures every figure, each phase under its own root.
@@ -79,6 +87,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	if cfg.SessionTimeout <= 0 {
 		cfg.SessionTimeout = 2 * time.Second
+	}
+	if cfg.CLITasks == 0 {
+		cfg.CLITasks = 10000
 	}
 	progress := cfg.Progress
 	if progress == nil {
@@ -113,6 +124,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		if r.FailoverMs, err = failover(ctx, cfg, run+"-failover"); err != nil {
 			return nil, fmt.Errorf("failover: %w", err)
 		}
+	}
+	if cfg.Binary != "" && cfg.CLITasks > 0 {
+		progress(fmt.Sprintf("CLI: submit -f of %d true commands", cfg.CLITasks))
+		r.CLITasks = cfg.CLITasks
+		if r.CLITasksPerS, err = cliThroughput(ctx, cfg, run+"-cli"); err != nil {
+			return nil, fmt.Errorf("cli: %w", err)
+		}
+		r.CLITasksPerRawCreate = r.CLITasksPerS / r.ZKRawCreatesPerS
 	}
 	r.PeakRSSMB = peakRSSMB()
 	return r, nil
@@ -387,21 +406,124 @@ func cronDelay(ctx context.Context, cfg Config, root string) (p50, p99 float64, 
 	return pct(delays, 50), pct(delays, 99), nil
 }
 
+// proc is a drover process started by the bench.
+type proc struct {
+	cmd    *exec.Cmd
+	exited chan struct{}
+}
+
+// startDrover runs the drover binary with the cluster flags and args, in its
+// own process group, killed with the bench.
+func startDrover(cfg Config, root string, args ...string) (*proc, error) {
+	cmd := exec.Command(cfg.Binary, droverArgs(cfg, root, args...)...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	p := &proc{cmd: cmd, exited: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(p.exited) }()
+	return p, nil
+}
+
+func droverArgs(cfg Config, root string, args ...string) []string {
+	return append([]string{"--zk", strings.Join(cfg.Servers, ","), "--root", root,
+		"--session-timeout", cfg.SessionTimeout.String(), "--log-level", "error"}, args...)
+}
+
+// kill stops the process (and its group) with sig and waits for it.
+func (p *proc) kill(sig syscall.Signal) {
+	_ = syscall.Kill(-p.cmd.Process.Pid, sig)
+	select {
+	case <-p.exited:
+	case <-time.After(10 * time.Second):
+		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+		<-p.exited
+	}
+}
+
+// cliThroughput runs a scheduler and cfg.Workers workers of cfg.Capacity as
+// drover processes, submits cfg.CLITasks `true` commands with
+// `drover submit -f`, waits for all of them with `drover wait -f`, and returns
+// tasks per second from the start of the submit to the end of the wait.
+func cliThroughput(ctx context.Context, cfg Config, root string) (float64, error) {
+	st, err := open(ctx, cfg, root)
+	if err != nil {
+		return 0, err
+	}
+	defer st.Close()
+	procs := []*proc{}
+	defer func() {
+		for _, p := range procs {
+			p.kill(syscall.SIGTERM)
+		}
+	}()
+	p, err := startDrover(cfg, root, "scheduler", "--id", "bench-cli-scheduler")
+	if err != nil {
+		return 0, err
+	}
+	procs = append(procs, p)
+	for i := 0; i < cfg.Workers; i++ {
+		p, err := startDrover(cfg, root, "worker", "--id", fmt.Sprintf("bench-cli-worker-%d", i+1),
+			"--capacity", strconv.Itoa(cfg.Capacity))
+		if err != nil {
+			return 0, err
+		}
+		procs = append(procs, p)
+	}
+	if err := waitUntil(ctx, 60*time.Second, func() bool {
+		line, err1 := st.Candidates()
+		ws, err2 := st.Workers()
+		return err1 == nil && err2 == nil && len(line) == 1 && len(ws) == cfg.Workers
+	}); err != nil {
+		return 0, fmt.Errorf("cluster did not come up: %w", err)
+	}
+	dir, err := os.MkdirTemp("", "drover-bench-cli-")
+	if err != nil {
+		return 0, err
+	}
+	defer os.RemoveAll(dir)
+	specs, ids := filepath.Join(dir, "tasks.jsonl"), filepath.Join(dir, "ids")
+	if err := os.WriteFile(specs, []byte(strings.Repeat(`{"cmd":["true"]}`+"\n", cfg.CLITasks)), 0o644); err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	if err := runDrover(ctx, cfg, root, ids, "submit", "-f", specs); err != nil {
+		return 0, err
+	}
+	if err := runDrover(ctx, cfg, root, "", "wait", "-f", ids); err != nil {
+		return 0, err
+	}
+	return float64(cfg.CLITasks) / time.Since(start).Seconds(), nil
+}
+
+// runDrover runs one drover command to its end, its stdout to the file out
+// (when not ""); a failure carries the command's stderr.
+func runDrover(ctx context.Context, cfg Config, root, out string, args ...string) error {
+	cmd := exec.CommandContext(ctx, cfg.Binary, droverArgs(cfg, root, args...)...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if out != "" {
+		f, err := os.Create(out)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		cmd.Stdout = f
+	}
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("drover %s: %w: %s", args[0], err, strings.TrimSpace(stderr.String()))
+	}
+	return nil
+}
+
 // failover runs a scheduler process, lets it lead, kills it with SIGKILL and
 // times until an in-process standby leads.
 func failover(ctx context.Context, cfg Config, root string) (float64, error) {
-	cmd := exec.Command(cfg.Binary, "--zk", strings.Join(cfg.Servers, ","), "--root", root,
-		"--session-timeout", cfg.SessionTimeout.String(), "--log-level", "error", "scheduler", "--id", "bench-crash")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
+	crash, err := startDrover(cfg, root, "scheduler", "--id", "bench-crash")
+	if err != nil {
 		return 0, err
 	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	defer func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-exited
-	}()
+	defer crash.kill(syscall.SIGKILL)
 	st, err := open(ctx, cfg, root)
 	if err != nil {
 		return 0, err
@@ -430,7 +552,7 @@ func failover(ctx context.Context, cfg Config, root string) (float64, error) {
 		return 0, err
 	}
 	start := time.Now()
-	if err := syscall.Kill(cmd.Process.Pid, syscall.SIGKILL); err != nil {
+	if err := syscall.Kill(crash.cmd.Process.Pid, syscall.SIGKILL); err != nil {
 		return 0, err
 	}
 	if err := waitUntil(ctx, 10*cfg.SessionTimeout+30*time.Second, s.IsLeader); err != nil {

@@ -282,8 +282,12 @@ func (c *Client) Wait(ctx context.Context, id string) (*store.Task, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, _, err := c.st.LookupTask(id); err != nil {
+	t, loc, err := c.st.LookupTask(id)
+	if err != nil {
 		return nil, err // unknown tasks would otherwise be waited for forever
+	}
+	if loc.Path == c.st.Layout().Result(id) {
+		return t, nil // finished already: no watch needed
 	}
 	return c.st.WaitResult(ctx, id)
 }

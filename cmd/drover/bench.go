@@ -22,6 +22,7 @@ func newBenchCmd(g *globals) *cobra.Command {
 		workers    int
 		capacity   int
 		cpuProfile string
+		cliTasks   int
 	)
 	cmd := &cobra.Command{
 		Use:   "bench [--zk ADDR] [--duration D] [--tasks N]",
@@ -29,13 +30,17 @@ func newBenchCmd(g *globals) *cobra.Command {
 		Long: `Measures, in one run and against the same ZooKeeper: raw pipelined creates and
 batched multis, Drover's end-to-end throughput of no-op tasks (in-process scheduler
 and workers), idle submit-to-start and submit-to-result latency, cron fire delay,
-crash failover time and peak memory. Without --zk it starts its own ZooKeeper from
+crash failover time, the same through the CLI (drover submit -f and wait -f of
+true commands run by worker processes) and peak memory. Without --zk it starts its own ZooKeeper from
 the system installation. With --zk it writes under /drover-bench-* roots: use a
 scratch ensemble.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if duration < time.Second || tasks < 1 || workers < 1 || capacity < 1 {
-				return usageErr("bench: --duration >= 1s, --tasks, --workers and --capacity >= 1")
+			if duration < time.Second || tasks < 1 || workers < 1 || capacity < 1 || cliTasks < 0 {
+				return usageErr("bench: --duration >= 1s, --tasks, --workers and --capacity >= 1, --cli-tasks >= 0")
+			}
+			if cliTasks == 0 {
+				cliTasks = -1 // skip
 			}
 			ctx, stop := signalContext()
 			defer stop()
@@ -73,7 +78,7 @@ scratch ensemble.`,
 			}
 			start := time.Now()
 			r, err := bench.Run(ctx, bench.Config{
-				Servers: servers, Duration: duration, Tasks: tasks, Workers: workers, Capacity: capacity,
+				Servers: servers, Duration: duration, Tasks: tasks, Workers: workers, Capacity: capacity, CLITasks: cliTasks,
 				Binary: self, Log: benchLog,
 				Progress: func(phase string) {
 					fmt.Fprintf(cmd.ErrOrStderr(), "[%5.1fs] %s ...\n", time.Since(start).Seconds(), phase)
@@ -99,6 +104,8 @@ scratch ensemble.`,
 				{"cron_delay_p50_ms", f1(r.CronDelayP50Ms), "per-second schedule, slot to start"},
 				{"cron_delay_p99_ms", f1(r.CronDelayP99Ms), ""},
 				{"failover_ms", f0(r.FailoverMs), fmt.Sprintf("kill -9 of the leader, session timeout %.0f ms", r.SessionTimeoutMs)},
+				{"cli_tasks_per_s", f0(r.CLITasksPerS), fmt.Sprintf("submit -f and wait -f of %d true commands, %d worker processes x %d", r.CLITasks, r.Workers, r.Capacity)},
+				{"cli_tasks_per_s / zk_raw_creates_per_s", fmt.Sprintf("%.2f", r.CLITasksPerRawCreate), "goal >= 0.15"},
 				{"peak_rss_mb", f1(r.PeakRSSMB), "this process: scheduler and workers"},
 			}
 			return table(cmd.OutOrStdout(), "METRIC\tVALUE\tNOTE", rows)
@@ -109,6 +116,7 @@ scratch ensemble.`,
 	f.IntVar(&tasks, "tasks", 5000, "no-op tasks in the throughput phase")
 	f.IntVar(&workers, "workers", 2, "workers in the throughput phase")
 	f.IntVar(&capacity, "capacity", 32, "capacity of each worker")
+	f.IntVar(&cliTasks, "cli-tasks", 10000, "true commands in the CLI phase (0 skips it)")
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a Go CPU profile of the run to this file")
 	return cmd
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/drover-sched/drover/client"
 	"github.com/drover-sched/drover/store"
@@ -228,15 +229,31 @@ func waitAll(ctx context.Context, c *client.Client, ids []string, showOutput boo
 	if !showOutput {
 		bar = progressTo(stderr, len(ids), "waiting")
 	}
-	for _, id := range ids {
-		t, err := c.Wait(ctx, id)
-		bar(1)
+	// Many tasks are waited for concurrently, so their reads and watches are
+	// pipelined on the connection instead of costing a round trip each in turn.
+	results := make([]*store.Task, len(ids))
+	errs := make([]error, len(ids))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(waitInflight)
+	for i, id := range ids {
+		g.Go(func() error {
+			results[i], errs[i] = c.Wait(gctx, id)
+			bar(1)
+			return errs[i] // the first error stops the rest
+		})
+	}
+	_ = g.Wait()
+	for i, id := range ids {
+		t, err := results[i], errs[i]
 		if err != nil {
 			if ctx.Err() != nil {
 				return exitCode(130, "interrupted")
 			}
 			if errors.Is(err, store.ErrUnknownTask) {
 				return exitCode(1, fmt.Sprintf("task %s not found", id))
+			}
+			if errors.Is(err, context.Canceled) {
+				continue // stopped because another task's wait failed
 			}
 			return fmt.Errorf("wait %s: %w", id, err)
 		}
@@ -269,6 +286,9 @@ func waitAll(ctx context.Context, c *client.Client, ids []string, showOutput boo
 	}
 	return nil
 }
+
+// waitInflight is how many tasks wait waits for at once.
+const waitInflight = 64
 
 // submitChunk is how many tasks one Submit call carries in submit -f.
 const submitChunk = 1000

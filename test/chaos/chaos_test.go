@@ -241,10 +241,12 @@ func TestChaos(t *testing.T) {
 	}
 	runs := readRuns(t, runlog)
 	dup := 0
+	var suspects []string // task ids whose story the logs should tell on failure
 	for k, n := range runs {
 		if n > 1 {
 			dup++
 			t.Errorf("attempt %s ran %d times", k, n)
+			suspects = append(suspects, strings.Fields(k)[0])
 		}
 	}
 	// A result must come from an attempt that really ran on the worker it names:
@@ -255,6 +257,7 @@ func TestChaos(t *testing.T) {
 		if runs[key] == 0 {
 			stale++
 			t.Errorf("result of %s names attempt %d on %s, which never ran there", id, r.Attempt, r.Worker)
+			suspects = append(suspects, id)
 		}
 	}
 	checkNothingLeft(t, c)
@@ -278,6 +281,15 @@ func TestChaos(t *testing.T) {
 				lines = lines[len(lines)-30:]
 			}
 			t.Logf("%s:\n%s", filepath.Base(f), strings.Join(lines, "\n"))
+			for _, id := range suspects {
+				var about []string
+				for _, line := range strings.Split(string(data), "\n") {
+					if strings.Contains(line, id) {
+						about = append(about, line)
+					}
+				}
+				t.Logf("%s, lines about %s:\n%s", filepath.Base(f), id, strings.Join(about, "\n"))
+			}
 		}
 	}
 }
