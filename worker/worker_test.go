@@ -337,6 +337,9 @@ func TestSessionExpiryKillsAndRegistersAgain(t *testing.T) {
 	task := &store.Task{Cmd: []string{`echo $$ > ` + dir + `/child.pid; exec sleep 30`}, Shell: true}
 	path := assign(t, leader, w, task)
 	pid := readPid(t, dir+"/child.pid")
+	drovertest.WaitFor(t, 10*time.Second, "assignment marked running", func() bool {
+		return assignmentState(t, leader, path) == store.StateRunning
+	})
 
 	// Cut the worker off past its session timeout: ZooKeeper expires the
 	// session and deletes the registration.

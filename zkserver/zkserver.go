@@ -73,6 +73,10 @@ type Config struct {
 	TLS *TLSFiles
 	// SecurePort is the TLS client port; 0 picks a free one (with TLS).
 	SecurePort int
+	// Heap is the server's maximum Java heap (-Xmx), e.g. "2g"; default 256m,
+	// enough for tests and a dev cluster. ZooKeeper keeps every znode in
+	// memory: a million queued tasks need a few GiB.
+	Heap string
 
 	// Ensemble membership (set by StartEnsemble).
 	myID    int
@@ -265,7 +269,11 @@ func (s *Server) start(ctx context.Context, wait bool) error {
 	if s.cfg.myID > 0 {
 		main = "org.apache.zookeeper.server.quorum.QuorumPeerMain"
 	}
-	cmd := exec.Command(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+	heap := s.cfg.Heap
+	if heap == "" {
+		heap = "256m"
+	}
+	cmd := exec.Command(java, "-Xmx"+heap, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
 		"-Dzookeeper.log.dir="+s.cfg.DataDir,
 		"-Dlog4j.configuration=file:"+filepath.Join(s.cfg.DataDir, "log4j.properties"),
 		"-cp", cp, main, cfgPath)

@@ -47,7 +47,9 @@ scratch ensemble.`,
 			servers := g.servers()
 			if !cmd.Flags().Changed("zk") && os.Getenv("DROVER_ZK") == "" {
 				fmt.Fprintln(cmd.ErrOrStderr(), "starting ZooKeeper ...")
-				srv, err := zkserver.Start(ctx, zkserver.Config{})
+				// A heap with room for what the raw phases leave behind, so the
+				// later phases do not pay for their garbage collection.
+				srv, err := zkserver.Start(ctx, zkserver.Config{Heap: "2g"})
 				if err != nil {
 					if errors.Is(err, zkserver.ErrNotInstalled) {
 						return exitCode(1, err.Error())
