@@ -292,6 +292,21 @@ func (c *Client) Wait(ctx context.Context, id string) (*store.Task, error) {
 	return c.st.WaitResult(ctx, id)
 }
 
+// WaitAll blocks until every task has a result, calling done with each as it
+// lands. Waiting for many tasks this way watches their result buckets instead
+// of each task (see store.WaitResults). It fails at once with
+// store.ErrUnknownTask when a task has no record anywhere.
+func (c *Client) WaitAll(ctx context.Context, ids []string, done func(*store.Task)) error {
+	norm := make([]string, len(ids))
+	for i, id := range ids {
+		var err error
+		if norm[i], err = taskID(id); err != nil {
+			return err
+		}
+	}
+	return c.st.WaitResults(ctx, norm, done)
+}
+
 // Status finds a task wherever it is: queued, placed on a worker, or finished.
 func (c *Client) Status(id string) (*store.Task, error) {
 	id, err := taskID(id)

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -394,4 +396,181 @@ func (s *Store) Quarantine(path string, data []byte, version int32, reason error
 	}
 	s.log.Warn().Str("path", path).Str("reason", reason.Error()).Msg("malformed data moved to deadletter")
 	return nil
+}
+
+// WaitResults waits until every task in ids has its result and calls done
+// with each result as it is read, from the calling goroutine. It watches the
+// tasks' result buckets rather than each task: waiting for n tasks costs one
+// read per task plus one listing per change of their buckets, where a watch
+// per task would cost several requests each. A task with no record anywhere
+// fails the call with ErrUnknownTask (it would otherwise be waited for
+// forever).
+func (s *Store) WaitResults(ctx context.Context, ids []string, done func(*Task)) error {
+	pending := map[string]map[string]bool{} // result bucket -> ids not finished
+	for _, id := range ids {
+		if err := ValidateTaskID(id); err != nil {
+			return err
+		}
+		dir := path.Dir(s.layout.Result(id))
+		if pending[dir] == nil {
+			pending[dir] = map[string]bool{}
+		}
+		pending[dir][id] = true
+	}
+	// collect reads the results listed in a bucket and drops them from pending.
+	collect := func(dir string, names []string) error {
+		var paths []string
+		for _, n := range names {
+			if pending[dir][n] {
+				paths = append(paths, dir+"/"+n)
+			}
+		}
+		for _, r := range s.GetMany(paths) {
+			if r.Err != nil {
+				return r.Err
+			}
+			t, err := DecodeTask(r.Data)
+			if err != nil {
+				return fmt.Errorf("result %s: %w", r.Path, err)
+			}
+			delete(pending[dir], t.ID)
+			done(t)
+		}
+		if len(pending[dir]) == 0 {
+			delete(pending, dir)
+		}
+		return nil
+	}
+	if err := s.checkKnown(pending, collect); err != nil {
+		return err
+	}
+	// Wait: one watch per bucket, each firing relists only its bucket.
+	fired := make(chan string, len(pending))
+	wctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer func() { cancel(); wg.Wait() }()
+	watch := func(dir string) error {
+		for {
+			names, _, ev, err := s.ListW(dir)
+			if errors.Is(err, ErrNoNode) { // the bucket is made at submit; wait for it
+				var ok bool
+				ok, _, ev, err = s.ExistsW(dir)
+				if err == nil && ok {
+					continue
+				}
+			}
+			if errors.Is(err, ErrConnection) {
+				if _, err := s.CurrentSession(ctx); err != nil {
+					return err
+				}
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if err := collect(dir, names); err != nil {
+				return err
+			}
+			if pending[dir] != nil {
+				// Relist a bucket at most every relistEvery: a busy bucket
+				// changes with every result, and each listing costs its size.
+				next := time.NewTimer(relistEvery)
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					defer next.Stop()
+					select {
+					case <-ev:
+					case <-wctx.Done():
+						return
+					}
+					select {
+					case <-next.C:
+						fired <- dir
+					case <-wctx.Done():
+					}
+				}()
+			}
+			return nil
+		}
+	}
+	for dir := range pending {
+		if err := watch(dir); err != nil {
+			return err
+		}
+	}
+	for len(pending) > 0 {
+		select {
+		case dir := <-fired:
+			if err := watch(dir); err != nil {
+				return err
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// relistEvery bounds how often WaitResults lists one result bucket.
+const relistEvery = 100 * time.Millisecond
+
+// checkKnown collects the results that exist already and makes sure every
+// other pending task has been seen queued or placed, listing each bucket once
+// and the assignments once per try. A task seen anywhere once is known: tasks
+// move on while the places are read one after another.
+func (s *Store) checkKnown(pending map[string]map[string]bool, collect func(dir string, names []string) error) error {
+	unseen := map[string]bool{}
+	for _, want := range pending {
+		for id := range want {
+			unseen[id] = true
+		}
+	}
+	for try := 0; ; try++ {
+		for dir, want := range pending {
+			names, err := s.Children(dir)
+			if err != nil && !errors.Is(err, ErrNoNode) {
+				return err
+			}
+			if err := collect(dir, names); err != nil {
+				return err
+			}
+			for _, n := range names {
+				delete(unseen, n)
+			}
+			if len(want) == 0 {
+				continue
+			}
+			var id string
+			for id = range want {
+				break
+			}
+			queued, err := s.Children(path.Dir(s.layout.QueueItem(id)))
+			if err != nil && !errors.Is(err, ErrNoNode) {
+				return err
+			}
+			for _, n := range queued {
+				delete(unseen, n)
+			}
+		}
+		if len(unseen) == 0 {
+			return nil
+		}
+		refs, err := s.Assignments()
+		if err != nil {
+			return err
+		}
+		for _, r := range refs {
+			delete(unseen, r.Task)
+		}
+		if len(unseen) == 0 {
+			return nil
+		}
+		if try == 2 {
+			// Seen nowhere three times over: not a task.
+			for id := range unseen {
+				return fmt.Errorf("task %s: %w", id, ErrUnknownTask)
+			}
+		}
+	}
 }

@@ -316,6 +316,13 @@ func TestWaitUnknownTask(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stderr, "not found") {
 		t.Fatalf("wait for an unknown task: %+v", r)
 	}
+	// Among many (waited for by bucket), an unknown task still fails at once.
+	root := newRoot()
+	queued := strings.TrimSpace(drover(t, root, "submit", "--", "true").stdout)
+	r = drover(t, root, "wait", queued, "01M87N42QDW6A5132CYFVGQTV0")
+	if r.code != 1 || !strings.Contains(r.stderr, "01M87N42QDW6A5132CYFVGQTV0 not found") {
+		t.Fatalf("wait for a queued and an unknown task: %+v", r)
+	}
 }
 
 func TestCancelAndRetry(t *testing.T) {

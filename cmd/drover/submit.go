@@ -13,7 +13,6 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/drover-sched/drover/client"
 	"github.com/drover-sched/drover/store"
@@ -229,34 +228,27 @@ func waitAll(ctx context.Context, c *client.Client, ids []string, showOutput boo
 	if !showOutput {
 		bar = progressTo(stderr, len(ids), "waiting")
 	}
-	// Many tasks are waited for concurrently, so their reads and watches are
-	// pipelined on the connection instead of costing a round trip each in turn.
-	results := make([]*store.Task, len(ids))
-	errs := make([]error, len(ids))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(waitInflight)
-	for i, id := range ids {
-		g.Go(func() error {
-			results[i], errs[i] = c.Wait(gctx, id)
+	results := make(map[string]*store.Task, len(ids))
+	var err error
+	if len(ids) == 1 {
+		results[strings.ToUpper(ids[0])], err = c.Wait(ctx, ids[0])
+	} else {
+		err = c.WaitAll(ctx, ids, func(t *store.Task) {
+			results[t.ID] = t
 			bar(1)
-			return errs[i] // the first error stops the rest
 		})
 	}
-	_ = g.Wait()
-	for i, id := range ids {
-		t, err := results[i], errs[i]
-		if err != nil {
-			if ctx.Err() != nil {
-				return exitCode(130, "interrupted")
-			}
-			if errors.Is(err, store.ErrUnknownTask) {
-				return exitCode(1, fmt.Sprintf("task %s not found", id))
-			}
-			if errors.Is(err, context.Canceled) {
-				continue // stopped because another task's wait failed
-			}
-			return fmt.Errorf("wait %s: %w", id, err)
+	if err != nil {
+		if ctx.Err() != nil {
+			return exitCode(130, "interrupted")
 		}
+		if errors.Is(err, store.ErrUnknownTask) {
+			return exitCode(1, strings.Replace(err.Error(), ": "+store.ErrUnknownTask.Error(), " not found", 1))
+		}
+		return fmt.Errorf("wait: %w", err)
+	}
+	for _, id := range ids {
+		t := results[strings.ToUpper(id)]
 		if showOutput {
 			fmt.Fprint(stdout, t.Stdout)
 			fmt.Fprint(stderr, t.Stderr)
@@ -286,9 +278,6 @@ func waitAll(ctx context.Context, c *client.Client, ids []string, showOutput boo
 	}
 	return nil
 }
-
-// waitInflight is how many tasks wait waits for at once.
-const waitInflight = 64
 
 // submitChunk is how many tasks one Submit call carries in submit -f.
 const submitChunk = 1000
