@@ -29,6 +29,7 @@ type leader struct {
 
 	workers map[string]*workerView
 	known   map[string]*queued // queued task id -> entry
+	kept    int                // entries of known that hold their record
 	// byBucket indexes known by queue bucket (b1+b2), so relisting a bucket
 	// costs the bucket's size, not the queue's.
 	byBucket map[string]map[string]*queued
@@ -155,9 +156,9 @@ func (l *leader) run(ctx context.Context) error {
 func (l *leader) reset() {
 	l.workers = map[string]*workerView{}
 	for _, q := range l.known {
-		l.s.counters.queued[prioIndex(q.task.Priority)].Add(-1)
+		l.s.counters.queued[prioIndex(q.priority)].Add(-1)
 	}
-	l.known = map[string]*queued{}
+	l.known, l.kept = map[string]*queued{}, 0
 	l.byBucket = map[string]map[string]*queued{}
 	l.schedules = map[string]*cronEntry{}
 	l.dirty, l.dirtySince = map[string]bool{}, time.Time{}
@@ -213,7 +214,7 @@ func (l *leader) serve(ctx context.Context) error {
 		resetTimer(cronTimer, l.nextCron(), l.now())
 		var due time.Time
 		if l.delayed.Len() > 0 {
-			due = l.delayed.peek().task.NotBefore
+			due = l.delayed.peek().notBefore
 		}
 		resetTimer(timer, due, l.now())
 		connected, changed := l.st.Connected()
@@ -452,7 +453,10 @@ func (l *leader) addQueued(task *store.Task, version int32) {
 	if old := l.known[task.ID]; old != nil {
 		l.unqueue(old)
 	}
-	q := &queued{task: task, version: version}
+	q := newQueued(task, version, l.kept < maxKept)
+	if q.task != nil {
+		l.kept++
+	}
 	l.known[task.ID] = q
 	l.s.counters.queued[prioIndex(task.Priority)].Add(1)
 	b1, b2 := store.Bucket(task.ID)
@@ -469,7 +473,7 @@ func (l *leader) addQueued(task *store.Task, version int32) {
 }
 
 func (l *leader) unqueue(q *queued) {
-	l.forget(q.task.ID)
+	l.forget(q.id)
 	if q.index < 0 {
 		return
 	}
@@ -483,7 +487,10 @@ func (l *leader) unqueue(q *queued) {
 // forget drops a task id from the view's indexes (not from the heaps).
 func (l *leader) forget(id string) {
 	if q := l.known[id]; q != nil {
-		l.s.counters.queued[prioIndex(q.task.Priority)].Add(-1)
+		l.s.counters.queued[prioIndex(q.priority)].Add(-1)
+		if q.task != nil {
+			l.kept--
+		}
 	}
 	delete(l.known, id)
 	b1, b2 := store.Bucket(id)
@@ -511,7 +518,7 @@ func (l *leader) deleteBucket(dir string) {
 // promoteDue moves tasks whose backoff has passed into the ready queue.
 func (l *leader) promoteDue() error {
 	now := l.now()
-	for l.delayed.Len() > 0 && !l.delayed.peek().task.NotBefore.After(now) {
+	for l.delayed.Len() > 0 && !l.delayed.peek().notBefore.After(now) {
 		q := heap.Pop(l.delayed).(*queued)
 		q.delayed = false
 		heap.Push(l.ready, q)
@@ -522,9 +529,62 @@ func (l *leader) promoteDue() error {
 // ---- placement ----
 
 type placement struct {
-	q    *queued
-	w    *workerView
-	task *store.Task // the assignment record
+	q *queued
+	w *workerView
+	// worker, reg and at are what the assignment record gets, copied so the
+	// record can be made off the event loop.
+	worker string
+	reg    int64
+	at     time.Time
+	task   *store.Task // the assignment record; nil until made
+}
+
+// name is the assignment's znode name.
+func (p *placement) name() string { return store.AssignmentName(p.q.id, p.q.attempt) }
+
+// assign makes the assignment record from the queued record.
+func (p *placement) assign(rec *store.Task, epoch int64) {
+	t := rec.Clone()
+	t.Worker, t.Reg, t.Epoch, t.AssignedAt, t.NotBefore = p.worker, p.reg, epoch, p.at, time.Time{}
+	p.task = t
+}
+
+// errRecordChanged means a queued task's record, read again for placement,
+// is not the one the view holds.
+var errRecordChanged = errors.New("queued record changed")
+
+// fill makes the assignment records of a batch, reading again the queued
+// records the view did not keep. It only reads, so it may run off the loop.
+func (l *leader) fill(batch []placement, epoch int64) error {
+	var paths []string
+	for i := range batch {
+		if batch[i].task == nil && batch[i].q.task == nil {
+			paths = append(paths, l.lay.QueueItem(batch[i].q.id))
+		}
+	}
+	reads := l.st.GetMany(paths)
+	k := 0
+	for i := range batch {
+		p := &batch[i]
+		if p.task != nil {
+			continue
+		}
+		rec := p.q.task
+		if rec == nil {
+			r := reads[k]
+			k++
+			if r.Err != nil {
+				return fmt.Errorf("read %s: %w", r.Path, r.Err)
+			}
+			t, err := store.DecodeTask(r.Data)
+			if err != nil || r.Stat.Version != p.q.version || t.ID != p.q.id || t.Attempt != p.q.attempt {
+				return fmt.Errorf("%s: %w", r.Path, errRecordChanged)
+			}
+			rec = t
+		}
+		p.assign(rec, epoch)
+	}
+	return nil
 }
 
 // place assigns ready tasks to workers with free capacity, many per fenced
@@ -558,7 +618,7 @@ func (l *leader) place() error {
 	now := l.now().UTC()
 	for freeTotal > 0 && l.ready.Len() > 0 {
 		q := heap.Pop(l.ready).(*queued)
-		s := pickWorker(slots, q.task.On, q.task.Handler)
+		s := pickWorker(slots, q.on, q.handler)
 		if s == nil {
 			skipped = append(skipped, q)
 			continue
@@ -566,14 +626,17 @@ func (l *leader) place() error {
 		w := views[s.ID]
 		l.turn++
 		s.Last = l.turn
-		t := q.task.Clone()
-		t.Worker, t.Reg, t.Epoch, t.AssignedAt, t.NotBefore = s.ID, w.reg, l.epoch, now, time.Time{}
-		name := store.AssignmentName(t.ID, t.Attempt)
-		w.checked[name], w.inflight[name] = l.deadline(t), true
+		p := placement{q: q, w: w, worker: s.ID, reg: w.reg, at: now}
+		// The deadline is set when the placement settles: the record (and
+		// its timeout) may be read only then.
+		w.checked[p.name()], w.inflight[p.name()] = time.Time{}, true
 		w.recount()
 		freeTotal--
-		batch = append(batch, placement{q: q, w: w, task: t})
-		size += 2 * (len(t.Cmd) + len(t.Payload) + 256) // rough; Encode enforces the hard limit
+		batch = append(batch, p)
+		size += 2 * 1024 // rough; Encode enforces the hard limit
+		if q.task != nil {
+			size += 2 * (len(q.task.Payload) + len(strings.Join(q.task.Cmd, " ")))
+		}
 		if len(batch) >= store.MaxBatch/2 || size > 256*1024 {
 			if err := l.dispatch(batch); err != nil {
 				return err
@@ -605,21 +668,26 @@ type batchResult struct {
 // dispatch starts a batch's fenced transaction; its outcome comes back on
 // l.results and is applied by settle in the event loop.
 func (l *leader) dispatch(batch []placement) error {
-	txn := l.st.Txn().Fence(l.term.Fence, -1)
-	for _, p := range batch {
-		txn.Delete(l.lay.QueueItem(p.task.ID), p.q.version)
-		if err := txn.Assign(p.task); err != nil {
-			return l.commitEach(batch)
-		}
-	}
-	txn.Stamp(l.lay.Tasks())
 	l.inflight++
-	gen := l.gen
+	gen, epoch := l.gen, l.epoch
 	l.wg.Add(1)
 	go func() {
 		defer l.wg.Done()
-		err := txn.Commit()
-		l.results <- batchResult{gen: gen, batch: batch, zxid: txn.Zxid(), err: err} // never blocks: cap > maxInflight
+		r := batchResult{gen: gen, batch: batch, err: l.fill(batch, epoch)}
+		if r.err == nil {
+			txn := l.st.Txn().Fence(l.term.Fence, -1)
+			for _, p := range batch {
+				txn.Delete(l.lay.QueueItem(p.q.id), p.q.version)
+				if r.err = txn.Assign(p.task); r.err != nil {
+					break
+				}
+			}
+			if r.err == nil {
+				r.err = txn.Stamp(l.lay.Tasks()).Commit()
+				r.zxid = txn.Zxid()
+			}
+		}
+		l.results <- r // never blocks: cap > maxInflight
 	}()
 	return nil
 }
@@ -648,14 +716,18 @@ func (l *leader) settle(r batchResult) error {
 // queue item gone, a record too large) cannot hold up the rest.
 func (l *leader) commitEach(batch []placement) error {
 	for _, p := range batch {
-		name := store.AssignmentName(p.task.ID, p.task.Attempt)
-		delete(p.w.inflight, name)
-		delete(p.w.checked, name)
+		delete(p.w.inflight, p.name())
+		delete(p.w.checked, p.name())
 		p.w.recount()
 	}
 	for _, p := range batch {
-		txn := l.st.Txn().Fence(l.term.Fence, -1).Delete(l.lay.QueueItem(p.task.ID), p.q.version)
-		err := txn.Assign(p.task)
+		txn := l.st.Txn().Fence(l.term.Fence, -1).Delete(l.lay.QueueItem(p.q.id), p.q.version)
+		one := []placement{p}
+		err := l.fill(one, l.epoch)
+		p = one[0]
+		if err == nil {
+			err = txn.Assign(p.task)
+		}
 		if err == nil {
 			err = txn.Stamp(l.lay.Tasks()).Commit()
 		}
@@ -666,23 +738,23 @@ func (l *leader) commitEach(batch []placement) error {
 		case errors.Is(err, store.ErrFenced):
 			return err
 		case errors.Is(err, store.ErrConnection):
-			return fmt.Errorf("place %s: %w", p.task.ID, errResync)
+			return fmt.Errorf("place %s: %w", p.q.id, errResync)
 		}
-		log := l.log.Warn().Err(err).Str("task_id", p.task.ID).Str("worker_id", p.w.ID)
+		log := l.log.Warn().Err(err).Str("task_id", p.q.id).Str("worker_id", p.worker)
 		if errors.Is(err, store.ErrTooLarge) {
 			// Cannot be placed as it stands: move it aside rather than retry forever.
 			log.Msg("task too large to assign: moving to deadletter")
-			data, stat, gerr := l.st.Get(l.lay.QueueItem(p.task.ID))
+			data, stat, gerr := l.st.Get(l.lay.QueueItem(p.q.id))
 			if gerr == nil {
-				_ = l.st.Quarantine(l.lay.QueueItem(p.task.ID), data, stat.Version, err)
+				_ = l.st.Quarantine(l.lay.QueueItem(p.q.id), data, stat.Version, err)
 			}
-			l.forget(p.task.ID)
+			l.forget(p.q.id)
 			continue
 		}
 		log.Msg("placement rejected; re-reading the queue item")
-		l.forget(p.task.ID)
-		b1, b2 := store.Bucket(p.task.ID)
-		if err := l.loadQueued(l.lay.QueueBucket(b1, b2), p.task.ID); err != nil {
+		l.forget(p.q.id)
+		b1, b2 := store.Bucket(p.q.id)
+		if err := l.loadQueued(l.lay.QueueBucket(b1, b2), p.q.id); err != nil {
 			return err
 		}
 	}
@@ -709,15 +781,11 @@ func (l *leader) revisit(batch []placement) error {
 // placed records a committed placement (zxid: its transaction's) in the view.
 func (l *leader) placed(p placement, zxid int64) {
 	l.s.counters.placed.Add(1)
-	since := p.q.task.SubmittedAt
-	if p.q.task.NotBefore.After(since) {
-		since = p.q.task.NotBefore
-	}
-	if !since.IsZero() {
+	if since := p.q.since; !since.IsZero() {
 		l.s.counters.placeLatency.observe(p.task.AssignedAt.Sub(since).Seconds())
 	}
-	l.forget(p.task.ID)
-	name, w := store.AssignmentName(p.task.ID, p.task.Attempt), p.w
+	l.forget(p.q.id)
+	name, w := p.name(), p.w
 	delete(w.inflight, name)
 	switch {
 	case zxid > w.listZxid: // no listing reflects it yet

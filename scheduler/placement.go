@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"container/heap"
+	"time"
 
 	"github.com/drover-sched/drover/store"
 )
@@ -86,14 +87,14 @@ type taskHeap struct {
 // readyFirst orders tasks ready to run: higher priority first, then by id (ULIDs
 // sort by submit time, so FIFO within a priority).
 func readyFirst(a, b *queued) bool {
-	if a.task.Priority != b.task.Priority {
-		return a.task.Priority > b.task.Priority
+	if a.priority != b.priority {
+		return a.priority > b.priority
 	}
-	return a.task.ID < b.task.ID
+	return a.id < b.id
 }
 
 // dueFirst orders tasks waiting out a retry backoff by their not-before time.
-func dueFirst(a, b *queued) bool { return a.task.NotBefore.Before(b.task.NotBefore) }
+func dueFirst(a, b *queued) bool { return a.notBefore.Before(b.notBefore) }
 
 func (h *taskHeap) Len() int           { return len(h.items) }
 func (h *taskHeap) Less(i, j int) bool { return h.less(h.items[i], h.items[j]) }
@@ -118,12 +119,43 @@ func (h *taskHeap) Pop() any {
 // peek returns the first item without removing it.
 func (h *taskHeap) peek() *queued { return h.items[0] }
 
-// queued is a task the leader knows to be in the queue.
+// queued is a task the leader knows to be in the queue: what ordering and
+// matching need, always, and the full record only while the view keeps few
+// enough of them (see maxKept), so the leader's memory stays small however
+// deep the queue is. A task without its record has it read at placement.
 type queued struct {
-	task    *store.Task
+	id        string
+	priority  store.Priority
+	attempt   int
+	notBefore time.Time
+	// since is when the task became ready (submit or backoff end), for the
+	// placement latency metric.
+	since   time.Time
+	on      map[string]string
+	handler string
 	version int32
 	index   int
 	delayed bool
+	task    *store.Task // nil when not kept
+}
+
+// maxKept bounds the queued records the leader keeps in memory (a few KiB
+// each at most); beyond it a queued task costs ~250 bytes of index.
+var maxKept = 20000
+
+func newQueued(t *store.Task, version int32, keep bool) *queued {
+	q := &queued{id: t.ID, priority: t.Priority, attempt: t.Attempt, notBefore: t.NotBefore,
+		since: t.SubmittedAt, on: t.On, handler: t.Handler, version: version}
+	if len(q.on) == 0 {
+		q.on = nil
+	}
+	if t.NotBefore.After(q.since) {
+		q.since = t.NotBefore
+	}
+	if keep {
+		q.task = t
+	}
+	return q
 }
 
 var _ heap.Interface = (*taskHeap)(nil)

@@ -47,7 +47,7 @@ func TestPickWorker(t *testing.T) {
 
 func TestReadyQueueOrder(t *testing.T) {
 	mk := func(id string, p store.Priority) *queued {
-		return &queued{task: &store.Task{ID: id, Priority: p}}
+		return newQueued(&store.Task{ID: id, Priority: p}, 0, false)
 	}
 	q := &taskHeap{less: readyFirst}
 	for _, it := range []*queued{
@@ -58,7 +58,7 @@ func TestReadyQueueOrder(t *testing.T) {
 	}
 	var got []string
 	for q.Len() > 0 {
-		got = append(got, heap.Pop(q).(*queued).task.ID)
+		got = append(got, heap.Pop(q).(*queued).id)
 	}
 	want := []string{"04", "05", "02", "03", "01"}
 	for i := range want {
@@ -72,15 +72,15 @@ func TestDelayQueueOrder(t *testing.T) {
 	base := time.Unix(1000, 0)
 	q := &taskHeap{less: dueFirst}
 	for i, d := range []int{5, 1, 3} {
-		heap.Push(q, &queued{task: &store.Task{ID: string(rune('a' + i)), NotBefore: base.Add(time.Duration(d) * time.Second)}})
+		heap.Push(q, newQueued(&store.Task{ID: string(rune('a' + i)), NotBefore: base.Add(time.Duration(d) * time.Second)}, 0, false))
 	}
 	prev := time.Time{}
 	for q.Len() > 0 {
 		it := heap.Pop(q).(*queued)
-		if it.task.NotBefore.Before(prev) {
+		if it.notBefore.Before(prev) {
 			t.Fatalf("not ordered by not_before")
 		}
-		prev = it.task.NotBefore
+		prev = it.notBefore
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -297,5 +298,31 @@ func TestResultRetention(t *testing.T) {
 	drovertest.WaitFor(t, 10*time.Second, "retention applied", func() bool { return !exists(old) && !exists(recent[1]) })
 	if exists(recent[0]) || !exists(recent[2]) || !exists(recent[3]) {
 		t.Fatalf("kept %v %v %v %v; want only the 2 newest", exists(recent[0]), exists(recent[1]), exists(recent[2]), exists(recent[3]))
+	}
+}
+
+// TestDeepQueueKeepsFewRecords: beyond maxKept the leader keeps only what
+// ordering and matching need, and reads a queued record again to place it.
+func TestDeepQueueKeepsFewRecords(t *testing.T) {
+	defer func(n int) { maxKept = n }(maxKept)
+	maxKept = 3
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	w := registerWorker(t, root, "w", 100, nil)
+	ids := submit(t, st, 30, func(i int, task *store.Task) { task.Cmd = []string{"echo", fmt.Sprint(i)} })
+	runScheduler(t, st, "s1")
+	drovertest.WaitFor(t, 20*time.Second, "every task placed", func() bool { return len(w.assignments(t)) == len(ids) })
+	for i, id := range ids {
+		data, _, err := st.Get(st.Layout().Assignment("w", id, 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		task, err := store.DecodeTask(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if task.Cmd[1] != fmt.Sprint(i) || task.Reg != w.reg || task.Worker != "w" {
+			t.Fatalf("assignment of task %d: %+v", i, task)
+		}
 	}
 }
