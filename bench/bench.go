@@ -18,7 +18,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/oklog/ulid/v2"
 	"github.com/rs/zerolog"
 
 	"github.com/drover-sched/drover/scheduler"
@@ -45,6 +44,8 @@ type Config struct {
 	// processes; default 10000, negative skips the phase.
 	CLITasks int
 	Log      zerolog.Logger
+	// Scale, when Scale.Queued > 0, adds the scale phase.
+	Scale ScaleConfig
 	// Progress, when set, is told which phase starts.
 	Progress func(phase string)
 }
@@ -69,6 +70,7 @@ type Report struct {
 	Tasks                int     `json:"tasks"`
 	Workers              int     `json:"workers"`
 	Capacity             int     `json:"capacity"`
+	*ScaleReport
 }
 
 // Run measures every figure, each phase under its own root.
@@ -132,6 +134,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			return nil, fmt.Errorf("cli: %w", err)
 		}
 		r.CLITasksPerRawCreate = r.CLITasksPerS / r.ZKRawCreatesPerS
+	}
+	if cfg.Binary != "" && cfg.Scale.Queued > 0 {
+		progress(fmt.Sprintf("scale: %d queued tasks", cfg.Scale.Queued))
+		if r.ScaleReport, err = scale(ctx, cfg, run+"-scale"); err != nil {
+			return nil, fmt.Errorf("scale: %w", err)
+		}
 	}
 	r.PeakRSSMB = peakRSSMB()
 	return r, nil
@@ -250,21 +258,32 @@ func startCluster(ctx context.Context, cfg Config, root string, n, capacity int,
 	}
 	c.wg.Add(1)
 	go func() { defer c.wg.Done(); _ = s.Run(cctx) }()
+	if err := c.addWorkers(ctx, cctx, cfg, root, n, capacity, h); err != nil {
+		c.close()
+		return nil, err
+	}
+	if err := waitUntil(ctx, 30*time.Second, s.IsLeader); err != nil {
+		c.close()
+		return nil, fmt.Errorf("bench scheduler did not lead: %w", err)
+	}
+	return c, nil
+}
+
+// addWorkers starts n workers running h as "noop", each on its own session,
+// until cctx ends, and waits for them to register.
+func (c *cluster) addWorkers(ctx, cctx context.Context, cfg Config, root string, n, capacity int, h worker.Handler) error {
 	for i := 0; i < n; i++ {
 		wst, err := open(ctx, cfg, root)
 		if err != nil {
-			c.close()
-			return nil, err
+			return err
 		}
 		c.stores = append(c.stores, wst)
 		w, err := worker.New(worker.Config{ID: fmt.Sprintf("bench-worker-%d", i+1), Store: wst, Capacity: capacity, Log: cfg.Log})
 		if err != nil {
-			c.close()
-			return nil, err
+			return err
 		}
 		if err := w.Handle("noop", h); err != nil {
-			c.close()
-			return nil, err
+			return err
 		}
 		c.workers = append(c.workers, w)
 		c.wg.Add(1)
@@ -272,19 +291,10 @@ func startCluster(ctx context.Context, cfg Config, root string, n, capacity int,
 		select {
 		case <-w.Registered():
 		case <-ctx.Done():
-			c.close()
-			return nil, ctx.Err()
+			return ctx.Err()
 		}
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for !s.IsLeader() {
-		if time.Now().After(deadline) {
-			c.close()
-			return nil, errors.New("bench scheduler did not lead")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	return c, nil
+	return nil
 }
 
 var noop = worker.HandlerFunc(func(context.Context, *worker.Task) ([]byte, error) { return nil, nil })
@@ -293,7 +303,7 @@ func noopTasks(n int) []*store.Task {
 	now := time.Now().UTC()
 	tasks := make([]*store.Task, n)
 	for i := range tasks {
-		tasks[i] = &store.Task{ID: ulid.Make().String(), Handler: "noop", SubmittedAt: now}
+		tasks[i] = &store.Task{ID: store.NewTaskID(now), Handler: "noop", SubmittedAt: now}
 	}
 	return tasks
 }
@@ -596,19 +606,4 @@ func pct(xs []float64, p float64) float64 {
 }
 
 // peakRSSMB reads this process's peak resident set size.
-func peakRSSMB() float64 {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if strings.HasPrefix(line, "VmHWM:") {
-			f := strings.Fields(line)
-			if len(f) >= 2 {
-				kb, _ := strconv.ParseFloat(f[1], 64)
-				return kb / 1024
-			}
-		}
-	}
-	return 0
-}
+func peakRSSMB() float64 { return vmHWM("/proc/self/status") }

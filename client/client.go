@@ -14,8 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/oklog/ulid/v2"
-
 	"github.com/drover-sched/drover/store"
 )
 
@@ -120,7 +118,7 @@ func (s TaskSpec) Task(now time.Time) (*store.Task, error) {
 		return nil, fmt.Errorf("key of %d bytes: at most %d", len(s.Key), MaxKeyLen)
 	}
 	t := &store.Task{
-		ID: ulid.Make().String(), Name: s.Name, Cmd: s.Cmd, Handler: s.Handler, Payload: s.Payload, Shell: s.Shell, Env: s.Env, Retries: s.Retries,
+		ID: store.NewTaskID(now), Name: s.Name, Cmd: s.Cmd, Handler: s.Handler, Payload: s.Payload, Shell: s.Shell, Env: s.Env, Retries: s.Retries,
 		Timeout: store.MillisOf(s.Timeout), On: s.On, Priority: prio, Key: s.Key,
 		SubmittedAt: now.UTC(), Attempt: 1, State: store.StateQueued,
 	}

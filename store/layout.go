@@ -6,6 +6,8 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 	"unicode"
 
 	"github.com/oklog/ulid/v2"
@@ -29,10 +31,11 @@ var ErrInvalidName = errors.New("invalid name")
 //	<root>/deadletter/d-<seq>           malformed data moved aside
 //
 // Buckets b1/b2 come from the task id (a ULID): b1 is its first 6 characters
-// (a ~4.4 minute window of submit time), b2 the next 2 (a 256 ms window inside it).
-// A task's queue and result paths are therefore computed from its id without
-// listing, and no directory's child list can outgrow one getChildren reply: a
-// 256 ms window would need ~130,000 submits/s to approach 1 MB.
+// (a ~17.5 minute window of id time), b2 the next 2 (a 1.024 s window inside
+// it). A task's queue and result paths are therefore computed from its id
+// without listing, and no directory's child list can outgrow one getChildren
+// reply: ids are paced (NewTaskID) and Submit refuses more than
+// MaxBucketTasks in one bucket.
 type Layout struct {
 	Root string
 }
@@ -99,6 +102,43 @@ func ParseAssignmentName(name string) (task string, attempt int, err error) {
 		return "", 0, err
 	}
 	return name[:i], attempt, nil
+}
+
+// MaxBucketTasks bounds the tasks whose ids fall into one bucket (one 1.024 s
+// window of id time), so listing a queue or result bucket stays far below
+// jute.maxbuffer (~30 bytes a name: ~480 KiB at the bound). Submit refuses
+// more; NewTaskID paces ids to stay below it.
+const MaxBucketTasks = 16384
+
+// idsPerMilli is how many ids NewTaskID hands out per millisecond of id time:
+// 12 per millisecond is 12,288 per bucket, under MaxBucketTasks.
+const idsPerMilli = 12
+
+var idGen struct {
+	sync.Mutex
+	ms int64
+	n  int
+}
+
+// NewTaskID returns a new task id (a ULID) for a task submitted now. Ids of
+// one process increase, and no more than idsPerMilli share a millisecond: a
+// burst of submissions faster than that gets ids slightly ahead of the clock
+// instead of overfilling one bucket.
+func NewTaskID(now time.Time) string {
+	idGen.Lock()
+	defer idGen.Unlock()
+	ms := now.UnixMilli()
+	if ms <= idGen.ms {
+		ms = idGen.ms
+		if idGen.n >= idsPerMilli {
+			ms++
+		}
+	}
+	if ms != idGen.ms {
+		idGen.ms, idGen.n = ms, 0
+	}
+	idGen.n++
+	return ulid.MustNew(uint64(ms), ulid.DefaultEntropy()).String()
 }
 
 // Bucket returns the two bucket levels of a task id. The id must be valid.

@@ -151,6 +151,9 @@ func (s *Store) Submit(ctx context.Context, tasks []*Task) ([]SubmitResult, erro
 		}
 		return out, nil
 	}
+	if err := s.checkBuckets(tasks); err != nil {
+		return nil, err
+	}
 	for i, t := range tasks {
 		t.State, t.Attempt = StateQueued, max(t.Attempt, 1)
 		data, err := Encode(t)
@@ -175,6 +178,38 @@ func (s *Store) Submit(ctx context.Context, tasks []*Task) ([]SubmitResult, erro
 		start = end
 	}
 	return out, nil
+}
+
+// ErrBucketFull means tasks were submitted with ids so dense in time that
+// their bucket would hold more than MaxBucketTasks (ids from NewTaskID never
+// are).
+var ErrBucketFull = errors.New("too many task ids in one time bucket")
+
+// checkBuckets refuses tasks whose ids would fill a bucket past
+// MaxBucketTasks, counting what its queue and result directories hold.
+func (s *Store) checkBuckets(tasks []*Task) error {
+	count := map[string]int{}
+	for _, t := range tasks {
+		b1, b2 := Bucket(t.ID)
+		count[b1+"/"+b2]++
+	}
+	for b, n := range count {
+		b1, b2, _ := strings.Cut(b, "/")
+		have := 0
+		for _, dir := range []string{s.layout.QueueBucket(b1, b2), s.layout.Results() + "/" + b} {
+			ok, st, err := s.Exists(dir)
+			if err != nil {
+				return fmt.Errorf("submit: %w", err)
+			}
+			if ok {
+				have += int(st.NumChildren)
+			}
+		}
+		if have+n > MaxBucketTasks {
+			return fmt.Errorf("submit: %d tasks in bucket %s, which holds %d already: at most %d: %w", n, b, have, MaxBucketTasks, ErrBucketFull)
+		}
+	}
+	return nil
 }
 
 func (s *Store) submitBatch(tasks []*Task, encoded [][]byte, out []SubmitResult) error {

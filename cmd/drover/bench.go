@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime/pprof"
+	"strconv"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -23,6 +24,7 @@ func newBenchCmd(g *globals) *cobra.Command {
 		capacity   int
 		cpuProfile string
 		cliTasks   int
+		scale      bench.ScaleConfig
 	)
 	cmd := &cobra.Command{
 		Use:   "bench [--zk ADDR] [--duration D] [--tasks N]",
@@ -36,8 +38,9 @@ the system installation. With --zk it writes under /drover-bench-* roots: use a
 scratch ensemble.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if duration < time.Second || tasks < 1 || workers < 1 || capacity < 1 || cliTasks < 0 {
-				return usageErr("bench: --duration >= 1s, --tasks, --workers and --capacity >= 1, --cli-tasks >= 0")
+			if duration < time.Second || tasks < 1 || workers < 1 || capacity < 1 || cliTasks < 0 ||
+				scale.Queued < 0 || scale.Workers < 1 || scale.Capacity < 1 {
+				return usageErr("bench: --duration >= 1s, --tasks, --workers, --capacity, --scale-workers and --scale-capacity >= 1, --cli-tasks and --scale-queued >= 0")
 			}
 			if cliTasks == 0 {
 				cliTasks = -1 // skip
@@ -80,7 +83,7 @@ scratch ensemble.`,
 			}
 			start := time.Now()
 			r, err := bench.Run(ctx, bench.Config{
-				Servers: servers, Duration: duration, Tasks: tasks, Workers: workers, Capacity: capacity, CLITasks: cliTasks,
+				Servers: servers, Duration: duration, Tasks: tasks, Workers: workers, Capacity: capacity, CLITasks: cliTasks, Scale: scale,
 				Binary: self, Log: benchLog,
 				Progress: func(phase string) {
 					fmt.Fprintf(cmd.ErrOrStderr(), "[%5.1fs] %s ...\n", time.Since(start).Seconds(), phase)
@@ -110,6 +113,13 @@ scratch ensemble.`,
 				{"cli_tasks_per_s / zk_raw_creates_per_s", fmt.Sprintf("%.2f", r.CLITasksPerRawCreate), "goal >= 0.15"},
 				{"peak_rss_mb", f1(r.PeakRSSMB), "this process: scheduler and workers"},
 			}
+			if s := r.ScaleReport; s != nil {
+				rows = append(rows,
+					[]string{"scale_queued", strconv.Itoa(s.Queued), fmt.Sprintf("submitted in %.1f s; the leader held them all %.1f s later", s.SubmitS, s.LoadS)},
+					[]string{"scale_drain_tasks_per_s", f0(s.DrainTasksPerS), fmt.Sprintf("%d workers x %d", s.Workers, scale.Capacity)},
+					[]string{"scale_scheduler_peak_rss_mb", f1(s.SchedulerPeakRSSMB), "the scheduler process; goal <= 512 at 1,000,000 queued"},
+					[]string{"scale_max_bucket_children", strconv.Itoa(s.MaxBucketChildren), fmt.Sprintf("longest queue or result bucket: ~%d KiB listed, jute.maxbuffer is 1024", s.MaxBucketListBytes/1024)})
+			}
 			return table(cmd.OutOrStdout(), "METRIC\tVALUE\tNOTE", rows)
 		},
 	}
@@ -119,6 +129,9 @@ scratch ensemble.`,
 	f.IntVar(&workers, "workers", 2, "workers in the throughput phase")
 	f.IntVar(&capacity, "capacity", 32, "capacity of each worker")
 	f.IntVar(&cliTasks, "cli-tasks", 10000, "true commands in the CLI phase (0 skips it)")
+	f.IntVar(&scale.Queued, "scale-queued", 0, "scale phase: queue this many no-op tasks before any worker runs, then drain them (0 skips it)")
+	f.IntVar(&scale.Workers, "scale-workers", 500, "scale phase: workers that drain the queue")
+	f.IntVar(&scale.Capacity, "scale-capacity", 4, "scale phase: capacity of each worker")
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a Go CPU profile of the run to this file")
 	return cmd
 }
