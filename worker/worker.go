@@ -61,6 +61,9 @@ type Worker struct {
 	registered chan struct{}
 	regOnce    sync.Once
 	running    atomic.Int32
+	// executing counts attempts between start and outcome: unlike running it
+	// excludes reads and reports, so it is what capacity bounds.
+	executing atomic.Int32
 	reg        atomic.Int64
 	drain      chan struct{}
 	drainOnce  sync.Once
@@ -427,9 +430,6 @@ func (w *Worker) start(ctx context.Context, wg *sync.WaitGroup, dir, name string
 			log.Debug().Int64("reg", task.Reg).Msg("assignment of an earlier registration: left to the leader")
 			return
 		}
-		if n := w.running.Load(); int(n) > w.cfg.Capacity {
-			log.Warn().Int32("running", n).Int("capacity", w.cfg.Capacity).Msg("running more than capacity")
-		}
 		w.attempt(rctx, log, p, version, task, sess)
 	}()
 	return r
@@ -486,7 +486,11 @@ func (w *Worker) attempt(ctx context.Context, log zerolog.Logger, path string, v
 	rctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	ran := make(chan outcome, 1)
+	if n := w.executing.Add(1); int(n) > w.cfg.Capacity {
+		log.Warn().Int32("running", n).Int("capacity", w.cfg.Capacity).Msg("running more than capacity")
+	}
 	go func() {
+		defer w.executing.Add(-1)
 		if task.Handler != "" {
 			ran <- w.runHandler(rctx, task)
 		} else {
