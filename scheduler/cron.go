@@ -213,7 +213,7 @@ func (l *leader) fire(e *cronEntry, plan Plan, now time.Time) error {
 	}
 	e.rec, e.version = rec, e.version+1
 	for _, c := range cancels {
-		if q := l.known[c.done.ID]; q != nil {
+		if q := l.lookup(c.done.ID); q != nil {
 			l.unqueue(q)
 		}
 	}

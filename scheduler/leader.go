@@ -28,11 +28,11 @@ type leader struct {
 	now   func() time.Time
 
 	workers map[string]*workerView
-	known   map[string]*queued // queued task id -> entry
-	kept    int                // entries of known that hold their record
-	// byBucket indexes known by queue bucket (b1+b2), so relisting a bucket
-	// costs the bucket's size, not the queue's.
+	// byBucket holds the queued tasks by queue bucket (b1+b2) and id: one
+	// index serves lookups by id and relisting a bucket at the bucket's cost.
 	byBucket map[string]map[string]*queued
+	nknown   int // entries in byBucket
+	kept     int // entries that hold their record
 	ready    *taskHeap
 	delayed  *taskHeap
 
@@ -80,7 +80,7 @@ func newLeader(s *Scheduler, term *Term, epoch int64) *leader {
 	return &leader{
 		s: s, st: s.cfg.Store, lay: s.cfg.Store.Layout(), term: term, epoch: epoch,
 		log: s.log.With().Str("leader", s.cfg.ID).Int64("epoch", epoch).Logger(), now: s.cfg.Now,
-		workers: map[string]*workerView{}, known: map[string]*queued{}, byBucket: map[string]map[string]*queued{},
+		workers: map[string]*workerView{}, byBucket: map[string]map[string]*queued{},
 		ready: &taskHeap{less: readyFirst}, delayed: &taskHeap{less: dueFirst}, schedules: map[string]*cronEntry{}, dirty: map[string]bool{},
 		results: make(chan batchResult, 4*maxInflight), lists: make(chan taskList, 64),
 		watched: map[string]bool{}, events: make(chan watchEvent, 1024), done: make(chan struct{}),
@@ -155,11 +155,12 @@ func (l *leader) run(ctx context.Context) error {
 // sets fresh ones (duplicates only cause extra relists).
 func (l *leader) reset() {
 	l.workers = map[string]*workerView{}
-	for _, q := range l.known {
-		l.s.counters.queued[prioIndex(q.priority)].Add(-1)
+	for _, m := range l.byBucket {
+		for _, q := range m {
+			l.s.counters.queued[prioIndex(store.Priority(q.priority))].Add(-1)
+		}
 	}
-	l.known, l.kept = map[string]*queued{}, 0
-	l.byBucket = map[string]map[string]*queued{}
+	l.byBucket, l.nknown, l.kept = map[string]map[string]*queued{}, 0, 0
 	l.schedules = map[string]*cronEntry{}
 	l.dirty, l.dirtySince = map[string]bool{}, time.Time{}
 	l.gen++
@@ -181,7 +182,7 @@ func (l *leader) serve(ctx context.Context) error {
 	if err := l.syncSchedules(); err != nil {
 		return err
 	}
-	l.log.Info().Int("workers", len(l.workers)).Int("queued", len(l.known)).Int("schedules", len(l.schedules)).
+	l.log.Info().Int("workers", len(l.workers)).Int("queued", l.nknown).Int("schedules", len(l.schedules)).
 		Dur("took", l.now().Sub(start)).Msg("view rebuilt")
 	if err := l.pruneResults(); err != nil {
 		return err
@@ -214,7 +215,7 @@ func (l *leader) serve(ctx context.Context) error {
 		resetTimer(cronTimer, l.nextCron(), l.now())
 		var due time.Time
 		if l.delayed.Len() > 0 {
-			due = l.delayed.peek().notBefore
+			due = time.Unix(0, l.delayed.peek().notBefore)
 		}
 		resetTimer(timer, due, l.now())
 		connected, changed := l.st.Connected()
@@ -395,7 +396,7 @@ func (l *leader) syncQueueL2(b1, b2 string) error {
 	var unknown []string
 	for _, id := range ids {
 		present[id] = true
-		if l.known[id] == nil {
+		if l.lookup(id) == nil {
 			unknown = append(unknown, dir+"/"+id)
 		}
 	}
@@ -450,14 +451,14 @@ func (l *leader) addRead(r store.Read) error {
 
 // addQueued puts a task known to be in the queue (at version) into the view.
 func (l *leader) addQueued(task *store.Task, version int32) {
-	if old := l.known[task.ID]; old != nil {
+	if old := l.lookup(task.ID); old != nil {
 		l.unqueue(old)
 	}
 	q := newQueued(task, version, l.kept < maxKept)
 	if q.task != nil {
 		l.kept++
 	}
-	l.known[task.ID] = q
+	l.nknown++
 	l.s.counters.queued[prioIndex(task.Priority)].Add(1)
 	b1, b2 := store.Bucket(task.ID)
 	if l.byBucket[b1+b2] == nil {
@@ -478,27 +479,34 @@ func (l *leader) unqueue(q *queued) {
 		return
 	}
 	if q.delayed {
-		heap.Remove(l.delayed, q.index)
+		heap.Remove(l.delayed, int(q.index))
 	} else {
-		heap.Remove(l.ready, q.index)
+		heap.Remove(l.ready, int(q.index))
 	}
 }
 
-// forget drops a task id from the view's indexes (not from the heaps).
-func (l *leader) forget(id string) {
-	if q := l.known[id]; q != nil {
-		l.s.counters.queued[prioIndex(q.priority)].Add(-1)
-		if q.task != nil {
-			l.kept--
-		}
-	}
-	delete(l.known, id)
+// lookup returns the queued task with id, or nil.
+func (l *leader) lookup(id string) *queued {
 	b1, b2 := store.Bucket(id)
-	if m := l.byBucket[b1+b2]; m != nil {
-		delete(m, id)
-		if len(m) == 0 {
-			delete(l.byBucket, b1+b2)
-		}
+	return l.byBucket[b1+b2][id]
+}
+
+// forget drops a task id from the view's index (not from the heaps).
+func (l *leader) forget(id string) {
+	b1, b2 := store.Bucket(id)
+	m := l.byBucket[b1+b2]
+	q := m[id]
+	if q == nil {
+		return
+	}
+	l.s.counters.queued[prioIndex(store.Priority(q.priority))].Add(-1)
+	if q.task != nil {
+		l.kept--
+	}
+	l.nknown--
+	delete(m, id)
+	if len(m) == 0 {
+		delete(l.byBucket, b1+b2)
 	}
 }
 
@@ -518,7 +526,7 @@ func (l *leader) deleteBucket(dir string) {
 // promoteDue moves tasks whose backoff has passed into the ready queue.
 func (l *leader) promoteDue() error {
 	now := l.now()
-	for l.delayed.Len() > 0 && !l.delayed.peek().notBefore.After(now) {
+	for l.delayed.Len() > 0 && l.delayed.peek().ready(now) {
 		q := heap.Pop(l.delayed).(*queued)
 		q.delayed = false
 		heap.Push(l.ready, q)
@@ -540,7 +548,7 @@ type placement struct {
 }
 
 // name is the assignment's znode name.
-func (p *placement) name() string { return store.AssignmentName(p.q.id, p.q.attempt) }
+func (p *placement) name() string { return store.AssignmentName(p.q.id, int(p.q.attempt)) }
 
 // assign makes the assignment record from the queued record.
 func (p *placement) assign(rec *store.Task, epoch int64) {
@@ -577,7 +585,7 @@ func (l *leader) fill(batch []placement, epoch int64) error {
 				return fmt.Errorf("read %s: %w", r.Path, r.Err)
 			}
 			t, err := store.DecodeTask(r.Data)
-			if err != nil || r.Stat.Version != p.q.version || t.ID != p.q.id || t.Attempt != p.q.attempt {
+			if err != nil || r.Stat.Version != p.q.version || t.ID != p.q.id || t.Attempt != int(p.q.attempt) {
 				return fmt.Errorf("%s: %w", r.Path, errRecordChanged)
 			}
 			rec = t
@@ -781,8 +789,8 @@ func (l *leader) revisit(batch []placement) error {
 // placed records a committed placement (zxid: its transaction's) in the view.
 func (l *leader) placed(p placement, zxid int64) {
 	l.s.counters.placed.Add(1)
-	if since := p.q.since; !since.IsZero() {
-		l.s.counters.placeLatency.observe(p.task.AssignedAt.Sub(since).Seconds())
+	if since := p.q.since; since != 0 {
+		l.s.counters.placeLatency.observe(p.task.AssignedAt.Sub(time.Unix(0, since)).Seconds())
 	}
 	l.forget(p.q.id)
 	name, w := p.name(), p.w

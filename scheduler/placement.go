@@ -94,17 +94,17 @@ func readyFirst(a, b *queued) bool {
 }
 
 // dueFirst orders tasks waiting out a retry backoff by their not-before time.
-func dueFirst(a, b *queued) bool { return a.notBefore.Before(b.notBefore) }
+func dueFirst(a, b *queued) bool { return a.notBefore < b.notBefore }
 
 func (h *taskHeap) Len() int           { return len(h.items) }
 func (h *taskHeap) Less(i, j int) bool { return h.less(h.items[i], h.items[j]) }
 func (h *taskHeap) Swap(i, j int) {
 	h.items[i], h.items[j] = h.items[j], h.items[i]
-	h.items[i].index, h.items[j].index = i, j
+	h.items[i].index, h.items[j].index = int32(i), int32(j)
 }
 func (h *taskHeap) Push(x any) {
 	it := x.(*queued)
-	it.index = len(h.items)
+	it.index = int32(len(h.items))
 	h.items = append(h.items, it)
 }
 func (h *taskHeap) Pop() any {
@@ -124,34 +124,42 @@ func (h *taskHeap) peek() *queued { return h.items[0] }
 // enough of them (see maxKept), so the leader's memory stays small however
 // deep the queue is. A task without its record has it read at placement.
 type queued struct {
-	id        string
-	priority  store.Priority
-	attempt   int
-	notBefore time.Time
-	// since is when the task became ready (submit or backoff end), for the
-	// placement latency metric.
-	since   time.Time
+	id      string
 	on      map[string]string
 	handler string
-	version int32
-	index   int
-	delayed bool
 	task    *store.Task // nil when not kept
+	// notBefore and since (when the task became ready: submit or backoff
+	// end, for the placement latency metric) are Unix nanoseconds, 0 unset:
+	// a million entries make every byte count.
+	notBefore, since int64
+	index            int32
+	version          int32
+	attempt          int32
+	priority         int8
+	delayed          bool
 }
+
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+// ready reports whether the task's backoff is over at now.
+func (q *queued) ready(now time.Time) bool { return q.notBefore <= now.UnixNano() }
 
 // maxKept bounds the queued records the leader keeps in memory (a few KiB
 // each at most); beyond it a queued task costs ~250 bytes of index.
 var maxKept = 20000
 
 func newQueued(t *store.Task, version int32, keep bool) *queued {
-	q := &queued{id: t.ID, priority: t.Priority, attempt: t.Attempt, notBefore: t.NotBefore,
-		since: t.SubmittedAt, on: t.On, handler: t.Handler, version: version}
+	q := &queued{id: t.ID, priority: int8(t.Priority), attempt: int32(t.Attempt), notBefore: unixNano(t.NotBefore),
+		since: unixNano(t.SubmittedAt), on: t.On, handler: t.Handler, version: version}
 	if len(q.on) == 0 {
 		q.on = nil
 	}
-	if t.NotBefore.After(q.since) {
-		q.since = t.NotBefore
-	}
+	q.since = max(q.since, q.notBefore)
 	if keep {
 		q.task = t
 	}

@@ -74,10 +74,10 @@ func TestDelayQueueOrder(t *testing.T) {
 	for i, d := range []int{5, 1, 3} {
 		heap.Push(q, newQueued(&store.Task{ID: string(rune('a' + i)), NotBefore: base.Add(time.Duration(d) * time.Second)}, 0, false))
 	}
-	prev := time.Time{}
+	prev := int64(0)
 	for q.Len() > 0 {
 		it := heap.Pop(q).(*queued)
-		if it.notBefore.Before(prev) {
+		if it.notBefore < prev {
 			t.Fatalf("not ordered by not_before")
 		}
 		prev = it.notBefore

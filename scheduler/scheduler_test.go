@@ -231,8 +231,8 @@ func TestPlaceAfterFenceLossWritesNothing(t *testing.T) {
 	if err := l.syncQueueRoot(); err != nil {
 		t.Fatal(err)
 	}
-	if len(l.known) != 3 {
-		t.Fatalf("view has %d queued, want 3", len(l.known))
+	if l.nknown != 3 {
+		t.Fatalf("view has %d queued, want 3", l.nknown)
 	}
 	if err := st.Delete(fence, -1); err != nil {
 		t.Fatal(err)
