@@ -64,9 +64,9 @@ type Worker struct {
 	// executing counts attempts between start and outcome: unlike running it
 	// excludes reads and reports, so it is what capacity bounds.
 	executing atomic.Int32
-	reg        atomic.Int64
-	drain      chan struct{}
-	drainOnce  sync.Once
+	reg       atomic.Int64
+	drain     chan struct{}
+	drainOnce sync.Once
 	// wake is signalled whenever an attempt ends, so a draining worker notices
 	// it has become idle.
 	wake   chan struct{}
