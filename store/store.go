@@ -379,11 +379,8 @@ func (s *Store) Exists(path string) (ok bool, st Stat, err error) {
 
 // Children lists a znode's children.
 func (s *Store) Children(path string) ([]string, error) {
-	ch, _, err := s.conn.Children(path)
-	if err != nil {
-		return nil, fmt.Errorf("list %s: %w", path, mapErr(err))
-	}
-	return ch, nil
+	ch, _, err := s.List(path)
+	return ch, err
 }
 
 // List lists a znode's children with the znode's stat. The stat's Pzxid
@@ -431,11 +428,8 @@ func watchOne(ch <-chan zk.Event) <-chan Event {
 // ChildrenW lists a znode's children and sets a watch that fires once at the
 // next change of the list (or deletion of the znode).
 func (s *Store) ChildrenW(path string) ([]string, <-chan Event, error) {
-	ch, _, w, err := s.conn.ChildrenW(path)
-	if err != nil {
-		return nil, nil, fmt.Errorf("list %s: %w", path, mapErr(err))
-	}
-	return ch, watchOne(w), nil
+	ch, _, w, err := s.ListW(path)
+	return ch, w, err
 }
 
 // GetW reads a znode and watches it for a change of data or deletion.
