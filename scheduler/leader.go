@@ -417,10 +417,6 @@ func (l *leader) syncQueueL2(b1, b2 string) error {
 	return nil
 }
 
-func (l *leader) loadQueued(dir, name string) error {
-	return l.addRead(l.read(dir + "/" + name))
-}
-
 // addRead adds a queue item read from ZooKeeper to the view, quarantining it
 // when it is malformed.
 func (l *leader) addRead(r store.Read) error {
@@ -641,10 +637,7 @@ func (l *leader) place() error {
 		w.recount()
 		freeTotal--
 		batch = append(batch, p)
-		size += 2 * 1024 // rough; Encode enforces the hard limit
-		if q.task != nil {
-			size += 2 * (len(q.task.Payload) + len(strings.Join(q.task.Cmd, " ")))
-		}
+		size += 2 * (1024 + recordBytes(q.task)) // rough; Encode enforces the hard limit
 		if len(batch) >= store.MaxBatch/2 || size > 256*1024 {
 			if err := l.dispatch(batch); err != nil {
 				return err
@@ -659,6 +652,19 @@ func (l *leader) place() error {
 		return l.dispatch(batch)
 	}
 	return nil
+}
+
+// recordBytes is about how many bytes a queued record's command and payload
+// take (0 for a record the view did not keep).
+func recordBytes(t *store.Task) int {
+	if t == nil {
+		return 0
+	}
+	n := len(t.Payload)
+	for _, a := range t.Cmd {
+		n += len(a) + 1
+	}
+	return n
 }
 
 // maxInflight is how many placement transactions may be in flight at once:
@@ -761,26 +767,31 @@ func (l *leader) commitEach(batch []placement) error {
 		}
 		log.Msg("placement rejected; re-reading the queue item")
 		l.forget(p.q.id)
-		b1, b2 := store.Bucket(p.q.id)
-		if err := l.loadQueued(l.lay.QueueBucket(b1, b2), p.q.id); err != nil {
+		if err := l.addRead(l.read(l.lay.QueueItem(p.q.id))); err != nil {
 			return err
 		}
 	}
 	return l.revisit(batch)
 }
 
-// revisit looks again at workers that left or registered anew while a
-// placement on them was in flight, so what it created there is recovered.
+// revisit looks again, once each, at workers that left or registered anew
+// while a placement on them was in flight, so what it created there is
+// recovered.
 func (l *leader) revisit(batch []placement) error {
+	seen := map[*workerView]bool{}
 	for _, p := range batch {
-		switch cur := l.workers[p.w.ID]; {
+		if seen[p.w] {
+			continue
+		}
+		seen[p.w] = true
+		switch cur := l.workers[p.worker]; {
 		case cur == p.w:
 		case cur == nil:
-			if err := l.recoverWorkerDir(p.w.ID); err != nil {
+			if err := l.recoverWorkerDir(p.worker); err != nil {
 				return err
 			}
 		default:
-			l.listWorkerTasks(p.w.ID)
+			l.listWorkerTasks(p.worker)
 		}
 	}
 	return nil

@@ -155,8 +155,12 @@ func (l *leader) recoverWorkerDir(id string) error {
 	if err != nil {
 		return err
 	}
-	for _, name := range kids {
-		if _, _, err := l.checkAssignment(id, nil, l.read(dir+"/"+name)); err != nil {
+	paths := make([]string, len(kids))
+	for i, name := range kids {
+		paths[i] = dir + "/" + name
+	}
+	for _, rd := range l.st.GetMany(paths) {
+		if _, _, err := l.checkAssignment(id, nil, rd); err != nil {
 			return err
 		}
 	}
