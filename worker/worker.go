@@ -468,13 +468,9 @@ func (w *Worker) read(ctx context.Context, p, name string) (task *store.Task, ve
 	}
 }
 
-// markDelay is how long an attempt runs before the worker marks its assignment
-// running. One that ends sooner is reported straight away: a short task costs
-// one write fewer, and its state goes from assigned to its outcome.
-const markDelay = 100 * time.Millisecond
-
-// attempt runs an assignment, marks it running once it has run for markDelay,
-// and reports the outcome.
+// attempt marks the assignment running, runs it and reports the outcome. The
+// mark comes first: a withdrawn or replaced assignment fails it, so such an
+// attempt never starts.
 func (w *Worker) attempt(ctx context.Context, log zerolog.Logger, path string, version int32, task *store.Task, sess *store.Session) {
 	task.State, task.StartedAt = store.StateRunning, w.cfg.Now().UTC()
 	data, err := store.Encode(task)
@@ -482,42 +478,27 @@ func (w *Worker) attempt(ctx context.Context, log zerolog.Logger, path string, v
 		log.Error().Err(err).Msg("encode running state")
 		return
 	}
+	running, err := w.markRunning(ctx, path, data, version, sess)
+	if err != nil {
+		log.Warn().Err(err).Msg("assignment withdrawn before start")
+		return
+	}
 	log.Debug().Strs("cmd", task.Cmd).Str("handler", task.Handler).Msg("attempt started")
-	rctx, stop := context.WithCancelCause(ctx)
-	defer stop(nil)
-	ran := make(chan outcome, 1)
 	if n := w.executing.Add(1); int(n) > w.cfg.Capacity {
 		log.Warn().Int32("running", n).Int("capacity", w.cfg.Capacity).Msg("running more than capacity")
 	}
-	go func() {
-		defer w.executing.Add(-1)
-		if task.Handler != "" {
-			ran <- w.runHandler(rctx, task)
-		} else {
-			ran <- execute(rctx, task, w.cfg.ID, w.cfg.OutputLimit, w.cfg.Now, w.policy)
-		}
-	}()
-	mark := time.NewTimer(markDelay)
-	defer mark.Stop()
 	var out outcome
-	select {
-	case out = <-ran:
-	case <-mark.C:
-		running, err := w.markRunning(ctx, path, data, version, sess)
-		if err != nil {
-			stop(err)
-			<-ran
-			log.Warn().Err(err).Msg("assignment withdrawn while starting: attempt killed")
-			return
-		}
-		version = running
-		out = <-ran
+	if task.Handler != "" {
+		out = w.runHandler(ctx, task)
+	} else {
+		out = execute(ctx, task, w.cfg.ID, w.cfg.OutputLimit, w.cfg.Now, w.policy)
 	}
+	w.executing.Add(-1)
 	if ctx.Err() != nil {
 		log.Warn().Str("why", context.Cause(ctx).Error()).Msg("attempt killed; not reporting")
 		return
 	}
-	w.report(ctx, log, path, version, task, out, sess)
+	w.report(ctx, log, path, running, task, out, sess)
 }
 
 // markRunning writes the running state at the version read (in a group
