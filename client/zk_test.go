@@ -202,7 +202,7 @@ func TestWorkersAndLeader(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.CreateEphemeral(ctx, lay.Worker("w1"), reg); err != nil {
+	if _, _, err := st.CreateEphemeral(ctx, lay.Worker("w1"), reg); err != nil {
 		t.Fatal(err)
 	}
 	res, err := c.Submit(ctx, []TaskSpec{{Cmd: []string{"true"}}})

@@ -43,7 +43,7 @@ func registerWorker(t *testing.T, root, id string, capacity int, labels map[stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	stat, err := st.CreateEphemeral(context.Background(), st.Layout().Worker(id), data)
+	stat, _, err := st.CreateEphemeral(context.Background(), st.Layout().Worker(id), data)
 	if err != nil {
 		t.Fatal(err)
 	}

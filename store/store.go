@@ -460,21 +460,28 @@ func (s *Store) Create(path string, data []byte) error {
 }
 
 // CreateEphemeral makes a znode that lives as long as this session, and returns
-// the session it belongs to. When the create's outcome is unknown (connection
-// loss) it checks whether the znode exists and is owned by this session.
-func (s *Store) CreateEphemeral(ctx context.Context, path string, data []byte) (Stat, error) {
+// the session that owns it: a caller that acts for the znode must watch that
+// session, not one it looked up before (the session may be replaced between).
+// When the create's outcome is unknown (connection loss) it checks whether the
+// znode exists and is owned by this session.
+func (s *Store) CreateEphemeral(ctx context.Context, path string, data []byte) (Stat, *Session, error) {
 	for {
 		sess, err := s.CurrentSession(ctx)
 		if err != nil {
-			return Stat{}, err
+			return Stat{}, nil, err
 		}
 		_, err = s.conn.Create(path, data, zk.FlagEphemeral, s.acl)
 		err = mapErr(err)
 		if err != nil && !errors.Is(err, ErrNodeExists) && !errors.Is(err, ErrConnection) {
-			return Stat{}, fmt.Errorf("create %s: %w", path, err)
+			return Stat{}, nil, fmt.Errorf("create %s: %w", path, err)
 		}
-		if _, err := s.CurrentSession(ctx); err != nil {
-			return Stat{}, err
+		if cur, err := s.CurrentSession(ctx); err != nil {
+			return Stat{}, nil, err
+		} else if cur != sess {
+			// The session changed under the create: whatever it made went with
+			// the old session, or belongs to the new one only by accident of
+			// timing. Start over so the caller learns the session it owns.
+			continue
 		}
 		ok, st, serr := s.Exists(path)
 		switch {
@@ -482,11 +489,11 @@ func (s *Store) CreateEphemeral(ctx context.Context, path string, data []byte) (
 			if errors.Is(serr, ErrConnection) {
 				continue
 			}
-			return Stat{}, serr
+			return Stat{}, nil, serr
 		case ok && st.EphemeralOwner == sess.ID():
-			return st, nil
+			return st, sess, nil
 		case ok:
-			return st, fmt.Errorf("create %s: owned by another session: %w", path, ErrNodeExists)
+			return st, nil, fmt.Errorf("create %s: owned by another session: %w", path, ErrNodeExists)
 		}
 		// Gone again (session churn): try once more.
 	}

@@ -235,11 +235,11 @@ func (w *Worker) sameSession(ctx context.Context, sess *store.Session) error {
 
 // serve is one registration's lifetime.
 func (w *Worker) serve(ctx context.Context) error {
-	sess, err := w.st.CurrentSession(ctx)
-	if err != nil {
-		return err
-	}
-	reg, err := w.register(ctx)
+	// The registration's session, not the one current before registering: a
+	// session replaced in between would end this registration's attempts as
+	// "lost" while the next registration found the same znode, same czxid, and
+	// ran them again.
+	reg, sess, err := w.register(ctx)
 	if err != nil {
 		return err
 	}
@@ -361,24 +361,25 @@ func (w *Worker) markDraining() error {
 }
 
 // register creates the registration znode, waiting for one left by an earlier
-// session of the same id to expire. It returns the registration's czxid.
-func (w *Worker) register(ctx context.Context) (int64, error) {
+// session of the same id to expire. It returns the registration's czxid and
+// the session that owns it.
+func (w *Worker) register(ctx context.Context) (int64, *store.Session, error) {
 	host, _ := os.Hostname()
 	info := store.WorkerInfo{ID: w.cfg.ID, Host: host, PID: os.Getpid(), Labels: w.cfg.Labels,
 		Capacity: w.cfg.Capacity, Version: w.cfg.Version, StartedAt: w.cfg.Now().UTC(), Handlers: w.handlerNames()}
 	data, err := store.Encode(&info)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	p := w.lay.Worker(w.cfg.ID)
 	warned := false
 	for {
-		st, err := w.st.CreateEphemeral(ctx, p, data)
+		st, sess, err := w.st.CreateEphemeral(ctx, p, data)
 		if err == nil {
-			return st.Czxid, nil
+			return st.Czxid, sess, nil
 		}
 		if !errors.Is(err, store.ErrNodeExists) {
-			return 0, fmt.Errorf("register %s: %w", w.cfg.ID, err)
+			return 0, nil, fmt.Errorf("register %s: %w", w.cfg.ID, err)
 		}
 		if !warned {
 			w.log.Warn().Msg("worker id registered by another session; waiting for it to go")
@@ -386,13 +387,13 @@ func (w *Worker) register(ctx context.Context) (int64, error) {
 		}
 		ok, _, ev, err := w.st.ExistsW(p)
 		if err != nil && !errors.Is(err, store.ErrConnection) {
-			return 0, err
+			return 0, nil, err
 		}
 		if err == nil && ok {
 			select {
 			case <-ev:
 			case <-ctx.Done():
-				return 0, ctx.Err()
+				return 0, nil, ctx.Err()
 			}
 		}
 	}
