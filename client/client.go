@@ -125,7 +125,7 @@ func (s TaskSpec) Task(now time.Time) (*store.Task, error) {
 	if err := t.Validate(); err != nil {
 		return nil, err
 	}
-	if _, err := store.Encode(t.Clone()); err != nil {
+	if _, err := store.EncodeSpec(t.Clone()); err != nil {
 		return nil, err
 	}
 	return t, nil
@@ -529,7 +529,7 @@ func (c *Client) Cancel(id string) (*store.Task, error) {
 		now := c.now().UTC()
 		done := t.Clone()
 		if t.State == store.StateAssigned || t.State == store.StateRunning {
-			done.History = append(done.History, store.Attempt{N: t.Attempt, Worker: t.Worker, StartedAt: t.StartedAt,
+			done.AddAttempt(store.Attempt{N: t.Attempt, Worker: t.Worker, StartedAt: t.StartedAt,
 				FinishedAt: now, ExitCode: -1, Error: "cancelled"})
 		}
 		done.State, done.FinishedAt, done.Error, done.NotBefore = store.StateCancelled, now, "cancelled", time.Time{}

@@ -298,7 +298,7 @@ func (l *leader) cancelOp(id string, now time.Time) (cancelOp, bool, error) {
 	done := t.Clone()
 	done.State, done.FinishedAt, done.Error = store.StateCancelled, now.UTC(), "replaced by a newer slot"
 	if t.State == store.StateAssigned || t.State == store.StateRunning {
-		done.History = append(done.History, store.Attempt{N: t.Attempt, Worker: t.Worker, StartedAt: t.StartedAt,
+		done.AddAttempt(store.Attempt{N: t.Attempt, Worker: t.Worker, StartedAt: t.StartedAt,
 			FinishedAt: now.UTC(), ExitCode: -1, Error: "cancelled: replaced"})
 	}
 	return cancelOp{path: loc.Path, version: loc.Stat.Version, done: done}, true, nil

@@ -412,7 +412,7 @@ func (l *leader) withdrawOverdue() error {
 func (l *leader) recoverAttempt(path string, version int32, task *store.Task, why string, lost bool) error {
 	now := l.now().UTC()
 	next := task.Clone()
-	next.History = append(next.History, store.Attempt{
+	next.AddAttempt(store.Attempt{
 		N: task.Attempt, Worker: task.Worker, StartedAt: task.StartedAt, FinishedAt: now,
 		ExitCode: -1, Error: why, Lost: lost,
 	})

@@ -49,3 +49,16 @@ func TestSubmitRefusesOverfullBucket(t *testing.T) {
 		t.Fatal("a refused submit wrote tasks")
 	}
 }
+
+// A request too large for the client's buffer is never sent; it comes back
+// as ErrTooLarge, not as the client library's own error.
+func TestOversizedRequestIsTooLarge(t *testing.T) {
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	p := st.Layout().Deadletter() + "/huge"
+	if err := st.Create(p, make([]byte, 2<<20)); !errors.Is(err, store.ErrTooLarge) {
+		t.Fatalf("create of 2 MiB: err %v, want ErrTooLarge", err)
+	}
+	if err := st.Create(p, []byte("small")); err != nil {
+		t.Fatalf("the connection did not survive: %v", err)
+	}
+}

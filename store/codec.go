@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 )
 
 // FormatVersion is written into every record as "v". Decoders refuse other
@@ -24,6 +25,19 @@ var (
 // default jute.maxbuffer is 1 MiB for a whole request; the rest is headroom for
 // the transaction around it.
 const MaxRecordSize = 960 * 1024
+
+// MaxSpecSize is the largest task a submit accepts, encoded. The rest of
+// MaxRecordSize is left for what a task gathers on its way: its attempt
+// history (bounded by Retries + MaxLostAttempts entries of at most ~600 bytes
+// each, see MaxAttemptError) and output tails (shortened to fit).
+const MaxSpecSize = 256 * 1024
+
+// MaxRetries bounds a task's Retries.
+const MaxRetries = 1000
+
+// MaxAttemptError bounds the error text an Attempt keeps, so history grows by
+// a bounded amount per attempt.
+const MaxAttemptError = 256
 
 // OutputTail is how much of each of stdout and stderr a result keeps.
 const OutputTail = 64 * 1024
@@ -217,6 +231,19 @@ func (t *Task) Failures() int {
 	return n
 }
 
+// AddAttempt appends a finished attempt to History, its error text cut to
+// MaxAttemptError bytes (on a rune boundary).
+func (t *Task) AddAttempt(a Attempt) {
+	if len(a.Error) > MaxAttemptError {
+		cut := MaxAttemptError - len("…")
+		for cut > 0 && !utf8.RuneStart(a.Error[cut]) {
+			cut--
+		}
+		a.Error = a.Error[:cut] + "…"
+	}
+	t.History = append(t.History, a)
+}
+
 // ShouldRetry says, after the last attempt was appended to History, whether the
 // task goes back to the queue: its failures are within Retries and it has not
 // lost its worker too often.
@@ -244,8 +271,8 @@ func (t *Task) Validate() error {
 			return fmt.Errorf("task name: %w", err)
 		}
 	}
-	if t.Retries < 0 || t.Retries > 1000 {
-		return fmt.Errorf("retries %d: want 0..1000", t.Retries)
+	if t.Retries < 0 || t.Retries > MaxRetries {
+		return fmt.Errorf("retries %d: want 0..%d", t.Retries, MaxRetries)
 	}
 	if t.Timeout < 0 {
 		return fmt.Errorf("timeout %v: must not be negative", t.Timeout.Duration())
@@ -340,6 +367,19 @@ func Encode(rec interface{ setV() }) ([]byte, error) {
 	}
 	if len(b) > MaxRecordSize {
 		return nil, fmt.Errorf("record of %d bytes exceeds the %d-byte limit: %w", len(b), MaxRecordSize, ErrTooLarge)
+	}
+	return b, nil
+}
+
+// EncodeSpec encodes a task about to be submitted, refusing one larger than
+// MaxSpecSize: it must leave room for the history and output it gathers.
+func EncodeSpec(t *Task) ([]byte, error) {
+	b, err := Encode(t)
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > MaxSpecSize {
+		return nil, fmt.Errorf("task of %d bytes exceeds the %d-byte limit for a submitted task: %w", len(b), MaxSpecSize, ErrTooLarge)
 	}
 	return b, nil
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/oklog/ulid/v2"
 )
@@ -61,6 +62,36 @@ func TestEncodeTooLarge(t *testing.T) {
 	task := &Task{ID: ulid.Make().String(), Cmd: []string{"echo", strings.Repeat("x", MaxRecordSize)}}
 	if _, err := Encode(task); !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("err %v, want ErrTooLarge", err)
+	}
+}
+
+// A task as large as submit accepts still encodes after its longest possible
+// history: every attempt it may have, each with the longest worker id and an
+// error text cut by AddAttempt.
+func TestSpecLeavesRoomForHistory(t *testing.T) {
+	task := &Task{ID: ulid.Make().String(), Cmd: []string{"echo", ""}}
+	base, err := EncodeSpec(task)
+	if err != nil {
+		t.Fatal(err)
+	}
+	task.Cmd[1] = strings.Repeat("x", MaxSpecSize-len(base))
+	if _, err := EncodeSpec(task); err != nil {
+		t.Fatalf("a task of exactly MaxSpecSize: %v", err)
+	}
+	task.Cmd[1] += "x"
+	if _, err := EncodeSpec(task); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("one byte over MaxSpecSize: err %v, want ErrTooLarge", err)
+	}
+	now := time.Now()
+	for n := 1; n <= MaxRetries+MaxLostAttempts; n++ {
+		task.AddAttempt(Attempt{N: n, Worker: strings.Repeat("w", MaxNameLen), StartedAt: now, FinishedAt: now,
+			ExitCode: -1, Error: strings.Repeat("é", MaxAttemptError), Lost: n%2 == 0})
+	}
+	if e := task.History[0].Error; len(e) > MaxAttemptError || !utf8.ValidString(e) {
+		t.Fatalf("attempt error of %d bytes kept (valid UTF-8: %v)", len(e), utf8.ValidString(e))
+	}
+	if _, err := Encode(task); err != nil {
+		t.Fatalf("longest history does not fit: %v", err)
 	}
 }
 

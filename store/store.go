@@ -314,6 +314,9 @@ func mapErr(err error) error {
 		return ErrNoAuth
 	case errors.Is(err, zk.ErrConnectionClosed), errors.Is(err, zk.ErrNoServer), errors.Is(err, zk.ErrClosing):
 		return ErrConnection
+	case errors.Is(err, zk.ErrShortBuffer):
+		// The request did not fit the client's buffer: it was never sent.
+		return ErrTooLarge
 	}
 	return err
 }

@@ -156,7 +156,7 @@ func (s *Store) Submit(ctx context.Context, tasks []*Task) ([]SubmitResult, erro
 	}
 	for i, t := range tasks {
 		t.State, t.Attempt = StateQueued, max(t.Attempt, 1)
-		data, err := Encode(t)
+		data, err := EncodeSpec(t)
 		if err != nil {
 			return nil, fmt.Errorf("task %d (%s): %w", i, t.ID, err)
 		}

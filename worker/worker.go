@@ -536,7 +536,7 @@ func (w *Worker) markRunning(ctx context.Context, path string, data []byte, vers
 // it meanwhile, nothing is written.
 func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, version int32, task *store.Task, out outcome, sess *store.Session) {
 	done := task.Clone()
-	done.History = append(done.History, store.Attempt{
+	done.AddAttempt(store.Attempt{
 		N: task.Attempt, Worker: w.cfg.ID, StartedAt: out.Started.UTC(), FinishedAt: out.Ended.UTC(),
 		ExitCode: out.ExitCode, Error: out.Err,
 	})
