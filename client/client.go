@@ -400,6 +400,9 @@ func (c *Client) listBuckets(dir string, keep func(*store.Task) bool, limit int)
 				return nil, 0, err
 			}
 			for _, id := range ids {
+				if store.IsManifestName(id) {
+					continue // a copy of items listed here
+				}
 				if out, skipped, err = c.collect(bucket+"/"+id, keep, out, skipped); err != nil {
 					return nil, 0, err
 				}

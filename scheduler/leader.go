@@ -393,14 +393,31 @@ func (l *leader) syncQueueL2(b1, b2 string) error {
 		return err
 	}
 	present := make(map[string]bool, len(ids))
-	var unknown []string
+	var unknown, manifests []string
 	for _, id := range ids {
+		if store.IsManifestName(id) {
+			manifests = append(manifests, dir+"/"+id)
+			continue
+		}
 		present[id] = true
 		if l.lookup(id) == nil {
-			unknown = append(unknown, dir+"/"+id)
+			unknown = append(unknown, id)
 		}
 	}
-	for _, r := range l.st.GetMany(unknown) {
+	copies, err := l.readQueueManifests(manifests)
+	if err != nil {
+		return err
+	}
+	var reads []string
+	for _, id := range unknown {
+		if t := copies[id]; t != nil {
+			// As Submit wrote it: version 0 (see store.Txn.Enqueue).
+			l.addQueued(t, 0)
+			continue
+		}
+		reads = append(reads, dir+"/"+id)
+	}
+	for _, r := range l.st.GetMany(reads) {
 		if err := l.addRead(r); err != nil {
 			return err
 		}
@@ -415,6 +432,55 @@ func (l *leader) syncQueueL2(b1, b2 string) error {
 		l.deleteBucket(dir)
 	}
 	return nil
+}
+
+// readQueueManifests reads the manifests a submit left in a queue bucket and
+// deletes them, returning the copies they held by task id. A copy is used
+// only once its manifest is gone, so no leader can meet a manifest whose
+// tasks it (or an earlier leader) placed from it; a copy outlived by a
+// re-queued item cannot be placed at all (its version is not 0). A manifest
+// that does not decode is moved aside: its items are read one by one.
+func (l *leader) readQueueManifests(paths []string) (map[string]*store.Task, error) {
+	if len(paths) == 0 {
+		return nil, nil
+	}
+	copies := map[string]*store.Task{}
+	txn := l.st.Txn().Fence(l.term.Fence, -1)
+	var drop []string
+	for _, rd := range l.st.GetMany(paths) {
+		switch {
+		case errors.Is(rd.Err, store.ErrNoNode):
+			continue
+		case rd.Err != nil:
+			return nil, rd.Err
+		}
+		tasks, err := store.DecodeManifest(rd.Data)
+		if err != nil {
+			l.log.Warn().Err(err).Str("manifest", rd.Path).Msg("malformed queue manifest: moving it aside")
+			if err := l.st.Quarantine(rd.Path, rd.Data, rd.Stat.Version, err); err != nil &&
+				!errors.Is(err, store.ErrNoNode) && !errors.Is(err, store.ErrBadVersion) {
+				return nil, err
+			}
+			continue
+		}
+		dir := rd.Path[:strings.LastIndexByte(rd.Path, '/')]
+		for _, t := range tasks {
+			if l.lay.QueueItem(t.ID) == dir+"/"+t.ID {
+				copies[t.ID] = t
+			}
+		}
+		txn.Delete(rd.Path, rd.Stat.Version)
+		drop = append(drop, rd.Path)
+	}
+	if len(drop) == 0 {
+		return nil, nil
+	}
+	err := txn.Commit()
+	if errors.Is(err, store.ErrNoNode) || errors.Is(err, store.ErrBadVersion) {
+		// Another leader got there first: it may have placed from them.
+		return nil, nil
+	}
+	return copies, err
 }
 
 // addRead adds a queue item read from ZooKeeper to the view, quarantining it
@@ -637,7 +703,9 @@ func (l *leader) place() error {
 		w.recount()
 		freeTotal--
 		batch = append(batch, p)
-		size += 2 * (1024 + recordBytes(q.task)) // rough; Encode enforces the hard limit
+		// Rough: the record goes into the assignment and, when small, a
+		// manifest; Encode enforces the hard limit.
+		size += 3 * (1024 + recordBytes(q.task))
 		if len(batch) >= store.MaxBatch/2 || size > 256*1024 {
 			if err := l.dispatch(batch); err != nil {
 				return err
@@ -690,13 +758,14 @@ func (l *leader) dispatch(batch []placement) error {
 		r := batchResult{gen: gen, batch: batch, err: l.fill(batch, epoch)}
 		if r.err == nil {
 			txn := l.st.Txn().Fence(l.term.Fence, -1)
-			for _, p := range batch {
+			tasks := make([]*store.Task, len(batch))
+			for i, p := range batch {
 				txn.Delete(l.lay.QueueItem(p.q.id), p.q.version)
-				if r.err = txn.Assign(p.task); r.err != nil {
-					break
-				}
+				tasks[i] = p.task
 			}
-			if r.err == nil {
+			// With a manifest per worker: each worker reads its share of
+			// the batch in one get.
+			if r.err = txn.AssignBatch(tasks); r.err == nil {
 				r.err = txn.Stamp(l.lay.Tasks()).Commit()
 				r.zxid = txn.Zxid()
 			}

@@ -326,3 +326,68 @@ func TestDeepQueueKeepsFewRecords(t *testing.T) {
 		}
 	}
 }
+
+func queueManifests(t *testing.T, st *store.Store, id string) int {
+	t.Helper()
+	b1, b2 := store.Bucket(id)
+	kids, err := st.Children(st.Layout().QueueBucket(b1, b2))
+	if errors.Is(err, store.ErrNoNode) {
+		return 0
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, k := range kids {
+		if store.IsManifestName(k) {
+			n++
+		}
+	}
+	return n
+}
+
+// A submit leaves a manifest of its tasks for the leader. A copy in it that a
+// re-queued item outlived (here: the task was queued again, attempt 2, before
+// any leader ran) must not be placed; the item as it stands is.
+func TestQueueManifestCopyOutlivedIsNotPlaced(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	ids := submit(t, st, 2, nil)
+	if queueManifests(t, st, ids[0]) != 1 {
+		t.Fatal("submit of two tasks wrote no queue manifest")
+	}
+	qa := st.Layout().QueueItem(ids[0])
+	data, stat, err := st.Get(qa)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := store.DecodeTask(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Attempt, a.Cmd = 2, []string{"echo", "requeued"}
+	txn := st.Txn().Delete(qa, stat.Version)
+	if err := txn.Enqueue(a); err != nil {
+		t.Fatal(err)
+	}
+	if err := txn.Commit(); err != nil {
+		t.Fatal(err)
+	}
+
+	w := registerWorker(t, root, "w1", 4, nil)
+	runScheduler(t, st, "s1")
+	want := map[string]bool{store.AssignmentName(ids[0], 2): true, store.AssignmentName(ids[1], 1): true}
+	drovertest.WaitFor(t, 10*time.Second, "both placed", func() bool {
+		got := w.assignments(t)
+		return len(got) == 2 && want[got[0]] && want[got[1]]
+	})
+	data, _, err = st.Get(st.Layout().Assignment("w1", ids[0], 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	placed, err := store.DecodeTask(data)
+	if err != nil || strings.Join(placed.Cmd, " ") != "echo requeued" {
+		t.Fatalf("placed %+v (%v): want the re-queued record", placed, err)
+	}
+	drovertest.WaitFor(t, 5*time.Second, "queue manifest deleted", func() bool { return queueManifests(t, st, ids[0]) == 0 })
+}

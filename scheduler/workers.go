@@ -155,12 +155,23 @@ func (l *leader) recoverWorkerDir(id string) error {
 	if err != nil {
 		return err
 	}
-	paths := make([]string, len(kids))
-	for i, name := range kids {
-		paths[i] = dir + "/" + name
+	var paths, manifests []string
+	for _, name := range kids {
+		if store.IsManifestName(name) {
+			manifests = append(manifests, dir+"/"+name)
+		} else {
+			paths = append(paths, dir+"/"+name)
+		}
 	}
 	for _, rd := range l.st.GetMany(paths) {
 		if _, _, err := l.checkAssignment(id, nil, rd); err != nil {
+			return err
+		}
+	}
+	// Manifests only copy assignments: with those recovered they are dropped.
+	for _, m := range manifests {
+		err := l.st.Txn().Fence(l.term.Fence, -1).Delete(m, -1).Commit()
+		if err != nil && !errors.Is(err, store.ErrNoNode) {
 			return err
 		}
 	}
@@ -224,7 +235,7 @@ func (l *leader) listWorkerTasks(id string) {
 		if r.err == nil {
 			var paths []string
 			for _, name := range r.names {
-				if !known[name] {
+				if !known[name] && !store.IsManifestName(name) {
 					paths = append(paths, dir+"/"+name)
 				}
 			}
@@ -277,6 +288,9 @@ func (l *leader) applyTaskList(r taskList) error {
 	listed := make(map[string]bool, len(r.names))
 	checked := make(map[string]time.Time, len(r.names))
 	for _, name := range r.names {
+		if store.IsManifestName(name) {
+			continue // the worker reads and deletes it
+		}
 		listed[name] = true
 		if dl, ok := w.checked[name]; ok {
 			checked[name] = dl

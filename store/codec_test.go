@@ -186,3 +186,34 @@ func TestValidateTaskIDUpperCase(t *testing.T) {
 		t.Fatalf("lower-case id accepted: %v", err)
 	}
 }
+
+func TestManifestRoundTrip(t *testing.T) {
+	var recs [][]byte
+	var want []*Task
+	for i := range 3 {
+		task := &Task{ID: ulid.Make().String(), Cmd: []string{"echo", strings.Repeat("x", i)}, Attempt: i + 1,
+			State: StateAssigned, Worker: "w1", Reg: 7}
+		data, err := Encode(task)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs, want = append(recs, data), append(want, task)
+	}
+	got, err := DecodeManifest(encodeManifest(recs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d records, want %d", len(got), len(want))
+	}
+	for i := range got {
+		if got[i].ID != want[i].ID || got[i].Attempt != want[i].Attempt || got[i].Cmd[1] != want[i].Cmd[1] || got[i].Reg != 7 {
+			t.Fatalf("record %d: %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	for _, bad := range []string{``, `{}`, `{"v":1,"tasks":[{"v":1}]}`, `{"v":9,"tasks":[]}`, `{"v":1,"tasks":7}`} {
+		if _, err := DecodeManifest([]byte(bad)); err == nil {
+			t.Fatalf("%q decoded", bad)
+		}
+	}
+}

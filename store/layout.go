@@ -25,6 +25,7 @@ var ErrInvalidName = errors.New("invalid name")
 //	<root>/workers/<worker>             worker registrations (ephemeral)
 //	<root>/queue/<b1>/<b2>/<task>       queued tasks
 //	<root>/tasks/<worker>/<task>.<n>    attempt n of task placed on worker
+//	<root>/tasks/<worker>/manifest-<a>  copy of the assignments placed with <a>
 //	<root>/results/<b1>/<b2>/<task>     terminal outcomes
 //	<root>/keys/<h>/<hash>              idempotency keys -> task id
 //	<root>/schedules/<name>             cron schedules with their last slot
@@ -87,6 +88,18 @@ func (l Layout) Assignment(worker, task string, attempt int) string {
 
 // AssignmentName is the last path element of an assignment.
 func AssignmentName(task string, attempt int) string { return fmt.Sprintf("%s.%d", task, attempt) }
+
+// manifestPrefix starts the name of a manifest in a worker's directory; no
+// assignment name starts so (task ids are ULIDs).
+const manifestPrefix = "manifest-"
+
+// ManifestName is the name of the manifest of the assignments a transaction
+// placed on one worker, named after the first of them (unique: an assignment
+// name is never created twice in one directory).
+func ManifestName(firstAssignment string) string { return manifestPrefix + firstAssignment }
+
+// IsManifestName reports whether a name in a worker's directory is a manifest.
+func IsManifestName(name string) bool { return strings.HasPrefix(name, manifestPrefix) }
 
 // ParseAssignmentName splits "<task>.<attempt>".
 func ParseAssignmentName(name string) (task string, attempt int, err error) {

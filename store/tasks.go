@@ -2,13 +2,17 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/oklog/ulid/v2"
 )
 
 // Enqueue adds the creation of t's queue item. The bucket directories must exist
@@ -20,19 +24,142 @@ func (t *Txn) Enqueue(task *Task) error {
 	if err != nil {
 		return fmt.Errorf("enqueue %s: %w", task.ID, err)
 	}
-	t.Create(t.s.layout.QueueItem(task.ID), data)
+	// Created empty and written in the same transaction: a queue item at
+	// version 0 is one Submit wrote, whose copy a queue manifest may hold. A
+	// leader that places from such a copy deletes the item at version 0, so
+	// a copy outlived by a re-queued item (version 1) can never be placed.
+	p := t.s.layout.QueueItem(task.ID)
+	t.Create(p, nil)
+	t.Set(p, data, 0)
 	return nil
 }
 
 // Assign adds the creation of the assignment of task.Attempt on task.Worker.
 func (t *Txn) Assign(task *Task) error {
+	_, err := t.assign(task)
+	return err
+}
+
+func (t *Txn) assign(task *Task) ([]byte, error) {
 	task.State = StateAssigned
 	data, err := Encode(task)
 	if err != nil {
-		return fmt.Errorf("assign %s: %w", task.ID, err)
+		return nil, fmt.Errorf("assign %s: %w", task.ID, err)
 	}
 	t.Create(t.s.layout.Assignment(task.Worker, task.ID, task.Attempt), data)
+	return data, nil
+}
+
+// Manifest bounds: a record larger than maxManifestRecord is left out (its
+// worker reads the assignment itself), so a manifest at most doubles the
+// bytes of the small records of a transaction.
+const (
+	maxManifestRecord = 8 * 1024
+	maxManifestBytes  = 128 * 1024
+)
+
+// AssignBatch adds the creation of each task's assignment, as Assign, and for
+// each worker given two or more, a manifest next to them: one znode holding a
+// copy of those assignments as created, so the worker reads one znode instead
+// of one per assignment. The assignments stay the truth; a manifest is only a
+// cheaper way to read what they held when this transaction created them.
+func (t *Txn) AssignBatch(tasks []*Task) error {
+	var mb manifests
+	for _, task := range tasks {
+		data, err := t.assign(task)
+		if err != nil {
+			return err
+		}
+		dir := t.s.layout.WorkerTasks(task.Worker)
+		mb.add(dir, func() string { return ManifestName(AssignmentName(task.ID, task.Attempt)) }, data)
+	}
+	mb.create(t)
 	return nil
+}
+
+// manifests gathers the small records of one transaction by directory, for
+// a manifest in each directory that gets two or more.
+type manifests struct {
+	order  []string
+	byDir  map[string]*manifest
+	budget int
+}
+
+type manifest struct {
+	name string
+	recs [][]byte
+}
+
+// add copies data into dir's manifest, named by name() when it is the first;
+// records too large, or beyond maxManifestBytes in all, are left out.
+func (m *manifests) add(dir string, name func() string, data []byte) {
+	if len(data) > maxManifestRecord || m.budget+len(data) > maxManifestBytes {
+		return
+	}
+	if m.byDir == nil {
+		m.byDir = map[string]*manifest{}
+	}
+	mf := m.byDir[dir]
+	if mf == nil {
+		mf = &manifest{name: name()}
+		m.byDir[dir] = mf
+		m.order = append(m.order, dir)
+	}
+	mf.recs = append(mf.recs, data)
+	m.budget += len(data)
+}
+
+// create adds the creation of each manifest of two or more records to txn.
+func (m *manifests) create(txn *Txn) {
+	for _, dir := range m.order {
+		if mf := m.byDir[dir]; len(mf.recs) >= 2 {
+			txn.Create(dir+"/"+mf.name, encodeManifest(mf.recs))
+		}
+	}
+}
+
+// newManifestName names a queue manifest: unique whatever ids it copies
+// (a submit retried after a lost reply writes the same ids again).
+func newManifestName() string { return ManifestName(ulid.Make().String()) }
+
+// encodeManifest joins encoded task records into {"v":1,"tasks":[...]}
+// without encoding them again.
+func encodeManifest(recs [][]byte) []byte {
+	n := 32
+	for _, r := range recs {
+		n += len(r) + 1
+	}
+	b := make([]byte, 0, n)
+	b = append(b, `{"v":`...)
+	b = strconv.AppendInt(b, FormatVersion, 10)
+	b = append(b, `,"tasks":[`...)
+	for i, r := range recs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, r...)
+	}
+	return append(b, "]}"...)
+}
+
+// DecodeManifest decodes a manifest written by AssignBatch into the records it
+// copies; each is checked as DecodeTask checks an assignment.
+func DecodeManifest(data []byte) ([]*Task, error) {
+	var m struct {
+		Tasks []json.RawMessage `json:"tasks"`
+	}
+	if err := Decode(data, &m); err != nil {
+		return nil, fmt.Errorf("manifest: %w", err)
+	}
+	out := make([]*Task, 0, len(m.Tasks))
+	for _, raw := range m.Tasks {
+		task, err := DecodeTask(raw)
+		if err != nil {
+			return nil, fmt.Errorf("manifest: %w", err)
+		}
+		out = append(out, task)
+	}
+	return out, nil
 }
 
 // Finish adds the creation of t's result record; task.State must be terminal.
@@ -225,10 +352,13 @@ func (s *Store) submitBatch(tasks []*Task, encoded [][]byte, out []SubmitResult)
 		}
 		err := s.CommitCreatingBuckets(ids, func(txn *Txn) error {
 			opOf = opOf[:0]
+			var mb manifests
 			for _, i := range pending {
 				t := tasks[i]
 				txn.Create(s.layout.QueueItem(t.ID), encoded[i])
 				opOf = append(opOf, i)
+				b1, b2 := Bucket(t.ID)
+				mb.add(s.layout.QueueBucket(b1, b2), newManifestName, encoded[i])
 				if t.Key != "" {
 					kr, err := Encode(&KeyRecord{Task: t.ID})
 					if err != nil {
@@ -238,13 +368,16 @@ func (s *Store) submitBatch(tasks []*Task, encoded [][]byte, out []SubmitResult)
 					opOf = append(opOf, i)
 				}
 			}
+			// A copy of the bucket's new items for the leader, which reads
+			// it instead of each item.
+			mb.create(txn)
 			return nil
 		})
 		if err == nil {
 			return nil
 		}
 		idx := FailedOp(err)
-		if idx < 0 || !errors.Is(err, ErrNodeExists) && !errors.Is(err, ErrNoNode) {
+		if idx < 0 || idx >= len(opOf) || !errors.Is(err, ErrNodeExists) && !errors.Is(err, ErrNoNode) {
 			return fmt.Errorf("submit: %w", err)
 		}
 		i := opOf[idx]

@@ -256,6 +256,10 @@ func (w *Worker) serve(ctx context.Context) error {
 	sctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	runs := map[string]*run{} // assignment name -> its run (or a skipped marker)
+	// Manifests this registration has read, and the copies of assignments
+	// they held that have not started yet (by assignment name).
+	manifests := map[string]bool{}
+	copies := map[string]*store.Task{}
 	var wg sync.WaitGroup
 	// The batcher outlives the attempts: they may wait on it while stopping.
 	bctx, bcancel := context.WithCancel(context.Background())
@@ -298,10 +302,31 @@ func (w *Worker) serve(ctx context.Context) error {
 			return err
 		}
 		present := make(map[string]bool, len(kids))
+		var fresh []string
 		for _, name := range kids {
 			present[name] = true
-			if runs[name] == nil {
-				runs[name] = w.start(sctx, &wg, dir, name, reg, sess)
+			if store.IsManifestName(name) && !manifests[name] {
+				manifests[name] = true
+				fresh = append(fresh, name)
+			}
+		}
+		if len(fresh) > 0 {
+			w.readManifests(sctx, &wg, dir, fresh, copies)
+		}
+		for _, name := range kids {
+			if runs[name] == nil && !store.IsManifestName(name) {
+				runs[name] = w.start(sctx, &wg, dir, name, reg, sess, copies[name])
+				delete(copies, name)
+			}
+		}
+		for name := range manifests {
+			if !present[name] {
+				delete(manifests, name)
+			}
+		}
+		for name := range copies {
+			if !present[name] {
+				delete(copies, name)
 			}
 		}
 		for name, r := range runs {
@@ -399,15 +424,59 @@ func (w *Worker) register(ctx context.Context) (int64, *store.Session, error) {
 	}
 }
 
+// readManifests reads new manifests (pipelined) into copies, keyed by
+// assignment name, and deletes each: a manifest is read once. One that cannot
+// be read costs nothing but the reads of its assignments.
+func (w *Worker) readManifests(ctx context.Context, wg *sync.WaitGroup, dir string, names []string, copies map[string]*store.Task) {
+	paths := make([]string, len(names))
+	for i, name := range names {
+		paths[i] = dir + "/" + name
+	}
+	for _, rd := range w.st.GetMany(paths) {
+		switch {
+		case errors.Is(rd.Err, store.ErrNoNode):
+			continue
+		case rd.Err != nil:
+			w.log.Debug().Err(rd.Err).Str("manifest", rd.Path).Msg("cannot read manifest; reading its assignments")
+		default:
+			tasks, err := store.DecodeManifest(rd.Data)
+			if err != nil {
+				if qerr := w.st.Quarantine(rd.Path, rd.Data, rd.Stat.Version, err); qerr != nil {
+					w.log.Warn().Err(qerr).Str("manifest", rd.Path).Msg("cannot quarantine malformed manifest")
+				}
+				continue
+			}
+			for _, t := range tasks {
+				if t.Worker == w.cfg.ID {
+					copies[store.AssignmentName(t.ID, t.Attempt)] = t
+				}
+			}
+		}
+		p := rd.Path
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := w.batch.commit(ctx, nil, len(p), func(txn *store.Txn) error {
+				txn.Delete(p, -1)
+				return nil
+			})
+			if err != nil && !errors.Is(err, store.ErrNoNode) && ctx.Err() == nil {
+				w.log.Debug().Err(err).Str("manifest", p).Msg("cannot delete manifest; the leader does when this registration ends")
+			}
+		}()
+	}
+}
+
 // run is one assignment seen by this registration.
 type run struct {
 	cancel context.CancelCauseFunc
 }
 
-// start handles a new assignment in its own goroutine: it reads it and, if it
-// belongs to this registration, runs it. Reads of many new assignments are
-// thereby pipelined instead of holding up the watch loop one by one.
-func (w *Worker) start(ctx context.Context, wg *sync.WaitGroup, dir, name string, reg int64, sess *store.Session) *run {
+// start handles a new assignment in its own goroutine: it reads it (unless a
+// manifest gave its copy) and, if it belongs to this registration, runs it.
+// Reads of many new assignments are thereby pipelined instead of holding up
+// the watch loop one by one.
+func (w *Worker) start(ctx context.Context, wg *sync.WaitGroup, dir, name string, reg int64, sess *store.Session, copied *store.Task) *run {
 	rctx, cancel := context.WithCancelCause(ctx)
 	r := &run{cancel: cancel}
 	w.running.Add(1)
@@ -422,16 +491,25 @@ func (w *Worker) start(ctx context.Context, wg *sync.WaitGroup, dir, name string
 			}
 		}()
 		p := dir + "/" + name
-		task, version, ok := w.read(rctx, p, name)
+		// A copy is the assignment as created: version 0.
+		task, version, ok := copied, int32(0), copied != nil
 		if !ok {
-			return
+			if task, version, ok = w.read(rctx, p, name); !ok {
+				return
+			}
 		}
 		log := w.log.With().Str("task_id", task.ID).Int("attempt", task.Attempt).Logger()
 		if task.Reg != reg {
 			log.Debug().Int64("reg", task.Reg).Msg("assignment of an earlier registration: left to the leader")
 			return
 		}
-		w.attempt(rctx, log, p, version, task, sess)
+		err := w.attempt(rctx, log, p, version, task, sess)
+		if copied != nil && errors.Is(err, store.ErrBadVersion) {
+			// The copy was not the assignment as it stands: read it.
+			if task, version, ok = w.read(rctx, p, name); ok && task.Reg == reg {
+				w.attempt(rctx, log, p, version, task, sess)
+			}
+		}
 	}()
 	return r
 }
@@ -471,18 +549,18 @@ func (w *Worker) read(ctx context.Context, p, name string) (task *store.Task, ve
 
 // attempt marks the assignment running, runs it and reports the outcome. The
 // mark comes first: a withdrawn or replaced assignment fails it, so such an
-// attempt never starts.
-func (w *Worker) attempt(ctx context.Context, log zerolog.Logger, path string, version int32, task *store.Task, sess *store.Session) {
+// attempt never starts; that failure is returned.
+func (w *Worker) attempt(ctx context.Context, log zerolog.Logger, path string, version int32, task *store.Task, sess *store.Session) error {
 	task.State, task.StartedAt = store.StateRunning, w.cfg.Now().UTC()
 	data, err := store.Encode(task)
 	if err != nil {
 		log.Error().Err(err).Msg("encode running state")
-		return
+		return err
 	}
 	running, err := w.markRunning(ctx, path, data, version, sess)
 	if err != nil {
 		log.Warn().Err(err).Msg("assignment withdrawn before start")
-		return
+		return err
 	}
 	log.Debug().Strs("cmd", task.Cmd).Str("handler", task.Handler).Msg("attempt started")
 	if n := w.executing.Add(1); int(n) > w.cfg.Capacity {
@@ -497,9 +575,10 @@ func (w *Worker) attempt(ctx context.Context, log zerolog.Logger, path string, v
 	w.executing.Add(-1)
 	if ctx.Err() != nil {
 		log.Warn().Str("why", context.Cause(ctx).Error()).Msg("attempt killed; not reporting")
-		return
+		return nil
 	}
 	w.report(ctx, log, path, running, task, out, sess)
+	return nil
 }
 
 // markRunning writes the running state at the version read (in a group

@@ -2,12 +2,15 @@ package worker
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/oklog/ulid/v2"
 
 	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/store"
@@ -487,5 +490,106 @@ func TestNewValidates(t *testing.T) {
 	w, err := New(Config{ID: "w", Store: st})
 	if err != nil || w.cfg.Capacity != 4 || w.cfg.OutputLimit != store.OutputTail || w.cfg.Now == nil {
 		t.Fatalf("defaults: %+v %v", w.cfg, err)
+	}
+}
+
+// prepare fills in what assign does for a task placed on w.
+func prepare(t *testing.T, st *store.Store, w *Worker, task *store.Task) {
+	t.Helper()
+	task.ID, task.Attempt, task.Reg, task.Worker = ulid.Make().String(), 1, w.Reg(), w.cfg.ID
+	if err := st.EnsureBuckets(task.ID); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func manifestsIn(t *testing.T, st *store.Store, worker string) int {
+	t.Helper()
+	kids, err := st.Children(st.Layout().WorkerTasks(worker))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, k := range kids {
+		if store.IsManifestName(k) {
+			n++
+		}
+	}
+	return n
+}
+
+// Assignments placed together come with a manifest: the worker runs each
+// once from the copies and deletes the manifest.
+func TestManifestRunsEachAssignmentOnce(t *testing.T) {
+	root := drovertest.NewRoot()
+	w, st, _ := startWorker(t, root, "w1", nil)
+	tasks := make([]*store.Task, 3)
+	for i := range tasks {
+		tasks[i] = &store.Task{Cmd: []string{"echo", fmt.Sprint("task ", i)}}
+		prepare(t, st, w, tasks[i])
+	}
+	txn := st.Txn()
+	if err := txn.AssignBatch(tasks); err != nil {
+		t.Fatal(err)
+	}
+	if err := txn.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	for i, task := range tasks {
+		got := result(t, st, task.ID)
+		if got.State != store.StateSucceeded || got.Stdout != fmt.Sprint("task ", i, "\n") || len(got.History) != 1 {
+			t.Fatalf("task %d: %+v", i, got)
+		}
+	}
+	drovertest.WaitFor(t, 5*time.Second, "manifest deleted", func() bool { return manifestsIn(t, st, "w1") == 0 })
+}
+
+// A copy in a manifest that is not the assignment as it stands (it changed
+// after it was created) is not run: the worker reads the assignment.
+func TestManifestCopyNotMatchingIsNotRun(t *testing.T) {
+	root := drovertest.NewRoot()
+	w, st, _ := startWorker(t, root, "w1", nil)
+	a := &store.Task{Cmd: []string{"echo", "copy"}}
+	b := &store.Task{Cmd: []string{"echo", "other"}}
+	prepare(t, st, w, a)
+	prepare(t, st, w, b)
+	real := a.Clone()
+	real.Cmd = []string{"echo", "real"}
+	real.State = store.StateAssigned
+	data, err := store.Encode(real)
+	if err != nil {
+		t.Fatal(err)
+	}
+	txn := st.Txn()
+	if err := txn.AssignBatch([]*store.Task{a, b}); err != nil {
+		t.Fatal(err)
+	}
+	// In the same transaction, so the worker never sees version 0.
+	txn.Set(st.Layout().Assignment("w1", a.ID, 1), data, 0)
+	if err := txn.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if got := result(t, st, a.ID); got.Stdout != "real\n" {
+		t.Fatalf("ran %q, want the assignment as it stands (real)", got.Stdout)
+	}
+	if got := result(t, st, b.ID); got.Stdout != "other\n" {
+		t.Fatalf("b: %+v", got)
+	}
+}
+
+func TestMalformedManifestIsQuarantined(t *testing.T) {
+	root := drovertest.NewRoot()
+	w, st, _ := startWorker(t, root, "w1", nil)
+	bad := st.Layout().WorkerTasks("w1") + "/" + store.ManifestName("x")
+	if err := st.Create(bad, []byte(`{"v":1,"tasks":[{"v":1}]}`)); err != nil {
+		t.Fatal(err)
+	}
+	drovertest.WaitFor(t, 10*time.Second, "manifest moved to deadletter", func() bool {
+		kids, err := st.Children(st.Layout().Deadletter())
+		return err == nil && len(kids) == 1 && !exists(t, st, bad)
+	})
+	task := &store.Task{Cmd: []string{"true"}}
+	assign(t, st, w, task)
+	if got := result(t, st, task.ID); got.State != store.StateSucceeded {
+		t.Fatalf("worker stopped working after a bad manifest: %+v", got)
 	}
 }
