@@ -52,7 +52,7 @@ test: deps browser vet
 # fuzz runs every fuzz target for FUZZTIME each (seed corpus in testdata/fuzz).
 FUZZTIME ?= 30s
 fuzz:
-	@for t in FuzzDecodeTask FuzzDecodeWorker FuzzDecodeSchedule FuzzParseAssignmentName; do \
+	@for t in FuzzDecodeTask FuzzDecodeWorker FuzzDecodeSchedule FuzzDecodeManifest FuzzParseAssignmentName; do \
 		$(GO) test -run XXX -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./store || exit 1; \
 	done
 	@$(GO) test -run XXX -fuzz '^FuzzReadSpecs$$' -fuzztime $(FUZZTIME) ./client

@@ -420,16 +420,27 @@ func DecodeTask(data []byte) (*Task, error) {
 	if err := Decode(data, &t); err != nil {
 		return nil, err
 	}
+	if err := checkDecoded(&t); err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+// checkDecoded sanity-checks a decoded task record.
+func checkDecoded(t *Task) error {
+	if t.V != FormatVersion {
+		return fmt.Errorf("%w: v=%d, this build reads v=%d", ErrUnsupportedVersion, t.V, FormatVersion)
+	}
 	if err := ValidateTaskID(t.ID); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+		return fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	if len(t.Cmd) == 0 && t.Handler == "" {
-		return nil, fmt.Errorf("%w: task %s has no command", ErrMalformed, t.ID)
+		return fmt.Errorf("%w: task %s has no command", ErrMalformed, t.ID)
 	}
 	if t.Attempt < 1 {
 		t.Attempt = 1
 	}
-	return &t, nil
+	return nil
 }
 
 // DecodeWorker decodes a registration record.

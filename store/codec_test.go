@@ -211,7 +211,7 @@ func TestManifestRoundTrip(t *testing.T) {
 			t.Fatalf("record %d: %+v, want %+v", i, got[i], want[i])
 		}
 	}
-	for _, bad := range []string{``, `{}`, `{"v":1,"tasks":[{"v":1}]}`, `{"v":9,"tasks":[]}`, `{"v":1,"tasks":7}`} {
+	for _, bad := range []string{``, `{}`, `{"v":1,"tasks":[{"v":1}]}`, `{"v":9,"tasks":[]}`, `{"v":1,"tasks":7}`, `{"v":1,"tasks":[null]}`, `{"tasks":[]}`} {
 		if _, err := DecodeManifest([]byte(bad)); err == nil {
 			t.Fatalf("%q decoded", bad)
 		}

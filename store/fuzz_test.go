@@ -64,3 +64,21 @@ func FuzzParseAssignmentName(f *testing.F) {
 		}
 	})
 }
+
+func FuzzDecodeManifest(f *testing.F) {
+	rec, _ := Encode(&Task{ID: ulid.Make().String(), Cmd: []string{"true"}, Attempt: 2, Worker: "w1"})
+	f.Add(encodeManifest([][]byte{rec, rec}))
+	f.Add([]byte(`{"v":1,"tasks":[null,{}]}`))
+	f.Add([]byte(`{"v":1,"tasks":[{"v":1,"id":"01ARZ3NDEKTSV4RRFFQ69G5FAV","handler":"h"}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		tasks, err := DecodeManifest(data)
+		if err != nil {
+			return
+		}
+		for _, task := range tasks {
+			if task == nil || ValidateTaskID(task.ID) != nil || task.Attempt < 1 {
+				t.Fatalf("accepted %+v", task)
+			}
+		}
+	})
+}

@@ -145,21 +145,29 @@ func encodeManifest(recs [][]byte) []byte {
 // DecodeManifest decodes a manifest written by AssignBatch into the records it
 // copies; each is checked as DecodeTask checks an assignment.
 func DecodeManifest(data []byte) ([]*Task, error) {
+	// One pass over the whole manifest: it is read on the hot path.
 	var m struct {
-		Tasks []json.RawMessage `json:"tasks"`
+		V     *int    `json:"v"`
+		Tasks []*Task `json:"tasks"`
 	}
-	if err := Decode(data, &m); err != nil {
-		return nil, fmt.Errorf("manifest: %w", err)
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("manifest: %w: %v", ErrMalformed, err)
 	}
-	out := make([]*Task, 0, len(m.Tasks))
-	for _, raw := range m.Tasks {
-		task, err := DecodeTask(raw)
-		if err != nil {
+	switch {
+	case m.V == nil:
+		return nil, fmt.Errorf("manifest: %w: no format version", ErrMalformed)
+	case *m.V != FormatVersion:
+		return nil, fmt.Errorf("manifest: %w: v=%d, this build reads v=%d", ErrUnsupportedVersion, *m.V, FormatVersion)
+	}
+	for _, t := range m.Tasks {
+		if t == nil {
+			return nil, fmt.Errorf("manifest: %w: null record", ErrMalformed)
+		}
+		if err := checkDecoded(t); err != nil {
 			return nil, fmt.Errorf("manifest: %w", err)
 		}
-		out = append(out, task)
 	}
-	return out, nil
+	return m.Tasks, nil
 }
 
 // Finish adds the creation of t's result record; task.State must be terminal.

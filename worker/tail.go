@@ -1,6 +1,10 @@
 package worker
 
-import "sync"
+import (
+	"errors"
+	"io"
+	"sync"
+)
 
 // tail keeps the last n bytes written to it.
 type tail struct {
@@ -11,6 +15,30 @@ type tail struct {
 }
 
 func newTail(n int) *tail { return &tail{n: n} }
+
+// copyBufs are the buffers ReadFrom copies through: os/exec copies each
+// output pipe of each attempt, and io.Copy would allocate 32 KiB every time.
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32*1024); return &b }}
+
+// ReadFrom copies r into the tail until EOF, through a pooled buffer.
+func (t *tail) ReadFrom(r io.Reader) (int64, error) {
+	bp := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(bp)
+	var n int64
+	for {
+		k, err := r.Read(*bp)
+		if k > 0 {
+			n += int64(k)
+			_, _ = t.Write((*bp)[:k])
+		}
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+}
 
 func (t *tail) Write(p []byte) (int, error) {
 	t.mu.Lock()

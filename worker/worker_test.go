@@ -239,6 +239,14 @@ func TestTail(t *testing.T) {
 	if tl.String() != "56789" {
 		t.Fatalf("tail %q", tl.String())
 	}
+	n, err := newTail(5).ReadFrom(strings.NewReader("ignored"))
+	if err != nil || n != 7 {
+		t.Fatalf("ReadFrom: %d %v", n, err)
+	}
+	big := newTail(4)
+	if _, err := big.ReadFrom(strings.NewReader(strings.Repeat("x", 100000) + "abcd")); err != nil || big.String() != "abcd" {
+		t.Fatalf("ReadFrom of a long stream kept %q (%v)", big.String(), err)
+	}
 }
 
 func TestBackoff(t *testing.T) {
