@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"errors"
+	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -66,13 +67,16 @@ func (l *leader) pruneResults() error {
 		if !old && !over {
 			break
 		}
-		n, err := l.emptyBucket(b.dir)
+		gone, err := l.emptyBucket(b.dir)
 		if err != nil {
 			return err
 		}
-		pruned += n
-		total -= n
+		pruned += len(gone)
+		total -= len(gone)
 		l.deleteBucket(b.dir)
+		if err := l.pruneKeys(b1, b2, gone); err != nil {
+			return err
+		}
 	}
 	if pruned > 0 {
 		l.log.Info().Int("pruned", pruned).Int("kept", total).Msg("result retention applied")
@@ -80,30 +84,119 @@ func (l *leader) pruneResults() error {
 	return nil
 }
 
-// emptyBucket deletes every record in dir in fenced batches.
-func (l *leader) emptyBucket(dir string) (int, error) {
+// emptyBucket deletes every record in dir in fenced batches and returns the
+// names it deleted.
+func (l *leader) emptyBucket(dir string) (map[string]bool, error) {
 	ids, err := l.st.Children(dir)
 	if errors.Is(err, store.ErrNoNode) {
-		return 0, nil
+		return nil, nil
 	}
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	n := 0
+	gone := map[string]bool{}
 	for start := 0; start < len(ids); start += store.MaxBatch {
+		part := ids[start:min(start+store.MaxBatch, len(ids))]
 		txn := l.st.Txn().Fence(l.term.Fence, -1)
-		for _, id := range ids[start:min(start+store.MaxBatch, len(ids))] {
+		for _, id := range part {
 			txn.Delete(dir+"/"+id, -1)
 		}
 		if err := txn.Commit(); err != nil {
 			if errors.Is(err, store.ErrFenced) || errors.Is(err, store.ErrConnection) {
-				return n, err
+				return gone, err
 			}
 			continue // a record went meanwhile; the next run gets the rest
 		}
-		n += txn.Len() - 1
+		for _, id := range part {
+			gone[id] = true
+		}
 	}
-	return n, nil
+	return gone, nil
+}
+
+// pruneKeys drops the idempotency keys of tasks of bucket b1/b2 whose results
+// were just pruned (gone), with their key index entries: a key is kept as
+// long as its task's result, and no longer. A key is deleted only when it
+// still names the task; entries of tasks without a pruned result (not
+// finished yet) stay for a later run.
+func (l *leader) pruneKeys(b1, b2 string, gone map[string]bool) error {
+	dir := l.lay.KeyIndexBucket(b1, b2)
+	ids, err := l.st.Children(dir)
+	if errors.Is(err, store.ErrNoNode) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var entries []string
+	for _, id := range ids {
+		if gone[id] {
+			entries = append(entries, dir+"/"+id)
+		}
+	}
+	reads := l.st.GetMany(entries)
+	// The key records the entries name, read to check they still name the
+	// task; a malformed entry is moved aside.
+	var keyPaths []string
+	keyOf := make([]int, len(reads)) // entry -> index in keyPaths, or -1
+	for i, rd := range reads {
+		keyOf[i] = -1
+		switch {
+		case rd.Err != nil:
+		case validKeyHash(string(rd.Data)):
+			keyOf[i] = len(keyPaths)
+			keyPaths = append(keyPaths, l.lay.Key(string(rd.Data)))
+		default:
+			reads[i].Err = store.ErrMalformed
+			qerr := l.st.Quarantine(rd.Path, rd.Data, rd.Stat.Version, fmt.Errorf("%w: key index entry is not a key hash", store.ErrMalformed))
+			if qerr != nil && !errors.Is(qerr, store.ErrNoNode) && !errors.Is(qerr, store.ErrBadVersion) {
+				return qerr
+			}
+		}
+	}
+	keyReads := l.st.GetMany(keyPaths)
+	dropped := 0
+	for start := 0; start < len(reads); start += store.MaxBatch / 2 {
+		txn := l.st.Txn().Fence(l.term.Fence, -1)
+		for i := start; i < min(start+store.MaxBatch/2, len(reads)); i++ {
+			rd := reads[i]
+			if rd.Err != nil {
+				continue
+			}
+			id := rd.Path[strings.LastIndexByte(rd.Path, '/')+1:]
+			var rec store.KeyRecord
+			if kr := keyReads[keyOf[i]]; kr.Err == nil && store.Decode(kr.Data, &rec) == nil && rec.Task == id {
+				txn.Delete(kr.Path, kr.Stat.Version)
+				dropped++
+			}
+			txn.Delete(rd.Path, rd.Stat.Version)
+		}
+		if err := txn.Commit(); err != nil {
+			if errors.Is(err, store.ErrFenced) || errors.Is(err, store.ErrConnection) {
+				return err
+			}
+			continue // something changed meanwhile; the next run looks again
+		}
+	}
+	if dropped > 0 {
+		l.log.Info().Int("keys", dropped).Str("bucket", b1+"/"+b2).Msg("idempotency keys of pruned results dropped")
+	}
+	l.deleteBucket(dir)
+	l.deleteBucket(l.lay.KeyIndex() + "/" + b1)
+	return nil
+}
+
+// validKeyHash accepts what store.KeyHash makes: 32 lower-case hex digits.
+func validKeyHash(h string) bool {
+	if len(h) != 32 {
+		return false
+	}
+	for _, c := range h {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // windowEnd is when a bucket's time window ends.

@@ -391,3 +391,56 @@ func TestQueueManifestCopyOutlivedIsNotPlaced(t *testing.T) {
 	}
 	drovertest.WaitFor(t, 5*time.Second, "queue manifest deleted", func() bool { return queueManifests(t, st, ids[0]) == 0 })
 }
+
+// Retention drops a task's idempotency key with its result, and no sooner: a
+// key of a task that has not finished stays.
+func TestRetentionDropsKeysWithResults(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	lay := st.Layout()
+	old := time.Now().Add(-48 * time.Hour)
+	keyed := func(at time.Time, key string) *store.Task {
+		task := &store.Task{ID: ulid.MustNew(ulid.Timestamp(at), rand.Reader).String(), Cmd: []string{"true"}, Key: key, SubmittedAt: at}
+		if res, err := st.Submit(context.Background(), []*store.Task{task}); err != nil || res[0].Existing {
+			t.Fatalf("submit %s: %+v %v", key, res, err)
+		}
+		return task
+	}
+	finished := keyed(old, "k-finished")
+	pending := keyed(old.Add(time.Millisecond), "k-pending")
+	recent := keyed(time.Now(), "k-recent")
+	for _, task := range []*store.Task{finished, recent} {
+		zero := 0
+		done := task.Clone()
+		done.State, done.ExitCode = store.StateSucceeded, &zero
+		err := st.CommitCreatingBuckets([]string{task.ID}, func(txn *store.Txn) error {
+			txn.Delete(lay.QueueItem(task.ID), -1)
+			return txn.Finish(done)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	exists := func(p string) bool {
+		ok, _, err := st.Exists(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	key := func(k string) string { return lay.Key(store.KeyHash(k)) }
+	if !exists(lay.KeyIndexItem(finished.ID)) {
+		t.Fatal("a keyed submit wrote no key index entry")
+	}
+	runScheduler(t, st, "s1", func(c *Config) { c.ResultRetention = 24 * time.Hour })
+	drovertest.WaitFor(t, 10*time.Second, "key of the pruned result dropped", func() bool {
+		return !exists(lay.Result(finished.ID)) && !exists(key("k-finished")) && !exists(lay.KeyIndexItem(finished.ID))
+	})
+	if !exists(key("k-pending")) || !exists(lay.KeyIndexItem(pending.ID)) || !exists(key("k-recent")) {
+		t.Fatal("retention dropped a key whose task has not finished or is recent")
+	}
+	again := keyed(time.Now(), "k-finished")
+	if again.ID == finished.ID {
+		t.Fatal("the pruned key still names the old task")
+	}
+}

@@ -28,6 +28,7 @@ var ErrInvalidName = errors.New("invalid name")
 //	<root>/tasks/<worker>/manifest-<a>  copy of the assignments placed with <a>
 //	<root>/results/<b1>/<b2>/<task>     terminal outcomes
 //	<root>/keys/<h>/<hash>              idempotency keys -> task id
+//	<root>/keyindex/<b1>/<b2>/<task>    key hash of a task submitted with a key
 //	<root>/schedules/<name>             cron schedules with their last slot
 //	<root>/deadletter/d-<seq>           malformed data moved aside
 //
@@ -61,7 +62,7 @@ func (l Layout) join(parts ...string) string { return path.Join(append([]string{
 
 // Dirs returns the persistent directories every process may assume exist.
 func (l Layout) Dirs() []string {
-	return []string{l.Election(), l.Workers(), l.Queue(), l.Tasks(), l.Results(), l.Keys(), l.Deadletter(), l.Schedules()}
+	return []string{l.Election(), l.Workers(), l.Queue(), l.Tasks(), l.Results(), l.Keys(), l.KeyIndex(), l.Deadletter(), l.Schedules()}
 }
 
 func (l Layout) Election() string   { return l.join("election") }
@@ -71,6 +72,7 @@ func (l Layout) Queue() string      { return l.join("queue") }
 func (l Layout) Tasks() string      { return l.join("tasks") }
 func (l Layout) Results() string    { return l.join("results") }
 func (l Layout) Keys() string       { return l.join("keys") }
+func (l Layout) KeyIndex() string   { return l.join("keyindex") }
 func (l Layout) Deadletter() string { return l.join("deadletter") }
 
 // Worker is the registration znode of a worker.
@@ -174,6 +176,17 @@ func (l Layout) Result(id string) string {
 
 // Key is the idempotency-key znode for a key hash (see KeyHash).
 func (l Layout) Key(hash string) string { return l.join("keys", hash[:2], hash) }
+
+// KeyIndexBucket is the directory naming the tasks of bucket b1/b2 that were
+// submitted with a key: retention finds there which keys to drop with the
+// bucket's results, without reading every result.
+func (l Layout) KeyIndexBucket(b1, b2 string) string { return l.join("keyindex", b1, b2) }
+
+// KeyIndexItem is a keyed task's entry in the key index; it holds the key hash.
+func (l Layout) KeyIndexItem(id string) string {
+	b1, b2 := Bucket(id)
+	return l.join("keyindex", b1, b2, id)
+}
 
 // ValidateTaskID accepts ULIDs only: they sort by submit time and carry the
 // bucket.

@@ -372,8 +372,10 @@ func (s *Store) submitBatch(tasks []*Task, encoded [][]byte, out []SubmitResult)
 					if err != nil {
 						return err
 					}
-					txn.Create(s.layout.Key(KeyHash(t.Key)), kr)
-					opOf = append(opOf, i)
+					hash := KeyHash(t.Key)
+					txn.Create(s.layout.Key(hash), kr)
+					txn.Create(s.layout.KeyIndexItem(t.ID), []byte(hash))
+					opOf = append(opOf, i, i)
 				}
 			}
 			// A copy of the bucket's new items for the leader, which reads
@@ -396,6 +398,11 @@ func (s *Store) submitBatch(tasks []*Task, encoded [][]byte, out []SubmitResult)
 		case errors.Is(err, ErrNoNode) && strings.HasPrefix(oe.Path, s.layout.Keys()+"/"):
 			// The key's shard directory is missing.
 			if err := s.EnsurePath(s.layout.Keys() + "/" + KeyHash(t.Key)[:2]); err != nil {
+				return err
+			}
+			continue
+		case errors.Is(err, ErrNoNode) && strings.HasPrefix(oe.Path, s.layout.KeyIndex()+"/"):
+			if err := s.EnsurePath(path.Dir(oe.Path)); err != nil {
 				return err
 			}
 			continue
