@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -14,6 +15,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/drover-sched/drover/client"
 	"github.com/drover-sched/drover/store"
 )
 
@@ -74,14 +76,16 @@ func scale(ctx context.Context, cfg Config, root string) (*ScaleReport, error) {
 	metrics := fmt.Sprintf("http://127.0.0.1:%d/metrics", port)
 
 	start := time.Now()
-	tasks := noopTasks(sc.Queued)
+	// Through the client, as `drover submit -f` does: it sends a batch again
+	// when a reply was lost (ZooKeeper under this load may drop a connection).
+	c0 := client.New(st)
 	g, gctx := errgroup.WithContext(ctx)
 	const chunk = 10000
 	g.SetLimit(4) // four submitters pipeline their transactions
-	for i := 0; i < len(tasks); i += chunk {
-		part := tasks[i:min(i+chunk, len(tasks))]
+	for i := 0; i < sc.Queued; i += chunk {
+		n := min(chunk, sc.Queued-i)
 		g.Go(func() error {
-			_, err := st.Submit(gctx, part)
+			_, err := c0.Submit(gctx, slices.Repeat([]client.TaskSpec{{Handler: "noop"}}, n))
 			return err
 		})
 	}
@@ -89,7 +93,6 @@ func scale(ctx context.Context, cfg Config, root string) (*ScaleReport, error) {
 		return nil, fmt.Errorf("submit: %w", err)
 	}
 	r.SubmitS = time.Since(start).Seconds()
-	tasks = nil
 	if err := waitUntil(ctx, 30*time.Minute, func() bool {
 		n, err := queueDepth(metrics)
 		return err == nil && n >= sc.Queued

@@ -5,6 +5,7 @@ package drovertest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -75,6 +76,25 @@ func WaitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// Manifests counts the manifests in dir (none when dir does not exist).
+func Manifests(t testing.TB, st *store.Store, dir string) int {
+	t.Helper()
+	kids, err := st.Children(dir)
+	if errors.Is(err, store.ErrNoNode) {
+		return 0
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, k := range kids {
+		if store.IsManifestName(k) {
+			n++
+		}
+	}
+	return n
 }
 
 // Logger logs to the test's output with -v, and nowhere otherwise.

@@ -219,7 +219,7 @@ func (l *leader) fire(e *cronEntry, plan Plan, now time.Time) error {
 	}
 	l.s.counters.fired.Add(uint64(len(tasks)))
 	for i, t := range tasks {
-		l.addQueued(t, 0) // place it now, without waiting for the queue watch
+		l.addQueued(t, store.EnqueuedVersion) // place it now, without waiting for the queue watch
 		log.Info().Str("task_id", t.ID).Time("slot", slots[i]).Dur("delay", now.Sub(slots[i])).Msg("slot fired")
 	}
 	if plan.MissedCount > 0 {

@@ -411,8 +411,8 @@ func (l *leader) syncQueueL2(b1, b2 string) error {
 	var reads []string
 	for _, id := range unknown {
 		if t := copies[id]; t != nil {
-			// As Submit wrote it: version 0 (see store.Txn.Enqueue).
-			l.addQueued(t, 0)
+			// As Submit wrote it (see store.Txn.Enqueue).
+			l.addQueued(t, store.SubmittedVersion)
 			continue
 		}
 		reads = append(reads, dir+"/"+id)

@@ -328,22 +328,8 @@ func TestDeepQueueKeepsFewRecords(t *testing.T) {
 }
 
 func queueManifests(t *testing.T, st *store.Store, id string) int {
-	t.Helper()
 	b1, b2 := store.Bucket(id)
-	kids, err := st.Children(st.Layout().QueueBucket(b1, b2))
-	if errors.Is(err, store.ErrNoNode) {
-		return 0
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for _, k := range kids {
-		if store.IsManifestName(k) {
-			n++
-		}
-	}
-	return n
+	return drovertest.Manifests(t, st, st.Layout().QueueBucket(b1, b2))
 }
 
 // A submit leaves a manifest of its tasks for the leader. A copy in it that a

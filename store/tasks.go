@@ -15,6 +15,14 @@ import (
 	"github.com/oklog/ulid/v2"
 )
 
+// Versions of a queue item as created: by Submit, and by Enqueue (every other
+// way into the queue). A copy of a submitted item in a queue manifest is
+// valid only at SubmittedVersion (see Enqueue).
+const (
+	SubmittedVersion int32 = 0
+	EnqueuedVersion  int32 = 1
+)
+
 // Enqueue adds the creation of t's queue item. The bucket directories must exist
 // (see EnsureBuckets); Submit and Requeue handle that.
 func (t *Txn) Enqueue(task *Task) error {
@@ -30,7 +38,7 @@ func (t *Txn) Enqueue(task *Task) error {
 	// a copy outlived by a re-queued item (version 1) can never be placed.
 	p := t.s.layout.QueueItem(task.ID)
 	t.Create(p, nil)
-	t.Set(p, data, 0)
+	t.Set(p, data, EnqueuedVersion-1)
 	return nil
 }
 

@@ -511,18 +511,7 @@ func prepare(t *testing.T, st *store.Store, w *Worker, task *store.Task) {
 }
 
 func manifestsIn(t *testing.T, st *store.Store, worker string) int {
-	t.Helper()
-	kids, err := st.Children(st.Layout().WorkerTasks(worker))
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for _, k := range kids {
-		if store.IsManifestName(k) {
-			n++
-		}
-	}
-	return n
+	return drovertest.Manifests(t, st, st.Layout().WorkerTasks(worker))
 }
 
 // Assignments placed together come with a manifest: the worker runs each
