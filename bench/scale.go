@@ -33,6 +33,9 @@ type ScaleConfig struct {
 type ScaleReport struct {
 	Queued  int `json:"scale_queued"`
 	Workers int `json:"scale_workers"`
+	// SessionTimeoutMs is the session timeout of the phase's scheduler and
+	// workers (scaleSessionTimeout).
+	SessionTimeoutMs float64 `json:"scale_session_timeout_ms"`
 	// SubmitS is the time to submit the queue; LoadS the time until the leader
 	// (a scheduler process) held all of it.
 	SubmitS float64 `json:"scale_submit_s"`
@@ -58,7 +61,12 @@ func scale(ctx context.Context, cfg Config, root string) (*ScaleReport, error) {
 	if sc.Capacity <= 0 {
 		sc.Capacity = 4
 	}
-	r := &ScaleReport{Queued: sc.Queued, Workers: sc.Workers}
+	// Drover's default session, not the failover phase's 2 s: holding a
+	// million znodes, the bench's ZooKeeper (a test server with the serial
+	// collector) pauses up to ~1.5 s in a full collection, which expired
+	// 2 s sessions of workers by the dozen.
+	cfg.SessionTimeout = scaleSessionTimeout
+	r := &ScaleReport{Queued: sc.Queued, Workers: sc.Workers, SessionTimeoutMs: ms(cfg.SessionTimeout)}
 	st, err := open(ctx, cfg, root)
 	if err != nil {
 		return nil, err
@@ -126,6 +134,9 @@ func scale(ctx context.Context, cfg Config, root string) (*ScaleReport, error) {
 }
 
 const ulidLen = 26
+
+// scaleSessionTimeout is the scale phase's session timeout: Drover's default.
+const scaleSessionTimeout = 10 * time.Second
 
 // maxBucket returns the most children any bucket <dir>/<b1>/<b2> has.
 func maxBucket(st *store.Store, dir string) (int, error) {
