@@ -402,14 +402,22 @@ func Decode(data []byte, rec any) error {
 	if err := json.Unmarshal(data, &head); err != nil {
 		return fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
-	if head.V == nil {
-		return fmt.Errorf("%w: no format version", ErrMalformed)
-	}
-	if *head.V != FormatVersion {
-		return fmt.Errorf("%w: v=%d, this build reads v=%d", ErrUnsupportedVersion, *head.V, FormatVersion)
+	if err := checkVersion(head.V); err != nil {
+		return err
 	}
 	if err := json.Unmarshal(data, rec); err != nil {
 		return fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	return nil
+}
+
+// checkVersion checks a record's "v" (nil: absent).
+func checkVersion(v *int) error {
+	if v == nil {
+		return fmt.Errorf("%w: no format version", ErrMalformed)
+	}
+	if *v != FormatVersion {
+		return fmt.Errorf("%w: v=%d, this build reads v=%d", ErrUnsupportedVersion, *v, FormatVersion)
 	}
 	return nil
 }
@@ -428,8 +436,8 @@ func DecodeTask(data []byte) (*Task, error) {
 
 // checkDecoded sanity-checks a decoded task record.
 func checkDecoded(t *Task) error {
-	if t.V != FormatVersion {
-		return fmt.Errorf("%w: v=%d, this build reads v=%d", ErrUnsupportedVersion, t.V, FormatVersion)
+	if err := checkVersion(&t.V); err != nil {
+		return err
 	}
 	if err := ValidateTaskID(t.ID); err != nil {
 		return fmt.Errorf("%w: %v", ErrMalformed, err)

@@ -161,11 +161,8 @@ func DecodeManifest(data []byte) ([]*Task, error) {
 	if err := json.Unmarshal(data, &m); err != nil {
 		return nil, fmt.Errorf("manifest: %w: %v", ErrMalformed, err)
 	}
-	switch {
-	case m.V == nil:
-		return nil, fmt.Errorf("manifest: %w: no format version", ErrMalformed)
-	case *m.V != FormatVersion:
-		return nil, fmt.Errorf("manifest: %w: v=%d, this build reads v=%d", ErrUnsupportedVersion, *m.V, FormatVersion)
+	if err := checkVersion(m.V); err != nil {
+		return nil, fmt.Errorf("manifest: %w", err)
 	}
 	for _, t := range m.Tasks {
 		if t == nil {
