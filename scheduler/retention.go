@@ -29,10 +29,7 @@ func (l *leader) pruneResults() error {
 	}
 	sort.Strings(b1s) // oldest first: ids, and so buckets, sort by time
 	cutoff := l.now().Add(-cfg.ResultRetention)
-	type bucket struct {
-		dir string
-		n   int
-	}
+	type bucket struct{ b1, b2 string }
 	var buckets []bucket
 	total := 0
 	for _, b1 := range b1s {
@@ -49,32 +46,30 @@ func (l *leader) pruneResults() error {
 			continue
 		}
 		for _, b2 := range b2s {
-			dir := root + "/" + b1 + "/" + b2
-			_, st, err := l.st.Exists(dir)
+			_, st, err := l.st.Exists(l.lay.ResultBucket(b1, b2))
 			if err != nil {
 				return err
 			}
-			buckets = append(buckets, bucket{dir: dir, n: int(st.NumChildren)})
+			buckets = append(buckets, bucket{b1, b2})
 			total += int(st.NumChildren)
 		}
 	}
 	pruned := 0
 	for _, b := range buckets {
-		rel := strings.TrimPrefix(b.dir, root+"/")
-		b1, b2, _ := strings.Cut(rel, "/")
-		old := windowEnd(b1, b2).Before(cutoff)
+		old := windowEnd(b.b1, b.b2).Before(cutoff)
 		over := cfg.MaxResults > 0 && total > cfg.MaxResults
 		if !old && !over {
 			break
 		}
-		gone, err := l.emptyBucket(b.dir)
+		dir := l.lay.ResultBucket(b.b1, b.b2)
+		gone, err := l.emptyBucket(dir)
 		if err != nil {
 			return err
 		}
 		pruned += len(gone)
 		total -= len(gone)
-		l.deleteBucket(b.dir)
-		if err := l.pruneKeys(b1, b2, gone); err != nil {
+		l.deleteBucket(dir)
+		if err := l.pruneKeys(b.b1, b.b2, gone); err != nil {
 			return err
 		}
 	}

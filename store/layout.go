@@ -168,6 +168,9 @@ func (l Layout) QueueItem(id string) string {
 	return l.join("queue", b1, b2, id)
 }
 
+// ResultBucket is the directory holding the results of bucket b1/b2.
+func (l Layout) ResultBucket(b1, b2 string) string { return l.join("results", b1, b2) }
+
 // Result is the result znode of a task.
 func (l Layout) Result(id string) string {
 	b1, b2 := Bucket(id)

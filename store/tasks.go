@@ -195,7 +195,7 @@ func (s *Store) EnsureBuckets(id string) error {
 	b1, b2 := Bucket(id)
 	for _, dir := range []string{
 		s.layout.Queue() + "/" + b1, s.layout.QueueBucket(b1, b2),
-		s.layout.Results() + "/" + b1, s.layout.Results() + "/" + b1 + "/" + b2,
+		s.layout.Results() + "/" + b1, s.layout.ResultBucket(b1, b2),
 	} {
 		if err := s.Create(dir, nil); err != nil && !errors.Is(err, ErrNodeExists) {
 			return err
@@ -328,15 +328,15 @@ var ErrBucketFull = errors.New("too many task ids in one time bucket")
 // checkBuckets refuses tasks whose ids would fill a bucket past
 // MaxBucketTasks, counting what its queue and result directories hold.
 func (s *Store) checkBuckets(tasks []*Task) error {
-	count := map[string]int{}
+	type bucket struct{ b1, b2 string }
+	count := map[bucket]int{}
 	for _, t := range tasks {
 		b1, b2 := Bucket(t.ID)
-		count[b1+"/"+b2]++
+		count[bucket{b1, b2}]++
 	}
 	for b, n := range count {
-		b1, b2, _ := strings.Cut(b, "/")
 		have := 0
-		for _, dir := range []string{s.layout.QueueBucket(b1, b2), s.layout.Results() + "/" + b} {
+		for _, dir := range []string{s.layout.QueueBucket(b.b1, b.b2), s.layout.ResultBucket(b.b1, b.b2)} {
 			ok, st, err := s.Exists(dir)
 			if err != nil {
 				return fmt.Errorf("submit: %w", err)
@@ -346,7 +346,7 @@ func (s *Store) checkBuckets(tasks []*Task) error {
 			}
 		}
 		if have+n > MaxBucketTasks {
-			return fmt.Errorf("submit: %d tasks in bucket %s, which holds %d already: at most %d: %w", n, b, have, MaxBucketTasks, ErrBucketFull)
+			return fmt.Errorf("submit: %d tasks in bucket %s/%s, which holds %d already: at most %d: %w", n, b.b1, b.b2, have, MaxBucketTasks, ErrBucketFull)
 		}
 	}
 	return nil
