@@ -629,10 +629,9 @@ func (s *Store) WaitResults(ctx context.Context, ids []string, done func(*Task))
 		}
 		return nil
 	}
-	if err := s.checkKnown(pending, collect); err != nil {
-		return err
-	}
-	// Wait: one watch per bucket, each firing relists only its bucket.
+	// One watch per bucket, each firing relists only its bucket. Setting
+	// them lists each bucket once: that listing also collects the results
+	// already there, before checkKnown looks for the others.
 	fired := make(chan string, len(pending))
 	wctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -687,6 +686,9 @@ func (s *Store) WaitResults(ctx context.Context, ids []string, done func(*Task))
 			return err
 		}
 	}
+	if err := s.checkKnown(pending, collect); err != nil {
+		return err
+	}
 	for len(pending) > 0 {
 		select {
 		case dir := <-fired:
@@ -703,10 +705,12 @@ func (s *Store) WaitResults(ctx context.Context, ids []string, done func(*Task))
 // relistEvery bounds how often WaitResults lists one result bucket.
 const relistEvery = 100 * time.Millisecond
 
-// checkKnown collects the results that exist already and makes sure every
-// other pending task has been seen queued or placed, listing each bucket once
-// and the assignments once per try. A task seen anywhere once is known: tasks
-// move on while the places are read one after another.
+// checkKnown makes sure every pending task (whose result was not listed
+// yet) has been seen queued, placed or finished: it lists each task's queue
+// bucket and the assignments once per try, and from the second try the
+// result buckets again (the caller has just listed them). A task seen
+// anywhere once is known: tasks move on while the places are read one after
+// another.
 func (s *Store) checkKnown(pending map[string]map[string]bool, collect func(dir string, names []string) error) error {
 	unseen := map[string]bool{}
 	for _, want := range pending {
@@ -716,15 +720,17 @@ func (s *Store) checkKnown(pending map[string]map[string]bool, collect func(dir 
 	}
 	for try := 0; ; try++ {
 		for dir, want := range pending {
-			names, err := s.Children(dir)
-			if err != nil && !errors.Is(err, ErrNoNode) {
-				return err
-			}
-			if err := collect(dir, names); err != nil {
-				return err
-			}
-			for _, n := range names {
-				delete(unseen, n)
+			if try > 0 {
+				names, err := s.Children(dir)
+				if err != nil && !errors.Is(err, ErrNoNode) {
+					return err
+				}
+				if err := collect(dir, names); err != nil {
+					return err
+				}
+				for _, n := range names {
+					delete(unseen, n)
+				}
 			}
 			if len(want) == 0 {
 				continue
