@@ -189,21 +189,30 @@ func TestStaleReportIsRejected(t *testing.T) {
 	}
 }
 
+// Malformed data in the worker's directory, an assignment or a manifest, is
+// moved to deadletter, and the worker goes on working.
 func TestMalformedAssignmentIsQuarantined(t *testing.T) {
-	root := drovertest.NewRoot()
-	w, st, _ := startWorker(t, root, "w1", nil)
-	bad := st.Layout().WorkerTasks("w1") + "/garbage"
-	if err := st.Create(bad, []byte("\x00not json")); err != nil {
-		t.Fatal(err)
-	}
-	drovertest.WaitFor(t, 10*time.Second, "garbage moved to deadletter", func() bool {
-		kids, err := st.Children(st.Layout().Deadletter())
-		return err == nil && len(kids) == 1 && !exists(t, st, bad)
-	})
-	task := &store.Task{Cmd: []string{"true"}}
-	assign(t, st, w, task)
-	if got := result(t, st, task.ID); got.State != store.StateSucceeded {
-		t.Fatalf("worker stopped working after garbage: %+v", got)
+	for _, c := range []struct{ what, name, data string }{
+		{"garbage", "garbage", "\x00not json"},
+		{"a bad manifest", store.ManifestName("x"), `{"v":1,"tasks":[{"v":1}]}`},
+	} {
+		t.Run(c.what, func(t *testing.T) {
+			root := drovertest.NewRoot()
+			w, st, _ := startWorker(t, root, "w1", nil)
+			bad := st.Layout().WorkerTasks("w1") + "/" + c.name
+			if err := st.Create(bad, []byte(c.data)); err != nil {
+				t.Fatal(err)
+			}
+			drovertest.WaitFor(t, 10*time.Second, c.what+" moved to deadletter", func() bool {
+				kids, err := st.Children(st.Layout().Deadletter())
+				return err == nil && len(kids) == 1 && !exists(t, st, bad)
+			})
+			task := &store.Task{Cmd: []string{"true"}}
+			assign(t, st, w, task)
+			if got := result(t, st, task.ID); got.State != store.StateSucceeded {
+				t.Fatalf("worker stopped working after %s: %+v", c.what, got)
+			}
+		})
 	}
 }
 
@@ -570,23 +579,5 @@ func TestManifestCopyNotMatchingIsNotRun(t *testing.T) {
 	}
 	if got := result(t, st, b.ID); got.Stdout != "other\n" {
 		t.Fatalf("b: %+v", got)
-	}
-}
-
-func TestMalformedManifestIsQuarantined(t *testing.T) {
-	root := drovertest.NewRoot()
-	w, st, _ := startWorker(t, root, "w1", nil)
-	bad := st.Layout().WorkerTasks("w1") + "/" + store.ManifestName("x")
-	if err := st.Create(bad, []byte(`{"v":1,"tasks":[{"v":1}]}`)); err != nil {
-		t.Fatal(err)
-	}
-	drovertest.WaitFor(t, 10*time.Second, "manifest moved to deadletter", func() bool {
-		kids, err := st.Children(st.Layout().Deadletter())
-		return err == nil && len(kids) == 1 && !exists(t, st, bad)
-	})
-	task := &store.Task{Cmd: []string{"true"}}
-	assign(t, st, w, task)
-	if got := result(t, st, task.ID); got.State != store.StateSucceeded {
-		t.Fatalf("worker stopped working after a bad manifest: %+v", got)
 	}
 }
