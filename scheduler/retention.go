@@ -138,7 +138,7 @@ func (l *leader) pruneKeys(b1, b2 string, gone map[string]bool) error {
 		keyOf[i] = -1
 		switch {
 		case rd.Err != nil:
-		case validKeyHash(string(rd.Data)):
+		case store.ValidKeyHash(string(rd.Data)):
 			keyOf[i] = len(keyPaths)
 			keyPaths = append(keyPaths, l.lay.Key(string(rd.Data)))
 		default:
@@ -179,19 +179,6 @@ func (l *leader) pruneKeys(b1, b2 string, gone map[string]bool) error {
 	l.deleteBucket(dir)
 	l.deleteBucket(l.lay.KeyIndex() + "/" + b1)
 	return nil
-}
-
-// validKeyHash accepts what store.KeyHash makes: 32 lower-case hex digits.
-func validKeyHash(h string) bool {
-	if len(h) != 32 {
-		return false
-	}
-	for _, c := range h {
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
 }
 
 // windowEnd is when a bucket's time window ends.

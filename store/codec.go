@@ -358,6 +358,20 @@ func KeyHash(key string) string {
 	return hex.EncodeToString(sum[:16])
 }
 
+// ValidKeyHash reports whether h is what KeyHash makes: 32 lower-case hex
+// digits.
+func ValidKeyHash(h string) bool {
+	if len(h) != 32 {
+		return false
+	}
+	for _, c := range h {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
 // Encode marshals a record, stamping the format version.
 func Encode(rec interface{ setV() }) ([]byte, error) {
 	rec.setV()
