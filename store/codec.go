@@ -410,19 +410,24 @@ func (d *Deadletter) setV()  { d.V = FormatVersion }
 
 // Decode unmarshals data into rec, refusing malformed data and unknown versions.
 func Decode(data []byte, rec any) error {
-	var head struct {
-		V *int `json:"v"`
-	}
-	if err := json.Unmarshal(data, &head); err != nil {
-		return fmt.Errorf("%w: %v", ErrMalformed, err)
-	}
-	if err := checkVersion(head.V); err != nil {
+	if err := peekVersion(data); err != nil {
 		return err
 	}
 	if err := json.Unmarshal(data, rec); err != nil {
 		return fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	return nil
+}
+
+// peekVersion checks the "v" of a record before it is decoded as a type.
+func peekVersion(data []byte) error {
+	var head struct {
+		V *int `json:"v"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	return checkVersion(head.V)
 }
 
 // checkVersion checks a record's "v" (nil: absent).
@@ -438,14 +443,27 @@ func checkVersion(v *int) error {
 
 // DecodeTask decodes and sanity-checks a task record.
 func DecodeTask(data []byte) (*Task, error) {
-	var t Task
-	if err := Decode(data, &t); err != nil {
+	// One pass, as Decode takes two: task records are read on the hot path.
+	// The outer V shadows Task's, so an absent "v" stays nil.
+	t := new(Task)
+	wire := struct {
+		*Task
+		V *int `json:"v"`
+	}{Task: t}
+	if err := json.Unmarshal(data, &wire); err != nil {
+		if verr := peekVersion(data); verr != nil {
+			return nil, verr // a newer format need not fit Task: say so
+		}
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if err := checkVersion(wire.V); err != nil {
 		return nil, err
 	}
-	if err := checkDecoded(&t); err != nil {
+	t.V = *wire.V
+	if err := checkDecoded(t); err != nil {
 		return nil, err
 	}
-	return &t, nil
+	return t, nil
 }
 
 // checkDecoded sanity-checks a decoded task record.
