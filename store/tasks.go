@@ -179,12 +179,18 @@ func DecodeManifest(data []byte) ([]*Task, error) {
 // Only one result can ever exist per task: a second Finish fails the transaction
 // with ErrNodeExists.
 func (t *Txn) Finish(task *Task) error {
-	if !task.State.Terminal() {
-		return fmt.Errorf("finish %s: state %q is not terminal", task.ID, task.State)
-	}
 	data, err := Encode(task)
 	if err != nil {
 		return fmt.Errorf("finish %s: %w", task.ID, err)
+	}
+	return t.FinishEncoded(task, data)
+}
+
+// FinishEncoded is Finish for a task its caller has encoded already (data is
+// Encode(task)), so a record is not encoded twice on the hot path.
+func (t *Txn) FinishEncoded(task *Task, data []byte) error {
+	if !task.State.Terminal() {
+		return fmt.Errorf("finish %s: state %q is not terminal", task.ID, task.State)
 	}
 	t.Create(t.s.layout.Result(task.ID), data)
 	return nil

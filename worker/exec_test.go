@@ -134,9 +134,12 @@ func waitFile(t *testing.T, p string) {
 func TestFitRecordShortensTails(t *testing.T) {
 	task := &store.Task{ID: ulid.Make().String(), Cmd: []string{"true"}, State: store.StateSucceeded,
 		Payload: make([]byte, 650*1024), Stdout: strings.Repeat("o", store.OutputTail-1) + "O", Stderr: strings.Repeat("e", store.OutputTail-1) + "E"}
-	size, err := fitRecord(task)
-	if err != nil || size > store.MaxRecordSize {
-		t.Fatalf("size %d err %v", size, err)
+	data, err := fitRecord(task)
+	if err != nil || len(data) > store.MaxRecordSize {
+		t.Fatalf("size %d err %v", len(data), err)
+	}
+	if got, err := store.DecodeTask(data); err != nil || got.Stdout != task.Stdout || got.Stderr != task.Stderr {
+		t.Fatalf("the encoding returned is not of the shortened record (err %v)", err)
 	}
 	if len(task.Stdout) >= store.OutputTail || !strings.HasSuffix(task.Stdout, "oO") || !strings.HasSuffix(task.Stderr, "eE") {
 		t.Fatalf("tails not shortened from the front: %d %q", len(task.Stdout), task.Stdout[len(task.Stdout)-2:])

@@ -639,7 +639,7 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 	if next != nil {
 		rec = next
 	}
-	size, err := fitRecord(rec)
+	data, err := fitRecord(rec)
 	if err != nil {
 		// Only a spec (plus history) already at the size limit gets here; the
 		// assignment then stays until this registration ends. Submit should
@@ -656,9 +656,9 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 		if next != nil {
 			return txn.Enqueue(next.Clone())
 		}
-		return txn.Finish(done.Clone())
+		return txn.FinishEncoded(done, data)
 	}
-	size += 2 * len(path) // the deleted assignment and the created record
+	size := len(data) + 2*len(path) // the deleted assignment and the created record
 	pause := restartMin
 	for try := 0; ; try++ {
 		err := w.batch.commit(ctx, []string{task.ID}, size, build)
@@ -705,17 +705,17 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 }
 
 // fitRecord makes sure rec encodes into one znode, halving its output tails
-// (keeping their ends) while it is too large, and returns its encoded size. A
-// spec near the size limit plus two full tails can exceed it; an outcome that
+// (keeping their ends) while it is too large, and returns it encoded. A spec
+// near the size limit plus two full tails can exceed it; an outcome that
 // cannot be written would leave its assignment running forever.
-func fitRecord(rec *store.Task) (int, error) {
+func fitRecord(rec *store.Task) ([]byte, error) {
 	for {
-		data, err := store.Encode(rec.Clone())
+		data, err := store.Encode(rec)
 		if err == nil {
-			return len(data), nil
+			return data, nil
 		}
 		if !errors.Is(err, store.ErrTooLarge) || rec.Stdout == "" && rec.Stderr == "" {
-			return 0, fmt.Errorf("encode outcome of %s: %w", rec.ID, err)
+			return nil, fmt.Errorf("encode outcome of %s: %w", rec.ID, err)
 		}
 		rec.Stdout = rec.Stdout[len(rec.Stdout)-len(rec.Stdout)/2:]
 		rec.Stderr = rec.Stderr[len(rec.Stderr)-len(rec.Stderr)/2:]
