@@ -28,9 +28,6 @@ type outcome struct {
 // ok reports a clean exit 0.
 func (o outcome) ok() bool { return o.ExitCode == 0 && o.Err == "" }
 
-// execute runs the attempt's command in its own process group and waits for it.
-// It kills the whole group on timeout, when ctx ends (the caller then discards
-// the outcome), and after the main process exits so no stragglers remain.
 // policy is what a worker allows the commands it runs.
 type policy struct {
 	// allow, when not empty, lists glob patterns (path.Match) that a
@@ -48,7 +45,7 @@ func (p policy) allowed(program string) (string, bool) {
 	if len(p.allow) == 0 {
 		return program, true
 	}
-	abs, err := exec.LookPath(program)
+	abs, _, err := lookups.path(program)
 	if err != nil {
 		abs = program
 	}
@@ -66,6 +63,9 @@ func (p policy) allowed(program string) (string, bool) {
 	return abs, false
 }
 
+// execute runs the attempt's command in its own process group and waits for it.
+// It kills the whole group on timeout, when ctx ends (the caller then discards
+// the outcome), and after the main process exits so no stragglers remain.
 func execute(ctx context.Context, task *store.Task, workerID string, limit int, now func() time.Time, pol policy) outcome {
 	program, args := task.Cmd[0], task.Cmd[1:]
 	if task.Shell {
@@ -75,17 +75,26 @@ func execute(ctx context.Context, task *store.Task, workerID string, limit int, 
 		t := now()
 		return outcome{ExitCode: 126, Err: fmt.Sprintf("not allowed on this worker: %s (see --allow)", abs), Started: t, Ended: t}
 	}
-	cmd := exec.Command(program, args...)
-	cmd.Env = taskEnv(task, workerID, pol.cleanEnv)
-	// Its own process group, so a timeout or withdrawal kills everything it
-	// started; and killed by the kernel if the worker itself dies (kill -9), so a
-	// dead worker's attempt does not run on beside its re-run elsewhere.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL, Credential: pol.cred}
 	stdout, stderr := newTail(limit), newTail(limit)
-	cmd.Stdout, cmd.Stderr = stdout, stderr
-	// A background child that keeps the output pipes open must not hold the
-	// attempt: stop copying shortly after the main process exits.
-	cmd.WaitDelay = 200 * time.Millisecond
+	env := taskEnv(task, workerID, pol.cleanEnv)
+	command := func() (*exec.Cmd, bool) {
+		p, remembered, err := lookups.path(program)
+		if err != nil {
+			p = program // exec.Command keeps the lookup error for Start to report
+		}
+		cmd := exec.Command(p, args...)
+		cmd.Args[0] = program // argv[0] as the task wrote it
+		cmd.Env = env
+		// Its own process group, so a timeout or withdrawal kills everything it
+		// started; and killed by the kernel if the worker itself dies (kill -9), so a
+		// dead worker's attempt does not run on beside its re-run elsewhere.
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL, Credential: pol.cred}
+		cmd.Stdout, cmd.Stderr = stdout, stderr
+		// A background child that keeps the output pipes open must not hold the
+		// attempt: stop copying shortly after the main process exits.
+		cmd.WaitDelay = 200 * time.Millisecond
+		return cmd, remembered
+	}
 
 	out := outcome{Started: now()}
 	finish := func() outcome {
@@ -93,7 +102,15 @@ func execute(ctx context.Context, task *store.Task, workerID string, limit int, 
 		out.Stdout, out.Stderr = stdout.String(), stderr.String()
 		return out
 	}
-	if err := cmd.Start(); err != nil {
+	cmd, remembered := command()
+	err := cmd.Start()
+	if err != nil && remembered {
+		// Moved or removed since it was looked up: look again.
+		lookups.forget(program)
+		cmd, _ = command()
+		err = cmd.Start()
+	}
+	if err != nil {
 		out.ExitCode, out.Err = 127, "start: "+err.Error()
 		return finish()
 	}

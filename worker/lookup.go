@@ -1,0 +1,71 @@
+package worker
+
+import (
+	"os/exec"
+	"strings"
+	"sync"
+	"time"
+)
+
+// lookupTTL is how long a program's place in PATH is remembered, and
+// maxLookups how many programs at most.
+const (
+	lookupTTL  = time.Second
+	maxLookups = 1024
+)
+
+// lookups remembers where PATH lookups found programs, for the whole process:
+// PATH is the process's, as exec.LookPath reads it.
+var lookups = &lookupCache{now: time.Now}
+
+// lookupCache remembers where exec.LookPath found a program, for lookupTTL. A
+// worker running many short commands would otherwise stat every PATH
+// directory before each one (a dozen stats for /usr/bin/true under a long
+// PATH, ~10% of a worker's CPU running `true`). Like a shell's hash table,
+// but it forgets after a second, so a program installed earlier in PATH is
+// picked up soon; callers forget a remembered path that fails to start.
+type lookupCache struct {
+	now func() time.Time
+
+	mu    sync.Mutex
+	found map[string]lookup
+}
+
+type lookup struct {
+	path string
+	at   time.Time
+}
+
+// path returns where name is found, and whether that came from memory. A
+// name with a slash is returned as is; a failed lookup is not remembered
+// (the caller lets exec report it).
+func (c *lookupCache) path(name string) (string, bool, error) {
+	if strings.Contains(name, "/") {
+		return name, false, nil
+	}
+	now := c.now()
+	c.mu.Lock()
+	l, ok := c.found[name]
+	c.mu.Unlock()
+	if ok && now.Sub(l.at) < lookupTTL && !now.Before(l.at) {
+		return l.path, true, nil
+	}
+	p, err := exec.LookPath(name)
+	if err != nil {
+		return "", false, err
+	}
+	c.mu.Lock()
+	if c.found == nil || len(c.found) >= maxLookups {
+		c.found = map[string]lookup{} // bounded: many distinct names start over
+	}
+	c.found[name] = lookup{path: p, at: now}
+	c.mu.Unlock()
+	return p, false, nil
+}
+
+// forget drops what is remembered about name.
+func (c *lookupCache) forget(name string) {
+	c.mu.Lock()
+	delete(c.found, name)
+	c.mu.Unlock()
+}
