@@ -105,14 +105,12 @@ func ParsePriority(s string) (Priority, error) {
 	return 0, fmt.Errorf("priority %q: want low|normal|high", s)
 }
 
-func (p Priority) MarshalJSON() ([]byte, error) { return json.Marshal(p.String()) }
+// MarshalText and UnmarshalText make a priority a JSON string ("high");
+// as text rather than JSON methods, encoding/json need not re-check the output.
+func (p Priority) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
 
-func (p *Priority) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return err
-	}
-	v, err := ParsePriority(s)
+func (p *Priority) UnmarshalText(b []byte) error {
+	v, err := ParsePriority(string(b))
 	*p = v
 	return err
 }
