@@ -36,6 +36,7 @@ func TestExecuteOutcomes(t *testing.T) {
 		maxTaken time.Duration
 	}{
 		{name: "success", task: store.Task{Cmd: []string{"echo", "hello"}}, stdout: "hello\n", ok: true},
+		{name: "stdin at end", task: store.Task{Cmd: []string{"sh", "-c", "cat; cat; echo read all"}}, stdout: "read all\n", ok: true},
 		{name: "exit code", task: store.Task{Cmd: []string{"sh", "-c", "echo out; exit 3"}}, code: 3, stdout: "out\n"},
 		{name: "not found", task: store.Task{Cmd: []string{"/nonexistent/program"}}, code: 127, err: "start: "},
 		{name: "signal", task: store.Task{Cmd: []string{"kill -TERM $$"}, Shell: true}, code: -1, err: "killed by signal terminated"},
