@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -107,12 +108,12 @@ func execute(ctx context.Context, task *store.Task, workerID string, limit int, 
 		return out
 	}
 	cmd, remembered := command()
-	err := cmd.Start()
+	err := startCommand(cmd)
 	if err != nil && remembered {
 		// Moved or removed since it was looked up: look again.
 		lookups.forget(program)
 		cmd, _ = command()
-		err = cmd.Start()
+		err = startCommand(cmd)
 	}
 	if err != nil {
 		out.ExitCode, out.Err = 127, "start: "+err.Error()
@@ -151,6 +152,44 @@ func execute(ctx context.Context, task *store.Task, workerID string, limit int, 
 	}
 	return finish()
 }
+
+// startCommand starts cmd from a spawner: a goroutine locked to its thread
+// for the life of the process.
+//
+// Pdeathsig is sent when the thread that started a command ends, not the
+// process (prctl(2)), and the Go runtime ends a thread whenever a goroutine
+// exits locked to it (a handler may): a command started from an ordinary
+// thread could be killed at any time. Spawners never end, so their commands
+// die only with the worker. There are as many as starts were ever under way
+// at once (a start that finds none idle adds one), so a slow exec delays
+// only itself. Locking each attempt's own goroutine until its command is
+// reaped would cost ~10% more CPU per attempt instead: its every wake-up
+// must reach that thread.
+func startCommand(cmd *exec.Cmd) error {
+	r := spawnReq{cmd: cmd, done: make(chan error, 1)}
+	select {
+	case spawns <- r: // an idle spawner took it
+	default:
+		go spawner(r)
+	}
+	return <-r.done
+}
+
+// spawner starts first, then whatever startCommand hands it, for ever.
+func spawner(first spawnReq) {
+	runtime.LockOSThread() // never unlocked: the thread outlives every command it starts
+	first.done <- first.cmd.Start()
+	for r := range spawns {
+		r.done <- r.cmd.Start()
+	}
+}
+
+type spawnReq struct {
+	cmd  *exec.Cmd
+	done chan error
+}
+
+var spawns = make(chan spawnReq)
 
 // devNull is one /dev/null kept open for every command's stdin: exec would
 // open and close it for each command (2-3% of a worker's CPU running `true`).
