@@ -3,7 +3,6 @@ package worker
 import (
 	"context"
 	"errors"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -105,7 +104,7 @@ func TestExecuteCancelKillsGroup(t *testing.T) {
 	task := &store.Task{Shell: true, Cmd: []string{`sleep 30 & echo $! > ` + dir + `/child.pid; sleep 30; wait`}}
 	done := make(chan outcome, 1)
 	go func() { done <- runCmd(t, ctx, task) }()
-	waitFile(t, dir+"/child.pid")
+	readPid(t, dir+"/child.pid")
 	cancel(errors.New("assignment withdrawn"))
 	select {
 	case out := <-done:
@@ -116,20 +115,6 @@ func TestExecuteCancelKillsGroup(t *testing.T) {
 		t.Fatal("cancel did not stop the attempt")
 	}
 	assertGone(t, dir+"/child.pid")
-}
-
-func waitFile(t *testing.T, p string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if _, err := os.Stat(p); err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s never appeared", p)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 func TestFitRecordShortensTails(t *testing.T) {

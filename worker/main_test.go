@@ -83,7 +83,6 @@ func exists(t *testing.T, st *store.Store, p string) bool {
 	return ok
 }
 
-func readFile(p string) ([]byte, error)      { return os.ReadFile(p) }
 func writeFile(p string, b []byte) error     { return os.WriteFile(p, b, 0o644) }
 func fmtSscan(s string, v *int) (int, error) { return fmt.Sscan(s, v) }
 

@@ -91,7 +91,7 @@ func TestTimeoutKillsProcessGroup(t *testing.T) {
 	root := drovertest.NewRoot()
 	w, st, _ := startWorker(t, root, "w1", nil)
 	task := &store.Task{Cmd: []string{`sleep 30 & echo $! > pidfile; sleep 30; wait`}, Shell: true,
-		Timeout: store.MillisOf(300 * time.Millisecond)}
+		Timeout: store.MillisOf(time.Second)}
 	dir := t.TempDir()
 	task.Cmd[0] = strings.Replace(task.Cmd[0], "pidfile", dir+"/child.pid", 1)
 	assign(t, st, w, task)
@@ -105,15 +105,7 @@ func TestTimeoutKillsProcessGroup(t *testing.T) {
 // assertGone checks the pid written to file no longer runs.
 func assertGone(t *testing.T, file string) {
 	t.Helper()
-	var pid int
-	drovertest.WaitFor(t, 5*time.Second, "child pid file", func() bool {
-		data, err := readFile(file)
-		if err != nil {
-			return false
-		}
-		_, err = fmtSscan(strings.TrimSpace(string(data)), &pid)
-		return err == nil && pid > 0
-	})
+	pid := readPid(t, file)
 	drovertest.WaitFor(t, 5*time.Second, "background child killed", func() bool {
 		return syscall.Kill(pid, 0) != nil
 	})
@@ -144,7 +136,7 @@ func TestWithdrawnAssignmentIsKilledAndNotReported(t *testing.T) {
 	dir := t.TempDir()
 	task := &store.Task{Cmd: []string{`echo $$ > ` + dir + `/child.pid; exec sleep 30`}, Shell: true}
 	path := assign(t, st, w, task)
-	drovertest.WaitFor(t, 10*time.Second, "process started", func() bool { _, err := os.Stat(dir + "/child.pid"); return err == nil })
+	readPid(t, dir+"/child.pid")
 	if err := st.Delete(path, -1); err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +214,7 @@ func TestSessionLossKillsRunningAttempts(t *testing.T) {
 	dir := t.TempDir()
 	task := &store.Task{Cmd: []string{`echo $$ > ` + dir + `/child.pid; exec sleep 30`}, Shell: true}
 	assign(t, st, w, task)
-	drovertest.WaitFor(t, 10*time.Second, "process started", func() bool { _, err := os.Stat(dir + "/child.pid"); return err == nil })
+	readPid(t, dir+"/child.pid")
 	// Closing the worker's store ends its session: the process must die unreported.
 	stop()
 	st.Close()
@@ -312,6 +304,8 @@ func TestRunAs(t *testing.T) {
 }
 
 // readPid waits for a pid file written by a task and returns the pid.
+// readPid waits until a command has written a pid to file and returns it.
+// The file's existence is not enough: the shell creates it before echo writes.
 func readPid(t *testing.T, file string) int {
 	t.Helper()
 	var pid int
