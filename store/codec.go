@@ -107,6 +107,8 @@ func ParsePriority(s string) (Priority, error) {
 
 // MarshalText and UnmarshalText make a priority a JSON string ("high");
 // as text rather than JSON methods, encoding/json need not re-check the output.
+// (A JSON null leaves a priority as it was; records decode into new values,
+// so it reads as normal.)
 func (p Priority) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
 
 func (p *Priority) UnmarshalText(b []byte) error {
@@ -449,8 +451,10 @@ func DecodeTask(data []byte) (*Task, error) {
 		V *int `json:"v"`
 	}{Task: t}
 	if err := json.Unmarshal(data, &wire); err != nil {
-		if verr := peekVersion(data); verr != nil {
-			return nil, verr // a newer format need not fit Task: say so
+		// Rare: decode again as Decode does, for its classification (a newer
+		// format need not fit Task) and its error text (no wrapper in it).
+		if derr := Decode(data, new(Task)); derr != nil {
+			return nil, derr
 		}
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}

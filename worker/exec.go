@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path"
@@ -12,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -42,15 +44,14 @@ type policy struct {
 	cred *syscall.Credential
 }
 
-// allowed reports whether program may run under the allow-list.
-func (p policy) allowed(program string) (string, bool) {
+// allowed reports whether the program at resolved (where PATH led, or the
+// name as given when it led nowhere) may run under the allow-list, and its
+// absolute path.
+func (p policy) allowed(resolved string) (string, bool) {
 	if len(p.allow) == 0 {
-		return program, true
+		return resolved, true
 	}
-	abs, _, err := lookups.path(program)
-	if err != nil {
-		abs = program
-	}
+	abs := resolved
 	if a, err := filepath.Abs(abs); err == nil {
 		abs = a
 	}
@@ -73,18 +74,20 @@ func execute(ctx context.Context, task *store.Task, workerID string, limit int, 
 	if task.Shell {
 		program, args = "/bin/sh", []string{"-c", strings.Join(task.Cmd, " ")}
 	}
-	if abs, ok := pol.allowed(program); !ok {
-		t := now()
-		return outcome{ExitCode: 126, Err: fmt.Sprintf("not allowed on this worker: %s (see --allow)", abs), Started: t, Ended: t}
-	}
 	stdout, stderr := newTail(limit), newTail(limit)
 	env := taskEnv(task, workerID, pol.cleanEnv)
-	command := func() (*exec.Cmd, bool) {
-		p, remembered, err := lookups.path(program)
+	// command looks the program up, checks what it found against the
+	// allow-list and builds a command that runs exactly that; denied is the
+	// refused path.
+	command := func() (cmd *exec.Cmd, remembered bool, denied string) {
+		p, remembered, err := lookups.Load().path(program)
 		if err != nil {
 			p = program // exec.Command keeps the lookup error for Start to report
 		}
-		cmd := exec.Command(p, args...)
+		if abs, ok := pol.allowed(p); !ok {
+			return nil, false, abs
+		}
+		cmd = exec.Command(p, args...)
 		cmd.Args[0] = program // argv[0] as the task wrote it
 		cmd.Env = env
 		// Its own process group, so a timeout or withdrawal kills everything it
@@ -98,7 +101,7 @@ func execute(ctx context.Context, task *store.Task, workerID string, limit int, 
 		// A background child that keeps the output pipes open must not hold the
 		// attempt: stop copying shortly after the main process exits.
 		cmd.WaitDelay = 200 * time.Millisecond
-		return cmd, remembered
+		return cmd, remembered, ""
 	}
 
 	out := outcome{Started: now()}
@@ -107,13 +110,22 @@ func execute(ctx context.Context, task *store.Task, workerID string, limit int, 
 		out.Stdout, out.Stderr = stdout.String(), stderr.String()
 		return out
 	}
-	cmd, remembered := command()
-	err := startCommand(cmd)
-	if err != nil && remembered {
-		// Moved or removed since it was looked up: look again.
-		lookups.forget(program)
-		cmd, _ = command()
+	cmd, remembered, denied := command()
+	var err error
+	if denied == "" {
 		err = startCommand(cmd)
+		if err != nil && remembered && movedAway(err) {
+			// Moved or removed since it was looked up: look (and check) again.
+			lookups.Load().forget(program)
+			cmd, _, denied = command()
+			if denied == "" {
+				err = startCommand(cmd)
+			}
+		}
+	}
+	if denied != "" {
+		out.ExitCode, out.Err = 126, fmt.Sprintf("not allowed on this worker: %s (see --allow)", denied)
+		return finish()
 	}
 	if err != nil {
 		out.ExitCode, out.Err = 127, "start: "+err.Error()
@@ -160,17 +172,22 @@ func execute(ctx context.Context, task *store.Task, workerID string, limit int, 
 // process (prctl(2)), and the Go runtime ends a thread whenever a goroutine
 // exits locked to it (a handler may): a command started from an ordinary
 // thread could be killed at any time. Spawners never end, so their commands
-// die only with the worker. There are as many as starts were ever under way
-// at once (a start that finds none idle adds one), so a slow exec delays
-// only itself. Locking each attempt's own goroutine until its command is
-// reaped would cost ~10% more CPU per attempt instead: its every wake-up
-// must reach that thread.
+// die only with the process. A start that finds none idle adds one, up to
+// maxSpawners (one OS thread each), so a slow exec delays only itself; past
+// that, starts wait for a spawner. Locking each attempt's own goroutine until
+// its command is reaped would cost ~10% more CPU per attempt instead: its
+// every wake-up must reach that thread.
 func startCommand(cmd *exec.Cmd) error {
 	r := spawnReq{cmd: cmd, done: make(chan error, 1)}
 	select {
 	case spawns <- r: // an idle spawner took it
 	default:
-		go spawner(r)
+		if spawners.Add(1) <= maxSpawners {
+			go spawner(r)
+		} else {
+			spawners.Add(-1)
+			spawns <- r
+		}
 	}
 	return <-r.done
 }
@@ -189,7 +206,20 @@ type spawnReq struct {
 	done chan error
 }
 
-var spawns = make(chan spawnReq)
+// maxSpawners bounds the spawner threads: starts take a millisecond, so more
+// than a few at once means execs that hang.
+const maxSpawners = 16
+
+var (
+	spawns   = make(chan spawnReq)
+	spawners atomic.Int32
+)
+
+// movedAway reports whether a start failed as one does when the program is
+// no longer where PATH led before.
+func movedAway(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) || errors.Is(err, syscall.EACCES)
+}
 
 // devNull is one /dev/null kept open for every command's stdin: exec would
 // open and close it for each command (2-3% of a worker's CPU running `true`).

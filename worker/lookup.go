@@ -4,6 +4,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -15,8 +16,10 @@ const (
 )
 
 // lookups remembers where PATH lookups found programs, for the whole process:
-// PATH is the process's, as exec.LookPath reads it.
-var lookups = &lookupCache{now: time.Now}
+// PATH is the process's, as exec.LookPath reads it. (A pointer tests swap.)
+var lookups atomic.Pointer[lookupCache]
+
+func init() { lookups.Store(&lookupCache{now: time.Now}) }
 
 // lookupCache remembers where exec.LookPath found a program, for lookupTTL. A
 // worker running many short commands would otherwise stat every PATH

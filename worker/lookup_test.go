@@ -57,9 +57,8 @@ func TestExecuteLooksAgainWhenRememberedPathFails(t *testing.T) {
 	early, late := t.TempDir(), t.TempDir()
 	t.Setenv("PATH", early+string(os.PathListSeparator)+late)
 	frozen := time.Unix(1000, 0)
-	saved := lookups
-	lookups = &lookupCache{now: func() time.Time { return frozen }}
-	t.Cleanup(func() { lookups = saved })
+	saved := lookups.Swap(&lookupCache{now: func() time.Time { return frozen }})
+	t.Cleanup(func() { lookups.Store(saved) })
 
 	first := writeProgram(t, early, "prog", "first")
 	task := &store.Task{Cmd: []string{"prog"}}
@@ -72,6 +71,33 @@ func TestExecuteLooksAgainWhenRememberedPathFails(t *testing.T) {
 	writeProgram(t, late, "prog", "moved")
 	if out := runCmd(t, context.Background(), task); !out.ok() || out.Stdout != "moved\n" {
 		t.Fatalf("after the program moved: %+v", out)
+	}
+}
+
+// The allow-list is checked against the path that runs, also when a
+// remembered path failed and the program was looked up again.
+func TestExecuteChecksTheProgramFoundAgain(t *testing.T) {
+	allowedDir, otherDir := t.TempDir(), t.TempDir()
+	t.Setenv("PATH", allowedDir+string(os.PathListSeparator)+otherDir)
+	frozen := time.Unix(1000, 0)
+	saved := lookups.Swap(&lookupCache{now: func() time.Time { return frozen }})
+	t.Cleanup(func() { lookups.Store(saved) })
+	pol := policy{allow: []string{allowedDir + "/*"}}
+	run := func() outcome {
+		return execute(context.Background(), &store.Task{ID: "01JAAAAAAAAAAAAAAAAAAAAAAA", Attempt: 1, Cmd: []string{"prog"}},
+			"w", store.OutputTail, time.Now, pol)
+	}
+
+	allowed := writeProgram(t, allowedDir, "prog", "allowed")
+	if out := run(); !out.ok() || out.Stdout != "allowed\n" {
+		t.Fatalf("the allowed program: %+v", out)
+	}
+	if err := os.Remove(allowed); err != nil {
+		t.Fatal(err)
+	}
+	writeProgram(t, otherDir, "prog", "not allowed")
+	if out := run(); out.ExitCode != 126 || out.Stdout != "" {
+		t.Fatalf("a program outside the allow-list ran, or failed otherwise: %+v", out)
 	}
 }
 
