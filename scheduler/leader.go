@@ -295,10 +295,7 @@ func (l *leader) handle(ev watchEvent) error {
 		// Relisted later, in flushDirty: most changes to a busy bucket are this
 		// leader's own placements, and relisting a bucket per placement batch
 		// would cost the bucket's size each time.
-		if l.dirtySince.IsZero() {
-			l.dirtySince = l.now()
-		}
-		l.dirty[ev.arg] = true
+		l.markBucketDirty(ev.arg)
 		return nil
 	case watchSchedules:
 		return l.syncSchedules()
@@ -400,8 +397,14 @@ func (l *leader) syncQueueL2(b1, b2 string) error {
 			continue
 		}
 		present[id] = true
-		if l.lookup(id) == nil {
+		switch q := l.lookup(id); {
+		case q == nil:
 			unknown = append(unknown, id)
+		case q.index < 0:
+			// Being placed: the item listed may be the one placed or, if
+			// that placement has committed, the task re-queued since
+			// (a failed attempt's retry, a lost one). placed() looks again.
+			q.relisted = true
 		}
 	}
 	copies, err := l.readQueueManifests(manifests)
@@ -551,6 +554,28 @@ func (l *leader) unqueue(q *queued) {
 func (l *leader) lookup(id string) *queued {
 	b1, b2 := store.Bucket(id)
 	return l.byBucket[b1+b2][id]
+}
+
+// markBucketDirty has flushDirty relist queue bucket "b1/b2".
+func (l *leader) markBucketDirty(bucket string) {
+	if l.dirtySince.IsZero() {
+		l.dirtySince = l.now()
+	}
+	l.dirty[bucket] = true
+}
+
+// markDirty has flushDirty relist the queue bucket of task id.
+func (l *leader) markDirty(id string) {
+	b1, b2 := store.Bucket(id)
+	l.markBucketDirty(b1 + "/" + b2)
+}
+
+// forgetEntry is forget for q only: an entry added for the same id since
+// (the task re-queued) stays.
+func (l *leader) forgetEntry(q *queued) {
+	if l.lookup(q.id) == q {
+		l.forget(q.id)
+	}
 }
 
 // forget drops a task id from the view's index (not from the heaps).
@@ -831,11 +856,11 @@ func (l *leader) commitEach(batch []placement) error {
 			if gerr == nil {
 				_ = l.st.Quarantine(l.lay.QueueItem(p.q.id), data, stat.Version, err)
 			}
-			l.forget(p.q.id)
+			l.forgetEntry(p.q)
 			continue
 		}
 		log.Msg("placement rejected; re-reading the queue item")
-		l.forget(p.q.id)
+		l.forgetEntry(p.q)
 		if err := l.addRead(l.read(l.lay.QueueItem(p.q.id))); err != nil {
 			return err
 		}
@@ -872,7 +897,12 @@ func (l *leader) placed(p placement, zxid int64) {
 	if since := p.q.since; since != 0 {
 		l.s.counters.placeLatency.observe(p.task.AssignedAt.Sub(time.Unix(0, since)).Seconds())
 	}
-	l.forget(p.q.id)
+	l.forgetEntry(p.q)
+	if p.q.relisted {
+		// A listing during the placement took the task as in the view; the
+		// item it saw may be a successor that the view now lacks.
+		l.markDirty(p.q.id)
+	}
 	name, w := p.name(), p.w
 	delete(w.inflight, name)
 	switch {

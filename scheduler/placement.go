@@ -137,6 +137,9 @@ type queued struct {
 	attempt          int32
 	priority         int8
 	delayed          bool
+	// relisted: its bucket was listed while its placement was in flight,
+	// when the item listed may already be a re-queued successor.
+	relisted bool
 }
 
 func unixNano(t time.Time) int64 {

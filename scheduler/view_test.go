@@ -1,0 +1,70 @@
+package scheduler
+
+import (
+	"container/heap"
+	"testing"
+	"time"
+
+	"github.com/drover-sched/drover/drovertest"
+	"github.com/drover-sched/drover/store"
+)
+
+// A bucket listed while a task's placement is in flight shows the task's
+// item; once that placement has committed, the item listed may be the task
+// re-queued since (a retry). The view must not lose it when the placement
+// settles. The sequence is played on a leader's view directly: in the event
+// loop it is a race.
+func TestRequeuedDuringPlacementStaysInView(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	id := submit(t, st, 1, nil)[0]
+	s, err := New(Config{ID: "s1", Store: st, Log: drovertest.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := newLeader(s, &Term{Fence: st.Layout().Election() + "/none"}, 1)
+	defer l.stop()
+	b1, b2 := store.Bucket(id)
+	if err := l.syncQueueL2(b1, b2); err != nil {
+		t.Fatal(err)
+	}
+	q := heap.Pop(l.ready).(*queued) // placing it
+	if q.id != id {
+		t.Fatalf("view holds %s, want %s", q.id, id)
+	}
+
+	// The placement commits; the attempt fails and is re-queued.
+	item := st.Layout().QueueItem(id)
+	data, stat, err := st.Get(item)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Txn().Delete(item, stat.Version).Commit(); err != nil {
+		t.Fatal(err)
+	}
+	task, err := store.DecodeTask(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	task.Attempt = 2
+	txn := st.Txn()
+	if err := txn.Enqueue(task); err != nil {
+		t.Fatal(err)
+	}
+	if err := txn.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	// A relist before the placement settles sees the re-queued item.
+	if err := l.syncQueueL2(b1, b2); err != nil {
+		t.Fatal(err)
+	}
+	l.placed(placement{q: q, w: newWorkerView(1), worker: "w1", task: &store.Task{ID: id, AssignedAt: time.Now()}}, 0)
+
+	if err := l.flushDirty(true); err != nil {
+		t.Fatal(err)
+	}
+	got := l.lookup(id)
+	if got == nil || got.attempt != 2 || l.ready.Len() != 1 {
+		t.Fatalf("the re-queued task left the view (entry %+v, %d ready)", got, l.ready.Len())
+	}
+}
