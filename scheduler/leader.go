@@ -396,6 +396,12 @@ func (l *leader) syncQueueL2(b1, b2 string) error {
 			manifests = append(manifests, dir+"/"+id)
 			continue
 		}
+		if store.ValidateTaskID(id) != nil {
+			// Not a task's name: read, it fails addRead's checks and is
+			// moved aside.
+			unknown = append(unknown, id)
+			continue
+		}
 		present[id] = true
 		switch q := l.lookup(id); {
 		case q == nil:

@@ -184,6 +184,9 @@ func (l *leader) pruneKeys(b1, b2 string, gone map[string]bool) error {
 // windowEnd is when a bucket's time window ends.
 func windowEnd(b1, b2 string) time.Time {
 	prefix := b1 + b2
+	if len(prefix) > ulid.EncodedSize {
+		return time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC) // not a bucket of ours: never old
+	}
 	id, err := ulid.ParseStrict(prefix + strings.Repeat("Z", ulid.EncodedSize-len(prefix)))
 	if err != nil {
 		return time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC) // not a bucket of ours: never old

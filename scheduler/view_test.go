@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"container/heap"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,4 +68,32 @@ func TestRequeuedDuringPlacementStaysInView(t *testing.T) {
 	if got == nil || got.attempt != 2 || l.ready.Len() != 1 {
 		t.Fatalf("the re-queued task left the view (entry %+v, %d ready)", got, l.ready.Len())
 	}
+}
+
+// Names and records no Drover process writes are moved aside or ignored;
+// the leader keeps leading and placing (each of these once panicked it).
+func TestOddZnodesDoNotStopTheLeader(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	id := submit(t, st, 1, nil)[0]
+	b1, b2 := store.Bucket(id)
+	lay := st.Layout()
+	short := lay.QueueBucket(b1, b2) + "/abc"
+	for _, p := range []string{short, lay.Queue() + "/" + strings.Repeat("A", 30), lay.Queue() + "/" + strings.Repeat("A", 30) + "/BB"} {
+		if err := st.Create(p, []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	noCreated := `{"v":1,"name":"old","cron":"* * * * * *","catchup":"all","concurrency":"allow","task":{"cmd":["x"]}}`
+	if err := st.Create(lay.Schedule("old"), []byte(noCreated)); err != nil {
+		t.Fatal(err)
+	}
+	w := registerWorker(t, root, "w1", 4, nil)
+	runScheduler(t, st, "s1")
+	drovertest.WaitFor(t, 10*time.Second, "the task placed", func() bool { return len(w.assignments(t)) == 1 })
+	drovertest.WaitFor(t, 10*time.Second, "the odd queue item and schedule moved aside", func() bool {
+		a, _, err1 := st.Exists(short)
+		b, _, err2 := st.Exists(lay.Schedule("old"))
+		return err1 == nil && err2 == nil && !a && !b
+	})
 }

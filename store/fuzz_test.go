@@ -42,13 +42,26 @@ func FuzzDecodeWorker(f *testing.F) {
 }
 
 func FuzzDecodeSchedule(f *testing.F) {
-	good, _ := Encode(&Schedule{Name: "nightly", Cron: "0 2 * * *", Catchup: CatchupAll, Task: Task{Cmd: []string{"x"}}})
+	good, _ := Encode(&Schedule{Name: "nightly", Cron: "0 2 * * *", Catchup: CatchupAll, Task: Task{Cmd: []string{"x"}},
+		CreatedAt: time.Now().UTC(), Active: []ScheduleRun{{Slot: time.Now().UTC(), Task: ulid.Make().String()}}})
 	f.Add(good)
 	f.Add([]byte(`{"v":1,"name":"a/b","task":{"cmd":["x"]}}`))
+	f.Add([]byte(`{"v":1,"name":"a","task":{"cmd":["x"]},"created_at":"0001-01-01T00:00:00Z"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := DecodeSchedule(data)
-		if err == nil && ValidateName(s.Name) != nil {
+		if err != nil {
+			return
+		}
+		if ValidateName(s.Name) != nil {
 			t.Fatalf("accepted schedule name %q", s.Name)
+		}
+		// What the leader does with an accepted record must not panic.
+		SlotTaskID(s.Name, s.CreatedAt)
+		if !s.LastSlot.IsZero() {
+			SlotTaskID(s.Name, s.LastSlot)
+		}
+		for _, r := range s.Active {
+			Bucket(r.Task)
 		}
 	})
 }

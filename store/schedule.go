@@ -106,8 +106,23 @@ func DecodeSchedule(data []byte) (*Schedule, error) {
 	if len(s.Task.Cmd) == 0 && s.Task.Handler == "" {
 		return nil, fmt.Errorf("%w: schedule %s has no command", ErrMalformed, s.Name)
 	}
+	// Slots are reckoned from these, and a slot's id needs a time a ULID
+	// holds. LastSlot is zero until a slot is handled.
+	inRange := func(at time.Time) bool { return at.Unix() >= 0 && !at.After(maxSlotTime) }
+	if !inRange(s.CreatedAt) || !s.LastSlot.IsZero() && !inRange(s.LastSlot) {
+		return nil, fmt.Errorf("%w: schedule %s: created_at %v or last_slot %v out of range", ErrMalformed, s.Name, s.CreatedAt, s.LastSlot)
+	}
+	for _, r := range s.Active {
+		if err := ValidateTaskID(r.Task); err != nil {
+			return nil, fmt.Errorf("%w: schedule %s: active run: %v", ErrMalformed, s.Name, err)
+		}
+	}
 	return &s, nil
 }
+
+// maxSlotTime is the latest slot time DecodeSchedule accepts; ULIDs hold
+// times to the year 10889.
+var maxSlotTime = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
 
 // Schedule is the record znode of a schedule.
 func (l Layout) Schedule(name string) string { return l.join("schedules", name) }
