@@ -255,3 +255,32 @@ func TestWorkersAndLeader(t *testing.T) {
 		t.Fatalf("leader: %+v %v", l, err)
 	}
 }
+
+// A record of one task at another's place (copied there by hand) is refused,
+// not shown or waited on as the other task.
+func TestRecordOfAnotherTaskIsRefused(t *testing.T) {
+	c, st := newClient(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := c.Submit(ctx, []TaskSpec{{Cmd: []string{"true"}}, {Cmd: []string{"true"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := res[0].ID, res[1].ID
+	if _, err := c.Cancel(a); err != nil {
+		t.Fatal(err)
+	}
+	data, _, err := st.Get(st.Layout().Result(a))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Create(st.Layout().Result(b), data); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c.Status(b); !errors.Is(err, store.ErrMalformed) {
+		t.Fatalf("status of %s: %+v, %v; want ErrMalformed", b, got, err)
+	}
+	if err := c.WaitAll(ctx, []string{b, a}, func(*store.Task) {}); !errors.Is(err, store.ErrMalformed) {
+		t.Fatalf("wait: %v; want ErrMalformed", err)
+	}
+}

@@ -473,7 +473,7 @@ func (s *Store) LookupTask(id string) (*Task, Location, error) {
 			if err != nil {
 				return nil, Location{}, err
 			}
-			t, err := DecodeTask(data)
+			t, err := decodeTaskOf(id, data)
 			if err != nil {
 				return nil, Location{Path: p, Stat: st}, fmt.Errorf("task %s at %s: %w", id, p, err)
 			}
@@ -498,7 +498,7 @@ func (s *Store) LookupTask(id string) (*Task, Location, error) {
 			if err != nil {
 				return nil, Location{}, err
 			}
-			t, err := DecodeTask(data)
+			t, err := decodeTaskOf(id, data)
 			if err != nil {
 				return nil, Location{Path: newest.Path, Stat: st}, fmt.Errorf("task %s at %s: %w", id, newest.Path, err)
 			}
@@ -545,6 +545,19 @@ func (s *Store) Assignments() ([]AssignmentRef, error) {
 	return out, nil
 }
 
+// decodeTaskOf decodes the record of task id, refusing a record of another
+// task (copied there by hand, say), which would otherwise stand in for it.
+func decodeTaskOf(id string, data []byte) (*Task, error) {
+	t, err := DecodeTask(data)
+	if err != nil {
+		return nil, err
+	}
+	if t.ID != id {
+		return nil, fmt.Errorf("%w: the record of task %s holds task %s", ErrMalformed, id, t.ID)
+	}
+	return t, nil
+}
+
 // WaitResult blocks until the task's result exists and returns it.
 func (s *Store) WaitResult(ctx context.Context, id string) (*Task, error) {
 	p := s.layout.Result(id)
@@ -558,7 +571,7 @@ func (s *Store) WaitResult(ctx context.Context, id string) (*Task, error) {
 			if err != nil {
 				return nil, err
 			}
-			return DecodeTask(data)
+			return decodeTaskOf(id, data)
 		}
 		if err != nil { // connection: wait for a session, then look again
 			if _, err := s.CurrentSession(ctx); err != nil {
@@ -623,11 +636,12 @@ func (s *Store) WaitResults(ctx context.Context, ids []string, done func(*Task))
 			if r.Err != nil {
 				return r.Err
 			}
-			t, err := DecodeTask(r.Data)
+			id := path.Base(r.Path)
+			t, err := decodeTaskOf(id, r.Data)
 			if err != nil {
 				return fmt.Errorf("result %s: %w", r.Path, err)
 			}
-			delete(pending[dir], t.ID)
+			delete(pending[dir], id)
 			done(t)
 		}
 		if len(pending[dir]) == 0 {
