@@ -601,9 +601,22 @@ func (w *Worker) markRunning(ctx context.Context, path string, data []byte, vers
 			}
 			continue
 		case lost && errors.Is(err, store.ErrBadVersion):
-			cur, st, gerr := w.st.Get(path)
-			if gerr == nil && string(cur) == string(data) && st.Version == version+1 {
-				return st.Version, nil
+			// Ours, if it holds what we wrote one version on. Confirm on the
+			// same session however often the connection drops meanwhile:
+			// giving up here would leave an assignment marked running that
+			// this registration never runs.
+			for {
+				cur, st, gerr := w.st.Get(path)
+				if errors.Is(gerr, store.ErrConnection) {
+					if err := w.sameSession(ctx, sess); err != nil {
+						return 0, err
+					}
+					continue
+				}
+				if gerr == nil && string(cur) == string(data) && st.Version == version+1 {
+					return st.Version, nil
+				}
+				break
 			}
 		}
 		return 0, err
