@@ -234,7 +234,7 @@ func (w *Worker) sameSession(ctx context.Context, sess *store.Session) error {
 }
 
 // serve is one registration's lifetime.
-func (w *Worker) serve(ctx context.Context) error {
+func (w *Worker) serve(ctx context.Context) (err error) {
 	// The registration's session, not the one current before registering: a
 	// session replaced in between would end this registration's attempts as
 	// "lost" while the next registration found the same znode, same czxid, and
@@ -243,6 +243,14 @@ func (w *Worker) serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Runs last, once every attempt is killed and waited for: a registration
+	// this serve gives up while its session lives must go, or the next serve
+	// would find it (same czxid) and run its attempts, marked running, again.
+	defer func() {
+		if !errors.Is(err, errSessionLost) {
+			w.deregister(reg)
+		}
+	}()
 	w.reg.Store(reg)
 	dir := w.lay.WorkerTasks(w.cfg.ID)
 	if err := w.st.EnsurePath(dir); err != nil {
@@ -364,6 +372,19 @@ func (w *Worker) serve(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		}
+	}
+}
+
+// deregister deletes the registration reg if it is still there: the leader
+// then places what it ran elsewhere, and the next registration is a new one.
+func (w *Worker) deregister(reg int64) {
+	p := w.lay.Worker(w.cfg.ID)
+	ok, st, err := w.st.Exists(p)
+	if err == nil && ok && st.Czxid == reg {
+		err = w.st.Delete(p, st.Version)
+	}
+	if err != nil && !errors.Is(err, store.ErrNoNode) && !errors.Is(err, store.ErrBadVersion) {
+		w.log.Warn().Err(err).Int64("reg", reg).Msg("cannot delete the registration; it ends with the session")
 	}
 }
 

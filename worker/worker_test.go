@@ -575,3 +575,34 @@ func TestManifestCopyNotMatchingIsNotRun(t *testing.T) {
 		t.Fatalf("b: %+v", got)
 	}
 }
+
+// Run called again on a worker whose store (and session) lives on starts a
+// new registration: the attempts the first Run killed are the leader's to
+// place again, never run again here under the same attempt.
+func TestRunAgainDoesNotRerunAttempts(t *testing.T) {
+	root := drovertest.NewRoot()
+	w, st, stop := startWorker(t, root, "w1", nil)
+	dir := t.TempDir()
+	first := w.Reg()
+	task := &store.Task{Cmd: []string{`echo $DROVER_ATTEMPT >> ` + dir + `/runs; exec sleep 30`}, Shell: true}
+	assign(t, st, w, task)
+	drovertest.WaitFor(t, 10*time.Second, "the attempt started", func() bool {
+		data, err := os.ReadFile(dir + "/runs")
+		return err == nil && len(data) > 0
+	})
+	stop()
+	if exists(t, st, st.Layout().Worker("w1")) {
+		t.Fatal("the registration outlived Run")
+	}
+
+	drovertest.Run(t, "worker again", w.Run)
+	drovertest.WaitFor(t, 10*time.Second, "a new registration", func() bool { return w.Reg() != 0 && w.Reg() != first })
+	witness := &store.Task{Cmd: []string{"true"}}
+	assign(t, st, w, witness)
+	if got := result(t, st, witness.ID); got.State != store.StateSucceeded {
+		t.Fatalf("witness: %+v", got)
+	}
+	if data, _ := os.ReadFile(dir + "/runs"); string(data) != "1\n" {
+		t.Fatalf("runs of the first attempt: %q", data)
+	}
+}
