@@ -390,19 +390,24 @@ func (w *Worker) deregister(reg int64) {
 
 // markDraining rewrites the registration with draining set.
 func (w *Worker) markDraining() error {
-	e, err := w.st.Worker(w.cfg.ID)
+	p := w.lay.Worker(w.cfg.ID)
+	data, stat, err := w.st.Get(p)
 	if err != nil {
 		return err
 	}
-	if e == nil {
-		return errors.New("registration unreadable")
+	if stat.Czxid != w.reg.Load() {
+		// Another process's registration under this id (ours has expired).
+		return errors.New("registration is not this worker's")
 	}
-	e.Info.Draining = true
-	data, err := store.Encode(e.Info)
+	info, err := store.DecodeWorker(data)
 	if err != nil {
 		return err
 	}
-	_, err = w.st.Set(w.lay.Worker(w.cfg.ID), data, -1)
+	info.Draining = true
+	if data, err = store.Encode(info); err != nil {
+		return err
+	}
+	_, err = w.st.Set(p, data, stat.Version)
 	return err
 }
 

@@ -606,3 +606,29 @@ func TestRunAgainDoesNotRerunAttempts(t *testing.T) {
 		t.Fatalf("runs of the first attempt: %q", data)
 	}
 }
+
+// Draining marks the registration (so the leader places nothing more), lets
+// running attempts finish and report, then ends the registration.
+func TestDrainFinishesRunningWork(t *testing.T) {
+	root := drovertest.NewRoot()
+	w, st, _ := startWorker(t, root, "w1", nil)
+	dir := t.TempDir()
+	task := &store.Task{Cmd: []string{`touch ` + dir + `/started; while [ ! -e ` + dir + `/go ]; do sleep 0.05; done`}, Shell: true}
+	assign(t, st, w, task)
+	drovertest.WaitFor(t, 10*time.Second, "the attempt started", func() bool {
+		_, err := os.Stat(dir + "/started")
+		return err == nil
+	})
+	w.Drain()
+	drovertest.WaitFor(t, 10*time.Second, "registration marked draining", func() bool {
+		e, err := st.Worker("w1")
+		return err == nil && e != nil && e.Info.Draining
+	})
+	if err := os.WriteFile(dir+"/go", nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := result(t, st, task.ID); got.State != store.StateSucceeded {
+		t.Fatalf("the running attempt did not finish: %+v", got)
+	}
+	drovertest.WaitFor(t, 10*time.Second, "registration gone", func() bool { return !exists(t, st, st.Layout().Worker("w1")) })
+}
