@@ -137,3 +137,31 @@ func TestSubmitWaitExitCodes(t *testing.T) {
 		t.Fatalf("ls failed: %q %v", r.stdout, err)
 	}
 }
+
+// TestTaskJSONFieldsAlwaysPresent: a queued task's JSON still has worker ("")
+// and exit_code (null), as README promises.
+func TestTaskJSONFieldsAlwaysPresent(t *testing.T) {
+	root := newRoot()
+	id := strings.TrimSpace(drover(t, root, "submit", "--", "true").stdout)
+	check := func(what string, task map[string]any) {
+		t.Helper()
+		for _, k := range []string{"id", "state", "attempts", "exit_code", "worker"} {
+			if _, ok := task[k]; !ok {
+				t.Errorf("%s: no %q in %v", what, k, task)
+			}
+		}
+		if task["worker"] != "" || task["exit_code"] != nil {
+			t.Errorf("%s: worker %v, exit_code %v; want \"\" and null", what, task["worker"], task["exit_code"])
+		}
+	}
+	var task map[string]any
+	if err := json.Unmarshal([]byte(drover(t, root, "status", "-o", "json", id).stdout), &task); err != nil {
+		t.Fatal(err)
+	}
+	check("status", task)
+	var list []map[string]any
+	if err := json.Unmarshal([]byte(drover(t, root, "ls", "-o", "json").stdout), &list); err != nil || len(list) != 1 {
+		t.Fatalf("ls: %v %v", list, err)
+	}
+	check("ls", list[0])
+}

@@ -48,9 +48,9 @@ func signalContext() (context.Context, context.CancelFunc) {
 //	  "attempts": 1,                 attempts made so far (0 while first queued)
 //	  "not_before": "RFC 3339",      retry backoff, omitted when none
 //	  "history": [{"n","worker","started_at","finished_at","exit_code","error","lost"}],
-//	  "worker": "w1",                where it runs (or last ran), omitted when none
+//	  "worker": "w1",                where it runs (or last ran), "" when none
 //	  "assigned_at", "started_at", "finished_at": "RFC 3339", each omitted when not yet
-//	  "exit_code": 0,                set once finished: -1 when it ended without a
+//	  "exit_code": 0,                null until finished: -1 when it ended without a
 //	                                 code of its own (timeout, cancelled, worker lost)
 //	  "error": "timeout after 1m0s", why, in that case
 //	  "stdout", "stderr": "...",     the last 64 KiB of each, once finished
@@ -59,6 +59,9 @@ func signalContext() (context.Context, context.CancelFunc) {
 type taskJSON struct {
 	*store.Task
 	Attempts int `json:"attempts"`
+	// Always present (README promises them), shadowing the record's omitempty fields.
+	Worker   string `json:"worker"`
+	ExitCode *int   `json:"exit_code"`
 }
 
 func attemptsMade(t *store.Task) int {
@@ -71,7 +74,9 @@ func attemptsMade(t *store.Task) int {
 	return len(t.History)
 }
 
-func toJSON(t *store.Task) taskJSON { return taskJSON{Task: t, Attempts: attemptsMade(t)} }
+func toJSON(t *store.Task) taskJSON {
+	return taskJSON{Task: t, Attempts: attemptsMade(t), Worker: t.Worker, ExitCode: t.ExitCode}
+}
 
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
