@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"time"
 
 	"github.com/drover-sched/drover/store"
 )
@@ -20,6 +21,10 @@ type Task struct {
 }
 
 // Handler runs a task in the worker's own process, instead of a command.
+// ProcessTask must return soon after ctx ends (the task's timeout, its
+// withdrawal, the worker stopping). One that does not is abandoned: the
+// attempt ends as if it had returned (a timeout is recorded as one), the
+// worker goes on without it, and its goroutine runs on unseen.
 type Handler interface {
 	ProcessTask(ctx context.Context, t *Task) ([]byte, error)
 }
@@ -55,7 +60,9 @@ func (w *Worker) handlerNames() []string {
 }
 
 // runHandler runs a Go handler with the task's timeout; a panic fails the
-// attempt instead of the worker.
+// attempt instead of the worker. It returns when the handler does or when
+// ctx (with the timeout) ends, whichever is first: a handler that ignores its
+// context must not hold the attempt, a drain or a session loss.
 func (w *Worker) runHandler(ctx context.Context, task *store.Task) (out outcome) {
 	out.Started = w.cfg.Now()
 	defer func() { out.Ended = w.cfg.Now() }()
@@ -64,27 +71,62 @@ func (w *Worker) runHandler(ctx context.Context, task *store.Task) (out outcome)
 		out.ExitCode, out.Err = 127, "no handler "+strconv.Quote(task.Handler)+" on this worker"
 		return out
 	}
+	hctx := ctx
 	if d := task.Timeout.Duration(); d > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, d)
+		hctx, cancel = context.WithTimeout(ctx, d)
 		defer cancel()
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			out.ExitCode, out.Err = 2, fmt.Sprintf("handler panicked: %v", r)
-		}
+	type returned struct {
+		res []byte
+		err error
+	}
+	done := make(chan returned, 1) // an abandoned handler's return must not block
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				done <- returned{err: &handlerPanic{r}}
+			}
+		}()
+		res, err := h.ProcessTask(hctx, &Task{ID: task.ID, Name: task.Name, Attempt: task.Attempt, Payload: task.Payload, Env: task.Env})
+		done <- returned{res, err}
 	}()
-	res, err := h.ProcessTask(ctx, &Task{ID: task.ID, Name: task.Name, Attempt: task.Attempt, Payload: task.Payload, Env: task.Env})
+	var r returned
+	select {
+	case r = <-done:
+	case <-hctx.Done():
+		grace := time.NewTimer(handlerGrace)
+		defer grace.Stop()
+		select {
+		case r = <-done:
+		case <-grace.C:
+			w.log.Warn().Str("task_id", task.ID).Str("handler", task.Handler).Msg("handler ignored the end of its context: abandoned")
+			r.err = hctx.Err()
+		}
+	}
+	res, err := r.res, r.err
 	if len(res) > w.cfg.OutputLimit {
 		res = res[len(res)-w.cfg.OutputLimit:]
 	}
 	out.Stdout = string(res)
+	var p *handlerPanic
 	switch {
 	case err == nil:
-	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil && task.Timeout > 0:
+	case errors.As(err, &p):
+		out.ExitCode, out.Err = 2, fmt.Sprintf("handler panicked: %v", p.v)
+	case errors.Is(err, context.DeadlineExceeded) && hctx.Err() != nil && task.Timeout > 0:
 		out.ExitCode, out.Err = -1, fmt.Sprintf("timeout after %v", task.Timeout.Duration())
 	default:
 		out.ExitCode, out.Err = 1, err.Error()
 	}
 	return out
 }
+
+// handlerGrace is how long a handler may take to return after its context
+// ends before the attempt goes on without it.
+const handlerGrace = time.Second
+
+// handlerPanic carries a handler's panic value out of its goroutine.
+type handlerPanic struct{ v any }
+
+func (p *handlerPanic) Error() string { return fmt.Sprintf("handler panicked: %v", p.v) }
