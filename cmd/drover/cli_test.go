@@ -165,3 +165,49 @@ func TestTaskJSONFieldsAlwaysPresent(t *testing.T) {
 	}
 	check("ls", list[0])
 }
+
+// TestJSONOutputSubmitWaitVersion: submit, wait and version honour -o json.
+func TestJSONOutputSubmitWaitVersion(t *testing.T) {
+	root := newRoot()
+	var v map[string]string
+	if r := drover(t, root, "-o", "json", "version"); r.code != 0 || json.Unmarshal([]byte(r.stdout), &v) != nil || v["version"] == "" {
+		t.Fatalf("version -o json: %+v", r)
+	}
+	type sub struct {
+		ID       string `json:"id"`
+		Existing *bool  `json:"existing"`
+	}
+	submit := func(stdin string, args ...string) []sub {
+		t.Helper()
+		r := droverIn(t, root, stdin, append([]string{"-o", "json", "submit"}, args...)...)
+		var list []sub
+		if err := json.Unmarshal([]byte(r.stdout), &list); r.code != 0 || err != nil {
+			t.Fatalf("submit %v: %+v %v", args, r, err)
+		}
+		for _, s := range list {
+			if s.ID == "" || s.Existing == nil {
+				t.Fatalf("submit %v: %q lacks id or existing", args, r.stdout)
+			}
+		}
+		return list
+	}
+	first := submit("", "--key", "k1", "--", "true")
+	again := submit("", "--key", "k1", "--", "true")
+	if len(first) != 1 || *first[0].Existing || len(again) != 1 || !*again[0].Existing || again[0].ID != first[0].ID {
+		t.Fatalf("submit --key twice: %+v then %+v", first, again)
+	}
+	many := submit("{\"cmd\":[\"true\"],\"key\":\"k1\"}\n{\"cmd\":[\"true\"]}\n", "-f", "-")
+	if len(many) != 2 || !*many[0].Existing || many[0].ID != first[0].ID || *many[1].Existing {
+		t.Fatalf("submit -f: %+v", many)
+	}
+	// wait -o json prints the finished tasks (a cancelled one needs no workers).
+	if r := drover(t, root, "cancel", many[1].ID); r.code != 0 {
+		t.Fatalf("cancel: %+v", r)
+	}
+	r := drover(t, root, "-o", "json", "wait", many[1].ID)
+	var tasks []map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &tasks); err != nil || r.code != 1 || len(tasks) != 1 ||
+		tasks[0]["id"] != many[1].ID || tasks[0]["state"] != "cancelled" {
+		t.Fatalf("wait -o json: %+v %v", r, err)
+	}
+}

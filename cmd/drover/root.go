@@ -90,7 +90,7 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(
 		newSubmitCmd(g), newWaitCmd(g), newStatusCmd(g), newLogsCmd(g), newLsCmd(g),
 		newWorkersCmd(g), newLeaderCmd(g), newSchedulerCmd(g), newWorkerCmd(g), newDevCmd(g),
-		newCancelCmd(g), newRetryCmd(g), newScheduleCmd(g), newBenchCmd(g), newDeadletterCmd(g), newConfigCmd(g), newVersionCmd(),
+		newCancelCmd(g), newRetryCmd(g), newScheduleCmd(g), newBenchCmd(g), newDeadletterCmd(g), newConfigCmd(g), newVersionCmd(g),
 	)
 	// Unknown commands and bad argument counts are usage errors too.
 	root.Args = func(cmd *cobra.Command, args []string) error {
@@ -212,14 +212,17 @@ func (g *globals) withClient(fn func(ctx context.Context, c *client.Client) erro
 	return fn(ctx, client.New(st))
 }
 
-func newVersionCmd() *cobra.Command {
+func newVersionCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print the version",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Fprintln(cmd.OutOrStdout(), "drover "+version)
-			return nil
+			if g.output == "json" {
+				return writeJSON(cmd.OutOrStdout(), map[string]string{"version": version})
+			}
+			_, err := fmt.Fprintln(cmd.OutOrStdout(), "drover "+version)
+			return err
 		},
 	}
 }

@@ -57,6 +57,9 @@ func newSubmitCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "submit [flags] -- CMD ARGS... | submit -f FILE.jsonl",
 		Short: "Submit a task (or many from a JSONL file) and print its id",
+		Long: `Submit a task (or many from a JSONL file) and print its id, one per line.
+With -o json it prints an array of {"id": ..., "existing": ...} objects, existing
+being true when an idempotency key returned a task submitted before.`,
 		Example: `  drover submit --wait -- echo hello
   drover submit --retries 3 --timeout 10m --on gpu=true -- ./train.sh
   drover submit -f batch.jsonl`,
@@ -115,8 +118,10 @@ func newSubmitCmd(g *globals) *cobra.Command {
 				}
 				// Print what was written even when a later transaction failed:
 				// those tasks are accepted and will run.
-				for _, r := range res {
-					fmt.Fprintln(out, r.ID)
+				if len(res) > 0 {
+					if perr := printSubmitted(out, res, g.output == "json"); perr != nil && err == nil {
+						err = perr
+					}
 				}
 				if err != nil {
 					if len(res) > 0 {
@@ -132,7 +137,7 @@ func newSubmitCmd(g *globals) *cobra.Command {
 				for i, r := range res {
 					ids[i] = r.ID
 				}
-				return waitAll(ctx, c, ids, len(ids) == 1, cmd.OutOrStdout(), cmd.ErrOrStderr())
+				return waitAll(ctx, c, ids, len(ids) == 1, nil, cmd.OutOrStdout(), cmd.ErrOrStderr())
 			})
 		},
 	}
@@ -144,6 +149,27 @@ func newSubmitCmd(g *globals) *cobra.Command {
 	f.BoolVar(&wait, "wait", false, "wait for the task, print its output and exit with its exit code")
 	f.StringVarP(&file, "file", "f", "", "submit one task per line of a JSONL file (- for stdin)")
 	return cmd
+}
+
+// submitted is one entry of submit's -o json output.
+type submitted struct {
+	ID       string `json:"id"`
+	Existing bool   `json:"existing"` // an idempotency key matched an earlier task
+}
+
+// printSubmitted writes the submitted ids: one per line, or a JSON array.
+func printSubmitted(w io.Writer, res []store.SubmitResult, asJSON bool) error {
+	if !asJSON {
+		for _, r := range res {
+			fmt.Fprintln(w, r.ID)
+		}
+		return nil
+	}
+	list := make([]submitted, len(res))
+	for i, r := range res {
+		list[i] = submitted{ID: r.ID, Existing: r.Existing}
+	}
+	return writeJSON(w, list)
 }
 
 // describeInvalid turns a validation error into its one-line message.
@@ -187,6 +213,8 @@ func newWaitCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "wait ID... | wait -f FILE",
 		Short: "Wait for tasks; exit 0 when all succeeded, else the first failure's exit code",
+		Long: `Wait for tasks; exit 0 when all succeeded, else the first failure's exit code.
+With -o json it prints the finished tasks as a JSON array, in the order given.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ids := args
 			if file != "" {
@@ -209,8 +237,12 @@ func newWaitCmd(g *globals) *cobra.Command {
 					return usageErr("wait: %v", err)
 				}
 			}
+			var report io.Writer
+			if g.output == "json" {
+				report = cmd.OutOrStdout()
+			}
 			return g.withClient(func(ctx context.Context, c *client.Client) error {
-				return waitAll(ctx, c, ids, false, cmd.OutOrStdout(), cmd.ErrOrStderr())
+				return waitAll(ctx, c, ids, false, report, cmd.OutOrStdout(), cmd.ErrOrStderr())
 			})
 		},
 	}
@@ -219,9 +251,10 @@ func newWaitCmd(g *globals) *cobra.Command {
 }
 
 // waitAll waits for every task. With showOutput (one task) it prints the task's
-// stdout and stderr. The exit code is 0 when all succeeded, else the first
-// failing task's exit code (1 when it has none).
-func waitAll(ctx context.Context, c *client.Client, ids []string, showOutput bool, stdout, stderr io.Writer) error {
+// stdout and stderr; with report set it writes the finished tasks there as
+// JSON. The exit code is 0 when all succeeded, else the first failing task's
+// exit code (1 when it has none).
+func waitAll(ctx context.Context, c *client.Client, ids []string, showOutput bool, report, stdout, stderr io.Writer) error {
 	code := 0
 	var msg string
 	bar := func(int) {}
@@ -246,6 +279,15 @@ func waitAll(ctx context.Context, c *client.Client, ids []string, showOutput boo
 			return exitCode(1, strings.Replace(err.Error(), ": "+store.ErrUnknownTask.Error(), " not found", 1))
 		}
 		return fmt.Errorf("wait: %w", err)
+	}
+	if report != nil {
+		list := make([]taskJSON, len(ids))
+		for i, id := range ids {
+			list[i] = toJSON(results[strings.ToUpper(id)])
+		}
+		if err := writeJSON(report, list); err != nil {
+			return err
+		}
 	}
 	for _, id := range ids {
 		t := results[strings.ToUpper(id)]
