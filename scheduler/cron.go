@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -246,18 +247,46 @@ func slotTask(rec *store.Schedule, slot, now time.Time) *store.Task {
 }
 
 // refreshRuns moves the schedule's active runs that have a result into its
-// history.
+// history, and drops runs that are gone altogether.
 func (l *leader) refreshRuns(rec *store.Schedule) error {
-	return RefreshRuns(l.st, rec)
+	return RefreshRuns(l.st, rec, l.knowsTask)
+}
+
+// knowsTask reports whether the view has task id queued or placed.
+func (l *leader) knowsTask(id string) bool {
+	if l.lookup(id) != nil {
+		return true
+	}
+	prefix := id + "."
+	for _, w := range l.workers {
+		for name := range w.checked {
+			if strings.HasPrefix(name, prefix) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // RefreshRuns files each active run of rec that has ended into its history,
-// reading results by id (no listing).
-func RefreshRuns(st *store.Store, rec *store.Schedule) error {
+// reading results by id (no listing). With known (the leader's view), a run
+// with no result that known does not hold is looked for everywhere, and
+// dropped when it is nowhere: its result was pruned (or its record moved
+// aside) before its outcome was seen, and a forbid policy would otherwise
+// skip every later slot for it.
+func RefreshRuns(st *store.Store, rec *store.Schedule, known func(id string) bool) error {
 	var still []store.ScheduleRun
 	for _, r := range rec.Active {
 		data, _, err := st.Get(st.Layout().Result(r.Task))
 		if errors.Is(err, store.ErrNoNode) {
+			if known != nil && !known(r.Task) {
+				_, _, lerr := st.LookupTask(r.Task)
+				if errors.Is(lerr, store.ErrUnknownTask) {
+					r.Reason = "gone: no result left (pruned) and no record"
+					rec.Record(r)
+					continue
+				}
+			}
 			still = append(still, r)
 			continue
 		}

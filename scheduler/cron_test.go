@@ -7,6 +7,7 @@ import (
 
 	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/store"
+	"github.com/oklog/ulid/v2"
 )
 
 func addSchedule(t *testing.T, st *store.Store, rec *store.Schedule) {
@@ -74,6 +75,25 @@ func TestScheduleReplaceCancelsPrevious(t *testing.T) {
 	res, err := st.WaitResult(ctx, first.Task)
 	if err != nil || res.State != store.StateCancelled || first.State != store.StateCancelled {
 		t.Fatalf("replaced run %+v: result %+v %v", first, res, err)
+	}
+}
+
+// A run whose result was pruned before the leader saw its outcome does not
+// keep a forbid schedule from firing for ever.
+func TestScheduleForbidForgetsRunThatIsGone(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	registerWorker(t, root, "w", 4, nil)
+	gone := store.ScheduleRun{Slot: time.Now().Add(-48 * time.Hour).UTC(), Task: ulid.Make().String()}
+	addSchedule(t, st, &store.Schedule{Name: "tick", Cron: "* * * * * *", Concurrency: store.ConcurrencyForbid,
+		Active: []store.ScheduleRun{gone}})
+	runScheduler(t, st, "s1")
+	drovertest.WaitFor(t, 10*time.Second, "a slot fired", func() bool { return readSchedule(t, st, "tick").Fired >= 1 })
+	rec := readSchedule(t, st, "tick")
+	for _, r := range rec.Active {
+		if r.Task == gone.Task {
+			t.Fatalf("the gone run is still active: %+v", rec.Active)
+		}
 	}
 }
 
