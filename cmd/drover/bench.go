@@ -47,8 +47,13 @@ scratch ensemble.`,
 			}
 			ctx, stop := signalContext()
 			defer stop()
-			servers := g.servers()
-			if !cmd.Flags().Changed("zk") && os.Getenv("DROVER_ZK") == "" {
+			var servers []string
+			if cmd.Flags().Changed("zk") || os.Getenv("DROVER_ZK") != "" {
+				var err error
+				if servers, err = g.servers(); err != nil {
+					return err
+				}
+			} else {
 				fmt.Fprintln(cmd.ErrOrStderr(), "starting ZooKeeper ...")
 				// A heap with room for what the raw phases leave behind, so the
 				// later phases do not pay for their garbage collection.

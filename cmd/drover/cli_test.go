@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -13,9 +14,16 @@ import (
 // droverIn runs the binary with stdin.
 func droverIn(t *testing.T, root, stdin string, args ...string) result {
 	t.Helper()
+	return droverEnv(t, root, stdin, nil, args...)
+}
+
+// droverEnv runs the binary with stdin and env added to the environment.
+func droverEnv(t *testing.T, root, stdin string, env []string, args ...string) result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, append([]string{"--zk", zkAddr, "--root", root, "--session-timeout", "2s"}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
 	var out, errb bytes.Buffer
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(stdin), &out, &errb
 	err := cmd.Run()
@@ -209,5 +217,26 @@ func TestJSONOutputSubmitWaitVersion(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &tasks); err != nil || r.code != 1 || len(tasks) != 1 ||
 		tasks[0]["id"] != many[1].ID || tasks[0]["state"] != "cancelled" {
 		t.Fatalf("wait -o json: %+v %v", r, err)
+	}
+}
+
+// TestZKAddressValidation: a malformed --zk server is a usage error found
+// before connecting, as is a read-only identity without owner credentials.
+func TestZKAddressValidation(t *testing.T) {
+	root := newRoot()
+	for _, zk := range []string{"a:b:c", "127.0.0.1:99999", "127.0.0.1:0", "h:2181,127.0.0.1:x", ":2181", "zk1:2181/chroot", " , "} {
+		// The session timeout is long: exiting 2 at all means no connection was tried.
+		oneLineError(t, drover(t, root, "--zk", zk, "--session-timeout", "1m", "workers"), 2, "--zk")
+	}
+	// A bare host takes ZooKeeper's default port, as before; the test server is not on it.
+	if r := drover(t, root, "--zk", "127.0.0.1,"+zkAddr, "workers"); r.code == 2 {
+		t.Fatalf("--zk with a bare host: %+v", r)
+	}
+	oneLineError(t, droverEnv(t, root, "", []string{"DROVER_ZK_AUTH=", "DROVER_ZK_AUTH_READONLY=viewer:pw"}, "workers"),
+		2, "DROVER_ZK_AUTH_READONLY")
+	r := droverEnv(t, root, "", []string{"DROVER_ZK_AUTH=owner:pw", "DROVER_ZK_AUTH_READONLY=nocolon"}, "workers")
+	oneLineError(t, r, 2, "DROVER_ZK_AUTH_READONLY")
+	if strings.Contains(r.stderr, "nocolon") {
+		t.Fatalf("credentials echoed: %q", r.stderr)
 	}
 }

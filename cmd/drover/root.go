@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,6 +31,7 @@ type globals struct {
 	zkAuthFile     string
 	configFile     string
 	zkAuth         string // resolved credentials; never printed
+	zkReadOnlyAuth string // DROVER_ZK_AUTH_READONLY; never printed
 	tlsCA          string
 	tlsCert        string
 	tlsKey         string
@@ -115,26 +118,53 @@ func (g *globals) logger(component string) zerolog.Logger {
 	return zerolog.New(w).Level(level).With().Timestamp().Str("component", component).Logger()
 }
 
-func (g *globals) servers() []string {
+// servers parses --zk: comma-separated host:port, or a bare host for the
+// ZooKeeper client's default port 2181. Bad input is a usage error.
+func (g *globals) servers() ([]string, error) {
 	var out []string
 	for _, s := range strings.Split(g.zk, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			out = append(out, s)
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		if err := checkServer(s); err != nil {
+			return nil, usageErr("--zk %q: %v", s, err)
+		}
+		out = append(out, s)
+	}
+	if len(out) == 0 {
+		return nil, usageErr("--zk: no servers given")
+	}
+	return out, nil
+}
+
+// checkServer validates one ZooKeeper address.
+func checkServer(s string) error {
+	host, port := s, "2181"
+	if strings.Contains(s, ":") {
+		var err error
+		if host, port, err = net.SplitHostPort(s); err != nil {
+			return errors.New("want host:port (an IPv6 address in brackets)")
 		}
 	}
-	return out
+	if host == "" || strings.ContainsAny(host, " \t/") {
+		return fmt.Errorf("bad host %q", host)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("port %q: want 1..65535", port)
+	}
+	return nil
 }
 
 // open connects to ZooKeeper, giving up after about a session timeout.
 func (g *globals) open(ctx context.Context, log *zerolog.Logger) (*store.Store, error) {
-	servers := g.servers()
-	if len(servers) == 0 {
-		return nil, usageErr("--zk: no servers given")
+	servers, err := g.servers()
+	if err != nil {
+		return nil, err
 	}
 	octx, cancel := context.WithTimeout(ctx, g.sessionTimeout)
 	defer cancel()
 	st, err := store.Open(octx, store.Config{Servers: servers, Root: g.root, SessionTimeout: g.sessionTimeout, Logger: log,
-		Auth: g.zkAuth, ReadOnlyAuth: os.Getenv("DROVER_ZK_AUTH_READONLY"), TLS: g.tls})
+		Auth: g.zkAuth, ReadOnlyAuth: g.zkReadOnlyAuth, TLS: g.tls})
 	if err != nil {
 		if errors.Is(err, store.ErrNoAuth) {
 			return nil, exitCode(1, fmt.Sprintf("ZooKeeper refused access to %s: its znodes belong to another identity; set DROVER_ZK_AUTH or --zk-auth-file", g.root))
@@ -164,7 +194,16 @@ func (g *globals) resolveAuth() error {
 			return usageErr("%v", err) // the message names the format, not the value
 		}
 	}
-	g.zkAuth = auth
+	ro := os.Getenv("DROVER_ZK_AUTH_READONLY")
+	if ro != "" {
+		if auth == "" {
+			return usageErr("DROVER_ZK_AUTH_READONLY needs DROVER_ZK_AUTH or --zk-auth-file: a read-only identity is added to the owner's ACL")
+		}
+		if _, _, err := store.ParseDigest(ro); err != nil {
+			return usageErr("DROVER_ZK_AUTH_READONLY: %v", err)
+		}
+	}
+	g.zkAuth, g.zkReadOnlyAuth = auth, ro
 	return nil
 }
 
