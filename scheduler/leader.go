@@ -734,10 +734,11 @@ func (l *leader) place() error {
 		w.recount()
 		freeTotal--
 		batch = append(batch, p)
-		// Rough: the record goes into the assignment and, when small, a
-		// manifest; Encode enforces the hard limit.
-		size += 3 * (1024 + recordBytes(q.task))
-		if len(batch) >= store.MaxBatch/2 || size > 256*1024 {
+		// Rough, and 0 for records the view did not keep: dispatch cuts
+		// the batch again once it has read them; Encode enforces the hard
+		// limit of one record.
+		size += placementBytes(q.task)
+		if len(batch) >= store.MaxBatch/2 || size > maxBatchBytes {
 			if err := l.dispatch(batch); err != nil {
 				return err
 			}
@@ -753,17 +754,48 @@ func (l *leader) place() error {
 	return nil
 }
 
-// recordBytes is about how many bytes a queued record's command and payload
-// take (0 for a record the view did not keep).
+// recordBytes is about how many bytes a queued record takes beyond its
+// fixed fields (0 for a record the view did not keep).
 func recordBytes(t *store.Task) int {
 	if t == nil {
 		return 0
 	}
-	n := len(t.Payload)
+	n := len(t.Payload)*4/3 + len(t.Name)
 	for _, a := range t.Cmd {
-		n += len(a) + 1
+		n += len(a) + 4
+	}
+	for k, v := range t.Env {
+		n += len(k) + len(v) + 6
+	}
+	for k, v := range t.On {
+		n += len(k) + len(v) + 6
+	}
+	for _, a := range t.History {
+		n += 200 + len(a.Worker) + len(a.Error)
 	}
 	return n
+}
+
+// Placement batch bounds: a transaction carries at most maxBatchBytes of
+// records, as placementBytes estimates them, and ZooKeeper refuses (by
+// dropping the connection) a request over jute.maxbuffer, 1 MiB by default.
+const maxBatchBytes = 256 * 1024
+
+// placementBytes estimates what placing t adds to a transaction: the
+// assignment, a manifest copy and the paths.
+func placementBytes(t *store.Task) int { return 3 * (1024 + recordBytes(t)) }
+
+// splitBatch cuts a filled batch (every record read) where it outgrows
+// maxBatchBytes; the first placement always stays.
+func splitBatch(batch []placement) (keep, rest []placement) {
+	size := 0
+	for i, p := range batch {
+		size += placementBytes(p.task)
+		if i > 0 && size > maxBatchBytes {
+			return batch[:i], batch[i:]
+		}
+	}
+	return batch, nil
 }
 
 // maxInflight is how many placement transactions may be in flight at once:
@@ -774,8 +806,11 @@ const maxInflight = 4
 type batchResult struct {
 	gen   uint64
 	batch []placement
-	zxid  int64
-	err   error
+	// deferred were cut from the batch once their records were read: the
+	// transaction would have been too large. They go back to the queue.
+	deferred []placement
+	zxid     int64
+	err      error
 }
 
 // dispatch starts a batch's fenced transaction; its outcome comes back on
@@ -788,6 +823,9 @@ func (l *leader) dispatch(batch []placement) error {
 		defer l.wg.Done()
 		r := batchResult{gen: gen, batch: batch, err: l.fill(batch, epoch)}
 		if r.err == nil {
+			// Records the view did not keep were sized only now.
+			r.batch, r.deferred = splitBatch(batch)
+			batch = r.batch
 			txn := l.st.Txn().Fence(l.term.Fence, -1)
 			tasks := make([]*store.Task, len(batch))
 			for i, p := range batch {
@@ -811,6 +849,14 @@ func (l *leader) settle(r batchResult) error {
 	l.inflight--
 	if r.gen != l.gen {
 		return nil // from before a rebuild: the rebuilt view already saw its outcome
+	}
+	for _, p := range r.deferred {
+		delete(p.w.inflight, p.name())
+		delete(p.w.checked, p.name())
+		p.w.recount()
+		if l.lookup(p.q.id) == p.q { // still queued as it was
+			heap.Push(l.ready, p.q)
+		}
 	}
 	switch {
 	case r.err == nil:

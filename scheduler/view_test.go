@@ -97,3 +97,21 @@ func TestOddZnodesDoNotStopTheLeader(t *testing.T) {
 		return err1 == nil && err2 == nil && !a && !b
 	})
 }
+
+// Records the leader did not keep in memory are sized only once read: a
+// batch of large ones is cut to fit one transaction instead of exceeding
+// ZooKeeper's request limit (which dropped the connection, rebuilt the view
+// and built the same batch again, for ever).
+func TestLargeUnkeptRecordsArePlaced(t *testing.T) {
+	saved := maxKept
+	maxKept = 0
+	t.Cleanup(func() { maxKept = saved })
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	const n = 50
+	big := strings.Repeat("x", 24*1024) // 50 of them: 1.2 MB
+	submit(t, st, n, func(_ int, task *store.Task) { task.Cmd = []string{"echo", big} })
+	w := registerWorker(t, root, "w1", n, nil)
+	runScheduler(t, st, "s1")
+	drovertest.WaitFor(t, 30*time.Second, "every task placed", func() bool { return len(w.assignments(t)) == n })
+}
