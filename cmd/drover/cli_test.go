@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/drover-sched/drover/zkserver"
 )
 
 // droverIn runs the binary with stdin.
@@ -238,5 +241,32 @@ func TestZKAddressValidation(t *testing.T) {
 	oneLineError(t, r, 2, "DROVER_ZK_AUTH_READONLY")
 	if strings.Contains(r.stderr, "nocolon") {
 		t.Fatalf("credentials echoed: %q", r.stderr)
+	}
+}
+
+// TestDaemonFlagsCheckedBeforeConnecting: bad daemon flags exit 2 at once,
+// not after a session timeout spent on an unreachable ZooKeeper.
+func TestDaemonFlagsCheckedBeforeConnecting(t *testing.T) {
+	port, err := zkserver.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := fmt.Sprintf("127.0.0.1:%d", port)
+	for _, args := range [][]string{
+		{"scheduler", "--timeout-grace", "-1s"},
+		{"scheduler", "--result-retention", "0s"},
+		{"scheduler", "--max-results", "-5"},
+		{"scheduler", "--max-results", "0"},
+		{"worker", "--allow", "["},
+		{"worker", "--run-as", "nosuchuser-drover-test"},
+		{"worker", "--label", "a/b=c"},
+		{"worker", "--label", "zone=a b"},
+	} {
+		start := time.Now()
+		r := drover(t, newRoot(), append([]string{"--zk", down, "--session-timeout", "1m"}, args...)...)
+		oneLineError(t, r, 2, args[1])
+		if d := time.Since(start); d > 20*time.Second {
+			t.Errorf("%v took %v: it waited for ZooKeeper", args, d)
+		}
 	}
 }

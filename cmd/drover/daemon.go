@@ -6,6 +6,8 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"os/user"
+	"path"
 	"syscall"
 	"time"
 
@@ -41,6 +43,15 @@ func newSchedulerCmd(g *globals) *cobra.Command {
 			if err := store.ValidateName(id); err != nil {
 				return usageErr("--id: %v", err)
 			}
+			if timeoutGrace <= 0 {
+				return usageErr("--timeout-grace %v: must be positive", timeoutGrace)
+			}
+			if retention <= 0 {
+				return usageErr("--result-retention %v: must be positive", retention)
+			}
+			if maxResults < -1 || maxResults == 0 {
+				return usageErr("--max-results %d: want a positive number, or -1 for no cap", maxResults)
+			}
 			log := g.logger("scheduler")
 			ctx, stop := signalContext()
 			defer stop()
@@ -49,12 +60,6 @@ func newSchedulerCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			if timeoutGrace <= 0 {
-				return usageErr("--timeout-grace %v: must be positive", timeoutGrace)
-			}
-			if retention <= 0 {
-				return usageErr("--result-retention %v: must be positive", retention)
-			}
 			s, err := scheduler.New(scheduler.Config{ID: id, Store: st, Log: log, TimeoutGrace: timeoutGrace,
 				ResultRetention: retention, MaxResults: maxResults})
 			if err != nil {
@@ -117,6 +122,9 @@ func newWorkerCmd(g *globals) *cobra.Command {
 			if drainTimeout <= 0 {
 				return usageErr("--drain-timeout %v: must be positive", drainTimeout)
 			}
+			if err := checkWorkerFlags(lm, allow, runAs); err != nil {
+				return err
+			}
 			log := g.logger("worker")
 			cfg := worker.Config{ID: id, Labels: lm, Capacity: capacity, Log: log, Version: version, DrainTimeout: drainTimeout,
 				Allow: allow, CleanEnv: cleanEnv, RunAs: runAs}
@@ -168,4 +176,31 @@ func newWorkerCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&runAs, "run-as", "", "run commands as this user (the worker must run as root)")
 	cmd.Flags().DurationVar(&drainTimeout, "drain-timeout", 30*time.Second, "on SIGTERM, how long running attempts may finish before they are killed")
 	return cmd
+}
+
+// checkWorkerFlags makes the checks worker.New makes of labels, --allow and
+// --run-as, so bad flags exit 2 before connecting to ZooKeeper.
+func checkWorkerFlags(labels map[string]string, allow []string, runAs string) error {
+	for k, v := range labels {
+		if err := store.ValidateName(k); err != nil {
+			return usageErr("--label %s=%s: %v", k, v, err)
+		}
+		if err := store.ValidateName(v); err != nil {
+			return usageErr("--label %s=%s: %v", k, v, err)
+		}
+	}
+	for _, p := range allow {
+		if _, err := path.Match(p, ""); err != nil {
+			return usageErr("--allow %q: %v", p, err)
+		}
+	}
+	if runAs != "" {
+		if os.Geteuid() != 0 {
+			return usageErr("--run-as %s: the worker must run as root to switch users", runAs)
+		}
+		if _, err := user.Lookup(runAs); err != nil {
+			return usageErr("--run-as: %v", err)
+		}
+	}
+	return nil
 }
