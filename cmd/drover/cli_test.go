@@ -270,3 +270,13 @@ func TestDaemonFlagsCheckedBeforeConnecting(t *testing.T) {
 		}
 	}
 }
+
+// TestCompletionArgs: an unknown shell or an extra argument is a usage error.
+func TestCompletionArgs(t *testing.T) {
+	root := newRoot()
+	oneLineError(t, drover(t, root, "completion", "foo"), 2, "unknown shell")
+	oneLineError(t, drover(t, root, "completion", "bash", "extra"), 2, "no arguments")
+	if r := drover(t, root, "completion", "bash"); r.code != 0 || !strings.Contains(r.stdout, "bash completion") {
+		t.Fatalf("completion bash: code %d, stderr %q", r.code, r.stderr)
+	}
+}

@@ -103,7 +103,30 @@ func newRootCmd() *cobra.Command {
 		return nil
 	}
 	root.RunE = func(cmd *cobra.Command, args []string) error { return cmd.Help() }
+	strictCompletion(root)
 	return root
+}
+
+// strictCompletion makes cobra's completion command treat bad arguments as
+// usage errors: by default an unknown shell printed the help with exit 0 and
+// an extra argument exited 1.
+func strictCompletion(root *cobra.Command) {
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() != "completion" {
+			continue
+		}
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageErr("%s: unknown shell %q: want bash, zsh, fish or powershell", cmd.CommandPath(), args[0])
+			}
+			return nil
+		}
+		c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+		for _, shell := range c.Commands() {
+			shell.Args = noArgs
+		}
+	}
 }
 
 // logger builds the process logger: readable on a terminal, JSON otherwise.
