@@ -88,6 +88,11 @@ func TestSubmitInvalidWritesNothing(t *testing.T) {
 	if !errors.Is(err, ErrInvalid) || !errors.Is(err, store.ErrTooLarge) {
 		t.Fatalf("err %v: want ErrInvalid and ErrTooLarge", err)
 	}
+	for _, spec := range []TaskSpec{{Cmd: []string{"ec\x00ho"}}, {Cmd: []string{"echo"}, Env: map[string]string{"A": "x\x00y"}}} {
+		if _, err := c.Submit(context.Background(), []TaskSpec{spec}); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "NUL") {
+			t.Fatalf("err %v: want ErrInvalid for a NUL byte", err)
+		}
+	}
 	if all, err := c.List("", 0); err != nil || len(all) != 0 {
 		t.Fatalf("list after invalid submits: %v %v", all, err)
 	}

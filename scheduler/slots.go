@@ -35,6 +35,13 @@ func ParseSpec(spec, tz string) (cron.Schedule, error) {
 	case !prefixed:
 		spec = "CRON_TZ=UTC " + spec
 	}
+	if _, every, ok := strings.Cut(spec, "@every"); ok {
+		// The cron library rounds an interval under a second up to one and
+		// drops fractions: refuse what it would not honour.
+		if d, err := time.ParseDuration(strings.TrimSpace(every)); err == nil && (d < time.Second || d%time.Second != 0) {
+			return nil, fmt.Errorf("cron spec: @every %v: want whole seconds, at least 1s", d)
+		}
+	}
 	s, err := cronParser.Parse(spec)
 	if err != nil {
 		return nil, fmt.Errorf("cron spec: %v", err)

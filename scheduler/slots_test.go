@@ -22,6 +22,8 @@ func TestParseSpec(t *testing.T) {
 		{"", "", "empty"}, {"61 * * * *", "", "cron spec"}, {"* * *", "", "cron spec"},
 		{"0 2 * * *", "Mars/Olympus", "time zone"}, {"CRON_TZ=UTC 0 2 * * *", "UTC", "once"},
 		{"0 0 30 2 *", "", "never fires"}, {"@fortnightly", "", "cron spec"},
+		{"@every 0s", "", "at least 1s"}, {"@every -5s", "", "at least 1s"}, {"@every 500ms", "", "at least 1s"},
+		{"@every 1500ms", "", "whole seconds"},
 	}
 	for _, b := range bad {
 		if _, err := ParseSpec(b.spec, b.tz); err == nil || !strings.Contains(err.Error(), b.want) {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -285,9 +286,17 @@ func (t *Task) Validate() error {
 			return fmt.Errorf("label %s=%q: %w", k, v, err)
 		}
 	}
-	for k := range t.Env {
+	for k, v := range t.Env {
 		if k == "" || !validEnvName(k) {
 			return fmt.Errorf("env name %q: want letters, digits and '_', not starting with a digit", k)
+		}
+		if strings.IndexByte(v, 0) >= 0 {
+			return fmt.Errorf("env %s: contains a NUL byte", k)
+		}
+	}
+	for i, a := range t.Cmd {
+		if strings.IndexByte(a, 0) >= 0 {
+			return fmt.Errorf("command argument %d contains a NUL byte (a process cannot be given one)", i)
 		}
 	}
 	return nil
