@@ -130,10 +130,12 @@ func (l *leader) runSchedule(e *cronEntry) error {
 		if err == nil || try >= 3 {
 			return err
 		}
-		if !errors.Is(err, store.ErrBadVersion) && !errors.Is(err, store.ErrNodeExists) {
+		if !errors.Is(err, store.ErrBadVersion) && !errors.Is(err, store.ErrNodeExists) && !errors.Is(err, store.ErrNoNode) {
 			return err
 		}
-		// Changed under us (paused, edited) or raced: read it again.
+		// Changed under us (paused, edited) or raced (a run that replace
+		// cancels was placed or finished meanwhile: its znode is gone): read
+		// it again and plan anew.
 		delete(l.watched, l.lay.Schedule(e.rec.Name))
 		return l.readSchedule(e.rec.Name)
 	}
