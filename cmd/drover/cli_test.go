@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -278,5 +279,53 @@ func TestCompletionArgs(t *testing.T) {
 	oneLineError(t, drover(t, root, "completion", "bash", "extra"), 2, "no arguments")
 	if r := drover(t, root, "completion", "bash"); r.code != 0 || !strings.Contains(r.stdout, "bash completion") {
 		t.Fatalf("completion bash: code %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// TestConfigFileValidation: unknown keys and values of the wrong kind are
+// usage errors; a top-level key that is a flag of some command applies where
+// that flag exists and is ignored elsewhere.
+func TestConfigFileValidation(t *testing.T) {
+	root := newRoot()
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for content, want := range map[string]string{
+		"worker:\n  capacty: 8\n":         `unknown setting "capacty"`,
+		"capacty: 8\n":                    `unknown setting "capacty"`,
+		"zk: {a: b}\n":                    "zk: want a value, not a mapping",
+		"zk: null\n":                      "zk: no value",
+		"root: [/a, /b]\n":                "root: want one value, not a list",
+		"worker:\n  capacity: [1, 2]\n":   "capacity: want one value, not a list",
+		"worker:\n  label: [{a: b}]\n":    "label: list item",
+		"worker: 8\n":                     "worker: want a section",
+		"- zk\n":                          "cannot unmarshal",
+		"scheduler:\n  label: [a=b]\n":    `unknown setting "label"`,
+		"submit:\n  timeout: {a: 1}\n":    "timeout: want a value",
+		"session-timeout: 5s\nls: []\n":   "ls: want a section",
+		"worker:\n  drain-timeout: ~\n":   "drain-timeout: no value",
+		"dev:\n  workers: [1]\n":          "workers: want one value",
+		"label: [a=b]\nworker:\n  x: 1\n": `unknown setting "x"`,
+	} {
+		// Checked whichever command runs, before connecting.
+		oneLineError(t, drover(t, root, "--config", write("bad.yaml", content), "ls"), 2, want)
+	}
+	// A worker flag at the top level: client commands ignore it, the worker
+	// and bench (which also have --capacity) take it.
+	top := write("top.yaml", "capacity: 0\nlabel: [zone=eu]\nworker:\n")
+	if r := drover(t, root, "--config", top, "ls"); r.code != 0 {
+		t.Fatalf("ls with a worker flag at the top level: %+v", r)
+	}
+	oneLineError(t, drover(t, root, "--config", top, "worker"), 2, "--capacity 0")
+	oneLineError(t, drover(t, root, "--config", top, "bench"), 2, "--capacity")
+	// The shipped example is valid.
+	if r := drover(t, root, "--config", "../../configs/drover.yaml", "config", "print"); r.code != 0 {
+		t.Fatalf("configs/drover.yaml: %+v", r)
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"sort"
@@ -23,6 +24,11 @@ import (
 //	worker:
 //	  capacity: 8
 //	  label: [gpu=true, zone=eu]
+//
+// A top-level key may be a flag of any command: it applies wherever that flag
+// exists. Keys that are no flag (of any command, or of the section's command)
+// and values of the wrong kind (a mapping or null for a flag, a list for a
+// flag that takes one value) are usage errors, whichever command runs.
 type fileConfig = map[string]any
 
 // envFlags are the flags that also come from the environment; the environment
@@ -42,13 +48,18 @@ func applyConfigFile(cmd *cobra.Command, path string) error {
 	}
 	var fc fileConfig
 	if err := yaml.Unmarshal(data, &fc); err != nil {
-		return usageErr("--config %s: %v", path, oneLine(err.Error()))
+		return usageErr("--config %s: %s", path, strings.Join(strings.Fields(err.Error()), " "))
 	}
-	section := asMap(fc[cmd.Name()])
-	known := map[string]bool{}
+	sch := schemaOf(cmd.Root())
+	if err := sch.check(fc); err != nil {
+		return usageErr("--config %s: %v", path, err)
+	}
+	var section map[string]any
+	if sch.isSection(cmd.Name(), fc[cmd.Name()]) {
+		section = asMap(fc[cmd.Name()])
+	}
 	var ferr error
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
-		known[f.Name] = true
 		if ferr != nil || f.Changed || f.Name == "config" {
 			return
 		}
@@ -58,6 +69,7 @@ func applyConfigFile(cmd *cobra.Command, path string) error {
 		v, ok := section[f.Name]
 		if !ok {
 			v, ok = fc[f.Name]
+			ok = ok && !sch.isSection(f.Name, v)
 		}
 		if !ok {
 			return
@@ -66,18 +78,105 @@ func applyConfigFile(cmd *cobra.Command, path string) error {
 			ferr = usageErr("--config %s: %s: %v", path, f.Name, err)
 		}
 	})
-	if ferr != nil {
-		return ferr
+	return ferr
+}
+
+// configSchema is what a config file may hold: the flags of every command.
+type configSchema struct {
+	list     map[string]bool            // flag name -> some command's flag of that name takes a list
+	commands map[string]map[string]bool // command name -> its flags (of all commands of that name)
+}
+
+func schemaOf(root *cobra.Command) configSchema {
+	sch := configSchema{list: map[string]bool{}, commands: map[string]map[string]bool{}}
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		flags := sch.commands[c.Name()]
+		if flags == nil {
+			flags = map[string]bool{}
+			sch.commands[c.Name()] = flags
+		}
+		add := func(f *pflag.Flag) {
+			_, isList := f.Value.(pflag.SliceValue)
+			sch.list[f.Name] = sch.list[f.Name] || isList
+			flags[f.Name] = true
+		}
+		c.LocalFlags().VisitAll(add)
+		c.InheritedFlags().VisitAll(add)
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
 	}
-	for k, v := range fc {
-		if asMap(v) != nil || known[k] {
+	walk(root)
+	return sch
+}
+
+// isSection reports whether the top-level key k with value v is a command's
+// section: a mapping, or empty, under a command's name.
+func (sch configSchema) isSection(k string, v any) bool {
+	_, isCmd := sch.commands[k]
+	return isCmd && (v == nil || asMap(v) != nil)
+}
+
+// check validates a whole file: every key names a flag, every value has a
+// kind that flag takes.
+func (sch configSchema) check(fc fileConfig) error {
+	for _, k := range sortedKeys(fc) {
+		v := fc[k]
+		if sch.isSection(k, v) {
+			flags, sec := sch.commands[k], asMap(v)
+			for _, fk := range sortedKeys(sec) {
+				if !flags[fk] {
+					return fmt.Errorf("%s: unknown setting %q (not a flag of drover %s)", k, fk, k)
+				}
+				if err := checkValue(sec[fk], sch.list[fk]); err != nil {
+					return fmt.Errorf("%s: %s: %v", k, fk, err)
+				}
+			}
 			continue
 		}
-		if cmd.Root().PersistentFlags().Lookup(k) == nil {
-			return usageErr("--config %s: unknown setting %q", path, k)
+		if _, ok := sch.list[k]; !ok {
+			if _, isCmd := sch.commands[k]; isCmd {
+				return fmt.Errorf("%s: want a section of that command's flags", k)
+			}
+			return fmt.Errorf("unknown setting %q (not a flag of any drover command)", k)
+		}
+		if err := checkValue(v, sch.list[k]); err != nil {
+			return fmt.Errorf("%s: %v", k, err)
 		}
 	}
 	return nil
+}
+
+// checkValue checks the YAML kind of one flag's value.
+func checkValue(v any, listOK bool) error {
+	switch val := v.(type) {
+	case nil:
+		return errors.New("no value")
+	case []any:
+		if !listOK {
+			return errors.New("want one value, not a list")
+		}
+		for _, item := range val {
+			if err := checkValue(item, false); err != nil {
+				return fmt.Errorf("list item: %v", err)
+			}
+		}
+		return nil
+	}
+	if asMap(v) != nil {
+		return errors.New("want a value, not a mapping")
+	}
+	return nil
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // asMap returns a YAML mapping as map[string]any (nil if v is not one).
@@ -95,8 +194,12 @@ func asMap(v any) map[string]any {
 	return nil
 }
 
+// setFlag sets f from a checked YAML value; a list only for a list flag.
 func setFlag(f *pflag.Flag, v any) error {
 	if list, ok := v.([]any); ok {
+		if _, isList := f.Value.(pflag.SliceValue); !isList {
+			return errors.New("want one value, not a list")
+		}
 		for _, item := range list {
 			if err := f.Value.Set(fmt.Sprint(item)); err != nil {
 				return err
