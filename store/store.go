@@ -95,10 +95,11 @@ func aclFor(auth, readOnly string) ([]zk.ACL, error) {
 // Store is a connection to ZooKeeper plus the layout under one root. It is safe
 // for concurrent use; concurrent calls are pipelined on one connection.
 type Store struct {
-	conn   *zk.Conn
-	layout Layout
-	log    zerolog.Logger
-	acl    []zk.ACL
+	conn           *zk.Conn
+	layout         Layout
+	log            zerolog.Logger
+	acl            []zk.ACL
+	sessionTimeout time.Duration
 
 	mu        sync.Mutex
 	state     zk.State
@@ -146,7 +147,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{layout: layout, log: log, acl: acl, changed: make(chan struct{})}
+	s := &Store{layout: layout, log: log, acl: acl, changed: make(chan struct{}), sessionTimeout: cfg.SessionTimeout}
 	conn, _, err := zk.Connect(cfg.Servers, cfg.SessionTimeout,
 		zk.WithLogger(zkLogger{log}),
 		zk.WithLogInfo(false),
@@ -186,6 +187,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	return s, nil
 }
+
+// SessionTimeout is the session timeout asked of ZooKeeper: a server expires
+// a session it has not heard from for that long.
+func (s *Store) SessionTimeout() time.Duration { return s.sessionTimeout }
 
 // Layout returns the paths under this store's root.
 func (s *Store) Layout() Layout { return s.layout }

@@ -145,7 +145,11 @@ func (w *Worker) Reg() int64 { return w.reg.Load() }
 
 var (
 	errSessionLost = errors.New("zookeeper session lost")
-	errDrained     = errors.New("drained")
+	// errCutOff: no contact with ZooKeeper for the session timeout. The
+	// session has most likely expired (the worker learns for sure only when
+	// it reconnects) and its attempts run again elsewhere: it stops them.
+	errCutOff  = errors.New("cut off from zookeeper for the session timeout")
+	errDrained = errors.New("drained")
 )
 
 // credentialOf looks up the user (and its primary group) commands run as.
@@ -184,7 +188,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		if errors.Is(err, store.ErrClosed) {
 			return err
 		}
-		if errors.Is(err, errSessionLost) {
+		if errors.Is(err, errSessionLost) || errors.Is(err, errCutOff) {
 			// Registering again waits for the new session: no spin.
 			w.log.Warn().Err(err).Msg("registration lost; registering again")
 			pause = restartMin
@@ -247,7 +251,9 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 	// this serve gives up while its session lives must go, or the next serve
 	// would find it (same czxid) and run its attempts, marked running, again.
 	defer func() {
-		if !errors.Is(err, errSessionLost) {
+		// Without a connection (session lost, cut off) there is nothing to
+		// delete now; register deals with a registration that outlived us.
+		if !errors.Is(err, errSessionLost) && !errors.Is(err, errCutOff) {
 			w.deregister(reg)
 		}
 	}()
@@ -280,6 +286,8 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 	}()
 	draining := false
 	var drainDeadline <-chan time.Time
+	cut := newCutOff(w.st.SessionTimeout())
+	defer cut.connected()
 	defer func() {
 		for _, r := range runs {
 			r.cancel(errors.New("worker stopping"))
@@ -296,11 +304,16 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 			continue
 		case errors.Is(err, store.ErrConnection):
 			if connected, changed := w.st.Connected(); !connected {
+				cut.disconnected()
 				select {
 				case <-changed:
 				case <-sess.Done():
 					cancel(errSessionLost)
 					return errSessionLost
+				case <-cut.C():
+					w.log.Warn().Dur("session_timeout", w.st.SessionTimeout()).Msg("cut off from zookeeper: killing running attempts")
+					cancel(errCutOff)
+					return errCutOff
 				case <-ctx.Done():
 					return nil
 				}
@@ -352,7 +365,19 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 		if draining {
 			drainReq = nil
 		}
+		connected, connChanged := w.st.Connected()
+		if connected {
+			cut.connected()
+		} else {
+			cut.disconnected()
+		}
 		select {
+		case <-connChanged:
+			continue
+		case <-cut.C():
+			w.log.Warn().Dur("session_timeout", w.st.SessionTimeout()).Msg("cut off from zookeeper: killing running attempts")
+			cancel(errCutOff)
+			return errCutOff
 		case <-drainReq:
 			draining = true
 			drainDeadline = time.After(w.cfg.DrainTimeout)
@@ -373,6 +398,38 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 			return nil
 		}
 	}
+}
+
+// cutOff times how long the store has been without a connection.
+type cutOff struct {
+	after time.Duration
+	timer *time.Timer
+}
+
+func newCutOff(after time.Duration) *cutOff { return &cutOff{after: after} }
+
+// disconnected starts the clock, unless it runs already.
+func (c *cutOff) disconnected() {
+	if c.timer == nil {
+		c.timer = time.NewTimer(c.after)
+	}
+}
+
+// connected stops the clock.
+func (c *cutOff) connected() {
+	if c.timer != nil {
+		c.timer.Stop()
+		c.timer = nil
+	}
+}
+
+// C fires once the store has been without a connection for the whole time
+// (nil while connected: a nil channel never fires).
+func (c *cutOff) C() <-chan time.Time {
+	if c.timer == nil {
+		return nil
+	}
+	return c.timer.C
 }
 
 // deregister deletes the registration reg if it is still there: the leader
@@ -426,6 +483,17 @@ func (w *Worker) register(ctx context.Context) (int64, *store.Session, error) {
 	warned := false
 	for {
 		st, sess, err := w.st.CreateEphemeral(ctx, p, data)
+		if err == nil && st.Czxid == w.reg.Load() {
+			// The registration of an earlier serve, on a session that lived
+			// on (say, through a cut-off that outlasted the timeout but not
+			// the server's patience). Its attempts were stopped: end it, so
+			// the leader places them again, and register anew.
+			w.log.Info().Int64("reg", st.Czxid).Msg("ending the registration of an earlier serve")
+			if derr := w.st.Delete(p, st.Version); derr != nil && !errors.Is(derr, store.ErrNoNode) {
+				return 0, nil, fmt.Errorf("register %s: end the earlier registration: %w", w.cfg.ID, derr)
+			}
+			continue
+		}
 		if err == nil {
 			return st.Czxid, sess, nil
 		}
