@@ -205,10 +205,11 @@ func (c *Client) Submit(ctx context.Context, specs []TaskSpec) ([]store.SubmitRe
 func (c *Client) submit(ctx context.Context, tasks []*store.Task) ([]store.SubmitResult, error) {
 	var out []store.SubmitResult
 	for try := 1; ; try++ {
-		res, err := c.st.Submit(ctx, tasks[len(out):])
+		base := len(out)
+		res, err := c.st.Submit(ctx, tasks[base:])
 		for k, r := range res {
 			// Our own id found on a re-send is a task this call wrote.
-			if r.Existing && r.ID == tasks[len(out)+k].ID {
+			if r.Existing && r.ID == tasks[base+k].ID {
 				r.Existing = false
 			}
 			out = append(out, r)

@@ -123,8 +123,16 @@ func TestIdempotencyKeys(t *testing.T) {
 			t.Fatalf("results %+v, want %+v", res, want)
 		}
 	}
-	if all, err := c.List("", 0); err != nil || len(all) != 2 {
-		t.Fatalf("list: %d tasks (%v), want 2", len(all), err)
+	// An existing key after a new one (this once indexed past the batch).
+	later, err := c.Submit(ctx, []TaskSpec{{Cmd: []string{"true"}, Key: "another"}, {Cmd: []string{"true"}, Key: "fresh"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if later[0].Existing || later[1] != (store.SubmitResult{ID: res[1].ID, Existing: true}) {
+		t.Fatalf("results %+v", later)
+	}
+	if all, err := c.List("", 0); err != nil || len(all) != 3 {
+		t.Fatalf("list: %d tasks (%v), want 3", len(all), err)
 	}
 }
 
