@@ -84,25 +84,14 @@ func (w *Worker) Reported() int64 { return w.reported.Load() }
 
 // New validates cfg and returns a worker; Run starts it.
 func New(cfg Config) (*Worker, error) {
-	if err := store.ValidateName(cfg.ID); err != nil {
-		return nil, fmt.Errorf("worker id: %w", err)
-	}
 	if cfg.Store == nil {
 		return nil, errors.New("worker: no store")
-	}
-	for k, v := range cfg.Labels {
-		if err := store.ValidateName(k); err != nil {
-			return nil, fmt.Errorf("label %q: %w", k, err)
-		}
-		if err := store.ValidateName(v); err != nil {
-			return nil, fmt.Errorf("label %s=%q: %w", k, v, err)
-		}
 	}
 	if cfg.Capacity == 0 {
 		cfg.Capacity = 4
 	}
-	if cfg.Capacity < 1 {
-		return nil, fmt.Errorf("capacity %d: must be at least 1", cfg.Capacity)
+	if err := CheckConfig(cfg); err != nil {
+		return nil, err
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -114,11 +103,6 @@ func New(cfg Config) (*Worker, error) {
 		cfg.DrainTimeout = 30 * time.Second
 	}
 	pol := policy{allow: cfg.Allow, cleanEnv: cfg.CleanEnv}
-	for _, p := range cfg.Allow {
-		if _, err := path.Match(p, ""); err != nil {
-			return nil, fmt.Errorf("allow pattern %q: %w", p, err)
-		}
-	}
 	if cfg.RunAs != "" {
 		cred, err := credentialOf(cfg.RunAs)
 		if err != nil {
@@ -132,6 +116,37 @@ func New(cfg Config) (*Worker, error) {
 		drain: make(chan struct{}), wake: make(chan struct{}, 1),
 		log: cfg.Log.With().Str("worker_id", cfg.ID).Logger(),
 	}, nil
+}
+
+// CheckConfig makes New's checks that need no ZooKeeper (id, labels,
+// capacity, allow patterns, run-as user), so a command line can be refused
+// before connecting. A zero Capacity is checked as New's default.
+func CheckConfig(cfg Config) error {
+	if err := store.ValidateName(cfg.ID); err != nil {
+		return fmt.Errorf("worker id: %w", err)
+	}
+	for k, v := range cfg.Labels {
+		if err := store.ValidateName(k); err != nil {
+			return fmt.Errorf("label %q: %w", k, err)
+		}
+		if err := store.ValidateName(v); err != nil {
+			return fmt.Errorf("label %s=%q: %w", k, v, err)
+		}
+	}
+	if cfg.Capacity < 0 {
+		return fmt.Errorf("capacity %d: must be at least 1", cfg.Capacity)
+	}
+	for _, p := range cfg.Allow {
+		if _, err := path.Match(p, ""); err != nil {
+			return fmt.Errorf("allow pattern %q: %w", p, err)
+		}
+	}
+	if cfg.RunAs != "" {
+		if _, err := credentialOf(cfg.RunAs); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Registered closes once the worker has registered for the first time.

@@ -6,8 +6,6 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"os/user"
-	"path"
 	"syscall"
 	"time"
 
@@ -122,12 +120,12 @@ func newWorkerCmd(g *globals) *cobra.Command {
 			if drainTimeout <= 0 {
 				return usageErr("--drain-timeout %v: must be positive", drainTimeout)
 			}
-			if err := checkWorkerFlags(lm, allow, runAs); err != nil {
-				return err
-			}
 			log := g.logger("worker")
 			cfg := worker.Config{ID: id, Labels: lm, Capacity: capacity, Log: log, Version: version, DrainTimeout: drainTimeout,
 				Allow: allow, CleanEnv: cleanEnv, RunAs: runAs}
+			if err := worker.CheckConfig(cfg); err != nil {
+				return usageErr("%v", err) // before connecting: bad flags exit 2 at once
+			}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			sigs := make(chan os.Signal, 2)
@@ -176,31 +174,4 @@ func newWorkerCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&runAs, "run-as", "", "run commands as this user (the worker must run as root)")
 	cmd.Flags().DurationVar(&drainTimeout, "drain-timeout", 30*time.Second, "on SIGTERM, how long running attempts may finish before they are killed")
 	return cmd
-}
-
-// checkWorkerFlags makes the checks worker.New makes of labels, --allow and
-// --run-as, so bad flags exit 2 before connecting to ZooKeeper.
-func checkWorkerFlags(labels map[string]string, allow []string, runAs string) error {
-	for k, v := range labels {
-		if err := store.ValidateName(k); err != nil {
-			return usageErr("--label %s=%s: %v", k, v, err)
-		}
-		if err := store.ValidateName(v); err != nil {
-			return usageErr("--label %s=%s: %v", k, v, err)
-		}
-	}
-	for _, p := range allow {
-		if _, err := path.Match(p, ""); err != nil {
-			return usageErr("--allow %q: %v", p, err)
-		}
-	}
-	if runAs != "" {
-		if os.Geteuid() != 0 {
-			return usageErr("--run-as %s: the worker must run as root to switch users", runAs)
-		}
-		if _, err := user.Lookup(runAs); err != nil {
-			return usageErr("--run-as: %v", err)
-		}
-	}
-	return nil
 }
