@@ -147,9 +147,13 @@ func execute(ctx context.Context, task *store.Task, workerID string, limit int, 
 		killGroup(pgid) // stragglers
 	case <-timeout:
 		killGroup(pgid)
-		<-waited
-		out.ExitCode, out.Err = -1, fmt.Sprintf("timeout after %v", task.Timeout.Duration())
-		return finish()
+		werr = <-waited
+		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || ws.Signaled() {
+			out.ExitCode, out.Err = -1, fmt.Sprintf("timeout after %v", task.Timeout.Duration())
+			return finish()
+		}
+		// It had exited on its own; only a child of it, holding its
+		// output open, was still running: the command's own exit stands.
 	case <-ctx.Done():
 		killGroup(pgid)
 		<-waited

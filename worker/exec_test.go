@@ -98,6 +98,18 @@ func TestExecuteKillsOrphansAfterExit(t *testing.T) {
 	assertGone(t, dir+"/child.pid")
 }
 
+// A command that exited on its own is not a timeout because a background
+// child kept its output open until the timeout fired.
+func TestExecuteExitBeforeTimeoutStands(t *testing.T) {
+	// The shell exits at once; the timeout fires while exec still waits
+	// (up to its 200 ms WaitDelay) for the background sleep's pipes.
+	task := &store.Task{Shell: true, Cmd: []string{`sleep 30 & exit 3`}, Timeout: store.MillisOf(150 * time.Millisecond)}
+	out := runCmd(t, context.Background(), task)
+	if out.ExitCode != 3 || out.Err != "" {
+		t.Fatalf("outcome %+v, want the command's own exit code 3", out)
+	}
+}
+
 func TestExecuteCancelKillsGroup(t *testing.T) {
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancelCause(context.Background())
