@@ -276,6 +276,16 @@ func TestDaemonFlagsCheckedBeforeConnecting(t *testing.T) {
 	}
 }
 
+// TestHelpTopics: help for a command works; help for an unknown one is a
+// usage error, not the root's help with exit 0.
+func TestHelpTopics(t *testing.T) {
+	root := newRoot()
+	oneLineError(t, drover(t, root, "help", "nosuchtopic"), 2, "unknown command")
+	if r := drover(t, root, "help", "schedule", "add"); r.code != 0 || !strings.Contains(r.stdout, "cron") {
+		t.Fatalf("help schedule add: code %d, stdout %q", r.code, r.stdout)
+	}
+}
+
 // TestCompletionArgs: an unknown shell or an extra argument is a usage error.
 func TestCompletionArgs(t *testing.T) {
 	root := newRoot()

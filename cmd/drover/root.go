@@ -104,7 +104,24 @@ func newRootCmd() *cobra.Command {
 	}
 	root.RunE = func(cmd *cobra.Command, args []string) error { return cmd.Help() }
 	strictCompletion(root)
+	strictHelp(root)
 	return root
+}
+
+// strictHelp replaces cobra's help command, which printed the root's help
+// with exit 0 for a topic it did not know.
+func strictHelp(root *cobra.Command) {
+	root.SetHelpCommand(&cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command",
+		RunE: func(_ *cobra.Command, args []string) error {
+			cmd, rest, err := root.Find(args)
+			if err != nil || cmd == nil || len(rest) > 0 {
+				return usageErr("help: unknown command %q", strings.Join(args, " "))
+			}
+			return cmd.Help()
+		},
+	})
 }
 
 // strictCompletion makes cobra's completion command treat bad arguments as
