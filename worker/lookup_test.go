@@ -51,14 +51,22 @@ func TestLookupCacheRemembersForTTL(t *testing.T) {
 	}
 }
 
-// A remembered path whose program has gone is looked up again at once, not
-// reported as a failure to start.
-func TestExecuteLooksAgainWhenRememberedPathFails(t *testing.T) {
-	early, late := t.TempDir(), t.TempDir()
-	t.Setenv("PATH", early+string(os.PathListSeparator)+late)
+// pathOfTwoDirs makes PATH two empty directories for the test and the
+// process's lookups a cache whose clock stands still (nothing expires).
+func pathOfTwoDirs(t *testing.T) (first, second string) {
+	t.Helper()
+	first, second = t.TempDir(), t.TempDir()
+	t.Setenv("PATH", first+string(os.PathListSeparator)+second)
 	frozen := time.Unix(1000, 0)
 	saved := lookups.Swap(&lookupCache{now: func() time.Time { return frozen }})
 	t.Cleanup(func() { lookups.Store(saved) })
+	return first, second
+}
+
+// A remembered path whose program has gone is looked up again at once, not
+// reported as a failure to start.
+func TestExecuteLooksAgainWhenRememberedPathFails(t *testing.T) {
+	early, late := pathOfTwoDirs(t)
 
 	first := writeProgram(t, early, "prog", "first")
 	task := &store.Task{Cmd: []string{"prog"}}
@@ -77,11 +85,7 @@ func TestExecuteLooksAgainWhenRememberedPathFails(t *testing.T) {
 // The allow-list is checked against the path that runs, also when a
 // remembered path failed and the program was looked up again.
 func TestExecuteChecksTheProgramFoundAgain(t *testing.T) {
-	allowedDir, otherDir := t.TempDir(), t.TempDir()
-	t.Setenv("PATH", allowedDir+string(os.PathListSeparator)+otherDir)
-	frozen := time.Unix(1000, 0)
-	saved := lookups.Swap(&lookupCache{now: func() time.Time { return frozen }})
-	t.Cleanup(func() { lookups.Store(saved) })
+	allowedDir, otherDir := pathOfTwoDirs(t)
 	pol := policy{allow: []string{allowedDir + "/*"}}
 	run := func() outcome {
 		return execute(context.Background(), &store.Task{ID: "01JAAAAAAAAAAAAAAAAAAAAAAA", Attempt: 1, Cmd: []string{"prog"}},
