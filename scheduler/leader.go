@@ -610,7 +610,15 @@ func (l *leader) bucketExpired(b1, b2 string) bool {
 }
 
 func (l *leader) deleteBucket(dir string) {
-	err := l.st.Txn().Fence(l.term.Fence, -1).Delete(dir, -1).Commit()
+	// A bucket made (again) lately may be about to be used: a worker
+	// re-queueing a task whose old bucket was deleted makes it anew, and
+	// deleting it under that writer again and again fails its report. Only
+	// this leader deletes buckets, so the one read is the one deleted.
+	ok, st, err := l.st.Exists(dir)
+	if err != nil || !ok || l.now().Sub(st.Ctime) < l.s.cfg.BucketGrace {
+		return
+	}
+	err = l.st.Txn().Fence(l.term.Fence, -1).Delete(dir, -1).Commit()
 	if err != nil && !errors.Is(err, store.ErrNotEmpty) && !errors.Is(err, store.ErrNoNode) {
 		l.log.Debug().Err(err).Str("bucket", dir).Msg("delete empty bucket")
 	}

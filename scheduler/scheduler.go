@@ -23,8 +23,9 @@ type Config struct {
 	Log   zerolog.Logger
 	// Now is the clock; default time.Now.
 	Now func() time.Time
-	// BucketGrace is how long after its time window an empty queue bucket is
-	// kept before the leader deletes it; default 1 minute.
+	// BucketGrace is how long after its time window, and after it was last
+	// made, an empty bucket is kept before the leader deletes it; default 1
+	// minute.
 	BucketGrace time.Duration
 	// TimeoutGrace is how long past its timeout an attempt may stay on a live
 	// worker before the leader withdraws it (the worker normally kills it on

@@ -8,6 +8,7 @@ import (
 
 	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/store"
+	"github.com/oklog/ulid/v2"
 )
 
 // A bucket listed while a task's placement is in flight shows the task's
@@ -114,4 +115,42 @@ func TestLargeUnkeptRecordsArePlaced(t *testing.T) {
 	w := registerWorker(t, root, "w1", n, nil)
 	runScheduler(t, st, "s1")
 	drovertest.WaitFor(t, 30*time.Second, "every task placed", func() bool { return len(w.assignments(t)) == n })
+}
+
+// An empty bucket of a long-past window that was made again lately (a
+// worker re-queueing a retry of an old task) is left for its writer; it is
+// deleted once it has stood empty for BucketGrace.
+func TestRemadeOldBucketIsKept(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	old := ulid.MustNew(ulid.Timestamp(time.Now().Add(-time.Hour)), ulid.DefaultEntropy()).String()
+	if err := st.EnsureBuckets(old); err != nil {
+		t.Fatal(err)
+	}
+	const grace = 300 * time.Millisecond
+	s, err := New(Config{ID: "s1", Store: st, Log: drovertest.Logger(t), BucketGrace: grace})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := newLeader(s, &Term{Fence: st.Layout().Election() + "/n_fence"}, 1)
+	defer l.stop()
+	if err := st.EnsurePath(l.term.Fence); err != nil {
+		t.Fatal(err)
+	}
+	b1, b2 := store.Bucket(old)
+	made := time.Now()
+	if err := l.syncQueueL2(b1, b2); err != nil {
+		t.Fatal(err)
+	}
+	dir := st.Layout().QueueBucket(b1, b2)
+	if ok, _, err := st.Exists(dir); err != nil || (!ok && time.Since(made) < grace) {
+		t.Fatalf("a bucket made %v ago was deleted (err %v)", time.Since(made), err)
+	}
+	drovertest.WaitFor(t, 10*time.Second, "the bucket deleted after the grace", func() bool {
+		if err := l.syncQueueL2(b1, b2); err != nil {
+			t.Fatal(err)
+		}
+		ok, _, err := st.Exists(dir)
+		return err == nil && !ok
+	})
 }

@@ -813,6 +813,16 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 				log.Info().Msg("report confirmed after reconnect")
 				return
 			}
+			if ok, st, serr := w.st.Exists(path); serr == nil && ok && st.Version == version {
+				// Still ours as we left it: what failed was elsewhere (a
+				// bucket deleted under the write). Try again, paced.
+				log.Warn().Err(err).Msg("report failed; the assignment stands: retrying")
+				if !sleepCtx(ctx, pause) {
+					return
+				}
+				pause = min(2*pause, restartMax)
+				continue
+			}
 			log.Warn().Err(err).Msg("report rejected: assignment withdrawn")
 			return
 		case ctx.Err() != nil:
