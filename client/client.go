@@ -205,6 +205,21 @@ func (c *Client) Submit(ctx context.Context, specs []TaskSpec) ([]store.SubmitRe
 func (c *Client) submit(ctx context.Context, tasks []*store.Task) ([]store.SubmitResult, error) {
 	var out []store.SubmitResult
 	for try := 1; ; try++ {
+		if try > 1 {
+			// A task of the lost transaction may have been placed (or even
+			// finished) since: its queue item is gone, and sending it again
+			// would queue it twice. Find those first.
+			n, err := c.landed(tasks[len(out):])
+			if err != nil {
+				return out, err
+			}
+			for _, t := range tasks[len(out) : len(out)+n] {
+				out = append(out, store.SubmitResult{ID: t.ID})
+			}
+			if len(out) == len(tasks) {
+				return out, nil
+			}
+		}
 		base := len(out)
 		res, err := c.st.Submit(ctx, tasks[base:])
 		for k, r := range res {
@@ -224,6 +239,58 @@ func (c *Client) submit(ctx context.Context, tasks []*store.Task) ([]store.Submi
 			return out, err
 		}
 	}
+}
+
+// landed counts the leading tasks that exist anywhere: queued, placed or
+// finished. Their ids are this call's own, so one that exists was written by
+// this call, in a transaction whose reply was lost.
+func (c *Client) landed(tasks []*store.Task) (int, error) {
+	lay := c.st.Layout()
+	exists := func(path func(string) string) (map[string]bool, error) {
+		paths := make([]string, len(tasks))
+		for i, t := range tasks {
+			paths[i] = path(t.ID)
+		}
+		found := map[string]bool{}
+		for i, r := range c.st.GetMany(paths) {
+			switch {
+			case r.Err == nil:
+				found[tasks[i].ID] = true
+			case !errors.Is(r.Err, store.ErrNoNode):
+				return nil, r.Err
+			}
+		}
+		return found, nil
+	}
+	queued, err := exists(lay.QueueItem)
+	if err != nil {
+		return 0, err
+	}
+	finished, err := exists(lay.Result)
+	if err != nil {
+		return 0, err
+	}
+	var placed map[string]bool
+	n := 0
+	for _, t := range tasks {
+		if !queued[t.ID] && !finished[t.ID] {
+			if placed == nil {
+				refs, err := c.st.Assignments()
+				if err != nil {
+					return 0, err
+				}
+				placed = map[string]bool{}
+				for _, r := range refs {
+					placed[r.Task] = true
+				}
+			}
+			if !placed[t.ID] {
+				break
+			}
+		}
+		n++
+	}
+	return n, nil
 }
 
 // MaxLine bounds one JSONL line.

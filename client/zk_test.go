@@ -297,3 +297,47 @@ func TestRecordOfAnotherTaskIsRefused(t *testing.T) {
 		t.Fatalf("wait: %v; want ErrMalformed", err)
 	}
 }
+
+// After a lost reply, tasks of the lost transaction that have moved on
+// (placed, finished) are found where they are, not sent again.
+func TestLandedFindsTasksThatMovedOn(t *testing.T) {
+	c, st := newClient(t)
+	ctx := context.Background()
+	mk := func() *store.Task {
+		return &store.Task{ID: store.NewTaskID(time.Now()), Cmd: []string{"true"}, SubmittedAt: time.Now().UTC()}
+	}
+	placed, finished, queued, unsent := mk(), mk(), mk(), mk()
+	if _, err := st.Submit(ctx, []*store.Task{placed, finished, queued}); err != nil {
+		t.Fatal(err)
+	}
+	// The leader places one; the other is cancelled (a result).
+	item := st.Layout().QueueItem(placed.ID)
+	_, stat, err := st.Get(item)
+	if err != nil {
+		t.Fatal(err)
+	}
+	txn := st.Txn().Delete(item, stat.Version)
+	assigned := placed.Clone()
+	assigned.Worker, assigned.Attempt = "w1", 1
+	if err := st.EnsurePath(st.Layout().WorkerTasks("w1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := txn.Assign(assigned); err != nil {
+		t.Fatal(err)
+	}
+	if err := txn.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Cancel(finished.ID); err != nil {
+		t.Fatal(err)
+	}
+	n, err := c.landed([]*store.Task{placed, finished, queued, unsent})
+	if err != nil || n != 3 {
+		t.Fatalf("landed %d (%v), want 3", n, err)
+	}
+	// Sending again from there writes only the one that never landed.
+	res, err := c.submit(ctx, []*store.Task{unsent})
+	if err != nil || len(res) != 1 || res[0].ID != unsent.ID || res[0].Existing {
+		t.Fatalf("submit %+v %v", res, err)
+	}
+}
