@@ -508,41 +508,96 @@ func (s *Store) CreateEphemeral(ctx context.Context, path string, data []byte) (
 }
 
 // CreateSequentialEphemeral creates <prefix><guid>-<seq> as an ephemeral
-// sequential znode (prefix ends in '_'). A create whose reply was lost is found
-// again by its guid instead of leaving an orphan that would hold a place in line.
+// sequential znode (prefix ends in '_') and returns it with the session that
+// owns it. A create whose reply was lost is found again by its guid instead of
+// leaving an orphan that would hold a place in line, and the owner is asked
+// of the znode: a create sent across a session change belongs to the new
+// session, and pairing it with the old one would leave it in line, unwatched,
+// while the caller joined again behind it.
 func (s *Store) CreateSequentialEphemeral(ctx context.Context, dir, prefix string, data []byte) (string, *Session, error) {
 	guid := newGUID()
 	base := prefix + guid + "-"
 	for {
-		sess, err := s.CurrentSession(ctx)
-		if err != nil {
-			return "", nil, err
-		}
-		p, err := s.conn.Create(dir+"/"+base, data, zk.FlagEphemeral|zk.FlagSequence, s.acl)
-		if err == nil {
-			return p[strings.LastIndexByte(p, '/')+1:], sess, nil
-		}
-		if err = mapErr(err); !errors.Is(err, ErrConnection) && !errors.Is(err, ErrSessionExpired) {
-			return "", nil, fmt.Errorf("create %s/%s: %w", dir, base, err)
-		}
 		if _, err := s.CurrentSession(ctx); err != nil {
 			return "", nil, err
 		}
-		kids, err := s.Children(dir)
-		if err != nil {
-			if errors.Is(err, ErrConnection) {
+		p, err := s.conn.Create(dir+"/"+base, data, zk.FlagEphemeral|zk.FlagSequence, s.acl)
+		var name string
+		if err == nil {
+			name = p[strings.LastIndexByte(p, '/')+1:]
+		} else {
+			if err = mapErr(err); !errors.Is(err, ErrConnection) && !errors.Is(err, ErrSessionExpired) {
+				return "", nil, fmt.Errorf("create %s/%s: %w", dir, base, err)
+			}
+			// The reply was lost: the znode, if made, carries our guid.
+			if name, err = s.childWithPrefix(ctx, dir, base); err != nil {
+				return "", nil, err
+			}
+			if name == "" {
 				continue
 			}
+		}
+		// The owner is the session current now, not the one before the
+		// create: the client sends a create queued across a session change
+		// on the new session. A znode of a session that has ended goes with
+		// it; make another.
+		sess, err := s.ownerOf(ctx, dir+"/"+name)
+		if err != nil {
 			return "", nil, err
 		}
+		if sess != nil {
+			return name, sess, nil
+		}
+	}
+}
+
+// childWithPrefix returns the child of dir whose name starts with prefix
+// ("" if none), through connection loss.
+func (s *Store) childWithPrefix(ctx context.Context, dir, prefix string) (string, error) {
+	for {
+		if _, err := s.CurrentSession(ctx); err != nil {
+			return "", err
+		}
+		kids, err := s.Children(dir)
+		if errors.Is(err, ErrConnection) {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
 		for _, k := range kids {
-			if strings.HasPrefix(k, base) {
-				_, st, err := s.Exists(dir + "/" + k)
-				if err == nil && st.EphemeralOwner == sess.ID() {
-					return k, sess, nil
-				}
+			if strings.HasPrefix(k, prefix) {
+				return k, nil
 			}
 		}
+		return "", nil
+	}
+}
+
+// ownerOf returns the current session if it owns the ephemeral znode at
+// path, nil if the znode is gone or another session's.
+func (s *Store) ownerOf(ctx context.Context, path string) (*Session, error) {
+	for {
+		cur, err := s.CurrentSession(ctx)
+		if err != nil {
+			return nil, err
+		}
+		ok, st, err := s.Exists(path)
+		if errors.Is(err, ErrConnection) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if again, err := s.CurrentSession(ctx); err != nil {
+			return nil, err
+		} else if again != cur {
+			continue // changed while we looked: look again
+		}
+		if ok && st.EphemeralOwner == cur.ID() {
+			return cur, nil
+		}
+		return nil, nil
 	}
 }
 
