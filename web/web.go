@@ -114,16 +114,21 @@ func writeJSON(w http.ResponseWriter, v any, err error) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// clusterView is the dashboard's main payload.
+// clusterView is the dashboard's main payload. Stats has no JSON tags, so its
+// fields keep their Go names ("Leader", "Queued", ...).
 type clusterView struct {
-	Leader  *client.LeaderInfo    `json:"leader"`
+	Leader *client.LeaderInfo `json:"leader"`
+	// Served is the role of the scheduler answering: "leader" or "standby".
 	Served  string                `json:"served_by"`
 	Workers []client.WorkerStatus `json:"workers"`
 	Stats   scheduler.Stats       `json:"stats"`
 }
 
 func (s *Server) cluster(w http.ResponseWriter, _ *http.Request) {
-	v := clusterView{Stats: s.sched.Stats(), Workers: []client.WorkerStatus{}}
+	v := clusterView{Stats: s.sched.Stats(), Workers: []client.WorkerStatus{}, Served: "standby"}
+	if v.Stats.Leader {
+		v.Served = "leader"
+	}
 	if l, err := s.client.Leader(); err == nil {
 		v.Leader = &l
 	}

@@ -25,8 +25,15 @@ func TestMain(m *testing.M) { drovertest.Main(m) }
 // taskID is the task serve submits.
 var taskID string
 
-// serve runs a scheduler, two workers and the web server; it returns the base URL.
-func serve(t *testing.T) string {
+// served is what serve started.
+type served struct {
+	base  string // the web server's URL
+	st    *store.Store
+	sched *scheduler.Scheduler
+}
+
+// serve runs a scheduler, two workers and the web server.
+func serve(t *testing.T) served {
 	t.Helper()
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
@@ -62,7 +69,7 @@ func serve(t *testing.T) string {
 	if _, err := st.Submit(ctx, []*store.Task{{ID: taskID, Cmd: []string{"echo", "from the dashboard test"}, SubmittedAt: time.Now().UTC()}}); err != nil {
 		t.Fatal(err)
 	}
-	return "http://" + ln.Addr().String()
+	return served{base: "http://" + ln.Addr().String(), st: st, sched: s}
 }
 
 func get(t *testing.T, url string) (int, string) {
@@ -77,7 +84,7 @@ func get(t *testing.T, url string) (int, string) {
 }
 
 func TestEndpoints(t *testing.T) {
-	base := serve(t)
+	base := serve(t).base
 	if code, body := get(t, base+"/healthz"); code != 200 || body != "ok\n" {
 		t.Fatalf("healthz %d %q", code, body)
 	}
@@ -94,6 +101,12 @@ func TestEndpoints(t *testing.T) {
 	_, body := get(t, base+"/api/v1/cluster")
 	if err := json.Unmarshal([]byte(body), &c); err != nil || c.Leader == nil || c.Leader.ID != "s1" || len(c.Workers) != 2 {
 		t.Fatalf("cluster %s (%v)", body, err)
+	}
+	// The dashboard reads these names: stats are untagged, served_by is filled.
+	for _, want := range []string{`"served_by":"leader"`, `"Queued":{`, `"Leader":true`} {
+		if !strings.Contains(body, want) {
+			t.Fatalf("cluster lacks %s: %s", want, body)
+		}
 	}
 	if code, _ := get(t, base+"/api/v1/tasks?state=bogus"); code != 400 {
 		t.Fatalf("bad state filter: %d", code)
@@ -117,7 +130,15 @@ func TestDashboardInChromium(t *testing.T) {
 	if err != nil {
 		t.Skip("chromium is not installed (make test installs it with apt-get)")
 	}
-	base := serve(t)
+	srv := serve(t)
+	base := srv.base
+	// A high-priority task no worker can take stays queued, for the counts.
+	stuck := &store.Task{ID: ulid.Make().String(), Cmd: []string{"true"}, On: map[string]string{"zone": "nowhere"},
+		Priority: store.PriorityHigh, SubmittedAt: time.Now().UTC()}
+	if _, err := srv.st.Submit(context.Background(), []*store.Task{stuck}); err != nil {
+		t.Fatal(err)
+	}
+	drovertest.WaitFor(t, 10*time.Second, "the queued task counted", func() bool { return srv.sched.Stats().Queued["high"] == 1 })
 	profile := t.TempDir()
 	flags := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -129,7 +150,7 @@ func TestDashboardInChromium(t *testing.T) {
 		t.Fatalf("chromium: %v", err)
 	}
 	dom := string(out)
-	for _, want := range []string{"web-worker-a", "web-worker-b", "leader <b>s1</b>"} {
+	for _, want := range []string{"web-worker-a", "web-worker-b", "leader <b>s1</b>", "queued high/normal/low: 1/0/0", "served by the leader"} {
 		if !strings.Contains(dom, want) {
 			t.Fatalf("rendered dashboard lacks %q:\n%s", want, dom)
 		}

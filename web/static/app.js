@@ -18,7 +18,7 @@ async function refresh() {
   try {
     const [c, tasks, scheds] = await Promise.all([get("api/v1/cluster"), get("api/v1/tasks?limit=20"), get("api/v1/schedules")]);
     const l = c.leader;
-    const q = c.stats.queued || {};
+    const q = c.stats.Queued || {}; // scheduler.Stats has no JSON tags
     $("#cluster").innerHTML = l
       ? `leader <b>${esc(l.id)}</b> (pid ${l.pid}, epoch ${l.epoch}) · standbys: ${esc((l.standbys || []).map((s) => s.id).join(", ") || "none")}` +
         ` · queued high/normal/low: ${q.high || 0}/${q.normal || 0}/${q.low || 0} (as seen by this scheduler)`
@@ -36,7 +36,7 @@ async function refresh() {
       esc(s.name), `<span class="mono">${esc(s.cron)}</span>`, s.suspended ? "paused" : "active",
       when(s.next), when(s.last_slot), s.fired,
     ]);
-    $("#status").textContent = "live · updated " + new Date().toLocaleTimeString() + " · served by " + esc(c.stats.Leader ? "the leader" : "a standby");
+    $("#status").textContent = "live · updated " + new Date().toLocaleTimeString() + " · served by " + (c.served_by === "leader" ? "the leader" : "a standby");
   } catch (e) {
     $("#status").textContent = "error: " + e.message;
   }
