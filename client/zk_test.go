@@ -341,3 +341,26 @@ func TestLandedFindsTasksThatMovedOn(t *testing.T) {
 		t.Fatalf("submit %+v %v", res, err)
 	}
 }
+
+// Listing workers changes nothing: registrations it cannot read (malformed,
+// or of a newer format) are skipped, not moved aside.
+func TestWorkersListingIsReadOnly(t *testing.T) {
+	c, st := newClient(t)
+	odd := map[string]string{
+		"w-newer": `{"v":2,"id":"w-newer","capacity":4}`,
+		"w-bad":   `not json`,
+	}
+	for id, data := range odd {
+		if err := st.Create(st.Layout().Worker(id), []byte(data)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ws, err := c.Workers(); err != nil || len(ws) != 0 {
+		t.Fatalf("workers %+v %v", ws, err)
+	}
+	for id := range odd {
+		if ok, _, err := st.Exists(st.Layout().Worker(id)); err != nil || !ok {
+			t.Fatalf("listing workers removed %s (%v)", id, err)
+		}
+	}
+}

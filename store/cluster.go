@@ -16,7 +16,9 @@ type WorkerEntry struct {
 	Reg int64
 }
 
-// Workers reads every registration. Malformed ones are quarantined and skipped.
+// Workers reads every registration for display. It changes nothing: ones
+// that do not decode (malformed, or of a newer format) are skipped; the
+// leader moves malformed ones aside.
 func (s *Store) Workers() ([]WorkerEntry, error) {
 	ids, err := s.Children(s.layout.Workers())
 	if err != nil {
@@ -25,22 +27,23 @@ func (s *Store) Workers() ([]WorkerEntry, error) {
 	sort.Strings(ids)
 	out := make([]WorkerEntry, 0, len(ids))
 	for _, id := range ids {
-		e, err := s.Worker(id)
+		data, st, err := s.Get(s.layout.Worker(id))
 		if errors.Is(err, ErrNoNode) {
 			continue
 		}
 		if err != nil {
 			return nil, err
 		}
-		if e != nil {
-			out = append(out, *e)
+		if info, err := decodeWorkerOf(id, data); err == nil {
+			out = append(out, WorkerEntry{Info: info, Reg: st.Czxid})
 		}
 	}
 	return out, nil
 }
 
-// Worker reads one registration. A malformed one is quarantined and (nil, nil)
-// returned.
+// Worker reads one registration, as the leader does. A malformed one is
+// quarantined and (nil, nil) returned; one of a newer format is left alone,
+// (nil, nil) too.
 func (s *Store) Worker(id string) (*WorkerEntry, error) {
 	data, st, err := s.Get(s.layout.Worker(id))
 	if err != nil {
@@ -61,18 +64,28 @@ func (s *Store) WorkerW(id string) (*WorkerEntry, <-chan Event, error) {
 }
 
 func (s *Store) decodeWorker(id string, data []byte, st Stat) (*WorkerEntry, error) {
-	p := s.layout.Worker(id)
-	info, err := DecodeWorker(data)
-	if err == nil && info.ID != id {
-		err = fmt.Errorf("%w: registration %s names worker %q", ErrMalformed, id, info.ID)
-	}
-	if err != nil {
-		if qerr := s.Quarantine(p, data, st.Version, err); qerr != nil && !errors.Is(qerr, ErrNoNode) {
+	info, err := decodeWorkerOf(id, data)
+	switch {
+	case errors.Is(err, ErrUnsupportedVersion):
+		// A newer worker's, during an upgrade: not ours to move.
+		s.log.Warn().Str("worker_id", id).Err(err).Msg("registration of a newer format: ignored")
+		return nil, nil
+	case err != nil:
+		if qerr := s.Quarantine(s.layout.Worker(id), data, st.Version, err); qerr != nil && !errors.Is(qerr, ErrNoNode) {
 			return nil, qerr
 		}
 		return nil, nil
 	}
 	return &WorkerEntry{Info: info, Reg: st.Czxid}, nil
+}
+
+// decodeWorkerOf decodes the registration of worker id.
+func decodeWorkerOf(id string, data []byte) (*WorkerInfo, error) {
+	info, err := DecodeWorker(data)
+	if err == nil && info.ID != id {
+		return nil, fmt.Errorf("%w: registration %s names worker %q", ErrMalformed, id, info.ID)
+	}
+	return info, err
 }
 
 // CandidateEntry is one scheduler in the election, in line order.
