@@ -8,9 +8,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/drover-sched/drover/zkserver"
 )
@@ -341,5 +344,66 @@ func TestConfigFileValidation(t *testing.T) {
 	// The shipped example is valid.
 	if r := drover(t, root, "--config", "../../configs/drover.yaml", "config", "print"); r.code != 0 {
 		t.Fatalf("configs/drover.yaml: %+v", r)
+	}
+}
+
+// noControl fails unless s has no control characters but line ends.
+func noControl(t *testing.T, what, s string) {
+	t.Helper()
+	for _, r := range strings.ReplaceAll(s, "\n", "") {
+		if unicode.IsControl(r) || r == utf8.RuneError || r == '\u202e' {
+			t.Fatalf("%s: %q in %q", what, r, s)
+		}
+	}
+}
+
+// TestTableQuotesUnprintable: a cell with a newline, tab, escape sequence,
+// bidi override or invalid UTF-8 is written quoted; other text stays as is.
+func TestTableQuotesUnprintable(t *testing.T) {
+	cells := []string{"a\nb", "x\ty", "\x1b]2;pwned\a", "\xff", "ok\u202eko", "café"}
+	var b bytes.Buffer
+	if err := table(&b, "A\tB", [][]string{cells[:3], cells[3:]}); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	noControl(t, "table", out)
+	if n := strings.Count(out, "\n"); n != 3 {
+		t.Fatalf("%d lines, want 3: %q", n, out)
+	}
+	for _, c := range cells[:5] {
+		if !strings.Contains(out, strconv.Quote(c)) {
+			t.Errorf("no %s in %q", strconv.Quote(c), out)
+		}
+	}
+	if !strings.Contains(out, " café\n") {
+		t.Errorf("printable text changed: %q", out)
+	}
+}
+
+// TestStatusLsShowCommandQuoted: a command argument that forges a table row
+// and sets the terminal title is shown quoted by status and ls -o wide, and
+// exactly by -o json.
+func TestStatusLsShowCommandQuoted(t *testing.T) {
+	root := newRoot()
+	arg := "x\n01M000000000000000000FAKE0  -  succeeded\x1b]2;pwned\a"
+	r := drover(t, root, "submit", "--name", "n", "--", "echo", arg)
+	id := strings.TrimSpace(r.stdout)
+	if r.code != 0 || id == "" {
+		t.Fatalf("submit: %+v", r)
+	}
+	r = drover(t, root, "status", id)
+	noControl(t, "status", r.stdout)
+	if r.code != 0 || !strings.Contains(r.stdout, "command    echo "+strconv.Quote(arg)+"\n") || strings.Contains(r.stdout, "\nFAKE") {
+		t.Fatalf("status: %+v", r)
+	}
+	r = drover(t, root, "ls", "-o", "wide")
+	noControl(t, "ls -o wide", r.stdout)
+	if r.code != 0 || strings.Count(r.stdout, "\n") != 2 || !strings.HasSuffix(r.stdout, "echo "+strconv.Quote(arg)+"\n") {
+		t.Fatalf("ls -o wide: %+v", r)
+	}
+	var list []struct{ Cmd []string }
+	if r := drover(t, root, "ls", "-o", "json"); json.Unmarshal([]byte(r.stdout), &list) != nil || len(list) != 1 ||
+		len(list[0].Cmd) != 2 || list[0].Cmd[1] != arg {
+		t.Fatalf("ls -o json: %+v", r)
 	}
 }

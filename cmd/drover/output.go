@@ -8,10 +8,12 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/drover-sched/drover/store"
 )
@@ -84,13 +86,45 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
+// table writes rows under a tab-separated header. A cell that is not plain
+// printable text (see shown) is written quoted, so data from ZooKeeper can
+// neither add rows or columns nor send escape sequences to the terminal.
 func table(w io.Writer, header string, rows [][]string) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, header)
 	for _, r := range rows {
-		fmt.Fprintln(tw, strings.Join(r, "\t"))
+		cells := make([]string, len(r))
+		for i, c := range r {
+			cells[i] = shown(c)
+		}
+		fmt.Fprintln(tw, strings.Join(cells, "\t"))
 	}
 	return tw.Flush()
+}
+
+// shown returns s as is when it is valid UTF-8 of printable characters and
+// spaces, and strconv.Quote(s) otherwise: a newline, tab, escape sequence or
+// bidirectional override in a task's name, command or error is shown escaped.
+func shown(s string) string {
+	if !utf8.ValidString(s) {
+		return strconv.Quote(s)
+	}
+	for _, r := range s {
+		if !strconv.IsPrint(r) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
+}
+
+// commandStr is a command line for display: its arguments joined by spaces,
+// each one that is not plain printable text quoted on its own.
+func commandStr(args []string) string {
+	parts := make([]string, len(args))
+	for i, a := range args {
+		parts[i] = shown(a)
+	}
+	return strings.Join(parts, " ")
 }
 
 func orDash(s string) string {

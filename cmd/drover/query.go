@@ -49,7 +49,7 @@ func newStatusCmd(g *globals) *cobra.Command {
 			}
 			rows := [][]string{
 				{"id", t.ID}, {"name", orDash(t.Name)}, {"state", string(t.State)},
-				{"command", strings.Join(t.Cmd, " ")},
+				{"command", commandStr(t.Cmd)},
 				{"attempt", attemptOf(t)},
 				{"worker", orDash(t.Worker)}, {"exit code", exitStr(t)},
 				{"submitted", ago(t.SubmittedAt)},
@@ -64,9 +64,9 @@ func newStatusCmd(g *globals) *cobra.Command {
 				rows = append(rows, []string{"error", t.Error})
 			}
 			for _, a := range t.History {
-				desc := fmt.Sprintf("worker %s, exit %d", a.Worker, a.ExitCode)
+				desc := fmt.Sprintf("worker %s, exit %d", shown(a.Worker), a.ExitCode)
 				if a.Error != "" {
-					desc += ", " + a.Error
+					desc += ", " + shown(a.Error)
 				}
 				rows = append(rows, []string{fmt.Sprintf("attempt %d", a.N), desc})
 			}
@@ -133,9 +133,9 @@ func newLsCmd(g *globals) *cobra.Command {
 				for i, t := range tasks {
 					rows[i] = []string{t.ID, orDash(t.Name), string(t.State), fmt.Sprint(t.Attempt), orDash(t.Worker), exitStr(t), ago(t.SubmittedAt)}
 					if g.output == "wide" {
-						what := strings.Join(t.Cmd, " ")
+						what := commandStr(t.Cmd)
 						if t.Handler != "" {
-							what = "handler " + t.Handler
+							what = "handler " + shown(t.Handler)
 						}
 						rows[i] = append(rows[i], t.Priority.String(), labelsStr(t.On), ago(t.FinishedAt), orDash(t.Error), what)
 					}
