@@ -61,17 +61,15 @@ func (l *leader) pruneResults() error {
 		if !old && !over {
 			break
 		}
-		dir := l.lay.ResultBucket(b.b1, b.b2)
-		gone, err := l.emptyBucket(dir)
+		n, err := l.emptyBucket(b.b1, b.b2)
 		if err != nil {
 			return err
 		}
-		pruned += len(gone)
-		total -= len(gone)
-		l.deleteBucket(dir)
-		if err := l.pruneKeys(b.b1, b.b2, gone); err != nil {
-			return err
-		}
+		pruned += n
+		total -= n
+		l.deleteBucket(l.lay.ResultBucket(b.b1, b.b2))
+		l.deleteBucket(l.lay.KeyIndexBucket(b.b1, b.b2))
+		l.deleteBucket(l.lay.KeyIndex() + "/" + b.b1)
 	}
 	if pruned > 0 {
 		l.log.Info().Int("pruned", pruned).Int("kept", total).Msg("result retention applied")
@@ -79,106 +77,118 @@ func (l *leader) pruneResults() error {
 	return nil
 }
 
-// emptyBucket deletes every record in dir in fenced batches and returns the
-// names it deleted.
-func (l *leader) emptyBucket(dir string) (map[string]bool, error) {
+// emptyBucket deletes every result of bucket b1/b2 in fenced batches and
+// returns how many it deleted. A result goes in the same transaction as its
+// task's idempotency key (when the key still names the task) and key index
+// entry: a key is kept as long as its task's result and no longer, however a
+// run ends. Entries of tasks with no result here (not finished) stay.
+func (l *leader) emptyBucket(b1, b2 string) (int, error) {
+	dir := l.lay.ResultBucket(b1, b2)
 	ids, err := l.st.Children(dir)
+	if errors.Is(err, store.ErrNoNode) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	keys, err := l.keysOf(b1, b2, ids)
+	if err != nil {
+		return 0, err
+	}
+	deleted, dropped := 0, 0
+	const perTxn = store.MaxBatch / 3 // a result, a key and an entry each
+	for start := 0; start < len(ids); start += perTxn {
+		part := ids[start:min(start+perTxn, len(ids))]
+		txn := l.st.Txn().Fence(l.term.Fence, -1)
+		n := 0
+		for _, id := range part {
+			txn.Delete(dir+"/"+id, -1)
+			if k, ok := keys[id]; ok {
+				if k.key != "" {
+					txn.Delete(k.key, k.keyVersion)
+					n++
+				}
+				txn.Delete(k.entry, k.entryVersion)
+			}
+		}
+		if err := txn.Commit(); err != nil {
+			if errors.Is(err, store.ErrFenced) || errors.Is(err, store.ErrConnection) {
+				return deleted, err
+			}
+			continue // something changed meanwhile; the next run looks again
+		}
+		deleted += len(part)
+		dropped += n
+	}
+	if dropped > 0 {
+		l.log.Info().Int("keys", dropped).Str("bucket", b1+"/"+b2).Msg("idempotency keys of pruned results dropped")
+	}
+	return deleted, nil
+}
+
+// keyOf is what goes with a pruned result: its key index entry and, when it
+// still names the task, its key.
+type keyOf struct {
+	entry        string
+	entryVersion int32
+	key          string // "" when the key is gone or names another task
+	keyVersion   int32
+}
+
+// keysOf reads the key index entries of the tasks of bucket b1/b2 that have
+// a result (ids), and the keys they name. A malformed entry is moved aside.
+func (l *leader) keysOf(b1, b2 string, ids []string) (map[string]keyOf, error) {
+	dir := l.lay.KeyIndexBucket(b1, b2)
+	indexed, err := l.st.Children(dir)
 	if errors.Is(err, store.ErrNoNode) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	gone := map[string]bool{}
-	for start := 0; start < len(ids); start += store.MaxBatch {
-		part := ids[start:min(start+store.MaxBatch, len(ids))]
-		txn := l.st.Txn().Fence(l.term.Fence, -1)
-		for _, id := range part {
-			txn.Delete(dir+"/"+id, -1)
-		}
-		if err := txn.Commit(); err != nil {
-			if errors.Is(err, store.ErrFenced) || errors.Is(err, store.ErrConnection) {
-				return gone, err
-			}
-			continue // a record went meanwhile; the next run gets the rest
-		}
-		for _, id := range part {
-			gone[id] = true
-		}
-	}
-	return gone, nil
-}
-
-// pruneKeys drops the idempotency keys of tasks of bucket b1/b2 whose results
-// were just pruned (gone), with their key index entries: a key is kept as
-// long as its task's result, and no longer. A key is deleted only when it
-// still names the task; entries of tasks without a pruned result (not
-// finished yet) stay for a later run.
-func (l *leader) pruneKeys(b1, b2 string, gone map[string]bool) error {
-	dir := l.lay.KeyIndexBucket(b1, b2)
-	ids, err := l.st.Children(dir)
-	if errors.Is(err, store.ErrNoNode) {
-		return nil
-	}
-	if err != nil {
-		return err
+	finished := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		finished[id] = true
 	}
 	var entries []string
-	for _, id := range ids {
-		if gone[id] {
+	for _, id := range indexed {
+		if finished[id] {
 			entries = append(entries, dir+"/"+id)
 		}
 	}
 	reads := l.st.GetMany(entries)
-	// The key records the entries name, read to check they still name the
-	// task; a malformed entry is moved aside.
 	var keyPaths []string
-	keyOf := make([]int, len(reads)) // entry -> index in keyPaths, or -1
+	keyAt := make([]int, len(reads)) // entry -> index in keyPaths, or -1
 	for i, rd := range reads {
-		keyOf[i] = -1
+		keyAt[i] = -1
 		switch {
 		case rd.Err != nil:
 		case store.ValidKeyHash(string(rd.Data)):
-			keyOf[i] = len(keyPaths)
+			keyAt[i] = len(keyPaths)
 			keyPaths = append(keyPaths, l.lay.Key(string(rd.Data)))
 		default:
 			reads[i].Err = store.ErrMalformed
 			qerr := l.st.Quarantine(rd.Path, rd.Data, rd.Stat.Version, fmt.Errorf("%w: key index entry is not a key hash", store.ErrMalformed))
 			if qerr != nil && !errors.Is(qerr, store.ErrNoNode) && !errors.Is(qerr, store.ErrBadVersion) {
-				return qerr
+				return nil, qerr
 			}
 		}
 	}
 	keyReads := l.st.GetMany(keyPaths)
-	dropped := 0
-	for start := 0; start < len(reads); start += store.MaxBatch / 2 {
-		txn := l.st.Txn().Fence(l.term.Fence, -1)
-		for i := start; i < min(start+store.MaxBatch/2, len(reads)); i++ {
-			rd := reads[i]
-			if rd.Err != nil {
-				continue
-			}
-			id := rd.Path[strings.LastIndexByte(rd.Path, '/')+1:]
-			var rec store.KeyRecord
-			if kr := keyReads[keyOf[i]]; kr.Err == nil && store.Decode(kr.Data, &rec) == nil && rec.Task == id {
-				txn.Delete(kr.Path, kr.Stat.Version)
-				dropped++
-			}
-			txn.Delete(rd.Path, rd.Stat.Version)
+	out := make(map[string]keyOf, len(reads))
+	for i, rd := range reads {
+		if rd.Err != nil {
+			continue
 		}
-		if err := txn.Commit(); err != nil {
-			if errors.Is(err, store.ErrFenced) || errors.Is(err, store.ErrConnection) {
-				return err
-			}
-			continue // something changed meanwhile; the next run looks again
+		id := rd.Path[strings.LastIndexByte(rd.Path, '/')+1:]
+		k := keyOf{entry: rd.Path, entryVersion: rd.Stat.Version}
+		var rec store.KeyRecord
+		if kr := keyReads[keyAt[i]]; kr.Err == nil && store.Decode(kr.Data, &rec) == nil && rec.Task == id {
+			k.key, k.keyVersion = kr.Path, kr.Stat.Version
 		}
+		out[id] = k
 	}
-	if dropped > 0 {
-		l.log.Info().Int("keys", dropped).Str("bucket", b1+"/"+b2).Msg("idempotency keys of pruned results dropped")
-	}
-	l.deleteBucket(dir)
-	l.deleteBucket(l.lay.KeyIndex() + "/" + b1)
-	return nil
+	return out, nil
 }
 
 // windowEnd is when a bucket's time window ends.
