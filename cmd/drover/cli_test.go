@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 	"unicode"
@@ -405,5 +407,135 @@ func TestStatusLsShowCommandQuoted(t *testing.T) {
 	if r := drover(t, root, "ls", "-o", "json"); json.Unmarshal([]byte(r.stdout), &list) != nil || len(list) != 1 ||
 		len(list[0].Cmd) != 2 || list[0].Cmd[1] != arg {
 		t.Fatalf("ls -o json: %+v", r)
+	}
+}
+
+// devCluster is a running `drover dev` with its own TMPDIR.
+type devCluster struct {
+	cmd    *exec.Cmd
+	tmp    string
+	pids   []int // its ZooKeeper and children, from the banner
+	out    *bytes.Buffer
+	exited chan struct{}
+}
+
+// startDev runs `drover dev` with one scheduler and one worker and waits
+// until it reports the cluster up.
+func startDev(t *testing.T) *devCluster {
+	t.Helper()
+	port, err := zkserver.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &devCluster{tmp: t.TempDir(), out: &bytes.Buffer{}, exited: make(chan struct{})}
+	d.cmd = exec.Command(binary, "--root", newRoot(), "dev", "--zk-port", fmt.Sprint(port), "--schedulers", "1", "--workers", "1")
+	d.cmd.Env = append(os.Environ(), "TMPDIR="+d.tmp)
+	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	stdout, err := d.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	up := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			line := sc.Text()
+			d.out.WriteString(line + "\n")
+			if f := strings.Fields(line); len(f) > 2 && f[1] == "pid" {
+				pid, _ := strconv.Atoi(f[2])
+				d.pids = append(d.pids, pid)
+			}
+			if strings.HasPrefix(line, "Press Ctrl-C") {
+				close(up)
+			}
+		}
+		_ = d.cmd.Wait()
+		close(d.exited)
+	}()
+	t.Cleanup(func() {
+		_ = syscall.Kill(-d.cmd.Process.Pid, syscall.SIGKILL)
+		<-d.exited
+	})
+	select {
+	case <-up:
+	case <-d.exited:
+		t.Fatalf("drover dev exited: %s", d.out)
+	case <-time.After(90 * time.Second):
+		_ = syscall.Kill(-d.cmd.Process.Pid, syscall.SIGKILL)
+		<-d.exited
+		t.Fatalf("drover dev not up after 90s: %s", d.out)
+	}
+	return d
+}
+
+// stoppedClean checks that dev exited 0 within d, with every process it
+// started gone, ZooKeeper's data dir removed and the log dir kept.
+func (d *devCluster) stoppedClean(t *testing.T, within time.Duration) {
+	t.Helper()
+	select {
+	case <-d.exited:
+	case <-time.After(within):
+		_ = syscall.Kill(-d.cmd.Process.Pid, syscall.SIGKILL)
+		<-d.exited
+		t.Fatalf("drover dev still running %v after the signal: %s", within, d.out)
+	}
+	if code := d.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Fatalf("drover dev: %v: %s", d.cmd.ProcessState, d.out)
+	}
+	if len(d.pids) != 3 {
+		t.Fatalf("pids %v from %s", d.pids, d.out)
+	}
+	for _, pid := range d.pids {
+		if err := syscall.Kill(pid, 0); err != syscall.ESRCH {
+			t.Errorf("pid %d still there (%v)", pid, err)
+		}
+	}
+	zk, _ := filepath.Glob(filepath.Join(d.tmp, "drover-zk-*"))
+	logs, _ := filepath.Glob(filepath.Join(d.tmp, "drover-dev-*"))
+	if len(zk) != 0 || len(logs) != 1 {
+		t.Fatalf("left in TMPDIR: data dirs %v, log dirs %v", zk, logs)
+	}
+}
+
+// TestDevStopsOnSIGHUP: a closed terminal stops dev like Ctrl-C.
+func TestDevStopsOnSIGHUP(t *testing.T) {
+	d := startDev(t)
+	if err := d.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	d.stoppedClean(t, 30*time.Second)
+}
+
+// TestDevSecondSignalKillsAtOnce: a second Ctrl-C skips the workers' drain
+// but still removes ZooKeeper's data dir.
+func TestDevSecondSignalKillsAtOnce(t *testing.T) {
+	d := startDev(t)
+	for i := 0; i < 2; i++ {
+		if err := d.cmd.Process.Signal(os.Interrupt); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	d.stoppedClean(t, 15*time.Second)
+	if !strings.Contains(d.out.String(), "second signal") {
+		t.Fatalf("no word of the second signal: %s", d.out)
+	}
+}
+
+// TestDevStartupFailureLeavesNoDir: dev without ZooKeeper fails with one line
+// and leaves nothing in TMPDIR.
+func TestDevStartupFailureLeavesNoDir(t *testing.T) {
+	port, err := zkserver.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	r := droverEnv(t, newRoot(), "", []string{"TMPDIR=" + tmp, "PATH=" + t.TempDir()}, "dev", "--zk-port", fmt.Sprint(port))
+	oneLineError(t, r, 1, "java not found")
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Fatalf("left in TMPDIR: %v", left)
 	}
 }

@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 
@@ -46,39 +49,97 @@ type child struct {
 	exited chan struct{}
 }
 
-func runDev(cmd *cobra.Command, g *globals, zkPort, workers, schedulers int) error {
+// devSignals stop drover dev: Ctrl-C, kill, and a closed terminal.
+var devSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP}
+
+// runDev starts the cluster and stops it on the first of devSignals; a second
+// signal kills what is left at once. Either way ZooKeeper's data dir is
+// removed before it returns. The log dir is kept, unless startup failed and
+// no log has anything in it.
+func runDev(cmd *cobra.Command, g *globals, zkPort, workers, schedulers int) (err error) {
 	out := cmd.OutOrStdout()
-	ctx, stop := signalContext()
-	defer stop()
 	if ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", zkPort)); err != nil {
 		return exitCode(1, fmt.Sprintf("port %d is in use (another ZooKeeper or drover dev?): pick another with --zk-port", zkPort))
 	} else {
 		ln.Close()
 	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, devSignals...)
+	defer signal.Stop(sigs)
+	// A write to a closed stdout (`drover dev | tee`, tee gone) returns an
+	// error instead of killing us before we clean up.
+	pipe := make(chan os.Signal, 1)
+	signal.Notify(pipe, syscall.SIGPIPE)
+	defer signal.Stop(pipe)
+	var (
+		mu       sync.Mutex // guards srv and children against the signal goroutine
+		srv      *zkserver.Server
+		children []*child
+	)
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		for i := 0; i < 2; i++ {
+			select {
+			case <-sigs:
+			case <-done:
+				return
+			}
+			if i == 0 {
+				cancel()
+			}
+		}
+		fmt.Fprintln(out, "second signal: killing everything now")
+		mu.Lock()
+		kids, zk := children, srv
+		mu.Unlock()
+		for _, c := range kids {
+			_ = syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
+		}
+		if zk != nil {
+			_ = zk.Kill() // the Stop below still removes its data dir
+		}
+	}()
+
 	logDir, err := os.MkdirTemp("", "drover-dev-")
 	if err != nil {
-		return err
+		return fmt.Errorf("create log dir: %w", err)
 	}
+	started := false
+	defer func() {
+		if !started && !removeEmptyLogs(logDir) && err != nil {
+			err = exitCode(1, oneLine(err.Error())+"; logs kept in "+logDir)
+		}
+	}()
 	zkLog, err := os.Create(filepath.Join(logDir, "zookeeper.log"))
 	if err != nil {
-		return err
+		return fmt.Errorf("create ZooKeeper log: %w", err)
 	}
 	defer zkLog.Close()
 	fmt.Fprintf(out, "starting ZooKeeper on 127.0.0.1:%d ...\n", zkPort)
-	srv, err := zkserver.Start(ctx, zkserver.Config{Port: zkPort, Stdout: zkLog})
+	s, err := zkserver.Start(ctx, zkserver.Config{Port: zkPort, Stdout: zkLog})
 	if err != nil {
 		if errors.Is(err, zkserver.ErrNotInstalled) {
 			return exitCode(1, err.Error())
 		}
+		if ctx.Err() != nil {
+			return exitCode(1, "interrupted while starting")
+		}
 		return exitCode(1, "start ZooKeeper: "+err.Error())
 	}
-	defer srv.Stop()
+	defer s.Stop()
+	mu.Lock()
+	srv = s
+	mu.Unlock()
 
 	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
-	zk := srv.Addr()
+	zk := s.Addr()
 	common := []string{"--zk", zk, "--root", g.root, "--session-timeout", g.sessionTimeout.String(), "--log-level", g.logLevel}
 	if g.zkAuthFile != "" {
 		common = append(common, "--zk-auth-file", g.zkAuthFile) // a path, not the secret
@@ -88,9 +149,13 @@ func runDev(cmd *cobra.Command, g *globals, zkPort, workers, schedulers int) err
 			common = append(common, flag, v)
 		}
 	}
-	var children []*child
 	defer func() { stopChildren(children) }()
 	start := func(name string, args ...string) error {
+		mu.Lock() // a child started after the second signal's kill would outlive us
+		defer mu.Unlock()
+		if ctx.Err() != nil {
+			return exitCode(1, "interrupted while starting")
+		}
 		logPath := filepath.Join(logDir, name+".log")
 		f, err := os.Create(logPath)
 		if err != nil {
@@ -135,7 +200,7 @@ func runDev(cmd *cobra.Command, g *globals, zkPort, workers, schedulers int) err
 		}
 	}
 	fmt.Fprintf(out, "\nDrover dev cluster is up (root %s)\n", g.root)
-	fmt.Fprintf(out, "  %-18s pid %-7d %s\n", "zookeeper", srv.Pid(), zk)
+	fmt.Fprintf(out, "  %-18s pid %-7d %s\n", "zookeeper", s.Pid(), zk)
 	for _, c := range children {
 		fmt.Fprintf(out, "  %-18s pid %-7d log %s\n", c.name, c.cmd.Process.Pid, c.log)
 	}
@@ -152,16 +217,32 @@ func runDev(cmd *cobra.Command, g *globals, zkPort, workers, schedulers int) err
 	fmt.Fprintf(out, "  drover%s leader          # kill -9 its pid: the standby takes over\n", flag)
 	fmt.Fprintf(out, "Dashboard: http://%s/  (metrics: /metrics, API: /api/v1/cluster)\n", dashboard)
 	fmt.Fprintf(out, "Logs: %s\nPress Ctrl-C to stop everything.\n", logDir)
+	started = true
 
 	<-ctx.Done()
-	fmt.Fprintln(out, "\nstopping ...")
+	fmt.Fprintln(out, "\nstopping ... (signal again to kill everything at once)")
 	stopChildren(children)
-	children = nil
-	if err := srv.Stop(); err != nil {
-		return err
+	mu.Lock()
+	children = nil // stopped: the deferred stopChildren must not signal reused pids
+	mu.Unlock()
+	if err := s.Stop(); err != nil {
+		return fmt.Errorf("stop ZooKeeper: %w", err)
 	}
 	fmt.Fprintln(out, "stopped; logs kept in "+logDir)
 	return nil
+}
+
+// removeEmptyLogs removes the empty files in dir, then dir if nothing is left
+// in it, and reports whether it is gone.
+func removeEmptyLogs(dir string) bool {
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil && info.Mode().IsRegular() && info.Size() == 0 {
+			_ = os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
+	err := os.Remove(dir)
+	return err == nil || errors.Is(err, fs.ErrNotExist)
 }
 
 // stopChildren sends SIGTERM to each child by pid, waits up to 5s, then
