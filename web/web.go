@@ -9,11 +9,13 @@ import (
 	"embed"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -34,15 +36,35 @@ type Server struct {
 	st     *store.Store
 	client *client.Client
 	mux    *http.ServeMux
+	// reads holds a token per API read of ZooKeeper in flight, including reads
+	// abandoned by their request, so requests cannot pile up on a stuck store.
+	reads chan struct{}
+	// readTimeout bounds the ZooKeeper reads of one API request.
+	readTimeout time.Duration
 }
+
+const (
+	// maxReads bounds the API's ZooKeeper reads in flight.
+	maxReads = 8
+	// apiReadTimeout is the default bound of one request's ZooKeeper reads.
+	apiReadTimeout = 10 * time.Second
+	// metricsReadTimeout bounds the ZooKeeper read of one scrape.
+	metricsReadTimeout = 2 * time.Second
+)
+
+// errUnavailable means ZooKeeper did not answer in time (or is not
+// connected); the API answers 503.
+var errUnavailable = errors.New("ZooKeeper unavailable")
 
 // New builds the handler set for a scheduler and its store.
 func New(s *scheduler.Scheduler, st *store.Store) *Server {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		&collector{s: s, st: st})
-	srv := &Server{sched: s, st: st, client: client.New(st), mux: http.NewServeMux()}
-	srv.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+		&collector{s: s, st: st, timeout: metricsReadTimeout})
+	srv := &Server{sched: s, st: st, client: client.New(st), mux: http.NewServeMux(),
+		reads: make(chan struct{}, maxReads), readTimeout: apiReadTimeout}
+	// The collector bounds its own read; Timeout is a backstop.
+	srv.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Timeout: 2 * metricsReadTimeout}))
 	srv.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	srv.mux.HandleFunc("GET /readyz", srv.ready)
 	srv.mux.HandleFunc("GET /api/v1/cluster", srv.cluster)
@@ -97,10 +119,43 @@ func (s *Server) ready(w http.ResponseWriter, _ *http.Request) {
 	_, _ = w.Write([]byte("ready\n"))
 }
 
+// read runs fn, which reads ZooKeeper, for a request. It fails at once with
+// errUnavailable while the store is not connected (a read would wait for the
+// reconnection), and gives up when ctx ends or after the server's read timeout.
+// A read given up on finishes in the background, holding one of maxReads
+// tokens, so at most maxReads such reads exist. fn's results may be used only
+// when read returns fn's own error (nil included).
+func (s *Server) read(ctx context.Context, fn func() error) error {
+	if ok, _ := s.st.Connected(); !ok {
+		return fmt.Errorf("%w: not connected", errUnavailable)
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.readTimeout)
+	defer cancel()
+	select {
+	case s.reads <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("%w: too many reads waiting: %w", errUnavailable, ctx.Err())
+	}
+	done := make(chan error, 1)
+	go func() {
+		defer func() { <-s.reads }()
+		done <- fn()
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("%w: no answer: %w", errUnavailable, ctx.Err())
+	}
+}
+
 func writeJSON(w http.ResponseWriter, v any, err error) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	switch {
+	case errors.Is(err, errUnavailable):
+		w.WriteHeader(http.StatusServiceUnavailable)
+		v = map[string]string{"error": err.Error()}
 	case errors.Is(err, store.ErrUnknownTask):
 		w.WriteHeader(http.StatusNotFound)
 		v = map[string]string{"error": err.Error()}
@@ -124,17 +179,28 @@ type clusterView struct {
 	Stats   scheduler.Stats       `json:"stats"`
 }
 
-func (s *Server) cluster(w http.ResponseWriter, _ *http.Request) {
+func (s *Server) cluster(w http.ResponseWriter, r *http.Request) {
 	v := clusterView{Stats: s.sched.Stats(), Workers: []client.WorkerStatus{}, Served: "standby"}
 	if v.Stats.Leader {
 		v.Served = "leader"
 	}
-	if l, err := s.client.Leader(); err == nil {
-		v.Leader = &l
-	}
-	ws, err := s.client.Workers()
-	if err == nil && ws != nil {
-		v.Workers = ws
+	var (
+		leader *client.LeaderInfo
+		ws     []client.WorkerStatus
+	)
+	err := s.read(r.Context(), func() error {
+		if l, err := s.client.Leader(); err == nil {
+			leader = &l
+		}
+		var err error
+		ws, err = s.client.Workers()
+		return err
+	})
+	if err == nil {
+		v.Leader = leader
+		if ws != nil {
+			v.Workers = ws
+		}
 	}
 	writeJSON(w, v, err)
 }
@@ -158,27 +224,57 @@ func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
-	tasks, err := s.client.List(state, limit)
-	if tasks == nil {
-		tasks = []*store.Task{}
+	var found []*store.Task
+	err := s.read(r.Context(), func() error {
+		var err error
+		found, err = s.client.List(state, limit)
+		return err
+	})
+	tasks := []*store.Task{}
+	if err == nil && found != nil {
+		tasks = found
 	}
 	writeJSON(w, tasks, err)
 }
 
 func (s *Server) task(w http.ResponseWriter, r *http.Request) {
-	t, err := s.client.Status(r.PathValue("id"))
-	writeJSON(w, t, err)
+	var t *store.Task
+	err := s.read(r.Context(), func() error {
+		var err error
+		t, err = s.client.Status(r.PathValue("id"))
+		return err
+	})
+	if err != nil {
+		writeJSON(w, nil, err) // t belongs to a read that may still run
+		return
+	}
+	writeJSON(w, t, nil)
 }
 
-func (s *Server) schedules(w http.ResponseWriter, _ *http.Request) {
-	list, err := s.client.Schedules()
-	writeJSON(w, list, err)
+func (s *Server) schedules(w http.ResponseWriter, r *http.Request) {
+	var list []client.ScheduleInfo
+	err := s.read(r.Context(), func() error {
+		var err error
+		list, err = s.client.Schedules()
+		return err
+	})
+	if err != nil {
+		writeJSON(w, nil, err) // list belongs to a read that may still run
+		return
+	}
+	writeJSON(w, list, nil)
 }
 
 // collector turns a scheduler's Stats into drover_ metrics at scrape time.
 type collector struct {
-	s  *scheduler.Scheduler
-	st *store.Store
+	s       *scheduler.Scheduler
+	st      *store.Store
+	timeout time.Duration // bound of a scrape's ZooKeeper read
+
+	mu      sync.Mutex
+	pending chan struct{} // closed when the deadletter read in flight ends
+	dead    int32         // the last deadletter count read
+	deadErr error         // the error of that read
 }
 
 var (
@@ -224,7 +320,41 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descRecovered, prometheus.CounterValue, float64(st.Recovered))
 	ch <- prometheus.MustNewConstMetric(descZK, prometheus.GaugeValue, b(connected))
 	ch <- prometheus.MustNewConstHistogram(descPlaceLat, st.PlaceLatency.Count, st.PlaceLatency.Sum, st.PlaceLatency.Buckets)
-	if _, st, err := c.st.Exists(c.st.Layout().Deadletter()); err == nil {
-		ch <- prometheus.MustNewConstMetric(descDead, prometheus.GaugeValue, float64(st.NumChildren))
+	if n, ok := c.deadletters(connected); ok {
+		ch <- prometheus.MustNewConstMetric(descDead, prometheus.GaugeValue, float64(n))
 	}
+}
+
+// deadletters counts the deadletter records. ok is false, and the metric is
+// left out of the scrape, when the store is not connected (a read would wait
+// for the reconnection) or the read takes longer than c.timeout; a read still
+// in flight is joined, never doubled, so slow scrapes do not pile up reads.
+func (c *collector) deadletters(connected bool) (n int32, ok bool) {
+	if !connected {
+		return 0, false
+	}
+	c.mu.Lock()
+	done := c.pending
+	if done == nil {
+		done = make(chan struct{})
+		c.pending = done
+		go func() {
+			_, st, err := c.st.Exists(c.st.Layout().Deadletter())
+			c.mu.Lock()
+			c.dead, c.deadErr, c.pending = st.NumChildren, err, nil
+			c.mu.Unlock()
+			close(done)
+		}()
+	}
+	c.mu.Unlock()
+	t := time.NewTimer(c.timeout)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		return 0, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.dead, c.deadErr == nil
 }

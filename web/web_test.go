@@ -3,13 +3,18 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -158,5 +163,127 @@ func TestDashboardInChromium(t *testing.T) {
 	shot := filepath.Join(os.TempDir(), "drover-dashboard-test.png")
 	if err := exec.CommandContext(ctx, chromium, append(flags, "--window-size=1200,900", "--screenshot="+shot, base+"/")...).Run(); err == nil {
 		t.Logf("dashboard screenshot: %s", shot)
+	}
+}
+
+// TestDisconnectedAnswersPromptly cuts the store off ZooKeeper: /metrics still
+// answers at once (without the deadletter count) and the API says 503 instead
+// of waiting for the reconnection.
+func TestDisconnectedAnswersPromptly(t *testing.T) {
+	px := drovertest.StartProxy(t, drovertest.Addr())
+	st := drovertest.OpenStoreAt(t, px.Addr(), drovertest.NewRoot())
+	s, err := scheduler.New(scheduler.Config{ID: "s1", Store: st, Log: drovertest.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(New(s, st).Handler())
+	defer hs.Close()
+	if _, body := get(t, hs.URL+"/metrics"); !strings.Contains(body, "drover_deadletter_records 0") {
+		t.Fatalf("connected metrics lack the deadletter count:\n%s", body)
+	}
+	px.Cut(true)
+	drovertest.WaitFor(t, 10*time.Second, "the store to see the cut", func() bool { ok, _ := st.Connected(); return !ok })
+	hc := &http.Client{Timeout: 5 * time.Second}
+	for _, path := range []string{"/metrics", "/api/v1/cluster", "/api/v1/tasks", "/api/v1/tasks/" + ulid.Make().String(), "/api/v1/schedules"} {
+		start := time.Now()
+		r, err := hc.Get(hs.URL + path)
+		if err != nil {
+			t.Fatalf("%s while disconnected: %v", path, err)
+		}
+		b, _ := io.ReadAll(r.Body)
+		r.Body.Close()
+		if d := time.Since(start); d > time.Second {
+			t.Fatalf("%s took %v while disconnected", path, d)
+		}
+		body := string(b)
+		switch {
+		case path == "/metrics":
+			if r.StatusCode != 200 || !strings.Contains(body, "drover_zookeeper_connected 0") || strings.Contains(body, "drover_deadletter_records") {
+				t.Fatalf("metrics while disconnected: %d\n%s", r.StatusCode, body)
+			}
+		case r.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "not connected"):
+			t.Fatalf("%s while disconnected: %d %s", path, r.StatusCode, body)
+		}
+	}
+}
+
+// TestReadBounded checks an API read that does not return gives up at the
+// read timeout or when the request ends, and that abandoned reads hold their
+// tokens until they finish, so they cannot pile up.
+func TestReadBounded(t *testing.T) {
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	s, err := scheduler.New(scheduler.Config{ID: "s1", Store: st, Log: drovertest.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := New(s, st)
+	srv.readTimeout = 100 * time.Millisecond
+	stuck := make(chan struct{})
+	block := func() error { <-stuck; return nil }
+	start := time.Now()
+	if err := srv.read(context.Background(), block); !errors.Is(err, errUnavailable) || time.Since(start) > time.Second {
+		t.Fatalf("a stuck read: %v after %v", err, time.Since(start))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := srv.read(ctx, block); !errors.Is(err, errUnavailable) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("a read for an ended request: %v", err)
+	}
+	for len(srv.reads) < maxReads {
+		_ = srv.read(context.Background(), block)
+	}
+	ran := false
+	if err := srv.read(context.Background(), func() error { ran = true; return nil }); !errors.Is(err, errUnavailable) || ran {
+		t.Fatalf("a read past %d stuck ones: %v (ran %v)", maxReads, err, ran)
+	}
+	close(stuck)
+	drovertest.WaitFor(t, 5*time.Second, "the stuck reads to return their tokens", func() bool { return len(srv.reads) == 0 })
+	if err := srv.read(context.Background(), func() error { ran = true; return nil }); err != nil || !ran {
+		t.Fatalf("a read once the stuck ones ended: %v (ran %v)", err, ran)
+	}
+}
+
+// TestDashboardPollsOneAtATime serves the page against an API whose cluster
+// endpoint takes 3 s and checks Chromium never has two of those requests
+// open: the next refresh starts when one ends, not on a fixed interval.
+func TestDashboardPollsOneAtATime(t *testing.T) {
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Skip("chromium is not installed (make test installs it with apt-get)")
+	}
+	var inFlight, most, total atomic.Int32
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v1/cluster", func(w http.ResponseWriter, r *http.Request) {
+		total.Add(1)
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		select {
+		case <-time.After(3 * time.Second):
+		case <-r.Context().Done():
+		}
+		_, _ = io.WriteString(w, `{"leader":null,"workers":[],"stats":{}}`)
+	})
+	mux.HandleFunc("GET /api/v1/", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "[]") })
+	assets, _ := fs.Sub(static, "static")
+	mux.Handle("GET /", http.FileServerFS(assets))
+	hs := httptest.NewServer(mux)
+	defer hs.Close()
+	// Virtual time stands still while a fetch is open, so this runs in real
+	// time: Chromium keeps the page open until it is stopped.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--user-data-dir="+t.TempDir(), "--remote-debugging-port=0", hs.URL+"/")
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 5 * time.Second
+	_ = cmd.Run()
+	if total.Load() < 2 {
+		t.Fatalf("the page asked for the cluster %d times in 10 s; want a second refresh", total.Load())
+	}
+	if most.Load() != 1 {
+		t.Fatalf("%d cluster requests were open at once; want 1", most.Load())
 	}
 }

@@ -8,9 +8,13 @@ function rows(sel, list, cells) {
   $(sel + " tbody").innerHTML = list.map((x) => "<tr>" + cells(x).map((c) => "<td>" + c + "</td>").join("") + "</tr>").join("");
 }
 
+// get fetches a JSON document, giving up after 15 s; an error says why.
 async function get(path) {
-  const r = await fetch(path, { cache: "no-store" });
-  if (!r.ok) throw new Error(path + ": " + r.status);
+  const r = await fetch(path, { cache: "no-store", signal: AbortSignal.timeout(15000) });
+  if (!r.ok) {
+    const body = await r.json().catch(() => ({}));
+    throw new Error(path + ": " + r.status + (body.error ? " " + body.error : ""));
+  }
   return r.json();
 }
 
@@ -41,5 +45,10 @@ async function refresh() {
     $("#status").textContent = "error: " + e.message;
   }
 }
-refresh();
-setInterval(refresh, 2000);
+// The next refresh is scheduled when one ends, so a slow server never has
+// more than one refresh's requests from this page.
+async function poll() {
+  await refresh();
+  setTimeout(poll, 2000);
+}
+poll();
