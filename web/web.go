@@ -121,11 +121,12 @@ func (s *Server) ready(w http.ResponseWriter, _ *http.Request) {
 
 // read runs fn, which reads ZooKeeper, for a request. It fails at once with
 // errUnavailable while the store is not connected (a read would wait for the
-// reconnection), and gives up when ctx ends or after the server's read timeout.
+// reconnection), and gives up when ctx ends or after the server's read timeout;
+// fn is given a context that ends then, to stop early if it can.
 // A read given up on finishes in the background, holding one of maxReads
 // tokens, so at most maxReads such reads exist. fn's results may be used only
 // when read returns fn's own error (nil included).
-func (s *Server) read(ctx context.Context, fn func() error) error {
+func (s *Server) read(ctx context.Context, fn func(context.Context) error) error {
 	if ok, _ := s.st.Connected(); !ok {
 		return fmt.Errorf("%w: not connected", errUnavailable)
 	}
@@ -139,7 +140,7 @@ func (s *Server) read(ctx context.Context, fn func() error) error {
 	done := make(chan error, 1)
 	go func() {
 		defer func() { <-s.reads }()
-		done <- fn()
+		done <- fn(ctx)
 	}()
 	select {
 	case err := <-done:
@@ -188,7 +189,7 @@ func (s *Server) cluster(w http.ResponseWriter, r *http.Request) {
 		leader *client.LeaderInfo
 		ws     []client.WorkerStatus
 	)
-	err := s.read(r.Context(), func() error {
+	err := s.read(r.Context(), func(context.Context) error {
 		if l, err := s.client.Leader(); err == nil {
 			leader = &l
 		}
@@ -224,22 +225,32 @@ func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
-	var found []*store.Task
-	err := s.read(r.Context(), func() error {
+	var (
+		found []*store.Task
+		l     *listing
+	)
+	err := s.read(r.Context(), func(ctx context.Context) error {
 		var err error
-		found, err = s.client.List(state, limit)
+		found, l, err = listTasks(ctx, s.st, state, limit, scanBudget(limit))
 		return err
 	})
 	tasks := []*store.Task{}
-	if err == nil && found != nil {
-		tasks = found
+	if err == nil {
+		if found != nil {
+			tasks = found
+		}
+		w.Header().Set("X-Drover-Scanned", strconv.Itoa(l.scanned))
+		if l.truncated {
+			// The newest matching tasks may lie beyond the records read.
+			w.Header().Set("X-Drover-Truncated", "true")
+		}
 	}
 	writeJSON(w, tasks, err)
 }
 
 func (s *Server) task(w http.ResponseWriter, r *http.Request) {
 	var t *store.Task
-	err := s.read(r.Context(), func() error {
+	err := s.read(r.Context(), func(context.Context) error {
 		var err error
 		t, err = s.client.Status(r.PathValue("id"))
 		return err
@@ -253,7 +264,7 @@ func (s *Server) task(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) schedules(w http.ResponseWriter, r *http.Request) {
 	var list []client.ScheduleInfo
-	err := s.read(r.Context(), func() error {
+	err := s.read(r.Context(), func(context.Context) error {
 		var err error
 		list, err = s.client.Schedules()
 		return err

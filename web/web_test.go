@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -219,7 +220,7 @@ func TestReadBounded(t *testing.T) {
 	srv := New(s, st)
 	srv.readTimeout = 100 * time.Millisecond
 	stuck := make(chan struct{})
-	block := func() error { <-stuck; return nil }
+	block := func(context.Context) error { <-stuck; return nil }
 	start := time.Now()
 	if err := srv.read(context.Background(), block); !errors.Is(err, errUnavailable) || time.Since(start) > time.Second {
 		t.Fatalf("a stuck read: %v after %v", err, time.Since(start))
@@ -233,12 +234,12 @@ func TestReadBounded(t *testing.T) {
 		_ = srv.read(context.Background(), block)
 	}
 	ran := false
-	if err := srv.read(context.Background(), func() error { ran = true; return nil }); !errors.Is(err, errUnavailable) || ran {
+	if err := srv.read(context.Background(), func(context.Context) error { ran = true; return nil }); !errors.Is(err, errUnavailable) || ran {
 		t.Fatalf("a read past %d stuck ones: %v (ran %v)", maxReads, err, ran)
 	}
 	close(stuck)
 	drovertest.WaitFor(t, 5*time.Second, "the stuck reads to return their tokens", func() bool { return len(srv.reads) == 0 })
-	if err := srv.read(context.Background(), func() error { ran = true; return nil }); err != nil || !ran {
+	if err := srv.read(context.Background(), func(context.Context) error { ran = true; return nil }); err != nil || !ran {
 		t.Fatalf("a read once the stuck ones ended: %v (ran %v)", err, ran)
 	}
 }
@@ -285,5 +286,72 @@ func TestDashboardPollsOneAtATime(t *testing.T) {
 	}
 	if most.Load() != 1 {
 		t.Fatalf("%d cluster requests were open at once; want 1", most.Load())
+	}
+}
+
+// TestTasksScanBounded fills the results with more succeeded tasks than one
+// listing may read: a filter nothing matches stops at the budget and says so,
+// and a listing that finds its tasks early is not truncated.
+func TestTasksScanBounded(t *testing.T) {
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	s, err := scheduler.New(scheduler.Config{ID: "s1", Store: st, Log: drovertest.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = minScan + 150
+	now := time.Now().UTC()
+	for done := 0; done < n; {
+		var batch []*store.Task
+		var ids []string
+		for ; done < n && len(batch) < store.MaxBatch; done++ {
+			zero := 0
+			tk := &store.Task{ID: store.NewTaskID(now), Cmd: []string{"true"}, SubmittedAt: now, State: store.StateSucceeded,
+				Attempt: 1, ExitCode: &zero, FinishedAt: now}
+			batch, ids = append(batch, tk), append(ids, tk.ID)
+		}
+		if err := st.CommitCreatingBuckets(ids, func(txn *store.Txn) error {
+			for _, tk := range batch {
+				if err := txn.Finish(tk); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hs := httptest.NewServer(New(s, st).Handler())
+	defer hs.Close()
+	for _, c := range []struct {
+		query     string
+		tasks     int
+		scanned   string
+		truncated bool
+	}{
+		{"state=dead&limit=1", 0, strconv.Itoa(minScan), true},
+		{"state=dead&limit=200", 0, strconv.Itoa(n), false}, // a budget of 2000 reads them all
+		{"state=succeeded&limit=5", 5, "", false},
+	} {
+		r, err := http.Get(hs.URL + "/api/v1/tasks?" + c.query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []store.Task
+		err = json.NewDecoder(r.Body).Decode(&got)
+		r.Body.Close()
+		if err != nil || r.StatusCode != 200 || len(got) != c.tasks {
+			t.Fatalf("%s: %d, %d tasks (%v); want %d", c.query, r.StatusCode, len(got), err, c.tasks)
+		}
+		if (r.Header.Get("X-Drover-Truncated") == "true") != c.truncated ||
+			(c.scanned != "" && r.Header.Get("X-Drover-Scanned") != c.scanned) {
+			t.Fatalf("%s: truncated %q scanned %q; want %v %s", c.query, r.Header.Get("X-Drover-Truncated"),
+				r.Header.Get("X-Drover-Scanned"), c.truncated, c.scanned)
+		}
+	}
+	// A listing whose request has ended reads nothing more.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, l, err := listTasks(ctx, st, store.StateDead, 1, scanBudget(1)); !errors.Is(err, context.Canceled) || l.scanned != 0 {
+		t.Fatalf("a listing for an ended request: %v after %d records", err, l.scanned)
 	}
 }
