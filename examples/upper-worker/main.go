@@ -3,14 +3,22 @@
 //
 //	drover dev &                       # a local cluster
 //	go run ./examples/upper-worker     # registers a worker with handler "upper"
+//
+// Like drover, it reads DROVER_ZK, DROVER_ROOT and DROVER_ZK_AUTH (and
+// DROVER_ZK_AUTH_READONLY). Its worker id is -id, or HOST-PID by default, so
+// several copies can run at once. Ctrl-C or SIGTERM stops it.
 package main
 
 import (
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
+	"log"
 	"os"
 	"os/signal"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/drover-sched/drover/client"
@@ -19,30 +27,47 @@ import (
 )
 
 func main() {
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "upper-worker:", err)
-		os.Exit(1)
+	log.SetFlags(log.Ltime)
+	log.SetPrefix("upper-worker: ")
+	host, _ := os.Hostname()
+	id := flag.String("id", fmt.Sprintf("%s-%d", host, os.Getpid()), "worker id")
+	flag.Parse()
+	if err := run(*id); err != nil {
+		log.Fatal(err)
 	}
 }
 
-func run() error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func run(id string) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	zk := os.Getenv("DROVER_ZK")
-	if zk == "" {
-		zk = "127.0.0.1:2181"
+	cfg := store.Config{
+		Servers:      strings.Split(envOr("DROVER_ZK", "127.0.0.1:2181"), ","),
+		Root:         envOr("DROVER_ROOT", "/drover"),
+		Auth:         os.Getenv("DROVER_ZK_AUTH"), // user:password; never print it
+		ReadOnlyAuth: os.Getenv("DROVER_ZK_AUTH_READONLY"),
 	}
 	open := func() (*store.Store, error) {
 		octx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
-		return store.Open(octx, store.Config{Servers: []string{zk}})
+		st, err := store.Open(octx, cfg)
+		if err != nil {
+			return nil, fmt.Errorf("connect to ZooKeeper at %v, root %s: %w", cfg.Servers, cfg.Root, err)
+		}
+		return st, nil
 	}
 	wst, err := open()
 	if err != nil {
 		return err
 	}
 	defer wst.Close()
-	w, err := worker.New(worker.Config{ID: "upper-worker", Store: wst, Capacity: 8})
+	w, err := worker.New(worker.Config{ID: id, Store: wst, Capacity: 8})
 	if err != nil {
 		return err
 	}
@@ -52,8 +77,27 @@ func run() error {
 	})); err != nil {
 		return err
 	}
-	go func() { _ = w.Run(ctx) }()
-	<-w.Registered()
+	ran := make(chan error, 1)
+	go func() { ran <- w.Run(ctx) }()
+
+	// Registration waits while another live process holds the same id.
+	log.Printf("registering worker %s under %s ...", id, cfg.Root)
+	giveUp := time.After(time.Minute)
+	for waiting := true; waiting; {
+		select {
+		case <-w.Registered():
+			waiting = false
+		case err := <-ran:
+			return fmt.Errorf("worker %s: %w", id, err)
+		case <-time.After(5 * time.Second):
+			log.Printf("still waiting to register %s: is another process using this id?", id)
+		case <-giveUp:
+			return fmt.Errorf("worker %s not registered after a minute: is another process using this id?", id)
+		case <-ctx.Done():
+			return <-ran
+		}
+	}
+	log.Printf("worker %s registered", id)
 
 	// Submit one task for the handler and wait for its result.
 	cst, err := open()
@@ -64,14 +108,16 @@ func run() error {
 	c := client.New(cst)
 	res, err := c.Submit(ctx, []client.TaskSpec{{Handler: "upper", Payload: []byte("hello from go\n")}})
 	if err != nil {
-		return err
+		return fmt.Errorf("submit: %w", err)
 	}
 	t, err := c.Wait(ctx, res[0].ID)
-	if err != nil {
-		return err
+	if err != nil && ctx.Err() == nil {
+		return fmt.Errorf("wait for task %s: %w", res[0].ID, err)
 	}
-	fmt.Printf("task %s %s: %s", t.ID, t.State, t.Stdout)
-	fmt.Println("worker running; Ctrl-C to stop")
+	if err == nil {
+		fmt.Printf("task %s %s: %s", t.ID, t.State, t.Stdout)
+		fmt.Println("worker running; Ctrl-C to stop")
+	}
 	<-ctx.Done()
-	return nil
+	return <-ran // Run deregisters the worker before it returns
 }
