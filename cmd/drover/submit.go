@@ -304,7 +304,7 @@ func waitAll(ctx context.Context, c *client.Client, ids []string, showOutput boo
 		}
 		msg = fmt.Sprintf("task %s %s", id, t.State)
 		if t.Error != "" {
-			msg += ": " + t.Error
+			msg += ": " + shown(t.Error)
 		} else if t.ExitCode != nil {
 			msg += fmt.Sprintf(" with exit code %d", *t.ExitCode)
 		}
