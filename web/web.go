@@ -234,11 +234,9 @@ func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
 		found, l, err = listTasks(ctx, s.st, state, limit, scanBudget(limit))
 		return err
 	})
-	tasks := []*store.Task{}
+	tasks := []taskView{}
 	if err == nil {
-		if found != nil {
-			tasks = found
-		}
+		tasks = viewTasks(found)
 		w.Header().Set("X-Drover-Scanned", strconv.Itoa(l.scanned))
 		if l.truncated {
 			// The newest matching tasks may lie beyond the records read.
@@ -259,7 +257,7 @@ func (s *Server) task(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, nil, err) // t belongs to a read that may still run
 		return
 	}
-	writeJSON(w, t, nil)
+	writeJSON(w, viewTask(t), nil)
 }
 
 func (s *Server) schedules(w http.ResponseWriter, r *http.Request) {
@@ -273,7 +271,7 @@ func (s *Server) schedules(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, nil, err) // list belongs to a read that may still run
 		return
 	}
-	writeJSON(w, list, nil)
+	writeJSON(w, viewSchedules(list), nil)
 }
 
 // collector turns a scheduler's Stats into drover_ metrics at scrape time.

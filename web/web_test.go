@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -19,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/drover-sched/drover/client"
 	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/scheduler"
 	"github.com/drover-sched/drover/store"
@@ -353,5 +355,53 @@ func TestTasksScanBounded(t *testing.T) {
 	cancel()
 	if _, l, err := listTasks(ctx, st, store.StateDead, 1, scanBudget(1)); !errors.Is(err, context.Canceled) || l.scanned != 0 {
 		t.Fatalf("a listing for an ended request: %v after %d records", err, l.scanned)
+	}
+}
+
+// TestAPIHidesSecrets checks tasks and schedule templates keep their env names
+// but not the values, and give payloads by length, in every API answer.
+func TestAPIHidesSecrets(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	s, err := scheduler.New(scheduler.Config{ID: "s1", Store: st, Log: drovertest.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const secret, payload = "hunter2-db-password", "secret-payload-bytes"
+	c := client.New(st)
+	res, err := c.Submit(context.Background(), []client.TaskSpec{
+		{Cmd: []string{"true"}, Env: map[string]string{"DB_PASSWORD": secret}},
+		{Handler: "resize", Payload: []byte(payload), Env: map[string]string{"API_TOKEN": secret}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AddSchedule(client.ScheduleSpec{Name: "nightly", Cron: "0 3 * * *",
+		Task: client.TaskSpec{Handler: "report", Payload: []byte(payload), Env: map[string]string{"DB_PASSWORD": secret}}}); err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(New(s, st).Handler())
+	defer hs.Close()
+	encoded := base64.StdEncoding.EncodeToString([]byte(payload))
+	for _, c := range []struct{ path, want string }{
+		{"/api/v1/tasks/" + res[0].ID, `"env":{"DB_PASSWORD":"***"}`},
+		{"/api/v1/tasks/" + res[1].ID, `"payload_bytes":20`},
+		{"/api/v1/tasks?limit=10", `"env":{"API_TOKEN":"***"}`},
+		{"/api/v1/schedules", `"payload_bytes":20`},
+		{"/api/v1/schedules", `"env":{"DB_PASSWORD":"***"}`},
+	} {
+		code, body := get(t, hs.URL+c.path)
+		if code != 200 || !strings.Contains(body, c.want) {
+			t.Fatalf("%s: %d, want %s in\n%s", c.path, code, c.want, body)
+		}
+		for _, leak := range []string{secret, payload, encoded, `"payload":`} {
+			if strings.Contains(body, leak) {
+				t.Fatalf("%s shows %s:\n%s", c.path, leak, body)
+			}
+		}
+	}
+	// The records themselves are untouched.
+	if got, err := c.Status(res[1].ID); err != nil || string(got.Payload) != payload || got.Env["API_TOKEN"] != secret {
+		t.Fatalf("the stored task changed: %+v %v", got, err)
 	}
 }
