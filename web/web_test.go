@@ -255,12 +255,15 @@ func TestDashboardPollsOneAtATime(t *testing.T) {
 		t.Skip("chromium is not installed (make test installs it with apt-get)")
 	}
 	var inFlight, most, total atomic.Int32
+	second := make(chan struct{}) // closed when the second cluster request comes
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/cluster", func(w http.ResponseWriter, r *http.Request) {
-		total.Add(1)
 		n := inFlight.Add(1)
 		defer inFlight.Add(-1)
 		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		if total.Add(1) == 2 {
+			close(second)
 		}
 		select {
 		case <-time.After(3 * time.Second):
@@ -274,17 +277,37 @@ func TestDashboardPollsOneAtATime(t *testing.T) {
 	hs := httptest.NewServer(mux)
 	defer hs.Close()
 	// Virtual time stands still while a fetch is open, so this runs in real
-	// time: Chromium keeps the page open until it is stopped.
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	// time: Chromium keeps the page open until it is stopped, once the second
+	// refresh has begun (5 s after the first when it waits, 2 s when not).
+	profile, err := os.MkdirTemp("", "drover-poll-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { // Chromium's helpers may write there a moment after it exits
+		for end := time.Now().Add(10 * time.Second); os.RemoveAll(profile) != nil && time.Now().Before(end); {
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	cmd := exec.CommandContext(ctx, chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--user-data-dir="+t.TempDir(), "--remote-debugging-port=0", hs.URL+"/")
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+		"--user-data-dir="+profile, "--remote-debugging-port=0", hs.URL+"/")
+	// Its own process group, stopped as a whole: helpers included.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) }
 	cmd.WaitDelay = 5 * time.Second
-	_ = cmd.Run()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-second:
+	case <-time.After(60 * time.Second):
+	}
+	cancel()
+	_ = cmd.Wait()
 	if total.Load() < 2 {
-		t.Fatalf("the page asked for the cluster %d times in 10 s; want a second refresh", total.Load())
+		t.Fatalf("the page asked for the cluster %d times in 60 s; want a second refresh", total.Load())
 	}
 	if most.Load() != 1 {
 		t.Fatalf("%d cluster requests were open at once; want 1", most.Load())
