@@ -225,26 +225,33 @@ func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
-	var (
-		found []*store.Task
-		l     *listing
-	)
+	var res client.Listing
 	err := s.read(r.Context(), func(ctx context.Context) error {
 		var err error
-		found, l, err = listTasks(ctx, s.st, state, limit, scanBudget(limit))
+		res, err = s.client.ListTasks(ctx, client.ListOptions{State: state, Limit: limit, Budget: scanBudget(limit)})
 		return err
 	})
 	tasks := []taskView{}
 	if err == nil {
-		tasks = viewTasks(found)
-		w.Header().Set("X-Drover-Scanned", strconv.Itoa(l.scanned))
-		if l.truncated {
+		tasks = viewTasks(res.Tasks)
+		w.Header().Set("X-Drover-Scanned", strconv.Itoa(res.Scanned))
+		if res.Truncated {
 			// The newest matching tasks may lie beyond the records read.
 			w.Header().Set("X-Drover-Truncated", "true")
 		}
 	}
 	writeJSON(w, tasks, err)
 }
+
+// A listing reads at most scanPerResult task records per task asked for, and
+// never fewer than minScan: with a state filter few records may match.
+const (
+	minScan       = 1000
+	scanPerResult = 10
+)
+
+// scanBudget is how many task records a listing of limit tasks may read.
+func scanBudget(limit int) int { return max(scanPerResult*limit, minScan) }
 
 func (s *Server) task(w http.ResponseWriter, r *http.Request) {
 	var t *store.Task

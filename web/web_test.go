@@ -376,8 +376,9 @@ func TestTasksScanBounded(t *testing.T) {
 	// A listing whose request has ended reads nothing more.
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, l, err := listTasks(ctx, st, store.StateDead, 1, scanBudget(1)); !errors.Is(err, context.Canceled) || l.scanned != 0 {
-		t.Fatalf("a listing for an ended request: %v after %d records", err, l.scanned)
+	res, err := client.New(st).ListTasks(ctx, client.ListOptions{State: store.StateDead, Limit: 1, Budget: scanBudget(1)})
+	if !errors.Is(err, context.Canceled) || res.Scanned != 0 {
+		t.Fatalf("a listing for an ended request: %v after %d records", err, res.Scanned)
 	}
 }
 

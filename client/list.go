@@ -1,64 +1,75 @@
-package web
+package client
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 
 	"github.com/drover-sched/drover/store"
 )
 
-// minScan is the fewest task records one listing may read; a listing may read
-// scanPerResult records per task it is asked for, if that is more.
-const (
-	minScan       = 1000
-	scanPerResult = 10
-)
+// ListOptions says what ListTasks reads.
+type ListOptions struct {
+	State store.State // "": every state
+	Limit int         // most tasks returned; 0: no limit
+	// Budget is the most task records read; 0: no bound. With a state
+	// filter few records may match, and an unbounded listing then reads
+	// every record kept (up to a million): a server bounds it.
+	Budget int
+}
 
-// scanBudget is how many task records a listing of limit tasks may read.
-func scanBudget(limit int) int { return max(scanPerResult*limit, minScan) }
+// Listing is what ListTasks found.
+type Listing struct {
+	Tasks   []*store.Task
+	Skipped int // records that did not decode
+	Scanned int // records read
+	// Truncated: the budget ran out before the walk was done, and the newest
+	// matching tasks may lie beyond what was read.
+	Truncated bool
+}
 
-// listing is one API listing of tasks: client.ListCounting's walk (queue,
-// assignments, results, each newest first), but reading at most budget task
-// records and stopping when ctx ends. client.List has neither bound: with a
-// state filter few records match, it reads every record kept (up to a million)
-// and goes on after the client has gone.
+// listing is one walk of ListTasks.
 type listing struct {
-	st      *store.Store
-	keep    func(*store.Task) bool
-	limit   int
-	budget  int // records left to read
-	scanned int // records read
-	// truncated is set when the budget ran out before the walk was done: the
-	// newest matching tasks may lie beyond what was read.
-	truncated bool
+	st     *store.Store
+	keep   func(*store.Task) bool
+	limit  int
+	budget int // records left to read
+	res    Listing
 }
 
 // getBatch is how many records a listing reads between checks of ctx.
 const getBatch = 256
 
-// listTasks returns the newest tasks in state (all states when empty), at
-// most limit, reading at most budget task records, and the listing itself for
-// whether it was truncated and how much it read.
-func listTasks(ctx context.Context, st *store.Store, state store.State, limit, budget int) ([]*store.Task, *listing, error) {
-	l := &listing{st: st, limit: limit, budget: budget,
+// ListTasks returns the newest tasks in opt.State, newest first: queued,
+// placed and finished ones, each source read newest first. It stops when ctx
+// ends. Records that do not decode are skipped and counted, never fatal.
+func (c *Client) ListTasks(ctx context.Context, opt ListOptions) (Listing, error) {
+	state := opt.State
+	l := &listing{st: c.st, limit: opt.Limit, budget: opt.Budget,
 		keep: func(t *store.Task) bool { return state == "" || t.State == state }}
-	lay := st.Layout()
+	if l.limit <= 0 {
+		l.limit = math.MaxInt
+	}
+	if l.budget <= 0 {
+		l.budget = math.MaxInt
+	}
+	lay := c.st.Layout()
 	var out []*store.Task
 	// Each source yields its newest matching tasks, so the newest limit of
 	// their union are among them.
 	if state == "" || state == store.StateQueued {
 		ts, err := l.buckets(ctx, lay.Queue())
 		if err != nil {
-			return nil, l, err
+			return l.res, err
 		}
 		out = append(out, ts...)
 	}
-	if !l.truncated && (state == "" || state == store.StateAssigned || state == store.StateRunning) {
-		refs, err := st.Assignments()
+	if !l.res.Truncated && (state == "" || state == store.StateAssigned || state == store.StateRunning) {
+		refs, err := c.st.Assignments()
 		if err != nil {
-			return nil, l, fmt.Errorf("list assignments: %w", err)
+			return l.res, fmt.Errorf("list assignments: %w", err)
 		}
 		paths := make([]string, len(refs))
 		for i, r := range refs {
@@ -66,14 +77,14 @@ func listTasks(ctx context.Context, st *store.Store, state store.State, limit, b
 		}
 		ts, err := l.read(ctx, paths, len(paths)) // not in id order: all of them
 		if err != nil {
-			return nil, l, err
+			return l.res, err
 		}
 		out = append(out, ts...)
 	}
-	if !l.truncated && (state == "" || state.Terminal()) {
+	if !l.res.Truncated && (state == "" || state.Terminal()) {
 		ts, err := l.buckets(ctx, lay.Results())
 		if err != nil {
-			return nil, l, err
+			return l.res, err
 		}
 		out = append(out, ts...)
 	}
@@ -85,10 +96,11 @@ func listTasks(ctx context.Context, st *store.Store, state store.State, limit, b
 			dedup = append(dedup, t)
 		}
 	}
-	if len(dedup) > limit {
-		dedup = dedup[:limit]
+	if len(dedup) > l.limit {
+		dedup = dedup[:l.limit]
 	}
-	return dedup, l, nil
+	l.res.Tasks = dedup
+	return l.res, nil
 }
 
 // buckets reads the matching tasks of a bucketed directory (<dir>/<b1>/<b2>/<id>),
@@ -130,7 +142,7 @@ func (l *listing) buckets(ctx context.Context, dir string) ([]*store.Task, error
 				return nil, err
 			}
 			out = append(out, ts...)
-			if len(out) >= l.limit || l.truncated {
+			if len(out) >= l.limit || l.res.Truncated {
 				return out, nil
 			}
 		}
@@ -146,10 +158,10 @@ func (l *listing) read(ctx context.Context, paths []string, want int) ([]*store.
 	var out []*store.Task
 	for len(paths) > 0 && len(out) < want {
 		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("list tasks: stopped after %d records: %w", l.scanned, err)
+			return nil, fmt.Errorf("list tasks: stopped after %d records: %w", l.res.Scanned, err)
 		}
 		if l.budget <= 0 {
-			l.truncated = true
+			l.res.Truncated = true
 			return out, nil
 		}
 		n := min(len(paths), getBatch, l.budget)
@@ -159,12 +171,16 @@ func (l *listing) read(ctx context.Context, paths []string, want int) ([]*store.
 			case rd.Err != nil:
 				return nil, fmt.Errorf("list tasks: %w", rd.Err)
 			default:
-				if t, err := store.DecodeTask(rd.Data); err == nil && l.keep(t) {
+				t, err := store.DecodeTask(rd.Data)
+				switch {
+				case err != nil:
+					l.res.Skipped++
+				case l.keep(t):
 					out = append(out, t)
 				}
 			}
 		}
-		paths, l.budget, l.scanned = paths[n:], l.budget-n, l.scanned+n
+		paths, l.budget, l.res.Scanned = paths[n:], l.budget-n, l.res.Scanned+n
 	}
 	return out, nil
 }
