@@ -41,6 +41,11 @@ type Config struct {
 	Servers []string
 	// Root is the znode under which everything lives; default /drover.
 	Root string
+	// MustExist opens only a cluster that exists: Open creates nothing and
+	// fails with ErrNoCluster when Root does not exist. For commands that only
+	// read, so a mistyped root is not taken for an empty cluster (and left
+	// behind as one).
+	MustExist bool
 	// SessionTimeout is the ZooKeeper session timeout; default 10s. It bounds how
 	// long a dead leader or worker keeps its role.
 	SessionTimeout time.Duration
@@ -56,6 +61,9 @@ type Config struct {
 	// TLS, when set, is used to reach ZooKeeper's secure client port.
 	TLS *tls.Config
 }
+
+// ErrNoCluster means Open (with MustExist) found no cluster at its root.
+var ErrNoCluster = errors.New("no Drover cluster")
 
 // ErrNoAuth means ZooKeeper refused an operation for lack of rights: the
 // znodes carry ACLs of another identity.
@@ -174,6 +182,17 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 			conn.Close()
 			return nil, fmt.Errorf("authenticate to ZooKeeper: %w", mapErr(err))
 		}
+	}
+	if cfg.MustExist {
+		ok, _, err := s.Exists(layout.Root)
+		if err == nil && !ok {
+			err = fmt.Errorf("%w at %s", ErrNoCluster, layout.Root)
+		}
+		if err != nil {
+			conn.Close()
+			return nil, err
+		}
+		return s, nil
 	}
 	for _, dir := range append([]string{layout.Root}, layout.Dirs()...) {
 		if err := s.EnsurePath(dir); err != nil {

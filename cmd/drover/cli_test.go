@@ -58,8 +58,19 @@ func oneLineError(t *testing.T, r result, code int, contains string) {
 	}
 }
 
+// A root where nothing ever ran is no cluster: read-only commands say so
+// (exit 1) and create nothing there.
+func TestNoClusterAtRoot(t *testing.T) {
+	root := newRoot()
+	for _, args := range [][]string{{"workers"}, {"ls"}, {"leader"}, {"status", "01M87N42QDW6A5132CYFVGQTV0"}, {"deadletter", "ls"}, {"schedule", "ls"}} {
+		oneLineError(t, drover(t, root, args...), 1, "no Drover cluster at "+root)
+	}
+	oneLineError(t, drover(t, root, "workers"), 1, "check --root") // still nothing created
+}
+
 func TestEmptyCluster(t *testing.T) {
 	root := newRoot()
+	makeCluster(t, root)
 	if r := drover(t, root, "workers"); r.code != 0 || strings.TrimSpace(r.stdout) != "ID  HOST  LABELS  CAPACITY  RUNNING  VERSION" {
 		t.Fatalf("workers: %+v", r)
 	}
@@ -100,9 +111,7 @@ func TestSubmitInputErrors(t *testing.T) {
 	if !strings.Contains(r.stderr, "983040-byte limit") {
 		t.Fatalf("no size and limit in %q", r.stderr)
 	}
-	if r := drover(t, root, "ls", "-o", "json"); r.code != 0 || strings.TrimSpace(r.stdout) != "[]" {
-		t.Fatalf("ls after bad input: %+v", r)
-	}
+	assertNothingWritten(t, root)
 
 	// Good input from stdin: one id per line, in order.
 	r = droverIn(t, root, "{\"cmd\":[\"true\"],\"name\":\"a\"}\n\n{\"cmd\":[\"true\"],\"name\":\"b\",\"timeout\":\"1m\"}\n", "submit", "-f", "-")
@@ -338,6 +347,7 @@ func TestConfigFileValidation(t *testing.T) {
 	// A worker flag at the top level: client commands ignore it, the worker
 	// and bench (which also have --capacity) take it.
 	top := write("top.yaml", "capacity: 0\nlabel: [zone=eu]\nworker:\n")
+	makeCluster(t, root)
 	if r := drover(t, root, "--config", top, "ls"); r.code != 0 {
 		t.Fatalf("ls with a worker flag at the top level: %+v", r)
 	}

@@ -21,7 +21,7 @@ func newDeadletterCmd(g *globals) *cobra.Command {
 		Short: "List what was moved aside: where from, why, when",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return g.withClient(func(_ context.Context, c *client.Client) error {
+			return g.withReader(func(_ context.Context, c *client.Client) error {
 				list, err := c.Deadletters()
 				if err != nil {
 					return err

@@ -23,7 +23,7 @@ func taskIDArg(cmd *cobra.Command, args []string) error {
 }
 
 func lookup(g *globals, id string) (t *store.Task, err error) {
-	err = g.withClient(func(_ context.Context, c *client.Client) error {
+	err = g.withReader(func(_ context.Context, c *client.Client) error {
 		t, err = c.Status(id)
 		if errors.Is(err, store.ErrUnknownTask) {
 			return exitCode(1, fmt.Sprintf("task %s not found", id))
@@ -113,7 +113,7 @@ func newLsCmd(g *globals) *cobra.Command {
 			if limit < 0 {
 				return usageErr("--limit %d: must not be negative", limit)
 			}
-			return g.withClient(func(ctx context.Context, c *client.Client) error {
+			return g.withReader(func(ctx context.Context, c *client.Client) error {
 				tasks, skipped, err := c.ListCounting(st, limit)
 				if err != nil {
 					return err
@@ -159,7 +159,7 @@ func newWorkersCmd(g *globals) *cobra.Command {
 		Short: "List the registered workers",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return g.withClient(func(ctx context.Context, c *client.Client) error {
+			return g.withReader(func(ctx context.Context, c *client.Client) error {
 				ws, err := c.Workers()
 				if err != nil {
 					return err
@@ -187,7 +187,7 @@ func newLeaderCmd(g *globals) *cobra.Command {
 		Short: "Show the leading scheduler, its epoch and the standbys",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return g.withClient(func(ctx context.Context, c *client.Client) error {
+			return g.withReader(func(ctx context.Context, c *client.Client) error {
 				l, err := c.Leader()
 				if errors.Is(err, client.ErrNoLeader) {
 					return exitCode(1, "no scheduler is running: start one with `drover scheduler` or `drover dev`")

@@ -197,6 +197,12 @@ func checkServer(s string) error {
 
 // open connects to ZooKeeper, giving up after about a session timeout.
 func (g *globals) open(ctx context.Context, log *zerolog.Logger) (*store.Store, error) {
+	return g.openStore(ctx, log, false)
+}
+
+// openStore is open; with mustExist it creates nothing and fails (exit 1)
+// when there is no cluster at --root.
+func (g *globals) openStore(ctx context.Context, log *zerolog.Logger, mustExist bool) (*store.Store, error) {
 	servers, err := g.servers()
 	if err != nil {
 		return nil, err
@@ -204,8 +210,11 @@ func (g *globals) open(ctx context.Context, log *zerolog.Logger) (*store.Store, 
 	octx, cancel := context.WithTimeout(ctx, g.sessionTimeout)
 	defer cancel()
 	st, err := store.Open(octx, store.Config{Servers: servers, Root: g.root, SessionTimeout: g.sessionTimeout, Logger: log,
-		Auth: g.zkAuth, ReadOnlyAuth: g.zkReadOnlyAuth, TLS: g.tls})
+		Auth: g.zkAuth, ReadOnlyAuth: g.zkReadOnlyAuth, TLS: g.tls, MustExist: mustExist})
 	if err != nil {
+		if errors.Is(err, store.ErrNoCluster) {
+			return nil, exitCode(1, fmt.Sprintf("no Drover cluster at %s on %s: nothing has run or been submitted there (check --root)", g.root, g.zk))
+		}
 		if errors.Is(err, store.ErrNoAuth) {
 			return nil, exitCode(1, fmt.Sprintf("ZooKeeper refused access to %s: its znodes belong to another identity; set DROVER_ZK_AUTH or --zk-auth-file", g.root))
 		}
@@ -281,9 +290,19 @@ func (g *globals) resolveTLS() error {
 // withClient runs fn with a client for one command; the connection is closed
 // after it, and the context ends on SIGINT or SIGTERM.
 func (g *globals) withClient(fn func(ctx context.Context, c *client.Client) error) error {
+	return g.runClient(false, fn)
+}
+
+// withReader is withClient for a command that only reads: it creates
+// nothing, and there being no cluster at --root is an error.
+func (g *globals) withReader(fn func(ctx context.Context, c *client.Client) error) error {
+	return g.runClient(true, fn)
+}
+
+func (g *globals) runClient(mustExist bool, fn func(ctx context.Context, c *client.Client) error) error {
 	ctx, stop := signalContext()
 	defer stop()
-	st, err := g.open(ctx, nil)
+	st, err := g.openStore(ctx, nil, mustExist)
 	if err != nil {
 		return err
 	}

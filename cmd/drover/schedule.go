@@ -142,7 +142,7 @@ func newScheduleLsCmd(g *globals) *cobra.Command {
 		Short: "List schedules with their next slot",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return g.withClient(func(_ context.Context, c *client.Client) error {
+			return g.withReader(func(_ context.Context, c *client.Client) error {
 				list, err := c.Schedules()
 				if err != nil {
 					return err

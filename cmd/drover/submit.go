@@ -241,7 +241,7 @@ With -o json it prints the finished tasks as a JSON array, in the order given.`,
 			if g.output == "json" {
 				report = cmd.OutOrStdout()
 			}
-			return g.withClient(func(ctx context.Context, c *client.Client) error {
+			return g.withReader(func(ctx context.Context, c *client.Client) error {
 				return waitAll(ctx, c, ids, false, report, cmd.OutOrStdout(), cmd.ErrOrStderr())
 			})
 		},
