@@ -32,8 +32,9 @@ import (
 type fileConfig = map[string]any
 
 // envFlags are the flags that also come from the environment; the environment
-// beats the file.
-var envFlags = map[string]string{"zk": "DROVER_ZK", "root": "DROVER_ROOT"}
+// beats the file. (DROVER_ZK_AUTH is the credentials themselves, which a
+// file's zk-auth-file would otherwise replace.)
+var envFlags = map[string]string{"zk": "DROVER_ZK", "root": "DROVER_ROOT", "zk-auth-file": "DROVER_ZK_AUTH"}
 
 // applyConfigFile fills every flag of cmd that was not given on the command
 // line (nor by its environment variable) from the file named by --config or
@@ -77,6 +78,9 @@ func applyConfigFile(cmd *cobra.Command, path string) error {
 		if err := setFlag(f, v); err != nil {
 			ferr = usageErr("--config %s: %s: %v", path, f.Name, err)
 		}
+		// Given, as far as the command is concerned: bench, say, uses the
+		// ensemble the file names instead of starting its own.
+		f.Changed = true
 	})
 	return ferr
 }

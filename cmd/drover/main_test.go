@@ -695,6 +695,15 @@ func TestConfigFile(t *testing.T) {
 		_ = json.Unmarshal([]byte(drover(t, root, "workers", "-o", "json").stdout), &ws)
 		return len(ws) == 1 && ws[0]["capacity"] == float64(3) && fmt.Sprint(ws[0]["labels"]) == "map[zone:test]"
 	})
+	// DROVER_ZK_AUTH beats a zk-auth-file the file names (here one that
+	// does not exist, which would fail the command).
+	authCfg := filepath.Join(t.TempDir(), "auth.yaml")
+	if err := os.WriteFile(authCfg, []byte("zk-auth-file: /nonexistent/drover-auth\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := droverEnv(t, newRoot(), "", []string{"DROVER_ZK_AUTH=drover:secret"}, "--config", authCfg, "submit", "--", "true"); r.code != 0 {
+		t.Fatalf("DROVER_ZK_AUTH with a file's zk-auth-file: %+v", r)
+	}
 	bad := filepath.Join(t.TempDir(), "bad.yaml")
 	_ = os.WriteFile(bad, []byte("zk: [\n"), 0o644)
 	for _, c := range []string{bad, filepath.Join(t.TempDir(), "missing.yaml")} {
