@@ -303,6 +303,12 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 	var drainDeadline <-chan time.Time
 	cut := newCutOff(w.st.SessionTimeout())
 	defer cut.connected()
+	// lose ends the registration's attempts for why (session lost, cut off).
+	lose := func(why error) error {
+		w.log.Warn().Err(why).Dur("session_timeout", w.st.SessionTimeout()).Msg("killing running attempts")
+		cancel(why)
+		return why
+	}
 	defer func() {
 		for _, r := range runs {
 			r.cancel(errors.New("worker stopping"))
@@ -323,12 +329,9 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 				select {
 				case <-changed:
 				case <-sess.Done():
-					cancel(errSessionLost)
-					return errSessionLost
+					return lose(errSessionLost)
 				case <-cut.C():
-					w.log.Warn().Dur("session_timeout", w.st.SessionTimeout()).Msg("cut off from zookeeper: killing running attempts")
-					cancel(errCutOff)
-					return errCutOff
+					return lose(errCutOff)
 				case <-ctx.Done():
 					return nil
 				}
@@ -390,9 +393,7 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 		case <-connChanged:
 			continue
 		case <-cut.C():
-			w.log.Warn().Dur("session_timeout", w.st.SessionTimeout()).Msg("cut off from zookeeper: killing running attempts")
-			cancel(errCutOff)
-			return errCutOff
+			return lose(errCutOff)
 		case <-drainReq:
 			draining = true
 			drainDeadline = time.After(w.cfg.DrainTimeout)
@@ -406,9 +407,7 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 		case <-w.wake:
 		case <-ev:
 		case <-sess.Done():
-			w.log.Warn().Msg("zookeeper session ended: killing running attempts")
-			cancel(errSessionLost)
-			return errSessionLost
+			return lose(errSessionLost)
 		case <-ctx.Done():
 			return nil
 		}
