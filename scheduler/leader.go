@@ -503,10 +503,7 @@ func (l *leader) addRead(r store.Read) error {
 	if err != nil {
 		return err
 	}
-	task, derr := store.DecodeTask(data)
-	if derr == nil && task.ID != name {
-		derr = fmt.Errorf("%w: queue item %s holds task %s", store.ErrMalformed, name, task.ID)
-	}
+	task, derr := store.DecodeTaskOf(name, data)
 	if derr == nil && l.lay.QueueItem(task.ID) != p {
 		derr = fmt.Errorf("%w: queue item %s is in the wrong bucket", store.ErrMalformed, p)
 	}

@@ -473,7 +473,7 @@ func (s *Store) LookupTask(id string) (*Task, Location, error) {
 			if err != nil {
 				return nil, Location{}, err
 			}
-			t, err := decodeTaskOf(id, data)
+			t, err := DecodeTaskOf(id, data)
 			if err != nil {
 				return nil, Location{Path: p, Stat: st}, fmt.Errorf("task %s at %s: %w", id, p, err)
 			}
@@ -498,7 +498,7 @@ func (s *Store) LookupTask(id string) (*Task, Location, error) {
 			if err != nil {
 				return nil, Location{}, err
 			}
-			t, err := decodeTaskOf(id, data)
+			t, err := DecodeTaskOf(id, data)
 			if err != nil {
 				return nil, Location{Path: newest.Path, Stat: st}, fmt.Errorf("task %s at %s: %w", id, newest.Path, err)
 			}
@@ -545,9 +545,9 @@ func (s *Store) Assignments() ([]AssignmentRef, error) {
 	return out, nil
 }
 
-// decodeTaskOf decodes the record of task id, refusing a record of another
+// DecodeTaskOf decodes the record of task id, refusing a record of another
 // task (copied there by hand, say), which would otherwise stand in for it.
-func decodeTaskOf(id string, data []byte) (*Task, error) {
+func DecodeTaskOf(id string, data []byte) (*Task, error) {
 	t, err := DecodeTask(data)
 	if err != nil {
 		return nil, err
@@ -571,7 +571,7 @@ func (s *Store) WaitResult(ctx context.Context, id string) (*Task, error) {
 			if err != nil {
 				return nil, err
 			}
-			return decodeTaskOf(id, data)
+			return DecodeTaskOf(id, data)
 		}
 		if err != nil { // connection: wait for a session, then look again
 			if _, err := s.CurrentSession(ctx); err != nil {
@@ -637,7 +637,7 @@ func (s *Store) WaitResults(ctx context.Context, ids []string, done func(*Task))
 				return r.Err
 			}
 			id := path.Base(r.Path)
-			t, err := decodeTaskOf(id, r.Data)
+			t, err := DecodeTaskOf(id, r.Data)
 			if err != nil {
 				return fmt.Errorf("result %s: %w", r.Path, err)
 			}
