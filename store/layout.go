@@ -109,8 +109,10 @@ func ParseAssignmentName(name string) (task string, attempt int, err error) {
 	if i <= 0 {
 		return "", 0, fmt.Errorf("assignment %q: %w", name, ErrInvalidName)
 	}
+	// Only the canonical spelling AssignmentName writes is accepted: "t.01"
+	// or "t.+1" would name attempt 1 with a second znode.
 	attempt, err = strconv.Atoi(name[i+1:])
-	if err != nil || attempt < 1 {
+	if err != nil || attempt < 1 || strconv.Itoa(attempt) != name[i+1:] {
 		return "", 0, fmt.Errorf("assignment %q: bad attempt: %w", name, ErrInvalidName)
 	}
 	if err := ValidateTaskID(name[:i]); err != nil {
