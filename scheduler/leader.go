@@ -603,7 +603,7 @@ func (l *leader) forget(id string) {
 // bucketExpired reports whether a bucket's time window ended long enough ago
 // that no submitter with a sane clock still writes into it.
 func (l *leader) bucketExpired(b1, b2 string) bool {
-	return l.now().Sub(windowEnd(b1, b2)) > l.s.cfg.BucketGrace
+	return l.now().Sub(store.BucketEnd(b1, b2)) > l.s.cfg.BucketGrace
 }
 
 func (l *leader) deleteBucket(dir string) {

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/oklog/ulid/v2"
-
 	"github.com/drover-sched/drover/store"
 )
 
@@ -29,7 +27,12 @@ func (l *leader) pruneResults() error {
 	}
 	sort.Strings(b1s) // oldest first: ids, and so buckets, sort by time
 	cutoff := l.now().Add(-cfg.ResultRetention)
-	type bucket struct{ b1, b2 string }
+	type bucket struct {
+		b1, b2 string
+		// late is when the bucket's last late result came (zero: none), see
+		// store.LateResult: the bucket is old only once that is old too.
+		late time.Time
+	}
 	var buckets []bucket
 	total := 0
 	for _, b1 := range b1s {
@@ -41,7 +44,7 @@ func (l *leader) pruneResults() error {
 			return err
 		}
 		sort.Strings(b2s)
-		if len(b2s) == 0 && windowEnd(b1, "").Before(cutoff) {
+		if len(b2s) == 0 && store.BucketEnd(b1, "").Before(cutoff) {
 			l.deleteBucket(root + "/" + b1)
 			continue
 		}
@@ -50,15 +53,23 @@ func (l *leader) pruneResults() error {
 			if err != nil {
 				return err
 			}
-			buckets = append(buckets, bucket{b1, b2})
+			b := bucket{b1: b1, b2: b2}
+			if st.DataLength > 0 {
+				b.late = st.Mtime
+			}
+			buckets = append(buckets, b)
 			total += int(st.NumChildren)
 		}
 	}
 	pruned := 0
 	for _, b := range buckets {
-		old := windowEnd(b.b1, b.b2).Before(cutoff)
+		ended := store.BucketEnd(b.b1, b.b2).Before(cutoff)
+		old := ended && b.late.Before(cutoff)
 		over := cfg.MaxResults > 0 && total > cfg.MaxResults
 		if !old && !over {
+			if ended {
+				continue // kept for a late result; newer buckets may be old
+			}
 			break
 		}
 		n, err := l.emptyBucket(b.b1, b.b2)
@@ -189,17 +200,4 @@ func (l *leader) keysOf(b1, b2 string, ids []string) (map[string]keyOf, error) {
 		out[id] = k
 	}
 	return out, nil
-}
-
-// windowEnd is when a bucket's time window ends.
-func windowEnd(b1, b2 string) time.Time {
-	prefix := b1 + b2
-	if len(prefix) > ulid.EncodedSize {
-		return time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC) // not a bucket of ours: never old
-	}
-	id, err := ulid.ParseStrict(prefix + strings.Repeat("Z", ulid.EncodedSize-len(prefix)))
-	if err != nil {
-		return time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC) // not a bucket of ours: never old
-	}
-	return ulid.Time(id.Time())
 }

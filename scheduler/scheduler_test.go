@@ -301,6 +301,47 @@ func TestResultRetention(t *testing.T) {
 	}
 }
 
+// A result that comes long after its task was submitted is kept for the
+// retention period from when it came, not pruned at once for its bucket's
+// age; older buckets without one are pruned all the same.
+func TestRetentionKeepsLateResults(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	now := time.Now()
+	finish := func(submitted, finished time.Time) string {
+		id := ulid.MustNew(ulid.Timestamp(submitted), rand.Reader).String()
+		zero := 0
+		task := &store.Task{ID: id, Cmd: []string{"true"}, State: store.StateSucceeded, ExitCode: &zero,
+			SubmittedAt: submitted, FinishedAt: finished}
+		if err := st.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error { return txn.Finish(task) }); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	late := finish(now.Add(-72*time.Hour), now)
+	onTime := finish(now.Add(-48*time.Hour), now.Add(-48*time.Hour))
+	b1, b2 := store.Bucket(late)
+	if _, stat, err := st.Exists(st.Layout().ResultBucket(b1, b2)); err != nil || stat.DataLength == 0 {
+		t.Fatalf("a late result did not mark its bucket: %+v %v", stat, err)
+	}
+	b1, b2 = store.Bucket(onTime)
+	if _, stat, err := st.Exists(st.Layout().ResultBucket(b1, b2)); err != nil || stat.DataLength != 0 {
+		t.Fatalf("a result on time marked its bucket: %+v %v", stat, err)
+	}
+	runScheduler(t, st, "s1", func(c *Config) { c.ResultRetention = 24 * time.Hour })
+	exists := func(id string) bool {
+		ok, _, err := st.Exists(st.Layout().Result(id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	drovertest.WaitFor(t, 10*time.Second, "the old result on time pruned", func() bool { return !exists(onTime) })
+	if !exists(late) {
+		t.Fatal("a result that came just now was pruned for its submit time")
+	}
+}
+
 // TestDeepQueueKeepsFewRecords: beyond maxKept the leader keeps only what
 // ordering and matching need, and reads a queued record again to place it.
 func TestDeepQueueKeepsFewRecords(t *testing.T) {

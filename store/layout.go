@@ -161,6 +161,21 @@ func NewTaskID(now time.Time) string {
 // Bucket returns the two bucket levels of a task id. The id must be valid.
 func Bucket(id string) (b1, b2 string) { return id[:6], id[6:8] }
 
+// BucketEnd is when the time window of a bucket ends: b1 alone (b2 "") is a
+// first-level bucket. A name that is not a bucket of ours ends never.
+func BucketEnd(b1, b2 string) time.Time {
+	prefix := b1 + b2
+	never := time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	if len(prefix) > ulid.EncodedSize {
+		return never
+	}
+	id, err := ulid.ParseStrict(prefix + strings.Repeat("Z", ulid.EncodedSize-len(prefix)))
+	if err != nil {
+		return never
+	}
+	return ulid.Time(id.Time())
+}
+
 // QueueBucket is the directory holding queued tasks of bucket b1/b2.
 func (l Layout) QueueBucket(b1, b2 string) string { return l.join("queue", b1, b2) }
 

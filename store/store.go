@@ -305,8 +305,11 @@ type Stat struct {
 	Czxid   int64
 	Mzxid   int64
 	// Pzxid is the zxid of the last change to the znode's list of children.
-	Pzxid          int64
-	Ctime          time.Time
+	Pzxid int64
+	Ctime time.Time
+	// Mtime is when the data was last written (Ctime if never).
+	Mtime          time.Time
+	DataLength     int32
 	NumChildren    int32
 	EphemeralOwner int64
 }
@@ -316,7 +319,7 @@ func statOf(st *zk.Stat) Stat {
 		return Stat{}
 	}
 	return Stat{Version: st.Version, Czxid: st.Czxid, Mzxid: st.Mzxid, Pzxid: st.Pzxid, Ctime: time.UnixMilli(st.Ctime),
-		NumChildren: st.NumChildren, EphemeralOwner: st.EphemeralOwner}
+		Mtime: time.UnixMilli(st.Mtime), DataLength: st.DataLength, NumChildren: st.NumChildren, EphemeralOwner: st.EphemeralOwner}
 }
 
 // mapErr turns client errors into this package's sentinels.

@@ -193,8 +193,28 @@ func (t *Txn) FinishEncoded(task *Task, data []byte) error {
 		return fmt.Errorf("finish %s: state %q is not terminal", task.ID, task.State)
 	}
 	t.Create(t.s.layout.Result(task.ID), data)
+	if b1, b2 := Bucket(task.ID); task.FinishedAt.Sub(BucketEnd(b1, b2)) > LateResult {
+		// Retention ages a bucket by its tasks' submit time, which would
+		// prune a result that comes days later (a long backoff, a task
+		// waiting for a worker with its labels) within a minute. Such a
+		// result marks its bucket (the mark's mtime is when the last one
+		// came), and retention counts from the mark. Results on time, the
+		// common case, write nothing more.
+		dir := t.s.layout.ResultBucket(b1, b2)
+		if !t.marked[dir] {
+			if t.marked == nil {
+				t.marked = map[string]bool{}
+			}
+			t.marked[dir] = true
+			t.Set(dir, []byte(task.FinishedAt.UTC().Format(time.RFC3339)), -1)
+		}
+	}
 	return nil
 }
+
+// LateResult is how long after its bucket's window ends a result must come
+// to mark the bucket as holding a late result (see FinishEncoded).
+const LateResult = time.Minute
 
 // EnsureBuckets creates the queue and result bucket directories of a task id.
 func (s *Store) EnsureBuckets(id string) error {

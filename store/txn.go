@@ -26,6 +26,8 @@ type Txn struct {
 	// committed transaction's zxid, learnt from it.
 	stamp int
 	zxid  int64
+	// marked are the result buckets FinishEncoded marks in this transaction.
+	marked map[string]bool
 }
 
 // Txn starts an empty transaction.
