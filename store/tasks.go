@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/oklog/ulid/v2"
+	"golang.org/x/sync/errgroup"
 )
 
 // Versions of a queue item as created: by Submit, and by Enqueue (every other
@@ -360,19 +361,34 @@ func (s *Store) checkBuckets(tasks []*Task) error {
 		b1, b2 := Bucket(t.ID)
 		count[bucket{b1, b2}]++
 	}
-	for b, n := range count {
-		have := 0
+	// Every directory is looked at in parallel: these reads are on the path
+	// of every submit, and one round trip costs what two would not.
+	var mu sync.Mutex
+	have := map[bucket]int{}
+	var g errgroup.Group
+	g.SetLimit(getManyInflight)
+	for b := range count {
 		for _, dir := range []string{s.layout.QueueBucket(b.b1, b.b2), s.layout.ResultBucket(b.b1, b.b2)} {
-			ok, st, err := s.Exists(dir)
-			if err != nil {
-				return fmt.Errorf("submit: %w", err)
-			}
-			if ok {
-				have += int(st.NumChildren)
-			}
+			g.Go(func() error {
+				ok, st, err := s.Exists(dir)
+				if err != nil {
+					return fmt.Errorf("submit: %w", err)
+				}
+				if ok {
+					mu.Lock()
+					have[b] += int(st.NumChildren)
+					mu.Unlock()
+				}
+				return nil
+			})
 		}
-		if have+n > MaxBucketTasks {
-			return fmt.Errorf("submit: %d tasks in bucket %s/%s, which holds %d already: at most %d: %w", n, b.b1, b.b2, have, MaxBucketTasks, ErrBucketFull)
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	for b, n := range count {
+		if have[b]+n > MaxBucketTasks {
+			return fmt.Errorf("submit: %d tasks in bucket %s/%s, which holds %d already: at most %d: %w", n, b.b1, b.b2, have[b], MaxBucketTasks, ErrBucketFull)
 		}
 	}
 	return nil
