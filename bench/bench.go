@@ -52,10 +52,15 @@ type Config struct {
 
 // Report holds the figures; the JSON keys are stable.
 type Report struct {
-	ZKRawCreatesPerS     float64 `json:"zk_raw_creates_per_s"`
-	ZKRawMultiOpsPerS    float64 `json:"zk_raw_multi_ops_per_s"`
-	TasksPerS            float64 `json:"tasks_per_s"`
-	TasksPerRawCreate    float64 `json:"tasks_per_s_over_zk_raw_creates"`
+	ZKRawCreatesPerS  float64 `json:"zk_raw_creates_per_s"`
+	ZKRawMultiOpsPerS float64 `json:"zk_raw_multi_ops_per_s"`
+	TasksPerS         float64 `json:"tasks_per_s"`
+	TasksPerRawCreate float64 `json:"tasks_per_s_over_zk_raw_creates"`
+	// One request at a time on an otherwise idle server, measured just
+	// before the latency phase: what its figures are made of.
+	ZKRawCreateP50Ms     float64 `json:"zk_raw_create_p50_ms"`
+	ZKRawCreateP99Ms     float64 `json:"zk_raw_create_p99_ms"`
+	ZKRawGetP50Ms        float64 `json:"zk_raw_get_p50_ms"`
 	SubmitToStartP50Ms   float64 `json:"submit_to_start_p50_ms"`
 	SubmitToStartP99Ms   float64 `json:"submit_to_start_p99_ms"`
 	SubmitToResultP50Ms  float64 `json:"submit_to_result_p50_ms"`
@@ -113,6 +118,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, fmt.Errorf("throughput: %w", err)
 	}
 	r.TasksPerRawCreate = r.TasksPerS / r.ZKRawCreatesPerS
+	progress("raw ZooKeeper latency")
+	if r.ZKRawCreateP50Ms, r.ZKRawCreateP99Ms, r.ZKRawGetP50Ms, err = rawLatency(ctx, cfg, run+"-rawlat"); err != nil {
+		return nil, fmt.Errorf("raw latency: %w", err)
+	}
 	progress("idle latency")
 	if r.SubmitToStartP50Ms, r.SubmitToStartP99Ms, r.SubmitToResultP50Ms, err = latency(ctx, cfg, run+"-latency"); err != nil {
 		return nil, fmt.Errorf("latency: %w", err)
@@ -167,6 +176,40 @@ func rawMultis(ctx context.Context, cfg Config, root string) (float64, error) {
 		}
 		return 50, txn.Commit()
 	})
+}
+
+// rawLatency times creates and gets one at a time (200 each, after a few
+// uncounted), as the idle latency phase meets the server: the percentiles of
+// a create and the median of a get.
+func rawLatency(ctx context.Context, cfg Config, root string) (createP50, createP99, getP50 float64, err error) {
+	st, err := open(ctx, cfg, root)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	defer st.Close()
+	dir := root + "/n"
+	if err := st.EnsurePath(dir); err != nil {
+		return 0, 0, 0, err
+	}
+	var creates, gets []float64
+	for i := -20; i < 200 && ctx.Err() == nil; i++ {
+		p := fmt.Sprintf("%s/%d", dir, i+20)
+		t0 := time.Now()
+		if err := st.Create(p, []byte("x")); err != nil {
+			return 0, 0, 0, err
+		}
+		t1 := time.Now()
+		if _, _, err := st.Get(p); err != nil {
+			return 0, 0, 0, err
+		}
+		if i >= 0 {
+			creates, gets = append(creates, ms(t1.Sub(t0))), append(gets, ms(time.Since(t1)))
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, 0, 0, err
+	}
+	return pct(creates, 50), pct(creates, 99), pct(gets, 50), nil
 }
 
 // rawRate runs op from n goroutines for cfg.Duration and returns the

@@ -1,0 +1,40 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os/exec"
+	"testing"
+	"time"
+)
+
+// drover bench runs every phase against a given ZooKeeper and reports every
+// figure. The figures themselves are for reading, not for asserting: a busy
+// machine moves them.
+func TestBenchReportsEveryFigure(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs every bench phase (~20 s)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, "--zk", zkAddr, "-o", "json",
+		"bench", "--duration", "1s", "--tasks", "300", "--cli-tasks", "200")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("bench: %v\n%s", err, errb.String())
+	}
+	var r map[string]any
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		t.Fatalf("bench output is not JSON: %v\n%s", err, out.String())
+	}
+	for _, k := range []string{"zk_raw_creates_per_s", "zk_raw_multi_ops_per_s", "tasks_per_s",
+		"tasks_per_s_over_zk_raw_creates", "zk_raw_create_p50_ms", "zk_raw_create_p99_ms", "zk_raw_get_p50_ms",
+		"submit_to_start_p50_ms", "submit_to_start_p99_ms", "submit_to_result_p50_ms", "failover_ms",
+		"cron_delay_p50_ms", "cron_delay_p99_ms", "cli_tasks_per_s", "cli_tasks_per_s_over_zk_raw_creates", "peak_rss_mb"} {
+		if v, ok := r[k].(float64); !ok || v <= 0 {
+			t.Errorf("%s = %v, want a positive figure", k, r[k])
+		}
+	}
+}
