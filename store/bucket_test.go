@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"testing"
 	"time"
@@ -60,5 +61,48 @@ func TestOversizedRequestIsTooLarge(t *testing.T) {
 	}
 	if err := st.Create(p, []byte("small")); err != nil {
 		t.Fatalf("the connection did not survive: %v", err)
+	}
+}
+
+// A result that comes late marks its bucket for retention, once a
+// store.LateResult for a stream of them; one on time writes nothing more.
+func TestLateResultsMarkTheirBucket(t *testing.T) {
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	submitted := time.Now().Add(-time.Hour)
+	id := func(int) string { return ulid.MustNew(ulid.Timestamp(submitted), rand.Reader).String() }
+	b1, b2 := store.Bucket(id(0))
+	dir := st.Layout().ResultBucket(b1, b2)
+	finish := func(id string, at time.Time) {
+		t.Helper()
+		zero := 0
+		task := &store.Task{ID: id, Cmd: []string{"true"}, State: store.StateSucceeded, ExitCode: &zero, FinishedAt: at}
+		if err := st.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error { return txn.Finish(task) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	version := func() (int32, int32) {
+		t.Helper()
+		_, stat, err := st.Exists(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return stat.Version, stat.DataLength
+	}
+	finish(id(0), submitted.Add(time.Second)) // on time
+	if v, n := version(); v != 0 || n != 0 {
+		t.Fatalf("a result on time marked its bucket: version %d, %d bytes", v, n)
+	}
+	now := time.Now()
+	finish(id(1), now)
+	if v, n := version(); v != 1 || n == 0 {
+		t.Fatalf("a late result: bucket at version %d with %d bytes, want marked once", v, n)
+	}
+	finish(id(2), now.Add(10*time.Second))
+	if v, _ := version(); v != 1 {
+		t.Fatalf("a second late result within %v marked the bucket again (version %d)", store.LateResult, v)
+	}
+	finish(id(3), now.Add(store.LateResult+time.Second))
+	if v, _ := version(); v != 2 {
+		t.Fatalf("a late result %v after the mark did not mark again (version %d)", store.LateResult, v)
 	}
 }

@@ -115,6 +115,8 @@ type Store struct {
 	session   *Session
 	changed   chan struct{} // closed and replaced on every state change
 	closed    bool
+
+	marks lateMarks
 }
 
 // Session is one ZooKeeper session. Its Done channel closes when the session

@@ -202,15 +202,60 @@ func (t *Txn) FinishEncoded(task *Task, data []byte) error {
 		// came), and retention counts from the mark. Results on time, the
 		// common case, write nothing more.
 		dir := t.s.layout.ResultBucket(b1, b2)
-		if !t.marked[dir] {
+		if _, ok := t.marked[dir]; !ok && !t.s.marks.recent(dir, task.FinishedAt) {
 			if t.marked == nil {
-				t.marked = map[string]bool{}
+				t.marked = map[string]time.Time{}
 			}
-			t.marked[dir] = true
+			t.marked[dir] = task.FinishedAt
 			t.Set(dir, []byte(task.FinishedAt.UTC().Format(time.RFC3339)), -1)
 		}
 	}
 	return nil
+}
+
+// lateMarks remembers when this store last marked each result bucket, so
+// that a stream of late results (a deep backlog drained) marks a bucket
+// about once a LateResult instead of in every transaction: retention then
+// counts from up to LateResult before the last late result.
+type lateMarks struct {
+	mu sync.Mutex
+	at map[string]time.Time // bucket -> finish time of the result it was marked for
+}
+
+// recent reports whether dir was marked for a result that finished less
+// than LateResult before at.
+func (m *lateMarks) recent(dir string, at time.Time) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	last, ok := m.at[dir]
+	return ok && at.Sub(last) < LateResult
+}
+
+// committed records the marks of a committed transaction and forgets the
+// marks too old to matter.
+func (m *lateMarks) committed(marked map[string]time.Time) {
+	if len(marked) == 0 {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.at == nil {
+		m.at = map[string]time.Time{}
+	}
+	newest := time.Time{}
+	for dir, at := range marked {
+		if at.After(m.at[dir]) {
+			m.at[dir] = at
+		}
+		if at.After(newest) {
+			newest = at
+		}
+	}
+	for dir, at := range m.at {
+		if newest.Sub(at) > 2*LateResult {
+			delete(m.at, dir)
+		}
+	}
 }
 
 // LateResult is how long after its bucket's window ends a result must come

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/go-zookeeper/zk"
 )
@@ -26,8 +27,9 @@ type Txn struct {
 	// committed transaction's zxid, learnt from it.
 	stamp int
 	zxid  int64
-	// marked are the result buckets FinishEncoded marks in this transaction.
-	marked map[string]bool
+	// marked are the result buckets FinishEncoded marks in this
+	// transaction, with the finish time each is marked for.
+	marked map[string]time.Time
 }
 
 // Txn starts an empty transaction.
@@ -105,6 +107,7 @@ func (t *Txn) Commit() error {
 	}
 	res, err := t.s.conn.Multi(t.ops...)
 	if err == nil {
+		t.s.marks.committed(t.marked)
 		if t.stamp >= 0 && t.stamp < len(res) && res[t.stamp].Stat != nil {
 			t.zxid = res[t.stamp].Stat.Mzxid
 		}
