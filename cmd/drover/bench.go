@@ -117,10 +117,13 @@ scratch ensemble.`,
 				{"cron_delay_p50_ms", f1(r.CronDelayP50Ms), "per-second schedule, slot to start"},
 				{"cron_delay_p99_ms", f1(r.CronDelayP99Ms), ""},
 				{"failover_ms", f0(r.FailoverMs), fmt.Sprintf("kill -9 of the leader, session timeout %.0f ms", r.SessionTimeoutMs)},
-				{"cli_tasks_per_s", f0(r.CLITasksPerS), fmt.Sprintf("submit -f and wait -f of %d true commands, %d worker processes x %d", r.CLITasks, r.Workers, r.Capacity)},
-				{"cli_tasks_per_s / zk_raw_creates_per_s", fmt.Sprintf("%.2f", r.CLITasksPerRawCreate), "goal >= 0.15"},
-				{"peak_rss_mb", f1(r.PeakRSSMB), "this process: scheduler and workers"},
 			}
+			if r.CLITasks > 0 { // the phase ran
+				rows = append(rows,
+					[]string{"cli_tasks_per_s", f0(r.CLITasksPerS), fmt.Sprintf("submit -f and wait -f of %d true commands, %d worker processes x %d", r.CLITasks, r.Workers, r.Capacity)},
+					[]string{"cli_tasks_per_s / zk_raw_creates_per_s", fmt.Sprintf("%.2f", r.CLITasksPerRawCreate), "goal >= 0.15"})
+			}
+			rows = append(rows, []string{"peak_rss_mb", f1(r.PeakRSSMB), "this process: scheduler and workers"})
 			if s := r.ScaleReport; s != nil {
 				rows = append(rows,
 					[]string{"scale_queued", strconv.Itoa(s.Queued), fmt.Sprintf("submitted in %.1f s; the leader held them all %.1f s later", s.SubmitS, s.LoadS)},
