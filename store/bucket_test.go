@@ -69,8 +69,8 @@ func TestOversizedRequestIsTooLarge(t *testing.T) {
 func TestLateResultsMarkTheirBucket(t *testing.T) {
 	st := drovertest.OpenStore(t, drovertest.NewRoot())
 	submitted := time.Now().Add(-time.Hour)
-	id := func(int) string { return ulid.MustNew(ulid.Timestamp(submitted), rand.Reader).String() }
-	b1, b2 := store.Bucket(id(0))
+	id := func() string { return ulid.MustNew(ulid.Timestamp(submitted), rand.Reader).String() }
+	b1, b2 := store.Bucket(id())
 	dir := st.Layout().ResultBucket(b1, b2)
 	finish := func(id string, at time.Time) {
 		t.Helper()
@@ -88,20 +88,20 @@ func TestLateResultsMarkTheirBucket(t *testing.T) {
 		}
 		return stat.Version, stat.DataLength
 	}
-	finish(id(0), submitted.Add(time.Second)) // on time
+	finish(id(), submitted.Add(time.Second)) // on time
 	if v, n := version(); v != 0 || n != 0 {
 		t.Fatalf("a result on time marked its bucket: version %d, %d bytes", v, n)
 	}
 	now := time.Now()
-	finish(id(1), now)
+	finish(id(), now)
 	if v, n := version(); v != 1 || n == 0 {
 		t.Fatalf("a late result: bucket at version %d with %d bytes, want marked once", v, n)
 	}
-	finish(id(2), now.Add(10*time.Second))
+	finish(id(), now.Add(10*time.Second))
 	if v, _ := version(); v != 1 {
 		t.Fatalf("a second late result within %v marked the bucket again (version %d)", store.LateResult, v)
 	}
-	finish(id(3), now.Add(store.LateResult+time.Second))
+	finish(id(), now.Add(store.LateResult+time.Second))
 	if v, _ := version(); v != 2 {
 		t.Fatalf("a late result %v after the mark did not mark again (version %d)", store.LateResult, v)
 	}

@@ -406,8 +406,8 @@ func (s *Store) checkBuckets(tasks []*Task) error {
 		b1, b2 := Bucket(t.ID)
 		count[bucket{b1, b2}]++
 	}
-	// Every directory is looked at in parallel: these reads are on the path
-	// of every submit, and one round trip costs what two would not.
+	// Every directory is looked at in parallel, one round trip in all
+	// instead of one per directory: these reads precede every submit.
 	var mu sync.Mutex
 	have := map[bucket]int{}
 	var g errgroup.Group
