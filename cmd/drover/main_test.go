@@ -325,6 +325,30 @@ func TestWaitUnknownTask(t *testing.T) {
 	}
 }
 
+// With nothing to run them, queued tasks outlast --timeout: wait gives up with
+// exit 124 and one line saying how many finished, and the tasks stay queued.
+func TestWaitTimeout(t *testing.T) {
+	root := newRoot()
+	a := strings.TrimSpace(drover(t, root, "submit", "--", "true").stdout)
+	b := strings.TrimSpace(drover(t, root, "submit", "--", "true").stdout)
+	oneLineError(t, drover(t, root, "wait", "--timeout", "300ms", a), 124, "timed out after 300ms: 0 of 1 task(s) finished")
+	oneLineError(t, drover(t, root, "wait", "--timeout", "300ms", a, b), 124, "0 of 2 task(s) finished")
+	// submit --wait prints the new id on stderr first, then the one error line.
+	if r := drover(t, root, "submit", "--wait", "--wait-timeout", "300ms", "--", "true"); r.code != 124 ||
+		!strings.HasSuffix(r.stderr, "\ndrover: wait: timed out after 300ms: 0 of 1 task(s) finished\n") {
+		t.Fatalf("submit --wait --wait-timeout: %+v", r)
+	}
+	if r := drover(t, root, "cancel", b); r.code != 0 {
+		t.Fatalf("cancel: %+v", r)
+	}
+	oneLineError(t, drover(t, root, "wait", "--timeout", "300ms", a, b), 124, "1 of 2 task(s) finished")
+	oneLineError(t, drover(t, root, "wait", "--timeout", "-1s", a), 2, "--timeout")
+	oneLineError(t, drover(t, root, "submit", "--wait-timeout", "1s", "--", "true"), 2, "--wait-timeout needs --wait")
+	if r := drover(t, root, "status", "-o", "json", a); r.code != 0 || !strings.Contains(r.stdout, `"state": "queued"`) {
+		t.Fatalf("status after a timed-out wait: %+v", r)
+	}
+}
+
 func TestCancelAndRetry(t *testing.T) {
 	root := newRoot()
 	// Queued (no scheduler yet): cancel removes it from the queue.

@@ -50,9 +50,10 @@ func (tf *taskFlags) build(args []string) (client.TaskSpec, error) {
 
 func newSubmitCmd(g *globals) *cobra.Command {
 	var (
-		tf   taskFlags
-		file string
-		wait bool
+		tf          taskFlags
+		file        string
+		wait        bool
+		waitTimeout time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "submit [flags] -- CMD ARGS... | submit -f FILE.jsonl",
@@ -90,6 +91,9 @@ being true when an idempotency key returned a task submitted before.`,
 					return err
 				}
 				specs = []client.TaskSpec{spec}
+			}
+			if waitTimeout < 0 || (waitTimeout > 0 && !wait) {
+				return usageErr("submit: --wait-timeout needs --wait and a duration above zero")
 			}
 			for i := range specs {
 				if _, err := specs[i].Task(time.Now()); err != nil {
@@ -137,7 +141,7 @@ being true when an idempotency key returned a task submitted before.`,
 				for i, r := range res {
 					ids[i] = r.ID
 				}
-				return waitAll(ctx, c, ids, len(ids) == 1, nil, cmd.OutOrStdout(), cmd.ErrOrStderr())
+				return waitAll(ctx, c, ids, waitTimeout, len(ids) == 1, nil, cmd.OutOrStdout(), cmd.ErrOrStderr())
 			})
 		},
 	}
@@ -147,6 +151,7 @@ being true when an idempotency key returned a task submitted before.`,
 	f.StringVar(&tf.spec.Name, "name", "", "a name for the task")
 	f.StringVar(&tf.spec.Key, "key", "", "idempotency key: submitting the same key again returns the first task")
 	f.BoolVar(&wait, "wait", false, "wait for the task, print its output and exit with its exit code")
+	f.DurationVar(&waitTimeout, "wait-timeout", 0, "with --wait: give up waiting after this long and exit 124 (the task goes on)")
 	f.StringVarP(&file, "file", "f", "", "submit one task per line of a JSONL file (- for stdin)")
 	return cmd
 }
@@ -209,13 +214,21 @@ func openInput(name string) (io.Reader, func(), error) {
 }
 
 func newWaitCmd(g *globals) *cobra.Command {
-	var file string
+	var (
+		file    string
+		timeout time.Duration
+	)
 	cmd := &cobra.Command{
 		Use:   "wait ID... | wait -f FILE",
 		Short: "Wait for tasks; exit 0 when all succeeded, else the first failure's exit code",
 		Long: `Wait for tasks; exit 0 when all succeeded, else the first failure's exit code.
-With -o json it prints the finished tasks as a JSON array, in the order given.`,
+With -o json it prints the finished tasks as a JSON array, in the order given.
+With --timeout it exits 124 when the tasks have not all finished in time; they
+go on running.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if timeout < 0 {
+				return usageErr("wait: --timeout must not be negative")
+			}
 			ids := args
 			if file != "" {
 				r, closeFn, err := openInput(file)
@@ -242,19 +255,30 @@ With -o json it prints the finished tasks as a JSON array, in the order given.`,
 				report = cmd.OutOrStdout()
 			}
 			return g.withReader(func(ctx context.Context, c *client.Client) error {
-				return waitAll(ctx, c, ids, false, report, cmd.OutOrStdout(), cmd.ErrOrStderr())
+				return waitAll(ctx, c, ids, timeout, false, report, cmd.OutOrStdout(), cmd.ErrOrStderr())
 			})
 		},
 	}
 	cmd.Flags().StringVarP(&file, "file", "f", "", "read task ids from a file, one per line (- for stdin)")
+	cmd.Flags().DurationVar(&timeout, "timeout", 0, "give up after this long and exit 124 (0: wait for as long as it takes)")
 	return cmd
 }
 
-// waitAll waits for every task. With showOutput (one task) it prints the task's
-// stdout and stderr; with report set it writes the finished tasks there as
-// JSON. The exit code is 0 when all succeeded, else the first failing task's
-// exit code (1 when it has none).
-func waitAll(ctx context.Context, c *client.Client, ids []string, showOutput bool, report, stdout, stderr io.Writer) error {
+// exitTimedOut is the exit code of a wait that gave up (as timeout(1) uses).
+const exitTimedOut = 124
+
+// waitAll waits for every task, for at most timeout when it is above zero.
+// With showOutput (one task) it prints the task's stdout and stderr; with
+// report set it writes the finished tasks there as JSON. The exit code is 0
+// when all succeeded, else the first failing task's exit code (1 when it has
+// none), or exitTimedOut.
+func waitAll(ctx context.Context, c *client.Client, ids []string, timeout time.Duration, showOutput bool, report, stdout, stderr io.Writer) error {
+	parent := ctx
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
 	code := 0
 	var msg string
 	bar := func(int) {}
@@ -272,8 +296,17 @@ func waitAll(ctx context.Context, c *client.Client, ids []string, showOutput boo
 		})
 	}
 	if err != nil {
-		if ctx.Err() != nil {
+		if parent.Err() != nil {
 			return exitCode(130, "interrupted")
+		}
+		if ctx.Err() != nil {
+			finished := 0
+			for _, t := range results {
+				if t != nil {
+					finished++
+				}
+			}
+			return exitCode(exitTimedOut, fmt.Sprintf("wait: timed out after %s: %d of %d task(s) finished", timeout, finished, len(ids)))
 		}
 		if errors.Is(err, store.ErrUnknownTask) {
 			return exitCode(1, strings.Replace(err.Error(), ": "+store.ErrUnknownTask.Error(), " not found", 1))
