@@ -51,6 +51,45 @@ func TestSubmitRefusesOverfullBucket(t *testing.T) {
 	}
 }
 
+// A long-lived store trusts a bucket's size it read less than BucketFresh
+// ago; after that it reads again and the bound holds against other writers.
+func TestSubmitRereadsBucketSizeWhenStale(t *testing.T) {
+	root := drovertest.NewRoot()
+	a, b := drovertest.OpenStore(t, root), drovertest.OpenStore(t, root)
+	now := time.Now()
+	store.SetClock(a, func() time.Time { return now })
+	ms := uint64(time.Now().UnixMilli())
+	tasks := func(n int) []*store.Task {
+		out := make([]*store.Task, n)
+		for i := range out {
+			out[i] = &store.Task{ID: ulid.MustNew(ms, rand.Reader).String(), Cmd: []string{"true"}, SubmittedAt: time.Now().UTC()}
+		}
+		return out
+	}
+	ctx := context.Background()
+	if _, err := a.Submit(ctx, tasks(1)); err != nil {
+		t.Fatal(err)
+	}
+	// Another writer fills the bucket to one below the bound.
+	if _, err := b.Submit(ctx, tasks(store.MaxBucketTasks-2)); err != nil {
+		t.Fatal(err)
+	}
+	// a's size of the bucket is fresh: it submits without reading, so two
+	// more fit as far as it knows. (Other writers' tasks within BucketFresh
+	// are what the margin between the trusted size and the bound is for.)
+	if _, err := a.Submit(ctx, tasks(2)); err != nil {
+		t.Fatalf("submit on a fresh size: %v", err)
+	}
+	now = now.Add(store.BucketFresh)
+	if _, err := a.Submit(ctx, tasks(1)); !errors.Is(err, store.ErrBucketFull) {
+		t.Fatalf("submit into a full bucket after its size went stale: %v, want ErrBucketFull", err)
+	}
+	// A fresh read of a bucket too full to trust is no licence either.
+	if _, err := a.Submit(ctx, tasks(1)); !errors.Is(err, store.ErrBucketFull) {
+		t.Fatalf("second submit into a full bucket: %v, want ErrBucketFull", err)
+	}
+}
+
 // A request too large for the client's buffer is never sent; it comes back
 // as ErrTooLarge, not as the client library's own error.
 func TestOversizedRequestIsTooLarge(t *testing.T) {

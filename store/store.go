@@ -116,7 +116,9 @@ type Store struct {
 	changed   chan struct{} // closed and replaced on every state change
 	closed    bool
 
-	marks lateMarks
+	marks   lateMarks
+	buckets bucketCounts
+	now     func() time.Time // the clock; tests replace it
 }
 
 // Session is one ZooKeeper session. Its Done channel closes when the session
@@ -157,7 +159,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{layout: layout, log: log, acl: acl, changed: make(chan struct{}), sessionTimeout: cfg.SessionTimeout}
+	s := &Store{layout: layout, log: log, acl: acl, changed: make(chan struct{}), sessionTimeout: cfg.SessionTimeout, now: time.Now}
 	conn, _, err := zk.Connect(cfg.Servers, cfg.SessionTimeout,
 		zk.WithLogger(zkLogger{log}),
 		zk.WithLogInfo(false),

@@ -398,7 +398,9 @@ func (s *Store) Submit(ctx context.Context, tasks []*Task) ([]SubmitResult, erro
 var ErrBucketFull = errors.New("too many task ids in one time bucket")
 
 // checkBuckets refuses tasks whose ids would fill a bucket past
-// MaxBucketTasks, counting what its queue and result directories hold.
+// MaxBucketTasks, counting what its queue and result directories hold. A
+// bucket this store read less than bucketFresh ago is not read again while
+// it stays within bucketTrusted (see bucketCounts).
 func (s *Store) checkBuckets(tasks []*Task) error {
 	type bucket struct{ b1, b2 string }
 	count := map[bucket]int{}
@@ -406,13 +408,18 @@ func (s *Store) checkBuckets(tasks []*Task) error {
 		b1, b2 := Bucket(t.ID)
 		count[bucket{b1, b2}]++
 	}
+	readAt := s.now()
 	// Every directory is looked at in parallel, one round trip in all
 	// instead of one per directory: these reads precede every submit.
 	var mu sync.Mutex
 	have := map[bucket]int{}
 	var g errgroup.Group
 	g.SetLimit(getManyInflight)
-	for b := range count {
+	for b, n := range count {
+		if s.buckets.reserve(b.b1+b.b2, n, readAt) {
+			delete(count, b)
+			continue
+		}
 		for _, dir := range []string{s.layout.QueueBucket(b.b1, b.b2), s.layout.ResultBucket(b.b1, b.b2)} {
 			g.Go(func() error {
 				ok, st, err := s.Exists(dir)
@@ -436,7 +443,64 @@ func (s *Store) checkBuckets(tasks []*Task) error {
 			return fmt.Errorf("submit: %d tasks in bucket %s/%s, which holds %d already: at most %d: %w", n, b.b1, b.b2, have[b], MaxBucketTasks, ErrBucketFull)
 		}
 	}
+	for b, n := range count {
+		s.buckets.read(b.b1+b.b2, have[b]+n, readAt)
+	}
 	return nil
+}
+
+// A bucket's size read less than bucketFresh ago stands in for a new read
+// while it, plus the tasks this store added since, stays at most
+// bucketTrusted. In bucketFresh other writers can add at most ZooKeeper's
+// commit rate times bucketFresh to the bucket (about 3,500 at the 35,000
+// creates/s of a batched multi here), far below the MaxBucketTasks -
+// bucketTrusted (12,288) left, so the bound holds while a long-lived
+// submitter (the API, a Go program, the leader's cron firing) saves a round
+// trip on most submits.
+const (
+	bucketFresh   = 100 * time.Millisecond
+	bucketTrusted = MaxBucketTasks / 4
+)
+
+// bucketCounts is what checkBuckets knows of recently read buckets.
+type bucketCounts struct {
+	mu   sync.Mutex
+	seen map[string]bucketCount // b1+b2 -> its count
+}
+
+type bucketCount struct {
+	n  int       // tasks in the bucket when read, plus this store's since
+	at time.Time // when it was read
+}
+
+// reserve reports whether n more tasks fit bucket b on what was read of it
+// recently, and if so counts them in.
+func (c *bucketCounts) reserve(b string, n int, now time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	seen, ok := c.seen[b]
+	if !ok || now.Sub(seen.at) >= bucketFresh || now.Before(seen.at) || seen.n+n > bucketTrusted {
+		return false
+	}
+	seen.n += n
+	c.seen[b] = seen
+	return true
+}
+
+// read records that bucket b held n tasks (counting the ones about to be
+// added) at time at, and forgets buckets read too long ago to matter.
+func (c *bucketCounts) read(b string, n int, at time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.seen == nil {
+		c.seen = map[string]bucketCount{}
+	}
+	for k, v := range c.seen {
+		if at.Sub(v.at) >= bucketFresh {
+			delete(c.seen, k)
+		}
+	}
+	c.seen[b] = bucketCount{n: n, at: at}
 }
 
 func (s *Store) submitBatch(tasks []*Task, encoded [][]byte, out []SubmitResult) error {
