@@ -103,6 +103,26 @@ func TestPlacementCapacityLabelsPriority(t *testing.T) {
 	}
 }
 
+// A placement that gives an idle worker its only assignment copies it into
+// the worker's directory data; one onto a worker with work does not.
+func TestLoneAssignmentCopiedForIdleWorker(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	w := registerWorker(t, root, "w", 2, nil)
+	runScheduler(t, st, "s1")
+	first := submit(t, st, 1, nil)
+	drovertest.WaitFor(t, 10*time.Second, "first placed", func() bool { return len(w.assignments(t)) == 1 })
+	copied, err := st.DirCopy("w")
+	if err != nil || copied == nil || copied.ID != first[0] || copied.Reg != w.reg {
+		t.Fatalf("copy for an idle worker: %+v %v", copied, err)
+	}
+	submit(t, st, 1, nil)
+	drovertest.WaitFor(t, 10*time.Second, "second placed", func() bool { return len(w.assignments(t)) == 2 })
+	if copied, err := st.DirCopy("w"); err != nil || copied == nil || copied.ID != first[0] {
+		t.Fatalf("a busy worker's copy changed to %+v (%v)", copied, err)
+	}
+}
+
 func TestWorkerLossRequeuesAttempt(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)

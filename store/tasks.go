@@ -72,18 +72,56 @@ const (
 // copy of those assignments as created, so the worker reads one znode instead
 // of one per assignment. The assignments stay the truth; a manifest is only a
 // cheaper way to read what they held when this transaction created them.
-func (t *Txn) AssignBatch(tasks []*Task) error {
+//
+// A worker in idle that gets exactly one assignment gets its copy as the data
+// of its assignment directory instead (see DirCopy): an idle worker reads that
+// data along with its listing, which saves it a round trip before the start.
+func (t *Txn) AssignBatch(tasks []*Task, idle map[string]bool) error {
+	per := make(map[string]int, len(idle))
+	for _, task := range tasks {
+		if idle[task.Worker] {
+			per[task.Worker]++
+		}
+	}
 	var mb manifests
 	for _, task := range tasks {
+		dir := t.s.layout.WorkerTasks(task.Worker)
 		data, err := t.assign(task)
 		if err != nil {
 			return err
 		}
-		dir := t.s.layout.WorkerTasks(task.Worker)
+		if per[task.Worker] == 1 && len(data) <= maxManifestRecord {
+			t.Set(dir, data, -1)
+		}
 		mb.add(dir, func() string { return ManifestName(AssignmentName(task.ID, task.Attempt)) }, data)
 	}
 	mb.create(t)
 	return nil
+}
+
+// DirCopy reads a worker's assignment directory and returns the copy of an
+// assignment its data holds, as AssignBatch wrote it, or nil. The copy is the
+// assignment as created (version 0) if the directory still lists it. Data
+// that is no such copy is moved to deadletter (the directory's data is
+// emptied) and reported as ErrMalformed.
+func (s *Store) DirCopy(worker string) (*Task, error) {
+	dir := s.layout.WorkerTasks(worker)
+	data, stat, err := s.Get(dir)
+	if err != nil || len(data) == 0 {
+		return nil, err
+	}
+	task, err := DecodeTask(data)
+	if err == nil && task.Worker != worker {
+		err = fmt.Errorf("%w: a copy for worker %q", ErrMalformed, task.Worker)
+	}
+	if err != nil {
+		err = fmt.Errorf("assignment copy in %s: %w", dir, err)
+		if qerr := s.quarantine(dir, data, stat.Version, err, func(txn *Txn) { txn.Set(dir, nil, stat.Version) }); qerr != nil {
+			return nil, fmt.Errorf("%w (%v)", err, qerr)
+		}
+		return nil, err
+	}
+	return task, nil
 }
 
 // manifests gathers the small records of one transaction by directory, for
@@ -736,13 +774,19 @@ func (s *Store) WaitResult(ctx context.Context, id string) (*Task, error) {
 // transaction that deletes it at the version that was read, so newer data is
 // never moved by mistake.
 func (s *Store) Quarantine(path string, data []byte, version int32, reason error) error {
+	return s.quarantine(path, data, version, reason, func(txn *Txn) { txn.Delete(path, version) })
+}
+
+// quarantine copies data to deadletter and, in the same transaction, does
+// away with it at path by remove.
+func (s *Store) quarantine(path string, data []byte, version int32, reason error, remove func(*Txn)) error {
 	rec, err := Encode(&Deadletter{From: path, Reason: reason.Error(), At: time.Now().UTC(), Data: data})
 	if err != nil {
 		rec, _ = Encode(&Deadletter{From: path, Reason: reason.Error() + " (data dropped: too large)", At: time.Now().UTC()})
 	}
 	txn := s.Txn()
 	txn.createSequential(s.layout.Deadletter()+"/d-", rec)
-	txn.Delete(path, version)
+	remove(txn)
 	if err := txn.Commit(); err != nil {
 		return fmt.Errorf("quarantine %s: %w", path, err)
 	}

@@ -316,7 +316,19 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 		wg.Wait()
 	}()
 	for {
+		// An idle worker reads its directory's data along with the listing
+		// (pipelined: one round trip): the leader copies the lone assignment
+		// of an idle worker there, which spares reading that assignment.
+		var dirCopy chan *store.Task
+		if len(runs) == 0 {
+			dirCopy = make(chan *store.Task, 1)
+			go func() { dirCopy <- w.dirCopy() }()
+		}
 		kids, ev, err := w.st.ChildrenW(dir)
+		var lone *store.Task
+		if dirCopy != nil {
+			lone = <-dirCopy
+		}
 		switch {
 		case errors.Is(err, store.ErrNoNode):
 			if err := w.st.EnsurePath(dir); err != nil && !errors.Is(err, store.ErrConnection) {
@@ -351,6 +363,11 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 		}
 		if len(fresh) > 0 {
 			w.readManifests(sctx, &wg, dir, fresh, copies)
+		}
+		if lone != nil {
+			if name := store.AssignmentName(lone.ID, lone.Attempt); copies[name] == nil {
+				copies[name] = lone // used only if listed: it then is as created
+			}
 		}
 		for _, name := range kids {
 			if runs[name] == nil && !store.IsManifestName(name) {
@@ -573,6 +590,17 @@ func (w *Worker) readManifests(ctx context.Context, wg *sync.WaitGroup, dir stri
 			}
 		}()
 	}
+}
+
+// dirCopy returns the copy of an assignment in the worker's directory data,
+// or nil (none, unreadable, or malformed: the assignment is then read itself).
+func (w *Worker) dirCopy() *store.Task {
+	task, err := w.st.DirCopy(w.cfg.ID)
+	if err != nil {
+		w.log.Debug().Err(err).Msg("no usable assignment copy in the directory's data")
+		return nil
+	}
+	return task
 }
 
 // run is one assignment seen by this registration.

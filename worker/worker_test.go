@@ -526,7 +526,7 @@ func TestManifestRunsEachAssignmentOnce(t *testing.T) {
 		prepare(t, st, w, tasks[i])
 	}
 	txn := st.Txn()
-	if err := txn.AssignBatch(tasks); err != nil {
+	if err := txn.AssignBatch(tasks, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := txn.Commit(); err != nil {
@@ -558,7 +558,7 @@ func TestManifestCopyNotMatchingIsNotRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	txn := st.Txn()
-	if err := txn.AssignBatch([]*store.Task{a, b}); err != nil {
+	if err := txn.AssignBatch([]*store.Task{a, b}, nil); err != nil {
 		t.Fatal(err)
 	}
 	// In the same transaction, so the worker never sees version 0.
@@ -571,6 +571,97 @@ func TestManifestCopyNotMatchingIsNotRun(t *testing.T) {
 	}
 	if got := result(t, st, b.ID); got.Stdout != "other\n" {
 		t.Fatalf("b: %+v", got)
+	}
+}
+
+// The lone assignment of an idle worker is copied into its directory's data;
+// two or more get a manifest, and a busy worker no copy. The idle worker
+// starts from the copy without reading the assignment: here a copy that
+// differs from the assignment (never so outside this test) shows which ran.
+func TestDirCopyOfLoneAssignment(t *testing.T) {
+	root := drovertest.NewRoot()
+	w, st, _ := startWorker(t, root, "w1", nil)
+	commit := func(tasks []*store.Task, idle map[string]bool, extra func(*store.Txn)) {
+		t.Helper()
+		txn := st.Txn()
+		if err := txn.AssignBatch(tasks, idle); err != nil {
+			t.Fatal(err)
+		}
+		if extra != nil {
+			extra(txn)
+		}
+		if err := txn.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	idle := map[string]bool{"w1": true}
+
+	a := &store.Task{Cmd: []string{"echo", "assignment"}}
+	prepare(t, st, w, a)
+	copied := a.Clone()
+	copied.Cmd, copied.State = []string{"echo", "copy"}, store.StateAssigned
+	data, err := store.Encode(copied)
+	if err != nil {
+		t.Fatal(err)
+	}
+	commit([]*store.Task{a}, idle, func(txn *store.Txn) { txn.Set(st.Layout().WorkerTasks("w1"), data, -1) })
+	if got := result(t, st, a.ID); got.Stdout != "copy\n" {
+		t.Fatalf("ran %q, want the directory's copy", got.Stdout)
+	}
+
+	b := &store.Task{Cmd: []string{"echo", "lone"}}
+	prepare(t, st, w, b)
+	commit([]*store.Task{b}, idle, nil)
+	if got, err := st.DirCopy("w1"); err != nil || got == nil || got.ID != b.ID || got.State != store.StateAssigned {
+		t.Fatalf("copy of a lone assignment: %+v %v", got, err)
+	}
+	if got := result(t, st, b.ID); got.Stdout != "lone\n" {
+		t.Fatalf("b: %+v", got)
+	}
+	for name, batch := range map[string]struct {
+		n    int
+		idle map[string]bool
+	}{"two assignments": {2, idle}, "a busy worker": {1, nil}} {
+		tasks := make([]*store.Task, batch.n)
+		for i := range tasks {
+			tasks[i] = &store.Task{Cmd: []string{"true"}}
+			prepare(t, st, w, tasks[i])
+		}
+		commit(tasks, batch.idle, nil)
+		if got, err := st.DirCopy("w1"); err != nil || got == nil || got.ID != b.ID {
+			t.Fatalf("%s: the directory's copy changed to %+v (%v)", name, got, err)
+		}
+		for _, task := range tasks {
+			if got := result(t, st, task.ID); got.State != store.StateSucceeded {
+				t.Fatalf("%s: %+v", name, got)
+			}
+		}
+	}
+}
+
+// Directory data that is no copy is moved to deadletter: the assignment is read.
+func TestMalformedDirCopyIsIgnored(t *testing.T) {
+	root := drovertest.NewRoot()
+	w, st, _ := startWorker(t, root, "w1", nil)
+	task := &store.Task{Cmd: []string{"echo", "read"}}
+	prepare(t, st, w, task)
+	txn := st.Txn()
+	if err := txn.AssignBatch([]*store.Task{task}, map[string]bool{"w1": true}); err != nil {
+		t.Fatal(err)
+	}
+	txn.Set(st.Layout().WorkerTasks("w1"), []byte("{not json"), -1)
+	if err := txn.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if got := result(t, st, task.ID); got.Stdout != "read\n" {
+		t.Fatalf("%+v", got)
+	}
+	if data, _, err := st.Get(st.Layout().WorkerTasks("w1")); err != nil || len(data) != 0 {
+		t.Fatalf("directory data after the worker read garbage: %q %v", data, err)
+	}
+	kids, err := st.Children(st.Layout().Deadletter())
+	if err != nil || len(kids) != 1 {
+		t.Fatalf("deadletter: %v %v", kids, err)
 	}
 }
 
