@@ -385,7 +385,25 @@ func (l *leader) syncQueueL1(b1 string) error {
 
 func (l *leader) syncQueueL2(b1, b2 string) error {
 	dir := l.lay.QueueBucket(b1, b2)
+	// With nothing to place, read the bucket's data along with the listing
+	// (pipelined: one round trip): a submit of one task copies it there,
+	// which spares reading that item before placing it.
+	var lone chan *store.Task
+	if l.ready.Len() == 0 {
+		lone = make(chan *store.Task, 1)
+		go func() {
+			t, err := l.st.QueueBucketCopy(b1, b2)
+			if err != nil {
+				l.log.Debug().Err(err).Str("bucket", dir).Msg("no usable copy in the bucket's data")
+			}
+			lone <- t
+		}()
+	}
 	ids, ok, err := l.childrenW(watchQueueL2, dir, b1+"/"+b2)
+	var loneCopy *store.Task
+	if lone != nil {
+		loneCopy = <-lone
+	}
 	if err != nil || !ok {
 		return err
 	}
@@ -419,7 +437,11 @@ func (l *leader) syncQueueL2(b1, b2 string) error {
 	}
 	var reads []string
 	for _, id := range unknown {
-		if t := copies[id]; t != nil {
+		t := copies[id]
+		if t == nil && loneCopy != nil && loneCopy.ID == id {
+			t = loneCopy
+		}
+		if t != nil {
 			// As Submit wrote it (see store.Txn.Enqueue).
 			l.addQueued(t, store.SubmittedVersion)
 			continue

@@ -74,52 +74,67 @@ const (
 // cheaper way to read what they held when this transaction created them.
 //
 // A worker in idle that gets exactly one assignment gets its copy as the data
-// of its assignment directory instead (see DirCopy): an idle worker reads that
-// data along with its listing, which saves it a round trip before the start.
+// of its assignment directory instead (see WorkerDirCopy): an idle worker
+// reads that data along with its listing, which saves it a round trip before
+// the start.
 func (t *Txn) AssignBatch(tasks []*Task, idle map[string]bool) error {
-	per := make(map[string]int, len(idle))
-	for _, task := range tasks {
-		if idle[task.Worker] {
-			per[task.Worker]++
-		}
+	idleDirs := make(map[string]bool, len(idle))
+	for w := range idle {
+		idleDirs[t.s.layout.WorkerTasks(w)] = true
 	}
-	var mb manifests
+	mb := manifests{lone: func(dir string) bool { return idleDirs[dir] }}
 	for _, task := range tasks {
-		dir := t.s.layout.WorkerTasks(task.Worker)
 		data, err := t.assign(task)
 		if err != nil {
 			return err
 		}
-		if per[task.Worker] == 1 && len(data) <= maxManifestRecord {
-			t.Set(dir, data, -1)
-		}
+		dir := t.s.layout.WorkerTasks(task.Worker)
 		mb.add(dir, func() string { return ManifestName(AssignmentName(task.ID, task.Attempt)) }, data)
 	}
 	mb.create(t)
 	return nil
 }
 
-// DirCopy reads a worker's assignment directory and returns the copy of an
-// assignment its data holds, as AssignBatch wrote it, or nil. The copy is the
-// assignment as created (version 0) if the directory still lists it. Data
-// that is no such copy is moved to deadletter (the directory's data is
-// emptied) and reported as ErrMalformed.
-func (s *Store) DirCopy(worker string) (*Task, error) {
+// WorkerDirCopy returns the copy of an assignment that a worker's assignment
+// directory holds as its data (AssignBatch), or nil; see dirCopy.
+func (s *Store) WorkerDirCopy(worker string) (*Task, error) {
 	dir := s.layout.WorkerTasks(worker)
+	return s.dirCopy(dir, func(t *Task) bool { return t.Worker == worker })
+}
+
+// QueueBucketCopy returns the copy of a submitted task that a queue bucket
+// holds as its data (Submit), or nil; see dirCopy. The copy is the queue
+// item as submitted (SubmittedVersion).
+func (s *Store) QueueBucketCopy(b1, b2 string) (*Task, error) {
+	dir := s.layout.QueueBucket(b1, b2)
+	return s.dirCopy(dir, func(t *Task) bool { return s.layout.QueueItem(t.ID) == dir+"/"+t.ID })
+}
+
+// dirCopy reads the copy of a record that dir holds as its data. It returns
+// the copy only while no child of dir was created or removed since the
+// transaction that wrote it (the data's mzxid is the directory's pzxid): the
+// record it names is then the one that transaction created, not one of the
+// same name created again later (a re-queued task). Data that is no copy
+// belonging there is moved to deadletter (dir's data emptied) and reported
+// as ErrMalformed.
+func (s *Store) dirCopy(dir string, belongs func(*Task) bool) (*Task, error) {
 	data, stat, err := s.Get(dir)
 	if err != nil || len(data) == 0 {
 		return nil, err
 	}
 	task, err := DecodeTask(data)
-	if err == nil && task.Worker != worker {
-		err = fmt.Errorf("%w: a copy for worker %q", ErrMalformed, task.Worker)
+	if err == nil && !belongs(task) {
+		err = fmt.Errorf("%w: a copy of task %s does not belong here", ErrMalformed, task.ID)
 	}
 	if err != nil {
-		err = fmt.Errorf("assignment copy in %s: %w", dir, err)
+		err = fmt.Errorf("copy in %s: %w", dir, err)
 		if qerr := s.quarantine(dir, data, stat.Version, err, func(txn *Txn) { txn.Set(dir, nil, stat.Version) }); qerr != nil {
 			return nil, fmt.Errorf("%w (%v)", err, qerr)
 		}
 		return nil, err
+	}
+	if stat.Mzxid != stat.Pzxid {
+		return nil, nil
 	}
 	return task, nil
 }
@@ -130,6 +145,9 @@ type manifests struct {
 	order  []string
 	byDir  map[string]*manifest
 	budget int
+	// lone, when set, says which directories given a single record get it
+	// as their own data instead (see AssignBatch and Submit).
+	lone func(dir string) bool
 }
 
 type manifest struct {
@@ -156,11 +174,15 @@ func (m *manifests) add(dir string, name func() string, data []byte) {
 	m.budget += len(data)
 }
 
-// create adds the creation of each manifest of two or more records to txn.
+// create adds the creation of each manifest of two or more records to txn,
+// and the copy of a lone record as its directory's data where lone says so.
 func (m *manifests) create(txn *Txn) {
 	for _, dir := range m.order {
-		if mf := m.byDir[dir]; len(mf.recs) >= 2 {
+		switch mf := m.byDir[dir]; {
+		case len(mf.recs) >= 2:
 			txn.Create(dir+"/"+mf.name, encodeManifest(mf.recs))
+		case m.lone != nil && m.lone(dir):
+			txn.Set(dir, mf.recs[0], -1)
 		}
 	}
 }
@@ -554,7 +576,9 @@ func (s *Store) submitBatch(tasks []*Task, encoded [][]byte, out []SubmitResult)
 		}
 		err := s.CommitCreatingBuckets(ids, func(txn *Txn) error {
 			opOf = opOf[:0]
-			var mb manifests
+			// A bucket given one task gets its copy as data: a leader with
+			// nothing to place reads it along with the listing.
+			mb := manifests{lone: func(string) bool { return true }}
 			for _, i := range pending {
 				t := tasks[i]
 				txn.Create(s.layout.QueueItem(t.ID), encoded[i])

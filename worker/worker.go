@@ -595,7 +595,7 @@ func (w *Worker) readManifests(ctx context.Context, wg *sync.WaitGroup, dir stri
 // dirCopy returns the copy of an assignment in the worker's directory data,
 // or nil (none, unreadable, or malformed: the assignment is then read itself).
 func (w *Worker) dirCopy() *store.Task {
-	task, err := w.st.DirCopy(w.cfg.ID)
+	task, err := w.st.WorkerDirCopy(w.cfg.ID)
 	if err != nil {
 		w.log.Debug().Err(err).Msg("no usable assignment copy in the directory's data")
 		return nil

@@ -612,11 +612,12 @@ func TestDirCopyOfLoneAssignment(t *testing.T) {
 	b := &store.Task{Cmd: []string{"echo", "lone"}}
 	prepare(t, st, w, b)
 	commit([]*store.Task{b}, idle, nil)
-	if got, err := st.DirCopy("w1"); err != nil || got == nil || got.ID != b.ID || got.State != store.StateAssigned {
-		t.Fatalf("copy of a lone assignment: %+v %v", got, err)
-	}
 	if got := result(t, st, b.ID); got.Stdout != "lone\n" {
 		t.Fatalf("b: %+v", got)
+	}
+	// Once the worker has reported it, the copy no longer stands.
+	if got, err := st.WorkerDirCopy("w1"); err != nil || got != nil {
+		t.Fatalf("copy of a finished assignment: %+v %v, want none", got, err)
 	}
 	for name, batch := range map[string]struct {
 		n    int
@@ -628,7 +629,11 @@ func TestDirCopyOfLoneAssignment(t *testing.T) {
 			prepare(t, st, w, tasks[i])
 		}
 		commit(tasks, batch.idle, nil)
-		if got, err := st.DirCopy("w1"); err != nil || got == nil || got.ID != b.ID {
+		data, _, err := st.Get(st.Layout().WorkerTasks("w1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := store.DecodeTask(data); err != nil || got.ID != b.ID {
 			t.Fatalf("%s: the directory's copy changed to %+v (%v)", name, got, err)
 		}
 		for _, task := range tasks {
