@@ -308,21 +308,27 @@ func (l *leader) handle(ev watchEvent) error {
 // childrenW lists path and, unless a watch on it is live, sets one whose firing
 // is forwarded to the event loop. ok is false when path does not exist.
 func (l *leader) childrenW(kind watchKind, path, arg string) (kids []string, ok bool, err error) {
+	kids, _, ok, err = l.listW(kind, path, arg)
+	return kids, ok, err
+}
+
+// listW is childrenW that also returns the directory's stat.
+func (l *leader) listW(kind watchKind, path, arg string) (kids []string, stat store.Stat, ok bool, err error) {
 	if l.watched[path] {
 		// The live watch will tell us about the next change; list without one.
-		kids, err = l.st.Children(path)
+		kids, stat, err = l.st.List(path)
 	} else {
 		var ch <-chan store.Event
-		kids, ch, err = l.st.ChildrenW(path)
+		kids, stat, ch, err = l.st.ListW(path)
 		if err == nil {
 			l.watched[path] = true
 			l.forward(ch, watchEvent{kind: kind, path: path, arg: arg})
 		}
 	}
 	if errors.Is(err, store.ErrNoNode) {
-		return nil, false, nil
+		return nil, store.Stat{}, false, nil
 	}
-	return kids, err == nil, err
+	return kids, stat, err == nil, err
 }
 
 func (l *leader) forward(ch <-chan store.Event, ev watchEvent) {
@@ -385,24 +391,24 @@ func (l *leader) syncQueueL1(b1 string) error {
 
 func (l *leader) syncQueueL2(b1, b2 string) error {
 	dir := l.lay.QueueBucket(b1, b2)
-	// With nothing to place, read the bucket's data along with the listing
-	// (pipelined: one round trip): a submit of one task copies it there,
-	// which spares reading that item before placing it.
-	var lone chan *store.Task
-	if l.ready.Len() == 0 {
-		lone = make(chan *store.Task, 1)
+	// With nothing to place and nothing being placed, read the bucket's data
+	// along with the listing (pipelined: one round trip): a submit of one
+	// task copies it there, which spares reading that item before placing it.
+	var lone chan store.DirCopy
+	if l.ready.Len() == 0 && l.inflight == 0 {
+		lone = make(chan store.DirCopy, 1)
 		go func() {
-			t, err := l.st.QueueBucketCopy(b1, b2)
+			c, err := l.st.QueueBucketCopy(b1, b2)
 			if err != nil {
 				l.log.Debug().Err(err).Str("bucket", dir).Msg("no usable copy in the bucket's data")
 			}
-			lone <- t
+			lone <- c
 		}()
 	}
-	ids, ok, err := l.childrenW(watchQueueL2, dir, b1+"/"+b2)
+	ids, listing, ok, err := l.listW(watchQueueL2, dir, b1+"/"+b2)
 	var loneCopy *store.Task
 	if lone != nil {
-		loneCopy = <-lone
+		loneCopy = (<-lone).For(listing)
 	}
 	if err != nil || !ok {
 		return err

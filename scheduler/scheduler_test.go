@@ -103,76 +103,6 @@ func TestPlacementCapacityLabelsPriority(t *testing.T) {
 	}
 }
 
-// A submit of one task copies it into its queue bucket's data, and a leader
-// with nothing to place takes it from there; here a copy that differs from
-// the item (never so outside this test) shows which was placed. Data that is
-// no copy is moved aside and the item read itself.
-func TestQueueBucketCopy(t *testing.T) {
-	root := drovertest.NewRoot()
-	st := drovertest.OpenStore(t, root)
-	one := submit(t, st, 1, nil)
-	b1, b2 := store.Bucket(one[0])
-	if got, err := st.QueueBucketCopy(b1, b2); err != nil || got == nil || got.ID != one[0] {
-		t.Fatalf("copy of a lone submit: %+v %v", got, err)
-	}
-	// A copy stands only until the bucket's children change again.
-	two := submit(t, st, 2, nil)
-	if c1, c2 := store.Bucket(two[0]); c1 == b1 && c2 == b2 {
-		if got, err := st.QueueBucketCopy(b1, b2); err != nil || got != nil {
-			t.Fatalf("copy after a submit of two: %+v %v, want none", got, err)
-		}
-	}
-
-	w := registerWorker(t, root, "w", 10, nil)
-	runScheduler(t, st, "s1")
-	drovertest.WaitFor(t, 10*time.Second, "first three placed", func() bool { return len(w.assignments(t)) == 3 })
-	enqueue := func(cmd string, bucketData func(*store.Task) []byte) string {
-		t.Helper()
-		task := &store.Task{ID: ulid.Make().String(), Cmd: []string{cmd}, SubmittedAt: time.Now().UTC(), State: store.StateQueued, Attempt: 1}
-		if err := st.EnsureBuckets(task.ID); err != nil {
-			t.Fatal(err)
-		}
-		data, err := store.EncodeSpec(task)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b1, b2 := store.Bucket(task.ID)
-		if err := st.Txn().Create(st.Layout().QueueItem(task.ID), data).Set(st.Layout().QueueBucket(b1, b2), bucketData(task), -1).Commit(); err != nil {
-			t.Fatal(err)
-		}
-		return task.ID
-	}
-	placedCmd := func(id string) string {
-		t.Helper()
-		var got *store.Task
-		drovertest.WaitFor(t, 10*time.Second, "placed", func() bool {
-			data, _, err := st.Get(st.Layout().Assignment("w", id, 1))
-			if err == nil {
-				got, err = store.DecodeTask(data)
-			}
-			return err == nil
-		})
-		return got.Cmd[0]
-	}
-	id := enqueue("item", func(task *store.Task) []byte {
-		c := task.Clone()
-		c.Cmd = []string{"copy"}
-		data, _ := store.EncodeSpec(c)
-		return data
-	})
-	if got := placedCmd(id); got != "copy" {
-		t.Fatalf("placed %q, want the bucket's copy", got)
-	}
-	id = enqueue("item", func(*store.Task) []byte { return []byte("{garbage") })
-	if got := placedCmd(id); got != "item" {
-		t.Fatalf("placed %q, want the item itself", got)
-	}
-	b1, b2 = store.Bucket(id)
-	if data, _, err := st.Get(st.Layout().QueueBucket(b1, b2)); err != nil || len(data) != 0 {
-		t.Fatalf("bucket data after garbage: %q %v", data, err)
-	}
-}
-
 // A placement that gives an idle worker its only assignment copies it into
 // the worker's directory data; one onto a worker with work does not.
 func TestLoneAssignmentCopiedForIdleWorker(t *testing.T) {
@@ -182,18 +112,25 @@ func TestLoneAssignmentCopiedForIdleWorker(t *testing.T) {
 	runScheduler(t, st, "s1")
 	first := submit(t, st, 1, nil)
 	drovertest.WaitFor(t, 10*time.Second, "first placed", func() bool { return len(w.assignments(t)) == 1 })
-	copied, err := st.WorkerDirCopy("w")
-	if err != nil || copied == nil || copied.ID != first[0] || copied.Reg != w.reg {
-		t.Fatalf("copy for an idle worker: %+v %v", copied, err)
+	dirCopy := func() *store.Task {
+		t.Helper()
+		data, _, err := st.Get(st.Layout().WorkerTasks("w"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		task, err := store.DecodeTask(data)
+		if err != nil {
+			t.Fatalf("directory data %q: %v", data, err)
+		}
+		return task
+	}
+	if copied := dirCopy(); copied.ID != first[0] || copied.Reg != w.reg || copied.State != store.StateAssigned {
+		t.Fatalf("copy for an idle worker: %+v", copied)
 	}
 	submit(t, st, 1, nil)
 	drovertest.WaitFor(t, 10*time.Second, "second placed", func() bool { return len(w.assignments(t)) == 2 })
-	data, _, err := st.Get(st.Layout().WorkerTasks("w"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if copied, err := store.DecodeTask(data); err != nil || copied.ID != first[0] {
-		t.Fatalf("a busy worker's copy changed to %+v (%v)", copied, err)
+	if copied := dirCopy(); copied.ID != first[0] {
+		t.Fatalf("a busy worker's copy changed to %+v", copied)
 	}
 }
 

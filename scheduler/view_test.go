@@ -2,6 +2,8 @@ package scheduler
 
 import (
 	"container/heap"
+	"context"
+	"crypto/rand"
 	"strings"
 	"testing"
 	"time"
@@ -153,4 +155,109 @@ func TestRemadeOldBucketIsKept(t *testing.T) {
 		ok, _, err := st.Exists(dir)
 		return err == nil && !ok
 	})
+}
+
+// A submit of one task copies it into its queue bucket's data; the copy
+// counts with a listing that shows the bucket as that submit left it. A
+// leader with nothing to place takes the item from the copy (played on a
+// view directly, where no event loop races the test's writes): a copy that
+// differs from the item (never so outside this test) shows which was used.
+// Data that is no copy is moved aside and the item read itself.
+func TestQueueBucketCopy(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	ctx := context.Background()
+	inBucket := func(ms uint64, cmd string) *store.Task {
+		return &store.Task{ID: ulid.MustNew(ms, rand.Reader).String(), Cmd: []string{cmd}, SubmittedAt: time.Now().UTC()}
+	}
+	ms := ulid.Now()
+	one := inBucket(ms, "true")
+	if _, err := st.Submit(ctx, []*store.Task{one}); err != nil {
+		t.Fatal(err)
+	}
+	b1, b2 := store.Bucket(one.ID)
+	dir := st.Layout().QueueBucket(b1, b2)
+	list := func() store.Stat {
+		t.Helper()
+		_, stat, err := st.List(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return stat
+	}
+	c, err := st.QueueBucketCopy(b1, b2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.For(list()); got == nil || got.ID != one.ID || got.Cmd[0] != "true" {
+		t.Fatalf("copy of a lone submit: %+v", got)
+	}
+	if _, err := st.Submit(ctx, []*store.Task{inBucket(ms, "true"), inBucket(ms, "true")}); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.For(list()); got != nil {
+		t.Fatalf("copy after a submit of two: %+v, want none", got)
+	}
+
+	s, err := New(Config{ID: "s1", Store: st, Log: drovertest.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := newLeader(s, &Term{Fence: st.Layout().Election() + "/none"}, 1)
+	defer l.stop()
+	enqueue := func(bucketData func(*store.Task) []byte) (*store.Task, string) {
+		t.Helper()
+		task := inBucket(ms+5000, "item") // a bucket of its own: no manifests
+		task.State, task.Attempt = store.StateQueued, 1
+		if err := st.EnsureBuckets(task.ID); err != nil {
+			t.Fatal(err)
+		}
+		data, err := store.EncodeSpec(task)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b1, b2 := store.Bucket(task.ID)
+		dir := st.Layout().QueueBucket(b1, b2)
+		if err := st.Txn().Create(st.Layout().QueueItem(task.ID), data).Set(dir, bucketData(task), -1).Commit(); err != nil {
+			t.Fatal(err)
+		}
+		return task, dir
+	}
+	queuedCmd := func(task *store.Task) string {
+		t.Helper()
+		b1, b2 := store.Bucket(task.ID)
+		if err := l.syncQueueL2(b1, b2); err != nil {
+			t.Fatal(err)
+		}
+		q := l.lookup(task.ID)
+		if q == nil || q.task == nil || q.version != store.SubmittedVersion {
+			t.Fatalf("view entry %+v", q)
+		}
+		for l.ready.Len() > 0 { // nothing to place again for the next case
+			heap.Pop(l.ready)
+		}
+		return q.task.Cmd[0]
+	}
+	x, _ := enqueue(func(task *store.Task) []byte {
+		c := task.Clone()
+		c.Cmd = []string{"copy"}
+		data, err := store.EncodeSpec(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	})
+	if got := queuedCmd(x); got != "copy" {
+		t.Fatalf("queued %q, want the bucket's copy", got)
+	}
+	y, dir := enqueue(func(*store.Task) []byte { return []byte("{garbage") })
+	if got := queuedCmd(y); got != "item" {
+		t.Fatalf("queued %q, want the item itself", got)
+	}
+	if data, _, err := st.Get(dir); err != nil || len(data) != 0 {
+		t.Fatalf("bucket data after garbage: %q %v", data, err)
+	}
+	if kids, err := st.Children(st.Layout().Deadletter()); err != nil || len(kids) != 1 {
+		t.Fatalf("deadletter: %v %v", kids, err)
+	}
 }

@@ -95,32 +95,47 @@ func (t *Txn) AssignBatch(tasks []*Task, idle map[string]bool) error {
 	return nil
 }
 
-// WorkerDirCopy returns the copy of an assignment that a worker's assignment
-// directory holds as its data (AssignBatch), or nil; see dirCopy.
-func (s *Store) WorkerDirCopy(worker string) (*Task, error) {
-	dir := s.layout.WorkerTasks(worker)
-	return s.dirCopy(dir, func(t *Task) bool { return t.Worker == worker })
+// A DirCopy is the copy of a record that a directory holds as its own data
+// (see AssignBatch and Submit), read on its own: it is only as good as the
+// listing it goes with (For).
+type DirCopy struct {
+	task *Task
+	zxid int64 // of the transaction that wrote it
 }
 
-// QueueBucketCopy returns the copy of a submitted task that a queue bucket
-// holds as its data (Submit), or nil; see dirCopy. The copy is the queue
-// item as submitted (SubmittedVersion).
-func (s *Store) QueueBucketCopy(b1, b2 string) (*Task, error) {
+// For returns the copy if listing is the directory's listing as that copy's
+// transaction left it (the listing's pzxid is the data's mzxid), else nil.
+// The record it names is then listed if and only if it exists as that
+// transaction created it: not deleted since, nor created again under the
+// same name (a task queued again after a failed attempt).
+func (c DirCopy) For(listing Stat) *Task {
+	if c.task == nil || c.zxid != listing.Pzxid {
+		return nil
+	}
+	return c.task
+}
+
+// WorkerDirCopy reads the copy of an assignment that a worker's assignment
+// directory holds as its data (AssignBatch).
+func (s *Store) WorkerDirCopy(worker string) (DirCopy, error) {
+	return s.dirCopy(s.layout.WorkerTasks(worker), func(t *Task) bool { return t.Worker == worker })
+}
+
+// QueueBucketCopy reads the copy of a submitted task that a queue bucket
+// holds as its data (Submit): the queue item as submitted
+// (SubmittedVersion).
+func (s *Store) QueueBucketCopy(b1, b2 string) (DirCopy, error) {
 	dir := s.layout.QueueBucket(b1, b2)
 	return s.dirCopy(dir, func(t *Task) bool { return s.layout.QueueItem(t.ID) == dir+"/"+t.ID })
 }
 
-// dirCopy reads the copy of a record that dir holds as its data. It returns
-// the copy only while no child of dir was created or removed since the
-// transaction that wrote it (the data's mzxid is the directory's pzxid): the
-// record it names is then the one that transaction created, not one of the
-// same name created again later (a re-queued task). Data that is no copy
+// dirCopy reads the copy that dir holds as its data. Data that is no copy
 // belonging there is moved to deadletter (dir's data emptied) and reported
 // as ErrMalformed.
-func (s *Store) dirCopy(dir string, belongs func(*Task) bool) (*Task, error) {
+func (s *Store) dirCopy(dir string, belongs func(*Task) bool) (DirCopy, error) {
 	data, stat, err := s.Get(dir)
 	if err != nil || len(data) == 0 {
-		return nil, err
+		return DirCopy{}, err
 	}
 	task, err := DecodeTask(data)
 	if err == nil && !belongs(task) {
@@ -129,14 +144,11 @@ func (s *Store) dirCopy(dir string, belongs func(*Task) bool) (*Task, error) {
 	if err != nil {
 		err = fmt.Errorf("copy in %s: %w", dir, err)
 		if qerr := s.quarantine(dir, data, stat.Version, err, func(txn *Txn) { txn.Set(dir, nil, stat.Version) }); qerr != nil {
-			return nil, fmt.Errorf("%w (%v)", err, qerr)
+			return DirCopy{}, fmt.Errorf("%w (%v)", err, qerr)
 		}
-		return nil, err
+		return DirCopy{}, err
 	}
-	if stat.Mzxid != stat.Pzxid {
-		return nil, nil
-	}
-	return task, nil
+	return DirCopy{task: task, zxid: stat.Mzxid}, nil
 }
 
 // manifests gathers the small records of one transaction by directory, for
@@ -511,12 +523,12 @@ func (s *Store) checkBuckets(tasks []*Task) error {
 
 // A bucket's size read less than bucketFresh ago stands in for a new read
 // while it, plus the tasks this store added since, stays at most
-// bucketTrusted. In bucketFresh other writers can add at most ZooKeeper's
-// commit rate times bucketFresh to the bucket (about 3,500 at the 35,000
-// creates/s of a batched multi here), far below the MaxBucketTasks -
-// bucketTrusted (12,288) left, so the bound holds while a long-lived
-// submitter (the API, a Go program, the leader's cron firing) saves a round
-// trip on most submits.
+// bucketTrusted. In bucketFresh other writers add at most ZooKeeper's commit
+// rate times bucketFresh to the bucket: about 3,500 at the 35,000 creates/s
+// that batched multis reach here, and 12,288 only at 120,000/s, which no
+// ensemble commits into one bucket. A long-lived submitter (the API, a Go
+// program) thereby saves a round trip on most submits. (As before the cache,
+// a size read is only as good as the time until the submit commits.)
 const (
 	bucketFresh   = 100 * time.Millisecond
 	bucketTrusted = MaxBucketTasks / 4
@@ -554,6 +566,9 @@ func (c *bucketCounts) read(b string, n int, at time.Time) {
 	defer c.mu.Unlock()
 	if c.seen == nil {
 		c.seen = map[string]bucketCount{}
+	}
+	if old, ok := c.seen[b]; ok && old.at.After(at) {
+		return // a newer read, with the reservations counted on it, stands
 	}
 	for k, v := range c.seen {
 		if at.Sub(v.at) >= bucketFresh {

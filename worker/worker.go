@@ -77,6 +77,9 @@ type Worker struct {
 	handlers map[string]Handler
 	// reported counts attempts whose outcome this worker posted.
 	reported atomic.Int64
+	// listings counts the listings of its directory that serve has acted
+	// on: a test knows the worker is waiting for the next change.
+	listings atomic.Int64
 }
 
 // Reported is the number of attempts whose outcome this worker has posted.
@@ -319,16 +322,17 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 		// An idle worker reads its directory's data along with the listing
 		// (pipelined: one round trip): the leader copies the lone assignment
 		// of an idle worker there, which spares reading that assignment.
-		var dirCopy chan *store.Task
+		var dirCopy chan store.DirCopy
 		if len(runs) == 0 {
-			dirCopy = make(chan *store.Task, 1)
+			dirCopy = make(chan store.DirCopy, 1)
 			go func() { dirCopy <- w.dirCopy() }()
 		}
-		kids, ev, err := w.st.ChildrenW(dir)
+		kids, listing, ev, err := w.st.ListW(dir)
 		var lone *store.Task
 		if dirCopy != nil {
-			lone = <-dirCopy
+			lone = (<-dirCopy).For(listing)
 		}
+		w.listings.Add(1)
 		switch {
 		case errors.Is(err, store.ErrNoNode):
 			if err := w.st.EnsurePath(dir); err != nil && !errors.Is(err, store.ErrConnection) {
@@ -366,7 +370,7 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 		}
 		if lone != nil {
 			if name := store.AssignmentName(lone.ID, lone.Attempt); copies[name] == nil {
-				copies[name] = lone // used only if listed: it then is as created
+				copies[name] = lone // the assignment as created, if listed
 			}
 		}
 		for _, name := range kids {
@@ -592,15 +596,14 @@ func (w *Worker) readManifests(ctx context.Context, wg *sync.WaitGroup, dir stri
 	}
 }
 
-// dirCopy returns the copy of an assignment in the worker's directory data,
-// or nil (none, unreadable, or malformed: the assignment is then read itself).
-func (w *Worker) dirCopy() *store.Task {
-	task, err := w.st.WorkerDirCopy(w.cfg.ID)
+// dirCopy reads the copy of an assignment in the worker's directory data;
+// none when unreadable or malformed (the assignment is then read itself).
+func (w *Worker) dirCopy() store.DirCopy {
+	c, err := w.st.WorkerDirCopy(w.cfg.ID)
 	if err != nil {
 		w.log.Debug().Err(err).Msg("no usable assignment copy in the directory's data")
-		return nil
 	}
-	return task
+	return c
 }
 
 // run is one assignment seen by this registration.

@@ -604,6 +604,9 @@ func TestDirCopyOfLoneAssignment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Once the worker has listed its directory it waits for a change, so
+	// it reads the copy and the listing after the commit.
+	drovertest.WaitFor(t, 5*time.Second, "first listing", func() bool { return w.listings.Load() > 0 })
 	commit([]*store.Task{a}, idle, func(txn *store.Txn) { txn.Set(st.Layout().WorkerTasks("w1"), data, -1) })
 	if got := result(t, st, a.ID); got.Stdout != "copy\n" {
 		t.Fatalf("ran %q, want the directory's copy", got.Stdout)
@@ -614,10 +617,6 @@ func TestDirCopyOfLoneAssignment(t *testing.T) {
 	commit([]*store.Task{b}, idle, nil)
 	if got := result(t, st, b.ID); got.Stdout != "lone\n" {
 		t.Fatalf("b: %+v", got)
-	}
-	// Once the worker has reported it, the copy no longer stands.
-	if got, err := st.WorkerDirCopy("w1"); err != nil || got != nil {
-		t.Fatalf("copy of a finished assignment: %+v %v, want none", got, err)
 	}
 	for name, batch := range map[string]struct {
 		n    int
@@ -644,8 +643,49 @@ func TestDirCopyOfLoneAssignment(t *testing.T) {
 	}
 }
 
-// Directory data that is no copy is moved to deadletter: the assignment is read.
-func TestMalformedDirCopyIsIgnored(t *testing.T) {
+// A copy counts only with a listing that shows the directory's children as
+// the copy's transaction left them.
+func TestDirCopyOnlyForItsListing(t *testing.T) {
+	// No worker runs: the test lists and reads the directory itself.
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	dir := st.Layout().WorkerTasks("w1")
+	if err := st.EnsurePath(dir); err != nil {
+		t.Fatal(err)
+	}
+	a := &store.Task{ID: ulid.Make().String(), Attempt: 1, Worker: "w1", Cmd: []string{"true"}}
+	txn := st.Txn()
+	if err := txn.AssignBatch([]*store.Task{a}, map[string]bool{"w1": true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := txn.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	c, err := st.WorkerDirCopy("w1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, listing, err := st.List(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.For(listing); got == nil || got.ID != a.ID {
+		t.Fatalf("copy with its own listing: %+v", got)
+	}
+	if err := st.Create(dir+"/other", nil); err != nil {
+		t.Fatal(err)
+	}
+	_, later, err := st.List(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.For(later); got != nil {
+		t.Fatalf("copy with a later listing: %+v, want none", got)
+	}
+}
+
+// Directory data that is no copy is moved to deadletter; the assignment is
+// read itself.
+func TestMalformedDirCopyIsMovedAside(t *testing.T) {
 	root := drovertest.NewRoot()
 	w, st, _ := startWorker(t, root, "w1", nil)
 	task := &store.Task{Cmd: []string{"echo", "read"}}
@@ -661,11 +701,14 @@ func TestMalformedDirCopyIsIgnored(t *testing.T) {
 	if got := result(t, st, task.ID); got.Stdout != "read\n" {
 		t.Fatalf("%+v", got)
 	}
-	if data, _, err := st.Get(st.Layout().WorkerTasks("w1")); err != nil || len(data) != 0 {
-		t.Fatalf("directory data after the worker read garbage: %q %v", data, err)
+	// The worker may have moved it aside already; either way it ends there.
+	if _, err := st.WorkerDirCopy("w1"); err != nil && !errors.Is(err, store.ErrMalformed) {
+		t.Fatal(err)
 	}
-	kids, err := st.Children(st.Layout().Deadletter())
-	if err != nil || len(kids) != 1 {
+	if data, _, err := st.Get(st.Layout().WorkerTasks("w1")); err != nil || len(data) != 0 {
+		t.Fatalf("directory data after a read of garbage: %q %v", data, err)
+	}
+	if kids, err := st.Children(st.Layout().Deadletter()); err != nil || len(kids) != 1 {
 		t.Fatalf("deadletter: %v %v", kids, err)
 	}
 }

@@ -341,7 +341,7 @@ func TestWaitTimeout(t *testing.T) {
 	if r := drover(t, root, "cancel", b); r.code != 0 {
 		t.Fatalf("cancel: %+v", r)
 	}
-	oneLineError(t, drover(t, root, "wait", "--timeout", "300ms", a, b), 124, "1 of 2 task(s) finished")
+	oneLineError(t, drover(t, root, "wait", "--timeout", "3s", a, b), 124, "1 of 2 task(s) finished")
 	oneLineError(t, drover(t, root, "wait", "--timeout", "-1s", a), 2, "--timeout")
 	oneLineError(t, drover(t, root, "submit", "--wait-timeout", "1s", "--", "true"), 2, "--wait-timeout needs --wait")
 	if r := drover(t, root, "status", "-o", "json", a); r.code != 0 || !strings.Contains(r.stdout, `"state": "queued"`) {

@@ -290,18 +290,29 @@ func (g *globals) resolveTLS() error {
 // withClient runs fn with a client for one command; the connection is closed
 // after it, and the context ends on SIGINT or SIGTERM.
 func (g *globals) withClient(fn func(ctx context.Context, c *client.Client) error) error {
-	return g.runClient(false, fn)
+	return g.runClient(false, 0, fn)
 }
 
 // withReader is withClient for a command that only reads: it creates
 // nothing, and there being no cluster at --root is an error.
 func (g *globals) withReader(fn func(ctx context.Context, c *client.Client) error) error {
-	return g.runClient(true, fn)
+	return g.runClient(true, 0, fn)
 }
 
-func (g *globals) runClient(mustExist bool, fn func(ctx context.Context, c *client.Client) error) error {
+// withReaderFor is withReader whose context, connecting included, ends after
+// timeout (0: no limit).
+func (g *globals) withReaderFor(timeout time.Duration, fn func(ctx context.Context, c *client.Client) error) error {
+	return g.runClient(true, timeout, fn)
+}
+
+func (g *globals) runClient(mustExist bool, timeout time.Duration, fn func(ctx context.Context, c *client.Client) error) error {
 	ctx, stop := signalContext()
 	defer stop()
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
 	st, err := g.openStore(ctx, nil, mustExist)
 	if err != nil {
 		return err

@@ -254,7 +254,7 @@ go on running.`,
 			if g.output == "json" {
 				report = cmd.OutOrStdout()
 			}
-			return g.withReader(func(ctx context.Context, c *client.Client) error {
+			return g.withReaderFor(timeout, func(ctx context.Context, c *client.Client) error {
 				return waitAll(ctx, c, ids, timeout, false, report, cmd.OutOrStdout(), cmd.ErrOrStderr())
 			})
 		},
@@ -267,14 +267,14 @@ go on running.`,
 // exitTimedOut is the exit code of a wait that gave up (as timeout(1) uses).
 const exitTimedOut = 124
 
-// waitAll waits for every task, for at most timeout when it is above zero.
-// With showOutput (one task) it prints the task's stdout and stderr; with
-// report set it writes the finished tasks there as JSON. The exit code is 0
-// when all succeeded, else the first failing task's exit code (1 when it has
+// waitAll waits for every task, for at most timeout when it is above zero
+// (ctx may carry that deadline already: wait's includes connecting). With
+// showOutput (one task) it prints the task's stdout and stderr; with report
+// set it writes the finished tasks there as JSON. The exit code is 0 when
+// all succeeded, else the first failing task's exit code (1 when it has
 // none), or exitTimedOut.
 func waitAll(ctx context.Context, c *client.Client, ids []string, timeout time.Duration, showOutput bool, report, stdout, stderr io.Writer) error {
-	parent := ctx
-	if timeout > 0 {
+	if _, ok := ctx.Deadline(); timeout > 0 && !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
@@ -296,7 +296,7 @@ func waitAll(ctx context.Context, c *client.Client, ids []string, timeout time.D
 		})
 	}
 	if err != nil {
-		if parent.Err() != nil {
+		if errors.Is(ctx.Err(), context.Canceled) {
 			return exitCode(130, "interrupted")
 		}
 		if ctx.Err() != nil {
