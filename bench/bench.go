@@ -46,6 +46,9 @@ type Config struct {
 	Log      zerolog.Logger
 	// Scale, when Scale.Queued > 0, adds the scale phase.
 	Scale ScaleConfig
+	// ZKPid, when not 0, is the ZooKeeper server's process id (the bench
+	// started it): the CLI phase then reports its CPU too.
+	ZKPid int
 	// Progress, when set, is told which phase starts.
 	Progress func(phase string)
 }
@@ -75,6 +78,8 @@ type Report struct {
 	Tasks                int     `json:"tasks"`
 	Workers              int     `json:"workers"`
 	Capacity             int     `json:"capacity"`
+	// CLICPU is where the CLI phase's CPU went (Linux; nil elsewhere).
+	*CLICPUReport
 	*ScaleReport
 }
 
@@ -139,7 +144,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.Binary != "" && cfg.CLITasks > 0 {
 		progress(fmt.Sprintf("CLI: submit -f of %d true commands", cfg.CLITasks))
 		r.CLITasks = cfg.CLITasks
-		if r.CLITasksPerS, err = cliThroughput(ctx, cfg, run+"-cli"); err != nil {
+		if r.CLITasksPerS, r.CLICPUReport, err = cliThroughput(ctx, cfg, run+"-cli"); err != nil {
 			return nil, fmt.Errorf("cli: %w", err)
 		}
 		r.CLITasksPerRawCreate = r.CLITasksPerS / r.ZKRawCreatesPerS
@@ -506,11 +511,12 @@ func (p *proc) kill(sig syscall.Signal) {
 // cliThroughput runs a scheduler and cfg.Workers workers of cfg.Capacity as
 // drover processes, submits cfg.CLITasks `true` commands with
 // `drover submit -f`, waits for all of them with `drover wait -f`, and returns
-// tasks per second from the start of the submit to the end of the wait.
-func cliThroughput(ctx context.Context, cfg Config, root string) (float64, error) {
+// tasks per second from the start of the submit to the end of the wait, and
+// where the CPU went meanwhile (nil where /proc cannot tell).
+func cliThroughput(ctx context.Context, cfg Config, root string) (float64, *CLICPUReport, error) {
 	st, err := open(ctx, cfg, root)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	defer st.Close()
 	procs := []*proc{}
@@ -521,61 +527,79 @@ func cliThroughput(ctx context.Context, cfg Config, root string) (float64, error
 	}()
 	p, err := startDrover(cfg, root, "scheduler", "--id", "bench-cli-scheduler")
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	procs = append(procs, p)
+	var workerPids []int
 	for i := 0; i < cfg.Workers; i++ {
 		p, err := startDrover(cfg, root, "worker", "--id", fmt.Sprintf("bench-cli-worker-%d", i+1),
 			"--capacity", strconv.Itoa(cfg.Capacity))
 		if err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 		procs = append(procs, p)
+		workerPids = append(workerPids, p.cmd.Process.Pid)
 	}
 	if err := waitUntil(ctx, 60*time.Second, func() bool {
 		line, err1 := st.Candidates()
 		ws, err2 := st.Workers()
 		return err1 == nil && err2 == nil && len(line) == 1 && len(ws) == cfg.Workers
 	}); err != nil {
-		return 0, fmt.Errorf("cluster did not come up: %w", err)
+		return 0, nil, fmt.Errorf("cluster did not come up: %w", err)
 	}
 	dir, err := os.MkdirTemp("", "drover-bench-cli-")
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	defer os.RemoveAll(dir)
 	specs, ids := filepath.Join(dir, "tasks.jsonl"), filepath.Join(dir, "ids")
 	if err := os.WriteFile(specs, []byte(strings.Repeat(`{"cmd":["true"]}`+"\n", cfg.CLITasks)), 0o644); err != nil {
-		return 0, err
+		return 0, nil, err
 	}
+	sample := func() (cpuSample, error) { return sampleCPU(procs[0].cmd.Process.Pid, workerPids, cfg.ZKPid) }
+	before, cpuErr := sample()
 	start := time.Now()
-	if err := runDrover(ctx, cfg, root, ids, "submit", "-f", specs); err != nil {
-		return 0, err
+	submitCPU, err := runDrover(ctx, cfg, root, ids, "submit", "-f", specs)
+	if err != nil {
+		return 0, nil, err
 	}
-	if err := runDrover(ctx, cfg, root, "", "wait", "-f", ids); err != nil {
-		return 0, err
+	waitCPU, err := runDrover(ctx, cfg, root, "", "wait", "-f", ids)
+	if err != nil {
+		return 0, nil, err
 	}
-	return float64(cfg.CLITasks) / time.Since(start).Seconds(), nil
+	rate := float64(cfg.CLITasks) / time.Since(start).Seconds()
+	var cpu *CLICPUReport
+	if cpuErr == nil {
+		var after cpuSample
+		if after, cpuErr = sample(); cpuErr == nil {
+			cpu = cliCPU(before, after, submitCPU+waitCPU, cfg.CLITasks)
+		}
+	}
+	if cpuErr != nil {
+		cfg.Log.Warn().Err(cpuErr).Msg("CLI phase: cannot read processes' CPU times")
+	}
+	return rate, cpu, nil
 }
 
 // runDrover runs one drover command to its end, its stdout to the file out
-// (when not ""); a failure carries the command's stderr.
-func runDrover(ctx context.Context, cfg Config, root, out string, args ...string) error {
+// (when not ""), and returns the CPU time it used; a failure carries the
+// command's stderr.
+func runDrover(ctx context.Context, cfg Config, root, out string, args ...string) (time.Duration, error) {
 	cmd := exec.CommandContext(ctx, cfg.Binary, droverArgs(cfg, root, args...)...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	if out != "" {
 		f, err := os.Create(out)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		defer f.Close()
 		cmd.Stdout = f
 	}
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("drover %s: %w: %s", args[0], err, strings.TrimSpace(stderr.String()))
+		return 0, fmt.Errorf("drover %s: %w: %s", args[0], err, strings.TrimSpace(stderr.String()))
 	}
-	return nil
+	return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), nil
 }
 
 // failover runs a scheduler process, lets it lead, kills it with SIGKILL and

@@ -48,6 +48,7 @@ scratch ensemble.`,
 			ctx, stop := signalContext()
 			defer stop()
 			var servers []string
+			zkPid := 0
 			if cmd.Flags().Changed("zk") || os.Getenv("DROVER_ZK") != "" {
 				var err error
 				if servers, err = g.servers(); err != nil {
@@ -65,7 +66,7 @@ scratch ensemble.`,
 					return exitCode(1, "start ZooKeeper: "+err.Error())
 				}
 				defer srv.Stop()
-				servers = []string{srv.Addr()}
+				servers, zkPid = []string{srv.Addr()}, srv.Pid()
 			}
 			self, err := os.Executable()
 			if err != nil {
@@ -89,7 +90,7 @@ scratch ensemble.`,
 			start := time.Now()
 			r, err := bench.Run(ctx, bench.Config{
 				Servers: servers, Duration: duration, Tasks: tasks, Workers: workers, Capacity: capacity, CLITasks: cliTasks, Scale: scale,
-				Binary: self, Log: benchLog,
+				Binary: self, Log: benchLog, ZKPid: zkPid,
 				Progress: func(phase string) {
 					fmt.Fprintf(cmd.ErrOrStderr(), "[%5.1fs] %s ...\n", time.Since(start).Seconds(), phase)
 				},
@@ -122,6 +123,9 @@ scratch ensemble.`,
 				rows = append(rows,
 					[]string{"cli_tasks_per_s", f0(r.CLITasksPerS), fmt.Sprintf("submit -f and wait -f of %d true commands, %d worker processes x %d", r.CLITasks, r.Workers, r.Capacity)},
 					[]string{"cli_tasks_per_s / zk_raw_creates_per_s", fmt.Sprintf("%.2f", r.CLITasksPerRawCreate), "goal >= 0.15"})
+				if c := r.CLICPUReport; c != nil {
+					rows = append(rows, []string{"cli_cpu_ms_per_task", fmt.Sprintf("%.2f", c.Total()), cliCPUNote(c, r.ZKRawCreatesPerS)})
+				}
 			}
 			rows = append(rows, []string{"peak_rss_mb", f1(r.PeakRSSMB), "this process: scheduler and workers"})
 			if s := r.ScaleReport; s != nil {
@@ -149,3 +153,14 @@ scratch ensemble.`,
 
 func f0(v float64) string { return fmt.Sprintf("%.0f", v) }
 func f1(v float64) string { return fmt.Sprintf("%.1f", v) }
+
+// cliCPUNote breaks the CLI phase's CPU per task down by process, and says
+// how much the goal (0.15 x the raw create rate) allows at the cores that
+// were busy.
+func cliCPUNote(c *bench.CLICPUReport, rawCreates float64) string {
+	note := fmt.Sprintf("true %.2f, workers %.2f, scheduler %.2f, submit+wait %.2f", c.Commands, c.Workers, c.Scheduler, c.Clients)
+	if c.ZooKeeper > 0 {
+		note += fmt.Sprintf(", ZooKeeper %.2f", c.ZooKeeper)
+	}
+	return note + fmt.Sprintf("; %.1f cores busy, at which the goal allows %.2f", c.BusyCores, c.BusyCores*1000/(0.15*rawCreates))
+}

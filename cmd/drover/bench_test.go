@@ -32,9 +32,20 @@ func TestBenchReportsEveryFigure(t *testing.T) {
 	for _, k := range []string{"zk_raw_creates_per_s", "zk_raw_multi_ops_per_s", "tasks_per_s",
 		"tasks_per_s_over_zk_raw_creates", "zk_raw_create_p50_ms", "zk_raw_create_p99_ms", "zk_raw_get_p50_ms",
 		"submit_to_start_p50_ms", "submit_to_start_p99_ms", "submit_to_result_p50_ms", "failover_ms",
-		"cron_delay_p50_ms", "cron_delay_p99_ms", "cli_tasks_per_s", "cli_tasks_per_s_over_zk_raw_creates", "peak_rss_mb"} {
+		"cron_delay_p50_ms", "cron_delay_p99_ms", "cli_tasks_per_s", "cli_tasks_per_s_over_zk_raw_creates", "peak_rss_mb",
+		"cli_cpu_commands_ms_per_task", "cli_cpu_clients_ms_per_task", "cli_busy_cores"} {
 		if v, ok := r[k].(float64); !ok || v <= 0 {
 			t.Errorf("%s = %v, want a positive figure", k, r[k])
 		}
+	}
+	// Counted in 10 ms ticks: over 200 tasks these may round to 0.
+	for _, k := range []string{"cli_cpu_workers_ms_per_task", "cli_cpu_scheduler_ms_per_task"} {
+		if v, ok := r[k].(float64); !ok || v < 0 {
+			t.Errorf("%s = %v, want a figure", k, r[k])
+		}
+	}
+	// A ZooKeeper the bench did not start is not measured.
+	if v, ok := r["cli_cpu_zookeeper_ms_per_task"]; ok {
+		t.Errorf("cli_cpu_zookeeper_ms_per_task = %v with --zk", v)
 	}
 }
