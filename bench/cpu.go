@@ -43,21 +43,29 @@ func procCPU(pid int) (self, children time.Duration, err error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	// The command name, in parentheses, may hold spaces: count fields from
-	// after its closing parenthesis (field 3, the state, is then index 0).
-	s := string(data)
+	if self, children, err = parseProcStat(string(data)); err != nil {
+		return 0, 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
+	}
+	return self, children, nil
+}
+
+// parseProcStat reads utime+stime and cutime+cstime from a /proc/<pid>/stat
+// line.
+func parseProcStat(s string) (self, children time.Duration, err error) {
+	// The command name, in parentheses, may hold spaces and parentheses:
+	// count fields from after the last ')' (field 3, the state, is index 0).
 	i := strings.LastIndexByte(s, ')')
 	if i < 0 {
 		return 0, 0, errors.New("no command name in " + strconv.Quote(s))
 	}
 	f := strings.Fields(s[i+1:])
 	if len(f) < 15 {
-		return 0, 0, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(f))
+		return 0, 0, fmt.Errorf("%d fields after the command name, want 15 or more", len(f))
 	}
 	var t [4]int64 // utime, stime, cutime, cstime: fields 14-17
 	for j := range t {
 		if t[j], err = strconv.ParseInt(f[11+j], 10, 64); err != nil {
-			return 0, 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
+			return 0, 0, err
 		}
 	}
 	return time.Duration(t[0]+t[1]) * clockTick, time.Duration(t[2]+t[3]) * clockTick, nil
