@@ -77,6 +77,9 @@ func New(cfg Config) (*Scheduler, error) {
 	return &Scheduler{cfg: cfg, log: log, election: NewElection(cfg.Store, cfg.ID, log)}, nil
 }
 
+// ID is this scheduler's id (Config.ID).
+func (s *Scheduler) ID() string { return s.cfg.ID }
+
 // IsLeader reports whether this scheduler currently leads.
 func (s *Scheduler) IsLeader() bool { return s.leading.Load() }
 

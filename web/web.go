@@ -174,14 +174,16 @@ func writeJSON(w http.ResponseWriter, v any, err error) {
 // fields keep their Go names ("Leader", "Queued", ...).
 type clusterView struct {
 	Leader *client.LeaderInfo `json:"leader"`
-	// Served is the role of the scheduler answering: "leader" or "standby".
-	Served  string                `json:"served_by"`
-	Workers []client.WorkerStatus `json:"workers"`
-	Stats   scheduler.Stats       `json:"stats"`
+	// Served is the role of the scheduler answering: "leader" or "standby";
+	// ServedByID its id.
+	Served     string                `json:"served_by"`
+	ServedByID string                `json:"served_by_id"`
+	Workers    []client.WorkerStatus `json:"workers"`
+	Stats      scheduler.Stats       `json:"stats"`
 }
 
 func (s *Server) cluster(w http.ResponseWriter, r *http.Request) {
-	v := clusterView{Stats: s.sched.Stats(), Workers: []client.WorkerStatus{}, Served: "standby"}
+	v := clusterView{Stats: s.sched.Stats(), Workers: []client.WorkerStatus{}, Served: "standby", ServedByID: s.sched.ID()}
 	if v.Stats.Leader {
 		v.Served = "leader"
 	}

@@ -111,7 +111,7 @@ func TestEndpoints(t *testing.T) {
 		t.Fatalf("cluster %s (%v)", body, err)
 	}
 	// The dashboard reads these names: stats are untagged, served_by is filled.
-	for _, want := range []string{`"served_by":"leader"`, `"Queued":{`, `"Leader":true`} {
+	for _, want := range []string{`"served_by":"leader"`, `"served_by_id":"s1"`, `"Queued":{`, `"Leader":true`} {
 		if !strings.Contains(body, want) {
 			t.Fatalf("cluster lacks %s: %s", want, body)
 		}
@@ -158,7 +158,7 @@ func TestDashboardInChromium(t *testing.T) {
 		t.Fatalf("chromium: %v", err)
 	}
 	dom := string(out)
-	for _, want := range []string{"web-worker-a", "web-worker-b", "leader <b>s1</b>", "queued high/normal/low: 1/0/0", "served by the leader"} {
+	for _, want := range []string{"web-worker-a", "web-worker-b", "leader <b>s1</b>", "queued high/normal/low: 1/0/0", "served by the leader (s1)"} {
 		if !strings.Contains(dom, want) {
 			t.Fatalf("rendered dashboard lacks %q:\n%s", want, dom)
 		}

@@ -40,7 +40,7 @@ async function refresh() {
       esc(s.name), `<span class="mono">${esc(s.cron)}</span>`, s.suspended ? "paused" : "active",
       when(s.next), when(s.last_slot), s.fired,
     ]);
-    $("#status").textContent = "live · updated " + new Date().toLocaleTimeString() + " · served by " + (c.served_by === "leader" ? "the leader" : "a standby");
+    $("#status").textContent = "live · updated " + new Date().toLocaleTimeString() + " · served by " + (c.served_by === "leader" ? "the leader" : "a standby") + " (" + c.served_by_id + ")";
   } catch (e) {
     $("#status").textContent = "error: " + e.message;
   }
