@@ -835,6 +835,19 @@ func splitBatch(batch []placement) (keep, rest []placement) {
 // pipelining them keeps the leader from waiting a disk sync per batch.
 const maxInflight = 4
 
+// loneCopyTarget says which worker, if any, gets a copy of its assignment in
+// its directory's data (store.Txn.AssignBatch): the worker of a batch of one
+// placement that has nothing else, which, idle, reads that data with its
+// listing (one round trip less before the start). Only on a quiet cluster:
+// under load the extra write and the workers' extra reads would cost more
+// than they save.
+func loneCopyTarget(batch []placement) map[string]bool {
+	if len(batch) != 1 || len(batch[0].w.checked) != 1 {
+		return nil
+	}
+	return map[string]bool{batch[0].worker: true}
+}
+
 // batchResult is the outcome of a placement transaction.
 type batchResult struct {
 	gen   uint64
@@ -851,15 +864,7 @@ type batchResult struct {
 func (l *leader) dispatch(batch []placement) error {
 	l.inflight++
 	gen, epoch := l.gen, l.epoch
-	// Workers for which this batch holds their only assignment: their copy
-	// goes to the directory's data, which an idle worker reads with its
-	// listing (one round trip less before the start).
-	idle := map[string]bool{}
-	for _, p := range batch {
-		if len(p.w.checked) == 1 {
-			idle[p.worker] = true
-		}
-	}
+	idle := loneCopyTarget(batch)
 	l.wg.Add(1)
 	go func() {
 		defer l.wg.Done()

@@ -134,6 +134,28 @@ func TestLoneAssignmentCopiedForIdleWorker(t *testing.T) {
 	}
 }
 
+// Only a batch of one placement, on a worker with nothing else, gets a copy:
+// more at once is load.
+func TestLoneCopyTarget(t *testing.T) {
+	idle, busy := newWorkerView(1), newWorkerView(2)
+	idle.checked["x.1"] = time.Time{}
+	busy.checked["y.1"], busy.checked["z.1"] = time.Time{}, time.Time{}
+	for _, c := range []struct {
+		batch []placement
+		want  string
+	}{
+		{[]placement{{w: idle, worker: "i"}}, "i"},
+		{[]placement{{w: busy, worker: "b"}}, ""},
+		{[]placement{{w: idle, worker: "i"}, {w: idle, worker: "i"}}, ""},
+		{[]placement{{w: idle, worker: "i"}, {w: busy, worker: "b"}}, ""},
+	} {
+		got := loneCopyTarget(c.batch)
+		if (c.want == "") != (got == nil) || c.want != "" && (len(got) != 1 || !got[c.want]) {
+			t.Errorf("%d placements: %v, want %q", len(c.batch), got, c.want)
+		}
+	}
+}
+
 func TestWorkerLossRequeuesAttempt(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)

@@ -318,12 +318,16 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 		}
 		wg.Wait()
 	}()
+	// copying says whether the leader copied the latest assignment into the
+	// directory's data, as it does on a quiet cluster: only then is reading
+	// that data worth a request.
+	copying := true
 	for {
 		// An idle worker reads its directory's data along with the listing
 		// (pipelined: one round trip): the leader copies the lone assignment
 		// of an idle worker there, which spares reading that assignment.
 		var dirCopy chan store.DirCopy
-		if len(runs) == 0 {
+		if len(runs) == 0 && copying {
 			dirCopy = make(chan store.DirCopy, 1)
 			go func() { dirCopy <- w.dirCopy() }()
 		}
@@ -377,6 +381,9 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 			if runs[name] == nil && !store.IsManifestName(name) {
 				runs[name] = w.start(sctx, &wg, dir, name, reg, sess, copies[name])
 				delete(copies, name)
+				// The multi that created it last changed the children:
+				// did it also write the directory's data?
+				copying = listing.Mzxid == listing.Pzxid
 			}
 		}
 		for name := range manifests {
