@@ -33,7 +33,8 @@ func newBenchCmd(g *globals) *cobra.Command {
 batched multis, Drover's end-to-end throughput of no-op tasks (in-process scheduler
 and workers), idle submit-to-start and submit-to-result latency, cron fire delay,
 crash failover time, the same through the CLI (drover submit -f and wait -f of
-true commands run by worker processes) and peak memory. Without --zk it starts its own ZooKeeper from
+true commands run by worker processes, with where that phase's CPU went, per
+task and process) and peak memory. Without --zk it starts its own ZooKeeper from
 the system installation. With --zk it writes under /drover-bench-* roots: use a
 scratch ensemble.`,
 		Args: noArgs,
