@@ -11,12 +11,14 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/zkserver"
 )
 
@@ -425,8 +427,26 @@ type devCluster struct {
 	cmd    *exec.Cmd
 	tmp    string
 	pids   []int // its ZooKeeper and children, from the banner
-	out    *bytes.Buffer
+	out    *lockedBuffer
 	exited chan struct{}
+}
+
+// lockedBuffer is output that one goroutine writes while a test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) WriteString(s string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf.WriteString(s)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // startDev runs `drover dev` with one scheduler and one worker and waits
@@ -437,7 +457,7 @@ func startDev(t *testing.T) *devCluster {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &devCluster{tmp: t.TempDir(), out: &bytes.Buffer{}, exited: make(chan struct{})}
+	d := &devCluster{tmp: t.TempDir(), out: &lockedBuffer{}, exited: make(chan struct{})}
 	d.cmd = exec.Command(binary, "--root", newRoot(), "dev", "--zk-port", fmt.Sprint(port), "--schedulers", "1", "--workers", "1")
 	d.cmd.Env = append(os.Environ(), "TMPDIR="+d.tmp)
 	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -523,11 +543,13 @@ func TestDevStopsOnSIGHUP(t *testing.T) {
 // but still removes ZooKeeper's data dir.
 func TestDevSecondSignalKillsAtOnce(t *testing.T) {
 	d := startDev(t)
-	for i := 0; i < 2; i++ {
-		if err := d.cmd.Process.Signal(os.Interrupt); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(100 * time.Millisecond)
+	if err := d.cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	// The second signal only once the first has been taken.
+	drovertest.WaitFor(t, 15*time.Second, "dev stopping", func() bool { return strings.Contains(d.out.String(), "stopping") })
+	if err := d.cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
 	}
 	d.stoppedClean(t, 15*time.Second)
 	if !strings.Contains(d.out.String(), "second signal") {
