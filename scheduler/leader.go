@@ -835,17 +835,17 @@ func splitBatch(batch []placement) (keep, rest []placement) {
 // pipelining them keeps the leader from waiting a disk sync per batch.
 const maxInflight = 4
 
-// loneCopyTarget says which worker, if any, gets a copy of its assignment in
-// its directory's data (store.Txn.AssignBatch): the worker of a batch of one
-// placement that has nothing else, which, idle, reads that data with its
-// listing (one round trip less before the start). Only on a quiet cluster:
-// under load the extra write and the workers' extra reads would cost more
-// than they save.
-func loneCopyTarget(batch []placement) map[string]bool {
+// loneCopyTarget says which worker, if any ("" for none), gets a copy of its
+// assignment in its directory's data (store.Txn.AssignBatch): the worker of
+// a batch of one placement that has nothing else, which, idle, reads that
+// data with its listing (one round trip less before the start). Only on a
+// quiet cluster: under load the extra write and the workers' extra reads
+// would cost more than they save.
+func loneCopyTarget(batch []placement) string {
 	if len(batch) != 1 || len(batch[0].w.checked) != 1 {
-		return nil
+		return ""
 	}
-	return map[string]bool{batch[0].worker: true}
+	return batch[0].worker
 }
 
 // batchResult is the outcome of a placement transaction.
@@ -864,7 +864,7 @@ type batchResult struct {
 func (l *leader) dispatch(batch []placement) error {
 	l.inflight++
 	gen, epoch := l.gen, l.epoch
-	idle := loneCopyTarget(batch)
+	lone := loneCopyTarget(batch)
 	l.wg.Add(1)
 	go func() {
 		defer l.wg.Done()
@@ -881,7 +881,7 @@ func (l *leader) dispatch(batch []placement) error {
 			}
 			// With a manifest per worker: each worker reads its share of
 			// the batch in one get.
-			if r.err = txn.AssignBatch(tasks, idle); r.err == nil {
+			if r.err = txn.AssignBatch(tasks, lone); r.err == nil {
 				r.err = txn.Stamp(l.lay.Tasks()).Commit()
 				r.zxid = txn.Zxid()
 			}

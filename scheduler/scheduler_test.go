@@ -149,9 +149,8 @@ func TestLoneCopyTarget(t *testing.T) {
 		{[]placement{{w: idle, worker: "i"}, {w: idle, worker: "i"}}, ""},
 		{[]placement{{w: idle, worker: "i"}, {w: busy, worker: "b"}}, ""},
 	} {
-		got := loneCopyTarget(c.batch)
-		if (c.want == "") != (got == nil) || c.want != "" && (len(got) != 1 || !got[c.want]) {
-			t.Errorf("%d placements: %v, want %q", len(c.batch), got, c.want)
+		if got := loneCopyTarget(c.batch); got != c.want {
+			t.Errorf("%d placements: %q, want %q", len(c.batch), got, c.want)
 		}
 	}
 }

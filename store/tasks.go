@@ -73,16 +73,13 @@ const (
 // of one per assignment. The assignments stay the truth; a manifest is only a
 // cheaper way to read what they held when this transaction created them.
 //
-// A worker in idle that gets exactly one assignment gets its copy as the data
-// of its assignment directory instead (see WorkerDirCopy): an idle worker
-// reads that data along with its listing, which saves it a round trip before
-// the start.
-func (t *Txn) AssignBatch(tasks []*Task, idle map[string]bool) error {
-	idleDirs := make(map[string]bool, len(idle))
-	for w := range idle {
-		idleDirs[t.s.layout.WorkerTasks(w)] = true
-	}
-	mb := manifests{lone: func(dir string) bool { return idleDirs[dir] }}
+// Worker lone (none when ""), if it gets exactly one assignment, gets its
+// copy as the data of its assignment directory instead (see WorkerDirCopy):
+// an idle worker reads that data along with its listing, which saves it a
+// round trip before the start.
+func (t *Txn) AssignBatch(tasks []*Task, lone string) error {
+	loneDir := t.s.layout.WorkerTasks(lone)
+	mb := manifests{lone: func(dir string) bool { return lone != "" && dir == loneDir }}
 	for _, task := range tasks {
 		data, err := t.assign(task)
 		if err != nil {

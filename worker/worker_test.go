@@ -526,7 +526,7 @@ func TestManifestRunsEachAssignmentOnce(t *testing.T) {
 		prepare(t, st, w, tasks[i])
 	}
 	txn := st.Txn()
-	if err := txn.AssignBatch(tasks, nil); err != nil {
+	if err := txn.AssignBatch(tasks, ""); err != nil {
 		t.Fatal(err)
 	}
 	if err := txn.Commit(); err != nil {
@@ -558,7 +558,7 @@ func TestManifestCopyNotMatchingIsNotRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	txn := st.Txn()
-	if err := txn.AssignBatch([]*store.Task{a, b}, nil); err != nil {
+	if err := txn.AssignBatch([]*store.Task{a, b}, ""); err != nil {
 		t.Fatal(err)
 	}
 	// In the same transaction, so the worker never sees version 0.
@@ -581,10 +581,10 @@ func TestManifestCopyNotMatchingIsNotRun(t *testing.T) {
 func TestDirCopyOfLoneAssignment(t *testing.T) {
 	root := drovertest.NewRoot()
 	w, st, _ := startWorker(t, root, "w1", nil)
-	commit := func(tasks []*store.Task, idle map[string]bool, extra func(*store.Txn)) {
+	commit := func(tasks []*store.Task, lone string, extra func(*store.Txn)) {
 		t.Helper()
 		txn := st.Txn()
-		if err := txn.AssignBatch(tasks, idle); err != nil {
+		if err := txn.AssignBatch(tasks, lone); err != nil {
 			t.Fatal(err)
 		}
 		if extra != nil {
@@ -594,7 +594,7 @@ func TestDirCopyOfLoneAssignment(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	idle := map[string]bool{"w1": true}
+	idle := "w1" // the worker that gets a lone assignment's copy
 
 	a := &store.Task{Cmd: []string{"echo", "assignment"}}
 	prepare(t, st, w, a)
@@ -620,14 +620,14 @@ func TestDirCopyOfLoneAssignment(t *testing.T) {
 	}
 	for name, batch := range map[string]struct {
 		n    int
-		idle map[string]bool
-	}{"two assignments": {2, idle}, "a busy worker": {1, nil}} {
+		lone string
+	}{"two assignments": {2, idle}, "a busy worker": {1, ""}} {
 		tasks := make([]*store.Task, batch.n)
 		for i := range tasks {
 			tasks[i] = &store.Task{Cmd: []string{"true"}}
 			prepare(t, st, w, tasks[i])
 		}
-		commit(tasks, batch.idle, nil)
+		commit(tasks, batch.lone, nil)
 		data, _, err := st.Get(st.Layout().WorkerTasks("w1"))
 		if err != nil {
 			t.Fatal(err)
@@ -654,7 +654,7 @@ func TestDirCopyOnlyForItsListing(t *testing.T) {
 	}
 	a := &store.Task{ID: ulid.Make().String(), Attempt: 1, Worker: "w1", Cmd: []string{"true"}}
 	txn := st.Txn()
-	if err := txn.AssignBatch([]*store.Task{a}, map[string]bool{"w1": true}); err != nil {
+	if err := txn.AssignBatch([]*store.Task{a}, "w1"); err != nil {
 		t.Fatal(err)
 	}
 	if err := txn.Commit(); err != nil {
@@ -691,7 +691,7 @@ func TestMalformedDirCopyIsMovedAside(t *testing.T) {
 	task := &store.Task{Cmd: []string{"echo", "read"}}
 	prepare(t, st, w, task)
 	txn := st.Txn()
-	if err := txn.AssignBatch([]*store.Task{task}, map[string]bool{"w1": true}); err != nil {
+	if err := txn.AssignBatch([]*store.Task{task}, "w1"); err != nil {
 		t.Fatal(err)
 	}
 	txn.Set(st.Layout().WorkerTasks("w1"), []byte("{not json"), -1)
