@@ -141,6 +141,11 @@ being true when an idempotency key returned a task submitted before.`,
 				for i, r := range res {
 					ids[i] = r.ID
 				}
+				if waitTimeout > 0 { // counted from here: the submit is done
+					var cancel context.CancelFunc
+					ctx, cancel = context.WithTimeout(ctx, waitTimeout)
+					defer cancel()
+				}
 				return waitAll(ctx, c, ids, waitTimeout, len(ids) == 1, nil, cmd.OutOrStdout(), cmd.ErrOrStderr())
 			})
 		},
@@ -267,18 +272,12 @@ go on running.`,
 // exitTimedOut is the exit code of a wait that gave up (as timeout(1) uses).
 const exitTimedOut = 124
 
-// waitAll waits for every task, for at most timeout when it is above zero
-// (ctx may carry that deadline already: wait's includes connecting). With
-// showOutput (one task) it prints the task's stdout and stderr; with report
-// set it writes the finished tasks there as JSON. The exit code is 0 when
-// all succeeded, else the first failing task's exit code (1 when it has
-// none), or exitTimedOut.
+// waitAll waits for every task until ctx ends: its deadline, when the caller
+// set one, is the timeout (named in the message). With showOutput (one task)
+// it prints the task's stdout and stderr; with report set it writes the
+// finished tasks there as JSON. The exit code is 0 when all succeeded, else
+// the first failing task's exit code (1 when it has none), or exitTimedOut.
 func waitAll(ctx context.Context, c *client.Client, ids []string, timeout time.Duration, showOutput bool, report, stdout, stderr io.Writer) error {
-	if _, ok := ctx.Deadline(); timeout > 0 && !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, timeout)
-		defer cancel()
-	}
 	code := 0
 	var msg string
 	bar := func(int) {}
