@@ -36,6 +36,9 @@ type Config struct {
 	Workers, Capacity int
 	// SessionTimeout used for the failover phase; default 2s.
 	SessionTimeout time.Duration
+	// ConnectTimeout bounds each wait for a ZooKeeper session, so a bench
+	// pointed at a server that is not there says so; default 10s.
+	ConnectTimeout time.Duration
 	// Binary is a drover binary to run the crashing scheduler and the CLI
 	// phase with; "" skips those phases.
 	Binary string
@@ -49,6 +52,9 @@ type Config struct {
 	// ZKPid, when not 0, is the ZooKeeper server's process id (the bench
 	// started it): the CLI phase then reports its CPU too.
 	ZKPid int
+	// Cleanup deletes each phase's root when the phase ends, interrupted or
+	// not: for an ensemble the bench did not start.
+	Cleanup bool
 	// Progress, when set, is told which phase starts.
 	Progress func(phase string)
 }
@@ -103,56 +109,80 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.CLITasks == 0 {
 		cfg.CLITasks = 10000
 	}
+	if cfg.ConnectTimeout <= 0 {
+		cfg.ConnectTimeout = 10 * time.Second
+	}
 	progress := cfg.Progress
 	if progress == nil {
 		progress = func(string) {}
 	}
 	r := &Report{Tasks: cfg.Tasks, Workers: cfg.Workers, Capacity: cfg.Capacity, SessionTimeoutMs: ms(cfg.SessionTimeout)}
 	run := fmt.Sprintf("/drover-bench-%d", time.Now().UnixNano())
-	var err error
-	progress("raw ZooKeeper creates")
-	if r.ZKRawCreatesPerS, err = rawCreates(ctx, cfg, run+"-raw"); err != nil {
-		return nil, fmt.Errorf("raw creates: %w", err)
+	// Each phase measures under a root of its own; with cfg.Cleanup that root
+	// is deleted after it, however it ended.
+	phases := []struct {
+		name, suffix string
+		run          bool
+		measure      func(root string) error
+	}{
+		{"raw ZooKeeper creates", "raw", true, func(root string) (err error) {
+			r.ZKRawCreatesPerS, err = rawCreates(ctx, cfg, root)
+			return err
+		}},
+		{"raw ZooKeeper multis", "multi", true, func(root string) (err error) {
+			r.ZKRawMultiOpsPerS, err = rawMultis(ctx, cfg, root)
+			return err
+		}},
+		{"task throughput", "tasks", true, func(root string) (err error) {
+			r.TasksPerS, err = throughput(ctx, cfg, root)
+			r.TasksPerRawCreate = r.TasksPerS / r.ZKRawCreatesPerS
+			return err
+		}},
+		{"raw ZooKeeper latency", "rawlat", true, func(root string) (err error) {
+			r.ZKRawCreateP50Ms, r.ZKRawCreateP99Ms, r.ZKRawGetP50Ms, err = rawLatency(ctx, cfg, root)
+			return err
+		}},
+		{"idle latency", "latency", true, func(root string) (err error) {
+			r.SubmitToStartP50Ms, r.SubmitToStartP99Ms, r.SubmitToResultP50Ms, err = latency(ctx, cfg, root)
+			return err
+		}},
+		{"cron precision", "cron", true, func(root string) (err error) {
+			r.CronDelayP50Ms, r.CronDelayP99Ms, err = cronDelay(ctx, cfg, root)
+			return err
+		}},
+		{"crash failover", "failover", cfg.Binary != "", func(root string) (err error) {
+			r.FailoverMs, err = failover(ctx, cfg, root)
+			return err
+		}},
+		{fmt.Sprintf("CLI: submit -f of %d true commands", cfg.CLITasks), "cli", cfg.Binary != "" && cfg.CLITasks > 0, func(root string) (err error) {
+			r.CLITasks = cfg.CLITasks
+			r.CLITasksPerS, r.CLICPUReport, err = cliThroughput(ctx, cfg, root)
+			r.CLITasksPerRawCreate = r.CLITasksPerS / r.ZKRawCreatesPerS
+			return err
+		}},
+		{fmt.Sprintf("scale: %d queued tasks", cfg.Scale.Queued), "scale", cfg.Binary != "" && cfg.Scale.Queued > 0, func(root string) (err error) {
+			r.ScaleReport, err = scale(ctx, cfg, root)
+			return err
+		}},
 	}
-	progress("raw ZooKeeper multis")
-	if r.ZKRawMultiOpsPerS, err = rawMultis(ctx, cfg, run+"-multi"); err != nil {
-		return nil, fmt.Errorf("raw multis: %w", err)
-	}
-	progress("task throughput")
-	if r.TasksPerS, err = throughput(ctx, cfg, run+"-tasks"); err != nil {
-		return nil, fmt.Errorf("throughput: %w", err)
-	}
-	r.TasksPerRawCreate = r.TasksPerS / r.ZKRawCreatesPerS
-	progress("raw ZooKeeper latency")
-	if r.ZKRawCreateP50Ms, r.ZKRawCreateP99Ms, r.ZKRawGetP50Ms, err = rawLatency(ctx, cfg, run+"-rawlat"); err != nil {
-		return nil, fmt.Errorf("raw latency: %w", err)
-	}
-	progress("idle latency")
-	if r.SubmitToStartP50Ms, r.SubmitToStartP99Ms, r.SubmitToResultP50Ms, err = latency(ctx, cfg, run+"-latency"); err != nil {
-		return nil, fmt.Errorf("latency: %w", err)
-	}
-	progress("cron precision")
-	if r.CronDelayP50Ms, r.CronDelayP99Ms, err = cronDelay(ctx, cfg, run+"-cron"); err != nil {
-		return nil, fmt.Errorf("cron: %w", err)
-	}
-	if cfg.Binary != "" {
-		progress("crash failover")
-		if r.FailoverMs, err = failover(ctx, cfg, run+"-failover"); err != nil {
-			return nil, fmt.Errorf("failover: %w", err)
+	for _, p := range phases {
+		if !p.run {
+			continue
 		}
-	}
-	if cfg.Binary != "" && cfg.CLITasks > 0 {
-		progress(fmt.Sprintf("CLI: submit -f of %d true commands", cfg.CLITasks))
-		r.CLITasks = cfg.CLITasks
-		if r.CLITasksPerS, r.CLICPUReport, err = cliThroughput(ctx, cfg, run+"-cli"); err != nil {
-			return nil, fmt.Errorf("cli: %w", err)
+		progress(p.name)
+		root := run + "-" + p.suffix
+		err := p.measure(root)
+		var unreachable *unreachableError
+		if cfg.Cleanup && !errors.As(err, &unreachable) {
+			progress("deleting " + root)
+			if cerr := deleteRoot(ctx, cfg, root); cerr != nil {
+				// Logged as well: an interrupted run reports only that.
+				cfg.Log.Warn().Err(cerr).Str("root", root).Msg("bench left its znodes behind")
+				err = errors.Join(err, cerr)
+			}
 		}
-		r.CLITasksPerRawCreate = r.CLITasksPerS / r.ZKRawCreatesPerS
-	}
-	if cfg.Binary != "" && cfg.Scale.Queued > 0 {
-		progress(fmt.Sprintf("scale: %d queued tasks", cfg.Scale.Queued))
-		if r.ScaleReport, err = scale(ctx, cfg, run+"-scale"); err != nil {
-			return nil, fmt.Errorf("scale: %w", err)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p.name, err)
 		}
 	}
 	r.PeakRSSMB = peakRSSMB()
@@ -161,23 +191,79 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
+// unreachableError is a session not had within cfg.ConnectTimeout: nothing was
+// written, so there is nothing to delete either.
+type unreachableError struct{ err error }
+
+func (e *unreachableError) Error() string { return e.err.Error() }
+func (e *unreachableError) Unwrap() error { return e.err }
+
 func open(ctx context.Context, cfg Config, root string) (*store.Store, error) {
-	return store.Open(ctx, store.Config{Servers: cfg.Servers, Root: root, SessionTimeout: cfg.SessionTimeout})
+	return openStore(ctx, cfg, store.Config{Servers: cfg.Servers, Root: root, SessionTimeout: cfg.SessionTimeout})
 }
 
-// rawCreates is the rate of plain creates with 64 requests in flight.
+func openStore(ctx context.Context, cfg Config, c store.Config) (*store.Store, error) {
+	octx, cancel := context.WithTimeout(ctx, cfg.ConnectTimeout)
+	defer cancel()
+	st, err := store.Open(octx, c)
+	switch {
+	case err == nil:
+		return st, nil
+	case ctx.Err() != nil:
+		return nil, ctx.Err() // interrupted, not unreachable
+	case errors.Is(err, context.DeadlineExceeded):
+		return nil, &unreachableError{err}
+	}
+	return nil, err
+}
+
+// cleanupTimeout bounds deleting a phase's root, which goes on after an
+// interrupt: a million results take about a minute.
+const cleanupTimeout = 5 * time.Minute
+
+// deleteRoot deletes a phase's root and everything under it. It runs on when
+// ctx is done, so an interrupted run leaves nothing behind either; the error
+// names the root, for deleting it by hand.
+func deleteRoot(ctx context.Context, cfg Config, root string) error {
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	st, err := openStore(dctx, cfg, store.Config{Servers: cfg.Servers, Root: root, SessionTimeout: cfg.SessionTimeout, MustExist: true})
+	if errors.Is(err, store.ErrNoCluster) {
+		return nil // the phase failed before it wrote anything
+	}
+	if err == nil {
+		defer st.Close()
+		// A write still in flight from a process the phase stopped can add
+		// a name to a directory after it was listed: another pass takes it.
+		for attempt := 0; attempt < 3; attempt++ {
+			if _, err = st.DeleteTree(dctx, root); !errors.Is(err, store.ErrNotEmpty) {
+				break
+			}
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("could not delete %s (delete it with zkCli.sh deleteall %s): %w", root, root, err)
+	}
+	return nil
+}
+
+// rawCreates is the rate of plain creates with 64 requests in flight, each
+// goroutine in its own directory (so none outgrows a listing, and cleanup can
+// list them).
 func rawCreates(ctx context.Context, cfg Config, root string) (float64, error) {
 	return rawRate(ctx, cfg, root, 64, func(st *store.Store, dir string, g, i int) (int, error) {
-		return 1, st.Create(fmt.Sprintf("%s/%d-%d", dir, g, i), nil)
+		return 1, st.Create(fmt.Sprintf("%s/%d/%d", dir, g, i), nil)
 	})
 }
 
-// rawMultis is the op rate of 50-create multis, 4 in flight.
+// rawMultis is the op rate of 50-create multis, 4 in flight: a znode and 49
+// children of it, so a directory gains one name per multi, not fifty.
 func rawMultis(ctx context.Context, cfg Config, root string) (float64, error) {
 	return rawRate(ctx, cfg, root, 4, func(st *store.Store, dir string, g, i int) (int, error) {
-		txn := st.Txn()
-		for j := 0; j < 50; j++ {
-			txn.Create(fmt.Sprintf("%s/%d-%d-%d", dir, g, i, j), nil)
+		parent := fmt.Sprintf("%s/%d/%d", dir, g, i)
+		txn := st.Txn().Create(parent, nil)
+		for j := 1; j < 50; j++ {
+			txn.Create(parent+"/"+strconv.Itoa(j), nil)
 		}
 		return 50, txn.Commit()
 	})
@@ -235,8 +321,10 @@ func rawRate(ctx context.Context, cfg Config, root string, n int, op func(st *st
 }
 
 func rawRun(ctx context.Context, st *store.Store, dir string, n int, d time.Duration, op func(st *store.Store, dir string, g, i int) (int, error)) (float64, error) {
-	if err := st.EnsurePath(dir); err != nil {
-		return 0, err
+	for g := 0; g < n; g++ {
+		if err := st.EnsurePath(fmt.Sprintf("%s/%d", dir, g)); err != nil {
+			return 0, err
+		}
 	}
 	var done atomic.Int64
 	var firstErr atomic.Value
@@ -260,6 +348,9 @@ func rawRun(ctx context.Context, st *store.Store, dir string, n int, d time.Dura
 	wg.Wait()
 	if err, _ := firstErr.Load().(error); err != nil {
 		return 0, err
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err // cut short: no figure
 	}
 	return float64(done.Load()) / time.Since(start).Seconds(), nil
 }
@@ -597,6 +688,9 @@ func runDrover(ctx context.Context, cfg Config, root, out string, args ...string
 		cmd.Stdout = f
 	}
 	if err := cmd.Run(); err != nil {
+		if ctx.Err() != nil {
+			return 0, ctx.Err() // we killed it
+		}
 		return 0, fmt.Errorf("drover %s: %w: %s", args[0], err, strings.TrimSpace(stderr.String()))
 	}
 	return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), nil

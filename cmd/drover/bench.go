@@ -35,8 +35,9 @@ and workers), idle submit-to-start and submit-to-result latency, cron fire delay
 crash failover time, the same through the CLI (drover submit -f and wait -f of
 true commands run by worker processes, with where that phase's CPU went, per
 task and process) and peak memory. Without --zk it starts its own ZooKeeper from
-the system installation. With --zk it writes under /drover-bench-* roots: use a
-scratch ensemble.`,
+the system installation. With --zk it writes under /drover-bench-* roots and
+deletes each when its phase ends, also after Ctrl-C (a second Ctrl-C leaves
+it); its load is a production ensemble's worst day, so use a scratch one.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if duration < time.Second || tasks < 1 || workers < 1 || capacity < 1 || cliTasks < 0 ||
@@ -50,7 +51,8 @@ scratch ensemble.`,
 			defer stop()
 			var servers []string
 			zkPid := 0
-			if cmd.Flags().Changed("zk") || os.Getenv("DROVER_ZK") != "" {
+			cleanup := cmd.Flags().Changed("zk") || os.Getenv("DROVER_ZK") != ""
+			if cleanup {
 				var err error
 				if servers, err = g.servers(); err != nil {
 					return err
@@ -91,7 +93,10 @@ scratch ensemble.`,
 			start := time.Now()
 			r, err := bench.Run(ctx, bench.Config{
 				Servers: servers, Duration: duration, Tasks: tasks, Workers: workers, Capacity: capacity, CLITasks: cliTasks, Scale: scale,
-				Binary: self, Log: benchLog, ZKPid: zkPid,
+				Binary: self, Log: benchLog, ZKPid: zkPid, Cleanup: cleanup,
+				// As every client command: no session within --session-timeout
+				// means no server. (The bench's own sessions time out in 2 s.)
+				ConnectTimeout: g.sessionTimeout,
 				Progress: func(phase string) {
 					fmt.Fprintf(cmd.ErrOrStderr(), "[%5.1fs] %s ...\n", time.Since(start).Seconds(), phase)
 				},

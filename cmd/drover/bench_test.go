@@ -4,9 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"net"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/drover-sched/drover/store"
 )
 
 // drover bench runs every phase against a given ZooKeeper and reports every
@@ -19,7 +24,8 @@ func TestBenchReportsEveryFigure(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, "--zk", zkAddr, "-o", "json",
-		"bench", "--duration", "1s", "--tasks", "300", "--cli-tasks", "200")
+		"bench", "--duration", "1s", "--tasks", "300", "--cli-tasks", "200",
+		"--scale-queued", "300", "--scale-workers", "5")
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {
@@ -33,7 +39,8 @@ func TestBenchReportsEveryFigure(t *testing.T) {
 		"tasks_per_s_over_zk_raw_creates", "zk_raw_create_p50_ms", "zk_raw_create_p99_ms", "zk_raw_get_p50_ms",
 		"submit_to_start_p50_ms", "submit_to_start_p99_ms", "submit_to_result_p50_ms", "failover_ms",
 		"cron_delay_p50_ms", "cron_delay_p99_ms", "cli_tasks_per_s", "cli_tasks_per_s_over_zk_raw_creates", "peak_rss_mb",
-		"cli_cpu_commands_ms_per_task", "cli_cpu_clients_ms_per_task", "cli_busy_cores"} {
+		"cli_cpu_commands_ms_per_task", "cli_cpu_clients_ms_per_task", "cli_busy_cores",
+		"scale_queued", "scale_drain_tasks_per_s", "scale_scheduler_peak_rss_mb", "scale_max_bucket_children"} {
 		if v, ok := r[k].(float64); !ok || v <= 0 {
 			t.Errorf("%s = %v, want a positive figure", k, r[k])
 		}
@@ -47,5 +54,48 @@ func TestBenchReportsEveryFigure(t *testing.T) {
 	// A ZooKeeper the bench did not start is not measured.
 	if v, ok := r["cli_cpu_zookeeper_ms_per_task"]; ok {
 		t.Errorf("cli_cpu_zookeeper_ms_per_task = %v with --zk", v)
+	}
+	// Nor is it left holding what the bench wrote: each phase's root goes
+	// when the phase ends.
+	st, err := store.Open(ctx, store.Config{Servers: []string{zkAddr}, Root: newRoot(), SessionTimeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	top, err := st.Children("/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range top {
+		if strings.HasPrefix(name, "drover-bench-") {
+			t.Errorf("bench left /%s behind", name)
+		}
+	}
+}
+
+// A bench pointed at no server says so in one line within --session-timeout.
+func TestBenchWithoutZooKeeper(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, "--zk", addr, "--session-timeout", "1s", "bench", "--duration", "1s")
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	err = cmd.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Fatalf("bench without a server: %v; want exit 1\n%s", err, errb.String())
+	}
+	last := strings.TrimSpace(errb.String())
+	if i := strings.LastIndexByte(last, '\n'); i >= 0 {
+		last = last[i+1:] // after the progress lines
+	}
+	if !strings.HasPrefix(last, "drover: ") || !strings.Contains(last, "cannot reach ZooKeeper at "+addr) {
+		t.Fatalf("want a last line \"drover: ... cannot reach ZooKeeper at %s ...\", got %q", addr, errb.String())
 	}
 }
