@@ -160,6 +160,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{layout: layout, log: log, acl: acl, changed: make(chan struct{}), sessionTimeout: cfg.SessionTimeout, now: time.Now}
+	// The client's loop can connect and call onEvent, which reads s.conn,
+	// before Connect has returned here: it waits for s.mu until s.conn is set.
+	s.mu.Lock()
 	conn, _, err := zk.Connect(cfg.Servers, cfg.SessionTimeout,
 		zk.WithLogger(zkLogger{log}),
 		zk.WithLogInfo(false),
@@ -171,10 +174,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 			}
 			return d.Dial(network, address)
 		}))
+	s.conn = conn
+	s.mu.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("connect to zookeeper %s: %w", strings.Join(cfg.Servers, ","), err)
 	}
-	s.conn = conn
 	if _, err := s.CurrentSession(ctx); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("cannot reach ZooKeeper at %s (is it running? `drover dev` starts one): %w",
