@@ -5,6 +5,7 @@ package bench
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"os"
@@ -55,6 +56,14 @@ type Config struct {
 	// Cleanup deletes each phase's root when the phase ends, interrupted or
 	// not: for an ensemble the bench did not start.
 	Cleanup bool
+	// Auth and TLS reach an ensemble that asks for credentials or TLS (as
+	// store.Config's); ProcessArgs and ProcessEnv give the drover processes
+	// the bench starts the same, as global flags and environment (the
+	// credentials go by DROVER_ZK_AUTH, never on a command line).
+	Auth        string
+	TLS         *tls.Config
+	ProcessArgs []string
+	ProcessEnv  []string
 	// Progress, when set, is told which phase starts.
 	Progress func(phase string)
 }
@@ -203,6 +212,7 @@ func open(ctx context.Context, cfg Config, root string) (*store.Store, error) {
 }
 
 func openStore(ctx context.Context, cfg Config, c store.Config) (*store.Store, error) {
+	c.Auth, c.TLS = cfg.Auth, cfg.TLS
 	octx, cancel := context.WithTimeout(ctx, cfg.ConnectTimeout)
 	defer cancel()
 	st, err := store.Open(octx, c)
@@ -210,7 +220,7 @@ func openStore(ctx context.Context, cfg Config, c store.Config) (*store.Store, e
 	case err == nil:
 		return st, nil
 	case ctx.Err() != nil:
-		return nil, ctx.Err() // interrupted, not unreachable
+		return nil, context.Cause(ctx) // interrupted (or a process ended), not unreachable
 	case errors.Is(err, context.DeadlineExceeded):
 		return nil, &unreachableError{err}
 	}
@@ -430,7 +440,7 @@ func (c *cluster) addWorkers(ctx, cctx context.Context, cfg Config, root string,
 		select {
 		case <-w.Registered():
 		case <-ctx.Done():
-			return ctx.Err()
+			return context.Cause(ctx)
 		}
 	}
 	return nil
@@ -566,26 +576,96 @@ func cronDelay(ctx context.Context, cfg Config, root string) (p50, p99 float64, 
 
 // proc is a drover process started by the bench.
 type proc struct {
+	name   string // its subcommand
 	cmd    *exec.Cmd
 	exited chan struct{}
+	stderr cappedBuffer // what it said before it ended (it logs errors only)
 }
 
 // startDrover runs the drover binary with the cluster flags and args, in its
 // own process group, killed with the bench.
 func startDrover(cfg Config, root string, args ...string) (*proc, error) {
 	cmd := exec.Command(cfg.Binary, droverArgs(cfg, root, args...)...)
+	cmd.Env = processEnv(cfg)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	p := &proc{name: args[0], cmd: cmd, exited: make(chan struct{})}
+	cmd.Stderr = &p.stderr
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	p := &proc{cmd: cmd, exited: make(chan struct{})}
 	go func() { _ = cmd.Wait(); close(p.exited) }()
 	return p, nil
 }
 
+// ended is why p ended, or nil while it runs.
+func (p *proc) ended() error {
+	select {
+	case <-p.exited:
+		return fmt.Errorf("drover %s ended (%v): %s", p.name, p.cmd.ProcessState, p.stderr.lastLine())
+	default:
+		return nil
+	}
+}
+
+// untilOneEnds is ctx, canceled as soon as one of procs ends, with why as
+// its cause (context.Cause): a phase waiting on a cluster whose scheduler
+// or worker died says so at once instead of at its deadline.
+func untilOneEnds(ctx context.Context, procs ...*proc) (context.Context, context.CancelFunc) {
+	cctx, cancel := context.WithCancelCause(ctx)
+	for _, p := range procs {
+		go func() {
+			select {
+			case <-p.exited:
+				cancel(p.ended())
+			case <-cctx.Done():
+			}
+		}()
+	}
+	return cctx, func() { cancel(nil) }
+}
+
+// cappedBuffer keeps the first 64 KiB written to it.
+type cappedBuffer struct {
+	mu sync.Mutex
+	b  []byte
+}
+
+func (c *cappedBuffer) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.b = append(c.b, p[:min(len(p), 64<<10-len(c.b))]...)
+	return len(p), nil
+}
+
+// lastLine is the last line written, or "no output".
+func (c *cappedBuffer) lastLine() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	lines := strings.Split(strings.TrimSpace(string(c.b)), "\n")
+	if last := lines[len(lines)-1]; last != "" {
+		return last
+	}
+	return "no output"
+}
+
 func droverArgs(cfg Config, root string, args ...string) []string {
-	return append([]string{"--zk", strings.Join(cfg.Servers, ","), "--root", root,
-		"--session-timeout", cfg.SessionTimeout.String(), "--log-level", "error"}, args...)
+	global := []string{"--zk", strings.Join(cfg.Servers, ","), "--root", root,
+		"--session-timeout", cfg.SessionTimeout.String(), "--log-level", "error"}
+	return append(append(global, cfg.ProcessArgs...), args...)
+}
+
+// processEnv is the environment of a drover process the bench starts: ours
+// without DROVER_CONFIG (a config file's worker settings, an allow-list say,
+// are not the bench's to take: everything it needs is on the command line),
+// plus cfg.ProcessEnv.
+func processEnv(cfg Config) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "DROVER_CONFIG=") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, cfg.ProcessEnv...)
 }
 
 // kill stops the process (and its group) with sig and waits for it.
@@ -631,6 +711,8 @@ func cliThroughput(ctx context.Context, cfg Config, root string) (float64, *CLIC
 		procs = append(procs, p)
 		workerPids = append(workerPids, p.cmd.Process.Pid)
 	}
+	ctx, stop := untilOneEnds(ctx, procs...)
+	defer stop()
 	if err := waitUntil(ctx, 60*time.Second, func() bool {
 		line, err1 := st.Candidates()
 		ws, err2 := st.Workers()
@@ -677,6 +759,7 @@ func cliThroughput(ctx context.Context, cfg Config, root string) (float64, *CLIC
 // command's stderr.
 func runDrover(ctx context.Context, cfg Config, root, out string, args ...string) (time.Duration, error) {
 	cmd := exec.CommandContext(ctx, cfg.Binary, droverArgs(cfg, root, args...)...)
+	cmd.Env = processEnv(cfg)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	if out != "" {
@@ -689,7 +772,7 @@ func runDrover(ctx context.Context, cfg Config, root, out string, args ...string
 	}
 	if err := cmd.Run(); err != nil {
 		if ctx.Err() != nil {
-			return 0, ctx.Err() // we killed it
+			return 0, context.Cause(ctx) // we killed it
 		}
 		return 0, fmt.Errorf("drover %s: %w: %s", args[0], err, strings.TrimSpace(stderr.String()))
 	}
@@ -714,7 +797,10 @@ func failover(ctx context.Context, cfg Config, root string) (float64, error) {
 		line, lerr := st.Candidates()
 		return err == nil && lerr == nil && len(line) > 0 && line[0].Info.ID == id && rec.Leader == id
 	}
-	if err := waitUntil(ctx, 30*time.Second, func() bool { return leaderIs("bench-crash") }); err != nil {
+	lctx, stop := untilOneEnds(ctx, crash)
+	err = waitUntil(lctx, 30*time.Second, func() bool { return leaderIs("bench-crash") })
+	stop()
+	if err != nil {
 		return 0, fmt.Errorf("crash scheduler did not lead: %w", err)
 	}
 	s, err := scheduler.New(scheduler.Config{ID: "bench-standby", Store: st, Log: cfg.Log})
@@ -747,8 +833,8 @@ func waitUntil(ctx context.Context, d time.Duration, cond func() bool) error {
 		if time.Now().After(deadline) {
 			return fmt.Errorf("timed out after %v", d)
 		}
-		if err := ctx.Err(); err != nil {
-			return err
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
 		}
 		time.Sleep(2 * time.Millisecond)
 	}

@@ -81,6 +81,8 @@ func scale(ctx context.Context, cfg Config, root string) (*ScaleReport, error) {
 		return nil, err
 	}
 	defer sched.kill(syscall.SIGTERM)
+	ctx, stop := untilOneEnds(ctx, sched)
+	defer stop()
 	metrics := fmt.Sprintf("http://127.0.0.1:%d/metrics", port)
 
 	start := time.Now()
@@ -98,6 +100,9 @@ func scale(ctx context.Context, cfg Config, root string) (*ScaleReport, error) {
 		})
 	}
 	if err := g.Wait(); err != nil {
+		if ctx.Err() != nil {
+			err = context.Cause(ctx) // the scheduler ended, say
+		}
 		return nil, fmt.Errorf("submit: %w", err)
 	}
 	r.SubmitS = time.Since(start).Seconds()

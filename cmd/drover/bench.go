@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"os"
@@ -52,10 +53,23 @@ it); its load is a production ensemble's worst day, so use a scratch one.`,
 			var servers []string
 			zkPid := 0
 			cleanup := cmd.Flags().Changed("zk") || os.Getenv("DROVER_ZK") != ""
+			// An ensemble of the user's is reached as every command reaches it.
+			var auth string
+			var tlsCfg *tls.Config
+			var procArgs, procEnv []string
 			if cleanup {
 				var err error
 				if servers, err = g.servers(); err != nil {
 					return err
+				}
+				auth, tlsCfg = g.zkAuth, g.tls
+				for _, f := range [][2]string{{"zk-tls-ca", g.tlsCA}, {"zk-tls-cert", g.tlsCert}, {"zk-tls-key", g.tlsKey}} {
+					if f[1] != "" {
+						procArgs = append(procArgs, "--"+f[0], f[1])
+					}
+				}
+				if auth != "" {
+					procEnv = []string{"DROVER_ZK_AUTH=" + auth}
 				}
 			} else {
 				fmt.Fprintln(cmd.ErrOrStderr(), "starting ZooKeeper ...")
@@ -94,6 +108,7 @@ it); its load is a production ensemble's worst day, so use a scratch one.`,
 			r, err := bench.Run(ctx, bench.Config{
 				Servers: servers, Duration: duration, Tasks: tasks, Workers: workers, Capacity: capacity, CLITasks: cliTasks, Scale: scale,
 				Binary: self, Log: benchLog, ZKPid: zkPid, Cleanup: cleanup,
+				Auth: auth, TLS: tlsCfg, ProcessArgs: procArgs, ProcessEnv: procEnv,
 				// As every client command: no session within --session-timeout
 				// means no server. (The bench's own sessions time out in 2 s.)
 				ConnectTimeout: g.sessionTimeout,

@@ -23,18 +23,9 @@ func TestBenchReportsEveryFigure(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, "--zk", zkAddr, "-o", "json",
+	r := runBench(t, ctx, "--zk", zkAddr, "-o", "json",
 		"bench", "--duration", "1s", "--tasks", "300", "--cli-tasks", "200",
 		"--scale-queued", "300", "--scale-workers", "5")
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("bench: %v\n%s", err, errb.String())
-	}
-	var r map[string]any
-	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
-		t.Fatalf("bench output is not JSON: %v\n%s", err, out.String())
-	}
 	for _, k := range []string{"zk_raw_creates_per_s", "zk_raw_multi_ops_per_s", "tasks_per_s",
 		"tasks_per_s_over_zk_raw_creates", "zk_raw_create_p50_ms", "zk_raw_create_p99_ms", "zk_raw_get_p50_ms",
 		"submit_to_start_p50_ms", "submit_to_start_p99_ms", "submit_to_result_p50_ms", "failover_ms",
@@ -57,7 +48,31 @@ func TestBenchReportsEveryFigure(t *testing.T) {
 	}
 	// Nor is it left holding what the bench wrote: each phase's root goes
 	// when the phase ends.
-	st, err := store.Open(ctx, store.Config{Servers: []string{zkAddr}, Root: newRoot(), SessionTimeout: 2 * time.Second})
+	assertNoBenchRoots(t, zkAddr)
+}
+
+// runBench runs drover with args (a bench with -o json) and returns its figures.
+func runBench(t *testing.T, ctx context.Context, args ...string) map[string]any {
+	t.Helper()
+	cmd := exec.CommandContext(ctx, binary, args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("drover %v: %v\n%s", args, err, errb.String())
+	}
+	var r map[string]any
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		t.Fatalf("bench output is not JSON: %v\n%s", err, out.String())
+	}
+	return r
+}
+
+// assertNoBenchRoots checks the server at addr holds no /drover-bench-* root.
+func assertNoBenchRoots(t *testing.T, addr string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	st, err := store.Open(ctx, store.Config{Servers: []string{addr}, Root: newRoot(), SessionTimeout: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -699,6 +699,21 @@ func TestTLSFlags(t *testing.T) {
 	if r := run("--zk", srv.SecureAddr(), "--zk-tls-cert", files.KeyStore, "workers"); r.code != 2 {
 		t.Fatalf("cert without key: %+v", r)
 	}
+
+	// drover bench reaches such an ensemble, with credentials, as every
+	// command does, and so do the processes it starts; it leaves nothing.
+	authFile := filepath.Join(dir, "zk-auth")
+	if err := os.WriteFile(authFile, []byte("bench:s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fig := runBench(t, ctx, "--zk", srv.SecureAddr(), "--zk-tls-ca", files.CA, "--zk-auth-file", authFile,
+		"-o", "json", "bench", "--duration", "1s", "--tasks", "100", "--cli-tasks", "50")
+	for _, k := range []string{"zk_raw_creates_per_s", "tasks_per_s", "failover_ms", "cli_tasks_per_s"} {
+		if v, ok := fig[k].(float64); !ok || v <= 0 {
+			t.Errorf("%s = %v over TLS, want a positive figure", k, fig[k])
+		}
+	}
+	assertNoBenchRoots(t, srv.Addr()) // its plain port
 }
 
 func TestConfigFile(t *testing.T) {
