@@ -64,6 +64,10 @@ type Config struct {
 	TLS         *tls.Config
 	ProcessArgs []string
 	ProcessEnv  []string
+
+	// reached, set by Run, records that a store of the running phase got a
+	// session: a phase that never did wrote nothing.
+	reached *atomic.Bool
 	// Progress, when set, is told which phase starts.
 	Progress func(phase string)
 }
@@ -93,6 +97,9 @@ type Report struct {
 	Tasks                int     `json:"tasks"`
 	Workers              int     `json:"workers"`
 	Capacity             int     `json:"capacity"`
+	// LeftBehind names the roots the bench could not delete (with
+	// Config.Cleanup): the figures stand, the ensemble needs a hand.
+	LeftBehind []string `json:"left_behind,omitempty"`
 	// CLICPU is where the CLI phase's CPU went (Linux; nil elsewhere).
 	*CLICPUReport
 	*ScaleReport
@@ -174,20 +181,22 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			return err
 		}},
 	}
+	var reached atomic.Bool
+	cfg.reached = &reached
 	for _, p := range phases {
 		if !p.run {
 			continue
 		}
 		progress(p.name)
 		root := run + "-" + p.suffix
+		reached.Store(false)
 		err := p.measure(root)
 		var unreachable *unreachableError
-		if cfg.Cleanup && !errors.As(err, &unreachable) {
+		if cfg.Cleanup && (reached.Load() || !errors.As(err, &unreachable)) {
 			progress("deleting " + root)
 			if cerr := deleteRoot(ctx, cfg, root); cerr != nil {
-				// Logged as well: an interrupted run reports only that.
 				cfg.Log.Warn().Err(cerr).Str("root", root).Msg("bench left its znodes behind")
-				err = errors.Join(err, cerr)
+				r.LeftBehind = append(r.LeftBehind, root)
 			}
 		}
 		if err != nil {
@@ -218,6 +227,9 @@ func openStore(ctx context.Context, cfg Config, c store.Config) (*store.Store, e
 	st, err := store.Open(octx, c)
 	switch {
 	case err == nil:
+		if cfg.reached != nil {
+			cfg.reached.Store(true)
+		}
 		return st, nil
 	case ctx.Err() != nil:
 		return nil, context.Cause(ctx) // interrupted (or a process ended), not unreachable
@@ -237,16 +249,23 @@ const cleanupTimeout = 5 * time.Minute
 func deleteRoot(ctx context.Context, cfg Config, root string) error {
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
-	st, err := openStore(dctx, cfg, store.Config{Servers: cfg.Servers, Root: root, SessionTimeout: cfg.SessionTimeout, MustExist: true})
+	// Drover's default session, as the scale phase's: a server holding a
+	// million znodes pauses for longer than the bench's 2 s.
+	st, err := openStore(dctx, cfg, store.Config{Servers: cfg.Servers, Root: root, SessionTimeout: scaleSessionTimeout, MustExist: true})
 	if errors.Is(err, store.ErrNoCluster) {
 		return nil // the phase failed before it wrote anything
 	}
 	if err == nil {
 		defer st.Close()
-		// A write still in flight from a process the phase stopped can add
-		// a name to a directory after it was listed: another pass takes it.
-		for attempt := 0; attempt < 3; attempt++ {
-			if _, err = st.DeleteTree(dctx, root); !errors.Is(err, store.ErrNotEmpty) {
+		// DeleteTree starts over where it stopped. A write still in flight
+		// from a process the phase stopped can add a name to a directory
+		// after it was listed; a lost connection or session ends a pass.
+		for attempt := 0; attempt < 5; attempt++ {
+			if _, err = st.DeleteTree(dctx, root); !errors.Is(err, store.ErrNotEmpty) &&
+				!errors.Is(err, store.ErrConnection) && !errors.Is(err, store.ErrSessionExpired) {
+				break
+			}
+			if _, serr := st.CurrentSession(dctx); serr != nil {
 				break
 			}
 		}
@@ -258,8 +277,8 @@ func deleteRoot(ctx context.Context, cfg Config, root string) error {
 }
 
 // rawCreates is the rate of plain creates with 64 requests in flight, each
-// goroutine in its own directory (so none outgrows a listing, and cleanup can
-// list them).
+// goroutine in its own directory (so none grows past what zkCli.sh, with its
+// 1 MB jute.maxbuffer, can list, should a root be left to delete by hand).
 func rawCreates(ctx context.Context, cfg Config, root string) (float64, error) {
 	return rawRate(ctx, cfg, root, 64, func(st *store.Store, dir string, g, i int) (int, error) {
 		return 1, st.Create(fmt.Sprintf("%s/%d/%d", dir, g, i), nil)
@@ -473,19 +492,19 @@ func throughput(ctx context.Context, cfg Config, root string) (float64, error) {
 		_, err := st.Submit(ctx, tasks)
 		errc <- err
 	}()
-	limit := time.Now().Add(10*cfg.Duration + time.Minute)
-	for c.reported() < int64(cfg.Tasks) {
+	var submitErr error
+	err = waitUntil(ctx, 10*cfg.Duration+time.Minute, func() bool {
 		select {
-		case err := <-errc:
-			if err != nil {
-				return 0, err
-			}
+		case submitErr = <-errc:
 		default:
 		}
-		if time.Now().After(limit) {
-			return 0, fmt.Errorf("only %d of %d tasks done in time", c.reported(), cfg.Tasks)
-		}
-		time.Sleep(2 * time.Millisecond)
+		return submitErr != nil || c.reported() >= int64(cfg.Tasks)
+	})
+	if submitErr != nil {
+		return 0, submitErr
+	}
+	if err != nil {
+		return 0, fmt.Errorf("only %d of %d tasks done: %w", c.reported(), cfg.Tasks, err)
 	}
 	return float64(cfg.Tasks) / time.Since(start).Seconds(), nil
 }
@@ -556,18 +575,13 @@ func cronDelay(ctx context.Context, cfg Config, root string) (p50, p99 float64, 
 		return 0, 0, err
 	}
 	slots := max(5, int(cfg.Duration/time.Second))
-	deadline := time.Now().Add(time.Duration(slots+10) * time.Second)
-	for {
+	ran := func() int {
 		mu.Lock()
-		n := len(delays)
-		mu.Unlock()
-		if n >= slots {
-			break
-		}
-		if time.Now().After(deadline) {
-			return 0, 0, fmt.Errorf("only %d of %d slots ran", n, slots)
-		}
-		time.Sleep(20 * time.Millisecond)
+		defer mu.Unlock()
+		return len(delays)
+	}
+	if err := waitUntil(ctx, time.Duration(slots+10)*time.Second, func() bool { return ran() >= slots }); err != nil {
+		return 0, 0, fmt.Errorf("only %d of %d slots ran: %w", ran(), slots, err)
 	}
 	mu.Lock()
 	defer mu.Unlock()
@@ -624,16 +638,21 @@ func untilOneEnds(ctx context.Context, procs ...*proc) (context.Context, context
 	return cctx, func() { cancel(nil) }
 }
 
-// cappedBuffer keeps the first 64 KiB written to it.
+// cappedBuffer keeps the last 64 KiB written to it: a process's last words.
 type cappedBuffer struct {
 	mu sync.Mutex
 	b  []byte
 }
 
+const bufferCap = 64 << 10
+
 func (c *cappedBuffer) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.b = append(c.b, p[:min(len(p), 64<<10-len(c.b))]...)
+	c.b = append(c.b, p...)
+	if over := len(c.b) - bufferCap; over > 0 {
+		c.b = append(c.b[:0], c.b[over:]...)
+	}
 	return len(p), nil
 }
 
@@ -655,13 +674,13 @@ func droverArgs(cfg Config, root string, args ...string) []string {
 }
 
 // processEnv is the environment of a drover process the bench starts: ours
-// without DROVER_CONFIG (a config file's worker settings, an allow-list say,
-// are not the bench's to take: everything it needs is on the command line),
-// plus cfg.ProcessEnv.
+// without any DROVER_ variable, plus cfg.ProcessEnv. It gets what it needs
+// from the bench and nothing else: not a config file's worker settings (an
+// allow-list, say), nor credentials the bench's own stores do not use.
 func processEnv(cfg Config) []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "DROVER_CONFIG=") {
+		if !strings.HasPrefix(kv, "DROVER_") {
 			env = append(env, kv)
 		}
 	}
@@ -760,6 +779,8 @@ func cliThroughput(ctx context.Context, cfg Config, root string) (float64, *CLIC
 func runDrover(ctx context.Context, cfg Config, root, out string, args ...string) (time.Duration, error) {
 	cmd := exec.CommandContext(ctx, cfg.Binary, droverArgs(cfg, root, args...)...)
 	cmd.Env = processEnv(cfg)
+	// Not in the terminal's process group: a Ctrl-C is the bench's to act on.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	if out != "" {

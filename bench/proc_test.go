@@ -43,7 +43,15 @@ func TestCappedBuffer(t *testing.T) {
 	if n != 100<<10 || err != nil {
 		t.Fatalf("Write past the cap: %d, %v; want all of it taken", n, err)
 	}
-	if len(c.b) != 64<<10 {
-		t.Fatalf("kept %d bytes, want 64 KiB", len(c.b))
+	if len(c.b) != bufferCap {
+		t.Fatalf("kept %d bytes, want %d", len(c.b), bufferCap)
+	}
+	// What a process says last is what it kept.
+	c.Write([]byte("\ndrover: refused\n"))
+	if got := c.lastLine(); got != "drover: refused" {
+		t.Fatalf("lastLine after the cap = %.40q, want the last line written", got)
+	}
+	if len(c.b) != bufferCap {
+		t.Fatalf("kept %d bytes, want %d", len(c.b), bufferCap)
 	}
 }

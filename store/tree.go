@@ -4,30 +4,58 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
 )
 
-// treeFanout is how many of a directory's subtrees DeleteTree deletes at once.
+// treeFanout bounds DeleteTree: how many of a directory's subtrees it walks
+// at once, and how many requests it has in flight in all.
 const treeFanout = 8
 
 // DeleteTree deletes path and every znode under it, and returns how many it
-// deleted; a path that does not exist is no error. It lists each directory
-// once and deletes what it lists in multis of up to MaxBatch, so a directory
-// of leaves costs a listing and a multi per hundred names. Only a multi that
-// meets a name with children of its own falls back to deleting its names one
-// subtree at a time, several at once. Nothing fences it: it is for throwaway
-// trees (drover bench's roots on an ensemble it did not start), and a writer
-// still adding znodes there makes it fail with ErrNotEmpty.
+// deleted; a path that does not exist is no error, "/" is refused. It lists
+// each directory once and deletes what it lists in multis of up to MaxBatch,
+// so a directory of leaves costs a listing and a multi per hundred names.
+// Only a multi that meets a name with children of its own falls back to
+// deleting its names one subtree at a time, several at once; at most
+// treeFanout requests are in flight in all. Nothing fences it: it is for
+// throwaway trees (drover bench's roots on an ensemble it did not start), and
+// a writer still adding znodes there makes it fail with ErrNotEmpty.
 func (s *Store) DeleteTree(ctx context.Context, path string) (int, error) {
-	var n atomic.Int64
-	err := s.deleteTree(ctx, path, &n)
-	return int(n.Load()), err
+	if path == "/" || !strings.HasPrefix(path, "/") || strings.HasSuffix(path, "/") {
+		return 0, fmt.Errorf("delete tree %q: %w", path, ErrInvalidName)
+	}
+	t := &treeDeletion{requests: make(chan struct{}, treeFanout)}
+	err := s.deleteTree(ctx, path, t)
+	return int(t.n.Load()), err
 }
 
-func (s *Store) deleteTree(ctx context.Context, path string, n *atomic.Int64) error {
-	kids, err := s.Children(path)
+// treeDeletion is one DeleteTree's count and its bound on requests in
+// flight, shared by every level of the walk.
+type treeDeletion struct {
+	n        atomic.Int64 // znodes deleted
+	requests chan struct{}
+}
+
+// request runs one ZooKeeper request within the bound.
+func (t *treeDeletion) request(ctx context.Context, fn func() error) error {
+	select {
+	case t.requests <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-t.requests }()
+	return fn()
+}
+
+func (s *Store) deleteTree(ctx context.Context, path string, t *treeDeletion) error {
+	var kids []string
+	err := t.request(ctx, func() (err error) {
+		kids, err = s.Children(path)
+		return err
+	})
 	if errors.Is(err, ErrNoNode) {
 		return nil
 	}
@@ -43,9 +71,9 @@ func (s *Store) deleteTree(ctx context.Context, path string, n *atomic.Int64) er
 		for _, k := range part {
 			txn.Delete(path+"/"+k, -1)
 		}
-		err := txn.Commit()
+		err := t.request(ctx, txn.Commit)
 		if err == nil {
-			n.Add(int64(len(part)))
+			t.n.Add(int64(len(part)))
 			continue
 		}
 		if !errors.Is(err, ErrNotEmpty) && !errors.Is(err, ErrNoNode) {
@@ -54,18 +82,18 @@ func (s *Store) deleteTree(ctx context.Context, path string, n *atomic.Int64) er
 		g, gctx := errgroup.WithContext(ctx)
 		g.SetLimit(treeFanout)
 		for _, k := range part {
-			g.Go(func() error { return s.deleteTree(gctx, path+"/"+k, n) })
+			g.Go(func() error { return s.deleteTree(gctx, path+"/"+k, t) })
 		}
 		if err := g.Wait(); err != nil {
 			return err
 		}
 	}
-	if err := s.Delete(path, -1); err != nil {
+	if err := t.request(ctx, func() error { return s.Delete(path, -1) }); err != nil {
 		if errors.Is(err, ErrNoNode) {
 			return nil
 		}
 		return err
 	}
-	n.Add(1)
+	t.n.Add(1)
 	return nil
 }

@@ -41,6 +41,16 @@ func TestDeleteTree(t *testing.T) {
 	}
 	want := countTree(t, st, root)
 	ctx := context.Background()
+	// A sibling whose name starts like the root's is not part of its tree.
+	sibling := root + "-x"
+	if err := st.Create(sibling, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"/", "", "queue", root + "/"} {
+		if _, err := st.DeleteTree(ctx, bad); !errors.Is(err, store.ErrInvalidName) {
+			t.Errorf("DeleteTree(%q): %v; want ErrInvalidName", bad, err)
+		}
+	}
 
 	canceled, cancel := context.WithCancel(ctx)
 	cancel()
@@ -63,5 +73,11 @@ func TestDeleteTree(t *testing.T) {
 	}
 	if n, err := st.DeleteTree(ctx, root); n != 0 || err != nil {
 		t.Fatalf("DeleteTree of a missing path: %d, %v; want 0, nil", n, err)
+	}
+	if ok, _, err := st.Exists(sibling); err != nil || !ok {
+		t.Fatalf("sibling %s after DeleteTree: exists=%v err=%v", sibling, ok, err)
+	}
+	if _, err := st.DeleteTree(ctx, sibling); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime/pprof"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -122,8 +123,16 @@ it); its load is a production ensemble's worst day, so use a scratch one.`,
 				}
 				return err
 			}
+			// The figures stand even when a root could not be deleted; the
+			// exit code says the ensemble needs a hand.
+			leftBehind := func(err error) error {
+				if err == nil && len(r.LeftBehind) > 0 {
+					return exitCode(1, fmt.Sprintf("could not delete %s: delete it with zkCli.sh deleteall", strings.Join(r.LeftBehind, ", ")))
+				}
+				return err
+			}
 			if g.output == "json" {
-				return writeJSON(cmd.OutOrStdout(), r)
+				return leftBehind(writeJSON(cmd.OutOrStdout(), r))
 			}
 			rows := [][]string{
 				{"zk_raw_creates_per_s", f0(r.ZKRawCreatesPerS), "plain creates, 64 in flight"},
@@ -156,7 +165,7 @@ it); its load is a production ensemble's worst day, so use a scratch one.`,
 					[]string{"scale_scheduler_peak_rss_mb", f1(s.SchedulerPeakRSSMB), "the scheduler process; goal <= 512 at 1,000,000 queued"},
 					[]string{"scale_max_bucket_children", strconv.Itoa(s.MaxBucketChildren), fmt.Sprintf("longest queue or result bucket: ~%d KiB listed, jute.maxbuffer is 1024", s.MaxBucketListBytes/1024)})
 			}
-			return table(cmd.OutOrStdout(), "METRIC\tVALUE\tNOTE", rows)
+			return leftBehind(table(cmd.OutOrStdout(), "METRIC\tVALUE\tNOTE", rows))
 		},
 	}
 	f := cmd.Flags()
