@@ -132,6 +132,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if progress == nil {
 		progress = func(string) {}
 	}
+	var reached atomic.Bool
+	cfg.reached = &reached
 	r := &Report{Tasks: cfg.Tasks, Workers: cfg.Workers, Capacity: cfg.Capacity, SessionTimeoutMs: ms(cfg.SessionTimeout)}
 	run := fmt.Sprintf("/drover-bench-%d", time.Now().UnixNano())
 	// Each phase measures under a root of its own; with cfg.Cleanup that root
@@ -181,8 +183,6 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			return err
 		}},
 	}
-	var reached atomic.Bool
-	cfg.reached = &reached
 	for _, p := range phases {
 		if !p.run {
 			continue
@@ -191,6 +191,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		root := run + "-" + p.suffix
 		reached.Store(false)
 		err := p.measure(root)
+		// A phase that could not reach ZooKeeper at all wrote nothing, and
+		// its cleanup would wait as long again to say the same.
 		var unreachable *unreachableError
 		if cfg.Cleanup && (reached.Load() || !errors.As(err, &unreachable)) {
 			progress("deleting " + root)
@@ -209,8 +211,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-// unreachableError is a session not had within cfg.ConnectTimeout: nothing was
-// written, so there is nothing to delete either.
+// unreachableError is a session not had within cfg.ConnectTimeout.
 type unreachableError struct{ err error }
 
 func (e *unreachableError) Error() string { return e.err.Error() }
