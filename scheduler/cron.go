@@ -18,6 +18,33 @@ type cronEntry struct {
 	version int32
 	spec    cron.Schedule
 	next    time.Time // zero: nothing to fire (suspended)
+	// prepared is the slot whose buckets prepareSlots made.
+	prepared time.Time
+}
+
+// prepareAhead is how far ahead of a slot prepareSlots makes its buckets.
+const prepareAhead = 10 * time.Second
+
+// prepareSlots makes the queue and result buckets of each schedule's next
+// slot before the slot comes, so that firing it is one transaction: a slot's
+// task id falls in a bucket of its own time, and a new bucket would otherwise
+// cost the fire a failed transaction, the bucket's creates and a retry. The
+// leader runs it after placing, off the firing path (and at least once a
+// second: the overdue ticker wakes its loop). The leader deletes an empty
+// bucket only once its window has ended, so one made ahead stays.
+func (l *leader) prepareSlots() {
+	now := l.now()
+	for _, e := range l.schedules {
+		if e.next.IsZero() || e.next.Equal(e.prepared) || e.next.Sub(now) > prepareAhead {
+			continue
+		}
+		id := slotTask(e.rec, e.next, now).ID
+		if err := l.st.EnsureBuckets(id); err != nil {
+			l.log.Debug().Err(err).Str("schedule", e.rec.Name).Msg("prepare buckets of the next slot")
+			continue
+		}
+		e.prepared = e.next
+	}
 }
 
 // syncSchedules relists schedules/ and reads the ones not yet known.

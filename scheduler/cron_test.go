@@ -123,3 +123,25 @@ func TestMalformedScheduleIsQuarantined(t *testing.T) {
 	addSchedule(t, st, &store.Schedule{Name: "ok", Cron: "* * * * * *"})
 	drovertest.WaitFor(t, 10*time.Second, "the leader still fires", func() bool { return readSchedule(t, st, "ok").Fired >= 1 })
 }
+
+// The buckets of a schedule's next slot are made before the slot comes, so
+// that firing it is one transaction.
+func TestScheduleSlotBucketsMadeAhead(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	runScheduler(t, st, "s1") // no worker: the runs stay queued, and so their buckets
+	addSchedule(t, st, &store.Schedule{Name: "tick", Cron: "* * * * * *", Concurrency: store.ConcurrencyAllow})
+	drovertest.WaitFor(t, 10*time.Second, "three slots fired", func() bool { return readSchedule(t, st, "tick").Fired >= 3 })
+	rec := readSchedule(t, st, "tick")
+	// The first slot may have come before the leader read the schedule.
+	for _, r := range rec.Active[1:] {
+		b1, b2 := store.Bucket(r.Task)
+		ok, stat, err := st.Exists(st.Layout().QueueBucket(b1, b2))
+		if err != nil || !ok {
+			t.Fatalf("queue bucket of slot %v: exists=%v err=%v", r.Slot, ok, err)
+		}
+		if !stat.Ctime.Before(r.Slot) {
+			t.Errorf("queue bucket of slot %v made at %v, not before it", r.Slot, stat.Ctime)
+		}
+	}
+}

@@ -207,6 +207,7 @@ func (l *leader) serve(ctx context.Context) error {
 		if err := l.place(); err != nil {
 			return err
 		}
+		l.prepareSlots()
 		var flushAt time.Time
 		if !l.dirtySince.IsZero() {
 			flushAt = l.dirtySince.Add(maxDirty)
