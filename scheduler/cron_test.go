@@ -125,23 +125,32 @@ func TestMalformedScheduleIsQuarantined(t *testing.T) {
 }
 
 // The buckets of a schedule's next slot are made before the slot comes, so
-// that firing it is one transaction.
+// that firing it is one transaction; two schedules share them.
 func TestScheduleSlotBucketsMadeAhead(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
 	runScheduler(t, st, "s1") // no worker: the runs stay queued, and so their buckets
-	addSchedule(t, st, &store.Schedule{Name: "tick", Cron: "* * * * * *", Concurrency: store.ConcurrencyAllow})
-	drovertest.WaitFor(t, 10*time.Second, "three slots fired", func() bool { return readSchedule(t, st, "tick").Fired >= 3 })
-	rec := readSchedule(t, st, "tick")
-	// The first slot may have come before the leader read the schedule.
-	for _, r := range rec.Active[1:] {
-		b1, b2 := store.Bucket(r.Task)
-		ok, stat, err := st.Exists(st.Layout().QueueBucket(b1, b2))
-		if err != nil || !ok {
-			t.Fatalf("queue bucket of slot %v: exists=%v err=%v", r.Slot, ok, err)
-		}
-		if !stat.Ctime.Before(r.Slot) {
-			t.Errorf("queue bucket of slot %v made at %v, not before it", r.Slot, stat.Ctime)
+	names := []string{"tick", "tock"}
+	for _, name := range names {
+		addSchedule(t, st, &store.Schedule{Name: name, Cron: "* * * * * *", Concurrency: store.ConcurrencyAllow})
+	}
+	drovertest.WaitFor(t, 10*time.Second, "three slots fired each", func() bool {
+		return readSchedule(t, st, "tick").Fired >= 3 && readSchedule(t, st, "tock").Fired >= 3
+	})
+	for _, name := range names {
+		rec := readSchedule(t, st, name)
+		// The first slot may have come before the leader read the schedule.
+		for _, r := range rec.Active[1:] {
+			b1, b2 := store.Bucket(r.Task)
+			for _, dir := range []string{st.Layout().QueueBucket(b1, b2), st.Layout().ResultBucket(b1, b2)} {
+				ok, stat, err := st.Exists(dir)
+				if err != nil || !ok {
+					t.Fatalf("%s: bucket %s of slot %v: exists=%v err=%v", name, dir, r.Slot, ok, err)
+				}
+				if !stat.Ctime.Before(r.Slot) {
+					t.Errorf("%s: bucket %s of slot %v made at %v, not before it", name, dir, r.Slot, stat.Ctime)
+				}
+			}
 		}
 	}
 }

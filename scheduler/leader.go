@@ -37,6 +37,9 @@ type leader struct {
 	delayed  *taskHeap
 
 	schedules map[string]*cronEntry
+	// prepared holds the buckets prepareSlots made (or is making), with the
+	// end of each one's window: several schedules' slots share a bucket.
+	prepared map[string]time.Time
 	// dirty are queue buckets ("b1/b2") changed since last listed.
 	dirty      map[string]bool
 	dirtySince time.Time
@@ -81,7 +84,7 @@ func newLeader(s *Scheduler, term *Term, epoch int64) *leader {
 		s: s, st: s.cfg.Store, lay: s.cfg.Store.Layout(), term: term, epoch: epoch,
 		log: s.log.With().Str("leader", s.cfg.ID).Int64("epoch", epoch).Logger(), now: s.cfg.Now,
 		workers: map[string]*workerView{}, byBucket: map[string]map[string]*queued{},
-		ready: &taskHeap{less: readyFirst}, delayed: &taskHeap{less: dueFirst}, schedules: map[string]*cronEntry{}, dirty: map[string]bool{},
+		ready: &taskHeap{less: readyFirst}, delayed: &taskHeap{less: dueFirst}, schedules: map[string]*cronEntry{}, prepared: map[string]time.Time{}, dirty: map[string]bool{},
 		results: make(chan batchResult, 4*maxInflight), lists: make(chan taskList, 64),
 		watched: map[string]bool{}, events: make(chan watchEvent, 1024), done: make(chan struct{}),
 	}
