@@ -20,53 +20,6 @@ type cronEntry struct {
 	next    time.Time // zero: nothing to fire (suspended)
 }
 
-// prepareAhead is how far ahead of a slot prepareSlots makes its buckets.
-const prepareAhead = 10 * time.Second
-
-// prepareSlots makes the queue and result buckets of each schedule's next
-// slot before the slot comes, so that firing it is one transaction: a slot's
-// task id falls in a bucket of its own time, and a new bucket would otherwise
-// cost the fire a failed transaction, the bucket's creates and a retry. The
-// leader runs it after placing (and at least once a second: the overdue
-// ticker wakes its loop); the creates go out from a goroutine of their own,
-// once per bucket however many schedules share it, so the loop does not wait
-// for them. The leader deletes an empty bucket only once its window has
-// ended, so one made ahead stays.
-func (l *leader) prepareSlots() {
-	now := l.now()
-	for b, end := range l.prepared {
-		if end.Before(now) {
-			delete(l.prepared, b)
-		}
-	}
-	var ids []string
-	for _, e := range l.schedules {
-		if e.next.IsZero() || e.next.Sub(now) > prepareAhead {
-			continue
-		}
-		id := slotTask(e.rec, e.next, now).ID
-		b1, b2 := store.Bucket(id)
-		if _, ok := l.prepared[b1+b2]; ok {
-			continue
-		}
-		l.prepared[b1+b2] = store.BucketEnd(b1, b2)
-		ids = append(ids, id)
-	}
-	if len(ids) == 0 {
-		return
-	}
-	l.wg.Add(1)
-	go func() {
-		defer l.wg.Done()
-		for _, id := range ids {
-			// On failure the firing makes the buckets itself, as before.
-			if err := l.st.EnsureBuckets(id); err != nil {
-				l.log.Debug().Err(err).Str("task_id", id).Msg("prepare buckets of a slot")
-			}
-		}
-	}()
-}
-
 // syncSchedules relists schedules/ and reads the ones not yet known.
 func (l *leader) syncSchedules() error {
 	names, _, err := l.childrenW(watchSchedules, l.lay.Schedules(), "")

@@ -37,9 +37,11 @@ type leader struct {
 	delayed  *taskHeap
 
 	schedules map[string]*cronEntry
-	// prepared holds the buckets prepareSlots made (or is making), with the
-	// end of each one's window: several schedules' slots share a bucket.
+	// prepared holds the buckets prepareBuckets made (or is making), with
+	// the end of each one's window; queuedAt is when the view last gained a
+	// queued task.
 	prepared map[string]time.Time
+	queuedAt time.Time
 	// dirty are queue buckets ("b1/b2") changed since last listed.
 	dirty      map[string]bool
 	dirtySince time.Time
@@ -210,7 +212,7 @@ func (l *leader) serve(ctx context.Context) error {
 		if err := l.place(); err != nil {
 			return err
 		}
-		l.prepareSlots()
+		l.prepareBuckets()
 		var flushAt time.Time
 		if !l.dirtySince.IsZero() {
 			flushAt = l.dirtySince.Add(maxDirty)
@@ -554,6 +556,7 @@ func (l *leader) addQueued(task *store.Task, version int32) {
 	if old := l.lookup(task.ID); old != nil {
 		l.unqueue(old)
 	}
+	l.queuedAt = l.now()
 	q := newQueued(task, version, l.kept < maxKept)
 	if q.task != nil {
 		l.kept++
@@ -636,6 +639,66 @@ func (l *leader) forget(id string) {
 // that no submitter with a sane clock still writes into it.
 func (l *leader) bucketExpired(b1, b2 string) bool {
 	return l.now().Sub(store.BucketEnd(b1, b2)) > l.s.cfg.BucketGrace
+}
+
+// Buckets made ahead: for each schedule's next slot once it is within
+// slotsAhead, and, while tasks keep arriving (one in the last activeFor),
+// for the next windowsAhead bucket windows.
+const (
+	slotsAhead   = 10 * time.Second
+	activeFor    = 10 * time.Second
+	windowsAhead = 2
+)
+
+// prepareBuckets makes queue and result buckets before the first task of
+// their window arrives. Ids carry their time, so each window of 1.024 s has
+// buckets of its own, and the first task into a new one otherwise pays for
+// them on its way: a submit's or a firing's transaction fails, the buckets
+// are created (four requests, two finding theirs there) and it is sent again;
+// and the leader learns of the task by listing the new bucket's parent first.
+// A steady submitter at one task a second met that on every task, and a
+// per-second schedule on every slot. The leader runs this after placing (its
+// loop wakes at least once a second); the creates go out once per bucket from
+// a goroutine of their own, so the loop never waits for them. An empty bucket
+// is deleted only once its window has ended, so one made ahead stays.
+func (l *leader) prepareBuckets() {
+	now := l.now()
+	for b, end := range l.prepared {
+		if end.Before(now) {
+			delete(l.prepared, b)
+		}
+	}
+	var ids []string
+	want := func(id string) {
+		b1, b2 := store.Bucket(id)
+		if _, ok := l.prepared[b1+b2]; !ok {
+			l.prepared[b1+b2] = store.BucketEnd(b1, b2)
+			ids = append(ids, id)
+		}
+	}
+	for _, e := range l.schedules {
+		if !e.next.IsZero() && e.next.Sub(now) <= slotsAhead {
+			want(slotTask(e.rec, e.next, now).ID)
+		}
+	}
+	if !l.queuedAt.IsZero() && now.Sub(l.queuedAt) < activeFor {
+		for i := 1; i <= windowsAhead; i++ {
+			want(store.IDAt(now.Add(time.Duration(i) * store.BucketWindow)))
+		}
+	}
+	if len(ids) == 0 {
+		return
+	}
+	l.wg.Add(1)
+	go func() {
+		defer l.wg.Done()
+		for _, id := range ids {
+			// On failure the writer makes the buckets itself, as before.
+			if err := l.st.EnsureBuckets(id); err != nil {
+				l.log.Debug().Err(err).Str("task_id", id).Msg("prepare buckets")
+			}
+		}
+	}()
 }
 
 func (l *leader) deleteBucket(dir string) {

@@ -523,3 +523,46 @@ func TestRetentionDropsKeysWithResults(t *testing.T) {
 		t.Fatal("the pruned key still names the old task")
 	}
 }
+
+// While tasks keep arriving, the leader makes the buckets of the next
+// windows before their first task: a steady submitter at a few tasks a
+// second no longer pays for a bucket every second.
+func TestBucketsMadeAheadWhileTasksArrive(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	s, _ := runScheduler(t, st, "s1") // no worker: the tasks stay queued, and so their buckets
+	drovertest.WaitFor(t, 10*time.Second, "s1 leads", s.IsLeader)
+	type sent struct {
+		id string
+		at time.Time
+	}
+	var all []sent
+	tick := time.NewTicker(200 * time.Millisecond) // the submitter's pace, not a wait
+	defer tick.Stop()
+	for range 16 {
+		at := time.Now()
+		all = append(all, sent{submit(t, st, 1, nil)[0], at})
+		<-tick.C
+	}
+	firstB1, firstB2 := store.Bucket(all[0].id)
+	checked := 0
+	for _, s := range all {
+		b1, b2 := store.Bucket(s.id)
+		if b1 == firstB1 && b2 == firstB2 {
+			continue // the window of the first task: nothing had arrived before it
+		}
+		for _, dir := range []string{st.Layout().QueueBucket(b1, b2), st.Layout().ResultBucket(b1, b2)} {
+			ok, stat, err := st.Exists(dir)
+			if err != nil || !ok {
+				t.Fatalf("bucket %s: exists=%v err=%v", dir, ok, err)
+			}
+			if !stat.Ctime.Before(s.at.Truncate(time.Millisecond)) {
+				t.Errorf("bucket %s made at %v, not before its task was submitted at %v", dir, stat.Ctime, s.at)
+			}
+		}
+		checked++
+	}
+	if checked == 0 {
+		t.Fatal("every task fell in one window")
+	}
+}

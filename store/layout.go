@@ -161,6 +161,14 @@ func NewTaskID(now time.Time) string {
 // Bucket returns the two bucket levels of a task id. The id must be valid.
 func Bucket(id string) (b1, b2 string) { return id[:6], id[6:8] }
 
+// BucketWindow is the span of id time one bucket holds: ids share their first
+// 8 characters, of the 10 that spell the time, for 2^10 ms.
+const BucketWindow = 1024 * time.Millisecond
+
+// IDAt is an id of time t for naming t's buckets (Bucket, EnsureBuckets). It
+// is no task's: it comes from no generator's sequence.
+func IDAt(t time.Time) string { return ulid.MustNew(ulid.Timestamp(t), nil).String() }
+
 // BucketEnd is when the time window of a bucket ends: b1 alone (b2 "") is a
 // first-level bucket. A name that is not a bucket of ours ends never.
 func BucketEnd(b1, b2 string) time.Time {
