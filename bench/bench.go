@@ -23,6 +23,7 @@ import (
 
 	"github.com/drover-sched/drover/scheduler"
 	"github.com/drover-sched/drover/store"
+	"github.com/drover-sched/drover/tailbuf"
 	"github.com/drover-sched/drover/worker"
 )
 
@@ -594,7 +595,7 @@ type proc struct {
 	name   string // its subcommand
 	cmd    *exec.Cmd
 	exited chan struct{}
-	stderr cappedBuffer // what it said before it ended (it logs errors only)
+	stderr *tailbuf.Buffer // its last 64 KiB of stderr: why it ended (it logs errors only)
 }
 
 // startDrover runs the drover binary with the cluster flags and args, in its
@@ -603,8 +604,8 @@ func startDrover(cfg Config, root string, args ...string) (*proc, error) {
 	cmd := exec.Command(cfg.Binary, droverArgs(cfg, root, args...)...)
 	cmd.Env = processEnv(cfg)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	p := &proc{name: args[0], cmd: cmd, exited: make(chan struct{})}
-	cmd.Stderr = &p.stderr
+	p := &proc{name: args[0], cmd: cmd, exited: make(chan struct{}), stderr: tailbuf.New(64 << 10)}
+	cmd.Stderr = p.stderr
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
@@ -616,7 +617,11 @@ func startDrover(cfg Config, root string, args ...string) (*proc, error) {
 func (p *proc) ended() error {
 	select {
 	case <-p.exited:
-		return fmt.Errorf("drover %s ended (%v): %s", p.name, p.cmd.ProcessState, p.stderr.lastLine())
+		last := strings.TrimSpace(p.stderr.LastLines(1))
+		if last == "" {
+			last = "no output"
+		}
+		return fmt.Errorf("drover %s ended (%v): %s", p.name, p.cmd.ProcessState, last)
 	default:
 		return nil
 	}
@@ -637,35 +642,6 @@ func untilOneEnds(ctx context.Context, procs ...*proc) (context.Context, context
 		}()
 	}
 	return cctx, func() { cancel(nil) }
-}
-
-// cappedBuffer keeps the last 64 KiB written to it: a process's last words.
-type cappedBuffer struct {
-	mu sync.Mutex
-	b  []byte
-}
-
-const bufferCap = 64 << 10
-
-func (c *cappedBuffer) Write(p []byte) (int, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.b = append(c.b, p...)
-	if over := len(c.b) - bufferCap; over > 0 {
-		c.b = append(c.b[:0], c.b[over:]...)
-	}
-	return len(p), nil
-}
-
-// lastLine is the last line written, or "no output".
-func (c *cappedBuffer) lastLine() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	lines := strings.Split(strings.TrimSpace(string(c.b)), "\n")
-	if last := lines[len(lines)-1]; last != "" {
-		return last
-	}
-	return "no output"
 }
 
 func droverArgs(cfg Config, root string, args ...string) []string {

@@ -4,7 +4,6 @@
 package zkserver
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +16,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/drover-sched/drover/tailbuf"
 )
 
 // ErrNotInstalled means no ZooKeeper (or no Java) was found.
@@ -91,8 +92,8 @@ type Server struct {
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd
-	exited chan struct{} // closed when cmd has exited and its output is flushed
-	tail   *tailBuffer   // the end of the current run's log
+	exited chan struct{}   // closed when cmd has exited and its output is flushed
+	tail   *tailbuf.Buffer // the end of the current run's log
 }
 
 // FreePort returns a loopback TCP port that was free a moment ago.
@@ -291,7 +292,7 @@ func (s *Server) start(ctx context.Context, wait bool) error {
 		}
 		out = logFile
 	}
-	tail := &tailBuffer{}
+	tail := tailbuf.New(16 << 10)
 	w := &teeWriter{w: out, tail: tail}
 	cmd.Stdout, cmd.Stderr = w, w
 	if err := cmd.Start(); err != nil {
@@ -395,7 +396,7 @@ func (s *Server) logTail() string {
 	if t == nil {
 		return ""
 	}
-	return t.lastLines(20)
+	return t.LastLines(20)
 }
 
 // FourLetter sends a ZooKeeper four-letter command ("ruok", "srvr", ...) and
@@ -506,40 +507,12 @@ func MustStartForMain() (*Server, func()) {
 	}
 }
 
-// tailBuffer keeps the last bytes written to it.
-type tailBuffer struct {
-	mu sync.Mutex
-	b  []byte
-}
-
-const tailMax = 16 << 10
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.b = append(t.b, p...)
-	if over := len(t.b) - tailMax; over > 0 {
-		t.b = append(t.b[:0], t.b[over:]...)
-	}
-	return len(p), nil
-}
-
-func (t *tailBuffer) lastLines(n int) string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	lines := bytes.Split(bytes.TrimRight(t.b, "\n"), []byte("\n"))
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return string(bytes.Join(lines, []byte("\n")))
-}
-
 // teeWriter copies the server's output to w and to the tail. It never fails:
 // a failing w (say, a closed log file) must not stop the copy, or the server
 // would block writing its log.
 type teeWriter struct {
 	w    io.Writer
-	tail *tailBuffer
+	tail *tailbuf.Buffer
 	bad  bool // w failed once; only the tail is written
 }
 
