@@ -678,7 +678,9 @@ func (l *leader) prepareBuckets() {
 	}
 	for _, e := range l.schedules {
 		if !e.next.IsZero() && e.next.Sub(now) <= slotsAhead {
-			want(slotTask(e.rec, e.next, now).ID)
+			// A slot's task id has the slot's time (store.SlotTaskID), so
+			// this names its buckets without building the task each pass.
+			want(store.IDAt(e.next))
 		}
 	}
 	if !l.queuedAt.IsZero() && now.Sub(l.queuedAt) < activeFor {
