@@ -47,7 +47,7 @@ func NewLayout(root string) (Layout, error) {
 	if root == "" {
 		root = "/drover"
 	}
-	if !strings.HasPrefix(root, "/") || root == "/" || strings.HasSuffix(root, "/") {
+	if !isAbsPath(root) {
 		return Layout{}, fmt.Errorf("root %q: must be an absolute path like /drover: %w", root, ErrInvalidName)
 	}
 	for _, part := range strings.Split(root[1:], "/") {
@@ -56,6 +56,12 @@ func NewLayout(root string) (Layout, error) {
 		}
 	}
 	return Layout{Root: root}, nil
+}
+
+// isAbsPath reports whether p is an absolute znode path below "/", without a
+// trailing slash.
+func isAbsPath(p string) bool {
+	return strings.HasPrefix(p, "/") && p != "/" && !strings.HasSuffix(p, "/")
 }
 
 func (l Layout) join(parts ...string) string { return path.Join(append([]string{l.Root}, parts...)...) }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
@@ -24,7 +23,7 @@ const treeFanout = 8
 // throwaway trees (drover bench's roots on an ensemble it did not start), and
 // a writer still adding znodes there makes it fail with ErrNotEmpty.
 func (s *Store) DeleteTree(ctx context.Context, path string) (int, error) {
-	if path == "/" || !strings.HasPrefix(path, "/") || strings.HasSuffix(path, "/") {
+	if !isAbsPath(path) {
 		return 0, fmt.Errorf("delete tree %q: %w", path, ErrInvalidName)
 	}
 	t := &treeDeletion{requests: make(chan struct{}, treeFanout)}
