@@ -601,9 +601,7 @@ type proc struct {
 // startDrover runs the drover binary with the cluster flags and args, in its
 // own process group, killed with the bench.
 func startDrover(cfg Config, root string, args ...string) (*proc, error) {
-	cmd := exec.Command(cfg.Binary, droverArgs(cfg, root, args...)...)
-	cmd.Env = processEnv(cfg)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd := droverCommand(context.Background(), cfg, root, args...)
 	p := &proc{name: args[0], cmd: cmd, exited: make(chan struct{}), stderr: tailbuf.New(64 << 10)}
 	cmd.Stderr = p.stderr
 	if err := cmd.Start(); err != nil {
@@ -644,10 +642,16 @@ func untilOneEnds(ctx context.Context, procs ...*proc) (context.Context, context
 	return cctx, func() { cancel(nil) }
 }
 
-func droverArgs(cfg Config, root string, args ...string) []string {
+// droverCommand is the drover binary with the cluster's flags and args, in
+// its own process group (a terminal's Ctrl-C is the bench's to act on) and
+// killed by the kernel if the bench dies.
+func droverCommand(ctx context.Context, cfg Config, root string, args ...string) *exec.Cmd {
 	global := []string{"--zk", strings.Join(cfg.Servers, ","), "--root", root,
 		"--session-timeout", cfg.SessionTimeout.String(), "--log-level", "error"}
-	return append(append(global, cfg.ProcessArgs...), args...)
+	cmd := exec.CommandContext(ctx, cfg.Binary, append(append(global, cfg.ProcessArgs...), args...)...)
+	cmd.Env = processEnv(cfg)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	return cmd
 }
 
 // processEnv is the environment of a drover process the bench starts: ours
@@ -754,10 +758,7 @@ func cliThroughput(ctx context.Context, cfg Config, root string) (float64, *CLIC
 // (when not ""), and returns the CPU time it used; a failure carries the
 // command's stderr.
 func runDrover(ctx context.Context, cfg Config, root, out string, args ...string) (time.Duration, error) {
-	cmd := exec.CommandContext(ctx, cfg.Binary, droverArgs(cfg, root, args...)...)
-	cmd.Env = processEnv(cfg)
-	// Not in the terminal's process group: a Ctrl-C is the bench's to act on.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd := droverCommand(ctx, cfg, root, args...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	if out != "" {
