@@ -425,6 +425,8 @@ func TestStatusLsShowCommandQuoted(t *testing.T) {
 // devCluster is a running `drover dev` with its own TMPDIR.
 type devCluster struct {
 	cmd    *exec.Cmd
+	zk     string // its ZooKeeper's address
+	root   string
 	tmp    string
 	pids   []int // its ZooKeeper and children, from the banner
 	out    *lockedBuffer
@@ -457,8 +459,8 @@ func startDev(t *testing.T) *devCluster {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &devCluster{tmp: t.TempDir(), out: &lockedBuffer{}, exited: make(chan struct{})}
-	d.cmd = exec.Command(binary, "--root", newRoot(), "dev", "--zk-port", fmt.Sprint(port), "--schedulers", "1", "--workers", "1")
+	d := &devCluster{zk: fmt.Sprintf("127.0.0.1:%d", port), root: newRoot(), tmp: t.TempDir(), out: &lockedBuffer{}, exited: make(chan struct{})}
+	d.cmd = exec.Command(binary, "--root", d.root, "dev", "--zk-port", fmt.Sprint(port), "--schedulers", "1", "--workers", "1")
 	d.cmd.Env = append(os.Environ(), "TMPDIR="+d.tmp)
 	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	stdout, err := d.cmd.StdoutPipe()
@@ -530,19 +532,52 @@ func (d *devCluster) stoppedClean(t *testing.T, within time.Duration) {
 	}
 }
 
-// TestDevStopsOnSIGHUP: a closed terminal stops dev like Ctrl-C.
+// leaveOrphan runs a task on d that starts a process in a session of its
+// own, as a daemon does, and runs on; it returns that process's pid once it
+// is running. Neither a drain nor the kill of the task's group reaches it.
+func (d *devCluster) leaveOrphan(t *testing.T) int {
+	t.Helper()
+	pidFile := filepath.Join(d.tmp, "orphan.pid")
+	script := fmt.Sprintf("setsid sleep 600 </dev/null >/dev/null 2>&1 & echo $! > %[1]s.new && mv %[1]s.new %[1]s; exec sleep 600", pidFile)
+	sub := exec.Command(binary, "--zk", d.zk, "--root", d.root, "submit", "--", "sh", "-c", script)
+	if out, err := sub.CombinedOutput(); err != nil {
+		t.Fatalf("submit: %v: %s", err, out)
+	}
+	var pid int
+	drovertest.WaitFor(t, 30*time.Second, "the task's daemon started", func() bool {
+		data, err := os.ReadFile(pidFile)
+		pid, _ = strconv.Atoi(strings.TrimSpace(string(data)))
+		return err == nil && pid > 0
+	})
+	t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
+	return pid
+}
+
+// orphanGone checks that the process leaveOrphan started is gone, reaped.
+func orphanGone(t *testing.T, pid int) {
+	t.Helper()
+	if err := syscall.Kill(pid, 0); err != syscall.ESRCH {
+		t.Fatalf("the task's daemon, pid %d, outlived drover dev (%v)", pid, err)
+	}
+}
+
+// TestDevStopsOnSIGHUP: a closed terminal stops dev like Ctrl-C, and the
+// drain is followed by what tasks left running.
 func TestDevStopsOnSIGHUP(t *testing.T) {
 	d := startDev(t)
+	orphan := d.leaveOrphan(t)
 	if err := d.cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
 	d.stoppedClean(t, 30*time.Second)
+	orphanGone(t, orphan)
 }
 
 // TestDevSecondSignalKillsAtOnce: a second Ctrl-C skips the workers' drain
 // but still removes ZooKeeper's data dir.
 func TestDevSecondSignalKillsAtOnce(t *testing.T) {
 	d := startDev(t)
+	orphan := d.leaveOrphan(t)
 	if err := d.cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
@@ -555,6 +590,7 @@ func TestDevSecondSignalKillsAtOnce(t *testing.T) {
 	if !strings.Contains(d.out.String(), "second signal") {
 		t.Fatalf("no word of the second signal: %s", d.out)
 	}
+	orphanGone(t, orphan)
 }
 
 // TestDevStartupFailureLeavesNoDir: dev without ZooKeeper fails with one line
