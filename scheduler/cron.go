@@ -271,15 +271,25 @@ func (l *leader) knowsTask(id string) bool {
 }
 
 // RefreshRuns files each active run of rec that has ended into its history,
-// reading results by id (no listing). With known (the leader's view), a run
+// reading results by id (no listing), all in one pipelined round trip: a
+// slot fires after this, and an allow schedule whose runs outlast its period
+// has many active. With known (the leader's view), a run
 // with no result that known does not hold is looked for everywhere, and
 // dropped when it is nowhere: its result was pruned (or its record moved
 // aside) before its outcome was seen, and a forbid policy would otherwise
 // skip every later slot for it.
 func RefreshRuns(st *store.Store, rec *store.Schedule, known func(id string) bool) error {
+	if len(rec.Active) == 0 {
+		return nil
+	}
+	paths := make([]string, len(rec.Active))
+	for i, r := range rec.Active {
+		paths[i] = st.Layout().Result(r.Task)
+	}
+	reads := st.GetMany(paths)
 	var still []store.ScheduleRun
-	for _, r := range rec.Active {
-		data, _, err := st.Get(st.Layout().Result(r.Task))
+	for i, r := range rec.Active {
+		data, err := reads[i].Data, reads[i].Err
 		if errors.Is(err, store.ErrNoNode) {
 			if known != nil && !known(r.Task) {
 				_, _, lerr := st.LookupTask(r.Task)
