@@ -271,9 +271,9 @@ func (l *leader) knowsTask(id string) bool {
 }
 
 // RefreshRuns files each active run of rec that has ended into its history,
-// reading results by id (no listing), all in one pipelined round trip: a
-// slot fires after this, and an allow schedule whose runs outlast its period
-// has many active. With known (the leader's view), a run
+// reading results by id (no listing), pipelined (up to 64 in flight): a slot
+// fires after this, and an allow schedule whose runs outlast its period has
+// many active. With known (the leader's view), a run
 // with no result that known does not hold is looked for everywhere, and
 // dropped when it is nowhere: its result was pruned (or its record moved
 // aside) before its outcome was seen, and a forbid policy would otherwise

@@ -532,49 +532,64 @@ func (d *devCluster) stoppedClean(t *testing.T, within time.Duration) {
 	}
 }
 
-// leaveOrphan runs a task on d that starts a process in a session of its
-// own, as a daemon does, and runs on; it returns that process's pid once it
-// is running. Neither a drain nor the kill of the task's group reaches it.
-func (d *devCluster) leaveOrphan(t *testing.T) int {
+// taskPid runs `sh -c script` as a task on d, with $PIDFILE in the
+// environment, and returns the pid the script writes there.
+func (d *devCluster) taskPid(t *testing.T, script string) int {
 	t.Helper()
-	pidFile := filepath.Join(d.tmp, "orphan.pid")
-	script := fmt.Sprintf("setsid sleep 600 </dev/null >/dev/null 2>&1 & echo $! > %[1]s.new && mv %[1]s.new %[1]s; exec sleep 600", pidFile)
+	pidFile := filepath.Join(d.tmp, fmt.Sprintf("task-%d.pid", time.Now().UnixNano()))
+	script = "PIDFILE=" + pidFile + "; " + script
 	sub := exec.Command(binary, "--zk", d.zk, "--root", d.root, "submit", "--", "sh", "-c", script)
 	if out, err := sub.CombinedOutput(); err != nil {
 		t.Fatalf("submit: %v: %s", err, out)
 	}
 	var pid int
-	drovertest.WaitFor(t, 30*time.Second, "the task's daemon started", func() bool {
+	drovertest.WaitFor(t, 30*time.Second, "the task's pid file", func() bool {
 		data, err := os.ReadFile(pidFile)
 		pid, _ = strconv.Atoi(strings.TrimSpace(string(data)))
 		return err == nil && pid > 0
 	})
-	t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
 	return pid
 }
 
-// orphanGone checks that the process leaveOrphan started is gone, reaped.
-func orphanGone(t *testing.T, pid int) {
+// leaveOrphan runs a task on d that starts a process in a session of its
+// own, as a daemon does, and runs on; it returns that process's pid once it
+// is running. Neither a drain nor the kill of the task's group reaches it.
+func (d *devCluster) leaveOrphan(t *testing.T) int {
 	t.Helper()
-	if err := syscall.Kill(pid, 0); err != syscall.ESRCH {
-		t.Fatalf("the task's daemon, pid %d, outlived drover dev (%v)", pid, err)
-	}
+	pid := d.taskPid(t, `setsid sleep 600 </dev/null >/dev/null 2>&1 & echo $! > $PIDFILE.new && mv $PIDFILE.new $PIDFILE; exec sleep 600`)
+	t.Cleanup(func() {
+		if t.Failed() {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
+	return pid
 }
 
-// TestDevStopsOnSIGHUP: a closed terminal stops dev like Ctrl-C, and the
-// drain is followed by what tasks left running.
+// gone reports whether process pid has exited and been reaped.
+func gone(pid int) bool { return syscall.Kill(pid, 0) == syscall.ESRCH }
+
+// TestDevStopsOnSIGHUP: a closed terminal stops dev like Ctrl-C. The drain
+// is followed by the kill of what tasks left running, and while dev runs the
+// processes tasks left that exit are reaped, not kept as zombies.
 func TestDevStopsOnSIGHUP(t *testing.T) {
 	d := startDev(t)
+	straggler := d.taskPid(t, `sleep 0.2 </dev/null >/dev/null 2>&1 & echo $! > $PIDFILE.new && mv $PIDFILE.new $PIDFILE`)
+	drovertest.WaitFor(t, 30*time.Second, "the task's straggler reaped", func() bool { return gone(straggler) })
 	orphan := d.leaveOrphan(t)
 	if err := d.cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
 	d.stoppedClean(t, 30*time.Second)
-	orphanGone(t, orphan)
+	if !gone(orphan) {
+		t.Fatalf("the task's daemon, pid %d, outlived drover dev", orphan)
+	}
+	if !strings.Contains(d.out.String(), "killed 1 process(es) that tasks left running") {
+		t.Fatalf("no word of the daemon killed: %s", d.out)
+	}
 }
 
 // TestDevSecondSignalKillsAtOnce: a second Ctrl-C skips the workers' drain
-// but still removes ZooKeeper's data dir.
+// but still removes ZooKeeper's data dir, and kills what tasks left running.
 func TestDevSecondSignalKillsAtOnce(t *testing.T) {
 	d := startDev(t)
 	orphan := d.leaveOrphan(t)
@@ -590,7 +605,9 @@ func TestDevSecondSignalKillsAtOnce(t *testing.T) {
 	if !strings.Contains(d.out.String(), "second signal") {
 		t.Fatalf("no word of the second signal: %s", d.out)
 	}
-	orphanGone(t, orphan)
+	if !gone(orphan) {
+		t.Fatalf("the task's daemon, pid %d, outlived drover dev", orphan)
+	}
 }
 
 // TestDevStartupFailureLeavesNoDir: dev without ZooKeeper fails with one line

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,14 +10,11 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/sys/unix"
 
 	"github.com/drover-sched/drover/zkserver"
 )
@@ -66,18 +62,6 @@ func runDev(cmd *cobra.Command, g *globals, zkPort, workers, schedulers int) (er
 		return exitCode(1, fmt.Sprintf("port %d is in use (another ZooKeeper or drover dev?): pick another with --zk-port", zkPort))
 	} else {
 		ln.Close()
-	}
-
-	// Processes the tasks leave behind (a daemon a task started, a
-	// pipeline's stages once the second signal killed their worker) are
-	// reparented to us rather than to init, and go last: the deferred sweep
-	// runs after the workers and ZooKeeper have stopped.
-	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err == nil {
-		defer func() {
-			if n := killOrphans(5 * time.Second); n > 0 {
-				fmt.Fprintf(out, "killed %d process(es) that tasks left running\n", n)
-			}
-		}()
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -150,6 +134,36 @@ func runDev(cmd *cobra.Command, g *globals, zkPort, workers, schedulers int) (er
 	mu.Lock()
 	srv = s
 	mu.Unlock()
+
+	// What tasks leave running goes too, once the workers and ZooKeeper have
+	// stopped (see orphanage); the deferred call is for the error paths.
+	zkPid := s.Pid()
+	orphans, oerr := adoptOrphans(func() map[int]bool {
+		mu.Lock()
+		defer mu.Unlock()
+		own := map[int]bool{zkPid: true}
+		for _, c := range children {
+			own[c.cmd.Process.Pid] = true
+		}
+		return own
+	})
+	if oerr != nil {
+		fmt.Fprintf(out, "warning: %v: processes that tasks leave running may outlive drover dev\n", oerr)
+	}
+	endOrphans := func() {
+		if orphans == nil {
+			return
+		}
+		killed, left := orphans.Close(5 * time.Second)
+		orphans = nil
+		if killed > 0 {
+			fmt.Fprintf(out, "killed %d process(es) that tasks left running\n", killed)
+		}
+		if left > 0 {
+			fmt.Fprintf(out, "warning: %d process(es) that tasks left did not exit within 5s\n", left)
+		}
+	}
+	defer endOrphans()
 
 	self, err := os.Executable()
 	if err != nil {
@@ -244,6 +258,7 @@ func runDev(cmd *cobra.Command, g *globals, zkPort, workers, schedulers int) (er
 	if err := s.Stop(); err != nil {
 		return fmt.Errorf("stop ZooKeeper: %w", err)
 	}
+	endOrphans()
 	fmt.Fprintln(out, "stopped; logs kept in "+logDir)
 	return nil
 }
@@ -279,65 +294,4 @@ func stopChildren(children []*child) {
 		// Anything the child left in its group (running tasks) goes too.
 		_ = syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
 	}
-}
-
-// killOrphans kills and reaps every child of this process: called once dev's
-// own children have been stopped and reaped, these are processes their tasks
-// left, adopted because dev is a child subreaper. Each goes with its process
-// group. A killed one's own children are adopted in turn, so it sweeps until
-// none is left or within has passed, and returns how many it killed.
-func killOrphans(within time.Duration) int {
-	self, ownGroup := os.Getpid(), syscall.Getpgrp()
-	deadline := time.Now().Add(within)
-	killed := map[int]bool{}
-	for time.Now().Before(deadline) {
-		kids := childrenOf(self)
-		if len(kids) == 0 {
-			break
-		}
-		for pid, pgid := range kids {
-			if pgid > 1 && pgid != ownGroup {
-				_ = syscall.Kill(-pgid, syscall.SIGKILL)
-			}
-			_ = syscall.Kill(pid, syscall.SIGKILL)
-			killed[pid] = true
-			var ws unix.WaitStatus
-			_, _ = unix.Wait4(pid, &ws, unix.WNOHANG, nil)
-		}
-		time.Sleep(10 * time.Millisecond) // a SIGKILLed process needs a moment to become reapable
-	}
-	return len(killed)
-}
-
-// childrenOf lists the processes whose parent is pid, with their process
-// groups, from /proc.
-func childrenOf(pid int) map[int]int {
-	kids := map[int]int{}
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return kids
-	}
-	for _, e := range entries {
-		p, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue // gone meanwhile
-		}
-		// pid (comm) state ppid pgrp ...: comm may hold spaces and parens.
-		i := bytes.LastIndexByte(stat, ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(string(stat[i+1:]))
-		if len(f) < 3 {
-			continue
-		}
-		if ppid, _ := strconv.Atoi(f[1]); ppid == pid {
-			kids[p], _ = strconv.Atoi(f[2])
-		}
-	}
-	return kids
 }
