@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -60,6 +61,8 @@ type leader struct {
 	events chan watchEvent
 	done   chan struct{}
 	wg     sync.WaitGroup
+	// pruning is set while a pass of result retention runs (startPrune).
+	pruning atomic.Bool
 }
 
 type watchKind int
@@ -189,9 +192,7 @@ func (l *leader) serve(ctx context.Context) error {
 	}
 	l.log.Info().Int("workers", len(l.workers)).Int("queued", l.nknown).Int("schedules", len(l.schedules)).
 		Dur("took", l.now().Sub(start)).Msg("view rebuilt")
-	if err := l.pruneResults(); err != nil {
-		return err
-	}
+	l.startPrune()
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	cronTimer := time.NewTimer(time.Hour)
@@ -255,9 +256,7 @@ func (l *leader) serve(ctx context.Context) error {
 				return err
 			}
 		case <-prune.C:
-			if err := l.pruneResults(); err != nil {
-				return err
-			}
+			l.startPrune()
 		case <-overdue.C:
 			if err := l.withdrawOverdue(); err != nil {
 				return err

@@ -13,12 +13,54 @@ import (
 // pruneEvery is how often the leader applies result retention.
 const pruneEvery = time.Minute
 
+// startPrune runs a pass of result retention from a goroutine of the
+// leader's, unless the last pass is still running. A pass reads every result
+// bucket: on a cluster that has run tasks every second for a week that is
+// hundreds of thousands of reads, which the loop must not wait for (it did:
+// a takeover over 20,000 buckets placed nothing for 16 s). The pass ends
+// early when the term does; its deletes are fenced, so a pass of a deposed
+// leader deletes nothing.
+func (l *leader) startPrune() {
+	if !l.pruning.CompareAndSwap(false, true) {
+		return
+	}
+	l.wg.Add(1)
+	go func() {
+		defer l.wg.Done()
+		defer l.pruning.Store(false)
+		if err := l.pruneResults(); err != nil && !errors.Is(err, errTermOver) {
+			l.log.Warn().Err(err).Msg("result retention pass failed; the next tries again")
+		}
+	}()
+}
+
+// testHookPrune, when set by a test, runs at the start of each pass.
+var testHookPrune func()
+
+// errTermOver ends a pass of result retention whose term has ended.
+var errTermOver = errors.New("term over")
+
+// termOver reports whether the leader's term has ended (stop).
+func (l *leader) termOver() bool {
+	select {
+	case <-l.done:
+		return true
+	default:
+		return false
+	}
+}
+
 // pruneResults deletes finished records past the retention age (counted from
 // submit time, which is what buckets results) and, when more than MaxResults
 // remain, the oldest buckets beyond that count, so ZooKeeper's data stays flat
 // in a long run. Deletes are fenced and batched; buckets are emptied, then
-// removed.
+// removed. A first-level bucket's buckets are read with their requests
+// pipelined.
 func (l *leader) pruneResults() error {
+	if testHookPrune != nil {
+		testHookPrune()
+	}
+	start := l.now()
 	cfg := l.s.cfg
 	root := l.lay.Results()
 	b1s, err := l.st.Children(root)
@@ -36,6 +78,9 @@ func (l *leader) pruneResults() error {
 	var buckets []bucket
 	total := 0
 	for _, b1 := range b1s {
+		if l.termOver() {
+			return errTermOver
+		}
 		b2s, err := l.st.Children(root + "/" + b1)
 		if errors.Is(err, store.ErrNoNode) {
 			continue
@@ -48,21 +93,30 @@ func (l *leader) pruneResults() error {
 			l.deleteBucket(root + "/" + b1)
 			continue
 		}
-		for _, b2 := range b2s {
-			_, st, err := l.st.Exists(l.lay.ResultBucket(b1, b2))
-			if err != nil {
-				return err
+		paths := make([]string, len(b2s))
+		for i, b2 := range b2s {
+			paths[i] = l.lay.ResultBucket(b1, b2)
+		}
+		for i, rd := range l.st.GetMany(paths) {
+			if errors.Is(rd.Err, store.ErrNoNode) {
+				continue // emptied and removed meanwhile
 			}
-			b := bucket{b1: b1, b2: b2}
-			if st.DataLength > 0 {
-				b.late = st.Mtime
+			if rd.Err != nil {
+				return rd.Err
+			}
+			b := bucket{b1: b1, b2: b2s[i]}
+			if rd.Stat.DataLength > 0 {
+				b.late = rd.Stat.Mtime
 			}
 			buckets = append(buckets, b)
-			total += int(st.NumChildren)
+			total += int(rd.Stat.NumChildren)
 		}
 	}
 	pruned := 0
 	for _, b := range buckets {
+		if l.termOver() {
+			return errTermOver
+		}
 		ended := store.BucketEnd(b.b1, b.b2).Before(cutoff)
 		old := ended && b.late.Before(cutoff)
 		over := cfg.MaxResults > 0 && total > cfg.MaxResults
@@ -85,6 +139,7 @@ func (l *leader) pruneResults() error {
 	if pruned > 0 {
 		l.log.Info().Int("pruned", pruned).Int("kept", total).Msg("result retention applied")
 	}
+	l.log.Debug().Int("buckets", len(buckets)).Int("kept", total).Dur("took", l.now().Sub(start)).Msg("result retention pass")
 	return nil
 }
 

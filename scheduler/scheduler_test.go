@@ -353,6 +353,38 @@ func TestResultRetention(t *testing.T) {
 	}
 }
 
+// TestPlacesWhilePruning: the leader places while a pass of result
+// retention runs, however long the pass takes (one over a week's results
+// reads hundreds of thousands of buckets). The pass here is held until the
+// task is placed, which a leader pruning in its own loop never does.
+func TestPlacesWhilePruning(t *testing.T) {
+	release := make(chan struct{})
+	held := make(chan struct{}, 1)
+	testHookPrune = func() {
+		select {
+		case held <- struct{}{}:
+		default:
+		}
+		select {
+		case <-release:
+		case <-time.After(30 * time.Second):
+		}
+	}
+	t.Cleanup(func() { testHookPrune = nil })
+	defer close(release)
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	w := registerWorker(t, root, "w1", 1, nil)
+	runScheduler(t, st, "s1")
+	select {
+	case <-held:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no pass of result retention started")
+	}
+	submit(t, st, 1, nil)
+	drovertest.WaitFor(t, 10*time.Second, "the task placed while the pass is held", func() bool { return len(w.assignments(t)) == 1 })
+}
+
 // A result that comes long after its task was submitted is kept for the
 // retention period from when it came, not pruned at once for its bucket's
 // age; older buckets without one are pruned all the same.
