@@ -61,8 +61,10 @@ type leader struct {
 	events chan watchEvent
 	done   chan struct{}
 	wg     sync.WaitGroup
-	// pruning is set while a pass of result retention runs (startPrune).
-	pruning atomic.Bool
+	// pruning is set while a pass of result retention runs (startPrune);
+	// none starts before pruneAfter (unix ns).
+	pruning    atomic.Bool
+	pruneAfter atomic.Int64
 }
 
 type watchKind int

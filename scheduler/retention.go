@@ -10,18 +10,26 @@ import (
 	"github.com/drover-sched/drover/store"
 )
 
-// pruneEvery is how often the leader applies result retention.
-const pruneEvery = time.Minute
+// pruneEvery is how often the leader applies result retention, at most;
+// pruneRest is how much longer than a pass's reading of the buckets took the
+// leader waits before the next, so that on a cluster with very many result
+// buckets retention reads ZooKeeper a tenth of the time, not all the time.
+const (
+	pruneEvery = time.Minute
+	pruneRest  = 9
+)
 
 // startPrune runs a pass of result retention from a goroutine of the
-// leader's, unless the last pass is still running. A pass reads every result
+// leader's, unless the last pass is still running, or its reading of the
+// buckets ended less than pruneRest times that reading's length ago. A pass
+// reads every result
 // bucket: on a cluster that has run tasks every second for a week that is
 // hundreds of thousands of reads, which the loop must not wait for (it did:
 // a takeover over 20,000 buckets placed nothing for 16 s). The pass ends
 // early when the term does; its deletes are fenced, so a pass of a deposed
 // leader deletes nothing.
 func (l *leader) startPrune() {
-	if !l.pruning.CompareAndSwap(false, true) {
+	if l.now().UnixNano() < l.pruneAfter.Load() || !l.pruning.CompareAndSwap(false, true) {
 		return
 	}
 	l.wg.Add(1)
@@ -112,6 +120,8 @@ func (l *leader) pruneResults() error {
 			total += int(rd.Stat.NumChildren)
 		}
 	}
+	read := l.now()
+	l.pruneAfter.Store(read.Add(pruneRest * read.Sub(start)).UnixNano())
 	pruned := 0
 	for _, b := range buckets {
 		if l.termOver() {
