@@ -62,9 +62,9 @@ type leader struct {
 	done   chan struct{}
 	wg     sync.WaitGroup
 	// pruning is set while a pass of result retention runs (startPrune);
-	// none starts before pruneAfter (unix ns).
+	// none starts before pruneAfter.
 	pruning    atomic.Bool
-	pruneAfter atomic.Int64
+	pruneAfter atomic.Pointer[time.Time]
 }
 
 type watchKind int

@@ -26,10 +26,10 @@ const (
 // bucket: on a cluster that has run tasks every second for a week that is
 // hundreds of thousands of reads, which the loop must not wait for (it did:
 // a takeover over 20,000 buckets placed nothing for 16 s). The pass ends
-// early when the term does; its deletes are fenced, so a pass of a deposed
-// leader deletes nothing.
+// early when the term does (within 64 reads or one multi); its deletes are
+// fenced, so a pass of a deposed leader deletes no result.
 func (l *leader) startPrune() {
-	if l.now().UnixNano() < l.pruneAfter.Load() || !l.pruning.CompareAndSwap(false, true) {
+	if after := l.pruneAfter.Load(); (after != nil && l.now().Before(*after)) || !l.pruning.CompareAndSwap(false, true) {
 		return
 	}
 	l.wg.Add(1)
@@ -41,6 +41,10 @@ func (l *leader) startPrune() {
 		}
 	}()
 }
+
+// pruneReads is how many buckets a pass reads at once (GetMany's requests in
+// flight).
+const pruneReads = 64
 
 // testHookPrune, when set by a test, runs at the start of each pass.
 var testHookPrune func()
@@ -105,23 +109,32 @@ func (l *leader) pruneResults() error {
 		for i, b2 := range b2s {
 			paths[i] = l.lay.ResultBucket(b1, b2)
 		}
-		for i, rd := range l.st.GetMany(paths) {
-			if errors.Is(rd.Err, store.ErrNoNode) {
-				continue // emptied and removed meanwhile
+		// A round of reads at a time, so that a term ending in an outage
+		// does not wait for a thousand reads to fail.
+		for from := 0; from < len(paths); from += pruneReads {
+			if l.termOver() {
+				return errTermOver
 			}
-			if rd.Err != nil {
-				return rd.Err
+			to := min(from+pruneReads, len(paths))
+			for i, rd := range l.st.GetMany(paths[from:to]) {
+				if errors.Is(rd.Err, store.ErrNoNode) {
+					continue // emptied and removed meanwhile
+				}
+				if rd.Err != nil {
+					return rd.Err
+				}
+				b := bucket{b1: b1, b2: b2s[from+i]}
+				if rd.Stat.DataLength > 0 {
+					b.late = rd.Stat.Mtime
+				}
+				buckets = append(buckets, b)
+				total += int(rd.Stat.NumChildren)
 			}
-			b := bucket{b1: b1, b2: b2s[i]}
-			if rd.Stat.DataLength > 0 {
-				b.late = rd.Stat.Mtime
-			}
-			buckets = append(buckets, b)
-			total += int(rd.Stat.NumChildren)
 		}
 	}
 	read := l.now()
-	l.pruneAfter.Store(read.Add(pruneRest * read.Sub(start)).UnixNano())
+	after := read.Add(pruneRest * read.Sub(start))
+	l.pruneAfter.Store(&after)
 	pruned := 0
 	for _, b := range buckets {
 		if l.termOver() {
@@ -135,6 +148,17 @@ func (l *leader) pruneResults() error {
 				continue // kept for a late result; newer buckets may be old
 			}
 			break
+		}
+		if !over {
+			// Read again: a late result may have come since the bucket was
+			// read, a while ago in a pass over very many buckets.
+			_, st, err := l.st.Exists(l.lay.ResultBucket(b.b1, b.b2))
+			if err != nil {
+				return err
+			}
+			if st.DataLength > 0 && !st.Mtime.Before(cutoff) {
+				continue
+			}
 		}
 		n, err := l.emptyBucket(b.b1, b.b2)
 		if err != nil {
@@ -174,6 +198,9 @@ func (l *leader) emptyBucket(b1, b2 string) (int, error) {
 	deleted, dropped := 0, 0
 	const perTxn = store.MaxBatch / 3 // a result, a key and an entry each
 	for start := 0; start < len(ids); start += perTxn {
+		if l.termOver() {
+			return deleted, errTermOver
+		}
 		part := ids[start:min(start+perTxn, len(ids))]
 		txn := l.st.Txn().Fence(l.term.Fence, -1)
 		n := 0

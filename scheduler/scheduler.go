@@ -21,7 +21,8 @@ type Config struct {
 	ID    string
 	Store *store.Store
 	Log   zerolog.Logger
-	// Now is the clock; default time.Now.
+	// Now is the clock; default time.Now. The leader calls it from more
+	// than one goroutine.
 	Now func() time.Time
 	// BucketGrace is how long after its time window, and after it was last
 	// made, an empty bucket is kept before the leader deletes it; default 1
