@@ -46,6 +46,11 @@ type leader struct {
 	// dirty are queue buckets ("b1/b2") changed since last listed.
 	dirty      map[string]bool
 	dirtySince time.Time
+	// empty are queue buckets ("b1/b2") last listed empty: sweepEmptyQueue
+	// deletes them once their window has ended. Nothing lists an emptied
+	// bucket again, so without this it stayed for good: one znode a second
+	// of submits.
+	empty map[string]bool
 
 	// watched holds the paths with a live child watch, so each is set once.
 	watched map[string]bool
@@ -65,6 +70,8 @@ type leader struct {
 	// none starts before pruneAfter.
 	pruning    atomic.Bool
 	pruneAfter atomic.Pointer[time.Time]
+	// sweeping is set while sweepEmptyQueue's deletes run.
+	sweeping atomic.Bool
 }
 
 type watchKind int
@@ -91,7 +98,7 @@ func newLeader(s *Scheduler, term *Term, epoch int64) *leader {
 		s: s, st: s.cfg.Store, lay: s.cfg.Store.Layout(), term: term, epoch: epoch,
 		log: s.log.With().Str("leader", s.cfg.ID).Int64("epoch", epoch).Logger(), now: s.cfg.Now,
 		workers: map[string]*workerView{}, byBucket: map[string]map[string]*queued{},
-		ready: &taskHeap{less: readyFirst}, delayed: &taskHeap{less: dueFirst}, schedules: map[string]*cronEntry{}, prepared: map[string]time.Time{}, dirty: map[string]bool{},
+		ready: &taskHeap{less: readyFirst}, delayed: &taskHeap{less: dueFirst}, schedules: map[string]*cronEntry{}, prepared: map[string]time.Time{}, dirty: map[string]bool{}, empty: map[string]bool{},
 		results: make(chan batchResult, 4*maxInflight), lists: make(chan taskList, 64),
 		watched: map[string]bool{}, events: make(chan watchEvent, 1024), done: make(chan struct{}),
 	}
@@ -173,6 +180,7 @@ func (l *leader) reset() {
 	l.byBucket, l.nknown, l.kept = map[string]map[string]*queued{}, 0, 0
 	l.schedules = map[string]*cronEntry{}
 	l.dirty, l.dirtySince = map[string]bool{}, time.Time{}
+	l.empty = map[string]bool{}
 	l.gen++
 	l.ready, l.delayed = &taskHeap{less: readyFirst}, &taskHeap{less: dueFirst}
 	l.watched = map[string]bool{}
@@ -263,6 +271,7 @@ func (l *leader) serve(ctx context.Context) error {
 			if err := l.withdrawOverdue(); err != nil {
 				return err
 			}
+			l.sweepEmptyQueue()
 		case <-changed:
 		case ev := <-l.events:
 			if err := l.handle(ev); err != nil {
@@ -406,7 +415,7 @@ func (l *leader) syncQueueL2(b1, b2 string) error {
 		lone = make(chan store.DirCopy, 1)
 		go func() {
 			c, err := l.st.QueueBucketCopy(b1, b2)
-			if err != nil {
+			if err != nil && !errors.Is(err, store.ErrNoNode) {
 				l.log.Debug().Err(err).Str("bucket", dir).Msg("no usable copy in the bucket's data")
 			}
 			lone <- c
@@ -472,10 +481,45 @@ func (l *leader) syncQueueL2(b1, b2 string) error {
 			l.unqueue(q)
 		}
 	}
-	if len(ids) == 0 && l.bucketExpired(b1, b2) {
-		l.deleteBucket(dir)
+	if len(ids) == 0 {
+		l.empty[b1+"/"+b2] = true
+	} else {
+		delete(l.empty, b1+"/"+b2)
 	}
 	return nil
+}
+
+// sweepEmptyQueue deletes, from a goroutine of the term, the queue buckets
+// last listed empty whose window has ended (see deleteBucket). A bucket
+// given an item meanwhile is not deleted (ZooKeeper refuses), and its watch
+// has the leader list it again; so does the deletion. Runs once a second.
+func (l *leader) sweepEmptyQueue() {
+	if len(l.empty) == 0 || l.sweeping.Load() {
+		return
+	}
+	var dirs []string
+	for b := range l.empty {
+		b1, b2, _ := strings.Cut(b, "/")
+		if l.bucketExpired(b1, b2) {
+			dirs = append(dirs, l.lay.QueueBucket(b1, b2))
+			delete(l.empty, b)
+		}
+	}
+	if len(dirs) == 0 {
+		return
+	}
+	l.sweeping.Store(true)
+	l.wg.Add(1)
+	go func() {
+		defer l.wg.Done()
+		defer l.sweeping.Store(false)
+		for _, dir := range dirs {
+			if l.termOver() {
+				return
+			}
+			l.deleteBucket(dir)
+		}
+	}()
 }
 
 // readQueueManifests reads the manifests a submit left in a queue bucket and

@@ -353,6 +353,28 @@ func TestResultRetention(t *testing.T) {
 	}
 }
 
+// TestEmptyQueueBucketsDeleted: a queue bucket emptied by placement goes
+// once its window has ended. Nothing lists it again after it was emptied,
+// so the leader used to keep it (and a watch on it) for good: one znode for
+// every second in which tasks were submitted.
+func TestEmptyQueueBucketsDeleted(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	w := registerWorker(t, root, "w1", 4, nil)
+	runScheduler(t, st, "s1", func(c *Config) { c.BucketGrace = 200 * time.Millisecond })
+	ids := submit(t, st, 3, nil)
+	drovertest.WaitFor(t, 10*time.Second, "the tasks placed", func() bool { return len(w.assignments(t)) == 3 })
+	b1, b2 := store.Bucket(ids[0])
+	dir := st.Layout().QueueBucket(b1, b2)
+	drovertest.WaitFor(t, 15*time.Second, "the emptied queue bucket deleted", func() bool {
+		ok, _, err := st.Exists(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return !ok
+	})
+}
+
 // TestPlacesWhilePruning: the leader places while a pass of result
 // retention runs, however long the pass takes (one over a week's results
 // reads hundreds of thousands of buckets). The pass here is held until the

@@ -152,6 +152,10 @@ func TestRemadeOldBucketIsKept(t *testing.T) {
 		if err := l.syncQueueL2(b1, b2); err != nil {
 			t.Fatal(err)
 		}
+		l.sweepEmptyQueue()
+		if l.sweeping.Load() {
+			return false // its deletes still running
+		}
 		ok, _, err := st.Exists(dir)
 		return err == nil && !ok
 	})
