@@ -104,10 +104,23 @@ func newLeader(s *Scheduler, term *Term, epoch int64) *leader {
 	}
 }
 
-// stop ends the watch forwarders.
+// stop ends the watch forwarders and the term's other goroutines.
 func (l *leader) stop() {
 	close(l.done)
 	l.wg.Wait()
+}
+
+// errTermOver ends work of a goroutine of the term once the term has ended.
+var errTermOver = errors.New("term over")
+
+// termOver reports whether the leader's term has ended (stop).
+func (l *leader) termOver() bool {
+	select {
+	case <-l.done:
+		return true
+	default:
+		return false
+	}
 }
 
 // resetTimer makes t fire at the given time (zero: not soon). Since Go 1.23 a

@@ -49,19 +49,6 @@ const pruneReads = 64
 // testHookPrune, when set by a test, runs at the start of each pass.
 var testHookPrune func()
 
-// errTermOver ends a pass of result retention whose term has ended.
-var errTermOver = errors.New("term over")
-
-// termOver reports whether the leader's term has ended (stop).
-func (l *leader) termOver() bool {
-	select {
-	case <-l.done:
-		return true
-	default:
-		return false
-	}
-}
-
 // pruneResults deletes finished records past the retention age (counted from
 // submit time, which is what buckets results) and, when more than MaxResults
 // remain, the oldest buckets beyond that count, so ZooKeeper's data stays flat
