@@ -556,17 +556,20 @@ func (c *Client) Deadletters() ([]DeadletterEntry, error) {
 		return nil, err
 	}
 	sort.Strings(names)
+	paths := make([]string, len(names))
+	for i, n := range names {
+		paths[i] = dir + "/" + n
+	}
 	out := []DeadletterEntry{}
-	for _, n := range names {
-		data, _, err := c.st.Get(dir + "/" + n)
-		if errors.Is(err, store.ErrNoNode) {
+	for i, rd := range c.st.GetMany(paths) { // pipelined: entries are never pruned
+		if errors.Is(rd.Err, store.ErrNoNode) {
 			continue
 		}
-		if err != nil {
-			return nil, err
+		if rd.Err != nil {
+			return nil, rd.Err
 		}
-		e := DeadletterEntry{ID: n}
-		if err := store.Decode(data, &e.Deadletter); err != nil {
+		e := DeadletterEntry{ID: names[i]}
+		if err := store.Decode(rd.Data, &e.Deadletter); err != nil {
 			e.Reason = "(deadletter record unreadable: " + err.Error() + ")"
 		}
 		out = append(out, e)
