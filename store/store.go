@@ -381,29 +381,55 @@ const getManyInflight = 64
 // instead of n. Results are in the order of paths; each carries its own error.
 func (s *Store) GetMany(paths []string) []Read {
 	out := make([]Read, len(paths))
-	if len(paths) == 1 {
-		out[0].Path = paths[0]
-		out[0].Data, out[0].Stat, out[0].Err = s.Get(paths[0])
-		return out
+	pipelined(len(paths), func(i int) {
+		out[i].Path = paths[i]
+		out[i].Data, out[i].Stat, out[i].Err = s.Get(paths[i])
+	})
+	return out
+}
+
+// Kids is the outcome of one listing of ChildrenMany.
+type Kids struct {
+	Path  string
+	Names []string
+	Err   error
+}
+
+// ChildrenMany lists many directories as GetMany reads znodes: pipelined, up
+// to 64 in flight, results in the order of paths.
+func (s *Store) ChildrenMany(paths []string) []Kids {
+	out := make([]Kids, len(paths))
+	pipelined(len(paths), func(i int) {
+		out[i].Path = paths[i]
+		out[i].Names, out[i].Err = s.Children(paths[i])
+	})
+	return out
+}
+
+// pipelined calls do(0) ... do(n-1) from up to getManyInflight goroutines
+// and returns when all have returned: the client pipelines their requests
+// on its one connection.
+func pipelined(n int, do func(i int)) {
+	if n == 1 {
+		do(0)
+		return
 	}
 	next := make(chan int)
 	var wg sync.WaitGroup
-	for g := 0; g < min(getManyInflight, len(paths)); g++ {
+	for g := 0; g < min(getManyInflight, n); g++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				out[i].Path = paths[i]
-				out[i].Data, out[i].Stat, out[i].Err = s.Get(paths[i])
+				do(i)
 			}
 		}()
 	}
-	for i := range paths {
+	for i := 0; i < n; i++ {
 		next <- i
 	}
 	close(next)
 	wg.Wait()
-	return out
 }
 
 // Exists stats a znode; ok is false when it does not exist.

@@ -684,19 +684,19 @@ func (s *Store) LookupTask(id string) (*Task, Location, error) {
 		return nil, Location{}, err
 	}
 	for try := 0; try < 3; try++ {
-		for _, p := range []string{s.layout.Result(id), s.layout.QueueItem(id)} {
-			data, st, err := s.Get(p)
-			if errors.Is(err, ErrNoNode) {
+		// Both read at once; a result, when there is one, wins: it is final.
+		for _, rd := range s.GetMany([]string{s.layout.Result(id), s.layout.QueueItem(id)}) {
+			if errors.Is(rd.Err, ErrNoNode) {
 				continue
 			}
-			if err != nil {
-				return nil, Location{}, err
+			if rd.Err != nil {
+				return nil, Location{}, rd.Err
 			}
-			t, err := DecodeTaskOf(id, data)
+			t, err := DecodeTaskOf(id, rd.Data)
 			if err != nil {
-				return nil, Location{Path: p, Stat: st}, fmt.Errorf("task %s at %s: %w", id, p, err)
+				return nil, Location{Path: rd.Path, Stat: rd.Stat}, fmt.Errorf("task %s at %s: %w", id, rd.Path, err)
 			}
-			return t, Location{Path: p, Stat: st}, nil
+			return t, Location{Path: rd.Path, Stat: rd.Stat}, nil
 		}
 		assigned, err := s.Assignments()
 		if err != nil {
@@ -736,24 +736,29 @@ type AssignmentRef struct {
 	Path    string
 }
 
-// Assignments lists every assignment of every worker directory under tasks/.
-// Names that do not parse are skipped.
+// Assignments lists every assignment of every worker directory under tasks/,
+// the directories pipelined (ChildrenMany). Names that do not parse are
+// skipped.
 func (s *Store) Assignments() ([]AssignmentRef, error) {
 	workers, err := s.Children(s.layout.Tasks())
 	if err != nil {
 		return nil, err
 	}
 	sort.Strings(workers)
+	dirs := make([]string, len(workers))
+	for i, w := range workers {
+		dirs[i] = s.layout.WorkerTasks(w)
+	}
 	var out []AssignmentRef
-	for _, w := range workers {
-		kids, err := s.Children(s.layout.WorkerTasks(w))
-		if errors.Is(err, ErrNoNode) {
+	for i, l := range s.ChildrenMany(dirs) {
+		w := workers[i]
+		if errors.Is(l.Err, ErrNoNode) {
 			continue
 		}
-		if err != nil {
-			return nil, err
+		if l.Err != nil {
+			return nil, l.Err
 		}
-		for _, k := range kids {
+		for _, k := range l.Names {
 			task, attempt, err := ParseAssignmentName(k)
 			if err != nil {
 				continue
