@@ -54,12 +54,19 @@ func (l *leader) syncWorkers() error {
 		return err
 	}
 	present := make(map[string]bool, len(ids))
+	var fresh []string
 	for _, id := range ids {
 		present[id] = true
 		if l.workers[id] == nil {
-			if err := l.syncWorker(id); err != nil {
-				return err
-			}
+			fresh = append(fresh, id)
+		}
+	}
+	// Read the new registrations (and make their directories) pipelined: a
+	// takeover finds every worker new, and one after another 500 workers
+	// cost a second of failover.
+	for i, r := range l.readWorkers(fresh) {
+		if err := l.applyWorker(fresh[i], r); err != nil {
+			return err
 		}
 	}
 	for id := range l.workers {
@@ -76,8 +83,56 @@ func (l *leader) syncWorkers() error {
 // seen before gets a fresh view and a listing of its directory (which recovers
 // attempts placed under an earlier registration); a gone one leaves.
 func (l *leader) syncWorker(id string) error {
+	return l.applyWorker(id, l.readWorkers([]string{id})[0])
+}
+
+// workerRead is a registration read by readWorkers: the entry (nil when
+// malformed and quarantined), the watch set on it, and whether its
+// assignment directory was made sure of.
+type workerRead struct {
+	e       *store.WorkerEntry
+	ev      <-chan store.Event
+	watched bool // ev is a new watch, to be forwarded
+	ensured bool // the directory was made sure of, with dirErr
+	dirErr  error
+	err     error
+}
+
+// readWorkers reads registrations with their requests pipelined, watching
+// each that has no watch yet, and makes sure each one new to the view has
+// its assignment directory. It only reads the view; applyWorker applies
+// each.
+func (l *leader) readWorkers(ids []string) []workerRead {
+	out := make([]workerRead, len(ids))
+	watch, fresh := make([]bool, len(ids)), make([]bool, len(ids))
+	for i, id := range ids {
+		watch[i] = !l.watched[l.lay.Worker(id)]
+		fresh[i] = l.workers[id] == nil
+	}
+	store.Pipelined(len(ids), func(i int) {
+		r := &out[i]
+		if watch[i] {
+			r.e, r.ev, r.err = l.st.WorkerW(ids[i])
+			r.watched = r.err == nil
+		} else {
+			r.e, r.err = l.st.Worker(ids[i])
+		}
+		if r.err == nil && r.e != nil && fresh[i] {
+			r.ensured, r.dirErr = true, l.st.EnsurePath(l.lay.WorkerTasks(ids[i]))
+		}
+	})
+	return out
+}
+
+// applyWorker updates the view with one registration readWorkers read.
+func (l *leader) applyWorker(id string, r workerRead) error {
 	defer func() { l.s.counters.workers.Store(int64(len(l.workers))) }()
-	e, err := l.readWorker(id)
+	if r.watched {
+		p := l.lay.Worker(id)
+		l.watched[p] = true
+		l.forward(r.ev, watchEvent{kind: watchWorker, path: p, arg: id})
+	}
+	e, err := r.e, r.err
 	if errors.Is(err, store.ErrNoNode) || err == nil && e == nil { // gone, or malformed and quarantined
 		return l.workerLeft(id)
 	}
@@ -89,8 +144,11 @@ func (l *leader) syncWorker(id string) error {
 		l.log.Warn().Str("worker_id", id).Msg("worker registered anew: recovering its earlier work")
 	}
 	if w == nil || w.reg != e.Reg {
-		if err := l.st.EnsurePath(l.lay.WorkerTasks(id)); err != nil {
-			return err
+		if !r.ensured {
+			r.dirErr = l.st.EnsurePath(l.lay.WorkerTasks(id))
+		}
+		if r.dirErr != nil {
+			return r.dirErr
 		}
 		w = newWorkerView(e.Reg)
 		l.workers[id] = w
@@ -110,21 +168,6 @@ func (l *leader) workerLeft(id string) error {
 	l.log.Warn().Str("worker_id", id).Msg("worker left: re-queueing its attempts")
 	delete(l.workers, id)
 	return l.recoverWorkerDir(id)
-}
-
-// readWorker reads a registration, watching it (once) so a change such as
-// draining is seen.
-func (l *leader) readWorker(id string) (*store.WorkerEntry, error) {
-	p := l.lay.Worker(id)
-	if l.watched[p] {
-		return l.st.Worker(id)
-	}
-	e, ev, err := l.st.WorkerW(id)
-	if err == nil {
-		l.watched[p] = true
-		l.forward(ev, watchEvent{kind: watchWorker, path: p, arg: id})
-	}
-	return e, err
 }
 
 // syncOrphanTaskDirs recovers assignment directories of workers that are not

@@ -381,7 +381,7 @@ const getManyInflight = 64
 // instead of n. Results are in the order of paths; each carries its own error.
 func (s *Store) GetMany(paths []string) []Read {
 	out := make([]Read, len(paths))
-	pipelined(len(paths), func(i int) {
+	Pipelined(len(paths), func(i int) {
 		out[i].Path = paths[i]
 		out[i].Data, out[i].Stat, out[i].Err = s.Get(paths[i])
 	})
@@ -399,17 +399,20 @@ type Kids struct {
 // to 64 in flight, results in the order of paths.
 func (s *Store) ChildrenMany(paths []string) []Kids {
 	out := make([]Kids, len(paths))
-	pipelined(len(paths), func(i int) {
+	Pipelined(len(paths), func(i int) {
 		out[i].Path = paths[i]
 		out[i].Names, out[i].Err = s.Children(paths[i])
 	})
 	return out
 }
 
-// pipelined calls do(0) ... do(n-1) from up to getManyInflight goroutines
-// and returns when all have returned: the client pipelines their requests
-// on its one connection.
-func pipelined(n int, do func(i int)) {
+// Pipelined calls do(0) ... do(n-1) from up to 64 goroutines and returns
+// when all have returned: the client pipelines the requests they make on its
+// one connection.
+func Pipelined(n int, do func(i int)) {
+	if n == 0 {
+		return
+	}
 	if n == 1 {
 		do(0)
 		return
