@@ -27,12 +27,17 @@ func (l *leader) syncSchedules() error {
 		return err
 	}
 	present := make(map[string]bool, len(names))
+	var fresh []string
 	for _, name := range names {
 		present[name] = true
 		if l.schedules[name] == nil {
-			if err := l.readSchedule(name); err != nil {
-				return err
-			}
+			fresh = append(fresh, name)
+		}
+	}
+	// Pipelined: a takeover finds every schedule new.
+	for i, r := range l.readSchedules(fresh) {
+		if err := l.applySchedule(fresh[i], r); err != nil {
+			return err
 		}
 	}
 	for name := range l.schedules {
@@ -45,20 +50,48 @@ func (l *leader) syncSchedules() error {
 
 // readSchedule (re)reads one schedule, watching it, and fires what is due.
 func (l *leader) readSchedule(name string) error {
-	p := l.lay.Schedule(name)
-	var data []byte
-	var stat store.Stat
-	var err error
-	if l.watched[p] {
-		data, stat, err = l.st.Get(p)
-	} else {
-		var ev <-chan store.Event
-		data, stat, ev, err = l.st.GetW(p)
-		if err == nil {
-			l.watched[p] = true
-			l.forward(ev, watchEvent{kind: watchSchedule, path: p, arg: name})
-		}
+	return l.applySchedule(name, l.readSchedules([]string{name})[0])
+}
+
+// scheduleRead is a schedule's znode as readSchedules read it, with the
+// watch set on it (watched: a new one, to be forwarded).
+type scheduleRead struct {
+	data    []byte
+	stat    store.Stat
+	ev      <-chan store.Event
+	watched bool
+	err     error
+}
+
+// readSchedules reads schedules with their requests pipelined, watching each
+// that has no watch yet. It only reads the view; applySchedule applies each.
+func (l *leader) readSchedules(names []string) []scheduleRead {
+	out := make([]scheduleRead, len(names))
+	watch := make([]bool, len(names))
+	for i, name := range names {
+		watch[i] = !l.watched[l.lay.Schedule(name)]
 	}
+	store.Pipelined(len(names), func(i int) {
+		r, p := &out[i], l.lay.Schedule(names[i])
+		if watch[i] {
+			r.data, r.stat, r.ev, r.err = l.st.GetW(p)
+			r.watched = r.err == nil
+		} else {
+			r.data, r.stat, r.err = l.st.Get(p)
+		}
+	})
+	return out
+}
+
+// applySchedule takes one schedule readSchedules read into the view, moving
+// it aside if it is malformed, and fires what is due.
+func (l *leader) applySchedule(name string, r scheduleRead) error {
+	p := l.lay.Schedule(name)
+	if r.watched {
+		l.watched[p] = true
+		l.forward(r.ev, watchEvent{kind: watchSchedule, path: p, arg: name})
+	}
+	data, stat, err := r.data, r.stat, r.err
 	if errors.Is(err, store.ErrNoNode) {
 		delete(l.schedules, name)
 		return nil
