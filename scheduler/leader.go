@@ -46,11 +46,17 @@ type leader struct {
 	// dirty are queue buckets ("b1/b2") changed since last listed.
 	dirty      map[string]bool
 	dirtySince time.Time
-	// empty are queue buckets ("b1/b2") last listed empty: sweepEmptyQueue
-	// deletes them once their window has ended. Nothing lists an emptied
-	// bucket again, so without this it stayed for good: one znode a second
-	// of submits.
-	empty map[string]bool
+	// empty are queue buckets ("b1/b2", or "b1/" for a first-level one)
+	// last listed empty, with when sweepEmptyQueue may delete each: a minute
+	// after its window, or after it was made (again). Nothing lists an
+	// emptied bucket again, so without this it stayed for good: one znode a
+	// second of submits. The sweep's goroutine hands back the ones to try
+	// again through retry.
+	empty map[string]time.Time
+	retry struct {
+		sync.Mutex
+		at map[string]time.Time
+	}
 
 	// watched holds the paths with a live child watch, so each is set once.
 	watched map[string]bool
@@ -98,7 +104,7 @@ func newLeader(s *Scheduler, term *Term, epoch int64) *leader {
 		s: s, st: s.cfg.Store, lay: s.cfg.Store.Layout(), term: term, epoch: epoch,
 		log: s.log.With().Str("leader", s.cfg.ID).Int64("epoch", epoch).Logger(), now: s.cfg.Now,
 		workers: map[string]*workerView{}, byBucket: map[string]map[string]*queued{},
-		ready: &taskHeap{less: readyFirst}, delayed: &taskHeap{less: dueFirst}, schedules: map[string]*cronEntry{}, prepared: map[string]time.Time{}, dirty: map[string]bool{}, empty: map[string]bool{},
+		ready: &taskHeap{less: readyFirst}, delayed: &taskHeap{less: dueFirst}, schedules: map[string]*cronEntry{}, prepared: map[string]time.Time{}, dirty: map[string]bool{}, empty: map[string]time.Time{},
 		results: make(chan batchResult, 4*maxInflight), lists: make(chan taskList, 64),
 		watched: map[string]bool{}, events: make(chan watchEvent, 1024), done: make(chan struct{}),
 	}
@@ -193,7 +199,7 @@ func (l *leader) reset() {
 	l.byBucket, l.nknown, l.kept = map[string]map[string]*queued{}, 0, 0
 	l.schedules = map[string]*cronEntry{}
 	l.dirty, l.dirtySince = map[string]bool{}, time.Time{}
-	l.empty = map[string]bool{}
+	l.empty = map[string]time.Time{}
 	l.gen++
 	l.ready, l.delayed = &taskHeap{less: readyFirst}, &taskHeap{less: dueFirst}
 	l.watched = map[string]bool{}
@@ -412,8 +418,10 @@ func (l *leader) syncQueueL1(b1 string) error {
 			}
 		}
 	}
-	if len(b2s) == 0 && l.bucketExpired(b1, "") {
-		l.deleteBucket(dir)
+	if len(b2s) == 0 {
+		l.empty[b1+"/"] = l.bucketDue(b1, "")
+	} else {
+		delete(l.empty, b1+"/")
 	}
 	return nil
 }
@@ -439,8 +447,17 @@ func (l *leader) syncQueueL2(b1, b2 string) error {
 	if lone != nil {
 		loneCopy = (<-lone).For(listing)
 	}
-	if err != nil || !ok {
+	if err != nil {
 		return err
+	}
+	if !ok {
+		// Gone: swept while empty (ZooKeeper deletes no bucket with items),
+		// so nothing of it is queued, as an empty listing would say.
+		for _, q := range l.byBucket[b1+b2] {
+			l.unqueue(q)
+		}
+		delete(l.empty, b1+"/"+b2)
+		return nil
 	}
 	present := make(map[string]bool, len(ids))
 	var unknown, manifests []string
@@ -495,30 +512,46 @@ func (l *leader) syncQueueL2(b1, b2 string) error {
 		}
 	}
 	if len(ids) == 0 {
-		l.empty[b1+"/"+b2] = true
+		l.empty[b1+"/"+b2] = l.bucketDue(b1, b2)
 	} else {
 		delete(l.empty, b1+"/"+b2)
 	}
 	return nil
 }
 
+// bucketDue is when an empty queue bucket may be deleted: BucketGrace after
+// its window (b2 "": a first-level bucket's), when no submitter with a sane
+// clock still writes into it.
+func (l *leader) bucketDue(b1, b2 string) time.Time {
+	return store.BucketEnd(b1, b2).Add(l.s.cfg.BucketGrace)
+}
+
 // sweepEmptyQueue deletes, from a goroutine of the term, the queue buckets
-// last listed empty whose window has ended (see deleteBucket). A bucket
-// given an item meanwhile is not deleted (ZooKeeper refuses), and its watch
-// has the leader list it again; so does the deletion. Runs once a second.
+// last listed empty whose time has come (see deleteBucket). A bucket given
+// an item meanwhile is not deleted (ZooKeeper refuses), and its watch has
+// the leader list it again; so does the deletion. One made again lately, or
+// whose delete failed, comes back to be tried later. Runs once a second.
 func (l *leader) sweepEmptyQueue() {
+	l.retry.Lock()
+	for b, at := range l.retry.at {
+		if listed, ok := l.empty[b]; !ok || listed.Before(at) {
+			l.empty[b] = at
+		}
+	}
+	l.retry.at = nil
+	l.retry.Unlock()
 	if len(l.empty) == 0 || l.sweeping.Load() {
 		return
 	}
-	var dirs []string
-	for b := range l.empty {
-		b1, b2, _ := strings.Cut(b, "/")
-		if l.bucketExpired(b1, b2) {
-			dirs = append(dirs, l.lay.QueueBucket(b1, b2))
+	now := l.now()
+	var due []string
+	for b, at := range l.empty {
+		if !now.Before(at) {
+			due = append(due, b)
 			delete(l.empty, b)
 		}
 	}
-	if len(dirs) == 0 {
+	if len(due) == 0 {
 		return
 	}
 	l.sweeping.Store(true)
@@ -526,11 +559,23 @@ func (l *leader) sweepEmptyQueue() {
 	go func() {
 		defer l.wg.Done()
 		defer l.sweeping.Store(false)
-		for _, dir := range dirs {
+		for _, b := range due {
 			if l.termOver() {
 				return
 			}
-			l.deleteBucket(dir)
+			b1, b2, _ := strings.Cut(b, "/")
+			dir := l.lay.QueueBucket(b1, b2)
+			if b2 == "" {
+				dir = l.lay.Queue() + "/" + b1
+			}
+			if at := l.deleteBucket(dir); !at.IsZero() {
+				l.retry.Lock()
+				if l.retry.at == nil {
+					l.retry.at = map[string]time.Time{}
+				}
+				l.retry.at[b] = at
+				l.retry.Unlock()
+			}
 		}
 	}()
 }
@@ -693,12 +738,6 @@ func (l *leader) forget(id string) {
 	}
 }
 
-// bucketExpired reports whether a bucket's time window ended long enough ago
-// that no submitter with a sane clock still writes into it.
-func (l *leader) bucketExpired(b1, b2 string) bool {
-	return l.now().Sub(store.BucketEnd(b1, b2)) > l.s.cfg.BucketGrace
-}
-
 // Buckets made ahead: for each schedule's next slot once it is within
 // slotsAhead, and, while tasks keep arriving (one in the last activeFor),
 // for the next windowsAhead bucket windows.
@@ -761,20 +800,34 @@ func (l *leader) prepareBuckets() {
 	}()
 }
 
-func (l *leader) deleteBucket(dir string) {
+func (l *leader) deleteBucket(dir string) (retryAt time.Time) {
 	// A bucket made (again) lately may be about to be used: a worker
 	// re-queueing a task whose old bucket was deleted makes it anew, and
 	// deleting it under that writer again and again fails its report. Only
 	// this leader deletes buckets, so the one read is the one deleted.
 	ok, st, err := l.st.Exists(dir)
-	if err != nil || !ok || l.now().Sub(st.Ctime) < l.s.cfg.BucketGrace {
-		return
+	if err != nil {
+		return l.now().Add(bucketRetry)
+	}
+	if !ok {
+		return time.Time{}
+	}
+	if keep := st.Ctime.Add(l.s.cfg.BucketGrace); l.now().Before(keep) {
+		return keep
 	}
 	err = l.st.Txn().Fence(l.term.Fence, -1).Delete(dir, -1).Commit()
 	if err != nil && !errors.Is(err, store.ErrNotEmpty) && !errors.Is(err, store.ErrNoNode) {
 		l.log.Debug().Err(err).Str("bucket", dir).Msg("delete empty bucket")
+		return l.now().Add(bucketRetry)
 	}
+	// Deleted, gone, or given an item meanwhile (its watch has it listed
+	// again, and an empty listing brings it back here).
+	return time.Time{}
 }
+
+// bucketRetry is how long sweepEmptyQueue waits to try a bucket again after
+// a failed delete.
+const bucketRetry = 10 * time.Second
 
 // promoteDue moves tasks whose backoff has passed into the ready queue.
 func (l *leader) promoteDue() error {

@@ -375,6 +375,30 @@ func TestEmptyQueueBucketsDeleted(t *testing.T) {
 	})
 }
 
+// TestOldQueueBucketMadeAgainDeleted: a task re-queued with an old id (a
+// retry, say) makes its long-gone bucket, first-level bucket too, anew; both
+// are emptied at once by placement but kept for BucketGrace after they were
+// made, and must still go after that, though nothing lists them again.
+func TestOldQueueBucketMadeAgainDeleted(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	w := registerWorker(t, root, "w1", 4, nil)
+	runScheduler(t, st, "s1", func(c *Config) { c.BucketGrace = 2 * time.Second })
+	old := ulid.MustNew(ulid.Timestamp(time.Now().Add(-time.Hour)), rand.Reader).String()
+	submit(t, st, 1, func(_ int, task *store.Task) { task.ID = old })
+	drovertest.WaitFor(t, 10*time.Second, "the task placed", func() bool { return len(w.assignments(t)) == 1 })
+	b1, b2 := store.Bucket(old)
+	for _, dir := range []string{st.Layout().QueueBucket(b1, b2), st.Layout().Queue() + "/" + b1} {
+		drovertest.WaitFor(t, 20*time.Second, dir+" deleted", func() bool {
+			ok, _, err := st.Exists(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return !ok
+		})
+	}
+}
+
 // TestPlacesWhilePruning: the leader places while a pass of result
 // retention runs, however long the pass takes (one over a week's results
 // reads hundreds of thousands of buckets). The pass here is held until the
