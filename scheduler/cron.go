@@ -287,13 +287,20 @@ func (l *leader) refreshRuns(rec *store.Schedule) error {
 	return RefreshRuns(l.st, rec, l.knowsTask)
 }
 
-// knowsTask reports whether the view has task id queued or placed.
+// knowsTask reports whether the view has task id queued or placed, or
+// cannot tell yet: a worker whose directory it has not listed may hold it.
+// A takeover fires due slots before any listing is applied, and each run
+// it did not know would cost a look at every worker's directory; such a run
+// is kept active, and looked at on the next firing instead.
 func (l *leader) knowsTask(id string) bool {
 	if l.lookup(id) != nil {
 		return true
 	}
 	prefix := id + "."
 	for _, w := range l.workers {
+		if !w.listedOnce {
+			return true
+		}
 		for name := range w.checked {
 			if strings.HasPrefix(name, prefix) {
 				return true
