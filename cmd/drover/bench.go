@@ -64,11 +64,7 @@ it); its load is a production ensemble's worst day, so use a scratch one.`,
 					return err
 				}
 				auth, tlsCfg = g.zkAuth, g.tls
-				for _, f := range [][2]string{{"zk-tls-ca", g.tlsCA}, {"zk-tls-cert", g.tlsCert}, {"zk-tls-key", g.tlsKey}} {
-					if f[1] != "" {
-						procArgs = append(procArgs, "--"+f[0], f[1])
-					}
-				}
+				procArgs = g.tlsFlags()
 				if auth != "" {
 					procEnv = []string{"DROVER_ZK_AUTH=" + auth}
 				}

@@ -174,11 +174,7 @@ func runDev(cmd *cobra.Command, g *globals, zkPort, workers, schedulers int) (er
 	if g.zkAuthFile != "" {
 		common = append(common, "--zk-auth-file", g.zkAuthFile) // a path, not the secret
 	}
-	for flag, v := range map[string]string{"--zk-tls-ca": g.tlsCA, "--zk-tls-cert": g.tlsCert, "--zk-tls-key": g.tlsKey} {
-		if v != "" {
-			common = append(common, flag, v)
-		}
-	}
+	common = append(common, g.tlsFlags()...)
 	defer func() { stopChildren(children) }()
 	start := func(name string, args ...string) error {
 		mu.Lock() // a child started after the second signal's kill would outlive us

@@ -256,6 +256,18 @@ func (g *globals) resolveAuth() error {
 	return nil
 }
 
+// tlsFlags are the --zk-tls-* flags given, as arguments for a drover process
+// this one starts (paths, not secrets).
+func (g *globals) tlsFlags() []string {
+	var args []string
+	for _, f := range [][2]string{{"--zk-tls-ca", g.tlsCA}, {"--zk-tls-cert", g.tlsCert}, {"--zk-tls-key", g.tlsKey}} {
+		if f[1] != "" {
+			args = append(args, f[0], f[1])
+		}
+	}
+	return args
+}
+
 // resolveTLS builds the TLS configuration from --zk-tls-ca, -cert and -key.
 func (g *globals) resolveTLS() error {
 	if g.tlsCA == "" && g.tlsCert == "" && g.tlsKey == "" {
