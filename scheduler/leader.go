@@ -119,6 +119,21 @@ func (l *leader) stop() {
 // errTermOver ends work of a goroutine of the term once the term has ended.
 var errTermOver = errors.New("term over")
 
+// goOnce runs fn from a goroutine of the term, which stop waits for, unless
+// the one busy marks is still running; it reports whether it started fn.
+func (l *leader) goOnce(busy *atomic.Bool, fn func()) bool {
+	if !busy.CompareAndSwap(false, true) {
+		return false
+	}
+	l.wg.Add(1)
+	go func() {
+		defer l.wg.Done()
+		defer busy.Store(false)
+		fn()
+	}()
+	return true
+}
+
 // termOver reports whether the leader's term has ended (stop).
 func (l *leader) termOver() bool {
 	select {
@@ -554,21 +569,14 @@ func (l *leader) sweepEmptyQueue() {
 	if len(due) == 0 {
 		return
 	}
-	l.sweeping.Store(true)
-	l.wg.Add(1)
-	go func() {
-		defer l.wg.Done()
-		defer l.sweeping.Store(false)
+	// Only this loop starts a sweep, and none runs (checked above).
+	l.goOnce(&l.sweeping, func() {
 		for _, b := range due {
 			if l.termOver() {
 				return
 			}
-			b1, b2, _ := strings.Cut(b, "/")
-			dir := l.lay.QueueBucket(b1, b2)
-			if b2 == "" {
-				dir = l.lay.Queue() + "/" + b1
-			}
-			if at := l.deleteBucket(dir); !at.IsZero() {
+			b1, b2, _ := strings.Cut(b, "/") // b2 "": a first-level bucket
+			if at := l.deleteBucket(l.lay.QueueBucket(b1, b2)); !at.IsZero() {
 				l.retry.Lock()
 				if l.retry.at == nil {
 					l.retry.at = map[string]time.Time{}
@@ -577,7 +585,7 @@ func (l *leader) sweepEmptyQueue() {
 				l.retry.Unlock()
 			}
 		}
-	}()
+	})
 }
 
 // readQueueManifests reads the manifests a submit left in a queue bucket and

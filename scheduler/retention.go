@@ -29,17 +29,14 @@ const (
 // early when the term does (within 64 reads or one multi); its deletes are
 // fenced, so a pass of a deposed leader deletes no result.
 func (l *leader) startPrune() {
-	if after := l.pruneAfter.Load(); (after != nil && l.now().Before(*after)) || !l.pruning.CompareAndSwap(false, true) {
+	if after := l.pruneAfter.Load(); after != nil && l.now().Before(*after) {
 		return
 	}
-	l.wg.Add(1)
-	go func() {
-		defer l.wg.Done()
-		defer l.pruning.Store(false)
+	l.goOnce(&l.pruning, func() {
 		if err := l.pruneResults(); err != nil && !errors.Is(err, errTermOver) {
 			l.log.Warn().Err(err).Msg("result retention pass failed; the next tries again")
 		}
-	}()
+	})
 }
 
 // pruneReads is how many buckets a pass reads at once (GetMany's requests in

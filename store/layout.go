@@ -190,7 +190,8 @@ func BucketEnd(b1, b2 string) time.Time {
 	return ulid.Time(id.Time())
 }
 
-// QueueBucket is the directory holding queued tasks of bucket b1/b2.
+// QueueBucket is the directory holding queued tasks of bucket b1/b2; with
+// b2 "", the first-level bucket b1.
 func (l Layout) QueueBucket(b1, b2 string) string { return l.join("queue", b1, b2) }
 
 // QueueItem is the queue znode of a task.
