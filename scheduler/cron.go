@@ -319,9 +319,6 @@ func (l *leader) knowsTask(id string) bool {
 // aside) before its outcome was seen, and a forbid policy would otherwise
 // skip every later slot for it.
 func RefreshRuns(st *store.Store, rec *store.Schedule, known func(id string) bool) error {
-	if len(rec.Active) == 0 {
-		return nil
-	}
 	paths := make([]string, len(rec.Active))
 	for i, r := range rec.Active {
 		paths[i] = st.Layout().Result(r.Task)
