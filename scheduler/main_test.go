@@ -92,6 +92,18 @@ func (w *fakeWorker) finish(t *testing.T, name string) {
 	}
 }
 
+// waitGone waits until znode path no longer exists.
+func waitGone(t *testing.T, st *store.Store, d time.Duration, path string) {
+	t.Helper()
+	drovertest.WaitFor(t, d, path+" deleted", func() bool {
+		ok, _, err := st.Exists(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return !ok
+	})
+}
+
 func submit(t *testing.T, st *store.Store, n int, mod func(i int, task *store.Task)) []string {
 	t.Helper()
 	tasks := make([]*store.Task, n)

@@ -365,14 +365,7 @@ func TestEmptyQueueBucketsDeleted(t *testing.T) {
 	ids := submit(t, st, 3, nil)
 	drovertest.WaitFor(t, 10*time.Second, "the tasks placed", func() bool { return len(w.assignments(t)) == 3 })
 	b1, b2 := store.Bucket(ids[0])
-	dir := st.Layout().QueueBucket(b1, b2)
-	drovertest.WaitFor(t, 15*time.Second, "the emptied queue bucket deleted", func() bool {
-		ok, _, err := st.Exists(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return !ok
-	})
+	waitGone(t, st, 15*time.Second, st.Layout().QueueBucket(b1, b2))
 }
 
 // TestOldQueueBucketMadeAgainDeleted: a task re-queued with an old id (a
@@ -389,13 +382,7 @@ func TestOldQueueBucketMadeAgainDeleted(t *testing.T) {
 	drovertest.WaitFor(t, 10*time.Second, "the task placed", func() bool { return len(w.assignments(t)) == 1 })
 	b1, b2 := store.Bucket(old)
 	for _, dir := range []string{st.Layout().QueueBucket(b1, b2), st.Layout().Queue() + "/" + b1} {
-		drovertest.WaitFor(t, 20*time.Second, dir+" deleted", func() bool {
-			ok, _, err := st.Exists(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return !ok
-		})
+		waitGone(t, st, 20*time.Second, dir)
 	}
 }
 
