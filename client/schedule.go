@@ -155,7 +155,7 @@ func (c *Client) Schedule(name string) (ScheduleInfo, error) {
 	if err != nil {
 		return ScheduleInfo{}, err
 	}
-	if err := scheduler.RefreshRuns(c.st, rec, nil); err != nil {
+	if err := scheduler.RefreshRuns(c.st, nil, rec); err != nil {
 		return ScheduleInfo{}, err
 	}
 	return c.info(rec), nil

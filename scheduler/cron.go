@@ -1,8 +1,10 @@
 package scheduler
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -118,7 +120,12 @@ func (l *leader) applySchedule(name string, r scheduleRead) error {
 	}
 	e := &cronEntry{rec: rec, version: stat.Version, spec: spec}
 	l.schedules[name] = e
-	return l.runSchedule(e)
+	// What is due fires from fireDue, with the other schedules due then: a
+	// takeover finds many at once.
+	if plan, due := l.plan(e, l.now()); due {
+		e.next = plan.Last
+	}
+	return nil
 }
 
 // nextCron is the earliest time a schedule needs the leader (zero: none).
@@ -132,73 +139,166 @@ func (l *leader) nextCron() time.Time {
 	return next
 }
 
-// fireDue runs every schedule whose next slot has come.
+// plan decides which of e's slots are due at now, and sets e.next to its
+// first slot after now (zero when suspended). due is false when none is.
+func (l *leader) plan(e *cronEntry, now time.Time) (plan Plan, due bool) {
+	if e.rec.Suspended {
+		e.next = time.Time{}
+		return Plan{}, false
+	}
+	plan = PlanSlots(e.spec, e.rec, now)
+	e.next = plan.Next
+	return plan, !plan.Last.IsZero()
+}
+
+// fireBatch is how many due schedules fireDue fires together: their active
+// runs are read in one pipelined round, and their firings share transactions.
+const fireBatch = 256
+
+// fireDue fires every schedule whose next slot has come, earliest first.
+// Schedules often share their slots (every hour on the hour), and firing them
+// one transaction each held the loop for a second per thousand schedules.
 func (l *leader) fireDue() error {
 	now := l.now()
+	var due []*cronEntry
 	for _, e := range l.schedules {
 		if !e.next.IsZero() && !e.next.After(now) {
-			if err := l.runSchedule(e); err != nil {
+			due = append(due, e)
+		}
+	}
+	slices.SortFunc(due, func(a, b *cronEntry) int {
+		return cmp.Or(a.next.Compare(b.next), strings.Compare(a.rec.Name, b.rec.Name))
+	})
+	for len(due) > 0 {
+		n := min(len(due), fireBatch)
+		if err := l.fireAll(due[:n]); err != nil {
+			return err
+		}
+		due = due[n:]
+	}
+	return nil
+}
+
+// testHookFire, when set by a test, runs in fireAll between preparing the
+// firings and committing them.
+var testHookFire func()
+
+// firing is one schedule's due slots made ready to commit: the record as it
+// will be, the slots' tasks, and the runs a replace policy cancels.
+type firing struct {
+	e       *cronEntry
+	plan    Plan
+	now     time.Time
+	rec     *store.Schedule
+	data    []byte
+	tasks   []*store.Task
+	slots   []time.Time
+	cancels []cancelOp
+	// ops and size are what the firing adds to a transaction.
+	ops, size int
+}
+
+// fireAll fires the due slots of entries. Each schedule's firing is fenced
+// and also advances its last slot, so a slot fires only once, whoever leads.
+// Several share a transaction, within MaxBatch operations and maxBatchBytes,
+// and the transactions are pipelined.
+func (l *leader) fireAll(entries []*cronEntry) error {
+	now := l.now()
+	var fs []*firing
+	var recs []*store.Schedule
+	for _, e := range entries {
+		if plan, due := l.plan(e, now); due {
+			f := &firing{e: e, plan: plan, now: now, rec: cloneSchedule(e.rec)}
+			fs, recs = append(fs, f), append(recs, f.rec)
+		}
+	}
+	if err := RefreshRuns(l.st, l.knowsTask, recs...); err != nil {
+		return err
+	}
+	for _, f := range fs {
+		if err := l.prepare(f); err != nil {
+			return err
+		}
+	}
+	if testHookFire != nil {
+		testHookFire()
+	}
+	var groups [][]*firing
+	for len(fs) > 0 {
+		n, ops, size := 1, fs[0].ops, fs[0].size
+		for ; n < len(fs) && ops+fs[n].ops <= store.MaxBatch && size+fs[n].size <= maxBatchBytes; n++ {
+			ops, size = ops+fs[n].ops, size+fs[n].size
+		}
+		groups, fs = append(groups, fs[:n]), fs[n:]
+	}
+	errs := make([]error, len(groups))
+	store.Pipelined(len(groups), func(i int) { errs[i] = l.commitFirings(groups[i]) })
+	for i, g := range groups {
+		err := errs[i]
+		switch {
+		case err == nil:
+			for _, f := range g {
+				l.applyFiring(f)
+			}
+		case !changedUnderUs(err):
+			return err
+		case len(g) == 1:
+			if err := l.refire(g[0].e); err != nil {
 				return err
+			}
+		default:
+			// One of them changed: fire each alone, so that it does not hold
+			// the others back.
+			for _, f := range g {
+				err := l.commitFirings([]*firing{f})
+				switch {
+				case err == nil:
+					l.applyFiring(f)
+				case changedUnderUs(err):
+					err = l.refire(f.e)
+				}
+				if err != nil {
+					return err
+				}
 			}
 		}
 	}
 	return nil
 }
 
-// runSchedule fires a schedule's due slots in one fenced transaction that also
-// advances its last slot: a slot can fire only once, whoever leads.
-func (l *leader) runSchedule(e *cronEntry) error {
-	for try := 0; ; try++ {
-		if e.rec.Suspended {
-			e.next = time.Time{}
-			return nil
-		}
-		now := l.now()
-		plan := PlanSlots(e.spec, e.rec, now)
-		e.next = plan.Next
-		if plan.Last.IsZero() {
-			return nil
-		}
-		err := l.fire(e, plan, now)
-		if err == nil || try >= 3 {
-			return err
-		}
-		if !errors.Is(err, store.ErrBadVersion) && !errors.Is(err, store.ErrNodeExists) && !errors.Is(err, store.ErrNoNode) {
-			return err
-		}
-		// Changed under us (paused, edited) or raced (a run that replace
-		// cancels was placed or finished meanwhile: its znode is gone): read
-		// it again and plan anew.
-		delete(l.watched, l.lay.Schedule(e.rec.Name))
-		return l.readSchedule(e.rec.Name)
-	}
+// changedUnderUs matches a firing's failure when its schedule was changed
+// (paused, edited, removed) or it raced (a run that replace cancels was
+// placed or finished meanwhile: its znode is gone).
+func changedUnderUs(err error) bool {
+	return errors.Is(err, store.ErrBadVersion) || errors.Is(err, store.ErrNodeExists) || errors.Is(err, store.ErrNoNode)
 }
 
-func (l *leader) fire(e *cronEntry, plan Plan, now time.Time) error {
-	rec := cloneSchedule(e.rec)
-	log := l.log.With().Str("schedule", rec.Name).Logger()
-	if err := l.refreshRuns(rec); err != nil {
-		return err
-	}
-	for _, slot := range plan.Missed {
+// refire reads a schedule whose firing failed again; what is still due fires
+// with the next fireDue.
+func (l *leader) refire(e *cronEntry) error {
+	delete(l.watched, l.lay.Schedule(e.rec.Name))
+	return l.readSchedule(e.rec.Name)
+}
+
+// prepare builds f from its schedule's record, whose active runs are fresh.
+func (l *leader) prepare(f *firing) error {
+	rec, now := f.rec, f.now
+	for _, slot := range f.plan.Missed {
 		rec.Record(store.ScheduleRun{Slot: slot.UTC(), Reason: "missed"})
 	}
-	var tasks []*store.Task
-	var slots []time.Time
-	var cancels []cancelOp
-	for _, slot := range plan.Fire {
+	for _, slot := range f.plan.Fire {
 		active := len(rec.Active) > 0
 		switch {
 		case active && rec.Concurrency == store.ConcurrencyForbid:
 			rec.Record(store.ScheduleRun{Slot: slot.UTC(), Reason: "skipped: previous run still active"})
-			log.Info().Time("slot", slot).Msg("slot skipped: previous run still active")
+			l.log.Info().Str("schedule", rec.Name).Time("slot", slot).Msg("slot skipped: previous run still active")
 			continue
 		case active && rec.Concurrency == store.ConcurrencyReplace:
 			for _, r := range rec.Active {
 				if op, ok, err := l.cancelOp(r.Task, now); err != nil {
 					return err
 				} else if ok {
-					cancels = append(cancels, op)
+					f.cancels = append(f.cancels, op)
 				}
 				r.State = store.StateCancelled
 				rec.Record(r)
@@ -206,7 +306,7 @@ func (l *leader) fire(e *cronEntry, plan Plan, now time.Time) error {
 			rec.Active = nil
 		}
 		t := slotTask(rec, slot, now)
-		tasks, slots = append(tasks, t), append(slots, slot)
+		f.tasks, f.slots = append(f.tasks, t), append(f.slots, slot)
 		rec.Active = append(rec.Active, store.ScheduleRun{Slot: slot.UTC(), Task: t.ID})
 		rec.Fired++
 	}
@@ -217,51 +317,85 @@ func (l *leader) fire(e *cronEntry, plan Plan, now time.Time) error {
 		}
 		rec.Active = append([]store.ScheduleRun(nil), rec.Active[len(rec.Active)-store.MaxActiveRuns:]...)
 	}
-	rec.LastSlot = plan.Last.UTC()
+	rec.LastSlot = f.plan.Last.UTC()
 	data, err := store.Encode(rec)
 	if err != nil {
 		return fmt.Errorf("schedule %s: %w", rec.Name, err)
 	}
-	ids := make([]string, 0, len(tasks)+len(cancels))
-	for _, t := range tasks {
-		ids = append(ids, t.ID)
+	f.data = data
+	txn := l.st.Txn()
+	if err := f.add(txn, l.lay); err != nil {
+		return err
 	}
-	for _, c := range cancels {
-		ids = append(ids, c.done.ID)
-	}
-	err = l.st.CommitCreatingBuckets(ids, func(txn *store.Txn) error {
-		txn.Fence(l.term.Fence, -1).Set(l.lay.Schedule(rec.Name), data, e.version)
-		for _, c := range cancels {
-			txn.Delete(c.path, c.version)
-			if err := txn.Finish(c.done.Clone()); err != nil {
-				return err
-			}
+	f.ops, f.size = txn.Len(), txn.Size()
+	return nil
+}
+
+// add writes f's operations into txn.
+func (f *firing) add(txn *store.Txn, lay store.Layout) error {
+	txn.Set(lay.Schedule(f.rec.Name), f.data, f.e.version)
+	for _, c := range f.cancels {
+		txn.Delete(c.path, c.version)
+		if err := txn.Finish(c.done.Clone()); err != nil {
+			return err
 		}
-		for _, t := range tasks {
-			if err := txn.Enqueue(t.Clone()); err != nil {
+	}
+	for _, t := range f.tasks {
+		if err := txn.Enqueue(t.Clone()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// commitFirings commits fs in one fenced transaction. It only reads the
+// view: fireAll runs several at once, and applies each that committed.
+func (l *leader) commitFirings(fs []*firing) error {
+	var ids []string
+	for _, f := range fs {
+		for _, t := range f.tasks {
+			ids = append(ids, t.ID)
+		}
+		for _, c := range f.cancels {
+			ids = append(ids, c.done.ID)
+		}
+	}
+	err := l.st.CommitCreatingBuckets(ids, func(txn *store.Txn) error {
+		txn.Fence(l.term.Fence, -1)
+		for _, f := range fs {
+			if err := f.add(txn, l.lay); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("fire schedule %s: %w", rec.Name, err)
+		if len(fs) == 1 {
+			return fmt.Errorf("fire schedule %s: %w", fs[0].rec.Name, err)
+		}
+		return fmt.Errorf("fire %d schedules: %w", len(fs), err)
 	}
+	return nil
+}
+
+// applyFiring applies a committed firing to the view.
+func (l *leader) applyFiring(f *firing) {
+	e, rec := f.e, f.rec
 	e.rec, e.version = rec, e.version+1
-	for _, c := range cancels {
+	for _, c := range f.cancels {
 		if q := l.lookup(c.done.ID); q != nil {
 			l.unqueue(q)
 		}
 	}
-	l.s.counters.fired.Add(uint64(len(tasks)))
-	for i, t := range tasks {
+	l.s.counters.fired.Add(uint64(len(f.tasks)))
+	log := l.log.With().Str("schedule", rec.Name).Logger()
+	for i, t := range f.tasks {
 		l.addQueued(t, store.EnqueuedVersion) // place it now, without waiting for the queue watch
-		log.Info().Str("task_id", t.ID).Time("slot", slots[i]).Dur("delay", now.Sub(slots[i])).Msg("slot fired")
+		log.Info().Str("task_id", t.ID).Time("slot", f.slots[i]).Dur("delay", f.now.Sub(f.slots[i])).Msg("slot fired")
 	}
-	if plan.MissedCount > 0 {
-		log.Warn().Int("missed", plan.MissedCount).Str("catchup", rec.Catchup).Msg("slots missed")
+	if f.plan.MissedCount > 0 {
+		log.Warn().Int("missed", f.plan.MissedCount).Str("catchup", rec.Catchup).Msg("slots missed")
 	}
-	return nil
 }
 
 // slotTask is the task of one slot: the schedule's template under the slot's
@@ -279,12 +413,6 @@ func slotTask(rec *store.Schedule, slot, now time.Time) *store.Task {
 	t.Env["DROVER_SLOT"] = strconv.FormatInt(slot.Unix(), 10)
 	t.SubmittedAt, t.Attempt, t.State = now.UTC(), 1, store.StateQueued
 	return t
-}
-
-// refreshRuns moves the schedule's active runs that have a result into its
-// history, and drops runs that are gone altogether.
-func (l *leader) refreshRuns(rec *store.Schedule) error {
-	return RefreshRuns(l.st, rec, l.knowsTask)
 }
 
 // knowsTask reports whether the view has task id queued or placed, or
@@ -310,47 +438,52 @@ func (l *leader) knowsTask(id string) bool {
 	return false
 }
 
-// RefreshRuns files each active run of rec that has ended into its history,
-// reading results by id (no listing), pipelined (up to 64 in flight): a slot
-// fires after this, and an allow schedule whose runs outlast its period has
-// many active. With known (the leader's view), a run
-// with no result that known does not hold is looked for everywhere, and
-// dropped when it is nowhere: its result was pruned (or its record moved
-// aside) before its outcome was seen, and a forbid policy would otherwise
-// skip every later slot for it.
-func RefreshRuns(st *store.Store, rec *store.Schedule, known func(id string) bool) error {
-	paths := make([]string, len(rec.Active))
-	for i, r := range rec.Active {
-		paths[i] = st.Layout().Result(r.Task)
+// RefreshRuns files each active run of recs that has ended into its
+// history, reading results by id (no listing), pipelined (up to 64 in
+// flight): slots fire after this, an allow schedule whose runs outlast its
+// period has many active, and many schedules often fire together. With known
+// (the leader's view), a run with no result that known does not hold is
+// looked for everywhere, and dropped when it is nowhere: its result was
+// pruned (or its record moved aside) before its outcome was seen, and a
+// forbid policy would otherwise skip every later slot for it.
+func RefreshRuns(st *store.Store, known func(id string) bool, recs ...*store.Schedule) error {
+	var paths []string
+	for _, rec := range recs {
+		for _, r := range rec.Active {
+			paths = append(paths, st.Layout().Result(r.Task))
+		}
 	}
 	reads := st.GetMany(paths)
-	var still []store.ScheduleRun
-	for i, r := range rec.Active {
-		data, err := reads[i].Data, reads[i].Err
-		if errors.Is(err, store.ErrNoNode) {
-			if known != nil && !known(r.Task) {
-				_, _, lerr := st.LookupTask(r.Task)
-				if errors.Is(lerr, store.ErrUnknownTask) {
-					r.Reason = "gone: no result left (pruned) and no record"
-					rec.Record(r)
-					continue
+	for _, rec := range recs {
+		var still []store.ScheduleRun
+		for _, r := range rec.Active {
+			data, err := reads[0].Data, reads[0].Err
+			reads = reads[1:]
+			if errors.Is(err, store.ErrNoNode) {
+				if known != nil && !known(r.Task) {
+					_, _, lerr := st.LookupTask(r.Task)
+					if errors.Is(lerr, store.ErrUnknownTask) {
+						r.Reason = "gone: no result left (pruned) and no record"
+						rec.Record(r)
+						continue
+					}
 				}
+				still = append(still, r)
+				continue
 			}
-			still = append(still, r)
-			continue
+			if err != nil {
+				return err
+			}
+			t, err := store.DecodeTask(data)
+			if err != nil {
+				r.Reason = "result unreadable"
+			} else {
+				r.State = t.State
+			}
+			rec.Record(r)
 		}
-		if err != nil {
-			return err
-		}
-		t, err := store.DecodeTask(data)
-		if err != nil {
-			r.Reason = "result unreadable"
-		} else {
-			r.State = t.State
-		}
-		rec.Record(r)
+		rec.Active = still
 	}
-	rec.Active = still
 	return nil
 }
 

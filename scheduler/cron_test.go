@@ -2,6 +2,10 @@ package scheduler
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -152,5 +156,122 @@ func TestScheduleSlotBucketsMadeAhead(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// addAligned adds n schedules, named aligned-000 on, that all fire once, at
+// the whole second after at, and returns their names.
+func addAligned(t *testing.T, st *store.Store, n int, at time.Time) []string {
+	t.Helper()
+	slot := at.UTC().Truncate(time.Second).Add(time.Second)
+	spec := fmt.Sprintf("%d %d %d %d %d *", slot.Second(), slot.Minute(), slot.Hour(), slot.Day(), int(slot.Month()))
+	names := make([]string, n)
+	errs := make([]error, n)
+	store.Pipelined(n, func(i int) {
+		names[i] = fmt.Sprintf("aligned-%03d", i)
+		rec := &store.Schedule{Name: names[i], Cron: spec, TZ: "UTC", Concurrency: store.ConcurrencyAllow, Catchup: store.CatchupNone,
+			CreatedAt: time.Now().UTC(), KeepSucceeded: 10, KeepFailed: 10, Task: store.Task{Cmd: []string{"true"}}}
+		data, err := store.Encode(rec)
+		if err == nil {
+			err = st.Create(st.Layout().Schedule(names[i]), data)
+		}
+		errs[i] = err
+	})
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	return names
+}
+
+// waitFired waits until each schedule named has fired once, and returns the
+// ids of their runs.
+func waitFired(t *testing.T, st *store.Store, names []string) []string {
+	t.Helper()
+	paths := make([]string, len(names))
+	for i, name := range names {
+		paths[i] = st.Layout().Schedule(name)
+	}
+	var ids []string
+	drovertest.WaitFor(t, 20*time.Second, "every schedule fired", func() bool {
+		ids = ids[:0]
+		for _, r := range st.GetMany(paths) {
+			if r.Err != nil {
+				t.Fatal(r.Err)
+			}
+			rec, err := store.DecodeSchedule(r.Data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rec.Fired != 1 || len(rec.Active) != 1 {
+				return false
+			}
+			ids = append(ids, rec.Active[0].Task)
+		}
+		return true
+	})
+	return ids
+}
+
+// TestAlignedSchedulesShareTransactions: schedules due at the same slot fire
+// in a few transactions, not one each. 1,000 schedules on one slot held the
+// leader's loop for 1.3 – 2 s, one firing after another, and the last ones
+// missed their starting deadline.
+func TestAlignedSchedulesShareTransactions(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	runScheduler(t, st, "s1") // no worker: the runs stay queued
+	const n = 120
+	ids := waitFired(t, st, addAligned(t, st, n, time.Now().Add(3*time.Second)))
+	txns := map[int64]bool{}
+	for _, id := range ids {
+		_, stat, err := st.Get(st.Layout().QueueItem(id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		txns[stat.Czxid] = true
+	}
+	// Three operations a firing, at most MaxBatch a transaction: 4.
+	if len(txns) > n/20 {
+		t.Fatalf("%d schedules fired in %d transactions", n, len(txns))
+	}
+}
+
+// TestAlignedSchedulesOneChangedMeanwhile: when one schedule of a shared
+// transaction is changed between its firing's preparation and the commit,
+// the others still fire their slot, and the changed one follows its change.
+func TestAlignedSchedulesOneChangedMeanwhile(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	const paused = "aligned-007"
+	var once sync.Once
+	testHookFire = func() {
+		once.Do(func() {
+			p := st.Layout().Schedule(paused)
+			data, stat, err := st.Get(p)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			rec, err := store.DecodeSchedule(data)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			rec.Suspended = true
+			if data, err = store.Encode(rec); err == nil {
+				_, err = st.Set(p, data, stat.Version)
+			}
+			if err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	t.Cleanup(func() { testHookFire = nil })
+	runScheduler(t, st, "s1")
+	names := addAligned(t, st, 40, time.Now().Add(3*time.Second))
+	others := slices.DeleteFunc(slices.Clone(names), func(n string) bool { return n == paused })
+	waitFired(t, st, others)
+	if rec := readSchedule(t, st, paused); rec.Fired != 0 || !rec.Suspended {
+		t.Fatalf("paused meanwhile: fired %d, suspended %v", rec.Fired, rec.Suspended)
 	}
 }

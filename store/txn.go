@@ -22,6 +22,7 @@ type Txn struct {
 	s     *Store
 	ops   []any
 	paths []string
+	size  int // bytes of paths and data
 	fence bool
 	// stamp is the index of the Stamp operation (-1: none); zxid is the
 	// committed transaction's zxid, learnt from it.
@@ -48,28 +49,28 @@ func (t *Txn) Fence(path string, version int32) *Txn {
 // Check asserts path exists at version (-1: any version).
 func (t *Txn) Check(path string, version int32) *Txn {
 	t.ops = append(t.ops, &zk.CheckVersionRequest{Path: path, Version: version})
-	t.paths = append(t.paths, path)
+	t.paths, t.size = append(t.paths, path), t.size+len(path)
 	return t
 }
 
 // Create adds a persistent znode.
 func (t *Txn) Create(path string, data []byte) *Txn {
 	t.ops = append(t.ops, &zk.CreateRequest{Path: path, Data: data, Acl: t.s.acl})
-	t.paths = append(t.paths, path)
+	t.paths, t.size = append(t.paths, path), t.size+len(path)+len(data)
 	return t
 }
 
 // Delete removes path at version (-1: any).
 func (t *Txn) Delete(path string, version int32) *Txn {
 	t.ops = append(t.ops, &zk.DeleteRequest{Path: path, Version: version})
-	t.paths = append(t.paths, path)
+	t.paths, t.size = append(t.paths, path), t.size+len(path)
 	return t
 }
 
 // Set writes path's data at version (-1: any).
 func (t *Txn) Set(path string, data []byte, version int32) *Txn {
 	t.ops = append(t.ops, &zk.SetDataRequest{Path: path, Data: data, Version: version})
-	t.paths = append(t.paths, path)
+	t.paths, t.size = append(t.paths, path), t.size+len(path)+len(data)
 	return t
 }
 
@@ -86,6 +87,10 @@ func (t *Txn) Zxid() int64 { return t.zxid }
 
 // Len is the number of operations, fence included.
 func (t *Txn) Len() int { return len(t.ops) }
+
+// Size is the bytes of paths and data the transaction carries, what a writer
+// packing several into one multi weighs against jute.maxbuffer.
+func (t *Txn) Size() int { return t.size }
 
 // OpError says which operation made a transaction fail.
 type OpError struct {
@@ -144,6 +149,6 @@ func FailedOp(err error) int {
 
 func (t *Txn) createSequential(prefix string, data []byte) *Txn {
 	t.ops = append(t.ops, &zk.CreateRequest{Path: prefix, Data: data, Acl: t.s.acl, Flags: zk.FlagSequence})
-	t.paths = append(t.paths, prefix)
+	t.paths, t.size = append(t.paths, prefix), t.size+len(prefix)+len(data)
 	return t
 }
