@@ -386,15 +386,8 @@ func (c *Client) Status(id string) (*store.Task, error) {
 // List returns tasks in state (all states when empty), newest first, at most
 // limit (0: no limit). Records that do not decode are skipped, never fatal.
 func (c *Client) List(state store.State, limit int) ([]*store.Task, error) {
-	tasks, _, err := c.ListCounting(state, limit)
-	return tasks, err
-}
-
-// ListCounting is List that also says how many records it skipped because
-// they did not decode.
-func (c *Client) ListCounting(state store.State, limit int) (tasks []*store.Task, skipped int, err error) {
 	res, err := c.ListTasks(context.Background(), ListOptions{State: state, Limit: limit})
-	return res.Tasks, res.Skipped, err
+	return res.Tasks, err
 }
 
 // WorkerStatus is a registered worker and its load.

@@ -164,6 +164,13 @@ func TestSubmitWaitExitCodes(t *testing.T) {
 		list[0]["exit_code"] != float64(5) || list[0]["attempts"] != float64(1) {
 		t.Fatalf("ls failed: %q %v", r.stdout, err)
 	}
+	// A listing reads at most --scan records, newest first, and says so
+	// when matching tasks may lie beyond them.
+	r = drover(t, root, "ls", "-o", "json", "--state", "succeeded", "--scan", "1") // the newest is bad
+	if err := json.Unmarshal([]byte(r.stdout), &list); err != nil || r.code != 0 || len(list) != 0 ||
+		!strings.Contains(r.stderr, "read the newest 1 task records and stopped") {
+		t.Fatalf("ls --scan 1: %+v", r)
+	}
 }
 
 // TestTaskJSONFieldsAlwaysPresent: a queued task's JSON still has worker ("")

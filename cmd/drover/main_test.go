@@ -136,6 +136,7 @@ func TestBadInputExits2WithOneLine(t *testing.T) {
 		{"status"},
 		{"wait", "../../x"},
 		{"ls", "--state", "sleeping"},
+		{"ls", "--scan", "-1"},
 		{"-o", "yaml", "workers"},
 		{"--session-timeout", "1ms", "workers"},
 		{"--root", "relative", "workers"},

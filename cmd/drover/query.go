@@ -97,9 +97,9 @@ func newLogsCmd(g *globals) *cobra.Command {
 
 func newLsCmd(g *globals) *cobra.Command {
 	var state string
-	var limit int
+	var limit, scan int
 	cmd := &cobra.Command{
-		Use:   "ls [--state S] [--limit N]",
+		Use:   "ls [--state S] [--limit N] [--scan N]",
 		Short: "List tasks, newest first",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -113,13 +113,20 @@ func newLsCmd(g *globals) *cobra.Command {
 			if limit < 0 {
 				return usageErr("--limit %d: must not be negative", limit)
 			}
+			if scan < 0 {
+				return usageErr("--scan %d: must not be negative", scan)
+			}
 			return g.withReader(func(ctx context.Context, c *client.Client) error {
-				tasks, skipped, err := c.ListCounting(st, limit)
+				res, err := c.ListTasks(ctx, client.ListOptions{State: st, Limit: limit, Budget: scan})
 				if err != nil {
 					return err
 				}
-				if skipped > 0 {
-					fmt.Fprintf(cmd.ErrOrStderr(), "drover: skipped %d unreadable task record(s)\n", skipped)
+				tasks := res.Tasks
+				if res.Skipped > 0 {
+					fmt.Fprintf(cmd.ErrOrStderr(), "drover: skipped %d unreadable task record(s)\n", res.Skipped)
+				}
+				if res.Truncated {
+					fmt.Fprintf(cmd.ErrOrStderr(), "drover: read the newest %d task records and stopped; older matching tasks are not shown (--scan 0 reads them all)\n", res.Scanned)
 				}
 				out := cmd.OutOrStdout()
 				if g.output == "json" {
@@ -150,6 +157,7 @@ func newLsCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&state, "state", "", "only tasks in this state")
 	cmd.Flags().IntVar(&limit, "limit", 100, "at most this many tasks (0: all)")
+	cmd.Flags().IntVar(&scan, "scan", 10000, "read at most this many task records, newest first (0: no bound); a rare --state may match none of them")
 	return cmd
 }
 
