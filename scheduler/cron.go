@@ -233,13 +233,16 @@ func (l *leader) fireAll(entries []*cronEntry) error {
 	}
 	errs := make([]error, len(groups))
 	store.Pipelined(len(groups), func(i int) { errs[i] = l.commitFirings(groups[i]) })
-	for i, g := range groups {
-		err := errs[i]
-		switch {
-		case err == nil:
+	for i, g := range groups { // what committed first, whatever failed
+		if errs[i] == nil {
 			for _, f := range g {
 				l.applyFiring(f)
 			}
+		}
+	}
+	for i, g := range groups {
+		switch err := errs[i]; {
+		case err == nil:
 		case !changedUnderUs(err):
 			return err
 		case len(g) == 1:
