@@ -50,7 +50,8 @@ func (l *leader) syncSchedules() error {
 	return nil
 }
 
-// readSchedule (re)reads one schedule, watching it, and fires what is due.
+// readSchedule (re)reads one schedule, watching it; what is due fires with
+// the next fireDue.
 func (l *leader) readSchedule(name string) error {
 	return l.applySchedule(name, l.readSchedules([]string{name})[0])
 }
@@ -86,7 +87,8 @@ func (l *leader) readSchedules(names []string) []scheduleRead {
 }
 
 // applySchedule takes one schedule readSchedules read into the view, moving
-// it aside if it is malformed, and fires what is due.
+// it aside if it is malformed, and makes what is due fire with the next
+// fireDue.
 func (l *leader) applySchedule(name string, r scheduleRead) error {
 	p := l.lay.Schedule(name)
 	if r.watched {
@@ -171,7 +173,7 @@ func (l *leader) fireDue() error {
 	})
 	for len(due) > 0 {
 		n := min(len(due), fireBatch)
-		if err := l.fireAll(due[:n]); err != nil {
+		if err := l.fireAll(due[:n], now); err != nil {
 			return err
 		}
 		due = due[n:]
@@ -198,12 +200,14 @@ type firing struct {
 	ops, size int
 }
 
-// fireAll fires the due slots of entries. Each schedule's firing is fenced
-// and also advances its last slot, so a slot fires only once, whoever leads.
-// Several share a transaction, within MaxBatch operations and maxBatchBytes,
-// and the transactions are pipelined.
-func (l *leader) fireAll(entries []*cronEntry) error {
-	now := l.now()
+// fireAll fires the slots of entries due at now (fireDue's: a later round
+// is not late for having waited for the earlier ones). Each schedule's firing
+// is fenced and also advances its last slot, so a slot fires only once,
+// whoever leads. Several share a transaction, within MaxBatch operations and
+// maxBatchBytes, and the transactions are pipelined. A schedule whose firing
+// cannot be written (a record grown too large, a run to cancel that is
+// malformed) is logged and left, so it does not hold the others back.
+func (l *leader) fireAll(entries []*cronEntry, now time.Time) error {
 	var fs []*firing
 	var recs []*store.Schedule
 	for _, e := range entries {
@@ -215,17 +219,25 @@ func (l *leader) fireAll(entries []*cronEntry) error {
 	if err := RefreshRuns(l.st, l.knowsTask, recs...); err != nil {
 		return err
 	}
+	ready := fs[:0]
 	for _, f := range fs {
-		if err := l.prepare(f); err != nil {
+		err := l.prepare(f)
+		switch {
+		case err == nil:
+			ready = append(ready, f)
+		case errors.Is(err, store.ErrConnection):
 			return err
+		default:
+			l.log.Error().Err(err).Str("schedule", f.rec.Name).Msg("slot not fired: its firing cannot be written")
 		}
 	}
+	fs = ready
 	if testHookFire != nil {
 		testHookFire()
 	}
 	var groups [][]*firing
 	for len(fs) > 0 {
-		n, ops, size := 1, fs[0].ops, fs[0].size
+		n, ops, size := 1, 1+fs[0].ops, fs[0].size // the fence, and the first
 		for ; n < len(fs) && ops+fs[n].ops <= store.MaxBatch && size+fs[n].size <= maxBatchBytes; n++ {
 			ops, size = ops+fs[n].ops, size+fs[n].size
 		}
@@ -272,7 +284,11 @@ func (l *leader) fireAll(entries []*cronEntry) error {
 // changedUnderUs matches a firing's failure when its schedule was changed
 // (paused, edited, removed) or it raced (a run that replace cancels was
 // placed or finished meanwhile: its znode is gone).
+// A failed fence wraps ErrNoNode too, and ends the term instead.
 func changedUnderUs(err error) bool {
+	if errors.Is(err, store.ErrFenced) {
+		return false
+	}
 	return errors.Is(err, store.ErrBadVersion) || errors.Is(err, store.ErrNodeExists) || errors.Is(err, store.ErrNoNode)
 }
 
@@ -420,9 +436,10 @@ func slotTask(rec *store.Schedule, slot, now time.Time) *store.Task {
 
 // knowsTask reports whether the view has task id queued or placed, or
 // cannot tell yet: a worker whose directory it has not listed may hold it.
-// A takeover fires due slots before any listing is applied, and each run
-// it did not know would cost a look at every worker's directory; such a run
-// is kept active, and looked at on the next firing instead.
+// A takeover can fire due slots before every worker's listing is applied,
+// and each run it did not know would cost a look at every worker's
+// directory; such a run is kept active, and looked at on the next firing
+// instead.
 func (l *leader) knowsTask(id string) bool {
 	if l.lookup(id) != nil {
 		return true

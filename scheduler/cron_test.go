@@ -219,7 +219,8 @@ func waitFired(t *testing.T, st *store.Store, names []string) []string {
 func TestAlignedSchedulesShareTransactions(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
-	runScheduler(t, st, "s1") // no worker: the runs stay queued
+	s, _ := runScheduler(t, st, "s1") // no worker: the runs stay queued
+	drovertest.WaitFor(t, 20*time.Second, "a leader", s.IsLeader)
 	const n = 120
 	ids := waitFired(t, st, addAligned(t, st, n, time.Now().Add(3*time.Second)))
 	txns := map[int64]bool{}
@@ -267,11 +268,31 @@ func TestAlignedSchedulesOneChangedMeanwhile(t *testing.T) {
 		})
 	}
 	t.Cleanup(func() { testHookFire = nil })
-	runScheduler(t, st, "s1")
+	s, _ := runScheduler(t, st, "s1")
+	drovertest.WaitFor(t, 20*time.Second, "a leader", s.IsLeader)
 	names := addAligned(t, st, 40, time.Now().Add(3*time.Second))
 	others := slices.DeleteFunc(slices.Clone(names), func(n string) bool { return n == paused })
 	waitFired(t, st, others)
 	if rec := readSchedule(t, st, paused); rec.Fired != 0 || !rec.Suspended {
 		t.Fatalf("paused meanwhile: fired %d, suspended %v", rec.Fired, rec.Suspended)
+	}
+}
+
+// TestFencedFiringIsNotAChange: a firing refused by its fence ends the term;
+// taken for a schedule changed meanwhile (a failed fence wraps ErrNoNode
+// too), it was retried and its schedule read again, round after round.
+func TestFencedFiringIsNotAChange(t *testing.T) {
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	p := st.Layout().Schedule("x")
+	if err := st.EnsurePath(p); err != nil {
+		t.Fatal(err)
+	}
+	fenced := st.Txn().Fence(p+"-gone", -1).Set(p, nil, -1).Commit()
+	if !errors.Is(fenced, store.ErrFenced) || changedUnderUs(fenced) {
+		t.Fatalf("fenced: %v, changed under us: %v", fenced, changedUnderUs(fenced))
+	}
+	changed := st.Txn().Fence(p, -1).Set(p, nil, 7).Commit()
+	if !changedUnderUs(changed) {
+		t.Fatalf("a set at a stale version: %v, not taken for a change", changed)
 	}
 }

@@ -308,23 +308,49 @@ func (l *leader) serve(ctx context.Context) error {
 			l.sweepEmptyQueue()
 		case <-changed:
 		case ev := <-l.events:
-			if err := l.handle(ev); err != nil {
-				return err
-			}
-			// Drain what else arrived before placing again.
-			for drained := 0; drained < 256; drained++ {
+			// Take what else arrived too before placing again.
+			evs := []watchEvent{ev}
+			for len(evs) <= 256 {
 				select {
 				case ev := <-l.events:
-					if err := l.handle(ev); err != nil {
-						return err
-					}
+					evs = append(evs, ev)
 					continue
 				default:
 				}
 				break
 			}
+			if err := l.handleAll(evs); err != nil {
+				return err
+			}
 		}
 	}
+}
+
+// handleAll handles watch events in order, except that the schedules whose
+// data changed are read at the end, together, pipelined: each schedule a
+// firing wrote comes back as an event of its own.
+func (l *leader) handleAll(evs []watchEvent) error {
+	var names []string
+	seen := map[string]bool{}
+	for _, ev := range evs {
+		if ev.kind != watchSchedule {
+			if err := l.handle(ev); err != nil {
+				return err
+			}
+			continue
+		}
+		l.fired(ev.path)
+		if !seen[ev.arg] {
+			seen[ev.arg] = true
+			names = append(names, ev.arg)
+		}
+	}
+	for i, r := range l.readSchedules(names) {
+		if err := l.applySchedule(names[i], r); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (l *leader) handle(ev watchEvent) error {
