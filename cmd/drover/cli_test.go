@@ -168,7 +168,7 @@ func TestSubmitWaitExitCodes(t *testing.T) {
 	// when matching tasks may lie beyond them.
 	r = drover(t, root, "ls", "-o", "json", "--state", "succeeded", "--scan", "1") // the newest is bad
 	if err := json.Unmarshal([]byte(r.stdout), &list); err != nil || r.code != 0 || len(list) != 0 ||
-		!strings.Contains(r.stderr, "read the newest 1 task records and stopped") {
+		!strings.Contains(r.stderr, "stopped after reading 1 task record(s)") {
 		t.Fatalf("ls --scan 1: %+v", r)
 	}
 }

@@ -116,6 +116,13 @@ func newLsCmd(g *globals) *cobra.Command {
 			if scan < 0 {
 				return usageErr("--scan %d: must not be negative", scan)
 			}
+			if !cmd.Flags().Changed("scan") {
+				if limit == 0 {
+					scan = 0 // all, as asked
+				} else {
+					scan = max(scan, limit)
+				}
+			}
 			return g.withReader(func(ctx context.Context, c *client.Client) error {
 				res, err := c.ListTasks(ctx, client.ListOptions{State: st, Limit: limit, Budget: scan})
 				if err != nil {
@@ -126,7 +133,7 @@ func newLsCmd(g *globals) *cobra.Command {
 					fmt.Fprintf(cmd.ErrOrStderr(), "drover: skipped %d unreadable task record(s)\n", res.Skipped)
 				}
 				if res.Truncated {
-					fmt.Fprintf(cmd.ErrOrStderr(), "drover: read the newest %d task records and stopped; older matching tasks are not shown (--scan 0 reads them all)\n", res.Scanned)
+					fmt.Fprintf(cmd.ErrOrStderr(), "drover: stopped after reading %d task record(s) (--scan); matching tasks may be missing (--scan 0 reads them all)\n", res.Scanned)
 				}
 				out := cmd.OutOrStdout()
 				if g.output == "json" {
@@ -157,7 +164,7 @@ func newLsCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&state, "state", "", "only tasks in this state")
 	cmd.Flags().IntVar(&limit, "limit", 100, "at most this many tasks (0: all)")
-	cmd.Flags().IntVar(&scan, "scan", 10000, "read at most this many task records, newest first (0: no bound); a rare --state may match none of them")
+	cmd.Flags().IntVar(&scan, "scan", 10000, "read at most this many task records (0: no bound; by default at least --limit, and no bound with --limit 0)")
 	return cmd
 }
 
