@@ -198,6 +198,8 @@ type firing struct {
 	cancels []cancelOp
 	// ops and size are what the firing adds to a transaction.
 	ops, size int
+	// rest is the first due slot left for the next round (zero: none).
+	rest time.Time
 }
 
 // fireAll fires the slots of entries due at now (fireDue's: a later round
@@ -300,7 +302,26 @@ func (l *leader) refire(e *cronEntry) error {
 }
 
 // prepare builds f from its schedule's record, whose active runs are fresh.
+// A firing of several slots that outgrows maxBatchBytes (catch-up all of a
+// large template: ZooKeeper drops the connection of a request over
+// jute.maxbuffer, and the leader would rebuild and fire again, for ever)
+// fires its older half, and the rest becomes due again at once.
 func (l *leader) prepare(f *firing) error {
+	fresh := f.rec
+	for {
+		f.rec = cloneSchedule(fresh)
+		f.tasks, f.slots, f.cancels = nil, nil, nil
+		if err := l.build(f); err != nil || f.size <= maxBatchBytes || len(f.plan.Fire) < 2 {
+			return err
+		}
+		keep := len(f.plan.Fire) / 2
+		f.rest = f.plan.Fire[keep]
+		f.plan.Fire, f.plan.Last = f.plan.Fire[:keep], f.plan.Fire[keep-1]
+	}
+}
+
+// build makes f's record, tasks and data.
+func (l *leader) build(f *firing) error {
 	rec, now := f.rec, f.now
 	for _, slot := range f.plan.Missed {
 		rec.Record(store.ScheduleRun{Slot: slot.UTC(), Reason: "missed"})
@@ -401,6 +422,9 @@ func (l *leader) commitFirings(fs []*firing) error {
 func (l *leader) applyFiring(f *firing) {
 	e, rec := f.e, f.rec
 	e.rec, e.version = rec, e.version+1
+	if !f.rest.IsZero() {
+		e.next = f.rest
+	}
 	for _, c := range f.cancels {
 		if q := l.lookup(c.done.ID); q != nil {
 			l.unqueue(q)

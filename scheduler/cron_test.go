@@ -296,3 +296,27 @@ func TestFencedFiringIsNotAChange(t *testing.T) {
 		t.Fatalf("a set at a stale version: %v, not taken for a change", changed)
 	}
 }
+
+// TestCatchUpOfALargeTemplateFiresInParts: slots due together whose tasks
+// would not fit in one request (catch-up all, a 150 KB payload) fire over
+// several transactions. In one, ZooKeeper dropped the connection, and the
+// leader rebuilt its view and fired again, for ever.
+func TestCatchUpOfALargeTemplateFiresInParts(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	rec := &store.Schedule{Name: "big", Cron: "* * * * * *", TZ: "UTC", Concurrency: store.ConcurrencyAllow, Catchup: store.CatchupAll,
+		CreatedAt: time.Now().UTC().Add(-6 * time.Second), KeepSucceeded: 10, KeepFailed: 10,
+		Task: store.Task{Handler: "h", Payload: make([]byte, 150*1024)}}
+	data, err := store.Encode(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Create(st.Layout().Schedule(rec.Name), data); err != nil {
+		t.Fatal(err)
+	}
+	runScheduler(t, st, "s1") // takes over with six slots or more due
+	drovertest.WaitFor(t, 20*time.Second, "the missed slots fired", func() bool { return readSchedule(t, st, "big").Fired >= 6 })
+	if got := readSchedule(t, st, "big"); len(got.Skipped) != 0 {
+		t.Fatalf("slots not fired: %v", got.Skipped)
+	}
+}
