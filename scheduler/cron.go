@@ -326,7 +326,16 @@ func (l *leader) build(f *firing) error {
 	for _, slot := range f.plan.Missed {
 		rec.Record(store.ScheduleRun{Slot: slot.UTC(), Reason: "missed"})
 	}
-	for _, slot := range f.plan.Fire {
+	fire := f.plan.Fire
+	if rec.Concurrency == store.ConcurrencyReplace && len(fire) > 1 {
+		// Each would replace the one before it before it started: only the
+		// newest runs. (Each was enqueued, and only filed as cancelled.)
+		for _, slot := range fire[:len(fire)-1] {
+			rec.Record(store.ScheduleRun{Slot: slot.UTC(), Reason: "skipped: replaced by a newer slot due with it"})
+		}
+		fire = fire[len(fire)-1:]
+	}
+	for _, slot := range fire {
 		active := len(rec.Active) > 0
 		switch {
 		case active && rec.Concurrency == store.ConcurrencyForbid:

@@ -320,3 +320,39 @@ func TestCatchUpOfALargeTemplateFiresInParts(t *testing.T) {
 		t.Fatalf("slots not fired: %v", got.Skipped)
 	}
 }
+
+// TestReplaceCatchUpRunsOnlyTheNewest: with concurrency replace, slots due
+// together start only the newest. Each was enqueued, and the older ones
+// were only filed as cancelled: they all ran.
+func TestReplaceCatchUpRunsOnlyTheNewest(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	rec := &store.Schedule{Name: "rep", Cron: "* * * * * *", TZ: "UTC", Concurrency: store.ConcurrencyReplace, Catchup: store.CatchupAll,
+		CreatedAt: time.Now().UTC().Add(-5 * time.Second), KeepSucceeded: 10, KeepFailed: 10, Task: store.Task{Cmd: []string{"true"}}}
+	data, err := store.Encode(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Create(st.Layout().Schedule(rec.Name), data); err != nil {
+		t.Fatal(err)
+	}
+	_, stop := runScheduler(t, st, "s1") // no worker: runs stay queued until replaced
+	drovertest.WaitFor(t, 20*time.Second, "slots fired", func() bool { return readSchedule(t, st, "rep").Fired >= 2 })
+	stop() // no firing while the queue is walked
+	queued := 0
+	q := st.Layout().Queue()
+	b1s, err := st.Children(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b1 := range b1s {
+		b2s, _ := st.Children(q + "/" + b1)
+		for _, b2 := range b2s {
+			ids, _ := st.Children(q + "/" + b1 + "/" + b2)
+			queued += len(ids)
+		}
+	}
+	if queued != 1 {
+		t.Fatalf("%d runs queued, want the newest alone", queued)
+	}
+}
