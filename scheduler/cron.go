@@ -441,9 +441,10 @@ func (l *leader) applyFiring(f *firing) {
 	}
 	l.s.counters.fired.Add(uint64(len(f.tasks)))
 	log := l.log.With().Str("schedule", rec.Name).Logger()
+	now := l.now() // committed: a round of many schedules takes a while
 	for i, t := range f.tasks {
 		l.addQueued(t, store.EnqueuedVersion) // place it now, without waiting for the queue watch
-		log.Info().Str("task_id", t.ID).Time("slot", f.slots[i]).Dur("delay", f.now.Sub(f.slots[i])).Msg("slot fired")
+		log.Info().Str("task_id", t.ID).Time("slot", f.slots[i]).Dur("delay", now.Sub(f.slots[i])).Msg("slot fired")
 	}
 	if f.plan.MissedCount > 0 {
 		log.Warn().Int("missed", f.plan.MissedCount).Str("catchup", rec.Catchup).Msg("slots missed")
