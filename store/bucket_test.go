@@ -145,3 +145,24 @@ func TestLateResultsMarkTheirBucket(t *testing.T) {
 		t.Fatalf("a late result %v after the mark did not mark again (version %d)", store.LateResult, v)
 	}
 }
+
+// TestCommitCreatingBucketsOnlyForCreates: a delete that finds no node is
+// the caller's condition (the item went meanwhile), not a missing bucket:
+// it is not tried again, and makes no bucket.
+func TestCommitCreatingBucketsOnlyForCreates(t *testing.T) {
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	id := store.NewTaskID(time.Now().Add(-time.Hour)) // a bucket nobody made
+	tries := 0
+	err := st.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error {
+		tries++
+		txn.Delete(st.Layout().QueueItem(id), 0)
+		return nil
+	})
+	if !errors.Is(err, store.ErrNoNode) || tries != 1 {
+		t.Fatalf("err %v after %d tries, want ErrNoNode after 1", err, tries)
+	}
+	b1, b2 := store.Bucket(id)
+	if ok, _, err := st.Exists(st.Layout().QueueBucket(b1, b2)); err != nil || ok {
+		t.Fatalf("bucket made: %v %v", ok, err)
+	}
+}

@@ -360,8 +360,11 @@ func (s *Store) CommitCreatingBuckets(ids []string, build func(*Txn) error) erro
 			return err
 		}
 		var oe *OpError
-		if errors.As(err, &oe) && !strings.HasPrefix(oe.Path, s.layout.Queue()+"/") && !strings.HasPrefix(oe.Path, s.layout.Results()+"/") {
-			return err // a missing node that is not a bucket: the caller's condition
+		if errors.As(err, &oe) && (!txn.creates(oe.Index) ||
+			!strings.HasPrefix(oe.Path, s.layout.Queue()+"/") && !strings.HasPrefix(oe.Path, s.layout.Results()+"/")) {
+			// Not a create under a bucket (a queue item deleted at a version
+			// it no longer has, gone meanwhile): the caller's condition.
+			return err
 		}
 		seen := map[string]bool{}
 		for _, id := range ids {

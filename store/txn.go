@@ -92,6 +92,15 @@ func (t *Txn) Len() int { return len(t.ops) }
 // packing several into one multi weighs against jute.maxbuffer.
 func (t *Txn) Size() int { return t.size }
 
+// creates reports whether operation i creates a znode.
+func (t *Txn) creates(i int) bool {
+	if i < 0 || i >= len(t.ops) {
+		return false
+	}
+	_, ok := t.ops[i].(*zk.CreateRequest)
+	return ok
+}
+
 // OpError says which operation made a transaction fail.
 type OpError struct {
 	Index int
