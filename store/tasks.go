@@ -362,8 +362,8 @@ func (s *Store) CommitCreatingBuckets(ids []string, build func(*Txn) error) erro
 		var oe *OpError
 		if errors.As(err, &oe) && (!txn.creates(oe.Index) ||
 			!strings.HasPrefix(oe.Path, s.layout.Queue()+"/") && !strings.HasPrefix(oe.Path, s.layout.Results()+"/")) {
-			// Not a create under a bucket (a queue item deleted at a version
-			// it no longer has, gone meanwhile): the caller's condition.
+			// Not a create under a bucket (a queue item to delete that is
+			// gone meanwhile): the caller's condition.
 			return err
 		}
 		seen := map[string]bool{}
