@@ -48,7 +48,10 @@ type Config struct {
 	// `drover submit -f` to a scheduler and Workers x Capacity worker
 	// processes; default 10000, negative skips the phase.
 	CLITasks int
-	Log      zerolog.Logger
+	// CronFanout is how many schedules the cron fan-out phase makes fire
+	// at one slot; default 1000, negative skips the phase.
+	CronFanout int
+	Log        zerolog.Logger
 	// Scale, when Scale.Queued > 0, adds the scale phase.
 	Scale ScaleConfig
 	// ZKPid, when not 0, is the ZooKeeper server's process id (the bench
@@ -103,7 +106,20 @@ type Report struct {
 	LeftBehind []string `json:"left_behind,omitempty"`
 	// CLICPU is where the CLI phase's CPU went (Linux; nil elsewhere).
 	*CLICPUReport
+	*CronFanoutReport
 	*ScaleReport
+}
+
+// CronFanoutReport is the cron fan-out phase's: many schedules due at the
+// same slot, as on the hour. The leader fires them together.
+type CronFanoutReport struct {
+	Schedules int `json:"cron_fanout_schedules"`
+	// From the slot to each task's start, of those that started.
+	StartP50Ms float64 `json:"cron_fanout_start_p50_ms"`
+	StartMaxMs float64 `json:"cron_fanout_start_max_ms"`
+	// Missed are the schedules whose task had not started 15 s after the
+	// slot: the leader was more than 2 s late for them (catch-up none).
+	Missed int `json:"cron_fanout_missed"`
 }
 
 // Run measures every figure, each phase under its own root.
@@ -125,6 +141,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	if cfg.CLITasks == 0 {
 		cfg.CLITasks = 10000
+	}
+	if cfg.CronFanout == 0 {
+		cfg.CronFanout = 1000
 	}
 	if cfg.ConnectTimeout <= 0 {
 		cfg.ConnectTimeout = 10 * time.Second
@@ -167,6 +186,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}},
 		{"cron precision", "cron", true, func(root string) (err error) {
 			r.CronDelayP50Ms, r.CronDelayP99Ms, err = cronDelay(ctx, cfg, root)
+			return err
+		}},
+		{fmt.Sprintf("cron fan-out: %d schedules on one slot", cfg.CronFanout), "fanout", cfg.CronFanout > 0, func(root string) (err error) {
+			r.CronFanoutReport, err = cronFanout(ctx, cfg, root)
 			return err
 		}},
 		{"crash failover", "failover", cfg.Binary != "", func(root string) (err error) {
@@ -556,16 +579,7 @@ func latency(ctx context.Context, cfg Config, root string) (startP50, startP99, 
 // cronDelay runs a per-second schedule for a few slots and measures how late
 // each slot's task starts.
 func cronDelay(ctx context.Context, cfg Config, root string) (p50, p99 float64, err error) {
-	var mu sync.Mutex
-	var delays []float64
-	h := worker.HandlerFunc(func(_ context.Context, t *worker.Task) ([]byte, error) {
-		now := time.Now()
-		slot, _ := strconv.ParseInt(t.Env["DROVER_SLOT"], 10, 64)
-		mu.Lock()
-		delays = append(delays, ms(now.Sub(time.Unix(slot, 0))))
-		mu.Unlock()
-		return nil, nil
-	})
+	h := &slotDelays{}
 	c, err := startCluster(ctx, cfg, root, 1, 4, h)
 	if err != nil {
 		return 0, 0, err
@@ -582,17 +596,72 @@ func cronDelay(ctx context.Context, cfg Config, root string) (p50, p99 float64, 
 		return 0, 0, err
 	}
 	slots := max(5, int(cfg.Duration/time.Second))
-	ran := func() int {
-		mu.Lock()
-		defer mu.Unlock()
-		return len(delays)
+	if err := waitUntil(ctx, time.Duration(slots+10)*time.Second, func() bool { return h.ran() >= slots }); err != nil {
+		return 0, 0, fmt.Errorf("only %d of %d slots ran: %w", h.ran(), slots, err)
 	}
-	if err := waitUntil(ctx, time.Duration(slots+10)*time.Second, func() bool { return ran() >= slots }); err != nil {
-		return 0, 0, fmt.Errorf("only %d of %d slots ran: %w", ran(), slots, err)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return pct(h.delays, 50), pct(h.delays, 99), nil
+}
+
+// slotDelays is a handler that records, for each task a schedule fired, how
+// long after its slot it started.
+type slotDelays struct {
+	mu     sync.Mutex
+	delays []float64
+}
+
+func (d *slotDelays) ProcessTask(_ context.Context, t *worker.Task) ([]byte, error) {
+	now := time.Now()
+	slot, _ := strconv.ParseInt(t.Env["DROVER_SLOT"], 10, 64)
+	d.mu.Lock()
+	d.delays = append(d.delays, ms(now.Sub(time.Unix(slot, 0))))
+	d.mu.Unlock()
+	return nil, nil
+}
+
+func (d *slotDelays) ran() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.delays)
+}
+
+// cronFanout makes cfg.CronFanout schedules that all fire once, at the same
+// slot a few seconds ahead, and measures how late their tasks start.
+func cronFanout(ctx context.Context, cfg Config, root string) (*CronFanoutReport, error) {
+	n := cfg.CronFanout
+	h := &slotDelays{}
+	c, err := startCluster(ctx, cfg, root, cfg.Workers, max(cfg.Capacity, (n+cfg.Workers-1)/cfg.Workers), h)
+	if err != nil {
+		return nil, err
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	return pct(delays, 50), pct(delays, 99), nil
+	defer c.close()
+	st := c.stores[0]
+	slot := time.Now().UTC().Truncate(time.Second).Add(4 * time.Second)
+	spec := fmt.Sprintf("%d %d %d %d %d *", slot.Second(), slot.Minute(), slot.Hour(), slot.Day(), int(slot.Month()))
+	errs := make([]error, n)
+	store.Pipelined(n, func(i int) {
+		rec := &store.Schedule{Name: fmt.Sprintf("fanout-%05d", i), Cron: spec, TZ: "UTC", Catchup: store.CatchupNone,
+			Concurrency: store.ConcurrencyAllow, Task: store.Task{Handler: "noop"}, CreatedAt: time.Now().UTC(),
+			KeepSucceeded: 10, KeepFailed: 10}
+		data, err := store.Encode(rec)
+		if err == nil {
+			err = st.Create(st.Layout().Schedule(rec.Name), data)
+		}
+		errs[i] = err
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if err := waitUntil(ctx, time.Until(slot)+15*time.Second, func() bool { return h.ran() >= n }); err != nil && ctx.Err() != nil {
+		return nil, err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.delays) == 0 {
+		return nil, fmt.Errorf("none of %d schedules fired at %s", n, slot.Format(time.TimeOnly))
+	}
+	return &CronFanoutReport{Schedules: n, StartP50Ms: pct(h.delays, 50), StartMaxMs: pct(h.delays, 100), Missed: n - len(h.delays)}, nil
 }
 
 // proc is a drover process started by the bench.

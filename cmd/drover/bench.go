@@ -26,6 +26,7 @@ func newBenchCmd(g *globals) *cobra.Command {
 		capacity   int
 		cpuProfile string
 		cliTasks   int
+		fanout     int
 		scale      bench.ScaleConfig
 	)
 	cmd := &cobra.Command{
@@ -42,12 +43,15 @@ deletes each when its phase ends, also after Ctrl-C (a second Ctrl-C leaves
 it); its load is a production ensemble's worst day, so use a scratch one.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if duration < time.Second || tasks < 1 || workers < 1 || capacity < 1 || cliTasks < 0 ||
+			if duration < time.Second || tasks < 1 || workers < 1 || capacity < 1 || cliTasks < 0 || fanout < 0 ||
 				scale.Queued < 0 || scale.Workers < 1 || scale.Capacity < 1 {
-				return usageErr("bench: --duration >= 1s, --tasks, --workers, --capacity, --scale-workers and --scale-capacity >= 1, --cli-tasks and --scale-queued >= 0")
+				return usageErr("bench: --duration >= 1s, --tasks, --workers, --capacity, --scale-workers and --scale-capacity >= 1, --cli-tasks, --cron-fanout and --scale-queued >= 0")
 			}
 			if cliTasks == 0 {
 				cliTasks = -1 // skip
+			}
+			if fanout == 0 {
+				fanout = -1 // skip
 			}
 			ctx, stop := signalContext()
 			defer stop()
@@ -103,7 +107,7 @@ it); its load is a production ensemble's worst day, so use a scratch one.`,
 			}
 			start := time.Now()
 			r, err := bench.Run(ctx, bench.Config{
-				Servers: servers, Duration: duration, Tasks: tasks, Workers: workers, Capacity: capacity, CLITasks: cliTasks, Scale: scale,
+				Servers: servers, Duration: duration, Tasks: tasks, Workers: workers, Capacity: capacity, CLITasks: cliTasks, CronFanout: fanout, Scale: scale,
 				Binary: self, Log: benchLog, ZKPid: zkPid, Cleanup: cleanup,
 				Auth: auth, TLS: tlsCfg, ProcessArgs: procArgs, ProcessEnv: procEnv,
 				// As every client command: no session within --session-timeout
@@ -143,8 +147,13 @@ it); its load is a production ensemble's worst day, so use a scratch one.`,
 				{"submit_to_result_p50_ms", f1(r.SubmitToResultP50Ms), ""},
 				{"cron_delay_p50_ms", f1(r.CronDelayP50Ms), "per-second schedule, slot to start"},
 				{"cron_delay_p99_ms", f1(r.CronDelayP99Ms), ""},
-				{"failover_ms", f0(r.FailoverMs), fmt.Sprintf("kill -9 of the leader, session timeout %.0f ms", r.SessionTimeoutMs)},
 			}
+			if c := r.CronFanoutReport; c != nil {
+				rows = append(rows,
+					[]string{"cron_fanout_start_p50_ms", f0(c.StartP50Ms), fmt.Sprintf("%d schedules due at one slot, slot to start", c.Schedules)},
+					[]string{"cron_fanout_start_max_ms", f0(c.StartMaxMs), fmt.Sprintf("the last of them; %d missed their slot", c.Missed)})
+			}
+			rows = append(rows, []string{"failover_ms", f0(r.FailoverMs), fmt.Sprintf("kill -9 of the leader, session timeout %.0f ms", r.SessionTimeoutMs)})
 			if r.CLITasks > 0 { // the phase ran
 				rows = append(rows,
 					[]string{"cli_tasks_per_s", f0(r.CLITasksPerS), fmt.Sprintf("submit -f and wait -f of %d true commands, %d worker processes x %d", r.CLITasks, r.Workers, r.Capacity)},
@@ -170,6 +179,7 @@ it); its load is a production ensemble's worst day, so use a scratch one.`,
 	f.IntVar(&workers, "workers", 2, "workers in the throughput phase")
 	f.IntVar(&capacity, "capacity", 32, "capacity of each worker")
 	f.IntVar(&cliTasks, "cli-tasks", 10000, "true commands in the CLI phase (0 skips it)")
+	f.IntVar(&fanout, "cron-fanout", 1000, "schedules due at one slot in the cron fan-out phase (0 skips it)")
 	f.IntVar(&scale.Queued, "scale-queued", 0, "scale phase: queue this many no-op tasks before any worker runs, then drain them (0 skips it)")
 	f.IntVar(&scale.Workers, "scale-workers", 500, "scale phase: workers that drain the queue")
 	f.IntVar(&scale.Capacity, "scale-capacity", 4, "scale phase: capacity of each worker")

@@ -24,17 +24,20 @@ func TestBenchReportsEveryFigure(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	r := runBench(t, ctx, "--zk", zkAddr, "-o", "json",
-		"bench", "--duration", "1s", "--tasks", "300", "--cli-tasks", "200",
+		"bench", "--duration", "1s", "--tasks", "300", "--cli-tasks", "200", "--cron-fanout", "50",
 		"--scale-queued", "300", "--scale-workers", "5")
 	for _, k := range []string{"zk_raw_creates_per_s", "zk_raw_multi_ops_per_s", "tasks_per_s",
 		"tasks_per_s_over_zk_raw_creates", "zk_raw_create_p50_ms", "zk_raw_create_p99_ms", "zk_raw_get_p50_ms",
 		"submit_to_start_p50_ms", "submit_to_start_p99_ms", "submit_to_result_p50_ms", "failover_ms",
-		"cron_delay_p50_ms", "cron_delay_p99_ms", "cli_tasks_per_s", "cli_tasks_per_s_over_zk_raw_creates", "peak_rss_mb",
+		"cron_delay_p50_ms", "cron_delay_p99_ms", "cron_fanout_schedules", "cron_fanout_start_p50_ms", "cron_fanout_start_max_ms", "cli_tasks_per_s", "cli_tasks_per_s_over_zk_raw_creates", "peak_rss_mb",
 		"cli_cpu_commands_ms_per_task", "cli_cpu_clients_ms_per_task", "cli_busy_cores",
 		"scale_queued", "scale_drain_tasks_per_s", "scale_scheduler_peak_rss_mb", "scale_max_bucket_children"} {
 		if v, ok := r[k].(float64); !ok || v <= 0 {
 			t.Errorf("%s = %v, want a positive figure", k, r[k])
 		}
+	}
+	if v, ok := r["cron_fanout_missed"].(float64); !ok || v != 0 {
+		t.Errorf("cron_fanout_missed = %v, want 0 of 50", r["cron_fanout_missed"])
 	}
 	// Counted in 10 ms ticks: over 200 tasks these may round to 0.
 	for _, k := range []string{"cli_cpu_workers_ms_per_task", "cli_cpu_scheduler_ms_per_task"} {

@@ -708,7 +708,7 @@ func TestTLSFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	fig := runBench(t, ctx, "--zk", srv.SecureAddr(), "--zk-tls-ca", files.CA, "--zk-auth-file", authFile,
-		"-o", "json", "bench", "--duration", "1s", "--tasks", "100", "--cli-tasks", "50")
+		"-o", "json", "bench", "--duration", "1s", "--tasks", "100", "--cli-tasks", "50", "--cron-fanout", "20")
 	for _, k := range []string{"zk_raw_creates_per_s", "tasks_per_s", "failover_ms", "cli_tasks_per_s"} {
 		if v, ok := fig[k].(float64); !ok || v <= 0 {
 			t.Errorf("%s = %v over TLS, want a positive figure", k, fig[k])
