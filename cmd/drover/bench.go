@@ -34,8 +34,9 @@ func newBenchCmd(g *globals) *cobra.Command {
 		Short: "Measure raw ZooKeeper and Drover in one run: throughput, latency, failover, cron precision",
 		Long: `Measures, in one run and against the same ZooKeeper: raw pipelined creates and
 batched multis, Drover's end-to-end throughput of no-op tasks (in-process scheduler
-and workers), idle submit-to-start and submit-to-result latency, cron fire delay,
-crash failover time, the same through the CLI (drover submit -f and wait -f of
+and workers), idle submit-to-start and submit-to-result latency, cron fire delay
+(one per-second schedule, and --cron-fanout schedules due at one slot), crash
+failover time, the same through the CLI (drover submit -f and wait -f of
 true commands run by worker processes, with where that phase's CPU went, per
 task and process) and peak memory. Without --zk it starts its own ZooKeeper from
 the system installation. With --zk it writes under /drover-bench-* roots and
