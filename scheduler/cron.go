@@ -20,6 +20,10 @@ type cronEntry struct {
 	version int32
 	spec    cron.Schedule
 	next    time.Time // zero: nothing to fire (suspended)
+	// held is when the slots a firing too large for one transaction left
+	// for the next round were found due (zero: none): they are judged late
+	// or not as of then, not as of the round.
+	held time.Time
 }
 
 // syncSchedules relists schedules/ and reads the ones not yet known.
@@ -124,7 +128,7 @@ func (l *leader) applySchedule(name string, r scheduleRead) error {
 	l.schedules[name] = e
 	// What is due fires from fireDue, with the other schedules due then: a
 	// takeover finds many at once.
-	if plan, due := l.plan(e, l.now()); due {
+	if plan, _, due := l.plan(e, l.now()); due {
 		e.next = plan.Last
 	}
 	return nil
@@ -143,14 +147,18 @@ func (l *leader) nextCron() time.Time {
 
 // plan decides which of e's slots are due at now, and sets e.next to its
 // first slot after now (zero when suspended). due is false when none is.
-func (l *leader) plan(e *cronEntry, now time.Time) (plan Plan, due bool) {
+func (l *leader) plan(e *cronEntry, now time.Time) (plan Plan, at time.Time, due bool) {
 	if e.rec.Suspended {
 		e.next = time.Time{}
-		return Plan{}, false
+		return Plan{}, now, false
 	}
+	if !e.held.IsZero() && e.held.Before(now) {
+		now = e.held // what came due since is next (e.next is due already)
+	}
+	e.held = time.Time{}
 	plan = PlanSlots(e.spec, e.rec, now)
 	e.next = plan.Next
-	return plan, !plan.Last.IsZero()
+	return plan, now, !plan.Last.IsZero()
 }
 
 // fireBatch is how many due schedules fireDue fires together: their active
@@ -190,6 +198,7 @@ var testHookFire func()
 type firing struct {
 	e       *cronEntry
 	plan    Plan
+	at      time.Time // when plan was made for: now, or when its slots were held
 	now     time.Time
 	rec     *store.Schedule
 	data    []byte
@@ -213,8 +222,8 @@ func (l *leader) fireAll(entries []*cronEntry, now time.Time) error {
 	var fs []*firing
 	var recs []*store.Schedule
 	for _, e := range entries {
-		if plan, due := l.plan(e, now); due {
-			f := &firing{e: e, plan: plan, now: now, rec: cloneSchedule(e.rec)}
+		if plan, at, due := l.plan(e, now); due {
+			f := &firing{e: e, plan: plan, at: at, now: now, rec: cloneSchedule(e.rec)}
 			fs, recs = append(fs, f), append(recs, f.rec)
 		}
 	}
@@ -227,10 +236,10 @@ func (l *leader) fireAll(entries []*cronEntry, now time.Time) error {
 		switch {
 		case err == nil:
 			ready = append(ready, f)
-		case errors.Is(err, store.ErrConnection):
-			return err
-		default:
+		case errors.Is(err, store.ErrTooLarge) || errors.Is(err, store.ErrMalformed):
 			l.log.Error().Err(err).Str("schedule", f.rec.Name).Msg("slot not fired: its firing cannot be written")
+		default:
+			return err
 		}
 	}
 	fs = ready
@@ -311,12 +320,15 @@ func (l *leader) prepare(f *firing) error {
 	for {
 		f.rec = cloneSchedule(fresh)
 		f.tasks, f.slots, f.cancels = nil, nil, nil
-		if err := l.build(f); err != nil || f.size <= maxBatchBytes || len(f.plan.Fire) < 2 {
+		// Only tasks make a firing large: forbid and replace enqueue one
+		// whatever the slots, and cutting their slots would only run (and
+		// replace) one a round.
+		if err := l.build(f); err != nil || f.size <= maxBatchBytes || len(f.tasks) < 2 {
 			return err
 		}
-		keep := len(f.plan.Fire) / 2
-		f.rest = f.plan.Fire[keep]
-		f.plan.Fire, f.plan.Last = f.plan.Fire[:keep], f.plan.Fire[keep-1]
+		f.rest = f.slots[len(f.slots)/2]
+		k := slices.Index(f.plan.Fire, f.rest)
+		f.plan.Fire, f.plan.Last = f.plan.Fire[:k], f.plan.Fire[k-1]
 	}
 }
 
@@ -432,7 +444,7 @@ func (l *leader) applyFiring(f *firing) {
 	e, rec := f.e, f.rec
 	e.rec, e.version = rec, e.version+1
 	if !f.rest.IsZero() {
-		e.next = f.rest
+		e.next, e.held = f.rest, f.at
 	}
 	for _, c := range f.cancels {
 		if q := l.lookup(c.done.ID); q != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -323,36 +324,52 @@ func TestCatchUpOfALargeTemplateFiresInParts(t *testing.T) {
 
 // TestReplaceCatchUpRunsOnlyTheNewest: with concurrency replace, slots due
 // together start only the newest. Each was enqueued, and the older ones
-// were only filed as cancelled: they all ran.
+// were only filed as cancelled: they all ran. With a large template the
+// firing was cut into parts of one slot each, round after round, each
+// replacing the last.
 func TestReplaceCatchUpRunsOnlyTheNewest(t *testing.T) {
-	root := drovertest.NewRoot()
-	st := drovertest.OpenStore(t, root)
-	rec := &store.Schedule{Name: "rep", Cron: "* * * * * *", TZ: "UTC", Concurrency: store.ConcurrencyReplace, Catchup: store.CatchupAll,
-		CreatedAt: time.Now().UTC().Add(-5 * time.Second), KeepSucceeded: 10, KeepFailed: 10, Task: store.Task{Cmd: []string{"true"}}}
-	data, err := store.Encode(rec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Create(st.Layout().Schedule(rec.Name), data); err != nil {
-		t.Fatal(err)
-	}
-	_, stop := runScheduler(t, st, "s1") // no worker: runs stay queued until replaced
-	drovertest.WaitFor(t, 20*time.Second, "slots fired", func() bool { return readSchedule(t, st, "rep").Fired >= 2 })
-	stop() // no firing while the queue is walked
-	queued := 0
-	q := st.Layout().Queue()
-	b1s, err := st.Children(q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, b1 := range b1s {
-		b2s, _ := st.Children(q + "/" + b1)
-		for _, b2 := range b2s {
-			ids, _ := st.Children(q + "/" + b1 + "/" + b2)
-			queued += len(ids)
-		}
-	}
-	if queued != 1 {
-		t.Fatalf("%d runs queued, want the newest alone", queued)
+	for _, payload := range []int{0, 150 * 1024} {
+		t.Run(fmt.Sprintf("payload %d", payload), func(t *testing.T) {
+			root := drovertest.NewRoot()
+			st := drovertest.OpenStore(t, root)
+			rec := &store.Schedule{Name: "rep", Cron: "* * * * * *", TZ: "UTC", Concurrency: store.ConcurrencyReplace, Catchup: store.CatchupAll,
+				CreatedAt: time.Now().UTC().Add(-6 * time.Second), KeepSucceeded: 10, KeepFailed: 10,
+				Task: store.Task{Handler: "h", Payload: make([]byte, payload)}}
+			data, err := store.Encode(rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := st.Create(st.Layout().Schedule(rec.Name), data); err != nil {
+				t.Fatal(err)
+			}
+			_, stop := runScheduler(t, st, "s1") // no worker: runs stay queued until replaced
+			drovertest.WaitFor(t, 20*time.Second, "slots fired", func() bool { return readSchedule(t, st, "rep").Fired >= 2 })
+			stop() // no firing while the queue is walked
+			replaced := 0
+			for _, r := range readSchedule(t, st, "rep").Skipped {
+				if strings.Contains(r.Reason, "replaced by a newer slot") {
+					replaced++
+				}
+			}
+			if replaced < 5 {
+				t.Errorf("%d of the 6 slots due at takeover filed as replaced, want 5", replaced)
+			}
+			queued := 0
+			q := st.Layout().Queue()
+			b1s, err := st.Children(q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, b1 := range b1s {
+				b2s, _ := st.Children(q + "/" + b1)
+				for _, b2 := range b2s {
+					ids, _ := st.Children(q + "/" + b1 + "/" + b2)
+					queued += len(ids)
+				}
+			}
+			if queued != 1 {
+				t.Fatalf("%d runs queued, want the newest alone", queued)
+			}
+		})
 	}
 }
