@@ -51,6 +51,9 @@ it); its load is a production ensemble's worst day, so use a scratch one.`,
 			if cliTasks == 0 {
 				cliTasks = -1 // skip
 			}
+			if fanout > bench.MaxCronFanout {
+				return usageErr("bench: --cron-fanout %d: at most %d (one slot's tasks share a bucket)", fanout, bench.MaxCronFanout)
+			}
 			if fanout == 0 {
 				fanout = -1 // skip
 			}
@@ -151,8 +154,8 @@ it); its load is a production ensemble's worst day, so use a scratch one.`,
 			}
 			if c := r.CronFanoutReport; c != nil {
 				rows = append(rows,
-					[]string{"cron_fanout_start_p50_ms", f0(c.StartP50Ms), fmt.Sprintf("%d schedules due at one slot, slot to start", c.Schedules)},
-					[]string{"cron_fanout_start_max_ms", f0(c.StartMaxMs), fmt.Sprintf("the last of them; %d missed their slot", c.Missed)})
+					[]string{"cron_fanout_start_p50_ms", f1(c.StartP50Ms), fmt.Sprintf("%d schedules due at one slot, slot to start", c.Schedules)},
+					[]string{"cron_fanout_start_max_ms", f1(c.StartMaxMs), fmt.Sprintf("the last of them; %d missed their slot", c.Missed)})
 			}
 			rows = append(rows, []string{"failover_ms", f0(r.FailoverMs), fmt.Sprintf("kill -9 of the leader, session timeout %.0f ms", r.SessionTimeoutMs)})
 			if r.CLITasks > 0 { // the phase ran
