@@ -311,7 +311,7 @@ func (l *leader) refire(e *cronEntry) error {
 }
 
 // prepare builds f from its schedule's record, whose active runs are fresh.
-// A firing of several slots that outgrows maxBatchBytes (catch-up all of a
+// A firing of several tasks that outgrows maxBatchBytes (catch-up all of a
 // large template: ZooKeeper drops the connection of a request over
 // jute.maxbuffer, and the leader would rebuild and fire again, for ever)
 // fires its older half, and the rest becomes due again at once.

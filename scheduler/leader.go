@@ -353,6 +353,7 @@ func (l *leader) handleAll(evs []watchEvent) error {
 	return nil
 }
 
+// handle handles one watch event other than a schedule's.
 func (l *leader) handle(ev watchEvent) error {
 	l.fired(ev.path)
 	switch ev.kind {
@@ -375,10 +376,8 @@ func (l *leader) handle(ev watchEvent) error {
 		return nil
 	case watchSchedules:
 		return l.syncSchedules()
-	case watchSchedule:
-		return l.readSchedule(ev.arg)
 	}
-	return nil
+	return nil // watchSchedule: handleAll reads those together
 }
 
 // childrenW lists path and, unless a watch on it is live, sets one whose firing
