@@ -15,15 +15,20 @@ import (
 	"github.com/oklog/ulid/v2"
 )
 
+// addSchedule creates rec, with `true` as its task unless it names a
+// command or handler, catch-up none unless given, and made now unless
+// CreatedAt says when.
 func addSchedule(t *testing.T, st *store.Store, rec *store.Schedule) {
 	t.Helper()
-	if rec.Task.Cmd == nil {
+	if rec.Task.Cmd == nil && rec.Task.Handler == "" {
 		rec.Task.Cmd = []string{"true"}
 	}
 	if rec.Catchup == "" {
 		rec.Catchup = store.CatchupNone
 	}
-	rec.CreatedAt = time.Now().UTC()
+	if rec.CreatedAt.IsZero() {
+		rec.CreatedAt = time.Now().UTC()
+	}
 	rec.KeepSucceeded, rec.KeepFailed = 10, 10
 	data, err := store.Encode(rec)
 	if err != nil {
@@ -305,16 +310,8 @@ func TestFencedFiringIsNotAChange(t *testing.T) {
 func TestCatchUpOfALargeTemplateFiresInParts(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
-	rec := &store.Schedule{Name: "big", Cron: "* * * * * *", TZ: "UTC", Concurrency: store.ConcurrencyAllow, Catchup: store.CatchupAll,
-		CreatedAt: time.Now().UTC().Add(-6 * time.Second), KeepSucceeded: 10, KeepFailed: 10,
-		Task: store.Task{Handler: "h", Payload: make([]byte, 150*1024)}}
-	data, err := store.Encode(rec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Create(st.Layout().Schedule(rec.Name), data); err != nil {
-		t.Fatal(err)
-	}
+	addSchedule(t, st, &store.Schedule{Name: "big", Cron: "* * * * * *", TZ: "UTC", Concurrency: store.ConcurrencyAllow, Catchup: store.CatchupAll,
+		CreatedAt: time.Now().UTC().Add(-6 * time.Second), Task: store.Task{Handler: "h", Payload: make([]byte, 150*1024)}})
 	runScheduler(t, st, "s1") // takes over with six slots or more due
 	drovertest.WaitFor(t, 20*time.Second, "the missed slots fired", func() bool { return readSchedule(t, st, "big").Fired >= 6 })
 	if got := readSchedule(t, st, "big"); len(got.Skipped) != 0 {
@@ -332,16 +329,8 @@ func TestReplaceCatchUpRunsOnlyTheNewest(t *testing.T) {
 		t.Run(fmt.Sprintf("payload %d", payload), func(t *testing.T) {
 			root := drovertest.NewRoot()
 			st := drovertest.OpenStore(t, root)
-			rec := &store.Schedule{Name: "rep", Cron: "* * * * * *", TZ: "UTC", Concurrency: store.ConcurrencyReplace, Catchup: store.CatchupAll,
-				CreatedAt: time.Now().UTC().Add(-6 * time.Second), KeepSucceeded: 10, KeepFailed: 10,
-				Task: store.Task{Handler: "h", Payload: make([]byte, payload)}}
-			data, err := store.Encode(rec)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := st.Create(st.Layout().Schedule(rec.Name), data); err != nil {
-				t.Fatal(err)
-			}
+			addSchedule(t, st, &store.Schedule{Name: "rep", Cron: "* * * * * *", TZ: "UTC", Concurrency: store.ConcurrencyReplace, Catchup: store.CatchupAll,
+				CreatedAt: time.Now().UTC().Add(-6 * time.Second), Task: store.Task{Handler: "h", Payload: make([]byte, payload)}})
 			_, stop := runScheduler(t, st, "s1") // no worker: runs stay queued until replaced
 			drovertest.WaitFor(t, 20*time.Second, "slots fired", func() bool { return readSchedule(t, st, "rep").Fired >= 2 })
 			stop() // no firing while the queue is walked
