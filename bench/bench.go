@@ -591,14 +591,7 @@ func cronDelay(ctx context.Context, cfg Config, root string) (p50, p99 float64, 
 		return 0, 0, err
 	}
 	defer c.close()
-	st := c.stores[0]
-	rec := &store.Schedule{Name: "tick", Cron: "* * * * * *", Catchup: store.CatchupNone, Concurrency: store.ConcurrencyAllow,
-		Task: store.Task{Handler: "noop"}, CreatedAt: time.Now().UTC(), KeepSucceeded: 10, KeepFailed: 10}
-	data, err := store.Encode(rec)
-	if err != nil {
-		return 0, 0, err
-	}
-	if err := st.Create(st.Layout().Schedule(rec.Name), data); err != nil {
+	if err := addSchedule(c.stores[0], "tick", "* * * * * *"); err != nil {
 		return 0, 0, err
 	}
 	slots := max(5, int(cfg.Duration/time.Second))
@@ -609,6 +602,18 @@ func cronDelay(ctx context.Context, cfg Config, root string) (p50, p99 float64, 
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return pct(h.delays, 50), pct(h.delays, 99), nil
+}
+
+// addSchedule makes a schedule of the no-op handler on spec (UTC), with
+// catch-up none and concurrency allow.
+func addSchedule(st *store.Store, name, spec string) error {
+	rec := &store.Schedule{Name: name, Cron: spec, TZ: "UTC", Catchup: store.CatchupNone, Concurrency: store.ConcurrencyAllow,
+		Task: store.Task{Handler: "noop"}, CreatedAt: time.Now().UTC(), KeepSucceeded: 10, KeepFailed: 10}
+	data, err := store.Encode(rec)
+	if err != nil {
+		return err
+	}
+	return st.Create(st.Layout().Schedule(name), data)
 }
 
 // slotDelays is a handler that records, for each task a schedule fired, how
@@ -654,16 +659,7 @@ func cronFanout(ctx context.Context, cfg Config, root string) (*CronFanoutReport
 	slot := time.Now().UTC().Truncate(time.Second).Add(5 * time.Second)
 	spec := fmt.Sprintf("%d %d %d %d %d *", slot.Second(), slot.Minute(), slot.Hour(), slot.Day(), int(slot.Month()))
 	errs := make([]error, n)
-	store.Pipelined(n, func(i int) {
-		rec := &store.Schedule{Name: fmt.Sprintf("fanout-%05d", i), Cron: spec, TZ: "UTC", Catchup: store.CatchupNone,
-			Concurrency: store.ConcurrencyAllow, Task: store.Task{Handler: "noop"}, CreatedAt: time.Now().UTC(),
-			KeepSucceeded: 10, KeepFailed: 10}
-		data, err := store.Encode(rec)
-		if err == nil {
-			err = st.Create(st.Layout().Schedule(rec.Name), data)
-		}
-		errs[i] = err
-	})
+	store.Pipelined(n, func(i int) { errs[i] = addSchedule(st, fmt.Sprintf("fanout-%05d", i), spec) })
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
