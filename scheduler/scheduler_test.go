@@ -381,7 +381,7 @@ func TestOldQueueBucketMadeAgainDeleted(t *testing.T) {
 	submit(t, st, 1, func(_ int, task *store.Task) { task.ID = old })
 	drovertest.WaitFor(t, 10*time.Second, "the task placed", func() bool { return len(w.assignments(t)) == 1 })
 	b1, b2 := store.Bucket(old)
-	for _, dir := range []string{st.Layout().QueueBucket(b1, b2), st.Layout().Queue() + "/" + b1} {
+	for _, dir := range []string{st.Layout().QueueBucket(b1, b2), st.Layout().QueueBucket(b1, "")} {
 		waitGone(t, st, 20*time.Second, dir)
 	}
 }
