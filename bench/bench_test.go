@@ -44,6 +44,6 @@ func BenchmarkDecodeTask(b *testing.B) {
 func BenchmarkSlotTaskID(b *testing.B) {
 	slot := time.Now().Truncate(time.Second)
 	for b.Loop() {
-		_ = store.SlotTaskID("nightly", slot)
+		_ = store.SlotTaskID("nightly", slot, 0)
 	}
 }

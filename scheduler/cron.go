@@ -170,6 +170,7 @@ const fireBatch = 256
 // one transaction each held the loop for a second per thousand schedules.
 func (l *leader) fireDue() error {
 	now := l.now()
+	l.forgetSlotFill(now)
 	var due []*cronEntry
 	for _, e := range l.schedules {
 		if !e.next.IsZero() && !e.next.After(now) {
@@ -366,7 +367,7 @@ func (l *leader) build(f *firing) error {
 			}
 			rec.Active = nil
 		}
-		t := slotTask(rec, slot, now)
+		t := slotTask(rec, slot, now, l.slotID(rec, slot))
 		f.tasks, f.slots = append(f.tasks, t), append(f.slots, slot)
 		rec.Active = append(rec.Active, store.ScheduleRun{Slot: slot.UTC(), Task: t.ID})
 		rec.Fired++
@@ -463,11 +464,10 @@ func (l *leader) applyFiring(f *firing) {
 	}
 }
 
-// slotTask is the task of one slot: the schedule's template under the slot's
-// deterministic id.
-func slotTask(rec *store.Schedule, slot, now time.Time) *store.Task {
+// slotTask is the task of one slot: the schedule's template under id.
+func slotTask(rec *store.Schedule, slot, now time.Time, id string) *store.Task {
 	t := rec.Task.Clone()
-	t.ID = store.SlotTaskID(rec.Name+"@"+strconv.FormatInt(rec.CreatedAt.UnixNano(), 10), slot)
+	t.ID = id
 	if t.Name == "" {
 		t.Name = rec.Name
 	}
@@ -478,6 +478,41 @@ func slotTask(rec *store.Schedule, slot, now time.Time) *store.Task {
 	t.Env["DROVER_SLOT"] = strconv.FormatInt(slot.Unix(), 10)
 	t.SubmittedAt, t.Attempt, t.State = now.UTC(), 1, store.StateQueued
 	return t
+}
+
+// slotsPerBucket is store.SlotTasksPerBucket; tests lower it.
+var slotsPerBucket = store.SlotTasksPerBucket
+
+// slotID names the task of rec's slot: its deterministic id in the first
+// bucket from the slot's own on that has room for it. A bucket first used
+// in this term counts what the view has queued in it, an earlier term's
+// slot tasks among them. (A firing cut in parts, or failed, counts its
+// tasks again: that only spills sooner.)
+func (l *leader) slotID(rec *store.Schedule, slot time.Time) string {
+	key := rec.Name + "@" + strconv.FormatInt(rec.CreatedAt.UnixNano(), 10)
+	for spill := 0; ; spill++ {
+		id := store.SlotTaskID(key, slot, spill)
+		b1, b2 := store.Bucket(id)
+		n, ok := l.slotFill[b1+b2]
+		if !ok {
+			n = len(l.byBucket[b1+b2])
+		}
+		if n < slotsPerBucket {
+			l.slotFill[b1+b2] = n + 1
+			return id
+		}
+		l.slotFill[b1+b2] = n
+	}
+}
+
+// forgetSlotFill drops the counts of buckets whose window ended a minute
+// ago: no slot fires into them again.
+func (l *leader) forgetSlotFill(now time.Time) {
+	for b := range l.slotFill {
+		if now.Sub(store.BucketEnd(b[:6], b[6:])) > time.Minute {
+			delete(l.slotFill, b)
+		}
+	}
 }
 
 // knowsTask reports whether the view has task id queued or placed, or

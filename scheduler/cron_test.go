@@ -243,6 +243,63 @@ func TestAlignedSchedulesShareTransactions(t *testing.T) {
 	}
 }
 
+// TestAlignedSchedulesSpillIntoLaterBuckets: a slot's tasks take ids of the
+// slot's time, so every schedule sharing a slot put its task into one queue
+// and result bucket, whatever their number, past MaxBucketTasks and toward
+// jute.maxbuffer. Beyond slotsPerBucket they go into the buckets after.
+func TestAlignedSchedulesSpillIntoLaterBuckets(t *testing.T) {
+	slotsPerBucket = 50
+	t.Cleanup(func() { slotsPerBucket = store.SlotTasksPerBucket })
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	s, _ := runScheduler(t, st, "s1") // no worker: the runs stay queued
+	drovertest.WaitFor(t, 20*time.Second, "a leader", s.IsLeader)
+	const n = 120
+	ids := waitFired(t, st, addAligned(t, st, n, time.Now().Add(3*time.Second)))
+	buckets := map[string]int{}
+	for _, id := range ids {
+		b1, b2 := store.Bucket(id)
+		buckets[b1+"/"+b2]++
+	}
+	if len(buckets) != 3 {
+		t.Fatalf("%d tasks of one slot in buckets %v, want 50, 50 and 20", n, buckets)
+	}
+	for b, k := range buckets {
+		names, err := st.Children(st.Layout().QueueBucket(b[:6], b[7:]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k > slotsPerBucket || len(names) != k {
+			t.Fatalf("bucket %s: %d slot tasks, %d queued", b, k, len(names))
+		}
+	}
+}
+
+// TestSlotIDCountsWhatIsQueued: a term's first slot task into a bucket
+// counts what the view holds queued there (an earlier term's slot tasks,
+// after a takeover in the middle of a slot), not only its own.
+func TestSlotIDCountsWhatIsQueued(t *testing.T) {
+	slot := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	b1, b2 := store.Bucket(store.IDAt(slot))
+	l := &leader{slotFill: map[string]int{}, byBucket: map[string]map[string]*queued{b1 + b2: {}}}
+	for i := range slotsPerBucket - 1 {
+		l.byBucket[b1+b2][fmt.Sprint(i)] = &queued{}
+	}
+	rec := &store.Schedule{Name: "hourly"}
+	bucketOf := func(id string) string { b1, b2 := store.Bucket(id); return b1 + b2 }
+	if id := l.slotID(rec, slot); bucketOf(id) != b1+b2 {
+		t.Fatalf("the last room in the slot's bucket: %s went to bucket %s", id, bucketOf(id))
+	}
+	next := bucketOf(store.IDAt(slot.Add(store.BucketWindow)))
+	if id := l.slotID(rec, slot); bucketOf(id) != next {
+		t.Fatalf("with the slot's bucket full: %s went to bucket %s, want %s", id, bucketOf(id), next)
+	}
+	l.forgetSlotFill(slot.Add(2 * time.Minute))
+	if len(l.slotFill) != 0 {
+		t.Fatalf("counts kept after their windows: %v", l.slotFill)
+	}
+}
+
 // TestAlignedSchedulesOneChangedMeanwhile: when one schedule of a shared
 // transaction is changed between its firing's preparation and the commit,
 // the others still fire their slot, and the changed one follows its change.

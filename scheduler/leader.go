@@ -38,6 +38,10 @@ type leader struct {
 	delayed  *taskHeap
 
 	schedules map[string]*cronEntry
+	// slotFill counts the tasks in each bucket (b1+b2) that slot tasks this
+	// term fired have gone into, and so bounds the slot tasks one bucket
+	// takes (slotID).
+	slotFill map[string]int
 	// prepared holds the buckets prepareBuckets made (or is making), with
 	// the end of each one's window; queuedAt is when the view last gained a
 	// queued task.
@@ -104,7 +108,7 @@ func newLeader(s *Scheduler, term *Term, epoch int64) *leader {
 		s: s, st: s.cfg.Store, lay: s.cfg.Store.Layout(), term: term, epoch: epoch,
 		log: s.log.With().Str("leader", s.cfg.ID).Int64("epoch", epoch).Logger(), now: s.cfg.Now,
 		workers: map[string]*workerView{}, byBucket: map[string]map[string]*queued{},
-		ready: &taskHeap{less: readyFirst}, delayed: &taskHeap{less: dueFirst}, schedules: map[string]*cronEntry{}, prepared: map[string]time.Time{}, dirty: map[string]bool{}, empty: map[string]time.Time{},
+		ready: &taskHeap{less: readyFirst}, delayed: &taskHeap{less: dueFirst}, schedules: map[string]*cronEntry{}, slotFill: map[string]int{}, prepared: map[string]time.Time{}, dirty: map[string]bool{}, empty: map[string]time.Time{},
 		results: make(chan batchResult, 4*maxInflight), lists: make(chan taskList, 64),
 		watched: map[string]bool{}, events: make(chan watchEvent, 1024), done: make(chan struct{}),
 	}
@@ -806,11 +810,16 @@ func (l *leader) prepareBuckets() {
 			ids = append(ids, id)
 		}
 	}
+	sharing := map[time.Time]int{}
 	for _, e := range l.schedules {
 		if !e.next.IsZero() && e.next.Sub(now) <= slotsAhead {
-			// A slot's task id has the slot's time (store.SlotTaskID), so
-			// this names its buckets without building the task each pass.
-			want(store.IDAt(e.next))
+			// A slot's task id has the slot's time, moved a bucket on for
+			// each slotsPerBucket schedules sharing the slot (slotID), so
+			// this names its buckets without building the tasks each pass.
+			if sharing[e.next]%slotsPerBucket == 0 {
+				want(store.IDAt(e.next.Add(time.Duration(sharing[e.next]/slotsPerBucket) * store.BucketWindow)))
+			}
+			sharing[e.next]++
 		}
 	}
 	if !l.queuedAt.IsZero() && now.Sub(l.queuedAt) < activeFor {

@@ -167,11 +167,24 @@ func TestPlanSlotsBoundsCatchup(t *testing.T) {
 
 func TestSlotTaskIDDeterministic(t *testing.T) {
 	slot := time.Date(2026, 11, 24, 2, 0, 0, 0, time.UTC)
-	a, b := store.SlotTaskID("nightly", slot), store.SlotTaskID("nightly", slot)
+	a, b := store.SlotTaskID("nightly", slot, 0), store.SlotTaskID("nightly", slot, 0)
 	if a != b || store.ValidateTaskID(a) != nil {
 		t.Fatalf("ids %s %s", a, b)
 	}
-	if store.SlotTaskID("nightly", slot.Add(time.Second)) == a || store.SlotTaskID("weekly", slot) == a {
+	if store.SlotTaskID("nightly", slot.Add(time.Second), 0) == a || store.SlotTaskID("weekly", slot, 0) == a {
 		t.Fatal("different slots share an id")
+	}
+	// A spilled id is as deterministic, and falls in the bucket spill
+	// windows on.
+	for spill := 1; spill <= 3; spill++ {
+		id := store.SlotTaskID("nightly", slot, spill)
+		if id != store.SlotTaskID("nightly", slot, spill) || id == a {
+			t.Fatalf("spill %d: id %s", spill, id)
+		}
+		b1, b2 := store.Bucket(id)
+		w1, w2 := store.Bucket(store.IDAt(slot.Add(time.Duration(spill) * store.BucketWindow)))
+		if b1+b2 != w1+w2 {
+			t.Fatalf("spill %d: bucket %s%s, want %s%s", spill, b1, b2, w1, w2)
+		}
 	}
 }

@@ -56,9 +56,9 @@ func FuzzDecodeSchedule(f *testing.F) {
 			t.Fatalf("accepted schedule name %q", s.Name)
 		}
 		// What the leader does with an accepted record must not panic.
-		SlotTaskID(s.Name, s.CreatedAt)
+		SlotTaskID(s.Name, s.CreatedAt, 0)
 		if !s.LastSlot.IsZero() {
-			SlotTaskID(s.Name, s.LastSlot)
+			SlotTaskID(s.Name, s.LastSlot, 3)
 		}
 		for _, r := range s.Active {
 			Bucket(r.Task)

@@ -130,12 +130,25 @@ func (l Layout) Schedule(name string) string { return l.join("schedules", name) 
 // Schedules is the directory of schedule records.
 func (l Layout) Schedules() string { return l.join("schedules") }
 
-// SlotTaskID is the deterministic task id of a schedule's slot: a ULID whose
-// time is the slot and whose randomness is a hash of the schedule and slot, so
-// every leader that fires the slot names the same task.
-func SlotTaskID(schedule string, slot time.Time) string {
-	sum := sha256.Sum256([]byte(schedule + "\x00" + strconv.FormatInt(slot.UnixNano(), 10)))
-	id, err := ulid.New(ulid.Timestamp(slot), bytes.NewReader(sum[:]))
+// SlotTasksPerBucket is how many slot tasks a leader puts into one bucket:
+// MaxBucketTasks less the 12,288 ids one paced submitter fills. A slot task's
+// id has its slot's time, and thousands of schedules sharing a slot (every
+// hour on the hour) would otherwise take one bucket past MaxBucketTasks and
+// its listing toward jute.maxbuffer; the slot tasks beyond it spill into the
+// buckets after (SlotTaskID).
+const SlotTasksPerBucket = MaxBucketTasks - idsPerMilli*int(BucketWindow/time.Millisecond)
+
+// SlotTaskID is the id of a schedule's slot task: a ULID whose time is the
+// slot moved spill buckets on (0: the slot's own), and whose randomness is a
+// hash of the schedule, slot and spill, so leaders that fire the slot name
+// the same task.
+func SlotTaskID(schedule string, slot time.Time, spill int) string {
+	key := schedule + "\x00" + strconv.FormatInt(slot.UnixNano(), 10)
+	if spill > 0 {
+		key += "\x00" + strconv.Itoa(spill)
+	}
+	sum := sha256.Sum256([]byte(key))
+	id, err := ulid.New(ulid.Timestamp(slot.Add(time.Duration(spill)*BucketWindow)), bytes.NewReader(sum[:]))
 	if err != nil {
 		panic(fmt.Sprintf("slot id: %v", err)) // only for times past year 10889
 	}
