@@ -24,6 +24,9 @@ type cronEntry struct {
 	// for the next round were found due (zero: none): they are judged late
 	// or not as of then, not as of the round.
 	held time.Time
+	// refreshed is the slot ahead of which the outcomes of the active runs
+	// were read (refreshRuns).
+	refreshed time.Time
 }
 
 // syncSchedules relists schedules/ and reads the ones not yet known.
@@ -134,15 +137,95 @@ func (l *leader) applySchedule(name string, r scheduleRead) error {
 	return nil
 }
 
-// nextCron is the earliest time a schedule needs the leader (zero: none).
+// nextCron is the earliest time a schedule needs the leader (zero: none):
+// its next slot, or refreshAhead before it.
 func (l *leader) nextCron() time.Time {
 	var next time.Time
 	for _, e := range l.schedules {
-		if !e.next.IsZero() && (next.IsZero() || e.next.Before(next)) {
-			next = e.next
+		at := e.next
+		if !l.refreshing && refreshable(e) {
+			at = at.Add(-refreshAhead)
+		}
+		if !at.IsZero() && (next.IsZero() || at.Before(next)) {
+			next = at
 		}
 	}
 	return next
+}
+
+// refreshAhead is how long before a slot the leader reads the outcomes of
+// the schedule's active runs, off its loop, so that the firing reads only
+// the runs still active then: 5,000 schedules on one slot took 1.8 – 2.6 s
+// to fire when each had a run to look up, 0.7 – 0.8 s when none had.
+const refreshAhead = 3 * time.Second
+
+// refreshable reports whether e's active runs are to be read ahead of its
+// next slot. A schedule whose slots come less than 2 × refreshAhead apart
+// would read its newest run before it has ended.
+func refreshable(e *cronEntry) bool {
+	return !e.next.IsZero() && len(e.rec.Active) > 0 && !e.refreshed.Equal(e.next) &&
+		e.next.Sub(e.rec.LastSlot) >= 2*refreshAhead
+}
+
+// runsRefresh is what refreshRuns read: the records of entries, at
+// versions, with the runs that have ended filed.
+type runsRefresh struct {
+	entries  []*cronEntry
+	versions []int32
+	recs     []*store.Schedule
+	err      error
+}
+
+// refreshRuns reads, from a goroutine of the term, the outcomes of the
+// active runs of the schedules whose slot is at most refreshAhead away;
+// applyRefresh takes them into the view. One read runs at a time.
+func (l *leader) refreshRuns(now time.Time) {
+	if l.refreshing {
+		return
+	}
+	r := runsRefresh{}
+	for _, e := range l.schedules {
+		if refreshable(e) && e.next.Sub(now) <= refreshAhead {
+			e.refreshed = e.next
+			r.entries, r.versions, r.recs = append(r.entries, e), append(r.versions, e.version), append(r.recs, cloneSchedule(e.rec))
+		}
+	}
+	if len(r.entries) == 0 {
+		return
+	}
+	l.refreshing = true
+	l.wg.Add(1)
+	go func() {
+		defer l.wg.Done()
+		// No look at the view for a run with no result: the firing does
+		// that, in the loop.
+		r.err = RefreshRuns(l.st, nil, r.recs...)
+		select {
+		case l.refreshes <- r:
+		case <-l.done:
+		}
+	}()
+}
+
+// applyRefresh takes what refreshRuns read into the entries still at the
+// version it read (neither fired nor read again since), and starts the
+// next read.
+func (l *leader) applyRefresh(r runsRefresh) {
+	l.refreshing = false
+	if r.err != nil {
+		// The firing reads them.
+		l.log.Debug().Err(r.err).Int("schedules", len(r.entries)).Msg("runs not read ahead")
+	} else {
+		for i, e := range r.entries {
+			if l.schedules[e.rec.Name] == e && e.version == r.versions[i] {
+				e.rec = r.recs[i]
+				if testHookRefreshed != nil {
+					testHookRefreshed(e.rec)
+				}
+			}
+		}
+	}
+	l.refreshRuns(l.now())
 }
 
 // plan decides which of e's slots are due at now, and sets e.next to its
@@ -189,6 +272,10 @@ func (l *leader) fireDue() error {
 	}
 	return nil
 }
+
+// testHookRefreshed, when set by a test, is given each record applyRefresh
+// takes into the view.
+var testHookRefreshed func(rec *store.Schedule)
 
 // testHookFire, when set by a test, runs in fireAll between preparing the
 // firings and committing them.

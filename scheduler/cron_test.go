@@ -218,6 +218,51 @@ func waitFired(t *testing.T, st *store.Store, names []string) []string {
 	return ids
 }
 
+// TestRunsReadAheadOfTheSlot: the outcome of a schedule's last run is read
+// before its next slot, off the loop, and the firing files what was read
+// then. (Reading each schedule's last run in the firing made 5,000
+// schedules on one slot fire in 2 – 2.6 s instead of 0.7 – 0.8.) The run's
+// result is deleted after it was read ahead: filed at the firing, the run
+// would be "gone".
+func TestRunsReadAheadOfTheSlot(t *testing.T) {
+	read := make(chan *store.Schedule, 16)
+	testHookRefreshed = func(rec *store.Schedule) { read <- cloneSchedule(rec) }
+	t.Cleanup(func() { testHookRefreshed = nil })
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	w := registerWorker(t, root, "w", 4, nil)
+	s, _ := runScheduler(t, st, "s1")
+	drovertest.WaitFor(t, 20*time.Second, "a leader", s.IsLeader)
+	// Two slots 8 s apart, the first 2 – 3 s ahead, in one minute.
+	slot := time.Now().UTC().Truncate(time.Second).Add(3 * time.Second)
+	if slot.Second() > 50 {
+		slot = slot.Truncate(time.Minute).Add(time.Minute)
+	}
+	spec := fmt.Sprintf("%d,%d %d %d %d %d *", slot.Second(), slot.Second()+8, slot.Minute(), slot.Hour(), slot.Day(), int(slot.Month()))
+	addSchedule(t, st, &store.Schedule{Name: "pair", Cron: spec, TZ: "UTC", Concurrency: store.ConcurrencyAllow})
+	var first []string
+	drovertest.WaitFor(t, 30*time.Second, "the first run placed", func() bool { first = w.assignments(t); return len(first) == 1 })
+	w.finish(t, first[0])
+	var rec *store.Schedule
+	select {
+	case rec = <-read:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the first run's outcome was not read ahead of the second slot")
+	}
+	if len(rec.Active) != 0 || len(rec.Succeeded) != 1 || rec.Fired != 1 {
+		t.Fatalf("read ahead: active %v, succeeded %v, fired %d", rec.Active, rec.Succeeded, rec.Fired)
+	}
+	run := rec.Succeeded[0].Task
+	if err := st.Delete(st.Layout().Result(run), -1); err != nil {
+		t.Fatal(err)
+	}
+	drovertest.WaitFor(t, 30*time.Second, "the second slot fired", func() bool { return readSchedule(t, st, "pair").Fired == 2 })
+	rec = readSchedule(t, st, "pair")
+	if len(rec.Succeeded) != 1 || rec.Succeeded[0].Task != run || rec.Succeeded[0].State != store.StateSucceeded {
+		t.Fatalf("the first run filed as %+v (succeeded %v)", rec.Skipped, rec.Succeeded)
+	}
+}
+
 // TestAlignedSchedulesShareTransactions: schedules due at the same slot fire
 // in a few transactions, not one each. 1,000 schedules on one slot held the
 // leader's loop for 1.3 – 2 s, one firing after another, and the last ones

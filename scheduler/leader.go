@@ -42,6 +42,10 @@ type leader struct {
 	// term fired have gone into, and so bounds the slot tasks one bucket
 	// takes (slotID).
 	slotFill map[string]int
+	// refreshing is set while refreshRuns reads; refreshes carries what it
+	// read.
+	refreshing bool
+	refreshes  chan runsRefresh
 	// prepared holds the buckets prepareBuckets made (or is making), with
 	// the end of each one's window; queuedAt is when the view last gained a
 	// queued task.
@@ -109,7 +113,7 @@ func newLeader(s *Scheduler, term *Term, epoch int64) *leader {
 		log: s.log.With().Str("leader", s.cfg.ID).Int64("epoch", epoch).Logger(), now: s.cfg.Now,
 		workers: map[string]*workerView{}, byBucket: map[string]map[string]*queued{},
 		ready: &taskHeap{less: readyFirst}, delayed: &taskHeap{less: dueFirst}, schedules: map[string]*cronEntry{}, slotFill: map[string]int{}, prepared: map[string]time.Time{}, dirty: map[string]bool{}, empty: map[string]time.Time{},
-		results: make(chan batchResult, 4*maxInflight), lists: make(chan taskList, 64),
+		results: make(chan batchResult, 4*maxInflight), refreshes: make(chan runsRefresh, 1), lists: make(chan taskList, 64),
 		watched: map[string]bool{}, events: make(chan watchEvent, 1024), done: make(chan struct{}),
 	}
 }
@@ -303,6 +307,9 @@ func (l *leader) serve(ctx context.Context) error {
 			if err := l.fireDue(); err != nil {
 				return err
 			}
+			l.refreshRuns(l.now())
+		case r := <-l.refreshes:
+			l.applyRefresh(r)
 		case <-prune.C:
 			l.startPrune()
 		case <-overdue.C:
