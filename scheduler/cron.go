@@ -155,8 +155,8 @@ func (l *leader) nextCron() time.Time {
 
 // refreshAhead is how long before a slot the leader reads the outcomes of
 // the schedule's active runs, off its loop, so that the firing reads only
-// the runs still active then: 5,000 schedules on one slot took 1.8 – 2.6 s
-// to fire when each had a run to look up, 0.7 – 0.8 s when none had.
+// the runs still active then: 5,000 schedules on one slot, each with a run
+// to file, fired in 2.1 – 3.0 s, and in 0.8 – 0.9 s so.
 const refreshAhead = 3 * time.Second
 
 // refreshable reports whether e's active runs are to be read ahead of its

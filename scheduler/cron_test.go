@@ -221,7 +221,7 @@ func waitFired(t *testing.T, st *store.Store, names []string) []string {
 // TestRunsReadAheadOfTheSlot: the outcome of a schedule's last run is read
 // before its next slot, off the loop, and the firing files what was read
 // then. (Reading each schedule's last run in the firing made 5,000
-// schedules on one slot fire in 2 – 2.6 s instead of 0.7 – 0.8.) The run's
+// schedules on one slot fire in 2.1 – 3.0 s instead of 0.8 – 0.9.) The run's
 // result is deleted after it was read ahead: filed at the firing, the run
 // would be "gone".
 func TestRunsReadAheadOfTheSlot(t *testing.T) {

@@ -155,8 +155,9 @@ it); its load is a production ensemble's worst day, so use a scratch one.`,
 			if c := r.CronFanoutReport; c != nil {
 				rows = append(rows,
 					[]string{"cron_fanout_start_p50_ms", f1(c.StartP50Ms), fmt.Sprintf("%d schedules due at one slot, slot to start", c.Schedules)},
-					[]string{"cron_fanout_start_max_ms", f1(c.StartMaxMs), fmt.Sprintf("the last of them; %d missed their slot", c.Missed)},
-					[]string{"cron_fanout_fired_max_ms", f1(c.FiredMaxMs), "slot to the last firing's commit"})
+					[]string{"cron_fanout_start_max_ms", f1(c.StartMaxMs), fmt.Sprintf("the last of them; %d slots of the two missed", c.Missed)},
+					[]string{"cron_fanout_fired_max_ms", f1(c.FiredMaxMs), "slot to the last firing's commit"},
+					[]string{"cron_fanout_refired_max_ms", f1(c.RefiredMaxMs), "the same at their second slot, each with a run to file"})
 			}
 			rows = append(rows, []string{"failover_ms", f0(r.FailoverMs), fmt.Sprintf("kill -9 of the leader, session timeout %.0f ms", r.SessionTimeoutMs)})
 			if r.CLITasks > 0 { // the phase ran
