@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -706,7 +707,7 @@ func cronFanout(ctx context.Context, cfg Config, root string) (*CronFanoutReport
 		if err := waitUntil(ctx, wait, all); err != nil && ctx.Err() != nil {
 			return nil, err
 		}
-		fired, last, err := firings(st, names, int64(i+1))
+		fired, last, err := firings(st, names, at)
 		if err != nil {
 			return nil, fmt.Errorf("cron fan-out: %w", err)
 		}
@@ -731,9 +732,10 @@ func cronFanout(ctx context.Context, cfg Config, root string) (*CronFanoutReport
 // that the two reads do not slow each other.
 const beforeReadAhead = 4 * time.Second
 
-// firings reads the schedules named and reports how many have fired k
-// slots, and the latest mtime of those records.
-func firings(st *store.Store, names []string, k int64) (fired int, last time.Time, err error) {
+// firings reads the schedules named and reports how many have fired slot
+// (a run of it in their history: a missed slot is filed without one), and
+// the latest mtime of those records.
+func firings(st *store.Store, names []string, slot time.Time) (fired int, last time.Time, err error) {
 	paths := make([]string, len(names))
 	for i, name := range names {
 		paths[i] = st.Layout().Schedule(name)
@@ -746,7 +748,8 @@ func firings(st *store.Store, names []string, k int64) (fired int, last time.Tim
 		if err != nil {
 			return 0, time.Time{}, err
 		}
-		if rec.Fired >= k {
+		ran := func(r store.ScheduleRun) bool { return r.Task != "" && r.Slot.Equal(slot) }
+		if slices.ContainsFunc(rec.Active, ran) || slices.ContainsFunc(rec.Succeeded, ran) || slices.ContainsFunc(rec.Failed, ran) {
 			fired++
 			if rd.Stat.Mtime.After(last) {
 				last = rd.Stat.Mtime

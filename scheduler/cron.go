@@ -185,7 +185,8 @@ func (l *leader) refreshRuns(now time.Time) {
 	}
 	r := runsRefresh{}
 	for _, e := range l.schedules {
-		if refreshable(e) && e.next.Sub(now) <= refreshAhead {
+		// One already due fires now, reading its runs itself.
+		if refreshable(e) && e.next.After(now) && e.next.Sub(now) <= refreshAhead {
 			e.refreshed = e.next
 			r.entries, r.versions, r.recs = append(r.entries, e), append(r.versions, e.version), append(r.recs, cloneSchedule(e.rec))
 		}
@@ -570,6 +571,13 @@ func slotTask(rec *store.Schedule, slot, now time.Time, id string) *store.Task {
 // slotsPerBucket is store.SlotTasksPerBucket; tests lower it.
 var slotsPerBucket = store.SlotTasksPerBucket
 
+// slotCount is what a bucket holds of the term's slot tasks, and when one
+// last went into it.
+type slotCount struct {
+	n    int
+	used time.Time
+}
+
 // slotID names the task of rec's slot: its deterministic id in the first
 // bucket from the slot's own on that has room for it. A bucket first used
 // in this term counts what the view has queued in it, an earlier term's
@@ -577,26 +585,30 @@ var slotsPerBucket = store.SlotTasksPerBucket
 // tasks again: that only spills sooner.)
 func (l *leader) slotID(rec *store.Schedule, slot time.Time) string {
 	key := rec.Name + "@" + strconv.FormatInt(rec.CreatedAt.UnixNano(), 10)
+	now := l.now()
 	for spill := 0; ; spill++ {
 		id := store.SlotTaskID(key, slot, spill)
 		b1, b2 := store.Bucket(id)
-		n, ok := l.slotFill[b1+b2]
+		c, ok := l.slotFill[b1+b2]
 		if !ok {
-			n = len(l.byBucket[b1+b2])
+			c.n = len(l.byBucket[b1+b2])
 		}
-		if n < slotsPerBucket {
-			l.slotFill[b1+b2] = n + 1
+		c.used = now
+		if c.n < slotsPerBucket {
+			c.n++
+			l.slotFill[b1+b2] = c
 			return id
 		}
-		l.slotFill[b1+b2] = n
+		l.slotFill[b1+b2] = c
 	}
 }
 
-// forgetSlotFill drops the counts of buckets whose window ended a minute
-// ago: no slot fires into them again.
+// forgetSlotFill drops the counts of buckets no slot task has gone into for
+// a minute: a slot's firings come together, and a firing cut in parts goes
+// on in the next rounds.
 func (l *leader) forgetSlotFill(now time.Time) {
-	for b := range l.slotFill {
-		if now.Sub(store.BucketEnd(b[:6], b[6:])) > time.Minute {
+	for b, c := range l.slotFill {
+		if now.Sub(c.used) > time.Minute {
 			delete(l.slotFill, b)
 		}
 	}

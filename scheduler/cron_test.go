@@ -322,11 +322,13 @@ func TestAlignedSchedulesSpillIntoLaterBuckets(t *testing.T) {
 
 // TestSlotIDCountsWhatIsQueued: a term's first slot task into a bucket
 // counts what the view holds queued there (an earlier term's slot tasks,
-// after a takeover in the middle of a slot), not only its own.
+// after a takeover in the middle of a slot), not only its own; and the
+// counts stay while they are used, however old the slot (a catch-up).
 func TestSlotIDCountsWhatIsQueued(t *testing.T) {
 	slot := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
 	b1, b2 := store.Bucket(store.IDAt(slot))
-	l := &leader{slotFill: map[string]int{}, byBucket: map[string]map[string]*queued{b1 + b2: {}}}
+	now := slot.Add(time.Hour)
+	l := &leader{slotFill: map[string]slotCount{}, byBucket: map[string]map[string]*queued{b1 + b2: {}}, now: func() time.Time { return now }}
 	for i := range slotsPerBucket - 1 {
 		l.byBucket[b1+b2][fmt.Sprint(i)] = &queued{}
 	}
@@ -339,9 +341,14 @@ func TestSlotIDCountsWhatIsQueued(t *testing.T) {
 	if id := l.slotID(rec, slot); bucketOf(id) != next {
 		t.Fatalf("with the slot's bucket full: %s went to bucket %s, want %s", id, bucketOf(id), next)
 	}
-	l.forgetSlotFill(slot.Add(2 * time.Minute))
+	now = now.Add(30 * time.Second)
+	l.forgetSlotFill(now)
+	if id := l.slotID(rec, slot); bucketOf(id) != next {
+		t.Fatalf("30 s on: %s went to bucket %s, want %s", id, bucketOf(id), next)
+	}
+	l.forgetSlotFill(now.Add(2 * time.Minute))
 	if len(l.slotFill) != 0 {
-		t.Fatalf("counts kept after their windows: %v", l.slotFill)
+		t.Fatalf("counts kept a minute after their last use: %v", l.slotFill)
 	}
 }
 
