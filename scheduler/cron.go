@@ -160,11 +160,13 @@ func (l *leader) nextCron() time.Time {
 const refreshAhead = 3 * time.Second
 
 // refreshable reports whether e's active runs are to be read ahead of its
-// next slot. A schedule whose slots come less than 2 × refreshAhead apart
-// would read its newest run before it has ended.
+// next slot. Only concurrency allow's are: forbid and replace act on the
+// runs still active when the slot fires, and a run filed ahead could be
+// retried (drover retry) before it. A schedule whose slots come less than
+// 2 × refreshAhead apart would read its newest run before it has ended.
 func refreshable(e *cronEntry) bool {
 	return !e.next.IsZero() && len(e.rec.Active) > 0 && !e.refreshed.Equal(e.next) &&
-		e.next.Sub(e.rec.LastSlot) >= 2*refreshAhead
+		e.rec.Concurrency == store.ConcurrencyAllow && e.next.Sub(e.rec.LastSlot) >= 2*refreshAhead
 }
 
 // runsRefresh is what refreshRuns read: the records of entries, at

@@ -263,6 +263,34 @@ func TestRunsReadAheadOfTheSlot(t *testing.T) {
 	}
 }
 
+func TestRefreshable(t *testing.T) {
+	last := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	run := []store.ScheduleRun{{Slot: last, Task: store.SlotTaskID("x", last, 0)}}
+	entry := func(concurrency string, active []store.ScheduleRun, next time.Time) *cronEntry {
+		return &cronEntry{rec: &store.Schedule{Concurrency: concurrency, Active: active, LastSlot: last}, next: next}
+	}
+	hourly := last.Add(time.Hour)
+	done := entry(store.ConcurrencyAllow, run, hourly)
+	done.refreshed = hourly
+	for _, c := range []struct {
+		name string
+		e    *cronEntry
+		want bool
+	}{
+		{"allow, a run active, an hour on", entry(store.ConcurrencyAllow, run, hourly), true},
+		{"forbid", entry(store.ConcurrencyForbid, run, hourly), false},
+		{"replace", entry(store.ConcurrencyReplace, run, hourly), false},
+		{"no run active", entry(store.ConcurrencyAllow, nil, hourly), false},
+		{"slots 5 s apart", entry(store.ConcurrencyAllow, run, last.Add(5*time.Second)), false},
+		{"suspended", entry(store.ConcurrencyAllow, run, time.Time{}), false},
+		{"read ahead already", done, false},
+	} {
+		if got := refreshable(c.e); got != c.want {
+			t.Errorf("%s: refreshable %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
 // TestAlignedSchedulesShareTransactions: schedules due at the same slot fire
 // in a few transactions, not one each. 1,000 schedules on one slot held the
 // leader's loop for 1.3 – 2 s, one firing after another, and the last ones
