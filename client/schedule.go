@@ -168,11 +168,22 @@ func (c *Client) Schedules() ([]ScheduleInfo, error) {
 		return nil, err
 	}
 	sort.Strings(names)
+	paths := make([]string, len(names))
+	for i, n := range names {
+		paths[i] = c.st.Layout().Schedule(n)
+	}
+	// Pipelined: one at a time, 20,000 schedules took seconds.
 	out := []ScheduleInfo{}
-	for _, n := range names {
-		rec, _, err := c.readSchedule(n)
+	for _, r := range c.st.GetMany(paths) {
+		if errors.Is(r.Err, store.ErrNoNode) {
+			continue // removed meanwhile
+		}
+		if r.Err != nil {
+			return nil, fmt.Errorf("list schedules: %w", r.Err)
+		}
+		rec, err := store.DecodeSchedule(r.Data)
 		if err != nil {
-			continue // removed meanwhile, or unreadable (the leader quarantines it)
+			continue // unreadable: the leader moves it aside
 		}
 		out = append(out, c.info(rec))
 	}
