@@ -54,6 +54,7 @@ func (l *leader) syncSchedules() error {
 			delete(l.schedules, name)
 		}
 	}
+	l.changed()
 	return nil
 }
 
@@ -97,6 +98,7 @@ func (l *leader) readSchedules(names []string) []scheduleRead {
 // it aside if it is malformed, and makes what is due fire with the next
 // fireDue.
 func (l *leader) applySchedule(name string, r scheduleRead) error {
+	l.changed()
 	p := l.lay.Schedule(name)
 	if r.watched {
 		l.watched[p] = true
@@ -137,9 +139,35 @@ func (l *leader) applySchedule(name string, r scheduleRead) error {
 	return nil
 }
 
+// cronScan is when a pass over every schedule was made, at which cronSeq,
+// and what it found.
+type cronScan struct {
+	seq  uint64
+	at   time.Time
+	next time.Time
+}
+
+// rescanEvery bounds how long a pass over the schedules stands with no
+// change counted: the counting is what keeps it true, this only bounds the
+// harm of a change it missed.
+const rescanEvery = time.Second
+
+// stale reports whether the pass must be made again at now.
+func (s *cronScan) stale(seq uint64, now time.Time) bool {
+	return s.at.IsZero() || s.seq != seq || now.Sub(s.at) >= rescanEvery || now.Before(s.at)
+}
+
+// changed counts a change to the schedules in the view: an entry added,
+// removed or replaced, its slots planned, its runs read ahead.
+func (l *leader) changed() { l.cronSeq++ }
+
 // nextCron is the earliest time a schedule needs the leader (zero: none):
 // its next slot, or refreshAhead before it.
 func (l *leader) nextCron() time.Time {
+	now := l.now()
+	if !l.nextScan.stale(l.cronSeq, now) {
+		return l.nextScan.next
+	}
 	var next time.Time
 	for _, e := range l.schedules {
 		at := e.next
@@ -150,6 +178,7 @@ func (l *leader) nextCron() time.Time {
 			next = at
 		}
 	}
+	l.nextScan = cronScan{seq: l.cronSeq, at: now, next: next}
 	return next
 }
 
@@ -196,6 +225,7 @@ func (l *leader) refreshRuns(now time.Time) {
 	if len(r.entries) == 0 {
 		return
 	}
+	l.changed()
 	l.refreshing = true
 	l.wg.Add(1)
 	go func() {
@@ -214,6 +244,7 @@ func (l *leader) refreshRuns(now time.Time) {
 // version it read (neither fired nor read again since), and starts the
 // next read.
 func (l *leader) applyRefresh(r runsRefresh) {
+	l.changed()
 	l.refreshing = false
 	if r.err != nil {
 		// The firing reads them.
@@ -234,6 +265,7 @@ func (l *leader) applyRefresh(r runsRefresh) {
 // plan decides which of e's slots are due at now, and sets e.next to its
 // first slot after now (zero when suspended). due is false when none is.
 func (l *leader) plan(e *cronEntry, now time.Time) (plan Plan, at time.Time, due bool) {
+	l.changed()
 	if e.rec.Suspended {
 		e.next = time.Time{}
 		return Plan{}, now, false
@@ -532,6 +564,7 @@ func (l *leader) commitFirings(fs []*firing) error {
 
 // applyFiring applies a committed firing to the view.
 func (l *leader) applyFiring(f *firing) {
+	l.changed()
 	e, rec := f.e, f.rec
 	e.rec, e.version = rec, e.version+1
 	if !f.rest.IsZero() {

@@ -263,6 +263,46 @@ func TestRunsReadAheadOfTheSlot(t *testing.T) {
 	}
 }
 
+// TestNextCronFollowsChanges: nextCron keeps its pass over the schedules
+// until one changes, and sees each change at once, the clock standing still.
+func TestNextCronFollowsChanges(t *testing.T) {
+	now := time.Date(2026, 12, 2, 9, 30, 0, 0, time.UTC)
+	l := &leader{schedules: map[string]*cronEntry{}, now: func() time.Time { return now }}
+	read := func(spec string, suspended bool) scheduleRead {
+		data, err := store.Encode(&store.Schedule{Name: "s", Cron: spec, TZ: "UTC", Catchup: store.CatchupNone,
+			Concurrency: store.ConcurrencyAllow, Suspended: suspended, CreatedAt: now.Add(-time.Hour), LastSlot: now.Add(-time.Minute),
+			Task: store.Task{Cmd: []string{"true"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return scheduleRead{data: data}
+	}
+	if next := l.nextCron(); !next.IsZero() {
+		t.Fatalf("no schedule: next %v", next)
+	}
+	for _, c := range []struct {
+		spec      string
+		suspended bool
+		want      time.Time
+	}{
+		{"0 * * * *", false, now.Truncate(time.Hour).Add(time.Hour)},
+		{"45 * * * *", false, now.Truncate(time.Hour).Add(45 * time.Minute)},
+		{"45 * * * *", true, time.Time{}},
+	} {
+		if err := l.applySchedule("s", read(c.spec, c.suspended)); err != nil {
+			t.Fatal(err)
+		}
+		if next := l.nextCron(); !next.Equal(c.want) {
+			t.Fatalf("%s (suspended %v): next %v, want %v", c.spec, c.suspended, next, c.want)
+		}
+	}
+	l.schedules = map[string]*cronEntry{}
+	l.changed()
+	if next := l.nextCron(); !next.IsZero() {
+		t.Fatalf("schedule gone: next %v", next)
+	}
+}
+
 func TestRefreshable(t *testing.T) {
 	last := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
 	run := []store.ScheduleRun{{Slot: last, Task: store.SlotTaskID("x", last, 0)}}

@@ -46,6 +46,14 @@ type leader struct {
 	// read.
 	refreshing bool
 	refreshes  chan runsRefresh
+	// cronSeq counts changes to the schedules in the view (entries, their
+	// slots, the read-ahead). nextCron and prepareBuckets pass over every
+	// schedule again only after one, or a second after their last pass: a
+	// pass over 20,000 schedules took 6 ms, and the loop makes one after
+	// every event.
+	cronSeq             uint64
+	nextScan, slotsScan cronScan
+	slotBuckets         []string // ids naming the buckets of slots ahead (slotsScan's)
 	// prepared holds the buckets prepareBuckets made (or is making), with
 	// the end of each one's window; queuedAt is when the view last gained a
 	// queued task.
@@ -221,6 +229,7 @@ func (l *leader) reset() {
 	}
 	l.byBucket, l.nknown, l.kept = map[string]map[string]*queued{}, 0, 0
 	l.schedules = map[string]*cronEntry{}
+	l.changed()
 	l.dirty, l.dirtySince = map[string]bool{}, time.Time{}
 	l.empty = map[string]time.Time{}
 	l.gen++
@@ -817,16 +826,26 @@ func (l *leader) prepareBuckets() {
 			ids = append(ids, id)
 		}
 	}
-	sharing := map[time.Time]int{}
-	for _, e := range l.schedules {
-		if !e.next.IsZero() && e.next.Sub(now) <= slotsAhead {
-			// A slot's task id has the slot's time, moved a bucket on for
-			// each slotsPerBucket schedules sharing the slot (slotID), so
-			// this names its buckets without building the tasks each pass.
-			if sharing[e.next]%slotsPerBucket == 0 {
-				want(store.IDAt(e.next.Add(time.Duration(sharing[e.next]/slotsPerBucket) * store.BucketWindow)))
+	if l.slotsScan.stale(l.cronSeq, now) {
+		l.slotBuckets = l.slotBuckets[:0]
+		sharing := map[time.Time]int{}
+		for _, e := range l.schedules {
+			if !e.next.IsZero() && e.next.Sub(now) <= slotsAhead {
+				// A slot's task id has the slot's time, moved a bucket on
+				// for each slotsPerBucket schedules sharing the slot
+				// (slotID), so this names its buckets without building
+				// the tasks.
+				if sharing[e.next]%slotsPerBucket == 0 {
+					l.slotBuckets = append(l.slotBuckets, store.IDAt(e.next.Add(time.Duration(sharing[e.next]/slotsPerBucket)*store.BucketWindow)))
+				}
+				sharing[e.next]++
 			}
-			sharing[e.next]++
+		}
+		l.slotsScan = cronScan{seq: l.cronSeq, at: now}
+	}
+	for _, id := range l.slotBuckets {
+		if b1, b2 := store.Bucket(id); !store.BucketEnd(b1, b2).Before(now) { // not passed since the scan
+			want(id)
 		}
 	}
 	if !l.queuedAt.IsZero() && now.Sub(l.queuedAt) < activeFor {
