@@ -673,10 +673,11 @@ func cronFanout(ctx context.Context, cfg Config, root string) (*CronFanoutReport
 	st := c.stores[0]
 	// The leader must have read every schedule before the first slot: 4 to
 	// 5 s, and a second more per 4,000 schedules to make. The second comes
-	// once the first's tasks are drained (a second per 2,000), and at least
-	// 6 s after it, as any slot whose last runs are read ahead of it. Both
+	// 16 s after it, as a slot whose last runs are read ahead of it (10 s
+	// ahead, of slots 15 s apart or more), and a second more per 2,000
+	// schedules, so the first's tasks are drained before the read. Both
 	// are in one minute, so that one spec names both and no slot between.
-	lead, gap := 5*time.Second+time.Duration(n/4000)*time.Second, 7*time.Second+time.Duration(n/2000)*time.Second
+	lead, gap := 5*time.Second+time.Duration(n/4000)*time.Second, 16*time.Second+time.Duration(n/2000)*time.Second
 	slot := time.Now().UTC().Truncate(time.Second).Add(lead)
 	if slot.Add(gap).Minute() != slot.Minute() {
 		slot = slot.Add(gap).Truncate(time.Minute)
@@ -728,9 +729,9 @@ func cronFanout(ctx context.Context, cfg Config, root string) (*CronFanoutReport
 
 // beforeReadAhead is how long before the second slot the fan-out phase
 // stops waiting for the first slot's tasks, and reads the records: before
-// the leader reads the outcomes of their runs ahead of the slot (3 s), so
+// the leader reads the outcomes of their runs ahead of the slot (10 s), so
 // that the two reads do not slow each other.
-const beforeReadAhead = 4 * time.Second
+const beforeReadAhead = 11 * time.Second
 
 // firings reads the schedules named and reports how many have fired slot
 // (a run of it in their history: a missed slot is filed without one), and

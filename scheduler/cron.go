@@ -185,17 +185,20 @@ func (l *leader) nextCron() time.Time {
 // refreshAhead is how long before a slot the leader reads the outcomes of
 // the schedule's active runs, off its loop, so that the firing reads only
 // the runs still active then: 5,000 schedules on one slot, each with a run
-// to file, fired in 2.1 – 3.0 s, and in 0.8 – 0.9 s so.
-const refreshAhead = 3 * time.Second
+// to file, fired in 2.1 – 3.0 s, and in 0.8 – 0.9 s so. 20,000 results take
+// a few seconds to read while the cluster is busy; a read not done when the
+// slot comes is done again by the firing. Tests shorten it.
+var refreshAhead = 10 * time.Second
 
 // refreshable reports whether e's active runs are to be read ahead of its
 // next slot. Only concurrency allow's are: forbid and replace act on the
 // runs still active when the slot fires, and a run filed ahead could be
-// retried (drover retry) before it. A schedule whose slots come less than
-// 2 × refreshAhead apart would read its newest run before it has ended.
+// retried (drover retry) before it. Nor are those of a schedule whose slots
+// come less than refreshAhead + 5 s apart: its newest run would be read
+// before it has ended, and then again.
 func refreshable(e *cronEntry) bool {
 	return !e.next.IsZero() && len(e.rec.Active) > 0 && !e.refreshed.Equal(e.next) &&
-		e.rec.Concurrency == store.ConcurrencyAllow && e.next.Sub(e.rec.LastSlot) >= 2*refreshAhead
+		e.rec.Concurrency == store.ConcurrencyAllow && e.next.Sub(e.rec.LastSlot) >= refreshAhead+5*time.Second
 }
 
 // runsRefresh is what refreshRuns read: the records of entries, at

@@ -225,6 +225,8 @@ func waitFired(t *testing.T, st *store.Store, names []string) []string {
 // result is deleted after it was read ahead: filed at the firing, the run
 // would be "gone".
 func TestRunsReadAheadOfTheSlot(t *testing.T) {
+	refreshAhead = 3 * time.Second // slots 8 s apart qualify
+	t.Cleanup(func() { refreshAhead = 10 * time.Second })
 	read := make(chan *store.Schedule, 16)
 	testHookRefreshed = func(rec *store.Schedule) { read <- cloneSchedule(rec) }
 	t.Cleanup(func() { testHookRefreshed = nil })
@@ -321,7 +323,7 @@ func TestRefreshable(t *testing.T) {
 		{"forbid", entry(store.ConcurrencyForbid, run, hourly), false},
 		{"replace", entry(store.ConcurrencyReplace, run, hourly), false},
 		{"no run active", entry(store.ConcurrencyAllow, nil, hourly), false},
-		{"slots 5 s apart", entry(store.ConcurrencyAllow, run, last.Add(5*time.Second)), false},
+		{"slots 14 s apart", entry(store.ConcurrencyAllow, run, last.Add(14*time.Second)), false},
 		{"suspended", entry(store.ConcurrencyAllow, run, time.Time{}), false},
 		{"read ahead already", done, false},
 	} {
