@@ -283,8 +283,10 @@ func (l *leader) plan(e *cronEntry, now time.Time) (plan Plan, at time.Time, due
 }
 
 // fireBatch is how many due schedules fireDue fires together: their active
-// runs are read in one pipelined round, and their firings share transactions.
-const fireBatch = 256
+// runs are read in one pipelined round, and their firings share transactions
+// committed pipelined. 10,000 schedules on one slot fired in 1.7 s 256 at a
+// time, in 1.2 – 1.5 s 1,024 at a time, and no faster 4,096 at a time.
+const fireBatch = 1024
 
 // fireDue fires every schedule whose next slot has come, earliest first.
 // Schedules often share their slots (every hour on the hour), and firing them
