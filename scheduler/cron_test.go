@@ -333,17 +333,24 @@ func TestRefreshable(t *testing.T) {
 	}
 }
 
+// fireAligned runs a scheduler with no worker (the runs stay queued), makes
+// n schedules that share a slot a few seconds ahead, and returns the store
+// and their runs' ids once every one has fired.
+func fireAligned(t *testing.T, n int) (*store.Store, []string) {
+	t.Helper()
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	s, _ := runScheduler(t, st, "s1")
+	drovertest.WaitFor(t, 20*time.Second, "a leader", s.IsLeader)
+	return st, waitFired(t, st, addAligned(t, st, n, time.Now().Add(3*time.Second)))
+}
+
 // TestAlignedSchedulesShareTransactions: schedules due at the same slot fire
 // in a few transactions, not one each. 1,000 schedules on one slot held the
 // leader's loop for 1.3 – 2 s, one firing after another, and the last ones
 // missed their starting deadline.
 func TestAlignedSchedulesShareTransactions(t *testing.T) {
-	root := drovertest.NewRoot()
-	st := drovertest.OpenStore(t, root)
-	s, _ := runScheduler(t, st, "s1") // no worker: the runs stay queued
-	drovertest.WaitFor(t, 20*time.Second, "a leader", s.IsLeader)
 	const n = 120
-	ids := waitFired(t, st, addAligned(t, st, n, time.Now().Add(3*time.Second)))
+	st, ids := fireAligned(t, n)
 	txns := map[int64]bool{}
 	for _, id := range ids {
 		_, stat, err := st.Get(st.Layout().QueueItem(id))
@@ -365,12 +372,8 @@ func TestAlignedSchedulesShareTransactions(t *testing.T) {
 func TestAlignedSchedulesSpillIntoLaterBuckets(t *testing.T) {
 	slotsPerBucket = 50
 	t.Cleanup(func() { slotsPerBucket = store.SlotTasksPerBucket })
-	root := drovertest.NewRoot()
-	st := drovertest.OpenStore(t, root)
-	s, _ := runScheduler(t, st, "s1") // no worker: the runs stay queued
-	drovertest.WaitFor(t, 20*time.Second, "a leader", s.IsLeader)
 	const n = 120
-	ids := waitFired(t, st, addAligned(t, st, n, time.Now().Add(3*time.Second)))
+	st, ids := fireAligned(t, n)
 	buckets := map[string]int{}
 	for _, id := range ids {
 		b1, b2 := store.Bucket(id)
