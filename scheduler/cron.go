@@ -148,8 +148,9 @@ type cronScan struct {
 }
 
 // rescanEvery bounds how long a pass over the schedules stands with no
-// change counted: the counting is what keeps it true, this only bounds the
-// harm of a change it missed.
+// change counted. nextCron's result does not depend on the time, so for it
+// this only bounds the harm of a change missed; prepareBuckets' does (which
+// slots are near), and this is how soon it sees a slot come near.
 const rescanEvery = time.Second
 
 // stale reports whether the pass must be made again at now.
@@ -693,12 +694,33 @@ func RefreshRuns(st *store.Store, known func(id string) bool, recs ...*store.Sch
 			paths = append(paths, st.Layout().Result(r.Task))
 		}
 	}
-	reads := st.GetMany(paths)
+	// Only each result's state is kept, a chunk of results read at a time:
+	// a thousand schedules with a hundred active runs each would otherwise
+	// hold a hundred thousand results, with their output, at once.
+	type outcome struct {
+		state store.State
+		err   error // of the read, or ErrMalformed: unreadable
+	}
+	outcomes := make([]outcome, 0, len(paths))
+	for chunk := range slices.Chunk(paths, refreshChunk) {
+		for _, r := range st.GetMany(chunk) {
+			o := outcome{err: r.Err}
+			if r.Err == nil {
+				if t, err := store.DecodeTask(r.Data); err != nil {
+					o.err = store.ErrMalformed
+				} else {
+					o.state = t.State
+				}
+			}
+			outcomes = append(outcomes, o)
+		}
+	}
 	for _, rec := range recs {
 		var still []store.ScheduleRun
 		for _, r := range rec.Active {
-			data, err := reads[0].Data, reads[0].Err
-			reads = reads[1:]
+			o := outcomes[0]
+			outcomes = outcomes[1:]
+			err := o.err
 			if errors.Is(err, store.ErrNoNode) {
 				if known != nil && !known(r.Task) {
 					_, _, lerr := st.LookupTask(r.Task)
@@ -711,14 +733,13 @@ func RefreshRuns(st *store.Store, known func(id string) bool, recs ...*store.Sch
 				still = append(still, r)
 				continue
 			}
-			if err != nil {
-				return err
-			}
-			t, err := store.DecodeTask(data)
-			if err != nil {
+			switch {
+			case errors.Is(err, store.ErrMalformed):
 				r.Reason = "result unreadable"
-			} else {
-				r.State = t.State
+			case err != nil:
+				return err
+			default:
+				r.State = o.state
 			}
 			rec.Record(r)
 		}
@@ -726,6 +747,10 @@ func RefreshRuns(st *store.Store, known func(id string) bool, recs ...*store.Sch
 	}
 	return nil
 }
+
+// refreshChunk is how many results RefreshRuns reads before it decodes them
+// and lets their data go; tests lower it.
+var refreshChunk = 1024
 
 // cancelOp is the withdrawal of a run that a replace policy cancels.
 type cancelOp struct {

@@ -344,6 +344,53 @@ func fireAligned(t *testing.T, n int) (*store.Store, []string) {
 	return st, waitFired(t, st, addAligned(t, st, n, time.Now().Add(3*time.Second)))
 }
 
+// TestRefreshRunsFilesEachOutcome: runs whose results are read in chunks
+// are each filed by their own result: succeeded, failed, unreadable, or
+// still active when there is none.
+func TestRefreshRunsFilesEachOutcome(t *testing.T) {
+	refreshChunk = 2
+	t.Cleanup(func() { refreshChunk = 1024 })
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	slot := time.Now().UTC().Truncate(time.Second)
+	var runs []store.ScheduleRun
+	for i, state := range []store.State{store.StateSucceeded, store.StateFailed, "", store.StateSucceeded, "garbage"} {
+		id := store.SlotTaskID("x", slot.Add(time.Duration(i)*time.Second), 0)
+		runs = append(runs, store.ScheduleRun{Slot: slot, Task: id})
+		switch state {
+		case "":
+			continue // no result yet
+		case "garbage":
+			if err := st.EnsurePath(st.Layout().Result(id)); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := st.Set(st.Layout().Result(id), []byte("{not json"), -1); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		task := &store.Task{ID: id, Cmd: []string{"true"}, State: state, Attempt: 1, SubmittedAt: slot}
+		if err := st.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error { return txn.Finish(task) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec := &store.Schedule{Name: "x", KeepSucceeded: 10, KeepFailed: 10, Active: runs}
+	if err := RefreshRuns(st, nil, rec); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.Active) != 1 || rec.Active[0].Task != runs[2].Task {
+		t.Errorf("active %v, want only %s", rec.Active, runs[2].Task)
+	}
+	if len(rec.Succeeded) != 2 || rec.Succeeded[0].Task != runs[0].Task || rec.Succeeded[1].Task != runs[3].Task {
+		t.Errorf("succeeded %v", rec.Succeeded)
+	}
+	if len(rec.Failed) != 1 || rec.Failed[0].Task != runs[1].Task || rec.Failed[0].State != store.StateFailed {
+		t.Errorf("failed %v", rec.Failed)
+	}
+	if len(rec.Skipped) != 1 || rec.Skipped[0].Task != runs[4].Task || rec.Skipped[0].Reason != "result unreadable" {
+		t.Errorf("skipped %v", rec.Skipped)
+	}
+}
+
 // TestAlignedSchedulesShareTransactions: schedules due at the same slot fire
 // in a few transactions, not one each. 1,000 schedules on one slot held the
 // leader's loop for 1.3 – 2 s, one firing after another, and the last ones
