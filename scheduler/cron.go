@@ -620,10 +620,11 @@ type slotCount struct {
 }
 
 // slotID names the task of rec's slot: its deterministic id in the first
-// bucket from the slot's own on that has room for it. A bucket first used
-// in this term counts what the view has queued in it, an earlier term's
-// slot tasks among them. (A firing cut in parts, or failed, counts its
-// tasks again: that only spills sooner.)
+// bucket from the slot's own on that has room for it. A bucket not counted
+// yet in this term (or not for a minute: forgetSlotFill) starts from what
+// the view has queued in it, an earlier term's slot tasks among them. (A
+// firing cut in parts, or failed, counts its tasks again: that only spills
+// sooner.)
 func (l *leader) slotID(rec *store.Schedule, slot time.Time) string {
 	key := rec.Name + "@" + strconv.FormatInt(rec.CreatedAt.UnixNano(), 10)
 	now := l.now()
