@@ -604,13 +604,12 @@ func cronDelay(ctx context.Context, cfg Config, root string) (p50, p99 float64, 
 		return 0, 0, err
 	}
 	slots := max(5, int(cfg.Duration/time.Second))
-	ran := func() int { return h.runs(0) }
+	ran := func() int { return h.count(0) }
 	if err := waitUntil(ctx, time.Duration(slots+10)*time.Second, func() bool { return ran() >= slots }); err != nil {
 		return 0, 0, fmt.Errorf("only %d of %d slots ran: %w", ran(), slots, err)
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return pct(h.delays, 50), pct(h.delays, 99), nil
+	delays := h.of(0)
+	return pct(delays, 50), pct(delays, 99), nil
 }
 
 // addSchedule makes a schedule of the no-op handler on spec (UTC), with
@@ -626,35 +625,52 @@ func addSchedule(st *store.Store, name, spec string) error {
 }
 
 // slotDelays is a handler that records, for each task a schedule fired, how
-// long after its slot it started, in all and by slot.
+// long after its slot it started.
 type slotDelays struct {
 	mu     sync.Mutex
-	delays []float64
 	bySlot map[int64][]float64 // slot (Unix seconds) -> its tasks' delays
 }
 
 func (d *slotDelays) ProcessTask(_ context.Context, t *worker.Task) ([]byte, error) {
 	now := time.Now()
 	slot, _ := strconv.ParseInt(t.Env["DROVER_SLOT"], 10, 64)
-	delay := ms(now.Sub(time.Unix(slot, 0)))
 	d.mu.Lock()
-	d.delays = append(d.delays, delay)
 	if d.bySlot == nil {
 		d.bySlot = map[int64][]float64{}
 	}
-	d.bySlot[slot] = append(d.bySlot[slot], delay)
+	d.bySlot[slot] = append(d.bySlot[slot], ms(now.Sub(time.Unix(slot, 0))))
 	d.mu.Unlock()
 	return nil, nil
 }
 
-// runs is how many tasks ran: of slot (Unix seconds), or of all with 0.
-func (d *slotDelays) runs(slot int64) int {
+// count is how many tasks of slot (Unix seconds) ran, or of every slot with
+// 0.
+func (d *slotDelays) count(slot int64) int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if slot == 0 {
-		return len(d.delays)
+	if slot != 0 {
+		return len(d.bySlot[slot])
 	}
-	return len(d.bySlot[slot])
+	n := 0
+	for _, ds := range d.bySlot {
+		n += len(ds)
+	}
+	return n
+}
+
+// of is the delays of the tasks of slot (Unix seconds), or of every slot
+// with 0.
+func (d *slotDelays) of(slot int64) []float64 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if slot != 0 {
+		return slices.Clone(d.bySlot[slot])
+	}
+	var all []float64
+	for _, ds := range d.bySlot {
+		all = append(all, ds...)
+	}
+	return all
 }
 
 // cronFanout makes cfg.CronFanout schedules that all fire at the same two
@@ -700,7 +716,7 @@ func cronFanout(ctx context.Context, cfg Config, root string) (*CronFanoutReport
 	// Each slot's tasks, or a miss; then when its last firing committed,
 	// from the schedule records' mtimes.
 	for i, at := range []time.Time{slot, slot2} {
-		all := func() bool { return h.runs(at.Unix()) >= n }
+		all := func() bool { return h.count(at.Unix()) >= n }
 		wait := time.Until(at) + 15*time.Second + time.Duration(n)*time.Millisecond
 		if i == 0 {
 			wait = time.Until(slot2) - beforeReadAhead
@@ -721,9 +737,8 @@ func cronFanout(ctx context.Context, cfg Config, root string) (*CronFanoutReport
 			r.RefiredMaxMs = ms(last.Sub(at))
 		}
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	r.StartP50Ms, r.StartMaxMs = pct(h.bySlot[slot.Unix()], 50), pct(h.bySlot[slot.Unix()], 100)
+	first := h.of(slot.Unix())
+	r.StartP50Ms, r.StartMaxMs = pct(first, 50), pct(first, 100)
 	return r, nil
 }
 
@@ -741,6 +756,7 @@ func firings(st *store.Store, names []string, slot time.Time) (fired int, last t
 	for i, name := range names {
 		paths[i] = st.Layout().Schedule(name)
 	}
+	ran := func(r store.ScheduleRun) bool { return r.Task != "" && r.Slot.Equal(slot) }
 	for _, rd := range st.GetMany(paths) {
 		if rd.Err != nil {
 			return 0, time.Time{}, rd.Err
@@ -749,7 +765,6 @@ func firings(st *store.Store, names []string, slot time.Time) (fired int, last t
 		if err != nil {
 			return 0, time.Time{}, err
 		}
-		ran := func(r store.ScheduleRun) bool { return r.Task != "" && r.Slot.Equal(slot) }
 		if slices.ContainsFunc(rec.Active, ran) || slices.ContainsFunc(rec.Succeeded, ran) || slices.ContainsFunc(rec.Failed, ran) {
 			fired++
 			if rd.Stat.Mtime.After(last) {
