@@ -617,11 +617,7 @@ func cronDelay(ctx context.Context, cfg Config, root string) (p50, p99 float64, 
 func addSchedule(st *store.Store, name, spec string) error {
 	rec := &store.Schedule{Name: name, Cron: spec, TZ: "UTC", Catchup: store.CatchupNone, Concurrency: store.ConcurrencyAllow,
 		Task: store.Task{Handler: "noop"}, CreatedAt: time.Now().UTC(), KeepSucceeded: 10, KeepFailed: 10}
-	data, err := store.Encode(rec)
-	if err != nil {
-		return err
-	}
-	return st.Create(st.Layout().Schedule(name), data)
+	return st.AddSchedule(rec)
 }
 
 // slotDelays is a handler that records, for each task a schedule fired, how

@@ -13,7 +13,7 @@ import (
 )
 
 // ErrNoSchedule means no schedule has that name.
-var ErrNoSchedule = errors.New("no such schedule")
+var ErrNoSchedule = store.ErrNoSchedule
 
 // ScheduleSpec is what `drover schedule add` creates.
 type ScheduleSpec struct {
@@ -102,13 +102,9 @@ func (c *Client) AddSchedule(spec ScheduleSpec) (*store.Schedule, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
-	data, err := store.Encode(rec)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
-	}
-	if err := c.st.Create(c.st.Layout().Schedule(rec.Name), data); err != nil {
-		if errors.Is(err, store.ErrNodeExists) {
-			return nil, fmt.Errorf("schedule %s: %w", rec.Name, store.ErrScheduleExists)
+	if err := c.st.AddSchedule(rec); err != nil {
+		if errors.Is(err, store.ErrTooLarge) {
+			return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 		}
 		return nil, err
 	}
@@ -129,6 +125,9 @@ func (c *Client) readSchedule(name string) (*store.Schedule, int32, error) {
 	rec, err := store.DecodeSchedule(data)
 	if err != nil {
 		return nil, 0, fmt.Errorf("schedule %s: %w", name, err)
+	}
+	if rec.Removed {
+		return nil, 0, fmt.Errorf("schedule %s: %w", name, ErrNoSchedule)
 	}
 	return rec, stat.Version, nil
 }
@@ -182,24 +181,20 @@ func (c *Client) Schedules() ([]ScheduleInfo, error) {
 			return nil, fmt.Errorf("list schedules: %w", r.Err)
 		}
 		rec, err := store.DecodeSchedule(r.Data)
-		if err != nil {
-			continue // unreadable: the leader moves it aside
+		if err != nil || rec.Removed {
+			continue // unreadable (the leader moves it aside), or removed
 		}
 		out = append(out, c.info(rec))
 	}
 	return out, nil
 }
 
-// RemoveSchedule deletes a schedule; runs already fired go on.
+// RemoveSchedule removes a schedule; runs already fired go on.
 func (c *Client) RemoveSchedule(name string) error {
-	if _, _, err := c.readSchedule(name); err != nil {
-		return err
+	if err := store.ValidateName(name); err != nil {
+		return fmt.Errorf("%w: schedule name: %w", ErrInvalid, err)
 	}
-	err := c.st.Delete(c.st.Layout().Schedule(name), -1)
-	if errors.Is(err, store.ErrNoNode) {
-		return fmt.Errorf("schedule %s: %w", name, ErrNoSchedule)
-	}
-	return err
+	return c.st.RemoveSchedule(name)
 }
 
 // update applies fn to a schedule in a version-checked write, retrying when

@@ -117,6 +117,9 @@ func (l *leader) applySchedule(name string, r scheduleRead) error {
 	if derr == nil && rec.Name != name {
 		derr = fmt.Errorf("%w: schedule %s names itself %q", store.ErrMalformed, name, rec.Name)
 	}
+	if derr == nil && rec.Removed {
+		return l.dropRemoved(name, stat.Version)
+	}
 	if derr == nil {
 		if spec, err = ParseSpec(rec.Cron, rec.TZ); err != nil {
 			derr = fmt.Errorf("%w: %v", store.ErrMalformed, err)
@@ -137,6 +140,22 @@ func (l *leader) applySchedule(name string, r scheduleRead) error {
 		e.next = plan.Last
 	}
 	return nil
+}
+
+// dropRemoved takes a removed schedule out of the view, then deletes its
+// tombstone at the version read (store.RemoveSchedule). A schedule added
+// again meanwhile wrote over the tombstone: the delete fails, and the
+// record's watch brings the new schedule.
+func (l *leader) dropRemoved(name string, version int32) error {
+	if _, ok := l.schedules[name]; ok {
+		delete(l.schedules, name)
+		l.log.Info().Str("schedule", name).Msg("schedule removed")
+	}
+	err := l.st.Delete(l.lay.Schedule(name), version)
+	if errors.Is(err, store.ErrNoNode) || errors.Is(err, store.ErrBadVersion) {
+		return nil
+	}
+	return err
 }
 
 // cronScan is when a pass over every schedule was made, at which cronSeq,

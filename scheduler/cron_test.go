@@ -30,11 +30,7 @@ func addSchedule(t *testing.T, st *store.Store, rec *store.Schedule) {
 		rec.CreatedAt = time.Now().UTC()
 	}
 	rec.KeepSucceeded, rec.KeepFailed = 10, 10
-	data, err := store.Encode(rec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Create(st.Layout().Schedule(rec.Name), data); err != nil {
+	if err := st.AddSchedule(rec); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -132,6 +128,72 @@ func TestMalformedScheduleIsQuarantined(t *testing.T) {
 	})
 	addSchedule(t, st, &store.Schedule{Name: "ok", Cron: "* * * * * *"})
 	drovertest.WaitFor(t, 10*time.Second, "the leader still fires", func() bool { return readSchedule(t, st, "ok").Fired >= 1 })
+}
+
+// TestScheduleRemovedAndAddedWhileFiring: a schedule removed and added again
+// between its firing's preparation and the commit keeps the new record. With
+// the record deleted and created anew, both were at version 0, and the stale
+// firing wrote the old record, with its command, over the new one.
+func TestScheduleRemovedAndAddedWhileFiring(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	var once sync.Once
+	testHookFire = func() {
+		once.Do(func() {
+			if err := st.RemoveSchedule("again"); err != nil {
+				t.Error(err)
+				return
+			}
+			rec := &store.Schedule{Name: "again", Cron: "* * * * * *", Catchup: store.CatchupNone,
+				Task: store.Task{Cmd: []string{"echo", "new"}}, CreatedAt: time.Now().UTC(), KeepSucceeded: 10, KeepFailed: 10}
+			if err := st.AddSchedule(rec); err != nil { // in the leader's loop: no t.Fatal
+				t.Error(err)
+			}
+		})
+	}
+	t.Cleanup(func() { testHookFire = nil })
+	runScheduler(t, st, "s1")
+	addSchedule(t, st, &store.Schedule{Name: "again", Cron: "* * * * * *", Task: store.Task{Cmd: []string{"echo", "old"}}})
+	var rec *store.Schedule
+	drovertest.WaitFor(t, 10*time.Second, "a slot fired", func() bool {
+		data, _, err := st.Get(st.Layout().Schedule("again")) // gone for a moment with the record deleted
+		if err != nil {
+			return false
+		}
+		rec, err = store.DecodeSchedule(data)
+		return err == nil && rec.Fired >= 1
+	})
+	if got := strings.Join(rec.Task.Cmd, " "); got != "echo new" {
+		t.Fatalf("the schedule added again runs %q", got)
+	}
+	for _, r := range rec.Active {
+		task, _, err := st.LookupTask(r.Task)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(task.Cmd, " "); got != "echo new" {
+			t.Fatalf("slot %v ran %q", r.Slot, got)
+		}
+	}
+}
+
+// TestRemovedScheduleTombstoneIsDeleted: the leader deletes a removed
+// schedule's tombstone, and a name removed twice is not there to remove.
+func TestRemovedScheduleTombstoneIsDeleted(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	runScheduler(t, st, "s1")
+	addSchedule(t, st, &store.Schedule{Name: "gone", Cron: "@yearly"})
+	if err := st.RemoveSchedule("gone"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RemoveSchedule("gone"); !errors.Is(err, store.ErrNoSchedule) {
+		t.Fatalf("removed twice: %v, want ErrNoSchedule", err)
+	}
+	drovertest.WaitFor(t, 10*time.Second, "the tombstone deleted", func() bool {
+		ok, _, err := st.Exists(st.Layout().Schedule("gone"))
+		return err == nil && !ok
+	})
 }
 
 // The buckets of a schedule's next slot are made before the slot comes, so

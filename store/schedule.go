@@ -65,6 +65,11 @@ type Schedule struct {
 	KeepSucceeded int           `json:"keep_succeeded"`
 	KeepFailed    int           `json:"keep_failed"`
 	Fired         int64         `json:"fired"`
+
+	// Removed marks the record a tombstone: `schedule rm` writes one over it
+	// instead of deleting it, and the leader deletes it once its view has
+	// dropped the schedule (RemoveSchedule says why).
+	Removed bool `json:"removed,omitempty"`
 }
 
 func (s *Schedule) setV() { s.V = FormatVersion }
@@ -102,6 +107,9 @@ func DecodeSchedule(data []byte) (*Schedule, error) {
 	}
 	if err := ValidateName(s.Name); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if s.Removed {
+		return &s, nil
 	}
 	if len(s.Task.Cmd) == 0 && s.Task.Handler == "" {
 		return nil, fmt.Errorf("%w: schedule %s has no command", ErrMalformed, s.Name)
@@ -155,5 +163,72 @@ func SlotTaskID(schedule string, slot time.Time, spill int) string {
 	return id.String()
 }
 
-// ErrScheduleExists is returned when adding a schedule whose name is taken.
-var ErrScheduleExists = errors.New("schedule exists")
+// Sentinel errors of adding and removing schedules.
+var (
+	ErrScheduleExists = errors.New("schedule exists")
+	ErrNoSchedule     = errors.New("no such schedule")
+)
+
+// scheduleTries bounds AddSchedule's and RemoveSchedule's retries when the
+// record changes under them (a firing, the leader deleting a tombstone).
+const scheduleTries = 20
+
+// AddSchedule creates rec's record, or writes it over a tombstone of its
+// name at the tombstone's version (RemoveSchedule). ErrScheduleExists: the
+// name holds a schedule, or a record that does not decode.
+func (s *Store) AddSchedule(rec *Schedule) error {
+	p := s.layout.Schedule(rec.Name)
+	data, err := Encode(rec)
+	if err != nil {
+		return fmt.Errorf("add schedule %s: %w", rec.Name, err)
+	}
+	for try := 0; ; try++ {
+		err := s.Create(p, data)
+		if !errors.Is(err, ErrNodeExists) {
+			return err
+		}
+		old, stat, err := s.Get(p)
+		if err == nil {
+			if tomb, derr := DecodeSchedule(old); derr != nil || !tomb.Removed {
+				return fmt.Errorf("schedule %s: %w", rec.Name, ErrScheduleExists)
+			}
+			_, err = s.Set(p, data, stat.Version)
+		}
+		if err == nil || !errors.Is(err, ErrNoNode) && !errors.Is(err, ErrBadVersion) || try == scheduleTries {
+			return err
+		}
+	}
+}
+
+// RemoveSchedule replaces name's record with a tombstone; the leader deletes
+// the tombstone once its view has dropped the schedule. Deleting the record
+// would let a re-added schedule of the name start again from version 0,
+// and a firing the leader prepared from the old record before it saw the
+// removal could then commit over the new one at an equal version. A
+// tombstone keeps the name's versions counting up until no view holds the
+// old record. ErrNoSchedule: no schedule has that name (a tombstone has
+// none).
+func (s *Store) RemoveSchedule(name string) error {
+	p := s.layout.Schedule(name)
+	data, err := Encode(&Schedule{Name: name, Removed: true})
+	if err != nil {
+		return fmt.Errorf("remove schedule %s: %w", name, err)
+	}
+	for try := 0; ; try++ {
+		old, stat, err := s.Get(p)
+		if err == nil {
+			if rec, derr := DecodeSchedule(old); derr == nil && rec.Removed {
+				err = ErrNoNode
+			} else {
+				_, err = s.Set(p, data, stat.Version)
+			}
+		}
+		switch {
+		case errors.Is(err, ErrNoNode):
+			return fmt.Errorf("schedule %s: %w", name, ErrNoSchedule)
+		case errors.Is(err, ErrBadVersion) && try < scheduleTries:
+			continue
+		}
+		return err
+	}
+}

@@ -70,6 +70,31 @@ func TestNoClusterAtRoot(t *testing.T) {
 	oneLineError(t, drover(t, root, "workers"), 1, "check --root") // still nothing created
 }
 
+// A schedule removed while no leader runs is gone for every command, and its
+// name can be taken again.
+func TestScheduleRemovedWithoutALeader(t *testing.T) {
+	root := newRoot()
+	makeCluster(t, root)
+	if r := drover(t, root, "schedule", "add", "nightly", "--cron", "@daily", "--", "echo", "old"); r.code != 0 {
+		t.Fatalf("add: %+v", r)
+	}
+	if r := drover(t, root, "schedule", "rm", "nightly"); r.code != 0 {
+		t.Fatalf("rm: %+v", r)
+	}
+	oneLineError(t, drover(t, root, "schedule", "get", "nightly"), 1, "schedule nightly not found")
+	oneLineError(t, drover(t, root, "schedule", "rm", "nightly"), 1, "schedule nightly not found")
+	oneLineError(t, drover(t, root, "schedule", "pause", "nightly"), 1, "schedule nightly not found")
+	if r := drover(t, root, "schedule", "ls", "-o", "json"); r.code != 0 || strings.TrimSpace(r.stdout) != "[]" {
+		t.Fatalf("ls after rm: %+v", r)
+	}
+	if r := drover(t, root, "schedule", "add", "nightly", "--cron", "@daily", "--", "echo", "new"); r.code != 0 {
+		t.Fatalf("add again: %+v", r)
+	}
+	if r := drover(t, root, "schedule", "get", "nightly", "-o", "json"); r.code != 0 || !strings.Contains(r.stdout, `"new"`) || strings.Contains(r.stdout, `"old"`) {
+		t.Fatalf("get after adding again: %+v", r)
+	}
+}
+
 func TestEmptyCluster(t *testing.T) {
 	root := newRoot()
 	makeCluster(t, root)

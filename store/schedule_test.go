@@ -1,0 +1,82 @@
+package store_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/drover-sched/drover/drovertest"
+	"github.com/drover-sched/drover/store"
+)
+
+// TestScheduleRemovalLeavesATombstone: removing a schedule writes a
+// tombstone over its record, and adding the name again writes over the
+// tombstone, so a write at a version read before the removal fails. With no
+// leader running, nobody deletes the tombstone.
+func TestScheduleRemovalLeavesATombstone(t *testing.T) {
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	p := st.Layout().Schedule("nightly")
+	if err := st.EnsurePath(st.Layout().Schedules()); err != nil {
+		t.Fatal(err)
+	}
+	rec := func(cmd string) *store.Schedule {
+		return &store.Schedule{Name: "nightly", Cron: "@daily", Catchup: store.CatchupNone, Concurrency: store.ConcurrencyAllow,
+			Task: store.Task{Cmd: []string{cmd}}, CreatedAt: time.Now().UTC(), KeepSucceeded: 1, KeepFailed: 1}
+	}
+	if err := st.AddSchedule(rec("old")); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.AddSchedule(rec("new")); !errors.Is(err, store.ErrScheduleExists) {
+		t.Fatalf("added over a schedule: %v, want ErrScheduleExists", err)
+	}
+	_, stale, err := st.Get(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RemoveSchedule("nightly"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RemoveSchedule("nightly"); !errors.Is(err, store.ErrNoSchedule) {
+		t.Fatalf("removed twice: %v, want ErrNoSchedule", err)
+	}
+	if err := st.RemoveSchedule("never"); !errors.Is(err, store.ErrNoSchedule) {
+		t.Fatalf("removed a name never added: %v, want ErrNoSchedule", err)
+	}
+	if err := st.AddSchedule(rec("new")); err != nil {
+		t.Fatal(err)
+	}
+	data, stat, err := st.Get(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := store.DecodeSchedule(data); err != nil || got.Removed || got.Task.Cmd[0] != "new" {
+		t.Fatalf("added again: %+v, %v", got, err)
+	}
+	if stat.Version != stale.Version+2 {
+		t.Fatalf("added again at version %d, want %d (the removal's, and then its own)", stat.Version, stale.Version+2)
+	}
+	if _, err := st.Set(p, data, stale.Version); !errors.Is(err, store.ErrBadVersion) {
+		t.Fatalf("a write at the version read before the removal: %v, want ErrBadVersion", err)
+	}
+}
+
+// TestRemovingAnUnreadableScheduleLeavesATombstone: a record that does not
+// decode is still removed, and holds its name until it is.
+func TestRemovingAnUnreadableScheduleLeavesATombstone(t *testing.T) {
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	p := st.Layout().Schedule("junk")
+	if err := st.EnsurePath(p); err != nil {
+		t.Fatal(err)
+	}
+	good := &store.Schedule{Name: "junk", Cron: "@daily", Catchup: store.CatchupNone, Concurrency: store.ConcurrencyAllow,
+		Task: store.Task{Cmd: []string{"true"}}, CreatedAt: time.Now().UTC()}
+	if err := st.AddSchedule(good); !errors.Is(err, store.ErrScheduleExists) {
+		t.Fatalf("added over an unreadable record: %v, want ErrScheduleExists", err)
+	}
+	if err := st.RemoveSchedule("junk"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.AddSchedule(good); err != nil {
+		t.Fatal(err)
+	}
+}
