@@ -1,6 +1,7 @@
 package store
 
 import (
+	"reflect"
 	"testing"
 	"time"
 
@@ -47,6 +48,7 @@ func FuzzDecodeSchedule(f *testing.F) {
 	f.Add(good)
 	f.Add([]byte(`{"v":1,"name":"a/b","task":{"cmd":["x"]}}`))
 	f.Add([]byte(`{"v":1,"name":"a","task":{"cmd":["x"]},"created_at":"0001-01-01T00:00:00Z"}`))
+	f.Add([]byte(`{"v":1,"name":"a","removed":true,"created_at":"0001-01-01T00:00:00Z","active":[{"task":"x"}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := DecodeSchedule(data)
 		if err != nil {
@@ -54,6 +56,12 @@ func FuzzDecodeSchedule(f *testing.F) {
 		}
 		if ValidateName(s.Name) != nil {
 			t.Fatalf("accepted schedule name %q", s.Name)
+		}
+		if s.Removed { // a tombstone: the leader only deletes it
+			if !reflect.DeepEqual(*s, Schedule{V: s.V, Name: s.Name, Removed: true}) {
+				t.Fatalf("a tombstone carries more than its name: %+v", s)
+			}
+			return
 		}
 		// What the leader does with an accepted record must not panic.
 		SlotTaskID(s.Name, s.CreatedAt, 0)

@@ -108,8 +108,8 @@ func DecodeSchedule(data []byte) (*Schedule, error) {
 	if err := ValidateName(s.Name); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
-	if s.Removed {
-		return &s, nil
+	if s.Removed { // a tombstone: only its name counts
+		return &Schedule{V: s.V, Name: s.Name, Removed: true}, nil
 	}
 	if len(s.Task.Cmd) == 0 && s.Task.Handler == "" {
 		return nil, fmt.Errorf("%w: schedule %s has no command", ErrMalformed, s.Name)
