@@ -39,8 +39,8 @@ func (l *leader) syncSchedules() error {
 	var fresh []string
 	for _, name := range names {
 		present[name] = true
-		if l.schedules[name] == nil {
-			fresh = append(fresh, name)
+		if _, removed := l.tombstones[name]; l.schedules[name] == nil && !removed {
+			fresh = append(fresh, name) // a tombstone's watch tells of a change
 		}
 	}
 	// Pipelined: a takeover finds every schedule new.
@@ -52,6 +52,11 @@ func (l *leader) syncSchedules() error {
 	for name := range l.schedules {
 		if !present[name] {
 			delete(l.schedules, name)
+		}
+	}
+	for name := range l.tombstones {
+		if !present[name] {
+			delete(l.tombstones, name)
 		}
 	}
 	l.changed()
@@ -107,6 +112,7 @@ func (l *leader) applySchedule(name string, r scheduleRead) error {
 	data, stat, err := r.data, r.stat, r.err
 	if errors.Is(err, store.ErrNoNode) {
 		delete(l.schedules, name)
+		delete(l.tombstones, name)
 		return nil
 	}
 	if err != nil {
@@ -118,8 +124,16 @@ func (l *leader) applySchedule(name string, r scheduleRead) error {
 		derr = fmt.Errorf("%w: schedule %s names itself %q", store.ErrMalformed, name, rec.Name)
 	}
 	if derr == nil && rec.Removed {
-		return l.dropRemoved(name, stat.Version)
+		if _, ok := l.schedules[name]; ok {
+			delete(l.schedules, name)
+			l.log.Info().Str("schedule", name).Msg("schedule removed")
+		}
+		if t, ok := l.tombstones[name]; !ok || t.version != stat.Version {
+			l.tombstones[name] = tombstone{version: stat.Version, seen: l.now()}
+		}
+		return nil
 	}
+	delete(l.tombstones, name)
 	if derr == nil {
 		if spec, err = ParseSpec(rec.Cron, rec.TZ); err != nil {
 			derr = fmt.Errorf("%w: %v", store.ErrMalformed, err)
@@ -142,20 +156,55 @@ func (l *leader) applySchedule(name string, r scheduleRead) error {
 	return nil
 }
 
-// dropRemoved takes a removed schedule out of the view, then deletes its
-// tombstone at the version read (store.RemoveSchedule). A schedule added
-// again meanwhile wrote over the tombstone: the delete fails, and the
-// record's watch brings the new schedule.
-func (l *leader) dropRemoved(name string, version int32) error {
-	if _, ok := l.schedules[name]; ok {
-		delete(l.schedules, name)
-		l.log.Info().Str("schedule", name).Msg("schedule removed")
+// tombstone is a removed schedule's record (store.RemoveSchedule) at
+// version, which this term first read at seen.
+type tombstone struct {
+	version int32
+	seen    time.Time
+}
+
+// tombstoneAge is how long the leader keeps a tombstone after it has read
+// it. Any write prepared from the removed record, by a client (pause,
+// resume, trigger) or a leader, fails its version check while the
+// tombstone stands; once deleted, the name starts again from version 0,
+// and a write read before the removal could match a new record's version.
+// An hour makes that need a writer an hour between its read and its write.
+// Tests shorten it.
+var tombstoneAge = time.Hour
+
+// sweepTombstones deletes the tombstones read tombstoneAge ago or more, at
+// the version read, in fenced transactions: a deposed leader deleting one
+// that the leader has not yet read would let its firing prepared from the
+// old record meet a new one at an equal version. A schedule added again
+// meanwhile wrote over the tombstone; its delete fails, and the record's
+// watch brings the new schedule.
+func (l *leader) sweepTombstones() error {
+	now := l.now()
+	var due []string
+	for name, t := range l.tombstones {
+		if now.Sub(t.seen) >= tombstoneAge {
+			due = append(due, name)
+		}
 	}
-	err := l.st.Delete(l.lay.Schedule(name), version)
-	if errors.Is(err, store.ErrNoNode) || errors.Is(err, store.ErrBadVersion) {
-		return nil
+	versions := make([]int32, len(due))
+	for i, name := range due {
+		versions[i] = l.tombstones[name].version
 	}
-	return err
+	errs := make([]error, len(due))
+	store.Pipelined(len(due), func(i int) {
+		errs[i] = l.st.Txn().Fence(l.term.Fence, -1).Delete(l.lay.Schedule(due[i]), versions[i]).Commit()
+	})
+	for i, err := range errs {
+		switch {
+		case errors.Is(err, store.ErrFenced):
+			return fmt.Errorf("delete tombstone of schedule %s: %w", due[i], err)
+		case err == nil || errors.Is(err, store.ErrNoNode) || errors.Is(err, store.ErrBadVersion):
+			delete(l.tombstones, due[i])
+		default:
+			l.log.Warn().Err(err).Str("schedule", due[i]).Msg("tombstone not deleted; tried again")
+		}
+	}
+	return nil
 }
 
 // cronScan is when a pass over every schedule was made, at which cronSeq,

@@ -38,6 +38,9 @@ type leader struct {
 	delayed  *taskHeap
 
 	schedules map[string]*cronEntry
+	// tombstones are the removed schedules' records seen, to delete once
+	// old (sweepTombstones).
+	tombstones map[string]tombstone
 	// slotFill counts the tasks in each bucket (b1+b2) that slot tasks this
 	// term fired have gone into, and so bounds the slot tasks one bucket
 	// takes (slotID).
@@ -120,7 +123,7 @@ func newLeader(s *Scheduler, term *Term, epoch int64) *leader {
 		s: s, st: s.cfg.Store, lay: s.cfg.Store.Layout(), term: term, epoch: epoch,
 		log: s.log.With().Str("leader", s.cfg.ID).Int64("epoch", epoch).Logger(), now: s.cfg.Now,
 		workers: map[string]*workerView{}, byBucket: map[string]map[string]*queued{},
-		ready: &taskHeap{less: readyFirst}, delayed: &taskHeap{less: dueFirst}, schedules: map[string]*cronEntry{}, slotFill: map[string]slotCount{}, prepared: map[string]time.Time{}, dirty: map[string]bool{}, empty: map[string]time.Time{},
+		ready: &taskHeap{less: readyFirst}, delayed: &taskHeap{less: dueFirst}, schedules: map[string]*cronEntry{}, tombstones: map[string]tombstone{}, slotFill: map[string]slotCount{}, prepared: map[string]time.Time{}, dirty: map[string]bool{}, empty: map[string]time.Time{},
 		results: make(chan batchResult, 4*maxInflight), refreshes: make(chan runsRefresh, 1), lists: make(chan taskList, 64),
 		watched: map[string]bool{}, events: make(chan watchEvent, 1024), done: make(chan struct{}),
 	}
@@ -228,7 +231,7 @@ func (l *leader) reset() {
 		}
 	}
 	l.byBucket, l.nknown, l.kept = map[string]map[string]*queued{}, 0, 0
-	l.schedules = map[string]*cronEntry{}
+	l.schedules, l.tombstones = map[string]*cronEntry{}, map[string]tombstone{}
 	l.changed()
 	l.dirty, l.dirtySince = map[string]bool{}, time.Time{}
 	l.empty = map[string]time.Time{}
@@ -326,6 +329,9 @@ func (l *leader) serve(ctx context.Context) error {
 				return err
 			}
 			l.sweepEmptyQueue()
+			if err := l.sweepTombstones(); err != nil {
+				return err
+			}
 		case <-changed:
 		case ev := <-l.events:
 			// Take what else arrived too before placing again.

@@ -67,8 +67,8 @@ type Schedule struct {
 	Fired         int64         `json:"fired"`
 
 	// Removed marks the record a tombstone: `schedule rm` writes one over it
-	// instead of deleting it, and the leader deletes it once its view has
-	// dropped the schedule (RemoveSchedule says why).
+	// instead of deleting it, and the leader deletes it later
+	// (RemoveSchedule says why).
 	Removed bool `json:"removed,omitempty"`
 }
 
@@ -177,6 +177,9 @@ const scheduleTries = 20
 // name at the tombstone's version (RemoveSchedule). ErrScheduleExists: the
 // name holds a schedule, or a record that does not decode.
 func (s *Store) AddSchedule(rec *Schedule) error {
+	if err := ValidateName(rec.Name); err != nil {
+		return fmt.Errorf("add schedule: %w", err)
+	}
 	p := s.layout.Schedule(rec.Name)
 	data, err := Encode(rec)
 	if err != nil {
@@ -200,15 +203,18 @@ func (s *Store) AddSchedule(rec *Schedule) error {
 	}
 }
 
-// RemoveSchedule replaces name's record with a tombstone; the leader deletes
-// the tombstone once its view has dropped the schedule. Deleting the record
-// would let a re-added schedule of the name start again from version 0,
-// and a firing the leader prepared from the old record before it saw the
-// removal could then commit over the new one at an equal version. A
-// tombstone keeps the name's versions counting up until no view holds the
-// old record. ErrNoSchedule: no schedule has that name (a tombstone has
+// RemoveSchedule replaces name's record with a tombstone, which the leader
+// deletes an hour after it has read it. Deleting the record would let a
+// re-added schedule of the name start again from version 0, and a write
+// prepared from the old record (a firing the leader prepared before it saw
+// the removal, a client's pause) could then commit over the new one at an
+// equal version. A tombstone keeps the name's versions counting up
+// meanwhile. ErrNoSchedule: no schedule has that name (a tombstone has
 // none).
 func (s *Store) RemoveSchedule(name string) error {
+	if err := ValidateName(name); err != nil {
+		return fmt.Errorf("remove schedule: %w", err)
+	}
 	p := s.layout.Schedule(name)
 	data, err := Encode(&Schedule{Name: name, Removed: true})
 	if err != nil {
