@@ -70,25 +70,59 @@ func (l *leader) readSchedule(name string) error {
 }
 
 // scheduleRead is a schedule's znode as readSchedules read it, with the
-// watch set on it (watched: a new one, to be forwarded).
+// watch set on it (watched: a new one, to be forwarded). same: the record is
+// at the view's version, and its data was not read.
 type scheduleRead struct {
 	data    []byte
 	stat    store.Stat
 	ev      <-chan store.Event
 	watched bool
+	same    bool
 	err     error
 }
 
 // readSchedules reads schedules with their requests pipelined, watching each
-// that has no watch yet. It only reads the view; applySchedule applies each.
+// that has no watch yet. A schedule in the view is first only checked: most
+// events are of records the leader wrote itself (every schedule a firing
+// wrote comes back as one), and a record at the view's version is the one
+// the view holds. A removed record's version goes on counting up until the
+// view has dropped it (store.RemoveSchedule), so an equal version is never
+// another schedule's. It only reads the view; applySchedule applies each.
 func (l *leader) readSchedules(names []string) []scheduleRead {
 	out := make([]scheduleRead, len(names))
 	watch := make([]bool, len(names))
+	known := make([]int32, len(names)) // the view's version; -1: not in it
 	for i, name := range names {
 		watch[i] = !l.watched[l.lay.Schedule(name)]
+		known[i] = -1
+		if e := l.schedules[name]; e != nil {
+			known[i] = e.version
+		}
 	}
 	store.Pipelined(len(names), func(i int) {
 		r, p := &out[i], l.lay.Schedule(names[i])
+		if known[i] >= 0 {
+			var ok bool
+			if watch[i] {
+				// Set on a missing znode too: it then tells of its creation.
+				ok, r.stat, r.ev, r.err = l.st.ExistsW(p)
+				r.watched = r.err == nil
+			} else {
+				ok, r.stat, r.err = l.st.Exists(p)
+			}
+			switch {
+			case r.err != nil:
+				return
+			case !ok:
+				r.err = fmt.Errorf("schedule %s: %w", names[i], store.ErrNoNode)
+				return
+			case r.stat.Version == known[i]:
+				r.same = true
+				return
+			}
+			r.data, r.stat, r.err = l.st.Get(p) // the watch is set
+			return
+		}
 		if watch[i] {
 			r.data, r.stat, r.ev, r.err = l.st.GetW(p)
 			r.watched = r.err == nil
@@ -103,12 +137,15 @@ func (l *leader) readSchedules(names []string) []scheduleRead {
 // it aside if it is malformed, and makes what is due fire with the next
 // fireDue.
 func (l *leader) applySchedule(name string, r scheduleRead) error {
-	l.changed()
 	p := l.lay.Schedule(name)
 	if r.watched {
 		l.watched[p] = true
 		l.forward(r.ev, watchEvent{kind: watchSchedule, path: p, arg: name})
 	}
+	if r.same {
+		return nil // the view holds it
+	}
+	l.changed()
 	data, stat, err := r.data, r.stat, r.err
 	if errors.Is(err, store.ErrNoNode) {
 		delete(l.schedules, name)
@@ -504,6 +541,9 @@ func changedUnderUs(err error) bool {
 // with the next fireDue.
 func (l *leader) refire(e *cronEntry) error {
 	delete(l.watched, l.lay.Schedule(e.rec.Name))
+	// Read in full, as new: a firing that raced a run's end failed with its
+	// record unchanged, and must be planned again.
+	delete(l.schedules, e.rec.Name)
 	return l.readSchedule(e.rec.Name)
 }
 

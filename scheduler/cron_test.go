@@ -708,3 +708,73 @@ func TestReplaceCatchUpRunsOnlyTheNewest(t *testing.T) {
 		})
 	}
 }
+
+// TestOwnWritesAreNotReadAgain: a schedule's watch event for a record at the
+// view's version (the leader's own write: every schedule a firing wrote comes
+// back as one) keeps the view's entry, without reading the record or counting
+// a change; a write by anyone else is read, and a refire always reads.
+func TestOwnWritesAreNotReadAgain(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	addSchedule(t, st, &store.Schedule{Name: "own", Cron: "@yearly"})
+	s, err := New(Config{ID: "s1", Store: st, Log: drovertest.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := newLeader(s, &Term{Fence: st.Layout().Election() + "/none"}, 1)
+	defer l.stop()
+	if err := l.syncSchedules(); err != nil {
+		t.Fatal(err)
+	}
+	e := l.schedules["own"]
+	p := st.Layout().Schedule("own")
+	write := func(rec *store.Schedule, version int32) {
+		t.Helper()
+		data, err := store.Encode(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Set(p, data, version); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reread := func() *cronEntry {
+		t.Helper()
+		delete(l.watched, p) // as the watch's firing does
+		seq := l.cronSeq
+		r := l.readSchedules([]string{"own"})[0]
+		if err := l.applySchedule("own", r); err != nil {
+			t.Fatal(err)
+		}
+		if r.same != (l.cronSeq == seq) {
+			t.Fatalf("same %v, but change counted %v", r.same, l.cronSeq != seq)
+		}
+		return l.schedules["own"]
+	}
+
+	// The leader's own write, as applyFiring takes it in.
+	own := cloneSchedule(e.rec)
+	own.Fired = 7
+	write(own, e.version)
+	e.rec, e.version = own, e.version+1
+	if got := reread(); got != e {
+		t.Fatalf("own write read again: entry %p, want %p", got, e)
+	}
+
+	// Someone else's.
+	paused := cloneSchedule(own)
+	paused.Suspended = true
+	write(paused, e.version)
+	got := reread()
+	if got == e || !got.rec.Suspended || got.version != e.version+1 {
+		t.Fatalf("a pause not read: %+v at %d", got.rec, got.version)
+	}
+
+	// A refire reads the record, unchanged as it is.
+	if err := l.refire(got); err != nil {
+		t.Fatal(err)
+	}
+	if again := l.schedules["own"]; again == got || again.version != got.version {
+		t.Fatalf("refire kept the entry: %p (version %d), was %p (version %d)", again, again.version, got, got.version)
+	}
+}
