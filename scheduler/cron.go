@@ -435,7 +435,7 @@ type firing struct {
 	at      time.Time // when plan was made for: now, or when its slots were held
 	now     time.Time
 	rec     *store.Schedule
-	data    []byte
+	txn     *store.Txn // its operations, built once (build) and packed into a transaction with others
 	tasks   []*store.Task
 	slots   []time.Time
 	cancels []cancelOp
@@ -620,18 +620,8 @@ func (l *leader) build(f *firing) error {
 	if err != nil {
 		return fmt.Errorf("schedule %s: %w", rec.Name, err)
 	}
-	f.data = data
 	txn := l.st.Txn()
-	if err := f.add(txn, l.lay); err != nil {
-		return err
-	}
-	f.ops, f.size = txn.Len(), txn.Size()
-	return nil
-}
-
-// add writes f's operations into txn.
-func (f *firing) add(txn *store.Txn, lay store.Layout) error {
-	txn.Set(lay.Schedule(f.rec.Name), f.data, f.e.version)
+	txn.Set(l.lay.Schedule(rec.Name), data, f.e.version)
 	for _, c := range f.cancels {
 		txn.Delete(c.path, c.version)
 		if err := txn.Finish(c.done.Clone()); err != nil {
@@ -643,6 +633,7 @@ func (f *firing) add(txn *store.Txn, lay store.Layout) error {
 			return err
 		}
 	}
+	f.txn, f.ops, f.size = txn, txn.Len(), txn.Size()
 	return nil
 }
 
@@ -661,9 +652,7 @@ func (l *leader) commitFirings(fs []*firing) error {
 	err := l.st.CommitCreatingBuckets(ids, func(txn *store.Txn) error {
 		txn.Fence(l.term.Fence, -1)
 		for _, f := range fs {
-			if err := f.add(txn, l.lay); err != nil {
-				return err
-			}
+			txn.Append(f.txn)
 		}
 		return nil
 	})

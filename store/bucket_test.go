@@ -111,11 +111,23 @@ func TestLateResultsMarkTheirBucket(t *testing.T) {
 	id := func() string { return ulid.MustNew(ulid.Timestamp(submitted), rand.Reader).String() }
 	b1, b2 := store.Bucket(id())
 	dir := st.Layout().ResultBucket(b1, b2)
-	finish := func(id string, at time.Time) {
+	// appended: built in a part of its own, and appended to the transaction
+	// committed (Txn.Append), which must carry the mark it remembers.
+	finish := func(id string, at time.Time, appended bool) {
 		t.Helper()
 		zero := 0
 		task := &store.Task{ID: id, Cmd: []string{"true"}, State: store.StateSucceeded, ExitCode: &zero, FinishedAt: at}
-		if err := st.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error { return txn.Finish(task) }); err != nil {
+		part := st.Txn()
+		if err := part.Finish(task); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error {
+			if appended {
+				txn.Fence(st.Layout().Root, -1).Append(part)
+				return nil
+			}
+			return txn.Finish(task)
+		}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -127,20 +139,20 @@ func TestLateResultsMarkTheirBucket(t *testing.T) {
 		}
 		return stat.Version, stat.DataLength
 	}
-	finish(id(), submitted.Add(time.Second)) // on time
+	finish(id(), submitted.Add(time.Second), false) // on time
 	if v, n := version(); v != 0 || n != 0 {
 		t.Fatalf("a result on time marked its bucket: version %d, %d bytes", v, n)
 	}
 	now := time.Now()
-	finish(id(), now)
+	finish(id(), now, true)
 	if v, n := version(); v != 1 || n == 0 {
 		t.Fatalf("a late result: bucket at version %d with %d bytes, want marked once", v, n)
 	}
-	finish(id(), now.Add(10*time.Second))
+	finish(id(), now.Add(10*time.Second), false)
 	if v, _ := version(); v != 1 {
 		t.Fatalf("a second late result within %v marked the bucket again (version %d)", store.LateResult, v)
 	}
-	finish(id(), now.Add(store.LateResult+time.Second))
+	finish(id(), now.Add(store.LateResult+time.Second), true)
 	if v, _ := version(); v != 2 {
 		t.Fatalf("a late result %v after the mark did not mark again (version %d)", store.LateResult, v)
 	}

@@ -82,6 +82,25 @@ func (t *Txn) Stamp(path string) *Txn {
 	return t.Set(path, nil, -1)
 }
 
+// Append adds o's operations after t's, so that a writer can build each
+// part once and pack parts into transactions afterwards. o is not committed
+// itself; it must have no fence or stamp.
+func (t *Txn) Append(o *Txn) *Txn {
+	if o.fence || o.stamp >= 0 {
+		panic("store: Append of a Txn with a fence or a stamp")
+	}
+	t.ops, t.paths, t.size = append(t.ops, o.ops...), append(t.paths, o.paths...), t.size+o.size
+	for dir, at := range o.marked {
+		if t.marked == nil {
+			t.marked = map[string]time.Time{}
+		}
+		if at.After(t.marked[dir]) {
+			t.marked[dir] = at
+		}
+	}
+	return t
+}
+
 // Zxid is the zxid of a committed transaction that carries a Stamp, else 0.
 func (t *Txn) Zxid() int64 { return t.zxid }
 
