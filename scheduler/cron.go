@@ -18,6 +18,7 @@ import (
 type cronEntry struct {
 	rec     *store.Schedule
 	version int32
+	czxid   int64
 	spec    cron.Schedule
 	next    time.Time // zero: nothing to fire (suspended)
 	// held is when the slots a firing too large for one transaction left
@@ -84,19 +85,20 @@ type scheduleRead struct {
 // readSchedules reads schedules with their requests pipelined, watching each
 // that has no watch yet. A schedule in the view is first only checked: most
 // events are of records the leader wrote itself (every schedule a firing
-// wrote comes back as one), and a record at the view's version is the one
-// the view holds. A removed record's version goes on counting up until the
-// view has dropped it (store.RemoveSchedule), so an equal version is never
-// another schedule's. It only reads the view; applySchedule applies each.
+// wrote comes back as one), and a record at the view's version, created in
+// the same transaction (czxid: a record deleted and created again, by hand
+// or by an older Drover's rm, can come back to an equal version), is the one
+// the view holds. It only reads the view; applySchedule applies each.
 func (l *leader) readSchedules(names []string) []scheduleRead {
 	out := make([]scheduleRead, len(names))
 	watch := make([]bool, len(names))
 	known := make([]int32, len(names)) // the view's version; -1: not in it
+	czxid := make([]int64, len(names))
 	for i, name := range names {
 		watch[i] = !l.watched[l.lay.Schedule(name)]
 		known[i] = -1
 		if e := l.schedules[name]; e != nil {
-			known[i] = e.version
+			known[i], czxid[i] = e.version, e.czxid
 		}
 	}
 	store.Pipelined(len(names), func(i int) {
@@ -116,7 +118,7 @@ func (l *leader) readSchedules(names []string) []scheduleRead {
 			case !ok:
 				r.err = fmt.Errorf("schedule %s: %w", names[i], store.ErrNoNode)
 				return
-			case r.stat.Version == known[i]:
+			case r.stat.Version == known[i] && r.stat.Czxid == czxid[i]:
 				r.same = true
 				return
 			}
@@ -165,8 +167,8 @@ func (l *leader) applySchedule(name string, r scheduleRead) error {
 			delete(l.schedules, name)
 			l.log.Info().Str("schedule", name).Msg("schedule removed")
 		}
-		if t, ok := l.tombstones[name]; !ok || t.version != stat.Version {
-			l.tombstones[name] = tombstone{version: stat.Version, seen: l.now()}
+		if t, ok := l.tombstones[name]; !ok || t.version != stat.Version || t.czxid != stat.Czxid {
+			l.tombstones[name] = tombstone{version: stat.Version, czxid: stat.Czxid, seen: l.now()}
 		}
 		return nil
 	}
@@ -183,7 +185,7 @@ func (l *leader) applySchedule(name string, r scheduleRead) error {
 		}
 		return nil
 	}
-	e := &cronEntry{rec: rec, version: stat.Version, spec: spec}
+	e := &cronEntry{rec: rec, version: stat.Version, czxid: stat.Czxid, spec: spec}
 	l.schedules[name] = e
 	// What is due fires from fireDue, with the other schedules due then: a
 	// takeover finds many at once.
@@ -197,6 +199,7 @@ func (l *leader) applySchedule(name string, r scheduleRead) error {
 // version, which this term first read at seen.
 type tombstone struct {
 	version int32
+	czxid   int64
 	seen    time.Time
 }
 
@@ -210,39 +213,60 @@ type tombstone struct {
 var tombstoneAge = time.Hour
 
 // sweepTombstones deletes the tombstones read tombstoneAge ago or more, at
-// the version read, in fenced transactions: a deposed leader deleting one
-// that the leader has not yet read would let its firing prepared from the
-// old record meet a new one at an equal version. A schedule added again
-// meanwhile wrote over the tombstone; its delete fails, and the record's
-// watch brings the new schedule.
+// most sweepBatch of them a call, each at the version read, in a fenced
+// transaction: a deposed leader deleting one that the leader has not yet
+// read would let its firing prepared from the old record meet a new one at
+// an equal version. A schedule added again meanwhile wrote over the
+// tombstone; its delete fails, and the record's watch brings the new
+// schedule. A tombstone deleted and created again by something else (by
+// hand), which an equal version would not tell, is left to its watch.
 func (l *leader) sweepTombstones() error {
 	now := l.now()
 	var due []string
 	for name, t := range l.tombstones {
 		if now.Sub(t.seen) >= tombstoneAge {
 			due = append(due, name)
+			if len(due) == sweepBatch {
+				break
+			}
 		}
 	}
-	versions := make([]int32, len(due))
+	stones := make([]tombstone, len(due))
 	for i, name := range due {
-		versions[i] = l.tombstones[name].version
+		stones[i] = l.tombstones[name]
 	}
 	errs := make([]error, len(due))
 	store.Pipelined(len(due), func(i int) {
-		errs[i] = l.st.Txn().Fence(l.term.Fence, -1).Delete(l.lay.Schedule(due[i]), versions[i]).Commit()
+		p := l.lay.Schedule(due[i])
+		ok, st, err := l.st.Exists(p)
+		switch {
+		case err != nil:
+			errs[i] = err
+		case !ok || st.Czxid != stones[i].czxid:
+			errs[i] = fmt.Errorf("tombstone %s: %w", p, store.ErrNoNode)
+		default:
+			errs[i] = l.st.Txn().Fence(l.term.Fence, -1).Delete(p, stones[i].version).Commit()
+		}
 	})
 	for i, err := range errs {
 		switch {
 		case errors.Is(err, store.ErrFenced):
 			return fmt.Errorf("delete tombstone of schedule %s: %w", due[i], err)
 		case err == nil || errors.Is(err, store.ErrNoNode) || errors.Is(err, store.ErrBadVersion):
-			delete(l.tombstones, due[i])
+			delete(l.tombstones, due[i]) // gone, or changed: its watch tells
 		default:
-			l.log.Warn().Err(err).Str("schedule", due[i]).Msg("tombstone not deleted; tried again")
+			l.log.Warn().Err(err).Str("schedule", due[i]).Msg("tombstone not deleted; tried again in a minute")
+			t := l.tombstones[due[i]]
+			t.seen = now.Add(time.Minute - tombstoneAge)
+			l.tombstones[due[i]] = t
 		}
 	}
 	return nil
 }
+
+// sweepBatch bounds the tombstones one sweep deletes, so that an hour after
+// a mass removal the loop does not wait for all of them at once.
+const sweepBatch = 256
 
 // cronScan is when a pass over every schedule was made, at which cronSeq,
 // and what it found.

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -776,5 +777,56 @@ func TestOwnWritesAreNotReadAgain(t *testing.T) {
 	}
 	if again := l.schedules["own"]; again == got || again.version != got.version {
 		t.Fatalf("refire kept the entry: %p (version %d), was %p (version %d)", again, again.version, got, got.version)
+	}
+}
+
+// TestScheduleCreatedAgainAtAnEqualVersion: a schedule deleted by hand (or
+// by an older Drover's rm) and added again comes back at version 0. Taken
+// for the leader's own write by its version alone, it kept the old record
+// in the view, and the next firing wrote it, old command and all, over the
+// new one. (Found by helper-12's review.)
+func TestScheduleCreatedAgainAtAnEqualVersion(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	t0 := time.Now().UTC().Truncate(time.Second).Add(-100 * time.Millisecond)
+	var clock atomic.Pointer[time.Time]
+	clock.Store(&t0)
+	addSchedule(t, st, &store.Schedule{Name: "x", Cron: "* * * * * *", CreatedAt: t0, Task: store.Task{Cmd: []string{"echo", "old"}}})
+	s, err := New(Config{ID: "s1", Store: st, Log: drovertest.Logger(t), Now: func() time.Time { return *clock.Load() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := newLeader(s, &Term{Fence: st.Layout().Schedules()}, 1)
+	defer l.stop()
+	if err := l.syncSchedules(); err != nil {
+		t.Fatal(err)
+	}
+	p := st.Layout().Schedule("x")
+	if e := l.schedules["x"]; e == nil || e.version != 0 {
+		t.Fatalf("view: %+v", e)
+	}
+	// By hand: delete, and add again with another command.
+	if err := st.Delete(p, -1); err != nil {
+		t.Fatal(err)
+	}
+	addSchedule(t, st, &store.Schedule{Name: "x", Cron: "* * * * * *", CreatedAt: t0, Task: store.Task{Cmd: []string{"echo", "new"}}})
+	// The event, as handleAll takes it.
+	l.fired(p)
+	r := l.readSchedules([]string{"x"})[0]
+	if err := l.applySchedule("x", r); err != nil {
+		t.Fatal(err)
+	}
+	if r.same {
+		t.Fatalf("a record created again at version %d taken for the view's", r.stat.Version)
+	}
+	// A slot comes.
+	t1 := t0.Add(1100 * time.Millisecond)
+	clock.Store(&t1)
+	if err := l.fireDue(); err != nil {
+		t.Fatal(err)
+	}
+	rec := readSchedule(t, st, "x")
+	if got := strings.Join(rec.Task.Cmd, " "); got != "echo new" {
+		t.Fatalf("the schedule added again now runs %q (fired %d)", got, rec.Fired)
 	}
 }

@@ -158,6 +158,45 @@ func TestLateResultsMarkTheirBucket(t *testing.T) {
 	}
 }
 
+// TestAppendedPartsMarkABucketOnce: parts that each finish a late result
+// in one bucket (a replace schedule's cancelled runs of one slot) and are
+// appended to one transaction mark the bucket once, as one transaction
+// finishing both would.
+func TestAppendedPartsMarkABucketOnce(t *testing.T) {
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	submitted := time.Now().Add(-time.Hour)
+	ids := []string{ulid.MustNew(ulid.Timestamp(submitted), rand.Reader).String(), ulid.MustNew(ulid.Timestamp(submitted), rand.Reader).String()}
+	var parts []*store.Txn
+	size := 0
+	for _, id := range ids {
+		zero := 0
+		part := st.Txn()
+		if err := part.Finish(&store.Task{ID: id, Cmd: []string{"true"}, State: store.StateCancelled, ExitCode: &zero, FinishedAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		parts, size = append(parts, part), size+part.Size()
+	}
+	var ops, bytes int
+	if err := st.CommitCreatingBuckets(ids, func(txn *store.Txn) error {
+		txn.Fence(st.Layout().Root, -1)
+		for _, p := range parts {
+			txn.Append(p)
+		}
+		ops, bytes = txn.Len(), txn.Size()
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	b1, b2 := store.Bucket(ids[0])
+	_, stat, err := st.Get(st.Layout().ResultBucket(b1, b2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stat.Version != 1 || ops != 4 || bytes >= size+len(st.Layout().Root) {
+		t.Fatalf("bucket marked %d times; %d ops of %d bytes (parts: %d); want 1 mark, 4 ops, fewer bytes", stat.Version, ops, bytes, size)
+	}
+}
+
 // TestCommitCreatingBucketsOnlyForCreates: a delete that finds no node is
 // the caller's condition (the item went meanwhile), not a missing bucket:
 // it is not tried again, and makes no bucket.

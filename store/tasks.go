@@ -272,10 +272,7 @@ func (t *Txn) FinishEncoded(task *Task, data []byte) error {
 		// common case, write nothing more.
 		dir := t.s.layout.ResultBucket(b1, b2)
 		if _, ok := t.marked[dir]; !ok && !t.s.marks.recent(dir, task.FinishedAt) {
-			if t.marked == nil {
-				t.marked = map[string]time.Time{}
-			}
-			t.marked[dir] = task.FinishedAt
+			t.noteMark(dir, task.FinishedAt)
 			t.Set(dir, []byte(task.FinishedAt.UTC().Format(time.RFC3339)), -1)
 		}
 	}

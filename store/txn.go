@@ -29,8 +29,10 @@ type Txn struct {
 	stamp int
 	zxid  int64
 	// marked are the result buckets FinishEncoded marks in this
-	// transaction, with the finish time each is marked for.
-	marked map[string]time.Time
+	// transaction, with the finish time each is marked for, and markOps the
+	// index of each mark's operation.
+	marked  map[string]time.Time
+	markOps map[string]int
 }
 
 // Txn starts an empty transaction.
@@ -83,22 +85,40 @@ func (t *Txn) Stamp(path string) *Txn {
 }
 
 // Append adds o's operations after t's, so that a writer can build each
-// part once and pack parts into transactions afterwards. o is not committed
+// part once and pack parts into transactions afterwards. A late result's
+// bucket mark that t holds already is not added again. o is not committed
 // itself; it must have no fence or stamp.
 func (t *Txn) Append(o *Txn) *Txn {
 	if o.fence || o.stamp >= 0 {
 		panic("store: Append of a Txn with a fence or a stamp")
 	}
-	t.ops, t.paths, t.size = append(t.ops, o.ops...), append(t.paths, o.paths...), t.size+o.size
-	for dir, at := range o.marked {
-		if t.marked == nil {
-			t.marked = map[string]time.Time{}
-		}
-		if at.After(t.marked[dir]) {
-			t.marked[dir] = at
-		}
+	markOf := make(map[int]string, len(o.markOps))
+	for dir, i := range o.markOps {
+		markOf[i] = dir
 	}
+	size := o.size
+	for i, op := range o.ops {
+		if dir, ok := markOf[i]; ok {
+			if _, dup := t.marked[dir]; dup {
+				sd := op.(*zk.SetDataRequest)
+				size -= len(sd.Path) + len(sd.Data)
+				continue // as FinishEncoded: the first mark stands
+			}
+			t.noteMark(dir, o.marked[dir])
+		}
+		t.ops, t.paths = append(t.ops, op), append(t.paths, o.paths[i])
+	}
+	t.size += size
 	return t
+}
+
+// noteMark records that the next operation marks result bucket dir for a
+// result finished at at.
+func (t *Txn) noteMark(dir string, at time.Time) {
+	if t.marked == nil {
+		t.marked, t.markOps = map[string]time.Time{}, map[string]int{}
+	}
+	t.marked[dir], t.markOps[dir] = at, len(t.ops)
 }
 
 // Zxid is the zxid of a committed transaction that carries a Stamp, else 0.
