@@ -3,6 +3,7 @@ package scheduler
 import (
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"sort"
 	"strings"
 	"time"
@@ -51,7 +52,8 @@ var testHookPrune func()
 // remain, the oldest buckets beyond that count, so ZooKeeper's data stays flat
 // in a long run. Deletes are fenced and batched; buckets are emptied, then
 // removed. A first-level bucket's buckets are read with their requests
-// pipelined.
+// pipelined, and only when its summary from an earlier pass may be stale
+// (resultCounts).
 func (l *leader) pruneResults() error {
 	if testHookPrune != nil {
 		testHookPrune()
@@ -65,100 +67,216 @@ func (l *leader) pruneResults() error {
 	}
 	sort.Strings(b1s) // oldest first: ids, and so buckets, sort by time
 	cutoff := l.now().Add(-cfg.ResultRetention)
-	type bucket struct {
-		b1, b2 string
-		// late is when the bucket's last late result came (zero: none), see
-		// store.LateResult: the bucket is old only once that is old too.
-		late time.Time
-	}
-	var buckets []bucket
-	total := 0
-	for _, b1 := range b1s {
+	// The first-level buckets' stats, to tell which summaries stand.
+	stats := make([]store.Stat, len(b1s))
+	for from := 0; from < len(b1s); from += pruneReads {
 		if l.termOver() {
 			return errTermOver
 		}
-		b2s, err := l.st.Children(root + "/" + b1)
-		if errors.Is(err, store.ErrNoNode) {
+		to := min(from+pruneReads, len(b1s))
+		paths := make([]string, to-from)
+		for i := range paths {
+			paths[i] = root + "/" + b1s[from+i]
+		}
+		for i, rd := range l.st.GetMany(paths) {
+			switch {
+			case errors.Is(rd.Err, store.ErrNoNode): // removed meanwhile: read as empty
+			case rd.Err != nil:
+				return rd.Err
+			default:
+				stats[from+i] = rd.Stat
+			}
+		}
+	}
+	seen := make(map[string]bool, len(b1s))
+	details := map[string][]resultBucket{} // read in this pass
+	total := 0
+	for i, b1 := range b1s {
+		seen[b1] = true
+		if c, ok := l.resultCounts[b1]; ok && c.stands(stats[i], b1, l.now()) {
+			total += c.count
 			continue
 		}
+		if l.termOver() {
+			return errTermOver
+		}
+		bs, err := l.readResultBuckets(b1)
 		if err != nil {
 			return err
 		}
-		sort.Strings(b2s)
-		if len(b2s) == 0 && store.BucketEnd(b1, "").Before(cutoff) {
+		if len(bs) == 0 && store.BucketEnd(b1, "").Before(cutoff) {
 			l.deleteBucket(root + "/" + b1)
+			delete(l.resultCounts, b1)
 			continue
 		}
-		paths := make([]string, len(b2s))
-		for i, b2 := range b2s {
-			paths[i] = l.lay.ResultBucket(b1, b2)
+		n := 0
+		for _, b := range bs {
+			n += b.count
 		}
-		// A round of reads at a time, so that a term ending in an outage
-		// does not wait for a thousand reads to fail.
-		for from := 0; from < len(paths); from += pruneReads {
-			if l.termOver() {
-				return errTermOver
-			}
-			to := min(from+pruneReads, len(paths))
-			for i, rd := range l.st.GetMany(paths[from:to]) {
-				if errors.Is(rd.Err, store.ErrNoNode) {
-					continue // emptied and removed meanwhile
-				}
-				if rd.Err != nil {
-					return rd.Err
-				}
-				b := bucket{b1: b1, b2: b2s[from+i]}
-				if rd.Stat.DataLength > 0 {
-					b.late = rd.Stat.Mtime
-				}
-				buckets = append(buckets, b)
-				total += int(rd.Stat.NumChildren)
-			}
+		total += n
+		details[b1] = bs
+		l.resultCounts[b1] = resultCount{pzxid: stats[i].Pzxid, count: n, read: l.now()}
+	}
+	for b1 := range l.resultCounts {
+		if !seen[b1] {
+			delete(l.resultCounts, b1)
 		}
 	}
 	read := l.now()
 	after := read.Add(pruneRest * read.Sub(start))
 	l.pruneAfter.Store(&after)
 	pruned := 0
-	for _, b := range buckets {
-		if l.termOver() {
-			return errTermOver
-		}
-		ended := store.BucketEnd(b.b1, b.b2).Before(cutoff)
-		old := ended && b.late.Before(cutoff)
+walk:
+	for _, b1 := range b1s {
 		over := cfg.MaxResults > 0 && total > cfg.MaxResults
-		if !old && !over {
-			if ended {
-				continue // kept for a late result; newer buckets may be old
-			}
-			break
+		if !over && !store.BucketEnd(b1, "00").Before(cutoff) {
+			break // no bucket here or after has ended before the cutoff
 		}
-		if !over {
-			// Read again: a late result may have come since the bucket was
-			// read, a while ago in a pass over very many buckets.
-			_, st, err := l.st.Exists(l.lay.ResultBucket(b.b1, b.b2))
+		bs, ok := details[b1]
+		if !ok {
+			var err error
+			if bs, err = l.readResultBuckets(b1); err != nil {
+				return err
+			}
+		}
+		changed := false
+		for _, b := range bs {
+			if l.termOver() {
+				return errTermOver
+			}
+			ended := store.BucketEnd(b1, b.b2).Before(cutoff)
+			old := ended && b.late.Before(cutoff)
+			over := cfg.MaxResults > 0 && total > cfg.MaxResults
+			if !old && !over {
+				if ended {
+					continue // kept for a late result; newer buckets may be old
+				}
+				if changed {
+					delete(l.resultCounts, b1)
+				}
+				break walk
+			}
+			if !over {
+				// Read again: a late result may have come since the bucket was
+				// read, a while ago in a pass over very many buckets.
+				_, st, err := l.st.Exists(l.lay.ResultBucket(b1, b.b2))
+				if err != nil {
+					return err
+				}
+				if st.DataLength > 0 && !st.Mtime.Before(cutoff) {
+					continue
+				}
+			}
+			n, err := l.emptyBucket(b1, b.b2)
 			if err != nil {
 				return err
 			}
-			if st.DataLength > 0 && !st.Mtime.Before(cutoff) {
-				continue
-			}
+			changed = true
+			pruned += n
+			total -= n
+			l.deleteBucket(l.lay.ResultBucket(b1, b.b2))
+			l.deleteBucket(l.lay.KeyIndexBucket(b1, b.b2))
+			l.deleteBucket(l.lay.KeyIndex() + "/" + b1)
 		}
-		n, err := l.emptyBucket(b.b1, b.b2)
-		if err != nil {
-			return err
+		if changed {
+			delete(l.resultCounts, b1)
 		}
-		pruned += n
-		total -= n
-		l.deleteBucket(l.lay.ResultBucket(b.b1, b.b2))
-		l.deleteBucket(l.lay.KeyIndexBucket(b.b1, b.b2))
-		l.deleteBucket(l.lay.KeyIndex() + "/" + b.b1)
 	}
 	if pruned > 0 {
 		l.log.Info().Int("pruned", pruned).Int("kept", total).Msg("result retention applied")
 	}
-	l.log.Debug().Int("buckets", len(buckets)).Int("kept", total).Dur("took", l.now().Sub(start)).Msg("result retention pass")
+	l.log.Debug().Int("buckets", len(b1s)).Int("read", len(details)).Int("kept", total).Dur("took", l.now().Sub(start)).Msg("result retention pass")
 	return nil
+}
+
+// resultBucket is a second-level result bucket as a pass read it: its
+// results, and when its last late result came (zero: none), see
+// store.LateResult: the bucket is old only once that is old too.
+type resultBucket struct {
+	b2    string
+	count int
+	late  time.Time
+}
+
+// testHookResultsRead, when set by a test, is called with each first-level
+// result bucket a pass reads the buckets of.
+var testHookResultsRead func(b1 string)
+
+// readResultBuckets reads the buckets of first-level result bucket b1, a
+// round of pruneReads at a time, oldest first.
+func (l *leader) readResultBuckets(b1 string) ([]resultBucket, error) {
+	if testHookResultsRead != nil {
+		testHookResultsRead(b1)
+	}
+	b2s, err := l.st.Children(l.lay.Results() + "/" + b1)
+	if errors.Is(err, store.ErrNoNode) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(b2s)
+	var out []resultBucket
+	// A round of reads at a time, so that a term ending in an outage does
+	// not wait for a thousand reads to fail.
+	for from := 0; from < len(b2s); from += pruneReads {
+		if l.termOver() {
+			return nil, errTermOver
+		}
+		to := min(from+pruneReads, len(b2s))
+		paths := make([]string, to-from)
+		for i := range paths {
+			paths[i] = l.lay.ResultBucket(b1, b2s[from+i])
+		}
+		for i, rd := range l.st.GetMany(paths) {
+			if errors.Is(rd.Err, store.ErrNoNode) {
+				continue // emptied and removed meanwhile
+			}
+			if rd.Err != nil {
+				return nil, rd.Err
+			}
+			b := resultBucket{b2: b2s[from+i], count: int(rd.Stat.NumChildren)}
+			if rd.Stat.DataLength > 0 {
+				b.late = rd.Stat.Mtime
+			}
+			out = append(out, b)
+		}
+	}
+	return out, nil
+}
+
+// resultCount is a first-level result bucket's count of results as a pass
+// read it, with the bucket's pzxid then. A pass over a week of results
+// every second reads ~600,000 buckets (90 s of reads); most are settled,
+// and a later pass takes their count from here instead (stands).
+type resultCount struct {
+	pzxid int64
+	count int
+	read  time.Time
+}
+
+// Durations that decide whether a count stands: settleAfter past a
+// first-level bucket's window, results on time have landed (a report held
+// up by an outage can come later), and a count is taken without reading the
+// buckets again for between half countsStand and countsStand, by bucket, so
+// that the counts a takeover's first pass read do not all expire in one
+// later pass.
+const (
+	settleAfter = 10 * time.Minute
+	countsStand = time.Hour
+)
+
+// stands reports whether c still counts b1's results at now, its stat now
+// being st. A bucket made or removed under b1 moves its pzxid. Results only
+// come to a settled b1 late, and a late result there is counted within
+// countsStand: it does not change b1 itself (it marks its own bucket), and
+// whether a bucket is old enough to prune is read again before it is.
+func (c resultCount) stands(st store.Stat, b1 string, now time.Time) bool {
+	h := fnv.New32a()
+	h.Write([]byte(b1))
+	standFor := countsStand/2 + time.Duration(h.Sum32())%(countsStand/2)
+	return st.Pzxid == c.pzxid && now.Sub(c.read) < standFor &&
+		c.read.After(store.BucketEnd(b1, "").Add(settleAfter))
 }
 
 // emptyBucket deletes every result of bucket b1/b2 in fenced batches and

@@ -5,7 +5,9 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -629,5 +631,78 @@ func TestBucketsMadeAheadWhileTasksArrive(t *testing.T) {
 	}
 	if checked == 0 {
 		t.Fatal("every task fell in one window")
+	}
+}
+
+// TestRetentionReadsSettledBucketsOnce: a pass reads the buckets of a
+// settled first-level result bucket again only when a bucket was made or
+// removed under it, or its count is countsStand old; in between it takes
+// the count from the pass before. (Every pass read every bucket: a week of
+// results every second is ~600,000.)
+func TestRetentionReadsSettledBucketsOnce(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	now := time.Now()
+	var clock atomic.Pointer[time.Time]
+	clock.Store(&now)
+	finish := func(submitted, finished time.Time) string {
+		t.Helper()
+		id := ulid.MustNew(ulid.Timestamp(submitted), rand.Reader).String()
+		zero := 0
+		task := &store.Task{ID: id, Cmd: []string{"true"}, State: store.StateSucceeded, ExitCode: &zero, SubmittedAt: submitted, FinishedAt: finished}
+		if err := st.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error { return txn.Finish(task) }); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	// A minute before the end of a first-level bucket's window, so that 5 s
+	// on is a new bucket under the same one.
+	b1, _ := store.Bucket(ulid.MustNew(ulid.Timestamp(now.Add(-3*time.Hour)), rand.Reader).String())
+	xAt := store.BucketEnd(b1, "").Add(-time.Minute)
+	x := finish(xAt, xAt)
+	y := finish(now.Add(-2*time.Hour), now.Add(-2*time.Hour))
+	bx, _ := store.Bucket(x)
+	by, _ := store.Bucket(y)
+	s, err := New(Config{ID: "s1", Store: st, Log: drovertest.Logger(t), ResultRetention: 24 * time.Hour,
+		Now: func() time.Time { return *clock.Load() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := newLeader(s, &Term{Fence: st.Layout().Root}, 1)
+	defer l.stop()
+	var read []string
+	testHookResultsRead = func(b1 string) { read = append(read, b1) }
+	t.Cleanup(func() { testHookResultsRead = nil })
+	pass := func(want ...string) {
+		t.Helper()
+		read = nil
+		if err := l.pruneResults(); err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(read)
+		slices.Sort(want)
+		if !slices.Equal(read, want) {
+			t.Fatalf("the pass read the buckets of %v, want %v", read, want)
+		}
+	}
+	pass(bx, by)
+	pass()
+	// A new bucket under x's first-level bucket.
+	if b1, _ := store.Bucket(finish(xAt.Add(5*time.Second), xAt.Add(5*time.Second))); b1 != bx {
+		t.Fatalf("the third result went under %s, want %s", b1, bx)
+	}
+	pass(bx)
+	// A late result in y's bucket changes neither y's first-level bucket
+	// nor the count taken, until that is countsStand old.
+	finish(now.Add(-2*time.Hour), now)
+	pass()
+	if n := l.resultCounts[by].count; n != 1 {
+		t.Fatalf("count of %s: %d, want the 1 read", by, n)
+	}
+	later := now.Add(countsStand)
+	clock.Store(&later)
+	pass(bx, by)
+	if n := l.resultCounts[by].count; n != 2 {
+		t.Fatalf("count of %s after %v: %d, want 2", by, countsStand, n)
 	}
 }
