@@ -36,6 +36,17 @@ func addSchedule(t *testing.T, st *store.Store, rec *store.Schedule) {
 	}
 }
 
+// scheduleExists reports whether name's znode (a record or a tombstone)
+// exists.
+func scheduleExists(t *testing.T, st *store.Store, name string) bool {
+	t.Helper()
+	ok, _, err := st.Exists(st.Layout().Schedule(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ok
+}
+
 func readSchedule(t *testing.T, st *store.Store, name string) *store.Schedule {
 	t.Helper()
 	data, _, err := st.Get(st.Layout().Schedule(name))
@@ -123,12 +134,16 @@ func TestMalformedScheduleIsQuarantined(t *testing.T) {
 	if err := st.Create(st.Layout().Schedule("junk"), []byte(`{"v":1,"name":"junk","cron":"not a spec","task":{"cmd":["x"]}}`)); err != nil {
 		t.Fatal(err)
 	}
-	drovertest.WaitFor(t, 10*time.Second, "junk moved to deadletter", func() bool {
-		ok, _, err := st.Exists(st.Layout().Schedule("junk"))
-		return err == nil && !ok
-	})
-	addSchedule(t, st, &store.Schedule{Name: "ok", Cron: "* * * * * *"})
-	drovertest.WaitFor(t, 10*time.Second, "the leader still fires", func() bool { return readSchedule(t, st, "ok").Fired >= 1 })
+	goneThenFires(t, st, "junk", "ok") // moved to deadletter, and the leader still fires
+}
+
+// goneThenFires waits until schedule gone's znode is gone, then adds
+// schedule next, due every second, and waits for it to fire.
+func goneThenFires(t *testing.T, st *store.Store, gone, next string) {
+	t.Helper()
+	drovertest.WaitFor(t, 10*time.Second, gone+" gone", func() bool { return !scheduleExists(t, st, gone) })
+	addSchedule(t, st, &store.Schedule{Name: next, Cron: "* * * * * *"})
+	drovertest.WaitFor(t, 10*time.Second, next+" fired", func() bool { return readSchedule(t, st, next).Fired >= 1 })
 }
 
 // TestScheduleRemovedAndAddedWhileFiring: a schedule removed and added again
@@ -194,12 +209,7 @@ func TestRemovedScheduleTombstoneIsDeleted(t *testing.T) {
 	if err := st.RemoveSchedule("gone"); !errors.Is(err, store.ErrNoSchedule) {
 		t.Fatalf("removed twice: %v, want ErrNoSchedule", err)
 	}
-	drovertest.WaitFor(t, 10*time.Second, "the tombstone deleted", func() bool {
-		ok, _, err := st.Exists(st.Layout().Schedule("gone"))
-		return err == nil && !ok
-	})
-	addSchedule(t, st, &store.Schedule{Name: "gone", Cron: "* * * * * *"})
-	drovertest.WaitFor(t, 10*time.Second, "the name added again fires", func() bool { return readSchedule(t, st, "gone").Fired >= 1 })
+	goneThenFires(t, st, "gone", "gone") // the tombstone deleted, and the name added again fires
 }
 
 // TestTombstoneSweep: a tombstone is deleted only once it is tombstoneAge
@@ -219,14 +229,7 @@ func TestTombstoneSweep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	exists := func(name string) bool {
-		t.Helper()
-		ok, _, err := st.Exists(st.Layout().Schedule(name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ok
-	}
+	exists := func(name string) bool { return scheduleExists(t, st, name) }
 	sweep := func(fence string) error {
 		l := newLeader(s, &Term{Fence: fence}, 1)
 		defer l.stop()
