@@ -525,7 +525,7 @@ func (c *Client) Retry(id string) (*store.Task, error) {
 	next.ExitCode, next.Error, next.Stdout, next.Stderr = nil, "", "", ""
 	next.FinishedAt, next.NotBefore = time.Time{}, time.Time{}
 	err = c.st.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error {
-		txn.Delete(loc.Path, loc.Stat.Version)
+		txn.Unfinish(id, loc.Stat.Version)
 		return txn.Enqueue(next.Clone())
 	})
 	if err != nil {

@@ -115,7 +115,7 @@ func (l *leader) pruneResults() error {
 		}
 		total += n
 		details[b1] = bs
-		l.resultCounts[b1] = resultCount{pzxid: stats[i].Pzxid, count: n, read: l.now()}
+		l.resultCounts[b1] = resultCount{pzxid: stats[i].Pzxid, mzxid: stats[i].Mzxid, count: n, read: l.now()}
 	}
 	for b1 := range l.resultCounts {
 		if !seen[b1] {
@@ -138,8 +138,14 @@ walk:
 			if bs, err = l.readResultBuckets(b1); err != nil {
 				return err
 			}
+			total -= l.resultCounts[b1].count
+			for _, b := range bs {
+				total += b.count
+			}
 		}
-		changed := false
+		// Whatever happens below, the count is read again next pass: a
+		// bucket emptied in part by a failed pass is still there.
+		delete(l.resultCounts, b1)
 		for _, b := range bs {
 			if l.termOver() {
 				return errTermOver
@@ -150,9 +156,6 @@ walk:
 			if !old && !over {
 				if ended {
 					continue // kept for a late result; newer buckets may be old
-				}
-				if changed {
-					delete(l.resultCounts, b1)
 				}
 				break walk
 			}
@@ -171,15 +174,11 @@ walk:
 			if err != nil {
 				return err
 			}
-			changed = true
 			pruned += n
 			total -= n
 			l.deleteBucket(l.lay.ResultBucket(b1, b.b2))
 			l.deleteBucket(l.lay.KeyIndexBucket(b1, b.b2))
 			l.deleteBucket(l.lay.KeyIndex() + "/" + b1)
-		}
-		if changed {
-			delete(l.resultCounts, b1)
 		}
 	}
 	if pruned > 0 {
@@ -250,9 +249,9 @@ func (l *leader) readResultBuckets(b1 string) ([]resultBucket, error) {
 // every second reads ~600,000 buckets (90 s of reads); most are settled,
 // and a later pass takes their count from here instead (stands).
 type resultCount struct {
-	pzxid int64
-	count int
-	read  time.Time
+	pzxid, mzxid int64
+	count        int
+	read         time.Time
 }
 
 // Durations that decide whether a count stands: settleAfter past a
@@ -267,15 +266,18 @@ const (
 )
 
 // stands reports whether c still counts b1's results at now, its stat now
-// being st. A bucket made or removed under b1 moves its pzxid. Results only
-// come to a settled b1 late, and a late result there is counted within
+// being st. A bucket made or removed under b1 moves its pzxid; a result
+// removed other than by retention (drover retry, store.Txn.Unfinish) writes
+// b1's data, which moves its mzxid, so a count never stands too high. Results
+// only come to a settled b1 late, and a late result there is counted within
 // countsStand: it does not change b1 itself (it marks its own bucket), and
 // whether a bucket is old enough to prune is read again before it is.
 func (c resultCount) stands(st store.Stat, b1 string, now time.Time) bool {
 	h := fnv.New32a()
 	h.Write([]byte(b1))
-	standFor := countsStand/2 + time.Duration(h.Sum32())%(countsStand/2)
-	return st.Pzxid == c.pzxid && now.Sub(c.read) < standFor &&
+	half := uint32(countsStand / 2 / time.Second)
+	standFor := countsStand/2 + time.Duration(h.Sum32()%half)*time.Second
+	return st.Pzxid == c.pzxid && st.Mzxid == c.mzxid && now.Sub(c.read) < standFor &&
 		c.read.After(store.BucketEnd(b1, "").Add(settleAfter))
 }
 

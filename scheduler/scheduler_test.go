@@ -706,3 +706,88 @@ func TestRetentionReadsSettledBucketsOnce(t *testing.T) {
 		t.Fatalf("count of %s after %v: %d, want 2", by, countsStand, n)
 	}
 }
+
+// TestResultCountsExpireSpread: counts read together expire over the half
+// hour before countsStand, by bucket, so that those a takeover's first pass
+// read do not all come due in one later pass. (The spread was once 4 s:
+// found by helper-13's review.)
+func TestResultCountsExpireSpread(t *testing.T) {
+	read := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	const n = 500
+	standing := map[time.Duration]int{}
+	for i := 0; i < n; i++ {
+		b1, _ := store.Bucket(store.IDAt(read.Add(-time.Duration(i+2) * 1049 * time.Second)))
+		c := resultCount{pzxid: 7, count: 1, read: read}
+		for _, after := range []time.Duration{countsStand/2 - time.Second, 40 * time.Minute, 50 * time.Minute, countsStand} {
+			if c.stands(store.Stat{Pzxid: 7}, b1, read.Add(after)) {
+				standing[after]++
+			}
+		}
+	}
+	if standing[countsStand/2-time.Second] != n || standing[countsStand] != 0 {
+		t.Fatalf("counts standing before half countsStand: %d of %d; at countsStand: %d", standing[countsStand/2-time.Second], n, standing[countsStand])
+	}
+	// Uniform over the half hour: 2/3 stand at 40 min, 1/3 at 50.
+	if at40, at50 := standing[40*time.Minute], standing[50*time.Minute]; at40 < n/2 || at40 > 5*n/6 || at50 < n/6 || at50 > n/2 {
+		t.Fatalf("of %d counts, %d stand at 40 minutes and %d at 50: not spread", n, at40, at50)
+	}
+}
+
+// TestRetentionCountsARetry: a result removed by `drover retry` (the result
+// deleted, the task queued again) under a settled first-level bucket does not
+// leave its count too high: --max-results at the true count prunes nothing.
+// (Found by helper-13's review: the count stood, and the pass pruned one of
+// the results to keep.)
+func TestRetentionCountsARetry(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	now := time.Now()
+	var ids []string
+	finish := func(at time.Time, state store.State) string {
+		t.Helper()
+		id := ulid.MustNew(ulid.Timestamp(at), rand.Reader).String()
+		code := 0
+		task := &store.Task{ID: id, Cmd: []string{"true"}, State: state, ExitCode: &code, SubmittedAt: at, FinishedAt: at}
+		if err := st.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error { return txn.Finish(task) }); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+		return id
+	}
+	// Six results, one per first-level bucket, 3 to 8 hours old; the newest failed.
+	for h := 8; h >= 4; h-- {
+		finish(now.Add(-time.Duration(h)*time.Hour), store.StateSucceeded)
+	}
+	failed := finish(now.Add(-3*time.Hour), store.StateFailed)
+	s, err := New(Config{ID: "s1", Store: st, Log: drovertest.Logger(t), ResultRetention: 24 * time.Hour, MaxResults: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := newLeader(s, &Term{Fence: st.Layout().Root}, 1)
+	defer l.stop()
+	if err := l.pruneResults(); err != nil { // reads and keeps the counts
+		t.Fatal(err)
+	}
+	task, loc, err := st.LookupTask(failed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := task.Clone()
+	next.Attempt++
+	next.ExitCode, next.FinishedAt = nil, time.Time{}
+	if err := st.CommitCreatingBuckets([]string{failed}, func(txn *store.Txn) error {
+		txn.Unfinish(failed, loc.Stat.Version)
+		return txn.Enqueue(next)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s.cfg.MaxResults = 5 // five remain
+	if err := l.pruneResults(); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids[:5] {
+		if _, _, err := st.Get(st.Layout().Result(id)); err != nil {
+			t.Fatalf("result %s of 5 with --max-results 5: %v", id, err)
+		}
+	}
+}

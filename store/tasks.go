@@ -279,6 +279,17 @@ func (t *Txn) FinishEncoded(task *Task, data []byte) error {
 	return nil
 }
 
+// Unfinish adds the deletion of task id's result at version (a retry queues
+// the task again), and a write of the result's first-level bucket: the leader
+// keeps the count of results under a settled first-level bucket between
+// passes of retention, and learns from that write that it no longer stands
+// (a count too high would prune results to keep).
+func (t *Txn) Unfinish(id string, version int32) {
+	t.Delete(t.s.layout.Result(id), version)
+	b1, _ := Bucket(id)
+	t.Set(t.s.layout.ResultBucket(b1, ""), []byte(time.Now().UTC().Format(time.RFC3339)), -1)
+}
+
 // lateMarks remembers when this store last marked each result bucket, so
 // that a stream of late results (a deep backlog drained) marks a bucket
 // about once a LateResult instead of in every transaction: retention then
