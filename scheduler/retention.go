@@ -109,13 +109,16 @@ func (l *leader) pruneResults() error {
 			delete(l.resultCounts, b1)
 			continue
 		}
-		n := 0
+		c := resultCount{pzxid: stats[i].Pzxid, mzxid: stats[i].Mzxid, read: l.now()}
 		for _, b := range bs {
-			n += b.count
+			c.count += b.count
+			if b.late.After(c.late) {
+				c.late = b.late
+			}
 		}
-		total += n
+		total += c.count
 		details[b1] = bs
-		l.resultCounts[b1] = resultCount{pzxid: stats[i].Pzxid, mzxid: stats[i].Mzxid, count: n, read: l.now()}
+		l.resultCounts[b1] = c
 	}
 	for b1 := range l.resultCounts {
 		if !seen[b1] {
@@ -252,11 +255,15 @@ type resultCount struct {
 	pzxid, mzxid int64
 	count        int
 	read         time.Time
+	late         time.Time // the newest late result mark among its buckets then
 }
 
 // Durations that decide whether a count stands: settleAfter past a
 // first-level bucket's window, results on time have landed (a report held
-// up by an outage can come later), and a count is taken without reading the
+// up by an outage can come later), and settleAfter past the newest late
+// result marked under it, a backlog's results have (while one is drained
+// they land late, most in buckets that had results already, which no stat
+// of the first-level bucket shows); a count is taken without reading the
 // buckets again for between half countsStand and countsStand, by bucket, so
 // that the counts a takeover's first pass read do not all expire in one
 // later pass.
@@ -271,14 +278,16 @@ const (
 // b1's data, which moves its mzxid, so a count never stands too high. Results
 // only come to a settled b1 late, and a late result there is counted within
 // countsStand: it does not change b1 itself (it marks its own bucket), and
-// whether a bucket is old enough to prune is read again before it is.
+// whether a bucket is old enough to prune is read again before it is. Late
+// results keep coming to a b1 whose last read found one marked lately (a
+// backlog drained), so that one is read again every pass.
 func (c resultCount) stands(st store.Stat, b1 string, now time.Time) bool {
 	h := fnv.New32a()
 	h.Write([]byte(b1))
 	half := uint32(countsStand / 2 / time.Second)
 	standFor := countsStand/2 + time.Duration(h.Sum32()%half)*time.Second
 	return st.Pzxid == c.pzxid && st.Mzxid == c.mzxid && now.Sub(c.read) < standFor &&
-		c.read.After(store.BucketEnd(b1, "").Add(settleAfter))
+		c.read.After(store.BucketEnd(b1, "").Add(settleAfter)) && c.read.After(c.late.Add(settleAfter))
 }
 
 // emptyBucket deletes every result of bucket b1/b2 in fenced batches and
