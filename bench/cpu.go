@@ -1,12 +1,10 @@
 package bench
 
 import (
-	"errors"
 	"fmt"
-	"os"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/prometheus/procfs"
 )
 
 // CLICPUReport says where the CLI phase's CPU went, in milliseconds per task:
@@ -39,59 +37,30 @@ const clockTick = 10 * time.Millisecond
 // procCPU reads a process's own CPU time and that of the children it has
 // waited for, from /proc/<pid>/stat.
 func procCPU(pid int) (self, children time.Duration, err error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	p, err := procfs.NewProc(pid)
 	if err != nil {
 		return 0, 0, err
 	}
-	if self, children, err = parseProcStat(string(data)); err != nil {
+	st, err := p.Stat()
+	if err != nil {
 		return 0, 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
 	}
-	return self, children, nil
-}
-
-// parseProcStat reads utime+stime and cutime+cstime from a /proc/<pid>/stat
-// line.
-func parseProcStat(s string) (self, children time.Duration, err error) {
-	// The command name, in parentheses, may hold spaces and parentheses:
-	// count fields from after the last ')' (field 3, the state, is index 0).
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0, 0, errors.New("no command name in " + strconv.Quote(s))
-	}
-	f := strings.Fields(s[i+1:])
-	if len(f) < 15 {
-		return 0, 0, fmt.Errorf("%d fields after the command name, want 15 or more", len(f))
-	}
-	var t [4]int64 // utime, stime, cutime, cstime: fields 14-17
-	for j := range t {
-		if t[j], err = strconv.ParseInt(f[11+j], 10, 64); err != nil {
-			return 0, 0, err
-		}
-	}
-	return time.Duration(t[0]+t[1]) * clockTick, time.Duration(t[2]+t[3]) * clockTick, nil
+	return time.Duration(st.UTime+st.STime) * clockTick, time.Duration(st.CUTime+st.CSTime) * clockTick, nil
 }
 
 // machineBusy reads the CPU time all cores spent on anything but idling
 // (user, nice, system, irq, softirq), from /proc/stat.
 func machineBusy() (time.Duration, error) {
-	data, err := os.ReadFile("/proc/stat")
+	fs, err := procfs.NewDefaultFS()
 	if err != nil {
 		return 0, err
 	}
-	line, _, _ := strings.Cut(string(data), "\n")
-	f := strings.Fields(line)
-	if len(f) < 8 || f[0] != "cpu" {
-		return 0, errors.New("/proc/stat: no cpu line")
+	st, err := fs.Stat()
+	if err != nil {
+		return 0, err
 	}
-	var busy int64
-	for _, j := range []int{1, 2, 3, 6, 7} {
-		n, err := strconv.ParseInt(f[j], 10, 64)
-		if err != nil {
-			return 0, fmt.Errorf("/proc/stat: %w", err)
-		}
-		busy += n
-	}
-	return time.Duration(busy) * clockTick, nil
+	c := st.CPUTotal // in seconds
+	return time.Duration((c.User + c.Nice + c.System + c.IRQ + c.SoftIRQ) * float64(time.Second)), nil
 }
 
 // cpuSample is the CPU times of the CLI phase's processes at one moment.

@@ -1,16 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
+	"github.com/prometheus/procfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -118,31 +115,17 @@ type proc struct {
 // childrenOf lists the processes whose parent is pid, from /proc.
 func childrenOf(pid int) map[int]proc {
 	kids := map[int]proc{}
-	entries, err := os.ReadDir("/proc")
+	procs, err := procfs.AllProcs()
 	if err != nil {
 		return kids
 	}
-	for _, e := range entries {
-		p, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
+	for _, p := range procs {
+		st, err := p.Stat()
+		if err != nil || len(st.State) != 1 {
 			continue // gone meanwhile
 		}
-		// "pid (comm) state ppid pgrp ...": comm may hold spaces and parens.
-		i := bytes.LastIndexByte(stat, ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(string(stat[i+1:]))
-		if len(f) < 3 || len(f[0]) != 1 {
-			continue
-		}
-		if ppid, _ := strconv.Atoi(f[1]); ppid == pid {
-			pgid, _ := strconv.Atoi(f[2])
-			kids[p] = proc{state: f[0][0], pgid: pgid}
+		if st.PPID == pid {
+			kids[p.PID] = proc{state: st.State[0], pgid: st.PGRP}
 		}
 	}
 	return kids
