@@ -22,11 +22,12 @@ const (
 
 // startPrune runs a pass of result retention from a goroutine of the
 // leader's, unless the last pass is still running, or its reading of the
-// buckets ended less than pruneRest times that reading's length ago. A pass
-// reads every result
-// bucket: on a cluster that has run tasks every second for a week that is
-// hundreds of thousands of reads, which the loop must not wait for (it did:
-// a takeover over 20,000 buckets placed nothing for 16 s). The pass ends
+// buckets ended less than pruneRest times that reading's length ago. A
+// term's first pass reads every result bucket (later ones read those whose
+// count may be stale, see resultCount): on a cluster that has run tasks
+// every second for a week that is hundreds of thousands of reads, which the
+// loop must not wait for (it did: a takeover over 20,000 buckets placed
+// nothing for 16 s). The pass ends
 // early when the term does (within 64 reads or one multi); its deletes are
 // fenced, so a pass of a deposed leader deletes no result.
 func (l *leader) startPrune() {
@@ -248,9 +249,10 @@ func (l *leader) readResultBuckets(b1 string) ([]resultBucket, error) {
 }
 
 // resultCount is a first-level result bucket's count of results as a pass
-// read it, with the bucket's pzxid then. A pass over a week of results
-// every second reads ~600,000 buckets (90 s of reads); most are settled,
-// and a later pass takes their count from here instead (stands).
+// read it, with the bucket's pzxid and mzxid, when, and the newest late
+// mark under it then. A pass over a week of results every second reads
+// ~600,000 buckets (some 90 s of reads); most are settled, and a later pass
+// takes their count from here instead (stands).
 type resultCount struct {
 	pzxid, mzxid int64
 	count        int
@@ -276,11 +278,11 @@ const (
 // being st. A bucket made or removed under b1 moves its pzxid; a result
 // removed other than by retention (drover retry, store.Txn.Unfinish) writes
 // b1's data, which moves its mzxid, so a count never stands too high. Results
-// only come to a settled b1 late, and a late result there is counted within
-// countsStand: it does not change b1 itself (it marks its own bucket), and
-// whether a bucket is old enough to prune is read again before it is. Late
-// results keep coming to a b1 whose last read found one marked lately (a
-// backlog drained), so that one is read again every pass.
+// only come to a settled b1 late, and a late result marks b1 too, unless its
+// writer marked it less than store.LateResult before: such a one is counted
+// within countsStand, and whether a bucket is old enough to prune is read
+// again before it is. Late results keep coming to a b1 whose last read found
+// one marked lately (a backlog drained), so that one is read every pass.
 func (c resultCount) stands(st store.Stat, b1 string, now time.Time) bool {
 	h := fnv.New32a()
 	h.Write([]byte(b1))

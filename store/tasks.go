@@ -268,12 +268,16 @@ func (t *Txn) FinishEncoded(task *Task, data []byte) error {
 		// prune a result that comes days later (a long backoff, a task
 		// waiting for a worker with its labels) within a minute. Such a
 		// result marks its bucket (the mark's mtime is when the last one
-		// came), and retention counts from the mark. Results on time, the
+		// came), and retention counts from the mark. It also marks the
+		// first-level bucket, whose count of results the leader keeps
+		// between passes while nothing under it changes (a backlog drained
+		// lands late, mostly in buckets that exist). Results on time, the
 		// common case, write nothing more.
-		dir := t.s.layout.ResultBucket(b1, b2)
-		if _, ok := t.marked[dir]; !ok && !t.s.marks.recent(dir, task.FinishedAt) {
-			t.noteMark(dir, task.FinishedAt)
-			t.Set(dir, []byte(task.FinishedAt.UTC().Format(time.RFC3339)), -1)
+		for _, dir := range []string{t.s.layout.ResultBucket(b1, b2), t.s.layout.ResultBucket(b1, "")} {
+			if _, ok := t.marked[dir]; !ok && !t.s.marks.recent(dir, task.FinishedAt) {
+				t.noteMark(dir, task.FinishedAt)
+				t.Set(dir, []byte(task.FinishedAt.UTC().Format(time.RFC3339)), -1)
+			}
 		}
 	}
 	return nil
