@@ -72,7 +72,7 @@ func (l *leader) readSchedule(name string) error {
 
 // scheduleRead is a schedule's znode as readSchedules read it, with the
 // watch set on it (watched: a new one, to be forwarded). same: the record is
-// at the view's version, and its data was not read.
+// at the view's version and czxid, and its data was not read.
 type scheduleRead struct {
 	data    []byte
 	stat    store.Stat
@@ -85,10 +85,10 @@ type scheduleRead struct {
 // readSchedules reads schedules with their requests pipelined, watching each
 // that has no watch yet. A schedule in the view is first only checked: most
 // events are of records the leader wrote itself (every schedule a firing
-// wrote comes back as one), and a record at the view's version, created in
-// the same transaction (czxid: a record deleted and created again, by hand
-// or by an older Drover's rm, can come back to an equal version), is the one
-// the view holds. It only reads the view; applySchedule applies each.
+// wrote comes back as one), and a record at the view's version, made by the
+// same create (czxid: a record deleted and created again, by hand or by an
+// older Drover's rm, can come back to an equal version), is the one the view
+// holds. It only reads the view; applySchedule applies each.
 func (l *leader) readSchedules(names []string) []scheduleRead {
 	out := make([]scheduleRead, len(names))
 	watch := make([]bool, len(names))

@@ -7,8 +7,9 @@ import (
 	"github.com/drover-sched/drover/store"
 )
 
-// maxBatch bounds the writes one group commit carries (each is at most a
-// delete and a create, so a batch stays well inside one multi).
+// maxBatch bounds the writes one group commit carries (each is a few
+// operations: a delete and a create, and a late result's two small marks;
+// maxBatchBytes bounds the bytes).
 const maxBatch = 50
 
 // maxBatchBytes bounds the data one group commit carries. ZooKeeper drops the
