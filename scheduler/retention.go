@@ -264,8 +264,8 @@ type resultCount struct {
 // first-level bucket's window, results on time have landed (a report held
 // up by an outage can come later), and settleAfter past the newest late
 // result marked under it, a backlog's results have (while one is drained
-// they land late, most in buckets that had results already, which no stat
-// of the first-level bucket shows); a count is taken without reading the
+// they land late, most in buckets that had results already, and mark the
+// first-level bucket only once a minute per writer); a count is taken without reading the
 // buckets again for between half countsStand and countsStand, by bucket, so
 // that the counts a takeover's first pass read do not all expire in one
 // later pass.
