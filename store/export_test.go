@@ -7,3 +7,11 @@ func SetClock(s *Store, now func() time.Time) { s.now = now }
 
 // BucketFresh is bucketFresh for tests.
 const BucketFresh = bucketFresh
+
+// SetMaxScheduleListing lowers maxScheduleListing until the returned func
+// is called.
+func SetMaxScheduleListing(n int) (restore func()) {
+	old := maxScheduleListing
+	maxScheduleListing = n
+	return func() { maxScheduleListing = old }
+}

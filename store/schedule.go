@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/oklog/ulid/v2"
@@ -165,9 +166,64 @@ func SlotTaskID(schedule string, slot time.Time, spill int) string {
 
 // Sentinel errors of adding and removing schedules.
 var (
-	ErrScheduleExists = errors.New("schedule exists")
-	ErrNoSchedule     = errors.New("no such schedule")
+	ErrScheduleExists   = errors.New("schedule exists")
+	ErrNoSchedule       = errors.New("no such schedule")
+	ErrTooManySchedules = errors.New("too many schedules")
 )
+
+// MaxScheduleListing bounds the bytes of the schedules directory's listing
+// (each name, and the 4 bytes ZooKeeper's reply gives its length), which
+// every schedule adds to: a client reads a listing in one reply, and
+// ZooKeeper's own clients (zkCli.sh, Curator) refuse one over jute.maxbuffer,
+// 1 MiB. 768 KiB is some 30,000 names of 20 bytes; what is left is room for
+// adds that race (a store trusts a size it read for scheduleListingFresh).
+const MaxScheduleListing = 768 << 10
+
+// maxScheduleListing is MaxScheduleListing; tests lower it.
+var maxScheduleListing = MaxScheduleListing
+
+// scheduleListingFresh is how long a store trusts the size of the schedules
+// directory's listing it read, plus what it added since: adding 20,000
+// schedules, each reading a listing of up to 768 KiB, would read gigabytes.
+const scheduleListingFresh = time.Second
+
+// scheduleListing is what a store knows of the schedules directory's size.
+type scheduleListing struct {
+	mu    sync.Mutex
+	names map[string]bool // when read, plus this store's adds since
+	bytes int             // the listing's bytes, of names
+	at    time.Time       // when read (zero: never)
+}
+
+// reserveScheduleName counts name into the schedules directory's listing,
+// reading the listing again when what this store knows of it is older
+// than scheduleListingFresh. A name listed already (a tombstone to write
+// over) adds nothing. ErrTooManySchedules: it would outgrow
+// maxScheduleListing.
+func (s *Store) reserveScheduleName(name string) error {
+	l := &s.schedules
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now := s.now(); l.at.IsZero() || now.Sub(l.at) >= scheduleListingFresh || now.Before(l.at) {
+		names, err := s.Children(s.layout.Schedules())
+		if err != nil && !errors.Is(err, ErrNoNode) {
+			return err
+		}
+		l.names, l.bytes, l.at = make(map[string]bool, len(names)), 0, now
+		for _, n := range names {
+			l.names[n], l.bytes = true, l.bytes+len(n)+4
+		}
+	}
+	if l.names[name] {
+		return nil
+	}
+	if l.bytes+len(name)+4 > maxScheduleListing {
+		return fmt.Errorf("schedule %s: %w: the schedules directory would list %d bytes, more than %d; remove some first (a removed schedule's name stays listed for an hour)",
+			name, ErrTooManySchedules, l.bytes+len(name)+4, maxScheduleListing)
+	}
+	l.names[name], l.bytes = true, l.bytes+len(name)+4
+	return nil
+}
 
 // scheduleTries bounds AddSchedule's and RemoveSchedule's retries when the
 // record changes under them (a firing, the leader deleting a tombstone).
@@ -176,6 +232,7 @@ const scheduleTries = 20
 // AddSchedule creates rec's record, or writes it over a tombstone of its
 // name at the tombstone's version (RemoveSchedule). ErrScheduleExists: the
 // name holds a schedule, or a record that does not decode.
+// ErrTooManySchedules: the schedules directory is full (MaxScheduleListing).
 func (s *Store) AddSchedule(rec *Schedule) error {
 	if err := ValidateName(rec.Name); err != nil {
 		return fmt.Errorf("add schedule: %w", err)
@@ -184,6 +241,9 @@ func (s *Store) AddSchedule(rec *Schedule) error {
 	data, err := Encode(rec)
 	if err != nil {
 		return fmt.Errorf("add schedule %s: %w", rec.Name, err)
+	}
+	if err := s.reserveScheduleName(rec.Name); err != nil {
+		return err
 	}
 	for try := 0; ; try++ {
 		err := s.Create(p, data)

@@ -80,3 +80,34 @@ func TestRemovingAnUnreadableScheduleLeavesATombstone(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestSchedulesDirectoryIsBounded: an add that would take the schedules
+// directory's listing past its bound is refused, by this store and by
+// another that reads the listing afresh; a name listed already (a
+// tombstone) can be added again.
+func TestSchedulesDirectoryIsBounded(t *testing.T) {
+	defer store.SetMaxScheduleListing(2 * (2 + 4))() // two names of 2 bytes
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	rec := func(name string) *store.Schedule {
+		return &store.Schedule{Name: name, Cron: "@daily", Catchup: store.CatchupNone, Concurrency: store.ConcurrencyAllow,
+			Task: store.Task{Cmd: []string{"true"}}, CreatedAt: time.Now().UTC()}
+	}
+	for _, name := range []string{"s1", "s2"} {
+		if err := st.AddSchedule(rec(name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.AddSchedule(rec("s3")); !errors.Is(err, store.ErrTooManySchedules) {
+		t.Fatalf("a third name: %v, want ErrTooManySchedules", err)
+	}
+	if err := drovertest.OpenStore(t, root).AddSchedule(rec("s3")); !errors.Is(err, store.ErrTooManySchedules) {
+		t.Fatalf("a third name, from another store: %v, want ErrTooManySchedules", err)
+	}
+	if err := st.RemoveSchedule("s2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.AddSchedule(rec("s2")); err != nil {
+		t.Fatalf("a removed name added again: %v", err)
+	}
+}

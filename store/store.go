@@ -116,9 +116,10 @@ type Store struct {
 	changed   chan struct{} // closed and replaced on every state change
 	closed    bool
 
-	marks   lateMarks
-	buckets bucketCounts
-	now     func() time.Time // the clock; tests replace it
+	marks     lateMarks
+	buckets   bucketCounts
+	schedules scheduleListing
+	now       func() time.Time // the clock; tests replace it
 }
 
 // Session is one ZooKeeper session. Its Done channel closes when the session

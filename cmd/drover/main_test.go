@@ -137,7 +137,7 @@ func TestBadInputExits2WithOneLine(t *testing.T) {
 		{"wait", "../../x"},
 		{"ls", "--state", "sleeping"},
 		{"ls", "--scan", "-1"},
-		{"bench", "--cron-fanout", "50001"},
+		{"bench", "--cron-fanout", "40001"},
 		{"bench", "--cron-fanout", "-1"},
 		{"-o", "yaml", "workers"},
 		{"--session-timeout", "1ms", "workers"},
