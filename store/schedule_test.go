@@ -86,7 +86,7 @@ func TestRemovingAnUnreadableScheduleLeavesATombstone(t *testing.T) {
 // another that reads the listing afresh; a name listed already (a
 // tombstone) can be added again.
 func TestSchedulesDirectoryIsBounded(t *testing.T) {
-	defer store.SetMaxScheduleListing(2 * (2 + 4))() // two names of 2 bytes
+	defer store.SetMaxScheduleListing(2 * (2 + 4))() // two names of 2 bytes (a listing is read beyond one name)
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
 	rec := func(name string) *store.Schedule {
@@ -109,5 +109,11 @@ func TestSchedulesDirectoryIsBounded(t *testing.T) {
 	}
 	if err := st.AddSchedule(rec("s2")); err != nil {
 		t.Fatalf("a removed name added again: %v", err)
+	}
+	if err := st.RemoveSchedule("s2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := drovertest.OpenStore(t, root).AddSchedule(rec("s2")); err != nil {
+		t.Fatalf("a removed name added again by another store: %v", err)
 	}
 }
