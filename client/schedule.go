@@ -162,31 +162,55 @@ func (c *Client) Schedule(name string) (ScheduleInfo, error) {
 
 // Schedules lists every schedule by name.
 func (c *Client) Schedules() ([]ScheduleInfo, error) {
+	list, _, err := c.SchedulesFirst(0)
+	return list, err
+}
+
+// SchedulesFirst lists the first limit schedules by name (limit < 1: all),
+// reading no more records than it takes to find them; more reports that
+// names are left unread. A dashboard polling a cluster of 20,000 schedules
+// every two seconds read every record each time.
+func (c *Client) SchedulesFirst(limit int) (list []ScheduleInfo, more bool, err error) {
 	names, err := c.st.Children(c.st.Layout().Schedules())
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	sort.Strings(names)
-	paths := make([]string, len(names))
-	for i, n := range names {
-		paths[i] = c.st.Layout().Schedule(n)
+	chunk := len(names)
+	if limit > 0 {
+		chunk = limit
 	}
-	// Pipelined: one at a time, 20,000 schedules took seconds.
 	out := []ScheduleInfo{}
-	for _, r := range c.st.GetMany(paths) {
-		if errors.Is(r.Err, store.ErrNoNode) {
-			continue // removed meanwhile
+	// Pipelined, a chunk at a time: one at a time, 20,000 schedules took
+	// seconds. Removed and unreadable records are skipped, so a chunk may
+	// find fewer than it reads.
+	for from := 0; from < len(names); from += chunk {
+		if limit > 0 && len(out) == limit {
+			return out, true, nil
 		}
-		if r.Err != nil {
-			return nil, fmt.Errorf("list schedules: %w", r.Err)
+		to := min(from+chunk, len(names))
+		paths := make([]string, to-from)
+		for i := range paths {
+			paths[i] = c.st.Layout().Schedule(names[from+i])
 		}
-		rec, err := store.DecodeSchedule(r.Data)
-		if err != nil || rec.Removed {
-			continue // unreadable (the leader moves it aside), or removed
+		for _, r := range c.st.GetMany(paths) {
+			if errors.Is(r.Err, store.ErrNoNode) {
+				continue // removed meanwhile
+			}
+			if r.Err != nil {
+				return nil, false, fmt.Errorf("list schedules: %w", r.Err)
+			}
+			rec, err := store.DecodeSchedule(r.Data)
+			if err != nil || rec.Removed {
+				continue // unreadable (the leader moves it aside), or removed
+			}
+			if limit > 0 && len(out) == limit {
+				return out, true, nil // a schedule left over
+			}
+			out = append(out, c.info(rec))
 		}
-		out = append(out, c.info(rec))
 	}
-	return out, nil
+	return out, false, nil
 }
 
 // RemoveSchedule removes a schedule; runs already fired go on.

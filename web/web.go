@@ -218,14 +218,9 @@ func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
 		}
 		state = st
 	}
-	limit := 50
-	if q := r.URL.Query().Get("limit"); q != "" {
-		n, err := strconv.Atoi(q)
-		if err != nil || n < 1 || n > 1000 {
-			writeJSON(w, nil, errors.Join(client.ErrInvalid, errors.New("limit: want 1..1000")))
-			return
-		}
-		limit = n
+	limit, ok := parseLimit(w, r)
+	if !ok {
+		return
 	}
 	var res client.Listing
 	err := s.read(r.Context(), func(ctx context.Context) error {
@@ -269,18 +264,47 @@ func (s *Server) task(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, viewTask(t), nil)
 }
 
+// schedules lists the first limit schedules by name (default 50, at most
+// 1,000): reading every record of a large cluster on each of a dashboard's
+// polls would load ZooKeeper for nothing. X-Drover-Truncated says more are
+// left.
 func (s *Server) schedules(w http.ResponseWriter, r *http.Request) {
-	var list []client.ScheduleInfo
+	limit, ok := parseLimit(w, r)
+	if !ok {
+		return
+	}
+	var (
+		list []client.ScheduleInfo
+		more bool
+	)
 	err := s.read(r.Context(), func(context.Context) error {
 		var err error
-		list, err = s.client.Schedules()
+		list, more, err = s.client.SchedulesFirst(limit)
 		return err
 	})
 	if err != nil {
 		writeJSON(w, nil, err) // list belongs to a read that may still run
 		return
 	}
+	if more {
+		w.Header().Set("X-Drover-Truncated", "true")
+	}
 	writeJSON(w, viewSchedules(list), nil)
+}
+
+// parseLimit reads a listing's limit query parameter: 1 – 1,000, default 50.
+// ok is false when it answered the request with an error.
+func parseLimit(w http.ResponseWriter, r *http.Request) (limit int, ok bool) {
+	limit = 50
+	if q := r.URL.Query().Get("limit"); q != "" {
+		n, err := strconv.Atoi(q)
+		if err != nil || n < 1 || n > 1000 {
+			writeJSON(w, nil, errors.Join(client.ErrInvalid, errors.New("limit: want 1..1000")))
+			return 0, false
+		}
+		limit = n
+	}
+	return limit, true
 }
 
 // collector turns a scheduler's Stats into drover_ metrics at scrape time.

@@ -429,3 +429,52 @@ func TestAPIHidesSecrets(t *testing.T) {
 		t.Fatalf("the stored task changed: %+v %v", got, err)
 	}
 }
+
+// TestSchedulesListingBounded: the schedules API reads the first limit
+// schedules by name, skipping removed ones, and says when more are left.
+func TestSchedulesListingBounded(t *testing.T) {
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	s, err := scheduler.New(scheduler.Config{ID: "s1", Store: st, Log: drovertest.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := client.New(st)
+	for _, name := range []string{"a", "b", "c", "d"} {
+		if _, err := c.AddSchedule(client.ScheduleSpec{Name: name, Cron: "@daily", Task: client.TaskSpec{Cmd: []string{"true"}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.RemoveSchedule("b"); err != nil { // a tombstone, listed but no schedule
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(New(s, st).Handler())
+	defer hs.Close()
+	for _, tc := range []struct {
+		query     string
+		names     string
+		truncated bool
+	}{
+		{"limit=1", "a", true},
+		{"limit=2", "a c", true},
+		{"limit=3", "a c d", false},
+		{"", "a c d", false},
+	} {
+		r, err := http.Get(hs.URL + "/api/v1/schedules?" + tc.query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []struct{ Name string }
+		err = json.NewDecoder(r.Body).Decode(&got)
+		r.Body.Close()
+		var names []string
+		for _, g := range got {
+			names = append(names, g.Name)
+		}
+		if err != nil || r.StatusCode != 200 || strings.Join(names, " ") != tc.names || (r.Header.Get("X-Drover-Truncated") == "true") != tc.truncated {
+			t.Fatalf("%q: %d %v (%v), truncated %q; want %s, %v", tc.query, r.StatusCode, names, err, r.Header.Get("X-Drover-Truncated"), tc.names, tc.truncated)
+		}
+	}
+	if code, _ := get(t, hs.URL+"/api/v1/schedules?limit=0"); code != 400 {
+		t.Fatalf("limit=0: %d, want 400", code)
+	}
+}

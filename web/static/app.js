@@ -20,7 +20,7 @@ async function get(path) {
 
 async function refresh() {
   try {
-    const [c, tasks, scheds] = await Promise.all([get("api/v1/cluster"), get("api/v1/tasks?limit=20"), get("api/v1/schedules")]);
+    const [c, tasks, scheds] = await Promise.all([get("api/v1/cluster"), get("api/v1/tasks?limit=20"), get("api/v1/schedules?limit=20")]);
     const l = c.leader;
     const q = c.stats.Queued || {}; // scheduler.Stats has no JSON tags
     $("#cluster").innerHTML = l
