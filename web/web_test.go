@@ -91,6 +91,34 @@ func get(t *testing.T, url string) (int, string) {
 	return r.StatusCode, string(b)
 }
 
+// apiServer serves the API of a scheduler (not run) over st, until the
+// test ends.
+func apiServer(t *testing.T, st *store.Store) *httptest.Server {
+	t.Helper()
+	s, err := scheduler.New(scheduler.Config{ID: "s1", Store: st, Log: drovertest.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(New(s, st).Handler())
+	t.Cleanup(hs.Close)
+	return hs
+}
+
+// getList gets url, which must answer 200 with JSON, decodes it into v, and
+// returns the response for its headers.
+func getList(t *testing.T, url string, v any) *http.Response {
+	t.Helper()
+	r, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Body.Close()
+	if err := json.NewDecoder(r.Body).Decode(v); err != nil || r.StatusCode != 200 {
+		t.Fatalf("%s: %d (%v)", url, r.StatusCode, err)
+	}
+	return r
+}
+
 func TestEndpoints(t *testing.T) {
 	base := serve(t).base
 	if code, body := get(t, base+"/healthz"); code != 200 || body != "ok\n" {
@@ -175,12 +203,7 @@ func TestDashboardInChromium(t *testing.T) {
 func TestDisconnectedAnswersPromptly(t *testing.T) {
 	px := drovertest.StartProxy(t, drovertest.Addr())
 	st := drovertest.OpenStoreAt(t, px.Addr(), drovertest.NewRoot())
-	s, err := scheduler.New(scheduler.Config{ID: "s1", Store: st, Log: drovertest.Logger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(New(s, st).Handler())
-	defer hs.Close()
+	hs := apiServer(t, st)
 	if _, body := get(t, hs.URL+"/metrics"); !strings.Contains(body, "drover_deadletter_records 0") {
 		t.Fatalf("connected metrics lack the deadletter count:\n%s", body)
 	}
@@ -319,10 +342,6 @@ func TestDashboardPollsOneAtATime(t *testing.T) {
 // and a listing that finds its tasks early is not truncated.
 func TestTasksScanBounded(t *testing.T) {
 	st := drovertest.OpenStore(t, drovertest.NewRoot())
-	s, err := scheduler.New(scheduler.Config{ID: "s1", Store: st, Log: drovertest.Logger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
 	const n = minScan + 150
 	now := time.Now().UTC()
 	for done := 0; done < n; {
@@ -345,8 +364,7 @@ func TestTasksScanBounded(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	hs := httptest.NewServer(New(s, st).Handler())
-	defer hs.Close()
+	hs := apiServer(t, st)
 	for _, c := range []struct {
 		query     string
 		tasks     int
@@ -357,15 +375,10 @@ func TestTasksScanBounded(t *testing.T) {
 		{"state=dead&limit=200", 0, strconv.Itoa(n), false}, // a budget of 2000 reads them all
 		{"state=succeeded&limit=5", 5, "", false},
 	} {
-		r, err := http.Get(hs.URL + "/api/v1/tasks?" + c.query)
-		if err != nil {
-			t.Fatal(err)
-		}
 		var got []store.Task
-		err = json.NewDecoder(r.Body).Decode(&got)
-		r.Body.Close()
-		if err != nil || r.StatusCode != 200 || len(got) != c.tasks {
-			t.Fatalf("%s: %d, %d tasks (%v); want %d", c.query, r.StatusCode, len(got), err, c.tasks)
+		r := getList(t, hs.URL+"/api/v1/tasks?"+c.query, &got)
+		if len(got) != c.tasks {
+			t.Fatalf("%s: %d tasks; want %d", c.query, len(got), c.tasks)
 		}
 		if (r.Header.Get("X-Drover-Truncated") == "true") != c.truncated ||
 			(c.scanned != "" && r.Header.Get("X-Drover-Scanned") != c.scanned) {
@@ -387,10 +400,6 @@ func TestTasksScanBounded(t *testing.T) {
 func TestAPIHidesSecrets(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
-	s, err := scheduler.New(scheduler.Config{ID: "s1", Store: st, Log: drovertest.Logger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
 	const secret, payload = "hunter2-db-password", "secret-payload-bytes"
 	c := client.New(st)
 	res, err := c.Submit(context.Background(), []client.TaskSpec{
@@ -404,8 +413,7 @@ func TestAPIHidesSecrets(t *testing.T) {
 		Task: client.TaskSpec{Handler: "report", Payload: []byte(payload), Env: map[string]string{"DB_PASSWORD": secret}}}); err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(New(s, st).Handler())
-	defer hs.Close()
+	hs := apiServer(t, st)
 	encoded := base64.StdEncoding.EncodeToString([]byte(payload))
 	for _, c := range []struct{ path, want string }{
 		{"/api/v1/tasks/" + res[0].ID, `"env":{"DB_PASSWORD":"***"}`},
@@ -434,10 +442,6 @@ func TestAPIHidesSecrets(t *testing.T) {
 // schedules by name, skipping removed ones, and says when more are left.
 func TestSchedulesListingBounded(t *testing.T) {
 	st := drovertest.OpenStore(t, drovertest.NewRoot())
-	s, err := scheduler.New(scheduler.Config{ID: "s1", Store: st, Log: drovertest.Logger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
 	c := client.New(st)
 	for _, name := range []string{"a", "b", "c", "d"} {
 		if _, err := c.AddSchedule(client.ScheduleSpec{Name: name, Cron: "@daily", Task: client.TaskSpec{Cmd: []string{"true"}}}); err != nil {
@@ -447,8 +451,7 @@ func TestSchedulesListingBounded(t *testing.T) {
 	if err := c.RemoveSchedule("b"); err != nil { // a tombstone, listed but no schedule
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(New(s, st).Handler())
-	defer hs.Close()
+	hs := apiServer(t, st)
 	for _, tc := range []struct {
 		query     string
 		names     string
@@ -459,19 +462,14 @@ func TestSchedulesListingBounded(t *testing.T) {
 		{"limit=3", "a c d", false},
 		{"", "a c d", false},
 	} {
-		r, err := http.Get(hs.URL + "/api/v1/schedules?" + tc.query)
-		if err != nil {
-			t.Fatal(err)
-		}
 		var got []struct{ Name string }
-		err = json.NewDecoder(r.Body).Decode(&got)
-		r.Body.Close()
+		r := getList(t, hs.URL+"/api/v1/schedules?"+tc.query, &got)
 		var names []string
 		for _, g := range got {
 			names = append(names, g.Name)
 		}
-		if err != nil || r.StatusCode != 200 || strings.Join(names, " ") != tc.names || (r.Header.Get("X-Drover-Truncated") == "true") != tc.truncated {
-			t.Fatalf("%q: %d %v (%v), truncated %q; want %s, %v", tc.query, r.StatusCode, names, err, r.Header.Get("X-Drover-Truncated"), tc.names, tc.truncated)
+		if strings.Join(names, " ") != tc.names || (r.Header.Get("X-Drover-Truncated") == "true") != tc.truncated {
+			t.Fatalf("%q: %v, truncated %q; want %s, %v", tc.query, names, r.Header.Get("X-Drover-Truncated"), tc.names, tc.truncated)
 		}
 	}
 	if code, _ := get(t, hs.URL+"/api/v1/schedules?limit=0"); code != 400 {
