@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sort"
@@ -162,31 +163,41 @@ func (c *Client) Schedule(name string) (ScheduleInfo, error) {
 
 // Schedules lists every schedule by name.
 func (c *Client) Schedules() ([]ScheduleInfo, error) {
-	list, _, err := c.SchedulesFirst(0)
+	list, _, err := c.SchedulesFirst(context.Background(), 0)
 	return list, err
 }
 
-// SchedulesFirst lists the first limit schedules by name (limit < 1: all),
-// reading no more records than it takes to find them; more reports that
-// names are left unread. A dashboard polling a cluster of 20,000 schedules
-// every two seconds read every record each time.
-func (c *Client) SchedulesFirst(limit int) (list []ScheduleInfo, more bool, err error) {
+// A bounded listing of schedules reads at most schedulesScanPer records per
+// schedule asked for, and never fewer than schedulesMinScan: tombstones (a
+// mass `schedule rm` leaves them for an hour) are read and skipped.
+const (
+	schedulesScanPer = 10
+	schedulesMinScan = 1000
+)
+
+// SchedulesFirst lists the first limit schedules by name (limit < 1: all).
+// It reads records 64 or limit at a time, pipelined, until it has limit
+// schedules and has seen whether one more follows; more reports that one
+// does, or that its read budget ran out first. It stops when ctx ends. A
+// dashboard polling a cluster of 20,000 schedules every two seconds read
+// every record each time.
+func (c *Client) SchedulesFirst(ctx context.Context, limit int) (list []ScheduleInfo, more bool, err error) {
 	names, err := c.st.Children(c.st.Layout().Schedules())
 	if err != nil {
 		return nil, false, err
 	}
 	sort.Strings(names)
-	chunk := len(names)
+	chunk, budget := len(names), len(names)
 	if limit > 0 {
-		chunk = limit
+		chunk, budget = max(limit, 64), max(schedulesScanPer*limit, schedulesMinScan)
 	}
 	out := []ScheduleInfo{}
-	// Pipelined, a chunk at a time: one at a time, 20,000 schedules took
-	// seconds. Removed and unreadable records are skipped, so a chunk may
-	// find fewer than it reads.
 	for from := 0; from < len(names); from += chunk {
-		if limit > 0 && len(out) == limit {
-			return out, true, nil
+		if from >= budget {
+			return out, true, nil // more may be left
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, false, err
 		}
 		to := min(from+chunk, len(names))
 		paths := make([]string, to-from)
@@ -205,7 +216,7 @@ func (c *Client) SchedulesFirst(limit int) (list []ScheduleInfo, more bool, err 
 				continue // unreadable (the leader moves it aside), or removed
 			}
 			if limit > 0 && len(out) == limit {
-				return out, true, nil // a schedule left over
+				return out, true, nil // one more follows
 			}
 			out = append(out, c.info(rec))
 		}

@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -362,5 +363,43 @@ func TestWorkersListingIsReadOnly(t *testing.T) {
 		if ok, _, err := st.Exists(st.Layout().Worker(id)); err != nil || !ok {
 			t.Fatalf("listing workers removed %s (%v)", id, err)
 		}
+	}
+}
+
+// TestSchedulesFirstReadsABudget: a bounded listing behind many removed
+// schedules (tombstones) stops after its read budget and says more may be
+// left, instead of reading every record; a context ended stops it.
+func TestSchedulesFirstReadsABudget(t *testing.T) {
+	c, st := newClient(t)
+	const tombs = schedulesMinScan + 100
+	names := make([]string, tombs)
+	for i := range names {
+		names[i] = fmt.Sprintf("gone-%05d", i)
+	}
+	errs := make([]error, tombs)
+	store.Pipelined(tombs, func(i int) {
+		data, err := store.Encode(&store.Schedule{Name: names[i], Removed: true})
+		if err == nil {
+			err = st.Create(st.Layout().Schedule(names[i]), data)
+		}
+		errs[i] = err
+	})
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AddSchedule(ScheduleSpec{Name: "last", Cron: "@daily", Task: TaskSpec{Cmd: []string{"true"}}}); err != nil {
+		t.Fatal(err)
+	}
+	list, more, err := c.SchedulesFirst(context.Background(), 1)
+	if err != nil || len(list) != 0 || !more {
+		t.Fatalf("behind %d tombstones: %d schedules, more %v, %v; want none and more", tombs, len(list), more, err)
+	}
+	if all, err := c.Schedules(); err != nil || len(all) != 1 || all[0].Name != "last" {
+		t.Fatalf("all schedules: %d (%v), want the one", len(all), err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, err := c.SchedulesFirst(ctx, 1); !errors.Is(err, context.Canceled) {
+		t.Fatalf("an ended context: %v", err)
 	}
 }

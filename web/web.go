@@ -267,7 +267,7 @@ func (s *Server) task(w http.ResponseWriter, r *http.Request) {
 // schedules lists the first limit schedules by name (default 50, at most
 // 1,000): reading every record of a large cluster on each of a dashboard's
 // polls would load ZooKeeper for nothing. X-Drover-Truncated says more are
-// left.
+// left, or may be (client.SchedulesFirst's read budget).
 func (s *Server) schedules(w http.ResponseWriter, r *http.Request) {
 	limit, ok := parseLimit(w, r)
 	if !ok {
@@ -277,9 +277,9 @@ func (s *Server) schedules(w http.ResponseWriter, r *http.Request) {
 		list []client.ScheduleInfo
 		more bool
 	)
-	err := s.read(r.Context(), func(context.Context) error {
+	err := s.read(r.Context(), func(ctx context.Context) error {
 		var err error
-		list, more, err = s.client.SchedulesFirst(limit)
+		list, more, err = s.client.SchedulesFirst(ctx, limit)
 		return err
 	})
 	if err != nil {

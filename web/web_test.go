@@ -443,13 +443,15 @@ func TestAPIHidesSecrets(t *testing.T) {
 func TestSchedulesListingBounded(t *testing.T) {
 	st := drovertest.OpenStore(t, drovertest.NewRoot())
 	c := client.New(st)
-	for _, name := range []string{"a", "b", "c", "d"} {
+	for _, name := range []string{"a", "b", "c", "d", "e"} {
 		if _, err := c.AddSchedule(client.ScheduleSpec{Name: name, Cron: "@daily", Task: client.TaskSpec{Cmd: []string{"true"}}}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := c.RemoveSchedule("b"); err != nil { // a tombstone, listed but no schedule
-		t.Fatal(err)
+	for _, name := range []string{"b", "e"} { // tombstones, listed but no schedules
+		if err := c.RemoveSchedule(name); err != nil {
+			t.Fatal(err)
+		}
 	}
 	hs := apiServer(t, st)
 	for _, tc := range []struct {
