@@ -845,7 +845,7 @@ func (l *leader) prepareBuckets() {
 				// (slotID), so this names its buckets without building
 				// the tasks.
 				if sharing[e.next]%slotsPerBucket == 0 {
-					l.slotBuckets = append(l.slotBuckets, store.IDAt(e.next.Add(time.Duration(sharing[e.next]/slotsPerBucket)*store.BucketWindow)))
+					l.slotBuckets = append(l.slotBuckets, store.IDAt(store.SlotTaskTime(e.next, sharing[e.next]/slotsPerBucket)))
 				}
 				sharing[e.next]++
 			}

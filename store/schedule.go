@@ -157,11 +157,17 @@ func SlotTaskID(schedule string, slot time.Time, spill int) string {
 		key += "\x00" + strconv.Itoa(spill)
 	}
 	sum := sha256.Sum256([]byte(key))
-	id, err := ulid.New(ulid.Timestamp(slot.Add(time.Duration(spill)*BucketWindow)), bytes.NewReader(sum[:]))
+	id, err := ulid.New(ulid.Timestamp(SlotTaskTime(slot, spill)), bytes.NewReader(sum[:]))
 	if err != nil {
 		panic(fmt.Sprintf("slot id: %v", err)) // only for times past year 10889
 	}
 	return id.String()
+}
+
+// SlotTaskTime is the time of the ids of a slot's tasks spilled spill
+// buckets on (SlotTaskID), which names their buckets.
+func SlotTaskTime(slot time.Time, spill int) time.Time {
+	return slot.Add(time.Duration(spill) * BucketWindow)
 }
 
 // Sentinel errors of adding and removing schedules.
