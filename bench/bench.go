@@ -642,18 +642,7 @@ func (d *slotDelays) ProcessTask(_ context.Context, t *worker.Task) ([]byte, err
 
 // count is how many tasks of slot (Unix seconds) ran, or of every slot with
 // 0.
-func (d *slotDelays) count(slot int64) int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if slot != 0 {
-		return len(d.bySlot[slot])
-	}
-	n := 0
-	for _, ds := range d.bySlot {
-		n += len(ds)
-	}
-	return n
-}
+func (d *slotDelays) count(slot int64) int { return len(d.of(slot)) }
 
 // of is the delays of the tasks of slot (Unix seconds), or of every slot
 // with 0.
