@@ -68,26 +68,13 @@ func (l *leader) pruneResults() error {
 	}
 	sort.Strings(b1s) // oldest first: ids, and so buckets, sort by time
 	cutoff := l.now().Add(-cfg.ResultRetention)
-	// The first-level buckets' stats, to tell which summaries stand.
+	// The first-level buckets' stats, to tell which summaries stand; one
+	// removed meanwhile reads as empty (a zero stat).
 	stats := make([]store.Stat, len(b1s))
-	for from := 0; from < len(b1s); from += pruneReads {
-		if l.termOver() {
-			return errTermOver
-		}
-		to := min(from+pruneReads, len(b1s))
-		paths := make([]string, to-from)
-		for i := range paths {
-			paths[i] = root + "/" + b1s[from+i]
-		}
-		for i, rd := range l.st.GetMany(paths) {
-			switch {
-			case errors.Is(rd.Err, store.ErrNoNode): // removed meanwhile: read as empty
-			case rd.Err != nil:
-				return rd.Err
-			default:
-				stats[from+i] = rd.Stat
-			}
-		}
+	if err := l.readInRounds(len(b1s), func(i int) string { return root + "/" + b1s[i] }, func(i int, rd store.Read) {
+		stats[i] = rd.Stat
+	}); err != nil {
+		return err
 	}
 	seen := make(map[string]bool, len(b1s))
 	details := map[string][]resultBucket{} // read in this pass
@@ -220,32 +207,44 @@ func (l *leader) readResultBuckets(b1 string) ([]resultBucket, error) {
 	}
 	sort.Strings(b2s)
 	var out []resultBucket
-	// A round of reads at a time, so that a term ending in an outage does
-	// not wait for a thousand reads to fail.
-	for from := 0; from < len(b2s); from += pruneReads {
-		if l.termOver() {
-			return nil, errTermOver
+	err = l.readInRounds(len(b2s), func(i int) string { return l.lay.ResultBucket(b1, b2s[i]) }, func(i int, rd store.Read) {
+		b := resultBucket{b2: b2s[i], count: int(rd.Stat.NumChildren)}
+		if rd.Stat.DataLength > 0 {
+			b.late = rd.Stat.Mtime
 		}
-		to := min(from+pruneReads, len(b2s))
-		paths := make([]string, to-from)
+		out = append(out, b)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// readInRounds reads the n znodes path(0) … path(n-1), pruneReads at a time
+// with their requests pipelined, and gives each that exists to each, in
+// order. One gone meanwhile (emptied and removed) is skipped. A round at a
+// time, so that a term ending in an outage does not wait for a thousand
+// reads to fail: it returns errTermOver then.
+func (l *leader) readInRounds(n int, path func(i int) string, each func(i int, rd store.Read)) error {
+	for from := 0; from < n; from += pruneReads {
+		if l.termOver() {
+			return errTermOver
+		}
+		paths := make([]string, min(from+pruneReads, n)-from)
 		for i := range paths {
-			paths[i] = l.lay.ResultBucket(b1, b2s[from+i])
+			paths[i] = path(from + i)
 		}
 		for i, rd := range l.st.GetMany(paths) {
 			if errors.Is(rd.Err, store.ErrNoNode) {
-				continue // emptied and removed meanwhile
+				continue
 			}
 			if rd.Err != nil {
-				return nil, rd.Err
+				return rd.Err
 			}
-			b := resultBucket{b2: b2s[from+i], count: int(rd.Stat.NumChildren)}
-			if rd.Stat.DataLength > 0 {
-				b.late = rd.Stat.Mtime
-			}
-			out = append(out, b)
+			each(from+i, rd)
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // resultCount is a first-level result bucket's count of results as a pass
