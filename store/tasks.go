@@ -314,7 +314,7 @@ func (m *lateMarks) recent(dir string, at time.Time) bool {
 
 // committed records the marks of a committed transaction and forgets the
 // marks too old to matter.
-func (m *lateMarks) committed(marked map[string]time.Time) {
+func (m *lateMarks) committed(marked map[string]lateMark) {
 	if len(marked) == 0 {
 		return
 	}
@@ -324,7 +324,8 @@ func (m *lateMarks) committed(marked map[string]time.Time) {
 		m.at = map[string]time.Time{}
 	}
 	newest := time.Time{}
-	for dir, at := range marked {
+	for dir, mk := range marked {
+		at := mk.at
 		if at.After(m.at[dir]) {
 			m.at[dir] = at
 		}

@@ -29,10 +29,9 @@ type Txn struct {
 	stamp int
 	zxid  int64
 	// marked are the result buckets FinishEncoded marks in this
-	// transaction, with the finish time each is marked for, and markOps the
-	// index of each mark's operation.
-	marked  map[string]time.Time
-	markOps map[string]int
+	// transaction: the finish time each is marked for, and the index of its
+	// operation.
+	marked map[string]lateMark
 }
 
 // Txn starts an empty transaction.
@@ -92,9 +91,9 @@ func (t *Txn) Append(o *Txn) *Txn {
 	if o.fence || o.stamp >= 0 {
 		panic("store: Append of a Txn with a fence or a stamp")
 	}
-	markOf := make(map[int]string, len(o.markOps))
-	for dir, i := range o.markOps {
-		markOf[i] = dir
+	markOf := make(map[int]string, len(o.marked))
+	for dir, m := range o.marked {
+		markOf[m.op] = dir
 	}
 	size := o.size
 	for i, op := range o.ops {
@@ -104,7 +103,7 @@ func (t *Txn) Append(o *Txn) *Txn {
 				size -= len(sd.Path) + len(sd.Data)
 				continue // as FinishEncoded: the first mark stands
 			}
-			t.noteMark(dir, o.marked[dir])
+			t.noteMark(dir, o.marked[dir].at)
 		}
 		t.ops, t.paths = append(t.ops, op), append(t.paths, o.paths[i])
 	}
@@ -116,9 +115,16 @@ func (t *Txn) Append(o *Txn) *Txn {
 // result finished at at.
 func (t *Txn) noteMark(dir string, at time.Time) {
 	if t.marked == nil {
-		t.marked, t.markOps = map[string]time.Time{}, map[string]int{}
+		t.marked = map[string]lateMark{}
 	}
-	t.marked[dir], t.markOps[dir] = at, len(t.ops)
+	t.marked[dir] = lateMark{at: at, op: len(t.ops)}
+}
+
+// lateMark is a result bucket's mark in a transaction: the finish time of
+// the result it is for, and the index of its operation.
+type lateMark struct {
+	at time.Time
+	op int
 }
 
 // Zxid is the zxid of a committed transaction that carries a Stamp, else 0.
