@@ -39,6 +39,10 @@ type Config struct {
 	// MaxResults caps the results kept (oldest go first); default 1,000,000,
 	// negative: no cap.
 	MaxResults int
+	// Backoff spaces the retries of attempts the leader withdraws past their
+	// timeout, as a worker's spaces those that fail on it (a lost worker's
+	// attempts are queued again at once: they did not fail).
+	Backoff store.Backoff
 }
 
 // Scheduler campaigns for leadership and leads while elected.

@@ -323,6 +323,39 @@ func TestLeaderWithdrawsAttemptsOfStuckWorker(t *testing.T) {
 	}
 }
 
+// TestWithdrawnAttemptRetriesAfterBackoff: an attempt the leader withdraws
+// past its timeout failed, and its retry waits out a backoff as a failure on
+// a worker does; it used to be queued to run at once.
+func TestWithdrawnAttemptRetriesAfterBackoff(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	runScheduler(t, st, "s1", func(c *Config) {
+		c.TimeoutGrace = 100 * time.Millisecond
+		c.Backoff = store.Backoff{Base: time.Hour, Max: 2 * time.Hour, Rand: func() float64 { return 0 }}
+	})
+	registerWorker(t, root, "stuck", 1, nil) // never runs anything
+	ids := submit(t, st, 1, func(_ int, task *store.Task) {
+		task.Timeout = store.MillisOf(200 * time.Millisecond)
+		task.Retries = 2
+	})
+	var queued *store.Task
+	drovertest.WaitFor(t, 20*time.Second, "attempt 2 queued", func() bool {
+		data, _, err := st.Get(st.Layout().QueueItem(ids[0]))
+		if err != nil {
+			return false
+		}
+		queued, err = store.DecodeTask(data)
+		return err == nil && queued.Attempt == 2
+	})
+	if len(queued.History) != 1 || queued.History[0].Lost {
+		t.Fatalf("history %+v", queued.History)
+	}
+	if want := queued.History[0].FinishedAt.Add(time.Hour); !queued.NotBefore.Equal(want) {
+		t.Fatalf("attempt 2 not before %v, want %v (withdrawn at %v, an hour's backoff)",
+			queued.NotBefore, want, queued.History[0].FinishedAt)
+	}
+}
+
 func TestResultRetention(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)

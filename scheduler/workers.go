@@ -464,8 +464,10 @@ func (l *leader) withdrawOverdue() error {
 	return nil
 }
 
-// recoverAttempt withdraws an attempt whose worker is gone and queues the next
-// one (or records the task dead), in one fenced transaction.
+// recoverAttempt withdraws an attempt whose worker is gone (lost) or that
+// outlived its timeout, and queues the next one (or records the task's end),
+// in one fenced transaction. A lost attempt's retry is placed at once; a
+// timed-out one failed, and its retry waits out the backoff.
 func (l *leader) recoverAttempt(path string, version int32, task *store.Task, why string, lost bool) error {
 	now := l.now().UTC()
 	next := task.Clone()
@@ -481,6 +483,9 @@ func (l *leader) recoverAttempt(path string, version int32, task *store.Task, wh
 			n := next.Clone()
 			n.Attempt++
 			n.NotBefore = time.Time{}
+			if !lost {
+				n.NotBefore = now.Add(l.s.cfg.Backoff.Delay(next.Failures()))
+			}
 			return txn.Enqueue(n)
 		}
 		n := next.Clone()

@@ -33,7 +33,7 @@ type Config struct {
 	Log      zerolog.Logger
 	// Version is reported in the registration.
 	Version string
-	// Backoff spaces retries of failed attempts.
+	// Backoff spaces retries of attempts that failed here.
 	Backoff Backoff
 	// Now is the clock; default time.Now.
 	Now func() time.Time
@@ -51,6 +51,10 @@ type Config struct {
 	// RunAs is a user to run commands as (the worker must run as root).
 	RunAs string
 }
+
+// Backoff is the delay before a failed attempt's retry (store.Backoff: the
+// leader spaces the retries of attempts it withdraws with the same rule).
+type Backoff = store.Backoff
 
 // Worker runs the attempts the leader assigns to it.
 type Worker struct {

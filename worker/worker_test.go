@@ -250,22 +250,6 @@ func TestTail(t *testing.T) {
 	}
 }
 
-func TestBackoff(t *testing.T) {
-	b := Backoff{Base: time.Second, Max: 10 * time.Second, Rand: func() float64 { return 0 }}
-	for attempt, want := range map[int]time.Duration{1: time.Second, 2: 2 * time.Second, 3: 4 * time.Second, 4: 8 * time.Second, 5: 10 * time.Second, 50: 10 * time.Second} {
-		if got := b.Delay(attempt); got != want {
-			t.Errorf("attempt %d: %v, want %v", attempt, got, want)
-		}
-	}
-	b.Rand = func() float64 { return 0.999 }
-	if got := b.Delay(1); got <= time.Second || got > 1200*time.Millisecond {
-		t.Errorf("jitter: %v", got)
-	}
-	if got := (Backoff{Rand: func() float64 { return 0 }}).Delay(1); got != time.Second {
-		t.Errorf("default base: %v", got)
-	}
-}
-
 func TestWorkerPolicy(t *testing.T) {
 	root := drovertest.NewRoot()
 	t.Setenv("WORKER_SECRET", "hunter2")

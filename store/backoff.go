@@ -1,4 +1,4 @@
-package worker
+package store
 
 import (
 	"math/rand/v2"
@@ -7,7 +7,9 @@ import (
 
 // Backoff is the delay before a failed attempt's retry: Base doubled per
 // attempt, capped at Max, plus up to 20% jitter so retries of many tasks that
-// failed together do not arrive together.
+// failed together do not arrive together. Workers apply it to the attempts
+// that fail on them, the leader to the attempts it withdraws past their
+// timeout.
 type Backoff struct {
 	// Base is the first delay; default 1s.
 	Base time.Duration
