@@ -163,23 +163,10 @@ func (s *Scheduler) lead(ctx context.Context, term *Term) error {
 
 // bumpEpoch records a new term in <root>/epoch, fenced by the term.
 func (s *Scheduler) bumpEpoch(term *Term) (int64, error) {
-	st := s.cfg.Store
 	for try := 0; ; try++ {
-		rec, version, err := st.Epoch()
-		if err != nil && !errors.Is(err, store.ErrMalformed) && !errors.Is(err, store.ErrUnsupportedVersion) {
-			return 0, fmt.Errorf("read epoch: %w", err)
-		}
-		next := store.EpochRecord{Epoch: rec.Epoch + 1, Leader: s.cfg.ID, Since: s.cfg.Now().UTC()}
-		data, err := store.Encode(&next)
-		if err != nil {
-			return 0, err
-		}
-		err = st.Txn().Fence(term.Fence, -1).Set(st.Layout().Epoch(), data, version).Commit()
-		if err == nil {
-			return next.Epoch, nil
-		}
-		if errors.Is(err, store.ErrFenced) || try > 10 {
-			return 0, fmt.Errorf("bump epoch: %w", err)
+		epoch, err := s.cfg.Store.BumpEpoch(term.Fence, s.cfg.ID, s.cfg.Now())
+		if err == nil || errors.Is(err, store.ErrFenced) || try > 10 {
+			return epoch, err
 		}
 	}
 }

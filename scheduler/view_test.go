@@ -101,6 +101,41 @@ func TestOddZnodesDoNotStopTheLeader(t *testing.T) {
 	})
 }
 
+// A malformed epoch record is moved aside in the new term's fenced
+// transaction, and the count goes on from the znode's version; it used to be
+// written over, and the epoch started again from 1.
+func TestMalformedEpochIsMovedAside(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	lay := st.Layout()
+	for _, data := range []string{`{"v":1,"epoch":40,"leader":"old"}`, `{"v":1,"epoch":41,"leader":"old"`} {
+		if _, err := st.Set(lay.Epoch(), []byte(data), -1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, stat, err := st.Exists(lay.Epoch())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := runScheduler(t, st, "s1")
+	drovertest.WaitFor(t, 10*time.Second, "s1 leads", s.IsLeader)
+	if want := int64(stat.Version) + 1; s.Epoch() != want {
+		t.Fatalf("epoch %d, want %d (the znode's version %d, plus one)", s.Epoch(), want, stat.Version)
+	}
+	names, err := st.Children(lay.Deadletter())
+	if err != nil || len(names) != 1 {
+		t.Fatalf("deadletter %v (%v), want the old record", names, err)
+	}
+	data, _, err := st.Get(lay.Deadletter() + "/" + names[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dl store.Deadletter
+	if err := store.Decode(data, &dl); err != nil || dl.From != lay.Epoch() || !strings.Contains(string(dl.Data), `"epoch":41`) {
+		t.Fatalf("deadletter record %+v (%v)", dl, err)
+	}
+}
+
 // Records the leader did not keep in memory are sized only once read: a
 // batch of large ones is cut to fit one transaction instead of exceeding
 // ZooKeeper's request limit (which dropped the connection, rebuilt the view

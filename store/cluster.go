@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // WorkerEntry is a registered worker as read from ZooKeeper.
@@ -139,16 +140,55 @@ func SortCandidates(names []string) []CandidateEntry {
 // Epoch reads the current leader epoch record (zero when no leader was ever
 // elected) and its znode version.
 func (s *Store) Epoch() (EpochRecord, int32, error) {
+	rec, _, st, err := s.epoch()
+	return rec, st.Version, err
+}
+
+func (s *Store) epoch() (EpochRecord, []byte, Stat, error) {
 	data, st, err := s.Get(s.layout.Epoch())
 	if err != nil {
-		return EpochRecord{}, 0, err
+		return EpochRecord{}, nil, Stat{}, err
 	}
 	var rec EpochRecord
 	if len(data) == 0 {
-		return rec, st.Version, nil
+		return rec, data, st, nil
 	}
 	if err := Decode(data, &rec); err != nil {
-		return rec, st.Version, fmt.Errorf("epoch record: %w", err)
+		return EpochRecord{}, data, st, fmt.Errorf("epoch record: %w", err)
 	}
-	return rec, st.Version, nil
+	return rec, data, st, nil
+}
+
+// BumpEpoch records a new leader's term in <root>/epoch, in a transaction
+// fenced by the leader's election znode, at the version it read, and
+// returns the term's epoch. A record it cannot read (malformed, or of a
+// newer Drover) goes to deadletter in the same transaction, and the count
+// goes on from the znode's version, which only grows. ErrBadVersion: another
+// write came between the read and the write.
+func (s *Store) BumpEpoch(fence, leader string, since time.Time) (int64, error) {
+	rec, data, st, err := s.epoch()
+	bad := err
+	switch {
+	case errors.Is(err, ErrMalformed), errors.Is(err, ErrUnsupportedVersion):
+		rec.Epoch = max(rec.Epoch, int64(st.Version))
+	case err != nil:
+		return 0, fmt.Errorf("read epoch: %w", err)
+	}
+	next := EpochRecord{Epoch: rec.Epoch + 1, Leader: leader, Since: since.UTC()}
+	enc, err := Encode(&next)
+	if err != nil {
+		return 0, err
+	}
+	txn := s.Txn().Fence(fence, -1)
+	if bad != nil {
+		txn.moveAside(s.layout.Epoch(), data, bad)
+	}
+	if err := txn.Set(s.layout.Epoch(), enc, st.Version).Commit(); err != nil {
+		return 0, fmt.Errorf("bump epoch: %w", err)
+	}
+	if bad != nil {
+		s.log.Warn().Str("path", s.layout.Epoch()).Str("reason", bad.Error()).Int64("epoch", next.Epoch).
+			Msg("malformed data moved to deadletter")
+	}
+	return next.Epoch, nil
 }

@@ -837,18 +837,25 @@ func (s *Store) Quarantine(path string, data []byte, version int32, reason error
 // quarantine copies data to deadletter and, in the same transaction, does
 // away with it at path by remove.
 func (s *Store) quarantine(path string, data []byte, version int32, reason error, remove func(*Txn)) error {
-	rec, err := Encode(&Deadletter{From: path, Reason: reason.Error(), At: time.Now().UTC(), Data: data})
-	if err != nil {
-		rec, _ = Encode(&Deadletter{From: path, Reason: reason.Error() + " (data dropped: too large)", At: time.Now().UTC()})
-	}
 	txn := s.Txn()
-	txn.createSequential(s.layout.Deadletter()+"/d-", rec)
+	txn.moveAside(path, data, reason)
 	remove(txn)
 	if err := txn.Commit(); err != nil {
 		return fmt.Errorf("quarantine %s: %w", path, err)
 	}
 	s.log.Warn().Str("path", path).Str("reason", reason.Error()).Msg("malformed data moved to deadletter")
 	return nil
+}
+
+// moveAside adds the creation of a deadletter record holding data, found
+// at path and unreadable for reason; the caller's operations in the same
+// transaction do away with it there.
+func (t *Txn) moveAside(path string, data []byte, reason error) {
+	rec, err := Encode(&Deadletter{From: path, Reason: reason.Error(), At: time.Now().UTC(), Data: data})
+	if err != nil {
+		rec, _ = Encode(&Deadletter{From: path, Reason: reason.Error() + " (data dropped: too large)", At: time.Now().UTC()})
+	}
+	t.createSequential(t.s.layout.Deadletter()+"/d-", rec)
 }
 
 // WaitResults waits until every task in ids has its result and calls done
