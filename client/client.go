@@ -541,25 +541,32 @@ type DeadletterEntry struct {
 	store.Deadletter
 }
 
-// Deadletters lists what was moved to the deadletter directory, oldest first.
-func (c *Client) Deadletters() ([]DeadletterEntry, error) {
+// Deadletters lists the newest limit (0: all) records moved to the
+// deadletter directory, oldest first, and how many there are in all. A
+// record holds up to a znode's worth of data, so reading them all can be
+// gigabytes.
+func (c *Client) Deadletters(limit int) ([]DeadletterEntry, int, error) {
 	dir := c.st.Layout().Deadletter()
 	names, err := c.st.Children(dir)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	sort.Strings(names)
+	total := len(names)
+	sort.Strings(names) // sequential names sort by age
+	if limit > 0 && len(names) > limit {
+		names = names[len(names)-limit:]
+	}
 	paths := make([]string, len(names))
 	for i, n := range names {
 		paths[i] = dir + "/" + n
 	}
 	out := []DeadletterEntry{}
-	for i, rd := range c.st.GetMany(paths) { // pipelined: entries are never pruned
+	for i, rd := range c.st.GetMany(paths) { // pipelined
 		if errors.Is(rd.Err, store.ErrNoNode) {
-			continue
+			continue // pruned meanwhile
 		}
 		if rd.Err != nil {
-			return nil, rd.Err
+			return nil, 0, rd.Err
 		}
 		e := DeadletterEntry{ID: names[i]}
 		if err := store.Decode(rd.Data, &e.Deadletter); err != nil {
@@ -567,5 +574,5 @@ func (c *Client) Deadletters() ([]DeadletterEntry, error) {
 		}
 		out = append(out, e)
 	}
-	return out, nil
+	return out, total, nil
 }

@@ -175,6 +175,9 @@ walk:
 	if pruned > 0 {
 		l.log.Info().Int("pruned", pruned).Int("kept", total).Msg("result retention applied")
 	}
+	if err := l.pruneDeadletters(cutoff); err != nil {
+		return err
+	}
 	l.log.Debug().Int("buckets", len(b1s)).Int("read", len(details)).Int("kept", total).Dur("took", l.now().Sub(start)).Msg("result retention pass")
 	return nil
 }
@@ -406,4 +409,74 @@ func (l *leader) keysOf(b1, b2 string, ids []string) (map[string]keyOf, error) {
 		out[id] = k
 	}
 	return out, nil
+}
+
+// pruneDeadletters deletes the deadletter records created before cutoff
+// and, beyond MaxDeadletters, the oldest, in fenced transactions. Operators
+// read them (drover deadletter ls); a steady source of bad records (a newer
+// Drover's, say) would otherwise grow the directory until its writers stop
+// copying (store.MaxDeadletters). Sequential names sort by age, so the walk
+// reads creation times only until the first young record.
+func (l *leader) pruneDeadletters(cutoff time.Time) error {
+	dir := l.lay.Deadletter()
+	ok, st, err := l.st.Exists(dir)
+	if err != nil || !ok || st.NumChildren == 0 {
+		return err
+	}
+	names, err := l.st.Children(dir)
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	drop := max(0, len(names)-l.s.cfg.MaxDeadletters)
+	for young := false; !young && drop < len(names); {
+		if l.termOver() {
+			return errTermOver
+		}
+		next := names[drop:min(drop+pruneReads, len(names))]
+		stats := make([]store.Stat, len(next))
+		errs := make([]error, len(next))
+		store.Pipelined(len(next), func(i int) { _, stats[i], errs[i] = l.st.Exists(dir + "/" + next[i]) })
+		for i := range next {
+			if errs[i] != nil {
+				return errs[i]
+			}
+			if stats[i].Czxid != 0 && !stats[i].Ctime.Before(cutoff) {
+				young = true
+				break
+			}
+			drop++ // old, or gone (a zero stat)
+		}
+	}
+	deleted := 0
+	for start := 0; start < drop; start += store.MaxBatch {
+		if l.termOver() {
+			return errTermOver
+		}
+		part := names[start:min(start+store.MaxBatch, drop)]
+		txn := l.st.Txn().Fence(l.term.Fence, -1)
+		for _, name := range part {
+			txn.Delete(dir+"/"+name, -1)
+		}
+		err := txn.Commit()
+		if errors.Is(err, store.ErrNoNode) {
+			// One went meanwhile (drover deadletter rm): one at a time.
+			err = nil
+			for _, name := range part {
+				e := l.st.Txn().Fence(l.term.Fence, -1).Delete(dir+"/"+name, -1).Commit()
+				if e != nil && !errors.Is(e, store.ErrNoNode) {
+					err = e
+					break
+				}
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("prune deadletter: %w", err)
+		}
+		deleted += len(part)
+	}
+	if deleted > 0 {
+		l.log.Info().Int("pruned", deleted).Int("kept", len(names)-drop).Msg("deadletter records pruned")
+	}
+	return nil
 }

@@ -39,6 +39,10 @@ type Config struct {
 	// MaxResults caps the results kept (oldest go first); default 1,000,000,
 	// negative: no cap.
 	MaxResults int
+	// MaxDeadletters caps the deadletter records kept (oldest go first, as
+	// do those older than ResultRetention); default 10,000, at most
+	// store.MaxDeadletters, where writers stop copying malformed data.
+	MaxDeadletters int
 	// Backoff spaces the retries of attempts the leader withdraws past their
 	// timeout, as a worker's spaces those that fail on it (a lost worker's
 	// attempts are queued again at once: they did not fail).
@@ -78,6 +82,10 @@ func New(cfg Config) (*Scheduler, error) {
 	if cfg.MaxResults == 0 {
 		cfg.MaxResults = 1_000_000
 	}
+	if cfg.MaxDeadletters <= 0 {
+		cfg.MaxDeadletters = 10_000
+	}
+	cfg.MaxDeadletters = min(cfg.MaxDeadletters, store.MaxDeadletters)
 	log := cfg.Log.With().Str("scheduler", cfg.ID).Logger()
 	return &Scheduler{cfg: cfg, log: log, election: NewElection(cfg.Store, cfg.ID, log)}, nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -385,6 +386,59 @@ func TestResultRetention(t *testing.T) {
 	drovertest.WaitFor(t, 10*time.Second, "retention applied", func() bool { return !exists(old) && !exists(recent[1]) })
 	if exists(recent[0]) || !exists(recent[2]) || !exists(recent[3]) {
 		t.Fatalf("kept %v %v %v %v; want only the 2 newest", exists(recent[0]), exists(recent[1]), exists(recent[2]), exists(recent[3]))
+	}
+}
+
+// TestDeadlettersArePruned: deadletter records older than the retention go,
+// and beyond MaxDeadletters the oldest; nothing pruned them, so a steady
+// source of bad data grew the directory past one listing.
+func TestDeadlettersArePruned(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	lay := st.Layout()
+	quarantine := func(n int) {
+		for range n {
+			p := lay.Queue() + "/" + ulid.Make().String()
+			if err := st.Create(p, []byte("junk")); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.Quarantine(p, []byte("junk"), 0, errors.New("junk")); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	const retention = 3 * time.Second
+	quarantine(3)
+	names, err := st.Children(lay.Deadletter())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(names)
+	_, newestOld, err := st.Exists(lay.Deadletter() + "/" + names[len(names)-1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The records left must be young when the term's first pass runs:
+	// retention after the old ones were made.
+	drovertest.WaitFor(t, 20*time.Second, "the first records older than the retention", func() bool {
+		return time.Since(newestOld.Ctime) > retention+10*time.Millisecond
+	})
+	quarantine(4)
+	all, err := st.Children(lay.Deadletter())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(all)
+	want := all[len(all)-3:]
+	runScheduler(t, st, "s1", func(c *Config) { c.ResultRetention = retention; c.MaxDeadletters = 3 })
+	var left []string
+	drovertest.WaitFor(t, 10*time.Second, "deadletter pruned", func() bool {
+		left, err = st.Children(lay.Deadletter())
+		return err == nil && len(left) <= 3
+	})
+	sort.Strings(left)
+	if !slices.Equal(left, want) {
+		t.Fatalf("left %v, want the three newest %v (of %v)", left, want, all)
 	}
 }
 

@@ -15,3 +15,10 @@ func SetMaxScheduleListing(n int) (restore func()) {
 	maxScheduleListing = n
 	return func() { maxScheduleListing = old }
 }
+
+// SetMaxDeadletters lowers maxDeadletters until the returned func is called.
+func SetMaxDeadletters(n int) (restore func()) {
+	old := maxDeadletters
+	maxDeadletters = n
+	return func() { maxDeadletters = old }
+}

@@ -834,14 +834,36 @@ func (s *Store) Quarantine(path string, data []byte, version int32, reason error
 	return s.quarantine(path, data, version, reason, func(txn *Txn) { txn.Delete(path, version) })
 }
 
+// MaxDeadletters bounds the deadletter directory for the writers of its
+// records: with that many, malformed data is done away with and not copied
+// (its path, reason and first bytes are logged), so the directory's listing
+// (16 bytes a name) stays well under what one reply carries. The leader
+// keeps it far below that (scheduler.Config.MaxDeadletters).
+const MaxDeadletters = 50_000
+
+// maxDeadletters is MaxDeadletters; tests lower it.
+var maxDeadletters = MaxDeadletters
+
 // quarantine copies data to deadletter and, in the same transaction, does
 // away with it at path by remove.
 func (s *Store) quarantine(path string, data []byte, version int32, reason error, remove func(*Txn)) error {
+	_, dir, err := s.Exists(s.layout.Deadletter())
+	if err != nil {
+		return fmt.Errorf("quarantine %s: %w", path, err)
+	}
+	full := dir.NumChildren >= int32(maxDeadletters)
 	txn := s.Txn()
-	txn.moveAside(path, data, reason)
+	if !full {
+		txn.moveAside(path, data, reason)
+	}
 	remove(txn)
 	if err := txn.Commit(); err != nil {
 		return fmt.Errorf("quarantine %s: %w", path, err)
+	}
+	if full {
+		s.log.Error().Str("path", path).Str("reason", reason.Error()).Int32("deadletters", dir.NumChildren).
+			Bytes("head", data[:min(len(data), 200)]).Msg("deadletter full: malformed data dropped")
+		return nil
 	}
 	s.log.Warn().Str("path", path).Str("reason", reason.Error()).Msg("malformed data moved to deadletter")
 	return nil

@@ -28,7 +28,7 @@ func defaultID() string {
 func newSchedulerCmd(g *globals) *cobra.Command {
 	var id string
 	var timeoutGrace, retention time.Duration
-	var maxResults int
+	var maxResults, maxDeadletters int
 	var httpAddr string
 	cmd := &cobra.Command{
 		Use:   "scheduler --id ID",
@@ -50,6 +50,9 @@ func newSchedulerCmd(g *globals) *cobra.Command {
 			if maxResults < -1 || maxResults == 0 {
 				return usageErr("--max-results %d: want a positive number, or -1 for no cap", maxResults)
 			}
+			if maxDeadletters < 1 || maxDeadletters > store.MaxDeadletters {
+				return usageErr("--max-deadletters %d: want 1 to %d", maxDeadletters, store.MaxDeadletters)
+			}
 			log := g.logger("scheduler")
 			ctx, stop := signalContext()
 			defer stop()
@@ -59,7 +62,7 @@ func newSchedulerCmd(g *globals) *cobra.Command {
 			}
 			defer st.Close()
 			s, err := scheduler.New(scheduler.Config{ID: id, Store: st, Log: log, TimeoutGrace: timeoutGrace,
-				ResultRetention: retention, MaxResults: maxResults})
+				ResultRetention: retention, MaxResults: maxResults, MaxDeadletters: maxDeadletters})
 			if err != nil {
 				return usageErr("%v", err)
 			}
@@ -85,6 +88,7 @@ func newSchedulerCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&httpAddr, "http", "", "serve /metrics, /healthz, /readyz, /api/v1 and the dashboard on ADDR (\":8080\" binds loopback)")
 	cmd.Flags().DurationVar(&retention, "result-retention", 7*24*time.Hour, "keep finished results this long (from submit time, or from a late result)")
 	cmd.Flags().IntVar(&maxResults, "max-results", 1_000_000, "keep at most this many finished results, oldest pruned first (-1: no cap)")
+	cmd.Flags().IntVar(&maxDeadletters, "max-deadletters", 10_000, "keep at most this many deadletter records, oldest pruned first (they also go after --result-retention)")
 	cmd.Flags().DurationVar(&timeoutGrace, "timeout-grace", 30*time.Second, "withdraw an attempt this long past its timeout when its worker has not ended it")
 	return cmd
 }

@@ -16,15 +16,22 @@ func newDeadletterCmd(g *globals) *cobra.Command {
 		Args:  noArgs,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(&cobra.Command{
-		Use:   "ls",
-		Short: "List what was moved aside: where from, why, when",
+	var limit int
+	ls := &cobra.Command{
+		Use:   "ls [--limit N]",
+		Short: "List what was moved aside: where from, why, when (the newest, oldest first)",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if limit < 0 {
+				return usageErr("--limit %d: must not be negative", limit)
+			}
 			return g.withReader(func(_ context.Context, c *client.Client) error {
-				list, err := c.Deadletters()
+				list, total, err := c.Deadletters(limit)
 				if err != nil {
 					return err
+				}
+				if total > len(list) {
+					fmt.Fprintf(cmd.ErrOrStderr(), "drover: the newest %d of %d records (--limit 0 lists them all)\n", len(list), total)
 				}
 				if g.output == "json" {
 					return writeJSON(cmd.OutOrStdout(), list)
@@ -36,6 +43,8 @@ func newDeadletterCmd(g *globals) *cobra.Command {
 				return table(cmd.OutOrStdout(), "ID\tFROM\tAT\tBYTES\tREASON", rows)
 			})
 		},
-	})
+	}
+	ls.Flags().IntVar(&limit, "limit", 100, "at most this many records, the newest (0: all)")
+	cmd.AddCommand(ls)
 	return cmd
 }

@@ -669,6 +669,14 @@ func TestGarbageIsQuarantined(t *testing.T) {
 			t.Errorf("deadletter ls lacks %s:\n%s", from, r.stdout)
 		}
 	}
+	r = drover(t, root, "deadletter", "ls", "--limit", "2")
+	if lines := strings.Split(strings.TrimSpace(r.stdout), "\n"); r.code != 0 || len(lines) != 3 ||
+		!strings.Contains(r.stderr, "the newest 2 of 3 records") {
+		t.Errorf("deadletter ls --limit 2: %+v", r)
+	}
+	if r := drover(t, root, "deadletter", "ls", "--limit", "-1"); r.code != 2 {
+		t.Errorf("deadletter ls --limit -1: %+v", r)
+	}
 }
 
 func TestTLSFlags(t *testing.T) {
