@@ -40,6 +40,23 @@ const MaxRetries = 1000
 // a bounded amount per attempt.
 const MaxAttemptError = 256
 
+// MaxResultError bounds a result's error text: a Go handler's error can
+// carry a whole response body, and a result must fit in one znode.
+const MaxResultError = 4 << 10
+
+// Clip cuts s to at most n bytes on a rune boundary, ending it with "…"
+// when it was cut.
+func Clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := max(0, n-len("…"))
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
 // OutputTail is how much of each of stdout and stderr a result keeps.
 const OutputTail = 64 * 1024
 
@@ -235,13 +252,7 @@ func (t *Task) Failures() int {
 // AddAttempt appends a finished attempt to History, its error text cut to
 // MaxAttemptError bytes (on a rune boundary).
 func (t *Task) AddAttempt(a Attempt) {
-	if len(a.Error) > MaxAttemptError {
-		cut := MaxAttemptError - len("…")
-		for cut > 0 && !utf8.RuneStart(a.Error[cut]) {
-			cut--
-		}
-		a.Error = a.Error[:cut] + "…"
-	}
+	a.Error = Clip(a.Error, MaxAttemptError)
 	t.History = append(t.History, a)
 }
 

@@ -77,19 +77,31 @@ func (w *Worker) runHandler(ctx context.Context, task *store.Task) (out outcome)
 		hctx, cancel = context.WithTimeout(ctx, d)
 		defer cancel()
 	}
+	// The handler's error is made plain data in its own goroutine, under
+	// its recover: a typed nil, or an Error, Is or As method that panics,
+	// must fail the attempt and not the worker.
 	type returned struct {
-		res []byte
-		err error
+		res      []byte
+		err      string // the error's text; "" with failed false: none
+		failed   bool
+		panicked bool
+		deadline bool // the error is, or wraps, context.DeadlineExceeded
 	}
 	done := make(chan returned, 1) // an abandoned handler's return must not block
 	go func() {
+		var r returned
 		defer func() {
-			if r := recover(); r != nil {
-				done <- returned{err: &handlerPanic{r}}
+			if v := recover(); v != nil {
+				r = returned{err: fmt.Sprintf("handler panicked: %v", v), failed: true, panicked: true}
 			}
+			done <- r
 		}()
 		res, err := h.ProcessTask(hctx, &Task{ID: task.ID, Name: task.Name, Attempt: task.Attempt, Payload: task.Payload, Env: task.Env})
-		done <- returned{res, err}
+		r.res = res
+		if err != nil {
+			r.failed, r.deadline = true, errors.Is(err, context.DeadlineExceeded)
+			r.err = store.Clip(fmt.Sprint(err), store.MaxResultError) // fmt survives a nil receiver
+		}
 	}()
 	var r returned
 	select {
@@ -101,23 +113,23 @@ func (w *Worker) runHandler(ctx context.Context, task *store.Task) (out outcome)
 		case r = <-done:
 		case <-grace.C:
 			w.log.Warn().Str("task_id", task.ID).Str("handler", task.Handler).Msg("handler ignored the end of its context: abandoned")
-			r.err = hctx.Err()
+			err := hctx.Err()
+			r = returned{err: err.Error(), failed: true, deadline: errors.Is(err, context.DeadlineExceeded)}
 		}
 	}
-	res, err := r.res, r.err
+	res := r.res
 	if len(res) > w.cfg.OutputLimit {
 		res = res[len(res)-w.cfg.OutputLimit:]
 	}
 	out.Stdout = string(res)
-	var p *handlerPanic
 	switch {
-	case err == nil:
-	case errors.As(err, &p):
-		out.ExitCode, out.Err = 2, fmt.Sprintf("handler panicked: %v", p.v)
-	case errors.Is(err, context.DeadlineExceeded) && hctx.Err() != nil && task.Timeout > 0:
+	case !r.failed:
+	case r.panicked:
+		out.ExitCode, out.Err = 2, r.err
+	case r.deadline && hctx.Err() != nil && task.Timeout > 0:
 		out.ExitCode, out.Err = -1, fmt.Sprintf("timeout after %v", task.Timeout.Duration())
 	default:
-		out.ExitCode, out.Err = 1, err.Error()
+		out.ExitCode, out.Err = 1, r.err
 	}
 	return out
 }
@@ -125,8 +137,3 @@ func (w *Worker) runHandler(ctx context.Context, task *store.Task) (out outcome)
 // handlerGrace is how long a handler may take to return after its context
 // ends before the attempt goes on without it.
 const handlerGrace = time.Second
-
-// handlerPanic carries a handler's panic value out of its goroutine.
-type handlerPanic struct{ v any }
-
-func (p *handlerPanic) Error() string { return fmt.Sprintf("handler panicked: %v", p.v) }

@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -38,5 +39,54 @@ func TestHandlerIgnoringContextIsAbandoned(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("a cancelled attempt waited for its handler")
+	}
+}
+
+// nilReceiverErr's Error reads its receiver: a typed nil of it panics there.
+type nilReceiverErr struct{ msg string }
+
+func (e *nilReceiverErr) Error() string { return e.msg }
+
+// An error a handler returns is read in the handler's goroutine, under its
+// recover: a typed nil whose Error panics used to crash the worker (and
+// every worker the task was placed on again).
+func TestHandlerErrorThatPanicsFailsTheAttempt(t *testing.T) {
+	w := &Worker{cfg: Config{Now: time.Now, OutputLimit: store.OutputTail}, log: drovertest.Logger(t)}
+	_ = w.Handle("typednil", HandlerFunc(func(context.Context, *Task) ([]byte, error) {
+		var e *nilReceiverErr
+		return nil, e
+	}))
+	_ = w.Handle("panicky", HandlerFunc(func(context.Context, *Task) ([]byte, error) { panic("boom") }))
+	for name, want := range map[string]int{"typednil": 1, "panicky": 2} {
+		out := w.runHandler(context.Background(), &store.Task{ID: "01JAAAAAAAAAAAAAAAAAAAAAAA", Attempt: 1, Handler: name})
+		if out.ExitCode != want || out.Err == "" {
+			t.Errorf("%s: exit %d, error %q; want exit %d and an error", name, out.ExitCode, out.Err, want)
+		}
+	}
+}
+
+// A handler's error of any length leaves a result: it is clipped. One of a
+// MiB made the result too large to write, and the task stayed running.
+func TestHugeHandlerErrorIsClipped(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	w, err := New(Config{ID: "go", Store: openExtra(t, root), Log: drovertest.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = w.Handle("big", HandlerFunc(func(context.Context, *Task) ([]byte, error) {
+		return nil, errors.New(strings.Repeat("é", 1<<19))
+	}))
+	runWorker(t, w)
+	task := &store.Task{Handler: "big"}
+	assign(t, st, w, task)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	got, err := st.WaitResult(ctx, task.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.State != store.StateFailed || len(got.Error) > store.MaxResultError || !strings.HasSuffix(got.Error, "é…") {
+		t.Fatalf("result %s with an error of %d bytes ending %q", got.State, len(got.Error), got.Error[max(0, len(got.Error)-8):])
 	}
 }

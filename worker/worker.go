@@ -712,6 +712,13 @@ func (w *Worker) attempt(ctx context.Context, log zerolog.Logger, path string, v
 		log.Warn().Err(err).Msg("assignment withdrawn before start")
 		return err
 	}
+	if ctx.Err() != nil {
+		// The mark waited in a group commit while the worker stopped or lost
+		// its session: nothing starts, and the leader places the attempt
+		// again once this registration is gone.
+		log.Warn().Str("why", context.Cause(ctx).Error()).Msg("attempt marked running as the worker stopped; not started")
+		return nil
+	}
 	log.Debug().Strs("cmd", task.Cmd).Str("handler", task.Handler).Msg("attempt started")
 	if n := w.executing.Add(1); int(n) > w.cfg.Capacity {
 		log.Warn().Int32("running", n).Int("capacity", w.cfg.Capacity).Msg("running more than capacity")
@@ -783,7 +790,7 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 		ExitCode: out.ExitCode, Error: out.Err,
 	})
 	code := out.ExitCode
-	done.ExitCode, done.Error, done.Stdout, done.Stderr, done.FinishedAt = &code, out.Err, out.Stdout, out.Stderr, out.Ended.UTC()
+	done.ExitCode, done.Error, done.Stdout, done.Stderr, done.FinishedAt = &code, store.Clip(out.Err, store.MaxResultError), out.Stdout, out.Stderr, out.Ended.UTC()
 	var next *store.Task
 	switch {
 	case out.ok():

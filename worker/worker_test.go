@@ -1,11 +1,13 @@
 package worker
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -752,4 +754,48 @@ func TestDrainFinishesRunningWork(t *testing.T) {
 		t.Fatalf("the running attempt did not finish: %+v", got)
 	}
 	drovertest.WaitFor(t, 10*time.Second, "registration gone", func() bool { return !exists(t, st, st.Layout().Worker("w1")) })
+}
+
+// An attempt whose running mark waited in the group commit while its
+// context ended (the worker stopping, or losing its session) does not
+// start: it used to run with a dead context and go unreported.
+func TestAttemptDoesNotStartAfterItsContextEnded(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	w, err := New(Config{ID: "w1", Store: st, Log: drovertest.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var calls atomic.Int32
+	_ = w.Handle("h", HandlerFunc(func(context.Context, *Task) ([]byte, error) {
+		calls.Add(1)
+		return nil, nil
+	}))
+	w.reg.Store(1)
+	if err := st.EnsurePath(st.Layout().WorkerTasks("w1")); err != nil {
+		t.Fatal(err)
+	}
+	task := &store.Task{Handler: "h"}
+	path := assign(t, st, w, task)
+	sess, err := st.CurrentSession(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.batch = newBatcher(st)
+	actx, cancel := context.WithCancelCause(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.attempt(actx, w.log, path, 0, task, sess) }()
+	drovertest.WaitFor(t, 5*time.Second, "running mark queued", func() bool { return len(w.batch.reqs) == 1 })
+	cancel(errors.New("worker stopping"))
+	bctx, bcancel := context.WithCancel(context.Background())
+	batcherDone := make(chan struct{})
+	go func() { defer close(batcherDone); w.batch.run(bctx) }()
+	defer func() { bcancel(); <-batcherDone }()
+	<-done
+	if state := assignmentState(t, st, path); state != store.StateRunning {
+		t.Fatalf("assignment %q, want marked running (the mark committed)", state)
+	}
+	if n := calls.Load(); n > 0 {
+		t.Fatalf("handler ran %d time(s) after the attempt's context ended", n)
+	}
 }
