@@ -60,6 +60,7 @@ fuzz:
 		$(GO) test -run XXX -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./store || exit 1; \
 	done
 	@$(GO) test -run XXX -fuzz '^FuzzReadSpecs$$' -fuzztime $(FUZZTIME) ./client
+	@$(GO) test -run XXX -fuzz '^FuzzParseSpec$$' -fuzztime $(FUZZTIME) ./scheduler
 
 # lint: formatting and vet (no tools beyond the Go distribution).
 lint: vet

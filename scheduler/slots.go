@@ -24,6 +24,10 @@ func ParseSpec(spec, tz string) (cron.Schedule, error) {
 		return nil, errors.New("empty cron spec")
 	}
 	prefixed := strings.HasPrefix(spec, "CRON_TZ=") || strings.HasPrefix(spec, "TZ=")
+	if _, rest, ok := strings.Cut(spec, " "); prefixed && (!ok || strings.TrimSpace(rest) == "") {
+		// The cron library slices up to the first space and panics without one.
+		return nil, fmt.Errorf("cron spec %q: a time zone prefix needs a schedule after it", spec)
+	}
 	switch {
 	case tz != "" && prefixed:
 		return nil, errors.New("give the time zone once: either --tz or a CRON_TZ= prefix")
@@ -42,7 +46,7 @@ func ParseSpec(spec, tz string) (cron.Schedule, error) {
 			return nil, fmt.Errorf("cron spec: @every %v: want whole seconds, at least 1s", d)
 		}
 	}
-	s, err := cronParser.Parse(spec)
+	s, err := parseCron(spec)
 	if err != nil {
 		return nil, fmt.Errorf("cron spec: %v", err)
 	}
@@ -186,4 +190,16 @@ func PlanSlots(s cron.Schedule, rec *store.Schedule, now time.Time) Plan {
 	}
 	p.Missed = missed
 	return p
+}
+
+// parseCron is the cron library's parser, with a panic of its on input it
+// did not foresee made an error: a spec read from ZooKeeper must not crash
+// the leader.
+func parseCron(spec string) (s cron.Schedule, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s, err = nil, fmt.Errorf("unparsable (%v)", r)
+		}
+	}()
+	return cronParser.Parse(spec)
 }

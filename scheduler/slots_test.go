@@ -24,6 +24,10 @@ func TestParseSpec(t *testing.T) {
 		{"0 0 30 2 *", "", "never fires"}, {"@fortnightly", "", "cron spec"},
 		{"@every 0s", "", "at least 1s"}, {"@every -5s", "", "at least 1s"}, {"@every 500ms", "", "at least 1s"},
 		{"@every 1500ms", "", "whole seconds"},
+		// A zone prefix alone panicked the cron library (and every leader
+		// that read such a record).
+		{"CRON_TZ=UTC", "", "needs a schedule"}, {"TZ=UTC", "", "needs a schedule"}, {"CRON_TZ=", "", "needs a schedule"},
+		{"TZ=", "", "needs a schedule"}, {"CRON_TZ=Europe/Berlin ", "", "needs a schedule"}, {"CRON_TZ=UTC\t0 2 * * *", "", "cron spec"},
 	}
 	for _, b := range bad {
 		if _, err := ParseSpec(b.spec, b.tz); err == nil || !strings.Contains(err.Error(), b.want) {
@@ -187,4 +191,18 @@ func TestSlotTaskIDDeterministic(t *testing.T) {
 			t.Fatalf("spill %d: bucket %s%s, want %s%s", spill, b1, b2, w1, w2)
 		}
 	}
+}
+
+// FuzzParseSpec: no spec, stored in ZooKeeper by anyone, panics the parser.
+func FuzzParseSpec(f *testing.F) {
+	for _, s := range []string{"0 2 * * *", "CRON_TZ=UTC", "TZ=Europe/Berlin 0 9 * * 1-5", "@every 90s", "@hourly", "*/5 * * * * *", "CRON_TZ= x"} {
+		f.Add(s, "")
+	}
+	f.Add("0 2 * * *", "Europe/Berlin")
+	f.Fuzz(func(t *testing.T, spec, tz string) {
+		s, err := ParseSpec(spec, tz)
+		if err == nil {
+			s.Next(time.Unix(0, 0))
+		}
+	})
 }

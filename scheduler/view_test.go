@@ -91,13 +91,18 @@ func TestOddZnodesDoNotStopTheLeader(t *testing.T) {
 	if err := st.Create(lay.Schedule("old"), []byte(noCreated)); err != nil {
 		t.Fatal(err)
 	}
+	zoneOnly := `{"v":1,"name":"zone","cron":"CRON_TZ=UTC","catchup":"all","concurrency":"allow","task":{"cmd":["x"]},"created_at":"2026-01-01T00:00:00Z"}`
+	if err := st.Create(lay.Schedule("zone"), []byte(zoneOnly)); err != nil {
+		t.Fatal(err)
+	}
 	w := registerWorker(t, root, "w1", 4, nil)
 	runScheduler(t, st, "s1")
 	drovertest.WaitFor(t, 10*time.Second, "the task placed", func() bool { return len(w.assignments(t)) == 1 })
 	drovertest.WaitFor(t, 10*time.Second, "the odd queue item and schedule moved aside", func() bool {
 		a, _, err1 := st.Exists(short)
 		b, _, err2 := st.Exists(lay.Schedule("old"))
-		return err1 == nil && err2 == nil && !a && !b
+		c, _, err3 := st.Exists(lay.Schedule("zone"))
+		return err1 == nil && err2 == nil && err3 == nil && !a && !b && !c
 	})
 }
 
