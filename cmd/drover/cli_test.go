@@ -60,11 +60,15 @@ func oneLineError(t *testing.T, r result, code int, contains string) {
 	}
 }
 
-// A root where nothing ever ran is no cluster: read-only commands say so
-// (exit 1) and create nothing there.
+// A root where nothing ever ran is no cluster: read-only commands, and those
+// that change a task or schedule that must exist, say so (exit 1) and create
+// nothing there (schedule get and cancel used to make a cluster's
+// directories at a mistyped root).
 func TestNoClusterAtRoot(t *testing.T) {
 	root := newRoot()
-	for _, args := range [][]string{{"workers"}, {"ls"}, {"leader"}, {"status", "01M87N42QDW6A5132CYFVGQTV0"}, {"deadletter", "ls"}, {"schedule", "ls"}} {
+	for _, args := range [][]string{{"workers"}, {"ls"}, {"leader"}, {"status", "01M87N42QDW6A5132CYFVGQTV0"}, {"deadletter", "ls"}, {"schedule", "ls"},
+		{"schedule", "get", "x"}, {"schedule", "history", "x"}, {"schedule", "rm", "x"}, {"schedule", "pause", "x"}, {"schedule", "resume", "x"},
+		{"schedule", "trigger", "x"}, {"cancel", "01M87N42QDW6A5132CYFVGQTV0"}, {"retry", "01M87N42QDW6A5132CYFVGQTV0"}} {
 		oneLineError(t, drover(t, root, args...), 1, "no Drover cluster at "+root)
 	}
 	oneLineError(t, drover(t, root, "workers"), 1, "check --root") // still nothing created

@@ -43,7 +43,7 @@ func applyConfigFile(cmd *cobra.Command, path string) error {
 	if path == "" {
 		return nil
 	}
-	data, err := os.ReadFile(path)
+	data, err := readFileMax(path, 1<<20)
 	if err != nil {
 		return usageErr("--config: %v", err)
 	}

@@ -6,6 +6,8 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -53,6 +55,20 @@ func newSchedulerCmd(g *globals) *cobra.Command {
 			if maxDeadletters < 1 || maxDeadletters > store.MaxDeadletters {
 				return usageErr("--max-deadletters %d: want 1 to %d", maxDeadletters, store.MaxDeadletters)
 			}
+			// The dashboard's address is checked, and taken, before anything
+			// connects: a typo is bad input, a port in use a failure to start.
+			var ln net.Listener
+			if httpAddr != "" {
+				addr := web.ListenAddr(httpAddr)
+				host, port, err := net.SplitHostPort(addr)
+				if _, perr := strconv.ParseUint(port, 10, 16); err != nil || perr != nil || strings.ContainsAny(host, " \t") {
+					return usageErr("--http %q: want [HOST]:PORT, as :8080 or 0.0.0.0:8080", httpAddr)
+				}
+				if ln, err = net.Listen("tcp", addr); err != nil {
+					return exitCode(1, fmt.Sprintf("--http %s: %v", httpAddr, err))
+				}
+				defer ln.Close()
+			}
 			log := g.logger("scheduler")
 			ctx, stop := signalContext()
 			defer stop()
@@ -67,12 +83,8 @@ func newSchedulerCmd(g *globals) *cobra.Command {
 				return usageErr("%v", err)
 			}
 			log.Info().Str("zk", g.zk).Str("root", g.root).Str("scheduler", id).Msg("scheduler started")
-			if httpAddr == "" {
+			if ln == nil {
 				return s.Run(ctx)
-			}
-			ln, err := net.Listen("tcp", web.ListenAddr(httpAddr))
-			if err != nil {
-				return exitCode(1, fmt.Sprintf("--http %s: %v", httpAddr, err))
 			}
 			log.Info().Str("url", "http://"+ln.Addr().String()+"/").Msg("serving dashboard, API and metrics")
 			errc := make(chan error, 1)

@@ -117,9 +117,26 @@ func TestBadInputExits2WithOneLine(t *testing.T) {
 	if err := os.WriteFile(big, []byte(`{"cmd":["echo","`+strings.Repeat("x", 1000*1000)+`"]}`+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	empty := filepath.Join(t.TempDir(), "empty")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := [][]string{
 		{"--bogus"},
 		{"nosuchcommand"},
+		// Files the user names are read up to a bound (these ran out of
+		// memory), and empty credentials are no credentials.
+		{"--config", "/dev/zero", "workers"},
+		{"--zk-auth-file", "/dev/zero", "workers"},
+		{"--zk-auth-file", empty, "workers"},
+		{"--zk-tls-ca", "/dev/zero", "workers"},
+		{"--zk-tls-cert", "/dev/zero", "--zk-tls-key", "/dev/zero", "workers"},
+		{"wait", "-f", "/dev/zero"},
+		{"schedule", "add", "x", "--cron", "CRON_TZ=UTC", "--", "true"},
+		{"scheduler", "--id", "x", "--http", "not an addr"},
+		{"scheduler", "--id", "x", "--http", "127.0.0.1:99999"},
+		{"scheduler", "--id", "x", "--max-deadletters", "0"},
+		{"deadletter", "ls", "--limit", "-1"},
 		{"submit", "--bogus", "--", "true"},
 		{"submit"},
 		{"submit", "--priority", "urgent", "--", "true"},

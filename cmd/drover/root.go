@@ -232,11 +232,14 @@ func (g *globals) openStore(ctx context.Context, log *zerolog.Logger, mustExist 
 func (g *globals) resolveAuth() error {
 	auth := os.Getenv("DROVER_ZK_AUTH")
 	if g.zkAuthFile != "" {
-		data, err := os.ReadFile(g.zkAuthFile)
+		data, err := readFileMax(g.zkAuthFile, 64<<10)
 		if err != nil {
 			return usageErr("--zk-auth-file: %v", err)
 		}
-		auth = strings.TrimSpace(string(data))
+		if auth = strings.TrimSpace(string(data)); auth == "" {
+			// Connecting without credentials would create znodes open to all.
+			return usageErr("--zk-auth-file %s: empty (want user:password)", g.zkAuthFile)
+		}
 	}
 	if auth != "" {
 		if _, _, err := store.ParseDigest(auth); err != nil {
@@ -275,7 +278,7 @@ func (g *globals) resolveTLS() error {
 	}
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
 	if g.tlsCA != "" {
-		pem, err := os.ReadFile(g.tlsCA)
+		pem, err := readFileMax(g.tlsCA, 1<<20)
 		if err != nil {
 			return usageErr("--zk-tls-ca: %v", err)
 		}
@@ -289,7 +292,15 @@ func (g *globals) resolveTLS() error {
 		return usageErr("--zk-tls-cert and --zk-tls-key go together")
 	}
 	if g.tlsCert != "" {
-		pair, err := tls.LoadX509KeyPair(g.tlsCert, g.tlsKey)
+		certPEM, err := readFileMax(g.tlsCert, 1<<20)
+		if err != nil {
+			return usageErr("--zk-tls-cert: %v", err)
+		}
+		keyPEM, err := readFileMax(g.tlsKey, 1<<20)
+		if err != nil {
+			return usageErr("--zk-tls-key: %v", err)
+		}
+		pair, err := tls.X509KeyPair(certPEM, keyPEM)
 		if err != nil {
 			return usageErr("--zk-tls-cert/--zk-tls-key: %v", err)
 		}
@@ -308,6 +319,13 @@ func (g *globals) withClient(fn func(ctx context.Context, c *client.Client) erro
 // withReader is withClient for a command that only reads: it creates
 // nothing, and there being no cluster at --root is an error.
 func (g *globals) withReader(fn func(ctx context.Context, c *client.Client) error) error {
+	return g.runClient(true, 0, fn)
+}
+
+// withExisting is withReader for a command that changes a task or a
+// schedule, which must exist: a mistyped --root is "no Drover cluster", not
+// a new cluster's directories made there.
+func (g *globals) withExisting(fn func(ctx context.Context, c *client.Client) error) error {
 	return g.runClient(true, 0, fn)
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -207,6 +208,44 @@ func parsePairs(flag string, pairs []string) (map[string]string, error) {
 	return m, nil
 }
 
+// readFileMax reads a file the user named, refusing one of more than max
+// bytes (/dev/zero, a log given by mistake) instead of reading it all.
+func readFileMax(path string, max int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("%s: larger than %d bytes", path, max)
+	}
+	return data, nil
+}
+
+// readIDs reads whitespace-separated task ids from r, each checked as it
+// is read, so that a file that holds no ids fails on its first word.
+func readIDs(r io.Reader) ([]string, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 4096), 4096)
+	sc.Split(bufio.ScanWords)
+	var ids []string
+	for sc.Scan() {
+		id := sc.Text()
+		if err := store.ValidateTaskID(strings.ToUpper(id)); err != nil {
+			return nil, fmt.Errorf("word %d: %w", len(ids)+1, err)
+		}
+		ids = append(ids, id)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("word %d: %w", len(ids)+1, err)
+	}
+	return ids, nil
+}
+
 func openInput(name string) (io.Reader, func(), error) {
 	if name == "-" {
 		return os.Stdin, func() {}, nil
@@ -240,12 +279,12 @@ go on running.`,
 				if err != nil {
 					return usageErr("wait: %v", err)
 				}
-				data, err := io.ReadAll(r)
+				read, err := readIDs(r)
 				closeFn()
 				if err != nil {
-					return usageErr("wait: %v", err)
+					return usageErr("wait: %s: %v", file, err)
 				}
-				ids = append(ids, strings.Fields(string(data))...)
+				ids = append(ids, read...)
 			}
 			if len(ids) == 0 {
 				return usageErr("wait: no task ids given")
