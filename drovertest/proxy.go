@@ -1,9 +1,9 @@
 package drovertest
 
 import (
-	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -17,6 +17,7 @@ type Proxy struct {
 	cut    bool
 	conns  map[net.Conn]bool
 	wg     sync.WaitGroup
+	frozen atomic.Bool
 }
 
 // StartProxy listens on a loopback port and forwards to target until the test
@@ -49,7 +50,7 @@ func (p *Proxy) accept() {
 			return
 		}
 		p.mu.Lock()
-		if p.cut {
+		if p.cut || p.frozen.Load() {
 			p.mu.Unlock()
 			c.Close()
 			continue
@@ -70,16 +71,36 @@ func (p *Proxy) accept() {
 
 func (p *Proxy) pipe(dst, src net.Conn) {
 	defer p.wg.Done()
-	_, _ = io.Copy(dst, src)
-	dst.Close()
-	src.Close()
+	defer src.Close()
+	defer dst.Close()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 && !p.frozen.Load() {
+			if _, err := dst.Write(buf[:n]); err != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
 }
+
+// Freeze drops every byte both ways and refuses new connections, but closes
+// nothing, as a network partition does: a client learns of it only from its
+// read deadline. Cut(false) ends it (after Cut(true), which closes the
+// connections the dropped bytes left garbled).
+func (p *Proxy) Freeze() { p.frozen.Store(true) }
 
 // Cut(true) drops every connection and refuses new ones until Cut(false).
 func (p *Proxy) Cut(cut bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.cut = cut
+	if !cut {
+		p.frozen.Store(false)
+	}
 	if cut {
 		for c := range p.conns {
 			c.Close()

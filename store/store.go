@@ -11,6 +11,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-zookeeper/zk"
@@ -108,6 +109,9 @@ type Store struct {
 	log            zerolog.Logger
 	acl            []zk.ACL
 	sessionTimeout time.Duration
+	// heard is when anything last came from the server (Unix ns); granted
+	// the session timeout the server granted (ns; 0: not yet known).
+	heard, granted atomic.Int64
 
 	mu        sync.Mutex
 	state     zk.State
@@ -165,15 +169,22 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	// before Connect has returned here: it waits for s.mu until s.conn is set.
 	s.mu.Lock()
 	conn, _, err := zk.Connect(cfg.Servers, cfg.SessionTimeout,
-		zk.WithLogger(zkLogger{log}),
-		zk.WithLogInfo(false),
+		zk.WithLogger(zkLogger{log: log, granted: &s.granted}),
+		zk.WithLogInfo(true), // its "authenticated" line tells the timeout granted
 		zk.WithEventCallback(s.onEvent),
 		zk.WithDialer(func(network, address string, timeout time.Duration) (net.Conn, error) {
 			d := &net.Dialer{Timeout: timeout}
+			var c net.Conn
+			var err error
 			if cfg.TLS != nil {
-				return tls.DialWithDialer(d, network, address, cfg.TLS)
+				c, err = tls.DialWithDialer(d, network, address, cfg.TLS)
+			} else {
+				c, err = d.Dial(network, address)
 			}
-			return d.Dial(network, address)
+			if err != nil {
+				return nil, err
+			}
+			return heardConn{Conn: c, heard: &s.heard}, nil
 		}))
 	s.conn = conn
 	s.mu.Unlock()
@@ -219,6 +230,40 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 // SessionTimeout is the session timeout asked of ZooKeeper: a server expires
 // a session it has not heard from for that long.
 func (s *Store) SessionTimeout() time.Duration { return s.sessionTimeout }
+
+// GrantedSessionTimeout is the session timeout the server granted, which its
+// bounds (2 and 20 ticks by default) may make other than the one asked.
+func (s *Store) GrantedSessionTimeout() time.Duration {
+	if g := s.granted.Load(); g > 0 {
+		return time.Duration(g)
+	}
+	return s.sessionTimeout
+}
+
+// SessionDeadline is, while the store is cut off, about when the server
+// expires its session unless it hears from it again: the last time anything
+// came from the server plus the granted session timeout. The client pings a
+// third of the timeout apart, so what came last was most often a ping's
+// reply, and the server heard the ping just before. The client itself only
+// notices a silent link two thirds of the timeout after the last reply.
+func (s *Store) SessionDeadline() time.Time {
+	return time.Unix(0, s.heard.Load()).Add(s.GrantedSessionTimeout())
+}
+
+// heardConn is a connection to ZooKeeper that notes when the server was last
+// heard from.
+type heardConn struct {
+	net.Conn
+	heard *atomic.Int64 // Unix ns
+}
+
+func (c heardConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 {
+		c.heard.Store(time.Now().UnixNano())
+	}
+	return n, err
+}
 
 // Layout returns the paths under this store's root.
 func (s *Store) Layout() Layout { return s.layout }
@@ -727,8 +772,23 @@ func (s *Store) Sync(path string) error {
 	return nil
 }
 
-type zkLogger struct{ log zerolog.Logger }
+// zkLogger takes go-zookeeper's log lines to the debug log, and the session
+// timeout the server granted from its line on each new connection (the
+// client has no other way to tell it).
+type zkLogger struct {
+	log     zerolog.Logger
+	granted *atomic.Int64 // ns
+}
+
+// zkAuthenticated is go-zookeeper's line on a session established, with the
+// timeout granted in milliseconds (an int32).
+const zkAuthenticated = "authenticated: id=%d, timeout=%d"
 
 func (l zkLogger) Printf(format string, args ...any) {
+	if format == zkAuthenticated && len(args) == 2 {
+		if ms, ok := args[1].(int32); ok && ms > 0 {
+			l.granted.Store(int64(ms) * int64(time.Millisecond))
+		}
+	}
 	l.log.Debug().Str("lib", "zk").Msgf(format, args...)
 }

@@ -167,10 +167,11 @@ func (w *Worker) Reg() int64 { return w.reg.Load() }
 
 var (
 	errSessionLost = errors.New("zookeeper session lost")
-	// errCutOff: no contact with ZooKeeper for the session timeout. The
-	// session has most likely expired (the worker learns for sure only when
-	// it reconnects) and its attempts run again elsewhere: it stops them.
-	errCutOff  = errors.New("cut off from zookeeper for the session timeout")
+	// errCutOff: no contact with ZooKeeper until shortly before the server
+	// would expire the session (watchCutOff). It has most likely expired by
+	// the time the worker is back in touch, and its attempts run again
+	// elsewhere: the worker stops them.
+	errCutOff  = errors.New("cut off from zookeeper until its session may expire")
 	errDrained = errors.New("drained")
 )
 
@@ -308,14 +309,20 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 	}()
 	draining := false
 	var drainDeadline <-chan time.Time
-	cut := newCutOff(w.st.SessionTimeout())
-	defer cut.connected()
 	// lose ends the registration's attempts for why (session lost, cut off).
 	lose := func(why error) error {
-		w.log.Warn().Err(why).Dur("session_timeout", w.st.SessionTimeout()).Msg("killing running attempts")
+		w.log.Warn().Err(why).Dur("session_timeout", w.st.GrantedSessionTimeout()).Msg("killing running attempts")
 		cancel(why)
 		return why
 	}
+	// The cut-off is watched apart from the loop below, which can wait in a
+	// request for a second or more once the connection is gone.
+	cutDone, cutStop := make(chan struct{}), make(chan struct{})
+	go func() { defer close(cutDone); w.watchCutOff(cutStop, lose) }()
+	defer func() {
+		close(cutStop)
+		<-cutDone
+	}()
 	defer func() {
 		for _, r := range runs {
 			r.cancel(errors.New("worker stopping"))
@@ -349,15 +356,14 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 			continue
 		case errors.Is(err, store.ErrConnection):
 			if connected, changed := w.st.Connected(); !connected {
-				cut.disconnected()
 				select {
 				case <-changed:
 				case <-sess.Done():
 					return lose(errSessionLost)
-				case <-cut.C():
-					return lose(errCutOff)
 				case <-ctx.Done():
 					return nil
+				case <-sctx.Done():
+					return cutOff(ctx, sctx)
 				}
 			}
 			continue
@@ -415,17 +421,10 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 		if draining {
 			drainReq = nil
 		}
-		connected, connChanged := w.st.Connected()
-		if connected {
-			cut.connected()
-		} else {
-			cut.disconnected()
-		}
+		_, connChanged := w.st.Connected()
 		select {
 		case <-connChanged:
 			continue
-		case <-cut.C():
-			return lose(errCutOff)
 		case <-drainReq:
 			draining = true
 			drainDeadline = time.After(w.cfg.DrainTimeout)
@@ -442,40 +441,55 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 			return lose(errSessionLost)
 		case <-ctx.Done():
 			return nil
+		case <-sctx.Done():
+			return cutOff(ctx, sctx)
 		}
 	}
 }
 
-// cutOff times how long the store has been without a connection.
-type cutOff struct {
-	after time.Duration
-	timer *time.Timer
-}
-
-func newCutOff(after time.Duration) *cutOff { return &cutOff{after: after} }
-
-// disconnected starts the clock, unless it runs already.
-func (c *cutOff) disconnected() {
-	if c.timer == nil {
-		c.timer = time.NewTimer(c.after)
-	}
-}
-
-// connected stops the clock.
-func (c *cutOff) connected() {
-	if c.timer != nil {
-		c.timer.Stop()
-		c.timer = nil
-	}
-}
-
-// C fires once the store has been without a connection for the whole time
-// (nil while connected: a nil channel never fires).
-func (c *cutOff) C() <-chan time.Time {
-	if c.timer == nil {
+// cutOff is what serve returns when sctx, the registration's attempts'
+// context, ended: nil when Run's ctx did, else why (watchCutOff's cut-off).
+func cutOff(ctx, sctx context.Context) error {
+	if ctx.Err() != nil {
 		return nil
 	}
-	return c.timer.C
+	return context.Cause(sctx)
+}
+
+// watchCutOff calls lose(errCutOff) once the store has been cut off from
+// ZooKeeper until shortly before the server would expire its session
+// (store.SessionDeadline, less a sixth of the timeout): the leader places
+// a lost session's attempts elsewhere, and the worker cannot learn of the
+// expiry while cut off, so it stops them itself before that. It returns
+// then, or when stop closes.
+func (w *Worker) watchCutOff(stop <-chan struct{}, lose func(error) error) {
+	for {
+		connected, changed := w.st.Connected()
+		var timer *time.Timer
+		var fire <-chan time.Time
+		if !connected {
+			at := w.st.SessionDeadline().Add(-w.st.GrantedSessionTimeout() / 6)
+			timer = time.NewTimer(time.Until(at))
+			fire = timer.C
+		}
+		select {
+		case <-changed:
+		case <-fire:
+			w.log.Warn().Time("last_heard", w.st.SessionDeadline().Add(-w.st.GrantedSessionTimeout())).
+				Msg("cut off from ZooKeeper until its session may expire")
+			lose(errCutOff)
+			return
+		case <-stop:
+		}
+		if timer != nil {
+			timer.Stop()
+		}
+		select {
+		case <-stop:
+			return
+		default:
+		}
+	}
 }
 
 // deregister deletes the registration reg if it is still there: the leader

@@ -799,3 +799,43 @@ func TestAttemptDoesNotStartAfterItsContextEnded(t *testing.T) {
 		t.Fatalf("handler ran %d time(s) after the attempt's context ended", n)
 	}
 }
+
+// A worker partitioned from ZooKeeper (bytes dropped, nothing closed) stops
+// its attempts before the server expires its session: from then on the
+// leader places them elsewhere. It used to count the session timeout from
+// when its client noticed the silence (two thirds of the timeout late) and
+// only between requests, and ran on for about a timeout more.
+func TestPartitionedWorkerStopsBeforeItsSessionExpires(t *testing.T) {
+	root := drovertest.NewRoot()
+	px := drovertest.StartProxy(t, drovertest.Addr())
+	w, err := New(Config{ID: "w1", Store: drovertest.OpenStoreAt(t, px.Addr(), root), Log: drovertest.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runWorker(t, w)
+	leader := drovertest.OpenStore(t, root)
+	dir := t.TempDir()
+	task := &store.Task{Cmd: []string{`echo $$ > ` + dir + `/child.pid; exec sleep 30`}, Shell: true}
+	path := assign(t, leader, w, task)
+	pid := readPid(t, dir+"/child.pid")
+	drovertest.WaitFor(t, 10*time.Second, "assignment marked running", func() bool {
+		return assignmentState(t, leader, path) == store.StateRunning
+	})
+	px.Freeze()
+	drovertest.WaitFor(t, 15*time.Second, "registration expired", func() bool {
+		return !exists(t, leader, leader.Layout().Worker("w1"))
+	})
+	expired := time.Now()
+	drovertest.WaitFor(t, 15*time.Second, "attempt killed", func() bool { return syscall.Kill(pid, 0) != nil })
+	// A bound of half the timeout, not zero: it tells the old behaviour
+	// (about a timeout late) from the new on a busy machine too.
+	if late := time.Since(expired); late > drovertest.SessionTimeout/2 {
+		t.Fatalf("the attempt ran on %v after its session expired (and the leader placed it again)", late)
+	}
+	px.Cut(true)
+	px.Cut(false)
+	drovertest.WaitFor(t, 15*time.Second, "registered again", func() bool {
+		e, err := leader.Worker("w1")
+		return err == nil && e != nil && e.Reg == w.Reg()
+	})
+}
