@@ -870,7 +870,7 @@ func (l *leader) prepareBuckets() {
 		defer l.wg.Done()
 		for _, id := range ids {
 			// On failure the writer makes the buckets itself, as before.
-			if err := l.st.EnsureBuckets(id); err != nil {
+			if err := l.st.EnsureBucketsFenced(id, l.term.Fence); err != nil {
 				l.log.Debug().Err(err).Str("task_id", id).Msg("prepare buckets")
 			}
 		}

@@ -324,6 +324,47 @@ func TestLeaderWithdrawsAttemptsOfStuckWorker(t *testing.T) {
 	}
 }
 
+// TestFencedLeaderMakesNoDirectories: a term whose election znode is gone
+// makes neither a new worker's assignment directory nor buckets ahead; both
+// were plain creates, so a deposed leader could make a directory for a
+// worker that had left.
+func TestFencedLeaderMakesNoDirectories(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	registerWorker(t, root, "late", 1, nil)
+	if err := st.Delete(st.Layout().WorkerTasks("late"), -1); err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Config{ID: "ghost", Store: st, Log: drovertest.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	node, _, err := st.CreateSequentialEphemeral(context.Background(), st.Layout().Election(), "n_", []byte(`{"v":1}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fence := st.Layout().Election() + "/" + node
+	l := newLeader(s, &Term{Fence: fence, st: st, done: make(chan struct{})}, 1)
+	defer l.stop()
+	if err := st.Delete(fence, -1); err != nil { // the session expired: the term is over
+		t.Fatal(err)
+	}
+	if err := l.syncWorkers(); !errors.Is(err, store.ErrFenced) {
+		t.Fatalf("syncWorkers after fence loss: %v, want ErrFenced", err)
+	}
+	if ok, _, err := st.Exists(st.Layout().WorkerTasks("late")); err != nil || ok {
+		t.Fatalf("a deposed leader made %s (%v)", st.Layout().WorkerTasks("late"), err)
+	}
+	id := store.IDAt(time.Now().Add(time.Hour))
+	if err := st.EnsureBucketsFenced(id, fence); !errors.Is(err, store.ErrFenced) {
+		t.Fatalf("EnsureBucketsFenced after fence loss: %v, want ErrFenced", err)
+	}
+	b1, _ := store.Bucket(id)
+	if ok, _, err := st.Exists(st.Layout().Queue() + "/" + b1); err != nil || ok {
+		t.Fatalf("a deposed leader made a bucket (%v)", err)
+	}
+}
+
 // TestWithdrawnAttemptRetriesAfterBackoff: an attempt the leader withdraws
 // past its timeout failed, and its retry waits out a backoff as a failure on
 // a worker does; it used to be queued to run at once.

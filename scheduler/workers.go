@@ -118,7 +118,7 @@ func (l *leader) readWorkers(ids []string) []workerRead {
 			r.e, r.err = l.st.Worker(ids[i])
 		}
 		if r.err == nil && r.e != nil && fresh[i] {
-			r.ensured, r.dirErr = true, l.st.EnsurePath(l.lay.WorkerTasks(ids[i]))
+			r.ensured, r.dirErr = true, l.st.EnsurePathFenced(l.lay.WorkerTasks(ids[i]), l.term.Fence)
 		}
 	})
 	return out
@@ -145,7 +145,7 @@ func (l *leader) applyWorker(id string, r workerRead) error {
 	}
 	if w == nil || w.reg != e.Reg {
 		if !r.ensured {
-			r.dirErr = l.st.EnsurePath(l.lay.WorkerTasks(id))
+			r.dirErr = l.st.EnsurePathFenced(l.lay.WorkerTasks(id), l.term.Fence)
 		}
 		if r.dirErr != nil {
 			return r.dirErr
@@ -314,7 +314,7 @@ func (l *leader) applyTaskList(r taskList) error {
 			return r.err
 		}
 		if w != nil { // the directory went missing: make it again and look
-			if err := l.st.EnsurePath(dir); err != nil {
+			if err := l.st.EnsurePathFenced(dir, l.term.Fence); err != nil {
 				return err
 			}
 			l.listWorkerTasks(r.id)

@@ -707,7 +707,14 @@ func (s *Store) ownerOf(ctx context.Context, path string) (*Session, error) {
 }
 
 // EnsurePath creates path and its missing parents as empty persistent znodes.
-func (s *Store) EnsurePath(path string) error {
+func (s *Store) EnsurePath(path string) error { return s.ensurePath(path, "") }
+
+// EnsurePathFenced is EnsurePath for a leader: each create is a transaction
+// that also checks fence, the leader's election znode, so a deposed leader
+// creates nothing (ErrFenced).
+func (s *Store) EnsurePathFenced(path, fence string) error { return s.ensurePath(path, fence) }
+
+func (s *Store) ensurePath(path, fence string) error {
 	if ok, _, err := s.Exists(path); err != nil || ok {
 		return err
 	}
@@ -715,10 +722,21 @@ func (s *Store) EnsurePath(path string) error {
 	cur := ""
 	for _, p := range parts {
 		cur += "/" + p
-		_, err := s.conn.Create(cur, nil, 0, s.acl)
-		if err != nil && !errors.Is(err, zk.ErrNodeExists) {
-			return fmt.Errorf("create %s: %w", cur, mapErr(err))
+		if err := s.createFenced(cur, fence); err != nil && !errors.Is(err, ErrNodeExists) {
+			return err
 		}
+	}
+	return nil
+}
+
+// createFenced creates an empty znode at path, in a transaction that checks
+// fence unless fence is "".
+func (s *Store) createFenced(path, fence string) error {
+	if fence == "" {
+		return s.Create(path, nil)
+	}
+	if err := s.Txn().Fence(fence, -1).Create(path, nil).Commit(); err != nil {
+		return fmt.Errorf("create %s: %w", path, err)
 	}
 	return nil
 }

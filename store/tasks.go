@@ -345,13 +345,19 @@ func (m *lateMarks) committed(marked map[string]lateMark) {
 const LateResult = time.Minute
 
 // EnsureBuckets creates the queue and result bucket directories of a task id.
-func (s *Store) EnsureBuckets(id string) error {
+func (s *Store) EnsureBuckets(id string) error { return s.ensureBuckets(id, "") }
+
+// EnsureBucketsFenced is EnsureBuckets for a leader: each create also
+// checks fence, the leader's election znode (see EnsurePathFenced).
+func (s *Store) EnsureBucketsFenced(id, fence string) error { return s.ensureBuckets(id, fence) }
+
+func (s *Store) ensureBuckets(id, fence string) error {
 	b1, b2 := Bucket(id)
 	for _, dir := range []string{
 		s.layout.Queue() + "/" + b1, s.layout.QueueBucket(b1, b2),
 		s.layout.Results() + "/" + b1, s.layout.ResultBucket(b1, b2),
 	} {
-		if err := s.Create(dir, nil); err != nil && !errors.Is(err, ErrNodeExists) {
+		if err := s.createFenced(dir, fence); err != nil && !errors.Is(err, ErrNodeExists) {
 			return err
 		}
 	}
@@ -387,8 +393,9 @@ func (s *Store) CommitCreatingBuckets(ids []string, build func(*Txn) error) erro
 			}
 			seen[b1+b2] = true
 			// A parent just created can be removed again by a leader tidying
-			// empty buckets: that is one more try, not a failure.
-			if err := s.EnsureBuckets(id); err != nil && !errors.Is(err, ErrNoNode) {
+			// empty buckets: that is one more try, not a failure. A leader's
+			// transaction makes them fenced as it is.
+			if err := s.ensureBuckets(id, txn.fence); err != nil && !errors.Is(err, ErrNoNode) {
 				return err
 			}
 		}

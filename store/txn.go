@@ -23,7 +23,7 @@ type Txn struct {
 	ops   []any
 	paths []string
 	size  int // bytes of paths and data
-	fence bool
+	fence string // the Fence's path ("": none)
 	// stamp is the index of the Stamp operation (-1: none); zxid is the
 	// committed transaction's zxid, learnt from it.
 	stamp int
@@ -43,7 +43,7 @@ func (t *Txn) Fence(path string, version int32) *Txn {
 	if len(t.ops) != 0 {
 		panic("store: Fence must be the first operation of a Txn")
 	}
-	t.fence = true
+	t.fence = path
 	return t.Check(path, version)
 }
 
@@ -88,7 +88,7 @@ func (t *Txn) Stamp(path string) *Txn {
 // bucket mark that t holds already is not added again. o is not committed
 // itself; it must have no fence or stamp.
 func (t *Txn) Append(o *Txn) *Txn {
-	if o.fence || o.stamp >= 0 {
+	if o.fence != "" || o.stamp >= 0 {
 		panic("store: Append of a Txn with a fence or a stamp")
 	}
 	markOf := make(map[int]string, len(o.marked))
@@ -177,7 +177,7 @@ func (t *Txn) Commit() error {
 			continue
 		}
 		opErr := &OpError{Index: i, Path: t.paths[i], Err: mapErr(r.Error)}
-		if i == 0 && t.fence && (errors.Is(opErr.Err, ErrNoNode) || errors.Is(opErr.Err, ErrBadVersion)) {
+		if i == 0 && t.fence != "" && (errors.Is(opErr.Err, ErrNoNode) || errors.Is(opErr.Err, ErrBadVersion)) {
 			return fmt.Errorf("txn of %d ops: %w: %w", len(t.ops), ErrFenced, opErr)
 		}
 		return fmt.Errorf("txn of %d ops: %w", len(t.ops), opErr)
