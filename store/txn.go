@@ -22,7 +22,7 @@ type Txn struct {
 	s     *Store
 	ops   []any
 	paths []string
-	size  int // bytes of paths and data
+	size  int    // bytes of paths and data
 	fence string // the Fence's path ("": none)
 	// stamp is the index of the Stamp operation (-1: none); zxid is the
 	// committed transaction's zxid, learnt from it.
