@@ -44,6 +44,18 @@ const MaxAttemptError = 256
 // carry a whole response body, and a result must fit in one znode.
 const MaxResultError = 4 << 10
 
+// ClipTail keeps the last n bytes of s at most, from a rune boundary.
+func ClipTail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	start := len(s) - n
+	for start < len(s) && !utf8.RuneStart(s[start]) {
+		start++
+	}
+	return s[start:]
+}
+
 // Clip cuts s to at most n bytes on a rune boundary, ending it with "…"
 // when it was cut.
 func Clip(s string, n int) string {
@@ -158,7 +170,20 @@ type Attempt struct {
 	// Lost marks an attempt cut short by the loss of its worker (or the
 	// withdrawal of its assignment): it does not count against Retries.
 	Lost bool `json:"lost,omitempty"`
+	// Stdout and Stderr are the ends of the attempt's output (AttemptTail
+	// bytes each), kept for the last AttemptsWithTail attempts.
+	Stdout string `json:"stdout,omitempty"`
+	Stderr string `json:"stderr,omitempty"`
 }
+
+// AttemptTail is how much of each of stdout and stderr an attempt in a
+// task's history keeps, and AttemptsWithTail how many of the last attempts
+// keep it: bounded, so that a task of MaxRetries retries still fits one
+// znode. The result keeps OutputTail of its last attempt's output besides.
+const (
+	AttemptTail      = 2 << 10
+	AttemptsWithTail = 10
+)
 
 // Task is the one record a task carries through its life: the spec the user
 // submitted plus lifecycle fields. Where the record lives (queue, a worker's
@@ -250,9 +275,15 @@ func (t *Task) Failures() int {
 }
 
 // AddAttempt appends a finished attempt to History, its error text cut to
-// MaxAttemptError bytes (on a rune boundary).
+// MaxAttemptError bytes (on a rune boundary) and its output to the last
+// AttemptTail bytes; the attempts before the last AttemptsWithTail lose
+// their output.
 func (t *Task) AddAttempt(a Attempt) {
 	a.Error = Clip(a.Error, MaxAttemptError)
+	a.Stdout, a.Stderr = ClipTail(a.Stdout, AttemptTail), ClipTail(a.Stderr, AttemptTail)
+	for i := 0; i < len(t.History)-(AttemptsWithTail-1); i++ {
+		t.History[i].Stdout, t.History[i].Stderr = "", ""
+	}
 	t.History = append(t.History, a)
 }
 

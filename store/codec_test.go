@@ -88,11 +88,23 @@ func TestSpecLeavesRoomForHistory(t *testing.T) {
 	now := time.Now()
 	for n := 1; n <= MaxRetries+MaxLostAttempts; n++ {
 		task.AddAttempt(Attempt{N: n, Worker: strings.Repeat("w", MaxNameLen), StartedAt: now, FinishedAt: now,
-			ExitCode: -1, Error: strings.Repeat("é", MaxAttemptError), Lost: n%2 == 0})
+			ExitCode: -1, Error: strings.Repeat("é", MaxAttemptError), Lost: n%2 == 0,
+			Stdout: strings.Repeat("é", OutputTail), Stderr: strings.Repeat("x", OutputTail)})
 	}
 	if e := task.History[0].Error; len(e) > MaxAttemptError || !utf8.ValidString(e) {
 		t.Fatalf("attempt error of %d bytes kept (valid UTF-8: %v)", len(e), utf8.ValidString(e))
 	}
+	for i, a := range task.History {
+		kept := i >= len(task.History)-AttemptsWithTail
+		want := 0
+		if kept {
+			want = AttemptTail
+		}
+		if o := a.Stdout; len(o) != want || len(a.Stderr) != want || !utf8.ValidString(o) {
+			t.Fatalf("attempt %d of %d kept %d bytes of stdout, %d of stderr (valid UTF-8: %v)", i+1, len(task.History), len(o), len(a.Stderr), utf8.ValidString(o))
+		}
+	}
+	task.Stdout, task.Stderr = strings.Repeat("o", OutputTail), strings.Repeat("e", OutputTail) // the result's own tails
 	if _, err := Encode(task); err != nil {
 		t.Fatalf("longest history does not fit: %v", err)
 	}

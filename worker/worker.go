@@ -801,7 +801,7 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 	done := task.Clone()
 	done.AddAttempt(store.Attempt{
 		N: task.Attempt, Worker: w.cfg.ID, StartedAt: out.Started.UTC(), FinishedAt: out.Ended.UTC(),
-		ExitCode: out.ExitCode, Error: out.Err,
+		ExitCode: out.ExitCode, Error: out.Err, Stdout: out.Stdout, Stderr: out.Stderr,
 	})
 	code := out.ExitCode
 	done.ExitCode, done.Error, done.Stdout, done.Stderr, done.FinishedAt = &code, store.Clip(out.Err, store.MaxResultError), out.Stdout, out.Stderr, out.Ended.UTC()

@@ -652,6 +652,36 @@ func assertNothingWritten(t *testing.T, root string) {
 	}
 }
 
+// Each attempt keeps the end of its own output: logs --attempt N shows an
+// earlier, failed attempt's, which the result (the last attempt's) used to
+// lose.
+func TestLogsOfAnAttempt(t *testing.T) {
+	root := newRoot()
+	daemon(t, root, "scheduler", "--id", "s1")
+	daemon(t, root, "worker", "--id", "w1")
+	flag := filepath.Join(t.TempDir(), "ran")
+	script := `if [ -e ` + flag + ` ]; then echo second; else touch ` + flag + `; echo first; echo oops >&2; exit 1; fi`
+	r := drover(t, root, "submit", "--wait", "--retries", "1", "--", "sh", "-c", script)
+	if r.code != 0 || r.stdout != "second\n" {
+		t.Fatalf("submit --wait: %+v", r)
+	}
+	id := strings.TrimSpace(r.stderr)
+	for _, c := range []struct {
+		args           []string
+		stdout, stderr string
+	}{
+		{[]string{"--attempt", "1"}, "first\n", "oops\n"},
+		{[]string{"--attempt", "2"}, "second\n", ""},
+		{nil, "second\n", ""},
+	} {
+		if r := drover(t, root, append([]string{"logs", id}, c.args...)...); r.code != 0 || r.stdout != c.stdout || r.stderr != c.stderr {
+			t.Errorf("logs %v: %+v", c.args, r)
+		}
+	}
+	oneLineError(t, drover(t, root, "logs", id, "--attempt", "3"), 1, "no finished attempt 3")
+	oneLineError(t, drover(t, root, "logs", id, "--attempt", "-1"), 2, "--attempt")
+}
+
 func TestGarbageIsQuarantined(t *testing.T) {
 	root := newRoot()
 	daemon(t, root, "scheduler", "--id", "s1")

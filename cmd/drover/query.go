@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -76,23 +77,43 @@ func newStatusCmd(g *globals) *cobra.Command {
 }
 
 func newLogsCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "logs ID",
-		Short: "Print the tail of a finished task's stdout and stderr",
+	var attempt int
+	cmd := &cobra.Command{
+		Use:   "logs ID [--attempt N]",
+		Short: "Print the tail of a finished task's stdout and stderr, or of one of its attempts",
 		Args:  taskIDArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if attempt < 0 {
+				return usageErr("--attempt %d: must not be negative", attempt)
+			}
 			t, err := lookup(g, args[0])
 			if err != nil {
 				return err
 			}
-			if !t.State.Terminal() {
-				return exitCode(1, fmt.Sprintf("task %s is still %s", t.ID, t.State))
+			stdout, stderr := t.Stdout, t.Stderr
+			switch {
+			case attempt > 0 && !(t.State.Terminal() && attempt == t.Attempt):
+				// An earlier attempt (the last one's result keeps more).
+				i := slices.IndexFunc(t.History, func(a store.Attempt) bool { return a.N == attempt })
+				if i < 0 {
+					return exitCode(1, fmt.Sprintf("task %s has no finished attempt %d", t.ID, attempt))
+				}
+				a := t.History[i]
+				if a.Stdout == "" && a.Stderr == "" && i < len(t.History)-store.AttemptsWithTail {
+					fmt.Fprintf(cmd.ErrOrStderr(), "drover: attempt %d's output was not kept (the last %d attempts keep %d KiB of each stream)\n",
+						attempt, store.AttemptsWithTail, store.AttemptTail>>10)
+				}
+				stdout, stderr = a.Stdout, a.Stderr
+			case !t.State.Terminal():
+				return exitCode(1, fmt.Sprintf("task %s is still %s (--attempt N shows a finished attempt)", t.ID, t.State))
 			}
-			fmt.Fprint(cmd.OutOrStdout(), t.Stdout)
-			fmt.Fprint(cmd.ErrOrStderr(), t.Stderr)
+			fmt.Fprint(cmd.OutOrStdout(), stdout)
+			fmt.Fprint(cmd.ErrOrStderr(), stderr)
 			return nil
 		},
 	}
+	cmd.Flags().IntVar(&attempt, "attempt", 0, "print this attempt's output tail (the last "+fmt.Sprint(store.AttemptsWithTail)+" attempts keep "+fmt.Sprint(store.AttemptTail>>10)+" KiB of each stream)")
+	return cmd
 }
 
 func newLsCmd(g *globals) *cobra.Command {
