@@ -660,3 +660,18 @@ func TestDevStartupFailureLeavesNoDir(t *testing.T) {
 		t.Fatalf("left in TMPDIR: %v", left)
 	}
 }
+
+// drover dev says when one of its processes ends before Ctrl-C (the tour
+// kills the leader); it used to go on silently.
+func TestDevSaysWhenAProcessExits(t *testing.T) {
+	d := startDev(t)
+	if len(d.pids) != 3 {
+		t.Fatalf("pids %v, want ZooKeeper's, the scheduler's and the worker's:\n%s", d.pids, d.out)
+	}
+	worker := d.pids[2]
+	if err := syscall.Kill(worker, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("dev-worker-1 (pid %d) exited: signal: killed", worker)
+	waitFor(t, 20*time.Second, "dev to report the worker gone", func() bool { return strings.Contains(d.out.String(), want) })
+}

@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -204,16 +205,16 @@ func runDev(cmd *cobra.Command, g *globals, zkPort, workers, schedulers int) (er
 		children = append(children, ch)
 		return nil
 	}
-	httpPort, err := zkserver.FreePort()
-	if err != nil {
-		return err
-	}
-	dashboard := fmt.Sprintf("127.0.0.1:%d", httpPort)
+	// Every scheduler serves the dashboard (a standby's shows the cluster
+	// too): the tour kills the leader, and the page must outlive it.
+	var dashboards []string
 	for i := 1; i <= schedulers; i++ {
-		args := []string{"scheduler", "--id", fmt.Sprintf("dev-scheduler-%d", i)}
-		if i == 1 {
-			args = append(args, "--http", dashboard)
+		httpPort, err := zkserver.FreePort()
+		if err != nil {
+			return err
 		}
+		dashboards = append(dashboards, fmt.Sprintf("127.0.0.1:%d", httpPort))
+		args := []string{"scheduler", "--id", fmt.Sprintf("dev-scheduler-%d", i), "--http", dashboards[i-1]}
 		if err := start(fmt.Sprintf("dev-scheduler-%d", i), args...); err != nil {
 			return err
 		}
@@ -240,12 +241,35 @@ func runDev(cmd *cobra.Command, g *globals, zkPort, workers, schedulers int) (er
 	fmt.Fprintf(out, "\nTry, in another shell:\n")
 	fmt.Fprintf(out, "  drover%s submit --wait -- echo hello\n", flag)
 	fmt.Fprintf(out, "  drover%s workers\n", flag)
-	fmt.Fprintf(out, "  drover%s leader          # kill -9 its pid: the standby takes over\n", flag)
-	fmt.Fprintf(out, "Dashboard: http://%s/  (metrics: /metrics, API: /api/v1/cluster)\n", dashboard)
+	if schedulers > 1 {
+		fmt.Fprintf(out, "  drover%s leader          # kill -9 its pid: the standby takes over\n", flag)
+	} else {
+		fmt.Fprintf(out, "  drover%s leader\n", flag)
+	}
+	fmt.Fprintf(out, "Dashboard: http://%s/  (metrics: /metrics, API: /api/v1/cluster)\n", dashboards[0])
+	for i, d := range dashboards[1:] {
+		fmt.Fprintf(out, "  also served by dev-scheduler-%d: http://%s/\n", i+2, d)
+	}
 	fmt.Fprintf(out, "Logs: %s\nPress Ctrl-C to stop everything.\n", logDir)
 	started = true
 
+	// Say when a process ends before Ctrl-C (the tour's kill -9, a crash).
+	var stopping atomic.Bool
+	var told sync.WaitGroup
+	for _, c := range children {
+		told.Add(1)
+		go func() {
+			defer told.Done()
+			<-c.exited
+			if !stopping.Load() {
+				fmt.Fprintf(out, "%s (pid %d) exited: %v; see %s\n", c.name, c.cmd.Process.Pid, c.cmd.ProcessState, c.log)
+			}
+		}()
+	}
+	defer told.Wait()
+
 	<-ctx.Done()
+	stopping.Store(true)
 	fmt.Fprintln(out, "\nstopping ... (signal again to kill everything at once)")
 	stopChildren(children)
 	mu.Lock()
