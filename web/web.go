@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -210,10 +211,15 @@ func (s *Server) cluster(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
 	var state store.State
-	if q := r.URL.Query().Get("state"); q != "" {
+	q, err := queryParam(r, "state")
+	if err != nil {
+		writeJSON(w, nil, err)
+		return
+	}
+	if q != "" {
 		st, err := store.ParseState(q)
 		if err != nil {
-			writeJSON(w, nil, errors.Join(client.ErrInvalid, err))
+			writeJSON(w, nil, fmt.Errorf("%w: %v", client.ErrInvalid, err))
 			return
 		}
 		state = st
@@ -223,7 +229,7 @@ func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var res client.Listing
-	err := s.read(r.Context(), func(ctx context.Context) error {
+	err = s.read(r.Context(), func(ctx context.Context) error {
 		var err error
 		res, err = s.client.ListTasks(ctx, client.ListOptions{State: state, Limit: limit, Budget: scanBudget(limit)})
 		return err
@@ -296,15 +302,34 @@ func (s *Server) schedules(w http.ResponseWriter, r *http.Request) {
 // ok is false when it answered the request with an error.
 func parseLimit(w http.ResponseWriter, r *http.Request) (limit int, ok bool) {
 	limit = 50
-	if q := r.URL.Query().Get("limit"); q != "" {
+	q, err := queryParam(r, "limit")
+	if err != nil {
+		writeJSON(w, nil, err)
+		return 0, false
+	}
+	if _, given := r.URL.Query()["limit"]; given {
 		n, err := strconv.Atoi(q)
 		if err != nil || n < 1 || n > 1000 {
-			writeJSON(w, nil, errors.Join(client.ErrInvalid, errors.New("limit: want 1..1000")))
+			writeJSON(w, nil, fmt.Errorf("%w: limit %q: want 1..1000", client.ErrInvalid, q))
 			return 0, false
 		}
 		limit = n
 	}
 	return limit, true
+}
+
+// queryParam is the value of the query parameter name ("" when absent).
+// A query that does not parse, or that gives name twice, is invalid: it
+// used to be read as if the parameter were absent, or as its first value.
+func queryParam(r *http.Request, name string) (string, error) {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return "", fmt.Errorf("%w: query: %v", client.ErrInvalid, err)
+	}
+	if len(q[name]) > 1 {
+		return "", fmt.Errorf("%w: %s given %d times", client.ErrInvalid, name, len(q[name]))
+	}
+	return q.Get(name), nil
 }
 
 // collector turns a scheduler's Stats into drover_ metrics at scrape time.

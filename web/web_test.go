@@ -147,6 +147,13 @@ func TestEndpoints(t *testing.T) {
 	if code, _ := get(t, base+"/api/v1/tasks?state=bogus"); code != 400 {
 		t.Fatalf("bad state filter: %d", code)
 	}
+	// A query that does not parse, an empty limit or one given twice was
+	// read as the default; an error body is one line.
+	for _, q := range []string{"limit=%zz", "limit=", "limit=1&limit=2", "state=queued&state=running"} {
+		if code, body := get(t, base+"/api/v1/tasks?"+q); code != 400 || strings.Contains(strings.TrimSpace(body), "\n") {
+			t.Errorf("%s: %d %q, want 400 and a one-line error", q, code, body)
+		}
+	}
 	if code, _ := get(t, base+"/api/v1/tasks/01M87Q0000000000000000ABCD"); code != 404 {
 		t.Fatalf("unknown task: %d", code)
 	}

@@ -219,7 +219,7 @@ func newConfigCmd(g *globals) *cobra.Command {
 		Use:   "config",
 		Short: "Show the effective configuration",
 		Args:  noArgs,
-		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+		RunE:  wantSubcommand,
 	}
 	cmd.AddCommand(&cobra.Command{
 		Use:   "print",

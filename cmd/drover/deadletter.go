@@ -14,7 +14,7 @@ func newDeadletterCmd(g *globals) *cobra.Command {
 		Use:   "deadletter",
 		Short: "Malformed data found in ZooKeeper and moved aside",
 		Args:  noArgs,
-		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+		RunE:  wantSubcommand,
 	}
 	var limit int
 	ls := &cobra.Command{

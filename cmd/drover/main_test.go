@@ -137,6 +137,8 @@ func TestBadInputExits2WithOneLine(t *testing.T) {
 		{"scheduler", "--id", "x", "--http", "127.0.0.1:99999"},
 		{"scheduler", "--id", "x", "--max-deadletters", "0"},
 		{"deadletter", "ls", "--limit", "-1"},
+		// A command that only groups others, alone (it printed its help, exit 0).
+		{"schedule"}, {"deadletter"}, {"config"}, {"completion"},
 		{"submit", "--bogus", "--", "true"},
 		{"submit"},
 		{"submit", "--priority", "urgent", "--", "true"},
@@ -169,8 +171,9 @@ func TestBadInputExits2WithOneLine(t *testing.T) {
 			if r.code != 2 {
 				t.Fatalf("exit %d, want 2; stderr %q", r.code, r.stderr)
 			}
-			if lines := strings.Count(strings.TrimRight(r.stderr, "\n"), "\n"); lines != 0 || !strings.HasPrefix(r.stderr, "drover: ") {
-				t.Fatalf("want one line starting with \"drover: \", got %q", r.stderr)
+			if lines := strings.Count(strings.TrimRight(r.stderr, "\n"), "\n"); lines != 0 || !strings.HasPrefix(r.stderr, "drover: ") ||
+				strings.HasPrefix(r.stderr, "drover: drover") {
+				t.Fatalf("want one line starting with \"drover: \" (once), got %q", r.stderr)
 			}
 		})
 	}

@@ -14,7 +14,7 @@ import (
 
 func taskIDsArg(cmd *cobra.Command, args []string) error {
 	if len(args) == 0 {
-		return usageErr("%s: want one or more task ids", cmd.CommandPath())
+		return usageErr("%s: want one or more task ids", cmdName(cmd))
 	}
 	for _, id := range args {
 		if err := store.ValidateTaskID(strings.ToUpper(id)); err != nil {

@@ -15,7 +15,7 @@ import (
 
 func taskIDArg(cmd *cobra.Command, args []string) error {
 	if len(args) != 1 {
-		return usageErr("%s: want exactly one task id", cmd.CommandPath())
+		return usageErr("%s: want exactly one task id", cmdName(cmd))
 	}
 	if err := store.ValidateTaskID(strings.ToUpper(args[0])); err != nil {
 		return usageErr("%v", err)

@@ -108,6 +108,24 @@ func newRootCmd() *cobra.Command {
 	return root
 }
 
+// wantSubcommand is the RunE of a command that only groups others: run
+// alone it is bad usage (it printed the help with exit 0).
+func wantSubcommand(cmd *cobra.Command, _ []string) error {
+	var names []string
+	for _, c := range cmd.Commands() {
+		if c.IsAvailableCommand() {
+			names = append(names, c.Name())
+		}
+	}
+	return usageErr("%s: want one of %s (--help says more)", cmdName(cmd), strings.Join(names, ", "))
+}
+
+// cmdName is cmd's path without the program's name, which every error
+// line starts with already ("drover: status: ...").
+func cmdName(cmd *cobra.Command) string {
+	return strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")
+}
+
 // strictHelp replaces cobra's help command, which printed the root's help
 // with exit 0 for a topic it did not know.
 func strictHelp(root *cobra.Command) {
@@ -135,11 +153,11 @@ func strictCompletion(root *cobra.Command) {
 		}
 		c.Args = func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return usageErr("%s: unknown shell %q: want bash, zsh, fish or powershell", cmd.CommandPath(), args[0])
+				return usageErr("%s: unknown shell %q: want bash, zsh, fish or powershell", cmdName(cmd), args[0])
 			}
 			return nil
 		}
-		c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+		c.RunE = wantSubcommand
 		for _, shell := range c.Commands() {
 			shell.Args = noArgs
 		}
@@ -369,7 +387,7 @@ func newVersionCmd(g *globals) *cobra.Command {
 // noArgs is cobra.NoArgs as a usage error.
 func noArgs(cmd *cobra.Command, args []string) error {
 	if len(args) > 0 {
-		return usageErr("%s takes no arguments, got %q", cmd.CommandPath(), args[0])
+		return usageErr("%s takes no arguments, got %q", cmdName(cmd), args[0])
 	}
 	return nil
 }

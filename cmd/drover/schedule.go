@@ -18,7 +18,7 @@ func newScheduleCmd(g *globals) *cobra.Command {
 		Use:   "schedule",
 		Short: "Manage cron schedules: add, ls, get, rm, pause, resume, trigger, history",
 		Args:  noArgs,
-		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+		RunE:  wantSubcommand,
 	}
 	cmd.AddCommand(newScheduleAddCmd(g), newScheduleLsCmd(g),
 		newScheduleOneCmd(g, "get", "Show a schedule, its next slot and recent runs", showSchedule),
