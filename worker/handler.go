@@ -90,13 +90,17 @@ func (w *Worker) runHandler(ctx context.Context, task *store.Task) (out outcome)
 	done := make(chan returned, 1) // an abandoned handler's return must not block
 	go func() {
 		var r returned
+		returnedNormally := false
 		defer func() {
 			if v := recover(); v != nil {
 				r = returned{err: fmt.Sprintf("handler panicked: %v", v), failed: true, panicked: true}
+			} else if !returnedNormally {
+				r = returned{err: "handler ended its goroutine (runtime.Goexit) without returning", failed: true, panicked: true}
 			}
 			done <- r
 		}()
 		res, err := h.ProcessTask(hctx, &Task{ID: task.ID, Name: task.Name, Attempt: task.Attempt, Payload: task.Payload, Env: task.Env})
+		returnedNormally = true
 		r.res = res
 		if err != nil {
 			r.failed, r.deadline = true, errors.Is(err, context.DeadlineExceeded)

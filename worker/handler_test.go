@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"errors"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -57,7 +58,8 @@ func TestHandlerErrorThatPanicsFailsTheAttempt(t *testing.T) {
 		return nil, e
 	}))
 	_ = w.Handle("panicky", HandlerFunc(func(context.Context, *Task) ([]byte, error) { panic("boom") }))
-	for name, want := range map[string]int{"typednil": 1, "panicky": 2} {
+	_ = w.Handle("goexit", HandlerFunc(func(context.Context, *Task) ([]byte, error) { runtime.Goexit(); return nil, nil }))
+	for name, want := range map[string]int{"typednil": 1, "panicky": 2, "goexit": 2} {
 		out := w.runHandler(context.Background(), &store.Task{ID: "01JAAAAAAAAAAAAAAAAAAAAAAA", Attempt: 1, Handler: name})
 		if out.ExitCode != want || out.Err == "" {
 			t.Errorf("%s: exit %d, error %q; want exit %d and an error", name, out.ExitCode, out.Err, want)
