@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/drover-sched/drover/store"
 )
@@ -116,6 +118,10 @@ func (s TaskSpec) Task(now time.Time) (*store.Task, error) {
 	}
 	if len(s.Key) > MaxKeyLen {
 		return nil, fmt.Errorf("key of %d bytes: at most %d", len(s.Key), MaxKeyLen)
+	}
+	if !utf8.ValidString(s.Key) || strings.ContainsFunc(s.Key, unicode.IsControl) {
+		// It is shown as given (status, the API): no terminal escapes.
+		return nil, fmt.Errorf("key %q: want printable UTF-8", s.Key)
 	}
 	t := &store.Task{
 		ID: store.NewTaskID(now), Name: s.Name, Cmd: s.Cmd, Handler: s.Handler, Payload: s.Payload, Shell: s.Shell, Env: s.Env, Retries: s.Retries,

@@ -148,6 +148,8 @@ func TestBadInputExits2WithOneLine(t *testing.T) {
 		{"submit", "--env", "1X=y", "--", "true"},
 		{"submit", "--name", "../x", "--", "true"},
 		{"submit", "--name", "a b", "--", "true"},
+		{"submit", "--key", "k\x01", "--", "true"},
+		{"submit", "--key", "k\xff", "--", "true"},
 		{"submit", "-f", jsonl},
 		{"submit", "-f", big},
 		{"submit", "-f", "/nonexistent/file.jsonl"},
