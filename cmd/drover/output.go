@@ -162,8 +162,8 @@ func labelsStr(m map[string]string) string {
 
 // attemptOf shows the current attempt out of the most the task may make: 1 +
 // retries, plus one for each attempt lost with its worker (those do not count
-// against retries).
+// against retries); a task given more by drover retry is at its last.
 func attemptOf(t *store.Task) string {
 	lost := len(t.History) - t.Failures()
-	return fmt.Sprintf("%d/%d", t.Attempt, t.MaxAttempts()+lost)
+	return fmt.Sprintf("%d/%d", t.Attempt, max(t.MaxAttempts()+lost, t.Attempt))
 }
