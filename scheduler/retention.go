@@ -459,21 +459,27 @@ func (l *leader) pruneDeadletters(cutoff time.Time) error {
 			txn.Delete(dir+"/"+name, -1)
 		}
 		err := txn.Commit()
-		if errors.Is(err, store.ErrNoNode) {
+		if err == nil {
+			deleted += len(part)
+		} else if errors.Is(err, store.ErrNoNode) && !errors.Is(err, store.ErrFenced) {
 			// One went meanwhile (drover deadletter rm): one at a time.
 			err = nil
 			for _, name := range part {
 				e := l.st.Txn().Fence(l.term.Fence, -1).Delete(dir+"/"+name, -1).Commit()
-				if e != nil && !errors.Is(e, store.ErrNoNode) {
+				if e == nil {
+					deleted++
+				} else if errors.Is(e, store.ErrFenced) || !errors.Is(e, store.ErrNoNode) {
 					err = e
 					break
 				}
 			}
 		}
+		if errors.Is(err, store.ErrFenced) {
+			return errTermOver // a fenced delete's failed check reads as ErrNoNode too
+		}
 		if err != nil {
 			return fmt.Errorf("prune deadletter: %w", err)
 		}
-		deleted += len(part)
 	}
 	if deleted > 0 {
 		l.log.Info().Int("pruned", deleted).Int("kept", len(names)-drop).Msg("deadletter records pruned")

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -345,7 +346,8 @@ func TestFencedLeaderMakesNoDirectories(t *testing.T) {
 	}
 	fence := st.Layout().Election() + "/" + node
 	l := newLeader(s, &Term{Fence: fence, st: st, done: make(chan struct{})}, 1)
-	defer l.stop()
+	stop := sync.OnceFunc(l.stop)
+	defer stop()
 	if err := st.Delete(fence, -1); err != nil { // the session expired: the term is over
 		t.Fatal(err)
 	}
@@ -355,13 +357,17 @@ func TestFencedLeaderMakesNoDirectories(t *testing.T) {
 	if ok, _, err := st.Exists(st.Layout().WorkerTasks("late")); err != nil || ok {
 		t.Fatalf("a deposed leader made %s (%v)", st.Layout().WorkerTasks("late"), err)
 	}
-	id := store.IDAt(time.Now().Add(time.Hour))
-	if err := st.EnsureBucketsFenced(id, fence); !errors.Is(err, store.ErrFenced) {
-		t.Fatalf("EnsureBucketsFenced after fence loss: %v, want ErrFenced", err)
+	// The buckets of the next windows, made ahead while tasks arrive.
+	l.queuedAt = time.Now()
+	l.prepareBuckets()
+	stop() // waits for the term's goroutines, the one making buckets ahead among them
+	if len(l.prepared) == 0 {
+		t.Fatal("no buckets to prepare")
 	}
-	b1, _ := store.Bucket(id)
-	if ok, _, err := st.Exists(st.Layout().Queue() + "/" + b1); err != nil || ok {
-		t.Fatalf("a deposed leader made a bucket (%v)", err)
+	for b := range l.prepared {
+		if ok, _, err := st.Exists(st.Layout().QueueBucket(b[:6], b[6:])); err != nil || ok {
+			t.Fatalf("a deposed leader made bucket %s (%v)", b, err)
+		}
 	}
 }
 
@@ -430,32 +436,66 @@ func TestResultRetention(t *testing.T) {
 	}
 }
 
-// TestDeadlettersArePruned: deadletter records older than the retention go,
-// and beyond MaxDeadletters the oldest; nothing pruned them, so a steady
-// source of bad data grew the directory past one listing.
-func TestDeadlettersArePruned(t *testing.T) {
-	root := drovertest.NewRoot()
-	st := drovertest.OpenStore(t, root)
+// quarantineJunk moves n junk znodes to deadletter and returns the
+// deadletter names, oldest first.
+func quarantineJunk(t *testing.T, st *store.Store, n int) []string {
+	t.Helper()
 	lay := st.Layout()
-	quarantine := func(n int) {
-		for range n {
-			p := lay.Queue() + "/" + ulid.Make().String()
-			if err := st.Create(p, []byte("junk")); err != nil {
-				t.Fatal(err)
-			}
-			if err := st.Quarantine(p, []byte("junk"), 0, errors.New("junk")); err != nil {
-				t.Fatal(err)
-			}
+	for range n {
+		p := lay.Queue() + "/" + ulid.Make().String()
+		if err := st.Create(p, []byte("junk")); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Quarantine(p, []byte("junk"), 0, errors.New("junk")); err != nil {
+			t.Fatal(err)
 		}
 	}
-	const retention = 3 * time.Second
-	quarantine(3)
 	names, err := st.Children(lay.Deadletter())
 	if err != nil {
 		t.Fatal(err)
 	}
 	sort.Strings(names)
-	_, newestOld, err := st.Exists(lay.Deadletter() + "/" + names[len(names)-1])
+	return names
+}
+
+// termOf builds a leader whose election znode the test holds (fenced: the
+// znode deleted, as by a session expired unnoticed).
+func termOf(t *testing.T, st *store.Store, fenced bool, mods ...func(*Config)) *leader {
+	t.Helper()
+	cfg := Config{ID: "manual", Store: st, Log: drovertest.Logger(t)}
+	for _, m := range mods {
+		m(&cfg)
+	}
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	node, _, err := st.CreateSequentialEphemeral(context.Background(), st.Layout().Election(), "n_", []byte(`{"v":1}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fence := st.Layout().Election() + "/" + node
+	l := newLeader(s, &Term{Fence: fence, st: st, done: make(chan struct{})}, 1)
+	t.Cleanup(l.stop)
+	if fenced {
+		if err := st.Delete(fence, -1); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		t.Cleanup(func() { _ = st.Delete(fence, -1) })
+	}
+	return l
+}
+
+// TestDeadlettersArePrunedByAge: deadletter records older than the
+// retention go, in the term's first pass; nothing pruned them, so a steady
+// source of bad data grew the directory past one listing.
+func TestDeadlettersArePrunedByAge(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	const retention = 3 * time.Second
+	old := quarantineJunk(t, st, 3)
+	_, newestOld, err := st.Exists(st.Layout().Deadletter() + "/" + old[len(old)-1])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -464,23 +504,64 @@ func TestDeadlettersArePruned(t *testing.T) {
 	drovertest.WaitFor(t, 20*time.Second, "the first records older than the retention", func() bool {
 		return time.Since(newestOld.Ctime) > retention+10*time.Millisecond
 	})
-	quarantine(4)
-	all, err := st.Children(lay.Deadletter())
-	if err != nil {
-		t.Fatal(err)
-	}
-	sort.Strings(all)
-	want := all[len(all)-3:]
-	runScheduler(t, st, "s1", func(c *Config) { c.ResultRetention = retention; c.MaxDeadletters = 3 })
+	want := quarantineJunk(t, st, 4)[3:]
+	runScheduler(t, st, "s1", func(c *Config) { c.ResultRetention = retention; c.MaxDeadletters = 100 })
 	var left []string
 	drovertest.WaitFor(t, 10*time.Second, "deadletter pruned", func() bool {
-		left, err = st.Children(lay.Deadletter())
-		return err == nil && len(left) <= 3
+		left, err = st.Children(st.Layout().Deadletter())
+		return err == nil && len(left) <= 4
 	})
 	sort.Strings(left)
 	if !slices.Equal(left, want) {
-		t.Fatalf("left %v, want the three newest %v (of %v)", left, want, all)
+		t.Fatalf("left %v, want the four young %v", left, want)
 	}
+}
+
+// TestDeadletterCap: beyond MaxDeadletters the oldest records go; a
+// deposed leader's pass deletes none, and says its term is over (it took
+// the failed fence check for records gone meanwhile, tried each record
+// alone and reported them all pruned).
+func TestDeadletterCap(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	all := quarantineJunk(t, st, 120)
+	capped := func(c *Config) { c.MaxDeadletters = 3 }
+	if err := termOf(t, st, true, capped).pruneDeadletters(time.Now().Add(-time.Hour)); !errors.Is(err, errTermOver) {
+		t.Fatalf("a deposed leader's pass: %v, want errTermOver", err)
+	}
+	if left, err := st.Children(st.Layout().Deadletter()); err != nil || len(left) != len(all) {
+		t.Fatalf("a deposed leader's pass left %d of %d (%v)", len(left), len(all), err)
+	}
+	if err := termOf(t, st, false, capped).pruneDeadletters(time.Now().Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	left, err := st.Children(st.Layout().Deadletter())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(left)
+	if !slices.Equal(left, all[len(all)-3:]) {
+		t.Fatalf("left %v, want the three newest %v", left, all[len(all)-3:])
+	}
+}
+
+// TestLostAttemptIsNotDelayed: a lost worker's attempt did not fail, and
+// its retry is placed at once, whatever the backoff.
+func TestLostAttemptIsNotDelayed(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	runScheduler(t, st, "s1", func(c *Config) {
+		c.Backoff = store.Backoff{Base: time.Hour, Max: 2 * time.Hour, Rand: func() float64 { return 0 }}
+	})
+	doomed := registerWorker(t, root, "doomed", 1, nil)
+	ids := submit(t, st, 1, func(_ int, task *store.Task) { task.Retries = 2 })
+	drovertest.WaitFor(t, 10*time.Second, "placed on doomed", func() bool { return len(doomed.assignments(t)) == 1 })
+	doomed.st.Close()
+	spare := registerWorker(t, root, "spare", 1, nil)
+	drovertest.WaitFor(t, 15*time.Second, "attempt 2 on spare", func() bool {
+		got := spare.assignments(t)
+		return len(got) == 1 && got[0] == store.AssignmentName(ids[0], 2)
+	})
 }
 
 // TestEmptyQueueBucketsDeleted: a queue bucket emptied by placement goes
