@@ -722,7 +722,7 @@ func (l *leader) addQueued(task *store.Task, version int32) {
 		l.unqueue(old)
 	}
 	l.queuedAt = l.now()
-	q := newQueued(task, version, l.kept < maxKept)
+	q := newQueued(task, version, l.kept < maxKept && recordBytes(task) <= maxKeptRecord)
 	if q.task != nil {
 		l.kept++
 	}
@@ -1061,7 +1061,10 @@ func recordBytes(t *store.Task) int {
 		n += len(k) + len(v) + 6
 	}
 	for _, a := range t.History {
-		n += 200 + len(a.Worker) + len(a.Error)
+		// Error and output tails are clipped by the bytes they take encoded
+		// (store.Clip): count the most those can be.
+		n += 200 + len(a.Worker) + min(6*len(a.Error), store.MaxAttemptError) +
+			min(6*len(a.Stdout), store.AttemptTail) + min(6*len(a.Stderr), store.AttemptTail)
 	}
 	return n
 }

@@ -152,10 +152,13 @@ func unixNano(t time.Time) int64 {
 // ready reports whether the task's backoff is over at now.
 func (q *queued) ready(now time.Time) bool { return q.notBefore <= now.UnixNano() }
 
-// maxKept bounds the queued records the leader keeps in memory (a few KiB
-// each at most); beyond it a queued task costs ~110 bytes of index (see
-// BenchmarkQueuedMemory).
+// maxKept bounds the queued records the leader keeps in memory, each of at
+// most maxKeptRecord bytes (recordBytes: a big payload, or a history of
+// retries with their output, is read again at placement instead); beyond
+// it a queued task costs ~110 bytes of index (see BenchmarkQueuedMemory).
 var maxKept = 20000
+
+const maxKeptRecord = 8 << 10
 
 func newQueued(t *store.Task, version int32, keep bool) *queued {
 	q := &queued{id: t.ID, priority: int8(t.Priority), attempt: int32(t.Attempt), notBefore: unixNano(t.NotBefore),

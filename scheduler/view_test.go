@@ -159,6 +159,29 @@ func TestLargeUnkeptRecordsArePlaced(t *testing.T) {
 	drovertest.WaitFor(t, 30*time.Second, "every task placed", func() bool { return len(w.assignments(t)) == n })
 }
 
+// Retries whose history holds the output of their attempts are placed in
+// transactions that fit: the leader's size estimate counted only an
+// attempt's error, so a batch of them passed jute.maxbuffer, the connection
+// dropped, and the leader built the same batch again, for ever (helper-20).
+// Escapes count: a < takes 6 bytes encoded.
+func TestRetriesWithOutputInTheirHistoryArePlaced(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	const n = 50
+	now := time.Now().UTC()
+	submit(t, st, n, func(_ int, task *store.Task) {
+		task.Retries = 20
+		for a := 1; a <= 10; a++ {
+			task.AddAttempt(store.Attempt{N: a, Worker: "w1", StartedAt: now, FinishedAt: now, ExitCode: 1, Error: strings.Repeat("<", 300),
+				Stdout: strings.Repeat("<", 4096), Stderr: strings.Repeat("e", 4096)})
+		}
+		task.Attempt = 11
+	})
+	w := registerWorker(t, root, "w1", n, nil)
+	runScheduler(t, st, "s1")
+	drovertest.WaitFor(t, 30*time.Second, "every task placed", func() bool { return len(w.assignments(t)) == n })
+}
+
 // An empty bucket of a long-past window that was made again lately (a
 // worker re-queueing a retry of an old task) is left for its writer; it is
 // deleted once it has stood empty for BucketGrace.

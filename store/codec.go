@@ -44,29 +44,70 @@ const MaxAttemptError = 256
 // carry a whole response body, and a result must fit in one znode.
 const MaxResultError = 4 << 10
 
-// ClipTail keeps the last n bytes of s at most, from a rune boundary.
+// ClipTail keeps the end of s that takes at most n bytes in a record (see
+// encodedLen), from a rune boundary.
 func ClipTail(s string, n int) string {
-	if len(s) <= n {
+	if len(s) <= n/6 || encodedLen(s) <= n {
 		return s
 	}
-	start := len(s) - n
-	for start < len(s) && !utf8.RuneStart(s[start]) {
-		start++
+	size := 0
+	start := len(s)
+	for start > 0 {
+		r, w := utf8.DecodeLastRuneInString(s[:start])
+		c := runeCost(r, w)
+		if size+c > n {
+			break
+		}
+		size += c
+		start -= w
 	}
 	return s[start:]
 }
 
-// Clip cuts s to at most n bytes on a rune boundary, ending it with "…"
-// when it was cut.
+// Clip cuts s so that it takes at most n bytes in a record, on a rune
+// boundary, ending it with "…" when it was cut.
 func Clip(s string, n int) string {
-	if len(s) <= n {
+	if len(s) <= n/6 || encodedLen(s) <= n {
 		return s
 	}
-	cut := max(0, n-len("…"))
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
+	size, end := len("…"), 0
+	for end < len(s) {
+		r, w := utf8.DecodeRuneInString(s[end:])
+		c := runeCost(r, w)
+		if size+c > n {
+			break
+		}
+		size += c
+		end += w
 	}
-	return s[:cut] + "…"
+	return s[:end] + "…"
+}
+
+// encodedLen is how many bytes s takes in a record, between its quotes:
+// encoding/json escapes <, > and & as \u003c and the like (6 bytes),
+// control characters and invalid bytes too. Without that reckoning a text
+// of n bytes could take 6n.
+func encodedLen(s string) int {
+	n := 0
+	for i := 0; i < len(s); {
+		r, w := utf8.DecodeRuneInString(s[i:])
+		n += runeCost(r, w)
+		i += w
+	}
+	return n
+}
+
+// runeCost is what rune r, of w bytes in its text, takes in a record (at
+// most: some control characters take 2).
+func runeCost(r rune, w int) int {
+	switch {
+	case r == utf8.RuneError && w == 1, r < 0x20 && r != '\n' && r != '\r' && r != '\t',
+		r == '<', r == '>', r == '&', r == '\u2028', r == '\u2029':
+		return 6
+	case r < 0x20, r == '"', r == '\\':
+		return 2
+	}
+	return w
 }
 
 // OutputTail is how much of each of stdout and stderr a result keeps.

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -88,17 +89,17 @@ func TestSpecLeavesRoomForHistory(t *testing.T) {
 	now := time.Now()
 	for n := 1; n <= MaxRetries+MaxLostAttempts; n++ {
 		task.AddAttempt(Attempt{N: n, Worker: strings.Repeat("w", MaxNameLen), StartedAt: now, FinishedAt: now,
-			ExitCode: -1, Error: strings.Repeat("é", MaxAttemptError), Lost: n%2 == 0,
-			Stdout: strings.Repeat("é", OutputTail), Stderr: strings.Repeat("x", OutputTail)})
+			ExitCode: -1, Error: strings.Repeat("<", MaxAttemptError), Lost: n%2 == 0, // < takes 6 bytes encoded
+			Stdout: strings.Repeat("\x1b", OutputTail), Stderr: strings.Repeat("&", OutputTail)})
 	}
-	if e := task.History[0].Error; len(e) > MaxAttemptError || !utf8.ValidString(e) {
+	if e := task.History[0].Error; len(e) > MaxAttemptError/6+len("…") || !utf8.ValidString(e) {
 		t.Fatalf("attempt error of %d bytes kept (valid UTF-8: %v)", len(e), utf8.ValidString(e))
 	}
 	for i, a := range task.History {
 		kept := i >= len(task.History)-AttemptsWithTail
 		want := 0
 		if kept {
-			want = AttemptTail
+			want = AttemptTail / 6
 		}
 		if o := a.Stdout; len(o) != want || len(a.Stderr) != want || !utf8.ValidString(o) {
 			t.Fatalf("attempt %d of %d kept %d bytes of stdout, %d of stderr (valid UTF-8: %v)", i+1, len(task.History), len(o), len(a.Stderr), utf8.ValidString(o))
@@ -229,6 +230,39 @@ func TestManifestRoundTrip(t *testing.T) {
 	for _, bad := range []string{``, `{}`, `{"v":1,"tasks":[{"v":1}]}`, `{"v":9,"tasks":[]}`, `{"v":1,"tasks":7}`, `{"v":1,"tasks":[null]}`, `{"tasks":[]}`} {
 		if _, err := DecodeManifest([]byte(bad)); err == nil {
 			t.Fatalf("%q decoded", bad)
+		}
+	}
+}
+
+// Clip and ClipTail bound the bytes a text takes in a record, escapes
+// included: a text of <, & or control bytes takes six times its length.
+func TestClipBoundsTheEncodedText(t *testing.T) {
+	texts := []string{"", "plain", strings.Repeat("x", 5000), strings.Repeat("<>&", 2000), strings.Repeat("é", 3000),
+		strings.Repeat("\x1b[31m", 900), strings.Repeat("\xff", 3000), strings.Repeat("a\u2028\"\\\n", 700)}
+	for _, s := range texts {
+		for _, n := range []int{0, 1, 5, 6, 100, 256, 4096} {
+			for name, got := range map[string]string{"Clip": Clip(s, n), "ClipTail": ClipTail(s, n)} {
+				b, err := json.Marshal(got)
+				if err != nil {
+					t.Fatal(err)
+				}
+				limit := n
+				if name == "Clip" && got != s {
+					limit = max(n, len("…")) // the mark itself, when nothing else fits
+				}
+				if len(b)-2 > limit {
+					t.Errorf("%s(%.20q…, %d) takes %d bytes encoded", name, s, n, len(b)-2)
+				}
+				if utf8.ValidString(s) && !utf8.ValidString(got) {
+					t.Errorf("%s(%.20q…, %d) cut a rune", name, s, n)
+				}
+				if name == "ClipTail" && !strings.HasSuffix(s, got) || name == "Clip" && !strings.HasPrefix(s, strings.TrimSuffix(got, "…")) {
+					t.Errorf("%s(%.20q…, %d) = %.20q…: not its end or start", name, s, n, got)
+				}
+				if encodedLen(s) <= n && got != s {
+					t.Errorf("%s(%.20q…, %d) cut a text that fits", name, s, n)
+				}
+			}
 		}
 	}
 }

@@ -109,8 +109,11 @@ type Store struct {
 	log            zerolog.Logger
 	acl            []zk.ACL
 	sessionTimeout time.Duration
-	// heard is when anything last came from the server (Unix ns); granted
-	// the session timeout the server granted (ns; 0: not yet known).
+	// heard is when anything last came from the server, in ns since
+	// opened (which carries the monotonic clock, so a step of the wall
+	// clock moves nothing); granted is the session timeout the server
+	// granted (ns; 0: not yet known).
+	opened         time.Time
 	heard, granted atomic.Int64
 
 	mu        sync.Mutex
@@ -164,7 +167,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{layout: layout, log: log, acl: acl, changed: make(chan struct{}), sessionTimeout: cfg.SessionTimeout, now: time.Now}
+	s := &Store{layout: layout, log: log, acl: acl, changed: make(chan struct{}), sessionTimeout: cfg.SessionTimeout, now: time.Now,
+		opened: time.Now()}
 	// The client's loop can connect and call onEvent, which reads s.conn,
 	// before Connect has returned here: it waits for s.mu until s.conn is set.
 	s.mu.Lock()
@@ -184,7 +188,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 			if err != nil {
 				return nil, err
 			}
-			return heardConn{Conn: c, heard: &s.heard}, nil
+			return heardConn{Conn: c, heard: &s.heard, since: s.opened}, nil
 		}))
 	s.conn = conn
 	s.mu.Unlock()
@@ -240,27 +244,30 @@ func (s *Store) GrantedSessionTimeout() time.Duration {
 	return s.sessionTimeout
 }
 
-// SessionDeadline is, while the store is cut off, about when the server
-// expires its session unless it hears from it again: the last time anything
-// came from the server plus the granted session timeout. The client pings a
-// third of the timeout apart, so what came last was most often a ping's
-// reply, and the server heard the ping just before. The client itself only
-// notices a silent link two thirds of the timeout after the last reply.
+// SessionDeadline is about when the server expires this store's session
+// unless it hears from it again: the last time anything came from the
+// server plus the granted session timeout. The client pings a third of the
+// timeout apart, so on a live link it moves on at least that often, and
+// what came last was most often a ping's reply, which the server sent just
+// after it heard the ping. The client's own notice of a dead link can come
+// later than this (two thirds of the timeout after the last reply, or more
+// while a large write is stuck), so it is timed from the reads alone.
 func (s *Store) SessionDeadline() time.Time {
-	return time.Unix(0, s.heard.Load()).Add(s.GrantedSessionTimeout())
+	return s.opened.Add(time.Duration(s.heard.Load()) + s.GrantedSessionTimeout())
 }
 
 // heardConn is a connection to ZooKeeper that notes when the server was last
 // heard from.
 type heardConn struct {
 	net.Conn
-	heard *atomic.Int64 // Unix ns
+	heard *atomic.Int64 // ns since since
+	since time.Time
 }
 
 func (c heardConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	if n > 0 {
-		c.heard.Store(time.Now().UnixNano())
+		c.heard.Store(int64(time.Since(c.since)))
 	}
 	return n, err
 }

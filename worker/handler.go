@@ -100,12 +100,14 @@ func (w *Worker) runHandler(ctx context.Context, task *store.Task) (out outcome)
 			done <- r
 		}()
 		res, err := h.ProcessTask(hctx, &Task{ID: task.ID, Name: task.Name, Attempt: task.Attempt, Payload: task.Payload, Env: task.Env})
-		returnedNormally = true
 		r.res = res
 		if err != nil {
+			// Read here, under the recover: an Is or Error method may panic
+			// or end the goroutine too.
 			r.failed, r.deadline = true, errors.Is(err, context.DeadlineExceeded)
 			r.err = store.Clip(fmt.Sprint(err), store.MaxResultError) // fmt survives a nil receiver
 		}
+		returnedNormally = true
 	}()
 	var r returned
 	select {

@@ -48,6 +48,12 @@ type nilReceiverErr struct{ msg string }
 
 func (e *nilReceiverErr) Error() string { return e.msg }
 
+// goexitErr ends the goroutine that asks errors.Is about it.
+type goexitErr struct{}
+
+func (goexitErr) Error() string { return "goexit" }
+func (goexitErr) Is(error) bool { runtime.Goexit(); return false }
+
 // An error a handler returns is read in the handler's goroutine, under its
 // recover: a typed nil whose Error panics used to crash the worker (and
 // every worker the task was placed on again).
@@ -59,7 +65,8 @@ func TestHandlerErrorThatPanicsFailsTheAttempt(t *testing.T) {
 	}))
 	_ = w.Handle("panicky", HandlerFunc(func(context.Context, *Task) ([]byte, error) { panic("boom") }))
 	_ = w.Handle("goexit", HandlerFunc(func(context.Context, *Task) ([]byte, error) { runtime.Goexit(); return nil, nil }))
-	for name, want := range map[string]int{"typednil": 1, "panicky": 2, "goexit": 2} {
+	_ = w.Handle("goexit-in-is", HandlerFunc(func(context.Context, *Task) ([]byte, error) { return nil, goexitErr{} }))
+	for name, want := range map[string]int{"typednil": 1, "panicky": 2, "goexit": 2, "goexit-in-is": 2} {
 		out := w.runHandler(context.Background(), &store.Task{ID: "01JAAAAAAAAAAAAAAAAAAAAAAA", Attempt: 1, Handler: name})
 		if out.ExitCode != want || out.Err == "" {
 			t.Errorf("%s: exit %d, error %q; want exit %d and an error", name, out.ExitCode, out.Err, want)

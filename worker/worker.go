@@ -456,38 +456,33 @@ func cutOff(ctx, sctx context.Context) error {
 	return context.Cause(sctx)
 }
 
-// watchCutOff calls lose(errCutOff) once the store has been cut off from
-// ZooKeeper until shortly before the server would expire its session
-// (store.SessionDeadline, less a sixth of the timeout): the leader places
-// a lost session's attempts elsewhere, and the worker cannot learn of the
-// expiry while cut off, so it stops them itself before that. It returns
-// then, or when stop closes.
+// watchCutOff calls lose(errCutOff) once nothing has come from ZooKeeper
+// until shortly before the server would expire the session
+// (store.SessionDeadline, less a sixth of the timeout): the leader places a
+// lost session's attempts elsewhere, and the worker cannot learn of the
+// expiry while cut off, so it stops them itself before that. On a live link
+// the replies to the client's pings keep the deadline ahead. It is timed
+// from the reads, not from the client's notice of a disconnection, which
+// can come later than the expiry (a large write stuck on a dead link waits
+// two thirds of the timeout before it fails). It returns then, or when stop
+// closes.
 func (w *Worker) watchCutOff(stop <-chan struct{}, lose func(error) error) {
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
 	for {
-		connected, changed := w.st.Connected()
-		var timer *time.Timer
-		var fire <-chan time.Time
-		if !connected {
-			at := w.st.SessionDeadline().Add(-w.st.GrantedSessionTimeout() / 6)
-			timer = time.NewTimer(time.Until(at))
-			fire = timer.C
-		}
-		select {
-		case <-changed:
-		case <-fire:
-			w.log.Warn().Time("last_heard", w.st.SessionDeadline().Add(-w.st.GrantedSessionTimeout())).
-				Msg("cut off from ZooKeeper until its session may expire")
+		grant := w.st.GrantedSessionTimeout()
+		at := w.st.SessionDeadline().Add(-grant / 6)
+		wait := time.Until(at)
+		if wait <= 0 {
+			w.log.Warn().Dur("silent_for", grant-grant/6-wait).Msg("nothing from ZooKeeper until its session may expire")
 			lose(errCutOff)
 			return
-		case <-stop:
 		}
-		if timer != nil {
-			timer.Stop()
-		}
+		timer.Reset(wait)
 		select {
+		case <-timer.C:
 		case <-stop:
 			return
-		default:
 		}
 	}
 }
