@@ -119,7 +119,7 @@ func (s TaskSpec) Task(now time.Time) (*store.Task, error) {
 	if len(s.Key) > MaxKeyLen {
 		return nil, fmt.Errorf("key of %d bytes: at most %d", len(s.Key), MaxKeyLen)
 	}
-	if !utf8.ValidString(s.Key) || strings.ContainsFunc(s.Key, unicode.IsControl) {
+	if !utf8.ValidString(s.Key) || strings.ContainsFunc(s.Key, func(r rune) bool { return !unicode.IsPrint(r) }) {
 		// It is shown as given (status, the API): no terminal escapes.
 		return nil, fmt.Errorf("key %q: want printable UTF-8", s.Key)
 	}

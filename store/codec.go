@@ -30,7 +30,9 @@ const MaxRecordSize = 960 * 1024
 // MaxSpecSize is the largest task a submit accepts, encoded. The rest of
 // MaxRecordSize is left for what a task gathers on its way: its attempt
 // history (bounded by Retries + MaxLostAttempts entries of at most ~600 bytes
-// each, see MaxAttemptError) and output tails (shortened to fit).
+// each, see MaxAttemptError, the last AttemptsWithTail of them with up to
+// 2 × AttemptTail of output besides) and the result's output tails
+// (shortened to fit).
 const MaxSpecSize = 256 * 1024
 
 // MaxRetries bounds a task's Retries.
