@@ -528,6 +528,12 @@ func (c *Client) Retry(id string) (*store.Task, error) {
 	}
 	next := t.Clone()
 	next.Attempt++
+	if n := len(next.History); n > 0 && next.History[n-1].N == t.Attempt && next.History[n-1].Stdout == "" && next.History[n-1].Stderr == "" {
+		// The result held the last attempt's output; its history entry keeps
+		// the end of it (see store.AttemptTail).
+		next.History[n-1].Stdout = store.ClipTail(t.Stdout, store.AttemptTail)
+		next.History[n-1].Stderr = store.ClipTail(t.Stderr, store.AttemptTail)
+	}
 	next.ExitCode, next.Error, next.Stdout, next.Stderr = nil, "", "", ""
 	next.FinishedAt, next.NotBefore = time.Time{}, time.Time{}
 	err = c.st.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error {

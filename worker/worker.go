@@ -817,6 +817,11 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 	rec := done
 	if next != nil {
 		rec = next
+	} else {
+		// The result keeps this attempt's output, and more of it: the history
+		// need not hold it twice (a retry puts it back, client.Retry).
+		last := &done.History[len(done.History)-1]
+		last.Stdout, last.Stderr = "", ""
 	}
 	data, err := fitRecord(rec)
 	if err != nil {

@@ -685,6 +685,25 @@ func TestLogsOfAnAttempt(t *testing.T) {
 	}
 	oneLineError(t, drover(t, root, "logs", id, "--attempt", "3"), 1, "no finished attempt 3")
 	oneLineError(t, drover(t, root, "logs", id, "--attempt", "-1"), 2, "--attempt")
+
+	// A result holds its last attempt's output (the history does not hold
+	// it twice); drover retry puts its end back into the history.
+	r = drover(t, root, "submit", "--wait", "--", "sh", "-c", `echo "run $DROVER_ATTEMPT"; exit 1`)
+	if r.code != 1 || r.stdout != "run 1\n" {
+		t.Fatalf("submit --wait: %+v", r)
+	}
+	id = strings.TrimSpace(r.stderr)
+	if r := drover(t, root, "retry", id); r.code != 0 {
+		t.Fatalf("retry: %+v", r)
+	}
+	if r := drover(t, root, "wait", id); r.code != 1 {
+		t.Fatalf("wait: %+v", r)
+	}
+	for attempt, want := range map[string]string{"1": "run 1\n", "2": "run 2\n"} {
+		if r := drover(t, root, "logs", id, "--attempt", attempt); r.code != 0 || r.stdout != want {
+			t.Errorf("logs --attempt %s after a retry: %+v", attempt, r)
+		}
+	}
 }
 
 func TestGarbageIsQuarantined(t *testing.T) {
