@@ -166,6 +166,8 @@ func TestBadInputExits2WithOneLine(t *testing.T) {
 		{"worker", "--capacity", "0"},
 		{"worker", "--id", "a/b"},
 		{"worker", "--label", "novalue"},
+		{"worker", "--label", "zone=a", "--label", "zone=b"},
+		{"submit", "--on", "gpu=yes", "--on", "gpu=no", "--", "true"},
 	}
 	for _, args := range tests {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {

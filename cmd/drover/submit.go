@@ -203,6 +203,11 @@ func parsePairs(flag string, pairs []string) (map[string]string, error) {
 		if !ok || k == "" {
 			return nil, usageErr("%s %q: want k=v", flag, p)
 		}
+		if old, dup := m[k]; dup && old != v && flag != "--env" {
+			// Labels are one value a key: which one was meant? (--env, as a
+			// shell's assignments, takes the last.)
+			return nil, usageErr("%s: %s given as %q and %q", flag, k, old, v)
+		}
 		m[k] = v
 	}
 	return m, nil
