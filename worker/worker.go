@@ -676,18 +676,20 @@ func (w *Worker) start(ctx context.Context, wg *sync.WaitGroup, dir, name string
 // read fetches and decodes an assignment, retrying through connection trouble;
 // malformed data is quarantined. ok is false when there is nothing to run.
 func (w *Worker) read(ctx context.Context, p, name string) (task *store.Task, version int32, ok bool) {
+	pause := restartMin
 	for {
 		data, stat, err := w.st.Get(p)
 		switch {
 		case errors.Is(err, store.ErrNoNode):
 			return nil, 0, false
 		case err != nil:
-			w.log.Warn().Err(err).Str("assignment", name).Msg("cannot read assignment; will retry")
-			select {
-			case <-ctx.Done():
+			// Paced: an error that repeats (an assignment made by another
+			// identity, which this one may not read) must not flood the log.
+			w.log.Warn().Err(err).Str("assignment", name).Dur("retry_in", pause).Msg("cannot read assignment; will retry")
+			if !sleepCtx(ctx, pause) {
 				return nil, 0, false
-			case <-time.After(100 * time.Millisecond):
 			}
+			pause = min(2*pause, restartMax)
 			continue
 		}
 		task, err := store.DecodeTask(data)
