@@ -161,10 +161,22 @@ func (c *Client) Schedule(name string) (ScheduleInfo, error) {
 	return c.info(rec), nil
 }
 
-// Schedules lists every schedule by name.
+// Schedules lists every schedule by name, their histories brought up to
+// date as Schedule does (one pipelined read per active run): a run that
+// ended since the last firing was listed as active.
 func (c *Client) Schedules() ([]ScheduleInfo, error) {
 	list, _, err := c.SchedulesFirst(context.Background(), 0)
-	return list, err
+	if err != nil {
+		return nil, err
+	}
+	recs := make([]*store.Schedule, len(list))
+	for i, s := range list {
+		recs[i] = s.Schedule
+	}
+	if err := scheduler.RefreshRuns(c.st, nil, recs...); err != nil {
+		return nil, err
+	}
+	return list, nil
 }
 
 // A bounded listing of schedules reads at most schedulesScanPer records per

@@ -403,3 +403,43 @@ func TestSchedulesFirstReadsABudget(t *testing.T) {
 		t.Fatalf("an ended context: %v", err)
 	}
 }
+
+// schedule ls shows a run that has ended as ended, as schedule get does: it
+// listed the runs as the leader last filed them, and a finished run stayed
+// "active" until the next firing.
+func TestSchedulesShowEndedRunsAsEnded(t *testing.T) {
+	c, st := newClient(t)
+	if _, err := c.AddSchedule(ScheduleSpec{Name: "nightly", Cron: "@daily", Task: TaskSpec{Cmd: []string{"true"}}}); err != nil {
+		t.Fatal(err)
+	}
+	p := st.Layout().Schedule("nightly")
+	data, stat, err := st.Get(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := store.DecodeSchedule(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slot := time.Now().Add(-time.Minute).Truncate(time.Second).UTC()
+	id := store.SlotTaskID("nightly", slot, 0)
+	rec.Active = []store.ScheduleRun{{Task: id, Slot: slot}}
+	if data, err = store.Encode(rec); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Set(p, data, stat.Version); err != nil {
+		t.Fatal(err)
+	}
+	zero := 0
+	done := &store.Task{ID: id, Cmd: []string{"true"}, State: store.StateSucceeded, ExitCode: &zero, SubmittedAt: slot, FinishedAt: time.Now().UTC()}
+	if err := st.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error { return txn.Finish(done) }); err != nil {
+		t.Fatal(err)
+	}
+	list, err := c.Schedules()
+	if err != nil || len(list) != 1 {
+		t.Fatalf("schedules: %d (%v)", len(list), err)
+	}
+	if s := list[0]; len(s.Active) != 0 || len(s.Succeeded) != 1 {
+		t.Fatalf("active %v, succeeded %v: want the ended run filed", s.Active, s.Succeeded)
+	}
+}
