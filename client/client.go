@@ -119,6 +119,13 @@ func (s TaskSpec) Task(now time.Time) (*store.Task, error) {
 	if len(s.Key) > MaxKeyLen {
 		return nil, fmt.Errorf("key of %d bytes: at most %d", len(s.Key), MaxKeyLen)
 	}
+	for k := range s.Env {
+		if strings.HasPrefix(k, "DROVER_") {
+			// A task must be able to trust them (DROVER_SCHEDULE says a
+			// schedule fired it); workers and the leader set them.
+			return nil, fmt.Errorf("env %s: DROVER_ names are Drover's own", k)
+		}
+	}
 	if !utf8.ValidString(s.Key) || strings.ContainsFunc(s.Key, func(r rune) bool { return !unicode.IsPrint(r) }) {
 		// It is shown as given (status, the API): no terminal escapes.
 		return nil, fmt.Errorf("key %q: want printable UTF-8", s.Key)

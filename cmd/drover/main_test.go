@@ -146,6 +146,8 @@ func TestBadInputExits2WithOneLine(t *testing.T) {
 		{"submit", "--retries", "x", "--", "true"},
 		{"submit", "--on", "gpu", "--", "true"},
 		{"submit", "--env", "1X=y", "--", "true"},
+		{"submit", "--env", "DROVER_SCHEDULE=fake", "--", "true"},
+		{"schedule", "add", "x", "--cron", "@daily", "--env", "DROVER_SLOT=1", "--", "true"},
 		{"submit", "--name", "../x", "--", "true"},
 		{"submit", "--name", "a b", "--", "true"},
 		{"submit", "--key", "k\x01", "--", "true"},
