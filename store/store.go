@@ -173,7 +173,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	// before Connect has returned here: it waits for s.mu until s.conn is set.
 	s.mu.Lock()
 	conn, _, err := zk.Connect(cfg.Servers, cfg.SessionTimeout,
-		zk.WithLogger(zkLogger{log: log, granted: &s.granted}),
+		zk.WithLogger(zkLogger{log: log, granted: &s.granted, changed: func() { s.mu.Lock(); s.signalLocked(); s.mu.Unlock() }}),
 		zk.WithLogInfo(true), // its "authenticated" line tells the timeout granted
 		zk.WithEventCallback(s.onEvent),
 		zk.WithDialer(func(network, address string, timeout time.Duration) (net.Conn, error) {
@@ -803,6 +803,7 @@ func (s *Store) Sync(path string) error {
 type zkLogger struct {
 	log     zerolog.Logger
 	granted *atomic.Int64 // ns
+	changed func()
 }
 
 // zkAuthenticated is go-zookeeper's line on a session established, with the
@@ -812,7 +813,9 @@ const zkAuthenticated = "authenticated: id=%d, timeout=%d"
 func (l zkLogger) Printf(format string, args ...any) {
 	if format == zkAuthenticated && len(args) == 2 {
 		if ms, ok := args[1].(int32); ok && ms > 0 {
-			l.granted.Store(int64(ms) * int64(time.Millisecond))
+			if l.granted.Swap(int64(ms)*int64(time.Millisecond)) != int64(ms)*int64(time.Millisecond) && l.changed != nil {
+				l.changed()
+			}
 		}
 	}
 	l.log.Debug().Str("lib", "zk").Msgf(format, args...)

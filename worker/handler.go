@@ -91,13 +91,14 @@ func (w *Worker) runHandler(ctx context.Context, task *store.Task) (out outcome)
 	go func() {
 		var r returned
 		returnedNormally := false
+		defer func() { done <- r }() // runs even if formatting below ends the goroutine
 		defer func() {
 			if v := recover(); v != nil {
-				r = returned{err: fmt.Sprintf("handler panicked: %v", v), failed: true, panicked: true}
+				r = returned{err: "handler panicked", failed: true, panicked: true}
+				r.err = fmt.Sprintf("handler panicked: %v", v)
 			} else if !returnedNormally {
 				r = returned{err: "handler ended its goroutine (runtime.Goexit) without returning", failed: true, panicked: true}
 			}
-			done <- r
 		}()
 		res, err := h.ProcessTask(hctx, &Task{ID: task.ID, Name: task.Name, Attempt: task.Attempt, Payload: task.Payload, Env: task.Env})
 		r.res = res

@@ -48,6 +48,11 @@ type nilReceiverErr struct{ msg string }
 
 func (e *nilReceiverErr) Error() string { return e.msg }
 
+// goexitOnText ends the goroutine that formats it.
+type goexitOnText struct{}
+
+func (goexitOnText) Error() string { runtime.Goexit(); return "" }
+
 // goexitErr ends the goroutine that asks errors.Is about it.
 type goexitErr struct{}
 
@@ -66,7 +71,8 @@ func TestHandlerErrorThatPanicsFailsTheAttempt(t *testing.T) {
 	_ = w.Handle("panicky", HandlerFunc(func(context.Context, *Task) ([]byte, error) { panic("boom") }))
 	_ = w.Handle("goexit", HandlerFunc(func(context.Context, *Task) ([]byte, error) { runtime.Goexit(); return nil, nil }))
 	_ = w.Handle("goexit-in-is", HandlerFunc(func(context.Context, *Task) ([]byte, error) { return nil, goexitErr{} }))
-	for name, want := range map[string]int{"typednil": 1, "panicky": 2, "goexit": 2, "goexit-in-is": 2} {
+	_ = w.Handle("panic-goexit", HandlerFunc(func(context.Context, *Task) ([]byte, error) { panic(goexitOnText{}) }))
+	for name, want := range map[string]int{"typednil": 1, "panicky": 2, "goexit": 2, "goexit-in-is": 2, "panic-goexit": 2} {
 		out := w.runHandler(context.Background(), &store.Task{ID: "01JAAAAAAAAAAAAAAAAAAAAAAA", Attempt: 1, Handler: name})
 		if out.ExitCode != want || out.Err == "" {
 			t.Errorf("%s: exit %d, error %q; want exit %d and an error", name, out.ExitCode, out.Err, want)

@@ -470,6 +470,7 @@ func (w *Worker) watchCutOff(stop <-chan struct{}, lose func(error) error) {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
+		_, changed := w.st.Connected() // a reconnect may bring another grant
 		grant := w.st.GrantedSessionTimeout()
 		at := w.st.SessionDeadline().Add(-grant / 6)
 		wait := time.Until(at)
@@ -481,6 +482,7 @@ func (w *Worker) watchCutOff(stop <-chan struct{}, lose func(error) error) {
 		timer.Reset(wait)
 		select {
 		case <-timer.C:
+		case <-changed: // Reset (Go 1.23+ timers) drops a pending fire
 		case <-stop:
 			return
 		}

@@ -4,6 +4,7 @@
 package zkserver
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -78,6 +79,8 @@ type Config struct {
 	// enough for tests and a dev cluster. ZooKeeper keeps every znode in
 	// memory: a million queued tasks need a few GiB.
 	Heap string
+	// MaxSessionTimeout bounds the session timeouts granted; default 60s.
+	MaxSessionTimeout time.Duration
 
 	// Ensemble membership (set by StartEnsemble).
 	myID    int
@@ -228,7 +231,7 @@ func (s *Server) writeFiles() (cfgPath string, err error) {
 		"clientPortAddress=127.0.0.1",
 		"admin.enableServer=false",
 		fmt.Sprintf("minSessionTimeout=%d", max(1000, 2*c.TickTime.Milliseconds())),
-		"maxSessionTimeout=60000",
+		fmt.Sprintf("maxSessionTimeout=%d", cmp.Or(c.MaxSessionTimeout, time.Minute).Milliseconds()),
 		"4lw.commands.whitelist=*",
 		"maxClientCnxns=0",
 	}

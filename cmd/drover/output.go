@@ -49,7 +49,9 @@ func signalContext() (context.Context, context.CancelFunc) {
 //	  "attempt": 1,                  the current (or last) attempt, 1-based
 //	  "attempts": 1,                 attempts made so far (0 while first queued)
 //	  "not_before": "RFC 3339",      retry backoff, omitted when none
-//	  "history": [{"n","worker","started_at","finished_at","exit_code","error","lost"}],
+//	  "history": [{"n","worker","started_at","finished_at","exit_code","error","lost",
+//	               "stdout","stderr"}],   the last 2 KiB of each, the last 10 attempts
+//	                                 (a finished task's last attempt: in its own stdout/stderr)
 //	  "worker": "w1",                where it runs (or last ran), "" when none
 //	  "assigned_at", "started_at", "finished_at": "RFC 3339", each omitted when not yet
 //	  "exit_code": 0,                null until finished: -1 when it ended without a
