@@ -265,19 +265,9 @@ func TestPlaceAfterFenceLossWritesNothing(t *testing.T) {
 	st := drovertest.OpenStore(t, root)
 	w := registerWorker(t, root, "w", 4, nil)
 	submit(t, st, 3, nil)
-	// A term whose election znode is already gone: exactly the state of a leader
+	// A term whose election znode goes below: exactly the state of a leader
 	// whose session expired before it noticed.
-	s, err := New(Config{ID: "ghost", Store: st, Log: drovertest.Logger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	node, _, err := st.CreateSequentialEphemeral(context.Background(), st.Layout().Election(), "n_", []byte(`{"v":1}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fence := st.Layout().Election() + "/" + node
-	l := newLeader(s, &Term{Fence: fence, st: st, done: make(chan struct{})}, 1)
-	defer l.stop()
+	l, fence, _ := termOf(t, st)
 	if err := l.syncWorkers(); err != nil {
 		t.Fatal(err)
 	}
@@ -336,18 +326,7 @@ func TestFencedLeaderMakesNoDirectories(t *testing.T) {
 	if err := st.Delete(st.Layout().WorkerTasks("late"), -1); err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(Config{ID: "ghost", Store: st, Log: drovertest.Logger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	node, _, err := st.CreateSequentialEphemeral(context.Background(), st.Layout().Election(), "n_", []byte(`{"v":1}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fence := st.Layout().Election() + "/" + node
-	l := newLeader(s, &Term{Fence: fence, st: st, done: make(chan struct{})}, 1)
-	stop := sync.OnceFunc(l.stop)
-	defer stop()
+	l, fence, stop := termOf(t, st)
 	if err := st.Delete(fence, -1); err != nil { // the session expired: the term is over
 		t.Fatal(err)
 	}
@@ -458,11 +437,12 @@ func quarantineJunk(t *testing.T, st *store.Store, n int) []string {
 	return names
 }
 
-// termOf builds a leader whose election znode the test holds (fenced: the
-// znode deleted, as by a session expired unnoticed).
-func termOf(t *testing.T, st *store.Store, fenced bool, mods ...func(*Config)) *leader {
+// termOf builds a leader of a term whose election znode, fence, the test
+// holds: deleting it makes the term that of a leader whose session expired
+// before it noticed. stop ends the term (once; the test's end does too).
+func termOf(t *testing.T, st *store.Store, mods ...func(*Config)) (l *leader, fence string, stop func()) {
 	t.Helper()
-	cfg := Config{ID: "manual", Store: st, Log: drovertest.Logger(t)}
+	cfg := Config{ID: "ghost", Store: st, Log: drovertest.Logger(t)}
 	for _, m := range mods {
 		m(&cfg)
 	}
@@ -474,17 +454,14 @@ func termOf(t *testing.T, st *store.Store, fenced bool, mods ...func(*Config)) *
 	if err != nil {
 		t.Fatal(err)
 	}
-	fence := st.Layout().Election() + "/" + node
-	l := newLeader(s, &Term{Fence: fence, st: st, done: make(chan struct{})}, 1)
-	t.Cleanup(l.stop)
-	if fenced {
-		if err := st.Delete(fence, -1); err != nil {
-			t.Fatal(err)
-		}
-	} else {
-		t.Cleanup(func() { _ = st.Delete(fence, -1) })
-	}
-	return l
+	fence = st.Layout().Election() + "/" + node
+	l = newLeader(s, &Term{Fence: fence, st: st, done: make(chan struct{})}, 1)
+	stop = sync.OnceFunc(l.stop)
+	t.Cleanup(func() {
+		stop()
+		_ = st.Delete(fence, -1)
+	})
+	return l, fence, stop
 }
 
 // TestDeadlettersArePrunedByAge: deadletter records older than the
@@ -526,13 +503,18 @@ func TestDeadletterCap(t *testing.T) {
 	st := drovertest.OpenStore(t, root)
 	all := quarantineJunk(t, st, 120)
 	capped := func(c *Config) { c.MaxDeadletters = 3 }
-	if err := termOf(t, st, true, capped).pruneDeadletters(time.Now().Add(-time.Hour)); !errors.Is(err, errTermOver) {
+	deposed, fence, _ := termOf(t, st, capped)
+	if err := st.Delete(fence, -1); err != nil {
+		t.Fatal(err)
+	}
+	if err := deposed.pruneDeadletters(time.Now().Add(-time.Hour)); !errors.Is(err, errTermOver) {
 		t.Fatalf("a deposed leader's pass: %v, want errTermOver", err)
 	}
 	if left, err := st.Children(st.Layout().Deadletter()); err != nil || len(left) != len(all) {
 		t.Fatalf("a deposed leader's pass left %d of %d (%v)", len(left), len(all), err)
 	}
-	if err := termOf(t, st, false, capped).pruneDeadletters(time.Now().Add(-time.Hour)); err != nil {
+	l, _, _ := termOf(t, st, capped)
+	if err := l.pruneDeadletters(time.Now().Add(-time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	left, err := st.Children(st.Layout().Deadletter())

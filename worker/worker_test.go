@@ -323,23 +323,32 @@ func assignmentState(t *testing.T, st *store.Store, p string) store.State {
 	return task.State
 }
 
-func TestSessionExpiryKillsAndRegistersAgain(t *testing.T) {
+// sleepingBehindProxy runs worker w1 through a proxy the test can cut or
+// freeze, with one attempt of a sleep marked running: the store of a
+// leader's, the assignment's path, the task and the sleep's pid.
+func sleepingBehindProxy(t *testing.T) (w *Worker, px *drovertest.Proxy, leader *store.Store, path string, task *store.Task, pid int) {
+	t.Helper()
 	root := drovertest.NewRoot()
-	px := drovertest.StartProxy(t, drovertest.Addr())
+	px = drovertest.StartProxy(t, drovertest.Addr())
 	w, err := New(Config{ID: "w1", Store: drovertest.OpenStoreAt(t, px.Addr(), root), Log: drovertest.Logger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	runWorker(t, w)
-	leader := drovertest.OpenStore(t, root)
-	reg := w.Reg()
+	leader = drovertest.OpenStore(t, root)
 	dir := t.TempDir()
-	task := &store.Task{Cmd: []string{`echo $$ > ` + dir + `/child.pid; exec sleep 30`}, Shell: true}
-	path := assign(t, leader, w, task)
-	pid := readPid(t, dir+"/child.pid")
+	task = &store.Task{Cmd: []string{`echo $$ > ` + dir + `/child.pid; exec sleep 30`}, Shell: true}
+	path = assign(t, leader, w, task)
+	pid = readPid(t, dir+"/child.pid")
 	drovertest.WaitFor(t, 10*time.Second, "assignment marked running", func() bool {
 		return assignmentState(t, leader, path) == store.StateRunning
 	})
+	return w, px, leader, path, task, pid
+}
+
+func TestSessionExpiryKillsAndRegistersAgain(t *testing.T) {
+	w, px, leader, path, task, pid := sleepingBehindProxy(t)
+	reg := w.Reg()
 
 	// Cut the worker off past its session timeout: ZooKeeper expires the
 	// session and deletes the registration, and the leader would place the
@@ -806,21 +815,7 @@ func TestAttemptDoesNotStartAfterItsContextEnded(t *testing.T) {
 // when its client noticed the silence (two thirds of the timeout late) and
 // only between requests, and ran on for about a timeout more.
 func TestPartitionedWorkerStopsBeforeItsSessionExpires(t *testing.T) {
-	root := drovertest.NewRoot()
-	px := drovertest.StartProxy(t, drovertest.Addr())
-	w, err := New(Config{ID: "w1", Store: drovertest.OpenStoreAt(t, px.Addr(), root), Log: drovertest.Logger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	runWorker(t, w)
-	leader := drovertest.OpenStore(t, root)
-	dir := t.TempDir()
-	task := &store.Task{Cmd: []string{`echo $$ > ` + dir + `/child.pid; exec sleep 30`}, Shell: true}
-	path := assign(t, leader, w, task)
-	pid := readPid(t, dir+"/child.pid")
-	drovertest.WaitFor(t, 10*time.Second, "assignment marked running", func() bool {
-		return assignmentState(t, leader, path) == store.StateRunning
-	})
+	w, px, leader, _, _, pid := sleepingBehindProxy(t)
 	px.Freeze()
 	drovertest.WaitFor(t, 15*time.Second, "registration expired", func() bool {
 		return !exists(t, leader, leader.Layout().Worker("w1"))
