@@ -456,28 +456,37 @@ func cutOff(ctx, sctx context.Context) error {
 	return context.Cause(sctx)
 }
 
-// watchCutOff calls lose(errCutOff) once nothing has come from ZooKeeper
-// until shortly before the server would expire the session
-// (store.SessionDeadline, less a sixth of the timeout): the leader places a
-// lost session's attempts elsewhere, and the worker cannot learn of the
-// expiry while cut off, so it stops them itself before that. On a live link
-// the replies to the client's pings keep the deadline ahead. It is timed
-// from the reads, not from the client's notice of a disconnection, which
-// can come later than the expiry (a large write stuck on a dead link waits
-// two thirds of the timeout before it fails). It returns then, or when stop
-// closes.
+// watchCutOff calls lose(errCutOff) once the store is disconnected and
+// nothing has come from ZooKeeper until shortly before the server would
+// expire the session (store.SessionDeadline, less a sixth of the timeout):
+// the leader places a lost session's attempts elsewhere, and the worker
+// cannot learn of the expiry while cut off, so it stops them itself. On a
+// live link the replies to the client's pings keep the deadline ahead. The
+// deadline is reckoned from the reads, not from the client's notice of the
+// disconnection, which mostly comes before it (two thirds of the timeout
+// after the last read) and then the kill comes a sixth of the timeout
+// before the expiry. The notice can come later (a large write stuck on a
+// dead link fails only two thirds of the timeout after it began): the kill
+// comes with it then, about at the expiry. While the store still counts
+// itself connected past the deadline (the process starved of CPU: the
+// replies wait unread) it waits for the notice or a read, rather than kill
+// on a session that lives. It returns when it has called lose, or when
+// stop closes.
 func (w *Worker) watchCutOff(stop <-chan struct{}, lose func(error) error) {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
-		_, changed := w.st.Connected() // a reconnect may bring another grant
+		connected, changed := w.st.Connected() // a reconnect may bring another grant
 		grant := w.st.GrantedSessionTimeout()
 		at := w.st.SessionDeadline().Add(-grant / 6)
 		wait := time.Until(at)
-		if wait <= 0 {
+		switch {
+		case wait <= 0 && !connected:
 			w.log.Warn().Dur("silent_for", grant-grant/6-wait).Msg("nothing from ZooKeeper until its session may expire")
 			lose(errCutOff)
 			return
+		case wait <= 0:
+			wait = grant / 6 // look again: a read or the notice is due
 		}
 		timer.Reset(wait)
 		select {
