@@ -211,7 +211,7 @@ func (s *Server) cluster(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
 	var state store.State
-	q, err := queryParam(r, "state")
+	q, _, err := queryParam(r, "state")
 	if err != nil {
 		writeJSON(w, nil, err)
 		return
@@ -302,12 +302,12 @@ func (s *Server) schedules(w http.ResponseWriter, r *http.Request) {
 // ok is false when it answered the request with an error.
 func parseLimit(w http.ResponseWriter, r *http.Request) (limit int, ok bool) {
 	limit = 50
-	q, err := queryParam(r, "limit")
+	q, given, err := queryParam(r, "limit")
 	if err != nil {
 		writeJSON(w, nil, err)
 		return 0, false
 	}
-	if _, given := r.URL.Query()["limit"]; given {
+	if given {
 		n, err := strconv.Atoi(q)
 		if err != nil || n < 1 || n > 1000 {
 			writeJSON(w, nil, fmt.Errorf("%w: limit %q: want 1..1000", client.ErrInvalid, q))
@@ -318,18 +318,19 @@ func parseLimit(w http.ResponseWriter, r *http.Request) (limit int, ok bool) {
 	return limit, true
 }
 
-// queryParam is the value of the query parameter name ("" when absent).
-// A query that does not parse, or that gives name twice, is invalid: it
-// used to be read as if the parameter were absent, or as its first value.
-func queryParam(r *http.Request, name string) (string, error) {
+// queryParam is the value of the query parameter name, and whether it was
+// given (possibly empty). A query that does not parse, or that gives name
+// twice, is invalid: it used to be read as if the parameter were absent, or
+// as its first value.
+func queryParam(r *http.Request, name string) (value string, given bool, err error) {
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		return "", fmt.Errorf("%w: query: %v", client.ErrInvalid, err)
+		return "", false, fmt.Errorf("%w: query: %v", client.ErrInvalid, err)
 	}
 	if len(q[name]) > 1 {
-		return "", fmt.Errorf("%w: %s given %d times", client.ErrInvalid, name, len(q[name]))
+		return "", false, fmt.Errorf("%w: %s given %d times", client.ErrInvalid, name, len(q[name]))
 	}
-	return q.Get(name), nil
+	return q.Get(name), len(q[name]) == 1, nil
 }
 
 // collector turns a scheduler's Stats into drover_ metrics at scrape time.
