@@ -536,10 +536,7 @@ func (c *Client) Retry(id string) (*store.Task, error) {
 	next := t.Clone()
 	next.Attempt++
 	if n := len(next.History); n > 0 && next.History[n-1].N == t.Attempt && next.History[n-1].Stdout == "" && next.History[n-1].Stderr == "" {
-		// The result held the last attempt's output; its history entry keeps
-		// the end of it (see store.AttemptTail).
-		next.History[n-1].Stdout = store.ClipTail(t.Stdout, store.AttemptTail)
-		next.History[n-1].Stderr = store.ClipTail(t.Stderr, store.AttemptTail)
+		next.KeepLastOutput(t.Stdout, t.Stderr) // the result held it
 	}
 	next.ExitCode, next.Error, next.Stdout, next.Stderr = nil, "", "", ""
 	next.FinishedAt, next.NotBefore = time.Time{}, time.Time{}

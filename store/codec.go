@@ -330,6 +330,15 @@ func (t *Task) AddAttempt(a Attempt) {
 	t.History = append(t.History, a)
 }
 
+// KeepLastOutput keeps the end of the last attempt's output in History
+// (AttemptTail of each stream), for a record that goes back to the queue. A
+// finished task's record holds that output as its own Stdout and Stderr
+// instead, longer, and its History leaves it out.
+func (t *Task) KeepLastOutput(stdout, stderr string) {
+	last := &t.History[len(t.History)-1]
+	last.Stdout, last.Stderr = ClipTail(stdout, AttemptTail), ClipTail(stderr, AttemptTail)
+}
+
 // ShouldRetry says, after the last attempt was appended to History, whether the
 // task goes back to the queue: its failures are within Retries and it has not
 // lost its worker too often.

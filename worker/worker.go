@@ -809,7 +809,7 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 	done := task.Clone()
 	done.AddAttempt(store.Attempt{
 		N: task.Attempt, Worker: w.cfg.ID, StartedAt: out.Started.UTC(), FinishedAt: out.Ended.UTC(),
-		ExitCode: out.ExitCode, Error: out.Err, Stdout: out.Stdout, Stderr: out.Stderr,
+		ExitCode: out.ExitCode, Error: out.Err,
 	})
 	code := out.ExitCode
 	done.ExitCode, done.Error, done.Stdout, done.Stderr, done.FinishedAt = &code, store.Clip(out.Err, store.MaxResultError), out.Stdout, out.Stderr, out.Ended.UTC()
@@ -819,6 +819,7 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 		done.State = store.StateSucceeded
 	case done.ShouldRetry():
 		next = done.Clone()
+		next.KeepLastOutput(out.Stdout, out.Stderr)
 		next.Attempt++
 		next.NotBefore = w.cfg.Now().Add(w.cfg.Backoff.Delay(task.Failures() + 1)).UTC()
 		next.ExitCode, next.Error, next.Stdout, next.Stderr, next.FinishedAt = nil, "", "", "", time.Time{}
@@ -830,11 +831,6 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 	rec := done
 	if next != nil {
 		rec = next
-	} else {
-		// The result keeps this attempt's output, and more of it: the history
-		// need not hold it twice (a retry puts it back, client.Retry).
-		last := &done.History[len(done.History)-1]
-		last.Stdout, last.Stderr = "", ""
 	}
 	data, err := fitRecord(rec)
 	if err != nil {
