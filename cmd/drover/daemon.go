@@ -129,7 +129,7 @@ func newWorkerCmd(g *globals) *cobra.Command {
 			if capacity < 1 {
 				return usageErr("--capacity %d: must be at least 1", capacity)
 			}
-			lm, err := parsePairs("--label", labels)
+			lm, err := parsePairs("--label", labels, true)
 			if err != nil {
 				return err
 			}

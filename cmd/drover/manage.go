@@ -32,7 +32,7 @@ func newManageCmd(g *globals, use, short, verb string, op func(*client.Client, s
 		Short: short,
 		Args:  taskIDsArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return g.withExisting(func(ctx context.Context, c *client.Client) error {
+			return g.withReader(func(ctx context.Context, c *client.Client) error {
 				var failed error
 				var done []taskJSON
 				for _, id := range args {

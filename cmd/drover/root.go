@@ -334,16 +334,11 @@ func (g *globals) withClient(fn func(ctx context.Context, c *client.Client) erro
 	return g.runClient(false, 0, fn)
 }
 
-// withReader is withClient for a command that only reads: it creates
-// nothing, and there being no cluster at --root is an error.
+// withReader is withClient for a command that only reads, or that changes a
+// task or a schedule, which must exist: it creates nothing, and there being
+// no cluster at --root is an error (a mistyped --root is "no Drover
+// cluster", not a new cluster's directories made there).
 func (g *globals) withReader(fn func(ctx context.Context, c *client.Client) error) error {
-	return g.runClient(true, 0, fn)
-}
-
-// withExisting is withReader for a command that changes a task or a
-// schedule, which must exist: a mistyped --root is "no Drover cluster", not
-// a new cluster's directories made there.
-func (g *globals) withExisting(fn func(ctx context.Context, c *client.Client) error) error {
 	return g.runClient(true, 0, fn)
 }
 

@@ -184,7 +184,7 @@ func newScheduleOneCmd(g *globals, use, short string, act scheduleAction) *cobra
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return g.withExisting(func(_ context.Context, c *client.Client) error {
+			return g.withReader(func(_ context.Context, c *client.Client) error {
 				err := act(g, cmd, c, args[0])
 				if errors.Is(err, client.ErrNoSchedule) {
 					return exitCode(1, fmt.Sprintf("schedule %s not found", args[0]))

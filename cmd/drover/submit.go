@@ -39,10 +39,10 @@ func (tf *taskFlags) register(f *pflag.FlagSet) {
 func (tf *taskFlags) build(args []string) (client.TaskSpec, error) {
 	spec := tf.spec
 	var err error
-	if spec.On, err = parsePairs("--on", tf.on); err != nil {
+	if spec.On, err = parsePairs("--on", tf.on, true); err != nil {
 		return spec, err
 	}
-	if spec.Env, err = parsePairs("--env", tf.env); err != nil {
+	if spec.Env, err = parsePairs("--env", tf.env, false); err != nil {
 		return spec, err
 	}
 	spec.Cmd = args
@@ -193,7 +193,10 @@ func describeInvalid(err error) string {
 	return msg
 }
 
-func parsePairs(flag string, pairs []string) (map[string]string, error) {
+// parsePairs reads k=v flags. A key given twice with two values is bad
+// input when oneValue (a label: which one was meant?); otherwise, as a
+// shell's assignments, the last wins.
+func parsePairs(flag string, pairs []string, oneValue bool) (map[string]string, error) {
 	if len(pairs) == 0 {
 		return nil, nil
 	}
@@ -203,9 +206,7 @@ func parsePairs(flag string, pairs []string) (map[string]string, error) {
 		if !ok || k == "" {
 			return nil, usageErr("%s %q: want k=v", flag, p)
 		}
-		if old, dup := m[k]; dup && old != v && flag != "--env" {
-			// Labels are one value a key: which one was meant? (--env, as a
-			// shell's assignments, takes the last.)
+		if old, dup := m[k]; dup && old != v && oneValue {
 			return nil, usageErr("%s: %s given as %q and %q", flag, k, old, v)
 		}
 		m[k] = v
@@ -294,7 +295,7 @@ go on running.`,
 			if len(ids) == 0 {
 				return usageErr("wait: no task ids given")
 			}
-			for _, id := range ids {
+			for _, id := range ids[:len(args)] { // readIDs checked the file's
 				if err := store.ValidateTaskID(strings.ToUpper(id)); err != nil {
 					return usageErr("wait: %v", err)
 				}
