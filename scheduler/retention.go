@@ -462,7 +462,7 @@ func (l *leader) pruneDeadletters(cutoff time.Time) error {
 		if err == nil {
 			deleted += len(part)
 		} else if errors.Is(err, store.ErrNoNode) && !errors.Is(err, store.ErrFenced) {
-			// One went meanwhile (drover deadletter rm): one at a time.
+			// One went meanwhile (deleted by hand): one at a time.
 			err = nil
 			for _, name := range part {
 				e := l.st.Txn().Fence(l.term.Fence, -1).Delete(dir+"/"+name, -1).Commit()

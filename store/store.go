@@ -249,9 +249,9 @@ func (s *Store) GrantedSessionTimeout() time.Duration {
 // server plus the granted session timeout. The client pings a third of the
 // timeout apart, so on a live link it moves on at least that often, and
 // what came last was most often a ping's reply, which the server sent just
-// after it heard the ping. The client's own notice of a dead link can come
-// later than this (two thirds of the timeout after the last reply, or more
-// while a large write is stuck), so it is timed from the reads alone.
+// after it heard the ping. The client's own notice of a dead link comes two
+// thirds of the timeout after the last reply, or later while a large write
+// is stuck: this deadline does not wait for it.
 func (s *Store) SessionDeadline() time.Time {
 	return s.opened.Add(time.Duration(s.heard.Load()) + s.GrantedSessionTimeout())
 }
@@ -813,7 +813,8 @@ const zkAuthenticated = "authenticated: id=%d, timeout=%d"
 func (l zkLogger) Printf(format string, args ...any) {
 	if format == zkAuthenticated && len(args) == 2 {
 		if ms, ok := args[1].(int32); ok && ms > 0 {
-			if l.granted.Swap(int64(ms)*int64(time.Millisecond)) != int64(ms)*int64(time.Millisecond) && l.changed != nil {
+			grant := int64(time.Duration(ms) * time.Millisecond)
+			if l.granted.Swap(grant) != grant && l.changed != nil {
 				l.changed()
 			}
 		}
