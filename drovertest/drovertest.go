@@ -56,9 +56,15 @@ func OpenStore(t testing.TB, root string) *store.Store {
 // OpenStoreAt is OpenStore against another address (a proxy, an ensemble).
 func OpenStoreAt(t testing.TB, at, root string) *store.Store {
 	t.Helper()
+	return OpenStoreFor(t, at, root, SessionTimeout)
+}
+
+// OpenStoreFor is OpenStoreAt asking for another session timeout.
+func OpenStoreFor(t testing.TB, at, root string, timeout time.Duration) *store.Store {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	st, err := store.Open(ctx, store.Config{Servers: []string{at}, Root: root, SessionTimeout: SessionTimeout})
+	st, err := store.Open(ctx, store.Config{Servers: []string{at}, Root: root, SessionTimeout: timeout})
 	if err != nil {
 		t.Fatal(err)
 	}

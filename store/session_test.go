@@ -1,25 +1,17 @@
 package store_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
 	"github.com/drover-sched/drover/drovertest"
-	"github.com/drover-sched/drover/store"
 )
 
 // The session timeout a store works with is the one the server granted: a
 // server bounds it (20 ticks at most by default), and a worker that counted
 // on the one it asked for would stop its attempts late when cut off.
 func TestGrantedSessionTimeout(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	st, err := store.Open(ctx, store.Config{Servers: []string{drovertest.Addr()}, Root: drovertest.NewRoot(), SessionTimeout: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := drovertest.OpenStoreFor(t, drovertest.Addr(), drovertest.NewRoot(), time.Hour)
 	if got := st.GrantedSessionTimeout(); got <= 0 || got >= time.Hour {
 		t.Fatalf("granted %v for an hour asked: want the server's bound", got)
 	}

@@ -29,17 +29,7 @@ func TestCutOffFollowsAShorterGrant(t *testing.T) {
 	defer func() { _ = srv.Halt() }()
 	root := drovertest.NewRoot()
 	px := drovertest.StartProxy(t, srv.Addr())
-	open := func(at string, d time.Duration) *store.Store {
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		st, err := store.Open(ctx, store.Config{Servers: []string{at}, Root: root, SessionTimeout: d})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(st.Close)
-		return st
-	}
-	wst := open(px.Addr(), 30*time.Second)
+	wst := drovertest.OpenStoreFor(t, px.Addr(), root, 30*time.Second)
 	w, err := New(Config{ID: "w1", Store: wst, Log: drovertest.Logger(t)})
 	if err != nil {
 		t.Fatal(err)
@@ -59,7 +49,7 @@ func TestCutOffFollowsAShorterGrant(t *testing.T) {
 	}
 	defer func() { _ = srv2.Halt() }()
 	drovertest.WaitFor(t, 20*time.Second, "granted 6s", func() bool { return wst.GrantedSessionTimeout() == 6*time.Second })
-	leader := open(srv2.Addr(), 10*time.Second)
+	leader := drovertest.OpenStoreFor(t, srv2.Addr(), root, 10*time.Second)
 	tdir := t.TempDir()
 	task := &store.Task{Cmd: []string{`echo $$ > ` + tdir + `/child.pid; exec sleep 60`}, Shell: true}
 	path := assign(t, leader, w, task)
