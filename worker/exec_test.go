@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/oklog/ulid/v2"
 
@@ -141,6 +142,13 @@ func TestFitRecordShortensTails(t *testing.T) {
 	}
 	if len(task.Stdout) >= store.OutputTail || !strings.HasSuffix(task.Stdout, "oO") || !strings.HasSuffix(task.Stderr, "eE") {
 		t.Fatalf("tails not shortened from the front: %d %q", len(task.Stdout), task.Stdout[len(task.Stdout)-2:])
+	}
+	// Halving by bytes would cut a two-byte rune in half at every length.
+	runes := &store.Task{ID: ulid.Make().String(), Cmd: []string{"true"}, State: store.StateSucceeded,
+		Payload: make([]byte, 650*1024), Stdout: "x" + strings.Repeat("é", store.OutputTail/2), Stderr: strings.Repeat("é", store.OutputTail/2) + "x"}
+	if _, err := fitRecord(runes); err != nil || !utf8.ValidString(runes.Stdout) || !utf8.ValidString(runes.Stderr) ||
+		len(runes.Stdout) >= store.OutputTail {
+		t.Fatalf("tails cut mid-rune or not shortened: %d bytes, err %v", len(runes.Stdout), err)
 	}
 	small := &store.Task{ID: ulid.Make().String(), Cmd: []string{"true"}, Stdout: "x"}
 	if _, err := fitRecord(small); err != nil || small.Stdout != "x" {

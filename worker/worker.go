@@ -832,6 +832,7 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 	if next != nil {
 		rec = next
 	}
+	stdout, stderr := len(rec.Stdout), len(rec.Stderr)
 	data, err := fitRecord(rec)
 	if err != nil {
 		// Only a spec (plus history) already at the size limit gets here; the
@@ -840,7 +841,7 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 		log.Error().Err(err).Msg("report failed: cannot encode the outcome")
 		return
 	}
-	if len(rec.Stdout) < len(out.Stdout) || len(rec.Stderr) < len(out.Stderr) {
+	if len(rec.Stdout) < stdout || len(rec.Stderr) < stderr {
 		log.Warn().Int("stdout_kept", len(rec.Stdout)).Int("stderr_kept", len(rec.Stderr)).
 			Msg("output tails shortened to fit the result in one znode")
 	}
@@ -908,7 +909,8 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 }
 
 // fitRecord makes sure rec encodes into one znode, halving its output tails
-// (keeping their ends) while it is too large, and returns it encoded. A spec
+// (keeping their ends, on rune boundaries) while it is too large, and returns
+// it encoded. A spec
 // near the size limit plus two full tails can exceed it; an outcome that
 // cannot be written would leave its assignment running forever.
 func fitRecord(rec *store.Task) ([]byte, error) {
@@ -920,8 +922,10 @@ func fitRecord(rec *store.Task) ([]byte, error) {
 		if !errors.Is(err, store.ErrTooLarge) || rec.Stdout == "" && rec.Stderr == "" {
 			return nil, fmt.Errorf("encode outcome of %s: %w", rec.ID, err)
 		}
-		rec.Stdout = rec.Stdout[len(rec.Stdout)-len(rec.Stdout)/2:]
-		rec.Stderr = rec.Stderr[len(rec.Stderr)-len(rec.Stderr)/2:]
+		// A text takes at least its length in a record, so each pass at
+		// least halves it.
+		rec.Stdout = store.ClipTail(rec.Stdout, len(rec.Stdout)/2)
+		rec.Stderr = store.ClipTail(rec.Stderr, len(rec.Stderr)/2)
 	}
 }
 
