@@ -256,7 +256,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-// unreachableError is a session not had within cfg.ConnectTimeout.
+// unreachableError is a session not had within cfg.ConnectTimeout, or
+// servers whose names do not resolve.
 type unreachableError struct{ err error }
 
 func (e *unreachableError) Error() string { return e.err.Error() }
@@ -279,8 +280,8 @@ func openStore(ctx context.Context, cfg Config, c store.Config) (*store.Store, e
 		return st, nil
 	case ctx.Err() != nil:
 		return nil, context.Cause(ctx) // interrupted (or a process ended), not unreachable
-	case errors.Is(err, context.DeadlineExceeded):
-		return nil, &unreachableError{err}
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, store.ErrNoAddress):
+		return nil, &unreachableError{err} // no session, or no address to dial
 	}
 	return nil, err
 }

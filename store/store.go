@@ -34,6 +34,9 @@ var (
 	// ErrSessionExpired means the session that owned ephemeral znodes is gone.
 	ErrSessionExpired = errors.New("zookeeper session expired")
 	ErrClosed         = errors.New("store closed")
+	// ErrNoAddress means no server name resolved to an address: Open
+	// reached nothing.
+	ErrNoAddress = errors.New("no server address")
 )
 
 // Config says how to reach ZooKeeper.
@@ -193,7 +196,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	s.conn = conn
 	s.mu.Unlock()
 	if err != nil {
-		return nil, fmt.Errorf("connect to zookeeper %s: %w", strings.Join(cfg.Servers, ","), err)
+		// The client fails at once only when it resolves no address.
+		return nil, fmt.Errorf("connect to zookeeper %s: %w (%w)", strings.Join(cfg.Servers, ","), err, ErrNoAddress)
 	}
 	if _, err := s.CurrentSession(ctx); err != nil {
 		conn.Close()

@@ -118,3 +118,23 @@ func TestBenchWithoutZooKeeper(t *testing.T) {
 		t.Fatalf("want a last line \"drover: ... cannot reach ZooKeeper at %s ...\", got %q", addr, errb.String())
 	}
 }
+
+// A bench pointed at a name that resolves to nothing reaches nothing, so it
+// deletes nothing and says so in one line. (Go's resolver answers for
+// .onion names itself, with no query sent.)
+func TestBenchWithoutAnAddress(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, "--zk", "nothing-here.onion:2181", "--session-timeout", "1s", "bench", "--duration", "1s")
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Fatalf("bench without an address: %v; want exit 1\n%s", err, errb.String())
+	}
+	if out := errb.String(); strings.Contains(out, "deleting") || strings.Contains(out, "delete it") ||
+		strings.Count(strings.TrimSpace(out), "\n") != 1 || !strings.Contains(out, "drover: raw ZooKeeper creates: connect to zookeeper nothing-here.onion:2181") {
+		t.Fatalf("want the phase's line and one error line, no deleting:\n%s", out)
+	}
+}

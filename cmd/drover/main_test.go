@@ -131,6 +131,8 @@ func TestBadInputExits2WithOneLine(t *testing.T) {
 		{"--zk-auth-file", empty, "workers"},
 		{"--zk-tls-ca", "/dev/zero", "workers"},
 		{"--zk-tls-cert", "/dev/zero", "--zk-tls-key", "/dev/zero", "workers"},
+		{"--zk", "bad!host:2181", "workers"},
+		{"--zk", "a..b", "workers"},
 		{"wait", "-f", "/dev/zero"},
 		{"schedule", "add", "x", "--cron", "CRON_TZ=UTC", "--", "true"},
 		{"scheduler", "--id", "x", "--http", "not an addr"},

@@ -204,13 +204,35 @@ func checkServer(s string) error {
 			return errors.New("want host:port (an IPv6 address in brackets)")
 		}
 	}
-	if host == "" || strings.ContainsAny(host, " \t/") {
-		return fmt.Errorf("bad host %q", host)
+	if !validHost(host) {
+		return fmt.Errorf("bad host %q: want an IP address or a host name", host)
 	}
 	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
 		return fmt.Errorf("port %q: want 1..65535", port)
 	}
 	return nil
+}
+
+// validHost says whether host is an IP address or a name the resolver can
+// look up: dot-separated labels of letters, digits, '-' and '_'.
+func validHost(host string) bool {
+	if net.ParseIP(host) != nil {
+		return true
+	}
+	if host == "" || len(host) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(strings.TrimSuffix(host, "."), ".") {
+		if label == "" || len(label) > 63 || strings.HasPrefix(label, "-") {
+			return false
+		}
+		for _, c := range label {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // open connects to ZooKeeper, giving up after about a session timeout.
