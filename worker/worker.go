@@ -881,7 +881,7 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 				pause = min(2*pause, restartMax)
 			}
 		case errors.Is(err, store.ErrNoNode) || errors.Is(err, store.ErrBadVersion):
-			if try > 0 && w.landed(task.ID, next != nil) {
+			if try > 0 && w.landed(task.ID, task.Attempt, next != nil) {
 				log.Info().Msg("report confirmed after reconnect")
 				return
 			}
@@ -929,12 +929,23 @@ func fitRecord(rec *store.Task) ([]byte, error) {
 	}
 }
 
-// landed checks whether an earlier try of a report was applied.
-func (w *Worker) landed(id string, requeued bool) bool {
+// landed checks whether an earlier try of a report was applied: the record
+// it wrote is there, and its last attempt is this worker's. (Another
+// worker's outcome is there when the leader withdrew the assignment and
+// placed the task again.)
+func (w *Worker) landed(id string, attempt int, requeued bool) bool {
 	p := w.lay.Result(id)
 	if requeued {
 		p = w.lay.QueueItem(id)
 	}
-	ok, _, err := w.st.Exists(p)
-	return err == nil && ok
+	data, _, err := w.st.Get(p)
+	if err != nil {
+		return false
+	}
+	rec, err := store.DecodeTask(data)
+	if err != nil || len(rec.History) == 0 {
+		return false
+	}
+	last := rec.History[len(rec.History)-1]
+	return last.N == attempt && last.Worker == w.cfg.ID
 }
