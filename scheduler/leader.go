@@ -1009,7 +1009,7 @@ func (l *leader) place() error {
 	now := l.now().UTC()
 	for freeTotal > 0 && l.ready.Len() > 0 {
 		q := heap.Pop(l.ready).(*queued)
-		s := pickWorker(slots, q.on, q.handler)
+		s := pickWorker(slots, q.on, q.runs)
 		if s == nil {
 			skipped = append(skipped, q)
 			continue

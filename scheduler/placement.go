@@ -2,7 +2,9 @@ package scheduler
 
 import (
 	"container/heap"
+	"slices"
 	"time"
+	"unique"
 
 	"github.com/drover-sched/drover/store"
 )
@@ -16,6 +18,10 @@ type slot struct {
 	Draining bool
 	// Handlers are the Go handlers the worker runs.
 	Handlers []string
+	// NoCommands and Allow say which command tasks it takes: none, or
+	// those whose program its allow-list may admit (empty: any).
+	NoCommands bool
+	Allow      []string
 	// Last orders workers by when they last received work, so equally loaded
 	// workers take turns instead of the first in id order getting everything.
 	Last uint64
@@ -34,12 +40,14 @@ func matches(labels, want map[string]string) bool {
 }
 
 // pickWorker chooses where a task goes: among workers with a free slot and the
-// required labels, the least loaded by fraction of capacity (spreading work),
-// ties broken by fewer running, then by who received work least recently. It returns nil when none fits.
-func pickWorker(workers []*slot, want map[string]string, handler string) *slot {
+// required labels that run what it runs (its handler, or its program), the
+// least loaded by fraction of capacity (spreading work), ties broken by fewer
+// running, then by who received work least recently. It returns nil when none
+// fits.
+func pickWorker(workers []*slot, want map[string]string, runs runnable) *slot {
 	var best *slot
 	for _, w := range workers {
-		if w.Draining || w.free() <= 0 || !matches(w.Labels, want) || !hasHandler(w.Handlers, handler) {
+		if w.Draining || w.free() <= 0 || !matches(w.Labels, want) || !w.runs(runs) {
 			continue
 		}
 		if best == nil || less(w, best) {
@@ -49,17 +57,33 @@ func pickWorker(workers []*slot, want map[string]string, handler string) *slot {
 	return best
 }
 
-// hasHandler reports whether a worker runs the named Go handler ("" : any).
-func hasHandler(handlers []string, name string) bool {
-	if name == "" {
-		return true
+// runnable is what a task runs: a Go handler's name, or a command's
+// program (store.Task.Program). Interned: a million queued tasks mostly run
+// a few programs, and the leader keeps one of these for each.
+type runnable struct {
+	handler bool
+	what    unique.Handle[string]
+}
+
+func runnableOf(t *store.Task) runnable {
+	if t.Handler != "" {
+		return runnable{handler: true, what: unique.Make(t.Handler)}
 	}
-	for _, h := range handlers {
-		if h == name {
-			return true
-		}
+	return runnable{what: unique.Make(t.Program())}
+}
+
+// runs reports whether the worker runs r: has its handler, or takes
+// commands and may allow its program. (The zero runnable, a test's task,
+// is a command any worker taking commands may run.)
+func (s *slot) runs(r runnable) bool {
+	name := ""
+	if r.what != (unique.Handle[string]{}) {
+		name = r.what.Value()
 	}
-	return false
+	if r.handler {
+		return slices.Contains(s.Handlers, name)
+	}
+	return !s.NoCommands && store.MayAllow(s.Allow, name)
 }
 
 func less(a, b *slot) bool {
@@ -124,10 +148,10 @@ func (h *taskHeap) peek() *queued { return h.items[0] }
 // enough of them (see maxKept), so the leader's memory stays small however
 // deep the queue is. A task without its record has it read at placement.
 type queued struct {
-	id      string
-	on      map[string]string
-	handler string
-	task    *store.Task // nil when not kept
+	id   string
+	on   map[string]string
+	runs runnable
+	task *store.Task // nil when not kept
 	// notBefore and since (when the task became ready: submit or backoff
 	// end, for the placement latency metric) are Unix nanoseconds, 0 unset:
 	// a million entries make every byte count.
@@ -162,7 +186,7 @@ const maxKeptRecord = 8 << 10
 
 func newQueued(t *store.Task, version int32, keep bool) *queued {
 	q := &queued{id: t.ID, priority: int8(t.Priority), attempt: int32(t.Attempt), notBefore: unixNano(t.NotBefore),
-		since: unixNano(t.SubmittedAt), on: t.On, handler: t.Handler, version: version}
+		since: unixNano(t.SubmittedAt), on: t.On, runs: runnableOf(t), version: version}
 	if len(q.on) == 0 {
 		q.on = nil
 	}

@@ -18,25 +18,39 @@ func TestPickWorker(t *testing.T) {
 		workers []*slot
 		want    map[string]string
 		pick    string
+		task    *store.Task // default: a command any worker runs
 	}{
-		{"none", nil, nil, ""},
-		{"full", []*slot{{ID: "a", Capacity: 1, Used: 1}}, nil, ""},
-		{"draining", []*slot{{ID: "a", Capacity: 4, Draining: true}}, nil, ""},
+		{"none", nil, nil, "", nil},
+		{"full", []*slot{{ID: "a", Capacity: 1, Used: 1}}, nil, "", nil},
+		{"draining", []*slot{{ID: "a", Capacity: 4, Draining: true}}, nil, "", nil},
 		{"least loaded by fraction", []*slot{
 			{ID: "a", Capacity: 4, Used: 2}, {ID: "b", Capacity: 10, Used: 3},
-		}, nil, "b"},
+		}, nil, "b", nil},
 		{"tie on fraction: fewer running", []*slot{
 			{ID: "a", Capacity: 4, Used: 2}, {ID: "b", Capacity: 2, Used: 1},
-		}, nil, "b"},
-		{"tie: id order", []*slot{{ID: "b", Capacity: 2}, {ID: "a", Capacity: 2}}, nil, "a"},
+		}, nil, "b", nil},
+		{"tie: id order", []*slot{{ID: "b", Capacity: 2}, {ID: "a", Capacity: 2}}, nil, "a", nil},
 		{"labels required", []*slot{
 			{ID: "a", Capacity: 8}, {ID: "b", Capacity: 1, Labels: gpu},
-		}, gpu, "b"},
-		{"labels unmatched", []*slot{{ID: "a", Capacity: 8, Labels: map[string]string{"gpu": "false"}}}, gpu, ""},
+		}, gpu, "b", nil},
+		{"labels unmatched", []*slot{{ID: "a", Capacity: 8, Labels: map[string]string{"gpu": "false"}}}, gpu, "", nil},
+		{"handler", []*slot{{ID: "a", Capacity: 8}, {ID: "b", Capacity: 1, Handlers: []string{"resize"}}}, nil, "b",
+			&store.Task{Handler: "resize"}},
+		{"handler nowhere", []*slot{{ID: "a", Capacity: 8, Handlers: []string{"other"}}}, nil, "", &store.Task{Handler: "resize"}},
+		{"no commands", []*slot{{ID: "a", Capacity: 8, NoCommands: true}, {ID: "b", Capacity: 1}}, nil, "b",
+			&store.Task{Cmd: []string{"true"}}},
+		{"allow-list", []*slot{{ID: "a", Capacity: 8, Allow: []string{"/usr/bin/true"}}, {ID: "b", Capacity: 1}}, nil, "b",
+			&store.Task{Cmd: []string{"echo"}}},
+		{"allow-list admits", []*slot{{ID: "a", Capacity: 8, Allow: []string{"sh"}}, {ID: "b", Capacity: 1}}, nil, "a",
+			&store.Task{Cmd: []string{"echo hi"}, Shell: true}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := pickWorker(tc.workers, tc.want, "")
+			runs := runnable{}
+			if tc.task != nil {
+				runs = runnableOf(tc.task)
+			}
+			got := pickWorker(tc.workers, tc.want, runs)
 			switch {
 			case got == nil && tc.pick != "":
 				t.Fatalf("picked none, want %s", tc.pick)
@@ -91,7 +105,7 @@ func TestPickWorkerTakesTurns(t *testing.T) {
 	var turn uint64
 	got := map[string]int{}
 	for i := 0; i < 3; i++ {
-		s := pickWorker(ws, nil, "")
+		s := pickWorker(ws, nil, runnable{})
 		turn++
 		s.Last = turn // as the leader does; Used stays 0 as if each task ended at once
 		got[s.ID]++
@@ -110,11 +124,12 @@ func BenchmarkPlace500Workers(b *testing.B) {
 	}
 	q := &taskHeap{less: readyFirst}
 	want := map[string]string{"zone": "1"}
+	runs := runnableOf(&store.Task{Cmd: []string{"./resize.sh"}})
 	var turn uint64
 	for b.Loop() {
-		heap.Push(q, &queued{task: &store.Task{ID: fmt.Sprintf("%026d", turn), On: want}})
+		heap.Push(q, &queued{task: &store.Task{ID: fmt.Sprintf("%026d", turn), On: want}, runs: runs})
 		it := heap.Pop(q).(*queued)
-		s := pickWorker(ws, it.task.On, "")
+		s := pickWorker(ws, it.task.On, it.runs)
 		turn++
 		s.Last = turn
 	}

@@ -156,7 +156,7 @@ func (l *leader) applyWorker(id string, r workerRead) error {
 		l.listWorkerTasks(id)
 	}
 	w.slot = slot{ID: id, Labels: e.Info.Labels, Capacity: e.Info.Capacity, Used: len(w.checked),
-		Draining: e.Info.Draining, Handlers: e.Info.Handlers, Last: w.Last}
+		Draining: e.Info.Draining, Handlers: e.Info.Handlers, NoCommands: e.Info.NoCommands, Allow: e.Info.Allow, Last: w.Last}
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -418,7 +419,13 @@ type WorkerInfo struct {
 	Capacity int               `json:"capacity"`
 	// Handlers are the Go handlers this worker runs (tasks naming one go only
 	// to workers that have it).
-	Handlers  []string  `json:"handlers,omitempty"`
+	Handlers []string `json:"handlers,omitempty"`
+	// NoCommands: this worker runs only its Go handlers, and no command
+	// task is placed on it. (Absent in a registration: it runs commands.)
+	NoCommands bool `json:"no_commands,omitempty"`
+	// Allow is the worker's allow-list of programs (see MayAllow); empty,
+	// any program.
+	Allow     []string  `json:"allow,omitempty"`
 	Version   string    `json:"version"`
 	StartedAt time.Time `json:"started_at"`
 	Draining  bool      `json:"draining,omitempty"`
@@ -598,4 +605,46 @@ func DecodeWorker(data []byte) (*WorkerInfo, error) {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	return &w, nil
+}
+
+// Program is what a command task runs, as the task names it: its Cmd[0],
+// or /bin/sh for a shell task; "" for a handler's task.
+func (t *Task) Program() string {
+	switch {
+	case t.Handler != "" || len(t.Cmd) == 0:
+		return ""
+	case t.Shell:
+		return "/bin/sh"
+	}
+	return t.Cmd[0]
+}
+
+// MayAllow says whether a worker with the allow-list patterns may run
+// program (a Task.Program): the leader places a command only on workers
+// that may. The worker has the last word: it matches the absolute path it
+// resolves (through its PATH, or from its working directory), which only
+// it knows. So here a pattern without '/' is matched against the program's
+// name, as the worker matches it; a pattern with '/' against the program
+// when that is an absolute path, and otherwise only its last element
+// against the name. The answer errs towards yes.
+func MayAllow(patterns []string, program string) bool {
+	if len(patterns) == 0 || program == "" {
+		return true
+	}
+	name, abs := path.Base(program), path.IsAbs(program)
+	for _, pat := range patterns {
+		var ok bool
+		switch {
+		case !strings.Contains(pat, "/"):
+			ok, _ = path.Match(pat, name)
+		case abs:
+			ok, _ = path.Match(pat, path.Clean(program))
+		default:
+			ok, _ = path.Match(path.Base(pat), name)
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
 }

@@ -266,3 +266,47 @@ func TestClipBoundsTheEncodedText(t *testing.T) {
 		}
 	}
 }
+
+func TestMayAllow(t *testing.T) {
+	for _, tc := range []struct {
+		patterns []string
+		program  string
+		want     bool
+	}{
+		{nil, "anything", true},
+		{[]string{"/usr/bin/true"}, "", true}, // a handler's task: not a program
+		{[]string{"/usr/bin/true"}, "echo", false},
+		{[]string{"/usr/bin/true"}, "true", true}, // PATH may find it there
+		{[]string{"/usr/bin/true"}, "/usr/bin/true", true},
+		{[]string{"/usr/bin/true"}, "/usr/bin/../bin/true", true},
+		{[]string{"/usr/bin/true"}, "/bin/true", false},
+		{[]string{"/usr/bin/true"}, "./true", true}, // the worker's directory may be /usr/bin
+		{[]string{"/opt/jobs/*"}, "/opt/jobs/backup.sh", true},
+		{[]string{"/opt/jobs/*"}, "/opt/other/backup.sh", false},
+		{[]string{"/opt/jobs/*"}, "backup.sh", true},
+		{[]string{"sh", "env"}, "/bin/sh", true},
+		{[]string{"sh", "env"}, "/usr/bin/env", true},
+		{[]string{"sh", "env"}, "bash", false},
+		{[]string{"*.sh"}, "./deploy.sh", true},
+		{[]string{"*.sh"}, "deploy.py", false},
+	} {
+		if got := MayAllow(tc.patterns, tc.program); got != tc.want {
+			t.Errorf("MayAllow(%q, %q) = %v, want %v", tc.patterns, tc.program, got, tc.want)
+		}
+	}
+}
+
+func TestProgram(t *testing.T) {
+	for _, tc := range []struct {
+		task Task
+		want string
+	}{
+		{Task{Cmd: []string{"echo", "hi"}}, "echo"},
+		{Task{Cmd: []string{"echo hi | wc"}, Shell: true}, "/bin/sh"},
+		{Task{Handler: "upper"}, ""},
+	} {
+		if got := tc.task.Program(); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.task, got, tc.want)
+		}
+	}
+}

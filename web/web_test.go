@@ -59,7 +59,7 @@ func serve(t *testing.T) served {
 	})
 	go func() { _ = s.Run(ctx); done <- struct{}{} }()
 	for _, id := range []string{"web-worker-a", "web-worker-b"} {
-		w, err := worker.New(worker.Config{ID: id, Store: drovertest.OpenStore(t, root), Labels: map[string]string{"zone": "eu"}})
+		w, err := worker.New(worker.Config{ID: id, Commands: true, Store: drovertest.OpenStore(t, root), Labels: map[string]string{"zone": "eu"}})
 		if err != nil {
 			t.Fatal(err)
 		}

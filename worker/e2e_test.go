@@ -200,7 +200,7 @@ func TestCapacityHoldsUnderChurn(t *testing.T) {
 	var done atomic.Int64
 	peaks := map[string]*atomic.Int32{}
 	for _, id := range []string{"a", "b"} {
-		w, err := New(Config{ID: id, Store: openExtra(t, root), Capacity: capacity, Log: drovertest.Logger(t)})
+		w, err := New(Config{ID: id, Commands: true, Store: openExtra(t, root), Capacity: capacity, Log: drovertest.Logger(t)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -234,5 +234,63 @@ func TestCapacityHoldsUnderChurn(t *testing.T) {
 		if got := result(t, st, task.ID); got.State != store.StateSucceeded || len(got.History) != 1 {
 			t.Fatalf("task %s: %+v", task.ID, got)
 		}
+	}
+}
+
+// TestCommandsGoWhereTheyMayRun: the leader places a command only on
+// workers that take commands and whose allow-list may admit its program;
+// before, a handler-only worker ran them and a restricted one failed them.
+func TestCommandsGoWhereTheyMayRun(t *testing.T) {
+	root := drovertest.NewRoot()
+	startScheduler(t, root, "s1")
+	handlers, err := New(Config{ID: "go", Store: openExtra(t, root), Capacity: 16, Log: drovertest.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = handlers.Handle("noop", HandlerFunc(func(context.Context, *Task) ([]byte, error) { return nil, nil }))
+	runWorker(t, handlers)
+	strict, _, _ := startWorker(t, root, "strict", func(c *Config) { c.Allow, c.Capacity = []string{"sh"}, 16 })
+	startWorker(t, root, "plain", nil)
+	st := drovertest.OpenStore(t, root)
+	plain := submitCmd(t, st, 30, nil) // true: only plain may run it
+	shell := submitCmd(t, st, 10, func(task *store.Task) { task.Cmd, task.Shell = []string{"exit 0"}, true })
+	for _, id := range plain {
+		if got := result(t, st, id); got.State != store.StateSucceeded || got.Worker != "plain" {
+			t.Fatalf("true ran on %s: %s %s", got.Worker, got.State, got.Error)
+		}
+	}
+	for _, id := range shell {
+		if got := result(t, st, id); got.State != store.StateSucceeded || got.Worker == "go" {
+			t.Fatalf("a shell task ran on %s: %s %s", got.Worker, got.State, got.Error)
+		}
+	}
+	if handlers.Reported() != 0 {
+		t.Fatalf("the handler-only worker ran %d commands", handlers.Reported())
+	}
+	t.Logf("the restricted worker ran %d shell tasks", strict.Reported())
+	idle, err := New(Config{ID: "idle", Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := idle.Run(context.Background()); err == nil {
+		t.Fatal("a worker with no commands and no handlers ran")
+	}
+}
+
+// TestHandlerWorkerRefusesACommand: placed by a leader that did not know
+// (an older version), a command on a handler-only worker fails as refused.
+func TestHandlerWorkerRefusesACommand(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	w, err := New(Config{ID: "go", Store: openExtra(t, root), Log: drovertest.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = w.Handle("noop", HandlerFunc(func(context.Context, *Task) ([]byte, error) { return nil, nil }))
+	runWorker(t, w)
+	task := &store.Task{Cmd: []string{"true"}}
+	assign(t, st, w, task)
+	if got := result(t, st, task.ID); got.State != store.StateFailed || *got.ExitCode != 126 || !strings.Contains(got.Error, "runs no commands") {
+		t.Fatalf("a command on a handler-only worker: %+v", got)
 	}
 }

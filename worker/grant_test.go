@@ -30,7 +30,7 @@ func TestCutOffFollowsAShorterGrant(t *testing.T) {
 	root := drovertest.NewRoot()
 	px := drovertest.StartProxy(t, srv.Addr())
 	wst := drovertest.OpenStoreFor(t, px.Addr(), root, 30*time.Second)
-	w, err := New(Config{ID: "w1", Store: wst, Log: drovertest.Logger(t)})
+	w, err := New(Config{ID: "w1", Commands: true, Store: wst, Log: drovertest.Logger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

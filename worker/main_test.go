@@ -19,7 +19,7 @@ func TestMain(m *testing.M) { drovertest.Main(m) }
 func startWorker(t *testing.T, root, id string, mod func(*Config)) (*Worker, *store.Store, func()) {
 	t.Helper()
 	st := drovertest.OpenStore(t, root)
-	cfg := Config{ID: id, Store: st, Capacity: 4, Log: drovertest.Logger(t), Version: "test",
+	cfg := Config{ID: id, Commands: true, Store: st, Capacity: 4, Log: drovertest.Logger(t), Version: "test",
 		Backoff: Backoff{Base: 50 * time.Millisecond, Max: time.Second}}
 	if mod != nil {
 		mod(&cfg)

@@ -42,9 +42,16 @@ type Config struct {
 	// DrainTimeout bounds how long Drain waits for running attempts before
 	// killing them; default 30s.
 	DrainTimeout time.Duration
+	// Commands lets the worker run command tasks (argv, or a shell when a
+	// task asks for one), as `drover worker` does. Without it the worker
+	// runs only the Go handlers registered with Handle, and the leader
+	// places no command task on it.
+	Commands bool
 	// Allow, when not empty, is the allow-list of programs commands may run:
 	// glob patterns matched against the program's absolute path (or its name,
-	// for patterns without '/'). Shell tasks need /bin/sh allowed.
+	// for patterns without '/'). Shell tasks need /bin/sh allowed. The
+	// registration carries it, and the leader places a command here only
+	// when the list may admit its program (store.MayAllow).
 	Allow []string
 	// CleanEnv runs commands without the worker's own environment.
 	CleanEnv bool
@@ -202,6 +209,9 @@ func (w *Worker) Drain() { w.drainOnce.Do(func() { close(w.drain) }) }
 // started has been killed and waited for; the attempts it did not finish are
 // placed again by the leader once the registration is gone.
 func (w *Worker) Run(ctx context.Context) error {
+	if !w.cfg.Commands && len(w.handlers) == 0 {
+		return errors.New("worker: runs no commands (Config.Commands) and has no handlers (Handle): nothing to run")
+	}
 	pause := restartMin
 	for {
 		err := w.serve(ctx)
@@ -540,7 +550,8 @@ func (w *Worker) markDraining() error {
 func (w *Worker) register(ctx context.Context) (int64, *store.Session, error) {
 	host, _ := os.Hostname()
 	info := store.WorkerInfo{ID: w.cfg.ID, Host: host, PID: os.Getpid(), Labels: w.cfg.Labels,
-		Capacity: w.cfg.Capacity, Version: w.cfg.Version, StartedAt: w.cfg.Now().UTC(), Handlers: w.handlerNames()}
+		Capacity: w.cfg.Capacity, Version: w.cfg.Version, StartedAt: w.cfg.Now().UTC(), Handlers: w.handlerNames(),
+		NoCommands: !w.cfg.Commands, Allow: w.cfg.Allow}
 	data, err := store.Encode(&info)
 	if err != nil {
 		return 0, nil, err
@@ -746,9 +757,15 @@ func (w *Worker) attempt(ctx context.Context, log zerolog.Logger, path string, v
 		log.Warn().Int32("running", n).Int("capacity", w.cfg.Capacity).Msg("running more than capacity")
 	}
 	var out outcome
-	if task.Handler != "" {
+	switch {
+	case task.Handler != "":
 		out = w.runHandler(ctx, task)
-	} else {
+	case !w.cfg.Commands:
+		// Placed by a leader that did not know (an older version): refused
+		// as a program off the allow-list is.
+		out = outcome{Started: w.cfg.Now(), ExitCode: 126, Err: "this worker runs no commands, only Go handlers"}
+		out.Ended = out.Started
+	default:
 		out = execute(ctx, task, w.cfg.ID, w.cfg.OutputLimit, w.cfg.Now, w.policy)
 	}
 	w.executing.Add(-1)

@@ -330,7 +330,7 @@ func sleepingBehindProxy(t *testing.T) (w *Worker, px *drovertest.Proxy, leader 
 	t.Helper()
 	root := drovertest.NewRoot()
 	px = drovertest.StartProxy(t, drovertest.Addr())
-	w, err := New(Config{ID: "w1", Store: drovertest.OpenStoreAt(t, px.Addr(), root), Log: drovertest.Logger(t)})
+	w, err := New(Config{ID: "w1", Commands: true, Store: drovertest.OpenStoreAt(t, px.Addr(), root), Log: drovertest.Logger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -385,7 +385,7 @@ func TestSessionExpiryKillsAndRegistersAgain(t *testing.T) {
 func TestTransientDisconnectKeepsAttemptAndReports(t *testing.T) {
 	root := drovertest.NewRoot()
 	px := drovertest.StartProxy(t, drovertest.Addr())
-	w, err := New(Config{ID: "w1", Store: drovertest.OpenStoreAt(t, px.Addr(), root), Log: drovertest.Logger(t)})
+	w, err := New(Config{ID: "w1", Commands: true, Store: drovertest.OpenStoreAt(t, px.Addr(), root), Log: drovertest.Logger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -491,7 +491,7 @@ func TestNewValidates(t *testing.T) {
 			t.Errorf("%s: accepted", name)
 		}
 	}
-	w, err := New(Config{ID: "w", Store: st})
+	w, err := New(Config{ID: "w", Commands: true, Store: st})
 	if err != nil || w.cfg.Capacity != 4 || w.cfg.OutputLimit != store.OutputTail || w.cfg.Now == nil {
 		t.Fatalf("defaults: %+v %v", w.cfg, err)
 	}
@@ -771,7 +771,7 @@ func TestDrainFinishesRunningWork(t *testing.T) {
 func TestAttemptDoesNotStartAfterItsContextEnded(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
-	w, err := New(Config{ID: "w1", Store: st, Log: drovertest.Logger(t)})
+	w, err := New(Config{ID: "w1", Commands: true, Store: st, Log: drovertest.Logger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

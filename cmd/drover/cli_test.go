@@ -675,3 +675,29 @@ func TestDevSaysWhenAProcessExits(t *testing.T) {
 	want := fmt.Sprintf("dev-worker-1 (pid %d) exited: signal: killed", worker)
 	waitFor(t, 20*time.Second, "dev to report the worker gone", func() bool { return strings.Contains(d.out.String(), want) })
 }
+
+// TestWhatWorkersAndTasksRun: `workers -o wide` says what each worker
+// runs, and `status` names a handler's task by its handler.
+func TestWhatWorkersAndTasksRun(t *testing.T) {
+	root := newRoot()
+	daemon(t, root, "worker", "--id", "w1")
+	daemon(t, root, "worker", "--id", "w2", "--allow", "sh", "--allow", "/opt/jobs/*")
+	var r result
+	waitFor(t, 20*time.Second, "two workers", func() bool {
+		r = drover(t, root, "workers", "-o", "wide")
+		return strings.Count(r.stdout, "\n") == 3
+	})
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if !strings.HasSuffix(lines[0], "RUNS") || !strings.HasSuffix(lines[1], "  commands") ||
+		!strings.HasSuffix(lines[2], "commands allowed by sh /opt/jobs/*") {
+		t.Fatalf("workers -o wide:\n%s", r.stdout)
+	}
+	jsonl := filepath.Join(t.TempDir(), "h.jsonl")
+	if err := os.WriteFile(jsonl, []byte(`{"handler":"resize"}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	id := strings.TrimSpace(drover(t, root, "submit", "-f", jsonl).stdout)
+	if r := drover(t, root, "status", id); !strings.Contains(r.stdout, "handler resize") {
+		t.Fatalf("status of a handler's task:\n%s%s", r.stdout, r.stderr)
+	}
+}

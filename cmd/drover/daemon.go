@@ -137,7 +137,7 @@ func newWorkerCmd(g *globals) *cobra.Command {
 				return usageErr("--drain-timeout %v: must be positive", drainTimeout)
 			}
 			log := g.logger("worker")
-			cfg := worker.Config{ID: id, Labels: lm, Capacity: capacity, Log: log, Version: version, DrainTimeout: drainTimeout,
+			cfg := worker.Config{ID: id, Commands: true, Labels: lm, Capacity: capacity, Log: log, Version: version, DrainTimeout: drainTimeout,
 				Allow: allow, CleanEnv: cleanEnv, RunAs: runAs}
 			if err := worker.CheckConfig(cfg); err != nil {
 				return usageErr("%v", err) // before connecting: bad flags exit 2 at once

@@ -129,6 +129,31 @@ func commandStr(args []string) string {
 	return strings.Join(parts, " ")
 }
 
+// whatRuns is a task's command, or its Go handler.
+func whatRuns(t *store.Task) string {
+	if t.Handler != "" {
+		return "handler " + shown(t.Handler)
+	}
+	return commandStr(t.Cmd)
+}
+
+// runsStr says what a worker runs: commands (those its allow-list
+// admits), Go handlers, or both.
+func runsStr(w store.WorkerInfo) string {
+	var parts []string
+	switch {
+	case w.NoCommands:
+	case len(w.Allow) > 0:
+		parts = append(parts, "commands allowed by "+commandStr(w.Allow))
+	default:
+		parts = append(parts, "commands")
+	}
+	if len(w.Handlers) > 0 {
+		parts = append(parts, "handlers "+commandStr(w.Handlers))
+	}
+	return orDash(strings.Join(parts, "; "))
+}
+
 func orDash(s string) string {
 	if s == "" {
 		return "-"

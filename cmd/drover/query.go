@@ -50,7 +50,7 @@ func newStatusCmd(g *globals) *cobra.Command {
 			}
 			rows := [][]string{
 				{"id", t.ID}, {"name", orDash(t.Name)}, {"state", string(t.State)},
-				{"command", commandStr(t.Cmd)},
+				{"command", whatRuns(t)},
 				{"attempt", attemptOf(t)},
 				{"worker", orDash(t.Worker)}, {"exit code", exitStr(t)},
 				{"submitted", ago(t.SubmittedAt)},
@@ -168,11 +168,7 @@ func newLsCmd(g *globals) *cobra.Command {
 				for i, t := range tasks {
 					rows[i] = []string{t.ID, orDash(t.Name), string(t.State), fmt.Sprint(t.Attempt), orDash(t.Worker), exitStr(t), ago(t.SubmittedAt)}
 					if g.output == "wide" {
-						what := commandStr(t.Cmd)
-						if t.Handler != "" {
-							what = "handler " + shown(t.Handler)
-						}
-						rows[i] = append(rows[i], t.Priority.String(), labelsStr(t.On), ago(t.FinishedAt), orDash(t.Error), what)
+						rows[i] = append(rows[i], t.Priority.String(), labelsStr(t.On), ago(t.FinishedAt), orDash(t.Error), whatRuns(t))
 					}
 				}
 				header := "ID\tNAME\tSTATE\tATTEMPT\tWORKER\tEXIT\tSUBMITTED"
@@ -208,10 +204,17 @@ func newWorkersCmd(g *globals) *cobra.Command {
 					return writeJSON(out, ws)
 				}
 				rows := make([][]string, len(ws))
+				header := "ID\tHOST\tLABELS\tCAPACITY\tRUNNING\tVERSION"
+				if g.output == "wide" {
+					header += "\tRUNS"
+				}
 				for i, w := range ws {
 					rows[i] = []string{w.ID, w.Host, labelsStr(w.Labels), fmt.Sprint(w.Capacity), fmt.Sprint(w.Running), w.Version}
+					if g.output == "wide" {
+						rows[i] = append(rows[i], runsStr(w.WorkerInfo))
+					}
 				}
-				return table(out, "ID\tHOST\tLABELS\tCAPACITY\tRUNNING\tVERSION", rows)
+				return table(out, header, rows)
 			})
 		},
 	}
