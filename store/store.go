@@ -118,6 +118,9 @@ type Store struct {
 	// granted (ns; 0: not yet known).
 	opened         time.Time
 	heard, granted atomic.Int64
+	// failure is the client's last failure to connect or to set up a
+	// session (a refused dial, a TLS handshake), for Open's error.
+	failure atomic.Pointer[string]
 
 	mu        sync.Mutex
 	state     zk.State
@@ -176,20 +179,19 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	// before Connect has returned here: it waits for s.mu until s.conn is set.
 	s.mu.Lock()
 	conn, _, err := zk.Connect(cfg.Servers, cfg.SessionTimeout,
-		zk.WithLogger(zkLogger{log: log, granted: &s.granted, changed: func() { s.mu.Lock(); s.signalLocked(); s.mu.Unlock() }}),
+		zk.WithLogger(zkLogger{log: log, granted: &s.granted, failure: &s.failure, changed: func() { s.mu.Lock(); s.signalLocked(); s.mu.Unlock() }}),
 		zk.WithLogInfo(true), // its "authenticated" line tells the timeout granted
 		zk.WithEventCallback(s.onEvent),
 		zk.WithDialer(func(network, address string, timeout time.Duration) (net.Conn, error) {
 			d := &net.Dialer{Timeout: timeout}
-			var c net.Conn
-			var err error
-			if cfg.TLS != nil {
-				c, err = tls.DialWithDialer(d, network, address, cfg.TLS)
-			} else {
-				c, err = d.Dial(network, address)
-			}
+			c, err := d.Dial(network, address)
 			if err != nil {
 				return nil, err
+			}
+			if cfg.TLS != nil {
+				if c, err = handshake(c, cfg.TLS, address, timeout); err != nil {
+					return nil, err
+				}
 			}
 			return heardConn{Conn: c, heard: &s.heard, since: s.opened}, nil
 		}))
@@ -201,8 +203,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	if _, err := s.CurrentSession(ctx); err != nil {
 		conn.Close()
-		return nil, fmt.Errorf("cannot reach ZooKeeper at %s (is it running? `drover dev` starts one): %w",
-			strings.Join(cfg.Servers, ","), err)
+		rerr := &ReachError{Servers: strings.Join(cfg.Servers, ","), Err: err}
+		if f := s.failure.Load(); f != nil {
+			rerr.Last = *f
+		}
+		return nil, rerr
 	}
 	if cfg.Auth != "" {
 		// Remembered by the client and sent again after every reconnect.
@@ -804,17 +809,70 @@ func (s *Store) Sync(path string) error {
 // zkLogger takes go-zookeeper's log lines to the debug log, and the session
 // timeout the server granted from its line on each new connection (the
 // client has no other way to tell it).
+// handshake runs TLS over c, within timeout (as tls.DialWithDialer, which
+// would not tell a failed handshake from a failed dial).
+func handshake(c net.Conn, cfg *tls.Config, address string, timeout time.Duration) (net.Conn, error) {
+	if cfg.ServerName == "" {
+		host, _, err := net.SplitHostPort(address)
+		if err != nil {
+			host = address
+		}
+		cfg = cfg.Clone()
+		cfg.ServerName = host
+	}
+	tc := tls.Client(c, cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := tc.HandshakeContext(ctx); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("TLS handshake with %s: %w", address, err)
+	}
+	return tc, nil
+}
+
 type zkLogger struct {
 	log     zerolog.Logger
 	granted *atomic.Int64 // ns
+	failure *atomic.Pointer[string]
 	changed func()
 }
+
+// ReachError is Open's error when no session came about in time. Last is
+// the client's last failure to connect or to set up a session, if it had
+// one: a refused dial says the server is not running, a TLS handshake
+// error says how the two disagree.
+type ReachError struct {
+	Servers string
+	Last    string
+	Err     error
+}
+
+func (e *ReachError) Error() string {
+	msg := "cannot reach ZooKeeper at " + e.Servers
+	if e.Last != "" {
+		msg += " (" + e.Last + ")"
+	}
+	return msg + ": " + e.Err.Error()
+}
+
+func (e *ReachError) Unwrap() error { return e.Err }
+
+// The client's lines on a failed connection: a dial, or the session's
+// handshake over it.
+const (
+	zkConnectFailed = "failed to connect to %s: %v"
+	zkSetupFailed   = "authentication failed: %s"
+)
 
 // zkAuthenticated is go-zookeeper's line on a session established, with the
 // timeout granted in milliseconds (an int32).
 const zkAuthenticated = "authenticated: id=%d, timeout=%d"
 
 func (l zkLogger) Printf(format string, args ...any) {
+	if (format == zkConnectFailed || format == zkSetupFailed) && l.failure != nil {
+		msg := fmt.Sprintf(format, args...)
+		l.failure.Store(&msg)
+	}
 	if format == zkAuthenticated && len(args) == 2 {
 		if ms, ok := args[1].(int32); ok && ms > 0 {
 			grant := int64(time.Duration(ms) * time.Millisecond)

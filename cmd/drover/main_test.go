@@ -787,6 +787,12 @@ func TestTLSFlags(t *testing.T) {
 	if r := run("--zk", srv.SecureAddr(), "--zk-tls-cert", files.KeyStore, "workers"); r.code != 2 {
 		t.Fatalf("cert without key: %+v", r)
 	}
+	// TLS to the plain port: the handshake's failure is named, not a
+	// server that does not run.
+	if r := run("--zk", srv.Addr(), "--zk-tls-ca", files.CA, "--session-timeout", "2s", "workers"); r.code != 1 ||
+		strings.Count(r.stdout, "\n") != 1 || strings.Contains(r.stdout, "is it running") || !strings.Contains(r.stdout, "TLS handshake") {
+		t.Fatalf("TLS to the plain port: %+v", r)
+	}
 
 	// drover bench reaches such an ensemble, with credentials, as every
 	// command does, and so do the processes it starts; it leaves nothing.

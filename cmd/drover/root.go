@@ -259,6 +259,12 @@ func (g *globals) openStore(ctx context.Context, log *zerolog.Logger, mustExist 
 			return nil, exitCode(1, fmt.Sprintf("ZooKeeper refused access to %s: its znodes belong to another identity; set DROVER_ZK_AUTH or --zk-auth-file", g.root))
 		}
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+			// The client's last failure, when it had one that says more
+			// than that nothing listens (a TLS handshake, say).
+			var re *store.ReachError
+			if errors.As(err, &re) && re.Last != "" && !strings.Contains(re.Last, "connection refused") {
+				return nil, exitCode(1, fmt.Sprintf("cannot reach ZooKeeper at %s: %s", g.zk, re.Last))
+			}
 			return nil, exitCode(1, fmt.Sprintf("cannot reach ZooKeeper at %s: is it running? try `drover dev`", g.zk))
 		}
 		return nil, exitCode(1, err.Error())
