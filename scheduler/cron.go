@@ -576,16 +576,35 @@ func (l *leader) refire(e *cronEntry) error {
 // large template: ZooKeeper drops the connection of a request over
 // jute.maxbuffer, and the leader would rebuild and fire again, for ever)
 // fires its older half, and the rest becomes due again at once.
+//
+// A replace schedule's firing carries a cancelled copy of its template for
+// each active run it replaces (up to store.MaxActiveRuns, which triggers
+// can pile up): past maxFiringBytes those runs are cancelled ahead, each
+// in a fenced transaction of its own, and the firing, built again, finds
+// them ended.
 func (l *leader) prepare(f *firing) error {
 	fresh := f.rec
-	for {
+	for ahead := 0; ; {
 		f.rec = cloneSchedule(fresh)
 		f.tasks, f.slots, f.cancels = nil, nil, nil
+		if err := l.build(f); err != nil {
+			return err
+		}
+		if f.size > maxFiringBytes && len(f.cancels) > 0 && ahead < 3 {
+			ahead++ // a run that moved meanwhile is looked up again, a few times
+			if err := l.cancelAhead(f.cancels); err != nil {
+				return err
+			}
+			continue
+		}
 		// Only tasks make a firing large: forbid and replace enqueue one
 		// whatever the slots, and cutting their slots would only run (and
 		// replace) one a round.
-		if err := l.build(f); err != nil || f.size <= maxBatchBytes || len(f.tasks) < 2 {
-			return err
+		if f.size <= maxBatchBytes || len(f.tasks) < 2 {
+			if f.size > maxFiringBytes {
+				return fmt.Errorf("schedule %s: a firing of %d bytes: %w", f.rec.Name, f.size, store.ErrTooLarge)
+			}
+			return nil
 		}
 		f.rest = f.slots[len(f.slots)/2]
 		k := slices.Index(f.plan.Fire, f.rest)
@@ -875,6 +894,36 @@ func RefreshRuns(st *store.Store, known func(id string) bool, recs ...*store.Sch
 var refreshChunk = 1024
 
 // cancelOp is the withdrawal of a run that a replace policy cancels.
+// maxFiringBytes bounds one firing's transaction: ZooKeeper drops the
+// connection of a request over jute.maxbuffer (1 MiB by default), and with
+// it every request in flight; the leader then rebuilt its view and fired
+// again, for ever, while every other schedule missed its slots.
+const maxFiringBytes = 768 * 1024
+
+// cancelAhead cancels a replace firing's runs in transactions of their own.
+// A run that changed meanwhile (placed, or ended) is left: the firing,
+// built again, looks it up anew.
+func (l *leader) cancelAhead(cs []cancelOp) error {
+	for _, c := range cs {
+		err := l.st.CommitCreatingBuckets([]string{c.done.ID}, func(txn *store.Txn) error {
+			txn.Fence(l.term.Fence, -1)
+			txn.Delete(c.path, c.version)
+			return txn.Finish(c.done.Clone())
+		})
+		switch {
+		case err == nil:
+			if q := l.lookup(c.done.ID); q != nil {
+				l.unqueue(q)
+			}
+			l.log.Info().Str("task_id", c.done.ID).Msg("run cancelled ahead of the slot replacing it")
+		case changedUnderUs(err):
+		default:
+			return fmt.Errorf("cancel %s ahead of its replacement: %w", c.done.ID, err)
+		}
+	}
+	return nil
+}
+
 type cancelOp struct {
 	path    string
 	version int32

@@ -713,6 +713,39 @@ func TestReplaceCatchUpRunsOnlyTheNewest(t *testing.T) {
 	}
 }
 
+// TestReplaceOfManyLargeRunsFires: a replace schedule whose firing would
+// cancel four runs of a 240 KB template (1.4 MB in one request, past
+// jute.maxbuffer) cancels them ahead and fires. Before, ZooKeeper dropped
+// the connection at every try, and nothing fired again.
+func TestReplaceOfManyLargeRunsFires(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	tmpl := store.Task{Handler: "h", Payload: make([]byte, 180*1024)}
+	var active []store.ScheduleRun
+	var runs []*store.Task
+	for range 4 {
+		run := tmpl.Clone()
+		run.ID, run.SubmittedAt = ulid.Make().String(), time.Now().UTC()
+		runs = append(runs, run)
+		active = append(active, store.ScheduleRun{Slot: time.Now().UTC(), Task: run.ID})
+	}
+	if _, err := st.Submit(context.Background(), runs); err != nil {
+		t.Fatal(err)
+	}
+	addSchedule(t, st, &store.Schedule{Name: "rep", Cron: "* * * * * *", TZ: "UTC", Concurrency: store.ConcurrencyReplace,
+		Task: tmpl, Active: active})
+	runScheduler(t, st, "s1") // no worker: the runs stay queued until replaced
+	drovertest.WaitFor(t, 20*time.Second, "the slot fired", func() bool { return readSchedule(t, st, "rep").Fired >= 1 })
+	for _, run := range runs {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		res, err := st.WaitResult(ctx, run.ID)
+		cancel()
+		if err != nil || res.State != store.StateCancelled {
+			t.Fatalf("replaced run %s: %+v %v", run.ID, res, err)
+		}
+	}
+}
+
 // TestOwnWritesAreNotReadAgain: a schedule's watch event for a record at the
 // view's version (the leader's own write: every schedule a firing wrote comes
 // back as one) keeps the view's entry, without reading the record or counting
