@@ -24,9 +24,15 @@ func ParseSpec(spec, tz string) (cron.Schedule, error) {
 		return nil, errors.New("empty cron spec")
 	}
 	prefixed := strings.HasPrefix(spec, "CRON_TZ=") || strings.HasPrefix(spec, "TZ=")
-	if _, rest, ok := strings.Cut(spec, " "); prefixed && (!ok || strings.TrimSpace(rest) == "") {
-		// The cron library slices up to the first space and panics without one.
-		return nil, fmt.Errorf("cron spec %q: a time zone prefix needs a schedule after it", spec)
+	if prefix, rest, ok := strings.Cut(spec, " "); prefixed {
+		if !ok || strings.TrimSpace(rest) == "" {
+			// The cron library slices up to the first space and panics without one.
+			return nil, fmt.Errorf("cron spec %q: a time zone prefix needs a schedule after it", spec)
+		}
+		if _, zone, _ := strings.Cut(prefix, "="); zone == "Local" {
+			// Each host's own zone: schedulers would not agree on the slots.
+			return nil, fmt.Errorf("cron spec: time zone %q: want an IANA name like Europe/Berlin", zone)
+		}
 	}
 	switch {
 	case tz != "" && prefixed:
@@ -54,7 +60,7 @@ func ParseSpec(spec, tz string) (cron.Schedule, error) {
 		return nil, errors.New("cron spec never fires")
 	}
 	if spec, ok := s.(*cron.SpecSchedule); ok && spec.Hour&allHours != allHours {
-		return onceAWallTime{s}, nil
+		return onceAWallTime{Schedule: s, loc: spec.Location}, nil
 	}
 	return s, nil
 }
@@ -66,7 +72,10 @@ const allHours = 1<<24 - 1
 // with Vixie cron. Specs that run every hour keep both hours, which are distinct
 // hours of real time. A wall time skipped when clocks go forward does not run
 // that day (as in Kubernetes CronJob).
-type onceAWallTime struct{ cron.Schedule }
+type onceAWallTime struct {
+	cron.Schedule
+	loc *time.Location // the spec's zone, whose wall times repeat
+}
 
 func (o onceAWallTime) Next(t time.Time) time.Time {
 	n := o.Schedule.Next(t)
@@ -76,8 +85,14 @@ func (o onceAWallTime) Next(t time.Time) time.Time {
 	return n
 }
 
-// repeat reports whether the same wall time was a slot up to two hours earlier.
+// repeat reports whether the same wall time was a slot up to two hours
+// earlier. Wall times are the spec's zone's: the cron library answers in
+// the zone it is asked in, and a stored slot comes back in UTC, whose wall
+// times never repeat.
 func (o onceAWallTime) repeat(n time.Time) bool {
+	if o.loc != nil {
+		n = n.In(o.loc)
+	}
 	for _, d := range []time.Duration{30 * time.Minute, time.Hour, 2 * time.Hour} {
 		earlier := n.Add(-d)
 		if sameWall(earlier, n) && o.Schedule.Next(earlier.Add(-time.Nanosecond)).Equal(earlier) {

@@ -28,6 +28,8 @@ func TestParseSpec(t *testing.T) {
 		// that read such a record).
 		{"CRON_TZ=UTC", "", "needs a schedule"}, {"TZ=UTC", "", "needs a schedule"}, {"CRON_TZ=", "", "needs a schedule"},
 		{"TZ=", "", "needs a schedule"}, {"CRON_TZ=Europe/Berlin ", "", "needs a schedule"}, {"CRON_TZ=UTC\t0 2 * * *", "", "cron spec"},
+		// Each host's zone, as --tz Local is.
+		{"CRON_TZ=Local 0 2 * * *", "", "IANA"}, {"TZ=Local 0 2 * * *", "", "IANA"}, {"0 2 * * *", "Local", "IANA"},
 	}
 	for _, b := range bad {
 		if _, err := ParseSpec(b.spec, b.tz); err == nil || !strings.Contains(err.Error(), b.want) {
@@ -93,14 +95,19 @@ func TestDST(t *testing.T) {
 			[]string{"2026-03-29 00:00", "2026-03-29 01:00", "2026-03-29 02:00"}},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got := slots(t, tc.spec, "Europe/Berlin", tc.from, len(tc.want))
-			for i, w := range tc.want {
-				if !got[i].Equal(utc(w)) {
-					t.Fatalf("slot %d = %v, want %s UTC (all: %v)", i, got[i].UTC(), w, got)
+		// Stored times (a schedule's last slot, its creation) come back in
+		// UTC: the slots must not depend on the zone they are given in.
+		// From UTC the fall-back night ran 02:30 twice.
+		for _, from := range []time.Time{tc.from, tc.from.UTC()} {
+			t.Run(tc.name+" from "+from.Location().String(), func(t *testing.T) {
+				got := slots(t, tc.spec, "Europe/Berlin", from, len(tc.want))
+				for i, w := range tc.want {
+					if !got[i].Equal(utc(w)) {
+						t.Fatalf("slot %d = %v, want %s UTC (all: %v)", i, got[i].UTC(), w, got)
+					}
 				}
-			}
-		})
+			})
+		}
 	}
 }
 
