@@ -117,7 +117,9 @@ const OnTime = 2 * time.Second
 const MaxCatchup = 100
 
 // maxScan bounds the slots walked in one plan (a per-second schedule after a
-// long outage); the walk resumes from the newest slot it reached.
+// long outage); the walk resumes from the newest slot it reached. A part cut
+// short is all missed, so catch-up all fires at most the MaxCatchup newest
+// slots of the final part (fewer when that part is short).
 const maxScan = 100_000
 
 // Plan is what to do with a schedule's slots that came due by some time.
@@ -162,7 +164,12 @@ func PlanSlots(s cron.Schedule, rec *store.Schedule, now time.Time) Plan {
 		return p
 	}
 	if count >= maxScan {
-		p.Next = s.Next(last)
+		// Cut short: newer slots are due after these, so none of these is
+		// the newest (last) nor among the newest MaxCatchup (all). The walk
+		// goes on from last at once; only its final part fires.
+		p.Next, p.MissedCount = s.Next(last), count
+		p.Missed = due[max(0, len(due)-MaxCatchup):]
+		return p
 	}
 	skipped := count - len(due) // walked past, never kept
 	deadline := rec.StartingDeadline.Duration()

@@ -174,6 +174,24 @@ func TestPlanSlotsBoundsCatchup(t *testing.T) {
 	if !p2.Last.Equal(now) {
 		t.Fatalf("second plan last %v, want %v", p2.Last, now)
 	}
+	// Only the part that reaches now fires: all fires its newest
+	// MaxCatchup, last its newest alone, none those on time. Each part
+	// fired on its own before, 12 hours old slots among them.
+	for _, c := range []struct {
+		catchup string
+		fire    int
+	}{{store.CatchupAll, MaxCatchup}, {store.CatchupLast, 1}, {store.CatchupNone, 3}} { // none: those on time (OnTime)
+		var fired []time.Time
+		missed := 0
+		for last := t0; !last.Equal(now); {
+			p := PlanSlots(every, &store.Schedule{Catchup: c.catchup, LastSlot: last}, now)
+			fired, missed, last = append(fired, p.Fire...), missed+p.MissedCount, p.Last
+		}
+		if len(fired) != c.fire || !fired[len(fired)-1].Equal(now) || now.Sub(fired[0]) >= time.Duration(c.fire)*time.Second ||
+			len(fired)+missed != 48*3600 {
+			t.Errorf("catch-up %s: fired %d (oldest %v), missed %d; want the newest %d of 172,800", c.catchup, len(fired), fired[0], missed, c.fire)
+		}
+	}
 }
 
 func TestSlotTaskIDDeterministic(t *testing.T) {
