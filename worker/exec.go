@@ -92,7 +92,8 @@ func execute(ctx context.Context, task *store.Task, workerID string, limit int, 
 		cmd.Env = env
 		// Its own process group, so a timeout or withdrawal kills everything it
 		// started; and killed by the kernel if the worker itself dies (kill -9), so a
-		// dead worker's attempt does not run on beside its re-run elsewhere.
+		// dead worker's attempt does not run on beside its re-run elsewhere (what
+		// it started, the guard kills: see guard.go).
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL, Credential: pol.cred}
 		cmd.Stdout, cmd.Stderr = stdout, stderr
 		if f := devNull(); f != nil {
@@ -132,6 +133,10 @@ func execute(ctx context.Context, task *store.Task, workerID string, limit int, 
 		return finish()
 	}
 	pgid := cmd.Process.Pid
+	// The guard kills the group should this process die before reaping it.
+	g, _ := processGuard()
+	g.note('+', pgid)
+	defer g.note('-', pgid)
 	waited := make(chan error, 1)
 	go func() { waited <- cmd.Wait() }()
 

@@ -3,7 +3,10 @@ package worker
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -181,5 +184,29 @@ func TestBatcherGatherRespectsBudget(t *testing.T) {
 	}
 	if batch, _ = b.gather(req(1)); len(batch) != maxBatch {
 		t.Fatalf("batch of %d, want at most %d writes", len(batch), maxBatch)
+	}
+}
+
+func TestGuardKillsTheGroupsLeft(t *testing.T) {
+	sleeper := func() *exec.Cmd {
+		c := exec.Command("sleep", "60")
+		c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = c.Process.Kill(); _ = c.Wait() })
+		return c
+	}
+	ended, running := sleeper(), sleeper()
+	in := fmt.Sprintf("+%d\n+%d\n-%d\n+junk\n-1\n", ended.Process.Pid, running.Process.Pid, ended.Process.Pid)
+	left := guardGroups(strings.NewReader(in))
+	if len(left) != 1 || left[0] != running.Process.Pid {
+		t.Fatalf("groups left %v, want [%d]", left, running.Process.Pid)
+	}
+	if err := running.Wait(); err == nil {
+		t.Fatal("the group left was not killed")
+	}
+	if err := syscall.Kill(ended.Process.Pid, 0); err != nil {
+		t.Fatalf("a group noted as reaped was killed: %v", err)
 	}
 }

@@ -212,6 +212,11 @@ func (w *Worker) Run(ctx context.Context) error {
 	if !w.cfg.Commands && len(w.handlers) == 0 {
 		return errors.New("worker: runs no commands (Config.Commands) and has no handlers (Handle): nothing to run")
 	}
+	if w.cfg.Commands {
+		if _, err := processGuard(); err != nil {
+			w.log.Warn().Err(err).Msg("no guard process: should this process be killed, what its commands started runs on")
+		}
+	}
 	pause := restartMin
 	for {
 		err := w.serve(ctx)

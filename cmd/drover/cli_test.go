@@ -701,3 +701,29 @@ func TestWhatWorkersAndTasksRun(t *testing.T) {
 		t.Fatalf("status of a handler's task:\n%s%s", r.stdout, r.stderr)
 	}
 }
+
+// TestKilledWorkersTasksDieWithIt: kill -9 of a worker takes what its
+// commands started too, not only the commands (which the kernel kills):
+// the worker's guard kills their process groups. Before, a shell task's
+// children ran on beside the task's re-run elsewhere.
+func TestKilledWorkersTasksDieWithIt(t *testing.T) {
+	root := newRoot()
+	daemon(t, root, "scheduler", "--id", "s1")
+	w := daemon(t, root, "worker", "--id", "w1")
+	pidFile := filepath.Join(t.TempDir(), "child.pid")
+	drover(t, root, "submit", "--shell", "--", "sleep 313 & echo $! > "+pidFile+".new && mv "+pidFile+".new "+pidFile+"; sleep 314")
+	var child int
+	waitFor(t, 20*time.Second, "the task's child", func() bool {
+		data, err := os.ReadFile(pidFile)
+		if err == nil {
+			child, err = strconv.Atoi(strings.TrimSpace(string(data)))
+		}
+		return err == nil && child > 0
+	})
+	t.Cleanup(func() { _ = syscall.Kill(child, syscall.SIGKILL) })
+	if err := syscall.Kill(w.Process.Pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	// Reaped by init once killed: gone, not a zombie of ours.
+	waitFor(t, 10*time.Second, "the task's child killed", func() bool { return gone(child) })
+}
