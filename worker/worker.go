@@ -45,7 +45,10 @@ type Config struct {
 	// Commands lets the worker run command tasks (argv, or a shell when a
 	// task asks for one), as `drover worker` does. Without it the worker
 	// runs only the Go handlers registered with Handle, and the leader
-	// places no command task on it.
+	// places no command task on it. A process whose worker runs commands
+	// starts a copy of its own executable as a guard (see guard.go): the
+	// init functions of the packages initialised before this one run in
+	// that copy too.
 	Commands bool
 	// Allow, when not empty, is the allow-list of programs commands may run:
 	// glob patterns matched against the program's absolute path (or its name,
