@@ -216,48 +216,107 @@ func (c *Client) Submit(ctx context.Context, specs []TaskSpec) ([]store.SubmitRe
 // unknown. Task ids (and key records naming them) make a second send safe: a
 // task that did land is found by its id.
 func (c *Client) submit(ctx context.Context, tasks []*store.Task) ([]store.SubmitResult, error) {
-	var out []store.SubmitResult
+	out := make([]store.SubmitResult, len(tasks))
+	done := make([]bool, len(tasks))
+	pending := make([]int, len(tasks)) // indexes not yet acknowledged, in order
+	for i := range pending {
+		pending[i] = i
+	}
+	sent := 0 // tasks[:sent] were sent at least once
+	// fail returns the acknowledged prefix, and says how many tasks after
+	// it may have been written.
+	fail := func(err error) ([]store.SubmitResult, error) {
+		n := 0
+		for n < len(tasks) && done[n] {
+			n++
+		}
+		if sent > n {
+			err = &SubmitError{Unknown: sent - n, Err: err}
+		}
+		return out[:n], err
+	}
 	for try := 1; ; try++ {
 		if try > 1 {
 			// A task of the lost transaction may have been placed (or even
 			// finished) since: its queue item is gone, and sending it again
-			// would queue it twice. Find those first.
-			n, err := c.landed(tasks[len(out):])
+			// would queue it twice. Find every one that landed, wherever it
+			// stands in the batch: a task whose key was taken before was not
+			// written, and the tasks after it were.
+			landed, err := c.landed(pick(tasks, pending))
 			if err != nil {
-				return out, err
+				return fail(err)
 			}
-			for _, t := range tasks[len(out) : len(out)+n] {
-				out = append(out, store.SubmitResult{ID: t.ID})
+			rest := pending[:0]
+			for k, i := range pending {
+				if landed[k] {
+					out[i], done[i] = store.SubmitResult{ID: tasks[i].ID}, true
+				} else {
+					rest = append(rest, i)
+				}
 			}
-			if len(out) == len(tasks) {
+			if pending = rest; len(pending) == 0 {
 				return out, nil
 			}
 		}
-		base := len(out)
-		res, err := c.st.Submit(ctx, tasks[base:])
+		res, err := c.st.Submit(ctx, pick(tasks, pending))
 		for k, r := range res {
+			i := pending[k]
 			// Our own id found on a re-send is a task this call wrote.
-			if r.Existing && r.ID == tasks[base+k].ID {
+			if r.Existing && r.ID == tasks[i].ID {
 				r.Existing = false
 			}
-			out = append(out, r)
+			out[i], done[i] = r, true
 		}
+		inFlight := 0
+		if ife := (*store.InFlightError)(nil); errors.As(err, &ife) {
+			inFlight = ife.N
+		}
+		if k := min(len(res)+inFlight, len(pending)); k > 0 {
+			sent = max(sent, pending[k-1]+1)
+		}
+		pending = pending[len(res):]
 		if err == nil {
 			return out, nil
 		}
 		if try >= maxSubmitTries || !(errors.Is(err, store.ErrConnection) || errors.Is(err, store.ErrSessionExpired)) {
-			return out, err
+			return fail(err)
 		}
-		if _, serr := c.st.CurrentSession(ctx); serr != nil {
-			return out, err
+		// As long as a connect may take: a server that stays away must not
+		// hold the caller for ever.
+		sctx, cancel := context.WithTimeout(ctx, c.st.SessionTimeout())
+		_, serr := c.st.CurrentSession(sctx)
+		cancel()
+		if serr != nil {
+			return fail(err)
 		}
 	}
 }
 
-// landed counts the leading tasks that exist anywhere: queued, placed or
-// finished. Their ids are this call's own, so one that exists was written by
-// this call, in a transaction whose reply was lost.
-func (c *Client) landed(tasks []*store.Task) (int, error) {
+func pick(tasks []*store.Task, idx []int) []*store.Task {
+	out := make([]*store.Task, len(idx))
+	for k, i := range idx {
+		out[k] = tasks[i]
+	}
+	return out
+}
+
+// SubmitError is Submit's error when the connection dropped with tasks in
+// flight and could not be had again to look them up: the Unknown tasks
+// after the results returned may have been written, and the rest were not.
+// Sending those again could queue them twice; look them up first (by name,
+// say, or give them idempotency keys).
+type SubmitError struct {
+	Unknown int
+	Err     error
+}
+
+func (e *SubmitError) Error() string { return e.Err.Error() }
+func (e *SubmitError) Unwrap() error { return e.Err }
+
+// landed says which tasks exist anywhere: queued, placed or finished. Their
+// ids are this call's own, so one that exists was written by this call, in a
+// transaction whose reply was lost.
+func (c *Client) landed(tasks []*store.Task) ([]bool, error) {
 	lay := c.st.Layout()
 	exists := func(path func(string) string) (map[string]bool, error) {
 		paths := make([]string, len(tasks))
@@ -277,20 +336,20 @@ func (c *Client) landed(tasks []*store.Task) (int, error) {
 	}
 	queued, err := exists(lay.QueueItem)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	finished, err := exists(lay.Result)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	var placed map[string]bool
-	n := 0
-	for _, t := range tasks {
+	out := make([]bool, len(tasks))
+	for i, t := range tasks {
 		if !queued[t.ID] && !finished[t.ID] {
 			if placed == nil {
 				refs, err := c.st.Assignments()
 				if err != nil {
-					return 0, err
+					return nil, err
 				}
 				placed = map[string]bool{}
 				for _, r := range refs {
@@ -298,12 +357,12 @@ func (c *Client) landed(tasks []*store.Task) (int, error) {
 				}
 			}
 			if !placed[t.ID] {
-				break
+				continue
 			}
 		}
-		n++
+		out[i] = true
 	}
-	return n, nil
+	return out, nil
 }
 
 // MaxLine bounds one JSONL line.

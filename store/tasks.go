@@ -477,12 +477,26 @@ func (s *Store) Submit(ctx context.Context, tasks []*Task) ([]SubmitResult, erro
 			end++
 		}
 		if err := s.submitBatch(tasks[start:end], encoded[start:end], out[start:end]); err != nil {
+			if errors.Is(err, ErrConnection) || errors.Is(err, ErrSessionExpired) {
+				err = &InFlightError{N: end - start, Err: err}
+			}
 			return out[:start], err
 		}
 		start = end
 	}
 	return out, nil
 }
+
+// InFlightError is Submit's error when the connection dropped with a
+// transaction in flight: the N tasks after the results returned may have
+// been written. (The rest were not sent.)
+type InFlightError struct {
+	N   int
+	Err error
+}
+
+func (e *InFlightError) Error() string { return e.Err.Error() }
+func (e *InFlightError) Unwrap() error { return e.Err }
 
 // ErrBucketFull means tasks were submitted with ids so dense in time that
 // their bucket would hold more than MaxBucketTasks (ids from NewTaskID never

@@ -922,6 +922,17 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 			}
 			log.Warn().Err(err).Msg("report rejected: assignment withdrawn")
 			return
+		case errors.Is(err, store.ErrNodeExists):
+			// The assignment stands, yet the record this report would write
+			// is there: the task ran elsewhere too (queued twice) and ended
+			// or went back to the queue there. This outcome cannot be filed;
+			// the assignment goes, or the slot would stay taken for ever.
+			log.Error().Err(err).Msg("report refused: the task's record exists already (it ran twice); this outcome is dropped")
+			drop := func(txn *store.Txn) error { txn.Delete(path, version); return nil }
+			if err := w.batch.commit(ctx, []string{task.ID}, 2*len(path), drop); err != nil && ctx.Err() == nil {
+				log.Warn().Err(err).Msg("could not delete the assignment of a dropped outcome")
+			}
+			return
 		case ctx.Err() != nil:
 			// Withdrawn or stopping before the write was queued.
 			log.Warn().Str("why", context.Cause(ctx).Error()).Msg("attempt not reported: stopped")

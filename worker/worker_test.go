@@ -834,3 +834,23 @@ func TestPartitionedWorkerStopsBeforeItsSessionExpires(t *testing.T) {
 		return err == nil && e != nil && e.Reg == w.Reg()
 	})
 }
+
+// TestReportOfATaskThatRanTwiceFreesItsSlot: an outcome whose record is
+// there already (the task was queued twice and ran elsewhere) is dropped and
+// the assignment deleted. The worker used to keep the assignment, and the
+// slot, for ever.
+func TestReportOfATaskThatRanTwiceFreesItsSlot(t *testing.T) {
+	root := drovertest.NewRoot()
+	w, st, _ := startWorker(t, root, "w1", nil)
+	task := &store.Task{ID: ulid.Make().String(), Cmd: []string{"true"}}
+	done := task.Clone()
+	done.State, done.Attempt, done.Worker = store.StateSucceeded, 1, "elsewhere"
+	if err := st.CommitCreatingBuckets([]string{task.ID}, func(txn *store.Txn) error { return txn.Finish(done) }); err != nil {
+		t.Fatal(err)
+	}
+	p := assign(t, st, w, task)
+	drovertest.WaitFor(t, 20*time.Second, "the assignment deleted", func() bool { return !exists(t, st, p) })
+	if got := result(t, st, task.ID); got.Worker != "elsewhere" {
+		t.Fatalf("the record there was changed: %+v", got)
+	}
+}

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -843,5 +846,55 @@ func TestConfigFile(t *testing.T) {
 		if r := drover(t, root, "--config", c, "workers"); r.code != 2 {
 			t.Fatalf("config %s: %+v", c, r)
 		}
+	}
+}
+
+// TestCommandGivesUpWhenZooKeeperGoes: a command whose server goes away
+// ends, with one line, a session timeout later. The client held its
+// requests for the server's return, and `submit -f` sat silent for ten
+// minutes.
+func TestCommandGivesUpWhenZooKeeperGoes(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	srv, err := zkserver.Start(ctx, zkserver.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	args := []string{"--zk", srv.Addr(), "--root", newRoot(), "--session-timeout", "2s"}
+	id, err := exec.CommandContext(ctx, binary, append(args, "submit", "--", "true")...).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.CommandContext(ctx, binary, append(args, "wait", strings.TrimSpace(string(id)))...) // no worker: waits
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ended := make(chan error, 1)
+	go func() { ended <- cmd.Wait() }()
+	// The server lists wait's connection, and this query's own.
+	waitFor(t, 20*time.Second, "wait to connect", func() bool {
+		c, err := net.Dial("tcp", srv.Addr())
+		if err != nil {
+			return false
+		}
+		defer c.Close()
+		_, _ = c.Write([]byte("cons"))
+		out, _ := io.ReadAll(c)
+		return strings.Count(string(out), "/127.0.0.1:") >= 2
+	})
+	srv.Stop()
+	select {
+	case err := <-ended:
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 1 || strings.Count(stderr.String(), "\n") != 1 ||
+			!strings.Contains(stderr.String(), "no session with ZooKeeper at "+srv.Addr()) {
+			t.Fatalf("wait after the server went: %v %q", err, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatal("wait still running 30 s after its server went")
 	}
 }

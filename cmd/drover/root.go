@@ -389,7 +389,56 @@ func (g *globals) runClient(mustExist bool, timeout time.Duration, fn func(ctx c
 		return err
 	}
 	defer st.Close()
-	return fn(ctx, client.New(st))
+	wctx, stopWatch := context.WithCancel(ctx)
+	lost := make(chan bool, 1)
+	go func() { lost <- giveUpWhenCutOff(wctx, st, g.sessionTimeout) }()
+	err = fn(ctx, client.New(st))
+	stopWatch()
+	if <-lost {
+		if err != nil {
+			var ee *exitError
+			msg := err.Error()
+			if errors.As(err, &ee) {
+				msg = ee.msg
+			}
+			return exitCode(1, fmt.Sprintf("%s (no session with ZooKeeper at %s for %v, the session timeout)", msg, g.zk, g.sessionTimeout))
+		}
+	}
+	return err
+}
+
+// giveUpWhenCutOff closes st once it has gone a whole session timeout
+// without a session while a command runs, and reports whether it did. The
+// ZooKeeper client holds requests made while it is disconnected until it
+// is back, for ever if the server stays away: a command would hang with no
+// word. Within the timeout it waits, as a session may survive that long.
+func giveUpWhenCutOff(ctx context.Context, st *store.Store, after time.Duration) bool {
+	var since time.Time // when the session was last seen gone; zero: it is there
+	for {
+		ok, changed := st.Connected()
+		var expired <-chan time.Time
+		var t *time.Timer
+		if ok {
+			since = time.Time{}
+		} else {
+			if since.IsZero() {
+				since = time.Now()
+			}
+			t = time.NewTimer(time.Until(since.Add(after)))
+			expired = t.C
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-changed:
+			if t != nil {
+				t.Stop()
+			}
+		case <-expired:
+			st.Close()
+			return true
+		}
+	}
 }
 
 func newVersionCmd(g *globals) *cobra.Command {
