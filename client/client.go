@@ -579,7 +579,8 @@ func (c *Client) Cancel(id string) (*store.Task, error) {
 
 // Retry queues a finished task (dead, failed or cancelled) for one more
 // attempt, keeping its history; its result record is removed in the same
-// transaction.
+// transaction. One more: should it fail, it is not retried again, though a
+// task cancelled with retries left had more (they were the cancel's to end).
 func (c *Client) Retry(id string) (*store.Task, error) {
 	id, err := taskID(id)
 	if err != nil {
@@ -594,6 +595,7 @@ func (c *Client) Retry(id string) (*store.Task, error) {
 	}
 	next := t.Clone()
 	next.Attempt++
+	next.Retries = min(next.Failures(), store.MaxRetries) // the next failure ends it
 	if n := len(next.History); n > 0 && next.History[n-1].N == t.Attempt && next.History[n-1].Stdout == "" && next.History[n-1].Stderr == "" {
 		next.KeepLastOutput(t.Stdout, t.Stderr) // the result held it
 	}

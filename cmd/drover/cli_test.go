@@ -700,6 +700,11 @@ func TestWhatWorkersAndTasksRun(t *testing.T) {
 	if r := drover(t, root, "status", id); !strings.Contains(r.stdout, "handler resize") {
 		t.Fatalf("status of a handler's task:\n%s%s", r.stdout, r.stderr)
 	}
+	// The labels a task waits for are shown.
+	id = strings.TrimSpace(drover(t, root, "submit", "--on", "gpu=true", "--", "true").stdout)
+	if r := drover(t, root, "status", id); !strings.Contains(r.stdout, "gpu=true") {
+		t.Fatalf("status of a task with labels:\n%s%s", r.stdout, r.stderr)
+	}
 }
 
 // TestKilledWorkersTasksDieWithIt: kill -9 of a worker takes what its

@@ -393,6 +393,12 @@ func TestCancelAndRetry(t *testing.T) {
 	if r := drover(t, root, "cancel", queued); r.code != 1 || !strings.Contains(r.stderr, "already finished") {
 		t.Fatalf("cancel twice: %+v", r)
 	}
+	// A task cancelled with retries left, then retried, gets one attempt,
+	// not its retries back.
+	once := strings.TrimSpace(drover(t, root, "submit", "--retries", "2", "--shell", "--", "exit 4").stdout)
+	if r := drover(t, root, "cancel", once); r.code != 0 {
+		t.Fatalf("cancel: %+v", r)
+	}
 	daemon(t, root, "scheduler", "--id", "s1")
 	daemon(t, root, "worker", "--id", "w1")
 	// Running: the worker kills the process and reports nothing.
@@ -443,6 +449,17 @@ func TestCancelAndRetry(t *testing.T) {
 	}
 	if r := drover(t, root, "retry", dead); r.code != 1 {
 		t.Fatalf("retry of a succeeded task: %+v", r)
+	}
+	if r := drover(t, root, "retry", once); r.code != 0 {
+		t.Fatalf("retry of a cancelled task: %+v", r)
+	}
+	if r := drover(t, root, "wait", once); r.code != 4 {
+		t.Fatalf("wait after retry: %+v", r)
+	}
+	var retried map[string]any
+	if err := json.Unmarshal([]byte(drover(t, root, "status", "-o", "json", once).stdout), &retried); err != nil ||
+		retried["attempts"] != float64(1) || retried["state"] != "failed" {
+		t.Fatalf("a retried cancelled task ran more than once: %v", retried)
 	}
 }
 

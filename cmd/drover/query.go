@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -54,6 +55,13 @@ func newStatusCmd(g *globals) *cobra.Command {
 				{"attempt", attemptOf(t)},
 				{"worker", orDash(t.Worker)}, {"exit code", exitStr(t)},
 				{"submitted", ago(t.SubmittedAt)},
+			}
+			if len(t.On) > 0 {
+				// A task no worker's labels match waits for one.
+				rows = append(rows, []string{"on", labelsStr(t.On)})
+			}
+			if d := time.Until(t.NotBefore); t.State == store.StateQueued && d > 0 {
+				rows = append(rows, []string{"retry in", d.Round(time.Second).String()})
 			}
 			if !t.StartedAt.IsZero() {
 				rows = append(rows, []string{"started", ago(t.StartedAt)})
