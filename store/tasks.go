@@ -676,15 +676,14 @@ func (s *Store) submitBatch(tasks []*Task, encoded [][]byte, out []SubmitResult)
 		case errors.Is(err, ErrNoNode):
 			return fmt.Errorf("submit: %w", err)
 		case t.Key != "" && oe.Path == s.layout.Key(KeyHash(t.Key)):
-			data, _, gerr := s.Get(oe.Path)
-			var kr KeyRecord
-			if gerr != nil {
-				return fmt.Errorf("submit %s: read key: %w", t.ID, gerr)
+			// A key used before. Read every pending task's key, pipelined:
+			// a file submitted again would fail the transaction once for
+			// each (and took twice as long as the first time).
+			var err error
+			if pending, err = s.takenKeys(tasks, pending, out); err != nil {
+				return fmt.Errorf("submit %s: %w", t.ID, err)
 			}
-			if derr := Decode(data, &kr); derr != nil {
-				return fmt.Errorf("submit %s: key record %s: %w", t.ID, oe.Path, derr)
-			}
-			out[i] = SubmitResult{ID: kr.Task, Existing: true}
+			continue
 		default:
 			// The task id exists: a deterministic id submitted before.
 			out[i] = SubmitResult{ID: t.ID, Existing: true}
@@ -692,6 +691,39 @@ func (s *Store) submitBatch(tasks []*Task, encoded [][]byte, out []SubmitResult)
 		pending = removeInt(pending, i)
 	}
 	return nil
+}
+
+// takenKeys reads the keys of the pending tasks that have one, sets the
+// result of each task whose key names a task already, and returns the rest.
+func (s *Store) takenKeys(tasks []*Task, pending []int, out []SubmitResult) ([]int, error) {
+	var keyed []int
+	var paths []string
+	for _, i := range pending {
+		if tasks[i].Key != "" {
+			keyed, paths = append(keyed, i), append(paths, s.layout.Key(KeyHash(tasks[i].Key)))
+		}
+	}
+	taken := map[int]bool{}
+	for k, r := range s.GetMany(paths) {
+		switch {
+		case errors.Is(r.Err, ErrNoNode):
+		case r.Err != nil:
+			return nil, fmt.Errorf("read key: %w", r.Err)
+		default:
+			var kr KeyRecord
+			if err := Decode(r.Data, &kr); err != nil {
+				return nil, fmt.Errorf("key record %s: %w", r.Path, err)
+			}
+			out[keyed[k]], taken[keyed[k]] = SubmitResult{ID: kr.Task, Existing: true}, true
+		}
+	}
+	rest := pending[:0]
+	for _, i := range pending {
+		if !taken[i] {
+			rest = append(rest, i)
+		}
+	}
+	return rest, nil
 }
 
 func removeInt(s []int, v int) []int {
