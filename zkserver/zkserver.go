@@ -195,6 +195,14 @@ func (s *Server) Pid() int {
 	return s.cmd.Process.Pid
 }
 
+// Exited is closed when the server process last started has exited (nil
+// before it started).
+func (s *Server) Exited() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.exited
+}
+
 // Running reports whether the server process is alive.
 func (s *Server) Running() bool {
 	s.mu.Lock()
@@ -277,7 +285,9 @@ func (s *Server) start(ctx context.Context, wait bool) error {
 	if heap == "" {
 		heap = "256m"
 	}
-	cmd := exec.Command(java, "-Xmx"+heap, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+	// A server out of heap exits rather than limp on half-broken (its
+	// owner then sees it gone).
+	cmd := exec.Command(java, "-Xmx"+heap, "-XX:+ExitOnOutOfMemoryError", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
 		"-Dzookeeper.log.dir="+s.cfg.DataDir,
 		"-Dlog4j.configuration=file:"+filepath.Join(s.cfg.DataDir, "log4j.properties"),
 		"-cp", cp, main, cfgPath)

@@ -674,6 +674,11 @@ func TestDevSaysWhenAProcessExits(t *testing.T) {
 	}
 	want := fmt.Sprintf("dev-worker-1 (pid %d) exited: signal: killed", worker)
 	waitFor(t, 20*time.Second, "dev to report the worker gone", func() bool { return strings.Contains(d.out.String(), want) })
+	// ZooKeeper too (it exits when out of heap).
+	if err := syscall.Kill(d.pids[0], syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 20*time.Second, "dev to report ZooKeeper gone", func() bool { return strings.Contains(d.out.String(), "ZooKeeper exited; see ") })
 }
 
 // TestWhatWorkersAndTasksRun: `workers -o wide` says what each worker

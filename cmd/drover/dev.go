@@ -121,7 +121,9 @@ func runDev(cmd *cobra.Command, g *globals, zkPort, workers, schedulers int) (er
 	}
 	defer zkLog.Close()
 	fmt.Fprintf(out, "starting ZooKeeper on 127.0.0.1:%d ...\n", zkPort)
-	s, err := zkserver.Start(ctx, zkserver.Config{Port: zkPort, Stdout: zkLog})
+	// A heap with room to try a few hundred thousand queued tasks (256 MiB
+	// ran out at 400,000).
+	s, err := zkserver.Start(ctx, zkserver.Config{Port: zkPort, Stdout: zkLog, Heap: "1g"})
 	if err != nil {
 		if errors.Is(err, zkserver.ErrNotInstalled) {
 			return exitCode(1, err.Error())
@@ -266,6 +268,15 @@ func runDev(cmd *cobra.Command, g *globals, zkPort, workers, schedulers int) (er
 			}
 		}()
 	}
+	told.Add(1)
+	go func() {
+		defer told.Done()
+		select {
+		case <-s.Exited():
+			fmt.Fprintf(out, "ZooKeeper exited; see %s\n", zkLog.Name())
+		case <-ctx.Done():
+		}
+	}()
 	defer told.Wait()
 
 	<-ctx.Done()
