@@ -284,8 +284,25 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 	// session replaced in between would end this registration's attempts as
 	// "lost" while the next registration found the same znode, same czxid, and
 	// ran them again.
-	reg, sess, err := w.register(ctx)
+	// A drain asked for while registering (ZooKeeper away, say) ends the
+	// wait: nothing runs yet.
+	rctx, stopReg := context.WithCancel(ctx)
+	go func() { // ends with stopReg, below
+		select {
+		case <-w.drain:
+			stopReg()
+		case <-rctx.Done():
+		}
+	}()
+	reg, sess, err := w.register(rctx)
+	stopReg()
 	if err != nil {
+		select {
+		case <-w.drain:
+			w.log.Info().Msg("drained while registering: nothing runs")
+			return errDrained
+		default:
+		}
 		return err
 	}
 	// Runs last, once every attempt is killed and waited for: a registration
@@ -327,6 +344,26 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 	}()
 	draining := false
 	var drainDeadline <-chan time.Time
+	var marked chan error // the draining mark's outcome, while it is written
+	// startDrain begins the drain: no new work, the running attempts get
+	// until the deadline.
+	startDrain := func() {
+		draining = true
+		drainDeadline = time.After(w.cfg.DrainTimeout)
+		w.log.Info().Int("running", w.Running()).Dur("timeout", w.cfg.DrainTimeout).Msg("draining")
+		// Written aside: a request made while ZooKeeper is away waits for
+		// its return, and the drain must not (nor its deadline). The
+		// goroutine ends with its request: at the latest when the store is
+		// closed.
+		marked = make(chan error, 1)
+		go func() { marked <- w.markDraining() }()
+	}
+	drainReq := func() <-chan struct{} {
+		if draining {
+			return nil
+		}
+		return w.drain
+	}
 	// lose ends the registration's attempts for why (session lost, cut off).
 	lose := func(why error) error {
 		w.log.Warn().Err(why).Dur("session_timeout", w.st.GrantedSessionTimeout()).Msg("killing running attempts")
@@ -376,6 +413,11 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 			if connected, changed := w.st.Connected(); !connected {
 				select {
 				case <-changed:
+				case <-drainReq():
+					startDrain()
+				case <-drainDeadline:
+					w.log.Warn().Int("running", w.Running()).Msg("drain timeout: killing running attempts")
+					return errDrained
 				case <-sess.Done():
 					return lose(errSessionLost)
 				case <-ctx.Done():
@@ -435,19 +477,15 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 			w.log.Info().Msg("drained: no attempts running")
 			return errDrained
 		}
-		drainReq := w.drain
-		if draining {
-			drainReq = nil
-		}
 		_, connChanged := w.st.Connected()
 		select {
 		case <-connChanged:
 			continue
-		case <-drainReq:
-			draining = true
-			drainDeadline = time.After(w.cfg.DrainTimeout)
-			w.log.Info().Int("running", w.Running()).Dur("timeout", w.cfg.DrainTimeout).Msg("draining")
-			if err := w.markDraining(); err != nil {
+		case <-drainReq():
+			startDrain()
+		case err := <-marked:
+			marked = nil
+			if err != nil {
 				w.log.Warn().Err(err).Msg("cannot mark registration draining")
 			}
 		case <-drainDeadline:

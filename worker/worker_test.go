@@ -854,3 +854,47 @@ func TestReportOfATaskThatRanTwiceFreesItsSlot(t *testing.T) {
 		t.Fatalf("the record there was changed: %+v", got)
 	}
 }
+
+// TestDrainWithoutZooKeeper: a drain ends at its deadline though the mark
+// of the registration cannot be written (ZooKeeper is away, and the client
+// holds the request until it is back), and a drain asked for while the
+// worker registers again ends that wait. The worker waited for both, and
+// stopped only on a second signal.
+func TestDrainWithoutZooKeeper(t *testing.T) {
+	for _, timeout := range []time.Duration{20 * time.Second, drovertest.SessionTimeout} {
+		t.Run(fmt.Sprint("session timeout ", timeout), func(t *testing.T) { drainWithoutZooKeeper(t, timeout) })
+	}
+}
+
+// drainWithoutZooKeeper drains a worker cut off from ZooKeeper: with a long
+// session timeout while it serves, with a short one (its cut-off comes
+// first) while it waits to register again.
+func drainWithoutZooKeeper(t *testing.T, timeout time.Duration) {
+	root := drovertest.NewRoot()
+	px := drovertest.StartProxy(t, drovertest.Addr())
+	wst := drovertest.OpenStoreFor(t, px.Addr(), root, timeout)
+	w, err := New(Config{ID: "w1", Commands: true, Store: wst, DrainTimeout: time.Second, Log: drovertest.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran := make(chan error, 1)
+	go func() { ran <- w.Run(context.Background()) }()
+	<-w.Registered()
+	leader := drovertest.OpenStore(t, root)
+	dir := t.TempDir()
+	assign(t, leader, w, &store.Task{Cmd: []string{`echo $$ > ` + dir + `/child.pid; exec sleep 30`}, Shell: true})
+	readPid(t, dir+"/child.pid") // running
+	px.Cut(true)
+	drovertest.WaitFor(t, 10*time.Second, "the worker disconnected", func() bool { ok, _ := wst.Connected(); return !ok })
+	w.Drain()
+	select {
+	case err := <-ran:
+		if err != nil {
+			t.Fatalf("run: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		px.Cut(false) // let it go
+		t.Fatal("the drain did not end without ZooKeeper")
+	}
+	assertGone(t, dir+"/child.pid")
+}
