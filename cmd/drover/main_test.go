@@ -883,6 +883,23 @@ func TestCommandGivesUpWhenZooKeeperGoes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The sessions the server lists (a closed one may linger a moment).
+	sessions := func() map[string]bool {
+		out := map[string]bool{}
+		c, err := net.Dial("tcp", srv.Addr())
+		if err != nil {
+			return out
+		}
+		defer c.Close()
+		_, _ = c.Write([]byte("cons"))
+		data, _ := io.ReadAll(c)
+		for _, part := range strings.Split(string(data), "sid=")[1:] {
+			sid, _, _ := strings.Cut(part, ",")
+			out[sid] = true
+		}
+		return out
+	}
+	before := sessions()
 	cmd := exec.CommandContext(ctx, binary, append(args, "wait", strings.TrimSpace(string(id)))...) // no worker: waits
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -891,16 +908,13 @@ func TestCommandGivesUpWhenZooKeeperGoes(t *testing.T) {
 	}
 	ended := make(chan error, 1)
 	go func() { ended <- cmd.Wait() }()
-	// The server lists wait's connection, and this query's own.
-	waitFor(t, 20*time.Second, "wait to connect", func() bool {
-		c, err := net.Dial("tcp", srv.Addr())
-		if err != nil {
-			return false
+	waitFor(t, 20*time.Second, "wait to have a session", func() bool {
+		for sid := range sessions() {
+			if !before[sid] {
+				return true
+			}
 		}
-		defer c.Close()
-		_, _ = c.Write([]byte("cons"))
-		out, _ := io.ReadAll(c)
-		return strings.Count(string(out), "/127.0.0.1:") >= 2
+		return false
 	})
 	srv.Stop()
 	select {
