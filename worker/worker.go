@@ -351,10 +351,10 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 		draining = true
 		drainDeadline = time.After(w.cfg.DrainTimeout)
 		w.log.Info().Int("running", w.Running()).Dur("timeout", w.cfg.DrainTimeout).Msg("draining")
-		// Written aside: a request made while ZooKeeper is away waits for
-		// its return, and the drain must not (nor its deadline). The
-		// goroutine ends with its request: at the latest when the store is
-		// closed.
+		// Written aside: a request made while ZooKeeper is away waits
+		// until the client has tried every server (a dial timeout each, in
+		// a partition), and the drain's deadline must not. The goroutine
+		// ends with its request.
 		marked = make(chan error, 1)
 		go func() { marked <- w.markDraining() }()
 	}

@@ -855,11 +855,10 @@ func TestReportOfATaskThatRanTwiceFreesItsSlot(t *testing.T) {
 	}
 }
 
-// TestDrainWithoutZooKeeper: a drain ends at its deadline though the mark
-// of the registration cannot be written (ZooKeeper is away, and the client
-// holds the request until it is back), and a drain asked for while the
-// worker registers again ends that wait. The worker waited for both, and
-// stopped only on a second signal.
+// TestDrainWithoutZooKeeper: a drain asked for while the worker waits for
+// its connection, or waits to register again, ends at its deadline though
+// ZooKeeper is away. The worker waited for ZooKeeper in both, and stopped
+// only on a second signal.
 func TestDrainWithoutZooKeeper(t *testing.T) {
 	for _, timeout := range []time.Duration{20 * time.Second, drovertest.SessionTimeout} {
 		t.Run(fmt.Sprint("session timeout ", timeout), func(t *testing.T) { drainWithoutZooKeeper(t, timeout) })

@@ -867,9 +867,8 @@ func TestConfigFile(t *testing.T) {
 }
 
 // TestCommandGivesUpWhenZooKeeperGoes: a command whose server goes away
-// ends, with one line, a session timeout later. The client held its
-// requests for the server's return, and `submit -f` sat silent for ten
-// minutes.
+// ends, with one line, a session timeout later. It waited for the server's
+// return, and `submit -f` sat silent for ten minutes.
 func TestCommandGivesUpWhenZooKeeperGoes(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

@@ -408,10 +408,10 @@ func (g *globals) runClient(mustExist bool, timeout time.Duration, fn func(ctx c
 }
 
 // giveUpWhenCutOff closes st once it has gone a whole session timeout
-// without a session while a command runs, and reports whether it did. The
-// ZooKeeper client holds requests made while it is disconnected until it
-// is back, for ever if the server stays away: a command would hang with no
-// word. Within the timeout it waits, as a session may survive that long.
+// without a session while a command runs, and reports whether it did. A
+// command waits out a lost connection (a wait, a submit's lost reply), so
+// with the server gone for good it waited for ever, with no word. Within
+// the timeout it waits, as a session may survive that long.
 func giveUpWhenCutOff(ctx context.Context, st *store.Store, after time.Duration) bool {
 	var since time.Time // when the session was last seen gone; zero: it is there
 	for {
