@@ -206,6 +206,25 @@ func (c *Client) Submit(ctx context.Context, specs []TaskSpec) ([]store.SubmitRe
 		}
 		out = append(out, r)
 	}
+	if se := (*SubmitError)(nil); errors.As(err, &se) {
+		// In specs: those after the acknowledged ones whose task (a key's
+		// first, for a repeat) is among the unknown ones.
+		unknown := map[string]bool{}
+		for _, t := range unique[len(res):min(len(res)+se.Unknown, len(unique))] {
+			unknown[t.ID] = true
+		}
+		n := 0
+		for i := len(out); i < len(tasks); i++ {
+			src := tasks[i]
+			if dupOf[i] >= 0 {
+				src = tasks[dupOf[i]]
+			}
+			if unknown[src.ID] {
+				n++
+			}
+		}
+		err = &SubmitError{Unknown: n, Err: se.Err}
+	}
 	if err != nil {
 		return out, fmt.Errorf("submit: %w", err)
 	}
@@ -595,7 +614,9 @@ func (c *Client) Retry(id string) (*store.Task, error) {
 	}
 	next := t.Clone()
 	next.Attempt++
-	next.Retries = min(next.Failures(), store.MaxRetries) // the next failure ends it
+	if f := next.Failures(); f < next.Retries {
+		next.Retries = f // retries left (a cancel ended it): the next failure ends it
+	}
 	if n := len(next.History); n > 0 && next.History[n-1].N == t.Attempt && next.History[n-1].Stdout == "" && next.History[n-1].Stderr == "" {
 		next.KeepLastOutput(t.Stdout, t.Stderr) // the result held it
 	}

@@ -163,7 +163,7 @@ func PlanSlots(s cron.Schedule, rec *store.Schedule, now time.Time) Plan {
 	if count == 0 {
 		return p
 	}
-	if count >= maxScan {
+	if count >= maxScan && !p.Next.Equal(s.Next(last)) { // not when the bound fell on the newest due
 		// Cut short: newer slots are due after these, so none of these is
 		// the newest (last) nor among the newest MaxCatchup (all). The walk
 		// goes on from last at once; only its final part fires.

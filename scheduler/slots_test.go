@@ -174,6 +174,11 @@ func TestPlanSlotsBoundsCatchup(t *testing.T) {
 	if !p2.Last.Equal(now) {
 		t.Fatalf("second plan last %v, want %v", p2.Last, now)
 	}
+	// A walk whose bound falls on the newest slot due is not cut short.
+	exact := t0.Add(maxScan * time.Second)
+	if p := PlanSlots(every, &store.Schedule{Catchup: store.CatchupLast, LastSlot: t0}, exact); len(p.Fire) != 1 || !p.Fire[0].Equal(exact) {
+		t.Fatalf("%d slots due, the newest now: fired %v", maxScan, p.Fire)
+	}
 	// Only the part that reaches now fires: all fires its newest
 	// MaxCatchup, last its newest alone, none those on time. Each part
 	// fired on its own before, 12 hours old slots among them.

@@ -34,8 +34,8 @@ var (
 	// ErrSessionExpired means the session that owned ephemeral znodes is gone.
 	ErrSessionExpired = errors.New("zookeeper session expired")
 	ErrClosed         = errors.New("store closed")
-	// ErrNoAddress means no server name resolved to an address: Open
-	// reached nothing.
+	// ErrNoAddress means a server name did not resolve (the client then
+	// tries none of them): Open reached nothing.
 	ErrNoAddress = errors.New("no server address")
 )
 
@@ -198,7 +198,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	s.conn = conn
 	s.mu.Unlock()
 	if err != nil {
-		// The client fails at once only when it resolves no address.
+		// The client fails at once only when a name does not resolve.
 		return nil, fmt.Errorf("connect to zookeeper %s: %w (%w)", strings.Join(cfg.Servers, ","), err, ErrNoAddress)
 	}
 	if _, err := s.CurrentSession(ctx); err != nil {

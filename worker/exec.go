@@ -134,9 +134,8 @@ func execute(ctx context.Context, task *store.Task, workerID string, limit int, 
 	}
 	pgid := cmd.Process.Pid
 	// The guard kills the group should this process die before reaping it.
-	g, _ := processGuard()
-	g.note('+', pgid)
-	defer g.note('-', pgid)
+	processGuard.note('+', pgid)
+	defer processGuard.note('-', pgid)
 	waited := make(chan error, 1)
 	go func() { waited <- cmd.Wait() }()
 

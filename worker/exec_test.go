@@ -12,7 +12,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/oklog/ulid/v2"
+	"github.com/rs/zerolog"
 
+	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/store"
 )
 
@@ -199,7 +201,11 @@ func TestGuardKillsTheGroupsLeft(t *testing.T) {
 	}
 	ended, running := sleeper(), sleeper()
 	in := fmt.Sprintf("+%d\n+%d\n-%d\n+junk\n-1\n", ended.Process.Pid, running.Process.Pid, ended.Process.Pid)
-	left := guardGroups(strings.NewReader(in))
+	g := newGroups()
+	for i := 0; i < len(in); i += 3 { // lines cut across reads
+		g.read([]byte(in[i:min(i+3, len(in))]))
+	}
+	left := g.kill()
 	if len(left) != 1 || left[0] != running.Process.Pid {
 		t.Fatalf("groups left %v, want [%d]", left, running.Process.Pid)
 	}
@@ -208,5 +214,47 @@ func TestGuardKillsTheGroupsLeft(t *testing.T) {
 	}
 	if err := syscall.Kill(ended.Process.Pid, 0); err != nil {
 		t.Fatalf("a group noted as reaped was killed: %v", err)
+	}
+}
+
+// TestGuardIsReplaced: a guard killed by hand is replaced at the next note,
+// and the new one learns every group running; it kills them when the
+// worker's end of the pipe closes.
+func TestGuardIsReplaced(t *testing.T) {
+	g := &guard{live: map[int]bool{}, log: zerolog.Nop()}
+	if err := g.start(zerolog.Nop()); err != nil {
+		t.Fatal(err)
+	}
+	sleeper := func() *exec.Cmd {
+		c := exec.Command("sleep", "60")
+		c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = c.Process.Kill(); _ = c.Wait() })
+		return c
+	}
+	first := sleeper()
+	g.note('+', first.Process.Pid)
+	old := g.proc.Process.Pid
+	if err := g.proc.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	drovertest.WaitFor(t, 10*time.Second, "the guard gone", func() bool { return syscall.Kill(old, 0) == syscall.ESRCH })
+	second := sleeper()
+	g.note('+', second.Process.Pid)
+	g.mu.Lock()
+	replaced := g.proc != nil && g.proc.Process.Pid != old
+	g.mu.Unlock()
+	if !replaced {
+		t.Fatal("the guard was not replaced")
+	}
+	g.mu.Lock()
+	g.w.Close() // as at this process's end
+	g.mu.Unlock()
+	for _, c := range []*exec.Cmd{first, second} {
+		if err := c.Wait(); err == nil {
+			t.Fatalf("group %d outlived the worker's end", c.Process.Pid)
+		}
 	}
 }

@@ -1,15 +1,18 @@
 package worker
 
 import (
-	"bufio"
+	"bytes"
 	"errors"
-	"io"
+	"fmt"
 	"os"
 	"os/exec"
 	"os/signal"
 	"strconv"
 	"sync"
 	"syscall"
+	"time"
+
+	"github.com/rs/zerolog"
 )
 
 // A worker's commands die with it when it is killed (kill -9, a crash): the
@@ -26,60 +29,122 @@ import (
 // nothing, as its parent is another.
 const guardEnv = "DROVER_WORKER_GUARD"
 
+// guardPoll is how often the guard reads its pipe. It does not block in a
+// read: a reader blocked on a pipe is woken by every write, two per command,
+// and those wake-ups cost more than the commands' notes themselves. So the
+// kill of what a dead worker left comes up to guardPoll late.
+const guardPoll = 100 * time.Millisecond
+
 func init() {
 	if v := os.Getenv(guardEnv); v != "" && v == strconv.Itoa(os.Getppid()) {
 		// The worker's Ctrl-C, SIGTERM or hang-up is the worker's to handle:
 		// the guard outlives it, to kill what it leaves.
 		signal.Ignore(syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
-		guardGroups(os.Stdin)
-		os.Exit(0)
+		if err := syscall.SetNonblock(0, true); err != nil {
+			os.Exit(1)
+		}
+		g := newGroups()
+		buf := make([]byte, 64<<10)
+		for {
+			n, err := syscall.Read(0, buf)
+			switch {
+			case n > 0:
+				g.read(buf[:n])
+			case n == 0 && err == nil: // the pipe ended: the worker is gone
+				g.kill()
+				os.Exit(0)
+			case errors.Is(err, syscall.EAGAIN):
+				time.Sleep(guardPoll)
+			case errors.Is(err, syscall.EINTR):
+			default:
+				g.kill()
+				os.Exit(1)
+			}
+		}
 	}
 }
 
-// guardGroups reads lines "+PGID" (a command started) and "-PGID" (its group
-// reaped) until r ends, then kills the groups left. It returns those.
-func guardGroups(r io.Reader) []int {
-	groups := map[int]bool{}
-	sc := bufio.NewScanner(r)
-	for sc.Scan() {
-		line := sc.Text()
+// groups is the guard's list of the process groups of running commands,
+// kept from the lines "+PGID" (started) and "-PGID" (reaped).
+type groups struct {
+	live    map[int]bool
+	partial []byte // a line cut by the read's end
+}
+
+func newGroups() *groups { return &groups{live: map[int]bool{}} }
+
+func (g *groups) read(b []byte) {
+	b = append(g.partial, b...)
+	for {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			break
+		}
+		line := b[:i]
+		b = b[i+1:]
 		if len(line) < 2 {
 			continue
 		}
-		pgid, err := strconv.Atoi(line[1:])
+		pgid, err := strconv.Atoi(string(line[1:]))
 		if err != nil || pgid <= 1 {
 			continue
 		}
 		switch line[0] {
 		case '+':
-			groups[pgid] = true
+			g.live[pgid] = true
 		case '-':
-			delete(groups, pgid)
+			delete(g.live, pgid)
 		}
 	}
-	left := make([]int, 0, len(groups))
-	for pgid := range groups {
+	g.partial = append(g.partial[:0], b...)
+}
+
+// kill kills the groups left, and returns them.
+func (g *groups) kill() []int {
+	left := make([]int, 0, len(g.live))
+	for pgid := range g.live {
 		_ = syscall.Kill(-pgid, syscall.SIGKILL)
 		left = append(left, pgid)
 	}
 	return left
 }
 
-// guard is the worker side: the pipe's write end.
+// guard is the worker side: the groups of the commands running, and the
+// pipe to the guard process that mirrors them.
 type guard struct {
-	mu     sync.Mutex
-	w      *os.File
-	broken error
+	mu    sync.Mutex
+	live  map[int]bool
+	w     *os.File  // nil: no guard running
+	proc  *exec.Cmd // the guard process, while w is set
+	tried time.Time // when a guard was last started, or failed to
+	log   zerolog.Logger
 }
 
-// processGuard starts this process's guard once; commands started before
-// it runs, or after it failed, are unguarded (Pdeathsig alone).
-var processGuard = sync.OnceValues(startGuard)
+// processGuard is this process's: commands started while it has no guard
+// running (it could not start one, or was killed by hand) rely on Pdeathsig
+// alone until it starts one again, at most every guardRetry.
+var processGuard = &guard{live: map[int]bool{}, log: zerolog.Nop()}
 
-func startGuard() (*guard, error) {
+const guardRetry = 10 * time.Second
+
+// start starts the guard, unless one runs, logging to log from then on. It
+// returns why it could not.
+func (g *guard) start(log zerolog.Logger) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.log = log
+	if g.w != nil {
+		return nil
+	}
+	return g.startLocked()
+}
+
+// startLocked starts a guard process and tells it the groups running.
+func (g *guard) startLocked() error {
+	g.tried = time.Now()
 	r, w, err := os.Pipe()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer r.Close()
 	cmd := exec.Command("/proc/self/exe")
@@ -89,28 +154,69 @@ func startGuard() (*guard, error) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		w.Close()
-		return nil, err
+		return fmt.Errorf("start worker guard: %w", err)
 	}
-	// It ends when this process does (the pipe's end): this goroutine,
-	// which reaps it, lives as long.
+	// It ends when this process does (the pipe's end) or when a write to
+	// it fails (see note, which closes the pipe and kills it): this
+	// goroutine reaps it then.
 	go func() { _ = cmd.Wait() }()
-	return &guard{w: w}, nil
+	g.w, g.proc = w, cmd
+	var all []byte
+	for pgid := range g.live {
+		all = appendNote(all, '+', pgid)
+	}
+	if len(all) > 0 {
+		return g.writeLocked(all)
+	}
+	return nil
 }
 
 // note tells the guard that a command's group started ('+') or was reaped
-// ('-'). A guard that is gone (killed by hand) leaves commands unguarded.
+// ('-'). A guard that is gone (killed by hand) or stops reading is replaced.
 func (g *guard) note(op byte, pgid int) {
-	if g == nil {
-		return
-	}
-	line := strconv.AppendInt([]byte{op}, int64(pgid), 10)
-	line = append(line, '\n')
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.broken != nil {
-		return
+	if op == '+' {
+		g.live[pgid] = true
+	} else {
+		delete(g.live, pgid)
 	}
-	if _, err := g.w.Write(line); err != nil {
-		g.broken = errors.Join(errors.New("worker guard gone"), err)
+	if g.w == nil {
+		if time.Since(g.tried) < guardRetry {
+			return
+		}
+		if err := g.startLocked(); err != nil {
+			g.log.Warn().Err(err).Msg("no worker guard: should this process be killed, what its commands started runs on")
+		} else {
+			g.log.Info().Int("guard_pid", g.proc.Process.Pid).Msg("worker guard started again")
+		}
+		return // the groups went with the start
 	}
+	if err := g.writeLocked(appendNote(nil, op, pgid)); err != nil {
+		g.log.Warn().Err(err).Msg("worker guard lost: starting another")
+		if err := g.startLocked(); err != nil {
+			g.log.Warn().Err(err).Msg("no worker guard: should this process be killed, what its commands started runs on")
+		}
+	}
+}
+
+// writeLocked writes to the guard, within a second (a guard stopped by hand
+// reads nothing, and a full pipe would hold every command's start). On
+// failure that guard is killed, not left to act on a list it no longer
+// keeps: it would kill, at this process's end, groups long reaped.
+func (g *guard) writeLocked(b []byte) error {
+	_ = g.w.SetWriteDeadline(time.Now().Add(time.Second))
+	if _, err := g.w.Write(b); err != nil {
+		g.w.Close()
+		_ = g.proc.Process.Kill()
+		g.w, g.proc = nil, nil
+		return err
+	}
+	return nil
+}
+
+func appendNote(b []byte, op byte, pgid int) []byte {
+	b = append(b, op)
+	b = strconv.AppendInt(b, int64(pgid), 10)
+	return append(b, '\n')
 }

@@ -216,7 +216,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		return errors.New("worker: runs no commands (Config.Commands) and has no handlers (Handle): nothing to run")
 	}
 	if w.cfg.Commands {
-		if _, err := processGuard(); err != nil {
+		if err := processGuard.start(w.log); err != nil {
 			w.log.Warn().Err(err).Msg("no guard process: should this process be killed, what its commands started runs on")
 		}
 	}
@@ -300,6 +300,7 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 		select {
 		case <-w.drain:
 			w.log.Info().Msg("drained while registering: nothing runs")
+			w.dropOwnRegistration()
 			return errDrained
 		default:
 		}
@@ -558,12 +559,41 @@ func (w *Worker) watchCutOff(stop <-chan struct{}, lose func(error) error) {
 // then places what it ran elsewhere, and the next registration is a new one.
 func (w *Worker) deregister(reg int64) {
 	p := w.lay.Worker(w.cfg.ID)
-	ok, st, err := w.st.Exists(p)
-	if err == nil && ok && st.Czxid == reg {
-		err = w.st.Delete(p, st.Version)
+	var err error
+	// A draining mark written meanwhile (it is written aside) changes the
+	// version: read it again.
+	for try := 0; try < 3; try++ {
+		var ok bool
+		var st store.Stat
+		if ok, st, err = w.st.Exists(p); err != nil || !ok || st.Czxid != reg {
+			break
+		}
+		if err = w.st.Delete(p, st.Version); !errors.Is(err, store.ErrBadVersion) {
+			break
+		}
 	}
-	if err != nil && !errors.Is(err, store.ErrNoNode) && !errors.Is(err, store.ErrBadVersion) {
+	if err != nil && !errors.Is(err, store.ErrNoNode) {
 		w.log.Warn().Err(err).Int64("reg", reg).Msg("cannot delete the registration; it ends with the session")
+	}
+}
+
+// dropOwnRegistration deletes a registration of this store's session: a
+// create whose reply a drain stopped waiting for may have landed.
+func (w *Worker) dropOwnRegistration() {
+	if ok, _ := w.st.Connected(); !ok {
+		return // the registration ends with the session, if it was made
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), w.st.SessionTimeout())
+	defer cancel()
+	sess, err := w.st.CurrentSession(ctx)
+	if err != nil {
+		return
+	}
+	p := w.lay.Worker(w.cfg.ID)
+	if ok, st, err := w.st.Exists(p); err == nil && ok && st.EphemeralOwner == sess.ID() {
+		if err := w.st.Delete(p, st.Version); err != nil && !errors.Is(err, store.ErrNoNode) {
+			w.log.Warn().Err(err).Msg("cannot delete the registration; it ends with the session")
+		}
 	}
 }
 

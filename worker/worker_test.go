@@ -897,3 +897,34 @@ func drainWithoutZooKeeper(t *testing.T, timeout time.Duration) {
 	}
 	assertGone(t, dir+"/child.pid")
 }
+
+// TestIdleDrainLeavesNoRegistration: an idle worker's drain returns at once,
+// and its registration goes though the store stays open. The draining
+// mark, written aside, changed the version under the deletion, which then
+// failed without a word in two runs of three.
+func TestIdleDrainLeavesNoRegistration(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	for i := range 10 {
+		id := fmt.Sprintf("idle-%d", i)
+		w, err := New(Config{ID: id, Commands: true, Store: st, Log: drovertest.Logger(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ran := make(chan error, 1)
+		go func() { ran <- w.Run(context.Background()) }()
+		<-w.Registered()
+		w.Drain()
+		select {
+		case err := <-ran:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatal("an idle worker's drain did not end")
+		}
+		if exists(t, st, st.Layout().Worker(id)) {
+			t.Fatalf("run %d: the registration outlived the drain", i)
+		}
+	}
+}

@@ -136,6 +136,7 @@ func TestBadInputExits2WithOneLine(t *testing.T) {
 		{"--zk-tls-cert", "/dev/zero", "--zk-tls-key", "/dev/zero", "workers"},
 		{"--zk", "bad!host:2181", "workers"},
 		{"--zk", "a..b", "workers"},
+		{"--zk", "10.0.0.1%eth0:2181", "workers"}, // a zone is for IPv6 only
 		{"wait", "-f", "/dev/zero"},
 		{"schedule", "add", "x", "--cron", "CRON_TZ=UTC", "--", "true"},
 		{"scheduler", "--id", "x", "--http", "not an addr"},

@@ -216,7 +216,8 @@ func checkServer(s string) error {
 // validHost says whether host is an IP address or a name the resolver can
 // look up: dot-separated labels of letters, digits, '-' and '_'.
 func validHost(host string) bool {
-	if net.ParseIP(host) != nil {
+	ip, zone, _ := strings.Cut(host, "%") // an IPv6 address may name its zone
+	if net.ParseIP(ip) != nil && (zone == "" || strings.Contains(ip, ":")) {
 		return true
 	}
 	if host == "" || len(host) > 253 {
@@ -424,7 +425,9 @@ func giveUpWhenCutOff(ctx context.Context, st *store.Store, after time.Duration)
 			if since.IsZero() {
 				since = time.Now()
 			}
-			t = time.NewTimer(time.Until(since.Add(after)))
+			// The server may have granted more than was asked (its
+			// minimum is twice its tick): the session lives that long.
+			t = time.NewTimer(time.Until(since.Add(max(after, st.GrantedSessionTimeout()))))
 			expired = t.C
 		}
 		select {
