@@ -463,8 +463,9 @@ type firing struct {
 	tasks   []*store.Task
 	slots   []time.Time
 	cancels []cancelOp
-	// ops and size are what the firing adds to a transaction.
-	ops, size int
+	// ops and size are what the firing adds to a transaction; cancelBytes
+	// is the part of size its cancels take.
+	ops, size, cancelBytes int
 	// rest is the first due slot left for the next round (zero: none).
 	rest time.Time
 }
@@ -591,8 +592,13 @@ func (l *leader) prepare(f *firing) error {
 			return err
 		}
 		if f.size > maxFiringBytes && len(f.cancels) > 0 && ahead < 3 {
+			// Only for a firing that will fit without them: runs cancelled
+			// for a slot that then cannot fire would be replaced by nothing.
+			if f.size-f.cancelBytes > maxFiringBytes {
+				return fmt.Errorf("schedule %s: a firing of %d bytes besides the runs it replaces: %w", f.rec.Name, f.size-f.cancelBytes, store.ErrTooLarge)
+			}
 			ahead++ // a run that moved meanwhile is looked up again, a few times
-			if err := l.cancelAhead(f.cancels); err != nil {
+			if err := l.cancelAhead(f); err != nil {
 				return err
 			}
 			continue
@@ -665,12 +671,14 @@ func (l *leader) build(f *firing) error {
 	}
 	txn := l.st.Txn()
 	txn.Set(l.lay.Schedule(rec.Name), data, f.e.version)
+	before := txn.Size()
 	for _, c := range f.cancels {
 		txn.Delete(c.path, c.version)
 		if err := txn.Finish(c.done.Clone()); err != nil {
 			return err
 		}
 	}
+	f.cancelBytes = txn.Size() - before
 	for _, t := range f.tasks {
 		if err := txn.Enqueue(t.Clone()); err != nil {
 			return err
@@ -900,13 +908,16 @@ var refreshChunk = 1024
 // again, for ever, while every other schedule missed its slots.
 const maxFiringBytes = 768 * 1024
 
-// cancelAhead cancels a replace firing's runs in transactions of their own.
-// A run that changed meanwhile (placed, or ended) is left: the firing,
-// built again, looks it up anew.
-func (l *leader) cancelAhead(cs []cancelOp) error {
-	for _, c := range cs {
+// cancelAhead cancels a replace firing's runs in transactions of their own,
+// each also checking that the schedule is as the firing read it: edited,
+// paused or removed meanwhile, its slot may not fire, and its runs stay. A
+// run that changed meanwhile (placed, or ended) is left: the firing, built
+// again, looks it up anew.
+func (l *leader) cancelAhead(f *firing) error {
+	for _, c := range f.cancels {
 		err := l.st.CommitCreatingBuckets([]string{c.done.ID}, func(txn *store.Txn) error {
 			txn.Fence(l.term.Fence, -1)
+			txn.Check(l.lay.Schedule(f.rec.Name), f.e.version)
 			txn.Delete(c.path, c.version)
 			return txn.Finish(c.done.Clone())
 		})
