@@ -57,6 +57,14 @@ func pickWorker(workers []*slot, want map[string]string, runs runnable) *slot {
 	return best
 }
 
+// Eligible says whether the leader would place t on the worker registered
+// with info, were it free and not draining: it has t's labels and runs
+// what t runs.
+func Eligible(info *store.WorkerInfo, t *store.Task) bool {
+	s := slot{Labels: info.Labels, Handlers: info.Handlers, NoCommands: info.NoCommands, Allow: info.Allow}
+	return matches(s.Labels, t.On) && s.runs(runnableOf(t))
+}
+
 // runnable is what a task runs: a Go handler's name, or a command's
 // program (store.Task.Program). Interned: a million queued tasks mostly run
 // a few programs, and the leader keeps one of these for each.

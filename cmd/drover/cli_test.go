@@ -705,10 +705,20 @@ func TestWhatWorkersAndTasksRun(t *testing.T) {
 	if r := drover(t, root, "status", id); !strings.Contains(r.stdout, "handler resize") {
 		t.Fatalf("status of a handler's task:\n%s%s", r.stdout, r.stderr)
 	}
-	// The labels a task waits for are shown.
+	// The labels a task waits for are shown, and that no worker has them
+	// (none runs the handler either); a task some worker runs waits for
+	// nothing but a leader (none runs here).
+	const none = "no registered worker has its labels and runs what it runs"
+	if r := drover(t, root, "status", id); !strings.Contains(r.stdout, none) {
+		t.Fatalf("status of a handler's task no worker runs:\n%s%s", r.stdout, r.stderr)
+	}
 	id = strings.TrimSpace(drover(t, root, "submit", "--on", "gpu=true", "--", "true").stdout)
-	if r := drover(t, root, "status", id); !strings.Contains(r.stdout, "gpu=true") {
+	if r := drover(t, root, "status", id); !strings.Contains(r.stdout, "gpu=true") || !strings.Contains(r.stdout, none) {
 		t.Fatalf("status of a task with labels:\n%s%s", r.stdout, r.stderr)
+	}
+	id = strings.TrimSpace(drover(t, root, "submit", "--", "true").stdout)
+	if r := drover(t, root, "status", id); strings.Contains(r.stdout, "waiting") {
+		t.Fatalf("status of a task a worker runs:\n%s%s", r.stdout, r.stderr)
 	}
 }
 

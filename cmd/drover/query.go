@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/drover-sched/drover/client"
+	"github.com/drover-sched/drover/scheduler"
 	"github.com/drover-sched/drover/store"
 )
 
@@ -24,15 +25,40 @@ func taskIDArg(cmd *cobra.Command, args []string) error {
 	return nil
 }
 
-func lookup(g *globals, id string) (t *store.Task, err error) {
+func lookup(g *globals, id string) (t *store.Task, err error) { return lookupThen(g, id, nil) }
+
+// lookupThen is lookup, then, on the same connection, then (when not nil).
+func lookupThen(g *globals, id string, then func(*client.Client, *store.Task)) (t *store.Task, err error) {
 	err = g.withReader(func(_ context.Context, c *client.Client) error {
 		t, err = c.Status(id)
 		if errors.Is(err, store.ErrUnknownTask) {
 			return exitCode(1, fmt.Sprintf("task %s not found", id))
 		}
+		if err == nil && then != nil {
+			then(c, t)
+		}
 		return err
 	})
 	return t, err
+}
+
+// waitsFor says why a queued task may wait for ever: no registered worker
+// has its labels and runs what it runs. "" when one does (or the workers
+// cannot be read: the status stands without the hint).
+func waitsFor(c *client.Client, t *store.Task) string {
+	ws, err := c.Workers()
+	if err != nil {
+		return ""
+	}
+	if len(ws) == 0 {
+		return "for a worker: none is registered"
+	}
+	for i := range ws {
+		if scheduler.Eligible(&ws[i].WorkerInfo, t) {
+			return ""
+		}
+	}
+	return "for a worker: no registered worker has its labels and runs what it runs (see drover workers -o wide)"
 }
 
 func newStatusCmd(g *globals) *cobra.Command {
@@ -41,7 +67,12 @@ func newStatusCmd(g *globals) *cobra.Command {
 		Short: "Show a task's state, attempts and outcome",
 		Args:  taskIDArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			t, err := lookup(g, args[0])
+			var waiting string
+			t, err := lookupThen(g, args[0], func(c *client.Client, t *store.Task) {
+				if t.State == store.StateQueued && g.output != "json" {
+					waiting = waitsFor(c, t)
+				}
+			})
 			if err != nil {
 				return err
 			}
@@ -62,6 +93,9 @@ func newStatusCmd(g *globals) *cobra.Command {
 			}
 			if d := time.Until(t.NotBefore); t.State == store.StateQueued && d > 0 {
 				rows = append(rows, []string{"retry in", d.Round(time.Second).String()})
+			}
+			if waiting != "" {
+				rows = append(rows, []string{"waiting", waiting})
 			}
 			if !t.StartedAt.IsZero() {
 				rows = append(rows, []string{"started", ago(t.StartedAt)})
