@@ -189,17 +189,20 @@ func TestBatcherGatherRespectsBudget(t *testing.T) {
 	}
 }
 
-func TestGuardKillsTheGroupsLeft(t *testing.T) {
-	sleeper := func() *exec.Cmd {
-		c := exec.Command("sleep", "60")
-		c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-		if err := c.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = c.Process.Kill(); _ = c.Wait() })
-		return c
+// sleeper starts a sleep in a process group of its own, killed at cleanup.
+func sleeper(t *testing.T) *exec.Cmd {
+	t.Helper()
+	c := exec.Command("sleep", "60")
+	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
 	}
-	ended, running := sleeper(), sleeper()
+	t.Cleanup(func() { _ = c.Process.Kill(); _ = c.Wait() })
+	return c
+}
+
+func TestGuardKillsTheGroupsLeft(t *testing.T) {
+	ended, running := sleeper(t), sleeper(t)
 	in := fmt.Sprintf("+%d\n+%d\n-%d\n+junk\n-1\n", ended.Process.Pid, running.Process.Pid, ended.Process.Pid)
 	g := newGroups()
 	for i := 0; i < len(in); i += 3 { // lines cut across reads
@@ -225,23 +228,14 @@ func TestGuardIsReplaced(t *testing.T) {
 	if err := g.start(zerolog.Nop()); err != nil {
 		t.Fatal(err)
 	}
-	sleeper := func() *exec.Cmd {
-		c := exec.Command("sleep", "60")
-		c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-		if err := c.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = c.Process.Kill(); _ = c.Wait() })
-		return c
-	}
-	first := sleeper()
+	first := sleeper(t)
 	g.note('+', first.Process.Pid)
 	old := g.proc.Process.Pid
 	if err := g.proc.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
 	drovertest.WaitFor(t, 10*time.Second, "the guard gone", func() bool { return syscall.Kill(old, 0) == syscall.ESRCH })
-	second := sleeper()
+	second := sleeper(t)
 	g.note('+', second.Process.Pid)
 	g.mu.Lock()
 	replaced := g.proc != nil && g.proc.Process.Pid != old
