@@ -207,28 +207,32 @@ func (c *Client) Submit(ctx context.Context, specs []TaskSpec) ([]store.SubmitRe
 		out = append(out, r)
 	}
 	if se := (*SubmitError)(nil); errors.As(err, &se) {
-		// In specs: those after the acknowledged ones whose task (a key's
-		// first, for a repeat) is among the unknown ones.
-		unknown := map[string]bool{}
-		for _, t := range unique[len(res):min(len(res)+se.Unknown, len(unique))] {
-			unknown[t.ID] = true
-		}
-		n := 0
-		for i := len(out); i < len(tasks); i++ {
-			src := tasks[i]
-			if dupOf[i] >= 0 {
-				src = tasks[dupOf[i]]
-			}
-			if unknown[src.ID] {
-				n++
-			}
-		}
-		err = &SubmitError{Unknown: n, Err: se.Err}
+		err = &SubmitError{Unknown: unknownSpecs(tasks, dupOf, len(out), unique[len(res):min(len(res)+se.Unknown, len(unique))]), Err: se.Err}
 	}
 	if err != nil {
 		return out, fmt.Errorf("submit: %w", err)
 	}
 	return out, nil
+}
+
+// unknownSpecs counts the specs after the acked ones whose task (a key's
+// first, for a repeat: dupOf) is among unknown: SubmitError.Unknown in specs.
+func unknownSpecs(tasks []*store.Task, dupOf []int, acked int, unknown []*store.Task) int {
+	ids := make(map[string]bool, len(unknown))
+	for _, t := range unknown {
+		ids[t.ID] = true
+	}
+	n := 0
+	for i := acked; i < len(tasks); i++ {
+		src := tasks[i]
+		if dupOf[i] >= 0 {
+			src = tasks[dupOf[i]]
+		}
+		if ids[src.ID] {
+			n++
+		}
+	}
+	return n
 }
 
 // submit writes tasks, sending again those of a transaction whose outcome is

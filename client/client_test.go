@@ -94,3 +94,20 @@ func TestTaskSpecJSONRoundTrip(t *testing.T) {
 		t.Fatal("unknown field accepted")
 	}
 }
+
+// The tasks of unknown outcome are counted in specs: a repeated key's
+// spec counts with its first.
+func TestUnknownSpecs(t *testing.T) {
+	mk := func(id string) *store.Task { return &store.Task{ID: id} }
+	a, b, c, d := mk("a"), mk("b"), mk("c"), mk("d")
+	// Specs a b a' c d, where a' repeats a's key; a acknowledged, b and c
+	// of unknown outcome, d not sent.
+	tasks := []*store.Task{a, b, mk("a2"), c, d}
+	dupOf := []int{-1, -1, 0, -1, -1}
+	if n := unknownSpecs(tasks, dupOf, 1, []*store.Task{b, c}); n != 2 {
+		t.Fatalf("unknown %d, want 2 (b, c; a' is acknowledged with a)", n)
+	}
+	if n := unknownSpecs(tasks, dupOf, 1, []*store.Task{a, b}); n != 2 {
+		t.Fatalf("unknown %d, want 2 (b, and a' whose first is unknown)", n)
+	}
+}

@@ -451,6 +451,9 @@ var testHookRefreshed func(rec *store.Schedule)
 // firings and committing them.
 var testHookFire func()
 
+// testHookCancelAhead, when set by a test, runs as cancelAhead begins.
+var testHookCancelAhead func()
+
 // firing is one schedule's due slots made ready to commit: the record as it
 // will be, the slots' tasks, and the runs a replace policy cancels.
 type firing struct {
@@ -497,6 +500,10 @@ func (l *leader) fireAll(entries []*cronEntry, now time.Time) error {
 			ready = append(ready, f)
 		case errors.Is(err, store.ErrTooLarge) || errors.Is(err, store.ErrMalformed):
 			l.log.Error().Err(err).Str("schedule", f.rec.Name).Msg("slot not fired: its firing cannot be written")
+		case changedUnderUs(err): // changed while its runs were cancelled ahead
+			if err := l.refire(f.e); err != nil {
+				return err
+			}
 		default:
 			return err
 		}
@@ -914,6 +921,9 @@ const maxFiringBytes = 768 * 1024
 // run that changed meanwhile (placed, or ended) is left: the firing, built
 // again, looks it up anew.
 func (l *leader) cancelAhead(f *firing) error {
+	if testHookCancelAhead != nil {
+		testHookCancelAhead()
+	}
 	for _, c := range f.cancels {
 		err := l.st.CommitCreatingBuckets([]string{c.done.ID}, func(txn *store.Txn) error {
 			txn.Fence(l.term.Fence, -1)
@@ -927,6 +937,10 @@ func (l *leader) cancelAhead(f *firing) error {
 				l.unqueue(q)
 			}
 			l.log.Info().Str("task_id", c.done.ID).Msg("run cancelled ahead of the slot replacing it")
+		case errors.Is(err, store.ErrBadVersion) && store.FailedOp(err) == 1:
+			// The schedule's check (after the fence): it changed, and its
+			// firing is planned again from what it is now.
+			return fmt.Errorf("schedule %s changed: %w", f.rec.Name, err)
 		case changedUnderUs(err):
 		default:
 			return fmt.Errorf("cancel %s ahead of its replacement: %w", c.done.ID, err)

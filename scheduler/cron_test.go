@@ -746,6 +746,68 @@ func TestReplaceOfManyLargeRunsFires(t *testing.T) {
 	}
 }
 
+// TestRunsStayWhenTheReplacingScheduleIsPaused: a schedule paused as its
+// firing cancels the runs it replaces ahead keeps them: its slot does not
+// fire, and nothing would replace them.
+func TestRunsStayWhenTheReplacingScheduleIsPaused(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	tmpl := store.Task{Handler: "h", Payload: make([]byte, 180*1024)}
+	var active []store.ScheduleRun
+	var runs []*store.Task
+	for range 4 {
+		run := tmpl.Clone()
+		run.ID, run.SubmittedAt = ulid.Make().String(), time.Now().UTC()
+		runs = append(runs, run)
+		active = append(active, store.ScheduleRun{Slot: time.Now().UTC(), Task: run.ID})
+	}
+	if _, err := st.Submit(context.Background(), runs); err != nil {
+		t.Fatal(err)
+	}
+	var paused atomic.Bool
+	testHookCancelAhead = func() {
+		if paused.Swap(true) {
+			return
+		}
+		p := st.Layout().Schedule("rep")
+		data, stat, err := st.Get(p)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		rec, err := store.DecodeSchedule(data)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		rec.Suspended = true
+		if data, err = store.Encode(rec); err == nil {
+			_, err = st.Set(p, data, stat.Version)
+		}
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	t.Cleanup(func() { testHookCancelAhead = nil })
+	addSchedule(t, st, &store.Schedule{Name: "rep", Cron: "* * * * * *", TZ: "UTC", Concurrency: store.ConcurrencyReplace,
+		Task: tmpl, Active: active})
+	runScheduler(t, st, "s1")
+	drovertest.WaitFor(t, 20*time.Second, "the firing tried", paused.Load)
+	// The leader has read the paused record once its loop passes over it
+	// again: a slot later, nothing fired and every run is still queued.
+	drovertest.WaitFor(t, 20*time.Second, "a slot past the pause", func() bool {
+		return time.Since(readSchedule(t, st, "rep").CreatedAt) > 3*time.Second
+	})
+	if rec := readSchedule(t, st, "rep"); rec.Fired != 0 {
+		t.Fatalf("a paused schedule fired %d", rec.Fired)
+	}
+	for _, run := range runs {
+		if ok, _, err := st.Exists(st.Layout().QueueItem(run.ID)); err != nil || !ok {
+			t.Fatalf("run %s no longer queued (%v)", run.ID, err)
+		}
+	}
+}
+
 // TestOwnWritesAreNotReadAgain: a schedule's watch event for a record at the
 // view's version (the leader's own write: every schedule a firing wrote comes
 // back as one) keeps the view's entry, without reading the record or counting

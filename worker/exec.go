@@ -27,6 +27,8 @@ type outcome struct {
 	Err            string
 	Stdout, Stderr string
 	Started, Ended time.Time
+	// guard is news of the process's guard (lost, replaced), for the log.
+	guard error
 }
 
 // ok reports a clean exit 0.
@@ -69,7 +71,7 @@ func (p policy) allowed(resolved string) (string, bool) {
 // execute runs the attempt's command in its own process group and waits for it.
 // It kills the whole group on timeout, when ctx ends (the caller then discards
 // the outcome), and after the main process exits so no stragglers remain.
-func execute(ctx context.Context, task *store.Task, workerID string, limit int, now func() time.Time, pol policy) outcome {
+func execute(ctx context.Context, task *store.Task, workerID string, limit int, now func() time.Time, pol policy) (res outcome) {
 	program, args := task.Cmd[0], task.Cmd[1:]
 	if task.Shell {
 		program, args = "/bin/sh", []string{"-c", strings.Join(task.Cmd, " ")}
@@ -134,8 +136,8 @@ func execute(ctx context.Context, task *store.Task, workerID string, limit int, 
 	}
 	pgid := cmd.Process.Pid
 	// The guard kills the group should this process die before reaping it.
-	processGuard.note('+', pgid)
-	defer processGuard.note('-', pgid)
+	guarded := processGuard.note('+', pgid)
+	defer func() { res.guard = errors.Join(guarded, processGuard.note('-', pgid)) }()
 	waited := make(chan error, 1)
 	go func() { waited <- cmd.Wait() }()
 

@@ -12,7 +12,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/oklog/ulid/v2"
-	"github.com/rs/zerolog"
 
 	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/store"
@@ -224,8 +223,8 @@ func TestGuardKillsTheGroupsLeft(t *testing.T) {
 // and the new one learns every group running; it kills them when the
 // worker's end of the pipe closes.
 func TestGuardIsReplaced(t *testing.T) {
-	g := &guard{live: map[int]bool{}, log: zerolog.Nop()}
-	if err := g.start(zerolog.Nop()); err != nil {
+	g := &guard{live: map[int]bool{}}
+	if err := g.start(); err != nil {
 		t.Fatal(err)
 	}
 	first := sleeper(t)
@@ -236,7 +235,9 @@ func TestGuardIsReplaced(t *testing.T) {
 	}
 	drovertest.WaitFor(t, 10*time.Second, "the guard gone", func() bool { return syscall.Kill(old, 0) == syscall.ESRCH })
 	second := sleeper(t)
-	g.note('+', second.Process.Pid)
+	if err := g.note('+', second.Process.Pid); !errors.Is(err, errGuardLost) {
+		t.Fatalf("a lost guard not reported: %v", err)
+	}
 	g.mu.Lock()
 	replaced := g.proc != nil && g.proc.Process.Pid != old
 	g.mu.Unlock()

@@ -11,8 +11,6 @@ import (
 	"sync"
 	"syscall"
 	"time"
-
-	"github.com/rs/zerolog"
 )
 
 // A worker's commands die with it when it is killed (kill -9, a crash): the
@@ -117,22 +115,20 @@ type guard struct {
 	w     *os.File  // nil: no guard running
 	proc  *exec.Cmd // the guard process, while w is set
 	tried time.Time // when a guard was last started, or failed to
-	log   zerolog.Logger
+	lost  time.Time // when one was last lost
 }
 
 // processGuard is this process's: commands started while it has no guard
 // running (it could not start one, or was killed by hand) rely on Pdeathsig
 // alone until it starts one again, at most every guardRetry.
-var processGuard = &guard{live: map[int]bool{}, log: zerolog.Nop()}
+var processGuard = &guard{live: map[int]bool{}}
 
 const guardRetry = 10 * time.Second
 
-// start starts the guard, unless one runs, logging to log from then on. It
-// returns why it could not.
-func (g *guard) start(log zerolog.Logger) error {
+// start starts the guard, unless one runs. It returns why it could not.
+func (g *guard) start() error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.log = log
 	if g.w != nil {
 		return nil
 	}
@@ -157,7 +153,7 @@ func (g *guard) startLocked() error {
 		return fmt.Errorf("start worker guard: %w", err)
 	}
 	// It ends when this process does (the pipe's end) or when a write to
-	// it fails (see note, which closes the pipe and kills it): this
+	// it fails (see writeLocked, which kills it): this
 	// goroutine reaps it then.
 	go func() { _ = cmd.Wait() }()
 	g.w, g.proc = w, cmd
@@ -171,9 +167,15 @@ func (g *guard) startLocked() error {
 	return nil
 }
 
+// errGuardLost says a guard stopped reading (gone, killed or stopped by
+// hand) and was replaced, or that none runs; the caller logs it.
+var errGuardLost = errors.New("worker guard lost")
+
 // note tells the guard that a command's group started ('+') or was reaped
-// ('-'). A guard that is gone (killed by hand) or stops reading is replaced.
-func (g *guard) note(op byte, pgid int) {
+// ('-'). A guard that is gone or stops reading (a write waits a second at
+// most: a stopped one is found out once the pipe is full) is replaced, at
+// most every guardRetry; the error says what happened, for the log.
+func (g *guard) note(op byte, pgid int) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if op == '+' {
@@ -181,23 +183,32 @@ func (g *guard) note(op byte, pgid int) {
 	} else {
 		delete(g.live, pgid)
 	}
-	if g.w == nil {
-		if time.Since(g.tried) < guardRetry {
-			return
-		}
-		if err := g.startLocked(); err != nil {
-			g.log.Warn().Err(err).Msg("no worker guard: should this process be killed, what its commands started runs on")
-		} else {
-			g.log.Info().Int("guard_pid", g.proc.Process.Pid).Msg("worker guard started again")
-		}
-		return // the groups went with the start
-	}
-	if err := g.writeLocked(appendNote(nil, op, pgid)); err != nil {
-		g.log.Warn().Err(err).Msg("worker guard lost: starting another")
-		if err := g.startLocked(); err != nil {
-			g.log.Warn().Err(err).Msg("no worker guard: should this process be killed, what its commands started runs on")
+	var lost error
+	if g.w != nil {
+		if lost = g.writeLocked(appendNote(nil, op, pgid)); lost == nil {
+			return nil
 		}
 	}
+	// A lost guard is replaced at once, unless one was lost less than
+	// guardRetry ago (guards that die as they start must not cost a fork
+	// per note); a start that failed is tried again after guardRetry.
+	wait := time.Since(g.tried) < guardRetry
+	if lost != nil {
+		wait, g.lost = time.Since(g.lost) < guardRetry, time.Now()
+	}
+	if wait {
+		if lost != nil {
+			return fmt.Errorf("%w (%w): another starts within %v; until then what commands start runs on should this process be killed", errGuardLost, lost, guardRetry)
+		}
+		return nil // said when it was lost
+	}
+	if err := g.startLocked(); err != nil {
+		return fmt.Errorf("%w: %w; what commands start runs on should this process be killed", errGuardLost, err)
+	}
+	if lost != nil {
+		return fmt.Errorf("%w (%w): another started, pid %d", errGuardLost, lost, g.proc.Process.Pid)
+	}
+	return fmt.Errorf("%w: another started, pid %d", errGuardLost, g.proc.Process.Pid)
 }
 
 // writeLocked writes to the guard, within a second (a guard stopped by hand
@@ -207,8 +218,10 @@ func (g *guard) note(op byte, pgid int) {
 func (g *guard) writeLocked(b []byte) error {
 	_ = g.w.SetWriteDeadline(time.Now().Add(time.Second))
 	if _, err := g.w.Write(b); err != nil {
-		g.w.Close()
+		// Killed before the pipe closes: a guard alive at the close would
+		// kill every group it lists, running ones among them.
 		_ = g.proc.Process.Kill()
+		g.w.Close()
 		g.w, g.proc = nil, nil
 		return err
 	}

@@ -216,7 +216,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		return errors.New("worker: runs no commands (Config.Commands) and has no handlers (Handle): nothing to run")
 	}
 	if w.cfg.Commands {
-		if err := processGuard.start(w.log); err != nil {
+		if err := processGuard.start(); err != nil {
 			w.log.Warn().Err(err).Msg("no guard process: should this process be killed, what its commands started runs on")
 		}
 	}
@@ -580,9 +580,8 @@ func (w *Worker) deregister(reg int64) {
 // dropOwnRegistration deletes a registration of this store's session: a
 // create whose reply a drain stopped waiting for may have landed.
 func (w *Worker) dropOwnRegistration() {
-	if ok, _ := w.st.Connected(); !ok {
-		return // the registration ends with the session, if it was made
-	}
+	// Connected again within a session timeout, the session (and the
+	// registration, if it was made) lives on; else it has ended with it.
 	ctx, cancel := context.WithTimeout(context.Background(), w.st.SessionTimeout())
 	defer cancel()
 	sess, err := w.st.CurrentSession(ctx)
@@ -843,6 +842,9 @@ func (w *Worker) attempt(ctx context.Context, log zerolog.Logger, path string, v
 		out.Ended = out.Started
 	default:
 		out = execute(ctx, task, w.cfg.ID, w.cfg.OutputLimit, w.cfg.Now, w.policy)
+		if out.guard != nil {
+			log.Warn().Err(out.guard).Msg("worker guard")
+		}
 	}
 	w.executing.Add(-1)
 	if ctx.Err() != nil {

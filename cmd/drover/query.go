@@ -53,10 +53,17 @@ func waitsFor(c *client.Client, t *store.Task) string {
 	if len(ws) == 0 {
 		return "for a worker: none is registered"
 	}
+	draining := false
 	for i := range ws {
 		if scheduler.Eligible(&ws[i].WorkerInfo, t) {
-			return ""
+			if !ws[i].Draining {
+				return ""
+			}
+			draining = true
 		}
+	}
+	if draining {
+		return "for a worker: only draining workers have its labels and run what it runs"
 	}
 	return "for a worker: no registered worker has its labels and runs what it runs (see drover workers -o wide)"
 }

@@ -391,30 +391,32 @@ func (g *globals) runClient(mustExist bool, timeout time.Duration, fn func(ctx c
 	}
 	defer st.Close()
 	wctx, stopWatch := context.WithCancel(ctx)
-	lost := make(chan bool, 1)
+	lost := make(chan time.Duration, 1)
 	go func() { lost <- giveUpWhenCutOff(wctx, st, g.sessionTimeout) }()
 	err = fn(ctx, client.New(st))
 	stopWatch()
-	if <-lost {
+	if waited := <-lost; waited > 0 {
 		if err != nil {
 			var ee *exitError
 			msg := err.Error()
 			if errors.As(err, &ee) {
 				msg = ee.msg
 			}
-			return exitCode(1, fmt.Sprintf("%s (no session with ZooKeeper at %s for %v, the session timeout)", msg, g.zk, g.sessionTimeout))
+			return exitCode(1, fmt.Sprintf("%s (no session with ZooKeeper at %s for %v, the session timeout)", msg, g.zk, waited))
 		}
 	}
 	return err
 }
 
 // giveUpWhenCutOff closes st once it has gone a whole session timeout
-// without a session while a command runs, and reports whether it did. A
+// without a session while a command runs, and returns how long it waited
+// then (0: it did not). A
 // command waits out a lost connection (a wait, a submit's lost reply), so
 // with the server gone for good it waited for ever, with no word. Within
 // the timeout it waits, as a session may survive that long.
-func giveUpWhenCutOff(ctx context.Context, st *store.Store, after time.Duration) bool {
+func giveUpWhenCutOff(ctx context.Context, st *store.Store, after time.Duration) time.Duration {
 	var since time.Time // when the session was last seen gone; zero: it is there
+	var waited time.Duration
 	for {
 		ok, changed := st.Connected()
 		var expired <-chan time.Time
@@ -427,19 +429,20 @@ func giveUpWhenCutOff(ctx context.Context, st *store.Store, after time.Duration)
 			}
 			// The server may have granted more than was asked (its
 			// minimum is twice its tick): the session lives that long.
-			t = time.NewTimer(time.Until(since.Add(max(after, st.GrantedSessionTimeout()))))
+			waited = max(after, st.GrantedSessionTimeout())
+			t = time.NewTimer(time.Until(since.Add(waited)))
 			expired = t.C
 		}
 		select {
 		case <-ctx.Done():
-			return false
+			return 0
 		case <-changed:
 			if t != nil {
 				t.Stop()
 			}
 		case <-expired:
 			st.Close()
-			return true
+			return waited
 		}
 	}
 }
