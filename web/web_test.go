@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -484,5 +485,47 @@ func TestSchedulesListingBounded(t *testing.T) {
 	}
 	if code, _ := get(t, hs.URL+"/api/v1/schedules?limit=0"); code != 400 {
 		t.Fatalf("limit=0: %d, want 400", code)
+	}
+}
+
+// TestWorkerMetrics: a worker serves its own counters; the attempt a
+// scheduler placed on it is counted started and reported.
+func TestWorkerMetrics(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	s, err := scheduler.New(scheduler.Config{ID: "s1", Store: st, Log: drovertest.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := worker.New(worker.Config{ID: "metered", Commands: true, Capacity: 3, Store: drovertest.OpenStore(t, root), Log: drovertest.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	wg.Add(2)
+	go func() { defer wg.Done(); _ = s.Run(ctx) }()
+	go func() { defer wg.Done(); _ = w.Run(ctx) }()
+	hs := httptest.NewServer(NewWorker(w, st).Handler())
+	t.Cleanup(hs.Close)
+	id := ulid.Make().String()
+	if _, err := st.Submit(ctx, []*store.Task{{ID: id, Cmd: []string{"true"}, SubmittedAt: time.Now().UTC()}}); err != nil {
+		t.Fatal(err)
+	}
+	var body string
+	drovertest.WaitFor(t, 20*time.Second, "the attempt reported", func() bool {
+		_, body = get(t, hs.URL+"/metrics")
+		return strings.Contains(body, "drover_worker_attempts_reported_total 1")
+	})
+	for _, want := range []string{"drover_worker_capacity 3", "drover_worker_attempts_started_total 1", "drover_worker_attempts_running 0",
+		"drover_worker_attempts_killed_total 0", "drover_worker_registered 1", "drover_worker_draining 0", "drover_worker_guard_losses_total 0",
+		"drover_zookeeper_connected 1"} {
+		if !strings.Contains(body, want+"\n") {
+			t.Errorf("no %q in the worker's metrics", want)
+		}
+	}
+	if code, _ := get(t, hs.URL+"/healthz"); code != http.StatusOK {
+		t.Errorf("healthz: %d", code)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -116,6 +117,8 @@ type guard struct {
 	proc  *exec.Cmd // the guard process, while w is set
 	tried time.Time // when a guard was last started, or failed to
 	lost  time.Time // when one was last lost
+	// losses counts the guards lost, for the workers' metrics.
+	losses atomic.Int64
 }
 
 // processGuard is this process's: commands started while it has no guard
@@ -195,6 +198,7 @@ func (g *guard) note(op byte, pgid int) error {
 	wait := time.Since(g.tried) < guardRetry
 	if lost != nil {
 		wait, g.lost = time.Since(g.lost) < guardRetry, time.Now()
+		g.losses.Add(1)
 	}
 	if wait {
 		if lost != nil {

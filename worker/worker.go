@@ -91,6 +91,11 @@ type Worker struct {
 	handlers map[string]Handler
 	// reported counts attempts whose outcome this worker posted.
 	reported atomic.Int64
+	// started counts attempts started; killed, those killed unreported
+	// (the session lost or cut off, a drain's deadline, Run's end).
+	started, killed atomic.Int64
+	// draining is set once a drain has begun.
+	draining atomic.Bool
 	// listings counts the listings of its directory that serve has acted
 	// on: a test knows the worker is waiting for the next change.
 	listings atomic.Int64
@@ -171,6 +176,27 @@ func (w *Worker) Registered() <-chan struct{} { return w.registered }
 
 // Running is the number of attempts running now.
 func (w *Worker) Running() int { return int(w.running.Load()) }
+
+// Stats is what a worker has done, for its metrics.
+type Stats struct {
+	Capacity int
+	// Executing counts the attempts running now (between start and outcome).
+	Executing int
+	// Started, Reported and Killed count attempts started, whose outcome
+	// was posted, and killed unreported (session lost or cut off, a drain's
+	// deadline, Run's end).
+	Started, Reported, Killed int64
+	Registered, Draining      bool
+	// GuardLosses counts the process's worker guards lost (see guard.go).
+	GuardLosses int64
+}
+
+// Stats returns the worker's counters now.
+func (w *Worker) Stats() Stats {
+	return Stats{Capacity: w.cfg.Capacity, Executing: int(w.executing.Load()), Started: w.started.Load(),
+		Reported: w.reported.Load(), Killed: w.killed.Load(), Registered: w.reg.Load() != 0,
+		Draining: w.draining.Load(), GuardLosses: processGuard.losses.Load()}
+}
 
 // Reg is the czxid of the current registration (0 before the first).
 func (w *Worker) Reg() int64 { return w.reg.Load() }
@@ -350,6 +376,7 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 	// until the deadline.
 	startDrain := func() {
 		draining = true
+		w.draining.Store(true)
 		drainDeadline = time.After(w.cfg.DrainTimeout)
 		w.log.Info().Int("running", w.Running()).Dur("timeout", w.cfg.DrainTimeout).Msg("draining")
 		// Written aside: a request made while ZooKeeper is away waits
@@ -828,6 +855,7 @@ func (w *Worker) attempt(ctx context.Context, log zerolog.Logger, path string, v
 		return nil
 	}
 	log.Debug().Strs("cmd", task.Cmd).Str("handler", task.Handler).Msg("attempt started")
+	w.started.Add(1)
 	if n := w.executing.Add(1); int(n) > w.cfg.Capacity {
 		log.Warn().Int32("running", n).Int("capacity", w.cfg.Capacity).Msg("running more than capacity")
 	}
@@ -848,6 +876,7 @@ func (w *Worker) attempt(ctx context.Context, log zerolog.Logger, path string, v
 	}
 	w.executing.Add(-1)
 	if ctx.Err() != nil {
+		w.killed.Add(1)
 		log.Warn().Str("why", context.Cause(ctx).Error()).Msg("attempt killed; not reporting")
 		return nil
 	}

@@ -27,6 +27,25 @@ func defaultID() string {
 	return host
 }
 
+// listenHTTP checks and takes --http's address before anything connects: a
+// typo is bad input (exit 2), a port in use a failure to start. Nil when
+// addr is empty.
+func listenHTTP(httpAddr string) (net.Listener, error) {
+	if httpAddr == "" {
+		return nil, nil
+	}
+	addr := web.ListenAddr(httpAddr)
+	host, port, err := net.SplitHostPort(addr)
+	if _, perr := strconv.ParseUint(port, 10, 16); err != nil || perr != nil || strings.ContainsAny(host, " \t") {
+		return nil, usageErr("--http %q: want [HOST]:PORT, as :8080 or 0.0.0.0:8080", httpAddr)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, exitCode(1, fmt.Sprintf("--http %s: %v", httpAddr, err))
+	}
+	return ln, nil
+}
+
 func newSchedulerCmd(g *globals) *cobra.Command {
 	var id string
 	var timeoutGrace, retention time.Duration
@@ -55,18 +74,11 @@ func newSchedulerCmd(g *globals) *cobra.Command {
 			if maxDeadletters < 1 || maxDeadletters > store.MaxDeadletters {
 				return usageErr("--max-deadletters %d: want 1 to %d", maxDeadletters, store.MaxDeadletters)
 			}
-			// The dashboard's address is checked, and taken, before anything
-			// connects: a typo is bad input, a port in use a failure to start.
-			var ln net.Listener
-			if httpAddr != "" {
-				addr := web.ListenAddr(httpAddr)
-				host, port, err := net.SplitHostPort(addr)
-				if _, perr := strconv.ParseUint(port, 10, 16); err != nil || perr != nil || strings.ContainsAny(host, " \t") {
-					return usageErr("--http %q: want [HOST]:PORT, as :8080 or 0.0.0.0:8080", httpAddr)
-				}
-				if ln, err = net.Listen("tcp", addr); err != nil {
-					return exitCode(1, fmt.Sprintf("--http %s: %v", httpAddr, err))
-				}
+			ln, err := listenHTTP(httpAddr)
+			if err != nil {
+				return err
+			}
+			if ln != nil {
 				defer ln.Close()
 			}
 			log := g.logger("scheduler")
@@ -114,6 +126,7 @@ func newWorkerCmd(g *globals) *cobra.Command {
 		allow        []string
 		cleanEnv     bool
 		runAs        string
+		httpAddr     string
 	)
 	cmd := &cobra.Command{
 		Use:   "worker --id ID [--capacity N] [--label k=v]...",
@@ -141,6 +154,13 @@ func newWorkerCmd(g *globals) *cobra.Command {
 				Allow: allow, CleanEnv: cleanEnv, RunAs: runAs}
 			if err := worker.CheckConfig(cfg); err != nil {
 				return usageErr("%v", err) // before connecting: bad flags exit 2 at once
+			}
+			ln, err := listenHTTP(httpAddr)
+			if err != nil {
+				return err
+			}
+			if ln != nil {
+				defer ln.Close()
 			}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
@@ -179,9 +199,22 @@ func newWorkerCmd(g *globals) *cobra.Command {
 				}
 			}()
 			log.Info().Str("zk", g.zk).Str("root", g.root).Msg("worker started")
-			return w.Run(ctx)
+			if ln == nil {
+				return w.Run(ctx)
+			}
+			log.Info().Str("url", "http://"+ln.Addr().String()+"/metrics").Msg("serving metrics")
+			hctx, stopHTTP := context.WithCancel(ctx) // ends with Run, a drain too
+			errc := make(chan error, 1)
+			go func() { errc <- web.NewWorker(w, st).Serve(hctx, ln) }()
+			err = w.Run(ctx)
+			stopHTTP()
+			if herr := <-errc; herr != nil && err == nil {
+				err = herr
+			}
+			return err
 		},
 	}
+	cmd.Flags().StringVar(&httpAddr, "http", "", "serve /metrics and /healthz on ADDR (\":9100\" binds loopback)")
 	cmd.Flags().StringVar(&id, "id", "", "worker id (default: host name)")
 	cmd.Flags().IntVar(&capacity, "capacity", 4, "attempts run at once")
 	cmd.Flags().StringArrayVar(&labels, "label", nil, "label k=v tasks can require with --on (repeatable)")

@@ -141,6 +141,7 @@ func TestBadInputExits2WithOneLine(t *testing.T) {
 		{"schedule", "add", "x", "--cron", "CRON_TZ=UTC", "--", "true"},
 		{"scheduler", "--id", "x", "--http", "not an addr"},
 		{"scheduler", "--id", "x", "--http", "127.0.0.1:99999"},
+		{"worker", "--id", "x", "--http", "not an addr"},
 		{"scheduler", "--id", "x", "--max-deadletters", "0"},
 		{"deadletter", "ls", "--limit", "-1"},
 		// A command that only groups others, alone (it printed its help, exit 0).

@@ -1,0 +1,66 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/drover-sched/drover/store"
+	"github.com/drover-sched/drover/worker"
+)
+
+// NewWorker builds a worker's handler set: /metrics and /healthz. (The
+// dashboard and the API are the schedulers'.)
+func NewWorker(w *worker.Worker, st *store.Store) *Server {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		&workerCollector{w: w, st: st})
+	srv := &Server{st: st, mux: http.NewServeMux()}
+	srv.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	srv.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	return srv
+}
+
+type workerCollector struct {
+	w  *worker.Worker
+	st *store.Store
+}
+
+var (
+	descWCapacity   = prometheus.NewDesc("drover_worker_capacity", "Attempts this worker runs at once.", nil, nil)
+	descWExecuting  = prometheus.NewDesc("drover_worker_attempts_running", "Attempts running now.", nil, nil)
+	descWStarted    = prometheus.NewDesc("drover_worker_attempts_started_total", "Attempts started.", nil, nil)
+	descWReported   = prometheus.NewDesc("drover_worker_attempts_reported_total", "Attempts whose outcome was posted.", nil, nil)
+	descWKilled     = prometheus.NewDesc("drover_worker_attempts_killed_total", "Attempts killed unreported: session lost or cut off, drain deadline, stop.", nil, nil)
+	descWRegistered = prometheus.NewDesc("drover_worker_registered", "1 once the worker has registered.", nil, nil)
+	descWDraining   = prometheus.NewDesc("drover_worker_draining", "1 while the worker drains.", nil, nil)
+	descWGuard      = prometheus.NewDesc("drover_worker_guard_losses_total", "Guard processes lost (killed or stopped by hand) and replaced.", nil, nil)
+)
+
+func (c *workerCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descWCapacity, descWExecuting, descWStarted, descWReported, descWKilled, descWRegistered, descWDraining, descWGuard, descZK} {
+		ch <- d
+	}
+}
+
+func (c *workerCollector) Collect(ch chan<- prometheus.Metric) {
+	s := c.w.Stats()
+	b := func(v bool) float64 {
+		if v {
+			return 1
+		}
+		return 0
+	}
+	connected, _ := c.st.Connected()
+	ch <- prometheus.MustNewConstMetric(descWCapacity, prometheus.GaugeValue, float64(s.Capacity))
+	ch <- prometheus.MustNewConstMetric(descWExecuting, prometheus.GaugeValue, float64(s.Executing))
+	ch <- prometheus.MustNewConstMetric(descWStarted, prometheus.CounterValue, float64(s.Started))
+	ch <- prometheus.MustNewConstMetric(descWReported, prometheus.CounterValue, float64(s.Reported))
+	ch <- prometheus.MustNewConstMetric(descWKilled, prometheus.CounterValue, float64(s.Killed))
+	ch <- prometheus.MustNewConstMetric(descWRegistered, prometheus.GaugeValue, b(s.Registered))
+	ch <- prometheus.MustNewConstMetric(descWDraining, prometheus.GaugeValue, b(s.Draining))
+	ch <- prometheus.MustNewConstMetric(descWGuard, prometheus.CounterValue, float64(s.GuardLosses))
+	ch <- prometheus.MustNewConstMetric(descZK, prometheus.GaugeValue, b(connected))
+}
