@@ -519,10 +519,10 @@ func TestWorkerMetrics(t *testing.T) {
 		return strings.Contains(body, "drover_worker_attempts_reported_total 1")
 	})
 	for _, want := range []string{"drover_worker_capacity 3", "drover_worker_attempts_started_total 1", "drover_worker_attempts_running 0",
-		"drover_worker_attempts_killed_total 0", "drover_worker_registered 1", "drover_worker_draining 0", "drover_worker_guard_losses_total 0",
+		"drover_worker_attempts_killed_total 0", "drover_worker_attempts_unreported_total 0", "drover_worker_registered 1", "drover_worker_draining 0", "drover_worker_guard_losses_total 0",
 		"drover_zookeeper_connected 1"} {
 		if !strings.Contains(body, want+"\n") {
-			t.Errorf("no %q in the worker's metrics", want)
+			t.Errorf("no %q in the worker's metrics:\n%s", want, body)
 		}
 	}
 	if code, _ := get(t, hs.URL+"/healthz"); code != http.StatusOK {

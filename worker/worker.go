@@ -92,8 +92,12 @@ type Worker struct {
 	// reported counts attempts whose outcome this worker posted.
 	reported atomic.Int64
 	// started counts attempts started; killed, those killed unreported
-	// (the session lost or cut off, a drain's deadline, Run's end).
-	started, killed atomic.Int64
+	// (withdrawn, the session lost or cut off, a drain's deadline, Run's
+	// end); unreported, those that ended but whose outcome was not posted
+	// (withdrawn meanwhile, the session lost, a write refused).
+	started, killed, unreported atomic.Int64
+	// serving is set while a registration of this worker serves.
+	serving atomic.Bool
 	// draining is set once a drain has begun.
 	draining atomic.Bool
 	// listings counts the listings of its directory that serve has acted
@@ -182,11 +186,14 @@ type Stats struct {
 	Capacity int
 	// Executing counts the attempts running now (between start and outcome).
 	Executing int
-	// Started, Reported and Killed count attempts started, whose outcome
-	// was posted, and killed unreported (session lost or cut off, a drain's
-	// deadline, Run's end).
-	Started, Reported, Killed int64
-	Registered, Draining      bool
+	// Started counts attempts started; each then ends Reported (its
+	// outcome posted), Killed (withdrawn, session lost or cut off, a
+	// drain's deadline, Run's end: nothing posted) or Unreported (it ended,
+	// but its outcome could not be posted: withdrawn meanwhile, session
+	// lost, a write refused).
+	Started, Reported, Killed, Unreported int64
+	// Registered: a registration of the worker serves now.
+	Registered, Draining bool
 	// GuardLosses counts the process's worker guards lost (see guard.go).
 	GuardLosses int64
 }
@@ -194,7 +201,7 @@ type Stats struct {
 // Stats returns the worker's counters now.
 func (w *Worker) Stats() Stats {
 	return Stats{Capacity: w.cfg.Capacity, Executing: int(w.executing.Load()), Started: w.started.Load(),
-		Reported: w.reported.Load(), Killed: w.killed.Load(), Registered: w.reg.Load() != 0,
+		Reported: w.reported.Load(), Killed: w.killed.Load(), Unreported: w.unreported.Load(), Registered: w.serving.Load(),
 		Draining: w.draining.Load(), GuardLosses: processGuard.losses.Load()}
 }
 
@@ -343,6 +350,8 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 		}
 	}()
 	w.reg.Store(reg)
+	w.serving.Store(true)
+	defer w.serving.Store(false)
 	dir := w.lay.WorkerTasks(w.cfg.ID)
 	if err := w.st.EnsurePath(dir); err != nil {
 		return err
@@ -930,6 +939,14 @@ func (w *Worker) markRunning(ctx context.Context, path string, data []byte, vers
 // assignment at the version this worker wrote: if the leader withdrew or replaced
 // it meanwhile, nothing is written.
 func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, version int32, task *store.Task, out outcome, sess *store.Session) {
+	posted := false
+	defer func() {
+		if posted {
+			w.reported.Add(1)
+		} else {
+			w.unreported.Add(1)
+		}
+	}()
 	done := task.Clone()
 	done.AddAttempt(store.Attempt{
 		N: task.Attempt, Worker: w.cfg.ID, StartedAt: out.Started.UTC(), FinishedAt: out.Ended.UTC(),
@@ -982,7 +999,7 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 		err := w.batch.commit(ctx, []string{task.ID}, size, build)
 		switch {
 		case err == nil:
-			w.reported.Add(1)
+			posted = true
 			if next != nil {
 				log.Info().Int("exit_code", code).Str("error", out.Err).Time("retry_at", next.NotBefore).Msg("attempt failed; retry queued")
 			} else {
@@ -1006,6 +1023,7 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 			}
 		case errors.Is(err, store.ErrNoNode) || errors.Is(err, store.ErrBadVersion):
 			if try > 0 && w.landed(task.ID, task.Attempt, next != nil) {
+				posted = true
 				log.Info().Msg("report confirmed after reconnect")
 				return
 			}

@@ -895,6 +895,9 @@ func drainWithoutZooKeeper(t *testing.T, timeout time.Duration) {
 		px.Cut(false) // let it go
 		t.Fatal("the drain did not end without ZooKeeper")
 	}
+	if s := w.Stats(); s.Registered || s.Started != 1 || s.Killed != 1 || s.Reported+s.Unreported != 0 {
+		t.Fatalf("stats after the drain: %+v", s)
+	}
 	assertGone(t, dir+"/child.pid")
 }
 
