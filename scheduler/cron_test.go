@@ -47,6 +47,29 @@ func scheduleExists(t *testing.T, st *store.Store, name string) bool {
 	return ok
 }
 
+// suspendSchedule pauses name as `drover schedule pause` does, from a
+// test hook (so errors are t.Error).
+func suspendSchedule(t *testing.T, st *store.Store, name string) {
+	p := st.Layout().Schedule(name)
+	data, stat, err := st.Get(p)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	rec, err := store.DecodeSchedule(data)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	rec.Suspended = true
+	if data, err = store.Encode(rec); err == nil {
+		_, err = st.Set(p, data, stat.Version)
+	}
+	if err != nil {
+		t.Error(err)
+	}
+}
+
 func readSchedule(t *testing.T, st *store.Store, name string) *store.Schedule {
 	t.Helper()
 	data, _, err := st.Get(st.Layout().Schedule(name))
@@ -601,28 +624,7 @@ func TestAlignedSchedulesOneChangedMeanwhile(t *testing.T) {
 	st := drovertest.OpenStore(t, root)
 	const paused = "aligned-007"
 	var once sync.Once
-	testHookFire = func() {
-		once.Do(func() {
-			p := st.Layout().Schedule(paused)
-			data, stat, err := st.Get(p)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			rec, err := store.DecodeSchedule(data)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			rec.Suspended = true
-			if data, err = store.Encode(rec); err == nil {
-				_, err = st.Set(p, data, stat.Version)
-			}
-			if err != nil {
-				t.Error(err)
-			}
-		})
-	}
+	testHookFire = func() { once.Do(func() { suspendSchedule(t, st, paused) }) }
 	t.Cleanup(func() { testHookFire = nil })
 	s, _ := runScheduler(t, st, "s1")
 	drovertest.WaitFor(t, 20*time.Second, "a leader", s.IsLeader)
@@ -713,16 +715,11 @@ func TestReplaceCatchUpRunsOnlyTheNewest(t *testing.T) {
 	}
 }
 
-// TestReplaceOfManyLargeRunsFires: a replace schedule whose firing would
-// cancel four runs of a 240 KB template (1.4 MB in one request, past
-// jute.maxbuffer) cancels them ahead and fires. Before, ZooKeeper dropped
-// the connection at every try, and nothing fired again.
-func TestReplaceOfManyLargeRunsFires(t *testing.T) {
-	root := drovertest.NewRoot()
-	st := drovertest.OpenStore(t, root)
-	tmpl := store.Task{Handler: "h", Payload: make([]byte, 180*1024)}
-	var active []store.ScheduleRun
-	var runs []*store.Task
+// largeRuns queues four runs of a 240 KB template (a handler's task), as
+// a replace schedule's active runs.
+func largeRuns(t *testing.T, st *store.Store) (tmpl store.Task, runs []*store.Task, active []store.ScheduleRun) {
+	t.Helper()
+	tmpl = store.Task{Handler: "h", Payload: make([]byte, 180*1024)}
 	for range 4 {
 		run := tmpl.Clone()
 		run.ID, run.SubmittedAt = ulid.Make().String(), time.Now().UTC()
@@ -732,6 +729,17 @@ func TestReplaceOfManyLargeRunsFires(t *testing.T) {
 	if _, err := st.Submit(context.Background(), runs); err != nil {
 		t.Fatal(err)
 	}
+	return tmpl, runs, active
+}
+
+// TestReplaceOfManyLargeRunsFires: a replace schedule whose firing would
+// cancel four runs of a 240 KB template (1.4 MB in one request, past
+// jute.maxbuffer) cancels them ahead and fires. Before, ZooKeeper dropped
+// the connection at every try, and nothing fired again.
+func TestReplaceOfManyLargeRunsFires(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	tmpl, runs, active := largeRuns(t, st)
 	addSchedule(t, st, &store.Schedule{Name: "rep", Cron: "* * * * * *", TZ: "UTC", Concurrency: store.ConcurrencyReplace,
 		Task: tmpl, Active: active})
 	runScheduler(t, st, "s1") // no worker: the runs stay queued until replaced
@@ -752,40 +760,11 @@ func TestReplaceOfManyLargeRunsFires(t *testing.T) {
 func TestRunsStayWhenTheReplacingScheduleIsPaused(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
-	tmpl := store.Task{Handler: "h", Payload: make([]byte, 180*1024)}
-	var active []store.ScheduleRun
-	var runs []*store.Task
-	for range 4 {
-		run := tmpl.Clone()
-		run.ID, run.SubmittedAt = ulid.Make().String(), time.Now().UTC()
-		runs = append(runs, run)
-		active = append(active, store.ScheduleRun{Slot: time.Now().UTC(), Task: run.ID})
-	}
-	if _, err := st.Submit(context.Background(), runs); err != nil {
-		t.Fatal(err)
-	}
+	tmpl, runs, active := largeRuns(t, st)
 	var paused atomic.Bool
 	testHookCancelAhead = func() {
-		if paused.Swap(true) {
-			return
-		}
-		p := st.Layout().Schedule("rep")
-		data, stat, err := st.Get(p)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		rec, err := store.DecodeSchedule(data)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		rec.Suspended = true
-		if data, err = store.Encode(rec); err == nil {
-			_, err = st.Set(p, data, stat.Version)
-		}
-		if err != nil {
-			t.Error(err)
+		if !paused.Swap(true) {
+			suspendSchedule(t, st, "rep")
 		}
 	}
 	t.Cleanup(func() { testHookCancelAhead = nil })

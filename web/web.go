@@ -368,12 +368,7 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 
 func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	st := c.s.Stats()
-	b := func(v bool) float64 {
-		if v {
-			return 1
-		}
-		return 0
-	}
+	b := boolValue
 	connected, _ := c.st.Connected()
 	ch <- prometheus.MustNewConstMetric(descLeader, prometheus.GaugeValue, b(st.Leader))
 	ch <- prometheus.MustNewConstMetric(descEpoch, prometheus.GaugeValue, float64(st.Epoch))

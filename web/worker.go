@@ -48,12 +48,7 @@ func (c *workerCollector) Describe(ch chan<- *prometheus.Desc) {
 
 func (c *workerCollector) Collect(ch chan<- prometheus.Metric) {
 	s := c.w.Stats()
-	b := func(v bool) float64 {
-		if v {
-			return 1
-		}
-		return 0
-	}
+	b := boolValue
 	connected, _ := c.st.Connected()
 	ch <- prometheus.MustNewConstMetric(descWCapacity, prometheus.GaugeValue, float64(s.Capacity))
 	ch <- prometheus.MustNewConstMetric(descWExecuting, prometheus.GaugeValue, float64(s.Executing))
@@ -65,4 +60,11 @@ func (c *workerCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descWDraining, prometheus.GaugeValue, b(s.Draining))
 	ch <- prometheus.MustNewConstMetric(descWGuard, prometheus.CounterValue, float64(s.GuardLosses))
 	ch <- prometheus.MustNewConstMetric(descZK, prometheus.GaugeValue, b(connected))
+}
+
+func boolValue(v bool) float64 {
+	if v {
+		return 1
+	}
+	return 0
 }
