@@ -310,6 +310,7 @@ func (c *Client) TriggerSchedule(name string) (string, error) {
 		task.Env["DROVER_SCHEDULE"] = r.Name
 		task.Env["DROVER_SLOT"] = fmt.Sprint(now.Unix())
 		r.Active = append(r.Active, store.ScheduleRun{Slot: now, Task: id, Reason: "triggered"})
+		r.TrimActive() // else triggers would grow the record past a znode
 		return nil
 	}, func(txn *store.Txn) error { return txn.Enqueue(task.Clone()) }, []string{id})
 	if err != nil {

@@ -448,3 +448,30 @@ func TestSchedulesShowEndedRunsAsEnded(t *testing.T) {
 		t.Fatalf("active %v, succeeded %v: want the ended run filed", s.Active, s.Succeeded)
 	}
 }
+
+// Triggers run beside the active runs, but the record tracks at most
+// MaxActiveRuns of them: it grew by a run per trigger, towards a znode's
+// bound.
+func TestTriggersTrackABoundedNumber(t *testing.T) {
+	c, st := newClient(t)
+	if err := st.AddSchedule(&store.Schedule{Name: "t", Cron: "0 0 1 1 *", Catchup: store.CatchupNone, CreatedAt: time.Now().UTC(),
+		KeepSucceeded: 10, KeepFailed: 10, Task: store.Task{Cmd: []string{"true"}}}); err != nil {
+		t.Fatal(err)
+	}
+	for range store.MaxActiveRuns + 3 {
+		if _, err := c.TriggerSchedule("t"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data, _, err := st.Get(st.Layout().Schedule("t"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := store.DecodeSchedule(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.Active) != store.MaxActiveRuns {
+		t.Fatalf("%d runs tracked, want %d", len(rec.Active), store.MaxActiveRuns)
+	}
+}

@@ -664,13 +664,7 @@ func (l *leader) build(f *firing) error {
 		rec.Active = append(rec.Active, store.ScheduleRun{Slot: slot.UTC(), Task: t.ID})
 		rec.Fired++
 	}
-	if len(rec.Active) > store.MaxActiveRuns {
-		for _, r := range rec.Active[:len(rec.Active)-store.MaxActiveRuns] {
-			r.Reason = "no longer tracked"
-			rec.Record(r)
-		}
-		rec.Active = append([]store.ScheduleRun(nil), rec.Active[len(rec.Active)-store.MaxActiveRuns:]...)
-	}
+	rec.TrimActive()
 	rec.LastSlot = f.plan.Last.UTC()
 	data, err := store.Encode(rec)
 	if err != nil {

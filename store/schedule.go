@@ -79,6 +79,20 @@ func (s *Schedule) setV() { s.V = FormatVersion }
 const MaxActiveRuns = 100
 
 // Record files a finished or skipped run into the bounded history lists.
+// TrimActive files the oldest active runs past MaxActiveRuns as "no
+// longer tracked", so the record stays bounded however many runs pile up
+// (a slot's, or a trigger's: triggers run beside active runs).
+func (s *Schedule) TrimActive() {
+	if len(s.Active) <= MaxActiveRuns {
+		return
+	}
+	for _, r := range s.Active[:len(s.Active)-MaxActiveRuns] {
+		r.Reason = "no longer tracked"
+		s.Record(r)
+	}
+	s.Active = append([]ScheduleRun(nil), s.Active[len(s.Active)-MaxActiveRuns:]...)
+}
+
 func (s *Schedule) Record(r ScheduleRun) {
 	push := func(list []ScheduleRun, limit int) []ScheduleRun {
 		list = append(list, r)
