@@ -206,8 +206,8 @@ func (c *Client) Submit(ctx context.Context, specs []TaskSpec) ([]store.SubmitRe
 		}
 		out = append(out, r)
 	}
-	if se := (*SubmitError)(nil); errors.As(err, &se) {
-		err = &SubmitError{Unknown: unknownSpecs(tasks, dupOf, len(out), unique[len(res):min(len(res)+se.Unknown, len(unique))]), Err: se.Err}
+	if ife := (*store.InFlightError)(nil); errors.As(err, &ife) {
+		err = &store.InFlightError{N: unknownSpecs(tasks, dupOf, len(out), unique[len(res):min(len(res)+ife.N, len(unique))]), Err: ife.Err}
 	}
 	if err != nil {
 		return out, fmt.Errorf("submit: %w", err)
@@ -216,7 +216,8 @@ func (c *Client) Submit(ctx context.Context, specs []TaskSpec) ([]store.SubmitRe
 }
 
 // unknownSpecs counts the specs after the acked ones whose task (a key's
-// first, for a repeat: dupOf) is among unknown: SubmitError.Unknown in specs.
+// first, for a repeat: dupOf) is among unknown: an InFlightError's count,
+// in specs.
 func unknownSpecs(tasks []*store.Task, dupOf []int, acked int, unknown []*store.Task) int {
 	ids := make(map[string]bool, len(unknown))
 	for _, t := range unknown {
@@ -253,8 +254,11 @@ func (c *Client) submit(ctx context.Context, tasks []*store.Task) ([]store.Submi
 		for n < len(tasks) && done[n] {
 			n++
 		}
+		if ife := (*store.InFlightError)(nil); errors.As(err, &ife) {
+			err = ife.Err // its count is of the last store.Submit's tasks
+		}
 		if sent > n {
-			err = &SubmitError{Unknown: sent - n, Err: err}
+			err = &store.InFlightError{N: sent - n, Err: err}
 		}
 		return out[:n], err
 	}
@@ -322,19 +326,6 @@ func pick(tasks []*store.Task, idx []int) []*store.Task {
 	}
 	return out
 }
-
-// SubmitError is Submit's error when the connection dropped with tasks in
-// flight and could not be had again to look them up: the Unknown tasks
-// after the results returned may have been written, and the rest were not.
-// Sending those again could queue them twice; look them up first (by name,
-// say, or give them idempotency keys).
-type SubmitError struct {
-	Unknown int
-	Err     error
-}
-
-func (e *SubmitError) Error() string { return e.Err.Error() }
-func (e *SubmitError) Unwrap() error { return e.Err }
 
 // landed says which tasks exist anywhere: queued, placed or finished. Their
 // ids are this call's own, so one that exists was written by this call, in a

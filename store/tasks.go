@@ -489,7 +489,9 @@ func (s *Store) Submit(ctx context.Context, tasks []*Task) ([]SubmitResult, erro
 
 // InFlightError is Submit's error when the connection dropped with a
 // transaction in flight: the N tasks after the results returned may have
-// been written. (The rest were not sent.)
+// been written. (The rest were not sent.) client.Submit returns it too,
+// when it could not look them up: sending them again could queue them
+// twice.
 type InFlightError struct {
 	N   int
 	Err error

@@ -131,10 +131,10 @@ being true when an idempotency key returned a task submitted before.`,
 				if err != nil {
 					// A transaction in flight when the connection dropped may
 					// have landed: say so, lest its tasks be sent twice.
-					var se *client.SubmitError
-					if errors.As(err, &se) {
+					var ife *store.InFlightError
+					if errors.As(err, &ife) {
 						return exitCode(1, fmt.Sprintf("%v (the %d task(s) printed above were submitted; the next %d may have been: look for them before you submit them again; the other %d were not)",
-							err, len(res), se.Unknown, len(specs)-len(res)-se.Unknown))
+							err, len(res), ife.N, len(specs)-len(res)-ife.N))
 					}
 					if len(res) > 0 {
 						return exitCode(1, fmt.Sprintf("%v (the %d task(s) printed above were submitted, the other %d were not)",
