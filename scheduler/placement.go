@@ -61,8 +61,15 @@ func pickWorker(workers []*slot, want map[string]string, runs runnable) *slot {
 // with info, were it free and not draining: it has t's labels and runs
 // what t runs.
 func Eligible(info *store.WorkerInfo, t *store.Task) bool {
-	s := slot{Labels: info.Labels, Handlers: info.Handlers, NoCommands: info.NoCommands, Allow: info.Allow}
+	s := slotOf(info)
 	return matches(s.Labels, t.On) && s.runs(runnableOf(t))
+}
+
+// slotOf is what placement reads of a worker's registration (its load and
+// turn are the leader's to count).
+func slotOf(info *store.WorkerInfo) slot {
+	return slot{ID: info.ID, Labels: info.Labels, Capacity: info.Capacity, Draining: info.Draining,
+		Handlers: info.Handlers, NoCommands: info.NoCommands, Allow: info.Allow}
 }
 
 // runnable is what a task runs: a Go handler's name, or a command's

@@ -155,8 +155,9 @@ func (l *leader) applyWorker(id string, r workerRead) error {
 		l.log.Info().Str("worker_id", id).Int("capacity", e.Info.Capacity).Msg("worker joined")
 		l.listWorkerTasks(id)
 	}
-	w.slot = slot{ID: id, Labels: e.Info.Labels, Capacity: e.Info.Capacity, Used: len(w.checked),
-		Draining: e.Info.Draining, Handlers: e.Info.Handlers, NoCommands: e.Info.NoCommands, Allow: e.Info.Allow, Last: w.Last}
+	last := w.Last // its turn outlives a change of registration
+	w.slot = slotOf(e.Info)
+	w.slot.ID, w.slot.Used, w.slot.Last = id, len(w.checked), last
 	return nil
 }
 
