@@ -378,13 +378,11 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 		bcancel()
 		<-batchDone
 	}()
-	draining := false
 	var drainDeadline <-chan time.Time
 	var marked chan error // the draining mark's outcome, while it is written
 	// startDrain begins the drain: no new work, the running attempts get
 	// until the deadline.
 	startDrain := func() {
-		draining = true
 		w.draining.Store(true)
 		drainDeadline = time.After(w.cfg.DrainTimeout)
 		w.log.Info().Int("running", w.Running()).Dur("timeout", w.cfg.DrainTimeout).Msg("draining")
@@ -396,7 +394,7 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 		go func() { marked <- w.markDraining() }()
 	}
 	drainReq := func() <-chan struct{} {
-		if draining {
+		if w.draining.Load() {
 			return nil
 		}
 		return w.drain
@@ -510,7 +508,7 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 				delete(runs, name)
 			}
 		}
-		if draining && w.Running() == 0 {
+		if w.draining.Load() && w.Running() == 0 {
 			w.log.Info().Msg("drained: no attempts running")
 			return errDrained
 		}
