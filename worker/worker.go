@@ -592,21 +592,7 @@ func (w *Worker) watchCutOff(stop <-chan struct{}, lose func(error) error) {
 // deregister deletes the registration reg if it is still there: the leader
 // then places what it ran elsewhere, and the next registration is a new one.
 func (w *Worker) deregister(reg int64) {
-	p := w.lay.Worker(w.cfg.ID)
-	var err error
-	// A draining mark written meanwhile (it is written aside) changes the
-	// version: read it again.
-	for try := 0; try < 3; try++ {
-		var ok bool
-		var st store.Stat
-		if ok, st, err = w.st.Exists(p); err != nil || !ok || st.Czxid != reg {
-			break
-		}
-		if err = w.st.Delete(p, st.Version); !errors.Is(err, store.ErrBadVersion) {
-			break
-		}
-	}
-	if err != nil && !errors.Is(err, store.ErrNoNode) {
+	if err := w.deleteRegistration(func(st store.Stat) bool { return st.Czxid == reg }); err != nil {
 		w.log.Warn().Err(err).Int64("reg", reg).Msg("cannot delete the registration; it ends with the session")
 	}
 }
@@ -618,16 +604,34 @@ func (w *Worker) dropOwnRegistration() {
 	// registration, if it was made) lives on; else it has ended with it.
 	ctx, cancel := context.WithTimeout(context.Background(), w.st.SessionTimeout())
 	defer cancel()
-	sess, err := w.st.CurrentSession(ctx)
-	if err != nil {
-		return
-	}
-	p := w.lay.Worker(w.cfg.ID)
-	if ok, st, err := w.st.Exists(p); err == nil && ok && st.EphemeralOwner == sess.ID() {
-		if err := w.st.Delete(p, st.Version); err != nil && !errors.Is(err, store.ErrNoNode) {
+	if sess, err := w.st.CurrentSession(ctx); err == nil {
+		if err := w.deleteRegistration(func(st store.Stat) bool { return st.EphemeralOwner == sess.ID() }); err != nil {
 			w.log.Warn().Err(err).Msg("cannot delete the registration; it ends with the session")
 		}
 	}
+}
+
+// deleteRegistration deletes the worker's registration if ours says it is
+// this worker's; gone already is no error.
+func (w *Worker) deleteRegistration(ours func(store.Stat) bool) error {
+	p := w.lay.Worker(w.cfg.ID)
+	var err error
+	// A draining mark written meanwhile (it is written aside) changes the
+	// version: read it again.
+	for try := 0; try < 3; try++ {
+		var ok bool
+		var st store.Stat
+		if ok, st, err = w.st.Exists(p); err != nil || !ok || !ours(st) {
+			break
+		}
+		if err = w.st.Delete(p, st.Version); !errors.Is(err, store.ErrBadVersion) {
+			break
+		}
+	}
+	if errors.Is(err, store.ErrNoNode) {
+		return nil
+	}
+	return err
 }
 
 // markDraining rewrites the registration with draining set.
