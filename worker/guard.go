@@ -88,14 +88,20 @@ func (g *groups) read(b []byte) {
 		if err != nil || pgid <= 1 {
 			continue
 		}
-		switch line[0] {
-		case '+':
-			g.live[pgid] = true
-		case '-':
-			delete(g.live, pgid)
-		}
+		apply(g.live, line[0], pgid)
 	}
 	g.partial = append(g.partial[:0], b...)
+}
+
+// apply keeps live by a note: '+' a group started, '-' it was reaped. The
+// worker keeps its list by the notes it sends, the guard by those it reads.
+func apply(live map[int]bool, op byte, pgid int) {
+	switch op {
+	case '+':
+		live[pgid] = true
+	case '-':
+		delete(live, pgid)
+	}
 }
 
 // kill kills the groups left, and returns them.
@@ -181,11 +187,7 @@ var errGuardLost = errors.New("worker guard lost")
 func (g *guard) note(op byte, pgid int) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if op == '+' {
-		g.live[pgid] = true
-	} else {
-		delete(g.live, pgid)
-	}
+	apply(g.live, op, pgid)
 	var lost error
 	if g.w != nil {
 		if lost = g.writeLocked(appendNote(nil, op, pgid)); lost == nil {
