@@ -153,11 +153,7 @@ func TestGoHandlers(t *testing.T) {
 	// A worker without the handler must never get its tasks.
 	plain, _, _ := startWorker(t, root, "plain", nil)
 	st := drovertest.OpenStore(t, root)
-	w, err := New(Config{ID: "go", Store: openExtra(t, root), Log: drovertest.Logger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = w.Handle("upper", HandlerFunc(func(_ context.Context, task *Task) ([]byte, error) {
+	runHandler(t, root, 0, "upper", HandlerFunc(func(_ context.Context, task *Task) ([]byte, error) {
 		switch string(task.Payload) {
 		case "fail":
 			return nil, errors.New("refused")
@@ -166,7 +162,6 @@ func TestGoHandlers(t *testing.T) {
 		}
 		return bytes.ToUpper(task.Payload), nil
 	}))
-	runWorker(t, w)
 	submitH := func(payload string) *store.Task {
 		id := ulid.Make().String()
 		task := &store.Task{ID: id, Handler: "upper", Payload: []byte(payload), SubmittedAt: time.Now().UTC()}
@@ -243,12 +238,7 @@ func TestCapacityHoldsUnderChurn(t *testing.T) {
 func TestCommandsGoWhereTheyMayRun(t *testing.T) {
 	root := drovertest.NewRoot()
 	startScheduler(t, root, "s1")
-	handlers, err := New(Config{ID: "go", Store: openExtra(t, root), Capacity: 16, Log: drovertest.Logger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = handlers.Handle("noop", HandlerFunc(func(context.Context, *Task) ([]byte, error) { return nil, nil }))
-	runWorker(t, handlers)
+	handlers := runHandler(t, root, 16, "noop", noop)
 	strict, _, _ := startWorker(t, root, "strict", func(c *Config) { c.Allow, c.Capacity = []string{"sh"}, 16 })
 	startWorker(t, root, "plain", nil)
 	st := drovertest.OpenStore(t, root)
@@ -282,12 +272,7 @@ func TestCommandsGoWhereTheyMayRun(t *testing.T) {
 func TestHandlerWorkerRefusesACommand(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
-	w, err := New(Config{ID: "go", Store: openExtra(t, root), Log: drovertest.Logger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = w.Handle("noop", HandlerFunc(func(context.Context, *Task) ([]byte, error) { return nil, nil }))
-	runWorker(t, w)
+	w := runHandler(t, root, 0, "noop", noop)
 	task := &store.Task{Cmd: []string{"true"}}
 	assign(t, st, w, task)
 	if got := result(t, st, task.ID); got.State != store.StateFailed || *got.ExitCode != 126 || !strings.Contains(got.Error, "runs no commands") {

@@ -85,14 +85,9 @@ func TestHandlerErrorThatPanicsFailsTheAttempt(t *testing.T) {
 func TestHugeHandlerErrorIsClipped(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
-	w, err := New(Config{ID: "go", Store: openExtra(t, root), Log: drovertest.Logger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = w.Handle("big", HandlerFunc(func(context.Context, *Task) ([]byte, error) {
+	w := runHandler(t, root, 0, "big", HandlerFunc(func(context.Context, *Task) ([]byte, error) {
 		return nil, errors.New(strings.Repeat("é", 1<<19))
 	}))
-	runWorker(t, w)
 	task := &store.Task{Handler: "big"}
 	assign(t, st, w, task)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)

@@ -89,6 +89,24 @@ func fmtSscan(s string, v *int) (int, error) { return fmt.Sscan(s, v) }
 // openExtra opens another session for a worker built by hand.
 func openExtra(t *testing.T, root string) *store.Store { return drovertest.OpenStore(t, root) }
 
+// runHandler runs worker "go", which runs only the Go handler name (no
+// commands), until cleanup; capacity 0 is New's default.
+func runHandler(t *testing.T, root string, capacity int, name string, h Handler) *Worker {
+	t.Helper()
+	w, err := New(Config{ID: "go", Store: openExtra(t, root), Capacity: capacity, Log: drovertest.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Handle(name, h); err != nil {
+		t.Fatal(err)
+	}
+	runWorker(t, w)
+	return w
+}
+
+// noop is a Go handler that does nothing.
+var noop = HandlerFunc(func(context.Context, *Task) ([]byte, error) { return nil, nil })
+
 // runWorker runs a worker built by hand until cleanup.
 func runWorker(t *testing.T, w *Worker) {
 	t.Helper()
