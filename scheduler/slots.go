@@ -163,13 +163,15 @@ func PlanSlots(s cron.Schedule, rec *store.Schedule, now time.Time) Plan {
 	if count == 0 {
 		return p
 	}
-	if count >= maxScan && !p.Next.Equal(s.Next(last)) { // not when the bound fell on the newest due
-		// Cut short: newer slots are due after these, so none of these is
-		// the newest (last) nor among the newest MaxCatchup (all). The walk
-		// goes on from last at once; only its final part fires.
-		p.Next, p.MissedCount = s.Next(last), count
-		p.Missed = due[max(0, len(due)-MaxCatchup):]
-		return p
+	if count >= maxScan {
+		if after := s.Next(last); !p.Next.Equal(after) { // not when the bound fell on the newest due
+			// Cut short: newer slots are due after these, so none of these is
+			// the newest (last) nor among the newest MaxCatchup (all). The walk
+			// goes on from last at once; only its final part fires.
+			p.Next, p.MissedCount = after, count
+			p.Missed = due[max(0, len(due)-MaxCatchup):]
+			return p
+		}
 	}
 	skipped := count - len(due) // walked past, never kept
 	deadline := rec.StartingDeadline.Duration()
