@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -330,54 +331,65 @@ func pick(tasks []*store.Task, idx []int) []*store.Task {
 // landed says which tasks exist anywhere: queued, placed or finished. Their
 // ids are this call's own, so one that exists was written by this call, in a
 // transaction whose reply was lost.
+//
+// The places are read in the order a task moves through them: the queue,
+// the assignments, the results. A task that moves on while they are read
+// is then found where it went, read after where it was; read the other
+// way, a task that finished between the read of the results and the
+// listing of the assignments was found nowhere, and sent again, to run a
+// second time. (A placed task that goes back to the queue meanwhile, after
+// a failure or with its worker, is missed, but the task sent again is
+// refused: its queue item exists.)
 func (c *Client) landed(tasks []*store.Task) ([]bool, error) {
 	lay := c.st.Layout()
-	exists := func(path func(string) string) (map[string]bool, error) {
-		paths := make([]string, len(tasks))
+	out := make([]bool, len(tasks))
+	// look marks the tasks not found yet whose znode at path exists.
+	look := func(path func(string) string) error {
+		var idx []int
+		var paths []string
 		for i, t := range tasks {
-			paths[i] = path(t.ID)
+			if !out[i] {
+				idx, paths = append(idx, i), append(paths, path(t.ID))
+			}
 		}
-		found := map[string]bool{}
-		for i, r := range c.st.GetMany(paths) {
+		for k, r := range c.st.GetMany(paths) {
 			switch {
 			case r.Err == nil:
-				found[tasks[i].ID] = true
+				out[idx[k]] = true
 			case !errors.Is(r.Err, store.ErrNoNode):
-				return nil, r.Err
+				return r.Err
 			}
 		}
-		return found, nil
+		return nil
 	}
-	queued, err := exists(lay.QueueItem)
-	if err != nil {
+	if err := look(lay.QueueItem); err != nil {
 		return nil, err
 	}
-	finished, err := exists(lay.Result)
-	if err != nil {
-		return nil, err
-	}
-	var placed map[string]bool
-	out := make([]bool, len(tasks))
-	for i, t := range tasks {
-		if !queued[t.ID] && !finished[t.ID] {
-			if placed == nil {
-				refs, err := c.st.Assignments()
-				if err != nil {
-					return nil, err
-				}
-				placed = map[string]bool{}
-				for _, r := range refs {
-					placed[r.Task] = true
-				}
-			}
-			if !placed[t.ID] {
-				continue
-			}
+	if slices.Contains(out, false) {
+		if testHookAssignments != nil {
+			testHookAssignments()
 		}
-		out[i] = true
+		refs, err := c.st.Assignments()
+		if err != nil {
+			return nil, err
+		}
+		placed := map[string]bool{}
+		for _, r := range refs {
+			placed[r.Task] = true
+		}
+		for i, t := range tasks {
+			out[i] = out[i] || placed[t.ID]
+		}
+	}
+	if err := look(lay.Result); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
+
+// testHookAssignments, when set by a test, runs in landed just before it
+// lists the assignments.
+var testHookAssignments func()
 
 // MaxLine bounds one JSONL line.
 const MaxLine = 1 << 20

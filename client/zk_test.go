@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -473,5 +474,121 @@ func TestTriggersTrackABoundedNumber(t *testing.T) {
 	}
 	if len(rec.Active) != store.MaxActiveRuns {
 		t.Fatalf("%d runs tracked, want %d", len(rec.Active), store.MaxActiveRuns)
+	}
+}
+
+// queuedIDs lists the ids of the tasks queued under st's root.
+func queuedIDs(t *testing.T, st *store.Store) []string {
+	t.Helper()
+	var ids []string
+	q := st.Layout().Queue()
+	b1s, err := st.Children(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b1 := range b1s {
+		b2s, err := st.Children(q + "/" + b1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b2 := range b2s {
+			names, err := st.Children(q + "/" + b1 + "/" + b2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, n := range names {
+				if !store.IsManifestName(n) {
+					ids = append(ids, n)
+				}
+			}
+		}
+	}
+	return ids
+}
+
+// A submit whose reply was lost looks for its tasks before it sends them
+// again. A task placed meanwhile that finishes while the client looks (its
+// assignment deleted, its result made, in one transaction) is found all
+// the same. The client read the results before the assignments, missed
+// such a task in both, and queued it a second time: it ran again, its
+// outcome refused as a second result.
+func TestLostSubmitReplyOfATaskFinishingMeanwhile(t *testing.T) {
+	root := drovertest.NewRoot()
+	px := drovertest.StartProxy(t, drovertest.Addr())
+	c := New(drovertest.OpenStoreAt(t, px.Addr(), root))
+	st := drovertest.OpenStore(t, root)
+	lay := st.Layout()
+	if err := st.EnsurePath(lay.WorkerTasks("w1")); err != nil {
+		t.Fatal(err)
+	}
+	// The buckets the task will go in, so that its first transaction is
+	// the one that applies.
+	for i := range 3 {
+		if err := st.EnsureBuckets(store.IDAt(time.Now().Add(time.Duration(i) * store.BucketWindow))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type outcome struct {
+		res []store.SubmitResult
+		err error
+	}
+	done := make(chan outcome, 1)
+	marker := "lost-reply-" + root
+	px.DropRepliesAfter([]byte(marker))
+	go func() {
+		res, err := c.Submit(context.Background(), []TaskSpec{{Cmd: []string{"echo", marker}}})
+		done <- outcome{res, err}
+	}()
+	var id string
+	drovertest.WaitFor(t, 10*time.Second, "the submit applied", func() bool {
+		ids := queuedIDs(t, st)
+		if len(ids) == 1 {
+			id = ids[0]
+		}
+		return id != ""
+	})
+	// Play the leader and the worker: the task is placed, and finishes
+	// just as the client, back, is about to list the assignments.
+	data, stat, err := st.Get(lay.QueueItem(id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := store.DecodeTask(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	task.Worker, task.Attempt = "w1", 1
+	txn := st.Txn().Delete(lay.QueueItem(id), stat.Version)
+	if err := txn.Assign(task); err != nil {
+		t.Fatal(err)
+	}
+	if err := txn.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	var finished atomic.Bool
+	testHookAssignments = func() {
+		if finished.Swap(true) {
+			return
+		}
+		fin := task.Clone()
+		fin.State, fin.FinishedAt = store.StateSucceeded, time.Now().UTC()
+		txn := st.Txn().Delete(lay.Assignment("w1", id, 1), 0)
+		if err := txn.Finish(fin); err != nil {
+			t.Error(err)
+			return
+		}
+		if err := txn.Commit(); err != nil {
+			t.Error(err)
+		}
+	}
+	t.Cleanup(func() { testHookAssignments = nil })
+	px.Cut(true)
+	px.Cut(false)
+	got := <-done
+	if got.err != nil || len(got.res) != 1 || got.res[0].ID != id || got.res[0].Existing {
+		t.Fatalf("submit: %+v, %v", got.res, got.err)
+	}
+	if ids := queuedIDs(t, st); len(ids) != 0 {
+		t.Fatalf("queued %v after the submit: the finished task was sent again", ids)
 	}
 }

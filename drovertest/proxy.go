@@ -1,6 +1,7 @@
 package drovertest
 
 import (
+	"bytes"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -18,6 +19,10 @@ type Proxy struct {
 	conns  map[net.Conn]bool
 	wg     sync.WaitGroup
 	frozen atomic.Bool
+	// mute drops what the server sends (see DropReplies); marker, when set,
+	// sets mute once a client sends it (DropRepliesAfter).
+	mute   atomic.Bool
+	marker atomic.Pointer[[]byte]
 }
 
 // StartProxy listens on a loopback port and forwards to target until the test
@@ -64,19 +69,30 @@ func (p *Proxy) accept() {
 		p.conns[c], p.conns[up] = true, true
 		p.mu.Unlock()
 		p.wg.Add(2)
-		go p.pipe(c, up)
-		go p.pipe(up, c)
+		go p.pipe(c, up, true)
+		go p.pipe(up, c, false)
 	}
 }
 
-func (p *Proxy) pipe(dst, src net.Conn) {
+// pipe copies src to dst; toClient says the bytes are the server's.
+func (p *Proxy) pipe(dst, src net.Conn, toClient bool) {
 	defer p.wg.Done()
 	defer src.Close()
 	defer dst.Close()
 	buf := make([]byte, 32<<10)
+	var tail []byte // the end of what the client sent, for a marker across reads
 	for {
 		n, err := src.Read(buf)
-		if n > 0 && !p.frozen.Load() {
+		if m := p.marker.Load(); m != nil && !toClient && n > 0 {
+			// Muted before the request goes on: its reply cannot come first.
+			if seen := append(tail, buf[:n]...); bytes.Contains(seen, *m) {
+				p.mute.Store(true)
+				p.marker.Store(nil)
+			} else {
+				tail = append(tail[:0], seen[max(0, len(seen)-len(*m)):]...)
+			}
+		}
+		if n > 0 && !p.frozen.Load() && !(toClient && p.mute.Load()) {
 			if _, err := dst.Write(buf[:n]); err != nil {
 				return
 			}
@@ -93,6 +109,18 @@ func (p *Proxy) pipe(dst, src net.Conn) {
 // connections the dropped bytes left garbled).
 func (p *Proxy) Freeze() { p.frozen.Store(true) }
 
+// DropReplies passes on what clients send but drops what the server sends
+// back, so a request sent from now on is applied and its reply lost: the
+// outcome a client cannot tell from a request that never arrived. Cut(true)
+// ends it, closing the connections the dropped bytes left garbled; after
+// Cut(false) a client connects again within its session.
+func (p *Proxy) DropReplies() { p.mute.Store(true) }
+
+// DropRepliesAfter is DropReplies from the moment a client sends marker
+// (bytes of the request whose reply is to be lost: its path, say), so that
+// the requests before it are answered.
+func (p *Proxy) DropRepliesAfter(marker []byte) { p.marker.Store(&marker) }
+
 // Cut(true) drops every connection and refuses new ones until Cut(false).
 func (p *Proxy) Cut(cut bool) {
 	p.mu.Lock()
@@ -100,6 +128,8 @@ func (p *Proxy) Cut(cut bool) {
 	p.cut = cut
 	if !cut {
 		p.frozen.Store(false)
+		p.mute.Store(false)
+		p.marker.Store(nil)
 	}
 	if cut {
 		for c := range p.conns {
