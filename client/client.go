@@ -567,20 +567,27 @@ var (
 
 // Cancel ends a task that has not finished: a queued task leaves the queue, a
 // placed one loses its assignment (its worker kills the process), and the task
-// gets its one result, state cancelled, in the same transaction.
+// gets its one result, state cancelled, in the same transaction. A cancel
+// whose reply was lost is looked for once the store is back: found applied,
+// it succeeds.
 func (c *Client) Cancel(id string) (*store.Task, error) {
 	id, err := taskID(id)
 	if err != nil {
 		return nil, err
 	}
+	var unknown *store.Task // the record of a cancel whose reply was lost
 	for try := 0; ; try++ {
 		t, loc, err := c.st.LookupTask(id)
 		if err != nil {
 			return nil, err
 		}
 		if t.State.Terminal() {
+			if unknown != nil && t.State == store.StateCancelled && t.FinishedAt.Equal(unknown.FinishedAt) {
+				return t, nil // ours, its reply lost
+			}
 			return t, fmt.Errorf("%w: %s is %s", ErrFinished, id, t.State)
 		}
+		unknown = nil // not applied: the task would have ended
 		now := c.now().UTC()
 		done := t.Clone()
 		if t.State == store.StateAssigned || t.State == store.StateRunning {
@@ -599,6 +606,13 @@ func (c *Client) Cancel(id string) (*store.Task, error) {
 		if try < 20 && (errors.Is(err, store.ErrNoNode) || errors.Is(err, store.ErrBadVersion) || errors.Is(err, store.ErrNodeExists)) {
 			continue
 		}
+		// The reply was lost: look again once back. The task has ended
+		// with this record if the cancel was applied, and stands as it
+		// was (or moved on) if not.
+		if try < 20 && lostReply(err) && c.reconnected() {
+			unknown = done
+			continue
+		}
 		return nil, fmt.Errorf("cancel %s: %w", id, err)
 	}
 }
@@ -607,6 +621,8 @@ func (c *Client) Cancel(id string) (*store.Task, error) {
 // attempt, keeping its history; its result record is removed in the same
 // transaction. One more: should it fail, it is not retried again, though a
 // task cancelled with retries left had more (they were the cancel's to end).
+// A retry whose reply was lost is looked for once the store is back, as a
+// cancel is.
 func (c *Client) Retry(id string) (*store.Task, error) {
 	id, err := taskID(id)
 	if err != nil {
@@ -629,15 +645,47 @@ func (c *Client) Retry(id string) (*store.Task, error) {
 	}
 	next.ExitCode, next.Error, next.Stdout, next.Stderr = nil, "", "", ""
 	next.FinishedAt, next.NotBefore = time.Time{}, time.Time{}
-	err = c.st.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error {
-		txn.Unfinish(id, loc.Stat.Version)
-		return txn.Enqueue(next.Clone())
-	})
+	commit := func() error {
+		return c.st.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error {
+			txn.Unfinish(id, loc.Stat.Version)
+			return txn.Enqueue(next.Clone())
+		})
+	}
+	err = commit()
+	for try := 0; err != nil && lostReply(err) && try < maxSubmitTries && c.reconnected(); try++ {
+		// The reply was lost: the result read is still there only if the
+		// retry was not applied. (Gone, or another in its place: the task
+		// was queued, and may have ended again since.)
+		var ok bool
+		var st store.Stat
+		switch ok, st, err = c.st.Exists(loc.Path); {
+		case err != nil:
+		case !ok || st.Czxid != loc.Stat.Czxid:
+			err = nil
+		default:
+			err = commit()
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("retry %s: %w", id, err)
 	}
 	next.State = store.StateQueued
 	return next, nil
+}
+
+// lostReply reports whether err leaves a write's outcome unknown: the
+// connection was lost after the request was sent.
+func lostReply(err error) bool {
+	return errors.Is(err, store.ErrConnection) || errors.Is(err, store.ErrSessionExpired)
+}
+
+// reconnected waits, for as long as a connect may take, until the store has
+// a session again; it reports whether it has.
+func (c *Client) reconnected() bool {
+	ctx, cancel := context.WithTimeout(context.Background(), c.st.SessionTimeout())
+	defer cancel()
+	_, err := c.st.CurrentSession(ctx)
+	return err == nil
 }
 
 // DeadletterEntry is data moved aside because it did not decode.

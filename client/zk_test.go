@@ -592,3 +592,64 @@ func TestLostSubmitReplyOfATaskFinishingMeanwhile(t *testing.T) {
 		t.Fatalf("queued %v after the submit: the finished task was sent again", ids)
 	}
 }
+
+// A cancel or a retry that ZooKeeper applied but whose reply was lost
+// succeeds once the client is back: it recognises its own write. Both used
+// to fail with "connection lost" (exit 1) though they took effect, and
+// doing it again then failed too ("already finished", "cannot be retried").
+func TestLostCancelAndRetryReplies(t *testing.T) {
+	root := drovertest.NewRoot()
+	px := drovertest.StartProxy(t, drovertest.Addr())
+	c := New(drovertest.OpenStoreAt(t, px.Addr(), root))
+	st := drovertest.OpenStore(t, root)
+	lay := st.Layout()
+	res, err := New(st).Submit(context.Background(), []TaskSpec{{Cmd: []string{"true"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := res[0].ID
+	// lose runs op with the reply of its write (marked by marker) lost once
+	// applied, as seen by applied.
+	lose := func(what, marker string, op func() (*store.Task, error), applied func() bool) *store.Task {
+		t.Helper()
+		px.DropRepliesAfter([]byte(marker))
+		type outcome struct {
+			t   *store.Task
+			err error
+		}
+		done := make(chan outcome, 1)
+		go func() {
+			t, err := op()
+			done <- outcome{t, err}
+		}()
+		drovertest.WaitFor(t, 10*time.Second, what+" applied", applied)
+		px.Cut(true)
+		px.Cut(false)
+		got := <-done
+		if got.err != nil {
+			t.Fatalf("%s: %v", what, got.err)
+		}
+		return got.t
+	}
+	exists := func(p string) bool {
+		ok, _, err := st.Exists(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	got := lose("cancel", `"state":"cancelled"`, func() (*store.Task, error) { return c.Cancel(id) },
+		func() bool { return exists(lay.Result(id)) })
+	if got.State != store.StateCancelled || exists(lay.QueueItem(id)) {
+		t.Fatalf("cancelled %+v", got)
+	}
+	got = lose("retry", `"state":"queued"`, func() (*store.Task, error) { return c.Retry(id) },
+		func() bool { return exists(lay.QueueItem(id)) })
+	if got.State != store.StateQueued || exists(lay.Result(id)) {
+		t.Fatalf("retried %+v", got)
+	}
+	queued, err := c.Status(id)
+	if err != nil || queued.State != store.StateQueued || queued.Attempt != got.Attempt {
+		t.Fatalf("status after the retry: %+v %v", queued, err)
+	}
+}
