@@ -621,7 +621,8 @@ func (c *Client) Cancel(id string) (*store.Task, error) {
 // attempt, keeping its history; its result record is removed in the same
 // transaction. One more: should it fail, it is not retried again, though a
 // task cancelled with retries left had more (they were the cancel's to end).
-// A retry whose reply was lost is looked for once the store is back, as a
+// The attempt is the next one, or, for a task cancelled while queued, the
+// one that never ran. A retry whose reply was lost is looked for once the store is back, as a
 // cancel is.
 func (c *Client) Retry(id string) (*store.Task, error) {
 	id, err := taskID(id)
@@ -636,11 +637,15 @@ func (c *Client) Retry(id string) (*store.Task, error) {
 		return t, fmt.Errorf("%w: %s is %s", ErrNotFinished, id, t.State)
 	}
 	next := t.Clone()
-	next.Attempt++
+	n := len(t.History)
+	ran := n > 0 && t.History[n-1].N == t.Attempt
+	if ran {
+		next.Attempt++
+	} // else cancelled while queued: that attempt never ran, and runs now
 	if f := next.Failures(); f < next.Retries {
 		next.Retries = f // retries left (a cancel ended it): the next failure ends it
 	}
-	if n := len(next.History); n > 0 && next.History[n-1].N == t.Attempt && next.History[n-1].Stdout == "" && next.History[n-1].Stderr == "" {
+	if ran && next.History[n-1].Stdout == "" && next.History[n-1].Stderr == "" {
 		next.KeepLastOutput(t.Stdout, t.Stderr) // the result held it
 	}
 	next.ExitCode, next.Error, next.Stdout, next.Stderr = nil, "", "", ""

@@ -653,3 +653,67 @@ func TestLostCancelAndRetryReplies(t *testing.T) {
 		t.Fatalf("status after the retry: %+v %v", queued, err)
 	}
 }
+
+// A task cancelled while queued never ran its attempt: retried, it runs
+// that attempt, so that its attempts are numbered without a gap. It ran
+// the next one (a first run as attempt 2, with no attempt 1 anywhere).
+func TestRetryOfATaskCancelledWhileQueued(t *testing.T) {
+	c, st := newClient(t)
+	lay := st.Layout()
+	res, err := c.Submit(context.Background(), []TaskSpec{{Cmd: []string{"true"}, Retries: 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := res[0].ID
+	if _, err := c.Cancel(id); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.Retry(id)
+	if err != nil || got.Attempt != 1 || len(got.History) != 0 {
+		t.Fatalf("retried %+v, %v: want attempt 1, which never ran", got, err)
+	}
+	// Attempt 1 ran and failed, attempt 2 waits out its backoff; cancelled
+	// there, the task is retried as attempt 2.
+	data, stat, err := st.Get(lay.QueueItem(id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := store.DecodeTask(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := 3
+	task.AddAttempt(store.Attempt{N: 1, Worker: "w1", ExitCode: code})
+	task.Attempt, task.NotBefore = 2, time.Now().Add(time.Hour).UTC()
+	txn := st.Txn().Delete(lay.QueueItem(id), stat.Version)
+	if err := txn.Enqueue(task); err != nil {
+		t.Fatal(err)
+	}
+	if err := txn.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Cancel(id); err != nil {
+		t.Fatal(err)
+	}
+	got, err = c.Retry(id)
+	if err != nil || got.Attempt != 2 || len(got.History) != 1 || got.History[0].N != 1 {
+		t.Fatalf("retried %+v, %v: want attempt 2, which never ran", got, err)
+	}
+	// Once an attempt has run, a retry runs the next.
+	done := got.Clone()
+	done.AddAttempt(store.Attempt{N: 2, Worker: "w1", ExitCode: code})
+	done.State, done.ExitCode, done.FinishedAt = store.StateFailed, &code, time.Now().UTC()
+	if _, stat, err = st.Get(lay.QueueItem(id)); err != nil {
+		t.Fatal(err)
+	}
+	txn = st.Txn().Delete(lay.QueueItem(id), stat.Version)
+	if err := txn.Finish(done); err != nil {
+		t.Fatal(err)
+	}
+	if err := txn.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if got, err = c.Retry(id); err != nil || got.Attempt != 3 || len(got.History) != 2 {
+		t.Fatalf("retried %+v, %v: want attempt 3", got, err)
+	}
+}
