@@ -858,11 +858,18 @@ func (w *Worker) attempt(ctx context.Context, log zerolog.Logger, path string, v
 		log.Warn().Err(err).Msg("assignment withdrawn before start")
 		return err
 	}
-	if ctx.Err() != nil {
+	why := context.Cause(ctx)
+	select {
+	case <-sess.Done():
+		why = errSessionLost // the serve loop may not have ended ctx yet
+	default:
+	}
+	if why != nil {
 		// The mark waited in a group commit while the worker stopped or lost
-		// its session: nothing starts, and the leader places the attempt
-		// again once this registration is gone.
-		log.Warn().Str("why", context.Cause(ctx).Error()).Msg("attempt marked running as the worker stopped; not started")
+		// its session (and may have landed on the next one): nothing starts,
+		// and the leader places the attempt again once this registration is
+		// gone.
+		log.Warn().Str("why", why.Error()).Msg("attempt marked running as the worker stopped; not started")
 		return nil
 	}
 	log.Debug().Strs("cmd", task.Cmd).Str("handler", task.Handler).Msg("attempt started")

@@ -809,6 +809,61 @@ func TestAttemptDoesNotStartAfterItsContextEnded(t *testing.T) {
 	}
 }
 
+// An attempt whose running mark landed on the session after the one it was
+// placed under (the old expired while the mark waited) does not start, even
+// before the serve loop has ended its context: the registration died with
+// the old session, and the leader places the attempt again.
+func TestAttemptDoesNotStartAfterItsSessionExpired(t *testing.T) {
+	root := drovertest.NewRoot()
+	px := drovertest.StartProxy(t, drovertest.Addr())
+	st := drovertest.OpenStoreAt(t, px.Addr(), root)
+	other := drovertest.OpenStore(t, root)
+	w, err := New(Config{ID: "w1", Commands: true, Store: st, Log: drovertest.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var calls atomic.Int32
+	_ = w.Handle("h", HandlerFunc(func(context.Context, *Task) ([]byte, error) {
+		calls.Add(1)
+		return nil, nil
+	}))
+	w.reg.Store(1)
+	if err := st.EnsurePath(st.Layout().WorkerTasks("w1")); err != nil {
+		t.Fatal(err)
+	}
+	task := &store.Task{Handler: "h"}
+	path := assign(t, st, w, task)
+	marker := st.Layout().Worker("w1")
+	if _, _, err := st.CreateEphemeral(context.Background(), marker, nil); err != nil {
+		t.Fatal(err)
+	}
+	sess, err := st.CurrentSession(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	px.Cut(true)
+	drovertest.WaitFor(t, 15*time.Second, "session expired on the server", func() bool { return !exists(t, other, marker) })
+	px.Cut(false)
+	drovertest.WaitFor(t, 15*time.Second, "a new session", func() bool {
+		cur, err := st.CurrentSession(context.Background())
+		return err == nil && cur != sess
+	})
+	w.batch = newBatcher(st)
+	bctx, bcancel := context.WithCancel(context.Background())
+	batcherDone := make(chan struct{})
+	go func() { defer close(batcherDone); w.batch.run(bctx) }()
+	defer func() { bcancel(); <-batcherDone }()
+	if err := w.attempt(context.Background(), w.log, path, 0, task, sess); err != nil {
+		t.Fatal(err)
+	}
+	if n := calls.Load(); n > 0 {
+		t.Fatalf("handler ran %d time(s) after the session it was placed under expired", n)
+	}
+	if state := assignmentState(t, other, path); state != store.StateRunning {
+		t.Fatalf("assignment %q, want marked running (the mark committed on the new session)", state)
+	}
+}
+
 // A worker partitioned from ZooKeeper (bytes dropped, nothing closed) stops
 // its attempts before the server expires its session: from then on the
 // leader places them elsewhere. It used to count the session timeout from
