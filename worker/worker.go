@@ -1031,7 +1031,7 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 				pause = min(2*pause, restartMax)
 			}
 		case errors.Is(err, store.ErrNoNode) || errors.Is(err, store.ErrBadVersion):
-			if try > 0 && w.landed(task.ID, task.Attempt, next != nil) {
+			if try > 0 && w.landed(task.ID, task.Attempt, next != nil, out.Ended) {
 				posted = true
 				log.Info().Msg("report confirmed after reconnect")
 				return
@@ -1095,7 +1095,7 @@ func fitRecord(rec *store.Task) ([]byte, error) {
 // it wrote is there, and its last attempt is this worker's. (Another
 // worker's outcome is there when the leader withdrew the assignment and
 // placed the task again.)
-func (w *Worker) landed(id string, attempt int, requeued bool) bool {
+func (w *Worker) landed(id string, attempt int, requeued bool, ended time.Time) bool {
 	p := w.lay.Result(id)
 	if requeued {
 		p = w.lay.QueueItem(id)
@@ -1109,5 +1109,7 @@ func (w *Worker) landed(id string, attempt int, requeued bool) bool {
 		return false
 	}
 	last := rec.History[len(rec.History)-1]
-	return last.N == attempt && last.Worker == w.cfg.ID
+	// The end time tells ours from a cancel's or the leader's entry for the
+	// same attempt, written when ours did not land.
+	return last.N == attempt && last.Worker == w.cfg.ID && last.FinishedAt.Equal(ended)
 }
