@@ -71,11 +71,22 @@ func (c *Client) ListTasks(ctx context.Context, opt ListOptions) (Listing, error
 		if err != nil {
 			return l.res, fmt.Errorf("list assignments: %w", err)
 		}
+		// An assignment's name carries its task's id: read them newest
+		// first, as the buckets are, and only until the page is full. A
+		// large fleet has thousands in flight, and reading them all took
+		// the budget of a listing (a dashboard's page of 20) before any
+		// finished task was read.
+		sort.Slice(refs, func(i, j int) bool {
+			if refs[i].Task != refs[j].Task {
+				return refs[i].Task > refs[j].Task
+			}
+			return refs[i].Attempt > refs[j].Attempt
+		})
 		paths := make([]string, len(refs))
 		for i, r := range refs {
 			paths[i] = r.Path
 		}
-		ts, err := l.read(ctx, paths, len(paths)) // not in id order: all of them
+		ts, err := l.read(ctx, paths, l.limit)
 		if err != nil {
 			return l.res, err
 		}
@@ -154,8 +165,13 @@ func (l *listing) buckets(ctx context.Context, dir string) ([]*store.Task, error
 // them matched, while the budget lasts and ctx has not ended, and returns those
 // that match. A record that does not decode is skipped; one that is gone (it
 // moved on since it was listed) is ignored.
+//
+// A batch is as large as the matches still wanted, and doubles (up to
+// getBatch) while too few match: a page reads what it shows when every
+// record matches, and a rare state still reads in large batches.
 func (l *listing) read(ctx context.Context, paths []string, want int) ([]*store.Task, error) {
 	var out []*store.Task
+	batch := 0
 	for len(paths) > 0 && len(out) < want {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("list tasks: stopped after %d records: %w", l.res.Scanned, err)
@@ -164,7 +180,8 @@ func (l *listing) read(ctx context.Context, paths []string, want int) ([]*store.
 			l.res.Truncated = true
 			return out, nil
 		}
-		n := min(len(paths), getBatch, l.budget)
+		batch = min(max(2*batch, want-len(out)), getBatch)
+		n := min(len(paths), batch, l.budget)
 		for _, rd := range l.st.GetMany(paths[:n]) {
 			switch {
 			case errors.Is(rd.Err, store.ErrNoNode):

@@ -717,3 +717,89 @@ func TestRetryOfATaskCancelledWhileQueued(t *testing.T) {
 		t.Fatalf("retried %+v, %v: want attempt 3", got, err)
 	}
 }
+
+// placeAndFinish moves the queued tasks placed onto workers (round robin,
+// as a leader writes assignments) and the tasks finished to their results.
+func placeAndFinish(t *testing.T, st *store.Store, placed, finished []string, workers ...string) {
+	t.Helper()
+	lay := st.Layout()
+	for _, w := range workers {
+		if err := st.EnsurePath(lay.WorkerTasks(w)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	move := func(id string, build func(*store.Txn, *store.Task) error) {
+		data, _, err := st.Get(lay.QueueItem(id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		task, err := store.DecodeTask(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		txn := st.Txn().Delete(lay.QueueItem(id), -1)
+		if err := build(txn, task); err != nil {
+			t.Fatal(err)
+		}
+		if err := txn.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, id := range placed {
+		move(id, func(txn *store.Txn, task *store.Task) error {
+			task.Worker = workers[i%len(workers)]
+			return txn.Assign(task)
+		})
+	}
+	for _, id := range finished {
+		move(id, func(txn *store.Txn, task *store.Task) error {
+			code := 0
+			task.State, task.ExitCode, task.FinishedAt = store.StateSucceeded, &code, time.Now().UTC()
+			return txn.Finish(task)
+		})
+	}
+}
+
+// A page of the newest tasks reads about as many records as it shows from
+// each place (queued, placed, finished), however many tasks are in flight:
+// a fleet with more in flight than a listing's budget showed no finished
+// task at all, and said it had stopped short.
+func TestListReadsAPageOfPlacedTasks(t *testing.T) {
+	c, st := newClient(t)
+	res, err := c.Submit(context.Background(), slices.Repeat([]TaskSpec{{Cmd: []string{"true"}}}, 90))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]string, len(res))
+	for i, r := range res {
+		ids[i] = r.ID
+	}
+	// The oldest 30 run, the next 30 wait, the newest 30 are done.
+	placeAndFinish(t, st, ids[:30], ids[60:], "w1", "w2", "w3")
+	const limit = 5
+	l, err := c.ListTasks(context.Background(), ListOptions{Limit: limit, Budget: 40})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Truncated || l.Scanned > 3*limit || len(l.Tasks) != limit {
+		t.Fatalf("a page of %d read %d records (truncated: %v) for %d tasks", limit, l.Scanned, l.Truncated, len(l.Tasks))
+	}
+	for i, task := range l.Tasks {
+		if want := ids[len(ids)-1-i]; task.ID != want || task.State != store.StateSucceeded {
+			t.Fatalf("task %d of the page: %s %s, want %s succeeded", i, task.ID, task.State, want)
+		}
+	}
+	// The newest placed tasks, newest first.
+	l, err = c.ListTasks(context.Background(), ListOptions{State: store.StateAssigned, Limit: limit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Scanned != limit || len(l.Tasks) != limit {
+		t.Fatalf("a page of %d assigned tasks read %d records for %d tasks", limit, l.Scanned, len(l.Tasks))
+	}
+	for i, task := range l.Tasks {
+		if want := ids[29-i]; task.ID != want {
+			t.Fatalf("assigned task %d of the page: %s, want %s", i, task.ID, want)
+		}
+	}
+}
