@@ -114,8 +114,19 @@ func (c *Client) ListTasks(ctx context.Context, opt ListOptions) (Listing, error
 	return l.res, nil
 }
 
+// listBatch is the most buckets a listing lists at once, pipelined.
+const listBatch = 64
+
 // buckets reads the matching tasks of a bucketed directory (<dir>/<b1>/<b2>/<id>),
 // newest first, stopping once limit were found or the budget runs out.
+//
+// Buckets are listed a few at a time, pipelined, and the records of those
+// listed are read together: results that trickle in over days hold one or
+// two tasks a bucket, and a bucket at a time cost two round trips for
+// every record read (a filter on a rare state read for seconds). The
+// number listed at once doubles while the buckets hold few names (up to
+// listBatch), and halves when they hold many, so a page of busy buckets
+// lists one or two of them.
 func (l *listing) buckets(ctx context.Context, dir string) ([]*store.Task, error) {
 	var out []*store.Task
 	b1s, err := l.st.Children(dir)
@@ -123,42 +134,66 @@ func (l *listing) buckets(ctx context.Context, dir string) ([]*store.Task, error
 		return nil, fmt.Errorf("list tasks: %w", err)
 	}
 	sort.Sort(sort.Reverse(sort.StringSlice(b1s)))
-	for _, b1 := range b1s {
-		b2s, err := l.st.Children(dir + "/" + b1)
-		if errors.Is(err, store.ErrNoNode) {
-			continue // an empty bucket was removed
+	var next []string // buckets to list, newest first
+	chunk := 1
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("list tasks: stopped after %d records: %w", l.res.Scanned, err)
 		}
-		if err != nil {
-			return nil, fmt.Errorf("list tasks: %w", err)
-		}
-		sort.Sort(sort.Reverse(sort.StringSlice(b2s)))
-		for _, b2 := range b2s {
-			bucket := dir + "/" + b1 + "/" + b2
-			ids, err := l.st.Children(bucket)
-			if errors.Is(err, store.ErrNoNode) {
-				continue
+		for len(next) < chunk && len(b1s) > 0 {
+			k := min(len(b1s), chunk)
+			dirs := make([]string, k)
+			for i, b1 := range b1s[:k] {
+				dirs[i] = dir + "/" + b1
 			}
-			if err != nil {
-				return nil, fmt.Errorf("list tasks: %w", err)
-			}
-			sort.Sort(sort.Reverse(sort.StringSlice(ids)))
-			var paths []string
-			for _, id := range ids {
-				if !store.IsManifestName(id) { // a manifest copies items listed here
-					paths = append(paths, bucket+"/"+id)
+			b1s = b1s[k:]
+			for _, kids := range l.st.ChildrenMany(dirs) {
+				if errors.Is(kids.Err, store.ErrNoNode) {
+					continue // an empty bucket was removed
+				}
+				if kids.Err != nil {
+					return nil, fmt.Errorf("list tasks: %w", kids.Err)
+				}
+				sort.Sort(sort.Reverse(sort.StringSlice(kids.Names)))
+				for _, b2 := range kids.Names {
+					next = append(next, kids.Path+"/"+b2)
 				}
 			}
-			ts, err := l.read(ctx, paths, l.limit-len(out))
-			if err != nil {
-				return nil, err
+		}
+		if len(next) == 0 {
+			return out, nil
+		}
+		n := min(len(next), chunk)
+		var paths []string
+		for _, kids := range l.st.ChildrenMany(next[:n]) {
+			if errors.Is(kids.Err, store.ErrNoNode) {
+				continue
 			}
-			out = append(out, ts...)
-			if len(out) >= l.limit || l.res.Truncated {
-				return out, nil
+			if kids.Err != nil {
+				return nil, fmt.Errorf("list tasks: %w", kids.Err)
+			}
+			sort.Sort(sort.Reverse(sort.StringSlice(kids.Names)))
+			for _, id := range kids.Names {
+				if !store.IsManifestName(id) { // a manifest copies items listed here
+					paths = append(paths, kids.Path+"/"+id)
+				}
 			}
 		}
+		next = next[n:]
+		ts, err := l.read(ctx, paths, l.limit-len(out))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ts...)
+		if len(out) >= l.limit || l.res.Truncated {
+			return out, nil
+		}
+		if len(paths) < getBatch {
+			chunk = min(2*chunk, listBatch)
+		} else {
+			chunk = max(chunk/2, 1)
+		}
 	}
-	return out, nil
 }
 
 // read reads the task records at paths in order, in batches, until want of

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oklog/ulid/v2"
+
 	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/store"
 )
@@ -801,5 +803,58 @@ func TestListReadsAPageOfPlacedTasks(t *testing.T) {
 		if want := ids[29-i]; task.ID != want {
 			t.Fatalf("assigned task %d of the page: %s, want %s", i, task.ID, want)
 		}
+	}
+}
+
+// finishedOver writes n succeeded results whose ids are spread a second and
+// more apart from start: one result a bucket, as results that trickle in.
+func finishedOver(t *testing.T, st *store.Store, start time.Time, n int) []string {
+	t.Helper()
+	ids := make([]string, n)
+	txn := st.Txn()
+	for i := range ids {
+		at := start.Add(time.Duration(i) * 1100 * time.Millisecond)
+		ids[i] = ulid.MustNew(ulid.Timestamp(at), ulid.DefaultEntropy()).String()
+		if err := st.EnsureBuckets(ids[i]); err != nil {
+			t.Fatal(err)
+		}
+		code := 0
+		task := &store.Task{ID: ids[i], Cmd: []string{"true"}, SubmittedAt: at.UTC(), Attempt: 1,
+			State: store.StateSucceeded, ExitCode: &code, FinishedAt: at.UTC()}
+		if err := txn.Finish(task); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := txn.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+// A listing of results that came one a bucket lists the buckets, and reads
+// their records, many at a time: one after the other, it waited for two
+// round trips per record (a rare state filtered for seconds).
+func TestListWalksSparseBucketsPipelined(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	const n = 200
+	ids := finishedOver(t, st, time.Now().Add(-time.Hour), n)
+	px := drovertest.StartProxy(t, drovertest.Addr())
+	c := New(drovertest.OpenStoreAt(t, px.Addr(), root))
+
+	req, trips := px.Requests(), px.RoundTrips()
+	l, err := c.ListTasks(context.Background(), ListOptions{State: store.StateDead, Limit: 10})
+	if err != nil || len(l.Tasks) != 0 || l.Scanned != n {
+		t.Fatalf("dead tasks: %d, after %d records: %v", len(l.Tasks), l.Scanned, err)
+	}
+	req, trips = px.Requests()-req, px.RoundTrips()-trips
+	t.Logf("%d buckets of one result: %d requests in %d round trips", n, req, trips)
+	if req < 2*n || trips > n/2 {
+		t.Fatalf("%d buckets of one result took %d requests in %d round trips", n, req, trips)
+	}
+	// The newest first, as before.
+	l, err = c.ListTasks(context.Background(), ListOptions{Limit: 3})
+	if err != nil || len(l.Tasks) != 3 || l.Tasks[0].ID != ids[n-1] || l.Tasks[2].ID != ids[n-3] {
+		t.Fatalf("newest 3: %v %v", l.Tasks, err)
 	}
 }

@@ -2,6 +2,7 @@ package drovertest
 
 import (
 	"bytes"
+	"encoding/binary"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -10,7 +11,9 @@ import (
 
 // Proxy forwards TCP to ZooKeeper and can cut a client off entirely, so its
 // session expires on the server while the process itself keeps running: the
-// way to test session expiry without pausing the test.
+// way to test session expiry without pausing the test. It also counts the
+// requests its clients send (Requests, RoundTrips), so that a test can
+// check what a read costs without timing it.
 type Proxy struct {
 	ln     net.Listener
 	target string
@@ -23,6 +26,8 @@ type Proxy struct {
 	// sets mute once a client sends it (DropRepliesAfter).
 	mute   atomic.Bool
 	marker atomic.Pointer[[]byte]
+
+	requests, trips atomic.Int64
 }
 
 // StartProxy listens on a loopback port and forwards to target until the test
@@ -69,13 +74,83 @@ func (p *Proxy) accept() {
 		p.conns[c], p.conns[up] = true, true
 		p.mu.Unlock()
 		p.wg.Add(2)
-		go p.pipe(c, up, true)
-		go p.pipe(up, c, false)
+		cc := &connCount{p: p}
+		go p.pipe(c, up, true, cc.frames(cc.reply))
+		go p.pipe(up, c, false, cc.frames(cc.request))
 	}
 }
 
-// pipe copies src to dst; toClient says the bytes are the server's.
-func (p *Proxy) pipe(dst, src net.Conn, toClient bool) {
+// Requests is how many requests the proxy's clients have sent, pings and
+// session set-up left out.
+func (p *Proxy) Requests() int64 { return p.requests.Load() }
+
+// RoundTrips is how many of those requests a client sent while it awaited
+// no reply on its connection: a client that waits for each reply before
+// its next request makes one round trip per request, one that pipelines n
+// requests makes as few as one for all.
+func (p *Proxy) RoundTrips() int64 { return p.trips.Load() }
+
+// connCount follows the ZooKeeper frames (a 4-byte length, then the body)
+// of one client connection both ways. Every frame after the first (the
+// session's connect request and its reply) starts with its xid; requests
+// of the client's own have a positive one, and so do their replies (pings,
+// auth and watch events have negative ones).
+type connCount struct {
+	p           *Proxy
+	mu          sync.Mutex
+	outstanding int
+}
+
+// frames returns a parser of one direction's byte stream that calls each
+// with every frame's xid after the first frame.
+func (cc *connCount) frames(each func(xid int32)) func([]byte) {
+	var pending []byte
+	first := true
+	return func(b []byte) {
+		pending = append(pending, b...)
+		for len(pending) >= 4 {
+			n := int(binary.BigEndian.Uint32(pending))
+			if len(pending) < 4+n {
+				return
+			}
+			if !first && n >= 4 {
+				each(int32(binary.BigEndian.Uint32(pending[4:])))
+			}
+			first = false
+			pending = pending[4+n:]
+		}
+	}
+}
+
+// request counts a request before it is forwarded, so that its reply cannot
+// be counted first.
+func (cc *connCount) request(xid int32) {
+	if xid <= 0 {
+		return
+	}
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	cc.p.requests.Add(1)
+	if cc.outstanding == 0 {
+		cc.p.trips.Add(1)
+	}
+	cc.outstanding++
+}
+
+// reply counts a reply before it is forwarded: a client that sends its next
+// request only on this reply then starts a new round trip.
+func (cc *connCount) reply(xid int32) {
+	if xid <= 0 {
+		return
+	}
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	cc.outstanding = max(cc.outstanding-1, 0)
+}
+
+// pipe copies src to dst, showing each chunk to count before forwarding it;
+// toClient says the bytes are the server's.
+func (p *Proxy) pipe(dst, src net.Conn, toClient bool, count func([]byte)) {
 	defer p.wg.Done()
 	defer src.Close()
 	defer dst.Close()
@@ -93,6 +168,7 @@ func (p *Proxy) pipe(dst, src net.Conn, toClient bool) {
 			}
 		}
 		if n > 0 && !p.frozen.Load() && !(toClient && p.mute.Load()) {
+			count(buf[:n])
 			if _, err := dst.Write(buf[:n]); err != nil {
 				return
 			}
