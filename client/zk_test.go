@@ -858,3 +858,34 @@ func TestListWalksSparseBucketsPipelined(t *testing.T) {
 		t.Fatalf("newest 3: %v %v", l.Tasks, err)
 	}
 }
+
+// Reading a large fleet's registrations takes a few round trips, not one per
+// worker: drover workers, drover status of a queued task and the
+// dashboard's every poll read them all.
+func TestWorkersReadsRegistrationsPipelined(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	const n = 100
+	for i := range n {
+		id := fmt.Sprintf("w%03d", i)
+		reg, err := store.Encode(&store.WorkerInfo{ID: id, Host: "h", PID: 42, Capacity: 4, Version: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := st.CreateEphemeral(context.Background(), st.Layout().Worker(id), reg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	px := drovertest.StartProxy(t, drovertest.Addr())
+	c := New(drovertest.OpenStoreAt(t, px.Addr(), root))
+	req, trips := px.Requests(), px.RoundTrips()
+	ws, err := c.Workers()
+	if err != nil || len(ws) != n || ws[0].ID != "w000" || ws[n-1].ID != "w099" || ws[7].Capacity != 4 {
+		t.Fatalf("workers: %d, %v", len(ws), err)
+	}
+	req, trips = px.Requests()-req, px.RoundTrips()-trips
+	t.Logf("%d workers: %d requests in %d round trips", n, req, trips)
+	if trips > n/3 {
+		t.Fatalf("%d workers took %d requests in %d round trips", n, req, trips)
+	}
+}

@@ -17,26 +17,30 @@ type WorkerEntry struct {
 	Reg int64
 }
 
-// Workers reads every registration for display. It changes nothing: ones
-// that do not decode (malformed, or of a newer format) are skipped; the
-// leader moves malformed ones aside.
+// Workers reads every registration for display, pipelined (GetMany: a
+// fleet of 500 cost 500 round trips one after the other). It changes
+// nothing: ones that do not decode (malformed, or of a newer format) are
+// skipped; the leader moves malformed ones aside.
 func (s *Store) Workers() ([]WorkerEntry, error) {
 	ids, err := s.Children(s.layout.Workers())
 	if err != nil {
 		return nil, err
 	}
 	sort.Strings(ids)
+	paths := make([]string, len(ids))
+	for i, id := range ids {
+		paths[i] = s.layout.Worker(id)
+	}
 	out := make([]WorkerEntry, 0, len(ids))
-	for _, id := range ids {
-		data, st, err := s.Get(s.layout.Worker(id))
-		if errors.Is(err, ErrNoNode) {
+	for i, rd := range s.GetMany(paths) {
+		if errors.Is(rd.Err, ErrNoNode) {
 			continue
 		}
-		if err != nil {
-			return nil, err
+		if rd.Err != nil {
+			return nil, rd.Err
 		}
-		if info, err := decodeWorkerOf(id, data); err == nil {
-			out = append(out, WorkerEntry{Info: info, Reg: st.Czxid})
+		if info, err := decodeWorkerOf(ids[i], rd.Data); err == nil {
+			out = append(out, WorkerEntry{Info: info, Reg: rd.Stat.Czxid})
 		}
 	}
 	return out, nil
