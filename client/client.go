@@ -30,6 +30,10 @@ var ErrNoLeader = errors.New("no scheduler is running")
 type Client struct {
 	st  *store.Store
 	now func() time.Time
+	// placed is where the last lookup that listed every worker's
+	// assignments found each task in flight: Status, Wait, Cancel and
+	// Retry of many placed tasks list them once, not once each.
+	placed store.Placed
 }
 
 // New returns a client over an open store.
@@ -446,7 +450,7 @@ func (c *Client) Wait(ctx context.Context, id string) (*store.Task, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, loc, err := c.st.LookupTask(id)
+	t, loc, err := c.st.LookupTaskIn(id, &c.placed)
 	if err != nil {
 		return nil, err // unknown tasks would otherwise be waited for forever
 	}
@@ -477,7 +481,7 @@ func (c *Client) Status(id string) (*store.Task, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, _, err := c.st.LookupTask(id)
+	t, _, err := c.st.LookupTaskIn(id, &c.placed)
 	return t, err
 }
 
@@ -577,7 +581,7 @@ func (c *Client) Cancel(id string) (*store.Task, error) {
 	}
 	var unknown *store.Task // the record of a cancel whose reply was lost
 	for try := 0; ; try++ {
-		t, loc, err := c.st.LookupTask(id)
+		t, loc, err := c.st.LookupTaskIn(id, &c.placed)
 		if err != nil {
 			return nil, err
 		}
@@ -629,7 +633,7 @@ func (c *Client) Retry(id string) (*store.Task, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, loc, err := c.st.LookupTask(id)
+	t, loc, err := c.st.LookupTaskIn(id, &c.placed)
 	if err != nil {
 		return nil, err
 	}

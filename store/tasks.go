@@ -750,10 +750,56 @@ var ErrUnknownTask = errors.New("no such task")
 // LookupTask finds a task by id: its result, else its queue item (both computed
 // from the id), else its assignment (found by listing the workers' assignment
 // directories, which hold only work in flight).
-func (s *Store) LookupTask(id string) (*Task, Location, error) {
+func (s *Store) LookupTask(id string) (*Task, Location, error) { return s.LookupTaskIn(id, nil) }
+
+// Placed remembers where the last listing of every worker's assignments
+// (made by LookupTaskIn) found each task, so that looking up many placed
+// tasks in turn lists them once rather than once per task: drover cancel
+// of 50 running tasks on a fleet of 500 workers made 25,000 listings. It is
+// safe for concurrent use; the zero value is empty.
+type Placed struct {
+	mu sync.Mutex
+	at map[string]AssignmentRef // task -> the assignment of its newest attempt
+}
+
+func (p *Placed) find(id string) (AssignmentRef, bool) {
+	if p == nil {
+		return AssignmentRef{}, false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	r, ok := p.at[id]
+	return r, ok
+}
+
+func (p *Placed) set(refs []AssignmentRef) {
+	if p == nil {
+		return
+	}
+	at := make(map[string]AssignmentRef, len(refs))
+	for _, r := range refs {
+		if old, ok := at[r.Task]; !ok || r.Attempt > old.Attempt {
+			at[r.Task] = r
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.at = at
+}
+
+// LookupTaskIn is LookupTask for one of many tasks looked up in turn. A
+// task neither finished nor queued is first looked for where placed last
+// saw it, and read there if its assignment is still there: an attempt's
+// assignment is deleted in the same transaction that queues the task
+// again or posts its result, before any later attempt is placed, so an
+// assignment that exists is the task's current one. Otherwise the
+// assignments are listed as LookupTask does, and placed remembers the
+// listing. placed may be nil.
+func (s *Store) LookupTaskIn(id string, placed *Placed) (*Task, Location, error) {
 	if err := ValidateTaskID(id); err != nil {
 		return nil, Location{}, err
 	}
+	hint := true // placed is looked at before the first listing only
 	for try := 0; try < 3; try++ {
 		// Both read at once; a result, when there is one, wins: it is final.
 		for _, rd := range s.GetMany([]string{s.layout.Result(id), s.layout.QueueItem(id)}) {
@@ -769,20 +815,30 @@ func (s *Store) LookupTask(id string) (*Task, Location, error) {
 			}
 			return t, Location{Path: rd.Path, Stat: rd.Stat}, nil
 		}
-		assigned, err := s.Assignments()
-		if err != nil {
-			return nil, Location{}, err
-		}
 		var newest *AssignmentRef
-		for i := range assigned {
-			a := &assigned[i]
-			if a.Task == id && (newest == nil || a.Attempt > newest.Attempt) {
-				newest = a
+		fromHint := false
+		if r, ok := placed.find(id); ok && hint {
+			newest, fromHint = &r, true
+		} else {
+			assigned, err := s.Assignments()
+			if err != nil {
+				return nil, Location{}, err
+			}
+			placed.set(assigned)
+			for i := range assigned {
+				a := &assigned[i]
+				if a.Task == id && (newest == nil || a.Attempt > newest.Attempt) {
+					newest = a
+				}
 			}
 		}
+		hint = false
 		if newest != nil {
 			data, st, err := s.Get(newest.Path)
 			if errors.Is(err, ErrNoNode) {
+				if fromHint {
+					try-- // it moved on since placed saw it: list them
+				}
 				continue // it moved on while we looked
 			}
 			if err != nil {
