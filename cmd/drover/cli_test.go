@@ -117,6 +117,28 @@ func TestEmptyCluster(t *testing.T) {
 	}
 }
 
+// ls says when more tasks match than --limit shows (on stderr: stdout stays
+// the table or the JSON), and only then.
+func TestLsSaysWhenMoreMatch(t *testing.T) {
+	root := newRoot()
+	for range 3 {
+		if r := drover(t, root, "submit", "--", "true"); r.code != 0 {
+			t.Fatalf("submit: %+v", r)
+		}
+	}
+	const more = "the newest 2 shown; more match"
+	var list []map[string]any
+	r := drover(t, root, "ls", "--limit", "2", "-o", "json")
+	if err := json.Unmarshal([]byte(r.stdout), &list); err != nil || r.code != 0 || len(list) != 2 || !strings.Contains(r.stderr, more) {
+		t.Fatalf("ls --limit 2 of 3: %+v", r)
+	}
+	for _, args := range [][]string{{"ls", "--limit", "3"}, {"ls", "--limit", "0"}, {"ls", "--limit", "2", "--state", "running"}} {
+		if r := drover(t, root, args...); r.code != 0 || r.stderr != "" {
+			t.Fatalf("%v: %+v", args, r)
+		}
+	}
+}
+
 func TestSubmitInputErrors(t *testing.T) {
 	root := newRoot()
 	// Bad lines read from stdin name their line; nothing of the good lines is written.

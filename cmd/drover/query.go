@@ -186,21 +186,30 @@ func newLsCmd(g *globals) *cobra.Command {
 			if scan < 0 {
 				return usageErr("--scan %d: must not be negative", scan)
 			}
+			// One task more than shown tells whether more match.
+			ask := limit
+			if limit > 0 {
+				ask = limit + 1
+			}
 			if !cmd.Flags().Changed("scan") {
 				if limit == 0 {
 					scan = 0 // all, as asked
 				} else {
-					scan = max(scan, limit)
+					scan = max(scan, ask)
 				}
 			}
 			return g.withReader(func(ctx context.Context, c *client.Client) error {
-				res, err := c.ListTasks(ctx, client.ListOptions{State: st, Limit: limit, Budget: scan})
+				res, err := c.ListTasks(ctx, client.ListOptions{State: st, Limit: ask, Budget: scan})
 				if err != nil {
 					return err
 				}
 				tasks := res.Tasks
 				if res.Skipped > 0 {
 					fmt.Fprintf(cmd.ErrOrStderr(), "drover: skipped %d unreadable task record(s)\n", res.Skipped)
+				}
+				if len(tasks) > limit && limit > 0 {
+					tasks = tasks[:limit]
+					fmt.Fprintf(cmd.ErrOrStderr(), "drover: the newest %d shown; more match (--limit N shows more, --limit 0 all)\n", limit)
 				}
 				if res.Truncated {
 					fmt.Fprintf(cmd.ErrOrStderr(), "drover: stopped after reading %d task record(s) (--scan); matching tasks may be missing (--scan 0 reads them all)\n", res.Scanned)
