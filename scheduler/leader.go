@@ -34,7 +34,7 @@ type leader struct {
 	byBucket map[string]map[string]*queued
 	nknown   int // entries in byBucket
 	kept     int // entries that hold their record
-	ready    *taskHeap
+	ready    *readyQueue
 	delayed  *taskHeap
 
 	schedules map[string]*cronEntry
@@ -126,7 +126,7 @@ func newLeader(s *Scheduler, term *Term, epoch int64) *leader {
 		s: s, st: s.cfg.Store, lay: s.cfg.Store.Layout(), term: term, epoch: epoch,
 		log: s.log.With().Str("leader", s.cfg.ID).Int64("epoch", epoch).Logger(), now: s.cfg.Now,
 		workers: map[string]*workerView{}, byBucket: map[string]map[string]*queued{},
-		ready: &taskHeap{less: readyFirst}, delayed: &taskHeap{less: dueFirst}, schedules: map[string]*cronEntry{}, tombstones: map[string]tombstone{}, resultCounts: map[string]resultCount{}, slotFill: map[string]slotCount{}, prepared: map[string]time.Time{}, dirty: map[string]bool{}, empty: map[string]time.Time{},
+		ready: newReadyQueue(), delayed: &taskHeap{less: dueFirst}, schedules: map[string]*cronEntry{}, tombstones: map[string]tombstone{}, resultCounts: map[string]resultCount{}, slotFill: map[string]slotCount{}, prepared: map[string]time.Time{}, dirty: map[string]bool{}, empty: map[string]time.Time{},
 		results: make(chan batchResult, 4*maxInflight), refreshes: make(chan runsRefresh, 1), lists: make(chan taskList, 64),
 		watched: map[string]bool{}, events: make(chan watchEvent, 1024), done: make(chan struct{}),
 	}
@@ -239,7 +239,7 @@ func (l *leader) reset() {
 	l.dirty, l.dirtySince = map[string]bool{}, time.Time{}
 	l.empty = map[string]time.Time{}
 	l.gen++
-	l.ready, l.delayed = &taskHeap{less: readyFirst}, &taskHeap{less: dueFirst}
+	l.ready, l.delayed = newReadyQueue(), &taskHeap{less: dueFirst}
 	l.watched = map[string]bool{}
 }
 
@@ -737,7 +737,7 @@ func (l *leader) addQueued(task *store.Task, version int32) {
 		q.delayed = true
 		heap.Push(l.delayed, q)
 	} else {
-		heap.Push(l.ready, q)
+		l.ready.push(q)
 	}
 }
 
@@ -749,7 +749,7 @@ func (l *leader) unqueue(q *queued) {
 	if q.delayed {
 		heap.Remove(l.delayed, int(q.index))
 	} else {
-		heap.Remove(l.ready, int(q.index))
+		l.ready.remove(q)
 	}
 }
 
@@ -912,7 +912,7 @@ func (l *leader) promoteDue() error {
 	for l.delayed.Len() > 0 && l.delayed.peek().ready(now) {
 		q := heap.Pop(l.delayed).(*queued)
 		q.delayed = false
-		heap.Push(l.ready, q)
+		l.ready.push(q)
 	}
 	return nil
 }
@@ -998,22 +998,22 @@ func (l *leader) place() error {
 		return nil
 	}
 	sort.Slice(slots, func(i, j int) bool { return slots[i].ID < slots[j].ID })
-	var skipped []*queued
-	defer func() {
-		for _, q := range skipped {
-			heap.Push(l.ready, q)
-		}
-	}()
+	defer l.ready.restore()
 	var batch []placement
 	size := 0
 	now := l.now().UTC()
-	for freeTotal > 0 && l.ready.Len() > 0 {
-		q := heap.Pop(l.ready).(*queued)
-		s := pickWorker(slots, q.on, q.runs)
+	for freeTotal > 0 {
+		q, sq := l.ready.first()
+		if q == nil {
+			break
+		}
+		s := pickWorker(slots, q.on, q.shape.runs)
 		if s == nil {
-			skipped = append(skipped, q)
+			// Nor does any task of its shape: slots only fill in a pass.
+			l.ready.setAside(sq)
 			continue
 		}
+		l.ready.pop(sq)
 		w := views[s.ID]
 		l.turn++
 		s.Last = l.turn
@@ -1162,7 +1162,7 @@ func (l *leader) settle(r batchResult) error {
 		delete(p.w.checked, p.name())
 		p.w.recount()
 		if l.lookup(p.q.id) == p.q { // still queued as it was
-			heap.Push(l.ready, p.q)
+			l.ready.push(p.q)
 		}
 	}
 	switch {

@@ -2,7 +2,9 @@ package scheduler
 
 import (
 	"container/heap"
+	"maps"
 	"slices"
+	"strconv"
 	"time"
 	"unique"
 
@@ -72,30 +74,58 @@ func slotOf(info *store.WorkerInfo) slot {
 		Handlers: info.Handlers, NoCommands: info.NoCommands, Allow: info.Allow}
 }
 
-// runnable is what a task runs: a Go handler's name, or a command's
-// program (store.Task.Program). Interned: a million queued tasks mostly run
-// a few programs, and the leader keeps one of these for each.
+// runnable is what a task runs: a Go handler's name after "h", or a
+// command's program (store.Task.Program) after "c". Interned, and one word:
+// a million queued tasks mostly run a few programs, and the leader keeps
+// one of these for each.
 type runnable struct {
-	handler bool
-	what    unique.Handle[string]
+	what unique.Handle[string]
+}
+
+// shape is what decides which workers may take a task: the labels it
+// requires and what it runs. Tasks of one shape fit the same workers, so
+// when one of them finds none free in a placement pass, the rest of its
+// shape need not try (see readyQueue).
+type shape struct {
+	runs runnable
+	on   unique.Handle[string] // the labels in one canonical form; zero: none
+}
+
+func shapeOf(t *store.Task) shape { return shape{runs: runnableOf(t), on: labelsKey(t.On)} }
+
+// labelsKey is labels as one interned string: sorted, each key and value
+// length-prefixed (they may hold any byte).
+func labelsKey(labels map[string]string) unique.Handle[string] {
+	if len(labels) == 0 {
+		return unique.Handle[string]{}
+	}
+	var b []byte
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
+		b = strconv.AppendInt(b, int64(len(k)), 10)
+		b = append(append(b, ':'), k...)
+		b = strconv.AppendInt(b, int64(len(labels[k])), 10)
+		b = append(append(b, ':'), labels[k]...)
+	}
+	return unique.Make(string(b))
 }
 
 func runnableOf(t *store.Task) runnable {
 	if t.Handler != "" {
-		return runnable{handler: true, what: unique.Make(t.Handler)}
+		return runnable{what: unique.Make("h" + t.Handler)}
 	}
-	return runnable{what: unique.Make(t.Program())}
+	return runnable{what: unique.Make("c" + t.Program())}
 }
 
 // runs reports whether the worker runs r: has its handler, or takes
 // commands and may allow its program. (The zero runnable, a test's task,
 // is a command any worker taking commands may run.)
 func (s *slot) runs(r runnable) bool {
-	name := ""
+	kind, name := byte('c'), ""
 	if r.what != (unique.Handle[string]{}) {
-		name = r.what.Value()
+		v := r.what.Value()
+		kind, name = v[0], v[1:]
 	}
-	if r.handler {
+	if kind == 'h' {
 		return slices.Contains(s.Handlers, name)
 	}
 	return !s.NoCommands && store.MayAllow(s.Allow, name)
@@ -163,10 +193,10 @@ func (h *taskHeap) peek() *queued { return h.items[0] }
 // enough of them (see maxKept), so the leader's memory stays small however
 // deep the queue is. A task without its record has it read at placement.
 type queued struct {
-	id   string
-	on   map[string]string
-	runs runnable
-	task *store.Task // nil when not kept
+	id    string
+	on    map[string]string
+	shape shape
+	task  *store.Task // nil when not kept
 	// notBefore and since (when the task became ready: submit or backoff
 	// end, for the placement latency metric) are Unix nanoseconds, 0 unset:
 	// a million entries make every byte count.
@@ -201,7 +231,7 @@ const maxKeptRecord = 8 << 10
 
 func newQueued(t *store.Task, version int32, keep bool) *queued {
 	q := &queued{id: t.ID, priority: int8(t.Priority), attempt: int32(t.Attempt), notBefore: unixNano(t.NotBefore),
-		since: unixNano(t.SubmittedAt), on: t.On, runs: runnableOf(t), version: version}
+		since: unixNano(t.SubmittedAt), on: t.On, shape: shapeOf(t), version: version}
 	if len(q.on) == 0 {
 		q.on = nil
 	}
@@ -213,3 +243,133 @@ func newQueued(t *store.Task, version int32, keep bool) *queued {
 }
 
 var _ heap.Interface = (*taskHeap)(nil)
+
+// readyQueue holds the tasks ready to be placed, first in readyFirst order:
+// a heap per shape, and a heap of the shapes by their first task. A
+// placement pass takes the first task of the first shape; a shape whose
+// first task fits no free worker is set aside with all its tasks until the
+// pass ends (restore). A pass so costs what it places plus one try per
+// shape, however many tasks wait for workers that are busy or absent: it
+// used to pop and push back each of them, and 50,000 tasks no worker could
+// take kept a leader at 70 - 90% of a core, placing the tasks behind them
+// seconds late.
+type readyQueue struct {
+	shapes map[shape]*shapeQueue
+	heads  shapeHeads
+	aside  []*shapeQueue
+	n      int
+}
+
+// shapeQueue is the ready tasks of one shape.
+type shapeQueue struct {
+	taskHeap
+	shape shape
+	head  int // index in heads; -1 when not there
+	aside bool
+}
+
+func newReadyQueue() *readyQueue { return &readyQueue{shapes: map[shape]*shapeQueue{}} }
+
+// Len is how many tasks are ready, set aside or not.
+func (r *readyQueue) Len() int { return r.n }
+
+func (r *readyQueue) push(q *queued) {
+	sq := r.shapes[q.shape]
+	if sq == nil {
+		sq = &shapeQueue{taskHeap: taskHeap{less: readyFirst}, shape: q.shape, head: -1}
+		r.shapes[q.shape] = sq
+	}
+	heap.Push(&sq.taskHeap, q)
+	r.n++
+	switch {
+	case sq.aside:
+	case sq.head < 0:
+		heap.Push(&r.heads, sq)
+	default:
+		heap.Fix(&r.heads, sq.head)
+	}
+}
+
+// remove takes q, which is in the queue, out of it.
+func (r *readyQueue) remove(q *queued) {
+	sq := r.shapes[q.shape]
+	heap.Remove(&sq.taskHeap, int(q.index))
+	r.n--
+	r.settle(sq)
+}
+
+// first returns the first task of the first shape not set aside, or nil.
+func (r *readyQueue) first() (*queued, *shapeQueue) {
+	if len(r.heads) == 0 {
+		return nil, nil
+	}
+	return r.heads[0].peek(), r.heads[0]
+}
+
+// pop takes the first task of sq.
+func (r *readyQueue) pop(sq *shapeQueue) *queued {
+	q := heap.Pop(&sq.taskHeap).(*queued)
+	r.n--
+	r.settle(sq)
+	return q
+}
+
+// settle puts sq where its first task (or having none) says.
+func (r *readyQueue) settle(sq *shapeQueue) {
+	if sq.Len() > 0 {
+		if sq.head >= 0 {
+			heap.Fix(&r.heads, sq.head)
+		}
+		return
+	}
+	if sq.head >= 0 {
+		heap.Remove(&r.heads, sq.head)
+	}
+	if !sq.aside {
+		delete(r.shapes, sq.shape)
+	}
+}
+
+// setAside takes sq out of the pass: first skips its tasks until restore.
+func (r *readyQueue) setAside(sq *shapeQueue) {
+	heap.Remove(&r.heads, sq.head)
+	sq.aside = true
+	r.aside = append(r.aside, sq)
+}
+
+// restore ends a pass: the shapes set aside are in the running again.
+func (r *readyQueue) restore() {
+	for _, sq := range r.aside {
+		sq.aside = false
+		if sq.Len() > 0 {
+			heap.Push(&r.heads, sq)
+		} else if r.shapes[sq.shape] == sq {
+			delete(r.shapes, sq.shape)
+		}
+	}
+	clear(r.aside)
+	r.aside = r.aside[:0]
+}
+
+// shapeHeads is a heap of shape queues by their first task.
+type shapeHeads []*shapeQueue
+
+func (h shapeHeads) Len() int           { return len(h) }
+func (h shapeHeads) Less(i, j int) bool { return readyFirst(h[i].peek(), h[j].peek()) }
+func (h shapeHeads) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].head, h[j].head = i, j
+}
+func (h *shapeHeads) Push(x any) {
+	sq := x.(*shapeQueue)
+	sq.head = len(*h)
+	*h = append(*h, sq)
+}
+func (h *shapeHeads) Pop() any {
+	old := *h
+	sq := old[len(old)-1]
+	old[len(old)-1] = nil
+	sq.head = -1
+	*h = old[:len(old)-1]
+	return sq
+}

@@ -127,9 +127,9 @@ func BenchmarkPlace500Workers(b *testing.B) {
 	runs := runnableOf(&store.Task{Cmd: []string{"./resize.sh"}})
 	var turn uint64
 	for b.Loop() {
-		heap.Push(q, &queued{task: &store.Task{ID: fmt.Sprintf("%026d", turn), On: want}, runs: runs})
+		heap.Push(q, &queued{task: &store.Task{ID: fmt.Sprintf("%026d", turn), On: want}, shape: shape{runs: runs}})
 		it := heap.Pop(q).(*queued)
-		s := pickWorker(ws, it.task.On, it.runs)
+		s := pickWorker(ws, it.task.On, it.shape.runs)
 		turn++
 		s.Last = turn
 	}
@@ -141,7 +141,7 @@ func BenchmarkQueuedMemory(b *testing.B) {
 	const n = 200000
 	s := &Scheduler{}
 	for b.Loop() {
-		l := &leader{s: s, byBucket: map[string]map[string]*queued{}, ready: &taskHeap{less: readyFirst},
+		l := &leader{s: s, byBucket: map[string]map[string]*queued{}, ready: newReadyQueue(),
 			delayed: &taskHeap{less: dueFirst}, now: time.Now, kept: maxKept}
 		ids := make([]string, n)
 		now := time.Now()
@@ -159,5 +159,109 @@ func BenchmarkQueuedMemory(b *testing.B) {
 		runtime.ReadMemStats(&after)
 		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/n, "bytes/queued")
 		runtime.KeepAlive(l)
+	}
+}
+
+// The ready queue hands out tasks in readyFirst order across shapes; a
+// shape set aside in a pass is skipped, tasks and all, until the pass ends,
+// tasks pushed to it meanwhile included.
+func TestReadyQueueShapes(t *testing.T) {
+	r := newReadyQueue()
+	mk := func(id string, prio store.Priority, on map[string]string, cmd string) *queued {
+		return newQueued(&store.Task{ID: id, Priority: prio, On: on, Cmd: []string{cmd}}, 0, false)
+	}
+	gpu := map[string]string{"gpu": "1"}
+	a1, a2 := mk("01A", store.PriorityNormal, nil, "true"), mk("01C", store.PriorityNormal, nil, "true")
+	g1, g2 := mk("01B", store.PriorityNormal, gpu, "true"), mk("01D", store.PriorityHigh, map[string]string{"gpu": "1"}, "true")
+	s1 := mk("01E", store.PriorityNormal, nil, "./other.sh")
+	for _, q := range []*queued{a1, g1, a2, g2, s1} {
+		r.push(q)
+	}
+	if g1.shape != g2.shape || a1.shape != a2.shape || a1.shape == g1.shape || a1.shape == s1.shape {
+		t.Fatal("shapes: same labels and program must match, others differ")
+	}
+	if r.Len() != 5 || len(r.shapes) != 3 {
+		t.Fatalf("%d ready in %d shapes, want 5 in 3", r.Len(), len(r.shapes))
+	}
+	next := func() *queued {
+		t.Helper()
+		q, sq := r.first()
+		if q == nil {
+			return nil
+		}
+		if got := r.pop(sq); got != q {
+			t.Fatalf("pop gave %s, first said %s", got.id, q.id)
+		}
+		return q
+	}
+	// A pass: the gpu shape (first: it has the high-priority task) fits
+	// nowhere and is set aside.
+	if q, sq := r.first(); q != g2 {
+		t.Fatalf("first %v, want the high-priority gpu task", q)
+	} else {
+		r.setAside(sq)
+	}
+	r.push(mk("01F", store.PriorityHigh, gpu, "true")) // pushed to the shape set aside
+	for _, want := range []*queued{a1, a2, s1} {
+		if got := next(); got != want {
+			t.Fatalf("got %v, want %s", got, want.id)
+		}
+	}
+	if q, _ := r.first(); q != nil || r.Len() != 3 {
+		t.Fatalf("first %v with %d ready: the gpu shape is set aside for this pass", q, r.Len())
+	}
+	r.restore()
+	if len(r.shapes) != 1 {
+		t.Fatalf("%d shapes kept, want the gpu one only (the others emptied)", len(r.shapes))
+	}
+	r.remove(g1)
+	for _, want := range []string{"01D", "01F"} {
+		if got := next(); got == nil || got.id != want {
+			t.Fatalf("got %v, want %s", got, want)
+		}
+	}
+	if r.Len() != 0 || len(r.shapes) != 0 || len(r.heads) != 0 {
+		t.Fatalf("empty queue holds %d tasks, %d shapes, %d heads", r.Len(), len(r.shapes), len(r.heads))
+	}
+	// A shape set aside and emptied meanwhile goes at restore.
+	q := mk("01G", store.PriorityNormal, gpu, "true")
+	r.push(q)
+	_, sq := r.first()
+	r.setAside(sq)
+	r.remove(q)
+	r.restore()
+	if len(r.shapes) != 0 || len(r.heads) != 0 {
+		t.Fatalf("an emptied shape set aside stayed: %d shapes, %d heads", len(r.shapes), len(r.heads))
+	}
+}
+
+// BenchmarkPassBehindBlocked is a placement pass's queue work when 50,000
+// ready tasks need a label no free worker has and ten runnable tasks wait
+// behind them: one try for the blocked shape, not one per blocked task.
+func BenchmarkPassBehindBlocked(b *testing.B) {
+	ws := make([]*slot, 500)
+	for i := range ws {
+		ws[i] = &slot{ID: fmt.Sprintf("w%03d", i), Capacity: 4, Used: 4}
+	}
+	ws[0].Used = 0
+	r := newReadyQueue()
+	now := time.Now()
+	for range 50000 {
+		r.push(newQueued(&store.Task{ID: store.NewTaskID(now), Priority: store.PriorityHigh, On: map[string]string{"gpu": "1"}, Cmd: []string{"true"}}, 0, false))
+	}
+	for b.Loop() {
+		var placed []*queued
+		for range 10 {
+			r.push(newQueued(&store.Task{ID: store.NewTaskID(now), Cmd: []string{"true"}}, 0, false))
+		}
+		for len(placed) < 10 {
+			q, sq := r.first()
+			if pickWorker(ws, q.on, q.shape.runs) == nil {
+				r.setAside(sq)
+				continue
+			}
+			placed = append(placed, r.pop(sq))
+		}
+		r.restore()
 	}
 }

@@ -1,7 +1,6 @@
 package scheduler
 
 import (
-	"container/heap"
 	"context"
 	"crypto/rand"
 	"strings"
@@ -32,7 +31,8 @@ func TestRequeuedDuringPlacementStaysInView(t *testing.T) {
 	if err := l.syncQueueL2(b1, b2); err != nil {
 		t.Fatal(err)
 	}
-	q := heap.Pop(l.ready).(*queued) // placing it
+	_, sq := l.ready.first()
+	q := l.ready.pop(sq) // placing it
 	if q.id != id {
 		t.Fatalf("view holds %s, want %s", q.id, id)
 	}
@@ -301,7 +301,8 @@ func TestQueueBucketCopy(t *testing.T) {
 			t.Fatalf("view entry %+v", q)
 		}
 		for l.ready.Len() > 0 { // nothing to place again for the next case
-			heap.Pop(l.ready)
+			_, sq := l.ready.first()
+			l.ready.pop(sq)
 		}
 		return q.task.Cmd[0]
 	}
