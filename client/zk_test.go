@@ -859,6 +859,70 @@ func TestListWalksSparseBucketsPipelined(t *testing.T) {
 	}
 }
 
+// Waiting for many tasks whose results trickled in, one a bucket, lists
+// the buckets and reads the results many at a time, and a task finishing
+// meanwhile in a bucket of its own is still seen: bucket by bucket, wait
+// -f of 9,699 finished ids over 4,035 buckets took two round trips per
+// bucket (13,736 requests, 14.6 s with 1 ms added per reply).
+func TestWaitAllOverSparseBucketsPipelined(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	const n, later = 200, 50
+	start := time.Now().Add(-time.Hour)
+	ids := finishedOver(t, st, start, n)
+	// Tasks still queued, each in a bucket of its own among the others'.
+	var queued []string
+	txn := st.Txn()
+	for i := range later {
+		at := start.Add(time.Duration(i)*10*1100*time.Millisecond + 550*time.Millisecond)
+		id := ulid.MustNew(ulid.Timestamp(at), ulid.DefaultEntropy()).String()
+		if err := st.EnsureBuckets(id); err != nil {
+			t.Fatal(err)
+		}
+		if err := txn.Enqueue(&store.Task{ID: id, Cmd: []string{"true"}, SubmittedAt: at.UTC(), Attempt: 1}); err != nil {
+			t.Fatal(err)
+		}
+		queued = append(queued, id)
+	}
+	if err := txn.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	px := drovertest.StartProxy(t, drovertest.Addr())
+	c := New(drovertest.OpenStoreAt(t, px.Addr(), root))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	req, trips := px.Requests(), px.RoundTrips()
+	got := map[string]bool{}
+	if err := c.WaitAll(ctx, ids, func(t *store.Task) { got[t.ID] = true }); err != nil || len(got) != n {
+		t.Fatalf("wait: %d of %d finished tasks, %v", len(got), n, err)
+	}
+	req, trips = px.Requests()-req, px.RoundTrips()-trips
+	t.Logf("%d buckets of one result: %d requests in %d round trips", n, req, trips)
+	if trips > n/4 {
+		t.Fatalf("%d buckets of one result took %d requests in %d round trips", n, req, trips)
+	}
+
+	// Waiting for the queued tasks looks for each in its queue bucket, the
+	// buckets many at a time too, and sees them finish while it watches.
+	var seen atomic.Int32
+	waited := make(chan error, 1)
+	req, trips = px.Requests(), px.RoundTrips()
+	go func() { waited <- c.WaitAll(ctx, queued, func(*store.Task) { seen.Add(1) }) }()
+	// A listing of each result bucket and of each queue bucket, where all
+	// are found: then the wait only watches.
+	drovertest.WaitFor(t, 10*time.Second, "the queued tasks looked for", func() bool { return px.Requests()-req >= 2*later })
+	trips = px.RoundTrips() - trips
+	t.Logf("%d tasks queued in buckets of their own: %d round trips before watching", later, trips)
+	if trips > later/4 {
+		t.Fatalf("%d tasks queued in buckets of their own: %d round trips before watching", later, trips)
+	}
+	placeAndFinish(t, st, nil, queued)
+	if err := <-waited; err != nil || seen.Load() != later {
+		t.Fatalf("wait: %d of %d tasks, %v", seen.Load(), later, err)
+	}
+}
+
 // Reading a large fleet's registrations takes a few round trips, not one per
 // worker: drover workers, drover status of a queued task and the
 // dashboard's every poll read them all.

@@ -1010,28 +1010,39 @@ func (s *Store) WaitResults(ctx context.Context, ids []string, done func(*Task))
 		}
 		pending[dir][id] = true
 	}
-	// collect reads the results listed in a bucket and drops them from pending.
-	collect := func(dir string, names []string) error {
+	// collect reads the results listed in buckets (names[i] listed in
+	// dirs[i]), pipelined, and drops them from pending.
+	collect := func(dirs []string, names [][]string) error {
 		var paths []string
-		for _, n := range names {
-			if pending[dir][n] {
-				paths = append(paths, dir+"/"+n)
+		for i, dir := range dirs {
+			for _, n := range names[i] {
+				if pending[dir][n] {
+					paths = append(paths, dir+"/"+n)
+				}
 			}
 		}
-		for _, r := range s.GetMany(paths) {
-			if r.Err != nil {
-				return r.Err
+		for len(paths) > 0 {
+			// At most waitReads results at once: many buckets of many
+			// tasks would otherwise all be held together.
+			chunk := paths[:min(len(paths), waitReads)]
+			paths = paths[len(chunk):]
+			for _, r := range s.GetMany(chunk) {
+				if r.Err != nil {
+					return r.Err
+				}
+				dir, id := path.Dir(r.Path), path.Base(r.Path)
+				t, err := DecodeTaskOf(id, r.Data)
+				if err != nil {
+					return fmt.Errorf("result %s: %w", r.Path, err)
+				}
+				delete(pending[dir], id)
+				done(t)
 			}
-			id := path.Base(r.Path)
-			t, err := DecodeTaskOf(id, r.Data)
-			if err != nil {
-				return fmt.Errorf("result %s: %w", r.Path, err)
-			}
-			delete(pending[dir], id)
-			done(t)
 		}
-		if len(pending[dir]) == 0 {
-			delete(pending, dir)
+		for _, dir := range dirs {
+			if len(pending[dir]) == 0 {
+				delete(pending, dir)
+			}
 		}
 		return nil
 	}
@@ -1042,7 +1053,8 @@ func (s *Store) WaitResults(ctx context.Context, ids []string, done func(*Task))
 	wctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	defer func() { cancel(); wg.Wait() }()
-	watch := func(dir string) error {
+	// list lists dir and sets a watch on it.
+	list := func(dir string) ([]string, <-chan Event, error) {
 		for {
 			names, _, ev, err := s.ListW(dir)
 			if errors.Is(err, ErrNoNode) { // the bucket is made at submit; wait for it
@@ -1054,19 +1066,40 @@ func (s *Store) WaitResults(ctx context.Context, ids []string, done func(*Task))
 			}
 			if errors.Is(err, ErrConnection) {
 				if _, err := s.CurrentSession(ctx); err != nil {
-					return err
+					return nil, nil, err
 				}
 				continue
 			}
-			if err != nil {
+			return names, ev, err
+		}
+	}
+	// watch lists buckets with their watches and collects their results,
+	// waitBuckets buckets at a time, pipelined: one at a time, results that
+	// trickled in over hours (a bucket or two each) cost two round trips
+	// apiece. A bucket with tasks left is listed again when its watch fires.
+	watch := func(dirs []string) error {
+		for len(dirs) > 0 {
+			chunk := dirs[:min(len(dirs), waitBuckets)]
+			dirs = dirs[len(chunk):]
+			names := make([][]string, len(chunk))
+			evs := make([]<-chan Event, len(chunk))
+			errs := make([]error, len(chunk))
+			Pipelined(len(chunk), func(i int) { names[i], evs[i], errs[i] = list(chunk[i]) })
+			for _, err := range errs {
+				if err != nil {
+					return err
+				}
+			}
+			if err := collect(chunk, names); err != nil {
 				return err
 			}
-			if err := collect(dir, names); err != nil {
-				return err
-			}
-			if pending[dir] != nil {
+			for i, dir := range chunk {
+				if pending[dir] == nil {
+					continue
+				}
 				// Relist a bucket at most every relistEvery: a busy bucket
 				// changes with every result, and each listing costs its size.
+				ev := evs[i]
 				next := time.NewTimer(relistEvery)
 				wg.Add(1)
 				go func() {
@@ -1084,13 +1117,15 @@ func (s *Store) WaitResults(ctx context.Context, ids []string, done func(*Task))
 					}
 				}()
 			}
-			return nil
 		}
+		return nil
 	}
+	dirs := make([]string, 0, len(pending))
 	for dir := range pending {
-		if err := watch(dir); err != nil {
-			return err
-		}
+		dirs = append(dirs, dir)
+	}
+	if err := watch(dirs); err != nil {
+		return err
 	}
 	if err := s.checkKnown(pending, collect); err != nil {
 		return err
@@ -1098,7 +1133,17 @@ func (s *Store) WaitResults(ctx context.Context, ids []string, done func(*Task))
 	for len(pending) > 0 {
 		select {
 		case dir := <-fired:
-			if err := watch(dir); err != nil {
+			// Relist, together, the buckets whose watches fired meanwhile.
+			dirs := []string{dir}
+			for more := true; more; {
+				select {
+				case dir := <-fired:
+					dirs = append(dirs, dir)
+				default:
+					more = false
+				}
+			}
+			if err := watch(dirs); err != nil {
 				return err
 			}
 		case <-ctx.Done():
@@ -1108,6 +1153,10 @@ func (s *Store) WaitResults(ctx context.Context, ids []string, done func(*Task))
 	return nil
 }
 
+// waitBuckets is how many result buckets WaitResults lists at once,
+// pipelined, and waitReads the most results it reads at once.
+const waitBuckets, waitReads = 64, 1024
+
 // relistEvery bounds how often WaitResults lists one result bucket.
 const relistEvery = 100 * time.Millisecond
 
@@ -1116,41 +1165,54 @@ const relistEvery = 100 * time.Millisecond
 // bucket and the assignments once per try, and from the second try the
 // result buckets again (the caller has just listed them). A task seen
 // anywhere once is known: tasks move on while the places are read one after
-// another.
-func (s *Store) checkKnown(pending map[string]map[string]bool, collect func(dir string, names []string) error) error {
+// another. The buckets are listed waitBuckets at a time, pipelined.
+func (s *Store) checkKnown(pending map[string]map[string]bool, collect func(dirs []string, names [][]string) error) error {
 	unseen := map[string]bool{}
 	for _, want := range pending {
 		for id := range want {
 			unseen[id] = true
 		}
 	}
+	seen := func(l Kids) error {
+		if l.Err != nil && !errors.Is(l.Err, ErrNoNode) {
+			return l.Err
+		}
+		for _, n := range l.Names {
+			delete(unseen, n)
+		}
+		return nil
+	}
 	for try := 0; ; try++ {
-		for dir, want := range pending {
+		dirs := make([]string, 0, len(pending))
+		for dir := range pending {
+			dirs = append(dirs, dir)
+		}
+		for len(dirs) > 0 {
+			chunk := dirs[:min(len(dirs), waitBuckets)]
+			dirs = dirs[len(chunk):]
 			if try > 0 {
-				names, err := s.Children(dir)
-				if err != nil && !errors.Is(err, ErrNoNode) {
+				names := make([][]string, len(chunk))
+				for i, l := range s.ChildrenMany(chunk) {
+					if err := seen(l); err != nil {
+						return err
+					}
+					names[i] = l.Names
+				}
+				if err := collect(chunk, names); err != nil {
 					return err
 				}
-				if err := collect(dir, names); err != nil {
+			}
+			var queues []string
+			for _, dir := range chunk {
+				for id := range pending[dir] { // a result bucket's tasks share a queue bucket
+					queues = append(queues, path.Dir(s.layout.QueueItem(id)))
+					break
+				}
+			}
+			for _, l := range s.ChildrenMany(queues) {
+				if err := seen(l); err != nil {
 					return err
 				}
-				for _, n := range names {
-					delete(unseen, n)
-				}
-			}
-			if len(want) == 0 {
-				continue
-			}
-			var id string
-			for id = range want {
-				break
-			}
-			queued, err := s.Children(path.Dir(s.layout.QueueItem(id)))
-			if err != nil && !errors.Is(err, ErrNoNode) {
-				return err
-			}
-			for _, n := range queued {
-				delete(unseen, n)
 			}
 		}
 		if len(unseen) == 0 {
