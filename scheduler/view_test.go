@@ -106,6 +106,35 @@ func TestOddZnodesDoNotStopTheLeader(t *testing.T) {
 	})
 }
 
+// Queue items with a znode under them (put there by hand: Drover keeps
+// none) are placed, or moved aside when malformed, with what is under them.
+// ZooKeeper refused to delete them: the malformed one deposed each leader
+// that tried to move it aside (two schedulers took turns some 100 times a
+// second, placing nothing), and the good one was placed again and again in
+// a loop that never ended.
+func TestQueueItemsWithZnodesUnderThem(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	lay := st.Layout()
+	good := lay.QueueItem(submit(t, st, 1, nil)[0])
+	bad := lay.QueueItem(ulid.Make().String())
+	if err := st.EnsurePath(bad[:strings.LastIndexByte(bad, '/')]); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{bad, bad + "/under", good + "/under"} {
+		if err := st.Create(p, []byte("junk")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w := registerWorker(t, root, "w1", 4, nil)
+	s, _ := runScheduler(t, st, "s1")
+	drovertest.WaitFor(t, 10*time.Second, "the good task placed", func() bool { return len(w.assignments(t)) == 1 })
+	waitGone(t, st, 10*time.Second, bad)
+	if !s.IsLeader() || s.Epoch() != 1 {
+		t.Fatalf("leader %v in epoch %d, want the first term still", s.IsLeader(), s.Epoch())
+	}
+}
+
 // A malformed epoch record is moved aside in the new term's fenced
 // transaction, and the count goes on from the znode's version; it used to be
 // written over, and the epoch started again from 1.

@@ -2,7 +2,11 @@ package store_test
 
 import (
 	"errors"
+	"reflect"
+	"strings"
 	"testing"
+
+	"github.com/oklog/ulid/v2"
 
 	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/store"
@@ -30,5 +34,74 @@ func TestQuarantineStopsCopyingWhenDeadletterIsFull(t *testing.T) {
 	names, err := st.Children(lay.Deadletter())
 	if err != nil || len(names) != 2 {
 		t.Fatalf("deadletter %v (%v), want the first two records only", names, err)
+	}
+}
+
+// Znodes under a record (put there by hand: Drover keeps none) are moved
+// aside when the record is deleted, by a quarantine or by any transaction.
+// ZooKeeper refused those deletes: a malformed record with a znode under it
+// could not be moved aside, which deposed the leader that tried, and the
+// next, for ever; a queued task with one could not be placed, nor a report
+// with one filed. A directory keeps its items: ZooKeeper still refuses that.
+func TestZnodesUnderARecordAreMovedAside(t *testing.T) {
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	lay := st.Layout()
+	mk := func(p, data string) {
+		t.Helper()
+		if err := st.EnsurePath(p[:strings.LastIndexByte(p, '/')]); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Create(p, []byte(data)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bad := ulid.Make().String()
+	item := lay.QueueItem(bad)
+	mk(item, "junk")
+	mk(item+"/under", "u")
+	mk(item+"/under/deeper", "d")
+	if err := st.Quarantine(item, []byte("junk"), 0, store.ErrMalformed); err != nil {
+		t.Fatalf("quarantine of a record with znodes under it: %v", err)
+	}
+	id := ulid.Make().String()
+	res := lay.Result(id)
+	mk(res, "result")
+	mk(res+"/under", "u")
+	if err := st.Txn().Delete(res, 0).Commit(); err != nil {
+		t.Fatalf("delete of a record with a znode under it: %v", err)
+	}
+	for _, p := range []string{item, res} {
+		if ok, _, err := st.Exists(p); err != nil || ok {
+			t.Fatalf("%s still there (%v)", p, err)
+		}
+	}
+	names, err := st.Children(lay.Deadletter())
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := map[string]string{}
+	for _, n := range names {
+		data, _, err := st.Get(lay.Deadletter() + "/" + n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var dl store.Deadletter
+		if err := store.Decode(data, &dl); err != nil {
+			t.Fatal(err)
+		}
+		from[dl.From] = string(dl.Data)
+	}
+	want := map[string]string{item: "junk", item + "/under": "u", item + "/under/deeper": "d", res + "/under": "u"}
+	if !reflect.DeepEqual(from, want) {
+		t.Fatalf("deadletter holds %v, want %v", from, want)
+	}
+	// A bucket is a directory: deleting one with an item fails as before.
+	b1, b2 := store.Bucket(id)
+	mk(lay.QueueItem(id), "item")
+	if err := st.Txn().Delete(lay.QueueBucket(b1, b2), -1).Commit(); !errors.Is(err, store.ErrNotEmpty) {
+		t.Fatalf("delete of a bucket with an item: %v, want ErrNotEmpty", err)
+	}
+	if ok, _, err := st.Exists(lay.QueueItem(id)); err != nil || !ok {
+		t.Fatalf("the bucket's item is gone (%v)", err)
 	}
 }

@@ -81,6 +81,30 @@ func (l Layout) Keys() string       { return l.join("keys") }
 func (l Layout) KeyIndex() string   { return l.join("keyindex") }
 func (l Layout) Deadletter() string { return l.join("deadletter") }
 
+// IsRecord reports whether path is where the layout keeps a record rather
+// than a directory: the epoch, a candidate, a registration, a queue item, an
+// assignment or manifest, a result, a key, a key index entry, a schedule or
+// a deadletter record. No record has znodes under it; one found there was
+// put there by something other than Drover (see Txn.Commit).
+func (l Layout) IsRecord(path string) bool {
+	rel, ok := strings.CutPrefix(path, l.Root+"/")
+	if !ok {
+		return false
+	}
+	parts := strings.Split(rel, "/")
+	switch parts[0] {
+	case "epoch":
+		return len(parts) == 1
+	case "election", "workers", "schedules", "deadletter":
+		return len(parts) == 2
+	case "tasks", "keys":
+		return len(parts) == 3
+	case "queue", "results", "keyindex":
+		return len(parts) == 4
+	}
+	return false
+}
+
 // Worker is the registration znode of a worker.
 func (l Layout) Worker(id string) string { return l.join("workers", id) }
 

@@ -980,6 +980,39 @@ func (s *Store) quarantine(path string, data []byte, version int32, reason error
 	return nil
 }
 
+// moveChildrenAside moves every znode under record path to deadletter, each
+// at the version read in a transaction of its own (deepest first), so that
+// the record can be deleted: Drover keeps nothing under a record.
+func (s *Store) moveChildrenAside(path string) error {
+	kids, err := s.Children(path)
+	if errors.Is(err, ErrNoNode) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	reason := fmt.Errorf("%w: under record %s, where Drover keeps nothing", ErrMalformed, path)
+	for _, k := range kids {
+		p := path + "/" + k
+		data, st, err := s.Get(p)
+		if errors.Is(err, ErrNoNode) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if st.NumChildren > 0 {
+			if err := s.moveChildrenAside(p); err != nil {
+				return err
+			}
+		}
+		if err := s.Quarantine(p, data, st.Version, reason); err != nil && !errors.Is(err, ErrNoNode) && !errors.Is(err, ErrBadVersion) {
+			return err
+		}
+	}
+	return nil
+}
+
 // moveAside adds the creation of a deadletter record holding data, found
 // at path and unreadable for reason; the caller's operations in the same
 // transaction do away with it there.

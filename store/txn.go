@@ -160,7 +160,43 @@ func (e *OpError) Unwrap() error { return e.Err }
 // first failing operation and its sentinel (ErrNoNode, ErrNodeExists, ...); a
 // failed fence yields ErrFenced; a lost connection yields ErrConnection (the
 // outcome is then unknown).
+//
+// A record has no znodes under it in Drover's layout (Layout.IsRecord), so
+// ZooKeeper refuses to delete one that has some: they were put there by
+// hand or by something else, and would keep the record from ever going (a
+// placement retried for ever, a report never filed, retention stuck, a
+// malformed record that cannot be moved aside). When a delete of a record
+// fails so, what is under it is moved to deadletter and the transaction,
+// which changed nothing, is sent again.
 func (t *Txn) Commit() error {
+	var cleared map[string]bool
+	for {
+		err := t.commit()
+		var oe *OpError
+		if !errors.As(err, &oe) || !errors.Is(oe.Err, ErrNotEmpty) || cleared[oe.Path] ||
+			!t.deletes(oe.Index) || !t.s.layout.IsRecord(oe.Path) {
+			return err
+		}
+		if cerr := t.s.moveChildrenAside(oe.Path); cerr != nil {
+			return fmt.Errorf("%w (moving aside what is under it: %v)", err, cerr)
+		}
+		if cleared == nil {
+			cleared = map[string]bool{}
+		}
+		cleared[oe.Path] = true
+	}
+}
+
+// deletes reports whether operation i deletes a znode.
+func (t *Txn) deletes(i int) bool {
+	if i < 0 || i >= len(t.ops) {
+		return false
+	}
+	_, ok := t.ops[i].(*zk.DeleteRequest)
+	return ok
+}
+
+func (t *Txn) commit() error {
 	if len(t.ops) == 0 {
 		return nil
 	}

@@ -210,6 +210,29 @@ func TestMalformedAssignmentIsQuarantined(t *testing.T) {
 	}
 }
 
+// An assignment with a znode under it (put there by hand: Drover keeps
+// none) is reported, and what is under it moved aside. ZooKeeper refused
+// the report's delete: the task stayed running for ever, holding a slot.
+func TestAssignmentWithAZnodeUnderItIsReported(t *testing.T) {
+	root := drovertest.NewRoot()
+	w, st, _ := startWorker(t, root, "w1", nil)
+	dir := t.TempDir()
+	task := &store.Task{Cmd: []string{"until [ -e " + dir + "/go ]; do sleep 0.05; done"}, Shell: true}
+	p := assign(t, st, w, task)
+	if err := st.Create(p+"/under", []byte("junk")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dir+"/go", nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := result(t, st, task.ID); got.State != store.StateSucceeded {
+		t.Fatalf("result %+v", got)
+	}
+	if kids, err := st.Children(st.Layout().Deadletter()); err != nil || len(kids) != 1 {
+		t.Fatalf("deadletter %v (%v), want what was under the assignment", kids, err)
+	}
+}
+
 func TestSessionLossKillsRunningAttempts(t *testing.T) {
 	root := drovertest.NewRoot()
 	w, st, stop := startWorker(t, root, "w1", nil)
