@@ -120,7 +120,7 @@ func (e *Election) waitTurn(ctx context.Context, dir, node string, sess *store.S
 			return e.startTerm(dir+"/"+node, sess)
 		}
 		pred := dir + "/" + line[me-1].Node
-		ok, _, ev, err := e.store.ExistsW(pred)
+		ok, st, ev, err := e.store.ExistsW(pred)
 		if err != nil {
 			if errors.Is(err, store.ErrConnection) {
 				continue
@@ -128,6 +128,14 @@ func (e *Election) waitTurn(ctx context.Context, dir, node string, sess *store.S
 			return nil, err
 		}
 		if !ok {
+			continue
+		}
+		if st.EphemeralOwner == 0 {
+			// No scheduler holds it (a candidate's znode is ephemeral): left
+			// in line, it would keep every candidate behind it from leading.
+			if err := e.moveAside(pred); err != nil && !errors.Is(err, store.ErrConnection) {
+				return nil, err
+			}
 			continue
 		}
 		e.log.Info().Str("watching", line[me-1].Node).Int("place", me).Msg("standing by")
@@ -139,6 +147,19 @@ func (e *Election) waitTurn(ctx context.Context, dir, node string, sess *store.S
 			return nil, ctx.Err()
 		}
 	}
+}
+
+// moveAside moves a znode in the election directory that no session holds
+// to deadletter.
+func (e *Election) moveAside(p string) error {
+	data, st, err := e.store.Get(p)
+	if err == nil && st.EphemeralOwner == 0 {
+		err = e.store.Quarantine(p, data, st.Version, fmt.Errorf("%w: election znode is not ephemeral: no scheduler holds it", store.ErrMalformed))
+	}
+	if errors.Is(err, store.ErrNoNode) || errors.Is(err, store.ErrBadVersion) {
+		return nil
+	}
+	return err
 }
 
 // startTerm begins a term and a watcher that ends it when the fence znode or the

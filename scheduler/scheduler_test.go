@@ -55,6 +55,36 @@ func TestElectionOneLeaderAndHandover(t *testing.T) {
 	}
 }
 
+// A znode with a candidate's name in the election directory that no
+// session holds (made by hand) is moved aside by the candidate behind it,
+// and is no candidate to Candidates. It sorted first in line, so no
+// scheduler ever led again, and drover leader named it the leader.
+func TestElectionZnodeNoSessionHoldsIsMovedAside(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	bogus := st.Layout().Election() + "/n_bogus-0000000000"
+	if err := st.Create(bogus, []byte("junk")); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := runScheduler(t, drovertest.OpenStore(t, root), "s1")
+	drovertest.WaitFor(t, 10*time.Second, "s1 leads", s.IsLeader)
+	if ok, _, err := st.Exists(bogus); err != nil || ok {
+		t.Fatalf("the bogus candidate is still there (%v)", err)
+	}
+	if kids, err := st.Children(st.Layout().Deadletter()); err != nil || len(kids) != 1 {
+		t.Fatalf("deadletter %v (%v), want the bogus candidate", kids, err)
+	}
+	// One made while s1 leads stays until a candidate stands behind it, but
+	// is no candidate meanwhile.
+	if err := st.Create(bogus, []byte("junk")); err != nil {
+		t.Fatal(err)
+	}
+	line, err := st.Candidates()
+	if err != nil || len(line) != 1 || line[0].Info.ID != "s1" {
+		t.Fatalf("candidates %+v (%v), want s1 alone", line, err)
+	}
+}
+
 func TestPlacementCapacityLabelsPriority(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)

@@ -100,7 +100,8 @@ type CandidateEntry struct {
 	Info Candidate
 }
 
-// Candidates lists the election line, leader first.
+// Candidates lists the election line, leader first. A znode no session
+// holds is no candidate (only an ephemeral one is), and is left out.
 func (s *Store) Candidates() ([]CandidateEntry, error) {
 	kids, err := s.Children(s.layout.Election())
 	if err != nil {
@@ -109,12 +110,15 @@ func (s *Store) Candidates() ([]CandidateEntry, error) {
 	line := SortCandidates(kids)
 	out := line[:0]
 	for _, c := range line {
-		data, _, err := s.Get(s.layout.Election() + "/" + c.Node)
+		data, st, err := s.Get(s.layout.Election() + "/" + c.Node)
 		if errors.Is(err, ErrNoNode) {
 			continue // left the line while we looked
 		}
 		if err != nil {
 			return nil, err
+		}
+		if st.EphemeralOwner == 0 {
+			continue // no scheduler holds it; the candidate behind moves it aside
 		}
 		_ = Decode(data, &c.Info) // a bad record still holds its place in line
 		out = append(out, c)
