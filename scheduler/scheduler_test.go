@@ -222,6 +222,30 @@ func TestWorkerLossRequeuesAttempt(t *testing.T) {
 	})
 }
 
+// A registration no session holds (made by hand: a worker's is ephemeral)
+// is moved aside, and no task is placed on it. It was taken for an idle
+// worker of its capacity and given tasks that nothing ran, for ever.
+func TestRegistrationNoSessionHoldsIsMovedAside(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	ghost := st.Layout().Worker("ghost")
+	data, err := store.Encode(&store.WorkerInfo{ID: "ghost", Host: "test", Capacity: 100, StartedAt: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Create(ghost, data); err != nil {
+		t.Fatal(err)
+	}
+	w := registerWorker(t, root, "w1", 4, nil)
+	runScheduler(t, st, "s1")
+	submit(t, st, 3, nil)
+	drovertest.WaitFor(t, 10*time.Second, "every task placed on w1", func() bool { return len(w.assignments(t)) == 3 })
+	waitGone(t, st, 10*time.Second, ghost)
+	if kids, err := st.Children(st.Layout().WorkerTasks("ghost")); err == nil && len(kids) > 0 {
+		t.Fatalf("tasks placed on the ghost: %v", kids)
+	}
+}
+
 func TestWorkerReRegistrationRecoversOldAttempts(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)

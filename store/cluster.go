@@ -19,8 +19,8 @@ type WorkerEntry struct {
 
 // Workers reads every registration for display, pipelined (GetMany: a
 // fleet of 500 cost 500 round trips one after the other). It changes
-// nothing: ones that do not decode (malformed, or of a newer format) are
-// skipped; the leader moves malformed ones aside.
+// nothing: ones that do not decode (malformed, or of a newer format), and
+// ones no session holds, are skipped; the leader moves malformed ones aside.
 func (s *Store) Workers() ([]WorkerEntry, error) {
 	ids, err := s.Children(s.layout.Workers())
 	if err != nil {
@@ -39,7 +39,7 @@ func (s *Store) Workers() ([]WorkerEntry, error) {
 		if rd.Err != nil {
 			return nil, rd.Err
 		}
-		if info, err := decodeWorkerOf(ids[i], rd.Data); err == nil {
+		if info, err := decodeWorkerOf(ids[i], rd.Data); err == nil && rd.Stat.EphemeralOwner != 0 {
 			out = append(out, WorkerEntry{Info: info, Reg: rd.Stat.Czxid})
 		}
 	}
@@ -70,6 +70,11 @@ func (s *Store) WorkerW(id string) (*WorkerEntry, <-chan Event, error) {
 
 func (s *Store) decodeWorker(id string, data []byte, st Stat) (*WorkerEntry, error) {
 	info, err := decodeWorkerOf(id, data)
+	if err == nil && st.EphemeralOwner == 0 {
+		// Made by hand: a worker's registration is ephemeral. Taken for a
+		// worker, it would be given tasks that nothing runs, for ever.
+		err = fmt.Errorf("%w: registration %s is not ephemeral: no worker holds it", ErrMalformed, id)
+	}
 	switch {
 	case errors.Is(err, ErrUnsupportedVersion):
 		// A newer worker's, during an upgrade: not ours to move.
