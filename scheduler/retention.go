@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -81,6 +82,9 @@ func (l *leader) pruneResults() error {
 	total := 0
 	for i, b1 := range b1s {
 		seen[b1] = true
+		if !store.IsBucket(b1, "") {
+			continue // none of ours (made by hand): neither counted nor pruned
+		}
 		if c, ok := l.resultCounts[b1]; ok && c.stands(stats[i], b1, l.now()) {
 			total += c.count
 			continue
@@ -119,6 +123,11 @@ func (l *leader) pruneResults() error {
 	pruned := 0
 walk:
 	for _, b1 := range b1s {
+		if !store.IsBucket(b1, "") {
+			// Its window never ends: stopping here, as at a young bucket,
+			// would keep every bucket after it for ever.
+			continue
+		}
 		over := cfg.MaxResults > 0 && total > cfg.MaxResults
 		if !over && !store.BucketEnd(b1, "00").Before(cutoff) {
 			break // no bucket here or after has ended before the cutoff
@@ -209,6 +218,9 @@ func (l *leader) readResultBuckets(b1 string) ([]resultBucket, error) {
 		return nil, err
 	}
 	sort.Strings(b2s)
+	// Names that are no bucket (made by hand) are left out: their window
+	// never ends, and the walk would stop at them.
+	b2s = slices.DeleteFunc(b2s, func(b2 string) bool { return !store.IsBucket(b1, b2) })
 	var out []resultBucket
 	err = l.readInRounds(len(b2s), func(i int) string { return l.lay.ResultBucket(b1, b2s[i]) }, func(i int, rd store.Read) {
 		b := resultBucket{b2: b2s[i], count: int(rd.Stat.NumChildren)}

@@ -469,6 +469,37 @@ func TestResultRetention(t *testing.T) {
 	}
 }
 
+// Names under results/ that are no bucket (made by hand) are passed over
+// by retention. Their window never ends, so the walk stopped at the first
+// as at a bucket too young to prune: one sorting before the real buckets
+// ("00junk", or "!!" in the oldest) kept every result for ever.
+func TestRetentionPassesOverNamesThatAreNoBucket(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	lay := st.Layout()
+	at := time.Now().Add(-48 * time.Hour)
+	old := ulid.MustNew(ulid.Timestamp(at), rand.Reader).String()
+	zero := 0
+	task := &store.Task{ID: old, Cmd: []string{"true"}, State: store.StateSucceeded, ExitCode: &zero, SubmittedAt: at}
+	if err := st.CommitCreatingBuckets([]string{old}, func(txn *store.Txn) error { return txn.Finish(task) }); err != nil {
+		t.Fatal(err)
+	}
+	b1, _ := store.Bucket(old)
+	junk := []string{lay.Results() + "/00junk", lay.Results() + "/00junk/00", lay.ResultBucket(b1, "!!")}
+	for _, p := range junk {
+		if err := st.Create(p, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runScheduler(t, st, "s1", func(c *Config) { c.ResultRetention = 24 * time.Hour })
+	waitGone(t, st, 10*time.Second, lay.Result(old))
+	for _, p := range junk[:2] {
+		if ok, _, err := st.Exists(p); err != nil || !ok {
+			t.Fatalf("%s was pruned (%v): it is none of Drover's", p, err)
+		}
+	}
+}
+
 // quarantineJunk moves n junk znodes to deadletter and returns the
 // deadletter names, oldest first.
 func quarantineJunk(t *testing.T, st *store.Store, n int) []string {

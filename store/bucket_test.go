@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -225,5 +226,21 @@ func TestCommitCreatingBucketsOnlyForCreates(t *testing.T) {
 	b1, b2 := store.Bucket(id)
 	if ok, _, err := st.Exists(st.Layout().QueueBucket(b1, b2)); err != nil || ok {
 		t.Fatalf("bucket made: %v %v", ok, err)
+	}
+}
+
+func TestIsBucket(t *testing.T) {
+	b1, b2 := store.Bucket(ulid.Make().String())
+	for _, c := range []struct {
+		b1, b2 string
+		want   bool
+	}{
+		{b1, b2, true}, {b1, "", true}, {"000000", "00", true},
+		{"00junk", "", false}, {b1, "!!", false}, {strings.ToLower(b1), "", false},
+		{b1 + "0", "", false}, {b1, b2 + "0", false}, {"800000", "", false}, {"", "", false},
+	} {
+		if got := store.IsBucket(c.b1, c.b2); got != c.want {
+			t.Errorf("IsBucket(%q, %q) = %v, want %v", c.b1, c.b2, got, c.want)
+		}
 	}
 }

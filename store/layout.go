@@ -214,6 +214,21 @@ func BucketEnd(b1, b2 string) time.Time {
 	return ulid.Time(id.Time())
 }
 
+// IsBucket reports whether b1 (and b2, unless "") name a bucket as Bucket
+// makes them from a task id: a name in a bucket directory that does not is
+// none of Drover's.
+func IsBucket(b1, b2 string) bool {
+	if len(b1) != 6 || b2 != "" && len(b2) != 2 {
+		return false
+	}
+	prefix := b1 + b2
+	if prefix != strings.ToUpper(prefix) {
+		return false
+	}
+	_, err := ulid.ParseStrict(prefix + strings.Repeat("0", ulid.EncodedSize-len(prefix)))
+	return err == nil
+}
+
 // QueueBucket is the directory holding queued tasks of bucket b1/b2; with
 // b2 "", the first-level bucket b1.
 func (l Layout) QueueBucket(b1, b2 string) string { return l.join("queue", b1, b2) }
