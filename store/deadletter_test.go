@@ -1,7 +1,9 @@
 package store_test
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -103,5 +105,38 @@ func TestZnodesUnderARecordAreMovedAside(t *testing.T) {
 	}
 	if ok, _, err := st.Exists(lay.QueueItem(id)); err != nil || !ok {
 		t.Fatalf("the bucket's item is gone (%v)", err)
+	}
+}
+
+// Data too large for a deadletter record whole (its base64 takes 4/3 of it)
+// keeps as much of its head as fits; all of it was dropped.
+func TestDeadletterKeepsTheHeadOfDataTooLarge(t *testing.T) {
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	lay := st.Layout()
+	data := make([]byte, 1_000_000)
+	for i := range data {
+		data[i] = byte(i % 251)
+	}
+	p := lay.Queue() + "/huge"
+	if err := st.Create(p, data); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Quarantine(p, data, 0, store.ErrMalformed); err != nil {
+		t.Fatal(err)
+	}
+	names, err := st.Children(lay.Deadletter())
+	if err != nil || len(names) != 1 {
+		t.Fatalf("deadletter %v (%v)", names, err)
+	}
+	rec, _, err := st.Get(lay.Deadletter() + "/" + names[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dl store.Deadletter
+	if err := store.Decode(rec, &dl); err != nil {
+		t.Fatal(err)
+	}
+	if len(dl.Data) < 700_000 || !bytes.HasPrefix(data, dl.Data) || !strings.Contains(dl.Reason, fmt.Sprintf("first %d of 1000000 bytes", len(dl.Data))) {
+		t.Fatalf("kept %d bytes (a head: %v), reason %q", len(dl.Data), bytes.HasPrefix(data, dl.Data), dl.Reason)
 	}
 }

@@ -1019,9 +1019,29 @@ func (s *Store) moveChildrenAside(path string) error {
 func (t *Txn) moveAside(path string, data []byte, reason error) {
 	rec, err := Encode(&Deadletter{From: path, Reason: reason.Error(), At: time.Now().UTC(), Data: data})
 	if err != nil {
-		rec, _ = Encode(&Deadletter{From: path, Reason: reason.Error() + " (data dropped: too large)", At: time.Now().UTC()})
+		rec = deadletterHead(path, data, reason)
 	}
 	t.createSequential(t.s.layout.Deadletter()+"/d-", rec)
+}
+
+// deadletterHead encodes a deadletter record of data too large for one
+// (its base64 takes 4/3 of it: a record of more than some 720 KB) with as
+// much of its head as fits, and says so in the reason: what was cut is
+// lost, but not all of it.
+func deadletterHead(path string, data []byte, reason error) []byte {
+	d := Deadletter{From: path, At: time.Now().UTC(),
+		Reason: fmt.Sprintf("%v (data cut to its first %d of %d bytes: too large)", reason, len(data), len(data))}
+	head, err := Encode(&d)
+	if err == nil {
+		n := min(len(data), (MaxRecordSize-len(head)-16)/4*3)
+		d.Reason = fmt.Sprintf("%v (data cut to its first %d of %d bytes: too large)", reason, n, len(data))
+		d.Data = data[:n]
+		if rec, err := Encode(&d); err == nil {
+			return rec
+		}
+	}
+	rec, _ := Encode(&Deadletter{From: path, Reason: Clip(reason.Error(), 4<<10) + " (data dropped: too large)", At: time.Now().UTC()})
+	return rec
 }
 
 // WaitResults waits until every task in ids has its result and calls done
