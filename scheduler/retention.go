@@ -368,7 +368,8 @@ type keyOf struct {
 }
 
 // keysOf reads the key index entries of the tasks of bucket b1/b2 that have
-// a result (ids), and the keys they name. A malformed entry is moved aside.
+// a result (ids), and the keys they name. A malformed entry or key record
+// is moved aside.
 func (l *leader) keysOf(b1, b2 string, ids []string) (map[string]keyOf, error) {
 	dir := l.lay.KeyIndexBucket(b1, b2)
 	indexed, err := l.st.Children(dir)
@@ -415,8 +416,18 @@ func (l *leader) keysOf(b1, b2 string, ids []string) (map[string]keyOf, error) {
 		id := rd.Path[strings.LastIndexByte(rd.Path, '/')+1:]
 		k := keyOf{entry: rd.Path, entryVersion: rd.Stat.Version}
 		var rec store.KeyRecord
-		if kr := keyReads[keyAt[i]]; kr.Err == nil && store.Decode(kr.Data, &rec) == nil && rec.Task == id {
-			k.key, k.keyVersion = kr.Path, kr.Stat.Version
+		if kr := keyReads[keyAt[i]]; kr.Err == nil {
+			switch derr := store.Decode(kr.Data, &rec); {
+			case derr == nil && rec.Task == id:
+				k.key, k.keyVersion = kr.Path, kr.Stat.Version
+			case errors.Is(derr, store.ErrMalformed):
+				// The task's own key, unreadable: left, it would stay for
+				// ever and refuse every submit with its key.
+				qerr := l.st.Quarantine(kr.Path, kr.Data, kr.Stat.Version, fmt.Errorf("key record: %w", derr))
+				if qerr != nil && !errors.Is(qerr, store.ErrNoNode) && !errors.Is(qerr, store.ErrBadVersion) {
+					return nil, qerr
+				}
+			}
 		}
 		out[id] = k
 	}

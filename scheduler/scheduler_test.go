@@ -867,6 +867,42 @@ func TestRetentionDropsKeysWithResults(t *testing.T) {
 	}
 }
 
+// A key record that does not decode is moved aside when retention prunes
+// the result of the task whose key index entry names it. It stayed for ever,
+// and every submit with its key failed ("key record ...: malformed record").
+func TestRetentionMovesAsideAMalformedKey(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	lay := st.Layout()
+	at := time.Now().Add(-48 * time.Hour)
+	task := &store.Task{ID: ulid.MustNew(ulid.Timestamp(at), rand.Reader).String(), Cmd: []string{"true"}, Key: "k", SubmittedAt: at}
+	if _, err := st.Submit(context.Background(), []*store.Task{task}); err != nil {
+		t.Fatal(err)
+	}
+	zero := 0
+	done := task.Clone()
+	done.State, done.ExitCode = store.StateSucceeded, &zero
+	if err := st.CommitCreatingBuckets([]string{task.ID}, func(txn *store.Txn) error {
+		txn.Delete(lay.QueueItem(task.ID), -1)
+		return txn.Finish(done)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	key := lay.Key(store.KeyHash("k"))
+	if _, err := st.Set(key, []byte("junk"), -1); err != nil {
+		t.Fatal(err)
+	}
+	runScheduler(t, st, "s1", func(c *Config) { c.ResultRetention = 24 * time.Hour })
+	waitGone(t, st, 10*time.Second, key)
+	if kids, err := st.Children(lay.Deadletter()); err != nil || len(kids) != 1 {
+		t.Fatalf("deadletter %v (%v), want the key record", kids, err)
+	}
+	again := &store.Task{ID: ulid.Make().String(), Cmd: []string{"true"}, Key: "k", SubmittedAt: time.Now().UTC()}
+	if res, err := st.Submit(context.Background(), []*store.Task{again}); err != nil || res[0].Existing {
+		t.Fatalf("submit with the key again: %+v %v", res, err)
+	}
+}
+
 // While tasks keep arriving, the leader makes the buckets of the next
 // windows before their first task: a steady submitter at a few tasks a
 // second no longer pays for a bucket every second.
