@@ -176,8 +176,13 @@ walk:
 			}
 			pruned += n
 			total -= n
-			l.deleteBucket(l.lay.ResultBucket(b1, b.b2))
-			l.deleteBucket(l.lay.KeyIndexBucket(b1, b.b2))
+			// The key index bucket first, and the result bucket only once
+			// that one is gone: only the result bucket brings a pass here,
+			// and a keyed submit makes the key index bucket after it, so
+			// a pass may find it still too young to delete (BucketGrace).
+			if l.deleteBucket(l.lay.KeyIndexBucket(b1, b.b2)).IsZero() {
+				l.deleteBucket(l.lay.ResultBucket(b1, b.b2))
+			}
 			l.deleteBucket(l.lay.KeyIndex() + "/" + b1)
 		}
 	}

@@ -903,6 +903,80 @@ func TestRetentionMovesAsideAMalformedKey(t *testing.T) {
 	}
 }
 
+// TestRetentionDropsKeyIndexBucketMadeAfterResultBucket: a keyed submit
+// makes its key index bucket after the result bucket (made ahead by the
+// leader, or by the same submit's first try), so a pass can find the result
+// bucket old enough to delete and the key index bucket not yet (BucketGrace).
+// The pass deleted the result bucket anyway, and since only a result bucket
+// leads a pass to its key index bucket, that one, and its first-level
+// bucket, stayed for good: in a soak whose results went by the count cap
+// about a minute after they came, a few empty znodes every minute.
+func TestRetentionDropsKeyIndexBucketMadeAfterResultBucket(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	lay := st.Layout()
+	at := time.Now().Add(-48 * time.Hour)
+	task := &store.Task{ID: ulid.MustNew(ulid.Timestamp(at), rand.Reader).String(), Cmd: []string{"true"}, Key: "k", SubmittedAt: at}
+	b1, b2 := store.Bucket(task.ID)
+	stat := func(p string) (bool, store.Stat) {
+		ok, st, err := st.Exists(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok, st
+	}
+	// The result bucket made ahead; the key index bucket by the submit, later.
+	if err := st.EnsurePath(lay.ResultBucket(b1, b2)); err != nil {
+		t.Fatal(err)
+	}
+	_, results := stat(lay.ResultBucket(b1, b2))
+	drovertest.WaitFor(t, 10*time.Second, "a clock past the result bucket's creation", func() bool {
+		return time.Since(results.Ctime) > 10*time.Millisecond
+	})
+	if res, err := st.Submit(context.Background(), []*store.Task{task}); err != nil || res[0].Existing {
+		t.Fatalf("submit: %+v %v", res, err)
+	}
+	zero := 0
+	done := task.Clone()
+	done.State, done.ExitCode = store.StateSucceeded, &zero
+	if err := st.CommitCreatingBuckets([]string{task.ID}, func(txn *store.Txn) error {
+		txn.Delete(lay.QueueItem(task.ID), -1)
+		return txn.Finish(done)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	_, index := stat(lay.KeyIndexBucket(b1, b2))
+	if !index.Ctime.After(results.Ctime) {
+		t.Fatalf("key index bucket made at %v, not after the result bucket (%v)", index.Ctime, results.Ctime)
+	}
+
+	var clock atomic.Pointer[time.Time]
+	set := func(t time.Time) { clock.Store(&t) }
+	l, _, _ := termOf(t, st, func(c *Config) {
+		c.ResultRetention = 24 * time.Hour
+		c.Now = func() time.Time { return *clock.Load() }
+	})
+	// The first pass: the result bucket is BucketGrace old, the key index
+	// bucket younger.
+	set(results.Ctime.Add(l.s.cfg.BucketGrace))
+	if err := l.pruneResults(); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := stat(lay.Result(task.ID)); ok {
+		t.Fatal("the first pass kept the old result")
+	}
+	// A later pass, when both are past BucketGrace.
+	set(index.Ctime.Add(2 * l.s.cfg.BucketGrace))
+	if err := l.pruneResults(); err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range []string{lay.KeyIndexBucket(b1, b2), lay.KeyIndex() + "/" + b1, lay.ResultBucket(b1, b2)} {
+		if ok, _ := stat(dir); ok {
+			t.Errorf("%s left after the passes", dir)
+		}
+	}
+}
+
 // While tasks keep arriving, the leader makes the buckets of the next
 // windows before their first task: a steady submitter at a few tasks a
 // second no longer pays for a bucket every second.
