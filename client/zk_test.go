@@ -524,9 +524,13 @@ func TestLostSubmitReplyOfATaskFinishingMeanwhile(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The buckets the task will go in, so that its first transaction is
-	// the one that applies.
-	for i := range 3 {
-		if err := st.EnsureBuckets(store.IDAt(time.Now().Add(time.Duration(i) * store.BucketWindow))); err != nil {
+	// the one that applies (a failed one, its reply lost too, would leave
+	// the submit waiting): ten windows from the id generator's time, which
+	// may be ahead of the clock, as the submit may start seconds late on a
+	// loaded machine.
+	next := ulid.Time(ulid.MustParse(store.NewTaskID(time.Now())).Time())
+	for i := range 10 {
+		if err := st.EnsureBuckets(store.IDAt(next.Add(time.Duration(i) * store.BucketWindow))); err != nil {
 			t.Fatal(err)
 		}
 	}
