@@ -479,33 +479,18 @@ func TestTriggersTrackABoundedNumber(t *testing.T) {
 	}
 }
 
-// queuedIDs lists the ids of the tasks queued under st's root.
-func queuedIDs(t *testing.T, st *store.Store) []string {
+// queuedRecord reads task id's queue item.
+func queuedRecord(t *testing.T, st *store.Store, id string) (*store.Task, store.Stat) {
 	t.Helper()
-	var ids []string
-	q := st.Layout().Queue()
-	b1s, err := st.Children(q)
+	data, stat, err := st.Get(st.Layout().QueueItem(id))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, b1 := range b1s {
-		b2s, err := st.Children(q + "/" + b1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, b2 := range b2s {
-			names, err := st.Children(q + "/" + b1 + "/" + b2)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, n := range names {
-				if !store.IsManifestName(n) {
-					ids = append(ids, n)
-				}
-			}
-		}
+	task, err := store.DecodeTask(data)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return ids
+	return task, stat
 }
 
 // A submit whose reply was lost looks for its tasks before it sends them
@@ -547,7 +532,7 @@ func TestLostSubmitReplyOfATaskFinishingMeanwhile(t *testing.T) {
 	}()
 	var id string
 	drovertest.WaitFor(t, 10*time.Second, "the submit applied", func() bool {
-		ids := queuedIDs(t, st)
+		ids := drovertest.QueuedIDs(t, st)
 		if len(ids) == 1 {
 			id = ids[0]
 		}
@@ -555,14 +540,7 @@ func TestLostSubmitReplyOfATaskFinishingMeanwhile(t *testing.T) {
 	})
 	// Play the leader and the worker: the task is placed, and finishes
 	// just as the client, back, is about to list the assignments.
-	data, stat, err := st.Get(lay.QueueItem(id))
-	if err != nil {
-		t.Fatal(err)
-	}
-	task, err := store.DecodeTask(data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	task, stat := queuedRecord(t, st, id)
 	task.Worker, task.Attempt = "w1", 1
 	txn := st.Txn().Delete(lay.QueueItem(id), stat.Version)
 	if err := txn.Assign(task); err != nil {
@@ -594,7 +572,7 @@ func TestLostSubmitReplyOfATaskFinishingMeanwhile(t *testing.T) {
 	if got.err != nil || len(got.res) != 1 || got.res[0].ID != id || got.res[0].Existing {
 		t.Fatalf("submit: %+v, %v", got.res, got.err)
 	}
-	if ids := queuedIDs(t, st); len(ids) != 0 {
+	if ids := drovertest.QueuedIDs(t, st); len(ids) != 0 {
 		t.Fatalf("queued %v after the submit: the finished task was sent again", ids)
 	}
 }
@@ -680,14 +658,7 @@ func TestRetryOfATaskCancelledWhileQueued(t *testing.T) {
 	}
 	// Attempt 1 ran and failed, attempt 2 waits out its backoff; cancelled
 	// there, the task is retried as attempt 2.
-	data, stat, err := st.Get(lay.QueueItem(id))
-	if err != nil {
-		t.Fatal(err)
-	}
-	task, err := store.DecodeTask(data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	task, stat := queuedRecord(t, st, id)
 	code := 3
 	task.AddAttempt(store.Attempt{N: 1, Worker: "w1", ExitCode: code})
 	task.Attempt, task.NotBefore = 2, time.Now().Add(time.Hour).UTC()

@@ -103,6 +103,36 @@ func Manifests(t testing.TB, st *store.Store, dir string) int {
 	return n
 }
 
+// QueuedIDs lists the ids of the tasks in st's queue, walking its buckets
+// (manifests left out).
+func QueuedIDs(t testing.TB, st *store.Store) []string {
+	t.Helper()
+	var ids []string
+	q := st.Layout().Queue()
+	b1s, err := st.Children(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b1 := range b1s {
+		b2s, err := st.Children(q + "/" + b1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b2 := range b2s {
+			names, err := st.Children(q + "/" + b1 + "/" + b2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, n := range names {
+				if !store.IsManifestName(n) {
+					ids = append(ids, n)
+				}
+			}
+		}
+	}
+	return ids
+}
+
 // Logger logs to the test's output with -v, and nowhere otherwise.
 func Logger(t testing.TB) zerolog.Logger {
 	if testing.Verbose() {

@@ -832,16 +832,7 @@ func TestRetentionDropsKeysWithResults(t *testing.T) {
 	pending := keyed(old.Add(time.Millisecond), "k-pending")
 	recent := keyed(time.Now(), "k-recent")
 	for _, task := range []*store.Task{finished, recent} {
-		zero := 0
-		done := task.Clone()
-		done.State, done.ExitCode = store.StateSucceeded, &zero
-		err := st.CommitCreatingBuckets([]string{task.ID}, func(txn *store.Txn) error {
-			txn.Delete(lay.QueueItem(task.ID), -1)
-			return txn.Finish(done)
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		succeed(t, st, task)
 	}
 	exists := func(p string) bool {
 		ok, _, err := st.Exists(p)
@@ -867,6 +858,21 @@ func TestRetentionDropsKeysWithResults(t *testing.T) {
 	}
 }
 
+// succeed moves queued task to its result, succeeded, as a worker's report
+// of a placed task would.
+func succeed(t *testing.T, st *store.Store, task *store.Task) {
+	t.Helper()
+	zero := 0
+	done := task.Clone()
+	done.State, done.ExitCode = store.StateSucceeded, &zero
+	if err := st.CommitCreatingBuckets([]string{task.ID}, func(txn *store.Txn) error {
+		txn.Delete(st.Layout().QueueItem(task.ID), -1)
+		return txn.Finish(done)
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // A key record that does not decode is moved aside when retention prunes
 // the result of the task whose key index entry names it. It stayed for ever,
 // and every submit with its key failed ("key record ...: malformed record").
@@ -879,15 +885,7 @@ func TestRetentionMovesAsideAMalformedKey(t *testing.T) {
 	if _, err := st.Submit(context.Background(), []*store.Task{task}); err != nil {
 		t.Fatal(err)
 	}
-	zero := 0
-	done := task.Clone()
-	done.State, done.ExitCode = store.StateSucceeded, &zero
-	if err := st.CommitCreatingBuckets([]string{task.ID}, func(txn *store.Txn) error {
-		txn.Delete(lay.QueueItem(task.ID), -1)
-		return txn.Finish(done)
-	}); err != nil {
-		t.Fatal(err)
-	}
+	succeed(t, st, task)
 	key := lay.Key(store.KeyHash("k"))
 	if _, err := st.Set(key, []byte("junk"), -1); err != nil {
 		t.Fatal(err)
@@ -936,15 +934,7 @@ func TestRetentionDropsKeyIndexBucketMadeAfterResultBucket(t *testing.T) {
 	if res, err := st.Submit(context.Background(), []*store.Task{task}); err != nil || res[0].Existing {
 		t.Fatalf("submit: %+v %v", res, err)
 	}
-	zero := 0
-	done := task.Clone()
-	done.State, done.ExitCode = store.StateSucceeded, &zero
-	if err := st.CommitCreatingBuckets([]string{task.ID}, func(txn *store.Txn) error {
-		txn.Delete(lay.QueueItem(task.ID), -1)
-		return txn.Finish(done)
-	}); err != nil {
-		t.Fatal(err)
-	}
+	succeed(t, st, task)
 	_, index := stat(lay.KeyIndexBucket(b1, b2))
 	if !index.Ctime.After(results.Ctime) {
 		t.Fatalf("key index bucket made at %v, not after the result bucket (%v)", index.Ctime, results.Ctime)

@@ -107,38 +107,9 @@ func TestSlotAtTakeoverFiresOnce(t *testing.T) {
 				}
 				queued++
 			}
-			if n := countQueued(t, st); n != queued {
+			if n := len(drovertest.QueuedIDs(t, st)); n != queued {
 				t.Fatalf("%d tasks queued for %d slots", n, queued)
 			}
 		})
 	}
-}
-
-// countQueued counts the task records in the queue.
-func countQueued(t *testing.T, st *store.Store) int {
-	t.Helper()
-	n := 0
-	q := st.Layout().Queue()
-	b1s, err := st.Children(q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, b1 := range b1s {
-		b2s, err := st.Children(q + "/" + b1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, b2 := range b2s {
-			names, err := st.Children(q + "/" + b1 + "/" + b2)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, name := range names {
-				if !store.IsManifestName(name) {
-					n++
-				}
-			}
-		}
-	}
-	return n
 }

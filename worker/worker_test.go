@@ -788,17 +788,16 @@ func TestDrainFinishesRunningWork(t *testing.T) {
 	drovertest.WaitFor(t, 10*time.Second, "registration gone", func() bool { return !exists(t, st, st.Layout().Worker("w1")) })
 }
 
-// An attempt whose running mark waited in the group commit while its
-// context ended (the worker stopping, or losing its session) does not
-// start: it used to run with a dead context and go unreported.
-func TestAttemptDoesNotStartAfterItsContextEnded(t *testing.T) {
-	root := drovertest.NewRoot()
-	st := drovertest.OpenStore(t, root)
+// handlerAttempt is a worker w1 over st, not running, with a handler h
+// that counts its calls, and an assignment of a task for h placed on it
+// (at path), for tests that play an attempt by hand.
+func handlerAttempt(t *testing.T, st *store.Store) (w *Worker, calls *atomic.Int32, task *store.Task, path string) {
+	t.Helper()
 	w, err := New(Config{ID: "w1", Commands: true, Store: st, Log: drovertest.Logger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var calls atomic.Int32
+	calls = new(atomic.Int32)
 	_ = w.Handle("h", HandlerFunc(func(context.Context, *Task) ([]byte, error) {
 		calls.Add(1)
 		return nil, nil
@@ -807,8 +806,17 @@ func TestAttemptDoesNotStartAfterItsContextEnded(t *testing.T) {
 	if err := st.EnsurePath(st.Layout().WorkerTasks("w1")); err != nil {
 		t.Fatal(err)
 	}
-	task := &store.Task{Handler: "h"}
-	path := assign(t, st, w, task)
+	task = &store.Task{Handler: "h"}
+	return w, calls, task, assign(t, st, w, task)
+}
+
+// An attempt whose running mark waited in the group commit while its
+// context ended (the worker stopping, or losing its session) does not
+// start: it used to run with a dead context and go unreported.
+func TestAttemptDoesNotStartAfterItsContextEnded(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	w, calls, task, path := handlerAttempt(t, st)
 	sess, err := st.CurrentSession(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -841,21 +849,7 @@ func TestAttemptDoesNotStartAfterItsSessionExpired(t *testing.T) {
 	px := drovertest.StartProxy(t, drovertest.Addr())
 	st := drovertest.OpenStoreAt(t, px.Addr(), root)
 	other := drovertest.OpenStore(t, root)
-	w, err := New(Config{ID: "w1", Commands: true, Store: st, Log: drovertest.Logger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var calls atomic.Int32
-	_ = w.Handle("h", HandlerFunc(func(context.Context, *Task) ([]byte, error) {
-		calls.Add(1)
-		return nil, nil
-	}))
-	w.reg.Store(1)
-	if err := st.EnsurePath(st.Layout().WorkerTasks("w1")); err != nil {
-		t.Fatal(err)
-	}
-	task := &store.Task{Handler: "h"}
-	path := assign(t, st, w, task)
+	w, calls, task, path := handlerAttempt(t, st)
 	marker := st.Layout().Worker("w1")
 	if _, _, err := st.CreateEphemeral(context.Background(), marker, nil); err != nil {
 		t.Fatal(err)
