@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -130,17 +131,29 @@ func (e *Election) waitTurn(ctx context.Context, dir, node string, sess *store.S
 		if !ok {
 			continue
 		}
+		var retry <-chan time.Time // nil: no retry
 		if st.EphemeralOwner == 0 {
 			// No scheduler holds it (a candidate's znode is ephemeral): left
 			// in line, it would keep every candidate behind it from leading.
-			if err := e.moveAside(pred); err != nil && !errors.Is(err, store.ErrConnection) {
-				return nil, err
+			// Moved aside, it is gone and its watch fires at once. One that
+			// cannot be moved (deadletter/ deleted by hand, say) is tried
+			// again after a pause, while ctx is heeded: tried again at once,
+			// it made thousands of requests a second, for ever.
+			err := e.moveAside(pred)
+			if errors.Is(err, store.ErrConnection) {
+				continue
 			}
-			continue
+			if err != nil {
+				e.log.Warn().Err(err).Str("node", line[me-1].Node).Dur("retry_in", moveAsideRetry).
+					Msg("cannot move aside an election znode no session holds")
+			}
+			retry = time.After(moveAsideRetry)
+		} else {
+			e.log.Info().Str("watching", line[me-1].Node).Int("place", me).Msg("standing by")
 		}
-		e.log.Info().Str("watching", line[me-1].Node).Int("place", me).Msg("standing by")
 		select {
 		case <-ev:
+		case <-retry:
 		case <-sess.Done():
 			return nil, errRejoin
 		case <-ctx.Done():
@@ -149,15 +162,16 @@ func (e *Election) waitTurn(ctx context.Context, dir, node string, sess *store.S
 	}
 }
 
+// moveAsideRetry is how long a candidate waits before it tries again to
+// move aside an election znode no session holds.
+const moveAsideRetry = 5 * time.Second
+
 // moveAside moves a znode in the election directory that no session holds
-// to deadletter.
+// to deadletter. ErrNoNode may mean it is gone, or that deadletter/ is.
 func (e *Election) moveAside(p string) error {
 	data, st, err := e.store.Get(p)
 	if err == nil && st.EphemeralOwner == 0 {
 		err = e.store.Quarantine(p, data, st.Version, fmt.Errorf("%w: election znode is not ephemeral: no scheduler holds it", store.ErrMalformed))
-	}
-	if errors.Is(err, store.ErrNoNode) || errors.Is(err, store.ErrBadVersion) {
-		return nil
 	}
 	return err
 }

@@ -85,6 +85,64 @@ func TestElectionZnodeNoSessionHoldsIsMovedAside(t *testing.T) {
 	}
 }
 
+// A znode no session holds that cannot be moved aside (deadletter/ deleted
+// by hand: the copy's create fails) is tried again after a pause, and the
+// candidate behind it still stops when asked. It was tried again at once, in
+// a loop that never looked at ctx: thousands of requests a second, memory
+// that grew with each watch set, and a scheduler that SIGTERM did not stop.
+func TestElectionZnodeThatCannotBeMovedAside(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	lay := st.Layout()
+	px := drovertest.StartProxy(t, drovertest.Addr())
+	// Opened before deadletter/ goes: opening a store makes it again.
+	st1, st2 := drovertest.OpenStoreAt(t, px.Addr(), root), drovertest.OpenStoreAt(t, px.Addr(), root)
+	bogus := lay.Election() + "/n_bogus-0000000000"
+	if err := st.Create(bogus, []byte("junk")); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Delete(lay.Deadletter(), -1); err != nil {
+		t.Fatal(err)
+	}
+	// tried waits until a candidate has joined the line and sent its try
+	// to move the bogus znode aside (a listing, a watch, a read, the
+	// deadletter directory's stat and the transaction, after the join).
+	tried := func(since int64) {
+		t.Helper()
+		drovertest.WaitFor(t, 10*time.Second, "a try to move the bogus znode aside", func() bool { return px.Requests()-since >= 6 })
+	}
+	s1, err := New(Config{ID: "s1", Store: st1, Log: drovertest.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ran := make(chan error, 1)
+	since := px.Requests()
+	go func() { ran <- s1.Run(ctx) }()
+	tried(since)
+	cancel()
+	select {
+	case err := <-ran:
+		if err != nil {
+			t.Fatalf("s1: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("s1 did not stop when asked, behind a znode it could not move aside")
+	}
+	// Tried again: once deadletter/ is back, the next try moves it aside.
+	since = px.Requests()
+	s2, _ := runScheduler(t, st2, "s2")
+	tried(since)
+	if err := st.EnsurePath(lay.Deadletter()); err != nil {
+		t.Fatal(err)
+	}
+	drovertest.WaitFor(t, 3*moveAsideRetry, "s2 leads", s2.IsLeader)
+	if kids, err := st.Children(lay.Deadletter()); err != nil || len(kids) != 1 {
+		t.Fatalf("deadletter %v (%v), want the bogus candidate", kids, err)
+	}
+}
+
 func TestPlacementCapacityLabelsPriority(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
