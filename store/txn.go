@@ -178,7 +178,9 @@ func (t *Txn) Commit() error {
 			return err
 		}
 		if cerr := t.s.moveChildrenAside(oe.Path); cerr != nil {
-			return fmt.Errorf("%w (moving aside what is under it: %v)", err, cerr)
+			// Both wrapped: a connection lost on the way leaves the outcome
+			// unknown to the caller as to any other (ErrConnection).
+			return fmt.Errorf("%w (moving aside what is under it: %w)", err, cerr)
 		}
 		if cleared == nil {
 			cleared = map[string]bool{}

@@ -158,3 +158,42 @@ func TestLostPlacementReply(t *testing.T) {
 		})
 	}
 }
+
+// A report whose assignment has a znode under it moves that znode aside
+// first (store.Txn.Commit); when the reply of that move is lost, the report
+// is sent again once the worker is back on its session, and the outcome is
+// filed. The lost connection came back as the delete's "not empty", the
+// report gave up ("report failed"), and the task stayed running, its slot
+// taken, until the worker's registration ended.
+func TestReportAfterALostReplyWhileMovingAside(t *testing.T) {
+	root := drovertest.NewRoot()
+	px := drovertest.StartProxy(t, drovertest.Addr())
+	w, err := New(Config{ID: "w1", Commands: true, Store: drovertest.OpenStoreAt(t, px.Addr(), root), Log: drovertest.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runWorker(t, w)
+	leader := drovertest.OpenStore(t, root)
+	dir := t.TempDir()
+	task := &store.Task{Shell: true, Cmd: []string{"until [ -e " + dir + "/go ]; do sleep 0.05; done"}}
+	path := assign(t, leader, w, task)
+	if err := leader.Create(path+"/under", []byte("junk")); err != nil {
+		t.Fatal(err)
+	}
+	drovertest.WaitFor(t, 10*time.Second, "the attempt running", func() bool { return assignmentState(t, leader, path) == store.StateRunning })
+	// The reply lost is the one of the transaction moving "under" aside
+	// (its deadletter record gives the reason).
+	px.DropRepliesAfter([]byte("where Drover keeps nothing"))
+	if err := os.WriteFile(dir+"/go", nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	drovertest.WaitFor(t, 10*time.Second, "the znode under the assignment moved aside", func() bool { return !exists(t, leader, path+"/under") })
+	px.Cut(true)
+	px.Cut(false)
+	if got := result(t, leader, task.ID); got.State != store.StateSucceeded {
+		t.Fatalf("result %+v", got)
+	}
+	if s := w.Stats(); s.Reported != 1 || s.Unreported != 0 {
+		t.Fatalf("stats %+v, want the attempt reported", s)
+	}
+}
