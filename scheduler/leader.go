@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -998,7 +999,16 @@ func (l *leader) place() error {
 		return nil
 	}
 	sort.Slice(slots, func(i, j int) bool { return slots[i].ID < slots[j].ID })
-	defer l.ready.restore()
+	// Where a free worker has an allow-list, a command that fits nowhere
+	// may be for its program alone: it is skipped, not its shape.
+	allowing := slices.ContainsFunc(slots, func(s *slot) bool { return len(s.Allow) > 0 })
+	var skipped []*queued
+	defer func() {
+		l.ready.restore()
+		for _, q := range skipped {
+			l.ready.push(q)
+		}
+	}()
 	var batch []placement
 	size := 0
 	now := l.now().UTC()
@@ -1007,8 +1017,12 @@ func (l *leader) place() error {
 		if q == nil {
 			break
 		}
-		s := pickWorker(slots, q.on, q.shape.runs)
+		s := pickWorker(slots, q.on, q.runs)
 		if s == nil {
+			if allowing && q.shape.commands() {
+				skipped = append(skipped, l.ready.pop(sq))
+				continue
+			}
 			// Nor does any task of its shape: slots only fill in a pass.
 			l.ready.setAside(sq)
 			continue

@@ -82,23 +82,34 @@ type runnable struct {
 	what unique.Handle[string]
 }
 
-// shape is what decides which workers may take a task: the labels it
-// requires and what it runs. Tasks of one shape fit the same workers, so
-// when one of them finds none free in a placement pass, the rest of its
-// shape need not try (see readyQueue).
+// shape is what decides which workers may take a task, but for a
+// command's program: the labels it requires and its handler, or that it is
+// a command. Tasks of one shape fit the same workers, but for allow-lists,
+// so when one of them finds none free in a placement pass, the rest of its
+// shape need not try, unless a free worker has an allow-list and the shape
+// is of commands (see leader.place). The program stays out so that tasks
+// of a program each do not make a shape each.
 type shape struct {
-	runs runnable
-	on   unique.Handle[string] // the labels in one canonical form; zero: none
+	key unique.Handle[string] // "h" and the handler, or "c"; then the labels
 }
 
-func shapeOf(t *store.Task) shape { return shape{runs: runnableOf(t), on: labelsKey(t.On)} }
-
-// labelsKey is labels as one interned string: sorted, each key and value
-// length-prefixed (they may hold any byte).
-func labelsKey(labels map[string]string) unique.Handle[string] {
-	if len(labels) == 0 {
-		return unique.Handle[string]{}
+func shapeOf(t *store.Task) shape {
+	kind := "c"
+	if t.Handler != "" {
+		kind = "h" + t.Handler
 	}
+	if len(t.On) == 0 {
+		return shape{key: unique.Make(kind)}
+	}
+	return shape{key: unique.Make(kind + "\x00" + labelsKey(t.On))}
+}
+
+// commands reports whether the shape is of command tasks.
+func (s shape) commands() bool { return s.key.Value()[0] == 'c' }
+
+// labelsKey is labels as one string: sorted, each key and value
+// length-prefixed (they may hold any byte).
+func labelsKey(labels map[string]string) string {
 	var b []byte
 	for _, k := range slices.Sorted(maps.Keys(labels)) {
 		b = strconv.AppendInt(b, int64(len(k)), 10)
@@ -106,7 +117,7 @@ func labelsKey(labels map[string]string) unique.Handle[string] {
 		b = strconv.AppendInt(b, int64(len(labels[k])), 10)
 		b = append(append(b, ':'), labels[k]...)
 	}
-	return unique.Make(string(b))
+	return string(b)
 }
 
 func runnableOf(t *store.Task) runnable {
@@ -195,6 +206,7 @@ func (h *taskHeap) peek() *queued { return h.items[0] }
 type queued struct {
 	id    string
 	on    map[string]string
+	runs  runnable
 	shape shape
 	task  *store.Task // nil when not kept
 	// notBefore and since (when the task became ready: submit or backoff
@@ -231,7 +243,7 @@ const maxKeptRecord = 8 << 10
 
 func newQueued(t *store.Task, version int32, keep bool) *queued {
 	q := &queued{id: t.ID, priority: int8(t.Priority), attempt: int32(t.Attempt), notBefore: unixNano(t.NotBefore),
-		since: unixNano(t.SubmittedAt), on: t.On, shape: shapeOf(t), version: version}
+		since: unixNano(t.SubmittedAt), on: t.On, runs: runnableOf(t), shape: shapeOf(t), version: version}
 	if len(q.on) == 0 {
 		q.on = nil
 	}

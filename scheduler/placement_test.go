@@ -127,9 +127,9 @@ func BenchmarkPlace500Workers(b *testing.B) {
 	runs := runnableOf(&store.Task{Cmd: []string{"./resize.sh"}})
 	var turn uint64
 	for b.Loop() {
-		heap.Push(q, &queued{task: &store.Task{ID: fmt.Sprintf("%026d", turn), On: want}, shape: shape{runs: runs}})
+		heap.Push(q, &queued{task: &store.Task{ID: fmt.Sprintf("%026d", turn), On: want}, runs: runs})
 		it := heap.Pop(q).(*queued)
-		s := pickWorker(ws, it.task.On, it.shape.runs)
+		s := pickWorker(ws, it.task.On, it.runs)
 		turn++
 		s.Last = turn
 	}
@@ -177,11 +177,15 @@ func TestReadyQueueShapes(t *testing.T) {
 	for _, q := range []*queued{a1, g1, a2, g2, s1} {
 		r.push(q)
 	}
-	if g1.shape != g2.shape || a1.shape != a2.shape || a1.shape == g1.shape || a1.shape == s1.shape {
-		t.Fatal("shapes: same labels and program must match, others differ")
+	// Commands share a shape whatever their program; labels make another.
+	if g1.shape != g2.shape || a1.shape != a2.shape || a1.shape == g1.shape || a1.shape != s1.shape {
+		t.Fatal("shapes: same labels (and handler, or none) must match, others differ")
 	}
-	if r.Len() != 5 || len(r.shapes) != 3 {
-		t.Fatalf("%d ready in %d shapes, want 5 in 3", r.Len(), len(r.shapes))
+	if h := shapeOf(&store.Task{Handler: "h"}); h == a1.shape || !a1.shape.commands() || h.commands() {
+		t.Fatal("a handler's shape is not a command's")
+	}
+	if r.Len() != 5 || len(r.shapes) != 2 {
+		t.Fatalf("%d ready in %d shapes, want 5 in 2", r.Len(), len(r.shapes))
 	}
 	next := func() *queued {
 		t.Helper()
@@ -256,7 +260,7 @@ func BenchmarkPassBehindBlocked(b *testing.B) {
 		}
 		for len(placed) < 10 {
 			q, sq := r.first()
-			if pickWorker(ws, q.on, q.shape.runs) == nil {
+			if pickWorker(ws, q.on, q.runs) == nil {
 				r.setAside(sq)
 				continue
 			}

@@ -195,6 +195,38 @@ func TestPlacementCapacityLabelsPriority(t *testing.T) {
 	}
 }
 
+// Commands share a placement shape whatever their program, so a command
+// that a free worker's allow-list refuses is skipped alone: a command of
+// another program behind it, which the list admits, is placed.
+func TestAllowListRefusalSkipsOnlyThatCommand(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	data, err := store.Encode(&store.WorkerInfo{ID: "w", Host: "test", Capacity: 2, Allow: []string{"ok-*"}, StartedAt: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stat, _, err := st.CreateEphemeral(context.Background(), st.Layout().Worker("w"), data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.EnsurePath(st.Layout().WorkerTasks("w")); err != nil {
+		t.Fatal(err)
+	}
+	w := &fakeWorker{st: st, id: "w", reg: stat.Czxid}
+	refused := submit(t, st, 2, func(_ int, task *store.Task) { task.Cmd = []string{"bad"} })
+	admitted := submit(t, st, 1, func(_ int, task *store.Task) { task.Cmd = []string{"ok-1"} })
+	runScheduler(t, st, "s1")
+	drovertest.WaitFor(t, 10*time.Second, "the admitted command placed", func() bool {
+		got := w.assignments(t)
+		return len(got) == 1 && strings.HasPrefix(got[0], admitted[0])
+	})
+	for _, id := range refused {
+		if _, _, err := st.Get(st.Layout().QueueItem(id)); err != nil {
+			t.Fatalf("refused command %s left the queue: %v", id, err)
+		}
+	}
+}
+
 // A placement that gives an idle worker its only assignment copies it into
 // the worker's directory data; one onto a worker with work does not.
 func TestLoneAssignmentCopiedForIdleWorker(t *testing.T) {
