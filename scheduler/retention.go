@@ -67,6 +67,10 @@ func (l *leader) pruneResults() error {
 	if err != nil {
 		return err
 	}
+	// Names that are no bucket (made by hand) are left out, as under a
+	// bucket (readResultBuckets): their window never ends, and the walk
+	// would stop at them, keeping every bucket after them for ever.
+	b1s = slices.DeleteFunc(b1s, func(b1 string) bool { return !store.IsBucket(b1, "") })
 	sort.Strings(b1s) // oldest first: ids, and so buckets, sort by time
 	cutoff := l.now().Add(-cfg.ResultRetention)
 	// The first-level buckets' stats, to tell which summaries stand; one
@@ -82,9 +86,6 @@ func (l *leader) pruneResults() error {
 	total := 0
 	for i, b1 := range b1s {
 		seen[b1] = true
-		if !store.IsBucket(b1, "") {
-			continue // none of ours (made by hand): neither counted nor pruned
-		}
 		if c, ok := l.resultCounts[b1]; ok && c.stands(stats[i], b1, l.now()) {
 			total += c.count
 			continue
@@ -123,11 +124,6 @@ func (l *leader) pruneResults() error {
 	pruned := 0
 walk:
 	for _, b1 := range b1s {
-		if !store.IsBucket(b1, "") {
-			// Its window never ends: stopping here, as at a young bucket,
-			// would keep every bucket after it for ever.
-			continue
-		}
 		over := cfg.MaxResults > 0 && total > cfg.MaxResults
 		if !over && !store.BucketEnd(b1, "00").Before(cutoff) {
 			break // no bucket here or after has ended before the cutoff
