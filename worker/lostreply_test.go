@@ -166,14 +166,7 @@ func TestLostPlacementReply(t *testing.T) {
 // report gave up ("report failed"), and the task stayed running, its slot
 // taken, until the worker's registration ended.
 func TestReportAfterALostReplyWhileMovingAside(t *testing.T) {
-	root := drovertest.NewRoot()
-	px := drovertest.StartProxy(t, drovertest.Addr())
-	w, err := New(Config{ID: "w1", Commands: true, Store: drovertest.OpenStoreAt(t, px.Addr(), root), Log: drovertest.Logger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	runWorker(t, w)
-	leader := drovertest.OpenStore(t, root)
+	w, px, leader := behindProxy(t)
 	dir := t.TempDir()
 	task := &store.Task{Shell: true, Cmd: []string{"until [ -e " + dir + "/go ]; do sleep 0.05; done"}}
 	path := assign(t, leader, w, task)

@@ -346,10 +346,9 @@ func assignmentState(t *testing.T, st *store.Store, p string) store.State {
 	return task.State
 }
 
-// sleepingBehindProxy runs worker w1 through a proxy the test can cut or
-// freeze, with one attempt of a sleep marked running: the store of a
-// leader's, the assignment's path, the task and the sleep's pid.
-func sleepingBehindProxy(t *testing.T) (w *Worker, px *drovertest.Proxy, leader *store.Store, path string, task *store.Task, pid int) {
+// behindProxy runs worker w1 through a proxy the test can cut or freeze,
+// and opens a leader's store beside it, past the proxy.
+func behindProxy(t *testing.T) (w *Worker, px *drovertest.Proxy, leader *store.Store) {
 	t.Helper()
 	root := drovertest.NewRoot()
 	px = drovertest.StartProxy(t, drovertest.Addr())
@@ -358,7 +357,15 @@ func sleepingBehindProxy(t *testing.T) (w *Worker, px *drovertest.Proxy, leader 
 		t.Fatal(err)
 	}
 	runWorker(t, w)
-	leader = drovertest.OpenStore(t, root)
+	return w, px, drovertest.OpenStore(t, root)
+}
+
+// sleepingBehindProxy runs worker w1 through a proxy the test can cut or
+// freeze, with one attempt of a sleep marked running: the store of a
+// leader's, the assignment's path, the task and the sleep's pid.
+func sleepingBehindProxy(t *testing.T) (w *Worker, px *drovertest.Proxy, leader *store.Store, path string, task *store.Task, pid int) {
+	t.Helper()
+	w, px, leader = behindProxy(t)
 	dir := t.TempDir()
 	task = &store.Task{Cmd: []string{`echo $$ > ` + dir + `/child.pid; exec sleep 30`}, Shell: true}
 	path = assign(t, leader, w, task)
@@ -406,14 +413,7 @@ func TestSessionExpiryKillsAndRegistersAgain(t *testing.T) {
 }
 
 func TestTransientDisconnectKeepsAttemptAndReports(t *testing.T) {
-	root := drovertest.NewRoot()
-	px := drovertest.StartProxy(t, drovertest.Addr())
-	w, err := New(Config{ID: "w1", Commands: true, Store: drovertest.OpenStoreAt(t, px.Addr(), root), Log: drovertest.Logger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	runWorker(t, w)
-	leader := drovertest.OpenStore(t, root)
+	w, px, leader := behindProxy(t)
 	reg := w.Reg()
 	dir := t.TempDir()
 	task := &store.Task{Shell: true,
