@@ -193,10 +193,12 @@ func (s *Store) BumpEpoch(fence, leader string, since time.Time) (int64, error) 
 		return 0, err
 	}
 	txn := s.Txn().Fence(fence, -1)
+	aside := -1
 	if bad != nil {
+		aside = txn.Len()
 		txn.moveAside(s.layout.Epoch(), data, bad)
 	}
-	if err := txn.Set(s.layout.Epoch(), enc, st.Version).Commit(); err != nil {
+	if err := txn.Set(s.layout.Epoch(), enc, st.Version).commitAside(aside); err != nil {
 		return 0, fmt.Errorf("bump epoch: %w", err)
 	}
 	if bad != nil {

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/oklog/ulid/v2"
 
@@ -139,4 +140,72 @@ func TestDeadletterKeepsTheHeadOfDataTooLarge(t *testing.T) {
 	if len(dl.Data) < 700_000 || !bytes.HasPrefix(data, dl.Data) || !strings.Contains(dl.Reason, fmt.Sprintf("first %d of 1000000 bytes", len(dl.Data))) {
 		t.Fatalf("kept %d bytes (a head: %v), reason %q", len(dl.Data), bytes.HasPrefix(data, dl.Data), dl.Reason)
 	}
+}
+
+// A deadletter directory deleted by hand is made again by the next
+// quarantine: its records' create failed with ErrNoNode, which callers take
+// for the data being gone already, so malformed data stayed where it was.
+// Data that is gone indeed still fails with ErrNoNode.
+func TestQuarantineRemakesAMissingDeadletterDirectory(t *testing.T) {
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	lay := st.Layout()
+	p := lay.Queue() + "/junk"
+	if err := st.Create(p, []byte("junk")); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Delete(lay.Deadletter(), -1); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Quarantine(p, []byte("junk"), 0, store.ErrMalformed); err != nil {
+		t.Fatalf("quarantine with the deadletter directory missing: %v", err)
+	}
+	if ok, _, err := st.Exists(p); err != nil || ok {
+		t.Fatalf("%s still there (%v)", p, err)
+	}
+	if names, err := st.Children(lay.Deadletter()); err != nil || len(names) != 1 {
+		t.Fatalf("deadletter %v (%v), want one record", names, err)
+	}
+
+	if err := st.Delete(lay.Deadletter()+"/"+mustOnly(t, st, lay.Deadletter()), -1); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Delete(lay.Deadletter(), -1); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Quarantine(p, []byte("junk"), 0, store.ErrMalformed); !errors.Is(err, store.ErrNoNode) || store.FailedOp(err) == 0 {
+		t.Fatalf("quarantine of data gone: %v (failed op %d), want ErrNoNode on the data's delete", err, store.FailedOp(err))
+	}
+	if names, err := st.Children(lay.Deadletter()); err != nil || len(names) != 0 {
+		t.Fatalf("deadletter %v (%v), want no record", names, err)
+	}
+
+	// A new leader's epoch bump moves an unreadable epoch aside in its own
+	// transaction: with the directory missing it failed, for every leader.
+	if err := st.Delete(lay.Deadletter(), -1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Set(lay.Epoch(), []byte("junk"), -1); errors.Is(err, store.ErrNoNode) {
+		err = st.Create(lay.Epoch(), []byte("junk"))
+		if err != nil {
+			t.Fatal(err)
+		}
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.BumpEpoch(lay.Root, "me", time.Now()); err != nil {
+		t.Fatalf("epoch bump with the deadletter directory missing: %v", err)
+	}
+	if names, err := st.Children(lay.Deadletter()); err != nil || len(names) != 1 {
+		t.Fatalf("deadletter %v (%v), want the epoch's record", names, err)
+	}
+}
+
+// mustOnly returns the name of dir's only child.
+func mustOnly(t *testing.T, st *store.Store, dir string) string {
+	t.Helper()
+	names, err := st.Children(dir)
+	if err != nil || len(names) != 1 {
+		t.Fatalf("%s holds %v (%v), want one", dir, names, err)
+	}
+	return names[0]
 }

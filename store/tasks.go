@@ -964,11 +964,13 @@ func (s *Store) quarantine(path string, data []byte, version int32, reason error
 	}
 	full := dir.NumChildren >= int32(maxDeadletters)
 	txn := s.Txn()
+	aside := -1
 	if !full {
+		aside = txn.Len()
 		txn.moveAside(path, data, reason)
 	}
 	remove(txn)
-	if err := txn.Commit(); err != nil {
+	if err := txn.commitAside(aside); err != nil {
 		return fmt.Errorf("quarantine %s: %w", path, err)
 	}
 	if full {
@@ -1022,6 +1024,27 @@ func (t *Txn) moveAside(path string, data []byte, reason error) {
 		rec = deadletterHead(path, data, reason)
 	}
 	t.createSequential(t.s.layout.Deadletter()+"/d-", rec)
+}
+
+// commitAside commits t, whose operation aside (-1: none) creates a
+// deadletter record. The deadletter directory exists from Open on but may
+// have been deleted by hand; that create then fails with ErrNoNode, which
+// callers would take for their data being gone already, and the data would
+// stay where it is. So when it is that operation that fails so (not the
+// one on the data's own znode), the directory is made again and t sent once
+// more. Only the directory is made, not the root: with the root gone, so is
+// the data, and the error says so.
+func (t *Txn) commitAside(aside int) error {
+	err := t.Commit()
+	if aside < 0 || !errors.Is(err, ErrNoNode) || FailedOp(err) != aside {
+		return err
+	}
+	dir := t.s.layout.Deadletter()
+	if cerr := t.s.Create(dir, nil); cerr != nil && !errors.Is(cerr, ErrNodeExists) {
+		return fmt.Errorf("%w (making %s again: %w)", err, dir, cerr)
+	}
+	t.s.log.Warn().Str("path", dir).Msg("deadletter directory was missing: made again")
+	return t.Commit()
 }
 
 // deadletterHead encodes a deadletter record of data too large for one
