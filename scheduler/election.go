@@ -78,7 +78,7 @@ func (e *Election) Campaign(ctx context.Context) (*Term, error) {
 			return nil, fmt.Errorf("join election: %w", err)
 		}
 		e.log.Debug().Str("node", node).Msg("joined election")
-		term, err := e.waitTurn(ctx, dir, node, sess)
+		term, err := e.keepPlace(ctx, dir, node, sess)
 		if err == nil {
 			return term, nil
 		}
@@ -87,7 +87,40 @@ func (e *Election) Campaign(ctx context.Context) (*Term, error) {
 			_ = e.store.Delete(dir+"/"+node, -1)
 			return nil, ctx.Err()
 		}
+		if errors.Is(err, store.ErrClosed) {
+			return nil, fmt.Errorf("campaign: %w", err)
+		}
 		e.log.Warn().Err(err).Str("node", node).Msg("lost place in election; joining again")
+	}
+}
+
+// electionRetry paces the looks at the line after one failed for a reason
+// other than a lost connection (an ACL set by hand on the directory, say).
+var electionRetry = store.Backoff{Base: 200 * time.Millisecond, Max: 10 * time.Second}
+
+// keepPlace waits for node's turn as waitTurn does, and after a failure
+// that says nothing of node (a listing refused, say) looks again with the
+// same node, after a pause. node goes only with its session or a delete, so
+// it is most likely still in line: a second znode would stand behind it,
+// behind this candidate itself, for as long as the session lasts, and
+// deleting it first could fail as the look did. It returns errRejoin (or
+// ErrSessionExpired) once node is gone, and ctx's or the store's end.
+func (e *Election) keepPlace(ctx context.Context, dir, node string, sess *store.Session) (*Term, error) {
+	for try := 1; ; try++ {
+		term, err := e.waitTurn(ctx, dir, node, sess)
+		if err == nil || errors.Is(err, errRejoin) || errors.Is(err, store.ErrSessionExpired) ||
+			errors.Is(err, store.ErrClosed) || ctx.Err() != nil {
+			return term, err
+		}
+		delay := electionRetry.Delay(try)
+		e.log.Warn().Err(err).Str("node", node).Dur("retry_in", delay).Msg("cannot read the election line; keeping place")
+		select {
+		case <-time.After(delay):
+		case <-sess.Done():
+			return nil, errRejoin
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
 }
 
