@@ -169,7 +169,7 @@ func (e *Election) waitTurn(ctx context.Context, dir, node string, sess *store.S
 			// No scheduler holds it (a candidate's znode is ephemeral): left
 			// in line, it would keep every candidate behind it from leading.
 			// Moved aside, it is gone and its watch fires at once. One that
-			// cannot be moved (deadletter/ deleted by hand, say) is tried
+			// cannot be moved (an ACL set by hand on deadletter/, say) is tried
 			// again after a pause, while ctx is heeded: tried again at once,
 			// it made thousands of requests a second, for ever.
 			err := e.moveAside(pred)
@@ -200,7 +200,7 @@ func (e *Election) waitTurn(ctx context.Context, dir, node string, sess *store.S
 const moveAsideRetry = 5 * time.Second
 
 // moveAside moves a znode in the election directory that no session holds
-// to deadletter. ErrNoNode may mean it is gone, or that deadletter/ is.
+// to deadletter.
 func (e *Election) moveAside(p string) error {
 	data, st, err := e.store.Get(p)
 	if err == nil && st.EphemeralOwner == 0 {

@@ -85,8 +85,8 @@ func TestElectionZnodeNoSessionHoldsIsMovedAside(t *testing.T) {
 	}
 }
 
-// A znode no session holds that cannot be moved aside (deadletter/ deleted
-// by hand: the copy's create fails) is tried again after a pause, and the
+// A znode no session holds that cannot be moved aside (an ACL set by hand
+// on deadletter/ refuses the copy's create) is tried again after a pause, and the
 // candidate behind it still stops when asked. It was tried again at once, in
 // a loop that never looked at ctx: thousands of requests a second, memory
 // that grew with each watch set, and a scheduler that SIGTERM did not stop.
@@ -95,15 +95,12 @@ func TestElectionZnodeThatCannotBeMovedAside(t *testing.T) {
 	st := drovertest.OpenStore(t, root)
 	lay := st.Layout()
 	px := drovertest.StartProxy(t, drovertest.Addr())
-	// Opened before deadletter/ goes: opening a store makes it again.
 	st1, st2 := drovertest.OpenStoreAt(t, px.Addr(), root), drovertest.OpenStoreAt(t, px.Addr(), root)
 	bogus := lay.Election() + "/n_bogus-0000000000"
 	if err := st.Create(bogus, []byte("junk")); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.Delete(lay.Deadletter(), -1); err != nil {
-		t.Fatal(err)
-	}
+	setACL(t, lay.Deadletter(), "world:anyone:rda")
 	// tried waits until a candidate has joined the line and sent its try
 	// to move the bogus znode aside (a listing, a watch, a read, the
 	// deadletter directory's stat and the transaction, after the join).
@@ -130,13 +127,12 @@ func TestElectionZnodeThatCannotBeMovedAside(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("s1 did not stop when asked, behind a znode it could not move aside")
 	}
-	// Tried again: once deadletter/ is back, the next try moves it aside.
+	// Tried again: once deadletter/ takes records again, the next try
+	// moves it aside.
 	since = px.Requests()
 	s2, _ := runScheduler(t, st2, "s2")
 	tried(since)
-	if err := st.EnsurePath(lay.Deadletter()); err != nil {
-		t.Fatal(err)
-	}
+	setACL(t, lay.Deadletter(), "world:anyone:cdrwa")
 	drovertest.WaitFor(t, 3*moveAsideRetry, "s2 leads", s2.IsLeader)
 	if kids, err := st.Children(lay.Deadletter()); err != nil || len(kids) != 1 {
 		t.Fatalf("deadletter %v (%v), want the bogus candidate", kids, err)
