@@ -370,7 +370,8 @@ type keyOf struct {
 
 // keysOf reads the key index entries of the tasks of bucket b1/b2 that have
 // a result (ids), and the keys they name. A malformed entry or key record
-// is moved aside.
+// is moved aside. (The key of a malformed entry cannot be found from it: it
+// goes when a submit with it finds its task gone, see store.Submit.)
 func (l *leader) keysOf(b1, b2 string, ids []string) (map[string]keyOf, error) {
 	dir := l.lay.KeyIndexBucket(b1, b2)
 	indexed, err := l.st.Children(dir)

@@ -987,6 +987,41 @@ func TestRetentionMovesAsideAMalformedKey(t *testing.T) {
 	}
 }
 
+// A key index entry that does not decode is moved aside when retention
+// prunes its task's result; the key it should have named cannot be found
+// from it, and stays. A submit with that key drops it (its task is gone)
+// and writes its task. It returned the pruned task's id, for ever.
+func TestSubmitDropsTheKeyOfATaskPrunedWithAMalformedEntry(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	lay := st.Layout()
+	at := time.Now().Add(-48 * time.Hour)
+	task := &store.Task{ID: ulid.MustNew(ulid.Timestamp(at), rand.Reader).String(), Cmd: []string{"true"}, Key: "k", SubmittedAt: at}
+	if _, err := st.Submit(context.Background(), []*store.Task{task}); err != nil {
+		t.Fatal(err)
+	}
+	succeed(t, st, task)
+	entry := lay.KeyIndexItem(task.ID)
+	if _, err := st.Set(entry, []byte("junk"), -1); err != nil {
+		t.Fatal(err)
+	}
+	runScheduler(t, st, "s1", func(c *Config) { c.ResultRetention = 24 * time.Hour })
+	waitGone(t, st, 10*time.Second, lay.Result(task.ID))
+	if ok, _, err := st.Exists(entry); err != nil || ok {
+		t.Fatalf("the malformed entry is still there (%v)", err)
+	}
+	again := &store.Task{ID: ulid.Make().String(), Cmd: []string{"true"}, Key: "k", SubmittedAt: time.Now().UTC()}
+	res, err := st.Submit(context.Background(), []*store.Task{again})
+	if err != nil || res[0].Existing || res[0].ID != again.ID {
+		t.Fatalf("submit with the key of a pruned task: %+v %v, want %s written", res, err, again.ID)
+	}
+	// The key names the new task now, and stands.
+	third := &store.Task{ID: ulid.Make().String(), Cmd: []string{"true"}, Key: "k", SubmittedAt: time.Now().UTC()}
+	if res, err := st.Submit(context.Background(), []*store.Task{third}); err != nil || !res[0].Existing || res[0].ID != again.ID {
+		t.Fatalf("submit with the key again: %+v %v, want %s", res, err, again.ID)
+	}
+}
+
 // TestRetentionDropsKeyIndexBucketMadeAfterResultBucket: a keyed submit
 // makes its key index bucket after the result bucket (made ahead by the
 // leader, or by the same submit's first try), so a pass can find the result

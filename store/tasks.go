@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -419,7 +420,8 @@ const MaxBatch = 100
 
 // Submit writes queued tasks in as few transactions as their size allows. Tasks
 // must be validated and carry ids. A task whose idempotency key was used before
-// is not written; its result names the first task instead.
+// is not written; its result names the first task instead, as long as that
+// task is kept (a key whose task is gone is dropped, and the task written).
 func (s *Store) Submit(ctx context.Context, tasks []*Task) ([]SubmitResult, error) {
 	out := make([]SubmitResult, len(tasks))
 	encoded := make([][]byte, len(tasks))
@@ -697,6 +699,8 @@ func (s *Store) submitBatch(tasks []*Task, encoded [][]byte, out []SubmitResult)
 
 // takenKeys reads the keys of the pending tasks that have one, sets the
 // result of each task whose key names a task already, and returns the rest.
+// A key whose task is no longer kept (see dropOrphanedKey) is deleted, and
+// its task left pending, to be written.
 func (s *Store) takenKeys(tasks []*Task, pending []int, out []SubmitResult) ([]int, error) {
 	var keyed []int
 	var paths []string
@@ -706,6 +710,12 @@ func (s *Store) takenKeys(tasks []*Task, pending []int, out []SubmitResult) ([]i
 		}
 	}
 	taken := map[int]bool{}
+	type named struct {
+		i    int
+		key  Read
+		task string
+	}
+	var found []named
 	for k, r := range s.GetMany(paths) {
 		switch {
 		case errors.Is(r.Err, ErrNoNode):
@@ -716,8 +726,39 @@ func (s *Store) takenKeys(tasks []*Task, pending []int, out []SubmitResult) ([]i
 			if err := Decode(r.Data, &kr); err != nil {
 				return nil, fmt.Errorf("key record %s: %w", r.Path, err)
 			}
-			out[keyed[k]], taken[keyed[k]] = SubmitResult{ID: kr.Task, Existing: true}, true
+			found = append(found, named{i: keyed[k], key: r, task: kr.Task})
 		}
+	}
+	// Each key's task's key index entry, made with the key: one more
+	// round trip, on a key used before only. (A key naming no task id is
+	// taken as it stands.)
+	found = slices.DeleteFunc(found, func(f named) bool {
+		if ValidateTaskID(f.task) != nil {
+			out[f.i], taken[f.i] = SubmitResult{ID: f.task, Existing: true}, true
+			return true
+		}
+		return false
+	})
+	entries := make([]string, len(found))
+	for j, f := range found {
+		entries[j] = s.layout.KeyIndexItem(f.task)
+	}
+	for j, e := range s.GetMany(entries) {
+		f := found[j]
+		switch {
+		case e.Err == nil:
+		case errors.Is(e.Err, ErrNoNode):
+			dropped, err := s.dropOrphanedKey(f.key, f.task)
+			if err != nil {
+				return nil, err
+			}
+			if dropped {
+				continue
+			}
+		default:
+			return nil, fmt.Errorf("read key index entry: %w", e.Err)
+		}
+		out[f.i], taken[f.i] = SubmitResult{ID: f.task, Existing: true}, true
 	}
 	rest := pending[:0]
 	for _, i := range pending {
@@ -726,6 +767,31 @@ func (s *Store) takenKeys(tasks []*Task, pending []int, out []SubmitResult) ([]i
 		}
 	}
 	return rest, nil
+}
+
+// dropOrphanedKey deletes key, read at its version, which names task and
+// whose key index entry is gone, when task is gone too, and reports
+// whether it did. A key and its entry are made in one transaction, and
+// retention deletes them in one with the task's result: a key is kept as
+// long as its task's result. But an entry that does not decode is moved
+// aside alone (the key cannot be found from it), and its key stayed for
+// ever, naming a task pruned since. (A key made before the key index
+// existed has no entry either: the look-up keeps it while its task is
+// kept.)
+func (s *Store) dropOrphanedKey(key Read, task string) (bool, error) {
+	_, loc, err := s.LookupTask(task)
+	switch {
+	case err == nil || loc.Path != "": // found (readable or not): the key stands
+		return false, nil
+	case !errors.Is(err, ErrUnknownTask):
+		return false, fmt.Errorf("look up task %s of key %s: %w", task, key.Path, err)
+	}
+	// At the version read: a key made again meanwhile names a task of its own.
+	if err := s.Delete(key.Path, key.Stat.Version); err != nil && !errors.Is(err, ErrNoNode) && !errors.Is(err, ErrBadVersion) {
+		return false, fmt.Errorf("drop key %s of task %s no longer kept: %w", key.Path, task, err)
+	}
+	s.log.Warn().Str("task_id", task).Str("key", key.Path).Msg("idempotency key of a task no longer kept dropped")
+	return true, nil
 }
 
 func removeInt(s []int, v int) []int {
