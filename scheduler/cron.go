@@ -365,7 +365,7 @@ func (l *leader) refreshRuns(now time.Time) {
 		defer l.wg.Done()
 		// No look at the view for a run with no result: the firing does
 		// that, in the loop.
-		r.err = RefreshRuns(l.st, nil, r.recs...)
+		r.err = refreshRuns(l.st, nil, l.unreadableResult, r.recs...)
 		select {
 		case l.refreshes <- r:
 		case <-l.done:
@@ -489,7 +489,7 @@ func (l *leader) fireAll(entries []*cronEntry, now time.Time) error {
 			fs, recs = append(fs, f), append(recs, f.rec)
 		}
 	}
-	if err := RefreshRuns(l.st, l.knowsTask, recs...); err != nil {
+	if err := refreshRuns(l.st, l.knowsTask, l.unreadableResult, recs...); err != nil {
 		return err
 	}
 	ready := fs[:0]
@@ -836,8 +836,19 @@ func (l *leader) knowsTask(id string) bool {
 // (the leader's view), a run with no result that known does not hold is
 // looked for everywhere, and dropped when it is nowhere: its result was
 // pruned (or its record moved aside) before its outcome was seen, and a
-// forbid policy would otherwise skip every later slot for it.
+// forbid policy would otherwise skip every later slot for it. A result that
+// does not decode ends its run as "result unreadable".
 func RefreshRuns(st *store.Store, known func(id string) bool, recs ...*store.Schedule) error {
+	return refreshRuns(st, known, nil, recs...)
+}
+
+// unreadableFunc is told of the result of rec's run that did not decode
+// (rd, for derr), before the run is recorded as ended.
+type unreadableFunc func(rec *store.Schedule, run store.ScheduleRun, rd store.Read, derr error)
+
+// refreshRuns is RefreshRuns, telling unreadable (when set) of each result
+// that does not decode.
+func refreshRuns(st *store.Store, known func(id string) bool, unreadable unreadableFunc, recs ...*store.Schedule) error {
 	var paths []string
 	for _, rec := range recs {
 		for _, r := range rec.Active {
@@ -850,6 +861,9 @@ func RefreshRuns(st *store.Store, known func(id string) bool, recs ...*store.Sch
 	type outcome struct {
 		state store.State
 		err   error // of the read, or ErrMalformed: unreadable
+		// bad is what was read of an unreadable result, and why
+		bad  store.Read
+		derr error
 	}
 	outcomes := make([]outcome, 0, len(paths))
 	for chunk := range slices.Chunk(paths, refreshChunk) {
@@ -857,7 +871,10 @@ func RefreshRuns(st *store.Store, known func(id string) bool, recs ...*store.Sch
 			o := outcome{err: r.Err}
 			if r.Err == nil {
 				if t, err := store.DecodeTask(r.Data); err != nil {
-					o.err = store.ErrMalformed
+					o.err, o.derr = store.ErrMalformed, err
+					if unreadable != nil {
+						o.bad = r
+					}
 				} else {
 					o.state = t.State
 				}
@@ -886,6 +903,9 @@ func RefreshRuns(st *store.Store, known func(id string) bool, recs ...*store.Sch
 			switch {
 			case errors.Is(err, store.ErrMalformed):
 				r.Reason = "result unreadable"
+				if unreadable != nil {
+					unreadable(rec, r, o.bad, o.derr)
+				}
 			case err != nil:
 				return err
 			default:
@@ -896,6 +916,21 @@ func RefreshRuns(st *store.Store, known func(id string) bool, recs ...*store.Sch
 		rec.Active = still
 	}
 	return nil
+}
+
+// unreadableResult moves aside the result of rec's run that does not
+// decode (rd, for derr), logged, and counted with the other malformed data
+// (drover_deadletter_records); the run ends as "result unreadable". Only
+// the leader does: RefreshRuns also serves read-only commands.
+func (l *leader) unreadableResult(rec *store.Schedule, run store.ScheduleRun, rd store.Read, derr error) {
+	l.log.Warn().Err(derr).Str("task_id", run.Task).Str("schedule", rec.Name).
+		Msg("result of a schedule's run unreadable: moving it aside")
+	err := l.st.Quarantine(rd.Path, rd.Data, rd.Stat.Version, fmt.Errorf("result of schedule %s's run: %w", rec.Name, derr))
+	if err != nil && !errors.Is(err, store.ErrNoNode) && !errors.Is(err, store.ErrBadVersion) {
+		// The run has ended all the same: the firing goes on.
+		l.log.Warn().Err(err).Str("task_id", run.Task).Str("schedule", rec.Name).
+			Msg("cannot move aside the unreadable result of a schedule's run")
+	}
 }
 
 // refreshChunk is how many results RefreshRuns reads before it decodes them

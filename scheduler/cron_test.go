@@ -14,6 +14,7 @@ import (
 	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/store"
 	"github.com/oklog/ulid/v2"
+	"github.com/rs/zerolog"
 )
 
 // addSchedule creates rec, with `true` as its task unless it names a
@@ -136,6 +137,84 @@ func TestScheduleForbidForgetsRunThatIsGone(t *testing.T) {
 			t.Fatalf("the gone run is still active: %+v", rec.Active)
 		}
 	}
+}
+
+// The unreadable result of a schedule's active run is moved aside, with a
+// warning naming the task and the schedule, so drover_deadletter_records
+// counts it; the run ends as "result unreadable". That note in the
+// schedule's history was all: no log line, no deadletter record, no count.
+func TestUnreadableResultOfARunIsMovedAside(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	lay := st.Layout()
+	run := store.ScheduleRun{Slot: time.Now().Add(-time.Hour).UTC(), Task: ulid.Make().String()}
+	res := lay.Result(run.Task)
+	if err := st.EnsurePath(res); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Set(res, []byte("{not json"), -1); err != nil {
+		t.Fatal(err)
+	}
+	addSchedule(t, st, &store.Schedule{Name: "tick", Cron: "* * * * * *", Concurrency: store.ConcurrencyForbid,
+		Active: []store.ScheduleRun{run}})
+	var logs lockedLog
+	runScheduler(t, st, "s1", func(c *Config) { c.Log = zerolog.New(&logs) })
+	drovertest.WaitFor(t, 10*time.Second, "the run filed", func() bool {
+		for _, r := range readSchedule(t, st, "tick").Skipped {
+			if r.Task == run.Task {
+				return r.Reason == "result unreadable"
+			}
+		}
+		return false
+	})
+	waitGone(t, st, 5*time.Second, res)
+	kids, err := st.Children(lay.Deadletter())
+	if err != nil || len(kids) != 1 {
+		t.Fatalf("deadletter %v (%v), want the result", kids, err)
+	}
+	data, _, err := st.Get(lay.Deadletter() + "/" + kids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dl store.Deadletter
+	if err := store.Decode(data, &dl); err != nil || dl.From != res || string(dl.Data) != "{not json" {
+		t.Fatalf("deadletter record %+v (%v), want the result from %s", dl, err, res)
+	}
+	if !logs.has(`"level":"warn"`, `"task_id":"`+run.Task+`"`, `"schedule":"tick"`) {
+		t.Fatalf("no warning with the run's task_id and schedule in:\n%s", logs.String())
+	}
+}
+
+// lockedLog is a log that the scheduler writes while a test reads it.
+type lockedLog struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (l *lockedLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *lockedLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// has reports whether one line of the log holds every one of parts.
+func (l *lockedLog) has(parts ...string) bool {
+	for _, line := range strings.Split(l.String(), "\n") {
+		all := true
+		for _, p := range parts {
+			all = all && strings.Contains(line, p)
+		}
+		if all {
+			return true
+		}
+	}
+	return false
 }
 
 func TestSchedulePausedFiresNothing(t *testing.T) {
