@@ -17,6 +17,8 @@ import (
 
 // With the deadletter directory full, malformed data is done away with and
 // not copied: the directory stays listable whatever keeps writing bad data.
+// What is done away with is counted (drover_deadletter_dropped_total): it
+// was only logged.
 func TestQuarantineStopsCopyingWhenDeadletterIsFull(t *testing.T) {
 	defer store.SetMaxDeadletters(2)()
 	st := drovertest.OpenStore(t, drovertest.NewRoot())
@@ -37,6 +39,10 @@ func TestQuarantineStopsCopyingWhenDeadletterIsFull(t *testing.T) {
 	names, err := st.Children(lay.Deadletter())
 	if err != nil || len(names) != 2 {
 		t.Fatalf("deadletter %v (%v), want the first two records only", names, err)
+	}
+	// The third is in no count of deadletter/: it is counted apart.
+	if n := st.DeadlettersDropped(); n != 1 {
+		t.Fatalf("%d dropped counted, want 1", n)
 	}
 }
 

@@ -129,6 +129,10 @@ type Store struct {
 	changed   chan struct{} // closed and replaced on every state change
 	closed    bool
 
+	// dropped counts malformed data done away with, not copied, because
+	// deadletter/ was full (see DeadlettersDropped).
+	dropped atomic.Uint64
+
 	marks     lateMarks
 	buckets   bucketCounts
 	schedules scheduleListing

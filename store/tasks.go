@@ -1018,6 +1018,12 @@ func (s *Store) Quarantine(path string, data []byte, version int32, reason error
 // keeps it far below that (scheduler.Config.MaxDeadletters).
 const MaxDeadletters = 50_000
 
+// DeadlettersDropped is how many pieces of malformed data this store has
+// done away with since it opened without a deadletter record, the directory
+// being full (MaxDeadletters): they are in no count of deadletter/, only in
+// the log.
+func (s *Store) DeadlettersDropped() uint64 { return s.dropped.Load() }
+
 // maxDeadletters is MaxDeadletters; tests lower it.
 var maxDeadletters = MaxDeadletters
 
@@ -1040,6 +1046,7 @@ func (s *Store) quarantine(path string, data []byte, version int32, reason error
 		return fmt.Errorf("quarantine %s: %w", path, err)
 	}
 	if full {
+		s.dropped.Add(1)
 		s.log.Error().Str("path", path).Str("reason", reason.Error()).Int32("deadletters", dir.NumChildren).
 			Bytes("head", data[:min(len(data), 200)]).Msg("deadletter full: malformed data dropped")
 		return nil

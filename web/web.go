@@ -358,10 +358,11 @@ var (
 	descZK        = prometheus.NewDesc("drover_zookeeper_connected", "1 while the ZooKeeper session is connected.", nil, nil)
 	descPlaceLat  = prometheus.NewDesc("drover_placement_latency_seconds", "Time from submit (or retry due time) to placement on a worker.", nil, nil)
 	descDead      = prometheus.NewDesc("drover_deadletter_records", "Malformed records moved aside (drover deadletter ls).", nil, nil)
+	descDropped   = prometheus.NewDesc("drover_deadletter_dropped_total", "Malformed records done away with by this process, not moved aside: the deadletter directory was full.", nil, nil)
 )
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descLeader, descEpoch, descQueued, descWorkers, descElected, descPlaced, descFenced, descFired, descRecovered, descZK, descDead, descPlaceLat} {
+	for _, d := range []*prometheus.Desc{descLeader, descEpoch, descQueued, descWorkers, descElected, descPlaced, descFenced, descFired, descRecovered, descZK, descDead, descDropped, descPlaceLat} {
 		ch <- d
 	}
 }
@@ -382,6 +383,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descFired, prometheus.CounterValue, float64(st.SlotsFired))
 	ch <- prometheus.MustNewConstMetric(descRecovered, prometheus.CounterValue, float64(st.Recovered))
 	ch <- prometheus.MustNewConstMetric(descZK, prometheus.GaugeValue, b(connected))
+	ch <- prometheus.MustNewConstMetric(descDropped, prometheus.CounterValue, float64(c.st.DeadlettersDropped()))
 	ch <- prometheus.MustNewConstHistogram(descPlaceLat, st.PlaceLatency.Count, st.PlaceLatency.Sum, st.PlaceLatency.Buckets)
 	if n, ok := c.deadletters(connected); ok {
 		ch <- prometheus.MustNewConstMetric(descDead, prometheus.GaugeValue, float64(n))

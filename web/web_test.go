@@ -129,7 +129,7 @@ func TestEndpoints(t *testing.T) {
 		t.Fatalf("readyz %d", code)
 	}
 	code, metrics := get(t, base+"/metrics")
-	for _, want := range []string{"drover_leader 1", "drover_workers 2", "drover_epoch 1", `drover_queue_depth{priority="high"}`, "drover_zookeeper_connected 1", "drover_deadletter_records 0"} {
+	for _, want := range []string{"drover_leader 1", "drover_workers 2", "drover_epoch 1", `drover_queue_depth{priority="high"}`, "drover_zookeeper_connected 1", "drover_deadletter_records 0", "drover_deadletter_dropped_total 0"} {
 		if code != 200 || !strings.Contains(metrics, want) {
 			t.Fatalf("metrics lack %q (status %d)", want, code)
 		}
@@ -520,7 +520,7 @@ func TestWorkerMetrics(t *testing.T) {
 	})
 	for _, want := range []string{"drover_worker_capacity 3", "drover_worker_attempts_started_total 1", "drover_worker_attempts_running 0",
 		"drover_worker_attempts_killed_total 0", "drover_worker_attempts_unreported_total 0", "drover_worker_registered 1", "drover_worker_draining 0", "drover_worker_guard_losses_total 0",
-		"drover_zookeeper_connected 1"} {
+		"drover_zookeeper_connected 1", "drover_deadletter_dropped_total 0"} {
 		if !strings.Contains(body, want+"\n") {
 			t.Errorf("no %q in the worker's metrics:\n%s", want, body)
 		}

@@ -41,7 +41,7 @@ var (
 )
 
 func (c *workerCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descWCapacity, descWExecuting, descWStarted, descWReported, descWKilled, descWUnreported, descWRegistered, descWDraining, descWGuard, descZK} {
+	for _, d := range []*prometheus.Desc{descWCapacity, descWExecuting, descWStarted, descWReported, descWKilled, descWUnreported, descWRegistered, descWDraining, descWGuard, descZK, descDropped} {
 		ch <- d
 	}
 }
@@ -60,6 +60,7 @@ func (c *workerCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descWDraining, prometheus.GaugeValue, b(s.Draining))
 	ch <- prometheus.MustNewConstMetric(descWGuard, prometheus.CounterValue, float64(s.GuardLosses))
 	ch <- prometheus.MustNewConstMetric(descZK, prometheus.GaugeValue, b(connected))
+	ch <- prometheus.MustNewConstMetric(descDropped, prometheus.CounterValue, float64(c.st.DeadlettersDropped()))
 }
 
 func boolValue(v bool) float64 {
