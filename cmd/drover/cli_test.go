@@ -354,6 +354,16 @@ func TestDaemonFlagsCheckedBeforeConnecting(t *testing.T) {
 // usage error, not the root's help with exit 0.
 func TestHelpTopics(t *testing.T) {
 	root := newRoot()
+	// No command at all is bad usage: the usage on stderr, exit 2 (it
+	// printed the help on stdout with exit 0, as if something had run).
+	if r := drover(t, root); r.code != 2 || r.stdout != "" || !strings.Contains(r.stderr, "Usage:") || !strings.Contains(r.stderr, "Available Commands:") {
+		t.Fatalf("drover alone: %+v", r)
+	}
+	for _, args := range [][]string{{"--help"}, {"help"}, {"-h"}} {
+		if r := drover(t, root, args...); r.code != 0 || r.stderr != "" || !strings.Contains(r.stdout, "Available Commands:") {
+			t.Fatalf("drover %v: %+v", args, r)
+		}
+	}
 	oneLineError(t, drover(t, root, "help", "nosuchtopic"), 2, "unknown command")
 	if r := drover(t, root, "help", "schedule", "add"); r.code != 0 || !strings.Contains(r.stdout, "cron") {
 		t.Fatalf("help schedule add: code %d, stdout %q", r.code, r.stdout)

@@ -102,7 +102,13 @@ func newRootCmd() *cobra.Command {
 		}
 		return nil
 	}
-	root.RunE = func(cmd *cobra.Command, args []string) error { return cmd.Help() }
+	// drover alone is bad usage too: the usage goes to stderr, exit 2 (it
+	// printed the help with exit 0, as if something had run). drover help
+	// and drover --help still print it on stdout, exit 0.
+	root.RunE = func(cmd *cobra.Command, args []string) error {
+		fmt.Fprint(cmd.ErrOrStderr(), cmd.UsageString())
+		return exitCode(2, "")
+	}
 	strictCompletion(root)
 	strictHelp(root)
 	return root
