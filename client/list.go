@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"path"
 	"sort"
+	"strings"
 
 	"github.com/drover-sched/drover/store"
 )
@@ -28,6 +30,11 @@ type Listing struct {
 	// Truncated: the budget ran out before the walk was done, and the newest
 	// matching tasks may lie beyond what was read.
 	Truncated bool
+	// Exact counts the first of Tasks known to be the newest matching
+	// tasks: newer than every record the budget left unread (all of them
+	// when not Truncated). Tasks[:n], n <= Exact, is then the newest n,
+	// and only whether more match is unknown.
+	Exact int
 }
 
 // listing is one walk of ListTasks.
@@ -37,6 +44,11 @@ type listing struct {
 	limit  int
 	budget int // records left to read
 	res    Listing
+	// unread is the newest task id a source cut short by the budget left
+	// unread (each source is read newest first); unreadAll: a source was
+	// not read at all.
+	unread    string
+	unreadAll bool
 }
 
 // getBatch is how many records a listing reads between checks of ctx.
@@ -59,14 +71,21 @@ func (c *Client) ListTasks(ctx context.Context, opt ListOptions) (Listing, error
 	var out []*store.Task
 	// Each source yields its newest matching tasks, so the newest limit of
 	// their union are among them.
-	if state == "" || state == store.StateQueued {
+	// A source the budget leaves unread may hold tasks newer than any read.
+	skip := func(match bool) bool {
+		if match && l.res.Truncated {
+			l.unreadAll = true
+		}
+		return !match || l.res.Truncated
+	}
+	if !skip(state == "" || state == store.StateQueued) {
 		ts, err := l.buckets(ctx, lay.Queue())
 		if err != nil {
 			return l.res, err
 		}
 		out = append(out, ts...)
 	}
-	if !l.res.Truncated && (state == "" || state == store.StateAssigned || state == store.StateRunning) {
+	if !skip(state == "" || state == store.StateAssigned || state == store.StateRunning) {
 		refs, err := c.st.Assignments()
 		if err != nil {
 			return l.res, fmt.Errorf("list assignments: %w", err)
@@ -92,7 +111,7 @@ func (c *Client) ListTasks(ctx context.Context, opt ListOptions) (Listing, error
 		}
 		out = append(out, ts...)
 	}
-	if !l.res.Truncated && (state == "" || state.Terminal()) {
+	if !skip(state == "" || state.Terminal()) {
 		ts, err := l.buckets(ctx, lay.Results())
 		if err != nil {
 			return l.res, err
@@ -111,6 +130,13 @@ func (c *Client) ListTasks(ctx context.Context, opt ListOptions) (Listing, error
 		dedup = dedup[:l.limit]
 	}
 	l.res.Tasks = dedup
+	l.res.Exact = len(dedup)
+	if l.res.Truncated {
+		l.res.Exact = 0
+		for !l.unreadAll && l.res.Exact < len(dedup) && dedup[l.res.Exact].ID > l.unread {
+			l.res.Exact++
+		}
+	}
 	return l.res, nil
 }
 
@@ -212,7 +238,12 @@ func (l *listing) read(ctx context.Context, paths []string, want int) ([]*store.
 			return nil, fmt.Errorf("list tasks: stopped after %d records: %w", l.res.Scanned, err)
 		}
 		if l.budget <= 0 {
+			// paths are newest first, and what the caller has left to
+			// read is older.
 			l.res.Truncated = true
+			if id, _, _ := strings.Cut(path.Base(paths[0]), "."); id > l.unread {
+				l.unread = id // an assignment is named <task>.<attempt>
+			}
 			return out, nil
 		}
 		batch = min(max(2*batch, want-len(out)), getBatch)

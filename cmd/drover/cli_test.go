@@ -19,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/drover-sched/drover/drovertest"
+	"github.com/drover-sched/drover/store"
 	"github.com/drover-sched/drover/zkserver"
 )
 
@@ -136,6 +137,59 @@ func TestLsSaysWhenMoreMatch(t *testing.T) {
 		if r := drover(t, root, args...); r.code != 0 || r.stderr != "" {
 			t.Fatalf("%v: %+v", args, r)
 		}
+	}
+}
+
+// ls of a rare state whose --scan ran out after a full page says so
+// without claiming tasks are missing: the page is the newest tasks in that
+// state, and only whether more match is unknown. It said "matching tasks
+// may be missing" after a full page of the newest.
+func TestLsFullPageOfARareState(t *testing.T) {
+	root := newRoot()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	st, err := store.Open(ctx, store.Config{Servers: []string{zkAddr}, Root: root, SessionTimeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	// Oldest first: 3 queued tasks (no scheduler runs), 6 succeeded, 2 failed.
+	now := time.Now()
+	task := func(at time.Time, state store.State) *store.Task {
+		return &store.Task{ID: store.NewTaskID(at), Cmd: []string{"true"}, SubmittedAt: at.UTC(), Attempt: 1, State: state, FinishedAt: at.UTC()}
+	}
+	var queued []*store.Task
+	for range 3 {
+		queued = append(queued, task(now.Add(-time.Hour), store.StateQueued))
+	}
+	if _, err := st.Submit(ctx, queued); err != nil {
+		t.Fatal(err)
+	}
+	for i, state := range []store.State{"succeeded", "succeeded", "succeeded", "succeeded", "succeeded", "succeeded", "failed", "failed"} {
+		done := task(now.Add(time.Duration(i-30)*time.Minute), state)
+		if err := st.CommitCreatingBuckets([]string{done.ID}, func(txn *store.Txn) error { return txn.Finish(done) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const missing, unknown = "matching tasks may be missing", "the newest 2 shown; whether more match is unknown"
+	rows := func(r result) int { return strings.Count(r.stdout, "\n") - 1 }
+	// The 2 failed are read in the first 3 records, and the rest of the 5
+	// finds no third.
+	r := drover(t, root, "ls", "--state", "failed", "--limit", "2", "--scan", "5")
+	if r.code != 0 || rows(r) != 2 || strings.Contains(r.stderr, missing) || !strings.Contains(r.stderr, unknown) {
+		t.Fatalf("ls --state failed --limit 2 --scan 5: %+v", r)
+	}
+	// A page not full: failed tasks may lie beyond the records read.
+	r = drover(t, root, "ls", "--state", "failed", "--limit", "3", "--scan", "5")
+	if r.code != 0 || rows(r) != 2 || !strings.Contains(r.stderr, missing) {
+		t.Fatalf("ls --state failed --limit 3 --scan 5: %+v", r)
+	}
+	// A full page of every state from the queue, whose walk used the whole
+	// --scan: the newer finished tasks were never read, and the page is not
+	// the newest.
+	r = drover(t, root, "ls", "--limit", "2", "--scan", "2")
+	if r.code != 0 || rows(r) != 2 || !strings.Contains(r.stderr, missing) {
+		t.Fatalf("ls --limit 2 --scan 2: %+v", r)
 	}
 }
 

@@ -207,11 +207,18 @@ func newLsCmd(g *globals) *cobra.Command {
 				if res.Skipped > 0 {
 					fmt.Fprintf(cmd.ErrOrStderr(), "drover: skipped %d unreadable task record(s)\n", res.Skipped)
 				}
-				if len(tasks) > limit && limit > 0 {
+				more := len(tasks) > limit && limit > 0
+				if more {
 					tasks = tasks[:limit]
 					fmt.Fprintf(cmd.ErrOrStderr(), "drover: the newest %d shown; more match (--limit N shows more, --limit 0 all)\n", limit)
 				}
-				if res.Truncated {
+				// A full page of the newest (res.Exact) lacks nothing: only
+				// whether more match may be unknown.
+				full := limit > 0 && len(tasks) == limit && res.Exact >= limit
+				switch {
+				case res.Truncated && full && !more:
+					fmt.Fprintf(cmd.ErrOrStderr(), "drover: the newest %d shown; whether more match is unknown: stopped after reading %d task record(s) (--scan 0 reads them all)\n", limit, res.Scanned)
+				case res.Truncated && !full:
 					fmt.Fprintf(cmd.ErrOrStderr(), "drover: stopped after reading %d task record(s) (--scan); matching tasks may be missing (--scan 0 reads them all)\n", res.Scanned)
 				}
 				out := cmd.OutOrStdout()
