@@ -567,6 +567,9 @@ var (
 	// ErrNotFinished means a retry came for a task that has not ended (or
 	// succeeded).
 	ErrNotFinished = errors.New("task cannot be retried")
+	// ErrUnconfirmed means a change whose reply was lost could not be found
+	// applied, nor found not applied: what is known is in the error.
+	ErrUnconfirmed = errors.New("outcome unknown")
 )
 
 // Cancel ends a task that has not finished: a queued task leaves the queue, a
@@ -626,8 +629,10 @@ func (c *Client) Cancel(id string) (*store.Task, error) {
 // transaction. One more: should it fail, it is not retried again, though a
 // task cancelled with retries left had more (they were the cancel's to end).
 // The attempt is the next one, or, for a task cancelled while queued, the
-// one that never ran. A retry whose reply was lost is looked for once the store is back, as a
-// cancel is.
+// one that never ran. A retry whose reply was lost is looked for once the
+// store is back, as a cancel is: it succeeds when the task carries its mark
+// (RetriedAt), is sent again when the result it read is still there, and
+// otherwise fails with ErrUnconfirmed.
 func (c *Client) Retry(id string) (*store.Task, error) {
 	id, err := taskID(id)
 	if err != nil {
@@ -654,6 +659,10 @@ func (c *Client) Retry(id string) (*store.Task, error) {
 	}
 	next.ExitCode, next.Error, next.Stdout, next.Stderr = nil, "", "", ""
 	next.FinishedAt, next.NotBefore = time.Time{}, time.Time{}
+	next.RetriedAt = c.now().UTC()
+	if testHookRetryCommit != nil {
+		testHookRetryCommit()
+	}
 	commit := func() error {
 		return c.st.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error {
 			txn.Unfinish(id, loc.Stat.Version)
@@ -661,26 +670,40 @@ func (c *Client) Retry(id string) (*store.Task, error) {
 		})
 	}
 	err = commit()
+	done := next
 	for try := 0; err != nil && lostReply(err) && try < maxSubmitTries && c.reconnected(); try++ {
-		// The reply was lost: the result read is still there only if the
-		// retry was not applied. (Gone, or another in its place: the task
-		// was queued, and may have ended again since.)
-		var ok bool
-		var st store.Stat
-		switch ok, st, err = c.st.Exists(loc.Path); {
-		case err != nil:
-		case !ok || st.Czxid != loc.Stat.Czxid:
-			err = nil
+		// The reply was lost. Applied, the retry queued the task with its
+		// mark, which the task keeps as it moves on; not applied, the
+		// result read is still there. A result gone without the mark in
+		// its place was someone else's doing: retention pruned it, or
+		// another client retried the task.
+		now, nloc, lerr := c.st.LookupTaskIn(id, &c.placed)
+		switch {
+		case errors.Is(lerr, store.ErrUnknownTask):
+			err = fmt.Errorf("%w: the reply was lost, and no record of the task is left (retention may have pruned its result): whether the retry was applied is unknown", ErrUnconfirmed)
+		case lerr != nil:
+			err = lerr
+		case nloc.Path == loc.Path && nloc.Stat.Czxid == loc.Stat.Czxid:
+			err = commit() // not applied
+		case now.RetriedAt.Equal(next.RetriedAt):
+			err, done = nil, now // applied
 		default:
-			err = commit()
+			err = fmt.Errorf("%w: the reply was lost, and the result retried is gone, but the task (now %s, attempt %d) lacks this retry's mark: another client retried it, or retried it again since",
+				ErrUnconfirmed, now.State, now.Attempt)
 		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("retry %s: %w", id, err)
 	}
-	next.State = store.StateQueued
-	return next, nil
+	if done == next {
+		next.State = store.StateQueued
+	}
+	return done, nil
 }
+
+// testHookRetryCommit, when set by a test, runs in Retry just before it
+// sends its write.
+var testHookRetryCommit func()
 
 // lostReply reports whether err leaves a write's outcome unknown: the
 // connection was lost after the request was sent.

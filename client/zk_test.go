@@ -638,6 +638,120 @@ func TestLostCancelAndRetryReplies(t *testing.T) {
 	}
 }
 
+// A retry whose reply was lost, and which was not applied, does not take a
+// result gone for its own doing: the result pruned by retention, or removed
+// by another client's retry meanwhile, each made it report a success that
+// was not its own. It fails, with ErrUnconfirmed, and says what it found.
+func TestLostRetryReplyNotApplied(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// meanwhile removes the result, through st, before the retry's
+		// write goes.
+		meanwhile func(t *testing.T, st *store.Store, id string)
+		want      string
+	}{
+		{"result pruned", func(t *testing.T, st *store.Store, id string) {
+			if err := st.Delete(st.Layout().Result(id), -1); err != nil {
+				t.Fatal(err)
+			}
+		}, "no record of the task is left"},
+		{"another client retried", func(t *testing.T, st *store.Store, id string) {
+			if _, err := New(st).Retry(id); err != nil {
+				t.Fatal(err)
+			}
+		}, "lacks this retry's mark: another client retried it"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := drovertest.NewRoot()
+			px := drovertest.StartProxy(t, drovertest.Addr())
+			c := New(drovertest.OpenStoreAt(t, px.Addr(), root))
+			st := drovertest.OpenStore(t, root)
+			res, err := New(st).Submit(context.Background(), []TaskSpec{{Cmd: []string{"true"}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			id := res[0].ID
+			if _, err := New(st).Cancel(id); err != nil {
+				t.Fatal(err)
+			}
+			sent := make(chan int64, 1)
+			testHookRetryCommit = func() {
+				testHookRetryCommit = nil // once: another client's retry runs it too
+				tc.meanwhile(t, st, id)
+				sent <- px.Requests()
+				px.DropReplies()
+			}
+			t.Cleanup(func() { testHookRetryCommit = nil })
+			type outcome struct {
+				t   *store.Task
+				err error
+			}
+			done := make(chan outcome, 1)
+			go func() {
+				got, err := c.Retry(id)
+				done <- outcome{got, err}
+			}()
+			n := <-sent
+			drovertest.WaitFor(t, 10*time.Second, "the retry's write sent", func() bool { return px.Requests() > n })
+			px.Cut(true)
+			px.Cut(false)
+			got := <-done
+			if !errors.Is(got.err, ErrUnconfirmed) || !strings.Contains(got.err.Error(), tc.want) {
+				t.Fatalf("retry: %+v, %v; want ErrUnconfirmed saying %q", got.t, got.err, tc.want)
+			}
+		})
+	}
+}
+
+// A retry whose reply was lost, applied, knows its write by its mark even
+// after the task moved on: here it ran and finished again before the
+// client was back.
+func TestLostRetryReplyAppliedTaskMovedOn(t *testing.T) {
+	root := drovertest.NewRoot()
+	px := drovertest.StartProxy(t, drovertest.Addr())
+	c := New(drovertest.OpenStoreAt(t, px.Addr(), root))
+	st := drovertest.OpenStore(t, root)
+	res, err := New(st).Submit(context.Background(), []TaskSpec{{Cmd: []string{"true"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := res[0].ID
+	if _, err := New(st).Cancel(id); err != nil {
+		t.Fatal(err)
+	}
+	px.DropRepliesAfter([]byte(`"state":"queued"`))
+	type outcome struct {
+		t   *store.Task
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		got, err := c.Retry(id)
+		done <- outcome{got, err}
+	}()
+	lay := st.Layout()
+	drovertest.WaitFor(t, 10*time.Second, "the retry applied", func() bool {
+		ok, _, err := st.Exists(lay.QueueItem(id))
+		return err == nil && ok
+	})
+	task, stat := queuedRecord(t, st, id)
+	code := 0
+	task.State, task.ExitCode, task.FinishedAt = store.StateSucceeded, &code, time.Now().UTC()
+	txn := st.Txn().Delete(lay.QueueItem(id), stat.Version)
+	if err := txn.Finish(task); err != nil {
+		t.Fatal(err)
+	}
+	if err := txn.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	px.Cut(true)
+	px.Cut(false)
+	got := <-done
+	if got.err != nil || got.t.State != store.StateSucceeded || got.t.RetriedAt.IsZero() {
+		t.Fatalf("retry: %+v, %v; want the finished task it queued", got.t, got.err)
+	}
+}
+
 // A task cancelled while queued never ran its attempt: retried, it runs
 // that attempt, so that its attempts are numbered without a gap. It ran
 // the next one (a first run as attempt 2, with no attempt 1 anywhere).

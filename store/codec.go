@@ -257,6 +257,10 @@ type Task struct {
 	Attempt   int       `json:"attempt"` // current (or last) attempt, 1-based
 	NotBefore time.Time `json:"not_before,omitzero"`
 	History   []Attempt `json:"history,omitempty"` // finished attempts, oldest first
+	// RetriedAt is when a retry (drover retry) last queued the finished
+	// task again. The task keeps it as it moves on, so a retry whose reply
+	// was lost knows its own write by it.
+	RetriedAt time.Time `json:"retried_at,omitzero"`
 
 	// Placement: set while assigned or running.
 	Worker     string    `json:"worker,omitempty"`
