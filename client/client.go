@@ -476,13 +476,33 @@ func (c *Client) WaitAll(ctx context.Context, ids []string, done func(*store.Tas
 }
 
 // Status finds a task wherever it is: queued, placed on a worker, or finished.
+// A record found that does not decode is moved to deadletter, as malformed
+// data found anywhere is, and the error (store.ErrMalformed) says so.
 func (c *Client) Status(id string) (*store.Task, error) {
 	id, err := taskID(id)
 	if err != nil {
 		return nil, err
 	}
-	t, _, err := c.st.LookupTaskIn(id, &c.placed)
-	return t, err
+	for try := 0; ; try++ {
+		t, loc, err := c.st.LookupTaskIn(id, &c.placed)
+		if !errors.Is(err, store.ErrMalformed) || loc.Path == "" {
+			return t, err
+		}
+		data, st, qerr := c.st.Get(loc.Path)
+		if qerr == nil && (st.Czxid != loc.Stat.Czxid || st.Version != loc.Stat.Version) {
+			qerr = store.ErrBadVersion // not the record read
+		}
+		if qerr == nil {
+			if qerr = c.st.Quarantine(loc.Path, data, st.Version, err); qerr == nil {
+				return nil, fmt.Errorf("%w; moved to deadletter (drover deadletter ls)", err)
+			}
+		}
+		// Changed or gone since it was read (it moved on, or another
+		// process moved it aside): look again.
+		if try >= 2 || !(errors.Is(qerr, store.ErrNoNode) || errors.Is(qerr, store.ErrBadVersion)) {
+			return nil, fmt.Errorf("%w (not moved aside: %v)", err, qerr)
+		}
+	}
 }
 
 // List returns tasks in state (all states when empty), newest first, at most

@@ -295,11 +295,15 @@ func TestRecordOfAnotherTaskIsRefused(t *testing.T) {
 	if err := st.Create(st.Layout().Result(b), data); err != nil {
 		t.Fatal(err)
 	}
+	if err := c.WaitAll(ctx, []string{b, a}, func(*store.Task) {}); !errors.Is(err, store.ErrMalformed) {
+		t.Fatalf("wait: %v; want ErrMalformed", err)
+	}
 	if got, err := c.Status(b); !errors.Is(err, store.ErrMalformed) {
 		t.Fatalf("status of %s: %+v, %v; want ErrMalformed", b, got, err)
 	}
-	if err := c.WaitAll(ctx, []string{b, a}, func(*store.Task) {}); !errors.Is(err, store.ErrMalformed) {
-		t.Fatalf("wait: %v; want ErrMalformed", err)
+	// Status moved the record aside: b is found queued, where it is.
+	if got, err := c.Status(b); err != nil || got.ID != b || got.State != store.StateQueued {
+		t.Fatalf("status of %s once the record of %s is moved aside: %+v, %v", b, a, got, err)
 	}
 }
 

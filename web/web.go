@@ -1,7 +1,8 @@
 // Package web is a scheduler's read-only HTTP face: Prometheus metrics, health
 // and readiness, a JSON API of the cluster, and a live dashboard whose assets are
 // embedded in the binary. Any scheduler serves it, leader or standby; it changes
-// nothing in the cluster.
+// nothing in the cluster, but moves malformed data it reads to deadletter, as
+// every process does.
 package web
 
 import (
@@ -163,6 +164,11 @@ func writeJSON(w http.ResponseWriter, v any, err error) {
 		v = map[string]string{"error": err.Error()}
 	case errors.Is(err, client.ErrInvalid):
 		w.WriteHeader(http.StatusBadRequest)
+		v = map[string]string{"error": err.Error()}
+	case errors.Is(err, store.ErrMalformed), errors.Is(err, store.ErrUnsupportedVersion):
+		// A record this build cannot read: the data's fault, not the
+		// server's (client.Status moved a malformed one aside).
+		w.WriteHeader(http.StatusUnprocessableEntity)
 		v = map[string]string{"error": err.Error()}
 	case err != nil && !errors.Is(err, client.ErrNoLeader):
 		w.WriteHeader(http.StatusInternalServerError)

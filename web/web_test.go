@@ -168,6 +168,43 @@ func TestEndpoints(t *testing.T) {
 	}
 }
 
+// A task whose record does not decode is a 422 with a JSON error saying so,
+// and the record is moved to deadletter as any malformed data found is. It
+// was a 500, and the record stayed where it was.
+func TestMalformedTaskRecord(t *testing.T) {
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	hs := apiServer(t, st)
+	lay := st.Layout()
+	id := ulid.Make().String()
+	if err := st.EnsureBuckets(id); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Create(lay.Result(id), []byte("{not a task")); err != nil {
+		t.Fatal(err)
+	}
+	r, err := http.Get(hs.URL + "/api/v1/tasks/" + id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Body.Close()
+	var body map[string]string
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil || r.StatusCode != http.StatusUnprocessableEntity ||
+		!strings.Contains(body["error"], "malformed") || !strings.Contains(body["error"], "moved to deadletter") {
+		t.Fatalf("GET a malformed task: %d %v (%v)", r.StatusCode, body, err)
+	}
+	if ok, _, err := st.Exists(lay.Result(id)); err != nil || ok {
+		t.Fatalf("the malformed record is still there (%v)", err)
+	}
+	dl, _, err := client.New(st).Deadletters(0)
+	if err != nil || len(dl) != 1 || dl[0].From != lay.Result(id) {
+		t.Fatalf("deadletter: %+v (%v)", dl, err)
+	}
+	// Moved, the task is unknown.
+	if code, _ := get(t, hs.URL+"/api/v1/tasks/"+id); code != 404 {
+		t.Fatalf("GET the task moved aside: %d", code)
+	}
+}
+
 // TestDashboardInChromium renders the dashboard in headless Chromium and checks
 // the live workers are listed by id. A screenshot is kept for inspection.
 func TestDashboardInChromium(t *testing.T) {
