@@ -679,6 +679,9 @@ func (c *Client) Retry(id string) (*store.Task, error) {
 	}
 	next.ExitCode, next.Error, next.Stdout, next.Stderr = nil, "", "", ""
 	next.FinishedAt, next.NotBefore = time.Time{}, time.Time{}
+	// The next generation: a leader may still hold the item a cancel
+	// deleted, and must not take this one for it (see store.Task.Gen).
+	next.Gen++
 	next.RetriedAt = c.now().UTC()
 	if testHookRetryCommit != nil {
 		testHookRetryCommit()

@@ -303,7 +303,7 @@ func (c *Client) TriggerSchedule(name string) (string, error) {
 	var task *store.Task
 	_, err := c.update(name, func(r *store.Schedule) error {
 		task = r.Task.Clone()
-		task.ID, task.SubmittedAt, task.Attempt, task.State = id, now, 1, store.StateQueued
+		task.ID, task.SubmittedAt, task.Attempt, task.State, task.Gen = id, now, 1, store.StateQueued, 0
 		if task.Env == nil {
 			task.Env = map[string]string{}
 		}

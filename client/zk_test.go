@@ -13,6 +13,7 @@ import (
 	"github.com/oklog/ulid/v2"
 
 	"github.com/drover-sched/drover/drovertest"
+	"github.com/drover-sched/drover/scheduler"
 	"github.com/drover-sched/drover/store"
 )
 
@@ -1110,5 +1111,153 @@ func TestCancelOfManyPlacedTasksListsOnce(t *testing.T) {
 	}
 	if task, err := c.Status(again[0].ID); err != nil || task.Worker != "w03" || task.Attempt != 2 {
 		t.Fatalf("status of a task placed elsewhere since: %+v %v", task, err)
+	}
+}
+
+// A task cancelled while queued and retried is queued again under the same
+// name: its new item must not stand at the version of the one the cancel
+// deleted, which a leader may still hold (and place, deleting the item at
+// that version), and a manifest tells the leader to read it. Each round of
+// cancel and retry takes the item a version further. Both items stood at
+// version 1.
+func TestRetryAfterCancelQueuesANewGeneration(t *testing.T) {
+	c, st := newClient(t)
+	lay := st.Layout()
+	res, err := c.Submit(context.Background(), []TaskSpec{{Cmd: []string{"true"}, Retries: 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := res[0].ID
+	// Attempt 1 failed; attempt 2 waits out its backoff.
+	task, stat := queuedRecord(t, st, id)
+	task.AddAttempt(store.Attempt{N: 1, Worker: "w1", ExitCode: 3})
+	task.Attempt, task.NotBefore = 2, time.Now().Add(time.Hour).UTC()
+	txn := st.Txn().Delete(lay.QueueItem(id), stat.Version)
+	if err := txn.Enqueue(task); err != nil {
+		t.Fatal(err)
+	}
+	if err := txn.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	b1, b2 := store.Bucket(id)
+	bucket := lay.QueueBucket(b1, b2)
+	for round := 1; round <= 2; round++ {
+		_, before := queuedRecord(t, st, id)
+		if _, err := c.Cancel(id); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Retry(id); err != nil {
+			t.Fatal(err)
+		}
+		got, after := queuedRecord(t, st, id)
+		if after.Version <= before.Version || got.Gen != round || after.Version != store.EnqueuedVersionOf(got) {
+			t.Fatalf("round %d: the retry's item at version %d (generation %d), the cancelled one's at %d", round, after.Version, got.Gen, before.Version)
+		}
+		if !got.NotBefore.IsZero() || got.Retries != 1 || got.Attempt != 2 {
+			t.Fatalf("round %d: retried %+v", round, got)
+		}
+		data, _, err := st.Get(bucket + "/" + firstManifest(t, st, bucket))
+		if err != nil {
+			t.Fatal(err)
+		}
+		copies, requeued, err := store.DecodeQueueManifest(data)
+		if err != nil || len(copies) != 0 || len(requeued) != 1 || requeued[0] != id {
+			t.Fatalf("round %d: manifest %s (%v): want one naming %s", round, data, err, id)
+		}
+		if err := st.Delete(bucket+"/"+firstManifest(t, st, bucket), -1); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// firstManifest names a manifest in dir, failing the test if there is none.
+func firstManifest(t *testing.T, st *store.Store, dir string) string {
+	t.Helper()
+	kids, err := st.Children(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range kids {
+		if store.IsManifestName(k) {
+			return k
+		}
+	}
+	t.Fatalf("no manifest in %s (%v)", dir, kids)
+	return ""
+}
+
+// Cancel and Retry back to back, on a task waiting out a backoff, with a
+// leader running that has enough ready work (tasks no worker takes) to list
+// changed queue buckets only every 250 ms: the retry runs now, with the
+// record it wrote. The leader listed the bucket after both (4 runs in 5; a
+// listing between them saw the item gone), found the name it knew and kept
+// the record it held, at the same version: the task waited out the old
+// backoff (an hour here), then ran with the old retries.
+func TestCancelAndRetryUnderABusyLeader(t *testing.T) {
+	root := drovertest.NewRoot()
+	c, st := New(drovertest.OpenStore(t, root)), drovertest.OpenStore(t, root)
+	lay := st.Layout()
+	blocked := make([]TaskSpec, 300)
+	for i := range blocked {
+		blocked[i] = TaskSpec{Cmd: []string{"true"}, On: map[string]string{"gpu": "true"}}
+	}
+	if _, err := c.Submit(context.Background(), blocked); err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Submit(context.Background(), []TaskSpec{{Cmd: []string{"true"}, Retries: 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := res[0].ID
+	// Attempt 1 failed; attempt 2 waits out an hour's backoff.
+	task, stat := queuedRecord(t, st, id)
+	task.AddAttempt(store.Attempt{N: 1, Worker: "w0", ExitCode: 3})
+	task.Attempt, task.NotBefore = 2, time.Now().Add(time.Hour).UTC()
+	txn := st.Txn().Delete(lay.QueueItem(id), stat.Version)
+	if err := txn.Enqueue(task); err != nil {
+		t.Fatal(err)
+	}
+	if err := txn.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	info, err := store.Encode(&store.WorkerInfo{ID: "w1", Host: "test", Capacity: 1, StartedAt: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wst := drovertest.OpenStore(t, root)
+	if _, _, err := wst.CreateEphemeral(context.Background(), lay.Worker("w1"), info); err != nil {
+		t.Fatal(err)
+	}
+	if err := wst.EnsurePath(lay.WorkerTasks("w1")); err != nil {
+		t.Fatal(err)
+	}
+	s, err := scheduler.New(scheduler.Config{ID: "s1", Store: drovertest.OpenStore(t, root), Log: drovertest.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	drovertest.Run(t, "scheduler s1", s.Run)
+	drovertest.WaitFor(t, 10*time.Second, "the leader holds every task", func() bool {
+		st := s.Stats()
+		return st.Leader && st.Queued["normal"] == int64(len(blocked)+1)
+	})
+
+	if _, err := c.Cancel(id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Retry(id); err != nil {
+		t.Fatal(err)
+	}
+	p := lay.Assignment("w1", id, 2)
+	drovertest.WaitFor(t, 10*time.Second, "the retry placed", func() bool {
+		ok, _, err := st.Exists(p)
+		return err == nil && ok
+	})
+	data, _, err := st.Get(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	placed, err := store.DecodeTask(data)
+	if err != nil || placed.Retries != 1 {
+		t.Fatalf("placed %+v (%v): want the retry's record, 1 retry left", placed, err)
 	}
 }

@@ -734,7 +734,7 @@ func (l *leader) applyFiring(f *firing) {
 	log := l.log.With().Str("schedule", rec.Name).Logger()
 	now := l.now() // committed: a round of many schedules takes a while
 	for i, t := range f.tasks {
-		l.addQueued(t, store.EnqueuedVersion) // place it now, without waiting for the queue watch
+		l.addQueued(t, store.EnqueuedVersionOf(t)) // place it now, without waiting for the queue watch
 		log.Info().Str("task_id", t.ID).Time("slot", f.slots[i]).Dur("delay", now.Sub(f.slots[i])).Msg("slot fired")
 	}
 	if f.plan.MissedCount > 0 {
@@ -754,7 +754,7 @@ func slotTask(rec *store.Schedule, slot, now time.Time, id string) *store.Task {
 	}
 	t.Env["DROVER_SCHEDULE"] = rec.Name
 	t.Env["DROVER_SLOT"] = strconv.FormatInt(slot.Unix(), 10)
-	t.SubmittedAt, t.Attempt, t.State = now.UTC(), 1, store.StateQueued
+	t.SubmittedAt, t.Attempt, t.State, t.Gen = now.UTC(), 1, store.StateQueued, 0
 	return t
 }
 

@@ -553,7 +553,7 @@ func (l *leader) syncQueueL2(b1, b2 string) error {
 			q.relisted = true
 		}
 	}
-	copies, err := l.readQueueManifests(manifests)
+	copies, requeued, err := l.readQueueManifests(manifests)
 	if err != nil {
 		return err
 	}
@@ -563,12 +563,21 @@ func (l *leader) syncQueueL2(b1, b2 string) error {
 		if t == nil && loneCopy != nil && loneCopy.ID == id {
 			t = loneCopy
 		}
-		if t != nil {
+		if t != nil && !requeued[id] {
 			// As Submit wrote it (see store.Txn.Enqueue).
 			l.addQueued(t, store.SubmittedVersion)
 			continue
 		}
 		reads = append(reads, dir+"/"+id)
+	}
+	for id := range requeued {
+		// Queued again under the same name since the view read it (a cancel
+		// and a retry): the record held is another's. One being placed is
+		// left to its placement, which fails if it was that other's.
+		if q := l.lookup(id); q != nil && q.index >= 0 && present[id] {
+			l.unqueue(q)
+			reads = append(reads, dir+"/"+id)
+		}
 	}
 	for _, r := range l.st.GetMany(reads) {
 		if err := l.addRead(r); err != nil {
@@ -643,17 +652,20 @@ func (l *leader) sweepEmptyQueue() {
 	})
 }
 
-// readQueueManifests reads the manifests a submit left in a queue bucket and
-// deletes them, returning the copies they held by task id. A copy is used
+// readQueueManifests reads the manifests a submit or a retry left in a queue
+// bucket and deletes them, returning the copies they held by task id, and
+// the ids of tasks queued again (store.DecodeQueueManifest). A copy is used
 // only once its manifest is gone, so no leader can meet a manifest whose
 // tasks it (or an earlier leader) placed from it; a copy outlived by a
-// re-queued item cannot be placed at all (its version is not 0). A manifest
-// that does not decode is moved aside: its items are read one by one.
-func (l *leader) readQueueManifests(paths []string) (map[string]*store.Task, error) {
+// re-queued item cannot be placed at all (its version is not 0). The items
+// of tasks queued again are read after the manifests naming them are gone,
+// so a retry after that read leaves a manifest of its own. A manifest that
+// does not decode is moved aside: its items are read one by one.
+func (l *leader) readQueueManifests(paths []string) (map[string]*store.Task, map[string]bool, error) {
 	if len(paths) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
-	copies := map[string]*store.Task{}
+	copies, requeued := map[string]*store.Task{}, map[string]bool{}
 	txn := l.st.Txn().Fence(l.term.Fence, -1)
 	var drop []string
 	for _, rd := range l.st.GetMany(paths) {
@@ -661,14 +673,14 @@ func (l *leader) readQueueManifests(paths []string) (map[string]*store.Task, err
 		case errors.Is(rd.Err, store.ErrNoNode):
 			continue
 		case rd.Err != nil:
-			return nil, rd.Err
+			return nil, nil, rd.Err
 		}
-		tasks, err := store.DecodeManifest(rd.Data)
+		tasks, again, err := store.DecodeQueueManifest(rd.Data)
 		if err != nil {
 			l.log.Warn().Err(err).Str("manifest", rd.Path).Msg("malformed queue manifest: moving it aside")
 			if err := l.st.Quarantine(rd.Path, rd.Data, rd.Stat.Version, err); err != nil &&
 				!errors.Is(err, store.ErrNoNode) && !errors.Is(err, store.ErrBadVersion) {
-				return nil, err
+				return nil, nil, err
 			}
 			continue
 		}
@@ -678,18 +690,22 @@ func (l *leader) readQueueManifests(paths []string) (map[string]*store.Task, err
 				copies[t.ID] = t
 			}
 		}
+		for _, id := range again {
+			requeued[id] = true
+		}
 		txn.Delete(rd.Path, rd.Stat.Version)
 		drop = append(drop, rd.Path)
 	}
 	if len(drop) == 0 {
-		return nil, nil
+		return nil, requeued, nil
 	}
 	err := txn.Commit()
 	if errors.Is(err, store.ErrNoNode) || errors.Is(err, store.ErrBadVersion) {
 		// Another leader got there first: it may have placed from them.
-		return nil, nil
+		// Reading an item is never wrong.
+		return nil, requeued, nil
 	}
-	return copies, err
+	return copies, requeued, err
 }
 
 // addRead adds a queue item read from ZooKeeper to the view, quarantining it
@@ -938,6 +954,9 @@ func (p *placement) name() string { return store.AssignmentName(p.q.id, int(p.q.
 func (p *placement) assign(rec *store.Task, epoch int64) {
 	t := rec.Clone()
 	t.Worker, t.Reg, t.Epoch, t.AssignedAt, t.NotBefore = p.worker, p.reg, epoch, p.at, time.Time{}
+	// Its queue item is gone and the view forgets the task once placed: a
+	// later item of it starts again from generation 0 (see store.Task.Gen).
+	t.Gen = 0
 	p.task = t
 }
 

@@ -358,3 +358,162 @@ func TestQueueBucketCopy(t *testing.T) {
 		t.Fatalf("deadletter: %v %v", kids, err)
 	}
 }
+
+// A task waiting out a retry backoff that is cancelled and retried (here in
+// one transaction, as a client's Cancel and Retry land when the leader does
+// not list the bucket between them) is queued again under the same name,
+// with a record of its own: no backoff, the retries the retry left. The
+// leader placed the record it held (at the same version: both items were
+// made by Enqueue), so the task waited out the old backoff and ran with the
+// old retries.
+func TestCancelledAndRetriedBackoffTaskRunsTheRetry(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	lay := st.Layout()
+	id := submit(t, st, 1, func(_ int, task *store.Task) { task.Retries = 3 })[0]
+	// Attempt 1 failed; attempt 2 waits out an hour's backoff.
+	item := lay.QueueItem(id)
+	data, stat, err := st.Get(item)
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := store.DecodeTask(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	task.AddAttempt(store.Attempt{N: 1, Worker: "w0", ExitCode: 1})
+	task.Attempt, task.NotBefore = 2, time.Now().Add(time.Hour).UTC()
+	txn := st.Txn().Delete(item, stat.Version)
+	if err := txn.Enqueue(task.Clone()); err != nil {
+		t.Fatal(err)
+	}
+	if err := txn.Commit(); err != nil {
+		t.Fatal(err)
+	}
+
+	w := registerWorker(t, root, "w1", 1, nil)
+	s, _ := runScheduler(t, st, "s1")
+	drovertest.WaitFor(t, 10*time.Second, "the leader holds the task", func() bool {
+		return s.IsLeader() && s.counters.queued[prioIndex(store.PriorityNormal)].Load() == 1
+	})
+
+	// Cancelled and retried: the record as client.Retry writes it (the
+	// attempt that never ran, one retry left for the one failure so far,
+	// no backoff, the next generation).
+	held, stat, err := st.Get(item)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, err := store.DecodeTask(held)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next.Retries, next.NotBefore, next.Gen = next.Failures(), time.Time{}, next.Gen+1
+	txn = st.Txn().Delete(item, stat.Version)
+	if err := txn.Enqueue(next.Clone()); err != nil {
+		t.Fatal(err)
+	}
+	if err := txn.Commit(); err != nil {
+		t.Fatal(err)
+	}
+
+	name := store.AssignmentName(id, 2)
+	drovertest.WaitFor(t, 10*time.Second, "the retried task placed", func() bool {
+		got := w.assignments(t)
+		return len(got) == 1 && got[0] == name
+	})
+	data, _, err = st.Get(lay.Assignment("w1", id, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	placed, err := store.DecodeTask(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if placed.Retries != 1 || placed.Gen != 0 || len(placed.History) != 1 {
+		t.Fatalf("placed %+v: want the retried record (1 retry, 1 attempt in history), generation 0", placed)
+	}
+	drovertest.WaitFor(t, 5*time.Second, "the retry's note deleted", func() bool { return queueManifests(t, st, id) == 0 })
+}
+
+// A placement of a record whose item a cancel and a retry replaced before
+// the view learnt of it (played on a view directly: in the event loop it is
+// a race with the retry's watch event) fails, and the item is read again.
+// Both items were made by Enqueue, at version 1, so the placement, which
+// deletes the item at the version the view read, took the retry's item and
+// assigned the record it held.
+func TestPlacementOfARecordRetriedMeanwhileFails(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	lay := st.Layout()
+	id := submit(t, st, 1, func(_ int, task *store.Task) { task.Retries = 3 })[0]
+	// Attempt 1 failed; attempt 2 is queued (waiting for a worker).
+	item := lay.QueueItem(id)
+	data, stat, err := st.Get(item)
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := store.DecodeTask(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	task.AddAttempt(store.Attempt{N: 1, Worker: "w0", ExitCode: 1})
+	task.Attempt = 2
+	txn := st.Txn().Delete(item, stat.Version)
+	if err := txn.Enqueue(task.Clone()); err != nil {
+		t.Fatal(err)
+	}
+	if err := txn.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Config{ID: "s1", Store: st, Log: drovertest.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := newLeader(s, &Term{Fence: lay.Election() + "/n_fence"}, 1)
+	defer l.stop()
+	for _, p := range []string{l.term.Fence, lay.WorkerTasks("w1")} {
+		if err := st.EnsurePath(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b1, b2 := store.Bucket(id)
+	if err := l.syncQueueL2(b1, b2); err != nil {
+		t.Fatal(err)
+	}
+	_, sq := l.ready.first()
+	q := l.ready.pop(sq) // about to be placed
+
+	// Cancelled and retried meanwhile, as client.Retry writes it.
+	data, stat, err = st.Get(item)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, err := store.DecodeTask(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next.Retries, next.Gen = next.Failures(), next.Gen+1
+	txn = st.Txn().Delete(item, stat.Version)
+	if err := txn.Enqueue(next.Clone()); err != nil {
+		t.Fatal(err)
+	}
+	if err := txn.Commit(); err != nil {
+		t.Fatal(err)
+	}
+
+	w := newWorkerView(1)
+	w.ID, w.Capacity = "w1", 1
+	l.workers["w1"] = w
+	if err := l.commitEach([]placement{{q: q, w: w, worker: "w1", reg: 1, at: time.Now()}}); err != nil {
+		t.Fatal(err)
+	}
+	if data, _, err := st.Get(lay.Assignment("w1", id, 2)); err == nil {
+		placed, _ := store.DecodeTask(data)
+		t.Fatalf("placed %+v: the record held, over the retry's item", placed)
+	}
+	got := l.lookup(id)
+	if got == nil || got.version != store.EnqueuedVersionOf(next) || got.task == nil || got.task.Retries != 1 {
+		t.Fatalf("view holds %+v: want the retry's item, read again", got)
+	}
+}

@@ -244,3 +244,60 @@ func TestIsBucket(t *testing.T) {
 		}
 	}
 }
+
+// Enqueue creates a task's item at version 1 + its generation, and for a
+// generation past 0 (a retry) a manifest in the bucket naming the task;
+// beyond MaxGen it refuses, rather than build a transaction past what
+// ZooKeeper takes.
+func TestEnqueueGenerations(t *testing.T) {
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	lay := st.Layout()
+	for _, gen := range []int{0, 3, store.MaxGen} {
+		id := ulid.Make().String()
+		task := &store.Task{ID: id, Cmd: []string{"true"}, Attempt: 1, Gen: gen}
+		err := st.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error { return txn.Enqueue(task.Clone()) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, stat, err := st.Get(lay.QueueItem(id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := store.DecodeTask(data)
+		if err != nil || got.Gen != gen || stat.Version != int32(1+gen) || stat.Version != store.EnqueuedVersionOf(task) {
+			t.Fatalf("generation %d: item %+v (%v) at version %d", gen, got, err, stat.Version)
+		}
+		b1, b2 := store.Bucket(id)
+		dir := lay.QueueBucket(b1, b2)
+		var requeued []string
+		kids, err := st.Children(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range kids {
+			if !store.IsManifestName(k) {
+				continue
+			}
+			data, _, err := st.Get(dir + "/" + k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			copies, again, err := store.DecodeQueueManifest(data)
+			if err != nil || len(copies) != 0 {
+				t.Fatalf("manifest %s: %v", data, err)
+			}
+			for _, a := range again {
+				if a == id { // the other tasks of the test may share the bucket
+					requeued = append(requeued, a)
+				}
+			}
+		}
+		if want := map[bool]int{false: 0, true: 1}[gen > 0]; len(requeued) != want {
+			t.Fatalf("generation %d: %d manifests name the task, want %d", gen, len(requeued), want)
+		}
+	}
+	task := &store.Task{ID: ulid.Make().String(), Cmd: []string{"true"}, Attempt: 1, Gen: store.MaxGen + 1}
+	if err := st.Txn().Enqueue(task); err == nil {
+		t.Fatal("enqueue past MaxGen accepted")
+	}
+}

@@ -261,6 +261,13 @@ type Task struct {
 	// task again. The task keeps it as it moves on, so a retry whose reply
 	// was lost knows its own write by it.
 	RetriedAt time.Time `json:"retried_at,omitzero"`
+	// Gen counts the retries (client Retry) that queued the task again
+	// since a leader last placed it; the queue item is created at version
+	// EnqueuedVersion+Gen (see Enqueue). A cancel deletes a queued item
+	// behind the leader's back: the retry's item must not match the version
+	// of one the leader may still hold, or the leader's placement, which
+	// deletes the item at the version it read, would take it for that one.
+	Gen int `json:"gen,omitempty"`
 
 	// Placement: set while assigned or running.
 	Worker     string    `json:"worker,omitempty"`

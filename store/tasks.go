@@ -18,18 +18,29 @@ import (
 )
 
 // Versions of a queue item as created: by Submit, and by Enqueue (every other
-// way into the queue). A copy of a submitted item in a queue manifest is
-// valid only at SubmittedVersion (see Enqueue).
+// way into the queue) of a task of generation 0 (Task.Gen; EnqueuedVersionOf).
+// A copy of a submitted item in a queue manifest is valid only at
+// SubmittedVersion (see Enqueue).
 const (
 	SubmittedVersion int32 = 0
 	EnqueuedVersion  int32 = 1
 )
+
+// MaxGen bounds Task.Gen: each generation costs an empty write in the
+// transaction that queues the task (see Enqueue).
+const MaxGen = 1000
+
+// EnqueuedVersionOf is the version at which Enqueue creates task's item.
+func EnqueuedVersionOf(task *Task) int32 { return EnqueuedVersion + int32(task.Gen) }
 
 // Enqueue adds the creation of t's queue item. The bucket directories must exist
 // (see EnsureBuckets); Submit and Requeue handle that.
 func (t *Txn) Enqueue(task *Task) error {
 	task.State = StateQueued
 	task.Worker, task.Reg, task.Epoch, task.AssignedAt, task.StartedAt = "", 0, 0, time.Time{}, time.Time{}
+	if task.Gen < 0 || task.Gen > MaxGen {
+		return fmt.Errorf("enqueue %s: queued again %d times without running, at most %d: submit it anew", task.ID, task.Gen, MaxGen)
+	}
 	data, err := Encode(task)
 	if err != nil {
 		return fmt.Errorf("enqueue %s: %w", task.ID, err)
@@ -37,10 +48,23 @@ func (t *Txn) Enqueue(task *Task) error {
 	// Created empty and written in the same transaction: a queue item at
 	// version 0 is one Submit wrote, whose copy a queue manifest may hold. A
 	// leader that places from such a copy deletes the item at version 0, so
-	// a copy outlived by a re-queued item (version 1) can never be placed.
+	// a copy outlived by a re-queued item (version 1 or more) can never be
+	// placed. Each generation takes the item one version further (empty
+	// writes first: the transaction is atomic, so no reader sees them).
 	p := t.s.layout.QueueItem(task.ID)
 	t.Create(p, nil)
-	t.Set(p, data, EnqueuedVersion-1)
+	last := EnqueuedVersionOf(task) - 1
+	for v := int32(0); v < last; v++ {
+		t.Set(p, nil, v)
+	}
+	t.Set(p, data, last)
+	if task.Gen > 0 {
+		// The leader knows a queue item by its name: tell it that this
+		// one is new, so that it reads it instead of keeping the record
+		// it holds (DecodeQueueManifest).
+		b1, b2 := Bucket(task.ID)
+		t.Create(t.s.layout.QueueBucket(b1, b2)+"/"+newManifestName(), encodeRequeued(task.ID))
+	}
 	return nil
 }
 
@@ -224,26 +248,54 @@ func encodeManifest(recs [][]byte) []byte {
 // DecodeManifest decodes a manifest written by AssignBatch into the records it
 // copies; each is checked as DecodeTask checks an assignment.
 func DecodeManifest(data []byte) ([]*Task, error) {
+	tasks, _, err := DecodeQueueManifest(data)
+	return tasks, err
+}
+
+// DecodeQueueManifest decodes a manifest in a queue bucket: the records a
+// submit copied (as DecodeManifest), and the ids of tasks that Enqueue
+// queued again in a later generation (Task.Gen), whose items a leader must
+// read anew even if it knows them. A leader of an earlier release reads
+// the latter as a manifest that copies nothing.
+func DecodeQueueManifest(data []byte) (tasks []*Task, requeued []string, err error) {
 	// One pass over the whole manifest: it is read on the hot path.
 	var m struct {
-		V     *int    `json:"v"`
-		Tasks []*Task `json:"tasks"`
+		V        *int     `json:"v"`
+		Tasks    []*Task  `json:"tasks"`
+		Requeued []string `json:"requeued"`
 	}
 	if err := json.Unmarshal(data, &m); err != nil {
-		return nil, fmt.Errorf("manifest: %w: %v", ErrMalformed, err)
+		return nil, nil, fmt.Errorf("manifest: %w: %v", ErrMalformed, err)
 	}
 	if err := checkVersion(m.V); err != nil {
-		return nil, fmt.Errorf("manifest: %w", err)
+		return nil, nil, fmt.Errorf("manifest: %w", err)
 	}
 	for _, t := range m.Tasks {
 		if t == nil {
-			return nil, fmt.Errorf("manifest: %w: null record", ErrMalformed)
+			return nil, nil, fmt.Errorf("manifest: %w: null record", ErrMalformed)
 		}
 		if err := checkDecoded(t); err != nil {
-			return nil, fmt.Errorf("manifest: %w", err)
+			return nil, nil, fmt.Errorf("manifest: %w", err)
 		}
 	}
-	return m.Tasks, nil
+	for _, id := range m.Requeued {
+		if err := ValidateTaskID(id); err != nil {
+			return nil, nil, fmt.Errorf("manifest: %w: %v", ErrMalformed, err)
+		}
+	}
+	return m.Tasks, m.Requeued, nil
+}
+
+// encodeRequeued makes the manifest that tells a leader task id was queued
+// again (see Enqueue): it copies no record, so a leader of any release
+// reads the item itself.
+func encodeRequeued(id string) []byte {
+	data, _ := json.Marshal(struct {
+		V        int      `json:"v"`
+		Tasks    []*Task  `json:"tasks"`
+		Requeued []string `json:"requeued"`
+	}{FormatVersion, []*Task{}, []string{id}})
+	return data
 }
 
 // Finish adds the creation of t's result record; task.State must be terminal.
