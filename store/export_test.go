@@ -22,3 +22,7 @@ func SetMaxDeadletters(n int) (restore func()) {
 	maxDeadletters = n
 	return func() { maxDeadletters = old }
 }
+
+// SetKeysRead makes every submit of s that found keys to take over call f
+// after reading them and before writing.
+func SetKeysRead(s *Store, f func()) { s.keysRead = f }

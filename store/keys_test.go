@@ -60,3 +60,106 @@ func TestKeyWithoutEntryStandsWhileItsTaskIsKept(t *testing.T) {
 		t.Fatalf("submit with the key again: %+v, want %s", got, second.ID)
 	}
 }
+
+// orphanKey submits a task with key and deletes its key index entry and
+// its queue item: the key is left naming a task no longer kept.
+func orphanKey(t *testing.T, st *store.Store, key string) string {
+	t.Helper()
+	lay := st.Layout()
+	task := &store.Task{ID: ulid.Make().String(), Cmd: []string{"true"}, Key: key, SubmittedAt: time.Now().UTC()}
+	if _, err := st.Submit(context.Background(), []*store.Task{task}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{lay.KeyIndexItem(task.ID), lay.QueueItem(task.ID)} {
+		if err := st.Delete(p, -1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return task.ID
+}
+
+func submitKeyed(t *testing.T, st *store.Store, key string) store.SubmitResult {
+	t.Helper()
+	task := &store.Task{ID: ulid.Make().String(), Cmd: []string{"true"}, Key: key, SubmittedAt: time.Now().UTC()}
+	res, err := st.Submit(context.Background(), []*store.Task{task})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res[0]
+}
+
+// Of two submits that find one key naming a task gone, one takes it: the
+// one that writes second finds the first's task. (The key was deleted at
+// the version read and made anew, at the same version: the second's delete
+// took the first's key, and both tasks were written with it.)
+func TestSubmitsTakeAnOrphanedKeyOnce(t *testing.T) {
+	root := drovertest.NewRoot()
+	a, b := drovertest.OpenStore(t, root), drovertest.OpenStore(t, root)
+	orphanKey(t, a, "k")
+	var first store.SubmitResult
+	store.SetKeysRead(a, func() {
+		store.SetKeysRead(a, nil)
+		first = submitKeyed(t, b, "k") // between a's read and its write
+		if first.Existing {
+			t.Errorf("the first submit after the key's task went: %+v, want a new task", first)
+		}
+	})
+	if got := submitKeyed(t, a, "k"); !got.Existing || got.ID != first.ID {
+		t.Fatalf("the second submit: %+v, want %s", got, first.ID)
+	}
+	if got := submitKeyed(t, b, "k"); !got.Existing || got.ID != first.ID {
+		t.Fatalf("submit again: %+v, want %s", got, first.ID)
+	}
+}
+
+// A key that came back to the version a submit read it at, taken over by
+// another submit, pruned with that one's task and made anew by a third, is
+// not taken: the take-over moved the shard's version on.
+func TestSubmitDoesNotTakeAKeyMadeAgain(t *testing.T) {
+	root := drovertest.NewRoot()
+	a, b := drovertest.OpenStore(t, root), drovertest.OpenStore(t, root)
+	lay := a.Layout()
+	orphanKey(t, a, "k")
+	var third store.SubmitResult
+	store.SetKeysRead(a, func() {
+		store.SetKeysRead(a, nil)
+		second := submitKeyed(t, b, "k")
+		// Retention prunes the second task with its key and entry.
+		for _, p := range []string{lay.Key(store.KeyHash("k")), lay.KeyIndexItem(second.ID), lay.QueueItem(second.ID)} {
+			if err := b.Delete(p, -1); err != nil {
+				t.Error(err)
+			}
+		}
+		third = submitKeyed(t, b, "k")
+		if third.Existing {
+			t.Errorf("submit after the key went: %+v, want a new task", third)
+		}
+	})
+	if got := submitKeyed(t, a, "k"); !got.Existing || got.ID != third.ID {
+		t.Fatalf("the submit that read the key first: %+v, want %s", got, third.ID)
+	}
+}
+
+// A key record that does not decode is moved aside by the submit that
+// finds it, which makes the key anew (it refused every submit with it).
+func TestSubmitMovesAMalformedKeyAside(t *testing.T) {
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	lay := st.Layout()
+	first := submitKeyed(t, st, "k")
+	for _, garbage := range [][]byte{[]byte("{not json"), []byte(`{"v":1,"task":"not-an-id"}`)} {
+		if _, err := st.Set(lay.Key(store.KeyHash("k")), garbage, -1); err != nil {
+			t.Fatal(err)
+		}
+		got := submitKeyed(t, st, "k")
+		if got.Existing || got.ID == first.ID {
+			t.Fatalf("submit with a malformed key %q: %+v, want a new task", garbage, got)
+		}
+		if again := submitKeyed(t, st, "k"); !again.Existing || again.ID != got.ID {
+			t.Fatalf("submit again: %+v, want %s", again, got.ID)
+		}
+	}
+	dl, err := st.Children(lay.Deadletter())
+	if err != nil || len(dl) != 2 {
+		t.Fatalf("deadletter: %v %v, want the two key records", dl, err)
+	}
+}

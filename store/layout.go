@@ -251,6 +251,9 @@ func (l Layout) Result(id string) string {
 // Key is the idempotency-key znode for a key hash (see KeyHash).
 func (l Layout) Key(hash string) string { return l.join("keys", hash[:2], hash) }
 
+// KeyShard is the directory holding the key of hash.
+func (l Layout) KeyShard(hash string) string { return l.join("keys", hash[:2]) }
+
 // KeyIndexBucket is the directory naming the tasks of bucket b1/b2 that were
 // submitted with a key: retention finds there which keys to drop with the
 // bucket's results, without reading every result.

@@ -137,6 +137,9 @@ type Store struct {
 	buckets   bucketCounts
 	schedules scheduleListing
 	now       func() time.Time // the clock; tests replace it
+	// keysRead, when set by a test, runs after a submit found keys to
+	// take over and before it writes.
+	keysRead func()
 }
 
 // Session is one ZooKeeper session. Its Done channel closes when the session

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"path"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -473,7 +472,7 @@ const MaxBatch = 100
 // Submit writes queued tasks in as few transactions as their size allows. Tasks
 // must be validated and carry ids. A task whose idempotency key was used before
 // is not written; its result names the first task instead, as long as that
-// task is kept (a key whose task is gone is dropped, and the task written).
+// task is kept (a key whose task is gone is taken over by the task written).
 func (s *Store) Submit(ctx context.Context, tasks []*Task) ([]SubmitResult, error) {
 	out := make([]SubmitResult, len(tasks))
 	encoded := make([][]byte, len(tasks))
@@ -673,6 +672,10 @@ func (s *Store) submitBatch(tasks []*Task, encoded [][]byte, out []SubmitResult)
 	for i := range tasks {
 		pending = append(pending, i)
 	}
+	// freeAt holds, for a pending task whose key was read naming a task
+	// no longer kept, the versions read: the task takes the key over at
+	// them, so that of two submits that read it, one does.
+	var freeAt map[int]keyFree
 	for len(pending) > 0 {
 		ids := make([]string, len(pending))
 		opOf := make([]int, 0, 2*len(pending)) // op index -> task index
@@ -696,7 +699,13 @@ func (s *Store) submitBatch(tasks []*Task, encoded [][]byte, out []SubmitResult)
 						return err
 					}
 					hash := KeyHash(t.Key)
-					txn.Create(s.layout.Key(hash), kr)
+					if f, ok := freeAt[i]; ok {
+						txn.Set(s.layout.Key(hash), kr, f.key)
+						txn.Set(s.layout.KeyShard(hash), nil, f.shard)
+						opOf = append(opOf, i)
+					} else {
+						txn.Create(s.layout.Key(hash), kr)
+					}
 					txn.Create(s.layout.KeyIndexItem(t.ID), []byte(hash))
 					opOf = append(opOf, i, i)
 				}
@@ -710,7 +719,7 @@ func (s *Store) submitBatch(tasks []*Task, encoded [][]byte, out []SubmitResult)
 			return nil
 		}
 		idx := FailedOp(err)
-		if idx < 0 || idx >= len(opOf) || !errors.Is(err, ErrNodeExists) && !errors.Is(err, ErrNoNode) {
+		if idx < 0 || idx >= len(opOf) || !errors.Is(err, ErrNodeExists) && !errors.Is(err, ErrNoNode) && !errors.Is(err, ErrBadVersion) {
 			return fmt.Errorf("submit: %w", err)
 		}
 		i := opOf[idx]
@@ -718,6 +727,24 @@ func (s *Store) submitBatch(tasks []*Task, encoded [][]byte, out []SubmitResult)
 		var oe *OpError
 		errors.As(err, &oe)
 		switch {
+		case t.Key != "" && hasFree(freeAt, i) && (oe.Path == s.layout.Key(KeyHash(t.Key)) || oe.Path == s.layout.KeyShard(KeyHash(t.Key))):
+			// A key this submit was taking over changed or went since it
+			// was read, or another was taken over: read it again.
+			fallthrough
+		case t.Key != "" && oe.Path == s.layout.Key(KeyHash(t.Key)) && errors.Is(err, ErrNodeExists):
+			// A key used before. Read every pending task's key, pipelined:
+			// a file submitted again would fail the transaction once for
+			// each (and took twice as long as the first time).
+			var err error
+			if pending, freeAt, err = s.takenKeys(tasks, pending, out); err != nil {
+				return fmt.Errorf("submit %s: %w", t.ID, err)
+			}
+			if len(freeAt) > 0 && s.keysRead != nil {
+				s.keysRead()
+			}
+			continue
+		case errors.Is(err, ErrBadVersion):
+			return fmt.Errorf("submit: %w", err)
 		case errors.Is(err, ErrNoNode) && strings.HasPrefix(oe.Path, s.layout.Keys()+"/"):
 			// The key's shard directory is missing.
 			if err := s.EnsurePath(s.layout.Keys() + "/" + KeyHash(t.Key)[:2]); err != nil {
@@ -731,15 +758,6 @@ func (s *Store) submitBatch(tasks []*Task, encoded [][]byte, out []SubmitResult)
 			continue
 		case errors.Is(err, ErrNoNode):
 			return fmt.Errorf("submit: %w", err)
-		case t.Key != "" && oe.Path == s.layout.Key(KeyHash(t.Key)):
-			// A key used before. Read every pending task's key, pipelined:
-			// a file submitted again would fail the transaction once for
-			// each (and took twice as long as the first time).
-			var err error
-			if pending, err = s.takenKeys(tasks, pending, out); err != nil {
-				return fmt.Errorf("submit %s: %w", t.ID, err)
-			}
-			continue
 		default:
 			// The task id exists: a deterministic id submitted before.
 			out[i] = SubmitResult{ID: t.ID, Existing: true}
@@ -750,10 +768,12 @@ func (s *Store) submitBatch(tasks []*Task, encoded [][]byte, out []SubmitResult)
 }
 
 // takenKeys reads the keys of the pending tasks that have one, sets the
-// result of each task whose key names a task already, and returns the rest.
-// A key whose task is no longer kept (see dropOrphanedKey) is deleted, and
-// its task left pending, to be written.
-func (s *Store) takenKeys(tasks []*Task, pending []int, out []SubmitResult) ([]int, error) {
+// result of each task whose key names a task still kept, and returns the
+// rest with, for each whose key names a task no longer kept (see
+// orphanedKey), the version read: the task takes the key over at it. A key
+// record that does not decode, or names no task id, is moved aside (its
+// task is written and makes the key anew).
+func (s *Store) takenKeys(tasks []*Task, pending []int, out []SubmitResult) ([]int, map[int]keyFree, error) {
 	var keyed []int
 	var paths []string
 	for _, i := range pending {
@@ -762,6 +782,7 @@ func (s *Store) takenKeys(tasks []*Task, pending []int, out []SubmitResult) ([]i
 		}
 	}
 	taken := map[int]bool{}
+	freeAt := map[int]keyFree{}
 	type named struct {
 		i    int
 		key  Read
@@ -772,25 +793,26 @@ func (s *Store) takenKeys(tasks []*Task, pending []int, out []SubmitResult) ([]i
 		switch {
 		case errors.Is(r.Err, ErrNoNode):
 		case r.Err != nil:
-			return nil, fmt.Errorf("read key: %w", r.Err)
+			return nil, nil, fmt.Errorf("read key: %w", r.Err)
 		default:
 			var kr KeyRecord
-			if err := Decode(r.Data, &kr); err != nil {
-				return nil, fmt.Errorf("key record %s: %w", r.Path, err)
+			err := Decode(r.Data, &kr)
+			if err == nil && ValidateTaskID(kr.Task) != nil {
+				err = fmt.Errorf("%w: key names no task id", ErrMalformed)
+			}
+			if err != nil {
+				// Left, it would refuse every submit with its key.
+				qerr := s.Quarantine(r.Path, r.Data, r.Stat.Version, fmt.Errorf("key record: %w", err))
+				if qerr != nil && !errors.Is(qerr, ErrNoNode) && !errors.Is(qerr, ErrBadVersion) {
+					return nil, nil, qerr
+				}
+				continue
 			}
 			found = append(found, named{i: keyed[k], key: r, task: kr.Task})
 		}
 	}
 	// Each key's task's key index entry, made with the key: one more
-	// round trip, on a key used before only. (A key naming no task id is
-	// taken as it stands.)
-	found = slices.DeleteFunc(found, func(f named) bool {
-		if ValidateTaskID(f.task) != nil {
-			out[f.i], taken[f.i] = SubmitResult{ID: f.task, Existing: true}, true
-			return true
-		}
-		return false
-	})
+	// round trip, on a key used before only.
 	entries := make([]string, len(found))
 	for j, f := range found {
 		entries[j] = s.layout.KeyIndexItem(f.task)
@@ -800,17 +822,38 @@ func (s *Store) takenKeys(tasks []*Task, pending []int, out []SubmitResult) ([]i
 		switch {
 		case e.Err == nil:
 		case errors.Is(e.Err, ErrNoNode):
-			dropped, err := s.dropOrphanedKey(f.key, f.task)
+			orphaned, err := s.orphanedKey(f.key, f.task)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
-			if dropped {
+			if orphaned {
+				freeAt[f.i] = keyFree{key: f.key.Stat.Version}
 				continue
 			}
 		default:
-			return nil, fmt.Errorf("read key index entry: %w", e.Err)
+			return nil, nil, fmt.Errorf("read key index entry: %w", e.Err)
 		}
 		out[f.i], taken[f.i] = SubmitResult{ID: f.task, Existing: true}, true
+	}
+	// The version of each free key's shard directory, whose data nobody
+	// reads: a take-over writes it too, so that one read before another
+	// key of the shard was taken over fails, though its key came back to
+	// the version read (taken over, pruned with its task, made anew).
+	free := make([]int, 0, len(freeAt))
+	shards := make([]string, 0, len(freeAt))
+	for i := range freeAt {
+		free, shards = append(free, i), append(shards, s.layout.KeyShard(KeyHash(tasks[i].Key)))
+	}
+	for j, r := range s.GetMany(shards) {
+		if r.Err != nil {
+			// Gone with its key (read again on the next failure) or
+			// unreadable: write the key anew instead.
+			delete(freeAt, free[j])
+			continue
+		}
+		f := freeAt[free[j]]
+		f.shard = r.Stat.Version
+		freeAt[free[j]] = f
 	}
 	rest := pending[:0]
 	for _, i := range pending {
@@ -818,19 +861,25 @@ func (s *Store) takenKeys(tasks []*Task, pending []int, out []SubmitResult) ([]i
 			rest = append(rest, i)
 		}
 	}
-	return rest, nil
+	return rest, freeAt, nil
 }
 
-// dropOrphanedKey deletes key, read at its version, which names task and
-// whose key index entry is gone, when task is gone too, and reports
-// whether it did. A key and its entry are made in one transaction, and
-// retention deletes them in one with the task's result: a key is kept as
-// long as its task's result. But an entry that does not decode is moved
-// aside alone (the key cannot be found from it), and its key stayed for
-// ever, naming a task pruned since. (A key made before the key index
-// existed has no entry either: the look-up keeps it while its task is
-// kept.)
-func (s *Store) dropOrphanedKey(key Read, task string) (bool, error) {
+// keyFree is where a submit takes a key over: the versions of the key and
+// of its shard directory when read.
+type keyFree struct{ key, shard int32 }
+
+// orphanedKey reports whether key, which names task and whose key index
+// entry is gone, names a task no longer kept. A key and its entry are made
+// in one transaction, and retention deletes them in one with the task's
+// result: a key is kept as long as its task's result. But an entry that
+// does not decode is moved aside alone (the key cannot be found from it),
+// and its key stayed for ever, naming a task pruned since. (A key made
+// before the key index existed has no entry either: it stands while its
+// task is kept.) The submit that finds it takes it over with a write at the
+// version read, never a delete: a delete at that version could take the key
+// that another submit made again meanwhile, at the same version, and both
+// would own it.
+func (s *Store) orphanedKey(key Read, task string) (bool, error) {
 	_, loc, err := s.LookupTask(task)
 	switch {
 	case err == nil || loc.Path != "": // found (readable or not): the key stands
@@ -838,12 +887,13 @@ func (s *Store) dropOrphanedKey(key Read, task string) (bool, error) {
 	case !errors.Is(err, ErrUnknownTask):
 		return false, fmt.Errorf("look up task %s of key %s: %w", task, key.Path, err)
 	}
-	// At the version read: a key made again meanwhile names a task of its own.
-	if err := s.Delete(key.Path, key.Stat.Version); err != nil && !errors.Is(err, ErrNoNode) && !errors.Is(err, ErrBadVersion) {
-		return false, fmt.Errorf("drop key %s of task %s no longer kept: %w", key.Path, task, err)
-	}
-	s.log.Warn().Str("task_id", task).Str("key", key.Path).Msg("idempotency key of a task no longer kept dropped")
+	s.log.Warn().Str("task_id", task).Str("key", key.Path).Msg("idempotency key of a task no longer kept taken over")
 	return true, nil
+}
+
+func hasFree(m map[int]keyFree, k int) bool {
+	_, ok := m[k]
+	return ok
 }
 
 func removeInt(s []int, v int) []int {
