@@ -600,6 +600,9 @@ func checkDecoded(t *Task) error {
 	if len(t.Cmd) == 0 && t.Handler == "" {
 		return fmt.Errorf("%w: task %s has no command", ErrMalformed, t.ID)
 	}
+	if t.Gen < 0 {
+		return fmt.Errorf("%w: task %s has generation %d", ErrMalformed, t.ID, t.Gen)
+	}
 	if t.Attempt < 1 {
 		t.Attempt = 1
 	}

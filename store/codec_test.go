@@ -310,3 +310,14 @@ func TestProgram(t *testing.T) {
 		}
 	}
 }
+
+// A task record with a negative retry generation, which no binary writes,
+// is malformed: Enqueue would refuse to queue it again.
+func TestDecodeTaskRefusesNegativeGen(t *testing.T) {
+	data := []byte(`{"v":1,"id":"01JD0000000000000000000000","cmd":["true"],"state":"queued","gen":-1}`)
+	if _, err := DecodeTask(data); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("decode a task of gen -1: %v, want ErrMalformed", err)
+	} else if !strings.Contains(err.Error(), "generation") {
+		t.Fatalf("decode a task of gen -1: %v, want it named", err)
+	}
+}

@@ -33,7 +33,7 @@ const MaxGen = 1000
 func EnqueuedVersionOf(task *Task) int32 { return EnqueuedVersion + int32(task.Gen) }
 
 // Enqueue adds the creation of t's queue item. The bucket directories must exist
-// (see EnsureBuckets); Submit and Requeue handle that.
+// (see EnsureBuckets; CommitCreatingBuckets makes them when they are not).
 func (t *Txn) Enqueue(task *Task) error {
 	task.State = StateQueued
 	task.Worker, task.Reg, task.Epoch, task.AssignedAt, task.StartedAt = "", 0, 0, time.Time{}, time.Time{}
