@@ -102,12 +102,12 @@ func newRootCmd() *cobra.Command {
 		}
 		return nil
 	}
-	// drover alone is bad usage too: the usage goes to stderr, exit 2 (it
-	// printed the help with exit 0, as if something had run). drover help
-	// and drover --help still print it on stdout, exit 0.
+	// drover alone is bad usage too: one line on stderr, exit 2, as every
+	// other usage error (it printed the whole usage there, against the
+	// one-line rule). drover help and drover --help still print the usage
+	// on stdout, exit 0.
 	root.RunE = func(cmd *cobra.Command, args []string) error {
-		fmt.Fprint(cmd.ErrOrStderr(), cmd.UsageString())
-		return exitCode(2, "")
+		return usageErr("no command given (drover help lists them)")
 	}
 	strictCompletion(root)
 	strictHelp(root)
