@@ -549,13 +549,21 @@ type SchedulerInfo struct {
 // LeaderInfo is the current leader, its epoch and the standbys in line.
 type LeaderInfo struct {
 	SchedulerInfo
-	Epoch    int64           `json:"epoch"`
-	Since    time.Time       `json:"since,omitzero"`
-	Standbys []SchedulerInfo `json:"standbys"`
+	Epoch int64 `json:"epoch"`
+	// EpochError says why the epoch record could not be read (malformed,
+	// or of a newer Drover); Epoch and Since are then unknown (zero). The
+	// leader is still known: it is the election's, not the record's.
+	EpochError string          `json:"epoch_error,omitempty"`
+	Since      time.Time       `json:"since,omitzero"`
+	Standbys   []SchedulerInfo `json:"standbys"`
 }
 
 // Leader reports who leads. The epoch is the one the leader recorded; right
-// after a takeover it may still name the previous term for a moment.
+// after a takeover it may still name the previous term for a moment. An
+// epoch record that does not decode is no error: the leader and standbys
+// are reported with EpochError set. The record is left in place, as only
+// a leader writes it: the next term's BumpEpoch moves it to deadletter and
+// counts on from its znode's version, which a client's delete would reset.
 func (c *Client) Leader() (LeaderInfo, error) {
 	line, err := c.st.Candidates()
 	if err != nil {
@@ -565,14 +573,18 @@ func (c *Client) Leader() (LeaderInfo, error) {
 		return LeaderInfo{}, ErrNoLeader
 	}
 	rec, _, err := c.st.Epoch()
-	if err != nil {
+	var epochErr string
+	switch {
+	case errors.Is(err, store.ErrMalformed), errors.Is(err, store.ErrUnsupportedVersion):
+		epochErr = err.Error()
+	case err != nil:
 		return LeaderInfo{}, err
 	}
 	info := func(e store.CandidateEntry) SchedulerInfo {
 		return SchedulerInfo{ID: e.Info.ID, Host: e.Info.Host, PID: e.Info.PID}
 	}
-	out := LeaderInfo{SchedulerInfo: info(line[0]), Epoch: rec.Epoch, Standbys: []SchedulerInfo{}}
-	if strings.EqualFold(rec.Leader, line[0].Info.ID) {
+	out := LeaderInfo{SchedulerInfo: info(line[0]), Epoch: rec.Epoch, EpochError: epochErr, Standbys: []SchedulerInfo{}}
+	if epochErr == "" && strings.EqualFold(rec.Leader, line[0].Info.ID) {
 		out.Since = rec.Since
 	}
 	for _, e := range line[1:] {

@@ -270,8 +270,28 @@ func TestWorkersAndLeader(t *testing.T) {
 		t.Fatal(err)
 	}
 	l, err := c.Leader()
-	if err != nil || l.ID != "s1" || l.Epoch != 7 || !l.Since.Equal(since) || len(l.Standbys) != 1 || l.Standbys[0].ID != "s2" {
+	if err != nil || l.ID != "s1" || l.Epoch != 7 || !l.Since.Equal(since) || len(l.Standbys) != 1 || l.Standbys[0].ID != "s2" || l.EpochError != "" {
 		t.Fatalf("leader: %+v %v", l, err)
+	}
+
+	// An epoch record that does not decode, or is of a newer Drover, costs
+	// the epoch only: the leader and standbys are reported, the reason in
+	// EpochError (it failed the whole call), and the record stays for the
+	// next leader to move aside.
+	for _, bad := range []struct{ data, reason string }{
+		{"\x00 not a drover record", "malformed"},
+		{`{"v":999,"epoch":8}`, "unsupported"},
+	} {
+		if _, err := st.Set(lay.Epoch(), []byte(bad.data), -1); err != nil {
+			t.Fatal(err)
+		}
+		l, err = c.Leader()
+		if err != nil || l.ID != "s1" || l.Epoch != 0 || !l.Since.IsZero() || len(l.Standbys) != 1 || !strings.Contains(l.EpochError, bad.reason) {
+			t.Fatalf("leader with epoch %q: %+v %v", bad.data, l, err)
+		}
+		if data, _, err := st.Get(lay.Epoch()); err != nil || string(data) != bad.data {
+			t.Fatalf("epoch record after Leader: %q %v (want it left in place)", data, err)
+		}
 	}
 }
 

@@ -300,10 +300,17 @@ func newLeaderCmd(g *globals) *cobra.Command {
 					return err
 				}
 				out := cmd.OutOrStdout()
+				epoch := fmt.Sprint(l.Epoch)
+				if l.EpochError != "" {
+					// The leader is known from the election; only its
+					// epoch is not: say why, show the rest, exit 0.
+					epoch = "?"
+					fmt.Fprintf(cmd.ErrOrStderr(), "drover: warning: epoch shown as ?: %s (left for the next leader to move to deadletter)\n", oneLine(l.EpochError))
+				}
 				if g.output == "json" {
 					return writeJSON(out, l)
 				}
-				rows := [][]string{{"leader", l.ID, l.Host, fmt.Sprint(l.PID), fmt.Sprint(l.Epoch)}}
+				rows := [][]string{{"leader", l.ID, l.Host, fmt.Sprint(l.PID), epoch}}
 				for _, s := range l.Standbys {
 					rows = append(rows, []string{"standby", s.ID, s.Host, fmt.Sprint(s.PID), "-"})
 				}
