@@ -520,13 +520,23 @@ type WorkerStatus struct {
 
 // Workers lists registered workers.
 func (c *Client) Workers() ([]WorkerStatus, error) {
-	entries, err := c.st.Workers()
+	ws, _, err := c.ListWorkers()
+	return ws, err
+}
+
+// ListWorkers is Workers with how many registrations it skipped: ones that
+// do not decode (malformed, or of a newer Drover) or that no session holds.
+// Like drover ls it changes nothing (it may run with read-only credentials,
+// and a newer worker's registration is not ours to move); a leader moves
+// the malformed ones to deadletter.
+func (c *Client) ListWorkers() (ws []WorkerStatus, skipped int, err error) {
+	entries, skipped, err := c.st.ListWorkers()
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	refs, err := c.st.Assignments()
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	running := map[string]int{}
 	for _, r := range refs {
@@ -536,7 +546,7 @@ func (c *Client) Workers() ([]WorkerStatus, error) {
 	for i, e := range entries {
 		out[i] = WorkerStatus{WorkerInfo: *e.Info, Running: running[e.Info.ID]}
 	}
-	return out, nil
+	return out, skipped, nil
 }
 
 // SchedulerInfo names one scheduler process.

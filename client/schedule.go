@@ -165,18 +165,26 @@ func (c *Client) Schedule(name string) (ScheduleInfo, error) {
 // date as Schedule does (one pipelined read per active run): a run that
 // ended since the last firing was listed as active.
 func (c *Client) Schedules() ([]ScheduleInfo, error) {
-	list, _, err := c.SchedulesFirst(context.Background(), 0)
+	list, _, err := c.ListSchedules(context.Background())
+	return list, err
+}
+
+// ListSchedules is Schedules with how many records it skipped as
+// unreadable (malformed, or of a newer Drover). Like drover ls it changes
+// nothing; a leader moves them to deadletter.
+func (c *Client) ListSchedules(ctx context.Context) (list []ScheduleInfo, skipped int, err error) {
+	list, _, skipped, err = c.schedulesFirst(ctx, 0)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	recs := make([]*store.Schedule, len(list))
 	for i, s := range list {
 		recs[i] = s.Schedule
 	}
 	if err := scheduler.RefreshRuns(c.st, nil, recs...); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return list, nil
+	return list, skipped, nil
 }
 
 // A bounded listing of schedules reads at most schedulesScanPer records per
@@ -194,9 +202,16 @@ const (
 // dashboard polling a cluster of 20,000 schedules every two seconds read
 // every record each time.
 func (c *Client) SchedulesFirst(ctx context.Context, limit int) (list []ScheduleInfo, more bool, err error) {
+	list, more, _, err = c.schedulesFirst(ctx, limit)
+	return list, more, err
+}
+
+// schedulesFirst is SchedulesFirst with the count of records read that
+// did not decode.
+func (c *Client) schedulesFirst(ctx context.Context, limit int) (list []ScheduleInfo, more bool, skipped int, err error) {
 	names, err := c.st.Children(c.st.Layout().Schedules())
 	if err != nil {
-		return nil, false, err
+		return nil, false, 0, err
 	}
 	sort.Strings(names)
 	chunk, budget := len(names), len(names)
@@ -206,10 +221,10 @@ func (c *Client) SchedulesFirst(ctx context.Context, limit int) (list []Schedule
 	out := []ScheduleInfo{}
 	for from := 0; from < len(names); from += chunk {
 		if from >= budget {
-			return out, true, nil // more may be left
+			return out, true, skipped, nil // more may be left
 		}
 		if err := ctx.Err(); err != nil {
-			return nil, false, err
+			return nil, false, 0, err
 		}
 		to := min(from+chunk, len(names))
 		paths := make([]string, to-from)
@@ -221,19 +236,23 @@ func (c *Client) SchedulesFirst(ctx context.Context, limit int) (list []Schedule
 				continue // removed meanwhile
 			}
 			if r.Err != nil {
-				return nil, false, fmt.Errorf("list schedules: %w", r.Err)
+				return nil, false, 0, fmt.Errorf("list schedules: %w", r.Err)
 			}
 			rec, err := store.DecodeSchedule(r.Data)
-			if err != nil || rec.Removed {
-				continue // unreadable (the leader moves it aside), or removed
+			if err != nil {
+				skipped++ // unreadable: the leader moves it aside
+				continue
+			}
+			if rec.Removed {
+				continue
 			}
 			if limit > 0 && len(out) == limit {
-				return out, true, nil // one more follows
+				return out, true, skipped, nil // one more follows
 			}
 			out = append(out, c.info(rec))
 		}
 	}
-	return out, false, nil
+	return out, false, skipped, nil
 }
 
 // RemoveSchedule removes a schedule; runs already fired go on.

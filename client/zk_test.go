@@ -389,12 +389,41 @@ func TestWorkersListingIsReadOnly(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if ws, err := c.Workers(); err != nil || len(ws) != 0 {
-		t.Fatalf("workers %+v %v", ws, err)
+	// Skipped, and counted for the listing to say so.
+	if ws, skipped, err := c.ListWorkers(); err != nil || len(ws) != 0 || skipped != len(odd) {
+		t.Fatalf("workers %+v, %d skipped, %v; want none shown, %d skipped", ws, skipped, err, len(odd))
 	}
 	for id := range odd {
 		if ok, _, err := st.Exists(st.Layout().Worker(id)); err != nil || !ok {
 			t.Fatalf("listing workers removed %s (%v)", id, err)
+		}
+	}
+}
+
+// Listing schedules skips records that do not decode, counts them for the
+// listing to say so (it said nothing), and changes nothing: the leader
+// moves them aside.
+func TestSchedulesListingCountsUnreadable(t *testing.T) {
+	c, st := newClient(t)
+	if _, err := c.AddSchedule(ScheduleSpec{Name: "good", Cron: "@daily", Task: TaskSpec{Cmd: []string{"true"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if list, skipped, err := c.ListSchedules(context.Background()); err != nil || len(list) != 1 || skipped != 0 {
+		t.Fatalf("schedules: %d, %d skipped, %v; want 1, none skipped", len(list), skipped, err)
+	}
+	odd := map[string]string{"bad": `not json`, "newer": `{"v":999,"name":"newer"}`}
+	for name, data := range odd {
+		if err := st.Create(st.Layout().Schedule(name), []byte(data)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, skipped, err := c.ListSchedules(context.Background())
+	if err != nil || len(list) != 1 || list[0].Name != "good" || skipped != 2 {
+		t.Fatalf("schedules: %d, %d skipped, %v; want good alone, 2 skipped", len(list), skipped, err)
+	}
+	for name := range odd {
+		if ok, _, err := st.Exists(st.Layout().Schedule(name)); err != nil || !ok {
+			t.Fatalf("listing schedules removed %s (%v)", name, err)
 		}
 	}
 }

@@ -22,9 +22,16 @@ type WorkerEntry struct {
 // nothing: ones that do not decode (malformed, or of a newer format), and
 // ones no session holds, are skipped; the leader moves malformed ones aside.
 func (s *Store) Workers() ([]WorkerEntry, error) {
+	out, _, err := s.ListWorkers()
+	return out, err
+}
+
+// ListWorkers is Workers with the count of registrations it skipped, for a
+// listing to say that some are not shown (it said nothing).
+func (s *Store) ListWorkers() (entries []WorkerEntry, skipped int, err error) {
 	ids, err := s.Children(s.layout.Workers())
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	sort.Strings(ids)
 	paths := make([]string, len(ids))
@@ -37,13 +44,15 @@ func (s *Store) Workers() ([]WorkerEntry, error) {
 			continue
 		}
 		if rd.Err != nil {
-			return nil, rd.Err
+			return nil, 0, rd.Err
 		}
 		if info, err := decodeWorkerOf(ids[i], rd.Data); err == nil && rd.Stat.EphemeralOwner != 0 {
 			out = append(out, WorkerEntry{Info: info, Reg: rd.Stat.Czxid})
+		} else {
+			skipped++
 		}
 	}
-	return out, nil
+	return out, skipped, nil
 }
 
 // Worker reads one registration, as the leader does. A malformed one is

@@ -884,3 +884,69 @@ func TestLeaderWithAMalformedEpoch(t *testing.T) {
 		t.Fatalf("epoch record after leader: %q %v", data, err)
 	}
 }
+
+// workers and schedule ls say how many records they skipped as unreadable,
+// in one line on stderr; stdout and the exit code are as without them (the
+// records were left out without a word).
+func TestListingsSaySkippedRecords(t *testing.T) {
+	root := newRoot()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	st, err := store.Open(ctx, store.Config{Servers: []string{zkAddr}, Root: root, SessionTimeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	lay := st.Layout()
+	reg, err := store.Encode(&store.WorkerInfo{ID: "w1", Host: "h", PID: 42, Capacity: 2, Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := st.CreateEphemeral(ctx, lay.Worker("w1"), reg); err != nil {
+		t.Fatal(err)
+	}
+	if r := drover(t, root, "schedule", "add", "nightly", "--cron", "@daily", "--", "true"); r.code != 0 {
+		t.Fatalf("schedule add: %+v", r)
+	}
+	type views struct{ table, json result }
+	read := func(args ...string) views {
+		return views{drover(t, root, args...), drover(t, root, append(args, "-o", "json")...)}
+	}
+	workers, schedules := read("workers"), read("schedule", "ls")
+	for _, r := range []result{workers.table, workers.json, schedules.table, schedules.json} {
+		if r.code != 0 || r.stderr != "" {
+			t.Fatalf("before any bad record: %+v", r)
+		}
+	}
+
+	// No leader runs to move them aside: they stay, and are skipped.
+	for _, p := range []string{lay.Worker("intruder"), lay.Worker("another"), lay.Schedule("junk")} {
+		if err := st.Create(p, []byte("\x00 not a drover record")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		args   []string
+		before views
+		shown  string
+		want   string
+	}{
+		{[]string{"workers"}, workers, "w1", "skipped 2 unreadable worker registration(s)"},
+		{[]string{"schedule", "ls"}, schedules, "nightly", "skipped 1 unreadable schedule record(s)"},
+	} {
+		after := read(c.args...)
+		for i, r := range []result{after.table, after.json} {
+			before := []result{c.before.table, c.before.json}[i]
+			oneLineError(t, result{code: r.code, stderr: r.stderr}, 0, c.want)
+			if !strings.Contains(r.stderr, "(drover deadletter ls)") {
+				t.Errorf("%v: %q does not point to deadletter ls", c.args, r.stderr)
+			}
+			// The same listing (schedule ls's NEXT counts down: compare
+			// its lines and what they name).
+			if strings.Count(r.stdout, "\n") != strings.Count(before.stdout, "\n") || !strings.Contains(r.stdout, c.shown) ||
+				strings.Contains(r.stdout, "intruder") || strings.Contains(r.stdout, "junk") {
+				t.Errorf("%v: stdout changed:\n%s\nwas\n%s", c.args, r.stdout, before.stdout)
+			}
+		}
+	}
+}

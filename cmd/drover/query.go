@@ -257,9 +257,12 @@ func newWorkersCmd(g *globals) *cobra.Command {
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return g.withReader(func(ctx context.Context, c *client.Client) error {
-				ws, err := c.Workers()
+				ws, skipped, err := c.ListWorkers()
 				if err != nil {
 					return err
+				}
+				if skipped > 0 {
+					fmt.Fprintf(cmd.ErrOrStderr(), "drover: skipped %d unreadable worker registration(s); a leader moves malformed ones to deadletter (drover deadletter ls)\n", skipped)
 				}
 				out := cmd.OutOrStdout()
 				if g.output == "json" {

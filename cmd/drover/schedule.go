@@ -142,10 +142,13 @@ func newScheduleLsCmd(g *globals) *cobra.Command {
 		Short: "List schedules with their next slot",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return g.withReader(func(_ context.Context, c *client.Client) error {
-				list, err := c.Schedules()
+			return g.withReader(func(ctx context.Context, c *client.Client) error {
+				list, skipped, err := c.ListSchedules(ctx)
 				if err != nil {
 					return err
+				}
+				if skipped > 0 {
+					fmt.Fprintf(cmd.ErrOrStderr(), "drover: skipped %d unreadable schedule record(s); a leader moves them to deadletter (drover deadletter ls)\n", skipped)
 				}
 				if g.output == "json" {
 					return writeJSON(cmd.OutOrStdout(), list)
