@@ -121,6 +121,11 @@ func (s TaskSpec) Task(now time.Time) (*store.Task, error) {
 	if s.Timeout < 0 {
 		return nil, fmt.Errorf("timeout %v: must not be negative", s.Timeout)
 	}
+	if s.Timeout > 0 && s.Timeout < time.Millisecond {
+		// Records keep milliseconds: 1ns was stored as 1ms, a run killed
+		// at once, nothing like what was asked.
+		return nil, fmt.Errorf("timeout %v: must be at least 1ms (0: no limit)", s.Timeout)
+	}
 	if len(s.Key) > MaxKeyLen {
 		return nil, fmt.Errorf("key of %d bytes: at most %d", len(s.Key), MaxKeyLen)
 	}

@@ -32,6 +32,7 @@ func TestReadSpecs(t *testing.T) {
 		{"too long a line", "{\"cmd\":[\"true\"]}\n" + `{"cmd":["echo","` + strings.Repeat("x", MaxLine) + `"]}`, 0, "line 2: longer than"},
 		{"error names its line after blanks", "\n\n{\"cmd\":[\"true\"],\"retries\":-1}", 0, "line 3"},
 		{"negative timeout", `{"cmd":["true"],"timeout":"-1s"}`, 0, "line 1"},
+		{"timeout under 1ms", "{\"cmd\":[\"true\"],\"timeout\":\"1ms\"}\n{\"cmd\":[\"true\"],\"timeout\":\"999us\"}", 0, "line 2: timeout 999µs: must be at least 1ms"},
 		{"all fields", `{"cmd":["true"],"name":"n","retries":2,"timeout":"1m30s","on":{"k":"v"},"priority":"low","key":"k","env":{"A":"b"},"shell":true}`, 1, ""},
 	}
 	for _, tc := range tests {
@@ -62,10 +63,41 @@ func TestSpecTask(t *testing.T) {
 	}
 	for _, bad := range []TaskSpec{
 		{}, {Cmd: []string{""}}, {Cmd: []string{"x"}, Retries: -1}, {Cmd: []string{"x"}, Timeout: -time.Second},
+		{Cmd: []string{"x"}, Timeout: time.Nanosecond}, {Cmd: []string{"x"}, Timeout: 500 * time.Microsecond},
 		{Cmd: []string{"x"}, On: map[string]string{"a/b": "c"}}, {Cmd: []string{"x"}, Key: strings.Repeat("k", 2000)},
 	} {
 		if _, err := bad.Task(time.Now()); err == nil {
 			t.Errorf("%+v accepted", bad)
+		}
+	}
+}
+
+// A timeout or starting deadline above zero but under a millisecond, what
+// records keep, is refused (1ns was kept as 1ms); 0 still means none, and
+// 1ms is kept as given.
+func TestDurationsUnderAMillisecond(t *testing.T) {
+	now := time.Now()
+	for _, d := range []time.Duration{time.Nanosecond, 500 * time.Microsecond, time.Millisecond - 1} {
+		if _, err := (TaskSpec{Cmd: []string{"x"}, Timeout: d}).Task(now); err == nil || !strings.Contains(err.Error(), "at least 1ms") {
+			t.Errorf("timeout %v: %v; want at least 1ms", d, err)
+		}
+		sched := ScheduleSpec{Name: "s", Cron: "@daily", StartingDeadline: d, Task: TaskSpec{Cmd: []string{"x"}}}
+		if _, err := sched.Record(now); err == nil || !strings.Contains(err.Error(), "starting deadline") || !strings.Contains(err.Error(), "at least 1ms") {
+			t.Errorf("starting deadline %v: %v; want at least 1ms", d, err)
+		}
+		sched = ScheduleSpec{Name: "s", Cron: "@daily", Task: TaskSpec{Cmd: []string{"x"}, Timeout: d}}
+		if _, err := sched.Record(now); err == nil || !strings.Contains(err.Error(), "at least 1ms") {
+			t.Errorf("schedule's task timeout %v: %v; want at least 1ms", d, err)
+		}
+	}
+	for _, d := range []time.Duration{0, time.Millisecond} {
+		task, err := TaskSpec{Cmd: []string{"x"}, Timeout: d}.Task(now)
+		if err != nil || task.Timeout.Duration() != d {
+			t.Errorf("timeout %v: %+v %v", d, task, err)
+		}
+		rec, err := ScheduleSpec{Name: "s", Cron: "@daily", StartingDeadline: d, Task: TaskSpec{Cmd: []string{"x"}}}.Record(now)
+		if err != nil || rec.StartingDeadline.Duration() != d {
+			t.Errorf("starting deadline %v: %+v %v", d, rec, err)
 		}
 	}
 }

@@ -61,6 +61,10 @@ func (s ScheduleSpec) Record(now time.Time) (*store.Schedule, error) {
 	if s.StartingDeadline < 0 {
 		return nil, fmt.Errorf("starting deadline %v: must not be negative", s.StartingDeadline)
 	}
+	if s.StartingDeadline > 0 && s.StartingDeadline < time.Millisecond {
+		// Kept in milliseconds, as the task's timeout: refused as it is.
+		return nil, fmt.Errorf("starting deadline %v: must be at least 1ms (0: no limit)", s.StartingDeadline)
+	}
 	if s.KeepSucceeded == 0 {
 		s.KeepSucceeded = 10
 	}

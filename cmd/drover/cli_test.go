@@ -950,3 +950,38 @@ func TestListingsSaySkippedRecords(t *testing.T) {
 		}
 	}
 }
+
+// A --timeout or --starting-deadline above zero but under a millisecond is
+// bad input, one line and exit 2 (1ns was kept as 1ms: a run killed at
+// once); 0 still means no limit, and 1ms is accepted.
+func TestDurationsUnderAMillisecond(t *testing.T) {
+	root := newRoot()
+	jsonl := filepath.Join(t.TempDir(), "tasks.jsonl")
+	if err := os.WriteFile(jsonl, []byte("{\"cmd\":[\"true\"]}\n{\"cmd\":[\"true\"],\"timeout\":\"500us\"}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"submit", "--timeout", "1ns", "--", "true"}, "timeout 1ns: must be at least 1ms"},
+		{[]string{"submit", "--timeout", "999us", "--", "true"}, "timeout 999µs: must be at least 1ms"},
+		{[]string{"submit", "-f", jsonl}, "line 2: timeout 500µs: must be at least 1ms"},
+		{[]string{"schedule", "add", "s", "--cron", "@daily", "--timeout", "1ns", "--", "true"}, "timeout 1ns: must be at least 1ms"},
+		{[]string{"schedule", "add", "s", "--cron", "@daily", "--starting-deadline", "500us", "--", "true"}, "starting deadline 500µs: must be at least 1ms"},
+	} {
+		oneLineError(t, drover(t, root, c.args...), 2, c.want)
+	}
+	assertNothingWritten(t, root)
+
+	for _, timeout := range []string{"0", "1ms"} {
+		r := drover(t, root, "submit", "--timeout", timeout, "--", "true")
+		if r.code != 0 {
+			t.Fatalf("submit --timeout %s: %+v", timeout, r)
+		}
+		if r := drover(t, root, "schedule", "add", "s"+strings.TrimSuffix(timeout, "ms"), "--cron", "@daily",
+			"--timeout", timeout, "--starting-deadline", timeout, "--", "true"); r.code != 0 {
+			t.Fatalf("schedule add --timeout %s --starting-deadline %s: %+v", timeout, timeout, r)
+		}
+	}
+}

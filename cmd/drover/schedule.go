@@ -120,7 +120,7 @@ func newScheduleAddCmd(g *globals) *cobra.Command {
 	f.StringVar(&spec.Cron, "cron", "", `cron spec: 5 fields, 6 with leading seconds, or @hourly, @every 90s (CRON_TZ= prefix allowed)`)
 	f.StringVar(&spec.TZ, "tz", "", "time zone of the spec, e.g. Europe/Berlin (default UTC)")
 	f.StringVar(&spec.Catchup, "catchup", "none", "slots missed while no leader ran: none, last or all")
-	f.DurationVar(&spec.StartingDeadline, "starting-deadline", 0, "never start a slot later than this after its time (0: no limit)")
+	f.DurationVar(&spec.StartingDeadline, "starting-deadline", 0, "never start a slot later than this after its time, at least 1ms (0: no limit)")
 	f.StringVar(&spec.Concurrency, "concurrency", "allow", "when the previous run is still active: allow, forbid (skip) or replace (cancel it)")
 	f.BoolVar(&spec.Suspend, "suspend", false, "add it paused")
 	f.IntVar(&spec.KeepSucceeded, "keep-succeeded", 10, "successful runs kept in history")
