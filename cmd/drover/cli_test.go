@@ -148,11 +148,7 @@ func TestLsFullPageOfARareState(t *testing.T) {
 	root := newRoot()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	st, err := store.Open(ctx, store.Config{Servers: []string{zkAddr}, Root: root, SessionTimeout: 2 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t, root)
 	// Oldest first: 3 queued tasks (no scheduler runs), 6 succeeded, 2 failed.
 	now := time.Now()
 	task := func(at time.Time, state store.State) *store.Task {
@@ -846,13 +842,7 @@ func TestLeaderWithAMalformedEpoch(t *testing.T) {
 	waitFor(t, 20*time.Second, "s1 leading", func() bool {
 		return drover(t, root, "leader").code == 0
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	st, err := store.Open(ctx, store.Config{Servers: []string{zkAddr}, Root: root, SessionTimeout: 2 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t, root)
 	const garbage = "\x00 not a drover record"
 	if _, err := st.Set(st.Layout().Epoch(), []byte(garbage), -1); err != nil {
 		t.Fatal(err)
@@ -892,11 +882,7 @@ func TestListingsSaySkippedRecords(t *testing.T) {
 	root := newRoot()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	st, err := store.Open(ctx, store.Config{Servers: []string{zkAddr}, Root: root, SessionTimeout: 2 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t, root)
 	lay := st.Layout()
 	reg, err := store.Encode(&store.WorkerInfo{ID: "w1", Host: "h", PID: 42, Capacity: 2, Version: "test"})
 	if err != nil {

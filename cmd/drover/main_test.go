@@ -99,6 +99,19 @@ func lastLines(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
+// openStore opens a store on the test server at root, closed when t ends.
+func openStore(t *testing.T, root string) *store.Store {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	st, err := store.Open(ctx, store.Config{Servers: []string{zkAddr}, Root: root, SessionTimeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
 func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(d)
@@ -666,13 +679,7 @@ func TestZooKeeperCredentials(t *testing.T) {
 // scheduler, worker or submit does, and nothing else.
 func makeCluster(t *testing.T, root string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	st, err := store.Open(ctx, store.Config{Servers: []string{zkAddr}, Root: root, SessionTimeout: 2 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st.Close()
+	openStore(t, root).Close()
 }
 
 // assertNothingWritten checks that bad input left root as it was: no cluster
@@ -741,13 +748,7 @@ func TestGarbageIsQuarantined(t *testing.T) {
 	waitFor(t, 20*time.Second, "w1 registered", func() bool {
 		return strings.Contains(drover(t, root, "workers").stdout, "w1")
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	st, err := store.Open(ctx, store.Config{Servers: []string{zkAddr}, Root: root, SessionTimeout: 2 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t, root)
 	lay := st.Layout()
 	for _, p := range []string{lay.Worker("intruder"), lay.Schedule("junk"), lay.WorkerTasks("w1") + "/garbage.1"} {
 		if err := st.Create(p, []byte("\x00 not a drover record")); err != nil {
