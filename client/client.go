@@ -449,26 +449,46 @@ func taskID(id string) (string, error) {
 }
 
 // Wait blocks until the task has a result. It fails at once with
-// store.ErrUnknownTask when no record of the task exists.
+// store.ErrUnknownTask when no record of the task exists. A record read
+// that does not decode is moved to deadletter (see lookup), and the error
+// (store.ErrMalformed) says so.
 func (c *Client) Wait(ctx context.Context, id string) (*store.Task, error) {
 	id, err := taskID(id)
 	if err != nil {
 		return nil, err
 	}
-	t, loc, err := c.st.LookupTaskIn(id, &c.placed)
-	if err != nil {
-		return nil, err // unknown tasks would otherwise be waited for forever
+	for try := 0; ; try++ {
+		t, loc, err := c.lookup(id)
+		if err != nil {
+			return nil, err // unknown tasks would otherwise be waited for forever
+		}
+		if loc.Path == c.st.Layout().Result(id) {
+			return t, nil // finished already: no watch needed
+		}
+		if testHookWaitResult != nil {
+			testHookWaitResult()
+		}
+		t, err = c.st.WaitResult(ctx, id)
+		rerr, ok := malformed(err)
+		if !ok {
+			return t, err
+		}
+		if again, err := c.moveAside(rerr); !again || try >= maxMoveAsideTries {
+			return nil, err
+		}
 	}
-	if loc.Path == c.st.Layout().Result(id) {
-		return t, nil // finished already: no watch needed
-	}
-	return c.st.WaitResult(ctx, id)
 }
+
+// testHookWaitResult, when set by a test, runs in Wait just before it
+// watches for the result.
+var testHookWaitResult func()
 
 // WaitAll blocks until every task has a result, calling done with each as it
 // lands. Waiting for many tasks this way watches their result buckets instead
 // of each task (see store.WaitResults). It fails at once with
-// store.ErrUnknownTask when a task has no record anywhere.
+// store.ErrUnknownTask when a task has no record anywhere, and with
+// store.ErrMalformed, naming the task, when a result read does not decode:
+// that result is moved to deadletter (see lookup).
 func (c *Client) WaitAll(ctx context.Context, ids []string, done func(*store.Task)) error {
 	norm := make([]string, len(ids))
 	for i, id := range ids {
@@ -477,7 +497,23 @@ func (c *Client) WaitAll(ctx context.Context, ids []string, done func(*store.Tas
 			return err
 		}
 	}
-	return c.st.WaitResults(ctx, norm, done)
+	got := map[string]bool{}
+	for try := 0; ; try++ {
+		err := c.st.WaitResults(ctx, norm, func(t *store.Task) {
+			got[t.ID] = true
+			done(t)
+		})
+		rerr, ok := malformed(err)
+		if !ok {
+			return err
+		}
+		if again, err := c.moveAside(rerr); !again || try >= maxMoveAsideTries {
+			return err
+		}
+		// The result changed or went since it was read: wait again for
+		// the tasks not done.
+		norm = slices.DeleteFunc(norm, func(id string) bool { return got[id] })
+	}
 }
 
 // Status finds a task wherever it is: queued, placed on a worker, or finished.
@@ -488,26 +524,59 @@ func (c *Client) Status(id string) (*store.Task, error) {
 	if err != nil {
 		return nil, err
 	}
+	t, _, err := c.lookup(id)
+	return t, err
+}
+
+// maxMoveAsideTries bounds how often a caller of moveAside looks again for
+// a record that changed or went between its read and its move.
+const maxMoveAsideTries = 2
+
+// lookup is store.LookupTaskIn for Status, Wait, Cancel and Retry: a record
+// found that does not decode is moved to deadletter (moveAside), and the
+// error, store.ErrMalformed, names the task and says so.
+func (c *Client) lookup(id string) (*store.Task, store.Location, error) {
 	for try := 0; ; try++ {
 		t, loc, err := c.st.LookupTaskIn(id, &c.placed)
-		if !errors.Is(err, store.ErrMalformed) || loc.Path == "" {
-			return t, err
+		rerr, ok := malformed(err)
+		if !ok {
+			return t, loc, err
 		}
-		data, st, qerr := c.st.Get(loc.Path)
-		if qerr == nil && (st.Czxid != loc.Stat.Czxid || st.Version != loc.Stat.Version) {
-			qerr = store.ErrBadVersion // not the record read
-		}
-		if qerr == nil {
-			if qerr = c.st.Quarantine(loc.Path, data, st.Version, err); qerr == nil {
-				return nil, fmt.Errorf("%w; moved to deadletter (drover deadletter ls)", err)
-			}
-		}
-		// Changed or gone since it was read (it moved on, or another
-		// process moved it aside): look again.
-		if try >= 2 || !(errors.Is(qerr, store.ErrNoNode) || errors.Is(qerr, store.ErrBadVersion)) {
-			return nil, fmt.Errorf("%w (not moved aside: %v)", err, qerr)
+		if again, err := c.moveAside(rerr); !again || try >= maxMoveAsideTries {
+			return nil, store.Location{}, err
 		}
 	}
+}
+
+// malformed returns err's *store.RecordError when the record does not
+// decode at all (store.ErrMalformed). A record of an unsupported version
+// is no such error: a newer release wrote it, and it stays.
+func malformed(err error) (*store.RecordError, bool) {
+	var rerr *store.RecordError
+	if !errors.As(err, &rerr) || !errors.Is(rerr, store.ErrMalformed) || rerr.Loc.Path == "" {
+		return nil, false
+	}
+	return rerr, true
+}
+
+// moveAside moves the record rerr names to deadletter, as malformed data
+// found anywhere is, if it still is the record that was read (same czxid
+// and version), and returns the error to report for its task. again says
+// the record changed or went since it was read (the task moved on, or
+// another process moved it aside): the caller may look again.
+func (c *Client) moveAside(rerr *store.RecordError) (again bool, err error) {
+	loc := rerr.Loc
+	data, st, qerr := c.st.Get(loc.Path)
+	if qerr == nil && (st.Czxid != loc.Stat.Czxid || st.Version != loc.Stat.Version) {
+		qerr = store.ErrBadVersion // not the record read
+	}
+	if qerr == nil {
+		if qerr = c.st.Quarantine(loc.Path, data, st.Version, rerr); qerr == nil {
+			return false, fmt.Errorf("%w; moved to deadletter (drover deadletter ls)", rerr)
+		}
+	}
+	again = errors.Is(qerr, store.ErrNoNode) || errors.Is(qerr, store.ErrBadVersion)
+	return again, fmt.Errorf("%w (not moved aside: %v)", rerr, qerr)
 }
 
 // List returns tasks in state (all states when empty), newest first, at most
@@ -623,7 +692,8 @@ var (
 // placed one loses its assignment (its worker kills the process), and the task
 // gets its one result, state cancelled, in the same transaction. A cancel
 // whose reply was lost is looked for once the store is back: found applied,
-// it succeeds.
+// it succeeds. A record of the task that does not decode is moved to
+// deadletter (see lookup), and the error (store.ErrMalformed) says so.
 func (c *Client) Cancel(id string) (*store.Task, error) {
 	id, err := taskID(id)
 	if err != nil {
@@ -631,7 +701,7 @@ func (c *Client) Cancel(id string) (*store.Task, error) {
 	}
 	var unknown *store.Task // the record of a cancel whose reply was lost
 	for try := 0; ; try++ {
-		t, loc, err := c.st.LookupTaskIn(id, &c.placed)
+		t, loc, err := c.lookup(id)
 		if err != nil {
 			return nil, err
 		}
@@ -679,13 +749,14 @@ func (c *Client) Cancel(id string) (*store.Task, error) {
 // one that never ran. A retry whose reply was lost is looked for once the
 // store is back, as a cancel is: it succeeds when the task carries its mark
 // (RetriedAt), is sent again when the result it read is still there, and
-// otherwise fails with ErrUnconfirmed.
+// otherwise fails with ErrUnconfirmed. A record of the task that does not
+// decode is moved to deadletter, as by Cancel.
 func (c *Client) Retry(id string) (*store.Task, error) {
 	id, err := taskID(id)
 	if err != nil {
 		return nil, err
 	}
-	t, loc, err := c.st.LookupTaskIn(id, &c.placed)
+	t, loc, err := c.lookup(id)
 	if err != nil {
 		return nil, err
 	}
@@ -727,7 +798,7 @@ func (c *Client) Retry(id string) (*store.Task, error) {
 		// result read is still there. A result gone without the mark in
 		// its place was someone else's doing: retention pruned it, or
 		// another client retried the task.
-		now, nloc, lerr := c.st.LookupTaskIn(id, &c.placed)
+		now, nloc, lerr := c.lookup(id)
 		switch {
 		case errors.Is(lerr, store.ErrUnknownTask):
 			err = fmt.Errorf("%w: the reply was lost, and no record of the task is left (retention may have pruned its result): whether the retry was applied is unknown", ErrUnconfirmed)

@@ -319,6 +319,11 @@ func TestRecordOfAnotherTaskIsRefused(t *testing.T) {
 	if err := c.WaitAll(ctx, []string{b, a}, func(*store.Task) {}); !errors.Is(err, store.ErrMalformed) {
 		t.Fatalf("wait: %v; want ErrMalformed", err)
 	}
+	// The wait moved the record aside; copied there again, Status refuses
+	// it and moves it aside too.
+	if err := st.Create(st.Layout().Result(b), data); err != nil {
+		t.Fatal(err)
+	}
 	if got, err := c.Status(b); !errors.Is(err, store.ErrMalformed) {
 		t.Fatalf("status of %s: %+v, %v; want ErrMalformed", b, got, err)
 	}
@@ -1309,4 +1314,152 @@ func TestCancelAndRetryUnderABusyLeader(t *testing.T) {
 	if err != nil || placed.Retries != 1 {
 		t.Fatalf("placed %+v (%v): want the retry's record, 1 retry left", placed, err)
 	}
+}
+
+// deadlettered fails the test unless path is gone and a deadletter record
+// came from it.
+func deadlettered(t *testing.T, c *Client, st *store.Store, path string) {
+	t.Helper()
+	if ok, _, err := st.Exists(path); err != nil || ok {
+		t.Fatalf("%s is still there (%v)", path, err)
+	}
+	dl, _, err := c.Deadletters(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dl {
+		if d.From == path {
+			return
+		}
+	}
+	t.Fatalf("no deadletter record from %s: %+v", path, dl)
+}
+
+// Wait, WaitAll, Cancel and Retry of a task whose record (result, queue
+// item or assignment) does not decode move that record to deadletter, as
+// Status does, and fail for that task with ErrMalformed naming it. They
+// failed and left the record where it was, for every later call to trip
+// on.
+func TestMalformedTaskRecordsAreMovedAside(t *testing.T) {
+	c, st := newClient(t)
+	lay := st.Layout()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	const junk = "{not a task"
+	submit := func() string {
+		t.Helper()
+		res, err := c.Submit(ctx, []TaskSpec{{Cmd: []string{"true"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res[0].ID
+	}
+	// A queued task whose result is junk (a queue item and a result at
+	// once: the result is read first, and wins).
+	junkResult := func() string {
+		t.Helper()
+		id := submit()
+		if err := st.Create(lay.Result(id), []byte(junk)); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	junkQueueItem := func() string {
+		t.Helper()
+		id := submit()
+		if _, err := st.Set(lay.QueueItem(id), []byte(junk), -1); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	// A task placed on w1 whose assignment is junk.
+	junkAssignment := func() string {
+		t.Helper()
+		id := submit()
+		placeAndFinish(t, st, []string{id}, nil, "w1")
+		if _, err := st.Set(lay.Assignment("w1", id, 1), []byte(junk), -1); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	malformedFor := func(what, id string, err error) {
+		t.Helper()
+		if !errors.Is(err, store.ErrMalformed) || !strings.Contains(err.Error(), id) ||
+			!strings.Contains(err.Error(), "moved to deadletter") || strings.Contains(err.Error(), "\n") {
+			t.Fatalf("%s of %s: %v; want one line of ErrMalformed naming the task, moved to deadletter", what, id, err)
+		}
+	}
+	ops := map[string]func(string) error{
+		"wait":   func(id string) error { _, err := c.Wait(ctx, id); return err },
+		"cancel": func(id string) error { _, err := c.Cancel(id); return err },
+		"retry":  func(id string) error { _, err := c.Retry(id); return err },
+	}
+	for _, name := range []string{"wait", "cancel", "retry"} {
+		for _, rec := range []struct {
+			what string
+			make func() string
+			path func(string) string
+		}{
+			{"result", junkResult, lay.Result},
+			{"queue item", junkQueueItem, lay.QueueItem},
+			{"assignment", junkAssignment, func(id string) string { return lay.Assignment("w1", id, 1) }},
+		} {
+			id := rec.make()
+			malformedFor(name+" with a junk "+rec.what, id, ops[name](id))
+			deadlettered(t, c, st, rec.path(id))
+		}
+	}
+
+	// WaitAll: the good result is passed on, the junk one moved aside,
+	// and the wait fails naming its task.
+	good, bad := submit(), junkResult()
+	if _, err := c.Cancel(good); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	err := c.WaitAll(ctx, []string{good, bad}, func(task *store.Task) { got = append(got, task.ID) })
+	malformedFor("wait for two", bad, err)
+	if !slices.Equal(got, []string{good}) {
+		t.Fatalf("wait for two passed on %v, want %s only", got, good)
+	}
+	deadlettered(t, c, st, lay.Result(bad))
+	// Moved aside, the junk stands in the way no more: the task is found
+	// queued, where it is, and the wait waits for it.
+	short, cancelShort := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancelShort()
+	if err := c.WaitAll(short, []string{good, bad}, func(*store.Task) {}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("wait for two once the junk is moved aside: %v", err)
+	}
+	if task, err := c.Status(bad); err != nil || task.State != store.StateQueued {
+		t.Fatalf("status once the junk is moved aside: %+v %v", task, err)
+	}
+}
+
+// A result that turns out junk while Wait watches for it is moved aside
+// too: Wait read the queue item first, and the result comes later.
+func TestWaitMovesAsideAJunkResultThatLands(t *testing.T) {
+	c, st := newClient(t)
+	lay := st.Layout()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := c.Submit(ctx, []TaskSpec{{Cmd: []string{"true"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := res[0].ID
+	// Once Wait has looked the task up and watches for its result, the
+	// task "finishes" with junk.
+	done := make(chan error, 1)
+	testHookWaitResult = func() {
+		done <- st.Txn().Delete(lay.QueueItem(id), -1).Create(lay.Result(id), []byte("{junk")).Commit()
+	}
+	defer func() { testHookWaitResult = nil }()
+	_, err = c.Wait(ctx, id)
+	if werr := <-done; werr != nil {
+		t.Fatal(werr)
+	}
+	if !errors.Is(err, store.ErrMalformed) || !strings.Contains(err.Error(), "moved to deadletter") {
+		t.Fatalf("wait: %v; want ErrMalformed, moved to deadletter", err)
+	}
+	deadlettered(t, c, st, lay.Result(id))
 }

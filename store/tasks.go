@@ -915,6 +915,22 @@ type Location struct {
 // ErrUnknownTask means no record of a task exists anywhere.
 var ErrUnknownTask = errors.New("no such task")
 
+// RecordError is the error of a task's record that was read and does not
+// decode (Err wraps ErrMalformed or ErrUnsupportedVersion). It says where,
+// and the stat read, so that the caller can move that very record aside
+// (Quarantine at Stat.Version, after checking it still is the record read).
+type RecordError struct {
+	Task string
+	Loc  Location
+	Err  error
+}
+
+func (e *RecordError) Error() string {
+	return fmt.Sprintf("task %s at %s: %v", e.Task, e.Loc.Path, e.Err)
+}
+
+func (e *RecordError) Unwrap() error { return e.Err }
+
 // LookupTask finds a task by id: its result, else its queue item (both computed
 // from the id), else its assignment (found by listing the workers' assignment
 // directories, which hold only work in flight).
@@ -962,7 +978,8 @@ func (p *Placed) set(refs []AssignmentRef) {
 // again or posts its result, before any later attempt is placed, so an
 // assignment that exists is the task's current one. Otherwise the
 // assignments are listed as LookupTask does, and placed remembers the
-// listing. placed may be nil.
+// listing. placed may be nil. A record found that does not decode is a
+// *RecordError, with its location returned too.
 func (s *Store) LookupTaskIn(id string, placed *Placed) (*Task, Location, error) {
 	if err := ValidateTaskID(id); err != nil {
 		return nil, Location{}, err
@@ -979,7 +996,8 @@ func (s *Store) LookupTaskIn(id string, placed *Placed) (*Task, Location, error)
 			}
 			t, err := DecodeTaskOf(id, rd.Data)
 			if err != nil {
-				return nil, Location{Path: rd.Path, Stat: rd.Stat}, fmt.Errorf("task %s at %s: %w", id, rd.Path, err)
+				loc := Location{Path: rd.Path, Stat: rd.Stat}
+				return nil, loc, &RecordError{Task: id, Loc: loc, Err: err}
 			}
 			return t, Location{Path: rd.Path, Stat: rd.Stat}, nil
 		}
@@ -1014,7 +1032,8 @@ func (s *Store) LookupTaskIn(id string, placed *Placed) (*Task, Location, error)
 			}
 			t, err := DecodeTaskOf(id, data)
 			if err != nil {
-				return nil, Location{Path: newest.Path, Stat: st}, fmt.Errorf("task %s at %s: %w", id, newest.Path, err)
+				loc := Location{Path: newest.Path, Stat: st}
+				return nil, loc, &RecordError{Task: id, Loc: loc, Err: err}
 			}
 			return t, Location{Path: newest.Path, Stat: st}, nil
 		}
@@ -1077,7 +1096,8 @@ func DecodeTaskOf(id string, data []byte) (*Task, error) {
 	return t, nil
 }
 
-// WaitResult blocks until the task's result exists and returns it.
+// WaitResult blocks until the task's result exists and returns it. A
+// result that does not decode is a *RecordError.
 func (s *Store) WaitResult(ctx context.Context, id string) (*Task, error) {
 	p := s.layout.Result(id)
 	for {
@@ -1086,11 +1106,15 @@ func (s *Store) WaitResult(ctx context.Context, id string) (*Task, error) {
 			return nil, err
 		}
 		if ok {
-			data, _, err := s.Get(p)
+			data, st, err := s.Get(p)
 			if err != nil {
 				return nil, err
 			}
-			return DecodeTaskOf(id, data)
+			t, err := DecodeTaskOf(id, data)
+			if err != nil {
+				return nil, &RecordError{Task: id, Loc: Location{Path: p, Stat: st}, Err: err}
+			}
+			return t, nil
 		}
 		if err != nil { // connection: wait for a session, then look again
 			if _, err := s.CurrentSession(ctx); err != nil {
@@ -1248,7 +1272,8 @@ func deadletterHead(path string, data []byte, reason error) []byte {
 // read per task plus one listing per change of their buckets, where a watch
 // per task would cost several requests each. A task with no record anywhere
 // fails the call with ErrUnknownTask (it would otherwise be waited for
-// forever).
+// forever). A result that does not decode fails it with a *RecordError;
+// the results read before it were passed to done.
 func (s *Store) WaitResults(ctx context.Context, ids []string, done func(*Task)) error {
 	pending := map[string]map[string]bool{} // result bucket -> ids not finished
 	for _, id := range ids {
@@ -1272,7 +1297,10 @@ func (s *Store) WaitResults(ctx context.Context, ids []string, done func(*Task))
 				}
 			}
 		}
-		for len(paths) > 0 {
+		// A result that does not decode fails the wait once the others
+		// read with it are passed on.
+		var bad error
+		for len(paths) > 0 && bad == nil {
 			// At most waitReads results at once: many buckets of many
 			// tasks would otherwise all be held together.
 			chunk := paths[:min(len(paths), waitReads)]
@@ -1284,11 +1312,17 @@ func (s *Store) WaitResults(ctx context.Context, ids []string, done func(*Task))
 				dir, id := path.Dir(r.Path), path.Base(r.Path)
 				t, err := DecodeTaskOf(id, r.Data)
 				if err != nil {
-					return fmt.Errorf("result %s: %w", r.Path, err)
+					if bad == nil {
+						bad = &RecordError{Task: id, Loc: Location{Path: r.Path, Stat: r.Stat}, Err: err}
+					}
+					continue
 				}
 				delete(pending[dir], id)
 				done(t)
 			}
+		}
+		if bad != nil {
+			return bad
 		}
 		for _, dir := range dirs {
 			if len(pending[dir]) == 0 {

@@ -189,6 +189,59 @@ func TestLsFullPageOfARareState(t *testing.T) {
 	}
 }
 
+// wait, cancel and retry of a task whose record does not decode say so in
+// one line naming the task, exit 1 as for other per-task errors, and move
+// the record to deadletter; cancel and retry go on with the other ids.
+func TestJunkTaskRecordIsOneErrorLine(t *testing.T) {
+	root := newRoot()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	st, err := store.Open(ctx, store.Config{Servers: []string{zkAddr}, Root: root, SessionTimeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	lay := st.Layout()
+	now := time.Now()
+	var tasks []*store.Task
+	for range 5 {
+		tasks = append(tasks, &store.Task{ID: store.NewTaskID(now), Cmd: []string{"true"}, SubmittedAt: now.UTC(), Attempt: 1, State: store.StateQueued})
+	}
+	if _, err := st.Submit(ctx, tasks); err != nil {
+		t.Fatal(err)
+	}
+	a, b, c, d, e := tasks[0].ID, tasks[1].ID, tasks[2].ID, tasks[3].ID, tasks[4].ID
+	if _, err := st.Set(lay.QueueItem(a), []byte("{junk"), -1); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{b, d} {
+		if err := st.Create(lay.Result(id), []byte("{junk")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gone := func(p string) {
+		t.Helper()
+		if ok, _, err := st.Exists(p); err != nil || ok {
+			t.Fatalf("%s is still there (%v)", p, err)
+		}
+	}
+	oneLineError(t, drover(t, root, "wait", a), 1, "task "+a)
+	oneLineError(t, drover(t, root, "wait", a), 1, "not found") // moved aside: gone
+	gone(lay.QueueItem(a))
+	r := drover(t, root, "cancel", b, c)
+	if r.stdout != "cancelled "+c+"\n" {
+		t.Fatalf("cancel of a junk and a good task: stdout %q", r.stdout)
+	}
+	oneLineError(t, r, 1, "task "+b)
+	if !strings.Contains(r.stderr, "moved to deadletter") {
+		t.Fatalf("cancel: %q; want it to say the record was moved to deadletter", r.stderr)
+	}
+	gone(lay.Result(b))
+	// A wait for many: the junk result fails it at once, naming its task.
+	oneLineError(t, drover(t, root, "wait", d, e), 1, "task "+d)
+	gone(lay.Result(d))
+}
+
 func TestSubmitInputErrors(t *testing.T) {
 	root := newRoot()
 	// Bad lines read from stdin name their line; nothing of the good lines is written.
