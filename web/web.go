@@ -244,8 +244,10 @@ func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		tasks = viewTasks(res.Tasks)
 		w.Header().Set("X-Drover-Scanned", strconv.Itoa(res.Scanned))
-		if res.Truncated {
+		if res.Truncated && res.Exact < limit {
 			// The newest matching tasks may lie beyond the records read.
+			// A full page known to be the newest (res.Exact) lacks none,
+			// as drover ls says: only whether more match is unknown.
 			w.Header().Set("X-Drover-Truncated", "true")
 		}
 	}

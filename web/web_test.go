@@ -441,6 +441,59 @@ func TestTasksScanBounded(t *testing.T) {
 	}
 }
 
+// A full page known to be the newest matching tasks (client.Listing.Exact)
+// is not truncated, though the budget ran out after it: no matching task
+// is missing from it, as drover ls says. It was marked truncated. Here the
+// queue holds the 2 newest tasks, and the results under them more junk
+// than a listing may read.
+func TestTasksFullPageOfTheNewestIsNotTruncated(t *testing.T) {
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	lay := st.Layout()
+	old := time.Now().Add(-time.Hour)
+	for done := 0; done < minScan; {
+		var ids []string
+		for ; done < minScan && len(ids) < store.MaxBatch; done++ {
+			ids = append(ids, store.NewTaskID(old))
+		}
+		if err := st.CommitCreatingBuckets(ids, func(txn *store.Txn) error {
+			for _, id := range ids {
+				txn.Create(lay.Result(id), []byte("{junk"))
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := time.Now().UTC()
+	var queued []*store.Task
+	for range 2 {
+		queued = append(queued, &store.Task{ID: store.NewTaskID(now), Cmd: []string{"true"}, SubmittedAt: now, Attempt: 1, State: store.StateQueued})
+	}
+	if _, err := st.Submit(context.Background(), queued); err != nil {
+		t.Fatal(err)
+	}
+	hs := apiServer(t, st)
+	for _, c := range []struct {
+		query     string
+		truncated bool
+	}{
+		{"limit=2", false}, // the newest 2: none missing
+		{"limit=3", true},  // a third may be among the records unread
+	} {
+		var got []store.Task
+		r := getList(t, hs.URL+"/api/v1/tasks?"+c.query, &got)
+		if len(got) != 2 || got[0].ID != queued[1].ID || got[1].ID != queued[0].ID {
+			t.Fatalf("%s: %d tasks; want the 2 queued", c.query, len(got))
+		}
+		if r.Header.Get("X-Drover-Scanned") != strconv.Itoa(minScan) {
+			t.Fatalf("%s: scanned %q; want the whole budget, %d", c.query, r.Header.Get("X-Drover-Scanned"), minScan)
+		}
+		if (r.Header.Get("X-Drover-Truncated") == "true") != c.truncated {
+			t.Fatalf("%s: truncated %q; want %v", c.query, r.Header.Get("X-Drover-Truncated"), c.truncated)
+		}
+	}
+}
+
 // TestAPIHidesSecrets checks tasks and schedule templates keep their env names
 // but not the values, and give payloads by length, in every API answer.
 func TestAPIHidesSecrets(t *testing.T) {
