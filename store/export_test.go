@@ -26,3 +26,10 @@ func SetMaxDeadletters(n int) (restore func()) {
 // SetKeysRead makes every submit of s that found keys to take over call f
 // after reading them and before writing.
 func SetKeysRead(s *Store, f func()) { s.keysRead = f }
+
+// SetLookupHook sets a func LookupTaskIn calls just before ("listing") and
+// after ("listed") it lists the assignments, until restore is called.
+func SetLookupHook(hook func(stage string)) (restore func()) {
+	testHookLookup = hook
+	return func() { testHookLookup = nil }
+}

@@ -3,8 +3,11 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
+
+	"github.com/oklog/ulid/v2"
 
 	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/store"
@@ -52,5 +55,138 @@ func TestUnreadableTaskRecordIsARecordError(t *testing.T) {
 	check("LookupTask", err)
 	if loc.Path != lay.Result(bad) {
 		t.Fatalf("LookupTask: location %+v", loc)
+	}
+}
+
+// addWorkerDirs makes n empty assignment directories, as n idle workers
+// have, w000 and on.
+func addWorkerDirs(t *testing.T, st *store.Store, n int) {
+	t.Helper()
+	lay := st.Layout()
+	for start := 0; start < n; start += store.MaxBatch {
+		txn := st.Txn()
+		for i := start; i < min(n, start+store.MaxBatch); i++ {
+			txn.Create(lay.WorkerTasks(fmt.Sprintf("w%03d", i)), nil)
+		}
+		if err := txn.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// Looking up an id that is nowhere lists the workers' assignments once,
+// not three times: the task's queue and result buckets, read before the
+// listing and again after it, show that it did not move meanwhile. With
+// 500 workers it took some 1,500 requests.
+func TestUnknownTaskListsWorkersOnce(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	const workers = 500
+	addWorkerDirs(t, st, workers)
+	// A task queued, whose buckets the unknown id shares.
+	now := time.Now()
+	queued := &store.Task{ID: store.NewTaskID(now), Cmd: []string{"true"}, SubmittedAt: now.UTC(), Attempt: 1, State: store.StateQueued}
+	if _, err := st.Submit(context.Background(), []*store.Task{queued}); err != nil {
+		t.Fatal(err)
+	}
+	px := drovertest.StartProxy(t, drovertest.Addr())
+	via := drovertest.OpenStoreAt(t, px.Addr(), root)
+	for _, c := range []struct{ what, id string }{
+		{"an id in the buckets of a queued task", store.NewTaskID(now)},
+		{"an id of a time no bucket holds", ulid.MustNew(ulid.Timestamp(now.Add(-30*24*time.Hour)), nil).String()},
+	} {
+		before := px.Requests()
+		_, _, err := via.LookupTask(c.id)
+		n := px.Requests() - before
+		if !errors.Is(err, store.ErrUnknownTask) {
+			t.Fatalf("%s: %v; want ErrUnknownTask", c.what, err)
+		}
+		// Result and queue item twice; the queue and result buckets
+		// before the listing (up to 4 reads each, with the directories
+		// above a bucket that is not there) and after (up to 2 each);
+		// one listing of every worker's assignments.
+		if most := int64(2*2 + 2*6 + 1 + workers); n > most {
+			t.Fatalf("%s: %d requests with %d workers; want at most %d", c.what, n, workers, most)
+		}
+		t.Logf("%s: %d requests with %d workers", c.what, n, workers)
+	}
+	// A task that is there is found as it was.
+	if got, _, err := via.LookupTask(queued.ID); err != nil || got.ID != queued.ID {
+		t.Fatalf("lookup of the queued task: %+v %v", got, err)
+	}
+}
+
+// A task that moves while the assignments are listed, back to the queue
+// just before and onto another worker just after (its worker lost, and the
+// task placed again), is missed by the listing, and its result and queue
+// item are missing when read again; but its queue bucket changed
+// meanwhile, and the assignments are listed again, where it is found. It
+// is not taken for unknown. So too when its queue bucket was gone, made
+// again for the item and removed again once it was placed: the first-level
+// bucket changed.
+func TestLookupFindsATaskMovingAroundTheListing(t *testing.T) {
+	for _, tidied := range []bool{false, true} {
+		t.Run(fmt.Sprintf("tidied=%v", tidied), func(t *testing.T) { lookupAroundTheListing(t, tidied) })
+	}
+}
+
+func lookupAroundTheListing(t *testing.T, tidied bool) {
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	lay := st.Layout()
+	addWorkerDirs(t, st, 3)
+	now := time.Now()
+	task := &store.Task{ID: store.NewTaskID(now), Cmd: []string{"true"}, SubmittedAt: now.UTC(), Attempt: 1, State: store.StateQueued}
+	if _, err := st.Submit(context.Background(), []*store.Task{task}); err != nil {
+		t.Fatal(err)
+	}
+	qb := lay.QueueBucket(store.Bucket(task.ID))
+	move := func(build func(*store.Txn) error) {
+		t.Helper()
+		if err := st.CommitCreatingBuckets([]string{task.ID}, build); err != nil {
+			t.Fatal(err)
+		}
+	}
+	place := func(worker string) {
+		task.Worker = worker
+		move(func(txn *store.Txn) error {
+			txn.Delete(lay.QueueItem(task.ID), -1)
+			if err := txn.Assign(task.Clone()); err != nil {
+				return err
+			}
+			if tidied { // the emptied bucket removed, as a leader does
+				txn.Delete(qb, -1)
+			}
+			return nil
+		})
+	}
+	place("w000")
+	listings := 0
+	defer store.SetLookupHook(func(stage string) {
+		if stage == "listing" {
+			listings++
+		}
+		if listings > 1 {
+			return
+		}
+		switch stage {
+		case "listing": // w000 lost: attempt 2 queued
+			move(func(txn *store.Txn) error {
+				txn.Delete(lay.Assignment("w000", task.ID, 1), -1)
+				task.Attempt = 2
+				return txn.Enqueue(task.Clone())
+			})
+		case "listed": // and placed on w001
+			place("w001")
+		}
+	})()
+	got, loc, err := st.LookupTask(task.ID)
+	if err != nil || got.Worker != "w001" || got.Attempt != 2 || loc.Path != lay.Assignment("w001", task.ID, 2) {
+		t.Fatalf("lookup of a task that moved around the listing: %+v at %s, %v", got, loc.Path, err)
+	}
+	if listings != 2 {
+		t.Fatalf("%d listings; want 2", listings)
+	}
+	if ok, _, err := st.Exists(qb); err != nil || ok == tidied {
+		t.Fatalf("queue bucket there: %v (%v); want %v", ok, err, !tidied)
 	}
 }

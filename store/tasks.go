@@ -980,11 +980,24 @@ func (p *Placed) set(refs []AssignmentRef) {
 // assignments are listed as LookupTask does, and placed remembers the
 // listing. placed may be nil. A record found that does not decode is a
 // *RecordError, with its location returned too.
+//
+// A task found nowhere may have moved between the reads (queued while its
+// result was read, placed while its queue item was, finished while the
+// workers were listed), so the reads are made again; but every move of a
+// task creates or deletes its queue item or its result, which changes its
+// queue or result bucket (see bucketMarks). When neither changed from
+// before a listing that missed the task until after its result and queue
+// item were read again and missed it too, the task stood still meanwhile,
+// and was nowhere: it is unknown without listing every worker's
+// assignments again (with 500 workers, each listing is some 500 requests).
 func (s *Store) LookupTaskIn(id string, placed *Placed) (*Task, Location, error) {
 	if err := ValidateTaskID(id); err != nil {
 		return nil, Location{}, err
 	}
 	hint := true // placed is looked at before the first listing only
+	// marks, when set, are the task's buckets as read just before the
+	// last listing, which missed the task.
+	var marks []bucketMark
 	for try := 0; try < 3; try++ {
 		// Both read at once; a result, when there is one, wins: it is final.
 		for _, rd := range s.GetMany([]string{s.layout.Result(id), s.layout.QueueItem(id)}) {
@@ -1001,14 +1014,34 @@ func (s *Store) LookupTaskIn(id string, placed *Placed) (*Task, Location, error)
 			}
 			return t, Location{Path: rd.Path, Stat: rd.Stat}, nil
 		}
+		if marks != nil {
+			same, err := s.bucketsStill(marks)
+			if err != nil {
+				return nil, Location{}, err
+			}
+			if same {
+				break // it stood still, and was nowhere
+			}
+			marks = nil
+		}
 		var newest *AssignmentRef
 		fromHint := false
 		if r, ok := placed.find(id); ok && hint {
 			newest, fromHint = &r, true
 		} else {
+			m, err := s.bucketMarks(id)
+			if err != nil {
+				return nil, Location{}, err
+			}
+			if testHookLookup != nil {
+				testHookLookup("listing")
+			}
 			assigned, err := s.Assignments()
 			if err != nil {
 				return nil, Location{}, err
+			}
+			if testHookLookup != nil {
+				testHookLookup("listed")
 			}
 			placed.set(assigned)
 			for i := range assigned {
@@ -1016,6 +1049,9 @@ func (s *Store) LookupTaskIn(id string, placed *Placed) (*Task, Location, error)
 				if a.Task == id && (newest == nil || a.Attempt > newest.Attempt) {
 					newest = a
 				}
+			}
+			if newest == nil {
+				marks = m
 			}
 		}
 		hint = false
@@ -1040,6 +1076,112 @@ func (s *Store) LookupTaskIn(id string, placed *Placed) (*Task, Location, error)
 		// Not found anywhere: it may have moved between reads; look once more.
 	}
 	return nil, Location{}, fmt.Errorf("task %s: %w", id, ErrUnknownTask)
+}
+
+// testHookLookup, when set by a test, runs in LookupTaskIn just before
+// ("listing") and just after ("listed") it lists the assignments.
+var testHookLookup func(stage string)
+
+// A bucketMark is one directory on the way down to a task's queue or result
+// bucket as read: whether it existed, and which znode it was (czxid) with
+// which children (pzxid, the zxid of the last child created or deleted).
+type bucketMark struct {
+	chain  int // marks of one chain share it, and come together
+	path   string
+	exists bool
+	czxid  int64
+	pzxid  int64
+}
+
+// bucketMarks reads, for the tasks ids, each one's queue bucket and result
+// bucket (all in parallel), and for one that does not exist, the directory
+// above it too, up to the queue or results directory. Every move of a task
+// (submit, placement, report, requeue, cancel, retry, pruning) creates or
+// deletes its queue item or its result: a bucket that exists has its pzxid
+// moved by it, and one that does not must be made (its parent's pzxid
+// moves) before an item is created in it. So when bucketsStill finds every
+// mark as it was, no task of ids has moved between the two reads. A
+// directory marked is read before those under it here, and after them
+// there: a bucket made and removed again in between cannot go unseen.
+func (s *Store) bucketMarks(ids ...string) ([]bucketMark, error) {
+	var chains [][]string
+	seen := map[string]bool{}
+	for _, id := range ids {
+		b1, b2 := Bucket(id)
+		if seen[b1+b2] {
+			continue
+		}
+		seen[b1+b2] = true
+		chains = append(chains,
+			[]string{s.layout.Queue(), s.layout.QueueBucket(b1, ""), s.layout.QueueBucket(b1, b2)},
+			[]string{s.layout.Results(), s.layout.ResultBucket(b1, ""), s.layout.ResultBucket(b1, b2)})
+	}
+	out := make([][]bucketMark, len(chains))
+	errs := make([]error, len(chains))
+	Pipelined(len(chains), func(c int) { out[c], errs[c] = s.markChain(c, chains[c]) })
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return slices.Concat(out...), nil
+}
+
+// markChain marks the last of dirs (each under the one before), and when it
+// does not exist, the chain above it first: the marks it returns end with
+// one that does not exist, or begin with one that does, and each was read
+// after those before it. The first directory, which Open makes, ends the
+// chain in any case.
+func (s *Store) markChain(chain int, dirs []string) ([]bucketMark, error) {
+	read := func(p string) (bucketMark, error) {
+		ok, st, err := s.Exists(p)
+		return bucketMark{chain: chain, path: p, exists: ok, czxid: st.Czxid, pzxid: st.Pzxid}, err
+	}
+	last := dirs[len(dirs)-1]
+	m, err := read(last)
+	if err != nil || m.exists || len(dirs) == 1 {
+		return []bucketMark{m}, err
+	}
+	above, err := s.markChain(chain, dirs[:len(dirs)-1])
+	if err != nil || !above[len(above)-1].exists {
+		return above, err // no parent: nothing under it
+	}
+	// Read again, after its parent.
+	if m, err = read(last); err != nil || m.exists {
+		return []bucketMark{m}, err
+	}
+	return append(above, m), nil
+}
+
+// bucketsStill reports whether the directories marks were read from are
+// as they were, reading each chain from the bucket up (see bucketMarks),
+// the chains in parallel.
+func (s *Store) bucketsStill(marks []bucketMark) (bool, error) {
+	var chains [][]bucketMark
+	for i, m := range marks {
+		if i == 0 || m.chain != marks[i-1].chain {
+			chains = append(chains, nil)
+		}
+		chains[len(chains)-1] = append(chains[len(chains)-1], m)
+	}
+	same := make([]bool, len(chains))
+	errs := make([]error, len(chains))
+	Pipelined(len(chains), func(c int) {
+		for i := len(chains[c]) - 1; i >= 0; i-- {
+			m := chains[c][i]
+			ok, st, err := s.Exists(m.path)
+			if err != nil {
+				errs[c] = err
+				return
+			}
+			if ok != m.exists || st.Czxid != m.czxid || st.Pzxid != m.pzxid {
+				return
+			}
+		}
+		same[c] = true
+	})
+	if err := errors.Join(errs...); err != nil {
+		return false, err
+	}
+	return !slices.Contains(same, false), nil
 }
 
 // AssignmentRef names one assignment znode.
