@@ -33,3 +33,11 @@ func SetLookupHook(hook func(stage string)) (restore func()) {
 	testHookLookup = hook
 	return func() { testHookLookup = nil }
 }
+
+// SetCheckKnownHook sets a func WaitResults calls just before ("listing")
+// and after ("listed") it lists the assignments to find unseen tasks, until
+// restore is called.
+func SetCheckKnownHook(hook func(stage string)) (restore func()) {
+	testHookCheckKnown = hook
+	return func() { testHookCheckKnown = nil }
+}

@@ -190,3 +190,94 @@ func lookupAroundTheListing(t *testing.T, tidied bool) {
 		t.Fatalf("queue bucket there: %v (%v); want %v", ok, err, !tidied)
 	}
 }
+
+// A wait for a task that is nowhere lists the workers' assignments twice,
+// not three times, before it fails: the task's buckets, read before the
+// second listing and again after the buckets were listed once more, show
+// that it did not move.
+func TestWaitForUnknownTaskListsWorkersTwice(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	const workers = 500
+	addWorkerDirs(t, st, workers)
+	listings := 0
+	defer store.SetCheckKnownHook(func(stage string) {
+		if stage == "listing" {
+			listings++
+		}
+	})()
+	px := drovertest.StartProxy(t, drovertest.Addr())
+	via := drovertest.OpenStoreAt(t, px.Addr(), root)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	id := ulid.MustNew(ulid.Timestamp(time.Now().Add(-30*24*time.Hour)), nil).String()
+	before := px.Requests()
+	err := via.WaitResults(ctx, []string{id}, func(*store.Task) { t.Error("a result of an unknown task") })
+	n := px.Requests() - before
+	if !errors.Is(err, store.ErrUnknownTask) || listings != 2 {
+		t.Fatalf("wait for an unknown task: %v after %d listings; want ErrUnknownTask after 2", err, listings)
+	}
+	if most := int64(2*(1+workers) + 40); n > most {
+		t.Fatalf("%d requests with %d workers; want at most %d", n, workers, most)
+	}
+	t.Logf("%d requests with %d workers", n, workers)
+}
+
+// A task that a wait misses in every place twice over, as it moves around
+// each listing of the assignments, is listed a third time, as its queue
+// bucket changed, and found: the wait goes on, and ends with its result.
+func TestWaitFindsATaskMovingAroundTheListings(t *testing.T) {
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	lay := st.Layout()
+	addWorkerDirs(t, st, 4)
+	now := time.Now()
+	task := &store.Task{ID: store.NewTaskID(now), Cmd: []string{"true"}, SubmittedAt: now.UTC(), Attempt: 1, State: store.StateQueued}
+	if _, err := st.Submit(context.Background(), []*store.Task{task}); err != nil {
+		t.Fatal(err)
+	}
+	move := func(build func(*store.Txn) error) {
+		if err := st.CommitCreatingBuckets([]string{task.ID}, build); err != nil {
+			t.Error(err)
+		}
+	}
+	place := func(worker string) {
+		task.Worker = worker
+		move(func(txn *store.Txn) error {
+			txn.Delete(lay.QueueItem(task.ID), -1)
+			return txn.Assign(task.Clone())
+		})
+	}
+	place("w000")
+	listings := 0
+	defer store.SetCheckKnownHook(func(stage string) {
+		if stage == "listing" {
+			listings++
+		}
+		switch {
+		case stage == "listing" && listings <= 2: // its worker lost: queued again
+			move(func(txn *store.Txn) error {
+				txn.Delete(lay.Assignment(task.Worker, task.ID, task.Attempt), -1)
+				task.Attempt++
+				return txn.Enqueue(task.Clone())
+			})
+		case stage == "listed" && listings <= 2: // and placed elsewhere
+			place(fmt.Sprintf("w%03d", listings))
+		case stage == "listed": // found at last: it finishes
+			move(func(txn *store.Txn) error {
+				txn.Delete(lay.Assignment(task.Worker, task.ID, task.Attempt), -1)
+				done := task.Clone()
+				done.State, done.FinishedAt = store.StateSucceeded, time.Now().UTC()
+				return txn.Finish(done)
+			})
+		}
+	})()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var got []*store.Task
+	if err := st.WaitResults(ctx, []string{task.ID}, func(t *store.Task) { got = append(got, t) }); err != nil || listings != 3 {
+		t.Fatalf("wait for a task moving around the listings: %v after %d listings; want its result after 3", err, listings)
+	}
+	if len(got) != 1 || got[0].State != store.StateSucceeded || got[0].Attempt != 3 {
+		t.Fatalf("wait passed on %+v", got)
+	}
+}

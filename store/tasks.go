@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -1592,7 +1593,10 @@ const relistEvery = 100 * time.Millisecond
 // bucket and the assignments once per try, and from the second try the
 // result buckets again (the caller has just listed them). A task seen
 // anywhere once is known: tasks move on while the places are read one after
-// another. The buckets are listed waitBuckets at a time, pipelined.
+// another. The buckets are listed waitBuckets at a time, pipelined. Tasks
+// unseen after a second try whose buckets have not changed since just
+// before its listing of the assignments are unknown without a third (see
+// LookupTaskIn).
 func (s *Store) checkKnown(pending map[string]map[string]bool, collect func(dirs []string, names [][]string) error) error {
 	unseen := map[string]bool{}
 	for _, want := range pending {
@@ -1609,6 +1613,9 @@ func (s *Store) checkKnown(pending map[string]map[string]bool, collect func(dirs
 		}
 		return nil
 	}
+	// marks, when set, are the buckets of the tasks unseen before the
+	// last listing of the assignments, read just before it (bucketMarks).
+	var marks []bucketMark
 	for try := 0; ; try++ {
 		dirs := make([]string, 0, len(pending))
 		for dir := range pending {
@@ -1645,9 +1652,46 @@ func (s *Store) checkKnown(pending map[string]map[string]bool, collect func(dirs
 		if len(unseen) == 0 {
 			return nil
 		}
+		unknown := func() error {
+			for id := range unseen {
+				return fmt.Errorf("task %s: %w", id, ErrUnknownTask)
+			}
+			return nil
+		}
+		if marks != nil {
+			still, err := s.bucketsStill(marks)
+			if err != nil {
+				return err
+			}
+			if still {
+				// Not one moved since before the last listing of the
+				// assignments, which did not show them: not tasks.
+				return unknown()
+			}
+			marks = nil
+		}
+		if try == 1 {
+			// Before a second listing, of every worker's assignments:
+			// the tasks still unseen after it are unknown without a
+			// third, if their buckets show they did not move.
+			ids := make([]string, 0, len(unseen))
+			for id := range unseen {
+				ids = append(ids, id)
+			}
+			var err error
+			if marks, err = s.bucketMarks(ids...); err != nil {
+				return err
+			}
+		}
+		if testHookCheckKnown != nil {
+			testHookCheckKnown("listing")
+		}
 		refs, err := s.Assignments()
 		if err != nil {
 			return err
+		}
+		if testHookCheckKnown != nil {
+			testHookCheckKnown("listed")
 		}
 		for _, r := range refs {
 			delete(unseen, r.Task)
@@ -1656,10 +1700,11 @@ func (s *Store) checkKnown(pending map[string]map[string]bool, collect func(dirs
 			return nil
 		}
 		if try == 2 {
-			// Seen nowhere three times over: not a task.
-			for id := range unseen {
-				return fmt.Errorf("task %s: %w", id, ErrUnknownTask)
-			}
+			return unknown() // seen nowhere three times over: not a task
 		}
 	}
 }
+
+// testHookCheckKnown, when set by a test, runs in checkKnown just before
+// ("listing") and just after ("listed") it lists the assignments.
+var testHookCheckKnown func(stage string)
