@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -161,5 +162,54 @@ func TestSubmitMovesAMalformedKeyAside(t *testing.T) {
 	dl, err := st.Children(lay.Deadletter())
 	if err != nil || len(dl) != 2 {
 		t.Fatalf("deadletter: %v %v, want the two key records", dl, err)
+	}
+}
+
+// Two keys of one shard, each naming a task gone, taken over by one submit:
+// the shard is set once in its multi (set twice at the version read, the
+// second set failed, and the submit read the keys again and sent the same
+// multi, for ever).
+func TestSubmitTakesOverTwoKeysOfOneShard(t *testing.T) {
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	var keys []string
+	seen := map[string]string{}
+	for n := 0; keys == nil; n++ {
+		k := fmt.Sprintf("k%d", n)
+		h := store.KeyHash(k)[:2]
+		if other, ok := seen[h]; ok {
+			keys = []string{other, k}
+		}
+		seen[h] = k
+	}
+	tasks := make([]*store.Task, len(keys))
+	for i, k := range keys {
+		orphanKey(t, st, k)
+		tasks[i] = &store.Task{ID: ulid.Make().String(), Cmd: []string{"true"}, Key: k, SubmittedAt: time.Now().UTC()}
+	}
+	type submitted struct {
+		res []store.SubmitResult
+		err error
+	}
+	done := make(chan submitted, 1)
+	go func() {
+		res, err := st.Submit(context.Background(), tasks)
+		done <- submitted{res, err}
+	}()
+	var got submitted
+	select {
+	case got = <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("submit of two keys of one shard to take over did not return")
+	}
+	if got.err != nil {
+		t.Fatal(got.err)
+	}
+	for i, r := range got.res {
+		if r.Existing || r.ID != tasks[i].ID {
+			t.Fatalf("task %d: %+v, want %s written", i, r, tasks[i].ID)
+		}
+		if again := submitKeyed(t, st, keys[i]); !again.Existing || again.ID != tasks[i].ID {
+			t.Fatalf("submit with key %s again: %+v, want %s", keys[i], again, tasks[i].ID)
+		}
 	}
 }

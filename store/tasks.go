@@ -688,6 +688,10 @@ func (s *Store) submitBatch(tasks []*Task, encoded [][]byte, out []SubmitResult)
 			// A bucket given one task gets its copy as data: a leader with
 			// nothing to place reads it along with the listing.
 			mb := manifests{lone: func(string) bool { return true }}
+			// A shard's version is checked and moved on once a multi:
+			// a second set at the version read fails in the multi that
+			// made the first, read again the same, for ever.
+			shardSet := map[string]bool{}
 			for _, i := range pending {
 				t := tasks[i]
 				txn.Create(s.layout.QueueItem(t.ID), encoded[i])
@@ -702,8 +706,11 @@ func (s *Store) submitBatch(tasks []*Task, encoded [][]byte, out []SubmitResult)
 					hash := KeyHash(t.Key)
 					if f, ok := freeAt[i]; ok {
 						txn.Set(s.layout.Key(hash), kr, f.key)
-						txn.Set(s.layout.KeyShard(hash), nil, f.shard)
-						opOf = append(opOf, i)
+						if shard := s.layout.KeyShard(hash); !shardSet[shard] {
+							shardSet[shard] = true
+							txn.Set(shard, nil, f.shard)
+							opOf = append(opOf, i)
+						}
 					} else {
 						txn.Create(s.layout.Key(hash), kr)
 					}
