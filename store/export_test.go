@@ -41,3 +41,7 @@ func SetCheckKnownHook(hook func(stage string)) (restore func()) {
 	testHookCheckKnown = hook
 	return func() { testHookCheckKnown = nil }
 }
+
+// SetKeyRecordsRead makes every submit of s that reads its tasks' keys call
+// f right after reading the key records.
+func SetKeyRecordsRead(s *Store, f func()) { s.keyRecordsRead = f }

@@ -140,6 +140,9 @@ type Store struct {
 	// keysRead, when set by a test, runs after a submit found keys to
 	// take over and before it writes.
 	keysRead func()
+	// keyRecordsRead, when set by a test, runs after a submit read the
+	// key records of its tasks and before it reads anything else.
+	keyRecordsRead func()
 }
 
 // Session is one ZooKeeper session. Its Done channel closes when the session

@@ -778,8 +778,8 @@ func (s *Store) submitBatch(tasks []*Task, encoded [][]byte, out []SubmitResult)
 // takenKeys reads the keys of the pending tasks that have one, sets the
 // result of each task whose key names a task still kept, and returns the
 // rest with, for each whose key names a task no longer kept (see
-// orphanedKey), the version read: the task takes the key over at it. A key
-// record that does not decode, or names no task id, is moved aside (its
+// orphanedKey), the versions read: the task takes the key over at them. A
+// key record that does not decode, or names no task id, is moved aside (its
 // task is written and makes the key anew).
 func (s *Store) takenKeys(tasks []*Task, pending []int, out []SubmitResult) ([]int, map[int]keyFree, error) {
 	var keyed []int
@@ -789,6 +789,31 @@ func (s *Store) takenKeys(tasks []*Task, pending []int, out []SubmitResult) ([]i
 			keyed, paths = append(keyed, i), append(paths, s.layout.Key(KeyHash(tasks[i].Key)))
 		}
 	}
+	// The keys' shard directories first, whose data nobody reads: a
+	// take-over writes its shard at the version read, so that a submit
+	// that read a key after its shard does not take it, though it is back
+	// at the version read (taken over, pruned with its task, made anew).
+	// Read after the key, the shard told nothing of what came between the
+	// two reads.
+	shardAt := map[string]int32{}
+	var shards []string
+	for _, i := range keyed {
+		if shard := s.layout.KeyShard(KeyHash(tasks[i].Key)); !slices.Contains(shards, shard) {
+			shards = append(shards, shard)
+		}
+	}
+	for _, r := range s.GetMany(shards) {
+		switch {
+		case r.Err == nil:
+			shardAt[r.Path] = r.Stat.Version
+		case !errors.Is(r.Err, ErrNoNode):
+			return nil, nil, fmt.Errorf("read key shard: %w", r.Err)
+		}
+	}
+	reads := s.GetMany(paths)
+	if s.keyRecordsRead != nil {
+		s.keyRecordsRead()
+	}
 	taken := map[int]bool{}
 	freeAt := map[int]keyFree{}
 	type named struct {
@@ -797,7 +822,7 @@ func (s *Store) takenKeys(tasks []*Task, pending []int, out []SubmitResult) ([]i
 		task string
 	}
 	var found []named
-	for k, r := range s.GetMany(paths) {
+	for k, r := range reads {
 		switch {
 		case errors.Is(r.Err, ErrNoNode):
 		case r.Err != nil:
@@ -835,33 +860,18 @@ func (s *Store) takenKeys(tasks []*Task, pending []int, out []SubmitResult) ([]i
 				return nil, nil, err
 			}
 			if orphaned {
-				freeAt[f.i] = keyFree{key: f.key.Stat.Version}
+				// Taken over at the versions read. (A shard made after
+				// its read leaves the task to a create, which finds the
+				// key and reads it again.)
+				if v, ok := shardAt[s.layout.KeyShard(KeyHash(tasks[f.i].Key))]; ok {
+					freeAt[f.i] = keyFree{key: f.key.Stat.Version, shard: v}
+				}
 				continue
 			}
 		default:
 			return nil, nil, fmt.Errorf("read key index entry: %w", e.Err)
 		}
 		out[f.i], taken[f.i] = SubmitResult{ID: f.task, Existing: true}, true
-	}
-	// The version of each free key's shard directory, whose data nobody
-	// reads: a take-over writes it too, so that one read before another
-	// key of the shard was taken over fails, though its key came back to
-	// the version read (taken over, pruned with its task, made anew).
-	free := make([]int, 0, len(freeAt))
-	shards := make([]string, 0, len(freeAt))
-	for i := range freeAt {
-		free, shards = append(free, i), append(shards, s.layout.KeyShard(KeyHash(tasks[i].Key)))
-	}
-	for j, r := range s.GetMany(shards) {
-		if r.Err != nil {
-			// Gone with its key (read again on the next failure) or
-			// unreadable: write the key anew instead.
-			delete(freeAt, free[j])
-			continue
-		}
-		f := freeAt[free[j]]
-		f.shard = r.Stat.Version
-		freeAt[free[j]] = f
 	}
 	rest := pending[:0]
 	for _, i := range pending {
@@ -873,7 +883,7 @@ func (s *Store) takenKeys(tasks []*Task, pending []int, out []SubmitResult) ([]i
 }
 
 // keyFree is where a submit takes a key over: the versions of the key and
-// of its shard directory when read.
+// of its shard directory when read (the shard before the key).
 type keyFree struct{ key, shard int32 }
 
 // orphanedKey reports whether key, which names task and whose key index
