@@ -242,3 +242,36 @@ func TestSubmitDoesNotTakeAKeyMadeAgainAfterItsRead(t *testing.T) {
 		t.Fatalf("the submit that read the key first: %+v, want %s", got, third.ID)
 	}
 }
+
+// Of two submits that find one malformed key record, one moves it aside
+// and makes the key anew; the other finds that one's task (it moved the
+// new key aside with a delete at the version read, the same, and both
+// tasks were written with the key).
+func TestSubmitsMoveAMalformedKeyAsideOnce(t *testing.T) {
+	root := drovertest.NewRoot()
+	a, b := drovertest.OpenStore(t, root), drovertest.OpenStore(t, root)
+	lay := a.Layout()
+	submitKeyed(t, a, "k")
+	key := lay.Key(store.KeyHash("k"))
+	// At version 0, where a key made anew is.
+	if err := a.Delete(key, -1); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Create(key, []byte("{not json")); err != nil {
+		t.Fatal(err)
+	}
+	var first store.SubmitResult
+	store.SetKeyRecordsRead(a, func() {
+		store.SetKeyRecordsRead(a, nil)
+		first = submitKeyed(t, b, "k")
+		if first.Existing {
+			t.Errorf("the first submit after the key was malformed: %+v, want a new task", first)
+		}
+	})
+	if got := submitKeyed(t, a, "k"); !got.Existing || got.ID != first.ID {
+		t.Fatalf("the second submit: %+v, want %s", got, first.ID)
+	}
+	if got := submitKeyed(t, b, "k"); !got.Existing || got.ID != first.ID {
+		t.Fatalf("submit again: %+v, want %s", got, first.ID)
+	}
+}

@@ -779,8 +779,8 @@ func (s *Store) submitBatch(tasks []*Task, encoded [][]byte, out []SubmitResult)
 // result of each task whose key names a task still kept, and returns the
 // rest with, for each whose key names a task no longer kept (see
 // orphanedKey), the versions read: the task takes the key over at them. A
-// key record that does not decode, or names no task id, is moved aside (its
-// task is written and makes the key anew).
+// key record that does not decode, or names no task id, is moved aside at
+// the versions read (its task is written and makes the key anew).
 func (s *Store) takenKeys(tasks []*Task, pending []int, out []SubmitResult) ([]int, map[int]keyFree, error) {
 	var keyed []int
 	var paths []string
@@ -790,11 +790,11 @@ func (s *Store) takenKeys(tasks []*Task, pending []int, out []SubmitResult) ([]i
 		}
 	}
 	// The keys' shard directories first, whose data nobody reads: a
-	// take-over writes its shard at the version read, so that a submit
-	// that read a key after its shard does not take it, though it is back
-	// at the version read (taken over, pruned with its task, made anew).
-	// Read after the key, the shard told nothing of what came between the
-	// two reads.
+	// take-over (or a key moved aside) writes its shard at the version
+	// read, so that a submit that read a key after its shard does not take
+	// it, though it is back at the version read (taken over, pruned with
+	// its task, made anew). Read after the key, the shard told nothing of
+	// what came between the two reads.
 	shardAt := map[string]int32{}
 	var shards []string
 	for _, i := range keyed {
@@ -823,6 +823,7 @@ func (s *Store) takenKeys(tasks []*Task, pending []int, out []SubmitResult) ([]i
 	}
 	var found []named
 	for k, r := range reads {
+		shard := s.layout.KeyShard(KeyHash(tasks[keyed[k]].Key))
 		switch {
 		case errors.Is(r.Err, ErrNoNode):
 		case r.Err != nil:
@@ -833,15 +834,30 @@ func (s *Store) takenKeys(tasks []*Task, pending []int, out []SubmitResult) ([]i
 			if err == nil && ValidateTaskID(kr.Task) != nil {
 				err = fmt.Errorf("%w: key names no task id", ErrMalformed)
 			}
-			if err != nil {
-				// Left, it would refuse every submit with its key.
-				qerr := s.Quarantine(r.Path, r.Data, r.Stat.Version, fmt.Errorf("key record: %w", err))
-				if qerr != nil && !errors.Is(qerr, ErrNoNode) && !errors.Is(qerr, ErrBadVersion) {
-					return nil, nil, qerr
-				}
+			if err == nil {
+				found = append(found, named{i: keyed[k], key: r, task: kr.Task})
 				continue
 			}
-			found = append(found, named{i: keyed[k], key: r, task: kr.Task})
+			v, ok := shardAt[shard]
+			if !ok {
+				// Its shard was made after it was read: the key is read
+				// again when the task's create finds it.
+				continue
+			}
+			// Left, it would refuse every submit with its key. Moved aside
+			// at the versions of the key and its shard read: a delete at
+			// the key's alone could take the key another submit made anew
+			// meanwhile, at the same version, and both would own it.
+			qerr := s.quarantine(r.Path, r.Data, r.Stat.Version, fmt.Errorf("key record: %w", err), func(txn *Txn) {
+				txn.Delete(r.Path, r.Stat.Version)
+				txn.Set(shard, nil, v)
+			})
+			switch {
+			case qerr == nil:
+				shardAt[shard] = v + 1 // moved on by this write alone
+			case !errors.Is(qerr, ErrNoNode) && !errors.Is(qerr, ErrBadVersion):
+				return nil, nil, qerr
+			}
 		}
 	}
 	// Each key's task's key index entry, made with the key: one more
