@@ -424,10 +424,10 @@ func (l *leader) keysOf(b1, b2 string, ids []string) (map[string]keyOf, error) {
 				k.key, k.keyVersion = kr.Path, kr.Stat.Version
 			case errors.Is(derr, store.ErrMalformed):
 				// The task's own key, unreadable: left, it would stay for
-				// ever and refuse every submit with its key.
-				qerr := l.st.Quarantine(kr.Path, kr.Data, kr.Stat.Version, fmt.Errorf("key record: %w", derr))
-				if qerr != nil && !errors.Is(qerr, store.ErrNoNode) && !errors.Is(qerr, store.ErrBadVersion) {
-					return nil, qerr
+				// ever and refuse every submit with its key. (Read again
+				// after its shard: a submit may be moving it aside too.)
+				if err := l.st.MoveKeyAside(kr.Path); err != nil {
+					return nil, err
 				}
 			}
 		}

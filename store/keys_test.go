@@ -275,3 +275,39 @@ func TestSubmitsMoveAMalformedKeyAsideOnce(t *testing.T) {
 		t.Fatalf("submit again: %+v, want %s", got, first.ID)
 	}
 }
+
+// MoveKeyAside (retention's way with an unreadable key) moves a key record
+// that does not decode, moving its shard's version on as a submit's
+// move-aside does, and leaves a readable one.
+func TestMoveKeyAside(t *testing.T) {
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	lay := st.Layout()
+	first := submitKeyed(t, st, "k")
+	key, shard := lay.Key(store.KeyHash("k")), lay.KeyShard(store.KeyHash("k"))
+	if err := st.MoveKeyAside(key); err != nil {
+		t.Fatal(err)
+	}
+	if again := submitKeyed(t, st, "k"); !again.Existing || again.ID != first.ID {
+		t.Fatalf("a readable key was moved: submit again gave %+v", again)
+	}
+	if _, err := st.Set(key, []byte("junk"), -1); err != nil {
+		t.Fatal(err)
+	}
+	_, before, err := st.Get(shard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.MoveKeyAside(key); err != nil {
+		t.Fatal(err)
+	}
+	_, after, err := st.Get(shard)
+	if err != nil || after.Version != before.Version+1 {
+		t.Fatalf("shard at version %d (%v), want %d", after.Version, err, before.Version+1)
+	}
+	if dl, err := st.Children(lay.Deadletter()); err != nil || len(dl) != 1 {
+		t.Fatalf("deadletter: %v %v, want the key record", dl, err)
+	}
+	if err := st.MoveKeyAside(key); err != nil { // gone now
+		t.Fatal(err)
+	}
+}

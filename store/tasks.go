@@ -898,6 +898,46 @@ func (s *Store) takenKeys(tasks []*Task, pending []int, out []SubmitResult) ([]i
 	return rest, freeAt, nil
 }
 
+// MoveKeyAside moves the idempotency key record at keyPath to deadletter
+// if it does not decode or names no task id, at the versions of the record
+// and of its shard directory, read in that order: a delete at the record's
+// version alone could take a key that a submit moved aside and made anew
+// meanwhile, at the same version, and two tasks would own it (see
+// takenKeys). A key that is gone, or readable now, is left.
+func (s *Store) MoveKeyAside(keyPath string) error {
+	shard := path.Dir(keyPath)
+	_, sst, err := s.Get(shard)
+	if errors.Is(err, ErrNoNode) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("move key %s aside: %w", keyPath, err)
+	}
+	data, st, err := s.Get(keyPath)
+	if errors.Is(err, ErrNoNode) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("move key %s aside: %w", keyPath, err)
+	}
+	var kr KeyRecord
+	derr := Decode(data, &kr)
+	if derr == nil && ValidateTaskID(kr.Task) != nil {
+		derr = fmt.Errorf("%w: key names no task id", ErrMalformed)
+	}
+	if !errors.Is(derr, ErrMalformed) {
+		return nil
+	}
+	err = s.quarantine(keyPath, data, st.Version, fmt.Errorf("key record: %w", derr), func(txn *Txn) {
+		txn.Delete(keyPath, st.Version)
+		txn.Set(shard, nil, sst.Version)
+	})
+	if errors.Is(err, ErrNoNode) || errors.Is(err, ErrBadVersion) {
+		return nil // changed meanwhile: whoever changed it read it again
+	}
+	return err
+}
+
 // keyFree is where a submit takes a key over: the versions of the key and
 // of its shard directory when read (the shard before the key).
 type keyFree struct{ key, shard int32 }
