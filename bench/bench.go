@@ -84,6 +84,8 @@ type Report struct {
 	ZKRawMultiOpsPerS float64 `json:"zk_raw_multi_ops_per_s"`
 	TasksPerS         float64 `json:"tasks_per_s"`
 	TasksPerRawCreate float64 `json:"tasks_per_s_over_zk_raw_creates"`
+	// Where the throughput phase's CPU went (Linux only; else nil).
+	*TasksCPUReport
 	// One request at a time on an otherwise idle server, measured just
 	// before the latency phase: what its figures are made of.
 	ZKRawCreateP50Ms     float64 `json:"zk_raw_create_p50_ms"`
@@ -188,7 +190,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			return err
 		}},
 		{"task throughput", "tasks", true, func(root string) (err error) {
-			r.TasksPerS, err = throughput(ctx, cfg, root)
+			r.TasksPerS, r.TasksCPUReport, err = throughput(ctx, cfg, root)
 			r.TasksPerRawCreate = r.TasksPerS / r.ZKRawCreatesPerS
 			return err
 		}},
@@ -525,14 +527,16 @@ func noopTasks(n int) []*store.Task {
 
 // throughput submits cfg.Tasks no-op tasks in batches and times until every
 // one has its result.
-func throughput(ctx context.Context, cfg Config, root string) (float64, error) {
+func throughput(ctx context.Context, cfg Config, root string) (float64, *TasksCPUReport, error) {
 	c, err := startCluster(ctx, cfg, root, cfg.Workers, cfg.Capacity, noop)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	defer c.close()
 	st := c.stores[0]
 	tasks := noopTasks(cfg.Tasks)
+	sample := func() (cpuSample, error) { return sampleCPU(os.Getpid(), nil, cfg.ZKPid) }
+	before, cpuErr := sample()
 	start := time.Now()
 	errc := make(chan error, 1)
 	go func() {
@@ -548,12 +552,17 @@ func throughput(ctx context.Context, cfg Config, root string) (float64, error) {
 		return submitErr != nil || c.reported() >= int64(cfg.Tasks)
 	})
 	if submitErr != nil {
-		return 0, submitErr
+		return 0, nil, submitErr
 	}
 	if err != nil {
-		return 0, fmt.Errorf("only %d of %d tasks done: %w", c.reported(), cfg.Tasks, err)
+		return 0, nil, fmt.Errorf("only %d of %d tasks done: %w", c.reported(), cfg.Tasks, err)
 	}
-	return float64(cfg.Tasks) / time.Since(start).Seconds(), nil
+	rate := float64(cfg.Tasks) / time.Since(start).Seconds()
+	after, err := sample()
+	if cpuErr != nil || err != nil {
+		return rate, nil, nil // no /proc: the rate stands alone
+	}
+	return rate, tasksCPU(before, after, cfg.Tasks), nil
 }
 
 // latency submits one task at a time to an idle cluster.

@@ -110,3 +110,23 @@ func cliCPU(before, after cpuSample, clients time.Duration, tasks int) *CLICPURe
 		BusyCores: float64(after.machine-before.machine) / float64(after.at.Sub(before.at)),
 	}
 }
+
+// TasksCPUReport says where the in-process throughput phase's CPU went, in
+// milliseconds per task, and how busy the machine was: whether the phase
+// was bound by CPU or by the latency of its writes. The JSON keys are
+// stable.
+type TasksCPUReport struct {
+	// Drover is this process: the scheduler, the workers and the submit.
+	Drover float64 `json:"tasks_cpu_drover_ms_per_task"`
+	// ZooKeeper is the server's, when the bench started it (else absent).
+	ZooKeeper float64 `json:"tasks_cpu_zookeeper_ms_per_task,omitempty"`
+	// BusyCores is the whole machine's CPU use over the phase, in cores.
+	BusyCores float64 `json:"tasks_busy_cores"`
+}
+
+// tasksCPU turns two samples (sampleCPU of this process as the scheduler)
+// into the report for tasks.
+func tasksCPU(before, after cpuSample, tasks int) *TasksCPUReport {
+	c := cliCPU(before, after, 0, tasks)
+	return &TasksCPUReport{Drover: c.Scheduler, ZooKeeper: c.ZooKeeper, BusyCores: c.BusyCores}
+}

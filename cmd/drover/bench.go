@@ -143,6 +143,15 @@ it); its load is a production ensemble's worst day, so use a scratch one.`,
 				{"zk_raw_multi_ops_per_s", f0(r.ZKRawMultiOpsPerS), "creates inside 50-op multis, 4 in flight"},
 				{"tasks_per_s", f0(r.TasksPerS), fmt.Sprintf("%d no-op tasks, %d workers x %d", r.Tasks, r.Workers, r.Capacity)},
 				{"tasks_per_s / zk_raw_creates_per_s", fmt.Sprintf("%.2f", r.TasksPerRawCreate), "goal >= 0.3"},
+			}
+			if c := r.TasksCPUReport; c != nil {
+				note := fmt.Sprintf("this process %.2f ms a task", c.Drover)
+				if c.ZooKeeper > 0 {
+					note += fmt.Sprintf(", ZooKeeper %.2f", c.ZooKeeper)
+				}
+				rows = append(rows, []string{"tasks_busy_cores", fmt.Sprintf("%.2f", c.BusyCores), note})
+			}
+			rows = append(rows, [][]string{
 				{"zk_raw_create_p50_ms", f1(r.ZKRawCreateP50Ms), "one create at a time; an idle task starts after 3 writes and 2 or 3 reads in turn"},
 				{"zk_raw_create_p99_ms", f1(r.ZKRawCreateP99Ms), ""},
 				{"zk_raw_get_p50_ms", f1(r.ZKRawGetP50Ms), "one get at a time"},
@@ -151,7 +160,7 @@ it); its load is a production ensemble's worst day, so use a scratch one.`,
 				{"submit_to_result_p50_ms", f1(r.SubmitToResultP50Ms), ""},
 				{"cron_delay_p50_ms", f1(r.CronDelayP50Ms), "per-second schedule, slot to start"},
 				{"cron_delay_p99_ms", f1(r.CronDelayP99Ms), ""},
-			}
+			}...)
 			if c := r.CronFanoutReport; c != nil {
 				rows = append(rows,
 					[]string{"cron_fanout_start_p50_ms", f1(c.StartP50Ms), fmt.Sprintf("%d schedules due at one slot, slot to start", c.Schedules)},
