@@ -449,9 +449,10 @@ func taskID(id string) (string, error) {
 }
 
 // Wait blocks until the task has a result. It fails at once with
-// store.ErrUnknownTask when no record of the task exists. A record read
-// that does not decode is moved to deadletter (see lookup), and the error
-// (store.ErrMalformed) says so.
+// store.ErrUnknownTask when no record of the task exists, and later when
+// its record vanished while it waited (it looks about once a minute; see
+// store.WaitResultIn). A record read that does not decode is moved to
+// deadletter (see lookup), and the error (store.ErrMalformed) says so.
 func (c *Client) Wait(ctx context.Context, id string) (*store.Task, error) {
 	id, err := taskID(id)
 	if err != nil {
@@ -468,7 +469,7 @@ func (c *Client) Wait(ctx context.Context, id string) (*store.Task, error) {
 		if testHookWaitResult != nil {
 			testHookWaitResult()
 		}
-		t, err = c.st.WaitResult(ctx, id)
+		t, err = c.st.WaitResultIn(ctx, id, &c.placed)
 		rerr, ok := malformed(err)
 		if !ok {
 			return t, err
@@ -485,8 +486,9 @@ var testHookWaitResult func()
 
 // WaitAll blocks until every task has a result, calling done with each as it
 // lands. Waiting for many tasks this way watches their result buckets instead
-// of each task (see store.WaitResults). It fails at once with
-// store.ErrUnknownTask when a task has no record anywhere, and with
+// of each task (see store.WaitResults). It fails with store.ErrUnknownTask
+// when a task has no record anywhere, at once or, for one whose record
+// vanished while it waited, within about a minute; and with
 // store.ErrMalformed, naming the task, when a result read does not decode:
 // that result is moved to deadletter (see lookup).
 func (c *Client) WaitAll(ctx context.Context, ids []string, done func(*store.Task)) error {

@@ -45,3 +45,12 @@ func SetCheckKnownHook(hook func(stage string)) (restore func()) {
 // SetKeyRecordsRead makes every submit of s that reads its tasks' keys call
 // f right after reading the key records.
 func SetKeyRecordsRead(s *Store, f func()) { s.keyRecordsRead = f }
+
+// SetWaitRecheck sets how long a wait goes without results before it looks
+// for its tasks again (waitRecheck), and a func it calls after each such
+// look that found them all still there, until restore is called.
+func SetWaitRecheck(every time.Duration, hook func()) (restore func()) {
+	old := waitRecheck
+	waitRecheck, testHookRecheck = every, hook
+	return func() { waitRecheck, testHookRecheck = old, nil }
+}

@@ -1313,9 +1313,24 @@ func DecodeTaskOf(id string, data []byte) (*Task, error) {
 }
 
 // WaitResult blocks until the task's result exists and returns it. A
-// result that does not decode is a *RecordError.
+// result that does not decode is a *RecordError. It is WaitResultIn with
+// no Placed.
 func (s *Store) WaitResult(ctx context.Context, id string) (*Task, error) {
+	return s.WaitResultIn(ctx, id, nil)
+}
+
+// WaitResultIn is WaitResult for a caller that keeps a Placed (see
+// LookupTaskIn). It watches the task's result only; while none comes, it
+// looks the task up (LookupTaskIn) once every waitRecheck, so that a task
+// whose record vanished meanwhile (moved to deadletter as malformed,
+// deleted by hand) fails the wait with ErrUnknownTask (see vanished)
+// instead of being waited for for ever. A record that look-up finds and
+// cannot decode is a *RecordError too.
+func (s *Store) WaitResultIn(ctx context.Context, id string, placed *Placed) (*Task, error) {
 	p := s.layout.Result(id)
+	every := waitRecheck
+	recheck := time.NewTimer(every)
+	defer recheck.Stop()
 	for {
 		ok, _, ev, err := s.ExistsW(p)
 		if err != nil && !errors.Is(err, ErrConnection) {
@@ -1338,12 +1353,56 @@ func (s *Store) WaitResult(ctx context.Context, id string) (*Task, error) {
 			}
 			continue
 		}
-		select {
-		case <-ev:
-		case <-ctx.Done():
-			return nil, ctx.Err()
+	watch:
+		for {
+			select {
+			case <-ev:
+				break watch
+			case <-recheck.C:
+				t, loc, err := s.LookupTaskIn(id, placed)
+				switch {
+				case err == nil && loc.Path == p:
+					return t, nil // it came as we looked
+				case errors.Is(err, ErrUnknownTask):
+					return nil, vanished(id)
+				case err != nil && !transient(err):
+					return nil, err
+				}
+				// Queued or placed still, or the look-up was cut short:
+				// look again after another interval.
+				if testHookRecheck != nil {
+					testHookRecheck()
+				}
+				recheck.Reset(every)
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
 		}
 	}
+}
+
+// waitRecheck is how long a wait goes without a result before it looks
+// whether the tasks it waits for are still queued, placed or finished (see
+// WaitResultIn and WaitResults); tests lower it. A wait whose results come
+// sooner makes no request for it.
+var waitRecheck = time.Minute
+
+// testHookRecheck, when set by a test, runs after each look of a wait
+// (waitRecheck) that found its tasks still there.
+var testHookRecheck func()
+
+// vanished is the error of a task that a wait, looking again after
+// waitRecheck, found in no place.
+func vanished(id string) error {
+	return fmt.Errorf("task %s: %w: it is no longer queued, placed or finished "+
+		"(a record that does not decode is moved to deadletter: see drover deadletter ls)", id, ErrUnknownTask)
+}
+
+// transient reports whether err only says that the connection was lost:
+// a wait's look (waitRecheck) is then made again later, as the wait
+// itself outlasts a lost connection.
+func transient(err error) bool {
+	return errors.Is(err, ErrConnection) || errors.Is(err, ErrSessionExpired)
 }
 
 // Quarantine moves unreadable data at path to the deadletter directory, in one
@@ -1488,8 +1547,12 @@ func deadletterHead(path string, data []byte, reason error) []byte {
 // read per task plus one listing per change of their buckets, where a watch
 // per task would cost several requests each. A task with no record anywhere
 // fails the call with ErrUnknownTask (it would otherwise be waited for
-// forever). A result that does not decode fails it with a *RecordError;
-// the results read before it were passed to done.
+// forever), at the start or, for one whose record vanished since, when the
+// tasks still pending are looked for again: once every waitRecheck without
+// all results, with one listing of the assignments for all of them (two
+// when one is found nowhere; see checkKnown). A result that does not decode
+// fails it with a *RecordError; the results read before it were passed to
+// done.
 func (s *Store) WaitResults(ctx context.Context, ids []string, done func(*Task)) error {
 	pending := map[string]map[string]bool{} // result bucket -> ids not finished
 	for _, id := range ids {
@@ -1628,11 +1691,26 @@ func (s *Store) WaitResults(ctx context.Context, ids []string, done func(*Task))
 	if err := watch(dirs); err != nil {
 		return err
 	}
-	if err := s.checkKnown(pending, collect); err != nil {
+	if err := s.checkKnown(pending, collect, unknownTask); err != nil {
 		return err
 	}
+	// While results do not come, the tasks still pending are looked for
+	// again once every waitRecheck: one whose record vanished since
+	// (moved to deadletter, deleted by hand) would be waited for for ever.
+	every := waitRecheck
+	recheck := time.NewTimer(every)
+	defer recheck.Stop()
 	for len(pending) > 0 {
 		select {
+		case <-recheck.C:
+			err := s.checkKnown(pending, collect, vanished)
+			if err != nil && !transient(err) {
+				return err
+			}
+			if err == nil && testHookRecheck != nil {
+				testHookRecheck()
+			}
+			recheck.Reset(every)
 		case dir := <-fired:
 			// Relist, together, the buckets whose watches fired meanwhile.
 			dirs := []string{dir}
@@ -1664,13 +1742,14 @@ const relistEvery = 100 * time.Millisecond
 // checkKnown makes sure every pending task (whose result was not listed
 // yet) has been seen queued, placed or finished: it lists each task's queue
 // bucket and the assignments once per try, and from the second try the
-// result buckets again (the caller has just listed them). A task seen
+// result buckets again (the caller listed them, and lists again those
+// whose watches fire). A task seen
 // anywhere once is known: tasks move on while the places are read one after
 // another. The buckets are listed waitBuckets at a time, pipelined. Tasks
 // unseen after a second try whose buckets have not changed since just
 // before its listing of the assignments are unknown without a third (see
-// LookupTaskIn).
-func (s *Store) checkKnown(pending map[string]map[string]bool, collect func(dirs []string, names [][]string) error) error {
+// LookupTaskIn). An unknown task fails it with unknownErr of its id.
+func (s *Store) checkKnown(pending map[string]map[string]bool, collect func(dirs []string, names [][]string) error, unknownErr func(id string) error) error {
 	unseen := map[string]bool{}
 	for _, want := range pending {
 		for id := range want {
@@ -1726,10 +1805,11 @@ func (s *Store) checkKnown(pending map[string]map[string]bool, collect func(dirs
 			return nil
 		}
 		unknown := func() error {
+			ids := make([]string, 0, len(unseen))
 			for id := range unseen {
-				return fmt.Errorf("task %s: %w", id, ErrUnknownTask)
+				ids = append(ids, id)
 			}
-			return nil
+			return unknownErr(slices.Min(ids)) // the same one every time
 		}
 		if marks != nil {
 			still, err := s.bucketsStill(marks)
@@ -1777,6 +1857,10 @@ func (s *Store) checkKnown(pending map[string]map[string]bool, collect func(dirs
 		}
 	}
 }
+
+// unknownTask is the error of a task found in no place at the start of a
+// wait.
+func unknownTask(id string) error { return fmt.Errorf("task %s: %w", id, ErrUnknownTask) }
 
 // testHookCheckKnown, when set by a test, runs in checkKnown just before
 // ("listing") and just after ("listed") it lists the assignments.

@@ -1,0 +1,224 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/drover-sched/drover/drovertest"
+	"github.com/drover-sched/drover/store"
+)
+
+// recheckEvery is the lowered interval at which the waits of these tests
+// look for their tasks again.
+const recheckEvery = 100 * time.Millisecond
+
+// waits are the two ways to wait: for one task (WaitResultIn, as
+// client.Wait does) and for many (WaitResults, as client.WaitAll does);
+// each returns the results it got, by id.
+var waits = map[string]func(ctx context.Context, st *store.Store, ids []string) (map[string]*store.Task, error){
+	"one": func(ctx context.Context, st *store.Store, ids []string) (map[string]*store.Task, error) {
+		var placed store.Placed
+		t, err := st.WaitResultIn(ctx, ids[0], &placed)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]*store.Task{t.ID: t}, nil
+	},
+	"many": func(ctx context.Context, st *store.Store, ids []string) (map[string]*store.Task, error) {
+		got := map[string]*store.Task{}
+		err := st.WaitResults(ctx, ids, func(t *store.Task) { got[t.ID] = t })
+		return got, err
+	},
+}
+
+// submitQueued submits n tasks, left queued: no scheduler runs.
+func submitQueued(t *testing.T, st *store.Store, n int) []*store.Task {
+	t.Helper()
+	now := time.Now()
+	var tasks []*store.Task
+	for range n {
+		tasks = append(tasks, &store.Task{ID: store.NewTaskID(now), Cmd: []string{"true"}, SubmittedAt: now.UTC(), Attempt: 1, State: store.StateQueued})
+	}
+	if _, err := st.Submit(context.Background(), tasks); err != nil {
+		t.Fatal(err)
+	}
+	return tasks
+}
+
+// finish posts the result of a queued or placed task, as a worker's report
+// does.
+func finish(t *testing.T, st *store.Store, task *store.Task) {
+	t.Helper()
+	lay := st.Layout()
+	if err := st.CommitCreatingBuckets([]string{task.ID}, func(txn *store.Txn) error {
+		if task.Worker != "" {
+			txn.Delete(lay.Assignment(task.Worker, task.ID, task.Attempt), -1)
+		} else {
+			txn.Delete(lay.QueueItem(task.ID), -1)
+		}
+		done := task.Clone()
+		done.State, done.FinishedAt = store.StateSucceeded, time.Now().UTC()
+		return txn.Finish(done)
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+type waited struct {
+	got map[string]*store.Task
+	err error
+}
+
+// A wait for a task whose queue item is deleted while it waits (as a
+// leader moves one that does not decode to deadletter, or as an operator
+// deletes it) fails for that task when it looks again, saying so, instead
+// of waiting for ever.
+func TestWaitFailsForATaskThatVanished(t *testing.T) {
+	for name, wait := range waits {
+		t.Run(name, func(t *testing.T) {
+			st := drovertest.OpenStore(t, drovertest.NewRoot())
+			tasks := submitQueued(t, st, 2)
+			ids := []string{tasks[0].ID, tasks[1].ID}
+			if name == "one" {
+				ids = ids[:1]
+			}
+			var looks atomic.Int64
+			defer store.SetWaitRecheck(recheckEvery, func() { looks.Add(1) })()
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			done := make(chan waited, 1)
+			go func() {
+				got, err := wait(ctx, st, ids)
+				done <- waited{got, err}
+			}()
+			// Once the wait has looked and found it queued, it vanishes.
+			drovertest.WaitFor(t, 10*time.Second, "a look that finds the task queued", func() bool { return looks.Load() >= 1 })
+			if err := st.Delete(st.Layout().QueueItem(tasks[0].ID), -1); err != nil {
+				t.Fatal(err)
+			}
+			w := <-done
+			if !errors.Is(w.err, store.ErrUnknownTask) || len(w.got) != 0 {
+				t.Fatalf("wait for a task that vanished: %v, %v; want ErrUnknownTask", w.got, w.err)
+			}
+			msg := w.err.Error()
+			if !strings.HasPrefix(msg, fmt.Sprintf("task %s: %s", tasks[0].ID, store.ErrUnknownTask)) ||
+				!strings.Contains(msg, "no longer queued, placed or finished") || !strings.Contains(msg, "drover deadletter ls") {
+				t.Fatalf("error %q; want it to name %s, say it is no longer queued, placed or finished, and point at drover deadletter ls", msg, tasks[0].ID)
+			}
+		})
+	}
+}
+
+// A wait for a task that stays queued looks for it again and again and
+// goes on waiting; it ends with the task's result.
+func TestWaitGoesOnForATaskStillQueued(t *testing.T) {
+	for name, wait := range waits {
+		t.Run(name, func(t *testing.T) {
+			st := drovertest.OpenStore(t, drovertest.NewRoot())
+			tasks := submitQueued(t, st, 2)
+			ids := []string{tasks[0].ID, tasks[1].ID}
+			if name == "one" {
+				ids = ids[:1]
+			}
+			var looks atomic.Int64
+			defer store.SetWaitRecheck(recheckEvery, func() { looks.Add(1) })()
+			// Bounded by three intervals, it only times out.
+			short, cancel := context.WithTimeout(context.Background(), 3*recheckEvery)
+			defer cancel()
+			if got, err := wait(short, st, ids); !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("wait for queued tasks for 3 intervals: %v, %v; want the deadline", got, err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			done := make(chan waited, 1)
+			looks.Store(0)
+			go func() {
+				got, err := wait(ctx, st, ids)
+				done <- waited{got, err}
+			}()
+			drovertest.WaitFor(t, 10*time.Second, "3 looks that find the tasks queued", func() bool { return looks.Load() >= 3 })
+			select {
+			case w := <-done:
+				t.Fatalf("wait for queued tasks ended: %v, %v", w.got, w.err)
+			default:
+			}
+			for _, task := range tasks {
+				finish(t, st, task)
+			}
+			w := <-done
+			if w.err != nil || len(w.got) != len(ids) {
+				t.Fatalf("wait for tasks that finished: %v, %v; want their results", w.got, w.err)
+			}
+			for _, id := range ids {
+				if w.got[id] == nil || w.got[id].State != store.StateSucceeded {
+					t.Fatalf("result of %s: %+v", id, w.got[id])
+				}
+			}
+		})
+	}
+}
+
+// Looking again for placed tasks costs one listing of the workers'
+// assignments per look for all of them together (WaitResults), and none
+// for one task whose assignment a Placed remembers (WaitResultIn).
+func TestWaitLooksForPlacedTasksWithOneListing(t *testing.T) {
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	lay := st.Layout()
+	addWorkerDirs(t, st, 3)
+	tasks := submitQueued(t, st, 3)
+	var ids []string
+	for i, task := range tasks {
+		task.Worker = fmt.Sprintf("w%03d", i)
+		if err := st.CommitCreatingBuckets([]string{task.ID}, func(txn *store.Txn) error {
+			txn.Delete(lay.QueueItem(task.ID), -1)
+			return txn.Assign(task.Clone())
+		}); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, task.ID)
+	}
+	var listings, looks atomic.Int64
+	var bad atomic.Value
+	count := func(stage string) {
+		if stage == "listing" {
+			listings.Add(1)
+		}
+	}
+	defer store.SetCheckKnownHook(count)()
+	defer store.SetLookupHook(count)()
+	for name, wait := range waits {
+		want := func(looks int64) int64 { return 1 + looks } // the start's and one a look
+		if name == "one" {
+			want = func(int64) int64 { return 1 } // the first look's; then placed knows
+		}
+		listings.Store(0)
+		looks.Store(0)
+		restore := store.SetWaitRecheck(recheckEvery, func() {
+			n := looks.Add(1)
+			if got := listings.Load(); got != want(n) {
+				bad.Store(fmt.Sprintf("%s: %d listings after %d looks; want %d", name, got, n, want(n)))
+			}
+		})
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		done := make(chan waited, 1)
+		go func() {
+			got, err := wait(ctx, st, ids)
+			done <- waited{got, err}
+		}()
+		drovertest.WaitFor(t, 10*time.Second, "3 looks", func() bool { return looks.Load() >= 3 })
+		cancel()
+		w := <-done
+		restore()
+		if !errors.Is(w.err, context.Canceled) {
+			t.Fatalf("%s: wait for placed tasks: %v, %v; want it to go on until cancelled", name, w.got, w.err)
+		}
+		if msg := bad.Load(); msg != nil {
+			t.Fatal(msg)
+		}
+	}
+}
