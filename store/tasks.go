@@ -1370,7 +1370,7 @@ func (s *Store) WaitResultIn(ctx context.Context, id string, placed *Placed) (*T
 				}
 				// Queued or placed still, or the look-up was cut short:
 				// look again after another interval.
-				if testHookRecheck != nil {
+				if err == nil && testHookRecheck != nil {
 					testHookRecheck()
 				}
 				recheck.Reset(every)
