@@ -1135,9 +1135,9 @@ func TestCancelOfManyPlacedTasksListsOnce(t *testing.T) {
 	req = px.Requests() - req
 	// Each: its result and queue item looked for, its assignment read, one
 	// transaction; and one listing of every worker for them all, after a
-	// read of the first task's queue and result buckets (see
+	// sync and a read of the first task's queue and result buckets (see
 	// store.LookupTaskIn).
-	if most := int64(n*(2+1+1) + workers + 1 + 2); req > most {
+	if most := int64(n*(2+1+1) + workers + 1 + 1 + 2); req > most {
 		t.Fatalf("cancelling %d tasks placed on %d workers took %d requests (want at most %d)", n, workers, req, most)
 	}
 	for _, id := range ids {

@@ -1103,6 +1103,15 @@ func (s *Store) LookupTaskIn(id string, placed *Placed) (*Task, Location, error)
 		if r, ok := placed.find(id); ok && hint {
 			newest, fromHint = &r, true
 		} else {
+			if try == 0 {
+				// Before concluding from reads that missed: a server behind
+				// the ensemble's leader may not have the write that made the
+				// task yet (a submit through another server just before),
+				// and the next try's reads see it after this.
+				if err := s.Sync(s.layout.Root); err != nil {
+					return nil, Location{}, err
+				}
+			}
 			m, err := s.bucketMarks(id)
 			if err != nil {
 				return nil, Location{}, err
@@ -1822,6 +1831,14 @@ func (s *Store) checkKnown(pending map[string]map[string]bool, collect func(dirs
 				return unknown()
 			}
 			marks = nil
+		}
+		if try == 0 {
+			// As LookupTaskIn: a server behind the ensemble's leader may
+			// not have the writes that made the tasks yet; the next try's
+			// listings see them after this.
+			if err := s.Sync(s.layout.Root); err != nil {
+				return err
+			}
 		}
 		if try == 1 {
 			// Before a second listing, of every worker's assignments:
