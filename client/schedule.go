@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path"
 	"sort"
 	"time"
 
@@ -243,8 +244,14 @@ func (c *Client) schedulesFirst(ctx context.Context, limit int) (list []Schedule
 				return nil, false, 0, fmt.Errorf("list schedules: %w", r.Err)
 			}
 			rec, err := store.DecodeSchedule(r.Data)
+			if err == nil && rec.Name != path.Base(r.Path) {
+				err = fmt.Errorf("%w: names itself %q", store.ErrMalformed, rec.Name)
+			}
+			if err == nil && !rec.Removed {
+				_, err = scheduler.ParseSpec(rec.Cron, rec.TZ)
+			}
 			if err != nil {
-				skipped++ // unreadable: the leader moves it aside
+				skipped++ // unreadable, as the leader finds it too: it moves it aside
 				continue
 			}
 			if rec.Removed {

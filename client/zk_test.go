@@ -417,14 +417,35 @@ func TestSchedulesListingCountsUnreadable(t *testing.T) {
 		t.Fatalf("schedules: %d, %d skipped, %v; want 1, none skipped", len(list), skipped, err)
 	}
 	odd := map[string]string{"bad": `not json`, "newer": `{"v":999,"name":"newer"}`}
+	// Records that decode but that the leader finds malformed too: one
+	// under another's name, one whose cron does not parse.
+	good, _, err := st.Get(st.Layout().Schedule("good"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, change := range map[string]func(*store.Schedule){
+		"misnamed": func(*store.Schedule) {},
+		"badcron":  func(r *store.Schedule) { r.Name, r.Cron = "badcron", "61 * * * *" },
+	} {
+		rec, err := store.DecodeSchedule(good)
+		if err != nil {
+			t.Fatal(err)
+		}
+		change(rec)
+		data, err := store.Encode(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		odd[name] = string(data)
+	}
 	for name, data := range odd {
 		if err := st.Create(st.Layout().Schedule(name), []byte(data)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	list, skipped, err := c.ListSchedules(context.Background())
-	if err != nil || len(list) != 1 || list[0].Name != "good" || skipped != 2 {
-		t.Fatalf("schedules: %d, %d skipped, %v; want good alone, 2 skipped", len(list), skipped, err)
+	if err != nil || len(list) != 1 || list[0].Name != "good" || skipped != len(odd) {
+		t.Fatalf("schedules: %d, %d skipped, %v; want good alone, %d skipped", len(list), skipped, err, len(odd))
 	}
 	for name := range odd {
 		if ok, _, err := st.Exists(st.Layout().Schedule(name)); err != nil || !ok {
