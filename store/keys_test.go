@@ -115,29 +115,40 @@ func TestSubmitsTakeAnOrphanedKeyOnce(t *testing.T) {
 
 // A key that came back to the version a submit read it at, taken over by
 // another submit, pruned with that one's task and made anew by a third, is
-// not taken: the take-over moved the shard's version on.
+// not taken: the take-over moved the shard's version on. Whether all that
+// comes between the reads of the key and of the rest or after them both:
+// the shard is read before the key (read after it, the shard was at the
+// version the take-over left it at, and the submit took the third's key:
+// two tasks with it).
 func TestSubmitDoesNotTakeAKeyMadeAgain(t *testing.T) {
-	root := drovertest.NewRoot()
-	a, b := drovertest.OpenStore(t, root), drovertest.OpenStore(t, root)
-	lay := a.Layout()
-	orphanKey(t, a, "k")
-	var third store.SubmitResult
-	store.SetKeysRead(a, func() {
-		store.SetKeysRead(a, nil)
-		second := submitKeyed(t, b, "k")
-		// Retention prunes the second task with its key and entry.
-		for _, p := range []string{lay.Key(store.KeyHash("k")), lay.KeyIndexItem(second.ID), lay.QueueItem(second.ID)} {
-			if err := b.Delete(p, -1); err != nil {
-				t.Error(err)
+	for what, setHook := range map[string]func(*store.Store, func()){
+		"after its reads":                store.SetKeysRead,
+		"between the key's and the rest": store.SetKeyRecordsRead,
+	} {
+		t.Run(what, func(t *testing.T) {
+			root := drovertest.NewRoot()
+			a, b := drovertest.OpenStore(t, root), drovertest.OpenStore(t, root)
+			lay := a.Layout()
+			orphanKey(t, a, "k")
+			var third store.SubmitResult
+			setHook(a, func() {
+				setHook(a, nil)
+				second := submitKeyed(t, b, "k")
+				// Retention prunes the second task with its key and entry.
+				for _, p := range []string{lay.Key(store.KeyHash("k")), lay.KeyIndexItem(second.ID), lay.QueueItem(second.ID)} {
+					if err := b.Delete(p, -1); err != nil {
+						t.Error(err)
+					}
+				}
+				third = submitKeyed(t, b, "k")
+				if third.Existing {
+					t.Errorf("submit after the key went: %+v, want a new task", third)
+				}
+			})
+			if got := submitKeyed(t, a, "k"); !got.Existing || got.ID != third.ID {
+				t.Fatalf("the submit that read the key first: %+v, want %s", got, third.ID)
 			}
-		}
-		third = submitKeyed(t, b, "k")
-		if third.Existing {
-			t.Errorf("submit after the key went: %+v, want a new task", third)
-		}
-	})
-	if got := submitKeyed(t, a, "k"); !got.Existing || got.ID != third.ID {
-		t.Fatalf("the submit that read the key first: %+v, want %s", got, third.ID)
+		})
 	}
 }
 
@@ -211,35 +222,6 @@ func TestSubmitTakesOverTwoKeysOfOneShard(t *testing.T) {
 		if again := submitKeyed(t, st, keys[i]); !again.Existing || again.ID != tasks[i].ID {
 			t.Fatalf("submit with key %s again: %+v, want %s", keys[i], again, tasks[i].ID)
 		}
-	}
-}
-
-// A submit whose key, read naming a task gone, is taken over by another,
-// pruned with that one's task and made anew by a third, all between the
-// reads of the key and of the rest, does not take it: the shard is read
-// before the key (read after it, the shard was at the version the take-over
-// left it at, and the submit took the third's key: two tasks with it).
-func TestSubmitDoesNotTakeAKeyMadeAgainAfterItsRead(t *testing.T) {
-	root := drovertest.NewRoot()
-	a, b := drovertest.OpenStore(t, root), drovertest.OpenStore(t, root)
-	lay := a.Layout()
-	orphanKey(t, a, "k")
-	var third store.SubmitResult
-	store.SetKeyRecordsRead(a, func() {
-		store.SetKeyRecordsRead(a, nil)
-		second := submitKeyed(t, b, "k")
-		for _, p := range []string{lay.Key(store.KeyHash("k")), lay.KeyIndexItem(second.ID), lay.QueueItem(second.ID)} {
-			if err := b.Delete(p, -1); err != nil {
-				t.Error(err)
-			}
-		}
-		third = submitKeyed(t, b, "k")
-		if third.Existing {
-			t.Errorf("submit after the key went: %+v, want a new task", third)
-		}
-	})
-	if got := submitKeyed(t, a, "k"); !got.Existing || got.ID != third.ID {
-		t.Fatalf("the submit that read the key first: %+v, want %s", got, third.ID)
 	}
 }
 
