@@ -1557,9 +1557,10 @@ func deadletterHead(path string, data []byte, reason error) []byte {
 // per task would cost several requests each. A task with no record anywhere
 // fails the call with ErrUnknownTask (it would otherwise be waited for
 // forever), at the start or, for one whose record vanished since, when the
-// tasks still pending are looked for again: once every waitRecheck without
-// all results, with one listing of the assignments for all of them (two
-// when one is found nowhere; see checkKnown). A result that does not decode
+// tasks still pending are looked for again: once waitRecheck has passed
+// without a result, and every waitRecheck after, with one listing of the
+// assignments for all of them (two when one is found nowhere; see
+// checkKnown). A result that does not decode
 // fails it with a *RecordError; the results read before it were passed to
 // done.
 func (s *Store) WaitResults(ctx context.Context, ids []string, done func(*Task)) error {
@@ -1575,7 +1576,9 @@ func (s *Store) WaitResults(ctx context.Context, ids []string, done func(*Task))
 		pending[dir][id] = true
 	}
 	// collect reads the results listed in buckets (names[i] listed in
-	// dirs[i]), pipelined, and drops them from pending.
+	// dirs[i]), pipelined, and drops them from pending; collected counts
+	// them.
+	collected := 0
 	collect := func(dirs []string, names [][]string) error {
 		var paths []string
 		for i, dir := range dirs {
@@ -1606,6 +1609,7 @@ func (s *Store) WaitResults(ctx context.Context, ids []string, done func(*Task))
 					continue
 				}
 				delete(pending[dir], id)
+				collected++
 				done(t)
 			}
 		}
@@ -1731,8 +1735,17 @@ func (s *Store) WaitResults(ctx context.Context, ids []string, done func(*Task))
 					more = false
 				}
 			}
+			before := collected
 			if err := watch(dirs); err != nil {
 				return err
+			}
+			if collected > before {
+				// Results came: the next look is due a waitRecheck after
+				// the last of them. A look reads every pending task's
+				// queue bucket and lists every worker's assignments;
+				// made once a minute regardless, it cost a wait -f of
+				// 100,000 tasks that for as long as results trickled in.
+				recheck.Reset(every)
 			}
 		case <-ctx.Done():
 			return ctx.Err()

@@ -222,3 +222,36 @@ func TestWaitLooksForPlacedTasksWithOneListing(t *testing.T) {
 		}
 	}
 }
+
+// A wait for many whose results keep coming makes no look for the tasks
+// it still waits for: it looks only after waitRecheck without a result
+// (each look checks every pending task's queue bucket and lists every
+// worker's assignments, once a minute for as long as results trickled in
+// to a wait -f of 100,000 tasks).
+func TestWaitManyLooksOnlyWithoutResults(t *testing.T) {
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	tasks := submitQueued(t, st, 30)
+	var ids []string
+	for _, task := range tasks {
+		ids = append(ids, task.ID)
+	}
+	const every, gap = 1500 * time.Millisecond, 100 * time.Millisecond
+	var looks atomic.Int64
+	defer store.SetWaitRecheck(every, func() { looks.Add(1) })()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var got atomic.Int64
+	done := make(chan error, 1)
+	go func() { done <- st.WaitResults(ctx, ids, func(*store.Task) { got.Add(1) }) }()
+	// One result every gap, for twice the interval and more.
+	for _, task := range tasks {
+		time.Sleep(gap) // the pace of the results, not a synchronisation
+		finish(t, st, task)
+	}
+	if err := <-done; err != nil || got.Load() != int64(len(ids)) {
+		t.Fatalf("wait: %d of %d results, %v", got.Load(), len(ids), err)
+	}
+	if n := looks.Load(); n != 0 {
+		t.Fatalf("%d looks while a result came every %v; want none (interval %v)", n, gap, every)
+	}
+}
