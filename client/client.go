@@ -488,7 +488,7 @@ var testHookWaitResult func()
 // lands. Waiting for many tasks this way watches their result buckets instead
 // of each task (see store.WaitResults). It fails with store.ErrUnknownTask
 // when a task has no record anywhere, at once or, for one whose record
-// vanished while it waited, within about a minute; and with
+// vanished while it waited, within about a minute without a result; and with
 // store.ErrMalformed, naming the task, when a result read does not decode:
 // that result is moved to deadletter (see lookup).
 func (c *Client) WaitAll(ctx context.Context, ids []string, done func(*store.Task)) error {
