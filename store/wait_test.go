@@ -230,12 +230,12 @@ func TestWaitLooksForPlacedTasksWithOneListing(t *testing.T) {
 // to a wait -f of 100,000 tasks).
 func TestWaitManyLooksOnlyWithoutResults(t *testing.T) {
 	st := drovertest.OpenStore(t, drovertest.NewRoot())
-	tasks := submitQueued(t, st, 30)
+	tasks := submitQueued(t, st, 50)
 	var ids []string
 	for _, task := range tasks {
 		ids = append(ids, task.ID)
 	}
-	const every, gap = 1500 * time.Millisecond, 100 * time.Millisecond
+	const every, gap = 2500 * time.Millisecond, 100 * time.Millisecond // a stall of over 2 s between results fails it
 	var looks atomic.Int64
 	defer store.SetWaitRecheck(every, func() { looks.Add(1) })()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
