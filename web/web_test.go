@@ -232,7 +232,7 @@ func TestDashboardInChromium(t *testing.T) {
 		t.Fatalf("chromium: %v", err)
 	}
 	dom := string(out)
-	for _, want := range []string{"web-worker-a", "web-worker-b", "leader <b>s1</b>", "queued high/normal/low: 1/0/0", "served by the leader (s1)"} {
+	for _, want := range []string{"web-worker-a", "web-worker-b", "leader <b>s1</b>", "epoch 1)", "queued high/normal/low: 1/0/0", "served by the leader (s1)"} {
 		if !strings.Contains(dom, want) {
 			t.Fatalf("rendered dashboard lacks %q:\n%s", want, dom)
 		}

@@ -24,7 +24,7 @@ async function refresh() {
     const l = c.leader;
     const q = c.stats.Queued || {}; // scheduler.Stats has no JSON tags
     $("#cluster").innerHTML = l
-      ? `leader <b>${esc(l.id)}</b> (pid ${l.pid}, epoch ${l.epoch}) · standbys: ${esc((l.standbys || []).map((s) => s.id).join(", ") || "none")}` +
+      ? `leader <b>${esc(l.id)}</b> (pid ${l.pid}, epoch ${l.epoch_error ? `<span title="${esc(l.epoch_error)}">?</span>` : l.epoch}) · standbys: ${esc((l.standbys || []).map((s) => s.id).join(", ") || "none")}` +
         ` · queued high/normal/low: ${q.high || 0}/${q.normal || 0}/${q.low || 0} (as seen by this scheduler)`
       : "no leader";
     rows("#workers", c.workers, (w) => [
