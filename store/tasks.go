@@ -1342,7 +1342,7 @@ func (s *Store) WaitResultIn(ctx context.Context, id string, placed *Placed) (*T
 	defer recheck.Stop()
 	for {
 		ok, _, ev, err := s.ExistsW(p)
-		if err != nil && !errors.Is(err, ErrConnection) {
+		if err != nil && !transient(err) {
 			return nil, err
 		}
 		if ok {
@@ -1356,7 +1356,7 @@ func (s *Store) WaitResultIn(ctx context.Context, id string, placed *Placed) (*T
 			}
 			return t, nil
 		}
-		if err != nil { // connection: wait for a session, then look again
+		if err != nil { // connection or session lost: wait for a session, then look again
 			if _, err := s.CurrentSession(ctx); err != nil {
 				return nil, err
 			}
@@ -1641,7 +1641,7 @@ func (s *Store) WaitResults(ctx context.Context, ids []string, done func(*Task))
 					continue
 				}
 			}
-			if errors.Is(err, ErrConnection) {
+			if transient(err) { // wait for a session, then list again
 				if _, err := s.CurrentSession(ctx); err != nil {
 					return nil, nil, err
 				}

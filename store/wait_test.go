@@ -255,3 +255,41 @@ func TestWaitManyLooksOnlyWithoutResults(t *testing.T) {
 		t.Fatalf("%d looks while a result came every %v; want none (interval %v)", n, gap, every)
 	}
 }
+
+// A wait outlives its session's expiry, as it outlives a lost connection:
+// the store's next session sets its watches again, and the result that
+// comes after is the wait's. It failed with the expiry.
+func TestWaitOutlivesSessionExpiry(t *testing.T) {
+	for name, wait := range waits {
+		t.Run(name, func(t *testing.T) {
+			root := drovertest.NewRoot()
+			direct := drovertest.OpenStore(t, root)
+			px := drovertest.StartProxy(t, drovertest.Addr())
+			via := drovertest.OpenStoreAt(t, px.Addr(), root)
+			tasks := submitQueued(t, direct, 1)
+			// An ephemeral znode of the cut-off session says when it ended.
+			mark := root + "/expiry-mark"
+			if _, _, err := via.CreateEphemeral(context.Background(), mark, nil); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			done := make(chan waited, 1)
+			go func() {
+				got, err := wait(ctx, via, []string{tasks[0].ID})
+				done <- waited{got, err}
+			}()
+			px.Cut(true)
+			drovertest.WaitFor(t, 15*time.Second, "the cut-off session expired", func() bool {
+				ok, _, err := direct.Exists(mark)
+				return err == nil && !ok
+			})
+			px.Cut(false)
+			finish(t, direct, tasks[0])
+			w := <-done
+			if w.err != nil || w.got[tasks[0].ID] == nil {
+				t.Fatalf("wait across a session's expiry: %v, %v; want the result", w.got, w.err)
+			}
+		})
+	}
+}
