@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"path"
 	"strings"
 	"time"
@@ -194,11 +195,23 @@ func (p *Priority) UnmarshalText(b []byte) error {
 // Millis is a duration encoded as integer milliseconds.
 type Millis int64
 
-func (m Millis) Duration() time.Duration { return time.Duration(m) * time.Millisecond }
+// Duration is m as a duration, the longest one for an m beyond it.
+func (m Millis) Duration() time.Duration {
+	if m > Millis(math.MaxInt64/time.Millisecond) {
+		return math.MaxInt64
+	}
+	return time.Duration(m) * time.Millisecond
+}
 
-// MillisOf converts a duration, rounding up so a positive duration stays positive.
+// MillisOf converts a duration, rounding up so a positive duration stays
+// positive (without overflowing near the longest duration, which turned
+// into a negative one).
 func MillisOf(d time.Duration) Millis {
-	return Millis((d + time.Millisecond - 1) / time.Millisecond)
+	m := d / time.Millisecond
+	if d%time.Millisecond > 0 {
+		m++
+	}
+	return Millis(m)
 }
 
 // Attempt is one finished run of a task.

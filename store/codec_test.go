@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -319,5 +320,24 @@ func TestDecodeTaskRefusesNegativeGen(t *testing.T) {
 		t.Fatalf("decode a task of gen -1: %v, want ErrMalformed", err)
 	} else if !strings.Contains(err.Error(), "generation") {
 		t.Fatalf("decode a task of gen -1: %v, want it named", err)
+	}
+}
+
+// Millis round up and back without overflowing at the longest duration: a
+// timeout of 2562047h47m16.854775807s was refused as negative.
+func TestMillisAtTheLongestDuration(t *testing.T) {
+	for _, c := range []struct {
+		d    time.Duration
+		want Millis
+	}{{0, 0}, {1, 1}, {time.Millisecond, 1}, {time.Millisecond + 1, 2}, {math.MaxInt64, math.MaxInt64/Millis(time.Millisecond) + 1}} {
+		if got := MillisOf(c.d); got != c.want {
+			t.Errorf("MillisOf(%v) = %d, want %d", c.d, got, c.want)
+		}
+	}
+	if got := MillisOf(math.MaxInt64).Duration(); got != math.MaxInt64 {
+		t.Errorf("the longest duration back from millis: %v", got)
+	}
+	if got := Millis(1500).Duration(); got != 1500*time.Millisecond {
+		t.Errorf("1500 millis: %v", got)
 	}
 }
