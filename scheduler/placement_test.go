@@ -3,6 +3,7 @@ package scheduler
 import (
 	"container/heap"
 	"fmt"
+	"math"
 	"runtime"
 	"strings"
 	"testing"
@@ -267,5 +268,31 @@ func BenchmarkPassBehindBlocked(b *testing.B) {
 			placed = append(placed, r.pop(sq))
 		}
 		r.restore()
+	}
+}
+
+// An attempt is overdue its grace after its timeout; the longest timeout is
+// none rather than a sum that overflowed into the past (the leader withdrew
+// such an attempt at once).
+func TestOverdueAt(t *testing.T) {
+	at := time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC)
+	grace := 30 * time.Second
+	longest := (math.MaxInt64 - grace) / time.Millisecond * time.Millisecond // the longest with a deadline
+	for _, c := range []struct {
+		timeout time.Duration
+		want    time.Time
+	}{
+		{0, time.Time{}},
+		{time.Minute, at.Add(time.Minute + grace)},
+		{math.MaxInt64, time.Time{}},
+		{longest, at.Add(longest + grace)},
+	} {
+		task := &store.Task{Timeout: store.MillisOf(c.timeout), AssignedAt: at}
+		if got := overdueAt(task, grace); !got.Equal(c.want) {
+			t.Errorf("timeout %v: overdue at %v, want %v", c.timeout, got, c.want)
+		}
+	}
+	if got := overdueAt(&store.Task{Timeout: store.MillisOf(time.Minute)}, grace); !got.IsZero() {
+		t.Errorf("not assigned: overdue at %v", got)
 	}
 }

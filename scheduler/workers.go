@@ -3,6 +3,7 @@ package scheduler
 import (
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/drover-sched/drover/store"
@@ -424,10 +425,18 @@ func (l *leader) checkRead(id string, w *workerView, rd store.Read) (keep bool, 
 // the worker enforces the timeout itself, so this only catches a worker that is
 // alive but stuck.
 func (l *leader) deadline(task *store.Task) time.Time {
-	if task.Timeout <= 0 || task.AssignedAt.IsZero() {
+	return overdueAt(task, l.s.cfg.TimeoutGrace)
+}
+
+// overdueAt is when an attempt of task is overdue: grace after its timeout,
+// counted from its assignment; zero for none. A timeout that would overflow
+// with the grace (some 292 years) is none: it was a deadline in the past.
+func overdueAt(task *store.Task, grace time.Duration) time.Time {
+	d := task.Timeout.Duration()
+	if task.Timeout <= 0 || task.AssignedAt.IsZero() || d > math.MaxInt64-grace {
 		return time.Time{}
 	}
-	return task.AssignedAt.Add(task.Timeout.Duration() + l.s.cfg.TimeoutGrace)
+	return task.AssignedAt.Add(d + grace)
 }
 
 // withdrawOverdue withdraws attempts past their deadline and queues their next
