@@ -1,0 +1,143 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Quarantine moves unreadable data at path to the deadletter directory, in one
+// transaction that deletes it at the version that was read, so newer data is
+// never moved by mistake.
+func (s *Store) Quarantine(path string, data []byte, version int32, reason error) error {
+	return s.quarantine(path, data, version, reason, func(txn *Txn) { txn.Delete(path, version) })
+}
+
+// MaxDeadletters bounds the deadletter directory for the writers of its
+// records: with that many, malformed data is done away with and not copied
+// (its path, reason and first bytes are logged), so the directory's listing
+// (16 bytes a name) stays well under what one reply carries. The leader
+// keeps it far below that (scheduler.Config.MaxDeadletters).
+const MaxDeadletters = 50_000
+
+// DeadlettersDropped is how many pieces of malformed data this store has
+// done away with since it opened without a deadletter record, the directory
+// being full (MaxDeadletters): they are in no count of deadletter/, only in
+// the log.
+func (s *Store) DeadlettersDropped() uint64 { return s.dropped.Load() }
+
+// maxDeadletters is MaxDeadletters; tests lower it.
+var maxDeadletters = MaxDeadletters
+
+// quarantine copies data to deadletter and, in the same transaction, does
+// away with it at path by remove.
+func (s *Store) quarantine(path string, data []byte, version int32, reason error, remove func(*Txn)) error {
+	_, dir, err := s.Exists(s.layout.Deadletter())
+	if err != nil {
+		return fmt.Errorf("quarantine %s: %w", path, err)
+	}
+	full := dir.NumChildren >= int32(maxDeadletters)
+	txn := s.Txn()
+	aside := -1
+	if !full {
+		aside = txn.Len()
+		txn.moveAside(path, data, reason)
+	}
+	remove(txn)
+	if err := txn.commitAside(aside); err != nil {
+		return fmt.Errorf("quarantine %s: %w", path, err)
+	}
+	if full {
+		s.dropped.Add(1)
+		s.log.Error().Str("path", path).Str("reason", reason.Error()).Int32("deadletters", dir.NumChildren).
+			Bytes("head", data[:min(len(data), 200)]).Msg("deadletter full: malformed data dropped")
+		return nil
+	}
+	s.log.Warn().Str("path", path).Str("reason", reason.Error()).Msg("malformed data moved to deadletter")
+	return nil
+}
+
+// moveChildrenAside moves every znode under record path to deadletter, each
+// at the version read in a transaction of its own (deepest first), so that
+// the record can be deleted: Drover keeps nothing under a record.
+func (s *Store) moveChildrenAside(path string) error {
+	kids, err := s.Children(path)
+	if errors.Is(err, ErrNoNode) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	reason := fmt.Errorf("%w: under record %s, where Drover keeps nothing", ErrMalformed, path)
+	for _, k := range kids {
+		p := path + "/" + k
+		data, st, err := s.Get(p)
+		if errors.Is(err, ErrNoNode) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if st.NumChildren > 0 {
+			if err := s.moveChildrenAside(p); err != nil {
+				return err
+			}
+		}
+		if err := s.Quarantine(p, data, st.Version, reason); err != nil && !errors.Is(err, ErrNoNode) && !errors.Is(err, ErrBadVersion) {
+			return err
+		}
+	}
+	return nil
+}
+
+// moveAside adds the creation of a deadletter record holding data, found
+// at path and unreadable for reason; the caller's operations in the same
+// transaction do away with it there.
+func (t *Txn) moveAside(path string, data []byte, reason error) {
+	rec, err := Encode(&Deadletter{From: path, Reason: reason.Error(), At: time.Now().UTC(), Data: data})
+	if err != nil {
+		rec = deadletterHead(path, data, reason)
+	}
+	t.createSequential(t.s.layout.Deadletter()+"/d-", rec)
+}
+
+// commitAside commits t, whose operation aside (-1: none) creates a
+// deadletter record. The deadletter directory exists from Open on but may
+// have been deleted by hand; that create then fails with ErrNoNode, which
+// callers would take for their data being gone already, and the data would
+// stay where it is. So when it is that operation that fails so (not the
+// one on the data's own znode), the directory is made again and t sent once
+// more. Only the directory is made, not the root: with the root gone, so is
+// the data, and the error says so.
+func (t *Txn) commitAside(aside int) error {
+	err := t.Commit()
+	if aside < 0 || !errors.Is(err, ErrNoNode) || FailedOp(err) != aside {
+		return err
+	}
+	dir := t.s.layout.Deadletter()
+	if cerr := t.s.Create(dir, nil); cerr != nil && !errors.Is(cerr, ErrNodeExists) {
+		return fmt.Errorf("%w (making %s again: %w)", err, dir, cerr)
+	}
+	t.s.log.Warn().Str("path", dir).Msg("deadletter directory was missing: made again")
+	return t.Commit()
+}
+
+// deadletterHead encodes a deadletter record of data too large for one
+// (its base64 takes 4/3 of it: a record of more than some 720 KB) with as
+// much of its head as fits, and says so in the reason: what was cut is
+// lost, but not all of it.
+func deadletterHead(path string, data []byte, reason error) []byte {
+	d := Deadletter{From: path, At: time.Now().UTC(),
+		Reason: fmt.Sprintf("%v (data cut to its first %d of %d bytes: too large)", reason, len(data), len(data))}
+	head, err := Encode(&d)
+	if err == nil {
+		n := min(len(data), (MaxRecordSize-len(head)-16)/4*3)
+		d.Reason = fmt.Sprintf("%v (data cut to its first %d of %d bytes: too large)", reason, n, len(data))
+		d.Data = data[:n]
+		if rec, err := Encode(&d); err == nil {
+			return rec
+		}
+	}
+	rec, _ := Encode(&Deadletter{From: path, Reason: Clip(reason.Error(), 4<<10) + " (data dropped: too large)", At: time.Now().UTC()})
+	return rec
+}
