@@ -117,6 +117,26 @@ func (c *Client) AddSchedule(spec ScheduleSpec) (*store.Schedule, error) {
 	return rec, nil
 }
 
+// decodeScheduleAt decodes the record of schedule name as the leader reads
+// it: one under another schedule's name, or whose cron does not parse, is
+// malformed too, and the leader moves it to deadletter. A listing skips
+// it; a command on it must not show or change it as a schedule.
+func decodeScheduleAt(name string, data []byte) (*store.Schedule, error) {
+	rec, err := store.DecodeSchedule(data)
+	if err != nil {
+		return nil, err
+	}
+	if rec.Name != name {
+		return nil, fmt.Errorf("%w: names itself %q", store.ErrMalformed, rec.Name)
+	}
+	if !rec.Removed {
+		if _, err := scheduler.ParseSpec(rec.Cron, rec.TZ); err != nil {
+			return nil, fmt.Errorf("%w: %w", store.ErrMalformed, err)
+		}
+	}
+	return rec, nil
+}
+
 func (c *Client) readSchedule(name string) (*store.Schedule, int32, error) {
 	if err := store.ValidateName(name); err != nil {
 		return nil, 0, fmt.Errorf("%w: schedule name: %w", ErrInvalid, err)
@@ -128,7 +148,7 @@ func (c *Client) readSchedule(name string) (*store.Schedule, int32, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	rec, err := store.DecodeSchedule(data)
+	rec, err := decodeScheduleAt(name, data)
 	if err != nil {
 		return nil, 0, fmt.Errorf("schedule %s: %w", name, err)
 	}
@@ -243,13 +263,7 @@ func (c *Client) schedulesFirst(ctx context.Context, limit int) (list []Schedule
 			if r.Err != nil {
 				return nil, false, 0, fmt.Errorf("list schedules: %w", r.Err)
 			}
-			rec, err := store.DecodeSchedule(r.Data)
-			if err == nil && rec.Name != path.Base(r.Path) {
-				err = fmt.Errorf("%w: names itself %q", store.ErrMalformed, rec.Name)
-			}
-			if err == nil && !rec.Removed {
-				_, err = scheduler.ParseSpec(rec.Cron, rec.TZ)
-			}
+			rec, err := decodeScheduleAt(path.Base(r.Path), r.Data)
 			if err != nil {
 				skipped++ // unreadable, as the leader finds it too: it moves it aside
 				continue

@@ -454,6 +454,54 @@ func TestSchedulesListingCountsUnreadable(t *testing.T) {
 	}
 }
 
+// A command on one schedule refuses a record the leader finds malformed
+// and the listing skips (one under another schedule's name, one whose cron
+// does not parse) and changes nothing: get showed the misnamed record as
+// the schedule it names, and trigger ran that schedule's command and filed
+// the run in a record the leader then moved to deadletter.
+func TestScheduleCommandsRefuseMalformedRecords(t *testing.T) {
+	c, st := newClient(t)
+	if _, err := c.AddSchedule(ScheduleSpec{Name: "good", Cron: "@daily", Task: TaskSpec{Cmd: []string{"true"}}}); err != nil {
+		t.Fatal(err)
+	}
+	good, _, err := st.Get(st.Layout().Schedule("good"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, change := range map[string]func(*store.Schedule){
+		"misnamed": func(*store.Schedule) {},
+		"badcron":  func(r *store.Schedule) { r.Name, r.Cron = "badcron", "61 * * * *" },
+	} {
+		rec, err := store.DecodeSchedule(good)
+		if err != nil {
+			t.Fatal(err)
+		}
+		change(rec)
+		data, err := store.Encode(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := st.Layout().Schedule(name)
+		if err := st.Create(p, data); err != nil {
+			t.Fatal(err)
+		}
+		for cmd, do := range map[string]func() error{
+			"get":     func() error { _, err := c.Schedule(name); return err },
+			"pause":   func() error { _, err := c.PauseSchedule(name); return err },
+			"resume":  func() error { _, err := c.ResumeSchedule(name); return err },
+			"trigger": func() error { _, err := c.TriggerSchedule(name); return err },
+		} {
+			if err := do(); !errors.Is(err, store.ErrMalformed) || !strings.Contains(err.Error(), "schedule "+name) {
+				t.Errorf("%s %s: %v; want it malformed", cmd, name, err)
+			}
+		}
+		now, st2, err := st.Get(p)
+		if err != nil || string(now) != string(data) || st2.Version != 0 {
+			t.Fatalf("%s: the record changed (version %d, %v)", name, st2.Version, err)
+		}
+	}
+}
+
 // TestSchedulesFirstReadsABudget: a bounded listing behind many removed
 // schedules (tombstones) stops after its read budget and says more may be
 // left, instead of reading every record; a context ended stops it.
