@@ -197,6 +197,10 @@ func (p *Proxy) DropReplies() { p.mute.Store(true) }
 // the requests before it are answered.
 func (p *Proxy) DropRepliesAfter(marker []byte) { p.marker.Store(&marker) }
 
+// Dropping reports whether replies are being dropped (DropReplies, or
+// DropRepliesAfter once its marker was sent).
+func (p *Proxy) Dropping() bool { return p.mute.Load() }
+
 // Cut(true) drops every connection and refuses new ones until Cut(false).
 func (p *Proxy) Cut(cut bool) {
 	p.mu.Lock()

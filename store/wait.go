@@ -36,6 +36,12 @@ func (s *Store) WaitResultIn(ctx context.Context, id string, placed *Placed) (*T
 		}
 		if ok {
 			data, st, err := s.Get(p)
+			if transient(err) { // wait for a session, then look again
+				if _, err := s.CurrentSession(ctx); err != nil {
+					return nil, err
+				}
+				continue
+			}
 			if err != nil {
 				return nil, err
 			}
@@ -250,14 +256,34 @@ func (s *Store) WaitResults(ctx context.Context, ids []string, done func(*Task))
 		}
 		return nil
 	}
+	// again runs f, and runs it again once a session is back each time
+	// it fails for a lost connection or session alone: a wait outlives
+	// those (it failed when one cut a read of results short).
+	again := func(f func() error) error {
+		for {
+			err := f()
+			if !transient(err) {
+				return err
+			}
+			if _, err := s.CurrentSession(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	// watchPending is watch of the buckets of dirs still waited for.
+	watchPending := func(dirs []string) error {
+		return again(func() error {
+			return watch(slices.DeleteFunc(dirs, func(dir string) bool { return pending[dir] == nil }))
+		})
+	}
 	dirs := make([]string, 0, len(pending))
 	for dir := range pending {
 		dirs = append(dirs, dir)
 	}
-	if err := watch(dirs); err != nil {
+	if err := watchPending(dirs); err != nil {
 		return err
 	}
-	if err := s.checkKnown(pending, collect, unknownTask); err != nil {
+	if err := again(func() error { return s.checkKnown(pending, collect, unknownTask) }); err != nil {
 		return err
 	}
 	// While results do not come, the tasks still pending are looked for
@@ -289,7 +315,7 @@ func (s *Store) WaitResults(ctx context.Context, ids []string, done func(*Task))
 				}
 			}
 			before := collected
-			if err := watch(dirs); err != nil {
+			if err := watchPending(dirs); err != nil {
 				return err
 			}
 			if collected > before {

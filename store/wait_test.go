@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -289,6 +290,45 @@ func TestWaitOutlivesSessionExpiry(t *testing.T) {
 			w := <-done
 			if w.err != nil || w.got[tasks[0].ID] == nil {
 				t.Fatalf("wait across a session's expiry: %v, %v; want the result", w.got, w.err)
+			}
+		})
+	}
+}
+
+// A wait for many outlives a connection lost while it reads a result or
+// looks for its tasks, as it outlives one lost while it waits: it failed
+// with the lost connection.
+func TestWaitManyOutlivesALostConnection(t *testing.T) {
+	for what, lose := range map[string]func(lay store.Layout, id string) string{
+		"reading a result":   func(lay store.Layout, id string) string { return lay.Result(id) },
+		"looking for a task": func(lay store.Layout, id string) string { return path.Dir(lay.QueueItem(id)) },
+	} {
+		t.Run(what, func(t *testing.T) {
+			root := drovertest.NewRoot()
+			direct := drovertest.OpenStore(t, root)
+			px := drovertest.StartProxy(t, drovertest.Addr())
+			via := drovertest.OpenStoreAt(t, px.Addr(), root)
+			tasks := submitQueued(t, direct, 1)
+			if what == "reading a result" {
+				finish(t, direct, tasks[0])
+			}
+			px.DropRepliesAfter([]byte(lose(direct.Layout(), tasks[0].ID)))
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			done := make(chan waited, 1)
+			go func() {
+				got, err := waits["many"](ctx, via, []string{tasks[0].ID})
+				done <- waited{got, err}
+			}()
+			drovertest.WaitFor(t, 10*time.Second, "the request's reply dropped", px.Dropping)
+			px.Cut(true)
+			px.Cut(false)
+			if what == "looking for a task" {
+				finish(t, direct, tasks[0])
+			}
+			w := <-done
+			if w.err != nil || w.got[tasks[0].ID] == nil {
+				t.Fatalf("wait across a lost connection: %v, %v; want the result", w.got, w.err)
 			}
 		})
 	}
