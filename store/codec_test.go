@@ -341,3 +341,18 @@ func TestMillisAtTheLongestDuration(t *testing.T) {
 		t.Errorf("1500 millis: %v", got)
 	}
 }
+
+// A schedule record with a negative starting deadline or task timeout,
+// which no client writes, is malformed (the deadline was taken for none).
+func TestDecodeScheduleRefusesNegativeDurations(t *testing.T) {
+	for _, field := range []string{`"starting_deadline_ms":-1`, `"task":{"cmd":["true"],"timeout_ms":-1}`} {
+		data := []byte(`{"v":1,"name":"s","cron":"@daily","created_at":"2026-12-03T00:00:00Z","task":{"cmd":["true"]},` + field + `}`)
+		if _, err := DecodeSchedule(data); !errors.Is(err, ErrMalformed) || !strings.Contains(err.Error(), "negative") {
+			t.Errorf("schedule with %s: %v, want it malformed", field, err)
+		}
+	}
+	ok := []byte(`{"v":1,"name":"s","cron":"@daily","created_at":"2026-12-03T00:00:00Z","task":{"cmd":["true"],"timeout_ms":5}}`)
+	if _, err := DecodeSchedule(ok); err != nil {
+		t.Errorf("a well-formed schedule: %v", err)
+	}
+}

@@ -129,6 +129,11 @@ func DecodeSchedule(data []byte) (*Schedule, error) {
 	if len(s.Task.Cmd) == 0 && s.Task.Handler == "" {
 		return nil, fmt.Errorf("%w: schedule %s has no command", ErrMalformed, s.Name)
 	}
+	if s.StartingDeadline < 0 || s.Task.Timeout < 0 {
+		// No client writes them; read as they stand, a negative deadline
+		// was no limit, and a negative timeout went into every run.
+		return nil, fmt.Errorf("%w: schedule %s: negative starting deadline or timeout", ErrMalformed, s.Name)
+	}
 	// Slots are reckoned from these, and a slot's id needs a time a ULID
 	// holds. LastSlot is zero until a slot is handled.
 	inRange := func(at time.Time) bool { return at.Unix() >= 0 && !at.After(maxSlotTime) }
