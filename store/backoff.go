@@ -1,6 +1,7 @@
 package store
 
 import (
+	"math"
 	"math/rand/v2"
 	"time"
 )
@@ -33,8 +34,16 @@ func (b Backoff) Delay(attempt int) time.Duration {
 	}
 	d := base
 	for i := 1; i < attempt && d < maxD; i++ {
+		if d > math.MaxInt64/2 {
+			d = maxD // doubled, it would overflow
+			break
+		}
 		d *= 2
 	}
 	d = min(d, maxD)
-	return d + time.Duration(float64(d)*0.2*rnd())
+	jitter := time.Duration(float64(d) * 0.2 * rnd())
+	if jitter > math.MaxInt64-d || jitter < 0 {
+		return math.MaxInt64 // centuries: the jitter would overflow
+	}
+	return d + jitter
 }

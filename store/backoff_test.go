@@ -1,6 +1,7 @@
 package store
 
 import (
+	"math"
 	"testing"
 	"time"
 )
@@ -18,5 +19,21 @@ func TestBackoff(t *testing.T) {
 	}
 	if got := (Backoff{Rand: func() float64 { return 0 }}).Delay(1); got != time.Second {
 		t.Errorf("default base: %v", got)
+	}
+}
+
+// Delays of centuries, set through the Go API, do not overflow into
+// negative ones (a doubling or the jitter went past the longest duration).
+func TestBackoffDoesNotOverflow(t *testing.T) {
+	const year = 365 * 24 * time.Hour
+	for _, b := range []Backoff{
+		{Base: 100 * year, Max: math.MaxInt64, Rand: func() float64 { return 0.99 }},
+		{Base: 250 * year, Max: 250 * year, Rand: func() float64 { return 0.99 }},
+	} {
+		for _, attempt := range []int{1, 2, 5, 64} {
+			if got := b.Delay(attempt); got < b.Base {
+				t.Errorf("%+v attempt %d: %v, want at least the base", b, attempt, got)
+			}
+		}
 	}
 }
