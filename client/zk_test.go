@@ -405,6 +405,32 @@ func TestWorkersListingIsReadOnly(t *testing.T) {
 	}
 }
 
+// malformedSchedules makes, from schedule good's record, two that decode
+// but that the leader finds malformed: one under another schedule's name
+// ("misnamed", naming good), one whose cron does not parse ("badcron").
+func malformedSchedules(t *testing.T, st *store.Store, good string) map[string][]byte {
+	t.Helper()
+	data, _, err := st.Get(st.Layout().Schedule(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]byte{}
+	for name, change := range map[string]func(*store.Schedule){
+		"misnamed": func(*store.Schedule) {},
+		"badcron":  func(r *store.Schedule) { r.Name, r.Cron = "badcron", "61 * * * *" },
+	} {
+		rec, err := store.DecodeSchedule(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		change(rec)
+		if out[name], err = store.Encode(rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
 // Listing schedules skips records that do not decode, counts them for the
 // listing to say so (it said nothing), and changes nothing: the leader
 // moves them aside.
@@ -417,25 +443,7 @@ func TestSchedulesListingCountsUnreadable(t *testing.T) {
 		t.Fatalf("schedules: %d, %d skipped, %v; want 1, none skipped", len(list), skipped, err)
 	}
 	odd := map[string]string{"bad": `not json`, "newer": `{"v":999,"name":"newer"}`}
-	// Records that decode but that the leader finds malformed too: one
-	// under another's name, one whose cron does not parse.
-	good, _, err := st.Get(st.Layout().Schedule("good"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, change := range map[string]func(*store.Schedule){
-		"misnamed": func(*store.Schedule) {},
-		"badcron":  func(r *store.Schedule) { r.Name, r.Cron = "badcron", "61 * * * *" },
-	} {
-		rec, err := store.DecodeSchedule(good)
-		if err != nil {
-			t.Fatal(err)
-		}
-		change(rec)
-		data, err := store.Encode(rec)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for name, data := range malformedSchedules(t, st, "good") {
 		odd[name] = string(data)
 	}
 	for name, data := range odd {
@@ -464,23 +472,7 @@ func TestScheduleCommandsRefuseMalformedRecords(t *testing.T) {
 	if _, err := c.AddSchedule(ScheduleSpec{Name: "good", Cron: "@daily", Task: TaskSpec{Cmd: []string{"true"}}}); err != nil {
 		t.Fatal(err)
 	}
-	good, _, err := st.Get(st.Layout().Schedule("good"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, change := range map[string]func(*store.Schedule){
-		"misnamed": func(*store.Schedule) {},
-		"badcron":  func(r *store.Schedule) { r.Name, r.Cron = "badcron", "61 * * * *" },
-	} {
-		rec, err := store.DecodeSchedule(good)
-		if err != nil {
-			t.Fatal(err)
-		}
-		change(rec)
-		data, err := store.Encode(rec)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for name, data := range malformedSchedules(t, st, "good") {
 		p := st.Layout().Schedule(name)
 		if err := st.Create(p, data); err != nil {
 			t.Fatal(err)
