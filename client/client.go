@@ -371,29 +371,57 @@ func (c *Client) landed(tasks []*store.Task) ([]bool, error) {
 		}
 		return nil
 	}
-	if err := look(lay.QueueItem); err != nil {
-		return nil, err
-	}
-	if slices.Contains(out, false) {
-		if testHookAssignments != nil {
-			testHookAssignments()
+	for try := 0; ; try++ {
+		// The buckets of the tasks not found yet, before their places are
+		// read: a task placed, queued again (its worker lost) and placed
+		// again between the reads is in none of them, and sending it
+		// again queued it twice.
+		var missing []string
+		for i, t := range tasks {
+			if !out[i] {
+				missing = append(missing, t.ID)
+			}
 		}
-		refs, err := c.st.Assignments()
+		marks, err := c.st.MarkBuckets(missing...)
 		if err != nil {
 			return nil, err
 		}
-		placed := map[string]bool{}
-		for _, r := range refs {
-			placed[r.Task] = true
+		if err := look(lay.QueueItem); err != nil {
+			return nil, err
 		}
-		for i, t := range tasks {
-			out[i] = out[i] || placed[t.ID]
+		if slices.Contains(out, false) {
+			if testHookAssignments != nil {
+				testHookAssignments()
+			}
+			refs, err := c.st.Assignments()
+			if err != nil {
+				return nil, err
+			}
+			placed := map[string]bool{}
+			for _, r := range refs {
+				placed[r.Task] = true
+			}
+			for i, t := range tasks {
+				out[i] = out[i] || placed[t.ID]
+			}
+		}
+		if err := look(lay.Result); err != nil {
+			return nil, err
+		}
+		if !slices.Contains(out, false) || try == 2 {
+			return out, nil
+		}
+		// Not found: not written, unless one moved while it was looked
+		// for. (Its buckets busy with other tasks, three looks are all:
+		// those still not found are taken for not written.)
+		still, err := c.st.BucketsStill(marks)
+		if err != nil {
+			return nil, err
+		}
+		if still {
+			return out, nil
 		}
 	}
-	if err := look(lay.Result); err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // testHookAssignments, when set by a test, runs in landed just before it

@@ -381,6 +381,53 @@ func TestLandedFindsTasksThatMovedOn(t *testing.T) {
 	}
 }
 
+// A task of a lost reply that moves back to the queue while landed looks
+// for it (placed when its queue item is read, queued again, its worker
+// lost, when the assignments are listed) is found: its buckets moved, so it
+// is looked for again. It was taken for not written, and sent again.
+func TestLandedFindsATaskRequeuedBetweenItsReads(t *testing.T) {
+	c, st := newClient(t)
+	lay := st.Layout()
+	task := &store.Task{ID: store.NewTaskID(time.Now()), Cmd: []string{"true"}, SubmittedAt: time.Now().UTC()}
+	if _, err := st.Submit(context.Background(), []*store.Task{task}); err != nil {
+		t.Fatal(err)
+	}
+	rec, stat := queuedRecord(t, st, task.ID)
+	rec.Worker, rec.Attempt = "w1", 1
+	if err := st.EnsurePath(lay.WorkerTasks("w1")); err != nil {
+		t.Fatal(err)
+	}
+	txn := st.Txn().Delete(lay.QueueItem(task.ID), stat.Version)
+	if err := txn.Assign(rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := txn.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	var requeued atomic.Bool
+	testHookAssignments = func() {
+		if requeued.Swap(true) {
+			return
+		}
+		// The leader recovers the attempt of a lost worker.
+		again := rec.Clone()
+		again.Attempt = 2
+		txn := st.Txn().Delete(lay.Assignment("w1", task.ID, 1), -1)
+		if err := txn.Enqueue(again); err != nil {
+			t.Error(err)
+			return
+		}
+		if err := txn.Commit(); err != nil {
+			t.Error(err)
+		}
+	}
+	t.Cleanup(func() { testHookAssignments = nil })
+	landed, err := c.landed([]*store.Task{task})
+	if err != nil || !slices.Equal(landed, []bool{true}) {
+		t.Fatalf("landed %v (%v), want [true]: the task moved while it was looked for", landed, err)
+	}
+}
+
 // Listing workers changes nothing: registrations it cannot read (malformed,
 // or of a newer format) are skipped, not moved aside.
 func TestWorkersListingIsReadOnly(t *testing.T) {

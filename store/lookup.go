@@ -193,6 +193,23 @@ func (s *Store) LookupTaskIn(id string, placed *Placed) (*Task, Location, error)
 // ("listing") and just after ("listed") it lists the assignments.
 var testHookLookup func(stage string)
 
+// BucketMarks are the queue and result buckets of some tasks as
+// MarkBuckets read them.
+type BucketMarks struct{ marks []bucketMark }
+
+// MarkBuckets reads the queue and result buckets of the tasks ids, so that
+// BucketsStill can tell whether any of them moved since: a look for tasks
+// that reads their places one after another, between the two, and misses
+// one, missed it for good when none moved (see bucketMarks).
+func (s *Store) MarkBuckets(ids ...string) (BucketMarks, error) {
+	m, err := s.bucketMarks(ids...)
+	return BucketMarks{marks: m}, err
+}
+
+// BucketsStill reports whether no task of the ids MarkBuckets marked in m
+// has moved since.
+func (s *Store) BucketsStill(m BucketMarks) (bool, error) { return s.bucketsStill(m.marks) }
+
 // A bucketMark is one directory on the way down to a task's queue or result
 // bucket as read: whether it existed, and which znode it was (czxid) with
 // which children (pzxid, the zxid of the last child created or deleted).
