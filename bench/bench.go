@@ -110,6 +110,9 @@ type Report struct {
 	LeftBehind []string `json:"left_behind,omitempty"`
 	// CLICPU is where the CLI phase's CPU went (Linux; nil elsewhere).
 	*CLICPUReport
+	// Spawn is what starting `true` costs with nothing else running: the
+	// CLI phase's own ceiling.
+	*SpawnReport
 	*CronFanoutReport
 	*ScaleReport
 }
@@ -214,10 +217,16 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			r.FailoverMs, err = failover(ctx, cfg, root)
 			return err
 		}},
-		{fmt.Sprintf("CLI: submit -f of %d true commands", cfg.CLITasks), "cli", cfg.Binary != "" && cfg.CLITasks > 0, func(root string) (err error) {
+		{fmt.Sprintf("CLI: raw starts of true, then submit -f of %d true commands", cfg.CLITasks), "cli", cfg.Binary != "" && cfg.CLITasks > 0, func(root string) (err error) {
 			r.CLITasks = cfg.CLITasks
+			// First, with nothing else running: what the machine itself
+			// allows the phase, at the workers' slots in flight.
+			if r.SpawnReport, err = rawSpawns(ctx, cfg.Duration, cfg.Workers*cfg.Capacity); err != nil {
+				return err
+			}
 			r.CLITasksPerS, r.CLICPUReport, err = cliThroughput(ctx, cfg, root)
 			r.CLITasksPerRawCreate = r.CLITasksPerS / r.ZKRawCreatesPerS
+			r.TasksPerRawTrue = r.CLITasksPerS / r.SpawnReport.PerS
 			return err
 		}},
 		{fmt.Sprintf("scale: %d queued tasks", cfg.Scale.Queued), "scale", cfg.Binary != "" && cfg.Scale.Queued > 0, func(root string) (err error) {

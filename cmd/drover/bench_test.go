@@ -30,6 +30,7 @@ func TestBenchReportsEveryFigure(t *testing.T) {
 		"tasks_per_s_over_zk_raw_creates", "zk_raw_create_p50_ms", "zk_raw_create_p99_ms", "zk_raw_get_p50_ms",
 		"submit_to_start_p50_ms", "submit_to_start_p99_ms", "submit_to_result_p50_ms", "failover_ms",
 		"cron_delay_p50_ms", "cron_delay_p99_ms", "cron_fanout_schedules", "cron_fanout_start_p50_ms", "cron_fanout_start_max_ms", "cli_tasks_per_s", "cli_tasks_per_s_over_zk_raw_creates", "peak_rss_mb",
+		"cli_raw_true_per_s", "cli_raw_true_cpu_ms", "cli_tasks_per_s_over_raw_true",
 		"cli_cpu_commands_ms_per_task", "cli_cpu_clients_ms_per_task", "cli_busy_cores", "tasks_busy_cores", "tasks_cpu_drover_ms_per_task",
 		"scale_queued", "scale_drain_tasks_per_s", "scale_scheduler_peak_rss_mb", "scale_max_bucket_children"} {
 		if v, ok := r[k].(float64); !ok || v <= 0 {
