@@ -198,7 +198,7 @@ func (c *Client) Schedules() ([]ScheduleInfo, error) {
 // unreadable (malformed, or of a newer Drover). Like drover ls it changes
 // nothing; a leader moves them to deadletter.
 func (c *Client) ListSchedules(ctx context.Context) (list []ScheduleInfo, skipped int, err error) {
-	list, _, skipped, err = c.schedulesFirst(ctx, 0)
+	list, _, skipped, err = c.SchedulesFirst(ctx, 0)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -223,17 +223,11 @@ const (
 // SchedulesFirst lists the first limit schedules by name (limit < 1: all).
 // It reads records 64 or limit at a time, pipelined, until it has limit
 // schedules and has seen whether one more follows; more reports that one
-// does, or that its read budget ran out first. It stops when ctx ends. A
-// dashboard polling a cluster of 20,000 schedules every two seconds read
-// every record each time.
-func (c *Client) SchedulesFirst(ctx context.Context, limit int) (list []ScheduleInfo, more bool, err error) {
-	list, more, _, err = c.schedulesFirst(ctx, limit)
-	return list, more, err
-}
-
-// schedulesFirst is SchedulesFirst with the count of records read that
-// did not decode.
-func (c *Client) schedulesFirst(ctx context.Context, limit int) (list []ScheduleInfo, more bool, skipped int, err error) {
+// does, or that its read budget ran out first; skipped counts the records
+// read that are malformed (left for a leader to move aside). It stops when
+// ctx ends. A dashboard polling a cluster of 20,000 schedules every two
+// seconds read every record each time.
+func (c *Client) SchedulesFirst(ctx context.Context, limit int) (list []ScheduleInfo, more bool, skipped int, err error) {
 	names, err := c.st.Children(c.st.Layout().Schedules())
 	if err != nil {
 		return nil, false, 0, err

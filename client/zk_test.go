@@ -565,7 +565,7 @@ func TestSchedulesFirstReadsABudget(t *testing.T) {
 	if _, err := c.AddSchedule(ScheduleSpec{Name: "last", Cron: "@daily", Task: TaskSpec{Cmd: []string{"true"}}}); err != nil {
 		t.Fatal(err)
 	}
-	list, more, err := c.SchedulesFirst(context.Background(), 1)
+	list, more, _, err := c.SchedulesFirst(context.Background(), 1)
 	if err != nil || len(list) != 0 || !more {
 		t.Fatalf("behind %d tombstones: %d schedules, more %v, %v; want none and more", tombs, len(list), more, err)
 	}
@@ -574,7 +574,7 @@ func TestSchedulesFirstReadsABudget(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, _, err := c.SchedulesFirst(ctx, 1); !errors.Is(err, context.Canceled) {
+	if _, _, _, err := c.SchedulesFirst(ctx, 1); !errors.Is(err, context.Canceled) {
 		t.Fatalf("an ended context: %v", err)
 	}
 }

@@ -195,15 +195,16 @@ func (s *Server) cluster(w http.ResponseWriter, r *http.Request) {
 		v.Served = "leader"
 	}
 	var (
-		leader *client.LeaderInfo
-		ws     []client.WorkerStatus
+		leader  *client.LeaderInfo
+		ws      []client.WorkerStatus
+		skipped int
 	)
 	err := s.read(r.Context(), func(context.Context) error {
 		if l, err := s.client.Leader(); err == nil {
 			leader = &l
 		}
 		var err error
-		ws, err = s.client.Workers()
+		ws, skipped, err = s.client.ListWorkers()
 		return err
 	})
 	if err == nil {
@@ -211,8 +212,18 @@ func (s *Server) cluster(w http.ResponseWriter, r *http.Request) {
 		if ws != nil {
 			v.Workers = ws
 		}
+		setSkipped(w, skipped)
 	}
 	writeJSON(w, v, err)
+}
+
+// setSkipped says, in X-Drover-Skipped, how many records a listing left
+// out as unreadable (malformed, or of a newer Drover): as the CLI says on
+// stderr, so a dashboard need not show a short list as the whole.
+func setSkipped(w http.ResponseWriter, n int) {
+	if n > 0 {
+		w.Header().Set("X-Drover-Skipped", strconv.Itoa(n))
+	}
 }
 
 func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
@@ -244,6 +255,7 @@ func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		tasks = viewTasks(res.Tasks)
 		w.Header().Set("X-Drover-Scanned", strconv.Itoa(res.Scanned))
+		setSkipped(w, res.Skipped)
 		if res.Truncated && res.Exact < limit {
 			// The newest matching tasks may lie beyond the records read.
 			// A full page known to be the newest (res.Exact) lacks none,
@@ -288,12 +300,13 @@ func (s *Server) schedules(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var (
-		list []client.ScheduleInfo
-		more bool
+		list    []client.ScheduleInfo
+		more    bool
+		skipped int
 	)
 	err := s.read(r.Context(), func(ctx context.Context) error {
 		var err error
-		list, more, err = s.client.SchedulesFirst(ctx, limit)
+		list, more, skipped, err = s.client.SchedulesFirst(ctx, limit)
 		return err
 	})
 	if err != nil {
@@ -303,6 +316,7 @@ func (s *Server) schedules(w http.ResponseWriter, r *http.Request) {
 	if more {
 		w.Header().Set("X-Drover-Truncated", "true")
 	}
+	setSkipped(w, skipped)
 	writeJSON(w, viewSchedules(list), nil)
 }
 

@@ -537,6 +537,53 @@ func TestAPIHidesSecrets(t *testing.T) {
 	}
 }
 
+// The listings say in X-Drover-Skipped how many records they left out as
+// unreadable, as the CLI says on stderr; without any, no header.
+func TestListingsSaySkippedRecords(t *testing.T) {
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	c := client.New(st)
+	ctx := context.Background()
+	res, err := c.Submit(ctx, []client.TaskSpec{{Cmd: []string{"true"}}, {Cmd: []string{"true"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AddSchedule(client.ScheduleSpec{Name: "nightly", Cron: "@daily", Task: client.TaskSpec{Cmd: []string{"true"}}}); err != nil {
+		t.Fatal(err)
+	}
+	reg, err := store.Encode(&store.WorkerInfo{ID: "w1", Host: "h", PID: 42, Capacity: 2, Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lay := st.Layout()
+	if _, _, err := st.CreateEphemeral(ctx, lay.Worker("w1"), reg); err != nil {
+		t.Fatal(err)
+	}
+	hs := apiServer(t, st) // its scheduler does not run: nothing is moved aside
+	endpoints := []string{"/api/v1/tasks", "/api/v1/schedules", "/api/v1/cluster"}
+	for _, e := range endpoints {
+		var v any
+		if r := getList(t, hs.URL+e, &v); r.Header.Get("X-Drover-Skipped") != "" {
+			t.Fatalf("%s with no bad record: X-Drover-Skipped %q", e, r.Header.Get("X-Drover-Skipped"))
+		}
+	}
+	junk := []byte("\x00 not a drover record")
+	if _, err := st.Set(lay.QueueItem(res[0].ID), junk, -1); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{lay.Schedule("junk"), lay.Worker("intruder"), lay.Worker("another")} {
+		if err := st.Create(p, junk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, want := range []string{"1", "1", "2"} {
+		var v any
+		r := getList(t, hs.URL+endpoints[i], &v)
+		if got := r.Header.Get("X-Drover-Skipped"); got != want {
+			t.Errorf("%s: X-Drover-Skipped %q, want %s", endpoints[i], got, want)
+		}
+	}
+}
+
 // TestSchedulesListingBounded: the schedules API reads the first limit
 // schedules by name, skipping removed ones, and says when more are left.
 func TestSchedulesListingBounded(t *testing.T) {
