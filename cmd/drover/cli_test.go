@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -741,6 +742,72 @@ func (d *devCluster) leaveOrphan(t *testing.T) int {
 
 // gone reports whether process pid has exited and been reaped.
 func gone(pid int) bool { return syscall.Kill(pid, 0) == syscall.ESRCH }
+
+// A signal while a command connects ends it at once: a client command with
+// 130 and one line, as a shell's interrupted command (it said "cannot reach
+// ZooKeeper", exit 1); a daemon with 0, stopped as asked, as once running.
+func TestInterruptedWhileConnecting(t *testing.T) {
+	// A server that accepts and never answers: the command stays connecting.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 16)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted <- c
+		}
+	}()
+	for _, c := range []struct {
+		args []string
+		sig  os.Signal
+		code int
+		want string
+	}{
+		{[]string{"ls"}, os.Interrupt, 130, "interrupted while connecting to ZooKeeper at " + ln.Addr().String()},
+		{[]string{"wait", "01J00000000000000000000000"}, syscall.SIGTERM, 130, "interrupted while connecting"},
+		{[]string{"scheduler", "--id", "s1"}, syscall.SIGTERM, 0, ""},
+		{[]string{"worker", "--id", "w1"}, os.Interrupt, 0, ""},
+	} {
+		cmd := exec.Command(binary, append([]string{"--zk", ln.Addr().String(), "--session-timeout", "1m"}, c.args...)...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case conn := <-accepted:
+			defer conn.Close()
+		case <-time.After(30 * time.Second):
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+			t.Fatalf("%v: no connection", c.args)
+		}
+		if err := cmd.Process.Signal(c.sig); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+			t.Fatalf("%v: still running after the signal", c.args)
+		}
+		r := result{code: cmd.ProcessState.ExitCode(), stderr: stderr.String()}
+		if c.code != 0 {
+			oneLineError(t, r, c.code, c.want)
+		} else if r.code != 0 || strings.Contains(r.stderr, "drover: ") {
+			t.Fatalf("%v: exit %d, stderr %q; want 0 and no error", c.args, r.code, r.stderr)
+		}
+	}
+}
 
 // TestDevStopsOnSIGHUP: a closed terminal stops dev like Ctrl-C. The drain
 // is followed by the kill of what tasks left running, and while dev runs the

@@ -86,6 +86,10 @@ func newSchedulerCmd(g *globals) *cobra.Command {
 			defer stop()
 			st, err := g.open(ctx, &log)
 			if err != nil {
+				if ctx.Err() != nil {
+					log.Info().Msg("stopped while connecting to ZooKeeper")
+					return nil // stopped as asked, as once running
+				}
 				return err
 			}
 			defer st.Close()
@@ -169,8 +173,13 @@ func newWorkerCmd(g *globals) *cobra.Command {
 			defer signal.Stop(sigs)
 			openCtx, stopOpen := signalContext()
 			st, err := g.open(openCtx, &log)
+			interrupted := openCtx.Err() != nil
 			stopOpen()
 			if err != nil {
+				if interrupted {
+					log.Info().Msg("stopped while connecting to ZooKeeper")
+					return nil // stopped as asked, as once running
+				}
 				return err
 			}
 			defer st.Close()

@@ -384,8 +384,9 @@ func (g *globals) withReaderFor(timeout time.Duration, fn func(ctx context.Conte
 }
 
 func (g *globals) runClient(mustExist bool, timeout time.Duration, fn func(ctx context.Context, c *client.Client) error) error {
-	ctx, stop := signalContext()
+	sctx, stop := signalContext()
 	defer stop()
+	ctx := sctx
 	if timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, timeout)
@@ -393,6 +394,9 @@ func (g *globals) runClient(mustExist bool, timeout time.Duration, fn func(ctx c
 	}
 	st, err := g.openStore(ctx, nil, mustExist)
 	if err != nil {
+		if sctx.Err() != nil {
+			return exitCode(130, "interrupted while connecting to ZooKeeper at "+g.zk)
+		}
 		return err
 	}
 	defer st.Close()
@@ -401,17 +405,32 @@ func (g *globals) runClient(mustExist bool, timeout time.Duration, fn func(ctx c
 	go func() { lost <- giveUpWhenCutOff(wctx, st, g.sessionTimeout) }()
 	err = fn(ctx, client.New(st))
 	stopWatch()
-	if waited := <-lost; waited > 0 {
-		if err != nil {
-			var ee *exitError
-			msg := err.Error()
-			if errors.As(err, &ee) {
-				msg = ee.msg
-			}
-			return exitCode(1, fmt.Sprintf("%s (no session with ZooKeeper at %s for %v, the session timeout)", msg, g.zk, waited))
+	if waited := <-lost; waited > 0 && err != nil {
+		return exitCode(1, fmt.Sprintf("%s (no session with ZooKeeper at %s for %v, the session timeout)", messageOf(err), g.zk, waited))
+	}
+	if err != nil && sctx.Err() != nil {
+		// A signal ends the command with 130, as a shell's interrupted
+		// command, saying what it was doing.
+		var ee *exitError
+		if errors.As(err, &ee) && (ee.code == 2 || ee.code == 130) {
+			return err
 		}
+		msg := messageOf(err)
+		if errors.Is(err, context.Canceled) {
+			msg = "interrupted"
+		}
+		return exitCode(130, msg)
 	}
 	return err
+}
+
+// messageOf is what run prints for err.
+func messageOf(err error) string {
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.msg
+	}
+	return err.Error()
 }
 
 // giveUpWhenCutOff closes st once it has gone a whole session timeout
