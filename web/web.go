@@ -228,12 +228,14 @@ func setSkipped(w http.ResponseWriter, n int) {
 
 func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
 	var state store.State
-	q, _, err := queryParam(r, "state")
+	q, given, err := queryParam(r, "state")
 	if err != nil {
 		writeJSON(w, nil, err)
 		return
 	}
-	if q != "" {
+	// An empty state is refused as an empty limit is: a filter a script
+	// left blank is a mistake, not a request for every state.
+	if given {
 		st, err := store.ParseState(q)
 		if err != nil {
 			writeJSON(w, nil, fmt.Errorf("%w: %v", client.ErrInvalid, err))

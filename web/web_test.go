@@ -149,8 +149,9 @@ func TestEndpoints(t *testing.T) {
 		t.Fatalf("bad state filter: %d", code)
 	}
 	// A query that does not parse, an empty limit or one given twice was
-	// read as the default; an error body is one line.
-	for _, q := range []string{"limit=%zz", "limit=", "limit=1&limit=2", "state=queued&state=running"} {
+	// read as the default (an empty state, as no filter); an error body is
+	// one line.
+	for _, q := range []string{"limit=%zz", "limit=", "limit=1&limit=2", "state=queued&state=running", "state="} {
 		// (The old body had its newline escaped inside the JSON string.)
 		if code, body := get(t, base+"/api/v1/tasks?"+q); code != 400 || strings.Contains(body, `\n`) {
 			t.Errorf("%s: %d %q, want 400 and a one-line error", q, code, body)
