@@ -8,7 +8,7 @@ ZK_JAR  := /usr/share/java/zookeeper.jar
 # sudo for apt-get, when we are not root and sudo exists.
 SUDO    := $(shell [ "$$(id -u)" != 0 ] && command -v sudo >/dev/null 2>&1 && echo sudo)
 
-.PHONY: all deps browser build dev test vet lint fuzz chaos clean
+.PHONY: all deps browser build dev test vet lint fuzz chaos bench clean
 
 all: build
 
@@ -78,6 +78,12 @@ chaos: deps
 		fi; \
 		grep -E '^chaos:' $$log; \
 	done
+
+# bench runs `drover bench` against a ZooKeeper it starts itself (see
+# docs/PERFORMANCE.md); BENCH_ARGS="-o json --duration 3s" passes flags.
+BENCH_ARGS ?=
+bench: deps build
+	./$(BIN) bench $(BENCH_ARGS)
 
 clean:
 	rm -rf bin
