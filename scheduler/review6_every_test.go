@@ -1,0 +1,114 @@
+package scheduler
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+
+	"github.com/drover-sched/drover/drovertest"
+	"github.com/drover-sched/drover/store"
+)
+
+// An @every schedule's slots run from its last slot (PlanSlots walks
+// s.Next from rec.LastSlot), so the next slot after now is the first of
+// last + k x interval past now. Plan.Next is s.Next(now), which for the
+// cron library's ConstantDelaySchedule is now + interval (rounded down to
+// the second): whenever a plan is made off the schedule's grid (a takeover,
+// a view rebuilt, a record rewritten by a trigger), the leader wakes that
+// much after each slot for ever, and catch-up none (the default) records
+// every later slot as missed.
+func TestReview6EveryPlanNextIsItsNextSlot(t *testing.T) {
+	every, err := ParseSpec("@every 60s", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	now := last.Add(20 * time.Second) // a takeover 20 s after the last slot
+	p := PlanSlots(every, &store.Schedule{Catchup: store.CatchupNone, LastSlot: last}, now)
+	if want := last.Add(60 * time.Second); !p.Next.Equal(want) {
+		t.Errorf("next %v, want the slot %v (last slot + 60 s)", p.Next, want)
+	}
+	// The leader's loop: wake at Plan.Next, plan, advance the last slot.
+	fired, missed := 0, 0
+	at := p.Next
+	for range 5 {
+		p := PlanSlots(every, &store.Schedule{Catchup: store.CatchupNone, LastSlot: last}, at)
+		fired, missed = fired+len(p.Fire), missed+p.MissedCount
+		if !p.Last.IsZero() {
+			last = p.Last
+		}
+		at = p.Next
+	}
+	if fired != 5 || missed != 0 {
+		t.Errorf("woken at each Plan.Next: %d slots fired, %d missed; want 5 fired, none missed", fired, missed)
+	}
+}
+
+// The leader reads an @every schedule 4 s after its creation (as after a
+// takeover, or a leader started after the add): it wakes 4 s after each
+// slot, and catch-up none, the default, records every slot as missed.
+func TestReview6EveryScheduleReadOffItsGridFiresItsSlots(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	registerWorker(t, root, "w", 4, nil)
+	created := time.Now().Truncate(time.Second).Add(-4 * time.Second).UTC()
+	addSchedule(t, st, &store.Schedule{Name: "every", Cron: "@every 8s", CreatedAt: created})
+	runScheduler(t, st, "s1")
+	second := created.Add(16 * time.Second)
+	drovertest.WaitFor(t, 30*time.Second, "two slots handled", func() bool {
+		return !readSchedule(t, st, "every").LastSlot.Before(second)
+	})
+	rec := readSchedule(t, st, "every")
+	if rec.Fired < 2 || len(rec.Skipped) > 0 {
+		t.Fatalf("slots %v and %v: fired %d, skipped %+v; want both fired on time",
+			created.Add(8*time.Second), second, rec.Fired, rec.Skipped)
+	}
+}
+
+// A trigger rewrites an @every schedule's record 4 s after a slot; the
+// leader reads it again and plans from then: every later slot is handled
+// 4 s late, and missed (catch-up none).
+func TestReview6EveryScheduleKeepsItsSlotsAfterATrigger(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	registerWorker(t, root, "w", 4, nil)
+	runScheduler(t, st, "s1")
+	addSchedule(t, st, &store.Schedule{Name: "every", Cron: "@every 6s"})
+	drovertest.WaitFor(t, 15*time.Second, "the first slot fired", func() bool { return readSchedule(t, st, "every").Fired >= 1 })
+	first := readSchedule(t, st, "every").LastSlot
+	drovertest.WaitFor(t, 10*time.Second, "4 s after the slot", func() bool { return time.Since(first) >= 4*time.Second })
+	// What client.TriggerSchedule writes.
+	p := st.Layout().Schedule("every")
+	data, stat, err := st.Get(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := store.DecodeSchedule(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	task := rec.Task.Clone()
+	task.ID, task.SubmittedAt, task.Attempt, task.State, task.Gen = ulid.Make().String(), now, 1, store.StateQueued, 0
+	task.Env = map[string]string{"DROVER_SCHEDULE": rec.Name, "DROVER_SLOT": fmt.Sprint(now.Unix())}
+	rec.Active = append(rec.Active, store.ScheduleRun{Slot: now, Task: task.ID, Reason: "triggered"})
+	if data, err = store.Encode(rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CommitCreatingBuckets([]string{task.ID}, func(txn *store.Txn) error {
+		txn.Set(p, data, stat.Version)
+		return txn.Enqueue(task.Clone())
+	}); err != nil {
+		t.Fatal(err)
+	}
+	third := first.Add(12 * time.Second)
+	drovertest.WaitFor(t, 30*time.Second, "two more slots handled", func() bool {
+		return !readSchedule(t, st, "every").LastSlot.Before(third)
+	})
+	rec = readSchedule(t, st, "every")
+	if rec.Fired < 3 || len(rec.Skipped) > 0 {
+		t.Fatalf("slots after the trigger up to %v: fired %d in all, skipped %+v; want each fired on time", third, rec.Fired, rec.Skipped)
+	}
+}
