@@ -164,11 +164,7 @@ func (c *Client) info(rec *store.Schedule) ScheduleInfo {
 		return info
 	}
 	if s, err := scheduler.ParseSpec(rec.Cron, rec.TZ); err == nil {
-		from := c.now()
-		if rec.LastSlot.After(from) {
-			from = rec.LastSlot
-		}
-		info.Next = s.Next(from).UTC()
+		info.Next = scheduler.NextSlot(s, rec, c.now()).UTC()
 	}
 	return info
 }

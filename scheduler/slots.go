@@ -118,8 +118,9 @@ const MaxCatchup = 100
 
 // maxScan bounds the slots walked in one plan (a per-second schedule after a
 // long outage); the walk resumes from the newest slot it reached. A part cut
-// short is all missed, so catch-up all fires at most the MaxCatchup newest
-// slots of the final part (fewer when that part is short).
+// short is missed, but for catch-up all its newest MaxCatchup slots, which
+// the next part walks again: the final part fires the newest MaxCatchup of
+// all.
 const maxScan = 100_000
 
 // Plan is what to do with a schedule's slots that came due by some time.
@@ -132,7 +133,8 @@ type Plan struct {
 	MissedCount int
 	// Last is the newest slot handled: the schedule's next LastSlot.
 	Last time.Time
-	// Next is the first slot after now.
+	// Next is the first slot after now, on the schedule's grid: for @every,
+	// the interval from the slots walked, not from now.
 	Next time.Time
 }
 
@@ -148,30 +150,44 @@ func PlanSlots(s cron.Schedule, rec *store.Schedule, now time.Time) Plan {
 	var due []time.Time // newest MaxCatchup+1 due slots
 	count := 0
 	last := time.Time{}
-	for t := s.Next(from); !t.IsZero() && !t.After(now); t = s.Next(t) {
+	// next ends as the first slot after now: the walk goes on from the
+	// schedule's own slots, as an @every schedule's grid does (its library
+	// Next(now) is now plus the interval, off the grid).
+	next := s.Next(from)
+	cut := false
+	for ; !next.IsZero() && !next.After(now); next = s.Next(next) {
 		count++
-		last = t
-		due = append(due, t)
+		last = next
+		due = append(due, next)
 		if len(due) > 2*MaxCatchup {
 			due = append(due[:0], due[len(due)-MaxCatchup-1:]...)
 		}
 		if count >= maxScan {
+			next = s.Next(next)
+			cut = !next.IsZero() && !next.After(now)
 			break
 		}
 	}
-	p := Plan{Last: last, Next: s.Next(now)}
+	p := Plan{Last: last, Next: next}
 	if count == 0 {
 		return p
 	}
-	if count >= maxScan {
-		if after := s.Next(last); !p.Next.Equal(after) { // not when the bound fell on the newest due
-			// Cut short: newer slots are due after these, so none of these is
-			// the newest (last) nor among the newest MaxCatchup (all). The walk
-			// goes on from last at once; only its final part fires.
-			p.Next, p.MissedCount = after, count
-			p.Missed = due[max(0, len(due)-MaxCatchup):]
-			return p
+	if cut {
+		// Newer slots are due after these, so none of these is the newest
+		// (last). For all, the newest MaxCatchup of them may be among the
+		// newest of all: they are left for the next part, which walks them
+		// again (it resumes at once, from the slot before them; a part
+		// advances by maxScan-MaxCatchup at least).
+		missed := due
+		if rec.Catchup == store.CatchupAll {
+			missed = due[:len(due)-MaxCatchup] // len(due) > MaxCatchup: maxScan is
+			p.Last = missed[len(missed)-1]
+			count -= MaxCatchup
 		}
+		p.MissedCount = count
+		p.Missed = missed[max(0, len(missed)-MaxCatchup):]
+		p.Next = s.Next(p.Last)
+		return p
 	}
 	skipped := count - len(due) // walked past, never kept
 	deadline := rec.StartingDeadline.Duration()
@@ -214,6 +230,29 @@ func PlanSlots(s cron.Schedule, rec *store.Schedule, now time.Time) Plan {
 	}
 	p.Missed = missed
 	return p
+}
+
+// NextSlot is the first slot after now of a schedule last handled at
+// rec.LastSlot (or created at rec.CreatedAt), without walking the slots in
+// between: an @every schedule's slots fall every interval from its own,
+// which its library Next(now) (now plus the interval) does not keep to.
+func NextSlot(s cron.Schedule, rec *store.Schedule, now time.Time) time.Time {
+	from := rec.LastSlot
+	if from.IsZero() {
+		from = rec.CreatedAt
+	}
+	if from.After(now) {
+		now = from
+	}
+	every, ok := s.(cron.ConstantDelaySchedule)
+	if !ok || every.Delay <= 0 {
+		return s.Next(now)
+	}
+	first := s.Next(from)
+	if first.After(now) {
+		return first
+	}
+	return first.Add((now.Sub(first)/every.Delay + 1) * every.Delay)
 }
 
 // parseCron is the cron library's parser, with a panic of its on input it

@@ -11,7 +11,7 @@ import (
 // slots missed. After an outage of just over maxScan slots the walk is cut
 // in two parts, all of the first is missed, and only the second part's
 // slots fire: 100,001 missed slots of a per-second schedule fire 1.
-func TestReview6CatchupAllAfterACutWalkFiresTheNewestHundred(t *testing.T) {
+func TestCatchupAllAfterACutWalkFiresTheNewestHundred(t *testing.T) {
 	every, err := ParseSpec("* * * * * *", "")
 	if err != nil {
 		t.Fatal(err)

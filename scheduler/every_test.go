@@ -19,7 +19,7 @@ import (
 // a view rebuilt, a record rewritten by a trigger), the leader wakes that
 // much after each slot for ever, and catch-up none (the default) records
 // every later slot as missed.
-func TestReview6EveryPlanNextIsItsNextSlot(t *testing.T) {
+func TestEveryPlanNextIsItsNextSlot(t *testing.T) {
 	every, err := ParseSpec("@every 60s", "")
 	if err != nil {
 		t.Fatal(err)
@@ -49,7 +49,7 @@ func TestReview6EveryPlanNextIsItsNextSlot(t *testing.T) {
 // The leader reads an @every schedule 4 s after its creation (as after a
 // takeover, or a leader started after the add): it wakes 4 s after each
 // slot, and catch-up none, the default, records every slot as missed.
-func TestReview6EveryScheduleReadOffItsGridFiresItsSlots(t *testing.T) {
+func TestEveryScheduleReadOffItsGridFiresItsSlots(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
 	registerWorker(t, root, "w", 4, nil)
@@ -70,7 +70,7 @@ func TestReview6EveryScheduleReadOffItsGridFiresItsSlots(t *testing.T) {
 // A trigger rewrites an @every schedule's record 4 s after a slot; the
 // leader reads it again and plans from then: every later slot is handled
 // 4 s late, and missed (catch-up none).
-func TestReview6EveryScheduleKeepsItsSlotsAfterATrigger(t *testing.T) {
+func TestEveryScheduleKeepsItsSlotsAfterATrigger(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
 	registerWorker(t, root, "w", 4, nil)
@@ -110,5 +110,26 @@ func TestReview6EveryScheduleKeepsItsSlotsAfterATrigger(t *testing.T) {
 	rec = readSchedule(t, st, "every")
 	if rec.Fired < 3 || len(rec.Skipped) > 0 {
 		t.Fatalf("slots after the trigger up to %v: fired %d in all, skipped %+v; want each fired on time", third, rec.Fired, rec.Skipped)
+	}
+}
+
+// NextSlot, which schedule ls shows, is the slot the leader's walk reaches
+// next, without the walk: on an @every schedule's grid, and after a last
+// slot ahead of now.
+func TestNextSlotIsTheWalksNext(t *testing.T) {
+	last := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	for _, spec := range []string{"@every 60s", "@every 7s", "@every 1h30m", "*/10 * * * * *", "0 2 * * *", "CRON_TZ=Europe/Berlin 30 2 * * *"} {
+		s, err := ParseSpec(spec, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, rec := range []*store.Schedule{{LastSlot: last}, {CreatedAt: last.Add(1500 * time.Millisecond)}} {
+			for _, d := range []time.Duration{-time.Hour, 0, time.Second, 20 * time.Second, 59 * time.Second, 61 * time.Second, 26 * time.Hour} {
+				now := last.Add(d)
+				if got, want := NextSlot(s, rec, now), PlanSlots(s, rec, now).Next; !got.Equal(want) {
+					t.Errorf("%q from %v at %v: NextSlot %v, the walk's next %v", spec, rec, now, got, want)
+				}
+			}
+		}
 	}
 }
