@@ -129,6 +129,18 @@ func DecodeSchedule(data []byte) (*Schedule, error) {
 	if len(s.Task.Cmd) == 0 && s.Task.Handler == "" {
 		return nil, fmt.Errorf("%w: schedule %s has no command", ErrMalformed, s.Name)
 	}
+	switch s.Catchup {
+	case "", CatchupNone, CatchupLast, CatchupAll: // "" (the Go API, unset): none
+	default:
+		return nil, fmt.Errorf("%w: schedule %s: catch-up %q: want none, last or all", ErrMalformed, s.Name, s.Catchup)
+	}
+	switch s.Concurrency {
+	case "", ConcurrencyAllow, ConcurrencyForbid, ConcurrencyReplace:
+	default:
+		// Read as allow, a "Forbid" written by hand ran every slot beside
+		// the last.
+		return nil, fmt.Errorf("%w: schedule %s: concurrency %q: want allow, forbid or replace", ErrMalformed, s.Name, s.Concurrency)
+	}
 	if s.StartingDeadline < 0 || s.Task.Timeout < 0 {
 		// No client writes them; read as they stand, a negative deadline
 		// was no limit, and a negative timeout went into every run.

@@ -13,7 +13,7 @@ import (
 // and concurrency allow: "Forbid" (a record written by hand or through the
 // store's Go API, which does not validate) runs every slot beside the
 // last. Malformed data is to be moved aside, not read as something else.
-func TestReview6DecodeScheduleRefusesUnknownPolicies(t *testing.T) {
+func TestDecodeScheduleRefusesUnknownPolicies(t *testing.T) {
 	for _, tc := range []struct{ catchup, concurrency string }{
 		{"every", store.ConcurrencyAllow},
 		{store.CatchupNone, "Forbid"},
