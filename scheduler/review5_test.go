@@ -1,7 +1,9 @@
 package scheduler
 
 import (
+	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -60,5 +62,71 @@ func TestRetentionCountsAResultMovedAside(t *testing.T) {
 		if _, _, err := st.Get(st.Layout().Result(id)); err != nil {
 			t.Errorf("result %s of 5 left with --max-results 5: %v", id, err)
 		}
+	}
+}
+
+// TestKeyOfATaskMovedAsideGoesWithRetention: a keyed task whose record is
+// moved to deadletter before it finishes (a queue item that does not decode,
+// one of a newer format, one too large to place: the leader's addRead and
+// place quarantine it) never gets a result, so retention, which drops a key
+// with its task's result (emptyBucket, keysOf: entries of tasks with a
+// result only), never drops its key or key index entry. Once retention has
+// passed over its bucket and pruned even the deadletter record, the task is
+// nowhere, yet every submit with its key returns it as the existing task,
+// for ever, and the key index bucket stays (its result bucket is deleted
+// while it is not empty). (review5)
+func TestKeyOfATaskMovedAsideGoesWithRetention(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	lay := st.Layout()
+	at := time.Now().Add(-48 * time.Hour)
+	keyed := &store.Task{ID: ulid.MustNew(ulid.Timestamp(at), rand.Reader).String(), Cmd: []string{"true"}, Key: "k", SubmittedAt: at}
+	other := &store.Task{ID: ulid.MustNew(ulid.Timestamp(at), rand.Reader).String(), Cmd: []string{"true"}, SubmittedAt: at}
+	if _, err := st.Submit(context.Background(), []*store.Task{keyed, other}); err != nil {
+		t.Fatal(err)
+	}
+	// The keyed task's queue item does not decode: moved aside, as the
+	// leader's addRead does.
+	item := lay.QueueItem(keyed.ID)
+	stat, err := st.Set(item, []byte("junk"), -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Quarantine(item, []byte("junk"), stat.Version, fmt.Errorf("%w: junk", store.ErrMalformed)); err != nil {
+		t.Fatal(err)
+	}
+	succeed(t, st, other)
+	// Two days on, retention (a day) passes over the bucket: the other
+	// task's result goes, and the deadletter record too.
+	later := time.Now().Add(48 * time.Hour)
+	l, _, _ := termOf(t, st, func(c *Config) {
+		c.ResultRetention = 24 * time.Hour
+		c.Now = func() time.Time { return later }
+	})
+	for range 2 {
+		if err := l.pruneResults(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ok, _, err := st.Exists(lay.Result(other.ID)); err != nil || ok {
+		t.Fatalf("the other task's result is still there (%v)", err)
+	}
+	if kids, err := st.Children(lay.Deadletter()); err != nil || len(kids) != 0 {
+		t.Fatalf("deadletter %v (%v), want it pruned", kids, err)
+	}
+	if _, _, err := st.LookupTask(keyed.ID); !errors.Is(err, store.ErrUnknownTask) {
+		t.Fatalf("look up the task moved aside: %v, want it unknown", err)
+	}
+	again := &store.Task{ID: ulid.Make().String(), Cmd: []string{"true"}, Key: "k", SubmittedAt: time.Now().UTC()}
+	res, err := st.Submit(context.Background(), []*store.Task{again})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b1, b2 := store.Bucket(keyed.ID)
+	_, _, entryErr := st.Get(lay.KeyIndexItem(keyed.ID))
+	_, _, bucketErr := st.Get(lay.KeyIndexBucket(b1, b2))
+	if res[0].Existing {
+		t.Fatalf("submit with the key of a task that is nowhere, retention past: %+v (its key index entry: %v; its key index bucket: %v), want %s written",
+			res[0], entryErr, bucketErr, again.ID)
 	}
 }
