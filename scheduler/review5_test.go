@@ -130,3 +130,66 @@ func TestKeyOfATaskMovedAsideGoesWithRetention(t *testing.T) {
 			res[0], entryErr, bucketErr, again.ID)
 	}
 }
+
+// TestLateResultInABucketPrunedByTheCapIsKept: a result that comes days
+// after its task was submitted is kept for --result-retention from when it
+// came. Its writer marks the bucket (store.FinishEncoded) unless it marked
+// that bucket for a result that finished less than store.LateResult before
+// (store.lateMarks.recent), trusting the mark to be there. When
+// --max-results pruned the bucket meanwhile (a whole bucket goes, oldest
+// first, however few results over the cap), the mark went with the bucket:
+// the result makes the bucket anew unmarked, and the next pass prunes it by
+// age at once, with the cap not reached. (review5)
+func TestLateResultInABucketPrunedByTheCapIsKept(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	w := drovertest.OpenStore(t, root) // a worker's store: it writes the late results
+	lay := st.Layout()
+	now := time.Now()
+	old := now.Add(-48 * time.Hour) // one bucket two days old
+	finish := func(by *store.Store, submitted, finished time.Time) string {
+		t.Helper()
+		id := ulid.MustNew(ulid.Timestamp(submitted), rand.Reader).String()
+		code := 0
+		task := &store.Task{ID: id, Cmd: []string{"true"}, State: store.StateSucceeded, ExitCode: &code, SubmittedAt: submitted, FinishedAt: finished}
+		if err := by.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error { return txn.Finish(task) }); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	// Two late results in the old bucket (marked by the first), one on time
+	// an hour ago.
+	finish(w, old, now.Add(-30*time.Second))
+	finish(w, old, now.Add(-25*time.Second))
+	finish(st, now.Add(-time.Hour), now.Add(-time.Hour))
+	b1, b2 := store.Bucket(store.IDAt(old))
+	if _, stat, err := st.Exists(lay.ResultBucket(b1, b2)); err != nil || stat.DataLength == 0 {
+		t.Fatalf("the old bucket is not marked (%v)", err)
+	}
+	later := now.Add(2 * time.Minute) // past BucketGrace of the buckets made now
+	l, _, _ := termOf(t, st, func(c *Config) {
+		c.ResultRetention = 24 * time.Hour
+		c.MaxResults = 2
+		c.Now = func() time.Time { return later }
+	})
+	// Three results, a cap of two: the oldest bucket goes, both its results.
+	if err := l.pruneResults(); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _, err := st.Exists(lay.ResultBucket(b1, b2)); err != nil || ok {
+		t.Fatalf("the old bucket is still there (%v): the cap should have pruned it", err)
+	}
+	// Another late result of the old bucket, from the same worker: two
+	// results, at the cap.
+	late := finish(w, old, now.Add(-20*time.Second))
+	_, stat, err := st.Exists(lay.ResultBucket(b1, b2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.pruneResults(); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := st.Get(lay.Result(late)); err != nil {
+		t.Fatalf("a result that came two minutes ago, with 2 results kept at --max-results 2 and a day's retention: %v (its bucket, made anew by it, was marked: %v)", err, stat.DataLength > 0)
+	}
+}
