@@ -193,3 +193,38 @@ func TestLateResultInABucketPrunedByTheCapIsKept(t *testing.T) {
 		t.Fatalf("a result that came two minutes ago, with 2 results kept at --max-results 2 and a day's retention: %v (its bucket, made anew by it, was marked: %v)", err, stat.DataLength > 0)
 	}
 }
+
+// TestRetentionKeepsAResultWhoseKeyEntryItCannotRead: keysOf passes over a
+// key index entry whose read fails for any reason but a malformed record
+// (retention.go: "case rd.Err != nil:"), and emptyBucket then deletes the
+// task's result alone. The entry and the key stay for good: only a result
+// leads a pass to them, and a submit with the key finds the entry and takes
+// the pruned task for the key's, for ever. Here the read fails for an ACL
+// without read, lifted afterwards; a connection lost during the reads and
+// regained before the deletes (the session lives on) does the same.
+// (review5)
+func TestRetentionKeepsAResultWhoseKeyEntryItCannotRead(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	lay := st.Layout()
+	at := time.Now().Add(-48 * time.Hour)
+	task := &store.Task{ID: ulid.MustNew(ulid.Timestamp(at), rand.Reader).String(), Cmd: []string{"true"}, Key: "k", SubmittedAt: at}
+	if _, err := st.Submit(context.Background(), []*store.Task{task}); err != nil {
+		t.Fatal(err)
+	}
+	succeed(t, st, task)
+	entry := lay.KeyIndexItem(task.ID)
+	setACL(t, entry, "world:anyone:cdwa") // for a moment, unreadable
+	l, _, _ := termOf(t, st, func(c *Config) { c.ResultRetention = 24 * time.Hour })
+	if err := l.pruneResults(); err != nil {
+		t.Logf("pass: %v", err)
+	}
+	setACL(t, entry, "world:anyone:cdrwa")
+	_, _, resultErr := st.Get(lay.Result(task.ID))
+	_, _, entryErr := st.Get(entry)
+	if errors.Is(resultErr, store.ErrNoNode) && entryErr == nil {
+		again := &store.Task{ID: ulid.Make().String(), Cmd: []string{"true"}, Key: "k", SubmittedAt: time.Now().UTC()}
+		res, err := st.Submit(context.Background(), []*store.Task{again})
+		t.Fatalf("the pass deleted the result and left its key index entry and key; a submit with the key then: %+v %v (the pruned task's id is %s)", res, err, task.ID)
+	}
+}
