@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"path"
 	"slices"
 	"sort"
 	"strings"
@@ -326,7 +327,7 @@ func (l *leader) emptyBucket(b1, b2 string) (int, error) {
 		return 0, err
 	}
 	deleted, dropped := 0, 0
-	const perTxn = store.MaxBatch / 3 // a result, a key and an entry each
+	const perTxn = store.MaxBatch / 4 // a result, a key, its shard and an entry each
 	for start := 0; start < len(ids); start += perTxn {
 		if l.termOver() {
 			return deleted, errTermOver
@@ -334,11 +335,21 @@ func (l *leader) emptyBucket(b1, b2 string) (int, error) {
 		part := ids[start:min(start+perTxn, len(ids))]
 		txn := l.st.Txn().Fence(l.term.Fence, -1)
 		n := 0
+		shards := map[string]bool{}
 		for _, id := range part {
 			txn.Delete(dir+"/"+id, -1)
 			if k, ok := keys[id]; ok {
 				if k.key != "" {
 					txn.Delete(k.key, k.keyVersion)
+					// Its shard moves on with it: a submit that read the
+					// key (naming this task) after its shard, and finds
+					// the task gone, must not take over the key another
+					// submit makes anew meanwhile, at the same version
+					// (store.Submit's take-over checks the shard).
+					if shard := path.Dir(k.key); !shards[shard] {
+						shards[shard] = true
+						txn.Set(shard, nil, -1)
+					}
 					n++
 				}
 				txn.Delete(k.entry, k.entryVersion)
@@ -397,6 +408,11 @@ func (l *leader) keysOf(b1, b2 string, ids []string) (map[string]keyOf, error) {
 	for i, rd := range reads {
 		keyAt[i] = -1
 		switch {
+		case rd.Err != nil && !errors.Is(rd.Err, store.ErrNoNode):
+			// Not read, its result is not pruned either: deleted alone,
+			// it left the entry and its key naming a task kept nowhere,
+			// and no later pass finds them. The next pass tries again.
+			return nil, fmt.Errorf("read key index entry %s: %w", rd.Path, rd.Err)
 		case rd.Err != nil:
 		case store.ValidKeyHash(string(rd.Data)):
 			keyAt[i] = len(keyPaths)
@@ -418,7 +434,11 @@ func (l *leader) keysOf(b1, b2 string, ids []string) (map[string]keyOf, error) {
 		id := rd.Path[strings.LastIndexByte(rd.Path, '/')+1:]
 		k := keyOf{entry: rd.Path, entryVersion: rd.Stat.Version}
 		var rec store.KeyRecord
-		if kr := keyReads[keyAt[i]]; kr.Err == nil {
+		kr := keyReads[keyAt[i]]
+		if kr.Err != nil && !errors.Is(kr.Err, store.ErrNoNode) {
+			return nil, fmt.Errorf("read key %s: %w", kr.Path, kr.Err) // as an entry not read
+		}
+		if kr.Err == nil {
 			switch derr := store.Decode(kr.Data, &rec); {
 			case derr == nil && rec.Task == id:
 				k.key, k.keyVersion = kr.Path, kr.Stat.Version

@@ -3,6 +3,8 @@ package store
 import (
 	"errors"
 	"fmt"
+	pathpkg "path"
+	"strings"
 	"time"
 )
 
@@ -10,7 +12,57 @@ import (
 // transaction that deletes it at the version that was read, so newer data is
 // never moved by mistake.
 func (s *Store) Quarantine(path string, data []byte, version int32, reason error) error {
-	return s.quarantine(path, data, version, reason, func(txn *Txn) { txn.Delete(path, version) })
+	entry, entryVersion, err := s.keyIndexEntryOf(path)
+	if err != nil {
+		return fmt.Errorf("quarantine %s: %w", path, err)
+	}
+	return s.quarantine(path, data, version, reason, func(txn *Txn) {
+		txn.Delete(path, version)
+		if entry != "" {
+			// The task's key index entry goes with the task: left, the
+			// task would never get the result with which retention drops
+			// key and entry, and every submit with its key would return
+			// a task kept nowhere. Without the entry, the next such
+			// submit looks the task up, and takes the key over if it
+			// is nowhere (Submit).
+			txn.Delete(entry, entryVersion)
+		}
+		if first := pathpkg.Dir(pathpkg.Dir(path)); pathpkg.Dir(first) == s.layout.Results() {
+			// A result: as Unfinish, a write of its first-level bucket
+			// tells the leader its count of results there no longer
+			// stands (too high, it would prune results to keep).
+			txn.Set(first, []byte(time.Now().UTC().Format(time.RFC3339)), -1)
+		}
+	})
+}
+
+// keyIndexEntryOf is the key index entry, and its version, of the task
+// whose queue item, assignment or result is at path; "" when path is none of
+// those or the task has no entry (no key).
+func (s *Store) keyIndexEntryOf(path string) (string, int32, error) {
+	rel, ok := strings.CutPrefix(path, s.layout.Root+"/")
+	if !ok || !s.layout.IsRecord(path) {
+		return "", 0, nil
+	}
+	parts := strings.Split(rel, "/")
+	var id string
+	switch parts[0] {
+	case "queue", "results":
+		id = parts[3]
+	case "tasks":
+		if task, _, err := ParseAssignmentName(parts[2]); err == nil {
+			id = task
+		}
+	}
+	if ValidateTaskID(id) != nil {
+		return "", 0, nil
+	}
+	entry := s.layout.KeyIndexItem(id)
+	ok, st, err := s.Exists(entry)
+	if err != nil || !ok {
+		return "", 0, err
+	}
+	return entry, st.Version, nil
 }
 
 // MaxDeadletters bounds the deadletter directory for the writers of its

@@ -363,6 +363,15 @@ func (m *lateMarks) recent(dir string, at time.Time) bool {
 	return ok && at.Sub(last) < LateResult
 }
 
+// forget drops what it remembers of dirs: they were made anew, unmarked.
+func (m *lateMarks) forget(dirs ...string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, d := range dirs {
+		delete(m.at, d)
+	}
+}
+
 // committed records the marks of a committed transaction and forgets the
 // marks too old to matter.
 func (m *lateMarks) committed(marked map[string]lateMark) {
@@ -443,6 +452,10 @@ func (s *Store) CommitCreatingBuckets(ids []string, build func(*Txn) error) erro
 				continue
 			}
 			seen[b1+b2] = true
+			// A result bucket made anew (retention pruned it, its marks
+			// with it) has none of the late marks this store remembers
+			// making: the next try marks it again.
+			s.marks.forget(s.layout.ResultBucket(b1, b2), s.layout.ResultBucket(b1, ""))
 			// A parent just created can be removed again by a leader tidying
 			// empty buckets: that is one more try, not a failure. A leader's
 			// transaction makes them fenced as it is.

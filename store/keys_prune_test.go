@@ -20,7 +20,7 @@ import (
 // (scheduler/retention.go, emptyBucket) does not move the key's shard on,
 // so the shard check of the take-over (keys.go, takenKeys) does not see the
 // key come back: both the new task and the submit's own are written with
-// one key, and both run. (review5: ABA of a key pruned and made anew.)
+// one key, and both run. (Found by review: ABA of a key pruned and made anew.)
 func TestSubmitDoesNotTakeAKeyPrunedAndMadeAgain(t *testing.T) {
 	root := drovertest.NewRoot()
 	a, b := drovertest.OpenStore(t, root), drovertest.OpenStore(t, root)

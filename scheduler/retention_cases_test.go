@@ -20,7 +20,7 @@ import (
 // first-level bucket leaves the count the leader keeps too high, as a retry
 // did (TestRetentionCountsARetry): Quarantine writes nothing to the
 // first-level bucket, so its pzxid and mzxid stand, and --max-results at the
-// true count prunes a result it should keep. (review5)
+// true count prunes a result it should keep. (Found by review.)
 func TestRetentionCountsAResultMovedAside(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
@@ -74,7 +74,7 @@ func TestRetentionCountsAResultMovedAside(t *testing.T) {
 // passed over its bucket and pruned even the deadletter record, the task is
 // nowhere, yet every submit with its key returns it as the existing task,
 // for ever, and the key index bucket stays (its result bucket is deleted
-// while it is not empty). (review5)
+// while it is not empty). (Found by review.)
 func TestKeyOfATaskMovedAsideGoesWithRetention(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
@@ -139,7 +139,7 @@ func TestKeyOfATaskMovedAsideGoesWithRetention(t *testing.T) {
 // --max-results pruned the bucket meanwhile (a whole bucket goes, oldest
 // first, however few results over the cap), the mark went with the bucket:
 // the result makes the bucket anew unmarked, and the next pass prunes it by
-// age at once, with the cap not reached. (review5)
+// age at once, with the cap not reached. (Found by review.)
 func TestLateResultInABucketPrunedByTheCapIsKept(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
@@ -202,7 +202,7 @@ func TestLateResultInABucketPrunedByTheCapIsKept(t *testing.T) {
 // the pruned task for the key's, for ever. Here the read fails for an ACL
 // without read, lifted afterwards; a connection lost during the reads and
 // regained before the deletes (the session lives on) does the same.
-// (review5)
+// (Found by review.)
 func TestRetentionKeepsAResultWhoseKeyEntryItCannotRead(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
