@@ -156,6 +156,7 @@ walk:
 				}
 				break walk
 			}
+			unmarked := int32(-1) // the cap prunes whatever came late
 			if !over {
 				// Read again: a late result may have come since the bucket was
 				// read, a while ago in a pass over very many buckets.
@@ -166,8 +167,9 @@ walk:
 				if st.DataLength > 0 && !st.Mtime.Before(cutoff) {
 					continue
 				}
+				unmarked = st.Version
 			}
-			n, err := l.emptyBucket(b1, b.b2)
+			n, err := l.emptyBucket(b1, b.b2, unmarked)
 			if err != nil {
 				return err
 			}
@@ -309,11 +311,14 @@ func (c resultCount) stands(st store.Stat, b1 string, now time.Time) bool {
 }
 
 // emptyBucket deletes every result of bucket b1/b2 in fenced batches and
-// returns how many it deleted. A result goes in the same transaction as its
+// returns how many it deleted. With version >= 0 each batch also checks the
+// bucket is at that version, unmarked since it was found old: a late result
+// that marks it between that read and the listing is not deleted with the
+// rest. A result goes in the same transaction as its
 // task's idempotency key (when the key still names the task) and key index
 // entry: a key is kept as long as its task's result and no longer, however a
 // run ends. Entries of tasks with no result here (not finished) stay.
-func (l *leader) emptyBucket(b1, b2 string) (int, error) {
+func (l *leader) emptyBucket(b1, b2 string, version int32) (int, error) {
 	dir := l.lay.ResultBucket(b1, b2)
 	ids, err := l.st.Children(dir)
 	if errors.Is(err, store.ErrNoNode) {
@@ -334,6 +339,9 @@ func (l *leader) emptyBucket(b1, b2 string) (int, error) {
 		}
 		part := ids[start:min(start+perTxn, len(ids))]
 		txn := l.st.Txn().Fence(l.term.Fence, -1)
+		if version >= 0 {
+			txn.Check(dir, version)
+		}
 		n := 0
 		shards := map[string]bool{}
 		for _, id := range part {

@@ -228,3 +228,39 @@ func TestRetentionKeepsAResultWhoseKeyEntryItCannotRead(t *testing.T) {
 		t.Fatalf("the pass deleted the result and left its key index entry and key; a submit with the key then: %+v %v (the pruned task's id is %s)", res, err, task.ID)
 	}
 }
+
+// A bucket found old and unmarked is emptied only while it stays unmarked:
+// a late result whose mark lands between that read and the listing of the
+// bucket is not deleted with the rest. (Found by review.)
+func TestEmptyBucketKeepsALateResultMarkedMeanwhile(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	lay := st.Layout()
+	at := time.Now().Add(-48 * time.Hour)
+	id := ulid.MustNew(ulid.Timestamp(at), rand.Reader).String()
+	code := 0
+	task := &store.Task{ID: id, Cmd: []string{"true"}, State: store.StateSucceeded, ExitCode: &code, SubmittedAt: at, FinishedAt: at}
+	if err := st.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error { return txn.Finish(task) }); err != nil {
+		t.Fatal(err)
+	}
+	b1, b2 := store.Bucket(id)
+	_, found, err := st.Exists(lay.ResultBucket(b1, b2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A late result comes, and marks the bucket, after the pass found it old.
+	late := &store.Task{ID: ulid.MustNew(ulid.Timestamp(at), rand.Reader).String(), Cmd: []string{"true"}, State: store.StateSucceeded,
+		ExitCode: &code, SubmittedAt: at, FinishedAt: time.Now()}
+	if err := st.CommitCreatingBuckets([]string{late.ID}, func(txn *store.Txn) error { return txn.Finish(late) }); err != nil {
+		t.Fatal(err)
+	}
+	l, _, _ := termOf(t, st, func(c *Config) { c.ResultRetention = 24 * time.Hour })
+	if n, err := l.emptyBucket(b1, b2, found.Version); err != nil || n != 0 {
+		t.Fatalf("emptyBucket at the version found old: %d deleted, %v; want none, the bucket marked since", n, err)
+	}
+	for _, id := range []string{id, late.ID} {
+		if ok, _, err := st.Exists(lay.Result(id)); err != nil || !ok {
+			t.Fatalf("result %s gone (%v)", id, err)
+		}
+	}
+}
