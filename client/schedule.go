@@ -279,8 +279,12 @@ func (c *Client) RemoveSchedule(name string) error {
 }
 
 // update applies fn to a schedule in a version-checked write, retrying when
-// the leader wrote it meanwhile; extra adds operations to the same transaction.
-func (c *Client) update(name string, fn func(*store.Schedule) error, extra func(*store.Txn) error, ids []string) (*store.Schedule, error) {
+// the leader wrote it meanwhile; extra adds operations to the same
+// transaction. A write whose reply was lost is looked for once the store is
+// back: landed (nil: fn is idempotent, and is applied again) says whether it
+// was applied; if not, it is sent again.
+func (c *Client) update(name string, fn func(*store.Schedule) error, extra func(*store.Txn) error, ids []string,
+	landed func() (bool, error)) (*store.Schedule, error) {
 	for try := 0; ; try++ {
 		rec, version, err := c.readSchedule(name)
 		if err != nil {
@@ -303,6 +307,23 @@ func (c *Client) update(name string, fn func(*store.Schedule) error, extra func(
 		if err == nil {
 			return rec, nil
 		}
+		if try < 20 && lostReply(err) && c.reconnected() {
+			if landed == nil {
+				continue
+			}
+			ok, lerr := landed()
+			if lerr != nil {
+				return nil, fmt.Errorf("update schedule %s: the reply was lost, and looking for the write: %w", name, lerr)
+			}
+			if !ok {
+				continue
+			}
+			cur, _, rerr := c.readSchedule(name)
+			if rerr != nil {
+				return nil, rerr
+			}
+			return cur, nil
+		}
 		if !errors.Is(err, store.ErrBadVersion) || try > 20 {
 			return nil, fmt.Errorf("update schedule %s: %w", name, err)
 		}
@@ -313,7 +334,7 @@ func (c *Client) update(name string, fn func(*store.Schedule) error, extra func(
 // this returns, no slot fires, since any firing must write the record this
 // write changed.
 func (c *Client) PauseSchedule(name string) (*store.Schedule, error) {
-	return c.update(name, func(r *store.Schedule) error { r.Suspended = true; return nil }, nil, nil)
+	return c.update(name, func(r *store.Schedule) error { r.Suspended = true; return nil }, nil, nil, nil)
 }
 
 // ResumeSchedule lets a schedule fire again from its next slot; slots that fell
@@ -326,7 +347,7 @@ func (c *Client) ResumeSchedule(name string) (*store.Schedule, error) {
 		}
 		r.Suspended = false
 		return nil
-	}, nil, nil)
+	}, nil, nil, nil)
 }
 
 // TriggerSchedule runs a schedule's task now, outside its slots; the run joins
@@ -346,7 +367,15 @@ func (c *Client) TriggerSchedule(name string) (string, error) {
 		r.Active = append(r.Active, store.ScheduleRun{Slot: now, Task: id, Reason: "triggered"})
 		r.TrimActive() // else triggers would grow the record past a znode
 		return nil
-	}, func(txn *store.Txn) error { return txn.Enqueue(task.Clone()) }, []string{id})
+	}, func(txn *store.Txn) error { return txn.Enqueue(task.Clone()) }, []string{id}, func() (bool, error) {
+		// Applied, the write queued the task, found wherever it went since;
+		// sent again, it would run twice.
+		found, err := c.landed([]*store.Task{task})
+		if err != nil {
+			return false, err
+		}
+		return found[0], nil
+	})
 	if err != nil {
 		return "", err
 	}

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"slices"
@@ -1572,4 +1573,70 @@ func TestWaitMovesAsideAJunkResultThatLands(t *testing.T) {
 		t.Fatalf("wait: %v; want ErrMalformed, moved to deadletter", err)
 	}
 	deadlettered(t, c, st, lay.Result(id))
+}
+
+// A trigger, pause or resume whose reply was lost is looked for once the
+// store is back: it succeeds (it exited 1 though applied, and a trigger run
+// again by hand then ran twice), and a trigger applied is not sent again.
+func TestLostScheduleUpdateReplies(t *testing.T) {
+	root := drovertest.NewRoot()
+	px := drovertest.StartProxy(t, drovertest.Addr())
+	c := New(drovertest.OpenStoreAt(t, px.Addr(), root))
+	st := drovertest.OpenStore(t, root)
+	if _, err := New(st).AddSchedule(ScheduleSpec{Name: "nightly", Cron: "@daily", Task: TaskSpec{Cmd: []string{"true"}}}); err != nil {
+		t.Fatal(err)
+	}
+	// The queue buckets of the next seconds exist: a trigger's first try
+	// must not be the one that finds its bucket missing (that reply, lost
+	// too, would hold it).
+	now := time.Now()
+	for k := range 80 {
+		filler := &store.Task{ID: ulid.MustNew(ulid.Timestamp(now.Add(time.Duration(k)*250*time.Millisecond)), rand.Reader).String(),
+			Cmd: []string{"true"}, SubmittedAt: now}
+		if _, err := st.Submit(context.Background(), []*store.Task{filler}); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Delete(st.Layout().QueueItem(filler.ID), -1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read := func() *store.Schedule {
+		t.Helper()
+		data, _, err := st.Get(st.Layout().Schedule("nightly"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec, err := store.DecodeSchedule(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rec
+	}
+	// lose runs op with the reply of its write (marked by marker) lost once
+	// applied, as seen by applied.
+	lose := func(what, marker string, op func() error, applied func() bool) {
+		t.Helper()
+		px.DropRepliesAfter([]byte(marker))
+		done := make(chan error, 1)
+		go func() { done <- op() }()
+		drovertest.WaitFor(t, 10*time.Second, what+" applied", applied)
+		px.Cut(true)
+		px.Cut(false)
+		if err := <-done; err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	var id string
+	lose("trigger", `"triggered"`, func() (err error) { id, err = c.TriggerSchedule("nightly"); return err },
+		func() bool { return len(read().Active) > 0 })
+	if rec := read(); len(rec.Active) != 1 || rec.Active[0].Task != id {
+		t.Fatalf("after a trigger whose reply was lost: active %+v, want one run, %s", rec.Active, id)
+	}
+	if q := drovertest.QueuedIDs(t, st); len(q) != 1 || q[0] != id {
+		t.Fatalf("queued %v, want the one triggered task %s", q, id)
+	}
+	lose("pause", `"suspended":true`, func() error { _, err := c.PauseSchedule("nightly"); return err },
+		func() bool { return read().Suspended })
+	lose("resume", `"nightly"`, func() error { _, err := c.ResumeSchedule("nightly"); return err },
+		func() bool { return !read().Suspended })
 }
