@@ -649,12 +649,18 @@ func (l *leader) build(f *firing) error {
 			continue
 		case active && rec.Concurrency == store.ConcurrencyReplace:
 			for _, r := range rec.Active {
-				if op, ok, err := l.cancelOp(r.Task, now); err != nil {
+				op, ok, ended, err := l.cancelOp(r.Task, now)
+				switch {
+				case err != nil:
 					return err
-				} else if ok {
+				case ok:
 					f.cancels = append(f.cancels, op)
+					r.State = store.StateCancelled
+				case ended != "":
+					r.State = ended // it ended on its own meanwhile
+				default:
+					r.Reason = "gone: no result left (pruned) and no record"
 				}
-				r.State = store.StateCancelled
 				rec.Record(r)
 			}
 			rec.Active = nil
@@ -984,17 +990,19 @@ type cancelOp struct {
 	done    *store.Task
 }
 
-// cancelOp finds a run still queued or placed and prepares its cancellation.
-func (l *leader) cancelOp(id string, now time.Time) (cancelOp, bool, error) {
+// cancelOp finds a run still queued or placed and prepares its cancellation
+// (ok). A run that ended on its own gives its end state (ended); one found
+// nowhere, neither.
+func (l *leader) cancelOp(id string, now time.Time) (op cancelOp, ok bool, ended store.State, err error) {
 	t, loc, err := l.st.LookupTask(id)
 	if errors.Is(err, store.ErrUnknownTask) {
-		return cancelOp{}, false, nil
+		return cancelOp{}, false, "", nil
 	}
 	if err != nil {
-		return cancelOp{}, false, err
+		return cancelOp{}, false, "", err
 	}
 	if t.State.Terminal() {
-		return cancelOp{}, false, nil
+		return cancelOp{}, false, t.State, nil
 	}
 	done := t.Clone()
 	done.State, done.FinishedAt, done.Error = store.StateCancelled, now.UTC(), "replaced by a newer slot"
@@ -1002,7 +1010,7 @@ func (l *leader) cancelOp(id string, now time.Time) (cancelOp, bool, error) {
 		done.AddAttempt(store.Attempt{N: t.Attempt, Worker: t.Worker, StartedAt: t.StartedAt,
 			FinishedAt: now.UTC(), ExitCode: -1, Error: "cancelled: replaced"})
 	}
-	return cancelOp{path: loc.Path, version: loc.Stat.Version, done: done}, true, nil
+	return cancelOp{path: loc.Path, version: loc.Stat.Version, done: done}, true, "", nil
 }
 
 func cloneSchedule(s *store.Schedule) *store.Schedule {

@@ -986,3 +986,33 @@ func TestScheduleCreatedAgainAtAnEqualVersion(t *testing.T) {
 		t.Fatalf("the schedule added again now runs %q (fired %d)", got, rec.Fired)
 	}
 }
+
+// A replace firing files each run it replaces as what it found: cancelled
+// when it cancels it, its own end when the run ended between the look at
+// the runs and the firing (it was filed as cancelled), and gone when the run
+// is nowhere. (Found by review.)
+func TestReplaceFilesRunsAsFound(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	l, _, _ := termOf(t, st)
+	queued := &store.Task{ID: ulid.Make().String(), Cmd: []string{"true"}, SubmittedAt: time.Now().UTC()}
+	ended := &store.Task{ID: ulid.Make().String(), Cmd: []string{"true"}, SubmittedAt: time.Now().UTC()}
+	if _, err := st.Submit(context.Background(), []*store.Task{queued, ended}); err != nil {
+		t.Fatal(err)
+	}
+	succeed(t, st, ended)
+	for _, c := range []struct {
+		id    string
+		ok    bool
+		state store.State
+	}{
+		{queued.ID, true, ""},
+		{ended.ID, false, store.StateSucceeded},
+		{ulid.Make().String(), false, ""},
+	} {
+		_, ok, state, err := l.cancelOp(c.id, time.Now())
+		if err != nil || ok != c.ok || state != c.state {
+			t.Errorf("cancelOp(%s): ok %v, ended %q, %v; want %v, %q", c.id, ok, state, err, c.ok, c.state)
+		}
+	}
+}
