@@ -2,8 +2,9 @@ package worker
 
 import (
 	"context"
-
+	"os"
 	"testing"
+	"time"
 
 	"github.com/drover-sched/drover/store"
 )
@@ -24,5 +25,28 @@ func TestCommandsDoNotInheritZooKeeperCredentials(t *testing.T) {
 		Cmd: []string{`echo "[$DROVER_ZK_AUTH][$DROVER_ZK_AUTH_READONLY]"`}})
 	if out.Stdout != "[][]\n" {
 		t.Fatalf("a command saw the worker's ZooKeeper credentials: %q", out.Stdout)
+	}
+}
+
+// TestAllowListIsNotBypassedThroughTheEnvironment: the allow-list admits a
+// program by its path, but the task chooses the program's environment. A
+// bash script on the list runs whatever a task puts in BASH_ENV (bash
+// expands it, command substitution included, before it reads the file), so
+// a task that may run one allowed script runs anything (LD_PRELOAD,
+// PYTHONPATH and their like do the same with a file to hand).
+func TestAllowListIsNotBypassedThroughTheEnvironment(t *testing.T) {
+	if _, err := os.Stat("/bin/bash"); err != nil {
+		t.Skip("no /bin/bash")
+	}
+	dir := t.TempDir()
+	script := dir + "/report.sh"
+	if err := os.WriteFile(script, []byte("#!/bin/bash\necho report\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	task := &store.Task{ID: "01JAAAAAAAAAAAAAAAAAAAAAAA", Attempt: 1, Cmd: []string{script},
+		Env: map[string]string{"BASH_ENV": "$(touch " + dir + "/pwned)"}}
+	out := execute(context.Background(), task, "w-exec", store.OutputTail, time.Now, policy{allow: []string{script}})
+	if _, err := os.Stat(dir + "/pwned"); err == nil {
+		t.Fatalf("a task ran a command the allow-list (%s) does not admit, through BASH_ENV (outcome %+v)", script, out)
 	}
 }
