@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/store"
 )
 
@@ -48,5 +49,31 @@ func TestAllowListIsNotBypassedThroughTheEnvironment(t *testing.T) {
 	out := execute(context.Background(), task, "w-exec", store.OutputTail, time.Now, policy{allow: []string{script}})
 	if _, err := os.Stat(dir + "/pwned"); err == nil {
 		t.Fatalf("a task ran a command the allow-list (%s) does not admit, through BASH_ENV (outcome %+v)", script, out)
+	}
+}
+
+// TestHandlerCannotChangeTheTaskSpec: a Go handler is given the record's own
+// Env map and Payload bytes (runHandler builds Task{Payload: task.Payload,
+// Env: task.Env}), and report then clones the record, edits included. A
+// handler that adds a default to its env or decodes its payload in place
+// rewrites the task's spec in its result (and in the retry it queues); one
+// that does so after it was abandoned (it ignored its context) races with
+// the report's Clone: a concurrent map read and write ends the worker.
+func TestHandlerCannotChangeTheTaskSpec(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	w := runHandler(t, root, 0, "h", HandlerFunc(func(_ context.Context, t *Task) ([]byte, error) {
+		t.Env["ADDED_BY_HANDLER"] = "1"
+		copy(t.Payload, "XXXX")
+		return nil, nil
+	}))
+	task := &store.Task{Handler: "h", Payload: []byte("spec"), Env: map[string]string{"K": "v"}}
+	assign(t, st, w, task)
+	got := result(t, st, task.ID)
+	if got.State != store.StateSucceeded {
+		t.Fatalf("result %+v", got)
+	}
+	if string(got.Payload) != "spec" || len(got.Env) != 1 || got.Env["K"] != "v" {
+		t.Fatalf("the handler rewrote the task's spec: payload %q env %v (submitted %q, map[K:v])", got.Payload, got.Env, "spec")
 	}
 }
