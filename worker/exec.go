@@ -10,6 +10,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -77,6 +78,16 @@ func execute(ctx context.Context, task *store.Task, workerID string, limit int, 
 		program, args = "/bin/sh", []string{"-c", strings.Join(task.Cmd, " ")}
 	}
 	stdout, stderr := newTail(limit), newTail(limit)
+	out := outcome{Started: now()}
+	finish := func() outcome {
+		out.Ended = now()
+		out.Stdout, out.Stderr = stdout.String(), stderr.String()
+		return out
+	}
+	if name := unsafeEnv(task.Env); name != "" && len(pol.allow) > 0 {
+		out.ExitCode, out.Err = 126, fmt.Sprintf("not allowed on this worker: env %s with an allow-list (it changes what a program runs)", name)
+		return finish()
+	}
 	env := taskEnv(task, workerID, pol.cleanEnv)
 	// command looks the program up, checks what it found against the
 	// allow-list and builds a command that runs exactly that; denied is the
@@ -107,12 +118,6 @@ func execute(ctx context.Context, task *store.Task, workerID string, limit int, 
 		return cmd, remembered, ""
 	}
 
-	out := outcome{Started: now()}
-	finish := func() outcome {
-		out.Ended = now()
-		out.Stdout, out.Stderr = stdout.String(), stderr.String()
-		return out
-	}
 	cmd, remembered, denied := command()
 	var err error
 	if denied == "" {
@@ -242,15 +247,58 @@ var devNull = sync.OnceValue(func() *os.File {
 	return f
 })
 
+// unsafeEnv is the first of a task's variables (sorted) that changes what a
+// program runs rather than how: the dynamic loader's, shells' startup files
+// and functions, PATH (a script's commands), interpreters' startup and
+// library paths. With an allow-list a task may not set them: an allowed
+// script would run whatever they name. ("" when none.)
+func unsafeEnv(env map[string]string) string {
+	names := make([]string, 0, len(env))
+	for k := range env {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, k := range names {
+		u := strings.ToUpper(k)
+		if slices.Contains(unsafeEnvNames, u) {
+			return k
+		}
+		for _, prefix := range unsafeEnvPrefixes {
+			if strings.HasPrefix(u, prefix) {
+				return k
+			}
+		}
+	}
+	return ""
+}
+
+var (
+	unsafeEnvNames = []string{"PATH", "BASH_ENV", "ENV", "SHELLOPTS", "BASHOPTS", "PS4", "IFS", "CDPATH", "GLOBIGNORE",
+		"PROMPT_COMMAND", "ZDOTDIR", "FPATH", "GCONV_PATH", "LOCPATH", "NLSPATH", "HOSTALIASES", "RESOLV_HOST_CONF",
+		"PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONUSERBASE", "PYTHONINSPECT", "PERL5LIB", "PERLLIB", "PERL5OPT",
+		"PERL5DB", "RUBYLIB", "RUBYOPT", "NODE_OPTIONS", "NODE_PATH", "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS",
+		"JDK_JAVA_OPTIONS", "CLASSPATH", "GIT_SSH_COMMAND", "GIT_EXEC_PATH", "SSH_ASKPASS"}
+	unsafeEnvPrefixes = []string{"LD_", "BASH_FUNC_", "DYLD_", "GIT_CONFIG"}
+)
+
 func killGroup(pgid int) {
 	_ = syscall.Kill(-pgid, syscall.SIGKILL)
 }
 
-// taskEnv is the worker's environment plus the task's variables and Drover's own.
+// secretEnv names the worker's own variables a command never sees: its
+// ZooKeeper credentials (any submitter could print them, and any reader of
+// results read them).
+var secretEnv = []string{"DROVER_ZK_AUTH", "DROVER_ZK_AUTH_READONLY"}
+
+// taskEnv is the worker's environment (but its secrets) plus the task's
+// variables and Drover's own.
 func taskEnv(task *store.Task, workerID string, clean bool) []string {
-	env := os.Environ()
-	if clean {
-		env = []string{"PATH=/usr/local/bin:/usr/bin:/bin"}
+	env := []string{"PATH=/usr/local/bin:/usr/bin:/bin"}
+	if !clean {
+		env = slices.DeleteFunc(os.Environ(), func(kv string) bool {
+			name, _, _ := strings.Cut(kv, "=")
+			return slices.Contains(secretEnv, name)
+		})
 	}
 	for k, v := range task.Env {
 		env = append(env, k+"="+v)

@@ -1,9 +1,11 @@
 package worker
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"sort"
 	"strconv"
 	"time"
@@ -100,7 +102,10 @@ func (w *Worker) runHandler(ctx context.Context, task *store.Task) (out outcome)
 				r = returned{err: "handler ended its goroutine (runtime.Goexit) without returning", failed: true, panicked: true}
 			}
 		}()
-		res, err := h.ProcessTask(hctx, &Task{ID: task.ID, Name: task.Name, Attempt: task.Attempt, Payload: task.Payload, Env: task.Env})
+		// Copies: the handler's to change; the record's are reported, and
+		// read by the report while an abandoned handler may still run.
+		res, err := h.ProcessTask(hctx, &Task{ID: task.ID, Name: task.Name, Attempt: task.Attempt,
+			Payload: bytes.Clone(task.Payload), Env: maps.Clone(task.Env)})
 		r.res = res
 		if err != nil {
 			// Read here, under the recover: an Is or Error method may panic

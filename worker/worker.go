@@ -263,6 +263,13 @@ func (w *Worker) Run(ctx context.Context) error {
 			return err
 		}
 		if errors.Is(err, errSessionLost) || errors.Is(err, errCutOff) {
+			if w.draining.Load() {
+				// Its attempts were killed with the registration, and run
+				// elsewhere: the drain is over. Registering again would
+				// take new work with no deadline.
+				w.log.Info().Err(err).Msg("registration lost while draining: stopped")
+				return nil
+			}
 			// Registering again waits for the new session: no spin.
 			w.log.Warn().Err(err).Msg("registration lost; registering again")
 			pause = restartMin
@@ -393,8 +400,11 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 		marked = make(chan error, 1)
 		go func() { marked <- w.markDraining() }()
 	}
+	// A drain is this serve's once begun here: one begun by an earlier
+	// serve is begun again, so that this registration is marked draining
+	// and its attempts get a deadline too.
 	drainReq := func() <-chan struct{} {
-		if w.draining.Load() {
+		if drainDeadline != nil {
 			return nil
 		}
 		return w.drain

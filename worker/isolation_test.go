@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,7 +11,8 @@ import (
 	"github.com/drover-sched/drover/store"
 )
 
-// Findings of review7, each a test that fails while the bug stands.
+// Found by review: what a command or handler may see and change, and a
+// drain across registrations.
 
 // TestCommandsDoNotInheritZooKeeperCredentials: the worker reads its
 // ZooKeeper identity from DROVER_ZK_AUTH (and a dashboard's from
@@ -135,5 +137,32 @@ func TestDrainOutlivesARegistration(t *testing.T) {
 		e, _ := leader.Worker("w1")
 		draining := e != nil && e.Info.Draining
 		t.Fatalf("a drain carried into a new registration did not end in 15s (drain timeout 1s): registration marked draining %v, stats %+v", draining, w.Stats())
+	}
+}
+
+// With an allow-list, a task's variables that change what a program runs
+// are refused, one line, exit 126; its other variables pass.
+func TestAllowListRefusesUnsafeEnvOnly(t *testing.T) {
+	dir := t.TempDir()
+	script := dir + "/report.sh"
+	if err := os.WriteFile(script, []byte("#!/bin/sh\necho \"$GREETING\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	pol := policy{allow: []string{script}}
+	for _, env := range []map[string]string{{"PATH": dir}, {"LD_PRELOAD": dir + "/x.so"}, {"ld_library_path": dir}, {"BASH_FUNC_echo%%": "() { id; }"}} {
+		task := &store.Task{ID: "01JAAAAAAAAAAAAAAAAAAAAAAA", Attempt: 1, Cmd: []string{script}, Env: env}
+		out := execute(context.Background(), task, "w-exec", store.OutputTail, time.Now, pol)
+		if out.ExitCode != 126 || !strings.Contains(out.Err, "not allowed on this worker: env") || strings.Contains(out.Err, "\n") {
+			t.Errorf("env %v under an allow-list: exit %d %q, want 126 and one line", env, out.ExitCode, out.Err)
+		}
+	}
+	task := &store.Task{ID: "01JAAAAAAAAAAAAAAAAAAAAAAA", Attempt: 1, Cmd: []string{script}, Env: map[string]string{"GREETING": "hi"}}
+	if out := execute(context.Background(), task, "w-exec", store.OutputTail, time.Now, pol); out.ExitCode != 0 || out.Stdout != "hi\n" {
+		t.Errorf("a harmless variable under an allow-list: %+v", out)
+	}
+	// Without an allow-list the task's environment is its own to set.
+	task = &store.Task{ID: "01JAAAAAAAAAAAAAAAAAAAAAAA", Attempt: 1, Cmd: []string{script}, Env: map[string]string{"PATH": "/usr/bin:/bin", "GREETING": "yo"}}
+	if out := execute(context.Background(), task, "w-exec", store.OutputTail, time.Now, policy{}); out.ExitCode != 0 || out.Stdout != "yo\n" {
+		t.Errorf("PATH without an allow-list: %+v", out)
 	}
 }
