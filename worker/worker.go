@@ -54,7 +54,9 @@ type Config struct {
 	// glob patterns matched against the program's absolute path (or its name,
 	// for patterns without '/'). Shell tasks need /bin/sh allowed. The
 	// registration carries it, and the leader places a command here only
-	// when the list may admit its program (store.MayAllow).
+	// when the list may admit its program (store.MayAllow). With a list, a
+	// task may not set variables that make a program run other code (PATH,
+	// LD_*, BASH_ENV, ...): such an attempt fails, exit 126.
 	Allow []string
 	// CleanEnv runs commands without the worker's own environment.
 	CleanEnv bool
