@@ -1,0 +1,90 @@
+package scheduler
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+
+	"github.com/drover-sched/drover/drovertest"
+	"github.com/drover-sched/drover/store"
+)
+
+// orphanAssignment writes, as a gone worker's leftover, an assignment whose
+// record decodes (store.DecodeTask accepts it) but that recoverAttempt
+// cannot queue again: mod makes it so.
+func orphanAssignment(t *testing.T, st *store.Store, worker string, mod func(*store.Task)) string {
+	t.Helper()
+	task := &store.Task{ID: ulid.Make().String(), Cmd: []string{"true"}, SubmittedAt: time.Now().UTC(),
+		State: store.StateAssigned, Attempt: 1, Worker: worker, Reg: 1, AssignedAt: time.Now().UTC()}
+	mod(task)
+	data, err := store.Encode(task)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.DecodeTask(data); err != nil {
+		t.Fatalf("the record does not decode: %v", err)
+	}
+	if err := st.EnsurePath(st.Layout().WorkerTasks(worker)); err != nil {
+		t.Fatal(err)
+	}
+	p := st.Layout().Assignment(worker, task.ID, 1)
+	if err := st.Create(p, data); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// An assignment left by a worker that is gone, whose record decodes but
+// cannot be queued again as it stands, must not stop the leader: it is
+// moved aside (or queued some other way) and other work is placed. Any error
+// from building the recovery transaction (store.Txn.Enqueue refuses a gen
+// past store.MaxGen; store.Encode refuses a record the lost attempt takes
+// past store.MaxRecordSize) is returned by recoverAttempt as fatal to the
+// term: syncOrphanTaskDirs fails at the start of every term, so each leader
+// steps down before placing anything, and the schedulers campaign, bump the
+// epoch and step down again in a loop with no pause. (Failing: the
+// submitted task is never placed, and the epoch keeps climbing.)
+func TestOddOrphanAssignmentDoesNotStopTheLeader(t *testing.T) {
+	cases := map[string]func(*store.Task){
+		"gen past MaxGen": func(task *store.Task) { task.Gen = store.MaxGen + 1 },
+		"record at the size limit": func(task *store.Task) {
+			// The largest payload that still encodes: the lost attempt
+			// recoverAttempt appends takes the record past the limit.
+			lo, hi := 0, store.MaxRecordSize
+			for lo < hi {
+				mid := (lo + hi + 1) / 2
+				task.Payload = make([]byte, mid)
+				if _, err := store.Encode(task); err == nil {
+					lo = mid
+				} else {
+					hi = mid - 1
+				}
+			}
+			task.Payload = make([]byte, lo)
+		},
+	}
+	for name, mod := range cases {
+		t.Run(strings.ReplaceAll(name, " ", "_"), func(t *testing.T) {
+			root := drovertest.NewRoot()
+			st := drovertest.OpenStore(t, root)
+			odd := orphanAssignment(t, st, "gone", mod)
+			w := registerWorker(t, root, "w", 4, nil)
+			s, _ := runScheduler(t, st, "s1")
+			ids := submit(t, st, 1, nil)
+			drovertest.WaitFor(t, 10*time.Second, "the submitted task placed", func() bool {
+				for _, a := range w.assignments(t) {
+					if strings.HasPrefix(a, ids[0]) {
+						return true
+					}
+				}
+				return false
+			})
+			waitGone(t, st, 10*time.Second, odd)
+			if s.Epoch() != 1 {
+				t.Fatalf("epoch %d, want the first term still", s.Epoch())
+			}
+		})
+	}
+}
