@@ -88,3 +88,24 @@ func TestOddOrphanAssignmentDoesNotStopTheLeader(t *testing.T) {
 		})
 	}
 }
+
+// An assignment the leader counts that turns malformed (written over: a
+// hand edit, a bad disk) and outlives its task's timeout is moved aside, as
+// withdrawOverdue's comment promises: "the next relist quarantines it". No
+// relist does: a listing reads only the names the view does not count
+// already (applyTaskList keeps a counted name's deadline without reading
+// it), so the record stays for as long as the worker lives, holds a slot of
+// its capacity, and the leader reads it again every second. (Failing.)
+func TestOverdueAssignmentWrittenOverIsMovedAside(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	runScheduler(t, st, "s1", func(c *Config) { c.TimeoutGrace = 100 * time.Millisecond })
+	stuck := registerWorker(t, root, "stuck", 1, nil) // never runs anything
+	ids := submit(t, st, 1, func(_ int, task *store.Task) { task.Timeout = store.MillisOf(time.Second) })
+	drovertest.WaitFor(t, 10*time.Second, "placed on stuck", func() bool { return len(stuck.assignments(t)) == 1 })
+	p := st.Layout().Assignment("stuck", ids[0], 1)
+	if _, err := st.Set(p, []byte("written over"), -1); err != nil {
+		t.Fatal(err)
+	}
+	waitGone(t, st, 15*time.Second, p)
+}
