@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -108,4 +109,39 @@ func TestOverdueAssignmentWrittenOverIsMovedAside(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitGone(t, st, 15*time.Second, p)
+}
+
+// A term that ends while ZooKeeper is out of reach for a moment (the
+// session lives on) cannot delete its election znode: Resign's delete fails
+// and nothing tries it again. Scheduler.Run then campaigns again on the
+// same session: the new znode stands behind the old one, which this very
+// session keeps alive, and the candidate watches its own znode for good.
+// Every other candidate stands behind one of the two: no scheduler leads
+// until this process's session ends. (Failing: the only candidate never
+// leads again.)
+func TestCampaignAfterAResignThatFailedLeads(t *testing.T) {
+	root := drovertest.NewRoot()
+	px := drovertest.StartProxy(t, drovertest.Addr())
+	st := drovertest.OpenStoreFor(t, px.Addr(), root, 10*time.Second)
+	e := NewElection(st, "s1", drovertest.Logger(t))
+	term, err := e.Campaign(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	px.Cut(true) // out of reach as the term ends
+	if err := term.Resign(); err == nil {
+		t.Fatal("resign succeeded while cut off")
+	}
+	px.Cut(false) // back well within the session timeout
+	if _, err := st.CurrentSession(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	again, err := e.Campaign(ctx)
+	if err != nil {
+		line, _ := st.Candidates()
+		t.Fatalf("the only candidate does not lead again: %v (line %+v)", err, line)
+	}
+	_ = again.Resign()
 }
