@@ -23,6 +23,12 @@ type Election struct {
 	store *store.Store
 	info  store.Candidate
 	log   zerolog.Logger
+
+	mu sync.Mutex
+	// left are this candidate's own znodes a resign could not delete
+	// (ZooKeeper out of reach): the next campaign deletes them first, or
+	// its new znode would stand behind one its own session keeps alive.
+	left []string
 }
 
 // NewElection prepares a candidate named id.
@@ -40,6 +46,7 @@ type Term struct {
 	Session *store.Session
 
 	st     *store.Store
+	elect  *Election
 	done   chan struct{}
 	once   sync.Once
 	cancel context.CancelFunc
@@ -59,9 +66,54 @@ func (t *Term) Resign() error {
 	t.wg.Wait()
 	err := t.st.Delete(t.Fence, -1)
 	if err != nil && !errors.Is(err, store.ErrNoNode) {
+		if t.elect != nil {
+			t.elect.leave(t.Fence)
+		}
 		return fmt.Errorf("resign: %w", err)
 	}
 	return nil
+}
+
+// leave notes a znode of this candidate's still in line.
+func (e *Election) leave(node string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.left = append(e.left, node)
+}
+
+// clearLeft deletes the znodes leave noted, pausing between tries, until
+// none is left (gone with its session, or deleted) or ctx ends.
+func (e *Election) clearLeft(ctx context.Context) error {
+	for try := 1; ; try++ {
+		e.mu.Lock()
+		left := e.left
+		e.left = nil
+		e.mu.Unlock()
+		var keep []string
+		for _, node := range left {
+			err := e.store.Delete(node, -1)
+			switch {
+			case err == nil || errors.Is(err, store.ErrNoNode):
+			case errors.Is(err, store.ErrClosed):
+				return fmt.Errorf("campaign: %w", err)
+			default:
+				keep = append(keep, node)
+			}
+		}
+		if len(keep) == 0 {
+			return nil
+		}
+		e.mu.Lock()
+		e.left = append(e.left, keep...)
+		e.mu.Unlock()
+		delay := electionRetry.Delay(try)
+		e.log.Warn().Strs("nodes", keep).Dur("retry_in", delay).Msg("cannot leave the election line yet: an earlier term's znode stands")
+		select {
+		case <-time.After(delay):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
 
 // Campaign blocks until this candidate leads (returning its Term) or ctx ends. It
@@ -73,6 +125,9 @@ func (e *Election) Campaign(ctx context.Context) (*Term, error) {
 	}
 	dir := e.store.Layout().Election()
 	for {
+		if err := e.clearLeft(ctx); err != nil {
+			return nil, err
+		}
 		node, sess, err := e.store.CreateSequentialEphemeral(ctx, dir, "n_", data)
 		if err != nil {
 			return nil, fmt.Errorf("join election: %w", err)
@@ -84,7 +139,9 @@ func (e *Election) Campaign(ctx context.Context) (*Term, error) {
 		}
 		if ctx.Err() != nil {
 			// Leave the line so we are not elected after giving up.
-			_ = e.store.Delete(dir+"/"+node, -1)
+			if err := e.store.Delete(dir+"/"+node, -1); err != nil && !errors.Is(err, store.ErrNoNode) {
+				e.leave(dir + "/" + node)
+			}
 			return nil, ctx.Err()
 		}
 		if errors.Is(err, store.ErrClosed) {
@@ -213,7 +270,7 @@ func (e *Election) moveAside(p string) error {
 // session goes.
 func (e *Election) startTerm(fence string, sess *store.Session) (*Term, error) {
 	ctx, cancel := context.WithCancel(context.Background())
-	t := &Term{Fence: fence, Session: sess, st: e.store, done: make(chan struct{}), cancel: cancel}
+	t := &Term{Fence: fence, Session: sess, st: e.store, elect: e, done: make(chan struct{}), cancel: cancel}
 	t.wg.Add(1)
 	go func() {
 		defer t.wg.Done()

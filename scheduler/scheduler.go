@@ -103,6 +103,7 @@ func (s *Scheduler) Epoch() int64 { return s.epoch.Load() }
 // On return it has resigned, so a standby takes over without waiting for the
 // session timeout.
 func (s *Scheduler) Run(ctx context.Context) error {
+	short := 0 // terms in a row that ended within termSettle
 	for {
 		term, err := s.election.Campaign(ctx)
 		if err != nil {
@@ -117,18 +118,37 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			}
 			continue
 		}
+		began := time.Now()
 		err = s.lead(ctx, term)
 		s.leading.Store(false)
 		if rerr := term.Resign(); rerr != nil {
-			s.log.Debug().Err(rerr).Msg("resign")
+			s.log.Warn().Err(rerr).Msg("resign failed: the next campaign deletes the election znode first")
 		}
 		if ctx.Err() != nil {
 			s.log.Info().Int64("epoch", s.epoch.Load()).Msg("stepped down: shutting down")
 			return nil
 		}
 		s.log.Warn().Err(err).Int64("epoch", s.epoch.Load()).Msg("stepped down")
+		// A term that fails at once again and again (something it meets
+		// at every start) must not bump the epoch hundreds of times a
+		// second: the campaigns that follow are paced, a standby leads
+		// meanwhile.
+		if time.Since(began) < termSettle {
+			short++
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(electionRetry.Delay(short)):
+			}
+		} else {
+			short = 0
+		}
 	}
 }
+
+// termSettle is how long a term must last for the next campaign to follow
+// at once.
+const termSettle = 10 * time.Second
 
 // lead runs one term.
 func (s *Scheduler) lead(ctx context.Context, term *Term) error {

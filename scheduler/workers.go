@@ -458,7 +458,14 @@ func (l *leader) withdrawOverdue() error {
 			}
 			task, err := store.DecodeTask(data)
 			if err != nil {
-				continue // the next relist quarantines it
+				// Written over since it was counted (a relist keeps a name
+				// it counts without reading it again): moved aside here, or
+				// it held its slot, read every second, for good.
+				if qerr := l.quarantineAssignment(p, stat.Version, err); qerr != nil && !errors.Is(qerr, errChanged) {
+					return qerr
+				}
+				w.checked[name] = time.Time{}
+				continue
 			}
 			l.log.Warn().Str("task_id", task.ID).Str("worker_id", id).Int("attempt", task.Attempt).
 				Msg("attempt outlived its timeout on a stuck worker: withdrawing it")
@@ -487,6 +494,7 @@ func (l *leader) recoverAttempt(path string, version int32, task *store.Task, wh
 	})
 	log := l.log.With().Str("task_id", task.ID).Str("worker_id", task.Worker).Int("attempt", task.Attempt).Logger()
 	retry := next.ShouldRetry()
+	var built error // the record could not be carried on: not the commit's
 	err := l.st.CommitCreatingBuckets([]string{task.ID}, func(txn *store.Txn) error {
 		txn.Fence(l.term.Fence, -1).Delete(path, version)
 		if retry {
@@ -496,7 +504,8 @@ func (l *leader) recoverAttempt(path string, version int32, task *store.Task, wh
 			if !lost {
 				n.NotBefore = now.Add(l.s.cfg.Backoff.Delay(next.Failures()))
 			}
-			return txn.Enqueue(n)
+			built = txn.Enqueue(n)
+			return built
 		}
 		n := next.Clone()
 		n.State, n.FinishedAt, n.Error = store.StateDead, now, why
@@ -507,8 +516,17 @@ func (l *leader) recoverAttempt(path string, version int32, task *store.Task, wh
 		}
 		minus1 := -1
 		n.ExitCode = &minus1
-		return txn.Finish(n)
+		built = txn.Finish(n)
+		return built
 	})
+	if built != nil {
+		// Its next attempt or its end does not fit a record (a record
+		// written near the size limit by something other than Drover):
+		// moved aside, as malformed data is, rather than end every term
+		// that comes to it.
+		log.Error().Err(built).Msg("attempt cannot be withdrawn: its record cannot be carried on; moving it to deadletter")
+		return l.quarantineAssignment(path, version, built)
+	}
 	switch {
 	case err == nil:
 		l.s.counters.recovered.Add(1)
@@ -532,4 +550,24 @@ func (l *leader) recoverAttempt(path string, version int32, task *store.Task, wh
 		return nil
 	}
 	return fmt.Errorf("recover %s: %w", path, err)
+}
+
+// quarantineAssignment moves the assignment at p, as read at version, to
+// deadletter for why. One gone meanwhile needs nothing; one changed is
+// errChanged (its new content is read again).
+func (l *leader) quarantineAssignment(p string, version int32, why error) error {
+	data, stat, err := l.st.Get(p)
+	switch {
+	case errors.Is(err, store.ErrNoNode):
+		return nil
+	case err != nil:
+		return err
+	case stat.Version != version:
+		return errChanged
+	}
+	err = l.st.Quarantine(p, data, version, why)
+	if err != nil && !errors.Is(err, store.ErrNoNode) && !errors.Is(err, store.ErrBadVersion) {
+		return fmt.Errorf("move %s aside: %w", p, err)
+	}
+	return nil
 }

@@ -613,7 +613,9 @@ func checkDecoded(t *Task) error {
 	if len(t.Cmd) == 0 && t.Handler == "" {
 		return fmt.Errorf("%w: task %s has no command", ErrMalformed, t.ID)
 	}
-	if t.Gen < 0 {
+	if t.Gen < 0 || t.Gen > MaxGen {
+		// No writer goes past MaxGen (Enqueue refuses): read as it stands,
+		// such a record could be neither placed again nor recovered.
 		return fmt.Errorf("%w: task %s has generation %d", ErrMalformed, t.ID, t.Gen)
 	}
 	if t.Attempt < 1 {
