@@ -99,3 +99,26 @@ func TestEnqueueAtMaxGenFitsOneRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// NewTaskID promises that a process's ids increase (a burst gets ids ahead
+// of the clock, "still in submit order": the leader places FIFO by id). Its
+// ids of one millisecond draw on ulid's process-wide monotonic entropy,
+// which every ulid.Make of another millisecond resets, and Submit makes one
+// (the name of a queue manifest) for every bucket it writes to. So the
+// first id a burst makes after a submit, in the millisecond of the burst's
+// last ids (drover submit -f: chunks of 1,000 run ahead of the clock), takes
+// fresh random entropy and sorts before them half of the time.
+func TestNewTaskIDIncreasesAcrossSubmits(t *testing.T) {
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	now := time.Now().Add(time.Minute) // a burst ahead of the clock
+	for i := 0; i < 40; i++ {
+		first := store.NewTaskID(now)
+		if _, err := st.Submit(context.Background(), []*store.Task{{ID: first, Cmd: []string{"true"}, SubmittedAt: now.UTC()}}); err != nil {
+			t.Fatal(err)
+		}
+		next := store.NewTaskID(now)
+		if next <= first {
+			t.Fatalf("round %d: id %s made after %s sorts before it (same millisecond: %v)", i, next, first, next[:10] == first[:10])
+		}
+	}
+}
