@@ -1,6 +1,7 @@
 package store
 
 import (
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"path"
@@ -165,6 +166,11 @@ var idGen struct {
 	sync.Mutex
 	ms int64
 	n  int
+	// entropy is the generator's own: ulid's shared default one starts
+	// afresh at every ulid.Make of another millisecond (a manifest's name,
+	// say), and an id made after one sorted before the ids of its
+	// millisecond half of the time.
+	entropy *ulid.MonotonicEntropy
 }
 
 // NewTaskID returns a new task id (a ULID) for a task submitted now. Ids of
@@ -185,7 +191,17 @@ func NewTaskID(now time.Time) string {
 		idGen.ms, idGen.n = ms, 0
 	}
 	idGen.n++
-	return ulid.MustNew(uint64(ms), ulid.DefaultEntropy()).String()
+	if idGen.entropy == nil {
+		idGen.entropy = ulid.Monotonic(rand.Reader, 0)
+	}
+	id, err := ulid.New(uint64(ms), idGen.entropy)
+	if err != nil {
+		// The random part overflowed within the millisecond: the next one,
+		// whose ids all sort after.
+		idGen.ms, idGen.n = ms+1, 1
+		id = ulid.MustNew(uint64(ms+1), idGen.entropy)
+	}
+	return id.String()
 }
 
 // Bucket returns the two bucket levels of a task id. The id must be valid.

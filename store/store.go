@@ -388,9 +388,12 @@ type Stat struct {
 	Pzxid int64
 	Ctime time.Time
 	// Mtime is when the data was last written (Ctime if never).
-	Mtime          time.Time
-	DataLength     int32
-	NumChildren    int32
+	Mtime       time.Time
+	DataLength  int32
+	NumChildren int32
+	// Cversion counts the changes to the list of children: creates and
+	// deletes since the znode was made.
+	Cversion       int32
 	EphemeralOwner int64
 }
 
@@ -399,7 +402,8 @@ func statOf(st *zk.Stat) Stat {
 		return Stat{}
 	}
 	return Stat{Version: st.Version, Czxid: st.Czxid, Mzxid: st.Mzxid, Pzxid: st.Pzxid, Ctime: time.UnixMilli(st.Ctime),
-		Mtime: time.UnixMilli(st.Mtime), DataLength: st.DataLength, NumChildren: st.NumChildren, EphemeralOwner: st.EphemeralOwner}
+		Mtime: time.UnixMilli(st.Mtime), DataLength: st.DataLength, NumChildren: st.NumChildren, Cversion: st.Cversion,
+		EphemeralOwner: st.EphemeralOwner}
 }
 
 // mapErr turns client errors into this package's sentinels.

@@ -28,6 +28,10 @@ const (
 // transaction that queues the task (see Enqueue).
 const MaxGen = 1000
 
+// genWriteBytes is what one of Enqueue's empty writes adds to a request
+// besides its path: the op's header, version and empty data.
+const genWriteBytes = 32
+
 // EnqueuedVersionOf is the version at which Enqueue creates task's item.
 func EnqueuedVersionOf(task *Task) int32 { return EnqueuedVersion + int32(task.Gen) }
 
@@ -50,8 +54,15 @@ func (t *Txn) Enqueue(task *Task) error {
 	// placed. Each generation takes the item one version further (empty
 	// writes first: the transaction is atomic, so no reader sees them).
 	p := t.s.layout.QueueItem(task.ID)
-	t.Create(p, nil)
 	last := EnqueuedVersionOf(task) - 1
+	if len(data)+int(last)*(len(p)+genWriteBytes) > MaxRecordSize {
+		// The empty writes and the record would outgrow one request, which
+		// ZooKeeper answers by dropping the connection: an unknown outcome
+		// the caller would send again.
+		return fmt.Errorf("enqueue %s: a %d-byte record queued again %d times does not fit one transaction: submit it anew: %w",
+			task.ID, len(data), task.Gen, ErrTooLarge)
+	}
+	t.Create(p, nil)
 	for v := int32(0); v < last; v++ {
 		t.Set(p, nil, v)
 	}
@@ -571,9 +582,12 @@ func (e *InFlightError) Unwrap() error { return e.Err }
 var ErrBucketFull = errors.New("too many task ids in one time bucket")
 
 // checkBuckets refuses tasks whose ids would fill a bucket past
-// MaxBucketTasks, counting what its queue and result directories hold. A
-// bucket this store read less than bucketFresh ago is not read again while
-// it stays within bucketTrusted (see bucketCounts).
+// MaxBucketTasks, counting the tasks ever queued in its queue directory
+// (creates, from its child count and cversion: those placed on workers are
+// no longer listed there, and will all have results), or what its queue and
+// result directories hold, if more (a queue directory made anew). A bucket
+// this store read less than bucketFresh ago is not read again while it
+// stays within bucketTrusted (see bucketCounts).
 func (s *Store) checkBuckets(tasks []*Task) error {
 	type bucket struct{ b1, b2 string }
 	count := map[bucket]int{}
@@ -585,7 +599,7 @@ func (s *Store) checkBuckets(tasks []*Task) error {
 	// Every directory is looked at in parallel, one round trip in all
 	// instead of one per directory: these reads precede every submit.
 	var mu sync.Mutex
-	have := map[bucket]int{}
+	held, created := map[bucket]int{}, map[bucket]int{}
 	var g errgroup.Group
 	g.SetLimit(getManyInflight)
 	for b, n := range count {
@@ -593,7 +607,7 @@ func (s *Store) checkBuckets(tasks []*Task) error {
 			delete(count, b)
 			continue
 		}
-		for _, dir := range []string{s.layout.QueueBucket(b.b1, b.b2), s.layout.ResultBucket(b.b1, b.b2)} {
+		for i, dir := range []string{s.layout.QueueBucket(b.b1, b.b2), s.layout.ResultBucket(b.b1, b.b2)} {
 			g.Go(func() error {
 				ok, st, err := s.Exists(dir)
 				if err != nil {
@@ -601,7 +615,11 @@ func (s *Store) checkBuckets(tasks []*Task) error {
 				}
 				if ok {
 					mu.Lock()
-					have[b] += int(st.NumChildren)
+					held[b] += int(st.NumChildren)
+					if i == 0 {
+						// cversion = creates + deletes, children = creates - deletes
+						created[b] = (int(st.Cversion) + int(st.NumChildren)) / 2
+					}
 					mu.Unlock()
 				}
 				return nil
@@ -610,6 +628,10 @@ func (s *Store) checkBuckets(tasks []*Task) error {
 	}
 	if err := g.Wait(); err != nil {
 		return err
+	}
+	have := map[bucket]int{}
+	for b := range count {
+		have[b] = max(held[b], created[b])
 	}
 	for b, n := range count {
 		if have[b]+n > MaxBucketTasks {
