@@ -79,77 +79,140 @@ func TestConfigSectionOfAGroupCommand(t *testing.T) {
 	}
 }
 
+// devRun is a `drover dev` started by startDevWith.
+type devRun struct {
+	zk, root string
+	out      *lockedBuffer
+	exited   chan struct{}
+	cmd      *exec.Cmd
+}
+
+// startDevWith runs `drover [globals] dev` (one scheduler, one worker)
+// with env added, and waits until it says the cluster is up; it reports
+// false when dev exited with code 2 instead. Dev is stopped at cleanup.
+func startDevWith(t *testing.T, env, globals []string) (*devRun, bool) {
+	t.Helper()
+	port, err := zkserver.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &devRun{zk: fmt.Sprintf("127.0.0.1:%d", port), root: newRoot(), out: &lockedBuffer{}, exited: make(chan struct{})}
+	args := append(append([]string{"--root", d.root, "--session-timeout", "2s"}, globals...),
+		"dev", "--zk-port", fmt.Sprint(port), "--schedulers", "1", "--workers", "1")
+	d.cmd = exec.Command(binary, args...)
+	d.cmd.Env = append(append(os.Environ(), "TMPDIR="+t.TempDir()), env...)
+	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	stdout, err := d.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.cmd.Stderr = d.cmd.Stdout
+	if err := d.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	up := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			d.out.WriteString(sc.Text() + "\n")
+			if strings.HasPrefix(sc.Text(), "Press Ctrl-C") {
+				close(up)
+			}
+		}
+		_ = d.cmd.Wait()
+		close(d.exited)
+	}()
+	t.Cleanup(func() {
+		_ = syscall.Kill(-d.cmd.Process.Pid, syscall.SIGTERM)
+		select {
+		case <-d.exited:
+		case <-time.After(30 * time.Second):
+			_ = syscall.Kill(-d.cmd.Process.Pid, syscall.SIGKILL)
+			<-d.exited
+		}
+		if t.Failed() {
+			t.Logf("drover %v output:\n%s", args, d.out)
+		}
+	})
+	select {
+	case <-up:
+		return d, true
+	case <-d.exited:
+		if d.cmd.ProcessState.ExitCode() == 2 {
+			return d, false
+		}
+		t.Fatalf("drover dev exited: %s", d.out)
+	case <-time.After(90 * time.Second):
+		t.Fatalf("drover dev not up after 90s: %s", d.out)
+	}
+	return d, false
+}
+
+// workers lists d's registered workers (over its plain port).
+func (d *devRun) workers(t *testing.T) (ws []map[string]any, r result) {
+	t.Helper()
+	r = droverEnv(t, d.root, "", nil, "--zk", d.zk, "workers", "-o", "json")
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &ws) != nil {
+		return nil, r
+	}
+	return ws, r
+}
+
 // drover dev starts a plain ZooKeeper but hands the --zk-tls-* flags on to
-// its schedulers and workers, which then speak TLS to its plain port and
-// never connect: dev says the cluster is up, and no worker ever registers.
-// (A config file with the zk-tls-* settings of a real ensemble does the
-// same.) Either dev serves TLS, or it does not pass the flags, or it
-// refuses them (exit 2).
+// its schedulers and workers, which then speak TLS to its plain port, never
+// connect and exit 1 a session timeout later: dev has said the cluster is up,
+// and no worker ever registers. (A config file with the zk-tls-* settings
+// of a real ensemble does the same.) Either dev serves TLS, or it does not
+// pass the flags, or it refuses them (exit 2).
 func TestDevWithTLSFlags(t *testing.T) {
 	files, err := zkserver.GenerateTLS(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	port, err := zkserver.FreePort()
-	if err != nil {
-		t.Fatal(err)
+	d, up := startDevWith(t, nil, []string{"--zk-tls-ca", files.CA})
+	if !up {
+		return // refused: fine
 	}
-	zk := fmt.Sprintf("127.0.0.1:%d", port)
-	root := newRoot()
-	cmd := exec.Command(binary, "--root", root, "--zk-tls-ca", files.CA, "--session-timeout", "2s",
-		"dev", "--zk-port", fmt.Sprint(port), "--schedulers", "1", "--workers", "1")
-	cmd.Env = append(os.Environ(), "TMPDIR="+t.TempDir())
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = cmd.Stdout
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	out := &lockedBuffer{}
-	up, exited := make(chan struct{}), make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			out.WriteString(sc.Text() + "\n")
-			if strings.HasPrefix(sc.Text(), "Press Ctrl-C") {
-				close(up)
-			}
-		}
-		_ = cmd.Wait()
-		close(exited)
-	}()
-	defer func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(30 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-exited
-		}
-	}()
-	select {
-	case <-up:
-	case <-exited:
-		if cmd.ProcessState.ExitCode() == 2 {
-			return // refused: fine
-		}
-		t.Fatalf("drover dev --zk-tls-ca exited: %s", out)
-	case <-time.After(90 * time.Second):
-		t.Fatalf("drover dev not up after 90s: %s", out)
-	}
-	// The dev cluster serves plain connections on zk (its banner says so).
 	var last result
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("last `drover workers`: %+v; dev output:\n%s", last, out)
+			t.Logf("last `drover workers`: %+v", last)
 		}
 	})
 	waitFor(t, 30*time.Second, "the dev worker to register (dev was given --zk-tls-ca)", func() bool {
-		last = droverEnv(t, root, "", nil, "--zk", zk, "workers", "-o", "json")
 		var ws []map[string]any
-		return last.code == 0 && json.Unmarshal([]byte(last.stdout), &ws) == nil && len(ws) == 1
+		ws, last = d.workers(t)
+		return len(ws) == 1
 	})
+}
+
+// A config file reaches the workers drover dev starts when it is named by
+// DROVER_CONFIG (they inherit the environment and read their worker:
+// section), but not when it is named by --config, which dev does not pass
+// on: the same file gives dev's workers different settings depending on how
+// it was named. Here its worker label is there one way and missing the
+// other.
+func TestDevConfigFileReachesChildrenEitherWay(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "drover.yaml")
+	if err := os.WriteFile(cfg, []byte("worker:\n  label: [zone=from-config]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	labels := func(env, globals []string) string {
+		t.Helper()
+		d, up := startDevWith(t, env, globals)
+		if !up {
+			t.Fatalf("dev with config %s refused", cfg)
+		}
+		var ws []map[string]any
+		waitFor(t, 30*time.Second, "the dev worker to register", func() bool {
+			ws, _ = d.workers(t)
+			return len(ws) == 1
+		})
+		return fmt.Sprint(ws[0]["labels"])
+	}
+	byEnv := labels([]string{"DROVER_CONFIG=" + cfg}, nil)
+	byFlag := labels(nil, []string{"--config", cfg})
+	if byEnv != byFlag {
+		t.Fatalf("dev's worker labels: %s with DROVER_CONFIG=%s, %s with --config %s", byEnv, cfg, byFlag, cfg)
+	}
 }
