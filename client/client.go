@@ -449,8 +449,9 @@ func ReadSpecs(r io.Reader) ([]TaskSpec, error) {
 		if err := dec.Decode(&s); err != nil {
 			return nil, fmt.Errorf("%w: line %d: %v", ErrInvalid, n, err)
 		}
-		if dec.More() {
-			return nil, fmt.Errorf("%w: line %d: more than one JSON value", ErrInvalid, n)
+		if rest := bytes.TrimSpace(line[dec.InputOffset():]); len(rest) > 0 {
+			// (dec.More is false before a stray '}' or ']'.)
+			return nil, fmt.Errorf("%w: line %d: more after the task's JSON object: %.20q", ErrInvalid, n, rest)
 		}
 		if _, err := s.Task(time.Now()); err != nil {
 			return nil, fmt.Errorf("%w: line %d: %w", ErrInvalid, n, err)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
@@ -81,24 +82,53 @@ func applyConfigFile(cmd *cobra.Command, path string) error {
 		// Given, as far as the command is concerned: bench, say, uses the
 		// ensemble the file names instead of starting its own.
 		f.Changed = true
+		if f.Annotations == nil {
+			f.Annotations = map[string][]string{}
+		}
+		f.Annotations[fromConfigFile] = nil
 	})
 	return ferr
+}
+
+// fromConfigFile annotates a flag the config file set.
+const fromConfigFile = "drover-config-file"
+
+// givenOnCommandLine reports whether flag name of cmd was given on its
+// command line (or by the environment), not by the config file.
+func givenOnCommandLine(cmd *cobra.Command, name string) bool {
+	f := cmd.Flags().Lookup(name)
+	if f == nil || !f.Changed {
+		return false
+	}
+	_, fromFile := f.Annotations[fromConfigFile]
+	return !fromFile
 }
 
 // configSchema is what a config file may hold: the flags of every command.
 type configSchema struct {
 	list     map[string]bool            // flag name -> some command's flag of that name takes a list
 	commands map[string]map[string]bool // command name -> its flags (of all commands of that name)
+	// groups are the commands that have subcommands, and program the
+	// program's name: no command reads a section of theirs.
+	groups  []string
+	program string
 }
 
 func schemaOf(root *cobra.Command) configSchema {
-	sch := configSchema{list: map[string]bool{}, commands: map[string]map[string]bool{}}
+	sch := configSchema{list: map[string]bool{}, commands: map[string]map[string]bool{}, program: root.Name()}
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
-		flags := sch.commands[c.Name()]
-		if flags == nil {
-			flags = map[string]bool{}
-			sch.commands[c.Name()] = flags
+		// Sections are read by the command running, under its last word:
+		// the program's and a group's (schedule, deadletter) would be read
+		// by none.
+		flags := map[string]bool{}
+		if c != root && !c.HasSubCommands() {
+			if sch.commands[c.Name()] == nil {
+				sch.commands[c.Name()] = flags
+			}
+			flags = sch.commands[c.Name()]
+		} else if c != root {
+			sch.groups = append(sch.groups, c.Name())
 		}
 		add := func(f *pflag.Flag) {
 			_, isList := f.Value.(pflag.SliceValue)
@@ -142,6 +172,9 @@ func (sch configSchema) check(fc fileConfig) error {
 		if _, ok := sch.list[k]; !ok {
 			if _, isCmd := sch.commands[k]; isCmd {
 				return fmt.Errorf("%s: want a section of that command's flags", k)
+			}
+			if k == sch.program || slices.Contains(sch.groups, k) {
+				return fmt.Errorf("%s: no command reads a section of that name: a section is named by the command's last word (add for schedule add; ls for ls and deadletter ls); global settings go at the top", k)
 			}
 			return fmt.Errorf("unknown setting %q (not a flag of any drover command)", k)
 		}

@@ -10,6 +10,8 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -32,6 +34,11 @@ func newDevCmd(g *globals) *cobra.Command {
 			}
 			if workers < 0 || workers > 64 || schedulers < 1 || schedulers > 9 {
 				return usageErr("--workers 0..64 and --schedulers 1..9")
+			}
+			for _, name := range []string{"zk-tls-ca", "zk-tls-cert", "zk-tls-key"} {
+				if givenOnCommandLine(cmd, name) {
+					return usageErr("dev: --%s: the ZooKeeper dev starts is local and speaks no TLS", name)
+				}
 			}
 			return runDev(cmd, g, zkPort, workers, schedulers)
 		},
@@ -177,7 +184,10 @@ func runDev(cmd *cobra.Command, g *globals, zkPort, workers, schedulers int) (er
 	if g.zkAuthFile != "" {
 		common = append(common, "--zk-auth-file", g.zkAuthFile) // a path, not the secret
 	}
-	common = append(common, g.tlsFlags()...)
+	// The processes read no config file: one for a real ensemble (its TLS,
+	// its workers' ports) would not fit this cluster, and each process would
+	// read it, or not, as it was named (--config or DROVER_CONFIG).
+	env := slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "DROVER_CONFIG=") })
 	defer func() { stopChildren(children) }()
 	start := func(name string, args ...string) error {
 		mu.Lock() // a child started after the second signal's kill would outlive us
@@ -191,6 +201,7 @@ func runDev(cmd *cobra.Command, g *globals, zkPort, workers, schedulers int) (er
 			return err
 		}
 		c := exec.Command(self, append(append([]string{}, common...), args...)...)
+		c.Env = env
 		c.Stdout, c.Stderr = f, f
 		// Own process group; killed with us if we die without cleaning up.
 		c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}

@@ -71,6 +71,14 @@ being true when an idempotency key returned a task submitted before.`,
 				if len(args) > 0 {
 					return usageErr("submit: give either -f FILE or a command, not both")
 				}
+				// They describe one task: dropped, a --key meant to make a
+				// batch safe to send again did nothing. (A config file's
+				// submit section is defaults for the command line only.)
+				for _, name := range []string{"retries", "timeout", "on", "priority", "env", "shell", "name", "key"} {
+					if givenOnCommandLine(cmd, name) {
+						return usageErr("submit -f: --%s describes one task: give it in each line of the file (\"%s\": ...)", name, name)
+					}
+				}
 				r, closeFn, err := openInput(file)
 				if err != nil {
 					return usageErr("submit: %v", err)
