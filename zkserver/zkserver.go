@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -277,6 +278,9 @@ func (s *Server) start(ctx context.Context, wait bool) error {
 	if err != nil {
 		return fmt.Errorf("write zookeeper config: %w", err)
 	}
+	if err := dropEmptyLastTxnLog(s.cfg.DataDir); err != nil {
+		return err
+	}
 	main := "org.apache.zookeeper.server.ZooKeeperServerMain"
 	if s.cfg.myID > 0 {
 		main = "org.apache.zookeeper.server.quorum.QuorumPeerMain"
@@ -537,4 +541,37 @@ func (t *teeWriter) Write(p []byte) (int, error) {
 		}
 	}
 	return len(p), nil
+}
+
+// txnLogHeader is the size of a transaction log file's header.
+const txnLogHeader = 16
+
+// dropEmptyLastTxnLog removes the newest transaction log of dataDir when it
+// is shorter than its header: a server stopped just after it made a new log
+// file leaves it so, and ZooKeeper before 3.9.3 then refuses to start
+// (EOFException in FileHeader.deserialize: ZOOKEEPER-2332, whose fix does
+// the same). Only the newest: an empty one before others is corruption.
+func dropEmptyLastTxnLog(dataDir string) error {
+	logs, err := filepath.Glob(filepath.Join(dataDir, "version-2", "log.*"))
+	if err != nil || len(logs) == 0 {
+		return err
+	}
+	newest, newestZxid := "", int64(-1)
+	for _, p := range logs {
+		zxid, err := strconv.ParseInt(strings.TrimPrefix(filepath.Base(p), "log."), 16, 64)
+		if err == nil && zxid > newestZxid {
+			newest, newestZxid = p, zxid
+		}
+	}
+	if newest == "" {
+		return nil
+	}
+	fi, err := os.Stat(newest)
+	if err != nil || fi.Size() >= txnLogHeader {
+		return nil
+	}
+	if err := os.Remove(newest); err != nil {
+		return fmt.Errorf("remove the empty transaction log %s: %w", newest, err)
+	}
+	return nil
 }

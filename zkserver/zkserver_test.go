@@ -293,3 +293,45 @@ func (l *lockedBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// A server stopped just after it made a new transaction log leaves the file
+// shorter than its header, and ZooKeeper before 3.9.3 then refuses to start
+// (ZOOKEEPER-2332; it took a member out of the chaos suite's ensemble).
+// Restart removes it, the newest log only, and the data written before
+// stands.
+func TestRestartAfterAnEmptyLastTxnLog(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	s, err := Start(ctx, Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Stop()
+	create(t, s.Addr(), "/kept", "before the stop")
+	if err := s.Halt(); err != nil {
+		t.Fatal(err)
+	}
+	logs, err := filepath.Glob(filepath.Join(dir, "version-2", "log.*"))
+	if err != nil || len(logs) == 0 {
+		t.Fatalf("no transaction log in %s (%v)", dir, err)
+	}
+	empty := filepath.Join(dir, "version-2", "log.ffffffffff")
+	if err := os.WriteFile(empty, []byte{0x5a, 0x4b}, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Restart(ctx); err != nil {
+		t.Fatalf("restart with an empty newest transaction log: %v", err)
+	}
+	if got := get(t, s.Addr(), "/kept"); got != "before the stop" {
+		t.Fatalf("data after restart: %q", got)
+	}
+	if _, err := os.Stat(empty); !os.IsNotExist(err) {
+		t.Fatalf("the empty log is still there (%v)", err)
+	}
+	for _, p := range logs {
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("an older log went: %v", err)
+		}
+	}
+}
