@@ -1,0 +1,94 @@
+package client
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/drover-sched/drover/drovertest"
+	"github.com/drover-sched/drover/scheduler"
+	"github.com/drover-sched/drover/store"
+)
+
+// finishAs moves task id's queue item to its result: attempt 1 ran on w0
+// and failed with exit code 3, and the task ended in state.
+func finishAs(t *testing.T, st *store.Store, id string, state store.State) {
+	t.Helper()
+	task, stat := queuedRecord(t, st, id)
+	code := 3
+	task.AddAttempt(store.Attempt{N: 1, Worker: "w0", ExitCode: code, StartedAt: time.Now().UTC(), FinishedAt: time.Now().UTC()})
+	task.State, task.ExitCode, task.FinishedAt = state, &code, time.Now().UTC()
+	txn := st.Txn().Delete(st.Layout().QueueItem(id), stat.Version)
+	if err := txn.Finish(task); err != nil {
+		t.Fatal(err)
+	}
+	if err := txn.Commit(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// registerFakeWorker registers worker id on a store (session) of its own,
+// which the caller may close to lose the worker.
+func registerFakeWorker(t *testing.T, root, id string) *store.Store {
+	t.Helper()
+	wst := drovertest.OpenStore(t, root)
+	lay := wst.Layout()
+	info, err := store.Encode(&store.WorkerInfo{ID: id, Host: "test", Capacity: 1, StartedAt: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := wst.EnsurePath(lay.WorkerTasks(id)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := wst.CreateEphemeral(context.Background(), lay.Worker(id), info); err != nil {
+		t.Fatal(err)
+	}
+	return wst
+}
+
+// The attempt `drover retry` gives a failed task is lost with its worker
+// (the worker dies): README says a lost attempt does not count against
+// --retries and runs again (at-least-once). But Retry leaves the record's
+// Retries below its failures (0 retries, 1 failure), so the leader's
+// ShouldRetry after the lost attempt is false and the task ends dead,
+// "worker lost too often", after one loss: the one more attempt asked for
+// never ran to an end.
+func TestRetriedAttemptLostWithItsWorkerRunsAgain(t *testing.T) {
+	root := drovertest.NewRoot()
+	c, st := New(drovertest.OpenStore(t, root)), drovertest.OpenStore(t, root)
+	lay := st.Layout()
+	res, err := c.Submit(context.Background(), []TaskSpec{{Cmd: []string{"true"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := res[0].ID
+	finishAs(t, st, id, store.StateFailed)
+	if _, err := c.Retry(id); err != nil {
+		t.Fatal(err)
+	}
+	doomed := registerFakeWorker(t, root, "doomed")
+	s, err := scheduler.New(scheduler.Config{ID: "s1", Store: drovertest.OpenStore(t, root), Log: drovertest.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	drovertest.Run(t, "scheduler s1", s.Run)
+	drovertest.WaitFor(t, 15*time.Second, "the retry placed on doomed", func() bool {
+		ok, _, err := st.Exists(lay.Assignment("doomed", id, 2))
+		return err == nil && ok
+	})
+	doomed.Close() // the worker dies with attempt 2
+	registerFakeWorker(t, root, "spare")
+	var last *store.Task
+	drovertest.WaitFor(t, 20*time.Second, "attempt 2 withdrawn", func() bool {
+		task, err := c.Status(id)
+		if err != nil {
+			return false
+		}
+		last = task
+		return task.Attempt > 2 || task.State.Terminal()
+	})
+	if last.State.Terminal() {
+		t.Fatalf("after its retried attempt was lost with its worker, the task is %s (%q, history %+v): want it queued or placed again",
+			last.State, last.Error, last.History)
+	}
+}
