@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -90,5 +91,81 @@ func TestRetriedAttemptLostWithItsWorkerRunsAgain(t *testing.T) {
 	if last.State.Terminal() {
 		t.Fatalf("after its retried attempt was lost with its worker, the task is %s (%q, history %+v): want it queued or placed again",
 			last.State, last.Error, last.History)
+	}
+}
+
+// finishAllFailed moves the queued tasks ids to failed results, 100 a
+// transaction.
+func finishAllFailed(t *testing.T, st *store.Store, ids []string) {
+	t.Helper()
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), 100)]
+		ids = ids[len(chunk):]
+		txn := st.Txn()
+		for _, id := range chunk {
+			task, stat := queuedRecord(t, st, id)
+			code := 3
+			task.AddAttempt(store.Attempt{N: task.Attempt, Worker: "w0", ExitCode: code})
+			task.State, task.ExitCode, task.FinishedAt = store.StateFailed, &code, time.Now().UTC()
+			txn.Delete(st.Layout().QueueItem(id), stat.Version)
+			if err := txn.Finish(task); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := txn.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// A wait for many tasks lists their result buckets, then reads the results
+// listed, 1,024 at a time. A result that goes between its listing and its
+// read (another client retries the task, retention prunes it) fails the
+// whole wait with ZooKeeper's "node does not exist": collect returns any
+// read error. The task retried is queued again, and the wait should wait
+// for its next result.
+func TestWaitAllOutlivesAResultRetriedBetweenItsListingAndItsRead(t *testing.T) {
+	c, st := newClient(t)
+	other := New(st)
+	const n = 1100 // more than one batch of reads (store's waitReads, 1,024)
+	res, err := c.Submit(context.Background(), slices.Repeat([]TaskSpec{{Cmd: []string{"false"}}}, n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]string, n)
+	for i, r := range res {
+		ids[i] = r.ID
+	}
+	finishAllFailed(t, st, ids)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	got := map[string]bool{}
+	victim := ""
+	err = c.WaitAll(ctx, ids, func(task *store.Task) {
+		got[task.ID] = true
+		switch {
+		case len(got) == 1024:
+			// The first batch is read and handed over; the rest are
+			// listed, not read yet. Another client retries one of them.
+			for _, id := range ids {
+				if !got[id] {
+					victim = id
+					break
+				}
+			}
+			if _, err := other.Retry(victim); err != nil {
+				t.Errorf("retry %s: %v", victim, err)
+			}
+		case len(got) == 1025 && victim != "" && task.ID != victim:
+			// The next batch was read: the retried task fails again.
+			finishAllFailed(t, st, []string{victim})
+		}
+	})
+	if err != nil {
+		t.Fatalf("wait for %d tasks, one of them retried while the wait read their results: %v", n, err)
+	}
+	if len(got) != n {
+		t.Fatalf("%d results, want %d", len(got), n)
 	}
 }
