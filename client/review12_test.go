@@ -169,3 +169,25 @@ func TestWaitAllOutlivesAResultRetriedBetweenItsListingAndItsRead(t *testing.T) 
 		t.Fatalf("%d results, want %d", len(got), n)
 	}
 }
+
+// The stable JSON form of a task (cmd/drover/output.go's taskJSON) says a
+// finished task's exit_code is -1 "when it ended without a code of its
+// own (timeout, cancelled, worker lost)". Cancel leaves it null: the
+// cancelled result carries no exit code, and drover status shows "-".
+func TestCancelledTaskHasExitCodeMinusOne(t *testing.T) {
+	c, _ := newClient(t)
+	res, err := c.Submit(context.Background(), []TaskSpec{{Cmd: []string{"true"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Cancel(res[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	task, err := c.Status(res[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if task.State != store.StateCancelled || task.ExitCode == nil || *task.ExitCode != -1 {
+		t.Fatalf("cancelled task: state %s, exit code %v; want cancelled, -1", task.State, task.ExitCode)
+	}
+}
