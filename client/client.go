@@ -750,6 +750,8 @@ func (c *Client) Cancel(id string) (*store.Task, error) {
 				FinishedAt: now, ExitCode: -1, Error: "cancelled"})
 		}
 		done.State, done.FinishedAt, done.Error, done.NotBefore = store.StateCancelled, now, "cancelled", time.Time{}
+		minus1 := -1
+		done.ExitCode = &minus1 // no code of its own, as the JSON form says
 		err = c.st.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error {
 			txn.Delete(loc.Path, loc.Stat.Version)
 			return txn.Finish(done.Clone())
@@ -800,9 +802,11 @@ func (c *Client) Retry(id string) (*store.Task, error) {
 	if ran {
 		next.Attempt++
 	} // else cancelled while queued: that attempt never ran, and runs now
-	if f := next.Failures(); f < next.Retries {
-		next.Retries = f // retries left (a cancel ended it): the next failure ends it
-	}
+	// One more attempt: the next failure ends the task, and a loss of its
+	// worker, as any lost attempt, does not count (with Retries below the
+	// failures, the leader took that loss for the end: "worker lost too
+	// often"). Retries left when a cancel ended it are the cancel's.
+	next.Retries = next.Failures()
 	if ran && next.History[n-1].Stdout == "" && next.History[n-1].Stderr == "" {
 		next.KeepLastOutput(t.Stdout, t.Stderr) // the result held it
 	}

@@ -1006,6 +1006,8 @@ func (l *leader) cancelOp(id string, now time.Time) (op cancelOp, ok bool, ended
 	}
 	done := t.Clone()
 	done.State, done.FinishedAt, done.Error = store.StateCancelled, now.UTC(), "replaced by a newer slot"
+	minus1 := -1
+	done.ExitCode = &minus1
 	if t.State == store.StateAssigned || t.State == store.StateRunning {
 		done.AddAttempt(store.Attempt{N: t.Attempt, Worker: t.Worker, StartedAt: t.StartedAt,
 			FinishedAt: now.UTC(), ExitCode: -1, Error: "cancelled: replaced"})

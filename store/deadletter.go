@@ -67,7 +67,7 @@ func (s *Store) keyIndexEntryOf(path string) (string, int32, error) {
 
 // MaxDeadletters bounds the deadletter directory for the writers of its
 // records: with that many, malformed data is done away with and not copied
-// (its path, reason and first bytes are logged), so the directory's listing
+// (its path, reason and size are logged), so the directory's listing
 // (16 bytes a name) stays well under what one reply carries. The leader
 // keeps it far below that (scheduler.Config.MaxDeadletters).
 const MaxDeadletters = 50_000
@@ -101,8 +101,10 @@ func (s *Store) quarantine(path string, data []byte, version int32, reason error
 	}
 	if full {
 		s.dropped.Add(1)
+		// Its size, not its bytes: a task record holds the submitter's env
+		// values, which nothing else shows.
 		s.log.Error().Str("path", path).Str("reason", reason.Error()).Int32("deadletters", dir.NumChildren).
-			Bytes("head", data[:min(len(data), 200)]).Msg("deadletter full: malformed data dropped")
+			Int("bytes", len(data)).Msg("deadletter full: malformed data dropped")
 		return nil
 	}
 	s.log.Warn().Str("path", path).Str("reason", reason.Error()).Msg("malformed data moved to deadletter")

@@ -156,6 +156,13 @@ func (s *Store) WaitResults(ctx context.Context, ids []string, done func(*Task))
 			chunk := paths[:min(len(paths), waitReads)]
 			paths = paths[len(chunk):]
 			for _, r := range s.GetMany(chunk) {
+				if errors.Is(r.Err, ErrNoNode) {
+					// Listed, gone before its read: retried (queued again)
+					// or pruned. It stays pending: a retried task's next
+					// result comes to its bucket, and one pruned is found
+					// nowhere at the next look.
+					continue
+				}
 				if r.Err != nil {
 					return r.Err
 				}

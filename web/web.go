@@ -79,7 +79,40 @@ func New(s *scheduler.Scheduler, st *store.Store) *Server {
 }
 
 // Handler is the server's http.Handler.
-func (s *Server) Handler() http.Handler { return s.mux }
+func (s *Server) Handler() http.Handler { return loopbackHostsOnly(s.mux) }
+
+// loopbackHostsOnly answers a request that came over loopback only when its
+// Host names loopback (localhost, 127.0.0.1, [::1]): a web page in a browser
+// on the machine could otherwise point a name of its own at 127.0.0.1 (DNS
+// rebinding) and read the API as if it were its own origin. A reverse proxy
+// on the same machine sends Host: localhost.
+func loopbackHostsOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok && isLoopbackAddr(la) && !loopbackHost(r.Host) {
+			http.Error(w, "Host "+strconv.Quote(r.Host)+" is not loopback: this server answers loopback names only on loopback", http.StatusMisdirectedRequest)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func isLoopbackAddr(a net.Addr) bool {
+	tcp, ok := a.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
+}
+
+// loopbackHost reports whether host (with or without a port) names loopback.
+func loopbackHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.Trim(host, "[]"), ".")
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
 
 // ListenAddr makes "host:port" of addr, binding loopback when no host is
 // given (":8080" or "8080").
@@ -95,7 +128,7 @@ func ListenAddr(addr string) string {
 
 // Serve listens on addr until ctx ends, then shuts down gracefully.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	hs := &http.Server{Handler: s.mux, ReadHeaderTimeout: 5 * time.Second}
+	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 5 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"os/user"
 	"path"
 	"path/filepath"
 	"runtime"
@@ -88,7 +89,7 @@ func execute(ctx context.Context, task *store.Task, workerID string, limit int, 
 		out.ExitCode, out.Err = 126, fmt.Sprintf("not allowed on this worker: env %s with an allow-list (it changes what a program runs)", name)
 		return finish()
 	}
-	env := taskEnv(task, workerID, pol.cleanEnv)
+	env := taskEnv(task, workerID, pol.cleanEnv, pol.cred)
 	// command looks the program up, checks what it found against the
 	// allow-list and builds a command that runs exactly that; denied is the
 	// refused path.
@@ -247,6 +248,24 @@ var devNull = sync.OnceValue(func() *os.File {
 	return f
 })
 
+// identities caches identityEnv's answers by uid.
+var identities sync.Map
+
+// identityEnv is HOME, USER and LOGNAME of the user uid: a command run as
+// another user took the worker's (root's home, for its dotfiles). None when
+// the user is unknown.
+func identityEnv(uid uint32) []string {
+	if v, ok := identities.Load(uid); ok {
+		return v.([]string)
+	}
+	var env []string
+	if u, err := user.LookupId(strconv.FormatUint(uint64(uid), 10)); err == nil {
+		env = []string{"HOME=" + u.HomeDir, "USER=" + u.Username, "LOGNAME=" + u.Username}
+	}
+	identities.Store(uid, env)
+	return env
+}
+
 // unsafeEnv is the first of a task's variables (sorted) that changes what a
 // program runs rather than how: the dynamic loader's, shells' startup files
 // and functions, PATH (a script's commands), interpreters' startup and
@@ -291,14 +310,18 @@ func killGroup(pgid int) {
 var secretEnv = []string{"DROVER_ZK_AUTH", "DROVER_ZK_AUTH_READONLY"}
 
 // taskEnv is the worker's environment (but its secrets) plus the task's
-// variables and Drover's own.
-func taskEnv(task *store.Task, workerID string, clean bool) []string {
+// variables and Drover's own; run as cred's user, with that user's HOME,
+// USER and LOGNAME.
+func taskEnv(task *store.Task, workerID string, clean bool, cred *syscall.Credential) []string {
 	env := []string{"PATH=/usr/local/bin:/usr/bin:/bin"}
 	if !clean {
 		env = slices.DeleteFunc(os.Environ(), func(kv string) bool {
 			name, _, _ := strings.Cut(kv, "=")
 			return slices.Contains(secretEnv, name)
 		})
+	}
+	if cred != nil {
+		env = append(env, identityEnv(cred.Uid)...)
 	}
 	for k, v := range task.Env {
 		env = append(env, k+"="+v)
