@@ -16,6 +16,7 @@ import (
 
 	"github.com/go-zookeeper/zk"
 	"github.com/rs/zerolog"
+	"golang.org/x/sync/errgroup"
 )
 
 // Sentinel errors callers branch on. Errors returned by Store wrap one of these
@@ -247,7 +248,52 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		conn.Close()
 		return nil, fmt.Errorf("create %s: %w", layout.Epoch(), err)
 	}
+	if cfg.Auth != "" {
+		if err := s.checkNotWorldWritable(); err != nil {
+			conn.Close()
+			return nil, err
+		}
+	}
 	return s, nil
+}
+
+// ErrOpenTree means a cluster run with credentials found its tree (made
+// before, by a client without them) writable by anyone.
+var ErrOpenTree = errors.New("tree writable by anyone")
+
+// checkNotWorldWritable refuses a root, directory or epoch record that
+// anyone may change: EnsurePath creates nothing where they exist, so a tree
+// another client made first (ZooKeeper's "/" lets anyone create) would be
+// run in with Drover's records beside whatever others put there, and its
+// epoch replaceable by anyone.
+func (s *Store) checkNotWorldWritable() error {
+	paths := append([]string{s.layout.Root, s.layout.Epoch()}, s.layout.Dirs()...)
+	open := make([]bool, len(paths))
+	var g errgroup.Group
+	for i, p := range paths {
+		g.Go(func() error {
+			acl, _, err := s.conn.GetACL(p)
+			if err != nil {
+				return fmt.Errorf("get acl %s: %w", p, mapErr(err))
+			}
+			for _, a := range acl {
+				if a.Scheme == "world" && a.ID == "anyone" && a.Perms&(zk.PermWrite|zk.PermCreate|zk.PermDelete|zk.PermAdmin) != 0 {
+					open[i] = true
+				}
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	for i, p := range paths {
+		if open[i] {
+			return fmt.Errorf("%w: %s lets anyone change it (world:anyone); with credentials, give the tree their ACL first: setAcl -R %s digest:USER:<base64 sha1 of USER:PASSWORD>:cdrwa (see README, Security)",
+				ErrOpenTree, p, s.layout.Root)
+		}
+	}
+	return nil
 }
 
 // SessionTimeout is the session timeout asked of ZooKeeper: a server expires
