@@ -103,8 +103,10 @@ func TestDrainOutlivesARegistration(t *testing.T) {
 	if err := leader.EnsurePath(dir); err != nil {
 		t.Fatal(err)
 	}
+	// (MustExist: an Open that would make the tree refuses one anyone may
+	// change, as this test's is.)
 	other, err := store.Open(context.Background(), store.Config{Servers: []string{drovertest.Addr()}, Root: root,
-		SessionTimeout: drovertest.SessionTimeout, Auth: "other:pw"})
+		SessionTimeout: drovertest.SessionTimeout, Auth: "other:pw", MustExist: true})
 	if err != nil {
 		t.Fatal(err)
 	}
