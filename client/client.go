@@ -654,6 +654,21 @@ func (c *Client) ListWorkers() (ws []WorkerStatus, skipped int, err error) {
 	return out, skipped, nil
 }
 
+// Registrations lists the registered workers without their running counts:
+// one listing and one read per worker, where ListWorkers also lists every
+// worker's assignments.
+func (c *Client) Registrations() ([]store.WorkerInfo, error) {
+	entries, _, err := c.st.ListWorkers()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.WorkerInfo, len(entries))
+	for i, e := range entries {
+		out[i] = *e.Info
+	}
+	return out, nil
+}
+
 // SchedulerInfo names one scheduler process.
 type SchedulerInfo struct {
 	ID   string `json:"id"`

@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oklog/ulid/v2"
+
+	"github.com/drover-sched/drover/store"
 	"github.com/drover-sched/drover/zkserver"
 )
 
@@ -214,5 +217,29 @@ func TestDevConfigFileReachesChildrenEitherWay(t *testing.T) {
 	byFlag := labels(nil, []string{"--config", cfg})
 	if byEnv != byFlag {
 		t.Fatalf("dev's worker labels: %s with DROVER_CONFIG=%s, %s with --config %s", byEnv, cfg, byFlag, cfg)
+	}
+}
+
+// A task cancelled while queued after a failed attempt never ran its last
+// attempt: `logs` shows the attempt that ran (it printed nothing), and
+// `logs --attempt` of the one that never ran says so, exit 1 (it printed
+// nothing, exit 0). (Found by review.)
+func TestLogsOfAnAttemptThatNeverRan(t *testing.T) {
+	root := newRoot()
+	st := openStore(t, root)
+	now := time.Now().UTC()
+	one := 1
+	task := &store.Task{ID: ulid.Make().String(), Cmd: []string{"false"}, SubmittedAt: now, Attempt: 2,
+		State: store.StateCancelled, FinishedAt: now, Error: "cancelled"}
+	task.AddAttempt(store.Attempt{N: 1, Worker: "w", StartedAt: now, FinishedAt: now, ExitCode: one, Stdout: "first run\n"})
+	if err := st.CommitCreatingBuckets([]string{task.ID}, func(txn *store.Txn) error { return txn.Finish(task) }); err != nil {
+		t.Fatal(err)
+	}
+	if r := drover(t, root, "logs", task.ID); r.code != 0 || r.stdout != "first run\n" || !strings.Contains(r.stderr, "attempt 2 never ran") {
+		t.Fatalf("logs of a task whose last attempt never ran: %+v", r)
+	}
+	oneLineError(t, drover(t, root, "logs", task.ID, "--attempt", "2"), 1, "has no finished attempt 2")
+	if r := drover(t, root, "logs", task.ID, "--attempt", "1"); r.code != 0 || r.stdout != "first run\n" {
+		t.Fatalf("logs --attempt 1: %+v", r)
 	}
 }

@@ -256,13 +256,16 @@ func newConfigCmd(g *globals) *cobra.Command {
 	}
 	cmd.AddCommand(&cobra.Command{
 		Use:   "print",
-		Short: "Print the effective global settings (flags > environment > --config file > defaults) as YAML",
+		Short: "Print the effective global settings (flags > environment > --config file > defaults) as YAML (-o json: JSON)",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			out := map[string]string{}
 			cmd.Root().PersistentFlags().VisitAll(func(f *pflag.Flag) {
 				out[f.Name] = f.Value.String()
 			})
+			if g.output == "json" {
+				return writeJSON(cmd.OutOrStdout(), out)
+			}
 			names := make([]string, 0, len(out))
 			for n := range out {
 				names = append(names, n)

@@ -46,7 +46,7 @@ func lookupThen(g *globals, id string, then func(*client.Client, *store.Task)) (
 // has its labels and runs what it runs. "" when one does (or the workers
 // cannot be read: the status stands without the hint).
 func waitsFor(c *client.Client, t *store.Task) string {
-	ws, err := c.Workers()
+	ws, err := c.Registrations() // not Workers: their running counts cost a listing each
 	if err != nil {
 		return ""
 	}
@@ -55,7 +55,7 @@ func waitsFor(c *client.Client, t *store.Task) string {
 	}
 	draining := false
 	for i := range ws {
-		if scheduler.Eligible(&ws[i].WorkerInfo, t) {
+		if scheduler.Eligible(&ws[i], t) {
 			if !ws[i].Draining {
 				return ""
 			}
@@ -140,8 +140,15 @@ func newLogsCmd(g *globals) *cobra.Command {
 				return err
 			}
 			stdout, stderr := t.Stdout, t.Stderr
+			// A task cancelled while queued never ran its last attempt:
+			// its result holds no output of its own.
+			ranLast := slices.ContainsFunc(t.History, func(a store.Attempt) bool { return a.N == t.Attempt })
+			if attempt == 0 && t.State.Terminal() && !ranLast && len(t.History) > 0 {
+				attempt = t.History[len(t.History)-1].N
+				fmt.Fprintf(cmd.ErrOrStderr(), "drover: attempt %d never ran; the output of attempt %d:\n", t.Attempt, attempt)
+			}
 			switch {
-			case attempt > 0 && !(t.State.Terminal() && attempt == t.Attempt):
+			case attempt > 0 && !(t.State.Terminal() && attempt == t.Attempt && ranLast):
 				// An earlier attempt (the last one's result keeps more).
 				i := slices.IndexFunc(t.History, func(a store.Attempt) bool { return a.N == attempt })
 				if i < 0 {
