@@ -3,7 +3,6 @@ package store
 import (
 	"errors"
 	"fmt"
-	pathpkg "path"
 	"strings"
 	"time"
 )
@@ -12,12 +11,20 @@ import (
 // transaction that deletes it at the version that was read, so newer data is
 // never moved by mistake.
 func (s *Store) Quarantine(path string, data []byte, version int32, reason error) error {
-	entry, entryVersion, err := s.keyIndexEntryOf(path)
+	id, result := s.taskRecordOf(path)
+	entry, entryVersion, err := s.keyIndexEntryOf(id)
 	if err != nil {
 		return fmt.Errorf("quarantine %s: %w", path, err)
 	}
 	return s.quarantine(path, data, version, reason, func(txn *Txn) {
-		txn.Delete(path, version)
+		if result {
+			// As a retry: its first-level bucket is written too, which
+			// tells the leader its count of results there no longer
+			// stands (too high, it would prune results to keep).
+			txn.Unfinish(id, version)
+		} else {
+			txn.Delete(path, version)
+		}
 		if entry != "" {
 			// The task's key index entry goes with the task: left, the
 			// task would never get the result with which retention drops
@@ -27,25 +34,18 @@ func (s *Store) Quarantine(path string, data []byte, version int32, reason error
 			// is nowhere (Submit).
 			txn.Delete(entry, entryVersion)
 		}
-		if first := pathpkg.Dir(pathpkg.Dir(path)); pathpkg.Dir(first) == s.layout.Results() {
-			// A result: as Unfinish, a write of its first-level bucket
-			// tells the leader its count of results there no longer
-			// stands (too high, it would prune results to keep).
-			txn.Set(first, []byte(time.Now().UTC().Format(time.RFC3339)), -1)
-		}
 	})
 }
 
-// keyIndexEntryOf is the key index entry, and its version, of the task
-// whose queue item, assignment or result is at path; "" when path is none of
-// those or the task has no entry (no key).
-func (s *Store) keyIndexEntryOf(path string) (string, int32, error) {
+// taskRecordOf is the id of the task whose queue item, assignment or result
+// is at path ("" when path is none of those), and whether path is that
+// task's result where Result puts it.
+func (s *Store) taskRecordOf(path string) (id string, result bool) {
 	rel, ok := strings.CutPrefix(path, s.layout.Root+"/")
 	if !ok || !s.layout.IsRecord(path) {
-		return "", 0, nil
+		return "", false
 	}
 	parts := strings.Split(rel, "/")
-	var id string
 	switch parts[0] {
 	case "queue", "results":
 		id = parts[3]
@@ -55,6 +55,15 @@ func (s *Store) keyIndexEntryOf(path string) (string, int32, error) {
 		}
 	}
 	if ValidateTaskID(id) != nil {
+		return "", false
+	}
+	return id, path == s.layout.Result(id)
+}
+
+// keyIndexEntryOf is the key index entry of task id, and its version; ""
+// when id is "" or the task has no entry (no key).
+func (s *Store) keyIndexEntryOf(id string) (string, int32, error) {
+	if id == "" {
 		return "", 0, nil
 	}
 	entry := s.layout.KeyIndexItem(id)
