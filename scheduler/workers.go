@@ -410,10 +410,7 @@ func (l *leader) checkRead(id string, w *workerView, rd store.Read) (keep bool, 
 		}
 	}
 	if derr != nil {
-		if err := l.st.Quarantine(p, data, stat.Version, derr); err != nil && !errors.Is(err, store.ErrNoNode) && !errors.Is(err, store.ErrBadVersion) {
-			return false, time.Time{}, err
-		}
-		return false, time.Time{}, nil
+		return false, time.Time{}, l.moveAssignmentAside(p, data, stat.Version, derr)
 	}
 	if w != nil && task.Reg == w.reg {
 		return true, l.deadline(task), nil
@@ -461,7 +458,7 @@ func (l *leader) withdrawOverdue() error {
 				// Written over since it was counted (a relist keeps a name
 				// it counts without reading it again): moved aside here, or
 				// it held its slot, read every second, for good.
-				if qerr := l.quarantineAssignment(p, stat.Version, err); qerr != nil && !errors.Is(qerr, errChanged) {
+				if qerr := l.moveAssignmentAside(p, data, stat.Version, err); qerr != nil {
 					return qerr
 				}
 				w.checked[name] = time.Time{}
@@ -525,7 +522,16 @@ func (l *leader) recoverAttempt(path string, version int32, task *store.Task, wh
 		// moved aside, as malformed data is, rather than end every term
 		// that comes to it.
 		log.Error().Err(built).Msg("attempt cannot be withdrawn: its record cannot be carried on; moving it to deadletter")
-		return l.quarantineAssignment(path, version, built)
+		data, stat, err := l.st.Get(path)
+		switch {
+		case errors.Is(err, store.ErrNoNode):
+			return nil
+		case err != nil:
+			return err
+		case stat.Version != version:
+			return errChanged
+		}
+		return l.moveAssignmentAside(path, data, version, built)
 	}
 	switch {
 	case err == nil:
@@ -552,22 +558,13 @@ func (l *leader) recoverAttempt(path string, version int32, task *store.Task, wh
 	return fmt.Errorf("recover %s: %w", path, err)
 }
 
-// quarantineAssignment moves the assignment at p, as read at version, to
-// deadletter for why. One gone meanwhile needs nothing; one changed is
-// errChanged (its new content is read again).
-func (l *leader) quarantineAssignment(p string, version int32, why error) error {
-	data, stat, err := l.st.Get(p)
-	switch {
-	case errors.Is(err, store.ErrNoNode):
-		return nil
-	case err != nil:
-		return err
-	case stat.Version != version:
-		return errChanged
-	}
-	err = l.st.Quarantine(p, data, version, why)
+// moveAssignmentAside moves the assignment at p, data as read at version,
+// to deadletter for why. One gone or changed meanwhile is no error: its new
+// content, if any, is read again.
+func (l *leader) moveAssignmentAside(p string, data []byte, version int32, why error) error {
+	err := l.st.Quarantine(p, data, version, why)
 	if err != nil && !errors.Is(err, store.ErrNoNode) && !errors.Is(err, store.ErrBadVersion) {
-		return fmt.Errorf("move %s aside: %w", p, err)
+		return err
 	}
 	return nil
 }
