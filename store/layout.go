@@ -204,6 +204,20 @@ func NewTaskID(now time.Time) string {
 	return id.String()
 }
 
+// onePerBucket is the first of ids in each bucket they fall in, in order.
+func onePerBucket(ids []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, id := range ids {
+		b1, b2 := Bucket(id)
+		if !seen[b1+b2] {
+			seen[b1+b2] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 // Bucket returns the two bucket levels of a task id. The id must be valid.
 func Bucket(id string) (b1, b2 string) { return id[:6], id[6:8] }
 

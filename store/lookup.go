@@ -233,13 +233,8 @@ type bucketMark struct {
 // there: a bucket made and removed again in between cannot go unseen.
 func (s *Store) bucketMarks(ids ...string) ([]bucketMark, error) {
 	var chains [][]string
-	seen := map[string]bool{}
-	for _, id := range ids {
+	for _, id := range onePerBucket(ids) {
 		b1, b2 := Bucket(id)
-		if seen[b1+b2] {
-			continue
-		}
-		seen[b1+b2] = true
 		chains = append(chains,
 			[]string{s.layout.Queue(), s.layout.QueueBucket(b1, ""), s.layout.QueueBucket(b1, b2)},
 			[]string{s.layout.Results(), s.layout.ResultBucket(b1, ""), s.layout.ResultBucket(b1, b2)})

@@ -456,13 +456,8 @@ func (s *Store) CommitCreatingBuckets(ids []string, build func(*Txn) error) erro
 			// gone meanwhile): the caller's condition.
 			return err
 		}
-		seen := map[string]bool{}
-		for _, id := range ids {
+		for _, id := range onePerBucket(ids) {
 			b1, b2 := Bucket(id)
-			if seen[b1+b2] {
-				continue
-			}
-			seen[b1+b2] = true
 			// A result bucket made anew (retention pruned it, its marks
 			// with it) has none of the late marks this store remembers
 			// making: the next try marks it again.
