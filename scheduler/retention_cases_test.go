@@ -28,13 +28,7 @@ func TestRetentionCountsAResultMovedAside(t *testing.T) {
 	var ids []string
 	for h := 8; h >= 3; h-- { // six results, one per first-level bucket
 		at := now.Add(-time.Duration(h) * time.Hour)
-		id := ulid.MustNew(ulid.Timestamp(at), rand.Reader).String()
-		code := 0
-		task := &store.Task{ID: id, Cmd: []string{"true"}, State: store.StateSucceeded, ExitCode: &code, SubmittedAt: at, FinishedAt: at}
-		if err := st.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error { return txn.Finish(task) }); err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, id)
+		ids = append(ids, finished(t, st, at, at, store.StateSucceeded))
 	}
 	s, err := New(Config{ID: "s1", Store: st, Log: drovertest.Logger(t), ResultRetention: 24 * time.Hour, MaxResults: 100})
 	if err != nil {
@@ -147,15 +141,9 @@ func TestLateResultInABucketPrunedByTheCapIsKept(t *testing.T) {
 	lay := st.Layout()
 	now := time.Now()
 	old := now.Add(-48 * time.Hour) // one bucket two days old
-	finish := func(by *store.Store, submitted, finished time.Time) string {
+	finish := func(by *store.Store, submitted, at time.Time) string {
 		t.Helper()
-		id := ulid.MustNew(ulid.Timestamp(submitted), rand.Reader).String()
-		code := 0
-		task := &store.Task{ID: id, Cmd: []string{"true"}, State: store.StateSucceeded, ExitCode: &code, SubmittedAt: submitted, FinishedAt: finished}
-		if err := by.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error { return txn.Finish(task) }); err != nil {
-			t.Fatal(err)
-		}
-		return id
+		return finished(t, by, submitted, at, store.StateSucceeded)
 	}
 	// Two late results in the old bucket (marked by the first), one on time
 	// an hour ago.
@@ -237,28 +225,19 @@ func TestEmptyBucketKeepsALateResultMarkedMeanwhile(t *testing.T) {
 	st := drovertest.OpenStore(t, root)
 	lay := st.Layout()
 	at := time.Now().Add(-48 * time.Hour)
-	id := ulid.MustNew(ulid.Timestamp(at), rand.Reader).String()
-	code := 0
-	task := &store.Task{ID: id, Cmd: []string{"true"}, State: store.StateSucceeded, ExitCode: &code, SubmittedAt: at, FinishedAt: at}
-	if err := st.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error { return txn.Finish(task) }); err != nil {
-		t.Fatal(err)
-	}
+	id := finished(t, st, at, at, store.StateSucceeded)
 	b1, b2 := store.Bucket(id)
 	_, found, err := st.Exists(lay.ResultBucket(b1, b2))
 	if err != nil {
 		t.Fatal(err)
 	}
 	// A late result comes, and marks the bucket, after the pass found it old.
-	late := &store.Task{ID: ulid.MustNew(ulid.Timestamp(at), rand.Reader).String(), Cmd: []string{"true"}, State: store.StateSucceeded,
-		ExitCode: &code, SubmittedAt: at, FinishedAt: time.Now()}
-	if err := st.CommitCreatingBuckets([]string{late.ID}, func(txn *store.Txn) error { return txn.Finish(late) }); err != nil {
-		t.Fatal(err)
-	}
+	late := finished(t, st, at, time.Now(), store.StateSucceeded)
 	l, _, _ := termOf(t, st, func(c *Config) { c.ResultRetention = 24 * time.Hour })
 	if n, err := l.emptyBucket(b1, b2, found.Version); err != nil || n != 0 {
 		t.Fatalf("emptyBucket at the version found old: %d deleted, %v; want none, the bucket marked since", n, err)
 	}
-	for _, id := range []string{id, late.ID} {
+	for _, id := range []string{id, late} {
 		if ok, _, err := st.Exists(lay.Result(id)); err != nil || !ok {
 			t.Fatalf("result %s gone (%v)", id, err)
 		}

@@ -527,15 +527,7 @@ func TestResultRetention(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
 	now := time.Now()
-	finish := func(at time.Time) string {
-		id := ulid.MustNew(ulid.Timestamp(at), rand.Reader).String()
-		zero := 0
-		task := &store.Task{ID: id, Cmd: []string{"true"}, State: store.StateSucceeded, ExitCode: &zero, SubmittedAt: at}
-		if err := st.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error { return txn.Finish(task) }); err != nil {
-			t.Fatal(err)
-		}
-		return id
-	}
+	finish := func(at time.Time) string { return finished(t, st, at, at, store.StateSucceeded) }
 	old := finish(now.Add(-48 * time.Hour))
 	var recent []string
 	for i := 4; i >= 1; i-- {
@@ -789,16 +781,7 @@ func TestRetentionKeepsLateResults(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
 	now := time.Now()
-	finish := func(submitted, finished time.Time) string {
-		id := ulid.MustNew(ulid.Timestamp(submitted), rand.Reader).String()
-		zero := 0
-		task := &store.Task{ID: id, Cmd: []string{"true"}, State: store.StateSucceeded, ExitCode: &zero,
-			SubmittedAt: submitted, FinishedAt: finished}
-		if err := st.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error { return txn.Finish(task) }); err != nil {
-			t.Fatal(err)
-		}
-		return id
-	}
+	finish := func(submitted, at time.Time) string { return finished(t, st, submitted, at, store.StateSucceeded) }
 	late := finish(now.Add(-72*time.Hour), now)
 	onTime := finish(now.Add(-48*time.Hour), now.Add(-48*time.Hour))
 	b1, b2 := store.Bucket(late)
@@ -946,6 +929,19 @@ func TestRetentionDropsKeysWithResults(t *testing.T) {
 
 // succeed moves queued task to its result, succeeded, as a worker's report
 // of a placed task would.
+// finished writes, through st, the result of a task submitted at submitted
+// that ended in state at at, and returns its id (of submitted's bucket).
+func finished(t *testing.T, st *store.Store, submitted, at time.Time, state store.State) string {
+	t.Helper()
+	id := ulid.MustNew(ulid.Timestamp(submitted), rand.Reader).String()
+	code := 0
+	task := &store.Task{ID: id, Cmd: []string{"true"}, State: state, ExitCode: &code, SubmittedAt: submitted, FinishedAt: at}
+	if err := st.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error { return txn.Finish(task) }); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
 func succeed(t *testing.T, st *store.Store, task *store.Task) {
 	t.Helper()
 	zero := 0
@@ -1143,16 +1139,7 @@ func TestRetentionReadsSettledBucketsOnce(t *testing.T) {
 	now := time.Now()
 	var clock atomic.Pointer[time.Time]
 	clock.Store(&now)
-	finish := func(submitted, finished time.Time) string {
-		t.Helper()
-		id := ulid.MustNew(ulid.Timestamp(submitted), rand.Reader).String()
-		zero := 0
-		task := &store.Task{ID: id, Cmd: []string{"true"}, State: store.StateSucceeded, ExitCode: &zero, SubmittedAt: submitted, FinishedAt: finished}
-		if err := st.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error { return txn.Finish(task) }); err != nil {
-			t.Fatal(err)
-		}
-		return id
-	}
+	finish := func(submitted, at time.Time) string { return finished(t, st, submitted, at, store.StateSucceeded) }
 	// A minute before the end of a first-level bucket's window, so that 5 s
 	// on is a new bucket under the same one.
 	b1, _ := store.Bucket(ulid.MustNew(ulid.Timestamp(now.Add(-3*time.Hour)), rand.Reader).String())
@@ -1261,12 +1248,7 @@ func TestRetentionCountsARetry(t *testing.T) {
 	var ids []string
 	finish := func(at time.Time, state store.State) string {
 		t.Helper()
-		id := ulid.MustNew(ulid.Timestamp(at), rand.Reader).String()
-		code := 0
-		task := &store.Task{ID: id, Cmd: []string{"true"}, State: state, ExitCode: &code, SubmittedAt: at, FinishedAt: at}
-		if err := st.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error { return txn.Finish(task) }); err != nil {
-			t.Fatal(err)
-		}
+		id := finished(t, st, at, at, state)
 		ids = append(ids, id)
 		return id
 	}
