@@ -589,18 +589,12 @@ func TestSchedulesShowEndedRunsAsEnded(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := st.Layout().Schedule("nightly")
-	data, stat, err := st.Get(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec, err := store.DecodeSchedule(data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rec, stat := storedSchedule(t, st, "nightly")
 	slot := time.Now().Add(-time.Minute).Truncate(time.Second).UTC()
 	id := store.SlotTaskID("nightly", slot, 0)
 	rec.Active = []store.ScheduleRun{{Task: id, Slot: slot}}
-	if data, err = store.Encode(rec); err != nil {
+	data, err := store.Encode(rec)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := st.Set(p, data, stat.Version); err != nil {
@@ -634,15 +628,7 @@ func TestTriggersTrackABoundedNumber(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	data, _, err := st.Get(st.Layout().Schedule("t"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec, err := store.DecodeSchedule(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(rec.Active) != store.MaxActiveRuns {
+	if rec, _ := storedSchedule(t, st, "t"); len(rec.Active) != store.MaxActiveRuns {
 		t.Fatalf("%d runs tracked, want %d", len(rec.Active), store.MaxActiveRuns)
 	}
 }
@@ -1602,14 +1588,7 @@ func TestLostScheduleUpdateReplies(t *testing.T) {
 	}
 	read := func() *store.Schedule {
 		t.Helper()
-		data, _, err := st.Get(st.Layout().Schedule("nightly"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		rec, err := store.DecodeSchedule(data)
-		if err != nil {
-			t.Fatal(err)
-		}
+		rec, _ := storedSchedule(t, st, "nightly")
 		return rec
 	}
 	// lose runs op with the reply of its write (marked by marker) lost once
@@ -1639,4 +1618,18 @@ func TestLostScheduleUpdateReplies(t *testing.T) {
 		func() bool { return read().Suspended })
 	lose("resume", `"nightly"`, func() error { _, err := c.ResumeSchedule("nightly"); return err },
 		func() bool { return !read().Suspended })
+}
+
+// storedSchedule reads schedule name's record as it stands in ZooKeeper.
+func storedSchedule(t *testing.T, st *store.Store, name string) (*store.Schedule, store.Stat) {
+	t.Helper()
+	data, stat, err := st.Get(st.Layout().Schedule(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := store.DecodeSchedule(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rec, stat
 }
