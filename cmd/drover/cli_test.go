@@ -475,6 +475,18 @@ func TestHelpTopics(t *testing.T) {
 	if r := drover(t, root, "help", "schedule", "add"); r.code != 0 || !strings.Contains(r.stdout, "cron") {
 		t.Fatalf("help schedule add: code %d, stdout %q", r.code, r.stdout)
 	}
+	// Help and completion work whatever the config file holds: they failed
+	// on the config they never use, and help is where a user goes next.
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	if err := os.WriteFile(bad, []byte("bogus: 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"help"}, {"help", "submit"}, {"completion", "bash"}} {
+		if r := droverEnv(t, root, "", []string{"DROVER_CONFIG=" + bad}, args...); r.code != 0 || r.stdout == "" {
+			t.Fatalf("drover %v with a bad config: %+v", args, r)
+		}
+	}
+	oneLineError(t, droverEnv(t, root, "", []string{"DROVER_CONFIG=" + bad}, "workers"), 2, "unknown setting")
 }
 
 // TestCompletionArgs: an unknown shell or an extra argument is a usage error.

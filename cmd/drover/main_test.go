@@ -137,6 +137,15 @@ func TestBadInputExits2WithOneLine(t *testing.T) {
 	if err := os.WriteFile(empty, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// Credentials every user of the machine can read are refused, as ssh
+	// refuses such a key.
+	open := filepath.Join(t.TempDir(), "zk-auth")
+	if err := os.WriteFile(open, []byte("drover:secret\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(open, 0o644); err != nil { // past the umask
+		t.Fatal(err)
+	}
 	tests := [][]string{
 		{"--bogus"},
 		{"nosuchcommand"},
@@ -145,6 +154,7 @@ func TestBadInputExits2WithOneLine(t *testing.T) {
 		{"--config", "/dev/zero", "workers"},
 		{"--zk-auth-file", "/dev/zero", "workers"},
 		{"--zk-auth-file", empty, "workers"},
+		{"--zk-auth-file", open, "workers"},
 		{"--zk-tls-ca", "/dev/zero", "workers"},
 		{"--zk-tls-cert", "/dev/zero", "--zk-tls-key", "/dev/zero", "workers"},
 		{"--zk", "bad!host:2181", "workers"},

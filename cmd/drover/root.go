@@ -45,6 +45,17 @@ func envOr(name, def string) string {
 	return def
 }
 
+// isHelpOrCompletion reports whether cmd is cobra's help or one of its
+// completion commands, which read no config and reach no ZooKeeper.
+func isHelpOrCompletion(cmd *cobra.Command) bool {
+	for c := cmd; c != nil; c = c.Parent() {
+		if c.Parent() != nil && c.Parent().Parent() == nil && (c.Name() == "help" || c.Name() == "completion") {
+			return true
+		}
+	}
+	return false
+}
+
 func newRootCmd() *cobra.Command {
 	g := &globals{}
 	root := &cobra.Command{
@@ -53,6 +64,9 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if isHelpOrCompletion(cmd) {
+				return nil // help must work whatever the config file holds
+			}
 			if err := applyConfigFile(cmd, g.configFile); err != nil {
 				return err
 			}
@@ -288,6 +302,11 @@ func (g *globals) resolveAuth() error {
 		data, err := readFileMax(g.zkAuthFile, 64<<10)
 		if err != nil {
 			return usageErr("--zk-auth-file: %v", err)
+		}
+		// As ssh does with a private key: a secret every user can read (or
+		// replace) is no secret, and saying so beats using it.
+		if fi, err := os.Stat(g.zkAuthFile); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o007 != 0 {
+			return usageErr("--zk-auth-file %s: other users can read or write it (mode %#o): chmod o-rwx %s", g.zkAuthFile, fi.Mode().Perm(), g.zkAuthFile)
 		}
 		if auth = strings.TrimSpace(string(data)); auth == "" {
 			// Connecting without credentials would create znodes open to all.
