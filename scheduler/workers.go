@@ -549,7 +549,10 @@ func (l *leader) recoverAttempt(path string, version int32, task *store.Task, wh
 		// A queue item or result for this task exists already: the assignment was
 		// stale; drop it alone.
 		derr := l.st.Txn().Fence(l.term.Fence, -1).Delete(path, version).Commit()
-		if derr != nil && !errors.Is(derr, store.ErrNoNode) && !errors.Is(derr, store.ErrBadVersion) {
+		switch {
+		case errors.Is(derr, store.ErrBadVersion):
+			return errChanged // not dropped: read again, as any change is
+		case derr != nil && !errors.Is(derr, store.ErrNoNode):
 			return derr
 		}
 		log.Warn().Msg("dropped a stale duplicate assignment")
