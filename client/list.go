@@ -20,6 +20,11 @@ type ListOptions struct {
 	// filter few records may match, and an unbounded listing then reads
 	// every record kept (up to a million): a server bounds it.
 	Budget int
+	// Slim, if set, is called with each matching task as it is read, to
+	// drop what the caller will not show (a payload): a page of 1,000
+	// records near the size limit otherwise holds gigabytes while it is
+	// gathered.
+	Slim func(*store.Task)
 }
 
 // Listing is what ListTasks found.
@@ -41,6 +46,7 @@ type Listing struct {
 type listing struct {
 	st     *store.Store
 	keep   func(*store.Task) bool
+	slim   func(*store.Task) // nil: keep records whole
 	limit  int
 	budget int // records left to read
 	res    Listing
@@ -59,7 +65,7 @@ const getBatch = 256
 // ends. Records that do not decode are skipped and counted, never fatal.
 func (c *Client) ListTasks(ctx context.Context, opt ListOptions) (Listing, error) {
 	state := opt.State
-	l := &listing{st: c.st, limit: opt.Limit, budget: opt.Budget,
+	l := &listing{st: c.st, limit: opt.Limit, budget: opt.Budget, slim: opt.Slim,
 		keep: func(t *store.Task) bool { return state == "" || t.State == state }}
 	if l.limit <= 0 {
 		l.limit = math.MaxInt
@@ -83,7 +89,7 @@ func (c *Client) ListTasks(ctx context.Context, opt ListOptions) (Listing, error
 		if err != nil {
 			return l.res, err
 		}
-		out = append(out, ts...)
+		out = l.newest(append(out, ts...))
 	}
 	if !skip(state == "" || state == store.StateAssigned || state == store.StateRunning) {
 		refs, err := c.st.Assignments()
@@ -109,7 +115,7 @@ func (c *Client) ListTasks(ctx context.Context, opt ListOptions) (Listing, error
 		if err != nil {
 			return l.res, err
 		}
-		out = append(out, ts...)
+		out = l.newest(append(out, ts...))
 	}
 	if !skip(state == "" || state.Terminal()) {
 		ts, err := l.buckets(ctx, lay.Results())
@@ -118,17 +124,7 @@ func (c *Client) ListTasks(ctx context.Context, opt ListOptions) (Listing, error
 		}
 		out = append(out, ts...)
 	}
-	// A task read as queued and again as assigned while it moved is shown once.
-	sort.SliceStable(out, func(i, j int) bool { return out[i].ID > out[j].ID })
-	dedup := out[:0]
-	for i, t := range out {
-		if i == 0 || t.ID != out[i-1].ID {
-			dedup = append(dedup, t)
-		}
-	}
-	if len(dedup) > l.limit {
-		dedup = dedup[:l.limit]
-	}
+	dedup := l.newest(out)
 	l.res.Tasks = dedup
 	l.res.Exact = len(dedup)
 	if l.res.Truncated {
@@ -138,6 +134,25 @@ func (c *Client) ListTasks(ctx context.Context, opt ListOptions) (Listing, error
 		}
 	}
 	return l.res, nil
+}
+
+// newest returns the newest l.limit tasks of out, each once, newest first.
+// It runs after each source is read, so that a listing holds at most two
+// sources' worth of tasks, not one page from each of three.
+func (l *listing) newest(out []*store.Task) []*store.Task {
+	// A task read as queued and again as assigned while it moved is shown once.
+	sort.SliceStable(out, func(i, j int) bool { return out[i].ID > out[j].ID })
+	dedup := out[:0]
+	for i, t := range out {
+		if i == 0 || t.ID != out[i-1].ID {
+			dedup = append(dedup, t)
+		}
+	}
+	if len(dedup) > l.limit {
+		clear(dedup[l.limit:]) // let the tasks cut go
+		dedup = dedup[:l.limit]
+	}
+	return dedup
 }
 
 // listBatch is the most buckets a listing lists at once, pipelined.
@@ -259,6 +274,9 @@ func (l *listing) read(ctx context.Context, paths []string, want int) ([]*store.
 				case err != nil:
 					l.res.Skipped++
 				case l.keep(t):
+					if l.slim != nil {
+						l.slim(t)
+					}
 					out = append(out, t)
 				}
 			}

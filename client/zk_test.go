@@ -1049,6 +1049,37 @@ func TestListReadsAPageOfPlacedTasks(t *testing.T) {
 	}
 }
 
+// A listing's Slim sees each task it keeps as it is read, so a page of
+// records near the size limit need not hold their payloads (the web API
+// shows a payload by its size).
+func TestListSlimsEachTaskKept(t *testing.T) {
+	c, st := newClient(t)
+	res, err := c.Submit(context.Background(), slices.Repeat([]TaskSpec{{Handler: "h", Payload: []byte("payload")}}, 9))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]string, len(res))
+	for i, r := range res {
+		ids[i] = r.ID
+	}
+	placeAndFinish(t, st, ids[:3], ids[6:], "w1")
+	slimmed := map[string]bool{}
+	l, err := c.ListTasks(context.Background(), ListOptions{Limit: 9, Slim: func(t *store.Task) {
+		slimmed[t.ID], t.Payload = true, nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Tasks) != len(ids) {
+		t.Fatalf("listed %d tasks, want %d", len(l.Tasks), len(ids))
+	}
+	for i, task := range l.Tasks {
+		if want := ids[len(ids)-1-i]; task.ID != want || !slimmed[task.ID] || task.Payload != nil {
+			t.Fatalf("task %d: %s (slimmed %v, payload %q), want %s slimmed", i, task.ID, slimmed[task.ID], task.Payload, want)
+		}
+	}
+}
+
 // finishedOver writes n succeeded results whose ids are spread a second and
 // more apart from start: one result a bucket, as results that trickle in.
 func finishedOver(t *testing.T, st *store.Store, start time.Time, n int) []string {

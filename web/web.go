@@ -281,14 +281,21 @@ func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var res client.Listing
+	payloads := map[*store.Task]int{} // payload sizes of the tasks kept
 	err = s.read(r.Context(), func(ctx context.Context) error {
 		var err error
-		res, err = s.client.ListTasks(ctx, client.ListOptions{State: state, Limit: limit, Budget: scanBudget(limit)})
+		res, err = s.client.ListTasks(ctx, client.ListOptions{State: state, Limit: limit, Budget: scanBudget(limit),
+			// The API shows a payload by its size: the rest is let go as
+			// each record is read (1,000 near the size limit are a gigabyte).
+			Slim: func(t *store.Task) { payloads[t], t.Payload = len(t.Payload), nil }})
 		return err
 	})
 	tasks := []taskView{}
 	if err == nil {
 		tasks = viewTasks(res.Tasks)
+		for i, t := range res.Tasks {
+			tasks[i].PayloadBytes = payloads[t]
+		}
 		w.Header().Set("X-Drover-Scanned", strconv.Itoa(res.Scanned))
 		setSkipped(w, res.Skipped)
 		if res.Truncated && res.Exact < limit {
