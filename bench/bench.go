@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -1017,6 +1018,12 @@ func failover(ctx context.Context, cfg Config, root string) (float64, error) {
 }
 
 func waitUntil(ctx context.Context, d time.Duration, cond func() bool) error {
+	return waitEvery(ctx, d, 2*time.Millisecond, cond)
+}
+
+// waitEvery is waitUntil checking cond every period: a cond that costs its
+// target work (a scrape of the process measured) checks seldom.
+func waitEvery(ctx context.Context, d, period time.Duration, cond func() bool) error {
 	deadline := time.Now().Add(d)
 	for !cond() {
 		if time.Now().After(deadline) {
@@ -1025,7 +1032,7 @@ func waitUntil(ctx context.Context, d time.Duration, cond func() bool) error {
 		if ctx.Err() != nil {
 			return context.Cause(ctx)
 		}
-		time.Sleep(2 * time.Millisecond)
+		time.Sleep(period)
 	}
 	return nil
 }
@@ -1037,7 +1044,7 @@ func pct(xs []float64, p float64) float64 {
 	}
 	s := append([]float64(nil), xs...)
 	sort.Float64s(s)
-	i := int(p/100*float64(len(s))+0.5) - 1
+	i := int(math.Ceil(p*float64(len(s))/100)) - 1 // p*n first: 0.99*200 is not 198
 	return s[min(max(i, 0), len(s)-1)]
 }
 

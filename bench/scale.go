@@ -106,7 +106,9 @@ func scale(ctx context.Context, cfg Config, root string) (*ScaleReport, error) {
 		return nil, fmt.Errorf("submit: %w", err)
 	}
 	r.SubmitS = time.Since(start).Seconds()
-	if err := waitUntil(ctx, 30*time.Minute, func() bool {
+	// A scrape every 50 ms: each costs the scheduler measured a collection
+	// of its metrics, and every 2 ms they slowed the load timed here.
+	if err := waitEvery(ctx, 30*time.Minute, 50*time.Millisecond, func() bool {
 		n, err := queueDepth(metrics)
 		return err == nil && n >= sc.Queued
 	}); err != nil {
@@ -165,8 +167,12 @@ func maxBucket(st *store.Store, dir string) (int, error) {
 }
 
 // queueDepth sums drover_queue_depth from a scheduler's metrics.
+// scraper reads the scheduler's metrics; a scrape that hangs fails, and
+// the wait tries again.
+var scraper = &http.Client{Timeout: 10 * time.Second}
+
 func queueDepth(url string) (int, error) {
-	resp, err := http.Get(url)
+	resp, err := scraper.Get(url)
 	if err != nil {
 		return 0, err
 	}
