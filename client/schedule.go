@@ -234,14 +234,14 @@ func (c *Client) SchedulesFirst(ctx context.Context, limit int) (list []Schedule
 		chunk, budget = max(limit, 64), max(schedulesScanPer*limit, schedulesMinScan)
 	}
 	out := []ScheduleInfo{}
-	for from := 0; from < len(names); from += chunk {
+	for from, to := 0, 0; from < len(names); from = to {
 		if from >= budget {
 			return out, true, skipped, nil // more may be left
 		}
 		if err := ctx.Err(); err != nil {
 			return nil, false, 0, err
 		}
-		to := min(from+chunk, len(names))
+		to = min(from+chunk, len(names), budget) // the budget bounds the reads, not a chunk's start
 		paths := make([]string, to-from)
 		for i := range paths {
 			paths[i] = c.st.Layout().Schedule(names[from+i])
