@@ -1,0 +1,54 @@
+package scheduler
+
+import (
+	"testing"
+	"time"
+
+	"github.com/drover-sched/drover/drovertest"
+)
+
+// A leader cut off from ZooKeeper (a partition: nothing reaches it, so
+// go-zookeeper learns of the expiry only once it can connect again) goes
+// on calling itself the leader for as long as the partition lasts, long
+// after its session expired and its successor took over: IsLeader (the
+// drover_leader gauge, the dashboard's served_by) stays true on both.
+// Nothing bounds it, where a worker cut off stops its runs at five sixths
+// of its session (store.SessionDeadline). Its writes are fenced; its word
+// is not.
+func TestPartitionedLeaderStopsClaimingToLeadOnceItsSessionIsPast(t *testing.T) {
+	root := drovertest.NewRoot()
+	px := drovertest.StartProxy(t, drovertest.Addr())
+	st1 := drovertest.OpenStoreAt(t, px.Addr(), root)
+	s1, _ := runScheduler(t, st1, "s1")
+	drovertest.WaitFor(t, 10*time.Second, "s1 leads", s1.IsLeader)
+	s2, _ := runScheduler(t, drovertest.OpenStore(t, root), "s2")
+	px.Freeze()
+	drovertest.WaitFor(t, 30*time.Second, "s2 leads", s2.IsLeader)
+	// s1's session is gone on the server; its own deadline for it passed
+	// before s2 could lead. Give it three more session timeouts.
+	deadline := time.Now().Add(3 * st1.GrantedSessionTimeout())
+	for time.Now().Before(deadline) {
+		if !s1.IsLeader() {
+			return
+		}
+		time.Sleep(50 * time.Millisecond) // polling a condition, as WaitFor does
+	}
+	t.Fatalf("s1 (cut off, session expired at %v) still says it leads %v after s2 took over at epoch %d: two leaders reported",
+		st1.SessionDeadline().Format(time.StampMilli), 3*st1.GrantedSessionTimeout(), s2.Epoch())
+}
+
+// A cluster whose epoch znode is gone (deleted by hand, as a deadletter
+// move or an operator's cleanup might) never has a leader again until a
+// scheduler restarts: every term's BumpEpoch fails with "no node" and the
+// term resigns, and only store.Open makes the znode. BumpEpoch moves a
+// malformed record aside and carries on; a missing one ends every term.
+func TestLeaderIsElectedWhenTheEpochZnodeIsGone(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	st1 := drovertest.OpenStore(t, root) // opened first: Open makes the epoch znode
+	if err := st.Delete(st.Layout().Epoch(), -1); err != nil {
+		t.Fatal(err)
+	}
+	s1, _ := runScheduler(t, st1, "s1")
+	drovertest.WaitFor(t, 15*time.Second, "s1 leads", s1.IsLeader)
+}
