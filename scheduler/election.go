@@ -252,6 +252,10 @@ func (e *Election) waitTurn(ctx context.Context, dir, node string, sess *store.S
 	}
 }
 
+// watchRetry is how long a term's watcher waits before it sets its watch
+// again after a failure while connected.
+const watchRetry = 100 * time.Millisecond
+
 // moveAsideRetry is how long a candidate waits before it tries again to
 // move aside an election znode no session holds.
 const moveAsideRetry = 5 * time.Second
@@ -275,37 +279,59 @@ func (e *Election) startTerm(fence string, sess *store.Session) (*Term, error) {
 	go func() {
 		defer t.wg.Done()
 		defer t.end()
+		var ev <-chan store.Event // the fence's watch; nil: to be set
+		timer := time.NewTimer(time.Hour)
+		timer.Stop()
+		defer timer.Stop()
 		for {
-			ok, _, ev, err := e.store.ExistsW(fence)
-			switch {
-			case err == nil && !ok:
-				e.log.Warn().Str("node", fence).Msg("election znode deleted: leadership lost")
-				return
-			case err != nil && !errors.Is(err, store.ErrConnection):
-				e.log.Warn().Err(err).Msg("cannot watch election znode: leadership lost")
-				return
-			case err != nil:
-				// Disconnected: the fence in every write protects us; wait for the
-				// session to come back or end.
-				if connected, changed := e.store.Connected(); !connected {
-					select {
-					case <-sess.Done():
-						return
-					case <-ctx.Done():
-						return
-					case <-changed:
-					}
+			if ev == nil {
+				ok, _, w, err := e.store.ExistsW(fence)
+				switch {
+				case err == nil && !ok:
+					e.log.Warn().Str("node", fence).Msg("election znode deleted: leadership lost")
+					return
+				case err != nil && !errors.Is(err, store.ErrConnection):
+					e.log.Warn().Err(err).Msg("cannot watch election znode: leadership lost")
+					return
+				case err == nil:
+					ev = w
 				}
-				continue
+			}
+			// Disconnected, the fence in every write protects us. But
+			// go-zookeeper learns of an expiry only once it connects
+			// again: cut off past the session's deadline, a successor
+			// may lead, and this scheduler must not go on saying it does
+			// for as long as the partition lasts.
+			wait := time.Duration(-1)
+			connected, changed := e.store.Connected()
+			switch {
+			case !connected:
+				wait = max(time.Until(e.store.SessionDeadline()), 0)
+			case ev == nil: // the watch failed just before the reconnect
+				wait = watchRetry
+			}
+			var wake <-chan time.Time
+			if wait >= 0 {
+				timer.Reset(wait) // since Go 1.23 no stale tick survives a Stop
+				wake = timer.C
 			}
 			select {
 			case <-ev:
+				ev = nil
+			case <-changed:
+			case <-wake:
+				if !connected {
+					e.log.Warn().Time("session_deadline", e.store.SessionDeadline()).
+						Msg("cut off from zookeeper past the session's deadline: leadership lost")
+					return
+				}
 			case <-sess.Done():
 				e.log.Warn().Msg("zookeeper session ended: leadership lost")
 				return
 			case <-ctx.Done():
 				return
 			}
+			timer.Stop()
 		}
 	}()
 	return t, nil

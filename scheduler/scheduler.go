@@ -161,7 +161,7 @@ func (s *Scheduler) lead(ctx context.Context, term *Term) error {
 		case <-ctx.Done():
 		}
 	}()
-	epoch, err := s.bumpEpoch(term)
+	epoch, err := s.bumpEpoch(ctx, term)
 	if err != nil {
 		return err
 	}
@@ -189,12 +189,19 @@ func (s *Scheduler) lead(ctx context.Context, term *Term) error {
 	return err
 }
 
-// bumpEpoch records a new term in <root>/epoch, fenced by the term.
-func (s *Scheduler) bumpEpoch(term *Term) (int64, error) {
+// bumpEpoch records a new term in <root>/epoch, fenced by the term. A race
+// with another write is tried again at once; a lost connection, once the
+// session is back (ctx ends with the term).
+func (s *Scheduler) bumpEpoch(ctx context.Context, term *Term) (int64, error) {
 	for try := 0; ; try++ {
 		epoch, err := s.cfg.Store.BumpEpoch(term.Fence, s.cfg.ID, s.cfg.Now())
 		if err == nil || errors.Is(err, store.ErrFenced) || try > 10 {
 			return epoch, err
+		}
+		if errors.Is(err, store.ErrConnection) {
+			if _, err := s.cfg.Store.CurrentSession(ctx); err != nil {
+				return 0, err
+			}
 		}
 	}
 }

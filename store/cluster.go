@@ -185,14 +185,20 @@ func (s *Store) epoch() (EpochRecord, []byte, Stat, error) {
 // fenced by the leader's election znode, at the version it read, and
 // returns the term's epoch. A record it cannot read (malformed, or of a
 // newer Drover) goes to deadletter in the same transaction, and the count
-// goes on from the znode's version, which only grows. ErrBadVersion: another
-// write came between the read and the write.
+// goes on from the znode's version, which only grows; a missing one is made
+// again. ErrBadVersion (ErrNodeExists): another write came between the read
+// and the write.
 func (s *Store) BumpEpoch(fence, leader string, since time.Time) (int64, error) {
 	rec, data, st, err := s.epoch()
-	bad := err
+	bad, missing := err, errors.Is(err, ErrNoNode)
 	switch {
 	case errors.Is(err, ErrMalformed), errors.Is(err, ErrUnsupportedVersion):
 		rec.Epoch = max(rec.Epoch, int64(st.Version))
+	case missing:
+		// Deleted by hand: made again, the count starting over as a new
+		// cluster's (nothing relies on its order; the fence is the
+		// election znode). Without it no term could ever begin.
+		bad = nil
 	case err != nil:
 		return 0, fmt.Errorf("read epoch: %w", err)
 	}
@@ -207,8 +213,16 @@ func (s *Store) BumpEpoch(fence, leader string, since time.Time) (int64, error) 
 		aside = txn.Len()
 		txn.moveAside(s.layout.Epoch(), data, bad)
 	}
-	if err := txn.Set(s.layout.Epoch(), enc, st.Version).commitAside(aside); err != nil {
+	if missing {
+		txn.Create(s.layout.Epoch(), enc)
+	} else {
+		txn.Set(s.layout.Epoch(), enc, st.Version)
+	}
+	if err := txn.commitAside(aside); err != nil {
 		return 0, fmt.Errorf("bump epoch: %w", err)
+	}
+	if missing {
+		s.log.Warn().Str("path", s.layout.Epoch()).Int64("epoch", next.Epoch).Msg("epoch record was missing: made again")
 	}
 	if bad != nil {
 		s.log.Warn().Str("path", s.layout.Epoch()).Str("reason", bad.Error()).Int64("epoch", next.Epoch).
