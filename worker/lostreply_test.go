@@ -186,6 +186,12 @@ func TestReportAfterALostReplyWhileMovingAside(t *testing.T) {
 	if got := result(t, leader, task.ID); got.State != store.StateSucceeded {
 		t.Fatalf("result %+v", got)
 	}
+	// The report settles after its result is readable (a stopped one
+	// looks for its lost try first).
+	drovertest.WaitFor(t, 10*time.Second, "the report settled", func() bool {
+		s := w.Stats()
+		return s.Reported+s.Unreported == 1
+	})
 	if s := w.Stats(); s.Reported != 1 || s.Unreported != 0 {
 		t.Fatalf("stats %+v, want the attempt reported", s)
 	}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/user"
 	"path"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -960,8 +961,16 @@ func (w *Worker) markRunning(ctx context.Context, path string, data []byte, vers
 // assignment at the version this worker wrote: if the leader withdrew or replaced
 // it meanwhile, nothing is written.
 func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, version int32, task *store.Task, out outcome, sess *store.Session) {
-	posted := false
+	posted, unknown := false, false // unknown: a try's outcome was not heard
+	var next *store.Task
 	defer func() {
+		if !posted && unknown && w.landed(task.ID, task.Attempt, next != nil, out.Ended) {
+			// Stopped before a try whose reply was lost could be
+			// confirmed: the assignment went because the try landed
+			// (its delete is the serve loop's cue to stop the attempt).
+			posted = true
+			log.Info().Msg("report confirmed after it was stopped")
+		}
 		if posted {
 			w.reported.Add(1)
 		} else {
@@ -975,7 +984,6 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 	})
 	code := out.ExitCode
 	done.ExitCode, done.Error, done.Stdout, done.Stderr, done.FinishedAt = &code, store.Clip(out.Err, store.MaxResultError), out.Stdout, out.Stderr, out.Ended.UTC()
-	var next *store.Task
 	switch {
 	case out.ok():
 		done.State = store.StateSucceeded
@@ -1031,6 +1039,7 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 			// Outcome unknown: retry the same transaction, but only on the same
 			// session; if the first try landed, the retry finds the assignment
 			// gone and the check below sees it.
+			unknown = true
 			if err := w.sameSession(ctx, sess); err != nil {
 				log.Warn().Err(err).Msg("session ended before the report was confirmed")
 				return
@@ -1048,7 +1057,18 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 				log.Info().Msg("report confirmed after reconnect")
 				return
 			}
-			if ok, st, serr := w.st.Exists(path); serr == nil && ok && st.Version == version {
+			ok, st, serr := w.st.Exists(path)
+			if errors.Is(serr, store.ErrConnection) {
+				// Whether the assignment stands is unknown: ask again on
+				// the same session rather than leave it held for good.
+				unknown = true
+				if err := w.sameSession(ctx, sess); err != nil {
+					log.Warn().Err(err).Msg("session ended before the report was confirmed")
+					return
+				}
+				continue
+			}
+			if serr == nil && ok && st.Version == version {
 				// Still ours as we left it: what failed was elsewhere (a
 				// bucket deleted under the write). Try again, paced.
 				log.Warn().Err(err).Msg("report failed; the assignment stands: retrying")
@@ -1103,25 +1123,33 @@ func fitRecord(rec *store.Task) ([]byte, error) {
 	}
 }
 
-// landed checks whether an earlier try of a report was applied: the record
-// it wrote is there, and its last attempt is this worker's. (Another
-// worker's outcome is there when the leader withdrew the assignment and
-// placed the task again.)
+// landed checks whether an earlier try of a report was applied: the
+// task's record, where the report put it or wherever it went since (a
+// retry's queue item may have been placed already, a result retried or
+// pruned), holds this worker's entry for the attempt. (Another worker's
+// outcome is there when the leader withdrew the assignment and placed the
+// task again.)
 func (w *Worker) landed(id string, attempt int, requeued bool, ended time.Time) bool {
 	p := w.lay.Result(id)
 	if requeued {
 		p = w.lay.QueueItem(id)
 	}
+	var rec *store.Task
 	data, _, err := w.st.Get(p)
+	if err == nil {
+		rec, err = store.DecodeTask(data)
+	} else if errors.Is(err, store.ErrNoNode) {
+		rec, _, err = w.st.LookupTask(id) // moved on since: look everywhere, once
+	}
 	if err != nil {
 		return false
 	}
-	rec, err := store.DecodeTask(data)
-	if err != nil || len(rec.History) == 0 {
-		return false
-	}
-	last := rec.History[len(rec.History)-1]
 	// The end time tells ours from a cancel's or the leader's entry for the
 	// same attempt, written when ours did not land.
-	return last.N == attempt && last.Worker == w.cfg.ID && last.FinishedAt.Equal(ended)
+	for _, h := range slices.Backward(rec.History) {
+		if h.N == attempt {
+			return h.Worker == w.cfg.ID && h.FinishedAt.Equal(ended)
+		}
+	}
+	return false
 }
