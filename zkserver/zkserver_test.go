@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -333,5 +335,82 @@ func TestRestartAfterAnEmptyLastTxnLog(t *testing.T) {
 		if _, err := os.Stat(p); err != nil {
 			t.Fatalf("an older log went: %v", err)
 		}
+	}
+}
+
+// Start on a port that another ZooKeeper already serves must fail: its own
+// server cannot bind there and exits, but until it does the other one
+// answers "ruok" and "srvr", and Start takes those answers for its own
+// server's. It returns a Server whose process has exited and whose Addr is
+// another process's (a second `drover dev` racing the first past its port
+// check runs its schedulers and workers against the first's ZooKeeper, and
+// a Restart on a port taken meanwhile reports the same success).
+func TestStartOnAPortAnotherServerServes(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	other, err := Start(ctx, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Stop()
+	s, err := Start(ctx, Config{Port: other.Port()})
+	if err == nil {
+		defer s.Stop()
+		select {
+		case <-s.Exited():
+		case <-ctx.Done():
+		}
+		t.Fatalf("Start on the port of another running ZooKeeper (pid %d) succeeded; "+
+			"the server it started has exited (%v), and %s is the other one's",
+			other.Pid(), !s.Running(), s.Addr())
+	}
+}
+
+// A test package whose tests panic (or run past -timeout) never reaches
+// the stop function MustStartForMain returned (drovertest.Main runs it after
+// m.Run): the kernel kills the server (Pdeathsig), but its temporary data
+// dir, snapshots and transaction logs included, stays in $TMPDIR for good.
+func TestMustStartForMainLeavesNoDataDirWhenATestPanics(t *testing.T) {
+	if os.Getenv("ZKSERVER_TEST_PANIC_AFTER_START") == "1" {
+		s, _ := MustStartForMain()
+		create(t, s.Addr(), "/written", "by a test")
+		fmt.Printf("datadir=%s pid=%d\n", s.DataDir(), s.Pid())
+		panic("a test panics")
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestMustStartForMainLeavesNoDataDirWhenATestPanics$")
+	cmd.Env = append(os.Environ(), "ZKSERVER_TEST_PANIC_AFTER_START=1")
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("the helper did not panic:\n%s", out)
+	}
+	var dir string
+	var pid int
+	for _, line := range strings.Split(string(out), "\n") {
+		if _, err := fmt.Sscanf(line, "datadir=%s pid=%d", &dir, &pid); err == nil {
+			break
+		}
+	}
+	if dir == "" || pid <= 0 {
+		t.Fatalf("the helper printed no data dir and pid:\n%s", out)
+	}
+	defer os.RemoveAll(dir)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); os.IsNotExist(err) {
+			break
+		}
+		if time.Now().After(deadline) {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+			t.Fatalf("zookeeper pid %d still runs after its test binary panicked", pid)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if _, err := os.Stat(dir); err == nil {
+		entries, _ := os.ReadDir(dir)
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Fatalf("temporary data dir %s left behind after a test panicked: %v", dir, names)
 	}
 }
