@@ -878,6 +878,26 @@ func TestDevStartupFailureLeavesNoDir(t *testing.T) {
 	}
 }
 
+// TestDevStartupFailureNamesTheCause: when ZooKeeper exits during dev's
+// start-up (here a DROVER_ZK_CLASSPATH without ZooKeeper; a port lost to a
+// second dev racing past the port check; a server that refuses its data),
+// the one line ends "last log lines:; logs kept in DIR": the cut to one line
+// drops the very lines the error promises, and the cause (the class not
+// found, "Address already in use") is only in DIR/zookeeper.log.
+func TestDevStartupFailureNamesTheCause(t *testing.T) {
+	port, err := zkserver.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	r := droverEnv(t, newRoot(), "", []string{"TMPDIR=" + tmp, "DROVER_ZK_CLASSPATH=" + filepath.Join(tmp, "no-zookeeper.jar")},
+		"dev", "--zk-port", fmt.Sprint(port))
+	oneLineError(t, r, 1, "exited during start-up")
+	if !strings.Contains(r.stderr, "ZooKeeperServerMain") {
+		t.Fatalf("the error does not name the cause (ZooKeeperServerMain not found): %q", r.stderr)
+	}
+}
+
 // drover dev says when one of its processes ends before Ctrl-C (the tour
 // kills the leader); it used to go on silently.
 func TestDevSaysWhenAProcessExits(t *testing.T) {
