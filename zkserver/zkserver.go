@@ -92,7 +92,8 @@ type Config struct {
 // safe for concurrent use.
 type Server struct {
 	cfg     Config
-	tempDir bool // DataDir was created here; Stop removes it
+	tempDir bool     // DataDir was created here; Stop removes it
+	owner   *os.File // holds the lock on DataDir's ownerFile while it lives
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd
@@ -167,11 +168,12 @@ func newServer(cfg Config) (*Server, error) {
 		cfg.SecurePort = p
 	}
 	if cfg.DataDir == "" {
-		dir, err := os.MkdirTemp("", "drover-zk-")
+		sweepTempDirs()
+		dir, owner, err := makeTempDir()
 		if err != nil {
 			return nil, err
 		}
-		cfg.DataDir, s.tempDir = dir, true
+		cfg.DataDir, s.tempDir, s.owner = dir, true, owner
 	}
 	s.cfg = cfg
 	return s, nil
@@ -388,7 +390,7 @@ func (s *Server) waitReady(ctx context.Context, ready func(addr string) bool) er
 		select {
 		case ok := <-probe:
 			if ok {
-				return nil
+				return s.ours()
 			}
 		case <-exited:
 			return exitErr()
@@ -403,6 +405,26 @@ func (s *Server) waitReady(ctx context.Context, ready func(addr string) bool) er
 		case <-tick.C:
 		}
 	}
+}
+
+// ours checks that the server answering on the address is the one started
+// here: a process that could not bind the port (another ZooKeeper holds
+// it) exits a second after that other one answered the probes for it.
+func (s *Server) ours() error {
+	ans, err := FourLetter(s.Addr(), "conf")
+	if err != nil {
+		return fmt.Errorf("zookeeper on %s: conf: %w", s.Addr(), err)
+	}
+	for line := range strings.Lines(ans) {
+		if dir, ok := strings.CutPrefix(strings.TrimSpace(line), "dataDir="); ok {
+			if filepath.Dir(dir) == filepath.Clean(s.cfg.DataDir) || filepath.Clean(dir) == filepath.Clean(s.cfg.DataDir) {
+				return nil
+			}
+			_ = s.Kill()
+			return fmt.Errorf("%s is served by another ZooKeeper (data dir %s): port in use", s.Addr(), filepath.Dir(dir))
+		}
+	}
+	return fmt.Errorf("zookeeper on %s: conf names no dataDir", s.Addr())
 }
 
 // logTail is the end of the current run's log.
@@ -491,6 +513,64 @@ func (s *Server) cleanup() {
 	defer s.mu.Unlock()
 	if s.tempDir {
 		_ = os.RemoveAll(s.cfg.DataDir)
+		if s.owner != nil {
+			s.owner.Close()
+			s.owner = nil
+		}
+	}
+}
+
+// A temporary data dir outlives its process when that process dies
+// without stopping the server (a test binary that panics or hits
+// -timeout, a kill -9): the kernel kills ZooKeeper (Pdeathsig) but nothing
+// removes its snapshots and logs. So the process that makes one holds an
+// flock on its ownerFile for as long as it lives, and the next Start
+// removes every such dir whose lock it can take (its owner is gone,
+// whichever pid namespace it ran in).
+const (
+	tempPrefix = "drover-zk-"
+	ownerFile  = ".owner"
+)
+
+// makeTempDir makes a temporary data dir and takes its owner lock. The
+// lock file is locked before it gets its name, so that a sweep never finds
+// it unlocked.
+func makeTempDir() (dir string, owner *os.File, err error) {
+	dir, err = os.MkdirTemp("", tempPrefix)
+	if err != nil {
+		return "", nil, err
+	}
+	f, err := os.CreateTemp(dir, ownerFile+"-")
+	if err == nil {
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			err = os.Rename(f.Name(), filepath.Join(dir, ownerFile))
+		}
+		if err != nil {
+			f.Close()
+		}
+	}
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return "", nil, fmt.Errorf("make data dir: %w", err)
+	}
+	return dir, f, nil
+}
+
+// sweepTempDirs removes the temporary data dirs whose owners are gone.
+// Dirs without an owner file (being made, or made by an older build) are
+// left alone.
+func sweepTempDirs() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), tempPrefix+"*"))
+	for _, dir := range dirs {
+		f, err := os.Open(filepath.Join(dir, ownerFile))
+		if err != nil {
+			continue
+		}
+		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
+			_ = os.RemoveAll(dir) // its owner is gone: nobody else will
+		}
+		f.Close()
 	}
 }
 

@@ -368,8 +368,9 @@ func TestStartOnAPortAnotherServerServes(t *testing.T) {
 
 // A test package whose tests panic (or run past -timeout) never reaches
 // the stop function MustStartForMain returned (drovertest.Main runs it after
-// m.Run): the kernel kills the server (Pdeathsig), but its temporary data
-// dir, snapshots and transaction logs included, stays in $TMPDIR for good.
+// m.Run): the kernel kills the server (Pdeathsig), and its temporary data
+// dir, snapshots and transaction logs included, stayed in $TMPDIR for good.
+// The next server started removes it.
 func TestMustStartForMainLeavesNoDataDirWhenATestPanics(t *testing.T) {
 	if os.Getenv("ZKSERVER_TEST_PANIC_AFTER_START") == "1" {
 		s, _ := MustStartForMain()
@@ -405,6 +406,12 @@ func TestMustStartForMainLeavesNoDataDirWhenATestPanics(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	// The next server started on the machine removes it.
+	next, err := Start(context.Background(), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer next.Stop()
 	if _, err := os.Stat(dir); err == nil {
 		entries, _ := os.ReadDir(dir)
 		var names []string

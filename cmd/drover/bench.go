@@ -85,7 +85,7 @@ it); its load is a production ensemble's worst day, so use a scratch one.`,
 					if errors.Is(err, zkserver.ErrNotInstalled) {
 						return exitCode(1, err.Error())
 					}
-					return exitCode(1, "start ZooKeeper: "+err.Error())
+					return exitCode(1, "start ZooKeeper: "+withCause(err.Error()))
 				}
 				defer srv.Stop()
 				servers, zkPid = []string{srv.Addr()}, srv.Pid()

@@ -138,7 +138,7 @@ func runDev(cmd *cobra.Command, g *globals, zkPort, workers, schedulers int) (er
 		if ctx.Err() != nil {
 			return exitCode(1, "interrupted while starting")
 		}
-		return exitCode(1, "start ZooKeeper: "+err.Error())
+		return exitCode(1, "start ZooKeeper: "+withCause(err.Error()))
 	}
 	defer s.Stop()
 	mu.Lock()
@@ -245,7 +245,9 @@ func runDev(cmd *cobra.Command, g *globals, zkPort, workers, schedulers int) (er
 		fmt.Fprintf(out, "  %-18s pid %-7d log %s\n", c.name, c.cmd.Process.Pid, c.log)
 	}
 	flag := ""
-	if zkPort != 2181 {
+	// Without --zk, commands in another shell go where DROVER_ZK or a
+	// config file says, which dev itself ignores: the hints name it then.
+	if zkPort != 2181 || os.Getenv("DROVER_ZK") != "" || g.configFile != "" {
 		flag = " --zk " + zk
 	}
 	if g.root != "/drover" {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/drover-sched/drover/store"
 
@@ -66,4 +67,33 @@ func oneLine(s string) string {
 		}
 	}
 	return s
+}
+
+// withCause makes a start-up error that ends in log lines one line: its
+// first line, and of the lines below it the first that names an error (a
+// Java exception, "Address already in use"), else the last; cutting it at
+// its first line said "last log lines:" and none.
+func withCause(msg string) string {
+	head, rest, ok := strings.Cut(msg, "\n")
+	if !ok {
+		return msg
+	}
+	var cause string
+	for line := range strings.Lines(rest) {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		if l := strings.ToLower(line); strings.Contains(l, "exception") || strings.Contains(l, "error") || strings.Contains(l, "in use") {
+			cause = line
+			break
+		}
+		cause = line
+	}
+	head = strings.TrimSuffix(strings.TrimSpace(head), ":")
+	head = strings.TrimSuffix(head, "; last log lines")
+	if cause == "" {
+		return head
+	}
+	return head + ": " + cause
 }
