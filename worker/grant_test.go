@@ -50,7 +50,17 @@ func TestCutOffFollowsAShorterGrant(t *testing.T) {
 	defer func() { _ = srv2.Halt() }()
 	// (A reconnect to a server just started took over 20 s once, in a
 	// full race run on two busy cores.)
-	drovertest.WaitFor(t, 60*time.Second, "granted 6s", func() bool { return wst.GrantedSessionTimeout() == 6*time.Second })
+	for deadline := time.Now().Add(60 * time.Second); wst.GrantedSessionTimeout() != 6*time.Second; {
+		if time.Now().After(deadline) {
+			// It failed so twice in full race runs, never alone: say
+			// where the reconnect stands.
+			connected, _ := wst.Connected()
+			cons, err := zkserver.FourLetter(srv2.Addr(), "cons")
+			t.Fatalf("granted %v after 60s, want 6s; worker connected %v, server running %v; its connections (%v):\n%s",
+				wst.GrantedSessionTimeout(), connected, srv2.Running(), err, cons)
+		}
+		time.Sleep(20 * time.Millisecond) // polling a condition, as WaitFor does
+	}
 	leader := drovertest.OpenStoreFor(t, srv2.Addr(), root, 10*time.Second)
 	tdir := t.TempDir()
 	task := &store.Task{Cmd: []string{`echo $$ > ` + tdir + `/child.pid; exec sleep 60`}, Shell: true}
