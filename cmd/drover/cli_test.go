@@ -1123,3 +1123,22 @@ func TestDurationsUnderAMillisecond(t *testing.T) {
 		}
 	}
 }
+
+// TestTabCompletionIgnoresABadConfig: the scripts `drover completion bash`
+// prints call `drover __complete ...` at every TAB, and that hidden command
+// is neither "help" nor "completion": isHelpOrCompletion lets it through to
+// applyConfigFile, so with a config file drover refuses, TAB completes
+// nothing (exit 2, the error on stderr) although the script itself was
+// printed. (dcd44b7 says completion ignores the config file.)
+func TestTabCompletionIgnoresABadConfig(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	if err := os.WriteFile(bad, []byte("bogus: 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, sub := range []string{"__complete", "__completeNoDesc"} {
+		r := droverEnv(t, newRoot(), "", []string{"DROVER_CONFIG=" + bad}, sub, "su")
+		if r.code != 0 || !strings.Contains(r.stdout, "submit") {
+			t.Errorf("drover %s su with a bad config: exit %d, stdout %q, stderr %q", sub, r.code, r.stdout, r.stderr)
+		}
+	}
+}
