@@ -108,8 +108,32 @@ func (e *Election) clearLeft(ctx context.Context) error {
 		e.mu.Unlock()
 		delay := electionRetry.Delay(try)
 		e.log.Warn().Strs("nodes", keep).Dur("retry_in", delay).Msg("cannot leave the election line yet: an earlier term's znode stands")
+		if err := e.pauseOrReconnect(ctx, delay); err != nil {
+			return err
+		}
+	}
+}
+
+// pauseOrReconnect waits for d, or, while the store is disconnected, until
+// it is connected again if that comes first: a term that ended while
+// ZooKeeper was away (its resign failed) must not keep its znode first in
+// line, and nobody leading, for a whole pause after ZooKeeper is back.
+func (e *Election) pauseOrReconnect(ctx context.Context, d time.Duration) error {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	wasConnected, changed := e.store.Connected()
+	for {
+		if wasConnected {
+			changed = nil // only a reconnect cuts the pause short
+		}
 		select {
-		case <-time.After(delay):
+		case <-timer.C:
+			return nil
+		case <-changed:
+			var now bool
+			if now, changed = e.store.Connected(); now {
+				return nil
+			}
 		case <-ctx.Done():
 			return ctx.Err()
 		}
@@ -284,7 +308,9 @@ func (e *Election) startTerm(fence string, sess *store.Session) (*Term, error) {
 		timer.Stop()
 		defer timer.Stop()
 		for {
-			if ev == nil {
+			// While disconnected a request waits for the reconnect (or a
+			// round of every server): the watch is set once connected.
+			if up, _ := e.store.Connected(); ev == nil && up {
 				ok, _, w, err := e.store.ExistsW(fence)
 				switch {
 				case err == nil && !ok:
@@ -320,7 +346,7 @@ func (e *Election) startTerm(fence string, sess *store.Session) (*Term, error) {
 				ev = nil
 			case <-changed:
 			case <-wake:
-				if !connected {
+				if up, _ := e.store.Connected(); !connected && !up { // (back just now: go on)
 					e.log.Warn().Time("session_deadline", e.store.SessionDeadline()).
 						Msg("cut off from zookeeper past the session's deadline: leadership lost")
 					return

@@ -45,11 +45,14 @@ func envOr(name, def string) string {
 	return def
 }
 
-// isHelpOrCompletion reports whether cmd is cobra's help or one of its
-// completion commands, which read no config and reach no ZooKeeper.
+// isHelpOrCompletion reports whether cmd is cobra's help, one of its
+// completion commands or what a completion script runs on TAB: they read no
+// config and reach no ZooKeeper.
 func isHelpOrCompletion(cmd *cobra.Command) bool {
 	for c := cmd; c != nil; c = c.Parent() {
-		if c.Parent() != nil && c.Parent().Parent() == nil && (c.Name() == "help" || c.Name() == "completion") {
+		if c.Parent() != nil && c.Parent().Parent() == nil && (c.Name() == "help" || c.Name() == "completion" ||
+			// what the completion scripts run on each TAB
+			c.Name() == cobra.ShellCompRequestCmd || c.Name() == cobra.ShellCompNoDescRequestCmd) {
 			return true
 		}
 	}
