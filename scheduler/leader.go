@@ -1306,5 +1306,5 @@ func (l *leader) placed(p placement, zxid int64) {
 		delete(w.checked, name)
 	}
 	w.recount()
-	l.log.Debug().Str("task_id", p.task.ID).Str("worker_id", p.w.ID).Int("attempt", p.task.Attempt).Msg("placed")
+	l.log.Debug().Str("task_id", p.task.ID).Str("worker_id", p.w.ID).Int("attempt", p.task.Attempt).Int64("zxid", zxid).Msg("placed")
 }

@@ -161,7 +161,7 @@ func (s *Scheduler) lead(ctx context.Context, term *Term) error {
 		case <-ctx.Done():
 		}
 	}()
-	epoch, err := s.bumpEpoch(ctx, term)
+	epoch, zxid, err := s.bumpEpoch(ctx, term)
 	if err != nil {
 		return err
 	}
@@ -169,7 +169,7 @@ func (s *Scheduler) lead(ctx context.Context, term *Term) error {
 	s.leading.Store(true)
 	s.counters.elected.Add(1)
 	l := newLeader(s, term, epoch)
-	s.log.Info().Int64("epoch", epoch).Str("leader", s.cfg.ID).Msg("elected leader")
+	s.log.Info().Int64("epoch", epoch).Int64("zxid", zxid).Str("leader", s.cfg.ID).Msg("elected leader")
 	err = l.run(ctx)
 	l.stop()
 	for i := range s.counters.queued {
@@ -192,15 +192,15 @@ func (s *Scheduler) lead(ctx context.Context, term *Term) error {
 // bumpEpoch records a new term in <root>/epoch, fenced by the term. A race
 // with another write is tried again at once; a lost connection, once the
 // session is back (ctx ends with the term).
-func (s *Scheduler) bumpEpoch(ctx context.Context, term *Term) (int64, error) {
+func (s *Scheduler) bumpEpoch(ctx context.Context, term *Term) (epoch, zxid int64, err error) {
 	for try := 0; ; try++ {
-		epoch, err := s.cfg.Store.BumpEpoch(term.Fence, s.cfg.ID, s.cfg.Now())
+		epoch, zxid, err := s.cfg.Store.BumpEpoch(term.Fence, s.cfg.ID, s.cfg.Now())
 		if err == nil || errors.Is(err, store.ErrFenced) || try > 10 {
-			return epoch, err
+			return epoch, zxid, err
 		}
 		if errors.Is(err, store.ErrConnection) {
 			if _, err := s.cfg.Store.CurrentSession(ctx); err != nil {
-				return 0, err
+				return 0, 0, err
 			}
 		}
 	}

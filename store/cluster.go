@@ -186,9 +186,10 @@ func (s *Store) epoch() (EpochRecord, []byte, Stat, error) {
 // returns the term's epoch. A record it cannot read (malformed, or of a
 // newer Drover) goes to deadletter in the same transaction, and the count
 // goes on from the znode's version, which only grows; a missing one is made
-// again. ErrBadVersion (ErrNodeExists): another write came between the read
-// and the write.
-func (s *Store) BumpEpoch(fence, leader string, since time.Time) (int64, error) {
+// again. zxid is the transaction's (0 when the znode was made again): a
+// deposed leader's writes all come before it. ErrBadVersion (ErrNodeExists):
+// another write came between the read and the write.
+func (s *Store) BumpEpoch(fence, leader string, since time.Time) (epoch, zxid int64, err error) {
 	rec, data, st, err := s.epoch()
 	bad, missing := err, errors.Is(err, ErrNoNode)
 	switch {
@@ -200,12 +201,12 @@ func (s *Store) BumpEpoch(fence, leader string, since time.Time) (int64, error) 
 		// election znode). Without it no term could ever begin.
 		bad = nil
 	case err != nil:
-		return 0, fmt.Errorf("read epoch: %w", err)
+		return 0, 0, fmt.Errorf("read epoch: %w", err)
 	}
 	next := EpochRecord{Epoch: rec.Epoch + 1, Leader: leader, Since: since.UTC()}
 	enc, err := Encode(&next)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	txn := s.Txn().Fence(fence, -1)
 	aside := -1
@@ -216,10 +217,11 @@ func (s *Store) BumpEpoch(fence, leader string, since time.Time) (int64, error) 
 	if missing {
 		txn.Create(s.layout.Epoch(), enc)
 	} else {
+		txn.stamp = txn.Len() // a data write: its zxid is the term's start
 		txn.Set(s.layout.Epoch(), enc, st.Version)
 	}
 	if err := txn.commitAside(aside); err != nil {
-		return 0, fmt.Errorf("bump epoch: %w", err)
+		return 0, 0, fmt.Errorf("bump epoch: %w", err)
 	}
 	if missing {
 		s.log.Warn().Str("path", s.layout.Epoch()).Int64("epoch", next.Epoch).Msg("epoch record was missing: made again")
@@ -228,5 +230,5 @@ func (s *Store) BumpEpoch(fence, leader string, since time.Time) (int64, error) 
 		s.log.Warn().Str("path", s.layout.Epoch()).Str("reason", bad.Error()).Int64("epoch", next.Epoch).
 			Msg("malformed data moved to deadletter")
 	}
-	return next.Epoch, nil
+	return next.Epoch, txn.Zxid(), nil
 }

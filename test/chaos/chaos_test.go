@@ -14,10 +14,13 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"maps"
+	"math"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -329,10 +332,16 @@ func checkNothingLeft(t *testing.T, c *cluster) {
 }
 
 // checkEpochs reads the schedulers' logs and fails when two schedulers were
-// elected, or placed work, in the same epoch. It returns the number of epochs.
+// elected, or placed work, in the same epoch, or when a leader's placement
+// committed after a later epoch began (by zxid: the fence promises a
+// deposed leader writes nothing once its successor leads). It returns the
+// number of epochs.
 func checkEpochs(t *testing.T, c *cluster) int {
 	t.Helper()
 	leaders := map[int64]map[string]bool{}
+	began := map[int64]int64{} // epoch -> the zxid of its bump
+	type placement struct{ epoch, zxid int64 }
+	var placed []placement
 	for _, f := range c.logs("scheduler-") {
 		file, err := os.Open(f)
 		if err != nil {
@@ -345,6 +354,7 @@ func checkEpochs(t *testing.T, c *cluster) int {
 				Message string `json:"message"`
 				Leader  string `json:"leader"`
 				Epoch   int64  `json:"epoch"`
+				Zxid    int64  `json:"zxid"`
 			}
 			if json.Unmarshal(sc.Bytes(), &line) != nil || line.Epoch == 0 || line.Leader == "" {
 				continue
@@ -356,6 +366,13 @@ func checkEpochs(t *testing.T, c *cluster) int {
 				leaders[line.Epoch] = map[string]bool{}
 			}
 			leaders[line.Epoch][line.Leader] = true
+			switch {
+			case line.Zxid == 0:
+			case line.Message == "elected leader":
+				began[line.Epoch] = line.Zxid
+			default:
+				placed = append(placed, placement{line.Epoch, line.Zxid})
+			}
 		}
 		file.Close()
 	}
@@ -364,5 +381,26 @@ func checkEpochs(t *testing.T, c *cluster) int {
 			t.Errorf("epoch %d had %d leaders: %v", e, len(who), who)
 		}
 	}
+	// The earliest start of any later epoch, for each epoch.
+	epochs := slices.Sorted(maps.Keys(began))
+	nextStart := map[int64]int64{}
+	first := int64(math.MaxInt64)
+	for i := len(epochs) - 1; i >= 0; i-- {
+		nextStart[epochs[i]] = first
+		first = min(first, began[epochs[i]])
+	}
+	late := 0
+	for _, p := range placed {
+		next, ok := nextStart[p.epoch]
+		if ok && p.zxid > next {
+			if late++; late <= 5 {
+				t.Errorf("a placement of epoch %d committed at zxid %#x, after a later epoch began at %#x", p.epoch, p.zxid, next)
+			}
+		}
+	}
+	if late > 5 {
+		t.Errorf("%d placements in all committed after a later epoch began", late)
+	}
+	t.Logf("%d placements checked against the starts of %d epochs", len(placed), len(began))
 	return len(leaders)
 }
