@@ -324,7 +324,11 @@ func removeEmptyLogs(dir string) bool {
 // SIGKILLs what is left.
 func stopChildren(children []*child) {
 	for _, c := range children {
-		_ = syscall.Kill(c.cmd.Process.Pid, syscall.SIGTERM)
+		select {
+		case <-c.exited: // reaped: its pid may be another process's by now
+		default:
+			_ = syscall.Kill(c.cmd.Process.Pid, syscall.SIGTERM)
+		}
 	}
 	deadline, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
