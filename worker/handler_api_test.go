@@ -1,0 +1,65 @@
+package worker
+
+import (
+	"bytes"
+	"context"
+	"testing"
+	"time"
+
+	"github.com/drover-sched/drover/drovertest"
+	"github.com/drover-sched/drover/store"
+)
+
+// A handler's output is []byte, "kept like a command's stdout", and the
+// README's own example returns an image from one (resize). Bytes that are
+// not UTF-8 come back each replaced by U+FFFD: the record keeps the output
+// as a JSON string.
+func TestHandlerBinaryOutputIsKept(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	png := []byte{0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0x00, 0xff, 0xfe, 0x80}
+	w := runHandler(t, root, 0, "resize", HandlerFunc(func(context.Context, *Task) ([]byte, error) {
+		return png, nil
+	}))
+	task := &store.Task{Handler: "resize"}
+	assign(t, st, w, task)
+	got := result(t, st, task.ID)
+	if got.State != store.StateSucceeded {
+		t.Fatalf("state %s, error %q", got.State, got.Error)
+	}
+	if !bytes.Equal([]byte(got.Stdout), png) {
+		t.Fatalf("output % x; the handler returned % x", []byte(got.Stdout), png)
+	}
+}
+
+// A task's timeout bounds its attempt: a command still running at the
+// timeout is killed and the attempt fails ("timeout after"). A handler
+// that ignores its context and returns success within handlerGrace after
+// the timeout is recorded as a success instead, though it ran past it.
+func TestHandlerReturningAfterItsTimeoutTimesOut(t *testing.T) {
+	w := &Worker{cfg: Config{Now: time.Now, OutputLimit: store.OutputTail}, log: drovertest.Logger(t)}
+	_ = w.Handle("late", HandlerFunc(func(ctx context.Context, _ *Task) ([]byte, error) {
+		<-ctx.Done()
+		time.Sleep(handlerGrace / 4) // the work it did not stop
+		return []byte("done late"), nil
+	}))
+	task := &store.Task{ID: "01JAAAAAAAAAAAAAAAAAAAAAAA", Attempt: 1, Handler: "late", Timeout: store.MillisOf(50 * time.Millisecond)}
+	out := w.runHandler(context.Background(), task)
+	if out.ok() {
+		t.Fatalf("ran %v with a timeout of %v, and ended ok: %+v", out.Ended.Sub(out.Started), task.Timeout.Duration(), out)
+	}
+}
+
+// Handle takes a nil Handler: the worker then advertises the handler, the
+// leader places its tasks here, and every attempt fails with exit 127 ("no
+// handler"), retries too. net/http's Handle panics on nil; this one returns
+// errors for bad input, and returns none.
+func TestHandleRefusesANilHandler(t *testing.T) {
+	w := &Worker{cfg: Config{Now: time.Now, OutputLimit: store.OutputTail}, log: drovertest.Logger(t)}
+	if err := w.Handle("resize", nil); err == nil {
+		t.Errorf("Handle of a nil Handler: no error; advertised handlers %v", w.handlerNames())
+	}
+	if err := w.Handle("resize2", HandlerFunc(nil)); err == nil {
+		t.Errorf("Handle of a nil HandlerFunc: no error; advertised handlers %v", w.handlerNames())
+	}
+}
