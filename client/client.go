@@ -129,6 +129,13 @@ func (s TaskSpec) Task(now time.Time) (*store.Task, error) {
 	if len(s.Key) > MaxKeyLen {
 		return nil, fmt.Errorf("key of %d bytes: at most %d", len(s.Key), MaxKeyLen)
 	}
+	// A setting of the other kind of task would be kept and never used.
+	if len(s.Cmd) > 0 && len(s.Payload) > 0 {
+		return nil, errors.New("payload is for handler tasks: a command does not receive it (use env or its arguments)")
+	}
+	if s.Handler != "" && s.Shell {
+		return nil, errors.New("shell is for command tasks, not handlers")
+	}
 	for k := range s.Env {
 		if strings.HasPrefix(k, "DROVER_") {
 			// A task must be able to trust them (DROVER_SCHEDULE says a
@@ -527,6 +534,9 @@ func (c *Client) WaitAll(ctx context.Context, ids []string, done func(*store.Tas
 		if norm[i], err = taskID(id); err != nil {
 			return err
 		}
+	}
+	if done == nil {
+		done = func(*store.Task) {} // waiting is all the caller wants
 	}
 	got := map[string]bool{}
 	for try := 0; ; try++ {

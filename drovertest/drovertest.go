@@ -50,6 +50,9 @@ const SessionTimeout = 2 * time.Second
 // the end of the test.
 func OpenStore(t testing.TB, root string) *store.Store {
 	t.Helper()
+	if addr == "" {
+		t.Fatal("drovertest: no ZooKeeper: call drovertest.Main(m) from the package's TestMain")
+	}
 	return OpenStoreAt(t, addr, root)
 }
 

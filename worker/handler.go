@@ -32,18 +32,29 @@ type Handler interface {
 }
 
 // HandlerFunc adapts a function to Handler. Its output is kept like a
-// command's stdout; an error fails the attempt (exit code 1) with its message.
+// command's stdout: text, its tail up to the worker's output limit, bytes
+// that are not UTF-8 replaced by U+FFFD (return binary results encoded, or
+// keep them elsewhere and return where); an error fails the attempt (exit
+// code 1) with its message.
 type HandlerFunc func(ctx context.Context, t *Task) ([]byte, error)
 
 // ProcessTask calls f.
 func (f HandlerFunc) ProcessTask(ctx context.Context, t *Task) ([]byte, error) { return f(ctx, t) }
 
-// Handle registers h for tasks submitted with handler name. Call it before Run:
+// Handle registers h for tasks submitted with handler name; a nil h or a
+// name registered already is an error. Call it before Run:
 // the worker advertises its handlers when it registers, and the leader places
 // such tasks only on workers that have the handler.
 func (w *Worker) Handle(name string, h Handler) error {
 	if err := store.ValidateName(name); err != nil {
 		return fmt.Errorf("handler name: %w", err)
+	}
+	if f, isFunc := h.(HandlerFunc); h == nil || isFunc && f == nil {
+		// Advertised, it would draw tasks that all fail "no handler".
+		return fmt.Errorf("handler %q: nil", name)
+	}
+	if w.handlers[name] != nil {
+		return fmt.Errorf("handler %q: registered twice", name)
 	}
 	if w.handlers == nil {
 		w.handlers = map[string]Handler{}
@@ -116,9 +127,11 @@ func (w *Worker) runHandler(ctx context.Context, task *store.Task) (out outcome)
 		returnedNormally = true
 	}()
 	var r returned
+	late := false // the handler returned only after its context ended
 	select {
 	case r = <-done:
 	case <-hctx.Done():
+		late = true
 		grace := time.NewTimer(handlerGrace)
 		defer grace.Stop()
 		select {
@@ -134,7 +147,12 @@ func (w *Worker) runHandler(ctx context.Context, task *store.Task) (out outcome)
 		res = res[len(res)-w.cfg.OutputLimit:]
 	}
 	out.Stdout = string(res)
+	timedOut := late && task.Timeout > 0 && ctx.Err() == nil && errors.Is(hctx.Err(), context.DeadlineExceeded)
 	switch {
+	case timedOut && !r.panicked:
+		// As a command still running at its timeout is killed and failed,
+		// whatever it would have printed next.
+		out.ExitCode, out.Err = -1, fmt.Sprintf("timeout after %v", task.Timeout.Duration())
 	case !r.failed:
 	case r.panicked:
 		out.ExitCode, out.Err = 2, r.err
