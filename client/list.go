@@ -62,9 +62,14 @@ const getBatch = 256
 
 // ListTasks returns the newest tasks in opt.State, newest first: queued,
 // placed and finished ones, each source read newest first. It stops when ctx
-// ends. Records that do not decode are skipped and counted, never fatal.
+// ends. Records that do not decode are skipped and counted, never fatal. An
+// unknown state is ErrInvalid.
 func (c *Client) ListTasks(ctx context.Context, opt ListOptions) (Listing, error) {
 	state := opt.State
+	if _, err := store.ParseState(string(state)); state != "" && err != nil {
+		// An unknown state matches nothing: say so, not "no tasks".
+		return Listing{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
 	l := &listing{st: c.st, limit: opt.Limit, budget: opt.Budget, slim: opt.Slim,
 		keep: func(t *store.Task) bool { return state == "" || t.State == state }}
 	if l.limit <= 0 {

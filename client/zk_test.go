@@ -1082,6 +1082,15 @@ func TestListSlimsEachTaskKept(t *testing.T) {
 	}
 }
 
+// A listing of a state that does not exist is a mistake to report, not an
+// empty list.
+func TestListOfAnUnknownStateIsInvalid(t *testing.T) {
+	c, _ := newClient(t)
+	if _, err := c.List("bogus", 0); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("List(bogus): %v, want ErrInvalid", err)
+	}
+}
+
 // finishedOver writes n succeeded results whose ids are spread a second and
 // more apart from start: one result a bucket, as results that trickle in.
 func finishedOver(t *testing.T, st *store.Store, start time.Time, n int) []string {
