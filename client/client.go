@@ -495,7 +495,7 @@ func (c *Client) Wait(ctx context.Context, id string) (*store.Task, error) {
 		return nil, err
 	}
 	for try := 0; ; try++ {
-		t, loc, err := c.lookup(id)
+		t, loc, err := c.lookupCtx(ctx, id)
 		if err != nil {
 			return nil, err // unknown tasks would otherwise be waited for forever
 		}
@@ -513,6 +513,32 @@ func (c *Client) Wait(ctx context.Context, id string) (*store.Task, error) {
 		if again, err := c.moveAside(rerr); !again || try >= maxMoveAsideTries {
 			return nil, err
 		}
+	}
+}
+
+// lookupCtx is lookup returning when ctx ends, if that comes first: its
+// reads take no context, and on a link gone silent they wait for the
+// client's own notice (up to a session timeout). The lookup itself ends
+// in the background then.
+func (c *Client) lookupCtx(ctx context.Context, id string) (*store.Task, store.Location, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, store.Location{}, err
+	}
+	type found struct {
+		t   *store.Task
+		loc store.Location
+		err error
+	}
+	ch := make(chan found, 1)
+	go func() {
+		t, loc, err := c.lookup(id)
+		ch <- found{t, loc, err}
+	}()
+	select {
+	case f := <-ch:
+		return f.t, f.loc, f.err
+	case <-ctx.Done():
+		return nil, store.Location{}, ctx.Err()
 	}
 }
 
