@@ -31,3 +31,10 @@ require (
 	golang.org/x/term v0.44.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )
+
+// go-zookeeper v1.0.4 with one fix: Conn.lastZxid is read and written
+// atomically (the reconnect's SetWatches raced the receive loop; the race
+// detector failed tests that reconnect with watches set). Upstream:
+// go-zookeeper/zk pull request 35, open since 2020. See
+// third_party/go-zookeeper-zk/PATCHES.md.
+replace github.com/go-zookeeper/zk v1.0.4 => ./third_party/go-zookeeper-zk
