@@ -13,6 +13,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -494,8 +495,14 @@ func (c *Client) Wait(ctx context.Context, id string) (*store.Task, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Its reads take no context: on a link gone silent they would wait for
+	// the client's notice of the dead link (two thirds of a session).
+	return withCtx(ctx, func() (*store.Task, error) { return c.wait(ctx, id) })
+}
+
+func (c *Client) wait(ctx context.Context, id string) (*store.Task, error) {
 	for try := 0; ; try++ {
-		t, loc, err := c.lookupCtx(ctx, id)
+		t, loc, err := c.lookup(id)
 		if err != nil {
 			return nil, err // unknown tasks would otherwise be waited for forever
 		}
@@ -516,29 +523,27 @@ func (c *Client) Wait(ctx context.Context, id string) (*store.Task, error) {
 	}
 }
 
-// lookupCtx is lookup returning when ctx ends, if that comes first: its
-// reads take no context, and on a link gone silent they wait for the
-// client's own notice (up to a session timeout). The lookup itself ends
-// in the background then.
-func (c *Client) lookupCtx(ctx context.Context, id string) (*store.Task, store.Location, error) {
+// withCtx runs f and returns what it returns, or ctx's error when ctx ends
+// first; f, told by ctx, ends in the background then.
+func withCtx[T any](ctx context.Context, f func() (T, error)) (T, error) {
+	var zero T
 	if err := ctx.Err(); err != nil {
-		return nil, store.Location{}, err
+		return zero, err
 	}
-	type found struct {
-		t   *store.Task
-		loc store.Location
+	type returned struct {
+		v   T
 		err error
 	}
-	ch := make(chan found, 1)
+	ch := make(chan returned, 1)
 	go func() {
-		t, loc, err := c.lookup(id)
-		ch <- found{t, loc, err}
+		v, err := f()
+		ch <- returned{v, err}
 	}()
 	select {
-	case f := <-ch:
-		return f.t, f.loc, f.err
+	case r := <-ch:
+		return r.v, r.err
 	case <-ctx.Done():
-		return nil, store.Location{}, ctx.Err()
+		return zero, ctx.Err()
 	}
 }
 
@@ -564,6 +569,24 @@ func (c *Client) WaitAll(ctx context.Context, ids []string, done func(*store.Tas
 	if done == nil {
 		done = func(*store.Task) {} // waiting is all the caller wants
 	}
+	// As Wait, it returns when ctx ends even while a read waits on a silent
+	// link; done is not called once it has returned.
+	var mu sync.Mutex
+	returned := false
+	defer func() { mu.Lock(); returned = true; mu.Unlock() }()
+	_, err := withCtx(ctx, func() (struct{}, error) {
+		return struct{}{}, c.waitAll(ctx, norm, func(t *store.Task) {
+			mu.Lock()
+			defer mu.Unlock()
+			if !returned {
+				done(t)
+			}
+		})
+	})
+	return err
+}
+
+func (c *Client) waitAll(ctx context.Context, norm []string, done func(*store.Task)) error {
 	got := map[string]bool{}
 	for try := 0; ; try++ {
 		err := c.st.WaitResults(ctx, norm, func(t *store.Task) {

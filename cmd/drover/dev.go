@@ -105,7 +105,11 @@ func runDev(cmd *cobra.Command, g *globals, zkPort, workers, schedulers int) (er
 		kids, zk := children, srv
 		mu.Unlock()
 		for _, c := range kids {
-			_ = syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
+			select {
+			case <-c.exited: // reaped: its group number may be another's now
+			default:
+				_ = syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
+			}
 		}
 		if zk != nil {
 			_ = zk.Kill() // the Stop below still removes its data dir
@@ -320,26 +324,33 @@ func removeEmptyLogs(dir string) bool {
 	return err == nil || errors.Is(err, fs.ErrNotExist)
 }
 
-// stopChildren sends SIGTERM to each child by pid, waits up to 5s, then
-// SIGKILLs what is left.
+// stopChildren sends SIGTERM to each child still running, waits up to 5s,
+// then SIGKILLs what is left, with its process group. A child reaped
+// before the stop began is left alone, group too: its pid, and the group
+// of that number, may be another process's by now.
 func stopChildren(children []*child) {
+	var running []*child
 	for _, c := range children {
 		select {
-		case <-c.exited: // reaped: its pid may be another process's by now
+		case <-c.exited:
 		default:
-			_ = syscall.Kill(c.cmd.Process.Pid, syscall.SIGTERM)
+			running = append(running, c)
+			// By the process handle, not the pid: it knows when its
+			// process was reaped.
+			_ = c.cmd.Process.Signal(syscall.SIGTERM)
 		}
 	}
 	deadline, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	for _, c := range children {
+	for _, c := range running {
 		select {
 		case <-c.exited:
 		case <-deadline.Done():
 			_ = syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
 			<-c.exited
 		}
-		// Anything the child left in its group (running tasks) goes too.
+		// Anything the child left in its group (its guard) goes too: it
+		// ended just now, so its number is not reused yet.
 		_ = syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
 	}
 }
