@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/store"
 )
 
@@ -52,30 +51,4 @@ func TestSpecSettingsOfTheOtherKindAreRefused(t *testing.T) {
 	if n, err := c.List(store.StateQueued, 0); err == nil && len(n) > 0 {
 		t.Logf("%d such tasks queued", len(n))
 	}
-}
-
-// Wait honours its context from the start: its first look for the task
-// took no context, and on a link gone silent it waited for the client's own
-// notice of the dead link (two thirds of a session timeout: 13 s here).
-func TestWaitOnASilentLinkEndsWithItsContext(t *testing.T) {
-	root := drovertest.NewRoot()
-	px := drovertest.StartProxy(t, drovertest.Addr())
-	st := drovertest.OpenStoreFor(t, px.Addr(), root, 20*time.Second)
-	c := New(st)
-	res, err := c.Submit(context.Background(), []TaskSpec{{Cmd: []string{"true"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	px.Freeze()
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-	defer cancel()
-	start := time.Now()
-	if _, err := c.Wait(ctx, res[0].ID); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("Wait on a silent link: %v, want its context's deadline", err)
-	}
-	// A bound far above the 300 ms asked and far below the 13 s it took.
-	if d := time.Since(start); d > 5*time.Second {
-		t.Fatalf("Wait took %v with a context of 300ms", d.Round(time.Millisecond))
-	}
-	px.Cut(true)
 }
