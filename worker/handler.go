@@ -135,15 +135,17 @@ func (w *Worker) runHandler(ctx context.Context, task *store.Task) (out outcome)
 		case r = <-done: // it had returned too (select picks either at random): in time
 		default:
 			late = true
-			grace := time.NewTimer(handlerGrace)
-			defer grace.Stop()
-			select {
-			case r = <-done:
-			case <-grace.C:
-				w.log.Warn().Str("task_id", task.ID).Str("handler", task.Handler).Msg("handler ignored the end of its context: abandoned")
-				err := hctx.Err()
-				r = returned{err: err.Error(), failed: true, deadline: errors.Is(err, context.DeadlineExceeded)}
-			}
+		}
+	}
+	if late {
+		grace := time.NewTimer(handlerGrace)
+		defer grace.Stop()
+		select {
+		case r = <-done:
+		case <-grace.C:
+			w.log.Warn().Str("task_id", task.ID).Str("handler", task.Handler).Msg("handler ignored the end of its context: abandoned")
+			err := hctx.Err()
+			r = returned{err: err.Error(), failed: true, deadline: errors.Is(err, context.DeadlineExceeded)}
 		}
 	}
 	res := r.res

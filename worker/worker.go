@@ -1023,6 +1023,16 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 		return txn.FinishEncoded(done, data)
 	}
 	size := len(data) + 2*len(path) // the deleted assignment and the created record
+	// awaitSession notes an outcome not heard and waits for the same
+	// session back; false: it ended (the report is then not confirmed).
+	awaitSession := func() bool {
+		unknown = true
+		if err := w.sameSession(ctx, sess); err != nil {
+			log.Warn().Err(err).Msg("session ended before the report was confirmed")
+			return false
+		}
+		return true
+	}
 	pause := restartMin
 	for try := 0; ; try++ {
 		err := w.batch.commit(ctx, []string{task.ID}, size, build)
@@ -1039,9 +1049,7 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 			// Outcome unknown: retry the same transaction, but only on the same
 			// session; if the first try landed, the retry finds the assignment
 			// gone and the check below sees it.
-			unknown = true
-			if err := w.sameSession(ctx, sess); err != nil {
-				log.Warn().Err(err).Msg("session ended before the report was confirmed")
+			if !awaitSession() {
 				return
 			}
 			if try > 0 {
@@ -1061,9 +1069,7 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 			if errors.Is(serr, store.ErrConnection) {
 				// Whether the assignment stands is unknown: ask again on
 				// the same session rather than leave it held for good.
-				unknown = true
-				if err := w.sameSession(ctx, sess); err != nil {
-					log.Warn().Err(err).Msg("session ended before the report was confirmed")
+				if !awaitSession() {
 					return
 				}
 				continue
