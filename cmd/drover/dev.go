@@ -57,6 +57,17 @@ type child struct {
 	exited chan struct{}
 }
 
+// reaped reports whether c has exited and been waited for: its pid, and
+// the process group of that number, may be another process's by now.
+func (c *child) reaped() bool {
+	select {
+	case <-c.exited:
+		return true
+	default:
+		return false
+	}
+}
+
 // devSignals stop drover dev: Ctrl-C, kill, and a closed terminal.
 var devSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP}
 
@@ -105,9 +116,7 @@ func runDev(cmd *cobra.Command, g *globals, zkPort, workers, schedulers int) (er
 		kids, zk := children, srv
 		mu.Unlock()
 		for _, c := range kids {
-			select {
-			case <-c.exited: // reaped: its group number may be another's now
-			default:
+			if !c.reaped() {
 				_ = syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
 			}
 		}
@@ -331,9 +340,7 @@ func removeEmptyLogs(dir string) bool {
 func stopChildren(children []*child) {
 	var running []*child
 	for _, c := range children {
-		select {
-		case <-c.exited:
-		default:
+		if !c.reaped() {
 			running = append(running, c)
 			// By the process handle, not the pid: it knows when its
 			// process was reaped.
