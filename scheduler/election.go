@@ -121,11 +121,11 @@ func (e *Election) clearLeft(ctx context.Context) error {
 func (e *Election) pauseOrReconnect(ctx context.Context, d time.Duration) error {
 	timer := time.NewTimer(d)
 	defer timer.Stop()
-	wasConnected, changed := e.store.Connected()
+	connected, changed := e.store.Connected()
+	if connected {
+		changed = nil // only a reconnect cuts the pause short
+	}
 	for {
-		if wasConnected {
-			changed = nil // only a reconnect cuts the pause short
-		}
 		select {
 		case <-timer.C:
 			return nil
@@ -310,7 +310,8 @@ func (e *Election) startTerm(fence string, sess *store.Session) (*Term, error) {
 		for {
 			// While disconnected a request waits for the reconnect (or a
 			// round of every server): the watch is set once connected.
-			if up, _ := e.store.Connected(); ev == nil && up {
+			connected, changed := e.store.Connected()
+			if ev == nil && connected {
 				ok, _, w, err := e.store.ExistsW(fence)
 				switch {
 				case err == nil && !ok:
@@ -328,8 +329,9 @@ func (e *Election) startTerm(fence string, sess *store.Session) (*Term, error) {
 			// again: cut off past the session's deadline, a successor
 			// may lead, and this scheduler must not go on saying it does
 			// for as long as the partition lasts.
+			// (A change of connection since it was read closes changed:
+			// the loop then goes round again.)
 			wait := time.Duration(-1)
-			connected, changed := e.store.Connected()
 			switch {
 			case !connected:
 				wait = max(time.Until(e.store.SessionDeadline()), 0)
