@@ -148,11 +148,11 @@ func (w *Worker) runHandler(ctx context.Context, task *store.Task) (out outcome)
 			r = returned{err: err.Error(), failed: true, deadline: errors.Is(err, context.DeadlineExceeded)}
 		}
 	}
-	res := r.res
-	if len(res) > w.cfg.OutputLimit {
+	res, cut := r.res, len(r.res) > w.cfg.OutputLimit
+	if cut {
 		res = res[len(res)-w.cfg.OutputLimit:]
 	}
-	out.Stdout = string(res)
+	out.Stdout = tailText(res, cut)
 	timedOut := late && task.Timeout > 0 && ctx.Err() == nil && errors.Is(hctx.Err(), context.DeadlineExceeded)
 	switch {
 	case timedOut && !r.panicked:

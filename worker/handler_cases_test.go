@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,14 +22,20 @@ func TestHandlerOutputIsText(t *testing.T) {
 	png := []byte{0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0x00, 0xff, 0xfe, 0x80}
 	text := "größe: 640×480 ✓\n"
 	w := runHandler(t, root, 0, "resize", HandlerFunc(func(_ context.Context, t *Task) ([]byte, error) {
-		if string(t.Payload) == "png" {
+		switch string(t.Payload) {
+		case "png":
 			return png, nil
+		case "long":
+			return []byte(strings.Repeat("€", 30000)), nil
 		}
 		return []byte(text), nil
 	}))
 	for _, c := range []struct{ payload, want string }{
 		{"text", text},
 		{"png", string([]rune(string(png)))}, // each byte that is not UTF-8 becomes U+FFFD
+		// Its last 64 KiB start inside a € (3 bytes): the tail starts at
+		// the next whole one, where it started with a U+FFFD.
+		{"long", strings.Repeat("€", store.OutputTail/3)},
 	} {
 		task := &store.Task{Handler: "resize", Payload: []byte(c.payload)}
 		assign(t, st, w, task)

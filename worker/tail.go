@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"sync"
+	"unicode/utf8"
 )
 
 // tail keeps the last n bytes written to it.
@@ -55,9 +56,20 @@ func (t *tail) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// String returns the kept bytes.
+// String returns the kept bytes, from the first whole character when the
+// start was cut.
 func (t *tail) String() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return string(t.buf)
+	return tailText(t.buf, t.total > int64(len(t.buf)))
+}
+
+// tailText is the end of a text whose start was cut at a byte count
+// (cut), from its first whole character: the bytes left of a character
+// cut in two would reach the record as U+FFFD.
+func tailText(b []byte, cut bool) string {
+	for i := 0; cut && i < utf8.UTFMax-1 && len(b) > 0 && !utf8.RuneStart(b[0]); i++ {
+		b = b[1:]
+	}
+	return string(b)
 }

@@ -273,6 +273,18 @@ func TestTail(t *testing.T) {
 	if _, err := big.ReadFrom(strings.NewReader(strings.Repeat("x", 100000) + "abcd")); err != nil || big.String() != "abcd" {
 		t.Fatalf("ReadFrom of a long stream kept %q (%v)", big.String(), err)
 	}
+	// Cut inside a character: the tail starts at the next whole one, where
+	// it started with bytes that a record shows as U+FFFD.
+	text := newTail(4)
+	_, _ = text.Write([]byte("x€ab")) // € is 3 bytes: the cut leaves its last 2
+	if got := text.String(); got != "ab" {
+		t.Fatalf("tail cut inside a character kept %q", got)
+	}
+	uncut := newTail(5)
+	_, _ = uncut.Write([]byte("\x82ab")) // not cut: what was written stands
+	if got := uncut.String(); got != "\x82ab" {
+		t.Fatalf("tail that was not cut kept %q", got)
+	}
 }
 
 func TestWorkerPolicy(t *testing.T) {
