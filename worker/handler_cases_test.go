@@ -1,13 +1,16 @@
 package worker
 
 import (
+	"bytes"
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/store"
+	"github.com/rs/zerolog"
 )
 
 // A handler's output is kept as a command's stdout is: text. UTF-8 comes
@@ -75,5 +78,47 @@ func TestHandleRefusesANilHandler(t *testing.T) {
 	}
 	if err := w.Handle("resize2", HandlerFunc(nil)); err == nil {
 		t.Errorf("Handle of a nil HandlerFunc: no error; advertised handlers %v", w.handlerNames())
+	}
+}
+
+// lockedBuffer is a bytes.Buffer for a logger that goroutines share.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// An attempt's error can carry the user's text: a command not found is
+// named in it, and a name can be 200 KB. The log line of the attempt
+// carries the error clipped, as the record does, where it carried it whole.
+func TestLongAttemptErrorIsClippedInTheLog(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	var logs lockedBuffer
+	w, err := New(Config{ID: "w1", Commands: true, Store: openExtra(t, root), Log: zerolog.New(&logs)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runWorker(t, w)
+	task := &store.Task{Cmd: []string{strings.Repeat("x", 200<<10)}}
+	assign(t, st, w, task)
+	if got := result(t, st, task.ID); got.State != store.StateFailed || len(got.Error) > store.MaxResultError+len("…") {
+		t.Fatalf("state %s, error of %d bytes", got.State, len(got.Error))
+	}
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if len(line) > 2*store.MaxResultError {
+			t.Fatalf("a log line of %d bytes: %.200s…", len(line), line)
+		}
 	}
 }

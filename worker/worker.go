@@ -885,7 +885,7 @@ func (w *Worker) attempt(ctx context.Context, log zerolog.Logger, path string, v
 		log.Warn().Str("why", why.Error()).Msg("attempt marked running as the worker stopped; not started")
 		return nil
 	}
-	log.Debug().Strs("cmd", task.Cmd).Str("handler", task.Handler).Msg("attempt started")
+	log.Debug().Strs("cmd", loggedCmd(task.Cmd)).Str("handler", task.Handler).Msg("attempt started")
 	w.started.Add(1)
 	if n := w.executing.Add(1); int(n) > w.cfg.Capacity {
 		log.Warn().Int32("running", n).Int("capacity", w.cfg.Capacity).Msg("running more than capacity")
@@ -1040,9 +1040,9 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 		case err == nil:
 			posted = true
 			if next != nil {
-				log.Info().Int("exit_code", code).Str("error", out.Err).Time("retry_at", next.NotBefore).Msg("attempt failed; retry queued")
+				log.Info().Int("exit_code", code).Str("error", done.Error).Time("retry_at", next.NotBefore).Msg("attempt failed; retry queued")
 			} else {
-				log.Debug().Str("state", string(done.State)).Int("exit_code", code).Str("error", out.Err).Msg("attempt finished")
+				log.Debug().Str("state", string(done.State)).Int("exit_code", code).Str("error", done.Error).Msg("attempt finished")
 			}
 			return
 		case errors.Is(err, store.ErrConnection):
@@ -1158,4 +1158,20 @@ func (w *Worker) landed(id string, attempt int, requeued bool, ended time.Time) 
 		}
 	}
 	return false
+}
+
+// loggedCmd is a command as its log line shows it: a task's argv can be as
+// large as its record (a megabyte), so each argument is clipped and those
+// past the first 16 are counted, not shown.
+func loggedCmd(cmd []string) []string {
+	const maxArgs, maxArg = 16, 256
+	out := make([]string, 0, min(len(cmd), maxArgs+1))
+	for i, a := range cmd {
+		if i == maxArgs {
+			out = append(out, fmt.Sprintf("… %d more", len(cmd)-maxArgs))
+			break
+		}
+		out = append(out, store.Clip(a, maxArg))
+	}
+	return out
 }
