@@ -30,7 +30,7 @@ func StartEnsemble(ctx context.Context, n int, cfg EnsembleConfig) (*Ensemble, e
 	if n < 1 || n%2 == 0 {
 		return nil, fmt.Errorf("ensemble of %d: want an odd number of servers", n)
 	}
-	ports, err := freePorts(3 * n) // client, quorum and election port of each member
+	ports, err := FreePorts(3 * n) // client, quorum and election port of each member
 	if err != nil {
 		return nil, err
 	}

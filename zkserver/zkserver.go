@@ -103,16 +103,16 @@ type Server struct {
 
 // FreePort returns a loopback TCP port that was free a moment ago.
 func FreePort() (int, error) {
-	ps, err := freePorts(1)
+	ps, err := FreePorts(1)
 	if err != nil {
 		return 0, err
 	}
 	return ps[0], nil
 }
 
-// freePorts returns n distinct free loopback ports: all listeners are held
+// FreePorts returns n distinct free loopback ports: all listeners are held
 // until every port is picked, so none is handed out twice.
-func freePorts(n int) ([]int, error) {
+func FreePorts(n int) ([]int, error) {
 	ports := make([]int, 0, n)
 	for range n {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -233,13 +233,14 @@ func runDev(cmd *cobra.Command, g *globals, zkPort, workers, schedulers int) (er
 	}
 	// Every scheduler serves the dashboard (a standby's shows the cluster
 	// too): the tour kills the leader, and the page must outlive it.
+	// Their ports are picked together: picked one by one, two could be one.
+	httpPorts, err := zkserver.FreePorts(schedulers)
+	if err != nil {
+		return err
+	}
 	var dashboards []string
 	for i := 1; i <= schedulers; i++ {
-		httpPort, err := zkserver.FreePort()
-		if err != nil {
-			return err
-		}
-		dashboards = append(dashboards, fmt.Sprintf("127.0.0.1:%d", httpPort))
+		dashboards = append(dashboards, fmt.Sprintf("127.0.0.1:%d", httpPorts[i-1]))
 		args := []string{"scheduler", "--id", fmt.Sprintf("dev-scheduler-%d", i), "--http", dashboards[i-1]}
 		if err := start(fmt.Sprintf("dev-scheduler-%d", i), args...); err != nil {
 			return err
