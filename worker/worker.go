@@ -436,6 +436,11 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 	// directory's data, as it does on a quiet cluster: only then is reading
 	// that data worth a request.
 	copying := true
+	// ev is the directory's watch, from the listing that set it until it
+	// fires: the client sets it again on the server after a reconnect, so
+	// a listing while it stands sets none (each set another, a watch and a
+	// goroutine per reconnect of an idle worker).
+	var ev <-chan store.Event
 	for {
 		// An idle worker reads its directory's data along with the listing
 		// (pipelined: one round trip): the leader copies the lone assignment
@@ -445,7 +450,16 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 			dirCopy = make(chan store.DirCopy, 1)
 			go func() { dirCopy <- w.dirCopy() }()
 		}
-		kids, listing, ev, err := w.st.ListW(dir)
+		var (
+			kids    []string
+			listing store.Stat
+			err     error
+		)
+		if ev == nil {
+			kids, listing, ev, err = w.st.ListW(dir)
+		} else {
+			kids, listing, err = w.st.List(dir)
+		}
 		var lone *store.Task
 		if dirCopy != nil {
 			lone = (<-dirCopy).For(listing)
@@ -541,6 +555,7 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 			return errDrained
 		case <-w.wake:
 		case <-ev:
+			ev = nil
 		case <-sess.Done():
 			return lose(errSessionLost)
 		case <-ctx.Done():
