@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // Proxy forwards TCP to ZooKeeper and can cut a client off entirely, so its
@@ -59,25 +60,47 @@ func (p *Proxy) accept() {
 		if err != nil {
 			return
 		}
-		p.mu.Lock()
-		if p.cut || p.frozen.Load() {
-			p.mu.Unlock()
-			c.Close()
-			continue
-		}
-		up, err := net.Dial("tcp", p.target)
-		if err != nil {
-			p.mu.Unlock()
-			c.Close()
-			continue
-		}
-		p.conns[c], p.conns[up] = true, true
-		p.mu.Unlock()
-		p.wg.Add(2)
-		cc := &connCount{p: p}
-		go p.pipe(c, up, true, cc.frames(cc.reply))
-		go p.pipe(up, c, false, cc.frames(cc.request))
+		p.wg.Add(1)
+		go p.connect(c)
 	}
+}
+
+// connect dials the target for client c and pipes the two, apart from the
+// accept loop and within a timeout: a dial to a server that is starting
+// can wait on the kernel's SYN retries, and it held every other client's
+// connection unanswered meanwhile (a client waits for its session's reply
+// some 10 × its read timeout).
+func (p *Proxy) connect(c net.Conn) {
+	defer p.wg.Done()
+	if p.refusing() {
+		c.Close()
+		return
+	}
+	up, err := net.DialTimeout("tcp", p.target, 2*time.Second)
+	if err != nil {
+		c.Close()
+		return
+	}
+	p.mu.Lock()
+	if p.cut || p.frozen.Load() { // cut while it dialed
+		p.mu.Unlock()
+		c.Close()
+		up.Close()
+		return
+	}
+	p.conns[c], p.conns[up] = true, true
+	p.mu.Unlock()
+	p.wg.Add(2)
+	cc := &connCount{p: p}
+	go p.pipe(c, up, true, cc.frames(cc.reply))
+	go p.pipe(up, c, false, cc.frames(cc.request))
+}
+
+// refusing reports whether new connections are refused (Cut, Freeze).
+func (p *Proxy) refusing() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.cut || p.frozen.Load()
 }
 
 // Requests is how many requests the proxy's clients have sent, pings and
