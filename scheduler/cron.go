@@ -168,7 +168,7 @@ func (l *leader) applySchedule(name string, r scheduleRead) error {
 			l.log.Info().Str("schedule", name).Msg("schedule removed")
 		}
 		if t, ok := l.tombstones[name]; !ok || t.version != stat.Version || t.czxid != stat.Czxid {
-			l.tombstones[name] = tombstone{version: stat.Version, czxid: stat.Czxid, seen: l.now()}
+			l.tombstones[name] = tombstone{version: stat.Version, czxid: stat.Czxid, seen: stat.Mtime}
 		}
 		return nil
 	}
@@ -196,15 +196,18 @@ func (l *leader) applySchedule(name string, r scheduleRead) error {
 }
 
 // tombstone is a removed schedule's record (store.RemoveSchedule) at
-// version, which this term first read at seen.
+// version, written at seen: its mtime, as ZooKeeper stamped it, the same
+// for every term. Counted from a term's first read instead, the hour began
+// again with every new term and every rebuild of the view, and leaders
+// that came and went within the hour never deleted a tombstone.
 type tombstone struct {
 	version int32
 	czxid   int64
 	seen    time.Time
 }
 
-// tombstoneAge is how long the leader keeps a tombstone after it has read
-// it. Any write prepared from the removed record, by a client (pause,
+// tombstoneAge is how long the leader keeps a tombstone after it was
+// written. Any write prepared from the removed record, by a client (pause,
 // resume, trigger) or a leader, fails its version check while the
 // tombstone stands; once deleted, the name starts again from version 0,
 // and a write read before the removal could match a new record's version.
@@ -212,7 +215,7 @@ type tombstone struct {
 // Tests shorten it.
 var tombstoneAge = time.Hour
 
-// sweepTombstones deletes the tombstones read tombstoneAge ago or more, at
+// sweepTombstones deletes the tombstones written tombstoneAge ago or more, at
 // most sweepBatch of them a call, each at the version read, in a fenced
 // transaction: a deposed leader deleting one that the leader has not yet
 // read would let its firing prepared from the old record meet a new one at
