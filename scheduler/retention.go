@@ -178,9 +178,16 @@ walk:
 			// The key index bucket first, and the result bucket only once
 			// that one is gone: only the result bucket brings a pass here,
 			// and a keyed submit makes the key index bucket after it, so
-			// a pass may find it still too young to delete (BucketGrace).
-			if l.deleteBucket(l.lay.KeyIndexBucket(b1, b.b2)).IsZero() {
-				l.deleteBucket(l.lay.ResultBucket(b1, b.b2))
+			// a pass may find it still too young to delete (BucketGrace),
+			// or still holding the key of a task that is queued yet (a
+			// long backoff, no worker with its labels). Should that task
+			// be moved aside, no result would make the result bucket
+			// again, and the key index bucket would stay for good.
+			kib := l.lay.KeyIndexBucket(b1, b.b2)
+			if l.deleteBucket(kib).IsZero() {
+				if there, _, err := l.st.Exists(kib); err == nil && !there {
+					l.deleteBucket(l.lay.ResultBucket(b1, b.b2))
+				}
 			}
 			l.deleteBucket(l.lay.KeyIndex() + "/" + b1)
 		}
