@@ -444,6 +444,9 @@ func (c *Conn) loop(ctx context.Context) {
 			}
 			c.hostProvider.Connected()        // mark success
 			c.closeChan = make(chan struct{}) // channel to tell send loop stop
+			// Drover patch: the zxid the watches were current at, read before
+			// the new connection's replies move it on (see PATCHES.md).
+			relZxid := atomic.LoadInt64(&c.lastZxid)
 
 			var wg sync.WaitGroup
 
@@ -481,7 +484,7 @@ func (c *Conn) loop(ctx context.Context) {
 				}
 			}()
 
-			c.sendSetWatches()
+			c.sendSetWatches(relZxid)
 			wg.Wait()
 		}
 
@@ -575,7 +578,7 @@ func (c *Conn) invalidateWatches(err error) {
 	}
 }
 
-func (c *Conn) sendSetWatches() {
+func (c *Conn) sendSetWatches(relZxid int64) {
 	c.watchersLock.Lock()
 	defer c.watchersLock.Unlock()
 
@@ -611,7 +614,7 @@ func (c *Conn) sendSetWatches() {
 			}
 			sizeSoFar = 28 // fixed overhead of a set-watches packet
 			req = &setWatchesRequest{
-				RelativeZxid: atomic.LoadInt64(&c.lastZxid),
+				RelativeZxid: relZxid,
 				DataWatches:  make([]string, 0),
 				ExistWatches: make([]string, 0),
 				ChildWatches: make([]string, 0),
