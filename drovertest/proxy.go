@@ -20,6 +20,7 @@ type Proxy struct {
 	target string
 	mu     sync.Mutex
 	cut    bool
+	cuts   int // Cut(true) calls, for a dial under way across one
 	conns  map[net.Conn]bool
 	wg     sync.WaitGroup
 	frozen atomic.Bool
@@ -72,35 +73,34 @@ func (p *Proxy) accept() {
 // some 10 × its read timeout).
 func (p *Proxy) connect(c net.Conn) {
 	defer p.wg.Done()
-	if p.refusing() {
-		c.Close()
-		return
-	}
-	up, err := net.DialTimeout("tcp", p.target, 2*time.Second)
-	if err != nil {
-		c.Close()
-		return
-	}
+	// c is a connection from the start, so that a cut while the dial waits
+	// closes it; cuts tells whether one came and went meanwhile.
 	p.mu.Lock()
-	if p.cut || p.frozen.Load() { // cut while it dialed
+	if p.cut || p.frozen.Load() {
 		p.mu.Unlock()
 		c.Close()
-		up.Close()
 		return
 	}
-	p.conns[c], p.conns[up] = true, true
+	p.conns[c] = true
+	cuts := p.cuts
+	p.mu.Unlock()
+	up, err := net.DialTimeout("tcp", p.target, 2*time.Second)
+	p.mu.Lock()
+	if err != nil || p.cuts != cuts || p.cut || p.frozen.Load() {
+		delete(p.conns, c)
+		p.mu.Unlock()
+		c.Close()
+		if up != nil {
+			up.Close()
+		}
+		return
+	}
+	p.conns[up] = true
 	p.mu.Unlock()
 	p.wg.Add(2)
 	cc := &connCount{p: p}
 	go p.pipe(c, up, true, cc.frames(cc.reply))
 	go p.pipe(up, c, false, cc.frames(cc.request))
-}
-
-// refusing reports whether new connections are refused (Cut, Freeze).
-func (p *Proxy) refusing() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.cut || p.frozen.Load()
 }
 
 // Requests is how many requests the proxy's clients have sent, pings and
@@ -235,6 +235,7 @@ func (p *Proxy) Cut(cut bool) {
 		p.marker.Store(nil)
 	}
 	if cut {
+		p.cuts++
 		for c := range p.conns {
 			c.Close()
 		}
