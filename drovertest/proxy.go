@@ -28,6 +28,8 @@ type Proxy struct {
 	// sets mute once a client sends it (DropRepliesAfter).
 	mute   atomic.Bool
 	marker atomic.Pointer[[]byte]
+	// freezes says the marker freezes (FreezeAt) rather than mutes.
+	freezes atomic.Bool
 
 	requests, trips atomic.Int64
 }
@@ -183,8 +185,13 @@ func (p *Proxy) pipe(dst, src net.Conn, toClient bool, count func([]byte)) {
 		n, err := src.Read(buf)
 		if m := p.marker.Load(); m != nil && !toClient && n > 0 {
 			// Muted before the request goes on: its reply cannot come first.
+			// Frozen, the request does not go on.
 			if seen := append(tail, buf[:n]...); bytes.Contains(seen, *m) {
-				p.mute.Store(true)
+				if p.freezes.Load() {
+					p.frozen.Store(true)
+				} else {
+					p.mute.Store(true)
+				}
 				p.marker.Store(nil)
 			} else {
 				tail = append(tail[:0], seen[max(0, len(seen)-len(*m)):]...)
@@ -218,7 +225,22 @@ func (p *Proxy) DropReplies() { p.mute.Store(true) }
 // DropRepliesAfter is DropReplies from the moment a client sends marker
 // (bytes of the request whose reply is to be lost: its path, say), so that
 // the requests before it are answered.
-func (p *Proxy) DropRepliesAfter(marker []byte) { p.marker.Store(&marker) }
+func (p *Proxy) DropRepliesAfter(marker []byte) {
+	p.freezes.Store(false)
+	p.marker.Store(&marker)
+}
+
+// FreezeAt is Freeze from the moment a client sends marker, that request
+// dropped with the rest: a request sent and never applied, whose client
+// learns only from its connection's loss (Cut) that it failed.
+func (p *Proxy) FreezeAt(marker []byte) {
+	p.freezes.Store(true)
+	p.marker.Store(&marker)
+}
+
+// Frozen reports whether the proxy drops every byte (Freeze, or FreezeAt
+// once its marker was sent).
+func (p *Proxy) Frozen() bool { return p.frozen.Load() }
 
 // Dropping reports whether replies are being dropped (DropReplies, or
 // DropRepliesAfter once its marker was sent).

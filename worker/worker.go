@@ -502,7 +502,7 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 			}
 		}
 		if len(fresh) > 0 {
-			w.readManifests(sctx, &wg, dir, fresh, copies)
+			w.readManifests(sctx, &wg, dir, fresh, copies, sess)
 		}
 		if lone != nil {
 			if name := store.AssignmentName(lone.ID, lone.Attempt); copies[name] == nil {
@@ -737,9 +737,10 @@ func (w *Worker) register(ctx context.Context) (int64, *store.Session, error) {
 }
 
 // readManifests reads new manifests (pipelined) into copies, keyed by
-// assignment name, and deletes each: a manifest is read once. One that cannot
+// assignment name, and deletes each (again once the session is back, when
+// the connection was lost): a manifest is read once. One that cannot
 // be read costs nothing but the reads of its assignments.
-func (w *Worker) readManifests(ctx context.Context, wg *sync.WaitGroup, dir string, names []string, copies map[string]*store.Task) {
+func (w *Worker) readManifests(ctx context.Context, wg *sync.WaitGroup, dir string, names []string, copies map[string]*store.Task, sess *store.Session) {
 	paths := make([]string, len(names))
 	for i, name := range names {
 		paths[i] = dir + "/" + name
@@ -768,12 +769,21 @@ func (w *Worker) readManifests(ctx context.Context, wg *sync.WaitGroup, dir stri
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			err := w.batch.commit(ctx, nil, len(p), func(txn *store.Txn) error {
-				txn.Delete(p, -1)
-				return nil
-			})
-			if err != nil && !errors.Is(err, store.ErrNoNode) && ctx.Err() == nil {
-				w.log.Debug().Err(err).Str("manifest", p).Msg("cannot delete manifest; the leader does when this registration ends")
+			for {
+				err := w.batch.commit(ctx, nil, len(p), func(txn *store.Txn) error {
+					txn.Delete(p, -1)
+					return nil
+				})
+				// Lost with the connection: again once the session is back.
+				// The name counts as read, so no listing brings it back
+				// here, and it stayed until the registration ended.
+				if errors.Is(err, store.ErrConnection) && w.sameSession(ctx, sess) == nil {
+					continue
+				}
+				if err != nil && !errors.Is(err, store.ErrNoNode) && ctx.Err() == nil {
+					w.log.Debug().Err(err).Str("manifest", p).Msg("cannot delete manifest; the leader does when this registration ends")
+				}
+				return
 			}
 		}()
 	}
