@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"context"
 	"encoding/binary"
 	"fmt"
 	"testing"
@@ -51,4 +52,52 @@ func TestManifestWhoseDeleteFailedIsDeletedOnceBack(t *testing.T) {
 		}
 	}
 	drovertest.WaitFor(t, 10*time.Second, "manifest deleted", func() bool { return manifestsIn(t, st, "w1") == 0 })
+}
+
+// A drain that ends while ZooKeeper is away does not wait for the session
+// to come back on account of a manifest delete that was lost: Run returns
+// once its attempts are done, where it waited until the cut-off (5/6 of
+// the session's timeout; helper review).
+func TestDrainWhileAwayDoesNotWaitForALostManifestDelete(t *testing.T) {
+	root := drovertest.NewRoot()
+	px := drovertest.StartProxy(t, drovertest.Addr())
+	w, err := New(Config{ID: "w1", Commands: true, Store: drovertest.OpenStoreFor(t, px.Addr(), root, 60*time.Second),
+		Capacity: 4, DrainTimeout: 500 * time.Millisecond, Log: drovertest.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ran := make(chan error, 1)
+	go func() { ran <- w.Run(ctx) }()
+	select {
+	case <-w.Registered():
+	case <-time.After(20 * time.Second):
+		t.Fatal("worker did not register")
+	}
+	st := drovertest.OpenStore(t, root)
+	tasks := make([]*store.Task, 2)
+	for i := range tasks {
+		tasks[i] = &store.Task{Cmd: []string{"true"}}
+		prepare(t, st, w, tasks[i])
+	}
+	manifest := st.Layout().WorkerTasks("w1") + "/" + store.ManifestName(store.AssignmentName(tasks[0].ID, 1))
+	marker := binary.BigEndian.AppendUint32(nil, uint32(len(manifest)))
+	px.FreezeAt(append(append(marker, manifest...), 0xff, 0xff, 0xff, 0xff))
+	txn := st.Txn()
+	if err := txn.AssignBatch(tasks, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := txn.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	drovertest.WaitFor(t, 10*time.Second, "the manifest's delete sent", px.Frozen)
+	px.Cut(true) // and ZooKeeper stays away
+	w.Drain()
+	select {
+	case <-ran:
+	case <-time.After(20 * time.Second): // the cut-off is at 50 s
+		cancel()
+		t.Fatal("Run did not return 20 s after a drain of 0.5 s while ZooKeeper was away")
+	}
 }

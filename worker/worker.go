@@ -426,10 +426,15 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 		close(cutStop)
 		<-cutDone
 	}()
+	// Manifest deletes, which wait for a lost session to come back, end
+	// with serve: a drain that ends while ZooKeeper is away must not wait
+	// for it.
+	mctx, mcancel := context.WithCancel(sctx)
 	defer func() {
 		for _, r := range runs {
 			r.cancel(errors.New("worker stopping"))
 		}
+		mcancel()
 		wg.Wait()
 	}()
 	// copying says whether the leader copied the latest assignment into the
@@ -502,7 +507,7 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 			}
 		}
 		if len(fresh) > 0 {
-			w.readManifests(sctx, &wg, dir, fresh, copies, sess)
+			w.readManifests(mctx, &wg, dir, fresh, copies, sess)
 		}
 		if lone != nil {
 			if name := store.AssignmentName(lone.ID, lone.Attempt); copies[name] == nil {
