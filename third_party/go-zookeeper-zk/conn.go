@@ -69,6 +69,15 @@ type authCreds struct {
 
 // Conn is the client connection and tracks all details for communication with the server.
 type Conn struct {
+	// Drover patch (see PATCHES.md): watchZxid is the zxid the client's
+	// watches are known current at on the server, the relative zxid of the
+	// next SetWatches; it moves on to lastZxid at a reconnect only when the
+	// connection before (number connGen-1) had every SetWatches packet
+	// applied (armedGen). All three are read and written atomically.
+	watchZxid int64
+	connGen   int64
+	armedGen  int64
+
 	lastZxid         int64
 	sessionID        int64
 	state            State // must be 32-bit aligned
@@ -444,9 +453,14 @@ func (c *Conn) loop(ctx context.Context) {
 			}
 			c.hostProvider.Connected()        // mark success
 			c.closeChan = make(chan struct{}) // channel to tell send loop stop
-			// Drover patch: the zxid the watches were current at, read before
-			// the new connection's replies move it on (see PATCHES.md).
-			relZxid := atomic.LoadInt64(&c.lastZxid)
+			// Drover patch: the zxid the watches are current at, read before
+			// the new connection's replies move lastZxid on, and only once
+			// the connection before set them all again (see PATCHES.md).
+			gen := atomic.AddInt64(&c.connGen, 1)
+			if atomic.LoadInt64(&c.armedGen) == gen-1 {
+				atomic.StoreInt64(&c.watchZxid, atomic.LoadInt64(&c.lastZxid))
+			}
+			relZxid := atomic.LoadInt64(&c.watchZxid)
 
 			var wg sync.WaitGroup
 
@@ -484,7 +498,7 @@ func (c *Conn) loop(ctx context.Context) {
 				}
 			}()
 
-			c.sendSetWatches(relZxid)
+			c.sendSetWatches(gen, relZxid)
 			wg.Wait()
 		}
 
@@ -578,11 +592,12 @@ func (c *Conn) invalidateWatches(err error) {
 	}
 }
 
-func (c *Conn) sendSetWatches(relZxid int64) {
+func (c *Conn) sendSetWatches(gen, relZxid int64) {
 	c.watchersLock.Lock()
 	defer c.watchersLock.Unlock()
 
 	if len(c.watchers) == 0 {
+		atomic.StoreInt64(&c.armedGen, gen) // Drover patch: none to set
 		return
 	}
 
@@ -632,6 +647,7 @@ func (c *Conn) sendSetWatches(relZxid int64) {
 		n++
 	}
 	if n == 0 {
+		atomic.StoreInt64(&c.armedGen, gen) // Drover patch: none to set
 		return
 	}
 	if req != nil { // don't forget any trailing packet we were building
@@ -652,9 +668,10 @@ func (c *Conn) sendSetWatches(relZxid int64) {
 			_, err := c.request(opSetWatches, req, res, nil)
 			if err != nil {
 				c.logger.Printf("Failed to set previous watches: %v", err)
-				break
+				return
 			}
 		}
+		atomic.StoreInt64(&c.armedGen, gen) // Drover patch: all set
 	}()
 }
 

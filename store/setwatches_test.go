@@ -14,24 +14,21 @@ import (
 	"github.com/drover-sched/drover/store"
 )
 
-// TestWatchFiresAfterASetWatchesLostWithItsConnection: the go-zookeeper
-// patch of 88eae37 sends SetWatches from the zxid read before the new
-// connection's replies (relZxid), but a request queued while the client was
-// away still goes out before SetWatches, and its reply moves lastZxid on.
-// Should that connection be lost after that reply and before the server
-// applied SetWatches, the next connection's SetWatches carries the zxid of
-// that reply, past a change made while the client was away: the server
-// fires no watch for it (the node's pzxid is not above relativeZxid), and
-// the client, holding the watch as set, never learns of the change. The
-// Java client sends SetWatches first, so that no reply on a connection can
-// come before it. Here: a watch on dir's children, the connection cut, a
-// child created, a read queued; on the next connection the read is answered
-// and SetWatches dropped (a proxy that understands frames), then that
-// connection cut too; on the third, the watch must fire. (review22)
+// A watch set before a reconnect fires for a change made while the client
+// was away, also when the connection that was to set it again on the
+// server is lost after a reply and before its SetWatches: go-zookeeper
+// sends the requests queued meanwhile before SetWatches, and their replies
+// move its last zxid on, past the change; SetWatches from that zxid would
+// fire nothing. Here: a watch on dir's children, the connection cut, a
+// child created, a read queued; on the next connection the read is
+// answered and SetWatches dropped (a proxy that reads frames), then that
+// connection cut too; on the third, the watch must fire. The patch in
+// third_party/go-zookeeper-zk keeps the older zxid until a connection's
+// SetWatches all went through (found by review).
 func TestWatchFiresAfterASetWatchesLostWithItsConnection(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
-	dir := root + "/r22/dir"
+	dir := root + "/sw/dir"
 	if err := st.EnsurePath(dir); err != nil {
 		t.Fatal(err)
 	}
@@ -47,11 +44,11 @@ func TestWatchFiresAfterASetWatchesLostWithItsConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	read := make(chan error, 1)
-	go func() { read <- review22QueuedRead(via, root+"/r22") }()
+	go func() { read <- queuedRead(via, root+"/sw") }()
 	drovertest.WaitFor(t, 10*time.Second, "the read queued in the client", func() bool {
 		buf := make([]byte, 1<<20)
 		for _, g := range strings.Split(string(buf[:runtime.Stack(buf, true)]), "\n\n") {
-			if strings.Contains(g, "review22QueuedRead") && strings.Contains(g, "(*Conn).request(") {
+			if strings.Contains(g, "queuedRead") && strings.Contains(g, "(*Conn).request(") {
 				return true
 			}
 		}
@@ -78,8 +75,8 @@ func TestWatchFiresAfterASetWatchesLostWithItsConnection(t *testing.T) {
 	}
 }
 
-// review22QueuedRead is a read the test finds queued in the client by name.
-func review22QueuedRead(via *store.Store, p string) error {
+// queuedRead is a read the test finds queued in the client by name.
+func queuedRead(via *store.Store, p string) error {
 	_, _, err := via.Exists(p)
 	return err
 }
@@ -99,6 +96,8 @@ type setWatchesProxy struct {
 	conns     map[int][]net.Conn
 	ops       map[int][]int32
 	n         int
+	done      chan struct{} // closed when the test ends
+	wg        sync.WaitGroup
 }
 
 func startSetWatchesProxy(t *testing.T, target string) *setWatchesProxy {
@@ -107,17 +106,20 @@ func startSetWatchesProxy(t *testing.T, target string) *setWatchesProxy {
 		t.Fatal(err)
 	}
 	p := &setWatchesProxy{t: t, ln: ln, target: target, hold: make(chan struct{}), swallowed: make(chan struct{}),
-		conns: map[int][]net.Conn{}, ops: map[int][]int32{}}
+		conns: map[int][]net.Conn{}, ops: map[int][]int32{}, done: make(chan struct{})}
 	t.Cleanup(func() {
 		ln.Close()
+		close(p.done)
 		p.mu.Lock()
-		defer p.mu.Unlock()
 		for _, cs := range p.conns {
 			for _, c := range cs {
 				c.Close()
 			}
 		}
+		p.mu.Unlock()
+		p.wg.Wait()
 	})
+	p.wg.Add(1)
 	go p.accept()
 	return p
 }
@@ -145,6 +147,7 @@ func (p *setWatchesProxy) kill(k int) {
 }
 
 func (p *setWatchesProxy) accept() {
+	defer p.wg.Done()
 	for {
 		c, err := p.ln.Accept()
 		if err != nil {
@@ -155,13 +158,20 @@ func (p *setWatchesProxy) accept() {
 		k := p.n
 		p.conns[k] = []net.Conn{c}
 		p.mu.Unlock()
+		p.wg.Add(1)
 		go p.serve(k, c)
 	}
 }
 
 func (p *setWatchesProxy) serve(k int, c net.Conn) {
+	defer p.wg.Done()
 	if k == 2 {
-		<-p.hold
+		select {
+		case <-p.hold:
+		case <-p.done:
+			c.Close()
+			return
+		}
 	}
 	s, err := net.Dial("tcp", p.target)
 	if err != nil {
@@ -171,7 +181,9 @@ func (p *setWatchesProxy) serve(k int, c net.Conn) {
 	p.mu.Lock()
 	p.conns[k] = append(p.conns[k], s)
 	p.mu.Unlock()
+	p.wg.Add(1)
 	go func() {
+		defer p.wg.Done()
 		_, _ = io.Copy(c, s)
 		c.Close()
 	}()
