@@ -168,7 +168,7 @@ func (l *leader) applySchedule(name string, r scheduleRead) error {
 			l.log.Info().Str("schedule", name).Msg("schedule removed")
 		}
 		if t, ok := l.tombstones[name]; !ok || t.version != stat.Version || t.czxid != stat.Czxid {
-			l.tombstones[name] = tombstone{version: stat.Version, czxid: stat.Czxid, seen: stat.Mtime}
+			l.tombstones[name] = tombstone{version: stat.Version, czxid: stat.Czxid, seen: stat.Mtime.Add(-l.zkAhead)}
 		}
 		return nil
 	}
@@ -196,10 +196,11 @@ func (l *leader) applySchedule(name string, r scheduleRead) error {
 }
 
 // tombstone is a removed schedule's record (store.RemoveSchedule) at
-// version, written at seen: its mtime, as ZooKeeper stamped it, the same
-// for every term. Counted from a term's first read instead, the hour began
-// again with every new term and every rebuild of the view, and leaders
-// that came and went within the hour never deleted a tombstone.
+// version, written at seen: its mtime, which ZooKeeper stamped, put on the
+// leader's clock (zkAhead), so that every term counts the same hour
+// whatever the offset of its clock. Counted from a term's first read, the
+// hour began again with every new term and every rebuild of the view, and
+// leaders that came and went within the hour never deleted a tombstone.
 type tombstone struct {
 	version int32
 	czxid   int64

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,41 +13,100 @@ import (
 	"github.com/drover-sched/drover/store"
 )
 
-// TestTombstoneGoesDespiteTermsShorterThanAnHour: a removed schedule's
-// tombstone is deleted tombstoneAge after a leader first read it, counted
-// from that leader's read (tombstone.seen, in memory): every new term, and
-// every rebuild of the view within one (reset after a lost connection),
-// reads it anew and starts the hour again. Leaders that come and go (or
-// rebuild) more often than hourly never delete a tombstone, and a cluster
-// whose schedules are added and removed under new names grows schedules/
+// TestTombstoneGoesDespiteTermsShorterThanItsAge: a removed schedule's
+// tombstone is deleted tombstoneAge after it was written. Counted from a
+// leader's first read (in memory), every new term, and every rebuild of
+// the view within one (reset after a lost connection), read it anew and
+// started the hour again: leaders that came and went (or rebuilt) more
+// often than hourly never deleted a tombstone, and a cluster whose
+// schedules were added and removed under new names grew schedules/
 // without bound, towards the listing cap that refuses new schedules
-// (store.ErrTooManySchedules). Here six terms of 40 minutes each, four
-// hours after the removal: the tombstone is still there. (Found by review.)
-func TestTombstoneGoesDespiteTermsShorterThanAnHour(t *testing.T) {
+// (store.ErrTooManySchedules). Here the age is 2 s, and terms of half a
+// second follow one another until the tombstone goes. (Found by review.)
+func TestTombstoneGoesDespiteTermsShorterThanItsAge(t *testing.T) {
+	tombstoneAge = 2 * time.Second
+	t.Cleanup(func() { tombstoneAge = time.Hour })
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
 	addSchedule(t, st, &store.Schedule{Name: "gone", Cron: "@yearly"})
 	if err := st.RemoveSchedule("gone"); err != nil {
 		t.Fatal(err)
 	}
-	start := time.Now()
-	var clock atomic.Pointer[time.Time]
-	set := func(at time.Time) { clock.Store(&at) }
-	for i := range 6 {
-		at := start.Add(time.Duration(i) * 40 * time.Minute)
-		set(at)
-		l, _, stop := termOf(t, st, func(c *Config) { c.Now = func() time.Time { return *clock.Load() } })
+	terms := 0
+	drovertest.WaitFor(t, 20*time.Second, "the tombstone deleted by one of the short terms", func() bool {
+		terms++
+		l, _, stop := termOf(t, st)
+		defer stop()
 		if err := l.syncSchedules(); err != nil {
 			t.Fatal(err)
 		}
-		set(at.Add(39 * time.Minute)) // the loop sweeps every second of the term
-		if err := l.sweepTombstones(); err != nil {
-			t.Fatal(err)
+		// The term's sweeps, every second of it; it ends within half a
+		// second, before a tombstone it first read could be 2 s old.
+		for end := time.Now().Add(500 * time.Millisecond); time.Now().Before(end); {
+			if err := l.sweepTombstones(); err != nil {
+				t.Fatal(err)
+			}
+			if !scheduleExists(t, st, "gone") {
+				return true
+			}
+			time.Sleep(50 * time.Millisecond) // the pace of the term's sweeps, not a wait for an event
 		}
-		stop()
+		return false
+	})
+	t.Logf("deleted in term %d", terms)
+}
+
+// TestTombstoneStandsAnHourWhateverTheLeadersClock: a tombstone stands an
+// hour after the removal (tombstoneAge) so that a write prepared from the
+// removed record (a client's pause, resume or trigger, a deposed leader's
+// firing) meets it and fails, and never a new record of an equal version.
+// Its mtime is ZooKeeper's clock: compared with the leader's as it was, a
+// leader whose clock ran two hours ahead of ZooKeeper's deleted the
+// tombstone of a schedule removed a moment ago at its first sweep. The
+// term learns the offset as it begins (zkAhead). (Found by review.)
+func TestTombstoneStandsAnHourWhateverTheLeadersClock(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	addSchedule(t, st, &store.Schedule{Name: "gone", Cron: "@yearly"})
+	if err := st.RemoveSchedule("gone"); err != nil {
+		t.Fatal(err)
+	}
+	ahead := time.Now().Add(2 * time.Hour)
+	l, _, _ := termOf(t, st, func(c *Config) { c.Now = func() time.Time { return ahead } })
+	if err := l.syncSchedules(); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.sweepTombstones(); err != nil {
+		t.Fatal(err)
+	}
+	if !scheduleExists(t, st, "gone") {
+		t.Fatalf("the tombstone of a schedule removed a moment ago was deleted at the first sweep of a leader whose clock is 2 h ahead of ZooKeeper's (tombstoneAge %v)", tombstoneAge)
+	}
+}
+
+// TestTombstoneGoesAnHourAfterItsReadWhateverTheLeadersClock: the other way
+// round, a leader whose clock is two hours behind ZooKeeper's kept a
+// tombstone three hours of its own, and terms shorter than that never
+// deleted it. (Found by review.)
+func TestTombstoneGoesAnHourAfterItsReadWhateverTheLeadersClock(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	addSchedule(t, st, &store.Schedule{Name: "gone", Cron: "@yearly"})
+	if err := st.RemoveSchedule("gone"); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().Add(-2 * time.Hour)
+	clock := at
+	l, _, _ := termOf(t, st, func(c *Config) { c.Now = func() time.Time { return clock } })
+	if err := l.syncSchedules(); err != nil {
+		t.Fatal(err)
+	}
+	clock = at.Add(tombstoneAge + time.Minute)
+	if err := l.sweepTombstones(); err != nil {
+		t.Fatal(err)
 	}
 	if scheduleExists(t, st, "gone") {
-		t.Fatalf("the tombstone of a schedule removed 4 h ago is still there after six terms of 40 min (tombstoneAge %v)", tombstoneAge)
+		t.Fatalf("a leader whose clock is 2 h behind ZooKeeper's keeps a tombstone %v after it read it (tombstoneAge %v)", tombstoneAge+time.Minute, tombstoneAge)
 	}
 }
 

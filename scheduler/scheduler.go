@@ -161,15 +161,16 @@ func (s *Scheduler) lead(ctx context.Context, term *Term) error {
 		case <-ctx.Done():
 		}
 	}()
-	epoch, zxid, err := s.bumpEpoch(ctx, term)
+	start, err := s.bumpEpoch(ctx, term)
 	if err != nil {
 		return err
 	}
-	s.epoch.Store(epoch)
+	s.epoch.Store(start.epoch)
 	s.leading.Store(true)
 	s.counters.elected.Add(1)
-	l := newLeader(s, term, epoch)
-	s.log.Info().Int64("epoch", epoch).Int64("zxid", zxid).Str("leader", s.cfg.ID).Msg("elected leader")
+	l := newLeader(s, term, start)
+	s.log.Info().Int64("epoch", start.epoch).Int64("zxid", start.zxid).Dur("zookeeper_clock_ahead", start.zkAhead).
+		Str("leader", s.cfg.ID).Msg("elected leader")
 	err = l.run(ctx)
 	l.stop()
 	for i := range s.counters.queued {
@@ -189,18 +190,37 @@ func (s *Scheduler) lead(ctx context.Context, term *Term) error {
 	return err
 }
 
+// termStart is what a term learnt as it began (bumpEpoch): its epoch, the
+// bump's zxid, and how far ZooKeeper's clock is ahead of this scheduler's
+// (zero when unknown), for ages of what ZooKeeper stamped (mtimes) counted
+// on the scheduler's clock.
+type termStart struct {
+	epoch, zxid int64
+	zkAhead     time.Duration
+}
+
 // bumpEpoch records a new term in <root>/epoch, fenced by the term. A race
 // with another write is tried again at once; a lost connection, once the
 // session is back (ctx ends with the term).
-func (s *Scheduler) bumpEpoch(ctx context.Context, term *Term) (epoch, zxid int64, err error) {
+func (s *Scheduler) bumpEpoch(ctx context.Context, term *Term) (termStart, error) {
 	for try := 0; ; try++ {
-		epoch, zxid, err := s.cfg.Store.BumpEpoch(term.Fence, s.cfg.ID, s.cfg.Now())
-		if err == nil || errors.Is(err, store.ErrFenced) || try > 10 {
-			return epoch, zxid, err
+		sent := s.cfg.Now()
+		b, err := s.cfg.Store.BumpEpoch(term.Fence, s.cfg.ID, sent)
+		if err == nil {
+			start := termStart{epoch: b.Epoch, zxid: b.Zxid}
+			if !b.At.IsZero() {
+				// Stamped between the request and its reply: the middle
+				// of the two, within half the round trip.
+				start.zkAhead = b.At.Sub(sent.Add(s.cfg.Now().Sub(sent) / 2)).Round(time.Millisecond)
+			}
+			return start, nil
+		}
+		if errors.Is(err, store.ErrFenced) || try > 10 {
+			return termStart{}, err
 		}
 		if errors.Is(err, store.ErrConnection) {
 			if _, err := s.cfg.Store.CurrentSession(ctx); err != nil {
-				return 0, 0, err
+				return termStart{}, err
 			}
 		}
 	}

@@ -618,7 +618,13 @@ func termOf(t *testing.T, st *store.Store, mods ...func(*Config)) (l *leader, fe
 		t.Fatal(err)
 	}
 	fence = st.Layout().Election() + "/" + node
-	l = newLeader(s, &Term{Fence: fence, st: st, done: make(chan struct{})}, 1)
+	term := &Term{Fence: fence, st: st, done: make(chan struct{})}
+	// Bumped as a term begins: the leader learns ZooKeeper's clock.
+	start, err := s.bumpEpoch(context.Background(), term)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l = newLeader(s, term, start)
 	stop = sync.OnceFunc(l.stop)
 	t.Cleanup(func() {
 		stop()
@@ -1059,6 +1065,7 @@ func TestRetentionDropsKeyIndexBucketMadeAfterResultBucket(t *testing.T) {
 
 	var clock atomic.Pointer[time.Time]
 	set := func(t time.Time) { clock.Store(&t) }
+	set(time.Now()) // as the term begins
 	l, _, _ := termOf(t, st, func(c *Config) {
 		c.ResultRetention = 24 * time.Hour
 		c.Now = func() time.Time { return *clock.Load() }
@@ -1153,7 +1160,7 @@ func TestRetentionReadsSettledBucketsOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := newLeader(s, &Term{Fence: st.Layout().Root}, 1)
+	l := newLeader(s, &Term{Fence: st.Layout().Root}, termStart{epoch: 1})
 	defer l.stop()
 	var read []string
 	testHookResultsRead = func(b1 string) { read = append(read, b1) }
@@ -1261,7 +1268,7 @@ func TestRetentionCountsARetry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := newLeader(s, &Term{Fence: st.Layout().Root}, 1)
+	l := newLeader(s, &Term{Fence: st.Layout().Root}, termStart{epoch: 1})
 	defer l.stop()
 	if err := l.pruneResults(); err != nil { // reads and keeps the counts
 		t.Fatal(err)

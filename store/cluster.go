@@ -186,10 +186,9 @@ func (s *Store) epoch() (EpochRecord, []byte, Stat, error) {
 // returns the term's epoch. A record it cannot read (malformed, or of a
 // newer Drover) goes to deadletter in the same transaction, and the count
 // goes on from the znode's version, which only grows; a missing one is made
-// again. zxid is the transaction's (0 when the znode was made again): a
-// deposed leader's writes all come before it. ErrBadVersion (ErrNodeExists):
-// another write came between the read and the write.
-func (s *Store) BumpEpoch(fence, leader string, since time.Time) (epoch, zxid int64, err error) {
+// again. ErrBadVersion (ErrNodeExists): another write came between the
+// read and the write.
+func (s *Store) BumpEpoch(fence, leader string, since time.Time) (EpochBump, error) {
 	rec, data, st, err := s.epoch()
 	bad, missing := err, errors.Is(err, ErrNoNode)
 	switch {
@@ -201,12 +200,12 @@ func (s *Store) BumpEpoch(fence, leader string, since time.Time) (epoch, zxid in
 		// election znode). Without it no term could ever begin.
 		bad = nil
 	case err != nil:
-		return 0, 0, fmt.Errorf("read epoch: %w", err)
+		return EpochBump{}, fmt.Errorf("read epoch: %w", err)
 	}
 	next := EpochRecord{Epoch: rec.Epoch + 1, Leader: leader, Since: since.UTC()}
 	enc, err := Encode(&next)
 	if err != nil {
-		return 0, 0, err
+		return EpochBump{}, err
 	}
 	txn := s.Txn().Fence(fence, -1)
 	aside := -1
@@ -221,7 +220,7 @@ func (s *Store) BumpEpoch(fence, leader string, since time.Time) (epoch, zxid in
 		txn.Set(s.layout.Epoch(), enc, st.Version)
 	}
 	if err := txn.commitAside(aside); err != nil {
-		return 0, 0, fmt.Errorf("bump epoch: %w", err)
+		return EpochBump{}, fmt.Errorf("bump epoch: %w", err)
 	}
 	if missing {
 		s.log.Warn().Str("path", s.layout.Epoch()).Int64("epoch", next.Epoch).Msg("epoch record was missing: made again")
@@ -230,5 +229,17 @@ func (s *Store) BumpEpoch(fence, leader string, since time.Time) (epoch, zxid in
 		s.log.Warn().Str("path", s.layout.Epoch()).Str("reason", bad.Error()).Int64("epoch", next.Epoch).
 			Msg("malformed data moved to deadletter")
 	}
-	return next.Epoch, txn.Zxid(), nil
+	return EpochBump{Epoch: next.Epoch, Zxid: txn.Zxid(), At: txn.Mtime()}, nil
+}
+
+// EpochBump is what BumpEpoch learnt of the term it began.
+type EpochBump struct {
+	Epoch int64
+	// Zxid is the bump's zxid (0 when the znode was made again): a deposed
+	// leader's writes all come before it.
+	Zxid int64
+	// At is when the bump was applied, by ZooKeeper's clock (zero when the
+	// znode was made again): set beside the leader's own clock, it tells
+	// how far the two are apart, for times ZooKeeper stamps (mtimes).
+	At time.Time
 }

@@ -198,7 +198,7 @@ func TestQuarantineRemakesAMissingDeadletterDirectory(t *testing.T) {
 	} else if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := st.BumpEpoch(lay.Root, "me", time.Now()); err != nil {
+	if _, err := st.BumpEpoch(lay.Root, "me", time.Now()); err != nil {
 		t.Fatalf("epoch bump with the deadletter directory missing: %v", err)
 	}
 	if names, err := st.Children(lay.Deadletter()); err != nil || len(names) != 1 {

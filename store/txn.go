@@ -28,6 +28,7 @@ type Txn struct {
 	// committed transaction's zxid, learnt from it.
 	stamp int
 	zxid  int64
+	mtime time.Time // the stamp's, by ZooKeeper's clock
 	// marked are the result buckets FinishEncoded marks in this
 	// transaction: the finish time each is marked for, and the index of its
 	// operation.
@@ -130,6 +131,10 @@ type lateMark struct {
 // Zxid is the zxid of a committed transaction that carries a Stamp, else 0.
 func (t *Txn) Zxid() int64 { return t.zxid }
 
+// Mtime is when a committed transaction that carries a Stamp was applied,
+// by ZooKeeper's clock, else zero.
+func (t *Txn) Mtime() time.Time { return t.mtime }
+
 // Len is the number of operations, fence included.
 func (t *Txn) Len() int { return len(t.ops) }
 
@@ -207,6 +212,7 @@ func (t *Txn) commit() error {
 		t.s.marks.committed(t.marked)
 		if t.stamp >= 0 && t.stamp < len(res) && res[t.stamp].Stat != nil {
 			t.zxid = res[t.stamp].Stat.Mzxid
+			t.mtime = time.UnixMilli(res[t.stamp].Stat.Mtime)
 		}
 		return nil
 	}
