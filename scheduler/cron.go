@@ -168,7 +168,7 @@ func (l *leader) applySchedule(name string, r scheduleRead) error {
 			l.log.Info().Str("schedule", name).Msg("schedule removed")
 		}
 		if t, ok := l.tombstones[name]; !ok || t.version != stat.Version || t.czxid != stat.Czxid {
-			l.tombstones[name] = tombstone{version: stat.Version, czxid: stat.Czxid, seen: stat.Mtime.Add(-l.zkAhead)}
+			l.tombstones[name] = tombstone{version: stat.Version, czxid: stat.Czxid, written: stat.Mtime}
 		}
 		return nil
 	}
@@ -196,19 +196,22 @@ func (l *leader) applySchedule(name string, r scheduleRead) error {
 }
 
 // tombstone is a removed schedule's record (store.RemoveSchedule) at
-// version, written at seen: its mtime, which ZooKeeper stamped, put on the
-// leader's clock (zkAhead), so that every term counts the same hour
-// whatever the offset of its clock. Counted from a term's first read, the
-// hour began again with every new term and every rebuild of the view, and
-// leaders that came and went within the hour never deleted a tombstone.
+// version, written at written: its mtime, by ZooKeeper's clock, the same
+// for every term. Its age is counted on that clock too (zookeeperNow), so
+// that no leader's clock, however far off or stepped, shortens its hour;
+// counted from a term's first read, the hour began again with every new
+// term and every rebuild of the view, and leaders that came and went
+// within the hour never deleted a tombstone. retryAt, on the leader's
+// clock, paces the next try of a delete that failed.
 type tombstone struct {
 	version int32
 	czxid   int64
-	seen    time.Time
+	written time.Time
+	retryAt time.Time
 }
 
 // tombstoneAge is how long the leader keeps a tombstone after it was
-// written. Any write prepared from the removed record, by a client (pause,
+// written, by ZooKeeper's clock. Any write prepared from the removed record, by a client (pause,
 // resume, trigger) or a leader, fails its version check while the
 // tombstone stands; once deleted, the name starts again from version 0,
 // and a write read before the removal could match a new record's version.
@@ -226,9 +229,22 @@ var tombstoneAge = time.Hour
 // hand), which an equal version would not tell, is left to its watch.
 func (l *leader) sweepTombstones() error {
 	now := l.now()
+	if len(l.tombstones) == 0 || now.Before(l.clockReadAt) {
+		return nil
+	}
+	// ZooKeeper's clock is read at most every clockReadEvery: a write.
+	l.clockReadAt = now.Add(min(clockReadEvery, tombstoneAge/4))
+	zkNow, err := l.zookeeperNow()
+	if errors.Is(err, store.ErrFenced) {
+		return err
+	}
+	if err != nil {
+		l.log.Debug().Err(err).Msg("cannot read ZooKeeper's clock; tombstones are swept later")
+		return nil
+	}
 	var due []string
 	for name, t := range l.tombstones {
-		if now.Sub(t.seen) >= tombstoneAge {
+		if zkNow.Sub(t.written) >= tombstoneAge && !now.Before(t.retryAt) {
 			due = append(due, name)
 			if len(due) == sweepBatch {
 				break
@@ -261,11 +277,29 @@ func (l *leader) sweepTombstones() error {
 		default:
 			l.log.Warn().Err(err).Str("schedule", due[i]).Msg("tombstone not deleted; tried again in a minute")
 			t := l.tombstones[due[i]]
-			t.seen = now.Add(time.Minute - tombstoneAge)
+			t.retryAt = now.Add(time.Minute)
 			l.tombstones[due[i]] = t
 		}
 	}
 	return nil
+}
+
+// clockReadEvery bounds how often sweepTombstones reads ZooKeeper's clock
+// while tombstones stand (shorter for a tombstoneAge under 4 minutes, as
+// tests set): a tombstone goes at most this late.
+const clockReadEvery = time.Minute
+
+// zookeeperNow reads ZooKeeper's clock: the mtime of an empty write to the
+// tasks directory (a Stamp, as placements make), fenced by the term.
+func (l *leader) zookeeperNow() (time.Time, error) {
+	txn := l.st.Txn().Fence(l.term.Fence, -1).Stamp(l.lay.Tasks())
+	if err := txn.Commit(); err != nil {
+		return time.Time{}, fmt.Errorf("read zookeeper's clock: %w", err)
+	}
+	if txn.Mtime().IsZero() {
+		return time.Time{}, errors.New("read zookeeper's clock: no mtime in the reply")
+	}
+	return txn.Mtime(), nil
 }
 
 // sweepBatch bounds the tombstones one sweep deletes, so that an hour after

@@ -342,7 +342,7 @@ func TestTombstoneSweep(t *testing.T) {
 			t.Fatalf("view: %d tombstones, %d schedules; want 2 and 0", len(l.tombstones), len(l.schedules))
 		}
 		old := l.tombstones["old"]
-		old.seen = old.seen.Add(-tombstoneAge)
+		old.written = old.written.Add(-tombstoneAge)
 		l.tombstones["old"] = old
 		return l.sweepTombstones()
 	}

@@ -28,9 +28,6 @@ type leader struct {
 	epoch int64
 	log   zerolog.Logger
 	now   func() time.Time
-	// zkAhead is how far ZooKeeper's clock was ahead of now's as the term
-	// began: an mtime less zkAhead is on now's clock.
-	zkAhead time.Duration
 
 	workers map[string]*workerView
 	// byBucket holds the queued tasks by queue bucket (b1+b2) and id: one
@@ -45,6 +42,8 @@ type leader struct {
 	// tombstones are the removed schedules' records seen, to delete once
 	// old (sweepTombstones).
 	tombstones map[string]tombstone
+	// clockReadAt is when sweepTombstones may read ZooKeeper's clock next.
+	clockReadAt time.Time
 	// slotFill counts the tasks in each bucket (b1+b2) that slot tasks this
 	// term fired have gone into, and so bounds the slot tasks one bucket
 	// takes (slotID).
@@ -127,7 +126,7 @@ type watchEvent struct {
 
 func newLeader(s *Scheduler, term *Term, start termStart) *leader {
 	return &leader{
-		s: s, st: s.cfg.Store, lay: s.cfg.Store.Layout(), term: term, epoch: start.epoch, zkAhead: start.zkAhead,
+		s: s, st: s.cfg.Store, lay: s.cfg.Store.Layout(), term: term, epoch: start.epoch,
 		log: s.log.With().Str("leader", s.cfg.ID).Int64("epoch", start.epoch).Logger(), now: s.cfg.Now,
 		workers: map[string]*workerView{}, byBucket: map[string]map[string]*queued{},
 		ready: newReadyQueue(), delayed: &taskHeap{less: dueFirst}, schedules: map[string]*cronEntry{}, tombstones: map[string]tombstone{}, resultCounts: map[string]resultCount{}, slotFill: map[string]slotCount{}, prepared: map[string]time.Time{}, dirty: map[string]bool{}, empty: map[string]time.Time{},

@@ -192,8 +192,8 @@ func (s *Scheduler) lead(ctx context.Context, term *Term) error {
 
 // termStart is what a term learnt as it began (bumpEpoch): its epoch, the
 // bump's zxid, and how far ZooKeeper's clock is ahead of this scheduler's
-// (zero when unknown), for ages of what ZooKeeper stamped (mtimes) counted
-// on the scheduler's clock.
+// (zero when unknown), which the log tells an operator: a large offset
+// shifts what the leader times against what ZooKeeper stamps.
 type termStart struct {
 	epoch, zxid int64
 	zkAhead     time.Duration
