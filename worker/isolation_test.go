@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -166,5 +167,58 @@ func TestAllowListRefusesUnsafeEnvOnly(t *testing.T) {
 	task = &store.Task{ID: "01JAAAAAAAAAAAAAAAAAAAAAAA", Attempt: 1, Cmd: []string{script}, Env: map[string]string{"PATH": "/usr/bin:/bin", "GREETING": "yo"}}
 	if out := execute(context.Background(), task, "w-exec", store.OutputTail, time.Now, policy{}); out.ExitCode != 0 || out.Stdout != "yo\n" {
 		t.Errorf("PATH without an allow-list: %+v", out)
+	}
+}
+
+// Found by security review (review24): unsafeEnv is a list of names, and
+// the common tools an allowed script calls read more than it names. GNU
+// tar prepends TAR_OPTIONS to its arguments (--checkpoint-action=exec=CMD
+// runs CMD through the shell), and git runs GIT_EXTERNAL_DIFF (through the
+// shell) for each changed file of a diff, GIT_PROXY_COMMAND for a git://
+// fetch, GIT_ASKPASS for a password. So a task that may run one allowed
+// script that archives or diffs runs anything, with no file to hand, as
+// BASH_ENV did.
+func TestAllowListIsNotBypassedThroughToolVariables(t *testing.T) {
+	for _, tool := range []string{"tar", "git"} {
+		t.Run(tool, func(t *testing.T) {
+			if _, err := exec.LookPath(tool); err != nil {
+				t.Skip("no " + tool)
+			}
+			dir := t.TempDir()
+			if err := os.WriteFile(dir+"/a", []byte("a\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var body string
+			var env map[string]string
+			switch tool {
+			case "tar":
+				body = "tar -cf /dev/null -C " + dir + " a\n"
+				env = map[string]string{"TAR_OPTIONS": `--checkpoint=1 --checkpoint-action=exec=touch\ ` + dir + "/pwned"}
+			case "git":
+				git := func(args ...string) {
+					cmd := exec.Command("git", append([]string{"-C", dir, "-c", "user.name=t", "-c", "user.email=t@t"}, args...)...)
+					if b, err := cmd.CombinedOutput(); err != nil {
+						t.Fatalf("git %v: %v %s", args, err, b)
+					}
+				}
+				git("init", "-q")
+				git("add", "a")
+				git("commit", "-qm", "a")
+				if err := os.WriteFile(dir+"/a", []byte("b\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				body = "git -C " + dir + " diff\n"
+				env = map[string]string{"GIT_EXTERNAL_DIFF": "touch " + dir + "/pwned;:"}
+			}
+			script := dir + "/job.sh"
+			if err := os.WriteFile(script, []byte("#!/bin/sh\n"+body), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			task := &store.Task{ID: "01JAAAAAAAAAAAAAAAAAAAAAAA", Attempt: 1, Cmd: []string{script}, Env: env}
+			out := execute(context.Background(), task, "w-exec", store.OutputTail, time.Now, policy{allow: []string{script}})
+			if _, err := os.Stat(dir + "/pwned"); err == nil {
+				t.Fatalf("a task ran a command the allow-list (%s) does not admit, through env %v (outcome exit %d %q)", script, env, out.ExitCode, out.Err)
+			}
+		})
 	}
 }
