@@ -67,6 +67,12 @@ func drover(t *testing.T, root string, args ...string) result {
 // daemon starts a long-running drover process; it is killed by pid at cleanup.
 func daemon(t *testing.T, root string, args ...string) *exec.Cmd {
 	t.Helper()
+	return daemonAs(t, root, nil, args...)
+}
+
+// daemonAs is daemon run as the user cred names (nil: this process's).
+func daemonAs(t *testing.T, root string, cred *syscall.Credential, args ...string) *exec.Cmd {
+	t.Helper()
 	full := append([]string{"--zk", zkAddr, "--root", root, "--session-timeout", "2s", "--log-level", "debug"}, args...)
 	cmd := exec.Command(binary, full...)
 	logf, err := os.Create(filepath.Join(t.TempDir(), "daemon.log"))
@@ -74,7 +80,7 @@ func daemon(t *testing.T, root string, args ...string) *exec.Cmd {
 		t.Fatal(err)
 	}
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: cred}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
