@@ -232,6 +232,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		if err == nil && !ok {
 			err = fmt.Errorf("%w at %s", ErrNoCluster, layout.Root)
 		}
+		if err == nil && cfg.Auth != "" {
+			err = s.checkNotWorldWritable()
+		}
 		if err != nil {
 			conn.Close()
 			return nil, err
@@ -258,27 +261,39 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 }
 
 // ErrOpenTree means a cluster run with credentials found its tree (made
-// before, by a client without them) writable by anyone.
-var ErrOpenTree = errors.New("tree writable by anyone")
+// before, by a client without them or another one) writable by others.
+var ErrOpenTree = errors.New("tree writable by others")
 
 // checkNotWorldWritable refuses a root, directory or epoch record that
-// anyone may change: EnsurePath creates nothing where they exist, so a tree
-// another client made first (ZooKeeper's "/" lets anyone create) would be
-// run in with Drover's records beside whatever others put there, and its
-// epoch replaceable by anyone.
+// anyone but Drover's own identity may change: EnsurePath creates nothing
+// where they exist, so a tree another client made first (ZooKeeper's "/"
+// lets anyone create) would be run in with Drover's records beside whatever
+// others put there, and its epoch replaceable by them. Not only
+// world:anyone: ip:0.0.0.0/0 is everyone too, and whoever made the tree may
+// have kept write for an identity of their own. (ZooKeeper's super user
+// needs no entry.) Entries that only read are fine.
 func (s *Store) checkNotWorldWritable() error {
+	own := ""
+	for _, a := range s.acl {
+		if a.Perms&zk.PermWrite != 0 {
+			own = a.Scheme + ":" + a.ID
+		}
+	}
 	paths := append([]string{s.layout.Root, s.layout.Epoch()}, s.layout.Dirs()...)
-	open := make([]bool, len(paths))
+	open := make([]string, len(paths)) // the first identity other than own that may change it
 	var g errgroup.Group
 	for i, p := range paths {
 		g.Go(func() error {
 			acl, _, err := s.conn.GetACL(p)
+			if errors.Is(mapErr(err), ErrNoNode) {
+				return nil // not made yet (a command that only reads makes nothing)
+			}
 			if err != nil {
 				return fmt.Errorf("get acl %s: %w", p, mapErr(err))
 			}
 			for _, a := range acl {
-				if a.Scheme == "world" && a.ID == "anyone" && a.Perms&(zk.PermWrite|zk.PermCreate|zk.PermDelete|zk.PermAdmin) != 0 {
-					open[i] = true
+				if id := a.Scheme + ":" + a.ID; id != own && a.Perms&(zk.PermWrite|zk.PermCreate|zk.PermDelete|zk.PermAdmin) != 0 {
+					open[i] = id
 				}
 			}
 			return nil
@@ -288,9 +303,9 @@ func (s *Store) checkNotWorldWritable() error {
 		return err
 	}
 	for i, p := range paths {
-		if open[i] {
-			return fmt.Errorf("%w: %s lets anyone change it (world:anyone); with credentials, give the tree their ACL first: setAcl -R %s digest:USER:<base64 sha1 of USER:PASSWORD>:cdrwa (see README, Security)",
-				ErrOpenTree, p, s.layout.Root)
+		if open[i] != "" {
+			return fmt.Errorf("%w: %s lets %s change it; with credentials, give the tree their ACL alone first: setAcl -R %s digest:USER:<base64 sha1 of USER:PASSWORD>:cdrwa (see README, Security)",
+				ErrOpenTree, p, open[i], s.layout.Root)
 		}
 	}
 	return nil

@@ -1,0 +1,63 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+
+	"github.com/drover-sched/drover/drovertest"
+	"github.com/drover-sched/drover/store"
+)
+
+// Open with credentials refused a tree only when an ACL entry was
+// world:anyone with a write permission. Any other entry that lets others
+// write passed: ip:0.0.0.0/0 matches every IPv4 client, and whoever made
+// the tree first may keep write for a digest of their own. Mallory (no
+// credentials) makes the root so; alice's Open must refuse it, or mallory
+// deletes the epoch (the leaders' fencing record) and writes her own in
+// its place. Others that may only read are fine. (Found by security
+// review.)
+func TestOpenWithAuthRefusesARootOthersMayChange(t *testing.T) {
+	conn, _, err := zk.Connect([]string{drovertest.Addr()}, 2*time.Second, zk.WithLogInfo(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	alice := zk.DigestACL(zk.PermAll, "alice", "s3cret")
+	for _, c := range []struct {
+		name string
+		acl  []zk.ACL
+		ok   bool
+	}{
+		{"every IP", []zk.ACL{{Perms: zk.PermAll, Scheme: "ip", ID: "0.0.0.0/0"}}, false},
+		{"alice and mallory's digest", append(zk.DigestACL(zk.PermWrite, "mallory", "x"), alice...), false},
+		{"alice, every IP reading", append([]zk.ACL{{Perms: zk.PermRead, Scheme: "ip", ID: "0.0.0.0/0"}}, alice...), true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			root := drovertest.NewRoot()
+			if _, err := conn.Create(root, nil, 0, c.acl); err != nil {
+				t.Fatal(err)
+			}
+			// A command that only reads (MustExist) first, then one that
+			// makes the tree.
+			for _, mustExist := range []bool{true, false} {
+				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+				st, err := store.Open(ctx, store.Config{Servers: []string{drovertest.Addr()}, Root: root, SessionTimeout: 2 * time.Second,
+					Auth: "alice:s3cret", MustExist: mustExist})
+				cancel()
+				if err == nil {
+					st.Close()
+				}
+				switch {
+				case c.ok && err != nil:
+					t.Fatalf("Open (must exist %v) refused a root only alice may change: %v", mustExist, err)
+				case !c.ok && !errors.Is(err, store.ErrOpenTree):
+					t.Fatalf("Open (must exist %v) with credentials of a root with ACL %v: %v, want ErrOpenTree", mustExist, c.acl, err)
+				}
+			}
+		})
+	}
+}
