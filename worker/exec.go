@@ -41,11 +41,33 @@ type policy struct {
 	// allow, when not empty, lists glob patterns (path.Match) that a
 	// command's program must match, by absolute path or by name.
 	allow []string
+	// allowEnv, when not empty, lists glob patterns that each of a task's
+	// variable names must match.
+	allowEnv []string
 	// cleanEnv runs commands with only PATH, the task's variables and
 	// Drover's own, not the worker's environment.
 	cleanEnv bool
 	// cred, when set, is the user and group commands run as.
 	cred *syscall.Credential
+}
+
+// envDenied is the first of a task's variables (sorted) whose name no
+// allowEnv pattern matches; "" when all do, or when there is no list.
+func (p policy) envDenied(env map[string]string) string {
+	if len(p.allowEnv) == 0 {
+		return ""
+	}
+	names := make([]string, 0, len(env))
+	for k := range env {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, k := range names {
+		if !slices.ContainsFunc(p.allowEnv, func(pat string) bool { ok, _ := path.Match(pat, k); return ok }) {
+			return k
+		}
+	}
+	return ""
 }
 
 // allowed reports whether the program at resolved (where PATH led, or the
@@ -90,6 +112,10 @@ func execute(ctx context.Context, task *store.Task, workerID string, limit int, 
 			out.ExitCode, out.Err = 126, fmt.Sprintf("not allowed on this worker: env %s with an allow-list (it changes what a program runs)", name)
 			return finish()
 		}
+	}
+	if name := pol.envDenied(task.Env); name != "" {
+		out.ExitCode, out.Err = 126, fmt.Sprintf("not allowed on this worker: env %s (see --allow-env)", name)
+		return finish()
 	}
 	env := taskEnv(task, workerID, pol.cleanEnv, pol.cred)
 	// command looks the program up, checks what it found against the
@@ -298,8 +324,18 @@ var (
 		"PROMPT_COMMAND", "ZDOTDIR", "FPATH", "GCONV_PATH", "LOCPATH", "NLSPATH", "HOSTALIASES", "RESOLV_HOST_CONF",
 		"PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONUSERBASE", "PYTHONINSPECT", "PERL5LIB", "PERLLIB", "PERL5OPT",
 		"PERL5DB", "RUBYLIB", "RUBYOPT", "NODE_OPTIONS", "NODE_PATH", "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS",
-		"JDK_JAVA_OPTIONS", "CLASSPATH", "GIT_SSH_COMMAND", "GIT_EXEC_PATH", "SSH_ASKPASS"}
-	unsafeEnvPrefixes = []string{"LD_", "BASH_FUNC_", "DYLD_", "GIT_CONFIG"}
+		"JDK_JAVA_OPTIONS", "CLASSPATH", "SSH_ASKPASS",
+		// Tools an allowed script calls, that run a command or load code
+		// their variables name (tar's checkpoint actions, rsync's remote
+		// shell, editors and pagers, make's flags, OpenSSL's engines, Lua's
+		// and Ruby gems' paths, Python's warnings (with BROWSER) and
+		// breakpoints), and the homes their dotfiles come from.
+		"TAR_OPTIONS", "RSYNC_RSH", "EDITOR", "VISUAL", "PAGER", "MANPAGER", "LESSOPEN", "LESSCLOSE", "MAKEFLAGS",
+		"MFLAGS", "GNUMAKEFLAGS", "OPENSSL_CONF", "OPENSSL_ENGINES", "LUA_INIT", "LUA_PATH", "LUA_CPATH", "GEM_HOME",
+		"GEM_PATH", "PYTHONWARNINGS", "PYTHONBREAKPOINT", "BROWSER", "HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME"}
+	// Every GIT_ variable: git runs GIT_EXTERNAL_DIFF, GIT_PROXY_COMMAND,
+	// GIT_ASKPASS, GIT_SSH, GIT_EDITOR, GIT_PAGER … through the shell.
+	unsafeEnvPrefixes = []string{"LD_", "BASH_FUNC_", "DYLD_", "GIT_"}
 )
 
 func killGroup(pgid int) {

@@ -170,14 +170,14 @@ func TestAllowListRefusesUnsafeEnvOnly(t *testing.T) {
 	}
 }
 
-// Found by security review (review24): unsafeEnv is a list of names, and
-// the common tools an allowed script calls read more than it names. GNU
-// tar prepends TAR_OPTIONS to its arguments (--checkpoint-action=exec=CMD
-// runs CMD through the shell), and git runs GIT_EXTERNAL_DIFF (through the
-// shell) for each changed file of a diff, GIT_PROXY_COMMAND for a git://
-// fetch, GIT_ASKPASS for a password. So a task that may run one allowed
-// script that archives or diffs runs anything, with no file to hand, as
-// BASH_ENV did.
+// The list of unsafe variables is a list of names, and the common tools an
+// allowed script calls read more than it named. GNU tar prepends
+// TAR_OPTIONS to its arguments (--checkpoint-action=exec=CMD runs CMD
+// through the shell), and git runs GIT_EXTERNAL_DIFF (through the shell)
+// for each changed file of a diff, GIT_PROXY_COMMAND for a git:// fetch,
+// GIT_ASKPASS for a password. So a task that could run one allowed script
+// that archives or diffs ran anything, with no file to hand, as BASH_ENV
+// did. (Found by security review; the sturdy answer is --allow-env, below.)
 func TestAllowListIsNotBypassedThroughToolVariables(t *testing.T) {
 	for _, tool := range []string{"tar", "git"} {
 		t.Run(tool, func(t *testing.T) {
@@ -220,5 +220,32 @@ func TestAllowListIsNotBypassedThroughToolVariables(t *testing.T) {
 				t.Fatalf("a task ran a command the allow-list (%s) does not admit, through env %v (outcome exit %d %q)", script, env, out.ExitCode, out.Err)
 			}
 		})
+	}
+}
+
+// With AllowEnv (--allow-env), a task may set only the variables whose
+// names its patterns match, whatever any list of unsafe names knows: an
+// attempt that sets another fails, exit 126, in one line.
+func TestAllowEnvAdmitsOnlyTheNamesItLists(t *testing.T) {
+	dir := t.TempDir()
+	script := dir + "/report.sh"
+	if err := os.WriteFile(script, []byte("#!/bin/sh\necho \"$JOB_GREETING $REGION\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	pol := policy{allow: []string{script}, allowEnv: []string{"JOB_*", "REGION"}}
+	run := func(env map[string]string) outcome {
+		task := &store.Task{ID: "01JAAAAAAAAAAAAAAAAAAAAAAA", Attempt: 1, Cmd: []string{script}, Env: env}
+		return execute(context.Background(), task, "w-exec", store.OutputTail, time.Now, pol)
+	}
+	if out := run(map[string]string{"JOB_GREETING": "hi", "REGION": "eu"}); out.ExitCode != 0 || out.Stdout != "hi eu\n" {
+		t.Errorf("listed variables: %+v", out)
+	}
+	for _, env := range []map[string]string{{"JOB_GREETING": "hi", "SOME_TOOL_OPTIONS": "--exec=id"}, {"region": "eu"}} {
+		if out := run(env); out.ExitCode != 126 || !strings.Contains(out.Err, "see --allow-env") || strings.Contains(out.Err, "\n") {
+			t.Errorf("env %v with --allow-env JOB_* REGION: exit %d %q, want 126 and one line", env, out.ExitCode, out.Err)
+		}
+	}
+	if err := CheckConfig(Config{ID: "w", AllowEnv: []string{"["}}); err == nil {
+		t.Error("a malformed --allow-env pattern was accepted")
 	}
 }

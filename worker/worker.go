@@ -59,6 +59,12 @@ type Config struct {
 	// task may not set variables that make a program run other code (PATH,
 	// LD_*, BASH_ENV, ...): such an attempt fails, exit 126.
 	Allow []string
+	// AllowEnv, when not empty, lists glob patterns (path.Match) that each
+	// of a task's variable names must match: an attempt that sets another
+	// fails, exit 126. The list of unsafe variables above names those that
+	// run other code in common programs, and cannot name them all; a worker
+	// that runs the commands of people it does not trust needs this.
+	AllowEnv []string
 	// CleanEnv runs commands without the worker's own environment.
 	CleanEnv bool
 	// RunAs is a user to run commands as (the worker must run as root).
@@ -131,7 +137,7 @@ func New(cfg Config) (*Worker, error) {
 	if cfg.DrainTimeout <= 0 {
 		cfg.DrainTimeout = 30 * time.Second
 	}
-	pol := policy{allow: cfg.Allow, cleanEnv: cfg.CleanEnv}
+	pol := policy{allow: cfg.Allow, allowEnv: cfg.AllowEnv, cleanEnv: cfg.CleanEnv}
 	if cfg.RunAs != "" {
 		cred, err := credentialOf(cfg.RunAs)
 		if err != nil {
@@ -168,6 +174,11 @@ func CheckConfig(cfg Config) error {
 	for _, p := range cfg.Allow {
 		if _, err := path.Match(p, ""); err != nil {
 			return fmt.Errorf("allow pattern %q: %w", p, err)
+		}
+	}
+	for _, p := range cfg.AllowEnv {
+		if _, err := path.Match(p, ""); err != nil {
+			return fmt.Errorf("allow-env pattern %q: %w", p, err)
 		}
 	}
 	if cfg.RunAs != "" {

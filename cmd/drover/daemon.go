@@ -128,6 +128,7 @@ func newWorkerCmd(g *globals) *cobra.Command {
 		labels       []string
 		drainTimeout time.Duration
 		allow        []string
+		allowEnv     []string
 		cleanEnv     bool
 		runAs        string
 		httpAddr     string
@@ -163,7 +164,7 @@ func newWorkerCmd(g *globals) *cobra.Command {
 				}
 			}
 			cfg := worker.Config{ID: id, Commands: true, Labels: lm, Capacity: capacity, Log: log, Version: version, DrainTimeout: drainTimeout,
-				Allow: allow, CleanEnv: cleanEnv, RunAs: runAs}
+				Allow: allow, AllowEnv: allowEnv, CleanEnv: cleanEnv, RunAs: runAs}
 			if err := worker.CheckConfig(cfg); err != nil {
 				return usageErr("%v", err) // before connecting: bad flags exit 2 at once
 			}
@@ -236,6 +237,7 @@ func newWorkerCmd(g *globals) *cobra.Command {
 	cmd.Flags().IntVar(&capacity, "capacity", 4, "attempts run at once")
 	cmd.Flags().StringArrayVar(&labels, "label", nil, "label k=v tasks can require with --on (repeatable)")
 	cmd.Flags().StringArrayVar(&allow, "allow", nil, "only run programs matching this glob (absolute path, or name); repeatable; shell tasks need /bin/sh")
+	cmd.Flags().StringArrayVar(&allowEnv, "allow-env", nil, "only run tasks whose variable names all match one of these globs; repeatable")
 	cmd.Flags().BoolVar(&cleanEnv, "clean-env", false, "run commands without the worker's environment (PATH, task env and DROVER_* only)")
 	cmd.Flags().StringVar(&runAs, "run-as", "", "run commands as this user (the worker must run as root)")
 	cmd.Flags().DurationVar(&drainTimeout, "drain-timeout", 30*time.Second, "on SIGTERM, how long running attempts may finish before they are killed")
