@@ -79,7 +79,21 @@ func New(s *scheduler.Scheduler, st *store.Store) *Server {
 }
 
 // Handler is the server's http.Handler.
-func (s *Server) Handler() http.Handler { return loopbackHostsOnly(s.mux) }
+func (s *Server) Handler() http.Handler { return loopbackHostsOnly(hardened(s.mux)) }
+
+// hardened sets the headers that keep a browser from reading a response as
+// another type than it says (task output in JSON taken for HTML), framing
+// the dashboard in another site's page, or running any script but its own.
+func hardened(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+		h.Set("Referrer-Policy", "no-referrer")
+		next.ServeHTTP(w, r)
+	})
+}
 
 // loopbackHostsOnly answers a request that came over loopback only when its
 // Host names loopback (localhost, 127.0.0.1, [::1]): a web page in a browser

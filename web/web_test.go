@@ -167,6 +167,20 @@ func TestEndpoints(t *testing.T) {
 	if r, err := http.Post(base+"/api/v1/tasks", "application/json", strings.NewReader("{}")); err != nil || r.StatusCode != http.StatusMethodNotAllowed {
 		t.Fatalf("the API must not accept writes: %v %v", r.StatusCode, err)
 	}
+	// The page and what it reads say what they are, are not framed, and run
+	// no script but the dashboard's own (found by security review).
+	for _, p := range []string{"/", "/app.js", "/api/v1/tasks/" + taskID} {
+		r, err := http.Get(base + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Body.Close()
+		for h, want := range map[string]string{"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Content-Security-Policy": "default-src 'self'"} {
+			if got := r.Header.Get(h); !strings.HasPrefix(got, want) {
+				t.Errorf("%s: %s %q, want %q", p, h, got, want)
+			}
+		}
+	}
 }
 
 // A task whose record does not decode is a 422 with a JSON error saying so,
