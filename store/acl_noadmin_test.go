@@ -11,12 +11,11 @@ import (
 	"github.com/drover-sched/drover/store"
 )
 
-// Found by review (review25): ZooKeeper answers getACL with every digest
-// hash replaced by "x" to a client without ADMIN on the znode. So a tree
-// whose ACL gives Drover's identity cdrw (an operator who keeps setAcl for
-// himself) comes back as "digest:alice:x", which checkNotWorldWritable
-// takes for another identity that may change it: a cluster only alice may
-// change is refused, with a message naming alice as "others".
+// ZooKeeper answers getACL with every digest hash replaced by "x" to a
+// client without ADMIN on the znode. A tree whose ACL gives Drover's
+// identity cdrw (an operator who keeps setAcl for himself) comes back as
+// "digest:alice:x": that is alice's own entry, not another identity that
+// may change the tree. (Found by review.)
 func TestOpenWithAuthAcceptsItsOwnTreeWithoutAdmin(t *testing.T) {
 	conn, _, err := zk.Connect([]string{drovertest.Addr()}, 2*time.Second, zk.WithLogInfo(false))
 	if err != nil {

@@ -9,13 +9,11 @@ import (
 	"github.com/drover-sched/drover/store"
 )
 
-// Found by review (review25): since checkNotWorldWritable runs for commands
-// that only read (MustExist) and counts as "others" every identity but the
-// one the process authenticates with, the read-only identity
-// (DROVER_ZK_AUTH_READONLY, "e.g. for a dashboard", README Security) can no
-// longer open the tree it was made for: authenticated as viewer, the
-// owner's own digest entry (cdrwa) is "another identity that may change
-// it", and Open fails with ErrOpenTree. Before, a reader opened it.
+// The read-only identity (DROVER_ZK_AUTH_READONLY, "e.g. for a dashboard",
+// README Security) opens the tree it was made for, to read: only a process
+// that makes the tree checks that no identity but its own may change it,
+// and to the viewer the owner's entry is another identity. (Found by
+// review.)
 func TestOpenAsTheReadOnlyIdentityReadsTheOwnersTree(t *testing.T) {
 	root := drovertest.NewRoot()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)

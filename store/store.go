@@ -232,9 +232,6 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		if err == nil && !ok {
 			err = fmt.Errorf("%w at %s", ErrNoCluster, layout.Root)
 		}
-		if err == nil && cfg.Auth != "" {
-			err = s.checkNotWorldWritable()
-		}
 		if err != nil {
 			conn.Close()
 			return nil, err
@@ -273,10 +270,18 @@ var ErrOpenTree = errors.New("tree writable by others")
 // have kept write for an identity of their own. (ZooKeeper's super user
 // needs no entry.) Entries that only read are fine.
 func (s *Store) checkNotWorldWritable() error {
-	own := ""
+	// Drover's own entry; ZooKeeper shows a digest's hash as "x" to a client
+	// without ADMIN on the znode (a tree whose ACL keeps admin for someone
+	// else), so the user's name alone must then do: an entry of that name
+	// with another password grants this process nothing, and its writes
+	// would fail.
+	own, ownHidden := "", ""
 	for _, a := range s.acl {
 		if a.Perms&zk.PermWrite != 0 {
 			own = a.Scheme + ":" + a.ID
+			if user, _, ok := strings.Cut(a.ID, ":"); ok {
+				ownHidden = a.Scheme + ":" + user + ":x"
+			}
 		}
 	}
 	paths := append([]string{s.layout.Root, s.layout.Epoch()}, s.layout.Dirs()...)
@@ -292,7 +297,7 @@ func (s *Store) checkNotWorldWritable() error {
 				return fmt.Errorf("get acl %s: %w", p, mapErr(err))
 			}
 			for _, a := range acl {
-				if id := a.Scheme + ":" + a.ID; id != own && a.Perms&(zk.PermWrite|zk.PermCreate|zk.PermDelete|zk.PermAdmin) != 0 {
+				if id := a.Scheme + ":" + a.ID; id != own && id != ownHidden && a.Perms&(zk.PermWrite|zk.PermCreate|zk.PermDelete|zk.PermAdmin) != 0 {
 					open[i] = id
 				}
 			}

@@ -155,14 +155,6 @@ func newWorkerCmd(g *globals) *cobra.Command {
 				return usageErr("--drain-timeout %v: must be positive", drainTimeout)
 			}
 			log := g.logger("worker")
-			if g.zkAuth != "" || g.zkReadOnlyAuth != "" {
-				// Its commands run without the credentials, but those run as
-				// this user could read them from /proc/<pid>/environ (and its
-				// memory): not once the process is not dumpable.
-				if err := notDumpable(); err != nil {
-					log.Warn().Err(err).Msg("cannot hide the credentials from commands run as this user")
-				}
-			}
 			cfg := worker.Config{ID: id, Commands: true, Labels: lm, Capacity: capacity, Log: log, Version: version, DrainTimeout: drainTimeout,
 				Allow: allow, AllowEnv: allowEnv, CleanEnv: cleanEnv, RunAs: runAs}
 			if err := worker.CheckConfig(cfg); err != nil {
@@ -242,13 +234,4 @@ func newWorkerCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&runAs, "run-as", "", "run commands as this user (the worker must run as root)")
 	cmd.Flags().DurationVar(&drainTimeout, "drain-timeout", 30*time.Second, "on SIGTERM, how long running attempts may finish before they are killed")
 	return cmd
-}
-
-// notDumpable makes this process's /proc files (environ, mem) and ptrace
-// root's alone, as ssh-agent does; it also means no core dump.
-func notDumpable() error {
-	if _, _, errno := syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_SET_DUMPABLE, 0, 0); errno != 0 {
-		return fmt.Errorf("prctl(PR_SET_DUMPABLE, 0): %w", errno)
-	}
-	return nil
 }

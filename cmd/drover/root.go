@@ -11,6 +11,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/mattn/go-isatty"
@@ -331,6 +332,15 @@ func (g *globals) resolveAuth() error {
 		}
 	}
 	g.zkAuth, g.zkReadOnlyAuth = auth, ro
+	if auth != "" || os.Getenv("DROVER_ZK_AUTH_READONLY") != "" {
+		// A process with credentials hides them (and its memory) from the
+		// other processes of its user: a worker's commands, run as that
+		// user, could read them from /proc/<pid>/environ of the worker, of
+		// a scheduler beside it, of drover dev.
+		if err := notDumpable(); err != nil {
+			fmt.Fprintf(os.Stderr, "drover: cannot hide the credentials from this user's other processes: %v\n", err)
+		}
+	}
 	return nil
 }
 
@@ -513,6 +523,15 @@ func newVersionCmd(g *globals) *cobra.Command {
 func noArgs(cmd *cobra.Command, args []string) error {
 	if len(args) > 0 {
 		return usageErr("%s takes no arguments, got %q", cmdName(cmd), args[0])
+	}
+	return nil
+}
+
+// notDumpable makes this process's /proc files (environ, mem) and ptrace
+// root's alone, as ssh-agent does; it also means no core dump.
+func notDumpable() error {
+	if _, _, errno := syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_SET_DUMPABLE, 0, 0); errno != 0 {
+		return fmt.Errorf("prctl(PR_SET_DUMPABLE, 0): %w", errno)
 	}
 	return nil
 }
