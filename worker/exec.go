@@ -107,7 +107,9 @@ func execute(ctx context.Context, task *store.Task, workerID string, limit int, 
 		out.Stdout, out.Stderr = stdout.String(), stderr.String()
 		return out
 	}
-	if len(pol.allow) > 0 { // without a list the task's environment is its own to set
+	// Without an allow-list the task's environment is its own to set; with
+	// --allow-env, the names it lists are the rule, and the operator's.
+	if len(pol.allow) > 0 && len(pol.allowEnv) == 0 {
 		if name := unsafeEnv(task.Env); name != "" {
 			out.ExitCode, out.Err = 126, fmt.Sprintf("not allowed on this worker: env %s with an allow-list (it changes what a program runs)", name)
 			return finish()
@@ -332,10 +334,19 @@ var (
 		// breakpoints), and the homes their dotfiles come from.
 		"TAR_OPTIONS", "RSYNC_RSH", "EDITOR", "VISUAL", "PAGER", "MANPAGER", "LESSOPEN", "LESSCLOSE", "MAKEFLAGS",
 		"MFLAGS", "GNUMAKEFLAGS", "OPENSSL_CONF", "OPENSSL_ENGINES", "LUA_INIT", "LUA_PATH", "LUA_CPATH", "GEM_HOME",
-		"GEM_PATH", "PYTHONWARNINGS", "PYTHONBREAKPOINT", "BROWSER", "HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME"}
+		"GEM_PATH", "PYTHONWARNINGS", "PYTHONBREAKPOINT", "BROWSER", "HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME",
+		// Build tools: make takes these from the environment, and its
+		// rules run them through the shell (the flags too: gcc's -wrapper,
+		// -fplugin); go's -toolexec, rustc's wrappers, svn's and rsync's
+		// transports, sudo's and the JVM tools' options.
+		"CC", "CXX", "CPP", "AR", "AS", "LD", "FC", "LEX", "YACC", "M4", "CFLAGS", "CXXFLAGS", "CPPFLAGS", "LDFLAGS",
+		"GOFLAGS", "RUSTC_WRAPPER", "RUSTC_WORKSPACE_WRAPPER", "RUSTFLAGS", "SVN_SSH", "RSYNC_CONNECT_PROG",
+		"SUDO_ASKPASS", "JAVA_OPTS", "MAVEN_OPTS", "GRADLE_OPTS", "ANT_OPTS"}
 	// Every GIT_ variable: git runs GIT_EXTERNAL_DIFF, GIT_PROXY_COMMAND,
-	// GIT_ASKPASS, GIT_SSH, GIT_EDITOR, GIT_PAGER … through the shell.
-	unsafeEnvPrefixes = []string{"LD_", "BASH_FUNC_", "DYLD_", "GIT_"}
+	// GIT_ASKPASS, GIT_SSH, GIT_EDITOR, GIT_PAGER … through the shell;
+	// cargo its CARGO_TARGET_<triple>_RUNNER, npm its npm_config_* (all
+	// names are compared in upper case).
+	unsafeEnvPrefixes = []string{"LD_", "BASH_FUNC_", "DYLD_", "GIT_", "CARGO_", "NPM_CONFIG_"}
 )
 
 func killGroup(pgid int) {

@@ -249,3 +249,46 @@ func TestAllowEnvAdmitsOnlyTheNamesItLists(t *testing.T) {
 		t.Error("a malformed --allow-env pattern was accepted")
 	}
 }
+
+// Build tools run what some variables name: make takes CC from the
+// environment and its built-in rules run it through the shell (CXX, AR,
+// LD, the FLAGS too), go GOFLAGS' -toolexec, cargo its runners, npm its
+// npm_config_*. With --allow (and no --allow-env) a task that could run
+// one allowed build script ran anything. (Found by review.)
+func TestAllowListIsNotBypassedThroughMakesCC(t *testing.T) {
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("no make")
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(dir+"/hello.c", []byte("int main(void){return 0;}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	script := dir + "/build.sh"
+	if err := os.WriteFile(script, []byte("#!/bin/sh\nexec make -s -C "+dir+" hello\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"CC": "touch " + dir + "/pwned; true"}
+	task := &store.Task{ID: "01JAAAAAAAAAAAAAAAAAAAAAAA", Attempt: 1, Cmd: []string{script}, Env: env}
+	out := execute(context.Background(), task, "w-exec", store.OutputTail, time.Now, policy{allow: []string{script}})
+	if _, err := os.Stat(dir + "/pwned"); err == nil {
+		t.Fatalf("a task ran a command the allow-list (%s) does not admit, through env %v (outcome exit %d %q)", script, env, out.ExitCode, out.Err)
+	}
+}
+
+// With --allow-env the names it lists are the rule: one on the list of
+// unsafe names that the operator lists (a script that commits needs
+// GIT_AUTHOR_NAME) is admitted, where every task under --allow that set it
+// failed, whatever --allow-env said. (Found by review.)
+func TestAllowEnvCanAdmitADataOnlyGitVariable(t *testing.T) {
+	dir := t.TempDir()
+	script := dir + "/commit.sh"
+	if err := os.WriteFile(script, []byte("#!/bin/sh\necho \"$GIT_AUTHOR_NAME\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	pol := policy{allow: []string{script}, allowEnv: []string{"GIT_AUTHOR_NAME"}}
+	task := &store.Task{ID: "01JAAAAAAAAAAAAAAAAAAAAAAA", Attempt: 1, Cmd: []string{script}, Env: map[string]string{"GIT_AUTHOR_NAME": "Ada"}}
+	out := execute(context.Background(), task, "w-exec", store.OutputTail, time.Now, pol)
+	if out.ExitCode != 0 || out.Stdout != "Ada\n" {
+		t.Fatalf("--allow %s --allow-env GIT_AUTHOR_NAME, task env GIT_AUTHOR_NAME=Ada: exit %d %q, want it run", script, out.ExitCode, out.Err)
+	}
+}

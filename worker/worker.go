@@ -63,7 +63,9 @@ type Config struct {
 	// of a task's variable names must match: an attempt that sets another
 	// fails, exit 126. The list of unsafe variables above names those that
 	// run other code in common programs, and cannot name them all; a worker
-	// that runs the commands of people it does not trust needs this.
+	// that runs the commands of people it does not trust needs this. With
+	// it, that list no longer applies: what it admits is the operator's to
+	// choose (GIT_AUTHOR_NAME, say), so list no name that runs code.
 	AllowEnv []string
 	// CleanEnv runs commands without the worker's own environment.
 	CleanEnv bool
