@@ -79,7 +79,7 @@ func New(s *scheduler.Scheduler, st *store.Store) *Server {
 }
 
 // Handler is the server's http.Handler.
-func (s *Server) Handler() http.Handler { return loopbackHostsOnly(hardened(s.mux)) }
+func (s *Server) Handler() http.Handler { return hardened(loopbackHostsOnly(s.mux)) }
 
 // hardened sets the headers that keep a browser from reading a response as
 // another type than it says (task output in JSON taken for HTML), framing
