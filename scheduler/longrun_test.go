@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
-	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -161,16 +160,7 @@ func TestKeyIndexBucketGoesWhenItsLastEntryGoesWithoutAResult(t *testing.T) {
 	if err := l.pruneResults(); err != nil {
 		t.Fatal(err)
 	}
-	// The task, still queued, is moved aside, as the leader's addRead does
-	// with an item that does not decode.
-	item := lay.QueueItem(keyed.ID)
-	stat, err := st.Set(item, []byte("junk"), -1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Quarantine(item, []byte("junk"), stat.Version, fmt.Errorf("%w: junk", store.ErrMalformed)); err != nil {
-		t.Fatal(err)
-	}
+	moveQueueItemAside(t, st, keyed.ID)
 	for range 3 {
 		if err := l.pruneResults(); err != nil {
 			t.Fatal(err)

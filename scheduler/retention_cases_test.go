@@ -79,16 +79,7 @@ func TestKeyOfATaskMovedAsideGoesWithRetention(t *testing.T) {
 	if _, err := st.Submit(context.Background(), []*store.Task{keyed, other}); err != nil {
 		t.Fatal(err)
 	}
-	// The keyed task's queue item does not decode: moved aside, as the
-	// leader's addRead does.
-	item := lay.QueueItem(keyed.ID)
-	stat, err := st.Set(item, []byte("junk"), -1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Quarantine(item, []byte("junk"), stat.Version, fmt.Errorf("%w: junk", store.ErrMalformed)); err != nil {
-		t.Fatal(err)
-	}
+	moveQueueItemAside(t, st, keyed.ID)
 	succeed(t, st, other)
 	// Two days on, retention (a day) passes over the bucket: the other
 	// task's result goes, and the deadletter record too.
@@ -241,5 +232,20 @@ func TestEmptyBucketKeepsALateResultMarkedMeanwhile(t *testing.T) {
 		if ok, _, err := st.Exists(lay.Result(id)); err != nil || !ok {
 			t.Fatalf("result %s gone (%v)", id, err)
 		}
+	}
+}
+
+// moveQueueItemAside makes task id's queue item junk and moves it to
+// deadletter, as the leader's addRead does with an item that does not
+// decode.
+func moveQueueItemAside(t *testing.T, st *store.Store, id string) {
+	t.Helper()
+	item := st.Layout().QueueItem(id)
+	stat, err := st.Set(item, []byte("junk"), -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Quarantine(item, []byte("junk"), stat.Version, fmt.Errorf("%w: junk", store.ErrMalformed)); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -66,6 +66,15 @@ func startEnsembleWorker(t *testing.T, ens *zkserver.Ensemble, root string, firs
 	return ew
 }
 
+// same fails t unless the worker still has registration reg in session
+// sid: it moved, and did not register again.
+func (ew *ensembleWorker) same(t *testing.T, reg, sid int64) {
+	t.Helper()
+	if ew.w.Reg() != reg || ew.session(t) != sid {
+		t.Fatalf("registration %d session %x after the move, were %d %x", ew.w.Reg(), ew.session(t), reg, sid)
+	}
+}
+
 // session is the worker store's session id.
 func (ew *ensembleWorker) session(t *testing.T) int64 {
 	t.Helper()
@@ -219,9 +228,7 @@ func TestEnsembleWorkerSeesAssignmentsAcrossMembers(t *testing.T) {
 		at := ew.arrive(t, 1, 2)
 		t.Logf("worker moved from member 0 to member %d", at)
 		ran(t, leader, task, "assigned while away")
-		if ew.w.Reg() != reg || ew.session(t) != sid {
-			t.Fatalf("registration %d session %x after the move, were %d %x", ew.w.Reg(), ew.session(t), reg, sid)
-		}
+		ew.same(t, reg, sid)
 	})
 
 	// The worker moves from member 0 to member 1 or 2, has listed its
@@ -238,9 +245,7 @@ func TestEnsembleWorkerSeesAssignmentsAcrossMembers(t *testing.T) {
 		t.Logf("worker moved from member 0 to member %d", at)
 		task := assignLive(t, leader, ew.w)
 		ran(t, leader, task, "assigned after return")
-		if ew.w.Reg() != reg || ew.session(t) != sid {
-			t.Fatalf("registration %d session %x after the move, were %d %x", ew.w.Reg(), ew.session(t), reg, sid)
-		}
+		ew.same(t, reg, sid)
 	})
 
 	// Three moves in a row, 0 → 1 → 2 → 0, each member restarted after the
@@ -269,8 +274,6 @@ func TestEnsembleWorkerSeesAssignmentsAcrossMembers(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if ew.w.Reg() != reg || ew.session(t) != sid {
-			t.Fatalf("registration %d session %x after the moves, were %d %x", ew.w.Reg(), ew.session(t), reg, sid)
-		}
+		ew.same(t, reg, sid)
 	})
 }
