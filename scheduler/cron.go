@@ -211,9 +211,9 @@ type tombstone struct {
 }
 
 // tombstoneAge is how long the leader keeps a tombstone after it was
-// written, by ZooKeeper's clock. Any write prepared from the removed record, by a client (pause,
-// resume, trigger) or a leader, fails its version check while the
-// tombstone stands; once deleted, the name starts again from version 0,
+// written, by ZooKeeper's clock. Any write prepared from the removed
+// record, by a client (pause, resume, trigger) or a leader, fails its
+// version check while the tombstone stands; once deleted, the name starts again from version 0,
 // and a write read before the removal could match a new record's version.
 // An hour makes that need a writer an hour between its read and its write.
 // Tests shorten it.
