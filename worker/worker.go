@@ -928,7 +928,9 @@ func (w *Worker) attempt(ctx context.Context, log zerolog.Logger, path string, v
 		log.Warn().Str("why", why.Error()).Msg("attempt marked running as the worker stopped; not started")
 		return nil
 	}
-	log.Debug().Strs("cmd", loggedCmd(task.Cmd)).Str("handler", task.Handler).Msg("attempt started")
+	if e := log.Debug(); e.Enabled() { // loggedCmd allocates
+		e.Strs("cmd", loggedCmd(task.Cmd)).Str("handler", task.Handler).Msg("attempt started")
+	}
 	w.started.Add(1)
 	if n := w.executing.Add(1); int(n) > w.cfg.Capacity {
 		log.Warn().Int32("running", n).Int("capacity", w.cfg.Capacity).Msg("running more than capacity")
