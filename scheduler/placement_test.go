@@ -295,4 +295,10 @@ func TestOverdueAt(t *testing.T) {
 	if got := overdueAt(&store.Task{Timeout: store.MillisOf(time.Minute)}, grace); !got.IsZero() {
 		t.Errorf("not assigned: overdue at %v", got)
 	}
+	// Started after its assignment (a worker back from a partition): the
+	// timeout counts from the start, as the worker's does.
+	late := &store.Task{Timeout: store.MillisOf(time.Minute), AssignedAt: at, StartedAt: at.Add(45 * time.Second)}
+	if got, want := overdueAt(late, grace), at.Add(45*time.Second+time.Minute+grace); !got.Equal(want) {
+		t.Errorf("started 45 s after its assignment: overdue at %v, want %v", got, want)
+	}
 }

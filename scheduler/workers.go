@@ -426,14 +426,21 @@ func (l *leader) deadline(task *store.Task) time.Time {
 }
 
 // overdueAt is when an attempt of task is overdue: grace after its timeout,
-// counted from its assignment; zero for none. A timeout that would overflow
-// with the grace (some 292 years) is none: it was a deadline in the past.
+// counted from its start, or from its assignment while it has not started
+// (the worker's timeout counts from the start: one that started late, a
+// worker back from a partition, say, was withdrawn while it still ran in
+// time); zero for none. A timeout that would overflow with the grace (some
+// 292 years) is none: it was a deadline in the past.
 func overdueAt(task *store.Task, grace time.Duration) time.Time {
 	d := task.Timeout.Duration()
-	if task.Timeout <= 0 || task.AssignedAt.IsZero() || d > math.MaxInt64-grace {
+	from := task.AssignedAt
+	if task.StartedAt.After(from) {
+		from = task.StartedAt
+	}
+	if task.Timeout <= 0 || from.IsZero() || d > math.MaxInt64-grace {
 		return time.Time{}
 	}
-	return task.AssignedAt.Add(d + grace)
+	return from.Add(d + grace)
 }
 
 // withdrawOverdue withdraws attempts past their deadline and queues their next
@@ -462,6 +469,12 @@ func (l *leader) withdrawOverdue() error {
 					return qerr
 				}
 				w.checked[name] = time.Time{}
+				continue
+			}
+			if dl := l.deadline(task); dl.IsZero() || now.Before(dl) {
+				// Started later than it was placed: its timeout counts
+				// from then (the view read it at placement).
+				w.checked[name] = dl
 				continue
 			}
 			l.log.Warn().Str("task_id", task.ID).Str("worker_id", id).Int("attempt", task.Attempt).
