@@ -301,4 +301,11 @@ func TestOverdueAt(t *testing.T) {
 	if got, want := overdueAt(late, grace), at.Add(45*time.Second+time.Minute+grace); !got.Equal(want) {
 		t.Errorf("started 45 s after its assignment: overdue at %v, want %v", got, want)
 	}
+	// A start a day after: a worker's clock far ahead, not a late start (a
+	// worker away that long lost its registration): it counts at most a
+	// minute after the assignment.
+	ahead := &store.Task{Timeout: store.MillisOf(time.Minute), AssignedAt: at, StartedAt: at.Add(24 * time.Hour)}
+	if got, want := overdueAt(ahead, grace), at.Add(maxStartDelay+time.Minute+grace); !got.Equal(want) {
+		t.Errorf("started a day after its assignment: overdue at %v, want %v", got, want)
+	}
 }

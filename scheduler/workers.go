@@ -429,18 +429,33 @@ func (l *leader) deadline(task *store.Task) time.Time {
 // counted from its start, or from its assignment while it has not started
 // (the worker's timeout counts from the start: one that started late, a
 // worker back from a partition, say, was withdrawn while it still ran in
-// time); zero for none. A timeout that would overflow with the grace (some
-// 292 years) is none: it was a deadline in the past.
+// time); zero for none. A start is taken at most maxStartDelay after the
+// assignment: a worker away longer lost its registration, and a worker's
+// clock far ahead must not put the deadline off for good. A timeout that
+// would overflow with the grace (some 292 years) is none: it was a
+// deadline in the past.
 func overdueAt(task *store.Task, grace time.Duration) time.Time {
 	d := task.Timeout.Duration()
 	from := task.AssignedAt
-	if task.StartedAt.After(from) {
-		from = task.StartedAt
+	if task.StartedAt.After(from) && !from.IsZero() {
+		from = minTime(task.StartedAt, from.Add(maxStartDelay))
 	}
 	if task.Timeout <= 0 || from.IsZero() || d > math.MaxInt64-grace {
 		return time.Time{}
 	}
 	return from.Add(d + grace)
+}
+
+// maxStartDelay bounds how long after its assignment an attempt's start
+// counts (overdueAt): the longest session timeout Drover allows, after
+// which a worker away has lost its registration and the attempt with it.
+const maxStartDelay = time.Minute
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 // withdrawOverdue withdraws attempts past their deadline and queues their next
