@@ -1,0 +1,58 @@
+package scheduler
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/drover-sched/drover/drovertest"
+	"github.com/drover-sched/drover/store"
+)
+
+// Found by review (review26): since the overdue deadline counts from the
+// attempt's StartedAt when that is later than its assignment, it counts
+// from the worker's clock, which the leader does not check. A worker whose
+// clock is far ahead (a year here; a record allows up to year 9999) marks
+// the attempt running "in the future" and then gets stuck: the leader reads
+// the assignment at its first deadline, moves the deadline to StartedAt +
+// timeout + grace and never withdraws it. The worker's own timeout runs on
+// its monotonic clock, so a live worker is unaffected; the leader's
+// withdrawal exists for the stuck one, and no longer catches it. (Failing.)
+func TestStuckAttemptWithAStartFromAWrongClockIsWithdrawn(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	runScheduler(t, st, "s1", func(c *Config) { c.TimeoutGrace = 100 * time.Millisecond })
+	stuck := registerWorker(t, root, "stuck", 1, nil) // marks running, then nothing
+	ids := submit(t, st, 1, func(_ int, task *store.Task) { task.Timeout = store.MillisOf(time.Second) })
+	drovertest.WaitFor(t, 10*time.Second, "placed on stuck", func() bool { return len(stuck.assignments(t)) == 1 })
+	p := st.Layout().Assignment("stuck", ids[0], 1)
+	data, stat, err := st.Get(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := store.DecodeTask(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As the worker marks it running (worker.go), by a clock a year ahead.
+	task.State, task.StartedAt = store.StateRunning, time.Now().UTC().Add(365*24*time.Hour)
+	if data, err = store.Encode(task); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Set(p, data, stat.Version); err != nil {
+		t.Fatal(err)
+	}
+	// Timeout 1 s + grace 0.1 s from the assignment (the leader's clock):
+	// withdrawn within a few seconds, however late the worker says it began.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	got, err := st.WaitResult(ctx, ids[0])
+	if err != nil {
+		t.Fatalf("a stuck attempt whose worker's clock is a year ahead was not withdrawn within 10 s of its 1 s timeout: %v (assignments left: %v)",
+			err, stuck.assignments(t))
+	}
+	if !strings.Contains(got.Error, "withdrawn by the leader") {
+		t.Fatalf("result %+v", got)
+	}
+}
