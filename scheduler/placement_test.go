@@ -295,17 +295,24 @@ func TestOverdueAt(t *testing.T) {
 	if got := overdueAt(&store.Task{Timeout: store.MillisOf(time.Minute)}, grace); !got.IsZero() {
 		t.Errorf("not assigned: overdue at %v", got)
 	}
-	// Started after its assignment (a worker back from a partition): the
-	// timeout counts from the start, as the worker's does.
-	late := &store.Task{Timeout: store.MillisOf(time.Minute), AssignedAt: at, StartedAt: at.Add(45 * time.Second)}
-	if got, want := overdueAt(late, grace), at.Add(45*time.Second+time.Minute+grace); !got.Equal(want) {
-		t.Errorf("started 45 s after its assignment: overdue at %v, want %v", got, want)
-	}
-	// A start a day after: a worker's clock far ahead, not a late start (a
-	// worker away that long lost its registration): it counts at most a
-	// minute after the assignment.
-	ahead := &store.Task{Timeout: store.MillisOf(time.Minute), AssignedAt: at, StartedAt: at.Add(24 * time.Hour)}
-	if got, want := overdueAt(ahead, grace), at.Add(maxStartDelay+time.Minute+grace); !got.Equal(want) {
-		t.Errorf("started a day after its assignment: overdue at %v, want %v", got, want)
+}
+
+// An attempt's start counts by ZooKeeper's clock (its running mark's mtime
+// less the assignment's ctime), at most maxStartDelay, never the worker's
+// own clock.
+func TestStartedLate(t *testing.T) {
+	at := time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		mtime time.Time
+		want  time.Duration
+	}{
+		{at, 0}, // not marked running
+		{at.Add(45 * time.Second), 45 * time.Second}, // a worker back from a partition
+		{at.Add(24 * time.Hour), maxStartDelay},      // bounded
+		{at.Add(-time.Second), 0},
+	} {
+		if got := startedLate(store.Stat{Ctime: at, Mtime: c.mtime}); got != c.want {
+			t.Errorf("mtime %v after ctime: %v, want %v", c.mtime.Sub(at), got, c.want)
+		}
 	}
 }

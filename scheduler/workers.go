@@ -426,37 +426,32 @@ func (l *leader) deadline(task *store.Task) time.Time {
 }
 
 // overdueAt is when an attempt of task is overdue: grace after its timeout,
-// counted from its start, or from its assignment while it has not started
-// (the worker's timeout counts from the start: one that started late, a
-// worker back from a partition, say, was withdrawn while it still ran in
-// time); zero for none. A start is taken at most maxStartDelay after the
-// assignment: a worker away longer lost its registration, and a worker's
-// clock far ahead must not put the deadline off for good. A timeout that
-// would overflow with the grace (some 292 years) is none: it was a
-// deadline in the past.
+// counted from its assignment; zero for none. A timeout that would overflow
+// with the grace (some 292 years) is none: it was a deadline in the past.
+// withdrawOverdue adds how late the attempt started (startedLate).
 func overdueAt(task *store.Task, grace time.Duration) time.Time {
 	d := task.Timeout.Duration()
-	from := task.AssignedAt
-	if task.StartedAt.After(from) && !from.IsZero() {
-		from = minTime(task.StartedAt, from.Add(maxStartDelay))
-	}
-	if task.Timeout <= 0 || from.IsZero() || d > math.MaxInt64-grace {
+	if task.Timeout <= 0 || task.AssignedAt.IsZero() || d > math.MaxInt64-grace {
 		return time.Time{}
 	}
-	return from.Add(d + grace)
+	return task.AssignedAt.Add(d + grace)
 }
 
-// maxStartDelay bounds how long after its assignment an attempt's start
-// counts (overdueAt): the longest session timeout Drover allows, after
-// which a worker away has lost its registration and the attempt with it.
+// startedLate is how long after its assignment an attempt was marked
+// running, by ZooKeeper's clock: the assignment's last write (the worker's
+// running mark) less its creation. The worker's timeout counts from the
+// start: an attempt started late (by a worker back from a partition) was
+// withdrawn while it still ran in time. Not the record's started_at, which
+// is the worker's clock: one far ahead put the withdrawal off for good. At
+// most maxStartDelay.
+func startedLate(st store.Stat) time.Duration {
+	return min(max(st.Mtime.Sub(st.Ctime), 0), maxStartDelay)
+}
+
+// maxStartDelay bounds startedLate: the longest session timeout Drover
+// allows, after which a worker away has lost its registration and the
+// attempt with it.
 const maxStartDelay = time.Minute
-
-func minTime(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
-}
 
 // withdrawOverdue withdraws attempts past their deadline and queues their next
 // attempt (or records the task dead): such an attempt counts as failed.
@@ -486,10 +481,16 @@ func (l *leader) withdrawOverdue() error {
 				w.checked[name] = time.Time{}
 				continue
 			}
-			if dl := l.deadline(task); dl.IsZero() || now.Before(dl) {
+			base := l.deadline(task)
+			if base.IsZero() { // no timeout in the record as it stands
+				w.checked[name] = time.Time{}
+				continue
+			}
+			if due := base.Add(startedLate(stat)); now.Before(due) {
 				// Started later than it was placed: its timeout counts
-				// from then (the view read it at placement).
-				w.checked[name] = dl
+				// from then (the view read it at placement). Due is the
+				// same at every read: put off once.
+				w.checked[name] = due
 				continue
 			}
 			l.log.Warn().Str("task_id", task.ID).Str("worker_id", id).Int("attempt", task.Attempt).

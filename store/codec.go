@@ -406,7 +406,7 @@ func (t *Task) Validate() error {
 		}
 	}
 	for k, v := range t.Env {
-		if k == "" || !validEnvName(k) {
+		if k == "" || !ValidEnvName(k) {
 			return fmt.Errorf("env name %q: want letters, digits and '_', not starting with a digit", k)
 		}
 		if strings.IndexByte(v, 0) >= 0 {
@@ -421,7 +421,13 @@ func (t *Task) Validate() error {
 	return nil
 }
 
-func validEnvName(s string) bool {
+// ValidEnvName reports whether s is a variable name a process can be given:
+// letters, digits and _, not starting with a digit. A key with "=" would
+// set another variable than the one it names.
+func ValidEnvName(s string) bool {
+	if s == "" {
+		return false
+	}
 	for i, r := range s {
 		switch {
 		case r == '_', r >= 'A' && r <= 'Z', r >= 'a' && r <= 'z':
@@ -612,6 +618,13 @@ func checkDecoded(t *Task) error {
 	}
 	if len(t.Cmd) == 0 && t.Handler == "" {
 		return fmt.Errorf("%w: task %s has no command", ErrMalformed, t.ID)
+	}
+	for k := range t.Env {
+		if !ValidEnvName(k) {
+			// Written past Validate (straight to ZooKeeper): "BASH_ENV=x_NAME"
+			// would set BASH_ENV while an allow-list matched its key.
+			return fmt.Errorf("%w: task %s has env key %q, not a variable name", ErrMalformed, t.ID, k)
+		}
 	}
 	if t.Gen < 0 || t.Gen > MaxGen {
 		// No writer goes past MaxGen (Enqueue refuses): read as it stands,

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -354,5 +355,17 @@ func TestDecodeScheduleRefusesNegativeDurations(t *testing.T) {
 	ok := []byte(`{"v":1,"name":"s","cron":"@daily","created_at":"2026-12-03T00:00:00Z","task":{"cmd":["true"],"timeout_ms":5}}`)
 	if _, err := DecodeSchedule(ok); err != nil {
 		t.Errorf("a well-formed schedule: %v", err)
+	}
+}
+
+// A record whose env key is no variable name (written past the client's
+// check) is malformed: "BASH_ENV=x_NAME" would set BASH_ENV while an
+// allow-list matched its key. (Found by review.)
+func TestDecodeRefusesAnEnvKeyThatIsNoName(t *testing.T) {
+	for _, k := range []string{"BASH_ENV=$(id)X_NAME", "", "1X", "A B"} {
+		data := []byte(`{"v":1,"id":"01JAAAAAAAAAAAAAAAAAAAAAAA","cmd":["true"],"env":{` + strconv.Quote(k) + `:"v"}}`)
+		if _, err := DecodeTask(data); !errors.Is(err, ErrMalformed) {
+			t.Errorf("env key %q: %v, want ErrMalformed", k, err)
+		}
 	}
 }

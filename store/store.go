@@ -296,10 +296,21 @@ func (s *Store) checkNotWorldWritable() error {
 			if err != nil {
 				return fmt.Errorf("get acl %s: %w", p, mapErr(err))
 			}
+			hidden := 0 // write-capable entries of this user name, hashes hidden
 			for _, a := range acl {
-				if id := a.Scheme + ":" + a.ID; id != own && id != ownHidden && a.Perms&(zk.PermWrite|zk.PermCreate|zk.PermDelete|zk.PermAdmin) != 0 {
-					open[i] = id
+				id := a.Scheme + ":" + a.ID
+				if a.Perms&(zk.PermWrite|zk.PermCreate|zk.PermDelete|zk.PermAdmin) == 0 || id == own {
+					continue
 				}
+				if id == ownHidden {
+					if hidden++; hidden == 1 {
+						continue
+					}
+					// Two: at most one is this password, and the other
+					// (an old password, say) may change the tree too.
+					id = a.Scheme + ":" + strings.TrimSuffix(a.ID, ":x") + " with another password"
+				}
+				open[i] = id
 			}
 			return nil
 		})

@@ -54,6 +54,11 @@ type policy struct {
 // envDenied is the first of a task's variables (sorted) whose name no
 // allowEnv pattern matches; "" when all do, or when there is no list.
 func (p policy) envDenied(env map[string]string) string {
+	for k := range env {
+		if !store.ValidEnvName(k) {
+			return k // not a variable name: it would set another one (a record past DecodeTask's check)
+		}
+	}
 	if len(p.allowEnv) == 0 {
 		return ""
 	}

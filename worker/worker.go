@@ -60,8 +60,8 @@ type Config struct {
 	// LD_*, BASH_ENV, ...): such an attempt fails, exit 126.
 	Allow []string
 	// AllowEnv, when not empty, lists glob patterns (path.Match) that each
-	// of a task's variable names must match: an attempt that sets another
-	// fails, exit 126. The list of unsafe variables above names those that
+	// of a command task's variable names must match: an attempt that sets
+	// another fails, exit 126 (a Go handler gets the env as data). The list of unsafe variables above names those that
 	// run other code in common programs, and cannot name them all; a worker
 	// that runs the commands of people it does not trust needs this. With
 	// it, that list no longer applies: what it admits is the operator's to

@@ -11,17 +11,13 @@ import (
 	"github.com/drover-sched/drover/store"
 )
 
-// Found by review (review26): checkNotWorldWritable takes any
-// "digest:alice:x" for alice's own entry, since ZooKeeper hides every
-// digest hash from a client without ADMIN. But a second entry of that name
-// with another password is another identity that may change the tree, and
-// it hides just as well: whoever holds alice's old password (the tree's
-// ACL kept after a rotation gave the new one cdrw without admin), or
-// mallory, who made the root first and knows the digest hash (not the
-// password) of alice's (a hash pasted in setAcl commands, logs, runbooks),
-// keeps write and admin on a tree Open now accepts: she deletes the epoch,
-// the leaders' fencing record, and writes her own. Before 6e3bee6 alice
-// saw "alice:x" for her own entry too and refused the tree. (Failing.)
+// ZooKeeper hides every digest hash from a client without ADMIN, so alice
+// sees her own entry as "digest:alice:x". A second entry of that name with
+// another password hides just as well, and is another identity that may
+// change the tree: whoever holds alice's old password (an ACL kept after a
+// rotation that gave the new one cdrw without admin), or mallory, who made
+// the root first and knows the digest hash of alice's. Open refuses a tree
+// with two such entries. (Found by review.)
 func TestOpenWithAuthRefusesARootAnotherPasswordOfItsNameMayChange(t *testing.T) {
 	conn, _, err := zk.Connect([]string{drovertest.Addr()}, 2*time.Second, zk.WithLogInfo(false))
 	if err != nil {

@@ -10,15 +10,13 @@ import (
 	"github.com/drover-sched/drover/store"
 )
 
-// Found by review (review26): since the overdue deadline counts from the
-// attempt's StartedAt when that is later than its assignment, it counts
-// from the worker's clock, which the leader does not check. A worker whose
-// clock is far ahead (a year here; a record allows up to year 9999) marks
-// the attempt running "in the future" and then gets stuck: the leader reads
-// the assignment at its first deadline, moves the deadline to StartedAt +
-// timeout + grace and never withdraws it. The worker's own timeout runs on
-// its monotonic clock, so a live worker is unaffected; the leader's
-// withdrawal exists for the stuck one, and no longer catches it. (Failing.)
+// The overdue deadline counts an attempt's late start by ZooKeeper's clock
+// (its running mark's mtime), not by the record's started_at, the worker's
+// clock: a worker whose clock is far ahead (a year here) marks the attempt
+// running "in the future" and then gets stuck, and the leader must still
+// withdraw it after its timeout and grace. The worker's own timeout runs on
+// its monotonic clock; the leader's withdrawal exists for the stuck one.
+// (Found by review.)
 func TestStuckAttemptWithAStartFromAWrongClockIsWithdrawn(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)

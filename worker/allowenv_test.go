@@ -11,17 +11,11 @@ import (
 	"github.com/drover-sched/drover/store"
 )
 
-// Found by review (review26): --allow-env matches its globs against the
-// task's env keys, but the worker neither checks that a key is a variable
-// name (DecodeTask does not run Validate's validEnvName; a record written
-// to ZooKeeper directly, not through drover submit, keeps any key) nor
-// matches the name the command actually gets: the part before the first
-// '='. With a glob that does not start with a literal ("*_NAME"), the key
-// "BASH_ENV=$(...)X_NAME" matches, and the command's environment holds
-// BASH_ENV, which bash expands (command substitution) and sources. With
-// --allow-env the built-in unsafe list no longer applies (b6127e0), so
-// "LD_PRELOAD=... X_NAME" passes too, which the LD_ prefix caught before.
-// (Failing.)
+// --allow-env matches its globs against the task's env keys, and a key
+// that is no variable name ("BASH_ENV=$(...)X_NAME", in a record written
+// straight to ZooKeeper, past the client's check) would set another
+// variable than the one matched: the worker refuses such a key (exit 126)
+// and DecodeTask takes such a record for malformed. (Found by review.)
 func TestAllowEnvChecksTheVariableNameNotTheKey(t *testing.T) {
 	bash, err := exec.LookPath("bash")
 	if err != nil {
