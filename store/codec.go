@@ -406,7 +406,7 @@ func (t *Task) Validate() error {
 		}
 	}
 	for k, v := range t.Env {
-		if k == "" || !ValidEnvName(k) {
+		if !ValidEnvName(k) {
 			return fmt.Errorf("env name %q: want letters, digits and '_', not starting with a digit", k)
 		}
 		if strings.IndexByte(v, 0) >= 0 {

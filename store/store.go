@@ -290,9 +290,6 @@ func (s *Store) checkNotWorldWritable() error {
 	for i, p := range paths {
 		g.Go(func() error {
 			acl, _, err := s.conn.GetACL(p)
-			if errors.Is(mapErr(err), ErrNoNode) {
-				return nil // not made yet (a command that only reads makes nothing)
-			}
 			if err != nil {
 				return fmt.Errorf("get acl %s: %w", p, mapErr(err))
 			}

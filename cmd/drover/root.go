@@ -332,7 +332,7 @@ func (g *globals) resolveAuth() error {
 		}
 	}
 	g.zkAuth, g.zkReadOnlyAuth = auth, ro
-	if auth != "" || os.Getenv("DROVER_ZK_AUTH_READONLY") != "" {
+	if auth != "" { // (a read-only identity needs it, above)
 		// A process with credentials hides them (and its memory) from the
 		// other processes of its user: a worker's commands, run as that
 		// user, could read them from /proc/<pid>/environ of the worker, of
