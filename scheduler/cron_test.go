@@ -333,7 +333,7 @@ func TestTombstoneSweep(t *testing.T) {
 	}
 	exists := func(name string) bool { return scheduleExists(t, st, name) }
 	sweep := func(fence string) error {
-		l := newLeader(s, &Term{Fence: fence}, termStart{epoch: 1})
+		l := newLeader(s, &Term{Fence: fence}, 1)
 		defer l.stop()
 		if err := l.syncSchedules(); err != nil {
 			t.Fatal(err)
@@ -878,7 +878,7 @@ func TestOwnWritesAreNotReadAgain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := newLeader(s, &Term{Fence: st.Layout().Election() + "/none"}, termStart{epoch: 1})
+	l := newLeader(s, &Term{Fence: st.Layout().Election() + "/none"}, 1)
 	defer l.stop()
 	if err := l.syncSchedules(); err != nil {
 		t.Fatal(err)
@@ -952,7 +952,7 @@ func TestScheduleCreatedAgainAtAnEqualVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := newLeader(s, &Term{Fence: st.Layout().Schedules()}, termStart{epoch: 1})
+	l := newLeader(s, &Term{Fence: st.Layout().Schedules()}, 1)
 	defer l.stop()
 	if err := l.syncSchedules(); err != nil {
 		t.Fatal(err)

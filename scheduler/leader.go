@@ -124,10 +124,10 @@ type watchEvent struct {
 	arg  string // worker id, b1, or b1/b2
 }
 
-func newLeader(s *Scheduler, term *Term, start termStart) *leader {
+func newLeader(s *Scheduler, term *Term, epoch int64) *leader {
 	return &leader{
-		s: s, st: s.cfg.Store, lay: s.cfg.Store.Layout(), term: term, epoch: start.epoch,
-		log: s.log.With().Str("leader", s.cfg.ID).Int64("epoch", start.epoch).Logger(), now: s.cfg.Now,
+		s: s, st: s.cfg.Store, lay: s.cfg.Store.Layout(), term: term, epoch: epoch,
+		log: s.log.With().Str("leader", s.cfg.ID).Int64("epoch", epoch).Logger(), now: s.cfg.Now,
 		workers: map[string]*workerView{}, byBucket: map[string]map[string]*queued{},
 		ready: newReadyQueue(), delayed: &taskHeap{less: dueFirst}, schedules: map[string]*cronEntry{}, tombstones: map[string]tombstone{}, resultCounts: map[string]resultCount{}, slotFill: map[string]slotCount{}, prepared: map[string]time.Time{}, dirty: map[string]bool{}, empty: map[string]time.Time{},
 		results: make(chan batchResult, 4*maxInflight), refreshes: make(chan runsRefresh, 1), lists: make(chan taskList, 64),

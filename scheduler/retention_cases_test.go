@@ -34,7 +34,7 @@ func TestRetentionCountsAResultMovedAside(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := newLeader(s, &Term{Fence: st.Layout().Root}, termStart{epoch: 1})
+	l := newLeader(s, &Term{Fence: st.Layout().Root}, 1)
 	defer l.stop()
 	if err := l.pruneResults(); err != nil { // reads and keeps the counts
 		t.Fatal(err)

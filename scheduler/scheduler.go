@@ -168,7 +168,7 @@ func (s *Scheduler) lead(ctx context.Context, term *Term) error {
 	s.epoch.Store(start.epoch)
 	s.leading.Store(true)
 	s.counters.elected.Add(1)
-	l := newLeader(s, term, start)
+	l := newLeader(s, term, start.epoch)
 	s.log.Info().Int64("epoch", start.epoch).Int64("zxid", start.zxid).Dur("zookeeper_clock_ahead", start.zkAhead).
 		Str("leader", s.cfg.ID).Msg("elected leader")
 	err = l.run(ctx)

@@ -624,7 +624,7 @@ func termOf(t *testing.T, st *store.Store, mods ...func(*Config)) (l *leader, fe
 	if err != nil {
 		t.Fatal(err)
 	}
-	l = newLeader(s, term, start)
+	l = newLeader(s, term, start.epoch)
 	stop = sync.OnceFunc(l.stop)
 	t.Cleanup(func() {
 		stop()
@@ -1160,7 +1160,7 @@ func TestRetentionReadsSettledBucketsOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := newLeader(s, &Term{Fence: st.Layout().Root}, termStart{epoch: 1})
+	l := newLeader(s, &Term{Fence: st.Layout().Root}, 1)
 	defer l.stop()
 	var read []string
 	testHookResultsRead = func(b1 string) { read = append(read, b1) }
@@ -1268,7 +1268,7 @@ func TestRetentionCountsARetry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := newLeader(s, &Term{Fence: st.Layout().Root}, termStart{epoch: 1})
+	l := newLeader(s, &Term{Fence: st.Layout().Root}, 1)
 	defer l.stop()
 	if err := l.pruneResults(); err != nil { // reads and keeps the counts
 		t.Fatal(err)

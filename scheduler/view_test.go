@@ -25,7 +25,7 @@ func TestRequeuedDuringPlacementStaysInView(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := newLeader(s, &Term{Fence: st.Layout().Election() + "/none"}, termStart{epoch: 1})
+	l := newLeader(s, &Term{Fence: st.Layout().Election() + "/none"}, 1)
 	defer l.stop()
 	b1, b2 := store.Bucket(id)
 	if err := l.syncQueueL2(b1, b2); err != nil {
@@ -226,7 +226,7 @@ func TestRemadeOldBucketIsKept(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := newLeader(s, &Term{Fence: st.Layout().Election() + "/n_fence"}, termStart{epoch: 1})
+	l := newLeader(s, &Term{Fence: st.Layout().Election() + "/n_fence"}, 1)
 	defer l.stop()
 	if err := st.EnsurePath(l.term.Fence); err != nil {
 		t.Fatal(err)
@@ -299,7 +299,7 @@ func TestQueueBucketCopy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := newLeader(s, &Term{Fence: st.Layout().Election() + "/none"}, termStart{epoch: 1})
+	l := newLeader(s, &Term{Fence: st.Layout().Election() + "/none"}, 1)
 	defer l.stop()
 	enqueue := func(bucketData func(*store.Task) []byte) (*store.Task, string) {
 		t.Helper()
@@ -470,7 +470,7 @@ func TestPlacementOfARecordRetriedMeanwhileFails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := newLeader(s, &Term{Fence: lay.Election() + "/n_fence"}, termStart{epoch: 1})
+	l := newLeader(s, &Term{Fence: lay.Election() + "/n_fence"}, 1)
 	defer l.stop()
 	for _, p := range []string{l.term.Fence, lay.WorkerTasks("w1")} {
 		if err := st.EnsurePath(p); err != nil {
