@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"os/user"
@@ -51,24 +52,14 @@ type policy struct {
 	cred *syscall.Credential
 }
 
-// envDenied is the first of a task's variables (sorted) whose name no
-// allowEnv pattern matches; "" when all do, or when there is no list.
+// envDenied is the first of a task's variables (sorted) that is no
+// variable name (it would set another one: a record past DecodeTask's
+// check), or whose name no allowEnv pattern matches when there is a list;
+// "" when none.
 func (p policy) envDenied(env map[string]string) string {
-	for k := range env {
-		if !store.ValidEnvName(k) {
-			return k // not a variable name: it would set another one (a record past DecodeTask's check)
-		}
-	}
-	if len(p.allowEnv) == 0 {
-		return ""
-	}
-	names := make([]string, 0, len(env))
-	for k := range env {
-		names = append(names, k)
-	}
-	slices.Sort(names)
-	for _, k := range names {
-		if !slices.ContainsFunc(p.allowEnv, func(pat string) bool { ok, _ := path.Match(pat, k); return ok }) {
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		if !store.ValidEnvName(k) ||
+			len(p.allowEnv) > 0 && !slices.ContainsFunc(p.allowEnv, func(pat string) bool { ok, _ := path.Match(pat, k); return ok }) {
 			return k
 		}
 	}
@@ -307,12 +298,7 @@ func identityEnv(uid uint32) []string {
 // library paths. With an allow-list a task may not set them: an allowed
 // script would run whatever they name. ("" when none.)
 func unsafeEnv(env map[string]string) string {
-	names := make([]string, 0, len(env))
-	for k := range env {
-		names = append(names, k)
-	}
-	slices.Sort(names)
-	for _, k := range names {
+	for _, k := range slices.Sorted(maps.Keys(env)) {
 		u := strings.ToUpper(k)
 		if slices.Contains(unsafeEnvNames, u) {
 			return k

@@ -61,11 +61,12 @@ type Config struct {
 	Allow []string
 	// AllowEnv, when not empty, lists glob patterns (path.Match) that each
 	// of a command task's variable names must match: an attempt that sets
-	// another fails, exit 126 (a Go handler gets the env as data). The list of unsafe variables above names those that
-	// run other code in common programs, and cannot name them all; a worker
-	// that runs the commands of people it does not trust needs this. With
-	// it, that list no longer applies: what it admits is the operator's to
-	// choose (GIT_AUTHOR_NAME, say), so list no name that runs code.
+	// another fails, exit 126 (a Go handler gets the env as data). The
+	// list of unsafe variables above names those that run other code in
+	// common programs, and cannot name them all; a worker that runs the
+	// commands of people it does not trust needs this. With it, that list
+	// no longer applies: what it admits is the operator's to choose
+	// (GIT_AUTHOR_NAME, say), so list no name that runs code.
 	AllowEnv []string
 	// CleanEnv runs commands without the worker's own environment.
 	CleanEnv bool
@@ -173,14 +174,14 @@ func CheckConfig(cfg Config) error {
 	if cfg.Capacity < 0 {
 		return fmt.Errorf("capacity %d: must be at least 1", cfg.Capacity)
 	}
-	for _, p := range cfg.Allow {
-		if _, err := path.Match(p, ""); err != nil {
-			return fmt.Errorf("allow pattern %q: %w", p, err)
-		}
-	}
-	for _, p := range cfg.AllowEnv {
-		if _, err := path.Match(p, ""); err != nil {
-			return fmt.Errorf("allow-env pattern %q: %w", p, err)
+	for _, list := range []struct {
+		name     string
+		patterns []string
+	}{{"allow", cfg.Allow}, {"allow-env", cfg.AllowEnv}} {
+		for _, p := range list.patterns {
+			if _, err := path.Match(p, ""); err != nil {
+				return fmt.Errorf("%s pattern %q: %w", list.name, p, err)
+			}
 		}
 	}
 	if cfg.RunAs != "" {
