@@ -322,10 +322,7 @@ func TestTombstoneSweep(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
 	for _, name := range []string{"young", "old"} {
-		addSchedule(t, st, &store.Schedule{Name: name, Cron: "@yearly"})
-		if err := st.RemoveSchedule(name); err != nil {
-			t.Fatal(err)
-		}
+		addAndRemove(t, st, name)
 	}
 	s, err := New(Config{ID: "s1", Store: st, Log: drovertest.Logger(t)})
 	if err != nil {

@@ -27,12 +27,8 @@ import (
 func TestTombstoneGoesDespiteTermsShorterThanItsAge(t *testing.T) {
 	tombstoneAge = 2 * time.Second
 	t.Cleanup(func() { tombstoneAge = time.Hour })
-	root := drovertest.NewRoot()
-	st := drovertest.OpenStore(t, root)
-	addSchedule(t, st, &store.Schedule{Name: "gone", Cron: "@yearly"})
-	if err := st.RemoveSchedule("gone"); err != nil {
-		t.Fatal(err)
-	}
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	addAndRemove(t, st, "gone")
 	terms := 0
 	drovertest.WaitFor(t, 20*time.Second, "the tombstone deleted by one of the short terms", func() bool {
 		terms++
@@ -90,10 +86,7 @@ func TestTombstoneStandsAnHourWhateverTheLeadersClock(t *testing.T) {
 				cfg.Now = func() time.Time { return time.Now().Add(time.Duration(off.Load())) }
 			})
 			off.Store(int64(c.now))
-			addSchedule(t, st, &store.Schedule{Name: "gone", Cron: "@yearly"})
-			if err := st.RemoveSchedule("gone"); err != nil {
-				t.Fatal(err)
-			}
+			addAndRemove(t, st, "gone")
 			if err := l.syncSchedules(); err != nil {
 				t.Fatal(err)
 			}
@@ -114,12 +107,8 @@ func TestTombstoneStandsAnHourWhateverTheLeadersClock(t *testing.T) {
 func TestTombstoneGoesInTimeWithTheLeadersClockBehind(t *testing.T) {
 	tombstoneAge = 2 * time.Second
 	t.Cleanup(func() { tombstoneAge = time.Hour })
-	root := drovertest.NewRoot()
-	st := drovertest.OpenStore(t, root)
-	addSchedule(t, st, &store.Schedule{Name: "gone", Cron: "@yearly"})
-	if err := st.RemoveSchedule("gone"); err != nil {
-		t.Fatal(err)
-	}
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	addAndRemove(t, st, "gone")
 	l, _, _ := termOf(t, st, func(c *Config) { c.Now = func() time.Time { return time.Now().Add(-2 * time.Hour) } })
 	if err := l.syncSchedules(); err != nil {
 		t.Fatal(err)
@@ -177,5 +166,14 @@ func TestKeyIndexBucketGoesWhenItsLastEntryGoesWithoutAResult(t *testing.T) {
 	if len(left) > 0 {
 		kids, _ := st.Children(lay.KeyIndex())
 		t.Fatalf("two days past retention, with the bucket's only task moved aside: %v still there (keyindex/ lists %v)", left, kids)
+	}
+}
+
+// addAndRemove adds schedule name and removes it: its tombstone stands.
+func addAndRemove(t *testing.T, st *store.Store, name string) {
+	t.Helper()
+	addSchedule(t, st, &store.Schedule{Name: name, Cron: "@yearly"})
+	if err := st.RemoveSchedule(name); err != nil {
+		t.Fatal(err)
 	}
 }
