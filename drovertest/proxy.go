@@ -88,7 +88,7 @@ func (p *Proxy) connect(c net.Conn) {
 	p.mu.Unlock()
 	up, err := net.DialTimeout("tcp", p.target, 2*time.Second)
 	p.mu.Lock()
-	if err != nil || p.cuts != cuts || p.cut || p.frozen.Load() {
+	if err != nil || p.cuts != cuts || p.frozen.Load() { // (a Cut(true) since counts in cuts)
 		delete(p.conns, c)
 		p.mu.Unlock()
 		c.Close()
