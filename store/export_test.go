@@ -54,3 +54,14 @@ func SetWaitRecheck(every time.Duration, hook func()) (restore func()) {
 	waitRecheck, testHookRecheck = every, hook
 	return func() { waitRecheck, testHookRecheck = old, nil }
 }
+
+// SetWaitBuckets sets how many result buckets a wait lists at once until
+// restore is called.
+func SetWaitBuckets(n int) (restore func()) {
+	old := waitBuckets
+	waitBuckets = n
+	return func() { waitBuckets = old }
+}
+
+// WaitWatches is how many bucket watches WaitResults calls wait on now.
+func WaitWatches() int64 { return waitWatches.Load() }

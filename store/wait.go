@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -193,6 +195,11 @@ func (s *Store) WaitResults(ctx context.Context, ids []string, done func(*Task))
 	// them lists each bucket once: that listing also collects the results
 	// already there, before checkKnown looks for the others.
 	fired := make(chan string, len(pending))
+	// armed holds the buckets whose watch a goroutine waits on, until it
+	// reports the bucket on fired: a listing made again after a lost
+	// connection (again, below) sets no second one for a bucket listed
+	// before the loss, which would list it twice at each change after.
+	armed := map[string]bool{}
 	wctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	defer func() { cancel(); wg.Wait() }()
@@ -237,16 +244,19 @@ func (s *Store) WaitResults(ctx context.Context, ids []string, done func(*Task))
 				return err
 			}
 			for i, dir := range chunk {
-				if pending[dir] == nil {
+				if pending[dir] == nil || armed[dir] {
 					continue
 				}
+				armed[dir] = true
 				// Relist a bucket at most every relistEvery: a busy bucket
 				// changes with every result, and each listing costs its size.
 				ev := evs[i]
 				next := time.NewTimer(relistEvery)
 				wg.Add(1)
+				waitWatches.Add(1)
 				go func() {
 					defer wg.Done()
+					defer waitWatches.Add(-1)
 					defer next.Stop()
 					select {
 					case <-ev:
@@ -283,10 +293,8 @@ func (s *Store) WaitResults(ctx context.Context, ids []string, done func(*Task))
 			return watch(slices.DeleteFunc(dirs, func(dir string) bool { return pending[dir] == nil }))
 		})
 	}
-	dirs := make([]string, 0, len(pending))
-	for dir := range pending {
-		dirs = append(dirs, dir)
-	}
+	// Oldest bucket first, so that a wait over many lists them in one order.
+	dirs := slices.Sorted(maps.Keys(pending))
 	if err := watchPending(dirs); err != nil {
 		return err
 	}
@@ -312,10 +320,12 @@ func (s *Store) WaitResults(ctx context.Context, ids []string, done func(*Task))
 			recheck.Reset(every)
 		case dir := <-fired:
 			// Relist, together, the buckets whose watches fired meanwhile.
+			delete(armed, dir)
 			dirs := []string{dir}
 			for more := true; more; {
 				select {
 				case dir := <-fired:
+					delete(armed, dir)
 					dirs = append(dirs, dir)
 				default:
 					more = false
@@ -341,8 +351,15 @@ func (s *Store) WaitResults(ctx context.Context, ids []string, done func(*Task))
 }
 
 // waitBuckets is how many result buckets WaitResults lists at once,
-// pipelined, and waitReads the most results it reads at once.
-const waitBuckets, waitReads = 64, 1024
+// pipelined (tests lower it), and waitReads the most results it reads at
+// once.
+var waitBuckets = 64
+
+const waitReads = 1024
+
+// waitWatches counts the bucket watches WaitResults calls wait on, for
+// tests.
+var waitWatches atomic.Int64
 
 // relistEvery bounds how often WaitResults lists one result bucket.
 const relistEvery = 100 * time.Millisecond

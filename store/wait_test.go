@@ -333,3 +333,50 @@ func TestWaitManyOutlivesALostConnection(t *testing.T) {
 		})
 	}
 }
+
+// A wait for tasks of several result buckets, whose connection is lost
+// while it reads a result, keeps one watch a bucket: listing again the
+// buckets it had watched before the loss set a second watch on each, and
+// each result after cost two listings of its bucket.
+func TestWaitManyKeepsOneWatchABucketThroughALostConnection(t *testing.T) {
+	defer store.SetWaitBuckets(1)()
+	root := drovertest.NewRoot()
+	direct := drovertest.OpenStore(t, root)
+	px := drovertest.StartProxy(t, drovertest.Addr())
+	via := drovertest.OpenStoreAt(t, px.Addr(), root)
+	now := time.Now()
+	var tasks []*store.Task
+	for _, at := range []time.Time{now.Add(-time.Hour), now} { // two result buckets, listed oldest first
+		tasks = append(tasks, &store.Task{ID: store.NewTaskID(at), Cmd: []string{"true"}, SubmittedAt: at.UTC(), Attempt: 1, State: store.StateQueued})
+	}
+	if _, err := direct.Submit(context.Background(), tasks); err != nil {
+		t.Fatal(err)
+	}
+	// The second task's result is there; reading it loses the connection,
+	// once the first bucket is listed and watched.
+	finish(t, direct, tasks[1])
+	px.DropRepliesAfter([]byte(direct.Layout().Result(tasks[1].ID)))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	watches := make(chan int64, 2) // how many when each result came
+	done := make(chan error, 1)
+	go func() {
+		done <- via.WaitResults(ctx, []string{tasks[0].ID, tasks[1].ID}, func(*store.Task) { watches <- store.WaitWatches() })
+	}()
+	drovertest.WaitFor(t, 10*time.Second, "the result's read dropped", px.Dropping)
+	px.Cut(true)
+	px.Cut(false)
+	select {
+	case n := <-watches:
+		if n != 1 {
+			t.Fatalf("%d bucket watches once the wait read again after a lost connection; want 1, the other bucket's", n)
+		}
+	case err := <-done:
+		t.Fatalf("wait ended before the second result: %v", err)
+	}
+	finish(t, direct, tasks[0])
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	drovertest.WaitFor(t, 10*time.Second, "the wait's watches ended", func() bool { return store.WaitWatches() == 0 })
+}
