@@ -32,9 +32,9 @@ require (
 	google.golang.org/protobuf v1.36.12 // indirect
 )
 
-// go-zookeeper v1.0.4 with one fix: Conn.lastZxid is read and written
-// atomically (the reconnect's SetWatches raced the receive loop; the race
-// detector failed tests that reconnect with watches set). Upstream:
-// go-zookeeper/zk pull request 35, open since 2020. See
-// third_party/go-zookeeper-zk/PATCHES.md.
+// go-zookeeper v1.0.4 with two fixes to its reconnect: Conn.lastZxid is
+// read and written atomically (the reconnect's SetWatches raced the receive
+// loop; upstream pull request 35, open since 2020), and SetWatches sends the
+// zxid the watches were set at, not one moved on by replies that came after
+// (a watch then missed a change). See third_party/go-zookeeper-zk/PATCHES.md.
 replace github.com/go-zookeeper/zk v1.0.4 => ./third_party/go-zookeeper-zk
