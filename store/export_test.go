@@ -63,5 +63,6 @@ func SetWaitBuckets(n int) (restore func()) {
 	return func() { waitBuckets = old }
 }
 
-// WaitWatches is how many bucket watches WaitResults calls wait on now.
-func WaitWatches() int64 { return waitWatches.Load() }
+// WaitWatches is how many bucket watches the WaitResults calls of s wait
+// on now.
+func WaitWatches(s *Store) int64 { return s.waitWatches.Load() }

@@ -144,6 +144,9 @@ type Store struct {
 	// keyRecordsRead, when set by a test, runs after a submit read the
 	// key records of its tasks and before it reads anything else.
 	keyRecordsRead func()
+	// waitWatches counts the bucket watches WaitResults calls wait on, for
+	// tests.
+	waitWatches atomic.Int64
 }
 
 // Session is one ZooKeeper session. Its Done channel closes when the session

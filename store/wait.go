@@ -8,7 +8,6 @@ import (
 	"path"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -253,10 +252,10 @@ func (s *Store) WaitResults(ctx context.Context, ids []string, done func(*Task))
 				ev := evs[i]
 				next := time.NewTimer(relistEvery)
 				wg.Add(1)
-				waitWatches.Add(1)
+				s.waitWatches.Add(1)
 				go func() {
 					defer wg.Done()
-					defer waitWatches.Add(-1)
+					defer s.waitWatches.Add(-1)
 					defer next.Stop()
 					select {
 					case <-ev:
@@ -356,10 +355,6 @@ func (s *Store) WaitResults(ctx context.Context, ids []string, done func(*Task))
 var waitBuckets = 64
 
 const waitReads = 1024
-
-// waitWatches counts the bucket watches WaitResults calls wait on, for
-// tests.
-var waitWatches atomic.Int64
 
 // relistEvery bounds how often WaitResults lists one result bucket.
 const relistEvery = 100 * time.Millisecond

@@ -345,9 +345,11 @@ func TestWaitManyKeepsOneWatchABucketThroughALostConnection(t *testing.T) {
 	px := drovertest.StartProxy(t, drovertest.Addr())
 	via := drovertest.OpenStoreAt(t, px.Addr(), root)
 	now := time.Now()
+	// Two result buckets, listed oldest first (NewTaskID makes no id older
+	// than one it made before).
 	var tasks []*store.Task
-	for _, at := range []time.Time{now.Add(-time.Hour), now} { // two result buckets, listed oldest first
-		tasks = append(tasks, &store.Task{ID: store.NewTaskID(at), Cmd: []string{"true"}, SubmittedAt: at.UTC(), Attempt: 1, State: store.StateQueued})
+	for _, id := range []string{store.IDAt(now.Add(-time.Hour)), store.NewTaskID(now)} {
+		tasks = append(tasks, &store.Task{ID: id, Cmd: []string{"true"}, SubmittedAt: now.UTC(), Attempt: 1, State: store.StateQueued})
 	}
 	if _, err := direct.Submit(context.Background(), tasks); err != nil {
 		t.Fatal(err)
@@ -359,10 +361,12 @@ func TestWaitManyKeepsOneWatchABucketThroughALostConnection(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	watches := make(chan int64, 2) // how many when each result came
-	done := make(chan error, 1)
+	done, ended := make(chan error, 1), make(chan struct{})
 	go func() {
-		done <- via.WaitResults(ctx, []string{tasks[0].ID, tasks[1].ID}, func(*store.Task) { watches <- store.WaitWatches() })
+		defer close(ended)
+		done <- via.WaitResults(ctx, []string{tasks[0].ID, tasks[1].ID}, func(*store.Task) { watches <- store.WaitWatches(via) })
 	}()
+	defer func() { cancel(); <-ended }() // before waitBuckets is restored
 	drovertest.WaitFor(t, 10*time.Second, "the result's read dropped", px.Dropping)
 	px.Cut(true)
 	px.Cut(false)
@@ -378,5 +382,7 @@ func TestWaitManyKeepsOneWatchABucketThroughALostConnection(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	drovertest.WaitFor(t, 10*time.Second, "the wait's watches ended", func() bool { return store.WaitWatches() == 0 })
+	if n := store.WaitWatches(via); n != 0 {
+		t.Fatalf("%d bucket watches once the wait returned; want none", n)
+	}
 }
