@@ -220,12 +220,42 @@ func (l *leader) run(ctx context.Context) error {
 			return err
 		}
 		l.log.Warn().Err(err).Msg("rebuilding view")
+		if err := l.awaitPlacements(ctx); err != nil {
+			return err
+		}
 		if _, err := l.st.CurrentSession(ctx); err != nil {
 			return err
 		}
 		l.reset()
 	}
 }
+
+// awaitPlacements waits until the placements in flight have ended,
+// dropping their outcomes: the view is to be read again. A placement that
+// committed after the new view listed its queue item would leave the task
+// queued in that view, to be placed again from its old record once its
+// retry is queued under the same name and version (the attempt run twice,
+// its failure and the retry's backoff lost). Each ends soon: it gets its
+// reply, or fails with its connection or session.
+func (l *leader) awaitPlacements(ctx context.Context) error {
+	for l.inflight > 0 {
+		if testHookAwaitPlacements != nil {
+			testHookAwaitPlacements()
+		}
+		select {
+		case <-l.results:
+			l.inflight--
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// testHookAwaitPlacements, when set by a test, runs each time
+// awaitPlacements waits for a placement; testHookDispatch runs as each
+// placement's transaction begins.
+var testHookAwaitPlacements, testHookDispatch func()
 
 // reset forgets the view; watches already set keep forwarding, and the next sync
 // sets fresh ones (duplicates only cause extra relists).
@@ -1163,6 +1193,9 @@ func (l *leader) dispatch(batch []placement) error {
 	l.wg.Add(1)
 	go func() {
 		defer l.wg.Done()
+		if testHookDispatch != nil {
+			testHookDispatch()
+		}
 		r := batchResult{gen: gen, batch: batch, err: l.fill(batch, epoch)}
 		if r.err == nil {
 			// Records the view did not keep were sized only now.

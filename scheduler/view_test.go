@@ -517,3 +517,115 @@ func TestPlacementOfARecordRetriedMeanwhileFails(t *testing.T) {
 		t.Fatalf("view holds %+v: want the retry's item, read again", got)
 	}
 }
+
+// A view rebuilt after a lost connection waits for the placements of the
+// view before that are still in flight. It did not: one that committed
+// after the rebuilt view listed its queue item left the task queued in that
+// view, and once the attempt failed and its retry was queued under the same
+// name at the same version (generation 0, version 1, as the item placed),
+// a relist found the name known and read nothing; the next placement then
+// deleted the new item and assigned the record held. The failed attempt ran
+// again under its own number, its failure and the retry's backoff lost.
+func TestRebuildWaitsForThePlacementsInFlight(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	lay := st.Layout()
+	w := registerWorker(t, root, "w", 4, nil)
+
+	// A task on its second attempt: attempt 1 failed, and the retry was
+	// queued (version 1) with its backoff passed.
+	id := ulid.Make().String()
+	task := &store.Task{ID: id, Cmd: []string{"false"}, Retries: 1, SubmittedAt: time.Now().UTC(), Attempt: 2}
+	task.AddAttempt(store.Attempt{N: 1, Worker: "w", FinishedAt: time.Now().UTC(), ExitCode: 1})
+	if err := st.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error { return txn.Enqueue(task.Clone()) }); err != nil {
+		t.Fatal(err)
+	}
+	l, _, _ := termOf(t, st)
+	sync := func() {
+		t.Helper()
+		if err := l.syncWorkers(); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.applyTaskList(<-l.lists); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.syncQueueRoot(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sync()
+
+	// The placement's transaction waits until the rebuild waits for it;
+	// had the rebuild not waited, until the rebuilt view had listed.
+	release := make(chan struct{})
+	releaseOnce := func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	}
+	testHookDispatch = func() { <-release }
+	testHookAwaitPlacements = releaseOnce
+	defer func() { testHookDispatch, testHookAwaitPlacements = nil, nil }()
+	if err := l.place(); err != nil {
+		t.Fatal(err)
+	}
+	if l.inflight != 1 {
+		t.Fatalf("%d placements in flight; want 1", l.inflight)
+	}
+	if err := l.awaitPlacements(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	l.reset()
+	sync()
+	releaseOnce()
+	placed := lay.Assignment("w", id, 2)
+	drovertest.WaitFor(t, 10*time.Second, "attempt 2 placed", func() bool {
+		ok, _, err := st.Exists(placed)
+		return err == nil && ok
+	})
+
+	// The worker runs attempt 2, which fails: attempt 3 is queued with an
+	// hour's backoff.
+	data, stat, err := st.Get(placed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := store.DecodeTask(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := rec.Clone()
+	next.AddAttempt(store.Attempt{N: 2, Worker: "w", FinishedAt: time.Now().UTC(), ExitCode: 1})
+	next.Attempt, next.NotBefore = 3, time.Now().Add(time.Hour).UTC()
+	if err := st.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error {
+		txn.Delete(placed, stat.Version)
+		return txn.Enqueue(next.Clone())
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	// The rebuilt view relists the bucket (its watch fired) and places.
+	b1, b2 := store.Bucket(id)
+	if err := l.syncQueueL2(b1, b2); err != nil {
+		t.Fatal(err)
+	}
+	if q := l.lookup(id); q != nil && int(q.attempt) != 3 {
+		t.Errorf("the rebuilt view holds attempt %d of the task, queued now as attempt 3", q.attempt)
+	}
+	if err := l.place(); err != nil {
+		t.Fatal(err)
+	}
+	for l.inflight > 0 {
+		if err := l.settle(<-l.results); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := w.assignments(t); len(got) != 0 {
+		t.Fatalf("placed %v: the failed attempt 2 runs again under its own number, an hour before attempt 3's backoff ends", got)
+	}
+	if _, _, err := st.Get(lay.QueueItem(id)); err != nil {
+		t.Fatalf("attempt 3's queue item: %v", err)
+	}
+}
