@@ -229,19 +229,29 @@ var tombstoneAge = time.Hour
 // hand), which an equal version would not tell, is left to its watch.
 func (l *leader) sweepTombstones() error {
 	now := l.now()
-	if len(l.tombstones) == 0 || now.Before(l.clockReadAt) {
+	if len(l.tombstones) == 0 {
 		return nil
 	}
-	// ZooKeeper's clock is read at most every clockReadEvery: a write.
-	l.clockReadAt = now.Add(min(clockReadEvery, tombstoneAge/4))
-	zkNow, err := l.zookeeperNow()
-	if errors.Is(err, store.ErrFenced) {
-		return err
+	if !now.Before(l.clockReadAt) {
+		// ZooKeeper's clock is read at most every clockReadEvery (a
+		// write); in between, its reading is moved on by the time passed
+		// on the leader's (monotonic) clock, so that a batch of tombstones
+		// due together goes a sweep at a time, not one batch a read.
+		l.clockReadAt = now.Add(min(clockReadEvery, tombstoneAge/4))
+		zkNow, err := l.zookeeperNow()
+		if errors.Is(err, store.ErrFenced) {
+			return err
+		}
+		if err != nil {
+			l.log.Debug().Err(err).Msg("cannot read ZooKeeper's clock; tombstones are swept later")
+			return nil
+		}
+		l.zkClock, l.zkClockAt = zkNow, now
 	}
-	if err != nil {
-		l.log.Debug().Err(err).Msg("cannot read ZooKeeper's clock; tombstones are swept later")
+	if l.zkClockAt.IsZero() {
 		return nil
 	}
+	zkNow := l.zkClock.Add(now.Sub(l.zkClockAt))
 	var due []string
 	for name, t := range l.tombstones {
 		if zkNow.Sub(t.written) >= tombstoneAge && !now.Before(t.retryAt) {

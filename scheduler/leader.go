@@ -42,8 +42,9 @@ type leader struct {
 	// tombstones are the removed schedules' records seen, to delete once
 	// old (sweepTombstones).
 	tombstones map[string]tombstone
-	// clockReadAt is when sweepTombstones may read ZooKeeper's clock next.
-	clockReadAt time.Time
+	// clockReadAt is when sweepTombstones may read ZooKeeper's clock next;
+	// zkClock is what it read last, at zkClockAt by the leader's clock.
+	clockReadAt, zkClock, zkClockAt time.Time
 	// slotFill counts the tasks in each bucket (b1+b2) that slot tasks this
 	// term fired have gone into, and so bounds the slot tasks one bucket
 	// takes (slotID).

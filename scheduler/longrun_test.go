@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -175,5 +176,60 @@ func addAndRemove(t *testing.T, st *store.Store, name string) {
 	addSchedule(t, st, &store.Schedule{Name: name, Cron: "@yearly"})
 	if err := st.RemoveSchedule(name); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Tombstones due together go a batch (sweepBatch) a sweep, one sweep a
+// second, as a mass `schedule rm` needs: the gate on reading ZooKeeper's
+// clock (a minute between reads) gated the sweeps too, so 20,000 took 78
+// minutes past their hour, their names counting against the listing
+// limit meanwhile. Here the sweep after the first comes at the same
+// instant of the leader's clock, within the gate: it must delete the rest.
+func TestTombstonesDueTogetherGoASweepABatch(t *testing.T) {
+	tombstoneAge = 2 * time.Second
+	t.Cleanup(func() { tombstoneAge = time.Hour })
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	const n = sweepBatch + 44
+	for i := range n {
+		addAndRemove(t, st, fmt.Sprintf("gone-%03d", i))
+	}
+	l, _, _ := termOf(t, st)
+	if err := l.syncSchedules(); err != nil {
+		t.Fatal(err)
+	}
+	if len(l.tombstones) != n {
+		t.Fatalf("%d tombstones read; want %d", len(l.tombstones), n)
+	}
+	var newest time.Time
+	for _, ts := range l.tombstones {
+		if ts.written.After(newest) {
+			newest = ts.written
+		}
+	}
+	drovertest.WaitFor(t, 30*time.Second, "every tombstone due by ZooKeeper's clock", func() bool {
+		zkNow, err := l.zookeeperNow()
+		return err == nil && zkNow.Sub(newest) >= tombstoneAge
+	})
+	now := time.Now()
+	l.now = func() time.Time { return now }
+	if err := l.sweepTombstones(); err != nil {
+		t.Fatal(err)
+	}
+	if left := len(l.tombstones); left != n-sweepBatch {
+		t.Fatalf("%d tombstones left after the first sweep; want %d", left, n-sweepBatch)
+	}
+	if err := l.sweepTombstones(); err != nil {
+		t.Fatal(err)
+	}
+	if left := len(l.tombstones); left != 0 {
+		t.Fatalf("%d tombstones left after the second sweep; want none", left)
+	}
+	names, err := st.Children(st.Layout().Schedules())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(names) != 0 {
+		t.Fatalf("%d schedule records left; want none", len(names))
 	}
 }
