@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/drover-sched/drover/drovertest"
-	"github.com/drover-sched/drover/scheduler"
 	"github.com/drover-sched/drover/store"
 )
 
@@ -68,11 +67,7 @@ func TestRetriedAttemptLostWithItsWorkerRunsAgain(t *testing.T) {
 		t.Fatal(err)
 	}
 	doomed := registerFakeWorker(t, root, "doomed")
-	s, err := scheduler.New(scheduler.Config{ID: "s1", Store: drovertest.OpenStore(t, root), Log: drovertest.Logger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	drovertest.Run(t, "scheduler s1", s.Run)
+	runLeader(t, root)
 	drovertest.WaitFor(t, 15*time.Second, "the retry placed on doomed", func() bool {
 		ok, _, err := st.Exists(lay.Assignment("doomed", id, 2))
 		return err == nil && ok

@@ -31,6 +31,9 @@ var ErrNoLeader = errors.New("no scheduler is running")
 type Client struct {
 	st  *store.Store
 	now func() time.Time
+	// zkNow is ZooKeeper's clock (Store.ZookeeperNow), for the times the
+	// leader plans from; tests replace both clocks.
+	zkNow func() (time.Time, error)
 	// placed is where the last lookup that listed every worker's
 	// assignments found each task in flight: Status, Wait, Cancel and
 	// Retry of many placed tasks list them once, not once each.
@@ -38,7 +41,7 @@ type Client struct {
 }
 
 // New returns a client over an open store.
-func New(st *store.Store) *Client { return &Client{st: st, now: time.Now} }
+func New(st *store.Store) *Client { return &Client{st: st, now: time.Now, zkNow: st.ZookeeperNow} }
 
 // TaskSpec is what a user submits: one JSONL line of `drover submit -f`, e.g.
 //

@@ -108,6 +108,13 @@ func (c *Client) AddSchedule(spec ScheduleSpec) (*store.Schedule, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
+	// Created when ZooKeeper says, not this host: the leader's catch-up
+	// counts the slots from then.
+	at, err := c.zkNow()
+	if err != nil {
+		return nil, fmt.Errorf("add schedule %s: %w", spec.Name, err)
+	}
+	rec.CreatedAt = at.UTC()
 	if err := c.st.AddSchedule(rec); err != nil {
 		if errors.Is(err, store.ErrTooLarge) {
 			return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
@@ -338,12 +345,21 @@ func (c *Client) PauseSchedule(name string) (*store.Schedule, error) {
 }
 
 // ResumeSchedule lets a schedule fire again from its next slot; slots that fell
-// while it was paused are not caught up.
+// while it was paused are not caught up. The resume's time is ZooKeeper's,
+// not this host's: the leader plans from it.
 func (c *Client) ResumeSchedule(name string) (*store.Schedule, error) {
-	now := c.now().UTC()
+	now, err := c.zkNow()
+	if err != nil {
+		return nil, fmt.Errorf("resume schedule %s: %w", name, err)
+	}
+	now = now.UTC()
 	return c.update(name, func(r *store.Schedule) error {
 		if r.Suspended && r.LastSlot.Before(now) {
-			r.LastSlot = now
+			s, err := scheduler.ParseSpec(r.Cron, r.TZ)
+			if err != nil {
+				return fmt.Errorf("%w: %w", store.ErrMalformed, err)
+			}
+			r.LastSlot = scheduler.ResumeSlot(s, r, now)
 		}
 		r.Suspended = false
 		return nil

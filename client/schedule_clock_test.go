@@ -10,7 +10,7 @@ import (
 )
 
 // runLeader starts a scheduler on root and waits until it leads.
-func runLeader(t *testing.T, root string) {
+func runLeader(t *testing.T, root string) *scheduler.Scheduler {
 	t.Helper()
 	s, err := scheduler.New(scheduler.Config{ID: "s1", Store: drovertest.OpenStore(t, root), Log: drovertest.Logger(t)})
 	if err != nil {
@@ -18,15 +18,14 @@ func runLeader(t *testing.T, root string) {
 	}
 	drovertest.Run(t, "scheduler s1", s.Run)
 	drovertest.WaitFor(t, 10*time.Second, "s1 leads", func() bool { return s.Stats().Leader })
+	return s
 }
 
-// A `schedule resume` from a host whose clock is an hour ahead writes that
-// hour into the record's last slot (ResumeSchedule: LastSlot = c.now()), and
-// the leader, which plans from it, fires none of the slots of the next hour
-// and records none of them as missed: a per-second schedule stays silent
-// for an hour. The tombstone's age is counted on ZooKeeper's clock for
-// that reason (docs/ARCHITECTURE.md, Schedules); a client's clock is
-// trusted here (review28).
+// A `schedule resume` from a host whose clock is an hour ahead fires the
+// next slots. It wrote that hour into the record's last slot, and the
+// leader, which plans from it, fired none of the slots of the next hour and
+// recorded none as missed: a per-second schedule stayed silent for an hour.
+// The resume is stamped with ZooKeeper's clock now.
 func TestResumeFromAClientClockAheadFiresTheNextSlots(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
@@ -53,9 +52,10 @@ func TestResumeFromAClientClockAheadFiresTheNextSlots(t *testing.T) {
 }
 
 // A `schedule add --catchup all` from a host whose clock is an hour behind
-// writes a created_at an hour old: the leader takes the hour before the
-// schedule existed for slots missed while no leader ran, and fires the
-// newest 100 (MaxCatchup) per-second slots of it at once (review28).
+// fires no slot from before the add. Its created_at was an hour old, and
+// the leader took the hour before the schedule existed for slots missed
+// while no leader ran and fired the newest 100 (MaxCatchup) per-second
+// slots of it at once. The add is stamped with ZooKeeper's clock now.
 func TestAddFromAClientClockBehindFiresNoSlotBeforeTheAdd(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
@@ -86,15 +86,15 @@ func TestAddFromAClientClockBehindFiresNoSlotBeforeTheAdd(t *testing.T) {
 }
 
 // An @every schedule's slots fall every interval from its creation
-// (PlanSlots, NextSlot: "on the schedule's grid"), and a trigger keeps them
-// there (TestEveryScheduleKeepsItsSlotsAfterATrigger). A resume moves its
-// last slot to the resume's time, off the grid, and with it every later
-// slot: an `@every 1h` schedule made at 10:00, paused, and resumed at
-// 10:45:17 next runs at 11:45:17, not at 11:00 (review28).
+// (PlanSlots, NextSlot: "on the schedule's grid"), and a trigger or a
+// resume keeps them there: an `@every 1h` schedule made at 10:00, paused,
+// and resumed at 10:45:17 next runs at 11:00. A resume moved its last slot
+// to the resume's time, and with it every later slot (11:45:17).
 func TestResumeKeepsAnEverySchedulesGrid(t *testing.T) {
 	c, _ := newClient(t)
 	t0 := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
 	c.now = func() time.Time { return t0 }
+	c.zkNow = func() (time.Time, error) { return t0, nil }
 	if _, err := c.AddSchedule(ScheduleSpec{Name: "hourly", Cron: "@every 1h", Task: TaskSpec{Cmd: []string{"true"}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -102,6 +102,7 @@ func TestResumeKeepsAnEverySchedulesGrid(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.now = func() time.Time { return t0.Add(45*time.Minute + 17*time.Second) }
+	c.zkNow = func() (time.Time, error) { return c.now(), nil }
 	rec, err := c.ResumeSchedule("hourly")
 	if err != nil {
 		t.Fatal(err)

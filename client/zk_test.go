@@ -14,7 +14,6 @@ import (
 	"github.com/oklog/ulid/v2"
 
 	"github.com/drover-sched/drover/drovertest"
-	"github.com/drover-sched/drover/scheduler"
 	"github.com/drover-sched/drover/store"
 )
 
@@ -1424,11 +1423,7 @@ func TestCancelAndRetryUnderABusyLeader(t *testing.T) {
 	if err := wst.EnsurePath(lay.WorkerTasks("w1")); err != nil {
 		t.Fatal(err)
 	}
-	s, err := scheduler.New(scheduler.Config{ID: "s1", Store: drovertest.OpenStore(t, root), Log: drovertest.Logger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	drovertest.Run(t, "scheduler s1", s.Run)
+	s := runLeader(t, root)
 	drovertest.WaitFor(t, 10*time.Second, "the leader holds every task", func() bool {
 		st := s.Stats()
 		return st.Leader && st.Queued["normal"] == int64(len(blocked)+1)

@@ -133,3 +133,37 @@ func TestNextSlotIsTheWalksNext(t *testing.T) {
 		}
 	}
 }
+
+// A resume counts as last handled the newest slot of an @every schedule's
+// grid at or before the resume (its last slot when none fell since), and
+// the resume's own time for a cron spec: the slot after it is then the
+// grid's next, and none that fell while paused fires.
+func TestResumeSlotKeepsToTheGrid(t *testing.T) {
+	t0 := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		spec     string
+		rec      store.Schedule
+		at, want time.Time
+	}{
+		{"@every 1h", store.Schedule{CreatedAt: t0}, t0.Add(45 * time.Minute), t0},
+		{"@every 1h", store.Schedule{CreatedAt: t0}, t0.Add(3*time.Hour + 10*time.Minute), t0.Add(3 * time.Hour)},
+		{"@every 1h", store.Schedule{LastSlot: t0.Add(time.Hour)}, t0.Add(90 * time.Minute), t0.Add(time.Hour)},
+		{"@every 1h", store.Schedule{LastSlot: t0}, t0.Add(time.Hour), t0.Add(time.Hour)},
+		{"@every 7s", store.Schedule{CreatedAt: t0.Add(1500 * time.Millisecond)}, t0.Add(time.Minute), t0.Add(57 * time.Second)},
+		{"0 * * * *", store.Schedule{CreatedAt: t0}, t0.Add(45 * time.Minute), t0.Add(45 * time.Minute)},
+	} {
+		s, err := ParseSpec(c.spec, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := ResumeSlot(s, &c.rec, c.at)
+		if !got.Equal(c.want) {
+			t.Errorf("%q from %+v resumed at %v: last slot %v; want %v", c.spec, c.rec, c.at, got, c.want)
+		}
+		resumed := c.rec
+		resumed.LastSlot = got
+		if plan := PlanSlots(s, &resumed, c.at); len(plan.Fire) != 0 || len(plan.Missed) != 0 {
+			t.Errorf("%q resumed at %v: fires %v, misses %v at once; want neither", c.spec, c.at, plan.Fire, plan.Missed)
+		}
+	}
+}

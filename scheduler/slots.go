@@ -255,6 +255,26 @@ func NextSlot(s cron.Schedule, rec *store.Schedule, now time.Time) time.Time {
 	return first.Add((now.Sub(first)/every.Delay + 1) * every.Delay)
 }
 
+// ResumeSlot is the slot a schedule resumed at now counts as its last: now,
+// so that no slot that fell while it was paused is caught up; for an @every
+// schedule the newest slot of its own grid at or before now, so that its
+// slots keep to that grid (an @every 1h made at 10:00 and resumed at 10:45
+// next runs at 11:00, as one never paused would).
+func ResumeSlot(s cron.Schedule, rec *store.Schedule, now time.Time) time.Time {
+	every, ok := s.(cron.ConstantDelaySchedule)
+	if !ok || every.Delay <= 0 {
+		return now
+	}
+	from := rec.LastSlot
+	if from.IsZero() {
+		from = rec.CreatedAt
+	}
+	if prev := NextSlot(s, rec, now).Add(-every.Delay); prev.After(from) {
+		return prev
+	}
+	return from // no slot since
+}
+
 // parseCron is the cron library's parser, with a panic of its on input it
 // did not foresee made an error: a spec read from ZooKeeper must not crash
 // the leader.
