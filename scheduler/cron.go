@@ -246,7 +246,10 @@ func (l *leader) sweepTombstones() error {
 			l.log.Debug().Err(err).Msg("cannot read ZooKeeper's clock; tombstones are swept later")
 			return nil
 		}
-		l.zkClock, l.zkClockAt = zkNow, now
+		// Paired with the leader's time after the read: ZooKeeper stamped
+		// the write at some moment before its reply, so a slow read makes
+		// the estimate late, never early.
+		l.zkClock, l.zkClockAt = zkNow, l.now()
 	}
 	if l.zkClockAt.IsZero() {
 		return nil

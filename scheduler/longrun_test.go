@@ -233,3 +233,52 @@ func TestTombstonesDueTogetherGoASweepABatch(t *testing.T) {
 		t.Fatalf("%d schedule records left; want none", len(names))
 	}
 }
+
+// A tombstone stands its hour by ZooKeeper's clock even when the read of
+// that clock took long (a server stalled by a pause or a slow disk): the
+// reading is moved on from the leader's time after the read. From the
+// time before it, every sweep until the next read (a minute) ran ahead of
+// ZooKeeper's clock by the read's length. Here the leader's clock moves 4 s
+// during the read, and the tombstone is due 2 s after it by ZooKeeper's.
+func TestTombstoneStandsItsHourAfterASlowClockRead(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	addAndRemove(t, st, "gone")
+	l, _, _ := termOf(t, st)
+	if err := l.syncSchedules(); err != nil {
+		t.Fatal(err)
+	}
+	ts, ok := l.tombstones["gone"]
+	if !ok {
+		t.Fatal("no tombstone read")
+	}
+	zk0, err := st.ZookeeperNow()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.written = zk0.Add(-tombstoneAge + 2*time.Second)
+	l.tombstones["gone"] = ts
+	due := ts.written.Add(tombstoneAge)
+	// The first call of the sweep is before its read of ZooKeeper's clock,
+	// every later one after it.
+	before, calls := time.Now(), 0
+	l.now = func() time.Time {
+		if calls++; calls == 1 {
+			return before
+		}
+		return before.Add(4 * time.Second)
+	}
+	for range 2 { // the sweep that reads the clock, and the next
+		if err := l.sweepTombstones(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gone := len(l.tombstones) == 0
+	zkNow, err := st.ZookeeperNow()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gone && zkNow.Before(due) {
+		t.Fatalf("tombstone deleted by %v on ZooKeeper's clock, %v before its hour ended", zkNow, due.Sub(zkNow))
+	}
+}

@@ -22,7 +22,10 @@ type Config struct {
 	Store *store.Store
 	Log   zerolog.Logger
 	// Now is the clock; default time.Now. The leader calls it from more
-	// than one goroutine.
+	// than one goroutine, and measures spans with it (a tombstone's age
+	// between readings of ZooKeeper's clock): a replacement should carry a
+	// monotonic reading, as time.Now's do, or a step of the wall clock
+	// shifts those spans.
 	Now func() time.Time
 	// BucketGrace is how long after its time window, and after it was last
 	// made, an empty bucket is kept before the leader deletes it; default 1
