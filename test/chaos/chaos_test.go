@@ -252,6 +252,17 @@ func TestChaos(t *testing.T) {
 			suspects = append(suspects, strings.Fields(k)[0])
 		}
 	}
+	// An attempt number is placed once: every way back to the queue (a
+	// failure, a lost worker, an overdue withdrawal) counts on. So the same
+	// attempt on two workers ran twice too, which the count above, by
+	// worker, does not see.
+	for k, who := range workersByAttempt(runs) {
+		if len(who) > 1 {
+			dup++
+			t.Errorf("attempt %s ran on %d workers: %v", k, len(who), who)
+			suspects = append(suspects, strings.Fields(k)[0])
+		}
+	}
 	// A result must come from an attempt that really ran on the worker it names:
 	// anything else was written by someone who no longer held the assignment.
 	stale := 0
@@ -311,6 +322,20 @@ func readRuns(t *testing.T, path string) map[string]int {
 		runs[strings.TrimSpace(sc.Text())]++
 	}
 	return runs
+}
+
+// workersByAttempt groups the "task attempt worker" lines by "task attempt".
+func workersByAttempt(runs map[string]int) map[string][]string {
+	out := map[string][]string{}
+	for k := range runs {
+		f := strings.Fields(k)
+		if len(f) != 3 {
+			continue
+		}
+		a := f[0] + " " + f[1]
+		out[a] = append(out[a], f[2])
+	}
+	return out
 }
 
 // checkNothingLeft fails when assignments or queued tasks remain after the drain.
