@@ -66,8 +66,11 @@ type fault struct {
 	run  func(c *cluster) (time.Duration, error)
 }
 
-func faults(session time.Duration) []fault {
+// faults returns the faults to inject; rng picks their targets (a worker, a
+// ZooKeeper server), so that a seed names the targets as well as the order.
+func faults(session time.Duration, rng *rand.Rand) []fault {
 	pause := session + 2*time.Second
+	pick := func(names []string) string { return names[rng.IntN(len(names))] }
 	return []fault{
 		{"kill -9 leader", func(c *cluster) (time.Duration, error) {
 			p := c.leaderProc()
@@ -96,19 +99,22 @@ func faults(session time.Duration) []fault {
 		}},
 		{"kill -9 worker", func(c *cluster) (time.Duration, error) {
 			p := c.proc(pick(c.names("worker-")))
+			c.t.Logf("fault target %s", p.name)
 			c.kill9(p)
 			c.start(p.name)
 			return 0, nil
 		}},
 		{"SIGSTOP worker past its session", func(c *cluster) (time.Duration, error) {
 			p := c.proc(pick(c.names("worker-")))
+			c.t.Logf("fault target %s", p.name)
 			c.signal(p, syscall.SIGSTOP)
 			time.Sleep(pause)
 			c.signal(p, syscall.SIGCONT)
 			return 0, nil
 		}},
 		{"restart one ZooKeeper server", func(c *cluster) (time.Duration, error) {
-			i := rand.IntN(len(c.ens.Servers()))
+			i := rng.IntN(len(c.ens.Servers()))
+			c.t.Logf("fault target ZooKeeper server %d", i)
 			if err := c.ens.Servers()[i].Halt(); err != nil {
 				return 0, err
 			}
@@ -134,8 +140,6 @@ func faults(session time.Duration) []fault {
 		}},
 	}
 }
-
-func pick(names []string) string { return names[rand.IntN(len(names))] }
 
 func TestChaos(t *testing.T) {
 	n, rounds, session := 300, 1, 3*time.Second
@@ -177,7 +181,10 @@ func TestChaos(t *testing.T) {
 	// Submit in waves while faults are injected. A wave whose outcome is unknown
 	// (ZooKeeper down) is sent again: idempotency keys make that safe, and a task
 	// counts as acknowledged once a Submit call returned its id.
-	fs := faults(session)
+	// The targets draw from a stream of their own, so that the order, the
+	// pauses and the tasks of a seed stay what they were before targets were
+	// drawn from it.
+	fs := faults(session, rand.New(rand.NewPCG(seed, seed+1)))
 	waves := 10 * rounds
 	wave := (n + waves - 1) / waves
 	submitted := make(chan []string, 1)
