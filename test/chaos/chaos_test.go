@@ -21,6 +21,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -272,12 +273,20 @@ func TestChaos(t *testing.T) {
 	}
 	// A result must come from an attempt that really ran on the worker it names:
 	// anything else was written by someone who no longer held the assignment.
+	// Nor may a later attempt have run: attempt n+1 is queued only by
+	// withdrawing attempt n, which its report then cannot outlive.
 	stale := 0
+	last := lastAttempts(runs)
 	for id, r := range results {
 		key := fmt.Sprintf("%s %d %s", id, r.Attempt, r.Worker)
-		if runs[key] == 0 {
+		switch {
+		case runs[key] == 0:
 			stale++
 			t.Errorf("result of %s names attempt %d on %s, which never ran there", id, r.Attempt, r.Worker)
+			suspects = append(suspects, id)
+		case last[id] > r.Attempt:
+			stale++
+			t.Errorf("result of %s names attempt %d on %s, but attempt %d ran", id, r.Attempt, r.Worker, last[id])
 			suspects = append(suspects, id)
 		}
 	}
@@ -341,6 +350,21 @@ func workersByAttempt(runs map[string]int) map[string][]string {
 		}
 		a := f[0] + " " + f[1]
 		out[a] = append(out[a], f[2])
+	}
+	return out
+}
+
+// lastAttempts returns the highest attempt of each task that ran.
+func lastAttempts(runs map[string]int) map[string]int {
+	out := map[string]int{}
+	for k := range runs {
+		f := strings.Fields(k)
+		if len(f) != 3 {
+			continue
+		}
+		if n, err := strconv.Atoi(f[1]); err == nil {
+			out[f[0]] = max(out[f[0]], n)
+		}
 	}
 	return out
 }
