@@ -69,7 +69,20 @@ func newCluster(t *testing.T, bin string, session time.Duration) *cluster {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &cluster{t: t, bin: bin, dir: t.TempDir(), root: "/chaos", session: session, ens: ens, procs: map[string]*proc{}}
+	// The processes' logs are kept when the run fails: a rare failure is
+	// looked into from them (the test prints only their ends).
+	dir, err := os.MkdirTemp("", "drover-chaos-logs-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { // after the processes stop (cleanups run last first)
+		if t.Failed() {
+			t.Logf("the processes' logs are kept in %s", dir)
+			return
+		}
+		_ = os.RemoveAll(dir)
+	})
+	c := &cluster{t: t, bin: bin, dir: dir, root: "/chaos", session: session, ens: ens, procs: map[string]*proc{}}
 	t.Cleanup(func() {
 		c.stopAll()
 		_ = ens.Stop()
