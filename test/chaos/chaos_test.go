@@ -113,6 +113,28 @@ func faults(session time.Duration, rng *rand.Rand) []fault {
 			c.signal(p, syscall.SIGCONT)
 			return 0, nil
 		}},
+		{"partition leader past its session", func(c *cluster) (time.Duration, error) {
+			p := c.leaderProc()
+			if p == nil {
+				return 0, fmt.Errorf("no leader")
+			}
+			start := time.Now()
+			c.partition(p, true)
+			d, err := c.waitNewLeader(p.name, start, 4*session+10*time.Second)
+			if rest := pause - time.Since(start); rest > 0 {
+				time.Sleep(rest) // keep it cut off past its session
+			}
+			c.partition(p, false)
+			return d, err
+		}},
+		{"partition worker past its session", func(c *cluster) (time.Duration, error) {
+			p := c.proc(pick(c.names("worker-")))
+			c.t.Logf("fault target %s", p.name)
+			c.partition(p, true)
+			time.Sleep(pause)
+			c.partition(p, false)
+			return 0, nil
+		}},
 		{"restart one ZooKeeper server", func(c *cluster) (time.Duration, error) {
 			i := rng.IntN(len(c.ens.Servers()))
 			c.t.Logf("fault target ZooKeeper server %d", i)
@@ -227,7 +249,7 @@ func TestChaos(t *testing.T) {
 			}
 			injected++
 			maxFailover = max(maxFailover, d)
-			t.Logf("fault %-32s took %v (failover %v)", f.name, time.Since(start).Round(time.Millisecond), d.Round(time.Millisecond))
+			t.Logf("fault %-34s took %v (failover %v)", f.name, time.Since(start).Round(time.Millisecond), d.Round(time.Millisecond))
 		}
 	}
 	ids := <-submitted

@@ -7,12 +7,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/drover-sched/drover/client"
+	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/store"
 	"github.com/drover-sched/drover/zkserver"
 )
@@ -59,6 +61,9 @@ type cluster struct {
 
 	mu    sync.Mutex
 	procs map[string]*proc
+	// proxies stand between each process and each ZooKeeper server, so
+	// that a process can be partitioned from the ensemble (partition).
+	proxies map[string][]*drovertest.Proxy
 }
 
 func newCluster(t *testing.T, bin string, session time.Duration) *cluster {
@@ -82,7 +87,8 @@ func newCluster(t *testing.T, bin string, session time.Duration) *cluster {
 		}
 		_ = os.RemoveAll(dir)
 	})
-	c := &cluster{t: t, bin: bin, dir: dir, root: "/chaos", session: session, ens: ens, procs: map[string]*proc{}}
+	c := &cluster{t: t, bin: bin, dir: dir, root: "/chaos", session: session, ens: ens, procs: map[string]*proc{},
+		proxies: map[string][]*drovertest.Proxy{}}
 	t.Cleanup(func() {
 		c.stopAll()
 		_ = ens.Stop()
@@ -116,9 +122,16 @@ func (c *cluster) start(name string, args ...string) *proc {
 	if p == nil {
 		p = &proc{name: name, args: args, log: filepath.Join(c.dir, name+".log")}
 		c.procs[name] = p
+		for _, server := range splitComma(c.ens.Connect()) {
+			c.proxies[name] = append(c.proxies[name], drovertest.StartProxy(c.t, server))
+		}
+	}
+	var zk []string
+	for _, px := range c.proxies[name] {
+		zk = append(zk, px.Addr())
 	}
 	c.mu.Unlock()
-	full := append([]string{"--zk", c.ens.Connect(), "--root", c.root, "--session-timeout", c.session.String(),
+	full := append([]string{"--zk", strings.Join(zk, ","), "--root", c.root, "--session-timeout", c.session.String(),
 		"--log-level", "debug"}, p.args...)
 	f, err := os.OpenFile(p.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
@@ -141,6 +154,24 @@ func (c *cluster) start(name string, args ...string) *proc {
 	p.cmd, p.exited = cmd, exited
 	p.mu.Unlock()
 	return p
+}
+
+// partition cuts a process off from every ZooKeeper server (on): its bytes
+// are dropped both ways and nothing is closed, as a network partition does,
+// so it learns of it only from its silence. Off ends it, closing the
+// connections the dropped bytes left garbled: the process connects again.
+func (c *cluster) partition(p *proc, on bool) {
+	c.mu.Lock()
+	proxies := c.proxies[p.name]
+	c.mu.Unlock()
+	for _, px := range proxies {
+		if on {
+			px.Freeze()
+		} else {
+			px.Cut(true)
+			px.Cut(false)
+		}
+	}
 }
 
 // signal sends sig to a process by pid.
