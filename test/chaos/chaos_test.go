@@ -44,6 +44,9 @@ func TestMain(m *testing.M) {
 	os.Exit(testMain(m))
 }
 
+// raceBuild says the test is built with -race, and so the drover binary is.
+var raceBuild bool
+
 func testMain(m *testing.M) int {
 	dir, err := os.MkdirTemp("", "drover-chaos-")
 	if err != nil {
@@ -52,7 +55,11 @@ func testMain(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	binary = filepath.Join(dir, "drover")
-	out, err := exec.Command("go", "build", "-o", binary, "../../cmd/drover").CombinedOutput()
+	args := []string{"build", "-o", binary}
+	if raceBuild {
+		args = append(args, "-race")
+	}
+	out, err := exec.Command("go", append(args, "../../cmd/drover")...).CombinedOutput()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "build drover: %v\n%s", err, out)
 		return 1
@@ -314,6 +321,7 @@ func TestChaos(t *testing.T) {
 	}
 	checkNothingLeft(t, c)
 	epochs := checkEpochs(t, c)
+	checkNoRace(t, c)
 
 	rerun := 0
 	for _, r := range results {
@@ -481,4 +489,24 @@ func checkEpochs(t *testing.T, c *cluster) int {
 	}
 	t.Logf("%d placements checked against the starts of %d epochs", len(placed), len(began))
 	return len(leaders)
+}
+
+// checkNoRace fails the run for each process log with a data race report in
+// it (a race-built binary reports each race and runs on).
+func checkNoRace(t *testing.T, c *cluster) {
+	t.Helper()
+	for _, f := range append(c.logs("scheduler-"), c.logs("worker-")...) {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Errorf("read %s: %v", filepath.Base(f), err)
+			continue
+		}
+		if i := strings.Index(string(data), "WARNING: DATA RACE"); i >= 0 {
+			report := string(data[i:])
+			if end := strings.Index(report, "=================="); end > 0 {
+				report = report[:end]
+			}
+			t.Errorf("%s: a data race:\n%s", filepath.Base(f), report)
+		}
+	}
 }
