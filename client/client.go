@@ -41,7 +41,9 @@ type Client struct {
 }
 
 // New returns a client over an open store.
-func New(st *store.Store) *Client { return &Client{st: st, now: time.Now, zkNow: st.ZookeeperNow} }
+func New(st *store.Store) *Client {
+	return &Client{st: st, now: time.Now, zkNow: func() (time.Time, error) { return st.ZookeeperNow("") }}
+}
 
 // TaskSpec is what a user submits: one JSONL line of `drover submit -f`, e.g.
 //

@@ -197,7 +197,7 @@ func (l *leader) applySchedule(name string, r scheduleRead) error {
 
 // tombstone is a removed schedule's record (store.RemoveSchedule) at
 // version, written at written: its mtime, by ZooKeeper's clock, the same
-// for every term. Its age is counted on that clock too (zookeeperNow), so
+// for every term. Its age is counted on that clock too (Store.ZookeeperNow), so
 // that no leader's clock, however far off or stepped, shortens its hour;
 // counted from a term's first read, the hour began again with every new
 // term and every rebuild of the view, and leaders that came and went
@@ -238,7 +238,7 @@ func (l *leader) sweepTombstones() error {
 		// on the leader's (monotonic) clock, so that a batch of tombstones
 		// due together goes a sweep at a time, not one batch a read.
 		l.clockReadAt = now.Add(min(clockReadEvery, tombstoneAge/4))
-		zkNow, err := l.zookeeperNow()
+		zkNow, err := l.st.ZookeeperNow(l.term.Fence)
 		if errors.Is(err, store.ErrFenced) {
 			return err
 		}
@@ -301,19 +301,6 @@ func (l *leader) sweepTombstones() error {
 // while tombstones stand (shorter for a tombstoneAge under 4 minutes, as
 // tests set): a tombstone goes at most this late.
 const clockReadEvery = time.Minute
-
-// zookeeperNow reads ZooKeeper's clock: the mtime of an empty write to the
-// tasks directory (a Stamp, as placements make), fenced by the term.
-func (l *leader) zookeeperNow() (time.Time, error) {
-	txn := l.st.Txn().Fence(l.term.Fence, -1).Stamp(l.lay.Tasks())
-	if err := txn.Commit(); err != nil {
-		return time.Time{}, fmt.Errorf("read zookeeper's clock: %w", err)
-	}
-	if txn.Mtime().IsZero() {
-		return time.Time{}, errors.New("read zookeeper's clock: no mtime in the reply")
-	}
-	return txn.Mtime(), nil
-}
 
 // sweepBatch bounds the tombstones one sweep deletes, so that an hour after
 // a mass removal the loop does not wait for all of them at once.

@@ -208,7 +208,7 @@ func TestTombstonesDueTogetherGoASweepABatch(t *testing.T) {
 		}
 	}
 	drovertest.WaitFor(t, 30*time.Second, "every tombstone due by ZooKeeper's clock", func() bool {
-		zkNow, err := l.zookeeperNow()
+		zkNow, err := l.st.ZookeeperNow(l.term.Fence)
 		return err == nil && zkNow.Sub(newest) >= tombstoneAge
 	})
 	now := time.Now()
@@ -252,7 +252,7 @@ func TestTombstoneStandsItsHourAfterASlowClockRead(t *testing.T) {
 	if !ok {
 		t.Fatal("no tombstone read")
 	}
-	zk0, err := st.ZookeeperNow()
+	zk0, err := st.ZookeeperNow("")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,7 +274,7 @@ func TestTombstoneStandsItsHourAfterASlowClockRead(t *testing.T) {
 		}
 	}
 	gone := len(l.tombstones) == 0
-	zkNow, err := st.ZookeeperNow()
+	zkNow, err := st.ZookeeperNow("")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -275,23 +275,6 @@ func (s *Store) reserveScheduleName(name string) error {
 	return nil
 }
 
-// ZookeeperNow reads ZooKeeper's clock: the mtime of an empty write to the
-// tasks directory (a Stamp, as the leader's placements make). A schedule's
-// creation and resumption are stamped with it rather than with the client
-// host's clock, which may be far off the leader's: the leader plans slots
-// from them (a resume an hour ahead skipped an hour of slots, an add an hour
-// behind caught up slots from before it). It is one write.
-func (s *Store) ZookeeperNow() (time.Time, error) {
-	txn := s.Txn().Stamp(s.layout.Tasks())
-	if err := txn.Commit(); err != nil {
-		return time.Time{}, fmt.Errorf("read zookeeper's clock: %w", err)
-	}
-	if txn.Mtime().IsZero() {
-		return time.Time{}, errors.New("read zookeeper's clock: no mtime in the reply")
-	}
-	return txn.Mtime(), nil
-}
-
 // scheduleTries bounds AddSchedule's and RemoveSchedule's retries when the
 // record changes under them (a firing, the leader deleting a tombstone).
 const scheduleTries = 20

@@ -135,6 +135,27 @@ func (t *Txn) Zxid() int64 { return t.zxid }
 // by ZooKeeper's clock, else zero.
 func (t *Txn) Mtime() time.Time { return t.mtime }
 
+// ZookeeperNow reads ZooKeeper's clock: the mtime of an empty write to the
+// tasks directory (a Stamp, as the leader's placements make), fenced by the
+// election znode fence unless it is "". It is one write. The leader ages
+// tombstones on it; a client stamps a schedule's creation and resumption
+// with it rather than with its host's clock, which may be far off the
+// leader's (a resume an hour ahead skipped an hour of slots, an add an hour
+// behind caught up slots from before it).
+func (s *Store) ZookeeperNow(fence string) (time.Time, error) {
+	txn := s.Txn()
+	if fence != "" {
+		txn.Fence(fence, -1)
+	}
+	if err := txn.Stamp(s.layout.Tasks()).Commit(); err != nil {
+		return time.Time{}, fmt.Errorf("read zookeeper's clock: %w", err)
+	}
+	if txn.Mtime().IsZero() {
+		return time.Time{}, errors.New("read zookeeper's clock: no mtime in the reply")
+	}
+	return txn.Mtime(), nil
+}
+
 // Len is the number of operations, fence included.
 func (t *Txn) Len() int { return len(t.ops) }
 
