@@ -30,20 +30,7 @@ func TestManifestWhoseDeleteFailedIsDeletedOnceBack(t *testing.T) {
 		tasks[i] = &store.Task{Cmd: []string{"echo", fmt.Sprint("task ", i)}}
 		prepare(t, st, w, tasks[i])
 	}
-	// The delete of the manifest (its path, then version -1) is dropped
-	// on its way, with all that follows until the cut.
-	manifest := st.Layout().WorkerTasks("w1") + "/" + store.ManifestName(store.AssignmentName(tasks[0].ID, 1))
-	marker := binary.BigEndian.AppendUint32(nil, uint32(len(manifest)))
-	marker = append(append(marker, manifest...), 0xff, 0xff, 0xff, 0xff)
-	px.FreezeAt(marker)
-	txn := st.Txn()
-	if err := txn.AssignBatch(tasks, ""); err != nil {
-		t.Fatal(err)
-	}
-	if err := txn.Commit(); err != nil {
-		t.Fatal(err)
-	}
-	drovertest.WaitFor(t, 10*time.Second, "the manifest's delete sent", px.Frozen)
+	assignFreezingTheManifestDelete(t, st, px, tasks)
 	px.Cut(true)
 	px.Cut(false)
 	for i, task := range tasks {
@@ -81,6 +68,23 @@ func TestDrainWhileAwayDoesNotWaitForALostManifestDelete(t *testing.T) {
 		tasks[i] = &store.Task{Cmd: []string{"true"}}
 		prepare(t, st, w, tasks[i])
 	}
+	assignFreezingTheManifestDelete(t, st, px, tasks)
+	px.Cut(true) // and ZooKeeper stays away
+	w.Drain()
+	select {
+	case <-ran:
+	case <-time.After(20 * time.Second): // the cut-off is at 50 s
+		cancel()
+		t.Fatal("Run did not return 20 s after a drain of 0.5 s while ZooKeeper was away")
+	}
+}
+
+// assignFreezingTheManifestDelete assigns tasks to w1 in one batch, with a
+// manifest, and returns once w1's delete of that manifest (its path, then
+// version -1) was sent to px, which drops it with all that follows until
+// the test cuts it.
+func assignFreezingTheManifestDelete(t *testing.T, st *store.Store, px *drovertest.Proxy, tasks []*store.Task) {
+	t.Helper()
 	manifest := st.Layout().WorkerTasks("w1") + "/" + store.ManifestName(store.AssignmentName(tasks[0].ID, 1))
 	marker := binary.BigEndian.AppendUint32(nil, uint32(len(manifest)))
 	px.FreezeAt(append(append(marker, manifest...), 0xff, 0xff, 0xff, 0xff))
@@ -92,12 +96,4 @@ func TestDrainWhileAwayDoesNotWaitForALostManifestDelete(t *testing.T) {
 		t.Fatal(err)
 	}
 	drovertest.WaitFor(t, 10*time.Second, "the manifest's delete sent", px.Frozen)
-	px.Cut(true) // and ZooKeeper stays away
-	w.Drain()
-	select {
-	case <-ran:
-	case <-time.After(20 * time.Second): // the cut-off is at 50 s
-		cancel()
-		t.Fatal("Run did not return 20 s after a drain of 0.5 s while ZooKeeper was away")
-	}
 }
