@@ -35,15 +35,8 @@ func TestCommandsCannotReadTheWorkersCredentialsFromProc(t *testing.T) {
 		return strings.Contains(drover(t, root, "leader").stdout, "s1")
 	})
 	daemonAs(t, root, &syscall.Credential{Uid: 65534, Gid: 65534}, "worker", "--id", "w1")
-	r := drover(t, root, "submit", "--wait", "--shell", "--", `id -u; tr '\0' '\n' < /proc/$PPID/environ | grep '^DROVER_ZK_AUTH=' || true`)
-	if r.code != 0 {
-		t.Fatalf("submit --wait: %+v", r)
-	}
-	if !strings.HasPrefix(r.stdout, "65534") {
-		t.Fatalf("the command ran as %q, want nobody (65534)", r.stdout)
-	}
-	if strings.Contains(r.stdout, "s3cret") {
-		t.Fatalf("a command read its worker's ZooKeeper credentials from /proc/$PPID/environ: %q", strings.TrimSpace(r.stdout))
+	if got := authReadByACommand(t, root, "$PPID"); strings.Contains(got, "s3cret") {
+		t.Fatalf("a command read its worker's ZooKeeper credentials from /proc/$PPID/environ: %q", got)
 	}
 }
 
@@ -66,15 +59,26 @@ func TestCommandsCannotReadTheSchedulersCredentialsFromProc(t *testing.T) {
 		return strings.Contains(drover(t, root, "leader").stdout, "s1")
 	})
 	daemonAs(t, root, nobody, "worker", "--id", "w1")
+	pid := fmt.Sprint(sched.Process.Pid)
+	if got := authReadByACommand(t, root, pid); strings.Contains(got, "s3cret") {
+		t.Fatalf("a command read the scheduler's ZooKeeper credentials from /proc/%s/environ: %q", pid, got)
+	}
+}
+
+// authReadByACommand runs a command on root's worker, which runs as nobody,
+// that prints the DROVER_ZK_AUTH line of /proc/<pid>/environ (pid may be
+// a shell expression: $PPID); it returns what the command printed after
+// its uid, having checked that it ran as nobody.
+func authReadByACommand(t *testing.T, root, pid string) string {
+	t.Helper()
 	r := drover(t, root, "submit", "--wait", "--shell", "--",
-		fmt.Sprintf(`id -u; tr '\0' '\n' < /proc/%d/environ | grep '^DROVER_ZK_AUTH=' || true`, sched.Process.Pid))
+		fmt.Sprintf(`id -u; tr '\0' '\n' < /proc/%s/environ | grep '^DROVER_ZK_AUTH=' || true`, pid))
 	if r.code != 0 {
 		t.Fatalf("submit --wait: %+v", r)
 	}
-	if !strings.HasPrefix(r.stdout, "65534") {
-		t.Fatalf("the command ran as %q, want nobody (65534)", r.stdout)
+	uid, rest, _ := strings.Cut(r.stdout, "\n")
+	if uid != "65534" {
+		t.Fatalf("the command ran as %q, want nobody (65534)", uid)
 	}
-	if strings.Contains(r.stdout, "s3cret") {
-		t.Fatalf("a command read the scheduler's ZooKeeper credentials from /proc/%d/environ: %q", sched.Process.Pid, strings.TrimSpace(r.stdout))
-	}
+	return strings.TrimSpace(rest)
 }
