@@ -146,6 +146,7 @@ func TestKeyIndexBucketGoesWhenItsLastEntryGoesWithoutAResult(t *testing.T) {
 	l, _, _ := termOf(t, st, func(c *Config) {
 		c.ResultRetention = 24 * time.Hour
 		c.Now = func() time.Time { return later }
+		c.zookeeperAhead = time.Until(later) // and ZooKeeper's with it
 	})
 	if err := l.pruneResults(); err != nil {
 		t.Fatal(err)

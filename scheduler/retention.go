@@ -50,17 +50,48 @@ const pruneReads = 64
 // testHookPrune, when set by a test, runs at the start of each pass.
 var testHookPrune func()
 
-// pruneResults deletes finished records past the retention age (counted from
-// submit time, which is what buckets results) and, when more than MaxResults
-// remain, the oldest buckets beyond that count, so ZooKeeper's data stays flat
-// in a long run. Deletes are fenced and batched; buckets are emptied, then
-// removed. A first-level bucket's buckets are read with their requests
-// pipelined, and only when its summary from an earlier pass may be stale
-// (resultCounts).
+// pruneResults applies result retention: results (pruneResultsBefore) and
+// deadletter records (pruneDeadletters) older than the retention age go.
+// The age is counted on the earlier of the leader's clock and ZooKeeper's,
+// read at the start of the pass: a result's late mark and a deadletter
+// record's creation are ZooKeeper's times, and a leader whose clock runs
+// ahead must not prune them early (one behind prunes late, which is safe).
+// Deadletter records are pruned however the results' part ended, unless the
+// term did.
 func (l *leader) pruneResults() error {
 	if testHookPrune != nil {
 		testHookPrune()
 	}
+	zkNow, err := l.st.ZookeeperNow(l.term.Fence)
+	if errors.Is(err, store.ErrFenced) {
+		return errTermOver
+	}
+	if err != nil {
+		return fmt.Errorf("read ZooKeeper's clock: %w", err)
+	}
+	zkNow = zkNow.Add(l.s.cfg.zookeeperAhead)
+	now := l.now()
+	if zkNow.Before(now) {
+		now = zkNow
+	}
+	cutoff := now.Add(-l.s.cfg.ResultRetention)
+	rerr := l.pruneResultsBefore(cutoff)
+	if errors.Is(rerr, errTermOver) || errors.Is(rerr, store.ErrFenced) {
+		return rerr
+	}
+	return errors.Join(rerr, l.pruneDeadletters(cutoff))
+}
+
+// pruneResultsBefore deletes finished records submitted before cutoff (and
+// that came before it, for one that came late) and, when more than
+// MaxResults remain, the oldest buckets beyond that count, so ZooKeeper's
+// data stays flat in a long run. Deletes are fenced and batched; buckets are
+// emptied, then removed. A first-level bucket's buckets are read with their
+// requests pipelined, and only when its summary from an earlier pass may be
+// stale (resultCounts). A bucket that cannot be read, or whose results' keys
+// cannot be, is passed over (kept; logged): one znode's fault, an ACL set by
+// hand say, must not stop retention of everything after it.
+func (l *leader) pruneResultsBefore(cutoff time.Time) error {
 	start := l.now()
 	cfg := l.s.cfg
 	root := l.lay.Results()
@@ -73,7 +104,6 @@ func (l *leader) pruneResults() error {
 	// would stop at them, keeping every bucket after them for ever.
 	b1s = slices.DeleteFunc(b1s, func(b1 string) bool { return !store.IsBucket(b1, "") })
 	sort.Strings(b1s) // oldest first: ids, and so buckets, sort by time
-	cutoff := l.now().Add(-cfg.ResultRetention)
 	// The first-level buckets' stats, to tell which summaries stand; one
 	// removed meanwhile reads as empty (a zero stat).
 	stats := make([]store.Stat, len(b1s))
@@ -84,6 +114,7 @@ func (l *leader) pruneResults() error {
 	}
 	seen := make(map[string]bool, len(b1s))
 	details := map[string][]resultBucket{} // read in this pass
+	unread := map[string]bool{}            // passed over (passOver)
 	total := 0
 	for i, b1 := range b1s {
 		seen[b1] = true
@@ -95,6 +126,11 @@ func (l *leader) pruneResults() error {
 			return errTermOver
 		}
 		bs, err := l.readResultBuckets(b1)
+		if nodeFault(err) {
+			l.passOver(root+"/"+b1, err)
+			unread[b1] = true
+			continue
+		}
 		if err != nil {
 			return err
 		}
@@ -130,9 +166,17 @@ walk:
 			break // no bucket here or after has ended before the cutoff
 		}
 		bs, ok := details[b1]
+		if unread[b1] {
+			continue
+		}
 		if !ok {
 			var err error
-			if bs, err = l.readResultBuckets(b1); err != nil {
+			bs, err = l.readResultBuckets(b1)
+			if nodeFault(err) {
+				l.passOver(root+"/"+b1, err)
+				continue
+			}
+			if err != nil {
 				return err
 			}
 			total -= l.resultCounts[b1].count
@@ -161,6 +205,10 @@ walk:
 				// Read again: a late result may have come since the bucket was
 				// read, a while ago in a pass over very many buckets.
 				_, st, err := l.st.Exists(l.lay.ResultBucket(b1, b.b2))
+				if nodeFault(err) {
+					l.passOver(l.lay.ResultBucket(b1, b.b2), err)
+					continue
+				}
 				if err != nil {
 					return err
 				}
@@ -170,6 +218,10 @@ walk:
 				unmarked = st.Version
 			}
 			n, err := l.emptyBucket(b1, b.b2, unmarked)
+			if nodeFault(err) {
+				l.passOver(l.lay.ResultBucket(b1, b.b2), err)
+				err = nil // what it deleted, it deleted
+			}
 			if err != nil {
 				return err
 			}
@@ -194,9 +246,6 @@ walk:
 	}
 	if pruned > 0 {
 		l.log.Info().Int("pruned", pruned).Int("kept", total).Msg("result retention applied")
-	}
-	if err := l.pruneDeadletters(cutoff); err != nil {
-		return err
 	}
 	l.log.Debug().Int("buckets", len(b1s)).Int("read", len(details)).Int("kept", total).Dur("took", l.now().Sub(start)).Msg("result retention pass")
 	return nil
@@ -248,7 +297,9 @@ func (l *leader) readResultBuckets(b1 string) ([]resultBucket, error) {
 
 // readInRounds reads the n znodes path(0) … path(n-1), pruneReads at a time
 // with their requests pipelined, and gives each that exists to each, in
-// order. One gone meanwhile (emptied and removed) is skipped. A round at a
+// order. One gone meanwhile (emptied and removed) is skipped, as is one
+// that cannot be read (passOver): left out, it is neither counted nor
+// pruned. A round at a
 // time, so that a term ending in an outage does not wait for a thousand
 // reads to fail: it returns errTermOver then.
 func (l *leader) readInRounds(n int, path func(i int) string, each func(i int, rd store.Read)) error {
@@ -262,6 +313,10 @@ func (l *leader) readInRounds(n int, path func(i int) string, each func(i int, r
 		}
 		for i, rd := range l.st.GetMany(paths) {
 			if errors.Is(rd.Err, store.ErrNoNode) {
+				continue
+			}
+			if nodeFault(rd.Err) {
+				l.passOver(rd.Path, rd.Err)
 				continue
 			}
 			if rd.Err != nil {
@@ -349,9 +404,13 @@ func (l *leader) emptyBucket(b1, b2 string, version int32) (int, error) {
 		if version >= 0 {
 			txn.Check(dir, version)
 		}
-		n := 0
+		n, ops := 0, 0
 		shards := map[string]bool{}
 		for _, id := range part {
+			if keys[id].keep {
+				continue
+			}
+			ops++
 			txn.Delete(dir+"/"+id, -1)
 			if k, ok := keys[id]; ok {
 				if k.key != "" {
@@ -376,7 +435,7 @@ func (l *leader) emptyBucket(b1, b2 string, version int32) (int, error) {
 			}
 			continue // something changed meanwhile; the next run looks again
 		}
-		deleted += len(part)
+		deleted += ops
 		dropped += n
 	}
 	if dropped > 0 {
@@ -388,6 +447,7 @@ func (l *leader) emptyBucket(b1, b2 string, version int32) (int, error) {
 // keyOf is what goes with a pruned result: its key index entry and, when it
 // still names the task, its key.
 type keyOf struct {
+	keep         bool // its entry or key could not be read: the result stays
 	entry        string
 	entryVersion int32
 	key          string // "" when the key is gone or names another task
@@ -418,15 +478,19 @@ func (l *leader) keysOf(b1, b2 string, ids []string) (map[string]keyOf, error) {
 		}
 	}
 	reads := l.st.GetMany(entries)
+	kept := map[string]bool{} // tasks whose entry or key was not read
 	var keyPaths []string
 	keyAt := make([]int, len(reads)) // entry -> index in keyPaths, or -1
 	for i, rd := range reads {
 		keyAt[i] = -1
 		switch {
-		case rd.Err != nil && !errors.Is(rd.Err, store.ErrNoNode):
+		case nodeFault(rd.Err) && !errors.Is(rd.Err, store.ErrNoNode):
 			// Not read, its result is not pruned either: deleted alone,
 			// it left the entry and its key naming a task kept nowhere,
 			// and no later pass finds them. The next pass tries again.
+			l.passOver(rd.Path, rd.Err)
+			kept[path.Base(rd.Path)] = true
+		case rd.Err != nil && !errors.Is(rd.Err, store.ErrNoNode):
 			return nil, fmt.Errorf("read key index entry %s: %w", rd.Path, rd.Err)
 		case rd.Err != nil:
 		case store.ValidKeyHash(string(rd.Data)):
@@ -450,8 +514,13 @@ func (l *leader) keysOf(b1, b2 string, ids []string) (map[string]keyOf, error) {
 		k := keyOf{entry: rd.Path, entryVersion: rd.Stat.Version}
 		var rec store.KeyRecord
 		kr := keyReads[keyAt[i]]
+		if nodeFault(kr.Err) && !errors.Is(kr.Err, store.ErrNoNode) {
+			l.passOver(kr.Path, kr.Err) // as an entry not read
+			kept[id] = true
+			continue
+		}
 		if kr.Err != nil && !errors.Is(kr.Err, store.ErrNoNode) {
-			return nil, fmt.Errorf("read key %s: %w", kr.Path, kr.Err) // as an entry not read
+			return nil, fmt.Errorf("read key %s: %w", kr.Path, kr.Err)
 		}
 		if kr.Err == nil {
 			switch derr := store.Decode(kr.Data, &rec); {
@@ -467,6 +536,9 @@ func (l *leader) keysOf(b1, b2 string, ids []string) (map[string]keyOf, error) {
 			}
 		}
 		out[id] = k
+	}
+	for id := range kept {
+		out[id] = keyOf{keep: true}
 	}
 	return out, nil
 }
@@ -545,4 +617,19 @@ func (l *leader) pruneDeadletters(cutoff time.Time) error {
 		l.log.Info().Int("pruned", deleted).Int("kept", len(names)-drop).Msg("deadletter records pruned")
 	}
 	return nil
+}
+
+// nodeFault reports whether err is one znode's (an ACL that refuses the
+// read, set by hand say) rather than the connection's, the session's or the
+// term's: a pass goes on past such a znode, keeping what it holds.
+func nodeFault(err error) bool {
+	return err != nil && !errors.Is(err, errTermOver) && !errors.Is(err, store.ErrFenced) &&
+		!errors.Is(err, store.ErrConnection) && !errors.Is(err, store.ErrSessionExpired) &&
+		!errors.Is(err, store.ErrClosed)
+}
+
+// passOver logs a znode that a retention pass keeps because it could not
+// read it; the next pass tries again.
+func (l *leader) passOver(p string, err error) {
+	l.log.Warn().Err(err).Str("znode", p).Msg("result retention passes over a znode it cannot read; kept, and tried again next pass")
 }

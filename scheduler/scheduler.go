@@ -50,6 +50,10 @@ type Config struct {
 	// timeout, as a worker's spaces those that fail on it (a lost worker's
 	// attempts are queued again at once: they did not fail).
 	Backoff store.Backoff
+
+	// zookeeperAhead, set by tests, moves ZooKeeper's clock as retention
+	// reads it (see pruneResults) this far ahead, as Now moves the leader's.
+	zookeeperAhead time.Duration
 }
 
 // Scheduler campaigns for leadership and leads while elected.
