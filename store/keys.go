@@ -12,7 +12,9 @@ import (
 // rest with, for each whose key names a task no longer kept (see
 // orphanedKey), the versions read: the task takes the key over at them. A
 // key record that does not decode, or names no task id, is moved aside at
-// the versions read (its task is written and makes the key anew).
+// the versions read (its task is written and makes the key anew). A key
+// record of a newer format version fails the submit (wrapping
+// ErrUnsupportedVersion) and stays: a newer release's task holds the key.
 func (s *Store) takenKeys(tasks []*Task, pending []int, out []SubmitResult) ([]int, map[int]keyFree, error) {
 	var keyed []int
 	var paths []string
@@ -69,6 +71,13 @@ func (s *Store) takenKeys(tasks []*Task, pending []int, out []SubmitResult) ([]i
 			if err == nil {
 				found = append(found, named{i: keyed[k], key: r, task: kr.Task})
 				continue
+			}
+			if errors.Is(err, ErrUnsupportedVersion) {
+				// A newer release wrote it: not malformed, and this build
+				// must not guess what it says (its task, or whether the key
+				// is free). Left as it is, as MoveKeyAside leaves it; the
+				// key is taken, by a task this build cannot name.
+				return nil, nil, fmt.Errorf("idempotency key %q is held by a newer Drover's record, which this build cannot read (upgrade it): %w", tasks[keyed[k]].Key, err)
 			}
 			v, ok := shardAt[shard]
 			if !ok {

@@ -491,6 +491,8 @@ const MaxBatch = 100
 // must be validated and carry ids. A task whose idempotency key was used before
 // is not written; its result names the first task instead, as long as that
 // task is kept (a key whose task is gone is taken over by the task written).
+// A key whose record is of a newer format version fails the submit with
+// ErrUnsupportedVersion: this build cannot tell which task holds it.
 func (s *Store) Submit(ctx context.Context, tasks []*Task) ([]SubmitResult, error) {
 	out := make([]SubmitResult, len(tasks))
 	encoded := make([][]byte, len(tasks))

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -241,5 +242,38 @@ func TestLogsOfAnAttemptThatNeverRan(t *testing.T) {
 	oneLineError(t, drover(t, root, "logs", task.ID, "--attempt", "2"), 1, "has no finished attempt 2")
 	if r := drover(t, root, "logs", task.ID, "--attempt", "1"); r.code != 0 || r.stdout != "first run\n" {
 		t.Fatalf("logs --attempt 1: %+v", r)
+	}
+}
+
+// A submit whose --key a newer release's record holds (a rolling upgrade)
+// fails, exit 1, one line, and leaves the record: this build cannot tell
+// which task holds the key, and must neither move the record aside nor
+// write a second task with the key. (Found by review.)
+func TestSubmitWithANewerReleasesKey(t *testing.T) {
+	root := newRoot()
+	r := drover(t, root, "submit", "--key", "k", "--", "true")
+	if r.code != 0 {
+		t.Fatalf("submit --key k: %+v", r)
+	}
+	first := strings.TrimSpace(r.stdout)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	st, err := store.Open(ctx, store.Config{Servers: []string{zkAddr}, Root: root, SessionTimeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	key := st.Layout().Key(store.KeyHash("k"))
+	newer := []byte(fmt.Sprintf(`{"v":%d,"task":%q}`, store.FormatVersion+1, first))
+	if _, err := st.Set(key, newer, -1); err != nil {
+		t.Fatal(err)
+	}
+	oneLineError(t, drover(t, root, "submit", "--key", "k", "--", "true"), 1, "newer Drover")
+	if data, _, err := st.Get(key); err != nil || string(data) != string(newer) {
+		t.Fatalf("the newer key record is now %q (%v), want it left", data, err)
+	}
+	var tasks []map[string]any
+	if err := json.Unmarshal([]byte(drover(t, root, "ls", "-o", "json").stdout), &tasks); err != nil || len(tasks) != 1 || tasks[0]["id"] != first {
+		t.Fatalf("tasks after the refused submit: %v (%v), want %s alone", tasks, err, first)
 	}
 }

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -16,9 +17,10 @@ import (
 // upgrade) is no malformed data: it stays, as MoveKeyAside leaves it and
 // as other records of an unsupported version stay. A submit with its key
 // must not move it aside and make a second task with the key: the newer
-// release's task, still kept with its key index entry, owns it.
-// (review30: takenKeys quarantines any record Decode refuses, including
-// ErrUnsupportedVersion, and the submit then writes a task of its own.)
+// release's task, still kept with its key index entry, owns it. This build
+// cannot read which: the submit fails with ErrUnsupportedVersion. (Found by
+// review: takenKeys moved aside any record Decode refused, and the submit
+// wrote a task of its own.)
 func TestSubmitLeavesANewerReleasesKey(t *testing.T) {
 	st := drovertest.OpenStore(t, drovertest.NewRoot())
 	lay := st.Layout()
@@ -34,6 +36,9 @@ func TestSubmitLeavesANewerReleasesKey(t *testing.T) {
 	}
 	task := &store.Task{ID: ulid.Make().String(), Cmd: []string{"true"}, Key: "k", SubmittedAt: time.Now().UTC()}
 	res, err := st.Submit(context.Background(), []*store.Task{task})
+	if err != nil && !errors.Is(err, store.ErrUnsupportedVersion) {
+		t.Errorf("submit with a newer release's key: %v, want an error wrapping ErrUnsupportedVersion", err)
+	}
 	if err == nil && (!res[0].Existing || res[0].ID != first.ID) {
 		t.Errorf("submit with a newer release's key naming kept task %s: %+v, want that task (or an error), not a second task with the key", first.ID, res[0])
 	}
