@@ -55,6 +55,13 @@ func SetWaitRecheck(every time.Duration, hook func()) (restore func()) {
 	return func() { waitRecheck, testHookRecheck = old, nil }
 }
 
+// SetResultSeenHook makes WaitResultIn call hook when its exists found the
+// result, before it reads it, until restore is called.
+func SetResultSeenHook(hook func()) (restore func()) {
+	testHookResultSeen = hook
+	return func() { testHookResultSeen = nil }
+}
+
 // SetWaitBuckets sets how many result buckets a wait lists at once until
 // restore is called.
 func SetWaitBuckets(n int) (restore func()) {

@@ -36,11 +36,21 @@ func (s *Store) WaitResultIn(ctx context.Context, id string, placed *Placed) (*T
 			return nil, err
 		}
 		if ok {
+			if testHookResultSeen != nil {
+				testHookResultSeen()
+			}
 			data, st, err := s.Get(p)
 			if transient(err) { // wait for a session, then look again
 				if _, err := s.CurrentSession(ctx); err != nil {
 					return nil, err
 				}
+				continue
+			}
+			if errors.Is(err, ErrNoNode) {
+				// Gone between the exists and the read: retried (queued
+				// again) or pruned. Look again, as WaitResults does for a
+				// result listed and gone: a retried task's next result
+				// comes, one pruned is found nowhere at the next look.
 				continue
 			}
 			if err != nil {
@@ -95,6 +105,10 @@ var waitRecheck = time.Minute
 // testHookRecheck, when set by a test, runs after each look of a wait
 // (waitRecheck) that found its tasks still there.
 var testHookRecheck func()
+
+// testHookResultSeen, when set by a test, runs in WaitResultIn when its
+// exists found the result, before it reads it.
+var testHookResultSeen func()
 
 // vanished is the error of a task that a wait, looking again after
 // waitRecheck, found in no place.

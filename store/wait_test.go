@@ -115,6 +115,33 @@ func TestWaitFailsForATaskThatVanished(t *testing.T) {
 	}
 }
 
+// A single-task wait whose exists saw the result, and whose read then
+// missed it (pruned meanwhile), looks again as it would have had the
+// exists missed it: it finds the task nowhere and fails with
+// ErrUnknownTask. It returned the read's "node does not exist". (Found by
+// review.)
+func TestWaitForAResultPrunedBetweenItsExistsAndItsRead(t *testing.T) {
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	task := submitQueued(t, st, 1)[0]
+	finish(t, st, task)
+	defer store.SetWaitRecheck(recheckEvery, nil)()
+	var pruned atomic.Bool
+	defer store.SetResultSeenHook(func() {
+		if !pruned.Swap(true) {
+			if err := st.Delete(st.Layout().Result(task.ID), -1); err != nil {
+				t.Error(err)
+			}
+		}
+	})()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var placed store.Placed
+	got, err := st.WaitResultIn(ctx, task.ID, &placed)
+	if !pruned.Load() || !errors.Is(err, store.ErrUnknownTask) || !strings.Contains(err.Error(), "no longer queued, placed or finished") {
+		t.Fatalf("wait for a result pruned as it was read: %+v, %v; want ErrUnknownTask, no longer queued, placed or finished", got, err)
+	}
+}
+
 // A wait for a task that stays queued looks for it again and again and
 // goes on waiting; it ends with the task's result.
 func TestWaitGoesOnForATaskStillQueued(t *testing.T) {

@@ -107,7 +107,7 @@ func getDataRequest(path string) []byte {
 // (TestWaitAllOutlivesAResultRetriedBetweenItsListingAndItsRead).
 // WaitResultIn returned the read's ErrNoNode: drover wait and submit
 // --wait failed, exit 1, with ZooKeeper's "node does not exist", for a
-// task still going. (review30)
+// task still going. (Found by review.)
 func TestWaitOutlivesAResultRetriedBetweenItsExistsAndItsRead(t *testing.T) {
 	root := drovertest.NewRoot()
 	px := startHoldProxy(t, drovertest.Addr())
