@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -120,6 +121,9 @@ const MaxKeyLen = 1024
 
 // Task turns a spec into a validated task record with a new id.
 func (s TaskSpec) Task(now time.Time) (*store.Task, error) {
+	if err := s.checkUTF8(); err != nil {
+		return nil, err
+	}
 	prio, err := store.ParsePriority(s.Priority)
 	if err != nil {
 		return nil, err
@@ -165,6 +169,41 @@ func (s TaskSpec) Task(now time.Time) (*store.Task, error) {
 		return nil, err
 	}
 	return t, nil
+}
+
+// notUTF8 is why a text that is not valid UTF-8 is refused: the record is
+// JSON, whose encoding turns each such byte into U+FFFD, and the task would
+// run something other than what was given ("a\xffb" ran as "a\uFFFDb").
+const notUTF8 = "not valid UTF-8 (a task record is JSON, which cannot keep it)"
+
+// checkUTF8 refuses a spec with a text that is not valid UTF-8, naming its
+// field (the key has a check of its own, in Task). A payload is bytes: any
+// are kept.
+func (s TaskSpec) checkUTF8() error {
+	for i, a := range s.Cmd {
+		if !utf8.ValidString(a) {
+			return fmt.Errorf("command argument %d %q: %s", i, a, notUTF8)
+		}
+	}
+	for _, f := range []struct{ what, v string }{{"name", s.Name}, {"handler", s.Handler}, {"priority", s.Priority}} {
+		if !utf8.ValidString(f.v) {
+			return fmt.Errorf("%s %q: %s", f.what, f.v, notUTF8)
+		}
+	}
+	for _, m := range []struct {
+		what string
+		m    map[string]string
+	}{{"env", s.Env}, {"label", s.On}} {
+		for _, k := range slices.Sorted(maps.Keys(m.m)) {
+			switch {
+			case !utf8.ValidString(k):
+				return fmt.Errorf("%s name %q: %s", m.what, k, notUTF8)
+			case !utf8.ValidString(m.m[k]):
+				return fmt.Errorf("%s %s=%q: %s", m.what, k, m.m[k], notUTF8)
+			}
+		}
+	}
+	return nil
 }
 
 // maxSubmitTries bounds how often Submit re-sends the tasks of a transaction

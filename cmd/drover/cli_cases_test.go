@@ -277,3 +277,16 @@ func TestSubmitWithANewerReleasesKey(t *testing.T) {
 		t.Fatalf("tasks after the refused submit: %v (%v), want %s alone", tasks, err, first)
 	}
 }
+
+// An argument, env value or label that is not UTF-8 (a file name, which
+// Linux allows to be any bytes) is refused, exit 2, one line naming it: the
+// record's JSON would turn each such byte into U+FFFD, and the task would
+// run another command than the one given. (Found by review.)
+func TestSubmitOfTextNotUTF8IsRefused(t *testing.T) {
+	root := newRoot()
+	oneLineError(t, drover(t, root, "submit", "--", "printf", "a\xffb"), 2, "command argument 1")
+	oneLineError(t, drover(t, root, "submit", "--env", "MODE=x\xfe", "--", "true"), 2, "env MODE=")
+	oneLineError(t, drover(t, root, "submit", "--on", "gpu=\xff", "--", "true"), 2, "label gpu=")
+	oneLineError(t, drover(t, root, "schedule", "add", "s", "--cron", "@every 1h", "--", "rm", "f\xff"), 2, "command argument 1")
+	assertNothingWritten(t, root)
+}
