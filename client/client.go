@@ -13,6 +13,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -95,13 +96,21 @@ func (s TaskSpec) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON reads the JSONL form; unknown fields are an error, so a typo
-// ("retry") cannot silently drop a setting.
+// ("retry") cannot silently drop a setting. So is text that is not UTF-8,
+// raw or as a \u escape of half a surrogate pair: decoding turns it into
+// U+FFFD, and two keys that differ only there would name one task.
 func (s *TaskSpec) UnmarshalJSON(b []byte) error {
+	if !utf8.Valid(b) {
+		return errors.New(notUTF8JSON)
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	var w taskSpecJSON
 	if err := dec.Decode(&w); err != nil {
 		return err
+	}
+	if esc := loneSurrogate(b); esc != "" {
+		return fmt.Errorf("%s is half a UTF-16 surrogate pair: not a character (decoded as U+FFFD)", esc)
 	}
 	var timeout time.Duration
 	if w.Timeout != "" {
@@ -114,6 +123,45 @@ func (s *TaskSpec) UnmarshalJSON(b []byte) error {
 	*s = TaskSpec{Name: w.Name, Cmd: w.Cmd, Handler: w.Handler, Payload: w.Payload, Shell: w.Shell, Env: w.Env, Retries: w.Retries, Timeout: timeout,
 		On: w.On, Priority: w.Priority, Key: w.Key}
 	return nil
+}
+
+// notUTF8JSON is the error of a spec's JSON that is not valid UTF-8.
+const notUTF8JSON = "not valid UTF-8 (JSON text must be; decoded, each such byte would be U+FFFD)"
+
+// loneSurrogate returns the first \u escape in the JSON text b that is half
+// of a surrogate pair without its other half, or "". b is valid JSON: a
+// backslash is an escape within a string.
+func loneSurrogate(b []byte) string {
+	hex4 := func(i int) (rune, bool) {
+		if i+6 > len(b) || b[i] != '\\' || b[i+1] != 'u' {
+			return 0, false
+		}
+		v, err := strconv.ParseUint(string(b[i+2:i+6]), 16, 16)
+		return rune(v), err == nil
+	}
+	for i := 0; i < len(b); {
+		j := bytes.IndexByte(b[i:], '\\')
+		if j < 0 {
+			return ""
+		}
+		i += j
+		r, ok := hex4(i)
+		switch {
+		case !ok:
+			i += 2 // another escape (\\, \", \n ...)
+			continue
+		case r >= 0xD800 && r < 0xDC00:
+			if lo, ok := hex4(i + 6); ok && lo >= 0xDC00 && lo < 0xE000 {
+				i += 12
+				continue
+			}
+		case r < 0xDC00 || r >= 0xE000:
+			i += 6
+			continue
+		}
+		return string(b[i : i+6])
+	}
+	return ""
 }
 
 // MaxKeyLen bounds an idempotency key.
@@ -495,6 +543,11 @@ func ReadSpecs(r io.Reader) ([]TaskSpec, error) {
 		line := bytes.TrimSpace(sc.Bytes())
 		if len(line) == 0 {
 			continue
+		}
+		if !utf8.Valid(line) {
+			// Decoded, "job-\xfe" and "job-\xff" would both be the key
+			// "job-\uFFFD", and the second line would get the first's task.
+			return nil, fmt.Errorf("%w: line %d: %s", ErrInvalid, n, notUTF8JSON)
 		}
 		dec := json.NewDecoder(bytes.NewReader(line))
 		var s TaskSpec

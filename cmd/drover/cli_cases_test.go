@@ -290,3 +290,17 @@ func TestSubmitOfTextNotUTF8IsRefused(t *testing.T) {
 	oneLineError(t, drover(t, root, "schedule", "add", "s", "--cron", "@every 1h", "--", "rm", "f\xff"), 2, "command argument 1")
 	assertNothingWritten(t, root)
 }
+
+// A submit -f line that is not valid UTF-8 is refused, exit 2, naming the
+// line, as --key refuses such a key: decoded, "job-\xfe" and "job-\xff"
+// were both "job-\uFFFD", and the second line got the first's task.
+// (Found by review.)
+func TestSubmitFileNotUTF8IsRefused(t *testing.T) {
+	root := newRoot()
+	in := "{\"cmd\":[\"true\"],\"key\":\"job-a\"}\n{\"cmd\":[\"true\"],\"key\":\"job-\xfe\"}\n"
+	oneLineError(t, droverIn(t, root, in, "submit", "-f", "-"), 2, "line 2: not valid UTF-8")
+	in = "{\"cmd\":[\"true\"],\"key\":\"job-\\udcfe\"}\n"
+	oneLineError(t, droverIn(t, root, in, "submit", "-f", "-"), 2, "line 1: \\udcfe is half a UTF-16 surrogate pair")
+	oneLineError(t, drover(t, root, "submit", "--key", "job-\xfe", "--", "true"), 2, "key")
+	assertNothingWritten(t, root)
+}
