@@ -471,6 +471,12 @@ func (c *Client) landed(tasks []*store.Task) ([]bool, error) {
 		}
 		return nil
 	}
+	// After a lost reply the session may be on another server, behind the
+	// ensemble's leader: its reads may not show the write yet, and a task
+	// taken for unwritten is sent again (LookupTaskIn syncs too).
+	if err := c.st.Sync(lay.Root); err != nil {
+		return nil, err
+	}
 	for try := 0; ; try++ {
 		// The buckets of the tasks not found yet, before their places are
 		// read: a task placed, queued again (its worker lost) and placed
@@ -1043,8 +1049,13 @@ func lostReply(err error) bool {
 func (c *Client) reconnected() bool {
 	ctx, cancel := context.WithTimeout(context.Background(), c.st.SessionTimeout())
 	defer cancel()
-	_, err := c.st.CurrentSession(ctx)
-	return err == nil
+	if _, err := c.st.CurrentSession(ctx); err != nil {
+		return false
+	}
+	// The look for the lost write that follows must see it if it landed:
+	// the session may be on another server now, behind the ensemble's
+	// leader (a sync brings it up to the leader's).
+	return c.st.Sync(c.st.Layout().Root) == nil
 }
 
 // DeadletterEntry is data moved aside because it did not decode.
