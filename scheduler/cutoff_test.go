@@ -1,10 +1,12 @@
 package scheduler
 
 import (
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/drover-sched/drover/drovertest"
+	"github.com/drover-sched/drover/store"
 )
 
 // A leader cut off from ZooKeeper (a partition: nothing reaches it, so
@@ -51,4 +53,56 @@ func TestLeaderIsElectedWhenTheEpochZnodeIsGone(t *testing.T) {
 	}
 	s1, _ := runScheduler(t, st1, "s1")
 	drovertest.WaitFor(t, 15*time.Second, "s1 leads", s1.IsLeader)
+}
+
+// A cluster whose election directory is gone (deleted by hand: zkCli's
+// deleteall on it, to kick a stuck leader, takes the candidates' znodes and
+// then the directory) never has a leader again until a scheduler restarts:
+// every campaign's create fails with "no node" and Run tries again each
+// second, for ever; only store.Open makes the directory. The epoch znode
+// and deadletter/ are made again when found missing; the election
+// directory is not.
+func TestLeaderIsElectedWhenTheElectionDirectoryIsGone(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	st1 := drovertest.OpenStore(t, root) // opened first: Open makes the directory
+	if err := st.Delete(st.Layout().Election(), -1); err != nil {
+		t.Fatal(err)
+	}
+	s1, _ := runScheduler(t, st1, "s1")
+	drovertest.WaitFor(t, 15*time.Second, "s1 leads", s1.IsLeader)
+}
+
+// The same directory taken away under running schedulers, as deleteall
+// does it: the candidates' znodes, then the directory. The leader's term
+// ends (its fence is gone); the standby, waiting for its turn, finds the
+// line unreadable and keeps its place behind a directory that no longer
+// exists; neither leads again.
+func TestLeaderIsElectedAfterTheElectionDirectoryIsDeletedUnderIt(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	s1, _ := runScheduler(t, drovertest.OpenStore(t, root), "s1")
+	drovertest.WaitFor(t, 10*time.Second, "s1 leads", s1.IsLeader)
+	s2, _ := runScheduler(t, drovertest.OpenStore(t, root), "s2")
+	dir := st.Layout().Election()
+	drovertest.WaitFor(t, 10*time.Second, "s2 stands by", func() bool {
+		kids, err := st.Children(dir)
+		return err == nil && len(kids) == 2
+	})
+	drovertest.WaitFor(t, 10*time.Second, "deleteall "+dir, func() bool {
+		kids, err := st.Children(dir)
+		if errors.Is(err, store.ErrNoNode) {
+			return true
+		}
+		for _, k := range kids {
+			_ = st.Delete(dir+"/"+k, -1)
+		}
+		return st.Delete(dir, -1) == nil
+	})
+	drovertest.WaitFor(t, 20*time.Second, "a leader again", func() bool {
+		return (s1.IsLeader() || s2.IsLeader()) && func() bool {
+			line, err := st.Candidates()
+			return err == nil && len(line) > 0
+		}()
+	})
 }
