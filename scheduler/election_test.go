@@ -54,3 +54,39 @@ func TestElectionCandidateKeepsItsPlaceWhenTheLineCannotBeRead(t *testing.T) {
 		t.Fatalf("election line %v (%v), want s1's one znode", kids, err)
 	}
 }
+
+// A candidate whose election znode's create lost its reply, and which then
+// cannot read the line to find it by its guid (the same ACL without read
+// on the directory as above), fails the campaign and joins again with a
+// second znode: the first, its own session's, stays in line ahead of it.
+// Once the line can be read again the candidate waits for itself for as
+// long as its session lasts, and no scheduler leads. keepPlace keeps its
+// znode after a refused listing; CreateSequentialEphemeral's own look
+// (childWithPrefix) gives up and leaves the znode behind.
+func TestElectionCandidateDoesNotStandBehindItsOwnZnodeAfterALostCreateReply(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	dir := st.Layout().Election()
+	px := drovertest.StartProxy(t, drovertest.Addr())
+	st1 := drovertest.OpenStoreAt(t, px.Addr(), root)
+	setACL(t, dir, "world:anyone:cda")
+	children := func() int32 {
+		_, stat, err := st.Exists(dir) // exists needs no read permission
+		if err != nil {
+			t.Fatal(err)
+		}
+		return stat.NumChildren
+	}
+	px.DropRepliesAfter([]byte("/election/n_"))
+	s1, err := New(Config{ID: "s1", Store: st1, Log: drovertest.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	drovertest.Run(t, "scheduler s1", s1.Run)
+	drovertest.WaitFor(t, 10*time.Second, "s1's first znode made, its reply lost", func() bool { return px.Dropping() && children() == 1 })
+	px.Cut(true)
+	px.Cut(false)
+	drovertest.WaitFor(t, 15*time.Second, "s1 joins again with a second znode", func() bool { return children() == 2 })
+	setACL(t, dir, "world:anyone:cdrwa")
+	drovertest.WaitFor(t, 30*time.Second, "s1 leads", s1.IsLeader)
+}
