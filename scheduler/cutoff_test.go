@@ -61,7 +61,7 @@ func TestLeaderIsElectedWhenTheEpochZnodeIsGone(t *testing.T) {
 // every campaign's create fails with "no node" and Run tries again each
 // second, for ever; only store.Open makes the directory. The epoch znode
 // and deadletter/ are made again when found missing; the election
-// directory is not.
+// directory is not. (Found by review.)
 func TestLeaderIsElectedWhenTheElectionDirectoryIsGone(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
@@ -77,7 +77,9 @@ func TestLeaderIsElectedWhenTheElectionDirectoryIsGone(t *testing.T) {
 // does it: the candidates' znodes, then the directory. The leader's term
 // ends (its fence is gone); the standby, waiting for its turn, finds the
 // line unreadable and keeps its place behind a directory that no longer
-// exists; neither leads again.
+// exists; neither leads again. (Found by review.) Once the directory is
+// made again, the first term's fence still fails its writes: it is not in
+// the new line.
 func TestLeaderIsElectedAfterTheElectionDirectoryIsDeletedUnderIt(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
@@ -89,6 +91,11 @@ func TestLeaderIsElectedAfterTheElectionDirectoryIsDeletedUnderIt(t *testing.T) 
 		kids, err := st.Children(dir)
 		return err == nil && len(kids) == 2
 	})
+	line, err := st.Candidates()
+	if err != nil || len(line) != 2 || line[0].Info.ID != "s1" {
+		t.Fatalf("election line %+v (%v), want s1 then s2", line, err)
+	}
+	oldFence := dir + "/" + line[0].Node
 	drovertest.WaitFor(t, 10*time.Second, "deleteall "+dir, func() bool {
 		kids, err := st.Children(dir)
 		if errors.Is(err, store.ErrNoNode) {
@@ -105,4 +112,11 @@ func TestLeaderIsElectedAfterTheElectionDirectoryIsDeletedUnderIt(t *testing.T) 
 			return err == nil && len(line) > 0
 		}()
 	})
+	probe := st.Layout().Root + "/old-term-write"
+	if err := st.EnsurePathFenced(probe, oldFence); !errors.Is(err, store.ErrFenced) {
+		t.Fatalf("a write fenced by the first term's znode %s: err %v, want ErrFenced", oldFence, err)
+	}
+	if ok, _, err := st.Exists(probe); err != nil || ok {
+		t.Fatalf("%s made by the first term's fenced write (%v)", probe, err)
+	}
 }

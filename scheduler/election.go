@@ -153,6 +153,12 @@ func (e *Election) Campaign(ctx context.Context) (*Term, error) {
 			return nil, err
 		}
 		node, sess, err := e.store.CreateSequentialEphemeral(ctx, dir, "n_", data)
+		if errors.Is(err, store.ErrNoNode) && ctx.Err() == nil {
+			if err := e.makeDirAgain(dir); err != nil {
+				return nil, fmt.Errorf("join election: %w", err)
+			}
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("join election: %w", err)
 		}
@@ -173,6 +179,27 @@ func (e *Election) Campaign(ctx context.Context) (*Term, error) {
 		}
 		e.log.Warn().Err(err).Str("node", node).Msg("lost place in election; joining again")
 	}
+}
+
+// makeDirAgain makes the election directory again after a create or a
+// listing found it gone (deleted by hand: zkCli's deleteall takes the
+// candidates' znodes, then the directory). Without it no campaign could
+// join, and no scheduler would lead until one restarted (only store.Open
+// makes it). Only the directory is made, with the store's ACL as Open
+// gives it, not the root: with the root gone, so is the cluster, and the
+// error says so. A term of the directory that was is over: its fence, its
+// election znode, went before the directory could, so every fenced write
+// of its leader fails, and the new line's znodes have other names (a new
+// guid each).
+func (e *Election) makeDirAgain(dir string) error {
+	err := e.store.Create(dir, nil)
+	switch {
+	case err == nil:
+		e.log.Warn().Str("path", dir).Msg("election directory was missing: made again")
+	case !errors.Is(err, store.ErrNodeExists): // made again by another candidate meanwhile
+		return fmt.Errorf("make %s again: %w", dir, err)
+	}
+	return nil
 }
 
 // electionRetry paces the looks at the line after one failed for a reason
@@ -212,6 +239,11 @@ func (e *Election) waitTurn(ctx context.Context, dir, node string, sess *store.S
 	for {
 		kids, err := e.store.Children(dir)
 		if err != nil {
+			if errors.Is(err, store.ErrNoNode) {
+				// The directory is gone, and node with it (a znode with
+				// children cannot be deleted): join a line made again.
+				return nil, errRejoin
+			}
 			if errors.Is(err, store.ErrConnection) {
 				if _, err := e.store.CurrentSession(ctx); err != nil {
 					return nil, err
