@@ -153,6 +153,11 @@ func (e *Election) Campaign(ctx context.Context) (*Term, error) {
 			return nil, err
 		}
 		node, sess, err := e.store.CreateSequentialEphemeral(ctx, dir, "n_", data)
+		if err != nil && node != "" {
+			// Made, or found by its guid, before the failure: left in line
+			// it would stand ahead of the next campaign's znode.
+			e.leave(dir + "/" + node)
+		}
 		if errors.Is(err, store.ErrNoNode) && ctx.Err() == nil {
 			if err := e.makeDirAgain(dir); err != nil {
 				return nil, fmt.Errorf("join election: %w", err)
@@ -276,6 +281,24 @@ func (e *Election) waitTurn(ctx context.Context, dir, node string, sess *store.S
 		}
 		if !ok {
 			continue
+		}
+		if st.EphemeralOwner == sess.ID() {
+			// Our own session's, not node: a create whose reply was lost
+			// and which the look by guid did not find (the line unreadable
+			// then), or any other way one was left. This session keeps it
+			// alive, so the candidate would wait for itself for as long as
+			// the session lasts, and every candidate behind it too.
+			err := e.store.Delete(pred, st.Version)
+			switch {
+			case err == nil:
+				e.log.Warn().Str("node", line[me-1].Node).Str("own", node).
+					Msg("deleted an election znode of our own session standing ahead of us")
+				continue
+			case errors.Is(err, store.ErrNoNode), errors.Is(err, store.ErrBadVersion), errors.Is(err, store.ErrConnection):
+				continue // gone or changed meanwhile, or unknown: look again
+			default:
+				return nil, fmt.Errorf("delete own election znode %s: %w", pred, err)
+			}
 		}
 		var retry <-chan time.Time // nil: no retry
 		if st.EphemeralOwner == 0 {

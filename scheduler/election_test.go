@@ -62,7 +62,7 @@ func TestElectionCandidateKeepsItsPlaceWhenTheLineCannotBeRead(t *testing.T) {
 // Once the line can be read again the candidate waits for itself for as
 // long as its session lasts, and no scheduler leads. keepPlace keeps its
 // znode after a refused listing; CreateSequentialEphemeral's own look
-// (childWithPrefix) gives up and leaves the znode behind.
+// (childWithPrefix) gives up and leaves the znode behind. (Found by review.)
 func TestElectionCandidateDoesNotStandBehindItsOwnZnodeAfterALostCreateReply(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)

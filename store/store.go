@@ -725,7 +725,9 @@ func (s *Store) CreateEphemeral(ctx context.Context, path string, data []byte) (
 // leaving an orphan that would hold a place in line, and the owner is asked
 // of the znode: a create sent across a session change belongs to the new
 // session, and pairing it with the old one would leave it in line, unwatched,
-// while the caller joined again behind it.
+// while the caller joined again behind it. An error after the znode was made
+// or found comes with its name, so that the caller can delete it: this
+// session would keep it in line.
 func (s *Store) CreateSequentialEphemeral(ctx context.Context, dir, prefix string, data []byte) (string, *Session, error) {
 	guid := newGUID()
 	base := prefix + guid + "-"
@@ -755,7 +757,7 @@ func (s *Store) CreateSequentialEphemeral(ctx context.Context, dir, prefix strin
 		// it; make another.
 		sess, err := s.ownerOf(ctx, dir+"/"+name)
 		if err != nil {
-			return "", nil, err
+			return name, nil, err
 		}
 		if sess != nil {
 			return name, sess, nil
