@@ -224,10 +224,28 @@ func (l *leader) run(ctx context.Context) error {
 		if err := l.awaitPlacements(ctx); err != nil {
 			return err
 		}
-		if _, err := l.st.CurrentSession(ctx); err != nil {
+		if err := l.syncForRebuild(ctx); err != nil {
 			return err
 		}
 		l.reset()
+	}
+}
+
+// syncForRebuild waits for the session and syncs the connection's server
+// with the ensemble's leader before the view is listed again: after a lost
+// connection the client may be on another server, one that has not yet
+// applied a write the old server forwarded (a placement whose reply was
+// lost, say), and the rebuilt view would miss it. One round trip per
+// rebuild. (As LookupTaskIn does before its listings.)
+func (l *leader) syncForRebuild(ctx context.Context) error {
+	for {
+		if _, err := l.st.CurrentSession(ctx); err != nil {
+			return err
+		}
+		err := l.st.Sync(l.lay.Root)
+		if err == nil || !errors.Is(err, store.ErrConnection) {
+			return err
+		}
 	}
 }
 

@@ -766,10 +766,17 @@ func (s *Store) CreateSequentialEphemeral(ctx context.Context, dir, prefix strin
 }
 
 // childWithPrefix returns the child of dir whose name starts with prefix
-// ("" if none), through connection loss.
+// ("" if none), through connection loss. It syncs before it lists: after a
+// lost reply the client may be on another server, one that has not yet
+// applied the create the old one forwarded (as LookupTaskIn).
 func (s *Store) childWithPrefix(ctx context.Context, dir, prefix string) (string, error) {
 	for {
 		if _, err := s.CurrentSession(ctx); err != nil {
+			return "", err
+		}
+		if err := s.Sync(dir); errors.Is(err, ErrConnection) {
+			continue
+		} else if err != nil {
 			return "", err
 		}
 		kids, err := s.Children(dir)
