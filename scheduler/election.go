@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -207,6 +208,23 @@ func (e *Election) makeDirAgain(dir string) error {
 	return nil
 }
 
+// ownCandidate reports whether the election znode at p is this candidate's
+// (its data names this candidate's id, host and pid). Another candidate
+// may share the session: a second Scheduler on the same Store, whose
+// znode is not ours to delete.
+func (e *Election) ownCandidate(p string) bool {
+	mine, err := store.Encode(&e.info)
+	if err != nil {
+		return false
+	}
+	data, _, err := e.store.Get(p)
+	return err == nil && bytes.Equal(data, mine)
+}
+
+// testHookStandingBy, when set by a test, is called with the candidate's id
+// each time it watches the znode ahead of it.
+var testHookStandingBy func(id string)
+
 // electionRetry paces the looks at the line after one failed for a reason
 // other than a lost connection (an ACL set by hand on the directory, say).
 var electionRetry = store.Backoff{Base: 200 * time.Millisecond, Max: 10 * time.Second}
@@ -282,12 +300,12 @@ func (e *Election) waitTurn(ctx context.Context, dir, node string, sess *store.S
 		if !ok {
 			continue
 		}
-		if st.EphemeralOwner == sess.ID() {
-			// Our own session's, not node: a create whose reply was lost
-			// and which the look by guid did not find (the line unreadable
-			// then), or any other way one was left. This session keeps it
-			// alive, so the candidate would wait for itself for as long as
-			// the session lasts, and every candidate behind it too.
+		if st.EphemeralOwner == sess.ID() && e.ownCandidate(pred) {
+			// Our own, not node: a create whose reply was lost and which
+			// the look by guid did not find (the line unreadable then), or
+			// any other way one was left. This session keeps it alive, so
+			// the candidate would wait for itself for as long as the
+			// session lasts, and every candidate behind it too.
 			err := e.store.Delete(pred, st.Version)
 			switch {
 			case err == nil:
@@ -319,6 +337,9 @@ func (e *Election) waitTurn(ctx context.Context, dir, node string, sess *store.S
 			retry = time.After(moveAsideRetry)
 		} else {
 			e.log.Info().Str("watching", line[me-1].Node).Int("place", me).Msg("standing by")
+			if testHookStandingBy != nil {
+				testHookStandingBy(e.info.ID)
+			}
 		}
 		select {
 		case <-ev:

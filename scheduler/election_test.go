@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"os/exec"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -89,4 +90,26 @@ func TestElectionCandidateDoesNotStandBehindItsOwnZnodeAfterALostCreateReply(t *
 	drovertest.WaitFor(t, 15*time.Second, "s1 joins again with a second znode", func() bool { return children() == 2 })
 	setACL(t, dir, "world:anyone:cdrwa")
 	drovertest.WaitFor(t, 30*time.Second, "s1 leads", s1.IsLeader)
+}
+
+// TestElectionCandidateLeavesAnotherCandidateOfItsSession: two Schedulers
+// on one Store share its session, so an election znode ahead that this
+// session owns may be the other's; a candidate deletes only its own (as
+// TestElectionCandidateDoesNotStandBehindItsOwnZnodeAfterALostCreateReply
+// needs), or the two would take turns deleting the leader's fence.
+func TestElectionCandidateLeavesAnotherCandidateOfItsSession(t *testing.T) {
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	var standing atomic.Bool
+	testHookStandingBy = func(id string) { standing.Store(standing.Load() || id == "s2") }
+	t.Cleanup(func() { testHookStandingBy = nil }) // after the schedulers stop
+	s1, _ := runScheduler(t, st, "s1")
+	drovertest.WaitFor(t, 10*time.Second, "s1 leads", s1.IsLeader)
+	epoch := s1.Epoch()
+	s2, _ := runScheduler(t, st, "s2")
+	// s2 stands by once it watches s1's znode: after the check that would
+	// have deleted it, and so ended s1's term.
+	drovertest.WaitFor(t, 10*time.Second, "s2 stands by", standing.Load)
+	if !s1.IsLeader() || s2.IsLeader() || s1.Epoch() != epoch {
+		t.Fatalf("s1 leads %v (epoch %d, was %d), s2 leads %v: s2 took s1's election znode, of the same session, for its own", s1.IsLeader(), s1.Epoch(), epoch, s2.IsLeader())
+	}
 }
