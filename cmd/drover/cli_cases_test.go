@@ -304,3 +304,30 @@ func TestSubmitFileNotUTF8IsRefused(t *testing.T) {
 	oneLineError(t, drover(t, root, "submit", "--key", "job-\xfe", "--", "true"), 2, "key")
 	assertNothingWritten(t, root)
 }
+
+// An enum flag given empty (--priority "", --catchup "", --concurrency "",
+// ls --state "") is taken as its default and the command goes on: submit
+// and schedule add write a task or schedule, ls lists every state. The
+// global enums refuse the same input (--output "", --log-level "": exit 2),
+// and so does the JSON API (/api/v1/tasks?state= is a 400). An empty value
+// that reaches the flag is a mistake (an unset variable in a script:
+// --priority "$PRIO"), and bad input is one line, exit 2. (review33)
+func TestEmptyEnumFlagIsBadInput(t *testing.T) {
+	root := newRoot()
+	makeCluster(t, root)
+	for _, args := range [][]string{
+		{"submit", "--priority", "", "--", "true"},
+		{"schedule", "add", "empty-priority", "--cron", "@hourly", "--suspend", "--priority", "", "--", "true"},
+		{"schedule", "add", "empty-catchup", "--cron", "@hourly", "--suspend", "--catchup", "", "--", "true"},
+		{"schedule", "add", "empty-concurrency", "--cron", "@hourly", "--suspend", "--concurrency", "", "--", "true"},
+		{"ls", "--state", ""},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			r := drover(t, root, args...)
+			if r.code != 2 {
+				t.Fatalf("exit %d, want 2 (an empty value is none of the flag's choices); stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+			}
+			oneLineError(t, r, 2, "")
+		})
+	}
+}
