@@ -331,3 +331,22 @@ func TestEmptyEnumFlagIsBadInput(t *testing.T) {
 		})
 	}
 }
+
+// logs --attempt 0 names no attempt (they are numbered from 1, and
+// --attempt -1 is refused), yet prints the last attempt's output, exit 0:
+// the same as leaving the flag out. It should be bad input (exit 2, one
+// line), as --attempt -1 is. (review33)
+func TestLogsAttemptZeroIsBadInput(t *testing.T) {
+	root := newRoot()
+	st := openStore(t, root)
+	now := time.Now().UTC()
+	zero := 0
+	task := &store.Task{ID: ulid.Make().String(), Cmd: []string{"echo", "hi"}, SubmittedAt: now, Attempt: 1,
+		State: store.StateSucceeded, FinishedAt: now, ExitCode: &zero, Stdout: "hi\n"}
+	task.AddAttempt(store.Attempt{N: 1, Worker: "w", StartedAt: now, FinishedAt: now, ExitCode: zero, Stdout: "hi\n"})
+	if err := st.CommitCreatingBuckets([]string{task.ID}, func(txn *store.Txn) error { return txn.Finish(task) }); err != nil {
+		t.Fatal(err)
+	}
+	oneLineError(t, drover(t, root, "logs", task.ID, "--attempt", "-1"), 2, "--attempt")
+	oneLineError(t, drover(t, root, "logs", task.ID, "--attempt", "0"), 2, "--attempt")
+}
