@@ -350,3 +350,32 @@ func TestLogsAttemptZeroIsBadInput(t *testing.T) {
 	oneLineError(t, drover(t, root, "logs", task.ID, "--attempt", "-1"), 2, "--attempt")
 	oneLineError(t, drover(t, root, "logs", task.ID, "--attempt", "0"), 2, "--attempt")
 }
+
+// worker --allow "" is an allow-list whose one pattern matches no program
+// (a program has a name), so the leader places no command on the worker and
+// it sits idle for good, registered and healthy; --allow "[" is refused
+// (exit 2) before connecting. An empty pattern (--allow "$PROGS" with the
+// variable unset) should be refused the same way. (review33)
+func TestWorkerEmptyAllowPatternIsBadInput(t *testing.T) {
+	port, err := zkserver.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Nothing listens on the port: a worker that took the flag waits for
+	// ZooKeeper until the deadline kills it.
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, "--zk", fmt.Sprintf("127.0.0.1:%d", port), "--root", newRoot(),
+		"--session-timeout", "1m", "worker", "--id", "w", "--allow", "")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	err = cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("worker --allow \"\" was accepted: still waiting for ZooKeeper after 15s (stderr %q)", stderr.String())
+	}
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	}
+	oneLineError(t, result{code: code, stderr: stderr.String()}, 2, "allow")
+}
