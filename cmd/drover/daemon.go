@@ -52,7 +52,7 @@ func newSchedulerCmd(g *globals) *cobra.Command {
 	var maxResults, maxDeadletters int
 	var httpAddr string
 	cmd := &cobra.Command{
-		Use:   "scheduler --id ID",
+		Use:   "scheduler [--id ID]",
 		Short: "Run a scheduler: it leads or stands by; SIGTERM resigns at once",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -134,7 +134,7 @@ func newWorkerCmd(g *globals) *cobra.Command {
 		httpAddr     string
 	)
 	cmd := &cobra.Command{
-		Use:   "worker --id ID [--capacity N] [--label k=v]...",
+		Use:   "worker [--id ID] [--capacity N] [--label k=v]...",
 		Short: "Run a worker that executes the tasks placed on it",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
