@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -306,12 +307,13 @@ func TestSubmitFileNotUTF8IsRefused(t *testing.T) {
 }
 
 // An enum flag given empty (--priority "", --catchup "", --concurrency "",
-// ls --state "") is taken as its default and the command goes on: submit
-// and schedule add write a task or schedule, ls lists every state. The
+// ls --state "") was taken as its default and the command went on: submit
+// and schedule add wrote a task or schedule, ls listed every state. The
 // global enums refuse the same input (--output "", --log-level "": exit 2),
 // and so does the JSON API (/api/v1/tasks?state= is a 400). An empty value
 // that reaches the flag is a mistake (an unset variable in a script:
-// --priority "$PRIO"), and bad input is one line, exit 2. (review33)
+// --priority "$PRIO"), and bad input is one line, exit 2, naming the flag.
+// (Found by review.)
 func TestEmptyEnumFlagIsBadInput(t *testing.T) {
 	root := newRoot()
 	makeCluster(t, root)
@@ -327,7 +329,7 @@ func TestEmptyEnumFlagIsBadInput(t *testing.T) {
 			if r.code != 2 {
 				t.Fatalf("exit %d, want 2 (an empty value is none of the flag's choices); stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 			}
-			oneLineError(t, r, 2, "")
+			oneLineError(t, r, 2, args[slices.Index(args, "")-1])
 		})
 	}
 }

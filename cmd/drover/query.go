@@ -251,7 +251,9 @@ func newLsCmd(g *globals) *cobra.Command {
 			})
 		},
 	}
-	cmd.Flags().StringVar(&state, "state", "", "only tasks in this state")
+	choiceVar(cmd.Flags(), &state, "state", "", "only tasks in this state: queued, assigned, running, succeeded, failed, cancelled or dead",
+		string(store.StateQueued), string(store.StateAssigned), string(store.StateRunning), string(store.StateSucceeded),
+		string(store.StateFailed), string(store.StateCancelled), string(store.StateDead))
 	cmd.Flags().IntVar(&limit, "limit", 100, "at most this many tasks (0: all)")
 	cmd.Flags().IntVar(&scan, "scan", 10000, "read at most this many task records (0: no bound; by default at least --limit, and no bound with --limit 0)")
 	return cmd

@@ -119,9 +119,11 @@ func newScheduleAddCmd(g *globals) *cobra.Command {
 	f := cmd.Flags() // flags may follow NAME; the command comes after --
 	f.StringVar(&spec.Cron, "cron", "", `cron spec: 5 fields, 6 with leading seconds, or @hourly, @every 90s (CRON_TZ= prefix allowed)`)
 	f.StringVar(&spec.TZ, "tz", "", "time zone of the spec, e.g. Europe/Berlin (default UTC)")
-	f.StringVar(&spec.Catchup, "catchup", "none", "slots missed while no leader ran: none, last or all")
+	choiceVar(f, &spec.Catchup, "catchup", store.CatchupNone, "slots missed while no leader ran: none, last or all",
+		store.CatchupNone, store.CatchupLast, store.CatchupAll)
 	f.DurationVar(&spec.StartingDeadline, "starting-deadline", 0, "never start a slot later than this after its time, at least 1ms (0: no limit)")
-	f.StringVar(&spec.Concurrency, "concurrency", "allow", "when the previous run is still active: allow, forbid (skip) or replace (cancel it)")
+	choiceVar(f, &spec.Concurrency, "concurrency", store.ConcurrencyAllow, "when the previous run is still active: allow, forbid (skip) or replace (cancel it)",
+		store.ConcurrencyAllow, store.ConcurrencyForbid, store.ConcurrencyReplace)
 	f.BoolVar(&spec.Suspend, "suspend", false, "add it paused")
 	f.IntVar(&spec.KeepSucceeded, "keep-succeeded", 10, "successful runs kept in history")
 	f.IntVar(&spec.KeepFailed, "keep-failed", 10, "failed runs kept in history")

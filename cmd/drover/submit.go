@@ -30,7 +30,7 @@ func (tf *taskFlags) register(f *pflag.FlagSet) {
 	f.IntVar(&tf.spec.Retries, "retries", 0, "how often to retry a failed run")
 	f.DurationVar(&tf.spec.Timeout, "timeout", 0, "kill a run after this long, at least 1ms (0: no limit)")
 	f.StringArrayVar(&tf.on, "on", nil, "run only on workers with label k=v (repeatable)")
-	f.StringVar(&tf.spec.Priority, "priority", "normal", "low, normal or high")
+	choiceVar(f, &tf.spec.Priority, "priority", "normal", "low, normal or high", "low", "normal", "high")
 	f.StringArrayVar(&tf.env, "env", nil, "environment variable K=V for the task (repeatable)")
 	f.BoolVar(&tf.spec.Shell, "shell", false, "run the command with /bin/sh -c (argv otherwise)")
 }
