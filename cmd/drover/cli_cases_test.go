@@ -335,9 +335,10 @@ func TestEmptyEnumFlagIsBadInput(t *testing.T) {
 }
 
 // logs --attempt 0 names no attempt (they are numbered from 1, and
-// --attempt -1 is refused), yet prints the last attempt's output, exit 0:
-// the same as leaving the flag out. It should be bad input (exit 2, one
-// line), as --attempt -1 is. (review33)
+// --attempt -1 is refused), yet printed the last attempt's output, exit 0:
+// the same as leaving the flag out. It is bad input (exit 2, one line), as
+// --attempt -1 is; leaving the flag out still prints the last attempt.
+// (Found by review.)
 func TestLogsAttemptZeroIsBadInput(t *testing.T) {
 	root := newRoot()
 	st := openStore(t, root)
@@ -351,6 +352,9 @@ func TestLogsAttemptZeroIsBadInput(t *testing.T) {
 	}
 	oneLineError(t, drover(t, root, "logs", task.ID, "--attempt", "-1"), 2, "--attempt")
 	oneLineError(t, drover(t, root, "logs", task.ID, "--attempt", "0"), 2, "--attempt")
+	if r := drover(t, root, "logs", task.ID); r.code != 0 || r.stdout != "hi\n" {
+		t.Fatalf("logs without --attempt: %+v, want hi and exit 0", r)
+	}
 }
 
 // worker --allow "" is an allow-list whose one pattern matches no program

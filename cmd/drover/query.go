@@ -132,8 +132,10 @@ func newLogsCmd(g *globals) *cobra.Command {
 		Short: "Print the tail of a finished task's stdout and stderr, or of one of its attempts",
 		Args:  taskIDArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if attempt < 0 {
-				return usageErr("--attempt %d: must not be negative", attempt)
+			// 0 is the default, "not given": the last attempt. Given, it
+			// names none (attempts count from 1).
+			if cmd.Flags().Changed("attempt") && attempt < 1 {
+				return usageErr("--attempt %d: attempts count from 1 (leave the flag out for the last)", attempt)
 			}
 			t, err := lookup(g, args[0])
 			if err != nil {
@@ -168,7 +170,7 @@ func newLogsCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().IntVar(&attempt, "attempt", 0, "print this attempt's output tail (the last "+fmt.Sprint(store.AttemptsWithTail)+" attempts keep "+fmt.Sprint(store.AttemptTail>>10)+" KiB of each stream)")
+	cmd.Flags().IntVar(&attempt, "attempt", 0, "print attempt N's output tail, counted from 1 (default the last; the last "+fmt.Sprint(store.AttemptsWithTail)+" attempts keep "+fmt.Sprint(store.AttemptTail>>10)+" KiB of each stream)")
 	return cmd
 }
 
