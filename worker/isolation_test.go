@@ -244,6 +244,9 @@ func TestAllowEnvAdmitsOnlyTheNamesItLists(t *testing.T) {
 	if err := CheckConfig(Config{ID: "w", AllowEnv: []string{"["}}); err == nil {
 		t.Error("a malformed --allow-env pattern was accepted")
 	}
+	if err := CheckConfig(Config{ID: "w", AllowEnv: []string{""}}); err == nil {
+		t.Error("an empty --allow-env pattern, which matches no variable name, was accepted")
+	}
 }
 
 // Build tools run what some variables name: make takes CC from the

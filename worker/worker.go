@@ -175,10 +175,17 @@ func CheckConfig(cfg Config) error {
 		return fmt.Errorf("capacity %d: must be at least 1", cfg.Capacity)
 	}
 	for _, list := range []struct {
-		name     string
-		patterns []string
-	}{{"allow", cfg.Allow}, {"allow-env", cfg.AllowEnv}} {
+		name, matches string
+		patterns      []string
+	}{{"allow", "program", cfg.Allow}, {"allow-env", "variable name", cfg.AllowEnv}} {
 		for _, p := range list.patterns {
+			// An empty pattern matches no program (nor variable name): the
+			// leader would place no command on the worker (or every task
+			// with a variable would fail), most likely from an unset
+			// shell variable (--allow "$PROGS").
+			if p == "" {
+				return fmt.Errorf("%s pattern \"\": an empty pattern matches no %s", list.name, list.matches)
+			}
 			if _, err := path.Match(p, ""); err != nil {
 				return fmt.Errorf("%s pattern %q: %w", list.name, p, err)
 			}

@@ -358,30 +358,35 @@ func TestLogsAttemptZeroIsBadInput(t *testing.T) {
 }
 
 // worker --allow "" is an allow-list whose one pattern matches no program
-// (a program has a name), so the leader places no command on the worker and
-// it sits idle for good, registered and healthy; --allow "[" is refused
+// (a program has a name), so the leader placed no command on the worker and
+// it sat idle for good, registered and healthy; --allow "[" is refused
 // (exit 2) before connecting. An empty pattern (--allow "$PROGS" with the
-// variable unset) should be refused the same way. (review33)
+// variable unset) is refused the same way, and --allow-env "" too (no
+// variable has an empty name: every task that set one would fail). The
+// refusal comes before connecting: nothing listens at --zk, and the
+// command still ends at once. (Found by review.)
 func TestWorkerEmptyAllowPatternIsBadInput(t *testing.T) {
 	port, err := zkserver.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Nothing listens on the port: a worker that took the flag waits for
-	// ZooKeeper until the deadline kills it.
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, "--zk", fmt.Sprintf("127.0.0.1:%d", port), "--root", newRoot(),
-		"--session-timeout", "1m", "worker", "--id", "w", "--allow", "")
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	err = cmd.Run()
-	if ctx.Err() != nil {
-		t.Fatalf("worker --allow \"\" was accepted: still waiting for ZooKeeper after 15s (stderr %q)", stderr.String())
+	for _, flag := range []string{"--allow", "--allow-env"} {
+		// Nothing listens on the port: a worker that took the flag waits for
+		// ZooKeeper until the deadline kills it.
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, binary, "--zk", fmt.Sprintf("127.0.0.1:%d", port), "--root", newRoot(),
+			"--session-timeout", "1m", "worker", "--id", "w", flag, "")
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		err = cmd.Run()
+		if ctx.Err() != nil {
+			t.Fatalf("worker %s \"\" was accepted: still waiting for ZooKeeper after 15s (stderr %q)", flag, stderr.String())
+		}
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		}
+		oneLineError(t, result{code: code, stderr: stderr.String()}, 2, strings.TrimPrefix(flag, "--")+" pattern")
 	}
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	}
-	oneLineError(t, result{code: code, stderr: stderr.String()}, 2, "allow")
 }
