@@ -258,6 +258,44 @@ func TestDashboardInChromium(t *testing.T) {
 	}
 }
 
+// TestDashboardOnAStandby renders a standby's dashboard: it shows the
+// cluster (leader, standbys) but no queue counts, which only the leader
+// keeps: a standby's read 0/0/0, as though nothing were queued. (Found by
+// review.)
+func TestDashboardOnAStandby(t *testing.T) {
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Skip("chromium is not installed (make test installs it with apt-get)")
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v1/cluster", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, `{"leader":{"id":"s1","host":"h","pid":7,"epoch":3,"standbys":[{"id":"s2","host":"h","pid":8}]},`+
+			`"served_by":"standby","served_by_id":"s2","workers":[],"stats":{"Leader":false,"Queued":{}}}`)
+	})
+	mux.HandleFunc("GET /api/v1/", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "[]") })
+	assets, _ := fs.Sub(static, "static")
+	mux.Handle("GET /", http.FileServerFS(assets))
+	hs := httptest.NewServer(mux)
+	defer hs.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--user-data-dir="+t.TempDir(), "--virtual-time-budget=8000", "--dump-dom", hs.URL+"/").Output()
+	if err != nil {
+		t.Fatalf("chromium: %v", err)
+	}
+	dom := string(out)
+	for _, want := range []string{"leader <b>s1</b>", "standbys: s2", "queue counts: on the leader's dashboard", "served by a standby (s2)"} {
+		if !strings.Contains(dom, want) {
+			t.Fatalf("rendered dashboard lacks %q:\n%s", want, dom)
+		}
+	}
+	if strings.Contains(dom, "queued high/normal/low") {
+		t.Fatalf("a standby's dashboard shows queue counts:\n%s", dom)
+	}
+}
+
 // TestDisconnectedAnswersPromptly cuts the store off ZooKeeper: /metrics still
 // answers at once (without the deadletter count) and the API says 503 instead
 // of waiting for the reconnection.

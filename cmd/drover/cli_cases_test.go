@@ -390,3 +390,23 @@ func TestWorkerEmptyAllowPatternIsBadInput(t *testing.T) {
 		oneLineError(t, result{code: code, stderr: stderr.String()}, 2, strings.TrimPrefix(flag, "--")+" pattern")
 	}
 }
+
+// make dev's "Dashboard:" line named dev-scheduler-1's address, though the
+// leader may be another, whose dashboard alone shows the queue counts: with
+// more than one scheduler every dashboard is named, and which one counts
+// the queue. (Found by review.)
+func TestDevNamesEveryDashboard(t *testing.T) {
+	var b strings.Builder
+	printDashboards(&b, []string{"127.0.0.1:1"})
+	if got := b.String(); got != "Dashboard: http://127.0.0.1:1/  (metrics: /metrics, API: /api/v1/cluster)\n" {
+		t.Fatalf("one scheduler: %q", got)
+	}
+	b.Reset()
+	printDashboards(&b, []string{"127.0.0.1:1", "127.0.0.1:2"})
+	got := b.String()
+	for _, want := range []string{"the leader's", "drover leader", "dev-scheduler-1  http://127.0.0.1:1/", "dev-scheduler-2  http://127.0.0.1:2/"} {
+		if !strings.Contains(got, want) {
+			t.Fatalf("two schedulers: %q lacks %q", got, want)
+		}
+	}
+}

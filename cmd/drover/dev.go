@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"os"
@@ -275,10 +276,7 @@ func runDev(cmd *cobra.Command, g *globals, zkPort, workers, schedulers int) (er
 	} else {
 		fmt.Fprintf(out, "  drover%s leader\n", flag)
 	}
-	fmt.Fprintf(out, "Dashboard: http://%s/  (metrics: /metrics, API: /api/v1/cluster)\n", dashboards[0])
-	for i, d := range dashboards[1:] {
-		fmt.Fprintf(out, "  also served by dev-scheduler-%d: http://%s/\n", i+2, d)
-	}
+	printDashboards(out, dashboards)
 	fmt.Fprintf(out, "Logs: %s\nPress Ctrl-C to stop everything.\n", logDir)
 	started = true
 
@@ -360,5 +358,26 @@ func stopChildren(children []*child) {
 		// Anything the child left in its group (its guard) goes too: it
 		// ended just now, so its number is not reused yet.
 		_ = syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
+	}
+}
+
+// printDashboards names the dashboard of each dev scheduler (dashboards[i]
+// is dev-scheduler-i+1's address). Any of them shows the cluster, but the
+// queue counts only the leader's, and which scheduler leads is known only
+// once they run (and changes in the tour's kill -9): so with more than one,
+// all are named, not the first as though it were the leader's.
+func printDashboards(out io.Writer, dashboards []string) {
+	const paths = "(metrics: /metrics, API: /api/v1/cluster)"
+	if len(dashboards) == 1 {
+		fmt.Fprintf(out, "Dashboard: http://%s/  %s\n", dashboards[0], paths)
+		return
+	}
+	fmt.Fprintf(out, "Dashboards (each shows the cluster; the leader's, which drover leader names, also the queue counts):\n")
+	for i, d := range dashboards {
+		fmt.Fprintf(out, "  dev-scheduler-%d  http://%s/", i+1, d)
+		if i == 0 {
+			fmt.Fprintf(out, "  %s", paths)
+		}
+		fmt.Fprintln(out)
 	}
 }
