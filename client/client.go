@@ -107,7 +107,7 @@ func (s *TaskSpec) UnmarshalJSON(b []byte) error {
 	dec.DisallowUnknownFields()
 	var w taskSpecJSON
 	if err := dec.Decode(&w); err != nil {
-		return err
+		return specJSONError(err)
 	}
 	if esc := loneSurrogate(b); esc != "" {
 		return fmt.Errorf("%s is half a UTF-16 surrogate pair: not a character (decoded as U+FFFD)", esc)

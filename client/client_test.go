@@ -34,6 +34,20 @@ func TestReadSpecs(t *testing.T) {
 		{"negative timeout", `{"cmd":["true"],"timeout":"-1s"}`, 0, "line 1"},
 		{"timeout under 1ms", "{\"cmd\":[\"true\"],\"timeout\":\"1ms\"}\n{\"cmd\":[\"true\"],\"timeout\":\"999us\"}", 0, "line 2: timeout 999µs: must be at least 1ms"},
 		{"all fields", `{"cmd":["true"],"name":"n","retries":2,"timeout":"1m30s","on":{"k":"v"},"priority":"low","key":"k","env":{"A":"b"},"shell":true}`, 1, ""},
+		// A value of the wrong kind is named by its field's JSON name and
+		// what it takes, not by Go's types (Found by review.)
+		{"fractional retries", "{\"cmd\":[\"true\"]}\n\n{\"cmd\":[\"true\"],\"retries\":1.5}", 0, "line 3: retries: want a whole number, got 1.5"},
+		{"retries as a string", `{"cmd":["true"],"retries":"3"}`, 0, "line 1: retries: want a whole number, got a string"},
+		{"cmd as a string", `{"cmd":"true"}`, 0, "line 1: cmd: want an array of strings, got a string"},
+		{"a number in cmd", `{"cmd":["echo",1]}`, 0, "line 1: cmd: want an array of strings, got a number in it"},
+		{"a number in env", `{"cmd":["true"],"env":{"A":1}}`, 0, "line 1: env: want an object of strings, got a number in it"},
+		{"on as an array", `{"cmd":["true"],"on":[]}`, 0, "line 1: on: want an object of strings, got an array"},
+		{"shell as a string", `{"cmd":["true"],"shell":"yes"}`, 0, "line 1: shell: want true or false, got a string"},
+		{"timeout as a number", `{"cmd":["true"],"timeout":10}`, 0, `line 1: timeout: want a duration string like "10m" or "90s", got a number`},
+		{"a line not an object", `["true"]`, 0, "line 1: want a JSON object, got an array"},
+		{"payload not base64", `{"handler":"h","payload":"!!"}`, 0, "line 1: payload: want a string of standard base64: illegal base64 data at input byte 0"},
+		{"payload as a number", `{"handler":"h","payload":5}`, 0, "line 1: payload: want a string of standard base64, got a number"},
+		{"unknown field lists the fields", `{"cmd":["true"],"retry":3}`, 0, `line 1: unknown field "retry" (a task's fields: name, cmd, handler, payload, shell, env, retries, timeout, on, priority, key)`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -46,6 +60,12 @@ func TestReadSpecs(t *testing.T) {
 			}
 			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tc.errLine) {
 				t.Fatalf("err %v; want ErrInvalid naming %q", err, tc.errLine)
+			}
+			// Go's words for the same: its types, the wire struct, json's prefix.
+			for _, internal := range []string{"Go struct", "Go value", "taskSpecJSON", "json: ", "[]uint8"} {
+				if strings.Contains(err.Error(), internal) {
+					t.Fatalf("err %v speaks of %q", err, internal)
+				}
 			}
 		})
 	}

@@ -1,0 +1,88 @@
+package client
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+)
+
+// specFieldWants says what each field of a JSONL task spec takes, by its
+// JSON name, for the errors of a line that gives it something else.
+var specFieldWants = map[string]string{
+	"name":     "a string",
+	"cmd":      "an array of strings",
+	"handler":  "a string",
+	"payload":  "a string of standard base64",
+	"shell":    "true or false",
+	"env":      "an object of strings",
+	"retries":  "a whole number",
+	"timeout":  `a duration string like "10m" or "90s"`,
+	"on":       "an object of strings",
+	"priority": "low, normal or high",
+	"key":      "a string",
+}
+
+// specJSONError rewords an error of decoding a task spec's JSON in the
+// spec's own terms, the field's JSON name and what it takes ("retries: want
+// a whole number, got 1.5"), where encoding/json names Go types and structs
+// ("cannot unmarshal number 1.5 into Go struct field taskSpecJSON.retries
+// of type int") and base64 names no field at all. Other errors (syntax)
+// are returned as they are.
+func specJSONError(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	var b64Err base64.CorruptInputError
+	switch {
+	case errors.As(err, &typeErr):
+		got := jsonKind(typeErr.Value)
+		if typeErr.Field == "" {
+			return fmt.Errorf("want a JSON object, got %s", got)
+		}
+		// Field is a path ("env.A" in some Go versions): its first element
+		// is the spec's field.
+		field, _, _ := strings.Cut(typeErr.Field, ".")
+		want, ok := specFieldWants[field]
+		if !ok {
+			want = "a " + typeErr.Type.String()
+		}
+		// An element of a list or object: {"cmd":["echo",1]}.
+		if (field == "cmd" || field == "env" || field == "on") && typeErr.Type.Kind() == reflect.String {
+			got += " in it"
+		}
+		return fmt.Errorf("%s: want %s, got %s", field, want, got)
+	case errors.As(err, &b64Err):
+		// payload is a spec's only []byte field.
+		return fmt.Errorf("payload: want %s: %v", specFieldWants["payload"], err)
+	}
+	if msg, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return fmt.Errorf("unknown field %s (a task's fields: %s)", msg, specFieldNames())
+	}
+	return err
+}
+
+// jsonKind describes what a line gave, from UnmarshalTypeError.Value:
+// "number 1.5" (the number itself), "string", "array", "object", "bool".
+func jsonKind(value string) string {
+	if n, ok := strings.CutPrefix(value, "number "); ok {
+		return n
+	}
+	switch value {
+	case "array", "object":
+		return "an " + value
+	case "bool":
+		return "a boolean"
+	}
+	return "a " + value
+}
+
+// specFieldNames lists the fields of a JSONL task spec in their order.
+func specFieldNames() string {
+	t := reflect.TypeFor[taskSpecJSON]()
+	names := make([]string, t.NumField())
+	for i := range names {
+		names[i], _, _ = strings.Cut(t.Field(i).Tag.Get("json"), ",")
+	}
+	return strings.Join(names, ", ")
+}
