@@ -424,6 +424,10 @@ func TestCancelAndRetry(t *testing.T) {
 	if r := drover(t, root, "cancel", queued); r.code != 1 || !strings.Contains(r.stderr, "already finished") {
 		t.Fatalf("cancel twice: %+v", r)
 	}
+	// wait says it once: it said "task X cancelled: cancelled" (Found by review.)
+	if r := drover(t, root, "wait", queued); r.code != 1 || r.stderr != "drover: task "+queued+" cancelled\n" {
+		t.Fatalf("wait on a cancelled task: %+v", r)
+	}
 	// A task cancelled with retries left, then retried, gets one attempt,
 	// not its retries back.
 	once := strings.TrimSpace(drover(t, root, "submit", "--retries", "2", "--shell", "--", "exit 4").stdout)

@@ -395,9 +395,14 @@ func waitAll(ctx context.Context, c *client.Client, ids []string, timeout time.D
 			code = *t.ExitCode
 		}
 		msg = fmt.Sprintf("task %s %s", id, t.State)
-		if t.Error != "" {
+		switch {
+		case t.Error == string(t.State):
+			// A cancel's error is "cancelled": said once, not "cancelled: cancelled".
+		case strings.HasPrefix(t.Error, string(t.State)+": "):
+			msg = fmt.Sprintf("task %s %s", id, shown(t.Error))
+		case t.Error != "":
 			msg += ": " + shown(t.Error)
-		} else if t.ExitCode != nil {
+		case t.ExitCode != nil:
 			msg += fmt.Sprintf(" with exit code %d", *t.ExitCode)
 		}
 	}
