@@ -410,3 +410,19 @@ func TestDevNamesEveryDashboard(t *testing.T) {
 		}
 	}
 }
+
+// config print with DROVER_ZK_AUTH set showed zk-auth-file: "" as though
+// no credentials were used: it says where they come from, never what they
+// are. (Found by review.)
+func TestConfigPrintNamesCredentialSource(t *testing.T) {
+	root := newRoot()
+	r := droverEnv(t, root, "", []string{"DROVER_ZK_AUTH=owner:s3cret", "DROVER_ZK_AUTH_READONLY=viewer:pw"}, "config", "print")
+	if r.code != 0 || !strings.Contains(r.stdout, "zk-auth-file: \"\" # credentials from DROVER_ZK_AUTH; read-only identity from DROVER_ZK_AUTH_READONLY\n") ||
+		strings.Contains(r.stdout, "s3cret") || strings.Contains(r.stdout, "viewer") {
+		t.Fatalf("config print with DROVER_ZK_AUTH: %+v", r)
+	}
+	// Without credentials, or with them from a file it names, no comment.
+	if r := droverEnv(t, root, "", []string{"DROVER_ZK_AUTH=", "DROVER_ZK_AUTH_READONLY="}, "config", "print"); r.code != 0 || !strings.Contains(r.stdout, "zk-auth-file: \"\"\n") {
+		t.Fatalf("config print without credentials: %+v", r)
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -274,6 +275,9 @@ func newConfigCmd(g *globals) *cobra.Command {
 			var b strings.Builder
 			for _, n := range names {
 				v, _ := yaml.Marshal(out[n])
+				if c := g.credentialSources(); n == "zk-auth-file" && c != "" {
+					v = append(bytes.TrimSuffix(v, []byte("\n")), " # "+c+"\n"...)
+				}
 				fmt.Fprintf(&b, "%s: %s", n, v)
 			}
 			_, err := fmt.Fprint(cmd.OutOrStdout(), b.String())
@@ -281,4 +285,19 @@ func newConfigCmd(g *globals) *cobra.Command {
 		},
 	})
 	return cmd
+}
+
+// credentialSources says which environment variables the ZooKeeper
+// credentials come from ("" for none, or a --zk-auth-file only), for config
+// print, which shows zk-auth-file "" when DROVER_ZK_AUTH holds them. It
+// names the variables, never the secrets.
+func (g *globals) credentialSources() string {
+	var from []string
+	if g.zkAuth != "" && g.zkAuthFile == "" {
+		from = append(from, "credentials from DROVER_ZK_AUTH")
+	}
+	if g.zkReadOnlyAuth != "" {
+		from = append(from, "read-only identity from DROVER_ZK_AUTH_READONLY")
+	}
+	return strings.Join(from, "; ")
 }
