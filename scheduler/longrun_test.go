@@ -283,3 +283,34 @@ func TestTombstoneStandsItsHourAfterASlowClockRead(t *testing.T) {
 		t.Fatalf("tombstone deleted by %v on ZooKeeper's clock, %v before its hour ended", zkNow, due.Sub(zkNow))
 	}
 }
+
+// An empty first-level key index bucket goes with its empty first-level
+// result bucket: its delete after the last second-level bucket went is
+// the only other, and should it fail once (a lost connection), the next
+// pass found results/<b1> empty and deleted it alone, and keyindex/<b1>
+// stayed for good. (Found by review.)
+func TestKeyIndexFirstLevelBucketLeftEmptyGoesWithItsResultBucket(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	lay := st.Layout()
+	b1, _ := store.Bucket(store.IDAt(time.Now().Add(-48 * time.Hour)))
+	for _, p := range []string{lay.Results() + "/" + b1, lay.KeyIndex() + "/" + b1} {
+		if err := st.EnsurePath(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	later := time.Now().Add(48 * time.Hour)
+	l, _, _ := termOf(t, st, func(c *Config) {
+		c.ResultRetention = 24 * time.Hour
+		c.Now = func() time.Time { return later }
+		c.zookeeperAhead = time.Until(later)
+	})
+	if err := l.pruneResults(); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{lay.Results() + "/" + b1, lay.KeyIndex() + "/" + b1} {
+		if ok, _, err := st.Exists(p); err != nil || ok {
+			t.Errorf("%s still there (%v), two days past retention and empty", p, err)
+		}
+	}
+}

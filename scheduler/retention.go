@@ -136,6 +136,10 @@ func (l *leader) pruneResultsBefore(cutoff time.Time) error {
 		}
 		if len(bs) == 0 && store.BucketEnd(b1, "").Before(cutoff) {
 			l.deleteBucket(root + "/" + b1)
+			// Its key index bucket too, if empty: deleted after the last of
+			// its buckets went, that delete failing once (a lost
+			// connection) would leave it for good.
+			l.deleteBucket(l.lay.KeyIndex() + "/" + b1)
 			delete(l.resultCounts, b1)
 			continue
 		}
