@@ -49,3 +49,32 @@ func TestSubmitLeavesANewerReleasesKey(t *testing.T) {
 		t.Errorf("deadletter holds %d record(s): a newer release's key was moved aside", len(dl))
 	}
 }
+
+// A key record whose format version is below any release's (0, or
+// negative: FormatVersion 1 is the first) is malformed data, not a newer
+// release's: no Drover wrote it. checkVersion classes every v other than
+// FormatVersion as ErrUnsupportedVersion, so takenKeys now fails every
+// submit with its key, and MoveKeyAside (the leader's retention) leaves it
+// too: the key is refused for good, where the project moves malformed
+// data aside. (Failing, review34.)
+func TestSubmitMovesAsideAKeyRecordOfNoReleasesVersion(t *testing.T) {
+	for _, v := range []int{0, -1} {
+		t.Run(fmt.Sprint(v), func(t *testing.T) {
+			st := drovertest.OpenStore(t, drovertest.NewRoot())
+			lay := st.Layout()
+			first := submitKeyed(t, st, "k")
+			key := lay.Key(store.KeyHash("k"))
+			bad := []byte(fmt.Sprintf(`{"v":%d,"task":%q}`, v, first.ID))
+			if _, err := st.Set(key, bad, -1); err != nil {
+				t.Fatal(err)
+			}
+			task := &store.Task{ID: ulid.Make().String(), Cmd: []string{"true"}, Key: "k", SubmittedAt: time.Now().UTC()}
+			if _, err := st.Submit(context.Background(), []*store.Task{task}); err != nil {
+				t.Errorf("submit with a key whose record is of v=%d: %v, want it moved aside as malformed and the submit to succeed", v, err)
+			}
+			if data, _, gerr := st.Get(key); gerr == nil && string(data) == string(bad) {
+				t.Errorf("the key record of v=%d is still %q: it refuses every submit with its key for good", v, data)
+			}
+		})
+	}
+}
