@@ -113,3 +113,28 @@ func TestElectionCandidateLeavesAnotherCandidateOfItsSession(t *testing.T) {
 		t.Fatalf("s1 leads %v (epoch %d, was %d), s2 leads %v: s2 took s1's election znode, of the same session, for its own", s1.IsLeader(), s1.Epoch(), epoch, s2.IsLeader())
 	}
 }
+
+// TestElectionSchedulersOfOneIDOnOneStoreLeaveEachOther: ownCandidate tells
+// a candidate's own znode from another's of the same session by its data,
+// the candidate's id, host and pid; two Schedulers given one id on one Store
+// (New does not refuse it) have the same data, and the second deletes the
+// leader's fence as if it were its own orphan, and the two take turns ending
+// each other's terms, as two of different ids did before 6273822.
+// (Failing, review34.)
+func TestElectionSchedulersOfOneIDOnOneStoreLeaveEachOther(t *testing.T) {
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	var standing atomic.Int32
+	testHookStandingBy = func(string) { standing.Add(1) }
+	t.Cleanup(func() { testHookStandingBy = nil }) // after the schedulers stop
+	s1, _ := runScheduler(t, st, "s1")
+	drovertest.WaitFor(t, 10*time.Second, "s1 leads", s1.IsLeader)
+	epoch := s1.Epoch()
+	s2, _ := runScheduler(t, st, "s1")
+	drovertest.WaitFor(t, 10*time.Second, "the second stands by, or the term changes", func() bool {
+		return standing.Load() > 0 || s2.IsLeader() || s1.Epoch() != epoch || !s1.IsLeader()
+	})
+	if !s1.IsLeader() || s2.IsLeader() || s1.Epoch() != epoch {
+		t.Fatalf("first leads %v (epoch %d, was %d), second leads %v (epoch %d): the second took the leader's election znode, of the same session and data, for its own orphan",
+			s1.IsLeader(), s1.Epoch(), epoch, s2.IsLeader(), s2.Epoch())
+	}
+}
