@@ -575,6 +575,11 @@ func checkVersion(v *int) error {
 	if v == nil {
 		return fmt.Errorf("%w: no format version", ErrMalformed)
 	}
+	if *v < 1 {
+		// No release wrote it: not a newer one's record, to be left for it,
+		// but bad data, to be moved aside.
+		return fmt.Errorf("%w: format version %d", ErrMalformed, *v)
+	}
 	if *v != FormatVersion {
 		return fmt.Errorf("%w: v=%d, this build reads v=%d", ErrUnsupportedVersion, *v, FormatVersion)
 	}

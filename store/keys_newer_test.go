@@ -53,10 +53,10 @@ func TestSubmitLeavesANewerReleasesKey(t *testing.T) {
 // A key record whose format version is below any release's (0, or
 // negative: FormatVersion 1 is the first) is malformed data, not a newer
 // release's: no Drover wrote it. checkVersion classes every v other than
-// FormatVersion as ErrUnsupportedVersion, so takenKeys now fails every
-// submit with its key, and MoveKeyAside (the leader's retention) leaves it
-// too: the key is refused for good, where the project moves malformed
-// data aside. (Failing, review34.)
+// FormatVersion as ErrUnsupportedVersion, so takenKeys failed every
+// submit with its key, and MoveKeyAside (the leader's retention) left it
+// too: the key was refused for good, where the project moves malformed
+// data aside. (Found by review.)
 func TestSubmitMovesAsideAKeyRecordOfNoReleasesVersion(t *testing.T) {
 	for _, v := range []int{0, -1} {
 		t.Run(fmt.Sprint(v), func(t *testing.T) {
