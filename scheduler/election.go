@@ -3,6 +3,7 @@ package scheduler
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"os"
@@ -35,7 +36,7 @@ type Election struct {
 // NewElection prepares a candidate named id.
 func NewElection(st *store.Store, id string, log zerolog.Logger) *Election {
 	host, _ := os.Hostname()
-	return &Election{store: st, info: store.Candidate{ID: id, Host: host, PID: os.Getpid()}, log: log}
+	return &Election{store: st, info: store.Candidate{ID: id, Host: host, PID: os.Getpid(), Token: rand.Text()}, log: log}
 }
 
 // Term is one period of leadership. Its fence (the election znode) must be the
@@ -209,7 +210,7 @@ func (e *Election) makeDirAgain(dir string) error {
 }
 
 // ownCandidate reports whether the election znode at p is this candidate's
-// (its data names this candidate's id, host and pid). Another candidate
+// (its data is this candidate's, token and all). Another candidate
 // may share the session: a second Scheduler on the same Store, whose
 // znode is not ours to delete.
 func (e *Election) ownCandidate(p string) bool {

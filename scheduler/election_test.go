@@ -117,10 +117,10 @@ func TestElectionCandidateLeavesAnotherCandidateOfItsSession(t *testing.T) {
 // TestElectionSchedulersOfOneIDOnOneStoreLeaveEachOther: ownCandidate tells
 // a candidate's own znode from another's of the same session by its data,
 // the candidate's id, host and pid; two Schedulers given one id on one Store
-// (New does not refuse it) have the same data, and the second deletes the
-// leader's fence as if it were its own orphan, and the two take turns ending
-// each other's terms, as two of different ids did before 6273822.
-// (Failing, review34.)
+// (New does not refuse it) had the same data, and the second deleted the
+// leader's fence as if it were its own orphan, and the two took turns ending
+// each other's terms. Each candidate's data now holds its own token. (Found
+// by review.)
 func TestElectionSchedulersOfOneIDOnOneStoreLeaveEachOther(t *testing.T) {
 	st := drovertest.OpenStore(t, drovertest.NewRoot())
 	var standing atomic.Int32

@@ -467,6 +467,11 @@ type Candidate struct {
 	ID   string `json:"id"`
 	Host string `json:"host"`
 	PID  int    `json:"pid"`
+	// Token is random, one per candidate (an Election): it tells a
+	// candidate's own znodes from those of another of the same id, host
+	// and process, whose session it may share (two Schedulers on one
+	// Store). Older releases leave it out, and ignore it.
+	Token string `json:"token,omitempty"`
 }
 
 // EpochRecord is the content of <root>/epoch.
