@@ -1,0 +1,90 @@
+package scheduler
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+
+	"github.com/drover-sched/drover/drovertest"
+	"github.com/drover-sched/drover/store"
+)
+
+// deadletterFrom reports whether a deadletter record holds data moved
+// aside from path.
+func deadletterFrom(t *testing.T, st *store.Store, path string) bool {
+	t.Helper()
+	names, err := st.Children(st.Layout().Deadletter())
+	if err != nil && !errors.Is(err, store.ErrNoNode) {
+		t.Fatal(err)
+	}
+	for _, n := range names {
+		data, _, err := st.Get(st.Layout().Deadletter() + "/" + n)
+		if err != nil {
+			continue
+		}
+		var d store.Deadletter
+		if store.Decode(data, &d) == nil && d.From == path {
+			return true
+		}
+	}
+	return false
+}
+
+// rawSchedule writes rec as it stands straight to ZooKeeper, as a hand or
+// another tool would, past the client's checks.
+func rawSchedule(t *testing.T, st *store.Store, rec *store.Schedule) {
+	t.Helper()
+	if rec.Catchup == "" {
+		rec.Catchup = store.CatchupNone
+	}
+	rec.CreatedAt, rec.KeepSucceeded, rec.KeepFailed = time.Now().UTC(), 10, 10
+	data, err := store.Encode(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Create(st.Layout().Schedule(rec.Name), data); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// An assignment the leader counts that is written over with a record that
+// decodes but is another task's (copied there by hand: the case
+// DecodeTaskOf and checkRead's name check exist for) and outlives its
+// timeout is malformed, and moved aside. withdrawOverdue decodes it with
+// DecodeTask alone, never checking the name: it deletes the assignment
+// (the task placed there is then nowhere, not even in deadletter) and
+// queues the other record as a task nobody submitted. (Failing.)
+func TestOverdueAssignmentHoldingAnotherTasksRecordIsMovedAside(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	runScheduler(t, st, "s1", func(c *Config) { c.TimeoutGrace = 100 * time.Millisecond })
+	stuck := registerWorker(t, root, "stuck", 1, nil) // never runs anything
+	ids := submit(t, st, 1, func(_ int, task *store.Task) { task.Timeout = store.MillisOf(time.Second) })
+	drovertest.WaitFor(t, 10*time.Second, "placed on stuck", func() bool { return len(stuck.assignments(t)) == 1 })
+	p := st.Layout().Assignment("stuck", ids[0], 1)
+	data, _, err := st.Get(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := store.DecodeTask(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other.ID = ulid.Make().String() // another task's record, well formed
+	if data, err = store.Encode(other); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Set(p, data, -1); err != nil {
+		t.Fatal(err)
+	}
+	waitGone(t, st, 15*time.Second, p)
+	if deadletterFrom(t, st, p) {
+		return
+	}
+	_, loc, lerr := st.LookupTask(other.ID)
+	_, _, aerr := st.LookupTask(ids[0])
+	t.Fatalf("assignment %s, holding task %s's record, went without a deadletter record: task %s now at %q (%v); task %s: %v",
+		p, other.ID, other.ID, loc.Path, lerr, ids[0], aerr)
+}
