@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -87,4 +88,23 @@ func TestOverdueAssignmentHoldingAnotherTasksRecordIsMovedAside(t *testing.T) {
 	_, _, aerr := st.LookupTask(ids[0])
 	t.Fatalf("assignment %s, holding task %s's record, went without a deadletter record: task %s now at %q (%v); task %s: %v",
 		p, other.ID, other.ID, loc.Path, lerr, ids[0], aerr)
+}
+
+// A schedule record written by hand whose template is too large for any
+// firing to be written (a client refuses a template past MaxSpecSize; here
+// the record and one slot's task outgrow maxFiringBytes) can never fire.
+// It is data no release writes, and is moved aside; fireAll only logs
+// "slot not fired" and leaves it due, so it is tried and logged again at
+// every tick, for good, and is in no count. (Failing.)
+func TestScheduleThatCanNeverFireIsMovedAside(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	big := strings.Repeat("x", 450<<10)
+	rawSchedule(t, st, &store.Schedule{Name: "huge", Cron: "* * * * * *",
+		Task: store.Task{Cmd: []string{"true"}, Env: map[string]string{"BIG": big}}})
+	runScheduler(t, st, "s1")
+	goneThenFires(t, st, "huge", "ok")
+	if !deadletterFrom(t, st, st.Layout().Schedule("huge")) {
+		t.Fatal("the schedule went, but not to deadletter")
+	}
 }
