@@ -108,3 +108,37 @@ func TestScheduleThatCanNeverFireIsMovedAside(t *testing.T) {
 		t.Fatal("the schedule went, but not to deadletter")
 	}
 }
+
+// A schedule record written by hand whose template holds an env key that
+// is no variable name is malformed: every task made from it is one that
+// DecodeTask refuses ("BASH_ENV=x_NAME" would set BASH_ENV). DecodeSchedule
+// checks the template's command and timeout but not its env, so the
+// record stays and the leader itself writes a malformed task at every
+// slot, each moved aside by whoever reads it next (a worker, status),
+// for good. (Failing.)
+func TestScheduleWhoseTemplateEnvKeyIsNoNameIsMovedAside(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	rawSchedule(t, st, &store.Schedule{Name: "badenv", Cron: "* * * * * *",
+		Task: store.Task{Cmd: []string{"true"}, Env: map[string]string{"BASH_ENV=x_NAME": "y"}}})
+	runScheduler(t, st, "s1")
+	deadline := time.Now().Add(10 * time.Second)
+	for scheduleExists(t, st, "badenv") {
+		if time.Now().After(deadline) {
+			rec := readSchedule(t, st, "badenv")
+			bad := 0
+			for _, r := range rec.Active {
+				if data, _, err := st.Get(st.Layout().QueueItem(r.Task)); err == nil {
+					if _, err := store.DecodeTask(data); errors.Is(err, store.ErrMalformed) {
+						bad++
+					}
+				}
+			}
+			t.Fatalf("schedule badenv still in place after 10 s; it fired %d slots, %d of whose queued tasks are malformed", rec.Fired, bad)
+		}
+		time.Sleep(50 * time.Millisecond) // polling a condition with a deadline
+	}
+	if !deadletterFrom(t, st, st.Layout().Schedule("badenv")) {
+		t.Fatal("the schedule went, but not to deadletter")
+	}
+}
