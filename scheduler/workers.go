@@ -403,12 +403,7 @@ func (l *leader) checkRead(id string, w *workerView, rd store.Read) (keep bool, 
 		return false, time.Time{}, rd.Err
 	}
 	name := p[len(l.lay.WorkerTasks(id))+1:]
-	task, derr := store.DecodeTask(data)
-	if derr == nil {
-		if tid, attempt, perr := store.ParseAssignmentName(name); perr != nil || tid != task.ID || attempt != task.Attempt {
-			derr = fmt.Errorf("%w: assignment %s holds task %s attempt %d", store.ErrMalformed, name, task.ID, task.Attempt)
-		}
-	}
+	task, derr := decodeAssignment(name, data)
 	if derr != nil {
 		return false, time.Time{}, l.moveAssignmentAside(p, data, stat.Version, derr)
 	}
@@ -416,6 +411,21 @@ func (l *leader) checkRead(id string, w *workerView, rd store.Read) (keep bool, 
 		return true, l.deadline(task), nil
 	}
 	return false, time.Time{}, l.recoverAttempt(p, stat.Version, task, "worker lost", true)
+}
+
+// decodeAssignment decodes the assignment named name, refusing as
+// malformed a record of another task or attempt than its name says (copied
+// there by hand): read as it stands, the attempt placed there would be
+// taken for that other one, and the placed one lost.
+func decodeAssignment(name string, data []byte) (*store.Task, error) {
+	task, err := store.DecodeTask(data)
+	if err != nil {
+		return nil, err
+	}
+	if tid, attempt, perr := store.ParseAssignmentName(name); perr != nil || tid != task.ID || attempt != task.Attempt {
+		return nil, fmt.Errorf("%w: assignment %s holds task %s attempt %d", store.ErrMalformed, name, task.ID, task.Attempt)
+	}
+	return task, nil
 }
 
 // deadline is when the leader withdraws an attempt that outlived its timeout:
@@ -470,11 +480,14 @@ func (l *leader) withdrawOverdue() error {
 			if err != nil {
 				return err
 			}
-			task, err := store.DecodeTask(data)
+			task, err := decodeAssignment(name, data)
 			if err != nil {
 				// Written over since it was counted (a relist keeps a name
 				// it counts without reading it again): moved aside here, or
-				// it held its slot, read every second, for good.
+				// it held its slot, read every second, for good. Another
+				// task's record is moved aside too, as checkRead does: taken
+				// for this attempt, it was queued as a task nobody
+				// submitted, and the one placed here was lost.
 				if qerr := l.moveAssignmentAside(p, data, stat.Version, err); qerr != nil {
 					return qerr
 				}
