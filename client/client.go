@@ -187,20 +187,6 @@ func (s TaskSpec) Task(now time.Time) (*store.Task, error) {
 	if len(s.Key) > MaxKeyLen {
 		return nil, fmt.Errorf("key of %d bytes: at most %d", len(s.Key), MaxKeyLen)
 	}
-	// A setting of the other kind of task would be kept and never used.
-	if len(s.Cmd) > 0 && len(s.Payload) > 0 {
-		return nil, errors.New("payload is for handler tasks: a command does not receive it (use env or its arguments)")
-	}
-	if s.Handler != "" && s.Shell {
-		return nil, errors.New("shell is for command tasks, not handlers")
-	}
-	for k := range s.Env {
-		if strings.HasPrefix(k, "DROVER_") {
-			// A task must be able to trust them (DROVER_SCHEDULE says a
-			// schedule fired it); workers and the leader set them.
-			return nil, fmt.Errorf("env %s: DROVER_ names are Drover's own", k)
-		}
-	}
 	if !utf8.ValidString(s.Key) || strings.ContainsFunc(s.Key, func(r rune) bool { return !unicode.IsPrint(r) }) {
 		// It is shown as given (status, the API): no terminal escapes.
 		return nil, fmt.Errorf("key %q: want printable UTF-8", s.Key)

@@ -91,7 +91,8 @@ func (s ScheduleSpec) Record(now time.Time) (*store.Schedule, error) {
 		Concurrency: s.Concurrency, Suspended: s.Suspend, Task: *t, CreatedAt: now.UTC(),
 		KeepSucceeded: s.KeepSucceeded, KeepFailed: s.KeepFailed,
 	}
-	if _, err := store.EncodeSpec(&rec.Task); err != nil {
+	rec.Task.V = store.FormatVersion // stored stamped, as the records made from it are
+	if err := rec.CheckTemplate(); err != nil {
 		return nil, err
 	}
 	if _, err := store.Encode(cloneRec(rec)); err != nil {

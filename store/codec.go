@@ -371,7 +371,9 @@ func (t *Task) ShouldRetry() bool {
 	return t.Failures() <= t.Retries && len(t.History)-t.Failures() < MaxLostAttempts
 }
 
-// Validate checks a task spec before it is written.
+// Validate checks a task spec before it is written: a client's submit, and
+// a schedule's template (Schedule.CheckTemplate) when it is written and
+// read.
 func (t *Task) Validate() error {
 	if err := ValidateTaskID(t.ID); err != nil {
 		return err
@@ -385,6 +387,13 @@ func (t *Task) Validate() error {
 		}
 	case len(t.Cmd) == 0 || t.Cmd[0] == "":
 		return errors.New("task has no command")
+	}
+	// A setting of the other kind of task would be kept and never used.
+	if len(t.Cmd) > 0 && len(t.Payload) > 0 {
+		return errors.New("payload is for handler tasks: a command does not receive it (use env or its arguments)")
+	}
+	if t.Handler != "" && t.Shell {
+		return errors.New("shell is for command tasks, not handlers")
 	}
 	if t.Name != "" {
 		if err := ValidateName(t.Name); err != nil {
@@ -411,6 +420,11 @@ func (t *Task) Validate() error {
 		}
 		if strings.IndexByte(v, 0) >= 0 {
 			return fmt.Errorf("env %s: contains a NUL byte", k)
+		}
+		if strings.HasPrefix(k, "DROVER_") {
+			// A task must be able to trust them (DROVER_SCHEDULE says a
+			// schedule fired it); workers and the leader set them.
+			return fmt.Errorf("env %s: DROVER_ names are Drover's own", k)
 		}
 	}
 	for i, a := range t.Cmd {

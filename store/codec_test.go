@@ -358,6 +358,35 @@ func TestDecodeScheduleRefusesNegativeDurations(t *testing.T) {
 	}
 }
 
+// A schedule record whose task template a client would refuse to submit
+// (written by hand) is malformed: each slot's task would be one DecodeTask
+// refuses, or one too large to be written, the slot tried again at every
+// tick. The checks are the client's own (Task.Validate, EncodeSpec).
+// (Found by review.)
+func TestDecodeScheduleRefusesATemplateAClientWouldRefuse(t *testing.T) {
+	for what, task := range map[string]string{
+		"env key no name":      `{"cmd":["true"],"env":{"BASH_ENV=x_NAME":"y"}}`,
+		"DROVER_ env":          `{"cmd":["true"],"env":{"DROVER_WORKER_ID":"y"}}`,
+		"too large":            `{"cmd":["true"],"env":{"BIG":"` + strings.Repeat("x", MaxSpecSize) + `"}}`,
+		"key":                  `{"cmd":["true"],"key":"k"}`,
+		"cmd and handler":      `{"cmd":["true"],"handler":"h"}`,
+		"payload of a command": `{"cmd":["true"],"payload":"eA=="}`,
+		"retries past max":     `{"cmd":["true"],"retries":1001}`,
+		"bad label":            `{"cmd":["true"],"on":{"a b":"c"}}`,
+		"NUL in argument":      `{"cmd":["true","a\u0000b"]}`,
+	} {
+		data := []byte(`{"v":1,"name":"s","cron":"@daily","created_at":"2026-12-03T00:00:00Z","task":` + task + `}`)
+		if _, err := DecodeSchedule(data); !errors.Is(err, ErrMalformed) {
+			t.Errorf("template with %s: %v, want ErrMalformed", what, err)
+		}
+	}
+	// What a client writes: the template stamped, its name the schedule's.
+	ok := []byte(`{"v":1,"name":"s","cron":"@daily","created_at":"2026-12-03T00:00:00Z","task":{"v":1,"name":"s","cmd":["true"],"env":{"A":"b"},"retries":3}}`)
+	if _, err := DecodeSchedule(ok); err != nil {
+		t.Errorf("a well-formed schedule: %v", err)
+	}
+}
+
 // A record whose env key is no variable name (written past the client's
 // check) is malformed: "BASH_ENV=x_NAME" would set BASH_ENV while an
 // allow-list matched its key. (Found by review.)

@@ -114,6 +114,30 @@ func (s *Schedule) Record(r ScheduleRun) {
 	}
 }
 
+// templateID stands in for a slot task's id while a template is checked:
+// its own id is made when its slot fires.
+const templateID = "00000000000000000000000000"
+
+// CheckTemplate checks s's task template as a client checks a task it
+// submits (Task.Validate, EncodeSpec), and that it carries no idempotency
+// key (each slot has its own id). A client refuses to write a template
+// that fails it; DecodeSchedule refuses to read one, written past the
+// client (by hand): each slot's task would be one DecodeTask refuses, moved
+// aside wherever it is read, or one that can never be written, the slot
+// tried again at every tick.
+func (s *Schedule) CheckTemplate() error {
+	if s.Task.Key != "" {
+		return errors.New("a schedule's task cannot carry an idempotency key: each slot has its own id")
+	}
+	t := s.Task.Clone()
+	t.ID = templateID
+	if err := t.Validate(); err != nil {
+		return err
+	}
+	_, err := EncodeSpec(s.Task.Clone())
+	return err
+}
+
 // DecodeSchedule decodes a schedule record.
 func DecodeSchedule(data []byte) (*Schedule, error) {
 	var s Schedule
@@ -128,6 +152,9 @@ func DecodeSchedule(data []byte) (*Schedule, error) {
 	}
 	if len(s.Task.Cmd) == 0 && s.Task.Handler == "" {
 		return nil, fmt.Errorf("%w: schedule %s has no command", ErrMalformed, s.Name)
+	}
+	if err := s.CheckTemplate(); err != nil {
+		return nil, fmt.Errorf("%w: schedule %s: task template: %v", ErrMalformed, s.Name, err)
 	}
 	switch s.Catchup {
 	case "", CatchupNone, CatchupLast, CatchupAll: // "" (the Go API, unset): none
