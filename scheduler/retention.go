@@ -475,11 +475,19 @@ func (l *leader) keysOf(b1, b2 string, ids []string) (map[string]keyOf, error) {
 	for _, id := range ids {
 		finished[id] = true
 	}
-	var entries []string
+	var entries, junk []string
 	for _, id := range indexed {
-		if finished[id] {
+		switch {
+		case store.ValidateTaskID(id) != nil:
+			// No task's entry (made by hand): left, the bucket never
+			// empties, and neither it nor its result bucket ever goes.
+			junk = append(junk, dir+"/"+id)
+		case finished[id]:
 			entries = append(entries, dir+"/"+id)
 		}
+	}
+	if _, err := l.moveJunkAside(junk, "in a key index bucket"); err != nil {
+		return nil, err
 	}
 	reads := l.st.GetMany(entries)
 	kept := map[string]bool{} // tasks whose entry or key was not read
@@ -545,6 +553,37 @@ func (l *leader) keysOf(b1, b2 string, ids []string) (map[string]keyOf, error) {
 		out[id] = keyOf{keep: true}
 	}
 	return out, nil
+}
+
+// moveJunkAside moves the znodes at paths, whose names are no task id
+// (made by hand, where only task ids belong: where, says the reason), to
+// deadletter, each at the version read, and returns how many it moved. One
+// gone or changed meanwhile is left to the next pass; one that cannot be
+// read or moved is passed over.
+func (l *leader) moveJunkAside(paths []string, where string) (int, error) {
+	moved := 0
+	for _, rd := range l.st.GetMany(paths) {
+		switch {
+		case errors.Is(rd.Err, store.ErrNoNode):
+			continue
+		case nodeFault(rd.Err):
+			l.passOver(rd.Path, rd.Err)
+			continue
+		case rd.Err != nil:
+			return moved, rd.Err
+		}
+		why := fmt.Errorf("%w: %s is no task id, %s", store.ErrMalformed, path.Base(rd.Path), where)
+		switch err := l.st.Quarantine(rd.Path, rd.Data, rd.Stat.Version, why); {
+		case err == nil:
+			moved++
+		case errors.Is(err, store.ErrNoNode), errors.Is(err, store.ErrBadVersion):
+		case nodeFault(err):
+			l.passOver(rd.Path, err)
+		default:
+			return moved, err
+		}
+	}
+	return moved, nil
 }
 
 // pruneDeadletters deletes the deadletter records created before cutoff
