@@ -383,7 +383,10 @@ func (c resultCount) stands(st store.Stat, b1 string, now time.Time) bool {
 // rest. A result goes in the same transaction as its
 // task's idempotency key (when the key still names the task) and key index
 // entry: a key is kept as long as its task's result and no longer, however a
-// run ends. Entries of tasks with no result here (not finished) stay.
+// run ends. Entries of tasks with no result here (not finished) stay. A
+// name that is no task id (made by hand) is no result: it is moved aside,
+// not deleted with the results, and counted with them (the bucket's count
+// held it).
 func (l *leader) emptyBucket(b1, b2 string, version int32) (int, error) {
 	dir := l.lay.ResultBucket(b1, b2)
 	ids, err := l.st.Children(dir)
@@ -393,11 +396,23 @@ func (l *leader) emptyBucket(b1, b2 string, version int32) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	var junk []string
+	ids = slices.DeleteFunc(ids, func(id string) bool {
+		if store.ValidateTaskID(id) != nil {
+			junk = append(junk, dir+"/"+id)
+			return true
+		}
+		return false
+	})
+	deleted, err := l.moveJunkAside(junk, "in a result bucket")
+	if err != nil {
+		return deleted, err
+	}
 	keys, err := l.keysOf(b1, b2, ids)
 	if err != nil {
-		return 0, err
+		return deleted, err
 	}
-	deleted, dropped := 0, 0
+	dropped := 0
 	const perTxn = store.MaxBatch / 4 // a result, a key, its shard and an entry each
 	for start := 0; start < len(ids); start += perTxn {
 		if l.termOver() {

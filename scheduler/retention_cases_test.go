@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -338,5 +339,44 @@ func TestRetentionGoesOnPastAKeyEntryItCannotRead(t *testing.T) {
 	}
 	if ok, _, err := st.Exists(lay.Result(keyed.ID)); err != nil || !ok {
 		t.Errorf("the result whose key entry could not be read was pruned (%v): its entry and key would be left naming a task kept nowhere", err)
+	}
+}
+
+// A znode in a result bucket whose name is no task id (made by hand) is no
+// result: a pass moves it aside, and the bucket goes. emptyBucket deleted it
+// with the bucket's results, and what it held was lost, never seen in
+// deadletter. (Found by review.)
+func TestRetentionMovesAsideJunkInAResultBucket(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	lay := st.Layout()
+	at := time.Now().Add(-48 * time.Hour)
+	id := finished(t, st, at, at, store.StateSucceeded)
+	b1, b2 := store.Bucket(id)
+	junk := lay.ResultBucket(b1, b2) + "/junk"
+	if err := st.Create(junk, []byte("junk")); err != nil {
+		t.Fatal(err)
+	}
+	var clock atomic.Pointer[time.Time]
+	set := func(t time.Time) { clock.Store(&t) }
+	set(time.Now())
+	l, _, _ := termOf(t, st, func(c *Config) {
+		c.ResultRetention = 24 * time.Hour
+		c.Now = func() time.Time { return *clock.Load() }
+	})
+	set(time.Now().Add(2*l.s.cfg.BucketGrace + time.Minute)) // every bucket past its grace
+	for range 2 {
+		if err := l.pruneResults(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var left []string
+	for _, p := range []string{lay.Result(id), junk, lay.ResultBucket(b1, b2)} {
+		if ok, _, err := st.Exists(p); err != nil || ok {
+			left = append(left, p)
+		}
+	}
+	if len(left) > 0 || !deadletterFrom(t, st, junk) {
+		t.Fatalf("after two passes: left %v; junk in deadletter: %v", left, deadletterFrom(t, st, junk))
 	}
 }
