@@ -200,7 +200,8 @@ func (c *Client) Schedules() ([]ScheduleInfo, error) {
 
 // ListSchedules is Schedules with how many records it skipped as
 // unreadable (malformed, or of a newer Drover). Like drover ls it changes
-// nothing; a leader moves them to deadletter.
+// nothing; a leader moves the malformed ones to deadletter, and leaves a
+// newer Drover's.
 func (c *Client) ListSchedules(ctx context.Context) (list []ScheduleInfo, skipped int, err error) {
 	list, _, skipped, err = c.SchedulesFirst(ctx, 0)
 	if err != nil {
@@ -228,7 +229,8 @@ const (
 // It reads records 64 or limit at a time, pipelined, until it has limit
 // schedules and has seen whether one more follows; more reports that one
 // does, or that its read budget ran out first; skipped counts the records
-// read that are malformed (left for a leader to move aside). It stops when
+// read that are malformed (left for a leader to move aside) or of a newer
+// Drover (left for it). It stops when
 // ctx ends. A dashboard polling a cluster of 20,000 schedules every two
 // seconds read every record each time.
 func (c *Client) SchedulesFirst(ctx context.Context, limit int) (list []ScheduleInfo, more bool, skipped int, err error) {
@@ -263,7 +265,7 @@ func (c *Client) SchedulesFirst(ctx context.Context, limit int) (list []Schedule
 			}
 			rec, err := decodeScheduleAt(path.Base(r.Path), r.Data)
 			if err != nil {
-				skipped++ // unreadable, as the leader finds it too: it moves it aside
+				skipped++ // unreadable, as the leader finds it too: it moves a malformed one aside
 				continue
 			}
 			if rec.Removed {

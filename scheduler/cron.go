@@ -40,8 +40,10 @@ func (l *leader) syncSchedules() error {
 	var fresh []string
 	for _, name := range names {
 		present[name] = true
-		if _, removed := l.tombstones[name]; l.schedules[name] == nil && !removed {
-			fresh = append(fresh, name) // a tombstone's watch tells of a change
+		_, removed := l.tombstones[name]
+		_, newer := l.newer[name]
+		if l.schedules[name] == nil && !removed && !newer {
+			fresh = append(fresh, name) // a tombstone's (a newer record's) watch tells of a change
 		}
 	}
 	// Pipelined: a takeover finds every schedule new.
@@ -58,6 +60,11 @@ func (l *leader) syncSchedules() error {
 	for name := range l.tombstones {
 		if !present[name] {
 			delete(l.tombstones, name)
+		}
+	}
+	for name := range l.newer {
+		if !present[name] {
+			delete(l.newer, name)
 		}
 	}
 	l.changed()
@@ -152,12 +159,25 @@ func (l *leader) applySchedule(name string, r scheduleRead) error {
 	if errors.Is(err, store.ErrNoNode) {
 		delete(l.schedules, name)
 		delete(l.tombstones, name)
+		delete(l.newer, name)
 		return nil
 	}
 	if err != nil {
 		return err
 	}
 	rec, derr := store.DecodeSchedule(data)
+	if errors.Is(derr, store.ErrUnsupportedVersion) {
+		// A newer release's record, during an upgrade: not malformed, and
+		// not this build's to fire or to move; its watch tells of a change.
+		delete(l.schedules, name)
+		delete(l.tombstones, name)
+		if at := (znodeAt{version: stat.Version, czxid: stat.Czxid}); l.newer[name] != at {
+			l.newer[name] = at
+			l.log.Warn().Err(derr).Str("schedule", name).Msg("schedule record of a newer format: left in place, not fired")
+		}
+		return nil
+	}
+	delete(l.newer, name)
 	var spec cron.Schedule
 	if derr == nil && rec.Name != name {
 		derr = fmt.Errorf("%w: schedule %s names itself %q", store.ErrMalformed, name, rec.Name)
@@ -193,6 +213,13 @@ func (l *leader) applySchedule(name string, r scheduleRead) error {
 		e.next = plan.Last
 	}
 	return nil
+}
+
+// znodeAt tells one write of a znode: its version, and the create it
+// belongs to (czxid).
+type znodeAt struct {
+	version int32
+	czxid   int64
 }
 
 // tombstone is a removed schedule's record (store.RemoveSchedule) at

@@ -42,6 +42,10 @@ type leader struct {
 	// tombstones are the removed schedules' records seen, to delete once
 	// old (sweepTombstones).
 	tombstones map[string]tombstone
+	// newer are the schedule records of a newer format seen (a newer
+	// release's, during an upgrade), at the version and czxid read: left in
+	// place and not fired, and logged once, not at every read.
+	newer map[string]znodeAt
 	// clockReadAt is when sweepTombstones may read ZooKeeper's clock next;
 	// zkClock is what it read last, at zkClockAt by the leader's clock.
 	clockReadAt, zkClock, zkClockAt time.Time
@@ -130,7 +134,7 @@ func newLeader(s *Scheduler, term *Term, epoch int64) *leader {
 		s: s, st: s.cfg.Store, lay: s.cfg.Store.Layout(), term: term, epoch: epoch,
 		log: s.log.With().Str("leader", s.cfg.ID).Int64("epoch", epoch).Logger(), now: s.cfg.Now,
 		workers: map[string]*workerView{}, byBucket: map[string]map[string]*queued{},
-		ready: newReadyQueue(), delayed: &taskHeap{less: dueFirst}, schedules: map[string]*cronEntry{}, tombstones: map[string]tombstone{}, resultCounts: map[string]resultCount{}, slotFill: map[string]slotCount{}, prepared: map[string]time.Time{}, dirty: map[string]bool{}, empty: map[string]time.Time{},
+		ready: newReadyQueue(), delayed: &taskHeap{less: dueFirst}, schedules: map[string]*cronEntry{}, tombstones: map[string]tombstone{}, newer: map[string]znodeAt{}, resultCounts: map[string]resultCount{}, slotFill: map[string]slotCount{}, prepared: map[string]time.Time{}, dirty: map[string]bool{}, empty: map[string]time.Time{},
 		results: make(chan batchResult, 4*maxInflight), refreshes: make(chan runsRefresh, 1), lists: make(chan taskList, 64),
 		watched: map[string]bool{}, events: make(chan watchEvent, 1024), done: make(chan struct{}),
 	}
@@ -286,7 +290,7 @@ func (l *leader) reset() {
 		}
 	}
 	l.byBucket, l.nknown, l.kept = map[string]map[string]*queued{}, 0, 0
-	l.schedules, l.tombstones = map[string]*cronEntry{}, map[string]tombstone{}
+	l.schedules, l.tombstones, l.newer = map[string]*cronEntry{}, map[string]tombstone{}, map[string]znodeAt{}
 	l.changed()
 	l.dirty, l.dirtySince = map[string]bool{}, time.Time{}
 	l.empty = map[string]time.Time{}
