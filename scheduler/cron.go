@@ -908,7 +908,8 @@ func (l *leader) knowsTask(id string) bool {
 // looked for everywhere, and dropped when it is nowhere: its result was
 // pruned (or its record moved aside) before its outcome was seen, and a
 // forbid policy would otherwise skip every later slot for it. A result that
-// does not decode ends its run as "result unreadable".
+// does not decode, or holds another task's record, ends its run as "result
+// unreadable".
 func RefreshRuns(st *store.Store, known func(id string) bool, recs ...*store.Schedule) error {
 	return refreshRuns(st, known, nil, recs...)
 }
@@ -920,10 +921,10 @@ type unreadableFunc func(rec *store.Schedule, run store.ScheduleRun, rd store.Re
 // refreshRuns is RefreshRuns, telling unreadable (when set) of each result
 // that does not decode.
 func refreshRuns(st *store.Store, known func(id string) bool, unreadable unreadableFunc, recs ...*store.Schedule) error {
-	var paths []string
+	var paths, ids []string
 	for _, rec := range recs {
 		for _, r := range rec.Active {
-			paths = append(paths, st.Layout().Result(r.Task))
+			paths, ids = append(paths, st.Layout().Result(r.Task)), append(ids, r.Task)
 		}
 	}
 	// Only each result's state is kept, a chunk of results read at a time:
@@ -941,7 +942,9 @@ func refreshRuns(st *store.Store, known func(id string) bool, unreadable unreada
 		for _, r := range st.GetMany(chunk) {
 			o := outcome{err: r.Err}
 			if r.Err == nil {
-				if t, err := store.DecodeTask(r.Data); err != nil {
+				// Of the run's task, not another's (copied there by hand),
+				// whose state would be taken for the run's outcome.
+				if t, err := store.DecodeTaskOf(ids[len(outcomes)], r.Data); err != nil {
 					o.err, o.derr = store.ErrMalformed, err
 					if unreadable != nil {
 						o.bad = r

@@ -185,6 +185,59 @@ func TestUnreadableResultOfARunIsMovedAside(t *testing.T) {
 	}
 }
 
+// The result of a schedule's run that holds another task's well-formed
+// record (copied there by hand) is no outcome of the run: it is moved aside
+// and the run filed as "result unreadable". refreshRuns decoded it with
+// DecodeTask alone and took the other task's state for the run's.
+// (Found by review.)
+func TestResultOfARunHoldingAnotherTasksRecordIsMovedAside(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	lay := st.Layout()
+	run := store.ScheduleRun{Slot: time.Now().Add(-time.Hour).UTC(), Task: ulid.Make().String()}
+	res := lay.Result(run.Task)
+	if err := st.EnsurePath(res); err != nil {
+		t.Fatal(err)
+	}
+	exit := 3
+	other := &store.Task{ID: ulid.Make().String(), Cmd: []string{"false"}, State: store.StateFailed, Attempt: 1,
+		ExitCode: &exit, SubmittedAt: time.Now().UTC(), FinishedAt: time.Now().UTC()}
+	data, err := store.Encode(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Set(res, data, -1); err != nil {
+		t.Fatal(err)
+	}
+	addSchedule(t, st, &store.Schedule{Name: "tick", Cron: "* * * * * *", Concurrency: store.ConcurrencyForbid,
+		Active: []store.ScheduleRun{run}})
+	var logs lockedLog
+	runScheduler(t, st, "s1", func(c *Config) { c.Log = zerolog.New(&logs) })
+	var filed store.ScheduleRun
+	drovertest.WaitFor(t, 10*time.Second, "the run filed", func() bool {
+		rec := readSchedule(t, st, "tick")
+		for _, list := range [][]store.ScheduleRun{rec.Skipped, rec.Failed, rec.Succeeded} {
+			for _, r := range list {
+				if r.Task == run.Task {
+					filed = r
+					return true
+				}
+			}
+		}
+		return false
+	})
+	if filed.State != "" || filed.Reason != "result unreadable" {
+		t.Fatalf("the run was filed as %+v, want \"result unreadable\": task %s's state taken for its outcome", filed, other.ID)
+	}
+	waitGone(t, st, 5*time.Second, res)
+	if !deadletterFrom(t, st, res) {
+		t.Fatal("the result went, but not to deadletter")
+	}
+	if !logs.has(`"level":"warn"`, `"task_id":"`+run.Task+`"`, `"schedule":"tick"`) {
+		t.Fatalf("no warning with the run's task_id and schedule in:\n%s", logs.String())
+	}
+}
+
 // lockedLog is a log that the scheduler writes while a test reads it.
 type lockedLog struct {
 	mu  sync.Mutex
