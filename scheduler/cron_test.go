@@ -1066,3 +1066,108 @@ func TestReplaceFilesRunsAsFound(t *testing.T) {
 		}
 	}
 }
+
+// rawSchedule writes rec as it stands straight to ZooKeeper, as a hand or
+// another tool would, past the client's checks.
+func rawSchedule(t *testing.T, st *store.Store, rec *store.Schedule) {
+	t.Helper()
+	if rec.Catchup == "" {
+		rec.Catchup = store.CatchupNone
+	}
+	rec.CreatedAt, rec.KeepSucceeded, rec.KeepFailed = time.Now().UTC(), 10, 10
+	data, err := store.Encode(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Create(st.Layout().Schedule(rec.Name), data); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A schedule record written by hand whose template is too large for any
+// firing to be written (a client refuses a template past MaxSpecSize; here
+// the record and one slot's task outgrow maxFiringBytes) can never fire.
+// It is data no release writes, and is moved aside (DecodeSchedule checks
+// the template as a client does). fireAll only logged "slot not fired" and
+// left it due, so it was tried and logged again at every tick, for good,
+// and was in no count. (Found by review.)
+func TestScheduleThatCanNeverFireIsMovedAside(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	big := strings.Repeat("x", 450<<10)
+	rawSchedule(t, st, &store.Schedule{Name: "huge", Cron: "* * * * * *",
+		Task: store.Task{Cmd: []string{"true"}, Env: map[string]string{"BIG": big}}})
+	runScheduler(t, st, "s1")
+	goneThenFires(t, st, "huge", "ok")
+	if !deadletterFrom(t, st, st.Layout().Schedule("huge")) {
+		t.Fatal("the schedule went, but not to deadletter")
+	}
+}
+
+// A schedule record written by hand whose template holds an env key that
+// is no variable name is malformed: every task made from it is one that
+// DecodeTask refuses ("BASH_ENV=x_NAME" would set BASH_ENV). DecodeSchedule
+// checked the template's command and timeout but not its env, so the
+// record stayed and the leader itself wrote a malformed task at every
+// slot, each moved aside by whoever read it next (a worker, status),
+// for good. (Found by review.)
+func TestScheduleWhoseTemplateEnvKeyIsNoNameIsMovedAside(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	rawSchedule(t, st, &store.Schedule{Name: "badenv", Cron: "* * * * * *",
+		Task: store.Task{Cmd: []string{"true"}, Env: map[string]string{"BASH_ENV=x_NAME": "y"}}})
+	runScheduler(t, st, "s1")
+	defer func() {
+		// Failed, say what the record in place fired: read as it stands,
+		// past DecodeSchedule's checks.
+		var rec store.Schedule
+		if data, _, err := st.Get(st.Layout().Schedule("badenv")); !t.Failed() || err != nil || store.Decode(data, &rec) != nil {
+			return
+		}
+		bad := 0
+		for _, r := range rec.Active {
+			if data, _, err := st.Get(st.Layout().QueueItem(r.Task)); err == nil {
+				if _, err := store.DecodeTask(data); errors.Is(err, store.ErrMalformed) {
+					bad++
+				}
+			}
+		}
+		t.Logf("schedule badenv still in place: it fired %d slots, %d of whose queued tasks are malformed", rec.Fired, bad)
+	}()
+	drovertest.WaitFor(t, 10*time.Second, "schedule badenv gone", func() bool { return !scheduleExists(t, st, "badenv") })
+	if !deadletterFrom(t, st, st.Layout().Schedule("badenv")) {
+		t.Fatal("the schedule went, but not to deadletter")
+	}
+}
+
+// A schedule record of a newer format version (a newer release's, during
+// an upgrade) is not malformed: it is left in place for the release that
+// reads it, as a newer worker's registration and a newer key record are,
+// and the leader goes on firing the others, logging it once, not at every
+// relisting. applySchedule moved every record DecodeSchedule refused aside,
+// ErrUnsupportedVersion too, so the schedule was gone from the cluster (and
+// pruned from deadletter/ with the result retention). (Found by review.)
+func TestScheduleOfANewerFormatIsLeftInPlace(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	p := st.Layout().Schedule("newer")
+	newer := []byte(`{"v":2,"name":"newer","cron":"* * * * * *","task":{"cmd":["true"]},"created_at":"2026-01-01T00:00:00Z"}`)
+	if err := st.Create(p, newer); err != nil {
+		t.Fatal(err)
+	}
+	var logs lockedLog
+	runScheduler(t, st, "s1", func(c *Config) { c.Log = zerolog.New(&logs) })
+	addSchedule(t, st, &store.Schedule{Name: "ok", Cron: "* * * * * *"})
+	drovertest.WaitFor(t, 10*time.Second, "ok fired", func() bool { return readSchedule(t, st, "ok").Fired >= 1 })
+	// The leader read both schedules before it fired ok.
+	if data, _, err := st.Get(p); err != nil || string(data) != string(newer) {
+		t.Fatalf("the newer release's schedule record: %v (moved to deadletter: %v)", err, deadletterFrom(t, st, p))
+	}
+	// Another schedule added relists the directory: the newer record is
+	// not read, nor logged, again.
+	addSchedule(t, st, &store.Schedule{Name: "ok2", Cron: "* * * * * *"})
+	drovertest.WaitFor(t, 10*time.Second, "ok2 fired", func() bool { return readSchedule(t, st, "ok2").Fired >= 1 })
+	if n := strings.Count(logs.String(), "schedule record of a newer format"); n != 1 {
+		t.Fatalf("the newer record was logged %d times, want once:\n%s", n, logs.String())
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oklog/ulid/v2"
+
 	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/store"
 )
@@ -53,4 +55,44 @@ func TestStuckAttemptWithAStartFromAWrongClockIsWithdrawn(t *testing.T) {
 	if !strings.Contains(got.Error, "withdrawn by the leader") {
 		t.Fatalf("result %+v", got)
 	}
+}
+
+// An assignment the leader counts that is written over with a record that
+// decodes but is another task's (copied there by hand: the case
+// DecodeTaskOf and checkRead's name check exist for) and outlives its
+// timeout is malformed, and moved aside. withdrawOverdue decoded it with
+// DecodeTask alone, never checking the name: it deleted the assignment
+// (the task placed there was then nowhere, not even in deadletter) and
+// queued the other record as a task nobody submitted. (Found by review.)
+func TestOverdueAssignmentHoldingAnotherTasksRecordIsMovedAside(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	runScheduler(t, st, "s1", func(c *Config) { c.TimeoutGrace = 100 * time.Millisecond })
+	stuck := registerWorker(t, root, "stuck", 1, nil) // never runs anything
+	ids := submit(t, st, 1, func(_ int, task *store.Task) { task.Timeout = store.MillisOf(time.Second) })
+	drovertest.WaitFor(t, 10*time.Second, "placed on stuck", func() bool { return len(stuck.assignments(t)) == 1 })
+	p := st.Layout().Assignment("stuck", ids[0], 1)
+	data, _, err := st.Get(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := store.DecodeTask(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other.ID = ulid.Make().String() // another task's record, well formed
+	if data, err = store.Encode(other); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Set(p, data, -1); err != nil {
+		t.Fatal(err)
+	}
+	waitGone(t, st, 15*time.Second, p)
+	if deadletterFrom(t, st, p) {
+		return
+	}
+	_, loc, lerr := st.LookupTask(other.ID)
+	_, _, aerr := st.LookupTask(ids[0])
+	t.Fatalf("assignment %s, holding task %s's record, went without a deadletter record: task %s now at %q (%v); task %s: %v",
+		p, other.ID, other.ID, loc.Path, lerr, ids[0], aerr)
 }

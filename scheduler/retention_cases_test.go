@@ -380,3 +380,50 @@ func TestRetentionMovesAsideJunkInAResultBucket(t *testing.T) {
 		t.Fatalf("after two passes: left %v; junk in deadletter: %v", left, deadletterFrom(t, st, junk))
 	}
 }
+
+// A znode in a key index bucket whose name is no task id (made by hand)
+// is none of Drover's: moved aside, it leaves the bucket to go with its
+// results. keysOf read only the entries of tasks with a result there, so
+// it was never read nor moved, the key index bucket was never empty, and
+// the result bucket, deleted only once its key index bucket is gone, stayed
+// too, both tried again at every pass for good. (Found by review.)
+func TestRetentionMovesAsideJunkInAKeyIndexBucket(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	lay := st.Layout()
+	at := time.Now().Add(-48 * time.Hour)
+	id := finished(t, st, at, at, store.StateSucceeded)
+	b1, b2 := store.Bucket(id)
+	if err := st.EnsurePath(lay.KeyIndexBucket(b1, b2)); err != nil {
+		t.Fatal(err)
+	}
+	junk := lay.KeyIndexBucket(b1, b2) + "/junk"
+	if err := st.Create(junk, []byte("junk")); err != nil {
+		t.Fatal(err)
+	}
+	var clock atomic.Pointer[time.Time]
+	set := func(t time.Time) { clock.Store(&t) }
+	set(time.Now())
+	l, _, _ := termOf(t, st, func(c *Config) {
+		c.ResultRetention = 24 * time.Hour
+		c.Now = func() time.Time { return *clock.Load() }
+	})
+	set(time.Now().Add(2*l.s.cfg.BucketGrace + time.Minute)) // every bucket past its grace
+	for range 2 {
+		if err := l.pruneResults(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ok, _, _ := st.Exists(lay.Result(id)); ok {
+		t.Fatal("the old result was kept")
+	}
+	var left []string
+	for _, p := range []string{junk, lay.KeyIndexBucket(b1, b2), lay.ResultBucket(b1, b2)} {
+		if ok, _, err := st.Exists(p); err != nil || ok {
+			left = append(left, p)
+		}
+	}
+	if len(left) > 0 || !deadletterFrom(t, st, junk) {
+		t.Fatalf("after two passes: left %v; junk in deadletter: %v", left, deadletterFrom(t, st, junk))
+	}
+}

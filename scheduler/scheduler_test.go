@@ -1296,3 +1296,24 @@ func TestRetentionCountsARetry(t *testing.T) {
 		}
 	}
 }
+
+// deadletterFrom reports whether a deadletter record holds data moved
+// aside from path.
+func deadletterFrom(t *testing.T, st *store.Store, path string) bool {
+	t.Helper()
+	names, err := st.Children(st.Layout().Deadletter())
+	if err != nil && !errors.Is(err, store.ErrNoNode) {
+		t.Fatal(err)
+	}
+	for _, n := range names {
+		data, _, err := st.Get(st.Layout().Deadletter() + "/" + n)
+		if err != nil {
+			continue
+		}
+		var d store.Deadletter
+		if store.Decode(data, &d) == nil && d.From == path {
+			return true
+		}
+	}
+	return false
+}
