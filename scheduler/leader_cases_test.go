@@ -107,13 +107,13 @@ func TestOverdueAssignmentWrittenOverIsMovedAside(t *testing.T) {
 }
 
 // A term that ends while ZooKeeper is out of reach for a moment (the
-// session lives on) cannot delete its election znode: Resign's delete fails
-// and nothing tries it again. Scheduler.Run then campaigns again on the
-// same session: the new znode stands behind the old one, which this very
-// session keeps alive, and the candidate watches its own znode for good.
-// Every other candidate stands behind one of the two: no scheduler leads
-// until this process's session ends. (Failing: the only candidate never
-// leads again.)
+// session lives on) cannot delete its election znode: Resign's delete
+// failed and nothing tried it again. Scheduler.Run then campaigned again
+// on the same session: the new znode stood behind the old one, which this
+// very session kept alive, and the candidate watched its own znode for
+// good; every other candidate stood behind one of the two, and no
+// scheduler led until this process's session ended. The next campaign now
+// deletes it first (clearLeft). (Found by review.)
 func TestCampaignAfterAResignThatFailedLeads(t *testing.T) {
 	root := drovertest.NewRoot()
 	px := drovertest.StartProxy(t, drovertest.Addr())
