@@ -1,12 +1,15 @@
 package scheduler
 
 import (
+	"context"
+	"encoding/binary"
 	"os/exec"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/drover-sched/drover/drovertest"
+	"github.com/drover-sched/drover/store"
 	"github.com/drover-sched/drover/zkserver"
 )
 
@@ -137,4 +140,46 @@ func TestElectionSchedulersOfOneIDOnOneStoreLeaveEachOther(t *testing.T) {
 		t.Fatalf("first leads %v (epoch %d, was %d), second leads %v (epoch %d): the second took the leader's election znode, of the same session and data, for its own orphan",
 			s1.IsLeader(), s1.Epoch(), epoch, s2.IsLeader(), s2.Epoch())
 	}
+}
+
+// A candidate that finds an election znode of its own session ahead of it
+// reads its data to tell whether it is its own (ownCandidate). When that
+// read fails with the connection, it took the znode for another
+// candidate's and stood by behind it: the znode's watch, set again on the
+// reconnect, never fires while the session keeps it, so the candidate
+// waited for itself for as long as its session lasted, and no scheduler
+// led. (Found by review.)
+func TestElectionCandidateLooksAgainWhenItsOwnZnodeAheadCannotBeRead(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	dir := st.Layout().Election()
+	px := drovertest.StartProxy(t, drovertest.Addr())
+	st1 := drovertest.OpenStoreAt(t, px.Addr(), root)
+	// s1's znode of an earlier campaign, left in line by its session (a
+	// create whose reply was lost, say), as s1 made it.
+	s1, err := New(Config{ID: "s1", Store: st1, Log: drovertest.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := store.Encode(&s1.election.info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	left, _, err := st1.CreateSequentialEphemeral(ctx, dir, "n_", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The connection is lost at the read of that znode's data (a getData
+	// request, opcode 4, naming its path): the request goes unanswered.
+	path := dir + "/" + left
+	marker := binary.BigEndian.AppendUint32(nil, 4)
+	marker = binary.BigEndian.AppendUint32(marker, uint32(len(path)))
+	px.FreezeAt(append(marker, path...))
+	drovertest.Run(t, "scheduler s1", s1.Run)
+	drovertest.WaitFor(t, 10*time.Second, "s1 reads its znode ahead", px.Frozen)
+	px.Cut(true)
+	px.Cut(false)
+	drovertest.WaitFor(t, 15*time.Second, "s1 leads", s1.IsLeader)
 }
