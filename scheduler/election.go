@@ -212,14 +212,19 @@ func (e *Election) makeDirAgain(dir string) error {
 // ownCandidate reports whether the election znode at p is this candidate's
 // (its data is this candidate's, token and all). Another candidate
 // may share the session: a second Scheduler on the same Store, whose
-// znode is not ours to delete.
-func (e *Election) ownCandidate(p string) bool {
+// znode is not ours to delete. A failed read is an error, not a "no": taken
+// for another's, our own znode would be stood behind for as long as the
+// session keeps it.
+func (e *Election) ownCandidate(p string) (bool, error) {
 	mine, err := store.Encode(&e.info)
 	if err != nil {
-		return false
+		return false, err
 	}
 	data, _, err := e.store.Get(p)
-	return err == nil && bytes.Equal(data, mine)
+	if err != nil {
+		return false, err
+	}
+	return bytes.Equal(data, mine), nil
 }
 
 // testHookStandingBy, when set by a test, is called with the candidate's id
@@ -301,7 +306,17 @@ func (e *Election) waitTurn(ctx context.Context, dir, node string, sess *store.S
 		if !ok {
 			continue
 		}
-		if st.EphemeralOwner == sess.ID() && e.ownCandidate(pred) {
+		own := false
+		if st.EphemeralOwner == sess.ID() {
+			own, err = e.ownCandidate(pred)
+			switch {
+			case errors.Is(err, store.ErrNoNode), errors.Is(err, store.ErrConnection):
+				continue // gone meanwhile, or unknown: look again
+			case err != nil:
+				return nil, fmt.Errorf("read election znode %s of our session: %w", pred, err)
+			}
+		}
+		if own {
 			// Our own, not node: a create whose reply was lost and which
 			// the look by guid did not find (the line unreadable then), or
 			// any other way one was left. This session keeps it alive, so
