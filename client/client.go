@@ -366,6 +366,11 @@ func (c *Client) submit(ctx context.Context, tasks []*store.Task) ([]store.Submi
 			// stands in the batch: a task whose key was taken before was not
 			// written, and the tasks after it were.
 			landed, err := c.landed(pick(tasks, pending))
+			for look := 0; err != nil && lostReply(err) && look < maxSubmitTries && c.reconnected(); look++ {
+				// The look lost its connection too (a whole ensemble
+				// restarting): look again once back, not fail the submit.
+				landed, err = c.landed(pick(tasks, pending))
+			}
 			if err != nil {
 				return fail(err)
 			}
@@ -457,6 +462,9 @@ func (c *Client) landed(tasks []*store.Task) ([]bool, error) {
 		}
 		return nil
 	}
+	if testHookLanded != nil {
+		testHookLanded()
+	}
 	// After a lost reply the session may be on another server, behind the
 	// ensemble's leader: its reads may not show the write yet, and a task
 	// taken for unwritten is sent again (LookupTaskIn syncs too).
@@ -519,6 +527,9 @@ func (c *Client) landed(tasks []*store.Task) ([]bool, error) {
 // testHookAssignments, when set by a test, runs in landed just before it
 // lists the assignments.
 var testHookAssignments func()
+
+// testHookLanded, when set by a test, runs as landed starts its look.
+var testHookLanded func()
 
 // MaxLine bounds one JSONL line.
 const MaxLine = 1 << 20

@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -1669,4 +1670,55 @@ func storedSchedule(t *testing.T, st *store.Store, name string) (*store.Schedule
 		t.Fatal(err)
 	}
 	return rec, stat
+}
+
+// A submit whose reply was lost, and whose look for its tasks loses its
+// connection too (a whole ensemble restarting), looks again once back:
+// it failed, though its task was queued, and the caller was told the
+// submit was in flight. (Found by review.)
+func TestLostSubmitReplyWhoseLookLosesItsConnectionToo(t *testing.T) {
+	root := drovertest.NewRoot()
+	px := drovertest.StartProxy(t, drovertest.Addr())
+	c := New(drovertest.OpenStoreAt(t, px.Addr(), root))
+	st := drovertest.OpenStore(t, root)
+	next := ulid.Time(ulid.MustParse(store.NewTaskID(time.Now())).Time())
+	for i := range 10 { // its buckets made, as in TestLostSubmitReplyOfATaskFinishingMeanwhile
+		if err := st.EnsureBuckets(store.IDAt(next.Add(time.Duration(i) * store.BucketWindow))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The look's first request, a sync of the root (opcode 9), goes
+	// unanswered: its connection is lost.
+	sync := binary.BigEndian.AppendUint32(nil, 9)
+	sync = binary.BigEndian.AppendUint32(sync, uint32(len(root)))
+	sync = append(sync, root...)
+	var looks atomic.Int32
+	testHookLanded = func() {
+		if looks.Add(1) == 1 {
+			px.FreezeAt(sync)
+		}
+	}
+	t.Cleanup(func() { testHookLanded = nil })
+	type outcome struct {
+		res []store.SubmitResult
+		err error
+	}
+	done := make(chan outcome, 1)
+	marker := "lost-reply-" + root
+	px.DropRepliesAfter([]byte(marker))
+	go func() {
+		res, err := c.Submit(context.Background(), []TaskSpec{{Cmd: []string{"echo", marker}}})
+		done <- outcome{res, err}
+	}()
+	drovertest.WaitFor(t, 10*time.Second, "the submit applied", func() bool { return len(drovertest.QueuedIDs(t, st)) == 1 })
+	px.Cut(true)
+	px.Cut(false)
+	drovertest.WaitFor(t, 10*time.Second, "the look's sync sent", px.Frozen)
+	px.Cut(true)
+	px.Cut(false)
+	got := <-done
+	ids := drovertest.QueuedIDs(t, st)
+	if got.err != nil || len(got.res) != 1 || len(ids) != 1 || got.res[0].ID != ids[0] {
+		t.Fatalf("submit: %+v, %v; queued %v", got.res, got.err, ids)
+	}
 }
