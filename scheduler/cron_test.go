@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -1169,5 +1170,53 @@ func TestScheduleOfANewerFormatIsLeftInPlace(t *testing.T) {
 	drovertest.WaitFor(t, 10*time.Second, "ok2 fired", func() bool { return readSchedule(t, st, "ok2").Fired >= 1 })
 	if n := strings.Count(logs.String(), "schedule record of a newer format"); n != 1 {
 		t.Fatalf("the newer record was logged %d times, want once:\n%s", n, logs.String())
+	}
+}
+
+// Schedules that earlier releases' clients accepted and wrote, in use when
+// the cluster is upgraded, must go on firing: they are no data written past
+// a client. DecodeSchedule now checks a template with Task.Validate, which
+// gained rules only this release's client applies (a DROVER_ env name,
+// since 21c448c; a command with a payload, a handler with shell, since
+// f96b44d), so the upgraded leader takes each for malformed and moves it to
+// deadletter: the schedule is gone from the cluster on upgrade. A
+// `drover schedule add --env DROVER_ZK=zk1:2181 -- drover status`, which a
+// scheduled job that calls drover itself needs, is one. (review36)
+func TestSchedulesEarlierClientsWroteKeepFiringAfterUpgrade(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	old := map[string]store.Task{
+		// drover schedule add --env DROVER_ZK=zk1:2181 -- drover status (before 21c448c)
+		"drover-env": {V: store.FormatVersion, Name: "drover-env", Cmd: []string{"drover", "status"}, Env: map[string]string{"DROVER_ZK": "zk1:2181"}},
+		// client.AddSchedule with a command and a payload (before f96b44d)
+		"cmd-payload": {V: store.FormatVersion, Name: "cmd-payload", Cmd: []string{"true"}, Payload: []byte("x")},
+		// client.AddSchedule with a handler and shell (before f96b44d)
+		"handler-shell": {V: store.FormatVersion, Name: "handler-shell", Handler: "resize", Shell: true},
+	}
+	for name, task := range old {
+		rawSchedule(t, st, &store.Schedule{Name: name, Cron: "* * * * * *", Concurrency: store.ConcurrencyAllow, Task: task})
+	}
+	runScheduler(t, st, "s1")
+	fired := func(name string) bool {
+		data, _, err := st.Get(st.Layout().Schedule(name))
+		if err != nil {
+			return false
+		}
+		var rec store.Schedule
+		return store.Decode(data, &rec) == nil && rec.Fired >= 1
+	}
+	drovertest.WaitFor(t, 10*time.Second, "each schedule fired or gone", func() bool {
+		for name := range old {
+			if scheduleExists(t, st, name) && !fired(name) {
+				return false
+			}
+		}
+		return true
+	})
+	for _, name := range slices.Sorted(maps.Keys(old)) {
+		if !fired(name) {
+			t.Errorf("schedule %s, written by an earlier release's client, never fired (in place: %v, moved to deadletter: %v)",
+				name, scheduleExists(t, st, name), deadletterFrom(t, st, st.Layout().Schedule(name)))
+		}
 	}
 }
