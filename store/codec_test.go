@@ -387,6 +387,26 @@ func TestDecodeScheduleRefusesATemplateAClientWouldRefuse(t *testing.T) {
 	}
 }
 
+// A schedule record an earlier release's client wrote, in use, is no
+// hand-written data: DecodeSchedule must read it after an upgrade, or the
+// leader moves it to deadletter and the schedule is gone. CheckTemplate
+// applies rules those clients did not have: a DROVER_ env name (refused
+// since 21c448c), a command with a payload and a handler with shell
+// (since f96b44d). The format version is 1 all along, so nothing tells
+// these records from hand-written ones. (review36)
+func TestDecodeScheduleReadsWhatEarlierClientsWrote(t *testing.T) {
+	for what, task := range map[string]string{
+		"DROVER_ env (drover schedule add --env DROVER_ZK=...)": `{"v":1,"name":"s","cmd":["drover","status"],"env":{"DROVER_ZK":"zk1:2181"}}`,
+		"payload of a command (Go API)":                         `{"v":1,"name":"s","cmd":["true"],"payload":"eA=="}`,
+		"shell of a handler (Go API)":                           `{"v":1,"name":"s","handler":"resize","shell":true}`,
+	} {
+		data := []byte(`{"v":1,"name":"s","cron":"@daily","catchup":"none","concurrency":"allow","created_at":"2026-12-01T00:00:00Z","keep_succeeded":10,"keep_failed":10,"task":` + task + `}`)
+		if _, err := DecodeSchedule(data); err != nil {
+			t.Errorf("template with %s, as an earlier client wrote it: %v", what, err)
+		}
+	}
+}
+
 // A record whose env key is no variable name (written past the client's
 // check) is malformed: "BASH_ENV=x_NAME" would set BASH_ENV while an
 // allow-list matched its key. (Found by review.)
