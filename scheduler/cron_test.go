@@ -1175,13 +1175,14 @@ func TestScheduleOfANewerFormatIsLeftInPlace(t *testing.T) {
 
 // Schedules that earlier releases' clients accepted and wrote, in use when
 // the cluster is upgraded, must go on firing: they are no data written past
-// a client. DecodeSchedule now checks a template with Task.Validate, which
+// a client. DecodeSchedule checked a template with Task.Validate, which
 // gained rules only this release's client applies (a DROVER_ env name,
 // since 21c448c; a command with a payload, a handler with shell, since
-// f96b44d), so the upgraded leader takes each for malformed and moves it to
-// deadletter: the schedule is gone from the cluster on upgrade. A
+// f96b44d), so the upgraded leader took each for malformed and moved it to
+// deadletter: the schedule was gone from the cluster on upgrade. A
 // `drover schedule add --env DROVER_ZK=zk1:2181 -- drover status`, which a
-// scheduled job that calls drover itself needs, is one. (review36)
+// scheduled job that calls drover itself needs, is one. It reads them with
+// CheckFireable now. (Found by review.)
 func TestSchedulesEarlierClientsWroteKeepFiringAfterUpgrade(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)

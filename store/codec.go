@@ -372,9 +372,42 @@ func (t *Task) ShouldRetry() bool {
 }
 
 // Validate checks a task spec before it is written: a client's submit, and
-// a schedule's template (Schedule.CheckTemplate) when it is written and
-// read.
+// a schedule's template (Schedule.CheckTemplate). It is validRun and the
+// rules a client has gained over time (see validSubmit).
 func (t *Task) Validate() error {
+	if err := t.validRun(); err != nil {
+		return err
+	}
+	return t.validSubmit()
+}
+
+// validSubmit holds the rules a client applies to what it writes that a
+// record written earlier, by a release without them, may break and still
+// run as it always did: a schedule's template is read with validRun only
+// (Schedule.CheckFireable), or an upgrade would move schedules in use
+// aside.
+func (t *Task) validSubmit() error {
+	// A setting of the other kind of task would be kept and never used.
+	if len(t.Cmd) > 0 && len(t.Payload) > 0 {
+		return errors.New("payload is for handler tasks: a command does not receive it (use env or its arguments)")
+	}
+	if t.Handler != "" && t.Shell {
+		return errors.New("shell is for command tasks, not handlers")
+	}
+	for k := range t.Env {
+		if strings.HasPrefix(k, "DROVER_") {
+			// A task must be able to trust them (DROVER_SCHEDULE says a
+			// schedule fired it); workers and the leader set them.
+			return fmt.Errorf("env %s: DROVER_ names are Drover's own", k)
+		}
+	}
+	return nil
+}
+
+// validRun checks what a task must hold to be run at all: an id, a command
+// or a handler and not both, names, labels and env names that are names,
+// no NUL byte where a process cannot take one, retries and timeout in range.
+func (t *Task) validRun() error {
 	if err := ValidateTaskID(t.ID); err != nil {
 		return err
 	}
@@ -387,13 +420,6 @@ func (t *Task) Validate() error {
 		}
 	case len(t.Cmd) == 0 || t.Cmd[0] == "":
 		return errors.New("task has no command")
-	}
-	// A setting of the other kind of task would be kept and never used.
-	if len(t.Cmd) > 0 && len(t.Payload) > 0 {
-		return errors.New("payload is for handler tasks: a command does not receive it (use env or its arguments)")
-	}
-	if t.Handler != "" && t.Shell {
-		return errors.New("shell is for command tasks, not handlers")
 	}
 	if t.Name != "" {
 		if err := ValidateName(t.Name); err != nil {
@@ -420,11 +446,6 @@ func (t *Task) Validate() error {
 		}
 		if strings.IndexByte(v, 0) >= 0 {
 			return fmt.Errorf("env %s: contains a NUL byte", k)
-		}
-		if strings.HasPrefix(k, "DROVER_") {
-			// A task must be able to trust them (DROVER_SCHEDULE says a
-			// schedule fired it); workers and the leader set them.
-			return fmt.Errorf("env %s: DROVER_ names are Drover's own", k)
 		}
 	}
 	for i, a := range t.Cmd {

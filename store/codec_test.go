@@ -365,15 +365,13 @@ func TestDecodeScheduleRefusesNegativeDurations(t *testing.T) {
 // (Found by review.)
 func TestDecodeScheduleRefusesATemplateAClientWouldRefuse(t *testing.T) {
 	for what, task := range map[string]string{
-		"env key no name":      `{"cmd":["true"],"env":{"BASH_ENV=x_NAME":"y"}}`,
-		"DROVER_ env":          `{"cmd":["true"],"env":{"DROVER_WORKER_ID":"y"}}`,
-		"too large":            `{"cmd":["true"],"env":{"BIG":"` + strings.Repeat("x", MaxSpecSize) + `"}}`,
-		"key":                  `{"cmd":["true"],"key":"k"}`,
-		"cmd and handler":      `{"cmd":["true"],"handler":"h"}`,
-		"payload of a command": `{"cmd":["true"],"payload":"eA=="}`,
-		"retries past max":     `{"cmd":["true"],"retries":1001}`,
-		"bad label":            `{"cmd":["true"],"on":{"a b":"c"}}`,
-		"NUL in argument":      `{"cmd":["true","a\u0000b"]}`,
+		"env key no name":  `{"cmd":["true"],"env":{"BASH_ENV=x_NAME":"y"}}`,
+		"too large":        `{"cmd":["true"],"env":{"BIG":"` + strings.Repeat("x", MaxSpecSize) + `"}}`,
+		"key":              `{"cmd":["true"],"key":"k"}`,
+		"cmd and handler":  `{"cmd":["true"],"handler":"h"}`,
+		"retries past max": `{"cmd":["true"],"retries":1001}`,
+		"bad label":        `{"cmd":["true"],"on":{"a b":"c"}}`,
+		"NUL in argument":  `{"cmd":["true","a\u0000b"]}`,
 	} {
 		data := []byte(`{"v":1,"name":"s","cron":"@daily","created_at":"2026-12-03T00:00:00Z","task":` + task + `}`)
 		if _, err := DecodeSchedule(data); !errors.Is(err, ErrMalformed) {
@@ -393,7 +391,9 @@ func TestDecodeScheduleRefusesATemplateAClientWouldRefuse(t *testing.T) {
 // applies rules those clients did not have: a DROVER_ env name (refused
 // since 21c448c), a command with a payload and a handler with shell
 // (since f96b44d). The format version is 1 all along, so nothing tells
-// these records from hand-written ones. (review36)
+// these records from hand-written ones. It reads them now (CheckFireable);
+// the client still refuses to write them (CheckTemplate). (Found by
+// review.)
 func TestDecodeScheduleReadsWhatEarlierClientsWrote(t *testing.T) {
 	for what, task := range map[string]string{
 		"DROVER_ env (drover schedule add --env DROVER_ZK=...)": `{"v":1,"name":"s","cmd":["drover","status"],"env":{"DROVER_ZK":"zk1:2181"}}`,
@@ -401,8 +401,13 @@ func TestDecodeScheduleReadsWhatEarlierClientsWrote(t *testing.T) {
 		"shell of a handler (Go API)":                           `{"v":1,"name":"s","handler":"resize","shell":true}`,
 	} {
 		data := []byte(`{"v":1,"name":"s","cron":"@daily","catchup":"none","concurrency":"allow","created_at":"2026-12-01T00:00:00Z","keep_succeeded":10,"keep_failed":10,"task":` + task + `}`)
-		if _, err := DecodeSchedule(data); err != nil {
+		rec, err := DecodeSchedule(data)
+		if err != nil {
 			t.Errorf("template with %s, as an earlier client wrote it: %v", what, err)
+			continue
+		}
+		if err := rec.CheckTemplate(); err == nil {
+			t.Errorf("template with %s: a client of this release would write it", what)
 		}
 	}
 }

@@ -121,17 +121,30 @@ const templateID = "00000000000000000000000000"
 // CheckTemplate checks s's task template as a client checks a task it
 // submits (Task.Validate, EncodeSpec), and that it carries no idempotency
 // key (each slot has its own id). A client refuses to write a template
-// that fails it; DecodeSchedule refuses to read one, written past the
-// client (by hand): each slot's task would be one DecodeTask refuses, moved
-// aside wherever it is read, or one that can never be written, the slot
-// tried again at every tick.
+// that fails it.
 func (s *Schedule) CheckTemplate() error {
+	return s.checkTemplate((*Task).Validate)
+}
+
+// CheckFireable is what DecodeSchedule checks of a template: what every
+// slot's task needs to be written and run (Task.validRun, EncodeSpec, no
+// key). A template written past the client (by hand) that fails it would
+// fire tasks that DecodeTask refuses, moved aside wherever read, or that
+// can never be written, the slot tried again at every tick; so such a
+// record is malformed. The rules a client gained later (Task.validSubmit)
+// are left out: a schedule an earlier release wrote, in use, must not be
+// moved aside by an upgrade.
+func (s *Schedule) CheckFireable() error {
+	return s.checkTemplate((*Task).validRun)
+}
+
+func (s *Schedule) checkTemplate(valid func(*Task) error) error {
 	if s.Task.Key != "" {
 		return errors.New("a schedule's task cannot carry an idempotency key: each slot has its own id")
 	}
 	t := s.Task.Clone()
 	t.ID = templateID
-	if err := t.Validate(); err != nil {
+	if err := valid(t); err != nil {
 		return err
 	}
 	_, err := EncodeSpec(s.Task.Clone())
@@ -153,7 +166,7 @@ func DecodeSchedule(data []byte) (*Schedule, error) {
 	if len(s.Task.Cmd) == 0 && s.Task.Handler == "" {
 		return nil, fmt.Errorf("%w: schedule %s has no command", ErrMalformed, s.Name)
 	}
-	if err := s.CheckTemplate(); err != nil {
+	if err := s.CheckFireable(); err != nil {
 		return nil, fmt.Errorf("%w: schedule %s: task template: %v", ErrMalformed, s.Name, err)
 	}
 	switch s.Catchup {
