@@ -366,7 +366,7 @@ func (c *Client) submit(ctx context.Context, tasks []*store.Task) ([]store.Submi
 			// stands in the batch: a task whose key was taken before was not
 			// written, and the tasks after it were.
 			landed, err := c.landed(pick(tasks, pending))
-			for look := 0; err != nil && lostReply(err) && look < maxSubmitTries && c.reconnected(); look++ {
+			for look := 0; err != nil && lostReply(err) && look < maxSubmitTries && ctx.Err() == nil && c.reconnected(); look++ {
 				// The look lost its connection too (a whole ensemble
 				// restarting): look again once back, not fail the submit.
 				landed, err = c.landed(pick(tasks, pending))
