@@ -357,19 +357,7 @@ func TestRetentionMovesAsideJunkInAResultBucket(t *testing.T) {
 	if err := st.Create(junk, []byte("junk")); err != nil {
 		t.Fatal(err)
 	}
-	var clock atomic.Pointer[time.Time]
-	set := func(t time.Time) { clock.Store(&t) }
-	set(time.Now())
-	l, _, _ := termOf(t, st, func(c *Config) {
-		c.ResultRetention = 24 * time.Hour
-		c.Now = func() time.Time { return *clock.Load() }
-	})
-	set(time.Now().Add(2*l.s.cfg.BucketGrace + time.Minute)) // every bucket past its grace
-	for range 2 {
-		if err := l.pruneResults(); err != nil {
-			t.Fatal(err)
-		}
-	}
+	twoPassesPastGrace(t, st)
 	var left []string
 	for _, p := range []string{lay.Result(id), junk, lay.ResultBucket(b1, b2)} {
 		if ok, _, err := st.Exists(p); err != nil || ok {
@@ -401,6 +389,25 @@ func TestRetentionMovesAsideJunkInAKeyIndexBucket(t *testing.T) {
 	if err := st.Create(junk, []byte("junk")); err != nil {
 		t.Fatal(err)
 	}
+	twoPassesPastGrace(t, st)
+	if ok, _, _ := st.Exists(lay.Result(id)); ok {
+		t.Fatal("the old result was kept")
+	}
+	var left []string
+	for _, p := range []string{junk, lay.KeyIndexBucket(b1, b2), lay.ResultBucket(b1, b2)} {
+		if ok, _, err := st.Exists(p); err != nil || ok {
+			left = append(left, p)
+		}
+	}
+	if len(left) > 0 || !deadletterFrom(t, st, junk) {
+		t.Fatalf("after two passes: left %v; junk in deadletter: %v", left, deadletterFrom(t, st, junk))
+	}
+}
+
+// twoPassesPastGrace runs two retention passes (a day's retention) of a
+// term started now, on a clock past every bucket's grace.
+func twoPassesPastGrace(t *testing.T, st *store.Store) {
+	t.Helper()
 	var clock atomic.Pointer[time.Time]
 	set := func(t time.Time) { clock.Store(&t) }
 	set(time.Now())
@@ -413,17 +420,5 @@ func TestRetentionMovesAsideJunkInAKeyIndexBucket(t *testing.T) {
 		if err := l.pruneResults(); err != nil {
 			t.Fatal(err)
 		}
-	}
-	if ok, _, _ := st.Exists(lay.Result(id)); ok {
-		t.Fatal("the old result was kept")
-	}
-	var left []string
-	for _, p := range []string{junk, lay.KeyIndexBucket(b1, b2), lay.ResultBucket(b1, b2)} {
-		if ok, _, err := st.Exists(p); err != nil || ok {
-			left = append(left, p)
-		}
-	}
-	if len(left) > 0 || !deadletterFrom(t, st, junk) {
-		t.Fatalf("after two passes: left %v; junk in deadletter: %v", left, deadletterFrom(t, st, junk))
 	}
 }
