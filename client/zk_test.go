@@ -675,17 +675,7 @@ func TestLostSubmitReplyOfATaskFinishingMeanwhile(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	type outcome struct {
-		res []store.SubmitResult
-		err error
-	}
-	done := make(chan outcome, 1)
-	marker := "lost-reply-" + root
-	px.DropRepliesAfter([]byte(marker))
-	go func() {
-		res, err := c.Submit(context.Background(), []TaskSpec{{Cmd: []string{"echo", marker}}})
-		done <- outcome{res, err}
-	}()
+	done := submitWithReplyLost(c, px, root)
 	var id string
 	drovertest.WaitFor(t, 10*time.Second, "the submit applied", func() bool {
 		ids := drovertest.QueuedIDs(t, st)
@@ -1699,17 +1689,7 @@ func TestLostSubmitReplyWhoseLookLosesItsConnectionToo(t *testing.T) {
 		}
 	}
 	t.Cleanup(func() { testHookLanded = nil })
-	type outcome struct {
-		res []store.SubmitResult
-		err error
-	}
-	done := make(chan outcome, 1)
-	marker := "lost-reply-" + root
-	px.DropRepliesAfter([]byte(marker))
-	go func() {
-		res, err := c.Submit(context.Background(), []TaskSpec{{Cmd: []string{"echo", marker}}})
-		done <- outcome{res, err}
-	}()
+	done := submitWithReplyLost(c, px, root)
 	drovertest.WaitFor(t, 10*time.Second, "the submit applied", func() bool { return len(drovertest.QueuedIDs(t, st)) == 1 })
 	px.Cut(true)
 	px.Cut(false)
@@ -1721,4 +1701,24 @@ func TestLostSubmitReplyWhoseLookLosesItsConnectionToo(t *testing.T) {
 	if got.err != nil || len(got.res) != 1 || len(ids) != 1 || got.res[0].ID != ids[0] {
 		t.Fatalf("submit: %+v, %v; queued %v", got.res, got.err, ids)
 	}
+}
+
+// submitOutcome is what a Submit returned.
+type submitOutcome struct {
+	res []store.SubmitResult
+	err error
+}
+
+// submitWithReplyLost submits one task from a goroutine through px, whose
+// replies are dropped from the submit's request on (its reply is lost),
+// and sends what the submit returned.
+func submitWithReplyLost(c *Client, px *drovertest.Proxy, root string) <-chan submitOutcome {
+	done := make(chan submitOutcome, 1)
+	marker := "lost-reply-" + root
+	px.DropRepliesAfter([]byte(marker))
+	go func() {
+		res, err := c.Submit(context.Background(), []TaskSpec{{Cmd: []string{"echo", marker}}})
+		done <- submitOutcome{res, err}
+	}()
+	return done
 }
