@@ -16,10 +16,10 @@ import (
 // template is past 256 KiB, and small enough that a firing fits
 // maxFiringBytes (the record and one slot's task, ~600 KiB here), fires
 // with every release up to f05f196 (its DecodeSchedule does not check the
-// template's size). DecodeSchedule's CheckFireable now refuses it with
-// EncodeSpec's MaxSpecSize, so the upgraded leader moves a schedule in use
-// to deadletter. This test passes at f05f196. README says such a template is one "whose tasks could not
-// be run or written at all", but they are written and run. (review37)
+// template's size). DecodeSchedule's CheckFireable refused it with
+// EncodeSpec's MaxSpecSize, so the upgraded leader moved a schedule in use
+// to deadletter; it now refuses only a template whose firing cannot fit
+// store.MaxFiringBytes. (Found by review.)
 //
 // The record is written as a8e73ef's ScheduleSpec.Record and AddSchedule
 // wrote it: the template is TaskSpec.Task's task with its id, state,

@@ -1016,7 +1016,7 @@ var refreshChunk = 1024
 // connection of a request over jute.maxbuffer (1 MiB by default), and with
 // it every request in flight; the leader then rebuilt its view and fired
 // again, for ever, while every other schedule missed its slots.
-const maxFiringBytes = 768 * 1024
+const maxFiringBytes = store.MaxFiringBytes
 
 // cancelAhead cancels a replace firing's runs in transactions of their own,
 // each also checking that the schedule is as the firing read it: edited,

@@ -365,13 +365,13 @@ func TestDecodeScheduleRefusesNegativeDurations(t *testing.T) {
 // (Found by review.)
 func TestDecodeScheduleRefusesATemplateAClientWouldRefuse(t *testing.T) {
 	for what, task := range map[string]string{
-		"env key no name":  `{"cmd":["true"],"env":{"BASH_ENV=x_NAME":"y"}}`,
-		"too large":        `{"cmd":["true"],"env":{"BIG":"` + strings.Repeat("x", MaxSpecSize) + `"}}`,
-		"key":              `{"cmd":["true"],"key":"k"}`,
-		"cmd and handler":  `{"cmd":["true"],"handler":"h"}`,
-		"retries past max": `{"cmd":["true"],"retries":1001}`,
-		"bad label":        `{"cmd":["true"],"on":{"a b":"c"}}`,
-		"NUL in argument":  `{"cmd":["true","a\u0000b"]}`,
+		"env key no name":   `{"cmd":["true"],"env":{"BASH_ENV=x_NAME":"y"}}`,
+		"too large to fire": `{"cmd":["true"],"env":{"BIG":"` + strings.Repeat("x", MaxFiringBytes/2) + `"}}`,
+		"key":               `{"cmd":["true"],"key":"k"}`,
+		"cmd and handler":   `{"cmd":["true"],"handler":"h"}`,
+		"retries past max":  `{"cmd":["true"],"retries":1001}`,
+		"bad label":         `{"cmd":["true"],"on":{"a b":"c"}}`,
+		"NUL in argument":   `{"cmd":["true","a\u0000b"]}`,
 	} {
 		data := []byte(`{"v":1,"name":"s","cron":"@daily","created_at":"2026-12-03T00:00:00Z","task":` + task + `}`)
 		if _, err := DecodeSchedule(data); !errors.Is(err, ErrMalformed) {

@@ -123,20 +123,41 @@ const templateID = "00000000000000000000000000"
 // key (each slot has its own id). A client refuses to write a template
 // that fails it.
 func (s *Schedule) CheckTemplate() error {
-	return s.checkTemplate((*Task).Validate)
+	if err := s.checkTemplate((*Task).Validate); err != nil {
+		return err
+	}
+	_, err := EncodeSpec(s.Task.Clone())
+	return err
 }
 
 // CheckFireable is what DecodeSchedule checks of a template: what every
-// slot's task needs to be written and run (Task.validRun, EncodeSpec, no
-// key). A template written past the client (by hand) that fails it would
-// fire tasks that DecodeTask refuses, moved aside wherever read, or that
-// can never be written, the slot tried again at every tick; so such a
-// record is malformed. The rules a client gained later (Task.validSubmit)
-// are left out: a schedule an earlier release wrote, in use, must not be
-// moved aside by an upgrade.
-func (s *Schedule) CheckFireable() error {
-	return s.checkTemplate((*Task).validRun)
+// slot's task needs to be run (Task.validRun, no key) and to be written
+// with the record in one firing's transaction (recordSize is the record's
+// encoded size). A template written past the client (by hand) that fails
+// it would fire tasks that DecodeTask refuses, moved aside wherever read,
+// or could never be written, the slot tried again at every tick; so such
+// a record is malformed. The rules a client gained later are left out
+// (Task.validSubmit, and MaxSpecSize: early clients wrote templates up to
+// a record's size, and leaders fire them while a firing fits): a schedule
+// an earlier release wrote, in use, must not be moved aside by an upgrade.
+func (s *Schedule) CheckFireable(recordSize int) error {
+	if err := s.checkTemplate((*Task).validRun); err != nil {
+		return err
+	}
+	b, err := Encode(s.Task.Clone())
+	if err != nil {
+		return err
+	}
+	if recordSize+len(b) > MaxFiringBytes {
+		return fmt.Errorf("a firing, the record (%d bytes) and a slot's task (%d), would exceed %d bytes: it can never be written: %w", recordSize, len(b), MaxFiringBytes, ErrTooLarge)
+	}
+	return nil
 }
+
+// MaxFiringBytes bounds one firing's transaction (the schedule's record,
+// and its slots' tasks): ZooKeeper drops the connection of a request over
+// jute.maxbuffer (1 MiB by default), and with it every request in flight.
+const MaxFiringBytes = 768 * 1024
 
 func (s *Schedule) checkTemplate(valid func(*Task) error) error {
 	if s.Task.Key != "" {
@@ -144,11 +165,7 @@ func (s *Schedule) checkTemplate(valid func(*Task) error) error {
 	}
 	t := s.Task.Clone()
 	t.ID = templateID
-	if err := valid(t); err != nil {
-		return err
-	}
-	_, err := EncodeSpec(s.Task.Clone())
-	return err
+	return valid(t)
 }
 
 // DecodeSchedule decodes a schedule record.
@@ -166,7 +183,7 @@ func DecodeSchedule(data []byte) (*Schedule, error) {
 	if len(s.Task.Cmd) == 0 && s.Task.Handler == "" {
 		return nil, fmt.Errorf("%w: schedule %s has no command", ErrMalformed, s.Name)
 	}
-	if err := s.CheckFireable(); err != nil {
+	if err := s.CheckFireable(len(data)); err != nil {
 		return nil, fmt.Errorf("%w: schedule %s: task template: %v", ErrMalformed, s.Name, err)
 	}
 	switch s.Catchup {
