@@ -52,12 +52,23 @@ type policy struct {
 	cred *syscall.Credential
 }
 
+// slotEnv are the variables a schedule's firing (and a trigger) puts in
+// its task's env: Drover's own, which a client may not set, so --allow-env
+// does not judge them.
+var slotEnv = map[string]bool{"DROVER_SCHEDULE": true, "DROVER_SLOT": true}
+
+// taskVars are the variables the worker sets for each task itself.
+var taskVars = map[string]bool{"DROVER_TASK_ID": true, "DROVER_ATTEMPT": true, "DROVER_WORKER_ID": true, "DROVER_TASK_NAME": true}
+
 // envDenied is the first of a task's variables (sorted) that is no
 // variable name (it would set another one: a record past DecodeTask's
 // check), or whose name no allowEnv pattern matches when there is a list;
 // "" when none.
 func (p policy) envDenied(env map[string]string) string {
 	for _, k := range slices.Sorted(maps.Keys(env)) {
+		if slotEnv[k] && store.ValidEnvName(k) {
+			continue // Drover's own, set by a schedule's firing or trigger
+		}
 		if !store.ValidEnvName(k) ||
 			len(p.allowEnv) > 0 && !slices.ContainsFunc(p.allowEnv, func(pat string) bool { ok, _ := path.Match(pat, k); return ok }) {
 			return k
@@ -355,9 +366,12 @@ var secretEnv = []string{"DROVER_ZK_AUTH", "DROVER_ZK_AUTH_READONLY"}
 func taskEnv(task *store.Task, workerID string, clean bool, cred *syscall.Credential) []string {
 	env := []string{"PATH=/usr/local/bin:/usr/bin:/bin"}
 	if !clean {
+		// The worker's own task variables (a worker started by a Drover
+		// task has them) are not this task's: an unnamed task would claim
+		// the worker's schedule slot.
 		env = slices.DeleteFunc(os.Environ(), func(kv string) bool {
 			name, _, _ := strings.Cut(kv, "=")
-			return slices.Contains(secretEnv, name)
+			return slices.Contains(secretEnv, name) || slotEnv[name] || taskVars[name]
 		})
 	}
 	if cred != nil {
