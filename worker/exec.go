@@ -66,7 +66,7 @@ var taskVars = map[string]bool{"DROVER_TASK_ID": true, "DROVER_ATTEMPT": true, "
 // "" when none.
 func (p policy) envDenied(env map[string]string) string {
 	for _, k := range slices.Sorted(maps.Keys(env)) {
-		if slotEnv[k] && store.ValidEnvName(k) {
+		if slotEnv[k] {
 			continue // Drover's own, set by a schedule's firing or trigger
 		}
 		if !store.ValidEnvName(k) ||
