@@ -10,8 +10,9 @@ import (
 
 // choice is a string flag that takes one of a fixed set of values. Any other
 // is refused when the flag is set, on the command line or from a config
-// file, as a usage error (exit 2); the empty string too (--priority "$PRIO"
-// with the variable unset), which the client would have read as the default.
+// file, as a usage error (exit 2); on the command line the empty string too
+// (--priority "$PRIO" with the variable unset), which the client would have
+// read as the default. A config file's empty value keeps the default.
 type choice struct {
 	p       *string
 	choices []string
@@ -27,7 +28,7 @@ func choiceVar(f *pflag.FlagSet, p *string, name, def, usage string, choices ...
 
 func (c *choice) Set(s string) error {
 	if !slices.Contains(c.choices, s) {
-		return fmt.Errorf("want %s", orList(c.choices))
+		return fmt.Errorf("want %s, got %q", orList(c.choices), s)
 	}
 	*c.p = s
 	return nil

@@ -334,6 +334,38 @@ func TestEmptyEnumFlagIsBadInput(t *testing.T) {
 	}
 }
 
+// A config file's submit section saying priority: "" was read as normal by
+// every release before choice flags; with them it failed every submit, -f
+// too, though nothing on the command line was wrong. An empty value in a
+// file keeps the flag's default; a value that is none of the choices
+// (High) is still bad input, one line naming the file's key and the value.
+// (Found by review.)
+func TestConfigFileEmptyChoiceKeepsTheDefault(t *testing.T) {
+	root := newRoot()
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.yaml")
+	wrong := filepath.Join(dir, "wrong.yaml")
+	if err := os.WriteFile(empty, []byte("submit:\n  priority: \"\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(wrong, []byte("submit:\n  priority: High\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := drover(t, root, "--config", empty, "submit", "--", "true")
+	if r.code != 0 {
+		t.Fatalf("submit with a config file's priority: \"\": %+v, want exit 0", r)
+	}
+	var task map[string]any
+	if err := json.Unmarshal([]byte(drover(t, root, "status", "-o", "json", strings.TrimSpace(r.stdout)).stdout), &task); err != nil {
+		t.Fatal(err)
+	}
+	if task["priority"] != "normal" {
+		t.Fatalf("priority %v, want normal (the default)", task["priority"])
+	}
+	r = drover(t, root, "--config", wrong, "submit", "--", "true")
+	oneLineError(t, r, 2, `priority: want low, normal or high, got "High"`)
+}
+
 // logs --attempt 0 names no attempt (they are numbered from 1, and
 // --attempt -1 is refused), yet printed the last attempt's output, exit 0:
 // the same as leaving the flag out. It is bad input (exit 2, one line), as

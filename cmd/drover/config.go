@@ -245,6 +245,12 @@ func setFlag(f *pflag.Flag, v any) error {
 		}
 		return nil
 	}
+	if _, isChoice := f.Value.(*choice); isChoice && v == "" {
+		// priority: "" in a file is written on purpose (no unset variable
+		// behind it), and releases before choice flags read it as the
+		// default: it keeps meaning that.
+		return nil
+	}
 	return f.Value.Set(fmt.Sprint(v))
 }
 
