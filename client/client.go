@@ -535,7 +535,7 @@ var testHookLanded func()
 const MaxLine = 1 << 20
 
 // ReadSpecs reads JSONL task specs, one per line, and validates each; blank
-// lines are skipped. Errors wrap ErrInvalid and name the line ("line 3: ...").
+// lines and a UTF-8 byte order mark at the start are skipped. Errors wrap ErrInvalid and name the line ("line 3: ...").
 func ReadSpecs(r io.Reader) ([]TaskSpec, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), MaxLine)
@@ -543,7 +543,12 @@ func ReadSpecs(r io.Reader) ([]TaskSpec, error) {
 	n := 0
 	for sc.Scan() {
 		n++
-		line := bytes.TrimSpace(sc.Bytes())
+		line := sc.Bytes()
+		if n == 1 {
+			// A byte order mark some editors write at a file's start.
+			line = bytes.TrimPrefix(line, []byte("\ufeff"))
+		}
+		line = bytes.TrimSpace(line)
 		if len(line) == 0 {
 			continue
 		}

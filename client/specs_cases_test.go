@@ -17,3 +17,17 @@ func TestReadSpecsTrailingJunk(t *testing.T) {
 		}
 	}
 }
+
+// A file saved by an editor that writes a UTF-8 byte order mark (Notepad,
+// PowerShell's Out-File) failed on line 1 with "invalid character 'ï'". The
+// mark at the start of the input is no part of the first line; elsewhere it
+// is still bad input.
+func TestReadSpecsSkipsAByteOrderMark(t *testing.T) {
+	specs, err := ReadSpecs(strings.NewReader("\ufeff{\"cmd\":[\"true\"]}\n{\"cmd\":[\"false\"]}\n"))
+	if err != nil || len(specs) != 2 || specs[0].Cmd[0] != "true" {
+		t.Fatalf("ReadSpecs with a byte order mark = %+v, %v; want two specs", specs, err)
+	}
+	if _, err := ReadSpecs(strings.NewReader("{\"cmd\":[\"true\"]}\n\ufeff{\"cmd\":[\"false\"]}\n")); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "line 2") {
+		t.Fatalf("a byte order mark on line 2: %v, want ErrInvalid naming line 2", err)
+	}
+}
