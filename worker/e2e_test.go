@@ -11,6 +11,7 @@ import (
 
 	"github.com/oklog/ulid/v2"
 
+	"github.com/drover-sched/drover/client"
 	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/scheduler"
 	"github.com/drover-sched/drover/store"
@@ -277,5 +278,42 @@ func TestHandlerWorkerRefusesACommand(t *testing.T) {
 	assign(t, st, w, task)
 	if got := result(t, st, task.ID); got.State != store.StateFailed || *got.ExitCode != 126 || !strings.Contains(got.Error, "runs no commands") {
 		t.Fatalf("a command on a handler-only worker: %+v", got)
+	}
+}
+
+// TestRetriedFailedTaskThatFailsAgainStaysFailed: README ("Task
+// semantics") says `failed` means the command failed and the task had no
+// retries, `dead` that its retries were used up. A task submitted with
+// --retries 0 fails (exit 3): failed. `drover retry` gives it one more
+// attempt, which fails the same way. It was submitted with no retries and
+// used none, yet it ends `dead`: client.Retry writes Retries = Failures()
+// (1) into the record, and the worker's report calls any end of a task
+// whose Retries is not 0 dead. The record's spec field changes too:
+// `status -o json` shows "retries": 1 for a task submitted with 0.
+// (review40)
+func TestRetriedFailedTaskThatFailsAgainStaysFailed(t *testing.T) {
+	root := drovertest.NewRoot()
+	startScheduler(t, root, "s1")
+	startWorker(t, root, "w1", nil)
+	st := drovertest.OpenStore(t, root)
+	c := client.New(drovertest.OpenStore(t, root))
+	res, err := c.Submit(context.Background(), []client.TaskSpec{{Cmd: []string{"sh", "-c", "exit 3"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := res[0].ID
+	if got := result(t, st, id); got.State != store.StateFailed {
+		t.Fatalf("first run: %s, want failed (no retries)", got.State)
+	}
+	if _, err := c.Retry(id); err != nil {
+		t.Fatal(err)
+	}
+	got := result(t, st, id)
+	if got.Attempt != 2 {
+		t.Fatalf("after retry: attempt %d, want 2", got.Attempt)
+	}
+	if got.State != store.StateFailed || got.Retries != 0 {
+		t.Fatalf("a --retries 0 task retried once that failed again ends %s with retries %d in its record; want failed and 0 (README: failed = the command failed and the task had no retries)",
+			got.State, got.Retries)
 	}
 }
