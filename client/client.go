@@ -982,10 +982,12 @@ func (c *Client) Retry(id string) (*store.Task, error) {
 		next.Attempt++
 	} // else cancelled while queued: that attempt never ran, and runs now
 	// One more attempt: the next failure ends the task, and a loss of its
-	// worker, as any lost attempt, does not count (with Retries below the
+	// worker, as any lost attempt, does not count (with a limit below the
 	// failures, the leader took that loss for the end: "worker lost too
 	// often"). Retries left when a cancel ended it are the cancel's.
-	next.Retries = next.Failures()
+	// Retries stays as submitted: it names the end, failed or dead.
+	limit := next.Failures()
+	next.RetryLimit = &limit
 	if ran && next.History[n-1].Stdout == "" && next.History[n-1].Stderr == "" {
 		next.KeepLastOutput(t.Stdout, t.Stderr) // the result held it
 	}

@@ -1336,7 +1336,7 @@ func TestRetryAfterCancelQueuesANewGeneration(t *testing.T) {
 		if after.Version <= before.Version || got.Gen != round || after.Version != store.EnqueuedVersionOf(got) {
 			t.Fatalf("round %d: the retry's item at version %d (generation %d), the cancelled one's at %d", round, after.Version, got.Gen, before.Version)
 		}
-		if !got.NotBefore.IsZero() || got.Retries != 1 || got.Attempt != 2 {
+		if !got.NotBefore.IsZero() || got.Retries != 3 || got.RetryLimit == nil || *got.RetryLimit != 1 || got.Attempt != 2 {
 			t.Fatalf("round %d: retried %+v", round, got)
 		}
 		data, _, err := st.Get(bucket + "/" + firstManifest(t, st, bucket))
@@ -1436,8 +1436,8 @@ func TestCancelAndRetryUnderABusyLeader(t *testing.T) {
 		t.Fatal(err)
 	}
 	placed, err := store.DecodeTask(data)
-	if err != nil || placed.Retries != 1 {
-		t.Fatalf("placed %+v (%v): want the retry's record, 1 retry left", placed, err)
+	if err != nil || placed.RetryLimit == nil || *placed.RetryLimit != 1 {
+		t.Fatalf("placed %+v (%v): want the retry's record, a limit of 1 failure", placed, err)
 	}
 }
 

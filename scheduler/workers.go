@@ -550,8 +550,8 @@ func (l *leader) recoverAttempt(path string, version int32, task *store.Task, wh
 		n.State, n.FinishedAt, n.Error = store.StateDead, now, why
 		if lost {
 			n.Error = "worker lost too often"
-		} else if task.Retries == 0 {
-			n.State = store.StateFailed
+		} else {
+			n.State = next.FailedState()
 		}
 		minus1 := -1
 		n.ExitCode = &minus1

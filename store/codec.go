@@ -281,6 +281,12 @@ type Task struct {
 	// of one the leader may still hold, or the leader's placement, which
 	// deletes the item at the version it read, would take it for that one.
 	Gen int `json:"gen,omitempty"`
+	// RetryLimit, once a retry (drover retry) set it, is how many failures
+	// the task may have had and still go back to the queue, in place of
+	// Retries: that retry grants one more attempt. Retries stays as
+	// submitted, and names the end: failed for a task submitted without
+	// retries, dead for one whose retries ran out.
+	RetryLimit *int `json:"retry_limit,omitempty"`
 
 	// Placement: set while assigned or running.
 	Worker     string    `json:"worker,omitempty"`
@@ -310,6 +316,10 @@ func (t *Task) Clone() *Task {
 		v := *t.ExitCode
 		c.ExitCode = &v
 	}
+	if t.RetryLimit != nil {
+		v := *t.RetryLimit
+		c.RetryLimit = &v
+	}
 	return &c
 }
 
@@ -324,8 +334,16 @@ func cloneMap(m map[string]string) map[string]string {
 	return c
 }
 
-// MaxAttempts is 1 + Retries: the most runs that may fail.
-func (t *Task) MaxAttempts() int { return 1 + t.Retries }
+// MaxAttempts is the most runs that may fail: 1 + Retries, or 1 +
+// RetryLimit once a retry set it.
+func (t *Task) MaxAttempts() int { return 1 + t.retryLimit() }
+
+func (t *Task) retryLimit() int {
+	if t.RetryLimit != nil {
+		return *t.RetryLimit
+	}
+	return t.Retries
+}
 
 // MaxLostAttempts bounds how often a task may lose its worker before it is
 // declared dead, so a task that crashes every worker it lands on cannot loop.
@@ -364,11 +382,23 @@ func (t *Task) KeepLastOutput(stdout, stderr string) {
 	last.Stdout, last.Stderr = ClipTail(stdout, AttemptTail), ClipTail(stderr, AttemptTail)
 }
 
+// FailedState is the end of a task whose last attempt failed (appended to
+// History) with no retry to come: dead when the retries it was submitted
+// with are used up, failed when it had none, or when the one more attempt
+// a retry (drover retry) granted failed before they were (a cancel cut
+// them short).
+func (t *Task) FailedState() State {
+	if t.Retries > 0 && t.Failures() > t.Retries {
+		return StateDead
+	}
+	return StateFailed
+}
+
 // ShouldRetry says, after the last attempt was appended to History, whether the
-// task goes back to the queue: its failures are within Retries and it has not
-// lost its worker too often.
+// task goes back to the queue: its failures are within Retries (RetryLimit,
+// once set) and it has not lost its worker too often.
 func (t *Task) ShouldRetry() bool {
-	return t.Failures() <= t.Retries && len(t.History)-t.Failures() < MaxLostAttempts
+	return t.Failures() <= t.retryLimit() && len(t.History)-t.Failures() < MaxLostAttempts
 }
 
 // Validate checks a task spec before it is written: a client's submit, and
@@ -428,6 +458,9 @@ func (t *Task) validRun() error {
 	}
 	if t.Retries < 0 || t.Retries > MaxRetries {
 		return fmt.Errorf("retries %d: want 0..%d", t.Retries, MaxRetries)
+	}
+	if t.RetryLimit != nil && *t.RetryLimit < 0 {
+		return fmt.Errorf("retry_limit %d: must not be negative", *t.RetryLimit)
 	}
 	if t.Timeout < 0 {
 		return fmt.Errorf("timeout %v: must not be negative", t.Timeout.Duration())

@@ -118,20 +118,34 @@ func TestShouldRetry(t *testing.T) {
 	lost := Attempt{ExitCode: -1, Lost: true}
 	tests := []struct {
 		retries int
+		limit   *int // a retry's (drover retry)
 		history []Attempt
 		want    bool
+		end     State // when not retried
 	}{
-		{0, []Attempt{fail}, false},
-		{1, []Attempt{fail}, true},
-		{1, []Attempt{fail, fail}, false},
-		{0, []Attempt{lost}, true},
-		{0, []Attempt{lost, lost, lost}, true},
-		{1, []Attempt{lost, fail, lost}, true},
+		{0, nil, []Attempt{fail}, false, StateFailed},
+		{1, nil, []Attempt{fail}, true, ""},
+		{1, nil, []Attempt{fail, fail}, false, StateDead},
+		{0, nil, []Attempt{lost}, true, ""},
+		{0, nil, []Attempt{lost, lost, lost}, true, ""},
+		{1, nil, []Attempt{lost, fail, lost}, true, ""},
+		// Retried after failing with no retries: one more attempt, and
+		// its failure ends the task as its first did.
+		{0, ptr(1), []Attempt{fail, fail}, false, StateFailed},
+		// Retried after its retries were used up: dead again.
+		{2, ptr(3), []Attempt{fail, fail, fail, fail}, false, StateDead},
+		// Cancelled while queued with retries left, retried: the retry's
+		// one attempt failed, its retries were not used up.
+		{2, ptr(0), []Attempt{fail}, false, StateFailed},
+		{2, ptr(0), []Attempt{lost}, true, ""},
 	}
 	for i, tc := range tests {
-		task := &Task{Retries: tc.retries, History: tc.history}
+		task := &Task{Retries: tc.retries, RetryLimit: tc.limit, History: tc.history}
 		if got := task.ShouldRetry(); got != tc.want {
 			t.Errorf("case %d: ShouldRetry = %v, want %v", i, got, tc.want)
+		}
+		if got := task.FailedState(); !tc.want && got != tc.end {
+			t.Errorf("case %d: FailedState = %s, want %s", i, got, tc.end)
 		}
 	}
 	many := &Task{}
@@ -423,3 +437,5 @@ func TestDecodeRefusesAnEnvKeyThatIsNoName(t *testing.T) {
 		}
 	}
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -286,11 +286,11 @@ func TestHandlerWorkerRefusesACommand(t *testing.T) {
 // retries, `dead` that its retries were used up. A task submitted with
 // --retries 0 fails (exit 3): failed. `drover retry` gives it one more
 // attempt, which fails the same way. It was submitted with no retries and
-// used none, yet it ends `dead`: client.Retry writes Retries = Failures()
-// (1) into the record, and the worker's report calls any end of a task
-// whose Retries is not 0 dead. The record's spec field changes too:
-// `status -o json` shows "retries": 1 for a task submitted with 0.
-// (review40)
+// used none, yet it ended `dead`: client.Retry wrote Retries = Failures()
+// (1) into the record, and the worker's report called any end of a task
+// whose Retries was not 0 dead; `status -o json` showed "retries": 1 for a
+// task submitted with 0. A retry now sets RetryLimit and leaves Retries as
+// submitted. (Found by review.)
 func TestRetriedFailedTaskThatFailsAgainStaysFailed(t *testing.T) {
 	root := drovertest.NewRoot()
 	startScheduler(t, root, "s1")

@@ -1046,10 +1046,8 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 		next.Attempt++
 		next.NotBefore = w.cfg.Now().Add(w.cfg.Backoff.Delay(task.Failures() + 1)).UTC()
 		next.ExitCode, next.Error, next.Stdout, next.Stderr, next.FinishedAt = nil, "", "", "", time.Time{}
-	case task.Retries == 0:
-		done.State = store.StateFailed
 	default:
-		done.State = store.StateDead
+		done.State = done.FailedState()
 	}
 	rec := done
 	if next != nil {
