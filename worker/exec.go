@@ -99,9 +99,10 @@ func (p policy) allowed(resolved string) (string, bool) {
 	return abs, false
 }
 
-// execute runs the attempt's command in its own process group and waits for it.
-// It kills the whole group on timeout, when ctx ends (the caller then discards
-// the outcome), and after the main process exits so no stragglers remain.
+// execute runs the attempt's command as the leader of a session of its own and
+// waits for it. It kills the whole session on timeout, when ctx ends (the
+// caller then discards the outcome), and after the main process exits so no
+// stragglers remain.
 func execute(ctx context.Context, task *store.Task, workerID string, limit int, now func() time.Time, pol policy) (res outcome) {
 	program, args := task.Cmd[0], task.Cmd[1:]
 	if task.Shell {
@@ -141,18 +142,14 @@ func execute(ctx context.Context, task *store.Task, workerID string, limit int, 
 		cmd = exec.Command(p, args...)
 		cmd.Args[0] = program // argv[0] as the task wrote it
 		cmd.Env = env
-		// Its own process group, so a timeout or withdrawal kills everything it
-		// started; and killed by the kernel if the worker itself dies (kill -9), so a
-		// dead worker's attempt does not run on beside its re-run elsewhere (what
-		// it started, the guard kills: see guard.go).
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL, Credential: pol.cred}
+		cmd.SysProcAttr = commandAttr(pol.cred)
 		cmd.Stdout, cmd.Stderr = stdout, stderr
 		if f := devNull(); f != nil {
 			cmd.Stdin = f
 		}
 		// A background child that keeps the output pipes open must not hold the
 		// attempt: stop copying shortly after the main process exits.
-		cmd.WaitDelay = 200 * time.Millisecond
+		cmd.WaitDelay = outputWait
 		return cmd, remembered, ""
 	}
 
@@ -177,34 +174,39 @@ func execute(ctx context.Context, task *store.Task, workerID string, limit int, 
 		out.ExitCode, out.Err = 127, "start: "+err.Error()
 		return finish()
 	}
-	pgid := cmd.Process.Pid
-	// The guard kills the group should this process die before reaping it.
-	guarded := processGuard.note('+', pgid)
-	defer func() { res.guard = errors.Join(guarded, processGuard.note('-', pgid)) }()
+	sid := cmd.Process.Pid // of its session, and of its process group
+	// The guard kills the session should this process die before reaping it.
+	guarded := processGuard.note('+', sid)
+	defer func() { res.guard = errors.Join(guarded, processGuard.note('-', sid)) }()
 	waited := make(chan error, 1)
 	go func() { waited <- cmd.Wait() }()
 
 	var timeout <-chan time.Time
 	if d := task.Timeout.Duration(); d > 0 {
-		t := time.NewTimer(d)
-		defer t.Stop()
-		timeout = t.C
+		var stop func()
+		timeout, stop = timeoutAfter(d)
+		defer stop()
 	}
 	var werr error
 	select {
 	case werr = <-waited:
-		killGroup(pgid) // stragglers
+		killSession(sid) // stragglers
 	case <-timeout:
-		killGroup(pgid)
+		// What ended the main process decides, not whether the timeout was
+		// seen before Wait returned: Wait also waits (up to outputWait) for a
+		// child holding the output open, after the main process exited or
+		// was killed by a signal not ours (the OOM killer, an operator).
+		ended := exited(sid)
+		killSession(sid)
 		werr = <-waited
-		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || ws.Signaled() {
+		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ended && (!ok || ws.Signaled()) {
 			out.ExitCode, out.Err = -1, fmt.Sprintf("timeout after %v", task.Timeout.Duration())
 			return finish()
 		}
-		// It had exited on its own; only a child of it, holding its
-		// output open, was still running: the command's own exit stands.
+		// It had ended on its own (or exited as the timeout fired): its own
+		// exit code or signal stands.
 	case <-ctx.Done():
-		killGroup(pgid)
+		killSession(sid)
 		<-waited
 		out.ExitCode, out.Err = -1, "killed: "+context.Cause(ctx).Error()
 		return finish()
@@ -216,6 +218,31 @@ func execute(ctx context.Context, task *store.Task, workerID string, limit int, 
 		out.ExitCode, out.Err = -1, werr.Error()
 	}
 	return finish()
+}
+
+// commandAttr is how a command starts, run as cred's user when set. The
+// leader of a session of its own (so of a process group, and without a
+// controlling terminal), so a timeout or withdrawal kills everything it
+// started, also what moved to a process group of its own (a shell's jobs
+// under set -m, GNU timeout): see killSession. Killed by the kernel if the
+// worker itself dies (kill -9), so a dead worker's attempt does not run on
+// beside its re-run elsewhere (what it started, the guard kills: see
+// guard.go).
+func commandAttr(cred *syscall.Credential) *syscall.SysProcAttr {
+	// Not Setpgid too: setpgid fails (EPERM) in a session leader.
+	return &syscall.SysProcAttr{Setsid: true, Pdeathsig: syscall.SIGKILL, Credential: cred}
+}
+
+// outputWait is how long a command's output is still read after its main
+// process exits, while a background child holds the pipes open
+// (exec.Cmd.WaitDelay); a variable for tests.
+var outputWait = 200 * time.Millisecond
+
+// timeoutAfter starts a task's timeout: the channel fires when it has passed;
+// stop releases it. A variable so tests choose the moment it fires.
+var timeoutAfter = func(d time.Duration) (fired <-chan time.Time, stop func()) {
+	t := time.NewTimer(d)
+	return t.C, func() { t.Stop() }
 }
 
 // startCommand starts cmd from a spawner: a goroutine locked to its thread
@@ -350,10 +377,6 @@ var (
 	// names are compared in upper case).
 	unsafeEnvPrefixes = []string{"LD_", "BASH_FUNC_", "DYLD_", "GIT_", "CARGO_", "NPM_CONFIG_"}
 )
-
-func killGroup(pgid int) {
-	_ = syscall.Kill(-pgid, syscall.SIGKILL)
-}
 
 // secretEnv names the worker's own variables a command never sees: its
 // ZooKeeper credentials (any submitter could print them, and any reader of

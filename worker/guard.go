@@ -19,8 +19,8 @@ import (
 // what that process started, which would run on beside the attempt's re-run
 // elsewhere. So a process that runs commands also starts a guard: itself
 // again (/proc/self/exe, with guardEnv naming its parent), a small process
-// that reads the process groups of running commands from a pipe and, when
-// the pipe ends (its writer is gone, however it ended), kills every group
+// that reads the sessions of running commands from a pipe and, when the
+// pipe ends (its writer is gone, however it ended), kills every session
 // still listed. One guard serves every Worker of the process.
 
 // guardEnv, set to the parent's pid, starts a process as its parent's guard
@@ -63,8 +63,10 @@ func init() {
 	}
 }
 
-// groups is the guard's list of the process groups of running commands,
-// kept from the lines "+PGID" (started) and "-PGID" (reaped).
+// groups is the guard's list of the sessions of running commands, by the
+// pid of each command, which leads its session and its process group
+// (see commandAttr), kept from the lines "+PID" (started) and "-PID"
+// (reaped).
 type groups struct {
 	live    map[int]bool
 	partial []byte // a line cut by the read's end
@@ -104,17 +106,19 @@ func apply(live map[int]bool, op byte, pgid int) {
 	}
 }
 
-// kill kills the groups left, and returns them.
+// kill kills the sessions left, each leader's process group at once and
+// then every process of them (see killSessions), and returns them.
 func (g *groups) kill() []int {
 	left := make([]int, 0, len(g.live))
-	for pgid := range g.live {
-		_ = syscall.Kill(-pgid, syscall.SIGKILL)
-		left = append(left, pgid)
+	for sid := range g.live {
+		_ = syscall.Kill(-sid, syscall.SIGKILL)
+		left = append(left, sid)
 	}
+	killSessions(g.live, killWithin)
 	return left
 }
 
-// guard is the worker side: the groups of the commands running, and the
+// guard is the worker side: the sessions of the commands running, and the
 // pipe to the guard process that mirrors them.
 type guard struct {
 	mu    sync.Mutex
@@ -144,7 +148,7 @@ func (g *guard) start() error {
 	return g.startLocked()
 }
 
-// startLocked starts a guard process and tells it the groups running.
+// startLocked starts a guard process and tells it the sessions running.
 func (g *guard) startLocked() error {
 	g.tried = time.Now()
 	r, w, err := os.Pipe()
@@ -220,7 +224,7 @@ func (g *guard) note(op byte, pgid int) error {
 // writeLocked writes to the guard, within a second (a guard stopped by hand
 // reads nothing, and a full pipe would hold every command's start). On
 // failure that guard is killed, not left to act on a list it no longer
-// keeps: it would kill, at this process's end, groups long reaped.
+// keeps: it would kill, at this process's end, sessions long reaped.
 func (g *guard) writeLocked(b []byte) error {
 	_ = g.w.SetWriteDeadline(time.Now().Add(time.Second))
 	if _, err := g.w.Write(b); err != nil {
