@@ -431,12 +431,26 @@ func (t *Task) validSubmit() error {
 			return fmt.Errorf("env %s: DROVER_ names are Drover's own", k)
 		}
 	}
+	// A handler's too, though a Go handler takes it (validRun refuses it
+	// for a command): clients refuse it for either kind since 45fd24a, and
+	// what clients of 1ade078..45fd24a wrote runs on.
+	return envWithoutNUL(t.Env)
+}
+
+// envWithoutNUL refuses an env value with a NUL byte.
+func envWithoutNUL(env map[string]string) error {
+	for k, v := range env {
+		if strings.IndexByte(v, 0) >= 0 {
+			return fmt.Errorf("env %s: contains a NUL byte", k)
+		}
+	}
 	return nil
 }
 
 // validRun checks what a task must hold to be run at all: an id, a command
 // or a handler and not both, names, labels and env names that are names,
-// no NUL byte where a process cannot take one, retries and timeout in range.
+// no NUL byte where a process cannot take one (a command's arguments and
+// env: execve; a Go handler takes one), retries and timeout in range.
 func (t *Task) validRun() error {
 	if err := ValidateTaskID(t.ID); err != nil {
 		return err
@@ -473,12 +487,14 @@ func (t *Task) validRun() error {
 			return fmt.Errorf("label %s=%q: %w", k, v, err)
 		}
 	}
-	for k, v := range t.Env {
+	for k := range t.Env {
 		if !ValidEnvName(k) {
 			return fmt.Errorf("env name %q: want letters, digits and '_', not starting with a digit", k)
 		}
-		if strings.IndexByte(v, 0) >= 0 {
-			return fmt.Errorf("env %s: contains a NUL byte", k)
+	}
+	if t.Handler == "" {
+		if err := envWithoutNUL(t.Env); err != nil {
+			return err
 		}
 	}
 	for i, a := range t.Cmd {

@@ -379,13 +379,14 @@ func TestDecodeScheduleRefusesNegativeDurations(t *testing.T) {
 // (Found by review.)
 func TestDecodeScheduleRefusesATemplateAClientWouldRefuse(t *testing.T) {
 	for what, task := range map[string]string{
-		"env key no name":   `{"cmd":["true"],"env":{"BASH_ENV=x_NAME":"y"}}`,
-		"too large to fire": `{"cmd":["true"],"env":{"BIG":"` + strings.Repeat("x", MaxFiringBytes/2) + `"}}`,
-		"key":               `{"cmd":["true"],"key":"k"}`,
-		"cmd and handler":   `{"cmd":["true"],"handler":"h"}`,
-		"retries past max":  `{"cmd":["true"],"retries":1001}`,
-		"bad label":         `{"cmd":["true"],"on":{"a b":"c"}}`,
-		"NUL in argument":   `{"cmd":["true","a\u0000b"]}`,
+		"env key no name":        `{"cmd":["true"],"env":{"BASH_ENV=x_NAME":"y"}}`,
+		"too large to fire":      `{"cmd":["true"],"env":{"BIG":"` + strings.Repeat("x", MaxFiringBytes/2) + `"}}`,
+		"key":                    `{"cmd":["true"],"key":"k"}`,
+		"cmd and handler":        `{"cmd":["true"],"handler":"h"}`,
+		"retries past max":       `{"cmd":["true"],"retries":1001}`,
+		"bad label":              `{"cmd":["true"],"on":{"a b":"c"}}`,
+		"NUL in argument":        `{"cmd":["true","a\u0000b"]}`,
+		"NUL in a command's env": `{"cmd":["true"],"env":{"A":"x\u0000y"}}`,
 	} {
 		data := []byte(`{"v":1,"name":"s","cron":"@daily","created_at":"2026-12-03T00:00:00Z","task":` + task + `}`)
 		if _, err := DecodeSchedule(data); !errors.Is(err, ErrMalformed) {
@@ -404,7 +405,9 @@ func TestDecodeScheduleRefusesATemplateAClientWouldRefuse(t *testing.T) {
 // leader moves it to deadletter and the schedule is gone. CheckTemplate
 // applies rules those clients did not have: a DROVER_ env name (refused
 // since 21c448c), a command with a payload and a handler with shell
-// (since f96b44d). The format version is 1 all along, so nothing tells
+// (since f96b44d), a NUL byte in a handler's env (since 45fd24a; clients
+// from 1ade078 wrote it, and a Go handler takes it: only a command's
+// process cannot). The format version is 1 all along, so nothing tells
 // these records from hand-written ones. It reads them now (CheckFireable);
 // the client still refuses to write them (CheckTemplate). (Found by
 // review.)
@@ -413,6 +416,7 @@ func TestDecodeScheduleReadsWhatEarlierClientsWrote(t *testing.T) {
 		"DROVER_ env (drover schedule add --env DROVER_ZK=...)": `{"v":1,"name":"s","cmd":["drover","status"],"env":{"DROVER_ZK":"zk1:2181"}}`,
 		"payload of a command (Go API)":                         `{"v":1,"name":"s","cmd":["true"],"payload":"eA=="}`,
 		"shell of a handler (Go API)":                           `{"v":1,"name":"s","handler":"resize","shell":true}`,
+		"NUL in a handler's env (Go API)":                       `{"v":1,"name":"s","handler":"resize","env":{"A":"x\u0000y"}}`,
 	} {
 		data := []byte(`{"v":1,"name":"s","cron":"@daily","catchup":"none","concurrency":"allow","created_at":"2026-12-01T00:00:00Z","keep_succeeded":10,"keep_failed":10,"task":` + task + `}`)
 		rec, err := DecodeSchedule(data)

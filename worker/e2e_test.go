@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -146,6 +147,26 @@ func deposeLeader(t *testing.T, root, id string) {
 		}
 	}
 	t.Fatalf("scheduler %s not in the election", id)
+}
+
+// A handler's task with a NUL byte in an env value, queued by a client of
+// 1ade078..45fd24a (a client refuses it since), runs after an upgrade and
+// its handler is given the value: only a command's process cannot take
+// one (store's validRun keeps the NUL rule to command tasks; DecodeTask,
+// which reads a queued task, has none).
+func TestHandlerTaskWithNULInEnvRuns(t *testing.T) {
+	root := drovertest.NewRoot()
+	startScheduler(t, root, "s1")
+	st := drovertest.OpenStore(t, root)
+	runHandler(t, root, 0, "env", HandlerFunc(func(_ context.Context, task *Task) ([]byte, error) {
+		return []byte(strconv.Quote(task.Env["SEP"])), nil
+	}))
+	id := submitCmd(t, st, 1, func(task *store.Task) {
+		task.Cmd, task.Handler, task.Env = nil, "env", map[string]string{"SEP": "a\x00b"}
+	})[0]
+	if got := result(t, st, id); got.State != store.StateSucceeded || got.Stdout != `"a\x00b"` {
+		t.Fatalf("a queued handler task with a NUL byte in its env: %s, stdout %q, error %q", got.State, got.Stdout, got.Error)
+	}
 }
 
 func TestGoHandlers(t *testing.T) {
