@@ -126,9 +126,10 @@ func (c *Client) AddSchedule(spec ScheduleSpec) (*store.Schedule, error) {
 }
 
 // decodeScheduleAt decodes the record of schedule name as the leader reads
-// it: one under another schedule's name, or whose cron does not parse, is
-// malformed too, and the leader moves it to deadletter. A listing skips
-// it; a command on it must not show or change it as a schedule.
+// it: one under another schedule's name, or whose cron does not parse
+// (scheduler.ReadSpec: specs earlier releases wrote parse), is malformed
+// too, and the leader moves it to deadletter. A listing skips it; a
+// command on it must not show or change it as a schedule.
 func decodeScheduleAt(name string, data []byte) (*store.Schedule, error) {
 	rec, err := store.DecodeSchedule(data)
 	if err != nil {
@@ -138,7 +139,7 @@ func decodeScheduleAt(name string, data []byte) (*store.Schedule, error) {
 		return nil, fmt.Errorf("%w: names itself %q", store.ErrMalformed, rec.Name)
 	}
 	if !rec.Removed {
-		if _, err := scheduler.ParseSpec(rec.Cron, rec.TZ); err != nil {
+		if _, _, err := scheduler.ReadSpec(rec.Cron, rec.TZ); err != nil {
 			return nil, fmt.Errorf("%w: %w", store.ErrMalformed, err)
 		}
 	}
@@ -171,7 +172,7 @@ func (c *Client) info(rec *store.Schedule) ScheduleInfo {
 	if rec.Suspended {
 		return info
 	}
-	if s, err := scheduler.ParseSpec(rec.Cron, rec.TZ); err == nil {
+	if s, _, err := scheduler.ReadSpec(rec.Cron, rec.TZ); err == nil {
 		info.Next = scheduler.NextSlot(s, rec, c.now()).UTC()
 	}
 	return info
@@ -358,7 +359,7 @@ func (c *Client) ResumeSchedule(name string) (*store.Schedule, error) {
 	now = now.UTC()
 	return c.update(name, func(r *store.Schedule) error {
 		if r.Suspended && r.LastSlot.Before(now) {
-			s, err := scheduler.ParseSpec(r.Cron, r.TZ)
+			s, _, err := scheduler.ReadSpec(r.Cron, r.TZ)
 			if err != nil {
 				return fmt.Errorf("%w: %w", store.ErrMalformed, err)
 			}

@@ -95,7 +95,8 @@ func TestSubmitInvalidWritesNothing(t *testing.T) {
 	if !errors.Is(err, ErrInvalid) || !errors.Is(err, store.ErrTooLarge) {
 		t.Fatalf("err %v: want ErrInvalid and ErrTooLarge", err)
 	}
-	for _, spec := range []TaskSpec{{Cmd: []string{"ec\x00ho"}}, {Cmd: []string{"echo"}, Env: map[string]string{"A": "x\x00y"}}} {
+	for _, spec := range []TaskSpec{{Cmd: []string{"ec\x00ho"}}, {Cmd: []string{"echo"}, Env: map[string]string{"A": "x\x00y"}},
+		{Handler: "h", Env: map[string]string{"A": "x\x00y"}}} {
 		if _, err := c.Submit(context.Background(), []TaskSpec{spec}); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "NUL") {
 			t.Fatalf("err %v: want ErrInvalid for a NUL byte", err)
 		}
@@ -458,15 +459,22 @@ func TestWorkersListingIsReadOnly(t *testing.T) {
 // ("misnamed", naming good), one whose cron does not parse ("badcron").
 func malformedSchedules(t *testing.T, st *store.Store, good string) map[string][]byte {
 	t.Helper()
+	return schedulesFrom(t, st, good, map[string]func(*store.Schedule){
+		"misnamed": func(*store.Schedule) {},
+		"badcron":  func(r *store.Schedule) { r.Name, r.Cron = "badcron", "61 * * * *" },
+	})
+}
+
+// schedulesFrom makes, from schedule good's record, one record by each of
+// changes, by name.
+func schedulesFrom(t *testing.T, st *store.Store, good string, changes map[string]func(*store.Schedule)) map[string][]byte {
+	t.Helper()
 	data, _, err := st.Get(st.Layout().Schedule(good))
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := map[string][]byte{}
-	for name, change := range map[string]func(*store.Schedule){
-		"misnamed": func(*store.Schedule) {},
-		"badcron":  func(r *store.Schedule) { r.Name, r.Cron = "badcron", "61 * * * *" },
-	} {
+	for name, change := range changes {
 		rec, err := store.DecodeSchedule(data)
 		if err != nil {
 			t.Fatal(err)
@@ -538,6 +546,62 @@ func TestScheduleCommandsRefuseMalformedRecords(t *testing.T) {
 		now, st2, err := st.Get(p)
 		if err != nil || string(now) != string(data) || st2.Version != 0 {
 			t.Fatalf("%s: the record changed (version %d, %v)", name, st2.Version, err)
+		}
+	}
+}
+
+// Schedules earlier releases' clients wrote, which the leader fires after
+// an upgrade, are shown and changed as any other: @every under a second or
+// not whole seconds (refused since 45fd24a), CRON_TZ=Local (since
+// 8bc3b3a), a handler's template with a NUL byte in its env (since
+// 45fd24a). Get and the listings (drover schedule get and ls, the
+// dashboard's) read the spec with ParseSpec, as a client about to write
+// one: they skipped or refused each as malformed. A client still refuses
+// to add them.
+func TestSchedulesEarlierClientsWroteAreShown(t *testing.T) {
+	c, st := newClient(t)
+	if _, err := c.AddSchedule(ScheduleSpec{Name: "good", Cron: "@daily", Task: TaskSpec{Cmd: []string{"true"}}}); err != nil {
+		t.Fatal(err)
+	}
+	nulEnv := store.Task{V: store.FormatVersion, Handler: "resize", Env: map[string]string{"SEP": "a\x00b"}}
+	old := schedulesFrom(t, st, "good", map[string]func(*store.Schedule){
+		"every-1500ms":    func(r *store.Schedule) { r.Name, r.Cron = "every-1500ms", "@every 1500ms" },
+		"cron-tz-local":   func(r *store.Schedule) { r.Name, r.Cron = "cron-tz-local", "CRON_TZ=Local 0 * * * *" },
+		"handler-nul-env": func(r *store.Schedule) { r.Name, r.Task = "handler-nul-env", nulEnv },
+	})
+	for name, data := range old {
+		if err := st.Create(st.Layout().Schedule(name), data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, skipped, err := c.ListSchedules(context.Background())
+	if err != nil || skipped != 0 || len(list) != 1+len(old) {
+		t.Fatalf("schedules: %d, %d skipped, %v; want %d, none skipped", len(list), skipped, err, 1+len(old))
+	}
+	for _, s := range list {
+		if s.Next.IsZero() {
+			t.Errorf("schedule %s listed with no next slot", s.Name)
+		}
+	}
+	for name := range old {
+		for cmd, do := range map[string]func() error{
+			"get":    func() error { _, err := c.Schedule(name); return err },
+			"pause":  func() error { _, err := c.PauseSchedule(name); return err },
+			"resume": func() error { _, err := c.ResumeSchedule(name); return err },
+		} {
+			if err := do(); err != nil {
+				t.Errorf("%s %s: %v", cmd, name, err)
+			}
+		}
+	}
+	for what, spec := range map[string]ScheduleSpec{
+		"@every 1500ms":          {Cron: "@every 1500ms", Task: TaskSpec{Cmd: []string{"true"}}},
+		"CRON_TZ=Local":          {Cron: "CRON_TZ=Local 0 * * * *", Task: TaskSpec{Cmd: []string{"true"}}},
+		"a NUL in a handler env": {Cron: "@daily", Task: TaskSpec{Handler: "resize", Env: nulEnv.Env}},
+	} {
+		spec.Name = "new"
+		if _, err := c.AddSchedule(spec); !errors.Is(err, ErrInvalid) {
+			t.Errorf("add a schedule with %s: %v, want ErrInvalid", what, err)
 		}
 	}
 }

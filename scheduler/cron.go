@@ -193,8 +193,9 @@ func (l *leader) applySchedule(name string, r scheduleRead) error {
 		return nil
 	}
 	delete(l.tombstones, name)
+	var compat error
 	if derr == nil {
-		if spec, err = ParseSpec(rec.Cron, rec.TZ); err != nil {
+		if spec, compat, err = ReadSpec(rec.Cron, rec.TZ); err != nil {
 			derr = fmt.Errorf("%w: %v", store.ErrMalformed, err)
 		}
 	}
@@ -204,6 +205,11 @@ func (l *leader) applySchedule(name string, r scheduleRead) error {
 			return err
 		}
 		return nil
+	}
+	if old := l.schedules[name]; compat != nil && (old == nil || old.rec.Cron != rec.Cron || old.rec.TZ != rec.TZ) {
+		// Once per spec read, not at every change of the record.
+		l.log.Warn().Str("schedule", name).Str("cron", rec.Cron).AnErr("compat", compat).
+			Msg("schedule spec an earlier release wrote, read for compatibility only: fired as that release did; schedule add refuses it now")
 	}
 	e := &cronEntry{rec: rec, version: stat.Version, czxid: stat.Czxid, spec: spec}
 	l.schedules[name] = e

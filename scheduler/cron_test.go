@@ -52,23 +52,36 @@ func scheduleExists(t *testing.T, st *store.Store, name string) bool {
 // suspendSchedule pauses name as `drover schedule pause` does, from a
 // test hook (so errors are t.Error).
 func suspendSchedule(t *testing.T, st *store.Store, name string) {
+	editSchedule(t, st, name, func(rec *store.Schedule) { rec.Suspended = true })
+}
+
+// editSchedule writes name's record changed by edit at the version read,
+// reading it again while a firing writes it meanwhile, as a client's
+// command does (errors are t.Error: it may run in a hook).
+func editSchedule(t *testing.T, st *store.Store, name string, edit func(*store.Schedule)) {
 	p := st.Layout().Schedule(name)
-	data, stat, err := st.Get(p)
-	if err != nil {
-		t.Error(err)
+	for try := 0; ; try++ {
+		data, stat, err := st.Get(p)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		rec, err := store.DecodeSchedule(data)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		edit(rec)
+		if data, err = store.Encode(rec); err == nil {
+			_, err = st.Set(p, data, stat.Version)
+		}
+		if errors.Is(err, store.ErrBadVersion) && try < 20 {
+			continue
+		}
+		if err != nil {
+			t.Error(err)
+		}
 		return
-	}
-	rec, err := store.DecodeSchedule(data)
-	if err != nil {
-		t.Error(err)
-		return
-	}
-	rec.Suspended = true
-	if data, err = store.Encode(rec); err == nil {
-		_, err = st.Set(p, data, stat.Version)
-	}
-	if err != nil {
-		t.Error(err)
 	}
 }
 
@@ -258,17 +271,21 @@ func (l *lockedLog) String() string {
 }
 
 // has reports whether one line of the log holds every one of parts.
-func (l *lockedLog) has(parts ...string) bool {
+func (l *lockedLog) has(parts ...string) bool { return l.count(parts...) > 0 }
+
+// count counts the lines of the log that hold every one of parts.
+func (l *lockedLog) count(parts ...string) int {
+	n := 0
 	for _, line := range strings.Split(l.String(), "\n") {
 		all := true
 		for _, p := range parts {
 			all = all && strings.Contains(line, p)
 		}
 		if all {
-			return true
+			n++
 		}
 	}
-	return false
+	return n
 }
 
 func TestSchedulePausedFiresNothing(t *testing.T) {
@@ -1069,13 +1086,17 @@ func TestReplaceFilesRunsAsFound(t *testing.T) {
 }
 
 // rawSchedule writes rec as it stands straight to ZooKeeper, as a hand or
-// another tool would, past the client's checks.
+// another tool would, past the client's checks; made now unless CreatedAt
+// says when.
 func rawSchedule(t *testing.T, st *store.Store, rec *store.Schedule) {
 	t.Helper()
 	if rec.Catchup == "" {
 		rec.Catchup = store.CatchupNone
 	}
-	rec.CreatedAt, rec.KeepSucceeded, rec.KeepFailed = time.Now().UTC(), 10, 10
+	if rec.CreatedAt.IsZero() {
+		rec.CreatedAt = time.Now().UTC()
+	}
+	rec.KeepSucceeded, rec.KeepFailed = 10, 10
 	data, err := store.Encode(rec)
 	if err != nil {
 		t.Fatal(err)
@@ -1183,21 +1204,39 @@ func TestScheduleOfANewerFormatIsLeftInPlace(t *testing.T) {
 // `drover schedule add --env DROVER_ZK=zk1:2181 -- drover status`, which a
 // scheduled job that calls drover itself needs, is one. It reads them with
 // CheckFireable now. (Found by review.)
+//
+// The same went for a handler's template with a NUL byte in its env
+// (validRun refuses it since 45fd24a, though only a command's process
+// cannot take one), and for specs ParseSpec refuses since: @every under a
+// second or not whole seconds (45fd24a), CRON_TZ=Local (8bc3b3a). The
+// leader reads a spec with ReadSpec now, firing these as earlier leaders
+// did and logging once that it reads one for compatibility only.
 func TestSchedulesEarlierClientsWroteKeepFiringAfterUpgrade(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
-	old := map[string]store.Task{
+	everySecond := func(task store.Task) *store.Schedule { return &store.Schedule{Cron: "* * * * * *", Task: task} }
+	old := map[string]*store.Schedule{
 		// drover schedule add --env DROVER_ZK=zk1:2181 -- drover status (before 21c448c)
-		"drover-env": {V: store.FormatVersion, Name: "drover-env", Cmd: []string{"drover", "status"}, Env: map[string]string{"DROVER_ZK": "zk1:2181"}},
+		"drover-env": everySecond(store.Task{V: store.FormatVersion, Name: "drover-env", Cmd: []string{"drover", "status"}, Env: map[string]string{"DROVER_ZK": "zk1:2181"}}),
 		// client.AddSchedule with a command and a payload (before f96b44d)
-		"cmd-payload": {V: store.FormatVersion, Name: "cmd-payload", Cmd: []string{"true"}, Payload: []byte("x")},
+		"cmd-payload": everySecond(store.Task{V: store.FormatVersion, Name: "cmd-payload", Cmd: []string{"true"}, Payload: []byte("x")}),
 		// client.AddSchedule with a handler and shell (before f96b44d)
-		"handler-shell": {V: store.FormatVersion, Name: "handler-shell", Handler: "resize", Shell: true},
+		"handler-shell": everySecond(store.Task{V: store.FormatVersion, Name: "handler-shell", Handler: "resize", Shell: true}),
+		// client.AddSchedule with a handler, a NUL byte in its env (1ade078..45fd24a)
+		"handler-nul-env": everySecond(store.Task{V: store.FormatVersion, Name: "handler-nul-env", Handler: "resize", Env: map[string]string{"SEP": "a\x00b"}}),
+		// drover schedule add --cron '@every 1500ms' (before 45fd24a): fired every second
+		"every-1500ms": {Cron: "@every 1500ms", Task: store.Task{V: store.FormatVersion, Name: "every-1500ms", Cmd: []string{"true"}}},
+		// drover schedule add --cron 'CRON_TZ=Local 0 * * * *' --catchup last (before 8bc3b3a),
+		// made two hours ago: its slot of the last hour is due
+		"cron-tz-local": {Cron: "CRON_TZ=Local 0 * * * *", Catchup: store.CatchupLast, CreatedAt: time.Now().UTC().Add(-2 * time.Hour),
+			Task: store.Task{V: store.FormatVersion, Name: "cron-tz-local", Cmd: []string{"true"}}},
 	}
-	for name, task := range old {
-		rawSchedule(t, st, &store.Schedule{Name: name, Cron: "* * * * * *", Concurrency: store.ConcurrencyAllow, Task: task})
+	for name, rec := range old {
+		rec.Name, rec.Concurrency = name, store.ConcurrencyAllow
+		rawSchedule(t, st, rec)
 	}
-	runScheduler(t, st, "s1")
+	var logs lockedLog
+	runScheduler(t, st, "s1", func(c *Config) { c.Log = zerolog.New(&logs) })
 	fired := func(name string) bool {
 		data, _, err := st.Get(st.Layout().Schedule(name))
 		if err != nil {
@@ -1218,6 +1257,23 @@ func TestSchedulesEarlierClientsWroteKeepFiringAfterUpgrade(t *testing.T) {
 		if !fired(name) {
 			t.Errorf("schedule %s, written by an earlier release's client, never fired (in place: %v, moved to deadletter: %v)",
 				name, scheduleExists(t, st, name), deadletterFrom(t, st, st.Layout().Schedule(name)))
+		}
+	}
+	if t.Failed() {
+		return
+	}
+	// Read again after a client's write (the leader's own writes it does
+	// not read again), a spec read for compatibility is not logged again:
+	// a firing after the write was prepared from the record it wrote.
+	var edited int64
+	editSchedule(t, st, "every-1500ms", func(rec *store.Schedule) { rec.KeepFailed, edited = 11, rec.Fired })
+	drovertest.WaitFor(t, 10*time.Second, "every-1500ms fired after the write", func() bool {
+		rec := readSchedule(t, st, "every-1500ms")
+		return rec.KeepFailed == 11 && rec.Fired > edited
+	})
+	for _, name := range []string{"every-1500ms", "cron-tz-local"} {
+		if n := logs.count("for compatibility", `"schedule":"`+name+`"`); n != 1 {
+			t.Errorf("schedule %s's spec, read for compatibility, logged %d times, want once:\n%s", name, n, logs.String())
 		}
 	}
 }

@@ -15,54 +15,74 @@ import (
 // descriptors (@hourly, @every 90s) and a CRON_TZ= or TZ= prefix.
 var cronParser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
-// ParseSpec parses a cron spec in zone tz. Without a zone (neither tz nor a
-// CRON_TZ= prefix) the spec runs in UTC, so every scheduler computes the same
-// slots whatever its host's local time.
+// ParseSpec parses a cron spec a client is about to write, in zone tz.
+// Without a zone (neither tz nor a CRON_TZ= prefix) the spec runs in UTC,
+// so every scheduler computes the same slots whatever its host's local
+// time. It refuses what ReadSpec reads for compatibility only.
 func ParseSpec(spec, tz string) (cron.Schedule, error) {
+	s, compat, err := ReadSpec(spec, tz)
+	if err == nil {
+		err = compat
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// ReadSpec parses a stored schedule's spec as ParseSpec does, and also
+// what earlier releases' clients wrote and their leaders fired, which it
+// fires as they did: an @every interval under a second, or not of whole
+// seconds (refused since 45fd24a), every second or with the fraction
+// dropped, as the cron library's Every does; a CRON_TZ=Local or TZ=Local
+// prefix (refused since 8bc3b3a) in the reading host's zone. For such a
+// spec compat is the error ParseSpec gives it: it is read for
+// compatibility only. An upgrade must not move aside schedules in use.
+func ReadSpec(spec, tz string) (s cron.Schedule, compat, err error) {
 	spec = strings.TrimSpace(spec)
 	if spec == "" {
-		return nil, errors.New("empty cron spec")
+		return nil, nil, errors.New("empty cron spec")
 	}
 	prefixed := strings.HasPrefix(spec, "CRON_TZ=") || strings.HasPrefix(spec, "TZ=")
 	if prefix, rest, ok := strings.Cut(spec, " "); prefixed {
 		if !ok || strings.TrimSpace(rest) == "" {
 			// The cron library slices up to the first space and panics without one.
-			return nil, fmt.Errorf("cron spec %q: a time zone prefix needs a schedule after it", spec)
+			return nil, nil, fmt.Errorf("cron spec %q: a time zone prefix needs a schedule after it", spec)
 		}
 		if _, zone, _ := strings.Cut(prefix, "="); zone == "Local" {
 			// Each host's own zone: schedulers would not agree on the slots.
-			return nil, fmt.Errorf("cron spec: time zone %q: want an IANA name like Europe/Berlin", zone)
+			compat = fmt.Errorf("cron spec: time zone %q: want an IANA name like Europe/Berlin", zone)
 		}
 	}
 	switch {
 	case tz != "" && prefixed:
-		return nil, errors.New("give the time zone once: either --tz or a CRON_TZ= prefix")
+		return nil, nil, errors.New("give the time zone once: either --tz or a CRON_TZ= prefix")
 	case tz != "":
 		if _, err := time.LoadLocation(tz); err != nil || tz == "Local" {
-			return nil, fmt.Errorf("time zone %q: unknown (want an IANA name like Europe/Berlin)", tz)
+			return nil, nil, fmt.Errorf("time zone %q: unknown (want an IANA name like Europe/Berlin)", tz)
 		}
 		spec = "CRON_TZ=" + tz + " " + spec
 	case !prefixed:
 		spec = "CRON_TZ=UTC " + spec
 	}
-	if _, every, ok := strings.Cut(spec, "@every"); ok {
+	if _, every, ok := strings.Cut(spec, "@every"); ok && compat == nil {
 		// The cron library rounds an interval under a second up to one and
-		// drops fractions: refuse what it would not honour.
+		// drops fractions: a client may not write what it would not honour.
 		if d, err := time.ParseDuration(strings.TrimSpace(every)); err == nil && (d < time.Second || d%time.Second != 0) {
-			return nil, fmt.Errorf("cron spec: @every %v: want whole seconds, at least 1s", d)
+			compat = fmt.Errorf("cron spec: @every %v: want whole seconds, at least 1s", d)
 		}
 	}
-	s, err := parseCron(spec)
+	s, err = parseCron(spec)
 	if err != nil {
-		return nil, fmt.Errorf("cron spec: %v", err)
+		return nil, nil, fmt.Errorf("cron spec: %v", err)
 	}
 	if probe := s.Next(time.Unix(0, 0)); probe.IsZero() {
-		return nil, errors.New("cron spec never fires")
+		return nil, nil, errors.New("cron spec never fires")
 	}
 	if spec, ok := s.(*cron.SpecSchedule); ok && spec.Hour&allHours != allHours {
-		return onceAWallTime{Schedule: s, loc: spec.Location}, nil
+		return onceAWallTime{Schedule: s, loc: spec.Location}, compat, nil
 	}
-	return s, nil
+	return s, compat, nil
 }
 
 const allHours = 1<<24 - 1

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/robfig/cron/v3"
+
 	"github.com/drover-sched/drover/store"
 )
 
@@ -22,18 +24,75 @@ func TestParseSpec(t *testing.T) {
 		{"", "", "empty"}, {"61 * * * *", "", "cron spec"}, {"* * *", "", "cron spec"},
 		{"0 2 * * *", "Mars/Olympus", "time zone"}, {"CRON_TZ=UTC 0 2 * * *", "UTC", "once"},
 		{"0 0 30 2 *", "", "never fires"}, {"@fortnightly", "", "cron spec"},
-		{"@every 0s", "", "at least 1s"}, {"@every -5s", "", "at least 1s"}, {"@every 500ms", "", "at least 1s"},
-		{"@every 1500ms", "", "whole seconds"},
 		// A zone prefix alone panicked the cron library (and every leader
 		// that read such a record).
 		{"CRON_TZ=UTC", "", "needs a schedule"}, {"TZ=UTC", "", "needs a schedule"}, {"CRON_TZ=", "", "needs a schedule"},
 		{"TZ=", "", "needs a schedule"}, {"CRON_TZ=Europe/Berlin ", "", "needs a schedule"}, {"CRON_TZ=UTC\t0 2 * * *", "", "cron spec"},
-		// Each host's zone, as --tz Local is.
-		{"CRON_TZ=Local 0 2 * * *", "", "IANA"}, {"TZ=Local 0 2 * * *", "", "IANA"}, {"0 2 * * *", "Local", "IANA"},
+		// Each host's zone (no release took --tz Local).
+		{"0 2 * * *", "Local", "IANA"},
 	}
 	for _, b := range bad {
 		if _, err := ParseSpec(b.spec, b.tz); err == nil || !strings.Contains(err.Error(), b.want) {
 			t.Errorf("%q tz %q: err %v, want %q", b.spec, b.tz, err, b.want)
+		}
+		if _, compat, err := ReadSpec(b.spec, b.tz); err == nil || compat != nil {
+			t.Errorf("stored %q tz %q: err %v, compat %v; want no release to fire it", b.spec, b.tz, err, compat)
+		}
+	}
+	for _, l := range legacySpecs {
+		if _, err := ParseSpec(l.spec, ""); err == nil || !strings.Contains(err.Error(), l.want) {
+			t.Errorf("%q: err %v, want %q", l.spec, err, l.want)
+		}
+	}
+}
+
+// legacySpecs are specs a client no longer writes (ParseSpec refuses them
+// with want) that earlier releases' clients wrote and their leaders fired
+// every every, or else in the leader's own zone.
+var legacySpecs = []struct {
+	spec, want string
+	every      time.Duration
+}{
+	// Refused since 45fd24a: the cron library's Every fires an interval
+	// under a second every second, and drops a fraction of a second.
+	{"@every 0s", "at least 1s", time.Second}, {"@every -5s", "at least 1s", time.Second},
+	{"@every 500ms", "at least 1s", time.Second}, {"@every 1500ms", "whole seconds", time.Second},
+	{"@every 2999ms", "whole seconds", 2 * time.Second}, {"CRON_TZ=UTC @every 1500ms", "whole seconds", time.Second},
+	// Refused since 8bc3b3a: each host's own zone.
+	{"CRON_TZ=Local 0 2 * * *", "IANA", 0}, {"TZ=Local 0 2 * * *", "IANA", 0}, {"CRON_TZ=Local 0 * * * *", "IANA", 0},
+}
+
+// A schedule an earlier release's client wrote, and its leader fired, is
+// read as that leader read it: ReadSpec fires it as then and says it is
+// read for compatibility only (ParseSpec's refusal); ParseSpec refused it,
+// so the upgraded leader moved a schedule in use to deadletter.
+func TestReadSpecFiresWhatEarlierReleasesFired(t *testing.T) {
+	for _, l := range legacySpecs {
+		s, compat, err := ReadSpec(l.spec, "")
+		if err != nil || compat == nil || !strings.Contains(compat.Error(), l.want) {
+			t.Errorf("stored %q: err %v, compat %v; want it read, for compatibility (%q)", l.spec, err, compat, l.want)
+			continue
+		}
+		if l.every > 0 {
+			if every, ok := s.(cron.ConstantDelaySchedule); !ok || every.Delay != l.every {
+				t.Errorf("stored %q: %#v, want every %v", l.spec, s, l.every)
+			}
+			continue
+		}
+		var loc *time.Location
+		switch s := s.(type) {
+		case onceAWallTime:
+			loc = s.loc
+		case *cron.SpecSchedule:
+			loc = s.Location
+		}
+		if loc != time.Local {
+			t.Errorf("stored %q: in zone %v, want the leader's own (time.Local)", l.spec, loc)
+		}
+	}
+	for _, g := range []string{"@every 90s", "CRON_TZ=Europe/Berlin 0 2 * * *", "0 2 * * *"} {
+		if _, compat, err := ReadSpec(g, ""); err != nil || compat != nil {
+			t.Errorf("stored %q: err %v, compat %v; want it read as it stands", g, err, compat)
 		}
 	}
 }
@@ -223,16 +282,22 @@ func TestSlotTaskIDDeterministic(t *testing.T) {
 	}
 }
 
-// FuzzParseSpec: no spec, stored in ZooKeeper by anyone, panics the parser.
+// FuzzParseSpec: no spec, stored in ZooKeeper by anyone, panics the
+// leader's parser (ReadSpec); what a client may write (ParseSpec), the
+// leader reads as it stands.
 func FuzzParseSpec(f *testing.F) {
-	for _, s := range []string{"0 2 * * *", "CRON_TZ=UTC", "TZ=Europe/Berlin 0 9 * * 1-5", "@every 90s", "@hourly", "*/5 * * * * *", "CRON_TZ= x"} {
+	for _, s := range []string{"0 2 * * *", "CRON_TZ=UTC", "TZ=Europe/Berlin 0 9 * * 1-5", "@every 90s", "@hourly", "*/5 * * * * *", "CRON_TZ= x",
+		"@every 1500ms", "CRON_TZ=Local 0 * * * *"} {
 		f.Add(s, "")
 	}
 	f.Add("0 2 * * *", "Europe/Berlin")
 	f.Fuzz(func(t *testing.T, spec, tz string) {
-		s, err := ParseSpec(spec, tz)
+		s, compat, err := ReadSpec(spec, tz)
 		if err == nil {
 			s.Next(time.Unix(0, 0))
+		}
+		if _, perr := ParseSpec(spec, tz); perr == nil && (err != nil || compat != nil) {
+			t.Fatalf("%q tz %q: a client writes it, and the leader reads it with err %v, compat %v", spec, tz, err, compat)
 		}
 	})
 }
