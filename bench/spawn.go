@@ -28,7 +28,7 @@ type SpawnReport struct {
 }
 
 // rawSpawns starts and reaps `true` from inFlight goroutines for d, each in
-// its own process group as a worker starts a command, and returns the rate
+// a session of its own as a worker starts a command, and returns the rate
 // and the CPU per process. What a worker adds around a start (its
 // bookkeeping, the guard, output capture) is Drover's and is not counted.
 func rawSpawns(ctx context.Context, d time.Duration, inFlight int) (*SpawnReport, error) {
@@ -49,7 +49,7 @@ func rawSpawns(ctx context.Context, d time.Duration, inFlight int) (*SpawnReport
 		g.Go(func() error {
 			for gctx.Err() == nil {
 				cmd := exec.Command(path)
-				cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+				cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 				if err := cmd.Run(); err != nil {
 					return fmt.Errorf("raw process starts: %s: %w", path, err)
 				}
