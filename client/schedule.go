@@ -95,12 +95,14 @@ func (s ScheduleSpec) Record(now time.Time) (*store.Schedule, error) {
 	if err := rec.CheckTemplate(); err != nil {
 		return nil, err
 	}
-	if _, err := store.Encode(cloneRec(rec)); err != nil {
+	if _, err := cloneRec(rec).EncodeFit(0); err != nil {
 		return nil, err
 	}
 	return rec, nil
 }
 
+// cloneRec is a copy of r that EncodeFit can stamp and trim: it reslices
+// the history lists, and leaves r's be.
 func cloneRec(r *store.Schedule) *store.Schedule { c := *r; return &c }
 
 // AddSchedule creates a schedule; the leader fires it from its next slot on.
@@ -291,7 +293,9 @@ func (c *Client) RemoveSchedule(name string) error {
 
 // update applies fn to a schedule in a version-checked write, retrying when
 // the leader wrote it meanwhile; extra adds operations to the same
-// transaction. A write whose reply was lost is looked for once the store is
+// transaction. The record is written as its reader keeps it (EncodeFit: the
+// oldest runs of its history make room); one that still would not fit is
+// refused, ErrInvalid and store.ErrTooLarge. A write whose reply was lost is looked for once the store is
 // back: landed (nil: fn is idempotent, and is applied again) says whether it
 // was applied; if not, it is sent again.
 func (c *Client) update(name string, fn func(*store.Schedule) error, extra func(*store.Txn) error, ids []string,
@@ -304,7 +308,10 @@ func (c *Client) update(name string, fn func(*store.Schedule) error, extra func(
 		if err := fn(rec); err != nil {
 			return nil, err
 		}
-		data, err := store.Encode(rec)
+		data, err := rec.EncodeFit(0)
+		if errors.Is(err, store.ErrTooLarge) {
+			return nil, fmt.Errorf("%w: update schedule %s: %w", ErrInvalid, name, err)
+		}
 		if err != nil {
 			return nil, err
 		}

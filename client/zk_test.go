@@ -699,6 +699,79 @@ func TestTriggersTrackABoundedNumber(t *testing.T) {
 	}
 }
 
+// edgeSchedule adds schedule name (paused if suspended) with runs
+// succeeded runs in its history, its template padded until the record and
+// a slot's task are 10 bytes within the bound DecodeSchedule keeps, as a
+// template of an earlier client, or a long history, can take it.
+func edgeSchedule(t *testing.T, st *store.Store, name string, suspended bool, runs int) *store.Schedule {
+	t.Helper()
+	rec := &store.Schedule{Name: name, Cron: "@daily", Catchup: store.CatchupNone, Concurrency: store.ConcurrencyAllow,
+		Suspended: suspended, CreatedAt: time.Now().UTC(), KeepSucceeded: 1000, KeepFailed: 10,
+		Task: store.Task{Cmd: []string{"true"}}}
+	for i := range runs {
+		slot := rec.CreatedAt.Add(time.Duration(i-runs) * time.Hour)
+		rec.Succeeded = append(rec.Succeeded, store.ScheduleRun{Slot: slot, Task: store.SlotTaskID(name, slot, 0), State: store.StateSucceeded})
+	}
+	drovertest.PadToFiringBound(t, rec, 10)
+	if err := st.AddSchedule(rec); err != nil {
+		t.Fatal(err)
+	}
+	return rec
+}
+
+// A pause, resume or trigger of a schedule at the edge of the bound its
+// reader keeps (the record and a slot's task within MaxFiringBytes) keeps
+// it readable, in place, the oldest runs of its history making room. Each
+// grew the record past the bound: DecodeSchedule refused it, so every
+// command on the schedule failed, and the next leader moved it to
+// deadletter. A record with no history to drop is refused the change.
+func TestScheduleChangesAtTheBoundKeepItReadable(t *testing.T) {
+	c, st := newClient(t)
+	for _, tc := range []struct {
+		name   string
+		paused bool
+		change func() error
+		done   func(*store.Schedule) bool
+	}{
+		{"pause", false, func() error { _, err := c.PauseSchedule("pause"); return err },
+			func(r *store.Schedule) bool { return r.Suspended }},
+		{"resume", true, func() error { _, err := c.ResumeSchedule("resume"); return err },
+			func(r *store.Schedule) bool { return !r.Suspended && !r.LastSlot.IsZero() }},
+		{"trigger", false, func() error { _, err := c.TriggerSchedule("trigger"); return err },
+			func(r *store.Schedule) bool { return len(r.Active) == 1 }},
+	} {
+		before := edgeSchedule(t, st, tc.name, tc.paused, 20)
+		if err := tc.change(); err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		data, _, err := st.Get(st.Layout().Schedule(tc.name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec, err := store.DecodeSchedule(data)
+		if err != nil {
+			t.Errorf("%s wrote a record its reader refuses: %v", tc.name, err)
+			continue
+		}
+		kept := rec.Succeeded
+		if !tc.done(rec) || len(kept) == 0 || len(kept) >= 20 || kept[len(kept)-1].Task != before.Succeeded[19].Task {
+			t.Fatalf("%s: record %+v, succeeded %d: want the change made, and the newest runs kept", tc.name, rec, len(kept))
+		}
+		if _, err := c.Schedule(tc.name); err != nil {
+			t.Fatalf("after %s: %v", tc.name, err)
+		}
+	}
+	edgeSchedule(t, st, "bare", false, 0)
+	_, stat := storedSchedule(t, st, "bare")
+	if _, err := c.PauseSchedule("bare"); !errors.Is(err, store.ErrTooLarge) || !errors.Is(err, ErrInvalid) {
+		t.Fatalf("pause of a record at the bound with no history: %v, want ErrTooLarge and ErrInvalid", err)
+	}
+	if rec, now := storedSchedule(t, st, "bare"); now.Version != stat.Version || rec.Suspended {
+		t.Fatalf("the refused pause wrote the record: version %d, was %d", now.Version, stat.Version)
+	}
+}
+
 // queuedRecord reads task id's queue item.
 func queuedRecord(t *testing.T, st *store.Store, id string) (*store.Task, store.Stat) {
 	t.Helper()

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -134,6 +135,40 @@ func QueuedIDs(t testing.TB, st *store.Store) []string {
 		}
 	}
 	return ids
+}
+
+// PadToFiringBound pads the task template of schedule rec (an env value,
+// PAD) until the record and one slot's task, as DecodeSchedule weighs them
+// (store.Schedule.CheckFireable), take store.MaxFiringBytes less room
+// bytes, or less room+1 (the pad counts twice): a schedule at the edge of
+// what its reader accepts, for tests of the writers that change it. Set
+// the rest of rec first, its history too.
+func PadToFiringBound(t testing.TB, rec *store.Schedule, room int) {
+	t.Helper()
+	if rec.Task.Env == nil {
+		rec.Task.Env = map[string]string{}
+	}
+	size := func() (record, firing int) {
+		data, err := store.Encode(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tmpl, err := store.Encode(rec.Task.Clone())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(data), len(data) + len(tmpl)
+	}
+	rec.Task.Env["PAD"] = ""
+	_, firing := size()
+	pad := (store.MaxFiringBytes - room - firing) / 2
+	if pad < 0 {
+		t.Fatalf("schedule %s: %d bytes past the bound before any pad", rec.Name, -2*pad)
+	}
+	rec.Task.Env["PAD"] = strings.Repeat("x", pad)
+	if record, _ := size(); rec.CheckFireable(record) != nil || rec.CheckFireable(record+room+2) == nil {
+		t.Fatalf("schedule %s: not padded to %d bytes from the bound", rec.Name, room)
+	}
 }
 
 // Logger logs to the test's output with -v, and nowhere otherwise.

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -144,14 +145,79 @@ func (s *Schedule) CheckFireable(recordSize int) error {
 	if err := s.checkTemplate((*Task).validRun); err != nil {
 		return err
 	}
+	_, err := s.firingOver(recordSize, 0)
+	return err
+}
+
+// firingOver is by how many bytes a firing of a record of recordSize bytes
+// would pass MaxFiringBytes, with one slot's task (the template encoded) or
+// carry bytes besides, whichever is more; and then an error wrapping
+// ErrTooLarge.
+func (s *Schedule) firingOver(recordSize, carry int) (int, error) {
 	b, err := Encode(s.Task.Clone())
 	if err != nil {
-		return err
+		return 0, err
 	}
-	if recordSize+len(b) > MaxFiringBytes {
-		return fmt.Errorf("a firing, the record (%d bytes) and a slot's task (%d), would exceed %d bytes: it can never be written: %w", recordSize, len(b), MaxFiringBytes, ErrTooLarge)
+	what, n := "a slot's task", len(b)
+	if carry > n {
+		what, n = "what its write carries besides", carry
 	}
-	return nil
+	if over := recordSize + n - MaxFiringBytes; over > 0 {
+		return over, fmt.Errorf("the record (%d bytes) and %s (%d) would pass the %d bytes a firing may write: %w", recordSize, what, n, MaxFiringBytes, ErrTooLarge)
+	}
+	return 0, nil
+}
+
+// EncodeFit encodes s to be written, within the bound DecodeSchedule reads
+// it by (CheckFireable): the record and a slot's task, or carry bytes if
+// more (what the write carries besides the record: a firing's task and
+// paths), within MaxFiringBytes. Past it, the oldest runs of the history
+// (succeeded, failed, skipped) are dropped from s until it fits: a record
+// written past the bound is moved aside by the next leader that reads it,
+// and the schedule is gone. Active runs are kept: forbid and replace act
+// on them. ErrTooLarge: s does not fit even with no history left. Every
+// writer of a schedule record encodes it with EncodeFit: the client's add,
+// pause, resume and trigger, and the leader's firing.
+func (s *Schedule) EncodeFit(carry int) ([]byte, error) {
+	for {
+		s.setV()
+		data, err := json.Marshal(s)
+		if err != nil {
+			return nil, err
+		}
+		over, err := s.firingOver(len(data), carry)
+		if err != nil && !errors.Is(err, ErrTooLarge) {
+			return nil, err
+		}
+		if err == nil {
+			return data, nil
+		}
+		if !s.dropOldestRuns(over) {
+			return nil, err
+		}
+	}
+}
+
+// dropOldestRuns drops the oldest runs of s's history, by slot, until they
+// took n bytes of its record; false: its history is empty.
+func (s *Schedule) dropOldestRuns(n int) bool {
+	lists := []*[]ScheduleRun{&s.Succeeded, &s.Failed, &s.Skipped}
+	dropped := false
+	for n > 0 {
+		var oldest *[]ScheduleRun
+		for _, l := range lists {
+			if len(*l) > 0 && (oldest == nil || (*l)[0].Slot.Before((*oldest)[0].Slot)) {
+				oldest = l
+			}
+		}
+		if oldest == nil {
+			break
+		}
+		b, _ := json.Marshal((*oldest)[0]) // it encoded with the record
+		n -= len(b) + 1                    // and its comma
+		*oldest, dropped = (*oldest)[1:], true
+	}
+	return dropped
 }
 
 // MaxFiringBytes bounds one firing's transaction (the schedule's record,
@@ -340,12 +406,13 @@ const scheduleTries = 20
 // name at the tombstone's version (RemoveSchedule). ErrScheduleExists: the
 // name holds a schedule, or a record that does not decode.
 // ErrTooManySchedules: the schedules directory is full (MaxScheduleListing).
+// ErrTooLarge: the record would not fit a firing (EncodeFit).
 func (s *Store) AddSchedule(rec *Schedule) error {
 	if err := ValidateName(rec.Name); err != nil {
 		return fmt.Errorf("add schedule: %w", err)
 	}
 	p := s.layout.Schedule(rec.Name)
-	data, err := Encode(rec)
+	data, err := rec.EncodeFit(0)
 	if err != nil {
 		return fmt.Errorf("add schedule %s: %w", rec.Name, err)
 	}
