@@ -167,7 +167,7 @@ func PadToFiringBound(t testing.TB, rec *store.Schedule, room int) {
 	}
 	rec.Task.Env["PAD"] = strings.Repeat("x", pad)
 	if record, _ := size(); rec.CheckFireable(record) != nil || rec.CheckFireable(record+room+2) == nil {
-		t.Fatalf("schedule %s: not padded to %d bytes from the bound", rec.Name, room)
+		t.Fatalf("schedule %s: not padded to %d bytes from the bound: %v", rec.Name, room, rec.CheckFireable(record))
 	}
 }
 

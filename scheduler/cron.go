@@ -743,25 +743,36 @@ func (l *leader) build(f *firing) error {
 	}
 	rec.TrimActive()
 	rec.LastSlot = f.plan.Last.UTC()
-	data, err := store.Encode(rec)
+	ops := l.st.Txn()
+	for _, c := range f.cancels {
+		ops.Delete(c.path, c.version)
+		if err := ops.Finish(c.done.Clone()); err != nil {
+			return err
+		}
+	}
+	f.cancelBytes = ops.Size()
+	for _, t := range f.tasks {
+		if err := ops.Enqueue(t.Clone()); err != nil {
+			return err
+		}
+	}
+	// The record is written as its reader keeps it (its oldest runs make
+	// room), and a firing of one task with room for the task as well: a
+	// record the leader wrote past the bound, it moved aside itself. Runs
+	// it cancels go ahead if need be (prepare); a firing of several tasks
+	// is cut in parts (prepare) before any history goes for them.
+	p := l.lay.Schedule(rec.Name)
+	carry := len(p)
+	if len(f.tasks) == 1 {
+		carry += ops.Size() - f.cancelBytes
+	}
+	data, err := rec.EncodeFit(carry)
 	if err != nil {
 		return fmt.Errorf("schedule %s: %w", rec.Name, err)
 	}
 	txn := l.st.Txn()
-	txn.Set(l.lay.Schedule(rec.Name), data, f.e.version)
-	before := txn.Size()
-	for _, c := range f.cancels {
-		txn.Delete(c.path, c.version)
-		if err := txn.Finish(c.done.Clone()); err != nil {
-			return err
-		}
-	}
-	f.cancelBytes = txn.Size() - before
-	for _, t := range f.tasks {
-		if err := txn.Enqueue(t.Clone()); err != nil {
-			return err
-		}
-	}
+	txn.Set(p, data, f.e.version)
+	txn.Append(ops)
 	f.txn, f.ops, f.size = txn, txn.Len(), txn.Size()
 	return nil
 }

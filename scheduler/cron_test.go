@@ -1085,6 +1085,51 @@ func TestReplaceFilesRunsAsFound(t *testing.T) {
 	}
 }
 
+// A forbid schedule at the edge of the bound its reader keeps (its record
+// and a slot's task 10 bytes within MaxFiringBytes), whose run is still
+// active, skips its slots in records DecodeSchedule accepts, the oldest
+// runs of its history making room, and fires again once the run ends. The
+// firing that queued no task grew the record by a skipped run and was
+// weighed against maxFiringBytes alone: the leader wrote a record that it
+// then moved to deadletter itself, and the schedule was gone.
+func TestForbidSkipAtTheBoundKeepsTheScheduleFiring(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	running := submit(t, st, 1, nil)[0] // queued: no worker takes it yet
+	now := time.Now().UTC()
+	rec := &store.Schedule{Name: "edge", Cron: "* * * * * *", Concurrency: store.ConcurrencyForbid, Task: store.Task{Cmd: []string{"true"}},
+		Active: []store.ScheduleRun{{Slot: now.Add(-time.Minute), Task: running}}}
+	for i := range 10 {
+		slot := now.Add(time.Duration(i-20) * time.Hour)
+		rec.Succeeded = append(rec.Succeeded, store.ScheduleRun{Slot: slot, Task: store.SlotTaskID("edge", slot, 0), State: store.StateSucceeded})
+	}
+	rec.Catchup, rec.CreatedAt, rec.KeepSucceeded, rec.KeepFailed = store.CatchupNone, now, 10, 10
+	drovertest.PadToFiringBound(t, rec, 10)
+	if err := st.AddSchedule(rec); err != nil {
+		t.Fatal(err)
+	}
+	runScheduler(t, st, "s1")
+	read := func() *store.Schedule {
+		data, _, err := st.Get(st.Layout().Schedule("edge"))
+		if err != nil {
+			t.Fatalf("schedule edge: %v (moved to deadletter: %v)", err, deadletterFrom(t, st, st.Layout().Schedule("edge")))
+		}
+		r, err := store.DecodeSchedule(data)
+		if err != nil {
+			t.Fatalf("the leader wrote a record its reader refuses: %v", err)
+		}
+		return r
+	}
+	drovertest.WaitFor(t, 10*time.Second, "two slots skipped", func() bool { return len(read().Skipped) >= 2 })
+	w := registerWorker(t, root, "w", 1, nil)
+	drovertest.WaitFor(t, 10*time.Second, "the run placed", func() bool { return len(w.assignments(t)) == 1 })
+	w.finish(t, w.assignments(t)[0])
+	drovertest.WaitFor(t, 10*time.Second, "a slot fired after the run ended", func() bool { return read().Fired >= 1 })
+	if r := read(); len(r.Succeeded) == 0 || r.Succeeded[len(r.Succeeded)-1].Task != running {
+		t.Fatalf("succeeded %+v: want the ended run filed last", r.Succeeded)
+	}
+}
+
 // rawSchedule writes rec as it stands straight to ZooKeeper, as a hand or
 // another tool would, past the client's checks; made now unless CreatedAt
 // says when.
