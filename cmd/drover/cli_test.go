@@ -101,6 +101,25 @@ func TestScheduleRemovedWithoutALeader(t *testing.T) {
 	}
 }
 
+// A pause of a schedule whose record has no room for it (at the edge of
+// the bound its reader keeps, with no history to drop) is refused as bad
+// input: one line, exit 2, nothing written. It was written past the bound,
+// and the schedule was moved aside by the next leader.
+func TestSchedulePauseWithNoRoomIsRefused(t *testing.T) {
+	root := newRoot()
+	st := openStore(t, root)
+	rec := &store.Schedule{Name: "edge", Cron: "@daily", Catchup: store.CatchupNone, Concurrency: store.ConcurrencyAllow,
+		CreatedAt: time.Now().UTC(), KeepSucceeded: 10, KeepFailed: 10, Task: store.Task{Cmd: []string{"true"}}}
+	drovertest.PadToFiringBound(t, rec, 10)
+	if err := st.AddSchedule(rec); err != nil {
+		t.Fatal(err)
+	}
+	oneLineError(t, drover(t, root, "schedule", "pause", "edge"), 2, "a firing may write")
+	if r := drover(t, root, "schedule", "get", "edge", "-o", "json"); r.code != 0 || strings.Contains(r.stdout, `"suspended"`) {
+		t.Fatalf("get after the refused pause: %+v", r)
+	}
+}
+
 func TestEmptyCluster(t *testing.T) {
 	root := newRoot()
 	makeCluster(t, root)

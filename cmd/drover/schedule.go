@@ -191,8 +191,11 @@ func newScheduleOneCmd(g *globals, use, short string, act scheduleAction) *cobra
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.withReader(func(_ context.Context, c *client.Client) error {
 				err := act(g, cmd, c, args[0])
-				if errors.Is(err, client.ErrNoSchedule) {
+				switch {
+				case errors.Is(err, client.ErrNoSchedule):
 					return exitCode(1, fmt.Sprintf("schedule %s not found", args[0]))
+				case errors.Is(err, client.ErrInvalid): // a change the record has no room for
+					return usageErr("schedule %s: %s", use, strings.TrimPrefix(err.Error(), client.ErrInvalid.Error()+": "))
 				}
 				return err
 			})
