@@ -295,9 +295,9 @@ func (c *Client) RemoveSchedule(name string) error {
 // the leader wrote it meanwhile; extra adds operations to the same
 // transaction. The record is written as its reader keeps it (EncodeFit: the
 // oldest runs of its history make room); one that still would not fit is
-// refused, ErrInvalid and store.ErrTooLarge. A write whose reply was lost is looked for once the store is
-// back: landed (nil: fn is idempotent, and is applied again) says whether it
-// was applied; if not, it is sent again.
+// refused, ErrInvalid and store.ErrTooLarge. A write whose reply was lost
+// is looked for once the store is back: landed (nil: fn is idempotent, and
+// is applied again) says whether it was applied; if not, it is sent again.
 func (c *Client) update(name string, fn func(*store.Schedule) error, extra func(*store.Txn) error, ids []string,
 	landed func() (bool, error)) (*store.Schedule, error) {
 	for try := 0; ; try++ {

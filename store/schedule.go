@@ -186,13 +186,10 @@ func (s *Schedule) EncodeFit(carry int) ([]byte, error) {
 			return nil, err
 		}
 		over, err := s.firingOver(len(data), carry)
-		if err != nil && !errors.Is(err, ErrTooLarge) {
-			return nil, err
-		}
 		if err == nil {
 			return data, nil
 		}
-		if !s.dropOldestRuns(over) {
+		if !errors.Is(err, ErrTooLarge) || !s.dropOldestRuns(over) {
 			return nil, err
 		}
 	}
