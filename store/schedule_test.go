@@ -117,3 +117,44 @@ func TestSchedulesDirectoryIsBounded(t *testing.T) {
 		t.Fatalf("a removed name added again by another store: %v", err)
 	}
 }
+
+// EncodeFit keeps a record within the bound DecodeSchedule reads it by,
+// dropping the oldest runs of its history, whichever list holds them, and
+// only as many as it must; active runs stay, and a record with no history
+// to drop is refused, ErrTooLarge.
+func TestEncodeFitDropsTheOldestRuns(t *testing.T) {
+	at := time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC)
+	run := func(h int, state store.State) store.ScheduleRun {
+		return store.ScheduleRun{Slot: at.Add(time.Duration(h) * time.Hour), Task: "01M87N42QDW6A5132CYFVGQTV0", State: state}
+	}
+	rec := &store.Schedule{Name: "edge", Cron: "@hourly", CreatedAt: at, KeepSucceeded: 10, KeepFailed: 10,
+		Task:      store.Task{Cmd: []string{"true"}},
+		Active:    []store.ScheduleRun{run(0, "")},
+		Succeeded: []store.ScheduleRun{run(2, store.StateSucceeded), run(5, store.StateSucceeded)},
+		Failed:    []store.ScheduleRun{run(1, store.StateFailed), run(4, store.StateFailed)},
+		Skipped:   []store.ScheduleRun{run(3, "")}}
+	drovertest.PadToFiringBound(t, rec, 10)
+	skip := run(6, "")
+	skip.Reason = "skipped: previous run still active" // 114 bytes more, one of the oldest runs 85: two make room
+	rec.Record(skip)
+	data, err := rec.EncodeFit(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := store.DecodeSchedule(data)
+	if err != nil {
+		t.Fatalf("EncodeFit wrote a record its reader refuses: %v", err)
+	}
+	if len(got.Active) != 1 || len(got.Failed) != 1 || len(got.Succeeded) != 1 || len(got.Skipped) != 2 ||
+		!got.Failed[0].Slot.Equal(run(4, "").Slot) || !got.Succeeded[0].Slot.Equal(run(5, "").Slot) {
+		t.Fatalf("active %v, failed %v, succeeded %v, skipped %v: want the runs of hours 1 and 2 dropped",
+			got.Active, got.Failed, got.Succeeded, got.Skipped)
+	}
+	bare := &store.Schedule{Name: "bare", Cron: "@hourly", CreatedAt: at, Task: store.Task{Cmd: []string{"true"}},
+		Active: []store.ScheduleRun{run(0, "")}}
+	drovertest.PadToFiringBound(t, bare, 10)
+	bare.Suspended = true
+	if _, err := bare.EncodeFit(0); !errors.Is(err, store.ErrTooLarge) {
+		t.Fatalf("a record past the bound with no history: %v, want ErrTooLarge", err)
+	}
+}
