@@ -366,7 +366,7 @@ func (c *Client) submit(ctx context.Context, tasks []*store.Task) ([]store.Submi
 			// stands in the batch: a task whose key was taken before was not
 			// written, and the tasks after it were.
 			landed, err := c.landed(pick(tasks, pending))
-			for look := 0; err != nil && lostReply(err) && look < maxSubmitTries && ctx.Err() == nil && c.reconnected(); look++ {
+			for look := 0; err != nil && lostReply(err) && look < maxSubmitTries && ctx.Err() == nil && c.reconnected(ctx); look++ {
 				// The look lost its connection too (a whole ensemble
 				// restarting): look again once back, not fail the submit.
 				landed, err = c.landed(pick(tasks, pending))
@@ -527,6 +527,9 @@ func (c *Client) landed(tasks []*store.Task) ([]bool, error) {
 // testHookAssignments, when set by a test, runs in landed just before it
 // lists the assignments.
 var testHookAssignments func()
+
+// testHookReconnecting, when set by a test, runs as reconnected starts.
+var testHookReconnecting func()
 
 // testHookLanded, when set by a test, runs as landed starts its look.
 var testHookLanded func()
@@ -945,7 +948,7 @@ func (c *Client) Cancel(id string) (*store.Task, error) {
 		// The reply was lost: look again once back. The task has ended
 		// with this record if the cancel was applied, and stands as it
 		// was (or moved on) if not.
-		if try < 20 && lostReply(err) && c.reconnected() {
+		if try < 20 && lostReply(err) && c.reconnected(context.Background()) {
 			unknown = done
 			continue
 		}
@@ -1008,7 +1011,7 @@ func (c *Client) Retry(id string) (*store.Task, error) {
 	}
 	err = commit()
 	done := next
-	for try := 0; err != nil && lostReply(err) && try < maxSubmitTries && c.reconnected(); try++ {
+	for try := 0; err != nil && lostReply(err) && try < maxSubmitTries && c.reconnected(context.Background()); try++ {
 		// The reply was lost. Applied, the retry queued the task with its
 		// mark, which the task keeps as it moves on; not applied, the
 		// result read is still there. A result gone without the mark in
@@ -1048,10 +1051,14 @@ func lostReply(err error) bool {
 	return errors.Is(err, store.ErrConnection) || errors.Is(err, store.ErrSessionExpired)
 }
 
-// reconnected waits, for as long as a connect may take, until the store has
-// a session again; it reports whether it has.
-func (c *Client) reconnected() bool {
-	ctx, cancel := context.WithTimeout(context.Background(), c.st.SessionTimeout())
+// reconnected waits, for as long as a connect may take and ctx allows,
+// until the store has a session again; it reports whether it has. (A
+// submit cancelled meanwhile, by Ctrl-C say, waited out the connect.)
+func (c *Client) reconnected(ctx context.Context) bool {
+	if testHookReconnecting != nil {
+		testHookReconnecting()
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.st.SessionTimeout())
 	defer cancel()
 	if _, err := c.st.CurrentSession(ctx); err != nil {
 		return false

@@ -325,7 +325,7 @@ func (c *Client) update(name string, fn func(*store.Schedule) error, extra func(
 		if err == nil {
 			return rec, nil
 		}
-		if try < 20 && lostReply(err) && c.reconnected() {
+		if try < 20 && lostReply(err) && c.reconnected(context.Background()) {
 			if landed == nil {
 				continue
 			}

@@ -812,7 +812,7 @@ func TestLostSubmitReplyOfATaskFinishingMeanwhile(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	done := submitWithReplyLost(c, px, root)
+	done := submitWithReplyLost(context.Background(), c, px, root)
 	var id string
 	drovertest.WaitFor(t, 10*time.Second, "the submit applied", func() bool {
 		ids := drovertest.QueuedIDs(t, st)
@@ -1808,6 +1808,55 @@ func TestLostSubmitReplyWhoseLookLosesItsConnectionToo(t *testing.T) {
 	px := drovertest.StartProxy(t, drovertest.Addr())
 	c := New(drovertest.OpenStoreAt(t, px.Addr(), root))
 	st := drovertest.OpenStore(t, root)
+	done := submitWhoseLookIsCut(context.Background(), t, c, px, st, root)
+	px.Cut(false)
+	got := <-done
+	ids := drovertest.QueuedIDs(t, st)
+	if got.err != nil || len(got.res) != 1 || len(ids) != 1 || got.res[0].ID != ids[0] {
+		t.Fatalf("submit: %+v, %v; queued %v", got.res, got.err, ids)
+	}
+}
+
+// A submit whose look for its lost write lost its connection too waited
+// for the store to connect again for as long as a connect may take (a
+// session timeout), though its caller had given up (Ctrl-C): the wait took
+// no context. It now ends when the caller's context does.
+func TestSubmitCancelledWhileItWaitsToLookAgainEnds(t *testing.T) {
+	root := drovertest.NewRoot()
+	px := drovertest.StartProxy(t, drovertest.Addr())
+	// A session timeout far longer than the wait below: the server may cap
+	// it (20 ticks), which is still 40 s at ZooKeeper's default tick.
+	c := New(drovertest.OpenStoreFor(t, px.Addr(), root, time.Minute))
+	st := drovertest.OpenStore(t, root)
+	waiting := make(chan struct{}, 1)
+	testHookReconnecting = func() {
+		select {
+		case waiting <- struct{}{}:
+		default:
+		}
+	}
+	t.Cleanup(func() { testHookReconnecting = nil })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := submitWhoseLookIsCut(ctx, t, c, px, st, root) // and left cut
+	<-waiting
+	cancel()
+	select {
+	case got := <-done:
+		if got.err == nil {
+			t.Fatalf("a cancelled submit whose outcome is unknown: %+v, no error", got.res)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("the submit went on waiting for a connection %v after its context was cancelled", 15*time.Second)
+	}
+}
+
+// submitWhoseLookIsCut submits one task through px whose reply is lost,
+// then cuts the connection of the look that follows (at its first request,
+// a sync of the root) and leaves px cut. It returns what the submit will
+// return.
+func submitWhoseLookIsCut(ctx context.Context, t *testing.T, c *Client, px *drovertest.Proxy, st *store.Store, root string) <-chan submitOutcome {
+	t.Helper()
 	next := ulid.Time(ulid.MustParse(store.NewTaskID(time.Now())).Time())
 	for i := range 10 { // its buckets made, as in TestLostSubmitReplyOfATaskFinishingMeanwhile
 		if err := st.EnsureBuckets(store.IDAt(next.Add(time.Duration(i) * store.BucketWindow))); err != nil {
@@ -1826,18 +1875,13 @@ func TestLostSubmitReplyWhoseLookLosesItsConnectionToo(t *testing.T) {
 		}
 	}
 	t.Cleanup(func() { testHookLanded = nil })
-	done := submitWithReplyLost(c, px, root)
+	done := submitWithReplyLost(ctx, c, px, root)
 	drovertest.WaitFor(t, 10*time.Second, "the submit applied", func() bool { return len(drovertest.QueuedIDs(t, st)) == 1 })
 	px.Cut(true)
 	px.Cut(false)
 	drovertest.WaitFor(t, 10*time.Second, "the look's sync sent", px.Frozen)
 	px.Cut(true)
-	px.Cut(false)
-	got := <-done
-	ids := drovertest.QueuedIDs(t, st)
-	if got.err != nil || len(got.res) != 1 || len(ids) != 1 || got.res[0].ID != ids[0] {
-		t.Fatalf("submit: %+v, %v; queued %v", got.res, got.err, ids)
-	}
+	return done
 }
 
 // submitOutcome is what a Submit returned.
@@ -1849,12 +1893,12 @@ type submitOutcome struct {
 // submitWithReplyLost submits one task from a goroutine through px, whose
 // replies are dropped from the submit's request on (its reply is lost),
 // and sends what the submit returned.
-func submitWithReplyLost(c *Client, px *drovertest.Proxy, root string) <-chan submitOutcome {
+func submitWithReplyLost(ctx context.Context, c *Client, px *drovertest.Proxy, root string) <-chan submitOutcome {
 	done := make(chan submitOutcome, 1)
 	marker := "lost-reply-" + root
 	px.DropRepliesAfter([]byte(marker))
 	go func() {
-		res, err := c.Submit(context.Background(), []TaskSpec{{Cmd: []string{"echo", marker}}})
+		res, err := c.Submit(ctx, []TaskSpec{{Cmd: []string{"echo", marker}}})
 		done <- submitOutcome{res, err}
 	}()
 	return done
