@@ -1091,6 +1091,7 @@ func (l *leader) cancelOp(id string, now time.Time) (op cancelOp, ok bool, ended
 	}
 	done := t.Clone()
 	done.State, done.FinishedAt, done.Error = store.StateCancelled, now.UTC(), "replaced by a newer slot"
+	done.NotBefore = time.Time{} // a retry's backoff: none is to come
 	minus1 := -1
 	done.ExitCode = &minus1
 	if t.State == store.StateAssigned || t.State == store.StateRunning {

@@ -1063,7 +1063,11 @@ func TestReplaceFilesRunsAsFound(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
 	l, _, _ := termOf(t, st)
-	queued := &store.Task{ID: ulid.Make().String(), Cmd: []string{"true"}, SubmittedAt: time.Now().UTC()}
+	// queued waits out a retry's backoff: its cancellation must not keep
+	// the not_before (a drover cancel drops it, and the JSON says it is the
+	// backoff of a retry to come).
+	queued := &store.Task{ID: ulid.Make().String(), Cmd: []string{"true"}, SubmittedAt: time.Now().UTC(),
+		NotBefore: time.Now().Add(time.Hour).UTC()}
 	ended := &store.Task{ID: ulid.Make().String(), Cmd: []string{"true"}, SubmittedAt: time.Now().UTC()}
 	if _, err := st.Submit(context.Background(), []*store.Task{queued, ended}); err != nil {
 		t.Fatal(err)
@@ -1078,9 +1082,12 @@ func TestReplaceFilesRunsAsFound(t *testing.T) {
 		{ended.ID, false, store.StateSucceeded},
 		{ulid.Make().String(), false, ""},
 	} {
-		_, ok, state, err := l.cancelOp(c.id, time.Now())
+		op, ok, state, err := l.cancelOp(c.id, time.Now())
 		if err != nil || ok != c.ok || state != c.state {
 			t.Errorf("cancelOp(%s): ok %v, ended %q, %v; want %v, %q", c.id, ok, state, err, c.ok, c.state)
+		}
+		if ok && !op.done.NotBefore.IsZero() {
+			t.Errorf("cancelOp(%s): the cancelled record keeps not_before %v", c.id, op.done.NotBefore)
 		}
 	}
 }
