@@ -1329,3 +1329,31 @@ func TestSchedulesEarlierClientsWroteKeepFiringAfterUpgrade(t *testing.T) {
 		}
 	}
 }
+
+// A schedule whose spec is read for compatibility only is logged once, not
+// at every read of its record (9c1440e): but a firing that meets a change
+// of the record (a client's trigger, pause or edit at the moment a slot
+// fires; a replace schedule's run ending meanwhile) reads it again from
+// scratch (refire), and the warning comes again with each such race. A
+// per-second schedule meets them often. (review41)
+func TestCompatSpecNotLoggedAgainAfterARacedFiring(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	const name = "every-1500ms"
+	rawSchedule(t, st, &store.Schedule{Name: name, Cron: "@every 1500ms", Concurrency: store.ConcurrencyAllow,
+		Task: store.Task{V: store.FormatVersion, Name: name, Cmd: []string{"true"}}})
+	var once sync.Once
+	testHookFire = func() {
+		once.Do(func() { editSchedule(t, st, name, func(rec *store.Schedule) { rec.KeepFailed = 11 }) })
+	}
+	t.Cleanup(func() { testHookFire = nil })
+	var logs lockedLog
+	runScheduler(t, st, "s1", func(c *Config) { c.Log = zerolog.New(&logs) })
+	drovertest.WaitFor(t, 10*time.Second, name+" fired after the edit that raced its first firing", func() bool {
+		rec := readSchedule(t, st, name)
+		return rec.KeepFailed == 11 && rec.Fired >= 1
+	})
+	if n := logs.count("for compatibility", `"schedule":"`+name+`"`); n != 1 {
+		t.Errorf("schedule %s's spec, read for compatibility, logged %d times, want once:\n%s", name, n, logs.String())
+	}
+}
