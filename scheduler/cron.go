@@ -160,6 +160,7 @@ func (l *leader) applySchedule(name string, r scheduleRead) error {
 		delete(l.schedules, name)
 		delete(l.tombstones, name)
 		delete(l.newer, name)
+		delete(l.compat, name)
 		return nil
 	}
 	if err != nil {
@@ -206,8 +207,11 @@ func (l *leader) applySchedule(name string, r scheduleRead) error {
 		}
 		return nil
 	}
-	if old := l.schedules[name]; compat != nil && (old == nil || old.rec.Cron != rec.Cron || old.rec.TZ != rec.TZ) {
-		// Once per spec read, not at every change of the record.
+	if compat == nil {
+		delete(l.compat, name)
+	} else if read := rec.Cron + "\x00" + rec.TZ; l.compat[name] != read {
+		// Once per spec, not at every read of the record.
+		l.compat[name] = read
 		l.log.Warn().Str("schedule", name).Str("cron", rec.Cron).AnErr("compat", compat).
 			Msg("schedule spec an earlier release wrote, read for compatibility only: fired as that release did; schedule add refuses it now")
 	}

@@ -1331,11 +1331,12 @@ func TestSchedulesEarlierClientsWroteKeepFiringAfterUpgrade(t *testing.T) {
 }
 
 // A schedule whose spec is read for compatibility only is logged once, not
-// at every read of its record (9c1440e): but a firing that meets a change
-// of the record (a client's trigger, pause or edit at the moment a slot
-// fires; a replace schedule's run ending meanwhile) reads it again from
-// scratch (refire), and the warning comes again with each such race. A
-// per-second schedule meets them often. (review41)
+// at every read of its record: a firing that meets a change of the record
+// (a client's trigger, pause or edit at the moment a slot fires; a replace
+// schedule's run ending meanwhile) reads it again from scratch (refire),
+// and the warning came again with each such race (a per-second schedule
+// meets them often). The leader now remembers the specs it warned of.
+// (Found by review.)
 func TestCompatSpecNotLoggedAgainAfterARacedFiring(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)

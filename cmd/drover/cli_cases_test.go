@@ -459,11 +459,11 @@ func TestConfigPrintNamesCredentialSource(t *testing.T) {
 	}
 }
 
-// wait -f reads an ids file as submit -f reads a specs file: 5d83143 taught
-// ReadSpecs to skip a UTF-8 byte order mark at the file's start (an editor
-// that writes one: Notepad), but readIDs, wait -f's reader, still takes it
-// for part of the first id ("word 1: ..."), so a list of ids saved from the
-// same editor fails. (review41)
+// wait -f reads an ids file as submit -f reads a specs file: ReadSpecs
+// skips a UTF-8 byte order mark at the file's start (an editor that writes
+// one: Notepad), and readIDs, wait -f's reader, took it for part of the
+// first id ("word 1: ..."), so a list of ids saved from the same editor
+// failed. (Found by review.)
 func TestReadIDsSkipsAByteOrderMark(t *testing.T) {
 	a, b := ulid.Make().String(), ulid.Make().String()
 	ids, err := readIDs(strings.NewReader("\ufeff" + a + "\r\n" + b + "\r\n"))

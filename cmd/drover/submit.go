@@ -248,9 +248,15 @@ func readFileMax(path string, max int64) ([]byte, error) {
 }
 
 // readIDs reads whitespace-separated task ids from r, each checked as it
-// is read, so that a file that holds no ids fails on its first word.
+// is read, so that a file that holds no ids fails on its first word. A
+// UTF-8 byte order mark at the start (Notepad writes one) is skipped, as
+// submit -f skips it.
 func readIDs(r io.Reader) ([]string, error) {
-	sc := bufio.NewScanner(r)
+	br := bufio.NewReader(r)
+	if bom, _ := br.Peek(3); string(bom) == "\ufeff" {
+		_, _ = br.Discard(3)
+	}
+	sc := bufio.NewScanner(br)
 	sc.Buffer(make([]byte, 4096), 4096)
 	sc.Split(bufio.ScanWords)
 	var ids []string
