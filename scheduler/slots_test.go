@@ -301,3 +301,31 @@ func FuzzParseSpec(f *testing.F) {
 		}
 	})
 }
+
+// A legacy CRON_TZ=Local spec (ReadSpec, for compatibility) is a cron
+// library schedule in time.Local, which the library takes as "the zone of
+// the time asked from". The leader asks from the stored last slot, in UTC,
+// and fires at 02:00 UTC whatever its host's zone (README says: in the
+// leader's own zone); schedule ls and get (client.info) ask NextSlot from
+// the client host's time.Now(), in its local zone, and show 02:00 there. A
+// client in New York lists a next slot five hours after the one the leader
+// fires.
+func TestLegacyLocalSpecListsTheSlotTheLeaderFires(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	now := last.Add(time.Hour)
+	for _, spec := range []string{"CRON_TZ=Local 0 2 * * *", "TZ=Local 0 2 * * *"} {
+		s, compat, err := ReadSpec(spec, "")
+		if err != nil || compat == nil {
+			t.Fatalf("%q: err %v, compat %v; want it read for compatibility", spec, err, compat)
+		}
+		rec := &store.Schedule{Catchup: store.CatchupNone, LastSlot: last}
+		leader := PlanSlots(s, rec, now).Next
+		if listed := NextSlot(s, rec, now.In(ny)); !listed.Equal(leader) {
+			t.Errorf("%q: schedule ls on a host in New York shows next %v; the leader fires %v", spec, listed.UTC(), leader.UTC())
+		}
+	}
+}
