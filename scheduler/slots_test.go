@@ -329,3 +329,24 @@ func TestLegacyLocalSpecListsTheSlotTheLeaderFires(t *testing.T) {
 		}
 	}
 }
+
+// The cron library looks at most five years ahead for a slot. A leap-day
+// spec (README's "0 0 29 2 *" kind) passes 2100, which has no 29 February:
+// from 1 March 2096 the next slot, 29 February 2104, is eight years off,
+// Next gives zero, and the schedule never fires again (the leader sets no
+// next slot; schedule ls prints "- (paused)" for an active schedule).
+func TestLeapDaySpecFiresAcrossACenturyYear(t *testing.T) {
+	s, err := ParseSpec("0 0 29 2 *", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := time.Date(2096, 2, 29, 0, 0, 0, 0, time.UTC)
+	want := time.Date(2104, 2, 29, 0, 0, 0, 0, time.UTC)
+	rec := &store.Schedule{Catchup: store.CatchupLast, LastSlot: last}
+	if next := NextSlot(s, rec, last.Add(time.Hour)); !next.Equal(want) {
+		t.Errorf("next slot after %v: %v, want %v", last, next, want)
+	}
+	if p := PlanSlots(s, rec, last.Add(time.Hour)); !p.Next.Equal(want) {
+		t.Errorf("leader's next slot after %v: %v, want %v", last, p.Next, want)
+	}
+}
