@@ -35,7 +35,8 @@ func ParseSpec(spec, tz string) (cron.Schedule, error) {
 // fires as they did: an @every interval under a second, or not of whole
 // seconds (refused since 45fd24a), every second or with the fraction
 // dropped, as the cron library's Every does; a CRON_TZ=Local or TZ=Local
-// prefix (refused since 8bc3b3a) in the reading host's zone. For such a
+// prefix (refused since 8bc3b3a) in UTC, as leaders, which compute slots
+// in UTC, fired it whatever their hosts' zones. For such a
 // spec compat is the error ParseSpec gives it: it is read for
 // compatibility only. An upgrade must not move aside schedules in use.
 func ReadSpec(spec, tz string) (s cron.Schedule, compat, err error) {
@@ -52,6 +53,9 @@ func ReadSpec(spec, tz string) (s cron.Schedule, compat, err error) {
 		if _, zone, _ := strings.Cut(prefix, "="); zone == "Local" {
 			// Each host's own zone: schedulers would not agree on the slots.
 			compat = fmt.Errorf("cron spec: time zone %q: want an IANA name like Europe/Berlin", zone)
+			// The cron library reads Local as the zone of the time it is
+			// asked from, and leaders ask in UTC: they fired it in UTC.
+			spec = "CRON_TZ=UTC " + rest
 		}
 	}
 	switch {
@@ -76,13 +80,32 @@ func ReadSpec(spec, tz string) (s cron.Schedule, compat, err error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("cron spec: %v", err)
 	}
+	if spec, ok := s.(*cron.SpecSchedule); ok {
+		s = beyondFiveYears{s}
+		if spec.Hour&allHours != allHours {
+			s = onceAWallTime{Schedule: s, loc: spec.Location}
+		}
+	}
 	if probe := s.Next(time.Unix(0, 0)); probe.IsZero() {
 		return nil, nil, errors.New("cron spec never fires")
 	}
-	if spec, ok := s.(*cron.SpecSchedule); ok && spec.Hour&allHours != allHours {
-		return onceAWallTime{Schedule: s, loc: spec.Location}, compat, nil
-	}
 	return s, compat, nil
+}
+
+// beyondFiveYears looks past the five years the cron library searches for
+// a slot: after 29 February 2096 a leap-day spec's next is in 2104 (2100
+// has no 29 February), and the library's zero would stop it for good.
+type beyondFiveYears struct{ cron.Schedule }
+
+func (b beyondFiveYears) Next(t time.Time) time.Time {
+	for range 3 { // fifteen years: past any gap between a date's slots
+		if n := b.Schedule.Next(t); !n.IsZero() {
+			return n
+		}
+		// None up to the end of t's year + 5: none skipped from here.
+		t = t.AddDate(5, 0, 0)
+	}
+	return time.Time{}
 }
 
 const allHours = 1<<24 - 1

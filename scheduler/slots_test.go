@@ -83,11 +83,11 @@ func TestReadSpecFiresWhatEarlierReleasesFired(t *testing.T) {
 		switch s := s.(type) {
 		case onceAWallTime:
 			loc = s.loc
-		case *cron.SpecSchedule:
-			loc = s.Location
+		case beyondFiveYears:
+			loc = s.Schedule.(*cron.SpecSchedule).Location
 		}
-		if loc != time.Local {
-			t.Errorf("stored %q: in zone %v, want the leader's own (time.Local)", l.spec, loc)
+		if loc != time.UTC {
+			t.Errorf("stored %q: in zone %v, want UTC (leaders asked the library in UTC, whatever their hosts' zones)", l.spec, loc)
 		}
 	}
 	for _, g := range []string{"@every 90s", "CRON_TZ=Europe/Berlin 0 2 * * *", "0 2 * * *"} {
@@ -302,14 +302,14 @@ func FuzzParseSpec(f *testing.F) {
 	})
 }
 
-// A legacy CRON_TZ=Local spec (ReadSpec, for compatibility) is a cron
+// A legacy CRON_TZ=Local spec (ReadSpec, for compatibility) was a cron
 // library schedule in time.Local, which the library takes as "the zone of
 // the time asked from". The leader asks from the stored last slot, in UTC,
-// and fires at 02:00 UTC whatever its host's zone (README says: in the
+// and fired at 02:00 UTC whatever its host's zone (README said: in the
 // leader's own zone); schedule ls and get (client.info) ask NextSlot from
-// the client host's time.Now(), in its local zone, and show 02:00 there. A
-// client in New York lists a next slot five hours after the one the leader
-// fires.
+// the client host's time.Now(), in its local zone, and showed 02:00 there:
+// a client in New York listed a next slot five hours after the one the
+// leader fires. Such a spec is now read in UTC. (Found by review.)
 func TestLegacyLocalSpecListsTheSlotTheLeaderFires(t *testing.T) {
 	ny, err := time.LoadLocation("America/New_York")
 	if err != nil {
@@ -333,8 +333,9 @@ func TestLegacyLocalSpecListsTheSlotTheLeaderFires(t *testing.T) {
 // The cron library looks at most five years ahead for a slot. A leap-day
 // spec (README's "0 0 29 2 *" kind) passes 2100, which has no 29 February:
 // from 1 March 2096 the next slot, 29 February 2104, is eight years off,
-// Next gives zero, and the schedule never fires again (the leader sets no
-// next slot; schedule ls prints "- (paused)" for an active schedule).
+// Next gave zero, and the schedule never fired again (the leader set no
+// next slot; schedule ls printed "- (paused)" for an active schedule).
+// (Found by review.)
 func TestLeapDaySpecFiresAcrossACenturyYear(t *testing.T) {
 	s, err := ParseSpec("0 0 29 2 *", "")
 	if err != nil {
