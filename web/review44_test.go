@@ -1,0 +1,69 @@
+package web
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"path"
+	"testing"
+	"time"
+
+	"github.com/drover-sched/drover/client"
+	"github.com/drover-sched/drover/drovertest"
+	"github.com/drover-sched/drover/store"
+)
+
+// getWhenCutMidRead gets url while the proxy freezes at the first request
+// carrying marker, then drops the connection under that request (the
+// ZooKeeper server a read was sent to dies, or a partition ends the
+// connection), and returns the answer. The store reconnects at once.
+func getWhenCutMidRead(t *testing.T, px *drovertest.Proxy, st *store.Store, url, marker string) (int, string) {
+	t.Helper()
+	drovertest.WaitFor(t, 20*time.Second, "the store connected", func() bool { ok, _ := st.Connected(); return ok })
+	px.FreezeAt([]byte(marker))
+	type answer struct {
+		code int
+		body string
+	}
+	got := make(chan answer, 1)
+	go func() {
+		r, err := http.Get(url)
+		if err != nil {
+			got <- answer{0, err.Error()}
+			return
+		}
+		defer r.Body.Close()
+		b, _ := io.ReadAll(r.Body)
+		got <- answer{r.StatusCode, string(b)}
+	}()
+	drovertest.WaitFor(t, 10*time.Second, "the read held by the proxy", px.Frozen)
+	px.Cut(true)
+	px.Cut(false)
+	a := <-got
+	return a.code, a.body
+}
+
+// A ZooKeeper connection lost under an API read is an outage, as a store not
+// connected when the request came is: 503, which a client or load balancer
+// retries. It was a 500 (store.ErrConnection is not mapped in writeJSON),
+// read as a bug in Drover.
+func TestAPIConnectionLostUnderAReadIs503(t *testing.T) {
+	px := drovertest.StartProxy(t, drovertest.Addr())
+	st := drovertest.OpenStoreAt(t, px.Addr(), drovertest.NewRoot())
+	res, err := client.New(st).Submit(context.Background(), []client.TaskSpec{{Cmd: []string{"true"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := apiServer(t, st)
+	lay := st.Layout()
+	for _, c := range []struct{ path, marker string }{
+		{"/api/v1/tasks/" + res[0].ID, res[0].ID},
+		{"/api/v1/tasks", lay.Queue()},
+		{"/api/v1/schedules", path.Dir(lay.Schedule("any"))},
+		{"/api/v1/cluster", lay.Workers()},
+	} {
+		if code, body := getWhenCutMidRead(t, px, st, hs.URL+c.path, c.marker); code != http.StatusServiceUnavailable {
+			t.Errorf("%s with the connection lost under its read: %d %s, want 503", c.path, code, body)
+		}
+	}
+}
