@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"path"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/drover-sched/drover/client"
 	"github.com/drover-sched/drover/drovertest"
+	"github.com/drover-sched/drover/scheduler"
 	"github.com/drover-sched/drover/store"
 )
 
@@ -64,6 +66,32 @@ func TestAPIConnectionLostUnderAReadIs503(t *testing.T) {
 	} {
 		if code, body := getWhenCutMidRead(t, px, st, hs.URL+c.path, c.marker); code != http.StatusServiceUnavailable {
 			t.Errorf("%s with the connection lost under its read: %d %s, want 503", c.path, code, body)
+		}
+	}
+}
+
+// The cluster endpoint ignored any error of its leader read: a connection
+// lost under it (or any read error) gave 200 with "leader": null, and the
+// dashboard said "no leader" of a cluster whose leader runs.
+func TestClusterDoesNotSayNoLeaderWhenItsLeaderReadFails(t *testing.T) {
+	root := drovertest.NewRoot()
+	lst := drovertest.OpenStore(t, root) // the leader's own connection, not cut
+	leader, err := scheduler.New(scheduler.Config{ID: "s-lead", Store: lst, Log: drovertest.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	drovertest.Run(t, "leader", leader.Run)
+	drovertest.WaitFor(t, 20*time.Second, "a leader", leader.IsLeader)
+	px := drovertest.StartProxy(t, drovertest.Addr())
+	st := drovertest.OpenStoreAt(t, px.Addr(), root)
+	hs := apiServer(t, st)
+	// The workers' read that follows may fail too, or find the store
+	// reconnected: a few cuts, so that one gets that far.
+	for range 5 {
+		code, body := getWhenCutMidRead(t, px, st, hs.URL+"/api/v1/cluster", st.Layout().Election())
+		var v clusterView
+		if err := json.Unmarshal([]byte(body), &v); code == http.StatusOK && (err != nil || v.Leader == nil) {
+			t.Fatalf("cluster, its leader read cut while s-lead leads: %d %s (%v); want the leader or an error", code, body, err)
 		}
 	}
 }
