@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"path"
+	"regexp"
+	"strconv"
 	"testing"
 	"time"
 
@@ -13,6 +15,7 @@ import (
 	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/scheduler"
 	"github.com/drover-sched/drover/store"
+	"github.com/oklog/ulid/v2"
 )
 
 // getWhenCutMidRead gets url while the proxy freezes at the first request
@@ -93,5 +96,60 @@ func TestClusterDoesNotSayNoLeaderWhenItsLeaderReadFails(t *testing.T) {
 		if err := json.Unmarshal([]byte(body), &v); code == http.StatusOK && (err != nil || v.Leader == nil) {
 			t.Fatalf("cluster, its leader read cut while s-lead leads: %d %s (%v); want the leader or an error", code, body, err)
 		}
+	}
+}
+
+// histogramBuckets reads a histogram's cumulative bucket counts by le from a
+// scrape.
+func histogramBuckets(t *testing.T, scrape, name string) map[string]uint64 {
+	t.Helper()
+	out := map[string]uint64{}
+	re := regexp.MustCompile(`(?m)^` + name + `_bucket\{le="([^"]+)"\} (\d+)$`)
+	for _, m := range re.FindAllStringSubmatch(scrape, -1) {
+		n, err := strconv.ParseUint(m[2], 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[m[1]] = n
+	}
+	return out
+}
+
+// drover_placement_latency_seconds is "time from submit (or retry due time)
+// to placement". A task queued again by drover retry (and, the same way, an
+// attempt re-queued from a lost worker) has no not_before, so the leader
+// counts from its first submit: a task submitted an hour ago and retried now
+// is observed as an hour's wait, though it waited milliseconds. Every
+// retry or worker loss puts a run's whole length into the histogram's tail.
+func TestPlacementLatencyOfARetryCountsFromTheRetry(t *testing.T) {
+	srv := serve(t)
+	ctx := context.Background()
+	c := client.New(srv.st)
+	// Submitted an hour ago: its first placement is an hour late, rightly.
+	// It fails, so drover retry may queue it again.
+	id := ulid.Make().String()
+	if _, err := srv.st.Submit(ctx, []*store.Task{{ID: id, Cmd: []string{"false"}, SubmittedAt: time.Now().Add(-time.Hour).UTC()}}); err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	for _, tid := range []string{taskID, id} {
+		if _, err := c.Wait(wctx, tid); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.Retry(id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Wait(wctx, id); err != nil { // waits for the retry's end
+		t.Fatal(err)
+	}
+	drovertest.WaitFor(t, 10*time.Second, "three placements", func() bool { return srv.sched.Stats().Placed == 3 })
+	_, scrape := get(t, srv.base+"/metrics")
+	b := histogramBuckets(t, scrape, "drover_placement_latency_seconds")
+	// serve's task and the retry waited well under a minute; the first
+	// placement of id, an hour.
+	if late := b["+Inf"] - b["60"]; b["+Inf"] != 3 || late != 1 {
+		t.Fatalf("placements over a minute late: %d of %d, want 1 of 3 (the retry counted from the first submit):\n%v", late, b["+Inf"], b)
 	}
 }
