@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"path"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -151,5 +153,43 @@ func TestPlacementLatencyOfARetryCountsFromTheRetry(t *testing.T) {
 	// placement of id, an hour.
 	if late := b["+Inf"] - b["60"]; b["+Inf"] != 3 || late != 1 {
 		t.Fatalf("placements over a minute late: %d of %d, want 1 of 3 (the retry counted from the first submit):\n%v", late, b["+Inf"], b)
+	}
+}
+
+// A standby keeps no queue and no view of the workers, yet its /metrics
+// says drover_queue_depth 0 and drover_workers 0: as though nothing were
+// queued and no worker were left. An alert on drover_workers < 1, or a
+// graph of the queue per instance, fires or reads zero for every standby,
+// and after a failover the new leader's figure joins a series of zeros.
+// The dashboard learnt this (TestDashboardOnAStandby); the metrics did not.
+func TestStandbyMetricsDoNotReportTheLeadersGaugesAsZero(t *testing.T) {
+	srv := serve(t)
+	stuck := &store.Task{ID: ulid.Make().String(), Cmd: []string{"true"}, On: map[string]string{"zone": "nowhere"},
+		Priority: store.PriorityHigh, SubmittedAt: time.Now().UTC()}
+	if _, err := srv.st.Submit(context.Background(), []*store.Task{stuck}); err != nil {
+		t.Fatal(err)
+	}
+	drovertest.WaitFor(t, 10*time.Second, "the queued task counted", func() bool { return srv.sched.Stats().Queued["high"] == 1 })
+	root := srv.st.Layout().Root
+	sst := drovertest.OpenStore(t, root)
+	standby, err := scheduler.New(scheduler.Config{ID: "s2", Store: sst, Log: drovertest.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	drovertest.Run(t, "standby", standby.Run)
+	drovertest.WaitFor(t, 20*time.Second, "s2 standing by", func() bool {
+		l, err := client.New(sst).Leader()
+		return err == nil && l.ID == "s1" && len(l.Standbys) == 1 && l.Standbys[0].ID == "s2"
+	})
+	hs := httptest.NewServer(New(standby, sst).Handler())
+	t.Cleanup(hs.Close)
+	_, scrape := get(t, hs.URL+"/metrics")
+	if !strings.Contains(scrape, "drover_leader 0\n") {
+		t.Fatalf("s2 is no standby:\n%s", scrape)
+	}
+	for _, lie := range []string{"drover_workers 0\n", `drover_queue_depth{priority="high"} 0` + "\n"} {
+		if strings.Contains(scrape, lie) {
+			t.Errorf("a standby reports %q while the leader sees 2 workers and 1 high task queued", strings.TrimSpace(lie))
+		}
 	}
 }
