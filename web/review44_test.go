@@ -193,3 +193,35 @@ func TestStandbyMetricsDoNotReportTheLeadersGaugesAsZero(t *testing.T) {
 		}
 	}
 }
+
+// The API's task is not the CLI's `-o json` task, which its doc calls the
+// stable JSON form: "attempts" is missing, and "worker" and "exit_code"
+// (always present in the CLI's, null until finished) are left out of a
+// queued task. A script moved from `drover status -o json` to
+// /api/v1/tasks/ID reads no attempts and no exit code key.
+func TestAPITaskHasTheCLIsJSONKeys(t *testing.T) {
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	res, err := client.New(st).Submit(context.Background(), []client.TaskSpec{{Cmd: []string{"true"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := apiServer(t, st) // no scheduler runs: the task stays queued
+	for _, path := range []string{"/api/v1/tasks/" + res[0].ID, "/api/v1/tasks"} {
+		_, body := get(t, hs.URL+path)
+		var task map[string]any
+		if strings.HasPrefix(body, "[") {
+			var list []map[string]any
+			if err := json.Unmarshal([]byte(body), &list); err != nil || len(list) != 1 {
+				t.Fatalf("%s: %s (%v)", path, body, err)
+			}
+			task = list[0]
+		} else if err := json.Unmarshal([]byte(body), &task); err != nil {
+			t.Fatalf("%s: %s (%v)", path, body, err)
+		}
+		for _, key := range []string{"attempts", "worker", "exit_code"} {
+			if _, ok := task[key]; !ok {
+				t.Errorf("%s: no %q key, which drover status -o json always has:\n%s", path, key, body)
+			}
+		}
+	}
+}
