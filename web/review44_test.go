@@ -52,8 +52,8 @@ func getWhenCutMidRead(t *testing.T, px *drovertest.Proxy, st *store.Store, url,
 
 // A ZooKeeper connection lost under an API read is an outage, as a store not
 // connected when the request came is: 503, which a client or load balancer
-// retries. It was a 500 (store.ErrConnection is not mapped in writeJSON),
-// read as a bug in Drover.
+// retries. It was a 500 (store.ErrConnection was not mapped in writeJSON),
+// read as a bug in Drover. (Found by review.)
 func TestAPIConnectionLostUnderAReadIs503(t *testing.T) {
 	px := drovertest.StartProxy(t, drovertest.Addr())
 	st := drovertest.OpenStoreAt(t, px.Addr(), drovertest.NewRoot())

@@ -55,7 +55,8 @@ const (
 )
 
 // errUnavailable means ZooKeeper did not answer in time (or is not
-// connected); the API answers 503.
+// connected); the API answers 503, as it does to a read whose connection was
+// lost under it (store.ErrConnection, store.ErrSessionExpired).
 var errUnavailable = errors.New("ZooKeeper unavailable")
 
 // New builds the handler set for a scheduler and its store.
@@ -203,7 +204,11 @@ func writeJSON(w http.ResponseWriter, v any, err error) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	switch {
-	case errors.Is(err, errUnavailable):
+	case errors.Is(err, errUnavailable), errors.Is(err, store.ErrConnection), errors.Is(err, store.ErrSessionExpired):
+		// An outage, not a fault of Drover's: a connection lost under the
+		// read is one as much as a store not connected when it began.
+		// Clients and load balancers retry a 503.
+		w.Header().Set("Retry-After", "1")
 		w.WriteHeader(http.StatusServiceUnavailable)
 		v = map[string]string{"error": err.Error()}
 	case errors.Is(err, store.ErrUnknownTask):
