@@ -77,7 +77,9 @@ func TestAPIConnectionLostUnderAReadIs503(t *testing.T) {
 
 // The cluster endpoint ignored any error of its leader read: a connection
 // lost under it (or any read error) gave 200 with "leader": null, and the
-// dashboard said "no leader" of a cluster whose leader runs.
+// dashboard said "no leader" of a cluster whose leader runs. Only
+// client.ErrNoLeader means no leader now; another error is the request's.
+// (Found by review.)
 func TestClusterDoesNotSayNoLeaderWhenItsLeaderReadFails(t *testing.T) {
 	root := drovertest.NewRoot()
 	lst := drovertest.OpenStore(t, root) // the leader's own connection, not cut

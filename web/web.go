@@ -222,7 +222,7 @@ func writeJSON(w http.ResponseWriter, v any, err error) {
 		// server's (client.Status moved a malformed one aside).
 		w.WriteHeader(http.StatusUnprocessableEntity)
 		v = map[string]string{"error": err.Error()}
-	case err != nil && !errors.Is(err, client.ErrNoLeader):
+	case err != nil:
 		w.WriteHeader(http.StatusInternalServerError)
 		v = map[string]string{"error": err.Error()}
 	}
@@ -252,10 +252,15 @@ func (s *Server) cluster(w http.ResponseWriter, r *http.Request) {
 		skipped int
 	)
 	err := s.read(r.Context(), func(context.Context) error {
-		if l, err := s.client.Leader(); err == nil {
+		// Only ErrNoLeader means "no leader": any other failure of the read
+		// says nothing of the cluster, and a null leader would be a lie.
+		l, err := s.client.Leader()
+		switch {
+		case err == nil:
 			leader = &l
+		case !errors.Is(err, client.ErrNoLeader):
+			return fmt.Errorf("read the leader: %w", err)
 		}
-		var err error
 		ws, skipped, err = s.client.ListWorkers()
 		return err
 	})
