@@ -209,8 +209,8 @@ type queued struct {
 	runs  runnable
 	shape shape
 	task  *store.Task // nil when not kept
-	// notBefore and since (when the task became ready: submit or backoff
-	// end, for the placement latency metric) are Unix nanoseconds, 0 unset:
+	// notBefore and since (when the task became ready, for the placement
+	// latency metric: see readySince) are Unix nanoseconds, 0 unset:
 	// a million entries make every byte count.
 	notBefore, since int64
 	index            int32
@@ -230,6 +230,27 @@ func unixNano(t time.Time) int64 {
 	return t.UnixNano()
 }
 
+// readySince is when t, queued, became ready to place, from which its
+// placement latency counts: the latest of its submit, its last queuing by
+// drover retry (RetriedAt), the end of its last attempt (a failed or lost
+// attempt queues the next one then) and the end of its backoff. It was the
+// submit or the backoff's end only, so a task retried or re-queued from a
+// lost worker was counted as waiting since its first submit.
+func readySince(t *store.Task) time.Time {
+	at := t.SubmittedAt
+	later := func(ts time.Time) {
+		if ts.After(at) {
+			at = ts
+		}
+	}
+	later(t.RetriedAt)
+	if n := len(t.History); n > 0 {
+		later(t.History[n-1].FinishedAt)
+	}
+	later(t.NotBefore)
+	return at
+}
+
 // ready reports whether the task's backoff is over at now.
 func (q *queued) ready(now time.Time) bool { return q.notBefore <= now.UnixNano() }
 
@@ -243,11 +264,10 @@ const maxKeptRecord = 8 << 10
 
 func newQueued(t *store.Task, version int32, keep bool) *queued {
 	q := &queued{id: t.ID, priority: int8(t.Priority), attempt: int32(t.Attempt), notBefore: unixNano(t.NotBefore),
-		since: unixNano(t.SubmittedAt), on: t.On, runs: runnableOf(t), shape: shapeOf(t), version: version}
+		since: unixNano(readySince(t)), on: t.On, runs: runnableOf(t), shape: shapeOf(t), version: version}
 	if len(q.on) == 0 {
 		q.on = nil
 	}
-	q.since = max(q.since, q.notBefore)
 	if keep {
 		q.task = t
 	}

@@ -101,6 +101,35 @@ func TestDelayQueueOrder(t *testing.T) {
 	}
 }
 
+// A task's placement latency counts from when it was last queued, or its
+// backoff ended: a task retried or re-queued from a lost worker was counted
+// from its first submit (TestPlacementLatencyOfARetryCountsFromTheRetry in
+// web). (Found by review.)
+func TestReadySince(t *testing.T) {
+	at := func(min int) time.Time { return time.Unix(0, 0).Add(time.Duration(min) * time.Minute) }
+	ran := func(min int, lost bool) []store.Attempt {
+		return []store.Attempt{{N: 1, FinishedAt: at(1)}, {N: 2, FinishedAt: at(min), Lost: lost}}
+	}
+	tests := []struct {
+		name string
+		task store.Task
+		want time.Time
+	}{
+		{"first queued", store.Task{SubmittedAt: at(0)}, at(0)},
+		{"backoff", store.Task{SubmittedAt: at(0), History: ran(2, false), NotBefore: at(3)}, at(3)},
+		{"re-queued from a lost worker", store.Task{SubmittedAt: at(0), History: ran(60, true)}, at(60)},
+		{"failed, no backoff", store.Task{SubmittedAt: at(0), History: ran(5, false)}, at(5)},
+		{"drover retry", store.Task{SubmittedAt: at(0), History: ran(2, false), RetriedAt: at(60)}, at(60)},
+		{"lost after a retry", store.Task{SubmittedAt: at(0), RetriedAt: at(60), History: ran(90, true)}, at(90)},
+		{"nothing known", store.Task{}, time.Time{}},
+	}
+	for _, tc := range tests {
+		if got := readySince(&tc.task); !got.Equal(tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
 func TestPickWorkerTakesTurns(t *testing.T) {
 	ws := []*slot{{ID: "a", Capacity: 4}, {ID: "b", Capacity: 4}, {ID: "c", Capacity: 4}}
 	var turn uint64

@@ -15,7 +15,8 @@ type Stats struct {
 	Workers int64
 	// Counters since the process started.
 	Elected, Placed, Fenced, SlotsFired, Recovered uint64
-	// PlaceLatency is the time from submit (or retry due time) to placement.
+	// PlaceLatency is the time from when a task became ready (readySince) to
+	// its placement.
 	PlaceLatency Histogram `json:"-"`
 }
 

@@ -119,12 +119,13 @@ func histogramBuckets(t *testing.T, scrape, name string) map[string]uint64 {
 	return out
 }
 
-// drover_placement_latency_seconds is "time from submit (or retry due time)
-// to placement". A task queued again by drover retry (and, the same way, an
-// attempt re-queued from a lost worker) has no not_before, so the leader
-// counts from its first submit: a task submitted an hour ago and retried now
-// is observed as an hour's wait, though it waited milliseconds. Every
-// retry or worker loss puts a run's whole length into the histogram's tail.
+// drover_placement_latency_seconds was "time from submit (or retry due
+// time) to placement". A task queued again by drover retry (and, the same
+// way, an attempt re-queued from a lost worker) has no not_before, so the
+// leader counted from its first submit: a task submitted an hour ago and
+// retried now was observed as an hour's wait, though it waited milliseconds.
+// Every retry or worker loss put a run's whole length into the histogram's
+// tail. (Found by review.)
 func TestPlacementLatencyOfARetryCountsFromTheRetry(t *testing.T) {
 	srv := serve(t)
 	ctx := context.Background()
