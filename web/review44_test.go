@@ -160,11 +160,12 @@ func TestPlacementLatencyOfARetryCountsFromTheRetry(t *testing.T) {
 }
 
 // A standby keeps no queue and no view of the workers, yet its /metrics
-// says drover_queue_depth 0 and drover_workers 0: as though nothing were
+// said drover_queue_depth 0 and drover_workers 0: as though nothing were
 // queued and no worker were left. An alert on drover_workers < 1, or a
-// graph of the queue per instance, fires or reads zero for every standby,
-// and after a failover the new leader's figure joins a series of zeros.
-// The dashboard learnt this (TestDashboardOnAStandby); the metrics did not.
+// graph of the queue per instance, fired or read zero for every standby,
+// and after a failover the new leader's figure joined a series of zeros.
+// The dashboard had learnt this (TestDashboardOnAStandby); the metrics had
+// not. A standby now leaves these gauges out. (Found by review.)
 func TestStandbyMetricsDoNotReportTheLeadersGaugesAsZero(t *testing.T) {
 	srv := serve(t)
 	stuck := &store.Task{ID: ulid.Make().String(), Cmd: []string{"true"}, On: map[string]string{"zone": "nowhere"},

@@ -436,8 +436,8 @@ type collector struct {
 var (
 	descLeader    = prometheus.NewDesc("drover_leader", "1 when this scheduler leads.", nil, nil)
 	descEpoch     = prometheus.NewDesc("drover_epoch", "Epoch of this scheduler's current or last term.", nil, nil)
-	descQueued    = prometheus.NewDesc("drover_queue_depth", "Queued tasks known to the leader, by priority.", []string{"priority"}, nil)
-	descWorkers   = prometheus.NewDesc("drover_workers", "Registered workers seen by the leader.", nil, nil)
+	descQueued    = prometheus.NewDesc("drover_queue_depth", "Queued tasks known to the leader, by priority; only the leader reports it.", []string{"priority"}, nil)
+	descWorkers   = prometheus.NewDesc("drover_workers", "Registered workers seen by the leader; only the leader reports it.", nil, nil)
 	descElected   = prometheus.NewDesc("drover_elections_won_total", "Terms this scheduler has led (failovers to it).", nil, nil)
 	descPlaced    = prometheus.NewDesc("drover_placements_total", "Attempts placed on workers.", nil, nil)
 	descFenced    = prometheus.NewDesc("drover_fencing_rejections_total", "Terms ended by a write rejected by the fence.", nil, nil)
@@ -461,10 +461,15 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	connected, _ := c.st.Connected()
 	ch <- prometheus.MustNewConstMetric(descLeader, prometheus.GaugeValue, b(st.Leader))
 	ch <- prometheus.MustNewConstMetric(descEpoch, prometheus.GaugeValue, float64(st.Epoch))
-	for p, n := range st.Queued {
-		ch <- prometheus.MustNewConstMetric(descQueued, prometheus.GaugeValue, float64(n), p)
+	if st.Leader {
+		// Only the leader keeps a queue and a view of the workers: a
+		// standby's zeros would read as an empty queue and no worker left
+		// (an alert on drover_workers < 1 fired for every standby).
+		for p, n := range st.Queued {
+			ch <- prometheus.MustNewConstMetric(descQueued, prometheus.GaugeValue, float64(n), p)
+		}
+		ch <- prometheus.MustNewConstMetric(descWorkers, prometheus.GaugeValue, float64(st.Workers))
 	}
-	ch <- prometheus.MustNewConstMetric(descWorkers, prometheus.GaugeValue, float64(st.Workers))
 	ch <- prometheus.MustNewConstMetric(descElected, prometheus.CounterValue, float64(st.Elected))
 	ch <- prometheus.MustNewConstMetric(descPlaced, prometheus.CounterValue, float64(st.Placed))
 	ch <- prometheus.MustNewConstMetric(descFenced, prometheus.CounterValue, float64(st.Fenced))
