@@ -165,7 +165,7 @@ func TestWaitAllOutlivesAResultRetriedBetweenItsListingAndItsRead(t *testing.T) 
 	}
 }
 
-// The stable JSON form of a task (cmd/drover/output.go's taskJSON) says a
+// The stable JSON form of a task (client.TaskJSON) says a
 // finished task's exit_code is -1 "when it ended without a code of its
 // own (timeout, cancelled, worker lost)". Cancel leaves it null: the
 // cancelled result carries no exit code, and drover status shows "-".

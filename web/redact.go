@@ -8,17 +8,25 @@ import (
 // redacted replaces the value of each env variable in the API's answers.
 const redacted = "***"
 
-// taskView is a task as the API shows it. Env values (DB_PASSWORD=...) and
-// handler payloads are the submitter's secrets, and anyone who can reach
-// --http reads the API, so env keeps its names with the values replaced by
-// "***" and the payload is given by its length only.
+// taskView is a task as the API shows it: the CLI's stable JSON form
+// (client.TaskJSON, as drover status -o json), redacted.
 type taskView struct {
+	client.TaskJSON
+	PayloadBytes int `json:"payload_bytes,omitempty"`
+}
+
+// templateView is a schedule's task template as the API shows it: the
+// record, as drover schedule ls -o json shows it, redacted.
+type templateView struct {
 	*store.Task
 	PayloadBytes int `json:"payload_bytes,omitempty"`
 }
 
-// viewTask returns t redacted for the API; t itself is not changed.
-func viewTask(t *store.Task) taskView {
+// redact returns a copy of t without its payload and with its env values
+// replaced by "***"; t itself is not changed. Env values (DB_PASSWORD=...)
+// and handler payloads are the submitter's secrets, and anyone who can reach
+// --http reads the API: it shows env by its names, a payload by its length.
+func redact(t *store.Task) *store.Task {
 	c := *t
 	c.Payload = nil
 	if t.Env != nil {
@@ -27,7 +35,12 @@ func viewTask(t *store.Task) taskView {
 			c.Env[k] = redacted
 		}
 	}
-	return taskView{Task: &c, PayloadBytes: len(t.Payload)}
+	return &c
+}
+
+// viewTask returns t redacted for the API.
+func viewTask(t *store.Task) taskView {
+	return taskView{TaskJSON: client.TaskJSONOf(redact(t)), PayloadBytes: len(t.Payload)}
 }
 
 // viewTasks redacts a list of tasks (never nil, so it encodes as []).
@@ -43,14 +56,14 @@ func viewTasks(ts []*store.Task) []taskView {
 // redacted as tasks are. Task, at the top, hides the template's own field.
 type scheduleView struct {
 	client.ScheduleInfo
-	Task taskView `json:"task"`
+	Task templateView `json:"task"`
 }
 
 // viewSchedules redacts a list of schedules (never nil).
 func viewSchedules(list []client.ScheduleInfo) []scheduleView {
 	out := make([]scheduleView, len(list))
 	for i, s := range list {
-		out[i] = scheduleView{ScheduleInfo: s, Task: viewTask(&s.Schedule.Task)}
+		out[i] = scheduleView{ScheduleInfo: s, Task: templateView{Task: redact(&s.Schedule.Task), PayloadBytes: len(s.Schedule.Task.Payload)}}
 	}
 	return out
 }

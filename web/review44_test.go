@@ -198,11 +198,12 @@ func TestStandbyMetricsDoNotReportTheLeadersGaugesAsZero(t *testing.T) {
 	}
 }
 
-// The API's task is not the CLI's `-o json` task, which its doc calls the
-// stable JSON form: "attempts" is missing, and "worker" and "exit_code"
-// (always present in the CLI's, null until finished) are left out of a
+// The API's task was not the CLI's `-o json` task, which its doc calls the
+// stable JSON form: "attempts" was missing, and "worker" and "exit_code"
+// (always present in the CLI's, null until finished) were left out of a
 // queued task. A script moved from `drover status -o json` to
-// /api/v1/tasks/ID reads no attempts and no exit code key.
+// /api/v1/tasks/ID read no attempts and no exit code key. Both now use
+// client.TaskJSON. (Found by review.)
 func TestAPITaskHasTheCLIsJSONKeys(t *testing.T) {
 	st := drovertest.OpenStore(t, drovertest.NewRoot())
 	res, err := client.New(st).Submit(context.Background(), []client.TaskSpec{{Cmd: []string{"true"}}})

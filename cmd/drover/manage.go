@@ -34,14 +34,14 @@ func newManageCmd(g *globals, use, short, verb string, op func(*client.Client, s
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.withReader(func(ctx context.Context, c *client.Client) error {
 				var failed error
-				var done []taskJSON
+				var done []client.TaskJSON
 				for _, id := range args {
 					t, err := op(c, id)
 					switch {
 					case errors.Is(err, store.ErrUnknownTask):
 						err = fmt.Errorf("task %s not found", id)
 					case err == nil:
-						done = append(done, toJSON(t))
+						done = append(done, client.TaskJSONOf(t))
 						if g.output != "json" {
 							fmt.Fprintf(cmd.OutOrStdout(), "%s %s\n", verb, id)
 						}
@@ -52,7 +52,7 @@ func newManageCmd(g *globals, use, short, verb string, op func(*client.Client, s
 				}
 				if g.output == "json" {
 					if done == nil {
-						done = []taskJSON{}
+						done = []client.TaskJSON{}
 					}
 					if err := writeJSON(cmd.OutOrStdout(), done); err != nil {
 						return err

@@ -29,59 +29,6 @@ func signalContext() (context.Context, context.CancelFunc) {
 	return ctx, stop
 }
 
-// taskJSON is the stable JSON form of a task (`-o json` of status, ls, cancel
-// and retry): the fields of the task record plus "attempts". Its shape:
-//
-//	{
-//	  "v": 1,                        record format version
-//	  "id": "01J...",                the task id (a ULID)
-//	  "name": "backup",              omitted when empty
-//	  "cmd": ["./backup.sh", "/data"],
-//	  "shell": true,                 omitted when false
-//	  "env": {"K": "V"},             omitted when empty
-//	  "retries": 3,
-//	  "timeout_ms": 600000,          omitted when 0 (no limit)
-//	  "on": {"gpu": "true"},         required worker labels, omitted when empty
-//	  "priority": "low|normal|high",
-//	  "key": "...",                  idempotency key, omitted when empty
-//	  "submitted_at": "RFC 3339",
-//	  "state": "queued|assigned|running|succeeded|failed|cancelled|dead",
-//	  "attempt": 1,                  the current (or last) attempt, 1-based
-//	  "attempts": 1,                 attempts made so far (0 while first queued)
-//	  "not_before": "RFC 3339",      retry backoff, omitted when none
-//	  "history": [{"n","worker","started_at","finished_at","exit_code","error","lost",
-//	               "stdout","stderr"}],   the last 2 KiB of each, the last 10 attempts
-//	                                 (a finished task's last attempt: in its own stdout/stderr)
-//	  "worker": "w1",                where it runs (or last ran), "" when none
-//	  "assigned_at", "started_at", "finished_at": "RFC 3339", each omitted when not yet
-//	  "exit_code": 0,                null until finished: -1 when it ended without a
-//	                                 code of its own (timeout, cancelled, worker lost)
-//	  "error": "timeout after 1m0s", why, in that case
-//	  "stdout", "stderr": "...",     the last 64 KiB of each, once finished
-//	  "reg", "epoch": placement bookkeeping
-//	}
-type taskJSON struct {
-	*store.Task
-	Attempts int `json:"attempts"`
-	// Always present (README promises them), shadowing the record's omitempty fields.
-	Worker   string `json:"worker"`
-	ExitCode *int   `json:"exit_code"`
-}
-
-func attemptsMade(t *store.Task) int {
-	switch t.State {
-	case store.StateQueued:
-		return len(t.History)
-	case store.StateAssigned, store.StateRunning:
-		return len(t.History) + 1
-	}
-	return len(t.History)
-}
-
-func toJSON(t *store.Task) taskJSON {
-	return taskJSON{Task: t, Attempts: attemptsMade(t), Worker: t.Worker, ExitCode: t.ExitCode}
-}
-
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

@@ -85,7 +85,7 @@ func newStatusCmd(g *globals) *cobra.Command {
 			}
 			out := cmd.OutOrStdout()
 			if g.output == "json" {
-				return writeJSON(out, toJSON(t))
+				return writeJSON(out, client.TaskJSONOf(t))
 			}
 			rows := [][]string{
 				{"id", t.ID}, {"name", orDash(t.Name)}, {"state", string(t.State)},
@@ -232,9 +232,9 @@ func newLsCmd(g *globals) *cobra.Command {
 				}
 				out := cmd.OutOrStdout()
 				if g.output == "json" {
-					list := make([]taskJSON, len(tasks))
+					list := make([]client.TaskJSON, len(tasks))
 					for i, t := range tasks {
-						list[i] = toJSON(t)
+						list[i] = client.TaskJSONOf(t)
 					}
 					return writeJSON(out, list)
 				}

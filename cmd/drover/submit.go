@@ -379,9 +379,9 @@ func waitAll(ctx context.Context, c *client.Client, ids []string, timeout time.D
 		return fmt.Errorf("wait: %w", err)
 	}
 	if report != nil {
-		list := make([]taskJSON, len(ids))
+		list := make([]client.TaskJSON, len(ids))
 		for i, id := range ids {
-			list[i] = toJSON(results[strings.ToUpper(id)])
+			list[i] = client.TaskJSONOf(results[strings.ToUpper(id)])
 		}
 		if err := writeJSON(report, list); err != nil {
 			return err
