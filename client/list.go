@@ -21,7 +21,7 @@ type ListOptions struct {
 	// every record kept (up to a million): a server bounds it.
 	Budget int
 	// Slim, if set, is called with each matching task as it is read, to
-	// drop what the caller will not show (a payload): a page of 1,000
+	// drop what the caller will not show (a payload, output): a page of 1,000
 	// records near the size limit otherwise holds gigabytes while it is
 	// gathered.
 	Slim func(*store.Task)

@@ -33,6 +33,7 @@ import "github.com/drover-sched/drover/store"
 //	                                 code of its own (timeout, cancelled, worker lost)
 //	  "error": "timeout after 1m0s", why, in that case
 //	  "stdout", "stderr": "...",     the last 64 KiB of each, once finished
+//	                                 (/api/v1/tasks leaves out all output: tasks/ID has it)
 //	  "reg", "epoch": placement bookkeeping
 //	}
 type TaskJSON struct {

@@ -309,9 +309,14 @@ func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
 	err = s.read(r.Context(), func(ctx context.Context) error {
 		var err error
 		res, err = s.client.ListTasks(ctx, client.ListOptions{State: state, Limit: limit, Budget: scanBudget(limit),
-			// The API shows a payload by its size: the rest is let go as
-			// each record is read (1,000 near the size limit are a gigabyte).
-			Slim: func(t *store.Task) { payloads[t], t.Payload = len(t.Payload), nil }})
+			// The API shows a payload by its size, and a task's output only
+			// in tasks/ID: they are let go as each record is read (1,000
+			// near the size limit are a gigabyte, and 1,000 tasks' output
+			// over 100 MB).
+			Slim: func(t *store.Task) {
+				payloads[t], t.Payload = len(t.Payload), nil
+				dropOutput(t)
+			}})
 		return err
 	})
 	tasks := []taskView{}
@@ -330,6 +335,15 @@ func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, tasks, err)
+}
+
+// dropOutput lets go of t's output (stdout and stderr, its own and its
+// history's tails), which a listing leaves out; t is the listing's own copy.
+func dropOutput(t *store.Task) {
+	t.Stdout, t.Stderr = "", ""
+	for i := range t.History {
+		t.History[i].Stdout, t.History[i].Stderr = "", ""
+	}
 }
 
 // A listing reads at most scanPerResult task records per task asked for, and

@@ -445,23 +445,13 @@ func TestTasksScanBounded(t *testing.T) {
 	now := time.Now().UTC()
 	for done := 0; done < n; {
 		var batch []*store.Task
-		var ids []string
 		for ; done < n && len(batch) < store.MaxBatch; done++ {
 			zero := 0
 			tk := &store.Task{ID: store.NewTaskID(now), Cmd: []string{"true"}, SubmittedAt: now, State: store.StateSucceeded,
 				Attempt: 1, ExitCode: &zero, FinishedAt: now}
-			batch, ids = append(batch, tk), append(ids, tk.ID)
+			batch = append(batch, tk)
 		}
-		if err := st.CommitCreatingBuckets(ids, func(txn *store.Txn) error {
-			for _, tk := range batch {
-				if err := txn.Finish(tk); err != nil {
-					return err
-				}
-			}
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
+		finish(t, st, batch...)
 	}
 	hs := apiServer(t, st)
 	for _, c := range []struct {
@@ -491,6 +481,62 @@ func TestTasksScanBounded(t *testing.T) {
 	res, err := client.New(st).ListTasks(ctx, client.ListOptions{State: store.StateDead, Limit: 1, Budget: scanBudget(1)})
 	if !errors.Is(err, context.Canceled) || res.Scanned != 0 {
 		t.Fatalf("a listing for an ended request: %v after %d records", err, res.Scanned)
+	}
+}
+
+// finish writes the results of tasks, finished, in one transaction.
+func finish(t *testing.T, st *store.Store, tasks ...*store.Task) {
+	t.Helper()
+	ids := make([]string, len(tasks))
+	for i, tk := range tasks {
+		ids[i] = tk.ID
+	}
+	if err := st.CommitCreatingBuckets(ids, func(txn *store.Txn) error {
+		for _, tk := range tasks {
+			if err := txn.Finish(tk); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A listing leaves out each task's output (stdout, stderr and its history's
+// tails), which tasks/ID gives: it held each task's whole output, up to
+// 64 KiB of each stream plus 2 KiB of each of 10 attempts, so a page of
+// 1,000 was over 100 MB in the leader's memory, and 8 of them at once.
+// (Found by review.)
+func TestTaskListingLeavesOutOutput(t *testing.T) {
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	now := time.Now().UTC()
+	one := 1
+	out, errOut := strings.Repeat("o", store.OutputTail), strings.Repeat("e", store.OutputTail)
+	tail, errTail := strings.Repeat("p", store.AttemptTail), strings.Repeat("f", store.AttemptTail)
+	tk := &store.Task{ID: store.NewTaskID(now), Cmd: []string{"false"}, Retries: 1, SubmittedAt: now, State: store.StateFailed,
+		Attempt: 2, ExitCode: &one, Stdout: out, Stderr: errOut, FinishedAt: now,
+		History: []store.Attempt{{N: 1, Worker: "w1", FinishedAt: now, ExitCode: 1, Stdout: tail, Stderr: errTail}}}
+	finish(t, st, tk)
+	hs := apiServer(t, st)
+	var list []map[string]any
+	getList(t, hs.URL+"/api/v1/tasks", &list)
+	if len(list) != 1 {
+		t.Fatalf("%d tasks listed, want 1", len(list))
+	}
+	b, _ := json.Marshal(list[0])
+	for _, o := range []string{out[:100], errOut[:100], tail[:100], errTail[:100]} {
+		if strings.Contains(string(b), o) {
+			t.Fatalf("the listed task carries output (%.10s...):\n%.300s", o, b)
+		}
+	}
+	if h, _ := list[0]["history"].([]any); len(h) != 1 {
+		t.Fatalf("the listed task lost its history: %.300s", b)
+	}
+	var got store.Task
+	getList(t, hs.URL+"/api/v1/tasks/"+tk.ID, &got)
+	if got.Stdout != out || got.Stderr != errOut || len(got.History) != 1 || got.History[0].Stdout != tail || got.History[0].Stderr != errTail {
+		t.Fatalf("tasks/ID lacks its output: %d, %d bytes, history of %d", len(got.Stdout), len(got.Stderr), len(got.History))
 	}
 }
 
