@@ -1137,6 +1137,44 @@ func TestForbidSkipAtTheBoundKeepsTheScheduleFiring(t *testing.T) {
 	}
 }
 
+// A schedule an earlier release wrote (its template past MaxSpecSize, no
+// history yet), whose record and template DecodeSchedule accepts, 10 bytes
+// within MaxFiringBytes, fires. DecodeSchedule weighs a firing as the
+// record and the template; the leader's EncodeFit weighs the record and
+// what the firing writes besides: the slot's task (the template with its
+// id, DROVER_SCHEDULE, DROVER_SLOT, submit time), its queue paths and the
+// record's path, and the record grown by the run's active entry and
+// last_slot, some hundreds of bytes more. With no history to drop, every
+// slot was "not fired: its firing cannot be written", logged at every
+// tick, and the schedule, kept as readable, never ran again. (review42)
+func TestScheduleAtTheReadersBoundWithNoHistoryFires(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	rec := &store.Schedule{Name: "edge", Cron: "* * * * * *", Catchup: store.CatchupNone, Concurrency: store.ConcurrencyAllow,
+		CreatedAt: time.Now().UTC(), KeepSucceeded: 10, KeepFailed: 10, Task: store.Task{Cmd: []string{"true"}}}
+	drovertest.PadToFiringBound(t, rec, 10)
+	rawSchedule(t, st, rec)
+	readSchedule(t, st, "edge") // the reader keeps it
+	var logs lockedLog
+	runScheduler(t, st, "s1", func(c *Config) { c.Log = zerolog.New(&logs) })
+	defer func() {
+		if t.Failed() {
+			t.Logf("\"slot not fired\" logged %d times: %s", logs.count("slot not fired"), firstLine(logs.String(), "slot not fired"))
+		}
+	}()
+	drovertest.WaitFor(t, 5*time.Second, "a slot fired", func() bool { return readSchedule(t, st, "edge").Fired >= 1 })
+}
+
+// firstLine is the first line of log that holds part.
+func firstLine(log, part string) string {
+	for _, line := range strings.Split(log, "\n") {
+		if strings.Contains(line, part) {
+			return line
+		}
+	}
+	return ""
+}
+
 // rawSchedule writes rec as it stands straight to ZooKeeper, as a hand or
 // another tool would, past the client's checks; made now unless CreatedAt
 // says when.
