@@ -95,7 +95,7 @@ func (s ScheduleSpec) Record(now time.Time) (*store.Schedule, error) {
 	if err := rec.CheckTemplate(); err != nil {
 		return nil, err
 	}
-	if _, err := cloneRec(rec).EncodeFit(0); err != nil {
+	if _, err := cloneRec(rec).EncodeFit(); err != nil {
 		return nil, err
 	}
 	return rec, nil
@@ -308,9 +308,9 @@ func (c *Client) update(name string, fn func(*store.Schedule) error, extra func(
 		if err := fn(rec); err != nil {
 			return nil, err
 		}
-		data, err := rec.EncodeFit(0)
+		data, err := rec.EncodeFit()
 		if errors.Is(err, store.ErrTooLarge) {
-			return nil, fmt.Errorf("%w: update schedule %s: %w", ErrInvalid, name, err)
+			return nil, fmt.Errorf("%w: update schedule %s: %w; remove it (drover schedule rm %s) and add it again with a smaller template", ErrInvalid, name, err, name)
 		}
 		if err != nil {
 			return nil, err

@@ -700,14 +700,14 @@ func TestTriggersTrackABoundedNumber(t *testing.T) {
 }
 
 // edgeSchedule adds schedule name (paused if suspended) with runs
-// succeeded runs in its history, its template padded until the record and
-// a slot's task are 10 bytes within the bound DecodeSchedule keeps, as a
+// succeeded runs in its history and active runs, its template padded until
+// its weight is 10 bytes within the bound DecodeSchedule keeps, as a
 // template of an earlier client, or a long history, can take it.
-func edgeSchedule(t *testing.T, st *store.Store, name string, suspended bool, runs int) *store.Schedule {
+func edgeSchedule(t *testing.T, st *store.Store, name string, suspended bool, runs int, active ...store.ScheduleRun) *store.Schedule {
 	t.Helper()
 	rec := &store.Schedule{Name: name, Cron: "@daily", Catchup: store.CatchupNone, Concurrency: store.ConcurrencyAllow,
 		Suspended: suspended, CreatedAt: time.Now().UTC(), KeepSucceeded: 1000, KeepFailed: 10,
-		Task: store.Task{Cmd: []string{"true"}}}
+		Task: store.Task{Cmd: []string{"true"}}, Active: active}
 	for i := range runs {
 		slot := rec.CreatedAt.Add(time.Duration(i-runs) * time.Hour)
 		rec.Succeeded = append(rec.Succeeded, store.ScheduleRun{Slot: slot, Task: store.SlotTaskID(name, slot, 0), State: store.StateSucceeded})
@@ -720,11 +720,13 @@ func edgeSchedule(t *testing.T, st *store.Store, name string, suspended bool, ru
 }
 
 // A pause, resume or trigger of a schedule at the edge of the bound its
-// reader keeps (the record and a slot's task within MaxFiringBytes) keeps
-// it readable, in place, the oldest runs of its history making room. Each
-// grew the record past the bound: DecodeSchedule refused it, so every
-// command on the schedule failed, and the next leader moved it to
-// deadletter. A record with no history to drop is refused the change.
+// reader keeps (its FiringWeight within MaxFiringBytes) keeps it readable,
+// in place, and its history whole: they change only its firing state,
+// which weighs nothing. Each grew the record past the bound: DecodeSchedule
+// refused it, so every command on the schedule failed, and the next leader
+// moved it to deadletter. A record with no room for the change (active
+// runs written by hand take its state past what weighs nothing) and no
+// history to drop is refused it, and told what to do.
 func TestScheduleChangesAtTheBoundKeepItReadable(t *testing.T) {
 	c, st := newClient(t)
 	for _, tc := range []struct {
@@ -755,17 +757,17 @@ func TestScheduleChangesAtTheBoundKeepItReadable(t *testing.T) {
 			continue
 		}
 		kept := rec.Succeeded
-		if !tc.done(rec) || len(kept) == 0 || len(kept) >= 20 || kept[len(kept)-1].Task != before.Succeeded[19].Task {
-			t.Fatalf("%s: record %+v, succeeded %d: want the change made, and the newest runs kept", tc.name, rec, len(kept))
+		if !tc.done(rec) || len(kept) != 20 || kept[len(kept)-1].Task != before.Succeeded[19].Task {
+			t.Fatalf("%s: record %+v, succeeded %d: want the change made, and the runs kept", tc.name, rec, len(kept))
 		}
 		if _, err := c.Schedule(tc.name); err != nil {
 			t.Fatalf("after %s: %v", tc.name, err)
 		}
 	}
-	edgeSchedule(t, st, "bare", false, 0)
+	edgeSchedule(t, st, "bare", false, 0, drovertest.HandWrittenRuns()...)
 	_, stat := storedSchedule(t, st, "bare")
-	if _, err := c.PauseSchedule("bare"); !errors.Is(err, store.ErrTooLarge) || !errors.Is(err, ErrInvalid) {
-		t.Fatalf("pause of a record at the bound with no history: %v, want ErrTooLarge and ErrInvalid", err)
+	if _, err := c.PauseSchedule("bare"); !errors.Is(err, store.ErrTooLarge) || !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "schedule rm") {
+		t.Fatalf("pause of a record at the bound with no room and no history: %v, want ErrTooLarge and ErrInvalid, saying what to do", err)
 	}
 	if rec, now := storedSchedule(t, st, "bare"); now.Version != stat.Version || rec.Suspended {
 		t.Fatalf("the refused pause wrote the record: version %d, was %d", now.Version, stat.Version)

@@ -138,30 +138,31 @@ func QueuedIDs(t testing.TB, st *store.Store) []string {
 }
 
 // PadToFiringBound pads the task template of schedule rec (an env value,
-// PAD) until the record and one slot's task, as DecodeSchedule weighs them
-// (store.Schedule.CheckFireable), take store.MaxFiringBytes less room
-// bytes, or less room+1 (the pad counts twice): a schedule at the edge of
-// what its reader accepts, for tests of the writers that change it. Set
-// the rest of rec first, its history too.
+// PAD) until its weight as DecodeSchedule weighs it
+// (store.Schedule.FiringWeight: the record and the template, less its
+// active runs and last slot) is store.MaxFiringBytes less room bytes, or
+// less room+1 (the pad counts twice): a schedule at the edge of what its
+// reader accepts, for tests of the writers that change it. Set the rest of
+// rec first, its history too.
 func PadToFiringBound(t testing.TB, rec *store.Schedule, room int) {
 	t.Helper()
 	if rec.Task.Env == nil {
 		rec.Task.Env = map[string]string{}
 	}
-	size := func() (record, firing int) {
+	size := func() (record, weight int) {
 		data, err := store.Encode(rec)
 		if err != nil {
 			t.Fatal(err)
 		}
-		tmpl, err := store.Encode(rec.Task.Clone())
+		w, err := rec.FiringWeight(len(data))
 		if err != nil {
 			t.Fatal(err)
 		}
-		return len(data), len(data) + len(tmpl)
+		return len(data), w
 	}
 	rec.Task.Env["PAD"] = ""
-	_, firing := size()
-	pad := (store.MaxFiringBytes - room - firing) / 2
+	_, weight := size()
+	pad := (store.MaxFiringBytes - room - weight) / 2
 	if pad < 0 {
 		t.Fatalf("schedule %s: %d bytes past the bound before any pad", rec.Name, -2*pad)
 	}
@@ -169,6 +170,25 @@ func PadToFiringBound(t testing.TB, rec *store.Schedule, room int) {
 	if record, _ := size(); rec.CheckFireable(record) != nil || rec.CheckFireable(record+room+2) == nil {
 		t.Fatalf("schedule %s: not padded to %d bytes from the bound: %v", rec.Name, room, rec.CheckFireable(record))
 	}
+}
+
+// HandWrittenRuns are active runs of tasks ids (none: of 30 tasks made up),
+// each with a reason of 400 bytes, as only a hand writes them: 30 or more
+// take a record's firing state past what its weight leaves out
+// (store.Schedule.FiringWeight), so that whatever adds to the state (a
+// run, a pause) adds to the weight.
+func HandWrittenRuns(ids ...string) []store.ScheduleRun {
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	if len(ids) == 0 {
+		for i := range 30 {
+			ids = append(ids, store.SlotTaskID("hand", at.Add(time.Duration(i)*time.Hour), 0))
+		}
+	}
+	runs := make([]store.ScheduleRun, len(ids))
+	for i, id := range ids {
+		runs[i] = store.ScheduleRun{Slot: at.Add(time.Duration(i) * time.Hour), Task: id, Reason: strings.Repeat("r", 400)}
+	}
+	return runs
 }
 
 // Logger logs to the test's output with -v, and nowhere otherwise.

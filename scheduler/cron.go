@@ -28,6 +28,9 @@ type cronEntry struct {
 	// refreshed is the slot ahead of which the outcomes of the active runs
 	// were read (refreshRuns).
 	refreshed time.Time
+	// unwritable is 1 + the version of the record whose firing could not
+	// be written, logged (0: none).
+	unwritable int32
 }
 
 // syncSchedules relists schedules/ and reads the ones not yet known.
@@ -574,7 +577,13 @@ func (l *leader) fireAll(entries []*cronEntry, now time.Time) error {
 		case err == nil:
 			ready = append(ready, f)
 		case errors.Is(err, store.ErrTooLarge) || errors.Is(err, store.ErrMalformed):
-			l.log.Error().Err(err).Str("schedule", f.rec.Name).Msg("slot not fired: its firing cannot be written")
+			// Due again at every tick: said once for each version of the
+			// record (a change to it may let it fire).
+			if v := f.e.version + 1; f.e.unwritable != v {
+				f.e.unwritable = v
+				l.log.Error().Err(err).Str("schedule", f.rec.Name).Int32("version", f.e.version).
+					Msg("slot not fired: its firing cannot be written (said once for this version of the record)")
+			}
 		case changedUnderUs(err): // changed while its runs were cancelled ahead
 			if err := l.refire(f.e); err != nil {
 				return err
@@ -761,16 +770,12 @@ func (l *leader) build(f *firing) error {
 		}
 	}
 	// The record is written as its reader keeps it (its oldest runs make
-	// room), and a firing of one task with room for the task as well: a
-	// record the leader wrote past the bound, it moved aside itself. Runs
-	// it cancels go ahead if need be (prepare); a firing of several tasks
-	// is cut in parts (prepare) before any history goes for them.
+	// room: store.EncodeFit). A record its reader keeps weighs what a
+	// firing of one task writes but for store.FiringSlack, which
+	// maxFiringBytes leaves room for. Runs it cancels go ahead if need be
+	// (prepare); a firing of several tasks is cut in parts (prepare).
 	p := l.lay.Schedule(rec.Name)
-	carry := len(p)
-	if len(f.tasks) == 1 {
-		carry += ops.Size() - f.cancelBytes
-	}
-	data, err := rec.EncodeFit(carry)
+	data, err := rec.EncodeFit()
 	if err != nil {
 		return fmt.Errorf("schedule %s: %w", rec.Name, err)
 	}
@@ -1032,12 +1037,12 @@ func (l *leader) unreadableResult(rec *store.Schedule, run store.ScheduleRun, rd
 // and lets their data go; tests lower it.
 var refreshChunk = 1024
 
-// cancelOp is the withdrawal of a run that a replace policy cancels.
 // maxFiringBytes bounds one firing's transaction: ZooKeeper drops the
 // connection of a request over jute.maxbuffer (1 MiB by default), and with
 // it every request in flight; the leader then rebuilt its view and fired
-// again, for ever, while every other schedule missed its slots.
-const maxFiringBytes = store.MaxFiringBytes
+// again, for ever, while every other schedule missed its slots. A firing of
+// one task of a record its reader keeps fits it (store.FiringSlack).
+const maxFiringBytes = store.MaxFiringBytes + store.FiringSlack
 
 // cancelAhead cancels a replace firing's runs in transactions of their own,
 // each also checking that the schedule is as the firing read it: edited,
@@ -1073,6 +1078,7 @@ func (l *leader) cancelAhead(f *firing) error {
 	return nil
 }
 
+// cancelOp is the withdrawal of a run that a replace policy cancels.
 type cancelOp struct {
 	path    string
 	version int32

@@ -1146,7 +1146,8 @@ func TestForbidSkipAtTheBoundKeepsTheScheduleFiring(t *testing.T) {
 // record's path, and the record grown by the run's active entry and
 // last_slot, some hundreds of bytes more. With no history to drop, every
 // slot was "not fired: its firing cannot be written", logged at every
-// tick, and the schedule, kept as readable, never ran again. (review42)
+// tick, and the schedule, kept as readable, never ran again. (Found by
+// review.)
 func TestScheduleAtTheReadersBoundWithNoHistoryFires(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
@@ -1163,6 +1164,68 @@ func TestScheduleAtTheReadersBoundWithNoHistoryFires(t *testing.T) {
 		}
 	}()
 	drovertest.WaitFor(t, 5*time.Second, "a slot fired", func() bool { return readSchedule(t, st, "edge").Fired >= 1 })
+}
+
+// A firing of one task of a record at the bound its reader keeps, at its
+// largest (under a root and a name of MaxNameLen bytes, the name's every
+// byte escaped in JSON, no task name in its template, MaxActiveRuns runs
+// as triggers write them, a count of 19 digits), fits maxFiringBytes, well
+// within jute.maxbuffer: store.FiringSlack covers what a firing writes
+// past its record's weight (store.Schedule.FiringWeight).
+func TestFiringSlackCoversAFiringAtTheBound(t *testing.T) {
+	st := drovertest.OpenStore(t, "/"+strings.Repeat("r", store.MaxNameLen))
+	name := strings.Repeat("&", store.MaxNameLen)
+	now := time.Date(2026, 12, 3, 22, 30, 0, 123456789, time.UTC)
+	rec := &store.Schedule{Name: name, Cron: "* * * * * *", CreatedAt: now, Task: store.Task{Cmd: []string{"true"}}}
+	for i := range store.MaxActiveRuns {
+		rec.Active = append(rec.Active, store.ScheduleRun{Slot: now.Add(time.Duration(i)), Task: ulid.Make().String(), Reason: "triggered"})
+	}
+	rec.LastSlot, rec.Fired = now, 1<<63-1
+	drovertest.PadToFiringBound(t, rec, 0)
+	slot := now.Add(time.Hour).Truncate(time.Second)
+	task := slotTask(rec, slot, now, store.SlotTaskID(name, slot, 0))
+	rec.Active = append(rec.Active[1:], store.ScheduleRun{Slot: slot, Task: task.ID})
+	rec.Record(store.ScheduleRun{Slot: now, Reason: "no longer tracked"})
+	rec.LastSlot = slot
+	data, err := rec.EncodeFit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	txn := st.Txn().Set(st.Layout().Schedule(name), data, 0)
+	if err := txn.Enqueue(task); err != nil {
+		t.Fatal(err)
+	}
+	if txn.Size() > maxFiringBytes {
+		t.Fatalf("a firing of %d bytes, past the %d a firing may write", txn.Size(), maxFiringBytes)
+	}
+}
+
+// A schedule whose firing cannot be written (its active runs, written by
+// hand, take its state past what its weight leaves out, and it is at the
+// bound with no history to drop: the run a firing adds has no room) is
+// logged once for its record's version, not at every tick. It was logged
+// at every tick, every second for a per-second schedule, for good. (Found
+// by review.)
+func TestUnwritableFiringIsLoggedOnce(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	running := submit(t, st, 30, nil) // queued: no worker takes them
+	rec := &store.Schedule{Name: "edge", Cron: "* * * * * *", Catchup: store.CatchupNone, Concurrency: store.ConcurrencyAllow,
+		CreatedAt: time.Now().UTC(), KeepSucceeded: 10, KeepFailed: 10, Task: store.Task{Cmd: []string{"true"}},
+		Active: drovertest.HandWrittenRuns(running...)}
+	drovertest.PadToFiringBound(t, rec, 10)
+	if err := st.AddSchedule(rec); err != nil {
+		t.Fatal(err)
+	}
+	addSchedule(t, st, &store.Schedule{Name: "tick", Cron: "* * * * * *"})
+	var logs lockedLog
+	runScheduler(t, st, "s1", func(c *Config) { c.Log = zerolog.New(&logs) })
+	drovertest.WaitFor(t, 10*time.Second, "edge not fired, and tick fired 3 slots since", func() bool {
+		return logs.has("slot not fired") && readSchedule(t, st, "tick").Fired >= 3
+	})
+	if n := logs.count("slot not fired"); n != 1 || readSchedule(t, st, "edge").Fired != 0 {
+		t.Fatalf("\"slot not fired\" logged %d times, want once (edge fired %d): %s", n, readSchedule(t, st, "edge").Fired, firstLine(logs.String(), "slot not fired"))
+	}
 }
 
 // firstLine is the first line of log that holds part.

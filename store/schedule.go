@@ -134,58 +134,108 @@ func (s *Schedule) CheckTemplate() error {
 // CheckFireable is what DecodeSchedule checks of a template: what every
 // slot's task needs to be run (Task.validRun, no key) and to be written
 // with the record in one firing's transaction (recordSize is the record's
-// encoded size). A template written past the client (by hand) that fails
-// it would fire tasks that DecodeTask refuses, moved aside wherever read,
-// or could never be written, the slot tried again at every tick; so such
-// a record is malformed. The rules a client gained later are left out
-// (Task.validSubmit, and MaxSpecSize: early clients wrote templates up to
-// a record's size, and leaders fire them while a firing fits): a schedule
-// an earlier release wrote, in use, must not be moved aside by an upgrade.
+// encoded size; FiringWeight). A template written past the client (by
+// hand) that fails it would fire tasks that DecodeTask refuses, moved
+// aside wherever read, or could never be written, the slot tried again at
+// every tick; so such a record is malformed. The rules a client gained
+// later are left out (Task.validSubmit, and MaxSpecSize: early clients
+// wrote templates up to a record's size, and leaders fire them while a
+// firing fits): a schedule an earlier release wrote, in use, must not be
+// moved aside by an upgrade.
 func (s *Schedule) CheckFireable(recordSize int) error {
 	if err := s.checkTemplate((*Task).validRun); err != nil {
 		return err
 	}
-	_, err := s.firingOver(recordSize, 0)
+	_, err := s.firingOver(recordSize)
 	return err
 }
 
-// firingOver is by how many bytes a firing of a record of recordSize bytes
-// would pass MaxFiringBytes, with one slot's task (the template encoded) or
-// carry bytes besides, whichever is more; and then an error wrapping
-// ErrTooLarge.
-func (s *Schedule) firingOver(recordSize, carry int) (int, error) {
+// FiringWeight is what a record of recordSize bytes weighs against
+// MaxFiringBytes, the one rule its reader (DecodeSchedule), its writers
+// (EncodeFit) and the leader's firings go by: the record and its template
+// encoded (a slot's task is the template and a few fields), less the
+// record's firing state (its active runs, last slot, count of slots fired
+// and pause), up to maxFiringState bytes of it. Firings and pauses change
+// only that state, besides the history that EncodeFit trims: so a record
+// its reader keeps can be fired, paused and triggered in records its
+// reader keeps, and a firing of one task writes at most MaxFiringBytes +
+// FiringSlack. (Weighing the state, a record at the bound with no history
+// to drop could not take its firing's active run: it never fired.)
+func (s *Schedule) FiringWeight(recordSize int) (int, error) {
+	rec, tmpl, err := s.weighed(recordSize)
+	return rec + tmpl, err
+}
+
+// weighed is what FiringWeight adds up: the record less its firing state,
+// and the template encoded.
+func (s *Schedule) weighed(recordSize int) (rec, tmpl int, err error) {
 	b, err := Encode(s.Task.Clone())
+	if err != nil {
+		return 0, 0, err
+	}
+	return recordSize - s.stateBytes(), len(b), nil
+}
+
+// firingOver is by how many bytes s's FiringWeight, for a record of
+// recordSize bytes, passes MaxFiringBytes; and then an error wrapping
+// ErrTooLarge.
+func (s *Schedule) firingOver(recordSize int) (int, error) {
+	rec, tmpl, err := s.weighed(recordSize)
 	if err != nil {
 		return 0, err
 	}
-	what, n := "a slot's task", len(b)
-	if carry > n {
-		what, n = "what its write carries besides", carry
-	}
-	if over := recordSize + n - MaxFiringBytes; over > 0 {
-		return over, fmt.Errorf("the record (%d bytes) and %s (%d) would pass the %d bytes a firing may write: %w", recordSize, what, n, MaxFiringBytes, ErrTooLarge)
+	if over := rec + tmpl - MaxFiringBytes; over > 0 {
+		return over, fmt.Errorf("the record (%d bytes besides its active runs and last slot) and a slot's task (%d) would pass the %d bytes a firing may write: %w",
+			rec, tmpl, MaxFiringBytes, ErrTooLarge)
 	}
 	return 0, nil
 }
 
+// firingState is what a record's firings and its pause change in it,
+// besides its history: its fields as they are encoded in the record.
+type firingState struct {
+	Active    []ScheduleRun `json:"active,omitempty"`
+	LastSlot  time.Time     `json:"last_slot,omitzero"`
+	Fired     int64         `json:"fired"`
+	Suspended bool          `json:"suspended,omitempty"`
+}
+
+// stateBytes is what s's firing state takes of its record (within a couple
+// of bytes: its braces against its fields' commas), at most maxFiringState.
+func (s *Schedule) stateBytes() int {
+	b, err := json.Marshal(firingState{Active: s.Active, LastSlot: s.LastSlot, Fired: s.Fired, Suspended: s.Suspended})
+	if err != nil { // a time json cannot write: the record does not encode either
+		return 0
+	}
+	return min(len(b), maxFiringState)
+}
+
+// maxFiringState bounds the firing state a record's weight leaves out
+// (FiringWeight): MaxActiveRuns active runs of up to 104 bytes each (a
+// trigger's: its slot to the nanosecond, with a zone offset, and its
+// reason), its last slot, its count of slots fired and its pause, with
+// some to spare. Only runs written by hand (a long reason) take more, and
+// the rest then weighs as the record does.
+const maxFiringState = 11 << 10
+
 // EncodeFit encodes s to be written, within the bound DecodeSchedule reads
-// it by (CheckFireable): the record and a slot's task, or carry bytes if
-// more (what the write carries besides the record: a firing's task and
-// paths), within MaxFiringBytes. Past it, the oldest runs of the history
-// (succeeded, failed, skipped) are dropped from s until it fits: a record
-// written past the bound is moved aside by the next leader that reads it,
-// and the schedule is gone. Active runs are kept: forbid and replace act
-// on them. ErrTooLarge: s does not fit even with no history left. Every
-// writer of a schedule record encodes it with EncodeFit: the client's add,
-// pause, resume and trigger, and the leader's firing.
-func (s *Schedule) EncodeFit(carry int) ([]byte, error) {
+// it by: its FiringWeight within MaxFiringBytes. Past it, the oldest runs
+// of the history (succeeded, failed, skipped) are dropped from s until it
+// fits: a record written past the bound is moved aside by the next leader
+// that reads it, and the schedule is gone. Active runs are kept: forbid
+// and replace act on them. ErrTooLarge: s does not fit even with no
+// history left. Every writer of a schedule record encodes it with
+// EncodeFit: the client's add, pause, resume and trigger, and the leader's
+// firing (which writes at most FiringSlack besides, for a firing of one
+// task).
+func (s *Schedule) EncodeFit() ([]byte, error) {
 	for {
 		s.setV()
 		data, err := json.Marshal(s)
 		if err != nil {
 			return nil, err
 		}
-		over, err := s.firingOver(len(data), carry)
+		over, err := s.firingOver(len(data))
 		if err == nil {
 			return data, nil
 		}
@@ -217,10 +267,23 @@ func (s *Schedule) dropOldestRuns(n int) bool {
 	return dropped
 }
 
-// MaxFiringBytes bounds one firing's transaction (the schedule's record,
-// and its slots' tasks): ZooKeeper drops the connection of a request over
-// jute.maxbuffer (1 MiB by default), and with it every request in flight.
+// MaxFiringBytes bounds a schedule's record and its template
+// (FiringWeight), and so what one firing's transaction writes (the
+// schedule's record, and its slots' tasks): ZooKeeper drops the connection
+// of a request over jute.maxbuffer (1 MiB by default), and with it every
+// request in flight. A firing of one task may write FiringSlack more.
 const MaxFiringBytes = 768 * 1024
+
+// FiringSlack is what a firing of one task may write past MaxFiringBytes,
+// that a record's FiringWeight leaves out: its firing state (up to
+// maxFiringState, 11 KiB); the slot task's own fields (its id, name,
+// DROVER_SCHEDULE and DROVER_SLOT, submit time, state and attempt: under
+// 2 KiB with a name of MaxNameLen bytes, each escaped to 6 in JSON); and
+// the paths (the record's, and the queue item's, three times: under 1 KiB
+// with a root of MaxNameLen bytes). The rest is room for longer roots.
+// MaxFiringBytes and FiringSlack leave 224 KiB of jute.maxbuffer for the
+// fence, bucket creations and the operations' headers.
+const FiringSlack = 32 << 10
 
 func (s *Schedule) checkTemplate(valid func(*Task) error) error {
 	if s.Task.Key != "" {
@@ -409,7 +472,7 @@ func (s *Store) AddSchedule(rec *Schedule) error {
 		return fmt.Errorf("add schedule: %w", err)
 	}
 	p := s.layout.Schedule(rec.Name)
-	data, err := rec.EncodeFit(0)
+	data, err := rec.EncodeFit()
 	if err != nil {
 		return fmt.Errorf("add schedule %s: %w", rec.Name, err)
 	}

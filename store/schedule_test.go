@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"errors"
+	"math"
 	"testing"
 	"time"
 
@@ -137,7 +138,7 @@ func TestEncodeFitDropsTheOldestRuns(t *testing.T) {
 	skip := run(6, "")
 	skip.Reason = "skipped: previous run still active" // 114 bytes more, one of the oldest runs 85: two make room
 	rec.Record(skip)
-	data, err := rec.EncodeFit(0)
+	data, err := rec.EncodeFit()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,8 +154,33 @@ func TestEncodeFitDropsTheOldestRuns(t *testing.T) {
 	bare := &store.Schedule{Name: "bare", Cron: "@hourly", CreatedAt: at, Task: store.Task{Cmd: []string{"true"}},
 		Active: []store.ScheduleRun{run(0, "")}}
 	drovertest.PadToFiringBound(t, bare, 10)
-	bare.Suspended = true
-	if _, err := bare.EncodeFit(0); !errors.Is(err, store.ErrTooLarge) {
+	bare.Task.Name = "a name of 16 bytes" // counted twice: in the record and in the template
+	if _, err := bare.EncodeFit(); !errors.Is(err, store.ErrTooLarge) {
 		t.Fatalf("a record past the bound with no history: %v, want ErrTooLarge", err)
+	}
+}
+
+// A record's firing state (its active runs, last slot, count of slots
+// fired and pause) counts for none of its weight: a record at the bound
+// with no history keeps MaxActiveRuns runs as a trigger writes them (each
+// slot to the nanosecond, with a reason), its last slot, a count of slots
+// fired of 19 digits and its pause, in records its reader keeps.
+// Weighed with the record, the run a firing added had no room: a schedule
+// at the bound with no history never fired (review42).
+func TestFiringStateWeighsNothing(t *testing.T) {
+	at := time.Date(2026, 12, 3, 0, 0, 0, 123456789, time.FixedZone("", 5*3600+1800))
+	rec := &store.Schedule{Name: "edge", Cron: "@hourly", CreatedAt: at.UTC(), KeepSucceeded: 10, KeepFailed: 10,
+		Task: store.Task{Cmd: []string{"true"}}}
+	drovertest.PadToFiringBound(t, rec, 10)
+	for i := range store.MaxActiveRuns {
+		rec.Active = append(rec.Active, store.ScheduleRun{Slot: at.Add(time.Duration(i) * time.Hour), Task: "01M87N42QDW6A5132CYFVGQTV0", Reason: "triggered"})
+	}
+	rec.LastSlot, rec.Fired, rec.Suspended = at, math.MaxInt64, true
+	data, err := rec.EncodeFit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.DecodeSchedule(data); err != nil {
+		t.Fatalf("a record at the bound, its state grown, is refused by its reader: %v", err)
 	}
 }

@@ -101,21 +101,33 @@ func TestScheduleRemovedWithoutALeader(t *testing.T) {
 	}
 }
 
-// A pause of a schedule whose record has no room for it (at the edge of
-// the bound its reader keeps, with no history to drop) is refused as bad
-// input: one line, exit 2, nothing written. It was written past the bound,
-// and the schedule was moved aside by the next leader.
+// A pause of a schedule at the edge of the bound its reader keeps, with no
+// history to drop, is made: a pause changes only the record's firing
+// state, which weighs nothing. One with no room for it (active runs
+// written by hand take its state past what weighs nothing) is refused as
+// bad input: one line saying what to do, exit 2, nothing written. It was
+// written past the bound, and the schedule was moved aside by the next
+// leader; and a pause of the first was refused too, though it could fire.
 func TestSchedulePauseWithNoRoomIsRefused(t *testing.T) {
 	root := newRoot()
 	st := openStore(t, root)
-	rec := &store.Schedule{Name: "edge", Cron: "@daily", Catchup: store.CatchupNone, Concurrency: store.ConcurrencyAllow,
-		CreatedAt: time.Now().UTC(), KeepSucceeded: 10, KeepFailed: 10, Task: store.Task{Cmd: []string{"true"}}}
-	drovertest.PadToFiringBound(t, rec, 10)
-	if err := st.AddSchedule(rec); err != nil {
-		t.Fatal(err)
+	for _, name := range []string{"edge", "full"} {
+		rec := &store.Schedule{Name: name, Cron: "@daily", Catchup: store.CatchupNone, Concurrency: store.ConcurrencyAllow,
+			CreatedAt: time.Now().UTC(), KeepSucceeded: 10, KeepFailed: 10, Task: store.Task{Cmd: []string{"true"}}}
+		if name == "full" {
+			rec.Active = drovertest.HandWrittenRuns()
+		}
+		drovertest.PadToFiringBound(t, rec, 10)
+		if err := st.AddSchedule(rec); err != nil {
+			t.Fatal(err)
+		}
 	}
-	oneLineError(t, drover(t, root, "schedule", "pause", "edge"), 2, "a firing may write")
-	if r := drover(t, root, "schedule", "get", "edge", "-o", "json"); r.code != 0 || strings.Contains(r.stdout, `"suspended"`) {
+	if r := drover(t, root, "schedule", "pause", "edge"); r.code != 0 {
+		t.Fatalf("pause of a schedule at the bound: %+v", r)
+	}
+	oneLineError(t, drover(t, root, "schedule", "pause", "full"), 2, "a firing may write")
+	oneLineError(t, drover(t, root, "schedule", "pause", "full"), 2, "drover schedule rm full")
+	if r := drover(t, root, "schedule", "get", "full", "-o", "json"); r.code != 0 || strings.Contains(r.stdout, `"suspended"`) {
 		t.Fatalf("get after the refused pause: %+v", r)
 	}
 }
