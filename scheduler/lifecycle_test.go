@@ -62,3 +62,30 @@ func TestSchedulerRunReturnsWhenItsStoreCloses(t *testing.T) {
 		}
 	}
 }
+
+// Run is not documented as once-only, and a second Run of one Scheduler
+// while the first runs (a program that starts it twice by mistake) should
+// be refused with an error, as nothing good can come of it. Both campaign
+// with the same id and session: each new candidate deletes the other's
+// election znode as its own left behind ("deleted an election znode of our
+// own session standing ahead of us"), so the terms end and begin over and
+// over, each bumping the cluster's epoch (seven terms in three seconds).
+func TestSchedulerSecondRunAtOnceIsRefused(t *testing.T) {
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	s, _ := runScheduler(t, st, "s1")
+	drovertest.WaitFor(t, 20*time.Second, "leading", s.IsLeader)
+	epoch := s.Epoch()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	second := runBack(ctx, s)
+	err, returned := returnsWithin(second, 5*time.Second)
+	if !returned || err == nil {
+		cancel()
+		<-second
+		t.Fatalf("a second Run while the first runs: returned %v (error %v); the epoch went from %d to %d meanwhile",
+			returned, err, epoch, s.Epoch())
+	}
+	if s.Epoch() != epoch || !s.IsLeader() {
+		t.Fatalf("a refused second Run changed the term: epoch %d to %d, leading %v", epoch, s.Epoch(), s.IsLeader())
+	}
+}
