@@ -1,0 +1,39 @@
+package worker
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/drover-sched/drover/drovertest"
+)
+
+// A second Run of one Worker while the first runs (a program that starts it
+// twice by mistake) should be refused with an error: Run is not documented
+// as once-only. Both serve the one id on one session: the second ends the
+// first's registration ("ending the registration of an earlier serve") and
+// registers again, the two loops share the worker's batcher and counters
+// unsynchronised (the race detector reports a write in serve against a read
+// in the other serve's goroutine), and the first's attempts are left to the
+// leader.
+func TestWorkerSecondRunAtOnceIsRefused(t *testing.T) {
+	w := runHandler(t, drovertest.NewRoot(), 0, "upper", noop)
+	reg := w.Reg()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	second := make(chan error, 1)
+	go func() { second <- w.Run(ctx) }()
+	select {
+	case err := <-second:
+		if err == nil {
+			t.Fatal("a second Run while the first runs returned no error")
+		}
+	case <-time.After(5 * time.Second):
+		cancel()
+		<-second
+		t.Fatalf("a second Run while the first runs was not refused; registration %d became %d", reg, w.Reg())
+	}
+	if w.Reg() != reg {
+		t.Fatalf("a refused second Run changed the registration: %d to %d", reg, w.Reg())
+	}
+}
