@@ -37,3 +37,20 @@ func TestWorkerSecondRunAtOnceIsRefused(t *testing.T) {
 		t.Fatalf("a refused second Run changed the registration: %d to %d", reg, w.Reg())
 	}
 }
+
+// Handle's doc says to call it before Run; called after (`go w.Run(ctx)`
+// then Handle, an easy order to write), it returns nil, though the
+// handler is never advertised (the registration is made) and the leader
+// places none of its tasks here, and it writes the handler map serve
+// reads unsynchronised. It should return an error.
+func TestHandleAfterRunIsRefused(t *testing.T) {
+	root := drovertest.NewRoot()
+	w := runHandler(t, root, 0, "upper", noop)
+	if err := w.Handle("lower", noop); err == nil {
+		reg, rerr := drovertest.OpenStore(t, root).Worker("go")
+		if rerr != nil {
+			t.Fatal(rerr)
+		}
+		t.Fatalf("Handle after Run returned no error; the registration advertises %v", reg.Info.Handlers)
+	}
+}
