@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/drover-sched/drover/drovertest"
+	"github.com/drover-sched/drover/store"
 )
 
 // A second Run of one Worker while the first runs (a program that starts it
@@ -53,4 +54,52 @@ func TestHandleAfterRunIsRefused(t *testing.T) {
 		}
 		t.Fatalf("Handle after Run returned no error; the registration advertises %v", reg.Info.Handlers)
 	}
+}
+
+// Two Workers of one id on one Store (a program that makes a Worker per
+// handler, naming each after its host) must not both serve the id: the
+// second's create of the registration meets the first's, owned by the same
+// session, and CreateEphemeral takes it for its own. The second then serves
+// the first's registration, which advertises the first's handlers only:
+// it takes the first's tasks off the shared directory and fails them, exit
+// 127 "no handler", while its own handler's tasks are never placed. Neither
+// Run reports anything. The second should wait for the id as it does when
+// another session holds it, or have Run fail.
+func TestSecondWorkerOfAnIDOnOneStoreDoesNotTakeTheFirstsRegistration(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	shared := openExtra(t, root)
+	worker := func(handler string) *Worker {
+		w, err := New(Config{ID: "host1", Store: shared, Log: drovertest.Logger(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Handle(handler, HandlerFunc(func(context.Context, *Task) ([]byte, error) { return []byte(handler), nil })); err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+	a := worker("a")
+	runWorker(t, a)
+	b := worker("b")
+	stopB := drovertest.Run(t, "worker b", b.Run)
+	select {
+	case <-b.Registered():
+	case <-time.After(5 * time.Second):
+		return // waits for the id, as for another session's registration
+	}
+	if b.Reg() != a.Reg() {
+		return
+	}
+	failed := 0
+	for range 8 {
+		task := &store.Task{Handler: "a"}
+		assign(t, st, a, task)
+		if got := result(t, st, task.ID); got.State != store.StateSucceeded {
+			failed++
+		}
+	}
+	stopB()
+	t.Fatalf("a second Worker of id host1 on the same Store took the first's registration %d: %d of 8 tasks of handler a, assigned to it, failed %q",
+		a.Reg(), failed, `no handler "a" on this worker`)
 }
