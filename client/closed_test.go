@@ -14,8 +14,8 @@ import (
 // close got store.ErrConnection ("zookeeper connection lost": the outcome
 // is unknown, re-read and go on; only a wait under way at the close got
 // ErrClosed), so a caller that retries on it, as its doc invites, retries
-// for good; scheduler.Run does just that
-// (TestSchedulerRunReturnsWhenItsStoreCloses).
+// for good; scheduler.Run did just that
+// (TestSchedulerRunReturnsWhenItsStoreCloses). (Found by review.)
 func TestCallsOnAClosedStoreSayItIsClosed(t *testing.T) {
 	c, st := newClient(t)
 	res, err := c.Submit(context.Background(), []TaskSpec{{Cmd: []string{"true"}}})

@@ -34,7 +34,10 @@ var (
 	ErrConnection = errors.New("zookeeper connection lost")
 	// ErrSessionExpired means the session that owned ephemeral znodes is gone.
 	ErrSessionExpired = errors.New("zookeeper session expired")
-	ErrClosed         = errors.New("store closed")
+	// ErrClosed means the store was closed: it never works again, and every
+	// call made on it from then on (or under way at the close) fails with
+	// it, so a caller that retries on ErrConnection stops.
+	ErrClosed = errors.New("store closed")
 	// ErrNoAddress means a server name did not resolve (the client then
 	// tries none of them): Open reached nothing.
 	ErrNoAddress = errors.New("no server address")
@@ -227,7 +230,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		// Remembered by the client and sent again after every reconnect.
 		if err := conn.AddAuth("digest", []byte(cfg.Auth)); err != nil {
 			conn.Close()
-			return nil, fmt.Errorf("authenticate to ZooKeeper: %w", mapErr(err))
+			return nil, fmt.Errorf("authenticate to ZooKeeper: %w", s.mapErr(err))
 		}
 	}
 	if cfg.MustExist {
@@ -294,7 +297,7 @@ func (s *Store) checkNotWorldWritable() error {
 		g.Go(func() error {
 			acl, _, err := s.conn.GetACL(p)
 			if err != nil {
-				return fmt.Errorf("get acl %s: %w", p, mapErr(err))
+				return fmt.Errorf("get acl %s: %w", p, s.mapErr(err))
 			}
 			hidden := 0 // write-capable entries of this user name, hashes hidden
 			for _, a := range acl {
@@ -483,8 +486,29 @@ func statOf(st *zk.Stat) Stat {
 		EphemeralOwner: st.EphemeralOwner}
 }
 
-// mapErr turns client errors into this package's sentinels.
-func mapErr(err error) error {
+// mapErr turns a client error of this store's into this package's
+// sentinels: a request that failed because the store was closed gets
+// ErrClosed (the store will not work again), not ErrConnection (the outcome
+// is unknown: re-read and retry), which would have a caller that retries
+// retry for good.
+func (s *Store) mapErr(err error) error {
+	err = mapZKErr(err)
+	if errors.Is(err, ErrConnection) && s.Closed() {
+		return ErrClosed
+	}
+	return err
+}
+
+// Closed reports whether Close has been called: every call fails with
+// ErrClosed from then on.
+func (s *Store) Closed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed
+}
+
+// mapZKErr turns client errors into this package's sentinels.
+func mapZKErr(err error) error {
 	switch {
 	case err == nil:
 		return nil
@@ -513,7 +537,7 @@ func mapErr(err error) error {
 func (s *Store) Get(path string) ([]byte, Stat, error) {
 	data, st, err := s.conn.Get(path)
 	if err != nil {
-		return nil, Stat{}, fmt.Errorf("get %s: %w", path, mapErr(err))
+		return nil, Stat{}, fmt.Errorf("get %s: %w", path, s.mapErr(err))
 	}
 	return data, statOf(st), nil
 }
@@ -592,7 +616,7 @@ func Pipelined(n int, do func(i int)) {
 func (s *Store) Exists(path string) (ok bool, st Stat, err error) {
 	ok, zst, err := s.conn.Exists(path)
 	if err != nil {
-		return false, Stat{}, fmt.Errorf("exists %s: %w", path, mapErr(err))
+		return false, Stat{}, fmt.Errorf("exists %s: %w", path, s.mapErr(err))
 	}
 	return ok, statOf(zst), nil
 }
@@ -609,7 +633,7 @@ func (s *Store) Children(path string) ([]string, error) {
 func (s *Store) List(path string) ([]string, Stat, error) {
 	ch, st, err := s.conn.Children(path)
 	if err != nil {
-		return nil, Stat{}, fmt.Errorf("list %s: %w", path, mapErr(err))
+		return nil, Stat{}, fmt.Errorf("list %s: %w", path, s.mapErr(err))
 	}
 	return ch, statOf(st), nil
 }
@@ -619,9 +643,9 @@ func (s *Store) List(path string) ([]string, Stat, error) {
 func (s *Store) ListW(path string) ([]string, Stat, <-chan Event, error) {
 	ch, st, w, err := s.conn.ChildrenW(path)
 	if err != nil {
-		return nil, Stat{}, nil, fmt.Errorf("list %s: %w", path, mapErr(err))
+		return nil, Stat{}, nil, fmt.Errorf("list %s: %w", path, s.mapErr(err))
 	}
-	return ch, statOf(st), watchOne(w), nil
+	return ch, statOf(st), s.watchOne(w), nil
 }
 
 // Event is a fired watch. Err is set when the watch ended without a change of the
@@ -632,7 +656,7 @@ type Event struct {
 	Err     error
 }
 
-func watchOne(ch <-chan zk.Event) <-chan Event {
+func (s *Store) watchOne(ch <-chan zk.Event) <-chan Event {
 	out := make(chan Event, 1)
 	go func() {
 		ev, ok := <-ch
@@ -640,7 +664,7 @@ func watchOne(ch <-chan zk.Event) <-chan Event {
 			out <- Event{Err: ErrClosed}
 			return
 		}
-		out <- Event{Path: ev.Path, Deleted: ev.Type == zk.EventNodeDeleted, Err: mapErr(ev.Err)}
+		out <- Event{Path: ev.Path, Deleted: ev.Type == zk.EventNodeDeleted, Err: s.mapErr(ev.Err)}
 	}()
 	return out
 }
@@ -656,25 +680,25 @@ func (s *Store) ChildrenW(path string) ([]string, <-chan Event, error) {
 func (s *Store) GetW(path string) ([]byte, Stat, <-chan Event, error) {
 	data, st, w, err := s.conn.GetW(path)
 	if err != nil {
-		return nil, Stat{}, nil, fmt.Errorf("get %s: %w", path, mapErr(err))
+		return nil, Stat{}, nil, fmt.Errorf("get %s: %w", path, s.mapErr(err))
 	}
-	return data, statOf(st), watchOne(w), nil
+	return data, statOf(st), s.watchOne(w), nil
 }
 
 // ExistsW stats a znode and watches for its creation, change or deletion.
 func (s *Store) ExistsW(path string) (bool, Stat, <-chan Event, error) {
 	ok, st, w, err := s.conn.ExistsW(path)
 	if err != nil {
-		return false, Stat{}, nil, fmt.Errorf("exists %s: %w", path, mapErr(err))
+		return false, Stat{}, nil, fmt.Errorf("exists %s: %w", path, s.mapErr(err))
 	}
-	return ok, statOf(st), watchOne(w), nil
+	return ok, statOf(st), s.watchOne(w), nil
 }
 
 // Create makes a persistent znode.
 func (s *Store) Create(path string, data []byte) error {
 	_, err := s.conn.Create(path, data, 0, s.acl)
 	if err != nil {
-		return fmt.Errorf("create %s: %w", path, mapErr(err))
+		return fmt.Errorf("create %s: %w", path, s.mapErr(err))
 	}
 	return nil
 }
@@ -691,7 +715,7 @@ func (s *Store) CreateEphemeral(ctx context.Context, path string, data []byte) (
 			return Stat{}, nil, err
 		}
 		_, err = s.conn.Create(path, data, zk.FlagEphemeral, s.acl)
-		err = mapErr(err)
+		err = s.mapErr(err)
 		if err != nil && !errors.Is(err, ErrNodeExists) && !errors.Is(err, ErrConnection) {
 			return Stat{}, nil, fmt.Errorf("create %s: %w", path, err)
 		}
@@ -740,7 +764,7 @@ func (s *Store) CreateSequentialEphemeral(ctx context.Context, dir, prefix strin
 		if err == nil {
 			name = p[strings.LastIndexByte(p, '/')+1:]
 		} else {
-			if err = mapErr(err); !errors.Is(err, ErrConnection) && !errors.Is(err, ErrSessionExpired) {
+			if err = s.mapErr(err); !errors.Is(err, ErrConnection) && !errors.Is(err, ErrSessionExpired) {
 				return "", nil, fmt.Errorf("create %s/%s: %w", dir, base, err)
 			}
 			// The reply was lost: the znode, if made, carries our guid.
@@ -860,7 +884,7 @@ func (s *Store) createFenced(path, fence string) error {
 // Delete removes a znode at version (-1: any).
 func (s *Store) Delete(path string, version int32) error {
 	if err := s.conn.Delete(path, version); err != nil {
-		return fmt.Errorf("delete %s: %w", path, mapErr(err))
+		return fmt.Errorf("delete %s: %w", path, s.mapErr(err))
 	}
 	return nil
 }
@@ -869,7 +893,7 @@ func (s *Store) Delete(path string, version int32) error {
 func (s *Store) Set(path string, data []byte, version int32) (Stat, error) {
 	st, err := s.conn.Set(path, data, version)
 	if err != nil {
-		return Stat{}, fmt.Errorf("set %s: %w", path, mapErr(err))
+		return Stat{}, fmt.Errorf("set %s: %w", path, s.mapErr(err))
 	}
 	return statOf(st), nil
 }
@@ -879,7 +903,7 @@ func (s *Store) Set(path string, data []byte, version int32) (Stat, error) {
 func (s *Store) ACL(path string) ([]string, error) {
 	acl, _, err := s.conn.GetACL(path)
 	if err != nil {
-		return nil, fmt.Errorf("get acl %s: %w", path, mapErr(err))
+		return nil, fmt.Errorf("get acl %s: %w", path, s.mapErr(err))
 	}
 	out := make([]string, len(acl))
 	for i, a := range acl {
@@ -901,7 +925,7 @@ func (s *Store) ACL(path string) ([]string, error) {
 // before it.
 func (s *Store) Sync(path string) error {
 	if _, err := s.conn.Sync(path); err != nil {
-		return fmt.Errorf("sync %s: %w", path, mapErr(err))
+		return fmt.Errorf("sync %s: %w", path, s.mapErr(err))
 	}
 	return nil
 }

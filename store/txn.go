@@ -241,13 +241,13 @@ func (t *Txn) commit() error {
 		if r.Error == nil || errors.Is(r.Error, zk.ErrAPIError) || isRuntimeInconsistency(r.Error) {
 			continue
 		}
-		opErr := &OpError{Index: i, Path: t.paths[i], Err: mapErr(r.Error)}
+		opErr := &OpError{Index: i, Path: t.paths[i], Err: t.s.mapErr(r.Error)}
 		if i == 0 && t.fence != "" && (errors.Is(opErr.Err, ErrNoNode) || errors.Is(opErr.Err, ErrBadVersion)) {
 			return fmt.Errorf("txn of %d ops: %w: %w", len(t.ops), ErrFenced, opErr)
 		}
 		return fmt.Errorf("txn of %d ops: %w", len(t.ops), opErr)
 	}
-	return fmt.Errorf("txn of %d ops: %w", len(t.ops), mapErr(err))
+	return fmt.Errorf("txn of %d ops: %w", len(t.ops), t.s.mapErr(err))
 }
 
 // isRuntimeInconsistency matches the code ZooKeeper gives the operations of a
