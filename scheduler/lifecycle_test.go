@@ -35,6 +35,7 @@ func returnsWithin(done <-chan error, d time.Duration) (err error, returned bool
 // case. Scheduler.Run took the campaign's ErrClosed for a passing failure
 // and campaigned again every second for good ("campaign failed; retrying"),
 // its goroutine never ending; a store closed before Run did the same.
+// (Found by review.)
 func TestSchedulerRunReturnsWhenItsStoreCloses(t *testing.T) {
 	for _, leading := range []bool{false, true} {
 		st := drovertest.OpenStore(t, drovertest.NewRoot())

@@ -106,9 +106,10 @@ func (s *Scheduler) IsLeader() bool { return s.leading.Load() }
 // Epoch is the epoch of the current or last term this scheduler led (0: never).
 func (s *Scheduler) Epoch() int64 { return s.epoch.Load() }
 
-// Run campaigns, leads until the term ends, and campaigns again, until ctx ends.
-// On return it has resigned, so a standby takes over without waiting for the
-// session timeout.
+// Run campaigns, leads until the term ends, and campaigns again, until ctx
+// ends (it returns nil) or the store is closed (an error wrapping
+// store.ErrClosed: a closed store never opens again). On return it has
+// resigned, so a standby takes over without waiting for the session timeout.
 func (s *Scheduler) Run(ctx context.Context) error {
 	short := 0 // terms in a row that ended within termSettle
 	for {
@@ -116,6 +117,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
+			}
+			if errors.Is(err, store.ErrClosed) {
+				return err
 			}
 			s.log.Error().Err(err).Msg("campaign failed; retrying")
 			select {
@@ -134,6 +138,10 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			s.log.Info().Int64("epoch", s.epoch.Load()).Msg("stepped down: shutting down")
 			return nil
+		}
+		if s.cfg.Store.Closed() {
+			s.log.Info().Int64("epoch", s.epoch.Load()).Msg("stepped down: store closed")
+			return fmt.Errorf("scheduler %s: %w", s.cfg.ID, store.ErrClosed)
 		}
 		s.log.Warn().Err(err).Int64("epoch", s.epoch.Load()).Msg("stepped down")
 		// A term that fails at once again and again (something it meets
