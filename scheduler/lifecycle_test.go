@@ -64,16 +64,17 @@ func TestSchedulerRunReturnsWhenItsStoreCloses(t *testing.T) {
 	}
 }
 
-// Run is not documented as once-only, and a second Run of one Scheduler
-// while the first runs (a program that starts it twice by mistake) should
-// be refused with an error, as nothing good can come of it. Both campaign
-// with the same id and session: each new candidate deletes the other's
-// election znode as its own left behind ("deleted an election znode of our
-// own session standing ahead of us"), so the terms end and begin over and
-// over, each bumping the cluster's epoch (seven terms in three seconds).
+// A second Run of one Scheduler while the first runs (a program that
+// starts it twice by mistake) must be refused with an error (ErrRunning),
+// as nothing good can come of it. It was not: both campaigned with the same
+// id and session, each new candidate deleted the other's election znode as
+// its own left behind ("deleted an election znode of our own session
+// standing ahead of us"), and the terms ended and began over and over, each
+// bumping the cluster's epoch (seven terms in three seconds).
+// (Found by review.)
 func TestSchedulerSecondRunAtOnceIsRefused(t *testing.T) {
 	st := drovertest.OpenStore(t, drovertest.NewRoot())
-	s, _ := runScheduler(t, st, "s1")
+	s, stop := runScheduler(t, st, "s1")
 	drovertest.WaitFor(t, 20*time.Second, "leading", s.IsLeader)
 	epoch := s.Epoch()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -89,4 +90,11 @@ func TestSchedulerSecondRunAtOnceIsRefused(t *testing.T) {
 	if s.Epoch() != epoch || !s.IsLeader() {
 		t.Fatalf("a refused second Run changed the term: epoch %d to %d, leading %v", epoch, s.Epoch(), s.IsLeader())
 	}
+	if !errors.Is(err, ErrRunning) {
+		t.Fatalf("a second Run while the first runs: %v, want ErrRunning", err)
+	}
+	// Once the first Run has returned, the Scheduler runs again.
+	stop()
+	drovertest.Run(t, "scheduler s1 again", s.Run)
+	drovertest.WaitFor(t, 20*time.Second, "leading again", s.IsLeader)
 }

@@ -64,7 +64,13 @@ type Scheduler struct {
 	epoch    atomic.Int64
 	election *Election
 	counters counters
+	// running is set while Run runs: a second Run at once is refused.
+	running atomic.Bool
 }
+
+// ErrRunning is Run's error when the Scheduler's Run is running already: two
+// candidates of one scheduler on one session would end each other's terms.
+var ErrRunning = errors.New("scheduler is running already")
 
 // New validates cfg and returns a scheduler; Run starts it.
 func New(cfg Config) (*Scheduler, error) {
@@ -110,7 +116,13 @@ func (s *Scheduler) Epoch() int64 { return s.epoch.Load() }
 // ends (it returns nil) or the store is closed (an error wrapping
 // store.ErrClosed: a closed store never opens again). On return it has
 // resigned, so a standby takes over without waiting for the session timeout.
+// A Scheduler runs once at a time: Run while Run runs returns ErrRunning; it
+// may run again after Run returned.
 func (s *Scheduler) Run(ctx context.Context) error {
+	if !s.running.CompareAndSwap(false, true) {
+		return fmt.Errorf("scheduler %s: %w", s.cfg.ID, ErrRunning)
+	}
+	defer s.running.Store(false)
 	short := 0 // terms in a row that ended within termSettle
 	for {
 		term, err := s.election.Campaign(ctx)
