@@ -543,6 +543,11 @@ type WorkerInfo struct {
 	Version   string    `json:"version"`
 	StartedAt time.Time `json:"started_at"`
 	Draining  bool      `json:"draining,omitempty"`
+	// Token is random, one per Worker: it tells a worker's own registration
+	// from that of another Worker of the same id whose session it shares
+	// (two Workers on one Store). Older releases leave it out, and ignore
+	// it.
+	Token string `json:"token,omitempty"`
 }
 
 // Candidate is a scheduler's election record.

@@ -58,13 +58,16 @@ func TestHandleAfterRunIsRefused(t *testing.T) {
 
 // Two Workers of one id on one Store (a program that makes a Worker per
 // handler, naming each after its host) must not both serve the id: the
-// second's create of the registration meets the first's, owned by the same
-// session, and CreateEphemeral takes it for its own. The second then serves
-// the first's registration, which advertises the first's handlers only:
-// it takes the first's tasks off the shared directory and fails them, exit
-// 127 "no handler", while its own handler's tasks are never placed. Neither
-// Run reports anything. The second should wait for the id as it does when
-// another session holds it, or have Run fail.
+// second waits for the id as it does when another session holds it, and
+// registers once the first's Run has ended. It did not: the second's create
+// of the registration met the first's, owned by the same session, and
+// CreateEphemeral took it for its own. The second then served the first's
+// registration, which advertised the first's handlers only: it took the
+// first's tasks off the shared directory and failed them, exit 127 "no
+// handler", while its own handler's tasks were never placed, and neither
+// Run reported anything. A third, drained while it waits, must not delete
+// the first's registration as a create of its own that may have landed.
+// (Found by review.)
 func TestSecondWorkerOfAnIDOnOneStoreDoesNotTakeTheFirstsRegistration(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
@@ -79,27 +82,57 @@ func TestSecondWorkerOfAnIDOnOneStoreDoesNotTakeTheFirstsRegistration(t *testing
 		}
 		return w
 	}
+	// succeeds assigns a task of handler to w and checks it succeeds.
+	succeeds := func(w *Worker, handler string) {
+		t.Helper()
+		task := &store.Task{Handler: handler}
+		assign(t, st, w, task)
+		if got := result(t, st, task.ID); got.State != store.StateSucceeded || got.Stdout != handler {
+			t.Fatalf("task of handler %s on registration %d: %s %q (%s)", handler, w.Reg(), got.State, got.Stdout, got.Error)
+		}
+	}
 	a := worker("a")
-	runWorker(t, a)
+	stopA := runWorker(t, a)
+	first := a.Reg()
 	b := worker("b")
 	stopB := drovertest.Run(t, "worker b", b.Run)
 	select {
 	case <-b.Registered():
-	case <-time.After(5 * time.Second):
-		return // waits for the id, as for another session's registration
-	}
-	if b.Reg() != a.Reg() {
-		return
-	}
-	failed := 0
-	for range 8 {
-		task := &store.Task{Handler: "a"}
-		assign(t, st, a, task)
-		if got := result(t, st, task.ID); got.State != store.StateSucceeded {
-			failed++
+		if b.Reg() != first {
+			t.Fatalf("a second Worker of id host1 on the same Store registered %d while the first's %d stood", b.Reg(), first)
 		}
+		failed := 0
+		for range 8 {
+			task := &store.Task{Handler: "a"}
+			assign(t, st, a, task)
+			if got := result(t, st, task.ID); got.State != store.StateSucceeded {
+				failed++
+			}
+		}
+		stopB()
+		t.Fatalf("a second Worker of id host1 on the same Store took the first's registration %d: %d of 8 tasks of handler a, assigned to it, failed %q",
+			first, failed, `no handler "a" on this worker`)
+	case <-time.After(5 * time.Second): // waits for the id, as for another session's registration
 	}
-	stopB()
-	t.Fatalf("a second Worker of id host1 on the same Store took the first's registration %d: %d of 8 tasks of handler a, assigned to it, failed %q",
-		a.Reg(), failed, `no handler "a" on this worker`)
+	succeeds(a, "a")
+
+	c := worker("c")
+	c.Drain()
+	if err := c.Run(context.Background()); err != nil {
+		t.Fatalf("a third Worker of the id, drained while waiting: %v", err)
+	}
+	if reg, err := st.Worker("host1"); err != nil || reg.Reg != first {
+		t.Fatalf("after a third Worker of the id was drained while waiting, the registration is %+v (%v), want the first's, %d", reg, err, first)
+	}
+
+	stopA()
+	select {
+	case <-b.Registered():
+	case <-time.After(20 * time.Second):
+		t.Fatal("the second Worker of the id did not register once the first had stopped")
+	}
+	if b.Reg() == first {
+		t.Fatalf("the second Worker serves the first's registration %d", first)
+	}
+	succeeds(b, "b")
 }

@@ -107,13 +107,15 @@ func runHandler(t *testing.T, root string, capacity int, name string, h Handler)
 // noop is a Go handler that does nothing.
 var noop = HandlerFunc(func(context.Context, *Task) ([]byte, error) { return nil, nil })
 
-// runWorker runs a worker built by hand until cleanup.
-func runWorker(t *testing.T, w *Worker) {
+// runWorker runs a worker built by hand until cleanup (or stop), once it
+// has registered.
+func runWorker(t *testing.T, w *Worker) (stop func()) {
 	t.Helper()
-	drovertest.Run(t, "worker", w.Run)
+	stop = drovertest.Run(t, "worker", w.Run)
 	select {
 	case <-w.Registered():
 	case <-time.After(20 * time.Second):
 		t.Fatal("worker did not register")
 	}
+	return stop
 }

@@ -5,6 +5,7 @@ package worker
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"os"
@@ -101,6 +102,10 @@ type Worker struct {
 	batch *batcher
 	// handlers are the Go handlers registered with Handle, by name.
 	handlers map[string]Handler
+	// token is random, one per Worker, and carried by its registrations
+	// (store.WorkerInfo.Token): another Worker of the same id on the same
+	// Store shares its session, and its registration is not this one's.
+	token string
 	// reported counts attempts whose outcome this worker posted.
 	reported atomic.Int64
 	// started counts attempts started; killed, those killed unreported
@@ -152,7 +157,8 @@ func New(cfg Config) (*Worker, error) {
 		policy: pol,
 		cfg:    cfg, st: cfg.Store, lay: cfg.Store.Layout(), registered: make(chan struct{}),
 		drain: make(chan struct{}), wake: make(chan struct{}, 1),
-		log: cfg.Log.With().Str("worker_id", cfg.ID).Logger(),
+		log:   cfg.Log.With().Str("worker_id", cfg.ID).Logger(),
+		token: rand.Text(),
 	}, nil
 }
 
@@ -265,9 +271,12 @@ func credentialOf(name string) (*syscall.Credential, error) {
 // context instead stops at once.
 func (w *Worker) Drain() { w.drainOnce.Do(func() { close(w.drain) }) }
 
-// Run registers and runs assignments until ctx ends. On return every process it
-// started has been killed and waited for; the attempts it did not finish are
-// placed again by the leader once the registration is gone.
+// Run registers and runs assignments until ctx ends, the worker is drained
+// (it returns nil) or its store is closed (store.ErrClosed). On return every
+// process it started has been killed and waited for; the attempts it did not
+// finish are placed again by the leader once the registration is gone. While
+// another Worker holds the id (another process, or another Worker on the same
+// Store) it waits for that registration to go.
 func (w *Worker) Run(ctx context.Context) error {
 	if !w.cfg.Commands && len(w.handlers) == 0 {
 		return errors.New("worker: runs no commands (Config.Commands) and has no handlers (Handle): nothing to run")
@@ -646,36 +655,38 @@ func (w *Worker) watchCutOff(stop <-chan struct{}, lose func(error) error) {
 // deregister deletes the registration reg if it is still there: the leader
 // then places what it ran elsewhere, and the next registration is a new one.
 func (w *Worker) deregister(reg int64) {
-	if err := w.deleteRegistration(func(st store.Stat) bool { return st.Czxid == reg }); err != nil {
+	if err := w.deleteRegistration(func(st store.Stat, _ []byte) bool { return st.Czxid == reg }); err != nil {
 		w.log.Warn().Err(err).Int64("reg", reg).Msg("cannot delete the registration; it ends with the session")
 	}
 }
 
-// dropOwnRegistration deletes a registration of this store's session: a
-// create whose reply a drain stopped waiting for may have landed.
+// dropOwnRegistration deletes a registration of this worker's on this store's
+// session: a create whose reply a drain stopped waiting for may have landed.
+// One of another Worker of the id on the same Store is left alone.
 func (w *Worker) dropOwnRegistration() {
 	// Connected again within a session timeout, the session (and the
 	// registration, if it was made) lives on; else it has ended with it.
 	ctx, cancel := context.WithTimeout(context.Background(), w.st.SessionTimeout())
 	defer cancel()
 	if sess, err := w.st.CurrentSession(ctx); err == nil {
-		if err := w.deleteRegistration(func(st store.Stat) bool { return st.EphemeralOwner == sess.ID() }); err != nil {
+		ours := func(st store.Stat, data []byte) bool { return st.EphemeralOwner == sess.ID() && w.tokenOf(data) }
+		if err := w.deleteRegistration(ours); err != nil {
 			w.log.Warn().Err(err).Msg("cannot delete the registration; it ends with the session")
 		}
 	}
 }
 
 // deleteRegistration deletes the worker's registration if ours says it is
-// this worker's; gone already is no error.
-func (w *Worker) deleteRegistration(ours func(store.Stat) bool) error {
+// this worker's (by its stat and data); gone already is no error.
+func (w *Worker) deleteRegistration(ours func(store.Stat, []byte) bool) error {
 	p := w.lay.Worker(w.cfg.ID)
 	var err error
 	// A draining mark written meanwhile (it is written aside) changes the
 	// version: read it again.
 	for try := 0; try < 3; try++ {
-		var ok bool
+		var data []byte
 		var st store.Stat
-		if ok, st, err = w.st.Exists(p); err != nil || !ok || !ours(st) {
+		if data, st, err = w.st.Get(p); err != nil || !ours(st, data) {
 			break
 		}
 		if err = w.st.Delete(p, st.Version); !errors.Is(err, store.ErrBadVersion) {
@@ -711,14 +722,21 @@ func (w *Worker) markDraining() error {
 	return err
 }
 
-// register creates the registration znode, waiting for one left by an earlier
-// session of the same id to expire. It returns the registration's czxid and
-// the session that owns it.
+// tokenOf reports whether registration data carries this Worker's token.
+func (w *Worker) tokenOf(data []byte) bool {
+	info, err := store.DecodeWorker(data)
+	return err == nil && info.Token == w.token
+}
+
+// register creates the registration znode, waiting for one of the same id
+// held by another session (left by an earlier one, say) or by another Worker
+// on this Store (same session, another token) to go. It returns the
+// registration's czxid and the session that owns it.
 func (w *Worker) register(ctx context.Context) (int64, *store.Session, error) {
 	host, _ := os.Hostname()
 	info := store.WorkerInfo{ID: w.cfg.ID, Host: host, PID: os.Getpid(), Labels: w.cfg.Labels,
 		Capacity: w.cfg.Capacity, Version: w.cfg.Version, StartedAt: w.cfg.Now().UTC(), Handlers: w.handlerNames(),
-		NoCommands: !w.cfg.Commands, Allow: w.cfg.Allow}
+		NoCommands: !w.cfg.Commands, Allow: w.cfg.Allow, Token: w.token}
 	data, err := store.Encode(&info)
 	if err != nil {
 		return 0, nil, err
@@ -727,6 +745,24 @@ func (w *Worker) register(ctx context.Context) (int64, *store.Session, error) {
 	warned := false
 	for {
 		st, sess, err := w.st.CreateEphemeral(ctx, p, data)
+		shared := false // held by another Worker on this Store
+		if err == nil {
+			// Of this session, but perhaps not this Worker's: CreateEphemeral
+			// takes a znode its session holds for its own (a create whose
+			// reply was lost), and another Worker on this Store shares the
+			// session. Serving that one's registration, this Worker would
+			// take its tasks and fail them ("no handler").
+			var cur []byte
+			cur, st, err = w.st.Get(p)
+			switch {
+			case errors.Is(err, store.ErrNoNode) || errors.Is(err, store.ErrConnection):
+				continue // gone meanwhile, or unknown: create (or find it) again
+			case err != nil:
+				return 0, nil, fmt.Errorf("register %s: read the registration: %w", w.cfg.ID, err)
+			case !w.tokenOf(cur):
+				shared, err = true, store.ErrNodeExists
+			}
+		}
 		if err == nil && st.Czxid == w.reg.Load() {
 			// The registration of an earlier serve, on a session that lived
 			// on (say, through a cut-off that outlasted the timeout but not
@@ -745,7 +781,11 @@ func (w *Worker) register(ctx context.Context) (int64, *store.Session, error) {
 			return 0, nil, fmt.Errorf("register %s: %w", w.cfg.ID, err)
 		}
 		if !warned {
-			w.log.Warn().Msg("worker id registered by another session; waiting for it to go")
+			if shared {
+				w.log.Warn().Msg("worker id registered by another Worker on the same store; waiting for it to go")
+			} else {
+				w.log.Warn().Msg("worker id registered by another session; waiting for it to go")
+			}
 			warned = true
 		}
 		ok, _, ev, err := w.st.ExistsW(p)
