@@ -10,13 +10,13 @@ import (
 )
 
 // A second Run of one Worker while the first runs (a program that starts it
-// twice by mistake) should be refused with an error: Run is not documented
-// as once-only. Both serve the one id on one session: the second ends the
-// first's registration ("ending the registration of an earlier serve") and
-// registers again, the two loops share the worker's batcher and counters
-// unsynchronised (the race detector reports a write in serve against a read
-// in the other serve's goroutine), and the first's attempts are left to the
-// leader.
+// twice by mistake) must be refused with an error (ErrRunning). It was not:
+// both served the one id on one session, the second ended the first's
+// registration ("ending the registration of an earlier serve") and
+// registered again, the two loops shared the worker's batcher and counters
+// unsynchronised (the race detector reported a write in serve against a
+// read in the other serve's goroutine), and the first's attempts were left
+// to the leader. (Found by review.)
 func TestWorkerSecondRunAtOnceIsRefused(t *testing.T) {
 	w := runHandler(t, drovertest.NewRoot(), 0, "upper", noop)
 	reg := w.Reg()

@@ -100,8 +100,12 @@ type Worker struct {
 	policy policy
 	// batch group-commits the running marks and reports of this registration.
 	batch *batcher
+	// mu guards active.
+	mu sync.Mutex
 	// handlers are the Go handlers registered with Handle, by name.
 	handlers map[string]Handler
+	// active is set while Run runs.
+	active bool
 	// token is random, one per Worker, and carried by its registrations
 	// (store.WorkerInfo.Token): another Worker of the same id on the same
 	// Store shares its session, and its registration is not this one's.
@@ -248,6 +252,10 @@ var (
 	errDrained = errors.New("drained")
 )
 
+// ErrRunning is Run's error while another Run of the same Worker runs (two
+// would serve one registration). After Run returned, Run works again.
+var ErrRunning = errors.New("worker is running")
+
 // credentialOf looks up the user (and its primary group) commands run as.
 func credentialOf(name string) (*syscall.Credential, error) {
 	if os.Geteuid() != 0 {
@@ -276,11 +284,17 @@ func (w *Worker) Drain() { w.drainOnce.Do(func() { close(w.drain) }) }
 // process it started has been killed and waited for; the attempts it did not
 // finish are placed again by the leader once the registration is gone. While
 // another Worker holds the id (another process, or another Worker on the same
-// Store) it waits for that registration to go.
+// Store) it waits for that registration to go. A Worker runs once at a time:
+// Run while Run runs returns ErrRunning.
 func (w *Worker) Run(ctx context.Context) error {
-	if !w.cfg.Commands && len(w.handlers) == 0 {
-		return errors.New("worker: runs no commands (Config.Commands) and has no handlers (Handle): nothing to run")
+	if err := w.begin(); err != nil {
+		return err
 	}
+	defer func() {
+		w.mu.Lock()
+		w.active = false
+		w.mu.Unlock()
+	}()
 	if w.cfg.Commands {
 		if err := processGuard.start(); err != nil {
 			w.log.Warn().Err(err).Msg("no guard process: should this process be killed, what its commands started runs on")
@@ -316,6 +330,21 @@ func (w *Worker) Run(ctx context.Context) error {
 		}
 		pause = min(2*pause, restartMax)
 	}
+}
+
+// begin marks the Worker running, refusing a second Run and a Worker with
+// nothing to run.
+func (w *Worker) begin() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.active {
+		return fmt.Errorf("worker %s: %w", w.cfg.ID, ErrRunning)
+	}
+	if !w.cfg.Commands && len(w.handlers) == 0 {
+		return errors.New("worker: runs no commands (Config.Commands) and has no handlers (Handle): nothing to run")
+	}
+	w.active = true
+	return nil
 }
 
 // Bounds of the pause between registrations that failed for a reason other
