@@ -42,9 +42,10 @@ type HandlerFunc func(ctx context.Context, t *Task) ([]byte, error)
 func (f HandlerFunc) ProcessTask(ctx context.Context, t *Task) ([]byte, error) { return f(ctx, t) }
 
 // Handle registers h for tasks submitted with handler name; a nil h or a
-// name registered already is an error. Call it before Run:
-// the worker advertises its handlers when it registers, and the leader places
-// such tasks only on workers that have the handler.
+// name registered already is an error. Call it before Run: the worker
+// advertises its handlers when it registers, and the leader places such
+// tasks only on workers that have the handler. While Run runs it returns
+// ErrRunning.
 func (w *Worker) Handle(name string, h Handler) error {
 	if err := store.ValidateName(name); err != nil {
 		return fmt.Errorf("handler name: %w", err)
@@ -52,6 +53,11 @@ func (w *Worker) Handle(name string, h Handler) error {
 	if f, isFunc := h.(HandlerFunc); h == nil || isFunc && f == nil {
 		// Advertised, it would draw tasks that all fail "no handler".
 		return fmt.Errorf("handler %q: nil", name)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.active {
+		return fmt.Errorf("handler %q: %w: call Handle before Run", name, ErrRunning)
 	}
 	if w.handlers[name] != nil {
 		return fmt.Errorf("handler %q: registered twice", name)

@@ -40,10 +40,11 @@ func TestWorkerSecondRunAtOnceIsRefused(t *testing.T) {
 }
 
 // Handle's doc says to call it before Run; called after (`go w.Run(ctx)`
-// then Handle, an easy order to write), it returns nil, though the
-// handler is never advertised (the registration is made) and the leader
-// places none of its tasks here, and it writes the handler map serve
-// reads unsynchronised. It should return an error.
+// then Handle, an easy order to write), it must return an error
+// (ErrRunning). It returned nil, though the handler was never advertised
+// (the registration was made) and the leader placed none of its tasks
+// here, and it wrote the handler map serve reads unsynchronised.
+// (Found by review.)
 func TestHandleAfterRunIsRefused(t *testing.T) {
 	root := drovertest.NewRoot()
 	w := runHandler(t, root, 0, "upper", noop)

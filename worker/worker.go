@@ -100,7 +100,8 @@ type Worker struct {
 	policy policy
 	// batch group-commits the running marks and reports of this registration.
 	batch *batcher
-	// mu guards active.
+	// mu guards handlers and active: Handle writes the map only while no
+	// Run runs, and Run's serve reads it without the lock.
 	mu sync.Mutex
 	// handlers are the Go handlers registered with Handle, by name.
 	handlers map[string]Handler
@@ -253,7 +254,9 @@ var (
 )
 
 // ErrRunning is Run's error while another Run of the same Worker runs (two
-// would serve one registration). After Run returned, Run works again.
+// would serve one registration), and Handle's once Run has started (the
+// registration advertises the handlers Run found). After Run returned, both
+// work again.
 var ErrRunning = errors.New("worker is running")
 
 // credentialOf looks up the user (and its primary group) commands run as.
