@@ -906,7 +906,8 @@ var (
 // gets its one result, state cancelled, in the same transaction. A cancel
 // whose reply was lost is looked for once the store is back: found applied,
 // it succeeds. A record of the task that does not decode is moved to
-// deadletter (see lookup), and the error (store.ErrMalformed) says so.
+// deadletter (see lookup), and the error (store.ErrMalformed) says so. A task
+// with no record anywhere fails with store.ErrUnknownTask.
 func (c *Client) Cancel(id string) (*store.Task, error) {
 	id, err := taskID(id)
 	if err != nil {
@@ -965,7 +966,8 @@ func (c *Client) Cancel(id string) (*store.Task, error) {
 // store is back, as a cancel is: it succeeds when the task carries its mark
 // (RetriedAt), is sent again when the result it read is still there, and
 // otherwise fails with ErrUnconfirmed. A record of the task that does not
-// decode is moved to deadletter, as by Cancel.
+// decode is moved to deadletter, as by Cancel, and a task with no record
+// anywhere fails with store.ErrUnknownTask.
 func (c *Client) Retry(id string) (*store.Task, error) {
 	id, err := taskID(id)
 	if err != nil {

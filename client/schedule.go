@@ -17,6 +17,10 @@ import (
 // ErrNoSchedule means no schedule has that name.
 var ErrNoSchedule = store.ErrNoSchedule
 
+// ErrScheduleExists means a schedule of that name exists already
+// (AddSchedule).
+var ErrScheduleExists = store.ErrScheduleExists
+
 // ScheduleSpec is what `drover schedule add` creates.
 type ScheduleSpec struct {
 	Name             string
@@ -106,6 +110,7 @@ func (s ScheduleSpec) Record(now time.Time) (*store.Schedule, error) {
 func cloneRec(r *store.Schedule) *store.Schedule { c := *r; return &c }
 
 // AddSchedule creates a schedule; the leader fires it from its next slot on.
+// A name taken already fails with ErrScheduleExists.
 func (c *Client) AddSchedule(spec ScheduleSpec) (*store.Schedule, error) {
 	rec, err := spec.Record(c.now())
 	if err != nil {

@@ -26,7 +26,9 @@ type Task struct {
 // ProcessTask must return soon after ctx ends (the task's timeout, its
 // withdrawal, the worker stopping). One that does not is abandoned: the
 // attempt ends as if it had returned (a timeout is recorded as one), the
-// worker goes on without it, and its goroutine runs on unseen.
+// worker goes on without it, and its goroutine runs on unseen. A panic in
+// ProcessTask fails the attempt (exit code 2, the panic's value in its
+// error), not the worker.
 type Handler interface {
 	ProcessTask(ctx context.Context, t *Task) ([]byte, error)
 }

@@ -1,6 +1,7 @@
 // Package worker registers a worker in ZooKeeper, watches its own assignment
-// directory, runs each assigned attempt as a process and reports the outcome in
-// a transaction that only succeeds while the assignment is still its own.
+// directory, runs each assigned attempt (a command as a process, a handler's
+// task as a call of its Go Handler) and reports the outcome in a transaction
+// that only succeeds while the assignment is still its own.
 package worker
 
 import (
