@@ -817,6 +817,7 @@ func (c *Client) ListWorkers() (ws []WorkerStatus, skipped int, err error) {
 	out := make([]WorkerStatus, len(entries))
 	for i, e := range entries {
 		out[i] = WorkerStatus{WorkerInfo: *e.Info, Running: running[e.Info.ID]}
+		out[i].Token = "" // the worker's own business, not a reader's
 	}
 	return out, skipped, nil
 }

@@ -306,6 +306,9 @@ func TestEndToEndWithProcesses(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &workers); err != nil || len(workers) != 2 {
 		t.Fatalf("workers: %q %v", r.stdout, err)
 	}
+	if _, ok := workers[0]["token"]; ok {
+		t.Fatalf("workers -o json shows the registration's token, the worker's own: %v", workers[0])
+	}
 	id := strings.TrimSpace(drover(t, root, "submit", "--", "echo", "logged").stdout)
 	if r := drover(t, root, "wait", id); r.code != 0 {
 		t.Fatalf("wait: %+v", r)
