@@ -166,7 +166,7 @@ func TestEncodeFitDropsTheOldestRuns(t *testing.T) {
 // slot to the nanosecond, with a reason), its last slot, a count of slots
 // fired of 19 digits and its pause, in records its reader keeps.
 // Weighed with the record, the run a firing added had no room: a schedule
-// at the bound with no history never fired (review42).
+// at the bound with no history never fired. (Found by review.)
 func TestFiringStateWeighsNothing(t *testing.T) {
 	at := time.Date(2026, 12, 3, 0, 0, 0, 123456789, time.FixedZone("", 5*3600+1800))
 	rec := &store.Schedule{Name: "edge", Cron: "@hourly", CreatedAt: at.UTC(), KeepSucceeded: 10, KeepFailed: 10,
