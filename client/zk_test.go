@@ -808,12 +808,7 @@ func TestLostSubmitReplyOfATaskFinishingMeanwhile(t *testing.T) {
 	// the submit waiting): ten windows from the id generator's time, which
 	// may be ahead of the clock, as the submit may start seconds late on a
 	// loaded machine.
-	next := ulid.Time(ulid.MustParse(store.NewTaskID(time.Now())).Time())
-	for i := range 10 {
-		if err := st.EnsureBuckets(store.IDAt(next.Add(time.Duration(i) * store.BucketWindow))); err != nil {
-			t.Fatal(err)
-		}
-	}
+	ensureNextBuckets(t, st)
 	done := submitWithReplyLost(context.Background(), c, px, root)
 	var id string
 	drovertest.WaitFor(t, 10*time.Second, "the submit applied", func() bool {
@@ -1859,12 +1854,7 @@ func TestSubmitCancelledWhileItWaitsToLookAgainEnds(t *testing.T) {
 // return.
 func submitWhoseLookIsCut(ctx context.Context, t *testing.T, c *Client, px *drovertest.Proxy, st *store.Store, root string) <-chan submitOutcome {
 	t.Helper()
-	next := ulid.Time(ulid.MustParse(store.NewTaskID(time.Now())).Time())
-	for i := range 10 { // its buckets made, as in TestLostSubmitReplyOfATaskFinishingMeanwhile
-		if err := st.EnsureBuckets(store.IDAt(next.Add(time.Duration(i) * store.BucketWindow))); err != nil {
-			t.Fatal(err)
-		}
-	}
+	ensureNextBuckets(t, st) // as in TestLostSubmitReplyOfATaskFinishingMeanwhile
 	// The look's first request, a sync of the root (opcode 9), goes
 	// unanswered: its connection is lost.
 	sync := binary.BigEndian.AppendUint32(nil, 9)
@@ -1884,6 +1874,19 @@ func submitWhoseLookIsCut(ctx context.Context, t *testing.T, c *Client, px *drov
 	drovertest.WaitFor(t, 10*time.Second, "the look's sync sent", px.Frozen)
 	px.Cut(true)
 	return done
+}
+
+// ensureNextBuckets makes the buckets a task submitted now will go in, so
+// that its first transaction is the one that applies: ten windows from the
+// id generator's time, which may be ahead of the clock.
+func ensureNextBuckets(t *testing.T, st *store.Store) {
+	t.Helper()
+	next := ulid.Time(ulid.MustParse(store.NewTaskID(time.Now())).Time())
+	for i := range 10 {
+		if err := st.EnsureBuckets(store.IDAt(next.Add(time.Duration(i) * store.BucketWindow))); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // submitOutcome is what a Submit returned.
