@@ -13,12 +13,12 @@ import (
 // A submit whose transaction ZooKeeper applied, and whose reply the store's
 // Close cut off (a program shutting down while a submit is under way), has
 // an unknown outcome to its caller just as one whose connection dropped:
-// Submit should say the task may have been written (store.InFlightError,
-// N=1), which cmd/drover prints as "may have been: look for them before you
-// submit them again". Since mapErr gives ErrClosed there, store.Submit no
-// longer wraps it in InFlightError (it does for ErrConnection alone), and
-// the caller is told nothing was in flight, though the task is queued and
-// will run: sent again, it runs twice. (review46)
+// Submit says the task may have been written (store.InFlightError, N=1),
+// which cmd/drover prints as "may have been: look for them before you
+// submit them again". Once mapErr gave ErrClosed there, store.Submit did
+// not wrap it in InFlightError (it did for ErrConnection alone), and the
+// caller was told nothing was in flight, though the task was queued and
+// would run: sent again, it ran twice. (Found by review.)
 func TestSubmitCutOffByCloseSaysItMayHaveLanded(t *testing.T) {
 	root := drovertest.NewRoot()
 	px := drovertest.StartProxy(t, drovertest.Addr())

@@ -544,13 +544,19 @@ func (s *Store) Submit(ctx context.Context, tasks []*Task) ([]SubmitResult, erro
 		if err := ctx.Err(); err != nil {
 			return out[:start], err
 		}
+		if s.Closed() {
+			return out[:start], fmt.Errorf("submit: %w", ErrClosed) // none sent
+		}
 		end, size := start, 0
 		for end < len(tasks) && end-start < MaxBatch && (end == start || size+len(encoded[end]) < maxTxnBytes) {
 			size += len(encoded[end])
 			end++
 		}
 		if err := s.submitBatch(tasks[start:end], encoded[start:end], out[start:end]); err != nil {
-			if errors.Is(err, ErrConnection) || errors.Is(err, ErrSessionExpired) {
+			// Closed since the look above: the close may have cut off
+			// the reply of a transaction ZooKeeper applied, as a lost
+			// connection does.
+			if errors.Is(err, ErrConnection) || errors.Is(err, ErrSessionExpired) || errors.Is(err, ErrClosed) {
 				err = &InFlightError{N: end - start, Err: err}
 			}
 			return out[:start], err
