@@ -14,11 +14,12 @@ import (
 // timeout, the session lives on, and so does the registration. A program
 // that then runs a new Worker of the id on the same Store (one per
 // handler set, a restart after a reconfiguration) should get the id: no
-// other Worker of this Store serves it. Since registrations carry a token
-// (1300d77) the new Worker takes the one left for another live Worker's,
-// and waits for it to go, which it never does while the Store is open:
-// the id is never served again, and the leader, seeing it registered,
-// places tasks on it that nothing runs. (review46)
+// other Worker of this Store serves it. Once registrations carried a token
+// the new Worker took the one left for another live Worker's, and waited
+// for it to go, which it never did while the Store was open: the id was
+// never served again, and the leader, seeing it registered, placed tasks
+// on it that nothing ran. A Worker now waits only for a registration
+// whose token a running Worker of the Store holds. (Found by review.)
 func TestNewWorkerTakesTheRegistrationAnEndedWorkerLeftOnItsStore(t *testing.T) {
 	root := drovertest.NewRoot()
 	px := drovertest.StartProxy(t, drovertest.Addr())

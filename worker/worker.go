@@ -295,10 +295,12 @@ func (w *Worker) Run(ctx context.Context) error {
 		return err
 	}
 	defer func() {
+		runningTokens.drop(w.st, w.cfg.ID, w.token)
 		w.mu.Lock()
 		w.active = false
 		w.mu.Unlock()
 	}()
+	runningTokens.add(w.st, w.cfg.ID, w.token)
 	if w.cfg.Commands {
 		if err := processGuard.start(); err != nil {
 			w.log.Warn().Err(err).Msg("no guard process: should this process be killed, what its commands started runs on")
@@ -761,6 +763,56 @@ func (w *Worker) tokenOf(data []byte) bool {
 	return err == nil && info.Token == w.token
 }
 
+// runningTokens holds the tokens of the Workers whose Run runs, by Store
+// and id. A registration on a Store's session whose token none of them
+// holds was left by a Worker that ended while ZooKeeper was away (its
+// delete failed, and the session lived on): a new Worker of the id takes
+// it over rather than wait for it to go, which it would not while the
+// Store is open.
+var runningTokens = tokenSet{held: map[tokenKey]map[string]bool{}}
+
+type tokenKey struct {
+	st *store.Store
+	id string
+}
+
+type tokenSet struct {
+	mu   sync.Mutex
+	held map[tokenKey]map[string]bool
+}
+
+func (s *tokenSet) add(st *store.Store, id, token string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := tokenKey{st, id}
+	if s.held[k] == nil {
+		s.held[k] = map[string]bool{}
+	}
+	s.held[k][token] = true
+}
+
+func (s *tokenSet) drop(st *store.Store, id, token string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := tokenKey{st, id}
+	delete(s.held[k], token)
+	if len(s.held[k]) == 0 {
+		delete(s.held, k)
+	}
+}
+
+// running reports whether a Worker of id on st whose Run runs holds the
+// registration data (false for data that does not decode).
+func (s *tokenSet) running(st *store.Store, id string, data []byte) bool {
+	info, err := store.DecodeWorker(data)
+	if err != nil {
+		return true // not to be taken: the leader moves it aside
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.held[tokenKey{st, id}][info.Token]
+}
+
 // register creates the registration znode, waiting for one of the same id
 // held by another session (left by an earlier one, say) or by another Worker
 // on this Store (same session, another token) to go. It returns the
@@ -792,6 +844,13 @@ func (w *Worker) register(ctx context.Context) (int64, *store.Session, error) {
 				continue // gone meanwhile, or unknown: create (or find it) again
 			case err != nil:
 				return 0, nil, fmt.Errorf("register %s: read the registration: %w", w.cfg.ID, err)
+			case !w.tokenOf(cur) && !runningTokens.running(w.st, w.cfg.ID, cur):
+				// Left by a Worker of this Store that ended: no one's now.
+				w.log.Info().Int64("reg", st.Czxid).Msg("taking over the registration an ended Worker left on this store")
+				if derr := w.st.Delete(p, st.Version); derr != nil && !errors.Is(derr, store.ErrNoNode) && !errors.Is(derr, store.ErrBadVersion) {
+					return 0, nil, fmt.Errorf("register %s: end the registration an ended Worker left: %w", w.cfg.ID, derr)
+				}
+				continue
 			case !w.tokenOf(cur):
 				shared, err = true, store.ErrNodeExists
 			}
