@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -228,5 +229,16 @@ func TestAPITaskHasTheCLIsJSONKeys(t *testing.T) {
 				t.Errorf("%s: no %q key, which drover status -o json always has:\n%s", path, key, body)
 			}
 		}
+	}
+}
+
+// A read under way when the scheduler shuts down (its store closed) is an
+// outage to the caller, as a connection lost is: it answered 500, as if
+// Drover were at fault. (Found by review.)
+func TestAPIReadCutByAClosedStoreIs503(t *testing.T) {
+	rec := httptest.NewRecorder()
+	writeJSON(rec, nil, fmt.Errorf("read: %w", store.ErrClosed))
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" {
+		t.Fatalf("a read cut by a closed store: %d (Retry-After %q), want 503 with Retry-After", rec.Code, rec.Header().Get("Retry-After"))
 	}
 }

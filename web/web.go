@@ -204,10 +204,12 @@ func writeJSON(w http.ResponseWriter, v any, err error) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	switch {
-	case errors.Is(err, errUnavailable), errors.Is(err, store.ErrConnection), errors.Is(err, store.ErrSessionExpired):
+	case errors.Is(err, errUnavailable), errors.Is(err, store.ErrConnection), errors.Is(err, store.ErrSessionExpired),
+		errors.Is(err, store.ErrClosed):
 		// An outage, not a fault of Drover's: a connection lost under the
-		// read is one as much as a store not connected when it began.
-		// Clients and load balancers retry a 503.
+		// read is one as much as a store not connected when it began, or
+		// closed under it (the scheduler shutting down). Clients and load
+		// balancers retry a 503.
 		w.Header().Set("Retry-After", "1")
 		w.WriteHeader(http.StatusServiceUnavailable)
 		v = map[string]string{"error": err.Error()}
