@@ -545,7 +545,7 @@ func (s *Store) Submit(ctx context.Context, tasks []*Task) ([]SubmitResult, erro
 			return out[:start], err
 		}
 		if s.Closed() {
-			return out[:start], fmt.Errorf("submit: %w", ErrClosed) // none sent
+			return out[:start], ErrClosed // none sent
 		}
 		end, size := start, 0
 		for end < len(tasks) && end-start < MaxBatch && (end == start || size+len(encoded[end]) < maxTxnBytes) {

@@ -1257,7 +1257,13 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 				}
 				continue
 			}
-			if serr == nil && ok && st.Version == version {
+			if serr != nil {
+				// The store closed under it, or refused the look: whether
+				// the assignment stands is not known, and not "withdrawn".
+				log.Warn().Err(err).AnErr("check", serr).Msg("report failed; cannot tell whether the assignment stands")
+				return
+			}
+			if ok && st.Version == version {
 				// Still ours as we left it: what failed was elsewhere (a
 				// bucket deleted under the write). Try again, paced.
 				log.Warn().Err(err).Msg("report failed; the assignment stands: retrying")
