@@ -581,6 +581,7 @@ func (l *leader) fireAll(entries []*cronEntry, now time.Time) error {
 			// record (a change to it may let it fire).
 			if v := f.e.version + 1; f.e.unwritable != v {
 				f.e.unwritable = v
+				l.s.counters.unwritable.Add(1)
 				l.log.Error().Err(err).Str("schedule", f.rec.Name).Int32("version", f.e.version).
 					Msg("slot not fired: its firing cannot be written (said once for this version of the record)")
 			}

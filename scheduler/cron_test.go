@@ -1219,12 +1219,16 @@ func TestUnwritableFiringIsLoggedOnce(t *testing.T) {
 	}
 	addSchedule(t, st, &store.Schedule{Name: "tick", Cron: "* * * * * *"})
 	var logs lockedLog
-	runScheduler(t, st, "s1", func(c *Config) { c.Log = zerolog.New(&logs) })
+	s, _ := runScheduler(t, st, "s1", func(c *Config) { c.Log = zerolog.New(&logs) })
 	drovertest.WaitFor(t, 10*time.Second, "edge not fired, and tick fired 3 slots since", func() bool {
 		return logs.has("slot not fired") && readSchedule(t, st, "tick").Fired >= 3
 	})
 	if n := logs.count("slot not fired"); n != 1 || readSchedule(t, st, "edge").Fired != 0 {
 		t.Fatalf("\"slot not fired\" logged %d times, want once (edge fired %d): %s", n, readSchedule(t, st, "edge").Fired, firstLine(logs.String(), "slot not fired"))
+	}
+	// Counted as logged: an operator alerts on the counter, not the log.
+	if n := s.Stats().Unwritable; n != 1 {
+		t.Fatalf("Stats().Unwritable = %d, want 1", n)
 	}
 }
 

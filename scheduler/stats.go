@@ -15,6 +15,10 @@ type Stats struct {
 	Workers int64
 	// Counters since the process started.
 	Elected, Placed, Fenced, SlotsFired, Recovered uint64
+	// Unwritable counts firings that could not be written (a schedule's
+	// record too large, a template that cannot run): once for each version
+	// of the record, whose slots are tried again at every tick.
+	Unwritable uint64
 	// PlaceLatency is the time from when a task became ready (readySince) to
 	// its placement.
 	PlaceLatency Histogram `json:"-"`
@@ -62,6 +66,7 @@ type counters struct {
 	queued                                    [3]atomic.Int64 // low, normal, high
 	workers                                   atomic.Int64
 	elected, placed, fenced, fired, recovered atomic.Uint64
+	unwritable                                atomic.Uint64
 	placeLatency                              histogram
 }
 
@@ -83,7 +88,7 @@ func (s *Scheduler) Stats() Stats {
 		Queued:  map[string]int64{"low": c.queued[0].Load(), "normal": c.queued[1].Load(), "high": c.queued[2].Load()},
 		Workers: c.workers.Load(),
 		Elected: c.elected.Load(), Placed: c.placed.Load(), Fenced: c.fenced.Load(),
-		SlotsFired: c.fired.Load(), Recovered: c.recovered.Load(),
+		SlotsFired: c.fired.Load(), Recovered: c.recovered.Load(), Unwritable: c.unwritable.Load(),
 		PlaceLatency: c.placeLatency.snapshot(),
 	}
 }

@@ -459,6 +459,7 @@ var (
 	descFenced    = prometheus.NewDesc("drover_fencing_rejections_total", "Terms ended by a write rejected by the fence.", nil, nil)
 	descFired     = prometheus.NewDesc("drover_schedule_slots_fired_total", "Schedule slots fired.", nil, nil)
 	descRecovered = prometheus.NewDesc("drover_attempts_withdrawn_total", "Attempts withdrawn from lost or stuck workers.", nil, nil)
+	descUnwrit    = prometheus.NewDesc("drover_schedule_firings_unwritable_total", "Schedule firings that could not be written, once per version of the schedule's record (its slots are tried again at every tick).", nil, nil)
 	descZK        = prometheus.NewDesc("drover_zookeeper_connected", "1 while the ZooKeeper session is connected.", nil, nil)
 	descPlaceLat  = prometheus.NewDesc("drover_placement_latency_seconds", "Time from when a task was last queued (submit, drover retry, a failed or lost attempt) or its backoff ended, to its placement on a worker.", nil, nil)
 	descDead      = prometheus.NewDesc("drover_deadletter_records", "Malformed records moved aside (drover deadletter ls).", nil, nil)
@@ -466,7 +467,7 @@ var (
 )
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descLeader, descEpoch, descQueued, descWorkers, descElected, descPlaced, descFenced, descFired, descRecovered, descZK, descDead, descDropped, descPlaceLat} {
+	for _, d := range []*prometheus.Desc{descLeader, descEpoch, descQueued, descWorkers, descElected, descPlaced, descFenced, descFired, descRecovered, descUnwrit, descZK, descDead, descDropped, descPlaceLat} {
 		ch <- d
 	}
 }
@@ -491,6 +492,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descFenced, prometheus.CounterValue, float64(st.Fenced))
 	ch <- prometheus.MustNewConstMetric(descFired, prometheus.CounterValue, float64(st.SlotsFired))
 	ch <- prometheus.MustNewConstMetric(descRecovered, prometheus.CounterValue, float64(st.Recovered))
+	ch <- prometheus.MustNewConstMetric(descUnwrit, prometheus.CounterValue, float64(st.Unwritable))
 	ch <- prometheus.MustNewConstMetric(descZK, prometheus.GaugeValue, b(connected))
 	ch <- prometheus.MustNewConstMetric(descDropped, prometheus.CounterValue, float64(c.st.DeadlettersDropped()))
 	ch <- prometheus.MustNewConstHistogram(descPlaceLat, st.PlaceLatency.Count, st.PlaceLatency.Sum, st.PlaceLatency.Buckets)
