@@ -109,6 +109,9 @@ func (s *TaskSpec) UnmarshalJSON(b []byte) error {
 	if err := dec.Decode(&w); err != nil {
 		return specJSONError(err)
 	}
+	if err := checkFieldNames(b); err != nil {
+		return err
+	}
 	if esc := loneSurrogate(b); esc != "" {
 		return fmt.Errorf("%s is half a UTF-16 surrogate pair: not a character (decoded as U+FFFD)", esc)
 	}

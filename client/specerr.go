@@ -1,12 +1,14 @@
 package client
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 )
 
 // specFieldWants says what each field of a JSONL task spec takes, by its
@@ -61,6 +63,76 @@ func specJSONError(err error) error {
 	}
 	return err
 }
+
+// checkFieldNames refuses a spec object, already decoded, that gives a
+// field twice, or a name twice in env or on (encoding/json keeps the last:
+// {"cmd":["rm","x"],"cmd":["true"]} ran true), or a field in another case
+// than its own ("CMD", which encoding/json takes for cmd).
+func checkFieldNames(b []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil // Decode took it: a null
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil // Decode took it whole: cannot happen
+		}
+		k, _ := t.(string)
+		switch {
+		case seen[k]:
+			return fmt.Errorf("field %q given twice", k)
+		case !specFields()[k]:
+			return fmt.Errorf("unknown field %q (a task's fields: %s)", k, specFieldNames())
+		}
+		seen[k] = true
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil
+		}
+		if k == "env" || k == "on" {
+			if name := repeatedKey(v); name != "" {
+				return fmt.Errorf("%s: %q given twice", k, name)
+			}
+		}
+	}
+	return nil
+}
+
+// repeatedKey is a key an object gives twice ("" if none, or if v is no
+// object).
+func repeatedKey(v json.RawMessage) string {
+	dec := json.NewDecoder(bytes.NewReader(v))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return ""
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		k, _ := t.(string)
+		if seen[k] {
+			return k
+		}
+		seen[k] = true
+		if _, err := dec.Token(); err != nil { // a string, as Decode took it
+			return ""
+		}
+	}
+	return ""
+}
+
+// specFields is the set of a spec's field names.
+var specFields = sync.OnceValue(func() map[string]bool {
+	out := map[string]bool{}
+	for _, n := range strings.Split(specFieldNames(), ", ") {
+		out[n] = true
+	}
+	return out
+})
 
 // jsonKind describes what a line gave, from UnmarshalTypeError.Value:
 // "number 1.5" (the number itself), "string", "array", "object", "bool".

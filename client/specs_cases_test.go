@@ -31,3 +31,24 @@ func TestReadSpecsSkipsAByteOrderMark(t *testing.T) {
 		t.Fatalf("a byte order mark on line 2: %v, want ErrInvalid naming line 2", err)
 	}
 }
+
+// encoding/json keeps the last of a field given twice and matches field
+// names in any case: {"cmd":["rm","x"],"cmd":["true"]} ran true without a
+// word, and a name given twice in env kept its last value. Such lines are
+// bad input, naming the line and the field.
+func TestReadSpecsRefusesRepeatedOrMiscasedFields(t *testing.T) {
+	for line, want := range map[string]string{
+		`{"cmd":["rm","x"],"cmd":["true"]}`:           `field "cmd" given twice`,
+		`{"CMD":["true"]}`:                            `unknown field "CMD"`,
+		`{"cmd":["true"],"env":{"A":"1","A":"2"}}`:    `env: "A" given twice`,
+		`{"cmd":["true"],"on":{"gpu":"1","gpu":"0"}}`: `on: "gpu" given twice`,
+	} {
+		_, err := ReadSpecs(strings.NewReader(line + "\n"))
+		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "line 1") || !strings.Contains(err.Error(), want) {
+			t.Errorf("ReadSpecs(%s): %v; want ErrInvalid naming line 1 and %s", line, err, want)
+		}
+	}
+	if specs, err := ReadSpecs(strings.NewReader(`{"cmd":["true"],"env":{"A":"1","B":"1"},"on":{"gpu":"1"}}` + "\n")); err != nil || len(specs) != 1 {
+		t.Fatalf("a good line: %v, %v", specs, err)
+	}
+}
