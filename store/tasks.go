@@ -614,7 +614,7 @@ func (s *Store) checkBuckets(tasks []*Task) error {
 			g.Go(func() error {
 				ok, st, err := s.Exists(dir)
 				if err != nil {
-					return fmt.Errorf("submit: %w", err)
+					return err // the caller names the submit
 				}
 				if ok {
 					mu.Lock()
@@ -764,7 +764,7 @@ func (s *Store) submitBatch(tasks []*Task, encoded [][]byte, out []SubmitResult)
 		}
 		idx := FailedOp(err)
 		if idx < 0 || idx >= len(opOf) || !errors.Is(err, ErrNodeExists) && !errors.Is(err, ErrNoNode) && !errors.Is(err, ErrBadVersion) {
-			return fmt.Errorf("submit: %w", err)
+			return err // the caller names the submit
 		}
 		i := opOf[idx]
 		t := tasks[i]
@@ -788,7 +788,7 @@ func (s *Store) submitBatch(tasks []*Task, encoded [][]byte, out []SubmitResult)
 			}
 			continue
 		case errors.Is(err, ErrBadVersion):
-			return fmt.Errorf("submit: %w", err)
+			return err // the caller names the submit
 		case errors.Is(err, ErrNoNode) && strings.HasPrefix(oe.Path, s.layout.Keys()+"/"):
 			// The key's shard directory is missing.
 			if err := s.EnsurePath(s.layout.Keys() + "/" + KeyHash(t.Key)[:2]); err != nil {
@@ -801,7 +801,7 @@ func (s *Store) submitBatch(tasks []*Task, encoded [][]byte, out []SubmitResult)
 			}
 			continue
 		case errors.Is(err, ErrNoNode):
-			return fmt.Errorf("submit: %w", err)
+			return err // the caller names the submit
 		default:
 			// The task id exists: a deterministic id submitted before.
 			out[i] = SubmitResult{ID: t.ID, Existing: true}
