@@ -146,7 +146,11 @@ func (s *Schedule) CheckFireable(recordSize int) error {
 	if err := s.checkTemplate((*Task).validRun); err != nil {
 		return err
 	}
-	_, err := s.firingOver(recordSize)
+	tmpl, state, err := s.weights()
+	if err != nil {
+		return err
+	}
+	_, err = overBound(recordSize, tmpl, state)
 	return err
 }
 
@@ -162,28 +166,26 @@ func (s *Schedule) CheckFireable(recordSize int) error {
 // FiringSlack. (Weighing the state, a record at the bound with no history
 // to drop could not take its firing's active run: it never fired.)
 func (s *Schedule) FiringWeight(recordSize int) (int, error) {
-	rec, tmpl, err := s.weighed(recordSize)
-	return rec + tmpl, err
+	tmpl, state, err := s.weights()
+	return recordSize - state + tmpl, err
 }
 
-// weighed is what FiringWeight adds up: the record less its firing state,
-// and the template encoded.
-func (s *Schedule) weighed(recordSize int) (rec, tmpl int, err error) {
+// weights are what FiringWeight takes of s besides its record's size: its
+// template encoded, and its firing state, left out. Trimming the history
+// (EncodeFit) changes neither.
+func (s *Schedule) weights() (tmpl, state int, err error) {
 	b, err := Encode(s.Task.Clone())
 	if err != nil {
 		return 0, 0, err
 	}
-	return recordSize - s.stateBytes(), len(b), nil
+	return len(b), s.stateBytes(), nil
 }
 
-// firingOver is by how many bytes s's FiringWeight, for a record of
-// recordSize bytes, passes MaxFiringBytes; and then an error wrapping
-// ErrTooLarge.
-func (s *Schedule) firingOver(recordSize int) (int, error) {
-	rec, tmpl, err := s.weighed(recordSize)
-	if err != nil {
-		return 0, err
-	}
+// overBound is by how many bytes a record of recordSize bytes, with a
+// template and a firing state of those weights, passes MaxFiringBytes; and
+// then an error wrapping ErrTooLarge.
+func overBound(recordSize, tmpl, state int) (int, error) {
+	rec := recordSize - state
 	if over := rec + tmpl - MaxFiringBytes; over > 0 {
 		return over, fmt.Errorf("the record (%d bytes besides its active runs and last slot) and a slot's task (%d) would pass the %d bytes a firing may write: %w",
 			rec, tmpl, MaxFiringBytes, ErrTooLarge)
@@ -229,17 +231,21 @@ const maxFiringState = 11 << 10
 // firing (which writes at most FiringSlack besides, for a firing of one
 // task).
 func (s *Schedule) EncodeFit() ([]byte, error) {
+	tmpl, state, err := s.weights()
+	if err != nil {
+		return nil, err
+	}
+	s.setV()
 	for {
-		s.setV()
 		data, err := json.Marshal(s)
 		if err != nil {
 			return nil, err
 		}
-		over, err := s.firingOver(len(data))
+		over, err := overBound(len(data), tmpl, state)
 		if err == nil {
 			return data, nil
 		}
-		if !errors.Is(err, ErrTooLarge) || !s.dropOldestRuns(over) {
+		if !s.dropOldestRuns(over) {
 			return nil, err
 		}
 	}
