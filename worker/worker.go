@@ -801,16 +801,11 @@ func (s *tokenSet) drop(st *store.Store, id, token string) {
 	}
 }
 
-// running reports whether a Worker of id on st whose Run runs holds the
-// registration data (false for data that does not decode).
-func (s *tokenSet) running(st *store.Store, id string, data []byte) bool {
-	info, err := store.DecodeWorker(data)
-	if err != nil {
-		return true // not to be taken: the leader moves it aside
-	}
+// running reports whether a Worker of id on st whose Run runs holds token.
+func (s *tokenSet) running(st *store.Store, id, token string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.held[tokenKey{st, id}][info.Token]
+	return s.held[tokenKey{st, id}][token]
 }
 
 // register creates the registration znode, waiting for one of the same id
@@ -839,19 +834,25 @@ func (w *Worker) register(ctx context.Context) (int64, *store.Session, error) {
 			// take its tasks and fail them ("no handler").
 			var cur []byte
 			cur, st, err = w.st.Get(p)
-			switch {
-			case errors.Is(err, store.ErrNoNode) || errors.Is(err, store.ErrConnection):
+			if errors.Is(err, store.ErrNoNode) || errors.Is(err, store.ErrConnection) {
 				continue // gone meanwhile, or unknown: create (or find it) again
-			case err != nil:
+			}
+			if err != nil {
 				return 0, nil, fmt.Errorf("register %s: read the registration: %w", w.cfg.ID, err)
-			case !w.tokenOf(cur) && !runningTokens.running(w.st, w.cfg.ID, cur):
+			}
+			// One that does not decode is not to be taken: the leader moves
+			// it aside.
+			info, derr := store.DecodeWorker(cur)
+			switch {
+			case derr == nil && info.Token == w.token: // this Worker's
+			case derr == nil && !runningTokens.running(w.st, w.cfg.ID, info.Token):
 				// Left by a Worker of this Store that ended: no one's now.
 				w.log.Info().Int64("reg", st.Czxid).Msg("taking over the registration an ended Worker left on this store")
-				if derr := w.st.Delete(p, st.Version); derr != nil && !errors.Is(derr, store.ErrNoNode) && !errors.Is(derr, store.ErrBadVersion) {
-					return 0, nil, fmt.Errorf("register %s: end the registration an ended Worker left: %w", w.cfg.ID, derr)
+				if err := w.st.Delete(p, st.Version); err != nil && !errors.Is(err, store.ErrNoNode) && !errors.Is(err, store.ErrBadVersion) {
+					return 0, nil, fmt.Errorf("register %s: end the registration an ended Worker left: %w", w.cfg.ID, err)
 				}
 				continue
-			case !w.tokenOf(cur):
+			default:
 				shared, err = true, store.ErrNodeExists
 			}
 		}
