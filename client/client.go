@@ -537,24 +537,29 @@ var testHookReconnecting func()
 // testHookLanded, when set by a test, runs as landed starts its look.
 var testHookLanded func()
 
+// SkipBOM returns r past a UTF-8 byte order mark at its start, which some
+// editors write (Notepad): submit -f and wait -f read files past it.
+func SkipBOM(r io.Reader) io.Reader {
+	br := bufio.NewReader(r)
+	if bom, _ := br.Peek(3); string(bom) == "\ufeff" {
+		_, _ = br.Discard(3)
+	}
+	return br
+}
+
 // MaxLine bounds one JSONL line.
 const MaxLine = 1 << 20
 
 // ReadSpecs reads JSONL task specs, one per line, and validates each; blank
 // lines and a UTF-8 byte order mark at the start are skipped. Errors wrap ErrInvalid and name the line ("line 3: ...").
 func ReadSpecs(r io.Reader) ([]TaskSpec, error) {
-	sc := bufio.NewScanner(r)
+	sc := bufio.NewScanner(SkipBOM(r))
 	sc.Buffer(make([]byte, 64*1024), MaxLine)
 	var specs []TaskSpec
 	n := 0
 	for sc.Scan() {
 		n++
-		line := sc.Bytes()
-		if n == 1 {
-			// A byte order mark some editors write at a file's start.
-			line = bytes.TrimPrefix(line, []byte("\ufeff"))
-		}
-		line = bytes.TrimSpace(line)
+		line := bytes.TrimSpace(sc.Bytes())
 		if len(line) == 0 {
 			continue
 		}

@@ -252,11 +252,7 @@ func readFileMax(path string, max int64) ([]byte, error) {
 // UTF-8 byte order mark at the start (Notepad writes one) is skipped, as
 // submit -f skips it.
 func readIDs(r io.Reader) ([]string, error) {
-	br := bufio.NewReader(r)
-	if bom, _ := br.Peek(3); string(bom) == "\ufeff" {
-		_, _ = br.Discard(3)
-	}
-	sc := bufio.NewScanner(br)
+	sc := bufio.NewScanner(client.SkipBOM(r))
 	sc.Buffer(make([]byte, 4096), 4096)
 	sc.Split(bufio.ScanWords)
 	var ids []string
