@@ -69,30 +69,17 @@ func specJSONError(err error) error {
 // {"cmd":["rm","x"],"cmd":["true"]} ran true), or a field in another case
 // than its own ("CMD", which encoding/json takes for cmd).
 func checkFieldNames(b []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return nil // Decode took it: a null
+	keys, vals := objectKeys(b)
+	if k := repeated(keys); k != "" {
+		return fmt.Errorf("field %q given twice", k)
 	}
-	seen := map[string]bool{}
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return nil // Decode took it whole: cannot happen
-		}
-		k, _ := t.(string)
-		switch {
-		case seen[k]:
-			return fmt.Errorf("field %q given twice", k)
-		case !specFields()[k]:
+	for i, k := range keys {
+		if !specFields()[k] {
 			return fmt.Errorf("unknown field %q (a task's fields: %s)", k, specFieldNames())
 		}
-		seen[k] = true
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil
-		}
 		if k == "env" || k == "on" {
-			if name := repeatedKey(v); name != "" {
+			names, _ := objectKeys(vals[i])
+			if name := repeated(names); name != "" {
 				return fmt.Errorf("%s: %q given twice", k, name)
 			}
 		}
@@ -100,27 +87,37 @@ func checkFieldNames(b []byte) error {
 	return nil
 }
 
-// repeatedKey is a key an object gives twice ("" if none, or if v is no
-// object).
-func repeatedKey(v json.RawMessage) string {
-	dec := json.NewDecoder(bytes.NewReader(v))
+// objectKeys lists the keys of the JSON object b and their values, in
+// order, repeats included (none if b, decoded before, is no object: a
+// null).
+func objectKeys(b []byte) (keys []string, vals []json.RawMessage) {
+	dec := json.NewDecoder(bytes.NewReader(b))
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return ""
+		return nil, nil
 	}
-	seen := map[string]bool{}
 	for dec.More() {
 		t, err := dec.Token()
 		if err != nil {
-			return ""
+			return keys, vals
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return keys, vals
 		}
 		k, _ := t.(string)
+		keys, vals = append(keys, k), append(vals, v)
+	}
+	return keys, vals
+}
+
+// repeated is the first of keys given again ("" if none).
+func repeated(keys []string) string {
+	seen := make(map[string]bool, len(keys))
+	for _, k := range keys {
 		if seen[k] {
 			return k
 		}
 		seen[k] = true
-		if _, err := dec.Token(); err != nil { // a string, as Decode took it
-			return ""
-		}
 	}
 	return ""
 }
