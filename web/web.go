@@ -59,6 +59,9 @@ const (
 // lost under it (store.ErrConnection, store.ErrSessionExpired).
 var errUnavailable = errors.New("ZooKeeper unavailable")
 
+// errNoEndpoint is a path under /api/v1/ that no route serves: 404.
+var errNoEndpoint = errors.New("no such API endpoint")
+
 // New builds the handler set for a scheduler and its store.
 func New(s *scheduler.Scheduler, st *store.Store) *Server {
 	reg := prometheus.NewRegistry()
@@ -74,6 +77,7 @@ func New(s *scheduler.Scheduler, st *store.Store) *Server {
 	srv.mux.HandleFunc("GET /api/v1/tasks", srv.tasks)
 	srv.mux.HandleFunc("GET /api/v1/tasks/{id}", srv.task)
 	srv.mux.HandleFunc("GET /api/v1/schedules", srv.schedules)
+	srv.mux.HandleFunc("GET /api/v1/", apiNotFound)
 	assets, _ := fs.Sub(static, "static")
 	srv.mux.Handle("GET /", http.FileServerFS(assets))
 	return srv
@@ -200,6 +204,12 @@ func (s *Server) read(ctx context.Context, fn func(context.Context) error) error
 	}
 }
 
+// apiNotFound answers a path the API does not have in JSON, as the routes
+// answer their errors, not with the file server's text page.
+func apiNotFound(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, nil, fmt.Errorf("%w: %s", errNoEndpoint, r.URL.Path))
+}
+
 func writeJSON(w http.ResponseWriter, v any, err error) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
@@ -213,7 +223,7 @@ func writeJSON(w http.ResponseWriter, v any, err error) {
 		w.Header().Set("Retry-After", "1")
 		w.WriteHeader(http.StatusServiceUnavailable)
 		v = map[string]string{"error": err.Error()}
-	case errors.Is(err, store.ErrUnknownTask):
+	case errors.Is(err, store.ErrUnknownTask), errors.Is(err, errNoEndpoint):
 		w.WriteHeader(http.StatusNotFound)
 		v = map[string]string{"error": err.Error()}
 	case errors.Is(err, client.ErrInvalid):

@@ -167,6 +167,15 @@ func TestEndpoints(t *testing.T) {
 	if r, err := http.Post(base+"/api/v1/tasks", "application/json", strings.NewReader("{}")); err != nil || r.StatusCode != http.StatusMethodNotAllowed {
 		t.Fatalf("the API must not accept writes: %v %v", r.StatusCode, err)
 	}
+	// A path the API does not have answers in JSON, as its routes do, not
+	// with the file server's text page.
+	for _, p := range []string{"/api/v1/nothing", "/api/v1/tasks/" + taskID + "/more", "/api/v1/"} {
+		code, body := get(t, base+p)
+		var e struct{ Error string }
+		if code != http.StatusNotFound || json.Unmarshal([]byte(body), &e) != nil || e.Error == "" {
+			t.Errorf("%s: %d %q, want 404 and a JSON error", p, code, body)
+		}
+	}
 	// The page and what it reads say what they are, are not framed, and run
 	// no script but the dashboard's own (found by security review).
 	for _, p := range []string{"/", "/app.js", "/api/v1/tasks/" + taskID} {
