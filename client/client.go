@@ -914,9 +914,11 @@ var (
 // placed one loses its assignment (its worker kills the process), and the task
 // gets its one result, state cancelled, in the same transaction. A cancel
 // whose reply was lost is looked for once the store is back: found applied,
-// it succeeds. A record of the task that does not decode is moved to
-// deadletter (see lookup), and the error (store.ErrMalformed) says so. A task
-// with no record anywhere fails with store.ErrUnknownTask.
+// it succeeds; one that cannot be looked for (the store not back in time,
+// or closed with the cancel in flight) fails with ErrUnconfirmed. A record
+// of the task that does not decode is moved to deadletter (see lookup), and
+// the error (store.ErrMalformed) says so. A task with no record anywhere
+// fails with store.ErrUnknownTask.
 func (c *Client) Cancel(id string) (*store.Task, error) {
 	id, err := taskID(id)
 	if err != nil {
@@ -926,6 +928,9 @@ func (c *Client) Cancel(id string) (*store.Task, error) {
 	for try := 0; ; try++ {
 		t, loc, err := c.lookup(id)
 		if err != nil {
+			if unknown != nil { // the look for a lost reply failed
+				return nil, fmt.Errorf("cancel %s: %w: the reply was lost, and the look for the cancel failed: %w", id, ErrUnconfirmed, err)
+			}
 			return nil, err
 		}
 		if t.State.Terminal() {
@@ -944,6 +949,9 @@ func (c *Client) Cancel(id string) (*store.Task, error) {
 		done.State, done.FinishedAt, done.Error, done.NotBefore = store.StateCancelled, now, "cancelled", time.Time{}
 		minus1 := -1
 		done.ExitCode = &minus1 // no code of its own, as the JSON form says
+		if testHookCancelCommit != nil {
+			testHookCancelCommit()
+		}
 		err = c.st.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error {
 			txn.Delete(loc.Path, loc.Stat.Version)
 			return txn.Finish(done.Clone())
@@ -962,7 +970,7 @@ func (c *Client) Cancel(id string) (*store.Task, error) {
 			unknown = done
 			continue
 		}
-		return nil, fmt.Errorf("cancel %s: %w", id, err)
+		return nil, fmt.Errorf("cancel %s: %w", id, unconfirmed(err))
 	}
 }
 
@@ -974,7 +982,8 @@ func (c *Client) Cancel(id string) (*store.Task, error) {
 // one that never ran. A retry whose reply was lost is looked for once the
 // store is back, as a cancel is: it succeeds when the task carries its mark
 // (RetriedAt), is sent again when the result it read is still there, and
-// otherwise fails with ErrUnconfirmed. A record of the task that does not
+// otherwise (or when it cannot be looked for, as a cancel) fails with
+// ErrUnconfirmed. A record of the task that does not
 // decode is moved to deadletter, as by Cancel, and a task with no record
 // anywhere fails with store.ErrUnknownTask.
 func (c *Client) Retry(id string) (*store.Task, error) {
@@ -1033,7 +1042,7 @@ func (c *Client) Retry(id string) (*store.Task, error) {
 		case errors.Is(lerr, store.ErrUnknownTask):
 			err = fmt.Errorf("%w: the reply was lost, and no record of the task is left (retention may have pruned its result): whether the retry was applied is unknown", ErrUnconfirmed)
 		case lerr != nil:
-			err = lerr
+			err = fmt.Errorf("%w: the reply was lost, and the look for the retry failed: %w", ErrUnconfirmed, lerr)
 		case nloc.Path == loc.Path && nloc.Stat.Czxid == loc.Stat.Czxid:
 			err = commit() // not applied
 		case now.RetriedAt.Equal(next.RetriedAt):
@@ -1044,7 +1053,7 @@ func (c *Client) Retry(id string) (*store.Task, error) {
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("retry %s: %w", id, err)
+		return nil, fmt.Errorf("retry %s: %w", id, unconfirmed(err))
 	}
 	if done == next {
 		next.State = store.StateQueued
@@ -1052,9 +1061,20 @@ func (c *Client) Retry(id string) (*store.Task, error) {
 	return done, nil
 }
 
-// testHookRetryCommit, when set by a test, runs in Retry just before it
-// sends its write.
-var testHookRetryCommit func()
+// testHookRetryCommit and testHookCancelCommit, when set by a test, run in
+// Retry and Cancel just before they send their write.
+var testHookRetryCommit, testHookCancelCommit func()
+
+// unconfirmed marks err, the failure of a write that may have been applied
+// (its reply lost and no look for it possible, or the store closed with it
+// in flight), with ErrUnconfirmed: the caller must not take it for a write
+// refused. Other errors pass as they are.
+func unconfirmed(err error) error {
+	if !errors.Is(err, ErrUnconfirmed) && (lostReply(err) || errors.Is(err, store.ErrClosed)) {
+		return fmt.Errorf("%w: %w", ErrUnconfirmed, err)
+	}
+	return err
+}
 
 // lostReply reports whether err leaves a write's outcome unknown: the
 // connection was lost after the request was sent.

@@ -1908,3 +1908,46 @@ func submitWithReplyLost(ctx context.Context, c *Client, px *drovertest.Proxy, r
 	}()
 	return done
 }
+
+// A cancel or a retry whose store is closed with its write in flight may
+// have been applied: it fails with ErrUnconfirmed (and store.ErrClosed),
+// not with a bare "store closed" a caller would take for a write refused.
+func TestCancelAndRetryCutOffByCloseAreUnconfirmed(t *testing.T) {
+	for _, op := range []string{"cancel", "retry"} {
+		t.Run(op, func(t *testing.T) {
+			root := drovertest.NewRoot()
+			px := drovertest.StartProxy(t, drovertest.Addr())
+			cst := drovertest.OpenStoreAt(t, px.Addr(), root)
+			st := drovertest.OpenStore(t, root)
+			res, err := New(st).Submit(context.Background(), []TaskSpec{{Cmd: []string{"true"}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			id := res[0].ID
+			hook, call := &testHookCancelCommit, func() error { _, err := New(cst).Cancel(id); return err }
+			if op == "retry" {
+				if _, err := New(st).Cancel(id); err != nil {
+					t.Fatal(err)
+				}
+				hook, call = &testHookRetryCommit, func() error { _, err := New(cst).Retry(id); return err }
+			}
+			closed := make(chan struct{})
+			*hook = func() {
+				*hook = nil
+				n := px.Requests()
+				px.DropReplies()
+				go func() {
+					defer close(closed)
+					drovertest.WaitFor(t, 10*time.Second, "the write sent", func() bool { return px.Requests() > n })
+					cst.Close()
+				}()
+			}
+			t.Cleanup(func() { *hook = nil })
+			err = call()
+			<-closed
+			if !errors.Is(err, ErrUnconfirmed) || !errors.Is(err, store.ErrClosed) {
+				t.Fatalf("%s cut off by Close: %v; want ErrUnconfirmed and store.ErrClosed", op, err)
+			}
+		})
+	}
+}
