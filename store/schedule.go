@@ -482,6 +482,11 @@ func (s *Store) AddSchedule(rec *Schedule) error {
 	if err != nil {
 		return fmt.Errorf("add schedule %s: %w", rec.Name, err)
 	}
+	// What its reader would refuse (a template with no command, a
+	// catch-up policy misspelt) the leader would move aside at once.
+	if _, err := DecodeSchedule(data); err != nil {
+		return fmt.Errorf("add schedule %s: it would not be read back: %w", rec.Name, err)
+	}
 	if err := s.reserveScheduleName(rec.Name); err != nil {
 		return err
 	}

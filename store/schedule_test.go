@@ -24,6 +24,18 @@ func TestScheduleRemovalLeavesATombstone(t *testing.T) {
 		return &store.Schedule{Name: "nightly", Cron: "@daily", Catchup: store.CatchupNone, Concurrency: store.ConcurrencyAllow,
 			Task: store.Task{Cmd: []string{cmd}}, CreatedAt: time.Now().UTC(), KeepSucceeded: 1, KeepFailed: 1}
 	}
+	// A record its reader would refuse, and the leader move aside, is not
+	// written: no command, a policy misspelt.
+	noCmd, badPolicy := rec(""), rec("x")
+	noCmd.Task.Cmd, badPolicy.Catchup = nil, "Last"
+	for _, bad := range []*store.Schedule{noCmd, badPolicy} {
+		if err := st.AddSchedule(bad); !errors.Is(err, store.ErrMalformed) {
+			t.Fatalf("added %+v: %v, want ErrMalformed", bad, err)
+		}
+	}
+	if ok, _, err := st.Exists(p); err != nil || ok {
+		t.Fatalf("a refused schedule was written: %v %v", ok, err)
+	}
 	if err := st.AddSchedule(rec("old")); err != nil {
 		t.Fatal(err)
 	}
