@@ -284,9 +284,14 @@ func (l *leader) awaitPlacements(ctx context.Context) error {
 // placement's transaction begins.
 var testHookAwaitPlacements, testHookDispatch func()
 
+// testHookServe, when set by a test, runs as each view is built, before
+// anything is listed.
+var testHookServe func(*Scheduler)
+
 // reset forgets the view; watches already set keep forwarding, and the next sync
 // sets fresh ones (duplicates only cause extra relists).
 func (l *leader) reset() {
+	l.s.counters.viewReady.Store(false)
 	l.workers = map[string]*workerView{}
 	for _, m := range l.byBucket {
 		for _, q := range m {
@@ -305,6 +310,9 @@ func (l *leader) reset() {
 
 func (l *leader) serve(ctx context.Context) error {
 	start := l.now()
+	if testHookServe != nil {
+		testHookServe(l.s)
+	}
 	if err := l.syncWorkers(); err != nil {
 		return err
 	}
@@ -319,6 +327,7 @@ func (l *leader) serve(ctx context.Context) error {
 	}
 	l.log.Info().Int("workers", len(l.workers)).Int("queued", l.nknown).Int("schedules", len(l.schedules)).
 		Dur("took", l.now().Sub(start)).Msg("view rebuilt")
+	l.s.counters.viewReady.Store(true)
 	l.startPrune()
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()

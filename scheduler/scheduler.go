@@ -200,6 +200,7 @@ func (s *Scheduler) lead(ctx context.Context, term *Term) error {
 		Str("leader", s.cfg.ID).Msg("elected leader")
 	err = l.run(ctx)
 	l.stop()
+	s.counters.viewReady.Store(false)
 	for i := range s.counters.queued {
 		s.counters.queued[i].Store(0)
 	}

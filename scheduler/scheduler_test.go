@@ -1317,3 +1317,32 @@ func deadletterFrom(t *testing.T, st *store.Store, path string) bool {
 	}
 	return false
 }
+
+// A leader's queue and worker figures are partial until it has listed the
+// workers and the queue: Stats says so (ViewReady), and the metrics leave
+// them out meanwhile, as a standby's, rather than report an empty queue and
+// no worker left for a moment at every election.
+func TestStatsViewReadyOnlyOnceListed(t *testing.T) {
+	root := drovertest.NewRoot()
+	registerWorker(t, root, "w1", 1, nil)
+	early := make(chan Stats, 1)
+	testHookServe = func(s *Scheduler) {
+		select {
+		case early <- s.Stats():
+		default:
+		}
+	}
+	t.Cleanup(func() { testHookServe = nil })
+	s, stop := runScheduler(t, drovertest.OpenStore(t, root), "a")
+	if got := <-early; !got.Leader || got.ViewReady {
+		t.Fatalf("before the view was listed: leader %v, view ready %v; want a leader whose view is not ready", got.Leader, got.ViewReady)
+	}
+	drovertest.WaitFor(t, 10*time.Second, "the view listed", func() bool {
+		st := s.Stats()
+		return st.ViewReady && st.Workers == 1
+	})
+	stop()
+	if st := s.Stats(); st.Leader || st.ViewReady {
+		t.Fatalf("after the term: leader %v, view ready %v", st.Leader, st.ViewReady)
+	}
+}

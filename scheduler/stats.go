@@ -9,8 +9,12 @@ import (
 // Stats is a snapshot of what a scheduler knows and has done, for metrics.
 // Queue and worker figures are those of the current term (zero on a standby).
 type Stats struct {
-	Leader  bool
-	Epoch   int64
+	Leader bool
+	// ViewReady is whether the leader has listed the workers and the queue
+	// since its term began or its view was last rebuilt: until then its
+	// Queued and Workers are partial (zero at first), not the cluster's.
+	ViewReady bool
+	Epoch     int64
 	Queued  map[string]int64 // by priority: low, normal, high
 	Workers int64
 	// Counters since the process started.
@@ -65,6 +69,7 @@ func (h *histogram) snapshot() Histogram {
 type counters struct {
 	queued                                    [3]atomic.Int64 // low, normal, high
 	workers                                   atomic.Int64
+	viewReady                                 atomic.Bool
 	elected, placed, fenced, fired, recovered atomic.Uint64
 	unwritable                                atomic.Uint64
 	placeLatency                              histogram
@@ -84,7 +89,7 @@ func prioIndex(p store.Priority) int {
 func (s *Scheduler) Stats() Stats {
 	c := &s.counters
 	return Stats{
-		Leader: s.IsLeader(), Epoch: s.Epoch(),
+		Leader: s.IsLeader(), ViewReady: c.viewReady.Load(), Epoch: s.Epoch(),
 		Queued:  map[string]int64{"low": c.queued[0].Load(), "normal": c.queued[1].Load(), "high": c.queued[2].Load()},
 		Workers: c.workers.Load(),
 		Elected: c.elected.Load(), Placed: c.placed.Load(), Fenced: c.fenced.Load(),

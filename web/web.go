@@ -488,10 +488,12 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	connected, _ := c.st.Connected()
 	ch <- prometheus.MustNewConstMetric(descLeader, prometheus.GaugeValue, b(st.Leader))
 	ch <- prometheus.MustNewConstMetric(descEpoch, prometheus.GaugeValue, float64(st.Epoch))
-	if st.Leader {
+	if st.Leader && st.ViewReady {
 		// Only the leader keeps a queue and a view of the workers: a
 		// standby's zeros would read as an empty queue and no worker left
-		// (an alert on drover_workers < 1 fired for every standby).
+		// (an alert on drover_workers < 1 fired for every standby). So
+		// would a new leader's, or one rebuilding its view, until it has
+		// listed them.
 		for p, n := range st.Queued {
 			ch <- prometheus.MustNewConstMetric(descQueued, prometheus.GaugeValue, float64(n), p)
 		}
