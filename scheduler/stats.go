@@ -15,8 +15,8 @@ type Stats struct {
 	// Queued and Workers are partial (zero at first), not the cluster's.
 	ViewReady bool
 	Epoch     int64
-	Queued  map[string]int64 // by priority: low, normal, high
-	Workers int64
+	Queued    map[string]int64 // by priority: low, normal, high
+	Workers   int64
 	// Counters since the process started.
 	Elected, Placed, Fenced, SlotsFired, Recovered uint64
 	// Unwritable counts firings that could not be written (a schedule's
