@@ -282,6 +282,53 @@ func TestDashboardOnAStandby(t *testing.T) {
 			`"served_by":"standby","served_by_id":"s2","workers":[],"stats":{"Leader":false,"Queued":{}}}`)
 	})
 	mux.HandleFunc("GET /api/v1/", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "[]") })
+	dom := renderDashboard(t, chromium, mux)
+	for _, want := range []string{"leader <b>s1</b>", "standbys: s2", "queue counts: on the leader's dashboard", "served by a standby (s2)"} {
+		if !strings.Contains(dom, want) {
+			t.Fatalf("rendered dashboard lacks %q:\n%s", want, dom)
+		}
+	}
+	if strings.Contains(dom, "queued high/normal/low") {
+		t.Fatalf("a standby's dashboard shows queue counts:\n%s", dom)
+	}
+}
+
+// TestDashboardMarksStaleTables serves an API that answers once, then 503s:
+// the page keeps the tables it had, but marks them stale (greyed) and says
+// from when, instead of leaving them to pass for live beside an error.
+func TestDashboardMarksStaleTables(t *testing.T) {
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Skip("chromium is not installed (make test installs it with apt-get)")
+	}
+	var calls atomic.Int32
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v1/cluster", func(w http.ResponseWriter, _ *http.Request) {
+		if calls.Add(1) > 1 {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = io.WriteString(w, `{"error":"ZooKeeper unavailable"}`)
+			return
+		}
+		_, _ = io.WriteString(w, `{"leader":{"id":"s1","host":"h","pid":7,"epoch":3},"served_by":"leader","served_by_id":"s1",`+
+			`"workers":[{"id":"w-gone","host":"h","capacity":2}],"stats":{"Leader":true,"Queued":{}}}`)
+	})
+	mux.HandleFunc("GET /api/v1/", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "[]") })
+	dom := renderDashboard(t, chromium, mux)
+	if calls.Load() < 2 {
+		t.Fatalf("the page asked for the cluster %d times; want a second refresh", calls.Load())
+	}
+	for _, want := range []string{`<body class="stale">`, "error: api/v1/cluster: 503 ZooKeeper unavailable", "the tables are from", "w-gone"} {
+		if !strings.Contains(dom, want) {
+			t.Fatalf("rendered dashboard lacks %q:\n%s", want, dom)
+		}
+	}
+}
+
+// renderDashboard serves the page with mux's API and returns its DOM as
+// headless Chromium renders it after 8 s of virtual time (four refreshes).
+func renderDashboard(t *testing.T, chromium string, mux *http.ServeMux) string {
+	t.Helper()
 	assets, _ := fs.Sub(static, "static")
 	mux.Handle("GET /", http.FileServerFS(assets))
 	hs := httptest.NewServer(mux)
@@ -294,15 +341,7 @@ func TestDashboardOnAStandby(t *testing.T) {
 	if err != nil {
 		t.Fatalf("chromium: %v", err)
 	}
-	dom := string(out)
-	for _, want := range []string{"leader <b>s1</b>", "standbys: s2", "queue counts: on the leader's dashboard", "served by a standby (s2)"} {
-		if !strings.Contains(dom, want) {
-			t.Fatalf("rendered dashboard lacks %q:\n%s", want, dom)
-		}
-	}
-	if strings.Contains(dom, "queued high/normal/low") {
-		t.Fatalf("a standby's dashboard shows queue counts:\n%s", dom)
-	}
+	return string(out)
 }
 
 // TestDisconnectedAnswersPromptly cuts the store off ZooKeeper: /metrics still

@@ -18,6 +18,11 @@ async function get(path) {
   return r.json();
 }
 
+// updated is when the tables were last filled: a refresh that fails leaves
+// them as they were, marked stale (greyed, with their time), not passed off
+// as live.
+let updated = null;
+
 async function refresh() {
   try {
     const [c, tasks, scheds] = await Promise.all([get("api/v1/cluster"), get("api/v1/tasks?limit=20"), get("api/v1/schedules?limit=20")]);
@@ -45,9 +50,12 @@ async function refresh() {
       esc(s.name), `<span class="mono">${esc(s.cron)}</span>`, s.suspended ? "paused" : "active",
       when(s.next), when(s.last_slot), s.fired,
     ]);
-    $("#status").textContent = "live · updated " + new Date().toLocaleTimeString() + " · served by " + (c.served_by === "leader" ? "the leader" : "a standby") + " (" + c.served_by_id + ")";
+    updated = new Date();
+    document.body.classList.remove("stale");
+    $("#status").textContent = "live · updated " + updated.toLocaleTimeString() + " · served by " + (c.served_by === "leader" ? "the leader" : "a standby") + " (" + c.served_by_id + ")";
   } catch (e) {
-    $("#status").textContent = "error: " + e.message;
+    document.body.classList.add("stale");
+    $("#status").textContent = "error: " + e.message + (updated ? " · the tables are from " + updated.toLocaleTimeString() : "");
   }
 }
 // The next refresh is scheduled when one ends, so a slow server never has
