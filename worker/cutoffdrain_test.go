@@ -11,11 +11,12 @@ import (
 )
 
 // TestDrainCutOffLeavesNoRegistrationOnALiveSession: a draining worker cut
-// off from ZooKeeper until its session may expire stops its attempts and
-// Run returns. When the link comes back before the server expired the
-// session, the registration is still there, on the open store, with the
-// killed attempt marked running under it: the leader never places that
-// attempt again (its worker looks alive), and nothing runs it.
+// off from ZooKeeper until its session may expire kills its attempts and
+// Run returns. When the link came back before the server expired the
+// session, the registration stayed, on the open store, with the killed
+// attempt marked running under it: the leader never placed that attempt
+// again (its worker looked alive), and nothing ran it. Run now deletes it
+// once back, before it returns. (Found by review.)
 func TestDrainCutOffLeavesNoRegistrationOnALiveSession(t *testing.T) {
 	const timeout = 15 * time.Second // a wide window between the cut-off and the expiry
 	root := drovertest.NewRoot()
@@ -47,18 +48,17 @@ func TestDrainCutOffLeavesNoRegistrationOnALiveSession(t *testing.T) {
 	})
 
 	px.Cut(true)
+	// The cut-off kills the attempt; the link comes back before the server
+	// expires the session.
+	drovertest.WaitFor(t, 2*timeout, "the attempt killed at the cut-off", func() bool { return syscall.Kill(pid, 0) != nil })
+	px.Cut(false)
 	select {
 	case err := <-ran:
 		if err != nil {
 			t.Fatalf("run: %v", err)
 		}
 	case <-time.After(2 * timeout):
-		px.Cut(false)
 		t.Fatal("the cut-off did not end the draining worker")
-	}
-	px.Cut(false) // back before the server expires the session
-	if syscall.Kill(pid, 0) == nil {
-		t.Fatal("Run returned with the attempt still running")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()

@@ -418,9 +418,11 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 	// this serve gives up while its session lives must go, or the next serve
 	// would find it (same czxid) and run its attempts, marked running, again.
 	defer func() {
-		// Without a connection (session lost, cut off) there is nothing to
-		// delete now; register deals with a registration that outlived us.
-		if !errors.Is(err, errSessionLost) && !errors.Is(err, errCutOff) {
+		switch {
+		case errors.Is(err, errSessionLost): // gone with its session
+		case errors.Is(err, errCutOff):
+			w.deregisterAfterCutOff(reg, sess)
+		default:
 			w.deregister(reg)
 		}
 	}()
@@ -693,6 +695,25 @@ func (w *Worker) deregister(reg int64) {
 	if err := w.deleteRegistration(func(st store.Stat, _ []byte) bool { return st.Czxid == reg }); err != nil {
 		w.log.Warn().Err(err).Int64("reg", reg).Msg("cannot delete the registration; it ends with the session")
 	}
+}
+
+// deregisterAfterCutOff deletes the registration reg, on sess, of a serve
+// cut off from ZooKeeper, should the link come back before the server can
+// have expired the session: the cut-off comes before the expiry, so the
+// session, the registration and its attempts marked running may live on,
+// and Run may return now (draining, or its context ended) and never
+// register again to find them: the leader would take the worker for alive
+// and never place those attempts again. Back later, or on another session,
+// the registration went with its session. The wait is bounded: past the
+// session's deadline, plus half a timeout for the server's expiry to come
+// round (at a tick; a timeout is at least two).
+func (w *Worker) deregisterAfterCutOff(reg int64, sess *store.Session) {
+	ctx, cancel := context.WithDeadline(context.Background(), w.st.SessionDeadline().Add(w.st.GrantedSessionTimeout()/2))
+	defer cancel()
+	if cur, err := w.st.CurrentSession(ctx); err != nil || cur != sess {
+		return
+	}
+	w.deregister(reg)
 }
 
 // dropOwnRegistration deletes a registration of this worker's on this store's
