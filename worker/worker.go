@@ -280,7 +280,9 @@ func credentialOf(name string) (*syscall.Credential, error) {
 // Drain asks the worker to stop gracefully: it marks its registration draining
 // (the leader places nothing more on it), lets running attempts finish for up to
 // DrainTimeout, then kills what is left, and Run returns. Cancelling Run's
-// context instead stops at once.
+// context instead stops at once. A drain is for good: Run, called again on
+// a drained Worker, registers nothing and returns nil (a new Worker serves
+// the id again).
 func (w *Worker) Drain() { w.drainOnce.Do(func() { close(w.drain) }) }
 
 // Run registers and runs assignments until ctx ends, the worker is drained

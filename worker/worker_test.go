@@ -986,7 +986,8 @@ func drainWithoutZooKeeper(t *testing.T, timeout time.Duration) {
 }
 
 // TestIdleDrainLeavesNoRegistration: an idle worker's drain returns at once,
-// and its registration goes though the store stays open. The draining
+// and its registration goes though the store stays open; Run again on the
+// drained Worker registers nothing. The draining
 // mark, written aside, changed the version under the deletion, which then
 // failed without a word in two runs of three.
 func TestIdleDrainLeavesNoRegistration(t *testing.T) {
@@ -1012,6 +1013,10 @@ func TestIdleDrainLeavesNoRegistration(t *testing.T) {
 		}
 		if exists(t, st, st.Layout().Worker(id)) {
 			t.Fatalf("run %d: the registration outlived the drain", i)
+		}
+		// A drain is for good: Run again registers nothing.
+		if err := w.Run(context.Background()); err != nil || exists(t, st, st.Layout().Worker(id)) {
+			t.Fatalf("run %d: Run again after the drain: %v, registered %v", i, err, exists(t, st, st.Layout().Worker(id)))
 		}
 	}
 }
