@@ -141,8 +141,8 @@ func TestExecuteSignalBeforeTimeoutStands(t *testing.T) {
 		return syscall.Kill(main, 0) == syscall.ESRCH
 	})
 	fire <- time.Now()
-	if out := awaitOutcome(t, done); out.ExitCode != -1 || out.Err != "killed by signal killed" {
-		t.Fatalf("outcome %+v, want killed by signal killed", out)
+	if out := awaitOutcome(t, done); out.ExitCode != -1 || out.Err != "killed by SIGKILL (killed)" {
+		t.Fatalf("outcome %+v, want killed by SIGKILL (killed)", out)
 	}
 }
 

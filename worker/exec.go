@@ -20,6 +20,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/drover-sched/drover/store"
 )
 
@@ -213,11 +215,22 @@ func execute(ctx context.Context, task *store.Task, workerID string, limit int, 
 	}
 	out.ExitCode = cmd.ProcessState.ExitCode()
 	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-		out.Err = "killed by signal " + ws.Signal().String()
+		out.Err = signalled(ws.Signal())
 	} else if werr != nil && out.ExitCode == 0 && !errors.Is(werr, exec.ErrWaitDelay) {
 		out.ExitCode, out.Err = -1, werr.Error()
 	}
 	return finish()
+}
+
+// signalled says which signal ended a process by its name and what it
+// means ("killed by SIGKILL (killed)"): the description alone read
+// "killed by signal killed".
+func signalled(sig syscall.Signal) string {
+	name := unix.SignalName(sig)
+	if name == "" {
+		name = "signal " + strconv.Itoa(int(sig))
+	}
+	return "killed by " + name + " (" + sig.String() + ")"
 }
 
 // commandAttr is how a command starts, run as cred's user when set. The

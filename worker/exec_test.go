@@ -43,7 +43,7 @@ func TestExecuteOutcomes(t *testing.T) {
 		{name: "stdin at end", task: store.Task{Cmd: []string{"sh", "-c", "cat; cat; echo read all"}}, stdout: "read all\n", ok: true},
 		{name: "exit code", task: store.Task{Cmd: []string{"sh", "-c", "echo out; exit 3"}}, code: 3, stdout: "out\n"},
 		{name: "not found", task: store.Task{Cmd: []string{"/nonexistent/program"}}, code: 127, err: "start: "},
-		{name: "signal", task: store.Task{Cmd: []string{"kill -TERM $$"}, Shell: true}, code: -1, err: "killed by signal terminated"},
+		{name: "signal", task: store.Task{Cmd: []string{"kill -TERM $$"}, Shell: true}, code: -1, err: "killed by SIGTERM (terminated)"},
 		{name: "timeout", task: store.Task{Cmd: []string{"sleep", "30"}, Timeout: store.MillisOf(200 * time.Millisecond)},
 			code: -1, err: "timeout after 200ms", maxTaken: 10 * time.Second},
 		{name: "shell joins argv", task: store.Task{Cmd: []string{"echo", "a", "&&", "echo", "b"}, Shell: true}, stdout: "a\nb\n", ok: true},
