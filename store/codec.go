@@ -484,7 +484,7 @@ func (t *Task) validRun() error {
 			return fmt.Errorf("label %q: %w", k, err)
 		}
 		if err := ValidateName(v); err != nil {
-			return fmt.Errorf("label %s=%q: %w", k, v, err)
+			return fmt.Errorf("label %s=%q: its value: %w", k, v, err)
 		}
 	}
 	for k := range t.Env {
