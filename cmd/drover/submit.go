@@ -102,7 +102,7 @@ being true when an idempotency key returned a task submitted before.`,
 				specs = []client.TaskSpec{spec}
 			}
 			if waitTimeout < 0 || (waitTimeout > 0 && !wait) {
-				return usageErr("submit: --wait-timeout needs --wait and a duration above zero")
+				return usageErr("submit: --wait-timeout needs --wait and a duration of zero (no limit) or more")
 			}
 			for i := range specs {
 				if _, err := specs[i].Task(time.Now()); err != nil {
@@ -172,7 +172,7 @@ being true when an idempotency key returned a task submitted before.`,
 	f.StringVar(&tf.spec.Name, "name", "", "a name for the task")
 	f.StringVar(&tf.spec.Key, "key", "", "idempotency key: submitting the same key again returns the first task")
 	f.BoolVar(&wait, "wait", false, "wait for the task, print its output and exit with its exit code")
-	f.DurationVar(&waitTimeout, "wait-timeout", 0, "with --wait: give up waiting after this long and exit 124 (the task goes on)")
+	f.DurationVar(&waitTimeout, "wait-timeout", 0, "with --wait: give up waiting after this long and exit 124 (the task goes on); 0, the default: no limit")
 	f.StringVarP(&file, "file", "f", "", "submit one task per line of a JSONL file (- for stdin)")
 	return cmd
 }
