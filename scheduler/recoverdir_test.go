@@ -67,22 +67,23 @@ func TestRecoverWorkerDirErrors(t *testing.T) {
 		// freezeAt, when set, names the bytes of the request whose
 		// connection is lost; otherwise the leader's fence goes.
 		freezeAt func(dir, manifest string) []byte
-		want     error // nil: not checked
+		want     error
 	}{
 		{name: "listing, connection lost", attempt: true, manifest: true,
 			freezeAt: func(dir, _ string) []byte { return []byte(dir) }, want: store.ErrConnection},
 		{name: "attempt, fenced", attempt: true, manifest: true, want: store.ErrFenced},
 		{name: "manifest, connection lost", manifest: true,
 			freezeAt: func(_, m string) []byte { return []byte(m) }, want: store.ErrConnection},
-		// A fenced delete fails as its fence's znode is missing, which
-		// recoverWorkerDir takes for the manifest or the directory gone
-		// already: it returns nil, having deleted nothing.
-		{name: "manifest, fenced", manifest: true},
+		// A fenced delete failed as its fence's znode was missing, with
+		// an error that matched ErrNoNode too, which recoverWorkerDir took
+		// for the manifest or the directory gone already: it returned
+		// nil, having deleted nothing. (Found by review.)
+		{name: "manifest, fenced", manifest: true, want: store.ErrFenced},
 		// The directory's delete at version -1: its path then 0xffffffff
 		// on the wire (a manifest's path goes on with a "/").
 		{name: "directory, connection lost",
 			freezeAt: func(dir, _ string) []byte { return append([]byte(dir), 0xff, 0xff, 0xff, 0xff) }, want: store.ErrConnection},
-		{name: "directory, fenced"},
+		{name: "directory, fenced", want: store.ErrFenced},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -184,7 +184,7 @@ func (e *OpError) Unwrap() error { return e.Err }
 
 // Commit runs the transaction. On failure the error wraps an *OpError naming the
 // first failing operation and its sentinel (ErrNoNode, ErrNodeExists, ...); a
-// failed fence yields ErrFenced; a lost connection yields ErrConnection (the
+// failed fence yields ErrFenced alone (no OpError, no ErrNoNode); a lost connection yields ErrConnection (the
 // outcome is then unknown).
 //
 // A record has no znodes under it in Drover's layout (Layout.IsRecord), so
@@ -243,7 +243,10 @@ func (t *Txn) commit() error {
 		}
 		opErr := &OpError{Index: i, Path: t.paths[i], Err: t.s.mapErr(r.Error)}
 		if i == 0 && t.fence != "" && (errors.Is(opErr.Err, ErrNoNode) || errors.Is(opErr.Err, ErrBadVersion)) {
-			return fmt.Errorf("txn of %d ops: %w: %w", len(t.ops), ErrFenced, opErr)
+			// The fence's own failure, named but not wrapped: a caller
+			// that takes ErrNoNode for "already gone" must not take a
+			// deposed leader's write for done.
+			return fmt.Errorf("txn of %d ops: %w: %v", len(t.ops), ErrFenced, opErr)
 		}
 		return fmt.Errorf("txn of %d ops: %w", len(t.ops), opErr)
 	}
