@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -55,5 +57,43 @@ func TestWorkerIDZooKeeperRefusesIsBadInput(t *testing.T) {
 	ee, ok := err.(*exec.ExitError)
 	if !ok || ee.ExitCode() != 2 || strings.Count(strings.TrimRight(string(out), "\n"), "\n") != 0 {
 		t.Fatalf("worker --id w-\U0001F600: %v, output %q; want exit 2 and one line", err, out)
+	}
+}
+
+// A --zk-auth-file is read whole and trimmed of surrounding space only: a
+// byte order mark at its start (Notepad's UTF-8) or a second line becomes
+// part of the identity (user "\ufeffalice", or password "s3cret\nbob:x").
+// The process then connects as an identity nobody meant, and against a
+// cluster made with the intended one fails, exit 1, "ZooKeeper refused
+// access ... set DROVER_ZK_AUTH or --zk-auth-file", though the file was
+// set and names the right user and password. submit -f and wait -f skip a
+// byte order mark; a credentials file with one should read as the same
+// identity, and one that is not a single user:password line be refused,
+// exit 2, as an empty one is.
+func TestZKAuthFileBOMAndExtraLine(t *testing.T) {
+	root := newRoot()
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		t.Helper()
+		f := filepath.Join(dir, name)
+		if err := os.WriteFile(f, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	noEnv := []string{"DROVER_ZK_AUTH=", "DROVER_ZK_AUTH_READONLY="}
+	plain := write("plain", "alice:s3cret\n")
+	if r := droverEnv(t, root, "", noEnv, "--zk-auth-file", plain, "submit", "--", "true"); r.code != 0 {
+		t.Fatalf("submit with %s: %+v", plain, r)
+	}
+	bom := write("bom", "\ufeffalice:s3cret\r\n")
+	if r := droverEnv(t, root, "", noEnv, "--zk-auth-file", bom, "ls"); r.code != 0 {
+		t.Errorf("ls with a credentials file of the same user:password after a byte order mark: exit %d, stderr %q", r.code, r.stderr)
+	}
+	two := write("two", "alice:s3cret\nbob:other\n")
+	if r := droverEnv(t, root, "", noEnv, "--zk-auth-file", two, "ls"); r.code != 2 {
+		t.Errorf("ls with a two-line credentials file: exit %d, stderr %q; want 2 (not one user:password line)", r.code, r.stderr)
+	} else {
+		oneLineError(t, r, 2, "zk-auth-file")
 	}
 }
