@@ -97,3 +97,20 @@ func TestZKAuthFileBOMAndExtraLine(t *testing.T) {
 		oneLineError(t, r, 2, "zk-auth-file")
 	}
 }
+
+// --log-level is checked with zerolog.ParseLevel alone, which also takes
+// "disabled", "panic", "fatal", "trace" and any number that fits an int8:
+// `--log-level 7` or `disabled` is accepted, exit 0, and a scheduler or
+// worker so started logs nothing at all, errors included, though the flag's
+// help, the README and the command's own refusal ("want debug, info, warn or
+// error") name four levels.
+func TestLogLevelOutsideTheFourIsRefused(t *testing.T) {
+	for _, level := range []string{"7", "-1", "disabled", "panic"} {
+		r := drover(t, newRoot(), "--log-level", level, "version")
+		if r.code != 2 {
+			t.Errorf("--log-level %q: exit %d (stdout %q); want 2: not debug, info, warn or error", level, r.code, r.stdout)
+			continue
+		}
+		oneLineError(t, r, 2, "log-level")
+	}
+}
