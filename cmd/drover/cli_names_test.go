@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -112,5 +113,36 @@ func TestLogLevelOutsideTheFourIsRefused(t *testing.T) {
 			continue
 		}
 		oneLineError(t, r, 2, "log-level")
+	}
+}
+
+// `-o json` is a global flag, and every other command that prints
+// something (status, ls, wait, submit, cancel, retry, workers, leader,
+// deadletter ls, schedule ..., version, config print) prints JSON with it.
+// logs ignores it: `drover logs ID -o json` prints the task's raw stdout
+// on stdout and its stderr on stderr, exit 0, so a script that asked for
+// JSON gets the command's text (here "hello\n") and cannot parse it. It
+// should print JSON, or refuse the flag (exit 2).
+func TestLogsWithJSONOutput(t *testing.T) {
+	root := newRoot()
+	daemon(t, root, "scheduler", "--id", "s1")
+	daemon(t, root, "worker", "--id", "w1")
+	r := drover(t, root, "submit", "--wait", "--", "sh", "-c", "echo hello; echo oops >&2")
+	if r.code != 0 {
+		t.Fatalf("submit --wait: %+v", r)
+	}
+	id, _, _ := strings.Cut(r.stderr, "\n") // the id, then the task's stderr
+	if r.stdout != "hello\n" || len(id) != 26 {
+		t.Fatalf("submit --wait: %+v", r)
+	}
+	for _, args := range [][]string{{"logs", id, "-o", "json"}, {"logs", id, "--attempt", "1", "-o", "json"}} {
+		r := drover(t, root, args...)
+		if r.code == 2 {
+			oneLineError(t, r, 2, "json")
+			continue
+		}
+		if r.code != 0 || !json.Valid([]byte(r.stdout)) {
+			t.Errorf("drover %s: exit %d, stdout %q, stderr %q: not JSON", strings.Join(args, " "), r.code, r.stdout, r.stderr)
+		}
 	}
 }
