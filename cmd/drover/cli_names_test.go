@@ -146,3 +146,27 @@ func TestLogsWithJSONOutput(t *testing.T) {
 		}
 	}
 }
+
+// An empty --key (`--key "$JOB_KEY"` with the variable unset) is taken as
+// no key: each submit writes a new task, exit 0, so the script that meant
+// its resubmits to be safe runs the job twice. An empty --priority,
+// --catchup, --concurrency or --state is refused, exit 2, for this very
+// reason (an unset variable in a script), and an empty key is none of the
+// "printable UTF-8 of at most 1,024 bytes" keys the README describes.
+func TestEmptyKeyIsBadInput(t *testing.T) {
+	root := newRoot()
+	makeCluster(t, root)
+	first := drover(t, root, "submit", "--key", "", "--", "true")
+	if first.code == 2 {
+		oneLineError(t, first, 2, "key")
+		assertNothingWritten(t, root)
+		return
+	}
+	second := drover(t, root, "submit", "--key", "", "--", "true")
+	if first.code != 0 || second.code != 0 {
+		t.Fatalf("submit --key \"\": %+v, %+v", first, second)
+	}
+	if a, b := strings.TrimSpace(first.stdout), strings.TrimSpace(second.stdout); a != b {
+		t.Fatalf("two submits with --key \"\" wrote two tasks (%s, %s), exit 0: an empty key is no key; want exit 2", a, b)
+	}
+}
