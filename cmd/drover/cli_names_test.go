@@ -170,3 +170,34 @@ func TestEmptyKeyIsBadInput(t *testing.T) {
 		t.Fatalf("two submits with --key \"\" wrote two tasks (%s, %s), exit 0: an empty key is no key; want exit 2", a, b)
 	}
 }
+
+// An id given twice to cancel or retry is acted on twice: `cancel X X`
+// cancels X, then fails on it ("task already finished: X is cancelled"),
+// exit 1, though X ended cancelled as asked; `retry X X` queues X, then
+// fails ("cannot be retried: X is queued"), exit 1. When X fails fast
+// enough to be finished again before the next copy is handled, each copy
+// is one more attempt instead (`retry X X X X X X` of a `false` task ran
+// it up to 5 more times against dev). wait takes an id given twice as
+// one task; cancel and retry should too (or refuse it, exit 2).
+func TestCancelRetryOfAnIDGivenTwice(t *testing.T) {
+	root := newRoot()
+	r := drover(t, root, "submit", "--on", "gpu=none", "--", "true") // no worker: it stays queued
+	if r.code != 0 {
+		t.Fatalf("submit: %+v", r)
+	}
+	id := strings.TrimSpace(r.stdout)
+	for _, c := range []struct{ verb, done string }{{"cancel", "cancelled"}, {"retry", "queued again"}} {
+		verb := c.verb
+		r := drover(t, root, verb, id, id)
+		if r.code == 2 {
+			oneLineError(t, r, 2, id)
+			if r = drover(t, root, verb, id); r.code != 0 {
+				t.Fatalf("%s %s: %+v", verb, id, r)
+			}
+			continue
+		}
+		if r.code != 0 {
+			t.Errorf("%s %s %s: exit %d, stdout %q, stderr %q; want 0 (the task was %s, as asked) or 2", verb, id, id, r.code, r.stdout, r.stderr, c.done)
+		}
+	}
+}
