@@ -43,7 +43,7 @@ type ScheduleInfo struct {
 
 // Record validates spec and returns the schedule record it describes.
 func (s ScheduleSpec) Record(now time.Time) (*store.Schedule, error) {
-	if err := store.ValidateName(s.Name); err != nil {
+	if err := store.ValidateNodeName(s.Name); err != nil {
 		return nil, fmt.Errorf("schedule name: %w", err)
 	}
 	if _, err := scheduler.ParseSpec(s.Cron, s.TZ); err != nil {
@@ -154,7 +154,7 @@ func decodeScheduleAt(name string, data []byte) (*store.Schedule, error) {
 }
 
 func (c *Client) readSchedule(name string) (*store.Schedule, int32, error) {
-	if err := store.ValidateName(name); err != nil {
+	if err := store.ValidateNodeName(name); err != nil {
 		return nil, 0, fmt.Errorf("%w: schedule name: %w", ErrInvalid, err)
 	}
 	data, stat, err := c.st.Get(c.st.Layout().Schedule(name))
@@ -290,7 +290,7 @@ func (c *Client) SchedulesFirst(ctx context.Context, limit int) (list []Schedule
 
 // RemoveSchedule removes a schedule; runs already fired go on.
 func (c *Client) RemoveSchedule(name string) error {
-	if err := store.ValidateName(name); err != nil {
+	if err := store.ValidateNodeName(name); err != nil {
 		return fmt.Errorf("%w: schedule name: %w", ErrInvalid, err)
 	}
 	return c.st.RemoveSchedule(name)

@@ -742,7 +742,7 @@ func DecodeWorker(data []byte) (*WorkerInfo, error) {
 	if err := Decode(data, &w); err != nil {
 		return nil, err
 	}
-	if err := ValidateName(w.ID); err != nil {
+	if err := ValidateNodeName(w.ID); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	return &w, nil

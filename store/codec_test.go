@@ -170,6 +170,27 @@ func TestValidateName(t *testing.T) {
 	}
 }
 
+// A name ZooKeeper refuses in a path (it checks Java's UTF-16 chars) is no
+// node name, though it may name a task or a label.
+func TestValidateNodeName(t *testing.T) {
+	for _, ok := range []string{"w1", "Ünïcode", "日本", "a\u00a1", "a\uf900", "a\uffef"} {
+		if err := ValidateNodeName(ok); err != nil {
+			t.Errorf("%q: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"w-\U0001F600", "a\ue000", "a\uf8ff", "a\ufff0", "a\uffff", "a\u0085", "a\u007f", "a\xffb", "a/b", ""} {
+		if err := ValidateNodeName(bad); !errors.Is(err, ErrInvalidName) {
+			t.Errorf("%q: accepted", bad)
+		}
+	}
+	if err := ValidateName("w-\U0001F600"); err != nil {
+		t.Errorf("an emoji in a name kept in a record: %v", err)
+	}
+	if _, err := NewLayout("/drover-\U0001F600"); !errors.Is(err, ErrInvalidName) {
+		t.Errorf("root with an emoji: %v", err)
+	}
+}
+
 func TestLayout(t *testing.T) {
 	if _, err := NewLayout("drover"); err == nil {
 		t.Error("relative root accepted")

@@ -36,7 +36,7 @@ func FuzzDecodeWorker(f *testing.F) {
 	f.Add([]byte(`{"v":1,"id":"../x"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		w, err := DecodeWorker(data)
-		if err == nil && ValidateName(w.ID) != nil {
+		if err == nil && ValidateNodeName(w.ID) != nil {
 			t.Fatalf("accepted worker id %q", w.ID)
 		}
 	})
@@ -54,7 +54,7 @@ func FuzzDecodeSchedule(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if ValidateName(s.Name) != nil {
+		if ValidateNodeName(s.Name) != nil {
 			t.Fatalf("accepted schedule name %q", s.Name)
 		}
 		if s.Removed { // a tombstone: the leader only deletes it

@@ -52,7 +52,7 @@ func NewLayout(root string) (Layout, error) {
 		return Layout{}, fmt.Errorf("root %q: must be an absolute path like /drover: %w", root, ErrInvalidName)
 	}
 	for _, part := range strings.Split(root[1:], "/") {
-		if err := ValidateName(part); err != nil {
+		if err := ValidateNodeName(part); err != nil {
 			return Layout{}, fmt.Errorf("root %q: %w", root, err)
 		}
 	}
@@ -314,8 +314,10 @@ func ValidateTaskID(id string) error {
 // MaxNameLen bounds worker ids, task names and schedule names.
 const MaxNameLen = 128
 
-// ValidateName accepts names usable as one znode path element: non-empty, at most
-// MaxNameLen bytes, no '/', no whitespace or control characters, not "." or "..".
+// ValidateName accepts a name: non-empty, at most MaxNameLen bytes, no '/',
+// no whitespace or control characters, no "..". It is the rule for names a
+// record holds (a task's name, a label, a handler, a scheduler id); a name
+// that is also a znode path element takes ValidateNodeName.
 func ValidateName(name string) error {
 	switch {
 	case name == "":
@@ -333,4 +335,29 @@ func ValidateName(name string) error {
 		}
 	}
 	return nil
+}
+
+// ValidateNodeName is ValidateName for a name that is one element of a znode
+// path: a part of the root, a worker id, a schedule name. It also refuses
+// what ZooKeeper refuses in a path (PathUtils.validatePath, in Java's
+// UTF-16): U+007F–U+009F, U+D800–U+F8FF, which takes in every character
+// beyond U+FFFF (emoji, kept as surrogate pairs) and the private use area,
+// and U+FFF0–U+FFFF. Such a name passed, and failed at its create: exit 1
+// where bad input is exit 2, or a worker retrying its registration for ever.
+func ValidateNodeName(name string) error {
+	if err := ValidateName(name); err != nil {
+		return err
+	}
+	for _, r := range name {
+		if zkRefusesInPath(r) {
+			return fmt.Errorf("name %q: holds %U, which ZooKeeper refuses in a znode name (as any character beyond U+FFFF, such as an emoji, and U+E000–U+F8FF, U+FFF0–U+FFFF): %w",
+				name, r, ErrInvalidName)
+		}
+	}
+	return nil
+}
+
+// zkRefusesInPath reports whether ZooKeeper refuses r in a znode path.
+func zkRefusesInPath(r rune) bool {
+	return r < 0x20 || r >= 0x7f && r <= 0x9f || r >= 0xd800 && r <= 0xf8ff || r >= 0xfff0
 }

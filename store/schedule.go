@@ -306,7 +306,7 @@ func DecodeSchedule(data []byte) (*Schedule, error) {
 	if err := Decode(data, &s); err != nil {
 		return nil, err
 	}
-	if err := ValidateName(s.Name); err != nil {
+	if err := ValidateNodeName(s.Name); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	if s.Removed { // a tombstone: only its name counts
@@ -474,7 +474,7 @@ const scheduleTries = 20
 // ErrTooManySchedules: the schedules directory is full (MaxScheduleListing).
 // ErrTooLarge: the record would not fit a firing (EncodeFit).
 func (s *Store) AddSchedule(rec *Schedule) error {
-	if err := ValidateName(rec.Name); err != nil {
+	if err := ValidateNodeName(rec.Name); err != nil {
 		return fmt.Errorf("add schedule: %w", err)
 	}
 	p := s.layout.Schedule(rec.Name)
@@ -517,7 +517,7 @@ func (s *Store) AddSchedule(rec *Schedule) error {
 // meanwhile. ErrNoSchedule: no schedule has that name (a tombstone has
 // none).
 func (s *Store) RemoveSchedule(name string) error {
-	if err := ValidateName(name); err != nil {
+	if err := ValidateNodeName(name); err != nil {
 		return fmt.Errorf("remove schedule: %w", err)
 	}
 	p := s.layout.Schedule(name)

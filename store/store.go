@@ -244,15 +244,17 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		}
 		return s, nil
 	}
+	// EnsurePath's errors name the path already ("create X: create X: ..."
+	// said it twice).
 	for _, dir := range append([]string{layout.Root}, layout.Dirs()...) {
 		if err := s.EnsurePath(dir); err != nil {
 			conn.Close()
-			return nil, fmt.Errorf("create %s: %w", dir, err)
+			return nil, err
 		}
 	}
 	if err := s.EnsurePath(layout.Epoch()); err != nil {
 		conn.Close()
-		return nil, fmt.Errorf("create %s: %w", layout.Epoch(), err)
+		return nil, err
 	}
 	if cfg.Auth != "" {
 		if err := s.checkNotWorldWritable(); err != nil {

@@ -172,7 +172,7 @@ func New(cfg Config) (*Worker, error) {
 // capacity, allow patterns, run-as user), so a command line can be refused
 // before connecting. A zero Capacity is checked as New's default.
 func CheckConfig(cfg Config) error {
-	if err := store.ValidateName(cfg.ID); err != nil {
+	if err := store.ValidateNodeName(cfg.ID); err != nil {
 		return fmt.Errorf("worker id: %w", err)
 	}
 	for k, v := range cfg.Labels {

@@ -21,7 +21,7 @@ import (
 
 func defaultID() string {
 	host, err := os.Hostname()
-	if err != nil || store.ValidateName(host) != nil {
+	if err != nil || store.ValidateNodeName(host) != nil {
 		host = "drover"
 	}
 	return host
@@ -141,7 +141,7 @@ func newWorkerCmd(g *globals) *cobra.Command {
 			if id == "" {
 				id = defaultID()
 			}
-			if err := store.ValidateName(id); err != nil {
+			if err := store.ValidateNodeName(id); err != nil {
 				return usageErr("--id: %v", err)
 			}
 			if capacity < 1 {

@@ -183,7 +183,7 @@ func newScheduleOneCmd(g *globals, use, short string, act scheduleAction) *cobra
 			if len(args) != 1 {
 				return usageErr("schedule %s: want exactly one schedule name", use)
 			}
-			if err := store.ValidateName(args[0]); err != nil {
+			if err := store.ValidateNodeName(args[0]); err != nil {
 				return usageErr("schedule %s: %v", use, err)
 			}
 			return nil
