@@ -23,7 +23,7 @@ func main() {
 
 // run executes the CLI and returns the process exit code.
 func run(args []string) int {
-	root := newRootCmd()
+	root, g := newRootCmd()
 	root.SetArgs(args)
 	err := root.Execute()
 	if err == nil {
@@ -37,7 +37,7 @@ func run(args []string) int {
 		return ex.code
 	}
 	if errors.Is(err, store.ErrNoAuth) {
-		fmt.Fprintln(os.Stderr, "drover: ZooKeeper refused access: the cluster's znodes belong to another identity; set DROVER_ZK_AUTH or --zk-auth-file")
+		fmt.Fprintln(os.Stderr, "drover: "+g.refusedAccess())
 		return 1
 	}
 	fmt.Fprintln(os.Stderr, "drover: "+oneLine(err.Error()))

@@ -692,6 +692,10 @@ func TestZooKeeperCredentials(t *testing.T) {
 		if r.code != 1 || !strings.Contains(r.stderr, "DROVER_ZK_AUTH") || strings.Contains(r.stderr, "s3cret") {
 			t.Fatalf("auth %q: %+v", auth, r)
 		}
+		// Credentials given and wrong are said to be refused, not missing.
+		if given := strings.Contains(r.stderr, "with the credentials of DROVER_ZK_AUTH"); given != (auth != "") || strings.Contains(r.stderr, "guess") {
+			t.Fatalf("auth %q: %q: want it to say whether the credentials given were refused", auth, r.stderr)
+		}
 	}
 	if r := run("no-colon", "workers"); r.code != 2 || strings.Contains(r.stderr, "no-colon") {
 		t.Fatalf("bad credentials: %+v (must exit 2 without echoing them)", r)

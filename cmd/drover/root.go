@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -60,7 +61,8 @@ func isHelpOrCompletion(cmd *cobra.Command) bool {
 	return false
 }
 
-func newRootCmd() *cobra.Command {
+// newRootCmd returns the command tree and the globals its flags fill.
+func newRootCmd() (*cobra.Command, *globals) {
 	g := &globals{}
 	root := &cobra.Command{
 		Use:           "drover",
@@ -129,7 +131,7 @@ func newRootCmd() *cobra.Command {
 	}
 	strictCompletion(root)
 	strictHelp(root)
-	return root
+	return root, g
 }
 
 // wantSubcommand is the RunE of a command that only groups others: run
@@ -281,7 +283,7 @@ func (g *globals) openStore(ctx context.Context, log *zerolog.Logger, mustExist 
 			return nil, exitCode(1, fmt.Sprintf("no Drover cluster at %s on %s: nothing has run or been submitted there (check --root)", g.root, g.zk))
 		}
 		if errors.Is(err, store.ErrNoAuth) {
-			return nil, exitCode(1, fmt.Sprintf("ZooKeeper refused access to %s: its znodes belong to another identity; set DROVER_ZK_AUTH or --zk-auth-file", g.root))
+			return nil, exitCode(1, g.refusedAccess())
 		}
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 			// The client's last failure, when it had one that says more
@@ -297,6 +299,20 @@ func (g *globals) openStore(ctx context.Context, log *zerolog.Logger, mustExist 
 	return st, nil
 }
 
+// refusedAccess is the message for ZooKeeper refusing this process access
+// to the cluster: without credentials, to give them; with them, that they
+// were refused, naming where they came from (never what they are).
+func (g *globals) refusedAccess() string {
+	if g.zkAuth == "" {
+		return fmt.Sprintf("ZooKeeper refused access to %s: its znodes belong to another identity; set DROVER_ZK_AUTH or --zk-auth-file", g.root)
+	}
+	from := "DROVER_ZK_AUTH"
+	if g.zkAuthFile != "" {
+		from = "--zk-auth-file " + g.zkAuthFile
+	}
+	return fmt.Sprintf("ZooKeeper refused access to %s with the credentials of %s: its znodes belong to another identity (check the user and password)", g.root, from)
+}
+
 // resolveAuth reads the ZooKeeper credentials from --zk-auth-file or
 // DROVER_ZK_AUTH. They travel by file or environment only, never on a command
 // line where ps would show them, and are never printed.
@@ -307,6 +323,11 @@ func (g *globals) resolveAuth() error {
 		if err != nil {
 			return usageErr("--zk-auth-file: %v", err)
 		}
+		// Past a byte order mark (Notepad's UTF-8), as submit -f reads
+		// past one: it became part of the user's name.
+		if data, err = io.ReadAll(client.SkipBOM(bytes.NewReader(data))); err != nil {
+			return usageErr("--zk-auth-file: %v", err)
+		}
 		// As ssh does with a private key: a secret every user can read (or
 		// replace) is no secret, and saying so beats using it.
 		if fi, err := os.Stat(g.zkAuthFile); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o007 != 0 {
@@ -315,6 +336,11 @@ func (g *globals) resolveAuth() error {
 		if auth = strings.TrimSpace(string(data)); auth == "" {
 			// Connecting without credentials would create znodes open to all.
 			return usageErr("--zk-auth-file %s: empty (want user:password)", g.zkAuthFile)
+		}
+		// Space around the line goes (a trailing CRLF too), but a second
+		// line would be read as part of the password: another identity.
+		if strings.ContainsAny(auth, "\r\n") {
+			return usageErr("--zk-auth-file %s: more than one line (want one user:password line)", g.zkAuthFile)
 		}
 	}
 	if auth != "" {
