@@ -114,6 +114,16 @@ func TestLogLevelOutsideTheFourIsRefused(t *testing.T) {
 		}
 		oneLineError(t, r, 2, "log-level")
 	}
+	// A config file's log-level is held to the same four; their names in
+	// any case still do.
+	cfg := filepath.Join(t.TempDir(), "drover.yaml")
+	if err := os.WriteFile(cfg, []byte("log-level: disabled\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	oneLineError(t, drover(t, newRoot(), "--config", cfg, "version"), 2, "log-level")
+	if r := drover(t, newRoot(), "--log-level", "WARN", "version"); r.code != 0 {
+		t.Errorf("--log-level WARN: %+v", r)
+	}
 }
 
 // `-o json` is a global flag, and every other command that prints

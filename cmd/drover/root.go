@@ -79,7 +79,7 @@ func newRootCmd() (*cobra.Command, *globals) {
 			if g.output != "table" && g.output != "json" && g.output != "wide" {
 				return usageErr("--output %q: want table, wide or json", g.output)
 			}
-			if _, err := zerolog.ParseLevel(g.logLevel); err != nil || g.logLevel == "" {
+			if _, ok := logLevel(g.logLevel); !ok {
 				return usageErr("--log-level %q: want debug, info, warn or error", g.logLevel)
 			}
 			if g.sessionTimeout < time.Second || g.sessionTimeout > time.Minute {
@@ -190,9 +190,22 @@ func strictCompletion(root *cobra.Command) {
 	}
 }
 
+// logLevel parses a --log-level: debug, info, warn or error, in any case
+// as before. zerolog.ParseLevel alone also took trace, fatal, panic,
+// disabled and any int8 (7, -1), and a daemon so started logged nothing,
+// errors included, or everything.
+func logLevel(s string) (zerolog.Level, bool) {
+	for _, l := range []zerolog.Level{zerolog.DebugLevel, zerolog.InfoLevel, zerolog.WarnLevel, zerolog.ErrorLevel} {
+		if strings.EqualFold(s, l.String()) {
+			return l, true
+		}
+	}
+	return zerolog.NoLevel, false
+}
+
 // logger builds the process logger: readable on a terminal, JSON otherwise.
 func (g *globals) logger(component string) zerolog.Logger {
-	level, _ := zerolog.ParseLevel(g.logLevel)
+	level, _ := logLevel(g.logLevel)
 	var w io.Writer = os.Stderr
 	if isatty.IsTerminal(os.Stderr.Fd()) {
 		w = zerolog.ConsoleWriter{Out: os.Stderr, TimeFormat: "15:04:05.000"}
