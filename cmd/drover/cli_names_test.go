@@ -153,6 +153,16 @@ func TestLogsWithJSONOutput(t *testing.T) {
 		}
 		if r.code != 0 || !json.Valid([]byte(r.stdout)) {
 			t.Errorf("drover %s: exit %d, stdout %q, stderr %q: not JSON", strings.Join(args, " "), r.code, r.stdout, r.stderr)
+			continue
+		}
+		var got struct {
+			ID             string
+			Attempt        int
+			Stdout, Stderr string
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || got.ID != id || got.Attempt != 1 ||
+			got.Stdout != "hello\n" || got.Stderr != "oops\n" || r.stderr != "" {
+			t.Errorf("drover %s: stdout %q, stderr %q: want the id, attempt 1 and both streams in the JSON", strings.Join(args, " "), r.stdout, r.stderr)
 		}
 	}
 }

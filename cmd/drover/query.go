@@ -125,6 +125,17 @@ func newStatusCmd(g *globals) *cobra.Command {
 	}
 }
 
+// logsJSON is logs' -o json output: the task, the attempt whose output it
+// is (counted from 1, as the task's "attempt" and its history's "n") and
+// that attempt's kept tail of each stream, which the table output prints
+// raw on stdout and stderr.
+type logsJSON struct {
+	ID      string `json:"id"`
+	Attempt int    `json:"attempt"`
+	Stdout  string `json:"stdout"`
+	Stderr  string `json:"stderr"`
+}
+
 func newLogsCmd(g *globals) *cobra.Command {
 	var attempt int
 	cmd := &cobra.Command{
@@ -141,7 +152,7 @@ func newLogsCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			stdout, stderr := t.Stdout, t.Stderr
+			stdout, stderr, shown := t.Stdout, t.Stderr, t.Attempt
 			// A task cancelled while queued never ran its last attempt:
 			// its result holds no output of its own.
 			ranLast := slices.ContainsFunc(t.History, func(a store.Attempt) bool { return a.N == t.Attempt })
@@ -161,9 +172,14 @@ func newLogsCmd(g *globals) *cobra.Command {
 					fmt.Fprintf(cmd.ErrOrStderr(), "drover: attempt %d's output was not kept (the last %d attempts keep %d KiB of each stream)\n",
 						attempt, store.AttemptsWithTail, store.AttemptTail>>10)
 				}
-				stdout, stderr = a.Stdout, a.Stderr
+				stdout, stderr, shown = a.Stdout, a.Stderr, a.N
 			case !t.State.Terminal():
 				return exitCode(1, fmt.Sprintf("task %s is still %s (--attempt N shows a finished attempt)", t.ID, t.State))
+			}
+			if g.output == "json" {
+				// Both streams in one object on stdout, as every other
+				// command's -o json: the raw text was no JSON.
+				return writeJSON(cmd.OutOrStdout(), logsJSON{ID: t.ID, Attempt: shown, Stdout: stdout, Stderr: stderr})
 			}
 			fmt.Fprint(cmd.OutOrStdout(), stdout)
 			fmt.Fprint(cmd.ErrOrStderr(), stderr)
