@@ -82,13 +82,17 @@ type taskSpecJSON struct {
 	Timeout  string            `json:"timeout,omitempty"`
 	On       map[string]string `json:"on,omitempty"`
 	Priority string            `json:"priority,omitempty"`
-	Key      string            `json:"key,omitempty"`
+	// Key is a pointer to tell "key":"" (refused) from no key.
+	Key *string `json:"key,omitempty"`
 }
 
 // MarshalJSON writes the JSONL form, timeout as a duration string.
 func (s TaskSpec) MarshalJSON() ([]byte, error) {
 	w := taskSpecJSON{Name: s.Name, Cmd: s.Cmd, Handler: s.Handler, Payload: s.Payload, Shell: s.Shell, Env: s.Env, Retries: s.Retries,
-		On: s.On, Priority: s.Priority, Key: s.Key}
+		On: s.On, Priority: s.Priority}
+	if s.Key != "" {
+		w.Key = &s.Key
+	}
 	if s.Timeout != 0 {
 		w.Timeout = s.Timeout.String()
 	}
@@ -98,7 +102,8 @@ func (s TaskSpec) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON reads the JSONL form; unknown fields are an error, so a typo
 // ("retry") cannot silently drop a setting. So is text that is not UTF-8,
 // raw or as a \u escape of half a surrogate pair: decoding turns it into
-// U+FFFD, and two keys that differ only there would name one task.
+// U+FFFD, and two keys that differ only there would name one task. So is
+// "key": "" (no key is no "key").
 func (s *TaskSpec) UnmarshalJSON(b []byte) error {
 	if !utf8.Valid(b) {
 		return errors.New(notUTF8JSON)
@@ -123,8 +128,17 @@ func (s *TaskSpec) UnmarshalJSON(b []byte) error {
 		}
 		timeout = d
 	}
+	var key string
+	if w.Key != nil {
+		// "key": "$JOB_KEY" with the variable unset would be no key, and
+		// each resubmit a new task.
+		if *w.Key == "" {
+			return errors.New(`key "": empty (leave "key" out for no idempotency key)`)
+		}
+		key = *w.Key
+	}
 	*s = TaskSpec{Name: w.Name, Cmd: w.Cmd, Handler: w.Handler, Payload: w.Payload, Shell: w.Shell, Env: w.Env, Retries: w.Retries, Timeout: timeout,
-		On: w.On, Priority: w.Priority, Key: w.Key}
+		On: w.On, Priority: w.Priority, Key: key}
 	return nil
 }
 

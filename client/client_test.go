@@ -47,6 +47,10 @@ func TestReadSpecs(t *testing.T) {
 		{"a line not an object", `["true"]`, 0, "line 1: want a JSON object, got an array"},
 		{"payload not base64", `{"handler":"h","payload":"!!"}`, 0, "line 1: payload: want a string of standard base64: illegal base64 data at input byte 0"},
 		{"payload as a number", `{"handler":"h","payload":5}`, 0, "line 1: payload: want a string of standard base64, got a number"},
+		// "key": "$KEY" with the variable unset is no key, and a resubmit
+		// a second task: refused, as --key "" is.
+		{"empty key", "{\"cmd\":[\"true\"],\"key\":\"k\"}\n{\"cmd\":[\"true\"],\"key\":\"\"}", 0, `line 2: key "": empty`},
+		{"key as a number", `{"cmd":["true"],"key":5}`, 0, "line 1: key: want a string, got a number"},
 		{"unknown field lists the fields", `{"cmd":["true"],"retry":3}`, 0, `line 1: unknown field "retry" (a task's fields: name, cmd, handler, payload, shell, env, retries, timeout, on, priority, key)`},
 	}
 	for _, tc := range tests {

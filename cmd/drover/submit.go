@@ -95,6 +95,12 @@ being true when an idempotency key returned a task submitted before.`,
 				if len(args) == 0 {
 					return usageErr("submit: no command given: drover submit [flags] -- CMD ARGS...")
 				}
+				// --key "$JOB_KEY" with the variable unset was no key, and
+				// each resubmit a new task; refused, as an empty --priority
+				// is. (A config file's empty key still means none.)
+				if givenOnCommandLine(cmd, "key") && tf.spec.Key == "" {
+					return usageErr("submit: --key \"\": empty (leave the flag out for no idempotency key)")
+				}
 				spec, err := tf.build(args)
 				if err != nil {
 					return err
