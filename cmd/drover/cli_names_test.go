@@ -220,4 +220,8 @@ func TestCancelRetryOfAnIDGivenTwice(t *testing.T) {
 			t.Errorf("%s %s %s: exit %d, stdout %q, stderr %q; want 0 (the task was %s, as asked) or 2", verb, id, id, r.code, r.stdout, r.stderr, c.done)
 		}
 	}
+	// An id in lower case names the same task (queued again by the retry).
+	if r := drover(t, root, "cancel", strings.ToLower(id), id); r.code != 0 || strings.Count(r.stdout, "\n") != 1 {
+		t.Errorf("cancel of the id in lower then upper case: %+v; want it cancelled once, exit 0", r)
+	}
 }

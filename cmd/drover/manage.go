@@ -24,8 +24,24 @@ func taskIDsArg(cmd *cobra.Command, args []string) error {
 	return nil
 }
 
-// newManageCmd builds cancel and retry: each applies op to every id and exits 1
-// if any could not be done.
+// uniqueIDs is ids with each task once, at its first appearance: ids
+// name the same task in either case.
+func uniqueIDs(ids []string) []string {
+	seen := make(map[string]bool, len(ids))
+	var out []string
+	for _, id := range ids {
+		if k := strings.ToUpper(id); !seen[k] {
+			seen[k] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// newManageCmd builds cancel and retry: each applies op to every task named
+// and exits 1 if any could not be done. A task named twice is acted on once,
+// as wait waits for it once: cancel X X cancelled X, then failed on it, exit
+// 1, and retry X X of a task that fails fast ran it twice more.
 func newManageCmd(g *globals, use, short, verb string, op func(*client.Client, string) (*store.Task, error)) *cobra.Command {
 	return &cobra.Command{
 		Use:   use + " ID...",
@@ -35,7 +51,7 @@ func newManageCmd(g *globals, use, short, verb string, op func(*client.Client, s
 			return g.withReader(func(ctx context.Context, c *client.Client) error {
 				var failed error
 				var done []client.TaskJSON
-				for _, id := range args {
+				for _, id := range uniqueIDs(args) {
 					t, err := op(c, id)
 					switch {
 					case errors.Is(err, store.ErrUnknownTask):
