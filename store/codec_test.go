@@ -168,6 +168,10 @@ func TestValidateName(t *testing.T) {
 			t.Errorf("%q: accepted", bad)
 		}
 	}
+	// "." is refused for what it is, not for a ".." it does not hold.
+	if err := ValidateName("."); err == nil || strings.Contains(err.Error(), `".."`) {
+		t.Errorf(`".": %v`, err)
+	}
 }
 
 // A name ZooKeeper refuses in a path (it checks Java's UTF-16 chars) is no

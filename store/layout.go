@@ -314,8 +314,8 @@ func ValidateTaskID(id string) error {
 // MaxNameLen bounds worker ids, task names and schedule names.
 const MaxNameLen = 128
 
-// ValidateName accepts a name: non-empty, at most MaxNameLen bytes, no '/',
-// no whitespace or control characters, no "..". It is the rule for names a
+// ValidateName accepts a name: non-empty, at most MaxNameLen bytes, not
+// ".", no '/', no whitespace or control characters, no "..". It is the rule for names a
 // record holds (a task's name, a label, a handler, a scheduler id); a name
 // that is also a znode path element takes ValidateNodeName.
 func ValidateName(name string) error {
@@ -324,7 +324,9 @@ func ValidateName(name string) error {
 		return fmt.Errorf("empty name: %w", ErrInvalidName)
 	case len(name) > MaxNameLen:
 		return fmt.Errorf("name %.20q...: longer than %d bytes: %w", name, MaxNameLen, ErrInvalidName)
-	case name == "." || name == ".." || strings.Contains(name, ".."):
+	case name == ".":
+		return fmt.Errorf("name %q: must not be \".\": %w", name, ErrInvalidName)
+	case strings.Contains(name, ".."):
 		return fmt.Errorf("name %q: must not contain \"..\": %w", name, ErrInvalidName)
 	case name == "zookeeper":
 		return fmt.Errorf("name %q: reserved: %w", name, ErrInvalidName)
