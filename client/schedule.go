@@ -110,7 +110,10 @@ func (s ScheduleSpec) Record(now time.Time) (*store.Schedule, error) {
 func cloneRec(r *store.Schedule) *store.Schedule { c := *r; return &c }
 
 // AddSchedule creates a schedule; the leader fires it from its next slot on.
-// A name taken already fails with ErrScheduleExists.
+// A name taken already fails with ErrScheduleExists. An add whose reply was
+// lost is looked for once the store is back: found (by its creation time)
+// it succeeds; the name still free, it is sent again; the look impossible,
+// it fails with ErrUnconfirmed.
 func (c *Client) AddSchedule(spec ScheduleSpec) (*store.Schedule, error) {
 	rec, err := spec.Record(c.now())
 	if err != nil {
@@ -123,11 +126,28 @@ func (c *Client) AddSchedule(spec ScheduleSpec) (*store.Schedule, error) {
 		return nil, fmt.Errorf("add schedule %s: %w", spec.Name, err)
 	}
 	rec.CreatedAt = at.UTC()
-	if err := c.st.AddSchedule(rec); err != nil {
+	err = c.st.AddSchedule(rec)
+	for try := 0; err != nil && lostReply(err) && try < maxSubmitTries && c.reconnected(context.Background()); try++ {
+		// The reply was lost: applied, the record is there as written
+		// (found, it is ours by its creation time, which ZooKeeper gave);
+		// not applied, the name is free, and the add is sent again.
+		found, _, rerr := c.readSchedule(spec.Name)
+		switch {
+		case rerr == nil && found.CreatedAt.Equal(rec.CreatedAt) && found.Cron == rec.Cron && found.TZ == rec.TZ:
+			return found, nil
+		case errors.Is(rerr, ErrNoSchedule):
+			err = c.st.AddSchedule(rec)
+		case rerr != nil:
+			err = fmt.Errorf("%w: the reply was lost, and the look for the schedule failed: %w", ErrUnconfirmed, rerr)
+		default:
+			err = fmt.Errorf("schedule %s: %w", spec.Name, store.ErrScheduleExists) // another's, added meanwhile
+		}
+	}
+	if err != nil {
 		if errors.Is(err, store.ErrTooLarge) {
 			return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 		}
-		return nil, err
+		return nil, unconfirmed(err)
 	}
 	return rec, nil
 }
@@ -288,12 +308,29 @@ func (c *Client) SchedulesFirst(ctx context.Context, limit int) (list []Schedule
 	return out, false, skipped, nil
 }
 
-// RemoveSchedule removes a schedule; runs already fired go on.
+// RemoveSchedule removes a schedule; runs already fired go on. A removal
+// whose reply was lost is looked for once the store is back, as an add is:
+// the schedule gone, it succeeds; still there, it is sent again.
 func (c *Client) RemoveSchedule(name string) error {
 	if err := store.ValidateNodeName(name); err != nil {
 		return fmt.Errorf("%w: schedule name: %w", ErrInvalid, err)
 	}
-	return c.st.RemoveSchedule(name)
+	err := c.st.RemoveSchedule(name)
+	for try := 0; err != nil && lostReply(err) && try < maxSubmitTries && c.reconnected(context.Background()); try++ {
+		// The reply was lost: a schedule gone (a tombstone, or no
+		// record) is as the removal leaves it; one still there is
+		// removed again.
+		_, _, rerr := c.readSchedule(name)
+		switch {
+		case errors.Is(rerr, ErrNoSchedule):
+			return nil
+		case rerr != nil:
+			err = fmt.Errorf("%w: the reply was lost, and the look for the schedule failed: %w", ErrUnconfirmed, rerr)
+		default:
+			err = c.st.RemoveSchedule(name)
+		}
+	}
+	return unconfirmed(err)
 }
 
 // update applies fn to a schedule in a version-checked write, retrying when

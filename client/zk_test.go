@@ -1951,3 +1951,52 @@ func TestCancelAndRetryCutOffByCloseAreUnconfirmed(t *testing.T) {
 		})
 	}
 }
+
+// A schedule add or removal that ZooKeeper applied but whose reply was lost
+// succeeds once the client is back: it finds its own change. Both failed
+// with "connection lost" (exit 1) though they took effect, and doing it
+// again then failed too ("schedule exists", "no such schedule"). (Found by
+// review.)
+func TestLostScheduleAddAndRemoveReplies(t *testing.T) {
+	root := drovertest.NewRoot()
+	px := drovertest.StartProxy(t, drovertest.Addr())
+	c := New(drovertest.OpenStoreAt(t, px.Addr(), root))
+	st := drovertest.OpenStore(t, root)
+	p := st.Layout().Schedule("lost-reply")
+	lose := func(what, marker string, op func() error, applied func() bool) {
+		t.Helper()
+		px.DropRepliesAfter([]byte(marker))
+		done := make(chan error, 1)
+		go func() { done <- op() }()
+		drovertest.WaitFor(t, 10*time.Second, what+" applied", applied)
+		px.Cut(true)
+		px.Cut(false)
+		if err := <-done; err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	record := func() *store.Schedule {
+		data, _, err := st.Get(p)
+		if errors.Is(err, store.ErrNoNode) {
+			return nil
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec, err := store.DecodeSchedule(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rec
+	}
+	var added *store.Schedule
+	lose("add", p, func() (err error) {
+		added, err = c.AddSchedule(ScheduleSpec{Name: "lost-reply", Cron: "@daily", Task: TaskSpec{Cmd: []string{"true"}}})
+		return err
+	}, func() bool { r := record(); return r != nil && !r.Removed })
+	if r := record(); added == nil || !added.CreatedAt.Equal(r.CreatedAt) {
+		t.Fatalf("added %+v, recorded %+v", added, r)
+	}
+	lose("remove", `"removed":true`, func() error { return c.RemoveSchedule("lost-reply") },
+		func() bool { r := record(); return r == nil || r.Removed })
+}
