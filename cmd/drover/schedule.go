@@ -93,6 +93,14 @@ func newScheduleAddCmd(g *globals) *cobra.Command {
 				return err
 			}
 			spec.Name, spec.Task = args[0], task
+			// 0 reads as "not given" (the default, 10) to the Go API: given
+			// here, it meant "keep none" (Kubernetes' history limits), and
+			// became 10 without a word.
+			for _, keep := range []string{"keep-succeeded", "keep-failed"} {
+				if n, _ := cmd.Flags().GetInt(keep); n == 0 {
+					return usageErr("schedule add %s: --%s 0: want 1..1000 (the newest runs kept in the history)", args[0], keep)
+				}
+			}
 			if _, err := spec.Record(time.Now()); err != nil {
 				return usageErr("schedule add %s: %s", args[0], describeInvalid(err))
 			}
@@ -125,8 +133,8 @@ func newScheduleAddCmd(g *globals) *cobra.Command {
 	choiceVar(f, &spec.Concurrency, "concurrency", store.ConcurrencyAllow, "when the previous run is still active: allow, forbid (skip) or replace (cancel it)",
 		store.ConcurrencyAllow, store.ConcurrencyForbid, store.ConcurrencyReplace)
 	f.BoolVar(&spec.Suspend, "suspend", false, "add it paused")
-	f.IntVar(&spec.KeepSucceeded, "keep-succeeded", 10, "successful runs kept in history")
-	f.IntVar(&spec.KeepFailed, "keep-failed", 10, "failed runs kept in history")
+	f.IntVar(&spec.KeepSucceeded, "keep-succeeded", 10, "successful runs kept in history, 1..1000")
+	f.IntVar(&spec.KeepFailed, "keep-failed", 10, "failed runs kept in history, 1..1000")
 	tf.register(f)
 	return cmd
 }
