@@ -371,11 +371,12 @@ var (
 		"JDK_JAVA_OPTIONS", "CLASSPATH", "SSH_ASKPASS",
 		// Tools an allowed script calls, that run a command or load code
 		// their variables name (tar's checkpoint actions, rsync's remote
-		// shell, editors and pagers, make's flags, OpenSSL's engines, Lua's
+		// shell, editors and pagers (vi's start-up commands), make's flags
+		// and the makefiles it reads before any other, OpenSSL's engines, Lua's
 		// and Ruby gems' paths, Python's warnings (with BROWSER) and
 		// breakpoints), and the homes their dotfiles come from.
-		"TAR_OPTIONS", "RSYNC_RSH", "EDITOR", "VISUAL", "PAGER", "MANPAGER", "LESSOPEN", "LESSCLOSE", "MAKEFLAGS",
-		"MFLAGS", "GNUMAKEFLAGS", "OPENSSL_CONF", "OPENSSL_ENGINES", "LUA_INIT", "LUA_PATH", "LUA_CPATH", "GEM_HOME",
+		"TAR_OPTIONS", "RSYNC_RSH", "EDITOR", "VISUAL", "PAGER", "MANPAGER", "LESSOPEN", "LESSCLOSE", "VIMINIT", "EXINIT",
+		"GVIMINIT", "MYVIMRC", "MAKEFLAGS", "MFLAGS", "GNUMAKEFLAGS", "MAKEFILES", "OPENSSL_CONF", "OPENSSL_ENGINES", "LUA_INIT", "LUA_PATH", "LUA_CPATH", "GEM_HOME",
 		"GEM_PATH", "PYTHONWARNINGS", "PYTHONBREAKPOINT", "BROWSER", "HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME",
 		// Build tools: make takes these from the environment, and its
 		// rules run them through the shell (the flags too: gcc's -wrapper,

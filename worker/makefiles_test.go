@@ -11,14 +11,14 @@ import (
 )
 
 // With an allow-list, a task may not set the variables that make a program
-// run other code; make's MAKEFLAGS, MFLAGS and GNUMAKEFLAGS are on the
+// run other code; make's MAKEFLAGS, MFLAGS and GNUMAKEFLAGS were on the
 // list, but not MAKEFILES, the makefiles GNU make reads before any other.
 // Those are parsed as makefiles: $(shell ...) runs at once. No file is
 // needed: /proc/self/environ is make's own environment, where another of
 // the task's variables holds the makefile text (a NUL ends each variable,
 // and make skips the rest of a line after one, so the value starts with
 // blank lines). So a task that may run one allowed script that calls make
-// runs anything.
+// ran anything. (Found by review.)
 func TestAllowListIsNotBypassedThroughMAKEFILES(t *testing.T) {
 	if _, err := exec.LookPath("make"); err != nil {
 		t.Skip("no make")
