@@ -298,6 +298,10 @@ func (s *Server) start(ctx context.Context, wait bool) error {
 		"-Dlog4j.configuration=file:"+filepath.Join(s.cfg.DataDir, "log4j.properties"),
 		"-cp", cp, main, cfgPath)
 	cmd.Dir = s.cfg.DataDir
+	// Not Drover's variables: the JVM, which nothing makes not dumpable,
+	// held DROVER_ZK_AUTH in its /proc/<pid>/environ, for any command of
+	// drover dev's workers (run as dev's user) to read.
+	cmd.Env = withoutDroverVars(os.Environ())
 	// Its own process group (a terminal's Ctrl-C reaches only us; we stop it),
 	// and killed by the kernel if we die without stopping it.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
@@ -625,6 +629,17 @@ func (t *teeWriter) Write(p []byte) (int, error) {
 
 // txnLogHeader is the size of a transaction log file's header.
 const txnLogHeader = 16
+
+// withoutDroverVars is env less Drover's own variables (DROVER_*).
+func withoutDroverVars(env []string) []string {
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "DROVER_") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
 
 // dropEmptyLastTxnLog removes the newest transaction log of dataDir when it
 // is shorter than its header: a server stopped just after it made a new log
