@@ -12,6 +12,7 @@ import (
 	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/scheduler"
 	"github.com/drover-sched/drover/store"
+	"github.com/drover-sched/drover/worker"
 )
 
 // openStore opens a store on the package's server under a new root, closed
@@ -27,6 +28,25 @@ func openStore(t *testing.T) *store.Store {
 	}
 	t.Cleanup(st.Close)
 	return st
+}
+
+// steadyGoroutines returns the process's goroutine count once it has held
+// still for a quarter of a second (what was started before has settled),
+// failing the test when it does not within 10 s.
+func steadyGoroutines(t *testing.T) int {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	n, since := runtime.NumGoroutine(), time.Now()
+	for time.Since(since) < 250*time.Millisecond {
+		if time.Now().After(deadline) {
+			t.Fatal("goroutine count still changing after 10 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+		if m := runtime.NumGoroutine(); m != n {
+			n, since = m, time.Now()
+		}
+	}
+	return n
 }
 
 // goroutinesSettle waits up to d for the process's goroutines to fall back
@@ -85,7 +105,7 @@ func TestSchedulerRunLeavesNoGoroutinesOnItsOpenStore(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			base := runtime.NumGoroutine()
+			base := steadyGoroutines(t)
 			const runs = 5
 			for range runs {
 				ctx, cancel := context.WithCancel(context.Background())
@@ -131,7 +151,7 @@ func TestWaitCutShortLeavesNoGoroutines(t *testing.T) {
 		{"Wait", func(ctx context.Context) error { _, err := c.Wait(ctx, id); return err }},
 		{"WaitAll", func(ctx context.Context) error { return c.WaitAll(ctx, []string{id}, func(*store.Task) {}) }},
 	} {
-		base := runtime.NumGoroutine()
+		base := steadyGoroutines(t)
 		const waits = 20
 		for range waits {
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
@@ -143,4 +163,43 @@ func TestWaitCutShortLeavesNoGoroutines(t *testing.T) {
 		}
 		goroutinesSettle(t, base, 5*time.Second, fmt.Sprintf("%d calls of %s cut short", waits, call.name))
 	}
+}
+
+// A second Worker of an id another holds waits, as the README says, until
+// that registration goes; a program that gives up waiting (cancels Run's
+// context) gets Run back, but the watch it waited on keeps a goroutine of
+// store.watchOne until the first registration changes or goes.
+func TestWorkerRunGivenUpWaitingForItsIDLeavesNoGoroutines(t *testing.T) {
+	st := openStore(t)
+	handler := worker.HandlerFunc(func(ctx context.Context, t *worker.Task) ([]byte, error) { return nil, nil })
+	first, err := worker.New(worker.Config{ID: "w1", Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Handle("h", handler); err != nil {
+		t.Fatal(err)
+	}
+	drovertest.Run(t, "first worker", first.Run)
+	drovertest.WaitFor(t, 20*time.Second, "the first worker registered", func() bool { return first.Stats().Registered })
+	second, err := worker.New(worker.Config{ID: "w1", Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := second.Handle("h", handler); err != nil {
+		t.Fatal(err)
+	}
+	base := steadyGoroutines(t)
+	const runs = 5
+	for range runs {
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		err := second.Run(ctx)
+		cancel()
+		if err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+		if second.Stats().Registered {
+			t.Fatal("the second worker registered while the first held the id")
+		}
+	}
+	goroutinesSettle(t, base, 5*time.Second, fmt.Sprintf("%d Runs of a second worker of one id returned", runs))
 }
