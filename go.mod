@@ -32,9 +32,11 @@ require (
 	google.golang.org/protobuf v1.36.12 // indirect
 )
 
-// go-zookeeper v1.0.4 with two fixes to its reconnect: Conn.lastZxid is
-// read and written atomically (the reconnect's SetWatches raced the receive
-// loop; upstream pull request 35, open since 2020), and SetWatches sends the
-// zxid the watches were set at, not one moved on by replies that came after
-// (a watch then missed a change). See third_party/go-zookeeper-zk/PATCHES.md.
+// go-zookeeper v1.0.4 with two fixes to its reconnect and one addition:
+// Conn.lastZxid is read and written atomically (the reconnect's SetWatches
+// raced the receive loop; upstream pull request 35, open since 2020),
+// SetWatches sends the zxid the watches were set at, not one moved on by
+// replies that came after (a watch then missed a change), and a watch can
+// call a function instead of filling a channel, so the store needs no
+// goroutine per watch. See third_party/go-zookeeper-zk/PATCHES.md.
 replace github.com/go-zookeeper/zk v1.0.4 => ./third_party/go-zookeeper-zk

@@ -54,6 +54,15 @@ type watchPathType struct {
 	wType watchType
 }
 
+// WatchFunc is called once for a watch set by ChildrenWFunc, GetWFunc or
+// ExistsWFunc: with the event that fired it, or, when the watch ends without
+// one (session expired, client closed), with an EventNotWatching event whose
+// Err says why. It is called on the client's receive or connection loop with
+// the watchers' lock held, so it must return quickly and must not block nor
+// call this Conn (Drover patch: watch without a goroutine or channel per
+// watch; see PATCHES.md).
+type WatchFunc func(Event)
+
 // Dialer is a function to be used to establish a connection to a single host.
 type Dialer func(network, address string, timeout time.Duration) (net.Conn, error)
 
@@ -105,7 +114,7 @@ type Conn struct {
 	sendChan     chan *request
 	requests     map[int32]*request // Xid -> pending request
 	requestsLock sync.Mutex
-	watchers     map[watchPathType][]chan Event
+	watchers     map[watchPathType][]func(Event) // Drover patch: callbacks, not channels
 	watchersLock sync.Mutex
 	closeChan    chan struct{} // channel to tell send loop stop
 
@@ -208,7 +217,7 @@ func Connect(servers []string, sessionTimeout time.Duration, options ...connOpti
 		connectTimeout: 1 * time.Second,
 		sendChan:       make(chan *request, sendChanSize),
 		requests:       make(map[int32]*request),
-		watchers:       make(map[watchPathType][]chan Event),
+		watchers:       make(map[watchPathType][]func(Event)),
 		passwd:         emptyPassword,
 		logger:         DefaultLogger,
 		logInfo:        true, // default is true for backwards compatability
@@ -565,9 +574,8 @@ func (c *Conn) notifyWatches(ev Event) {
 	for _, t := range wTypes {
 		wpt := watchPathType{ev.Path, t}
 		if watchers := c.watchers[wpt]; len(watchers) > 0 {
-			for _, ch := range watchers {
-				ch <- ev
-				close(ch)
+			for _, fn := range watchers {
+				fn(ev)
 			}
 			delete(c.watchers, wpt)
 		}
@@ -583,12 +591,11 @@ func (c *Conn) invalidateWatches(err error) {
 		for pathType, watchers := range c.watchers {
 			ev := Event{Type: EventNotWatching, State: StateDisconnected, Path: pathType.path, Err: err}
 			c.sendEvent(ev) // also publish globally
-			for _, ch := range watchers {
-				ch <- ev
-				close(ch)
+			for _, fn := range watchers {
+				fn(ev)
 			}
 		}
-		c.watchers = make(map[watchPathType][]chan Event)
+		c.watchers = make(map[watchPathType][]func(Event))
 	}
 }
 
@@ -901,13 +908,23 @@ func (c *Conn) nextXid() int32 {
 }
 
 func (c *Conn) addWatcher(path string, watchType watchType) <-chan Event {
+	// Drover patch: a channel watcher is a callback that sends to it once.
+	ch := make(chan Event, 1)
+	c.addWatcherFunc(path, watchType, func(ev Event) {
+		ch <- ev
+		close(ch)
+	})
+	return ch
+}
+
+// addWatcherFunc registers fn to be called once, when the watch fires or is
+// invalidated (Drover patch).
+func (c *Conn) addWatcherFunc(path string, watchType watchType, fn func(Event)) {
 	c.watchersLock.Lock()
 	defer c.watchersLock.Unlock()
 
-	ch := make(chan Event, 1)
 	wpt := watchPathType{path, watchType}
-	c.watchers[wpt] = append(c.watchers[wpt], ch)
-	return ch
+	c.watchers[wpt] = append(c.watchers[wpt], fn)
 }
 
 func (c *Conn) queueRequest(opcode int32, req interface{}, res interface{}, recvFunc func(*request, *responseHeader, error)) <-chan response {
@@ -1023,6 +1040,26 @@ func (c *Conn) ChildrenW(path string) ([]string, *Stat, <-chan Event, error) {
 	return res.Children, &res.Stat, ech, err
 }
 
+// ChildrenWFunc returns the children of a znode and sets a watch that calls
+// fn once, as ChildrenW's channel would receive its one event (Drover patch).
+// See WatchFunc.
+func (c *Conn) ChildrenWFunc(path string, fn WatchFunc) ([]string, *Stat, error) {
+	if err := validatePath(path, false); err != nil {
+		return nil, nil, err
+	}
+
+	res := &getChildren2Response{}
+	_, err := c.request(opGetChildren2, &getChildren2Request{Path: path, Watch: true}, res, func(req *request, res *responseHeader, err error) {
+		if err == nil {
+			c.addWatcherFunc(path, watchTypeChild, fn)
+		}
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return res.Children, &res.Stat, err
+}
+
 // Get gets the contents of a znode.
 func (c *Conn) Get(path string) ([]byte, *Stat, error) {
 	if err := validatePath(path, false); err != nil {
@@ -1054,6 +1091,26 @@ func (c *Conn) GetW(path string) ([]byte, *Stat, <-chan Event, error) {
 		return nil, nil, nil, err
 	}
 	return res.Data, &res.Stat, ech, err
+}
+
+// GetWFunc returns the contents of a znode and sets a watch that calls fn
+// once, as GetW's channel would receive its one event (Drover patch). See
+// WatchFunc.
+func (c *Conn) GetWFunc(path string, fn WatchFunc) ([]byte, *Stat, error) {
+	if err := validatePath(path, false); err != nil {
+		return nil, nil, err
+	}
+
+	res := &getDataResponse{}
+	_, err := c.request(opGetData, &getDataRequest{Path: path, Watch: true}, res, func(req *request, res *responseHeader, err error) {
+		if err == nil {
+			c.addWatcherFunc(path, watchTypeData, fn)
+		}
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return res.Data, &res.Stat, err
 }
 
 // Set updates the contents of a znode.
@@ -1241,6 +1298,33 @@ func (c *Conn) ExistsW(path string) (bool, *Stat, <-chan Event, error) {
 		return false, nil, nil, err
 	}
 	return exists, &res.Stat, ech, err
+}
+
+// ExistsWFunc tells the existence of a znode and sets a watch that calls fn
+// once, as ExistsW's channel would receive its one event (Drover patch). See
+// WatchFunc.
+func (c *Conn) ExistsWFunc(path string, fn WatchFunc) (bool, *Stat, error) {
+	if err := validatePath(path, false); err != nil {
+		return false, nil, err
+	}
+
+	res := &existsResponse{}
+	_, err := c.request(opExists, &existsRequest{Path: path, Watch: true}, res, func(req *request, res *responseHeader, err error) {
+		if err == nil {
+			c.addWatcherFunc(path, watchTypeData, fn)
+		} else if err == ErrNoNode {
+			c.addWatcherFunc(path, watchTypeExist, fn)
+		}
+	})
+	exists := true
+	if err == ErrNoNode {
+		exists = false
+		err = nil
+	}
+	if err != nil {
+		return false, nil, err
+	}
+	return exists, &res.Stat, err
 }
 
 // GetACL gets the ACLs of a znode.
