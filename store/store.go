@@ -643,11 +643,12 @@ func (s *Store) List(path string) ([]string, Stat, error) {
 // ListW is List that also sets a watch firing once at the next change of the
 // list (or deletion of the znode).
 func (s *Store) ListW(path string) ([]string, Stat, <-chan Event, error) {
-	ch, st, w, err := s.conn.ChildrenW(path)
+	fn, w := s.watchOne()
+	ch, st, err := s.conn.ChildrenWFunc(path, fn)
 	if err != nil {
 		return nil, Stat{}, nil, fmt.Errorf("list %s: %w", path, s.mapErr(err))
 	}
-	return ch, statOf(st), s.watchOne(w), nil
+	return ch, statOf(st), w, nil
 }
 
 // Event is a fired watch. Err is set when the watch ended without a change of the
@@ -658,17 +659,21 @@ type Event struct {
 	Err     error
 }
 
-func (s *Store) watchOne(ch <-chan zk.Event) <-chan Event {
+// watchOne returns a watch callback for the client and the channel it
+// delivers to. The client calls it once, on its own loop with its watchers'
+// lock held, when the watch fires or ends (session expired, store closed:
+// Err set, ErrClosed once Close was called), so it only converts the event
+// and sends it without blocking to the channel's one slot. Nothing waits for
+// the watch: a caller that stops listening leaves only the callback, which
+// the client drops when the watch fires or ends.
+func (s *Store) watchOne() (zk.WatchFunc, <-chan Event) {
 	out := make(chan Event, 1)
-	go func() {
-		ev, ok := <-ch
-		if !ok {
-			out <- Event{Err: ErrClosed}
-			return
+	return func(ev zk.Event) {
+		select {
+		case out <- Event{Path: ev.Path, Deleted: ev.Type == zk.EventNodeDeleted, Err: s.mapErr(ev.Err)}:
+		default: // called once per watch: never full
 		}
-		out <- Event{Path: ev.Path, Deleted: ev.Type == zk.EventNodeDeleted, Err: s.mapErr(ev.Err)}
-	}()
-	return out
+	}, out
 }
 
 // ChildrenW lists a znode's children and sets a watch that fires once at the
@@ -680,20 +685,22 @@ func (s *Store) ChildrenW(path string) ([]string, <-chan Event, error) {
 
 // GetW reads a znode and watches it for a change of data or deletion.
 func (s *Store) GetW(path string) ([]byte, Stat, <-chan Event, error) {
-	data, st, w, err := s.conn.GetW(path)
+	fn, w := s.watchOne()
+	data, st, err := s.conn.GetWFunc(path, fn)
 	if err != nil {
 		return nil, Stat{}, nil, fmt.Errorf("get %s: %w", path, s.mapErr(err))
 	}
-	return data, statOf(st), s.watchOne(w), nil
+	return data, statOf(st), w, nil
 }
 
 // ExistsW stats a znode and watches for its creation, change or deletion.
 func (s *Store) ExistsW(path string) (bool, Stat, <-chan Event, error) {
-	ok, st, w, err := s.conn.ExistsW(path)
+	fn, w := s.watchOne()
+	ok, st, err := s.conn.ExistsWFunc(path, fn)
 	if err != nil {
 		return false, Stat{}, nil, fmt.Errorf("exists %s: %w", path, s.mapErr(err))
 	}
-	return ok, statOf(st), s.watchOne(w), nil
+	return ok, statOf(st), w, nil
 }
 
 // Create makes a persistent znode.
