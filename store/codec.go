@@ -270,6 +270,16 @@ type Task struct {
 	Attempt   int       `json:"attempt"` // current (or last) attempt, 1-based
 	NotBefore time.Time `json:"not_before,omitzero"`
 	History   []Attempt `json:"history,omitempty"` // finished attempts, oldest first
+	// StartBy, when set, is the latest time the task's first attempt may
+	// start (be placed, by the leader's clock): the leader sets it on a
+	// slot's task of a schedule with a starting deadline (the slot plus
+	// the deadline), and ends a first attempt still queued then as
+	// cancelled (NotStartedInTime) instead of placing it. Later attempts
+	// (a retry after a failure, an attempt queued again from a lost
+	// worker) are not bound by it: the slot started in time; drover retry
+	// clears it (runs the task now). A release before this ignores it,
+	// and drops it when it rewrites the record.
+	StartBy time.Time `json:"start_by,omitzero"`
 	// RetriedAt is when a retry (drover retry) last queued the finished
 	// task again. The task keeps it as it moves on, so a retry whose reply
 	// was lost knows its own write by it.
@@ -344,6 +354,15 @@ func (t *Task) retryLimit() int {
 	}
 	return t.Retries
 }
+
+// StartByBinds reports whether t, queued, must be placed by its StartBy:
+// only a first attempt is bound.
+func (t *Task) StartByBinds() bool { return !t.StartBy.IsZero() && t.Attempt <= 1 }
+
+// NotStartedInTime is the error of a task the leader ended, cancelled,
+// because its first attempt was still queued at its StartBy; a schedule's
+// history files its run as missed for it.
+const NotStartedInTime = "not started by its starting deadline"
 
 // MaxLostAttempts bounds how often a task may lose its worker before it is
 // declared dead, so a task that crashes every worker it lands on cannot loop.
@@ -423,6 +442,11 @@ func (t *Task) validSubmit() error {
 	}
 	if t.Handler != "" && t.Shell {
 		return errors.New("shell is for command tasks, not handlers")
+	}
+	if !t.StartBy.IsZero() {
+		// The leader's, on a slot's task (a template's would be
+		// overridden at every slot).
+		return errors.New("start_by is set by the leader on a schedule's slot task, not submitted")
 	}
 	for k := range t.Env {
 		if strings.HasPrefix(k, "DROVER_") {

@@ -468,3 +468,31 @@ func TestDecodeRefusesAnEnvKeyThatIsNoName(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// StartBy is the leader's to set, on a slot's task: it survives encoding
+// and Clone, a submit or a template carrying it is refused, and it binds
+// only a first attempt.
+func TestStartBy(t *testing.T) {
+	at := time.Date(2026, 12, 4, 5, 0, 1, 0, time.UTC)
+	task := &Task{ID: "01JAAAAAAAAAAAAAAAAAAAAAAA", Cmd: []string{"true"}, Attempt: 1, StartBy: at}
+	data, err := Encode(task.Clone())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), `"start_by":"2026-12-04T05:00:01Z"`) {
+		t.Fatalf("encoded %s: no start_by", data)
+	}
+	got, err := DecodeTask(data)
+	if err != nil || !got.StartBy.Equal(at) || !got.StartByBinds() {
+		t.Fatalf("decoded start_by %v (binds %v), %v: want %v, binding", got.StartBy, got.StartByBinds(), err, at)
+	}
+	if got.Attempt = 2; got.StartByBinds() {
+		t.Fatal("start_by binds attempt 2")
+	}
+	if err := task.Validate(); err == nil {
+		t.Fatal("a submitted task carries start_by")
+	}
+	if data, _ := Encode(&Task{ID: task.ID, Cmd: task.Cmd}); strings.Contains(string(data), "start_by") {
+		t.Fatalf("encoded %s: start_by without one", data)
+	}
+}

@@ -283,8 +283,9 @@ const MaxFiringBytes = 768 * 1024
 // FiringSlack is what a firing of one task may write past MaxFiringBytes,
 // that a record's FiringWeight leaves out: its firing state (up to
 // maxFiringState, 11 KiB); the slot task's own fields (its id, name,
-// DROVER_SCHEDULE and DROVER_SLOT, submit time, state and attempt: under
-// 2 KiB with a name of MaxNameLen bytes, each escaped to 6 in JSON); and
+// DROVER_SCHEDULE and DROVER_SLOT, submit time, state, attempt and
+// start_by: under 2 KiB with a name of MaxNameLen bytes, each escaped to 6
+// in JSON); and
 // the paths (the record's, and the queue item's, three times: under 1 KiB
 // with a root of MaxNameLen bytes). The rest is room for longer roots.
 // MaxFiringBytes and FiringSlack leave 224 KiB of jute.maxbuffer for the
