@@ -840,7 +840,10 @@ func (l *leader) applyFiring(f *firing) {
 	}
 }
 
-// slotTask is the task of one slot: the schedule's template under id.
+// slotTask is the task of one slot: the schedule's template under id,
+// bound to start by the slot plus the schedule's starting deadline, if it
+// has one (store.Task.StartBy: the leader ends a first attempt still queued
+// then).
 func slotTask(rec *store.Schedule, slot, now time.Time, id string) *store.Task {
 	t := rec.Task.Clone()
 	t.ID = id
@@ -853,6 +856,10 @@ func slotTask(rec *store.Schedule, slot, now time.Time, id string) *store.Task {
 	t.Env["DROVER_SCHEDULE"] = rec.Name
 	t.Env["DROVER_SLOT"] = strconv.FormatInt(slot.Unix(), 10)
 	t.SubmittedAt, t.Attempt, t.State, t.Gen = now.UTC(), 1, store.StateQueued, 0
+	t.StartBy = time.Time{}
+	if d := rec.StartingDeadline.Duration(); d > 0 {
+		t.StartBy = slot.Add(d).UTC()
+	}
 	return t
 }
 
@@ -936,10 +943,15 @@ func (l *leader) knowsTask(id string) bool {
 // pruned (or its record moved aside) before its outcome was seen, and a
 // forbid policy would otherwise skip every later slot for it. A result that
 // does not decode, or holds another task's record, ends its run as "result
-// unreadable".
+// unreadable". A run the leader ended at its starting deadline, never
+// placed, is filed with the skipped runs as missed (missedStartBy).
 func RefreshRuns(st *store.Store, known func(id string) bool, recs ...*store.Schedule) error {
 	return refreshRuns(st, known, nil, recs...)
 }
+
+// missedStartBy is the history's reason for a run whose task the leader
+// ended at its starting deadline, never placed.
+const missedStartBy = "missed: " + store.NotStartedInTime
 
 // unreadableFunc is told of the result of rec's run that did not decode
 // (rd, for derr), before the run is recorded as ended.
@@ -963,6 +975,9 @@ func refreshRuns(st *store.Store, known func(id string) bool, unreadable unreada
 		// bad is what was read of an unreadable result, and why
 		bad  store.Read
 		derr error
+		// missed: the leader ended the run, queued at its starting
+		// deadline (store.NotStartedInTime); it never ran
+		missed bool
 	}
 	outcomes := make([]outcome, 0, len(paths))
 	for chunk := range slices.Chunk(paths, refreshChunk) {
@@ -978,6 +993,7 @@ func refreshRuns(st *store.Store, known func(id string) bool, unreadable unreada
 					}
 				} else {
 					o.state = t.State
+					o.missed = t.State == store.StateCancelled && t.Error == store.NotStartedInTime
 				}
 			}
 			outcomes = append(outcomes, o)
@@ -1009,6 +1025,10 @@ func refreshRuns(st *store.Store, known func(id string) bool, unreadable unreada
 				}
 			case err != nil:
 				return err
+			case o.missed:
+				// Filed with the slots missed, not as a failure: the slot
+				// did not run (its task's result says cancelled).
+				r.Reason = missedStartBy
 			default:
 				r.State = o.state
 			}

@@ -37,6 +37,11 @@ type leader struct {
 	kept     int // entries that hold their record
 	ready    *readyQueue
 	delayed  *taskHeap
+	// startBy holds the queued first attempts bound to start by a time (a
+	// slot's task under a starting deadline), earliest first, and
+	// startByOf each one's entry: expireStartBy ends them when due.
+	startBy   startByHeap
+	startByOf map[*queued]*startByEntry
 
 	schedules map[string]*cronEntry
 	// tombstones are the removed schedules' records seen, to delete once
@@ -138,7 +143,7 @@ func newLeader(s *Scheduler, term *Term, epoch int64) *leader {
 		s: s, st: s.cfg.Store, lay: s.cfg.Store.Layout(), term: term, epoch: epoch,
 		log: s.log.With().Str("leader", s.cfg.ID).Int64("epoch", epoch).Logger(), now: s.cfg.Now,
 		workers: map[string]*workerView{}, byBucket: map[string]map[string]*queued{},
-		ready: newReadyQueue(), delayed: &taskHeap{less: dueFirst}, schedules: map[string]*cronEntry{}, tombstones: map[string]tombstone{}, newer: map[string]znodeAt{}, compat: map[string]string{}, resultCounts: map[string]resultCount{}, slotFill: map[string]slotCount{}, prepared: map[string]time.Time{}, dirty: map[string]bool{}, empty: map[string]time.Time{},
+		ready: newReadyQueue(), delayed: &taskHeap{less: dueFirst}, startByOf: map[*queued]*startByEntry{}, schedules: map[string]*cronEntry{}, tombstones: map[string]tombstone{}, newer: map[string]znodeAt{}, compat: map[string]string{}, resultCounts: map[string]resultCount{}, slotFill: map[string]slotCount{}, prepared: map[string]time.Time{}, dirty: map[string]bool{}, empty: map[string]time.Time{},
 		results: make(chan batchResult, 4*maxInflight), refreshes: make(chan runsRefresh, 1), lists: make(chan taskList, 64),
 		watched: map[string]bool{}, events: make(chan watchEvent, 1024), done: make(chan struct{}),
 	}
@@ -305,6 +310,7 @@ func (l *leader) reset() {
 	l.empty = map[string]time.Time{}
 	l.gen++
 	l.ready, l.delayed = newReadyQueue(), &taskHeap{less: dueFirst}
+	l.startBy, l.startByOf = nil, map[*queued]*startByEntry{}
 	l.watched = map[string]bool{}
 }
 
@@ -346,6 +352,12 @@ func (l *leader) serve(ctx context.Context) error {
 		if err := l.promoteDue(); err != nil {
 			return err
 		}
+		if connected, _ := l.st.Connected(); connected {
+			// Before placing: a task past its StartBy is ended, not placed.
+			if err := l.expireStartBy(); err != nil {
+				return err
+			}
+		}
 		if err := l.place(); err != nil {
 			return err
 		}
@@ -359,6 +371,9 @@ func (l *leader) serve(ctx context.Context) error {
 		var due time.Time
 		if l.delayed.Len() > 0 {
 			due = time.Unix(0, l.delayed.peek().notBefore)
+		}
+		if by := l.nextStartBy(); !by.IsZero() && (due.IsZero() || by.Before(due)) {
+			due = by
 		}
 		resetTimer(timer, due, l.now())
 		connected, changed := l.st.Connected()
@@ -818,6 +833,7 @@ func (l *leader) addQueued(task *store.Task, version int32) {
 		l.byBucket[b1+b2] = map[string]*queued{}
 	}
 	l.byBucket[b1+b2][task.ID] = q
+	l.bindStartBy(q, task)
 	if task.NotBefore.After(l.now()) {
 		q.delayed = true
 		heap.Push(l.delayed, q)
@@ -877,6 +893,9 @@ func (l *leader) forget(id string) {
 	l.s.counters.queued[prioIndex(store.Priority(q.priority))].Add(-1)
 	if q.task != nil {
 		l.kept--
+	}
+	if q.bound {
+		l.unbindStartBy(q)
 	}
 	l.nknown--
 	delete(m, id)
@@ -1104,6 +1123,11 @@ func (l *leader) place() error {
 		if q == nil {
 			break
 		}
+		if l.pastStartBy(q, now) {
+			// Never placed past its StartBy: expireStartBy ends it.
+			skipped = append(skipped, l.ready.pop(sq))
+			continue
+		}
 		s := pickWorker(slots, q.on, q.runs)
 		if s == nil {
 			if allowing && q.shape.commands() {
@@ -1267,6 +1291,7 @@ func (l *leader) settle(r batchResult) error {
 		p.w.recount()
 		if l.lookup(p.q.id) == p.q { // still queued as it was
 			l.ready.push(p.q)
+			l.rearmStartBy(p.q)
 		}
 	}
 	switch {

@@ -221,6 +221,10 @@ type queued struct {
 	// relisted: its bucket was listed while its placement was in flight,
 	// when the item listed may already be a re-queued successor.
 	relisted bool
+	// bound: a first attempt bound to start by a time (store.Task.StartBy),
+	// kept in the leader's startBy heap. A flag here, not the time: it
+	// fits the struct's padding, and only such tasks pay for an entry.
+	bound bool
 }
 
 func unixNano(t time.Time) int64 {
