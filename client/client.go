@@ -1030,6 +1030,9 @@ func (c *Client) Retry(id string) (*store.Task, error) {
 	}
 	next.ExitCode, next.Error, next.Stdout, next.Stderr = nil, "", "", ""
 	next.FinishedAt, next.NotBefore = time.Time{}, time.Time{}
+	// Asked for now: a slot's task that missed its starting deadline (or
+	// was cancelled queued) runs, its attempt the first still.
+	next.StartBy = time.Time{}
 	// The next generation: a leader may still hold the item a cancel
 	// deleted, and must not take this one for it (see store.Task.Gen).
 	next.Gen++

@@ -428,6 +428,7 @@ func (c *Client) TriggerSchedule(name string) (string, error) {
 	_, err := c.update(name, func(r *store.Schedule) error {
 		task = r.Task.Clone()
 		task.ID, task.SubmittedAt, task.Attempt, task.State, task.Gen = id, now, 1, store.StateQueued, 0
+		task.StartBy = time.Time{} // a trigger has no slot, and no starting deadline
 		if task.Env == nil {
 			task.Env = map[string]string{}
 		}

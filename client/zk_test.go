@@ -1089,6 +1089,39 @@ func TestRetryOfATaskCancelledWhileQueued(t *testing.T) {
 	}
 }
 
+// A slot's task the leader ended at its starting deadline runs when
+// retried: the retry clears its StartBy (its attempt is the first still,
+// which StartBy binds). A trigger carries none, even from a template that
+// holds one (written by hand).
+func TestRetryAndTriggerCarryNoStartBy(t *testing.T) {
+	c, st := newClient(t)
+	minus1 := -1
+	done := &store.Task{ID: store.NewTaskID(time.Now()), Cmd: []string{"true"}, SubmittedAt: time.Now().UTC(), Attempt: 1,
+		StartBy: time.Now().Add(-time.Minute).UTC(), State: store.StateCancelled, Error: store.NotStartedInTime,
+		ExitCode: &minus1, FinishedAt: time.Now().UTC()}
+	if err := st.CommitCreatingBuckets([]string{done.ID}, func(txn *store.Txn) error { return txn.Finish(done.Clone()) }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Retry(done.ID); err != nil {
+		t.Fatal(err)
+	}
+	if task, _ := queuedRecord(t, st, done.ID); task.Attempt != 1 || !task.StartBy.IsZero() {
+		t.Fatalf("retried as attempt %d with start_by %v: want attempt 1 and none", task.Attempt, task.StartBy)
+	}
+	if err := st.AddSchedule(&store.Schedule{Name: "t", Cron: "0 0 1 1 *", Catchup: store.CatchupNone, CreatedAt: time.Now().UTC(),
+		StartingDeadline: store.MillisOf(time.Second), KeepSucceeded: 10, KeepFailed: 10,
+		Task: store.Task{Cmd: []string{"true"}, StartBy: time.Now().UTC()}}); err != nil {
+		t.Fatal(err)
+	}
+	id, err := c.TriggerSchedule("t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if task, _ := queuedRecord(t, st, id); !task.StartBy.IsZero() {
+		t.Fatalf("triggered with start_by %v: want none", task.StartBy)
+	}
+}
+
 // placeAndFinish moves the queued tasks placed onto workers (round robin,
 // as a leader writes assignments) and the tasks finished to their results.
 func placeAndFinish(t *testing.T, st *store.Store, placed, finished []string, workers ...string) {
