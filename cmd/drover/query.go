@@ -101,6 +101,10 @@ func newStatusCmd(g *globals) *cobra.Command {
 			if d := time.Until(t.NotBefore); t.State == store.StateQueued && d > 0 {
 				rows = append(rows, []string{"retry in", d.Round(time.Second).String()})
 			}
+			if t.State == store.StateQueued && t.StartByBinds() {
+				// A slot's task under its schedule's starting deadline.
+				rows = append(rows, []string{"start by", fmtTime(t.StartBy) + " (else cancelled: its schedule's starting deadline)"})
+			}
 			if waiting != "" {
 				rows = append(rows, []string{"waiting", waiting})
 			}

@@ -129,7 +129,7 @@ func newScheduleAddCmd(g *globals) *cobra.Command {
 	f.StringVar(&spec.TZ, "tz", "", "time zone of the spec, e.g. Europe/Berlin (default UTC)")
 	choiceVar(f, &spec.Catchup, "catchup", store.CatchupNone, "slots missed while no leader ran: none, last or all",
 		store.CatchupNone, store.CatchupLast, store.CatchupAll)
-	f.DurationVar(&spec.StartingDeadline, "starting-deadline", 0, "never start a slot later than this after its time, at least 1ms (0: no limit)")
+	f.DurationVar(&spec.StartingDeadline, "starting-deadline", 0, "never start a slot later than this after its time, at least 1ms (0: no limit): a slot due later is missed, and its task still queued then (no worker took it) is cancelled; retries are not bound")
 	choiceVar(f, &spec.Concurrency, "concurrency", store.ConcurrencyAllow, "when the previous run is still active: allow, forbid (skip) or replace (cancel it)",
 		store.ConcurrencyAllow, store.ConcurrencyForbid, store.ConcurrencyReplace)
 	f.BoolVar(&spec.Suspend, "suspend", false, "add it paused")
