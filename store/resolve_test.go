@@ -13,9 +13,9 @@ import (
 // replaced, its DNS record gone; ".invalid" never resolves, RFC 6761) must
 // not keep a process from the servers that do: ZooKeeper's own client
 // (StaticHostProvider) skips such a name and connects to the others, and an
-// ensemble of three is built so that one server may be missing. Open fails
+// ensemble of three is built so that one server may be missing. Open failed
 // at once with ErrNoAddress instead, so every drover command, scheduler and
-// worker restarted then exits 1 while a quorum is up.
+// worker restarted then exited 1 while a quorum was up. (Found by review.)
 func TestOpenSkipsAServerNameThatDoesNotResolve(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()

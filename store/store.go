@@ -215,7 +215,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	s.conn = conn
 	s.mu.Unlock()
 	if err != nil {
-		// The client fails at once only when a name does not resolve.
+		// The client fails at once only when no name resolves (one that
+		// does not is passed over: third_party/go-zookeeper-zk/PATCHES.md).
 		return nil, fmt.Errorf("connect to zookeeper %s: %w (%w)", strings.Join(cfg.Servers, ","), err, ErrNoAddress)
 	}
 	if _, err := s.CurrentSession(ctx); err != nil {

@@ -77,6 +77,7 @@ func (hp *DNSHostProvider) Init(servers []string) error {
 	defer cancel()
 
 	found := []string{}
+	var lookupErr error // Drover patch: the first name that did not resolve
 	for _, server := range servers {
 		host, port, err := net.SplitHostPort(server)
 		if err != nil {
@@ -84,7 +85,14 @@ func (hp *DNSHostProvider) Init(servers []string) error {
 		}
 		addrs, err := lookupHost(ctx, host)
 		if err != nil {
-			return err
+			// Drover patch: a name that does not resolve (a server
+			// decommissioned, its DNS record gone) is passed over, as
+			// ZooKeeper's Java client does, not the end of every client
+			// of a healthy quorum.
+			if lookupErr == nil {
+				lookupErr = err
+			}
+			continue
 		}
 		for _, addr := range addrs {
 			found = append(found, net.JoinHostPort(addr, port))
@@ -92,6 +100,9 @@ func (hp *DNSHostProvider) Init(servers []string) error {
 	}
 
 	if len(found) == 0 {
+		if lookupErr != nil {
+			return lookupErr
+		}
 		return fmt.Errorf("No hosts found for addresses %q", servers)
 	}
 
