@@ -453,6 +453,13 @@ func TestConfigPrintNamesCredentialSource(t *testing.T) {
 		strings.Contains(r.stdout, "s3cret") || strings.Contains(r.stdout, "viewer") {
 		t.Fatalf("config print with DROVER_ZK_AUTH: %+v", r)
 	}
+	// JSON, which has no comments, says it in a key of its own.
+	r = droverEnv(t, root, "", []string{"DROVER_ZK_AUTH=owner:s3cret"}, "config", "print", "-o", "json")
+	var got map[string]string
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &got) != nil || got["zk-auth-from"] != "credentials from DROVER_ZK_AUTH" ||
+		strings.Contains(r.stdout, "s3cret") {
+		t.Fatalf("config print -o json with DROVER_ZK_AUTH: %+v", r)
+	}
 	// Without credentials, or with them from a file it names, no comment.
 	if r := droverEnv(t, root, "", []string{"DROVER_ZK_AUTH=", "DROVER_ZK_AUTH_READONLY="}, "config", "print"); r.code != 0 || !strings.Contains(r.stdout, "zk-auth-file: \"\"\n") {
 		t.Fatalf("config print without credentials: %+v", r)

@@ -271,6 +271,11 @@ func newConfigCmd(g *globals) *cobra.Command {
 				out[f.Name] = f.Value.String()
 			})
 			if g.output == "json" {
+				// JSON has no comments: where the credentials come from is
+				// a key of its own ("zk-auth-file": "" read as none).
+				if c := g.credentialSources(); c != "" {
+					out["zk-auth-from"] = c
+				}
 				return writeJSON(cmd.OutOrStdout(), out)
 			}
 			names := make([]string, 0, len(out))
