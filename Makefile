@@ -39,8 +39,10 @@ browser:
 build:
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/drover
 
+# DEV_FLAGS are drover dev's flags: make dev DEV_FLAGS="--zk-port 2182 --workers 2"
+DEV_FLAGS ?=
 dev: deps build
-	./$(BIN) dev
+	./$(BIN) dev $(DEV_FLAGS)
 
 vet:
 	$(GO) vet ./...
