@@ -478,3 +478,21 @@ func TestReadIDsSkipsAByteOrderMark(t *testing.T) {
 		t.Fatalf("readIDs with a byte order mark = %q, %v; want [%s %s]", ids, err, a, b)
 	}
 }
+
+// A command line shown by status and schedule get quotes each argument a
+// shell would not read as one word: sh -c 'date; sleep 2' read as sh -c
+// date; sleep 2. (Found by review.)
+func TestCommandStrQuotesWhatAShellSplits(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"sh", "-c", "date; sleep 2"}, `sh -c "date; sleep 2"`},
+		{[]string{"echo", "", "a b", "$HOME", "plain-arg=1"}, `echo "" "a b" "$HOME" plain-arg=1`},
+		{[]string{"printf", "a\x00b"}, `printf "a\x00b"`},
+	} {
+		if got := commandStr(c.args); got != c.want {
+			t.Errorf("commandStr(%q) = %s, want %s", c.args, got, c.want)
+		}
+	}
+}

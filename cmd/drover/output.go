@@ -67,11 +67,26 @@ func shown(s string) string {
 }
 
 // commandStr is a command line for display: its arguments joined by spaces,
-// each one that is not plain printable text quoted on its own.
+// each one that is not plain printable text, or that holds a space or a
+// character a shell reads specially (or is empty), quoted on its own: sh -c
+// "date; sleep 2" read as sh -c date; sleep 2.
 func commandStr(args []string) string {
 	parts := make([]string, len(args))
 	for i, a := range args {
 		parts[i] = shown(a)
+		if parts[i] == a && (a == "" || strings.ContainsAny(a, " \t'\"\\;&|<>()$`*?[]#~{}!")) {
+			parts[i] = strconv.Quote(a)
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// wordsStr is a list for display (globs, names): joined by spaces, each
+// word that is not plain printable text quoted.
+func wordsStr(words []string) string {
+	parts := make([]string, len(words))
+	for i, w := range words {
+		parts[i] = shown(w)
 	}
 	return strings.Join(parts, " ")
 }
@@ -91,12 +106,12 @@ func runsStr(w store.WorkerInfo) string {
 	switch {
 	case w.NoCommands:
 	case len(w.Allow) > 0:
-		parts = append(parts, "commands allowed by "+commandStr(w.Allow))
+		parts = append(parts, "commands allowed by "+wordsStr(w.Allow))
 	default:
 		parts = append(parts, "commands")
 	}
 	if len(w.Handlers) > 0 {
-		parts = append(parts, "handlers "+commandStr(w.Handlers))
+		parts = append(parts, "handlers "+wordsStr(w.Handlers))
 	}
 	return orDash(strings.Join(parts, "; "))
 }

@@ -227,7 +227,7 @@ func showSchedule(g *globals, cmd *cobra.Command, c *client.Client, name string)
 		{"name", s.Name}, {"cron", s.Cron}, {"tz", orDash(s.TZ)}, {"state", state}, {"next", when(s.Next)},
 		{"last slot", orDash(fmtTime(s.LastSlot))}, {"catchup", s.Catchup},
 		{"starting deadline", orDash(durStr(s.StartingDeadline.Duration()))}, {"concurrency", s.Concurrency},
-		{"command", strings.Join(s.Task.Cmd, " ")}, {"fired", fmt.Sprint(s.Fired)},
+		{"command", commandStr(s.Task.Cmd)}, {"fired", fmt.Sprint(s.Fired)},
 		{"active", fmt.Sprint(len(s.Active))}, {"succeeded", fmt.Sprint(len(s.Succeeded))},
 		{"failed", fmt.Sprint(len(s.Failed))}, {"skipped", fmt.Sprint(len(s.Skipped))},
 	}
