@@ -12,8 +12,9 @@ import (
 // A removal of a schedule that does not exist fails with ErrNoSchedule,
 // also when the reply lost is that of RemoveSchedule's first read (its
 // Get of the record): nothing was written, and the look for the removal
-// (no schedule by that name) is taken for the removal applied, so the
-// removal of a misspelt name succeeds (drover schedule rm exits 0).
+// (no schedule by that name) was taken for the removal applied, so the
+// removal of a misspelt name succeeded (drover schedule rm exited 0).
+// (Found by review.)
 func TestLostReplyOfARemovalOfNoScheduleSaysNoSuchSchedule(t *testing.T) {
 	root := drovertest.NewRoot()
 	px := drovertest.StartProxy(t, drovertest.Addr())

@@ -315,11 +315,21 @@ func (c *Client) RemoveSchedule(name string) error {
 	if err := store.ValidateNodeName(name); err != nil {
 		return fmt.Errorf("%w: schedule name: %w", ErrInvalid, err)
 	}
-	err := c.st.RemoveSchedule(name)
+	// Found first: a reply lost of the removal's own read (nothing
+	// written) must not pass for a removal applied of no schedule. A read
+	// is asked again once the store is back.
+	_, _, err := c.readSchedule(name)
 	for try := 0; err != nil && lostReply(err) && try < maxSubmitTries && c.reconnected(context.Background()); try++ {
-		// The reply was lost: a schedule gone (a tombstone, or no
-		// record) is as the removal leaves it; one still there is
-		// removed again.
+		_, _, err = c.readSchedule(name)
+	}
+	if err != nil {
+		return err
+	}
+	err = c.st.RemoveSchedule(name)
+	for try := 0; err != nil && lostReply(err) && try < maxSubmitTries && c.reconnected(context.Background()); try++ {
+		// The reply was lost: the schedule, there before, gone now (a
+		// tombstone, or no record) is as the removal leaves it; one still
+		// there is removed again.
 		_, _, rerr := c.readSchedule(name)
 		switch {
 		case errors.Is(rerr, ErrNoSchedule):
