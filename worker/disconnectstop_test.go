@@ -12,11 +12,12 @@ import (
 
 // A worker that stops while disconnected from ZooKeeper, before its cut-off
 // (a drain whose deadline comes, or Run's context cancelled, a few seconds
-// into the outage), returns with its killed attempt marked running under a
-// registration that lives on once the link comes back within the session:
-// serve's deferred deregister runs at once, while disconnected, fails, and
-// only errCutOff waits for the link (deregisterAfterCutOff). The leader
-// takes the worker for alive and never places that attempt again.
+// into the outage), returned with its killed attempt marked running under a
+// registration that lived on once the link came back within the session:
+// serve's deferred deregister ran at once, while disconnected, failed, and
+// only a cut-off waited for the link. The leader took the worker for alive
+// and never placed that attempt again. Now the deletion waits for the link
+// in the background, Run returning at once. (Found by review.)
 func TestStopWhileDisconnectedLeavesNoRegistrationOnALiveSession(t *testing.T) {
 	for _, how := range []string{"drain-timeout", "cancel"} {
 		t.Run(how, func(t *testing.T) {

@@ -420,12 +420,8 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 	// this serve gives up while its session lives must go, or the next serve
 	// would find it (same czxid) and run its attempts, marked running, again.
 	defer func() {
-		switch {
-		case errors.Is(err, errSessionLost): // gone with its session
-		case errors.Is(err, errCutOff):
-			w.deregisterAfterCutOff(reg, sess)
-		default:
-			w.deregister(reg)
+		if !errors.Is(err, errSessionLost) { // else gone with its session
+			w.deregister(reg, sess)
 		}
 	}()
 	w.reg.Store(reg)
@@ -691,31 +687,57 @@ func (w *Worker) watchCutOff(stop <-chan struct{}, lose func(error) error) {
 	}
 }
 
-// deregister deletes the registration reg if it is still there: the leader
-// then places what it ran elsewhere, and the next registration is a new one.
-func (w *Worker) deregister(reg int64) {
-	if err := w.deleteRegistration(func(st store.Stat, _ []byte) bool { return st.Czxid == reg }); err != nil {
+// deregister deletes the registration reg, on sess, if it is still there:
+// the leader then places what it ran elsewhere, and the next registration
+// is a new one. With ZooKeeper out of reach (cut off, or stopped while
+// disconnected: a drain's deadline, Run's context ended) the session, the
+// registration and its attempts marked running may yet live on, should the
+// link come back before the server expires the session; and Run may
+// return now and never register again to find them: the leader would take
+// the worker for alive and never place those attempts again. So the
+// deletion waits for the link in the background (Run does not wait for
+// it), until the server can have expired the session: its deadline, plus
+// half a timeout for the expiry to come round (at a tick; a timeout is at
+// least two). Back later, or on another session, the registration went
+// with its session; a closed store ends the wait too.
+func (w *Worker) deregister(reg int64, sess *store.Session) {
+	if connected, _ := w.st.Connected(); connected {
+		err := w.deleteRegistration(w.registration(reg))
+		if err == nil || !errors.Is(err, store.ErrConnection) {
+			if err != nil {
+				w.log.Warn().Err(err).Int64("reg", reg).Msg("cannot delete the registration; it ends with the session")
+			}
+			return
+		}
+	}
+	w.log.Info().Int64("reg", reg).Msg("ZooKeeper out of reach: the registration is deleted if it comes back before the session can have expired")
+	go w.deregisterOnceBack(reg, sess)
+}
+
+// deregisterOnceBack deletes the registration reg, on sess, once the store
+// is connected again on that session, if it is before the server can have
+// expired it (see deregister).
+func (w *Worker) deregisterOnceBack(reg int64, sess *store.Session) {
+	var err error
+	for try := 0; try < 3; try++ {
+		ctx, cancel := context.WithDeadline(context.Background(), w.st.SessionDeadline().Add(w.st.GrantedSessionTimeout()/2))
+		cur, cerr := w.st.CurrentSession(ctx)
+		cancel()
+		if cerr != nil || cur != sess {
+			return
+		}
+		if err = w.deleteRegistration(w.registration(reg)); err == nil || !errors.Is(err, store.ErrConnection) {
+			break
+		}
+	}
+	if err != nil {
 		w.log.Warn().Err(err).Int64("reg", reg).Msg("cannot delete the registration; it ends with the session")
 	}
 }
 
-// deregisterAfterCutOff deletes the registration reg, on sess, of a serve
-// cut off from ZooKeeper, should the link come back before the server can
-// have expired the session: the cut-off comes before the expiry, so the
-// session, the registration and its attempts marked running may live on,
-// and Run may return now (draining, or its context ended) and never
-// register again to find them: the leader would take the worker for alive
-// and never place those attempts again. Back later, or on another session,
-// the registration went with its session. The wait is bounded: past the
-// session's deadline, plus half a timeout for the server's expiry to come
-// round (at a tick; a timeout is at least two).
-func (w *Worker) deregisterAfterCutOff(reg int64, sess *store.Session) {
-	ctx, cancel := context.WithDeadline(context.Background(), w.st.SessionDeadline().Add(w.st.GrantedSessionTimeout()/2))
-	defer cancel()
-	if cur, err := w.st.CurrentSession(ctx); err != nil || cur != sess {
-		return
-	}
-	w.deregister(reg)
+// registration matches the registration reg (by its creation).
+func (w *Worker) registration(reg int64) func(store.Stat, []byte) bool {
+	return func(st store.Stat, _ []byte) bool { return st.Czxid == reg }
 }
 
 // dropOwnRegistration deletes a registration of this worker's on this store's
