@@ -1,0 +1,47 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/drover-sched/drover/client"
+	"github.com/drover-sched/drover/scheduler"
+)
+
+// TestDashboardOnALeaderStillListingShowsNoQueueCounts renders the
+// dashboard of a leader that has not yet listed the queue (elected a moment
+// ago, or rebuilding its view after a lost connection: Stats.ViewReady
+// false). Its Queued are zeros that stand for nothing, which /metrics
+// leaves out for that reason (README: "only the leader reports
+// drover_queue_depth ... once it has listed the workers and the queue");
+// the dashboard shows them as "queued high/normal/low: 0/0/0", an empty
+// queue, at the moment an operator looks at it during a failover.
+func TestDashboardOnALeaderStillListingShowsNoQueueCounts(t *testing.T) {
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Skip("chromium is not installed (make test installs it with apt-get)")
+	}
+	// What cluster() answers for such a leader: its own Stats, Leader true,
+	// ViewReady false, the counts zero as lead() and reset() leave them.
+	body, err := json.Marshal(clusterView{
+		Leader: &client.LeaderInfo{SchedulerInfo: client.SchedulerInfo{ID: "s1", Host: "h", PID: 7}, Epoch: 4, Standbys: []client.SchedulerInfo{}},
+		Served: "leader", ServedByID: "s1", Workers: []client.WorkerStatus{},
+		Stats: scheduler.Stats{Leader: true, ViewReady: false, Epoch: 4, Queued: map[string]int64{"low": 0, "normal": 0, "high": 0}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v1/cluster", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(body) })
+	mux.HandleFunc("GET /api/v1/", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("[]")) })
+	dom := renderDashboard(t, chromium, mux)
+	if !strings.Contains(dom, "leader <b>s1</b>") {
+		t.Fatalf("the dashboard did not render the cluster:\n%s", dom)
+	}
+	if strings.Contains(dom, "queued high/normal/low: 0/0/0") {
+		t.Fatalf("a leader that has not listed the queue yet shows an empty queue (ViewReady false: its counts are no count):\n%s", dom)
+	}
+}
