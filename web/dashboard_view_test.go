@@ -44,4 +44,7 @@ func TestDashboardOnALeaderStillListingShowsNoQueueCounts(t *testing.T) {
 	if strings.Contains(dom, "queued high/normal/low: 0/0/0") {
 		t.Fatalf("a leader that has not listed the queue yet shows an empty queue (ViewReady false: its counts are no count):\n%s", dom)
 	}
+	if !strings.Contains(dom, "still listing the queue") {
+		t.Fatalf("the dashboard does not say the leader is still listing the queue:\n%s", dom)
+	}
 }
