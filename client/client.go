@@ -864,6 +864,10 @@ type SchedulerInfo struct {
 	ID   string `json:"id"`
 	Host string `json:"host"`
 	PID  int    `json:"pid"`
+	// RecordError says why the scheduler's election record could not be
+	// read (malformed, or of a newer Drover); ID, Host and PID are then
+	// unknown (zero). It holds its place in line all the same.
+	RecordError string `json:"record_error,omitempty"`
 }
 
 // LeaderInfo is the current leader, its epoch and the standbys in line.
@@ -901,7 +905,11 @@ func (c *Client) Leader() (LeaderInfo, error) {
 		return LeaderInfo{}, err
 	}
 	info := func(e store.CandidateEntry) SchedulerInfo {
-		return SchedulerInfo{ID: e.Info.ID, Host: e.Info.Host, PID: e.Info.PID}
+		si := SchedulerInfo{ID: e.Info.ID, Host: e.Info.Host, PID: e.Info.PID}
+		if e.InfoErr != nil {
+			si.RecordError = e.InfoErr.Error()
+		}
+		return si
 	}
 	out := LeaderInfo{SchedulerInfo: info(line[0]), Epoch: rec.Epoch, EpochError: epochErr, Standbys: []SchedulerInfo{}}
 	if epochErr == "" && strings.EqualFold(rec.Leader, line[0].Info.ID) {

@@ -112,6 +112,10 @@ type CandidateEntry struct {
 	Node string // znode name under election/
 	Seq  int64
 	Info Candidate
+	// InfoErr says why Info could not be read (ErrMalformed, or a newer
+	// Drover's ErrUnsupportedVersion); Info is then zero. The entry still
+	// holds its place in line: its session is alive.
+	InfoErr error
 }
 
 // Candidates lists the election line, leader first. A znode no session
@@ -134,7 +138,11 @@ func (s *Store) Candidates() ([]CandidateEntry, error) {
 		if st.EphemeralOwner == 0 {
 			continue // no scheduler holds it; the candidate behind moves it aside
 		}
-		_ = Decode(data, &c.Info) // a bad record still holds its place in line
+		// A bad record still holds its place in line; readers say they
+		// could not read it.
+		if err := Decode(data, &c.Info); err != nil {
+			c.Info, c.InfoErr = Candidate{}, fmt.Errorf("election record %s: %w", c.Node, err)
+		}
 		out = append(out, c)
 	}
 	return out, nil

@@ -48,3 +48,30 @@ func TestDashboardOnALeaderStillListingShowsNoQueueCounts(t *testing.T) {
 		t.Fatalf("the dashboard does not say the leader is still listing the queue:\n%s", dom)
 	}
 }
+
+// TestDashboardShowsAnUnreadableSchedulerRecordAsUnknown renders the
+// dashboard when the leader's election record does not decode (written over
+// by hand, or by a newer Drover mid-upgrade): it is shown as ?, with why,
+// not as a leader with no name.
+func TestDashboardShowsAnUnreadableSchedulerRecordAsUnknown(t *testing.T) {
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Skip("chromium is not installed (make test installs it with apt-get)")
+	}
+	body, err := json.Marshal(clusterView{
+		Leader: &client.LeaderInfo{SchedulerInfo: client.SchedulerInfo{RecordError: "election record n_x-0000000001: malformed"}, Epoch: 4,
+			Standbys: []client.SchedulerInfo{{ID: "s2", Host: "h", PID: 8}}},
+		Served: "standby", ServedByID: "s2", Workers: []client.WorkerStatus{},
+		Stats: scheduler.Stats{Epoch: 4},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v1/cluster", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(body) })
+	mux.HandleFunc("GET /api/v1/", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("[]")) })
+	dom := renderDashboard(t, chromium, mux)
+	if !strings.Contains(dom, `leader <b><span title="election record n_x-0000000001: malformed">?</span></b>`) || !strings.Contains(dom, "standbys: s2") {
+		t.Fatalf("the dashboard does not show the unreadable leader record as ?:\n%s", dom)
+	}
+}

@@ -341,12 +341,26 @@ func newLeaderCmd(g *globals) *cobra.Command {
 					epoch = "?"
 					fmt.Fprintf(cmd.ErrOrStderr(), "drover: warning: epoch shown as ?: %s (left for the next leader to move to deadletter)\n", oneLine(l.EpochError))
 				}
+				// A scheduler whose record does not decode is in line all
+				// the same: shown as ?, with why.
+				row := func(role string, s client.SchedulerInfo, epoch string) []string {
+					if s.RecordError != "" {
+						fmt.Fprintf(cmd.ErrOrStderr(), "drover: warning: %s shown as ?: %s\n", role, oneLine(s.RecordError))
+						return []string{role, "?", "?", "?", epoch}
+					}
+					return []string{role, s.ID, s.Host, fmt.Sprint(s.PID), epoch}
+				}
 				if g.output == "json" {
+					for _, s := range append([]client.SchedulerInfo{l.SchedulerInfo}, l.Standbys...) {
+						if s.RecordError != "" {
+							fmt.Fprintf(cmd.ErrOrStderr(), "drover: warning: a scheduler's record is unreadable: %s\n", oneLine(s.RecordError))
+						}
+					}
 					return writeJSON(out, l)
 				}
-				rows := [][]string{{"leader", l.ID, l.Host, fmt.Sprint(l.PID), epoch}}
+				rows := [][]string{row("leader", l.SchedulerInfo, epoch)}
 				for _, s := range l.Standbys {
-					rows = append(rows, []string{"standby", s.ID, s.Host, fmt.Sprint(s.PID), "-"})
+					rows = append(rows, row("standby", s, "-"))
 				}
 				return table(out, "ROLE\tID\tHOST\tPID\tEPOCH", rows)
 			})

@@ -2,6 +2,8 @@
 "use strict";
 const $ = (s) => document.querySelector(s);
 const esc = (s) => String(s ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]));
+// sid is a scheduler's id, or ? (with why) when its record is unreadable.
+const sid = (s) => (s.record_error ? `<span title="${esc(s.record_error)}">?</span>` : esc(s.id));
 const when = (t) => (t && !t.startsWith("0001") ? new Date(t).toLocaleString() : "-");
 
 function rows(sel, list, cells) {
@@ -37,7 +39,7 @@ async function refresh() {
         ? " · queue counts: not yet (this leader is still listing the queue)"
         : ` · queued high/normal/low: ${q.high || 0}/${q.normal || 0}/${q.low || 0} (as seen by this scheduler)`;
     $("#cluster").innerHTML = l
-      ? `leader <b>${esc(l.id)}</b> (pid ${l.pid}, epoch ${l.epoch_error ? `<span title="${esc(l.epoch_error)}">?</span>` : l.epoch}) · standbys: ${esc((l.standbys || []).map((s) => s.id).join(", ") || "none")}` +
+      ? `leader <b>${sid(l)}</b> (pid ${l.pid}, epoch ${l.epoch_error ? `<span title="${esc(l.epoch_error)}">?</span>` : l.epoch}) · standbys: ${(l.standbys || []).map(sid).join(", ") || "none"}` +
         queued
       : "no leader";
     rows("#workers", c.workers, (w) => [
