@@ -38,11 +38,12 @@ type Histogram struct {
 	Buckets map[float64]uint64 // upper bound -> cumulative count
 }
 
-// histogram records latencies lock-free into fixed buckets.
+// histogram records latencies lock-free into fixed buckets. Its count is
+// the buckets' sum as read, so a snapshot taken while observations land
+// never has a bucket above the count.
 type histogram struct {
 	counts [17]atomic.Uint64 // one per bound, plus +Inf
-	count  atomic.Uint64
-	sumUS  atomic.Uint64 // microseconds
+	sumUS  atomic.Uint64     // microseconds
 }
 
 func (h *histogram) observe(seconds float64) {
@@ -51,17 +52,17 @@ func (h *histogram) observe(seconds float64) {
 		i++
 	}
 	h.counts[i].Add(1)
-	h.count.Add(1)
 	h.sumUS.Add(uint64(max(seconds, 0) * 1e6))
 }
 
 func (h *histogram) snapshot() Histogram {
-	out := Histogram{Count: h.count.Load(), Sum: float64(h.sumUS.Load()) / 1e6, Buckets: map[float64]uint64{}}
+	out := Histogram{Sum: float64(h.sumUS.Load()) / 1e6, Buckets: map[float64]uint64{}}
 	var cum uint64
 	for i, b := range LatencyBounds {
 		cum += h.counts[i].Load()
 		out.Buckets[b] = cum
 	}
+	out.Count = cum + h.counts[len(LatencyBounds)].Load()
 	return out
 }
 
