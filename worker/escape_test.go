@@ -159,23 +159,25 @@ func awaitOutcome(t *testing.T, done <-chan outcome) outcome {
 }
 
 func TestParseStat(t *testing.T) {
+	const rest = " 0 -1 4194304 97 0 0 0 1 2 0 0 20 0 " // tty_nr .. nice
 	for _, tc := range []struct {
-		line  string
-		sid   int
-		state byte
-		ok    bool
+		line string
+		want procStat
+		ok   bool
 	}{
-		{"4242 (sleep) S 4240 4241 4240 0 -1 4194304 97 0 0 0", 4240, 'S', true},
-		{"4242 (a) b (c) ) Z 1 4242 4240 0 -1\n", 4240, 'Z', true},
-		{"4242 (x) R 1 2 33\n", 33, 'R', true},
-		{"4242 (x) R 1 2", 0, 0, false},
-		{"4242 (x) RS 1 2 3 4", 0, 0, false},
-		{"4242 x R 1 2 3 4", 0, 0, false},
-		{"4242 (x) R 1 2 three 4", 0, 'R', false},
+		{"4242 (sleep) S 4240 4241 4240" + rest + "1 0 123 4096\n", procStat{'S', 4241, 4240, 1}, true},
+		{"4242 (a) b (c) ) Z 1 4242 4240" + rest + "2 0", procStat{'Z', 4242, 4240, 2}, true},
+		{"4242 (x) R 1 2 33" + rest + "7\n", procStat{'R', 2, 33, 7}, true},
+		{"4242 (x) R 1 2 33" + rest, procStat{}, false},
+		{"4242 (x) R 1 2", procStat{}, false},
+		{"4242 (x) RS 1 2 3" + rest + "1", procStat{}, false},
+		{"4242 x R 1 2 3" + rest + "1", procStat{}, false},
+		{"4242 (x) R 1 2 three" + rest + "1", procStat{}, false},
+		{"4242 (x) R 1 2 3" + rest + "many", procStat{}, false},
 	} {
-		sid, state, ok := parseStat([]byte(tc.line))
-		if ok != tc.ok || ok && (sid != tc.sid || state != tc.state) {
-			t.Errorf("%q: session %d state %q ok %v; want %d %q %v", tc.line, sid, state, ok, tc.sid, tc.state, tc.ok)
+		got, ok := parseStat([]byte(tc.line))
+		if ok != tc.ok || ok && got != tc.want {
+			t.Errorf("%q: %+v ok %v; want %+v %v", tc.line, got, ok, tc.want, tc.ok)
 		}
 	}
 }

@@ -64,32 +64,53 @@ var ownerProbe = sync.OnceValue(func() *os.File {
 })
 
 // killSessions SIGKILLs every live process whose session is one of sids,
-// and looks again until it finds none (a process can fork between the
-// listing and its kill) or within has passed. With none left, that is one
-// walk of /proc.
+// and looks again until within has passed or a walk finds none alive and
+// none missed: a process can fork between the listing and its kill, and a
+// chain of forks whose parents exit at once can have no member listed at
+// all (the parent gone before its stat is read, the child born after the
+// listing), so a session whose number is still taken (see taken) though
+// the walk saw no process of it, nor one of that pid, is walked again.
+// Each process found is killed with its process group, which a fork
+// cannot outrun (the kernel makes a fork that a group's signal reaches
+// meanwhile fail and start again). With none left, that is one walk of
+// /proc.
 //
 // The session ids are pids of commands: one that was reaped, with its
 // session empty, could be another's by now; as a process group id can.
 func killSessions(sids map[int]bool, within time.Duration) {
 	deadline := time.Now().Add(within)
-	for pause := time.Millisecond; killMembers(sids) > 0 && time.Now().Before(deadline); pause = min(2*pause, 50*time.Millisecond) {
+	for pause := time.Millisecond; ; pause = min(2*pause, 50*time.Millisecond) {
+		live, seen := killMembers(sids)
+		missed := false
+		for sid := range sids {
+			if !seen[sid] && taken(sid) {
+				missed = true
+				break
+			}
+		}
+		if live == 0 && !missed || !time.Now().Before(deadline) {
+			return
+		}
 		time.Sleep(pause) // for those killed to die
 	}
 }
 
-// killMembers SIGKILLs the processes (not zombies) whose session is one of
-// sids, and returns how many it found.
-func killMembers(sids map[int]bool) (found int) {
+// killMembers SIGKILLs the live processes whose session is one of sids,
+// and the process group of each process of them it finds, and returns how many it found and the
+// sessions it saw a process of (a zombie too) or a process with that pid.
+func killMembers(sids map[int]bool) (live int, seen map[int]bool) {
+	seen = map[int]bool{}
 	if len(sids) == 0 {
-		return 0
+		return 0, seen
 	}
 	dir, err := os.Open("/proc")
 	if err != nil {
-		return 0
+		return 0, seen
 	}
 	names, _ := dir.Readdirnames(-1)
 	dir.Close()
 	var buf [512]byte
+	killed := map[int]bool{} // process groups
 	for _, name := range names {
 		if name[0] < '0' || name[0] > '9' {
 			continue
@@ -98,59 +119,94 @@ func killMembers(sids map[int]bool) (found int) {
 		if err != nil {
 			continue
 		}
-		sid, state, ok := readStat(name, buf[:])
-		if !ok || !sids[sid] || state == 'Z' || state == 'X' {
-			continue // gone meanwhile, another session's, or dead
+		if sids[pid] {
+			seen[pid] = true // the number's holder, whatever its session
+		}
+		st, ok := readStat(name, buf[:])
+		if !ok || !sids[st.sid] {
+			continue // gone meanwhile, or another session's
+		}
+		seen[st.sid] = true
+		// Its group, a dead process's too: what it forked before it died
+		// is there, born after the listing or not. A group never spans
+		// sessions.
+		if !killed[st.pgrp] {
+			killed[st.pgrp] = true
+			_ = syscall.Kill(-st.pgrp, syscall.SIGKILL)
+		}
+		// A zombie is dead, unless its main thread alone ended and other
+		// threads run on (pthread_exit): stat shows it as Z all the same.
+		if st.state == 'X' || st.state == 'Z' && st.threads <= 1 {
+			continue
 		}
 		_ = syscall.Kill(pid, syscall.SIGKILL)
-		found++
+		live++
 	}
-	return found
+	return live, seen
 }
 
-// readStat reads the session and state of process pid from /proc/pid/stat
-// into buf.
-func readStat(pid string, buf []byte) (sid int, state byte, ok bool) {
+// procStat is what a walk of /proc reads of a process.
+type procStat struct {
+	state     byte
+	pgrp, sid int
+	threads   int
+}
+
+// readStat reads process pid's /proc/pid/stat into buf and parses it.
+func readStat(pid string, buf []byte) (procStat, bool) {
 	fd, err := syscall.Open("/proc/"+pid+"/stat", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
 	if err != nil {
-		return 0, 0, false
+		return procStat{}, false
 	}
 	n, err := syscall.Read(fd, buf)
 	syscall.Close(fd)
 	if err != nil || n <= 0 {
-		return 0, 0, false
+		return procStat{}, false
 	}
 	return parseStat(buf[:n])
 }
 
-// parseStat is the session and state in a /proc/pid/stat line, "pid (comm)
-// state ppid pgrp session ...": comm may hold anything, ")" and spaces
-// among it, so the fields are counted from its last ")".
-func parseStat(b []byte) (sid int, state byte, ok bool) {
+// parseStat reads the state, process group, session and thread count of
+// a /proc/pid/stat line, "pid (comm) state ppid pgrp session tty_nr tpgid
+// flags minflt cminflt majflt cmajflt utime stime cutime cstime priority
+// nice num_threads ...": comm may hold anything, ")" and spaces among it,
+// so the fields are counted from its last ")".
+func parseStat(b []byte) (st procStat, ok bool) {
 	i := bytes.LastIndexByte(b, ')')
 	if i < 0 {
-		return 0, 0, false
+		return procStat{}, false
 	}
-	// " state ppid pgrp session ..."
 	f := b[i+1:]
-	for field := range 4 {
+	for field := range 18 {
 		f = bytes.TrimLeft(f, " ")
 		end := bytes.IndexAny(f, " \n")
 		if end < 0 {
 			end = len(f)
 		}
-		switch {
-		case end == 0, field == 0 && end != 1:
-			return 0, 0, false
-		case field == 0:
-			state = f[0]
-		case field == 3:
-			n, err := strconv.Atoi(string(f[:end]))
-			return n, state, err == nil
+		if end == 0 || field == 0 && end != 1 {
+			return procStat{}, false
+		}
+		var n int
+		if field == 2 || field == 3 || field == 17 {
+			var err error
+			if n, err = strconv.Atoi(string(f[:end])); err != nil {
+				return procStat{}, false
+			}
+		}
+		switch field {
+		case 0:
+			st.state = f[0]
+		case 2:
+			st.pgrp = n
+		case 3:
+			st.sid = n
+		case 17:
+			st.threads = n
+			return st, true
 		}
 		f = f[end:]
 	}
-	return 0, 0, false
+	return procStat{}, false
 }
 
 // exited reports whether the command's main process pid has ended, without

@@ -42,7 +42,7 @@ func liveThreads(pid int) int {
 		if err != nil {
 			continue
 		}
-		if _, state, ok := parseStat(b); ok && state != 'Z' && state != 'X' {
+		if st, ok := parseStat(b); ok && st.state != 'Z' && st.state != 'X' {
 			n++
 		}
 	}
@@ -101,8 +101,8 @@ func TestExecuteKillsAProcessWhoseMainThreadEnded(t *testing.T) {
 		pid := readPid(t, file)
 		drovertest.WaitFor(t, 10*time.Second, "the background process's main thread ended", func() bool {
 			b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-			_, state, ok := parseStat(b)
-			return err == nil && ok && state == 'Z'
+			st, ok := parseStat(b)
+			return err == nil && ok && st.state == 'Z'
 		})
 		fire <- time.Now()
 		if out := awaitOutcome(t, done); out.ExitCode != -1 || !strings.HasPrefix(out.Err, "timeout after") {
@@ -130,8 +130,8 @@ func TestExecuteKillsAProcessWhoseMainThreadEnded(t *testing.T) {
 		pid := readPid(t, file)
 		drovertest.WaitFor(t, 10*time.Second, "the background process's main thread ended", func() bool {
 			b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-			_, state, ok := parseStat(b)
-			return err == nil && ok && state == 'Z'
+			st, ok := parseStat(b)
+			return err == nil && ok && st.state == 'Z'
 		})
 		// The main process is killed by the kernel (Pdeathsig) as the worker
 		// dies; the guard then kills what is left of its session.
