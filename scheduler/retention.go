@@ -75,7 +75,12 @@ func (l *leader) pruneResults() error {
 		now = zkNow
 	}
 	cutoff := now.Add(-l.s.cfg.ResultRetention)
-	rerr := l.pruneResultsBefore(cutoff)
+	// A bucket ages from its window's end, or from its late mark: a result
+	// can come up to store.LateResult after either without marking it (a
+	// result on time, or a writer's second late result within a minute of
+	// its mark), so results are kept that much longer, and none goes before
+	// the retention has passed from when it came.
+	rerr := l.pruneResultsBefore(cutoff.Add(-store.LateResult))
 	if errors.Is(rerr, errTermOver) || errors.Is(rerr, store.ErrFenced) {
 		return rerr
 	}
