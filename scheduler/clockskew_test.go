@@ -14,7 +14,7 @@ import (
 // as NTP does, or set apart from another host's.
 type skewedClock struct{ off atomic.Int64 }
 
-func (c *skewedClock) now() time.Time         { return time.Now().Add(time.Duration(c.off.Load())) }
+func (c *skewedClock) now() time.Time        { return time.Now().Add(time.Duration(c.off.Load())) }
 func (c *skewedClock) step(by time.Duration) { c.off.Add(int64(by)) }
 
 // An attempt with a 5 minute timeout that has run for a second is not
