@@ -440,11 +440,27 @@ func (l *leader) deadline(task *store.Task) time.Time {
 // with the grace (some 292 years) is none: it was a deadline in the past.
 // withdrawOverdue adds how late the attempt started (startedLate).
 func overdueAt(task *store.Task, grace time.Duration) time.Time {
+	return overdueFrom(task, task.AssignedAt, grace)
+}
+
+// overdueFrom is overdueAt counted from assigned, the assignment's time by
+// some clock.
+func overdueFrom(task *store.Task, assigned time.Time, grace time.Duration) time.Time {
 	d := task.Timeout.Duration()
-	if task.Timeout <= 0 || task.AssignedAt.IsZero() || d > math.MaxInt64-grace {
+	if task.Timeout <= 0 || assigned.IsZero() || d > math.MaxInt64-grace {
 		return time.Time{}
 	}
-	return task.AssignedAt.Add(d + grace)
+	return assigned.Add(d + grace)
+}
+
+// zookeeperNow reads ZooKeeper's clock (one fenced write), moved by
+// zookeeperAhead in tests.
+func (l *leader) zookeeperNow() (time.Time, error) {
+	t, err := l.st.ZookeeperNow(l.term.Fence)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return t.Add(l.s.cfg.zookeeperAhead), nil
 }
 
 // startedLate is how long after its assignment an attempt was marked
@@ -465,8 +481,17 @@ const maxStartDelay = time.Minute
 
 // withdrawOverdue withdraws attempts past their deadline and queues their next
 // attempt (or records the task dead): such an attempt counts as failed.
+//
+// The leader's wall clock only picks the candidates: assigned_at is the
+// placing leader's, and a clock stepped forward, or a takeover by a host
+// whose clock is ahead, would withdraw attempts still running in time (a
+// retry then runs beside them). A candidate is withdrawn once it is overdue
+// by ZooKeeper's clock: its assignment's creation (and running mark, see
+// startedLate) against ZooKeeper's now, read when a candidate comes up. A
+// clock behind only withdraws late.
 func (l *leader) withdrawOverdue() error {
 	now := l.now()
+	var zkNow time.Time // read once a pass, when a candidate comes up
 	for id, w := range l.workers {
 		for name, dl := range w.checked {
 			if dl.IsZero() || now.Before(dl) {
@@ -504,6 +529,18 @@ func (l *leader) withdrawOverdue() error {
 				// from then (the view read it at placement). Due is the
 				// same at every read: put off once.
 				w.checked[name] = due
+				continue
+			}
+			if zkNow.IsZero() {
+				if zkNow, err = l.zookeeperNow(); err != nil {
+					return err
+				}
+			}
+			if due := overdueFrom(task, stat.Ctime, l.s.cfg.TimeoutGrace).Add(startedLate(stat)); zkNow.Before(due) {
+				// Not yet by ZooKeeper's clock: the leader's runs ahead of
+				// it, or the placing leader's ran behind. Looked at again
+				// when it is due by ZooKeeper's.
+				w.checked[name] = now.Add(due.Sub(zkNow))
 				continue
 			}
 			l.log.Warn().Str("task_id", task.ID).Str("worker_id", id).Int("attempt", task.Attempt).
