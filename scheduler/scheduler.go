@@ -35,9 +35,9 @@ type Config struct {
 	// worker before the leader withdraws it (the worker normally kills it on
 	// time itself); default 30s.
 	TimeoutGrace time.Duration
-	// ResultRetention is how long results are kept, counted from submit time
-	// (from the result, for one that came late: see store.LateResult);
-	// default 7 days.
+	// ResultRetention is how long results are kept, counted from when each
+	// came (up to store.LateResult more: a bucket ages as a whole, from its
+	// window or its late mark); default 7 days.
 	ResultRetention time.Duration
 	// MaxResults caps the results kept (oldest go first); default 1,000,000,
 	// negative: no cap.

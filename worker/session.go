@@ -53,15 +53,37 @@ func taken(id int) bool {
 	return true
 }
 
-// ownerProbe is the file taken sets the owner of: its own, no command's,
-// and one that signals no one (nil if it cannot be opened).
-var ownerProbe = sync.OnceValue(func() *os.File {
-	f, err := os.Open(os.DevNull)
-	if err != nil {
-		return nil
+// takenTells reports whether taken can tell a number free on this host: a
+// kernel before 4.17 (or a /dev/null that did not open) says "taken" for
+// every number. A number above PID_MAX_LIMIT (2^22) is never taken.
+func takenTells() bool {
+	f := ownerProbe()
+	if f == nil {
+		return false
 	}
-	return f
-})
+	_, err := unix.FcntlInt(f.Fd(), unix.F_SETOWN, -(1<<22 + 1))
+	if err == nil {
+		_, _ = unix.FcntlInt(f.Fd(), unix.F_SETOWN, 0)
+	}
+	return errors.Is(err, unix.ESRCH)
+}
+
+// ownerProbe is the file taken sets the owner of: its own, no command's,
+// and one that signals no one (nil if it cannot be opened, tried again at
+// the next call: a moment out of file descriptors must not last).
+var ownerProbe = func() *os.File {
+	probe.mu.Lock()
+	defer probe.mu.Unlock()
+	if probe.f == nil {
+		probe.f, _ = os.Open(os.DevNull)
+	}
+	return probe.f
+}
+
+var probe struct {
+	mu sync.Mutex
+	f  *os.File
+}
 
 // killSessions SIGKILLs every live process whose session is one of sids,
 // and looks again until within has passed or a walk finds none alive and
@@ -69,27 +91,30 @@ var ownerProbe = sync.OnceValue(func() *os.File {
 // chain of forks whose parents exit at once can have no member listed at
 // all (the parent gone before its stat is read, the child born after the
 // listing), so a session whose number is still taken (see taken) though
-// the walk saw no process of it, nor one of that pid, is walked again.
-// Each process found is killed with its process group, which a fork
+// the walk saw no process of it, nor one of that pid, is walked again
+// (where taken can tell: see takenTells). Each process found is killed with its process group, which a fork
 // cannot outrun (the kernel makes a fork that a group's signal reaches
 // meanwhile fail and start again). With none left, that is one walk of
 // /proc.
 //
 // The session ids are pids of commands: one that was reaped, with its
 // session empty, could be another's by now; as a process group id can.
-func killSessions(sids map[int]bool, within time.Duration) {
+// It returns how many walks it made.
+func killSessions(sids map[int]bool, within time.Duration) (walks int) {
 	deadline := time.Now().Add(within)
+	tells := takenTells()
 	for pause := time.Millisecond; ; pause = min(2*pause, 50*time.Millisecond) {
 		live, seen := killMembers(sids)
+		walks++
 		missed := false
 		for sid := range sids {
-			if !seen[sid] && taken(sid) {
+			if tells && !seen[sid] && taken(sid) {
 				missed = true
 				break
 			}
 		}
 		if live == 0 && !missed || !time.Now().Before(deadline) {
-			return
+			return walks
 		}
 		time.Sleep(pause) // for those killed to die
 	}

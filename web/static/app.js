@@ -39,7 +39,7 @@ async function refresh() {
         ? " · queue counts: not yet (this leader is still listing the queue)"
         : ` · queued high/normal/low: ${q.high || 0}/${q.normal || 0}/${q.low || 0} (as seen by this scheduler)`;
     $("#cluster").innerHTML = l
-      ? `leader <b>${sid(l)}</b> (pid ${l.pid}, epoch ${l.epoch_error ? `<span title="${esc(l.epoch_error)}">?</span>` : l.epoch}) · standbys: ${(l.standbys || []).map(sid).join(", ") || "none"}` +
+      ? `leader <b>${sid(l)}</b> (pid ${l.record_error ? "?" : l.pid}, epoch ${l.epoch_error ? `<span title="${esc(l.epoch_error)}">?</span>` : l.epoch}) · standbys: ${(l.standbys || []).map(sid).join(", ") || "none"}` +
         queued
       : "no leader";
     rows("#workers", c.workers, (w) => [
