@@ -1,8 +1,12 @@
 package scheduler
 
 import (
+	"context"
+	"crypto/rand"
 	"testing"
 	"time"
+
+	"github.com/oklog/ulid/v2"
 
 	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/store"
@@ -34,5 +38,48 @@ func TestResultIsKeptForTheRetentionFromWhenItCame(t *testing.T) {
 	}
 	if ok, _, err := st.Exists(lay.Result(id)); err != nil || !ok {
 		t.Fatalf("a result that came 10 s ago was pruned with --result-retention 1m (exists %v, %v): it was aged from its task's submit 65 s ago", ok, err)
+	}
+}
+
+// TestKeyOfATaskMovedAsideIsNotLeftForEver: a keyed task whose record is
+// moved to deadletter (store.Quarantine: a queue item that does not decode,
+// say) takes its key index entry with it, but its key stays under keys/:
+// only a result, pruned, drops a key, and only a later submit of the same
+// key takes it over. Once retention has pruned the bucket and the
+// deadletter record, nothing names the key any more, and it is never
+// deleted: each such task leaves a znode in ZooKeeper for good, where
+// deadletter records themselves are capped and aged out.
+func TestKeyOfATaskMovedAsideIsNotLeftForEver(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	lay := st.Layout()
+	at := time.Now().Add(-48 * time.Hour)
+	keyed := &store.Task{ID: ulid.MustNew(ulid.Timestamp(at), rand.Reader).String(), Cmd: []string{"true"}, Key: "k", SubmittedAt: at}
+	other := &store.Task{ID: ulid.MustNew(ulid.Timestamp(at), rand.Reader).String(), Cmd: []string{"true"}, SubmittedAt: at}
+	if _, err := st.Submit(context.Background(), []*store.Task{keyed, other}); err != nil {
+		t.Fatal(err)
+	}
+	moveQueueItemAside(t, st, keyed.ID)
+	succeed(t, st, other)
+	later := time.Now().Add(48 * time.Hour)
+	l, _, _ := termOf(t, st, func(c *Config) {
+		c.ResultRetention = 24 * time.Hour
+		c.Now = func() time.Time { return later }
+		c.zookeeperAhead = time.Until(later)
+	})
+	for range 3 {
+		if err := l.pruneResults(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if kids, err := st.Children(lay.Deadletter()); err != nil || len(kids) != 0 {
+		t.Fatalf("deadletter %v (%v), want it pruned", kids, err)
+	}
+	b1, b2 := store.Bucket(keyed.ID)
+	if ok, _, err := st.Exists(lay.ResultBucket(b1, b2)); err != nil || ok {
+		t.Fatalf("result bucket still there (%v)", err)
+	}
+	if ok, _, err := st.Exists(lay.Key(store.KeyHash("k"))); err != nil || ok {
+		t.Fatalf("the key of a task moved aside two days ago is still in ZooKeeper (exists %v, %v) after retention pruned its bucket and its deadletter record: nothing will ever delete it", ok, err)
 	}
 }

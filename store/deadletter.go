@@ -12,7 +12,7 @@ import (
 // never moved by mistake.
 func (s *Store) Quarantine(path string, data []byte, version int32, reason error) error {
 	id, result := s.taskRecordOf(path)
-	entry, entryVersion, err := s.keyIndexEntryOf(id)
+	entry, entryVersion, key, err := s.keyIndexEntryOf(id)
 	if err != nil {
 		return fmt.Errorf("quarantine %s: %w", path, err)
 	}
@@ -34,7 +34,22 @@ func (s *Store) Quarantine(path string, data []byte, version int32, reason error
 			// is nowhere (Submit).
 			txn.Delete(entry, entryVersion)
 		}
+		if key.path != "" {
+			// And the key, while it names the task: no result will come
+			// to drop it with (retention drops a key with its task's
+			// result), and nothing else would. Its shard moves on with it,
+			// as when retention drops one (a submit taking the key over
+			// checks the shard).
+			txn.Delete(key.path, key.version)
+			txn.Set(key.shard, nil, -1)
+		}
 	})
+}
+
+// taskKey is a key znode that names a task, at the version read.
+type taskKey struct {
+	path, shard string
+	version     int32
 }
 
 // taskRecordOf is the id of the task whose queue item, assignment or result
@@ -61,17 +76,31 @@ func (s *Store) taskRecordOf(path string) (id string, result bool) {
 }
 
 // keyIndexEntryOf is the key index entry of task id, and its version; ""
-// when id is "" or the task has no entry (no key).
-func (s *Store) keyIndexEntryOf(id string) (string, int32, error) {
+// when id is "" or the task has no entry (no key). With it, the task's key
+// when that still names the task (none when it does not, or cannot be
+// read: the entry's going lets a later submit of the key take it over).
+func (s *Store) keyIndexEntryOf(id string) (string, int32, taskKey, error) {
 	if id == "" {
-		return "", 0, nil
+		return "", 0, taskKey{}, nil
 	}
 	entry := s.layout.KeyIndexItem(id)
-	ok, st, err := s.Exists(entry)
-	if err != nil || !ok {
-		return "", 0, err
+	hash, st, err := s.Get(entry)
+	if errors.Is(err, ErrNoNode) {
+		return "", 0, taskKey{}, nil
 	}
-	return entry, st.Version, nil
+	if err != nil {
+		return "", 0, taskKey{}, err
+	}
+	var key taskKey
+	if ValidKeyHash(string(hash)) {
+		p := s.layout.Key(string(hash))
+		data, kst, err := s.Get(p)
+		var rec KeyRecord
+		if err == nil && Decode(data, &rec) == nil && rec.Task == id {
+			key = taskKey{path: p, shard: s.layout.KeyShard(string(hash)), version: kst.Version}
+		}
+	}
+	return entry, st.Version, key, nil
 }
 
 // MaxDeadletters bounds the deadletter directory for the writers of its
