@@ -319,6 +319,10 @@ func (l *leader) serve(ctx context.Context) error {
 	if testHookServe != nil {
 		testHookServe(l.s)
 	}
+	// Before the queue is listed: its retries' backoffs count on it.
+	if err := l.readZookeeperClock(); err != nil {
+		return err
+	}
 	if err := l.syncWorkers(); err != nil {
 		return err
 	}
@@ -812,17 +816,26 @@ func (l *leader) addRead(r store.Read) error {
 		}
 		return nil
 	}
-	l.addQueued(task, stat.Version)
+	l.addQueuedAt(task, stat.Version, stat.Ctime)
 	return nil
 }
 
 // addQueued puts a task known to be in the queue (at version) into the view.
 func (l *leader) addQueued(task *store.Task, version int32) {
+	l.addQueuedAt(task, version, time.Time{})
+}
+
+// addQueuedAt is addQueued for a queue item created at ctime by
+// ZooKeeper's clock (zero: not known), which places its backoff's end on
+// the leader's clock (see notBefore).
+func (l *leader) addQueuedAt(task *store.Task, version int32, ctime time.Time) {
 	if old := l.lookup(task.ID); old != nil {
 		l.unqueue(old)
 	}
 	l.queuedAt = l.now()
 	q := newQueued(task, version, l.kept < maxKept && recordBytes(task) <= maxKeptRecord)
+	notBefore := l.notBefore(task, ctime)
+	q.notBefore = unixNano(notBefore)
 	if q.task != nil {
 		l.kept++
 	}
@@ -834,12 +847,55 @@ func (l *leader) addQueued(task *store.Task, version int32) {
 	}
 	l.byBucket[b1+b2][task.ID] = q
 	l.bindStartBy(q, task)
-	if task.NotBefore.After(l.now()) {
+	if notBefore.After(l.now()) {
 		q.delayed = true
 		heap.Push(l.delayed, q)
 	} else {
 		l.ready.push(q)
 	}
+}
+
+// notBefore is when a queued task's backoff ends, by the leader's clock.
+// The record's not_before is by its writer's clock (a worker's, or the
+// leader's before a takeover): a host ahead of the leader would hold the
+// retry back by the difference, one behind would cut the backoff short.
+// The backoff itself is not_before less the last attempt's end, both by
+// that clock, and it runs from the queue item's creation by ZooKeeper's
+// clock (ctime), which the leader's last reading of ZooKeeper's clock
+// places on its own. Without a ctime, a reading or an attempt's end, the
+// record's not_before stands.
+func (l *leader) notBefore(task *store.Task, ctime time.Time) time.Time {
+	n := len(task.History)
+	if task.NotBefore.IsZero() || ctime.IsZero() || l.zkClockAt.IsZero() || n == 0 || task.History[n-1].FinishedAt.IsZero() {
+		return task.NotBefore
+	}
+	delay := task.NotBefore.Sub(task.History[n-1].FinishedAt)
+	if delay <= 0 {
+		return time.Time{}
+	}
+	now := l.now()
+	zkNow := l.zkClock.Add(now.Sub(l.zkClockAt))
+	ctime = ctime.Add(l.s.cfg.zookeeperAhead) // as tests move ZooKeeper's clock
+	return now.Add(ctime.Add(delay).Sub(zkNow))
+}
+
+// readZookeeperClock reads ZooKeeper's clock (one fenced write) for
+// notBefore and the tombstones' sweep; an error other than the fence's is
+// logged, and the last reading stands.
+func (l *leader) readZookeeperClock() error {
+	zkNow, err := l.zookeeperNow()
+	if errors.Is(err, store.ErrFenced) {
+		return err
+	}
+	if err != nil {
+		l.log.Debug().Err(err).Msg("cannot read ZooKeeper's clock; retries' backoffs count on their writers' clocks meanwhile")
+		return nil
+	}
+	// Paired with the leader's time after the read: ZooKeeper stamped the
+	// write at some moment before its reply, so a slow read makes the
+	// estimate late (a backoff a little longer), never early.
+	l.zkClock, l.zkClockAt = zkNow, l.now()
+	return nil
 }
 
 func (l *leader) unqueue(q *queued) {
@@ -1241,6 +1297,7 @@ type batchResult struct {
 	// transaction would have been too large. They go back to the queue.
 	deferred []placement
 	zxid     int64
+	mtime    time.Time // of the commit, by ZooKeeper's clock
 	err      error
 }
 
@@ -1271,7 +1328,7 @@ func (l *leader) dispatch(batch []placement) error {
 			// the batch in one get.
 			if r.err = txn.AssignBatch(tasks, lone); r.err == nil {
 				r.err = txn.Stamp(l.lay.Tasks()).Commit()
-				r.zxid = txn.Zxid()
+				r.zxid, r.mtime = txn.Zxid(), txn.Mtime()
 			}
 		}
 		l.results <- r // never blocks: cap > maxInflight
@@ -1296,6 +1353,11 @@ func (l *leader) settle(r batchResult) error {
 	}
 	switch {
 	case r.err == nil:
+		if !r.mtime.IsZero() {
+			// A reading of ZooKeeper's clock for free (see
+			// readZookeeperClock), late by the time the result waited.
+			l.zkClock, l.zkClockAt = r.mtime.Add(l.s.cfg.zookeeperAhead), l.now()
+		}
 		for _, p := range r.batch {
 			l.placed(p, r.zxid)
 		}
