@@ -11,33 +11,40 @@ import (
 	"github.com/drover-sched/drover/scheduler"
 )
 
-// TestDashboardOnALeaderStillListingShowsNoQueueCounts renders the
-// dashboard of a leader that has not yet listed the queue (elected a moment
-// ago, or rebuilding its view after a lost connection: Stats.ViewReady
-// false). Its Queued are zeros that stand for nothing, which /metrics
-// leaves out for that reason (README: "only the leader reports
-// drover_queue_depth ... once it has listed the workers and the queue");
-// the dashboard shows them as "queued high/normal/low: 0/0/0", an empty
-// queue, at the moment an operator looks at it during a failover.
-func TestDashboardOnALeaderStillListingShowsNoQueueCounts(t *testing.T) {
+// renderView renders the dashboard in headless Chromium against an API
+// whose /api/v1/cluster answers view and whose listings are empty.
+func renderView(t *testing.T, view clusterView) string {
+	t.Helper()
 	chromium, err := exec.LookPath("chromium")
 	if err != nil {
 		t.Skip("chromium is not installed (make test installs it with apt-get)")
 	}
-	// What cluster() answers for such a leader: its own Stats, Leader true,
-	// ViewReady false, the counts zero as lead() and reset() leave them.
-	body, err := json.Marshal(clusterView{
-		Leader: &client.LeaderInfo{SchedulerInfo: client.SchedulerInfo{ID: "s1", Host: "h", PID: 7}, Epoch: 4, Standbys: []client.SchedulerInfo{}},
-		Served: "leader", ServedByID: "s1", Workers: []client.WorkerStatus{},
-		Stats: scheduler.Stats{Leader: true, ViewReady: false, Epoch: 4, Queued: map[string]int64{"low": 0, "normal": 0, "high": 0}},
-	})
+	body, err := json.Marshal(view)
 	if err != nil {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/cluster", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(body) })
 	mux.HandleFunc("GET /api/v1/", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("[]")) })
-	dom := renderDashboard(t, chromium, mux)
+	return renderDashboard(t, chromium, mux)
+}
+
+// TestDashboardOnALeaderStillListingShowsNoQueueCounts renders the
+// dashboard of a leader that has not yet listed the queue (elected a moment
+// ago, or rebuilding its view after a lost connection: Stats.ViewReady
+// false). Its Queued are zeros that stand for nothing, which /metrics
+// leaves out for that reason (README: "only the leader reports
+// drover_queue_depth ... once it has listed the workers and the queue");
+// the dashboard showed them as "queued high/normal/low: 0/0/0", an empty
+// queue, at the moment an operator looks at it during a failover.
+func TestDashboardOnALeaderStillListingShowsNoQueueCounts(t *testing.T) {
+	// What cluster() answers for such a leader: its own Stats, Leader true,
+	// ViewReady false, the counts zero as lead() and reset() leave them.
+	dom := renderView(t, clusterView{
+		Leader: &client.LeaderInfo{SchedulerInfo: client.SchedulerInfo{ID: "s1", Host: "h", PID: 7}, Epoch: 4, Standbys: []client.SchedulerInfo{}},
+		Served: "leader", ServedByID: "s1", Workers: []client.WorkerStatus{},
+		Stats: scheduler.Stats{Leader: true, ViewReady: false, Epoch: 4, Queued: map[string]int64{"low": 0, "normal": 0, "high": 0}},
+	})
 	if !strings.Contains(dom, "leader <b>s1</b>") {
 		t.Fatalf("the dashboard did not render the cluster:\n%s", dom)
 	}
@@ -51,27 +58,19 @@ func TestDashboardOnALeaderStillListingShowsNoQueueCounts(t *testing.T) {
 
 // TestDashboardShowsAnUnreadableSchedulerRecordAsUnknown renders the
 // dashboard when the leader's election record does not decode (written over
-// by hand, or by a newer Drover mid-upgrade): it is shown as ?, with why,
-// not as a leader with no name.
+// by hand, or by a newer Drover mid-upgrade): its id and pid are shown as
+// ?, with why, not as a leader with no name and pid 0.
 func TestDashboardShowsAnUnreadableSchedulerRecordAsUnknown(t *testing.T) {
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("chromium is not installed (make test installs it with apt-get)")
-	}
-	body, err := json.Marshal(clusterView{
+	dom := renderView(t, clusterView{
 		Leader: &client.LeaderInfo{SchedulerInfo: client.SchedulerInfo{RecordError: "election record n_x-0000000001: malformed"}, Epoch: 4,
 			Standbys: []client.SchedulerInfo{{ID: "s2", Host: "h", PID: 8}}},
 		Served: "standby", ServedByID: "s2", Workers: []client.WorkerStatus{},
 		Stats: scheduler.Stats{Epoch: 4},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/v1/cluster", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(body) })
-	mux.HandleFunc("GET /api/v1/", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("[]")) })
-	dom := renderDashboard(t, chromium, mux)
 	if !strings.Contains(dom, `leader <b><span title="election record n_x-0000000001: malformed">?</span></b>`) || !strings.Contains(dom, "standbys: s2") {
 		t.Fatalf("the dashboard does not show the unreadable leader record as ?:\n%s", dom)
+	}
+	if strings.Contains(dom, "pid 0") || !strings.Contains(dom, "pid ?") {
+		t.Fatalf("the dashboard shows the unreadable leader record's unknown pid as 0:\n%s", dom)
 	}
 }
