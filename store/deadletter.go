@@ -89,7 +89,14 @@ func (s *Store) keyIndexEntryOf(id string) (string, int32, taskKey, error) {
 		return "", 0, taskKey{}, nil
 	}
 	if err != nil {
-		return "", 0, taskKey{}, err
+		// Not readable (an ACL without read, set by hand): the entry
+		// still goes with the task, as exists needs no read permission;
+		// the key stays, for a later submit of it to take over.
+		ok, est, eerr := s.Exists(entry)
+		if eerr != nil || !ok {
+			return "", 0, taskKey{}, eerr
+		}
+		return entry, est.Version, taskKey{}, nil
 	}
 	var key taskKey
 	if ValidKeyHash(string(hash)) {
