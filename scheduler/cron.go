@@ -278,18 +278,9 @@ func (l *leader) sweepTombstones() error {
 		// on the leader's (monotonic) clock, so that a batch of tombstones
 		// due together goes a sweep at a time, not one batch a read.
 		l.clockReadAt = now.Add(min(clockReadEvery, tombstoneAge/4))
-		zkNow, err := l.st.ZookeeperNow(l.term.Fence)
-		if errors.Is(err, store.ErrFenced) {
+		if err := l.readZookeeperClock(); err != nil {
 			return err
 		}
-		if err != nil {
-			l.log.Debug().Err(err).Msg("cannot read ZooKeeper's clock; tombstones are swept later")
-			return nil
-		}
-		// Paired with the leader's time after the read: ZooKeeper stamped
-		// the write at some moment before its reply, so a slow read makes
-		// the estimate late, never early.
-		l.zkClock, l.zkClockAt = zkNow, l.now()
 	}
 	if l.zkClockAt.IsZero() {
 		return nil
