@@ -193,6 +193,11 @@ func TestChaos(t *testing.T) {
 	for i := 1; i <= 3; i++ {
 		c.start(fmt.Sprintf("worker-%d", i), "worker", "--id", fmt.Sprintf("worker-%d", i), "--capacity", "8", "--drain-timeout", "5s")
 	}
+	// The first fault may concern the leader: wait for one (a race build's
+	// processes take a while to start and join the election).
+	if _, err := c.waitNewLeader("", time.Now(), 4*session+30*time.Second); err != nil {
+		t.Fatalf("first election: %v", err)
+	}
 
 	// Each task records (task, attempt, worker) when it runs, then works a little.
 	runlog := filepath.Join(c.dir, "runs.log")

@@ -204,6 +204,7 @@ func (c *cluster) stopAll() {
 func (c *cluster) leaderProc() *proc {
 	l, err := c.client.Leader()
 	if err != nil {
+		c.t.Logf("leader: %v", err)
 		return nil
 	}
 	c.mu.Lock()
