@@ -221,7 +221,7 @@ walk:
 				if err != nil {
 					return err
 				}
-				if st.DataLength > 0 && !st.Mtime.Before(cutoff) {
+				if !l.lateOf(st).Before(cutoff) {
 					continue
 				}
 				unmarked = st.Version
@@ -261,12 +261,32 @@ walk:
 }
 
 // resultBucket is a second-level result bucket as a pass read it: its
-// results, and when its last late result came (zero: none), see
-// store.LateResult: the bucket is old only once that is old too.
+// results, and when its last late result came at the latest (see lateOf):
+// the bucket is old only once that is old too.
 type resultBucket struct {
 	b2    string
 	count int
 	late  time.Time
+}
+
+// lateOf is the latest a result bucket says a result of its came late: its
+// late mark's write (store.LateResult), or its own creation, whichever is
+// later. A bucket made after its window (retention pruned it, and a late
+// result or a requeue made it anew) holds only results that came since,
+// though no writer may have marked it: a writer that marked the bucket
+// before it was pruned remembers that mark for a while (it marks once a
+// LateResult), and another writer's requeue makes the bucket unmarked.
+// Both are ZooKeeper's times. A bucket made on time ages from its window
+// as before (its creation is the window's, give or take the clocks).
+func (l *leader) lateOf(st store.Stat) time.Time {
+	late := st.Ctime
+	if l.s.cfg.historyMadeNow {
+		late = time.Time{}
+	}
+	if st.DataLength > 0 && st.Mtime.After(late) {
+		late = st.Mtime
+	}
+	return late
 }
 
 // testHookResultsRead, when set by a test, is called with each first-level
@@ -292,10 +312,7 @@ func (l *leader) readResultBuckets(b1 string) ([]resultBucket, error) {
 	b2s = slices.DeleteFunc(b2s, func(b2 string) bool { return !store.IsBucket(b1, b2) })
 	var out []resultBucket
 	err = l.readInRounds(len(b2s), func(i int) string { return l.lay.ResultBucket(b1, b2s[i]) }, func(i int, rd store.Read) {
-		b := resultBucket{b2: b2s[i], count: int(rd.Stat.NumChildren)}
-		if rd.Stat.DataLength > 0 {
-			b.late = rd.Stat.Mtime
-		}
+		b := resultBucket{b2: b2s[i], count: int(rd.Stat.NumChildren), late: l.lateOf(rd.Stat)}
 		out = append(out, b)
 	})
 	if err != nil {

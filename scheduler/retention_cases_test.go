@@ -412,7 +412,7 @@ func twoPassesPastGrace(t *testing.T, st *store.Store) {
 	set := func(t time.Time) { clock.Store(&t) }
 	set(time.Now())
 	l, _, _ := termOf(t, st, func(c *Config) {
-		c.ResultRetention = 24 * time.Hour
+		dayOfHistory(c)
 		c.Now = func() time.Time { return *clock.Load() }
 	})
 	set(time.Now().Add(2*l.s.cfg.BucketGrace + time.Minute)) // every bucket past its grace
@@ -421,4 +421,12 @@ func twoPassesPastGrace(t *testing.T, st *store.Store) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// dayOfHistory configures a scheduler with a day's result retention for a
+// test that makes its history now: result buckets of windows days old, made
+// at once, age from their windows and late marks (Config.historyMadeNow).
+func dayOfHistory(c *Config) {
+	c.ResultRetention = 24 * time.Hour
+	c.historyMadeNow = true
 }

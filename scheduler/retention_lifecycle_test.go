@@ -83,3 +83,68 @@ func TestKeyOfATaskMovedAsideIsNotLeftForEver(t *testing.T) {
 		t.Fatalf("the key of a task moved aside two days ago is still in ZooKeeper (exists %v, %v) after retention pruned its bucket and its deadletter record: nothing will ever delete it", ok, err)
 	}
 }
+
+// TestLateResultInABucketMadeAnewByAnotherWriterIsKept: the variant of
+// TestLateResultInABucketPrunedByTheCapIsKept in which the old bucket the
+// cap pruned is made anew not by the late result's writer (which forgets its
+// marks when its own commit finds the bucket gone) but by another writer
+// first: a worker or the leader queueing again an attempt of a task of that
+// old bucket (its queue bucket long swept) makes the queue and result
+// buckets (store.ensureBuckets), the result bucket unmarked. The first
+// writer, having marked that bucket less than store.LateResult before,
+// commits its next late result into it without a mark, and the next pass
+// prunes that result by age at once, with the cap not reached.
+func TestLateResultInABucketMadeAnewByAnotherWriterIsKept(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	w := drovertest.OpenStore(t, root)  // a worker's store: it writes the late results
+	w2 := drovertest.OpenStore(t, root) // another worker's: it queues a task again
+	lay := st.Layout()
+	now := time.Now()
+	old := now.Add(-48 * time.Hour) // one bucket two days old
+	// Two late results in the old bucket (marked by the first), one on
+	// time an hour ago.
+	finished(t, w, old, now.Add(-30*time.Second), store.StateSucceeded)
+	finished(t, w, old, now.Add(-25*time.Second), store.StateSucceeded)
+	finished(t, st, now.Add(-time.Hour), now.Add(-time.Hour), store.StateSucceeded)
+	b1, b2 := store.Bucket(store.IDAt(old))
+	later := now.Add(2 * time.Minute) // past BucketGrace of the buckets made now
+	l, _, _ := termOf(t, st, func(c *Config) {
+		c.ResultRetention = 24 * time.Hour
+		c.MaxResults = 2
+		c.Now = func() time.Time { return later }
+		c.zookeeperAhead = time.Until(later)
+	})
+	// Three results, a cap of two: the oldest bucket goes, both its results.
+	if err := l.pruneResults(); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _, err := st.Exists(lay.ResultBucket(b1, b2)); err != nil || ok {
+		t.Fatalf("the old bucket is still there (%v): the cap should have pruned it", err)
+	}
+	// Its queue bucket, empty and old, is swept by the leader
+	// (sweepEmptyQueue); then another worker queues a task of the old
+	// bucket again (a failed attempt with retries left): its commit makes
+	// the buckets anew.
+	if err := st.Delete(lay.QueueBucket(b1, b2), -1); err != nil {
+		t.Fatal(err)
+	}
+	again := &store.Task{ID: ulid.MustNew(ulid.Timestamp(old), rand.Reader).String(), Cmd: []string{"true"},
+		SubmittedAt: old, Attempt: 2, NotBefore: now.Add(time.Hour)}
+	if err := w2.CommitCreatingBuckets([]string{again.ID}, func(txn *store.Txn) error { return txn.Enqueue(again) }); err != nil {
+		t.Fatal(err)
+	}
+	// The first worker's next late result of the old bucket: two results,
+	// at the cap.
+	late := finished(t, w, old, now.Add(-20*time.Second), store.StateSucceeded)
+	_, stat, err := st.Exists(lay.ResultBucket(b1, b2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.pruneResults(); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := st.Get(lay.Result(late)); err != nil {
+		t.Fatalf("a result that came two minutes ago, with 2 results kept at --max-results 2 and a day's retention: %v (its bucket marked: %v)", err, stat.DataLength > 0)
+	}
+}

@@ -54,6 +54,11 @@ type Config struct {
 	// zookeeperAhead, set by tests, moves ZooKeeper's clock as retention
 	// reads it (see pruneResults) this far ahead, as Now moves the leader's.
 	zookeeperAhead time.Duration
+	// historyMadeNow, set by tests that make old result buckets at once (a
+	// day's history in a second), ages a result bucket from its window and
+	// late mark alone, as if it had been made in its window: aged from its
+	// creation too (lateOf), it would be kept a retention from now.
+	historyMadeNow bool
 }
 
 // Scheduler campaigns for leadership and leads while elected.

@@ -569,7 +569,7 @@ func TestRetentionPassesOverNamesThatAreNoBucket(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	runScheduler(t, st, "s1", func(c *Config) { c.ResultRetention = 24 * time.Hour })
+	runScheduler(t, st, "s1", dayOfHistory)
 	waitGone(t, st, 10*time.Second, lay.Result(old))
 	for _, p := range junk[:2] {
 		if ok, _, err := st.Exists(p); err != nil || !ok {
@@ -798,7 +798,7 @@ func TestRetentionKeepsLateResults(t *testing.T) {
 	if _, stat, err := st.Exists(st.Layout().ResultBucket(b1, b2)); err != nil || stat.DataLength != 0 {
 		t.Fatalf("a result on time marked its bucket: %+v %v", stat, err)
 	}
-	runScheduler(t, st, "s1", func(c *Config) { c.ResultRetention = 24 * time.Hour })
+	runScheduler(t, st, "s1", dayOfHistory)
 	exists := func(id string) bool {
 		ok, _, err := st.Exists(st.Layout().Result(id))
 		if err != nil {
@@ -920,7 +920,7 @@ func TestRetentionDropsKeysWithResults(t *testing.T) {
 	if !exists(lay.KeyIndexItem(finished.ID)) {
 		t.Fatal("a keyed submit wrote no key index entry")
 	}
-	runScheduler(t, st, "s1", func(c *Config) { c.ResultRetention = 24 * time.Hour })
+	runScheduler(t, st, "s1", dayOfHistory)
 	drovertest.WaitFor(t, 10*time.Second, "key of the pruned result dropped", func() bool {
 		return !exists(lay.Result(finished.ID)) && !exists(key("k-finished")) && !exists(lay.KeyIndexItem(finished.ID))
 	})
@@ -978,7 +978,7 @@ func TestRetentionMovesAsideAMalformedKey(t *testing.T) {
 	if _, err := st.Set(key, []byte("junk"), -1); err != nil {
 		t.Fatal(err)
 	}
-	runScheduler(t, st, "s1", func(c *Config) { c.ResultRetention = 24 * time.Hour })
+	runScheduler(t, st, "s1", dayOfHistory)
 	waitGone(t, st, 10*time.Second, key)
 	if kids, err := st.Children(lay.Deadletter()); err != nil || len(kids) != 1 {
 		t.Fatalf("deadletter %v (%v), want the key record", kids, err)
@@ -1007,7 +1007,7 @@ func TestSubmitDropsTheKeyOfATaskPrunedWithAMalformedEntry(t *testing.T) {
 	if _, err := st.Set(entry, []byte("junk"), -1); err != nil {
 		t.Fatal(err)
 	}
-	runScheduler(t, st, "s1", func(c *Config) { c.ResultRetention = 24 * time.Hour })
+	runScheduler(t, st, "s1", dayOfHistory)
 	waitGone(t, st, 10*time.Second, lay.Result(task.ID))
 	if ok, _, err := st.Exists(entry); err != nil || ok {
 		t.Fatalf("the malformed entry is still there (%v)", err)
@@ -1067,7 +1067,7 @@ func TestRetentionDropsKeyIndexBucketMadeAfterResultBucket(t *testing.T) {
 	set := func(t time.Time) { clock.Store(&t) }
 	set(time.Now()) // as the term begins
 	l, _, _ := termOf(t, st, func(c *Config) {
-		c.ResultRetention = 24 * time.Hour
+		dayOfHistory(c)
 		c.Now = func() time.Time { return *clock.Load() }
 	})
 	// The first pass: the result bucket is BucketGrace old, the key index
@@ -1156,7 +1156,7 @@ func TestRetentionReadsSettledBucketsOnce(t *testing.T) {
 	bx, _ := store.Bucket(x)
 	by, _ := store.Bucket(y)
 	s, err := New(Config{ID: "s1", Store: st, Log: drovertest.Logger(t), ResultRetention: 24 * time.Hour,
-		Now: func() time.Time { return *clock.Load() }})
+		Now: func() time.Time { return *clock.Load() }, historyMadeNow: true})
 	if err != nil {
 		t.Fatal(err)
 	}
