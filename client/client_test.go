@@ -167,3 +167,15 @@ func TestUnknownSpecs(t *testing.T) {
 		t.Fatalf("unknown %d, want 2 (b, and a' whose first is unknown)", n)
 	}
 }
+
+// A schedule's spec naming Sunday 7 (crontab(5)) is stored with 0, which
+// leaders of earlier releases read too.
+func TestScheduleRecordStoresSundayAsZero(t *testing.T) {
+	rec, err := ScheduleSpec{Name: "s", Cron: "0 2 * * 5-7", Task: TaskSpec{Cmd: []string{"x"}}}.Record(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Cron != "0 2 * * 5-6,0" {
+		t.Fatalf("stored spec %q, want %q", rec.Cron, "0 2 * * 5-6,0")
+	}
+}

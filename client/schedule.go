@@ -49,6 +49,9 @@ func (s ScheduleSpec) Record(now time.Time) (*store.Schedule, error) {
 	if _, err := scheduler.ParseSpec(s.Cron, s.TZ); err != nil {
 		return nil, err
 	}
+	// Sunday as 7, as crontab(5) allows, is stored as 0: leaders of
+	// earlier releases refuse 7.
+	s.Cron = scheduler.SundayAsZero(s.Cron)
 	switch s.Catchup {
 	case "":
 		s.Catchup = store.CatchupNone

@@ -3,8 +3,10 @@ package scheduler
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/robfig/cron/v3"
 
@@ -76,7 +78,7 @@ func ReadSpec(spec, tz string) (s cron.Schedule, compat, err error) {
 			compat = fmt.Errorf("cron spec: @every %v: want whole seconds, at least 1s", d)
 		}
 	}
-	s, err = parseCron(spec)
+	s, err = parseCron(SundayAsZero(spec))
 	if err != nil {
 		return nil, nil, fmt.Errorf("cron spec: %v", err)
 	}
@@ -90,6 +92,79 @@ func ReadSpec(spec, tz string) (s cron.Schedule, compat, err error) {
 		return nil, nil, errors.New("cron spec never fires")
 	}
 	return s, compat, nil
+}
+
+// SundayAsZero returns spec with day-of-week 7 written as 0: Vixie cron and
+// crontab(5) take both for Sunday (and ranges up to 7, "5-7"), the cron
+// library only 0, so a crontab line moved over was refused. A client
+// writes a schedule's spec so (ScheduleSpec.Record), leaders of earlier
+// releases reading it as well; ReadSpec reads either. Anything it does not
+// understand (a descriptor, names, a malformed field) it leaves for the
+// parser to accept or refuse.
+func SundayAsZero(spec string) string {
+	fields := strings.Fields(spec)
+	prefix := 0 // a CRON_TZ= or TZ= field before the schedule's
+	if len(fields) > 0 && (strings.HasPrefix(fields[0], "CRON_TZ=") || strings.HasPrefix(fields[0], "TZ=")) {
+		prefix = 1
+	}
+	if n := len(fields) - prefix; n != 5 && n != 6 {
+		return spec
+	}
+	parts := strings.Split(fields[len(fields)-1], ",")
+	changed := false
+	for i, part := range parts {
+		if p, ok := sevenAsZero(part); ok {
+			parts[i], changed = p, true
+		}
+	}
+	if !changed {
+		return spec
+	}
+	// The last field alone is rewritten; the rest stays as written.
+	rest := strings.TrimRightFunc(spec, unicode.IsSpace)
+	rest = rest[:strings.LastIndexFunc(rest, unicode.IsSpace)+1]
+	return rest + strings.Join(parts, ",")
+}
+
+// sevenAsZero rewrites one item of a day-of-week list that names 7: "7" is
+// "0"; "a-7" is "a-6,0"; with a step, the days it names are listed.
+func sevenAsZero(item string) (string, bool) {
+	base, step, stepped := strings.Cut(item, "/")
+	lo, hi, ranged := strings.Cut(base, "-")
+	if !ranged {
+		hi = lo
+	}
+	if hi != "7" {
+		return "", false
+	}
+	a, err := strconv.Atoi(lo)
+	if err != nil || a < 0 || a > 7 {
+		return "", false
+	}
+	n := 1
+	if stepped {
+		if n, err = strconv.Atoi(step); err != nil || n <= 0 {
+			return "", false
+		}
+	}
+	if !ranged && stepped {
+		return "", false // "7/2": from 7 to the last day, as the library reads it
+	}
+	if !stepped {
+		switch {
+		case a == 7:
+			return "0", true
+		case a == 6:
+			return "6,0", true
+		default:
+			return fmt.Sprintf("%d-6,0", a), true
+		}
+	}
+	var days []string
+	for d := a; d <= 7; d += n {
+		days = append(days, strconv.Itoa(d%7))
+	}
+	return strings.Join(days, ","), true
 }
 
 // beyondFiveYears looks past the five years the cron library searches for

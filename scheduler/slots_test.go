@@ -351,3 +351,44 @@ func TestLeapDaySpecFiresAcrossACenturyYear(t *testing.T) {
 		t.Errorf("leader's next slot after %v: %v, want %v", last, p.Next, want)
 	}
 }
+
+// Day-of-week 7 is Sunday, as in crontab(5) and Vixie cron: a crontab line
+// moved over runs when it did there. The cron library refused it.
+func TestSundayAsSeven(t *testing.T) {
+	rewrites := []struct{ in, want string }{
+		{"0 2 * * 7", "0 2 * * 0"}, {"0 2 * * 5-7", "0 2 * * 5-6,0"}, {"0 2 * * 6-7", "0 2 * * 6,0"},
+		{"0 2 * * 7-7", "0 2 * * 0"}, {"0 2 * * 0-7", "0 2 * * 0-6,0"}, {"0 2 * * 1-7/2", "0 2 * * 1,3,5,0"},
+		{"0 2 * * 1,7", "0 2 * * 1,0"}, {"30 0 2 * * 7", "30 0 2 * * 0"}, {"CRON_TZ=Europe/Berlin 0 2 * * 7", "CRON_TZ=Europe/Berlin 0 2 * * 0"},
+		{"0\t2 * *  * 7 ", "0\t2 * *  * 0"},
+		// Left as written: no 7, or not a day-of-week field it reads.
+		{"0 2 * * 0", "0 2 * * 0"}, {"0 2 * * SUN", "0 2 * * SUN"}, {"0 2 * * */7", "0 2 * * */7"},
+		{"@every 7s", "@every 7s"}, {"0 7 * * *", "0 7 * * *"}, {"0 2 * * 7/2", "0 2 * * 7/2"}, {"* 7", "* 7"},
+	}
+	for _, r := range rewrites {
+		if got := SundayAsZero(r.in); got != r.want {
+			t.Errorf("SundayAsZero(%q) = %q, want %q", r.in, got, r.want)
+		}
+	}
+	from := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) // a Tuesday
+	for spec, want := range map[string][]time.Weekday{
+		"0 2 * * 7":   {time.Sunday, time.Sunday},
+		"0 2 * * 5-7": {time.Friday, time.Saturday, time.Sunday, time.Friday},
+	} {
+		s, err := ParseSpec(spec, "")
+		if err != nil {
+			t.Fatalf("%q: %v", spec, err)
+		}
+		at := from
+		for _, day := range want {
+			at = s.Next(at)
+			if at.Weekday() != day || at.Hour() != 2 {
+				t.Errorf("%q fires at %v, want a %v at 02:00", spec, at, day)
+			}
+		}
+	}
+	for _, bad := range []string{"0 2 * * 8", "0 2 * * 7/2", "0 2 * * 3-8"} {
+		if _, err := ParseSpec(bad, ""); err == nil {
+			t.Errorf("%q: parsed, want refused", bad)
+		}
+	}
+}
