@@ -179,3 +179,48 @@ func TestRetryRacingARetryKeepsEveryAttemptThatRan(t *testing.T) {
 			n, final.State, final.Attempt, ns, retried, rerr)
 	}
 }
+
+// `drover retry` returns (and prints, with -o json) the task as it queued
+// it; `drover status` then shows the queue item. The record returned is
+// the one built from the result before the queue item was written, and
+// keeps what the last attempt's placement put there (its worker,
+// registration, epoch, assigned and started times), which the queue item
+// itself drops (store.Txn.Enqueue clears them on the copy it writes):
+// retry -o json says "state": "queued" with "worker": "w1", where status
+// says no worker.
+func TestRetryReturnsTheTaskAsQueued(t *testing.T) {
+	c, st := newClient(t)
+	res, err := c.Submit(context.Background(), []TaskSpec{{Cmd: []string{"false"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := res[0].ID
+	task, stat := queuedRecord(t, st, id)
+	now := time.Now().UTC()
+	code := 1
+	task.Worker, task.Reg, task.Epoch, task.AssignedAt, task.StartedAt = "w1", 7, 3, now, now
+	task.AddAttempt(store.Attempt{N: 1, Worker: "w1", StartedAt: now, FinishedAt: now, ExitCode: 1})
+	task.State, task.ExitCode, task.FinishedAt = store.StateFailed, &code, now
+	txn := st.Txn().Delete(st.Layout().QueueItem(id), stat.Version)
+	if err := txn.Finish(task); err != nil {
+		t.Fatal(err)
+	}
+	if err := txn.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.Retry(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, err := c.Status(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.State != store.StateQueued || got.Worker != status.Worker || got.Reg != status.Reg || got.Epoch != status.Epoch ||
+		!got.AssignedAt.Equal(status.AssignedAt) || !got.StartedAt.Equal(status.StartedAt) {
+		t.Fatalf("retry returned state %s, worker %q (reg %d, epoch %d, assigned %v, started %v); status of the task it queued: "+
+			"state %s, worker %q (reg %d, epoch %d, assigned %v, started %v)",
+			got.State, got.Worker, got.Reg, got.Epoch, got.AssignedAt, got.StartedAt,
+			status.State, status.Worker, status.Reg, status.Epoch, status.AssignedAt, status.StartedAt)
+	}
+}
