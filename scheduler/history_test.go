@@ -3,6 +3,7 @@ package scheduler
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -76,5 +77,51 @@ func TestWorkersThatLeftForGoodLeaveNoAssignmentDirectory(t *testing.T) {
 	}
 	if len(dirs) != 0 {
 		t.Fatalf("no worker is registered, yet tasks/ holds %d assignment directories of workers that left for good (of %d that came and went), e.g. %v", len(dirs), n, dirs[:min(5, len(dirs))])
+	}
+}
+
+// TestRebuildsOfTheViewStackNoWatches: a leader rebuilds its view within
+// its term whenever a write's outcome is unknown (a connection lost
+// mid-request: errResync, store.ErrConnection), by reset and serve again.
+// reset forgets l.watched ("watches already set keep forwarding, and the
+// next sync sets fresh ones"), so each rebuild sets a second watch on every
+// path the view watches, each with a forwarding goroutine of the term, and
+// go-zookeeper keeps a channel per watch set. The old ones go only when
+// their znode changes: a worker's registration and its idle assignment
+// directory may not change for months. Every rebuild so adds two
+// goroutines and two client watches per idle worker, for the rest of a
+// term that never fails over: memory grows with the history of lost
+// connections, not with what is in flight. Here 40 idle workers and 25
+// rebuilds (run's loop: reset, then serve lists the workers again).
+func TestRebuildsOfTheViewStackNoWatches(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	const workers, rebuilds = 40, 25
+	for i := range workers {
+		registerWorker(t, root, fmt.Sprintf("w-%02d", i), 1, nil)
+	}
+	l, _, _ := termOf(t, st)
+	// serve's listing of the workers, with the directory listings it
+	// starts applied as the loop applies them.
+	relist := func() {
+		if err := l.syncWorkers(); err != nil {
+			t.Fatal(err)
+		}
+		for range workers {
+			if err := l.applyTaskList(nextList(t, l)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	relist()
+	base := runtime.NumGoroutine()
+	for range rebuilds {
+		l.reset()
+		relist()
+	}
+	grown := runtime.NumGoroutine() - base
+	t.Logf("goroutines: %d after the first view, %d more after %d rebuilds with %d idle workers", base, grown, rebuilds, workers)
+	if grown > workers {
+		t.Fatalf("%d rebuilds of the view left %d more goroutines (watch forwarders) with the same %d idle workers: about %d per rebuild, for the rest of the term", rebuilds, grown, workers, grown/rebuilds)
 	}
 }
