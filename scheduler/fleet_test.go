@@ -99,3 +99,121 @@ func TestIdleAllowListWorkerDoesNotMakePassesScanTheBacklog(t *testing.T) {
 		t.Fatalf("an idle allow-list worker slowed placement on the rest of the fleet from %v to %v for %d tasks: each pass tries every queued command", before, after, n)
 	}
 }
+
+// failMissing reports an assignment as a failed attempt (exit 127: the program is
+// missing on this host), queuing the retry after backoff when the task has
+// retries left, as a worker's report does.
+func (w *fakeWorker) failMissing(t *testing.T, name string, backoff time.Duration) {
+	t.Helper()
+	p := w.st.Layout().WorkerTasks(w.id) + "/" + name
+	data, stat, err := w.st.Get(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := store.DecodeTask(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	code := 127
+	done := task.Clone()
+	done.AddAttempt(store.Attempt{N: task.Attempt, Worker: w.id, StartedAt: now, FinishedAt: now, ExitCode: code, Error: "exec: not found"})
+	done.ExitCode, done.FinishedAt = &code, now
+	var next *store.Task
+	if done.ShouldRetry() {
+		next = done.Clone()
+		next.Attempt++
+		next.NotBefore = now.Add(backoff)
+		next.ExitCode, next.FinishedAt = nil, time.Time{}
+	} else {
+		done.State = done.FailedState()
+	}
+	err = w.st.CommitCreatingBuckets([]string{task.ID}, func(txn *store.Txn) error {
+		txn.Delete(p, stat.Version)
+		if next != nil {
+			return txn.Enqueue(next)
+		}
+		return txn.Finish(done)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A worker that fails every attempt at once (a black hole: the program is
+// missing on that host only) is always the least loaded worker, so the
+// leader prefers it for every placement, retries included: a task's
+// --retries are all spent on it while a healthy worker with its labels
+// has a free slot the whole time, and the task ends dead. Nothing in the
+// README or docs/FAILURES.md says retries may all land on the worker that
+// just failed them.
+func TestRetriesAreNotAllSpentOnABlackHoleWorker(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	runScheduler(t, st, "s1")
+	good := registerWorker(t, root, "good", 2, nil)
+	// Two long tasks fill good until the hole is in the leader's view.
+	long := submit(t, st, 2, nil)
+	drovertest.WaitFor(t, 20*time.Second, "long tasks on good", func() bool { return len(good.assignments(t)) == 2 })
+	// The hole has capacity 4: one attempt still counted there (a report
+	// the leader has not listed yet) leaves it at 1/4, below good's 1/2.
+	hole := registerWorker(t, root, "hole", 4, nil)
+	probe := submit(t, st, 1, nil)[0]
+	drovertest.WaitFor(t, 20*time.Second, "probe task on the hole", func() bool {
+		got := hole.assignments(t)
+		return len(got) == 1 && strings.HasPrefix(got[0], probe)
+	})
+	hole.finish(t, hole.assignments(t)[0])
+	// One long task ends: good keeps one slot of two free from now on.
+	first := store.AssignmentName(long[0], 1)
+	good.finish(t, first)
+	waitGone(t, st, 20*time.Second, st.Layout().WorkerTasks("good")+"/"+first)
+
+	id := submit(t, st, 1, func(_ int, task *store.Task) { task.Retries = 2 })[0]
+	var onHole int
+	for {
+		var where string
+		drovertest.WaitFor(t, 20*time.Second, "an attempt of the task placed, or its result", func() bool {
+			for _, a := range hole.assignments(t) {
+				if strings.HasPrefix(a, id) {
+					where = a
+					return true
+				}
+			}
+			for _, a := range good.assignments(t) {
+				if strings.HasPrefix(a, id) {
+					where = "good"
+					return true
+				}
+			}
+			ok, _, err := st.Exists(st.Layout().Result(id))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok {
+				where = "result"
+			}
+			return ok
+		})
+		switch where {
+		case "good":
+			t.Logf("attempt %d placed on the healthy worker after %d failures on the black hole", onHole+1, onHole)
+			return
+		case "result":
+			data, _, err := st.Get(st.Layout().Result(id))
+			if err != nil {
+				t.Fatal(err)
+			}
+			task, err := store.DecodeTask(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Fatalf("task ended %s after %d attempts, every one on the black-hole worker, while worker good had a free slot throughout (%d assigned of 2)",
+				task.State, onHole, len(good.assignments(t)))
+		default:
+			onHole++
+			hole.failMissing(t, where, 300*time.Millisecond)
+			waitGone(t, st, 20*time.Second, st.Layout().WorkerTasks("hole")+"/"+where)
+		}
+	}
+}
