@@ -1051,7 +1051,9 @@ func (c *Client) Retry(id string) (*store.Task, error) {
 	commit := func() error {
 		return c.st.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error {
 			txn.Unfinish(id, loc.Stat.Version)
-			return txn.Enqueue(next.Clone())
+			// next itself: Enqueue makes it the record it writes
+			// (queued, no worker), which the caller is given.
+			return txn.EnqueueRetried(next)
 		})
 	}
 	err = commit()
@@ -1079,9 +1081,6 @@ func (c *Client) Retry(id string) (*store.Task, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("retry %s: %w", id, unconfirmed(err))
-	}
-	if done == next {
-		next.State = store.StateQueued
 	}
 	return done, nil
 }

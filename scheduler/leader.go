@@ -1097,9 +1097,6 @@ func (p *placement) name() string { return store.AssignmentName(p.q.id, int(p.q.
 func (p *placement) assign(rec *store.Task, epoch int64) {
 	t := rec.Clone()
 	t.Worker, t.Reg, t.Epoch, t.AssignedAt, t.NotBefore = p.worker, p.reg, epoch, p.at, time.Time{}
-	// Its queue item is gone and the view forgets the task once placed: a
-	// later item of it starts again from generation 0 (see store.Task.Gen).
-	t.Gen = 0
 	p.task = t
 }
 

@@ -410,7 +410,7 @@ func TestCancelledAndRetriedBackoffTaskRunsTheRetry(t *testing.T) {
 	}
 	next.Retries, next.NotBefore, next.Gen = next.Failures(), time.Time{}, next.Gen+1
 	txn = st.Txn().Delete(item, stat.Version)
-	if err := txn.Enqueue(next.Clone()); err != nil {
+	if err := txn.EnqueueRetried(next.Clone()); err != nil {
 		t.Fatal(err)
 	}
 	if err := txn.Commit(); err != nil {
@@ -430,8 +430,8 @@ func TestCancelledAndRetriedBackoffTaskRunsTheRetry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if placed.Retries != 1 || placed.Gen != 0 || len(placed.History) != 1 {
-		t.Fatalf("placed %+v: want the retried record (1 retry, 1 attempt in history), generation 0", placed)
+	if placed.Retries != 1 || placed.Gen != 1 || len(placed.History) != 1 {
+		t.Fatalf("placed %+v: want the retried record (1 retry, 1 attempt in history), generation 1 (kept)", placed)
 	}
 	drovertest.WaitFor(t, 5*time.Second, "the retry's note deleted", func() bool { return queueManifests(t, st, id) == 0 })
 }

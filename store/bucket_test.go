@@ -245,17 +245,28 @@ func TestIsBucket(t *testing.T) {
 	}
 }
 
-// Enqueue creates a task's item at version 1 + its generation, and for a
-// generation past 0 (a retry) a manifest in the bucket naming the task;
-// beyond MaxGen it refuses, rather than build a transaction past what
+// Enqueue creates a task's item at version 1 + its generation + the
+// attempts before its own, so that no item of a task is made at the version
+// of an earlier one, and EnqueueRetried (a retry) also a manifest in the
+// bucket naming the task; Finish makes the result at version Gen; beyond
+// MaxGen Enqueue refuses, rather than build a transaction past what
 // ZooKeeper takes.
 func TestEnqueueGenerations(t *testing.T) {
 	st := drovertest.OpenStore(t, drovertest.NewRoot())
 	lay := st.Layout()
-	for _, gen := range []int{0, 3, store.MaxGen} {
+	for _, c := range []struct {
+		gen, attempt int
+		retried      bool
+		version      int32
+	}{{0, 1, false, 1}, {0, 4, false, 4}, {3, 1, true, 4}, {3, 2, false, 5}, {store.MaxGen, 1, true, 1 + store.MaxGen}} {
 		id := ulid.Make().String()
-		task := &store.Task{ID: id, Cmd: []string{"true"}, Attempt: 1, Gen: gen}
-		err := st.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error { return txn.Enqueue(task.Clone()) })
+		task := &store.Task{ID: id, Cmd: []string{"true"}, Attempt: c.attempt, Gen: c.gen}
+		err := st.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error {
+			if c.retried {
+				return txn.EnqueueRetried(task.Clone())
+			}
+			return txn.Enqueue(task.Clone())
+		})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -264,8 +275,8 @@ func TestEnqueueGenerations(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, err := store.DecodeTask(data)
-		if err != nil || got.Gen != gen || stat.Version != int32(1+gen) || stat.Version != store.EnqueuedVersionOf(task) {
-			t.Fatalf("generation %d: item %+v (%v) at version %d", gen, got, err, stat.Version)
+		if err != nil || got.Gen != c.gen || stat.Version != c.version || stat.Version != store.EnqueuedVersionOf(task) {
+			t.Fatalf("%+v: item %+v (%v) at version %d", c, got, err, stat.Version)
 		}
 		b1, b2 := store.Bucket(id)
 		dir := lay.QueueBucket(b1, b2)
@@ -292,8 +303,20 @@ func TestEnqueueGenerations(t *testing.T) {
 				}
 			}
 		}
-		if want := map[bool]int{false: 0, true: 1}[gen > 0]; len(requeued) != want {
-			t.Fatalf("generation %d: %d manifests name the task, want %d", gen, len(requeued), want)
+		if want := map[bool]int{false: 0, true: 1}[c.retried]; len(requeued) != want {
+			t.Fatalf("%+v: %d manifests name the task, want %d", c, len(requeued), want)
+		}
+		done := got.Clone()
+		zero := 0
+		done.State, done.ExitCode, done.FinishedAt = store.StateSucceeded, &zero, time.Now()
+		if err := st.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error {
+			txn.Delete(lay.QueueItem(id), stat.Version)
+			return txn.Finish(done)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if _, rstat, err := st.Get(lay.Result(id)); err != nil || rstat.Version != int32(c.gen) {
+			t.Fatalf("%+v: result at version %d (%v), want %d", c, rstat.Version, err, c.gen)
 		}
 	}
 	task := &store.Task{ID: ulid.Make().String(), Cmd: []string{"true"}, Attempt: 1, Gen: store.MaxGen + 1}

@@ -284,12 +284,14 @@ type Task struct {
 	// task again. The task keeps it as it moves on, so a retry whose reply
 	// was lost knows its own write by it.
 	RetriedAt time.Time `json:"retried_at,omitzero"`
-	// Gen counts the retries (client Retry) that queued the task again
-	// since a leader last placed it; the queue item is created at version
-	// EnqueuedVersion+Gen (see Enqueue). A cancel deletes a queued item
+	// Gen counts the retries (client Retry) that queued the task again; its
+	// queue items and result are made at versions that grow with it (see
+	// EnqueuedVersionOf, FinishedVersionOf). A cancel deletes a queued item
 	// behind the leader's back: the retry's item must not match the version
 	// of one the leader may still hold, or the leader's placement, which
-	// deletes the item at the version it read, would take it for that one.
+	// deletes the item at the version it read, would take it for that one;
+	// nor may a result a retry deletes match a later one. (Releases before
+	// 2026-12-04 counted only the retries since the task was last placed.)
 	Gen int `json:"gen,omitempty"`
 	// RetryLimit, once a retry (drover retry) set it, is how many failures
 	// the task may have had and still go back to the queue, in place of

@@ -16,24 +16,65 @@ import (
 )
 
 // Versions of a queue item as created: by Submit, and by Enqueue (every other
-// way into the queue) of a task of generation 0 (Task.Gen; EnqueuedVersionOf).
-// A copy of a submitted item in a queue manifest is valid only at
-// SubmittedVersion (see Enqueue).
+// way into the queue) of a task's first attempt of generation 0 (Task.Gen;
+// EnqueuedVersionOf). A copy of a submitted item in a queue manifest is valid
+// only at SubmittedVersion (see Enqueue).
 const (
 	SubmittedVersion int32 = 0
 	EnqueuedVersion  int32 = 1
 )
 
 // MaxGen bounds Task.Gen: each generation costs an empty write in the
-// transaction that queues the task (see Enqueue).
+// transactions that queue the task and record its end (see Enqueue).
 const MaxGen = 1000
 
 // genWriteBytes is what one of Enqueue's empty writes adds to a request
 // besides its path: the op's header, version and empty data.
 const genWriteBytes = 32
 
-// EnqueuedVersionOf is the version at which Enqueue creates task's item.
-func EnqueuedVersionOf(task *Task) int32 { return EnqueuedVersion + int32(task.Gen) }
+// EnqueuedVersionOf is the version at which Enqueue creates task's item:
+// one more for each attempt before task.Attempt and each generation, so
+// that no item of a task is ever made at the version of an earlier one.
+// Writers that delete a queued item at the version they read (a cancel, a
+// leader placing from its view, a replace schedule's cancel) then cannot
+// take a later item of the task for the one they read: placed, failed and
+// queued again meanwhile, it was made at version 1 each time, and a cancel
+// deleted the new item and ended the task with the old record, the attempt
+// that ran missing from its history.
+func EnqueuedVersionOf(task *Task) int32 {
+	return EnqueuedVersion + int32(task.Gen) + int32(max(task.Attempt-1, 0))
+}
+
+// FinishedVersionOf is the version at which Finish creates task's result:
+// its generation, one more for each retry (drover retry) since it was
+// submitted. A retry deletes the result at the version it read; a second
+// retry racing it must not take the result of the first's attempt for
+// the one it read (both were made at version 0: the second deleted the
+// first's result, ran that attempt again, and one run was lost).
+func FinishedVersionOf(task *Task) int32 { return int32(task.Gen) }
+
+// VersionWriteBytes is about what the empty writes that make task's queue
+// item or result at its version (EnqueuedVersionOf, FinishedVersionOf) add
+// to a transaction, its paths being up to pathLen bytes: for writers that
+// weigh a transaction's size before they build it.
+func VersionWriteBytes(task *Task, pathLen int) int {
+	return int(EnqueuedVersionOf(task)-1) * (pathLen + genWriteBytes)
+}
+
+// createAt adds the creation of p holding data at version: created empty,
+// then written version times (empty writes first: the transaction is
+// atomic, so no reader sees them).
+func (t *Txn) createAt(p string, data []byte, version int32) {
+	if version <= 0 {
+		t.Create(p, data)
+		return
+	}
+	t.Create(p, nil)
+	for v := int32(0); v < version-1; v++ {
+		t.Set(p, nil, v)
+	}
+	t.Set(p, data, version-1)
+}
 
 // Enqueue adds the creation of t's queue item. The bucket directories must exist
 // (see EnsureBuckets; CommitCreatingBuckets makes them when they are not).
@@ -41,7 +82,7 @@ func (t *Txn) Enqueue(task *Task) error {
 	task.State = StateQueued
 	task.Worker, task.Reg, task.Epoch, task.AssignedAt, task.StartedAt = "", 0, 0, time.Time{}, time.Time{}
 	if task.Gen < 0 || task.Gen > MaxGen {
-		return fmt.Errorf("enqueue %s: queued again %d times without running, at most %d: submit it anew", task.ID, task.Gen, MaxGen)
+		return fmt.Errorf("enqueue %s: retried %d times, at most %d: submit it anew", task.ID, task.Gen, MaxGen)
 	}
 	data, err := Encode(task)
 	if err != nil {
@@ -51,29 +92,32 @@ func (t *Txn) Enqueue(task *Task) error {
 	// version 0 is one Submit wrote, whose copy a queue manifest may hold. A
 	// leader that places from such a copy deletes the item at version 0, so
 	// a copy outlived by a re-queued item (version 1 or more) can never be
-	// placed. Each generation takes the item one version further (empty
-	// writes first: the transaction is atomic, so no reader sees them).
+	// placed. Each attempt and generation takes the item one version
+	// further (EnqueuedVersionOf).
 	p := t.s.layout.QueueItem(task.ID)
-	last := EnqueuedVersionOf(task) - 1
-	if len(data)+int(last)*(len(p)+genWriteBytes) > MaxRecordSize {
+	version := EnqueuedVersionOf(task)
+	if len(data)+VersionWriteBytes(task, len(p)) > MaxRecordSize {
 		// The empty writes and the record would outgrow one request, which
 		// ZooKeeper answers by dropping the connection: an unknown outcome
 		// the caller would send again.
-		return fmt.Errorf("enqueue %s: a %d-byte record queued again %d times does not fit one transaction: submit it anew: %w",
-			task.ID, len(data), task.Gen, ErrTooLarge)
+		return fmt.Errorf("enqueue %s: a %d-byte record at attempt %d, retried %d times, does not fit one transaction: submit it anew: %w",
+			task.ID, len(data), task.Attempt, task.Gen, ErrTooLarge)
 	}
-	t.Create(p, nil)
-	for v := int32(0); v < last; v++ {
-		t.Set(p, nil, v)
+	t.createAt(p, data, version)
+	return nil
+}
+
+// EnqueueRetried is Enqueue for a finished task queued again (drover
+// retry): a leader may still hold the item a cancel deleted behind its
+// back, by the same name. The leader knows a queue item by its name: a
+// manifest tells it that this one is new, so that it reads it instead of
+// keeping the record it holds (DecodeQueueManifest).
+func (t *Txn) EnqueueRetried(task *Task) error {
+	if err := t.Enqueue(task); err != nil {
+		return err
 	}
-	t.Set(p, data, last)
-	if task.Gen > 0 {
-		// The leader knows a queue item by its name: tell it that this
-		// one is new, so that it reads it instead of keeping the record
-		// it holds (DecodeQueueManifest).
-		b1, b2 := Bucket(task.ID)
-		t.Create(t.s.layout.QueueBucket(b1, b2)+"/"+newManifestName(), encodeRequeued(task.ID))
-	}
+	b1, b2 := Bucket(task.ID)
+	t.Create(t.s.layout.QueueBucket(b1, b2)+"/"+newManifestName(), encodeRequeued(task.ID))
 	return nil
 }
 
@@ -324,7 +368,7 @@ func (t *Txn) FinishEncoded(task *Task, data []byte) error {
 	if !task.State.Terminal() {
 		return fmt.Errorf("finish %s: state %q is not terminal", task.ID, task.State)
 	}
-	t.Create(t.s.layout.Result(task.ID), data)
+	t.createAt(t.s.layout.Result(task.ID), data, FinishedVersionOf(task))
 	if b1, b2 := Bucket(task.ID); task.FinishedAt.Sub(BucketEnd(b1, b2)) > LateResult {
 		// Retention ages a bucket by its tasks' submit time, which would
 		// prune a result that comes days later (a long backoff, a task

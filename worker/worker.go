@@ -1251,7 +1251,8 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 		}
 		return txn.FinishEncoded(done, data)
 	}
-	size := len(data) + 2*len(path) // the deleted assignment and the created record
+	// The deleted assignment and the created record, made at its version.
+	size := len(data) + 2*len(path) + store.VersionWriteBytes(rec, len(path))
 	// awaitSession notes an outcome not heard and waits for the same
 	// session back; false: it ended (the report is then not confirmed).
 	awaitSession := func() bool {
