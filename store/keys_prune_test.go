@@ -42,12 +42,26 @@ func TestSubmitDoesNotTakeAKeyPrunedAndMadeAgain(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	// A result after it: the leader's cap of one result prunes first (its
+	// bucket, made now, would age a day from now by its creation).
+	recent := &store.Task{ID: ulid.Make().String(), Cmd: []string{"true"}, SubmittedAt: time.Now()}
+	if _, err := b.Submit(context.Background(), []*store.Task{recent}); err != nil {
+		t.Fatal(err)
+	}
+	rdone := recent.Clone()
+	rdone.State, rdone.ExitCode, rdone.FinishedAt = store.StateSucceeded, &zero, time.Now()
+	if err := b.CommitCreatingBuckets([]string{recent.ID}, func(txn *store.Txn) error {
+		txn.Delete(lay.QueueItem(recent.ID), -1)
+		return txn.Finish(rdone)
+	}); err != nil {
+		t.Fatal(err)
+	}
 	var third store.SubmitResult
 	store.SetKeyRecordsRead(a, func() {
 		store.SetKeyRecordsRead(a, nil)
 		// Between a's read of the key (naming first) and of first's entry:
 		// a leader's retention pass prunes first with its key and entry...
-		s, err := scheduler.New(scheduler.Config{ID: "s1", Store: b, Log: drovertest.Logger(t), ResultRetention: 24 * time.Hour})
+		s, err := scheduler.New(scheduler.Config{ID: "s1", Store: b, Log: drovertest.Logger(t), ResultRetention: 24 * time.Hour, MaxResults: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
