@@ -94,8 +94,14 @@ type leader struct {
 		at map[string]time.Time
 	}
 
-	// watched holds the paths with a live child watch, so each is set once.
+	// watched holds the paths with a live watch, so each is set once: kept
+	// through a rebuild of the view, whose watches live on (a rebuild that
+	// set them anew stacked a watch and a goroutine on each path per
+	// rebuild, an idle worker's for the rest of the term). synced holds
+	// the queue buckets listed into this view (reset forgets them; a fired
+	// watch too): one listed and watched is told of by its watch.
 	watched map[string]bool
+	synced  map[string]bool
 	// results carries the outcomes of placement transactions in flight; gen
 	// tells results of the current view from those of a view since rebuilt.
 	results  chan batchResult
@@ -145,7 +151,7 @@ func newLeader(s *Scheduler, term *Term, epoch int64) *leader {
 		workers: map[string]*workerView{}, byBucket: map[string]map[string]*queued{},
 		ready: newReadyQueue(), delayed: &taskHeap{less: dueFirst}, startByOf: map[*queued]*startByEntry{}, schedules: map[string]*cronEntry{}, tombstones: map[string]tombstone{}, newer: map[string]znodeAt{}, compat: map[string]string{}, resultCounts: map[string]resultCount{}, slotFill: map[string]slotCount{}, prepared: map[string]time.Time{}, dirty: map[string]bool{}, empty: map[string]time.Time{},
 		results: make(chan batchResult, 4*maxInflight), refreshes: make(chan runsRefresh, 1), lists: make(chan taskList, 64),
-		watched: map[string]bool{}, events: make(chan watchEvent, 1024), done: make(chan struct{}),
+		watched: map[string]bool{}, synced: map[string]bool{}, events: make(chan watchEvent, 1024), done: make(chan struct{}),
 	}
 }
 
@@ -293,8 +299,8 @@ var testHookAwaitPlacements, testHookDispatch func()
 // anything is listed.
 var testHookServe func(*Scheduler)
 
-// reset forgets the view; watches already set keep forwarding, and the next sync
-// sets fresh ones (duplicates only cause extra relists).
+// reset forgets the view; watches already set keep forwarding (watched), and
+// the next sync lists everything again without setting them twice.
 func (l *leader) reset() {
 	l.s.counters.viewReady.Store(false)
 	l.workers = map[string]*workerView{}
@@ -311,7 +317,7 @@ func (l *leader) reset() {
 	l.gen++
 	l.ready, l.delayed = newReadyQueue(), &taskHeap{less: dueFirst}
 	l.startBy, l.startByOf = nil, map[*queued]*startByEntry{}
-	l.watched = map[string]bool{}
+	l.synced = map[string]bool{}
 }
 
 func (l *leader) serve(ctx context.Context) error {
@@ -323,10 +329,7 @@ func (l *leader) serve(ctx context.Context) error {
 	if err := l.readZookeeperClock(); err != nil {
 		return err
 	}
-	if err := l.syncWorkers(); err != nil {
-		return err
-	}
-	if err := l.syncOrphanTaskDirs(); err != nil {
+	if err := l.syncWorkers(); err != nil { // and orphaned directories
 		return err
 	}
 	if err := l.syncQueueRoot(); err != nil {
@@ -542,7 +545,10 @@ func (l *leader) forward(ch <-chan store.Event, ev watchEvent) {
 // fired marks a path's watch as spent, so the next listing sets a new one. Only
 // the handler of a fired watch calls it: listing for any other reason keeps the
 // live watch and never stacks a duplicate.
-func (l *leader) fired(path string) { delete(l.watched, path) }
+func (l *leader) fired(path string) {
+	delete(l.watched, path)
+	delete(l.synced, path)
+}
 
 // ---- queue ----
 
@@ -553,7 +559,7 @@ func (l *leader) syncQueueRoot() error {
 		return err
 	}
 	for _, b1 := range b1s {
-		if !l.watched[root+"/"+b1] {
+		if p := root + "/" + b1; !l.watched[p] || !l.synced[p] {
 			if err := l.syncQueueL1(b1); err != nil {
 				return err
 			}
@@ -568,8 +574,9 @@ func (l *leader) syncQueueL1(b1 string) error {
 	if err != nil || !ok {
 		return err
 	}
+	l.synced[dir] = true
 	for _, b2 := range b2s {
-		if !l.watched[dir+"/"+b2] {
+		if p := dir + "/" + b2; !l.watched[p] || !l.synced[p] {
 			if err := l.syncQueueL2(b1, b2); err != nil {
 				return err
 			}
@@ -616,6 +623,7 @@ func (l *leader) syncQueueL2(b1, b2 string) error {
 		delete(l.empty, b1+"/"+b2)
 		return nil
 	}
+	l.synced[dir] = true
 	present := make(map[string]bool, len(ids))
 	var unknown, manifests []string
 	for _, id := range ids {

@@ -77,7 +77,12 @@ func (l *leader) syncWorkers() error {
 			}
 		}
 	}
-	return nil
+	// A worker that came and went between two listings (or whose
+	// registration was gone when read) never joined the view, and left its
+	// directory, which it makes itself as it registers: a fleet whose ids
+	// are pod names would leave one for each. The listing that follows its
+	// leaving finds it.
+	return l.syncOrphanTaskDirs()
 }
 
 // syncWorker reads one registration and updates the view: a registration not
@@ -172,8 +177,11 @@ func (l *leader) workerLeft(id string) error {
 	return l.recoverWorkerDir(id)
 }
 
-// syncOrphanTaskDirs recovers assignment directories of workers that are not
-// registered (found at takeover).
+// syncOrphanTaskDirs recovers assignment directories of workers not in the
+// view (at takeover, and after each listing of the registrations). One of a
+// worker registered since that listing goes too, if empty: the worker makes
+// it again when it finds it gone, and the leader when it reads the
+// registration.
 func (l *leader) syncOrphanTaskDirs() error {
 	dirs, err := l.st.Children(l.lay.Tasks())
 	if err != nil {
@@ -297,10 +305,13 @@ func (l *leader) listWorkerTasks(id string) {
 // of an earlier registration are recovered, finished ones stop counting, and
 // placements the listing does not reflect yet keep counting.
 func (l *leader) applyTaskList(r taskList) error {
+	dir := l.lay.WorkerTasks(r.id)
+	if r.err != nil && r.watched {
+		delete(l.watched, dir) // not set: the next listing sets it
+	}
 	if r.gen != l.gen {
 		return nil // from before a rebuild
 	}
-	dir := l.lay.WorkerTasks(r.id)
 	w := l.workers[r.id]
 	if w != nil && w.reg != r.reg {
 		w = nil // registered anew: the new view lists for itself
@@ -309,9 +320,6 @@ func (l *leader) applyTaskList(r taskList) error {
 		w.listing = false
 	}
 	if r.err != nil {
-		if r.watched {
-			delete(l.watched, dir)
-		}
 		if !errors.Is(r.err, store.ErrNoNode) {
 			return r.err
 		}
