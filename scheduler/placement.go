@@ -44,19 +44,39 @@ func matches(labels, want map[string]string) bool {
 // pickWorker chooses where a task goes: among workers with a free slot and the
 // required labels that run what it runs (its handler, or its program), the
 // least loaded by fraction of capacity (spreading work), ties broken by fewer
-// running, then by who received work least recently. It returns nil when none
-// fits.
-func pickWorker(workers []*slot, want map[string]string, runs runnable) *slot {
-	var best *slot
+// running, then by who received work least recently. The worker its last
+// attempt ran on (avoid; zero for a first attempt) comes last, taken only
+// when no other fits: a worker that fails everything at once (a program
+// missing there alone) is the least loaded, and took every retry, a task's
+// --retries all spent on it while a healthy worker stood free. It returns
+// nil when none fits.
+func pickWorker(workers []*slot, want map[string]string, runs runnable, avoid unique.Handle[string]) *slot {
+	var best, avoided *slot
 	for _, w := range workers {
 		if w.Draining || w.free() <= 0 || !matches(w.Labels, want) || !w.runs(runs) {
+			continue
+		}
+		if avoid != (unique.Handle[string]{}) && w.ID == avoid.Value() {
+			avoided = w
 			continue
 		}
 		if best == nil || less(w, best) {
 			best = w
 		}
 	}
+	if best == nil {
+		return avoided
+	}
 	return best
+}
+
+// mayAllow reports whether a free worker with an allow-list could take a
+// command task wanting labels: then that the task fits no worker may be its
+// program's doing, not its shape's (see leader.place).
+func mayAllow(workers []*slot, want map[string]string) bool {
+	return slices.ContainsFunc(workers, func(w *slot) bool {
+		return len(w.Allow) > 0 && !w.NoCommands && !w.Draining && w.free() > 0 && matches(w.Labels, want)
+	})
 }
 
 // Eligible says whether the leader would place t on the worker registered
@@ -209,6 +229,9 @@ type queued struct {
 	runs  runnable
 	shape shape
 	task  *store.Task // nil when not kept
+	// after is the worker its last attempt ran on (zero: none), which
+	// placement takes last (pickWorker).
+	after unique.Handle[string]
 	// notBefore and since (when the task became ready, for the placement
 	// latency metric: see readySince) are Unix nanoseconds, 0 unset:
 	// a million entries make every byte count.
@@ -271,6 +294,9 @@ func newQueued(t *store.Task, version int32, keep bool) *queued {
 		since: unixNano(readySince(t)), on: t.On, runs: runnableOf(t), shape: shapeOf(t), version: version}
 	if len(q.on) == 0 {
 		q.on = nil
+	}
+	if n := len(t.History); n > 0 && t.History[n-1].Worker != "" {
+		q.after = unique.Make(t.History[n-1].Worker)
 	}
 	if keep {
 		q.task = t

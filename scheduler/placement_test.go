@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unique"
 
 	"github.com/drover-sched/drover/store"
 )
@@ -44,6 +45,11 @@ func TestPickWorker(t *testing.T) {
 			&store.Task{Cmd: []string{"echo"}}},
 		{"allow-list admits", []*slot{{ID: "a", Capacity: 8, Allow: []string{"sh"}}, {ID: "b", Capacity: 1}}, nil, "a",
 			&store.Task{Cmd: []string{"echo hi"}, Shell: true}},
+		// A retry goes elsewhere when it can: its last worker comes last.
+		{"retry avoids its last worker", []*slot{{ID: "a", Capacity: 8}, {ID: "b", Capacity: 2, Used: 1}}, nil, "b",
+			&store.Task{Cmd: []string{"true"}, History: []store.Attempt{{N: 1, Worker: "a", ExitCode: 1}}}},
+		{"retry on its last worker when none else fits", []*slot{{ID: "a", Capacity: 8}, {ID: "b", Capacity: 1, Used: 1}}, nil, "a",
+			&store.Task{Cmd: []string{"true"}, History: []store.Attempt{{N: 1, Worker: "a", ExitCode: 1}}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -51,7 +57,11 @@ func TestPickWorker(t *testing.T) {
 			if tc.task != nil {
 				runs = runnableOf(tc.task)
 			}
-			got := pickWorker(tc.workers, tc.want, runs)
+			var after unique.Handle[string]
+			if tc.task != nil && len(tc.task.History) > 0 {
+				after = unique.Make(tc.task.History[len(tc.task.History)-1].Worker)
+			}
+			got := pickWorker(tc.workers, tc.want, runs, after)
 			switch {
 			case got == nil && tc.pick != "":
 				t.Fatalf("picked none, want %s", tc.pick)
@@ -135,7 +145,7 @@ func TestPickWorkerTakesTurns(t *testing.T) {
 	var turn uint64
 	got := map[string]int{}
 	for i := 0; i < 3; i++ {
-		s := pickWorker(ws, nil, runnable{})
+		s := pickWorker(ws, nil, runnable{}, unique.Handle[string]{})
 		turn++
 		s.Last = turn // as the leader does; Used stays 0 as if each task ended at once
 		got[s.ID]++
@@ -159,7 +169,7 @@ func BenchmarkPlace500Workers(b *testing.B) {
 	for b.Loop() {
 		heap.Push(q, &queued{task: &store.Task{ID: fmt.Sprintf("%026d", turn), On: want}, runs: runs})
 		it := heap.Pop(q).(*queued)
-		s := pickWorker(ws, it.task.On, it.runs)
+		s := pickWorker(ws, it.task.On, it.runs, unique.Handle[string]{})
 		turn++
 		s.Last = turn
 	}
@@ -290,7 +300,7 @@ func BenchmarkPassBehindBlocked(b *testing.B) {
 		}
 		for len(placed) < 10 {
 			q, sq := r.first()
-			if pickWorker(ws, q.on, q.runs) == nil {
+			if pickWorker(ws, q.on, q.runs, q.after) == nil {
 				r.setAside(sq)
 				continue
 			}
