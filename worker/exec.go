@@ -34,6 +34,9 @@ type outcome struct {
 	Started, Ended time.Time
 	// guard is news of the process's guard (lost, replaced), for the log.
 	guard error
+	// hostFault: the command could not be started for want of the
+	// worker's own resources (hostFault), not for anything of the task's.
+	hostFault bool
 }
 
 // ok reports a clean exit 0.
@@ -173,7 +176,7 @@ func execute(ctx context.Context, task *store.Task, workerID string, limit int, 
 		return finish()
 	}
 	if err != nil {
-		out.ExitCode, out.Err = 127, "start: "+err.Error()
+		out.ExitCode, out.Err, out.hostFault = 127, "start: "+err.Error(), hostFault(err)
 		return finish()
 	}
 	sid := cmd.Process.Pid // of its session, and of its process group
@@ -288,10 +291,30 @@ func startCommand(cmd *exec.Cmd) error {
 // spawner starts first, then whatever startCommand hands it, for ever.
 func spawner(first spawnReq) {
 	runtime.LockOSThread() // never unlocked: the thread outlives every command it starts
-	first.done <- first.cmd.Start()
+	first.done <- start(first.cmd)
 	for r := range spawns {
-		r.done <- r.cmd.Start()
+		r.done <- start(r.cmd)
 	}
+}
+
+// testHookStart, when set by a test, starts commands in place of
+// exec.Cmd.Start (to fail as a worker out of resources does).
+var testHookStart func(*exec.Cmd) error
+
+func start(cmd *exec.Cmd) error {
+	if testHookStart != nil {
+		return testHookStart(cmd)
+	}
+	return cmd.Start()
+}
+
+// hostFault reports whether a start failed for want of the worker's own
+// resources: its open files (pipe2: EMFILE, ENFILE), its processes
+// (fork: EAGAIN under RLIMIT_NPROC), its memory (ENOMEM). The task is not
+// at fault, and its attempt counts as lost, not against its retries.
+func hostFault(err error) bool {
+	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) ||
+		errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.ENOMEM)
 }
 
 type spawnReq struct {

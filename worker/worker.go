@@ -1211,8 +1211,15 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 	done := task.Clone()
 	done.AddAttempt(store.Attempt{
 		N: task.Attempt, Worker: w.cfg.ID, StartedAt: out.Started.UTC(), FinishedAt: out.Ended.UTC(),
-		ExitCode: out.ExitCode, Error: out.Err,
+		ExitCode: out.ExitCode, Error: out.Err, Lost: out.hostFault,
 	})
+	if out.hostFault {
+		// The worker's doing (its open files, processes or memory ran out):
+		// lost, as an attempt of a worker that died, not failed. Its retry
+		// waits a backoff by the losses so far, and goes to another worker
+		// if one is free; 20 losses end the task, as any.
+		log.Error().Str("error", out.Err).Msg("cannot start commands: this worker is out of a resource; the attempt counts as lost")
+	}
 	code := out.ExitCode
 	done.ExitCode, done.Error, done.Stdout, done.Stderr, done.FinishedAt = &code, store.Clip(out.Err, store.MaxResultError), out.Stdout, out.Stderr, out.Ended.UTC()
 	switch {
@@ -1222,8 +1229,14 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 		next = done.Clone()
 		next.KeepLastOutput(out.Stdout, out.Stderr)
 		next.Attempt++
-		next.NotBefore = w.cfg.Now().Add(w.cfg.Backoff.Delay(task.Failures() + 1)).UTC()
+		delay := w.cfg.Backoff.Delay(task.Failures() + 1)
+		if out.hostFault {
+			delay = w.cfg.Backoff.Delay(len(done.History) - done.Failures())
+		}
+		next.NotBefore = w.cfg.Now().Add(delay).UTC()
 		next.ExitCode, next.Error, next.Stdout, next.Stderr, next.FinishedAt = nil, "", "", "", time.Time{}
+	case out.hostFault:
+		done.State = store.StateDead // lost too often
 	default:
 		done.State = done.FailedState()
 	}
