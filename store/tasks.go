@@ -410,12 +410,16 @@ type lateMarks struct {
 }
 
 // recent reports whether dir was marked for a result that finished less
-// than LateResult before at.
+// than LateResult before at, and not after it: a writer whose clock stepped
+// back would otherwise take its results for recent until its clock caught
+// up with the mark, for as long as it stepped, and write none while the
+// bucket aged from the mark.
 func (m *lateMarks) recent(dir string, at time.Time) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	last, ok := m.at[dir]
-	return ok && at.Sub(last) < LateResult
+	d := at.Sub(last)
+	return ok && d >= 0 && d < LateResult
 }
 
 // forget drops what it remembers of dirs: they were made anew, unmarked.
