@@ -310,7 +310,13 @@ func (l *leader) applyTaskList(r taskList) error {
 		delete(l.watched, dir) // not set: the next listing sets it
 	}
 	if r.gen != l.gen {
-		return nil // from before a rebuild
+		// From before a rebuild. Should it have failed to set the
+		// watch, the new view's listing, made while the path was still
+		// marked watched, set none either: list again, with one.
+		if r.err != nil && r.watched && l.workers[r.id] != nil {
+			l.listWorkerTasks(r.id)
+		}
+		return nil
 	}
 	w := l.workers[r.id]
 	if w != nil && w.reg != r.reg {

@@ -368,7 +368,13 @@ func (t *Txn) FinishEncoded(task *Task, data []byte) error {
 	if !task.State.Terminal() {
 		return fmt.Errorf("finish %s: state %q is not terminal", task.ID, task.State)
 	}
-	t.createAt(t.s.layout.Result(task.ID), data, FinishedVersionOf(task))
+	p := t.s.layout.Result(task.ID)
+	if v := FinishedVersionOf(task); len(data)+int(v)*(len(p)+genWriteBytes) > MaxRecordSize {
+		// As in Enqueue: one request past jute.maxbuffer drops the
+		// connection, an outcome unknown that its writer sends again.
+		return fmt.Errorf("finish %s: a %d-byte record retried %d times does not fit one transaction: %w", task.ID, len(data), task.Gen, ErrTooLarge)
+	}
+	t.createAt(p, data, FinishedVersionOf(task))
 	if b1, b2 := Bucket(task.ID); task.FinishedAt.Sub(BucketEnd(b1, b2)) > LateResult {
 		// Retention ages a bucket by its tasks' submit time, which would
 		// prune a result that comes days later (a long backoff, a task

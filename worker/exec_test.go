@@ -137,7 +137,7 @@ func TestExecuteCancelKillsGroup(t *testing.T) {
 func TestFitRecordShortensTails(t *testing.T) {
 	task := &store.Task{ID: ulid.Make().String(), Cmd: []string{"true"}, State: store.StateSucceeded,
 		Payload: make([]byte, 650*1024), Stdout: strings.Repeat("o", store.OutputTail-1) + "O", Stderr: strings.Repeat("e", store.OutputTail-1) + "E"}
-	data, err := fitRecord(task)
+	data, err := fitRecord(task, 0)
 	if err != nil || len(data) > store.MaxRecordSize {
 		t.Fatalf("size %d err %v", len(data), err)
 	}
@@ -150,12 +150,12 @@ func TestFitRecordShortensTails(t *testing.T) {
 	// Halving by bytes would cut a two-byte rune in half at every length.
 	runes := &store.Task{ID: ulid.Make().String(), Cmd: []string{"true"}, State: store.StateSucceeded,
 		Payload: make([]byte, 650*1024), Stdout: "x" + strings.Repeat("é", store.OutputTail/2), Stderr: strings.Repeat("é", store.OutputTail/2) + "x"}
-	if _, err := fitRecord(runes); err != nil || !utf8.ValidString(runes.Stdout) || !utf8.ValidString(runes.Stderr) ||
+	if _, err := fitRecord(runes, 0); err != nil || !utf8.ValidString(runes.Stdout) || !utf8.ValidString(runes.Stderr) ||
 		len(runes.Stdout) >= store.OutputTail {
 		t.Fatalf("tails cut mid-rune or not shortened: %d bytes, err %v", len(runes.Stdout), err)
 	}
 	small := &store.Task{ID: ulid.Make().String(), Cmd: []string{"true"}, Stdout: "x"}
-	if _, err := fitRecord(small); err != nil || small.Stdout != "x" {
+	if _, err := fitRecord(small, 0); err != nil || small.Stdout != "x" {
 		t.Fatalf("a small record was changed: %q %v", small.Stdout, err)
 	}
 }

@@ -1245,7 +1245,9 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 		rec = next
 	}
 	stdout, stderr := len(rec.Stdout), len(rec.Stderr)
-	data, err := fitRecord(rec)
+	// The record and the empty writes that make it at its version
+	// (store.VersionWriteBytes) go in one request.
+	data, err := fitRecord(rec, store.VersionWriteBytes(rec, max(len(w.lay.Result(rec.ID)), len(w.lay.QueueItem(rec.ID)))))
 	if err != nil {
 		// Only a spec (plus history) already at the size limit gets here; the
 		// assignment then stays until this registration ends. Submit should
@@ -1357,14 +1359,17 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 	}
 }
 
-// fitRecord makes sure rec encodes into one znode, halving its output tails
-// (keeping their ends, on rune boundaries) while it is too large, and returns
-// it encoded. A spec
+// fitRecord makes sure rec encodes into one znode, with extra bytes of other
+// writes in the same request, halving its output tails (keeping their ends,
+// on rune boundaries) while it is too large, and returns it encoded. A spec
 // near the size limit plus two full tails can exceed it; an outcome that
 // cannot be written would leave its assignment running forever.
-func fitRecord(rec *store.Task) ([]byte, error) {
+func fitRecord(rec *store.Task, extra int) ([]byte, error) {
 	for {
 		data, err := store.Encode(rec)
+		if err == nil && len(data)+extra > store.MaxRecordSize {
+			err = fmt.Errorf("%d bytes and %d of writes that make it at its version: %w", len(data), extra, store.ErrTooLarge)
+		}
 		if err == nil {
 			return data, nil
 		}
