@@ -180,21 +180,31 @@ func (c *Client) readSchedule(name string) (*store.Schedule, int32, error) {
 	if err := store.ValidateNodeName(name); err != nil {
 		return nil, 0, fmt.Errorf("%w: schedule name: %w", ErrInvalid, err)
 	}
-	data, stat, err := c.st.Get(c.st.Layout().Schedule(name))
-	if errors.Is(err, store.ErrNoNode) {
-		return nil, 0, fmt.Errorf("schedule %s: %w", name, ErrNoSchedule)
+	p := c.st.Layout().Schedule(name)
+	for synced := false; ; synced = true {
+		data, stat, err := c.st.Get(p)
+		var rec *store.Schedule
+		if err == nil {
+			if rec, err = decodeScheduleAt(name, data); err != nil {
+				return nil, 0, fmt.Errorf("schedule %s: %w", name, err)
+			}
+		}
+		if err != nil && !errors.Is(err, store.ErrNoNode) {
+			return nil, 0, err
+		}
+		if err == nil && !rec.Removed {
+			return rec, stat.Version, nil
+		}
+		if synced {
+			return nil, 0, fmt.Errorf("schedule %s: %w", name, ErrNoSchedule)
+		}
+		// Not there, or removed: the server this session reads may be
+		// behind another client's add (an open store's session, a
+		// server with local sessions). Catch it up, and read again.
+		if err := c.st.Sync(p); err != nil {
+			return nil, 0, err
+		}
 	}
-	if err != nil {
-		return nil, 0, err
-	}
-	rec, err := decodeScheduleAt(name, data)
-	if err != nil {
-		return nil, 0, fmt.Errorf("schedule %s: %w", name, err)
-	}
-	if rec.Removed {
-		return nil, 0, fmt.Errorf("schedule %s: %w", name, ErrNoSchedule)
-	}
-	return rec, stat.Version, nil
 }
 
 func (c *Client) info(rec *store.Schedule) ScheduleInfo {
