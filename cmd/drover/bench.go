@@ -195,7 +195,7 @@ it); its load is a production ensemble's worst day, so use a scratch one.`,
 	}
 	f := cmd.Flags()
 	f.DurationVar(&duration, "duration", 5*time.Second, "time spent on each raw ZooKeeper phase")
-	f.IntVar(&tasks, "tasks", 5000, "no-op tasks in the throughput phase")
+	f.IntVar(&tasks, "tasks", 5000, "no-op tasks the throughput phase keeps queued while it counts")
 	f.IntVar(&workers, "workers", 2, "workers in the throughput phase")
 	f.IntVar(&capacity, "capacity", 32, "capacity of each worker")
 	f.IntVar(&cliTasks, "cli-tasks", 10000, "true commands in the CLI phase (0 skips it)")
