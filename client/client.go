@@ -1033,6 +1033,9 @@ func (c *Client) Retry(id string) (*store.Task, error) {
 	// Retries stays as submitted: it names the end, failed or dead.
 	limit := next.Failures()
 	next.RetryLimit = &limit
+	// Nor do the losses so far count against the limit of losses: a task
+	// that died of them (a worker out of files, say) runs again.
+	next.LostBefore = next.Losses()
 	if ran && next.History[n-1].Stdout == "" && next.History[n-1].Stderr == "" {
 		next.KeepLastOutput(t.Stdout, t.Stderr) // the result held it
 	}

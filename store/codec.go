@@ -299,6 +299,13 @@ type Task struct {
 	// submitted, and names the end: failed for a task submitted without
 	// retries, dead for one whose retries ran out.
 	RetryLimit *int `json:"retry_limit,omitempty"`
+	// LostBefore, once a retry (drover retry) set it, is how many attempts
+	// the task had lost with their workers before that retry: they do not
+	// count against MaxLostAttempts, so a task that died of losses runs
+	// again, and a loss of its retried attempt queues it once more. A
+	// release before this counts them all: such a retried attempt, lost,
+	// ends the task.
+	LostBefore int `json:"lost_before,omitempty"`
 
 	// Placement: set while assigned or running.
 	Worker     string    `json:"worker,omitempty"`
@@ -370,6 +377,9 @@ const NotStartedInTime = "not started by its starting deadline"
 // declared dead, so a task that crashes every worker it lands on cannot loop.
 const MaxLostAttempts = 20
 
+// Losses counts the attempts lost with their workers (see Attempt.Lost).
+func (t *Task) Losses() int { return len(t.History) - t.Failures() }
+
 // Failures counts finished attempts that ran and failed (not lost ones).
 func (t *Task) Failures() int {
 	n := 0
@@ -419,7 +429,7 @@ func (t *Task) FailedState() State {
 // task goes back to the queue: its failures are within Retries (RetryLimit,
 // once set) and it has not lost its worker too often.
 func (t *Task) ShouldRetry() bool {
-	return t.Failures() <= t.retryLimit() && len(t.History)-t.Failures() < MaxLostAttempts
+	return t.Failures() <= t.retryLimit() && t.Losses()-t.LostBefore < MaxLostAttempts
 }
 
 // Validate checks a task spec before it is written: a client's submit, and
@@ -759,6 +769,9 @@ func checkDecoded(t *Task) error {
 	if t.Attempt < 1 {
 		t.Attempt = 1
 	}
+	// Losses a retry forgave are of the history: no more (a record written
+	// by hand would lift the limit of losses for good).
+	t.LostBefore = min(max(t.LostBefore, 0), t.Losses())
 	return nil
 }
 
