@@ -1052,12 +1052,29 @@ func (c *Client) Retry(id string) (*store.Task, error) {
 		testHookRetryCommit()
 	}
 	commit := func() error {
-		return c.st.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error {
-			txn.Unfinish(id, loc.Stat.Version)
-			// next itself: Enqueue makes it the record it writes
-			// (queued, no worker), which the caller is given.
-			return txn.EnqueueRetried(next)
-		})
+		for try := 0; ; try++ {
+			// A run of a schedule is tracked again by it (store.Schedule.
+			// Rerun), in the same write: forbid and replace see it, and
+			// its outcome is filed anew. The leader filed it when it ended.
+			sched, err := c.rerunOf(next)
+			if err != nil {
+				return err
+			}
+			err = c.st.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error {
+				txn.Unfinish(id, loc.Stat.Version)
+				if sched != nil {
+					txn.Set(c.st.Layout().Schedule(sched.name), sched.data, sched.version)
+				}
+				// next itself: Enqueue makes it the record it writes
+				// (queued, no worker), which the caller is given.
+				return txn.EnqueueRetried(next)
+			})
+			var oe *store.OpError
+			if sched != nil && try < 20 && errors.Is(err, store.ErrBadVersion) && errors.As(err, &oe) && oe.Path == c.st.Layout().Schedule(sched.name) {
+				continue // the leader wrote the schedule meanwhile: read it again
+			}
+			return err
+		}
 	}
 	err = commit()
 	done := next
@@ -1086,6 +1103,41 @@ func (c *Client) Retry(id string) (*store.Task, error) {
 		return nil, fmt.Errorf("retry %s: %w", id, unconfirmed(err))
 	}
 	return done, nil
+}
+
+// rerun is a schedule's record, encoded, that tracks a retried run again.
+type rerun struct {
+	name    string
+	data    []byte
+	version int32
+}
+
+// rerunOf reads the schedule whose run t is (DROVER_SCHEDULE, which its
+// firing or trigger set) and returns its record tracking t again; nil when t
+// is no schedule's run, or its schedule is gone, unreadable or would not
+// fit: the retry goes on without it, as before schedules tracked retries.
+func (c *Client) rerunOf(t *store.Task) (*rerun, error) {
+	name := t.Env["DROVER_SCHEDULE"]
+	if name == "" || store.ValidateNodeName(name) != nil {
+		return nil, nil
+	}
+	rec, version, err := c.readSchedule(name)
+	if errors.Is(err, ErrNoSchedule) || errors.Is(err, store.ErrMalformed) || errors.Is(err, store.ErrUnsupportedVersion) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var slot time.Time
+	if sec, err := strconv.ParseInt(t.Env["DROVER_SLOT"], 10, 64); err == nil {
+		slot = time.Unix(sec, 0).UTC()
+	}
+	rec.Rerun(t.ID, slot)
+	data, err := rec.EncodeFit()
+	if err != nil {
+		return nil, nil
+	}
+	return &rerun{name: name, data: data, version: version}, nil
 }
 
 // testHookRetryCommit and testHookCancelCommit, when set by a test, run in

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -92,6 +93,25 @@ func (s *Schedule) TrimActive() {
 		s.Record(r)
 	}
 	s.Active = append([]ScheduleRun(nil), s.Active[len(s.Active)-MaxActiveRuns:]...)
+}
+
+// Rerun tracks again a run of the schedule that drover retry queued again
+// (task id, of slot unless its history says): out of the history, into
+// Active, so that forbid and replace see it and its new outcome is filed.
+func (s *Schedule) Rerun(id string, slot time.Time) {
+	for _, list := range []*[]ScheduleRun{&s.Succeeded, &s.Failed, &s.Skipped} {
+		*list = slices.DeleteFunc(*list, func(r ScheduleRun) bool {
+			if r.Task == id {
+				slot = r.Slot
+				return true
+			}
+			return false
+		})
+	}
+	if !slices.ContainsFunc(s.Active, func(r ScheduleRun) bool { return r.Task == id }) {
+		s.Active = append(s.Active, ScheduleRun{Slot: slot, Task: id, Reason: "retried"})
+		s.TrimActive()
+	}
 }
 
 func (s *Schedule) Record(r ScheduleRun) {
