@@ -496,3 +496,26 @@ func TestCommandStrQuotesWhatAShellSplits(t *testing.T) {
 		}
 	}
 }
+
+// status marks a lost attempt (its worker's doing: gone, withdrawn, out of
+// files), which does not count against the retries: a worker out of open
+// files left exit 127 and "start: ... too many open files", read as a
+// command not found.
+func TestStatusMarksLostAttempts(t *testing.T) {
+	root := newRoot()
+	st := openStore(t, root)
+	now := time.Now().UTC()
+	zero := 0
+	task := &store.Task{ID: ulid.Make().String(), Cmd: []string{"true"}, SubmittedAt: now, Attempt: 2,
+		State: store.StateSucceeded, FinishedAt: now, ExitCode: &zero}
+	task.AddAttempt(store.Attempt{N: 1, Worker: "w1", StartedAt: now, FinishedAt: now, ExitCode: 127,
+		Error: "start: pipe2: too many open files", Lost: true})
+	task.AddAttempt(store.Attempt{N: 2, Worker: "w2", StartedAt: now, FinishedAt: now})
+	if err := st.CommitCreatingBuckets([]string{task.ID}, func(txn *store.Txn) error { return txn.Finish(task) }); err != nil {
+		t.Fatal(err)
+	}
+	r := drover(t, root, "status", task.ID)
+	if r.code != 0 || !strings.Contains(r.stdout, "too many open files (lost)") || strings.Contains(r.stdout, "exit 0 (lost)") {
+		t.Fatalf("status: %+v, want attempt 1 marked lost and attempt 2 not", r)
+	}
+}

@@ -122,6 +122,11 @@ func newStatusCmd(g *globals) *cobra.Command {
 				if a.Error != "" {
 					desc += ", " + shown(a.Error)
 				}
+				if a.Lost {
+					// Its worker's doing (gone, withdrawn, out of files):
+					// not counted against the retries.
+					desc += " (lost)"
+				}
 				rows = append(rows, []string{fmt.Sprintf("attempt %d", a.N), desc})
 			}
 			return table(out, "FIELD\tVALUE", rows)
