@@ -3,6 +3,7 @@ package zkserver
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"syscall"
@@ -75,5 +76,26 @@ func TestServerOutlivesTheThreadThatStartedIt(t *testing.T) {
 	}
 	if ans, err := FourLetter(s.Addr(), "ruok"); err != nil || ans != "imok" {
 		t.Fatalf("ruok: %q %v", ans, err)
+	}
+}
+
+// Config.DataDir is any directory, and "" one under os.TempDir(), which is
+// $TMPDIR as given. A relative one is made relative to the caller's working
+// directory (writeFiles), but the JVM runs in the data dir (cmd.Dir) and is
+// handed the relative paths of zoo.cfg and log4j.properties, which it then
+// looks for inside the data dir: the server exits at once, "Invalid config,
+// exiting abnormally", after a log4j stack trace. DataDir "zkdata" fails so;
+// and so does every Start, `drover dev` included, with TMPDIR=tmp.
+func TestStartWithARelativeDataDir(t *testing.T) {
+	t.Chdir(t.TempDir())
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s, err := Start(ctx, Config{DataDir: "zkdata"})
+	if err != nil {
+		t.Fatalf("Start with DataDir %q (relative): %v", "zkdata", err)
+	}
+	defer s.Stop()
+	if _, err := os.Stat(filepath.Join("zkdata", "version-2")); err != nil {
+		t.Fatalf("no snapshots or logs in the data dir: %v", err)
 	}
 }
