@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -175,6 +176,13 @@ func newServer(cfg Config) (*Server, error) {
 		}
 		cfg.DataDir, s.tempDir, s.owner = dir, true, owner
 	}
+	// The JVM runs in the data dir and is given paths in it: a relative
+	// one (a relative TMPDIR too) would be looked for inside itself.
+	abs, err := filepath.Abs(cfg.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("zookeeper data dir: %w", err)
+	}
+	cfg.DataDir = abs
 	s.cfg = cfg
 	return s, nil
 }
@@ -318,7 +326,7 @@ func (s *Server) start(ctx context.Context, wait bool) error {
 	tail := tailbuf.New(16 << 10)
 	w := &teeWriter{w: out, tail: tail}
 	cmd.Stdout, cmd.Stderr = w, w
-	if err := cmd.Start(); err != nil {
+	if err := startFromLastingThread(cmd); err != nil {
 		if logFile != nil {
 			logFile.Close()
 		}
@@ -670,3 +678,33 @@ func dropEmptyLastTxnLog(dataDir string) error {
 	}
 	return nil
 }
+
+// startFromLastingThread starts cmd from an OS thread that lives as long as
+// the process: the kernel sends Pdeathsig when the thread that forked ends,
+// not the process, and Go ends a thread whenever a goroutine locked to it
+// exits. Started from any goroutine's thread, a server was killed mid-run
+// (a test's locked goroutine ending). The starter goroutine lives as long
+// as the process, as the thread it holds must.
+func startFromLastingThread(cmd *exec.Cmd) error {
+	starterOnce.Do(func() {
+		go func() {
+			runtime.LockOSThread() // never unlocked
+			for r := range starts {
+				r.done <- r.cmd.Start()
+			}
+		}()
+	})
+	r := startReq{cmd: cmd, done: make(chan error, 1)}
+	starts <- r
+	return <-r.done
+}
+
+type startReq struct {
+	cmd  *exec.Cmd
+	done chan error
+}
+
+var (
+	starts      = make(chan startReq)
+	starterOnce sync.Once
+)

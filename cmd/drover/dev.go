@@ -78,8 +78,11 @@ var devSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP}
 // no log has anything in it.
 func runDev(cmd *cobra.Command, g *globals, zkPort, workers, schedulers int) (err error) {
 	out := cmd.OutOrStdout()
-	if ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", zkPort)); err != nil {
+	if ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", zkPort)); errors.Is(err, syscall.EADDRINUSE) {
 		return exitCode(1, fmt.Sprintf("port %d is in use (another ZooKeeper or drover dev?): pick another with --zk-port", zkPort))
+	} else if err != nil {
+		// Not in use: this user may not bind it (a privileged port), say.
+		return exitCode(1, fmt.Sprintf("%v: pick another port with --zk-port", err))
 	} else {
 		ln.Close()
 	}
