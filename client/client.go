@@ -1062,16 +1062,27 @@ func (c *Client) Retry(id string) (*store.Task, error) {
 			}
 			err = c.st.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error {
 				txn.Unfinish(id, loc.Stat.Version)
-				if sched != nil {
-					txn.Set(c.st.Layout().Schedule(sched.name), sched.data, sched.version)
-				}
 				// next itself: Enqueue makes it the record it writes
 				// (queued, no worker), which the caller is given.
-				return txn.EnqueueRetried(next)
+				if err := txn.EnqueueRetried(next); err != nil {
+					return err
+				}
+				if sched == nil {
+					return nil
+				}
+				if p := c.st.Layout().Schedule(sched.name); txn.Size()+len(p)+len(sched.data) <= store.MaxRecordSize {
+					// Both records at their largest would outgrow one
+					// request (ZooKeeper drops the connection): then the
+					// run is retried untracked, as before schedules
+					// tracked retries.
+					txn.Set(p, sched.data, sched.version)
+				}
+				return nil
 			})
 			var oe *store.OpError
-			if sched != nil && try < 20 && errors.Is(err, store.ErrBadVersion) && errors.As(err, &oe) && oe.Path == c.st.Layout().Schedule(sched.name) {
-				continue // the leader wrote the schedule meanwhile: read it again
+			if sched != nil && try < 20 && (errors.Is(err, store.ErrBadVersion) || errors.Is(err, store.ErrNoNode)) &&
+				errors.As(err, &oe) && oe.Path == c.st.Layout().Schedule(sched.name) {
+				continue // the leader wrote (or swept) the schedule meanwhile: read it again
 			}
 			return err
 		}
