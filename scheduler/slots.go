@@ -80,7 +80,9 @@ func ReadSpec(spec, tz string) (s cron.Schedule, compat, err error) {
 	}
 	s, err = parseCron(SundayAsZero(spec))
 	if err != nil {
-		return nil, nil, fmt.Errorf("cron spec: %v", err)
+		// Only the day of the week has 6 for its maximum in the cron
+		// library; 7 passes here (SundayAsZero).
+		return nil, nil, fmt.Errorf("cron spec: %s", strings.Replace(err.Error(), "above maximum (6)", "above maximum (7: 0 and 7 are Sunday)", 1))
 	}
 	if spec, ok := s.(*cron.SpecSchedule); ok {
 		s = beyondFiveYears{s}

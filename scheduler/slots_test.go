@@ -391,4 +391,8 @@ func TestSundayAsSeven(t *testing.T) {
 			t.Errorf("%q: parsed, want refused", bad)
 		}
 	}
+	// The library's "above maximum (6)" contradicted the 7 accepted.
+	if _, err := ParseSpec("0 2 * * 8", ""); err == nil || !strings.Contains(err.Error(), "maximum (7") {
+		t.Errorf("day of week 8: %v, want the maximum said to be 7", err)
+	}
 }

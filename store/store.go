@@ -217,7 +217,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		// The client fails at once only when no name resolves (one that
 		// does not is passed over: third_party/go-zookeeper-zk/PATCHES.md).
-		return nil, fmt.Errorf("connect to zookeeper %s: %w (%w)", strings.Join(cfg.Servers, ","), err, ErrNoAddress)
+		return nil, fmt.Errorf("connect to zookeeper %s: no server name resolves (the last: %w) (%w)", strings.Join(cfg.Servers, ","), err, ErrNoAddress)
 	}
 	if _, err := s.CurrentSession(ctx); err != nil {
 		conn.Close()

@@ -96,7 +96,10 @@ it); its load is a production ensemble's worst day, so use a scratch one.`,
 			}
 			benchLog := g.logger("bench")
 			if !cmd.Flags().Changed("log-level") {
-				benchLog = benchLog.Level(zerolog.WarnLevel) // the phases log per task otherwise
+				// The phases log per task otherwise, and a phase that stops
+				// its workers with work queued (throughput counts over a
+				// window) makes them warn of each attempt they give up.
+				benchLog = benchLog.Level(zerolog.ErrorLevel)
 			}
 			if cpuProfile != "" {
 				f, err := os.Create(cpuProfile)

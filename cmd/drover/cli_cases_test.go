@@ -519,3 +519,16 @@ func TestStatusMarksLostAttempts(t *testing.T) {
 		t.Fatalf("status: %+v, want attempt 1 marked lost and attempt 2 not", r)
 	}
 }
+
+// schedule get showed "tz -" for a spec with a CRON_TZ= prefix, whose slots
+// are reckoned in that zone.
+func TestScheduleZoneShown(t *testing.T) {
+	for _, c := range []struct{ spec, tz, want string }{
+		{"0 2 * * *", "", ""}, {"0 2 * * *", "Europe/Berlin", "Europe/Berlin"},
+		{"CRON_TZ=America/New_York 0 2 * * 7", "", "America/New_York"}, {"TZ=Asia/Tokyo @daily", "", "Asia/Tokyo"},
+	} {
+		if got := scheduleZone(c.spec, c.tz); got != c.want {
+			t.Errorf("scheduleZone(%q, %q) = %q, want %q", c.spec, c.tz, got, c.want)
+		}
+	}
+}

@@ -224,7 +224,7 @@ func showSchedule(g *globals, cmd *cobra.Command, c *client.Client, name string)
 		state = "paused"
 	}
 	rows := [][]string{
-		{"name", s.Name}, {"cron", s.Cron}, {"tz", orDash(s.TZ)}, {"state", state}, {"next", when(s.Next)},
+		{"name", s.Name}, {"cron", s.Cron}, {"tz", orDash(scheduleZone(s.Cron, s.TZ))}, {"state", state}, {"next", when(s.Next)},
 		{"last slot", orDash(fmtTime(s.LastSlot))}, {"catchup", s.Catchup},
 		{"starting deadline", orDash(durStr(s.StartingDeadline.Duration()))}, {"concurrency", s.Concurrency},
 		{"command", commandStr(s.Task.Cmd)}, {"fired", fmt.Sprint(s.Fired)},
@@ -280,4 +280,19 @@ func durStr(d time.Duration) string {
 		return ""
 	}
 	return d.String()
+}
+
+// scheduleZone is the zone a schedule's slots are reckoned in: --tz, or a
+// CRON_TZ= (TZ=) prefix of its spec; "" for UTC by default.
+func scheduleZone(spec, tz string) string {
+	if tz != "" {
+		return tz
+	}
+	for _, prefix := range []string{"CRON_TZ=", "TZ="} {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(spec), prefix); ok {
+			zone, _, _ := strings.Cut(rest, " ")
+			return zone
+		}
+	}
+	return ""
 }
