@@ -18,8 +18,12 @@ import (
 // (SIGSTOP) while a backlog of writes, then the write under test, commit
 // through the leader and the other follower; continued (SIGCONT), it takes
 // a while to apply that backlog, and a reader on it meanwhile sees the
-// state before the write. The backlog stays under syncLimit (5 ticks of
-// 500ms), after which the leader would drop the follower.
+// state before the write. The stop must stay under syncLimit (5 ticks),
+// after which the leader drops the follower ("transaction timeout"): it
+// then syncs anew and closes its clients' connections, and the reader's
+// next request fails with "connection lost". Under -race on a loaded
+// machine the backlog takes more than 5 ticks of the default 500ms, so
+// the ensemble runs with ticks of 2 s.
 func lagFollower(t *testing.T, pid int, w *store.Store, dir string, write func() error) {
 	t.Helper()
 	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
@@ -63,6 +67,10 @@ func lagFollower(t *testing.T, pid int, w *store.Store, dir string, write func()
 	}
 }
 
+// lagTick is the tick of the lagging-server tests' ensembles: syncLimit
+// (5 ticks, 10 s) outlasts lagFollower's stop on a loaded 2-core machine.
+const lagTick = 2 * time.Second
+
 // ensembleRoles returns the leader's and one follower's index.
 func ensembleRoles(t *testing.T, addrs []string) (leader, follower int) {
 	t.Helper()
@@ -97,7 +105,7 @@ func ensembleRoles(t *testing.T, addrs []string) (leader, follower int) {
 func TestScheduleFoundOnLaggingServer(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	ens, err := zkserver.StartEnsemble(ctx, 3, zkserver.EnsembleConfig{})
+	ens, err := zkserver.StartEnsemble(ctx, 3, zkserver.EnsembleConfig{TickTime: lagTick})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,8 +121,8 @@ func TestScheduleFoundOnLaggingServer(t *testing.T) {
 	lead, fol := ensembleRoles(t, addrs)
 	root := drovertest.NewRoot()
 	writer := New(drovertest.OpenStoreAt(t, addrs[lead], root))
-	// Its session outlives the follower's stop (about a second).
-	reader := New(drovertest.OpenStoreFor(t, addrs[fol], root, 10*time.Second))
+	// Its session outlives the follower's longest stop (syncLimit, 10 s).
+	reader := New(drovertest.OpenStoreFor(t, addrs[fol], root, 20*time.Second))
 	for i := range 3 {
 		name := fmt.Sprintf("nightly-%d", i)
 		var id string
