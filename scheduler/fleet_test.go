@@ -1,7 +1,6 @@
 package scheduler
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -23,19 +22,7 @@ func spreadID(i int) string {
 // with an allow-list.
 func registerAllowWorker(t *testing.T, root, id string, capacity int, allow []string) *fakeWorker {
 	t.Helper()
-	st := drovertest.OpenStore(t, root)
-	data, err := store.Encode(&store.WorkerInfo{ID: id, Host: "test", Capacity: capacity, Allow: allow, StartedAt: time.Now()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	stat, _, err := st.CreateEphemeral(context.Background(), st.Layout().Worker(id), data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.EnsurePath(st.Layout().WorkerTasks(id)); err != nil {
-		t.Fatal(err)
-	}
-	return &fakeWorker{st: st, id: id, reg: stat.Czxid}
+	return registerWorkerInfo(t, root, &store.WorkerInfo{ID: id, Host: "test", Capacity: capacity, Allow: allow, StartedAt: time.Now()})
 }
 
 // A backlog of commands waiting for a label no worker has costs a placement

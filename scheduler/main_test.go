@@ -38,8 +38,16 @@ type fakeWorker struct {
 
 func registerWorker(t *testing.T, root, id string, capacity int, labels map[string]string) *fakeWorker {
 	t.Helper()
+	return registerWorkerInfo(t, root, &store.WorkerInfo{ID: id, Host: "test", Capacity: capacity, Labels: labels, StartedAt: time.Now()})
+}
+
+// registerWorkerInfo registers a worker by hand with info, and makes its
+// assignment directory, as a worker does.
+func registerWorkerInfo(t *testing.T, root string, info *store.WorkerInfo) *fakeWorker {
+	t.Helper()
+	id := info.ID
 	st := drovertest.OpenStore(t, root)
-	data, err := store.Encode(&store.WorkerInfo{ID: id, Host: "test", Capacity: capacity, Labels: labels, StartedAt: time.Now()})
+	data, err := store.Encode(info)
 	if err != nil {
 		t.Fatal(err)
 	}
