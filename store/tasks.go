@@ -54,11 +54,17 @@ func EnqueuedVersionOf(task *Task) int32 {
 func FinishedVersionOf(task *Task) int32 { return int32(task.Gen) }
 
 // VersionWriteBytes is about what the empty writes that make task's queue
-// item or result at its version (EnqueuedVersionOf, FinishedVersionOf) add
-// to a transaction, its paths being up to pathLen bytes: for writers that
-// weigh a transaction's size before they build it.
+// item at its version (EnqueuedVersionOf) add to a transaction, its path
+// being pathLen bytes: for writers that weigh a transaction's size before
+// they build it. FinishWriteBytes is the same for its result
+// (FinishedVersionOf).
 func VersionWriteBytes(task *Task, pathLen int) int {
 	return int(EnqueuedVersionOf(task)-1) * (pathLen + genWriteBytes)
+}
+
+// FinishWriteBytes: see VersionWriteBytes.
+func FinishWriteBytes(task *Task, pathLen int) int {
+	return int(FinishedVersionOf(task)) * (pathLen + genWriteBytes)
 }
 
 // createAt adds the creation of p holding data at version: created empty,
@@ -369,7 +375,7 @@ func (t *Txn) FinishEncoded(task *Task, data []byte) error {
 		return fmt.Errorf("finish %s: state %q is not terminal", task.ID, task.State)
 	}
 	p := t.s.layout.Result(task.ID)
-	if v := FinishedVersionOf(task); len(data)+int(v)*(len(p)+genWriteBytes) > MaxRecordSize {
+	if len(data)+FinishWriteBytes(task, len(p)) > MaxRecordSize {
 		// As in Enqueue: one request past jute.maxbuffer drops the
 		// connection, an outcome unknown that its writer sends again.
 		return fmt.Errorf("finish %s: a %d-byte record retried %d times does not fit one transaction: %w", task.ID, len(data), task.Gen, ErrTooLarge)

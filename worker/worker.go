@@ -1246,8 +1246,13 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 	}
 	stdout, stderr := len(rec.Stdout), len(rec.Stderr)
 	// The record and the empty writes that make it at its version
-	// (store.VersionWriteBytes) go in one request.
-	data, err := fitRecord(rec, store.VersionWriteBytes(rec, max(len(w.lay.Result(rec.ID)), len(w.lay.QueueItem(rec.ID)))))
+	// go in one request: a queue item's (store.VersionWriteBytes) or a
+	// result's (store.FinishWriteBytes).
+	versionBytes := store.FinishWriteBytes(rec, len(w.lay.Result(rec.ID)))
+	if next != nil {
+		versionBytes = store.VersionWriteBytes(rec, len(w.lay.QueueItem(rec.ID)))
+	}
+	data, err := fitRecord(rec, versionBytes)
 	if err != nil {
 		// Only a spec (plus history) already at the size limit gets here; the
 		// assignment then stays until this registration ends. Submit should
@@ -1267,7 +1272,7 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 		return txn.FinishEncoded(done, data)
 	}
 	// The deleted assignment and the created record, made at its version.
-	size := len(data) + 2*len(path) + store.VersionWriteBytes(rec, len(path))
+	size := len(data) + 2*len(path) + versionBytes
 	// awaitSession notes an outcome not heard and waits for the same
 	// session back; false: it ended (the report is then not confirmed).
 	awaitSession := func() bool {
