@@ -46,13 +46,13 @@ func ReadSpec(spec, tz string) (s cron.Schedule, compat, err error) {
 	if spec == "" {
 		return nil, nil, errors.New("empty cron spec")
 	}
-	prefixed := strings.HasPrefix(spec, "CRON_TZ=") || strings.HasPrefix(spec, "TZ=")
-	if prefix, rest, ok := strings.Cut(spec, " "); prefixed {
-		if !ok || strings.TrimSpace(rest) == "" {
+	zone, rest, prefixed := ZonePrefix(spec)
+	if prefixed {
+		if strings.TrimSpace(rest) == "" {
 			// The cron library slices up to the first space and panics without one.
 			return nil, nil, fmt.Errorf("cron spec %q: a time zone prefix needs a schedule after it", spec)
 		}
-		if _, zone, _ := strings.Cut(prefix, "="); zone == "Local" {
+		if zone == "Local" {
 			// Each host's own zone: schedulers would not agree on the slots.
 			compat = fmt.Errorf("cron spec: time zone %q: want an IANA name like Europe/Berlin", zone)
 			// The cron library reads Local as the zone of the time it is
@@ -96,6 +96,18 @@ func ReadSpec(spec, tz string) (s cron.Schedule, compat, err error) {
 	return s, compat, nil
 }
 
+// ZonePrefix splits a CRON_TZ= or TZ= prefix off spec as the cron library
+// reads it, up to the first space: its zone, the schedule after it, and
+// whether spec has one (rest is spec when not).
+func ZonePrefix(spec string) (zone, rest string, ok bool) {
+	if !strings.HasPrefix(spec, "CRON_TZ=") && !strings.HasPrefix(spec, "TZ=") {
+		return "", spec, false
+	}
+	prefix, rest, _ := strings.Cut(spec, " ")
+	_, zone, _ = strings.Cut(prefix, "=")
+	return zone, rest, true
+}
+
 // SundayAsZero returns spec with day-of-week 7 written as 0: Vixie cron and
 // crontab(5) take both for Sunday (and ranges up to 7, "5-7"), the cron
 // library only 0, so a crontab line moved over was refused. A client
@@ -104,12 +116,12 @@ func ReadSpec(spec, tz string) (s cron.Schedule, compat, err error) {
 // understand (a descriptor, names, a malformed field) it leaves for the
 // parser to accept or refuse.
 func SundayAsZero(spec string) string {
-	fields := strings.Fields(spec)
-	prefix := 0 // a CRON_TZ= or TZ= field before the schedule's
-	if len(fields) > 0 && (strings.HasPrefix(fields[0], "CRON_TZ=") || strings.HasPrefix(fields[0], "TZ=")) {
-		prefix = 1
+	body := spec
+	if _, rest, ok := ZonePrefix(strings.TrimSpace(spec)); ok {
+		body = rest
 	}
-	if n := len(fields) - prefix; n != 5 && n != 6 {
+	fields := strings.Fields(body)
+	if n := len(fields); n != 5 && n != 6 {
 		return spec
 	}
 	parts := strings.Split(fields[len(fields)-1], ",")

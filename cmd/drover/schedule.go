@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/drover-sched/drover/client"
+	"github.com/drover-sched/drover/scheduler"
 	"github.com/drover-sched/drover/store"
 )
 
@@ -288,11 +289,6 @@ func scheduleZone(spec, tz string) string {
 	if tz != "" {
 		return tz
 	}
-	for _, prefix := range []string{"CRON_TZ=", "TZ="} {
-		if rest, ok := strings.CutPrefix(strings.TrimSpace(spec), prefix); ok {
-			zone, _, _ := strings.Cut(rest, " ")
-			return zone
-		}
-	}
-	return ""
+	zone, _, _ := scheduler.ZonePrefix(strings.TrimSpace(spec))
+	return zone
 }
