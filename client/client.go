@@ -1070,18 +1070,18 @@ func (c *Client) Retry(id string) (*store.Task, error) {
 				if sched == nil {
 					return nil
 				}
-				if p := c.st.Layout().Schedule(sched.name); txn.Size()+len(p)+len(sched.data) <= store.MaxRecordSize {
+				if txn.Size()+len(sched.path)+len(sched.data) <= store.MaxRecordSize {
 					// Both records at their largest would outgrow one
 					// request (ZooKeeper drops the connection): then the
 					// run is retried untracked, as before schedules
 					// tracked retries.
-					txn.Set(p, sched.data, sched.version)
+					txn.Set(sched.path, sched.data, sched.version)
 				}
 				return nil
 			})
 			var oe *store.OpError
 			if sched != nil && try < 20 && (errors.Is(err, store.ErrBadVersion) || errors.Is(err, store.ErrNoNode)) &&
-				errors.As(err, &oe) && oe.Path == c.st.Layout().Schedule(sched.name) {
+				errors.As(err, &oe) && oe.Path == sched.path {
 				continue // the leader wrote (or swept) the schedule meanwhile: read it again
 			}
 			return err
@@ -1116,9 +1116,10 @@ func (c *Client) Retry(id string) (*store.Task, error) {
 	return done, nil
 }
 
-// rerun is a schedule's record, encoded, that tracks a retried run again.
+// rerun is a schedule's record, encoded, that tracks a retried run again,
+// with its path and the version read.
 type rerun struct {
-	name    string
+	path    string
 	data    []byte
 	version int32
 }
@@ -1148,7 +1149,7 @@ func (c *Client) rerunOf(t *store.Task) (*rerun, error) {
 	if err != nil {
 		return nil, nil
 	}
-	return &rerun{name: name, data: data, version: version}, nil
+	return &rerun{path: c.st.Layout().Schedule(name), data: data, version: version}, nil
 }
 
 // testHookRetryCommit and testHookCancelCommit, when set by a test, run in

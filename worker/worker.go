@@ -1231,7 +1231,7 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 		next.Attempt++
 		delay := w.cfg.Backoff.Delay(task.Failures() + 1)
 		if out.hostFault {
-			delay = w.cfg.Backoff.Delay(len(done.History) - done.Failures())
+			delay = w.cfg.Backoff.Delay(done.Losses())
 		}
 		next.NotBefore = w.cfg.Now().Add(delay).UTC()
 		next.ExitCode, next.Error, next.Stdout, next.Stderr, next.FinishedAt = nil, "", "", "", time.Time{}

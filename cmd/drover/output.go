@@ -153,6 +153,5 @@ func labelsStr(m map[string]string) string {
 // retries, plus one for each attempt lost with its worker (those do not count
 // against retries); a task given more by drover retry is at its last.
 func attemptOf(t *store.Task) string {
-	lost := len(t.History) - t.Failures()
-	return fmt.Sprintf("%d/%d", t.Attempt, max(t.MaxAttempts()+lost, t.Attempt))
+	return fmt.Sprintf("%d/%d", t.Attempt, max(t.MaxAttempts()+t.Losses(), t.Attempt))
 }
