@@ -14,15 +14,7 @@ import (
 // time the retry may start.
 func (w *fakeWorker) fail(t *testing.T, name string, delay time.Duration) time.Time {
 	t.Helper()
-	p := w.st.Layout().WorkerTasks(w.id) + "/" + name
-	data, stat, err := w.st.Get(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	task, err := store.DecodeTask(data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, task, version := w.read(t, name)
 	now := time.Now().UTC()
 	done := task.Clone()
 	done.AddAttempt(store.Attempt{N: task.Attempt, Worker: w.id, StartedAt: now, FinishedAt: now, ExitCode: 1, Error: "exit status 1"})
@@ -32,8 +24,8 @@ func (w *fakeWorker) fail(t *testing.T, name string, delay time.Duration) time.T
 	next := done.Clone()
 	next.Attempt++
 	next.NotBefore = now.Add(delay)
-	err = w.st.CommitCreatingBuckets([]string{task.ID}, func(txn *store.Txn) error {
-		txn.Delete(p, stat.Version)
+	err := w.st.CommitCreatingBuckets([]string{task.ID}, func(txn *store.Txn) error {
+		txn.Delete(p, version)
 		return txn.Enqueue(next.Clone())
 	})
 	if err != nil {

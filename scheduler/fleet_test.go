@@ -95,15 +95,7 @@ func TestIdleAllowListWorkerDoesNotMakePassesScanTheBacklog(t *testing.T) {
 // retries left, as a worker's report does.
 func (w *fakeWorker) failMissing(t *testing.T, name string, backoff time.Duration) {
 	t.Helper()
-	p := w.st.Layout().WorkerTasks(w.id) + "/" + name
-	data, stat, err := w.st.Get(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	task, err := store.DecodeTask(data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, task, version := w.read(t, name)
 	now := time.Now().UTC()
 	code := 127
 	done := task.Clone()
@@ -118,8 +110,8 @@ func (w *fakeWorker) failMissing(t *testing.T, name string, backoff time.Duratio
 	} else {
 		done.State = done.FailedState()
 	}
-	err = w.st.CommitCreatingBuckets([]string{task.ID}, func(txn *store.Txn) error {
-		txn.Delete(p, stat.Version)
+	err := w.st.CommitCreatingBuckets([]string{task.ID}, func(txn *store.Txn) error {
+		txn.Delete(p, version)
 		if next != nil {
 			return txn.Enqueue(next)
 		}

@@ -77,8 +77,8 @@ func (w *fakeWorker) assignments(t *testing.T) []string {
 	return names
 }
 
-// finish reports an assignment as succeeded, as a worker would.
-func (w *fakeWorker) finish(t *testing.T, name string) {
+// read reads the worker's assignment name: its path, record and version.
+func (w *fakeWorker) read(t *testing.T, name string) (string, *store.Task, int32) {
 	t.Helper()
 	p := w.st.Layout().WorkerTasks(w.id) + "/" + name
 	data, stat, err := w.st.Get(p)
@@ -89,10 +89,17 @@ func (w *fakeWorker) finish(t *testing.T, name string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return p, task, stat.Version
+}
+
+// finish reports an assignment as succeeded, as a worker would.
+func (w *fakeWorker) finish(t *testing.T, name string) {
+	t.Helper()
+	p, task, version := w.read(t, name)
 	zero := 0
 	task.State, task.ExitCode, task.FinishedAt = store.StateSucceeded, &zero, time.Now()
-	err = w.st.CommitCreatingBuckets([]string{task.ID}, func(txn *store.Txn) error {
-		txn.Delete(p, stat.Version)
+	err := w.st.CommitCreatingBuckets([]string{task.ID}, func(txn *store.Txn) error {
+		txn.Delete(p, version)
 		return txn.Finish(task)
 	})
 	if err != nil {
