@@ -380,6 +380,11 @@ const MaxLostAttempts = 20
 // Losses counts the attempts lost with their workers (see Attempt.Lost).
 func (t *Task) Losses() int { return len(t.History) - t.Failures() }
 
+// UnforgivenLosses counts the losses since the last retry (drover retry)
+// forgave those before it (LostBefore): what MaxLostAttempts and the backoff
+// after a loss go by.
+func (t *Task) UnforgivenLosses() int { return t.Losses() - t.LostBefore }
+
 // Failures counts finished attempts that ran and failed (not lost ones).
 func (t *Task) Failures() int {
 	n := 0
@@ -429,7 +434,7 @@ func (t *Task) FailedState() State {
 // task goes back to the queue: its failures are within Retries (RetryLimit,
 // once set) and it has not lost its worker too often.
 func (t *Task) ShouldRetry() bool {
-	return t.Failures() <= t.retryLimit() && t.Losses()-t.LostBefore < MaxLostAttempts
+	return t.Failures() <= t.retryLimit() && t.UnforgivenLosses() < MaxLostAttempts
 }
 
 // Validate checks a task spec before it is written: a client's submit, and

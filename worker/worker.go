@@ -76,6 +76,16 @@ type Config struct {
 	RunAs string
 }
 
+// retryDelay is how long done, whose last attempt (in its History) failed or
+// was lost for want of the worker's resources, waits before its next: by its
+// failures, or by its losses since a retry forgave those before.
+func retryDelay(b Backoff, done *store.Task, hostFault bool) time.Duration {
+	if hostFault {
+		return b.Delay(done.UnforgivenLosses())
+	}
+	return b.Delay(done.Failures())
+}
+
 // Backoff is the delay before a failed attempt's retry (store.Backoff: the
 // leader spaces the retries of attempts it withdraws with the same rule).
 type Backoff = store.Backoff
@@ -1229,11 +1239,7 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 		next = done.Clone()
 		next.KeepLastOutput(out.Stdout, out.Stderr)
 		next.Attempt++
-		delay := w.cfg.Backoff.Delay(task.Failures() + 1)
-		if out.hostFault {
-			delay = w.cfg.Backoff.Delay(done.Losses())
-		}
-		next.NotBefore = w.cfg.Now().Add(delay).UTC()
+		next.NotBefore = w.cfg.Now().Add(retryDelay(w.cfg.Backoff, done, out.hostFault)).UTC()
 		next.ExitCode, next.Error, next.Stdout, next.Stderr, next.FinishedAt = nil, "", "", "", time.Time{}
 	case out.hostFault:
 		done.State = store.StateDead // lost too often
