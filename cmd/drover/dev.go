@@ -80,8 +80,11 @@ func runDev(cmd *cobra.Command, g *globals, zkPort, workers, schedulers int) (er
 	out := cmd.OutOrStdout()
 	if ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", zkPort)); errors.Is(err, syscall.EADDRINUSE) {
 		return exitCode(1, fmt.Sprintf("port %d is in use (another ZooKeeper or drover dev?): pick another with --zk-port", zkPort))
+	} else if errors.Is(err, syscall.EACCES) {
+		// A port this user may not bind (a privileged one): the flag's value
+		// is at fault, not the machine's state.
+		return usageErr("--zk-port %d: this user may not bind it (%v): pick another", zkPort, err)
 	} else if err != nil {
-		// Not in use: this user may not bind it (a privileged port), say.
 		return exitCode(1, fmt.Sprintf("%v: pick another port with --zk-port", err))
 	} else {
 		ln.Close()

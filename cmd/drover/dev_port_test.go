@@ -58,4 +58,8 @@ func TestDevOnAPortItMayNotBindDoesNotSayInUse(t *testing.T) {
 	if strings.Contains(stderr.String(), "in use") {
 		t.Fatalf("port %d is free (nobody may not bind it), but drover dev says: %q", port, stderr.String())
 	}
+	// The flag's value is at fault: bad input, exit 2.
+	if code := dev.ProcessState.ExitCode(); code != 2 {
+		t.Fatalf("drover dev as nobody on privileged port %d exited %d, want 2 (%q)", port, code, stderr.String())
+	}
 }
