@@ -9,20 +9,24 @@ import (
 // Stats is a snapshot of what a scheduler knows and has done, for metrics.
 // Queue and worker figures are those of the current term (zero on a standby).
 type Stats struct {
-	Leader bool
+	Leader bool `json:"leader"`
 	// ViewReady is whether the leader has listed the workers and the queue
 	// since its term began or its view was last rebuilt: until then its
 	// Queued and Workers are partial (zero at first), not the cluster's.
-	ViewReady bool
-	Epoch     int64
-	Queued    map[string]int64 // by priority: low, normal, high
-	Workers   int64
+	ViewReady bool             `json:"view_ready"`
+	Epoch     int64            `json:"epoch"`
+	Queued    map[string]int64 `json:"queued"` // by priority: low, normal, high
+	Workers   int64            `json:"workers"`
 	// Counters since the process started.
-	Elected, Placed, Fenced, SlotsFired, Recovered uint64
+	Elected    uint64 `json:"elected"`
+	Placed     uint64 `json:"placed"`
+	Fenced     uint64 `json:"fenced"`
+	SlotsFired uint64 `json:"slots_fired"`
+	Recovered  uint64 `json:"recovered"`
 	// Unwritable counts firings that could not be written (a schedule's
 	// record too large, a template that cannot run): once for each version
 	// of the record, whose slots are tried again at every tick.
-	Unwritable uint64
+	Unwritable uint64 `json:"unwritable"`
 	// PlaceLatency is the time from when a task became ready (readySince) to
 	// its placement.
 	PlaceLatency Histogram `json:"-"`

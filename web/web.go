@@ -241,8 +241,7 @@ func writeJSON(w http.ResponseWriter, v any, err error) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// clusterView is the dashboard's main payload. Stats has no JSON tags, so its
-// fields keep their Go names ("Leader", "Queued", ...).
+// clusterView is the dashboard's main payload.
 type clusterView struct {
 	Leader *client.LeaderInfo `json:"leader"`
 	// Served is the role of the scheduler answering: "leader" or "standby";

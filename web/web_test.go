@@ -140,7 +140,7 @@ func TestEndpoints(t *testing.T) {
 		t.Fatalf("cluster %s (%v)", body, err)
 	}
 	// The dashboard reads these names: stats are untagged, served_by is filled.
-	for _, want := range []string{`"served_by":"leader"`, `"served_by_id":"s1"`, `"Queued":{`, `"Leader":true`} {
+	for _, want := range []string{`"served_by":"leader"`, `"served_by_id":"s1"`, `"queued":{`, `"leader":true`} {
 		if !strings.Contains(body, want) {
 			t.Fatalf("cluster lacks %s: %s", want, body)
 		}
@@ -279,7 +279,7 @@ func TestDashboardOnAStandby(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/cluster", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = io.WriteString(w, `{"leader":{"id":"s1","host":"h","pid":7,"epoch":3,"standbys":[{"id":"s2","host":"h","pid":8}]},`+
-			`"served_by":"standby","served_by_id":"s2","workers":[],"stats":{"Leader":false,"Queued":{}}}`)
+			`"served_by":"standby","served_by_id":"s2","workers":[],"stats":{"leader":false,"queued":{}}}`)
 	})
 	mux.HandleFunc("GET /api/v1/", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "[]") })
 	dom := renderDashboard(t, chromium, mux)
@@ -311,7 +311,7 @@ func TestDashboardMarksStaleTables(t *testing.T) {
 			return
 		}
 		_, _ = io.WriteString(w, `{"leader":{"id":"s1","host":"h","pid":7,"epoch":3},"served_by":"leader","served_by_id":"s1",`+
-			`"workers":[{"id":"w-gone","host":"h","capacity":2}],"stats":{"Leader":true,"Queued":{}}}`)
+			`"workers":[{"id":"w-gone","host":"h","capacity":2}],"stats":{"leader":true,"queued":{}}}`)
 	})
 	mux.HandleFunc("GET /api/v1/", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "[]") })
 	dom := renderDashboard(t, chromium, mux)

@@ -29,13 +29,13 @@ async function refresh() {
   try {
     const [c, tasks, scheds] = await Promise.all([get("api/v1/cluster"), get("api/v1/tasks?limit=20"), get("api/v1/schedules?limit=20")]);
     const l = c.leader;
-    const q = c.stats.Queued || {}; // scheduler.Stats has no JSON tags
+    const q = c.stats.queued || {};
     // Only the leader keeps the queue: a standby's counts are no count, nor
     // are a leader's before it has listed the queue (just elected, or
     // rebuilding its view after a lost connection), as /metrics has it.
     const queued = c.served_by !== "leader"
       ? " · queue counts: on the leader's dashboard (a standby keeps no queue)"
-      : !c.stats.ViewReady
+      : !c.stats.view_ready
         ? " · queue counts: not yet (this leader is still listing the queue)"
         : ` · queued high/normal/low: ${q.high || 0}/${q.normal || 0}/${q.low || 0} (as seen by this scheduler)`;
     $("#cluster").innerHTML = l
