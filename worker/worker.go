@@ -320,6 +320,13 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 	pause := restartMin
 	for {
+		select {
+		case <-w.drain:
+			// Drained before this Run, or between two registrations: a
+			// drain is for good, and registering would take work.
+			return nil
+		default:
+		}
 		err := w.serve(ctx)
 		if ctx.Err() != nil || errors.Is(err, errDrained) {
 			return nil
