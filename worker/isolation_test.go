@@ -81,68 +81,6 @@ func TestHandlerCannotChangeTheTaskSpec(t *testing.T) {
 	}
 }
 
-// TestDrainOutlivesARegistration: a drain is begun once per Worker
-// (draining, set by startDrain, is never reset), but its deadline and its
-// draining mark belong to the serve that began it. When that registration
-// ends mid-drain on a lost session (serve returns errSessionLost; a worker
-// paused past its session sees the expiry, and its store is connected
-// again at once), Run registers again: register does not wait for rctx
-// while connected, and the new serve finds draining set, so drainReq never
-// fires: the new registration is not marked draining (the leader places
-// work on it, the lost attempt re-queued among it), and the drain has no
-// deadline: it waits for whatever it starts, however long.
-//
-// The test sets the state Run is in at that moment (Drain asked for and
-// begun). A first assignment, of the lost registration, that this
-// identity cannot read holds the new serve (its read retries) while the
-// test places a long attempt, as a leader would, on the registration.
-func TestDrainOutlivesARegistration(t *testing.T) {
-	root := drovertest.NewRoot()
-	wst := drovertest.OpenStore(t, root)
-	leader := drovertest.OpenStore(t, root)
-	dir := leader.Layout().WorkerTasks("w1")
-	if err := leader.EnsurePath(dir); err != nil {
-		t.Fatal(err)
-	}
-	// (MustExist: an Open that would make the tree refuses one anyone may
-	// change, as this test's is.)
-	other, err := store.Open(context.Background(), store.Config{Servers: []string{drovertest.Addr()}, Root: root,
-		SessionTimeout: drovertest.SessionTimeout, Auth: "other:pw", MustExist: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(other.Close)
-	if err := other.Create(dir+"/"+store.AssignmentName("01JAAAAAAAAAAAAAAAAAAAAAAA", 1), []byte("{}")); err != nil {
-		t.Fatal(err)
-	}
-
-	w, err := New(Config{ID: "w1", Commands: true, Store: wst, DrainTimeout: time.Second, Log: drovertest.Logger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.Drain()
-	w.draining.Store(true) // begun by the serve whose session was lost
-	ctx, cancel := context.WithCancel(context.Background())
-	ran := make(chan error, 1)
-	go func() { ran <- w.Run(ctx) }()
-	defer func() { cancel(); <-ran }()
-	<-w.Registered()
-
-	pids := t.TempDir()
-	assign(t, leader, w, &store.Task{Cmd: []string{`echo $$ > ` + pids + `/child.pid; exec sleep 30`}, Shell: true})
-	select {
-	case err := <-ran:
-		ran <- err
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(15 * time.Second):
-		e, _ := leader.Worker("w1")
-		draining := e != nil && e.Info.Draining
-		t.Fatalf("a drain carried into a new registration did not end in 15s (drain timeout 1s): registration marked draining %v, stats %+v", draining, w.Stats())
-	}
-}
-
 // With an allow-list, a task's variables that change what a program runs
 // are refused, one line, exit 126; its other variables pass.
 func TestAllowListRefusesUnsafeEnvOnly(t *testing.T) {
