@@ -107,6 +107,10 @@ func (w *Worker) runHandler(ctx context.Context, task *store.Task) (out outcome)
 		failed   bool
 		panicked bool
 		deadline bool // the error is, or wraps, context.DeadlineExceeded
+		// late: its context had ended when the handler returned (or it
+		// never did), as the handler's own goroutine saw it: which of the
+		// two a select here sees first is the scheduler's chance.
+		late bool
 	}
 	done := make(chan returned, 1) // an abandoned handler's return must not block
 	go func() {
@@ -125,7 +129,7 @@ func (w *Worker) runHandler(ctx context.Context, task *store.Task) (out outcome)
 		// read by the report while an abandoned handler may still run.
 		res, err := h.ProcessTask(hctx, &Task{ID: task.ID, Name: task.Name, Attempt: task.Attempt,
 			Payload: bytes.Clone(task.Payload), Env: maps.Clone(task.Env)})
-		r.res = res
+		r.res, r.late = res, hctx.Err() != nil
 		if err != nil {
 			// Read here, under the recover: an Is or Error method may panic
 			// or end the goroutine too.
@@ -135,17 +139,9 @@ func (w *Worker) runHandler(ctx context.Context, task *store.Task) (out outcome)
 		returnedNormally = true
 	}()
 	var r returned
-	late := false // the handler returned only after its context ended
 	select {
 	case r = <-done:
 	case <-hctx.Done():
-		select {
-		case r = <-done: // it had returned too (select picks either at random): in time
-		default:
-			late = true
-		}
-	}
-	if late {
 		grace := time.NewTimer(handlerGrace)
 		defer grace.Stop()
 		select {
@@ -153,7 +149,7 @@ func (w *Worker) runHandler(ctx context.Context, task *store.Task) (out outcome)
 		case <-grace.C:
 			w.log.Warn().Str("task_id", task.ID).Str("handler", task.Handler).Msg("handler ignored the end of its context: abandoned")
 			err := hctx.Err()
-			r = returned{err: err.Error(), failed: true, deadline: errors.Is(err, context.DeadlineExceeded)}
+			r = returned{err: err.Error(), failed: true, deadline: errors.Is(err, context.DeadlineExceeded), late: true}
 		}
 	}
 	res, cut := r.res, len(r.res) > w.cfg.OutputLimit
@@ -161,7 +157,7 @@ func (w *Worker) runHandler(ctx context.Context, task *store.Task) (out outcome)
 		res = res[len(res)-w.cfg.OutputLimit:]
 	}
 	out.Stdout = tailText(res, cut)
-	timedOut := late && task.Timeout > 0 && ctx.Err() == nil && errors.Is(hctx.Err(), context.DeadlineExceeded)
+	timedOut := r.late && task.Timeout > 0 && ctx.Err() == nil && errors.Is(hctx.Err(), context.DeadlineExceeded)
 	switch {
 	case timedOut && !r.panicked:
 		// As a command still running at its timeout is killed and failed,
@@ -170,7 +166,7 @@ func (w *Worker) runHandler(ctx context.Context, task *store.Task) (out outcome)
 	case !r.failed:
 	case r.panicked:
 		out.ExitCode, out.Err = 2, r.err
-	case r.deadline && hctx.Err() != nil && task.Timeout > 0:
+	case r.deadline && r.late && task.Timeout > 0:
 		out.ExitCode, out.Err = -1, fmt.Sprintf("timeout after %v", task.Timeout.Duration())
 	default:
 		out.ExitCode, out.Err = 1, r.err
