@@ -1205,6 +1205,24 @@ func (w *Worker) markRunning(ctx context.Context, path string, data []byte, vers
 	}
 }
 
+// moveAside moves the assignment at path, if still at version, to
+// deadletter for why.
+func (w *Worker) moveAside(log zerolog.Logger, path string, version int32, why error) {
+	data, stat, err := w.st.Get(path)
+	switch {
+	case errors.Is(err, store.ErrNoNode):
+		return
+	case err != nil:
+		log.Warn().Err(err).Msg("cannot quarantine the assignment: cannot read it")
+		return
+	case stat.Version != version:
+		return // withdrawn or changed by the leader: the leader's to deal with
+	}
+	if err := w.st.Quarantine(path, data, version, why); err != nil {
+		log.Warn().Err(err).Msg("cannot quarantine the assignment")
+	}
+}
+
 // report posts an attempt's outcome in one transaction that deletes the
 // assignment at the version this worker wrote: if the leader withdrew or replaced
 // it meanwhile, nothing is written.
@@ -1267,10 +1285,12 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 	}
 	data, err := fitRecord(rec, versionBytes)
 	if err != nil {
-		// Only a spec (plus history) already at the size limit gets here; the
-		// assignment then stays until this registration ends. Submit should
-		// refuse such specs (see store.MaxRecordSize).
-		log.Error().Err(err).Msg("report failed: cannot encode the outcome")
+		// Only a record no Drover writes gets here (a spec past the size
+		// limit, an attempt number set by hand whose version writes outgrow
+		// a request): moved aside, as the leader moves one it cannot
+		// withdraw, rather than show running, and hold its slot, for ever.
+		log.Error().Err(err).Msg("report failed: the outcome cannot be written; moving the assignment to deadletter")
+		w.moveAside(log, path, version, fmt.Errorf("%w: its outcome cannot be written: %v", store.ErrMalformed, err))
 		return
 	}
 	if len(rec.Stdout) < stdout || len(rec.Stderr) < stderr {
