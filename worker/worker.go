@@ -262,6 +262,11 @@ var (
 	// elsewhere: the worker stops them.
 	errCutOff  = errors.New("cut off from zookeeper until its session may expire")
 	errDrained = errors.New("drained")
+	// errRegistrationGone: the registration went while its session lives
+	// (the leader moved it aside as malformed, or it was deleted by hand):
+	// the leader places its attempts elsewhere, and the worker, stopping
+	// them, registers again.
+	errRegistrationGone = errors.New("registration gone while its session lives")
 )
 
 // ErrRunning is Run's error while another Run of the same Worker runs (two
@@ -334,7 +339,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		if errors.Is(err, store.ErrClosed) {
 			return err
 		}
-		if errors.Is(err, errSessionLost) || errors.Is(err, errCutOff) {
+		if errors.Is(err, errSessionLost) || errors.Is(err, errCutOff) || errors.Is(err, errRegistrationGone) {
 			if w.draining.Load() {
 				// Its attempts were killed with the registration, and run
 				// elsewhere: the drain is over. Registering again would
@@ -528,6 +533,11 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 	// a listing while it stands sets none (each set another, a watch and a
 	// goroutine per reconnect of an idle worker).
 	var ev <-chan store.Event
+	// regEv is the registration's watch, set as ev is: it goes without
+	// its session when the leader moves it aside (malformed) or a hand
+	// deletes it, and a worker that did not look would serve on unseen.
+	var regEv <-chan store.Event
+	regPath := w.lay.Worker(w.cfg.ID)
 	for {
 		// An idle worker reads its directory's data along with the listing
 		// (pipelined: one round trip): the leader copies the lone assignment
@@ -578,6 +588,17 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 			continue
 		case err != nil:
 			return err
+		}
+		if regEv == nil {
+			ok, st, rev, err := w.st.ExistsW(regPath)
+			switch {
+			case err != nil: // set again on the next pass
+			case !ok || st.Czxid != reg:
+				w.log.Warn().Int64("reg", reg).Msg("registration gone while its session lives (moved aside as malformed, or deleted): stopping its attempts")
+				return errRegistrationGone
+			default:
+				regEv = rev
+			}
 		}
 		present := make(map[string]bool, len(kids))
 		var fresh []string
@@ -643,6 +664,8 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 		case <-w.wake:
 		case <-ev:
 			ev = nil
+		case <-regEv:
+			regEv = nil
 		case <-sess.Done():
 			return lose(errSessionLost)
 		case <-ctx.Done():
@@ -1230,12 +1253,20 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 	posted, unknown := false, false // unknown: a try's outcome was not heard
 	var next *store.Task
 	defer func() {
-		if !posted && unknown && w.landed(task.ID, task.Attempt, next != nil, out.Ended) {
-			// Stopped before a try whose reply was lost could be
-			// confirmed: the assignment went because the try landed
-			// (its delete is the serve loop's cue to stop the attempt).
-			posted = true
-			log.Info().Msg("report confirmed after it was stopped")
+		if !posted && unknown {
+			if connected, _ := w.st.Connected(); !connected && ctx.Err() != nil {
+				// Stopping with ZooKeeper out of reach: a look would wait
+				// for it (a server that takes connections but does not
+				// answer: ten receive timeouts), and the worker's stop,
+				// bounded by its drain, waits for this attempt.
+				log.Warn().Msg("report not confirmed: stopped while ZooKeeper is out of reach")
+			} else if w.landed(task.ID, task.Attempt, next != nil, out.Ended) {
+				// Stopped before a try whose reply was lost could be
+				// confirmed: the assignment went because the try landed
+				// (its delete is the serve loop's cue to stop the attempt).
+				posted = true
+				log.Info().Msg("report confirmed after it was stopped")
+			}
 		}
 		if posted {
 			w.reported.Add(1)

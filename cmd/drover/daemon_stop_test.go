@@ -87,6 +87,7 @@ func TestWorkerStopWithZooKeeperAwayIsBoundedByTheDrain(t *testing.T) {
 	limit := drain + session + 3*time.Second // the drain, a cut-off's kill, slack
 	select {
 	case <-exited:
+		t.Logf("stopped after %v", time.Since(start))
 		if d := time.Since(start); d > limit {
 			t.Errorf("the worker stopped %v after SIGTERM with --drain-timeout %v, want within %v", d.Round(100*time.Millisecond), drain, limit)
 		}
