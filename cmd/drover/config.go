@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"sort"
@@ -31,6 +32,7 @@ import (
 // exists. Keys that are no flag (of any command, or of the section's command)
 // and values of the wrong kind (a mapping or null for a flag, a list for a
 // flag that takes one value) are usage errors, whichever command runs.
+// Scalar values are their text as written (see parseConfig).
 type fileConfig = map[string]any
 
 // envFlags are the flags that also come from the environment; the environment
@@ -49,8 +51,8 @@ func applyConfigFile(cmd *cobra.Command, path string) error {
 	if err != nil {
 		return usageErr("--config: %v", err)
 	}
-	var fc fileConfig
-	if err := yaml.Unmarshal(data, &fc); err != nil {
+	fc, err := parseConfig(data)
+	if err != nil {
 		return usageErr("--config %s: %s", path, strings.Join(strings.Fields(err.Error()), " "))
 	}
 	sch := schemaOf(cmd.Root())
@@ -89,6 +91,90 @@ func applyConfigFile(cmd *cobra.Command, path string) error {
 		f.Annotations[fromConfigFile] = nil
 	})
 	return ferr
+}
+
+// errSeveralDocuments refuses a config file of more than one YAML document:
+// only the first was read, and the settings after a `---` were dropped
+// without a word.
+var errSeveralDocuments = errors.New("more than one YAML document (a `---` line after the first document starts another): keep every setting in one")
+
+// parseConfig reads a config file of one YAML document (an empty file, or
+// one of comments only, is no settings). A file of several is refused,
+// empty ones included: `---\n---\n` is two empty documents, not one.
+//
+// Every scalar is kept as written, not as YAML would type it: `id: 0123`
+// is the string "0123" (not the octal 83), `name: 1.10` is "1.10" (not the
+// float 1.1); a numeric or boolean flag parses that text itself.
+func parseConfig(data []byte) (fileConfig, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	if err := dec.Decode(new(yaml.Node)); err == nil {
+		return nil, errSeveralDocuments
+	} else if !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	// The typed decode refuses what is no mapping of settings, a key
+	// given twice, and a document that expands its aliases without end,
+	// before the second walk over the same tree keeps the text.
+	var typed map[string]any
+	if err := doc.Decode(&typed); err != nil {
+		return nil, err
+	}
+	var w asWritten
+	if err := doc.Decode(&w); err != nil {
+		return nil, err
+	}
+	return asMap(w.v), nil
+}
+
+// asWritten is a YAML value with its scalars as written: nil for null, a
+// string for any other scalar, []any for a sequence and map[string]any for
+// a mapping. Aliases and merge keys resolve as in any decode.
+type asWritten struct{ v any }
+
+func (w *asWritten) UnmarshalYAML(n *yaml.Node) error {
+	switch n.Kind {
+	// Pointers: a null item of a sequence decodes as a nil one, where an
+	// asWritten would be dropped from the list.
+	case yaml.MappingNode:
+		var m map[string]*asWritten
+		if err := n.Decode(&m); err != nil {
+			return err
+		}
+		out := make(map[string]any, len(m))
+		for k, v := range m {
+			out[k] = v.value()
+		}
+		w.v = out
+	case yaml.SequenceNode:
+		var l []*asWritten
+		if err := n.Decode(&l); err != nil {
+			return err
+		}
+		out := make([]any, len(l))
+		for i, v := range l {
+			out[i] = v.value()
+		}
+		w.v = out
+	case yaml.ScalarNode:
+		if n.ShortTag() != "!!null" {
+			w.v = n.Value
+		}
+	}
+	return nil
+}
+
+// value is w's value; nil for a null.
+func (w *asWritten) value() any {
+	if w == nil {
+		return nil
+	}
+	return w.v
 }
 
 // fromConfigFile annotates a flag the config file set.
@@ -232,7 +318,8 @@ func asMap(v any) map[string]any {
 	return nil
 }
 
-// setFlag sets f from a checked YAML value; a list only for a list flag.
+// setFlag sets f from a checked config value (its text as written, see
+// parseConfig); a list only for a list flag.
 func setFlag(f *pflag.Flag, v any) error {
 	if list, ok := v.([]any); ok {
 		if _, isList := f.Value.(pflag.SliceValue); !isList {

@@ -160,6 +160,10 @@ func newWorkerCmd(g *globals) *cobra.Command {
 			if err := worker.CheckConfig(cfg); err != nil {
 				return usageErr("%v", err) // before connecting: bad flags exit 2 at once
 			}
+			// The daemon's own lines name the worker as the worker's do
+			// (which add worker_id to cfg.Log themselves): a fleet's logs
+			// gathered in one place tell its workers apart.
+			dlog := log.With().Str("worker_id", id).Logger()
 			ln, err := listenHTTP(httpAddr)
 			if err != nil {
 				return err
@@ -178,7 +182,7 @@ func newWorkerCmd(g *globals) *cobra.Command {
 			stopOpen()
 			if err != nil {
 				if interrupted {
-					log.Info().Msg("stopped while connecting to ZooKeeper")
+					dlog.Info().Msg("stopped while connecting to ZooKeeper")
 					return nil // stopped as asked, as once running
 				}
 				return err
@@ -199,20 +203,20 @@ func newWorkerCmd(g *globals) *cobra.Command {
 				case <-done:
 					return
 				}
-				log.Info().Msg("signal: draining; signal again to stop at once")
+				dlog.Info().Msg("signal: draining; signal again to stop at once")
 				w.Drain()
 				select {
 				case <-sigs:
-					log.Warn().Msg("second signal: stopping now")
+					dlog.Warn().Msg("second signal: stopping now")
 					cancel()
 				case <-done:
 				}
 			}()
-			log.Info().Str("zk", g.zk).Str("root", g.root).Msg("worker started")
+			dlog.Info().Str("zk", g.zk).Str("root", g.root).Msg("worker started")
 			if ln == nil {
 				return w.Run(ctx)
 			}
-			log.Info().Str("url", "http://"+ln.Addr().String()+"/metrics").Msg("serving metrics")
+			dlog.Info().Str("url", "http://"+ln.Addr().String()+"/metrics").Msg("serving metrics")
 			hctx, stopHTTP := context.WithCancel(ctx) // ends with Run, a drain too
 			errc := make(chan error, 1)
 			go func() { errc <- web.NewWorker(w, st).Serve(hctx, ln) }()

@@ -275,14 +275,16 @@ func validHost(host string) bool {
 	return true
 }
 
-// open connects to ZooKeeper, giving up after about a session timeout.
+// open connects a daemon (scheduler, worker) to ZooKeeper, giving up after
+// about a session timeout.
 func (g *globals) open(ctx context.Context, log *zerolog.Logger) (*store.Store, error) {
-	return g.openStore(ctx, log, false)
+	return g.openStore(ctx, log, false, true)
 }
 
 // openStore is open; with mustExist it creates nothing and fails (exit 1)
-// when there is no cluster at --root.
-func (g *globals) openStore(ctx context.Context, log *zerolog.Logger, mustExist bool) (*store.Store, error) {
+// when there is no cluster at --root. A daemon's failure to reach
+// ZooKeeper says what it tried, where a client's suggests `drover dev`.
+func (g *globals) openStore(ctx context.Context, log *zerolog.Logger, mustExist, daemon bool) (*store.Store, error) {
 	servers, err := g.servers()
 	if err != nil {
 		return nil, err
@@ -302,8 +304,21 @@ func (g *globals) openStore(ctx context.Context, log *zerolog.Logger, mustExist 
 			// The client's last failure, when it had one that says more
 			// than that nothing listens (a TLS handshake, say).
 			var re *store.ReachError
-			if errors.As(err, &re) && re.Last != "" && !strings.Contains(re.Last, "connection refused") {
-				return nil, exitCode(1, fmt.Sprintf("cannot reach ZooKeeper at %s: %s", g.zk, re.Last))
+			last := ""
+			if errors.As(err, &re) {
+				last = re.Last
+			}
+			if daemon {
+				// A service (configs/systemd) on a production host: the
+				// throw-away local cluster of `drover dev` is no answer;
+				// its service manager starts it again.
+				if last == "" {
+					last = "no session came about"
+				}
+				return nil, exitCode(1, fmt.Sprintf("cannot reach ZooKeeper at %s within --session-timeout %v: %s; exiting, for the service manager to start it again", g.zk, g.sessionTimeout, last))
+			}
+			if last != "" && !strings.Contains(last, "connection refused") {
+				return nil, exitCode(1, fmt.Sprintf("cannot reach ZooKeeper at %s: %s", g.zk, last))
 			}
 			return nil, exitCode(1, fmt.Sprintf("cannot reach ZooKeeper at %s: is it running? try `drover dev`", g.zk))
 		}
@@ -463,7 +478,7 @@ func (g *globals) runClient(mustExist bool, timeout time.Duration, fn func(ctx c
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	st, err := g.openStore(ctx, nil, mustExist)
+	st, err := g.openStore(ctx, nil, mustExist, false)
 	if err != nil {
 		if sctx.Err() != nil {
 			return exitCode(130, "interrupted while connecting to ZooKeeper at "+g.zk)
