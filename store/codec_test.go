@@ -172,6 +172,13 @@ func TestValidateName(t *testing.T) {
 	if err := ValidateName("."); err == nil || strings.Contains(err.Error(), `".."`) {
 		t.Errorf(`".": %v`, err)
 	}
+	// U+FFFD, or a byte that is no UTF-8, is named as the cause, not
+	// "spaces or control characters" the name does not hold.
+	for _, bad := range []string{"a\uFFFDb", "a\xffb"} {
+		if err := ValidateName(bad); err == nil || !strings.Contains(err.Error(), "U+FFFD") {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
 }
 
 // A name ZooKeeper refuses in a path (it checks Java's UTF-16 chars) is no

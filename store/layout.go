@@ -332,7 +332,12 @@ func ValidateName(name string) error {
 		return fmt.Errorf("name %q: reserved: %w", name, ErrInvalidName)
 	}
 	for _, r := range name {
-		if r == '/' || unicode.IsSpace(r) || unicode.IsControl(r) || r == unicode.ReplacementChar {
+		if r == unicode.ReplacementChar {
+			// Invalid UTF-8 decodes to it too: either way the name would
+			// not read back as given.
+			return fmt.Errorf("name %q: must not contain U+FFFD (or bytes that are no UTF-8): %w", name, ErrInvalidName)
+		}
+		if r == '/' || unicode.IsSpace(r) || unicode.IsControl(r) {
 			return fmt.Errorf("name %q: must not contain '/', spaces or control characters: %w", name, ErrInvalidName)
 		}
 	}
