@@ -445,10 +445,18 @@ func (c *Client) ResumeSchedule(name string) (*store.Schedule, error) {
 // TriggerSchedule runs a schedule's task now, outside its slots; the run joins
 // the schedule's history.
 func (c *Client) TriggerSchedule(name string) (string, error) {
+	// The run's slot (and DROVER_SLOT) is ZooKeeper's time, as the
+	// leader's slots are, not this host's: a clock an hour ahead put the
+	// run an hour after slots the leader fires meanwhile.
+	slot, err := c.zkNow()
+	if err != nil {
+		return "", fmt.Errorf("trigger schedule %s: %w", name, err)
+	}
+	slot = slot.UTC()
 	now := c.now().UTC()
 	id := ulid.Make().String()
 	var task *store.Task
-	_, err := c.update(name, func(r *store.Schedule) error {
+	_, err = c.update(name, func(r *store.Schedule) error {
 		task = r.Task.Clone()
 		task.ID, task.SubmittedAt, task.Attempt, task.State, task.Gen = id, now, 1, store.StateQueued, 0
 		task.StartBy = time.Time{} // a trigger has no slot, and no starting deadline
@@ -456,8 +464,8 @@ func (c *Client) TriggerSchedule(name string) (string, error) {
 			task.Env = map[string]string{}
 		}
 		task.Env["DROVER_SCHEDULE"] = r.Name
-		task.Env["DROVER_SLOT"] = fmt.Sprint(now.Unix())
-		r.Active = append(r.Active, store.ScheduleRun{Slot: now, Task: id, Reason: "triggered"})
+		task.Env["DROVER_SLOT"] = fmt.Sprint(slot.Unix())
+		r.Active = append(r.Active, store.ScheduleRun{Slot: slot, Task: id, Reason: "triggered"})
 		r.TrimActive() // else triggers would grow the record past a znode
 		return nil
 	}, func(txn *store.Txn) error { return txn.Enqueue(task.Clone()) }, []string{id}, func() (bool, error) {

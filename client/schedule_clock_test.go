@@ -1,6 +1,7 @@
 package client
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -119,5 +120,41 @@ func TestResumeKeepsAnEverySchedulesGrid(t *testing.T) {
 	plan := scheduler.PlanSlots(spec, rec, t0.Add(time.Hour+time.Second))
 	if want := t0.Add(time.Hour); !info.Next.Equal(want) || len(plan.Fire) != 1 || !plan.Fire[0].Equal(want) {
 		t.Errorf("resumed at 10:45:17: next %v, fired at 11:00:01 %v; want the grid's slot %v", info.Next, plan.Fire, want)
+	}
+}
+
+// A `schedule trigger` from a host whose clock is an hour ahead stamps its
+// run (the schedule's active run, DROVER_SLOT) with ZooKeeper's time, as
+// the leader stamps its slots: it put the run an hour after the slots the
+// leader fired meanwhile.
+func TestTriggerFromAClientClockAheadIsStampedWithZooKeepersTime(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	c := New(st)
+	if _, err := c.AddSchedule(ScheduleSpec{Name: "job", Cron: "0 0 1 1 *", Task: TaskSpec{Cmd: []string{"true"}}}); err != nil {
+		t.Fatal(err)
+	}
+	c.now = func() time.Time { return time.Now().Add(time.Hour) } // this host's clock
+	id, err := c.TriggerSchedule("job")
+	if err != nil {
+		t.Fatal(err)
+	}
+	real := time.Now()
+	rec, _, err := c.readSchedule("job")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.Active) != 1 || rec.Active[0].Task != id {
+		t.Fatalf("active runs %+v, want the trigger's %s", rec.Active, id)
+	}
+	if slot := rec.Active[0].Slot; slot.After(real.Add(time.Minute)) {
+		t.Errorf("triggered run's slot %v, an hour after ZooKeeper's now (%v)", slot, real)
+	}
+	task, _, err := st.LookupTask(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := task.Env["DROVER_SLOT"], fmt.Sprint(rec.Active[0].Slot.Unix()); got != want {
+		t.Errorf("DROVER_SLOT %s, want the run's slot %s", got, want)
 	}
 }
