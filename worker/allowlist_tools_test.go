@@ -3,7 +3,10 @@ package worker
 import (
 	"os"
 	"os/exec"
+	"slices"
 	"testing"
+
+	"github.com/drover-sched/drover/store"
 )
 
 // The built-in list of unsafe variables (an allow-list without
@@ -34,5 +37,36 @@ func TestAllowListIsNotBypassedThroughZipVariables(t *testing.T) {
 			}
 			mustNotRunOffTheList(t, dir, script, map[string]string{c.name: value})
 		})
+	}
+}
+
+// The variables by which zip, go build's C compiler, Lua 5.x and gcc run
+// code they name are refused under an allow-list, as TAR_OPTIONS is (the
+// test above runs zip; go, lua and gcc are not always at hand).
+func TestUnsafeEnvNamesToolsThatRunCode(t *testing.T) {
+	for _, name := range []string{"ZIP", "zipopt", "UNZIP", "CGO_CFLAGS", "CGO_LDFLAGS", "LUA_INIT_5_4", "LUA_PATH_5_3", "LUA_CPATH_5_4",
+		"GCC_EXEC_PREFIX", "COMPILER_PATH", "SYSTEMD_PAGER", "SUDO_EDITOR"} {
+		if got := unsafeEnv(map[string]string{name: "x", "GREETING": "hi"}); got != name {
+			t.Errorf("unsafeEnv with %s = %q, want it refused", name, got)
+		}
+	}
+	if got := unsafeEnv(map[string]string{"GREETING": "hi", "ZIPCODE": "1"}); got != "" {
+		t.Errorf("harmless variables refused: %q", got)
+	}
+}
+
+// A worker started with no PATH of its own (an empty environment, a unit
+// without one) gives its commands the default PATH; it gave them none.
+func TestTaskEnvOfAWorkerWithoutPath(t *testing.T) {
+	t.Setenv("PATH", "x") // restored after the test
+	os.Unsetenv("PATH")
+	env := taskEnv(&store.Task{ID: "01JAAAAAAAAAAAAAAAAAAAAAAA", Attempt: 1}, "w1", false, nil)
+	if !slices.Contains(env, "PATH=/usr/local/bin:/usr/bin:/bin") {
+		t.Fatalf("a worker without PATH: its command's environment %q has no PATH", env)
+	}
+	t.Setenv("PATH", "/opt/bin")
+	env = taskEnv(&store.Task{ID: "01JAAAAAAAAAAAAAAAAAAAAAAA", Attempt: 1}, "w1", false, nil)
+	if !slices.Contains(env, "PATH=/opt/bin") || slices.Contains(env, "PATH=/usr/local/bin:/usr/bin:/bin") {
+		t.Fatalf("a worker's own PATH is not its commands' alone: %q", env)
 	}
 }

@@ -407,12 +407,17 @@ var (
 		// transports, sudo's and the JVM tools' options.
 		"CC", "CXX", "CPP", "AR", "AS", "LD", "FC", "LEX", "YACC", "M4", "CFLAGS", "CXXFLAGS", "CPPFLAGS", "LDFLAGS",
 		"GOFLAGS", "RUSTC_WRAPPER", "RUSTC_WORKSPACE_WRAPPER", "RUSTFLAGS", "SVN_SSH", "RSYNC_CONNECT_PROG",
-		"SUDO_ASKPASS", "JAVA_OPTS", "MAVEN_OPTS", "GRADLE_OPTS", "ANT_OPTS"}
+		"SUDO_ASKPASS", "JAVA_OPTS", "MAVEN_OPTS", "GRADLE_OPTS", "ANT_OPTS", "GCC_EXEC_PREFIX", "COMPILER_PATH",
+		// zip and unzip prepend these to their arguments (zip's -TT runs a
+		// command through the shell); systemd's and sudo's editors and pagers.
+		"ZIP", "ZIPOPT", "UNZIP", "UNZIPOPT", "SYSTEMD_PAGER", "SYSTEMD_EDITOR", "SUDO_EDITOR"}
 	// Every GIT_ variable: git runs GIT_EXTERNAL_DIFF, GIT_PROXY_COMMAND,
 	// GIT_ASKPASS, GIT_SSH, GIT_EDITOR, GIT_PAGER … through the shell;
 	// cargo its CARGO_TARGET_<triple>_RUNNER, npm its npm_config_* (all
-	// names are compared in upper case).
-	unsafeEnvPrefixes = []string{"LD_", "BASH_FUNC_", "DYLD_", "GIT_", "CARGO_", "NPM_CONFIG_"}
+	// names are compared in upper case); go build passes CGO_CFLAGS and
+	// the like to the C compiler (-wrapper); Lua reads LUA_INIT_5_4 and the
+	// other versioned names before LUA_INIT.
+	unsafeEnvPrefixes = []string{"LD_", "BASH_FUNC_", "DYLD_", "GIT_", "CARGO_", "NPM_CONFIG_", "CGO_", "LUA_INIT_", "LUA_PATH_", "LUA_CPATH_"}
 )
 
 // secretEnv names the worker's own variables a command never sees: its
@@ -429,10 +434,15 @@ func taskEnv(task *store.Task, workerID string, clean bool, cred *syscall.Creden
 		// The worker's own task variables (a worker started by a Drover
 		// task has them) are not this task's: an unnamed task would claim
 		// the worker's schedule slot.
-		env = slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		own := slices.DeleteFunc(os.Environ(), func(kv string) bool {
 			name, _, _ := strings.Cut(kv, "=")
 			return slices.Contains(secretEnv, name) || slotEnv[name] || taskVars[name]
 		})
+		if _, ok := os.LookupEnv("PATH"); ok {
+			env = own // its own PATH, not the default
+		} else {
+			env = append(env, own...) // a worker started with no PATH
+		}
 	}
 	if cred != nil {
 		env = append(env, identityEnv(cred.Uid)...)
