@@ -337,6 +337,14 @@ go on running.`,
 	return cmd
 }
 
+// endOf is what a wait without -o json reads of a finished task: a batch's
+// outputs (up to 64 KiB a stream, and each attempt's tail) held to the
+// last task would make its memory grow with all of them (2,000 tasks with
+// output: 400 MB).
+func endOf(t *store.Task) *store.Task {
+	return &store.Task{ID: t.ID, State: t.State, ExitCode: t.ExitCode, Error: t.Error}
+}
+
 // exitTimedOut is the exit code of a wait that gave up (as timeout(1) uses).
 const exitTimedOut = 124
 
@@ -358,6 +366,9 @@ func waitAll(ctx context.Context, c *client.Client, ids []string, timeout time.D
 		results[strings.ToUpper(ids[0])], err = c.Wait(ctx, ids[0])
 	} else {
 		err = c.WaitAll(ctx, ids, func(t *store.Task) {
+			if report == nil {
+				t = endOf(t)
+			}
 			results[t.ID] = t
 			bar(1)
 		})
