@@ -77,6 +77,7 @@ func New(s *scheduler.Scheduler, st *store.Store) *Server {
 	srv.mux.HandleFunc("GET /api/v1/tasks", srv.tasks)
 	srv.mux.HandleFunc("GET /api/v1/tasks/{id}", srv.task)
 	srv.mux.HandleFunc("GET /api/v1/schedules", srv.schedules)
+	srv.mux.HandleFunc("GET /api/v1/schedules/{name}", srv.schedule)
 	srv.mux.HandleFunc("GET /api/v1/", apiNotFound)
 	assets, _ := fs.Sub(static, "static")
 	srv.mux.Handle("GET /", http.FileServerFS(assets))
@@ -223,7 +224,7 @@ func writeJSON(w http.ResponseWriter, v any, err error) {
 		w.Header().Set("Retry-After", "1")
 		w.WriteHeader(http.StatusServiceUnavailable)
 		v = map[string]string{"error": err.Error()}
-	case errors.Is(err, store.ErrUnknownTask), errors.Is(err, errNoEndpoint):
+	case errors.Is(err, store.ErrUnknownTask), errors.Is(err, store.ErrNoSchedule), errors.Is(err, errNoEndpoint):
 		w.WriteHeader(http.StatusNotFound)
 		v = map[string]string{"error": err.Error()}
 	case errors.Is(err, client.ErrInvalid):
@@ -384,7 +385,9 @@ func (s *Server) task(w http.ResponseWriter, r *http.Request) {
 // schedules lists the first limit schedules by name (default 50, at most
 // 1,000): reading every record of a large cluster on each of a dashboard's
 // polls would load ZooKeeper for nothing. X-Drover-Truncated says more are
-// left, or may be (client.SchedulesFirst's read budget).
+// left, or may be (client.SchedulesFirst's read budget). Each comes
+// without its history (succeeded, failed, skipped: up to 1,000 runs each,
+// some 150 KB a schedule on each poll): schedules/NAME has it.
 func (s *Server) schedules(w http.ResponseWriter, r *http.Request) {
 	limit, ok := parseLimit(w, r)
 	if !ok {
@@ -408,7 +411,27 @@ func (s *Server) schedules(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Drover-Truncated", "true")
 	}
 	setSkipped(w, skipped)
+	for i := range list {
+		rec := *list[i].Schedule // the client's copy: its lists are not changed
+		rec.Succeeded, rec.Failed, rec.Skipped = nil, nil, nil
+		list[i].Schedule = &rec
+	}
 	writeJSON(w, viewSchedules(list), nil)
+}
+
+// schedule shows one schedule with its history (as drover schedule get).
+func (s *Server) schedule(w http.ResponseWriter, r *http.Request) {
+	var info client.ScheduleInfo
+	err := s.read(r.Context(), func(context.Context) error {
+		var err error
+		info, err = s.client.Schedule(r.PathValue("name"))
+		return err
+	})
+	if err != nil {
+		writeJSON(w, nil, err) // info belongs to a read that may still run
+		return
+	}
+	writeJSON(w, viewSchedules([]client.ScheduleInfo{info})[0], nil)
 }
 
 // parseLimit reads a listing's limit query parameter: 1 – 1,000, default 50.

@@ -668,6 +668,8 @@ func TestAPIHidesSecrets(t *testing.T) {
 		{"/api/v1/tasks?limit=10", `"payload_bytes":20`}, // the listing lets payloads go as it reads
 		{"/api/v1/schedules", `"payload_bytes":20`},
 		{"/api/v1/schedules", `"env":{"DB_PASSWORD":"***"}`},
+		{"/api/v1/schedules/nightly", `"payload_bytes":20`},
+		{"/api/v1/schedules/nightly", `"env":{"DB_PASSWORD":"***"}`},
 	} {
 		code, body := get(t, hs.URL+c.path)
 		if code != 200 || !strings.Contains(body, c.want) {
@@ -812,5 +814,60 @@ func TestWorkerMetrics(t *testing.T) {
 	}
 	if code, _ := get(t, hs.URL+"/healthz"); code != http.StatusOK {
 		t.Errorf("healthz: %d", code)
+	}
+}
+
+// The schedules listing, polled by the dashboard, leaves each schedule's
+// history out (up to 1,000 runs a list: 147 KB for one schedule on each
+// poll); schedules/NAME shows one schedule whole, a 404 for no such
+// schedule and a 400 for a name that is none.
+func TestScheduleListingLeavesHistoryToTheScheduleRoute(t *testing.T) {
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	c := client.New(st)
+	if _, err := c.AddSchedule(client.ScheduleSpec{Name: "long", Cron: "@hourly", Task: client.TaskSpec{Cmd: []string{"true"}}}); err != nil {
+		t.Fatal(err)
+	}
+	p := st.Layout().Schedule("long")
+	data, stat, err := st.Get(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := store.DecodeSchedule(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := time.Now().Add(-500 * time.Hour).Truncate(time.Hour)
+	for k := range 300 {
+		slot := base.Add(time.Duration(k) * time.Hour)
+		state := store.StateSucceeded
+		if k%3 == 0 {
+			state = store.StateFailed
+		}
+		rec.Record(store.ScheduleRun{Slot: slot, Task: ulid.MustNew(ulid.Timestamp(slot), nil).String(), State: state})
+	}
+	b, err := rec.EncodeFit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Set(p, b, stat.Version); err != nil {
+		t.Fatal(err)
+	}
+	hs := apiServer(t, st)
+	code, list := get(t, hs.URL+"/api/v1/schedules")
+	if code != 200 || !strings.Contains(list, `"name":"long"`) {
+		t.Fatalf("schedules: %d %s", code, list)
+	}
+	if strings.Contains(list, `"succeeded"`) || strings.Contains(list, `"failed"`) || len(list) > 4096 {
+		t.Fatalf("the listing carries the history (%d bytes):\n%.400s", len(list), list)
+	}
+	code, one := get(t, hs.URL+"/api/v1/schedules/long")
+	if code != 200 || !strings.Contains(one, `"succeeded":[`) || !strings.Contains(one, `"failed":[`) {
+		t.Fatalf("schedules/long: %d, want its history:\n%.400s", code, one)
+	}
+	if code, body := get(t, hs.URL+"/api/v1/schedules/nope"); code != 404 || !strings.Contains(body, `"error"`) {
+		t.Fatalf("schedules/nope: %d %s, want a 404 with an error", code, body)
+	}
+	if code, _ := get(t, hs.URL+"/api/v1/schedules/a%20b"); code != 400 {
+		t.Fatalf("schedules/a%%20b: %d, want 400", code)
 	}
 }
