@@ -171,7 +171,10 @@ func faults(session time.Duration, rng *rand.Rand) []fault {
 	}
 }
 
-func TestChaos(t *testing.T) {
+func TestChaos(t *testing.T) { runChaos(t, faults) }
+
+// runChaos runs the suite with the faults that faultsOf returns.
+func runChaos(t *testing.T, faultsOf func(time.Duration, *rand.Rand) []fault) {
 	n, rounds, session := 300, 1, 3*time.Second
 	if *full {
 		n, rounds = 5000, 3
@@ -219,7 +222,7 @@ func TestChaos(t *testing.T) {
 	// The targets draw from a stream of their own, so that the order, the
 	// pauses and the tasks of a seed stay what they were before targets were
 	// drawn from it.
-	fs := faults(session, rand.New(rand.NewPCG(seed, seed+1)))
+	fs := faultsOf(session, rand.New(rand.NewPCG(seed, seed+1)))
 	waves := 10 * rounds
 	wave := (n + waves - 1) / waves
 	submitted := make(chan []string, 1)
