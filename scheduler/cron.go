@@ -199,7 +199,19 @@ func (l *leader) applySchedule(name string, r scheduleRead) error {
 	delete(l.tombstones, name)
 	var compat error
 	if derr == nil {
-		if spec, compat, err = ReadSpec(rec.Cron, rec.TZ); err != nil {
+		spec, compat, err = ReadSpec(rec.Cron, rec.TZ)
+		switch {
+		case errors.Is(err, ErrUnknownZone):
+			// A zone a newer tzdata has (a client's host's, or a newer
+			// Go's embedded one): not malformed, and fired by a leader whose
+			// tzdata has it; this one leaves it in place, as a newer record.
+			delete(l.schedules, name)
+			if at := (znodeAt{version: stat.Version, czxid: stat.Czxid}); l.newer[name] != at {
+				l.newer[name] = at
+				l.log.Error().Err(err).Str("schedule", name).Msg("schedule in a time zone this host's tzdata lacks: left in place, not fired (update tzdata, or lead from a host that has it)")
+			}
+			return nil
+		case err != nil:
 			derr = fmt.Errorf("%w: %v", store.ErrMalformed, err)
 		}
 	}

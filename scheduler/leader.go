@@ -47,9 +47,11 @@ type leader struct {
 	// tombstones are the removed schedules' records seen, to delete once
 	// old (sweepTombstones).
 	tombstones map[string]tombstone
-	// newer are the schedule records of a newer format seen (a newer
-	// release's, during an upgrade), at the version and czxid read: left in
-	// place and not fired, and logged once, not at every read.
+	// newer are the schedule records this build cannot read but must not
+	// move aside: of a newer format (a newer release's, during an upgrade),
+	// or in a time zone this host's tzdata lacks (a newer tzdata's), at the
+	// version and czxid read: left in place and not fired, and logged once,
+	// not at every read.
 	newer map[string]znodeAt
 	// compat are the specs read for compatibility only (ReadSpec's note),
 	// by schedule name, as "cron\x00zone": logged once each, however often

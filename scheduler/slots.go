@@ -17,6 +17,11 @@ import (
 // descriptors (@hourly, @every 90s) and a CRON_TZ= or TZ= prefix.
 var cronParser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
+// ErrUnknownZone is a spec's time zone this host's tzdata (and Go's
+// embedded copy) does not have: a misspelt name, or a zone a newer tzdata
+// added.
+var ErrUnknownZone = errors.New("unknown time zone (want an IANA name like Europe/Berlin)")
+
 // ParseSpec parses a cron spec a client is about to write, in zone tz.
 // Without a zone (neither tz nor a CRON_TZ= prefix) the spec runs in UTC,
 // so every scheduler computes the same slots whatever its host's local
@@ -52,6 +57,9 @@ func ReadSpec(spec, tz string) (s cron.Schedule, compat, err error) {
 			// The cron library slices up to the first space and panics without one.
 			return nil, nil, fmt.Errorf("cron spec %q: a time zone prefix needs a schedule after it", spec)
 		}
+		if _, err := time.LoadLocation(zone); err != nil && zone != "Local" {
+			return nil, nil, fmt.Errorf("cron spec: time zone %q: %w", zone, ErrUnknownZone)
+		}
 		if zone == "Local" {
 			// Each host's own zone: schedulers would not agree on the slots.
 			compat = fmt.Errorf("cron spec: time zone %q: want an IANA name like Europe/Berlin", zone)
@@ -64,8 +72,11 @@ func ReadSpec(spec, tz string) (s cron.Schedule, compat, err error) {
 	case tz != "" && prefixed:
 		return nil, nil, errors.New("give the time zone once: either --tz or a CRON_TZ= prefix")
 	case tz != "":
-		if _, err := time.LoadLocation(tz); err != nil || tz == "Local" {
-			return nil, nil, fmt.Errorf("time zone %q: unknown (want an IANA name like Europe/Berlin)", tz)
+		if tz == "Local" {
+			return nil, nil, fmt.Errorf("time zone %q: want an IANA name like Europe/Berlin", tz)
+		}
+		if _, err := time.LoadLocation(tz); err != nil {
+			return nil, nil, fmt.Errorf("time zone %q: %w", tz, ErrUnknownZone)
 		}
 		spec = "CRON_TZ=" + tz + " " + spec
 	case !prefixed:
