@@ -89,14 +89,16 @@ func ReadSpec(spec, tz string) (s cron.Schedule, compat, err error) {
 			compat = fmt.Errorf("cron spec: @every %v: want whole seconds, at least 1s", d)
 		}
 	}
-	s, err = parseCron(SundayAsZero(spec))
+	spec0 := SundayAsZero(spec)
+	s, err = parseCron(spec0)
 	if err != nil {
 		// Only the day of the week has 6 for its maximum in the cron
 		// library; 7 passes here (SundayAsZero).
 		return nil, nil, fmt.Errorf("cron spec: %s", strings.Replace(err.Error(), "above maximum (6)", "above maximum (7: 0 and 7 are Sunday)", 1))
 	}
 	if spec, ok := s.(*cron.SpecSchedule); ok {
-		s = beyondFiveYears{s}
+		crontabDays(spec, spec0)
+		s = beyondFiveYears{wallDays{spec}}
 		if spec.Hour&allHours != allHours {
 			s = onceAWallTime{Schedule: s, loc: spec.Location}
 		}
@@ -190,6 +192,130 @@ func sevenAsZero(item string) (string, bool) {
 		days = append(days, strconv.Itoa(d%7))
 	}
 	return strings.Join(days, ","), true
+}
+
+// starBit is the cron library's mark of a field that restricts nothing.
+const starBit = 1 << 63
+
+// crontabDays marks spec's day-of-month and day-of-week unrestricted when
+// their text (in text, the spec parsed) starts with '*', as crontab(5)
+// reads them (cronie's DOM_STAR and DOW_STAR): the days are then those both
+// fields name, and only of two restricted fields those either names. The
+// cron library counts only "*" (or a step of 1) so: "0 9 */2 * 1", odd-day
+// Mondays in crontab, ran every odd day and every Monday.
+func crontabDays(spec *cron.SpecSchedule, text string) {
+	if _, rest, ok := ZonePrefix(text); ok {
+		text = rest
+	}
+	fields := strings.Fields(text)
+	if n := len(fields); n == 5 || n == 6 {
+		dom, dow := fields[n-3], fields[n-1]
+		if strings.HasPrefix(dom, "*") {
+			spec.Dom |= starBit
+		}
+		if strings.HasPrefix(dow, "*") {
+			spec.Dow |= starBit
+		}
+	}
+}
+
+// wallDays keeps the cron library's Next to the spec's days where clocks
+// go forward at midnight (Atlantic/Azores, America/Santiago, Asia/Beirut,
+// Africa/Cairo, America/Havana: 00:00 – 01:00 of the change day does not
+// exist). The library tells a new day by its hour reading 0: it went on
+// into such a day without checking it (a Saturday job ran on the Sunday of
+// the change), or stepped back into the day before and on a whole day (a
+// Sunday job skipped that Sunday). A time it gives that the spec does not
+// name is passed over, and a slot on a day it stepped over is found.
+type wallDays struct{ *cron.SpecSchedule }
+
+func (w wallDays) Next(t time.Time) time.Time {
+	n := w.SpecSchedule.Next(t)
+	for i := 0; !n.IsZero() && !w.names(n); i++ {
+		if i == 1000 {
+			return time.Time{}
+		}
+		n = w.SpecSchedule.Next(n)
+	}
+	if early := w.before(t, n); !early.IsZero() {
+		return early
+	}
+	return n
+}
+
+// names reports whether the spec names t's wall time in its zone.
+func (w wallDays) names(t time.Time) bool {
+	s := w.SpecSchedule
+	t = t.In(s.Location)
+	return 1<<uint(t.Second())&s.Second != 0 && 1<<uint(t.Minute())&s.Minute != 0 &&
+		1<<uint(t.Hour())&s.Hour != 0 && 1<<uint(t.Month())&s.Month != 0 && w.namesDay(t)
+}
+
+// namesDay is the cron library's day match: both fields when either is
+// unrestricted, else either.
+func (w wallDays) namesDay(t time.Time) bool {
+	s := w.SpecSchedule
+	dom, dow := 1<<uint(t.Day())&s.Dom != 0, 1<<uint(t.Weekday())&s.Dow != 0
+	if s.Dom&starBit != 0 || s.Dow&starBit != 0 {
+		return dom && dow
+	}
+	return dom || dow
+}
+
+// before is the first slot after t and before n that the library stepped
+// over (zero if none): the days from t's to n's are walked, and on each the
+// spec names, its wall times in order, from t's on t's day.
+func (w wallDays) before(t, n time.Time) time.Time {
+	if n.IsZero() {
+		return time.Time{}
+	}
+	s := w.SpecSchedule
+	lt, ln := t.In(s.Location), n.In(s.Location)
+	day := time.Date(lt.Year(), lt.Month(), lt.Day(), 12, 0, 0, 0, s.Location) // noon: never in a gap
+	last := time.Date(ln.Year(), ln.Month(), ln.Day(), 12, 0, 0, 0, s.Location)
+	for first := true; !day.After(last); day, first = day.AddDate(0, 0, 1), false {
+		if 1<<uint(day.Month())&s.Month == 0 || !w.namesDay(day) {
+			continue
+		}
+		h0, m0, s0 := 0, 0, 0
+		if first {
+			h0, m0, s0 = lt.Hour(), lt.Minute(), lt.Second()
+		}
+		for h := h0; h < 24; h++ {
+			if 1<<uint(h)&s.Hour == 0 {
+				continue
+			}
+			mStart := 0
+			if first && h == h0 {
+				mStart = m0
+			}
+			for m := mStart; m < 60; m++ {
+				if 1<<uint(m)&s.Minute == 0 {
+					continue
+				}
+				sStart := 0
+				if first && h == h0 && m == m0 {
+					sStart = s0
+				}
+				for sec := sStart; sec < 60; sec++ {
+					if 1<<uint(sec)&s.Second == 0 {
+						continue
+					}
+					c := time.Date(day.Year(), day.Month(), day.Day(), h, m, sec, 0, s.Location)
+					switch {
+					case c.Day() != day.Day() || c.Hour() != h || c.Minute() != m:
+						// In a gap: this wall time does not exist that day.
+					case !c.After(t):
+					case c.Before(n):
+						return c.In(t.Location())
+					default:
+						return time.Time{} // the library's is the first
+					}
+				}
+			}
+		}
+	}
+	return time.Time{}
 }
 
 // beyondFiveYears looks past the five years the cron library searches for

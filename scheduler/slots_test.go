@@ -84,7 +84,7 @@ func TestReadSpecFiresWhatEarlierReleasesFired(t *testing.T) {
 		case onceAWallTime:
 			loc = s.loc
 		case beyondFiveYears:
-			loc = s.Schedule.(*cron.SpecSchedule).Location
+			loc = s.Schedule.(wallDays).Location
 		}
 		if loc != time.UTC {
 			t.Errorf("stored %q: in zone %v, want UTC (leaders asked the library in UTC, whatever their hosts' zones)", l.spec, loc)
@@ -394,5 +394,23 @@ func TestSundayAsSeven(t *testing.T) {
 	// The library's "above maximum (6)" contradicted the 7 accepted.
 	if _, err := ParseSpec("0 2 * * 8", ""); err == nil || !strings.Contains(err.Error(), "maximum (7") {
 		t.Errorf("day of week 8: %v, want the maximum said to be 7", err)
+	}
+}
+
+// BenchmarkNextSlot times one Next of specs of every reach, in zones with
+// and without daylight saving: wallDays checks the library's answer and
+// walks the days between (a yearly spec: a year of them).
+func BenchmarkNextSlot(b *testing.B) {
+	for _, spec := range []string{"* * * * * *", "0 * * * *", "CRON_TZ=Europe/Berlin 30 2 * * *", "CRON_TZ=Asia/Beirut 0 12 * * 0", "0 0 1 1 *"} {
+		s, err := ParseSpec(spec, "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(spec, func(b *testing.B) {
+			t := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+			for b.Loop() {
+				t = s.Next(t)
+			}
+		})
 	}
 }
