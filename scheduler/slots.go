@@ -231,13 +231,22 @@ type wallDays struct{ *cron.SpecSchedule }
 
 func (w wallDays) Next(t time.Time) time.Time {
 	n := w.SpecSchedule.Next(t)
-	for i := 0; !n.IsZero() && !w.names(n); i++ {
-		if i == 1000 {
-			return time.Time{}
+	for i := 0; !n.IsZero() && (!w.names(n) || !n.After(t)); i++ {
+		// Asked again from its own wrong answer, the library can give the
+		// same one, or one before t (Pacific/Chatham's fall-back, where an
+		// hour-3 spec is answered in hour 2): then the walk below decides.
+		m := w.SpecSchedule.Next(n)
+		if i == 100 || !m.After(n) {
+			n = time.Time{}
+			break
 		}
-		n = w.SpecSchedule.Next(n)
+		n = m
 	}
-	if early := w.before(t, n); !early.IsZero() {
+	limit := n
+	if n.IsZero() {
+		limit = t.AddDate(5, 0, 0) // as far as the library looks
+	}
+	if early := w.before(t, limit); !early.IsZero() {
 		return early
 	}
 	return n
@@ -263,8 +272,9 @@ func (w wallDays) namesDay(t time.Time) bool {
 }
 
 // before is the first slot after t and before n that the library stepped
-// over (zero if none): the days from t's to n's are walked, and on each the
-// spec names, its wall times in order, from t's on t's day.
+// over or did not find (zero if none): the days from t's to n's are
+// walked, and on each the spec names, its wall times in order, from t's on
+// t's day.
 func (w wallDays) before(t, n time.Time) time.Time {
 	if n.IsZero() {
 		return time.Time{}
