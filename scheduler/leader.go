@@ -577,9 +577,27 @@ func (l *leader) syncQueueL1(b1 string) error {
 		return err
 	}
 	l.synced[dir] = true
+	var todo []string
 	for _, b2 := range b2s {
 		if p := dir + "/" + b2; !l.watched[p] || !l.synced[p] {
-			if err := l.syncQueueL2(b1, b2); err != nil {
+			todo = append(todo, b2)
+		}
+	}
+	if len(todo) == 1 {
+		if err := l.syncQueueL2(b1, todo[0]); err != nil {
+			return err
+		}
+	} else if len(todo) > 1 {
+		// Listed pipelined: a takeover lists every bucket, and one after
+		// another 160,000 of them (empty ones, made again as results of
+		// old tasks were written) kept the view from being ready for a
+		// minute.
+		lists, err := l.listQueueBuckets(b1, todo)
+		if err != nil {
+			return err
+		}
+		for i, b2 := range todo {
+			if err := l.applyQueueL2(b1, b2, lists[i].ids, lists[i].ok, nil); err != nil {
 				return err
 			}
 		}
@@ -616,6 +634,58 @@ func (l *leader) syncQueueL2(b1, b2 string) error {
 	if err != nil {
 		return err
 	}
+	return l.applyQueueL2(b1, b2, ids, ok, loneCopy)
+}
+
+// bucketList is a listing of a queue bucket made by listQueueBuckets.
+type bucketList struct {
+	ids []string
+	ok  bool // false: the bucket is gone
+	ev  <-chan store.Event
+	err error
+}
+
+// listQueueBuckets lists queue buckets b1/b2 for each of b2s, with their
+// requests pipelined, watching each that has no watch yet as listW does.
+func (l *leader) listQueueBuckets(b1 string, b2s []string) ([]bucketList, error) {
+	out := make([]bucketList, len(b2s))
+	dirs, watch := make([]string, len(b2s)), make([]bool, len(b2s))
+	for i, b2 := range b2s {
+		dirs[i] = l.lay.QueueBucket(b1, b2)
+		watch[i] = !l.watched[dirs[i]]
+	}
+	store.Pipelined(len(b2s), func(i int) {
+		r := &out[i]
+		if watch[i] {
+			r.ids, _, r.ev, r.err = l.st.ListW(dirs[i])
+		} else {
+			r.ids, _, r.err = l.st.List(dirs[i])
+		}
+		r.ok = r.err == nil
+		if errors.Is(r.err, store.ErrNoNode) {
+			r.err = nil
+		}
+	})
+	// Every watch set is recorded before any error returns: one forgotten
+	// would be set again on the next listing, stacked on the live one.
+	var err error
+	for i, r := range out {
+		if r.ev != nil {
+			l.watched[dirs[i]] = true
+			l.forward(r.ev, watchEvent{kind: watchQueueL2, path: dirs[i], arg: b1 + "/" + b2s[i]})
+		}
+		if r.err != nil && err == nil {
+			err = r.err
+		}
+	}
+	return out, err
+}
+
+// applyQueueL2 brings the view in line with a listing of queue bucket
+// b1/b2 (ok false: the bucket is gone); loneCopy is the copy of a lone
+// task its data held, if read.
+func (l *leader) applyQueueL2(b1, b2 string, ids []string, ok bool, loneCopy *store.Task) error {
+	dir := l.lay.QueueBucket(b1, b2)
 	if !ok {
 		// Gone: swept while empty (ZooKeeper deletes no bucket with items),
 		// so nothing of it is queued, as an empty listing would say.
