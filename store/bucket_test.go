@@ -229,6 +229,32 @@ func TestCommitCreatingBucketsOnlyForCreates(t *testing.T) {
 	}
 }
 
+// A result written where neither of its task's buckets stands (the queue
+// bucket swept after the task was placed, the result bucket pruned) makes
+// the result bucket only: it made the queue bucket too, empty, for the
+// leader to watch and sweep (results of old tasks written while no leader
+// ran left 160,000 of them, and a takeover listed them for a minute).
+func TestResultMakesNoQueueBucket(t *testing.T) {
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	id := store.NewTaskID(time.Now().Add(-time.Hour)) // buckets nobody made
+	code := 0
+	err := st.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error {
+		return txn.Finish(&store.Task{ID: id, Cmd: []string{"true"}, State: store.StateSucceeded, Attempt: 1, ExitCode: &code})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b1, b2 := store.Bucket(id)
+	if ok, _, err := st.Exists(st.Layout().ResultBucket(b1, b2)); err != nil || !ok {
+		t.Fatalf("result bucket: %v %v", ok, err)
+	}
+	for _, dir := range []string{st.Layout().QueueBucket(b1, b2), st.Layout().Queue() + "/" + b1} {
+		if ok, _, err := st.Exists(dir); err != nil || ok {
+			t.Fatalf("queue bucket %s made by a result's write: %v %v", dir, ok, err)
+		}
+	}
+}
+
 func TestIsBucket(t *testing.T) {
 	b1, b2 := store.Bucket(ulid.Make().String())
 	for _, c := range []struct {

@@ -476,18 +476,25 @@ func (m *lateMarks) committed(marked map[string]lateMark) {
 const LateResult = time.Minute
 
 // EnsureBuckets creates the queue and result bucket directories of a task id.
-func (s *Store) EnsureBuckets(id string) error { return s.ensureBuckets(id, "") }
+func (s *Store) EnsureBuckets(id string) error { return s.ensureBuckets(id, "", true, true) }
 
 // EnsureBucketsFenced is EnsureBuckets for a leader: each create also
 // checks fence, the leader's election znode (see EnsurePathFenced).
-func (s *Store) EnsureBucketsFenced(id, fence string) error { return s.ensureBuckets(id, fence) }
+func (s *Store) EnsureBucketsFenced(id, fence string) error {
+	return s.ensureBuckets(id, fence, true, true)
+}
 
-func (s *Store) ensureBuckets(id, fence string) error {
+// ensureBuckets creates id's queue buckets, its result buckets, or both.
+func (s *Store) ensureBuckets(id, fence string, queue, results bool) error {
 	b1, b2 := Bucket(id)
-	for _, dir := range []string{
-		s.layout.Queue() + "/" + b1, s.layout.QueueBucket(b1, b2),
-		s.layout.Results() + "/" + b1, s.layout.ResultBucket(b1, b2),
-	} {
+	var dirs []string
+	if queue {
+		dirs = append(dirs, s.layout.Queue()+"/"+b1, s.layout.QueueBucket(b1, b2))
+	}
+	if results {
+		dirs = append(dirs, s.layout.Results()+"/"+b1, s.layout.ResultBucket(b1, b2))
+	}
+	for _, dir := range dirs {
 		if err := s.createFenced(dir, fence); err != nil && !errors.Is(err, ErrNodeExists) {
 			return err
 		}
@@ -510,11 +517,15 @@ func (s *Store) CommitCreatingBuckets(ids []string, build func(*Txn) error) erro
 			return err
 		}
 		var oe *OpError
-		if errors.As(err, &oe) && (!txn.creates(oe.Index) ||
-			!strings.HasPrefix(oe.Path, s.layout.Queue()+"/") && !strings.HasPrefix(oe.Path, s.layout.Results()+"/")) {
-			// Not a create under a bucket (a queue item to delete that is
-			// gone meanwhile): the caller's condition.
-			return err
+		queue, results := true, true // unknown which: both
+		if errors.As(err, &oe) {
+			queue = strings.HasPrefix(oe.Path, s.layout.Queue()+"/")
+			results = strings.HasPrefix(oe.Path, s.layout.Results()+"/")
+			if !txn.creates(oe.Index) || !queue && !results {
+				// Not a create under a bucket (a queue item to delete that
+				// is gone meanwhile): the caller's condition.
+				return err
+			}
 		}
 		for _, id := range onePerBucket(ids) {
 			b1, b2 := Bucket(id)
@@ -525,7 +536,11 @@ func (s *Store) CommitCreatingBuckets(ids []string, build func(*Txn) error) erro
 			// A parent just created can be removed again by a leader tidying
 			// empty buckets: that is one more try, not a failure. A leader's
 			// transaction makes them fenced as it is.
-			if err := s.ensureBuckets(id, txn.fence); err != nil && !errors.Is(err, ErrNoNode) {
+			// Only the kind the create missed: a result written for a
+			// task whose queue bucket was swept made that bucket again,
+			// empty, for the leader to watch and sweep (160,000 of them
+			// held a takeover a minute).
+			if err := s.ensureBuckets(id, txn.fence, queue, results); err != nil && !errors.Is(err, ErrNoNode) {
 				return err
 			}
 		}
