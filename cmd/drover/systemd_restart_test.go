@@ -14,6 +14,10 @@ import (
 	"github.com/drover-sched/drover/drovertest"
 )
 
+// goCrashStatus is the Go runtime's exit status when the process dies of
+// an unrecovered panic, a fatal error or SIGQUIT.
+const goCrashStatus = 2
+
 // preventedExitStatuses is what a unit's RestartPreventExitStatus= lines
 // list: the exit codes after which systemd does not restart it.
 func preventedExitStatuses(t *testing.T, unit string) map[int]bool {
@@ -50,11 +54,17 @@ func TestShippedUnitsRestartADaemonThatCrashed(t *testing.T) {
 	cmd := exec.Command(binary, "--zk", zkAddr, "--root", root, "--session-timeout", "2s",
 		"worker", "--id", "crashy", "--capacity", "1")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	// exited closes once Wait returned (waitErr its error): the cleanup
+	// waits on it too, where a value taken from a channel by the test
+	// left it to wait out its whole timeout.
+	var waitErr error
+	exited := make(chan struct{})
+	go func() { waitErr = cmd.Wait(); close(exited) }()
 	t.Cleanup(func() {
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		select {
@@ -70,19 +80,28 @@ func TestShippedUnitsRestartADaemonThatCrashed(t *testing.T) {
 	if err := cmd.Process.Signal(syscall.SIGQUIT); err != nil {
 		t.Fatal(err)
 	}
-	var err error
 	select {
-	case err = <-exited:
+	case <-exited:
 	case <-time.After(20 * time.Second):
 		t.Fatal("the worker did not exit on SIGQUIT")
 	}
 	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != 2 {
-		t.Fatalf("a Go runtime crash (SIGQUIT) ended with %v; the premise (Go crashes exit 2) does not hold", err)
+	if !errors.As(waitErr, &ee) {
+		t.Fatalf("the worker's SIGQUIT: %v", waitErr)
+	}
+	if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		// Seen once in some forty SIGQUITs on a loaded host: "signal:
+		// segmentation fault", where the runtime's dump ends in exit 2.
+		// A death by a signal is restarted whatever
+		// RestartPreventExitStatus lists; the units are checked against
+		// the runtime's crash status below all the same.
+		t.Logf("the worker died of %v on SIGQUIT, not exit %d:\n%s", ws.Signal(), goCrashStatus, lastLines(stderr.String(), 20))
+	} else if ee.ExitCode() != goCrashStatus {
+		t.Fatalf("a Go runtime crash (SIGQUIT) ended with %v; the premise (Go crashes exit %d) does not hold", waitErr, goCrashStatus)
 	}
 	for _, unit := range []string{"drover-scheduler.service", "drover-worker.service"} {
-		if preventedExitStatuses(t, unit)[ee.ExitCode()] {
-			t.Errorf("%s: RestartPreventExitStatus lists %d, the exit status of a Go runtime crash (an unrecovered panic, a fatal error): a daemon that crashed is never restarted", unit, ee.ExitCode())
+		if preventedExitStatuses(t, unit)[goCrashStatus] {
+			t.Errorf("%s: RestartPreventExitStatus lists %d, the exit status of a Go runtime crash (an unrecovered panic, a fatal error): a daemon that crashed is never restarted", unit, goCrashStatus)
 		}
 	}
 }
