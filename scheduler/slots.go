@@ -3,6 +3,7 @@ package scheduler
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -92,9 +93,7 @@ func ReadSpec(spec, tz string) (s cron.Schedule, compat, err error) {
 	spec0 := SundayAsZero(spec)
 	s, err = parseCron(spec0)
 	if err != nil {
-		// Only the day of the week has 6 for its maximum in the cron
-		// library; 7 passes here (SundayAsZero).
-		return nil, nil, fmt.Errorf("cron spec: %s", strings.Replace(err.Error(), "above maximum (6)", "above maximum (7: 0 and 7 are Sunday)", 1))
+		return nil, nil, specError(err)
 	}
 	if spec, ok := s.(*cron.SpecSchedule); ok {
 		crontabDays(spec, spec0)
@@ -107,6 +106,26 @@ func ReadSpec(spec, tz string) (s cron.Schedule, compat, err error) {
 		return nil, nil, errors.New("cron spec never fires")
 	}
 	return s, compat, nil
+}
+
+// quartzDays are Quartz's day forms in a field: L, LW, 5L, 15W, 5#3.
+var quartzDays = regexp.MustCompile(`^(L|LW|[0-9]+[LW]|[0-9]+#[0-9]+)$`)
+
+// specError rewords the cron library's error for a spec: it names Go's
+// strconv for a field that is no number ("failed to parse int from L:
+// strconv.Atoi: ..."), where Quartz's L, W and # are what a user tried.
+func specError(err error) error {
+	msg := err.Error()
+	if _, rest, ok := strings.Cut(msg, "failed to parse int from "); ok {
+		field, _, _ := strings.Cut(rest, ":")
+		if quartzDays.MatchString(field) {
+			return fmt.Errorf("cron spec: %q: L, W and # (a month's last day, nearest weekday, nth weekday) are not supported", field)
+		}
+		return fmt.Errorf("cron spec: %q: want a number, a name (jan, mon), a range (1-5), a list (1,3) or a step (*/2)", field)
+	}
+	// Only the day of the week has 6 for its maximum in the cron
+	// library; 7 passes here (SundayAsZero).
+	return fmt.Errorf("cron spec: %s", strings.Replace(msg, "above maximum (6)", "above maximum (7: 0 and 7 are Sunday)", 1))
 }
 
 // ZonePrefix splits a CRON_TZ= or TZ= prefix off spec as the cron library

@@ -414,3 +414,22 @@ func BenchmarkNextSlot(b *testing.B) {
 		})
 	}
 }
+
+// Quartz's L, W and # are refused naming them, and a field that is no
+// number says what a field takes, not strconv's "failed to parse int from
+// L: strconv.Atoi: parsing "L": invalid syntax".
+func TestSpecErrorsNameTheField(t *testing.T) {
+	for spec, want := range map[string]string{
+		"0 9 L * *": `"L": L, W and #`, "0 9 15W * *": `"15W": L, W and #`, "0 9 * * 5#3": `"5#3": L, W and #`,
+		"0 9 * * 5L": `"5L": L, W and #`, "0 9 LW * *": `"LW": L, W and #`,
+		"0 9 * * WEDX": `"WEDX": want a number, a name`, "0 x * * *": `"x": want a number`,
+	} {
+		_, err := ParseSpec(spec, "")
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "strconv") {
+			t.Errorf("%q: %v, want %s", spec, err, want)
+		}
+	}
+	if _, err := ParseSpec("0 9 * * WED", ""); err != nil {
+		t.Errorf("a day's name: %v", err)
+	}
+}
