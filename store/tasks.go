@@ -517,10 +517,10 @@ func (s *Store) CommitCreatingBuckets(ids []string, build func(*Txn) error) erro
 			return err
 		}
 		var oe *OpError
-		queue, results := true, true // unknown which: both
+		queue := true // a queue item's create (or unknown): both kinds
 		if errors.As(err, &oe) {
 			queue = strings.HasPrefix(oe.Path, s.layout.Queue()+"/")
-			results = strings.HasPrefix(oe.Path, s.layout.Results()+"/")
+			results := strings.HasPrefix(oe.Path, s.layout.Results()+"/")
 			if !txn.creates(oe.Index) || !queue && !results {
 				// Not a create under a bucket (a queue item to delete that
 				// is gone meanwhile): the caller's condition.
@@ -536,11 +536,13 @@ func (s *Store) CommitCreatingBuckets(ids []string, build func(*Txn) error) erro
 			// A parent just created can be removed again by a leader tidying
 			// empty buckets: that is one more try, not a failure. A leader's
 			// transaction makes them fenced as it is.
-			// Only the kind the create missed: a result written for a
-			// task whose queue bucket was swept made that bucket again,
-			// empty, for the leader to watch and sweep (160,000 of them
-			// held a takeover a minute).
-			if err := s.ensureBuckets(id, txn.fence, queue, results); err != nil && !errors.Is(err, ErrNoNode) {
+			// A queue item's create makes the result buckets too, ahead
+			// of its result (one request then, not a failed multi more at
+			// its end); a result's makes only result buckets: it made the
+			// queue bucket of a task long placed again, empty, for the
+			// leader to watch and sweep (160,000 of them held a takeover
+			// a minute).
+			if err := s.ensureBuckets(id, txn.fence, queue, true); err != nil && !errors.Is(err, ErrNoNode) {
 				return err
 			}
 		}
