@@ -476,23 +476,19 @@ func (m *lateMarks) committed(marked map[string]lateMark) {
 const LateResult = time.Minute
 
 // EnsureBuckets creates the queue and result bucket directories of a task id.
-func (s *Store) EnsureBuckets(id string) error { return s.ensureBuckets(id, "", true, true) }
+func (s *Store) EnsureBuckets(id string) error { return s.ensureBuckets(id, "", true) }
 
 // EnsureBucketsFenced is EnsureBuckets for a leader: each create also
 // checks fence, the leader's election znode (see EnsurePathFenced).
-func (s *Store) EnsureBucketsFenced(id, fence string) error {
-	return s.ensureBuckets(id, fence, true, true)
-}
+func (s *Store) EnsureBucketsFenced(id, fence string) error { return s.ensureBuckets(id, fence, true) }
 
-// ensureBuckets creates id's queue buckets, its result buckets, or both.
-func (s *Store) ensureBuckets(id, fence string, queue, results bool) error {
+// ensureBuckets creates id's result buckets, and with queue its queue
+// buckets.
+func (s *Store) ensureBuckets(id, fence string, queue bool) error {
 	b1, b2 := Bucket(id)
-	var dirs []string
+	dirs := []string{s.layout.Results() + "/" + b1, s.layout.ResultBucket(b1, b2)}
 	if queue {
-		dirs = append(dirs, s.layout.Queue()+"/"+b1, s.layout.QueueBucket(b1, b2))
-	}
-	if results {
-		dirs = append(dirs, s.layout.Results()+"/"+b1, s.layout.ResultBucket(b1, b2))
+		dirs = append([]string{s.layout.Queue() + "/" + b1, s.layout.QueueBucket(b1, b2)}, dirs...)
 	}
 	for _, dir := range dirs {
 		if err := s.createFenced(dir, fence); err != nil && !errors.Is(err, ErrNodeExists) {
@@ -542,7 +538,7 @@ func (s *Store) CommitCreatingBuckets(ids []string, build func(*Txn) error) erro
 			// queue bucket of a task long placed again, empty, for the
 			// leader to watch and sweep (160,000 of them held a takeover
 			// a minute).
-			if err := s.ensureBuckets(id, txn.fence, queue, true); err != nil && !errors.Is(err, ErrNoNode) {
+			if err := s.ensureBuckets(id, txn.fence, queue); err != nil && !errors.Is(err, ErrNoNode) {
 				return err
 			}
 		}
