@@ -148,12 +148,8 @@ func ZonePrefix(spec string) (zone, rest string, ok bool) {
 // understand (a descriptor, names, a malformed field) it leaves for the
 // parser to accept or refuse.
 func SundayAsZero(spec string) string {
-	body := spec
-	if _, rest, ok := ZonePrefix(strings.TrimSpace(spec)); ok {
-		body = rest
-	}
-	fields := strings.Fields(body)
-	if n := len(fields); n != 5 && n != 6 {
+	fields := specFields(spec)
+	if fields == nil {
 		return spec
 	}
 	parts := strings.Split(fields[len(fields)-1], ",")
@@ -223,19 +219,28 @@ const starBit = 1 << 63
 // cron library counts only "*" (or a step of 1) so: "0 9 */2 * 1", odd-day
 // Mondays in crontab, ran every odd day and every Monday.
 func crontabDays(spec *cron.SpecSchedule, text string) {
-	if _, rest, ok := ZonePrefix(text); ok {
-		text = rest
-	}
-	fields := strings.Fields(text)
-	if n := len(fields); n == 5 || n == 6 {
-		dom, dow := fields[n-3], fields[n-1]
-		if strings.HasPrefix(dom, "*") {
+	if fields := specFields(text); fields != nil {
+		n := len(fields)
+		if strings.HasPrefix(fields[n-3], "*") { // day of month
 			spec.Dom |= starBit
 		}
-		if strings.HasPrefix(dow, "*") {
+		if strings.HasPrefix(fields[n-1], "*") { // day of week
 			spec.Dow |= starBit
 		}
 	}
+}
+
+// specFields are the fields of spec's schedule after any CRON_TZ= or TZ=
+// prefix when it has 5, or 6 with seconds; nil for a descriptor (@daily)
+// or a spec of another length, left for the parser to accept or refuse.
+func specFields(spec string) []string {
+	if _, rest, ok := ZonePrefix(strings.TrimSpace(spec)); ok {
+		spec = rest
+	}
+	if fields := strings.Fields(spec); len(fields) == 5 || len(fields) == 6 {
+		return fields
+	}
+	return nil
 }
 
 // wallDays keeps the cron library's Next to the spec's days where clocks
