@@ -81,12 +81,11 @@ func (l *leader) readSchedule(name string) error {
 }
 
 // scheduleRead is a schedule's znode as readSchedules read it, with the
-// watch set on it (watched: a new one, to be forwarded). same: the record is
+// watch set on it (watched: a new one). same: the record is
 // at the view's version and czxid, and its data was not read.
 type scheduleRead struct {
 	data    []byte
 	stat    store.Stat
-	ev      <-chan store.Event
 	watched bool
 	same    bool
 	err     error
@@ -113,11 +112,12 @@ func (l *leader) readSchedules(names []string) []scheduleRead {
 	}
 	store.Pipelined(len(names), func(i int) {
 		r, p := &out[i], l.lay.Schedule(names[i])
+		on := l.sink.on(watchEvent{kind: watchSchedule, path: p, arg: names[i]})
 		if known[i] >= 0 {
 			var ok bool
 			if watch[i] {
 				// Set on a missing znode too: it then tells of its creation.
-				ok, r.stat, r.ev, r.err = l.st.ExistsW(p)
+				ok, r.stat, r.err = l.st.ExistsWFunc(p, on)
 				r.watched = r.err == nil
 			} else {
 				ok, r.stat, r.err = l.st.Exists(p)
@@ -136,7 +136,7 @@ func (l *leader) readSchedules(names []string) []scheduleRead {
 			return
 		}
 		if watch[i] {
-			r.data, r.stat, r.ev, r.err = l.st.GetW(p)
+			r.data, r.stat, r.err = l.st.GetWFunc(p, on)
 			r.watched = r.err == nil
 		} else {
 			r.data, r.stat, r.err = l.st.Get(p)
@@ -152,7 +152,6 @@ func (l *leader) applySchedule(name string, r scheduleRead) error {
 	p := l.lay.Schedule(name)
 	if r.watched {
 		l.watched[p] = true
-		l.forward(r.ev, watchEvent{kind: watchSchedule, path: p, arg: name})
 	}
 	if r.same {
 		return nil // the view holds it

@@ -3,7 +3,6 @@ package scheduler
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"testing"
 	"time"
 
@@ -85,11 +84,11 @@ func TestWorkersThatLeftForGoodLeaveNoAssignmentDirectory(t *testing.T) {
 // mid-request: errResync, store.ErrConnection), by reset and serve again.
 // reset forgets l.watched ("watches already set keep forwarding, and the
 // next sync sets fresh ones"), so each rebuild sets a second watch on every
-// path the view watches, each with a forwarding goroutine of the term, and
-// go-zookeeper keeps a channel per watch set. The old ones go only when
-// their znode changes: a worker's registration and its idle assignment
-// directory may not change for months. Every rebuild so adds two
-// goroutines and two client watches per idle worker, for the rest of a
+// path the view watches, and the client keeps a callback per watch set
+// (and a forwarding goroutine of the term each, then). The old ones go only
+// when their znode changes: a worker's registration and its idle assignment
+// directory may not change for months. Every rebuild so adds two client
+// watches per idle worker, for the rest of a
 // term that never fails over: memory grows with the history of lost
 // connections, not with what is in flight. Here 40 idle workers and 25
 // rebuilds (run's loop: reset, then serve lists the workers again).
@@ -114,14 +113,14 @@ func TestRebuildsOfTheViewStackNoWatches(t *testing.T) {
 		}
 	}
 	relist()
-	base := runtime.NumGoroutine()
+	base := st.LiveWatches()
 	for range rebuilds {
 		l.reset()
 		relist()
 	}
-	grown := runtime.NumGoroutine() - base
-	t.Logf("goroutines: %d after the first view, %d more after %d rebuilds with %d idle workers", base, grown, rebuilds, workers)
+	grown := st.LiveWatches() - base
+	t.Logf("watches: %d after the first view, %d more after %d rebuilds with %d idle workers", base, grown, rebuilds, workers)
 	if grown > workers {
-		t.Fatalf("%d rebuilds of the view left %d more goroutines (watch forwarders) with the same %d idle workers: about %d per rebuild, for the rest of the term", rebuilds, grown, workers, grown/rebuilds)
+		t.Fatalf("%d rebuilds of the view left %d more watches with the same %d idle workers: about %d per rebuild, for the rest of the term", rebuilds, grown, workers, grown/rebuilds)
 	}
 }

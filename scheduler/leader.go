@@ -112,10 +112,11 @@ type leader struct {
 	lists chan taskList
 	gen   uint64
 	// turn counts placements; it orders workers by when they last got work.
-	turn   uint64
-	events chan watchEvent
-	done   chan struct{}
-	wg     sync.WaitGroup
+	turn uint64
+	// sink queues fired watches for the loop.
+	sink *watchSink
+	done chan struct{}
+	wg   sync.WaitGroup
 	// pruning is set while a pass of result retention runs (startPrune);
 	// none starts before pruneAfter.
 	pruning    atomic.Bool
@@ -153,12 +154,13 @@ func newLeader(s *Scheduler, term *Term, epoch int64) *leader {
 		workers: map[string]*workerView{}, byBucket: map[string]map[string]*queued{},
 		ready: newReadyQueue(), delayed: &taskHeap{less: dueFirst}, startByOf: map[*queued]*startByEntry{}, schedules: map[string]*cronEntry{}, tombstones: map[string]tombstone{}, newer: map[string]znodeAt{}, compat: map[string]string{}, resultCounts: map[string]resultCount{}, slotFill: map[string]slotCount{}, prepared: map[string]time.Time{}, dirty: map[string]bool{}, empty: map[string]time.Time{},
 		results: make(chan batchResult, 4*maxInflight), refreshes: make(chan runsRefresh, 1), lists: make(chan taskList, 64),
-		watched: map[string]bool{}, synced: map[string]bool{}, events: make(chan watchEvent, 1024), done: make(chan struct{}),
+		watched: map[string]bool{}, synced: map[string]bool{}, sink: newWatchSink(), done: make(chan struct{}),
 	}
 }
 
-// stop ends the watch forwarders and the term's other goroutines.
+// stop ends the term's goroutines; watches still live queue nothing more.
 func (l *leader) stop() {
+	l.sink.close()
 	close(l.done)
 	l.wg.Wait()
 }
@@ -429,19 +431,9 @@ func (l *leader) serve(ctx context.Context) error {
 				return err
 			}
 		case <-changed:
-		case ev := <-l.events:
-			// Take what else arrived too before placing again.
-			evs := []watchEvent{ev}
-			for len(evs) <= 256 {
-				select {
-				case ev := <-l.events:
-					evs = append(evs, ev)
-					continue
-				default:
-				}
-				break
-			}
-			if err := l.handleAll(evs); err != nil {
+		case <-l.sink.wake:
+			// What fired, a batch at a time, before placing again.
+			if err := l.handleAll(l.sink.take(257)); err != nil {
 				return err
 			}
 		}
@@ -503,7 +495,7 @@ func (l *leader) handle(ev watchEvent) error {
 }
 
 // childrenW lists path and, unless a watch on it is live, sets one whose firing
-// is forwarded to the event loop. ok is false when path does not exist.
+// is queued for the event loop. ok is false when path does not exist.
 func (l *leader) childrenW(kind watchKind, path, arg string) (kids []string, ok bool, err error) {
 	kids, _, ok, err = l.listW(kind, path, arg)
 	return kids, ok, err
@@ -515,33 +507,15 @@ func (l *leader) listW(kind watchKind, path, arg string) (kids []string, stat st
 		// The live watch will tell us about the next change; list without one.
 		kids, stat, err = l.st.List(path)
 	} else {
-		var ch <-chan store.Event
-		kids, stat, ch, err = l.st.ListW(path)
+		kids, stat, err = l.st.ListWFunc(path, l.sink.on(watchEvent{kind: kind, path: path, arg: arg}))
 		if err == nil {
 			l.watched[path] = true
-			l.forward(ch, watchEvent{kind: kind, path: path, arg: arg})
 		}
 	}
 	if errors.Is(err, store.ErrNoNode) {
 		return nil, store.Stat{}, false, nil
 	}
 	return kids, stat, err == nil, err
-}
-
-func (l *leader) forward(ch <-chan store.Event, ev watchEvent) {
-	l.wg.Add(1)
-	go func() {
-		defer l.wg.Done()
-		select {
-		case <-ch:
-		case <-l.done:
-			return
-		}
-		select {
-		case l.events <- ev:
-		case <-l.done:
-		}
-	}()
 }
 
 // fired marks a path's watch as spent, so the next listing sets a new one. Only
@@ -639,10 +613,10 @@ func (l *leader) syncQueueL2(b1, b2 string) error {
 
 // bucketList is a listing of a queue bucket made by listQueueBuckets.
 type bucketList struct {
-	ids []string
-	ok  bool // false: the bucket is gone
-	ev  <-chan store.Event
-	err error
+	ids     []string
+	ok      bool // false: the bucket is gone
+	watched bool // a watch was set
+	err     error
 }
 
 // listQueueBuckets lists queue buckets b1/b2 for each of b2s, with their
@@ -657,7 +631,9 @@ func (l *leader) listQueueBuckets(b1 string, b2s []string) ([]bucketList, error)
 	store.Pipelined(len(b2s), func(i int) {
 		r := &out[i]
 		if watch[i] {
-			r.ids, _, r.ev, r.err = l.st.ListW(dirs[i])
+			ev := watchEvent{kind: watchQueueL2, path: dirs[i], arg: b1 + "/" + b2s[i]}
+			r.ids, _, r.err = l.st.ListWFunc(dirs[i], l.sink.on(ev))
+			r.watched = r.err == nil
 		} else {
 			r.ids, _, r.err = l.st.List(dirs[i])
 		}
@@ -670,9 +646,8 @@ func (l *leader) listQueueBuckets(b1 string, b2s []string) ([]bucketList, error)
 	// would be set again on the next listing, stacked on the live one.
 	var err error
 	for i, r := range out {
-		if r.ev != nil {
+		if r.watched {
 			l.watched[dirs[i]] = true
-			l.forward(r.ev, watchEvent{kind: watchQueueL2, path: dirs[i], arg: b1 + "/" + b2s[i]})
 		}
 		if r.err != nil && err == nil {
 			err = r.err

@@ -90,9 +90,11 @@ func dirEvent(t *testing.T, l *leader, d time.Duration) *watchEvent {
 	deadline := time.After(d)
 	for {
 		select {
-		case ev := <-l.events:
-			if ev.kind == watchWorkerTasks {
-				return &ev
+		case <-l.sink.wake:
+			for _, ev := range l.sink.take(1 << 20) {
+				if ev.kind == watchWorkerTasks {
+					return &ev
+				}
 			}
 		case <-deadline:
 			return nil

@@ -165,7 +165,12 @@ func TestWorkerDirectoryDeletedIsNotMadeByADeposedLeader(t *testing.T) {
 	}
 	var ev watchEvent
 	select {
-	case ev = <-l.events:
+	case <-l.sink.wake:
+		evs := l.sink.take(1 << 20)
+		if len(evs) != 1 {
+			t.Fatalf("events %+v, want the directory's one", evs)
+		}
+		ev = evs[0]
 	case <-time.After(10 * time.Second):
 		t.Fatal("no event for the directory's deletion")
 	}

@@ -97,8 +97,7 @@ func (l *leader) syncWorker(id string) error {
 // assignment directory was made sure of.
 type workerRead struct {
 	e       *store.WorkerEntry
-	ev      <-chan store.Event
-	watched bool // ev is a new watch, to be forwarded
+	watched bool // a new watch was set
 	ensured bool // the directory was made sure of, with dirErr
 	dirErr  error
 	err     error
@@ -118,8 +117,8 @@ func (l *leader) readWorkers(ids []string) []workerRead {
 	store.Pipelined(len(ids), func(i int) {
 		r := &out[i]
 		if watch[i] {
-			r.e, r.ev, r.err = l.st.WorkerW(ids[i])
-			r.watched = r.err == nil
+			ev := watchEvent{kind: watchWorker, path: l.lay.Worker(ids[i]), arg: ids[i]}
+			r.e, r.watched, r.err = l.st.WorkerWFunc(ids[i], l.sink.on(ev))
 		} else {
 			r.e, r.err = l.st.Worker(ids[i])
 		}
@@ -134,9 +133,7 @@ func (l *leader) readWorkers(ids []string) []workerRead {
 func (l *leader) applyWorker(id string, r workerRead) error {
 	defer func() { l.s.counters.workers.Store(int64(len(l.workers))) }()
 	if r.watched {
-		p := l.lay.Worker(id)
-		l.watched[p] = true
-		l.forward(r.ev, watchEvent{kind: watchWorker, path: p, arg: id})
+		l.watched[l.lay.Worker(id)] = true
 	}
 	e, err := r.e, r.err
 	if errors.Is(err, store.ErrNoNode) || err == nil && e == nil { // gone, or malformed and quarantined
@@ -277,11 +274,8 @@ func (l *leader) listWorkerTasks(id string) {
 	go func() {
 		defer l.wg.Done()
 		if watch {
-			var ch <-chan store.Event
-			r.names, r.stat, ch, r.err = l.st.ListW(dir)
-			if r.err == nil {
-				l.forward(ch, watchEvent{kind: watchWorkerTasks, path: dir, arg: id})
-			}
+			ev := watchEvent{kind: watchWorkerTasks, path: dir, arg: id}
+			r.names, r.stat, r.err = l.st.ListWFunc(dir, l.sink.on(ev))
 		} else {
 			r.names, r.stat, r.err = l.st.List(dir)
 		}

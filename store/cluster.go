@@ -66,15 +66,17 @@ func (s *Store) Worker(id string) (*WorkerEntry, error) {
 	return s.decodeWorker(id, data, st)
 }
 
-// WorkerW is Worker plus a watch that fires when the registration changes or
-// goes. The watch is set even when the record is malformed (nil entry).
-func (s *Store) WorkerW(id string) (*WorkerEntry, <-chan Event, error) {
-	data, st, ev, err := s.GetW(s.layout.Worker(id))
+// WorkerWFunc is Worker plus a watch that calls fn once when the
+// registration changes or goes (see ListWFunc). watching says whether the
+// watch was set: it is even when the record is malformed (nil entry) and
+// moving it aside failed (err).
+func (s *Store) WorkerWFunc(id string, fn WatchFunc) (e *WorkerEntry, watching bool, err error) {
+	data, st, err := s.GetWFunc(s.layout.Worker(id), fn)
 	if err != nil {
-		return nil, nil, err
+		return nil, false, err
 	}
-	e, err := s.decodeWorker(id, data, st)
-	return e, ev, err
+	e, err = s.decodeWorker(id, data, st)
+	return e, true, err
 }
 
 func (s *Store) decodeWorker(id string, data []byte, st Stat) (*WorkerEntry, error) {

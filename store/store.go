@@ -150,6 +150,8 @@ type Store struct {
 	// waitWatches counts the bucket watches WaitResults calls wait on, for
 	// tests.
 	waitWatches atomic.Int64
+	// liveWatches counts the watches set and not yet fired (LiveWatches).
+	liveWatches atomic.Int64
 }
 
 // Session is one ZooKeeper session. Its Done channel closes when the session
@@ -644,12 +646,24 @@ func (s *Store) List(path string) ([]string, Stat, error) {
 // ListW is List that also sets a watch firing once at the next change of the
 // list (or deletion of the znode).
 func (s *Store) ListW(path string) ([]string, Stat, <-chan Event, error) {
-	fn, w := s.watchOne()
-	ch, st, err := s.conn.ChildrenWFunc(path, fn)
+	fn, w := watchChan()
+	ch, st, err := s.ListWFunc(path, fn)
 	if err != nil {
-		return nil, Stat{}, nil, fmt.Errorf("list %s: %w", path, s.mapErr(err))
+		return nil, Stat{}, nil, err
 	}
-	return ch, statOf(st), w, nil
+	return ch, st, w, nil
+}
+
+// ListWFunc is ListW calling fn once instead of sending on a channel: for a
+// watcher of many znodes, which then needs no goroutine per watch. fn is
+// called on the client's loop (see WatchFunc).
+func (s *Store) ListWFunc(path string, fn WatchFunc) ([]string, Stat, error) {
+	ch, st, err := s.conn.ChildrenWFunc(path, s.counted(fn))
+	if err != nil {
+		s.liveWatches.Add(-1)
+		return nil, Stat{}, fmt.Errorf("list %s: %w", path, s.mapErr(err))
+	}
+	return ch, statOf(st), nil
 }
 
 // Event is a fired watch. Err is set when the watch ended without a change of the
@@ -660,18 +674,38 @@ type Event struct {
 	Err     error
 }
 
-// watchOne returns a watch callback for the client and the channel it
-// delivers to. The client calls it once, on its own loop with its watchers'
-// lock held, when the watch fires or ends (session expired, store closed:
-// Err set, ErrClosed once Close was called), so it only converts the event
-// and sends it without blocking to the channel's one slot. Nothing waits for
-// the watch: a caller that stops listening leaves only the callback, which
-// the client drops when the watch fires or ends.
-func (s *Store) watchOne() (zk.WatchFunc, <-chan Event) {
-	out := make(chan Event, 1)
+// WatchFunc is called once when a watch set by a ...WFunc read fires or
+// ends (session expired, store closed: Err set, ErrClosed once Close was
+// called). The client calls it on its own loop with its watchers' lock held,
+// so it must return at once: hand the event on without blocking and call
+// nothing of the Store.
+type WatchFunc func(Event)
+
+// counted wraps a caller's watch callback into the client's, converting the
+// event and keeping LiveWatches. The count is raised before the watch is
+// set; a caller whose read fails (no watch set) lowers it again.
+func (s *Store) counted(fn WatchFunc) zk.WatchFunc {
+	s.liveWatches.Add(1)
 	return func(ev zk.Event) {
+		s.liveWatches.Add(-1)
+		fn(Event{Path: ev.Path, Deleted: ev.Type == zk.EventNodeDeleted, Err: s.mapErr(ev.Err)})
+	}
+}
+
+// LiveWatches is how many watches this Store set that have not fired or
+// ended yet: what a watcher holds on the server and in the client, which
+// grows with each watch stacked on a znode already watched.
+func (s *Store) LiveWatches() int64 { return s.liveWatches.Load() }
+
+// watchChan returns a watch callback and the channel of one slot it sends
+// its one event to, without blocking. Nothing waits for the watch: a caller
+// that stops listening leaves only the callback, which the client drops
+// when the watch fires or ends.
+func watchChan() (WatchFunc, <-chan Event) {
+	out := make(chan Event, 1)
+	return func(ev Event) {
 		select {
-		case out <- Event{Path: ev.Path, Deleted: ev.Type == zk.EventNodeDeleted, Err: s.mapErr(ev.Err)}:
+		case out <- ev:
 		default: // called once per watch: never full
 		}
 	}, out
@@ -686,22 +720,44 @@ func (s *Store) ChildrenW(path string) ([]string, <-chan Event, error) {
 
 // GetW reads a znode and watches it for a change of data or deletion.
 func (s *Store) GetW(path string) ([]byte, Stat, <-chan Event, error) {
-	fn, w := s.watchOne()
-	data, st, err := s.conn.GetWFunc(path, fn)
+	fn, w := watchChan()
+	data, st, err := s.GetWFunc(path, fn)
 	if err != nil {
-		return nil, Stat{}, nil, fmt.Errorf("get %s: %w", path, s.mapErr(err))
+		return nil, Stat{}, nil, err
 	}
-	return data, statOf(st), w, nil
+	return data, st, w, nil
+}
+
+// GetWFunc is GetW calling fn once instead of sending on a channel (see
+// ListWFunc).
+func (s *Store) GetWFunc(path string, fn WatchFunc) ([]byte, Stat, error) {
+	data, st, err := s.conn.GetWFunc(path, s.counted(fn))
+	if err != nil {
+		s.liveWatches.Add(-1)
+		return nil, Stat{}, fmt.Errorf("get %s: %w", path, s.mapErr(err))
+	}
+	return data, statOf(st), nil
 }
 
 // ExistsW stats a znode and watches for its creation, change or deletion.
 func (s *Store) ExistsW(path string) (bool, Stat, <-chan Event, error) {
-	fn, w := s.watchOne()
-	ok, st, err := s.conn.ExistsWFunc(path, fn)
+	fn, w := watchChan()
+	ok, st, err := s.ExistsWFunc(path, fn)
 	if err != nil {
-		return false, Stat{}, nil, fmt.Errorf("exists %s: %w", path, s.mapErr(err))
+		return false, Stat{}, nil, err
 	}
-	return ok, statOf(st), w, nil
+	return ok, st, w, nil
+}
+
+// ExistsWFunc is ExistsW calling fn once instead of sending on a channel
+// (see ListWFunc).
+func (s *Store) ExistsWFunc(path string, fn WatchFunc) (bool, Stat, error) {
+	ok, st, err := s.conn.ExistsWFunc(path, s.counted(fn))
+	if err != nil {
+		s.liveWatches.Add(-1)
+		return false, Stat{}, fmt.Errorf("exists %s: %w", path, s.mapErr(err))
+	}
+	return ok, statOf(st), nil
 }
 
 // Create makes a persistent znode.

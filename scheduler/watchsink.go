@@ -1,0 +1,75 @@
+package scheduler
+
+import (
+	"sync"
+
+	"github.com/drover-sched/drover/store"
+)
+
+// watchSink queues the leader's fired watches for its loop. The client calls
+// a watch's callback on its own loop, which must not block, so the sink only
+// appends; the loop takes the events when wake says there are some. A
+// goroutine per watch waiting to forward it cost some 8 KB each: ~340 MB at a
+// takeover of 158,000 queue buckets. The queue holds at most one event per
+// live watch, as the goroutines did.
+type watchSink struct {
+	mu     sync.Mutex
+	evs    []watchEvent
+	closed bool
+	wake   chan struct{} // one slot: set when evs went from empty to not
+}
+
+func newWatchSink() *watchSink {
+	return &watchSink{wake: make(chan struct{}, 1)}
+}
+
+// on returns the callback of a watch whose firing (or ending: session
+// expired, store closed) is queued as ev. It holds only the sink, so a
+// term's watches still live after it ended keep nothing of its view.
+func (k *watchSink) on(ev watchEvent) store.WatchFunc {
+	return func(store.Event) { k.put(ev) }
+}
+
+func (k *watchSink) put(ev watchEvent) {
+	k.mu.Lock()
+	if k.closed {
+		k.mu.Unlock()
+		return
+	}
+	k.evs = append(k.evs, ev)
+	first := len(k.evs) == 1
+	k.mu.Unlock()
+	if first {
+		select {
+		case k.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// take removes up to max of the queued events, oldest first, and wakes the
+// loop again when some are left.
+func (k *watchSink) take(max int) []watchEvent {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	n := min(max, len(k.evs))
+	out := append([]watchEvent(nil), k.evs[:n]...)
+	k.evs = append(k.evs[:0], k.evs[n:]...)
+	if len(k.evs) > 0 {
+		select {
+		case k.wake <- struct{}{}:
+		default:
+		}
+	}
+	if len(k.evs) == 0 && cap(k.evs) > 1024 {
+		k.evs = nil // a burst's backing array is not kept for the term
+	}
+	return out
+}
+
+// close drops what is queued and what fires later: the term is over.
+func (k *watchSink) close() {
+	k.mu.Lock()
+	k.closed, k.evs = true, nil
+	k.mu.Unlock()
+}
