@@ -25,12 +25,6 @@ type Election struct {
 	store *store.Store
 	info  store.Candidate
 	log   zerolog.Logger
-
-	mu sync.Mutex
-	// left are this candidate's own znodes a resign could not delete
-	// (ZooKeeper out of reach): the next campaign deletes them first, or
-	// its new znode would stand behind one its own session keeps alive.
-	left []string
 }
 
 // NewElection prepares a candidate named id.
@@ -48,7 +42,6 @@ type Term struct {
 	Session *store.Session
 
 	st     *store.Store
-	elect  *Election
 	done   chan struct{}
 	once   sync.Once
 	cancel context.CancelFunc
@@ -68,78 +61,20 @@ func (t *Term) Resign() error {
 	t.wg.Wait()
 	err := t.st.Delete(t.Fence, -1)
 	if err != nil && !errors.Is(err, store.ErrNoNode) {
-		if t.elect != nil {
-			t.elect.leave(t.Fence)
-		}
+		// The store deletes it once connected: a session that lives on
+		// would keep it first in line, with nobody leading.
+		t.st.Abandon(t.Fence)
 		return fmt.Errorf("resign: %w", err)
 	}
 	return nil
 }
 
-// leave notes a znode of this candidate's still in line.
+// leave hands the store a znode of this candidate's still in line, which
+// it could not delete (ZooKeeper out of reach): the store deletes it once
+// connected, whether or not this candidate campaigns again. Left to its
+// session, it would stand first in line for as long as the store lives.
 func (e *Election) leave(node string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.left = append(e.left, node)
-}
-
-// clearLeft deletes the znodes leave noted, pausing between tries, until
-// none is left (gone with its session, or deleted) or ctx ends.
-func (e *Election) clearLeft(ctx context.Context) error {
-	for try := 1; ; try++ {
-		e.mu.Lock()
-		left := e.left
-		e.left = nil
-		e.mu.Unlock()
-		var keep []string
-		for _, node := range left {
-			err := e.store.Delete(node, -1)
-			switch {
-			case err == nil || errors.Is(err, store.ErrNoNode):
-			case errors.Is(err, store.ErrClosed):
-				return fmt.Errorf("campaign: %w", err)
-			default:
-				keep = append(keep, node)
-			}
-		}
-		if len(keep) == 0 {
-			return nil
-		}
-		e.mu.Lock()
-		e.left = append(e.left, keep...)
-		e.mu.Unlock()
-		delay := electionRetry.Delay(try)
-		e.log.Warn().Strs("nodes", keep).Dur("retry_in", delay).Msg("cannot leave the election line yet: an earlier term's znode stands")
-		if err := e.pauseOrReconnect(ctx, delay); err != nil {
-			return err
-		}
-	}
-}
-
-// pauseOrReconnect waits for d, or, while the store is disconnected, until
-// it is connected again if that comes first: a term that ended while
-// ZooKeeper was away (its resign failed) must not keep its znode first in
-// line, and nobody leading, for a whole pause after ZooKeeper is back.
-func (e *Election) pauseOrReconnect(ctx context.Context, d time.Duration) error {
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	connected, changed := e.store.Connected()
-	if connected {
-		changed = nil // only a reconnect cuts the pause short
-	}
-	for {
-		select {
-		case <-timer.C:
-			return nil
-		case <-changed:
-			var now bool
-			if now, changed = e.store.Connected(); now {
-				return nil
-			}
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
+	e.store.Abandon(node)
 }
 
 // Campaign blocks until this candidate leads (returning its Term) or ctx ends. It
@@ -151,7 +86,10 @@ func (e *Election) Campaign(ctx context.Context) (*Term, error) {
 	}
 	dir := e.store.Layout().Election()
 	for {
-		if err := e.clearLeft(ctx); err != nil {
+		// A znode of an earlier term of this session's (or one this
+		// campaign left behind) must go first: the new one would stand
+		// behind it.
+		if err := e.store.WaitAbandoned(ctx); err != nil {
 			return nil, err
 		}
 		node, sess, err := e.store.CreateSequentialEphemeral(ctx, dir, "n_", data)
@@ -390,7 +328,7 @@ func (e *Election) moveAside(p string) error {
 // session goes.
 func (e *Election) startTerm(fence string, sess *store.Session) (*Term, error) {
 	ctx, cancel := context.WithCancel(context.Background())
-	t := &Term{Fence: fence, Session: sess, st: e.store, elect: e, done: make(chan struct{}), cancel: cancel}
+	t := &Term{Fence: fence, Session: sess, st: e.store, done: make(chan struct{}), cancel: cancel}
 	t.wg.Add(1)
 	go func() {
 		defer t.wg.Done()

@@ -112,8 +112,9 @@ func TestOverdueAssignmentWrittenOverIsMovedAside(t *testing.T) {
 // on the same session: the new znode stood behind the old one, which this
 // very session kept alive, and the candidate watched its own znode for
 // good; every other candidate stood behind one of the two, and no
-// scheduler led until this process's session ended. The next campaign now
-// deletes it first (clearLeft). (Found by review.)
+// scheduler led until this process's session ended. The store now
+// deletes it once connected, and the next campaign waits for that
+// (store.Abandon). (Found by review.)
 func TestCampaignAfterAResignThatFailedLeads(t *testing.T) {
 	root := drovertest.NewRoot()
 	px := drovertest.StartProxy(t, drovertest.Addr())

@@ -120,7 +120,9 @@ func (s *Scheduler) Epoch() int64 { return s.epoch.Load() }
 // Run campaigns, leads until the term ends, and campaigns again, until ctx
 // ends (it returns nil) or the store is closed (an error wrapping
 // store.ErrClosed: a closed store never opens again). On return it has
-// resigned, so a standby takes over without waiting for the session timeout.
+// resigned, so a standby takes over without waiting for the session timeout:
+// its election znode is deleted, or, ZooKeeper being out of reach, handed
+// to the store, which deletes it once connected (store.Abandon).
 // A Scheduler runs once at a time: Run while Run runs returns ErrRunning; it
 // may run again after Run returned.
 func (s *Scheduler) Run(ctx context.Context) error {
@@ -150,7 +152,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		err = s.lead(ctx, term)
 		s.leading.Store(false)
 		if rerr := term.Resign(); rerr != nil {
-			s.log.Warn().Err(rerr).Msg("resign failed: the next campaign deletes the election znode first")
+			s.log.Warn().Err(rerr).Msg("resign failed: the store deletes the election znode once connected")
 		}
 		if ctx.Err() != nil {
 			s.log.Info().Int64("epoch", s.epoch.Load()).Msg("stepped down: shutting down")

@@ -137,8 +137,13 @@ func TestStoppedCampaignLeavesNoElectionZnodeAfterALostCreateReply(t *testing.T)
 	})
 	s2, _ := runScheduler(t, st, "s2")
 	drovertest.WaitFor(t, 10*time.Second, "s2 in line", func() bool {
-		kids, err := st.Children(dir)
-		return err == nil && len(kids) == 3
+		line, _ := st.Candidates()
+		for _, c := range line {
+			if c.Info.ID == "s2" {
+				return true
+			}
+		}
+		return false
 	})
 	stop0() // s0 resigns: s2 is the only scheduler running
 	deadline := time.Now().Add(2 * timeout)

@@ -152,6 +152,10 @@ type Store struct {
 	waitWatches atomic.Int64
 	// liveWatches counts the watches set and not yet fired (LiveWatches).
 	liveWatches atomic.Int64
+	// abandoned are znodes given up to delete once connected (Abandon);
+	// bg owns the goroutine that deletes them.
+	abandoned abandonSet
+	bg        sync.WaitGroup
 }
 
 // Session is one ZooKeeper session. Its Done channel closes when the session
@@ -393,6 +397,7 @@ func (s *Store) Close() {
 	s.signalLocked()
 	s.mu.Unlock()
 	s.conn.Close()
+	s.bg.Wait()
 }
 
 // onEvent tracks the session from the client's event stream. It runs on the
@@ -835,6 +840,10 @@ func (s *Store) CreateSequentialEphemeral(ctx context.Context, dir, prefix strin
 			}
 			// The reply was lost: the znode, if made, carries our guid.
 			if name, err = s.childWithPrefix(ctx, dir, base); err != nil {
+				if !errors.Is(err, ErrClosed) {
+					// Given up (ctx) not knowing whether it was made.
+					s.abandonPrefix(dir, base)
+				}
 				return "", nil, err
 			}
 			if name == "" {
