@@ -476,19 +476,23 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 		<-batchDone
 	}()
 	var drainDeadline <-chan time.Time
-	var marked chan error // the draining mark's outcome, while it is written
+	var marked chan error       // the draining mark's outcome, while it is written
+	var remark <-chan time.Time // when to write a mark that failed again
+	// mark writes the draining mark aside: a request made while ZooKeeper
+	// is away waits until the client has tried every server (a dial
+	// timeout each, in a partition), and the drain's deadline must not.
+	// The goroutine ends with its request.
+	mark := func() {
+		marked = make(chan error, 1)
+		go func() { marked <- w.markDraining() }()
+	}
 	// startDrain begins the drain: no new work, the running attempts get
 	// until the deadline.
 	startDrain := func() {
 		w.draining.Store(true)
 		drainDeadline = time.After(w.cfg.DrainTimeout)
 		w.log.Info().Int("running", w.Running()).Dur("timeout", w.cfg.DrainTimeout).Msg("draining")
-		// Written aside: a request made while ZooKeeper is away waits
-		// until the client has tried every server (a dial timeout each, in
-		// a partition), and the drain's deadline must not. The goroutine
-		// ends with its request.
-		marked = make(chan error, 1)
-		go func() { marked <- w.markDraining() }()
+		mark()
 	}
 	// A drain is this serve's once begun here: one begun by an earlier
 	// serve is begun again, so that this registration is marked draining
@@ -656,8 +660,18 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 		case err := <-marked:
 			marked = nil
 			if err != nil {
-				w.log.Warn().Err(err).Msg("cannot mark registration draining")
+				// Until the mark is written the leader places more work here:
+				// a lost reply or a write between the read and ours is tried
+				// again (a registration gone or not ours is regEv's to see).
+				again := errors.Is(err, store.ErrConnection) || errors.Is(err, store.ErrBadVersion)
+				w.log.Warn().Err(err).Bool("again", again).Msg("cannot mark registration draining")
+				if again {
+					remark = time.After(drainMarkRetry)
+				}
 			}
+		case <-remark:
+			remark = nil
+			mark()
 		case <-drainDeadline:
 			w.log.Warn().Int("running", w.Running()).Msg("drain timeout: killing running attempts")
 			return errDrained
@@ -818,6 +832,10 @@ func (w *Worker) deleteRegistration(ours func(store.Stat, []byte) bool) error {
 	}
 	return err
 }
+
+// drainMarkRetry is the pause before writing a draining mark that failed
+// again.
+const drainMarkRetry = 250 * time.Millisecond
 
 // markDraining rewrites the registration with draining set.
 func (w *Worker) markDraining() error {
