@@ -1214,10 +1214,11 @@ func (l *leader) place() error {
 	}
 	sort.Slice(slots, func(i, j int) bool { return slots[i].ID < slots[j].ID })
 	// Where a free worker has an allow-list, a command that fits nowhere
-	// may be for its program alone: it is skipped, not its shape, unless no
-	// such worker has the labels it wants (then the labels refuse it, and
-	// every task of its shape: one idle allow-list worker made each pass
-	// try every queued command that waits for labels no worker has).
+	// may be refused for its program alone: the program is set aside, not
+	// its shape, unless no such worker has the labels it wants (then the
+	// labels refuse it, and every task of its shape: one idle allow-list
+	// worker made each pass try every queued command that waits for labels
+	// no worker has).
 	allowing := slices.ContainsFunc(slots, func(s *slot) bool { return len(s.Allow) > 0 })
 	var skipped []*queued
 	defer func() {
@@ -1242,7 +1243,7 @@ func (l *leader) place() error {
 		s := pickWorker(slots, q.on, q.runs, q.after)
 		if s == nil {
 			if allowing && q.shape.commands() && mayAllow(slots, q.on) {
-				skipped = append(skipped, l.ready.pop(sq))
+				l.ready.setAsideProgram(sq)
 				continue
 			}
 			// Nor does any task of its shape: slots only fill in a pass.

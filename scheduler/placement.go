@@ -307,28 +307,54 @@ func newQueued(t *store.Task, version int32, keep bool) *queued {
 var _ heap.Interface = (*taskHeap)(nil)
 
 // readyQueue holds the tasks ready to be placed, first in readyFirst order:
-// a heap per shape, and a heap of the shapes by their first task. A
+// per shape, a heap per program (a handler's shape has one), a heap of the
+// programs by their first task, and a heap of the shapes by theirs. A
 // placement pass takes the first task of the first shape; a shape whose
 // first task fits no free worker is set aside with all its tasks until the
-// pass ends (restore). A pass so costs what it places plus one try per
-// shape, however many tasks wait for workers that are busy or absent: it
-// used to pop and push back each of them, and 50,000 tasks no worker could
-// take kept a leader at 70 - 90% of a core, placing the tasks behind them
-// seconds late.
+// pass ends (restore), and so is a program of a command shape when only an
+// allow-list refused it (setAsideProgram). A pass so costs what it places
+// plus one try per shape, or per program refused, however many tasks wait
+// for workers that are busy or absent: it used to pop and push back each of
+// them, and 50,000 tasks no worker could take kept a leader at 70 - 90% of
+// a core, placing the tasks behind them seconds late; 10,000 commands no
+// free worker's allow-list admitted, tried one by one, 10 - 25%.
 type readyQueue struct {
 	shapes map[shape]*shapeQueue
 	heads  shapeHeads
-	aside  []*shapeQueue
-	n      int
+	// aside are the shapes set aside in this pass; progsAside those with
+	// programs set aside (a shape may be in both, or twice).
+	aside, progsAside []*shapeQueue
+	n                 int
+	// looks counts the tasks first handed out: what passes cost (tests).
+	looks uint64
 }
 
-// shapeQueue is the ready tasks of one shape.
+// shapeQueue is the ready tasks of one shape, by program. It is in its
+// readyQueue's heads while some program of it is in its own heads and it
+// is not set aside. It is kept while it has tasks, or is set aside or has
+// programs set aside (restore deletes it then).
 type shapeQueue struct {
-	taskHeap
 	shape shape
-	head  int // index in heads; -1 when not there
+	progs map[runnable]*progQueue
+	heads progHeads
+	// asideProgs are its programs set aside in this pass.
+	asideProgs []*progQueue
+	n          int
+	head       int // index in the readyQueue's heads; -1 when not there
+	aside      bool
+}
+
+// progQueue is the ready tasks of one shape and program. It is in its
+// shape's heads while it has tasks and is not set aside.
+type progQueue struct {
+	taskHeap
+	runs  runnable
+	head  int32 // index in the shape's heads; -1 when not there (48 bytes, not 64)
 	aside bool
 }
+
+// peek is the shape's first task: of its first program not set aside.
+func (sq *shapeQueue) peek() *queued { return sq.heads[0].peek() }
 
 func newReadyQueue() *readyQueue { return &readyQueue{shapes: map[shape]*shapeQueue{}} }
 
@@ -338,26 +364,33 @@ func (r *readyQueue) Len() int { return r.n }
 func (r *readyQueue) push(q *queued) {
 	sq := r.shapes[q.shape]
 	if sq == nil {
-		sq = &shapeQueue{taskHeap: taskHeap{less: readyFirst}, shape: q.shape, head: -1}
+		sq = &shapeQueue{shape: q.shape, progs: map[runnable]*progQueue{}, head: -1}
 		r.shapes[q.shape] = sq
 	}
-	heap.Push(&sq.taskHeap, q)
+	pq := sq.progs[q.runs]
+	if pq == nil {
+		pq = &progQueue{taskHeap: taskHeap{less: readyFirst}, runs: q.runs, head: -1}
+		sq.progs[q.runs] = pq
+	}
+	heap.Push(&pq.taskHeap, q)
+	sq.n++
 	r.n++
 	switch {
-	case sq.aside:
-	case sq.head < 0:
-		heap.Push(&r.heads, sq)
+	case pq.aside:
+	case pq.head < 0:
+		heap.Push(&sq.heads, pq)
 	default:
-		heap.Fix(&r.heads, sq.head)
+		heap.Fix(&sq.heads, int(pq.head))
 	}
+	r.settle(sq)
 }
 
 // remove takes q, which is in the queue, out of it.
 func (r *readyQueue) remove(q *queued) {
 	sq := r.shapes[q.shape]
-	heap.Remove(&sq.taskHeap, int(q.index))
-	r.n--
-	r.settle(sq)
+	pq := sq.progs[q.runs]
+	heap.Remove(&pq.taskHeap, int(q.index))
+	r.taken(sq, pq)
 }
 
 // first returns the first task of the first shape not set aside, or nil.
@@ -365,29 +398,52 @@ func (r *readyQueue) first() (*queued, *shapeQueue) {
 	if len(r.heads) == 0 {
 		return nil, nil
 	}
+	r.looks++
 	return r.heads[0].peek(), r.heads[0]
 }
 
 // pop takes the first task of sq.
 func (r *readyQueue) pop(sq *shapeQueue) *queued {
-	q := heap.Pop(&sq.taskHeap).(*queued)
-	r.n--
-	r.settle(sq)
+	pq := sq.heads[0]
+	q := heap.Pop(&pq.taskHeap).(*queued)
+	r.taken(sq, pq)
 	return q
+}
+
+// taken settles pq and sq after a task of theirs was taken out.
+func (r *readyQueue) taken(sq *shapeQueue, pq *progQueue) {
+	sq.n--
+	r.n--
+	switch {
+	case pq.Len() > 0:
+		if pq.head >= 0 {
+			heap.Fix(&sq.heads, int(pq.head))
+		}
+	default:
+		if pq.head >= 0 {
+			heap.Remove(&sq.heads, int(pq.head))
+		}
+		if !pq.aside {
+			delete(sq.progs, pq.runs)
+		}
+	}
+	r.settle(sq)
 }
 
 // settle puts sq where its first task (or having none) says.
 func (r *readyQueue) settle(sq *shapeQueue) {
-	if sq.Len() > 0 {
+	switch {
+	case sq.aside:
+	case len(sq.heads) == 0: // empty, or its programs all set aside
 		if sq.head >= 0 {
-			heap.Fix(&r.heads, sq.head)
+			heap.Remove(&r.heads, sq.head)
 		}
-		return
+	case sq.head < 0:
+		heap.Push(&r.heads, sq)
+	default:
+		heap.Fix(&r.heads, sq.head)
 	}
-	if sq.head >= 0 {
-		heap.Remove(&r.heads, sq.head)
-	}
-	if !sq.aside {
+	if sq.n == 0 && !sq.aside && len(sq.asideProgs) == 0 && r.shapes[sq.shape] == sq {
 		delete(r.shapes, sq.shape)
 	}
 }
@@ -399,18 +455,68 @@ func (r *readyQueue) setAside(sq *shapeQueue) {
 	r.aside = append(r.aside, sq)
 }
 
-// restore ends a pass: the shapes set aside are in the running again.
+// setAsideProgram takes sq's first program out of the pass: first skips
+// its tasks until restore.
+func (r *readyQueue) setAsideProgram(sq *shapeQueue) {
+	pq := heap.Pop(&sq.heads).(*progQueue)
+	pq.aside = true
+	if len(sq.asideProgs) == 0 {
+		r.progsAside = append(r.progsAside, sq)
+	}
+	sq.asideProgs = append(sq.asideProgs, pq)
+	r.settle(sq)
+}
+
+// restore ends a pass: the shapes and programs set aside are in the
+// running again.
 func (r *readyQueue) restore() {
 	for _, sq := range r.aside {
-		sq.aside = false
-		if sq.Len() > 0 {
-			heap.Push(&r.heads, sq)
-		} else if r.shapes[sq.shape] == sq {
-			delete(r.shapes, sq.shape)
+		sq.aside = false // out of the heads: settled below
+	}
+	// One shape at a time: its first task changes as its programs return,
+	// and the heads' heap is fixed for one changed shape at a time.
+	for _, sq := range r.progsAside {
+		for _, pq := range sq.asideProgs {
+			pq.aside = false
+			if pq.Len() > 0 {
+				heap.Push(&sq.heads, pq)
+			} else if sq.progs[pq.runs] == pq {
+				delete(sq.progs, pq.runs)
+			}
 		}
+		clear(sq.asideProgs)
+		sq.asideProgs = sq.asideProgs[:0]
+		r.settle(sq)
+	}
+	for _, sq := range r.aside {
+		r.settle(sq)
 	}
 	clear(r.aside)
-	r.aside = r.aside[:0]
+	clear(r.progsAside)
+	r.aside, r.progsAside = r.aside[:0], r.progsAside[:0]
+}
+
+// progHeads is a heap of a shape's program queues by their first task.
+type progHeads []*progQueue
+
+func (h progHeads) Len() int           { return len(h) }
+func (h progHeads) Less(i, j int) bool { return readyFirst(h[i].peek(), h[j].peek()) }
+func (h progHeads) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].head, h[j].head = int32(i), int32(j)
+}
+func (h *progHeads) Push(x any) {
+	pq := x.(*progQueue)
+	pq.head = int32(len(*h))
+	*h = append(*h, pq)
+}
+func (h *progHeads) Pop() any {
+	old := *h
+	pq := old[len(old)-1]
+	old[len(old)-1] = nil
+	pq.head = -1
+	*h = old[:len(old)-1]
+	return pq
 }
 
 // shapeHeads is a heap of shape queues by their first task.
