@@ -608,11 +608,12 @@ func ReadSpecs(r io.Reader) ([]TaskSpec, error) {
 // taskID validates a task id and returns its canonical (upper-case) form: ULIDs
 // parse in either case, but a task's znodes are named by the canonical one.
 func taskID(id string) (string, error) {
-	id = strings.ToUpper(id)
-	if err := store.ValidateTaskID(id); err != nil {
-		return "", fmt.Errorf("%w: %w", ErrInvalid, err)
+	up := strings.ToUpper(id)
+	if err := store.ValidateTaskID(up); err != nil {
+		// Said of the id as typed: only its case is not the cause.
+		return "", fmt.Errorf("%w: %w", ErrInvalid, store.ValidateTaskID(id))
 	}
-	return id, nil
+	return up, nil
 }
 
 // Wait blocks until the task has a result. It fails at once with

@@ -71,7 +71,7 @@ func ReadSpec(spec, tz string) (s cron.Schedule, compat, err error) {
 	}
 	switch {
 	case tz != "" && prefixed:
-		return nil, nil, errors.New("give the time zone once: either --tz or a CRON_TZ= prefix")
+		return nil, nil, errors.New("give the time zone once: either --tz or a CRON_TZ= or TZ= prefix")
 	case tz != "":
 		if tz == "Local" {
 			return nil, nil, fmt.Errorf("time zone %q: want an IANA name like Europe/Berlin", tz)

@@ -961,8 +961,9 @@ func TestWhatWorkersAndTasksRun(t *testing.T) {
 		return strings.Count(r.stdout, "\n") == 3
 	})
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
-	if !strings.HasSuffix(lines[0], "RUNS") || !strings.HasSuffix(lines[1], "  commands") ||
-		!strings.HasSuffix(lines[2], "commands allowed by sh /opt/jobs/*") {
+	if f := strings.Fields(lines[0]); f[len(f)-2] != "RUNS" || f[len(f)-1] != "STATE" ||
+		!strings.HasSuffix(strings.Join(strings.Fields(lines[1]), " "), " commands up") ||
+		!strings.HasSuffix(lines[2], "commands allowed by sh /opt/jobs/*  up") {
 		t.Fatalf("workers -o wide:\n%s", r.stdout)
 	}
 	jsonl := filepath.Join(t.TempDir(), "h.jsonl")

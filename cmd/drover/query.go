@@ -329,12 +329,16 @@ func newWorkersCmd(g *globals) *cobra.Command {
 				rows := make([][]string, len(ws))
 				header := "ID\tHOST\tLABELS\tCAPACITY\tRUNNING\tVERSION"
 				if g.output == "wide" {
-					header += "\tRUNS"
+					header += "\tRUNS\tSTATE"
 				}
 				for i, w := range ws {
 					rows[i] = []string{w.ID, w.Host, labelsStr(w.Labels), fmt.Sprint(w.Capacity), fmt.Sprint(w.Running), w.Version}
 					if g.output == "wide" {
-						rows[i] = append(rows[i], runsStr(w.WorkerInfo))
+						state := "up"
+						if w.Draining {
+							state = "draining" // the leader places nothing more on it
+						}
+						rows[i] = append(rows[i], runsStr(w.WorkerInfo), state)
 					}
 				}
 				return table(out, header, rows)

@@ -126,7 +126,7 @@ func newScheduleAddCmd(g *globals) *cobra.Command {
 		},
 	}
 	f := cmd.Flags() // flags may follow NAME; the command comes after --
-	f.StringVar(&spec.Cron, "cron", "", `cron spec: 5 fields, 6 with leading seconds, or @hourly, @every 90s (CRON_TZ= prefix allowed)`)
+	f.StringVar(&spec.Cron, "cron", "", `cron spec: 5 fields, 6 with leading seconds, or @hourly, @every 90s (CRON_TZ= or TZ= prefix allowed)`)
 	f.StringVar(&spec.TZ, "tz", "", "time zone of the spec, e.g. Europe/Berlin (default UTC)")
 	choiceVar(f, &spec.Catchup, "catchup", store.CatchupNone, "slots missed while no leader ran: none, last or all",
 		store.CatchupNone, store.CatchupLast, store.CatchupAll)
