@@ -97,7 +97,8 @@ type scheduleRead struct {
 // wrote comes back as one), and a record at the view's version, made by the
 // same create (czxid: a record deleted and created again, by hand or by an
 // older Drover's rm, can come back to an equal version), is the one the view
-// holds. It only reads the view; applySchedule applies each.
+// holds. It only records the watches it set in the view; applySchedule
+// applies each read.
 func (l *leader) readSchedules(names []string) []scheduleRead {
 	out := make([]scheduleRead, len(names))
 	watch := make([]bool, len(names))
@@ -142,6 +143,12 @@ func (l *leader) readSchedules(names []string) []scheduleRead {
 			r.data, r.stat, r.err = l.st.Get(p)
 		}
 	})
+	// Recorded here, not as each read is applied: see readWorkers.
+	for i, r := range out {
+		if r.watched {
+			l.watched[l.lay.Schedule(names[i])] = true
+		}
+	}
 	return out
 }
 
@@ -150,9 +157,6 @@ func (l *leader) readSchedules(names []string) []scheduleRead {
 // fireDue.
 func (l *leader) applySchedule(name string, r scheduleRead) error {
 	p := l.lay.Schedule(name)
-	if r.watched {
-		l.watched[p] = true
-	}
 	if r.same {
 		return nil // the view holds it
 	}

@@ -443,12 +443,20 @@ func (l *leader) serve(ctx context.Context) error {
 // handleAll handles watch events in order, except that the schedules whose
 // data changed are read at the end, together, pipelined: each schedule a
 // firing wrote comes back as an event of its own.
+//
+// When one fails the view is rebuilt (serve returns), and the events after
+// it are not handled: their watches have fired all the same, so their paths
+// are marked unwatched for the rebuild to watch them again. Left marked,
+// nothing would watch them for the rest of the term.
 func (l *leader) handleAll(evs []watchEvent) error {
 	var names []string
 	seen := map[string]bool{}
-	for _, ev := range evs {
+	for i, ev := range evs {
 		if ev.kind != watchSchedule {
 			if err := l.handle(ev); err != nil {
+				for _, rest := range evs[i+1:] {
+					l.fired(rest.path)
+				}
 				return err
 			}
 			continue

@@ -105,8 +105,8 @@ type workerRead struct {
 
 // readWorkers reads registrations with their requests pipelined, watching
 // each that has no watch yet, and makes sure each one new to the view has
-// its assignment directory. It only reads the view; applyWorker applies
-// each.
+// its assignment directory. It only records the watches it set in the
+// view; applyWorker applies each read.
 func (l *leader) readWorkers(ids []string) []workerRead {
 	out := make([]workerRead, len(ids))
 	watch, fresh := make([]bool, len(ids)), make([]bool, len(ids))
@@ -126,15 +126,21 @@ func (l *leader) readWorkers(ids []string) []workerRead {
 			r.ensured, r.dirErr = true, l.st.EnsurePathFenced(l.lay.WorkerTasks(ids[i]), l.term.Fence)
 		}
 	})
+	// Every watch set is recorded here, not as each read is applied: a
+	// caller stops at the first read that fails, and a watch left out
+	// would be set again by the next read, stacked on the live one (whose
+	// events would each be read twice for the rest of the term).
+	for i, r := range out {
+		if r.watched {
+			l.watched[l.lay.Worker(ids[i])] = true
+		}
+	}
 	return out
 }
 
 // applyWorker updates the view with one registration readWorkers read.
 func (l *leader) applyWorker(id string, r workerRead) error {
 	defer func() { l.s.counters.workers.Store(int64(len(l.workers))) }()
-	if r.watched {
-		l.watched[l.lay.Worker(id)] = true
-	}
 	e, err := r.e, r.err
 	if errors.Is(err, store.ErrNoNode) || err == nil && e == nil { // gone, or malformed and quarantined
 		return l.workerLeft(id)

@@ -57,8 +57,20 @@ func (s *Store) abandon(paths, prefixes []string) {
 	if a.running {
 		return
 	}
+	// Added under s.mu, where Close marks the store closed before it waits
+	// for bg: never an Add after that Wait began.
+	s.mu.Lock()
+	closed := s.closed
+	if !closed {
+		s.bg.Add(1)
+	}
+	s.mu.Unlock()
+	if closed {
+		clear(a.paths)
+		clear(a.prefixes)
+		return
+	}
 	a.running, a.empty = true, make(chan struct{})
-	s.bg.Add(1)
 	go s.dropAbandoned()
 }
 
