@@ -17,6 +17,10 @@ import (
 
 func TestMain(m *testing.M) { drovertest.Main(m) }
 
+// longSession is the session timeout of tests whose large requests may
+// outlast drovertest's 2 s one on a loaded machine (no expiry is tested).
+const longSession = 10 * time.Second
+
 func open(t *testing.T, root, auth string) (*store.Store, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)

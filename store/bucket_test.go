@@ -56,7 +56,9 @@ func TestSubmitRefusesOverfullBucket(t *testing.T) {
 // ago; after that it reads again and the bound holds against other writers.
 func TestSubmitRereadsBucketSizeWhenStale(t *testing.T) {
 	root := drovertest.NewRoot()
-	a, b := drovertest.OpenStore(t, root), drovertest.OpenStore(t, root)
+	// A bucket's worth of tasks in a few large requests: on a loaded
+	// machine their commits outlast the 2 s session of OpenStore.
+	a, b := drovertest.OpenStoreFor(t, drovertest.Addr(), root, longSession), drovertest.OpenStoreFor(t, drovertest.Addr(), root, longSession)
 	now := time.Now()
 	store.SetClock(a, func() time.Time { return now })
 	ms := uint64(time.Now().UnixMilli())

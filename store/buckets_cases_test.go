@@ -21,7 +21,9 @@ import (
 // bucket holds more than MaxBucketTasks.
 func TestSubmitCountsPlacedTasksInBucket(t *testing.T) {
 	root := drovertest.NewRoot()
-	a, b := drovertest.OpenStore(t, root), drovertest.OpenStore(t, root)
+	// A bucket's worth of tasks in a few large requests: on a loaded
+	// machine their commits outlast the 2 s session of OpenStore.
+	a, b := drovertest.OpenStoreFor(t, drovertest.Addr(), root, longSession), drovertest.OpenStoreFor(t, drovertest.Addr(), root, longSession)
 	ctx := context.Background()
 	ms := uint64(time.Now().UnixMilli())
 	tasks := func(n int) []*store.Task {
