@@ -496,48 +496,43 @@ func (r *readyQueue) restore() {
 	r.aside, r.progsAside = r.aside[:0], r.progsAside[:0]
 }
 
-// progHeads is a heap of a shape's program queues by their first task.
-type progHeads []*progQueue
+// headed is a queue kept in a heap of queues by its first task, knowing its
+// index there (-1: not there).
+type headed interface {
+	peek() *queued
+	setHead(i int)
+}
 
-func (h progHeads) Len() int           { return len(h) }
-func (h progHeads) Less(i, j int) bool { return readyFirst(h[i].peek(), h[j].peek()) }
-func (h progHeads) Swap(i, j int) {
+func (pq *progQueue) setHead(i int)  { pq.head = int32(i) }
+func (sq *shapeQueue) setHead(i int) { sq.head = i }
+
+// headHeap is a heap of queues by their first task: a shape's programs
+// (progHeads), the ready queue's shapes (shapeHeads).
+type headHeap[T headed] []T
+
+type (
+	progHeads  = headHeap[*progQueue]
+	shapeHeads = headHeap[*shapeQueue]
+)
+
+func (h headHeap[T]) Len() int           { return len(h) }
+func (h headHeap[T]) Less(i, j int) bool { return readyFirst(h[i].peek(), h[j].peek()) }
+func (h headHeap[T]) Swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
-	h[i].head, h[j].head = int32(i), int32(j)
+	h[i].setHead(i)
+	h[j].setHead(j)
 }
-func (h *progHeads) Push(x any) {
-	pq := x.(*progQueue)
-	pq.head = int32(len(*h))
-	*h = append(*h, pq)
+func (h *headHeap[T]) Push(x any) {
+	q := x.(T)
+	q.setHead(len(*h))
+	*h = append(*h, q)
 }
-func (h *progHeads) Pop() any {
+func (h *headHeap[T]) Pop() any {
 	old := *h
-	pq := old[len(old)-1]
-	old[len(old)-1] = nil
-	pq.head = -1
+	q := old[len(old)-1]
+	var none T
+	old[len(old)-1] = none
+	q.setHead(-1)
 	*h = old[:len(old)-1]
-	return pq
-}
-
-// shapeHeads is a heap of shape queues by their first task.
-type shapeHeads []*shapeQueue
-
-func (h shapeHeads) Len() int           { return len(h) }
-func (h shapeHeads) Less(i, j int) bool { return readyFirst(h[i].peek(), h[j].peek()) }
-func (h shapeHeads) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].head, h[j].head = i, j
-}
-func (h *shapeHeads) Push(x any) {
-	sq := x.(*shapeQueue)
-	sq.head = len(*h)
-	*h = append(*h, sq)
-}
-func (h *shapeHeads) Pop() any {
-	old := *h
-	sq := old[len(old)-1]
-	old[len(old)-1] = nil
-	sq.head = -1
-	*h = old[:len(old)-1]
-	return sq
+	return q
 }
