@@ -13,10 +13,13 @@ import (
 // takeover of 158,000 queue buckets. The queue holds at most one event per
 // live watch, as the goroutines did.
 type watchSink struct {
-	mu     sync.Mutex
-	evs    []watchEvent
+	mu  sync.Mutex
+	evs []watchEvent
+	// next is the first of evs not taken yet: a burst is taken a batch at
+	// a time without moving the rest each time.
+	next   int
 	closed bool
-	wake   chan struct{} // one slot: set when evs went from empty to not
+	wake   chan struct{} // one slot: set when events wait
 }
 
 func newWatchSink() *watchSink {
@@ -37,13 +40,17 @@ func (k *watchSink) put(ev watchEvent) {
 		return
 	}
 	k.evs = append(k.evs, ev)
-	first := len(k.evs) == 1
+	first := len(k.evs)-k.next == 1
 	k.mu.Unlock()
 	if first {
-		select {
-		case k.wake <- struct{}{}:
-		default:
-		}
+		k.signal()
+	}
+}
+
+func (k *watchSink) signal() {
+	select {
+	case k.wake <- struct{}{}:
+	default:
 	}
 }
 
@@ -52,24 +59,26 @@ func (k *watchSink) put(ev watchEvent) {
 func (k *watchSink) take(max int) []watchEvent {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	n := min(max, len(k.evs))
-	out := append([]watchEvent(nil), k.evs[:n]...)
-	k.evs = append(k.evs[:0], k.evs[n:]...)
-	if len(k.evs) > 0 {
-		select {
-		case k.wake <- struct{}{}:
-		default:
-		}
+	n := min(max, len(k.evs)-k.next)
+	out := append([]watchEvent(nil), k.evs[k.next:k.next+n]...)
+	k.next += n
+	if k.next < len(k.evs) {
+		k.signal()
+		return out
 	}
-	if len(k.evs) == 0 && cap(k.evs) > 1024 {
+	if cap(k.evs) > 1024 {
 		k.evs = nil // a burst's backing array is not kept for the term
+	} else {
+		clear(k.evs)
+		k.evs = k.evs[:0]
 	}
+	k.next = 0
 	return out
 }
 
 // close drops what is queued and what fires later: the term is over.
 func (k *watchSink) close() {
 	k.mu.Lock()
-	k.closed, k.evs = true, nil
+	k.closed, k.evs, k.next = true, nil, 0
 	k.mu.Unlock()
 }
