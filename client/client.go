@@ -865,6 +865,9 @@ type SchedulerInfo struct {
 	ID   string `json:"id"`
 	Host string `json:"host"`
 	PID  int    `json:"pid"`
+	// Version is the scheduler's release; empty for one older than
+	// 2026-12-04, which does not say.
+	Version string `json:"version,omitempty"`
 	// RecordError says why the scheduler's election record could not be
 	// read (malformed, or of a newer Drover); ID, Host and PID are then
 	// unknown (zero). It holds its place in line all the same.
@@ -906,7 +909,7 @@ func (c *Client) Leader() (LeaderInfo, error) {
 		return LeaderInfo{}, err
 	}
 	info := func(e store.CandidateEntry) SchedulerInfo {
-		si := SchedulerInfo{ID: e.Info.ID, Host: e.Info.Host, PID: e.Info.PID}
+		si := SchedulerInfo{ID: e.Info.ID, Host: e.Info.Host, PID: e.Info.PID, Version: e.Info.Version}
 		if e.InfoErr != nil {
 			si.RecordError = e.InfoErr.Error()
 		}

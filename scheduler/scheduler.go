@@ -18,9 +18,12 @@ import (
 // Config configures a scheduler. Zero values mean the documented defaults.
 type Config struct {
 	// ID names this scheduler in the election and in logs (required).
-	ID    string
-	Store *store.Store
-	Log   zerolog.Logger
+	ID string
+	// Version is this scheduler's release, carried in its election record
+	// for `drover leader` (optional).
+	Version string
+	Store   *store.Store
+	Log     zerolog.Logger
 	// Now is the clock; default time.Now. The leader calls it from more
 	// than one goroutine, and measures spans with it (a tombstone's age
 	// between readings of ZooKeeper's clock): a replacement should carry a
@@ -105,8 +108,13 @@ func New(cfg Config) (*Scheduler, error) {
 	}
 	cfg.MaxDeadletters = min(cfg.MaxDeadletters, store.MaxDeadletters)
 	log := cfg.Log.With().Str("scheduler", cfg.ID).Logger()
-	return &Scheduler{cfg: cfg, log: log, election: NewElection(cfg.Store, cfg.ID, log)}, nil
+	e := NewElection(cfg.Store, cfg.ID, log)
+	e.info.Version = cfg.Version
+	return &Scheduler{cfg: cfg, log: log, election: e}, nil
 }
+
+// Version is this scheduler's release (Config.Version).
+func (s *Scheduler) Version() string { return s.cfg.Version }
 
 // ID is this scheduler's id (Config.ID).
 func (s *Scheduler) ID() string { return s.cfg.ID }

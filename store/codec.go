@@ -602,6 +602,9 @@ type Candidate struct {
 	// and process, whose session it may share (two Schedulers on one
 	// Store). Older releases leave it out, and ignore it.
 	Token string `json:"token,omitempty"`
+	// Version is the scheduler's release (drover leader shows it, to check
+	// an upgrade went round). Older releases leave it out, and ignore it.
+	Version string `json:"version,omitempty"`
 }
 
 // EpochRecord is the content of <root>/epoch.

@@ -62,11 +62,18 @@ var errUnavailable = errors.New("ZooKeeper unavailable")
 // errNoEndpoint is a path under /api/v1/ that no route serves: 404.
 var errNoEndpoint = errors.New("no such API endpoint")
 
+// buildInfo is drover_build_info{version}, always 1: which release a
+// process runs, to check that an upgrade went round.
+func buildInfo(version string) prometheus.Collector {
+	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "drover_build_info", Help: "1, labelled with the release this process runs.",
+		ConstLabels: prometheus.Labels{"version": version}}, func() float64 { return 1 })
+}
+
 // New builds the handler set for a scheduler and its store.
 func New(s *scheduler.Scheduler, st *store.Store) *Server {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		&collector{s: s, st: st, timeout: metricsReadTimeout})
+		buildInfo(s.Version()), &collector{s: s, st: st, timeout: metricsReadTimeout})
 	srv := &Server{sched: s, st: st, client: client.New(st), mux: http.NewServeMux(),
 		reads: make(chan struct{}, maxReads), readTimeout: apiReadTimeout}
 	// The collector bounds its own read; Timeout is a backstop.

@@ -46,7 +46,7 @@ func serve(t *testing.T) served {
 	t.Helper()
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
-	s, err := scheduler.New(scheduler.Config{ID: "s1", Store: st, Log: drovertest.Logger(t)})
+	s, err := scheduler.New(scheduler.Config{ID: "s1", Version: "v1.2.3", Store: st, Log: drovertest.Logger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,14 +129,14 @@ func TestEndpoints(t *testing.T) {
 		t.Fatalf("readyz %d", code)
 	}
 	code, metrics := get(t, base+"/metrics")
-	for _, want := range []string{"drover_leader 1", "drover_workers 2", "drover_epoch 1", `drover_queue_depth{priority="high"}`, "drover_zookeeper_connected 1", "drover_deadletter_records 0", "drover_deadletter_dropped_total 0"} {
+	for _, want := range []string{"drover_leader 1", "drover_workers 2", "drover_epoch 1", `drover_queue_depth{priority="high"}`, "drover_zookeeper_connected 1", "drover_deadletter_records 0", "drover_deadletter_dropped_total 0", `drover_build_info{version="v1.2.3"} 1`} {
 		if code != 200 || !strings.Contains(metrics, want) {
 			t.Fatalf("metrics lack %q (status %d)", want, code)
 		}
 	}
 	var c clusterView
 	_, body := get(t, base+"/api/v1/cluster")
-	if err := json.Unmarshal([]byte(body), &c); err != nil || c.Leader == nil || c.Leader.ID != "s1" || len(c.Workers) != 2 {
+	if err := json.Unmarshal([]byte(body), &c); err != nil || c.Leader == nil || c.Leader.ID != "s1" || c.Leader.Version != "v1.2.3" || len(c.Workers) != 2 {
 		t.Fatalf("cluster %s (%v)", body, err)
 	}
 	// The dashboard reads these names: stats are untagged, served_by is filled.
@@ -784,7 +784,7 @@ func TestWorkerMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := worker.New(worker.Config{ID: "metered", Commands: true, Capacity: 3, Store: drovertest.OpenStore(t, root), Log: drovertest.Logger(t)})
+	w, err := worker.New(worker.Config{ID: "metered", Commands: true, Capacity: 3, Version: "v9.8.7", Store: drovertest.OpenStore(t, root), Log: drovertest.Logger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -807,7 +807,7 @@ func TestWorkerMetrics(t *testing.T) {
 	})
 	for _, want := range []string{"drover_worker_capacity 3", "drover_worker_attempts_started_total 1", "drover_worker_attempts_running 0",
 		"drover_worker_attempts_killed_total 0", "drover_worker_attempts_unreported_total 0", "drover_worker_registered 1", "drover_worker_draining 0", "drover_worker_guard_losses_total 0",
-		"drover_zookeeper_connected 1", "drover_deadletter_dropped_total 0"} {
+		"drover_zookeeper_connected 1", "drover_deadletter_dropped_total 0", `drover_build_info{version="v9.8.7"} 1`} {
 		if !strings.Contains(body, want+"\n") {
 			t.Errorf("no %q in the worker's metrics:\n%s", want, body)
 		}

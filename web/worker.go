@@ -16,7 +16,7 @@ import (
 func NewWorker(w *worker.Worker, st *store.Store) *Server {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		&workerCollector{w: w, st: st})
+		buildInfo(w.Version()), &workerCollector{w: w, st: st})
 	srv := &Server{st: st, mux: http.NewServeMux()}
 	srv.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	srv.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })

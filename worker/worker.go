@@ -254,6 +254,9 @@ func (w *Worker) Stats() Stats {
 // Reg is the czxid of the current registration (0 before the first).
 func (w *Worker) Reg() int64 { return w.reg.Load() }
 
+// Version is the worker's release (Config.Version).
+func (w *Worker) Version() string { return w.cfg.Version }
+
 var (
 	errSessionLost = errors.New("zookeeper session lost")
 	// errCutOff: no contact with ZooKeeper until shortly before the server

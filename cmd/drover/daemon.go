@@ -93,7 +93,7 @@ func newSchedulerCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			s, err := scheduler.New(scheduler.Config{ID: id, Store: st, Log: log, TimeoutGrace: timeoutGrace,
+			s, err := scheduler.New(scheduler.Config{ID: id, Version: version, Store: st, Log: log, TimeoutGrace: timeoutGrace,
 				ResultRetention: retention, MaxResults: maxResults, MaxDeadletters: maxDeadletters})
 			if err != nil {
 				return usageErr("%v", err)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"strings"
 
 	"github.com/drover-sched/drover/store"
@@ -14,10 +15,48 @@ import (
 	_ "time/tzdata"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
+// version is set at build time with -ldflags "-X main.version=..." (make
+// build); otherwise releaseVersion says what the build knows.
 var version = "dev"
 
+// releaseVersion is version as set at build time, else the module version
+// of a `go install ...@vX`, else the commit a `go build` in a checkout was
+// made from ("dev-" and 12 hex digits, "-dirty" with local changes), else
+// "dev": workers and schedulers report it, so an operator can tell an old
+// process from a new one during an upgrade.
+func releaseVersion() string {
+	if version != "dev" {
+		return version
+	}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return version
+	}
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	var rev string
+	var dirty bool
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev == "" {
+		return version
+	}
+	v := "dev-" + rev[:min(12, len(rev))]
+	if dirty {
+		v += "-dirty"
+	}
+	return v
+}
+
 func main() {
+	version = releaseVersion()
 	os.Exit(run(os.Args[1:]))
 }
 

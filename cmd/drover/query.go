@@ -374,9 +374,13 @@ func newLeaderCmd(g *globals) *cobra.Command {
 				row := func(role string, s client.SchedulerInfo, epoch string) []string {
 					if s.RecordError != "" {
 						fmt.Fprintf(cmd.ErrOrStderr(), "drover: warning: %s shown as ?: %s\n", role, oneLine(s.RecordError))
-						return []string{role, "?", "?", "?", epoch}
+						return []string{role, "?", "?", "?", epoch, "?"}
 					}
-					return []string{role, s.ID, s.Host, fmt.Sprint(s.PID), epoch}
+					v := s.Version
+					if v == "" {
+						v = "-" // a release before 2026-12-04 does not say
+					}
+					return []string{role, s.ID, s.Host, fmt.Sprint(s.PID), epoch, v}
 				}
 				if g.output == "json" {
 					for _, s := range append([]client.SchedulerInfo{l.SchedulerInfo}, l.Standbys...) {
@@ -390,7 +394,7 @@ func newLeaderCmd(g *globals) *cobra.Command {
 				for _, s := range l.Standbys {
 					rows = append(rows, row("standby", s, "-"))
 				}
-				return table(out, "ROLE\tID\tHOST\tPID\tEPOCH", rows)
+				return table(out, "ROLE\tID\tHOST\tPID\tEPOCH\tVERSION", rows)
 			})
 		},
 	}

@@ -135,7 +135,7 @@ func newScheduleAddCmd(g *globals) *cobra.Command {
 		store.ConcurrencyAllow, store.ConcurrencyForbid, store.ConcurrencyReplace)
 	f.BoolVar(&spec.Suspend, "suspend", false, "add it paused")
 	f.IntVar(&spec.KeepSucceeded, "keep-succeeded", 10, "successful runs kept in history, 1..1000")
-	f.IntVar(&spec.KeepFailed, "keep-failed", 10, "failed runs kept in history, 1..1000")
+	f.IntVar(&spec.KeepFailed, "keep-failed", 10, "failed runs kept in history, 1..1000 (skipped and missed slots: as many, at least 10)")
 	tf.register(f)
 	return cmd
 }
