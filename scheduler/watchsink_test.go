@@ -52,3 +52,35 @@ func TestWatchSinkTakesEveryEventOnceInOrder(t *testing.T) {
 		t.Fatalf("a closed sink handed out %v", evs)
 	}
 }
+
+// While the loop stays behind (more than a batch waits at each take, as
+// during a long burst under load), the sink holds the events that wait,
+// not every event since it was last empty: the taken ones, strings and
+// all, are not kept. "The queue holds at most one event per live watch."
+func TestWatchSinkKeepsOnlyWhatWaitsWhileBehind(t *testing.T) {
+	k := newWatchSink()
+	const batch, backlog, rounds = 257, 300, 2000
+	put := func(n int) {
+		for i := range n {
+			k.on(watchEvent{path: fmt.Sprintf("/bucket/%d", i)})(store.Event{})
+		}
+	}
+	put(backlog)
+	for range rounds {
+		if evs := k.take(batch); len(evs) != batch {
+			t.Fatalf("took %d, want %d", len(evs), batch)
+		}
+		put(batch) // as many fired meanwhile: backlog events wait each time
+	}
+	k.mu.Lock()
+	waiting, held := len(k.evs)-k.next, len(k.evs)
+	k.mu.Unlock()
+	if waiting != backlog {
+		t.Fatalf("%d wait, want %d", waiting, backlog)
+	}
+	// Some slack for the slice's growth; what is held grows with the
+	// rounds (514,300 events here) when the taken ones are kept.
+	if held > 4*backlog {
+		t.Fatalf("the sink holds %d events for %d waiting, after %d batches taken", held, waiting, rounds)
+	}
+}
