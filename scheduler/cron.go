@@ -661,9 +661,10 @@ func changedUnderUs(err error) bool {
 }
 
 // refire reads a schedule whose firing failed again; what is still due fires
-// with the next fireDue.
+// with the next fireDue. Its watch stands: live when the record did not
+// change, its event on the way when it did (a second one would fire with it
+// at every change).
 func (l *leader) refire(e *cronEntry) error {
-	delete(l.watched, l.lay.Schedule(e.rec.Name))
 	// Read in full, as new: a firing that raced a run's end failed with its
 	// record unchanged, and must be planned again.
 	delete(l.schedules, e.rec.Name)

@@ -63,6 +63,13 @@ func (k *watchSink) take(max int) []watchEvent {
 	out := append([]watchEvent(nil), k.evs[k.next:k.next+n]...)
 	k.next += n
 	if k.next < len(k.evs) {
+		if k.next >= 1024 && 2*k.next >= len(k.evs) {
+			// Behind for long: the taken half goes, so the queue holds
+			// what waits (amortized, each event moves once at most).
+			left := copy(k.evs, k.evs[k.next:])
+			clear(k.evs[left:])
+			k.evs, k.next = k.evs[:left], 0
+		}
 		k.signal()
 		return out
 	}
