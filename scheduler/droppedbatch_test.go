@@ -72,15 +72,7 @@ func TestWatchEventsAfterAFailedOneInABatchAreNotLost(t *testing.T) {
 		t.Fatalf("handleAll: %v, want the lost connection's error", err)
 	}
 	px.Cut(false)
-	drovertest.WaitFor(t, 20*time.Second, "the leader's store connected again", func() bool {
-		ok, _ := lst.Connected()
-		return ok
-	})
-	// run's rebuild.
-	l.reset()
-	if err := l.syncWorkers(); err != nil {
-		t.Fatal(err)
-	}
+	rebuildOnceConnected(t, l, lst)
 	// The second worker drains: the leader must stop placing on it.
 	second := evs[1].arg
 	rewrite(ws[second], true)

@@ -69,15 +69,7 @@ func TestStrayWatchOfAnUnappliedReadDoesNotStackForTheTerm(t *testing.T) {
 	if err := <-errc; !errors.Is(err, store.ErrConnection) {
 		t.Fatalf("syncWorkers: %v, want the lost connection's error", err)
 	}
-	drovertest.WaitFor(t, 20*time.Second, "the leader's store connected again", func() bool {
-		ok, _ := lst.Connected()
-		return ok
-	})
-	// run's rebuild.
-	l.reset()
-	if err := l.syncWorkers(); err != nil {
-		t.Fatal(err)
-	}
+	rebuildOnceConnected(t, l, lst)
 	drainLists()
 	t.Logf("after the rebuild: %d live watches, %d paths marked watched", lst.LiveWatches(), liveMarked())
 

@@ -55,16 +55,9 @@ func TestWorkerDirectoryStaysWatchedAfterARebuildRacingAFailedListing(t *testing
 		t.Fatalf("listing err %v watched %v: want a failed listing that was to set the watch", failed.err, failed.watched)
 	}
 	px.Cut(false)
-	drovertest.WaitFor(t, 20*time.Second, "the leader's store connected again", func() bool {
-		ok, _ := lst.Connected()
-		return ok
-	})
-	// run's rebuild, begun before the loop took the failed listing: reset,
-	// serve lists the workers, then the loop applies what l.lists holds.
-	l.reset()
-	if err := l.syncWorkers(); err != nil {
-		t.Fatal(err)
-	}
+	// run's rebuild, begun before the loop took the failed listing; then
+	// the loop applies what l.lists holds.
+	rebuildOnceConnected(t, l, lst)
 	if err := l.applyTaskList(failed); err != nil {
 		t.Fatal(err)
 	}
@@ -99,5 +92,20 @@ func dirEvent(t *testing.T, l *leader, d time.Duration) *watchEvent {
 		case <-deadline:
 			return nil
 		}
+	}
+}
+
+// rebuildOnceConnected waits for the leader's store to be connected again
+// and rebuilds the view as run does after a lost connection: reset, then
+// serve lists the workers.
+func rebuildOnceConnected(t *testing.T, l *leader, lst *store.Store) {
+	t.Helper()
+	drovertest.WaitFor(t, 20*time.Second, "the leader's store connected again", func() bool {
+		ok, _ := lst.Connected()
+		return ok
+	})
+	l.reset()
+	if err := l.syncWorkers(); err != nil {
+		t.Fatal(err)
 	}
 }
