@@ -10,8 +10,9 @@ import (
 // a watch's callback on its own loop, which must not block, so the sink only
 // appends; the loop takes the events when wake says there are some. A
 // goroutine per watch waiting to forward it cost some 8 KB each: ~340 MB at a
-// takeover of 158,000 queue buckets. The queue holds at most one event per
-// live watch, as the goroutines did.
+// takeover of 158,000 queue buckets. The queue holds the events waiting, at
+// most one per live watch, as the goroutines did (and while the loop is
+// behind, at most as many already taken).
 type watchSink struct {
 	mu  sync.Mutex
 	evs []watchEvent

@@ -125,6 +125,8 @@ func (s *Store) dropAbandoned() {
 			case err == nil || errors.Is(err, ErrNoNode):
 				s.log.Info().Str("znode", path).Msg("znode given up deleted")
 				done(set, key)
+			case errors.Is(err, ErrSessionExpired):
+				done(set, key) // it went with the session
 			case errors.Is(err, ErrConnection), errors.Is(err, ErrClosed):
 			default:
 				s.log.Error().Err(err).Str("znode", path).Msg("cannot delete a znode given up: it goes with the session")
