@@ -303,8 +303,9 @@ var testHookAwaitPlacements, testHookDispatch func()
 // anything is listed.
 var testHookServe func(*Scheduler)
 
-// reset forgets the view; watches already set keep forwarding (watched), and
-// the next sync lists everything again without setting them twice.
+// reset forgets the view; watches already set keep firing into the sink
+// (watched), and the next sync lists everything again without setting them
+// twice.
 func (l *leader) reset() {
 	l.s.counters.viewReady.Store(false)
 	l.workers = map[string]*workerView{}

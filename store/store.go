@@ -841,7 +841,8 @@ func (s *Store) CreateSequentialEphemeral(ctx context.Context, dir, prefix strin
 			// The reply was lost: the znode, if made, carries our guid.
 			if name, err = s.childWithPrefix(ctx, dir, base); err != nil {
 				if !errors.Is(err, ErrClosed) {
-					// Given up (ctx) not knowing whether it was made.
+					// Given up (ctx, or a listing refused) not knowing
+					// whether it was made.
 					s.abandonPrefix(dir, base)
 				}
 				return "", nil, err

@@ -19,40 +19,20 @@ import (
 // build); otherwise releaseVersion says what the build knows.
 var version = "dev"
 
-// releaseVersion is version as set at build time, else the module version
-// of a `go install ...@vX`, else the commit a `go build` in a checkout was
-// made from ("dev-" and 12 hex digits, "-dirty" with local changes), else
-// "dev": workers and schedulers report it, so an operator can tell an old
-// process from a new one during an upgrade.
+// releaseVersion is version as set at build time, else the version Go
+// recorded in the binary (a module version for `go install ...@vX`; for a
+// `go build` in a git checkout a pseudo-version naming the commit, with
+// "+dirty" for local changes), else "dev" (no VCS stamp: -buildvcs=false, a
+// linked worktree, `go run`): workers and schedulers report it, so an
+// operator can tell an old process from a new one during an upgrade.
 func releaseVersion() string {
 	if version != "dev" {
 		return version
 	}
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return version
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
 	}
-	if v := bi.Main.Version; v != "" && v != "(devel)" {
-		return v
-	}
-	var rev string
-	var dirty bool
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			dirty = s.Value == "true"
-		}
-	}
-	if rev == "" {
-		return version
-	}
-	v := "dev-" + rev[:min(12, len(rev))]
-	if dirty {
-		v += "-dirty"
-	}
-	return v
+	return version
 }
 
 func main() {
