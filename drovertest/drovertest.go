@@ -79,13 +79,22 @@ func OpenStoreFor(t testing.TB, at, root string, timeout time.Duration) *store.S
 // WaitFor polls cond until it holds, failing the test after d.
 func WaitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
 	t.Helper()
+	if !Eventually(d, cond) {
+		t.Fatalf("timed out after %v waiting for %s", d, what)
+	}
+}
+
+// Eventually polls cond until it holds or d has passed, and reports whether
+// it held: for a test whose failure says more than WaitFor's.
+func Eventually(d time.Duration, cond func() bool) bool {
 	deadline := time.Now().Add(d)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
+			return false
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+	return true
 }
 
 // Manifests counts the manifests in dir (none when dir does not exist).

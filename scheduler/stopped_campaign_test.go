@@ -46,14 +46,10 @@ func TestStoppedSchedulerLeavesNoElectionZnodeAfterAReconnect(t *testing.T) {
 	})
 	// The standby takes over at once after a resign; allow it twice the
 	// session timeout.
-	deadline := time.Now().Add(2 * timeout)
-	for !s2.IsLeader() {
-		if time.Now().After(deadline) {
-			kids, _ := st.Children(st.Layout().Election())
-			t.Fatalf("s1's Run returned while cut off and its store reconnected on the same session: "+
-				"no scheduler leads %v later; election line %v (s1's znode left behind, kept alive by the open store)", 2*timeout, kids)
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !drovertest.Eventually(2*timeout, s2.IsLeader) {
+		kids, _ := st.Children(st.Layout().Election())
+		t.Fatalf("s1's Run returned while cut off and its store reconnected on the same session: "+
+			"no scheduler leads %v later; election line %v (s1's znode left behind, kept alive by the open store)", 2*timeout, kids)
 	}
 }
 
@@ -86,16 +82,9 @@ func TestNoSchedulerGoroutineOutlivesRun(t *testing.T) {
 	drovertest.WaitFor(t, 10*time.Second, "a slot fired", func() bool { return readSchedule(t, st, "tick").Fired > 0 })
 	stop()
 	const pkg = "drover-sched/drover/scheduler."
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		left := goroutinesOf(pkg)
-		if len(left) == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d goroutines of the scheduler outlive Run by 5s:\n%s", len(left), strings.Join(left, "\n\n"))
-		}
-		time.Sleep(10 * time.Millisecond)
+	var left []string
+	if !drovertest.Eventually(5*time.Second, func() bool { left = goroutinesOf(pkg); return len(left) == 0 }) {
+		t.Fatalf("%d goroutines of the scheduler outlive Run by 5s:\n%s", len(left), strings.Join(left, "\n\n"))
 	}
 }
 
@@ -146,13 +135,9 @@ func TestStoppedCampaignLeavesNoElectionZnodeAfterALostCreateReply(t *testing.T)
 		return false
 	})
 	stop0() // s0 resigns: s2 is the only scheduler running
-	deadline := time.Now().Add(2 * timeout)
-	for !s2.IsLeader() {
-		if time.Now().After(deadline) {
-			kids, _ := st.Children(dir)
-			t.Fatalf("s0 resigned and s1 stopped: no scheduler leads %v later; election line %v "+
-				"(s1's znode, whose create lost its reply as s1 stopped, left in line by its open store)", 2*timeout, kids)
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !drovertest.Eventually(2*timeout, s2.IsLeader) {
+		kids, _ := st.Children(dir)
+		t.Fatalf("s0 resigned and s1 stopped: no scheduler leads %v later; election line %v "+
+			"(s1's znode, whose create lost its reply as s1 stopped, left in line by its open store)", 2*timeout, kids)
 	}
 }

@@ -53,11 +53,7 @@ func TestLeaderWatchesCostNoGoroutine(t *testing.T) {
 	// listings' goroutines end once their results are taken, and other
 	// tests' goroutines winding down make a few dozen either way.
 	grown := 0
-	deadline := time.Now().Add(10 * time.Second)
-	for grown = runtime.NumGoroutine() - base; grown > n/2 && time.Now().Before(deadline); grown = runtime.NumGoroutine() - base {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if grown > n/2 {
+	if !drovertest.Eventually(10*time.Second, func() bool { grown = runtime.NumGoroutine() - base; return grown <= n/2 }) {
 		t.Fatalf("watching %d workers' registrations and directories left %d more goroutines", n, grown)
 	}
 }
