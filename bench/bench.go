@@ -78,6 +78,16 @@ type Config struct {
 	reached *atomic.Bool
 	// Progress, when set, is told which phase starts.
 	Progress func(phase string)
+	// clock, when set, is what the cron fan-out phase picks its slot by
+	// (a test sets it behind to make the slot too close); else time.Now.
+	clock func() time.Time
+}
+
+func (c Config) now() time.Time {
+	if c.clock != nil {
+		return c.clock()
+	}
+	return time.Now()
 }
 
 // Report holds the figures; the JSON keys are stable.
@@ -748,30 +758,13 @@ func cronFanout(ctx context.Context, cfg Config, root string) (*CronFanoutReport
 	}
 	defer c.close()
 	st := c.stores[0]
-	// The leader must have read every schedule before the first slot: 4 to
-	// 5 s, and a second more per 4,000 schedules to make. The second comes
-	// 16 s after it, as a slot whose last runs are read ahead of it (10 s
-	// ahead, of slots 15 s apart or more), and a second more per 2,000
-	// schedules, so the first's tasks are drained before the read. Both
-	// are in one minute, so that one spec names both and no slot between.
-	lead, gap := 5*time.Second+time.Duration(n/4000)*time.Second, 16*time.Second+time.Duration(n/2000)*time.Second
-	slot := time.Now().UTC().Truncate(time.Second).Add(lead)
-	if slot.Add(gap).Minute() != slot.Minute() {
-		slot = slot.Add(gap).Truncate(time.Minute)
-	}
-	slot2 := slot.Add(gap)
-	spec := fmt.Sprintf("%d,%d %d %d %d %d *", slot.Second(), slot2.Second(), slot.Minute(), slot.Hour(), slot.Day(), int(slot.Month()))
 	names := make([]string, n)
 	for i := range names {
 		names[i] = fmt.Sprintf("fanout-%05d", i)
 	}
-	errs := make([]error, n)
-	store.Pipelined(n, func(i int) { errs[i] = addSchedule(st, names[i], spec) })
-	if err := errors.Join(errs...); err != nil {
+	slot, slot2, err := makeFanout(ctx, cfg, st, names)
+	if err != nil {
 		return nil, err
-	}
-	if time.Until(slot) < time.Second {
-		return nil, fmt.Errorf("making %d schedules took until %v before their slot: too close to measure (fewer with --cron-fanout)", n, time.Until(slot).Round(time.Millisecond))
 	}
 	r := &CronFanoutReport{Schedules: n}
 	// Each slot's tasks, or a miss; then when its last firing committed,
@@ -801,6 +794,58 @@ func cronFanout(ctx context.Context, cfg Config, root string) (*CronFanoutReport
 	first := h.of(slot.Unix())
 	r.StartP50Ms, r.StartMaxMs = pct(first, 50), pct(first, 100)
 	return r, nil
+}
+
+// fanoutTries bounds how often the fan-out phase makes its schedules for a
+// slot: when making them left less than a second before it (a loaded
+// host), it removes them and makes them again for a later one.
+const fanoutTries = 3
+
+// makeFanout makes a schedule of each name due at two slots of one minute,
+// and returns them. The leader must have read every schedule before the
+// first slot: 4 to 5 s, and a second more per 4,000 schedules to make. The
+// second comes 16 s after it, as a slot whose last runs are read ahead of
+// it (10 s ahead, of slots 15 s apart or more), and a second more per 2,000
+// schedules, so the first's tasks are drained before the read. Both are in
+// one minute, so that one spec names both and no slot between. When making
+// them took so long that the first slot is less than a second away, it
+// removes them and tries again with the lead longer by twice what they
+// took; the names are reused (a removed name stays listed for an hour).
+func makeFanout(ctx context.Context, cfg Config, st *store.Store, names []string) (slot, slot2 time.Time, err error) {
+	n := len(names)
+	lead, gap := 5*time.Second+time.Duration(n/4000)*time.Second, 16*time.Second+time.Duration(n/2000)*time.Second
+	errs := make([]error, n)
+	for try := 1; ; try++ {
+		slot = cfg.now().UTC().Truncate(time.Second).Add(lead)
+		if slot.Add(gap).Minute() != slot.Minute() {
+			slot = slot.Add(gap).Truncate(time.Minute)
+		}
+		slot2 = slot.Add(gap)
+		spec := fmt.Sprintf("%d,%d %d %d %d %d *", slot.Second(), slot2.Second(), slot.Minute(), slot.Hour(), slot.Day(), int(slot.Month()))
+		start := time.Now()
+		store.Pipelined(n, func(i int) { errs[i] = addSchedule(st, names[i], spec) })
+		if err := errors.Join(errs...); err != nil {
+			return slot, slot2, err
+		}
+		left := time.Until(slot)
+		if left >= time.Second {
+			return slot, slot2, nil
+		}
+		took := time.Since(start)
+		if try == fanoutTries {
+			return slot, slot2, fmt.Errorf("making %d schedules took %v and left %v before their slot, at each of %d tries: too close to measure (fewer with --cron-fanout)",
+				n, took.Round(time.Millisecond), left.Round(time.Millisecond), try)
+		}
+		cfg.Log.Warn().Int("schedules", n).Dur("took", took).Dur("left", left).Msg("cron fan-out: making the schedules left too little time before their slot; making them again for a later one")
+		store.Pipelined(n, func(i int) { errs[i] = st.RemoveSchedule(names[i]) })
+		if err := errors.Join(errs...); err != nil {
+			return slot, slot2, fmt.Errorf("cron fan-out: removing the schedules to make them again: %w", err)
+		}
+		if err := ctx.Err(); err != nil {
+			return slot, slot2, err
+		}
+		lead += 2 * took
+	}
 }
 
 // beforeReadAhead is how long before the second slot the fan-out phase

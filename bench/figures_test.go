@@ -12,6 +12,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/drover-sched/drover/store"
 	"github.com/drover-sched/drover/zkserver"
 )
 
@@ -94,5 +95,51 @@ func TestSlotDelaysAfterFirst(t *testing.T) {
 	slices.Sort(got)
 	if !slices.Equal(got, []float64{5, 7, 8}) {
 		t.Fatalf("afterFirst = %v, want [5 7 8]", got)
+	}
+}
+
+// Under load, making the fan-out phase's schedules could take until less
+// than a second before their slot, and the bench then gave up with exit 1
+// ("too close to measure") though a later slot would have done. It makes
+// them again for a later slot now.
+func TestFanoutMakesItsSchedulesAgainWhenTheSlotIsTooClose(t *testing.T) {
+	srv := startServer(t, zkserver.Config{})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	picks := 0
+	// The first slot is picked 30 s behind, so it is past once made.
+	cfg := Config{Servers: []string{srv.Addr()}, SessionTimeout: 2 * time.Second, ConnectTimeout: 10 * time.Second, Log: zerolog.Nop(),
+		clock: func() time.Time {
+			if picks++; picks == 1 {
+				return time.Now().Add(-30 * time.Second)
+			}
+			return time.Now()
+		}}
+	root := fmt.Sprintf("/drover-bench-test-%d", os.Getpid())
+	st, err := open(ctx, cfg, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	names := []string{"fanout-00000", "fanout-00001", "fanout-00002"}
+	slot, slot2, err := makeFanout(ctx, cfg, st, names)
+	if err != nil {
+		t.Fatalf("making the schedules again for a later slot: %v", err)
+	}
+	if picks != 2 || time.Until(slot) < time.Second {
+		t.Fatalf("slot picked %d times, %v ahead: want a second pick at least a second ahead", picks, time.Until(slot).Round(time.Millisecond))
+	}
+	want := fmt.Sprintf("%d,%d %d %d %d %d *", slot.Second(), slot2.Second(), slot.Minute(), slot.Hour(), slot.Day(), int(slot.Month()))
+	for _, rd := range st.GetMany([]string{st.Layout().Schedule(names[0]), st.Layout().Schedule(names[2])}) {
+		if rd.Err != nil {
+			t.Fatal(rd.Err)
+		}
+		rec, err := store.DecodeSchedule(rd.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.Removed || rec.Cron != want {
+			t.Errorf("schedule %s: removed %v, spec %q: want %q", rec.Name, rec.Removed, rec.Cron, want)
+		}
 	}
 }
