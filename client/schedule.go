@@ -245,17 +245,7 @@ func (c *Client) Schedules() ([]ScheduleInfo, error) {
 // newer Drover's.
 func (c *Client) ListSchedules(ctx context.Context) (list []ScheduleInfo, skipped int, err error) {
 	list, _, skipped, err = c.SchedulesFirst(ctx, 0)
-	if err != nil {
-		return nil, 0, err
-	}
-	recs := make([]*store.Schedule, len(list))
-	for i, s := range list {
-		recs[i] = s.Schedule
-	}
-	if err := scheduler.RefreshRuns(c.st, nil, recs...); err != nil {
-		return nil, 0, err
-	}
-	return list, skipped, nil
+	return list, skipped, err
 }
 
 // A bounded listing of schedules reads at most schedulesScanPer records per
@@ -266,7 +256,10 @@ const (
 	schedulesMinScan = 1000
 )
 
-// SchedulesFirst lists the first limit schedules by name (limit < 1: all).
+// SchedulesFirst lists the first limit schedules by name (limit < 1: all),
+// their histories brought up to date as Schedule does: the leader files a
+// run that ended only at the schedule's next firing, so a daily schedule's
+// run showed as active for a day.
 // It reads records 64 or limit at a time, pipelined, until it has limit
 // schedules and has seen whether one more follows; more reports that one
 // does, or that its read budget ran out first; skipped counts the records
@@ -313,12 +306,24 @@ func (c *Client) SchedulesFirst(ctx context.Context, limit int) (list []Schedule
 				continue
 			}
 			if limit > 0 && len(out) == limit {
-				return out, true, skipped, nil // one more follows
+				return out, true, skipped, c.refresh(out) // one more follows
 			}
 			out = append(out, c.info(rec))
 		}
 	}
-	return out, false, skipped, nil
+	return out, false, skipped, c.refresh(out)
+}
+
+// refresh brings list's histories up to date (scheduler.RefreshRuns).
+func (c *Client) refresh(list []ScheduleInfo) error {
+	recs := make([]*store.Schedule, len(list))
+	for i, s := range list {
+		recs[i] = s.Schedule
+	}
+	if err := scheduler.RefreshRuns(c.st, nil, recs...); err != nil {
+		return fmt.Errorf("list schedules: %w", err)
+	}
+	return nil
 }
 
 // RemoveSchedule removes a schedule; runs already fired go on. A removal

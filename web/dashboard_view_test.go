@@ -43,7 +43,7 @@ func TestDashboardOnALeaderStillListingShowsNoQueueCounts(t *testing.T) {
 	dom := renderView(t, clusterView{
 		Leader: &client.LeaderInfo{SchedulerInfo: client.SchedulerInfo{ID: "s1", Host: "h", PID: 7}, Epoch: 4, Standbys: []client.SchedulerInfo{}},
 		Served: "leader", ServedByID: "s1", Workers: []client.WorkerStatus{},
-		Stats: scheduler.Stats{Leader: true, ViewReady: false, Epoch: 4, Queued: map[string]int64{"low": 0, "normal": 0, "high": 0}},
+		Stats: viewStats(scheduler.Stats{Leader: true, ViewReady: false, Epoch: 4, Queued: map[string]int64{"low": 0, "normal": 0, "high": 0}}),
 	})
 	if !strings.Contains(dom, "leader <b>s1</b>") {
 		t.Fatalf("the dashboard did not render the cluster:\n%s", dom)
@@ -65,7 +65,7 @@ func TestDashboardShowsAnUnreadableSchedulerRecordAsUnknown(t *testing.T) {
 		Leader: &client.LeaderInfo{SchedulerInfo: client.SchedulerInfo{RecordError: "election record n_x-0000000001: malformed"}, Epoch: 4,
 			Standbys: []client.SchedulerInfo{{ID: "s2", Host: "h", PID: 8}}},
 		Served: "standby", ServedByID: "s2", Workers: []client.WorkerStatus{},
-		Stats: scheduler.Stats{Epoch: 4},
+		Stats: viewStats(scheduler.Stats{Epoch: 4}),
 	})
 	if !strings.Contains(dom, `leader <b><span title="election record n_x-0000000001: malformed">?</span></b>`) || !strings.Contains(dom, "standbys: s2") {
 		t.Fatalf("the dashboard does not show the unreadable leader record as ?:\n%s", dom)

@@ -55,7 +55,7 @@ func TestAPISchedulesListingShowsAnEndedRunAsActive(t *testing.T) {
 	rec := &store.Schedule{Name: "nightly", Cron: "@daily", Catchup: store.CatchupNone, Concurrency: store.ConcurrencyAllow,
 		CreatedAt: time.Now().UTC(), KeepSucceeded: 10, KeepFailed: 10, Task: store.Task{Cmd: []string{"true"}},
 		LastSlot: time.Now().Add(-time.Hour).UTC(), Fired: 1,
-		Active:   []store.ScheduleRun{{Slot: time.Now().Add(-time.Hour).UTC(), Task: res[0].ID}}}
+		Active: []store.ScheduleRun{{Slot: time.Now().Add(-time.Hour).UTC(), Task: res[0].ID}}}
 	if err := st.AddSchedule(rec); err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -80,11 +81,11 @@ func New(s *scheduler.Scheduler, st *store.Store) *Server {
 	srv.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Timeout: 2 * metricsReadTimeout}))
 	srv.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	srv.mux.HandleFunc("GET /readyz", srv.ready)
-	srv.mux.HandleFunc("GET /api/v1/cluster", srv.cluster)
-	srv.mux.HandleFunc("GET /api/v1/tasks", srv.tasks)
-	srv.mux.HandleFunc("GET /api/v1/tasks/{id}", srv.task)
-	srv.mux.HandleFunc("GET /api/v1/schedules", srv.schedules)
-	srv.mux.HandleFunc("GET /api/v1/schedules/{name}", srv.schedule)
+	srv.mux.HandleFunc("GET /api/v1/cluster", accepts(srv.cluster))
+	srv.mux.HandleFunc("GET /api/v1/tasks", accepts(srv.tasks, "state", "limit"))
+	srv.mux.HandleFunc("GET /api/v1/tasks/{id}", accepts(srv.task))
+	srv.mux.HandleFunc("GET /api/v1/schedules", accepts(srv.schedules, "limit"))
+	srv.mux.HandleFunc("GET /api/v1/schedules/{name}", accepts(srv.schedule))
 	srv.mux.HandleFunc("GET /api/v1/", apiNotFound)
 	assets, _ := fs.Sub(static, "static")
 	srv.mux.Handle("GET /", http.FileServerFS(assets))
@@ -92,7 +93,7 @@ func New(s *scheduler.Scheduler, st *store.Store) *Server {
 }
 
 // Handler is the server's http.Handler.
-func (s *Server) Handler() http.Handler { return hardened(loopbackHostsOnly(s.mux)) }
+func (s *Server) Handler() http.Handler { return hardened(loopbackHostsOnly(apiReadOnly(s.mux))) }
 
 // hardened sets the headers that keep a browser from reading a response as
 // another type than it says (task output in JSON taken for HTML), framing
@@ -116,7 +117,12 @@ func hardened(next http.Handler) http.Handler {
 func loopbackHostsOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok && isLoopbackAddr(la) && !loopbackHost(r.Host) {
-			http.Error(w, "Host "+strconv.Quote(r.Host)+" is not loopback: this server answers loopback names only on loopback", http.StatusMisdirectedRequest)
+			msg := "Host " + strconv.Quote(r.Host) + " is not loopback: this server answers loopback names only on loopback"
+			if strings.HasPrefix(r.URL.Path, "/api/") {
+				writeJSON(w, nil, &statusError{code: http.StatusMisdirectedRequest, msg: msg})
+				return
+			}
+			http.Error(w, msg, http.StatusMisdirectedRequest)
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -155,7 +161,12 @@ func ListenAddr(addr string) string {
 
 // Serve listens on addr until ctx ends, then shuts down gracefully.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	// A client that stops reading an answer (or keeps an idle connection)
+	// would otherwise hold its handler, and the answer it encodes, for as
+	// long as it keeps the connection: the write deadline leaves the
+	// request's reads their whole bound and 20 s to send the answer.
+	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 5 * time.Second,
+		WriteTimeout: s.readTimeout + 20*time.Second, IdleTimeout: 2 * time.Minute}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
@@ -218,10 +229,35 @@ func apiNotFound(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, nil, fmt.Errorf("%w: %s", errNoEndpoint, r.URL.Path))
 }
 
+// apiReadOnly answers a method other than GET (or HEAD) under /api/ in
+// JSON, as the API's other errors, not with the mux's text page.
+func apiReadOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead && strings.HasPrefix(r.URL.Path, "/api/") {
+			w.Header().Set("Allow", "GET, HEAD")
+			writeJSON(w, nil, &statusError{code: http.StatusMethodNotAllowed, msg: "method " + r.Method + " not allowed: the API is read-only (GET)"})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// statusError is an error answered with its own status code.
+type statusError struct {
+	code int
+	msg  string
+}
+
+func (e *statusError) Error() string { return e.msg }
+
 func writeJSON(w http.ResponseWriter, v any, err error) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
+	var se *statusError
 	switch {
+	case errors.As(err, &se):
+		w.WriteHeader(se.code)
+		v = map[string]string{"error": err.Error()}
 	case errors.Is(err, errUnavailable), errors.Is(err, store.ErrConnection), errors.Is(err, store.ErrSessionExpired),
 		errors.Is(err, store.ErrClosed):
 		// An outage, not a fault of Drover's: a connection lost under the
@@ -257,11 +293,29 @@ type clusterView struct {
 	Served     string                `json:"served_by"`
 	ServedByID string                `json:"served_by_id"`
 	Workers    []client.WorkerStatus `json:"workers"`
-	Stats      scheduler.Stats       `json:"stats"`
+	Stats      statsView             `json:"stats"`
+}
+
+// statsView is a scheduler's Stats with the leader's counts, queued and
+// workers, null where they are not the cluster's: on a standby, which keeps
+// no queue, and before the leader's view is ready. Zeros read as "nothing
+// queued, no worker left" (as /metrics leaves them out).
+type statsView struct {
+	scheduler.Stats
+	Queued  map[string]int64 `json:"queued"`
+	Workers *int64           `json:"workers"`
+}
+
+func viewStats(st scheduler.Stats) statsView {
+	v := statsView{Stats: st}
+	if st.Leader && st.ViewReady {
+		v.Queued, v.Workers = st.Queued, &st.Workers
+	}
+	return v
 }
 
 func (s *Server) cluster(w http.ResponseWriter, r *http.Request) {
-	v := clusterView{Stats: s.sched.Stats(), Workers: []client.WorkerStatus{}, Served: "standby", ServedByID: s.sched.ID()}
+	v := clusterView{Stats: viewStats(s.sched.Stats()), Workers: []client.WorkerStatus{}, Served: "standby", ServedByID: s.sched.ID()}
 	if v.Stats.Leader {
 		v.Served = "leader"
 	}
@@ -304,11 +358,7 @@ func setSkipped(w http.ResponseWriter, n int) {
 
 func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
 	var state store.State
-	q, given, err := queryParam(r, "state")
-	if err != nil {
-		writeJSON(w, nil, err)
-		return
-	}
+	q, given := queryParam(r, "state")
 	// An empty state is refused as an empty limit is: a filter a script
 	// left blank is a mistake, not a request for every state.
 	if given {
@@ -325,7 +375,7 @@ func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
 	}
 	var res client.Listing
 	payloads := map[*store.Task]int{} // payload sizes of the tasks kept
-	err = s.read(r.Context(), func(ctx context.Context) error {
+	err := s.read(r.Context(), func(ctx context.Context) error {
 		var err error
 		res, err = s.client.ListTasks(ctx, client.ListOptions{State: state, Limit: limit, Budget: scanBudget(limit),
 			// The API shows a payload by its size, and a task's output only
@@ -445,11 +495,7 @@ func (s *Server) schedule(w http.ResponseWriter, r *http.Request) {
 // ok is false when it answered the request with an error.
 func parseLimit(w http.ResponseWriter, r *http.Request) (limit int, ok bool) {
 	limit = 50
-	q, given, err := queryParam(r, "limit")
-	if err != nil {
-		writeJSON(w, nil, err)
-		return 0, false
-	}
+	q, given := queryParam(r, "limit")
 	if given {
 		n, err := strconv.Atoi(q)
 		if err != nil || n < 1 || n > 1000 {
@@ -461,19 +507,40 @@ func parseLimit(w http.ResponseWriter, r *http.Request) (limit int, ok bool) {
 	return limit, true
 }
 
+// accepts answers a 400 to a request whose query does not parse, names a
+// parameter other than params, or gives one twice, and passes the others to
+// h. A parameter misspelt (?status=running) was dropped without a word,
+// and the answer, unfiltered, passed for the filtered one.
+func accepts(h http.HandlerFunc, params ...string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		q, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil {
+			writeJSON(w, nil, fmt.Errorf("%w: query: %v", client.ErrInvalid, err))
+			return
+		}
+		for name, vs := range q {
+			switch {
+			case len(params) == 0:
+				err = fmt.Errorf("%w: %s takes no query parameter, given %q", client.ErrInvalid, r.URL.Path, name)
+			case !slices.Contains(params, name):
+				err = fmt.Errorf("%w: unknown query parameter %q: want %s", client.ErrInvalid, name, strings.Join(params, " or "))
+			case len(vs) > 1:
+				err = fmt.Errorf("%w: %s given %d times", client.ErrInvalid, name, len(vs))
+			}
+			if err != nil {
+				writeJSON(w, nil, err)
+				return
+			}
+		}
+		h(w, r)
+	}
+}
+
 // queryParam is the value of the query parameter name, and whether it was
-// given (possibly empty). A query that does not parse, or that gives name
-// twice, is invalid: it used to be read as if the parameter were absent, or
-// as its first value.
-func queryParam(r *http.Request, name string) (value string, given bool, err error) {
-	q, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		return "", false, fmt.Errorf("%w: query: %v", client.ErrInvalid, err)
-	}
-	if len(q[name]) > 1 {
-		return "", false, fmt.Errorf("%w: %s given %d times", client.ErrInvalid, name, len(q[name]))
-	}
-	return q.Get(name), len(q[name]) == 1, nil
+// given (possibly empty); accepts has checked the query.
+func queryParam(r *http.Request, name string) (value string, given bool) {
+	q := r.URL.Query()
+	return q.Get(name), q.Has(name)
 }
 
 // collector turns a scheduler's Stats into drover_ metrics at scrape time.
