@@ -757,8 +757,14 @@ const maxMoveAsideTries = 2
 // found that does not decode is moved to deadletter (moveAside), and the
 // error, store.ErrMalformed, names the task and says so.
 func (c *Client) lookup(id string) (*store.Task, store.Location, error) {
-	for try := 0; ; try++ {
+	for try, lost := 0, 0; ; try++ {
 		t, loc, err := c.st.LookupTaskIn(id, &c.placed)
+		if lostReply(err) && lost < maxSubmitTries && c.reconnected(context.Background()) {
+			// A read: asked again once back (a connection dropped under it
+			// and came back on the same session, a new server).
+			lost++
+			continue
+		}
 		rerr, ok := malformed(err)
 		if !ok {
 			return t, loc, err
@@ -1017,13 +1023,62 @@ func (c *Client) Retry(id string) (*store.Task, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, loc, err := c.lookup(id)
+	var (
+		t    *store.Task
+		loc  store.Location
+		next *store.Task
+	)
+	for try := 0; ; try++ {
+		t, loc, err = c.lookup(id)
+		if err != nil {
+			return nil, err
+		}
+		if !t.State.Terminal() || t.State == store.StateSucceeded {
+			return t, fmt.Errorf("%w: %s is %s", ErrNotFinished, id, t.State)
+		}
+		next = c.retried(t)
+		if testHookRetryCommit != nil {
+			testHookRetryCommit()
+		}
+		err = c.commitRetry(id, loc, next)
+		var oe *store.OpError
+		if try < 20 && (errors.Is(err, store.ErrBadVersion) || errors.Is(err, store.ErrNoNode)) && errors.As(err, &oe) && oe.Path == loc.Path {
+			// The result moved on while we looked (another client's
+			// retry, retention): look again, and say what is there.
+			continue
+		}
+		break
+	}
+	done := next
+	for try := 0; err != nil && lostReply(err) && try < maxSubmitTries && c.reconnected(context.Background()); try++ {
+		// The reply was lost. Applied, the retry queued the task with its
+		// mark, which the task keeps as it moves on; not applied, the
+		// result read is still there. A result gone without the mark in
+		// its place was someone else's doing: retention pruned it, or
+		// another client retried the task.
+		now, nloc, lerr := c.lookup(id)
+		switch {
+		case errors.Is(lerr, store.ErrUnknownTask):
+			err = fmt.Errorf("%w: the reply was lost, and no record of the task is left (retention may have pruned its result): whether the retry was applied is unknown", ErrUnconfirmed)
+		case lerr != nil:
+			err = fmt.Errorf("%w: the reply was lost, and the look for the retry failed: %w", ErrUnconfirmed, lerr)
+		case nloc.Path == loc.Path && nloc.Stat.Czxid == loc.Stat.Czxid:
+			err = c.commitRetry(id, loc, next) // not applied
+		case now.RetriedAt.Equal(next.RetriedAt):
+			err, done = nil, now // applied
+		default:
+			err = fmt.Errorf("%w: the reply was lost, and the result retried is gone, but the task (now %s, attempt %d) lacks this retry's mark: another client retried it, or retried it again since",
+				ErrUnconfirmed, now.State, now.Attempt)
+		}
+	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("retry %s: %w", id, unconfirmed(err))
 	}
-	if !t.State.Terminal() || t.State == store.StateSucceeded {
-		return t, fmt.Errorf("%w: %s is %s", ErrNotFinished, id, t.State)
-	}
+	return done, nil
+}
+
+// retried is the record a retry of t (finished) queues.
+func (c *Client) retried(t *store.Task) *store.Task {
 	next := t.Clone()
 	n := len(t.History)
 	ran := n > 0 && t.History[n-1].N == t.Attempt
@@ -1052,72 +1107,45 @@ func (c *Client) Retry(id string) (*store.Task, error) {
 	// deleted, and must not take this one for it (see store.Task.Gen).
 	next.Gen++
 	next.RetriedAt = c.now().UTC()
-	if testHookRetryCommit != nil {
-		testHookRetryCommit()
-	}
-	commit := func() error {
-		for try := 0; ; try++ {
-			// A run of a schedule is tracked again by it (store.Schedule.
-			// Rerun), in the same write: forbid and replace see it, and
-			// its outcome is filed anew. The leader filed it when it ended.
-			sched, err := c.rerunOf(next)
-			if err != nil {
-				return err
-			}
-			err = c.st.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error {
-				txn.Unfinish(id, loc.Stat.Version)
-				// next itself: Enqueue makes it the record it writes
-				// (queued, no worker), which the caller is given.
-				if err := txn.EnqueueRetried(next); err != nil {
-					return err
-				}
-				if sched == nil {
-					return nil
-				}
-				if txn.Size()+len(sched.path)+len(sched.data) <= store.MaxRecordSize {
-					// Both records at their largest would outgrow one
-					// request (ZooKeeper drops the connection): then the
-					// run is retried untracked, as before schedules
-					// tracked retries.
-					txn.Set(sched.path, sched.data, sched.version)
-				}
-				return nil
-			})
-			var oe *store.OpError
-			if sched != nil && try < 20 && (errors.Is(err, store.ErrBadVersion) || errors.Is(err, store.ErrNoNode)) &&
-				errors.As(err, &oe) && oe.Path == sched.path {
-				continue // the leader wrote (or swept) the schedule meanwhile: read it again
-			}
+	return next
+}
+
+// commitRetry queues next in place of id's result at loc.
+func (c *Client) commitRetry(id string, loc store.Location, next *store.Task) error {
+	for try := 0; ; try++ {
+		// A run of a schedule is tracked again by it (store.Schedule.
+		// Rerun), in the same write: forbid and replace see it, and
+		// its outcome is filed anew. The leader filed it when it ended.
+		sched, err := c.rerunOf(next)
+		if err != nil {
 			return err
 		}
-	}
-	err = commit()
-	done := next
-	for try := 0; err != nil && lostReply(err) && try < maxSubmitTries && c.reconnected(context.Background()); try++ {
-		// The reply was lost. Applied, the retry queued the task with its
-		// mark, which the task keeps as it moves on; not applied, the
-		// result read is still there. A result gone without the mark in
-		// its place was someone else's doing: retention pruned it, or
-		// another client retried the task.
-		now, nloc, lerr := c.lookup(id)
-		switch {
-		case errors.Is(lerr, store.ErrUnknownTask):
-			err = fmt.Errorf("%w: the reply was lost, and no record of the task is left (retention may have pruned its result): whether the retry was applied is unknown", ErrUnconfirmed)
-		case lerr != nil:
-			err = fmt.Errorf("%w: the reply was lost, and the look for the retry failed: %w", ErrUnconfirmed, lerr)
-		case nloc.Path == loc.Path && nloc.Stat.Czxid == loc.Stat.Czxid:
-			err = commit() // not applied
-		case now.RetriedAt.Equal(next.RetriedAt):
-			err, done = nil, now // applied
-		default:
-			err = fmt.Errorf("%w: the reply was lost, and the result retried is gone, but the task (now %s, attempt %d) lacks this retry's mark: another client retried it, or retried it again since",
-				ErrUnconfirmed, now.State, now.Attempt)
+		err = c.st.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error {
+			txn.Unfinish(id, loc.Stat.Version)
+			// next itself: Enqueue makes it the record it writes
+			// (queued, no worker), which the caller is given.
+			if err := txn.EnqueueRetried(next); err != nil {
+				return err
+			}
+			if sched == nil {
+				return nil
+			}
+			if txn.Size()+len(sched.path)+len(sched.data) <= store.MaxRecordSize {
+				// Both records at their largest would outgrow one
+				// request (ZooKeeper drops the connection): then the
+				// run is retried untracked, as before schedules
+				// tracked retries.
+				txn.Set(sched.path, sched.data, sched.version)
+			}
+			return nil
+		})
+		var oe *store.OpError
+		if sched != nil && try < 20 && (errors.Is(err, store.ErrBadVersion) || errors.Is(err, store.ErrNoNode)) &&
+			errors.As(err, &oe) && oe.Path == sched.path {
+			continue // the leader wrote (or swept) the schedule meanwhile: read it again
 		}
+		return err
 	}
-	if err != nil {
-		return nil, fmt.Errorf("retry %s: %w", id, unconfirmed(err))
-	}
-	return done, nil
 }
 
 // rerun is a schedule's record, encoded, that tracks a retried run again,
@@ -1178,21 +1206,31 @@ func lostReply(err error) bool {
 }
 
 // reconnected waits, for as long as a connect may take and ctx allows,
-// until the store has a session again; it reports whether it has. (A
-// submit cancelled meanwhile, by Ctrl-C say, waited out the connect.)
+// until the store has a session again and a sync through it has been
+// answered; it reports whether it has. A sync whose connection is lost too
+// waits for the next one, as long again. (A submit cancelled meanwhile, by
+// Ctrl-C say, waited out the connect.)
 func (c *Client) reconnected(ctx context.Context) bool {
 	if testHookReconnecting != nil {
 		testHookReconnecting()
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.st.SessionTimeout())
-	defer cancel()
-	if _, err := c.st.CurrentSession(ctx); err != nil {
-		return false
+	for try := 0; ; try++ {
+		wctx, cancel := context.WithTimeout(ctx, c.st.SessionTimeout())
+		_, err := c.st.CurrentSession(wctx)
+		cancel()
+		if err != nil {
+			return false
+		}
+		// The look for the lost write that follows must see it if it
+		// landed: the session may be on another server now, behind the
+		// ensemble's leader (a sync brings it up to the leader's). A sync
+		// whose connection is lost too (a whole ensemble restarting) is
+		// sent again once back.
+		err = c.st.Sync(c.st.Layout().Root)
+		if err == nil || !lostReply(err) || try == maxSubmitTries {
+			return err == nil
+		}
 	}
-	// The look for the lost write that follows must see it if it landed:
-	// the session may be on another server now, behind the ensemble's
-	// leader (a sync brings it up to the leader's).
-	return c.st.Sync(c.st.Layout().Root) == nil
 }
 
 // DeadletterEntry is data moved aside because it did not decode.

@@ -492,7 +492,11 @@ func (g *globals) runClient(mustExist bool, timeout time.Duration, fn func(ctx c
 	err = fn(ctx, client.New(st))
 	stopWatch()
 	if waited := <-lost; waited > 0 && err != nil {
-		return exitCode(1, fmt.Sprintf("%s (no session with ZooKeeper at %s for %v, the session timeout)", messageOf(err), g.zk, waited))
+		cutOff := fmt.Sprintf("no session with ZooKeeper at %s for %v, the session timeout", g.zk, waited)
+		if msg := messageOf(err); msg != "" {
+			return exitCode(1, fmt.Sprintf("%s (%s)", msg, cutOff))
+		}
+		return exitCode(1, cutOff)
 	}
 	if err != nil && sctx.Err() != nil {
 		// A signal ends the command with 130, as a shell's interrupted

@@ -356,9 +356,14 @@ const exitTimedOut = 124
 func waitAll(ctx context.Context, c *client.Client, ids []string, timeout time.Duration, showOutput bool, report, stdout, stderr io.Writer) error {
 	code := 0
 	var msg string
+	// An id given twice (in either case) names its task once.
+	tasks := map[string]bool{}
+	for _, id := range ids {
+		tasks[strings.ToUpper(id)] = true
+	}
 	bar := func(int) {}
 	if !showOutput {
-		bar = progressTo(stderr, len(ids), "waiting")
+		bar = progressTo(stderr, len(tasks), "waiting")
 	}
 	results := make(map[string]*store.Task, len(ids))
 	var err error
@@ -384,7 +389,7 @@ func waitAll(ctx context.Context, c *client.Client, ids []string, timeout time.D
 					finished++
 				}
 			}
-			return exitCode(exitTimedOut, fmt.Sprintf("wait: timed out after %s: %d of %d task(s) finished", timeout, finished, len(ids)))
+			return exitCode(exitTimedOut, fmt.Sprintf("wait: timed out after %s: %d of %d task(s) finished", timeout, finished, len(tasks)))
 		}
 		if errors.Is(err, store.ErrUnknownTask) {
 			return exitCode(1, strings.Replace(err.Error(), ": "+store.ErrUnknownTask.Error(), " not found", 1))
