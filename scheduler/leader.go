@@ -124,6 +124,9 @@ type leader struct {
 	// resultCounts are the first-level result buckets' counts as passes
 	// read them; only the pass running uses them.
 	resultCounts map[string]resultCount
+	// tracked are the tasks of the runs the schedules held active as the
+	// running pass began (trackedRuns); only that pass uses them.
+	tracked map[string]bool
 	// sweeping is set while sweepEmptyQueue's deletes run.
 	sweeping atomic.Bool
 }

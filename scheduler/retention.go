@@ -36,11 +36,33 @@ func (l *leader) startPrune() {
 	if after := l.pruneAfter.Load(); after != nil && l.now().Before(*after) {
 		return
 	}
+	if l.pruning.Load() {
+		return
+	}
+	tracked := l.trackedRuns()
 	l.goOnce(&l.pruning, func() {
+		l.tracked = tracked
 		if err := l.pruneResults(); err != nil && !errors.Is(err, errTermOver) {
 			l.log.Warn().Err(err).Msg("result retention pass failed; the next tries again")
 		}
 	})
+}
+
+// trackedRuns returns the tasks of the runs the schedules hold active. A
+// pass keeps their results: the leader files a run that ended into its
+// schedule's history only at the schedule's next slot (or 10 s ahead of
+// it), and a schedule whose slots come further apart than the retention (a
+// monthly job; a daily one under --result-retention 12h; one paused) lost
+// its run's outcome: pruned first, the run was filed as gone. Their number
+// is bounded by the schedules' active runs (at most 100 each).
+func (l *leader) trackedRuns() map[string]bool {
+	tracked := map[string]bool{}
+	for _, e := range l.schedules {
+		for _, r := range e.rec.Active {
+			tracked[r.Task] = true
+		}
+	}
+	return tracked
 }
 
 // pruneReads is how many buckets a pass reads at once (GetMany's requests in
@@ -140,11 +162,10 @@ func (l *leader) pruneResultsBefore(cutoff time.Time) error {
 			return err
 		}
 		if len(bs) == 0 && store.BucketEnd(b1, "").Before(cutoff) {
-			l.deleteBucket(root + "/" + b1)
 			// Its key index bucket too, if empty: deleted after the last of
 			// its buckets went, that delete failing once (a lost
 			// connection) would leave it for good.
-			l.deleteBucket(l.lay.KeyIndex() + "/" + b1)
+			l.deleteIndexThenResults(l.lay.KeyIndex()+"/"+b1, root+"/"+b1)
 			delete(l.resultCounts, b1)
 			continue
 		}
@@ -236,20 +257,7 @@ walk:
 			}
 			pruned += n
 			total -= n
-			// The key index bucket first, and the result bucket only once
-			// that one is gone: only the result bucket brings a pass here,
-			// and a keyed submit makes the key index bucket after it, so
-			// a pass may find it still too young to delete (BucketGrace),
-			// or still holding the key of a task that is queued yet (a
-			// long backoff, no worker with its labels). Should that task
-			// be moved aside, no result would make the result bucket
-			// again, and the key index bucket would stay for good.
-			kib := l.lay.KeyIndexBucket(b1, b.b2)
-			if l.deleteBucket(kib).IsZero() {
-				if there, _, err := l.st.Exists(kib); err == nil && !there {
-					l.deleteBucket(l.lay.ResultBucket(b1, b.b2))
-				}
-			}
+			l.deleteIndexThenResults(l.lay.KeyIndexBucket(b1, b.b2), l.lay.ResultBucket(b1, b.b2))
 			l.deleteBucket(l.lay.KeyIndex() + "/" + b1)
 		}
 	}
@@ -258,6 +266,22 @@ walk:
 	}
 	l.log.Debug().Int("buckets", len(b1s)).Int("read", len(details)).Int("kept", total).Dur("took", l.now().Sub(start)).Msg("result retention pass")
 	return nil
+}
+
+// deleteIndexThenResults deletes a key index bucket, and its result
+// bucket only once the key index bucket is gone: only the result bucket
+// brings a pass here, and a keyed submit makes the key index bucket after
+// it, so a pass may find it still too young to delete (BucketGrace), still
+// holding the key of a task that is queued yet (a long backoff, no worker
+// with its labels), or fail to delete it (a lost connection, the term
+// over). With the result bucket gone, no pass would come back to it, and
+// it would stay for good.
+func (l *leader) deleteIndexThenResults(index, results string) {
+	if l.deleteBucket(index).IsZero() {
+		if there, _, err := l.st.Exists(index); err == nil && !there {
+			l.deleteBucket(results)
+		}
+	}
 }
 
 // resultBucket is a second-level result bucket as a pass read it: its
@@ -405,7 +429,8 @@ func (c resultCount) stands(st store.Stat, b1 string, now time.Time) bool {
 // rest. A result goes in the same transaction as its
 // task's idempotency key (when the key still names the task) and key index
 // entry: a key is kept as long as its task's result and no longer, however a
-// run ends. Entries of tasks with no result here (not finished) stay. A
+// run ends. Entries of tasks with no result here (not finished) stay, and
+// so do the results of runs a schedule tracks yet (trackedRuns). A
 // name that is no task id (made by hand) is no result: it is moved aside,
 // not deleted with the results, and counted with them (the bucket's count
 // held it).
@@ -448,7 +473,7 @@ func (l *leader) emptyBucket(b1, b2 string, version int32) (int, error) {
 		n, ops := 0, 0
 		shards := map[string]bool{}
 		for _, id := range part {
-			if keys[id].keep {
+			if keys[id].keep || l.tracked[id] {
 				continue
 			}
 			ops++

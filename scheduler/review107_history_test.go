@@ -26,7 +26,9 @@ import (
 // Here a yearly schedule (a 6-field spec naming one second of the year)
 // fires, its run succeeds, and two days pass (a term whose clocks, its own
 // and ZooKeeper's as retention reads it, are 48 h ahead) under a 24 h
-// retention. The run's success should be in the history.
+// retention, which prunes a task of no schedule finished after it. The
+// run's success should be in the history: its result is kept until the
+// schedule has filed it.
 func TestRunOutcomeOfASchedulePeriodLongerThanRetentionIsKept(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
@@ -54,6 +56,18 @@ func TestRunOutcomeOfASchedulePeriodLongerThanRetentionIsKept(t *testing.T) {
 	if ok, _, err := st.Exists(lay.Result(id)); err != nil || !ok {
 		t.Fatalf("result of run %s not there (%v, %v)", id, ok, err)
 	}
+	// A task of no schedule, finished after the run: the pass that prunes
+	// it has passed over the run's result too.
+	control := submit(t, st, 1, nil)[0]
+	drovertest.WaitFor(t, 20*time.Second, "the control task placed", func() bool {
+		got = w.assignments(t)
+		return len(got) == 1
+	})
+	w.finish(t, got[0])
+	drovertest.WaitFor(t, 10*time.Second, "the control task's result", func() bool {
+		ok, _, err := st.Exists(lay.Result(control))
+		return err == nil && ok
+	})
 	// What `schedule history` shows now: the run succeeded.
 	now := cloneSchedule(rec)
 	if err := RefreshRuns(st, nil, now); err != nil {
@@ -74,7 +88,7 @@ func TestRunOutcomeOfASchedulePeriodLongerThanRetentionIsKept(t *testing.T) {
 	drovertest.WaitFor(t, 10*time.Second, "s2 leads with its view built", func() bool {
 		return s2.IsLeader() && s2.Stats().ViewReady
 	})
-	waitGone(t, st, 20*time.Second, lay.Result(id)) // retention's takeover pass
+	waitGone(t, st, 20*time.Second, lay.Result(control)) // retention's takeover pass
 
 	rec = readSchedule(t, st, "yearly")
 	later := cloneSchedule(rec)
