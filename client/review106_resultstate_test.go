@@ -39,8 +39,11 @@ func TestResultInANonTerminalStateIsMalformed(t *testing.T) {
 		cancel()
 		if err == nil && !got.State.Terminal() {
 			problems = append(problems, fmt.Sprintf("Wait(%s) returned state %q, no error", state, got.State))
+		} else if !errors.Is(err, store.ErrMalformed) {
+			problems = append(problems, fmt.Sprintf("Wait(%s): %v, want it malformed", state, err))
 		}
-		if got, err := c.Status(id); err == nil || !errors.Is(err, store.ErrMalformed) {
+		// Wait moved it aside: Status finds it gone, or malformed.
+		if got, err := c.Status(id); err == nil || !errors.Is(err, store.ErrMalformed) && !errors.Is(err, store.ErrUnknownTask) {
 			s := ""
 			if got != nil {
 				s = string(got.State)

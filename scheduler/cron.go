@@ -169,6 +169,12 @@ func (l *leader) applySchedule(name string, r scheduleRead) error {
 		delete(l.compat, name)
 		return nil
 	}
+	if nodeFault(err) {
+		// This znode's fault (an ACL that refuses reads, set by hand): not
+		// fired, rather than every term ended on it.
+		l.log.Warn().Err(err).Str("schedule", name).Msg("schedule cannot be read: not fired until it can be (the view's next rebuild, or the next term)")
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -993,7 +999,7 @@ func refreshRuns(st *store.Store, known func(id string) bool, unreadable unreada
 			if r.Err == nil {
 				// Of the run's task, not another's (copied there by hand),
 				// whose state would be taken for the run's outcome.
-				if t, err := store.DecodeTaskOf(ids[len(outcomes)], r.Data); err != nil {
+				if t, err := store.DecodeResultOf(ids[len(outcomes)], r.Data); err != nil {
 					o.err, o.derr = store.ErrMalformed, err
 					if unreadable != nil {
 						o.bad = r

@@ -546,6 +546,9 @@ func (l *leader) syncQueueRoot() error {
 	if err != nil {
 		return err
 	}
+	if b1s, err = l.onlyBuckets(root, b1s, ""); err != nil {
+		return err
+	}
 	for _, b1 := range b1s {
 		if p := root + "/" + b1; !l.watched[p] || !l.synced[p] {
 			if err := l.syncQueueL1(b1); err != nil {
@@ -560,6 +563,9 @@ func (l *leader) syncQueueL1(b1 string) error {
 	dir := l.lay.Queue() + "/" + b1
 	b2s, ok, err := l.childrenW(watchQueueL1, dir, b1)
 	if err != nil || !ok {
+		return err
+	}
+	if b2s, err = l.onlyBuckets(dir, b2s, b1); err != nil {
 		return err
 	}
 	l.synced[dir] = true
@@ -594,6 +600,33 @@ func (l *leader) syncQueueL1(b1 string) error {
 		delete(l.empty, b1+"/")
 	}
 	return nil
+}
+
+// onlyBuckets returns the names listed in the queue directory dir that are
+// buckets (first-level ones with b1 "", else b1's), and moves the others to
+// deadletter: a task record written a level too high (queue/<task-id>) was
+// taken for an empty bucket, and the sweep deleted it, unrecorded. One with
+// znodes under it, which cannot be moved, is passed over.
+func (l *leader) onlyBuckets(dir string, names []string, b1 string) ([]string, error) {
+	var junk []string
+	names = slices.DeleteFunc(names, func(n string) bool {
+		b, b2 := n, ""
+		if b1 != "" {
+			b, b2 = b1, n
+		}
+		if !store.IsBucket(b, b2) {
+			junk = append(junk, dir+"/"+n)
+			return true
+		}
+		return false
+	})
+	if len(junk) == 0 {
+		return names, nil
+	}
+	_, err := l.moveAsideAs(junk, func(name string) error {
+		return fmt.Errorf("%w: %s is no bucket, in %s, where only buckets belong", store.ErrMalformed, name, dir)
+	})
+	return names, err
 }
 
 func (l *leader) syncQueueL2(b1, b2 string) error {
@@ -870,6 +903,13 @@ func (l *leader) addRead(r store.Read) error {
 	if errors.Is(err, store.ErrNoNode) {
 		return nil
 	}
+	if nodeFault(err) {
+		// This znode's fault (an ACL that refuses reads, set by hand): the
+		// item is passed over, not the term ended; every term met it again,
+		// and nothing was placed.
+		l.log.Warn().Err(err).Str("znode", p).Msg("queue item cannot be read: passed over until its bucket changes or the view is rebuilt")
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -878,7 +918,12 @@ func (l *leader) addRead(r store.Read) error {
 		derr = fmt.Errorf("%w: queue item %s is in the wrong bucket", store.ErrMalformed, p)
 	}
 	if derr != nil {
-		if err := l.st.Quarantine(p, data, stat.Version, derr); err != nil && !errors.Is(err, store.ErrNoNode) && !errors.Is(err, store.ErrBadVersion) {
+		err := l.st.Quarantine(p, data, stat.Version, derr)
+		if nodeFault(err) && !errors.Is(err, store.ErrNoNode) && !errors.Is(err, store.ErrBadVersion) {
+			l.log.Warn().Err(err).AnErr("malformed", derr).Str("znode", p).Msg("malformed queue item cannot be moved aside: passed over")
+			return nil
+		}
+		if err != nil && !errors.Is(err, store.ErrNoNode) && !errors.Is(err, store.ErrBadVersion) {
 			return err
 		}
 		return nil

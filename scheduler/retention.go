@@ -623,6 +623,13 @@ func (l *leader) keysOf(b1, b2 string, ids []string) (map[string]keyOf, error) {
 // gone or changed meanwhile is left to the next pass; one that cannot be
 // read or moved is passed over.
 func (l *leader) moveJunkAside(paths []string, where string) (int, error) {
+	return l.moveAsideAs(paths, func(name string) error {
+		return fmt.Errorf("%w: %s is no task id, %s", store.ErrMalformed, name, where)
+	})
+}
+
+// moveAsideAs is moveJunkAside with the reason why(name) for each.
+func (l *leader) moveAsideAs(paths []string, why func(name string) error) (int, error) {
 	moved := 0
 	for _, rd := range l.st.GetMany(paths) {
 		switch {
@@ -634,8 +641,7 @@ func (l *leader) moveJunkAside(paths []string, where string) (int, error) {
 		case rd.Err != nil:
 			return moved, rd.Err
 		}
-		why := fmt.Errorf("%w: %s is no task id, %s", store.ErrMalformed, path.Base(rd.Path), where)
-		switch err := l.st.Quarantine(rd.Path, rd.Data, rd.Stat.Version, why); {
+		switch err := l.st.Quarantine(rd.Path, rd.Data, rd.Stat.Version, why(path.Base(rd.Path))); {
 		case err == nil:
 			moved++
 		case errors.Is(err, store.ErrNoNode), errors.Is(err, store.ErrBadVersion):
@@ -664,8 +670,20 @@ func (l *leader) pruneDeadletters(cutoff time.Time) error {
 	if err != nil {
 		return err
 	}
+	// Records (d-<seq>) sort by age; other names (made by hand) do not, and
+	// one young sorting first ("a") held back every record behind it: they
+	// are judged by their own age alone.
+	var junk []string
+	names = slices.DeleteFunc(names, func(n string) bool {
+		if !deadletterRecord(n) {
+			junk = append(junk, n)
+			return true
+		}
+		return false
+	})
 	sort.Strings(names)
-	drop := max(0, len(names)-l.s.cfg.MaxDeadletters)
+	drop := max(0, len(names)+len(junk)-l.s.cfg.MaxDeadletters)
+	drop = min(drop, len(names))
 	for young := false; !young && drop < len(names); {
 		if l.termOver() {
 			return errTermOver
@@ -685,12 +703,23 @@ func (l *leader) pruneDeadletters(cutoff time.Time) error {
 			drop++ // old, or gone (a zero stat)
 		}
 	}
+	doomed := names[:drop]
+	if len(junk) > 0 {
+		stats := make([]store.Stat, len(junk))
+		errs := make([]error, len(junk))
+		store.Pipelined(len(junk), func(i int) { _, stats[i], errs[i] = l.st.Exists(dir + "/" + junk[i]) })
+		for i, n := range junk {
+			if errs[i] == nil && stats[i].Czxid != 0 && stats[i].Ctime.Before(cutoff) {
+				doomed = append(slices.Clip(doomed), n)
+			}
+		}
+	}
 	deleted := 0
-	for start := 0; start < drop; start += store.MaxBatch {
+	for start := 0; start < len(doomed); start += store.MaxBatch {
 		if l.termOver() {
 			return errTermOver
 		}
-		part := names[start:min(start+store.MaxBatch, drop)]
+		part := doomed[start:min(start+store.MaxBatch, len(doomed))]
 		txn := l.st.Txn().Fence(l.term.Fence, -1)
 		for _, name := range part {
 			txn.Delete(dir+"/"+name, -1)
@@ -719,9 +748,16 @@ func (l *leader) pruneDeadletters(cutoff time.Time) error {
 		}
 	}
 	if deleted > 0 {
-		l.log.Info().Int("pruned", deleted).Int("kept", len(names)-drop).Msg("deadletter records pruned")
+		l.log.Info().Int("pruned", deleted).Int("kept", len(names)+len(junk)-len(doomed)).Msg("deadletter records pruned")
 	}
 	return nil
+}
+
+// deadletterRecord reports whether name is a deadletter record's, d-<seq>
+// (ZooKeeper's ten-digit sequence number, so that they sort by age).
+func deadletterRecord(name string) bool {
+	seq, ok := strings.CutPrefix(name, "d-")
+	return ok && len(seq) >= 10 && strings.Trim(seq, "0123456789") == ""
 }
 
 // nodeFault reports whether err is one znode's (an ACL that refuses the

@@ -12,6 +12,15 @@ import (
 // never moved by mistake.
 func (s *Store) Quarantine(path string, data []byte, version int32, reason error) error {
 	id, result := s.taskRecordOf(path)
+	if id != "" && !result {
+		elsewhere, err := s.livesElsewhere(id, path)
+		if err != nil {
+			return fmt.Errorf("quarantine %s: %w", path, err)
+		}
+		if elsewhere {
+			id = "" // a stray copy: the task keeps its key
+		}
+	}
 	entry, entryVersion, key, err := s.keyIndexEntryOf(id)
 	if err != nil {
 		return fmt.Errorf("quarantine %s: %w", path, err)
@@ -73,6 +82,31 @@ func (s *Store) taskRecordOf(path string) (id string, result bool) {
 		return "", false
 	}
 	return id, path == s.layout.Result(id)
+}
+
+// livesElsewhere reports whether task id's record at path, no result, is
+// a stray copy: not where its queue item goes (another bucket), or the
+// task has its queue item or its result besides. Its key and key index
+// entry are the task's, and stay: a stray copy of a finished task moved
+// aside took its key, and the next submit with it made a second task.
+func (s *Store) livesElsewhere(id, path string) (bool, error) {
+	rel, _ := strings.CutPrefix(path, s.layout.Root+"/")
+	if strings.HasPrefix(rel, "queue/") && path != s.layout.QueueItem(id) {
+		return true, nil
+	}
+	for _, p := range []string{s.layout.Result(id), s.layout.QueueItem(id)} {
+		if p == path {
+			continue
+		}
+		ok, _, err := s.Exists(p)
+		if err != nil {
+			return false, err
+		}
+		if ok {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // keyIndexEntryOf is the key index entry of task id, and its version; ""

@@ -109,10 +109,20 @@ func (s *Store) LookupTaskIn(id string, placed *Placed) (*Task, Location, error)
 			if rd.Err != nil {
 				return nil, Location{}, rd.Err
 			}
-			t, err := DecodeTaskOf(id, rd.Data)
+			decode := DecodeResultOf
+			if rd.Path != s.layout.Result(id) {
+				decode = DecodeTaskOf
+			}
+			t, err := decode(id, rd.Data)
 			if err != nil {
 				loc := Location{Path: rd.Path, Stat: rd.Stat}
 				return nil, loc, &RecordError{Task: id, Loc: loc, Err: err}
+			}
+			if rd.Path != s.layout.Result(id) {
+				// A queue item is a queued task, whatever its record says
+				// (the leader places it as one): one saying "succeeded" was
+				// shown finished, and could not be cancelled.
+				t.State = StateQueued
 			}
 			return t, Location{Path: rd.Path, Stat: rd.Stat}, nil
 		}
@@ -357,6 +367,21 @@ func DecodeTaskOf(id string, data []byte) (*Task, error) {
 	}
 	if t.ID != id {
 		return nil, fmt.Errorf("%w: the record of task %s holds task %s", ErrMalformed, id, t.ID)
+	}
+	return t, nil
+}
+
+// DecodeResultOf decodes the result record of task id, as DecodeTaskOf,
+// refusing one whose state is not a finished one: a result saying
+// "running" (written by hand, or by another program) was taken for the
+// task's outcome, and wait returned at once.
+func DecodeResultOf(id string, data []byte) (*Task, error) {
+	t, err := DecodeTaskOf(id, data)
+	if err != nil {
+		return nil, err
+	}
+	if !t.State.Terminal() {
+		return nil, fmt.Errorf("%w: the result of task %s is in state %q, not a finished one", ErrMalformed, id, t.State)
 	}
 	return t, nil
 }

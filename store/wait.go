@@ -56,7 +56,7 @@ func (s *Store) WaitResultIn(ctx context.Context, id string, placed *Placed) (*T
 			if err != nil {
 				return nil, err
 			}
-			t, err := DecodeTaskOf(id, data)
+			t, err := DecodeResultOf(id, data)
 			if err != nil {
 				return nil, &RecordError{Task: id, Loc: Location{Path: p, Stat: st}, Err: err}
 			}
@@ -182,7 +182,7 @@ func (s *Store) WaitResults(ctx context.Context, ids []string, done func(*Task))
 					return r.Err
 				}
 				dir, id := path.Dir(r.Path), path.Base(r.Path)
-				t, err := DecodeTaskOf(id, r.Data)
+				t, err := DecodeResultOf(id, r.Data)
 				if err != nil {
 					if bad == nil {
 						bad = &RecordError{Task: id, Loc: Location{Path: r.Path, Stat: r.Stat}, Err: err}

@@ -1095,6 +1095,14 @@ func (w *Worker) start(ctx context.Context, wg *sync.WaitGroup, dir, name string
 				return
 			}
 		}
+		if task.Reg != reg && copied != nil {
+			// The copy may not be the assignment as it stands (a manifest
+			// written over): the assignment itself says.
+			if task, version, ok = w.read(rctx, p, name); !ok {
+				return
+			}
+			copied = nil
+		}
 		log := w.log.With().Str("task_id", task.ID).Int("attempt", task.Attempt).Logger()
 		if task.Reg != reg {
 			log.Debug().Int64("reg", task.Reg).Msg("assignment of an earlier registration: left to the leader")
@@ -1153,7 +1161,11 @@ func (w *Worker) attempt(ctx context.Context, log zerolog.Logger, path string, v
 	task.State, task.StartedAt = store.StateRunning, w.cfg.Now().UTC()
 	data, err := store.Encode(task)
 	if err != nil {
-		log.Error().Err(err).Msg("encode running state")
+		// A record placed just under the size limit that its running mark
+		// takes over it: moved aside, as one whose outcome cannot be
+		// written, rather than hold its slot, never started, for ever.
+		log.Error().Err(err).Msg("the running mark cannot be written; moving the assignment to deadletter")
+		w.moveAside(log, path, version, fmt.Errorf("%w: its running mark cannot be written: %v", store.ErrMalformed, err))
 		return err
 	}
 	running, err := w.markRunning(ctx, path, data, version, sess)
@@ -1265,6 +1277,30 @@ func (w *Worker) moveAside(log zerolog.Logger, path string, version int32, why e
 	if err := w.st.Quarantine(path, data, version, why); err != nil {
 		log.Warn().Err(err).Msg("cannot quarantine the assignment")
 	}
+}
+
+// writtenOver reads the assignment at path, written over while task ran,
+// and returns its version when it still holds the task's attempt; else it
+// moves it to deadletter (it held the worker's slot, unreported, for the
+// rest of the leader's term) and returns -1.
+func (w *Worker) writtenOver(log zerolog.Logger, path string, task *store.Task) int32 {
+	data, st, err := w.st.Get(path)
+	if err != nil {
+		if !errors.Is(err, store.ErrNoNode) {
+			log.Warn().Err(err).Msg("report rejected: the assignment changed, and cannot be read")
+		}
+		return -1
+	}
+	now, derr := store.DecodeTaskOf(task.ID, data)
+	if derr == nil && now.Attempt == task.Attempt && now.Reg == task.Reg {
+		return st.Version
+	}
+	if derr == nil {
+		derr = fmt.Errorf("%w: assignment %s was written over with attempt %d of registration %d", store.ErrMalformed, path, now.Attempt, now.Reg)
+	}
+	log.Error().Err(derr).Msg("report rejected: the assignment was written over while it ran; moving it to deadletter")
+	w.moveAside(log, path, st.Version, derr)
+	return -1
 }
 
 // report posts an attempt's outcome in one transaction that deletes the
@@ -1424,6 +1460,15 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 				}
 				pause = min(2*pause, restartMax)
 				continue
+			}
+			if ok {
+				// Written over since the running mark, which nothing but this
+				// worker writes after: by hand, or by another program.
+				if again := w.writtenOver(log, path, task); again >= 0 && try < 10 {
+					version = again // still this attempt's: filed over it
+					continue
+				}
+				return
 			}
 			log.Warn().Err(err).Msg("report rejected: assignment withdrawn")
 			return
