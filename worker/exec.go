@@ -137,12 +137,22 @@ func execute(ctx context.Context, task *store.Task, workerID string, limit int, 
 	// allow-list and builds a command that runs exactly that; denied is the
 	// refused path.
 	command := func() (cmd *exec.Cmd, remembered bool, denied string) {
-		p, remembered, err := lookups.Load().path(program)
+		p, remembered, err := lookups.Load().pathIn(program, pol.lookupPath())
 		if err != nil {
 			p = program // exec.Command keeps the lookup error for Start to report
 		}
-		if abs, ok := pol.allowed(p); !ok {
+		abs, ok := pol.allowed(p)
+		if !ok {
 			return nil, false, abs
+		}
+		if err == nil && p != abs {
+			// What was checked is the path cleaned; the path as written
+			// may name another program (ALLOWED/link/../prog, which the
+			// kernel resolves through the link, passed as ALLOWED/prog).
+			if !sameFile(p, abs) {
+				return nil, false, p + " (not the program " + abs + ")"
+			}
+			p = abs // exactly what was checked
 		}
 		cmd = exec.Command(p, args...)
 		cmd.Args[0] = program // argv[0] as the task wrote it
@@ -164,7 +174,7 @@ func execute(ctx context.Context, task *store.Task, workerID string, limit int, 
 		err = startCommand(cmd)
 		if err != nil && remembered && movedAway(err) {
 			// Moved or removed since it was looked up: look (and check) again.
-			lookups.Load().forget(program)
+			lookups.Load().forget(program, pol.lookupPath())
 			cmd, _, denied = command()
 			if denied == "" {
 				err = startCommand(cmd)
@@ -420,6 +430,31 @@ var (
 	unsafeEnvPrefixes = []string{"LD_", "BASH_FUNC_", "DYLD_", "GIT_", "CARGO_", "NPM_CONFIG_", "CGO_", "LUA_INIT_", "LUA_PATH_", "LUA_CPATH_"}
 )
 
+// sameFile reports whether paths a and b name the same file, or neither
+// names one.
+func sameFile(a, b string) bool {
+	fa, erra := os.Stat(a)
+	fb, errb := os.Stat(b)
+	if erra != nil || errb != nil {
+		return erra != nil && errb != nil
+	}
+	return os.SameFile(fa, fb)
+}
+
+// defaultPath is the PATH a worker gives its commands when it has none of
+// its own, or runs them with --clean-env.
+const defaultPath = "/usr/local/bin:/usr/bin:/bin"
+
+// lookupPath is where the worker looks programs up: "" for its own PATH, or
+// defaultPath, the PATH its commands get, when it has none or cleans their
+// environment (it looked in its own, empty, PATH: `echo` was not found).
+func (p policy) lookupPath() string {
+	if _, ok := os.LookupEnv("PATH"); ok && !p.cleanEnv {
+		return ""
+	}
+	return defaultPath
+}
+
 // secretEnv names the worker's own variables a command never sees: its
 // ZooKeeper credentials (any submitter could print them, and any reader of
 // results read them).
@@ -429,7 +464,7 @@ var secretEnv = []string{"DROVER_ZK_AUTH", "DROVER_ZK_AUTH_READONLY"}
 // variables and Drover's own; run as cred's user, with that user's HOME,
 // USER and LOGNAME.
 func taskEnv(task *store.Task, workerID string, clean bool, cred *syscall.Credential) []string {
-	env := []string{"PATH=/usr/local/bin:/usr/bin:/bin"}
+	env := []string{"PATH=" + defaultPath}
 	if !clean {
 		// The worker's own task variables (a worker started by a Drover
 		// task has them) are not this task's: an unnamed task would claim

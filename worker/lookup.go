@@ -1,7 +1,9 @@
 package worker
 
 import (
+	"fmt"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -42,18 +44,29 @@ type lookup struct {
 // path returns where name is found, and whether that came from memory. A
 // name with a slash is returned as is; a failed lookup is not remembered
 // (the caller lets exec report it).
-func (c *lookupCache) path(name string) (string, bool, error) {
+func (c *lookupCache) path(name string) (string, bool, error) { return c.pathIn(name, "") }
+
+// pathIn is path, looking in the directories of list (a PATH value), or in
+// the process's PATH with list "".
+func (c *lookupCache) pathIn(name, list string) (string, bool, error) {
 	if strings.Contains(name, "/") {
 		return name, false, nil
 	}
+	key := lookupKey(name, list)
 	now := c.now()
 	c.mu.Lock()
-	l, ok := c.found[name]
+	l, ok := c.found[key]
 	c.mu.Unlock()
 	if ok && now.Sub(l.at) < lookupTTL && !now.Before(l.at) {
 		return l.path, true, nil
 	}
-	p, err := exec.LookPath(name)
+	var p string
+	var err error
+	if list == "" {
+		p, err = exec.LookPath(name)
+	} else {
+		p, err = lookIn(name, list)
+	}
 	if err != nil {
 		return "", false, err
 	}
@@ -61,14 +74,36 @@ func (c *lookupCache) path(name string) (string, bool, error) {
 	if c.found == nil || len(c.found) >= maxLookups {
 		c.found = map[string]lookup{} // bounded: many distinct names start over
 	}
-	c.found[name] = lookup{path: p, at: now}
+	c.found[key] = lookup{path: p, at: now}
 	c.mu.Unlock()
 	return p, false, nil
 }
 
-// forget drops what is remembered about name.
-func (c *lookupCache) forget(name string) {
+func lookupKey(name, list string) string {
+	if list == "" {
+		return name
+	}
+	return list + "\x00" + name
+}
+
+// lookIn finds name in the directories of list as exec.LookPath does in
+// PATH's (it checks each candidate: a path with a slash is not searched).
+func lookIn(name, list string) (string, error) {
+	for _, dir := range filepath.SplitList(list) {
+		if dir == "" || !filepath.IsAbs(dir) {
+			continue // as exec.ErrDot refuses: only absolute directories
+		}
+		if p, err := exec.LookPath(filepath.Join(dir, name)); err == nil {
+			return p, nil
+		}
+	}
+	return "", &exec.Error{Name: name, Err: fmt.Errorf("executable file not found in %s", list)}
+}
+
+// forget drops what is remembered about name in list ("": the process's
+// PATH).
+func (c *lookupCache) forget(name, list string) {
 	c.mu.Lock()
-	delete(c.found, name)
+	delete(c.found, lookupKey(name, list))
 	c.mu.Unlock()
 }

@@ -292,7 +292,22 @@ func credentialOf(name string) (*syscall.Credential, error) {
 	if err1 != nil || err2 != nil {
 		return nil, fmt.Errorf("run as %q: non-numeric uid/gid", name)
 	}
-	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
+	// The user's supplementary groups too, as su, sudo -u and systemd's
+	// User= give them (initgroups): without, exec drops every one, and a
+	// command cannot read what the user reads through a group.
+	gids, err := u.GroupIds()
+	if err != nil {
+		return nil, fmt.Errorf("run as %q: its groups: %w", name, err)
+	}
+	groups := make([]uint32, 0, len(gids))
+	for _, g := range gids {
+		n, err := strconv.ParseUint(g, 10, 32)
+		if err != nil {
+			return nil, fmt.Errorf("run as %q: non-numeric group id %q", name, g)
+		}
+		groups = append(groups, uint32(n))
+	}
+	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: groups}, nil
 }
 
 // Drain asks the worker to stop gracefully: it marks its registration draining
