@@ -239,14 +239,25 @@ func (sch configSchema) isSection(k string, v any) bool {
 	return isCmd && (v == nil || asMap(v) != nil)
 }
 
+// notInFile are flags a config file may not set: they name one task, and
+// from a file they would name every one (a `key` made every later submit
+// return the first task).
+var notInFile = map[string]string{"key": "an idempotency key names one task; give it with --key"}
+
 // check validates a whole file: every key names a flag, every value has a
 // kind that flag takes.
 func (sch configSchema) check(fc fileConfig) error {
 	for _, k := range sortedKeys(fc) {
 		v := fc[k]
+		if why, ok := notInFile[k]; ok {
+			return fmt.Errorf("%s: not a setting for a file: %s", k, why)
+		}
 		if sch.isSection(k, v) {
 			flags, sec := sch.commands[k], asMap(v)
 			for _, fk := range sortedKeys(sec) {
+				if why, ok := notInFile[fk]; ok {
+					return fmt.Errorf("%s: %s: not a setting for a file: %s", k, fk, why)
+				}
 				if !flags[fk] {
 					return fmt.Errorf("%s: unknown setting %q (not a flag of drover %s)", k, fk, k)
 				}

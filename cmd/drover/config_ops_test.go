@@ -98,3 +98,16 @@ func TestDaemonWithoutZooKeeperDoesNotSuggestDev(t *testing.T) {
 		}
 	}
 }
+
+// A `key` in a config file (under submit:, or at the top) gave every
+// later `drover submit` that key: each returned the first task, exit 0,
+// and ran nothing new. It is refused, one line and exit 2. (Noted by
+// review108.)
+func TestConfigFileRefusesAnIdempotencyKey(t *testing.T) {
+	root := newRoot()
+	makeCluster(t, root)
+	for _, content := range []string{"submit:\n  key: nightly\n", "key: nightly\n"} {
+		r := drover(t, root, "--config", writeConfig(t, content), "submit", "--", "true")
+		oneLineError(t, r, 2, "idempotency key names one task")
+	}
+}
