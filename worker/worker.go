@@ -1294,28 +1294,28 @@ func (w *Worker) moveAside(log zerolog.Logger, path string, version int32, why e
 	}
 }
 
-// writtenOver reads the assignment at path, written over while task ran,
-// and returns its version when it still holds the task's attempt; else it
-// moves it to deadletter (it held the worker's slot, unreported, for the
-// rest of the leader's term) and returns -1.
-func (w *Worker) writtenOver(log zerolog.Logger, path string, task *store.Task) int32 {
+// writtenOver reads the assignment at path, changed while task ran (a
+// report at the version the worker wrote failed), and moves it to
+// deadletter when it no longer holds the task's attempt (junk written over
+// it, by hand or by another program): it held the worker's slot,
+// unreported, for the rest of the leader's term. It reports whether it
+// dealt with it so; one that still holds the attempt is a replacement, and
+// stays.
+func (w *Worker) writtenOver(log zerolog.Logger, path string, task *store.Task) bool {
 	data, st, err := w.st.Get(path)
 	if err != nil {
-		if !errors.Is(err, store.ErrNoNode) {
-			log.Warn().Err(err).Msg("report rejected: the assignment changed, and cannot be read")
-		}
-		return -1
+		return false
 	}
 	now, derr := store.DecodeTaskOf(task.ID, data)
-	if derr == nil && now.Attempt == task.Attempt && now.Reg == task.Reg {
-		return st.Version
+	if derr == nil && now.Attempt == task.Attempt {
+		return false
 	}
 	if derr == nil {
-		derr = fmt.Errorf("%w: assignment %s was written over with attempt %d of registration %d", store.ErrMalformed, path, now.Attempt, now.Reg)
+		derr = fmt.Errorf("%w: assignment %s was written over with attempt %d", store.ErrMalformed, path, now.Attempt)
 	}
 	log.Error().Err(derr).Msg("report rejected: the assignment was written over while it ran; moving it to deadletter")
 	w.moveAside(log, path, st.Version, derr)
-	return -1
+	return true
 }
 
 // report posts an attempt's outcome in one transaction that deletes the
@@ -1476,13 +1476,7 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 				pause = min(2*pause, restartMax)
 				continue
 			}
-			if ok {
-				// Written over since the running mark, which nothing but this
-				// worker writes after: by hand, or by another program.
-				if again := w.writtenOver(log, path, task); again >= 0 && try < 10 {
-					version = again // still this attempt's: filed over it
-					continue
-				}
+			if ok && w.writtenOver(log, path, task) {
 				return
 			}
 			log.Warn().Err(err).Msg("report rejected: assignment withdrawn")
