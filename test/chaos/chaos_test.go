@@ -202,6 +202,10 @@ func runChaos(t *testing.T, faultsOf func(time.Duration, *rand.Rand) []fault) {
 		t.Fatalf("first election: %v", err)
 	}
 
+	// Schedules fire every second or two while the faults run (checkSchedules).
+	schedlog := filepath.Join(c.dir, "schedules.log")
+	scheds := addSchedules(t, c, schedlog)
+
 	// Each task records (task, attempt, worker) when it runs, then works a little.
 	runlog := filepath.Join(c.dir, "runs.log")
 	specs := make([]client.TaskSpec, n)
@@ -267,6 +271,7 @@ func runChaos(t *testing.T, faultsOf func(time.Duration, *rand.Rand) []fault) {
 			t.Logf("fault %-34s took %v (failover %v)", f.name, time.Since(start).Round(time.Millisecond), d.Round(time.Millisecond))
 		}
 	}
+	pauseSchedules(t, c, scheds)
 	ids := <-submitted
 	if len(ids) != n {
 		t.Errorf("only %d of %d tasks acknowledged", len(ids), n)
@@ -327,6 +332,7 @@ func runChaos(t *testing.T, faultsOf func(time.Duration, *rand.Rand) []fault) {
 			suspects = append(suspects, id)
 		}
 	}
+	sched := checkSchedules(ctx, t, c, scheds, schedlog)
 	checkNothingLeft(t, c)
 	epochs := checkEpochs(t, c)
 	checkNoRace(t, c)
@@ -339,6 +345,10 @@ func runChaos(t *testing.T, faultsOf func(time.Duration, *rand.Rand) []fault) {
 	}
 	summary := fmt.Sprintf("chaos: %d tasks, %d faults, %d lost, %d duplicate attempts, %d stale writes, %d re-run, %d epochs, max failover %v",
 		len(ids), injected, lost, dup, stale, rerun, epochs, maxFailover.Round(100*time.Millisecond))
+	fmt.Println(summary)
+	t.Log(summary)
+	summary = fmt.Sprintf("chaos: %d schedules, %d slots: %d ran (%d re-run), %d missed, %d skipped (forbid), %d replaced by a newer slot, %d not started by the deadline; %d schedule errors, %d forbid runs beside a lost attempt",
+		len(scheds), sched.slots, sched.ran, sched.rerun, sched.missed, sched.skipped, sched.replaced, sched.notStarted, sched.errors, sched.zombies)
 	fmt.Println(summary)
 	t.Log(summary)
 	if t.Failed() {
