@@ -446,8 +446,15 @@ func checkSchedule(ctx context.Context, t *testing.T, c *cluster, s chaosSchedul
 					fail("schedule %s: slot %v's task %s: attempt %d on %s ended %q (exit %d), not lost, yet attempt %d followed", name, slot, e.Task, h.N, h.Worker, h.Error, h.ExitCode, r.Attempt)
 				}
 			}
+			lost := map[int]bool{}
+			for _, h := range r.History {
+				lost[h.N] = lost[h.N] || h.Lost
+			}
 			final := int64(0)
 			for n, a := range byTask[e.Task] {
+				if n < r.Attempt && !lost[n] {
+					fail("schedule %s: slot %v's task %s: attempt %d ran and attempt %d followed, but its history has no loss of attempt %d", name, slot, e.Task, n, r.Attempt, n)
+				}
 				workers := map[string]bool{}
 				for _, l := range a.starts {
 					workers[l.worker] = true
