@@ -86,12 +86,39 @@ func addSchedules(t *testing.T, c *cluster, log string) []chaosSchedule {
 	return scheds
 }
 
-// pauseSchedules stops the schedules firing (their last slot is final from
-// then on), trying again while ZooKeeper recovers.
+// pauseSchedules waits until each schedule has handled its slots up to now
+// (the faults' end: the slots of the last outage caught up, missed or
+// skipped as its policies say), then stops it firing: its last slot is
+// final from then on, and every slot up to it is in its record. Both try
+// again while ZooKeeper recovers.
 func pauseSchedules(t *testing.T, c *cluster, scheds []chaosSchedule) {
 	t.Helper()
+	until := time.Now() // the leader plans on this host's clock too
+	deadline := time.Now().Add(4*c.session + time.Minute)
 	for _, s := range scheds {
-		deadline := time.Now().Add(2 * time.Minute)
+		for {
+			rec, err := readScheduleRecord(c, s.name)
+			if err == nil {
+				spec, _, err := scheduler.ReadSpec(rec.Cron, rec.TZ)
+				if err != nil {
+					t.Fatalf("schedule %s: %v", s.name, err)
+				}
+				from := rec.LastSlot
+				if from.IsZero() {
+					from = rec.CreatedAt
+				}
+				if spec.Next(from).After(until) {
+					break
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Errorf("schedule %s: its slots up to the faults' end, %v, not handled by %v (%v)", s.name, until, deadline, err)
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	for _, s := range scheds {
 		for {
 			_, err := c.client.PauseSchedule(s.name)
 			if err == nil {
@@ -104,6 +131,15 @@ func pauseSchedules(t *testing.T, c *cluster, scheds []chaosSchedule) {
 			time.Sleep(200 * time.Millisecond)
 		}
 	}
+}
+
+// readScheduleRecord reads a schedule's record as stored.
+func readScheduleRecord(c *cluster, name string) (*store.Schedule, error) {
+	data, _, err := c.st.Get(c.st.Layout().Schedule(name))
+	if err != nil {
+		return nil, err
+	}
+	return store.DecodeSchedule(data)
 }
 
 // schedRun is one line of the schedules' log.
