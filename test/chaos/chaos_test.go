@@ -1,8 +1,10 @@
 // Package chaos is Drover's fault-injection suite: a 3-server ZooKeeper ensemble,
 // three schedulers and three workers as real processes, thousands of tasks, and
-// crashes, pauses and outages injected while they run. A checker then proves
-// promises 1-3 of the design: nothing lost, no attempt run twice, no stale write,
-// one leader per epoch, nothing left behind.
+// crashes, pauses and outages injected while they run, cron schedules firing
+// meanwhile. A checker then proves promises 1-4 of the design: nothing lost, no
+// attempt run twice, no stale write, one leader per epoch, nothing left behind,
+// each schedule's slot run once or skipped as its policies say
+// (schedules_test.go).
 //
 // `go test ./test/chaos` runs the short mode (part of `make test`);
 // `make chaos` runs the full mode.
