@@ -235,7 +235,9 @@ func checkSchedules(ctx context.Context, t *testing.T, c *cluster, scheds []chao
 			st.errors++
 			continue
 		}
-		checkSchedule(ctx, t, c, s, recs[i], bySched[s.name], &st, fail)
+		// Every run has ended: a wait for one is a read of its result.
+		task := func(id string) (*store.Task, error) { return c.client.Wait(ctx, id) }
+		checkSchedule(s, recs[i], bySched[s.name], task, &st, fail, t.Logf)
 		delete(bySched, s.name)
 	}
 	for name, ls := range bySched {
@@ -289,8 +291,11 @@ const (
 	reasonStartBy  = "missed: " + store.NotStartedInTime
 )
 
-func checkSchedule(ctx context.Context, t *testing.T, c *cluster, s chaosSchedule, rec *store.Schedule, lines []schedRun, st *schedStats, fail func(string, ...any)) {
-	t.Helper()
+// checkSchedule checks one paused schedule, none of its runs active: its
+// record, the log's lines of its slots' tasks and the tasks' results (task
+// reads one). It says what is wrong with fail, and what it saw with logf.
+func checkSchedule(s chaosSchedule, rec *store.Schedule, lines []schedRun, task func(id string) (*store.Task, error),
+	st *schedStats, fail func(string, ...any), logf func(string, ...any)) {
 	name := s.name
 	// The history must hold every slot: none dropped for its bound.
 	if len(rec.Succeeded) >= rec.KeepSucceeded || len(rec.Failed) >= rec.KeepFailed || len(rec.Skipped) >= max(rec.KeepFailed, 10) {
@@ -445,7 +450,7 @@ func checkSchedule(ctx context.Context, t *testing.T, c *cluster, s chaosSchedul
 			if n := len(byTask[e.Task]); n > 0 {
 				fail("schedule %s: slot %v's task %s ended %q, but %d attempts of it ran", name, slot, e.Task, store.NotStartedInTime, n)
 			}
-			r, err := c.client.Status(e.Task)
+			r, err := task(e.Task)
 			if err != nil {
 				fail("schedule %s: slot %v's task %s: %v", name, slot, e.Task, err)
 			} else if r.State != store.StateCancelled || r.Error != store.NotStartedInTime || len(r.History) > 0 {
@@ -453,7 +458,7 @@ func checkSchedule(ctx context.Context, t *testing.T, c *cluster, s chaosSchedul
 			}
 		case e.Task != "" && e.Reason == "":
 			st.ran++
-			r, err := c.client.Wait(ctx, e.Task)
+			r, err := task(e.Task)
 			if err != nil {
 				fail("schedule %s: slot %v's task %s: %v", name, slot, e.Task, err)
 				continue
@@ -551,7 +556,7 @@ func checkSchedule(ctx context.Context, t *testing.T, c *cluster, s chaosSchedul
 					for _, end := range a.ends {
 						if first != 0 && first < end.at {
 							st.zombies++
-							t.Logf("schedule %s (forbid): slot %v's task %s started while lost attempt %d of %s still ran on %s",
+							logf("schedule %s (forbid): slot %v's task %s started while lost attempt %d of %s still ran on %s",
 								name, grid[r.slot], r.task.ID, n, p.task.ID, end.worker)
 						}
 					}
@@ -562,7 +567,7 @@ func checkSchedule(ctx context.Context, t *testing.T, c *cluster, s chaosSchedul
 			}
 		}
 	}
-	t.Logf("schedule %s (catch-up %s, concurrency %s, deadline %v): %d slots from %v to %v, %d fired", name, rec.Catchup, rec.Concurrency, s.deadline,
+	logf("schedule %s (catch-up %s, concurrency %s, deadline %v): %d slots from %v to %v, %d fired", name, rec.Catchup, rec.Concurrency, s.deadline,
 		len(grid), grid[0].Format(time.TimeOnly), grid[len(grid)-1].Format(time.TimeOnly), fired)
 }
 
