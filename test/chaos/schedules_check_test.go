@@ -19,7 +19,8 @@ type schedCase struct {
 	tasks map[string]*store.Task
 }
 
-// t0 is the schedule's creation; its slots are t0 plus 1 s, 2 s, ... 6 s.
+// t0 is the schedule's creation, half a second past 00:00:00: its slots
+// (slotAt) are 00:00:01, 00:00:02 and so on.
 var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(500 * time.Millisecond)
 
 func slotAt(n int) time.Time {
