@@ -20,8 +20,10 @@ import (
 
 // The chaos suite's cron schedules: a handful fire every second or two while
 // the faults run, each slot's task recording its start and end in a log of
-// its own (schedLog), and the checker then holds their records and that log
-// to README's "Schedules" and design promise 4:
+// its own (schedules.log). Once the faults are over and each schedule has
+// handled its slots up to then, they are paused (their last slot is final)
+// and their runs waited for; the checker then holds their records and that
+// log to README's "Schedules" and design promise 4:
 //
 //   - a slot creates its task exactly once: one task per slot, each attempt
 //     of it run once, on one worker; a second attempt only after the first
