@@ -40,11 +40,24 @@ type Client struct {
 	// assignments found each task in flight: Status, Wait, Cancel and
 	// Retry of many placed tasks list them once, not once each.
 	placed store.Placed
+	// failFast: a look-up whose connection is lost fails at once instead of
+	// waiting to ask again (NewFailFast).
+	failFast bool
 }
 
 // New returns a client over an open store.
 func New(st *store.Store) *Client {
 	return &Client{st: st, now: time.Now, zkNow: func() (time.Time, error) { return st.ZookeeperNow("") }}
+}
+
+// NewFailFast returns a client whose look-ups of a task fail at once when
+// their connection is lost (store.ErrConnection), where New's wait for the
+// store to be back and ask again: for a server that answers an outage with
+// a 503 its callers retry, rather than hold the request.
+func NewFailFast(st *store.Store) *Client {
+	c := New(st)
+	c.failFast = true
+	return c
 }
 
 // TaskSpec is what a user submits: one JSONL line of `drover submit -f`, e.g.
@@ -759,7 +772,7 @@ const maxMoveAsideTries = 2
 func (c *Client) lookup(id string) (*store.Task, store.Location, error) {
 	for try, lost := 0, 0; ; try++ {
 		t, loc, err := c.st.LookupTaskIn(id, &c.placed)
-		if lostReply(err) && lost < maxSubmitTries && c.reconnected(context.Background()) {
+		if lostReply(err) && !c.failFast && lost < maxSubmitTries && c.reconnected(context.Background()) {
 			// A read: asked again once back (a connection dropped under it
 			// and came back on the same session, a new server).
 			lost++

@@ -75,7 +75,7 @@ func New(s *scheduler.Scheduler, st *store.Store) *Server {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		buildInfo(s.Version()), &collector{s: s, st: st, timeout: metricsReadTimeout})
-	srv := &Server{sched: s, st: st, client: client.New(st), mux: http.NewServeMux(),
+	srv := &Server{sched: s, st: st, client: client.NewFailFast(st), mux: http.NewServeMux(),
 		reads: make(chan struct{}, maxReads), readTimeout: apiReadTimeout}
 	// The collector bounds its own read; Timeout is a backstop.
 	srv.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Timeout: 2 * metricsReadTimeout}))
