@@ -200,6 +200,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		opened: time.Now()}
 	// The client's loop can connect and call onEvent, which reads s.conn,
 	// before Connect has returned here: it waits for s.mu until s.conn is set.
+	var names map[string]string
+	if cfg.TLS != nil {
+		names = serverNames(ctx, cfg.Servers)
+	}
 	s.mu.Lock()
 	conn, _, err := zk.Connect(cfg.Servers, cfg.SessionTimeout,
 		zk.WithLogger(zkLogger{log: log, granted: &s.granted, failure: &s.failure, changed: func() { s.mu.Lock(); s.signalLocked(); s.mu.Unlock() }}),
@@ -212,7 +216,12 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 				return nil, err
 			}
 			if cfg.TLS != nil {
-				if c, err = handshake(c, cfg.TLS, address, timeout); err != nil {
+				tc := cfg.TLS
+				if name := names[address]; name != "" && tc.ServerName == "" {
+					tc = tc.Clone()
+					tc.ServerName = name
+				}
+				if c, err = handshake(c, tc, address, timeout); err != nil {
 					return nil, err
 				}
 			}
@@ -1009,6 +1018,33 @@ func (s *Store) Sync(path string) error {
 // zkLogger takes go-zookeeper's log lines to the debug log, and the session
 // timeout the server granted from its line on each new connection (the
 // client has no other way to tell it).
+// serverNames maps each address the servers' names resolve to ("ip:port",
+// as the client dials them: it resolves the names itself) to the name
+// given, so that TLS checks a server's certificate against the name the
+// user gave, as a browser does, not against the address: most
+// certificates name the host and no IP, and every one was refused.
+func serverNames(ctx context.Context, servers []string) map[string]string {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	names := map[string]string{}
+	for _, server := range servers {
+		host, port, err := net.SplitHostPort(server)
+		if err != nil {
+			continue
+		}
+		addrs, err := net.DefaultResolver.LookupHost(ctx, host)
+		if err != nil {
+			continue // the client passes over a name that does not resolve
+		}
+		for _, a := range addrs {
+			if ap := net.JoinHostPort(a, port); names[ap] == "" {
+				names[ap] = host
+			}
+		}
+	}
+	return names
+}
+
 // handshake runs TLS over c, within timeout (as tls.DialWithDialer, which
 // would not tell a failed handshake from a failed dial).
 func handshake(c net.Conn, cfg *tls.Config, address string, timeout time.Duration) (net.Conn, error) {
