@@ -811,10 +811,10 @@ func (t *Task) Program() string {
 // program (a Task.Program): the leader places a command only on workers
 // that may. The worker has the last word: it matches the absolute path it
 // resolves (through its PATH, or from its working directory), which only
-// it knows. So here a pattern without '/' is matched against the program's
-// name, as the worker matches it; a pattern with '/' against the program
-// when that is an absolute path, and otherwise only its last element
-// against the name. The answer errs towards yes.
+// it knows. So here a pattern without '/' is matched against a program
+// given by name alone, as the worker matches it; a pattern with '/'
+// against the program when that is an absolute path, and otherwise only
+// its last element against the name. The answer errs towards yes.
 func MayAllow(patterns []string, program string) bool {
 	if len(patterns) == 0 || program == "" {
 		return true
@@ -824,7 +824,7 @@ func MayAllow(patterns []string, program string) bool {
 		var ok bool
 		switch {
 		case !strings.Contains(pat, "/"):
-			ok, _ = path.Match(pat, name)
+			ok, _ = path.Match(pat, program) // a name matches no path
 		case abs:
 			ok, _ = path.Match(pat, path.Clean(program))
 		default:

@@ -332,10 +332,14 @@ func TestMayAllow(t *testing.T) {
 		{[]string{"/opt/jobs/*"}, "/opt/jobs/backup.sh", true},
 		{[]string{"/opt/jobs/*"}, "/opt/other/backup.sh", false},
 		{[]string{"/opt/jobs/*"}, "backup.sh", true},
-		{[]string{"sh", "env"}, "/bin/sh", true},
-		{[]string{"sh", "env"}, "/usr/bin/env", true},
+		// A name pattern admits a program given by name alone (as PATH
+		// finds it), not one in a directory the task names.
+		{[]string{"sh", "env"}, "/bin/sh", false},
+		{[]string{"sh", "env"}, "/usr/bin/env", false},
+		{[]string{"sh", "env"}, "env", true},
 		{[]string{"sh", "env"}, "bash", false},
-		{[]string{"*.sh"}, "./deploy.sh", true},
+		{[]string{"*.sh"}, "./deploy.sh", false},
+		{[]string{"*.sh"}, "deploy.sh", true},
 		{[]string{"*.sh"}, "deploy.py", false},
 	} {
 		if got := MayAllow(tc.patterns, tc.program); got != tc.want {

@@ -82,10 +82,13 @@ func (p policy) envDenied(env map[string]string) string {
 	return ""
 }
 
-// allowed reports whether the program at resolved (where PATH led, or the
-// name as given when it led nowhere) may run under the allow-list, and its
-// absolute path.
-func (p policy) allowed(resolved string) (string, bool) {
+// allowed reports whether program, as the task gave it, at resolved (where
+// PATH led, or the name as given when it led nowhere) may run under the
+// allow-list, and its absolute path. A pattern without '/' admits a
+// program given by name alone, as the PATH finds it: it admitted the name
+// in any directory a task named (--allow echo ran DIR/echo, a copy of
+// /bin/sh a task before had put there).
+func (p policy) allowed(program, resolved string) (string, bool) {
 	if len(p.allow) == 0 {
 		return resolved, true
 	}
@@ -93,11 +96,15 @@ func (p policy) allowed(resolved string) (string, bool) {
 	if a, err := filepath.Abs(abs); err == nil {
 		abs = a
 	}
+	bare := !strings.Contains(program, "/")
 	for _, pat := range p.allow {
-		if ok, _ := path.Match(pat, abs); ok {
-			return abs, true
+		if !strings.Contains(pat, "/") {
+			if ok, _ := path.Match(pat, filepath.Base(abs)); ok && bare {
+				return abs, true
+			}
+			continue
 		}
-		if ok, _ := path.Match(pat, filepath.Base(abs)); ok && !strings.Contains(pat, "/") {
+		if ok, _ := path.Match(pat, abs); ok {
 			return abs, true
 		}
 	}
@@ -141,7 +148,7 @@ func execute(ctx context.Context, task *store.Task, workerID string, limit int, 
 		if err != nil {
 			p = program // exec.Command keeps the lookup error for Start to report
 		}
-		abs, ok := pol.allowed(p)
+		abs, ok := pol.allowed(program, p)
 		if !ok {
 			return nil, false, abs
 		}
@@ -418,6 +425,11 @@ var (
 		"CC", "CXX", "CPP", "AR", "AS", "LD", "FC", "LEX", "YACC", "M4", "CFLAGS", "CXXFLAGS", "CPPFLAGS", "LDFLAGS",
 		"GOFLAGS", "RUSTC_WRAPPER", "RUSTC_WORKSPACE_WRAPPER", "RUSTFLAGS", "SVN_SSH", "RSYNC_CONNECT_PROG",
 		"SUDO_ASKPASS", "JAVA_OPTS", "MAVEN_OPTS", "GRADLE_OPTS", "ANT_OPTS", "GCC_EXEC_PREFIX", "COMPILER_PATH",
+		// The rest of GNU make's built-in variables (make -p): its default
+		// rules, and `make clean`'s $(RM), hand them to the shell.
+		"RM", "LDLIBS", "LOADLIBES", "TARGET_ARCH", "OUTPUT_OPTION", "ARFLAGS", "ASFLAGS", "FFLAGS", "LFLAGS", "YFLAGS",
+		"PFLAGS", "RFLAGS", "GFLAGS", "COFLAGS", "LINTFLAGS", "CO", "GET", "PC", "M2C", "LINT", "MAKEINFO", "TEX",
+		"TEXI2DVI", "WEAVE", "CWEAVE", "TANGLE", "CTANGLE",
 		// zip and unzip prepend these to their arguments (zip's -TT runs a
 		// command through the shell); systemd's and sudo's editors and pagers.
 		"ZIP", "ZIPOPT", "UNZIP", "UNZIPOPT", "SYSTEMD_PAGER", "SYSTEMD_EDITOR", "SUDO_EDITOR"}
