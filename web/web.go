@@ -457,7 +457,7 @@ func (s *Server) schedules(w http.ResponseWriter, r *http.Request) {
 	)
 	err := s.read(r.Context(), func(ctx context.Context) error {
 		var err error
-		list, more, skipped, err = s.client.SchedulesFirst(ctx, limit)
+		list, more, skipped, err = s.client.SchedulesPage(ctx, limit)
 		return err
 	})
 	if err != nil {
