@@ -111,3 +111,16 @@ func TestConfigFileRefusesAnIdempotencyKey(t *testing.T) {
 		oneLineError(t, r, 2, "idempotency key names one task")
 	}
 }
+
+// A --zk-tls-key others can read was taken as it was, where a credentials
+// file others can read is refused: a private key is as much a secret.
+// (Noted by review116.)
+func TestWorldReadableTLSKeyIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	key := filepath.Join(dir, "client-key.pem")
+	if err := os.WriteFile(key, []byte("not a key"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := drover(t, newRoot(), "--zk-tls-cert", key, "--zk-tls-key", key, "workers")
+	oneLineError(t, r, 2, "other users can read or write it")
+}

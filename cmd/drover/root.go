@@ -435,6 +435,11 @@ func (g *globals) resolveTLS() error {
 		if err != nil {
 			return usageErr("--zk-tls-cert: %v", err)
 		}
+		// A private key others can read is no one's own, as a credentials
+		// file others can read is refused (--zk-auth-file).
+		if fi, err := os.Stat(g.tlsKey); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o007 != 0 {
+			return usageErr("--zk-tls-key %s: other users can read or write it (mode %#o): chmod o-rwx %s", g.tlsKey, fi.Mode().Perm(), g.tlsKey)
+		}
 		keyPEM, err := readFileMax(g.tlsKey, 1<<20)
 		if err != nil {
 			return usageErr("--zk-tls-key: %v", err)
