@@ -275,6 +275,17 @@ func (l *listing) read(ctx context.Context, paths []string, want int) ([]*store.
 				return nil, fmt.Errorf("list tasks: %w", rd.Err)
 			default:
 				t, err := store.DecodeTask(rd.Data)
+				if err == nil {
+					// Where a record stands says its state, as status reads it
+					// (store.LookupTaskIn): a queue item is queued whatever it
+					// says, and a result not finished is malformed.
+					switch lay := l.st.Layout(); {
+					case strings.HasPrefix(rd.Path, lay.Queue()+"/"):
+						t.State = store.StateQueued
+					case strings.HasPrefix(rd.Path, lay.Results()+"/") && !t.State.Terminal():
+						err = store.ErrMalformed
+					}
+				}
 				switch {
 				case err != nil:
 					l.res.Skipped++

@@ -293,7 +293,7 @@ func (c *Client) schedulesFirst(ctx context.Context, limit int, slim bool) (list
 	out := []ScheduleInfo{}
 	for from, to := 0, 0; from < len(names); from = to {
 		if from >= budget {
-			return out, true, skipped, nil // more may be left
+			return out, true, skipped, c.refresh(out) // more may be left
 		}
 		if err := ctx.Err(); err != nil {
 			return nil, false, 0, err

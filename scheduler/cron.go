@@ -1036,6 +1036,12 @@ func refreshRuns(st *store.Store, known func(id string) bool, unreadable unreada
 				if unreadable != nil {
 					unreadable(rec, r, o.bad, o.derr)
 				}
+			case nodeFault(err):
+				// The result's own fault (an ACL that refuses reads, set by
+				// hand): the run stays active, and the others are filed; it
+				// failed every firing, and the schedules listing, whole.
+				still = append(still, r)
+				continue
 			case err != nil:
 				return err
 			case o.missed:

@@ -682,7 +682,19 @@ func (l *leader) pruneDeadletters(cutoff time.Time) error {
 		return false
 	})
 	sort.Strings(names)
-	drop := max(0, len(names)+len(junk)-l.s.cfg.MaxDeadletters)
+	// Junk past the cutoff goes for its age; the rest counts toward the cap.
+	var oldJunk []string
+	if len(junk) > 0 {
+		stats := make([]store.Stat, len(junk))
+		errs := make([]error, len(junk))
+		store.Pipelined(len(junk), func(i int) { _, stats[i], errs[i] = l.st.Exists(dir + "/" + junk[i]) })
+		for i, n := range junk {
+			if errs[i] == nil && stats[i].Czxid != 0 && stats[i].Ctime.Before(cutoff) {
+				oldJunk = append(oldJunk, n)
+			}
+		}
+	}
+	drop := max(0, len(names)+len(junk)-len(oldJunk)-l.s.cfg.MaxDeadletters)
 	drop = min(drop, len(names))
 	for young := false; !young && drop < len(names); {
 		if l.termOver() {
@@ -703,17 +715,7 @@ func (l *leader) pruneDeadletters(cutoff time.Time) error {
 			drop++ // old, or gone (a zero stat)
 		}
 	}
-	doomed := names[:drop]
-	if len(junk) > 0 {
-		stats := make([]store.Stat, len(junk))
-		errs := make([]error, len(junk))
-		store.Pipelined(len(junk), func(i int) { _, stats[i], errs[i] = l.st.Exists(dir + "/" + junk[i]) })
-		for i, n := range junk {
-			if errs[i] == nil && stats[i].Czxid != 0 && stats[i].Ctime.Before(cutoff) {
-				doomed = append(slices.Clip(doomed), n)
-			}
-		}
-	}
+	doomed := append(slices.Clip(names[:drop]), oldJunk...)
 	deleted := 0
 	for start := 0; start < len(doomed); start += store.MaxBatch {
 		if l.termOver() {

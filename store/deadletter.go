@@ -84,16 +84,14 @@ func (s *Store) taskRecordOf(path string) (id string, result bool) {
 	return id, path == s.layout.Result(id)
 }
 
-// livesElsewhere reports whether task id's record at path, no result, is
-// a stray copy: not where its queue item goes (another bucket), or the
-// task has its queue item or its result besides. Its key and key index
-// entry are the task's, and stay: a stray copy of a finished task moved
-// aside took its key, and the next submit with it made a second task.
+// livesElsewhere reports whether task id, whose record at path (no
+// result) is moved aside, has a record besides: its queue item or result,
+// or an assignment in another place. Then the record is a stray copy, and
+// the task's key and key index entry are the task's, and stay: a stray
+// copy of a finished task moved aside took its key, and the next submit
+// with it made a second task. A record that is the task's only one gives
+// them up, wherever it stood (a queue item in the wrong bucket too).
 func (s *Store) livesElsewhere(id, path string) (bool, error) {
-	rel, _ := strings.CutPrefix(path, s.layout.Root+"/")
-	if strings.HasPrefix(rel, "queue/") && path != s.layout.QueueItem(id) {
-		return true, nil
-	}
 	for _, p := range []string{s.layout.Result(id), s.layout.QueueItem(id)} {
 		if p == path {
 			continue
@@ -103,6 +101,15 @@ func (s *Store) livesElsewhere(id, path string) (bool, error) {
 			return false, err
 		}
 		if ok {
+			return true, nil
+		}
+	}
+	assigned, err := s.Assignments()
+	if err != nil {
+		return false, err
+	}
+	for _, a := range assigned {
+		if a.Task == id && a.Path != path {
 			return true, nil
 		}
 	}

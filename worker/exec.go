@@ -144,9 +144,10 @@ func execute(ctx context.Context, task *store.Task, workerID string, limit int, 
 	// allow-list and builds a command that runs exactly that; denied is the
 	// refused path.
 	command := func() (cmd *exec.Cmd, remembered bool, denied string) {
-		p, remembered, err := lookups.Load().pathIn(program, pol.lookupPath())
+		list := pol.lookupPath(task.Env)
+		p, remembered, err := lookups.Load().pathIn(program, list)
 		if err != nil {
-			p = program // exec.Command keeps the lookup error for Start to report
+			p = program // Start reports the lookup error (below)
 		}
 		abs, ok := pol.allowed(program, p)
 		if !ok {
@@ -162,6 +163,13 @@ func execute(ctx context.Context, task *store.Task, workerID string, limit int, 
 			p = abs // exactly what was checked
 		}
 		cmd = exec.Command(p, args...)
+		if err != nil {
+			// Not looked up again in the worker's own PATH, which may find
+			// what the PATH searched did not (a --clean-env worker's
+			// /usr/sbin): the name was checked as a path of the working
+			// directory, and only that could be allowed.
+			cmd.Path, cmd.Err = program, err
+		}
 		cmd.Args[0] = program // argv[0] as the task wrote it
 		cmd.Env = env
 		cmd.SysProcAttr = commandAttr(pol.cred)
@@ -181,7 +189,7 @@ func execute(ctx context.Context, task *store.Task, workerID string, limit int, 
 		err = startCommand(cmd)
 		if err != nil && remembered && movedAway(err) {
 			// Moved or removed since it was looked up: look (and check) again.
-			lookups.Load().forget(program, pol.lookupPath())
+			lookups.Load().forget(program, pol.lookupPath(task.Env))
 			cmd, _, denied = command()
 			if denied == "" {
 				err = startCommand(cmd)
@@ -457,10 +465,18 @@ func sameFile(a, b string) bool {
 // its own, or runs them with --clean-env.
 const defaultPath = "/usr/local/bin:/usr/bin:/bin"
 
-// lookupPath is where the worker looks programs up: "" for its own PATH, or
-// defaultPath, the PATH its commands get, when it has none or cleans their
-// environment (it looked in its own, empty, PATH: `echo` was not found).
-func (p policy) lookupPath() string {
+// lookupPath is where the worker looks up the program of a task with env:
+// in the PATH its command gets. That is the task's own PATH when it sets
+// one (refused with an allow-list), else "" for the worker's own, or
+// defaultPath when the worker has none or cleans its commands' environment
+// (it looked in its own, empty, PATH: `echo` was not found).
+func (p policy) lookupPath(env map[string]string) string {
+	if v, ok := env["PATH"]; ok {
+		if v == "" {
+			return ":" // no directory: nothing is found
+		}
+		return v
+	}
 	if _, ok := os.LookupEnv("PATH"); ok && !p.cleanEnv {
 		return ""
 	}

@@ -297,7 +297,7 @@ func credentialOf(name string) (*syscall.Credential, error) {
 	// command cannot read what the user reads through a group.
 	gids, err := u.GroupIds()
 	if err != nil {
-		return nil, fmt.Errorf("run as %q: its groups: %w", name, err)
+		gids = []string{u.Gid} // no group database (a bare container): its own group alone, as before
 	}
 	groups := make([]uint32, 0, len(gids))
 	for _, g := range gids {
