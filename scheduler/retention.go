@@ -54,7 +54,9 @@ func (l *leader) startPrune() {
 // it), and a schedule whose slots come further apart than the retention (a
 // monthly job; a daily one under --result-retention 12h; one paused) lost
 // its run's outcome: pruned first, the run was filed as gone. Their number
-// is bounded by the schedules' active runs (at most 100 each).
+// is bounded by the schedules' active runs (at most 100 each), and they
+// count not toward MaxResults (else, kept beyond it, they had every pass
+// delete every other result, the newest too).
 func (l *leader) trackedRuns() map[string]bool {
 	tracked := map[string]bool{}
 	for _, e := range l.schedules {
@@ -191,7 +193,7 @@ func (l *leader) pruneResultsBefore(cutoff time.Time) error {
 	pruned := 0
 walk:
 	for _, b1 := range b1s {
-		over := cfg.MaxResults > 0 && total > cfg.MaxResults
+		over := cfg.MaxResults > 0 && total-len(l.tracked) > cfg.MaxResults
 		if !over && !store.BucketEnd(b1, "00").Before(cutoff) {
 			break // no bucket here or after has ended before the cutoff
 		}
@@ -223,7 +225,7 @@ walk:
 			}
 			ended := store.BucketEnd(b1, b.b2).Before(cutoff)
 			old := ended && b.late.Before(cutoff)
-			over := cfg.MaxResults > 0 && total > cfg.MaxResults
+			over := cfg.MaxResults > 0 && total-len(l.tracked) > cfg.MaxResults
 			if !old && !over {
 				if ended {
 					continue // kept for a late result; newer buckets may be old
