@@ -7,8 +7,9 @@ import (
 )
 
 // Backoff is the delay before a failed attempt's retry: Base doubled per
-// attempt, capped at Max, plus up to 20% jitter so retries of many tasks that
-// failed together do not arrive together. Workers apply it to the attempts
+// attempt, plus up to 20% jitter so retries of many tasks that failed
+// together do not arrive together, and at most Max (there the jitter goes
+// below it). Workers apply it to the attempts
 // that fail on them, the leader to the attempts it withdraws past their
 // timeout.
 type Backoff struct {
@@ -45,5 +46,11 @@ func (b Backoff) Delay(attempt int) time.Duration {
 	if jitter > math.MaxInt64-d || jitter < 0 {
 		return math.MaxInt64 // centuries: the jitter would overflow
 	}
-	return d + jitter
+	if d+jitter <= maxD {
+		return d + jitter
+	}
+	// Past the cap the jitter goes below it: never past Max (a retry
+	// waited up to 6 min of a 5 min cap), still spread, and never under
+	// the first delay.
+	return max(maxD-jitter, min(base, maxD))
 }
