@@ -989,7 +989,7 @@ func (c *Client) Cancel(id string) (*store.Task, error) {
 		done := t.Clone()
 		if t.State == store.StateAssigned || t.State == store.StateRunning {
 			done.AddAttempt(store.Attempt{N: t.Attempt, Worker: t.Worker, StartedAt: t.StartedAt,
-				FinishedAt: now, ExitCode: -1, Error: "cancelled"})
+				FinishedAt: now, ExitCode: -1, Error: "cancelled", Cancelled: true})
 		}
 		done.State, done.FinishedAt, done.Error, done.NotBefore = store.StateCancelled, now, "cancelled", time.Time{}
 		minus1 := -1

@@ -26,7 +26,7 @@ import "github.com/drover-sched/drover/store"
 //	  "not_before": "RFC 3339",      retry backoff, omitted when none
 //	  "start_by": "RFC 3339",        a slot's task under its schedule's starting deadline:
 //	                                 the latest its first attempt may start, omitted when none
-//	  "history": [{"n","worker","started_at","finished_at","exit_code","error","lost",
+//	  "history": [{"n","worker","started_at","finished_at","exit_code","error","lost","cancelled",
 //	               "stdout","stderr"}],   the last 2 KiB of each, the last 10 attempts
 //	                                 (a finished task's last attempt: in its own stdout/stderr)
 //	  "worker": "w1",                where it runs (or last ran), "" when none

@@ -227,6 +227,11 @@ type Attempt struct {
 	// Lost marks an attempt cut short by the loss of its worker (or the
 	// withdrawal of its assignment): it does not count against Retries.
 	Lost bool `json:"lost,omitempty"`
+	// Cancelled marks an attempt a cancel cut short (drover cancel, a
+	// replace schedule's next slot): no failure, and no loss. (It counted
+	// as a failure: a task cancelled in its one run and retried ended dead
+	// on its first failure, its retries never used.)
+	Cancelled bool `json:"cancelled,omitempty"`
 	// Stdout and Stderr are the ends of the attempt's output (AttemptTail
 	// bytes each), kept for the last AttemptsWithTail attempts.
 	Stdout string `json:"stdout,omitempty"`
@@ -378,18 +383,27 @@ const NotStartedInTime = "not started by its starting deadline"
 const MaxLostAttempts = 20
 
 // Losses counts the attempts lost with their workers (see Attempt.Lost).
-func (t *Task) Losses() int { return len(t.History) - t.Failures() }
+func (t *Task) Losses() int {
+	n := 0
+	for _, a := range t.History {
+		if a.Lost {
+			n++
+		}
+	}
+	return n
+}
 
 // UnforgivenLosses counts the losses since the last retry (drover retry)
 // forgave those before it (LostBefore): what MaxLostAttempts and the backoff
 // after a loss go by.
 func (t *Task) UnforgivenLosses() int { return t.Losses() - t.LostBefore }
 
-// Failures counts finished attempts that ran and failed (not lost ones).
+// Failures counts finished attempts that ran and failed (not lost ones,
+// nor ones a cancel cut short).
 func (t *Task) Failures() int {
 	n := 0
 	for _, a := range t.History {
-		if !a.Lost {
+		if !a.Lost && !a.Cancelled {
 			n++
 		}
 	}
