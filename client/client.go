@@ -333,7 +333,8 @@ func (c *Client) Submit(ctx context.Context, specs []TaskSpec) ([]store.SubmitRe
 		out = append(out, r)
 	}
 	if ife := (*store.InFlightError)(nil); errors.As(err, &ife) {
-		err = &store.InFlightError{N: unknownSpecs(tasks, dupOf, len(out), unique[len(res):min(len(res)+ife.N, len(unique))]), Err: ife.Err}
+		ids := unknownSpecs(tasks, dupOf, len(out), unique[len(res):min(len(res)+ife.N, len(unique))])
+		err = &store.InFlightError{N: len(ids), IDs: ids, Err: ife.Err}
 	}
 	if err != nil {
 		return out, fmt.Errorf("submit: %w", err)
@@ -341,25 +342,25 @@ func (c *Client) Submit(ctx context.Context, specs []TaskSpec) ([]store.SubmitRe
 	return out, nil
 }
 
-// unknownSpecs counts the specs after the acked ones whose task (a key's
-// first, for a repeat: dupOf) is among unknown: an InFlightError's count,
-// in specs.
-func unknownSpecs(tasks []*store.Task, dupOf []int, acked int, unknown []*store.Task) int {
+// unknownSpecs returns, for each spec after the acked ones whose task (a
+// key's first, for a repeat: dupOf) is among unknown, that task's id: an
+// InFlightError's, in specs.
+func unknownSpecs(tasks []*store.Task, dupOf []int, acked int, unknown []*store.Task) []string {
 	ids := make(map[string]bool, len(unknown))
 	for _, t := range unknown {
 		ids[t.ID] = true
 	}
-	n := 0
+	var out []string
 	for i := acked; i < len(tasks); i++ {
 		src := tasks[i]
 		if dupOf[i] >= 0 {
 			src = tasks[dupOf[i]]
 		}
 		if ids[src.ID] {
-			n++
+			out = append(out, src.ID)
 		}
 	}
-	return n
+	return out
 }
 
 // submit writes tasks, sending again those of a transaction whose outcome is

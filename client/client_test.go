@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -160,11 +161,11 @@ func TestUnknownSpecs(t *testing.T) {
 	// of unknown outcome, d not sent.
 	tasks := []*store.Task{a, b, mk("a2"), c, d}
 	dupOf := []int{-1, -1, 0, -1, -1}
-	if n := unknownSpecs(tasks, dupOf, 1, []*store.Task{b, c}); n != 2 {
-		t.Fatalf("unknown %d, want 2 (b, c; a' is acknowledged with a)", n)
+	if ids := unknownSpecs(tasks, dupOf, 1, []*store.Task{b, c}); !slices.Equal(ids, []string{"b", "c"}) {
+		t.Fatalf("unknown %q, want b, c (a' is acknowledged with a)", ids)
 	}
-	if n := unknownSpecs(tasks, dupOf, 1, []*store.Task{a, b}); n != 2 {
-		t.Fatalf("unknown %d, want 2 (b, and a' whose first is unknown)", n)
+	if ids := unknownSpecs(tasks, dupOf, 1, []*store.Task{a, b}); !slices.Equal(ids, []string{"b", "a"}) {
+		t.Fatalf("unknown %q, want b, and a (a', whose first is unknown)", ids)
 	}
 }
 

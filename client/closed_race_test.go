@@ -36,8 +36,13 @@ func TestSubmitCutOffByCloseSaysItMayHaveLanded(t *testing.T) {
 		t.Fatal("the submit did not return after its store was closed")
 	}
 	var ife *store.InFlightError
+	queued := drovertest.QueuedIDs(t, st)
 	if !errors.As(got.err, &ife) || ife.N != 1 {
 		t.Fatalf("submit cut off by Close after ZooKeeper applied it: %+v, %v (in flight: %v); want store.InFlightError of 1 task: the task is queued (%v)",
-			got.res, got.err, ife, drovertest.QueuedIDs(t, st))
+			got.res, got.err, ife, queued)
+	}
+	// And names it, for the user to look for (drover status ID).
+	if len(ife.IDs) != 1 || len(queued) != 1 || ife.IDs[0] != queued[0] {
+		t.Fatalf("the submit in doubt names ids %q; the task queued is %q", ife.IDs, queued)
 	}
 }

@@ -647,6 +647,9 @@ func (s *Store) Submit(ctx context.Context, tasks []*Task) ([]SubmitResult, erro
 type InFlightError struct {
 	N   int
 	Err error
+	// IDs, when set (client.Submit), are the ids of those N tasks' specs,
+	// in order.
+	IDs []string
 }
 
 func (e *InFlightError) Error() string { return e.Err.Error() }

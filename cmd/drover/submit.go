@@ -147,8 +147,8 @@ being true when an idempotency key returned a task submitted before.`,
 					// have landed: say so, lest its tasks be sent twice.
 					var ife *store.InFlightError
 					if errors.As(err, &ife) {
-						return exitCode(1, fmt.Sprintf("%v (the %d task(s) printed above were submitted; the next %d may have been: look for them before you submit them again; the other %d were not)",
-							err, len(res), ife.N, len(specs)-len(res)-ife.N))
+						return exitCode(1, fmt.Sprintf("%v (the %d task(s) printed above were submitted; the next %d may have been%s: look for them (drover status ID) before you submit them again; the other %d were not)",
+							err, len(res), ife.N, inDoubt(ife.IDs), len(specs)-len(res)-ife.N))
 					}
 					if len(res) > 0 {
 						return exitCode(1, fmt.Sprintf("%v (the %d task(s) printed above were submitted, the other %d were not)",
@@ -335,6 +335,18 @@ go on running.`,
 	cmd.Flags().StringVarP(&file, "file", "f", "", "read task ids from a file, one per line (- for stdin)")
 	cmd.Flags().DurationVar(&timeout, "timeout", 0, "give up after this long and exit 124 (0: wait for as long as it takes)")
 	return cmd
+}
+
+// inDoubt names the ids of tasks a submit may have written: all of them
+// when few, else the first and the last (ids sort in submit order).
+func inDoubt(ids []string) string {
+	switch {
+	case len(ids) == 0:
+		return ""
+	case len(ids) <= 5:
+		return ", ids " + strings.Join(ids, " ")
+	}
+	return fmt.Sprintf(", ids %s to %s", ids[0], ids[len(ids)-1])
 }
 
 // endOf is what a wait without -o json reads of a finished task: a batch's
