@@ -202,6 +202,9 @@ func execute(ctx context.Context, task *store.Task, workerID string, limit int, 
 	}
 	if err != nil {
 		out.ExitCode, out.Err, out.hostFault = 127, "start: "+err.Error(), hostFault(err)
+		if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.ENOEXEC) {
+			out.ExitCode = 126 // found but not executable, as a shell says (127: not found)
+		}
 		return finish()
 	}
 	sid := cmd.Process.Pid // of its session, and of its process group
