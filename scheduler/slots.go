@@ -38,6 +38,27 @@ func ParseSpec(spec, tz string) (cron.Schedule, error) {
 	return s, nil
 }
 
+// zoneName reports whether name could name a zone of some tzdata (letters,
+// digits, "_", "-", "+", in parts split by "/", none of them "." or ".."):
+// one that could not ("../../etc/passwd") is malformed, not a zone newer
+// tzdata may add, to be left in place and logged at every term.
+func zoneName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for part := range strings.SplitSeq(name, "/") {
+		if part == "" || part == "." || part == ".." {
+			return false
+		}
+		for _, r := range part {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_-+.", r)) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // ReadSpec parses a stored schedule's spec as ParseSpec does, and also
 // what earlier releases' clients wrote and their leaders fired, which it
 // fires as they did: an @every interval under a second, or not of whole
@@ -58,6 +79,9 @@ func ReadSpec(spec, tz string) (s cron.Schedule, compat, err error) {
 			// The cron library slices up to the first space and panics without one.
 			return nil, nil, fmt.Errorf("cron spec %q: a time zone prefix needs a schedule after it", spec)
 		}
+		if !zoneName(zone) {
+			return nil, nil, fmt.Errorf("cron spec: time zone %q: no IANA name", zone)
+		}
 		if _, err := time.LoadLocation(zone); err != nil && zone != "Local" {
 			return nil, nil, fmt.Errorf("cron spec: time zone %q: %w", zone, ErrUnknownZone)
 		}
@@ -75,6 +99,9 @@ func ReadSpec(spec, tz string) (s cron.Schedule, compat, err error) {
 	case tz != "":
 		if tz == "Local" {
 			return nil, nil, fmt.Errorf("time zone %q: want an IANA name like Europe/Berlin", tz)
+		}
+		if !zoneName(tz) {
+			return nil, nil, fmt.Errorf("time zone %q: no IANA name", tz)
 		}
 		if _, err := time.LoadLocation(tz); err != nil {
 			return nil, nil, fmt.Errorf("time zone %q: %w", tz, ErrUnknownZone)
