@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"slices"
 	"sync/atomic"
 
 	"github.com/drover-sched/drover/store"
@@ -32,8 +33,14 @@ type Stats struct {
 	PlaceLatency Histogram `json:"-"`
 }
 
-// LatencyBounds are the upper bounds (seconds) of the latency histograms.
-var LatencyBounds = []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300}
+// latencyBounds are the upper bounds (seconds) of the latency histograms,
+// as many as histogram has counters but the +Inf one.
+var latencyBounds = [...]float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300}
+
+// LatencyBounds returns the upper bounds (seconds) of the latency
+// histograms (Stats.PlaceLatency), a copy: they are fixed (an exported
+// slice an embedder extended made Stats panic).
+func LatencyBounds() []float64 { return slices.Clone(latencyBounds[:]) }
 
 // Histogram is a cumulative histogram snapshot in the Prometheus sense.
 type Histogram struct {
@@ -46,13 +53,13 @@ type Histogram struct {
 // the buckets' sum as read, so a snapshot taken while observations land
 // never has a bucket above the count.
 type histogram struct {
-	counts [17]atomic.Uint64 // one per bound, plus +Inf
-	sumUS  atomic.Uint64     // microseconds
+	counts [len(latencyBounds) + 1]atomic.Uint64 // one per bound, plus +Inf
+	sumUS  atomic.Uint64                         // microseconds
 }
 
 func (h *histogram) observe(seconds float64) {
 	i := 0
-	for i < len(LatencyBounds) && seconds > LatencyBounds[i] {
+	for i < len(latencyBounds) && seconds > latencyBounds[i] {
 		i++
 	}
 	h.counts[i].Add(1)
@@ -62,11 +69,11 @@ func (h *histogram) observe(seconds float64) {
 func (h *histogram) snapshot() Histogram {
 	out := Histogram{Sum: float64(h.sumUS.Load()) / 1e6, Buckets: map[float64]uint64{}}
 	var cum uint64
-	for i, b := range LatencyBounds {
+	for i, b := range latencyBounds {
 		cum += h.counts[i].Load()
 		out.Buckets[b] = cum
 	}
-	out.Count = cum + h.counts[len(LatencyBounds)].Load()
+	out.Count = cum + h.counts[len(latencyBounds)].Load()
 	return out
 }
 

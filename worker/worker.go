@@ -49,9 +49,11 @@ type Config struct {
 	// task asks for one), as `drover worker` does. Without it the worker
 	// runs only the Go handlers registered with Handle, and the leader
 	// places no command task on it. A process whose worker runs commands
-	// starts a copy of its own executable as a guard (see guard.go): the
-	// init functions of the packages initialised before this one run in
-	// that copy too.
+	// starts a copy of its own executable as a guard (see guard.go), and up
+	// to 16 goroutines, each on a thread of its own, that start commands:
+	// every Worker of the process shares them, and they stay for the life of
+	// the process, after Run returns too. The init functions of the
+	// packages initialised before this one run in the guard too.
 	Commands bool
 	// Allow, when not empty, is the allow-list of programs commands may run:
 	// glob patterns matched against the program's absolute path (or its name,
@@ -320,7 +322,9 @@ func (w *Worker) Drain() { w.drainOnce.Do(func() { close(w.drain) }) }
 
 // Run registers and runs assignments until ctx ends, the worker is drained
 // (it returns nil) or its store is closed (store.ErrClosed). On return every
-// process it started has been killed and waited for; the attempts it did not
+// command it started has been killed and waited for (the guard process and
+// the goroutines that start commands, which every Worker of the process
+// shares, stay for the life of the process: see Config.Commands); the attempts it did not
 // finish are placed again by the leader once the registration is gone. While
 // another Worker holds the id (another process, or another Worker on the same
 // Store) it waits for that registration to go. A Worker runs once at a time:
@@ -356,6 +360,11 @@ func (w *Worker) Run(ctx context.Context) error {
 		}
 		if errors.Is(err, store.ErrClosed) {
 			return err
+		}
+		if w.st.Closed() {
+			// Closed as the session ended under it: the session's end may
+			// win the race, and a drain under way took it for its own end.
+			return fmt.Errorf("worker %s: %w", w.cfg.ID, store.ErrClosed)
 		}
 		if errors.Is(err, errSessionLost) || errors.Is(err, errCutOff) || errors.Is(err, errRegistrationGone) {
 			if w.draining.Load() {
