@@ -56,8 +56,10 @@ type Config struct {
 	// packages initialised before this one run in the guard too.
 	Commands bool
 	// Allow, when not empty, is the allow-list of programs commands may run:
-	// glob patterns matched against the program's absolute path (or its name,
-	// for patterns without '/'). Shell tasks need /bin/sh allowed. The
+	// glob patterns matched against the program's absolute path, or, for
+	// patterns without '/', against a program given by name alone (as the
+	// PATH finds it; never one in a directory the task names). Shell tasks
+	// need /bin/sh allowed. The
 	// registration carries it, and the leader places a command here only
 	// when the list may admit its program (store.MayAllow). With a list, a
 	// task may not set variables that make a program run other code (PATH,
