@@ -334,7 +334,10 @@ func (c *Client) Submit(ctx context.Context, specs []TaskSpec) ([]store.SubmitRe
 	}
 	if ife := (*store.InFlightError)(nil); errors.As(err, &ife) {
 		ids := unknownSpecs(tasks, dupOf, len(out), unique[len(res):min(len(res)+ife.N, len(unique))])
-		err = &store.InFlightError{N: len(ids), IDs: ids, Err: ife.Err}
+		// Specs that repeat a key name its first task: each task once.
+		seen := map[string]bool{}
+		tasksOf := slices.DeleteFunc(slices.Clone(ids), func(id string) bool { was := seen[id]; seen[id] = true; return was })
+		err = &store.InFlightError{N: len(ids), IDs: tasksOf, Err: ife.Err}
 	}
 	if err != nil {
 		return out, fmt.Errorf("submit: %w", err)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"path"
 	"slices"
 	"sort"
@@ -54,9 +55,10 @@ func (l *leader) startPrune() {
 // it), and a schedule whose slots come further apart than the retention (a
 // monthly job; a daily one under --result-retention 12h; one paused) lost
 // its run's outcome: pruned first, the run was filed as gone. Their number
-// is bounded by the schedules' active runs (at most 100 each), and they
-// count not toward MaxResults (else, kept beyond it, they had every pass
-// delete every other result, the newest too).
+// is bounded by the schedules' active runs (at most 100 each), and those
+// with a result count not toward MaxResults (trackedResults: else, kept
+// beyond it, they had every pass delete every other result, the newest
+// too).
 func (l *leader) trackedRuns() map[string]bool {
 	tracked := map[string]bool{}
 	for _, e := range l.schedules {
@@ -65,6 +67,22 @@ func (l *leader) trackedRuns() map[string]bool {
 		}
 	}
 	return tracked
+}
+
+// trackedResults counts the results of the runs in tracked that have one
+// (most are queued or running), which the pass keeps: they count not
+// toward MaxResults. One that cannot be looked at counts not.
+func (l *leader) trackedResults() int {
+	ids := slices.Collect(maps.Keys(l.tracked))
+	found := make([]bool, len(ids))
+	store.Pipelined(len(ids), func(i int) { found[i], _, _ = l.st.Exists(l.lay.Result(ids[i])) })
+	n := 0
+	for _, ok := range found {
+		if ok {
+			n++
+		}
+	}
+	return n
 }
 
 // pruneReads is how many buckets a pass reads at once (GetMany's requests in
@@ -124,6 +142,7 @@ func (l *leader) pruneResultsBefore(cutoff time.Time) error {
 	start := l.now()
 	cfg := l.s.cfg
 	root := l.lay.Results()
+	kept := l.trackedResults()
 	b1s, err := l.st.Children(root)
 	if err != nil {
 		return err
@@ -193,7 +212,7 @@ func (l *leader) pruneResultsBefore(cutoff time.Time) error {
 	pruned := 0
 walk:
 	for _, b1 := range b1s {
-		over := cfg.MaxResults > 0 && total-len(l.tracked) > cfg.MaxResults
+		over := cfg.MaxResults > 0 && total-kept > cfg.MaxResults
 		if !over && !store.BucketEnd(b1, "00").Before(cutoff) {
 			break // no bucket here or after has ended before the cutoff
 		}
@@ -225,7 +244,7 @@ walk:
 			}
 			ended := store.BucketEnd(b1, b.b2).Before(cutoff)
 			old := ended && b.late.Before(cutoff)
-			over := cfg.MaxResults > 0 && total-len(l.tracked) > cfg.MaxResults
+			over := cfg.MaxResults > 0 && total-kept > cfg.MaxResults
 			if !old && !over {
 				if ended {
 					continue // kept for a late result; newer buckets may be old

@@ -39,9 +39,11 @@ func ParseSpec(spec, tz string) (cron.Schedule, error) {
 }
 
 // zoneName reports whether name could name a zone of some tzdata (letters,
-// digits, "_", "-", "+", in parts split by "/", none of them "." or ".."):
-// one that could not ("../../etc/passwd") is malformed, not a zone newer
-// tzdata may add, to be left in place and logged at every term.
+// digits, "_", "-", "+", ".", in parts split by "/", none of them empty,
+// "." or ".."): one that could not ("../../etc/passwd") is malformed, not
+// a zone newer tzdata may add, to be left in place and logged at every
+// term; unless time.LoadLocation loads it (Europe//Berlin), which earlier
+// releases accepted and fired: read for compatibility (ReadSpec).
 func zoneName(name string) bool {
 	if name == "" {
 		return false
@@ -80,7 +82,12 @@ func ReadSpec(spec, tz string) (s cron.Schedule, compat, err error) {
 			return nil, nil, fmt.Errorf("cron spec %q: a time zone prefix needs a schedule after it", spec)
 		}
 		if !zoneName(zone) {
-			return nil, nil, fmt.Errorf("cron spec: time zone %q: no IANA name", zone)
+			if _, err := time.LoadLocation(zone); err != nil {
+				return nil, nil, fmt.Errorf("cron spec: time zone %q: no IANA name", zone)
+			}
+			// Loaded as the name of a zone (Europe//Berlin, or "" for
+			// UTC), and so fired by earlier releases: read, not written.
+			compat = fmt.Errorf("cron spec: time zone %q: no IANA name", zone)
 		}
 		if _, err := time.LoadLocation(zone); err != nil && zone != "Local" {
 			return nil, nil, fmt.Errorf("cron spec: time zone %q: %w", zone, ErrUnknownZone)
@@ -101,7 +108,10 @@ func ReadSpec(spec, tz string) (s cron.Schedule, compat, err error) {
 			return nil, nil, fmt.Errorf("time zone %q: want an IANA name like Europe/Berlin", tz)
 		}
 		if !zoneName(tz) {
-			return nil, nil, fmt.Errorf("time zone %q: no IANA name", tz)
+			if _, err := time.LoadLocation(tz); err != nil {
+				return nil, nil, fmt.Errorf("time zone %q: no IANA name", tz)
+			}
+			compat = fmt.Errorf("time zone %q: no IANA name", tz) // as a prefix's, above
 		}
 		if _, err := time.LoadLocation(tz); err != nil {
 			return nil, nil, fmt.Errorf("time zone %q: %w", tz, ErrUnknownZone)

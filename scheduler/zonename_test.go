@@ -14,12 +14,19 @@ import (
 // every name of the system's tzdata is still a zone name. (Noted by
 // review106.)
 func TestZoneNamesNoTzdataCouldHoldAreMalformed(t *testing.T) {
-	for _, tz := range []string{"../../etc/passwd", "/etc/localtime", "Europe//Berlin", "Europe/./Berlin", "Europe/Ber;lin"} {
+	for _, tz := range []string{"../../etc/passwd", "/etc/localtime", "Europe/Ber;lin"} {
 		if _, _, err := ReadSpec("0 * * * *", tz); err == nil || errors.Is(err, ErrUnknownZone) {
 			t.Errorf("ReadSpec with --tz %q: %v, want an error that is not ErrUnknownZone", tz, err)
 		}
 		if _, _, err := ReadSpec("CRON_TZ="+tz+" 0 * * * *", ""); err == nil || errors.Is(err, ErrUnknownZone) {
 			t.Errorf("ReadSpec with CRON_TZ=%q: %v, want an error that is not ErrUnknownZone", tz, err)
+		}
+	}
+	// Names time.LoadLocation loads, which earlier releases accepted and
+	// fired, are read for compatibility, not written (review118).
+	for _, tz := range []string{"Europe//Berlin", "Europe/./Berlin"} {
+		if _, compat, err := ReadSpec("0 * * * *", tz); err != nil || compat == nil {
+			t.Errorf("ReadSpec with --tz %q: compat %v, %v; want it read for compatibility", tz, compat, err)
 		}
 	}
 	if _, _, err := ReadSpec("0 * * * *", "Mars/Olympus_Mons"); !errors.Is(err, ErrUnknownZone) {

@@ -1027,7 +1027,7 @@ func serverNames(ctx context.Context, servers []string) map[string]string {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	names := map[string]string{}
-	for _, server := range servers {
+	for _, server := range zk.FormatServers(servers) { // a host without a port is at 2181, as the client dials it
 		host, port, err := net.SplitHostPort(server)
 		if err != nil {
 			continue

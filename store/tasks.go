@@ -647,8 +647,8 @@ func (s *Store) Submit(ctx context.Context, tasks []*Task) ([]SubmitResult, erro
 type InFlightError struct {
 	N   int
 	Err error
-	// IDs, when set (client.Submit), are the ids of those N tasks' specs,
-	// in order.
+	// IDs, when set (client.Submit), are the ids of the tasks of those N
+	// specs, in order, each once (specs that repeat a key name one task).
 	IDs []string
 }
 
