@@ -1015,9 +1015,6 @@ func (s *Store) Sync(path string) error {
 	return nil
 }
 
-// zkLogger takes go-zookeeper's log lines to the debug log, and the session
-// timeout the server granted from its line on each new connection (the
-// client has no other way to tell it).
 // serverNames maps each address the servers' names resolve to ("ip:port",
 // as the client dials them: it resolves the names itself) to the name
 // given, so that TLS checks a server's certificate against the name the
@@ -1066,6 +1063,9 @@ func handshake(c net.Conn, cfg *tls.Config, address string, timeout time.Duratio
 	return tc, nil
 }
 
+// zkLogger takes go-zookeeper's log lines to the debug log, and the session
+// timeout the server granted from its line on each new connection (the
+// client has no other way to tell it).
 type zkLogger struct {
 	log     zerolog.Logger
 	granted *atomic.Int64 // ns
