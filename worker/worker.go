@@ -14,6 +14,7 @@ import (
 	"path"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -214,6 +215,15 @@ func CheckConfig(cfg Config) error {
 			}
 			if _, err := path.Match(p, ""); err != nil {
 				return fmt.Errorf("%s pattern %q: %w", list.name, p, err)
+			}
+			// A program pattern with '/' matches the absolute path the
+			// worker resolves: a relative one (./x.sh) matches nothing,
+			// while the leader still placed ./x.sh tasks here, each to fail.
+			if list.name == "allow" && strings.Contains(p, "/") && !path.IsAbs(p) {
+				return fmt.Errorf("allow pattern %q: a pattern with '/' matches the program's absolute path: give one (/opt/jobs/x.sh), or a name alone (x.sh)", p)
+			}
+			if list.name == "allow-env" && strings.ContainsAny(p, "= \t/") {
+				return fmt.Errorf("allow-env pattern %q: no variable name can match it", p)
 			}
 		}
 	}

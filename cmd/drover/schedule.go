@@ -98,9 +98,14 @@ func newScheduleAddCmd(g *globals) *cobra.Command {
 			// here, it meant "keep none" (Kubernetes' history limits), and
 			// became 10 without a word.
 			for _, keep := range []string{"keep-succeeded", "keep-failed"} {
-				if n, _ := cmd.Flags().GetInt(keep); n == 0 {
-					return usageErr("schedule add %s: --%s 0: want 1..1000 (the newest runs kept in the history)", args[0], keep)
+				if n, _ := cmd.Flags().GetInt(keep); n < 1 || n > 1000 {
+					return usageErr("schedule add %s: --%s %d: want 1..1000 (the newest runs kept in the history)", args[0], keep, n)
 				}
+			}
+			// As an empty --catchup: a zone left blank ("$ZONE" unset) is a
+			// mistake, not a request for UTC (the schedule fired in UTC).
+			if cmd.Flags().Changed("tz") && spec.TZ == "" {
+				return usageErr("schedule add %s: --tz \"\": want a time zone like Europe/Berlin (leave the flag out for UTC)", args[0])
 			}
 			if _, err := spec.Record(time.Now()); err != nil {
 				return usageErr("schedule add %s: %s", args[0], describeInvalid(err))
