@@ -49,7 +49,7 @@ func NewLayout(root string) (Layout, error) {
 		root = "/drover"
 	}
 	if !isAbsPath(root) {
-		return Layout{}, fmt.Errorf("root %q: must be an absolute path like /drover: %w", root, ErrInvalidName)
+		return Layout{}, fmt.Errorf("root %q: must be an absolute path below / (no trailing /) like /drover: %w", root, ErrInvalidName)
 	}
 	for _, part := range strings.Split(root[1:], "/") {
 		if err := ValidateNodeName(part); err != nil {

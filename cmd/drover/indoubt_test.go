@@ -19,3 +19,18 @@ func TestInDoubtNamesTheTasks(t *testing.T) {
 		}
 	}
 }
+
+// A bad task id is said as typed, in its case, without the store's
+// sentinel text: `status notanid` said `task id "NOTANID": want a
+// 26-character ULID: invalid name`. (Noted by review120.)
+func TestBadTaskIDIsSaidAsTyped(t *testing.T) {
+	for _, id := range []string{"notanid", "01m91jt8re5qa4m8en56jdjk2"} {
+		err := checkTaskID(id)
+		if err == nil || err.Error() != `task id "`+id+`": want a 26-character ULID` {
+			t.Errorf("checkTaskID(%q) = %v", id, err)
+		}
+	}
+	if err := checkTaskID("01m91jt8re5qa4m8en56jdjk27"); err != nil {
+		t.Errorf("a valid id in lower case: %v", err)
+	}
+}

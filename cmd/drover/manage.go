@@ -17,7 +17,7 @@ func taskIDsArg(cmd *cobra.Command, args []string) error {
 		return usageErr("%s: want one or more task ids", cmdName(cmd))
 	}
 	for _, id := range args {
-		if err := store.ValidateTaskID(strings.ToUpper(id)); err != nil {
+		if err := checkTaskID(id); err != nil {
 			return usageErr("%v", err)
 		}
 	}

@@ -19,7 +19,7 @@ func taskIDArg(cmd *cobra.Command, args []string) error {
 	if len(args) != 1 {
 		return usageErr("%s: want exactly one task id", cmdName(cmd))
 	}
-	if err := store.ValidateTaskID(strings.ToUpper(args[0])); err != nil {
+	if err := checkTaskID(args[0]); err != nil {
 		return usageErr("%v", err)
 	}
 	return nil
@@ -398,4 +398,14 @@ func newLeaderCmd(g *globals) *cobra.Command {
 			})
 		},
 	}
+}
+
+// checkTaskID validates a task id as typed, in either case, and says what
+// is wrong with it as typed (not upper-cased, as it was), without the
+// sentinel's text ("invalid name").
+func checkTaskID(id string) error {
+	if store.ValidateTaskID(strings.ToUpper(id)) == nil {
+		return nil
+	}
+	return errors.New(strings.TrimSuffix(store.ValidateTaskID(id).Error(), ": "+store.ErrInvalidName.Error()))
 }

@@ -264,7 +264,7 @@ func readIDs(r io.Reader) ([]string, error) {
 	var ids []string
 	for sc.Scan() {
 		id := sc.Text()
-		if err := store.ValidateTaskID(strings.ToUpper(id)); err != nil {
+		if err := checkTaskID(id); err != nil {
 			return nil, fmt.Errorf("word %d: %w", len(ids)+1, err)
 		}
 		ids = append(ids, id)
@@ -319,7 +319,7 @@ go on running.`,
 				return usageErr("wait: no task ids given")
 			}
 			for _, id := range ids[:len(args)] { // readIDs checked the file's
-				if err := store.ValidateTaskID(strings.ToUpper(id)); err != nil {
+				if err := checkTaskID(id); err != nil {
 					return usageErr("wait: %v", err)
 				}
 			}
