@@ -183,9 +183,9 @@ func (l *leader) pruneResultsBefore(cutoff time.Time) error {
 			return err
 		}
 		if len(bs) == 0 && store.BucketEnd(b1, "").Before(cutoff) {
-			// Its key index bucket too, if empty: deleted after the last of
-			// its buckets went, that delete failing once (a lost
-			// connection) would leave it for good.
+			// Its key index bucket first, if empty, and it only once that
+			// is gone: the other way round, that delete failing once (a
+			// lost connection, the term over) left it for good.
 			l.deleteIndexThenResults(l.lay.KeyIndex()+"/"+b1, root+"/"+b1)
 			delete(l.resultCounts, b1)
 			continue
