@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/store"
 )
 
@@ -31,25 +32,7 @@ func TestSchedulesFirstRefreshesTheRunsWhenItsBudgetRunsOut(t *testing.T) {
 	}
 	id := res[0].ID
 	// It ran and succeeded (as a worker's report files it).
-	item := st.Layout().QueueItem(id)
-	data, stat, err := st.Get(item)
-	if err != nil {
-		t.Fatal(err)
-	}
-	done, err := store.DecodeTask(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	code := 0
-	done.State, done.ExitCode, done.FinishedAt = store.StateSucceeded, &code, time.Now().UTC()
-	txn := st.Txn()
-	txn.Delete(item, stat.Version)
-	if err := txn.Finish(done); err != nil {
-		t.Fatal(err)
-	}
-	if err := txn.Commit(); err != nil {
-		t.Fatal(err)
-	}
+	drovertest.Succeed(t, st, id)
 	// A daily schedule whose last run is that task, not filed yet (the
 	// leader files it at the next slot) ...
 	slot := time.Now().Add(-time.Hour).UTC()

@@ -116,6 +116,32 @@ func Manifests(t testing.TB, st *store.Store, dir string) int {
 	return n
 }
 
+// Succeed files queued task id's result, succeeded with exit 0, in place
+// of its queue item, as a worker's report would: for tests that need a
+// finished task without running one.
+func Succeed(t testing.TB, st *store.Store, id string) {
+	t.Helper()
+	item := st.Layout().QueueItem(id)
+	data, stat, err := st.Get(item)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, err := store.DecodeTask(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := 0
+	done.State, done.ExitCode, done.FinishedAt = store.StateSucceeded, &code, time.Now().UTC()
+	txn := st.Txn()
+	txn.Delete(item, stat.Version)
+	if err := txn.Finish(done); err != nil {
+		t.Fatal(err)
+	}
+	if err := txn.Commit(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // QueuedIDs lists the ids of the tasks in st's queue, walking its buckets
 // (manifests left out).
 func QueuedIDs(t testing.TB, st *store.Store) []string {

@@ -36,25 +36,7 @@ func TestAPISchedulesListingOutlivesOneUnreadableResult(t *testing.T) {
 	}
 	id := res[0].ID
 	// It ran and succeeded (as a worker's report files it).
-	item := st.Layout().QueueItem(id)
-	data, stat, err := st.Get(item)
-	if err != nil {
-		t.Fatal(err)
-	}
-	done, err := store.DecodeTask(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	code := 0
-	done.State, done.ExitCode, done.FinishedAt = store.StateSucceeded, &code, time.Now().UTC()
-	txn := st.Txn()
-	txn.Delete(item, stat.Version)
-	if err := txn.Finish(done); err != nil {
-		t.Fatal(err)
-	}
-	if err := txn.Commit(); err != nil {
-		t.Fatal(err)
-	}
+	drovertest.Succeed(t, st, id)
 	slot := time.Now().Add(-time.Hour).UTC()
 	for i, name := range []string{"hourly", "nightly"} {
 		rec := &store.Schedule{Name: name, Cron: "@daily", Catchup: store.CatchupNone, Concurrency: store.ConcurrencyAllow,
