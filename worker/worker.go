@@ -219,11 +219,11 @@ func CheckConfig(cfg Config) error {
 			// A program pattern with '/' matches the absolute path the
 			// worker resolves: a relative one (./x.sh) matches nothing,
 			// while the leader still placed ./x.sh tasks here, each to fail.
-			if list.name == "allow" && strings.Contains(p, "/") && !path.IsAbs(p) {
-				return fmt.Errorf("allow pattern %q: a pattern with '/' matches the program's absolute path: give one (/opt/jobs/x.sh), or a name alone (x.sh)", p)
+			if list.name == "allow" && strings.Contains(p, "/") && (!path.IsAbs(p) || path.Clean(p) != p) {
+				return fmt.Errorf("allow pattern %q: a pattern with '/' matches the program's absolute path, cleaned: give one (/opt/jobs/x.sh; no //, /./ or /../), or a name alone (x.sh)", p)
 			}
-			if list.name == "allow-env" && strings.ContainsAny(p, "= \t/") {
-				return fmt.Errorf("allow-env pattern %q: no variable name can match it", p)
+			if list.name == "allow-env" && !envPattern(p) {
+				return fmt.Errorf("allow-env pattern %q: no variable name (letters, digits and _, not starting with a digit) can match it", p)
 			}
 		}
 	}
@@ -233,6 +233,35 @@ func CheckConfig(cfg Config) error {
 		}
 	}
 	return nil
+}
+
+// envPattern reports whether glob pattern p may match a variable name:
+// its characters outside bracket expressions are name characters or glob
+// operators, and it does not start with a digit. (JOB-* matched nothing,
+// and every task that set a variable failed, exit 126.)
+func envPattern(p string) bool {
+	if p[0] >= '0' && p[0] <= '9' {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; {
+		case c == '[':
+			end := strings.IndexByte(p[i+1:], ']')
+			if end < 0 {
+				return false
+			}
+			i += end + 1
+		case c == '\\':
+			i++ // an escaped character: checked as itself next
+			if i < len(p) && !store.ValidEnvName("A"+p[i:i+1]) {
+				return false
+			}
+		case c == '*' || c == '?':
+		case !store.ValidEnvName("A" + string(c)):
+			return false
+		}
+	}
+	return true
 }
 
 // Registered closes once the worker has registered for the first time.

@@ -85,8 +85,13 @@ func newRootCmd() (*cobra.Command, *globals) {
 			if g.sessionTimeout < time.Second || g.sessionTimeout > time.Minute {
 				return usageErr("--session-timeout %v: want 1s..1m", g.sessionTimeout)
 			}
+			// As an empty --priority or --tz: a root left blank ("$ROOT"
+			// unset) is a mistake, and meant the default cluster, /drover.
+			if g.root == "" && givenOnCommandLine(cmd, "root") {
+				return usageErr("--root \"\": want a root znode like /drover (leave the flag out for the default)")
+			}
 			if _, err := store.NewLayout(g.root); err != nil {
-				return usageErr("--root: %v", err)
+				return usageErr("--root: %s", strings.TrimSuffix(err.Error(), ": "+store.ErrInvalidName.Error()))
 			}
 			if err := g.resolveAuth(); err != nil {
 				return err

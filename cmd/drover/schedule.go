@@ -104,7 +104,7 @@ func newScheduleAddCmd(g *globals) *cobra.Command {
 			}
 			// As an empty --catchup: a zone left blank ("$ZONE" unset) is a
 			// mistake, not a request for UTC (the schedule fired in UTC).
-			if cmd.Flags().Changed("tz") && spec.TZ == "" {
+			if givenOnCommandLine(cmd, "tz") && spec.TZ == "" {
 				return usageErr("schedule add %s: --tz \"\": want a time zone like Europe/Berlin (leave the flag out for UTC)", args[0])
 			}
 			if _, err := spec.Record(time.Now()); err != nil {
