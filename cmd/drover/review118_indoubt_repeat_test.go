@@ -46,10 +46,21 @@ func TestInDoubtNamesTheLastTaskOfABatchWithARepeatedKey(t *testing.T) {
 	st := openStore(t, root)
 	// The nodes the batch's transaction writes under, made ahead, so that
 	// one transaction writes it all (as in a cluster that ran a while).
+	// A minute of windows, queue, result and key index buckets: the
+	// batch's ids are of when the command runs, which a loaded machine
+	// (make test) may hold back for seconds; a bucket missing would fail
+	// the transaction, its reply dropped.
 	next := ulid.Time(ulid.MustParse(store.NewTaskID(time.Now())).Time())
-	for i := range 10 {
-		if err := st.EnsureBuckets(store.IDAt(next.Add(time.Duration(i) * store.BucketWindow))); err != nil {
+	for i := range 60 {
+		id := store.IDAt(next.Add(time.Duration(i) * store.BucketWindow))
+		if err := st.EnsureBuckets(id); err != nil {
 			t.Fatal(err)
+		}
+		b1, b2 := store.Bucket(id)
+		for _, dir := range []string{st.Layout().KeyIndex() + "/" + b1, st.Layout().KeyIndexBucket(b1, b2)} {
+			if err := st.Create(dir, nil); err != nil && !errors.Is(err, store.ErrNodeExists) {
+				t.Fatal(err)
+			}
 		}
 	}
 	for i := range 6 {
