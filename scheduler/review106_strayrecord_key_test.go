@@ -30,26 +30,13 @@ func TestStrayCopyOfAFinishedTaskTakesNotItsKey(t *testing.T) {
 	if _, err := st.Submit(ctx, []*store.Task{task}); err != nil {
 		t.Fatal(err)
 	}
-	// It ran and succeeded (as a worker's report would file it).
-	item := lay.QueueItem(task.ID)
-	data, stat, err := st.Get(item)
+	// Its record as queued (copied below), then it ran and succeeded (as a
+	// worker's report would file it).
+	data, _, err := st.Get(lay.QueueItem(task.ID))
 	if err != nil {
 		t.Fatal(err)
 	}
-	done, err := store.DecodeTask(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	code := 0
-	done.State, done.ExitCode, done.FinishedAt = store.StateSucceeded, &code, time.Now().UTC()
-	txn := st.Txn()
-	txn.Delete(item, stat.Version)
-	if err := txn.Finish(done); err != nil {
-		t.Fatal(err)
-	}
-	if err := txn.Commit(); err != nil {
-		t.Fatal(err)
-	}
+	drovertest.Succeed(t, st, task.ID)
 	// A stray copy of its record in another queue bucket.
 	other := ulid.MustNew(ulid.Timestamp(time.Now().Add(-time.Hour)), rand.Reader).String() // another bucket
 	if err := st.EnsureBuckets(other); err != nil {
