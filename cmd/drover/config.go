@@ -338,7 +338,7 @@ func setFlag(f *pflag.Flag, v any) error {
 		}
 		for _, item := range list {
 			if err := f.Value.Set(fmt.Sprint(item)); err != nil {
-				return err
+				return valueError(err)
 			}
 		}
 		return nil
@@ -349,7 +349,7 @@ func setFlag(f *pflag.Flag, v any) error {
 		// default: it keeps meaning that.
 		return nil
 	}
-	return f.Value.Set(fmt.Sprint(v))
+	return valueError(f.Value.Set(fmt.Sprint(v)))
 }
 
 func newConfigCmd(g *globals) *cobra.Command {

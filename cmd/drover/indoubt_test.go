@@ -1,6 +1,9 @@
 package main
 
-import "testing"
+import (
+	"errors"
+	"testing"
+)
 
 // A submit cut off with tasks in doubt names them: all of five or fewer,
 // else the first and the last.
@@ -32,5 +35,21 @@ func TestBadTaskIDIsSaidAsTyped(t *testing.T) {
 	}
 	if err := checkTaskID("01m91jt8re5qa4m8en56jdjk27"); err != nil {
 		t.Errorf("a valid id in lower case: %v", err)
+	}
+}
+
+// A flag's number or boolean that does not parse said Go's parser text
+// (`strconv.ParseInt: parsing "1.5": invalid syntax`); it says what was
+// wanted. (Noted by review120.)
+func TestFlagValueErrorsSayWhatWasWanted(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`invalid argument "1.5" for "--retries" flag: strconv.ParseInt: parsing "1.5": invalid syntax`, `--retries "1.5": want a whole number`},
+		{`invalid argument "9e99" for "--capacity" flag: strconv.ParseInt: parsing "9e99": value out of range`, `--capacity "9e99": out of range`},
+		{`invalid argument "yes" for "--shell" flag: strconv.ParseBool: parsing "yes": invalid syntax`, `--shell "yes": want true or false`},
+		{`invalid argument "5x" for "--timeout" flag: time: unknown unit "x" in duration "5x"`, `invalid argument "5x" for "--timeout" flag: time: unknown unit "x" in duration "5x"`},
+	} {
+		if got := flagError(errors.New(tc.in)); got != tc.want {
+			t.Errorf("flagError(%q) = %q, want %q", tc.in, got, tc.want)
+		}
 	}
 }

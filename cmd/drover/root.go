@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -102,7 +103,7 @@ func newRootCmd() (*cobra.Command, *globals) {
 			return nil
 		},
 	}
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%v", err) })
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%s", flagError(err)) })
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.zk, "zk", envOr("DROVER_ZK", "127.0.0.1:2181"), "ZooKeeper servers, comma-separated (env DROVER_ZK)")
 	pf.StringVar(&g.root, "root", envOr("DROVER_ROOT", "/drover"), "root znode of this cluster (env DROVER_ROOT)")
@@ -602,4 +603,42 @@ func notDumpable() error {
 		return fmt.Errorf("prctl(PR_SET_DUMPABLE, 0): %w", errno)
 	}
 	return nil
+}
+
+// flagValue matches pflag's error for a number or boolean flag's value
+// that does not parse, whose end is Go's parser text.
+var flagValue = regexp.MustCompile(`^invalid argument ("(?:[^"\\]|\\.)*") for "([^"]+)" flag: strconv\.(Parse\w+): parsing "(?:[^"\\]|\\.)*": (.*)$`)
+
+// flagError says what a flag's value should have been, not what Go's
+// parser said (`--retries "1.5": want a whole number`, not `strconv.ParseInt:
+// parsing "1.5": invalid syntax`).
+func flagError(err error) string {
+	m := flagValue.FindStringSubmatch(err.Error())
+	if m == nil {
+		return err.Error()
+	}
+	return m[2] + " " + m[1] + ": " + wantOf(m[3], m[4] == strconv.ErrRange.Error())
+}
+
+// wantOf says what a value parsed by strconv's fn must be.
+func wantOf(fn string, outOfRange bool) string {
+	switch {
+	case fn == "ParseBool":
+		return "want true or false"
+	case outOfRange:
+		return "out of range"
+	case fn == "ParseFloat":
+		return "want a number"
+	}
+	return "want a whole number"
+}
+
+// valueError is flagError for a config file's value (setFlag): the
+// strconv error itself.
+func valueError(err error) error {
+	var ne *strconv.NumError
+	if errors.As(err, &ne) {
+		return fmt.Errorf("%q: %s", ne.Num, wantOf(ne.Func, errors.Is(ne.Err, strconv.ErrRange)))
+	}
+	return err
 }
