@@ -140,11 +140,11 @@ func execute(ctx context.Context, task *store.Task, workerID string, limit int, 
 		return finish()
 	}
 	env := taskEnv(task, workerID, pol.cleanEnv, pol.cred)
+	list := pol.lookupPath(task.Env) // where program is looked up
 	// command looks the program up, checks what it found against the
 	// allow-list and builds a command that runs exactly that; denied is the
 	// refused path.
 	command := func() (cmd *exec.Cmd, remembered bool, denied string) {
-		list := pol.lookupPath(task.Env)
 		p, remembered, err := lookups.Load().pathIn(program, list)
 		if err != nil {
 			p = program // Start reports the lookup error (below)
@@ -189,7 +189,7 @@ func execute(ctx context.Context, task *store.Task, workerID string, limit int, 
 		err = startCommand(cmd)
 		if err != nil && remembered && movedAway(err) {
 			// Moved or removed since it was looked up: look (and check) again.
-			lookups.Load().forget(program, pol.lookupPath(task.Env))
+			lookups.Load().forget(program, list)
 			cmd, _, denied = command()
 			if denied == "" {
 				err = startCommand(cmd)

@@ -41,13 +41,10 @@ type lookup struct {
 	at   time.Time
 }
 
-// path returns where name is found, and whether that came from memory. A
+// pathIn returns where name is found in the directories of list (a PATH
+// value; "": the process's PATH), and whether that came from memory. A
 // name with a slash is returned as is; a failed lookup is not remembered
 // (the caller lets exec report it).
-func (c *lookupCache) path(name string) (string, bool, error) { return c.pathIn(name, "") }
-
-// pathIn is path, looking in the directories of list (a PATH value), or in
-// the process's PATH with list "".
 func (c *lookupCache) pathIn(name, list string) (string, bool, error) {
 	if strings.Contains(name, "/") {
 		return name, false, nil

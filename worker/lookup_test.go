@@ -27,26 +27,26 @@ func TestLookupCacheRemembersForTTL(t *testing.T) {
 	c := &lookupCache{now: func() time.Time { return now }}
 
 	inLate := writeProgram(t, late, "prog", "late")
-	if p, cached, err := c.path("prog"); err != nil || p != inLate || cached {
+	if p, cached, err := c.pathIn("prog", ""); err != nil || p != inLate || cached {
 		t.Fatalf("first lookup: %q cached=%v err=%v", p, cached, err)
 	}
 	inEarly := writeProgram(t, early, "prog", "early")
 	now = now.Add(lookupTTL / 2)
-	if p, cached, err := c.path("prog"); err != nil || p != inLate || !cached {
+	if p, cached, err := c.pathIn("prog", ""); err != nil || p != inLate || !cached {
 		t.Fatalf("within the TTL: %q cached=%v err=%v, want the remembered %q", p, cached, err, inLate)
 	}
 	now = now.Add(lookupTTL)
-	if p, cached, err := c.path("prog"); err != nil || p != inEarly || cached {
+	if p, cached, err := c.pathIn("prog", ""); err != nil || p != inEarly || cached {
 		t.Fatalf("after the TTL: %q cached=%v err=%v, want %q", p, cached, err, inEarly)
 	}
-	if p, cached, err := c.path("./prog"); err != nil || p != "./prog" || cached {
+	if p, cached, err := c.pathIn("./prog", ""); err != nil || p != "./prog" || cached {
 		t.Fatalf("a name with a slash: %q cached=%v err=%v", p, cached, err)
 	}
-	if _, _, err := c.path("no-such-program"); err == nil {
+	if _, _, err := c.pathIn("no-such-program", ""); err == nil {
 		t.Fatal("a missing program was found")
 	}
 	writeProgram(t, late, "no-such-program", "now here")
-	if _, _, err := c.path("no-such-program"); err != nil {
+	if _, _, err := c.pathIn("no-such-program", ""); err != nil {
 		t.Fatalf("a failed lookup was remembered: %v", err)
 	}
 }

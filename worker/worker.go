@@ -1339,6 +1339,12 @@ func (w *Worker) moveAside(log zerolog.Logger, path string, version int32, why e
 	case stat.Version != version:
 		return // withdrawn or changed by the leader: the leader's to deal with
 	}
+	w.quarantine(log, path, data, version, why)
+}
+
+// quarantine moves the assignment at path, read as data at version, to
+// deadletter for why.
+func (w *Worker) quarantine(log zerolog.Logger, path string, data []byte, version int32, why error) {
 	if err := w.st.Quarantine(path, data, version, why); err != nil {
 		log.Warn().Err(err).Msg("cannot quarantine the assignment")
 	}
@@ -1364,7 +1370,7 @@ func (w *Worker) writtenOver(log zerolog.Logger, path string, task *store.Task) 
 		derr = fmt.Errorf("%w: assignment %s was written over with attempt %d", store.ErrMalformed, path, now.Attempt)
 	}
 	log.Error().Err(derr).Msg("report rejected: the assignment was written over while it ran; moving it to deadletter")
-	w.moveAside(log, path, st.Version, derr)
+	w.quarantine(log, path, data, st.Version, derr) // as read: at a later version, it is not moved
 	return true
 }
 
