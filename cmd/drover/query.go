@@ -407,5 +407,10 @@ func checkTaskID(id string) error {
 	if store.ValidateTaskID(strings.ToUpper(id)) == nil {
 		return nil
 	}
-	return errors.New(strings.TrimSuffix(store.ValidateTaskID(id).Error(), ": "+store.ErrInvalidName.Error()))
+	return errors.New(nameError(store.ValidateTaskID(id)))
+}
+
+// nameError is err's text without store.ErrInvalidName's at its end.
+func nameError(err error) string {
+	return strings.TrimSuffix(err.Error(), ": "+store.ErrInvalidName.Error())
 }

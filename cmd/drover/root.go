@@ -92,7 +92,7 @@ func newRootCmd() (*cobra.Command, *globals) {
 				return usageErr("--root \"\": want a root znode like /drover (leave the flag out for the default)")
 			}
 			if _, err := store.NewLayout(g.root); err != nil {
-				return usageErr("--root: %s", strings.TrimSuffix(err.Error(), ": "+store.ErrInvalidName.Error()))
+				return usageErr("--root: %s", nameError(err))
 			}
 			if err := g.resolveAuth(); err != nil {
 				return err
