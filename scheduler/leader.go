@@ -918,12 +918,11 @@ func (l *leader) addRead(r store.Read) error {
 		derr = fmt.Errorf("%w: queue item %s is in the wrong bucket", store.ErrMalformed, p)
 	}
 	if derr != nil {
-		err := l.st.Quarantine(p, data, stat.Version, derr)
-		if nodeFault(err) && !errors.Is(err, store.ErrNoNode) && !errors.Is(err, store.ErrBadVersion) {
+		switch err := l.st.Quarantine(p, data, stat.Version, derr); {
+		case err == nil, errors.Is(err, store.ErrNoNode), errors.Is(err, store.ErrBadVersion):
+		case nodeFault(err):
 			l.log.Warn().Err(err).AnErr("malformed", derr).Str("znode", p).Msg("malformed queue item cannot be moved aside: passed over")
-			return nil
-		}
-		if err != nil && !errors.Is(err, store.ErrNoNode) && !errors.Is(err, store.ErrBadVersion) {
+		default:
 			return err
 		}
 		return nil
