@@ -436,10 +436,36 @@ func (c *Client) update(name string, fn func(*store.Schedule) error, extra func(
 
 // PauseSchedule suspends a schedule: no slot fires until it is resumed. Once
 // this returns, no slot fires, since any firing must write the record this
-// write changed.
+// write changed. Slots that came due before the pause (ZooKeeper's time) but
+// that no leader fired yet, as when none is up, are recorded as missed: a
+// resume continues from its own time and would otherwise leave no trace of
+// them.
 func (c *Client) PauseSchedule(name string) (*store.Schedule, error) {
-	return c.update(name, func(r *store.Schedule) error { r.Suspended = true; return nil }, nil, nil, nil)
+	now, err := c.zkNow()
+	if err != nil {
+		return nil, fmt.Errorf("pause schedule %s: %w", name, err)
+	}
+	now = now.UTC()
+	return c.update(name, func(r *store.Schedule) error {
+		// A spec this host cannot read (a zone its tzdata lacks) is paused
+		// all the same: a pause must always stop firing.
+		if s, _, err := scheduler.ReadSpec(r.Cron, r.TZ); err == nil && !r.Suspended {
+			missed, last := scheduler.PauseSlots(s, r, now)
+			for _, slot := range missed {
+				r.Record(store.ScheduleRun{Slot: slot.UTC(), Reason: MissedPaused})
+			}
+			if last.After(r.LastSlot) {
+				r.LastSlot = last
+			}
+		}
+		r.Suspended = true
+		return nil
+	}, nil, nil, nil)
 }
+
+// MissedPaused is the reason a schedule's history gives a slot that came due
+// before a pause but that no leader had fired.
+const MissedPaused = "missed: paused before it fired"
 
 // ResumeSchedule lets a schedule fire again from its next slot; slots that fell
 // while it was paused are not caught up. The resume's time is ZooKeeper's,

@@ -595,6 +595,29 @@ func NextSlot(s cron.Schedule, rec *store.Schedule, now time.Time) time.Time {
 	return first.Add((now.Sub(first)/every.Delay + 1) * every.Delay)
 }
 
+// PauseSlots is what pausing a schedule at now does to the slots that came
+// due but that no leader handled yet (none was up): pause stops firing at
+// once, so they are missed. missed holds the newest MaxCatchup; last is the
+// schedule's next LastSlot (zero: none was due). The walk goes in parts, as
+// the leader's catch-up does.
+func PauseSlots(s cron.Schedule, rec *store.Schedule, now time.Time) (missed []time.Time, last time.Time) {
+	r := *rec
+	r.Catchup, r.StartingDeadline = store.CatchupNone, 0
+	for {
+		p := PlanSlots(s, &r, now)
+		if p.Last.IsZero() {
+			return missed, last
+		}
+		missed = append(missed, p.Missed...)
+		missed = append(missed, p.Fire...) // on-time slots are the newest
+		missed = missed[max(0, len(missed)-MaxCatchup):]
+		last, r.LastSlot = p.Last, p.Last
+		if p.Next.IsZero() || p.Next.After(now) {
+			return missed, last
+		}
+	}
+}
+
 // ResumeSlot is the slot a schedule resumed at now counts as its last: now,
 // so that no slot that fell while it was paused is caught up; for an @every
 // schedule the newest slot of its own grid at or before now, so that its

@@ -433,3 +433,21 @@ func TestSpecErrorsNameTheField(t *testing.T) {
 		t.Errorf("a day's name: %v", err)
 	}
 }
+
+// A pause after a long outage records the newest due slots as missed and
+// handles all of them, however many parts the walk takes.
+func TestPauseSlotsWalksEveryPart(t *testing.T) {
+	every, _ := ParseSpec("* * * * * *", "")
+	t0 := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
+	now := t0.Add(48*time.Hour + 500*time.Millisecond) // 172,800 slots due
+	missed, last := PauseSlots(every, &store.Schedule{Catchup: store.CatchupAll, StartingDeadline: 1000, LastSlot: t0}, now)
+	if len(missed) != MaxCatchup || !missed[len(missed)-1].Equal(t0.Add(48*time.Hour)) || !missed[0].Equal(t0.Add(48*time.Hour-(MaxCatchup-1)*time.Second)) {
+		t.Errorf("missed %d slots from %v to %v; want the newest %d, to 48:00:00", len(missed), missed[0], missed[len(missed)-1], MaxCatchup)
+	}
+	if !last.Equal(t0.Add(48 * time.Hour)) {
+		t.Errorf("last %v, want %v", last, t0.Add(48*time.Hour))
+	}
+	if missed, last := PauseSlots(every, &store.Schedule{LastSlot: now}, now); len(missed) != 0 || !last.IsZero() {
+		t.Errorf("nothing due: missed %v, last %v", missed, last)
+	}
+}
