@@ -108,6 +108,14 @@ func TestScheduleChecks(t *testing.T) {
 	if errs := newSchedCase().check(); len(errs) > 0 {
 		t.Fatalf("a sound run fails the checks:\n%s", strings.Join(errs, "\n"))
 	}
+	// The final pause missing the newest slots, which the leader had not
+	// fired yet, is sound too.
+	paused := newSchedCase()
+	paused.rec.LastSlot = slotAt(8)
+	paused.rec.Skipped = append(paused.rec.Skipped, store.ScheduleRun{Slot: slotAt(7), Reason: reasonPaused}, store.ScheduleRun{Slot: slotAt(8), Reason: reasonPaused})
+	if errs := paused.check(); len(errs) > 0 {
+		t.Fatalf("a sound run whose pause missed its newest slots fails the checks:\n%s", strings.Join(errs, "\n"))
+	}
 	cases := []struct {
 		name, want string
 		spoil      func(c *schedCase)
@@ -168,6 +176,9 @@ func TestScheduleChecks(t *testing.T) {
 			c.tasks["D"].Env["DROVER_SLOT"] = fmt.Sprint(slotAt(4).Unix())
 		}},
 		{"a history list at its bound", "reached its bound", func(c *schedCase) { c.rec.KeepSucceeded = 4 }},
+		{"a slot missed as paused before one handled", "missed as paused, but slot", func(c *schedCase) {
+			*c.entry(2) = store.ScheduleRun{Slot: slotAt(2), Reason: reasonPaused}
+		}},
 		{"an entry no policy explains", "no policy explains", func(c *schedCase) {
 			*c.entry(2) = store.ScheduleRun{Slot: slotAt(2), Task: "E", Reason: "gone: no result left (pruned) and no record"}
 		}},

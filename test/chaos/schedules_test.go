@@ -291,6 +291,7 @@ const (
 	reasonForbid   = "skipped: previous run still active"
 	reasonReplaced = "skipped: replaced by a newer slot due with it"
 	reasonStartBy  = "missed: " + store.NotStartedInTime
+	reasonPaused   = client.MissedPaused
 )
 
 // checkSchedule checks one paused schedule, none of its runs active: its
@@ -422,6 +423,13 @@ func checkSchedule(s chaosSchedule, rec *store.Schedule, lines []schedRun, task 
 				if k+1 == len(entries) {
 					fail("schedule %s (catch-up last): its last slot handled, %v, was missed, not run", name, slot)
 				}
+			}
+		case e.Task == "" && e.Reason == reasonPaused:
+			// The final pause's: slots due after the faults' end that the
+			// leader had not fired yet. Nothing after them was handled.
+			st.missed++
+			if j := slices.IndexFunc(entries[k+1:], func(p *store.ScheduleRun) bool { return p == nil || p.Reason != reasonPaused }); j >= 0 {
+				fail("schedule %s: slot %v missed as paused, but slot %v after it was handled otherwise: %s", name, slot, grid[k+1+j], describeEntry(entries, index, grid[k+1+j].Unix()))
 			}
 		case e.Task == "" && e.Reason == reasonForbid:
 			st.skipped++
