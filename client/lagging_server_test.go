@@ -135,7 +135,7 @@ func TestScheduleFoundOnLaggingServer(t *testing.T) {
 			_, err = writer.AddSchedule(ScheduleSpec{Name: name, Cron: "@daily", Task: TaskSpec{Cmd: []string{"true"}}})
 			return err
 		})
-		_, serr := reader.Schedule(name)
+		_, serr := reader.Schedule(context.Background(), name)
 		_, terr := reader.Status(id)
 		if terr != nil {
 			t.Fatalf("round %d: task %s submitted before the schedule was added: %v", i, id, terr)

@@ -57,7 +57,7 @@ func TestSchedulesFirstRefreshesTheRunsWhenItsBudgetRunsOut(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	one, err := c.Schedule("a-nightly")
+	one, err := c.Schedule(context.Background(), "a-nightly")
 	if err != nil || len(one.Active) != 0 {
 		t.Fatalf("Schedule(a-nightly): active %v, %v; want its run filed", one.Active, err)
 	}

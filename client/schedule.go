@@ -220,12 +220,13 @@ func (c *Client) info(rec *store.Schedule) ScheduleInfo {
 
 // Schedule returns one schedule with its history brought up to date (read
 // only: runs that ended since the leader last looked are shown as ended).
-func (c *Client) Schedule(name string) (ScheduleInfo, error) {
+// Once ctx is done it stops reading the runs' results.
+func (c *Client) Schedule(ctx context.Context, name string) (ScheduleInfo, error) {
 	rec, _, err := c.readSchedule(name)
 	if err != nil {
 		return ScheduleInfo{}, err
 	}
-	if err := scheduler.RefreshRuns(c.st, nil, rec); err != nil {
+	if err := scheduler.RefreshRuns(ctx, c.st, nil, rec); err != nil {
 		return ScheduleInfo{}, err
 	}
 	return c.info(rec), nil
@@ -293,7 +294,7 @@ func (c *Client) schedulesFirst(ctx context.Context, limit int, slim bool) (list
 	out := []ScheduleInfo{}
 	for from, to := 0, 0; from < len(names); from = to {
 		if from >= budget {
-			return out, true, skipped, c.refresh(out) // more may be left
+			return out, true, skipped, c.refresh(ctx, out) // more may be left
 		}
 		if err := ctx.Err(); err != nil {
 			return nil, false, 0, err
@@ -322,21 +323,21 @@ func (c *Client) schedulesFirst(ctx context.Context, limit int, slim bool) (list
 				rec.Succeeded, rec.Failed, rec.Skipped = nil, nil, nil
 			}
 			if limit > 0 && len(out) == limit {
-				return out, true, skipped, c.refresh(out) // one more follows
+				return out, true, skipped, c.refresh(ctx, out) // one more follows
 			}
 			out = append(out, c.info(rec))
 		}
 	}
-	return out, false, skipped, c.refresh(out)
+	return out, false, skipped, c.refresh(ctx, out)
 }
 
 // refresh brings list's histories up to date (scheduler.RefreshRuns).
-func (c *Client) refresh(list []ScheduleInfo) error {
+func (c *Client) refresh(ctx context.Context, list []ScheduleInfo) error {
 	recs := make([]*store.Schedule, len(list))
 	for i, s := range list {
 		recs[i] = s.Schedule
 	}
-	if err := scheduler.RefreshRuns(c.st, nil, recs...); err != nil {
+	if err := scheduler.RefreshRuns(ctx, c.st, nil, recs...); err != nil {
 		return fmt.Errorf("list schedules: %w", err)
 	}
 	return nil

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -108,7 +109,7 @@ func TestResumeKeepsAnEverySchedulesGrid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	info, err := c.Schedule("hourly")
+	info, err := c.Schedule(context.Background(), "hourly")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -141,7 +141,7 @@ func TestRetriedRunOfAForbidScheduleIsStillItsRun(t *testing.T) {
 
 	// A succeeds on its retry; the history keeps it as failed.
 	endAssignment(t, st, "w", held(t, st, "w")[a], true)
-	info, err := c.Schedule("tick")
+	info, err := c.Schedule(context.Background(), "tick")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -534,7 +534,7 @@ func TestScheduleCommandsRefuseMalformedRecords(t *testing.T) {
 			t.Fatal(err)
 		}
 		for cmd, do := range map[string]func() error{
-			"get":     func() error { _, err := c.Schedule(name); return err },
+			"get":     func() error { _, err := c.Schedule(context.Background(), name); return err },
 			"pause":   func() error { _, err := c.PauseSchedule(name); return err },
 			"resume":  func() error { _, err := c.ResumeSchedule(name); return err },
 			"trigger": func() error { _, err := c.TriggerSchedule(name); return err },
@@ -585,7 +585,7 @@ func TestSchedulesEarlierClientsWroteAreShown(t *testing.T) {
 	}
 	for name := range old {
 		for cmd, do := range map[string]func() error{
-			"get":    func() error { _, err := c.Schedule(name); return err },
+			"get":    func() error { _, err := c.Schedule(context.Background(), name); return err },
 			"pause":  func() error { _, err := c.PauseSchedule(name); return err },
 			"resume": func() error { _, err := c.ResumeSchedule(name); return err },
 		} {
@@ -760,7 +760,7 @@ func TestScheduleChangesAtTheBoundKeepItReadable(t *testing.T) {
 		if !tc.done(rec) || len(kept) != 20 || kept[len(kept)-1].Task != before.Succeeded[19].Task {
 			t.Fatalf("%s: record %+v, succeeded %d: want the change made, and the runs kept", tc.name, rec, len(kept))
 		}
-		if _, err := c.Schedule(tc.name); err != nil {
+		if _, err := c.Schedule(context.Background(), tc.name); err != nil {
 			t.Fatalf("after %s: %v", tc.name, err)
 		}
 	}

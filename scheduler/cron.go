@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -455,7 +456,7 @@ func (l *leader) refreshRuns(now time.Time) {
 		defer l.wg.Done()
 		// No look at the view for a run with no result: the firing does
 		// that, in the loop.
-		r.err = refreshRuns(l.st, nil, l.unreadableResult, r.recs...)
+		r.err = refreshRuns(context.Background(), l.st, nil, l.unreadableResult, r.recs...)
 		select {
 		case l.refreshes <- r:
 		case <-l.done:
@@ -579,7 +580,7 @@ func (l *leader) fireAll(entries []*cronEntry, now time.Time) error {
 			fs, recs = append(fs, f), append(recs, f.rec)
 		}
 	}
-	if err := refreshRuns(l.st, l.knowsTask, l.unreadableResult, recs...); err != nil {
+	if err := refreshRuns(context.Background(), l.st, l.knowsTask, l.unreadableResult, recs...); err != nil {
 		return err
 	}
 	ready := fs[:0]
@@ -957,9 +958,10 @@ func (l *leader) knowsTask(id string) bool {
 // forbid policy would otherwise skip every later slot for it. A result that
 // does not decode, or holds another task's record, ends its run as "result
 // unreadable". A run the leader ended at its starting deadline, never
-// placed, is filed with the skipped runs as missed (missedStartBy).
-func RefreshRuns(st *store.Store, known func(id string) bool, recs ...*store.Schedule) error {
-	return refreshRuns(st, known, nil, recs...)
+// placed, is filed with the skipped runs as missed (missedStartBy). It
+// stops, ctx.Err(), between chunks of reads once ctx is done.
+func RefreshRuns(ctx context.Context, st *store.Store, known func(id string) bool, recs ...*store.Schedule) error {
+	return refreshRuns(ctx, st, known, nil, recs...)
 }
 
 // missedStartBy is the history's reason for a run whose task the leader
@@ -972,7 +974,7 @@ type unreadableFunc func(rec *store.Schedule, run store.ScheduleRun, rd store.Re
 
 // refreshRuns is RefreshRuns, telling unreadable (when set) of each result
 // that does not decode.
-func refreshRuns(st *store.Store, known func(id string) bool, unreadable unreadableFunc, recs ...*store.Schedule) error {
+func refreshRuns(ctx context.Context, st *store.Store, known func(id string) bool, unreadable unreadableFunc, recs ...*store.Schedule) error {
 	var paths, ids []string
 	for _, rec := range recs {
 		for _, r := range rec.Active {
@@ -994,6 +996,9 @@ func refreshRuns(st *store.Store, known func(id string) bool, unreadable unreada
 	}
 	outcomes := make([]outcome, 0, len(paths))
 	for chunk := range slices.Chunk(paths, refreshChunk) {
+		if err := ctx.Err(); err != nil {
+			return err // given up on: a reader's read slot is let go
+		}
 		for _, r := range st.GetMany(chunk) {
 			o := outcome{err: r.Err}
 			if r.Err == nil {

@@ -665,7 +665,7 @@ func TestRefreshRunsFilesEachOutcome(t *testing.T) {
 		}
 	}
 	rec := &store.Schedule{Name: "x", KeepSucceeded: 10, KeepFailed: 10, Active: runs}
-	if err := RefreshRuns(st, nil, rec); err != nil {
+	if err := RefreshRuns(context.Background(), st, nil, rec); err != nil {
 		t.Fatal(err)
 	}
 	if len(rec.Active) != 1 || rec.Active[0].Task != runs[2].Task {
@@ -679,6 +679,27 @@ func TestRefreshRunsFilesEachOutcome(t *testing.T) {
 	}
 	if len(rec.Skipped) != 1 || rec.Skipped[0].Task != runs[4].Task || rec.Skipped[0].Reason != "result unreadable" {
 		t.Errorf("skipped %v", rec.Skipped)
+	}
+}
+
+// A reader given up on (an API request whose client went) stops reading the
+// runs' results, and files none: it held its read slot until every result
+// was read.
+func TestRefreshRunsStopsOnceItsContextIsDone(t *testing.T) {
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	id := store.SlotTaskID("x", time.Now().UTC().Truncate(time.Second), 0)
+	task := &store.Task{ID: id, Cmd: []string{"true"}, State: store.StateSucceeded, Attempt: 1, SubmittedAt: time.Now().UTC()}
+	if err := st.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error { return txn.Finish(task) }); err != nil {
+		t.Fatal(err)
+	}
+	rec := &store.Schedule{Name: "x", KeepSucceeded: 10, KeepFailed: 10, Active: []store.ScheduleRun{{Task: id}}}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := RefreshRuns(ctx, st, nil, rec); !errors.Is(err, context.Canceled) {
+		t.Errorf("refresh with its context done: %v, want context.Canceled", err)
+	}
+	if len(rec.Active) != 1 || len(rec.Succeeded) != 0 {
+		t.Errorf("active %v, succeeded %v: filed though given up on", rec.Active, rec.Succeeded)
 	}
 }
 

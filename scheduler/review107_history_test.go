@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"testing"
@@ -70,7 +71,7 @@ func TestRunOutcomeOfASchedulePeriodLongerThanRetentionIsKept(t *testing.T) {
 	})
 	// What `schedule history` shows now: the run succeeded.
 	now := cloneSchedule(rec)
-	if err := RefreshRuns(st, nil, now); err != nil {
+	if err := RefreshRuns(context.Background(), st, nil, now); err != nil {
 		t.Fatal(err)
 	}
 	if !slices.ContainsFunc(now.Succeeded, func(r store.ScheduleRun) bool { return r.Task == id }) {
@@ -92,7 +93,7 @@ func TestRunOutcomeOfASchedulePeriodLongerThanRetentionIsKept(t *testing.T) {
 
 	rec = readSchedule(t, st, "yearly")
 	later := cloneSchedule(rec)
-	if err := RefreshRuns(st, nil, later); err != nil {
+	if err := RefreshRuns(context.Background(), st, nil, later); err != nil {
 		t.Fatal(err)
 	}
 	if !slices.ContainsFunc(later.Succeeded, func(r store.ScheduleRun) bool { return r.Task == id }) {

@@ -479,9 +479,9 @@ func (s *Server) schedules(w http.ResponseWriter, r *http.Request) {
 // schedule shows one schedule with its history (as drover schedule get).
 func (s *Server) schedule(w http.ResponseWriter, r *http.Request) {
 	var info client.ScheduleInfo
-	err := s.read(r.Context(), func(context.Context) error {
+	err := s.read(r.Context(), func(ctx context.Context) error {
 		var err error
-		info, err = s.client.Schedule(r.PathValue("name"))
+		info, err = s.client.Schedule(ctx, r.PathValue("name"))
 		return err
 	})
 	if err != nil {

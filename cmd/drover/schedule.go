@@ -110,7 +110,7 @@ func newScheduleAddCmd(g *globals) *cobra.Command {
 			if _, err := spec.Record(time.Now()); err != nil {
 				return usageErr("schedule add %s: %s", args[0], describeInvalid(err))
 			}
-			return g.withClient(func(_ context.Context, c *client.Client) error {
+			return g.withClient(func(ctx context.Context, c *client.Client) error {
 				rec, err := c.AddSchedule(spec)
 				if errors.Is(err, store.ErrScheduleExists) {
 					return exitCode(1, fmt.Sprintf("schedule %s already exists: remove it first or pick another name", spec.Name))
@@ -119,7 +119,7 @@ func newScheduleAddCmd(g *globals) *cobra.Command {
 					return err
 				}
 				info := client.ScheduleInfo{Schedule: rec}
-				if all, err := c.Schedule(rec.Name); err == nil {
+				if all, err := c.Schedule(ctx, rec.Name); err == nil {
 					info = all
 				}
 				if g.output == "json" {
@@ -218,7 +218,7 @@ func newScheduleOneCmd(g *globals, use, short string, act scheduleAction) *cobra
 }
 
 func showSchedule(g *globals, cmd *cobra.Command, c *client.Client, name string) error {
-	s, err := c.Schedule(name)
+	s, err := c.Schedule(context.Background(), name)
 	if err != nil {
 		return err
 	}
@@ -241,7 +241,7 @@ func showSchedule(g *globals, cmd *cobra.Command, c *client.Client, name string)
 }
 
 func showHistory(g *globals, cmd *cobra.Command, c *client.Client, name string) error {
-	s, err := c.Schedule(name)
+	s, err := c.Schedule(context.Background(), name)
 	if err != nil {
 		return err
 	}

@@ -257,7 +257,7 @@ func finalSchedule(ctx context.Context, t *testing.T, c *cluster, name string) *
 	t.Helper()
 	checked := false // that it is paused, once
 	for {
-		info, err := c.client.Schedule(name)
+		info, err := c.client.Schedule(ctx, name)
 		if err != nil {
 			if ctx.Err() != nil {
 				t.Errorf("schedule %s: %v", name, err)
