@@ -46,7 +46,9 @@ func TestFlagValueErrorsSayWhatWasWanted(t *testing.T) {
 		{`invalid argument "1.5" for "--retries" flag: strconv.ParseInt: parsing "1.5": invalid syntax`, `--retries "1.5": want a whole number`},
 		{`invalid argument "9e99" for "--capacity" flag: strconv.ParseInt: parsing "9e99": value out of range`, `--capacity "9e99": out of range`},
 		{`invalid argument "yes" for "--shell" flag: strconv.ParseBool: parsing "yes": invalid syntax`, `--shell "yes": want true or false`},
-		{`invalid argument "5x" for "--timeout" flag: time: unknown unit "x" in duration "5x"`, `invalid argument "5x" for "--timeout" flag: time: unknown unit "x" in duration "5x"`},
+		{`invalid argument "5x" for "--timeout" flag: time: unknown unit "x" in duration "5x"`, `--timeout "5x": want a duration such as 90s, 5m or 1h30m`},
+		{`invalid argument "5" for "--timeout" flag: time: missing unit in duration "5"`, `--timeout "5": want a duration such as 90s, 5m or 1h30m`},
+		{`invalid argument "9999999h" for "--drain-timeout" flag: time: invalid duration "9999999h"`, `--drain-timeout "9999999h": want a duration such as 90s, 5m or 1h30m`},
 	} {
 		if got := flagError(errors.New(tc.in)); got != tc.want {
 			t.Errorf("flagError(%q) = %q, want %q", tc.in, got, tc.want)

@@ -613,12 +613,26 @@ var flagValue = regexp.MustCompile(`^invalid argument ("(?:[^"\\]|\\.)*") for "(
 // parser said (`--retries "1.5": want a whole number`, not `strconv.ParseInt:
 // parsing "1.5": invalid syntax`).
 func flagError(err error) string {
+	if m := flagDuration.FindStringSubmatch(err.Error()); m != nil {
+		return m[2] + " " + m[1] + ": " + wantDuration
+	}
 	m := flagValue.FindStringSubmatch(err.Error())
 	if m == nil {
 		return err.Error()
 	}
 	return m[2] + " " + m[1] + ": " + wantOf(m[3], m[4] == strconv.ErrRange.Error())
 }
+
+// flagDuration matches pflag's error for a duration flag's value that does
+// not parse (time.ParseDuration's text: `time: unknown unit "x" in duration
+// "5x"`); durationText matches time.ParseDuration's alone, naming the value.
+var (
+	flagDuration = regexp.MustCompile(`^invalid argument ("(?:[^"\\]|\\.)*") for "([^"]+)" flag: time: .*duration "(?:[^"\\]|\\.)*"$`)
+	durationText = regexp.MustCompile(`^time: .*duration ("(?:[^"\\]|\\.)*")$`)
+)
+
+// wantDuration says what a duration's value must be.
+const wantDuration = "want a duration such as 90s, 5m or 1h30m"
 
 // wantOf says what a value parsed by strconv's fn must be.
 func wantOf(fn string, outOfRange bool) string {
@@ -639,6 +653,11 @@ func valueError(err error) error {
 	var ne *strconv.NumError
 	if errors.As(err, &ne) {
 		return fmt.Errorf("%q: %s", ne.Num, wantOf(ne.Func, errors.Is(ne.Err, strconv.ErrRange)))
+	}
+	if err != nil {
+		if m := durationText.FindStringSubmatch(err.Error()); m != nil {
+			return fmt.Errorf("%s: %s", m[1], wantDuration)
+		}
 	}
 	return err
 }
