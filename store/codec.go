@@ -806,6 +806,11 @@ func DecodeWorker(data []byte) (*WorkerInfo, error) {
 	if err := ValidateNodeName(w.ID); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
+	if w.Capacity < 0 {
+		// No worker registers one (it refuses --capacity below 0): taken
+		// as it is, the worker was listed as live and given nothing.
+		return nil, fmt.Errorf("%w: worker %s: capacity %d", ErrMalformed, w.ID, w.Capacity)
+	}
 	return &w, nil
 }
 

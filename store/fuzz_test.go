@@ -34,10 +34,14 @@ func FuzzDecodeWorker(f *testing.F) {
 	good, _ := Encode(&WorkerInfo{ID: "w1", Capacity: 4, Labels: map[string]string{"gpu": "true"}})
 	f.Add(good)
 	f.Add([]byte(`{"v":1,"id":"../x"}`))
+	f.Add([]byte(`{"v":1,"id":"w1","capacity":-5}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		w, err := DecodeWorker(data)
 		if err == nil && ValidateNodeName(w.ID) != nil {
 			t.Fatalf("accepted worker id %q", w.ID)
+		}
+		if err == nil && w.Capacity < 0 {
+			t.Fatalf("accepted capacity %d", w.Capacity)
 		}
 	})
 }
