@@ -130,11 +130,17 @@ func exitStr(t *store.Task) string {
 	return fmt.Sprint(*t.ExitCode)
 }
 
+// ago says how long ago ts was; a time still to come (stamped by a host
+// whose clock is ahead of this one's) says so, not "-5s ago".
 func ago(ts time.Time) string {
 	if ts.IsZero() {
 		return "-"
 	}
-	return time.Since(ts).Round(time.Second).String() + " ago"
+	d := time.Since(ts).Round(time.Second)
+	if d < 0 {
+		return "in " + (-d).String()
+	}
+	return d.String() + " ago"
 }
 
 func labelsStr(m map[string]string) string {
