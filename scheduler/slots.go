@@ -391,11 +391,16 @@ func (w wallDays) before(t, n time.Time) time.Time {
 
 // beyondFiveYears looks past the five years the cron library searches for
 // a slot: after 29 February 2096 a leap-day spec's next is in 2104 (2100
-// has no 29 February), and the library's zero would stop it for good.
+// has no 29 February), and the library's zero would stop it for good. A
+// date on given weekdays comes further apart still (29 February on a
+// weekend: 2032, then 2048), but the Gregorian calendar repeats every 400
+// years, so a spec that fires once fires again within them. (Each step is
+// some 1,800 days walked: a search of 400 years costs about a millisecond,
+// and only such a spec pays it.)
 type beyondFiveYears struct{ cron.Schedule }
 
 func (b beyondFiveYears) Next(t time.Time) time.Time {
-	for range 3 { // fifteen years: past any gap between a date's slots
+	for range 81 { // 405 years: past any gap between a spec's slots
 		if n := b.Schedule.Next(t); !n.IsZero() {
 			return n
 		}
