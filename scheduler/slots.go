@@ -553,11 +553,18 @@ func PlanSlots(s cron.Schedule, rec *store.Schedule, now time.Time) Plan {
 			fire = fire[len(fire)-MaxCatchup:]
 		}
 	case store.CatchupLast:
-		newest := due[len(due)-1]
-		if tooLate(newest) {
-			missed = due
-		} else {
-			missed, fire = due[:len(due)-1], []time.Time{newest}
+		// Those on time fire, as under none (a leader's round a second
+		// late is no outage); when none is, the newest, unless past its
+		// deadline.
+		for _, t := range due {
+			if late(t) || tooLate(t) {
+				missed = append(missed, t)
+			} else {
+				fire = append(fire, t)
+			}
+		}
+		if newest := due[len(due)-1]; len(fire) == 0 && !tooLate(newest) {
+			missed, fire = missed[:len(missed)-1], []time.Time{newest}
 		}
 	default: // none
 		for _, t := range due {

@@ -190,10 +190,10 @@ func TestPlanSlots(t *testing.T) {
 		{"on time", store.CatchupNone, 0, sec(0), sec(1), []int{1}, 0, 2},
 		{"nothing due", store.CatchupNone, 0, sec(1), sec(1).Add(500 * time.Millisecond), nil, 0, 2},
 		{"none skips missed", store.CatchupNone, 0, sec(0), sec(10), []int{8, 9, 10}, 7, 11},
-		{"last runs the newest", store.CatchupLast, 0, sec(0), sec(10), []int{10}, 9, 11},
+		{"last runs those on time", store.CatchupLast, 0, sec(0), sec(10), []int{8, 9, 10}, 7, 11},
 		{"all runs every one", store.CatchupAll, 0, sec(0), sec(5), []int{1, 2, 3, 4, 5}, 0, 6},
 		{"all within the deadline", store.CatchupAll, 3 * time.Second, sec(0), sec(10), []int{7, 8, 9, 10}, 6, 11},
-		{"last past its deadline", store.CatchupLast, 3 * time.Second, sec(0), sec(20).Add(-4 * time.Second), []int{16}, 15, 17},
+		{"last within its deadline", store.CatchupLast, 3 * time.Second, sec(0), sec(20).Add(-4 * time.Second), []int{14, 15, 16}, 13, 17},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -217,6 +217,27 @@ func TestPlanSlots(t *testing.T) {
 	}
 }
 
+// Catch-up last runs the newest of slots all late (an outage), unless past
+// its deadline; none runs none of them.
+func TestPlanSlotsLastRunsTheNewestLateSlot(t *testing.T) {
+	minutely, err := ParseSpec("0 * * * * *", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	now := t0.Add(10*time.Minute + 30*time.Second) // 12:01 to 12:10 due, all late
+	for _, c := range []struct {
+		catchup  string
+		deadline time.Duration
+		fire     int
+	}{{store.CatchupLast, 0, 1}, {store.CatchupLast, time.Minute, 1}, {store.CatchupLast, 20 * time.Second, 0}, {store.CatchupNone, 0, 0}} {
+		p := PlanSlots(minutely, &store.Schedule{Catchup: c.catchup, StartingDeadline: store.MillisOf(c.deadline), LastSlot: t0}, now)
+		if len(p.Fire) != c.fire || c.fire == 1 && !p.Fire[0].Equal(t0.Add(10*time.Minute)) || p.MissedCount != 10-c.fire {
+			t.Errorf("catch-up %s, deadline %v: fire %v, missed %d; want %d fired (12:10)", c.catchup, c.deadline, p.Fire, p.MissedCount, c.fire)
+		}
+	}
+}
+
 func TestPlanSlotsBoundsCatchup(t *testing.T) {
 	every, _ := ParseSpec("* * * * * *", "")
 	t0 := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
@@ -235,7 +256,7 @@ func TestPlanSlotsBoundsCatchup(t *testing.T) {
 	}
 	// A walk whose bound falls on the newest slot due is not cut short.
 	exact := t0.Add(maxScan * time.Second)
-	if p := PlanSlots(every, &store.Schedule{Catchup: store.CatchupLast, LastSlot: t0}, exact); len(p.Fire) != 1 || !p.Fire[0].Equal(exact) {
+	if p := PlanSlots(every, &store.Schedule{Catchup: store.CatchupLast, LastSlot: t0}, exact); len(p.Fire) != 3 || !p.Fire[2].Equal(exact) {
 		t.Fatalf("%d slots due, the newest now: fired %v", maxScan, p.Fire)
 	}
 	// Only the part that reaches now fires: all fires its newest
@@ -244,7 +265,7 @@ func TestPlanSlotsBoundsCatchup(t *testing.T) {
 	for _, c := range []struct {
 		catchup string
 		fire    int
-	}{{store.CatchupAll, MaxCatchup}, {store.CatchupLast, 1}, {store.CatchupNone, 3}} { // none: those on time (OnTime)
+	}{{store.CatchupAll, MaxCatchup}, {store.CatchupLast, 3}, {store.CatchupNone, 3}} { // none and last: those on time (OnTime)
 		var fired []time.Time
 		missed := 0
 		for last := t0; !last.Equal(now); {
