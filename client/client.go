@@ -1175,8 +1175,10 @@ type rerun struct {
 
 // rerunOf reads the schedule whose run t is (DROVER_SCHEDULE, which its
 // firing or trigger set) and returns its record tracking t again; nil when t
-// is no schedule's run, or its schedule is gone, unreadable or would not
-// fit: the retry goes on without it, as before schedules tracked retries.
+// is no schedule's run, or its schedule is gone, was added again since t's
+// slot (a run its record does not name, of a slot before it was created),
+// is unreadable or would not fit: the retry goes on without it, as before
+// schedules tracked retries.
 func (c *Client) rerunOf(t *store.Task) (*rerun, error) {
 	name := t.Env["DROVER_SCHEDULE"]
 	if name == "" || store.ValidateNodeName(name) != nil {
@@ -1192,6 +1194,13 @@ func (c *Client) rerunOf(t *store.Task) (*rerun, error) {
 	var slot time.Time
 	if sec, err := strconv.ParseInt(t.Env["DROVER_SLOT"], 10, 64); err == nil {
 		slot = time.Unix(sec, 0).UTC()
+	}
+	if !rec.Tracks(t.ID) && slot.Before(rec.CreatedAt) {
+		// A run of a schedule of that name removed before this one was
+		// added (rm, then add, is how a schedule is changed): not this
+		// one's, whose slots and triggers all come after its creation.
+		// Tracked, it held a forbid schedule's every slot.
+		return nil, nil
 	}
 	rec.Rerun(t.ID, slot)
 	data, err := rec.EncodeFit()

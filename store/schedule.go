@@ -80,7 +80,6 @@ func (s *Schedule) setV() { s.V = FormatVersion }
 // MaxActiveRuns bounds how many unfinished runs a schedule record tracks.
 const MaxActiveRuns = 100
 
-// Record files a finished or skipped run into the bounded history lists.
 // TrimActive files the oldest active runs past MaxActiveRuns as "no
 // longer tracked", so the record stays bounded however many runs pile up
 // (a slot's, or a trigger's: triggers run beside active runs).
@@ -114,6 +113,18 @@ func (s *Schedule) Rerun(id string, slot time.Time) {
 	}
 }
 
+// Tracks reports whether s names task id among its runs: active, or in its
+// history.
+func (s *Schedule) Tracks(id string) bool {
+	for _, list := range [][]ScheduleRun{s.Active, s.Succeeded, s.Failed, s.Skipped} {
+		if slices.ContainsFunc(list, func(r ScheduleRun) bool { return r.Task == id }) {
+			return true
+		}
+	}
+	return false
+}
+
+// Record files a finished or skipped run into the bounded history lists.
 func (s *Schedule) Record(r ScheduleRun) {
 	push := func(list []ScheduleRun, limit int) []ScheduleRun {
 		list = append(list, r)
