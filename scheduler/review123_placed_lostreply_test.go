@@ -1,0 +1,70 @@
+package scheduler
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+	"github.com/rs/zerolog"
+
+	"github.com/drover-sched/drover/drovertest"
+	"github.com/drover-sched/drover/store"
+)
+
+// drover_placements_total (Stats().Placed) is "Attempts placed on
+// workers", and drover_placement_latency_seconds observes each. A
+// placement that commits while its connection is lost (its reply lost,
+// the usual lot of a write in flight at a ZooKeeper server's restart or a
+// network blip) is dropped with the view: settle turns its ErrConnection
+// into a rebuild, and awaitPlacements drops the outcomes of placements in
+// flight, committed ones included. The rebuilt view finds the attempt on
+// its worker, where it runs and reports, but it is counted nowhere:
+// placements fall behind the attempts the workers start
+// (drover_worker_attempts_started_total), for good. (Found by review123.)
+func TestPlacementCommittedWithItsReplyLostIsCounted(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	px := drovertest.StartProxy(t, drovertest.Addr())
+	// A session long enough to outlive the blip: the term goes on.
+	lst := drovertest.OpenStoreFor(t, px.Addr(), root, 20*time.Second)
+	w := registerWorker(t, root, "w", 1, nil)
+	var logs lockedLog
+	s, _ := runScheduler(t, lst, "s1", func(c *Config) { c.Log = zerolog.New(&logs) })
+	drovertest.WaitFor(t, 20*time.Second, "leading with the worker in view", func() bool {
+		st := s.Stats()
+		return st.Leader && st.ViewReady && st.Workers == 1
+	})
+	id := ulid.Make().String()
+	placed := st.Layout().Assignment("w", id, 1)
+	// The placement's request reaches ZooKeeper and commits; its reply,
+	// and every reply after it, is lost until the connection is cut.
+	px.DropRepliesAfter([]byte(placed))
+	if _, err := st.Submit(context.Background(), []*store.Task{{ID: id, Cmd: []string{"true"}, SubmittedAt: time.Now().UTC()}}); err != nil {
+		t.Fatal(err)
+	}
+	drovertest.WaitFor(t, 10*time.Second, "the placement committed, its reply dropped", func() bool {
+		ok, _, err := st.Exists(placed)
+		return err == nil && ok && px.Dropping()
+	})
+	px.Cut(true)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Log(logs.String())
+		}
+	})
+	drovertest.WaitFor(t, 15*time.Second, "the leader's store to see the cut", func() bool { ok, _ := lst.Connected(); return !ok })
+	px.Cut(false)
+	drovertest.WaitFor(t, 15*time.Second, "the leader to rebuild its view", func() bool { return logs.has("rebuilding view") })
+	drovertest.WaitFor(t, 20*time.Second, "the view rebuilt", func() bool { return logs.count("view rebuilt") >= 2 && s.Stats().ViewReady })
+	// The attempt is on the worker, placed once; it runs and reports.
+	if got := w.assignments(t); len(got) != 1 {
+		t.Fatalf("assignments of w: %v, want the one attempt placed", got)
+	}
+	w.finish(t, id+".1")
+	st2 := s.Stats()
+	if st2.Placed != 1 || st2.PlaceLatency.Count != 1 {
+		t.Fatalf("drover_placements_total = %d and drover_placement_latency_seconds_count = %d after the one placement (attempt 1 of %s, "+
+			"which ran on w): want 1 and 1, its commit counted though its reply was lost", st2.Placed, st2.PlaceLatency.Count, id)
+	}
+}
