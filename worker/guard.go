@@ -21,7 +21,10 @@ import (
 // again (/proc/self/exe, with guardEnv naming its parent), a small process
 // that reads the sessions of running commands from a pipe and, when the
 // pipe ends (its writer is gone, however it ended), kills every session
-// still listed. One guard serves every Worker of the process.
+// still listed. One guard serves every Worker of the process. A command is
+// noted just after it starts: should the worker be killed in that moment,
+// what the command started before the note runs on (Pdeathsig still kills
+// the command itself).
 
 // guardEnv, set to the parent's pid, starts a process as its parent's guard
 // (see init): a stray variable in the environment of anything else does

@@ -994,13 +994,35 @@ func TestWhatWorkersAndTasksRun(t *testing.T) {
 // TestKilledWorkersTasksDieWithIt: kill -9 of a worker takes what its
 // commands started too, not only the commands (which the kernel kills):
 // the worker's guard kills their process groups. Before, a shell task's
-// children ran on beside the task's re-run elsewhere.
+// children ran on beside the task's re-run elsewhere. The guard learns of a
+// command just after it starts; what the command starts before then, should
+// the worker be killed in that moment, runs on (the guard's doc says so), so
+// the task starts its child only once the guard has read of it.
 func TestKilledWorkersTasksDieWithIt(t *testing.T) {
 	root := newRoot()
 	daemon(t, root, "scheduler", "--id", "s1")
 	w := daemon(t, root, "worker", "--id", "w1")
-	pidFile := filepath.Join(t.TempDir(), "child.pid")
-	drover(t, root, "submit", "--shell", "--", "sleep 313 & echo $! > "+pidFile+".new && mv "+pidFile+".new "+pidFile+"; sleep 314")
+	dir := t.TempDir()
+	shPid, goFile, pidFile := filepath.Join(dir, "sh.pid"), filepath.Join(dir, "go"), filepath.Join(dir, "child.pid")
+	var guard int
+	waitFor(t, 20*time.Second, "the worker's guard", func() bool { guard = childNamed(w.Process.Pid, "exe"); return guard > 0 })
+	before := readChars(t, guard)
+	drover(t, root, "submit", "--shell", "--",
+		"echo $$ > "+shPid+".new && mv "+shPid+".new "+shPid+"; while [ ! -e "+goFile+" ]; do sleep 0.01; done; "+
+			"sleep 313 & echo $! > "+pidFile+".new && mv "+pidFile+".new "+pidFile+"; sleep 314")
+	var sh int
+	waitFor(t, 20*time.Second, "the task's shell", func() bool {
+		data, err := os.ReadFile(shPid)
+		if err == nil {
+			sh, err = strconv.Atoi(strings.TrimSpace(string(data)))
+		}
+		return err == nil && sh > 0
+	})
+	note := int64(len(fmt.Sprintf("+%d\n", sh)))
+	waitFor(t, 20*time.Second, "the guard to read of the shell", func() bool { return readChars(t, guard)-before >= note })
+	if err := os.WriteFile(goFile, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	var child int
 	waitFor(t, 20*time.Second, "the task's child", func() bool {
 		data, err := os.ReadFile(pidFile)
@@ -1015,6 +1037,53 @@ func TestKilledWorkersTasksDieWithIt(t *testing.T) {
 	}
 	// Reaped by init once killed: gone, not a zombie of ours.
 	waitFor(t, 10*time.Second, "the task's child killed", func() bool { return gone(child) })
+}
+
+// childNamed returns the pid of a child of parent whose command name is
+// name (0: none): "exe" for the worker's guard, started as /proc/self/exe.
+func childNamed(parent int, name string) int {
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: comm may hold spaces, not ")".
+		i := bytes.LastIndexByte(data, ')')
+		j := bytes.IndexByte(data, '(')
+		if i < 0 || j < 0 {
+			continue
+		}
+		f := strings.Fields(string(data[i+1:]))
+		if len(f) > 1 && string(data[j+1:i]) == name && f[1] == strconv.Itoa(parent) {
+			return pid
+		}
+	}
+	return 0
+}
+
+// readChars is how many bytes process pid has read (/proc/PID/io rchar).
+func readChars(t *testing.T, pid int) int64 {
+	t.Helper()
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "rchar: "); ok {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+	}
+	t.Fatalf("/proc/%d/io has no rchar", pid)
+	return 0
 }
 
 // An epoch record that does not decode fails only the epoch: drover leader
