@@ -29,9 +29,6 @@ type cronEntry struct {
 	// refreshed is the slot ahead of which the outcomes of the active runs
 	// were read (refreshRuns).
 	refreshed time.Time
-	// unwritable is 1 + the version of the record whose firing could not
-	// be written, logged (0: none).
-	unwritable int32
 }
 
 // syncSchedules relists schedules/ and reads the ones not yet known.
@@ -71,8 +68,25 @@ func (l *leader) syncSchedules() error {
 			delete(l.newer, name)
 		}
 	}
+	for k := range l.said {
+		if _, name, _ := strings.Cut(k, "\x00"); !present[name] {
+			delete(l.said, k)
+		}
+	}
 	l.changed()
 	return nil
+}
+
+// once reports whether what kind says of schedule name, at the version and
+// czxid of its record at, has not been said yet (and marks it said): once
+// for each version, however often the view is rebuilt.
+func (l *leader) once(kind, name string, at znodeAt) bool {
+	k := kind + "\x00" + name
+	if said, ok := l.said[k]; ok && said == at {
+		return false
+	}
+	l.said[k] = at
+	return true
 }
 
 // readSchedule (re)reads one schedule, watching it; what is due fires with
@@ -185,8 +199,9 @@ func (l *leader) applySchedule(name string, r scheduleRead) error {
 		// not this build's to fire or to move; its watch tells of a change.
 		delete(l.schedules, name)
 		delete(l.tombstones, name)
-		if at := (znodeAt{version: stat.Version, czxid: stat.Czxid}); l.newer[name] != at {
-			l.newer[name] = at
+		at := znodeAt{version: stat.Version, czxid: stat.Czxid}
+		l.newer[name] = at
+		if l.once("newer", name, at) {
 			l.log.Warn().Err(derr).Str("schedule", name).Msg("schedule record of a newer format: left in place, not fired")
 		}
 		return nil
@@ -216,8 +231,9 @@ func (l *leader) applySchedule(name string, r scheduleRead) error {
 			// Go's embedded one): not malformed, and fired by a leader whose
 			// tzdata has it; this one leaves it in place, as a newer record.
 			delete(l.schedules, name)
-			if at := (znodeAt{version: stat.Version, czxid: stat.Czxid}); l.newer[name] != at {
-				l.newer[name] = at
+			at := znodeAt{version: stat.Version, czxid: stat.Czxid}
+			l.newer[name] = at
+			if l.once("zone", name, at) {
 				l.log.Error().Err(err).Str("schedule", name).Msg("schedule in a time zone this host's tzdata lacks: left in place, not fired (update tzdata, or lead from a host that has it)")
 			}
 			return nil
@@ -592,8 +608,7 @@ func (l *leader) fireAll(entries []*cronEntry, now time.Time) error {
 		case errors.Is(err, store.ErrTooLarge) || errors.Is(err, store.ErrMalformed):
 			// Due again at every tick: said once for each version of the
 			// record (a change to it may let it fire).
-			if v := f.e.version + 1; f.e.unwritable != v {
-				f.e.unwritable = v
+			if l.once("unwritable", f.rec.Name, znodeAt{version: f.e.version, czxid: f.e.czxid}) {
 				l.s.counters.unwritable.Add(1)
 				l.log.Error().Err(err).Str("schedule", f.rec.Name).Int32("version", f.e.version).
 					Msg("slot not fired: its firing cannot be written (said once for this version of the record)")

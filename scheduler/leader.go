@@ -53,6 +53,11 @@ type leader struct {
 	// version and czxid read: left in place and not fired, and logged once,
 	// not at every read.
 	newer map[string]znodeAt
+	// said is what once has said of a schedule's record, by kind and name
+	// ("unwritable\x00NAME"), at its version and czxid: kept when the view
+	// is rebuilt (a blip), so that the error log and the metric that go
+	// with it say it once for each version, as documented.
+	said map[string]znodeAt
 	// compat are the specs read for compatibility only (ReadSpec's note),
 	// by schedule name, as "cron\x00zone": logged once each, however often
 	// the record is read again (a firing that raced a change reads it anew).
@@ -155,7 +160,7 @@ func newLeader(s *Scheduler, term *Term, epoch int64) *leader {
 		s: s, st: s.cfg.Store, lay: s.cfg.Store.Layout(), term: term, epoch: epoch,
 		log: s.log.With().Str("leader", s.cfg.ID).Int64("epoch", epoch).Logger(), now: s.cfg.Now,
 		workers: map[string]*workerView{}, byBucket: map[string]map[string]*queued{},
-		ready: newReadyQueue(), delayed: &taskHeap{less: dueFirst}, startByOf: map[*queued]*startByEntry{}, schedules: map[string]*cronEntry{}, tombstones: map[string]tombstone{}, newer: map[string]znodeAt{}, compat: map[string]string{}, resultCounts: map[string]resultCount{}, slotFill: map[string]slotCount{}, prepared: map[string]time.Time{}, dirty: map[string]bool{}, empty: map[string]time.Time{},
+		ready: newReadyQueue(), delayed: &taskHeap{less: dueFirst}, startByOf: map[*queued]*startByEntry{}, schedules: map[string]*cronEntry{}, tombstones: map[string]tombstone{}, newer: map[string]znodeAt{}, compat: map[string]string{}, said: map[string]znodeAt{}, resultCounts: map[string]resultCount{}, slotFill: map[string]slotCount{}, prepared: map[string]time.Time{}, dirty: map[string]bool{}, empty: map[string]time.Time{},
 		results: make(chan batchResult, 4*maxInflight), refreshes: make(chan runsRefresh, 1), lists: make(chan taskList, 64),
 		watched: map[string]bool{}, synced: map[string]bool{}, sink: newWatchSink(), done: make(chan struct{}),
 	}
