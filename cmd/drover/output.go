@@ -136,11 +136,10 @@ func ago(ts time.Time) string {
 	if ts.IsZero() {
 		return "-"
 	}
-	d := time.Since(ts).Round(time.Second)
-	if d < 0 {
-		return "in " + (-d).String()
+	if now := time.Now(); ts.After(now) {
+		return "in " + ts.Sub(now).Round(time.Second).String() // Sub saturates, never negative
 	}
-	return d.String() + " ago"
+	return time.Since(ts).Round(time.Second).String() + " ago"
 }
 
 func labelsStr(m map[string]string) string {

@@ -149,7 +149,11 @@ func when(t time.Time) string {
 	if t.IsZero() {
 		return "- (paused)"
 	}
-	return t.Local().Format(time.RFC3339) + " (in " + time.Until(t).Round(time.Second).String() + ")"
+	in := time.Until(t).Round(time.Second)
+	if in < 0 {
+		in = 0 // passed while the listing was read: the leader fires it now
+	}
+	return t.Local().Format(time.RFC3339) + " (in " + in.String() + ")"
 }
 
 func newScheduleLsCmd(g *globals) *cobra.Command {
