@@ -137,7 +137,7 @@ func (s *TaskSpec) UnmarshalJSON(b []byte) error {
 	if w.Timeout != "" {
 		d, err := time.ParseDuration(w.Timeout)
 		if err != nil {
-			return fmt.Errorf("timeout %q: want a duration like \"10m\" or \"90s\"", w.Timeout)
+			return fmt.Errorf("timeout %q: %s", w.Timeout, store.WantDuration)
 		}
 		timeout = d
 	}

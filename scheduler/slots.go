@@ -160,6 +160,11 @@ func specError(err error) error {
 		}
 		return fmt.Errorf("cron spec: %q: want a number, a name (jan, mon), a range (1-5), a list (1,3) or a step (*/2)", field)
 	}
+	if d, ok := strings.CutPrefix(msg, "failed to parse duration "); ok {
+		// "@every 5x: time: unknown unit ..." (the parser's text)
+		d, _, _ = strings.Cut(d, ": time: ")
+		return fmt.Errorf("cron spec: %q: %s", d, store.WantDuration)
+	}
 	// Only the day of the week has 6 for its maximum in the cron
 	// library; 7 passes here (SundayAsZero).
 	return fmt.Errorf("cron spec: %s", strings.Replace(msg, "above maximum (6)", "above maximum (7: 0 and 7 are Sunday)", 1))

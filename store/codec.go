@@ -195,6 +195,11 @@ func (p *Priority) UnmarshalText(b []byte) error {
 // Millis is a duration encoded as integer milliseconds.
 type Millis int64
 
+// WantDuration says what a duration that does not parse should have been,
+// in every error about one (flags, config files, submit -f, @every specs):
+// time.ParseDuration's own text names units the user never typed.
+const WantDuration = "want a duration such as 90s, 5m or 1h30m"
+
 // Duration is m as a duration, the longest one for an m beyond it.
 func (m Millis) Duration() time.Duration {
 	if m > Millis(math.MaxInt64/time.Millisecond) {

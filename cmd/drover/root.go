@@ -614,7 +614,7 @@ var flagValue = regexp.MustCompile(`^invalid argument ("(?:[^"\\]|\\.)*") for "(
 // parsing "1.5": invalid syntax`).
 func flagError(err error) string {
 	if m := flagDuration.FindStringSubmatch(err.Error()); m != nil {
-		return m[2] + " " + m[1] + ": " + wantDuration
+		return m[2] + " " + m[1] + ": " + store.WantDuration
 	}
 	m := flagValue.FindStringSubmatch(err.Error())
 	if m == nil {
@@ -631,8 +631,6 @@ var (
 	durationText = regexp.MustCompile(`^time: .*duration ("(?:[^"\\]|\\.)*")$`)
 )
 
-// wantDuration says what a duration's value must be.
-const wantDuration = "want a duration such as 90s, 5m or 1h30m"
 
 // wantOf says what a value parsed by strconv's fn must be.
 func wantOf(fn string, outOfRange bool) string {
@@ -656,7 +654,7 @@ func valueError(err error) error {
 	}
 	if err != nil {
 		if m := durationText.FindStringSubmatch(err.Error()); m != nil {
-			return fmt.Errorf("%s: %s", m[1], wantDuration)
+			return fmt.Errorf("%s: %s", m[1], store.WantDuration)
 		}
 	}
 	return err
