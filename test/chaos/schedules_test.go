@@ -398,6 +398,13 @@ func checkSchedule(s chaosSchedule, rec *store.Schedule, lines []schedRun, task 
 		task  *store.Task
 	}
 	var runs []runEnd
+	// handled ends the slots the leader handled: the final pause's entries
+	// after them (slots due, not yet fired) are none of its firings, and
+	// must not pass for the slots that came after a firing's misses.
+	handled := len(entries)
+	for handled > 0 && entries[handled-1] != nil && entries[handled-1].Task == "" && entries[handled-1].Reason == reasonPaused {
+		handled--
+	}
 	for k, e := range entries {
 		slot := grid[k]
 		if e == nil {
@@ -412,7 +419,7 @@ func checkSchedule(s chaosSchedule, rec *store.Schedule, lines []schedRun, task 
 				// Only the oldest of more than MaxCatchup slots due at
 				// once are missed: the MaxCatchup after it all fired.
 				for j := k + 1; j <= k+scheduler.MaxCatchup; j++ {
-					if j >= len(entries) || entries[j] == nil || entries[j].Reason == reasonMissed {
+					if j >= handled || entries[j] == nil || entries[j].Reason == reasonMissed {
 						fail("schedule %s (catch-up all): slot %v missed, though fewer than %d slots came due with it", name, slot, scheduler.MaxCatchup+1)
 						break
 					}
@@ -420,7 +427,7 @@ func checkSchedule(s chaosSchedule, rec *store.Schedule, lines []schedRun, task 
 			case rec.Catchup == store.CatchupLast && s.deadline == 0:
 				// The newest slot due runs (or, forbid, is skipped for
 				// a run still active): a run of missed slots ends at one.
-				if k+1 == len(entries) {
+				if k+1 == handled {
 					fail("schedule %s (catch-up last): its last slot handled, %v, was missed, not run", name, slot)
 				}
 			}
