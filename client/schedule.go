@@ -169,7 +169,10 @@ func decodeScheduleAt(name string, data []byte) (*store.Schedule, error) {
 		return nil, fmt.Errorf("%w: names itself %q", store.ErrMalformed, rec.Name)
 	}
 	if !rec.Removed {
-		if _, _, err := scheduler.ReadSpec(rec.Cron, rec.TZ); err != nil {
+		// A zone this host's tzdata lacks is no fault of the record (a
+		// leader whose tzdata has it fires it): it can be paused, resumed,
+		// triggered and listed all the same, its next slot unknown here.
+		if _, _, err := scheduler.ReadSpec(rec.Cron, rec.TZ); err != nil && !errors.Is(err, scheduler.ErrUnknownZone) {
 			return nil, fmt.Errorf("%w: %w", store.ErrMalformed, err)
 		}
 	}
@@ -480,10 +483,14 @@ func (c *Client) ResumeSchedule(name string) (*store.Schedule, error) {
 	return c.update(name, func(r *store.Schedule) error {
 		if r.Suspended && r.LastSlot.Before(now) {
 			s, _, err := scheduler.ReadSpec(r.Cron, r.TZ)
-			if err != nil {
+			switch {
+			case errors.Is(err, scheduler.ErrUnknownZone):
+				r.LastSlot = now // the spec's grid unknown here: from now
+			case err != nil:
 				return fmt.Errorf("%w: %w", store.ErrMalformed, err)
+			default:
+				r.LastSlot = scheduler.ResumeSlot(s, r, now)
 			}
-			r.LastSlot = scheduler.ResumeSlot(s, r, now)
 		}
 		r.Suspended = false
 		return nil

@@ -125,7 +125,7 @@ func newScheduleAddCmd(g *globals) *cobra.Command {
 				if g.output == "json" {
 					return writeJSON(cmd.OutOrStdout(), info)
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "added %s: next slot %s\n", rec.Name, when(info.Next))
+				fmt.Fprintf(cmd.OutOrStdout(), "added %s: next slot %s\n", rec.Name, when(info))
 				return nil
 			})
 		},
@@ -145,9 +145,16 @@ func newScheduleAddCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-func when(t time.Time) string {
-	if t.IsZero() {
+// when says when a schedule's next slot comes: none while it is paused, and
+// unknown where this host's tzdata lacks its zone (a leader that has it
+// fires it).
+func when(s client.ScheduleInfo) string {
+	t := s.Next
+	switch {
+	case s.Suspended:
 		return "- (paused)"
+	case t.IsZero():
+		return "- (its time zone is not in this host's tzdata)"
 	}
 	in := time.Until(t).Round(time.Second)
 	if in < 0 {
@@ -183,7 +190,7 @@ func newScheduleLsCmd(g *globals) *cobra.Command {
 					if s.TZ != "" {
 						cron += " (" + s.TZ + ")"
 					}
-					rows[i] = []string{s.Name, cron, state, when(s.Next), s.Catchup, s.Concurrency, fmt.Sprint(s.Fired)}
+					rows[i] = []string{s.Name, cron, state, when(s), s.Catchup, s.Concurrency, fmt.Sprint(s.Fired)}
 				}
 				return table(cmd.OutOrStdout(), "NAME\tCRON\tSTATE\tNEXT\tCATCHUP\tCONCURRENCY\tFIRED", rows)
 			})
@@ -234,7 +241,7 @@ func showSchedule(g *globals, cmd *cobra.Command, c *client.Client, name string)
 		state = "paused"
 	}
 	rows := [][]string{
-		{"name", s.Name}, {"cron", s.Cron}, {"tz", orDash(scheduleZone(s.Cron, s.TZ))}, {"state", state}, {"next", when(s.Next)},
+		{"name", s.Name}, {"cron", s.Cron}, {"tz", orDash(scheduleZone(s.Cron, s.TZ))}, {"state", state}, {"next", when(s)},
 		{"last slot", orDash(fmtTime(s.LastSlot))}, {"catchup", s.Catchup},
 		{"starting deadline", orDash(durStr(s.StartingDeadline.Duration()))}, {"concurrency", s.Concurrency},
 		{"command", commandStr(s.Task.Cmd)}, {"fired", fmt.Sprint(s.Fired)},
