@@ -25,28 +25,28 @@ func newScheduleCmd(g *globals) *cobra.Command {
 		newScheduleOneCmd(g, "get", "Show a schedule, its next slot and recent runs", showSchedule),
 		newScheduleOneCmd(g, "history", "Show a schedule's recent runs: succeeded, failed, skipped, active", showHistory),
 		newScheduleOneCmd(g, "rm", "Remove a schedule (runs already fired go on)",
-			func(g *globals, cmd *cobra.Command, c *client.Client, name string) error {
+			func(_ context.Context, g *globals, cmd *cobra.Command, c *client.Client, name string) error {
 				if err := c.RemoveSchedule(name); err != nil {
 					return err
 				}
 				return say(g, cmd, "removed", name)
 			}),
 		newScheduleOneCmd(g, "pause", "Suspend a schedule: no slot fires until resumed",
-			func(g *globals, cmd *cobra.Command, c *client.Client, name string) error {
+			func(_ context.Context, g *globals, cmd *cobra.Command, c *client.Client, name string) error {
 				if _, err := c.PauseSchedule(name); err != nil {
 					return err
 				}
 				return say(g, cmd, "paused", name)
 			}),
 		newScheduleOneCmd(g, "resume", "Resume a schedule from its next slot",
-			func(g *globals, cmd *cobra.Command, c *client.Client, name string) error {
+			func(_ context.Context, g *globals, cmd *cobra.Command, c *client.Client, name string) error {
 				if _, err := c.ResumeSchedule(name); err != nil {
 					return err
 				}
 				return say(g, cmd, "resumed", name)
 			}),
 		newScheduleOneCmd(g, "trigger", "Run a schedule's task now, outside its slots; prints the task id",
-			func(g *globals, cmd *cobra.Command, c *client.Client, name string) error {
+			func(_ context.Context, g *globals, cmd *cobra.Command, c *client.Client, name string) error {
 				id, err := c.TriggerSchedule(name)
 				if err != nil {
 					return err
@@ -198,7 +198,7 @@ func newScheduleLsCmd(g *globals) *cobra.Command {
 	}
 }
 
-type scheduleAction func(g *globals, cmd *cobra.Command, c *client.Client, name string) error
+type scheduleAction func(ctx context.Context, g *globals, cmd *cobra.Command, c *client.Client, name string) error
 
 func newScheduleOneCmd(g *globals, use, short string, act scheduleAction) *cobra.Command {
 	return &cobra.Command{
@@ -214,8 +214,8 @@ func newScheduleOneCmd(g *globals, use, short string, act scheduleAction) *cobra
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return g.withReader(func(_ context.Context, c *client.Client) error {
-				err := act(g, cmd, c, args[0])
+			return g.withReader(func(ctx context.Context, c *client.Client) error {
+				err := act(ctx, g, cmd, c, args[0])
 				switch {
 				case errors.Is(err, client.ErrNoSchedule):
 					return exitCode(1, fmt.Sprintf("schedule %s not found", args[0]))
@@ -228,8 +228,8 @@ func newScheduleOneCmd(g *globals, use, short string, act scheduleAction) *cobra
 	}
 }
 
-func showSchedule(g *globals, cmd *cobra.Command, c *client.Client, name string) error {
-	s, err := c.Schedule(context.Background(), name)
+func showSchedule(ctx context.Context, g *globals, cmd *cobra.Command, c *client.Client, name string) error {
+	s, err := c.Schedule(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -251,8 +251,8 @@ func showSchedule(g *globals, cmd *cobra.Command, c *client.Client, name string)
 	return table(cmd.OutOrStdout(), "FIELD\tVALUE", rows)
 }
 
-func showHistory(g *globals, cmd *cobra.Command, c *client.Client, name string) error {
-	s, err := c.Schedule(context.Background(), name)
+func showHistory(ctx context.Context, g *globals, cmd *cobra.Command, c *client.Client, name string) error {
+	s, err := c.Schedule(ctx, name)
 	if err != nil {
 		return err
 	}
