@@ -161,12 +161,17 @@ func ListenAddr(addr string) string {
 
 // Serve listens on addr until ctx ends, then shuts down gracefully.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	return serveHandler(ctx, ln, s.Handler(), s.readTimeout)
+}
+
+// serveHandler serves ln with h until ctx ends, then shuts down gracefully.
+func serveHandler(ctx context.Context, ln net.Listener, h http.Handler, readTimeout time.Duration) error {
 	// A client that stops reading an answer (or keeps an idle connection)
 	// would otherwise hold its handler, and the answer it encodes, for as
 	// long as it keeps the connection: the write deadline leaves the
 	// request's reads their whole bound and 20 s to send the answer.
-	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 5 * time.Second,
-		WriteTimeout: s.readTimeout + 20*time.Second, IdleTimeout: 2 * time.Minute}
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second,
+		WriteTimeout: readTimeout + 20*time.Second, IdleTimeout: 2 * time.Minute}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {

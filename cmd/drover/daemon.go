@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -44,6 +45,25 @@ func listenHTTP(httpAddr string) (net.Listener, error) {
 		return nil, exitCode(1, fmt.Sprintf("--http %s: %v", httpAddr, err))
 	}
 	return ln, nil
+}
+
+// serveFront serves ln (nil: nothing) from now, while the daemon connects
+// and once it runs (Front.Set), until stop, which returns why serving ended
+// (nil once stopped) and may be called again.
+func serveFront(ctx context.Context, ln net.Listener) (front *web.Front, stop func() error) {
+	if ln == nil {
+		return nil, func() error { return nil }
+	}
+	front = web.NewFront(version)
+	hctx, cancel := context.WithCancel(ctx)
+	errc := make(chan error, 1)
+	go func() { errc <- front.Serve(hctx, ln) }()
+	var once sync.Once
+	var err error
+	return front, func() error {
+		once.Do(func() { cancel(); err = <-errc })
+		return err
+	}
 }
 
 func newSchedulerCmd(g *globals) *cobra.Command {
@@ -84,6 +104,8 @@ func newSchedulerCmd(g *globals) *cobra.Command {
 			log := g.logger("scheduler")
 			ctx, stop := signalContext()
 			defer stop()
+			front, stopHTTP := serveFront(ctx, ln)
+			defer stopHTTP()
 			st, err := g.open(ctx, &log)
 			if err != nil {
 				if ctx.Err() != nil {
@@ -103,10 +125,9 @@ func newSchedulerCmd(g *globals) *cobra.Command {
 				return s.Run(ctx)
 			}
 			log.Info().Str("url", "http://"+ln.Addr().String()+"/").Msg("serving dashboard, API and metrics")
-			errc := make(chan error, 1)
-			go func() { errc <- web.New(s, st).Serve(ctx, ln) }()
+			front.Set(web.New(s, st))
 			err = s.Run(ctx)
-			if herr := <-errc; herr != nil && err == nil {
+			if herr := stopHTTP(); herr != nil && err == nil {
 				err = herr
 			}
 			return err
@@ -176,6 +197,9 @@ func newWorkerCmd(g *globals) *cobra.Command {
 			sigs := make(chan os.Signal, 2)
 			signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 			defer signal.Stop(sigs)
+			// Served while connecting too; it ends with Run, a drain too.
+			front, stopHTTP := serveFront(ctx, ln)
+			defer stopHTTP()
 			openCtx, stopOpen := signalContext()
 			st, err := g.open(openCtx, &log)
 			interrupted := openCtx.Err() != nil
@@ -217,12 +241,9 @@ func newWorkerCmd(g *globals) *cobra.Command {
 				return w.Run(ctx)
 			}
 			dlog.Info().Str("url", "http://"+ln.Addr().String()+"/metrics").Msg("serving metrics")
-			hctx, stopHTTP := context.WithCancel(ctx) // ends with Run, a drain too
-			errc := make(chan error, 1)
-			go func() { errc <- web.NewWorker(w, st).Serve(hctx, ln) }()
+			front.Set(web.NewWorker(w, st))
 			err = w.Run(ctx)
-			stopHTTP()
-			if herr := <-errc; herr != nil && err == nil {
+			if herr := stopHTTP(); herr != nil && err == nil {
 				err = herr
 			}
 			return err

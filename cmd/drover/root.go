@@ -631,7 +631,6 @@ var (
 	durationText = regexp.MustCompile(`^time: .*duration ("(?:[^"\\]|\\.)*")$`)
 )
 
-
 // wantOf says what a value parsed by strconv's fn must be.
 func wantOf(fn string, outOfRange bool) string {
 	switch {
