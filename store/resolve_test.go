@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -28,4 +29,22 @@ func TestOpenSkipsAServerNameThatDoesNotResolve(t *testing.T) {
 		t.Fatalf("open with one live server and one name that does not resolve: %v", err)
 	}
 	st.Close()
+}
+
+// A daemon whose server names do not resolve yet (it starts before its
+// resolver, at boot) looks them up again until its context ends, as it waits
+// for a server that does not answer: it failed at once, and its service
+// manager's restarts, two seconds apart, soon reached their limit and
+// stopped for good (review123). A command fails at once (a mistyped name).
+func TestOpenWithRetryNamesWaitsForANameToResolve(t *testing.T) {
+	servers := []string{"zk-not-yet.drover-test.invalid:2181"}
+	if _, err := store.Open(context.Background(), store.Config{Servers: servers, Root: drovertest.NewRoot()}); !errors.Is(err, store.ErrNoAddress) {
+		t.Fatalf("a command's open: %v, want ErrNoAddress at once", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	_, err := store.Open(ctx, store.Config{Servers: servers, Root: drovertest.NewRoot(), RetryNames: true})
+	if !errors.Is(err, store.ErrNoAddress) || ctx.Err() == nil {
+		t.Fatalf("a daemon's open: %v with its context still live (%v): it gave up before its context ended", err, ctx.Err())
+	}
 }

@@ -54,6 +54,12 @@ type Config struct {
 	// read, so a mistyped root is not taken for an empty cluster (and left
 	// behind as one).
 	MustExist bool
+	// RetryNames looks the server names up again, every second until ctx
+	// ends, when none resolves, as an unreachable server is waited for: a
+	// daemon started before its resolver (at boot, or in an outage of it)
+	// failed at once, and its service manager's restarts soon reached
+	// their limit and stopped. Commands fail at once (a mistyped name).
+	RetryNames bool
 	// SessionTimeout is the ZooKeeper session timeout; default 10s. It bounds how
 	// long a dead leader or worker keeps its role.
 	SessionTimeout time.Duration
@@ -198,41 +204,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	s := &Store{layout: layout, log: log, acl: acl, changed: make(chan struct{}), sessionTimeout: cfg.SessionTimeout, now: time.Now,
 		opened: time.Now()}
-	// The client's loop can connect and call onEvent, which reads s.conn,
-	// before Connect has returned here: it waits for s.mu until s.conn is set.
-	var names map[string]string
-	if cfg.TLS != nil {
-		names = serverNames(ctx, cfg.Servers)
-	}
-	s.mu.Lock()
-	conn, _, err := zk.Connect(cfg.Servers, cfg.SessionTimeout,
-		zk.WithLogger(zkLogger{log: log, granted: &s.granted, failure: &s.failure, changed: func() { s.mu.Lock(); s.signalLocked(); s.mu.Unlock() }}),
-		zk.WithLogInfo(true), // its "authenticated" line tells the timeout granted
-		zk.WithEventCallback(s.onEvent),
-		zk.WithDialer(func(network, address string, timeout time.Duration) (net.Conn, error) {
-			d := &net.Dialer{Timeout: timeout}
-			c, err := d.Dial(network, address)
-			if err != nil {
-				return nil, err
-			}
-			if cfg.TLS != nil {
-				tc := cfg.TLS
-				if name := names[address]; name != "" && tc.ServerName == "" {
-					tc = tc.Clone()
-					tc.ServerName = name
-				}
-				if c, err = handshake(c, tc, address, timeout); err != nil {
-					return nil, err
-				}
-			}
-			return heardConn{Conn: c, heard: &s.heard, since: s.opened}, nil
-		}))
-	s.conn = conn
-	s.mu.Unlock()
+	conn, err := s.connect(ctx, cfg)
 	if err != nil {
-		// The client fails at once only when no name resolves (one that
-		// does not is passed over: third_party/go-zookeeper-zk/PATCHES.md).
-		return nil, fmt.Errorf("connect to zookeeper %s: no server name resolves (the last: %w) (%w)", strings.Join(cfg.Servers, ","), err, ErrNoAddress)
+		return nil, err
 	}
 	if _, err := s.CurrentSession(ctx); err != nil {
 		conn.Close()
@@ -279,6 +253,66 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		}
 	}
 	return s, nil
+}
+
+// connect starts the client, with cfg.RetryNames looking the names up again
+// until ctx ends while none resolves.
+func (s *Store) connect(ctx context.Context, cfg Config) (*zk.Conn, error) {
+	for try := 0; ; try++ {
+		conn, err := s.dial(ctx, cfg)
+		if err == nil || !cfg.RetryNames {
+			return conn, err
+		}
+		if try == 0 {
+			s.log.Warn().Err(err).Msg("no ZooKeeper server name resolves: looking again every second")
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// dial starts the client. The client's loop can connect and call onEvent,
+// which reads s.conn, before Connect has returned here: it waits for s.mu
+// until s.conn is set.
+func (s *Store) dial(ctx context.Context, cfg Config) (*zk.Conn, error) {
+	var names map[string]string
+	if cfg.TLS != nil {
+		names = serverNames(ctx, cfg.Servers)
+	}
+	s.mu.Lock()
+	conn, _, err := zk.Connect(cfg.Servers, cfg.SessionTimeout,
+		zk.WithLogger(zkLogger{log: s.log, granted: &s.granted, failure: &s.failure, changed: func() { s.mu.Lock(); s.signalLocked(); s.mu.Unlock() }}),
+		zk.WithLogInfo(true), // its "authenticated" line tells the timeout granted
+		zk.WithEventCallback(s.onEvent),
+		zk.WithDialer(func(network, address string, timeout time.Duration) (net.Conn, error) {
+			d := &net.Dialer{Timeout: timeout}
+			c, err := d.Dial(network, address)
+			if err != nil {
+				return nil, err
+			}
+			if cfg.TLS != nil {
+				tc := cfg.TLS
+				if name := names[address]; name != "" && tc.ServerName == "" {
+					tc = tc.Clone()
+					tc.ServerName = name
+				}
+				if c, err = handshake(c, tc, address, timeout); err != nil {
+					return nil, err
+				}
+			}
+			return heardConn{Conn: c, heard: &s.heard, since: s.opened}, nil
+		}))
+	s.conn = conn
+	s.mu.Unlock()
+	if err != nil {
+		// The client fails at once only when no name resolves (one that
+		// does not is passed over: third_party/go-zookeeper-zk/PATCHES.md).
+		return nil, fmt.Errorf("connect to zookeeper %s: no server name resolves (the last: %w) (%w)", strings.Join(cfg.Servers, ","), err, ErrNoAddress)
+	}
+	return conn, nil
 }
 
 // ErrOpenTree means a cluster run with credentials found its tree (made

@@ -298,13 +298,20 @@ func (g *globals) openStore(ctx context.Context, log *zerolog.Logger, mustExist,
 	octx, cancel := context.WithTimeout(ctx, g.sessionTimeout)
 	defer cancel()
 	st, err := store.Open(octx, store.Config{Servers: servers, Root: g.root, SessionTimeout: g.sessionTimeout, Logger: log,
-		Auth: g.zkAuth, ReadOnlyAuth: g.zkReadOnlyAuth, TLS: g.tls, MustExist: mustExist})
+		Auth: g.zkAuth, ReadOnlyAuth: g.zkReadOnlyAuth, TLS: g.tls, MustExist: mustExist, RetryNames: daemon})
 	if err != nil {
 		if errors.Is(err, store.ErrNoCluster) {
 			return nil, exitCode(1, fmt.Sprintf("no Drover cluster at %s on %s: nothing has run or been submitted there (check --root)", g.root, g.zk))
 		}
 		if errors.Is(err, store.ErrNoAuth) {
 			return nil, exitCode(1, g.refusedAccess())
+		}
+		if daemon && errors.Is(err, store.ErrNoAddress) {
+			why := "no server name resolves"
+			if de := (*net.DNSError)(nil); errors.As(err, &de) {
+				why += " (" + de.Error() + ")"
+			}
+			return nil, exitCode(1, fmt.Sprintf("cannot reach ZooKeeper at %s within --session-timeout %v: %s; exiting, for the service manager to start it again", g.zk, g.sessionTimeout, why))
 		}
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 			// The client's last failure, when it had one that says more
