@@ -950,8 +950,11 @@ func (l *leader) addQueuedAt(task *store.Task, version int32, ctime time.Time) {
 	}
 	l.queuedAt = l.now()
 	q := newQueued(task, version, l.kept < maxKept && recordBytes(task) <= maxKeptRecord)
-	notBefore := l.notBefore(task, ctime)
+	notBefore, ready := l.notBefore(task, ctime)
 	q.notBefore = unixNano(notBefore)
+	if !ready.IsZero() {
+		q.since = unixNano(ready) // by the leader's clock, not the writer's
+	}
 	if q.task != nil {
 		l.kept++
 	}
@@ -979,20 +982,24 @@ func (l *leader) addQueuedAt(task *store.Task, version int32, ctime time.Time) {
 // that clock, and it runs from the queue item's creation by ZooKeeper's
 // clock (ctime), which the leader's last reading of ZooKeeper's clock
 // places on its own. Without a ctime, a reading or an attempt's end, the
-// record's not_before stands.
-func (l *leader) notBefore(task *store.Task, ctime time.Time) time.Time {
+// record's not_before stands. ready is when the task became ready to place
+// by the leader's clock, its backoff's end, for the placement latency
+// (zero: readySince's, by the record's clocks): a retry queued by a worker
+// 10 minutes behind was observed as a 10 minute wait.
+func (l *leader) notBefore(task *store.Task, ctime time.Time) (notBefore, ready time.Time) {
 	n := len(task.History)
 	if task.NotBefore.IsZero() || ctime.IsZero() || l.zkClockAt.IsZero() || n == 0 || task.History[n-1].FinishedAt.IsZero() {
-		return task.NotBefore
+		return task.NotBefore, time.Time{}
 	}
-	delay := task.NotBefore.Sub(task.History[n-1].FinishedAt)
-	if delay <= 0 {
-		return time.Time{}
-	}
+	delay := max(task.NotBefore.Sub(task.History[n-1].FinishedAt), 0)
 	now := l.now()
 	zkNow := l.zkClock.Add(now.Sub(l.zkClockAt))
 	ctime = ctime.Add(l.s.cfg.zookeeperAhead) // as tests move ZooKeeper's clock
-	return now.Add(ctime.Add(delay).Sub(zkNow))
+	ready = now.Add(ctime.Add(delay).Sub(zkNow))
+	if delay == 0 {
+		return time.Time{}, ready
+	}
+	return ready, ready
 }
 
 // readZookeeperClock reads ZooKeeper's clock (one fenced write) for
