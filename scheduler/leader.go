@@ -53,6 +53,9 @@ type leader struct {
 	// version and czxid read: left in place and not fired, and logged once,
 	// not at every read.
 	newer map[string]znodeAt
+	// unsure are the placements whose reply was lost, by assignment name,
+	// until a worker's listing shows them (tally): kept across rebuilds.
+	unsure map[string]unsurePlacement
 	// said is what once has said of a schedule's record, by kind and name
 	// ("unwritable\x00NAME"), at its version and czxid: kept when the view
 	// is rebuilt (a blip), so that the error log and the metric that go
@@ -160,7 +163,7 @@ func newLeader(s *Scheduler, term *Term, epoch int64) *leader {
 		s: s, st: s.cfg.Store, lay: s.cfg.Store.Layout(), term: term, epoch: epoch,
 		log: s.log.With().Str("leader", s.cfg.ID).Int64("epoch", epoch).Logger(), now: s.cfg.Now,
 		workers: map[string]*workerView{}, byBucket: map[string]map[string]*queued{},
-		ready: newReadyQueue(), delayed: &taskHeap{less: dueFirst}, startByOf: map[*queued]*startByEntry{}, schedules: map[string]*cronEntry{}, tombstones: map[string]tombstone{}, newer: map[string]znodeAt{}, compat: map[string]string{}, said: map[string]znodeAt{}, resultCounts: map[string]resultCount{}, slotFill: map[string]slotCount{}, prepared: map[string]time.Time{}, dirty: map[string]bool{}, empty: map[string]time.Time{},
+		ready: newReadyQueue(), delayed: &taskHeap{less: dueFirst}, startByOf: map[*queued]*startByEntry{}, schedules: map[string]*cronEntry{}, tombstones: map[string]tombstone{}, newer: map[string]znodeAt{}, compat: map[string]string{}, said: map[string]znodeAt{}, unsure: map[string]unsurePlacement{}, resultCounts: map[string]resultCount{}, slotFill: map[string]slotCount{}, prepared: map[string]time.Time{}, dirty: map[string]bool{}, empty: map[string]time.Time{},
 		results: make(chan batchResult, 4*maxInflight), refreshes: make(chan runsRefresh, 1), lists: make(chan taskList, 64),
 		watched: map[string]bool{}, synced: map[string]bool{}, sink: newWatchSink(), done: make(chan struct{}),
 	}
@@ -293,8 +296,9 @@ func (l *leader) awaitPlacements(ctx context.Context) error {
 			testHookAwaitPlacements()
 		}
 		select {
-		case <-l.results:
+		case r := <-l.results:
 			l.inflight--
+			l.tally(r)
 		case <-ctx.Done():
 			return ctx.Err()
 		}
@@ -1213,6 +1217,46 @@ type placement struct {
 	task   *store.Task // the assignment record; nil until made
 }
 
+// countPlaced counts a committed placement in the metrics: the task ready
+// since (Unix nanoseconds, 0 unknown), assigned at.
+func (l *leader) countPlaced(since int64, at time.Time) {
+	l.s.counters.placed.Add(1)
+	if since != 0 {
+		l.s.counters.placeLatency.observe(at.Sub(time.Unix(0, since)).Seconds())
+	}
+}
+
+// unsurePlacement is a placement whose transaction's reply was lost (the
+// connection dropped under it, the session kept): the rebuilt view counts
+// it once it finds its assignment (see tally).
+type unsurePlacement struct {
+	since int64
+	at    time.Time
+}
+
+// tally counts the placements of a result the view drops (one that came
+// in while, or after, it was rebuilt): those committed at once, those whose
+// reply was lost once a worker's listing shows them (applyTaskList). They
+// went uncounted, and drover_placements_total fell behind the workers'
+// attempts started for good at every blip.
+func (l *leader) tally(r batchResult) {
+	switch {
+	case r.err == nil:
+		for _, p := range r.batch {
+			l.countPlaced(p.q.since, p.at)
+		}
+	case errors.Is(r.err, store.ErrConnection):
+		for name, u := range l.unsure {
+			if l.now().Sub(u.at) > time.Minute { // never found: not placed, or done with
+				delete(l.unsure, name)
+			}
+		}
+		for _, p := range r.batch {
+			l.unsure[p.name()] = unsurePlacement{since: p.q.since, at: p.at}
+		}
+	}
+}
+
 // name is the assignment's znode name.
 func (p *placement) name() string { return store.AssignmentName(p.q.id, int(p.q.attempt)) }
 
@@ -1464,6 +1508,7 @@ func (l *leader) dispatch(batch []placement) error {
 func (l *leader) settle(r batchResult) error {
 	l.inflight--
 	if r.gen != l.gen {
+		l.tally(r)
 		return nil // from before a rebuild: the rebuilt view already saw its outcome
 	}
 	for _, p := range r.deferred {
@@ -1489,6 +1534,7 @@ func (l *leader) settle(r batchResult) error {
 	case errors.Is(r.err, store.ErrFenced):
 		return r.err
 	case errors.Is(r.err, store.ErrConnection):
+		l.tally(r)
 		return fmt.Errorf("place %d tasks: %w", len(r.batch), errResync)
 	}
 	return l.commitEach(r.batch)
@@ -1520,6 +1566,7 @@ func (l *leader) commitEach(batch []placement) error {
 		case errors.Is(err, store.ErrFenced):
 			return err
 		case errors.Is(err, store.ErrConnection):
+			l.tally(batchResult{batch: one, err: err})
 			return fmt.Errorf("place %s: %w", p.q.id, errResync)
 		}
 		log := l.log.Warn().Err(err).Str("task_id", p.q.id).Str("worker_id", p.worker)
@@ -1567,10 +1614,7 @@ func (l *leader) revisit(batch []placement) error {
 
 // placed records a committed placement (zxid: its transaction's) in the view.
 func (l *leader) placed(p placement, zxid int64) {
-	l.s.counters.placed.Add(1)
-	if since := p.q.since; since != 0 {
-		l.s.counters.placeLatency.observe(p.task.AssignedAt.Sub(time.Unix(0, since)).Seconds())
-	}
+	l.countPlaced(p.q.since, p.at)
 	l.forgetEntry(p.q)
 	if p.q.relisted {
 		// A listing during the placement took the task as in the view; the

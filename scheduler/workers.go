@@ -351,6 +351,10 @@ func (l *leader) applyTaskList(r taskList) error {
 			continue // the worker reads and deletes it
 		}
 		listed[name] = true
+		if u, ok := l.unsure[name]; ok { // placed, its reply lost: counted now
+			delete(l.unsure, name)
+			l.countPlaced(u.since, u.at)
+		}
 		if dl, ok := w.checked[name]; ok {
 			checked[name] = dl
 			continue
