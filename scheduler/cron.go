@@ -73,6 +73,11 @@ func (l *leader) syncSchedules() error {
 			delete(l.said, k)
 		}
 	}
+	for name := range l.unsureFirings {
+		if _, known := l.schedules[name]; !known || !present[name] {
+			delete(l.unsureFirings, name) // read, or not a schedule to read
+		}
+	}
 	l.changed()
 	return nil
 }
@@ -255,6 +260,14 @@ func (l *leader) applySchedule(name string, r scheduleRead) error {
 		l.compat[name] = read
 		l.log.Warn().Str("schedule", name).Str("cron", rec.Cron).AnErr("compat", compat).
 			Msg("schedule spec an earlier release wrote, read for compatibility only: fired as that release did; schedule add refuses it now")
+	}
+	if u, ok := l.unsureFirings[name]; ok {
+		delete(l.unsureFirings, name)
+		// Only firings raise Fired, and only this leader fires: the count
+		// it reached says the lost firing landed.
+		if stat.Czxid == u.czxid && rec.Fired >= u.fired {
+			l.s.counters.fired.Add(uint64(u.tasks))
+		}
 	}
 	e := &cronEntry{rec: rec, version: stat.Version, czxid: stat.Czxid, spec: spec}
 	l.schedules[name] = e
@@ -636,9 +649,16 @@ func (l *leader) fireAll(entries []*cronEntry, now time.Time) error {
 	errs := make([]error, len(groups))
 	store.Pipelined(len(groups), func(i int) { errs[i] = l.commitFirings(groups[i]) })
 	for i, g := range groups { // what committed first, whatever failed
-		if errs[i] == nil {
+		switch {
+		case errs[i] == nil:
 			for _, f := range g {
 				l.applyFiring(f)
+			}
+		case errors.Is(errs[i], store.ErrConnection):
+			// Its reply lost: counted once the rebuilt view reads the
+			// record it wrote (applySchedule).
+			for _, f := range g {
+				l.unsureFirings[f.rec.Name] = unsureFiring{czxid: f.e.czxid, fired: f.rec.Fired, tasks: len(f.tasks)}
 			}
 		}
 	}
@@ -669,6 +689,17 @@ func (l *leader) fireAll(entries []*cronEntry, now time.Time) error {
 		}
 	}
 	return nil
+}
+
+// unsureFiring is a firing whose transaction's reply was lost (the
+// connection dropped under it, the session kept): the record's count of
+// slots fired it would have reached, and the tasks it made, to count when
+// the rebuilt view reads the record. They went uncounted, and
+// drover_schedule_slots_fired_total fell behind the records' counts.
+type unsureFiring struct {
+	czxid int64
+	fired int64
+	tasks int
 }
 
 // changedUnderUs matches a firing's failure when its schedule was changed
