@@ -59,6 +59,9 @@ type leader struct {
 	// unsureFirings are the firings whose reply was lost, by schedule
 	// name, until the schedule's record is read again (applySchedule).
 	unsureFirings map[string]unsureFiring
+	// unsureWithdrawn are the withdrawals whose reply was lost, by task id:
+	// the attempt they ended, for tallyWithdrawn once the view is rebuilt.
+	unsureWithdrawn map[string]store.Attempt
 	// said is what once has said of a schedule's record, by kind and name
 	// ("unwritable\x00NAME"), at its version and czxid: kept when the view
 	// is rebuilt (a blip), so that the error log and the metric that go
@@ -166,7 +169,7 @@ func newLeader(s *Scheduler, term *Term, epoch int64) *leader {
 		s: s, st: s.cfg.Store, lay: s.cfg.Store.Layout(), term: term, epoch: epoch,
 		log: s.log.With().Str("leader", s.cfg.ID).Int64("epoch", epoch).Logger(), now: s.cfg.Now,
 		workers: map[string]*workerView{}, byBucket: map[string]map[string]*queued{},
-		ready: newReadyQueue(), delayed: &taskHeap{less: dueFirst}, startByOf: map[*queued]*startByEntry{}, schedules: map[string]*cronEntry{}, tombstones: map[string]tombstone{}, newer: map[string]znodeAt{}, compat: map[string]string{}, said: map[string]znodeAt{}, unsure: map[string]unsurePlacement{}, unsureFirings: map[string]unsureFiring{}, resultCounts: map[string]resultCount{}, slotFill: map[string]slotCount{}, prepared: map[string]time.Time{}, dirty: map[string]bool{}, empty: map[string]time.Time{},
+		ready: newReadyQueue(), delayed: &taskHeap{less: dueFirst}, startByOf: map[*queued]*startByEntry{}, schedules: map[string]*cronEntry{}, tombstones: map[string]tombstone{}, newer: map[string]znodeAt{}, compat: map[string]string{}, said: map[string]znodeAt{}, unsure: map[string]unsurePlacement{}, unsureFirings: map[string]unsureFiring{}, unsureWithdrawn: map[string]store.Attempt{}, resultCounts: map[string]resultCount{}, slotFill: map[string]slotCount{}, prepared: map[string]time.Time{}, dirty: map[string]bool{}, empty: map[string]time.Time{},
 		results: make(chan batchResult, 4*maxInflight), refreshes: make(chan runsRefresh, 1), lists: make(chan taskList, 64),
 		watched: map[string]bool{}, synced: map[string]bool{}, sink: newWatchSink(), done: make(chan struct{}),
 	}
@@ -358,6 +361,7 @@ func (l *leader) serve(ctx context.Context) error {
 	if err := l.syncSchedules(); err != nil {
 		return err
 	}
+	l.tallyWithdrawn()
 	l.log.Info().Int("workers", len(l.workers)).Int("queued", l.nknown).Int("schedules", len(l.schedules)).
 		Dur("took", l.now().Sub(start)).Msg("view rebuilt")
 	l.s.counters.viewReady.Store(true)

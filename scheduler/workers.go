@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/drover-sched/drover/store"
@@ -635,7 +636,11 @@ func (l *leader) recoverAttempt(path string, version int32, task *store.Task, wh
 		l.s.counters.recovered.Add(1)
 		log.Warn().Bool("requeued", retry).Str("why", why).Msg("attempt withdrawn")
 		return nil
-	case errors.Is(err, store.ErrFenced), errors.Is(err, store.ErrConnection):
+	case errors.Is(err, store.ErrConnection):
+		// Its reply lost: counted once the rebuilt view finds it landed.
+		l.unsureWithdrawn[task.ID] = store.Attempt{N: task.Attempt, FinishedAt: now}
+		return err
+	case errors.Is(err, store.ErrFenced):
 		return err
 	case errors.Is(err, store.ErrNoNode):
 		// The worker reported meanwhile.
@@ -656,6 +661,26 @@ func (l *leader) recoverAttempt(path string, version int32, task *store.Task, wh
 		return nil
 	}
 	return fmt.Errorf("recover %s: %w", path, err)
+}
+
+// tallyWithdrawn counts the withdrawals whose reply was lost and that
+// landed: the task's record, queued again or ended, has the attempt ended
+// as the withdrawal wrote it. They went uncounted in
+// drover_attempts_withdrawn_total. Two reads a task, only after a blip.
+func (l *leader) tallyWithdrawn() {
+	for id, a := range l.unsureWithdrawn {
+		delete(l.unsureWithdrawn, id)
+		for _, rd := range l.st.GetMany([]string{l.lay.Result(id), l.lay.QueueItem(id)}) {
+			if rd.Err != nil {
+				continue
+			}
+			t, err := store.DecodeTaskOf(id, rd.Data)
+			if err == nil && slices.ContainsFunc(t.History, func(h store.Attempt) bool { return h.N == a.N && h.FinishedAt.Equal(a.FinishedAt) }) {
+				l.s.counters.recovered.Add(1)
+				break
+			}
+		}
+	}
 }
 
 // moveAssignmentAside moves the assignment at p, data as read at version,

@@ -1,0 +1,57 @@
+package scheduler
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+	"github.com/rs/zerolog"
+
+	"github.com/drover-sched/drover/drovertest"
+	"github.com/drover-sched/drover/store"
+)
+
+// A withdrawal (a lost worker's attempt queued again) that commits with its
+// reply lost is counted in drover_attempts_withdrawn_total once the rebuilt
+// view finds it landed; it went uncounted, as lost-reply placements and
+// firings did (review123).
+func TestWithdrawalCommittedWithItsReplyLostIsCounted(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	px := drovertest.StartProxy(t, drovertest.Addr())
+	lst := drovertest.OpenStoreFor(t, px.Addr(), root, 20*time.Second)
+	w := registerWorker(t, root, "w", 1, nil)
+	var logs lockedLog
+	s, _ := runScheduler(t, lst, "s1", func(c *Config) { c.Log = zerolog.New(&logs) })
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Log(logs.String())
+		}
+	})
+	drovertest.WaitFor(t, 20*time.Second, "leading with the worker in view", func() bool {
+		st := s.Stats()
+		return st.Leader && st.ViewReady && st.Workers == 1
+	})
+	id := ulid.Make().String()
+	if _, err := st.Submit(context.Background(), []*store.Task{{ID: id, Cmd: []string{"true"}, SubmittedAt: time.Now().UTC()}}); err != nil {
+		t.Fatal(err)
+	}
+	drovertest.WaitFor(t, 10*time.Second, "placed on w", func() bool { return len(w.assignments(t)) == 1 })
+	// The worker goes; the leader queues its attempt again, and that
+	// write's reply, and every one after it, is lost until the cut.
+	requeued := st.Layout().QueueItem(id)
+	px.DropRepliesAfter([]byte(requeued))
+	w.st.Close()
+	drovertest.WaitFor(t, 15*time.Second, "the withdrawal committed, its reply dropped", func() bool {
+		ok, _, err := st.Exists(requeued)
+		return err == nil && ok && px.Dropping()
+	})
+	px.Cut(true)
+	drovertest.WaitFor(t, 15*time.Second, "the leader's store to see the cut", func() bool { ok, _ := lst.Connected(); return !ok })
+	px.Cut(false)
+	drovertest.WaitFor(t, 20*time.Second, "the view rebuilt", func() bool { return logs.count("view rebuilt") >= 2 && s.Stats().ViewReady })
+	if got := s.Stats().Recovered; got != 1 {
+		t.Fatalf("drover_attempts_withdrawn_total = %d after the one withdrawal, whose reply was lost: want 1", got)
+	}
+}
