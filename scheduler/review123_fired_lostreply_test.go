@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/store"
 )
@@ -21,29 +19,22 @@ import (
 // lost-reply path drops committed placements
 // (TestPlacementCommittedWithItsReplyLostIsCounted). (Found by review123.)
 func TestFiringCommittedWithItsReplyLostIsCounted(t *testing.T) {
-	root := drovertest.NewRoot()
-	st := drovertest.OpenStore(t, root)
-	px := drovertest.StartProxy(t, drovertest.Addr())
-	// A session long enough to outlive the blip: the term goes on.
-	lst := drovertest.OpenStoreFor(t, px.Addr(), root, 20*time.Second)
+	c := newLostReplyCluster(t)
+	st := c.st
 	addSchedule(t, st, &store.Schedule{Name: "tick", Cron: "* * * * * *"})
 	created := readSchedule(t, st, "tick").CreatedAt
-	var logs lockedLog
-	s, stop := runScheduler(t, lst, "s1", func(c *Config) { c.Log = zerolog.New(&logs) })
+	s, stop := c.run(t)
 	drovertest.WaitFor(t, 15*time.Second, "tick firing", func() bool { return s.Stats().SlotsFired >= 1 })
 	// The firing of a slot a few seconds ahead commits; its reply, and
 	// every reply after it, is lost until the connection is cut.
 	slot := time.Now().Truncate(time.Second).Add(3 * time.Second)
 	id := store.SlotTaskID("tick@"+strconv.FormatInt(created.UnixNano(), 10), slot, 0) // as slotID names it
-	px.DropRepliesAfter([]byte(id))
+	c.px.DropRepliesAfter([]byte(id))
 	drovertest.WaitFor(t, 15*time.Second, "the slot's firing committed, its reply dropped", func() bool {
 		ok, _, err := st.Exists(st.Layout().QueueItem(id))
-		return err == nil && ok && px.Dropping()
+		return err == nil && ok && c.px.Dropping()
 	})
-	px.Cut(true)
-	drovertest.WaitFor(t, 15*time.Second, "the leader's store to see the cut", func() bool { ok, _ := lst.Connected(); return !ok })
-	px.Cut(false)
-	drovertest.WaitFor(t, 20*time.Second, "the view rebuilt", func() bool { return logs.count("view rebuilt") >= 2 && s.Stats().ViewReady })
+	c.blip(t, s)
 	fired := readSchedule(t, st, "tick").Fired
 	drovertest.WaitFor(t, 15*time.Second, "tick fired twice more", func() bool { return readSchedule(t, st, "tick").Fired >= fired+2 })
 	// Only s1 ever fired tick: stopped, every firing it made is in the

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/oklog/ulid/v2"
-	"github.com/rs/zerolog"
 
 	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/store"
@@ -23,14 +22,10 @@ import (
 // placements fall behind the attempts the workers start
 // (drover_worker_attempts_started_total), for good. (Found by review123.)
 func TestPlacementCommittedWithItsReplyLostIsCounted(t *testing.T) {
-	root := drovertest.NewRoot()
-	st := drovertest.OpenStore(t, root)
-	px := drovertest.StartProxy(t, drovertest.Addr())
-	// A session long enough to outlive the blip: the term goes on.
-	lst := drovertest.OpenStoreFor(t, px.Addr(), root, 20*time.Second)
-	w := registerWorker(t, root, "w", 1, nil)
-	var logs lockedLog
-	s, _ := runScheduler(t, lst, "s1", func(c *Config) { c.Log = zerolog.New(&logs) })
+	c := newLostReplyCluster(t)
+	st := c.st
+	w := registerWorker(t, c.root, "w", 1, nil)
+	s, _ := c.run(t)
 	drovertest.WaitFor(t, 20*time.Second, "leading with the worker in view", func() bool {
 		st := s.Stats()
 		return st.Leader && st.ViewReady && st.Workers == 1
@@ -39,24 +34,15 @@ func TestPlacementCommittedWithItsReplyLostIsCounted(t *testing.T) {
 	placed := st.Layout().Assignment("w", id, 1)
 	// The placement's request reaches ZooKeeper and commits; its reply,
 	// and every reply after it, is lost until the connection is cut.
-	px.DropRepliesAfter([]byte(placed))
+	c.px.DropRepliesAfter([]byte(placed))
 	if _, err := st.Submit(context.Background(), []*store.Task{{ID: id, Cmd: []string{"true"}, SubmittedAt: time.Now().UTC()}}); err != nil {
 		t.Fatal(err)
 	}
 	drovertest.WaitFor(t, 10*time.Second, "the placement committed, its reply dropped", func() bool {
 		ok, _, err := st.Exists(placed)
-		return err == nil && ok && px.Dropping()
+		return err == nil && ok && c.px.Dropping()
 	})
-	px.Cut(true)
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Log(logs.String())
-		}
-	})
-	drovertest.WaitFor(t, 15*time.Second, "the leader's store to see the cut", func() bool { ok, _ := lst.Connected(); return !ok })
-	px.Cut(false)
-	drovertest.WaitFor(t, 15*time.Second, "the leader to rebuild its view", func() bool { return logs.has("rebuilding view") })
-	drovertest.WaitFor(t, 20*time.Second, "the view rebuilt", func() bool { return logs.count("view rebuilt") >= 2 && s.Stats().ViewReady })
+	c.blip(t, s)
 	// The attempt is on the worker, placed once; it runs and reports.
 	if got := w.assignments(t); len(got) != 1 {
 		t.Fatalf("assignments of w: %v, want the one attempt placed", got)

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/oklog/ulid/v2"
-	"github.com/rs/zerolog"
 
 	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/store"
@@ -17,18 +16,10 @@ import (
 // view finds it landed; it went uncounted, as lost-reply placements and
 // firings did (review123).
 func TestWithdrawalCommittedWithItsReplyLostIsCounted(t *testing.T) {
-	root := drovertest.NewRoot()
-	st := drovertest.OpenStore(t, root)
-	px := drovertest.StartProxy(t, drovertest.Addr())
-	lst := drovertest.OpenStoreFor(t, px.Addr(), root, 20*time.Second)
-	w := registerWorker(t, root, "w", 1, nil)
-	var logs lockedLog
-	s, _ := runScheduler(t, lst, "s1", func(c *Config) { c.Log = zerolog.New(&logs) })
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Log(logs.String())
-		}
-	})
+	c := newLostReplyCluster(t)
+	st := c.st
+	w := registerWorker(t, c.root, "w", 1, nil)
+	s, _ := c.run(t)
 	drovertest.WaitFor(t, 20*time.Second, "leading with the worker in view", func() bool {
 		st := s.Stats()
 		return st.Leader && st.ViewReady && st.Workers == 1
@@ -41,16 +32,13 @@ func TestWithdrawalCommittedWithItsReplyLostIsCounted(t *testing.T) {
 	// The worker goes; the leader queues its attempt again, and that
 	// write's reply, and every one after it, is lost until the cut.
 	requeued := st.Layout().QueueItem(id)
-	px.DropRepliesAfter([]byte(requeued))
+	c.px.DropRepliesAfter([]byte(requeued))
 	w.st.Close()
 	drovertest.WaitFor(t, 15*time.Second, "the withdrawal committed, its reply dropped", func() bool {
 		ok, _, err := st.Exists(requeued)
-		return err == nil && ok && px.Dropping()
+		return err == nil && ok && c.px.Dropping()
 	})
-	px.Cut(true)
-	drovertest.WaitFor(t, 15*time.Second, "the leader's store to see the cut", func() bool { ok, _ := lst.Connected(); return !ok })
-	px.Cut(false)
-	drovertest.WaitFor(t, 20*time.Second, "the view rebuilt", func() bool { return logs.count("view rebuilt") >= 2 && s.Stats().ViewReady })
+	c.blip(t, s)
 	if got := s.Stats().Recovered; got != 1 {
 		t.Fatalf("drover_attempts_withdrawn_total = %d after the one withdrawal, whose reply was lost: want 1", got)
 	}
