@@ -1025,6 +1025,23 @@ func TestOwnWritesAreNotReadAgain(t *testing.T) {
 	}
 }
 
+// clockedLeader is a term's leader on st that no loop runs, its clock
+// clock's time, its view of the schedules read: a test drives its firings
+// (fireDue) by moving the clock.
+func clockedLeader(t *testing.T, st *store.Store, clock *atomic.Pointer[time.Time]) *leader {
+	t.Helper()
+	s, err := New(Config{ID: "s1", Store: st, Log: drovertest.Logger(t), Now: func() time.Time { return *clock.Load() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := newLeader(s, &Term{Fence: st.Layout().Schedules()}, 1)
+	t.Cleanup(l.stop)
+	if err := l.syncSchedules(); err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
 // TestScheduleCreatedAgainAtAnEqualVersion: a schedule deleted by hand (or
 // by an older Drover's rm) and added again comes back at version 0. Taken
 // for the leader's own write by its version alone, it kept the old record
@@ -1037,15 +1054,7 @@ func TestScheduleCreatedAgainAtAnEqualVersion(t *testing.T) {
 	var clock atomic.Pointer[time.Time]
 	clock.Store(&t0)
 	addSchedule(t, st, &store.Schedule{Name: "x", Cron: "* * * * * *", CreatedAt: t0, Task: store.Task{Cmd: []string{"echo", "old"}}})
-	s, err := New(Config{ID: "s1", Store: st, Log: drovertest.Logger(t), Now: func() time.Time { return *clock.Load() }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := newLeader(s, &Term{Fence: st.Layout().Schedules()}, 1)
-	defer l.stop()
-	if err := l.syncSchedules(); err != nil {
-		t.Fatal(err)
-	}
+	l := clockedLeader(t, st, &clock)
 	p := st.Layout().Schedule("x")
 	if e := l.schedules["x"]; e == nil || e.version != 0 {
 		t.Fatalf("view: %+v", e)

@@ -29,15 +29,7 @@ func TestCatchupLastFiresEverySlotThatIsOnTime(t *testing.T) {
 	for _, policy := range []string{store.CatchupNone, store.CatchupLast} {
 		addSchedule(t, st, &store.Schedule{Name: policy, Cron: "* * * * * *", Catchup: policy, CreatedAt: t0})
 	}
-	s, err := New(Config{ID: "s1", Store: st, Log: drovertest.Logger(t), Now: func() time.Time { return *clock.Load() }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := newLeader(s, &Term{Fence: st.Layout().Schedules()}, 1)
-	defer l.stop()
-	if err := l.syncSchedules(); err != nil {
-		t.Fatal(err)
-	}
+	l := clockedLeader(t, st, &clock)
 	late := t0.Add(2500 * time.Millisecond) // slots t0+1s (1.5 s ago) and t0+2s (0.5 s ago)
 	clock.Store(&late)
 	if err := l.fireDue(); err != nil {

@@ -28,15 +28,7 @@ func TestLeapDayOnAWeekendFiresAfterASixteenYearGap(t *testing.T) {
 	var clock atomic.Pointer[time.Time]
 	clock.Store(&t0)
 	addSchedule(t, st, &store.Schedule{Name: "leap", Cron: "0 0 29 2 */6", Catchup: store.CatchupLast, CreatedAt: t0})
-	s, err := New(Config{ID: "s1", Store: st, Log: drovertest.Logger(t), Now: func() time.Time { return *clock.Load() }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := newLeader(s, &Term{Fence: st.Layout().Schedules()}, 1)
-	defer l.stop()
-	if err := l.syncSchedules(); err != nil {
-		t.Fatal(err)
-	}
+	l := clockedLeader(t, st, &clock)
 	for _, at := range []time.Time{
 		time.Date(2032, 2, 29, 0, 0, 1, 0, time.UTC),
 		time.Date(2048, 2, 29, 0, 0, 1, 0, time.UTC),
