@@ -41,6 +41,19 @@ func (c *lostReplyCluster) run(t *testing.T) (*Scheduler, func()) {
 	return runScheduler(t, c.lst, "s1", func(cfg *Config) { cfg.Log = zerolog.New(&c.logs) })
 }
 
+// runWithWorker registers worker w (capacity 1), starts s1 and waits
+// until it leads with w in its view.
+func (c *lostReplyCluster) runWithWorker(t *testing.T) (*Scheduler, *fakeWorker) {
+	t.Helper()
+	w := registerWorker(t, c.root, "w", 1, nil)
+	s, _ := c.run(t)
+	drovertest.WaitFor(t, 20*time.Second, "leading with the worker in view", func() bool {
+		st := s.Stats()
+		return st.Leader && st.ViewReady && st.Workers == 1
+	})
+	return s, w
+}
+
 // blip cuts the scheduler's connection, once its replies are being
 // dropped, and waits until s has rebuilt its view on a new one.
 func (c *lostReplyCluster) blip(t *testing.T, s *Scheduler) {

@@ -24,12 +24,7 @@ import (
 func TestPlacementCommittedWithItsReplyLostIsCounted(t *testing.T) {
 	c := newLostReplyCluster(t)
 	st := c.st
-	w := registerWorker(t, c.root, "w", 1, nil)
-	s, _ := c.run(t)
-	drovertest.WaitFor(t, 20*time.Second, "leading with the worker in view", func() bool {
-		st := s.Stats()
-		return st.Leader && st.ViewReady && st.Workers == 1
-	})
+	s, w := c.runWithWorker(t)
 	id := ulid.Make().String()
 	placed := st.Layout().Assignment("w", id, 1)
 	// The placement's request reaches ZooKeeper and commits; its reply,

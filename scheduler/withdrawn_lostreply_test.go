@@ -18,12 +18,7 @@ import (
 func TestWithdrawalCommittedWithItsReplyLostIsCounted(t *testing.T) {
 	c := newLostReplyCluster(t)
 	st := c.st
-	w := registerWorker(t, c.root, "w", 1, nil)
-	s, _ := c.run(t)
-	drovertest.WaitFor(t, 20*time.Second, "leading with the worker in view", func() bool {
-		st := s.Stats()
-		return st.Leader && st.ViewReady && st.Workers == 1
-	})
+	s, w := c.runWithWorker(t)
 	id := ulid.Make().String()
 	if _, err := st.Submit(context.Background(), []*store.Task{{ID: id, Cmd: []string{"true"}, SubmittedAt: time.Now().UTC()}}); err != nil {
 		t.Fatal(err)
