@@ -1621,6 +1621,9 @@ func (l *leader) revisit(batch []placement) error {
 
 // placed records a committed placement (zxid: its transaction's) in the view.
 func (l *leader) placed(p placement, zxid int64) {
+	// A placement of that name whose reply was lost did not land, or this
+	// one would not have: it is not to be counted too.
+	delete(l.unsure, p.name())
 	l.countPlaced(p.q.since, p.at)
 	l.forgetEntry(p.q)
 	if p.q.relisted {
