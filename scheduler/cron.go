@@ -263,9 +263,15 @@ func (l *leader) applySchedule(name string, r scheduleRead) error {
 	}
 	if u, ok := l.unsureFirings[name]; ok {
 		delete(l.unsureFirings, name)
-		// Only firings raise Fired, and only this leader fires: the count
-		// it reached says the lost firing landed.
-		if stat.Czxid == u.czxid && rec.Fired >= u.fired {
+		// Only firings raise Fired, and only its term's leader fires: in
+		// that term, the count it reached says the lost firing landed. A
+		// later term (its session expired meanwhile, another may have led)
+		// counts it only if the record is still as it wrote it.
+		landed := stat.Czxid == u.czxid && rec.Fired >= u.fired
+		if u.epoch != l.epoch {
+			landed = landed && stat.Version == u.version && rec.Fired == u.fired
+		}
+		if landed {
 			l.s.counters.fired.Add(uint64(u.tasks))
 		}
 	}
@@ -654,11 +660,11 @@ func (l *leader) fireAll(entries []*cronEntry, now time.Time) error {
 			for _, f := range g {
 				l.applyFiring(f)
 			}
-		case errors.Is(errs[i], store.ErrConnection):
+		case replyLost(errs[i]):
 			// Its reply lost: counted once the rebuilt view reads the
 			// record it wrote (applySchedule).
 			for _, f := range g {
-				l.unsureFirings[f.rec.Name] = unsureFiring{czxid: f.e.czxid, fired: f.rec.Fired, tasks: len(f.tasks)}
+				l.unsureFirings[f.rec.Name] = unsureFiring{czxid: f.e.czxid, version: f.e.version + 1, epoch: l.epoch, fired: f.rec.Fired, tasks: len(f.tasks)}
 			}
 		}
 	}
@@ -692,14 +698,16 @@ func (l *leader) fireAll(entries []*cronEntry, now time.Time) error {
 }
 
 // unsureFiring is a firing whose transaction's reply was lost (the
-// connection dropped under it, the session kept): the record's count of
-// slots fired it would have reached, and the tasks it made, to count when
-// the rebuilt view reads the record. They went uncounted, and
+// connection dropped under it): the record's count of slots fired it would
+// have reached, and the tasks it made, to count when the next view reads
+// the record. They went uncounted, and
 // drover_schedule_slots_fired_total fell behind the records' counts.
 type unsureFiring struct {
-	czxid int64
-	fired int64
-	tasks int
+	czxid   int64
+	version int32 // the record's, had it landed
+	epoch   int64 // the term that fired it
+	fired   int64
+	tasks   int
 }
 
 // changedUnderUs matches a firing's failure when its schedule was changed

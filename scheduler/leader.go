@@ -53,20 +53,8 @@ type leader struct {
 	// version and czxid read: left in place and not fired, and logged once,
 	// not at every read.
 	newer map[string]znodeAt
-	// unsure are the placements whose reply was lost, by assignment name,
-	// until a worker's listing shows them (tally): kept across rebuilds.
-	unsure map[string]unsurePlacement
-	// unsureFirings are the firings whose reply was lost, by schedule
-	// name, until the schedule's record is read again (applySchedule).
-	unsureFirings map[string]unsureFiring
-	// unsureWithdrawn are the withdrawals whose reply was lost, by task id:
-	// the attempt they ended, for tallyWithdrawn once the view is rebuilt.
-	unsureWithdrawn map[string]store.Attempt
-	// said is what once has said of a schedule's record, by kind and name
-	// ("unwritable\x00NAME"), at its version and czxid: kept when the view
-	// is rebuilt (a blip), so that the error log and the metric that go
-	// with it say it once for each version, as documented.
-	said map[string]znodeAt
+	// carried is what outlives the term: the Scheduler's (see carried).
+	*carried
 	// compat are the specs read for compatibility only (ReadSpec's note),
 	// by schedule name, as "cron\x00zone": logged once each, however often
 	// the record is read again (a firing that raced a change reads it anew).
@@ -169,7 +157,7 @@ func newLeader(s *Scheduler, term *Term, epoch int64) *leader {
 		s: s, st: s.cfg.Store, lay: s.cfg.Store.Layout(), term: term, epoch: epoch,
 		log: s.log.With().Str("leader", s.cfg.ID).Int64("epoch", epoch).Logger(), now: s.cfg.Now,
 		workers: map[string]*workerView{}, byBucket: map[string]map[string]*queued{},
-		ready: newReadyQueue(), delayed: &taskHeap{less: dueFirst}, startByOf: map[*queued]*startByEntry{}, schedules: map[string]*cronEntry{}, tombstones: map[string]tombstone{}, newer: map[string]znodeAt{}, compat: map[string]string{}, said: map[string]znodeAt{}, unsure: map[string]unsurePlacement{}, unsureFirings: map[string]unsureFiring{}, unsureWithdrawn: map[string]store.Attempt{}, resultCounts: map[string]resultCount{}, slotFill: map[string]slotCount{}, prepared: map[string]time.Time{}, dirty: map[string]bool{}, empty: map[string]time.Time{},
+		ready: newReadyQueue(), delayed: &taskHeap{less: dueFirst}, startByOf: map[*queued]*startByEntry{}, schedules: map[string]*cronEntry{}, tombstones: map[string]tombstone{}, newer: map[string]znodeAt{}, compat: map[string]string{}, carried: s.carried(), resultCounts: map[string]resultCount{}, slotFill: map[string]slotCount{}, prepared: map[string]time.Time{}, dirty: map[string]bool{}, empty: map[string]time.Time{},
 		results: make(chan batchResult, 4*maxInflight), refreshes: make(chan runsRefresh, 1), lists: make(chan taskList, 64),
 		watched: map[string]bool{}, synced: map[string]bool{}, sink: newWatchSink(), done: make(chan struct{}),
 	}
@@ -180,6 +168,20 @@ func (l *leader) stop() {
 	l.sink.close()
 	close(l.done)
 	l.wg.Wait()
+	for { // placements the term did not settle: counted, or left to the next
+		select {
+		case r := <-l.results:
+			l.tally(r)
+		default:
+			return
+		}
+	}
+}
+
+// replyLost reports whether err leaves a write's outcome unknown: its
+// connection, or its session, was lost with the request sent.
+func replyLost(err error) bool {
+	return errors.Is(err, store.ErrConnection) || errors.Is(err, store.ErrSessionExpired)
 }
 
 // errTermOver ends work of a goroutine of the term once the term has ended.
@@ -361,6 +363,7 @@ func (l *leader) serve(ctx context.Context) error {
 	if err := l.syncSchedules(); err != nil {
 		return err
 	}
+	l.tallyPlaced()
 	l.tallyWithdrawn()
 	l.log.Info().Int("workers", len(l.workers)).Int("queued", l.nknown).Int("schedules", len(l.schedules)).
 		Dur("took", l.now().Sub(start)).Msg("view rebuilt")
@@ -1233,17 +1236,48 @@ func (l *leader) countPlaced(since int64, at time.Time) {
 	}
 }
 
-// unsurePlacement is a placement whose transaction's reply was lost (the
-// connection dropped under it, the session kept): the rebuilt view counts
-// it once it finds its assignment (see tally).
+// carried is what a scheduler keeps from one view, and one term, to the
+// next, for its metrics and logs to hold across a blip and a session's
+// expiry alike (the leader's loop alone uses it, and terms come one after
+// another):
+//   - unsure, unsureFirings, unsureWithdrawn: the placements (by assignment
+//     name), firings (by schedule) and withdrawals (by task id) whose
+//     transaction's reply was lost, the connection dropped under it: the
+//     next view counts those that landed once it is built;
+//   - said: what once has said of a schedule's record, by kind and name
+//     ("unwritable\x00NAME"), at its version and czxid, so that the error
+//     log and the metric that go with it say it once for each version.
+type carried struct {
+	unsure          map[string]unsurePlacement
+	unsureFirings   map[string]unsureFiring
+	unsureWithdrawn map[string]store.Attempt
+	said            map[string]znodeAt
+}
+
+// carried returns the scheduler's carried state, made on first use.
+func (s *Scheduler) carried() *carried {
+	if s.carry == nil {
+		s.carry = &carried{unsure: map[string]unsurePlacement{}, unsureFirings: map[string]unsureFiring{},
+			unsureWithdrawn: map[string]store.Attempt{}, said: map[string]znodeAt{}}
+	}
+	return s.carry
+}
+
+// unsurePlacement is a placement whose transaction's reply was lost: it
+// landed when its attempt is found placed by its term (epoch) after it
+// (see tallyPlaced).
 type unsurePlacement struct {
-	since int64
-	at    time.Time
+	id      string
+	attempt int
+	worker  string
+	epoch   int64
+	since   int64
+	at      time.Time
 }
 
 // tally counts the placements of a result the view drops (one that came
 // in while, or after, it was rebuilt): those committed at once, those whose
-// reply was lost once a worker's listing shows them (applyTaskList). They
+// reply was lost once the next view finds them landed (tallyPlaced). They
 // went uncounted, and drover_placements_total fell behind the workers'
 // attempts started for good at every blip.
 func (l *leader) tally(r batchResult) {
@@ -1252,14 +1286,33 @@ func (l *leader) tally(r batchResult) {
 		for _, p := range r.batch {
 			l.countPlaced(p.q.since, p.at)
 		}
-	case errors.Is(r.err, store.ErrConnection):
-		for name, u := range l.unsure {
-			if l.now().Sub(u.at) > time.Minute { // never found: not placed, or done with
-				delete(l.unsure, name)
-			}
-		}
+	case replyLost(r.err):
 		for _, p := range r.batch {
-			l.unsure[p.name()] = unsurePlacement{since: p.q.since, at: p.at}
+			l.unsure[p.name()] = unsurePlacement{id: p.q.id, attempt: int(p.q.attempt), worker: p.worker, epoch: l.epoch, since: p.q.since, at: p.at}
+		}
+	}
+}
+
+// tallyPlaced counts the placements whose reply was lost and that landed,
+// before this view places anything: their attempt is on its worker, or
+// ended, or queued again, by a record that its term placed (the epoch it
+// stamps). Three reads a placement, only after a blip or an expiry.
+func (l *leader) tallyPlaced() {
+	for name, u := range l.unsure {
+		delete(l.unsure, name)
+		paths := []string{l.lay.Assignment(u.worker, u.id, u.attempt), l.lay.Result(u.id), l.lay.QueueItem(u.id)}
+		for i, rd := range l.st.GetMany(paths) {
+			if rd.Err != nil {
+				continue
+			}
+			t, err := store.DecodeTaskOf(u.id, rd.Data)
+			if err != nil || t.Epoch != u.epoch {
+				continue
+			}
+			if i == 0 && t.Attempt == u.attempt || i == 1 && t.Attempt >= u.attempt || i == 2 && t.Attempt > u.attempt {
+				l.countPlaced(u.since, u.at)
+				break
+			}
 		}
 	}
 }

@@ -74,6 +74,8 @@ type Scheduler struct {
 	counters counters
 	// running is set while Run runs: a second Run at once is refused.
 	running atomic.Bool
+	// carry is what its terms hand on (see carried).
+	carry *carried
 }
 
 // ErrRunning is Run's error when the Scheduler's Run is running already: two

@@ -352,10 +352,6 @@ func (l *leader) applyTaskList(r taskList) error {
 			continue // the worker reads and deletes it
 		}
 		listed[name] = true
-		if u, ok := l.unsure[name]; ok { // placed, its reply lost: counted now
-			delete(l.unsure, name)
-			l.countPlaced(u.since, u.at)
-		}
 		if dl, ok := w.checked[name]; ok {
 			checked[name] = dl
 			continue
@@ -636,8 +632,8 @@ func (l *leader) recoverAttempt(path string, version int32, task *store.Task, wh
 		l.s.counters.recovered.Add(1)
 		log.Warn().Bool("requeued", retry).Str("why", why).Msg("attempt withdrawn")
 		return nil
-	case errors.Is(err, store.ErrConnection):
-		// Its reply lost: counted once the rebuilt view finds it landed.
+	case replyLost(err):
+		// Its reply lost: counted once the next view finds it landed.
 		l.unsureWithdrawn[task.ID] = store.Attempt{N: task.Attempt, FinishedAt: now}
 		return err
 	case errors.Is(err, store.ErrFenced):
