@@ -1195,11 +1195,14 @@ func (c *Client) rerunOf(t *store.Task) (*rerun, error) {
 	if sec, err := strconv.ParseInt(t.Env["DROVER_SLOT"], 10, 64); err == nil {
 		slot = time.Unix(sec, 0).UTC()
 	}
-	if !rec.Tracks(t.ID) && slot.Before(rec.CreatedAt) {
-		// A run of a schedule of that name removed before this one was
-		// added (rm, then add, is how a schedule is changed): not this
-		// one's, whose slots and triggers all come after its creation.
-		// Tracked, it held a forbid schedule's every slot.
+	if !rec.Tracks(t.ID) && !slot.After(rec.CreatedAt.Truncate(time.Second)) {
+		// Perhaps a run of a schedule of that name removed before this
+		// one was added (rm, then add, is how a schedule is changed),
+		// which, tracked, held a forbid schedule's every slot. This one's
+		// slots come after its creation, in a later second (DROVER_SLOT
+		// has whole seconds); so do its triggers but those in the second
+		// it was added, which, once its record no longer names them, are
+		// retried untracked: within that second the two look alike.
 		return nil, nil
 	}
 	rec.Rerun(t.ID, slot)
