@@ -1412,9 +1412,9 @@ func (l *leader) place() error {
 			skipped = append(skipped, l.ready.pop(sq))
 			continue
 		}
-		s := pickWorker(slots, q.on, q.runs, q.after)
+		s := pickWorker(slots, q.shape, q.runs, q.after)
 		if s == nil {
-			if allowing && q.shape.commands() && mayAllow(slots, q.on) {
+			if allowing && q.shape.commands() && mayAllow(slots, q.shape) {
 				l.ready.setAsideProgram(sq)
 				continue
 			}

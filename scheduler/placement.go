@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unique"
 
@@ -50,10 +51,10 @@ func matches(labels, want map[string]string) bool {
 // missing there alone) is the least loaded, and took every retry, a task's
 // --retries all spent on it while a healthy worker stood free. It returns
 // nil when none fits.
-func pickWorker(workers []*slot, want map[string]string, runs runnable, avoid unique.Handle[string]) *slot {
+func pickWorker(workers []*slot, want shape, runs runnable, avoid unique.Handle[string]) *slot {
 	var best, avoided *slot
 	for _, w := range workers {
-		if w.Draining || w.free() <= 0 || !matches(w.Labels, want) || !w.runs(runs) {
+		if w.Draining || w.free() <= 0 || !want.fits(w.Labels) || !w.runs(runs) {
 			continue
 		}
 		if avoid != (unique.Handle[string]{}) && w.ID == avoid.Value() {
@@ -73,9 +74,9 @@ func pickWorker(workers []*slot, want map[string]string, runs runnable, avoid un
 // mayAllow reports whether a free worker with an allow-list could take a
 // command task wanting labels: then that the task fits no worker may be its
 // program's doing, not its shape's (see leader.place).
-func mayAllow(workers []*slot, want map[string]string) bool {
+func mayAllow(workers []*slot, want shape) bool {
 	return slices.ContainsFunc(workers, func(w *slot) bool {
-		return len(w.Allow) > 0 && !w.NoCommands && !w.Draining && w.free() > 0 && matches(w.Labels, want)
+		return len(w.Allow) > 0 && !w.NoCommands && !w.Draining && w.free() > 0 && want.fits(w.Labels)
 	})
 }
 
@@ -122,6 +123,33 @@ func shapeOf(t *store.Task) shape {
 		return shape{key: unique.Make(kind)}
 	}
 	return shape{key: unique.Make(kind + "\x00" + labelsKey(t.On))}
+}
+
+// fits reports whether a worker with labels has every label the shape's
+// tasks require, read from the shape's key (labelsKey's encoding): a queued
+// task keeps no labels map of its own (a million queued tasks with one label
+// held 543 bytes each against 179 without).
+func (s shape) fits(labels map[string]string) bool {
+	_, enc, ok := strings.Cut(s.key.Value(), "\x00")
+	if !ok {
+		return true // no labels required
+	}
+	for enc != "" {
+		var k, v string
+		k, enc = cutLabel(enc)
+		v, enc = cutLabel(enc)
+		if got, ok := labels[k]; !ok || got != v {
+			return false
+		}
+	}
+	return true
+}
+
+// cutLabel takes one length-prefixed string ("3:abc") off the front of enc.
+func cutLabel(enc string) (label, rest string) {
+	n, rest, _ := strings.Cut(enc, ":")
+	size, _ := strconv.Atoi(n)
+	return rest[:size], rest[size:]
 }
 
 // commands reports whether the shape is of command tasks.
@@ -225,7 +253,6 @@ func (h *taskHeap) peek() *queued { return h.items[0] }
 // deep the queue is. A task without its record has it read at placement.
 type queued struct {
 	id    string
-	on    map[string]string
 	runs  runnable
 	shape shape
 	task  *store.Task // nil when not kept
@@ -291,10 +318,7 @@ const maxKeptRecord = 8 << 10
 
 func newQueued(t *store.Task, version int32, keep bool) *queued {
 	q := &queued{id: t.ID, priority: int8(t.Priority), attempt: int32(t.Attempt), notBefore: unixNano(t.NotBefore),
-		since: unixNano(readySince(t)), on: t.On, runs: runnableOf(t), shape: shapeOf(t), version: version}
-	if len(q.on) == 0 {
-		q.on = nil
-	}
+		since: unixNano(readySince(t)), runs: runnableOf(t), shape: shapeOf(t), version: version}
 	if n := len(t.History); n > 0 && t.History[n-1].Worker != "" {
 		q.after = unique.Make(t.History[n-1].Worker)
 	}

@@ -3,6 +3,7 @@ package scheduler
 import (
 	"container/heap"
 	"fmt"
+	"maps"
 	"math"
 	"runtime"
 	"strings"
@@ -61,7 +62,7 @@ func TestPickWorker(t *testing.T) {
 			if tc.task != nil && len(tc.task.History) > 0 {
 				after = unique.Make(tc.task.History[len(tc.task.History)-1].Worker)
 			}
-			got := pickWorker(tc.workers, tc.want, runs, after)
+			got := pickWorker(tc.workers, shapeOf(&store.Task{On: tc.want}), runs, after)
 			switch {
 			case got == nil && tc.pick != "":
 				t.Fatalf("picked none, want %s", tc.pick)
@@ -145,7 +146,7 @@ func TestPickWorkerTakesTurns(t *testing.T) {
 	var turn uint64
 	got := map[string]int{}
 	for i := 0; i < 3; i++ {
-		s := pickWorker(ws, nil, runnable{}, unique.Handle[string]{})
+		s := pickWorker(ws, shapeOf(&store.Task{}), runnable{}, unique.Handle[string]{})
 		turn++
 		s.Last = turn // as the leader does; Used stays 0 as if each task ended at once
 		got[s.ID]++
@@ -169,7 +170,7 @@ func BenchmarkPlace500Workers(b *testing.B) {
 	for b.Loop() {
 		heap.Push(q, &queued{task: &store.Task{ID: fmt.Sprintf("%026d", turn), On: want}, runs: runs})
 		it := heap.Pop(q).(*queued)
-		s := pickWorker(ws, it.task.On, it.runs, unique.Handle[string]{})
+		s := pickWorker(ws, shapeOf(it.task), it.runs, unique.Handle[string]{})
 		turn++
 		s.Last = turn
 	}
@@ -300,7 +301,7 @@ func BenchmarkPassBehindBlocked(b *testing.B) {
 		}
 		for len(placed) < 10 {
 			q, sq := r.first()
-			if pickWorker(ws, q.on, q.runs, q.after) == nil {
+			if pickWorker(ws, q.shape, q.runs, q.after) == nil {
 				r.setAside(sq)
 				continue
 			}
@@ -353,5 +354,30 @@ func TestStartedLate(t *testing.T) {
 		if got := startedLate(store.Stat{Ctime: at, Mtime: c.mtime}); got != c.want {
 			t.Errorf("mtime %v after ctime: %v, want %v", c.mtime.Sub(at), got, c.want)
 		}
+	}
+}
+
+// A shape's labels, read back from its key, are those its tasks require,
+// whatever bytes they hold.
+func TestShapeFitsTheLabelsItsTasksRequire(t *testing.T) {
+	want := map[string]string{"a:b": "1:2", "zone": "eu", "x\x00y": "", "": "empty key"}
+	s := shapeOf(&store.Task{On: want, Handler: "h"})
+	if !s.fits(want) || !s.fits(map[string]string{"a:b": "1:2", "zone": "eu", "x\x00y": "", "": "empty key", "more": "x"}) {
+		t.Error("a worker with every label does not fit")
+	}
+	for k := range want {
+		fewer := maps.Clone(want)
+		delete(fewer, k)
+		if s.fits(fewer) {
+			t.Errorf("a worker without label %q fits", k)
+		}
+		other := maps.Clone(want)
+		other[k] += "!"
+		if s.fits(other) {
+			t.Errorf("a worker with another value of %q fits", k)
+		}
+	}
+	if !shapeOf(&store.Task{}).fits(nil) {
+		t.Error("a shape with no labels does not fit a worker with none")
 	}
 }
