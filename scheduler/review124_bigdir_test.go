@@ -20,25 +20,33 @@ import (
 // (1 MB jute.maxbuffer) cannot read, and which the leader and the worker
 // list again on every change.
 func TestReview124WorkerDirectoryOutgrowsOneListing(t *testing.T) {
-	const n = 40000
+	// A registration of capacity 40,000 (an older release's), and more
+	// work queued than the leader may place on it.
+	const n, capacity = store.MaxCapacity + 2000, 40000
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
-	w := registerWorker(t, root, "big", n, nil)
+	w := registerWorker(t, root, "big", capacity, nil)
 	now := time.Now().UTC()
 	tasks := make([]*store.Task, n)
 	for i := range tasks {
 		tasks[i] = &store.Task{ID: store.NewTaskID(now), Cmd: []string{"true"}, SubmittedAt: now}
 	}
-	for i := 0; i < n; i += 5000 {
-		if _, err := st.Submit(context.Background(), tasks[i:i+5000]); err != nil {
+	for i := 0; i < n; i += 4000 {
+		if _, err := st.Submit(context.Background(), tasks[i:i+4000]); err != nil {
 			t.Fatal(err)
 		}
 	}
-	runScheduler(t, st, "s1")
-	// Either the leader places them all, or it stops short of a directory
-	// one listing cannot hold; the size is what is asserted.
+	s, _ := runScheduler(t, st, "s1")
+	// The leader fills the worker up to MaxCapacity; the rest stays queued.
 	placed := 0
-	drovertest.Eventually(90*time.Second, func() bool { placed = len(w.assignments(t)); return placed == n })
+	drovertest.WaitFor(t, 90*time.Second, "the worker filled to MaxCapacity", func() bool {
+		placed = len(w.assignments(t))
+		return placed >= store.MaxCapacity
+	})
+	drovertest.WaitFor(t, 30*time.Second, "the rest in the leader's queue", func() bool { return s.Stats().Queued["normal"] == n-store.MaxCapacity })
+	if placed = len(w.assignments(t)); placed != store.MaxCapacity {
+		t.Fatalf("%d placed on a worker registered with capacity %d: want %d, MaxCapacity", placed, capacity, store.MaxCapacity)
+	}
 	kids, err := w.st.Children(st.Layout().WorkerTasks("big"))
 	if err != nil {
 		t.Fatal(err)

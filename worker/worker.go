@@ -198,8 +198,8 @@ func CheckConfig(cfg Config) error {
 			return fmt.Errorf("label %s=%q: %w", k, v, err)
 		}
 	}
-	if cfg.Capacity < 0 {
-		return fmt.Errorf("capacity %d: must be at least 1", cfg.Capacity)
+	if cfg.Capacity < 0 || cfg.Capacity > store.MaxCapacity {
+		return fmt.Errorf("capacity %d: want 1 to %d", cfg.Capacity, store.MaxCapacity)
 	}
 	for _, list := range []struct {
 		name, matches string

@@ -165,8 +165,8 @@ func newWorkerCmd(g *globals) *cobra.Command {
 			if err := store.ValidateNodeName(id); err != nil {
 				return usageErr("--id: %v", err)
 			}
-			if capacity < 1 {
-				return usageErr("--capacity %d: must be at least 1", capacity)
+			if capacity < 1 || capacity > store.MaxCapacity {
+				return usageErr("--capacity %d: want 1 to %d", capacity, store.MaxCapacity)
 			}
 			lm, err := parsePairs("--label", labels, true)
 			if err != nil {
