@@ -35,8 +35,10 @@ type leader struct {
 	byBucket map[string]map[string]*queued
 	nknown   int // entries in byBucket
 	kept     int // entries that hold their record
-	ready    *readyQueue
-	delayed  *taskHeap
+	// keptBytes is what those records cost, about (keptCost).
+	keptBytes int
+	ready     *readyQueue
+	delayed   *taskHeap
 	// startBy holds the queued first attempts bound to start by a time (a
 	// slot's task under a starting deadline), earliest first, and
 	// startByOf each one's entry: expireStartBy ends them when due.
@@ -334,7 +336,7 @@ func (l *leader) reset() {
 			l.s.counters.queued[prioIndex(store.Priority(q.priority))].Add(-1)
 		}
 	}
-	l.byBucket, l.nknown, l.kept = map[string]map[string]*queued{}, 0, 0
+	l.byBucket, l.nknown, l.kept, l.keptBytes = map[string]map[string]*queued{}, 0, 0, 0
 	l.schedules, l.tombstones, l.newer = map[string]*cronEntry{}, map[string]tombstone{}, map[string]znodeAt{}
 	l.changed()
 	l.dirty, l.dirtySince = map[string]bool{}, time.Time{}
@@ -963,7 +965,7 @@ func (l *leader) addQueuedAt(task *store.Task, version int32, ctime time.Time) {
 		l.unqueue(old)
 	}
 	l.queuedAt = l.now()
-	q := newQueued(task, version, l.kept < maxKept && recordBytes(task) <= maxKeptRecord)
+	q := newQueued(task, version, l.kept < maxKept && recordBytes(task) <= maxKeptRecord && l.keptBytes+keptCost(task) <= maxKeptBytes)
 	notBefore, ready := l.notBefore(task, ctime)
 	q.notBefore = unixNano(notBefore)
 	if !ready.IsZero() {
@@ -971,6 +973,7 @@ func (l *leader) addQueuedAt(task *store.Task, version int32, ctime time.Time) {
 	}
 	if q.task != nil {
 		l.kept++
+		l.keptBytes += keptCost(q.task)
 	}
 	l.nknown++
 	l.s.counters.queued[prioIndex(task.Priority)].Add(1)
@@ -1086,6 +1089,7 @@ func (l *leader) forget(id string) {
 	l.s.counters.queued[prioIndex(store.Priority(q.priority))].Add(-1)
 	if q.task != nil {
 		l.kept--
+		l.keptBytes -= keptCost(q.task)
 	}
 	if q.bound {
 		l.unbindStartBy(q)

@@ -316,6 +316,15 @@ func (q *queued) ready(now time.Time) bool { return q.notBefore <= now.UnixNano(
 // it a queued task costs ~110 bytes of index (see BenchmarkQueuedMemory).
 var maxKept = 20000
 
+// maxKeptBytes bounds the kept records' bytes too (keptCost): 20,000
+// records of 6 KB held 200 MB, and a million queued behind them took the
+// scheduler past 512 MB.
+var maxKeptBytes = 32 << 20
+
+// keptCost is about what a kept record costs the leader: its variable
+// part and the struct around it.
+func keptCost(t *store.Task) int { return recordBytes(t) + 512 }
+
 const maxKeptRecord = 8 << 10
 
 func newQueued(t *store.Task, version int32, keep bool) *queued {

@@ -1346,3 +1346,35 @@ func TestStatsViewReadyOnlyOnceListed(t *testing.T) {
 		t.Fatalf("after the term: leader %v, view ready %v", st.Leader, st.ViewReady)
 	}
 }
+
+// The records the leader keeps are bounded by their bytes too: 20,000
+// records of 6 KB held some 200 MB, and a million queued behind them took
+// the scheduler past 512 MB (review124). Their count goes back to zero as
+// they leave.
+func TestKeptRecordsAreBoundedByBytes(t *testing.T) {
+	defer func(n int) { maxKeptBytes = n }(maxKeptBytes)
+	maxKeptBytes = 64 << 10
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	s, err := New(Config{ID: "s1", Store: st, Log: drovertest.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := newLeader(s, &Term{Fence: st.Layout().Schedules()}, 1)
+	t.Cleanup(l.stop)
+	payload := make([]byte, 6000)
+	var tasks []*store.Task
+	for range 100 {
+		task := &store.Task{ID: store.NewTaskID(time.Now()), Cmd: []string{"true"}, Payload: payload, SubmittedAt: time.Now().UTC()}
+		tasks = append(tasks, task)
+		l.addQueued(task, 0)
+	}
+	if l.kept == 0 || l.kept >= 100 || l.keptBytes > maxKeptBytes {
+		t.Fatalf("kept %d records of 6 KB, %d bytes: want some, within %d bytes", l.kept, l.keptBytes, maxKeptBytes)
+	}
+	for _, task := range tasks {
+		l.unqueue(l.lookup(task.ID))
+	}
+	if l.kept != 0 || l.keptBytes != 0 {
+		t.Fatalf("kept %d records, %d bytes, once none is queued", l.kept, l.keptBytes)
+	}
+}
