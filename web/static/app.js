@@ -11,13 +11,21 @@ function rows(sel, list, cells) {
 }
 
 // get fetches a JSON document, giving up after 15 s; an error says why.
+// skipped is how many records the API left out, unreadable
+// (X-Drover-Skipped: a newer release's, mid-upgrade, or malformed).
 async function get(path) {
   const r = await fetch(path, { cache: "no-store", signal: AbortSignal.timeout(15000) });
   if (!r.ok) {
     const body = await r.json().catch(() => ({}));
     throw new Error(path + ": " + r.status + (body.error ? " " + body.error : ""));
   }
-  return r.json();
+  return { body: await r.json(), skipped: Number(r.headers.get("X-Drover-Skipped") || 0) };
+}
+
+// note says, beside a table, what the API left out of it: a short list is
+// not passed off as the whole.
+function note(sel, skipped, what) {
+  $(sel).textContent = skipped > 0 ? `${skipped} ${what} not shown: unreadable here (a newer release's, or malformed; see drover deadletter ls)` : "";
 }
 
 // updated is when the tables were last filled: a refresh that fails leaves
@@ -27,7 +35,15 @@ let updated = null;
 
 async function refresh() {
   try {
-    const [c, tasks, scheds] = await Promise.all([get("api/v1/cluster"), get("api/v1/tasks?limit=20"), get("api/v1/schedules?limit=20")]);
+    // Every request settles before the refresh ends (one failing fast
+    // left the others open, and each poll added more).
+    const got = await Promise.allSettled([get("api/v1/cluster"), get("api/v1/tasks?limit=20"), get("api/v1/schedules?limit=20")]);
+    const failed = got.find((r) => r.status === "rejected");
+    if (failed) throw failed.reason;
+    const [c, tasks, scheds] = got.map((r) => r.value.body);
+    note("#workers-note", got[0].value.skipped, "registered workers");
+    note("#tasks-note", got[1].value.skipped, "tasks");
+    note("#schedules-note", got[2].value.skipped, "schedules");
     const l = c.leader;
     const q = c.stats.queued || {};
     // Only the leader keeps the queue: a standby's counts are no count, nor
