@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -143,9 +144,21 @@ func loopbackHost(host string) bool {
 	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
 		return true
 	}
+	// The machine's own name, which often resolves to loopback (Debian's
+	// 127.0.1.1): `--http $(hostname):8080` refused every request made by
+	// that name. A page rebinding a name of its own cannot send it.
+	if own := hostName(); own != "" && strings.EqualFold(host, own) {
+		return true
+	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
+
+// hostName is this machine's name, without a trailing dot ("" unknown).
+var hostName = sync.OnceValue(func() string {
+	h, _ := os.Hostname()
+	return strings.TrimSuffix(h, ".")
+})
 
 // ListenAddr makes "host:port" of addr, binding loopback when no host is
 // given (":8080" or "8080").
