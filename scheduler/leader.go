@@ -1302,10 +1302,19 @@ func (l *leader) tally(r batchResult) {
 // ended, or queued again, by a record that its term placed (the epoch it
 // stamps). Three reads a placement, only after a blip or an expiry.
 func (l *leader) tallyPlaced() {
+	if len(l.unsure) == 0 {
+		return
+	}
+	var us []unsurePlacement
+	var paths []string
 	for name, u := range l.unsure {
 		delete(l.unsure, name)
-		paths := []string{l.lay.Assignment(u.worker, u.id, u.attempt), l.lay.Result(u.id), l.lay.QueueItem(u.id)}
-		for i, rd := range l.st.GetMany(paths) {
+		us = append(us, u)
+		paths = append(paths, l.lay.Assignment(u.worker, u.id, u.attempt), l.lay.Result(u.id), l.lay.QueueItem(u.id))
+	}
+	reads := l.st.GetMany(paths) // pipelined, all at once
+	for k, u := range us {
+		for i, rd := range reads[3*k : 3*k+3] {
 			if rd.Err != nil {
 				continue
 			}
@@ -1678,9 +1687,6 @@ func (l *leader) revisit(batch []placement) error {
 
 // placed records a committed placement (zxid: its transaction's) in the view.
 func (l *leader) placed(p placement, zxid int64) {
-	// A placement of that name whose reply was lost did not land, or this
-	// one would not have: it is not to be counted too.
-	delete(l.unsure, p.name())
 	l.countPlaced(p.q.since, p.at)
 	l.forgetEntry(p.q)
 	if p.q.relisted {

@@ -662,11 +662,22 @@ func (l *leader) recoverAttempt(path string, version int32, task *store.Task, wh
 // tallyWithdrawn counts the withdrawals whose reply was lost and that
 // landed: the task's record, queued again or ended, has the attempt ended
 // as the withdrawal wrote it. They went uncounted in
-// drover_attempts_withdrawn_total. Two reads a task, only after a blip.
+// drover_attempts_withdrawn_total. Two reads a task, pipelined, only after a blip.
 func (l *leader) tallyWithdrawn() {
-	for id, a := range l.unsureWithdrawn {
+	if len(l.unsureWithdrawn) == 0 {
+		return
+	}
+	var ids []string
+	var paths []string
+	for id := range l.unsureWithdrawn {
+		ids = append(ids, id)
+		paths = append(paths, l.lay.Result(id), l.lay.QueueItem(id))
+	}
+	reads := l.st.GetMany(paths) // pipelined, all at once
+	for k, id := range ids {
+		a := l.unsureWithdrawn[id]
 		delete(l.unsureWithdrawn, id)
-		for _, rd := range l.st.GetMany([]string{l.lay.Result(id), l.lay.QueueItem(id)}) {
+		for _, rd := range reads[2*k : 2*k+2] {
 			if rd.Err != nil {
 				continue
 			}
