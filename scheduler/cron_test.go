@@ -560,7 +560,7 @@ func TestRunsReadAheadOfTheSlot(t *testing.T) {
 // until one changes, and sees each change at once, the clock standing still.
 func TestNextCronFollowsChanges(t *testing.T) {
 	now := time.Date(2026, 12, 2, 9, 30, 0, 0, time.UTC)
-	l := &leader{schedules: map[string]*cronEntry{}, now: func() time.Time { return now }}
+	l := &leader{schedules: map[string]*cronEntry{}, carried: (&Scheduler{}).carried(), now: func() time.Time { return now }}
 	read := func(spec string, suspended bool) scheduleRead {
 		data, err := store.Encode(&store.Schedule{Name: "s", Cron: spec, TZ: "UTC", Catchup: store.CatchupNone,
 			Concurrency: store.ConcurrencyAllow, Suspended: suspended, CreatedAt: now.Add(-time.Hour), LastSlot: now.Add(-time.Minute),

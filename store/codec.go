@@ -781,6 +781,12 @@ func checkDecoded(t *Task) error {
 	if len(t.Cmd) == 0 && t.Handler == "" {
 		return fmt.Errorf("%w: task %s has no command", ErrMalformed, t.ID)
 	}
+	if t.Handler != "" {
+		if err := ValidateName(t.Handler); err != nil {
+			// Written past Validate: no worker registers such a name.
+			return fmt.Errorf("%w: task %s: handler: %v", ErrMalformed, t.ID, err)
+		}
+	}
 	for k := range t.Env {
 		if !ValidEnvName(k) {
 			// Written past Validate (straight to ZooKeeper): "BASH_ENV=x_NAME"
