@@ -965,7 +965,8 @@ func (l *leader) addQueuedAt(task *store.Task, version int32, ctime time.Time) {
 		l.unqueue(old)
 	}
 	l.queuedAt = l.now()
-	q := newQueued(task, version, l.kept < maxKept && recordBytes(task) <= maxKeptRecord && l.keptBytes+keptCost(task) <= maxKeptBytes)
+	cost := keptCost(task)
+	q := newQueued(task, version, l.kept < maxKept && cost <= maxKeptRecord && l.keptBytes+cost <= maxKeptBytes)
 	notBefore, ready := l.notBefore(task, ctime)
 	q.notBefore = unixNano(notBefore)
 	if !ready.IsZero() {
@@ -973,7 +974,7 @@ func (l *leader) addQueuedAt(task *store.Task, version int32, ctime time.Time) {
 	}
 	if q.task != nil {
 		l.kept++
-		l.keptBytes += keptCost(q.task)
+		l.keptBytes += cost
 	}
 	l.nknown++
 	l.s.counters.queued[prioIndex(task.Priority)].Add(1)

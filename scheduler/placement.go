@@ -317,8 +317,9 @@ func readySince(t *store.Task) time.Time {
 func (q *queued) ready(now time.Time) bool { return q.notBefore <= now.UnixNano() }
 
 // maxKept bounds the queued records the leader keeps in memory, each of at
-// most maxKeptRecord bytes (recordBytes: a big payload, or a history of
-// retries with their output, is read again at placement instead); beyond
+// most maxKeptRecord bytes (keptCost: a big payload, many env entries, or a
+// history of retries with their output, is read again at placement
+// instead); beyond
 // it a queued task costs ~110 bytes of index (see BenchmarkQueuedMemory).
 var maxKept = 20000
 
@@ -327,11 +328,15 @@ var maxKept = 20000
 // scheduler past 512 MB.
 var maxKeptBytes = 32 << 20
 
-// keptCost is about what a kept record costs the leader: its variable
-// part and the struct around it.
-func keptCost(t *store.Task) int { return recordBytes(t) + 512 }
+// keptCost is about what a kept record costs the leader's heap: its
+// variable part (recordBytes), the struct around it, and what Go spends on
+// each string and map entry beside their bytes (an env entry of 5 bytes
+// holds some 60: 700 of them counted 8 KB and held 42, review128).
+func keptCost(t *store.Task) int {
+	return recordBytes(t) + 512 + 24*len(t.Cmd) + 64*(len(t.Env)+len(t.On)) + 160*len(t.History)
+}
 
-const maxKeptRecord = 8 << 10
+const maxKeptRecord = 16 << 10
 
 func newQueued(t *store.Task, version int32, keep bool) *queued {
 	q := &queued{id: t.ID, priority: int8(t.Priority), attempt: int32(t.Attempt), notBefore: unixNano(t.NotBefore),
