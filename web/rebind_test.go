@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -41,5 +42,23 @@ func TestAPIRefusesAForeignHostName(t *testing.T) {
 	body, _ := io.ReadAll(r.Body)
 	if r.StatusCode == http.StatusOK {
 		t.Fatalf("a loopback server answered Host %s with 200:\n%s", req.Host, body)
+	}
+}
+
+// A probe without a Host (HTTP/1.0: `curl -0`, simple health checkers) is
+// answered: it got a 421, and no browser, so no rebinding page, sends none.
+func TestRequestWithoutHostIsAnswered(t *testing.T) {
+	hs := apiServer(t, drovertest.OpenStore(t, drovertest.NewRoot()))
+	c, err := net.Dial("tcp", strings.TrimPrefix(hs.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := io.WriteString(c, "GET /healthz HTTP/1.0\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	reply, _ := io.ReadAll(c)
+	if !strings.HasPrefix(string(reply), "HTTP/1.0 200") {
+		t.Fatalf("GET /healthz without a Host: %q", reply)
 	}
 }

@@ -137,6 +137,11 @@ func isLoopbackAddr(a net.Addr) bool {
 
 // loopbackHost reports whether host (with or without a port) names loopback.
 func loopbackHost(host string) bool {
+	if host == "" {
+		// An HTTP/1.0 probe sends none; a browser, and so a rebinding
+		// page, always does.
+		return true
+	}
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}
