@@ -752,7 +752,7 @@ func (d *slotDelays) of(slot int64) []float64 {
 func cronFanout(ctx context.Context, cfg Config, root string) (*CronFanoutReport, error) {
 	n := cfg.CronFanout
 	h := &slotDelays{}
-	c, err := startCluster(ctx, cfg, root, cfg.Workers, max(cfg.Capacity, (n+cfg.Workers-1)/cfg.Workers), h)
+	c, err := startCluster(ctx, cfg, root, cfg.Workers, min(max(cfg.Capacity, (n+cfg.Workers-1)/cfg.Workers), store.MaxCapacity), h)
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/drover-sched/drover/bench"
+	"github.com/drover-sched/drover/store"
 	"github.com/drover-sched/drover/zkserver"
 )
 
@@ -47,6 +48,9 @@ it); its load is a production ensemble's worst day, so use a scratch one.`,
 			if duration < time.Second || tasks < 1 || workers < 1 || capacity < 1 || cliTasks < 0 || fanout < 0 ||
 				scale.Queued < 0 || scale.Workers < 1 || scale.Capacity < 1 {
 				return usageErr("bench: --duration >= 1s, --tasks, --workers, --capacity, --scale-workers and --scale-capacity >= 1, --cli-tasks, --cron-fanout and --scale-queued >= 0")
+			}
+			if capacity > store.MaxCapacity || scale.Capacity > store.MaxCapacity {
+				return usageErr("bench: --capacity and --scale-capacity at most %d (a worker's most)", store.MaxCapacity)
 			}
 			if cliTasks == 0 {
 				cliTasks = -1 // skip
