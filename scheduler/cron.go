@@ -264,14 +264,14 @@ func (l *leader) applySchedule(name string, r scheduleRead) error {
 	if u, ok := l.unsureFirings[name]; ok {
 		delete(l.unsureFirings, name)
 		// Only firings raise Fired, and only its term's leader fires: in
-		// that term, the count it reached says the lost firing landed. The
-		// next term (its session expired meanwhile) counts it only if no
-		// other term came between (epochs count terms) and the record is
-		// as it wrote it; after another leader's, the record cannot say
-		// whose firing it holds, and it is left uncounted.
+		// that term, the count it reached says the lost firing landed. A
+		// later term (its session expired meanwhile) counts it only if
+		// every term since was this scheduler's and the record is as it
+		// wrote it; after another leader's, the record cannot say whose
+		// firing it holds, and it is left uncounted.
 		landed := stat.Czxid == u.czxid && rec.Fired >= u.fired
 		if u.epoch != l.epoch {
-			landed = landed && l.epoch == u.epoch+1 && stat.Version == u.version && rec.Fired == u.fired
+			landed = landed && l.ownedSince(u.epoch, l.epoch) && stat.Version == u.version && rec.Fired == u.fired
 		}
 		if landed {
 			l.s.counters.fired.Add(uint64(u.tasks))

@@ -1252,20 +1252,49 @@ func (l *leader) countPlaced(since int64, at time.Time) {
 //   - said: what once has said of a schedule's record, by kind and name
 //     ("unwritable\x00NAME"), at its version and czxid, so that the error
 //     log and the metric that go with it say it once for each version.
+//   - owned: the epochs of this scheduler's last terms (ownedEpochs), a
+//     lost-reply firing being counted by a later term only when every term
+//     since was its own.
 type carried struct {
 	unsure          map[string]unsurePlacement
 	unsureFirings   map[string]unsureFiring
 	unsureWithdrawn map[string]store.Attempt
 	said            map[string]znodeAt
+	owned           map[int64]bool
 }
+
+// ownedEpochs bounds the epochs carried remembers.
+const ownedEpochs = 64
 
 // carried returns the scheduler's carried state, made on first use.
 func (s *Scheduler) carried() *carried {
 	if s.carry == nil {
 		s.carry = &carried{unsure: map[string]unsurePlacement{}, unsureFirings: map[string]unsureFiring{},
-			unsureWithdrawn: map[string]store.Attempt{}, said: map[string]znodeAt{}}
+			unsureWithdrawn: map[string]store.Attempt{}, said: map[string]znodeAt{}, owned: map[int64]bool{}}
 	}
 	return s.carry
+}
+
+// own notes epoch as a term of this scheduler's, forgetting the oldest
+// beyond ownedEpochs.
+func (c *carried) own(epoch int64) {
+	c.owned[epoch] = true
+	for e := range c.owned {
+		if e <= epoch-ownedEpochs {
+			delete(c.owned, e)
+		}
+	}
+}
+
+// ownedSince reports whether every epoch after from, up to to, was a term
+// of this scheduler's: no other leader came between.
+func (c *carried) ownedSince(from, to int64) bool {
+	for e := from + 1; e <= to; e++ {
+		if !c.owned[e] {
+			return false
+		}
+	}
+	return true
 }
 
 // unsurePlacement is a placement whose transaction's reply was lost: it

@@ -248,10 +248,16 @@ type termStart struct {
 // with another write is tried again at once; a lost connection, once the
 // session is back (ctx ends with the term).
 func (s *Scheduler) bumpEpoch(ctx context.Context, term *Term) (termStart, error) {
+	var lost time.Time // when a try whose reply was lost was sent
 	for try := 0; ; try++ {
 		sent := s.cfg.Now()
 		b, err := s.cfg.Store.BumpEpoch(term.Fence, s.cfg.ID, sent)
 		if err == nil {
+			c := s.carried()
+			c.own(b.Epoch)
+			if r := b.Replaced; !lost.IsZero() && r.Leader == s.cfg.ID && r.Since.Equal(lost.UTC()) {
+				c.own(r.Epoch) // the lost try landed: that epoch was this scheduler's too
+			}
 			start := termStart{epoch: b.Epoch, zxid: b.Zxid}
 			if !b.At.IsZero() {
 				// Stamped between the request and its reply: the middle
@@ -264,6 +270,7 @@ func (s *Scheduler) bumpEpoch(ctx context.Context, term *Term) (termStart, error
 			return termStart{}, err
 		}
 		if errors.Is(err, store.ErrConnection) {
+			lost = sent
 			if _, err := s.cfg.Store.CurrentSession(ctx); err != nil {
 				return termStart{}, err
 			}

@@ -239,7 +239,11 @@ func (s *Store) BumpEpoch(fence, leader string, since time.Time) (EpochBump, err
 		s.log.Warn().Str("path", s.layout.Epoch()).Str("reason", bad.Error()).Int64("epoch", next.Epoch).
 			Msg("malformed data moved to deadletter")
 	}
-	return EpochBump{Epoch: next.Epoch, Zxid: txn.Zxid(), At: txn.Mtime()}, nil
+	bump := EpochBump{Epoch: next.Epoch, Zxid: txn.Zxid(), At: txn.Mtime()}
+	if bad == nil && !missing {
+		bump.Replaced = rec
+	}
+	return bump, nil
 }
 
 // EpochBump is what BumpEpoch learnt of the term it began.
@@ -252,4 +256,8 @@ type EpochBump struct {
 	// znode was made again): set beside the leader's own clock, it tells
 	// how far the two are apart, for times ZooKeeper stamps (mtimes).
 	At time.Time
+	// Replaced is the record the bump wrote over (zero when there was none
+	// to read): a bump tried again after its reply was lost tells by it
+	// whether its earlier try landed.
+	Replaced EpochRecord
 }
