@@ -613,8 +613,8 @@ func NextSlot(s cron.Schedule, rec *store.Schedule, now time.Time) time.Time {
 }
 
 // PauseSlots is what pausing a schedule at now does to the slots that came
-// due but that no leader handled yet (none was up): pause stops firing at
-// once, so they are missed. missed holds the newest MaxCatchup; last is the
+// due but that no leader handled yet (none was up, or the pause came
+// first): pause stops firing at once, so they are missed. missed holds the newest MaxCatchup; last is the
 // schedule's next LastSlot (zero: none was due). The walk goes in parts, as
 // the leader's catch-up does.
 func PauseSlots(s cron.Schedule, rec *store.Schedule, now time.Time) (missed []time.Time, last time.Time) {
