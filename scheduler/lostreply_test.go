@@ -23,10 +23,17 @@ type lostReplyCluster struct {
 
 func newLostReplyCluster(t *testing.T) *lostReplyCluster {
 	t.Helper()
+	return newLostReplyClusterFor(t, 20*time.Second)
+}
+
+// newLostReplyClusterFor is newLostReplyCluster with the scheduler's
+// session timeout given (a short one to let it expire).
+func newLostReplyClusterFor(t *testing.T, session time.Duration) *lostReplyCluster {
+	t.Helper()
 	c := &lostReplyCluster{root: drovertest.NewRoot()}
 	c.st = drovertest.OpenStore(t, c.root)
 	c.px = drovertest.StartProxy(t, drovertest.Addr())
-	c.lst = drovertest.OpenStoreFor(t, c.px.Addr(), c.root, 20*time.Second)
+	c.lst = drovertest.OpenStoreFor(t, c.px.Addr(), c.root, session)
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Log(c.logs.String())

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/oklog/ulid/v2"
-	"github.com/rs/zerolog"
 
 	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/store"
@@ -22,22 +21,9 @@ import (
 // attempts its workers started, the defect review123 found, at every such
 // outage. (Found by review126.)
 func TestReview126PlacementLostReplyAcrossSessionExpiryIsCounted(t *testing.T) {
-	root := drovertest.NewRoot()
-	st := drovertest.OpenStore(t, root)
-	px := drovertest.StartProxy(t, drovertest.Addr())
-	lst := drovertest.OpenStoreFor(t, px.Addr(), root, 4*time.Second)
-	w := registerWorker(t, root, "w", 1, nil)
-	var logs lockedLog
-	s, _ := runScheduler(t, lst, "s1", func(c *Config) { c.Log = zerolog.New(&logs) })
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Log(logs.String())
-		}
-	})
-	drovertest.WaitFor(t, 20*time.Second, "leading with the worker in view", func() bool {
-		st := s.Stats()
-		return st.Leader && st.ViewReady && st.Workers == 1
-	})
+	c := newLostReplyClusterFor(t, 4*time.Second)
+	st, px, logs := c.st, c.px, &c.logs
+	s, w := c.runWithWorker(t)
 	epoch := s.Epoch()
 	id := ulid.Make().String()
 	placed := st.Layout().Assignment("w", id, 1)

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/oklog/ulid/v2"
-	"github.com/rs/zerolog"
 
 	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/store"
@@ -21,23 +20,9 @@ import (
 // counts it a second time. placed() never clears the unsure entry.
 // (Found by review126.)
 func TestReview126PlacementRefusedThenPlacedAgainIsCountedOnce(t *testing.T) {
-	root := drovertest.NewRoot()
-	st := drovertest.OpenStore(t, root)
-	px := drovertest.StartProxy(t, drovertest.Addr())
-	// A session long enough to outlive the blip: the term goes on.
-	lst := drovertest.OpenStoreFor(t, px.Addr(), root, 20*time.Second)
-	w := registerWorker(t, root, "w", 1, nil)
-	var logs lockedLog
-	s, _ := runScheduler(t, lst, "s1", func(c *Config) { c.Log = zerolog.New(&logs) })
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Log(logs.String())
-		}
-	})
-	drovertest.WaitFor(t, 20*time.Second, "leading with the worker in view", func() bool {
-		st := s.Stats()
-		return st.Leader && st.ViewReady && st.Workers == 1
-	})
+	c := newLostReplyClusterFor(t, 20*time.Second)
+	st, px, lst, logs := c.st, c.px, c.lst, &c.logs
+	s, w := c.runWithWorker(t)
 	id := ulid.Make().String()
 	placed := st.Layout().Assignment("w", id, 1)
 	// The placement's request never reaches ZooKeeper: the proxy freezes
