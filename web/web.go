@@ -111,14 +111,15 @@ func hardened(next http.Handler) http.Handler {
 }
 
 // loopbackHostsOnly answers a request that came over loopback only when its
-// Host names loopback (localhost, 127.0.0.1, [::1]): a web page in a browser
+// Host names loopback (localhost, 127.0.0.1, [::1]) or this machine, or is
+// missing (see loopbackHost): a web page in a browser
 // on the machine could otherwise point a name of its own at 127.0.0.1 (DNS
 // rebinding) and read the API as if it were its own origin. A reverse proxy
 // on the same machine sends Host: localhost.
 func loopbackHostsOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok && isLoopbackAddr(la) && !loopbackHost(r.Host) {
-			msg := "Host " + strconv.Quote(r.Host) + " is not loopback: this server answers loopback names only on loopback"
+			msg := "Host " + strconv.Quote(r.Host) + " is not loopback: over loopback this server answers loopback names and the machine's own only"
 			if strings.HasPrefix(r.URL.Path, "/api/") {
 				writeJSON(w, nil, &statusError{code: http.StatusMisdirectedRequest, msg: msg})
 				return

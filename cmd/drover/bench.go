@@ -204,12 +204,12 @@ it); its load is a production ensemble's worst day, so use a scratch one.`,
 	f.DurationVar(&duration, "duration", 5*time.Second, "time spent on each raw ZooKeeper phase")
 	f.IntVar(&tasks, "tasks", 5000, "no-op tasks the throughput phase keeps queued while it counts")
 	f.IntVar(&workers, "workers", 2, "workers in the throughput phase")
-	f.IntVar(&capacity, "capacity", 32, "capacity of each worker")
+	f.IntVar(&capacity, "capacity", 32, "capacity of each worker (at most 10000)")
 	f.IntVar(&cliTasks, "cli-tasks", 10000, "true commands in the CLI phase (0 skips it)")
-	f.IntVar(&fanout, "cron-fanout", 1000, "schedules due at one slot in the cron fan-out phase (0 skips it)")
+	f.IntVar(&fanout, "cron-fanout", 1000, "schedules due at one slot in the cron fan-out phase (0 skips it; at most 40000)")
 	f.IntVar(&scale.Queued, "scale-queued", 0, "scale phase: queue this many no-op tasks before any worker runs, then drain them (0 skips it)")
 	f.IntVar(&scale.Workers, "scale-workers", 500, "scale phase: workers that drain the queue")
-	f.IntVar(&scale.Capacity, "scale-capacity", 4, "scale phase: capacity of each worker")
+	f.IntVar(&scale.Capacity, "scale-capacity", 4, "scale phase: capacity of each worker (at most 10000)")
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a Go CPU profile of the run to this file")
 	return cmd
 }

@@ -23,7 +23,7 @@ func newScheduleCmd(g *globals) *cobra.Command {
 	}
 	cmd.AddCommand(newScheduleAddCmd(g), newScheduleLsCmd(g),
 		newScheduleOneCmd(g, "get", "Show a schedule, its next slot and recent runs", showSchedule),
-		newScheduleOneCmd(g, "history", "Show a schedule's recent runs: succeeded, failed, skipped, active", showHistory),
+		newScheduleOneCmd(g, "history", "Show a schedule's recent runs: succeeded, failed, skipped and missed, active", showHistory),
 		newScheduleOneCmd(g, "rm", "Remove a schedule (runs already fired go on)",
 			func(_ context.Context, g *globals, cmd *cobra.Command, c *client.Client, name string) error {
 				if err := c.RemoveSchedule(name); err != nil {
@@ -31,7 +31,7 @@ func newScheduleCmd(g *globals) *cobra.Command {
 				}
 				return say(g, cmd, "removed", name)
 			}),
-		newScheduleOneCmd(g, "pause", "Suspend a schedule: no slot fires until resumed",
+		newScheduleOneCmd(g, "pause", "Suspend a schedule: no slot fires until resumed (slots due and not yet fired are filed as missed)",
 			func(_ context.Context, g *globals, cmd *cobra.Command, c *client.Client, name string) error {
 				if _, err := c.PauseSchedule(name); err != nil {
 					return err
