@@ -1343,18 +1343,38 @@ func (l *leader) tallyPlaced() {
 		paths = append(paths, l.lay.Assignment(u.worker, u.id, u.attempt), l.lay.Result(u.id), l.lay.QueueItem(u.id))
 	}
 	reads := l.st.GetMany(paths) // pipelined, all at once
+	// landed: t (as found at kind: 0 its assignment, 1 its result, 2 its
+	// queue item, 3 elsewhere) shows u's attempt placed by u's term: the
+	// record it made, or the attempt ended (withdrawn or run, perhaps by
+	// another leader since) in its history.
+	landed := func(u unsurePlacement, t *store.Task, kind int) bool {
+		if slices.ContainsFunc(t.History, func(a store.Attempt) bool { return a.N == u.attempt && a.Epoch == u.epoch }) {
+			return true
+		}
+		return t.Epoch == u.epoch && (kind == 0 && t.Attempt == u.attempt || kind == 1 && t.Attempt >= u.attempt || kind == 2 && t.Attempt > u.attempt)
+	}
+	var placed store.Placed // shared: the workers' directories listed once
 	for k, u := range us {
+		found := false
 		for i, rd := range reads[3*k : 3*k+3] {
 			if rd.Err != nil {
 				continue
 			}
 			t, err := store.DecodeTaskOf(u.id, rd.Data)
-			if err != nil || t.Epoch != u.epoch {
+			if err != nil {
 				continue
 			}
-			if i == 0 && t.Attempt == u.attempt || i == 1 && t.Attempt >= u.attempt || i == 2 && t.Attempt > u.attempt {
+			found = true
+			if landed(u, t, i) {
 				l.countPlaced(u.since, u.at)
 				break
+			}
+		}
+		if !found {
+			// Placed on another worker since (its attempt withdrawn by
+			// another leader, the next placed): looked for there.
+			if t, _, err := l.st.LookupTaskIn(u.id, &placed); err == nil && landed(u, t, 3) {
+				l.countPlaced(u.since, u.at)
 			}
 		}
 	}

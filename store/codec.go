@@ -237,6 +237,11 @@ type Attempt struct {
 	// as a failure: a task cancelled in its one run and retried ended dead
 	// on its first failure, its retries never used.)
 	Cancelled bool `json:"cancelled,omitempty"`
+	// Epoch is the leader epoch that placed the attempt (the record's
+	// Epoch as it ended; 0 from older releases): a leader whose placement's
+	// reply was lost tells by it whether its placement landed, after
+	// another leader withdrew the attempt. (Added within format 1.)
+	Epoch int64 `json:"epoch,omitempty"`
 	// Stdout and Stderr are the ends of the attempt's output (AttemptTail
 	// bytes each), kept for the last AttemptsWithTail attempts.
 	Stdout string `json:"stdout,omitempty"`
@@ -420,6 +425,9 @@ func (t *Task) Failures() int {
 // AttemptTail bytes; the attempts before the last AttemptsWithTail lose
 // their output.
 func (t *Task) AddAttempt(a Attempt) {
+	if a.Epoch == 0 {
+		a.Epoch = t.Epoch // t is the record of the placed attempt ending
+	}
 	a.Error = Clip(a.Error, MaxAttemptError)
 	a.Stdout, a.Stderr = ClipTail(a.Stdout, AttemptTail), ClipTail(a.Stderr, AttemptTail)
 	for i := 0; i < len(t.History)-(AttemptsWithTail-1); i++ {
