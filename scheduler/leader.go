@@ -1286,9 +1286,20 @@ func (c *carried) own(epoch int64) {
 	}
 }
 
+// restart forgets what carried keeps by epoch number: the epoch record
+// was made again, its count starting over.
+func (c *carried) restart() {
+	clear(c.owned)
+	clear(c.unsure)
+	clear(c.unsureFirings)
+}
+
 // ownedSince reports whether every epoch after from, up to to, was a term
 // of this scheduler's: no other leader came between.
 func (c *carried) ownedSince(from, to int64) bool {
+	if to <= from {
+		return false // not a later term: a count started over
+	}
 	for e := from + 1; e <= to; e++ {
 		if !c.owned[e] {
 			return false

@@ -248,15 +248,31 @@ type termStart struct {
 // with another write is tried again at once; a lost connection, once the
 // session is back (ctx ends with the term).
 func (s *Scheduler) bumpEpoch(ctx context.Context, term *Term) (termStart, error) {
-	var lost time.Time // when a try whose reply was lost was sent
+	// base is the epoch the first try read: every bump from it on is this
+	// scheduler's (a try whose reply was lost may have landed), since the
+	// fence, its election znode, lets no other leader bump meanwhile.
+	base, restarted := int64(-1), false
 	for try := 0; ; try++ {
 		sent := s.cfg.Now()
 		b, err := s.cfg.Store.BumpEpoch(term.Fence, s.cfg.ID, sent)
+		if base < 0 && (b.Replaced.Epoch > 0 || b.Restarted) {
+			base = b.Replaced.Epoch
+		}
+		restarted = restarted || b.Restarted
 		if err == nil {
 			c := s.carried()
+			if r := b.Replaced; r.Epoch > 0 && c.owned[r.Epoch] && r.Leader != s.cfg.ID {
+				restarted = true // another's term under a number this one had: recounted
+			}
+			if restarted {
+				// The count started over: the numbers it kept may name
+				// other leaders' terms now; what waited on them is let go
+				// uncounted rather than taken for another's.
+				c.restart()
+			}
 			c.own(b.Epoch)
-			if r := b.Replaced; !lost.IsZero() && r.Leader == s.cfg.ID && r.Since.Equal(lost.UTC()) {
-				c.own(r.Epoch) // the lost try landed: that epoch was this scheduler's too
+			for e := base + 1; base >= 0 && e < b.Epoch; e++ {
+				c.own(e) // an earlier try's, its reply lost
 			}
 			start := termStart{epoch: b.Epoch, zxid: b.Zxid}
 			if !b.At.IsZero() {
@@ -270,7 +286,6 @@ func (s *Scheduler) bumpEpoch(ctx context.Context, term *Term) (termStart, error
 			return termStart{}, err
 		}
 		if errors.Is(err, store.ErrConnection) {
-			lost = sent
 			if _, err := s.cfg.Store.CurrentSession(ctx); err != nil {
 				return termStart{}, err
 			}

@@ -230,7 +230,12 @@ func (s *Store) BumpEpoch(fence, leader string, since time.Time) (EpochBump, err
 		txn.Set(s.layout.Epoch(), enc, st.Version)
 	}
 	if err := txn.commitAside(aside); err != nil {
-		return EpochBump{}, fmt.Errorf("bump epoch: %w", err)
+		var read EpochBump
+		if bad == nil && !missing {
+			read.Replaced = rec
+		}
+		read.Restarted = missing
+		return read, fmt.Errorf("bump epoch: %w", err)
 	}
 	if missing {
 		s.log.Warn().Str("path", s.layout.Epoch()).Int64("epoch", next.Epoch).Msg("epoch record was missing: made again")
@@ -239,7 +244,7 @@ func (s *Store) BumpEpoch(fence, leader string, since time.Time) (EpochBump, err
 		s.log.Warn().Str("path", s.layout.Epoch()).Str("reason", bad.Error()).Int64("epoch", next.Epoch).
 			Msg("malformed data moved to deadletter")
 	}
-	bump := EpochBump{Epoch: next.Epoch, Zxid: txn.Zxid(), At: txn.Mtime()}
+	bump := EpochBump{Epoch: next.Epoch, Zxid: txn.Zxid(), At: txn.Mtime(), Restarted: missing}
 	if bad == nil && !missing {
 		bump.Replaced = rec
 	}
@@ -256,8 +261,10 @@ type EpochBump struct {
 	// znode was made again): set beside the leader's own clock, it tells
 	// how far the two are apart, for times ZooKeeper stamps (mtimes).
 	At time.Time
-	// Replaced is the record the bump wrote over (zero when there was none
-	// to read): a bump tried again after its reply was lost tells by it
-	// whether its earlier try landed.
+	// Replaced is the record the bump read and wrote over (zero when there
+	// was none to read); BumpEpoch gives it with its error too, once read.
 	Replaced EpochRecord
+	// Restarted: the record was missing and made again, its count starting
+	// over: an epoch number no longer names one term.
+	Restarted bool
 }
