@@ -1670,6 +1670,11 @@ func (l *leader) settle(r batchResult) error {
 	case errors.Is(r.err, store.ErrConnection):
 		l.tally(r)
 		return fmt.Errorf("place %d tasks: %w", len(r.batch), errResync)
+	case errors.Is(r.err, store.ErrSessionExpired):
+		// Its outcome unknown, and the term over: placing them one by one
+		// again would only be fenced off, the batch left uncounted.
+		l.tally(r)
+		return fmt.Errorf("place %d tasks: %w", len(r.batch), r.err)
 	}
 	return l.commitEach(r.batch)
 }
@@ -1702,6 +1707,9 @@ func (l *leader) commitEach(batch []placement) error {
 		case errors.Is(err, store.ErrConnection):
 			l.tally(batchResult{batch: one, err: err})
 			return fmt.Errorf("place %s: %w", p.q.id, errResync)
+		case errors.Is(err, store.ErrSessionExpired):
+			l.tally(batchResult{batch: one, err: err})
+			return fmt.Errorf("place %s: %w", p.q.id, err)
 		}
 		log := l.log.Warn().Err(err).Str("task_id", p.q.id).Str("worker_id", p.worker)
 		if errors.Is(err, store.ErrTooLarge) {
