@@ -32,16 +32,6 @@ type slot struct {
 
 func (s *slot) free() int { return s.Capacity - s.Used }
 
-// matches reports whether the worker carries every label the task requires.
-func matches(labels, want map[string]string) bool {
-	for k, v := range want {
-		if labels[k] != v {
-			return false
-		}
-	}
-	return true
-}
-
 // pickWorker chooses where a task goes: among workers with a free slot and the
 // required labels that run what it runs (its handler, or its program), the
 // least loaded by fraction of capacity (spreading work), ties broken by fewer
@@ -85,7 +75,7 @@ func mayAllow(workers []*slot, want shape) bool {
 // what t runs.
 func Eligible(info *store.WorkerInfo, t *store.Task) bool {
 	s := slotOf(info)
-	return matches(s.Labels, t.On) && s.runs(runnableOf(t))
+	return shapeOf(t).fits(s.Labels) && s.runs(runnableOf(t))
 }
 
 // slotOf is what placement reads of a worker's registration (its load and
