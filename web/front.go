@@ -27,8 +27,8 @@ type Front struct {
 func NewFront(version string) *Front {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		buildInfo(version), prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "drover_zookeeper_connected",
-			Help: "1 while the ZooKeeper session is connected."}, func() float64 { return 0 }))
+		buildInfo(version), prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: zkConnectedName, Help: zkConnectedHelp},
+			func() float64 { return 0 }))
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
@@ -38,6 +38,12 @@ func NewFront(version string) *Front {
 	})
 	return &Front{starting: hardened(loopbackHostsOnly(mux))}
 }
+
+// drover_zookeeper_connected, as the servers and Front export it.
+const (
+	zkConnectedName = "drover_zookeeper_connected"
+	zkConnectedHelp = "1 while the ZooKeeper session is connected."
+)
 
 // Set makes s answer every request from now on.
 func (f *Front) Set(s *Server) {

@@ -590,7 +590,7 @@ var (
 	descFired     = prometheus.NewDesc("drover_schedule_slots_fired_total", "Schedule slots fired.", nil, nil)
 	descRecovered = prometheus.NewDesc("drover_attempts_withdrawn_total", "Attempts withdrawn from lost or stuck workers.", nil, nil)
 	descUnwrit    = prometheus.NewDesc("drover_schedule_firings_unwritable_total", "Schedule firings that could not be written, once per version of the schedule's record (its slots are tried again at every tick).", nil, nil)
-	descZK        = prometheus.NewDesc("drover_zookeeper_connected", "1 while the ZooKeeper session is connected.", nil, nil)
+	descZK        = prometheus.NewDesc(zkConnectedName, zkConnectedHelp, nil, nil)
 	descPlaceLat  = prometheus.NewDesc("drover_placement_latency_seconds", "Time from when a task was last queued (submit, drover retry, a failed or lost attempt) or its backoff ended, to its placement on a worker.", nil, nil)
 	descDead      = prometheus.NewDesc("drover_deadletter_records", "Malformed records moved aside (drover deadletter ls).", nil, nil)
 	descDropped   = prometheus.NewDesc("drover_deadletter_dropped_total", "Malformed records done away with by this process, not moved aside: the deadletter directory was full.", nil, nil)
