@@ -81,9 +81,8 @@ func Eligible(info *store.WorkerInfo, t *store.Task) bool {
 // slotOf is what placement reads of a worker's registration (its load and
 // turn are the leader's to count).
 func slotOf(info *store.WorkerInfo) slot {
-	// No more than MaxCapacity in its directory, whatever a registration
-	// (an older release's) says.
-	return slot{ID: info.ID, Labels: info.Labels, Capacity: min(info.Capacity, store.MaxCapacity), Draining: info.Draining,
+	// (DecodeWorker holds Capacity to MaxCapacity.)
+	return slot{ID: info.ID, Labels: info.Labels, Capacity: info.Capacity, Draining: info.Draining,
 		Handlers: info.Handlers, NoCommands: info.NoCommands, Allow: info.Allow}
 }
 

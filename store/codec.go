@@ -830,6 +830,10 @@ func DecodeWorker(data []byte) (*WorkerInfo, error) {
 		// as it is, the worker was listed as live and given nothing.
 		return nil, fmt.Errorf("%w: worker %s: capacity %d", ErrMalformed, w.ID, w.Capacity)
 	}
+	// No more than MaxCapacity, whatever a registration (an older
+	// release's) says: the leader places no more, and `drover workers`,
+	// the API and the dashboard say what it places.
+	w.Capacity = min(w.Capacity, MaxCapacity)
 	return &w, nil
 }
 

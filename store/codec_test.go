@@ -507,3 +507,16 @@ func TestStartBy(t *testing.T) {
 		t.Fatalf("encoded %s: start_by without one", data)
 	}
 }
+
+// An older release's registration of more than MaxCapacity reads as
+// MaxCapacity, what the leader places on it: `drover workers`, the API and
+// the dashboard showed the registration's 40,000.
+func TestDecodeWorkerHoldsCapacityToMax(t *testing.T) {
+	w, err := DecodeWorker([]byte(`{"v":1,"id":"w1","capacity":40000}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Capacity != MaxCapacity {
+		t.Fatalf("capacity %d, want %d", w.Capacity, MaxCapacity)
+	}
+}

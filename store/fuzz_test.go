@@ -35,13 +35,14 @@ func FuzzDecodeWorker(f *testing.F) {
 	f.Add(good)
 	f.Add([]byte(`{"v":1,"id":"../x"}`))
 	f.Add([]byte(`{"v":1,"id":"w1","capacity":-5}`))
+	f.Add([]byte(`{"v":1,"id":"w1","capacity":40000}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		w, err := DecodeWorker(data)
 		if err == nil && ValidateNodeName(w.ID) != nil {
 			t.Fatalf("accepted worker id %q", w.ID)
 		}
-		if err == nil && w.Capacity < 0 {
-			t.Fatalf("accepted capacity %d", w.Capacity)
+		if err == nil && (w.Capacity < 0 || w.Capacity > MaxCapacity) {
+			t.Fatalf("capacity %d: want 0 to %d", w.Capacity, MaxCapacity)
 		}
 	})
 }
