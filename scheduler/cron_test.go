@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -268,6 +269,34 @@ func (l *lockedLog) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.buf.String()
+}
+
+// shownOnFailure returns a log that the test prints if it fails.
+func shownOnFailure(t *testing.T) *lockedLog {
+	logs := new(lockedLog)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Log(logs.String())
+		}
+	})
+	return logs
+}
+
+// withLog has a scheduler log into logs, each line naming it (who).
+func withLog(logs *lockedLog, who string) func(*Config) {
+	return func(c *Config) { c.Log = zerolog.New(logs).With().Str("who", who).Logger() }
+}
+
+// hourlySoon adds the schedule "hourly", whose one slot an hour comes a few
+// seconds from now (nothing else fires meanwhile), and returns the task id
+// of that slot's firing.
+func hourlySoon(t *testing.T, st *store.Store) string {
+	t.Helper()
+	slot := time.Now().UTC().Truncate(time.Second).Add(6 * time.Second)
+	addSchedule(t, st, &store.Schedule{Name: "hourly", Cron: fmt.Sprintf("%d %d * * * *", slot.Second(), slot.Minute()),
+		Catchup: store.CatchupAll, StartingDeadline: store.MillisOf(10 * time.Minute)})
+	created := readSchedule(t, st, "hourly").CreatedAt
+	return store.SlotTaskID("hourly@"+strconv.FormatInt(created.UnixNano(), 10), slot, 0)
 }
 
 // has reports whether one line of the log holds every one of parts.

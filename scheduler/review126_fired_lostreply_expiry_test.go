@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/store"
 )
@@ -25,13 +23,8 @@ func TestReview126FiringLostReplyAcrossSessionExpiryIsCounted(t *testing.T) {
 	lst := drovertest.OpenStoreFor(t, px.Addr(), root, 4*time.Second)
 	addSchedule(t, st, &store.Schedule{Name: "tick", Cron: "* * * * * *"})
 	created := readSchedule(t, st, "tick").CreatedAt
-	var logs lockedLog
-	s, stop := runScheduler(t, lst, "s1", func(c *Config) { c.Log = zerolog.New(&logs) })
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Log(logs.String())
-		}
-	})
+	logs := shownOnFailure(t)
+	s, stop := runScheduler(t, lst, "s1", withLog(logs, "s1"))
 	drovertest.WaitFor(t, 15*time.Second, "tick firing", func() bool { return s.Stats().SlotsFired >= 1 })
 	epoch := s.Epoch()
 	slot := time.Now().Truncate(time.Second).Add(3 * time.Second)

@@ -1,15 +1,10 @@
 package scheduler
 
 import (
-	"fmt"
-	"strconv"
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/drover-sched/drover/drovertest"
-	"github.com/drover-sched/drover/store"
 )
 
 // A firing whose reply was lost is carried to the scheduler's next term
@@ -25,21 +20,11 @@ func TestReview128FiringLostUnappliedThenFiredByAnotherIsNotCountedTwice(t *test
 	st := drovertest.OpenStore(t, root)
 	px := drovertest.StartProxy(t, drovertest.Addr())
 	lst := drovertest.OpenStoreFor(t, px.Addr(), root, 4*time.Second)
-	// One slot an hour, a few seconds ahead: nothing else fires meanwhile.
-	slot := time.Now().UTC().Truncate(time.Second).Add(6 * time.Second)
-	addSchedule(t, st, &store.Schedule{Name: "hourly", Cron: fmt.Sprintf("%d %d * * * *", slot.Second(), slot.Minute()),
-		Catchup: store.CatchupAll, StartingDeadline: store.MillisOf(10 * time.Minute)})
-	created := readSchedule(t, st, "hourly").CreatedAt
-	id := store.SlotTaskID("hourly@"+strconv.FormatInt(created.UnixNano(), 10), slot, 0)
+	id := hourlySoon(t, st)
 
 	px.FreezeAt([]byte(id)) // a's firing of the slot is sent and never applied (no request before it names the id)
-	var logs lockedLog
-	a, stopA := runScheduler(t, lst, "a", func(c *Config) { c.Log = zerolog.New(&logs) })
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Log(logs.String())
-		}
-	})
+	logs := shownOnFailure(t)
+	a, stopA := runScheduler(t, lst, "a", withLog(logs, "a"))
 	drovertest.WaitFor(t, 15*time.Second, "a leading", a.IsLeader)
 	epoch := a.Epoch()
 	drovertest.WaitFor(t, 20*time.Second, "a's firing sent into the freeze", px.Frozen)

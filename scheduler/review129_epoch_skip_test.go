@@ -2,14 +2,10 @@ package scheduler
 
 import (
 	"fmt"
-	"strconv"
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/drover-sched/drover/drovertest"
-	"github.com/drover-sched/drover/store"
 )
 
 // aa32448 counts a lost-reply firing in a later term only when
@@ -25,20 +21,10 @@ func TestReview129FiringLostReplyCountedAcrossSkippedEpoch(t *testing.T) {
 	st := drovertest.OpenStore(t, root)
 	px := drovertest.StartProxy(t, drovertest.Addr())
 	lst := drovertest.OpenStoreFor(t, px.Addr(), root, 4*time.Second)
-	// One slot an hour, a few seconds ahead: nothing else fires meanwhile.
-	slot := time.Now().UTC().Truncate(time.Second).Add(6 * time.Second)
-	addSchedule(t, st, &store.Schedule{Name: "hourly", Cron: fmt.Sprintf("%d %d * * * *", slot.Second(), slot.Minute()),
-		Catchup: store.CatchupAll, StartingDeadline: store.MillisOf(10 * time.Minute)})
-	created := readSchedule(t, st, "hourly").CreatedAt
-	id := store.SlotTaskID("hourly@"+strconv.FormatInt(created.UnixNano(), 10), slot, 0)
+	id := hourlySoon(t, st)
 
-	var logs lockedLog
-	a, stopA := runScheduler(t, lst, "a", func(c *Config) { c.Log = zerolog.New(&logs) })
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Log(logs.String())
-		}
-	})
+	logs := shownOnFailure(t)
+	a, stopA := runScheduler(t, lst, "a", withLog(logs, "a"))
 	drovertest.WaitFor(t, 15*time.Second, "a leading", a.IsLeader)
 	epoch := a.Epoch()
 

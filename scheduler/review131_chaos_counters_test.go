@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/oklog/ulid/v2"
-	"github.com/rs/zerolog"
 
 	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/store"
@@ -37,18 +36,13 @@ func TestReview131ChaosCountersMatchRecords(t *testing.T) {
 	w2 := registerWorker(t, root, "w2", 1000, nil)
 	addSchedule(t, st, &store.Schedule{Name: "often", Cron: "* * * * * *"})
 
-	var logs lockedLog
-	a, stopA := runScheduler(t, ast, "a", func(c *Config) { c.Log = zerolog.New(&logs).With().Str("who", "a").Logger() })
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Log(logs.String())
-		}
-	})
+	logs := shownOnFailure(t)
+	a, stopA := runScheduler(t, ast, "a", withLog(logs, "a"))
 	drovertest.WaitFor(t, 20*time.Second, "a leading with both workers", func() bool {
 		s := a.Stats()
 		return s.Leader && s.ViewReady && s.Workers == 2
 	})
-	b, stopB := runScheduler(t, bst, "b", func(c *Config) { c.Log = zerolog.New(&logs).With().Str("who", "b").Logger() })
+	b, stopB := runScheduler(t, bst, "b", withLog(logs, "b"))
 
 	var ids []string
 	assigned := func(batch []string) func() bool {

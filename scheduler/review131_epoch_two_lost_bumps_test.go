@@ -2,14 +2,10 @@ package scheduler
 
 import (
 	"fmt"
-	"strconv"
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/drover-sched/drover/drovertest"
-	"github.com/drover-sched/drover/store"
 )
 
 // 725b673 makes bumpEpoch note a retried bump's landed first try: it keeps
@@ -31,19 +27,10 @@ func TestReview131FiringLostReplyCountedAcrossTwoLostBumps(t *testing.T) {
 	inner := drovertest.StartProxy(t, drovertest.Addr())
 	outer := drovertest.StartProxy(t, inner.Addr())
 	lst := drovertest.OpenStoreFor(t, outer.Addr(), root, 4*time.Second)
-	slot := time.Now().UTC().Truncate(time.Second).Add(6 * time.Second)
-	addSchedule(t, st, &store.Schedule{Name: "hourly", Cron: fmt.Sprintf("%d %d * * * *", slot.Second(), slot.Minute()),
-		Catchup: store.CatchupAll, StartingDeadline: store.MillisOf(10 * time.Minute)})
-	created := readSchedule(t, st, "hourly").CreatedAt
-	id := store.SlotTaskID("hourly@"+strconv.FormatInt(created.UnixNano(), 10), slot, 0)
+	id := hourlySoon(t, st)
 
-	var logs lockedLog
-	a, stopA := runScheduler(t, lst, "a", func(c *Config) { c.Log = zerolog.New(&logs) })
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Log(logs.String())
-		}
-	})
+	logs := shownOnFailure(t)
+	a, stopA := runScheduler(t, lst, "a", withLog(logs, "a"))
 	drovertest.WaitFor(t, 15*time.Second, "a leading", a.IsLeader)
 	epoch := a.Epoch()
 	// Armed now: nothing a sends names this epoch before its second bump.

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/oklog/ulid/v2"
-	"github.com/rs/zerolog"
 
 	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/store"
@@ -29,13 +28,8 @@ func TestReview131PlacementLostReplyThenReplacedByAnotherIsCounted(t *testing.T)
 	px := drovertest.StartProxy(t, drovertest.Addr())
 	lst := drovertest.OpenStoreFor(t, px.Addr(), root, 4*time.Second)
 	registerWorker(t, root, "w2", 1, nil)
-	var logs lockedLog
-	a, stopA := runScheduler(t, lst, "a", func(c *Config) { c.Log = zerolog.New(&logs) })
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Log(logs.String())
-		}
-	})
+	logs := shownOnFailure(t)
+	a, stopA := runScheduler(t, lst, "a", withLog(logs, "a"))
 	drovertest.WaitFor(t, 20*time.Second, "a leading with w2 in view", func() bool {
 		s := a.Stats()
 		return s.Leader && s.ViewReady && s.Workers == 1
