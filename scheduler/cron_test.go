@@ -299,6 +299,23 @@ func hourlySoon(t *testing.T, st *store.Store) string {
 	return store.SlotTaskID("hourly@"+strconv.FormatInt(created.UnixNano(), 10), slot, 0)
 }
 
+// firingLostThenExpired loses the reply of the firing of id through px,
+// once it has landed, and cuts px off until the firing scheduler's session
+// has expired (its election znode gone).
+func firingLostThenExpired(t *testing.T, st *store.Store, px *drovertest.Proxy, id string) {
+	t.Helper()
+	px.DropRepliesAfter([]byte(id))
+	drovertest.WaitFor(t, 20*time.Second, "the firing committed, its reply dropped", func() bool {
+		ok, _, err := st.Exists(st.Layout().QueueItem(id))
+		return err == nil && ok && px.Dropping() && readSchedule(t, st, "hourly").Fired == 1
+	})
+	px.Cut(true)
+	drovertest.WaitFor(t, 30*time.Second, "the session expired (its election znode gone)", func() bool {
+		line, err := st.Candidates()
+		return err == nil && len(line) == 0
+	})
+}
+
 // has reports whether one line of the log holds every one of parts.
 func (l *lockedLog) has(parts ...string) bool { return l.count(parts...) > 0 }
 

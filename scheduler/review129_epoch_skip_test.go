@@ -28,17 +28,8 @@ func TestReview129FiringLostReplyCountedAcrossSkippedEpoch(t *testing.T) {
 	drovertest.WaitFor(t, 15*time.Second, "a leading", a.IsLeader)
 	epoch := a.Epoch()
 
-	// a's firing of the slot lands; its reply is lost.
-	px.DropRepliesAfter([]byte(id))
-	drovertest.WaitFor(t, 20*time.Second, "a's firing committed, its reply dropped", func() bool {
-		ok, _, err := st.Exists(st.Layout().QueueItem(id))
-		return err == nil && ok && px.Dropping() && readSchedule(t, st, "hourly").Fired == 1
-	})
-	px.Cut(true)
-	drovertest.WaitFor(t, 30*time.Second, "a's session expired (its election znode gone)", func() bool {
-		line, err := st.Candidates()
-		return err == nil && len(line) == 0
-	})
+	// a's firing of the slot lands, its reply lost; its session expires.
+	firingLostThenExpired(t, st, px, id)
 
 	// a is elected again, nobody between; its bump to epoch+1 lands and its
 	// reply is lost, so bumpEpoch tries again and writes epoch+2.

@@ -36,17 +36,8 @@ func TestReview131FiringLostReplyCountedAcrossTwoLostBumps(t *testing.T) {
 	// Armed now: nothing a sends names this epoch before its second bump.
 	outer.DropRepliesAfter([]byte(fmt.Sprintf(`"epoch":%d`, epoch+2)))
 
-	// a's firing of the slot lands; its reply is lost; its session expires.
-	inner.DropRepliesAfter([]byte(id))
-	drovertest.WaitFor(t, 20*time.Second, "a's firing committed, its reply dropped", func() bool {
-		ok, _, err := st.Exists(st.Layout().QueueItem(id))
-		return err == nil && ok && inner.Dropping() && readSchedule(t, st, "hourly").Fired == 1
-	})
-	inner.Cut(true)
-	drovertest.WaitFor(t, 30*time.Second, "a's session expired (its election znode gone)", func() bool {
-		line, err := st.Candidates()
-		return err == nil && len(line) == 0
-	})
+	// a's firing of the slot lands, its reply lost; its session expires.
+	firingLostThenExpired(t, st, inner, id)
 
 	// a is elected again, nobody between; its bump to epoch+1 lands, reply lost.
 	inner.Cut(false)
