@@ -5,9 +5,11 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"runtime/debug"
 	"strings"
+	"sync"
 
 	"github.com/drover-sched/drover/store"
 
@@ -57,8 +59,16 @@ func init() {
 func run(args []string) int {
 	root, g := newRootCmd()
 	root.SetArgs(args)
+	out := &checkedWriter{w: os.Stdout}
+	root.SetOut(out)
 	err := root.Execute()
 	if err == nil {
+		if werr := out.failed(); werr != nil {
+			// Its result (a task's output, a new run's id, what was
+			// done) is lost: exit 0 would say all went well.
+			fmt.Fprintln(os.Stderr, "drover: "+oneLine(werr.Error()))
+			return 1
+		}
 		return 0
 	}
 	var ex *exitError
@@ -74,6 +84,32 @@ func run(args []string) int {
 	}
 	fmt.Fprintln(os.Stderr, "drover: "+oneLine(err.Error()))
 	return 1
+}
+
+// checkedWriter is standard output noting its first failed write (a full
+// disk, /dev/full): every command's result goes through it.
+type checkedWriter struct {
+	w   io.Writer
+	mu  sync.Mutex
+	err error
+}
+
+func (c *checkedWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	if err != nil {
+		c.mu.Lock()
+		if c.err == nil {
+			c.err = err // "write /dev/stdout: no space left on device"
+		}
+		c.mu.Unlock()
+	}
+	return n, err
+}
+
+func (c *checkedWriter) failed() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
 }
 
 // exitError carries an exit code and a one-line message.

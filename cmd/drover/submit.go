@@ -137,9 +137,15 @@ being true when an idempotency key returned a task submitted before.`,
 				}
 				// Print what was written even when a later transaction failed:
 				// those tasks are accepted and will run.
+				shown := "printed above"
 				if len(res) > 0 {
-					if perr := printSubmitted(out, res, g.output == "json"); perr != nil && err == nil {
-						err = perr
+					if perr := printSubmitted(out, res, g.output == "json"); perr != nil {
+						// Their ids, a script's one handle on them, are
+						// said here then (stdout full, say).
+						shown = "named here" + inDoubt(submittedIDs(res))
+						if err == nil {
+							return exitCode(1, fmt.Sprintf("%v (the %d task(s) %s were submitted)", perr, len(res), shown))
+						}
 					}
 				}
 				if err != nil {
@@ -147,22 +153,19 @@ being true when an idempotency key returned a task submitted before.`,
 					// have landed: say so, lest its tasks be sent twice.
 					var ife *store.InFlightError
 					if errors.As(err, &ife) {
-						return exitCode(1, fmt.Sprintf("%v (the %d task(s) printed above were submitted; the next %d may have been%s: look for them (drover status ID) before you submit them again; the other %d were not)",
-							err, len(res), ife.N, inDoubt(ife.IDs), len(specs)-len(res)-ife.N))
+						return exitCode(1, fmt.Sprintf("%v (the %d task(s) %s were submitted; the next %d may have been%s: look for them (drover status ID) before you submit them again; the other %d were not)",
+							err, len(res), shown, ife.N, inDoubt(ife.IDs), len(specs)-len(res)-ife.N))
 					}
 					if len(res) > 0 {
-						return exitCode(1, fmt.Sprintf("%v (the %d task(s) printed above were submitted, the other %d were not)",
-							err, len(res), len(specs)-len(res)))
+						return exitCode(1, fmt.Sprintf("%v (the %d task(s) %s were submitted, the other %d were not)",
+							err, len(res), shown, len(specs)-len(res)))
 					}
 					return err
 				}
 				if !wait {
 					return nil
 				}
-				ids := make([]string, len(res))
-				for i, r := range res {
-					ids[i] = r.ID
-				}
+				ids := submittedIDs(res)
 				if waitTimeout > 0 { // counted from here: the submit is done
 					var cancel context.CancelFunc
 					ctx, cancel = context.WithTimeout(ctx, waitTimeout)
@@ -189,11 +192,21 @@ type submitted struct {
 	Existing bool   `json:"existing"` // an idempotency key matched an earlier task
 }
 
+func submittedIDs(res []store.SubmitResult) []string {
+	ids := make([]string, len(res))
+	for i, r := range res {
+		ids[i] = r.ID
+	}
+	return ids
+}
+
 // printSubmitted writes the submitted ids: one per line, or a JSON array.
 func printSubmitted(w io.Writer, res []store.SubmitResult, asJSON bool) error {
 	if !asJSON {
 		for _, r := range res {
-			fmt.Fprintln(w, r.ID)
+			if _, err := fmt.Fprintln(w, r.ID); err != nil {
+				return err
+			}
 		}
 		return nil
 	}
