@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"regexp"
@@ -75,6 +76,20 @@ func ReadSpec(spec, tz string) (s cron.Schedule, compat, err error) {
 	if spec == "" {
 		return nil, nil, errors.New("empty cron spec")
 	}
+	var control error
+	if strings.ContainsFunc(spec, controlChar) {
+		// A line break cut the one-line error that quoted the spec
+		// before its cause. The cron library reads it as a space, as
+		// leaders have: a stored spec with one fires as it did.
+		control = fmt.Errorf("cron spec %q: a line break or other control character in it", spec)
+		compat = control
+		spec = strings.Map(func(r rune) rune {
+			if controlChar(r) {
+				return ' '
+			}
+			return r
+		}, spec)
+	}
 	zone, rest, prefixed := ZonePrefix(spec)
 	if prefixed {
 		if strings.TrimSpace(rest) == "" {
@@ -130,7 +145,7 @@ func ReadSpec(spec, tz string) (s cron.Schedule, compat, err error) {
 	spec0 := SundayAsZero(spec)
 	s, err = parseCron(spec0)
 	if err != nil {
-		return nil, nil, specError(err)
+		return nil, nil, cmp.Or(control, specError(err))
 	}
 	if spec, ok := s.(*cron.SpecSchedule); ok {
 		crontabDays(spec, spec0)
@@ -169,6 +184,8 @@ func specError(err error) error {
 	// library; 7 passes here (SundayAsZero).
 	return fmt.Errorf("cron spec: %s", strings.Replace(msg, "above maximum (6)", "above maximum (7: 0 and 7 are Sunday)", 1))
 }
+
+func controlChar(r rune) bool { return unicode.IsControl(r) && r != '\t' }
 
 // ZonePrefix splits a CRON_TZ= or TZ= prefix off spec as the cron library
 // reads it, up to the first space: its zone, the schedule after it, and

@@ -436,7 +436,7 @@ func (g *globals) resolveTLS() error {
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {
-			return usageErr("--zk-tls-ca %s: no PEM certificate in it", g.tlsCA)
+			return usageErr("--zk-tls-ca %s: no PEM certificate in it", shown(g.tlsCA))
 		}
 		cfg.RootCAs = pool
 	}
@@ -451,7 +451,7 @@ func (g *globals) resolveTLS() error {
 		// A private key others can read is no one's own, as a credentials
 		// file others can read is refused (--zk-auth-file).
 		if fi, err := os.Stat(g.tlsKey); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o007 != 0 {
-			return usageErr("--zk-tls-key %s: other users can read or write it (mode %#o): chmod o-rwx %s", g.tlsKey, fi.Mode().Perm(), g.tlsKey)
+			return usageErr("--zk-tls-key %s: other users can read or write it (mode %#o): chmod o-rwx %s", shown(g.tlsKey), fi.Mode().Perm(), shown(g.tlsKey))
 		}
 		keyPEM, err := readFileMax(g.tlsKey, 1<<20)
 		if err != nil {

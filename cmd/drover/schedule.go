@@ -99,16 +99,16 @@ func newScheduleAddCmd(g *globals) *cobra.Command {
 			// became 10 without a word.
 			for _, keep := range []string{"keep-succeeded", "keep-failed"} {
 				if n, _ := cmd.Flags().GetInt(keep); n < 1 || n > 1000 {
-					return usageErr("schedule add %s: --%s %d: want 1..1000 (the newest runs kept in the history)", args[0], keep, n)
+					return usageErr("schedule add %s: --%s %d: want 1..1000 (the newest runs kept in the history)", shown(args[0]), keep, n)
 				}
 			}
 			// As an empty --catchup: a zone left blank ("$ZONE" unset) is a
 			// mistake, not a request for UTC (the schedule fired in UTC).
 			if givenOnCommandLine(cmd, "tz") && spec.TZ == "" {
-				return usageErr("schedule add %s: --tz \"\": want a time zone like Europe/Berlin (leave the flag out for UTC)", args[0])
+				return usageErr("schedule add %s: --tz \"\": want a time zone like Europe/Berlin (leave the flag out for UTC)", shown(args[0]))
 			}
 			if _, err := spec.Record(time.Now()); err != nil {
-				return usageErr("schedule add %s: %s", args[0], describeInvalid(err))
+				return usageErr("schedule add %s: %s", shown(args[0]), describeInvalid(err))
 			}
 			return g.withClient(func(ctx context.Context, c *client.Client) error {
 				rec, err := c.AddSchedule(spec)
@@ -218,7 +218,7 @@ func newScheduleOneCmd(g *globals, use, short string, act scheduleAction) *cobra
 				err := act(ctx, g, cmd, c, args[0])
 				switch {
 				case errors.Is(err, client.ErrNoSchedule):
-					return exitCode(1, fmt.Sprintf("schedule %s not found", args[0]))
+					return exitCode(1, fmt.Sprintf("schedule %s not found", shown(args[0])))
 				case errors.Is(err, client.ErrInvalid): // a change the record has no room for
 					return usageErr("schedule %s: %s", use, strings.TrimPrefix(err.Error(), client.ErrInvalid.Error()+": "))
 				}

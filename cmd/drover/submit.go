@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 	"time"
@@ -86,7 +87,7 @@ being true when an idempotency key returned a task submitted before.`,
 				specs, err = client.ReadSpecs(r)
 				closeFn()
 				if err != nil {
-					return usageErr("submit -f %s: %s", file, describeInvalid(err))
+					return usageErr("submit -f %s: %s", shown(file), describeInvalid(err))
 				}
 				if len(specs) == 0 {
 					return usageErr("submit -f %s: no tasks in file", file)
@@ -253,17 +254,28 @@ func parsePairs(flag string, pairs []string, oneValue bool) (map[string]string, 
 func readFileMax(path string, max int64) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, fileErr(err)
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, max+1))
 	if err != nil {
-		return nil, err
+		return nil, fileErr(err)
 	}
 	if int64(len(data)) > max {
-		return nil, fmt.Errorf("%s: larger than %d bytes", path, max)
+		return nil, fmt.Errorf("%s: larger than %d bytes", shown(path), max)
 	}
 	return data, nil
+}
+
+// fileErr names the file of an open or read error as shown does: a name
+// with a line break in it cut the one-line error before its cause ("drover:
+// submit: open no").
+func fileErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s %s: %w", pe.Op, shown(pe.Path), pe.Err)
+	}
+	return err
 }
 
 // readIDs reads whitespace-separated task ids from r, each checked as it
@@ -294,7 +306,7 @@ func openInput(name string) (io.Reader, func(), error) {
 	}
 	f, err := os.Open(name)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fileErr(err)
 	}
 	return f, func() { f.Close() }, nil
 }
@@ -324,7 +336,7 @@ go on running.`,
 				read, err := readIDs(r)
 				closeFn()
 				if err != nil {
-					return usageErr("wait: %s: %v", file, err)
+					return usageErr("wait: %s: %v", shown(file), err)
 				}
 				ids = append(ids, read...)
 			}
