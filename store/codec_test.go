@@ -520,3 +520,19 @@ func TestDecodeWorkerHoldsCapacityToMax(t *testing.T) {
 		t.Fatalf("capacity %d, want %d", w.Capacity, MaxCapacity)
 	}
 }
+
+// A root inside a cluster's own directories is refused: that cluster's
+// leader took the records made there for malformed ones of its own
+// (review133).
+func TestNewLayoutRefusesRootInsideAClustersDirectories(t *testing.T) {
+	for _, root := range []string{"/drover/tasks", "/drover/workers/x", "/a/b/queue", "/drover/epoch"} {
+		if _, err := NewLayout(root); !errors.Is(err, ErrInvalidName) {
+			t.Errorf("NewLayout(%q) = %v, want ErrInvalidName", root, err)
+		}
+	}
+	for _, root := range []string{"/tasks", "/drover", "/drover/teamA", "/queue/x"} {
+		if _, err := NewLayout(root); err != nil {
+			t.Errorf("NewLayout(%q): %v", root, err)
+		}
+	}
+}

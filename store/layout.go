@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path"
 	"strconv"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -51,12 +52,28 @@ func NewLayout(root string) (Layout, error) {
 	if !isAbsPath(root) {
 		return Layout{}, fmt.Errorf("root %q: must be an absolute path below / (no trailing /) like /drover: %w", root, ErrInvalidName)
 	}
-	for _, part := range strings.Split(root[1:], "/") {
+	parts := strings.Split(root[1:], "/")
+	for i, part := range parts {
 		if err := ValidateNodeName(part); err != nil {
 			return Layout{}, fmt.Errorf("root %q: %w", root, err)
 		}
+		// Within a cluster at the path above it, a directory of its
+		// layout holds that cluster's records: its leader would take a
+		// cluster made there for malformed ones of its own, and move it
+		// to its deadletter, accepted tasks and all.
+		if i > 0 && layoutName(part) {
+			return Layout{}, fmt.Errorf("root %q: %q names a directory of a cluster's layout, and a leader of one at %q would take this one's records for its own: pick another name: %w",
+				root, part, "/"+strings.Join(parts[:i], "/"), ErrInvalidName)
+		}
 	}
 	return Layout{Root: root}, nil
+}
+
+// layoutName reports whether name is that of a directory below a root
+// (Dirs) or of the epoch record.
+func layoutName(name string) bool {
+	l := Layout{Root: "/"}
+	return slices.ContainsFunc(append(l.Dirs(), l.Epoch()), func(p string) bool { return path.Base(p) == name })
 }
 
 // isAbsPath reports whether p is an absolute znode path below "/", without a
