@@ -583,10 +583,25 @@ const MaxLine = 1 << 20
 
 // ReadSpecs reads JSONL task specs, one per line, and validates each; blank
 // lines and a UTF-8 byte order mark at the start are skipped. Errors wrap ErrInvalid and name the line ("line 3: ...").
+// It holds them all: EachSpec reads a file of any size.
 func ReadSpecs(r io.Reader) ([]TaskSpec, error) {
+	var specs []TaskSpec
+	if err := EachSpec(r, func(s TaskSpec) error {
+		specs = append(specs, s)
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	return specs, nil
+}
+
+// EachSpec reads and validates task specs as ReadSpecs does, and hands
+// each to fn in turn without holding them: a file of millions of lines
+// took some 570 bytes of memory a line when held. It stops at the first
+// error, the input's or fn's (returned as it is).
+func EachSpec(r io.Reader, fn func(TaskSpec) error) error {
 	sc := bufio.NewScanner(SkipBOM(r))
 	sc.Buffer(make([]byte, 64*1024), MaxLine)
-	var specs []TaskSpec
 	n := 0
 	for sc.Scan() {
 		n++
@@ -597,29 +612,31 @@ func ReadSpecs(r io.Reader) ([]TaskSpec, error) {
 		if !utf8.Valid(line) {
 			// Decoded, "job-\xfe" and "job-\xff" would both be the key
 			// "job-\uFFFD", and the second line would get the first's task.
-			return nil, fmt.Errorf("%w: line %d: %s", ErrInvalid, n, notUTF8JSON)
+			return fmt.Errorf("%w: line %d: %s", ErrInvalid, n, notUTF8JSON)
 		}
 		dec := json.NewDecoder(bytes.NewReader(line))
 		var s TaskSpec
 		if err := dec.Decode(&s); err != nil {
-			return nil, fmt.Errorf("%w: line %d: %v", ErrInvalid, n, err)
+			return fmt.Errorf("%w: line %d: %v", ErrInvalid, n, err)
 		}
 		if rest := bytes.TrimSpace(line[dec.InputOffset():]); len(rest) > 0 {
 			// (dec.More is false before a stray '}' or ']'.)
-			return nil, fmt.Errorf("%w: line %d: more after the task's JSON object: %.20q", ErrInvalid, n, rest)
+			return fmt.Errorf("%w: line %d: more after the task's JSON object: %.20q", ErrInvalid, n, rest)
 		}
 		if _, err := s.Task(time.Now()); err != nil {
-			return nil, fmt.Errorf("%w: line %d: %w", ErrInvalid, n, err)
+			return fmt.Errorf("%w: line %d: %w", ErrInvalid, n, err)
 		}
-		specs = append(specs, s)
+		if err := fn(s); err != nil {
+			return err
+		}
 	}
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, fmt.Errorf("%w: line %d: longer than %d bytes", ErrInvalid, n+1, MaxLine)
+			return fmt.Errorf("%w: line %d: longer than %d bytes", ErrInvalid, n+1, MaxLine)
 		}
-		return nil, err
+		return err
 	}
-	return specs, nil
+	return nil
 }
 
 // taskID validates a task id and returns its canonical (upper-case) form: ULIDs

@@ -67,7 +67,12 @@ being true when an idempotency key returned a task submitted before.`,
   drover submit --retries 3 --timeout 10m --on gpu=true -- ./train.sh
   drover submit -f batch.jsonl`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var specs []client.TaskSpec
+			// each hands the tasks, checked, to a function in turn; total
+			// is how many.
+			var (
+				each  func(func(client.TaskSpec) error) error
+				total int
+			)
 			if file != "" {
 				if len(args) > 0 {
 					return usageErr("submit: give either -f FILE or a command, not both")
@@ -80,17 +85,36 @@ being true when an idempotency key returned a task submitted before.`,
 						return usageErr("submit -f: --%s describes one task: give it in each line of the file (\"%s\": ...)", name, name)
 					}
 				}
-				r, closeFn, err := openInput(file)
+				r, closeFn, err := openSpecs(file)
 				if err != nil {
 					return usageErr("submit: %v", err)
 				}
-				specs, err = client.ReadSpecs(r)
-				closeFn()
+				defer closeFn()
+				// Every line is checked before any is sent, and read again
+				// to be sent: they are never all held.
+				start, err := r.Seek(0, io.SeekCurrent)
+				if err == nil {
+					err = client.EachSpec(r, func(client.TaskSpec) error { total++; return nil })
+				}
 				if err != nil {
 					return usageErr("submit -f %s: %s", shown(file), describeInvalid(err))
 				}
-				if len(specs) == 0 {
-					return usageErr("submit -f %s: no tasks in file", file)
+				if total == 0 {
+					return usageErr("submit -f %s: no tasks in file", shown(file))
+				}
+				each = func(fn func(client.TaskSpec) error) error {
+					if _, err := r.Seek(start, io.SeekStart); err != nil {
+						return fmt.Errorf("submit -f %s: read it again: %w", shown(file), err)
+					}
+					n := 0
+					err := client.EachSpec(r, func(s client.TaskSpec) error { n++; return fn(s) })
+					if err == nil && n != total {
+						err = fmt.Errorf("%w: %d tasks where it had %d", errChanged, n, total)
+					}
+					if errors.Is(err, client.ErrInvalid) || errors.Is(err, errChanged) {
+						err = fmt.Errorf("submit -f %s: changed while it was sent: %w", shown(file), err)
+					}
+					return err
 				}
 			} else {
 				if len(args) == 0 {
@@ -106,29 +130,39 @@ being true when an idempotency key returned a task submitted before.`,
 				if err != nil {
 					return err
 				}
-				specs = []client.TaskSpec{spec}
+				if _, err := spec.Task(time.Now()); err != nil {
+					return usageErr("submit: %s", describeInvalid(err))
+				}
+				each = func(fn func(client.TaskSpec) error) error { return fn(spec) }
+				total = 1
 			}
 			if waitTimeout < 0 || (waitTimeout > 0 && !wait) {
 				return usageErr("submit: --wait-timeout needs --wait and a duration of zero (no limit) or more")
-			}
-			for i := range specs {
-				if _, err := specs[i].Task(time.Now()); err != nil {
-					return usageErr("submit: %s", describeInvalid(err))
-				}
 			}
 			return g.withClient(func(ctx context.Context, c *client.Client) error {
 				// Submitted in chunks so a terminal shows progress; each chunk
 				// is still batched into multis by the store.
 				var res []store.SubmitResult
-				var err error
-				bar := progress(cmd, len(specs), "submitting")
-				for start := 0; start < len(specs) && err == nil; start += submitChunk {
-					var part []store.SubmitResult
-					part, err = c.Submit(ctx, specs[start:min(start+submitChunk, len(specs))])
+				bar := progress(cmd, total, "submitting")
+				send := func(chunk []client.TaskSpec) error {
+					part, err := c.Submit(ctx, chunk)
 					res = append(res, part...)
 					bar(len(part))
+					return err
 				}
-				if errors.Is(err, client.ErrInvalid) {
+				var chunk []client.TaskSpec
+				err := each(func(s client.TaskSpec) error {
+					if chunk = append(chunk, s); len(chunk) < submitChunk {
+						return nil
+					}
+					err := send(chunk)
+					chunk = nil
+					return err
+				})
+				if err == nil && len(chunk) > 0 {
+					err = send(chunk)
+				}
+				if errors.Is(err, client.ErrInvalid) && len(res) == 0 {
 					return usageErr("%s", describeInvalid(err))
 				}
 				// With --wait, stdout carries only the task's own output.
@@ -155,11 +189,11 @@ being true when an idempotency key returned a task submitted before.`,
 					var ife *store.InFlightError
 					if errors.As(err, &ife) {
 						return exitCode(1, fmt.Sprintf("%v (the %d task(s) %s were submitted; the next %d may have been%s: look for them (drover status ID) before you submit them again; the other %d were not)",
-							err, len(res), shown, ife.N, inDoubt(ife.IDs), len(specs)-len(res)-ife.N))
+							err, len(res), shown, ife.N, inDoubt(ife.IDs), total-len(res)-ife.N))
 					}
 					if len(res) > 0 {
 						return exitCode(1, fmt.Sprintf("%v (the %d task(s) %s were submitted, the other %d were not)",
-							err, len(res), shown, len(specs)-len(res)))
+							err, len(res), shown, total-len(res)))
 					}
 					return err
 				}
@@ -477,6 +511,39 @@ func waitAll(ctx context.Context, c *client.Client, ids []string, timeout time.D
 		return exitCode(code, "")
 	}
 	return nil
+}
+
+// errChanged is a submit -f file found other when read again to be sent.
+var errChanged = errors.New("not as it was when checked")
+
+// openSpecs opens submit -f's input to be read twice: a file, or standard
+// input when it is one (`< tasks.jsonl`), else (a pipe) a temporary copy
+// of it, removed when closed.
+func openSpecs(name string) (io.ReadSeeker, func(), error) {
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, nil, fileErr(err)
+		}
+		return f, func() { f.Close() }, nil
+	}
+	if fi, err := os.Stdin.Stat(); err == nil && fi.Mode().IsRegular() {
+		return os.Stdin, func() {}, nil
+	}
+	tmp, err := os.CreateTemp("", "drover-submit-*.jsonl")
+	if err != nil {
+		return nil, nil, fmt.Errorf("keep standard input to read it twice: %w", err)
+	}
+	done := func() { tmp.Close(); os.Remove(tmp.Name()) }
+	if _, err := io.Copy(tmp, os.Stdin); err != nil {
+		done()
+		return nil, nil, fmt.Errorf("keep standard input to read it twice: %w", err)
+	}
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		done()
+		return nil, nil, fmt.Errorf("keep standard input to read it twice: %w", err)
+	}
+	return tmp, done, nil
 }
 
 // submitChunk is how many tasks one Submit call carries in submit -f.
