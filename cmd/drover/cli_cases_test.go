@@ -532,3 +532,13 @@ func TestScheduleZoneShown(t *testing.T) {
 		}
 	}
 }
+
+// An empty --id ("$WORKER_ID" unset) is refused, as an empty --key is; a
+// Kafka-style chroot in --zk is named as such, not as a bad port
+// (review133's notes).
+func TestEmptyIDAndZKChrootRefused(t *testing.T) {
+	root := newRoot()
+	oneLineError(t, drover(t, root, "worker", "--id", ""), 2, `--id "": empty`)
+	oneLineError(t, drover(t, root, "scheduler", "--id", ""), 2, `--id "": empty`)
+	oneLineError(t, drover(t, root, "--zk", "127.0.0.1:2181/drover", "ls"), 2, "give the path as --root")
+}

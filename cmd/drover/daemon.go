@@ -76,6 +76,10 @@ func newSchedulerCmd(g *globals) *cobra.Command {
 		Short: "Run a scheduler: it leads or stands by; SIGTERM resigns at once",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if id == "" && givenOnCommandLine(cmd, "id") {
+				// --id "$SCHED_ID" with the variable unset.
+				return usageErr("--id \"\": empty (leave the flag out for the default, host-pid)")
+			}
 			if id == "" {
 				id = fmt.Sprintf("%s-%d", defaultID(), os.Getpid())
 			}
@@ -159,6 +163,10 @@ func newWorkerCmd(g *globals) *cobra.Command {
 		Short: "Run a worker that executes the tasks placed on it",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if id == "" && givenOnCommandLine(cmd, "id") {
+				// --id "$WORKER_ID" with the variable unset.
+				return usageErr("--id \"\": empty (leave the flag out for the default, the host name)")
+			}
 			if id == "" {
 				id = defaultID()
 			}

@@ -242,6 +242,11 @@ func (g *globals) servers() ([]string, error) {
 
 // checkServer validates one ZooKeeper address.
 func checkServer(s string) error {
+	if i := strings.Index(s, "/"); i >= 0 {
+		// A Kafka-style connect string: read as a port, it said
+		// `port "2181/drover": want 1..65535`.
+		return fmt.Errorf("a chroot (%s) is not taken here: give the path as --root", s[i:])
+	}
 	host, port := s, "2181"
 	if strings.Contains(s, ":") {
 		var err error
