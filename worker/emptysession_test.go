@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"testing"
@@ -18,7 +19,7 @@ func TestEmptySessionKillIsOneWalkWhenTakenCannotTell(t *testing.T) {
 
 	cmd := exec.Command("true")
 	cmd.SysProcAttr = commandAttr(nil)
-	if err := startCommand(cmd); err != nil {
+	if err := startCommand(context.Background(), cmd, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := cmd.Wait(); err != nil {

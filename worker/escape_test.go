@@ -107,7 +107,7 @@ func TestExecuteKillsChildrenInGroupsOfTheirOwn(t *testing.T) {
 			argv := esc.cmd(file, "sleep 100")
 			cmd := exec.Command(argv[0], argv[1:]...)
 			cmd.SysProcAttr = commandAttr(nil) // as execute starts it
-			if err := startCommand(cmd); err != nil {
+			if err := startCommand(context.Background(), cmd, nil); err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
@@ -189,7 +189,7 @@ func TestTakenTellsALeftSession(t *testing.T) {
 		t.Helper()
 		cmd := exec.Command("sh", "-c", script)
 		cmd.SysProcAttr = commandAttr(nil)
-		if err := startCommand(cmd); err != nil {
+		if err := startCommand(context.Background(), cmd, nil); err != nil {
 			t.Fatal(err)
 		}
 		if err := cmd.Wait(); err != nil {

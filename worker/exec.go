@@ -37,6 +37,9 @@ type outcome struct {
 	// hostFault: the command could not be started for want of the
 	// worker's own resources (hostFault), not for anything of the task's.
 	hostFault bool
+	// abandoned says why the command was left to itself, for the log: its
+	// start or its death after a kill took longer than killWait.
+	abandoned string
 }
 
 // ok reports a clean exit 0.
@@ -183,21 +186,37 @@ func execute(ctx context.Context, task *store.Task, workerID string, limit int, 
 		return cmd, remembered, ""
 	}
 
+	// The timeout counts from before the start: an exec may hang (its
+	// program on a file system gone silent).
+	var timeout <-chan time.Time
+	if d := task.Timeout.Duration(); d > 0 {
+		var stop func()
+		timeout, stop = timeoutAfter(d)
+		defer stop()
+	}
 	cmd, remembered, denied := command()
 	var err error
 	if denied == "" {
-		err = startCommand(cmd)
+		err = startCommand(ctx, cmd, timeout)
 		if err != nil && remembered && movedAway(err) {
 			// Moved or removed since it was looked up: look (and check) again.
 			lookups.Load().forget(program, list)
 			cmd, _, denied = command()
 			if denied == "" {
-				err = startCommand(cmd)
+				err = startCommand(ctx, cmd, timeout)
 			}
 		}
 	}
 	if denied != "" {
 		out.ExitCode, out.Err = 126, fmt.Sprintf("not allowed on this worker: %s (see --allow)", denied)
+		return finish()
+	}
+	if errors.Is(err, errStartAbandoned) {
+		out.abandoned = "its program had not started when the attempt ended (a hung exec: a file system not answering?); it is killed should it start"
+		out.ExitCode, out.Err = -1, "killed: "+context.Cause(ctx).Error()
+		if ctx.Err() == nil {
+			out.Err = fmt.Sprintf("timeout after %v: its program had not started (exec hung)", task.Timeout.Duration())
+		}
 		return finish()
 	}
 	if err != nil {
@@ -210,16 +229,39 @@ func execute(ctx context.Context, task *store.Task, workerID string, limit int, 
 	sid := cmd.Process.Pid // of its session, and of its process group
 	// The guard kills the session should this process die before reaping it.
 	guarded := processGuard.note('+', sid)
-	defer func() { res.guard = errors.Join(guarded, processGuard.note('-', sid)) }()
+	abandoned := false
+	defer func() {
+		if !abandoned {
+			res.guard = errors.Join(guarded, processGuard.note('-', sid))
+		}
+	}()
 	waited := make(chan error, 1)
-	go func() { waited <- cmd.Wait() }()
-
-	var timeout <-chan time.Time
-	if d := task.Timeout.Duration(); d > 0 {
-		var stop func()
-		timeout, stop = timeoutAfter(d)
-		defer stop()
+	go func() {
+		exitPolled(sid)
+		waited <- cmd.Wait()
+	}()
+	// killed kills the session and waits for the reap, up to killWait: a
+	// process in an uninterruptible sleep (a read from a FUSE or NFS server
+	// gone silent) outlives SIGKILL for as long as that lasts, and held
+	// the worker's stop with it. Then it is abandoned: its reap is waited
+	// for apart, the guard keeping its session noted until then.
+	killed := func() (error, bool) {
+		killSession(sid)
+		wait := time.NewTimer(killWait)
+		defer wait.Stop()
+		select {
+		case err := <-waited:
+			return err, true
+		case <-wait.C:
+			abandoned, out.abandoned = true, fmt.Sprintf("its process (pid %d) did not die within %v of SIGKILL (an uninterruptible sleep?)", sid, killWait)
+			go func() {
+				<-waited
+				_ = processGuard.note('-', sid)
+			}()
+			return nil, false
+		}
 	}
+
 	var werr error
 	select {
 	case werr = <-waited:
@@ -230,8 +272,11 @@ func execute(ctx context.Context, task *store.Task, workerID string, limit int, 
 		// child holding the output open, after the main process exited or
 		// was killed by a signal not ours (the OOM killer, an operator).
 		ended := exited(sid)
-		killSession(sid)
-		werr = <-waited
+		var reaped bool
+		if werr, reaped = killed(); !reaped {
+			out.ExitCode, out.Err = -1, fmt.Sprintf("timeout after %v", task.Timeout.Duration())
+			return finish()
+		}
 		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ended && (!ok || ws.Signaled()) {
 			out.ExitCode, out.Err = -1, fmt.Sprintf("timeout after %v", task.Timeout.Duration())
 			return finish()
@@ -239,8 +284,7 @@ func execute(ctx context.Context, task *store.Task, workerID string, limit int, 
 		// It had ended on its own (or exited as the timeout fired): its own
 		// exit code or signal stands.
 	case <-ctx.Done():
-		killSession(sid)
-		<-waited
+		killed()
 		out.ExitCode, out.Err = -1, "killed: "+context.Cause(ctx).Error()
 		return finish()
 	}
@@ -282,6 +326,34 @@ func commandAttr(cred *syscall.Credential) *syscall.SysProcAttr {
 // (exec.Cmd.WaitDelay); a variable for tests.
 var outputWait = 200 * time.Millisecond
 
+// exitPolled returns once pid, a child of this process not yet reaped, has
+// exited, waited for through a pidfd in the runtime's poller: Wait blocks in
+// waitid, which holds an OS thread for as long as the command runs, and a
+// worker of capacity 10,000 needed more threads than Go allows (it died of
+// thread exhaustion, and every command with it). It returns at once when no
+// pidfd can be had (before Linux 5.3): Wait then waits as it does.
+func exitPolled(pid int) {
+	fd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		return
+	}
+	if err := unix.SetNonblock(fd, true); err != nil {
+		unix.Close(fd)
+		return
+	}
+	f := os.NewFile(uintptr(fd), "pidfd") // non-blocking: in the poller
+	defer f.Close()
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return
+	}
+	_ = rc.Read(func(uintptr) bool { return exited(pid) }) // readable once it has exited
+}
+
+// killWait bounds the wait for a killed command to die (see execute); a
+// variable for tests.
+var killWait = 2 * time.Second
+
 // timeoutAfter starts a task's timeout: the channel fires when it has passed;
 // stop releases it. A variable so tests choose the moment it fires.
 var timeoutAfter = func(d time.Duration) (fired <-chan time.Time, stop func()) {
@@ -301,7 +373,12 @@ var timeoutAfter = func(d time.Duration) (fired <-chan time.Time, stop func()) {
 // that, starts wait for a spawner. Locking each attempt's own goroutine until
 // its command is reaped would cost ~10% more CPU per attempt instead: its
 // every wake-up must reach that thread.
-func startCommand(cmd *exec.Cmd) error {
+//
+// An exec may hang (its program on a file system gone silent): when ctx
+// ends or expired fires first, the start is given up (errStartAbandoned;
+// expired's tick is then taken), and the command, should it start after
+// all, killed and reaped apart.
+func startCommand(ctx context.Context, cmd *exec.Cmd, expired <-chan time.Time) error {
 	r := spawnReq{cmd: cmd, done: make(chan error, 1)}
 	select {
 	case spawns <- r: // an idle spawner took it
@@ -310,11 +387,33 @@ func startCommand(cmd *exec.Cmd) error {
 			go spawner(r)
 		} else {
 			spawners.Add(-1)
-			spawns <- r
+			select {
+			case spawns <- r:
+			case <-ctx.Done():
+				return errStartAbandoned
+			case <-expired:
+				return errStartAbandoned
+			}
 		}
 	}
-	return <-r.done
+	select {
+	case err := <-r.done:
+		return err
+	case <-ctx.Done():
+	case <-expired:
+	}
+	go func() {
+		if err := <-r.done; err == nil {
+			killSession(cmd.Process.Pid)
+			_ = cmd.Wait()
+		}
+	}()
+	return errStartAbandoned
 }
+
+// errStartAbandoned is a command's start given up: its exec had not
+// returned when its attempt ended (see startCommand).
+var errStartAbandoned = errors.New("start abandoned: the exec had not returned")
 
 // spawner starts first, then whatever startCommand hands it, for ever.
 func spawner(first spawnReq) {

@@ -42,7 +42,7 @@ func TestWorkerAtFullCapacityStaysWithinGosThreadLimit(t *testing.T) {
 	limit := debug.SetMaxThreads(10000)
 	debug.SetMaxThreads(limit)
 	// Each command's Wait blocks a thread in waitid as it starts.
-	if drovertest.Eventually(20*time.Second, func() bool { return waiting(t) >= n }) {
+	if drovertest.Eventually(5*time.Second, func() bool { return waiting(t) >= n }) {
 		all := threads(t)
 		t.Fatalf("%d commands running hold %d OS threads of the worker blocked in waitid (%d threads in all): at capacity %d that is %d threads and more, past Go's limit of %d: the worker dies of thread exhaustion",
 			n, waiting(t), all, store.MaxCapacity, all-n+store.MaxCapacity, limit)

@@ -1273,6 +1273,9 @@ func (w *Worker) attempt(ctx context.Context, log zerolog.Logger, path string, v
 		if out.guard != nil {
 			log.Warn().Err(out.guard).Msg("worker guard")
 		}
+		if out.abandoned != "" {
+			log.Warn().Str("why", out.abandoned).Msg("command abandoned")
+		}
 	}
 	w.executing.Add(-1)
 	if ctx.Err() != nil {

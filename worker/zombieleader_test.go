@@ -120,7 +120,7 @@ func TestExecuteKillsAProcessWhoseMainThreadEnded(t *testing.T) {
 		argv := threadedEscaperCmd(t, file, stop, "sleep 100")
 		cmd := exec.Command(argv[0], argv[1:]...)
 		cmd.SysProcAttr = commandAttr(nil) // as execute starts it
-		if err := startCommand(cmd); err != nil {
+		if err := startCommand(context.Background(), cmd, nil); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
