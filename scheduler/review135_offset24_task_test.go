@@ -1,0 +1,57 @@
+package scheduler
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+
+	"github.com/drover-sched/drover/drovertest"
+	"github.com/drover-sched/drover/store"
+)
+
+// TestReview135QueuedRecordThatCannotBeWrittenIsMovedAside: a queue item
+// whose submitted_at carries a +24:00 offset decodes (DecodeTask checks
+// no time), but its assignment cannot be encoded (Time.MarshalJSON
+// refuses the offset). The placement fails with json's error, commitEach
+// logs "placement rejected; re-reading the queue item" and puts it back,
+// and the next pass tries it again: it is never moved aside, and the
+// leader tries and warns about it at every pass, for good.
+func TestReview135QueuedRecordThatCannotBeWrittenIsMovedAside(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	lay := st.Layout()
+	id := ulid.Make().String()
+	submit(t, st, 1, func(_ int, task *store.Task) { task.ID = id })
+	item := lay.QueueItem(id)
+	_, stat, err := st.Get(item)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := json.Marshal(map[string]any{
+		"v": 1, "id": id, "cmd": []string{"true"}, "retries": 0, "priority": "normal",
+		"submitted_at": at24(time.Now()), "state": "queued", "attempt": 1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Set(item, raw, stat.Version); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.DecodeTask(raw); err != nil {
+		t.Fatalf("the record does not decode (then it is moved aside at once): %v", err)
+	}
+	w := registerWorker(t, root, "w1", 10, nil)
+	good := submit(t, st, 3, nil)
+	runScheduler(t, st, "s1")
+	drovertest.WaitFor(t, 20*time.Second, "the good tasks placed", func() bool { return len(w.assignments(t)) >= len(good) })
+	ok := drovertest.Eventually(10*time.Second, func() bool {
+		exists, _, err := st.Exists(item)
+		return err == nil && !exists
+	})
+	if !ok {
+		t.Fatalf("queue item %s whose submitted_at is at +24:00 still queued (deadlettered: %v): its placement fails to encode the record, and it is re-read and tried again at every pass",
+			item, deadletterFrom(t, st, item))
+	}
+}
