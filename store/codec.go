@@ -810,6 +810,11 @@ func checkDecoded(t *Task) error {
 	if t.Attempt < 1 {
 		t.Attempt = 1
 	}
+	if t.Attempt > math.MaxInt32 {
+		// Written by hand: the leader counts attempts in an int32, and a
+		// wrapped one read as another record at every try to place it.
+		return fmt.Errorf("%w: task %s has attempt %d", ErrMalformed, t.ID, t.Attempt)
+	}
 	// Losses a retry forgave are of the history: no more (a record written
 	// by hand would lift the limit of losses for good).
 	t.LostBefore = min(max(t.LostBefore, 0), t.Losses())
