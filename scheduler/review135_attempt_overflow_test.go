@@ -48,9 +48,6 @@ func TestReview135QueuedAttemptPastInt32IsMovedAside(t *testing.T) {
 	if _, err := st.Set(item, raw, stat.Version); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.DecodeTask(raw); err != nil {
-		t.Fatalf("the record does not decode (then it is plainly malformed): %v", err)
-	}
 	w := registerWorker(t, root, "w1", 10, nil)
 	good := submit(t, st, 3, nil)
 	runScheduler(t, st, "s1")
