@@ -3,6 +3,7 @@ package scheduler
 import (
 	"container/heap"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -274,12 +275,23 @@ type queued struct {
 	bound bool
 }
 
+// unixNano is t in nanoseconds since 1970, 0 for the zero time, held to
+// int64's range (the years 1678 to 2262): UnixNano wraps past it, and a
+// start_by in 2300 (a schedule's --starting-deadline of 250 years) read as
+// one in 1716 cancelled the task at once.
 func unixNano(t time.Time) int64 {
-	if t.IsZero() {
+	switch {
+	case t.IsZero():
 		return 0
+	case t.After(lastNano):
+		return math.MaxInt64
+	case t.Before(firstNano):
+		return math.MinInt64
 	}
 	return t.UnixNano()
 }
+
+var firstNano, lastNano = time.Unix(0, math.MinInt64), time.Unix(0, math.MaxInt64)
 
 // readySince is when t, queued, became ready to place, from which its
 // placement latency counts: the latest of its submit, its last queuing by

@@ -60,7 +60,7 @@ func (l *leader) bindStartBy(q *queued, task *store.Task) {
 	if !task.StartByBinds() {
 		return
 	}
-	by := task.StartBy.UnixNano()
+	by := unixNano(task.StartBy)
 	e := &startByEntry{q: q, by: by, at: by}
 	q.bound = true
 	l.startByOf[q] = e
