@@ -378,6 +378,16 @@ func DecodeSchedule(data []byte) (*Schedule, error) {
 			return nil, fmt.Errorf("%w: schedule %s: active run: %v", ErrMalformed, s.Name, err)
 		}
 	}
+	// No writer lists a run twice (edited by hand): a replace firing
+	// cancelled it twice in one transaction, which failed at every slot,
+	// and the schedule never fired again. Read once; the next write drops
+	// the other.
+	seen := make(map[string]bool, len(s.Active))
+	s.Active = slices.DeleteFunc(s.Active, func(r ScheduleRun) bool {
+		dup := seen[r.Task]
+		seen[r.Task] = true
+		return dup
+	})
 	return &s, nil
 }
 
