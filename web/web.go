@@ -277,10 +277,11 @@ func (e *statusError) Error() string { return e.msg }
 func writeJSON(w http.ResponseWriter, v any, err error) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
+	code := http.StatusOK
 	var se *statusError
 	switch {
 	case errors.As(err, &se):
-		w.WriteHeader(se.code)
+		code = se.code
 		v = map[string]string{"error": err.Error()}
 	case errors.Is(err, errUnavailable), errors.Is(err, store.ErrConnection), errors.Is(err, store.ErrSessionExpired),
 		errors.Is(err, store.ErrClosed):
@@ -289,24 +290,32 @@ func writeJSON(w http.ResponseWriter, v any, err error) {
 		// closed under it (the scheduler shutting down). Clients and load
 		// balancers retry a 503.
 		w.Header().Set("Retry-After", "1")
-		w.WriteHeader(http.StatusServiceUnavailable)
+		code = http.StatusServiceUnavailable
 		v = map[string]string{"error": err.Error()}
 	case errors.Is(err, store.ErrUnknownTask), errors.Is(err, store.ErrNoSchedule), errors.Is(err, errNoEndpoint):
-		w.WriteHeader(http.StatusNotFound)
+		code = http.StatusNotFound
 		v = map[string]string{"error": err.Error()}
 	case errors.Is(err, client.ErrInvalid):
-		w.WriteHeader(http.StatusBadRequest)
+		code = http.StatusBadRequest
 		v = map[string]string{"error": err.Error()}
 	case errors.Is(err, store.ErrMalformed), errors.Is(err, store.ErrUnsupportedVersion):
 		// A record this build cannot read: the data's fault, not the
 		// server's (client.Status moved a malformed one aside).
-		w.WriteHeader(http.StatusUnprocessableEntity)
+		code = http.StatusUnprocessableEntity
 		v = map[string]string{"error": err.Error()}
 	case err != nil:
-		w.WriteHeader(http.StatusInternalServerError)
+		code = http.StatusInternalServerError
 		v = map[string]string{"error": err.Error()}
 	}
-	_ = json.NewEncoder(w).Encode(v)
+	// Encoded whole before the status goes: an answer that does not
+	// encode was a 200 with an empty body.
+	body, merr := json.Marshal(v)
+	if merr != nil {
+		code = http.StatusInternalServerError
+		body, _ = json.Marshal(map[string]string{"error": "encode the answer: " + merr.Error()})
+	}
+	w.WriteHeader(code)
+	_, _ = w.Write(append(body, '\n'))
 }
 
 // clusterView is the dashboard's main payload.
