@@ -945,6 +945,10 @@ func (c *Client) Leader() (LeaderInfo, error) {
 	switch {
 	case errors.Is(err, store.ErrMalformed), errors.Is(err, store.ErrUnsupportedVersion):
 		epochErr = err.Error()
+	case errors.Is(err, store.ErrNoNode):
+		// Deleted by hand mid-term: the leader is known, its epoch not
+		// until the next term makes the record again.
+		epochErr = "no epoch record (deleted; the next term makes it again)"
 	case err != nil:
 		return LeaderInfo{}, err
 	}
