@@ -944,7 +944,7 @@ func (c *Client) Leader() (LeaderInfo, error) {
 	var epochErr string
 	switch {
 	case errors.Is(err, store.ErrMalformed), errors.Is(err, store.ErrUnsupportedVersion):
-		epochErr = err.Error()
+		epochErr = err.Error() + " (left for the next leader to move to deadletter)"
 	case errors.Is(err, store.ErrNoNode):
 		// Deleted by hand mid-term: the leader is known, its epoch not
 		// until the next term makes the record again.

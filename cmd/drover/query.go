@@ -367,7 +367,7 @@ func newLeaderCmd(g *globals) *cobra.Command {
 					// The leader is known from the election; only its
 					// epoch is not: say why, show the rest, exit 0.
 					epoch = "?"
-					fmt.Fprintf(cmd.ErrOrStderr(), "drover: warning: epoch shown as ?: %s (left for the next leader to move to deadletter)\n", oneLine(l.EpochError))
+					fmt.Fprintf(cmd.ErrOrStderr(), "drover: warning: epoch shown as ?: %s\n", oneLine(l.EpochError))
 				}
 				// A scheduler whose record does not decode is in line all
 				// the same: shown as ?, with why.
