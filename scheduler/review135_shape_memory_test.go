@@ -3,6 +3,7 @@ package scheduler
 import (
 	"fmt"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -31,14 +32,25 @@ func TestReview135UnkeptQueuedTasksHoldNoRecordSizedIndex(t *testing.T) {
 	}
 	l := newLeader(s, &Term{Fence: st.Layout().Schedules()}, 1)
 	t.Cleanup(l.stop)
-	const n, labels = 200, 1000 // ~100 KiB of labels a task, distinct values
+	// Since review135 a client writes at most store.MaxLabelBytes of
+	// labels a task: 100 KiB are refused; at the bound, distinct values.
+	big := &store.Task{ID: store.NewTaskID(time.Now()), Cmd: []string{"./job.sh"}, On: map[string]string{},
+		Priority: store.PriorityNormal, State: store.StateQueued, SubmittedAt: time.Now().UTC()}
+	for j := range 1000 {
+		big.On[fmt.Sprintf("zone-%04d", j)] = fmt.Sprintf("tenant-%0080d", j)
+	}
+	if err := big.Validate(); err == nil {
+		t.Fatalf("a task of %d bytes of labels passes Validate", store.LabelBytes(big.On))
+	}
+	const n, labels = 200, 39 // ~4 KiB of labels a task, distinct values
 	var datas [][]byte
 	for i := range n {
 		on := map[string]string{}
 		for j := range labels {
-			on[fmt.Sprintf("zone-%04d", j)] = fmt.Sprintf("tenant-%06d-%0080d", i, j)
+			on[fmt.Sprintf("zone-%04d", j)] = fmt.Sprintf("tenant-%06d-%080d", i, j)
 		}
 		task := &store.Task{ID: store.NewTaskID(time.Now()), Cmd: []string{"./job.sh"}, On: on,
+			Env:      map[string]string{"BIG": strings.Repeat("x", 20<<10)}, // a record the view does not keep
 			Priority: store.PriorityNormal, State: store.StateQueued, SubmittedAt: time.Now().UTC()}
 		if err := task.Validate(); err != nil {
 			t.Fatal(err)

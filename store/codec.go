@@ -493,6 +493,15 @@ func (t *Task) validSubmit() error {
 		// overridden at every slot).
 		return errors.New("start_by is set by the leader on a schedule's slot task, not submitted")
 	}
+	// The leader holds a queued task's labels and program for as long as
+	// it is queued, even when it keeps none of the rest of its record:
+	// 100 KiB of labels a task held 100 KiB of its heap each.
+	if n := LabelBytes(t.On); n > MaxLabelBytes {
+		return fmt.Errorf("labels (on): %d bytes: want at most %d", n, MaxLabelBytes)
+	}
+	if len(t.Cmd) > 0 && len(t.Cmd[0]) > MaxProgram {
+		return fmt.Errorf("program: %d bytes: want at most %d (PATH_MAX: the kernel runs no longer path)", len(t.Cmd[0]), MaxProgram)
+	}
 	for k := range t.Env {
 		if strings.HasPrefix(k, "DROVER_") {
 			// A task must be able to trust them (DROVER_SCHEDULE says a
@@ -504,6 +513,22 @@ func (t *Task) validSubmit() error {
 	// for a command): clients refuse it for either kind since 45fd24a, and
 	// what clients of 1ade078..45fd24a wrote runs on.
 	return envWithoutNUL(t.Env)
+}
+
+// MaxLabelBytes bounds a submitted task's labels (keys and values), and
+// MaxProgram its program's name: the leader holds both of every queued task.
+const (
+	MaxLabelBytes = 4096
+	MaxProgram    = 4096
+)
+
+// LabelBytes is the size of labels: their keys' and values' bytes.
+func LabelBytes(labels map[string]string) int {
+	n := 0
+	for k, v := range labels {
+		n += len(k) + len(v)
+	}
+	return n
 }
 
 // envWithoutNUL refuses an env value with a NUL byte.
