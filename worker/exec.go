@@ -212,10 +212,12 @@ func execute(ctx context.Context, task *store.Task, workerID string, limit int, 
 		return finish()
 	}
 	if errors.Is(err, errStartAbandoned) {
-		out.abandoned = "its program had not started when the attempt ended (a hung exec: a file system not answering?); it is killed should it start"
-		out.ExitCode, out.Err = -1, "killed: "+context.Cause(ctx).Error()
-		if ctx.Err() == nil {
-			out.Err = fmt.Sprintf("timeout after %v: its program had not started (exec hung)", task.Timeout.Duration())
+		out.abandoned = "its program had not started when the attempt ended (a slow or hung exec: a file system not answering?); it is killed should it start"
+		out.ExitCode = -1
+		if ctx.Err() != nil {
+			out.Err = "killed: " + context.Cause(ctx).Error()
+		} else { // the timeout (a live context has no cause)
+			out.Err = fmt.Sprintf("timeout after %v: its program had not started (a slow or hung exec)", task.Timeout.Duration())
 		}
 		return finish()
 	}
