@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/drover-sched/drover/store"
 
@@ -96,7 +97,10 @@ type checkedWriter struct {
 
 func (c *checkedWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
-	if err != nil {
+	// A reader gone (EPIPE) is seen only by a command that catches SIGPIPE
+	// to outlive it, drover dev (`| tee` with tee gone): its output is a
+	// log, and it stops as cleanly as before.
+	if err != nil && !errors.Is(err, syscall.EPIPE) {
 		c.mu.Lock()
 		if c.err == nil {
 			c.err = err // "write /dev/stdout: no space left on device"

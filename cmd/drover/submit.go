@@ -86,6 +86,9 @@ being true when an idempotency key returned a task submitted before.`,
 					}
 				}
 				r, closeFn, err := openSpecs(file)
+				if errors.Is(err, errKeep) {
+					return exitCode(1, fmt.Sprintf("submit -f %s: %v", shown(file), err))
+				}
 				if err != nil {
 					return usageErr("submit: %v", err)
 				}
@@ -107,7 +110,12 @@ being true when an idempotency key returned a task submitted before.`,
 						return fmt.Errorf("submit -f %s: read it again: %w", shown(file), err)
 					}
 					n := 0
-					err := client.EachSpec(r, func(s client.TaskSpec) error { n++; return fn(s) })
+					err := client.EachSpec(r, func(s client.TaskSpec) error {
+						if n++; n > total { // grown since: what was checked is sent
+							return errChanged
+						}
+						return fn(s)
+					})
 					if err == nil && n != total {
 						err = fmt.Errorf("%w: %d tasks where it had %d", errChanged, n, total)
 					}
@@ -516,35 +524,42 @@ func waitAll(ctx context.Context, c *client.Client, ids []string, timeout time.D
 // errChanged is a submit -f file found other when read again to be sent.
 var errChanged = errors.New("not as it was when checked")
 
-// openSpecs opens submit -f's input to be read twice: a file, or standard
-// input when it is one (`< tasks.jsonl`), else (a pipe) a temporary copy
-// of it, removed when closed.
+// openSpecs opens submit -f's input to be read twice: a regular file as it
+// is (standard input too, `< tasks.jsonl`), anything else (a pipe: `-f -`
+// from one, `-f <(gen)`, a FIFO) as a temporary copy of it, removed when
+// closed. An error making the copy is errKeep's.
 func openSpecs(name string) (io.ReadSeeker, func(), error) {
+	f, done := os.Stdin, func() {}
 	if name != "-" {
-		f, err := os.Open(name)
-		if err != nil {
+		var err error
+		if f, err = os.Open(name); err != nil {
 			return nil, nil, fileErr(err)
 		}
-		return f, func() { f.Close() }, nil
+		done = func() { f.Close() }
 	}
-	if fi, err := os.Stdin.Stat(); err == nil && fi.Mode().IsRegular() {
-		return os.Stdin, func() {}, nil
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		return f, done, nil
 	}
+	defer done()
 	tmp, err := os.CreateTemp("", "drover-submit-*.jsonl")
 	if err != nil {
-		return nil, nil, fmt.Errorf("keep standard input to read it twice: %w", err)
+		return nil, nil, fmt.Errorf("%w: %w", errKeep, err)
 	}
-	done := func() { tmp.Close(); os.Remove(tmp.Name()) }
-	if _, err := io.Copy(tmp, os.Stdin); err != nil {
-		done()
-		return nil, nil, fmt.Errorf("keep standard input to read it twice: %w", err)
+	drop := func() { tmp.Close(); os.Remove(tmp.Name()) }
+	if _, err := io.Copy(tmp, f); err != nil {
+		drop()
+		return nil, nil, fmt.Errorf("%w: %w", errKeep, fileErr(err))
 	}
 	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
-		done()
-		return nil, nil, fmt.Errorf("keep standard input to read it twice: %w", err)
+		drop()
+		return nil, nil, fmt.Errorf("%w: %w", errKeep, err)
 	}
-	return tmp, done, nil
+	return tmp, drop, nil
 }
+
+// errKeep is a failure to keep a pipe's tasks in a temporary file: the
+// host's (TMPDIR), not the input's.
+var errKeep = errors.New("keep the input in a temporary file to read it twice")
 
 // submitChunk is how many tasks one Submit call carries in submit -f.
 const submitChunk = 1000
