@@ -1,15 +1,11 @@
 package scheduler
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/oklog/ulid/v2"
-
 	"github.com/drover-sched/drover/drovertest"
-	"github.com/drover-sched/drover/store"
 )
 
 // TestReview135QueuedAttemptPastInt32IsMovedAside: a queue item whose
@@ -27,27 +23,9 @@ import (
 func TestReview135QueuedAttemptPastInt32IsMovedAside(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
-	lay := st.Layout()
-	id := ulid.Make().String()
-	submit(t, st, 1, func(_ int, task *store.Task) { task.ID = id })
-	item := lay.QueueItem(id)
-	_, stat, err := st.Get(item)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The record as a client wrote it, with an attempt of 2^32+1 and a
-	// large env (not kept by the leader's view).
-	raw, err := json.Marshal(map[string]any{
-		"v": 1, "id": id, "cmd": []string{"true"}, "retries": 0, "priority": "normal",
-		"env":          map[string]string{"BIG": strings.Repeat("x", 20<<10)},
-		"submitted_at": time.Now().UTC(), "state": "queued", "attempt": int64(1)<<32 + 1,
+	item := rawQueued(t, st, map[string]any{
+		"env": map[string]string{"BIG": strings.Repeat("x", 20<<10)}, "attempt": int64(1)<<32 + 1,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.Set(item, raw, stat.Version); err != nil {
-		t.Fatal(err)
-	}
 	w := registerWorker(t, root, "w1", 10, nil)
 	good := submit(t, st, 3, nil)
 	runScheduler(t, st, "s1")

@@ -1,14 +1,10 @@
 package scheduler
 
 import (
-	"encoding/json"
 	"testing"
 	"time"
 
-	"github.com/oklog/ulid/v2"
-
 	"github.com/drover-sched/drover/drovertest"
-	"github.com/drover-sched/drover/store"
 )
 
 // TestReview135QueuedRecordThatCannotBeWrittenIsMovedAside: a queue item
@@ -21,24 +17,7 @@ import (
 func TestReview135QueuedRecordThatCannotBeWrittenIsMovedAside(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
-	lay := st.Layout()
-	id := ulid.Make().String()
-	submit(t, st, 1, func(_ int, task *store.Task) { task.ID = id })
-	item := lay.QueueItem(id)
-	_, stat, err := st.Get(item)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := json.Marshal(map[string]any{
-		"v": 1, "id": id, "cmd": []string{"true"}, "retries": 0, "priority": "normal",
-		"submitted_at": at24(time.Now()), "state": "queued", "attempt": 1,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.Set(item, raw, stat.Version); err != nil {
-		t.Fatal(err)
-	}
+	item := rawQueued(t, st, map[string]any{"submitted_at": at24(time.Now())})
 	w := registerWorker(t, root, "w1", 10, nil)
 	good := submit(t, st, 3, nil)
 	runScheduler(t, st, "s1")

@@ -1,12 +1,10 @@
 package scheduler
 
 import (
-	"encoding/json"
 	"errors"
+	"path"
 	"testing"
 	"time"
-
-	"github.com/oklog/ulid/v2"
 
 	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/store"
@@ -26,24 +24,8 @@ func TestReview135FarFutureStartByIsNotPast(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
 	lay := st.Layout()
-	id := ulid.Make().String()
-	submit(t, st, 1, func(_ int, task *store.Task) { task.ID = id })
-	item := lay.QueueItem(id)
-	_, stat, err := st.Get(item)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := json.Marshal(map[string]any{
-		"v": 1, "id": id, "cmd": []string{"true"}, "retries": 0, "priority": "normal",
-		"submitted_at": time.Now().UTC(), "state": "queued", "attempt": 1,
-		"start_by": time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.Set(item, raw, stat.Version); err != nil {
-		t.Fatal(err)
-	}
+	item := rawQueued(t, st, map[string]any{"start_by": time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC)})
+	id := path.Base(item)
 	w := registerWorker(t, root, "w1", 10, nil)
 	runScheduler(t, st, "s1")
 	var res *store.Task
