@@ -37,6 +37,22 @@ func startWorker(t *testing.T, root, id string, mod func(*Config)) (*Worker, *st
 	return w, st, stop
 }
 
+// runRegistered runs w until cancel, once it has registered; ran yields
+// what Run returns.
+func runRegistered(t *testing.T, w *Worker) (cancel func(), ran <-chan error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	select {
+	case <-w.Registered():
+	case <-time.After(20 * time.Second):
+		t.Fatal("worker did not register")
+	}
+	return cancel, done
+}
+
 // assign plays the leader: it writes an assignment for w's registration.
 func assign(t *testing.T, st *store.Store, w *Worker, task *store.Task) string {
 	t.Helper()

@@ -1,7 +1,6 @@
 package worker
 
 import (
-	"context"
 	"encoding/binary"
 	"fmt"
 	"testing"
@@ -53,15 +52,7 @@ func TestDrainWhileAwayDoesNotWaitForALostManifestDelete(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	ran := make(chan error, 1)
-	go func() { ran <- w.Run(ctx) }()
-	select {
-	case <-w.Registered():
-	case <-time.After(20 * time.Second):
-		t.Fatal("worker did not register")
-	}
+	cancel, ran := runRegistered(t, w)
 	st := drovertest.OpenStore(t, root)
 	tasks := make([]*store.Task, 2)
 	for i := range tasks {

@@ -1,7 +1,6 @@
 package worker
 
 import (
-	"context"
 	"encoding/binary"
 	"fmt"
 	"os"
@@ -41,15 +40,7 @@ func TestStopEndsAnAttemptWhoseExecHangs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	ran := make(chan error, 1)
-	go func() { ran <- w.Run(ctx) }()
-	select {
-	case <-w.Registered():
-	case <-time.After(20 * time.Second):
-		t.Fatal("worker did not register")
-	}
+	cancel, ran := runRegistered(t, w)
 	assign(t, st, w, &store.Task{Cmd: []string{"true"}})
 	select {
 	case <-started:

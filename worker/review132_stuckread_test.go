@@ -1,7 +1,6 @@
 package worker
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -29,15 +28,7 @@ func TestStopEndsAnAttemptStuckInAnUninterruptibleRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	ran := make(chan error, 1)
-	go func() { ran <- w.Run(ctx) }()
-	select {
-	case <-w.Registered():
-	case <-time.After(20 * time.Second):
-		t.Fatal("worker did not register")
-	}
+	cancel, ran := runRegistered(t, w)
 	// cat starts (its program is on an ordinary file system) and blocks
 	// reading the silent one.
 	assign(t, st, w, &store.Task{Cmd: []string{"cat", fs.prog}})
