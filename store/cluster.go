@@ -89,7 +89,18 @@ func (s *Store) decodeWorker(id string, data []byte, st Stat) (*WorkerEntry, err
 	switch {
 	case errors.Is(err, ErrUnsupportedVersion):
 		// A newer worker's, during an upgrade: not ours to move.
-		s.log.Warn().Str("worker_id", id).Err(err).Msg("registration of a newer format: ignored")
+		s.newerMu.Lock()
+		said := s.newer[id] == st.Czxid
+		if !said {
+			if s.newer == nil || len(s.newer) >= 4096 {
+				s.newer = map[string]int64{} // bounded: many start over
+			}
+			s.newer[id] = st.Czxid
+		}
+		s.newerMu.Unlock()
+		if !said {
+			s.log.Warn().Str("worker_id", id).Err(err).Msg("registration of a newer format: ignored")
+		}
 		return nil, nil
 	case err != nil:
 		if qerr := s.Quarantine(s.layout.Worker(id), data, st.Version, err); qerr != nil && !errors.Is(qerr, ErrNoNode) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -48,4 +49,47 @@ func TestDroppedRecordLogHidesEnvValues(t *testing.T) {
 	if strings.Contains(logged.String(), secret) {
 		t.Fatalf("the log shows a task's env value:\n%s", logged.String())
 	}
+}
+
+// A registration of a newer format (a newer worker's, mid-upgrade) is
+// logged once, not at every read of the workers (review135's note).
+func TestNewerRegistrationLoggedOnce(t *testing.T) {
+	var logged lockedBuffer
+	log := zerolog.New(&logged)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	st, err := store.Open(ctx, store.Config{Servers: []string{drovertest.Addr()}, Root: drovertest.NewRoot(),
+		SessionTimeout: 2 * time.Second, Logger: &log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, _, err := st.CreateEphemeral(ctx, st.Layout().Worker("w9"), []byte(`{"v":99,"id":"w9"}`)); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 { // as the leader reads it, at each change and term
+		if _, err := st.Worker("w9"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := strings.Count(logged.String(), "registration of a newer format"); n != 1 {
+		t.Fatalf("logged %d times over 3 reads, want once:\n%s", n, logged.String())
+	}
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

@@ -120,6 +120,10 @@ type Store struct {
 	conn           *zk.Conn
 	layout         Layout
 	log            zerolog.Logger
+	// newer holds the registrations of a newer format already logged (by
+	// id and creation), so each is said once, not at every read.
+	newerMu sync.Mutex
+	newer   map[string]int64
 	acl            []zk.ACL
 	sessionTimeout time.Duration
 	// heard is when anything last came from the server, in ns since
