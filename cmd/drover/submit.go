@@ -85,33 +85,34 @@ being true when an idempotency key returned a task submitted before.`,
 						return usageErr("submit -f: --%s describes one task: give it in each line of the file (\"%s\": ...)", name, name)
 					}
 				}
-				r, closeFn, err := openSpecs(file)
+				in, err := openSpecs(file)
 				if errors.Is(err, errKeep) {
 					return exitCode(1, fmt.Sprintf("submit -f %s: %v", shown(file), err))
 				}
 				if err != nil {
 					return usageErr("submit: %v", err)
 				}
-				defer closeFn()
+				defer in.close()
 				// Every line is checked before any is sent, and read again
 				// to be sent: they are never all held.
-				start, err := r.Seek(0, io.SeekCurrent)
-				if err == nil {
-					err = client.EachSpec(r, func(client.TaskSpec) error { total++; return nil })
+				err = client.EachSpec(in.first, func(client.TaskSpec) error { total++; return nil })
+				if errors.Is(err, errKeep) {
+					return exitCode(1, fmt.Sprintf("submit -f %s: %v", shown(file), err))
 				}
 				if err != nil {
-					return usageErr("submit -f %s: %s", shown(file), describeInvalid(err))
+					return usageErr("submit -f %s: %s", shown(file), describeInvalid(fileErr(err)))
 				}
 				if total == 0 {
 					return usageErr("submit -f %s: no tasks in file", shown(file))
 				}
 				each = func(fn func(client.TaskSpec) error) error {
-					if _, err := r.Seek(start, io.SeekStart); err != nil {
+					r, err := in.again()
+					if err != nil {
 						return fmt.Errorf("submit -f %s: read it again: %w", shown(file), err)
 					}
 					n := 0
-					err := client.EachSpec(r, func(s client.TaskSpec) error {
-						if n++; n > total { // grown since: what was checked is sent
+					err = client.EachSpec(r, func(s client.TaskSpec) error {
+						if n++; n > total { // grown since: what was checked is sent (below)
 							return errChanged
 						}
 						return fn(s)
@@ -167,8 +168,12 @@ being true when an idempotency key returned a task submitted before.`,
 					chunk = nil
 					return err
 				})
-				if err == nil && len(chunk) > 0 {
-					err = send(chunk)
+				// Read and checked before the end, or before the input was
+				// found changed (a failed send leaves none).
+				if len(chunk) > 0 {
+					if serr := send(chunk); serr != nil {
+						err = serr
+					}
 				}
 				if errors.Is(err, client.ErrInvalid) && len(res) == 0 {
 					return usageErr("%s", describeInvalid(err))
@@ -524,37 +529,60 @@ func waitAll(ctx context.Context, c *client.Client, ids []string, timeout time.D
 // errChanged is a submit -f file found other when read again to be sent.
 var errChanged = errors.New("not as it was when checked")
 
-// openSpecs opens submit -f's input to be read twice: a regular file as it
-// is (standard input too, `< tasks.jsonl`), anything else (a pipe: `-f -`
-// from one, `-f <(gen)`, a FIFO) as a temporary copy of it, removed when
-// closed. An error making the copy is errKeep's.
-func openSpecs(name string) (io.ReadSeeker, func(), error) {
+// specInput is submit -f's input, read twice: once to check every line,
+// once to send them.
+type specInput struct {
+	first io.Reader                 // the check's read
+	again func() (io.Reader, error) // the send's, from the start again
+	close func()
+}
+
+// openSpecs opens submit -f's input: a regular file (standard input too,
+// `< tasks.jsonl`) is read again from where it started; anything else (a
+// pipe: `-f -` from one, `-f <(gen)`, a FIFO) is kept in a temporary file
+// as the check reads it, removed when closed: an input refused at its first
+// line (/dev/zero) is not copied whole first. A failure to keep it is
+// errKeep's.
+func openSpecs(name string) (*specInput, error) {
 	f, done := os.Stdin, func() {}
 	if name != "-" {
 		var err error
 		if f, err = os.Open(name); err != nil {
-			return nil, nil, fileErr(err)
+			return nil, fileErr(err)
 		}
 		done = func() { f.Close() }
 	}
 	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
-		return f, done, nil
+		if start, err := f.Seek(0, io.SeekCurrent); err == nil {
+			again := func() (io.Reader, error) {
+				_, err := f.Seek(start, io.SeekStart)
+				return f, err
+			}
+			return &specInput{first: f, again: again, close: done}, nil
+		}
 	}
-	defer done()
 	tmp, err := os.CreateTemp("", "drover-submit-*.jsonl")
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %w", errKeep, err)
+		done()
+		return nil, fmt.Errorf("%w: %w", errKeep, err)
 	}
-	drop := func() { tmp.Close(); os.Remove(tmp.Name()) }
-	if _, err := io.Copy(tmp, f); err != nil {
-		drop()
-		return nil, nil, fmt.Errorf("%w: %w", errKeep, fileErr(err))
+	again := func() (io.Reader, error) {
+		_, err := tmp.Seek(0, io.SeekStart)
+		return tmp, err
 	}
-	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
-		drop()
-		return nil, nil, fmt.Errorf("%w: %w", errKeep, err)
+	return &specInput{first: io.TeeReader(f, keeping{tmp}), again: again,
+		close: func() { done(); tmp.Close(); os.Remove(tmp.Name()) }}, nil
+}
+
+// keeping writes the temporary copy of an input, its failures errKeep's.
+type keeping struct{ w io.Writer }
+
+func (k keeping) Write(p []byte) (int, error) {
+	n, err := k.w.Write(p)
+	if err != nil {
+		err = fmt.Errorf("%w: %w", errKeep, err)
 	}
-	return tmp, drop, nil
+	return n, err
 }
 
 // errKeep is a failure to keep a pipe's tasks in a temporary file: the
