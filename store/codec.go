@@ -499,8 +499,8 @@ func (t *Task) validSubmit() error {
 	if n := LabelBytes(t.On); n > MaxLabelBytes {
 		return fmt.Errorf("labels (on): %d bytes: want at most %d", n, MaxLabelBytes)
 	}
-	if len(t.Cmd) > 0 && len(t.Cmd[0]) > MaxProgram {
-		return fmt.Errorf("program: %d bytes: want at most %d (PATH_MAX: the kernel runs no longer path)", len(t.Cmd[0]), MaxProgram)
+	if p := t.Program(); len(p) > MaxProgram { // a shell task's is /bin/sh, not its script
+		return fmt.Errorf("program: %d bytes: want at most %d (PATH_MAX: the kernel runs no longer path)", len(p), MaxProgram)
 	}
 	for k := range t.Env {
 		if strings.HasPrefix(k, "DROVER_") {
@@ -756,13 +756,36 @@ func Decode(data []byte, rec any) error {
 // failed at every pass, a schedule's firing ended every leader's term, and
 // the API answered an empty body.
 func reencodes(data []byte, rec any) error {
-	if !bytes.Contains(data, []byte("+24:")) && !bytes.Contains(data, []byte("-24:")) {
+	if !dayOffset(data) {
 		return nil // the rule: no encode on the hot path
 	}
 	if _, err := json.Marshal(rec); err != nil {
 		return fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	return nil
+}
+
+// dayOffset reports whether data holds a string ending in a zone offset of
+// a day or more ("+24:00", and "+23:60": the parser takes minutes to 60),
+// which a time's encoder refuses. A string that merely ends so (an
+// argument) costs an encode, no more.
+func dayOffset(data []byte) bool {
+	digit := func(b byte) bool { return b >= '0' && b <= '9' }
+	for i := 6; i < len(data); i++ {
+		j := bytes.IndexByte(data[i:], '"')
+		if j < 0 {
+			return false
+		}
+		if i += j; i < 6 {
+			continue
+		}
+		o := data[i-6 : i] // "+HH:MM"
+		if (o[0] == '+' || o[0] == '-') && digit(o[1]) && digit(o[2]) && o[3] == ':' && digit(o[4]) && digit(o[5]) &&
+			int(o[1]-'0')*600+int(o[2]-'0')*60+int(o[4]-'0')*10+int(o[5]-'0') >= 24*60 {
+			return true
+		}
+	}
+	return false
 }
 
 // peekVersion checks the "v" of a record before it is decoded as a type.

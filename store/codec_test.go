@@ -536,3 +536,20 @@ func TestNewLayoutRefusesRootInsideAClustersDirectories(t *testing.T) {
 		}
 	}
 }
+
+func TestDayOffset(t *testing.T) {
+	for in, want := range map[string]bool{
+		`{"at":"2026-01-01T00:00:00+24:00"}`: true,
+		`{"at":"2026-01-01T00:00:00+23:60"}`: true,
+		`{"at":"2026-01-01T00:00:00-24:00"}`: true,
+		`{"at":"2026-01-01T00:00:00+23:59"}`: false,
+		`{"at":"2026-01-01T00:00:00Z"}`:      false,
+		`{"cmd":["date","+24:00"]}`:          true, // costs an encode, no more
+		`"+24:00`:                            false,
+		``:                                   false,
+	} {
+		if got := dayOffset([]byte(in)); got != want {
+			t.Errorf("dayOffset(%s) = %v, want %v", in, got, want)
+		}
+	}
+}
