@@ -945,10 +945,11 @@ func (c *Client) Leader() (LeaderInfo, error) {
 	switch {
 	case errors.Is(err, store.ErrMalformed), errors.Is(err, store.ErrUnsupportedVersion):
 		epochErr = err.Error() + " (left for the next leader to move to deadletter)"
-	case errors.Is(err, store.ErrNoNode):
-		// Deleted by hand mid-term: the leader is known, its epoch not
-		// until the next term makes the record again.
-		epochErr = "no epoch record (deleted; the next term makes it again)"
+	case errors.Is(err, store.ErrNoNode), err == nil && rec.Epoch == 0:
+		// Not written yet (a first term's first moments), or deleted by
+		// hand mid-term and perhaps made again, empty, by a store's open:
+		// the leader is known, its epoch not (it read as 0).
+		epochErr = "no epoch in its record yet (a new term writes it; deleted by hand, the next term does)"
 	case err != nil:
 		return LeaderInfo{}, err
 	}
