@@ -877,9 +877,10 @@ func checkDecoded(t *Task) error {
 	if t.Attempt < 1 {
 		t.Attempt = 1
 	}
-	if t.Attempt > math.MaxInt32 {
+	if t.Attempt > math.MaxInt32-MaxGen-int(EnqueuedVersion) {
 		// Written by hand: the leader counts attempts in an int32, and a
-		// wrapped one read as another record at every try to place it.
+		// wrapped one read as another record at every try to place it
+		// (EnqueuedVersionOf adds the generation to it in an int32 too).
 		return fmt.Errorf("%w: task %s has attempt %d", ErrMalformed, t.ID, t.Attempt)
 	}
 	// Losses a retry forgave are of the history: no more (a record written
