@@ -117,13 +117,13 @@ func aclFor(auth, readOnly string) ([]zk.ACL, error) {
 // Store is a connection to ZooKeeper plus the layout under one root. It is safe
 // for concurrent use; concurrent calls are pipelined on one connection.
 type Store struct {
-	conn           *zk.Conn
-	layout         Layout
-	log            zerolog.Logger
+	conn   *zk.Conn
+	layout Layout
+	log    zerolog.Logger
 	// newer holds the registrations of a newer format already logged (by
 	// id and creation), so each is said once, not at every read.
-	newerMu sync.Mutex
-	newer   map[string]int64
+	newerMu        sync.Mutex
+	newer          map[string]int64
 	acl            []zk.ACL
 	sessionTimeout time.Duration
 	// heard is when anything last came from the server, in ns since
