@@ -371,7 +371,9 @@ var timeoutAfter = func(d time.Duration) (fired <-chan time.Time, stop func()) {
 // exits locked to it (a handler may): a command started from an ordinary
 // thread could be killed at any time. Spawners never end, so their commands
 // die only with the process. A start that finds none idle adds one, up to
-// maxSpawners (one OS thread each), so a slow exec delays only itself; past
+// maxSpawners (one OS thread each), so a slow exec delays only itself (one
+// that hangs for good holds its thread's P, and the next garbage collection
+// waits for it: see ARCHITECTURE.md, Workers); past
 // that, starts wait for a spawner. Locking each attempt's own goroutine until
 // its command is reaped would cost ~10% more CPU per attempt instead: its
 // every wake-up must reach that thread.

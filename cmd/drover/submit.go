@@ -347,7 +347,8 @@ func readIDs(r io.Reader) ([]string, error) {
 	return ids, nil
 }
 
-func openInput(name string) (io.Reader, func(), error) {
+// openInput opens a file named on the command line, standard input for "-".
+func openInput(name string) (*os.File, func(), error) {
 	if name == "-" {
 		return os.Stdin, func() {}, nil
 	}
@@ -544,13 +545,9 @@ type specInput struct {
 // line (/dev/zero) is not copied whole first. A failure to keep it is
 // errKeep's.
 func openSpecs(name string) (*specInput, error) {
-	f, done := os.Stdin, func() {}
-	if name != "-" {
-		var err error
-		if f, err = os.Open(name); err != nil {
-			return nil, fileErr(err)
-		}
-		done = func() { f.Close() }
+	f, done, err := openInput(name)
+	if err != nil {
+		return nil, err
 	}
 	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
 		if start, err := f.Seek(0, io.SeekCurrent); err == nil {
