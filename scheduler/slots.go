@@ -79,12 +79,13 @@ func ReadSpec(spec, tz string) (s cron.Schedule, compat, err error) {
 	var control error
 	if strings.ContainsFunc(spec, controlChar) {
 		// A line break cut the one-line error that quoted the spec
-		// before its cause. The cron library reads it as a space, as
-		// leaders have: a stored spec with one fires as it did.
+		// before its cause. The cron library read a line break (any
+		// white space) as a space, as leaders have: a stored spec with
+		// one fires as it did; another control character it refused.
 		control = fmt.Errorf("cron spec %q: a line break or other control character in it", spec)
 		compat = control
 		spec = strings.Map(func(r rune) rune {
-			if controlChar(r) {
+			if unicode.IsSpace(r) {
 				return ' '
 			}
 			return r
