@@ -1,0 +1,67 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestReview137SubmitInterruptedLeavesItsCopy: submit -f - from a pipe
+// keeps what it reads in $TMPDIR/drover-submit-N.jsonl (since 9b93ffc),
+// removed by a deferred close. The copy (made as the check reads since
+// 335cf5a) lasts as long as the pipe's writer does (`gen | drover submit -f -`, or
+// stdin a terminal): a Ctrl-C (SIGINT) or SIGTERM then is not caught (the
+// signal context is set up only once the check is done, in withClient),
+// the process dies at once and the copy stays in $TMPDIR, tasks, their
+// environments and all, one more file at every interrupted submit. The copy
+// should be unlinked as soon as it is made (it is read through its open
+// descriptor), or the signals caught from the start.
+func TestReview137SubmitInterruptedLeavesItsCopy(t *testing.T) {
+	root := newRoot()
+	tmp := t.TempDir()
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pw.Close()
+	cmd := exec.Command(binary, "--zk", zkAddr, "--root", root, "--session-timeout", "2s", "submit", "-f", "-")
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+	cmd.Stdin = pr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pr.Close()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	defer func() {
+		select {
+		case <-done:
+		default:
+			cmd.Process.Kill()
+			<-done
+		}
+	}()
+	if _, err := pw.WriteString(`{"cmd":["true"],"env":{"TOKEN":"s3cret"}}` + "\n"); err != nil {
+		t.Fatal(err)
+	}
+	// The check has read the line once it is in the copy.
+	waitFor(t, 30*time.Second, "the line kept in $TMPDIR", func() bool {
+		m, _ := filepath.Glob(filepath.Join(tmp, "drover-submit-*"))
+		if len(m) != 1 {
+			return false
+		}
+		fi, err := os.Stat(m[0])
+		return err == nil && fi.Size() > 0
+	})
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	werr := <-done
+	done <- werr
+	if left, _ := filepath.Glob(filepath.Join(tmp, "drover-submit-*")); len(left) != 0 {
+		t.Errorf("interrupted (%v): its copy of the input is left in $TMPDIR: %v", werr, left)
+	}
+}
