@@ -1,9 +1,11 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -47,14 +49,21 @@ func TestReview137SubmitInterruptedLeavesItsCopy(t *testing.T) {
 	if _, err := pw.WriteString(`{"cmd":["true"],"env":{"TOKEN":"s3cret"}}` + "\n"); err != nil {
 		t.Fatal(err)
 	}
-	// The check has read the line once it is in the copy.
+	// The check has read the line once it is in the copy, which the
+	// process holds open (unlinked since review137, so found by its fd).
 	waitFor(t, 30*time.Second, "the line kept in $TMPDIR", func() bool {
-		m, _ := filepath.Glob(filepath.Join(tmp, "drover-submit-*"))
-		if len(m) != 1 {
-			return false
+		fds := fmt.Sprintf("/proc/%d/fd", cmd.Process.Pid)
+		ents, _ := os.ReadDir(fds)
+		for _, e := range ents {
+			to, err := os.Readlink(filepath.Join(fds, e.Name()))
+			if err != nil || !strings.HasPrefix(to, filepath.Join(tmp, "drover-submit-")) {
+				continue
+			}
+			if fi, err := os.Stat(filepath.Join(fds, e.Name())); err == nil && fi.Size() > 0 {
+				return true
+			}
 		}
-		fi, err := os.Stat(m[0])
-		return err == nil && fi.Size() > 0
+		return false
 	})
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)

@@ -96,6 +96,11 @@ being true when an idempotency key returned a task submitted before.`,
 				// Every line is checked before any is sent, and read again
 				// to be sent: they are never all held.
 				err = client.EachSpec(in.first, func(client.TaskSpec) error { total++; return nil })
+				if kerr := in.failed(); kerr != nil {
+					// (The scanner hands on the line the copy's failure cut
+					// before the failure itself.)
+					err = kerr
+				}
 				if errors.Is(err, errKeep) {
 					return exitCode(1, fmt.Sprintf("submit -f %s: %v", shown(file), err))
 				}
@@ -536,6 +541,16 @@ type specInput struct {
 	first io.Reader                 // the check's read
 	again func() (io.Reader, error) // the send's, from the start again
 	close func()
+	kept  *keeping // the temporary copy's writer, nil for a regular file
+}
+
+// failed is the copy's failure (errKeep's), if any: the check's read then
+// ended in it, or in a line it cut.
+func (in *specInput) failed() error {
+	if in.kept == nil {
+		return nil
+	}
+	return in.kept.err
 }
 
 // openSpecs opens submit -f's input: a regular file (standard input too,
@@ -563,23 +578,30 @@ func openSpecs(name string) (*specInput, error) {
 		done()
 		return nil, fmt.Errorf("%w: %w", errKeep, err)
 	}
+	// Unlinked at once, read through its descriptor: a Ctrl-C, which
+	// ends the process before any defer, left it (env values and all).
+	_ = os.Remove(tmp.Name())
 	again := func() (io.Reader, error) {
 		_, err := tmp.Seek(0, io.SeekStart)
 		return tmp, err
 	}
-	return &specInput{first: io.TeeReader(f, keeping{tmp}), again: again,
-		close: func() { done(); tmp.Close(); os.Remove(tmp.Name()) }}, nil
+	kept := &keeping{w: tmp}
+	return &specInput{first: io.TeeReader(f, kept), again: again, kept: kept,
+		close: func() { done(); tmp.Close() }}, nil
 }
 
-// keeping writes the temporary copy of an input, its failures errKeep's.
-type keeping struct{ w io.Writer }
+// keeping writes the temporary copy of an input, its failure errKeep's.
+type keeping struct {
+	w   io.Writer
+	err error
+}
 
-func (k keeping) Write(p []byte) (int, error) {
+func (k *keeping) Write(p []byte) (int, error) {
 	n, err := k.w.Write(p)
-	if err != nil {
-		err = fmt.Errorf("%w: %w", errKeep, err)
+	if err != nil && k.err == nil {
+		k.err = fmt.Errorf("%w: %w", errKeep, err)
 	}
-	return n, err
+	return n, k.err
 }
 
 // errKeep is a failure to keep a pipe's tasks in a temporary file: the
