@@ -240,12 +240,12 @@ func (s *Store) BumpEpoch(fence, leader string, since time.Time) (EpochBump, err
 		txn.stamp = txn.Len() // a data write: its zxid is the term's start
 		txn.Set(s.layout.Epoch(), enc, st.Version)
 	}
+	// What the bump read, said with its error too.
+	read := EpochBump{Restarted: missing}
+	if bad == nil && !missing {
+		read.Replaced = rec
+	}
 	if err := txn.commitAside(aside); err != nil {
-		var read EpochBump
-		if bad == nil && !missing {
-			read.Replaced = rec
-		}
-		read.Restarted = missing
 		return read, fmt.Errorf("bump epoch: %w", err)
 	}
 	if missing {
@@ -255,11 +255,8 @@ func (s *Store) BumpEpoch(fence, leader string, since time.Time) (EpochBump, err
 		s.log.Warn().Str("path", s.layout.Epoch()).Str("reason", bad.Error()).Int64("epoch", next.Epoch).
 			Msg("malformed data moved to deadletter")
 	}
-	bump := EpochBump{Epoch: next.Epoch, Zxid: txn.Zxid(), At: txn.Mtime(), Restarted: missing}
-	if bad == nil && !missing {
-		bump.Replaced = rec
-	}
-	return bump, nil
+	read.Epoch, read.Zxid, read.At = next.Epoch, txn.Zxid(), txn.Mtime()
+	return read, nil
 }
 
 // EpochBump is what BumpEpoch learnt of the term it began.
