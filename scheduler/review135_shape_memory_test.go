@@ -2,7 +2,6 @@ package scheduler
 
 import (
 	"fmt"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -61,20 +60,7 @@ func TestReview135UnkeptQueuedTasksHoldNoRecordSizedIndex(t *testing.T) {
 		}
 		datas = append(datas, data)
 	}
-	runtime.GC()
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	for _, d := range datas {
-		task, err := store.DecodeTask(d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		l.addQueued(task, 0)
-	}
-	runtime.GC()
-	runtime.ReadMemStats(&after)
-	held := int64(after.HeapAlloc) - int64(before.HeapAlloc)
-	runtime.KeepAlive(datas)
+	held := queueHeld(t, l, datas)
 	if l.kept != 0 {
 		t.Fatalf("kept %d records: the test wants none kept", l.kept)
 	}
