@@ -252,3 +252,21 @@ func Run(t testing.TB, name string, run func(ctx context.Context) error) (stop f
 	t.Cleanup(stop)
 	return stop
 }
+
+// LogBuffer is a log's output that goroutines write while a test reads it.
+type LogBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *LogBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *LogBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -54,7 +53,7 @@ func TestDroppedRecordLogHidesEnvValues(t *testing.T) {
 // A registration of a newer format (a newer worker's, mid-upgrade) is
 // logged once, not at every read of the workers (review135's note).
 func TestNewerRegistrationLoggedOnce(t *testing.T) {
-	var logged lockedBuffer
+	var logged drovertest.LogBuffer
 	log := zerolog.New(&logged)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -75,21 +74,4 @@ func TestNewerRegistrationLoggedOnce(t *testing.T) {
 	if n := strings.Count(logged.String(), "registration of a newer format"); n != 1 {
 		t.Fatalf("logged %d times over 3 reads, want once:\n%s", n, logged.String())
 	}
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

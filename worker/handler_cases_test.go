@@ -1,10 +1,8 @@
 package worker
 
 import (
-	"bytes"
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -81,31 +79,13 @@ func TestHandleRefusesANilHandler(t *testing.T) {
 	}
 }
 
-// lockedBuffer is a bytes.Buffer for a logger that goroutines share.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // An attempt's error can carry the user's text: a command not found is
 // named in it, and a name can be 200 KB. The log line of the attempt
 // carries the error clipped, as the record does, where it carried it whole.
 func TestLongAttemptErrorIsClippedInTheLog(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
-	var logs lockedBuffer
+	var logs drovertest.LogBuffer
 	w, err := New(Config{ID: "w1", Commands: true, Store: openExtra(t, root), Log: zerolog.New(&logs)})
 	if err != nil {
 		t.Fatal(err)
