@@ -190,14 +190,14 @@ being true when an idempotency key returned a task submitted before.`,
 				}
 				// Print what was written even when a later transaction failed:
 				// those tasks are accepted and will run.
-				shown := "printed above"
+				where := "printed above" // where the accepted ids are said
 				if len(res) > 0 {
 					if perr := printSubmitted(out, res, g.output == "json"); perr != nil {
 						// Their ids, a script's one handle on them, are
 						// said here then (stdout full, say).
-						shown = "named here" + inDoubt(submittedIDs(res))
+						where = "named here" + inDoubt(submittedIDs(res))
 						if err == nil {
-							return exitCode(1, fmt.Sprintf("%v (the %d task(s) %s were submitted)", perr, len(res), shown))
+							return exitCode(1, fmt.Sprintf("%v (the %d task(s) %s were submitted)", perr, len(res), where))
 						}
 					}
 				}
@@ -207,11 +207,11 @@ being true when an idempotency key returned a task submitted before.`,
 					var ife *store.InFlightError
 					if errors.As(err, &ife) {
 						return exitCode(1, fmt.Sprintf("%v (the %d task(s) %s were submitted; the next %d may have been%s: look for them (drover status ID) before you submit them again; the other %d were not)",
-							err, len(res), shown, ife.N, inDoubt(ife.IDs), total-len(res)-ife.N))
+							err, len(res), where, ife.N, inDoubt(ife.IDs), total-len(res)-ife.N))
 					}
 					if len(res) > 0 {
 						return exitCode(1, fmt.Sprintf("%v (the %d task(s) %s were submitted, the other %d were not)",
-							err, len(res), shown, total-len(res)))
+							err, len(res), where, total-len(res)))
 					}
 					return err
 				}
