@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"net/http"
@@ -315,7 +316,8 @@ func writeJSON(w http.ResponseWriter, v any, err error) {
 		body, _ = json.Marshal(map[string]string{"error": "encode the answer: " + merr.Error()})
 	}
 	w.WriteHeader(code)
-	_, _ = w.Write(append(body, '\n'))
+	_, _ = w.Write(body) // then the newline the encoder ended with: appended, a large answer was copied whole
+	_, _ = io.WriteString(w, "\n")
 }
 
 // clusterView is the dashboard's main payload.
