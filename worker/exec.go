@@ -409,6 +409,7 @@ func startCommand(ctx context.Context, cmd *exec.Cmd, expired <-chan time.Time) 
 	go func() {
 		if err := <-r.done; err == nil {
 			killSession(cmd.Process.Pid)
+			exitPolled(cmd.Process.Pid) // as execute waits: no thread held meanwhile
 			_ = cmd.Wait()
 		}
 	}()
