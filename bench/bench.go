@@ -39,6 +39,9 @@ type Config struct {
 	Tasks int
 	// Workers and their capacity for the throughput phase; default 2 x 32.
 	Workers, Capacity int
+	// Prefetch is each worker's prefetch (worker.Config.Prefetch) in the
+	// throughput and CLI phases; default Capacity, negative none.
+	Prefetch int
 	// SessionTimeout used for the failover phase; default 2s.
 	SessionTimeout time.Duration
 	// ConnectTimeout bounds each wait for a ZooKeeper session, so a bench
@@ -117,6 +120,8 @@ type Report struct {
 	Tasks                int     `json:"tasks"`
 	Workers              int     `json:"workers"`
 	Capacity             int     `json:"capacity"`
+	// Prefetch is the workers' prefetch in the throughput and CLI phases.
+	Prefetch int `json:"prefetch"`
 	// LeftBehind names the roots the bench could not delete (with
 	// Config.Cleanup): the figures stand, the ensemble needs a hand.
 	LeftBehind []string `json:"left_behind,omitempty"`
@@ -169,6 +174,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.Capacity <= 0 {
 		cfg.Capacity = 32
 	}
+	switch {
+	case cfg.Prefetch == 0:
+		cfg.Prefetch = min(cfg.Capacity, store.MaxCapacity-cfg.Capacity)
+	case cfg.Prefetch < 0:
+		cfg.Prefetch = 0
+	}
 	if cfg.SessionTimeout <= 0 {
 		cfg.SessionTimeout = 2 * time.Second
 	}
@@ -187,7 +198,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	var reached atomic.Bool
 	cfg.reached = &reached
-	r := &Report{Tasks: cfg.Tasks, Workers: cfg.Workers, Capacity: cfg.Capacity, SessionTimeoutMs: ms(cfg.SessionTimeout)}
+	r := &Report{Tasks: cfg.Tasks, Workers: cfg.Workers, Capacity: cfg.Capacity, Prefetch: cfg.Prefetch, SessionTimeoutMs: ms(cfg.SessionTimeout)}
 	run := fmt.Sprintf("/drover-bench-%d", time.Now().UnixNano())
 	// Each phase measures under a root of its own; with cfg.Cleanup that root
 	// is deleted after it, however it ended.
@@ -487,7 +498,7 @@ func (c *cluster) reported() int64 {
 
 // startCluster runs one scheduler and n workers with handler h registered as
 // "noop".
-func startCluster(ctx context.Context, cfg Config, root string, n, capacity int, h worker.Handler) (*cluster, error) {
+func startCluster(ctx context.Context, cfg Config, root string, n, capacity, prefetch int, h worker.Handler) (*cluster, error) {
 	cctx, cancel := context.WithCancel(context.Background())
 	c := &cluster{cancel: cancel}
 	st, err := open(ctx, cfg, root)
@@ -503,7 +514,7 @@ func startCluster(ctx context.Context, cfg Config, root string, n, capacity int,
 	}
 	c.wg.Add(1)
 	go func() { defer c.wg.Done(); _ = s.Run(cctx) }()
-	if err := c.addWorkers(ctx, cctx, cfg, root, n, capacity, h); err != nil {
+	if err := c.addWorkers(ctx, cctx, cfg, root, n, capacity, prefetch, h); err != nil {
 		c.close()
 		return nil, err
 	}
@@ -516,14 +527,14 @@ func startCluster(ctx context.Context, cfg Config, root string, n, capacity int,
 
 // addWorkers starts n workers running h as "noop", each on its own session,
 // until cctx ends, and waits for them to register.
-func (c *cluster) addWorkers(ctx, cctx context.Context, cfg Config, root string, n, capacity int, h worker.Handler) error {
+func (c *cluster) addWorkers(ctx, cctx context.Context, cfg Config, root string, n, capacity, prefetch int, h worker.Handler) error {
 	for i := 0; i < n; i++ {
 		wst, err := open(ctx, cfg, root)
 		if err != nil {
 			return err
 		}
 		c.stores = append(c.stores, wst)
-		w, err := worker.New(worker.Config{ID: fmt.Sprintf("bench-worker-%d", i+1), Store: wst, Capacity: capacity, Log: cfg.Log})
+		w, err := worker.New(worker.Config{ID: fmt.Sprintf("bench-worker-%d", i+1), Store: wst, Capacity: capacity, Prefetch: prefetch, Log: cfg.Log})
 		if err != nil {
 			return err
 		}
@@ -559,7 +570,7 @@ func noopTasks(n int) []*store.Task {
 // timed from a cold cluster's first submit counted its ramp-up and drain
 // tail too, over a window shorter than the raw rate's.
 func throughput(ctx context.Context, cfg Config, root string) (float64, *TasksCPUReport, error) {
-	c, err := startCluster(ctx, cfg, root, cfg.Workers, cfg.Capacity, noop)
+	c, err := startCluster(ctx, cfg, root, cfg.Workers, cfg.Capacity, cfg.Prefetch, noop)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -628,7 +639,7 @@ func latency(ctx context.Context, cfg Config, root string) (startP50, startP99, 
 		started <- time.Now()
 		return nil, nil
 	})
-	c, err := startCluster(ctx, cfg, root, 1, 4, h)
+	c, err := startCluster(ctx, cfg, root, 1, 4, 0, h)
 	if err != nil {
 		return 0, 0, 0, err
 	}
@@ -662,7 +673,7 @@ func latency(ctx context.Context, cfg Config, root string) (startP50, startP99, 
 // each slot's task starts.
 func cronDelay(ctx context.Context, cfg Config, root string) (p50, p99 float64, err error) {
 	h := &slotDelays{}
-	c, err := startCluster(ctx, cfg, root, 1, 4, h)
+	c, err := startCluster(ctx, cfg, root, 1, 4, 0, h)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -752,7 +763,7 @@ func (d *slotDelays) of(slot int64) []float64 {
 func cronFanout(ctx context.Context, cfg Config, root string) (*CronFanoutReport, error) {
 	n := cfg.CronFanout
 	h := &slotDelays{}
-	c, err := startCluster(ctx, cfg, root, cfg.Workers, min(max(cfg.Capacity, (n+cfg.Workers-1)/cfg.Workers), store.MaxCapacity), h)
+	c, err := startCluster(ctx, cfg, root, cfg.Workers, min(max(cfg.Capacity, (n+cfg.Workers-1)/cfg.Workers), store.MaxCapacity), 0, h)
 	if err != nil {
 		return nil, err
 	}
@@ -995,7 +1006,7 @@ func cliThroughput(ctx context.Context, cfg Config, root string) (float64, *CLIC
 	var workerPids []int
 	for i := 0; i < cfg.Workers; i++ {
 		p, err := startDrover(cfg, root, "worker", "--id", fmt.Sprintf("bench-cli-worker-%d", i+1),
-			"--capacity", strconv.Itoa(cfg.Capacity))
+			"--capacity", strconv.Itoa(cfg.Capacity), "--prefetch", strconv.Itoa(cfg.Prefetch))
 		if err != nil {
 			return 0, nil, err
 		}

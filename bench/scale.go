@@ -122,7 +122,7 @@ func scale(ctx context.Context, cfg Config, root string) (*ScaleReport, error) {
 	cctx, cancel := context.WithCancel(context.Background())
 	c := &cluster{cancel: cancel}
 	defer c.close()
-	if err := c.addWorkers(ctx, cctx, cfg, root, sc.Workers, sc.Capacity, noop); err != nil {
+	if err := c.addWorkers(ctx, cctx, cfg, root, sc.Workers, sc.Capacity, 0, noop); err != nil {
 		return nil, err
 	}
 	drainStart := time.Now()

@@ -1449,10 +1449,12 @@ func (l *leader) place() error {
 	views := make(map[string]*workerView, len(l.workers))
 	freeTotal := 0
 	for id, w := range l.workers {
-		if w.listedOnce && !w.Draining && w.free() > 0 {
+		// With its prefetch: tasks that cannot wait find its free
+		// slots alone (pickWorker).
+		if free := w.freeFor(true); w.listedOnce && !w.Draining && free > 0 {
 			slots = append(slots, &w.slot)
 			views[id] = w
-			freeTotal += w.free()
+			freeTotal += free
 		}
 	}
 	if freeTotal == 0 {

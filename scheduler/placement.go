@@ -18,6 +18,9 @@ type slot struct {
 	ID       string
 	Labels   map[string]string
 	Capacity int
+	// Prefetch is how many assignments beyond Capacity it takes of tasks
+	// that can wait (shape.waits) for a free slot there.
+	Prefetch int
 	Used     int
 	Draining bool
 	// Handlers are the Go handlers the worker runs.
@@ -31,21 +34,34 @@ type slot struct {
 	Last uint64
 }
 
+// free is how many more assignments the worker takes of any task.
 func (s *slot) free() int { return s.Capacity - s.Used }
 
-// pickWorker chooses where a task goes: among workers with a free slot and the
-// required labels that run what it runs (its handler, or its program), the
-// least loaded by fraction of capacity (spreading work), ties broken by fewer
-// running, then by who received work least recently. The worker its last
-// attempt ran on (avoid; zero for a first attempt) comes last, taken only
-// when no other fits: a worker that fails everything at once (a program
-// missing there alone) is the least loaded, and took every retry, a task's
-// --retries all spent on it while a healthy worker stood free. It returns
-// nil when none fits.
+// freeFor is how many more it takes of tasks that can wait (shape.waits)
+// or not: with its prefetch, or without.
+func (s *slot) freeFor(waits bool) int {
+	if waits {
+		return s.Capacity + s.Prefetch - s.Used
+	}
+	return s.free()
+}
+
+// pickWorker chooses where a task goes: among workers with a free slot (for
+// a task that can wait, a prefetch slot will do) and the required labels
+// that run what it runs (its handler, or its program), the least loaded by
+// fraction of capacity (spreading work: a worker whose prefetch is in use is
+// loaded past its capacity, so a free slot anywhere comes first), ties
+// broken by fewer running, then by who received work least recently. The
+// worker its last attempt ran on (avoid; zero for a first attempt) comes
+// last, taken only when no other fits: a worker that fails everything at
+// once (a program missing there alone) is the least loaded, and took every
+// retry, a task's --retries all spent on it while a healthy worker stood
+// free. It returns nil when none fits.
 func pickWorker(workers []*slot, want shape, runs runnable, avoid unique.Handle[string]) *slot {
 	var best, avoided *slot
+	waits := want.waits()
 	for _, w := range workers {
-		if w.Draining || w.free() <= 0 || !want.fits(w.Labels) || !w.runs(runs) {
+		if w.Draining || w.freeFor(waits) <= 0 || !want.fits(w.Labels) || !w.runs(runs) {
 			continue
 		}
 		if avoid != (unique.Handle[string]{}) && w.ID == avoid.Value() {
@@ -66,8 +82,9 @@ func pickWorker(workers []*slot, want shape, runs runnable, avoid unique.Handle[
 // command task wanting labels: then that the task fits no worker may be its
 // program's doing, not its shape's (see leader.place).
 func mayAllow(workers []*slot, want shape) bool {
+	waits := want.waits()
 	return slices.ContainsFunc(workers, func(w *slot) bool {
-		return len(w.Allow) > 0 && !w.NoCommands && !w.Draining && w.free() > 0 && want.fits(w.Labels)
+		return len(w.Allow) > 0 && !w.NoCommands && !w.Draining && w.freeFor(waits) > 0 && want.fits(w.Labels)
 	})
 }
 
@@ -82,9 +99,19 @@ func Eligible(info *store.WorkerInfo, t *store.Task) bool {
 // slotOf is what placement reads of a worker's registration (its load and
 // turn are the leader's to count).
 func slotOf(info *store.WorkerInfo) slot {
-	// (DecodeWorker holds Capacity to MaxCapacity.)
-	return slot{ID: info.ID, Labels: info.Labels, Capacity: info.Capacity, Draining: info.Draining,
+	// (DecodeWorker holds Capacity and Prefetch to MaxCapacity.)
+	return slot{ID: info.ID, Labels: info.Labels, Capacity: info.Capacity, Prefetch: prefetchOf(info), Draining: info.Draining,
 		Handlers: info.Handlers, NoCommands: info.NoCommands, Allow: info.Allow}
+}
+
+// prefetchOf is the prefetch placement counts for a registration: none
+// for a worker of no capacity (a record no worker writes), whose
+// prefetched tasks would wait for a slot it never frees.
+func prefetchOf(info *store.WorkerInfo) int {
+	if info.Capacity <= 0 {
+		return 0
+	}
+	return info.Prefetch
 }
 
 // runnable is what a task runs: a Go handler's name after "h", or a
@@ -107,9 +134,18 @@ type shape struct {
 }
 
 func shapeOf(t *store.Task) shape {
-	kind := "c"
+	// The kind's first byte says whether its tasks can wait for a slot on
+	// a busy worker (prefetch): not with a timeout, which counts from the
+	// assignment for the leader (a wait behind a long task would withdraw
+	// it as timed out), nor with a starting deadline.
+	kind := "n"
+	if t.Timeout <= 0 && t.StartBy.IsZero() {
+		kind = "w"
+	}
 	if t.Handler != "" {
-		kind = "h" + t.Handler
+		kind += "h" + t.Handler
+	} else {
+		kind += "c"
 	}
 	// Every part length-prefixed (labelsKey's encoding), the kind first:
 	// no byte of a handler's name or a label is taken for a separator.
@@ -150,7 +186,14 @@ func cutLabel(enc string) (label, rest string, ok bool) {
 // commands reports whether the shape is of command tasks.
 func (s shape) commands() bool {
 	kind, _, _ := cutLabel(s.key.Value())
-	return kind == "c"
+	return len(kind) == 2 && kind[1] == 'c'
+}
+
+// waits reports whether the shape's tasks can wait for a slot on a busy
+// worker (see slot.Prefetch).
+func (s shape) waits() bool {
+	kind, _, _ := cutLabel(s.key.Value())
+	return kind != "" && kind[0] == 'w'
 }
 
 // labelsKey is labels as one string: sorted, each key and value

@@ -51,6 +51,16 @@ func TestPickWorker(t *testing.T) {
 			&store.Task{Cmd: []string{"true"}, History: []store.Attempt{{N: 1, Worker: "a", ExitCode: 1}}}},
 		{"retry on its last worker when none else fits", []*slot{{ID: "a", Capacity: 8}, {ID: "b", Capacity: 1, Used: 1}}, nil, "a",
 			&store.Task{Cmd: []string{"true"}, History: []store.Attempt{{N: 1, Worker: "a", ExitCode: 1}}}},
+		// Prefetch: a task that can wait may go past a worker's capacity.
+		{"prefetch", []*slot{{ID: "a", Capacity: 1, Used: 1, Prefetch: 2}}, nil, "a", nil},
+		{"prefetch full", []*slot{{ID: "a", Capacity: 1, Used: 3, Prefetch: 2}}, nil, "", nil},
+		{"prefetch: a task with a timeout cannot wait", []*slot{{ID: "a", Capacity: 1, Used: 1, Prefetch: 2}}, nil, "",
+			&store.Task{Cmd: []string{"true"}, Timeout: 1000}},
+		{"prefetch: a task with a starting deadline cannot wait", []*slot{{ID: "a", Capacity: 1, Used: 1, Prefetch: 2}}, nil, "",
+			&store.Task{Cmd: []string{"true"}, StartBy: time.Unix(1e9, 0)}},
+		{"prefetch: a timeout takes a free slot", []*slot{{ID: "a", Capacity: 1, Prefetch: 2}}, nil, "a",
+			&store.Task{Cmd: []string{"true"}, Timeout: 1000}},
+		{"a free slot before a prefetch slot", []*slot{{ID: "a", Capacity: 1, Used: 1, Prefetch: 8}, {ID: "b", Capacity: 4, Used: 3}}, nil, "b", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -62,7 +72,12 @@ func TestPickWorker(t *testing.T) {
 			if tc.task != nil && len(tc.task.History) > 0 {
 				after = unique.Make(tc.task.History[len(tc.task.History)-1].Worker)
 			}
-			got := pickWorker(tc.workers, shapeOf(&store.Task{On: tc.want}), runs, after)
+			task := store.Task{}
+			if tc.task != nil {
+				task = *tc.task
+			}
+			task.On = tc.want
+			got := pickWorker(tc.workers, shapeOf(&task), runs, after)
 			switch {
 			case got == nil && tc.pick != "":
 				t.Fatalf("picked none, want %s", tc.pick)

@@ -625,6 +625,13 @@ type WorkerInfo struct {
 	PID      int               `json:"pid"`
 	Labels   map[string]string `json:"labels,omitempty"`
 	Capacity int               `json:"capacity"`
+	// Prefetch is how many assignments beyond Capacity the leader may
+	// place on the worker, to wait there for a free slot: the next tasks
+	// are at hand when one ends, instead of a leader's round of
+	// ZooKeeper writes and reads later. Only tasks that can wait take
+	// them (no timeout, no starting deadline). Older releases leave it
+	// out (none), and older leaders ignore it.
+	Prefetch int `json:"prefetch,omitempty"`
 	// Handlers are the Go handlers this worker runs (tasks naming one go only
 	// to workers that have it).
 	Handlers []string `json:"handlers,omitempty"`
@@ -907,6 +914,11 @@ func DecodeWorker(data []byte) (*WorkerInfo, error) {
 	// release's) says: the leader places no more, and `drover workers`,
 	// the API and the dashboard say what it places.
 	w.Capacity = min(w.Capacity, MaxCapacity)
+	if w.Prefetch < 0 {
+		return nil, fmt.Errorf("%w: worker %s: prefetch %d", ErrMalformed, w.ID, w.Prefetch)
+	}
+	// Its assignments wait in its directory too: MaxCapacity bounds both.
+	w.Prefetch = min(w.Prefetch, MaxCapacity-w.Capacity)
 	return &w, nil
 }
 

@@ -521,6 +521,32 @@ func TestDecodeWorkerHoldsCapacityToMax(t *testing.T) {
 	}
 }
 
+// A registration's prefetch is held so that capacity and prefetch together
+// stay within MaxCapacity (the assignments in its directory); a negative
+// one is malformed.
+func TestDecodeWorkerPrefetch(t *testing.T) {
+	for _, tc := range []struct {
+		data string
+		want int
+	}{
+		{`{"v":1,"id":"w1","capacity":4}`, 0},
+		{`{"v":1,"id":"w1","capacity":4,"prefetch":8}`, 8},
+		{`{"v":1,"id":"w1","capacity":4,"prefetch":40000}`, MaxCapacity - 4},
+		{`{"v":1,"id":"w1","capacity":40000,"prefetch":8}`, 0},
+	} {
+		w, err := DecodeWorker([]byte(tc.data))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.data, err)
+		}
+		if w.Prefetch != tc.want {
+			t.Errorf("%s: prefetch %d, want %d", tc.data, w.Prefetch, tc.want)
+		}
+	}
+	if _, err := DecodeWorker([]byte(`{"v":1,"id":"w1","capacity":4,"prefetch":-1}`)); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("prefetch -1: %v, want ErrMalformed", err)
+	}
+}
+
 // A root inside a cluster's own directories is refused: that cluster's
 // leader took the records made there for malformed ones of its own
 // (review133).

@@ -36,6 +36,8 @@ func FuzzDecodeWorker(f *testing.F) {
 	f.Add([]byte(`{"v":1,"id":"../x"}`))
 	f.Add([]byte(`{"v":1,"id":"w1","capacity":-5}`))
 	f.Add([]byte(`{"v":1,"id":"w1","capacity":40000}`))
+	f.Add([]byte(`{"v":1,"id":"w1","capacity":4,"prefetch":-3}`))
+	f.Add([]byte(`{"v":1,"id":"w1","capacity":9000,"prefetch":9000}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		w, err := DecodeWorker(data)
 		if err == nil && ValidateNodeName(w.ID) != nil {
@@ -43,6 +45,9 @@ func FuzzDecodeWorker(f *testing.F) {
 		}
 		if err == nil && (w.Capacity < 0 || w.Capacity > MaxCapacity) {
 			t.Fatalf("capacity %d: want 0 to %d", w.Capacity, MaxCapacity)
+		}
+		if err == nil && (w.Prefetch < 0 || w.Capacity+w.Prefetch > MaxCapacity) {
+			t.Fatalf("capacity %d, prefetch %d: want prefetch 0 to %d", w.Capacity, w.Prefetch, MaxCapacity-w.Capacity)
 		}
 	})
 }

@@ -175,11 +175,12 @@ func ParseAssignmentName(name string) (task string, attempt int, err error) {
 // more; NewTaskID paces ids to stay below it.
 const MaxBucketTasks = 16384
 
-// MaxCapacity bounds a worker's capacity, and so the assignments in its
-// directory (tasks/<w>), which the leader and the worker list whole: at
-// ~30 bytes a name, well below jute.maxbuffer (a worker of capacity 40,000
-// had a 1.3 MB directory no zkCli.sh could list). Workers refuse more; the
-// leader places no more on one whose registration says more.
+// MaxCapacity bounds a worker's capacity and prefetch together, and so the
+// assignments in its directory (tasks/<w>), which the leader and the worker
+// list whole: at ~30 bytes a name, well below jute.maxbuffer (a worker of
+// capacity 40,000 had a 1.3 MB directory no zkCli.sh could list). Workers
+// refuse more; the leader places no more on one whose registration says
+// more.
 const MaxCapacity = 10000
 
 // idsPerMilli is how many ids NewTaskID hands out per millisecond of id time:

@@ -31,6 +31,8 @@ type workerCollector struct {
 var (
 	descWCapacity   = prometheus.NewDesc("drover_worker_capacity", "Attempts this worker runs at once.", nil, nil)
 	descWExecuting  = prometheus.NewDesc("drover_worker_attempts_running", "Attempts running now.", nil, nil)
+	descWPrefetch   = prometheus.NewDesc("drover_worker_prefetch", "Assignments beyond capacity the leader may place on this worker, to wait for a slot.", nil, nil)
+	descWWaiting    = prometheus.NewDesc("drover_worker_assignments_waiting", "Assignments waiting for a slot now (prefetched).", nil, nil)
 	descWStarted    = prometheus.NewDesc("drover_worker_attempts_started_total", "Attempts started.", nil, nil)
 	descWReported   = prometheus.NewDesc("drover_worker_attempts_reported_total", "Attempts whose outcome was posted.", nil, nil)
 	descWKilled     = prometheus.NewDesc("drover_worker_attempts_killed_total", "Attempts killed, nothing posted: withdrawn (cancel, timeout), session lost or cut off, drain deadline, stop.", nil, nil)
@@ -41,7 +43,7 @@ var (
 )
 
 func (c *workerCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descWCapacity, descWExecuting, descWStarted, descWReported, descWKilled, descWUnreported, descWRegistered, descWDraining, descWGuard, descZK, descDropped} {
+	for _, d := range []*prometheus.Desc{descWCapacity, descWExecuting, descWPrefetch, descWWaiting, descWStarted, descWReported, descWKilled, descWUnreported, descWRegistered, descWDraining, descWGuard, descZK, descDropped} {
 		ch <- d
 	}
 }
@@ -52,6 +54,8 @@ func (c *workerCollector) Collect(ch chan<- prometheus.Metric) {
 	connected, _ := c.st.Connected()
 	ch <- prometheus.MustNewConstMetric(descWCapacity, prometheus.GaugeValue, float64(s.Capacity))
 	ch <- prometheus.MustNewConstMetric(descWExecuting, prometheus.GaugeValue, float64(s.Executing))
+	ch <- prometheus.MustNewConstMetric(descWPrefetch, prometheus.GaugeValue, float64(s.Prefetch))
+	ch <- prometheus.MustNewConstMetric(descWWaiting, prometheus.GaugeValue, float64(s.Waiting))
 	ch <- prometheus.MustNewConstMetric(descWStarted, prometheus.CounterValue, float64(s.Started))
 	ch <- prometheus.MustNewConstMetric(descWReported, prometheus.CounterValue, float64(s.Reported))
 	ch <- prometheus.MustNewConstMetric(descWKilled, prometheus.CounterValue, float64(s.Killed))

@@ -32,8 +32,17 @@ type Config struct {
 	Store *store.Store
 	// Labels are matched against tasks' required labels (--on k=v).
 	Labels map[string]string
-	// Capacity is how many attempts the leader places here at once; default 4.
+	// Capacity is how many attempts run here at once; default 4.
 	Capacity int
+	// Prefetch is how many more assignments than Capacity the leader may
+	// place here, of tasks with no timeout and no starting deadline: they
+	// wait here, assigned, for a slot (high priority first, then in the
+	// order placed), so that a slot that frees is taken at once instead of
+	// after the leader has heard of it and placed again (some ZooKeeper
+	// round trips). For many short tasks; a task prefetched behind long
+	// ones waits for them while another worker may be idle. Default 0;
+	// Capacity + Prefetch is at most store.MaxCapacity.
+	Prefetch int
 	Log      zerolog.Logger
 	// Version is reported in the registration.
 	Version string
@@ -95,6 +104,9 @@ func retryDelay(b Backoff, done *store.Task, hostFault bool) time.Duration {
 // leader spaces the retries of attempts it withdraws with the same rule).
 type Backoff = store.Backoff
 
+// defaultCapacity is Config.Capacity's default.
+const defaultCapacity = 4
+
 // Worker runs the attempts the leader assigns to it.
 type Worker struct {
 	cfg        Config
@@ -112,7 +124,11 @@ type Worker struct {
 	drainOnce sync.Once
 	// wake is signalled whenever an attempt ends, so a draining worker notices
 	// it has become idle.
-	wake   chan struct{}
+	wake chan struct{}
+	// slots holds the attempts to Capacity; prefetched assignments wait
+	// there. The Worker's, not a registration's: attempts of the one
+	// before may still hold some.
+	slots  *slots
 	policy policy
 	// batch group-commits the running marks and reports of this registration.
 	batch *batcher
@@ -152,7 +168,7 @@ func New(cfg Config) (*Worker, error) {
 		return nil, errors.New("worker: no store")
 	}
 	if cfg.Capacity == 0 {
-		cfg.Capacity = 4
+		cfg.Capacity = defaultCapacity
 	}
 	if err := CheckConfig(cfg); err != nil {
 		return nil, err
@@ -177,7 +193,7 @@ func New(cfg Config) (*Worker, error) {
 	return &Worker{
 		policy: pol,
 		cfg:    cfg, st: cfg.Store, lay: cfg.Store.Layout(), registered: make(chan struct{}),
-		drain: make(chan struct{}), wake: make(chan struct{}, 1),
+		drain: make(chan struct{}), wake: make(chan struct{}, 1), slots: newSlots(cfg.Capacity),
 		log:   cfg.Log.With().Str("worker_id", cfg.ID).Logger(),
 		token: rand.Text(),
 	}, nil
@@ -200,6 +216,13 @@ func CheckConfig(cfg Config) error {
 	}
 	if cfg.Capacity < 0 || cfg.Capacity > store.MaxCapacity {
 		return fmt.Errorf("capacity %d: want 1 to %d", cfg.Capacity, store.MaxCapacity)
+	}
+	capacity := cfg.Capacity
+	if capacity == 0 {
+		capacity = defaultCapacity
+	}
+	if cfg.Prefetch < 0 || cfg.Prefetch > store.MaxCapacity-capacity {
+		return fmt.Errorf("prefetch %d: want 0 to %d (capacity and prefetch together at most %d)", cfg.Prefetch, store.MaxCapacity-capacity, store.MaxCapacity)
 	}
 	for _, list := range []struct {
 		name, matches string
@@ -272,7 +295,7 @@ func (w *Worker) Running() int { return int(w.running.Load()) }
 
 // Stats is what a worker has done, for its metrics.
 type Stats struct {
-	Capacity int
+	Capacity, Prefetch int
 	// Executing counts the attempts running now (between start and outcome).
 	Executing int
 	// Started counts attempts started; each then ends Reported (its
@@ -281,6 +304,8 @@ type Stats struct {
 	// but its outcome could not be posted: withdrawn meanwhile, session
 	// lost, a write refused).
 	Started, Reported, Killed, Unreported int64
+	// Waiting is how many assignments wait for a slot now (prefetched).
+	Waiting int
 	// Registered: a registration of the worker serves now.
 	Registered, Draining bool
 	// GuardLosses counts the process's worker guards lost (see guard.go).
@@ -289,7 +314,7 @@ type Stats struct {
 
 // Stats returns the worker's counters now.
 func (w *Worker) Stats() Stats {
-	return Stats{Capacity: w.cfg.Capacity, Executing: int(w.executing.Load()), Started: w.started.Load(),
+	return Stats{Capacity: w.cfg.Capacity, Prefetch: w.cfg.Prefetch, Executing: int(w.executing.Load()), Waiting: w.slots.waitingNow(), Started: w.started.Load(),
 		Reported: w.reported.Load(), Killed: w.killed.Load(), Unreported: w.unreported.Load(), Registered: w.serving.Load(),
 		Draining: w.draining.Load(), GuardLosses: processGuard.losses.Load()}
 }
@@ -986,7 +1011,7 @@ func (s *tokenSet) running(st *store.Store, id, token string) bool {
 func (w *Worker) register(ctx context.Context) (int64, *store.Session, error) {
 	host, _ := os.Hostname()
 	info := store.WorkerInfo{ID: w.cfg.ID, Host: host, PID: os.Getpid(), Labels: w.cfg.Labels,
-		Capacity: w.cfg.Capacity, Version: w.cfg.Version, StartedAt: w.cfg.Now().UTC(), Handlers: w.handlerNames(),
+		Capacity: w.cfg.Capacity, Prefetch: w.cfg.Prefetch, Version: w.cfg.Version, StartedAt: w.cfg.Now().UTC(), Handlers: w.handlerNames(),
 		NoCommands: !w.cfg.Commands, Allow: w.cfg.Allow, Token: w.token}
 	data, err := store.Encode(&info)
 	if err != nil {
@@ -1173,6 +1198,13 @@ func (w *Worker) start(ctx context.Context, wg *sync.WaitGroup, dir, name string
 			log.Debug().Int64("reg", task.Reg).Msg("assignment of an earlier registration: left to the leader")
 			return
 		}
+		// A slot from before the running mark until the report is
+		// written: a prefetched assignment waits here, still assigned.
+		if err := w.slots.acquire(rctx, task.Priority); err != nil {
+			log.Debug().Str("why", err.Error()).Msg("assignment gave up waiting for a slot")
+			return
+		}
+		defer w.slots.release()
 		err := w.attempt(rctx, log, p, version, task, sess)
 		if copied != nil && errors.Is(err, store.ErrBadVersion) {
 			// The copy was not the assignment as it stands: read it.

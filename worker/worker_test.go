@@ -452,10 +452,12 @@ func TestTransientDisconnectKeepsAttemptAndReports(t *testing.T) {
 // Many chatty attempts finishing together are reported in group commits that
 // stay under jute.maxbuffer: ZooKeeper would otherwise drop the connection.
 func TestLargeReportsDoNotOverflowOneRequest(t *testing.T) {
-	root := drovertest.NewRoot()
-	w, st, _ := startWorker(t, root, "w1", nil)
-	dir := t.TempDir()
 	const n = 10
+	root := drovertest.NewRoot()
+	// A slot for each: they run at once (the worker runs no more than its
+	// capacity, whatever is assigned).
+	w, st, _ := startWorker(t, root, "w1", func(c *Config) { c.Capacity = n })
+	dir := t.TempDir()
 	var ids []string
 	for range n {
 		task := &store.Task{Shell: true, Cmd: []string{`touch ` + dir + `/started.$DROVER_TASK_ID; ` +

@@ -25,6 +25,7 @@ func newBenchCmd(g *globals) *cobra.Command {
 		tasks      int
 		workers    int
 		capacity   int
+		prefetch   int
 		cpuProfile string
 		cliTasks   int
 		fanout     int
@@ -51,6 +52,12 @@ it); its load is a production ensemble's worst day, so use a scratch one.`,
 			}
 			if capacity > store.MaxCapacity || scale.Capacity > store.MaxCapacity {
 				return usageErr("bench: --capacity and --scale-capacity at most %d (a worker's most)", store.MaxCapacity)
+			}
+			if prefetch < 0 || capacity+prefetch > store.MaxCapacity {
+				return usageErr("bench: --prefetch %d: want 0 to %d (--capacity and --prefetch together at most %d, a worker's most)", prefetch, store.MaxCapacity-capacity, store.MaxCapacity)
+			}
+			if prefetch == 0 {
+				prefetch = -1 // none
 			}
 			if cliTasks == 0 {
 				cliTasks = -1 // skip
@@ -118,7 +125,7 @@ it); its load is a production ensemble's worst day, so use a scratch one.`,
 			}
 			start := time.Now()
 			r, err := bench.Run(ctx, bench.Config{
-				Servers: servers, Duration: duration, Tasks: tasks, Workers: workers, Capacity: capacity, CLITasks: cliTasks, CronFanout: fanout, Scale: scale,
+				Servers: servers, Duration: duration, Tasks: tasks, Workers: workers, Capacity: capacity, Prefetch: prefetch, CLITasks: cliTasks, CronFanout: fanout, Scale: scale,
 				Binary: self, Log: benchLog, ZKPid: zkPid, Cleanup: cleanup,
 				Auth: auth, TLS: tlsCfg, ProcessArgs: procArgs, ProcessEnv: procEnv,
 				// As every client command: no session within --session-timeout
@@ -148,7 +155,7 @@ it); its load is a production ensemble's worst day, so use a scratch one.`,
 			rows := [][]string{
 				{"zk_raw_creates_per_s", f0(r.ZKRawCreatesPerS), "plain creates, 64 in flight"},
 				{"zk_raw_multi_ops_per_s", f0(r.ZKRawMultiOpsPerS), "creates inside 50-op multis, 4 in flight"},
-				{"tasks_per_s", f0(r.TasksPerS), fmt.Sprintf("%d no-op tasks, %d workers x %d", r.Tasks, r.Workers, r.Capacity)},
+				{"tasks_per_s", f0(r.TasksPerS), fmt.Sprintf("%d no-op tasks, %d workers x %d, prefetch %d", r.Tasks, r.Workers, r.Capacity, r.Prefetch)},
 				{"tasks_per_s / zk_raw_creates_per_s", fmt.Sprintf("%.2f", r.TasksPerRawCreate), "goal >= 0.3"},
 			}
 			if c := r.TasksCPUReport; c != nil {
@@ -178,7 +185,7 @@ it); its load is a production ensemble's worst day, so use a scratch one.`,
 			rows = append(rows, []string{"failover_ms", f0(r.FailoverMs), fmt.Sprintf("kill -9 of the leader, session timeout %.0f ms", r.SessionTimeoutMs)})
 			if r.CLITasks > 0 { // the phase ran
 				rows = append(rows,
-					[]string{"cli_tasks_per_s", f0(r.CLITasksPerS), fmt.Sprintf("submit -f and wait -f of %d true commands, %d worker processes x %d", r.CLITasks, r.Workers, r.Capacity)},
+					[]string{"cli_tasks_per_s", f0(r.CLITasksPerS), fmt.Sprintf("submit -f and wait -f of %d true commands, %d worker processes x %d, prefetch %d", r.CLITasks, r.Workers, r.Capacity, r.Prefetch)},
 					[]string{"cli_tasks_per_s / zk_raw_creates_per_s", fmt.Sprintf("%.2f", r.CLITasksPerRawCreate), cliGoalNote(r)})
 				if s := r.SpawnReport; s != nil {
 					rows = append(rows,
@@ -205,6 +212,7 @@ it); its load is a production ensemble's worst day, so use a scratch one.`,
 	f.IntVar(&tasks, "tasks", 5000, "no-op tasks the throughput phase keeps queued while it counts")
 	f.IntVar(&workers, "workers", 2, "workers in the throughput phase")
 	f.IntVar(&capacity, "capacity", 32, "capacity of each worker (at most 10000)")
+	f.IntVar(&prefetch, "prefetch", 32, "prefetch of each worker in the throughput and CLI phases: assignments beyond its capacity that wait there for a slot (0: none)")
 	f.IntVar(&cliTasks, "cli-tasks", 10000, "true commands in the CLI phase (0 skips it)")
 	f.IntVar(&fanout, "cron-fanout", 1000, "schedules due at one slot in the cron fan-out phase (0 skips it; at most 40000)")
 	f.IntVar(&scale.Queued, "scale-queued", 0, "scale phase: queue this many no-op tasks before any worker runs, then drain them (0 skips it)")

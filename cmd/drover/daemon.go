@@ -150,6 +150,7 @@ func newWorkerCmd(g *globals) *cobra.Command {
 	var (
 		id           string
 		capacity     int
+		prefetch     int
 		labels       []string
 		drainTimeout time.Duration
 		allow        []string
@@ -184,7 +185,7 @@ func newWorkerCmd(g *globals) *cobra.Command {
 				return usageErr("--drain-timeout %v: must be positive", drainTimeout)
 			}
 			log := g.logger("worker")
-			cfg := worker.Config{ID: id, Commands: true, Labels: lm, Capacity: capacity, Log: log, Version: version, DrainTimeout: drainTimeout,
+			cfg := worker.Config{ID: id, Commands: true, Labels: lm, Capacity: capacity, Prefetch: prefetch, Log: log, Version: version, DrainTimeout: drainTimeout,
 				Allow: allow, AllowEnv: allowEnv, CleanEnv: cleanEnv, RunAs: runAs}
 			if err := worker.CheckConfig(cfg); err != nil {
 				return usageErr("%v", err) // before connecting: bad flags exit 2 at once
@@ -260,6 +261,7 @@ func newWorkerCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&httpAddr, "http", "", "serve /metrics and /healthz on ADDR (\":9100\" binds loopback)")
 	cmd.Flags().StringVar(&id, "id", "", "worker id (default: host name)")
 	cmd.Flags().IntVar(&capacity, "capacity", 4, "attempts run at once (1 to 10000)")
+	cmd.Flags().IntVar(&prefetch, "prefetch", 0, "assignments beyond --capacity that wait here for a slot, of tasks with no timeout or starting deadline: for many short tasks")
 	cmd.Flags().StringArrayVar(&labels, "label", nil, "label k=v tasks can require with --on (repeatable)")
 	cmd.Flags().StringArrayVar(&allow, "allow", nil, "only run programs matching this glob (absolute path, or name); repeatable; shell tasks need /bin/sh")
 	cmd.Flags().StringArrayVar(&allowEnv, "allow-env", nil, "only run tasks whose variable names all match one of these globs; repeatable")

@@ -1,0 +1,145 @@
+package worker
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+
+	"github.com/drover-sched/drover/client"
+	"github.com/drover-sched/drover/drovertest"
+	"github.com/drover-sched/drover/store"
+)
+
+// A worker with a prefetch takes assignments beyond its capacity, which
+// wait there, assigned, not running, until a slot frees; no more than its
+// capacity ever run at once. A task with a timeout is not prefetched: it
+// stays queued until a slot is free.
+func TestPrefetchWaitsForASlot(t *testing.T) {
+	root := drovertest.NewRoot()
+	startScheduler(t, root, "s1")
+	release := make(chan struct{})
+	var mu sync.Mutex
+	running, most := 0, 0
+	block := HandlerFunc(func(ctx context.Context, _ *Task) ([]byte, error) {
+		mu.Lock()
+		running++
+		most = max(most, running)
+		mu.Unlock()
+		defer func() {
+			mu.Lock()
+			running--
+			mu.Unlock()
+		}()
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		return nil, nil
+	})
+	w, err := New(Config{ID: "go", Store: openExtra(t, root), Capacity: 1, Prefetch: 2, Log: drovertest.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Handle("block", block); err != nil {
+		t.Fatal(err)
+	}
+	runWorker(t, w)
+	st := drovertest.OpenStore(t, root)
+	ws, err := client.New(st).Workers()
+	if err != nil || len(ws) != 1 || ws[0].Prefetch != 2 {
+		t.Fatalf("registrations %+v (%v): want one with prefetch 2", ws, err)
+	}
+
+	submit := func(mod func(*store.Task)) string {
+		task := &store.Task{ID: ulid.Make().String(), Handler: "block", SubmittedAt: time.Now().UTC()}
+		if mod != nil {
+			mod(task)
+		}
+		if _, err := st.Submit(context.Background(), []*store.Task{task}); err != nil {
+			t.Fatal(err)
+		}
+		return task.ID
+	}
+	// The first takes the slot.
+	first := submit(nil)
+	drovertest.WaitFor(t, 20*time.Second, "the first task to run", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return running == 1
+	})
+	// A timed task and two that can wait: the two are prefetched.
+	timed := submit(func(task *store.Task) { task.Timeout = store.Millis(time.Hour / time.Millisecond) })
+	waiting := []string{submit(nil), submit(nil)}
+	states := func() map[string]store.State {
+		refs, err := st.Assignments()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]store.State{}
+		for _, r := range refs {
+			data, _, err := st.Get(r.Path)
+			if err != nil {
+				continue // gone meanwhile
+			}
+			task, err := store.DecodeTask(data)
+			if err != nil {
+				t.Fatalf("assignment %s: %v", r.Path, err)
+			}
+			out[r.Task] = task.State
+		}
+		return out
+	}
+	drovertest.WaitFor(t, 20*time.Second, "two assignments waiting for the slot", func() bool {
+		return w.Stats().Waiting == 2
+	})
+	got := states()
+	if got[first] != store.StateRunning || got[waiting[0]] != store.StateAssigned || got[waiting[1]] != store.StateAssigned {
+		t.Fatalf("assignments %v: want %s running, %v assigned", got, first, waiting)
+	}
+	if _, placed := got[timed]; placed {
+		t.Fatalf("the task with a timeout was placed past the worker's capacity: %v", got)
+	}
+	close(release)
+	for _, id := range append([]string{first, timed}, waiting...) {
+		if r := result(t, st, id); r.State != store.StateSucceeded {
+			t.Fatalf("task %s: %s (%s)", id, r.State, r.Error)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if most != 1 {
+		t.Fatalf("%d ran at once on a worker of capacity 1", most)
+	}
+}
+
+// Assignments beyond the capacity wait for a slot even without a prefetch
+// (placed by hand here): the worker never runs more than its capacity.
+func TestCapacityHoldsWhateverIsAssigned(t *testing.T) {
+	root := drovertest.NewRoot()
+	w, st, _ := startWorker(t, root, "w1", func(c *Config) { c.Capacity = 1 })
+	dir := t.TempDir()
+	var ids []string
+	for range 2 {
+		task := &store.Task{Shell: true, Cmd: []string{`touch ` + dir + `/started.$DROVER_TASK_ID; ` +
+			`while [ ! -e ` + dir + `/go ]; do sleep 0.01; done`}}
+		assign(t, st, w, task)
+		ids = append(ids, task.ID)
+	}
+	drovertest.WaitFor(t, 10*time.Second, "one attempt started, one waiting", func() bool {
+		m, _ := filepath.Glob(dir + "/started.*")
+		return len(m) == 1 && w.Stats().Waiting == 1
+	})
+	if err := os.WriteFile(dir+"/go", nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		if got := result(t, st, id); got.State != store.StateSucceeded {
+			t.Fatalf("task %s: %s (%s)", id, got.State, got.Error)
+		}
+	}
+}
