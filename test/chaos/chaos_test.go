@@ -196,7 +196,13 @@ func runChaos(t *testing.T, faultsOf func(time.Duration, *rand.Rand) []fault) {
 		c.start(fmt.Sprintf("scheduler-%d", i), "scheduler", "--id", fmt.Sprintf("scheduler-%d", i), "--timeout-grace", "10s")
 	}
 	for i := 1; i <= 3; i++ {
-		c.start(fmt.Sprintf("worker-%d", i), "worker", "--id", fmt.Sprintf("worker-%d", i), "--capacity", "8", "--drain-timeout", "5s")
+		args := []string{"worker", "--id", fmt.Sprintf("worker-%d", i), "--capacity", "8", "--drain-timeout", "5s"}
+		if i == 2 {
+			// One with a prefetch: its waiting assignments go through
+			// the faults too.
+			args = append(args, "--prefetch", "8")
+		}
+		c.start(fmt.Sprintf("worker-%d", i), args...)
 	}
 	// The first fault may concern the leader: wait for one (a race build's
 	// processes take a while to start and join the election).
