@@ -1451,6 +1451,7 @@ func (l *leader) place() error {
 	for id, w := range l.workers {
 		// With its prefetch: tasks that cannot wait find its free
 		// slots alone (pickWorker).
+		w.Reserved = false // for this pass
 		if free := w.freeFor(true); w.listedOnce && !w.Draining && free > 0 {
 			slots = append(slots, &w.slot)
 			views[id] = w
@@ -1490,6 +1491,9 @@ func (l *leader) place() error {
 		}
 		s := pickWorker(slots, q.shape, q.runs, q.after)
 		if s == nil {
+			if !q.shape.waits() {
+				reserve(slots, q.shape, q.runs)
+			}
 			if allowing && q.shape.commands() && mayAllow(slots, q.shape) {
 				l.ready.setAsideProgram(sq)
 				continue

@@ -19,8 +19,10 @@ type slot struct {
 	Labels   map[string]string
 	Capacity int
 	// Prefetch is how many assignments beyond Capacity it takes of tasks
-	// that can wait (shape.waits) for a free slot there.
+	// that can wait (shape.waits) for a free slot there; none while
+	// Reserved (see reserve).
 	Prefetch int
+	Reserved bool
 	Used     int
 	Draining bool
 	// Handlers are the Go handlers the worker runs.
@@ -40,28 +42,51 @@ func (s *slot) free() int { return s.Capacity - s.Used }
 // freeFor is how many more it takes of tasks that can wait (shape.waits)
 // or not: with its prefetch, or without.
 func (s *slot) freeFor(waits bool) int {
-	if waits {
+	if waits && !s.Reserved {
 		return s.Capacity + s.Prefetch - s.Used
 	}
 	return s.free()
 }
 
-// pickWorker chooses where a task goes: among workers with a free slot (for
-// a task that can wait, a prefetch slot will do) and the required labels
-// that run what it runs (its handler, or its program), the least loaded by
-// fraction of capacity (spreading work: a worker whose prefetch is in use is
-// loaded past its capacity, so a free slot anywhere comes first), ties
-// broken by fewer running, then by who received work least recently. The
-// worker its last attempt ran on (avoid; zero for a first attempt) comes
-// last, taken only when no other fits: a worker that fails everything at
-// once (a program missing there alone) is the least loaded, and took every
-// retry, a task's --retries all spent on it while a healthy worker stood
-// free. It returns nil when none fits.
-func pickWorker(workers []*slot, want shape, runs runnable, avoid unique.Handle[string]) *slot {
-	var best, avoided *slot
-	waits := want.waits()
+// reserve keeps, for the rest of a placement pass, the prefetch room of the
+// workers that would run a task of shape want and program runs that cannot
+// wait and found no free slot: tasks that can wait, placed after it (of its
+// priority or lower), would otherwise take each slot those workers free
+// before the leader saw it free, and the task would wait behind them for
+// as long as they keep coming.
+func reserve(workers []*slot, want shape, runs runnable) {
 	for _, w := range workers {
-		if w.Draining || w.freeFor(waits) <= 0 || !want.fits(w.Labels) || !w.runs(runs) {
+		if !w.Draining && want.fits(w.Labels) && w.runs(runs) {
+			w.Reserved = true
+		}
+	}
+}
+
+// pickWorker chooses where a task goes: among workers with a free slot and
+// the required labels that run what it runs (its handler, or its program),
+// the least loaded by fraction of capacity (spreading work), ties broken by
+// fewer running, then by who received work least recently. The worker its
+// last attempt ran on (avoid; zero for a first attempt) comes last, taken
+// only when no other fits: a worker that fails everything at once (a
+// program missing there alone) is the least loaded, and took every retry, a
+// task's --retries all spent on it while a healthy worker stood free. Only
+// when no worker has a free slot does a task that can wait go to a prefetch
+// slot, by the same rules: it would wait there behind what runs, while a
+// free slot, even its last worker's, runs it at once. It returns nil when
+// none fits.
+func pickWorker(workers []*slot, want shape, runs runnable, avoid unique.Handle[string]) *slot {
+	if s := pickAmong(workers, want, runs, avoid, false); s != nil || !want.waits() {
+		return s
+	}
+	return pickAmong(workers, want, runs, avoid, true)
+}
+
+// pickAmong is pickWorker among the workers with a free slot, or, with
+// prefetch, with room for a task that can wait.
+func pickAmong(workers []*slot, want shape, runs runnable, avoid unique.Handle[string], prefetch bool) *slot {
+	var best, avoided *slot
+	for _, w := range workers {
+		if w.Draining || w.freeFor(prefetch) <= 0 || !want.fits(w.Labels) || !w.runs(runs) {
 			continue
 		}
 		if avoid != (unique.Handle[string]{}) && w.ID == avoid.Value() {

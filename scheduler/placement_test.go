@@ -61,6 +61,8 @@ func TestPickWorker(t *testing.T) {
 		{"prefetch: a timeout takes a free slot", []*slot{{ID: "a", Capacity: 1, Prefetch: 2}}, nil, "a",
 			&store.Task{Cmd: []string{"true"}, Timeout: 1000}},
 		{"a free slot before a prefetch slot", []*slot{{ID: "a", Capacity: 1, Used: 1, Prefetch: 8}, {ID: "b", Capacity: 4, Used: 3}}, nil, "b", nil},
+		{"prefetch reserved", []*slot{{ID: "a", Capacity: 1, Used: 1, Prefetch: 2, Reserved: true}}, nil, "", nil},
+		{"reserved: a free slot still takes", []*slot{{ID: "a", Capacity: 2, Used: 1, Prefetch: 2, Reserved: true}}, nil, "a", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -22,7 +22,7 @@ func TestReview138PrefetchStarvesHigherPriorityTimedTask(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
 	w := registerWorkerInfo(t, root, &store.WorkerInfo{ID: "w", Host: "test", Capacity: 1, Prefetch: 1, StartedAt: time.Now()})
-	runScheduler(t, st, "s1")
+	s, _ := runScheduler(t, st, "s1")
 
 	// The worker's one slot is busy.
 	first := submit(t, st, 1, nil)[0]
@@ -53,7 +53,13 @@ func TestReview138PrefetchStarvesHigherPriorityTimedTask(t *testing.T) {
 		}
 		return false
 	}
-	drovertest.WaitFor(t, 10*time.Second, "a second assignment (prefetched)", func() bool { return len(w.assignments(t)) == 2 })
+	// The leader holds the high-priority task queued (it cannot wait on
+	// the busy worker). Before the fix the low ones took the prefetch
+	// slot meanwhile; since, none does while the high one waits for the
+	// worker.
+	drovertest.WaitFor(t, 10*time.Second, "the leader to hold the high-priority task", func() bool {
+		return s.Stats().Queued["high"] == 1
+	})
 
 	// The worker ends what it runs, oldest first, as a real one would;
 	// after each end the leader places again. The high-priority task
@@ -84,6 +90,9 @@ func TestReview138PrefetchStarvesHigherPriorityTimedTask(t *testing.T) {
 			got := w.assignments(t)
 			return len(got) == 2 || has(got, high.ID)
 		})
+		if round == 0 && !has(w.assignments(t), high.ID) {
+			t.Fatalf("the slot %s freed went to %v, not to the high-priority task %s", oldest, w.assignments(t), high.ID)
+		}
 	}
 	if got := w.assignments(t); !has(got, high.ID) {
 		t.Fatalf("after %d slots freed on the worker (ended %v), the high-priority task %s is still queued and the worker holds %v: "+
