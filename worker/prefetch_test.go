@@ -72,9 +72,9 @@ func TestPrefetchWaitsForASlot(t *testing.T) {
 		defer mu.Unlock()
 		return running == 1
 	})
-	// A timed task and two that can wait: the two are prefetched.
-	timed := submit(func(task *store.Task) { task.Timeout = store.Millis(time.Hour / time.Millisecond) })
+	// Two that can wait, prefetched, and a timed task, which is not.
 	waiting := []string{submit(nil), submit(nil)}
+	timed := submit(func(task *store.Task) { task.Timeout = store.Millis(time.Hour / time.Millisecond) })
 	states := func() map[string]store.State {
 		refs, err := st.Assignments()
 		if err != nil {
@@ -140,6 +140,77 @@ func TestCapacityHoldsWhateverIsAssigned(t *testing.T) {
 	for _, id := range ids {
 		if got := result(t, st, id); got.State != store.StateSucceeded {
 			t.Fatalf("task %s: %s (%s)", id, got.State, got.Error)
+		}
+	}
+}
+
+// A task that cannot wait (it has a timeout) keeps its place in the queue's
+// order: tasks that can wait, submitted after it, are not prefetched onto
+// the busy workers it waits for, where they would take each slot as it
+// frees, before it.
+func TestPrefetchKeepsTheOrderOfTasksThatCannotWait(t *testing.T) {
+	root := drovertest.NewRoot()
+	s, _, _ := startScheduler(t, root, "s1")
+	release := make(chan struct{})
+	var mu sync.Mutex
+	var started []string
+	h := HandlerFunc(func(ctx context.Context, task *Task) ([]byte, error) {
+		mu.Lock()
+		started = append(started, task.ID)
+		mu.Unlock()
+		if string(task.Payload) == "block" {
+			select {
+			case <-release:
+			case <-ctx.Done():
+			}
+		}
+		return nil, nil
+	})
+	w, err := New(Config{ID: "go", Store: openExtra(t, root), Capacity: 1, Prefetch: 2, Log: drovertest.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Handle("h", h); err != nil {
+		t.Fatal(err)
+	}
+	runWorker(t, w)
+	st := drovertest.OpenStore(t, root)
+	submit := func(task *store.Task) string {
+		task.ID, task.Handler, task.SubmittedAt = ulid.Make().String(), "h", time.Now().UTC()
+		if _, err := st.Submit(context.Background(), []*store.Task{task}); err != nil {
+			t.Fatal(err)
+		}
+		return task.ID
+	}
+	blocker := submit(&store.Task{Payload: []byte("block")})
+	drovertest.WaitFor(t, 20*time.Second, "the blocker to run", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(started) == 1
+	})
+	queued := func(n int64) func() bool {
+		return func() bool { return s.Stats().Queued["normal"] == n }
+	}
+	timed := submit(&store.Task{Timeout: store.Millis(time.Hour / time.Millisecond)})
+	drovertest.WaitFor(t, 20*time.Second, "the leader to hold the timed task", queued(1))
+	later := []string{submit(&store.Task{}), submit(&store.Task{})}
+	// The leader holds all three queued: the later ones were not placed.
+	drovertest.WaitFor(t, 20*time.Second, "the leader to hold all three", queued(3))
+	if n := w.Stats().Waiting; n != 0 {
+		t.Fatalf("%d waiting on the worker ahead of the timed task", n)
+	}
+	close(release)
+	for _, id := range append([]string{blocker, timed}, later...) {
+		if r := result(t, st, id); r.State != store.StateSucceeded {
+			t.Fatalf("task %s: %s (%s)", id, r.State, r.Error)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := []string{blocker, timed, later[0], later[1]}
+	for i := range want {
+		if i >= len(started) || started[i] != want[i] {
+			t.Fatalf("started in the order %v, want %v (blocker, timed, two later)", started, want)
 		}
 	}
 }

@@ -11,8 +11,11 @@ import (
 // slots holds a worker's attempts to its capacity: each takes a slot from
 // before its running mark until its report is written, so no more than
 // capacity assignments are ever marked running here at once. An assignment
-// beyond that (prefetched: Config.Prefetch) waits for a slot, high priority
-// first, then in the order it came.
+// beyond that (prefetched: Config.Prefetch) waits for a slot in the queue's
+// order, as the leader places: high priority first, then by task id (submit
+// order). The serve loop takes each new assignment's place in line, in that
+// order, before its goroutine starts: the goroutines would come in any
+// order.
 type slots struct {
 	mu      sync.Mutex
 	free    int
@@ -22,42 +25,65 @@ type slots struct {
 
 func newSlots(capacity int) *slots { return &slots{free: capacity} }
 
-// waiter is an assignment waiting for a slot; ready closes when it has one.
+// waiter is an assignment's place in line; ready closes when it has a slot.
 type waiter struct {
-	prio  store.Priority
-	seq   uint64
-	ready chan struct{}
-	index int // in the heap; -1 once it has a slot
+	prio    store.Priority
+	id      string
+	seq     uint64 // ties: first come
+	ready   chan struct{}
+	index   int // in the heap while waiting
+	granted bool
+	dropped bool
 }
 
-// acquire takes a slot, waiting for one until ctx ends (the assignment
-// withdrawn, the worker stopping).
-func (s *slots) acquire(ctx context.Context, prio store.Priority) error {
+// take puts an assignment in line, with the slot at once if one is free
+// and nobody waits.
+func (s *slots) take(prio store.Priority, id string) *waiter {
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq++
+	w := &waiter{prio: prio, id: id, seq: s.seq, ready: make(chan struct{})}
 	if s.free > 0 && len(s.waiting) == 0 {
 		s.free--
-		s.mu.Unlock()
-		return nil
+		w.granted = true
+		close(w.ready)
+		return w
 	}
-	s.seq++
-	w := &waiter{prio: prio, seq: s.seq, ready: make(chan struct{})}
 	heap.Push(&s.waiting, w)
-	s.mu.Unlock()
+	return w
+}
+
+// wait waits until w has its slot, or ctx ends (the assignment withdrawn,
+// the worker stopping).
+func (s *slots) wait(ctx context.Context, w *waiter) error {
 	select {
 	case <-w.ready:
 		return nil
 	case <-ctx.Done():
+		return context.Cause(ctx)
 	}
+}
+
+// drop gives w up: its slot to the next in line if it had one (also one
+// given as its wait ended), else its place in line. Once only.
+func (s *slots) drop(w *waiter) {
 	s.mu.Lock()
-	granted := w.index < 0
-	if !granted {
+	defer s.mu.Unlock()
+	if w.dropped {
+		return
+	}
+	w.dropped = true
+	if !w.granted {
 		heap.Remove(&s.waiting, w.index)
+		return
 	}
-	s.mu.Unlock()
-	if granted {
-		s.release() // given as ctx ended: to the next
+	if len(s.waiting) == 0 {
+		s.free++
+		return
 	}
-	return context.Cause(ctx)
+	next := heap.Pop(&s.waiting).(*waiter)
+	next.granted = true
+	close(next.ready)
 }
 
 // waitingNow is how many wait for a slot.
@@ -67,30 +93,16 @@ func (s *slots) waitingNow() int {
 	return len(s.waiting)
 }
 
-// release gives a slot back: to the first waiter, if any.
-func (s *slots) release() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.releaseLocked()
-}
-
-func (s *slots) releaseLocked() {
-	if len(s.waiting) == 0 {
-		s.free++
-		return
-	}
-	w := heap.Pop(&s.waiting).(*waiter)
-	w.index = -1
-	close(w.ready)
-}
-
-// waiters is a heap of waiters: higher priority first, then first come.
+// waiters is a heap of waiters in the queue's order.
 type waiters []*waiter
 
 func (h waiters) Len() int { return len(h) }
 func (h waiters) Less(i, j int) bool {
 	if h[i].prio != h[j].prio {
 		return h[i].prio > h[j].prio
+	}
+	if h[i].id != h[j].id {
+		return h[i].id < h[j].id
 	}
 	return h[i].seq < h[j].seq
 }

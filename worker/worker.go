@@ -5,6 +5,7 @@
 package worker
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -714,14 +715,29 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 				copies[name] = lone // the assignment as created, if listed
 			}
 		}
+		var started []string
 		for _, name := range kids {
 			if runs[name] == nil && !store.IsManifestName(name) {
-				runs[name] = w.start(sctx, &wg, dir, name, reg, sess, copies[name])
-				delete(copies, name)
-				// The multi that created it last changed the children:
-				// did it also write the directory's data?
-				copying = listing.Mzxid == listing.Pzxid
+				started = append(started, name)
 			}
+		}
+		// In line for a slot in the queue's order (slots), the priority
+		// of an assignment not copied yet taken as normal.
+		prio := func(name string) store.Priority {
+			if c := copies[name]; c != nil {
+				return c.Priority
+			}
+			return store.PriorityNormal
+		}
+		slices.SortFunc(started, func(a, b string) int {
+			return cmp.Or(cmp.Compare(prio(b), prio(a)), strings.Compare(a, b))
+		})
+		for _, name := range started {
+			runs[name] = w.start(sctx, &wg, dir, name, reg, sess, copies[name], w.slots.take(prio(name), name))
+			delete(copies, name)
+			// The multi that created it last changed the children:
+			// did it also write the directory's data?
+			copying = listing.Mzxid == listing.Pzxid
 		}
 		for name := range manifests {
 			if !present[name] {
@@ -1163,13 +1179,14 @@ type run struct {
 // manifest gave its copy) and, if it belongs to this registration, runs it.
 // Reads of many new assignments are thereby pipelined instead of holding up
 // the watch loop one by one.
-func (w *Worker) start(ctx context.Context, wg *sync.WaitGroup, dir, name string, reg int64, sess *store.Session, copied *store.Task) *run {
+func (w *Worker) start(ctx context.Context, wg *sync.WaitGroup, dir, name string, reg int64, sess *store.Session, copied *store.Task, slot *waiter) *run {
 	rctx, cancel := context.WithCancelCause(ctx)
 	r := &run{cancel: cancel}
 	w.running.Add(1)
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
+		defer w.slots.drop(slot)
 		defer func() {
 			w.running.Add(-1)
 			select {
@@ -1200,11 +1217,10 @@ func (w *Worker) start(ctx context.Context, wg *sync.WaitGroup, dir, name string
 		}
 		// A slot from before the running mark until the report is
 		// written: a prefetched assignment waits here, still assigned.
-		if err := w.slots.acquire(rctx, task.Priority); err != nil {
+		if err := w.slots.wait(rctx, slot); err != nil {
 			log.Debug().Str("why", err.Error()).Msg("assignment gave up waiting for a slot")
 			return
 		}
-		defer w.slots.release()
 		err := w.attempt(rctx, log, p, version, task, sess)
 		if copied != nil && errors.Is(err, store.ErrBadVersion) {
 			// The copy was not the assignment as it stands: read it.
