@@ -40,7 +40,8 @@ type Config struct {
 	// Workers and their capacity for the throughput phase; default 2 x 32.
 	Workers, Capacity int
 	// Prefetch is each worker's prefetch (worker.Config.Prefetch) in the
-	// throughput and CLI phases; default Capacity, negative none.
+	// throughput and CLI phases; default Capacity (at most
+	// store.MaxCapacity less it), negative none.
 	Prefetch int
 	// SessionTimeout used for the failover phase; default 2s.
 	SessionTimeout time.Duration

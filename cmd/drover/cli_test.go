@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -954,7 +955,7 @@ func TestDevSaysWhenAProcessExits(t *testing.T) {
 func TestWhatWorkersAndTasksRun(t *testing.T) {
 	root := newRoot()
 	daemon(t, root, "worker", "--id", "w1")
-	daemon(t, root, "worker", "--id", "w2", "--allow", "sh", "--allow", "/opt/jobs/*")
+	daemon(t, root, "worker", "--id", "w2", "--allow", "sh", "--allow", "/opt/jobs/*", "--capacity", "4", "--prefetch", "2")
 	var r result
 	waitFor(t, 20*time.Second, "two workers", func() bool {
 		r = drover(t, root, "workers", "-o", "wide")
@@ -963,8 +964,9 @@ func TestWhatWorkersAndTasksRun(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
 	if f := strings.Fields(lines[0]); f[len(f)-2] != "RUNS" || f[len(f)-1] != "STATE" ||
 		!strings.HasSuffix(strings.Join(strings.Fields(lines[1]), " "), " commands up") ||
-		!strings.HasSuffix(lines[2], "commands allowed by sh /opt/jobs/*  up") {
-		t.Fatalf("workers -o wide:\n%s", r.stdout)
+		!strings.HasSuffix(lines[2], "commands allowed by sh /opt/jobs/*  up") ||
+		!slices.Contains(strings.Fields(lines[2]), "4+2") || slices.Contains(strings.Fields(lines[1]), "4+0") {
+		t.Fatalf("workers -o wide (w2 of capacity 4 with a prefetch of 2):\n%s", r.stdout)
 	}
 	jsonl := filepath.Join(t.TempDir(), "h.jsonl")
 	if err := os.WriteFile(jsonl, []byte(`{"handler":"resize"}`+"\n"), 0o644); err != nil {

@@ -332,7 +332,12 @@ func newWorkersCmd(g *globals) *cobra.Command {
 					header += "\tRUNS\tSTATE"
 				}
 				for i, w := range ws {
-					rows[i] = []string{w.ID, w.Host, labelsStr(w.Labels), fmt.Sprint(w.Capacity), fmt.Sprint(w.Running), w.Version}
+					capacity := fmt.Sprint(w.Capacity)
+					if w.Prefetch > 0 {
+						// RUNNING counts its assignments, the waiting ones too.
+						capacity += fmt.Sprintf("+%d", w.Prefetch)
+					}
+					rows[i] = []string{w.ID, w.Host, labelsStr(w.Labels), capacity, fmt.Sprint(w.Running), w.Version}
 					if g.output == "wide" {
 						state := "up"
 						if w.Draining {
