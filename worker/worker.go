@@ -37,8 +37,8 @@ type Config struct {
 	Capacity int
 	// Prefetch is how many more assignments than Capacity the leader may
 	// place here, of tasks with no timeout and no starting deadline: they
-	// wait here, assigned, for a slot (high priority first, then in the
-	// order placed), so that a slot that frees is taken at once instead of
+	// wait here, assigned, for a slot (in the queue's order: high priority
+	// first, then by task id), so that a slot that frees is taken at once instead of
 	// after the leader has heard of it and placed again (some ZooKeeper
 	// round trips). For many short tasks; a task prefetched behind long
 	// ones waits for them while another worker may be idle. Default 0;
