@@ -43,11 +43,22 @@ func newBatcher(st *store.Store) *batcher {
 
 // commit queues a write of about size bytes and waits for its outcome.
 func (b *batcher) commit(ctx context.Context, ids []string, size int, build func(*store.Txn) error) error {
+	return b.commitQueued(ctx, ids, size, build, nil)
+}
+
+// commitQueued is commit calling queued, when not nil, once the write is
+// in line: one commit loop takes the writes in the order queued, so the
+// write commits no later than any queued after queued returns (a batch
+// that fails is tried again write by write, in the same order).
+func (b *batcher) commitQueued(ctx context.Context, ids []string, size int, build func(*store.Txn) error, queued func()) error {
 	req := &commitReq{ids: ids, size: size, build: build, done: make(chan error, 1)}
 	select {
 	case b.reqs <- req:
 	case <-ctx.Done():
 		return ctx.Err()
+	}
+	if queued != nil {
+		queued()
 	}
 	// Once queued the write is committed or failed; wait for which, so the
 	// caller never mistakes an applied write for an abandoned one.

@@ -9,8 +9,10 @@ import (
 )
 
 // slots holds a worker's attempts to its capacity: each takes a slot from
-// before its running mark until its report is written, so no more than
-// capacity assignments are ever marked running here at once. An assignment
+// before its running mark until its report is in line in the group commit,
+// ahead of the next attempt's running mark (see Worker.report), so no more
+// than capacity attempts run at once, nor (but for a report retried after
+// a lost connection) stand marked running in ZooKeeper. An assignment
 // beyond that (prefetched: Config.Prefetch) waits for a slot in the queue's
 // order, as the leader places: high priority first, then by task id (submit
 // order). The serve loop takes each new assignment's place in line, in that

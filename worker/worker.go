@@ -1215,17 +1215,20 @@ func (w *Worker) start(ctx context.Context, wg *sync.WaitGroup, dir, name string
 			log.Debug().Int64("reg", task.Reg).Msg("assignment of an earlier registration: left to the leader")
 			return
 		}
-		// A slot from before the running mark until the report is
-		// written: a prefetched assignment waits here, still assigned.
+		// A slot from before the running mark until the report is in
+		// line to be written: a prefetched assignment waits here, still
+		// assigned, and its running mark, queued after that report,
+		// commits with it or after it (handOff).
 		if err := w.slots.wait(rctx, slot); err != nil {
 			log.Debug().Str("why", err.Error()).Msg("assignment gave up waiting for a slot")
 			return
 		}
-		err := w.attempt(rctx, log, p, version, task, sess)
+		handOff := func() { w.slots.drop(slot) }
+		err := w.attempt(rctx, log, p, version, task, sess, handOff)
 		if copied != nil && errors.Is(err, store.ErrBadVersion) {
 			// The copy was not the assignment as it stands: read it.
 			if task, version, ok = w.read(rctx, p, name); ok && task.Reg == reg {
-				w.attempt(rctx, log, p, version, task, sess)
+				w.attempt(rctx, log, p, version, task, sess, handOff)
 			}
 		}
 	}()
@@ -1270,7 +1273,9 @@ func (w *Worker) read(ctx context.Context, p, name string) (task *store.Task, ve
 // attempt marks the assignment running, runs it and reports the outcome. The
 // mark comes first: a withdrawn or replaced assignment fails it, so such an
 // attempt never starts; that failure is returned.
-func (w *Worker) attempt(ctx context.Context, log zerolog.Logger, path string, version int32, task *store.Task, sess *store.Session) error {
+// attempt marks the assignment running, runs it and reports its outcome;
+// handOff is called once the report is in line to be written (see report).
+func (w *Worker) attempt(ctx context.Context, log zerolog.Logger, path string, version int32, task *store.Task, sess *store.Session, handOff func()) error {
 	task.State, task.StartedAt = store.StateRunning, w.cfg.Now().UTC()
 	data, err := store.Encode(task)
 	if err != nil {
@@ -1331,7 +1336,7 @@ func (w *Worker) attempt(ctx context.Context, log zerolog.Logger, path string, v
 		log.Warn().Str("why", context.Cause(ctx).Error()).Msg("attempt killed; not reporting")
 		return nil
 	}
-	w.report(ctx, log, path, running, task, out, sess)
+	w.report(ctx, log, path, running, task, out, sess, handOff)
 	return nil
 }
 
@@ -1427,8 +1432,13 @@ func (w *Worker) writtenOver(log zerolog.Logger, path string, task *store.Task) 
 
 // report posts an attempt's outcome in one transaction that deletes the
 // assignment at the version this worker wrote: if the leader withdrew or replaced
-// it meanwhile, nothing is written.
-func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, version int32, task *store.Task, out outcome, sess *store.Session) {
+// it meanwhile, nothing is written. handOff is called once its first try is
+// in line in the group commit: the attempt's slot then goes to the next
+// assignment, whose running mark, queued after it, commits with it or
+// after it, so no more than the capacity stand marked running at once
+// (unless that try's outcome is lost with the connection and the next
+// mark lands before its retry).
+func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, version int32, task *store.Task, out outcome, sess *store.Session, handOff func()) {
 	posted, unknown := false, false // unknown: a try's outcome was not heard
 	var next *store.Task
 	defer func() {
@@ -1528,7 +1538,7 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 	}
 	pause := restartMin
 	for try := 0; ; try++ {
-		err := w.batch.commit(ctx, []string{task.ID}, size, build)
+		err := w.batch.commitQueued(ctx, []string{task.ID}, size, build, handOff)
 		switch {
 		case err == nil:
 			posted = true

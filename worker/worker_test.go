@@ -838,7 +838,7 @@ func TestAttemptDoesNotStartAfterItsContextEnded(t *testing.T) {
 	w.batch = newBatcher(st)
 	actx, cancel := context.WithCancelCause(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- w.attempt(actx, w.log, path, 0, task, sess) }()
+	go func() { done <- w.attempt(actx, w.log, path, 0, task, sess, func() {}) }()
 	drovertest.WaitFor(t, 5*time.Second, "running mark queued", func() bool { return len(w.batch.reqs) == 1 })
 	cancel(errors.New("worker stopping"))
 	bctx, bcancel := context.WithCancel(context.Background())
@@ -884,7 +884,7 @@ func TestAttemptDoesNotStartAfterItsSessionExpired(t *testing.T) {
 	batcherDone := make(chan struct{})
 	go func() { defer close(batcherDone); w.batch.run(bctx) }()
 	defer func() { bcancel(); <-batcherDone }()
-	if err := w.attempt(context.Background(), w.log, path, 0, task, sess); err != nil {
+	if err := w.attempt(context.Background(), w.log, path, 0, task, sess, func() {}); err != nil {
 		t.Fatal(err)
 	}
 	if n := calls.Load(); n > 0 {
