@@ -40,7 +40,7 @@ type Config struct {
 	// Workers and their capacity for the throughput phase; default 2 x 32.
 	Workers, Capacity int
 	// Prefetch is each worker's prefetch (worker.Config.Prefetch) in the
-	// throughput and CLI phases; default Capacity (at most
+	// throughput and CLI phases; default 3 x Capacity (at most
 	// store.MaxCapacity less it), negative none.
 	Prefetch int
 	// SessionTimeout used for the failover phase; default 2s.
@@ -177,7 +177,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	switch {
 	case cfg.Prefetch == 0:
-		cfg.Prefetch = min(cfg.Capacity, store.MaxCapacity-cfg.Capacity)
+		cfg.Prefetch = min(3*cfg.Capacity, store.MaxCapacity-cfg.Capacity)
 	case cfg.Prefetch < 0:
 		cfg.Prefetch = 0
 	}

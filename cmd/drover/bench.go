@@ -212,7 +212,7 @@ it); its load is a production ensemble's worst day, so use a scratch one.`,
 	f.IntVar(&tasks, "tasks", 5000, "no-op tasks the throughput phase keeps queued while it counts")
 	f.IntVar(&workers, "workers", 2, "workers in the throughput phase")
 	f.IntVar(&capacity, "capacity", 32, "capacity of each worker (at most 10000)")
-	f.IntVar(&prefetch, "prefetch", 0, "prefetch of each worker in the throughput and CLI phases: assignments beyond its capacity that wait there for a slot (default: as --capacity, at most 10000 less it; 0: none)")
+	f.IntVar(&prefetch, "prefetch", 0, "prefetch of each worker in the throughput and CLI phases: assignments beyond its capacity that wait there for a slot (default: 3 x --capacity, at most 10000 less it; 0: none)")
 	f.IntVar(&cliTasks, "cli-tasks", 10000, "true commands in the CLI phase (0 skips it)")
 	f.IntVar(&fanout, "cron-fanout", 1000, "schedules due at one slot in the cron fan-out phase (0 skips it; at most 40000)")
 	f.IntVar(&scale.Queued, "scale-queued", 0, "scale phase: queue this many no-op tasks before any worker runs, then drain them (0 skips it)")
