@@ -109,7 +109,13 @@ func openExtra(t *testing.T, root string) *store.Store { return drovertest.OpenS
 // commands), until cleanup; capacity 0 is New's default.
 func runHandler(t *testing.T, root string, capacity int, name string, h Handler) *Worker {
 	t.Helper()
-	w, err := New(Config{ID: "go", Store: openExtra(t, root), Capacity: capacity, Log: drovertest.Logger(t)})
+	return runPrefetching(t, root, capacity, 0, name, h)
+}
+
+// runPrefetching is runHandler for a worker with a prefetch.
+func runPrefetching(t *testing.T, root string, capacity, prefetch int, name string, h Handler) *Worker {
+	t.Helper()
+	w, err := New(Config{ID: "go", Store: openExtra(t, root), Capacity: capacity, Prefetch: prefetch, Log: drovertest.Logger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,14 +41,7 @@ func TestPrefetchWaitsForASlot(t *testing.T) {
 		}
 		return nil, nil
 	})
-	w, err := New(Config{ID: "go", Store: openExtra(t, root), Capacity: 1, Prefetch: 2, Log: drovertest.Logger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Handle("block", block); err != nil {
-		t.Fatal(err)
-	}
-	runWorker(t, w)
+	w := runPrefetching(t, root, 1, 2, "block", block)
 	st := drovertest.OpenStore(t, root)
 	ws, err := client.New(st).Workers()
 	if err != nil || len(ws) != 1 || ws[0].Prefetch != 2 {
@@ -166,14 +159,7 @@ func TestPrefetchKeepsTheOrderOfTasksThatCannotWait(t *testing.T) {
 		}
 		return nil, nil
 	})
-	w, err := New(Config{ID: "go", Store: openExtra(t, root), Capacity: 1, Prefetch: 2, Log: drovertest.Logger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Handle("h", h); err != nil {
-		t.Fatal(err)
-	}
-	runWorker(t, w)
+	w := runPrefetching(t, root, 1, 2, "h", h)
 	st := drovertest.OpenStore(t, root)
 	submit := func(task *store.Task) string {
 		task.ID, task.Handler, task.SubmittedAt = ulid.Make().String(), "h", time.Now().UTC()

@@ -36,14 +36,7 @@ func TestReview138PrefetchedRunOutOfOrder(t *testing.T) {
 		return nil, nil
 	})
 	const n = 10
-	w, err := New(Config{ID: "go", Store: openExtra(t, root), Capacity: 1, Prefetch: n, Log: drovertest.Logger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Handle("step", h); err != nil {
-		t.Fatal(err)
-	}
-	runWorker(t, w)
+	w := runPrefetching(t, root, 1, n, "step", h)
 	st := drovertest.OpenStore(t, root)
 	started := func() int {
 		mu.Lock()
