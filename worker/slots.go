@@ -11,8 +11,8 @@ import (
 // slots holds a worker's attempts to its capacity: each takes a slot from
 // before its running mark until its report is in line in the group commit,
 // ahead of the next attempt's running mark (see Worker.report), so no more
-// than capacity attempts run at once, nor (but for a report retried after
-// a lost connection) stand marked running in ZooKeeper. An assignment
+// than capacity attempts run at once, nor, as a rule, stand marked running
+// in ZooKeeper (the exceptions are a report's: see Worker.report). An assignment
 // beyond that (prefetched: Config.Prefetch) waits for a slot in the queue's
 // order, as the leader places: high priority first, then by task id (submit
 // order). The serve loop takes each new assignment's place in line, in that
@@ -53,6 +53,20 @@ func (s *slots) take(prio store.Priority, id string) *waiter {
 	}
 	heap.Push(&s.waiting, w)
 	return w
+}
+
+// reorder puts w in line by the priority its record says, once read: the
+// serve loop took a record without a copy for normal (a lone placement on
+// a busy worker, as refilling its prefetch one task at a time is, comes
+// without one).
+func (s *slots) reorder(w *waiter, prio store.Priority) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if w.granted || w.dropped || w.prio == prio {
+		return
+	}
+	w.prio = prio
+	heap.Fix(&s.waiting, w.index)
 }
 
 // wait waits until w has its slot, or ctx ends (the assignment withdrawn,

@@ -106,3 +106,21 @@ func TestSlotsGrantedAsCancelled(t *testing.T) {
 		t.Fatalf("free %d, waiting %d; want 1, 0", s.free, s.waitingNow())
 	}
 }
+
+// A waiter's priority, once its record is read, moves it in line.
+func TestSlotsReorder(t *testing.T) {
+	s := newSlots(1)
+	first := s.take(store.PriorityNormal, "a")
+	normal := s.take(store.PriorityNormal, "b")
+	unread := s.take(store.PriorityNormal, "c") // high, as read later
+	s.reorder(unread, store.PriorityHigh)
+	s.drop(first)
+	if !granted(unread) || granted(normal) {
+		t.Fatal("the slot did not go to the waiter read as high priority")
+	}
+	s.reorder(unread, store.PriorityLow) // granted: nothing to move
+	s.drop(unread)
+	if !granted(normal) {
+		t.Fatal("the slot did not go on to the next")
+	}
+}

@@ -127,8 +127,8 @@ type Worker struct {
 	// it has become idle.
 	wake chan struct{}
 	// slots holds the attempts to Capacity; prefetched assignments wait
-	// there. The Worker's, not a registration's: attempts of the one
-	// before may still hold some.
+	// there. The Worker's, one for all its registrations in turn (a
+	// registration's serve waits for its attempts to end).
 	slots  *slots
 	policy policy
 	// batch group-commits the running marks and reports of this registration.
@@ -722,7 +722,8 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 			}
 		}
 		// In line for a slot in the queue's order (slots), the priority
-		// of an assignment not copied yet taken as normal.
+		// of an assignment not copied yet taken as normal until read
+		// (slots.reorder).
 		prio := func(name string) store.Priority {
 			if c := copies[name]; c != nil {
 				return c.Priority
@@ -1219,6 +1220,7 @@ func (w *Worker) start(ctx context.Context, wg *sync.WaitGroup, dir, name string
 		// line to be written: a prefetched assignment waits here, still
 		// assigned, and its running mark, queued after that report,
 		// commits with it or after it (handOff).
+		w.slots.reorder(slot, task.Priority)
 		if err := w.slots.wait(rctx, slot); err != nil {
 			log.Debug().Str("why", err.Error()).Msg("assignment gave up waiting for a slot")
 			return
@@ -1435,9 +1437,12 @@ func (w *Worker) writtenOver(log zerolog.Logger, path string, task *store.Task) 
 // it meanwhile, nothing is written. handOff is called once its first try is
 // in line in the group commit: the attempt's slot then goes to the next
 // assignment, whose running mark, queued after it, commits with it or
-// after it, so no more than the capacity stand marked running at once
-// (unless that try's outcome is lost with the connection and the next
-// mark lands before its retry).
+// after it, so as a rule no more than the capacity stand marked running at
+// once. Not when the report leaves its assignment standing: its outcome
+// lost with the connection (the next mark may land before its retry),
+// refused because the task's record exists already (the assignment is
+// deleted in a write after it), or retried while the assignment stands.
+// The attempt has ended by then: no more than the capacity run at once.
 func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, version int32, task *store.Task, out outcome, sess *store.Session, handOff func()) {
 	posted, unknown := false, false // unknown: a try's outcome was not heard
 	var next *store.Task
