@@ -1492,7 +1492,9 @@ func (l *leader) place() error {
 		s := pickWorker(slots, q.shape, q.runs, q.after)
 		if s == nil {
 			if !q.shape.waits() {
-				reserve(slots, q.shape, q.runs)
+				// The room kept is not for this pass: with none left,
+				// it ends.
+				freeTotal -= reserve(slots, q.shape, q.runs)
 			}
 			if allowing && q.shape.commands() && mayAllow(slots, q.shape) {
 				l.ready.setAsideProgram(sq)

@@ -54,12 +54,15 @@ func (s *slot) freeFor(waits bool) int {
 // priority or lower), would otherwise take each slot those workers free
 // before the leader saw it free, and the task would wait behind them for
 // as long as they keep coming.
-func reserve(workers []*slot, want shape, runs runnable) {
+// It returns the room it kept, which the pass can no longer place.
+func reserve(workers []*slot, want shape, runs runnable) (kept int) {
 	for _, w := range workers {
-		if !w.Draining && want.fits(w.Labels) && w.runs(runs) {
+		if !w.Reserved && !w.Draining && want.fits(w.Labels) && w.runs(runs) {
+			kept += max(w.freeFor(true), 0) - max(w.free(), 0)
 			w.Reserved = true
 		}
 	}
+	return kept
 }
 
 // pickWorker chooses where a task goes: among workers with a free slot and
@@ -75,18 +78,27 @@ func reserve(workers []*slot, want shape, runs runnable) {
 // free slot, even its last worker's, runs it at once. It returns nil when
 // none fits.
 func pickWorker(workers []*slot, want shape, runs runnable, avoid unique.Handle[string]) *slot {
-	if s := pickAmong(workers, want, runs, avoid, false); s != nil || !want.waits() {
+	waits := want.waits()
+	s, room := pickAmong(workers, want, runs, avoid, false, waits)
+	if s != nil || !room {
 		return s
 	}
-	return pickAmong(workers, want, runs, avoid, true)
+	s, _ = pickAmong(workers, want, runs, avoid, true, false)
+	return s
 }
 
 // pickAmong is pickWorker among the workers with a free slot, or, with
-// prefetch, with room for a task that can wait.
-func pickAmong(workers []*slot, want shape, runs runnable, avoid unique.Handle[string], prefetch bool) *slot {
+// prefetch, with room for a task that can wait. With look, room says
+// whether any worker not free has such room: only then is a second look,
+// with prefetch, worth a scan.
+func pickAmong(workers []*slot, want shape, runs runnable, avoid unique.Handle[string], prefetch, look bool) (_ *slot, room bool) {
 	var best, avoided *slot
 	for _, w := range workers {
-		if w.Draining || w.freeFor(prefetch) <= 0 || !want.fits(w.Labels) || !w.runs(runs) {
+		if w.Draining || w.freeFor(prefetch) <= 0 {
+			room = room || look && !w.Draining && w.freeFor(true) > 0
+			continue
+		}
+		if !want.fits(w.Labels) || !w.runs(runs) {
 			continue
 		}
 		if avoid != (unique.Handle[string]{}) && w.ID == avoid.Value() {
@@ -98,9 +110,9 @@ func pickAmong(workers []*slot, want shape, runs runnable, avoid unique.Handle[s
 		}
 	}
 	if best == nil {
-		return avoided
+		return avoided, room
 	}
-	return best
+	return best, room
 }
 
 // mayAllow reports whether a free worker with an allow-list could take a
@@ -163,14 +175,17 @@ func shapeOf(t *store.Task) shape {
 	// a busy worker (prefetch): not with a timeout, which counts from the
 	// assignment for the leader (a wait behind a long task would withdraw
 	// it as timed out), nor with a starting deadline.
-	kind := "n"
-	if t.Timeout <= 0 && t.StartBy.IsZero() {
-		kind = "w"
-	}
-	if t.Handler != "" {
-		kind += "h" + t.Handler
-	} else {
-		kind += "c"
+	waits := t.Timeout <= 0 && t.StartBy.IsZero()
+	var kind string
+	switch {
+	case t.Handler != "" && waits:
+		kind = "wh" + t.Handler
+	case t.Handler != "":
+		kind = "nh" + t.Handler
+	case waits:
+		kind = "wc"
+	default:
+		kind = "nc"
 	}
 	// Every part length-prefixed (labelsKey's encoding), the kind first:
 	// no byte of a handler's name or a label is taken for a separator.
