@@ -1491,12 +1491,14 @@ func (l *leader) place() error {
 		}
 		s := pickWorker(slots, q.shape, q.runs, q.after)
 		if s == nil {
+			program := allowing && q.shape.commands() && mayAllow(slots, q.shape)
 			if !q.shape.waits() {
 				// The room kept is not for this pass: with none left,
-				// it ends.
-				freeTotal -= reserve(slots, q.shape, q.runs)
+				// it ends. A shape set aside whole keeps it for its
+				// other programs too, which the pass tries no more.
+				freeTotal -= reserve(slots, q.shape, q.runs, !program)
 			}
-			if allowing && q.shape.commands() && mayAllow(slots, q.shape) {
+			if program {
 				l.ready.setAsideProgram(sq)
 				continue
 			}

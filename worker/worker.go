@@ -721,9 +721,13 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 				started = append(started, name)
 			}
 		}
-		// In line for a slot in the queue's order (slots), the priority
-		// of an assignment not copied yet taken as normal until read
-		// (slots.reorder).
+		// In line for a slot in the queue's order (slots). When more than
+		// one came, those without a copy are read first (pipelined: one
+		// round trip), or a free slot would go by id, not priority; one
+		// alone is put in line as normal until read (slots.reorder).
+		if len(started) > 1 {
+			w.readUncopied(dir, started, copies)
+		}
 		prio := func(name string) store.Priority {
 			if c := copies[name]; c != nil {
 				return c.Priority
@@ -1158,6 +1162,28 @@ func (w *Worker) readManifests(ctx context.Context, wg *sync.WaitGroup, dir stri
 				return
 			}
 		}()
+	}
+}
+
+// readUncopied reads the new assignments in names that have no copy into
+// copies, as created (version 0); one unreadable, malformed or written
+// since is left to its own read (Worker.start).
+func (w *Worker) readUncopied(dir string, names []string, copies map[string]*store.Task) {
+	var paths []string
+	for _, name := range names {
+		if copies[name] == nil {
+			paths = append(paths, dir+"/"+name)
+		}
+	}
+	for _, rd := range w.st.GetMany(paths) {
+		if rd.Err != nil || rd.Stat.Version != 0 {
+			continue
+		}
+		name := rd.Path[len(dir)+1:]
+		t, err := store.DecodeTask(rd.Data)
+		if id, attempt, perr := store.ParseAssignmentName(name); err == nil && perr == nil && id == t.ID && attempt == t.Attempt {
+			copies[name] = t
+		}
 	}
 }
 
