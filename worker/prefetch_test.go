@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -199,4 +200,33 @@ func TestPrefetchKeepsTheOrderOfTasksThatCannotWait(t *testing.T) {
 			t.Fatalf("started in the order %v, want %v (blocker, timed, two later)", started, want)
 		}
 	}
+}
+
+// holder is a Go handler that notes the tasks it starts, in order, and
+// holds each until a value comes on hold, or hold is closed, or its
+// context ends.
+type holder struct {
+	hold  chan struct{}
+	mu    sync.Mutex
+	order []string
+}
+
+func newHolder() *holder { return &holder{hold: make(chan struct{})} }
+
+func (h *holder) ProcessTask(ctx context.Context, task *Task) ([]byte, error) {
+	h.mu.Lock()
+	h.order = append(h.order, task.ID)
+	h.mu.Unlock()
+	select {
+	case <-h.hold:
+	case <-ctx.Done():
+	}
+	return nil, nil
+}
+
+// started is the ids of the tasks started so far, in order.
+func (h *holder) started() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.order)
 }

@@ -3,7 +3,6 @@ package worker
 import (
 	"context"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,27 +21,12 @@ import (
 func TestReview138PrefetchedRunOutOfOrder(t *testing.T) {
 	root := drovertest.NewRoot()
 	startScheduler(t, root, "s1")
-	step := make(chan struct{})
-	var mu sync.Mutex
-	var order []string
-	h := HandlerFunc(func(ctx context.Context, task *Task) ([]byte, error) {
-		mu.Lock()
-		order = append(order, task.ID)
-		mu.Unlock()
-		select {
-		case <-step:
-		case <-ctx.Done():
-		}
-		return nil, nil
-	})
+	h := newHolder()
+	step := h.hold
 	const n = 10
 	w := runPrefetching(t, root, 1, n, "step", h)
 	st := drovertest.OpenStore(t, root)
-	started := func() int {
-		mu.Lock()
-		defer mu.Unlock()
-		return len(order)
-	}
+	started := func() int { return len(h.started()) }
 	newTask := func() *store.Task {
 		return &store.Task{ID: ulid.Make().String(), Handler: "step", SubmittedAt: time.Now().UTC()}
 	}
@@ -68,9 +52,7 @@ func TestReview138PrefetchedRunOutOfOrder(t *testing.T) {
 		drovertest.WaitFor(t, 20*time.Second, "the next to start", func() bool { return started() == i+1 })
 	}
 	step <- struct{}{}
-	mu.Lock()
-	got := slices.Clone(order[1:])
-	mu.Unlock()
+	got := h.started()[1:]
 	if !slices.Equal(got, ids) {
 		t.Fatalf("prefetched tasks of one priority ran in the order\n%v\nnot as submitted and placed\n%v", got, ids)
 	}

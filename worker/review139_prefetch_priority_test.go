@@ -3,7 +3,6 @@ package worker
 import (
 	"context"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,19 +25,8 @@ import (
 func TestReview139PrefetchedHighPriorityWaitsBehindNormal(t *testing.T) {
 	root := drovertest.NewRoot()
 	startScheduler(t, root, "s1")
-	step := make(chan struct{})
-	var mu sync.Mutex
-	var order []string
-	h := HandlerFunc(func(ctx context.Context, task *Task) ([]byte, error) {
-		mu.Lock()
-		order = append(order, task.ID)
-		mu.Unlock()
-		select {
-		case <-step:
-		case <-ctx.Done():
-		}
-		return nil, nil
-	})
+	h := newHolder()
+	step := h.hold
 	w, err := New(Config{ID: "go", Store: openExtra(t, root), Capacity: 1, Prefetch: 3, Log: drovertest.Logger(t)})
 	if err != nil {
 		t.Fatal(err)
@@ -49,9 +37,7 @@ func TestReview139PrefetchedHighPriorityWaitsBehindNormal(t *testing.T) {
 	runWorker(t, w)
 	st := drovertest.OpenStore(t, root)
 	started := func() int {
-		mu.Lock()
-		defer mu.Unlock()
-		return len(order)
+		return len(h.started())
 	}
 	submit := func(prio store.Priority, n int) []string {
 		var tasks []*store.Task
@@ -78,9 +64,7 @@ func TestReview139PrefetchedHighPriorityWaitsBehindNormal(t *testing.T) {
 		drovertest.WaitFor(t, 20*time.Second, "the next to start", func() bool { return started() == i+1 })
 	}
 	step <- struct{}{}
-	mu.Lock()
-	got := slices.Clone(order)
-	mu.Unlock()
+	got := h.started()
 	want := append(append(append([]string{}, first...), high...), normal...)
 	if !slices.Equal(got, want) {
 		t.Fatalf("ran in the order\n%v\nwant the high-priority task %s first of those waiting\n%v", got, high[0], want)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -34,20 +33,8 @@ func TestReview141UnreadAssignmentsTakeFreeSlotByIDNotPriority(t *testing.T) {
 	_, st, _ := startScheduler(t, root, "s1")
 	px := drovertest.StartProxy(t, drovertest.Addr())
 	wst := drovertest.OpenStoreFor(t, px.Addr(), root, 20*time.Second)
-	release := make(chan struct{})
-	t.Cleanup(func() { close(release) })
-	var mu sync.Mutex
-	var order []string
-	h := HandlerFunc(func(ctx context.Context, task *Task) ([]byte, error) {
-		mu.Lock()
-		order = append(order, task.ID)
-		mu.Unlock()
-		select {
-		case <-release:
-		case <-ctx.Done():
-		}
-		return nil, nil
-	})
+	h := newHolder()
+	t.Cleanup(func() { close(h.hold) })
 	w, err := New(Config{ID: "go", Store: wst, Capacity: 2, Prefetch: 2, Log: drovertest.Logger(t)})
 	if err != nil {
 		t.Fatal(err)
@@ -57,9 +44,7 @@ func TestReview141UnreadAssignmentsTakeFreeSlotByIDNotPriority(t *testing.T) {
 	}
 	runWorker(t, w)
 	started := func() []string {
-		mu.Lock()
-		defer mu.Unlock()
-		return slices.Clone(order)
+		return h.started()
 	}
 	submit := func(id string, prio store.Priority) {
 		task := &store.Task{ID: id, Handler: "step", Priority: prio, SubmittedAt: time.Now().UTC()}
