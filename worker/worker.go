@@ -1300,9 +1300,8 @@ func (w *Worker) read(ctx context.Context, p, name string) (task *store.Task, ve
 
 // attempt marks the assignment running, runs it and reports the outcome. The
 // mark comes first: a withdrawn or replaced assignment fails it, so such an
-// attempt never starts; that failure is returned.
-// attempt marks the assignment running, runs it and reports its outcome;
-// handOff is called once the report is in line to be written (see report).
+// attempt never starts; that failure is returned. handOff is called once
+// the report is in line to be written (see report).
 func (w *Worker) attempt(ctx context.Context, log zerolog.Logger, path string, version int32, task *store.Task, sess *store.Session, handOff func()) error {
 	task.State, task.StartedAt = store.StateRunning, w.cfg.Now().UTC()
 	data, err := store.Encode(task)
