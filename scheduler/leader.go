@@ -1495,8 +1495,17 @@ func (l *leader) place() error {
 			if !q.shape.waits() {
 				// The room kept is not for this pass: with none left,
 				// it ends. A shape set aside whole keeps it for its
-				// other programs too, which the pass tries no more.
-				freeTotal -= reserve(slots, q.shape, q.runs, !program)
+				// other programs too, which the pass tries no more:
+				// up to reserveProgs of them.
+				freeTotal -= reserve(slots, q.shape, q.runs)
+				if !program {
+					for i, pq := range sq.heads {
+						if i >= reserveProgs || freeTotal <= 0 {
+							break
+						}
+						freeTotal -= reserve(slots, q.shape, pq.runs)
+					}
+				}
 			}
 			if program {
 				l.ready.setAsideProgram(sq)
@@ -1583,6 +1592,11 @@ func splitBatch(batch []placement) (keep, rest []placement) {
 	}
 	return batch, nil
 }
+
+// reserveProgs bounds the programs of a command shape set aside whole that
+// reserve the workers admitting them, in a pass: each costs a look at
+// every worker's allow-list.
+const reserveProgs = 16
 
 // maxInflight is how many placement transactions may be in flight at once:
 // pipelining them keeps the leader from waiting a disk sync per batch.

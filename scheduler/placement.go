@@ -54,13 +54,10 @@ func (s *slot) freeFor(waits bool) int {
 // priority or lower), would otherwise take each slot those workers free
 // before the leader saw it free, and the task would wait behind them for
 // as long as they keep coming.
-// With anyProgram (a command shape set aside whole: its other programs are
-// not tried in the pass), the workers that take commands of its labels,
-// whatever their allow-lists. It returns the room it kept, which the pass
-// can no longer place.
-func reserve(workers []*slot, want shape, runs runnable, anyProgram bool) (kept int) {
+// It returns the room it kept, which the pass can no longer place.
+func reserve(workers []*slot, want shape, runs runnable) (kept int) {
 	for _, w := range workers {
-		if !w.Reserved && !w.Draining && want.fits(w.Labels) && (w.runs(runs) || anyProgram && want.commands() && !w.NoCommands) {
+		if !w.Reserved && !w.Draining && want.fits(w.Labels) && w.runs(runs) {
 			kept += max(w.freeFor(true), 0) - max(w.free(), 0)
 			w.Reserved = true
 		}
