@@ -1494,18 +1494,14 @@ func (l *leader) place() error {
 			program := allowing && q.shape.commands() && mayAllow(slots, q.shape)
 			if !q.shape.waits() {
 				// The room kept is not for this pass: with none left,
-				// it ends. A shape set aside whole keeps it for its
-				// other programs too, which the pass tries no more:
-				// up to reserveProgs of them.
+				// it ends.
 				freeTotal -= reserve(slots, q.shape, q.runs)
-				if !program {
-					for i, pq := range sq.heads {
-						if i >= reserveProgs || freeTotal <= 0 {
-							break
-						}
-						freeTotal -= reserve(slots, q.shape, pq.runs)
-					}
-				}
+				// While prefetch room is left, a command shape's other
+				// programs are tried in turn, each reserving the workers
+				// that admit it when its first task comes up in the
+				// queue's order: set aside whole, they would reserve
+				// nothing, or (at once) ahead of their place.
+				program = program || q.shape.commands() && prefetchLeft(slots)
 			}
 			if program {
 				l.ready.setAsideProgram(sq)
@@ -1592,11 +1588,6 @@ func splitBatch(batch []placement) (keep, rest []placement) {
 	}
 	return batch, nil
 }
-
-// reserveProgs bounds the programs of a command shape set aside whole that
-// reserve the workers admitting them, in a pass: each costs a look at
-// every worker's allow-list.
-const reserveProgs = 16
 
 // maxInflight is how many placement transactions may be in flight at once:
 // pipelining them keeps the leader from waiting a disk sync per batch.

@@ -65,6 +65,13 @@ func reserve(workers []*slot, want shape, runs runnable) (kept int) {
 	return kept
 }
 
+// prefetchLeft reports whether any worker has prefetch room not reserved.
+func prefetchLeft(workers []*slot) bool {
+	return slices.ContainsFunc(workers, func(w *slot) bool {
+		return !w.Draining && !w.Reserved && w.Prefetch > 0 && w.freeFor(true) > 0
+	})
+}
+
 // pickWorker chooses where a task goes: among workers with a free slot and
 // the required labels that run what it runs (its handler, or its program),
 // the least loaded by fraction of capacity (spreading work), ties broken by
