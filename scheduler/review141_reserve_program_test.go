@@ -23,35 +23,7 @@ import (
 // queue's order, is prefetched onto w2, ahead of the p2 task that waits for
 // w2's next slot; in every pass, as long as such tasks keep coming.
 func TestReview141ReserveMissesOtherProgramsOfASetAsideShape(t *testing.T) {
-	root := drovertest.NewRoot()
-	st := drovertest.OpenStore(t, root)
-	for _, w := range []struct{ id, prog string }{{"w1", "p1"}, {"w2", "p2"}} {
-		registerWorkerInfo(t, root, &store.WorkerInfo{ID: w.id, Host: "test", Capacity: 1, Prefetch: 2,
-			Allow: []string{w.prog}, StartedAt: time.Now()})
-	}
-	l, _, _ := termOf(t, st)
-	if err := l.syncWorkers(); err != nil {
-		t.Fatal(err)
-	}
-	for range 2 {
-		if err := l.applyTaskList(nextList(t, l)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// Each worker's slot taken (placements in flight count as used).
-	n := 0
-	for _, prog := range []string{"p1", "p2"} {
-		l.ready.push(newQueued(&store.Task{ID: spreadID(n), Cmd: []string{prog}, Timeout: store.Millis(60000)}, 0, true))
-		n++
-	}
-	if err := l.place(); err != nil {
-		t.Fatal(err)
-	}
-	for id, w := range l.workers {
-		if w.free() != 0 || w.freeFor(true) != 2 {
-			t.Fatalf("worker %s: %d free, %d with its prefetch; want 0 and 2", id, w.free(), w.freeFor(true))
-		}
-	}
+	l, n := busyAllowWorkers(t)
 	// Two high-priority tasks that cannot wait, one for each worker, of
 	// one shape; then a normal task that can wait, for w2.
 	p1, p2, wait := spreadID(n), spreadID(n+1), spreadID(n+2) // in this order
@@ -69,4 +41,40 @@ func TestReview141ReserveMissesOtherProgramsOfASetAsideShape(t *testing.T) {
 			"in the queue's order for w2, now waits behind a normal task prefetched there (reserve never ran for it: "+
 			"its shape was set aside for the p1 task before it)", w2.Used, w2.Used-w2.Capacity, p2)
 	}
+}
+
+// busyAllowWorkers is a leader's view of w1, which admits only p1, and w2,
+// only p2, each of capacity 1 with a prefetch of 2, and each slot taken by
+// a command with a timeout (placements in flight count as used); n is how
+// many spreadID ids it used.
+func busyAllowWorkers(t *testing.T) (l *leader, n int) {
+	t.Helper()
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	for _, w := range []struct{ id, prog string }{{"w1", "p1"}, {"w2", "p2"}} {
+		registerWorkerInfo(t, root, &store.WorkerInfo{ID: w.id, Host: "test", Capacity: 1, Prefetch: 2,
+			Allow: []string{w.prog}, StartedAt: time.Now()})
+	}
+	l, _, _ = termOf(t, st)
+	if err := l.syncWorkers(); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := l.applyTaskList(nextList(t, l)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, prog := range []string{"p1", "p2"} {
+		l.ready.push(newQueued(&store.Task{ID: spreadID(n), Cmd: []string{prog}, Timeout: store.Millis(60000)}, 0, true))
+		n++
+	}
+	if err := l.place(); err != nil {
+		t.Fatal(err)
+	}
+	for id, w := range l.workers {
+		if w.free() != 0 || w.freeFor(true) != 2 {
+			t.Fatalf("worker %s: %d free, %d with its prefetch; want 0 and 2", id, w.free(), w.freeFor(true))
+		}
+	}
+	return l, n
 }

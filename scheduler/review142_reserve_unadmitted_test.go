@@ -2,9 +2,7 @@ package scheduler
 
 import (
 	"testing"
-	"time"
 
-	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/store"
 )
 
@@ -24,35 +22,7 @@ import (
 // Before 5976944 reserve ran for the p3 task's program alone and kept
 // nothing.
 func TestReview142ReserveForAProgramNoWorkerAdmits(t *testing.T) {
-	root := drovertest.NewRoot()
-	st := drovertest.OpenStore(t, root)
-	for _, w := range []struct{ id, prog string }{{"w1", "p1"}, {"w2", "p2"}} {
-		registerWorkerInfo(t, root, &store.WorkerInfo{ID: w.id, Host: "test", Capacity: 1, Prefetch: 2,
-			Allow: []string{w.prog}, StartedAt: time.Now()})
-	}
-	l, _, _ := termOf(t, st)
-	if err := l.syncWorkers(); err != nil {
-		t.Fatal(err)
-	}
-	for range 2 {
-		if err := l.applyTaskList(nextList(t, l)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// Each worker's slot taken (placements in flight count as used).
-	n := 0
-	for _, prog := range []string{"p1", "p2"} {
-		l.ready.push(newQueued(&store.Task{ID: spreadID(n), Cmd: []string{prog}, Timeout: store.Millis(60000)}, 0, true))
-		n++
-	}
-	if err := l.place(); err != nil {
-		t.Fatal(err)
-	}
-	for id, w := range l.workers {
-		if w.free() != 0 || w.freeFor(true) != 2 {
-			t.Fatalf("worker %s: %d free, %d with its prefetch; want 0 and 2", id, w.free(), w.freeFor(true))
-		}
-	}
+	l, n := busyAllowWorkers(t)
 	// A task no worker admits (p3), that cannot wait, first; then a task
 	// that can wait, for w1. Both of normal priority, in submit order.
 	stray, wait := spreadID(n), spreadID(n+1)
@@ -84,34 +54,7 @@ func TestReview142ReserveForAProgramNoWorkerAdmits(t *testing.T) {
 // of the queue for its busy worker stops the prefetch of every busy
 // command worker of its labels, whatever programs they run.
 func TestReview142ReserveForOneProgramKeepsEveryWorker(t *testing.T) {
-	root := drovertest.NewRoot()
-	st := drovertest.OpenStore(t, root)
-	for _, w := range []struct{ id, prog string }{{"w1", "p1"}, {"w2", "p2"}} {
-		registerWorkerInfo(t, root, &store.WorkerInfo{ID: w.id, Host: "test", Capacity: 1, Prefetch: 2,
-			Allow: []string{w.prog}, StartedAt: time.Now()})
-	}
-	l, _, _ := termOf(t, st)
-	if err := l.syncWorkers(); err != nil {
-		t.Fatal(err)
-	}
-	for range 2 {
-		if err := l.applyTaskList(nextList(t, l)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	n := 0
-	for _, prog := range []string{"p1", "p2"} {
-		l.ready.push(newQueued(&store.Task{ID: spreadID(n), Cmd: []string{prog}, Timeout: store.Millis(60000)}, 0, true))
-		n++
-	}
-	if err := l.place(); err != nil {
-		t.Fatal(err)
-	}
-	for id, w := range l.workers {
-		if w.free() != 0 || w.freeFor(true) != 2 {
-			t.Fatalf("worker %s: %d free, %d with its prefetch; want 0 and 2", id, w.free(), w.freeFor(true))
-		}
-	}
+	l, n := busyAllowWorkers(t)
 	first, wait := spreadID(n), spreadID(n+1)
 	if !(first < wait) {
 		t.Fatalf("ids out of order: %s %s", first, wait)

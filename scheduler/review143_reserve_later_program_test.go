@@ -2,9 +2,7 @@ package scheduler
 
 import (
 	"testing"
-	"time"
 
-	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/store"
 )
 
@@ -24,34 +22,7 @@ import (
 // priority 0 task is not prefetched. Were the -5 task of other labels (a
 // shape of its own) it would reserve nothing before the pass reached it.
 func TestReview143ReserveForALaterProgramBlocksEarlierTasks(t *testing.T) {
-	root := drovertest.NewRoot()
-	st := drovertest.OpenStore(t, root)
-	for _, w := range []struct{ id, prog string }{{"w1", "p1"}, {"w2", "p2"}} {
-		registerWorkerInfo(t, root, &store.WorkerInfo{ID: w.id, Host: "test", Capacity: 1, Prefetch: 2,
-			Allow: []string{w.prog}, StartedAt: time.Now()})
-	}
-	l, _, _ := termOf(t, st)
-	if err := l.syncWorkers(); err != nil {
-		t.Fatal(err)
-	}
-	for range 2 {
-		if err := l.applyTaskList(nextList(t, l)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	n := 0
-	for _, prog := range []string{"p1", "p2"} {
-		l.ready.push(newQueued(&store.Task{ID: spreadID(n), Cmd: []string{prog}, Timeout: store.Millis(60000)}, 0, true))
-		n++
-	}
-	if err := l.place(); err != nil {
-		t.Fatal(err)
-	}
-	for id, w := range l.workers {
-		if w.free() != 0 || w.freeFor(true) != 2 {
-			t.Fatalf("worker %s: %d free, %d with its prefetch; want 0 and 2", id, w.free(), w.freeFor(true))
-		}
-	}
+	l, n := busyAllowWorkers(t)
 	high, low, wait := spreadID(n), spreadID(n+1), spreadID(n+2)
 	l.ready.push(newQueued(&store.Task{ID: high, Cmd: []string{"p1"}, Priority: 5, Timeout: store.Millis(60000)}, 0, true))
 	l.ready.push(newQueued(&store.Task{ID: low, Cmd: []string{"p2"}, Priority: -5, Timeout: store.Millis(60000)}, 0, true))
