@@ -65,10 +65,12 @@ func reserve(workers []*slot, want shape, runs runnable) (kept int) {
 	return kept
 }
 
-// prefetchLeft reports whether any worker has prefetch room not reserved.
-func prefetchLeft(workers []*slot) bool {
+// prefetchLeft reports whether a worker that takes commands of shape
+// want's labels has prefetch room not reserved: only such room may a
+// program of the shape still reserve.
+func prefetchLeft(workers []*slot, want shape) bool {
 	return slices.ContainsFunc(workers, func(w *slot) bool {
-		return !w.Draining && !w.Reserved && w.Prefetch > 0 && w.freeFor(true) > 0
+		return !w.Draining && !w.Reserved && w.Prefetch > 0 && w.freeFor(true) > 0 && !w.NoCommands && want.fits(w.Labels)
 	})
 }
 
