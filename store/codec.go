@@ -783,9 +783,7 @@ func dayOffset(data []byte) bool {
 		if j < 0 {
 			return false
 		}
-		if i += j; i < 6 {
-			continue
-		}
+		i += j             // at least 6: the search starts there
 		o := data[i-6 : i] // "+HH:MM"
 		if (o[0] == '+' || o[0] == '-') && digit(o[1]) && digit(o[2]) && o[3] == ':' && digit(o[4]) && digit(o[5]) &&
 			int(o[1]-'0')*600+int(o[2]-'0')*60+int(o[4]-'0')*10+int(o[5]-'0') >= 24*60 {
