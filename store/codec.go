@@ -322,6 +322,13 @@ type Task struct {
 	// release before this counts them all: such a retried attempt, lost,
 	// ends the task.
 	LostBefore int `json:"lost_before,omitempty"`
+	// HandedBack counts the times a draining worker gave the task back to
+	// the queue before its attempt started (a prefetched assignment still
+	// waiting for a slot): the attempt is the same, not lost nor failed,
+	// and its queue item is made one version further each time (see
+	// EnqueuedVersionOf). At most MaxHandedBack; past it a draining worker
+	// runs the task as it used to. A release before this ignores it.
+	HandedBack int `json:"handed_back,omitempty"`
 
 	// Placement: set while assigned or running.
 	Worker     string    `json:"worker,omitempty"`
@@ -879,13 +886,17 @@ func checkDecoded(t *Task) error {
 		// such a record could be neither placed again nor recovered.
 		return fmt.Errorf("%w: task %s has generation %d", ErrMalformed, t.ID, t.Gen)
 	}
+	if t.HandedBack < 0 || t.HandedBack > MaxHandedBack {
+		// No writer goes past MaxHandedBack: written by hand.
+		return fmt.Errorf("%w: task %s handed back %d times", ErrMalformed, t.ID, t.HandedBack)
+	}
 	if t.Attempt < 1 {
 		t.Attempt = 1
 	}
-	if t.Attempt > math.MaxInt32-MaxGen-int(EnqueuedVersion) {
+	if t.Attempt > math.MaxInt32-MaxGen-MaxHandedBack-int(EnqueuedVersion) {
 		// Written by hand: the leader counts attempts in an int32, and a
 		// wrapped one read as another record at every try to place it
-		// (EnqueuedVersionOf adds the generation to it in an int32 too).
+		// (EnqueuedVersionOf adds the generation and hand-backs to it in an int32 too).
 		return fmt.Errorf("%w: task %s has attempt %d", ErrMalformed, t.ID, t.Attempt)
 	}
 	// Losses a retry forgave are of the history: no more (a record written

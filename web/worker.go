@@ -37,13 +37,14 @@ var (
 	descWReported   = prometheus.NewDesc("drover_worker_attempts_reported_total", "Attempts whose outcome was posted.", nil, nil)
 	descWKilled     = prometheus.NewDesc("drover_worker_attempts_killed_total", "Attempts killed, nothing posted: withdrawn (cancel, timeout), session lost or cut off, drain deadline, stop.", nil, nil)
 	descWUnreported = prometheus.NewDesc("drover_worker_attempts_unreported_total", "Attempts that ended but whose outcome could not be posted: withdrawn meanwhile, session lost, write refused.", nil, nil)
+	descWHandedBack = prometheus.NewDesc("drover_worker_assignments_handed_back_total", "Assignments a drain gave back to the queue before they started (prefetched ones waiting for a slot).", nil, nil)
 	descWRegistered = prometheus.NewDesc("drover_worker_registered", "1 while a registration of the worker serves.", nil, nil)
 	descWDraining   = prometheus.NewDesc("drover_worker_draining", "1 while the worker drains.", nil, nil)
 	descWGuard      = prometheus.NewDesc("drover_worker_guard_losses_total", "Guard processes lost (killed or stopped by hand) and replaced.", nil, nil)
 )
 
 func (c *workerCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descWCapacity, descWExecuting, descWPrefetch, descWWaiting, descWStarted, descWReported, descWKilled, descWUnreported, descWRegistered, descWDraining, descWGuard, descZK, descDropped} {
+	for _, d := range []*prometheus.Desc{descWCapacity, descWExecuting, descWPrefetch, descWWaiting, descWStarted, descWReported, descWKilled, descWUnreported, descWHandedBack, descWRegistered, descWDraining, descWGuard, descZK, descDropped} {
 		ch <- d
 	}
 }
@@ -60,6 +61,7 @@ func (c *workerCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descWReported, prometheus.CounterValue, float64(s.Reported))
 	ch <- prometheus.MustNewConstMetric(descWKilled, prometheus.CounterValue, float64(s.Killed))
 	ch <- prometheus.MustNewConstMetric(descWUnreported, prometheus.CounterValue, float64(s.Unreported))
+	ch <- prometheus.MustNewConstMetric(descWHandedBack, prometheus.CounterValue, float64(s.HandedBack))
 	ch <- prometheus.MustNewConstMetric(descWRegistered, prometheus.GaugeValue, b(s.Registered))
 	ch <- prometheus.MustNewConstMetric(descWDraining, prometheus.GaugeValue, b(s.Draining))
 	ch <- prometheus.MustNewConstMetric(descWGuard, prometheus.CounterValue, float64(s.GuardLosses))

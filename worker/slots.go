@@ -70,13 +70,15 @@ func (s *slots) reorder(w *waiter, prio store.Priority) {
 }
 
 // wait waits until w has its slot, or ctx ends (the assignment withdrawn,
-// the worker stopping).
-func (s *slots) wait(ctx context.Context, w *waiter) error {
+// the worker stopping), or handBack closes (errHandBack: the worker drains).
+func (s *slots) wait(ctx context.Context, w *waiter, handBack <-chan struct{}) error {
 	select {
 	case <-w.ready:
 		return nil
 	case <-ctx.Done():
 		return context.Cause(ctx)
+	case <-handBack:
+		return errHandBack
 	}
 }
 

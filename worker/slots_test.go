@@ -63,7 +63,7 @@ func TestSlotsGiveUp(t *testing.T) {
 	w := s.take(store.PriorityHigh, "b")
 	next := s.take(store.PriorityLow, "c")
 	cancel(why)
-	if err := s.wait(ctx, w); !errors.Is(err, why) {
+	if err := s.wait(ctx, w, nil); !errors.Is(err, why) {
 		t.Fatalf("the withdrawn waiter got %v, want %v", err, why)
 	}
 	s.drop(w)
@@ -72,7 +72,7 @@ func TestSlotsGiveUp(t *testing.T) {
 		t.Fatalf("%d waiting after one gave up, want 1", n)
 	}
 	s.drop(first)
-	if err := s.wait(context.Background(), next); err != nil {
+	if err := s.wait(context.Background(), next, nil); err != nil {
 		t.Fatal(err)
 	}
 	s.drop(next)
@@ -94,11 +94,11 @@ func TestSlotsGrantedAsCancelled(t *testing.T) {
 		t.Fatal("the slot did not go to the waiter")
 	}
 	next := s.take(store.PriorityNormal, "c")
-	_ = s.wait(ctx, w) // either outcome: the slot is w's to give back
+	_ = s.wait(ctx, w, nil) // either outcome: the slot is w's to give back
 	s.drop(w)
 	tctx, stop := context.WithTimeout(context.Background(), 5*time.Second)
 	defer stop()
-	if err := s.wait(tctx, next); err != nil {
+	if err := s.wait(tctx, next, nil); err != nil {
 		t.Fatalf("the one slot was lost: %v", err)
 	}
 	s.drop(next)

@@ -151,6 +151,9 @@ type Worker struct {
 	// end); unreported, those that ended but whose outcome was not posted
 	// (withdrawn meanwhile, the session lost, a write refused).
 	started, killed, unreported atomic.Int64
+	// handedBack counts assignments given back to the queue unstarted by
+	// a drain (see handBack).
+	handedBack atomic.Int64
 	// serving is set while a registration of this worker serves.
 	serving atomic.Bool
 	// draining is set once a drain has begun.
@@ -305,6 +308,10 @@ type Stats struct {
 	// but its outcome could not be posted: withdrawn meanwhile, session
 	// lost, a write refused).
 	Started, Reported, Killed, Unreported int64
+	// HandedBack counts assignments a drain gave back to the queue before
+	// they started (prefetched ones waiting for a slot, and any placed
+	// before the leader saw the drain).
+	HandedBack int64
 	// Waiting is how many assignments wait for a slot now (prefetched).
 	Waiting int
 	// Registered: a registration of the worker serves now.
@@ -316,7 +323,7 @@ type Stats struct {
 // Stats returns the worker's counters now.
 func (w *Worker) Stats() Stats {
 	return Stats{Capacity: w.cfg.Capacity, Prefetch: w.cfg.Prefetch, Executing: int(w.executing.Load()), Waiting: w.slots.waitingNow(), Started: w.started.Load(),
-		Reported: w.reported.Load(), Killed: w.killed.Load(), Unreported: w.unreported.Load(), Registered: w.serving.Load(),
+		Reported: w.reported.Load(), Killed: w.killed.Load(), Unreported: w.unreported.Load(), HandedBack: w.handedBack.Load(), Registered: w.serving.Load(),
 		Draining: w.draining.Load(), GuardLosses: processGuard.losses.Load()}
 }
 
@@ -334,6 +341,9 @@ var (
 	// elsewhere: the worker stops them.
 	errCutOff  = errors.New("cut off from zookeeper until its session may expire")
 	errDrained = errors.New("drained")
+	// errHandBack: the worker drains, and an assignment that has not
+	// started goes back to the queue (handBack).
+	errHandBack = errors.New("draining: handed back")
 	// errRegistrationGone: the registration went while its session lives
 	// (the leader moved it aside as malformed, or it was deleted by hand):
 	// the leader places its attempts elsewhere, and the worker, stopping
@@ -380,8 +390,9 @@ func credentialOf(name string) (*syscall.Credential, error) {
 }
 
 // Drain asks the worker to stop gracefully: it marks its registration draining
-// (the leader places nothing more on it), lets running attempts finish for up to
-// DrainTimeout, then kills what is left, and Run returns. Cancelling Run's
+// (the leader places nothing more on it), gives what has not started back to
+// the queue once the mark is written (see handBack), lets running attempts
+// finish for up to DrainTimeout, then kills what is left, and Run returns. Cancelling Run's
 // context instead stops at once. A drain is for good: Run, called again on
 // a drained Worker, registers nothing and returns nil (a new Worker serves
 // the id again).
@@ -570,6 +581,11 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 		<-batchDone
 	}()
 	var drainDeadline <-chan time.Time
+	// handBack closes once the draining mark is written: from then on the
+	// leader places nothing more here, and an assignment not yet started
+	// goes back to the queue (handBack) instead of running. (Before it,
+	// the leader could place a task given back here again.)
+	handBack := make(chan struct{})
 	var marked chan error       // the draining mark's outcome, while it is written
 	var remark <-chan time.Time // when to write a mark that failed again
 	// mark writes the draining mark aside: a request made while ZooKeeper
@@ -738,7 +754,7 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 			return cmp.Or(cmp.Compare(prio(b), prio(a)), strings.Compare(a, b))
 		})
 		for _, name := range started {
-			runs[name] = w.start(sctx, &wg, dir, name, reg, sess, copies[name], w.slots.take(prio(name), name))
+			runs[name] = w.start(sctx, &wg, dir, name, reg, sess, copies[name], w.slots.take(prio(name), name), handBack)
 			delete(copies, name)
 			// The multi that created it last changed the children:
 			// did it also write the directory's data?
@@ -773,6 +789,10 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 			startDrain()
 		case err := <-marked:
 			marked = nil
+			if err == nil {
+				w.log.Info().Int("waiting", w.slots.waitingNow()).Msg("marked draining: giving back what has not started")
+				close(handBack)
+			}
 			if err != nil {
 				// Until the mark is written the leader places more work here:
 				// a lost reply or a write between the read and ours is tried
@@ -1206,7 +1226,7 @@ type run struct {
 // manifest gave its copy) and, if it belongs to this registration, runs it.
 // Reads of many new assignments are thereby pipelined instead of holding up
 // the watch loop one by one.
-func (w *Worker) start(ctx context.Context, wg *sync.WaitGroup, dir, name string, reg int64, sess *store.Session, copied *store.Task, slot *waiter) *run {
+func (w *Worker) start(ctx context.Context, wg *sync.WaitGroup, dir, name string, reg int64, sess *store.Session, copied *store.Task, slot *waiter, handBack <-chan struct{}) *run {
 	rctx, cancel := context.WithCancelCause(ctx)
 	r := &run{cancel: cancel}
 	w.running.Add(1)
@@ -1247,12 +1267,34 @@ func (w *Worker) start(ctx context.Context, wg *sync.WaitGroup, dir, name string
 		// assigned, and its running mark, queued after that report,
 		// commits with it or after it (handOff).
 		w.slots.reorder(slot, task.Priority)
-		if err := w.slots.wait(rctx, slot); err != nil {
+		if task.HandedBack >= store.MaxHandedBack {
+			handBack = nil // runs, as a drain did before hand-backs
+		}
+		err := w.slots.wait(rctx, slot, handBack)
+		if err == nil {
+			select {
+			case <-handBack: // given a slot as the drain began: nothing new starts
+				err = errHandBack
+			default:
+			}
+		}
+		if errors.Is(err, errHandBack) {
+			w.slots.drop(slot)
+			err = w.handBack(rctx, log, p, version, task, sess)
+			if copied != nil && errors.Is(err, store.ErrBadVersion) {
+				// The copy was not the assignment as it stands: read it.
+				if task, version, ok = w.read(rctx, p, name); ok && task.Reg == reg {
+					w.handBack(rctx, log, p, version, task, sess)
+				}
+			}
+			return
+		}
+		if err != nil {
 			log.Debug().Str("why", err.Error()).Msg("assignment gave up waiting for a slot")
 			return
 		}
 		handOff := func() { w.slots.drop(slot) }
-		err := w.attempt(rctx, log, p, version, task, sess, handOff)
+		err = w.attempt(rctx, log, p, version, task, sess, handOff)
 		if copied != nil && errors.Is(err, store.ErrBadVersion) {
 			// The copy was not the assignment as it stands: read it.
 			if task, version, ok = w.read(rctx, p, name); ok && task.Reg == reg {
@@ -1406,6 +1448,67 @@ func (w *Worker) markRunning(ctx context.Context, path string, data []byte, vers
 			}
 		}
 		return 0, err
+	}
+}
+
+// handBack gives an assignment that has not started back to the queue as
+// its worker drains: in one write (group-committed), its assignment goes
+// at the version read and the task is queued again at the same attempt,
+// neither lost nor failed, its HandedBack one more. A withdrawn or
+// re-read assignment fails the write (ErrNoNode, ErrBadVersion): it is no
+// longer this worker's to give. A record too large to queue again (one
+// written near the size limit by hand) stays; the worker's end then loses
+// it, as it did before hand-backs.
+func (w *Worker) handBack(ctx context.Context, log zerolog.Logger, path string, version int32, task *store.Task, sess *store.Session) error {
+	back := task.Clone()
+	back.HandedBack++
+	trial := w.st.Txn()
+	if err := trial.Enqueue(back.Clone()); err != nil {
+		log.Error().Err(err).Msg("cannot hand the assignment back: it stays until the worker stops")
+		return err
+	}
+	size := trial.Size() + 2*len(path)
+	build := func(txn *store.Txn) error {
+		txn.Delete(path, version)
+		return txn.Enqueue(back.Clone())
+	}
+	lost := false // a try's outcome was not heard
+	for {
+		err := w.batch.commit(ctx, []string{task.ID}, size, build)
+		switch {
+		case err == nil:
+			w.handedBack.Add(1)
+			log.Info().Int("handed_back", back.HandedBack).Msg("assignment handed back to the queue unstarted: the worker drains")
+			return nil
+		case errors.Is(err, store.ErrConnection):
+			// Retried on the same session: if the first try landed, the
+			// retry finds the assignment gone.
+			lost = true
+			if err := w.sameSession(ctx, sess); err != nil {
+				return err
+			}
+		case errors.Is(err, store.ErrNoNode):
+			if lost {
+				log.Info().Msg("assignment handed back, or withdrawn meanwhile")
+				return nil
+			}
+			log.Info().Msg("assignment withdrawn before it was handed back")
+			return err
+		case errors.Is(err, store.ErrNodeExists):
+			// The task's record stands elsewhere (queued twice, as
+			// report's refusal): this assignment is a stale duplicate.
+			log.Error().Err(err).Msg("hand-back refused: the task's record exists already; dropping the assignment")
+			drop := func(txn *store.Txn) error { txn.Delete(path, version); return nil }
+			if err := w.batch.commit(ctx, []string{task.ID}, 2*len(path), drop); err != nil && ctx.Err() == nil {
+				log.Warn().Err(err).Msg("could not delete the assignment of a refused hand-back")
+			}
+			return err
+		default:
+			if ctx.Err() == nil {
+				log.Warn().Err(err).Msg("assignment not handed back")
+			}
+			return err
+		}
 	}
 }
 

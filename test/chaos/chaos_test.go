@@ -114,6 +114,25 @@ func faults(session time.Duration, rng *rand.Rand) []fault {
 			c.start(p.name)
 			return 0, nil
 		}},
+		{"SIGTERM the prefetching worker (drain)", func(c *cluster) (time.Duration, error) {
+			// worker-2 has a prefetch: what waits there goes back to the
+			// queue, what runs finishes, within its 5 s drain.
+			p := c.proc("worker-2")
+			c.t.Logf("fault target %s", p.name)
+			c.signal(p, syscall.SIGTERM)
+			p.mu.Lock()
+			exited := p.exited
+			p.mu.Unlock()
+			select {
+			case <-exited:
+			case <-time.After(30 * time.Second):
+				c.kill9(p)
+				c.start(p.name)
+				return 0, fmt.Errorf("%s still running 30 s after SIGTERM (drain timeout 5 s)", p.name)
+			}
+			c.start(p.name)
+			return 0, nil
+		}},
 		{"SIGSTOP worker past its session", func(c *cluster) (time.Duration, error) {
 			p := c.proc(pick(c.names("worker-")))
 			c.t.Logf("fault target %s", p.name)
