@@ -183,8 +183,9 @@ func shapeOf(t *store.Task) shape {
 	// The kind's first byte says whether its tasks can wait for a slot on
 	// a busy worker (prefetch): not with a timeout, which counts from the
 	// assignment for the leader (a wait behind a long task would withdraw
-	// it as timed out), nor with a starting deadline.
-	waits := t.Timeout <= 0 && t.StartBy.IsZero()
+	// it as timed out), nor bound by a starting deadline (a first attempt's:
+	// a cron task's retry is not).
+	waits := t.Timeout <= 0 && !t.StartByBinds()
 	var kind string
 	switch {
 	case t.Handler != "" && waits:

@@ -398,3 +398,25 @@ func TestShapeFitsTheLabelsItsTasksRequire(t *testing.T) {
 		t.Error("a shape with no labels does not fit a worker with none")
 	}
 }
+
+// A task can wait for a slot (be prefetched) unless it has a timeout or a
+// starting deadline that binds it: a first attempt's, not a retry's.
+func TestShapeWaits(t *testing.T) {
+	by := time.Now().Add(time.Minute)
+	for _, c := range []struct {
+		task  store.Task
+		waits bool
+	}{
+		{store.Task{Cmd: []string{"true"}}, true},
+		{store.Task{Handler: "h"}, true},
+		{store.Task{Cmd: []string{"true"}, Timeout: store.Millis(1000)}, false},
+		{store.Task{Handler: "h", StartBy: by, Attempt: 1}, false},
+		{store.Task{Cmd: []string{"true"}, StartBy: by}, false},
+		{store.Task{Cmd: []string{"true"}, StartBy: by, Attempt: 2}, true},
+		{store.Task{Handler: "h", StartBy: by, Attempt: 3, Timeout: store.Millis(1000)}, false},
+	} {
+		if got := shapeOf(&c.task).waits(); got != c.waits {
+			t.Errorf("%+v: waits %v, want %v", c.task, got, c.waits)
+		}
+	}
+}
