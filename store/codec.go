@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"path"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -951,24 +950,7 @@ func (t *Task) Program() string {
 // given by name alone, as the worker matches it; a pattern with '/'
 // against the program when that is an absolute path, and otherwise only
 // its last element against the name. The answer errs towards yes.
+// (AllowList holds the rule: compile a list once to ask it often.)
 func MayAllow(patterns []string, program string) bool {
-	if len(patterns) == 0 || program == "" {
-		return true
-	}
-	name, abs := path.Base(program), path.IsAbs(program)
-	for _, pat := range patterns {
-		var ok bool
-		switch {
-		case !strings.Contains(pat, "/"):
-			ok, _ = path.Match(pat, program) // a name matches no path
-		case abs:
-			ok, _ = path.Match(pat, path.Clean(program))
-		default:
-			ok, _ = path.Match(path.Base(pat), name)
-		}
-		if ok {
-			return true
-		}
-	}
-	return false
+	return CompileAllow(patterns).Allows(program)
 }

@@ -1,0 +1,108 @@
+package store
+
+import (
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+)
+
+// AllowList is a worker's allow-list compiled for the leader's repeated
+// question, whether it may admit a program (see MayAllow for the rule).
+// Literal patterns (no '*', '?', '[' or '\\') become set lookups; only the
+// glob patterns are matched one by one. The zero AllowList, like an empty
+// list, admits every program. An AllowList is not changed once compiled:
+// copies share it, and any goroutine may ask it.
+type AllowList struct{ c *allowSets }
+
+// allowSets holds a compiled list by the three ways MayAllow matches a
+// pattern: against a program given by name alone (patterns without '/'),
+// against an absolute program's clean path (patterns with '/'), and, for a
+// relative program, against its last element (those patterns' last
+// elements).
+type allowSets struct {
+	patterns             []string
+	names, paths, bases  map[string]struct{}
+	nameGlobs, pathGlobs []string
+	baseGlobs            []string
+}
+
+// CompileAllow compiles the allow-list patterns; an empty list admits
+// every program.
+func CompileAllow(patterns []string) AllowList {
+	if len(patterns) == 0 {
+		return AllowList{}
+	}
+	c := &allowSets{patterns: slices.Clone(patterns)}
+	add := func(set *map[string]struct{}, globs *[]string, pat string) {
+		if isGlob(pat) {
+			*globs = append(*globs, pat)
+			return
+		}
+		if *set == nil {
+			*set = map[string]struct{}{}
+		}
+		(*set)[pat] = struct{}{}
+	}
+	for _, pat := range patterns {
+		if !strings.Contains(pat, "/") {
+			add(&c.names, &c.nameGlobs, pat)
+			continue
+		}
+		add(&c.paths, &c.pathGlobs, pat)
+		add(&c.bases, &c.baseGlobs, path.Base(pat))
+	}
+	return AllowList{c}
+}
+
+// isGlob says whether pat has any of path.Match's special characters: a
+// pattern without them matches exactly the string it is (and is never
+// malformed).
+func isGlob(pat string) bool { return strings.ContainsAny(pat, `*?[\`) }
+
+// Allows says whether the list may admit program (a Task.Program): the
+// answer of MayAllow for the patterns it was compiled from.
+func (a AllowList) Allows(program string) bool {
+	c := a.c
+	if c == nil || program == "" {
+		return true
+	}
+	if matchesAny(c.names, c.nameGlobs, program) { // a name matches no path
+		return true
+	}
+	if c.paths == nil && c.pathGlobs == nil { // no pattern with '/'
+		return false
+	}
+	if path.IsAbs(program) {
+		return matchesAny(c.paths, c.pathGlobs, path.Clean(program))
+	}
+	return matchesAny(c.bases, c.baseGlobs, path.Base(program))
+}
+
+// matchesAny says whether s is in set or matches one of globs (a malformed
+// glob matches nothing).
+func matchesAny(set map[string]struct{}, globs []string, s string) bool {
+	if _, ok := set[s]; ok {
+		return true
+	}
+	for _, g := range globs {
+		if ok, _ := path.Match(g, s); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// Empty says whether the list is empty: it admits every program.
+func (a AllowList) Empty() bool { return a.c == nil }
+
+// Patterns is the list as compiled (not to be changed).
+func (a AllowList) Patterns() []string {
+	if a.c == nil {
+		return nil
+	}
+	return a.c.patterns
+}
+
+// String is the patterns, as fmt shows a []string.
+func (a AllowList) String() string { return fmt.Sprint(a.Patterns()) }
