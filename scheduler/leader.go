@@ -1468,7 +1468,7 @@ func (l *leader) place() error {
 	// labels refuse it, and every task of its shape: one idle allow-list
 	// worker made each pass try every queued command that waits for labels
 	// no worker has).
-	allowing := slices.ContainsFunc(slots, func(s *slot) bool { return len(s.Allow) > 0 })
+	allowing := slices.ContainsFunc(slots, func(s *slot) bool { return !s.Allow.Empty() })
 	var skipped []*queued
 	defer func() {
 		l.ready.restore()

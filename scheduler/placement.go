@@ -28,9 +28,10 @@ type slot struct {
 	// Handlers are the Go handlers the worker runs.
 	Handlers []string
 	// NoCommands and Allow say which command tasks it takes: none, or
-	// those whose program its allow-list may admit (empty: any).
+	// those whose program its allow-list may admit (empty: any), compiled
+	// once for each registration read (slotOf), not in every pass.
 	NoCommands bool
-	Allow      []string
+	Allow      store.AllowList
 	// Last orders workers by when they last received work, so equally loaded
 	// workers take turns instead of the first in id order getting everything.
 	Last uint64
@@ -130,7 +131,7 @@ func pickAmong(workers []*slot, want shape, runs runnable, avoid unique.Handle[s
 func mayAllow(workers []*slot, want shape) bool {
 	waits := want.waits()
 	return slices.ContainsFunc(workers, func(w *slot) bool {
-		return len(w.Allow) > 0 && !w.NoCommands && !w.Draining && w.freeFor(waits) > 0 && want.fits(w.Labels)
+		return !w.Allow.Empty() && !w.NoCommands && !w.Draining && w.freeFor(waits) > 0 && want.fits(w.Labels)
 	})
 }
 
@@ -147,7 +148,7 @@ func Eligible(info *store.WorkerInfo, t *store.Task) bool {
 func slotOf(info *store.WorkerInfo) slot {
 	// (DecodeWorker holds Capacity and Prefetch to MaxCapacity.)
 	return slot{ID: info.ID, Labels: info.Labels, Capacity: info.Capacity, Prefetch: prefetchOf(info), Draining: info.Draining,
-		Handlers: info.Handlers, NoCommands: info.NoCommands, Allow: info.Allow}
+		Handlers: info.Handlers, NoCommands: info.NoCommands, Allow: store.CompileAllow(info.Allow)}
 }
 
 // prefetchOf is the prefetch placement counts for a registration: none
@@ -278,7 +279,7 @@ func (s *slot) runs(r runnable) bool {
 	if kind == 'h' {
 		return slices.Contains(s.Handlers, name)
 	}
-	return !s.NoCommands && store.MayAllow(s.Allow, name)
+	return !s.NoCommands && s.Allow.Allows(name)
 }
 
 func less(a, b *slot) bool {

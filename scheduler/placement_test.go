@@ -42,9 +42,9 @@ func TestPickWorker(t *testing.T) {
 		{"handler nowhere", []*slot{{ID: "a", Capacity: 8, Handlers: []string{"other"}}}, nil, "", &store.Task{Handler: "resize"}},
 		{"no commands", []*slot{{ID: "a", Capacity: 8, NoCommands: true}, {ID: "b", Capacity: 1}}, nil, "b",
 			&store.Task{Cmd: []string{"true"}}},
-		{"allow-list", []*slot{{ID: "a", Capacity: 8, Allow: []string{"/usr/bin/true"}}, {ID: "b", Capacity: 1}}, nil, "b",
+		{"allow-list", []*slot{{ID: "a", Capacity: 8, Allow: store.CompileAllow([]string{"/usr/bin/true"})}, {ID: "b", Capacity: 1}}, nil, "b",
 			&store.Task{Cmd: []string{"echo"}}},
-		{"allow-list admits", []*slot{{ID: "a", Capacity: 8, Allow: []string{"/bin/sh"}}, {ID: "b", Capacity: 1}}, nil, "a",
+		{"allow-list admits", []*slot{{ID: "a", Capacity: 8, Allow: store.CompileAllow([]string{"/bin/sh"})}, {ID: "b", Capacity: 1}}, nil, "a",
 			&store.Task{Cmd: []string{"echo hi"}, Shell: true}},
 		// A retry goes elsewhere when it can: its last worker comes last.
 		{"retry avoids its last worker", []*slot{{ID: "a", Capacity: 8}, {ID: "b", Capacity: 2, Used: 1}}, nil, "b",

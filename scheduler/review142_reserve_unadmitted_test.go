@@ -35,7 +35,7 @@ func TestReview142ReserveForAProgramNoWorkerAdmits(t *testing.T) {
 		t.Fatal(err)
 	}
 	for id, w := range l.workers {
-		if w.Reserved && !store.MayAllow(w.Allow, "p3") {
+		if w.Reserved && !w.Allow.Allows("p3") {
 			t.Logf("worker %s reserved for a p3 task its allow-list %v refuses", id, w.Allow)
 		}
 	}
