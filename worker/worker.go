@@ -1498,16 +1498,45 @@ func (w *Worker) handBack(ctx context.Context, log zerolog.Logger, path string, 
 			// The task's record stands elsewhere (queued twice, as
 			// report's refusal): this assignment is a stale duplicate.
 			log.Error().Err(err).Msg("hand-back refused: the task's record exists already; dropping the assignment")
-			drop := func(txn *store.Txn) error { txn.Delete(path, version); return nil }
-			if err := w.batch.commit(ctx, []string{task.ID}, 2*len(path), drop); err != nil && ctx.Err() == nil {
-				log.Warn().Err(err).Msg("could not delete the assignment of a refused hand-back")
-			}
+			w.dropAssignment(ctx, log, task.ID, path, version, sess)
 			return err
 		default:
 			if ctx.Err() == nil {
 				log.Warn().Err(err).Msg("assignment not handed back")
 			}
 			return err
+		}
+	}
+}
+
+// dropAssignment deletes the assignment at path, at version, alone: that
+// of an outcome or a hand-back refused because the task's record exists
+// already (it ran twice). A delete whose outcome was not heard is sent
+// again on the same session (one that landed then finds nothing): left,
+// the assignment would stand, marked as it is, holding a slot in the
+// leader's count for as long as the registration lives.
+func (w *Worker) dropAssignment(ctx context.Context, log zerolog.Logger, id, path string, version int32, sess *store.Session) {
+	drop := func(txn *store.Txn) error { txn.Delete(path, version); return nil }
+	pause := restartMin
+	for try := 0; ; try++ {
+		err := w.batch.commit(ctx, []string{id}, 2*len(path), drop)
+		switch {
+		case err == nil, errors.Is(err, store.ErrNoNode): // gone: deleted, or withdrawn
+			return
+		case errors.Is(err, store.ErrConnection):
+			if err := w.sameSession(ctx, sess); err != nil {
+				log.Warn().Err(err).Msg("session ended before the assignment was deleted")
+				return
+			}
+			if try > 0 && !sleepCtx(ctx, pause) { // connected, yet failing: paced
+				return
+			}
+			pause = min(2*pause, restartMax)
+		default:
+			if ctx.Err() == nil {
+				log.Warn().Err(err).Msg("could not delete the assignment")
+			}
+			return
 		}
 	}
 }
@@ -1737,10 +1766,7 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 			// or went back to the queue there. This outcome cannot be filed;
 			// the assignment goes, or the slot would stay taken for ever.
 			log.Error().Err(err).Msg("report refused: the task's record exists already (it ran twice); this outcome is dropped")
-			drop := func(txn *store.Txn) error { txn.Delete(path, version); return nil }
-			if err := w.batch.commit(ctx, []string{task.ID}, 2*len(path), drop); err != nil && ctx.Err() == nil {
-				log.Warn().Err(err).Msg("could not delete the assignment of a dropped outcome")
-			}
+			w.dropAssignment(ctx, log, task.ID, path, version, sess)
 			return
 		case ctx.Err() != nil:
 			// Withdrawn or stopping before the write was queued.
