@@ -51,8 +51,65 @@ func CompileAllow(patterns []string) AllowList {
 		}
 		add(&c.paths, &c.pathGlobs, pat)
 		add(&c.bases, &c.baseGlobs, path.Base(pat))
+		for _, tail := range classTails(pat) {
+			add(&c.bases, &c.baseGlobs, tail)
+		}
 	}
 	return AllowList{c}
+}
+
+// classTails is where in pat the worker's resolved path may end its last
+// directory, besides path.Base's cut at pat's last '/' byte: what follows
+// pat's last literal '/' (path.Base cuts inside a class that holds one:
+// "/opt/[^/]*"), and what follows each character class after it that can
+// match '/' (path.Match lets a class match '/', only '*' and '?' refuse
+// it: "/usr/bin[/]true" admits /usr/bin/true, so "true" by name). A
+// relative program's name that a tail matches may be admitted. Nothing
+// for a malformed pattern, which matches nothing.
+func classTails(pat string) []string {
+	var tails []string
+	for i := 0; i < len(pat); {
+		switch pat[i] {
+		case '\\':
+			if i+1 >= len(pat) {
+				return nil
+			}
+			i += 2
+			if pat[i-1] == '/' { // an escaped '/' is a literal one
+				tails = append(tails[:0], pat[i:])
+			}
+		case '/':
+			i++
+			tails = append(tails[:0], pat[i:]) // a name has no '/': only what follows counts
+		case '[':
+			end := classEnd(pat, i)
+			if end < 0 {
+				return nil
+			}
+			if ok, _ := path.Match(pat[i:end], "/"); ok {
+				tails = append(tails, pat[end:])
+			}
+			i = end
+		default:
+			i++
+		}
+	}
+	return tails
+}
+
+// classEnd is the end (exclusive) of the character class starting at
+// pat[i], the shortest span path.Match takes for one; -1 if none is
+// well formed.
+func classEnd(pat string, i int) int {
+	for j := i + 1; j < len(pat); j++ {
+		if pat[j] != ']' {
+			continue
+		}
+		if _, err := path.Match(pat[i:j+1], ""); err == nil {
+			return j + 1
+		}
+	}
+	return -1
 }
 
 // isGlob says whether pat has any of path.Match's special characters: a
@@ -67,7 +124,10 @@ func (a AllowList) Allows(program string) bool {
 	if c == nil || program == "" {
 		return true
 	}
-	if matchesAny(c.names, c.nameGlobs, program) { // a name matches no path
+	// A name matches no path: a negated class would let one ("[^.]*"
+	// matches "/true"), and the worker never admits a program with '/' by
+	// a pattern without.
+	if !strings.Contains(program, "/") && matchesAny(c.names, c.nameGlobs, program) {
 		return true
 	}
 	if c.paths == nil && c.pathGlobs == nil { // no pattern with '/'

@@ -2,12 +2,17 @@ package store
 
 import (
 	"path"
+	"slices"
 	"strings"
 	"testing"
 )
 
 // mayAllowRef is MayAllow's rule as it stood before AllowList, pattern by
-// pattern with path.Match: the reference AllowList must agree with.
+// pattern with path.Match, but for two mends (review148): a pattern without
+// '/' admits no program with one, and a class that can match '/' after a
+// pattern's last literal '/' may end the worker's directory (classTails).
+// AllowList must agree with it wherever no pattern has a class; the fuzz
+// target checks the rest against what the worker does.
 func mayAllowRef(patterns []string, program string) bool {
 	if len(patterns) == 0 || program == "" {
 		return true
@@ -18,6 +23,7 @@ func mayAllowRef(patterns []string, program string) bool {
 		switch {
 		case !strings.Contains(pat, "/"):
 			ok, _ = path.Match(pat, program)
+			ok = ok && !strings.Contains(program, "/")
 		case abs:
 			ok, _ = path.Match(pat, path.Clean(program))
 		default:
@@ -64,6 +70,37 @@ var allowCases = []struct {
 	{[]string{"*", "/*"}, []string{"a", "/a", "/a/b", "a/b", "./a", ".", "/"}},
 	{[]string{"/opt/jobs/*", "/opt/jobs/x"}, []string{"x", "y", "/opt/jobs/x", "/opt/jobs/y", "/opt/jobsx"}},
 	{[]string{"héllo", "/ü/*", "/ü/ö"}, []string{"héllo", "hello", "/ü/a", "/ü/ö", "ö", "a"}},
+}
+
+// Classes that can match '/' (review148): the leader must not refuse a
+// name the worker would run, nor admit a path by a pattern without '/'.
+func TestAllowListClassesThatMatchSlash(t *testing.T) {
+	for _, c := range []struct {
+		patterns []string
+		program  string
+		want     bool
+	}{
+		{[]string{"/usr/bin[/]true"}, "true", true},
+		{[]string{"/usr/bin[/]true"}, "/usr/bin/true", true},
+		{[]string{"/usr/bin[/]true"}, "false", false},
+		{[]string{"/opt/jobs[^.]*"}, "x", true},
+		{[]string{"/opt/jobs[^.]*"}, "/opt/jobs/x", true},
+		{[]string{"/opt/a[^.]b[/]c"}, "c", true},
+		{[]string{"/opt/a[^.]b[/]c"}, "bc", false}, // the first class needs 'b' then a literal... only "c" or "b/c"-ended names
+		{[]string{"/opt/[^/]*"}, "x", true},
+		{[]string{`/opt/x\/y`}, "y", true},
+		{[]string{"/opt/[a-z]*"}, "x", true},
+		{[]string{"/opt/[a-z]x"}, "x", false},
+		{[]string{"[^.]*"}, "/true", false},
+		{[]string{"[^.]*"}, "true", true},
+		{[]string{"bin[^.]x"}, "bin/x", false},
+		{[]string{"bin[^.]x"}, "bin-x", true},
+		{[]string{"*"}, "a/b", false},
+	} {
+		if got := CompileAllow(c.patterns).Allows(c.program); got != c.want {
+			t.Errorf("CompileAllow(%q).Allows(%q) = %v, want %v", c.patterns, c.program, got, c.want)
+		}
+	}
 }
 
 // AllowList answers as the pattern-by-pattern rule for every case, and
@@ -116,9 +153,47 @@ func FuzzAllowList(f *testing.F) {
 		if list != "" {
 			patterns = strings.SplitN(list, "\n", 3)
 		}
-		want := mayAllowRef(patterns, program)
-		if got := CompileAllow(patterns).Allows(program); got != want {
-			t.Errorf("CompileAllow(%q).Allows(%q) = %v, want %v", patterns, program, got, want)
+		got := CompileAllow(patterns).Allows(program)
+		if !strings.Contains(list, "[") {
+			if want := mayAllowRef(patterns, program); got != want {
+				t.Errorf("CompileAllow(%q).Allows(%q) = %v, want %v", patterns, program, got, want)
+			}
+		}
+		if len(patterns) == 0 || program == "" {
+			if !got {
+				t.Errorf("CompileAllow(%q).Allows(%q) = false, want true", patterns, program)
+			}
+			return
+		}
+		// What the worker admits: a name by a pattern without '/'; any
+		// program, resolved to an absolute path, by a pattern with one.
+		// The leader must not refuse what it admits, for any directory the
+		// worker might resolve a relative program in.
+		dirs := []string{"/usr/bin", "/", "/opt/jobs", "/opt/a.b", "/usr/local/bin"}
+		for _, pat := range patterns {
+			var admitted bool
+			switch {
+			case !strings.Contains(pat, "/"):
+				admitted, _ = path.Match(pat, program)
+				admitted = admitted && !strings.Contains(program, "/")
+			case path.IsAbs(program):
+				admitted, _ = path.Match(pat, path.Clean(program))
+			case path.Base(program) == "." || path.Base(program) == ".." || path.Base(program) == "/":
+				// Not a file's name: nothing the worker runs.
+			default:
+				for _, d := range append(dirs, path.Dir(pat)) {
+					if ok, _ := path.Match(pat, path.Join(d, path.Base(program))); ok {
+						admitted = true
+					}
+				}
+			}
+			if admitted && !got {
+				t.Errorf("CompileAllow(%q).Allows(%q) = false, but the worker admits it by %q", patterns, program, pat)
+			}
+		}
+		// A name pattern never admits a path.
+		if strings.Contains(program, "/") && !slices.ContainsFunc(patterns, func(p string) bool { return strings.Contains(p, "/") }) && got {
+			t.Errorf("CompileAllow(%q).Allows(%q) = true: a name pattern admits a path", patterns, program)
 		}
 	})
 }
