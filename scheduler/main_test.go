@@ -92,6 +92,20 @@ func (w *fakeWorker) read(t *testing.T, name string) (string, *store.Task, int32
 	return p, task, stat.Version
 }
 
+// start marks an assignment running, as a worker does before it starts it.
+func (w *fakeWorker) start(t *testing.T, name string) {
+	t.Helper()
+	p, task, version := w.read(t, name)
+	task.State, task.StartedAt = store.StateRunning, time.Now().UTC()
+	data, err := store.Encode(task)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.st.Txn().Set(p, data, version).Commit(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // finish reports an assignment as succeeded, as a worker would.
 func (w *fakeWorker) finish(t *testing.T, name string) {
 	t.Helper()

@@ -90,7 +90,7 @@ func TestWorkerLeavingMidPlacementTaskPlacedElsewhereOnce(t *testing.T) {
 // A worker that registers anew (a new session, the same id) while a
 // placement on it is in flight: the placement lands under the earlier
 // registration, which nothing runs; the leader looks at the directory again
-// (revisit), recovers that attempt as lost and places attempt 2 on the new
+// (revisit), ends that attempt unstarted and places attempt 2 on the new
 // registration, once.
 func TestWorkerRegisteringAnewMidPlacementAttemptRecoveredOnce(t *testing.T) {
 	root := drovertest.NewRoot()
@@ -160,8 +160,8 @@ func TestWorkerRegisteringAnewMidPlacementAttemptRecoveredOnce(t *testing.T) {
 	if a.Reg != w.reg {
 		t.Fatalf("attempt 2 under registration %d, want the new one, %d", a.Reg, w.reg)
 	}
-	if len(a.History) != 1 || !a.History[0].Lost || a.History[0].Worker != "w" || a.History[0].N != 1 {
-		t.Fatalf("history %+v: want attempt 1, lost on w", a.History)
+	if len(a.History) != 1 || !a.History[0].Unstarted || a.History[0].Worker != "w" || a.History[0].N != 1 {
+		t.Fatalf("history %+v: want attempt 1, never started on w", a.History)
 	}
 	if q := drovertest.QueuedIDs(t, st); len(q) != 0 {
 		t.Fatalf("still queued: %v", q)

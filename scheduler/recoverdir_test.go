@@ -27,7 +27,7 @@ func queuedAttempt(t *testing.T, st *store.Store, id string) *store.Task {
 }
 
 // A worker that leaves with a batch placed on it leaves its assignments and
-// the batch's manifest: the attempts are queued again (lost) and placed on
+// the batch's manifest: the attempts are queued again (never started) and placed on
 // another worker once each, and the manifest goes with the directory.
 func TestWorkerLeavingWithABatchLeavesNothingBehind(t *testing.T) {
 	root := drovertest.NewRoot()
@@ -46,8 +46,8 @@ func TestWorkerLeavingWithABatchLeavesNothingBehind(t *testing.T) {
 	drovertest.WaitFor(t, 10*time.Second, "both placed on spare", func() bool { return len(spare.assignments(t)) == 2 })
 	for _, id := range ids {
 		a := assignment(t, st, "spare", id, 2)
-		if len(a.History) != 1 || !a.History[0].Lost || a.History[0].Worker != "doomed" {
-			t.Fatalf("%s: history %+v, want attempt 1 lost on doomed", id, a.History)
+		if len(a.History) != 1 || !a.History[0].Unstarted || a.History[0].Worker != "doomed" {
+			t.Fatalf("%s: history %+v, want attempt 1 never started on doomed", id, a.History)
 		}
 	}
 	if q := drovertest.QueuedIDs(t, st); len(q) != 0 {
@@ -150,8 +150,8 @@ func TestRecoverWorkerDirErrors(t *testing.T) {
 			runScheduler(t, st, "s1")
 			waitGone(t, st, 10*time.Second, dir)
 			if c.attempt {
-				if q := queuedAttempt(t, st, id); q.Attempt != 2 || len(q.History) != 1 || !q.History[0].Lost {
-					t.Fatalf("queued attempt %d, history %+v: want attempt 2 after one lost", q.Attempt, q.History)
+				if q := queuedAttempt(t, st, id); q.Attempt != 2 || len(q.History) != 1 || !q.History[0].Unstarted {
+					t.Fatalf("queued attempt %d, history %+v: want attempt 2 after one never started", q.Attempt, q.History)
 				}
 			}
 		})

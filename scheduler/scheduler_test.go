@@ -282,6 +282,7 @@ func TestWorkerLossRequeuesAttempt(t *testing.T) {
 	doomed := registerWorker(t, root, "doomed", 1, nil)
 	ids := submit(t, st, 1, func(_ int, task *store.Task) { task.Retries = 0 })
 	drovertest.WaitFor(t, 10*time.Second, "placed on doomed", func() bool { return len(doomed.assignments(t)) == 1 })
+	doomed.start(t, doomed.assignments(t)[0])
 
 	doomed.st.Close() // the worker's session ends: its registration goes
 	spare := registerWorker(t, root, "spare", 1, nil)
@@ -306,6 +307,29 @@ func TestWorkerLossRequeuesAttempt(t *testing.T) {
 		ok, _, err := st.Exists(st.Layout().WorkerTasks("doomed"))
 		return err == nil && !ok
 	})
+}
+
+// A lost worker's assignment that was never marked running never started:
+// it ends unstarted, not lost (prefetched onto workers that die, a task ran
+// out of its 20 losses without ever running), and attempt 2 goes on.
+func TestWorkerLossEndsAnUnstartedAttemptUnstarted(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	runScheduler(t, st, "s1")
+	doomed := registerWorker(t, root, "doomed", 1, nil)
+	ids := submit(t, st, 1, nil)
+	drovertest.WaitFor(t, 10*time.Second, "placed on doomed", func() bool { return len(doomed.assignments(t)) == 1 })
+
+	doomed.st.Close()
+	spare := registerWorker(t, root, "spare", 1, nil)
+	drovertest.WaitFor(t, 15*time.Second, "attempt 2 on spare", func() bool {
+		got := spare.assignments(t)
+		return len(got) == 1 && got[0] == store.AssignmentName(ids[0], 2)
+	})
+	_, task, _ := spare.read(t, store.AssignmentName(ids[0], 2))
+	if len(task.History) != 1 || !task.History[0].Unstarted || task.History[0].Lost || task.Losses() != 0 || task.Failures() != 0 {
+		t.Fatalf("history %+v: want attempt 1 unstarted on doomed, neither lost nor failed", task.History)
+	}
 }
 
 // A registration no session holds (made by hand: a worker's is ephemeral)
@@ -339,7 +363,9 @@ func TestWorkerReRegistrationRecoversOldAttempts(t *testing.T) {
 	w := registerWorker(t, root, "w", 1, nil)
 	ids := submit(t, st, 1, nil)
 	drovertest.WaitFor(t, 10*time.Second, "placed", func() bool { return len(w.assignments(t)) == 1 })
-	// Same id, new session: the earlier registration's attempt is placed again.
+	w.start(t, w.assignments(t)[0])
+	// Same id, new session: the earlier registration's attempt, started, is
+	// placed again as attempt 2.
 	w.st.Close()
 	w2 := registerWorker(t, root, "w", 1, nil)
 	drovertest.WaitFor(t, 15*time.Second, "attempt 2 placed on the new registration", func() bool {
@@ -707,6 +733,7 @@ func TestLostAttemptIsNotDelayed(t *testing.T) {
 	doomed := registerWorker(t, root, "doomed", 1, nil)
 	ids := submit(t, st, 1, func(_ int, task *store.Task) { task.Retries = 2 })
 	drovertest.WaitFor(t, 10*time.Second, "placed on doomed", func() bool { return len(doomed.assignments(t)) == 1 })
+	doomed.start(t, doomed.assignments(t)[0])
 	doomed.st.Close()
 	spare := registerWorker(t, root, "spare", 1, nil)
 	drovertest.WaitFor(t, 15*time.Second, "attempt 2 on spare", func() bool {

@@ -55,7 +55,7 @@ func TestListingFromBeforeARebuildIsDropped(t *testing.T) {
 
 // A listing made for an earlier registration of a worker is left to the
 // new registration's own listing, which recovers the earlier one's attempt
-// (as lost, attempt 2 queued) and counts nothing of it.
+// (never started: attempt 2 queued) and counts nothing of it.
 func TestListingOfAnEarlierRegistrationIsLeftToTheNewOne(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
@@ -105,8 +105,8 @@ func TestListingOfAnEarlierRegistrationIsLeftToTheNewOne(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if q.Attempt != 2 || len(q.History) != 1 || !q.History[0].Lost {
-		t.Fatalf("queued attempt %d, history %+v: want attempt 2 after one lost", q.Attempt, q.History)
+	if q.Attempt != 2 || len(q.History) != 1 || !q.History[0].Unstarted {
+		t.Fatalf("queued attempt %d, history %+v: want attempt 2 after one never started", q.Attempt, q.History)
 	}
 }
 

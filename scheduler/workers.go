@@ -575,13 +575,22 @@ func (l *leader) withdrawOverdue() error {
 // recoverAttempt withdraws an attempt whose worker is gone (lost) or that
 // outlived its timeout, and queues the next one (or records the task's end),
 // in one fenced transaction. A lost attempt's retry is placed at once; a
-// timed-out one failed, and its retry waits out the backoff.
+// timed-out one failed, and its retry waits out the backoff. A lost
+// worker's assignment never marked running never started (the worker
+// starts nothing before its mark commits, and the delete at the version
+// read fails a mark that lands first): it ends unstarted (Attempt.
+// Unstarted), neither lost nor failed, so that a task prefetched onto
+// workers that die does not run out of losses without ever running.
 func (l *leader) recoverAttempt(path string, version int32, task *store.Task, why string, lost bool) error {
 	now := l.now().UTC()
 	next := task.Clone()
+	unstarted := lost && task.State == store.StateAssigned && task.MayEndUnstarted()
+	if unstarted {
+		why = "worker lost before it started the attempt"
+	}
 	next.AddAttempt(store.Attempt{
 		N: task.Attempt, Worker: task.Worker, StartedAt: task.StartedAt, FinishedAt: now,
-		ExitCode: -1, Error: why, Lost: lost,
+		ExitCode: -1, Error: why, Lost: lost && !unstarted, Unstarted: unstarted,
 	})
 	log := l.log.With().Str("task_id", task.ID).Str("worker_id", task.Worker).Int("attempt", task.Attempt).Logger()
 	retry := next.ShouldRetry()

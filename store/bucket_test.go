@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -276,7 +275,7 @@ func TestIsBucket(t *testing.T) {
 
 // Enqueue creates a task's item at version 1 + its generation + the
 // attempts before its own, so that no item of a task is made at the version
-// of an earlier one (a hand-back, too, takes it one further), and EnqueueRetried (a retry) also a manifest in the
+// of an earlier one, and EnqueueRetried (a retry) also a manifest in the
 // bucket naming the task; Finish makes the result at version Gen; beyond
 // MaxGen Enqueue refuses, rather than build a transaction past what
 // ZooKeeper takes.
@@ -287,11 +286,9 @@ func TestEnqueueGenerations(t *testing.T) {
 		gen, attempt int
 		retried      bool
 		version      int32
-		handedBack   int
-	}{{0, 1, false, 1, 0}, {0, 4, false, 4, 0}, {3, 1, true, 4, 0}, {3, 2, false, 5, 0}, {store.MaxGen, 1, true, 1 + store.MaxGen, 0},
-		{0, 1, false, 3, 2}, {3, 2, false, 6, 1}, {0, 1, false, 1 + store.MaxHandedBack, store.MaxHandedBack}} {
+	}{{0, 1, false, 1}, {0, 4, false, 4}, {3, 1, true, 4}, {3, 2, false, 5}, {store.MaxGen, 1, true, 1 + store.MaxGen}} {
 		id := ulid.Make().String()
-		task := &store.Task{ID: id, Cmd: []string{"true"}, Attempt: c.attempt, Gen: c.gen, HandedBack: c.handedBack}
+		task := &store.Task{ID: id, Cmd: []string{"true"}, Attempt: c.attempt, Gen: c.gen}
 		err := st.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error {
 			if c.retried {
 				return txn.EnqueueRetried(task.Clone())
@@ -306,7 +303,7 @@ func TestEnqueueGenerations(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, err := store.DecodeTask(data)
-		if err != nil || got.Gen != c.gen || got.HandedBack != c.handedBack || stat.Version != c.version || stat.Version != store.EnqueuedVersionOf(task) {
+		if err != nil || got.Gen != c.gen || stat.Version != c.version || stat.Version != store.EnqueuedVersionOf(task) {
 			t.Fatalf("%+v: item %+v (%v) at version %d", c, got, err, stat.Version)
 		}
 		b1, b2 := store.Bucket(id)
@@ -353,16 +350,5 @@ func TestEnqueueGenerations(t *testing.T) {
 	task := &store.Task{ID: ulid.Make().String(), Cmd: []string{"true"}, Attempt: 1, Gen: store.MaxGen + 1}
 	if err := st.Txn().Enqueue(task); err == nil {
 		t.Fatal("enqueue past MaxGen accepted")
-	}
-	task = &store.Task{ID: ulid.Make().String(), Cmd: []string{"true"}, Attempt: 1, HandedBack: store.MaxHandedBack + 1}
-	if err := st.Txn().Enqueue(task); err == nil {
-		t.Fatal("enqueue past MaxHandedBack accepted")
-	}
-	for _, n := range []int{-1, 1, store.MaxHandedBack, store.MaxHandedBack + 1} {
-		data := fmt.Sprintf(`{"v":%d,"id":%q,"cmd":["true"],"state":"queued","attempt":1,"handed_back":%d}`, store.FormatVersion, ulid.Make().String(), n)
-		_, err := store.DecodeTask([]byte(data))
-		if bad := n < 0 || n > store.MaxHandedBack; bad != errors.Is(err, store.ErrMalformed) || !bad && err != nil {
-			t.Fatalf("a record handed back %d times: %v", n, err)
-		}
 	}
 }

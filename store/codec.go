@@ -237,6 +237,13 @@ type Attempt struct {
 	// as a failure: a task cancelled in its one run and retried ended dead
 	// on its first failure, its retries never used.)
 	Cancelled bool `json:"cancelled,omitempty"`
+	// Unstarted marks an attempt placed and never started: a draining
+	// worker gave it back (a prefetched task still waiting for a slot), or
+	// its worker was lost before it marked it running. No failure, and no
+	// loss: a task prefetched onto workers that kept dying lost its 20
+	// attempts without ever running. At most MaxUnstarted a task; past
+	// them such an attempt counts as lost, as it did before 2026-12-05.
+	Unstarted bool `json:"unstarted,omitempty"`
 	// Epoch is the leader epoch that placed the attempt (the record's
 	// Epoch as it ended; 0 from older releases): a leader whose placement's
 	// reply was lost tells by it whether its placement landed, after
@@ -321,13 +328,6 @@ type Task struct {
 	// release before this counts them all: such a retried attempt, lost,
 	// ends the task.
 	LostBefore int `json:"lost_before,omitempty"`
-	// HandedBack counts the times a draining worker gave the task back to
-	// the queue before its attempt started (a prefetched assignment still
-	// waiting for a slot): the attempt is the same, not lost nor failed,
-	// and its queue item is made one version further each time (see
-	// EnqueuedVersionOf). At most MaxHandedBack; past it a draining worker
-	// runs the task as it used to. A release before this ignores it.
-	HandedBack int `json:"handed_back,omitempty"`
 
 	// Placement: set while assigned or running.
 	Worker     string    `json:"worker,omitempty"`
@@ -416,15 +416,32 @@ func (t *Task) Losses() int {
 func (t *Task) UnforgivenLosses() int { return t.Losses() - t.LostBefore }
 
 // Failures counts finished attempts that ran and failed (not lost ones,
-// nor ones a cancel cut short).
+// nor ones a cancel cut short, nor ones that never started).
 func (t *Task) Failures() int {
 	n := 0
 	for _, a := range t.History {
-		if !a.Lost && !a.Cancelled {
+		if !a.Lost && !a.Cancelled && !a.Unstarted {
 			n++
 		}
 	}
 	return n
+}
+
+// MaxUnstarted bounds the attempts of a task that may end unstarted (see
+// Attempt.Unstarted), so that its history and the writes that queue it
+// (one per attempt: EnqueuedVersionOf) stay bounded.
+const MaxUnstarted = 100
+
+// MayEndUnstarted says whether the task's current attempt, never started,
+// may end as unstarted (Attempt.Unstarted) rather than lost.
+func (t *Task) MayEndUnstarted() bool {
+	n := 0
+	for _, a := range t.History {
+		if a.Unstarted {
+			n++
+		}
+	}
+	return n < MaxUnstarted
 }
 
 // AddAttempt appends a finished attempt to History, its error text cut to
@@ -885,17 +902,13 @@ func checkDecoded(t *Task) error {
 		// such a record could be neither placed again nor recovered.
 		return fmt.Errorf("%w: task %s has generation %d", ErrMalformed, t.ID, t.Gen)
 	}
-	if t.HandedBack < 0 || t.HandedBack > MaxHandedBack {
-		// No writer goes past MaxHandedBack: written by hand.
-		return fmt.Errorf("%w: task %s handed back %d times", ErrMalformed, t.ID, t.HandedBack)
-	}
 	if t.Attempt < 1 {
 		t.Attempt = 1
 	}
-	if t.Attempt > math.MaxInt32-MaxGen-MaxHandedBack-int(EnqueuedVersion) {
+	if t.Attempt > math.MaxInt32-MaxGen-int(EnqueuedVersion) {
 		// Written by hand: the leader counts attempts in an int32, and a
 		// wrapped one read as another record at every try to place it
-		// (EnqueuedVersionOf adds the generation and hand-backs to it in an int32 too).
+		// (EnqueuedVersionOf adds the generation to it in an int32 too).
 		return fmt.Errorf("%w: task %s has attempt %d", ErrMalformed, t.ID, t.Attempt)
 	}
 	// Losses a retry forgave are of the history: no more (a record written

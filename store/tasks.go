@@ -28,17 +28,12 @@ const (
 // transactions that queue the task and record its end (see Enqueue).
 const MaxGen = 1000
 
-// MaxHandedBack bounds Task.HandedBack: each hand-back costs an empty write
-// in the transactions that queue the task (see Enqueue).
-const MaxHandedBack = 100
-
 // genWriteBytes is what one of Enqueue's empty writes adds to a request
 // besides its path: the op's header, version and empty data.
 const genWriteBytes = 32
 
 // EnqueuedVersionOf is the version at which Enqueue creates task's item:
-// one more for each attempt before task.Attempt, each generation and each
-// hand-back (Task.HandedBack), so
+// one more for each attempt before task.Attempt and each generation, so
 // that no item of a task is ever made at the version of an earlier one.
 // Writers that delete a queued item at the version they read (a cancel, a
 // leader placing from its view, a replace schedule's cancel) then cannot
@@ -47,7 +42,7 @@ const genWriteBytes = 32
 // deleted the new item and ended the task with the old record, the attempt
 // that ran missing from its history.
 func EnqueuedVersionOf(task *Task) int32 {
-	return EnqueuedVersion + int32(task.Gen) + int32(task.HandedBack) + int32(max(task.Attempt-1, 0))
+	return EnqueuedVersion + int32(task.Gen) + int32(max(task.Attempt-1, 0))
 }
 
 // FinishedVersionOf is the version at which Finish creates task's result:
@@ -95,9 +90,6 @@ func (t *Txn) Enqueue(task *Task) error {
 	if task.Gen < 0 || task.Gen > MaxGen {
 		return fmt.Errorf("enqueue %s: retried %d times, at most %d: submit it anew", task.ID, task.Gen, MaxGen)
 	}
-	if task.HandedBack < 0 || task.HandedBack > MaxHandedBack {
-		return fmt.Errorf("enqueue %s: handed back %d times, at most %d", task.ID, task.HandedBack, MaxHandedBack)
-	}
 	data, err := Encode(task)
 	if err != nil {
 		return fmt.Errorf("enqueue %s: %w", task.ID, err)
@@ -106,8 +98,8 @@ func (t *Txn) Enqueue(task *Task) error {
 	// version 0 is one Submit wrote, whose copy a queue manifest may hold. A
 	// leader that places from such a copy deletes the item at version 0, so
 	// a copy outlived by a re-queued item (version 1 or more) can never be
-	// placed. Each attempt, generation and hand-back takes the item one
-	// version further (EnqueuedVersionOf).
+	// placed. Each attempt and generation takes the item one version
+	// further (EnqueuedVersionOf).
 	p := t.s.layout.QueueItem(task.ID)
 	version := EnqueuedVersionOf(task)
 	if len(data)+VersionWriteBytes(task, len(p)) > MaxRecordSize {

@@ -13,9 +13,9 @@ import (
 )
 
 // A draining worker gives its prefetched assignments, still waiting for a
-// slot, back to the queue at once: the same attempt, neither lost nor
-// failed, one hand-back more; another worker runs them. What runs is left
-// to finish within the drain.
+// slot, back to the queue at once: the attempt ends unstarted, neither lost
+// nor failed, and another worker runs the next. What runs is left to
+// finish within the drain.
 func TestDrainHandsBackWhatHasNotStarted(t *testing.T) {
 	root := drovertest.NewRoot()
 	startScheduler(t, root, "s1")
@@ -44,10 +44,11 @@ func TestDrainHandsBackWhatHasNotStarted(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if loc.Path != st.Layout().QueueItem(id) || task.State != store.StateQueued || task.Attempt != 1 ||
-			task.HandedBack != 1 || len(task.History) != 0 {
-			t.Fatalf("task %s at %s: %s, attempt %d, handed back %d, history %+v: want queued, attempt 1, handed back once, no history",
-				id, loc.Path, task.State, task.Attempt, task.HandedBack, task.History)
+		if loc.Path != st.Layout().QueueItem(id) || task.State != store.StateQueued || task.Attempt != 2 ||
+			len(task.History) != 1 || !task.History[0].Unstarted || task.History[0].Lost || task.History[0].Worker != "go" ||
+			!task.NotBefore.IsZero() {
+			t.Fatalf("task %s at %s: %s, attempt %d, history %+v, not before %v: want queued as attempt 2, attempt 1 unstarted on go",
+				id, loc.Path, task.State, task.Attempt, task.History, task.NotBefore)
 		}
 		if want := store.EnqueuedVersionOf(task); loc.Stat.Version != want {
 			t.Fatalf("task %s queued at version %d, want %d", id, loc.Stat.Version, want)
@@ -58,7 +59,7 @@ func TestDrainHandsBackWhatHasNotStarted(t *testing.T) {
 	}
 	close(h.hold) // the running one ends, and with it the drain
 
-	// Another worker runs what was handed back, as its first attempt.
+	// Another worker runs what was handed back.
 	w2, err := New(Config{ID: "go2", Store: openExtra(t, root), Capacity: 4, Log: drovertest.Logger(t)})
 	if err != nil {
 		t.Fatal(err)
@@ -69,8 +70,12 @@ func TestDrainHandsBackWhatHasNotStarted(t *testing.T) {
 	runWorker(t, w2)
 	for _, id := range ids {
 		r := result(t, st, id)
-		if r.State != store.StateSucceeded || r.Attempt != 1 || len(r.History) != 1 || r.History[0].Lost {
-			t.Fatalf("task %s: %s at attempt %d, history %+v: want succeeded at its first attempt", id, r.State, r.Attempt, r.History)
+		want := 2 // attempt 1 handed back
+		if id == first {
+			want = 1
+		}
+		if r.State != store.StateSucceeded || r.Attempt != want || len(r.History) != want || r.Losses() != 0 || r.Failures() != 1 {
+			t.Fatalf("task %s: %s at attempt %d, history %+v: want succeeded at attempt %d, nothing lost", id, r.State, r.Attempt, r.History, want)
 		}
 	}
 	if got := h.started(); len(got) != 4 || len(slices.Compact(slices.Sorted(slices.Values(got)))) != 4 {
@@ -78,15 +83,18 @@ func TestDrainHandsBackWhatHasNotStarted(t *testing.T) {
 	}
 }
 
-// A task handed back as often as a record may count runs on the draining
-// worker instead, as a drain did before hand-backs.
+// A task that ended unstarted as often as a record may count runs on the
+// draining worker instead, as a drain did before hand-backs.
 func TestDrainRunsWhatWasHandedBackTooOften(t *testing.T) {
 	root := drovertest.NewRoot()
 	w, st, _ := startWorker(t, root, "w1", func(c *Config) { c.Capacity = 1 })
 	dir := t.TempDir()
 	assign(t, st, w, &store.Task{Shell: true, Cmd: []string{`while [ ! -e ` + dir + `/go ]; do sleep 0.01; done`}})
 	drovertest.WaitFor(t, 10*time.Second, "the first running", func() bool { return w.Stats().Executing == 1 })
-	late := &store.Task{Cmd: []string{"true"}, HandedBack: store.MaxHandedBack}
+	late := &store.Task{Cmd: []string{"true"}, Attempt: store.MaxUnstarted + 1}
+	for n := range store.MaxUnstarted {
+		late.History = append(late.History, store.Attempt{N: n + 1, Worker: "w0", ExitCode: -1, Unstarted: true})
+	}
 	assign(t, st, w, late)
 	back := &store.Task{Cmd: []string{"true"}}
 	assign(t, st, w, back)
@@ -97,10 +105,60 @@ func TestDrainRunsWhatWasHandedBackTooOften(t *testing.T) {
 		t.Fatal(err)
 	}
 	if r := result(t, st, late.ID); r.State != store.StateSucceeded {
-		t.Fatalf("task handed back %d times: %s (%s), want run by the draining worker", store.MaxHandedBack, r.State, r.Error)
+		t.Fatalf("task %d times unstarted: %s (%s), want run by the draining worker", store.MaxUnstarted, r.State, r.Error)
 	}
 	task, loc, err := st.LookupTask(back.ID)
-	if err != nil || loc.Path != st.Layout().QueueItem(back.ID) || task.HandedBack != 1 {
-		t.Fatalf("task %s at %s (%v): want queued, handed back once", back.ID, loc.Path, err)
+	if err != nil || loc.Path != st.Layout().QueueItem(back.ID) || task.Attempt != 2 {
+		t.Fatalf("task %s at %s (%v): want queued as attempt 2", back.ID, loc.Path, err)
+	}
+}
+
+// A hand-back whose outcome was not heard is looked for once back on the
+// session: sent again when it never arrived, counted once when it landed;
+// either way the task is queued once, as its next attempt.
+func TestHandBackOutcomeLostWithTheConnection(t *testing.T) {
+	for _, applied := range []bool{false, true} {
+		name := "request lost"
+		if applied {
+			name = "reply lost"
+		}
+		t.Run(name, func(t *testing.T) {
+			root := drovertest.NewRoot()
+			px := drovertest.StartProxy(t, drovertest.Addr())
+			h := newHolder()
+			w, err := New(Config{ID: "w1", Store: drovertest.OpenStoreAt(t, px.Addr(), root), Capacity: 1, Log: drovertest.Logger(t)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Handle("hold", h); err != nil {
+				t.Fatal(err)
+			}
+			runWorker(t, w)
+			st := drovertest.OpenStore(t, root)
+			assign(t, st, w, &store.Task{Handler: "hold"})
+			drovertest.WaitFor(t, 10*time.Second, "the first running", func() bool { return len(h.started()) == 1 })
+			waiting := &store.Task{Handler: "hold"}
+			path := assign(t, st, w, waiting)
+			drovertest.WaitFor(t, 10*time.Second, "one waiting", func() bool { return w.Stats().Waiting == 1 })
+			marker := []byte(st.Layout().QueueItem(waiting.ID))
+			if applied {
+				px.DropRepliesAfter(marker)
+			} else {
+				px.FreezeAt(marker)
+			}
+			w.Drain()
+			drovertest.WaitFor(t, 20*time.Second, "the hand-back sent", func() bool { return px.Frozen() || px.Dropping() })
+			px.Cut(true)
+			px.Cut(false)
+			drovertest.WaitFor(t, 20*time.Second, "the hand-back counted", func() bool { return w.Stats().HandedBack == 1 })
+			task, loc, err := st.LookupTask(waiting.ID)
+			if err != nil || loc.Path != st.Layout().QueueItem(waiting.ID) || task.Attempt != 2 || len(task.History) != 1 {
+				t.Fatalf("task at %s (%v): attempt %d, history %+v: want queued as attempt 2, once", loc.Path, err, task.Attempt, task.History)
+			}
+			if exists(t, st, path) {
+				t.Fatal("the assignment stands")
+			}
+			close(h.hold)
+		})
 	}
 }

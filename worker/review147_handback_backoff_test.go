@@ -42,8 +42,8 @@ func TestReview147HandedBackRetryServesItsBackoffAgain(t *testing.T) {
 	w.Drain()
 	drovertest.WaitFor(t, 20*time.Second, "the retry handed back", func() bool { return w.Stats().HandedBack == 1 })
 	task, loc, err := st.LookupTask(retry.ID)
-	if err != nil || loc.Path != st.Layout().QueueItem(retry.ID) || task.Attempt != 2 {
-		t.Fatalf("retry at %s (%v): want queued at attempt 2", loc.Path, err)
+	if err != nil || loc.Path != st.Layout().QueueItem(retry.ID) || task.Attempt != 3 {
+		t.Fatalf("retry at %s (%v): want queued at attempt 3 (2 handed back)", loc.Path, err)
 	}
 
 	// Another worker is free: the retry should run there now.
@@ -61,7 +61,7 @@ func TestReview147HandedBackRetryServesItsBackoffAgain(t *testing.T) {
 			loc.Path, err, task.NotBefore, task.History)
 	}
 	close(h.hold)
-	if r := result(t, st, retry.ID); r.State != store.StateSucceeded || r.Attempt != 2 {
+	if r := result(t, st, retry.ID); r.State != store.StateSucceeded || r.Attempt != 3 {
 		t.Fatalf("retry: %s at attempt %d", r.State, r.Attempt)
 	}
 }

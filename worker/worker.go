@@ -1267,8 +1267,11 @@ func (w *Worker) start(ctx context.Context, wg *sync.WaitGroup, dir, name string
 		// assigned, and its running mark, queued after that report,
 		// commits with it or after it (handOff).
 		w.slots.reorder(slot, task.Priority)
-		if task.HandedBack >= store.MaxHandedBack {
-			handBack = nil // runs, as a drain did before hand-backs
+		if !task.MayEndUnstarted() || task.StartByBinds() {
+			// Runs, as a drain did before hand-backs. A first attempt
+			// bound by a starting deadline was placed in time, and goes
+			// when it gets a slot: handed back it could miss the deadline.
+			handBack = nil
 		}
 		err := w.slots.wait(rctx, slot, handBack)
 		if err == nil {
@@ -1453,24 +1456,29 @@ func (w *Worker) markRunning(ctx context.Context, path string, data []byte, vers
 
 // handBack gives an assignment that has not started back to the queue as
 // its worker drains: in one write (group-committed), its assignment goes
-// at the version read and the task is queued again at the same attempt,
-// neither lost nor failed, its HandedBack one more. A withdrawn or
-// re-read assignment fails the write (ErrNoNode, ErrBadVersion): it is no
-// longer this worker's to give. A record too large to queue again (one
-// written near the size limit by hand) stays; the worker's end then loses
-// it, as it did before hand-backs.
+// at the version read and the next attempt is queued, this one ended
+// unstarted in the history (store.Attempt.Unstarted: neither failed nor
+// lost), with no backoff (a retry's was over when it was placed). A
+// withdrawn assignment fails the write (ErrNoNode; ErrBadVersion for a
+// copy not as it stands). A record too large to queue again (one written
+// near the size limit by hand) stays; the worker's end then loses it, as
+// it did before hand-backs.
 func (w *Worker) handBack(ctx context.Context, log zerolog.Logger, path string, version int32, task *store.Task, sess *store.Session) error {
-	back := task.Clone()
-	back.HandedBack++
+	ended := w.cfg.Now().UTC()
+	next := task.Clone()
+	next.AddAttempt(store.Attempt{N: task.Attempt, Worker: w.cfg.ID, FinishedAt: ended, ExitCode: -1,
+		Error: "handed back unstarted: the worker drained", Unstarted: true})
+	next.Attempt++
+	next.NotBefore = time.Time{}
 	trial := w.st.Txn()
-	if err := trial.Enqueue(back.Clone()); err != nil {
+	if err := trial.Enqueue(next.Clone()); err != nil {
 		log.Error().Err(err).Msg("cannot hand the assignment back: it stays until the worker stops")
 		return err
 	}
 	size := trial.Size() + 2*len(path)
 	build := func(txn *store.Txn) error {
 		txn.Delete(path, version)
-		return txn.Enqueue(back.Clone())
+		return txn.Enqueue(next.Clone())
 	}
 	lost := false // a try's outcome was not heard
 	for {
@@ -1478,18 +1486,20 @@ func (w *Worker) handBack(ctx context.Context, log zerolog.Logger, path string, 
 		switch {
 		case err == nil:
 			w.handedBack.Add(1)
-			log.Info().Int("handed_back", back.HandedBack).Msg("assignment handed back to the queue unstarted: the worker drains")
+			log.Info().Msg("assignment handed back to the queue unstarted: the worker drains")
 			return nil
 		case errors.Is(err, store.ErrConnection):
-			// Retried on the same session: if the first try landed, the
-			// retry finds the assignment gone.
+			// Sent again on the same session: if the first try landed, the
+			// retry finds the assignment gone (its name is this attempt's
+			// alone: placed again, the task is the next attempt).
 			lost = true
 			if err := w.sameSession(ctx, sess); err != nil {
 				return err
 			}
 		case errors.Is(err, store.ErrNoNode):
-			if lost {
-				log.Info().Msg("assignment handed back, or withdrawn meanwhile")
+			if lost && w.landed(task.ID, task.Attempt, true, ended) {
+				w.handedBack.Add(1)
+				log.Info().Msg("assignment handed back to the queue unstarted (confirmed after a lost reply): the worker drains")
 				return nil
 			}
 			log.Info().Msg("assignment withdrawn before it was handed back")

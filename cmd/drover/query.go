@@ -122,10 +122,15 @@ func newStatusCmd(g *globals) *cobra.Command {
 				if a.Error != "" {
 					desc += ", " + shown(a.Error)
 				}
-				if a.Lost {
+				switch {
+				case a.Lost:
 					// Its worker's doing (gone, withdrawn, out of files):
 					// not counted against the retries.
 					desc += " (lost)"
+				case a.Unstarted:
+					// Placed, never started (a drain gave it back, or its
+					// worker went first): neither failed nor lost.
+					desc += " (never started)"
 				}
 				rows = append(rows, []string{fmt.Sprintf("attempt %d", a.N), desc})
 			}

@@ -359,6 +359,28 @@ func runChaos(t *testing.T, faultsOf func(time.Duration, *rand.Rand) []fault) {
 			suspects = append(suspects, id)
 		}
 	}
+	// An attempt that ended unstarted (handed back by a drain, or its
+	// worker lost before its running mark) must not have run anywhere.
+	ran := map[string]bool{}
+	for k := range runs {
+		f := strings.Fields(k)
+		ran[f[0]+" "+f[1]] = true
+	}
+	unstarted := 0
+	for id, r := range results {
+		for _, h := range r.History {
+			if !h.Unstarted {
+				continue
+			}
+			unstarted++
+			if ran[fmt.Sprintf("%s %d", id, h.N)] {
+				stale++
+				t.Errorf("attempt %d of %s ran, but its history says it never started (on %s)", h.N, id, h.Worker)
+				suspects = append(suspects, id)
+			}
+		}
+	}
+	t.Logf("chaos: %d attempts ended unstarted (handed back by a drain, or their worker lost first)", unstarted)
 	sched := checkSchedules(ctx, t, c, scheds, schedlog)
 	checkNothingLeft(t, c)
 	epochs := checkEpochs(t, c)

@@ -500,18 +500,24 @@ func checkSchedule(s chaosSchedule, rec *store.Schedule, lines []schedRun, task 
 				st.rerun++
 			}
 			// Attempts before the result's were lost with their workers
-			// (the command never fails): that alone runs a slot again.
+			// (the command never fails), or never started (handed back by
+			// a drain, or their worker lost first): that alone runs a slot
+			// again.
 			for _, h := range r.History {
-				if h.N < r.Attempt && !h.Lost {
+				if h.N < r.Attempt && !h.Lost && !h.Unstarted {
 					fail("schedule %s: slot %v's task %s: attempt %d on %s ended %q (exit %d), not lost, yet attempt %d followed", name, slot, e.Task, h.N, h.Worker, h.Error, h.ExitCode, r.Attempt)
 				}
 			}
-			lost := map[int]bool{}
+			lost, unstarted := map[int]bool{}, map[int]bool{}
 			for _, h := range r.History {
 				lost[h.N] = lost[h.N] || h.Lost
+				unstarted[h.N] = unstarted[h.N] || h.Unstarted
 			}
 			final := int64(0)
 			for n, a := range byTask[e.Task] {
+				if unstarted[n] {
+					fail("schedule %s: slot %v's task %s: attempt %d ran, but its history says it never started", name, slot, e.Task, n)
+				}
 				if n < r.Attempt && !lost[n] {
 					fail("schedule %s: slot %v's task %s: attempt %d ran and attempt %d followed, but its history has no loss of attempt %d", name, slot, e.Task, n, r.Attempt, n)
 				}
