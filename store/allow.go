@@ -50,7 +50,11 @@ func CompileAllow(patterns []string) AllowList {
 			continue
 		}
 		add(&c.paths, &c.pathGlobs, pat)
-		add(&c.bases, &c.baseGlobs, path.Base(pat))
+		if !strings.Contains(pat, "[") {
+			// The old rule, which a trailing '/' still takes ("/a/b/"
+			// for "b"); with a class, path.Base may cut inside it.
+			add(&c.bases, &c.baseGlobs, path.Base(pat))
+		}
 		for _, tail := range classTails(pat) {
 			add(&c.bases, &c.baseGlobs, tail)
 		}
@@ -59,15 +63,19 @@ func CompileAllow(patterns []string) AllowList {
 }
 
 // classTails is where in pat the worker's resolved path may end its last
-// directory, besides path.Base's cut at pat's last '/' byte: what follows
-// pat's last literal '/' (path.Base cuts inside a class that holds one:
-// "/opt/[^/]*"), and what follows each character class after it that can
-// match '/' (path.Match lets a class match '/', only '*' and '?' refuse
-// it: "/usr/bin[/]true" admits /usr/bin/true, so "true" by name). A
-// relative program's name that a tail matches may be admitted. Nothing
-// for a malformed pattern, which matches nothing.
+// directory: what follows pat's last literal '/' (path.Base cuts inside a
+// class that holds one: "/opt/[^/]*"), and what follows each character
+// class after it that can match '/' (path.Match lets a class match '/',
+// only '*' and '?' refuse it: "/usr/bin[/]true" admits /usr/bin/true, so
+// "true" by name; one first may be the root's). Not a class right after a
+// '/', nor after a "." or ".."
+// component: it could match '/' only in a path with "//", "/./" or
+// "/../", and the worker matches a clean one ("/opt/jobs/[^.]*" admits no
+// ".x"). A relative program's name that a tail matches may be admitted.
+// Nothing for a malformed pattern, which matches nothing.
 func classTails(pat string) []string {
 	var tails []string
+	comp := 0 // where the component after the last literal '/' starts
 	for i := 0; i < len(pat); {
 		switch pat[i] {
 		case '\\':
@@ -76,17 +84,18 @@ func classTails(pat string) []string {
 			}
 			i += 2
 			if pat[i-1] == '/' { // an escaped '/' is a literal one
-				tails = append(tails[:0], pat[i:])
+				tails, comp = append(tails[:0], pat[i:]), i
 			}
 		case '/':
 			i++
-			tails = append(tails[:0], pat[i:]) // a name has no '/': only what follows counts
+			tails, comp = append(tails[:0], pat[i:]), i // a name has no '/': only what follows counts
 		case '[':
 			end := classEnd(pat, i)
 			if end < 0 {
 				return nil
 			}
-			if ok, _ := path.Match(pat[i:end], "/"); ok {
+			before := pat[comp:i]
+			if ok, _ := path.Match(pat[i:end], "/"); ok && (before != "" || i == 0) && before != "." && before != ".." {
 				tails = append(tails, pat[end:])
 			}
 			i = end

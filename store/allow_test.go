@@ -96,6 +96,20 @@ func TestAllowListClassesThatMatchSlash(t *testing.T) {
 		{[]string{"bin[^.]x"}, "bin/x", false},
 		{[]string{"bin[^.]x"}, "bin-x", true},
 		{[]string{"*"}, "a/b", false},
+		// A class right after '/' or a "." component matches '/' only in
+		// an unclean path (review150); path.Base cut inside a class.
+		{[]string{"/opt/jobs/[^.]*"}, ".x", false},
+		{[]string{"/opt/jobs/[^.]*"}, "x", true},
+		{[]string{"/a/.[/]x"}, "x", false},
+		{[]string{"/a/b[/][/]x"}, "x", true},
+		{[]string{"/usr/bin[/]true"}, "]true", false},
+		// A malformed pattern matches nothing, by its last element too.
+		{[]string{"/[/x"}, "x", false},
+		{[]string{"[", "/x/["}, "a", false},
+		{[]string{"[", "ok"}, "ok", true},
+		{[]string{`[ab]c`, "/p/[!a]"}, "ac", true},
+		{[]string{`[ab]c`, "/p/[!a]"}, "!", true},
+		{[]string{`[ab]c`, "/p/[!a]"}, "b", false},
 	} {
 		if got := CompileAllow(c.patterns).Allows(c.program); got != c.want {
 			t.Errorf("CompileAllow(%q).Allows(%q) = %v, want %v", c.patterns, c.program, got, c.want)
@@ -103,8 +117,8 @@ func TestAllowListClassesThatMatchSlash(t *testing.T) {
 	}
 }
 
-// AllowList answers as the pattern-by-pattern rule for every case, and
-// MayAllow with it.
+// AllowList answers as the pattern-by-pattern rule for every case without
+// a class, and MayAllow with it.
 func TestAllowListMatchesMayAllowRule(t *testing.T) {
 	for _, tc := range allowCases {
 		a := CompileAllow(tc.patterns)
@@ -112,6 +126,9 @@ func TestAllowListMatchesMayAllowRule(t *testing.T) {
 			t.Errorf("CompileAllow(%q).Empty() = %v", tc.patterns, a.Empty())
 		}
 		for _, p := range tc.programs {
+			if slices.ContainsFunc(tc.patterns, func(p string) bool { return strings.Contains(p, "[") }) {
+				continue // classes: TestAllowListClassesThatMatchSlash
+			}
 			want := mayAllowRef(tc.patterns, p)
 			if got := a.Allows(p); got != want {
 				t.Errorf("CompileAllow(%q).Allows(%q) = %v, want %v", tc.patterns, p, got, want)
