@@ -68,11 +68,11 @@ func CompileAllow(patterns []string) AllowList {
 // class after it that can match '/' (path.Match lets a class match '/',
 // only '*' and '?' refuse it: "/usr/bin[/]true" admits /usr/bin/true, so
 // "true" by name; one first may be the root's). Not a class right after a
-// '/', nor after a "." or ".."
-// component: it could match '/' only in a path with "//", "/./" or
-// "/../", and the worker matches a clean one ("/opt/jobs/[^.]*" admits no
-// ".x"). A relative program's name that a tail matches may be admitted.
-// Nothing for a malformed pattern, which matches nothing.
+// '/', nor after a "." or ".." component: it could match '/' only in a
+// path with "//", "/./" or "/../", and the worker matches a clean one
+// ("/opt/jobs/[^.]*" admits no ".x"). A relative program's name that a
+// tail matches may be admitted. Nothing for a malformed pattern, which
+// matches nothing.
 func classTails(pat string) []string {
 	var tails []string
 	comp := 0 // where the component after the last literal '/' starts
