@@ -31,8 +31,9 @@ const MaxRecordSize = 960 * 1024
 
 // MaxSpecSize is the largest task a submit accepts, encoded. The rest of
 // MaxRecordSize is left for what a task gathers on its way: its attempt
-// history (bounded by Retries + MaxLostAttempts entries of at most ~600 bytes
-// each, see MaxAttemptError, the last AttemptsWithTail of them with up to
+// history (bounded by Retries + MaxLostAttempts + MaxUnstarted entries of at
+// most ~600 bytes each, see MaxAttemptError, the last AttemptsWithTail that
+// ran with up to
 // 2 × AttemptTail of output besides) and the result's output tails
 // (shortened to fit).
 const MaxSpecSize = 256 * 1024
@@ -250,7 +251,7 @@ type Attempt struct {
 	// another leader withdrew the attempt. (Added within format 1.)
 	Epoch int64 `json:"epoch,omitempty"`
 	// Stdout and Stderr are the ends of the attempt's output (AttemptTail
-	// bytes each), kept for the last AttemptsWithTail attempts.
+	// bytes each), kept for the last AttemptsWithTail attempts that ran.
 	Stdout string `json:"stdout,omitempty"`
 	Stderr string `json:"stderr,omitempty"`
 }
@@ -298,7 +299,9 @@ type Task struct {
 	// the deadline), and ends a first attempt still queued then as
 	// cancelled (NotStartedInTime) instead of placing it. Later attempts
 	// (a retry after a failure, an attempt queued again from a lost
-	// worker) are not bound by it: the slot started in time; drover retry
+	// worker that had started it) are not bound by it: the slot started in
+	// time; one after attempts that all ended unstarted is (StartByBinds);
+	// drover retry
 	// clears it (runs the task now). A release before this ignores it,
 	// and drops it when it rewrites the record.
 	StartBy time.Time `json:"start_by,omitzero"`
@@ -387,8 +390,11 @@ func (t *Task) retryLimit() int {
 }
 
 // StartByBinds reports whether t, queued, must be placed by its StartBy:
-// only a first attempt is bound.
-func (t *Task) StartByBinds() bool { return !t.StartBy.IsZero() && t.Attempt <= 1 }
+// only a first attempt is bound, or a later one while every earlier ended
+// unstarted (Attempt.Unstarted): none started, so the slot has not.
+func (t *Task) StartByBinds() bool {
+	return !t.StartBy.IsZero() && (t.Attempt <= 1 || len(t.History) > 0 && t.Unstarted() == len(t.History))
+}
 
 // NotStartedInTime is the error of a task the leader ended, cancelled,
 // because its first attempt was still queued at its StartBy; a schedule's
@@ -428,21 +434,26 @@ func (t *Task) Failures() int {
 }
 
 // MaxUnstarted bounds the attempts of a task that may end unstarted (see
-// Attempt.Unstarted), so that its history and the writes that queue it
-// (one per attempt: EnqueuedVersionOf) stay bounded.
-const MaxUnstarted = 100
+// Attempt.Unstarted), as MaxLostAttempts bounds losses, so that its
+// history and the writes that queue it (one per attempt:
+// EnqueuedVersionOf) stay bounded: the longest history still fits a
+// record (TestSpecLeavesRoomForHistory).
+const MaxUnstarted = 20
 
-// MayEndUnstarted says whether the task's current attempt, never started,
-// may end as unstarted (Attempt.Unstarted) rather than lost.
-func (t *Task) MayEndUnstarted() bool {
+// Unstarted counts the attempts that ended unstarted (Attempt.Unstarted).
+func (t *Task) Unstarted() int {
 	n := 0
 	for _, a := range t.History {
 		if a.Unstarted {
 			n++
 		}
 	}
-	return n < MaxUnstarted
+	return n
 }
+
+// MayEndUnstarted says whether the task's current attempt, never started,
+// may end as unstarted (Attempt.Unstarted) rather than lost.
+func (t *Task) MayEndUnstarted() bool { return t.Unstarted() < MaxUnstarted }
 
 // AddAttempt appends a finished attempt to History, its error text cut to
 // MaxAttemptError bytes (on a rune boundary) and its output to the last
@@ -454,7 +465,17 @@ func (t *Task) AddAttempt(a Attempt) {
 	}
 	a.Error = Clip(a.Error, MaxAttemptError)
 	a.Stdout, a.Stderr = ClipTail(a.Stdout, AttemptTail), ClipTail(a.Stderr, AttemptTail)
-	for i := 0; i < len(t.History)-(AttemptsWithTail-1); i++ {
+	// The last AttemptsWithTail attempts that ran keep theirs (one that
+	// never started has none, and takes no place).
+	kept := 1
+	for i := len(t.History) - 1; i >= 0; i-- {
+		if t.History[i].Unstarted {
+			continue
+		}
+		if kept < AttemptsWithTail {
+			kept++
+			continue
+		}
 		t.History[i].Stdout, t.History[i].Stderr = "", ""
 	}
 	t.History = append(t.History, a)

@@ -89,18 +89,34 @@ func TestSpecLeavesRoomForHistory(t *testing.T) {
 		t.Fatalf("one byte over MaxSpecSize: err %v, want ErrTooLarge", err)
 	}
 	now := time.Now()
-	for n := 1; n <= MaxRetries+MaxLostAttempts; n++ {
-		task.AddAttempt(Attempt{N: n, Worker: strings.Repeat("w", MaxNameLen), StartedAt: now, FinishedAt: now,
+	// Attempts that ran (failed or lost) and, among them, ones that never
+	// started (no output, and no place among those that keep theirs).
+	for n, ran, unstarted := 1, 0, 0; ran < MaxRetries+MaxLostAttempts || unstarted < MaxUnstarted; n++ {
+		a := Attempt{N: n, Worker: strings.Repeat("w", MaxNameLen), StartedAt: now, FinishedAt: now,
 			ExitCode: -1, Error: strings.Repeat("<", MaxAttemptError), Lost: n%2 == 0, // < takes 6 bytes encoded
-			Stdout: strings.Repeat("\x1b", OutputTail), Stderr: strings.Repeat("&", OutputTail)})
+			Stdout: strings.Repeat("\x1b", OutputTail), Stderr: strings.Repeat("&", OutputTail)}
+		if unstarted < MaxUnstarted && (n%3 == 0 || ran == MaxRetries+MaxLostAttempts) {
+			// As the leader and workers write them: no output, their own
+			// short error.
+			a.Lost, a.Unstarted, a.Stdout, a.Stderr, a.Error = false, true, "", "", "worker lost before it started the attempt"
+			unstarted++
+		} else {
+			ran++
+		}
+		task.AddAttempt(a)
 	}
 	if e := task.History[0].Error; len(e) > MaxAttemptError/6+len("…") || !utf8.ValidString(e) {
 		t.Fatalf("attempt error of %d bytes kept (valid UTF-8: %v)", len(e), utf8.ValidString(e))
 	}
 	for i, a := range task.History {
-		kept := i >= len(task.History)-AttemptsWithTail
+		ranAfter := 0
+		for _, b := range task.History[i+1:] {
+			if !b.Unstarted {
+				ranAfter++
+			}
+		}
 		want := 0
-		if kept {
+		if !a.Unstarted && ranAfter < AttemptsWithTail {
 			want = AttemptTail / 6
 		}
 		if o := a.Stdout; len(o) != want || len(a.Stderr) != want || !utf8.ValidString(o) {
@@ -499,6 +515,14 @@ func TestStartBy(t *testing.T) {
 	}
 	if got.Attempt = 2; got.StartByBinds() {
 		t.Fatal("start_by binds attempt 2")
+	}
+	// Unless every attempt before it never started: nor has the slot.
+	got.History = []Attempt{{N: 1, Unstarted: true}}
+	if !got.StartByBinds() {
+		t.Fatal("start_by does not bind attempt 2 after an unstarted attempt 1")
+	}
+	if got.History[0].Unstarted = false; got.StartByBinds() {
+		t.Fatal("start_by binds attempt 2 after attempt 1 ran")
 	}
 	if err := task.Validate(); err == nil {
 		t.Fatal("a submitted task carries start_by")

@@ -1286,7 +1286,7 @@ func (w *Worker) start(ctx context.Context, wg *sync.WaitGroup, dir, name string
 			err = w.handBack(rctx, log, p, version, task, sess)
 			if copied != nil && errors.Is(err, store.ErrBadVersion) {
 				// The copy was not the assignment as it stands: read it.
-				if task, version, ok = w.read(rctx, p, name); ok && task.Reg == reg {
+				if task, version, ok = w.read(rctx, p, name); ok && task.Reg == reg && task.State == store.StateAssigned {
 					w.handBack(rctx, log, p, version, task, sess)
 				}
 			}

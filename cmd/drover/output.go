@@ -158,5 +158,5 @@ func labelsStr(m map[string]string) string {
 // retries, plus one for each attempt lost with its worker (those do not count
 // against retries); a task given more by drover retry is at its last.
 func attemptOf(t *store.Task) string {
-	return fmt.Sprintf("%d/%d", t.Attempt, max(t.MaxAttempts()+t.Losses(), t.Attempt))
+	return fmt.Sprintf("%d/%d", t.Attempt, max(t.MaxAttempts()+t.Losses()+t.Unstarted(), t.Attempt))
 }

@@ -169,9 +169,16 @@ func newLogsCmd(g *globals) *cobra.Command {
 			stdout, stderr, shown := t.Stdout, t.Stderr, t.Attempt
 			// A task cancelled while queued never ran its last attempt:
 			// its result holds no output of its own.
-			ranLast := slices.ContainsFunc(t.History, func(a store.Attempt) bool { return a.N == t.Attempt })
-			if attempt == 0 && t.State.Terminal() && !ranLast && len(t.History) > 0 {
-				attempt = t.History[len(t.History)-1].N
+			ranLast := slices.ContainsFunc(t.History, func(a store.Attempt) bool { return a.N == t.Attempt && !a.Unstarted })
+			// The last attempt that ran: not one that ended unstarted.
+			last := -1
+			for i, a := range t.History {
+				if !a.Unstarted {
+					last = i
+				}
+			}
+			if attempt == 0 && t.State.Terminal() && !ranLast && last >= 0 {
+				attempt = t.History[last].N
 				fmt.Fprintf(cmd.ErrOrStderr(), "drover: attempt %d never ran; the output of attempt %d:\n", t.Attempt, attempt)
 			}
 			switch {
@@ -182,7 +189,16 @@ func newLogsCmd(g *globals) *cobra.Command {
 					return exitCode(1, fmt.Sprintf("task %s has no finished attempt %d", t.ID, attempt))
 				}
 				a := t.History[i]
-				if a.Stdout == "" && a.Stderr == "" && i < len(t.History)-store.AttemptsWithTail {
+				if a.Unstarted {
+					return exitCode(1, fmt.Sprintf("task %s's attempt %d never started (%s): it has no output", t.ID, attempt, a.Error))
+				}
+				ranAfter := 0
+				for _, b := range t.History[i+1:] {
+					if !b.Unstarted {
+						ranAfter++
+					}
+				}
+				if a.Stdout == "" && a.Stderr == "" && ranAfter >= store.AttemptsWithTail {
 					fmt.Fprintf(cmd.ErrOrStderr(), "drover: attempt %d's output was not kept (the last %d attempts keep %d KiB of each stream)\n",
 						attempt, store.AttemptsWithTail, store.AttemptTail>>10)
 				}
