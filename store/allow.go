@@ -63,40 +63,45 @@ func CompileAllow(patterns []string) AllowList {
 }
 
 // classTails is where in pat the worker's resolved path may end its last
-// directory: what follows pat's last literal '/' (path.Base cuts inside a
-// class that holds one: "/opt/[^/]*"), and what follows each character
-// class after it that can match '/' (path.Match lets a class match '/',
-// only '*' and '?' refuse it: "/usr/bin[/]true" admits /usr/bin/true, so
-// "true" by name; one first may be the root's). Not a class right after a
-// '/', nor after a "." or ".." component: it could match '/' only in a
-// path with "//", "/./" or "/../", and the worker matches a clean one
-// ("/opt/jobs/[^.]*" admits no ".x"). A relative program's name that a
+// directory: what follows a literal '/' or a character class that can
+// match '/' (path.Match lets a class match '/', only '*' and '?' refuse
+// it: "/usr/bin[/]true" admits /usr/bin/true, so "true" by name), from the
+// last literal '/' on (a name has no '/'), where what comes before can be
+// a clean directory (dirMay): the worker matches a clean path, so
+// "/opt/jobs/[^.]*" admits no ".x", nor "/opt/jobs/[.][/]x" any "x"
+// (they match only with "//" or "/./"). A relative program's name that a
 // tail matches may be admitted. Nothing for a malformed pattern, which
 // matches nothing.
 func classTails(pat string) []string {
 	var tails []string
-	comp := 0 // where the component after the last literal '/' starts
+	take := func(i, end int, reset bool) {
+		if reset {
+			tails = tails[:0]
+		}
+		if dirMay(pat[:i]) {
+			tails = append(tails, pat[end:])
+		}
+	}
 	for i := 0; i < len(pat); {
 		switch pat[i] {
 		case '\\':
 			if i+1 >= len(pat) {
 				return nil
 			}
-			i += 2
-			if pat[i-1] == '/' { // an escaped '/' is a literal one
-				tails, comp = append(tails[:0], pat[i:]), i
+			if pat[i+1] == '/' { // an escaped '/' is a literal one
+				take(i, i+2, true)
 			}
+			i += 2
 		case '/':
+			take(i, i+1, true)
 			i++
-			tails, comp = append(tails[:0], pat[i:]), i // a name has no '/': only what follows counts
 		case '[':
 			end := classEnd(pat, i)
 			if end < 0 {
 				return nil
 			}
-			before := pat[comp:i]
-			if ok, _ := path.Match(pat[i:end], "/"); ok && (before != "" || i == 0) && before != "." && before != ".." {
-				tails = append(tails, pat[end:])
+			if ok, _ := path.Match(pat[i:end], "/"); ok {
+				take(i, end, false)
 			}
 			i = end
 		default:
@@ -104,6 +109,67 @@ func classTails(pat string) []string {
 		}
 	}
 	return tails
+}
+
+// dirMay says whether pattern prefix may match a clean absolute directory
+// other than "/" (the path goes on with '/'), or is empty (the root's
+// '/'). It tries the directory prefix spells with each '*' and '?' an 'a'
+// and each class its first of "a".."z", "A".."Z", "0".."9", "_", "-", "."
+// and "/" it matches (what keeps a path clean first). What it cannot
+// spell (a class of other bytes) it takes to be possible: the answer errs
+// towards yes.
+func dirMay(prefix string) bool {
+	if prefix == "" {
+		return true
+	}
+	var b strings.Builder
+	for i := 0; i < len(prefix); {
+		switch c := prefix[i]; c {
+		case '\\':
+			if i+1 >= len(prefix) {
+				return false // malformed
+			}
+			b.WriteByte(prefix[i+1])
+			i += 2
+		case '*', '?':
+			b.WriteByte('a')
+			i++
+		case '[':
+			end := classEnd(prefix, i)
+			if end < 0 {
+				return false // malformed
+			}
+			r, ok := classPick(prefix[i:end])
+			if !ok {
+				return true
+			}
+			b.WriteByte(r)
+			i = end
+		default:
+			b.WriteByte(c)
+			i++
+		}
+	}
+	d := b.String()
+	if ok, _ := path.Match(prefix, d); !ok {
+		return true // not spelt as matched: no answer, so yes
+	}
+	return d != "/" && path.IsAbs(d) && path.Clean(d) == d
+}
+
+// classPickOrder is the order classPick tries bytes in: those that keep a
+// path clean first.
+const classPickOrder = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./"
+
+// classPick is a byte that class (one well-formed "[...]") matches, by
+// classPickOrder; false when it matches none of them.
+func classPick(class string) (byte, bool) {
+	for i := range len(classPickOrder) {
+		if ok, _ := path.Match(class, classPickOrder[i:i+1]); ok {
+			return classPickOrder[i], true
+		}
+	}
+	return 0, false
 }
 
 // classEnd is the end (exclusive) of the character class starting at

@@ -101,7 +101,14 @@ func TestAllowListClassesThatMatchSlash(t *testing.T) {
 		{[]string{"/opt/jobs/[^.]*"}, ".x", false},
 		{[]string{"/opt/jobs/[^.]*"}, "x", true},
 		{[]string{"/a/.[/]x"}, "x", false},
-		{[]string{"/a/b[/][/]x"}, "x", true},
+		{[]string{"/a/b[/][/]x"}, "x", false}, // only /a/b//x (review151)
+		{[]string{"/opt/jobs[/][^.]*"}, ".x", false},
+		{[]string{"/opt/jobs[/][^.]*"}, "x", true},
+		{[]string{"/opt/jobs/[.][/]x"}, "x", false},
+		{[]string{`/opt/jobs/\.[/]x`}, "x", false},
+		{[]string{"/opt/jobs/[.]/x"}, "x", false},
+		{[]string{"/opt/jobs/[.a]/x"}, "x", true},
+		{[]string{"/opt[/.]x"}, "x", true},
 		{[]string{"/usr/bin[/]true"}, "]true", false},
 		// A malformed pattern matches nothing, by its last element too.
 		{[]string{"/[/x"}, "x", false},
@@ -188,6 +195,9 @@ func FuzzAllowList(f *testing.F) {
 		// worker might resolve a relative program in.
 		dirs := []string{"/usr/bin", "/", "/opt/jobs", "/opt/a.b", "/usr/local/bin"}
 		for _, pat := range patterns {
+			if strings.Contains(pat, "/") && (!path.IsAbs(pat) || path.Clean(pat) != pat) {
+				continue // a worker refuses such a pattern (CheckConfig)
+			}
 			var admitted bool
 			switch {
 			case !strings.Contains(pat, "/"):

@@ -467,7 +467,10 @@ func (t *Task) AddAttempt(a Attempt) {
 	a.Stdout, a.Stderr = ClipTail(a.Stdout, AttemptTail), ClipTail(a.Stderr, AttemptTail)
 	// The last AttemptsWithTail attempts that ran keep theirs (one that
 	// never started has none, and takes no place).
-	kept := 1
+	kept := 0 // the attempts that ran and keep theirs, a among them
+	if !a.Unstarted {
+		kept = 1
+	}
 	for i := len(t.History) - 1; i >= 0; i-- {
 		if t.History[i].Unstarted {
 			continue
