@@ -406,10 +406,13 @@ const NotStartedInTime = "not started by its starting deadline"
 const MaxLostAttempts = 20
 
 // Losses counts the attempts lost with their workers (see Attempt.Lost).
-func (t *Task) Losses() int {
+func (t *Task) Losses() int { return t.count(func(a Attempt) bool { return a.Lost }) }
+
+// count counts the attempts in History that f says yes to.
+func (t *Task) count(f func(Attempt) bool) int {
 	n := 0
 	for _, a := range t.History {
-		if a.Lost {
+		if f(a) {
 			n++
 		}
 	}
@@ -424,13 +427,7 @@ func (t *Task) UnforgivenLosses() int { return t.Losses() - t.LostBefore }
 // Failures counts finished attempts that ran and failed (not lost ones,
 // nor ones a cancel cut short, nor ones that never started).
 func (t *Task) Failures() int {
-	n := 0
-	for _, a := range t.History {
-		if !a.Lost && !a.Cancelled && !a.Unstarted {
-			n++
-		}
-	}
-	return n
+	return t.count(func(a Attempt) bool { return !a.Lost && !a.Cancelled && !a.Unstarted })
 }
 
 // MaxUnstarted bounds the attempts of a task that may end unstarted (see
@@ -441,15 +438,7 @@ func (t *Task) Failures() int {
 const MaxUnstarted = 20
 
 // Unstarted counts the attempts that ended unstarted (Attempt.Unstarted).
-func (t *Task) Unstarted() int {
-	n := 0
-	for _, a := range t.History {
-		if a.Unstarted {
-			n++
-		}
-	}
-	return n
-}
+func (t *Task) Unstarted() int { return t.count(func(a Attempt) bool { return a.Unstarted }) }
 
 // MayEndUnstarted says whether the task's current attempt, never started,
 // may end as unstarted (Attempt.Unstarted) rather than lost.
