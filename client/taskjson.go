@@ -22,12 +22,13 @@ import "github.com/drover-sched/drover/store"
 //	  "submitted_at": "RFC 3339",
 //	  "state": "queued|assigned|running|succeeded|failed|cancelled|dead",
 //	  "attempt": 1,                  the current (or last) attempt, 1-based
-//	  "attempts": 1,                 attempts made so far (0 while first queued)
+//	  "attempts": 1,                 attempts placed so far, started or not (0 while first queued)
 //	  "not_before": "RFC 3339",      retry backoff, omitted when none
 //	  "start_by": "RFC 3339",        a slot's task under its schedule's starting deadline:
-//	                                 the latest its first attempt may start, omitted when none
+//	                                 the latest its first attempt may start (or one after attempts
+//	                                 that never started), omitted when none
 //	  "history": [{"n","worker","started_at","finished_at","exit_code","error","lost","cancelled",
-//	               "stdout","stderr"}],   the last 2 KiB of each, the last 10 attempts
+//	               "unstarted","stdout","stderr"}],   the last 2 KiB of each, the last 10 attempts that ran
 //	                                 (a finished task's last attempt: in its own stdout/stderr)
 //	  "worker": "w1",                where it runs (or last ran), "" when none
 //	  "assigned_at", "started_at", "finished_at": "RFC 3339", each omitted when not yet
