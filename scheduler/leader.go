@@ -1237,7 +1237,7 @@ type placement struct {
 func (l *leader) countPlaced(since int64, at time.Time) {
 	l.s.counters.placed.Add(1)
 	if since != 0 {
-		l.s.counters.placeLatency.observe(at.Sub(time.Unix(0, since)).Seconds())
+		l.s.counters.placeLatency.Observe(at.Sub(time.Unix(0, since)).Seconds())
 	}
 }
 

@@ -1,9 +1,9 @@
 package scheduler
 
 import (
-	"slices"
 	"sync/atomic"
 
+	"github.com/drover-sched/drover/latency"
 	"github.com/drover-sched/drover/store"
 )
 
@@ -33,49 +33,12 @@ type Stats struct {
 	PlaceLatency Histogram `json:"-"`
 }
 
-// latencyBounds are the upper bounds (seconds) of the latency histograms,
-// as many as histogram has counters but the +Inf one.
-var latencyBounds = [...]float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300}
-
 // LatencyBounds returns the upper bounds (seconds) of the latency
-// histograms (Stats.PlaceLatency), a copy: they are fixed (an exported
-// slice an embedder extended made Stats panic).
-func LatencyBounds() []float64 { return slices.Clone(latencyBounds[:]) }
+// histograms (Stats.PlaceLatency), a copy: they are fixed.
+func LatencyBounds() []float64 { return latency.Bounds() }
 
 // Histogram is a cumulative histogram snapshot in the Prometheus sense.
-type Histogram struct {
-	Count   uint64
-	Sum     float64
-	Buckets map[float64]uint64 // upper bound -> cumulative count
-}
-
-// histogram records latencies lock-free into fixed buckets. Its count is
-// the buckets' sum as read, so a snapshot taken while observations land
-// never has a bucket above the count.
-type histogram struct {
-	counts [len(latencyBounds) + 1]atomic.Uint64 // one per bound, plus +Inf
-	sumUS  atomic.Uint64                         // microseconds
-}
-
-func (h *histogram) observe(seconds float64) {
-	i := 0
-	for i < len(latencyBounds) && seconds > latencyBounds[i] {
-		i++
-	}
-	h.counts[i].Add(1)
-	h.sumUS.Add(uint64(max(seconds, 0) * 1e6))
-}
-
-func (h *histogram) snapshot() Histogram {
-	out := Histogram{Sum: float64(h.sumUS.Load()) / 1e6, Buckets: map[float64]uint64{}}
-	var cum uint64
-	for i, b := range latencyBounds {
-		cum += h.counts[i].Load()
-		out.Buckets[b] = cum
-	}
-	out.Count = cum + h.counts[len(latencyBounds)].Load()
-	return out
-}
+type Histogram = latency.Snapshot
 
 // counters are updated by the leader loop and read by Stats at any time.
 type counters struct {
@@ -84,7 +47,7 @@ type counters struct {
 	viewReady                                 atomic.Bool
 	elected, placed, fenced, fired, recovered atomic.Uint64
 	unwritable                                atomic.Uint64
-	placeLatency                              histogram
+	placeLatency                              latency.Recorder
 }
 
 func prioIndex(p store.Priority) int {
@@ -106,6 +69,6 @@ func (s *Scheduler) Stats() Stats {
 		Workers: c.workers.Load(),
 		Elected: c.elected.Load(), Placed: c.placed.Load(), Fenced: c.fenced.Load(),
 		SlotsFired: c.fired.Load(), Recovered: c.recovered.Load(), Unwritable: c.unwritable.Load(),
-		PlaceLatency: c.placeLatency.snapshot(),
+		PlaceLatency: c.placeLatency.Snapshot(),
 	}
 }

@@ -1,18 +1,18 @@
-package scheduler
+package latency
 
 import (
 	"sync"
 	"testing"
 )
 
-// TestHistogramSnapshot: cumulative buckets, the +Inf bucket only in the
+// TestSnapshot: cumulative buckets, the +Inf bucket only in the
 // count, and no bucket above the count while observations land.
-func TestHistogramSnapshot(t *testing.T) {
-	var h histogram
+func TestSnapshot(t *testing.T) {
+	var h Recorder
 	for _, s := range []float64{0.0005, 0.003, 0.003, 400} {
-		h.observe(s)
+		h.Observe(s)
 	}
-	got := h.snapshot()
+	got := h.Snapshot()
 	if got.Count != 4 || got.Buckets[0.001] != 1 || got.Buckets[0.005] != 3 || got.Buckets[300] != 3 {
 		t.Fatalf("snapshot %+v", got)
 	}
@@ -27,13 +27,13 @@ func TestHistogramSnapshot(t *testing.T) {
 			case <-stop:
 				return
 			default:
-				h.observe(0.0001)
+				h.Observe(0.0001)
 			}
 		}
 	}()
 	defer func() { close(stop); wg.Wait() }()
 	for range 2000 {
-		s := h.snapshot()
+		s := h.Snapshot()
 		for b, n := range s.Buckets {
 			if n > s.Count {
 				t.Fatalf("bucket %v holds %d, above the count %d", b, n, s.Count)
