@@ -37,6 +37,7 @@ var (
 	descWReported   = prometheus.NewDesc("drover_worker_attempts_reported_total", "Attempts whose outcome was posted.", nil, nil)
 	descWKilled     = prometheus.NewDesc("drover_worker_attempts_killed_total", "Attempts killed, nothing posted: withdrawn (cancel, timeout), session lost or cut off, drain deadline, stop.", nil, nil)
 	descWUnreported = prometheus.NewDesc("drover_worker_attempts_unreported_total", "Attempts that ended but whose outcome could not be posted: withdrawn meanwhile, session lost, write refused.", nil, nil)
+	descWSlotWait   = prometheus.NewDesc("drover_worker_slot_wait_seconds", "Time an assignment waited on this worker for a slot, from when the worker listed it to its start (prefetched ones wait behind what runs).", nil, nil)
 	descWHandedBack = prometheus.NewDesc("drover_worker_assignments_handed_back_total", "Assignments a drain gave back to the queue before they started (prefetched ones waiting for a slot).", nil, nil)
 	descWRegistered = prometheus.NewDesc("drover_worker_registered", "1 while a registration of the worker serves.", nil, nil)
 	descWDraining   = prometheus.NewDesc("drover_worker_draining", "1 while the worker drains.", nil, nil)
@@ -44,7 +45,7 @@ var (
 )
 
 func (c *workerCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descWCapacity, descWExecuting, descWPrefetch, descWWaiting, descWStarted, descWReported, descWKilled, descWUnreported, descWHandedBack, descWRegistered, descWDraining, descWGuard, descZK, descDropped} {
+	for _, d := range []*prometheus.Desc{descWCapacity, descWExecuting, descWPrefetch, descWWaiting, descWStarted, descWReported, descWKilled, descWUnreported, descWHandedBack, descWSlotWait, descWRegistered, descWDraining, descWGuard, descZK, descDropped} {
 		ch <- d
 	}
 }
@@ -62,6 +63,7 @@ func (c *workerCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descWKilled, prometheus.CounterValue, float64(s.Killed))
 	ch <- prometheus.MustNewConstMetric(descWUnreported, prometheus.CounterValue, float64(s.Unreported))
 	ch <- prometheus.MustNewConstMetric(descWHandedBack, prometheus.CounterValue, float64(s.HandedBack))
+	ch <- prometheus.MustNewConstHistogram(descWSlotWait, s.SlotWait.Count, s.SlotWait.Sum, s.SlotWait.Buckets)
 	ch <- prometheus.MustNewConstMetric(descWRegistered, prometheus.GaugeValue, b(s.Registered))
 	ch <- prometheus.MustNewConstMetric(descWDraining, prometheus.GaugeValue, b(s.Draining))
 	ch <- prometheus.MustNewConstMetric(descWGuard, prometheus.CounterValue, float64(s.GuardLosses))

@@ -109,6 +109,11 @@ func TestPrefetchWaitsForASlot(t *testing.T) {
 	if most != 1 {
 		t.Fatalf("%d ran at once on a worker of capacity 1", most)
 	}
+	// Each started attempt's wait for its slot is recorded, the waiting
+	// ones' behind the first.
+	if sw := w.Stats().SlotWait; sw.Count != 4 || sw.Sum <= 0 {
+		t.Fatalf("slot waits recorded: %d, %v s in all; want 4, some time", sw.Count, sw.Sum)
+	}
 }
 
 // Assignments beyond the capacity wait for a slot even without a prefetch

@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"context"
 	"sync"
+	"time"
 
 	"github.com/drover-sched/drover/store"
 )
@@ -31,7 +32,8 @@ func newSlots(capacity int) *slots { return &slots{free: capacity} }
 type waiter struct {
 	prio    store.Priority
 	id      string
-	seq     uint64 // ties: first come
+	since   time.Time // when it was put in line
+	seq     uint64    // ties: first come
 	ready   chan struct{}
 	index   int // in the heap while waiting
 	granted bool
@@ -44,7 +46,7 @@ func (s *slots) take(prio store.Priority, id string) *waiter {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.seq++
-	w := &waiter{prio: prio, id: id, seq: s.seq, ready: make(chan struct{})}
+	w := &waiter{prio: prio, id: id, since: time.Now(), seq: s.seq, ready: make(chan struct{})}
 	if s.free > 0 && len(s.waiting) == 0 {
 		s.free--
 		w.granted = true

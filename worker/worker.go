@@ -23,6 +23,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/drover-sched/drover/latency"
 	"github.com/drover-sched/drover/store"
 )
 
@@ -154,6 +155,10 @@ type Worker struct {
 	// handedBack counts assignments given back to the queue unstarted by
 	// a drain (see handBack).
 	handedBack atomic.Int64
+	// slotWait records how long each assignment that goes on to its
+	// running mark waited for its slot (a prefetched one, behind what
+	// runs; about 0 for one that found a slot free).
+	slotWait latency.Recorder
 	// serving is set while a registration of this worker serves.
 	serving atomic.Bool
 	// draining is set once a drain has begun.
@@ -312,6 +317,10 @@ type Stats struct {
 	// they started (prefetched ones waiting for a slot, and any placed
 	// before the leader saw the drain).
 	HandedBack int64
+	// SlotWait is how long assignments waited for a slot on the worker,
+	// from when it listed them to their running mark's turn: what the
+	// leader's placement latency leaves out of a prefetched task's wait.
+	SlotWait latency.Snapshot
 	// Waiting is how many assignments wait for a slot now (prefetched).
 	Waiting int
 	// Registered: a registration of the worker serves now.
@@ -323,7 +332,7 @@ type Stats struct {
 // Stats returns the worker's counters now.
 func (w *Worker) Stats() Stats {
 	return Stats{Capacity: w.cfg.Capacity, Prefetch: w.cfg.Prefetch, Executing: int(w.executing.Load()), Waiting: w.slots.waitingNow(), Started: w.started.Load(),
-		Reported: w.reported.Load(), Killed: w.killed.Load(), Unreported: w.unreported.Load(), HandedBack: w.handedBack.Load(), Registered: w.serving.Load(),
+		Reported: w.reported.Load(), Killed: w.killed.Load(), Unreported: w.unreported.Load(), HandedBack: w.handedBack.Load(), SlotWait: w.slotWait.Snapshot(), Registered: w.serving.Load(),
 		Draining: w.draining.Load(), GuardLosses: processGuard.losses.Load()}
 }
 
@@ -1296,6 +1305,7 @@ func (w *Worker) start(ctx context.Context, wg *sync.WaitGroup, dir, name string
 			log.Debug().Str("why", err.Error()).Msg("assignment gave up waiting for a slot")
 			return
 		}
+		w.slotWait.Observe(time.Since(slot.since).Seconds())
 		handOff := func() { w.slots.drop(slot) }
 		err = w.attempt(rctx, log, p, version, task, sess, handOff)
 		if copied != nil && errors.Is(err, store.ErrBadVersion) {
