@@ -1288,6 +1288,9 @@ func (w *Worker) start(ctx context.Context, wg *sync.WaitGroup, dir, name string
 			case <-handBack: // given a slot as the drain began: nothing new starts
 				err = errHandBack
 			default:
+				// Given a slot as the attempt was withdrawn or the worker
+				// stopped (wait's select took either): no mark to write.
+				err = context.Cause(rctx)
 			}
 		}
 		if errors.Is(err, errHandBack) {
