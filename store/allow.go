@@ -50,9 +50,12 @@ func CompileAllow(patterns []string) AllowList {
 			continue
 		}
 		add(&c.paths, &c.pathGlobs, pat)
-		if !strings.Contains(pat, "[") {
+		if !strings.ContainsAny(pat, `[\`) {
 			// The old rule, which a trailing '/' still takes ("/a/b/"
-			// for "b"); with a class, path.Base may cut inside it.
+			// for "b"); with a class, path.Base may cut inside it, and
+			// it takes an escaped '/' for a literal one, or misses an
+			// escaped '.' ("/a/\/x" and "/..\/x" match only an
+			// unclean path, so no "x").
 			add(&c.bases, &c.baseGlobs, path.Base(pat))
 		}
 		for _, tail := range classTails(pat) {
