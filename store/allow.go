@@ -15,16 +15,17 @@ import (
 // copies share it, and any goroutine may ask it.
 type AllowList struct{ c *allowSets }
 
-// allowSets holds a compiled list by the three ways MayAllow matches a
+// allowSets holds a compiled list by the four ways MayAllow matches a
 // pattern: against a program given by name alone (patterns without '/'),
 // against an absolute program's clean path (patterns with '/'), and, for a
-// relative program, against its last element (those patterns' last
-// elements).
+// relative program, against its name (where those patterns may end the
+// worker's directory: bases) or, when it has a directory of its own,
+// against its relative path (where they may end a directory: rels).
 type allowSets struct {
-	patterns             []string
-	names, paths, bases  map[string]struct{}
-	nameGlobs, pathGlobs []string
-	baseGlobs            []string
+	patterns                  []string
+	names, paths, bases, rels map[string]struct{}
+	nameGlobs, pathGlobs      []string
+	baseGlobs, relGlobs       []string
 }
 
 // CompileAllow compiles the allow-list patterns; an empty list admits
@@ -58,8 +59,11 @@ func CompileAllow(patterns []string) AllowList {
 			// unclean path, so no "x").
 			add(&c.bases, &c.baseGlobs, path.Base(pat))
 		}
-		for _, tail := range classTails(pat) {
+		for _, tail := range classTails(pat, false) {
 			add(&c.bases, &c.baseGlobs, tail)
+		}
+		for _, tail := range classTails(pat, true) {
+			add(&c.rels, &c.relGlobs, tail)
 		}
 	}
 	return AllowList{c}
@@ -73,12 +77,14 @@ func CompileAllow(patterns []string) AllowList {
 // a clean directory (dirMay): the worker matches a clean path, so
 // "/opt/jobs/[^.]*" admits no ".x", nor "/opt/jobs/[.][/]x" any "x"
 // (they match only with "//" or "/./"). A relative program's name that a
-// tail matches may be admitted. Nothing for a malformed pattern, which
-// matches nothing.
-func classTails(pat string) []string {
+// tail matches may be admitted. With all, the tails from every such '/' or
+// class, not only from the last literal '/' on: a relative program with a
+// directory of its own ("bin/x") that one matches may be admitted. Nothing
+// for a malformed pattern, which matches nothing.
+func classTails(pat string, all bool) []string {
 	var tails []string
 	take := func(i, end int, reset bool) {
-		if reset {
+		if reset && !all {
 			tails = tails[:0]
 		}
 		if dirMay(pat[:i]) {
@@ -213,6 +219,17 @@ func (a AllowList) Allows(program string) bool {
 	}
 	if path.IsAbs(program) {
 		return matchesAny(c.paths, c.pathGlobs, path.Clean(program))
+	}
+	// The worker resolves a relative program in a directory the leader
+	// does not know, cleaned: "x/../a/b" and "../a/b" end in "/a/b"
+	// there, which a tail must match, not "b" alone ("/opt/b" admits no
+	// "a/b").
+	rel := path.Clean(program)
+	for strings.HasPrefix(rel, "../") {
+		rel = rel[len("../"):]
+	}
+	if strings.Contains(rel, "/") {
+		return matchesAny(c.rels, c.relGlobs, rel)
 	}
 	return matchesAny(c.bases, c.baseGlobs, path.Base(program))
 }

@@ -8,11 +8,15 @@ import (
 )
 
 // mayAllowRef is MayAllow's rule as it stood before AllowList, pattern by
-// pattern with path.Match, but for two mends (review148): a pattern without
-// '/' admits no program with one, and a class that can match '/' after a
-// pattern's last literal '/' may end the worker's directory (classTails).
-// AllowList must agree with it wherever no pattern has a class; the fuzz
-// target checks the rest against what the worker does.
+// pattern with path.Match, but for three mends: a pattern without '/'
+// admits no program with one, and a class that can match '/' after a
+// pattern's last literal '/' may end the worker's directory (classTails,
+// review148); a relative program with a directory of its own, cleaned,
+// must match what follows a '/' of the pattern where a clean directory may
+// end ("/opt/b" admits no "a/b", which the worker resolves to DIR/a/b).
+// AllowList must agree with it wherever no pattern has a class or an
+// escape; the fuzz target and TestAllowListBrute check the rest against
+// what the worker does.
 func mayAllowRef(patterns []string, program string) bool {
 	if len(patterns) == 0 || program == "" {
 		return true
@@ -26,6 +30,21 @@ func mayAllowRef(patterns []string, program string) bool {
 			ok = ok && !strings.Contains(program, "/")
 		case abs:
 			ok, _ = path.Match(pat, path.Clean(program))
+		case strings.Contains(relPathRef(program), "/"):
+			rel := relPathRef(program)
+			for i := range len(pat) {
+				if pat[i] != '/' {
+					continue
+				}
+				// The directory the pattern spells there, '*' and '?' an 'a'.
+				dir := strings.NewReplacer("*", "a", "?", "a").Replace(pat[:i])
+				if i > 0 && (dir == "/" || !path.IsAbs(dir) || path.Clean(dir) != dir) {
+					continue
+				}
+				if m, _ := path.Match(pat[i+1:], rel); m {
+					ok = true
+				}
+			}
 		default:
 			ok, _ = path.Match(path.Base(pat), name)
 		}
@@ -34,6 +53,16 @@ func mayAllowRef(patterns []string, program string) bool {
 		}
 	}
 	return false
+}
+
+// relPathRef is the path a relative program ends the worker's resolved
+// path with: cleaned, without leading "../" elements.
+func relPathRef(program string) string {
+	rel := path.Clean(program)
+	for strings.HasPrefix(rel, "../") {
+		rel = rel[len("../"):]
+	}
+	return rel
 }
 
 // allowCases are allow-lists and programs where a compiled list could
@@ -70,6 +99,10 @@ var allowCases = []struct {
 	{[]string{"*", "/*"}, []string{"a", "/a", "/a/b", "a/b", "./a", ".", "/"}},
 	{[]string{"/opt/jobs/*", "/opt/jobs/x"}, []string{"x", "y", "/opt/jobs/x", "/opt/jobs/y", "/opt/jobsx"}},
 	{[]string{"héllo", "/ü/*", "/ü/ö"}, []string{"héllo", "hello", "/ü/a", "/ü/ö", "ö", "a"}},
+	// A relative program with a directory ends the resolved path with
+	// all of it, not only its name.
+	{[]string{"/opt/jobs/x.sh", "/usr/*/true"}, []string{"jobs/x.sh", "opt/jobs/x.sh", "bin/x.sh", "x.sh", "./x.sh",
+		"../jobs/x.sh", "a/../jobs/x.sh", "jobs/./x.sh", "bin/true", "usr/bin/true", "./true", "local/bin/true", "x/usr/bin/true"}},
 }
 
 // Classes that can match '/' (review148): the leader must not refuse a
@@ -110,6 +143,21 @@ func TestAllowListClassesThatMatchSlash(t *testing.T) {
 		{[]string{"/opt/jobs/[.a]/x"}, "x", true},
 		{[]string{"/opt[/.]x"}, "x", true},
 		{[]string{"/usr/bin[/]true"}, "]true", false},
+		// An escaped '/' or '.' is no place path.Base may cut at, and a
+		// relative program's directory must fit too (impl152).
+		{[]string{`/a/\/x`}, "x", false},
+		{[]string{`/..\/x`}, "x", false},
+		{[]string{`/.\./x`}, "x", false},
+		{[]string{`/a/\.x`}, ".x", true},
+		{[]string{`/a\/x`}, "x", true},
+		{[]string{"/x/b"}, "a/b", false},
+		{[]string{"/a/b"}, "a/b", true},
+		{[]string{"/a/*"}, "x/.x", false},
+		{[]string{"/a/*"}, "a/.x", true},
+		{[]string{"/a[/]b[./]x"}, "b/x", true},
+		{[]string{"/a[/]b[./]x"}, "a/b/x", true},
+		{[]string{"/a[/]b[./]x"}, "../b/x", true},
+		{[]string{"/a[/]b[./]x"}, "c/b/x", false},
 		// A malformed pattern matches nothing, by its last element too.
 		{[]string{"/[/x"}, "x", false},
 		{[]string{"[", "/x/["}, "a", false},
@@ -133,8 +181,8 @@ func TestAllowListMatchesMayAllowRule(t *testing.T) {
 			t.Errorf("CompileAllow(%q).Empty() = %v", tc.patterns, a.Empty())
 		}
 		for _, p := range tc.programs {
-			if slices.ContainsFunc(tc.patterns, func(p string) bool { return strings.Contains(p, "[") }) {
-				continue // classes: TestAllowListClassesThatMatchSlash
+			if slices.ContainsFunc(tc.patterns, func(p string) bool { return strings.ContainsAny(p, `[\`) }) {
+				continue // classes, escapes: TestAllowListClassesThatMatchSlash, TestAllowListBrute
 			}
 			want := mayAllowRef(tc.patterns, p)
 			if got := a.Allows(p); got != want {
@@ -178,7 +226,7 @@ func FuzzAllowList(f *testing.F) {
 			patterns = strings.SplitN(list, "\n", 3)
 		}
 		got := CompileAllow(patterns).Allows(program)
-		if !strings.Contains(list, "[") {
+		if !strings.ContainsAny(list, `[\`) {
 			if want := mayAllowRef(patterns, program); got != want {
 				t.Errorf("CompileAllow(%q).Allows(%q) = %v, want %v", patterns, program, got, want)
 			}
@@ -208,8 +256,15 @@ func FuzzAllowList(f *testing.F) {
 			case path.Base(program) == "." || path.Base(program) == ".." || path.Base(program) == "/":
 				// Not a file's name: nothing the worker runs.
 			default:
-				for _, d := range append(dirs, path.Dir(pat)) {
-					if ok, _ := path.Match(pat, path.Join(d, path.Base(program))); ok {
+				// Resolved in the directory, the program's own path and
+				// all (workerAdmits): also in the pattern's directory, as
+				// many levels up as the program's cleaned path has.
+				d := pat
+				for range strings.Count(strings.TrimLeft(path.Clean(program), "./"), "/") + 1 {
+					d = path.Dir(d)
+				}
+				for _, d := range append(dirs, d) {
+					if workerAdmits(pat, program, d) {
 						admitted = true
 					}
 				}

@@ -974,8 +974,14 @@ func (t *Task) Program() string {
 // resolves (through its PATH, or from its working directory), which only
 // it knows. So here a pattern without '/' is matched against a program
 // given by name alone, as the worker matches it; a pattern with '/'
-// against the program when that is an absolute path, and otherwise only
-// its last element against the name. The answer errs towards yes.
+// against the program when that is an absolute path, and otherwise from
+// where the pattern may end a clean directory (a literal '/', an escaped
+// one, or a class that can match '/', after text that can spell a clean
+// absolute directory): a name against what follows, a relative path with
+// a directory of its own, cleaned and without leading "../", against all
+// of it ("/opt/jobs/x.sh" admits "x.sh" and "jobs/x.sh", not "bin/x.sh").
+// The answer errs towards yes only where the leader cannot tell: the
+// worker's directories.
 // (AllowList holds the rule: compile a list once to ask it often.)
 func MayAllow(patterns []string, program string) bool {
 	return CompileAllow(patterns).Allows(program)

@@ -348,6 +348,11 @@ func TestMayAllow(t *testing.T) {
 		{[]string{"/opt/jobs/*"}, "/opt/jobs/backup.sh", true},
 		{[]string{"/opt/jobs/*"}, "/opt/other/backup.sh", false},
 		{[]string{"/opt/jobs/*"}, "backup.sh", true},
+		// A relative program's directory must fit too: the worker's
+		// directory ends the path before it (impl152).
+		{[]string{"/opt/jobs/*"}, "jobs/backup.sh", true},
+		{[]string{"/opt/jobs/*"}, "../jobs/backup.sh", true},
+		{[]string{"/opt/jobs/*"}, "bin/backup.sh", false},
 		// A name pattern admits a program given by name alone (as PATH
 		// finds it), not one in a directory the task names.
 		{[]string{"sh", "env"}, "/bin/sh", false},
