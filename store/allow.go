@@ -223,7 +223,7 @@ func (a AllowList) Allows(program string) bool {
 	// The worker resolves a relative program in a directory the leader
 	// does not know, cleaned: "x/../a/b" and "../a/b" end in "/a/b"
 	// there, which a tail must match, not "b" alone ("/opt/b" admits no
-	// "a/b").
+	// "a/b"); "./a", "b/../a" and "a/b/.." end in "/a".
 	rel := path.Clean(program)
 	for strings.HasPrefix(rel, "../") {
 		rel = rel[len("../"):]
@@ -231,7 +231,7 @@ func (a AllowList) Allows(program string) bool {
 	if strings.Contains(rel, "/") {
 		return matchesAny(c.rels, c.relGlobs, rel)
 	}
-	return matchesAny(c.bases, c.baseGlobs, path.Base(program))
+	return matchesAny(c.bases, c.baseGlobs, rel) // "a/b/.." runs DIR/a
 }
 
 // matchesAny says whether s is in set or matches one of globs (a malformed

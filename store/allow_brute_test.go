@@ -57,7 +57,7 @@ var bruteStarRuns = func() []string {
 
 // bruteRelative are the programs given by name alone or by relative path:
 // the worker resolves them in a directory the leader does not know.
-var bruteRelative = []string{"a", "b", "x", ".x", "ab", "a.", "a/b", "./a", "../b", "x/.x", "a/b/x", "a/./b", "b/../a", "a/"}
+var bruteRelative = []string{"a", "b", "x", ".x", "ab", "a.", "a/b", "./a", "../b", "x/.x", "a/b/x", "a/./b", "b/../a", "a/", "a/b/..", "x/a/b/.."}
 
 // bruteAbsolute are absolute programs, clean and not: the worker matches
 // them cleaned, in every directory.

@@ -21,7 +21,7 @@ func mayAllowRef(patterns []string, program string) bool {
 	if len(patterns) == 0 || program == "" {
 		return true
 	}
-	name, abs := path.Base(program), path.IsAbs(program)
+	name, abs := path.Base(relPathRef(program)), path.IsAbs(program)
 	for _, pat := range patterns {
 		var ok bool
 		switch {
@@ -102,7 +102,8 @@ var allowCases = []struct {
 	// A relative program with a directory ends the resolved path with
 	// all of it, not only its name.
 	{[]string{"/opt/jobs/x.sh", "/usr/*/true"}, []string{"jobs/x.sh", "opt/jobs/x.sh", "bin/x.sh", "x.sh", "./x.sh",
-		"../jobs/x.sh", "a/../jobs/x.sh", "jobs/./x.sh", "bin/true", "usr/bin/true", "./true", "local/bin/true", "x/usr/bin/true"}},
+		"../jobs/x.sh", "a/../jobs/x.sh", "jobs/./x.sh", "bin/true", "usr/bin/true", "./true", "local/bin/true", "x/usr/bin/true",
+		"true/x/..", "x.sh/..", "jobs/x.sh/y/.."}},
 }
 
 // Classes that can match '/' (review148): the leader must not refuse a
