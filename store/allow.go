@@ -122,63 +122,113 @@ func classTails(pat string, all bool) []string {
 
 // dirMay says whether pattern prefix may match a clean absolute directory
 // other than "/" (the path goes on with '/'), or is empty (the root's
-// '/'). It tries the directory prefix spells with each '*' and '?' an 'a'
-// and each class its first of "a".."z", "A".."Z", "0".."9", "_", "-", "."
-// and "/" it matches (what keeps a path clean first). What it cannot
-// spell (a class of other bytes) it takes to be possible: the answer errs
-// towards yes.
+// '/'). Whether a path is clean depends only on where its '/' and '.'
+// bytes stand, so it spells the prefix with each '*' and '?' an 'a' and
+// each class a byte it matches other than '.' and '/' (classOther), which
+// never make a path less clean; a class that matches only '.' or '/' is
+// that byte, and one that matches both is tried either way (up to 10 of
+// them). A spelling that is clean but that path.Match does not take (it
+// does not backtrack into an earlier chunk) leaves the answer open: yes.
 func dirMay(prefix string) bool {
 	if prefix == "" {
 		return true
 	}
-	var b strings.Builder
+	var parts []string // a fixed spelling, or "" for a class of '.' and '/'
 	for i := 0; i < len(prefix); {
 		switch c := prefix[i]; c {
 		case '\\':
 			if i+1 >= len(prefix) {
 				return false // malformed
 			}
-			b.WriteByte(prefix[i+1])
+			parts = append(parts, prefix[i+1:i+2])
 			i += 2
 		case '*', '?':
-			b.WriteByte('a')
+			parts = append(parts, "a")
 			i++
 		case '[':
 			end := classEnd(prefix, i)
 			if end < 0 {
 				return false // malformed
 			}
-			r, ok := classPick(prefix[i:end])
-			if !ok {
-				return true
+			class := prefix[i:end]
+			dot, _ := path.Match(class, ".")
+			slash, _ := path.Match(class, "/")
+			switch other := classOther(class); {
+			case other != "":
+				parts = append(parts, other)
+			case dot && slash:
+				parts = append(parts, "")
+			case dot:
+				parts = append(parts, ".")
+			case slash:
+				parts = append(parts, "/")
+			default:
+				return true // of bytes classOther does not try: cannot tell
 			}
-			b.WriteByte(r)
 			i = end
 		default:
-			b.WriteByte(c)
+			parts = append(parts, prefix[i:i+1])
 			i++
 		}
 	}
-	d := b.String()
-	if ok, _ := path.Match(prefix, d); !ok {
-		return true // not spelt as matched: no answer, so yes
-	}
-	return d != "/" && path.IsAbs(d) && path.Clean(d) == d
-}
-
-// classPickOrder is the order classPick tries bytes in: those that keep a
-// path clean first.
-const classPickOrder = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./"
-
-// classPick is a byte that class (one well-formed "[...]") matches, by
-// classPickOrder; false when it matches none of them.
-func classPick(class string) (byte, bool) {
-	for i := range len(classPickOrder) {
-		if ok, _ := path.Match(class, classPickOrder[i:i+1]); ok {
-			return classPickOrder[i], true
+	open := 0
+	for _, p := range parts {
+		if p == "" {
+			open++
 		}
 	}
-	return 0, false
+	if open > 10 {
+		return true
+	}
+	unsure := false
+	for mask := range 1 << open {
+		var b strings.Builder
+		k := 0
+		for _, p := range parts {
+			if p == "" {
+				p = "./"[mask>>k&1 : mask>>k&1+1]
+				k++
+			}
+			b.WriteString(p)
+		}
+		d := b.String()
+		if d == "/" || !path.IsAbs(d) || path.Clean(d) != d {
+			continue
+		}
+		if ok, _ := path.Match(prefix, d); ok {
+			return true
+		}
+		unsure = true
+	}
+	return unsure
+}
+
+// classOtherBytes are the bytes classOther tries, letters first, then the
+// rest of printable ASCII but '.' and '/', then a few runes of other
+// scripts.
+var classOtherBytes = func() []string {
+	var out []string
+	for _, c := range "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-" {
+		out = append(out, string(c))
+	}
+	for c := byte(0x21); c < 0x7f; c++ {
+		if c != '.' && c != '/' && !strings.ContainsRune("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-", rune(c)) {
+			out = append(out, string(c))
+		}
+	}
+	return append(out, " ", "é", "ü", "ß", "€", "ж", "漢")
+}()
+
+// classOther is a byte (or rune) that class (one well-formed "[...]")
+// matches other than '.' and '/', by classOtherBytes; "" when it matches
+// none of them.
+func classOther(class string) string {
+	for _, c := range classOtherBytes {
+		if ok, _ := path.Match(class, c); ok {
+			return c
+		}
+	}
+	return ""
 }
 
 // classEnd is the end (exclusive) of the character class starting at

@@ -33,12 +33,13 @@ func workerAdmits(pat, program, dir string) bool {
 // review148, 150 and 151 found), and the two wildcards.
 var bruteTokens = []string{"/", "a", "b", ".", "[/]", "[^a]", "[.]", "[a/]", "[./]", "*", "?", `\.`, `\/`, "[^/]", "[!.]"}
 
-// bruteAlphabet is every byte a path in the universe is made of. No token
-// or program names another byte, so any other byte in a directory can be
+// bruteAlphabet is every byte a path in the universe is made of: those the
+// tokens and programs name ('!' by "[!.]", which is '!' or '.': path.Match
+// negates with '^' alone) and 'x'. Any other byte in a directory can be
 // swapped for 'x' (the tokens that match it, '?', '*' and the negated
 // classes, match 'x' too, and the path stays clean): the universe loses no
 // witness by leaving them out.
-const bruteAlphabet = "abx./"
+const bruteAlphabet = "abx./!"
 
 // bruteStarRuns are what a '*' spells: up to two bytes. A longer run lies
 // in a directory's component (a program's components here are at most two
