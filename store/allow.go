@@ -5,6 +5,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // AllowList is a worker's allow-list compiled for the leader's repeated
@@ -232,18 +233,47 @@ func classOther(class string) string {
 }
 
 // classEnd is the end (exclusive) of the character class starting at
-// pat[i], the shortest span path.Match takes for one; -1 if none is
-// well formed.
+// pat[i], read as path.Match reads one: an optional '^', then ranges (a
+// byte or rune, escaped with '\\' or not, then maybe '-' and another),
+// at least one, up to ']'; -1 if it is not well formed. One pass: trying
+// each ']' with path.Match took time quadratic in a pattern's length.
 func classEnd(pat string, i int) int {
-	for j := i + 1; j < len(pat); j++ {
-		if pat[j] != ']' {
-			continue
+	j := i + 1
+	if j < len(pat) && pat[j] == '^' {
+		j++
+	}
+	// esc reads one range end at j: false where path.Match's getEsc fails.
+	esc := func() bool {
+		if j >= len(pat) || pat[j] == '-' || pat[j] == ']' {
+			return false
 		}
-		if _, err := path.Match(pat[i:j+1], ""); err == nil {
+		if pat[j] == '\\' {
+			j++
+			if j >= len(pat) {
+				return false
+			}
+		}
+		r, n := utf8.DecodeRuneInString(pat[j:])
+		if r == utf8.RuneError && n == 1 {
+			return false
+		}
+		j += n
+		return j < len(pat)
+	}
+	for ranges := 0; ; ranges++ {
+		if j < len(pat) && pat[j] == ']' && ranges > 0 {
 			return j + 1
 		}
+		if !esc() {
+			return -1
+		}
+		if pat[j] == '-' {
+			j++
+			if !esc() {
+				return -1
+			}
+		}
 	}
-	return -1
 }
 
 // isGlob says whether pat has any of path.Match's special characters: a

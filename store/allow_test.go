@@ -280,3 +280,34 @@ func FuzzAllowList(f *testing.F) {
 		}
 	})
 }
+
+// classEnd reads a class as path.Match does: the shortest span starting
+// with '[' that path.Match takes for a well-formed pattern, over every
+// string of up to six bytes of an alphabet of its syntax.
+func TestClassEndAsPathMatch(t *testing.T) {
+	slow := func(pat string) int {
+		for j := 1; j < len(pat); j++ {
+			if pat[j] != ']' {
+				continue
+			}
+			if _, err := path.Match(pat[:j+1], ""); err == nil {
+				return j + 1
+			}
+		}
+		return -1
+	}
+	alphabet := []string{"[", "]", "^", "-", `\`, "a", "/", "é", "\xff"}
+	var walk func(s string, n int)
+	walk = func(s string, n int) {
+		if got, want := classEnd("["+s, 0), slow("["+s); got != want {
+			t.Fatalf("classEnd(%q) = %d, path.Match takes %d", "["+s, got, want)
+		}
+		if n == 0 {
+			return
+		}
+		for _, c := range alphabet {
+			walk(s+c, n-1)
+		}
+	}
+	walk("", 6)
+}

@@ -953,8 +953,20 @@ func DecodeWorker(data []byte) (*WorkerInfo, error) {
 	}
 	// Its assignments wait in its directory too: MaxCapacity bounds both.
 	w.Prefetch = min(w.Prefetch, MaxCapacity-w.Capacity)
+	for _, p := range w.Allow {
+		if len(p) > MaxAllowPattern {
+			// No worker registers one (CheckConfig refuses it): the
+			// leader compiles each list it reads (CompileAllow), and a
+			// megabyte pattern would hold its loop.
+			return nil, fmt.Errorf("%w: worker %s: an allow pattern of %d bytes, at most %d", ErrMalformed, w.ID, len(p), MaxAllowPattern)
+		}
+	}
 	return &w, nil
 }
+
+// MaxAllowPattern bounds an allow-list pattern's length, as PATH_MAX
+// bounds the paths it matches.
+const MaxAllowPattern = 4096
 
 // Program is what a command task runs, as the task names it: its Cmd[0],
 // or /bin/sh for a shell task; "" for a handler's task.

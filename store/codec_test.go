@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -573,6 +574,18 @@ func TestDecodeWorkerPrefetch(t *testing.T) {
 	}
 	if _, err := DecodeWorker([]byte(`{"v":1,"id":"w1","capacity":4,"prefetch":-1}`)); !errors.Is(err, ErrMalformed) {
 		t.Fatalf("prefetch -1: %v, want ErrMalformed", err)
+	}
+}
+
+// An allow pattern longer than MaxAllowPattern, which no worker registers,
+// is malformed: the leader compiles every list it reads.
+func TestDecodeWorkerAllowPatternLength(t *testing.T) {
+	for _, n := range []int{MaxAllowPattern, MaxAllowPattern + 1} {
+		data := fmt.Sprintf(`{"v":1,"id":"w1","capacity":4,"allow":["/%s"]}`, strings.Repeat("a", n-1))
+		_, err := DecodeWorker([]byte(data))
+		if long := n > MaxAllowPattern; long != errors.Is(err, ErrMalformed) || !long && err != nil {
+			t.Fatalf("a pattern of %d bytes: %v", n, err)
+		}
 	}
 }
 

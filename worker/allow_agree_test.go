@@ -4,6 +4,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/drover-sched/drover/scheduler"
@@ -71,6 +72,26 @@ func TestLeaderAndWorkerAgreeOnAllowLists(t *testing.T) {
 		info := &store.WorkerInfo{ID: "w1", Allow: []string{c.pat}}
 		if got := scheduler.Eligible(info, &store.Task{Cmd: []string{c.program}}); got != admitted {
 			t.Errorf("--allow %q: the leader places %q: %v; the worker admits it: %v", c.pat, c.program, got, admitted)
+		}
+	}
+}
+
+// CheckConfig refuses a pattern longer than store.MaxAllowPattern, which
+// the leader would take for malformed (DecodeWorker): a worker with one
+// would be moved aside at every registration.
+func TestCheckConfigRefusesLongAllowPattern(t *testing.T) {
+	for _, list := range []string{"allow", "allow-env"} {
+		for _, n := range []int{store.MaxAllowPattern, store.MaxAllowPattern + 1} {
+			p := "/" + strings.Repeat("a", n-1)
+			cfg := Config{ID: "w"}
+			if list == "allow" {
+				cfg.Allow = []string{p}
+			} else {
+				cfg.AllowEnv = []string{strings.Repeat("A", n)}
+			}
+			if err := CheckConfig(cfg); (err != nil) != (n > store.MaxAllowPattern) {
+				t.Errorf("%s pattern of %d bytes: %v", list, n, err)
+			}
 		}
 	}
 }

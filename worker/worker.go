@@ -245,6 +245,9 @@ func CheckConfig(cfg Config) error {
 			if p == "" {
 				return fmt.Errorf("%s pattern \"\": an empty pattern matches no %s", list.name, list.matches)
 			}
+			if len(p) > store.MaxAllowPattern {
+				return fmt.Errorf("%s pattern of %d bytes: at most %d", list.name, len(p), store.MaxAllowPattern)
+			}
 			if _, err := path.Match(p, ""); err != nil {
 				return fmt.Errorf("%s pattern %q: %w", list.name, p, err)
 			}
