@@ -75,7 +75,7 @@ func CompileAllow(patterns []string) AllowList {
 // match '/' (path.Match lets a class match '/', only '*' and '?' refuse
 // it: "/usr/bin[/]true" admits /usr/bin/true, so "true" by name), from the
 // last literal '/' on (a name has no '/'), where what comes before can be
-// a clean directory (dirMay): the worker matches a clean path, so
+// a clean directory (dirStates): the worker matches a clean path, so
 // "/opt/jobs/[^.]*" admits no ".x", nor "/opt/jobs/[.][/]x" any "x"
 // (they match only with "//" or "/./"). A relative program's name that a
 // tail matches may be admitted. With all, the tails from every such '/' or
@@ -84,124 +84,151 @@ func CompileAllow(patterns []string) AllowList {
 // for a malformed pattern, which matches nothing.
 func classTails(pat string, all bool) []string {
 	var tails []string
-	take := func(i, end int, reset bool) {
+	st := dirStart
+	take := func(end int, reset bool) {
 		if reset && !all {
 			tails = tails[:0]
 		}
-		if dirMay(pat[:i]) {
+		if st.may() {
 			tails = append(tails, pat[end:])
 		}
 	}
 	for i := 0; i < len(pat); {
-		switch pat[i] {
+		switch c := pat[i]; c {
 		case '\\':
 			if i+1 >= len(pat) {
 				return nil
 			}
 			if pat[i+1] == '/' { // an escaped '/' is a literal one
-				take(i, i+2, true)
+				take(i+2, true)
 			}
+			st = st.step(byteKind(pat[i+1]))
 			i += 2
 		case '/':
-			take(i, i+1, true)
+			take(i+1, true)
+			st = st.step(kindSlash)
 			i++
 		case '[':
 			end := classEnd(pat, i)
 			if end < 0 {
 				return nil
 			}
-			if ok, _ := path.Match(pat[i:end], "/"); ok {
-				take(i, end, false)
+			k := classKinds(pat[i:end])
+			if k&kindSlash != 0 {
+				take(end, false)
 			}
+			st = st.step(k)
 			i = end
+		case '*':
+			st = st.star()
+			i++
+		case '?':
+			st = st.step(kindDot | kindOther)
+			i++
 		default:
+			st = st.step(byteKind(c))
 			i++
 		}
 	}
 	return tails
 }
 
-// dirMay says whether pattern prefix may match a clean absolute directory
-// other than "/" (the path goes on with '/'), or is empty (the root's
-// '/'). Whether a path is clean depends only on where its '/' and '.'
-// bytes stand, so it spells the prefix with each '*' and '?' an 'a' and
-// each class a byte it matches other than '.' and '/' (classOther), which
-// never make a path less clean; a class that matches only '.' or '/' is
-// that byte, and one that matches both is tried either way (up to 10 of
-// them). A spelling that is clean but that path.Match does not take (it
-// does not backtrack into an earlier chunk) leaves the answer open: yes.
-func dirMay(prefix string) bool {
-	if prefix == "" {
-		return true
+// Whether a path is clean depends only on where its '/' and '.' bytes
+// stand: the pattern's units are read as the kinds of byte they may
+// match, and dirStates follows what the last component of a path they may
+// spell can be, all at once, in one pass.
+const (
+	kindSlash = 1 << iota
+	kindDot
+	kindOther // any byte but '/' and '.'
+)
+
+// byteKind is the kind of byte c.
+func byteKind(c byte) int {
+	switch c {
+	case '/':
+		return kindSlash
+	case '.':
+		return kindDot
 	}
-	var parts []string // a fixed spelling, or "" for a class of '.' and '/'
-	for i := 0; i < len(prefix); {
-		switch c := prefix[i]; c {
-		case '\\':
-			if i+1 >= len(prefix) {
-				return false // malformed
-			}
-			parts = append(parts, prefix[i+1:i+2])
-			i += 2
-		case '*', '?':
-			parts = append(parts, "a")
-			i++
-		case '[':
-			end := classEnd(prefix, i)
-			if end < 0 {
-				return false // malformed
-			}
-			class := prefix[i:end]
-			dot, _ := path.Match(class, ".")
-			slash, _ := path.Match(class, "/")
-			switch other := classOther(class); {
-			case other != "":
-				parts = append(parts, other)
-			case dot && slash:
-				parts = append(parts, "")
-			case dot:
-				parts = append(parts, ".")
-			case slash:
-				parts = append(parts, "/")
-			default:
-				return true // of bytes classOther does not try: cannot tell
-			}
-			i = end
-		default:
-			parts = append(parts, prefix[i:i+1])
-			i++
-		}
+	return kindOther
+}
+
+// classKinds is the kinds of byte class (one well-formed "[...]")
+// matches; a class of bytes classOther does not try is taken for other
+// bytes (a name's).
+func classKinds(class string) int {
+	k := 0
+	if ok, _ := path.Match(class, "/"); ok {
+		k |= kindSlash
 	}
-	open := 0
-	for _, p := range parts {
-		if p == "" {
-			open++
-		}
+	if ok, _ := path.Match(class, "."); ok {
+		k |= kindDot
 	}
-	if open > 10 {
-		return true
+	if classOther(class) != "" || k == 0 {
+		k |= kindOther
 	}
-	unsure := false
-	for mask := range 1 << open {
-		var b strings.Builder
-		k := 0
-		for _, p := range parts {
-			if p == "" {
-				p = "./"[mask>>k&1 : mask>>k&1+1]
-				k++
-			}
-			b.WriteString(p)
-		}
-		d := b.String()
-		if d == "/" || !path.IsAbs(d) || path.Clean(d) != d {
+	return k
+}
+
+// dirStates is a set of what a prefix of a path may be, as bits: nothing
+// yet, or absolute with its last component empty (after a '/'), ".",
+// "..", or a name. A path that is not absolute, or has "//", "/./" or
+// "/../" in it, is no clean directory and is dropped.
+type dirStates uint8
+
+const (
+	dirNone dirStates = 1 << iota
+	dirEmpty
+	dirDot
+	dirDotDot
+	dirName
+
+	dirStart = dirNone
+)
+
+// may says whether the prefix may spell a clean absolute directory other
+// than "/" (a component that is a name last), or is empty (the root's
+// '/' comes next).
+func (s dirStates) may() bool { return s&(dirNone|dirName) != 0 }
+
+// step is s after one byte of the kinds k.
+func (s dirStates) step(k int) dirStates {
+	var out dirStates
+	for b := dirNone; b <= dirName; b <<= 1 {
+		if s&b == 0 {
 			continue
 		}
-		if ok, _ := path.Match(prefix, d); ok {
-			return true
+		if k&kindSlash != 0 && (b == dirNone || b == dirName) {
+			out |= dirEmpty // the root, or a name's end
 		}
-		unsure = true
+		if k&kindDot != 0 {
+			switch b {
+			case dirEmpty:
+				out |= dirDot
+			case dirDot:
+				out |= dirDotDot
+			case dirDotDot, dirName:
+				out |= dirName // "..." is a name
+			}
+		}
+		if k&kindOther != 0 && b != dirNone {
+			out |= dirName
+		}
 	}
-	return unsure
+	return out
+}
+
+// star is s after what a '*' may spell: no byte, or any run of bytes but
+// '/'.
+func (s dirStates) star() dirStates {
+	for {
+		next := s | s.step(kindDot|kindOther)
+		if next == s {
+			return s
+		}
+		s = next
+	}
 }
 
 // classOtherBytes are the bytes classOther tries, letters first, then the

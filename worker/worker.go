@@ -20,6 +20,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rs/zerolog"
 
@@ -247,6 +248,12 @@ func CheckConfig(cfg Config) error {
 			}
 			if len(p) > store.MaxAllowPattern {
 				return fmt.Errorf("%s pattern of %d bytes: at most %d", list.name, len(p), store.MaxAllowPattern)
+			}
+			// The registration is JSON, which writes each byte of invalid
+			// UTF-8 as U+FFFD: the leader would match another pattern,
+			// longer (past the limit, the registration is malformed).
+			if !utf8.ValidString(p) {
+				return fmt.Errorf("%s pattern %q: not valid UTF-8", list.name, p)
 			}
 			if _, err := path.Match(p, ""); err != nil {
 				return fmt.Errorf("%s pattern %q: %w", list.name, p, err)
