@@ -155,7 +155,7 @@ func byteKind(c byte) int {
 }
 
 // classKinds is the kinds of byte class (one well-formed "[...]")
-// matches; a class of bytes classOther does not try is taken for other
+// matches; a class of bytes matchesOther does not try is taken for other
 // bytes (a name's).
 func classKinds(class string) int {
 	k := 0
@@ -165,7 +165,7 @@ func classKinds(class string) int {
 	if ok, _ := path.Match(class, "."); ok {
 		k |= kindDot
 	}
-	if classOther(class) != "" || k == 0 {
+	if matchesOther(class) || k == 0 {
 		k |= kindOther
 	}
 	return k
@@ -231,32 +231,25 @@ func (s dirStates) star() dirStates {
 	}
 }
 
-// classOtherBytes are the bytes classOther tries, letters first, then the
-// rest of printable ASCII but '.' and '/', then a few runes of other
-// scripts.
-var classOtherBytes = func() []string {
-	var out []string
-	for _, c := range "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-" {
-		out = append(out, string(c))
-	}
+// otherBytes are what matchesOther tries: printable ASCII but '.' and
+// '/', a space, and a few runes of other scripts.
+var otherBytes = func() []string {
+	out := []string{" ", "é", "ü", "ß", "€", "ж", "漢"}
 	for c := byte(0x21); c < 0x7f; c++ {
-		if c != '.' && c != '/' && !strings.ContainsRune("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-", rune(c)) {
+		if c != '.' && c != '/' {
 			out = append(out, string(c))
 		}
 	}
-	return append(out, " ", "é", "ü", "ß", "€", "ж", "漢")
+	return out
 }()
 
-// classOther is a byte (or rune) that class (one well-formed "[...]")
-// matches other than '.' and '/', by classOtherBytes; "" when it matches
-// none of them.
-func classOther(class string) string {
-	for _, c := range classOtherBytes {
-		if ok, _ := path.Match(class, c); ok {
-			return c
-		}
-	}
-	return ""
+// matchesOther says whether class (one well-formed "[...]") matches a
+// byte (or rune) of otherBytes: one that is neither '.' nor '/'.
+func matchesOther(class string) bool {
+	return slices.ContainsFunc(otherBytes, func(c string) bool {
+		ok, _ := path.Match(class, c)
+		return ok
+	})
 }
 
 // classEnd is the end (exclusive) of the character class starting at
