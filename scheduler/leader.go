@@ -1497,10 +1497,11 @@ func (l *leader) place() error {
 				// it ends.
 				freeTotal -= reserve(slots, q.shape, q.runs)
 				// While prefetch room is left on workers that take its
-				// commands, a command shape's other programs are tried in turn, each reserving the workers
-				// that admit it when its first task comes up in the
-				// queue's order: set aside whole, they would reserve
-				// nothing, or (at once) ahead of their place.
+				// commands, a command shape's other programs are tried
+				// in turn, each reserving the workers that admit it when
+				// its first task comes up in the queue's order: set
+				// aside whole, they would reserve nothing, or (at once)
+				// ahead of their place.
 				program = program || q.shape.commands() && prefetchLeft(slots, q.shape)
 			}
 			if program {
