@@ -23,14 +23,7 @@ func TestPassOverUnadmittedCommandsLooksOncePerProgram(t *testing.T) {
 		registerAllowWorker(t, root, fmt.Sprintf("aw-%d", i), 2, []string{"ok-*"})
 	}
 	l, _, _ := termOf(t, st)
-	if err := l.syncWorkers(); err != nil {
-		t.Fatal(err)
-	}
-	for range workers {
-		if err := l.applyTaskList(nextList(t, l)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	syncWorkerView(t, l, workers)
 	programs := []string{"/usr/bin/true", "/usr/bin/false", "render", "etl"}
 	const backlog = 10000
 	for i := range backlog {

@@ -103,14 +103,7 @@ func TestRebuildsOfTheViewStackNoWatches(t *testing.T) {
 	// serve's listing of the workers, with the directory listings it
 	// starts applied as the loop applies them.
 	relist := func() {
-		if err := l.syncWorkers(); err != nil {
-			t.Fatal(err)
-		}
-		for range workers {
-			if err := l.applyTaskList(nextList(t, l)); err != nil {
-				t.Fatal(err)
-			}
-		}
+		syncWorkerView(t, l, workers)
 	}
 	relist()
 	base := st.LiveWatches()

@@ -32,14 +32,7 @@ func TestReview139PassGoesOnPastReservedRoom(t *testing.T) {
 			Labels: labels, StartedAt: time.Now()})
 	}
 	l, _, _ := termOf(t, st)
-	if err := l.syncWorkers(); err != nil {
-		t.Fatal(err)
-	}
-	for range workers {
-		if err := l.applyTaskList(nextList(t, l)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	syncWorkerView(t, l, workers)
 	// Every worker's slot taken (placements in flight count as used).
 	n := 0
 	for range workers {

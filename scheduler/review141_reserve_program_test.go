@@ -56,14 +56,7 @@ func busyAllowWorkers(t *testing.T) (l *leader, n int) {
 			Allow: []string{w.prog}, StartedAt: time.Now()})
 	}
 	l, _, _ = termOf(t, st)
-	if err := l.syncWorkers(); err != nil {
-		t.Fatal(err)
-	}
-	for range 2 {
-		if err := l.applyTaskList(nextList(t, l)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	syncWorkerView(t, l, 2)
 	for _, prog := range []string{"p1", "p2"} {
 		l.ready.push(newQueued(&store.Task{ID: spreadID(n), Cmd: []string{prog}, Timeout: store.Millis(60000)}, 0, true))
 		n++

@@ -26,14 +26,7 @@ func TestReview143ReserveProgsTakesHeapOrderNotQueueOrder(t *testing.T) {
 	registerWorkerInfo(t, root, &store.WorkerInfo{ID: "wt", Host: "test", Capacity: 1, Prefetch: 2,
 		Allow: []string{"pt"}, StartedAt: time.Now()})
 	l, _, _ := termOf(t, st)
-	if err := l.syncWorkers(); err != nil {
-		t.Fatal(err)
-	}
-	for range 1 { // a listing per worker
-		if err := l.applyTaskList(nextList(t, l)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	syncWorkerView(t, l, 1) // a listing per worker
 	l.ready.push(newQueued(&store.Task{ID: spreadID(0), Cmd: []string{"pt"}, Timeout: store.Millis(60000)}, 0, true))
 	if err := l.place(); err != nil {
 		t.Fatal(err)

@@ -26,14 +26,7 @@ func TestReview144LabelNobodyHasTriedPerProgram(t *testing.T) {
 			StartedAt: time.Now()})
 	}
 	l, _, _ := termOf(t, st)
-	if err := l.syncWorkers(); err != nil {
-		t.Fatal(err)
-	}
-	for range workers {
-		if err := l.applyTaskList(nextList(t, l)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	syncWorkerView(t, l, workers)
 	for i := range programs {
 		l.ready.push(newQueued(&store.Task{ID: spreadID(i), Priority: store.PriorityHigh, Cmd: []string{fmt.Sprintf("job-%d", i)},
 			On: map[string]string{"gpu": "a100"}, Timeout: store.Millis(60000)}, 0, true))

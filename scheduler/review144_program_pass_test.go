@@ -34,14 +34,7 @@ func TestReview144TimedCommandProgramsTriedOneByOne(t *testing.T) {
 	registerWorkerInfo(t, root, &store.WorkerInfo{ID: "hw", Host: "test", Capacity: 1, Prefetch: 1,
 		Handlers: []string{"report"}, NoCommands: true, StartedAt: time.Now()})
 	l, _, _ := termOf(t, st)
-	if err := l.syncWorkers(); err != nil {
-		t.Fatal(err)
-	}
-	for range cmdWorkers + 1 {
-		if err := l.applyTaskList(nextList(t, l)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	syncWorkerView(t, l, cmdWorkers+1)
 	if len(l.workers) != cmdWorkers+1 {
 		t.Fatalf("%d workers in the view, want %d", len(l.workers), cmdWorkers+1)
 	}

@@ -187,3 +187,17 @@ func TestWorkerDirectoryDeletedIsNotMadeByADeposedLeader(t *testing.T) {
 		t.Fatalf("a deposed leader made %s again (%v)", dir, err)
 	}
 }
+
+// syncWorkerView reads the workers into l's view and applies the first
+// listing of each of the n workers' directories, as a term's start does.
+func syncWorkerView(t *testing.T, l *leader, n int) {
+	t.Helper()
+	if err := l.syncWorkers(); err != nil {
+		t.Fatal(err)
+	}
+	for range n {
+		if err := l.applyTaskList(nextList(t, l)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -38,14 +38,7 @@ func TestLeaderWatchesCostNoGoroutine(t *testing.T) {
 	}
 	l, _, _ := termOf(t, st)
 	base := runtime.NumGoroutine()
-	if err := l.syncWorkers(); err != nil {
-		t.Fatal(err)
-	}
-	for range n {
-		if err := l.applyTaskList(nextList(t, l)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	syncWorkerView(t, l, n)
 	if len(l.watched) < 2*n {
 		t.Fatalf("%d watches recorded, want one on each of %d registrations and directories", len(l.watched), 2*n)
 	}
