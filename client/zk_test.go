@@ -246,11 +246,31 @@ func TestWorkersAndLeader(t *testing.T) {
 		t.Fatal(err)
 	}
 	ws, err := c.Workers()
-	if err != nil || len(ws) != 1 || ws[0].ID != "w1" || ws[0].Running != 1 || ws[0].Capacity != 4 || ws[0].Labels["gpu"] != "true" {
-		t.Fatalf("workers: %+v %v", ws, err)
+	if err != nil || len(ws) != 1 || ws[0].ID != "w1" || ws[0].Running != 0 || ws[0].Waiting != 1 || ws[0].Capacity != 4 || ws[0].Labels["gpu"] != "true" {
+		t.Fatalf("workers, an assignment not started: %+v %v", ws, err)
 	}
-	if got, err := c.List(store.StateAssigned, 0); err != nil || len(got) != 1 || got[0].Worker != "w1" {
-		t.Fatalf("list assigned: %v %v", got, err)
+	// The worker's running mark moves it from waiting to running.
+	apath := lay.Assignment("w1", task.ID, task.Attempt)
+	data, stat, err := st.Get(apath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	marked, err := store.DecodeTask(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	marked.State = store.StateRunning
+	if data, err = store.Encode(marked); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Txn().Set(apath, data, stat.Version).Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if ws, err = c.Workers(); err != nil || len(ws) != 1 || ws[0].Running != 1 || ws[0].Waiting != 0 {
+		t.Fatalf("workers, the assignment marked running: %+v %v", ws, err)
+	}
+	if got, err := c.List(store.StateRunning, 0); err != nil || len(got) != 1 || got[0].Worker != "w1" {
+		t.Fatalf("list running: %v %v", got, err)
 	}
 
 	// Two candidates in line and an epoch record, as schedulers write them.

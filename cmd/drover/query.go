@@ -348,17 +348,17 @@ func newWorkersCmd(g *globals) *cobra.Command {
 					return writeJSON(out, ws)
 				}
 				rows := make([][]string, len(ws))
-				header := "ID\tHOST\tLABELS\tCAPACITY\tRUNNING\tVERSION"
+				header := "ID\tHOST\tLABELS\tCAPACITY\tRUNNING\tWAITING\tVERSION"
 				if g.output == "wide" {
 					header += "\tRUNS\tSTATE"
 				}
 				for i, w := range ws {
 					capacity := fmt.Sprint(w.Capacity)
 					if w.Prefetch > 0 {
-						// RUNNING counts its assignments, the waiting ones too.
+						// Slots, then how many may wait for one (WAITING).
 						capacity += fmt.Sprintf("+%d", w.Prefetch)
 					}
-					rows[i] = []string{w.ID, w.Host, labelsStr(w.Labels), capacity, fmt.Sprint(w.Running), w.Version}
+					rows[i] = []string{w.ID, w.Host, labelsStr(w.Labels), capacity, fmt.Sprint(w.Running), fmt.Sprint(w.Waiting), w.Version}
 					if g.output == "wide" {
 						state := "up"
 						if w.Draining {

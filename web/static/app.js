@@ -61,8 +61,8 @@ async function refresh() {
     rows("#workers", c.workers, (w) => [
       `<span class="mono">${esc(w.id)}</span>`, esc(w.host),
       esc(Object.entries(w.labels || {}).map(([k, v]) => k + "=" + v).join(", ")),
-      // Running counts the assignments, prefetched ones waiting too.
-      `${w.running}/${w.capacity}${w.prefetch ? "+" + w.prefetch : ""}`, w.draining ? "draining" : "ready",
+      // Running of capacity; then assignments waiting for a slot of the prefetch.
+      `${w.running}/${w.capacity}${w.prefetch || w.waiting ? ` · waiting ${w.waiting}/${w.prefetch}` : ""}`, w.draining ? "draining" : "ready",
     ]);
     rows("#tasks", tasks, (t) => [
       `<span class="mono">${esc(t.id)}</span>`, esc(t.name), `<span class="${esc(t.state)}">${esc(t.state)}</span>`,
