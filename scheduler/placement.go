@@ -389,8 +389,8 @@ var firstNano, lastNano = time.Unix(0, math.MinInt64), time.Unix(0, math.MaxInt6
 
 // readySince is when t, queued, became ready to place, from which its
 // placement latency counts: the latest of its submit, its last queuing by
-// drover retry (RetriedAt), the end of its last attempt (a failed or lost
-// attempt queues the next one then) and the end of its backoff. It was the
+// drover retry (RetriedAt), the end of its last attempt (a failed, lost or
+// unstarted attempt queues the next one then) and the end of its backoff. It was the
 // submit or the backoff's end only, so a task retried or re-queued from a
 // lost worker was counted as waiting since its first submit.
 func readySince(t *store.Task) time.Time {

@@ -261,7 +261,7 @@ func newWorkerCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&httpAddr, "http", "", "serve /metrics and /healthz on ADDR (\":9100\" binds loopback)")
 	cmd.Flags().StringVar(&id, "id", "", "worker id (default: host name)")
 	cmd.Flags().IntVar(&capacity, "capacity", 4, "attempts run at once (1 to 10000)")
-	cmd.Flags().IntVar(&prefetch, "prefetch", 0, "assignments beyond --capacity that wait here for a slot, of tasks with no timeout or starting deadline: for many short tasks")
+	cmd.Flags().IntVar(&prefetch, "prefetch", 0, "assignments beyond --capacity that wait here for a slot (0 to 10000 minus --capacity), of tasks with no timeout nor a starting deadline that binds: for many short tasks")
 	cmd.Flags().StringArrayVar(&labels, "label", nil, "label k=v tasks can require with --on (repeatable)")
 	cmd.Flags().StringArrayVar(&allow, "allow", nil, "only run programs matching this glob (absolute path, or name); repeatable; shell tasks need /bin/sh")
 	cmd.Flags().StringArrayVar(&allowEnv, "allow-env", nil, "only run tasks whose variable names all match one of these globs; repeatable")

@@ -216,7 +216,7 @@ func newLogsCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().IntVar(&attempt, "attempt", 0, "print attempt N's output tail, counted from 1 (default the last; the last "+fmt.Sprint(store.AttemptsWithTail)+" attempts keep "+fmt.Sprint(store.AttemptTail>>10)+" KiB of each stream)")
+	cmd.Flags().IntVar(&attempt, "attempt", 0, "print attempt N's output tail, counted from 1 (default the last that ran; the last "+fmt.Sprint(store.AttemptsWithTail)+" attempts that ran keep "+fmt.Sprint(store.AttemptTail>>10)+" KiB of each stream)")
 	return cmd
 }
 

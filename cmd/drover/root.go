@@ -107,7 +107,7 @@ func newRootCmd() (*cobra.Command, *globals) {
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.zk, "zk", envOr("DROVER_ZK", "127.0.0.1:2181"), "ZooKeeper servers, comma-separated (env DROVER_ZK)")
 	pf.StringVar(&g.root, "root", envOr("DROVER_ROOT", "/drover"), "root znode of this cluster (env DROVER_ROOT)")
-	pf.DurationVar(&g.sessionTimeout, "session-timeout", 10*time.Second, "ZooKeeper session timeout: failure detection time")
+	pf.DurationVar(&g.sessionTimeout, "session-timeout", 10*time.Second, "ZooKeeper session timeout: failure detection time (1s to 1m)")
 	pf.StringVarP(&g.output, "output", "o", "table", "output format: table, wide (more columns where there are more) or json")
 	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	pf.StringVar(&g.configFile, "config", os.Getenv("DROVER_CONFIG"), "YAML config file (env DROVER_CONFIG); flags beat the environment, which beats the file")

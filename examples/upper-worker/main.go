@@ -6,7 +6,9 @@
 //
 // Like drover, it reads DROVER_ZK, DROVER_ROOT and DROVER_ZK_AUTH (and
 // DROVER_ZK_AUTH_READONLY). Its worker id is -id, or HOST-PID by default, so
-// several copies can run at once. Ctrl-C or SIGTERM stops it.
+// several copies can run at once. Ctrl-C or SIGTERM drains it (what runs
+// finishes, what waits for a slot goes back to the queue), a second one
+// stops it at once.
 package main
 
 import (
@@ -45,8 +47,29 @@ func envOr(name, def string) string {
 }
 
 func run(id string) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	// ctx ends at the first signal (the worker drains), runCtx, which Run
+	// serves under, at the second (it stops at once).
+	ctx, drained := context.WithCancel(context.Background())
+	defer drained()
+	runCtx, kill := context.WithCancel(context.Background())
+	defer kill()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() { // ends with runCtx, at the latest when run returns
+		select {
+		case <-sigs:
+		case <-runCtx.Done():
+			return
+		}
+		log.Printf("stopping: draining; signal again to stop at once")
+		drained()
+		select {
+		case <-sigs:
+			kill()
+		case <-runCtx.Done():
+		}
+	}()
 	cfg := store.Config{
 		Servers:      strings.Split(envOr("DROVER_ZK", "127.0.0.1:2181"), ","),
 		Root:         envOr("DROVER_ROOT", "/drover"),
@@ -78,7 +101,8 @@ func run(id string) error {
 		return err
 	}
 	ran := make(chan error, 1)
-	go func() { ran <- w.Run(ctx) }()
+	go func() { ran <- w.Run(runCtx) }()
+	defer context.AfterFunc(ctx, w.Drain)() // the first signal drains it
 
 	// Registration waits while another live process holds the same id.
 	log.Printf("registering worker %s under %s ...", id, cfg.Root)
@@ -88,6 +112,9 @@ func run(id string) error {
 		case <-w.Registered():
 			waiting = false
 		case err := <-ran:
+			if err == nil {
+				return nil // drained before it registered
+			}
 			return fmt.Errorf("worker %s: %w", id, err)
 		case <-time.After(5 * time.Second):
 			log.Printf("still waiting to register %s: is another process using this id?", id)
@@ -119,5 +146,5 @@ func run(id string) error {
 		fmt.Println("worker running; Ctrl-C to stop")
 	}
 	<-ctx.Done()
-	return <-ran // Run deregisters the worker before it returns
+	return <-ran // the drain ends Run, which deregisters the worker first
 }
