@@ -119,6 +119,9 @@ func newStatusCmd(g *globals) *cobra.Command {
 			}
 			for _, a := range t.History {
 				desc := fmt.Sprintf("worker %s, exit %d", shown(a.Worker), a.ExitCode)
+				if a.Unstarted {
+					desc = "worker " + shown(a.Worker) // no process, no exit code
+				}
 				if a.Error != "" {
 					desc += ", " + shown(a.Error)
 				}

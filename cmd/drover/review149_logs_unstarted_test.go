@@ -41,4 +41,10 @@ func TestReview149LogsOfACancelledTaskSkipsUnstartedAttempts(t *testing.T) {
 	if r.code != 0 || r.stdout != "first\n" || !strings.Contains(r.stderr, "oops") {
 		t.Fatalf("logs of a task cancelled after an unstarted attempt: %+v; want attempt 1's output (first/oops), the last attempt that ran", r)
 	}
+	// status shows the attempt that never started without an exit code:
+	// no process ran to have one.
+	r = drover(t, root, "status", id)
+	if want := "worker w2, handed back unstarted: the worker drained (never started)"; r.code != 0 || !strings.Contains(r.stdout, want) {
+		t.Fatalf("status: %+v; want attempt 2 shown as %q", r, want)
+	}
 }
