@@ -1003,13 +1003,22 @@ func (l *leader) addQueuedAt(task *store.Task, version int32, ctime time.Time) {
 // record's not_before stands. ready is when the task became ready to place
 // by the leader's clock, its backoff's end, for the placement latency
 // (zero: readySince's, by the record's clocks): a retry queued by a worker
-// 10 minutes behind was observed as a 10 minute wait.
+// 10 minutes behind was observed as a 10 minute wait. So is a task queued
+// again with no backoff after an attempt (one a draining worker handed
+// back, by its clock; one the leader or drover retry queued): ready at its
+// queue item's creation.
 func (l *leader) notBefore(task *store.Task, ctime time.Time) (notBefore, ready time.Time) {
 	n := len(task.History)
-	if task.NotBefore.IsZero() || ctime.IsZero() || l.zkClockAt.IsZero() || n == 0 || task.History[n-1].FinishedAt.IsZero() {
+	if ctime.IsZero() || l.zkClockAt.IsZero() || n == 0 {
 		return task.NotBefore, time.Time{}
 	}
-	delay := max(task.NotBefore.Sub(task.History[n-1].FinishedAt), 0)
+	var delay time.Duration
+	if !task.NotBefore.IsZero() {
+		if task.History[n-1].FinishedAt.IsZero() {
+			return task.NotBefore, time.Time{}
+		}
+		delay = max(task.NotBefore.Sub(task.History[n-1].FinishedAt), 0)
+	}
 	now := l.now()
 	zkNow := l.zkClock.Add(now.Sub(l.zkClockAt))
 	ctime = ctime.Add(l.s.cfg.zookeeperAhead) // as tests move ZooKeeper's clock

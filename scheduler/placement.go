@@ -436,8 +436,16 @@ const maxKeptRecord = 16 << 10
 func newQueued(t *store.Task, version int32, keep bool) *queued {
 	q := &queued{id: t.ID, priority: int8(t.Priority), attempt: int32(t.Attempt), notBefore: unixNano(t.NotBefore),
 		since: unixNano(readySince(t)), runs: runnableOf(t), shape: shapeOf(t), version: version}
-	if n := len(t.History); n > 0 && t.History[n-1].Worker != "" {
-		q.after = unique.Make(t.History[n-1].Worker)
+	// The worker to try last is the last one the task ran on: an attempt
+	// that never started (handed back by a draining worker, or its worker
+	// lost first) says nothing of the worker it was placed on.
+	for i := len(t.History) - 1; i >= 0; i-- {
+		if a := t.History[i]; !a.Unstarted {
+			if a.Worker != "" {
+				q.after = unique.Make(a.Worker)
+			}
+			break
+		}
 	}
 	if keep {
 		q.task = t
