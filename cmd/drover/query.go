@@ -361,7 +361,11 @@ func newWorkersCmd(g *globals) *cobra.Command {
 						// Slots, then how many may wait for one (WAITING).
 						capacity += fmt.Sprintf("+%d", w.Prefetch)
 					}
-					rows[i] = []string{w.ID, w.Host, labelsStr(w.Labels), capacity, fmt.Sprint(w.Running), fmt.Sprint(w.Waiting), w.Version}
+					version := w.Version
+					if version == "" {
+						version = "-" // embedded without worker.Config.Version
+					}
+					rows[i] = []string{w.ID, w.Host, labelsStr(w.Labels), capacity, fmt.Sprint(w.Running), fmt.Sprint(w.Waiting), version}
 					if g.output == "wide" {
 						state := "up"
 						if w.Draining {
