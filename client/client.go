@@ -85,7 +85,8 @@ type TaskSpec struct {
 
 // taskSpecJSON is TaskSpec's wire form.
 type taskSpecJSON struct {
-	Name     string            `json:"name,omitempty"`
+	// Name is a pointer to tell "name":"" (refused) from no name.
+	Name     *string           `json:"name,omitempty"`
 	Cmd      []string          `json:"cmd,omitempty"`
 	Handler  string            `json:"handler,omitempty"`
 	Payload  []byte            `json:"payload,omitempty"`
@@ -101,8 +102,11 @@ type taskSpecJSON struct {
 
 // MarshalJSON writes the JSONL form, timeout as a duration string.
 func (s TaskSpec) MarshalJSON() ([]byte, error) {
-	w := taskSpecJSON{Name: s.Name, Cmd: s.Cmd, Handler: s.Handler, Payload: s.Payload, Shell: s.Shell, Env: s.Env, Retries: s.Retries,
+	w := taskSpecJSON{Cmd: s.Cmd, Handler: s.Handler, Payload: s.Payload, Shell: s.Shell, Env: s.Env, Retries: s.Retries,
 		On: s.On, Priority: s.Priority}
+	if s.Name != "" {
+		w.Name = &s.Name
+	}
 	if s.Key != "" {
 		w.Key = &s.Key
 	}
@@ -116,7 +120,7 @@ func (s TaskSpec) MarshalJSON() ([]byte, error) {
 // ("retry") cannot silently drop a setting. So is text that is not UTF-8,
 // raw or as a \u escape of half a surrogate pair: decoding turns it into
 // U+FFFD, and two keys that differ only there would name one task. So is
-// "key": "" (no key is no "key").
+// "key": "" (no key is no "key"), and "name": "".
 func (s *TaskSpec) UnmarshalJSON(b []byte) error {
 	if !utf8.Valid(b) {
 		return errors.New(notUTF8JSON)
@@ -150,7 +154,15 @@ func (s *TaskSpec) UnmarshalJSON(b []byte) error {
 		}
 		key = *w.Key
 	}
-	*s = TaskSpec{Name: w.Name, Cmd: w.Cmd, Handler: w.Handler, Payload: w.Payload, Shell: w.Shell, Env: w.Env, Retries: w.Retries, Timeout: timeout,
+	var name string
+	if w.Name != nil {
+		// "name": "$JOB" with the variable unset: a name is 1 to 128 bytes.
+		if *w.Name == "" {
+			return errors.New(`name "": empty (leave "name" out for no name)`)
+		}
+		name = *w.Name
+	}
+	*s = TaskSpec{Name: name, Cmd: w.Cmd, Handler: w.Handler, Payload: w.Payload, Shell: w.Shell, Env: w.Env, Retries: w.Retries, Timeout: timeout,
 		On: w.On, Priority: w.Priority, Key: key}
 	return nil
 }

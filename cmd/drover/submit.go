@@ -140,6 +140,9 @@ being true when an idempotency key returned a task submitted before.`,
 				if givenOnCommandLine(cmd, "key") && tf.spec.Key == "" {
 					return usageErr("submit: --key \"\": empty (leave the flag out for no idempotency key)")
 				}
+				if givenOnCommandLine(cmd, "name") && tf.spec.Name == "" {
+					return usageErr("submit: --name \"\": empty (leave the flag out for no name)")
+				}
 				spec, err := tf.build(args)
 				if err != nil {
 					return err
