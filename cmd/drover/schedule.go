@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -261,21 +262,32 @@ func showHistory(ctx context.Context, g *globals, cmd *cobra.Command, c *client.
 			"schedule": s.Name, "active": nz(s.Active), "succeeded": nz(s.Succeeded), "failed": nz(s.Failed), "skipped": nz(s.Skipped),
 		})
 	}
-	var rows [][]string
+	type row struct {
+		slot time.Time
+		cols []string
+	}
+	var rows []row
 	add := func(kind string, runs []store.ScheduleRun) {
 		for _, r := range runs {
 			state := string(r.State)
 			if state == "" {
 				state = kind
 			}
-			rows = append(rows, []string{fmtTime(r.Slot), state, orDash(r.Task), orDash(r.Reason)})
+			rows = append(rows, row{r.Slot, []string{fmtTime(r.Slot), state, orDash(r.Task), orDash(r.Reason)}})
 		}
 	}
 	add("succeeded", s.Succeeded)
 	add("failed", s.Failed)
 	add("skipped", s.Skipped)
 	add("active", s.Active)
-	return table(cmd.OutOrStdout(), "SLOT\tSTATE\tTASK\tNOTE", rows)
+	// One timeline, oldest first: the record keeps runs by kind, and a
+	// table of them kind after kind jumped back and forth in time.
+	slices.SortStableFunc(rows, func(a, b row) int { return a.slot.Compare(b.slot) })
+	cols := make([][]string, len(rows))
+	for i, r := range rows {
+		cols[i] = r.cols
+	}
+	return table(cmd.OutOrStdout(), "SLOT\tSTATE\tTASK\tNOTE", cols)
 }
 
 func nz(r []store.ScheduleRun) []store.ScheduleRun {
