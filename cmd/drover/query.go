@@ -42,11 +42,25 @@ func lookupThen(g *globals, id string, then func(*client.Client, *store.Task)) (
 	return t, err
 }
 
-// waitsFor says why a queued task may wait for ever: no registered worker
-// has its labels and runs what it runs. "" when one does (or the workers
-// cannot be read: the status stands without the hint).
+// waitsFor says why a queued task may wait for ever: no scheduler is
+// running, or no registered worker has its labels and runs what it runs.
+// "" when neither (or the workers cannot be read: the status stands
+// without the hint).
 func waitsFor(c *client.Client, t *store.Task) string {
-	ws, err := c.Registrations() // not Workers: their running counts cost a listing each
+	why := waitsForWorker(c, t)
+	if _, err := c.Leader(); errors.Is(err, client.ErrNoLeader) {
+		// Nothing places it, whatever the workers: say so first.
+		if why != "" {
+			why = "; and " + why
+		}
+		return "for a scheduler: no scheduler is running (start one: drover scheduler, or drover dev)" + why
+	}
+	return why
+}
+
+// waitsForWorker is waitsFor's answer from the workers alone.
+func waitsForWorker(c *client.Client, t *store.Task) string {
+	ws, err := c.Registrations() // not Workers: they read every assignment
 	if err != nil {
 		return ""
 	}
