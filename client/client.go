@@ -1051,8 +1051,10 @@ func (c *Client) Cancel(id string) (*store.Task, error) {
 		now := c.now().UTC()
 		done := t.Clone()
 		if t.State == store.StateAssigned || t.State == store.StateRunning {
+			// Assigned, at the version the delete checks: its worker never
+			// marked it running, so it never started (a prefetched task).
 			done.AddAttempt(store.Attempt{N: t.Attempt, Worker: t.Worker, StartedAt: t.StartedAt,
-				FinishedAt: now, ExitCode: -1, Error: "cancelled", Cancelled: true})
+				FinishedAt: now, ExitCode: -1, Error: "cancelled", Cancelled: true, Unstarted: t.State == store.StateAssigned})
 		}
 		done.State, done.FinishedAt, done.Error, done.NotBefore = store.StateCancelled, now, "cancelled", time.Time{}
 		minus1 := -1

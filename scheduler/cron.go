@@ -1207,7 +1207,7 @@ func (l *leader) cancelOp(id string, now time.Time) (op cancelOp, ok bool, ended
 	done.ExitCode = &minus1
 	if t.State == store.StateAssigned || t.State == store.StateRunning {
 		done.AddAttempt(store.Attempt{N: t.Attempt, Worker: t.Worker, StartedAt: t.StartedAt,
-			FinishedAt: now.UTC(), ExitCode: -1, Error: "cancelled: replaced", Cancelled: true})
+			FinishedAt: now.UTC(), ExitCode: -1, Error: "cancelled: replaced", Cancelled: true, Unstarted: t.State == store.StateAssigned})
 	}
 	return cancelOp{path: loc.Path, version: loc.Stat.Version, done: done}, true, "", nil
 }

@@ -240,7 +240,8 @@ type Attempt struct {
 	Cancelled bool `json:"cancelled,omitempty"`
 	// Unstarted marks an attempt placed and never started: a draining
 	// worker gave it back (a prefetched task still waiting for a slot), or
-	// its worker was lost before it marked it running. No failure, and no
+	// its worker was lost before it marked it running, or a cancel ended it
+	// there (Cancelled too). No failure, and no
 	// loss: a task prefetched onto workers that kept dying lost its 20
 	// attempts without ever running. At most MaxUnstarted a task; past
 	// them such an attempt counts as lost, as it did before 2026-12-05.
