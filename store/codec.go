@@ -954,6 +954,9 @@ func DecodeWorker(data []byte) (*WorkerInfo, error) {
 	}
 	// Its assignments wait in its directory too: MaxCapacity bounds both.
 	w.Prefetch = min(w.Prefetch, MaxCapacity-w.Capacity)
+	if n := AllowBytes(w.Allow); n > MaxAllowBytes {
+		return nil, fmt.Errorf("%w: worker %s: allow patterns of %d bytes in all, at most %d", ErrMalformed, w.ID, n, MaxAllowBytes)
+	}
 	for _, p := range w.Allow {
 		if len(p) > MaxAllowPattern {
 			// No worker registers one (CheckConfig refuses it): the
@@ -968,6 +971,22 @@ func DecodeWorker(data []byte) (*WorkerInfo, error) {
 // MaxAllowPattern bounds an allow-list pattern's length, as PATH_MAX
 // bounds the paths it matches.
 const MaxAllowPattern = 4096
+
+// MaxAllowBytes bounds an allow-list's patterns together (a worker's
+// --allow, and its --allow-env): the leader compiles and asks each
+// registration's list, whose cost grows with its bytes. 64 KiB is some
+// 1,500 paths of 40 bytes.
+const MaxAllowBytes = 64 << 10
+
+// AllowBytes is the bytes of patterns together, as MaxAllowBytes counts
+// them.
+func AllowBytes(patterns []string) int {
+	n := 0
+	for _, p := range patterns {
+		n += len(p)
+	}
+	return n
+}
 
 // Program is what a command task runs, as the task names it: its Cmd[0],
 // or /bin/sh for a shell task; "" for a handler's task.

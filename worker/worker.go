@@ -238,6 +238,9 @@ func CheckConfig(cfg Config) error {
 		name, matches string
 		patterns      []string
 	}{{"allow", "program", cfg.Allow}, {"allow-env", "variable name", cfg.AllowEnv}} {
+		if n := store.AllowBytes(list.patterns); n > store.MaxAllowBytes {
+			return fmt.Errorf("%s patterns of %d bytes in all: at most %d", list.name, n, store.MaxAllowBytes)
+		}
 		for _, p := range list.patterns {
 			// An empty pattern matches no program (nor variable name): the
 			// leader would place no command on the worker (or every task
