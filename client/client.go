@@ -902,6 +902,9 @@ func (c *Client) ListWorkers() (ws []WorkerStatus, skipped int, err error) {
 		switch {
 		case errors.Is(rd.Err, store.ErrNoNode):
 			continue // ended since it was listed
+		case errors.Is(rd.Err, store.ErrNoAuth):
+			running[refs[i].Worker]++ // not ours to read: as one that does not decode
+			continue
 		case rd.Err != nil:
 			return nil, 0, fmt.Errorf("read assignment %s: %w", rd.Path, rd.Err)
 		}

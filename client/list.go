@@ -30,7 +30,7 @@ type ListOptions struct {
 // Listing is what ListTasks found.
 type Listing struct {
 	Tasks   []*store.Task
-	Skipped int // records that did not decode
+	Skipped int // records that did not decode, or that ZooKeeper's ACLs keep from this identity
 	Scanned int // records read
 	// Truncated: the budget ran out before the walk was done, and the newest
 	// matching tasks may lie beyond what was read.
@@ -197,6 +197,10 @@ func (l *listing) buckets(ctx context.Context, dir string) ([]*store.Task, error
 				if errors.Is(kids.Err, store.ErrNoNode) {
 					continue // an empty bucket was removed
 				}
+				if errors.Is(kids.Err, store.ErrNoAuth) {
+					l.res.Skipped++ // made by a process without the read-only identity
+					continue
+				}
 				if kids.Err != nil {
 					return nil, fmt.Errorf("list tasks: %w", kids.Err)
 				}
@@ -213,6 +217,10 @@ func (l *listing) buckets(ctx context.Context, dir string) ([]*store.Task, error
 		var paths []string
 		for _, kids := range l.st.ChildrenMany(next[:n]) {
 			if errors.Is(kids.Err, store.ErrNoNode) {
+				continue
+			}
+			if errors.Is(kids.Err, store.ErrNoAuth) {
+				l.res.Skipped++ // a bucket a process without the read-only identity made
 				continue
 			}
 			if kids.Err != nil {
@@ -271,6 +279,11 @@ func (l *listing) read(ctx context.Context, paths []string, want int) ([]*store.
 		for _, rd := range l.st.GetMany(paths[:n]) {
 			switch {
 			case errors.Is(rd.Err, store.ErrNoNode):
+			case errors.Is(rd.Err, store.ErrNoAuth):
+				// Made by a process not given the read-only identity
+				// (DROVER_ZK_AUTH_READONLY): one task a viewer may not
+				// read, not a listing it may not make.
+				l.res.Skipped++
 			case rd.Err != nil:
 				return nil, fmt.Errorf("list tasks: %w", rd.Err)
 			default:

@@ -285,7 +285,7 @@ func newLsCmd(g *globals) *cobra.Command {
 				}
 				tasks := res.Tasks
 				if res.Skipped > 0 {
-					fmt.Fprintf(cmd.ErrOrStderr(), "drover: skipped %d unreadable task record(s)\n", res.Skipped)
+					fmt.Fprintf(cmd.ErrOrStderr(), "drover: skipped %d unreadable task record(s): malformed, of a newer Drover, or not readable with these credentials\n", res.Skipped)
 				}
 				more := len(tasks) > limit && limit > 0
 				if more {
