@@ -978,7 +978,7 @@ func TestWhatWorkersAndTasksRun(t *testing.T) {
 	}
 	// The labels a task waits for are shown, and that no worker has them
 	// (none runs the handler either); a task some worker runs waits for
-	// nothing but a leader (none runs here).
+	// nothing but a scheduler (none runs here, which status says).
 	const none = "no registered worker has its labels and runs what it runs"
 	if r := drover(t, root, "status", id); !strings.Contains(r.stdout, none) {
 		t.Fatalf("status of a handler's task no worker runs:\n%s%s", r.stdout, r.stderr)
@@ -988,8 +988,8 @@ func TestWhatWorkersAndTasksRun(t *testing.T) {
 		t.Fatalf("status of a task with labels:\n%s%s", r.stdout, r.stderr)
 	}
 	id = strings.TrimSpace(drover(t, root, "submit", "--", "true").stdout)
-	if r := drover(t, root, "status", id); strings.Contains(r.stdout, "waiting") {
-		t.Fatalf("status of a task a worker runs:\n%s%s", r.stdout, r.stderr)
+	if r := drover(t, root, "status", id); strings.Contains(r.stdout, "for a worker") || !strings.Contains(r.stdout, "no scheduler is running") {
+		t.Fatalf("status of a task a worker runs, with no scheduler:\n%s%s", r.stdout, r.stderr)
 	}
 }
 
