@@ -32,6 +32,8 @@ type slot struct {
 	// once for each registration read (slotOf), not in every pass.
 	NoCommands bool
 	Allow      store.AllowList
+	// Env is what it lets a command task's variables be.
+	Env store.EnvPolicy
 	// Last orders workers by when they last received work, so equally loaded
 	// workers take turns instead of the first in id order getting everything.
 	Last uint64
@@ -58,7 +60,7 @@ func (s *slot) freeFor(waits bool) int {
 // It returns the room it kept, which the pass can no longer place.
 func reserve(workers []*slot, want shape, runs runnable) (kept int) {
 	for _, w := range workers {
-		if !w.Reserved && !w.Draining && want.fits(w.Labels) && w.runs(runs) {
+		if !w.Reserved && !w.Draining && want.fits(w) && w.runs(runs) {
 			kept += max(w.freeFor(true), 0) - max(w.free(), 0)
 			w.Reserved = true
 		}
@@ -71,7 +73,7 @@ func reserve(workers []*slot, want shape, runs runnable) (kept int) {
 // program of the shape still reserve.
 func prefetchLeft(workers []*slot, want shape) bool {
 	return slices.ContainsFunc(workers, func(w *slot) bool {
-		return !w.Draining && !w.Reserved && w.Prefetch > 0 && w.freeFor(true) > 0 && !w.NoCommands && want.fits(w.Labels)
+		return !w.Draining && !w.Reserved && w.Prefetch > 0 && w.freeFor(true) > 0 && !w.NoCommands && want.fits(w)
 	})
 }
 
@@ -108,7 +110,7 @@ func pickAmong(workers []*slot, want shape, runs runnable, avoid unique.Handle[s
 			room = room || look && !w.Draining && w.freeFor(true) > 0
 			continue
 		}
-		if !want.fits(w.Labels) || !w.runs(runs) {
+		if !want.fits(w) || !w.runs(runs) {
 			continue
 		}
 		if avoid != (unique.Handle[string]{}) && w.ID == avoid.Value() {
@@ -131,7 +133,7 @@ func pickAmong(workers []*slot, want shape, runs runnable, avoid unique.Handle[s
 func mayAllow(workers []*slot, want shape) bool {
 	waits := want.waits()
 	return slices.ContainsFunc(workers, func(w *slot) bool {
-		return !w.Allow.Empty() && !w.NoCommands && !w.Draining && w.freeFor(waits) > 0 && want.fits(w.Labels)
+		return !w.Allow.Empty() && !w.NoCommands && !w.Draining && w.freeFor(waits) > 0 && want.fits(w)
 	})
 }
 
@@ -140,7 +142,7 @@ func mayAllow(workers []*slot, want shape) bool {
 // what t runs.
 func Eligible(info *store.WorkerInfo, t *store.Task) bool {
 	s := slotOf(info)
-	return shapeOf(t).fits(s.Labels) && s.runs(runnableOf(t))
+	return shapeOf(t).fits(&s) && s.runs(runnableOf(t))
 }
 
 // slotOf is what placement reads of a worker's registration (its load and
@@ -148,7 +150,8 @@ func Eligible(info *store.WorkerInfo, t *store.Task) bool {
 func slotOf(info *store.WorkerInfo) slot {
 	// (DecodeWorker holds Capacity and Prefetch to MaxCapacity.)
 	return slot{ID: info.ID, Labels: info.Labels, Capacity: info.Capacity, Prefetch: prefetchOf(info), Draining: info.Draining,
-		Handlers: info.Handlers, NoCommands: info.NoCommands, Allow: store.CompileAllow(info.Allow)}
+		Handlers: info.Handlers, NoCommands: info.NoCommands, Allow: store.CompileAllow(info.Allow),
+		Env: store.EnvPolicy{Restricted: len(info.Allow) > 0, AllowEnv: info.AllowEnv}}
 }
 
 // prefetchOf is the prefetch placement counts for a registration: none
@@ -171,13 +174,13 @@ type runnable struct {
 
 // shape is what decides which workers may take a task, but for a
 // command's program: the labels it requires and its handler, or that it is
-// a command. Tasks of one shape fit the same workers, but for allow-lists,
+// a command and its variable names. Tasks of one shape fit the same workers, but for allow-lists,
 // so when one of them finds none free in a placement pass, the rest of its
 // shape need not try, unless a free worker has an allow-list and the shape
 // is of commands (see leader.place). The program stays out so that tasks
 // of a program each do not make a shape each.
 type shape struct {
-	key unique.Handle[string] // "h" and the handler, or "c", then the labels: each part length-prefixed
+	key unique.Handle[string] // "h" and the handler, or "c" (and "e" and the variable names), then the labels: each part length-prefixed
 }
 
 func shapeOf(t *store.Task) shape {
@@ -198,19 +201,42 @@ func shapeOf(t *store.Task) shape {
 	default:
 		kind = "nc"
 	}
-	// Every part length-prefixed (labelsKey's encoding), the kind first:
-	// no byte of a handler's name or a label is taken for a separator.
+	// A command's variable names are part of it (after a kind ending in
+	// 'e'): a worker's env policy refuses by name (store.EnvPolicy), and
+	// tasks of one shape fit the same workers.
+	var env []byte
+	if t.Handler == "" && len(t.Env) > 0 {
+		kind += "e"
+		for _, k := range store.EnvNames(t.Env) {
+			env = strconv.AppendInt(env, int64(len(k)), 10)
+			env = append(append(env, ':'), k...)
+		}
+	}
+	// Every part length-prefixed (labelsKey's encoding), the kind first,
+	// then the names: no byte of a handler's name or a label is taken for
+	// a separator.
 	b := strconv.AppendInt(nil, int64(len(kind)), 10)
 	b = append(append(b, ':'), kind...)
+	if env != nil {
+		b = strconv.AppendInt(b, int64(len(env)), 10)
+		b = append(append(b, ':'), env...)
+	}
 	return shape{key: unique.Make(string(b) + labelsKey(t.On))}
 }
 
-// fits reports whether a worker with labels has every label the shape's
-// tasks require, read from the shape's key (labelsKey's encoding): a queued
-// task keeps no labels map of its own (a million queued tasks with one label
-// held 543 bytes each against 179 without).
-func (s shape) fits(labels map[string]string) bool {
-	_, enc, ok := cutLabel(s.key.Value()) // the kind
+// fits reports whether worker w has every label the shape's tasks require
+// and lets their variables be, read from the shape's key (labelsKey's
+// encoding): a queued task keeps no labels map of its own (a million
+// queued tasks with one label held 543 bytes each against 179 without).
+func (s shape) fits(w *slot) bool {
+	kind, enc, ok := cutLabel(s.key.Value())
+	if ok && len(kind) == 3 && kind[1] == 'c' { // "wce", "nce": names follow
+		var env string
+		if env, enc, ok = cutLabel(enc); ok && !w.Env.Open() && !envFits(w.Env, env) {
+			return false
+		}
+	}
+	labels := w.Labels
 	for ok && enc != "" {
 		var k, v string
 		if k, enc, ok = cutLabel(enc); ok {
@@ -221,6 +247,22 @@ func (s shape) fits(labels map[string]string) bool {
 		}
 	}
 	return ok
+}
+
+// envFits says whether policy lets the variable names of enc (the shape's
+// part, each length-prefixed, sorted) be.
+func envFits(policy store.EnvPolicy, enc string) bool {
+	var names []string
+	for enc != "" {
+		var k string
+		var ok bool
+		if k, enc, ok = cutLabel(enc); !ok {
+			return false
+		}
+		names = append(names, k)
+	}
+	name, _ := policy.Refused(names)
+	return name == ""
 }
 
 // cutLabel takes one length-prefixed string ("3:abc") off the front of enc;
@@ -237,7 +279,7 @@ func cutLabel(enc string) (label, rest string, ok bool) {
 // commands reports whether the shape is of command tasks.
 func (s shape) commands() bool {
 	kind, _, _ := cutLabel(s.key.Value())
-	return len(kind) == 2 && kind[1] == 'c'
+	return len(kind) >= 2 && kind[1] == 'c'
 }
 
 // waits reports whether the shape's tasks can wait for a slot on a busy

@@ -379,23 +379,53 @@ func TestStartedLate(t *testing.T) {
 func TestShapeFitsTheLabelsItsTasksRequire(t *testing.T) {
 	want := map[string]string{"a:b": "1:2", "zone": "eu", "x\x00y": "", "": "empty key"}
 	s := shapeOf(&store.Task{On: want, Handler: "h"})
-	if !s.fits(want) || !s.fits(map[string]string{"a:b": "1:2", "zone": "eu", "x\x00y": "", "": "empty key", "more": "x"}) {
+	with := func(labels map[string]string) *slot { return &slot{Labels: labels} }
+	if !s.fits(with(want)) || !s.fits(with(map[string]string{"a:b": "1:2", "zone": "eu", "x\x00y": "", "": "empty key", "more": "x"})) {
 		t.Error("a worker with every label does not fit")
 	}
 	for k := range want {
 		fewer := maps.Clone(want)
 		delete(fewer, k)
-		if s.fits(fewer) {
+		if s.fits(with(fewer)) {
 			t.Errorf("a worker without label %q fits", k)
 		}
 		other := maps.Clone(want)
 		other[k] += "!"
-		if s.fits(other) {
+		if s.fits(with(other)) {
 			t.Errorf("a worker with another value of %q fits", k)
 		}
 	}
-	if !shapeOf(&store.Task{}).fits(nil) {
+	if !shapeOf(&store.Task{}).fits(with(nil)) {
 		t.Error("a shape with no labels does not fit a worker with none")
+	}
+}
+
+// A command's variable names are in its shape: a worker fits it only
+// where its env policy lets them be, as the worker judges them
+// (store.EnvPolicy); a handler's are data, and fit anywhere.
+func TestShapeFitsTheEnvPolicy(t *testing.T) {
+	open, strict, restricted := &slot{}, &slot{Env: store.EnvPolicy{AllowEnv: []string{"JOB_*"}}}, &slot{Env: store.EnvPolicy{Restricted: true}}
+	for _, c := range []struct {
+		env                      map[string]string
+		handler                  string
+		open, strict, restricted bool
+	}{
+		{nil, "", true, true, true},
+		{map[string]string{"FOO": "1"}, "", true, false, true},
+		{map[string]string{"JOB_ID": "1", "JOB_N": "2"}, "", true, true, true},
+		{map[string]string{"JOB_ID": "1", "LD_PRELOAD": "x"}, "", true, false, false},
+		{map[string]string{"DROVER_SLOT": "1", "JOB_ID": "1"}, "", true, true, true},
+		{map[string]string{"PATH": "/x"}, "", true, false, false},
+		{map[string]string{"FOO": "1", "PATH": "/x"}, "h", true, true, true},
+	} {
+		s := shapeOf(&store.Task{Env: c.env, Handler: c.handler, Cmd: []string{"true"}})
+		if got := [3]bool{s.fits(open), s.fits(strict), s.fits(restricted)}; got != [3]bool{c.open, c.strict, c.restricted} {
+			t.Errorf("env %v (handler %q): fits open, --allow-env JOB_*, --allow: %v, want %v", c.env, c.handler, got, [3]bool{c.open, c.strict, c.restricted})
+		}
+	}
+	a, b := shapeOf(&store.Task{Env: map[string]string{"A": "1"}}), shapeOf(&store.Task{Env: map[string]string{"A": "2"}})
+	if a != b || a == shapeOf(&store.Task{Env: map[string]string{"B": "1"}}) {
+		t.Error("a shape holds a command's variable names, not their values")
 	}
 }
 

@@ -677,7 +677,12 @@ type WorkerInfo struct {
 	NoCommands bool `json:"no_commands,omitempty"`
 	// Allow is the worker's allow-list of programs (see MayAllow); empty,
 	// any program.
-	Allow     []string  `json:"allow,omitempty"`
+	Allow []string `json:"allow,omitempty"`
+	// AllowEnv is the worker's patterns for a command task's variable
+	// names (see EnvPolicy); empty, any name but the unsafe ones with an
+	// Allow list. (Added 2026-12-05: older workers leave it out, and the
+	// leader then takes every name for admitted.)
+	AllowEnv  []string  `json:"allow_env,omitempty"`
 	Version   string    `json:"version"`
 	StartedAt time.Time `json:"started_at"`
 	Draining  bool      `json:"draining,omitempty"`
@@ -956,6 +961,9 @@ func DecodeWorker(data []byte) (*WorkerInfo, error) {
 	w.Prefetch = min(w.Prefetch, MaxCapacity-w.Capacity)
 	if n := AllowBytes(w.Allow); n > MaxAllowBytes {
 		return nil, fmt.Errorf("%w: worker %s: allow patterns of %d bytes in all, at most %d", ErrMalformed, w.ID, n, MaxAllowBytes)
+	}
+	if n := AllowBytes(w.AllowEnv); n > MaxAllowBytes {
+		return nil, fmt.Errorf("%w: worker %s: allow-env patterns of %d bytes in all, at most %d", ErrMalformed, w.ID, n, MaxAllowBytes)
 	}
 	for _, p := range w.Allow {
 		if len(p) > MaxAllowPattern {

@@ -44,13 +44,14 @@ func TestAllowListIsNotBypassedThroughZipVariables(t *testing.T) {
 // code they name are refused under an allow-list, as TAR_OPTIONS is (the
 // test above runs zip; go, lua and gcc are not always at hand).
 func TestUnsafeEnvNamesToolsThatRunCode(t *testing.T) {
+	restricted := store.EnvPolicy{Restricted: true}
 	for _, name := range []string{"ZIP", "zipopt", "UNZIP", "CGO_CFLAGS", "CGO_LDFLAGS", "LUA_INIT_5_4", "LUA_PATH_5_3", "LUA_CPATH_5_4",
 		"GCC_EXEC_PREFIX", "COMPILER_PATH", "SYSTEMD_PAGER", "SUDO_EDITOR"} {
-		if got := unsafeEnv(map[string]string{name: "x", "GREETING": "hi"}); got != name {
-			t.Errorf("unsafeEnv with %s = %q, want it refused", name, got)
+		if got, unsafe := restricted.Refused(store.EnvNames(map[string]string{name: "x", "GREETING": "hi"})); got != name || !unsafe {
+			t.Errorf("env with %s refused %q (unsafe %v), want it refused as unsafe", name, got, unsafe)
 		}
 	}
-	if got := unsafeEnv(map[string]string{"GREETING": "hi", "ZIPCODE": "1"}); got != "" {
+	if got, _ := restricted.Refused(store.EnvNames(map[string]string{"GREETING": "hi", "ZIPCODE": "1"})); got != "" {
 		t.Errorf("harmless variables refused: %q", got)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"maps"
 	"os"
 	"os/exec"
 	"os/user"
@@ -60,29 +59,12 @@ type policy struct {
 	cred *syscall.Credential
 }
 
-// slotEnv are the variables a schedule's firing (and a trigger) puts in
-// its task's env: Drover's own, which a client may not set, so --allow-env
-// does not judge them.
-var slotEnv = map[string]bool{"DROVER_SCHEDULE": true, "DROVER_SLOT": true}
-
 // taskVars are the variables the worker sets for each task itself.
 var taskVars = map[string]bool{"DROVER_TASK_ID": true, "DROVER_ATTEMPT": true, "DROVER_WORKER_ID": true, "DROVER_TASK_NAME": true}
 
-// envDenied is the first of a task's variables (sorted) that is no
-// variable name (it would set another one: a record past DecodeTask's
-// check), or whose name no allowEnv pattern matches when there is a list;
-// "" when none.
-func (p policy) envDenied(env map[string]string) string {
-	for _, k := range slices.Sorted(maps.Keys(env)) {
-		if slotEnv[k] {
-			continue // Drover's own, set by a schedule's firing or trigger
-		}
-		if !store.ValidEnvName(k) ||
-			len(p.allowEnv) > 0 && !slices.ContainsFunc(p.allowEnv, func(pat string) bool { ok, _ := path.Match(pat, k); return ok }) {
-			return k
-		}
-	}
-	return ""
+// env is the policy's rule for a command task's variables.
+func (p policy) env() store.EnvPolicy {
+	return store.EnvPolicy{Restricted: len(p.allow) > 0, AllowEnv: p.allowEnv}
 }
 
 // allowed reports whether program, as the task gave it, at resolved (where
@@ -132,13 +114,11 @@ func execute(ctx context.Context, task *store.Task, workerID string, limit int, 
 	}
 	// Without an allow-list the task's environment is its own to set; with
 	// --allow-env, the names it lists are the rule, and the operator's.
-	if len(pol.allow) > 0 && len(pol.allowEnv) == 0 {
-		if name := unsafeEnv(task.Env); name != "" {
-			out.ExitCode, out.Err = 126, fmt.Sprintf("not allowed on this worker: env %s with an allow-list (it changes what a program runs)", name)
-			return finish()
-		}
-	}
-	if name := pol.envDenied(task.Env); name != "" {
+	// (The leader places a task only where they may pass: store.EnvPolicy.)
+	if name, unsafe := pol.env().Refused(store.EnvNames(task.Env)); unsafe {
+		out.ExitCode, out.Err = 126, fmt.Sprintf("not allowed on this worker: env %s with an allow-list (it changes what a program runs)", name)
+		return finish()
+	} else if name != "" {
 		out.ExitCode, out.Err = 126, fmt.Sprintf("not allowed on this worker: env %s (see --allow-env)", name)
 		return finish()
 	}
@@ -498,65 +478,6 @@ func identityEnv(uid uint32) []string {
 	return env
 }
 
-// unsafeEnv is the first of a task's variables (sorted) that changes what a
-// program runs rather than how: the dynamic loader's, shells' startup files
-// and functions, PATH (a script's commands), interpreters' startup and
-// library paths. With an allow-list a task may not set them: an allowed
-// script would run whatever they name. ("" when none.)
-func unsafeEnv(env map[string]string) string {
-	for _, k := range slices.Sorted(maps.Keys(env)) {
-		u := strings.ToUpper(k)
-		if slices.Contains(unsafeEnvNames, u) {
-			return k
-		}
-		for _, prefix := range unsafeEnvPrefixes {
-			if strings.HasPrefix(u, prefix) {
-				return k
-			}
-		}
-	}
-	return ""
-}
-
-var (
-	unsafeEnvNames = []string{"PATH", "BASH_ENV", "ENV", "SHELLOPTS", "BASHOPTS", "PS4", "IFS", "CDPATH", "GLOBIGNORE",
-		"PROMPT_COMMAND", "ZDOTDIR", "FPATH", "GCONV_PATH", "LOCPATH", "NLSPATH", "HOSTALIASES", "RESOLV_HOST_CONF",
-		"PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONUSERBASE", "PYTHONINSPECT", "PERL5LIB", "PERLLIB", "PERL5OPT",
-		"PERL5DB", "RUBYLIB", "RUBYOPT", "NODE_OPTIONS", "NODE_PATH", "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS",
-		"JDK_JAVA_OPTIONS", "CLASSPATH", "SSH_ASKPASS",
-		// Tools an allowed script calls, that run a command or load code
-		// their variables name (tar's checkpoint actions, rsync's remote
-		// shell, editors and pagers (vi's start-up commands), make's flags
-		// and the makefiles it reads before any other, OpenSSL's engines, Lua's
-		// and Ruby gems' paths, Python's warnings (with BROWSER) and
-		// breakpoints), and the homes their dotfiles come from.
-		"TAR_OPTIONS", "RSYNC_RSH", "EDITOR", "VISUAL", "PAGER", "MANPAGER", "LESSOPEN", "LESSCLOSE", "VIMINIT", "EXINIT",
-		"GVIMINIT", "MYVIMRC", "MAKEFLAGS", "MFLAGS", "GNUMAKEFLAGS", "MAKEFILES", "OPENSSL_CONF", "OPENSSL_ENGINES", "LUA_INIT", "LUA_PATH", "LUA_CPATH", "GEM_HOME",
-		"GEM_PATH", "PYTHONWARNINGS", "PYTHONBREAKPOINT", "BROWSER", "HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME",
-		// Build tools: make takes these from the environment, and its
-		// rules run them through the shell (the flags too: gcc's -wrapper,
-		// -fplugin); go's -toolexec, rustc's wrappers, svn's and rsync's
-		// transports, sudo's and the JVM tools' options.
-		"CC", "CXX", "CPP", "AR", "AS", "LD", "FC", "LEX", "YACC", "M4", "CFLAGS", "CXXFLAGS", "CPPFLAGS", "LDFLAGS",
-		"GOFLAGS", "RUSTC_WRAPPER", "RUSTC_WORKSPACE_WRAPPER", "RUSTFLAGS", "SVN_SSH", "RSYNC_CONNECT_PROG",
-		"SUDO_ASKPASS", "JAVA_OPTS", "MAVEN_OPTS", "GRADLE_OPTS", "ANT_OPTS", "GCC_EXEC_PREFIX", "COMPILER_PATH",
-		// The rest of GNU make's built-in variables (make -p): its default
-		// rules, and `make clean`'s $(RM), hand them to the shell.
-		"RM", "LDLIBS", "LOADLIBES", "TARGET_ARCH", "OUTPUT_OPTION", "ARFLAGS", "ASFLAGS", "FFLAGS", "LFLAGS", "YFLAGS",
-		"PFLAGS", "RFLAGS", "GFLAGS", "COFLAGS", "LINTFLAGS", "CO", "GET", "PC", "M2C", "LINT", "MAKEINFO", "TEX",
-		"TEXI2DVI", "WEAVE", "CWEAVE", "TANGLE", "CTANGLE",
-		// zip and unzip prepend these to their arguments (zip's -TT runs a
-		// command through the shell); systemd's and sudo's editors and pagers.
-		"ZIP", "ZIPOPT", "UNZIP", "UNZIPOPT", "SYSTEMD_PAGER", "SYSTEMD_EDITOR", "SUDO_EDITOR"}
-	// Every GIT_ variable: git runs GIT_EXTERNAL_DIFF, GIT_PROXY_COMMAND,
-	// GIT_ASKPASS, GIT_SSH, GIT_EDITOR, GIT_PAGER … through the shell;
-	// cargo its CARGO_TARGET_<triple>_RUNNER, npm its npm_config_* (all
-	// names are compared in upper case); go build passes CGO_CFLAGS and
-	// the like to the C compiler (-wrapper); Lua reads LUA_INIT_5_4 and the
-	// other versioned names before LUA_INIT.
-	unsafeEnvPrefixes = []string{"LD_", "BASH_FUNC_", "DYLD_", "GIT_", "CARGO_", "NPM_CONFIG_", "CGO_", "LUA_INIT_", "LUA_PATH_", "LUA_CPATH_"}
-)
-
 // sameFile reports whether paths a and b name the same file, or neither
 // names one.
 func sameFile(a, b string) bool {
@@ -606,7 +527,7 @@ func taskEnv(task *store.Task, workerID string, clean bool, cred *syscall.Creden
 		// the worker's schedule slot.
 		own := slices.DeleteFunc(os.Environ(), func(kv string) bool {
 			name, _, _ := strings.Cut(kv, "=")
-			return slices.Contains(secretEnv, name) || slotEnv[name] || taskVars[name]
+			return slices.Contains(secretEnv, name) || store.SlotEnvName(name) || taskVars[name]
 		})
 		if _, ok := os.LookupEnv("PATH"); ok {
 			env = own // its own PATH, not the default

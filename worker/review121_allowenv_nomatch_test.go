@@ -20,7 +20,7 @@ func TestCheckConfigRefusesAllowEnvPatternNoNameMatches(t *testing.T) {
 	for _, p := range []string{"JOB-*", "job.id", "1*"} {
 		if err := CheckConfig(Config{ID: "w", AllowEnv: []string{p}}); err == nil {
 			// What the worker then does with a task's valid name.
-			denied := policy{allowEnv: []string{p}}.envDenied(map[string]string{"JOB_ID": "1"})
+			denied, _ := policy{allowEnv: []string{p}}.env().Refused([]string{"JOB_ID"})
 			t.Errorf("AllowEnv [%q] accepted, though no variable name (letters, digits, '_', no leading digit; ValidEnvName(%q) = %v) can match it: a task with env JOB_ID is refused (denied %q), exit 126",
 				p, p, store.ValidEnvName(p), denied)
 		}

@@ -110,6 +110,9 @@ func runsStr(w store.WorkerInfo) string {
 	default:
 		parts = append(parts, "commands")
 	}
+	if !w.NoCommands && len(w.AllowEnv) > 0 {
+		parts = append(parts, "env allowed by "+wordsStr(w.AllowEnv))
+	}
 	if len(w.Handlers) > 0 {
 		parts = append(parts, "handlers "+wordsStr(w.Handlers))
 	}

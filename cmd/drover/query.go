@@ -79,7 +79,7 @@ func waitsForWorker(c *client.Client, t *store.Task) string {
 	if draining {
 		return "for a worker: only draining workers have its labels and run what it runs"
 	}
-	return "for a worker: no registered worker has its labels and runs what it runs (see drover workers -o wide)"
+	return "for a worker: no registered worker has its labels and runs what it runs (its program, with its variables; see drover workers -o wide)"
 }
 
 func newStatusCmd(g *globals) *cobra.Command {
