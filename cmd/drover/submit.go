@@ -438,6 +438,37 @@ func endOf(t *store.Task) *store.Task {
 	return &store.Task{ID: t.ID, State: t.State, ExitCode: t.ExitCode, Error: t.Error}
 }
 
+// hintDelay is how long a wait for one task lets it stay queued before it
+// says why it may wait for ever, when drover status knows why.
+const hintDelay = time.Second
+
+// hintQueued says on stderr, once, why the task id waits (no scheduler
+// runs, no worker can run it: status's waiting line) if it is still
+// queued after hintDelay: a wait for a task with a label no worker has
+// (a typo) waited in silence. stop ends it and waits for it to end.
+func hintQueued(ctx context.Context, c *client.Client, id string, stderr io.Writer) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTimer(hintDelay)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		task, err := c.Status(id)
+		if err != nil || task.State != store.StateQueued {
+			return
+		}
+		if why := waitsFor(c, task); why != "" && ctx.Err() == nil {
+			fmt.Fprintf(stderr, "drover: task %s waits %s; still waiting\n", task.ID, why)
+		}
+	}()
+	return func() { cancel(); <-done }
+}
+
 // exitTimedOut is the exit code of a wait that gave up (as timeout(1) uses).
 const exitTimedOut = 124
 
@@ -461,7 +492,9 @@ func waitAll(ctx context.Context, c *client.Client, ids []string, timeout time.D
 	results := make(map[string]*store.Task, len(ids))
 	var err error
 	if len(ids) == 1 {
+		stop := hintQueued(ctx, c, ids[0], stderr)
 		results[strings.ToUpper(ids[0])], err = c.Wait(ctx, ids[0])
+		stop()
 	} else {
 		err = c.WaitAll(ctx, ids, func(t *store.Task) {
 			if report == nil {
