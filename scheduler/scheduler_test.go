@@ -463,7 +463,7 @@ func TestPlaceAfterFenceLossWritesNothing(t *testing.T) {
 func TestLeaderWithdrawsAttemptsOfStuckWorker(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
-	runScheduler(t, st, "s1", func(c *Config) { c.TimeoutGrace = 100 * time.Millisecond })
+	s, _ := runScheduler(t, st, "s1", func(c *Config) { c.TimeoutGrace = 100 * time.Millisecond })
 	stuck := registerWorker(t, root, "stuck", 1, nil) // never runs anything
 	ids := submit(t, st, 1, func(_ int, task *store.Task) { task.Timeout = store.MillisOf(200 * time.Millisecond) })
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -478,6 +478,12 @@ func TestLeaderWithdrawsAttemptsOfStuckWorker(t *testing.T) {
 	}
 	if left := stuck.assignments(t); len(left) != 0 {
 		t.Fatalf("assignment left on the stuck worker: %v", left)
+	}
+	// An end the leader wrote, counted for drover_tasks_ended_by_leader_total
+	// once its commit returned (after the result is seen).
+	drovertest.WaitFor(t, 10*time.Second, "the end counted", func() bool { return s.Stats().Recovered == 1 })
+	if st := s.Stats(); st.EndedFailed != 1 || st.EndedDead != 0 {
+		t.Fatalf("ended failed %d, dead %d: want 1, 0", st.EndedFailed, st.EndedDead)
 	}
 }
 

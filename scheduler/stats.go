@@ -24,6 +24,12 @@ type Stats struct {
 	Fenced     uint64 `json:"fenced"`
 	SlotsFired uint64 `json:"slots_fired"`
 	Recovered  uint64 `json:"recovered"`
+	// EndedFailed and EndedDead count, of the Recovered, those that ended
+	// their task failed or dead (a timeout's withdrawal with no retry left,
+	// a worker lost too often): the ends the leader writes; workers count
+	// theirs (worker.Stats.Outcomes).
+	EndedFailed uint64 `json:"ended_failed"`
+	EndedDead   uint64 `json:"ended_dead"`
 	// Unwritable counts firings that could not be written (a schedule's
 	// record too large, a template that cannot run): once for each version
 	// of the record, whose slots are tried again at every tick.
@@ -47,7 +53,18 @@ type counters struct {
 	viewReady                                 atomic.Bool
 	elected, placed, fenced, fired, recovered atomic.Uint64
 	unwritable                                atomic.Uint64
+	endedFailed, endedDead                    atomic.Uint64
 	placeLatency                              latency.Recorder
+}
+
+// ended counts a task the leader ended in state (failed or dead).
+func (c *counters) ended(state store.State) {
+	switch state {
+	case store.StateFailed:
+		c.endedFailed.Add(1)
+	case store.StateDead:
+		c.endedDead.Add(1)
+	}
 }
 
 func prioIndex(p store.Priority) int {
@@ -69,6 +86,7 @@ func (s *Scheduler) Stats() Stats {
 		Workers: c.workers.Load(),
 		Elected: c.elected.Load(), Placed: c.placed.Load(), Fenced: c.fenced.Load(),
 		SlotsFired: c.fired.Load(), Recovered: c.recovered.Load(), Unwritable: c.unwritable.Load(),
+		EndedFailed: c.endedFailed.Load(), EndedDead: c.endedDead.Load(),
 		PlaceLatency: c.placeLatency.Snapshot(),
 	}
 }

@@ -594,7 +594,8 @@ func (l *leader) recoverAttempt(path string, version int32, task *store.Task, wh
 	})
 	log := l.log.With().Str("task_id", task.ID).Str("worker_id", task.Worker).Int("attempt", task.Attempt).Logger()
 	retry := next.ShouldRetry()
-	var built error // the record could not be carried on: not the commit's
+	var endState store.State // the task's, when it ends here
+	var built error          // the record could not be carried on: not the commit's
 	err := l.st.CommitCreatingBuckets([]string{task.ID}, func(txn *store.Txn) error {
 		txn.Fence(l.term.Fence, -1).Delete(path, version)
 		if retry {
@@ -616,6 +617,7 @@ func (l *leader) recoverAttempt(path string, version int32, task *store.Task, wh
 		}
 		minus1 := -1
 		n.ExitCode = &minus1
+		endState = n.State
 		built = txn.Finish(n)
 		return built
 	})
@@ -638,7 +640,10 @@ func (l *leader) recoverAttempt(path string, version int32, task *store.Task, wh
 	}
 	switch {
 	case err == nil:
-		l.s.counters.recovered.Add(1)
+		if !retry {
+			l.s.counters.ended(endState)
+		}
+		l.s.counters.recovered.Add(1) // after: a reader of both sees the end
 		log.Warn().Bool("requeued", retry).Str("why", why).Msg("attempt withdrawn")
 		return nil
 	case replyLost(err):
@@ -692,6 +697,9 @@ func (l *leader) tallyWithdrawn() {
 			}
 			t, err := store.DecodeTaskOf(id, rd.Data)
 			if err == nil && slices.ContainsFunc(t.History, func(h store.Attempt) bool { return h.N == a.N && h.FinishedAt.Equal(a.FinishedAt) }) {
+				if t.State.Terminal() && t.Attempt == a.N { // the result it wrote
+					l.s.counters.ended(t.State)
+				}
 				l.s.counters.recovered.Add(1)
 				break
 			}

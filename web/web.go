@@ -600,6 +600,7 @@ var (
 	descFenced    = prometheus.NewDesc("drover_fencing_rejections_total", "Terms ended by a write rejected by the fence.", nil, nil)
 	descFired     = prometheus.NewDesc("drover_schedule_slots_fired_total", "Schedule slots fired.", nil, nil)
 	descRecovered = prometheus.NewDesc("drover_attempts_withdrawn_total", "Attempts withdrawn from lost or stuck workers.", nil, nil)
+	descEnded     = prometheus.NewDesc("drover_tasks_ended_by_leader_total", "Tasks the leader ended, by state: failed (a stuck worker's attempt withdrawn at its timeout, no retry left) or dead (its worker lost too often). Workers count the outcomes they post (drover_worker_attempts_outcome_total).", []string{"state"}, nil)
 	descUnwrit    = prometheus.NewDesc("drover_schedule_firings_unwritable_total", "Schedule firings that could not be written, once per version of the schedule's record (its slots are tried again at every tick).", nil, nil)
 	descZK        = prometheus.NewDesc(zkConnectedName, zkConnectedHelp, nil, nil)
 	descPlaceLat  = prometheus.NewDesc("drover_placement_latency_seconds", "Time from when a task was last queued (submit, drover retry, a failed or lost attempt) or its backoff ended, to its placement on a worker.", nil, nil)
@@ -608,7 +609,7 @@ var (
 )
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descLeader, descEpoch, descQueued, descWorkers, descElected, descPlaced, descFenced, descFired, descRecovered, descUnwrit, descZK, descDead, descDropped, descPlaceLat} {
+	for _, d := range []*prometheus.Desc{descLeader, descEpoch, descQueued, descWorkers, descElected, descPlaced, descFenced, descFired, descRecovered, descEnded, descUnwrit, descZK, descDead, descDropped, descPlaceLat} {
 		ch <- d
 	}
 }
@@ -635,6 +636,8 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descFenced, prometheus.CounterValue, float64(st.Fenced))
 	ch <- prometheus.MustNewConstMetric(descFired, prometheus.CounterValue, float64(st.SlotsFired))
 	ch <- prometheus.MustNewConstMetric(descRecovered, prometheus.CounterValue, float64(st.Recovered))
+	ch <- prometheus.MustNewConstMetric(descEnded, prometheus.CounterValue, float64(st.EndedFailed), string(store.StateFailed))
+	ch <- prometheus.MustNewConstMetric(descEnded, prometheus.CounterValue, float64(st.EndedDead), string(store.StateDead))
 	ch <- prometheus.MustNewConstMetric(descUnwrit, prometheus.CounterValue, float64(st.Unwritable))
 	ch <- prometheus.MustNewConstMetric(descZK, prometheus.GaugeValue, b(connected))
 	ch <- prometheus.MustNewConstMetric(descDropped, prometheus.CounterValue, float64(c.st.DeadlettersDropped()))

@@ -35,6 +35,7 @@ var (
 	descWWaiting    = prometheus.NewDesc("drover_worker_assignments_waiting", "Assignments waiting for a slot now (prefetched).", nil, nil)
 	descWStarted    = prometheus.NewDesc("drover_worker_attempts_started_total", "Attempts started.", nil, nil)
 	descWReported   = prometheus.NewDesc("drover_worker_attempts_reported_total", "Attempts whose outcome was posted.", nil, nil)
+	descWOutcomes   = prometheus.NewDesc("drover_worker_attempts_outcome_total", "Attempts whose outcome was posted, by what it made of the task: succeeded, retry (failed, queued again), failed (for good), dead.", []string{"outcome"}, nil)
 	descWKilled     = prometheus.NewDesc("drover_worker_attempts_killed_total", "Attempts killed, nothing posted: withdrawn (cancel, timeout), session lost or cut off, drain deadline, stop.", nil, nil)
 	descWUnreported = prometheus.NewDesc("drover_worker_attempts_unreported_total", "Attempts that ended but whose outcome could not be posted: withdrawn meanwhile, session lost, write refused.", nil, nil)
 	descWSlotWait   = prometheus.NewDesc("drover_worker_slot_wait_seconds", "Time an assignment waited on this worker for a slot, from when the worker listed it to its start (prefetched ones wait behind what runs).", nil, nil)
@@ -45,7 +46,7 @@ var (
 )
 
 func (c *workerCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descWCapacity, descWExecuting, descWPrefetch, descWWaiting, descWStarted, descWReported, descWKilled, descWUnreported, descWHandedBack, descWSlotWait, descWRegistered, descWDraining, descWGuard, descZK, descDropped} {
+	for _, d := range []*prometheus.Desc{descWCapacity, descWExecuting, descWPrefetch, descWWaiting, descWStarted, descWReported, descWOutcomes, descWKilled, descWUnreported, descWHandedBack, descWSlotWait, descWRegistered, descWDraining, descWGuard, descZK, descDropped} {
 		ch <- d
 	}
 }
@@ -60,6 +61,9 @@ func (c *workerCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descWWaiting, prometheus.GaugeValue, float64(s.Waiting))
 	ch <- prometheus.MustNewConstMetric(descWStarted, prometheus.CounterValue, float64(s.Started))
 	ch <- prometheus.MustNewConstMetric(descWReported, prometheus.CounterValue, float64(s.Reported))
+	for i, outcome := range worker.Outcomes {
+		ch <- prometheus.MustNewConstMetric(descWOutcomes, prometheus.CounterValue, float64(s.Outcomes[i]), outcome)
+	}
 	ch <- prometheus.MustNewConstMetric(descWKilled, prometheus.CounterValue, float64(s.Killed))
 	ch <- prometheus.MustNewConstMetric(descWUnreported, prometheus.CounterValue, float64(s.Unreported))
 	ch <- prometheus.MustNewConstMetric(descWHandedBack, prometheus.CounterValue, float64(s.HandedBack))

@@ -146,8 +146,10 @@ type Worker struct {
 	// (store.WorkerInfo.Token): another Worker of the same id on the same
 	// Store shares its session, and its registration is not this one's.
 	token string
-	// reported counts attempts whose outcome this worker posted.
+	// reported counts attempts whose outcome this worker posted, and
+	// outcomes how many of them made their task each Outcome.
 	reported atomic.Int64
+	outcomes [len(Outcomes)]atomic.Int64
 	// started counts attempts started; killed, those killed unreported
 	// (withdrawn, the session lost or cut off, a drain's deadline, Run's
 	// end); unreported, those that ended but whose outcome was not posted
@@ -315,6 +317,26 @@ func (w *Worker) Registered() <-chan struct{} { return w.registered }
 // Running is the number of attempts running now.
 func (w *Worker) Running() int { return int(w.running.Load()) }
 
+// Outcomes are what an attempt whose outcome a worker posted made of its
+// task: it succeeded; it failed with retries left and went back to the
+// queue ("retry"); it failed for good; it ended dead (retries used up, or
+// lost too often). Stats.Outcomes counts them in this order.
+var Outcomes = [...]string{"succeeded", "retry", "failed", "dead"}
+
+// outcomeOf is the index in Outcomes of a report that wrote done, or
+// queued next (a retry).
+func outcomeOf(done, next *store.Task) int {
+	switch {
+	case next != nil:
+		return 1
+	case done.State == store.StateSucceeded:
+		return 0
+	case done.State == store.StateDead:
+		return 3
+	}
+	return 2
+}
+
 // Stats is what a worker has done, for its metrics.
 type Stats struct {
 	Capacity, Prefetch int
@@ -326,6 +348,9 @@ type Stats struct {
 	// but its outcome could not be posted: withdrawn meanwhile, session
 	// lost, a write refused).
 	Started, Reported, Killed, Unreported int64
+	// Outcomes splits Reported by what each made of its task (see
+	// Outcomes): failures to alert on.
+	Outcomes [len(Outcomes)]int64
 	// HandedBack counts assignments a drain gave back to the queue before
 	// they started (prefetched ones waiting for a slot, and any placed
 	// before the leader saw the drain).
@@ -344,7 +369,11 @@ type Stats struct {
 
 // Stats returns the worker's counters now.
 func (w *Worker) Stats() Stats {
-	return Stats{Capacity: w.cfg.Capacity, Prefetch: w.cfg.Prefetch, Executing: int(w.executing.Load()), Waiting: w.slots.waitingNow(), Started: w.started.Load(),
+	var outcomes [len(Outcomes)]int64
+	for i := range outcomes {
+		outcomes[i] = w.outcomes[i].Load()
+	}
+	return Stats{Outcomes: outcomes, Capacity: w.cfg.Capacity, Prefetch: w.cfg.Prefetch, Executing: int(w.executing.Load()), Waiting: w.slots.waitingNow(), Started: w.started.Load(),
 		Reported: w.reported.Load(), Killed: w.killed.Load(), Unreported: w.unreported.Load(), HandedBack: w.handedBack.Load(), SlotWait: w.slotWait.Snapshot(), Registered: w.serving.Load(),
 		Draining: w.draining.Load(), GuardLosses: processGuard.losses.Load()}
 }
@@ -1639,6 +1668,7 @@ func (w *Worker) writtenOver(log zerolog.Logger, path string, task *store.Task) 
 func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, version int32, task *store.Task, out outcome, sess *store.Session, handOff func()) {
 	posted, unknown := false, false // unknown: a try's outcome was not heard
 	var next *store.Task
+	done := task.Clone()
 	defer func() {
 		if !posted && unknown {
 			if connected, _ := w.st.Connected(); !connected && ctx.Err() != nil {
@@ -1657,11 +1687,11 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 		}
 		if posted {
 			w.reported.Add(1)
+			w.outcomes[outcomeOf(done, next)].Add(1)
 		} else {
 			w.unreported.Add(1)
 		}
 	}()
-	done := task.Clone()
 	done.AddAttempt(store.Attempt{
 		N: task.Attempt, Worker: w.cfg.ID, StartedAt: out.Started.UTC(), FinishedAt: out.Ended.UTC(),
 		ExitCode: out.ExitCode, Error: out.Err, Lost: out.hostFault,
