@@ -255,6 +255,12 @@ type Attempt struct {
 	// bytes each), kept for the last AttemptsWithTail attempts that ran.
 	Stdout string `json:"stdout,omitempty"`
 	Stderr string `json:"stderr,omitempty"`
+	// StdoutBytes and StderrBytes are how many bytes the attempt wrote to
+	// each (0: none, or not known: an older worker's, or no process's): a
+	// reader of a tail tells by them whether the start was cut. (Added
+	// 2026-12-05.)
+	StdoutBytes int64 `json:"stdout_bytes,omitempty"`
+	StderrBytes int64 `json:"stderr_bytes,omitempty"`
 }
 
 // AttemptTail is how much of each of stdout and stderr an attempt in a

@@ -30,7 +30,10 @@ type outcome struct {
 	// Err explains an ending without an exit code of the command's own.
 	Err            string
 	Stdout, Stderr string
-	Started, Ended time.Time
+	// StdoutBytes and StderrBytes are how many bytes it wrote to each,
+	// of which Stdout and Stderr are the end.
+	StdoutBytes, StderrBytes int64
+	Started, Ended           time.Time
 	// guard is news of the process's guard (lost, replaced), for the log.
 	guard error
 	// hostFault: the command could not be started for want of the
@@ -110,6 +113,7 @@ func execute(ctx context.Context, task *store.Task, workerID string, limit int, 
 	finish := func() outcome {
 		out.Ended = now()
 		out.Stdout, out.Stderr = stdout.String(), stderr.String()
+		out.StdoutBytes, out.StderrBytes = stdout.Total(), stderr.Total()
 		return out
 	}
 	// Without an allow-list the task's environment is its own to set; with

@@ -156,7 +156,7 @@ func (w *Worker) runHandler(ctx context.Context, task *store.Task) (out outcome)
 	if cut {
 		res = res[len(res)-w.cfg.OutputLimit:]
 	}
-	out.Stdout = tailText(res, cut)
+	out.Stdout, out.StdoutBytes = tailText(res, cut), int64(len(r.res))
 	timedOut := r.late && task.Timeout > 0 && ctx.Err() == nil && errors.Is(hctx.Err(), context.DeadlineExceeded)
 	switch {
 	case timedOut && !r.panicked:

@@ -56,6 +56,13 @@ func (t *tail) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// Total is how many bytes were written to it.
+func (t *tail) Total() int64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.total
+}
+
 // String returns the kept bytes, from the first whole character when the
 // start was cut.
 func (t *tail) String() string {

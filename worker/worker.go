@@ -1694,7 +1694,7 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 	}()
 	done.AddAttempt(store.Attempt{
 		N: task.Attempt, Worker: w.cfg.ID, StartedAt: out.Started.UTC(), FinishedAt: out.Ended.UTC(),
-		ExitCode: out.ExitCode, Error: out.Err, Lost: out.hostFault,
+		ExitCode: out.ExitCode, Error: out.Err, Lost: out.hostFault, StdoutBytes: out.StdoutBytes, StderrBytes: out.StderrBytes,
 	})
 	if out.hostFault {
 		// The worker's doing (its open files, processes or memory ran out):

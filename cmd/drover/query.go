@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -167,6 +168,27 @@ type logsJSON struct {
 	Stderr  string `json:"stderr"`
 }
 
+// noteCut says on w, a line a stream, when what was printed of attempt n
+// of t is the end of what it wrote only: a result keeps the last 64 KiB of
+// each stream, an earlier attempt 2 KiB, and a torn start read as the
+// whole (a report redirected to a file) would mislead.
+func noteCut(w io.Writer, t *store.Task, n int, stdout, stderr string) {
+	i := slices.IndexFunc(t.History, func(a store.Attempt) bool { return a.N == n })
+	if i < 0 {
+		return
+	}
+	a := t.History[i]
+	for _, s := range []struct {
+		name  string
+		shown int
+		total int64
+	}{{"stdout", len(stdout), a.StdoutBytes}, {"stderr", len(stderr), a.StderrBytes}} {
+		if s.total > int64(s.shown) {
+			fmt.Fprintf(w, "drover: task %s attempt %d wrote %d bytes to %s; only the last %d were kept\n", t.ID, n, s.total, s.name, s.shown)
+		}
+	}
+}
+
 func newLogsCmd(g *globals) *cobra.Command {
 	var attempt int
 	cmd := &cobra.Command{
@@ -230,6 +252,7 @@ func newLogsCmd(g *globals) *cobra.Command {
 			}
 			fmt.Fprint(cmd.OutOrStdout(), stdout)
 			fmt.Fprint(cmd.ErrOrStderr(), stderr)
+			noteCut(cmd.ErrOrStderr(), t, shown, stdout, stderr)
 			return nil
 		},
 	}

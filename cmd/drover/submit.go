@@ -536,6 +536,7 @@ func waitAll(ctx context.Context, c *client.Client, ids []string, timeout time.D
 		if showOutput {
 			fmt.Fprint(stdout, t.Stdout)
 			fmt.Fprint(stderr, t.Stderr)
+			noteCut(stderr, t, t.Attempt, t.Stdout, t.Stderr)
 		}
 		if t.State == store.StateSucceeded || code != 0 {
 			continue
