@@ -824,7 +824,7 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 		for name, r := range runs {
 			if !present[name] {
 				// Withdrawn (or reported by us): make sure nothing still runs.
-				r.cancel(errors.New("assignment withdrawn"))
+				r.cancel(errWithdrawn)
 				delete(runs, name)
 			}
 		}
@@ -1461,10 +1461,58 @@ func (w *Worker) attempt(ctx context.Context, log zerolog.Logger, path string, v
 	if ctx.Err() != nil {
 		w.killed.Add(1)
 		log.Warn().Str("why", context.Cause(ctx).Error()).Msg("attempt killed; not reporting")
+		select {
+		case <-sess.Done():
+		default:
+			if errors.Is(context.Cause(ctx), errWithdrawn) {
+				w.keepCancelledOutput(log, task, out)
+			}
+		}
 		return nil
 	}
 	w.report(ctx, log, path, running, task, out, sess, handOff)
 	return nil
+}
+
+// errWithdrawn ends an attempt whose assignment went while the worker
+// served: cancelled, withdrawn by the leader, or reported.
+var errWithdrawn = errors.New("assignment withdrawn")
+
+// keepCancelledOutput files the output of an attempt a cancel cut short in
+// the task's result: the cancel (drover cancel, a replace schedule's next
+// slot) wrote it with none, and what a hung task printed is why one cancels
+// it. Only into the result this attempt ended as, cancelled, from this
+// worker, with no output yet, at the version read: a result that moved on
+// (retried, pruned) is left alone. drover wait may return before it is in.
+func (w *Worker) keepCancelledOutput(log zerolog.Logger, task *store.Task, out outcome) {
+	if out.StdoutBytes == 0 && out.StderrBytes == 0 {
+		return
+	}
+	p := w.lay.Result(task.ID)
+	data, st, err := w.st.Get(p)
+	if err != nil {
+		return // none: withdrawn by the leader, queued again
+	}
+	rec, err := store.DecodeTaskOf(task.ID, data)
+	if err != nil || rec.State != store.StateCancelled || rec.Attempt != task.Attempt || len(rec.History) == 0 {
+		return
+	}
+	a := &rec.History[len(rec.History)-1]
+	if a.N != task.Attempt || a.Worker != w.cfg.ID || !a.Cancelled || a.Unstarted ||
+		rec.Stdout != "" || rec.Stderr != "" || a.StdoutBytes != 0 || a.StderrBytes != 0 {
+		return
+	}
+	rec.Stdout, rec.Stderr = out.Stdout, out.Stderr
+	a.StdoutBytes, a.StderrBytes = out.StdoutBytes, out.StderrBytes
+	enc, err := fitRecord(rec, 0)
+	if err == nil {
+		err = w.st.Txn().Set(p, enc, st.Version).Commit()
+	}
+	if err != nil {
+		log.Debug().Err(err).Msg("output of the cancelled attempt not kept")
+		return
+	}
+	log.Info().Msg("output of the cancelled attempt kept in its result")
 }
 
 // markRunning writes the running state at the version read (in a group
