@@ -1145,6 +1145,12 @@ const zkAuthenticated = "authenticated: id=%d, timeout=%d"
 func (l zkLogger) Printf(format string, args ...any) {
 	if (format == zkConnectFailed || format == zkSetupFailed) && l.failure != nil {
 		msg := fmt.Sprintf(format, args...)
+		if format == zkSetupFailed {
+			// The client's word for a session handshake that failed, not
+			// for credentials (those are sent after it): what answered on
+			// the port may be no ZooKeeper at all.
+			msg = fmt.Sprintf("no session handshake: %s (is it a ZooKeeper server?)", fmt.Sprint(args...))
+		}
 		l.failure.Store(&msg)
 	}
 	if format == zkAuthenticated && len(args) == 2 {

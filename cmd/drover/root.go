@@ -242,6 +242,9 @@ func (g *globals) servers() ([]string, error) {
 
 // checkServer validates one ZooKeeper address.
 func checkServer(s string) error {
+	if scheme, _, ok := strings.Cut(s, "://"); ok {
+		return fmt.Errorf("no URL (%s://): give host:port", scheme)
+	}
 	if i := strings.Index(s, "/"); i >= 0 {
 		// A Kafka-style connect string: read as a port, it said
 		// `port "2181/drover": want 1..65535`.
