@@ -29,6 +29,13 @@ type cronEntry struct {
 	// refreshed is the slot ahead of which the outcomes of the active runs
 	// were read (refreshRuns).
 	refreshed time.Time
+	// filedAhead are runs the record in ZooKeeper lists active that a read
+	// ahead filed in rec alone: retention keeps their results
+	// (trackedRuns) until a firing writes the record, or it is read again
+	// (a new entry), as the record's own active runs. Before, a pass in
+	// the read's 10 s pruned them, and a term that ended, or an edit of
+	// the record, before the firing lost their outcomes.
+	filedAhead []string
 }
 
 // syncSchedules relists schedules/ and reads the ones not yet known.
@@ -513,6 +520,11 @@ func (l *leader) applyRefresh(r runsRefresh) {
 	} else {
 		for i, e := range r.entries {
 			if l.schedules[e.rec.Name] == e && e.version == r.versions[i] {
+				for _, run := range e.rec.Active {
+					if !slices.ContainsFunc(r.recs[i].Active, func(a store.ScheduleRun) bool { return a.Task == run.Task }) {
+						e.filedAhead = append(e.filedAhead, run.Task)
+					}
+				}
 				e.rec = r.recs[i]
 				if testHookRefreshed != nil {
 					testHookRefreshed(e.rec)
@@ -890,6 +902,7 @@ func (l *leader) applyFiring(f *firing) {
 	l.changed()
 	e, rec := f.e, f.rec
 	e.rec, e.version = rec, e.version+1
+	e.filedAhead = nil // written: the record files them
 	if !f.rest.IsZero() {
 		e.next, e.held = f.rest, f.at
 	}

@@ -49,7 +49,9 @@ func (l *leader) startPrune() {
 	})
 }
 
-// trackedRuns returns the tasks of the runs the schedules hold active. A
+// trackedRuns returns the tasks of the runs the schedules hold active, in
+// ZooKeeper too (a read ahead's filing is the view's until the firing: see
+// cronEntry.filedAhead). A
 // pass keeps their results: the leader files a run that ended into its
 // schedule's history only at the schedule's next slot (or 10 s ahead of
 // it), and a schedule whose slots come further apart than the retention (a
@@ -64,6 +66,9 @@ func (l *leader) trackedRuns() map[string]bool {
 	for _, e := range l.schedules {
 		for _, r := range e.rec.Active {
 			tracked[r.Task] = true
+		}
+		for _, id := range e.filedAhead {
+			tracked[id] = true
 		}
 	}
 	return tracked
