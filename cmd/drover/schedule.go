@@ -246,8 +246,11 @@ func showSchedule(ctx context.Context, g *globals, cmd *cobra.Command, c *client
 		{"last slot", orDash(fmtTime(s.LastSlot))}, {"catchup", s.Catchup},
 		{"starting deadline", orDash(durStr(s.StartingDeadline.Duration()))}, {"concurrency", s.Concurrency},
 		{"command", commandStr(s.Task.Cmd)}, {"fired", fmt.Sprint(s.Fired)},
-		{"active", fmt.Sprint(len(s.Active))}, {"succeeded", fmt.Sprint(len(s.Succeeded))},
-		{"failed", fmt.Sprint(len(s.Failed))}, {"skipped", fmt.Sprint(len(s.Skipped))},
+		{"active", fmt.Sprint(len(s.Active))},
+		// What the history keeps (its counts, not totals: fired is the
+		// one total).
+		{"history kept", fmt.Sprintf("%d succeeded, %d failed, %d skipped or missed (drover schedule history %s)",
+			len(s.Succeeded), len(s.Failed), len(s.Skipped), s.Name)},
 	}
 	return table(cmd.OutOrStdout(), "FIELD\tVALUE", rows)
 }
