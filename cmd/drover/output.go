@@ -145,6 +145,15 @@ func ago(ts time.Time) string {
 	return time.Since(ts).Round(time.Second).String() + " ago"
 }
 
+// agoAt is ago and the time itself (local, as schedule ls shows times):
+// "2m ago" alone reads badly in a report pasted later.
+func agoAt(ts time.Time) string {
+	if ts.IsZero() {
+		return "-"
+	}
+	return ago(ts) + " (" + fmtTime(ts) + ")"
+}
+
 func labelsStr(m map[string]string) string {
 	if len(m) == 0 {
 		return "-"

@@ -107,7 +107,7 @@ func newStatusCmd(g *globals) *cobra.Command {
 				{"command", whatRuns(t)},
 				{"attempt", attemptOf(t)},
 				{"worker", orDash(t.Worker)}, {"exit code", exitStr(t)},
-				{"submitted", ago(t.SubmittedAt)},
+				{"submitted", agoAt(t.SubmittedAt)},
 			}
 			if len(t.On) > 0 {
 				// A task no worker's labels match waits for one.
@@ -124,10 +124,10 @@ func newStatusCmd(g *globals) *cobra.Command {
 				rows = append(rows, []string{"waiting", waiting})
 			}
 			if !t.StartedAt.IsZero() {
-				rows = append(rows, []string{"started", ago(t.StartedAt)})
+				rows = append(rows, []string{"started", agoAt(t.StartedAt)})
 			}
 			if !t.FinishedAt.IsZero() {
-				rows = append(rows, []string{"finished", ago(t.FinishedAt)})
+				rows = append(rows, []string{"finished", agoAt(t.FinishedAt)})
 			}
 			if t.Error != "" {
 				rows = append(rows, []string{"error", t.Error})
