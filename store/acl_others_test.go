@@ -55,3 +55,24 @@ func TestOpenWithAuthRefusesARootOthersMayChange(t *testing.T) {
 		})
 	}
 }
+
+// A command that writes, given the cluster's read-only identity in
+// DROVER_ZK_AUTH, was told the tree is writable by others and to setAcl it
+// to its own identity alone, which would lock the owner out (review158's
+// note). It is now told its credentials may only read.
+func TestOpenWithTheReadOnlyIdentitySaysSo(t *testing.T) {
+	conn, _, err := zk.Connect([]string{drovertest.Addr()}, 2*time.Second, zk.WithLogInfo(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	root := drovertest.NewRoot()
+	acl := append(zk.DigestACL(zk.PermAll, "owner", "s3cret"), zk.DigestACL(zk.PermRead, "viewer", "v1ew")...)
+	if _, err := conn.Create(root, nil, 0, acl); err != nil {
+		t.Fatal(err)
+	}
+	_, err = open(t, root, "viewer:v1ew")
+	if !errors.Is(err, store.ErrReadOnlyIdentity) || errors.Is(err, store.ErrOpenTree) {
+		t.Fatalf("Open with the read-only identity of a cluster: %v, want ErrReadOnlyIdentity", err)
+	}
+}

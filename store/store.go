@@ -238,6 +238,12 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		}
 		return s, nil
 	}
+	if cfg.Auth != "" {
+		if err := s.checkNotReadOnly(); err != nil {
+			conn.Close()
+			return nil, err
+		}
+	}
 	// EnsurePath's errors name the path already ("create X: create X: ..."
 	// said it twice).
 	for _, dir := range append([]string{layout.Root}, layout.Dirs()...) {
@@ -322,6 +328,46 @@ func (s *Store) dial(ctx context.Context, cfg Config) (*zk.Conn, error) {
 // ErrOpenTree means a cluster run with credentials found its tree (made
 // before, by a client without them or another one) writable by others.
 var ErrOpenTree = errors.New("tree writable by others")
+
+// ErrReadOnlyIdentity means a client that would write was given
+// credentials the cluster lets only read (its read-only identity).
+var ErrReadOnlyIdentity = errors.New("read-only credentials")
+
+// checkNotReadOnly refuses credentials the root's ACL lets read and not
+// change (the cluster's read-only identity given as DROVER_ZK_AUTH to a
+// command that writes): its writes would fail, and checkNotWorldWritable's
+// advice, to give the tree this identity's ACL alone, would lock the
+// owner out. A root not made yet is no one's.
+func (s *Store) checkNotReadOnly() error {
+	acl, _, err := s.conn.GetACL(s.layout.Root)
+	if err != nil {
+		if err = s.mapErr(err); errors.Is(err, ErrNoNode) {
+			return nil
+		}
+		return fmt.Errorf("get acl %s: %w", s.layout.Root, err)
+	}
+	var user string
+	for _, a := range s.acl {
+		if a.Perms&zk.PermWrite != 0 && a.Scheme == "digest" {
+			user, _, _ = strings.Cut(a.ID, ":")
+		}
+	}
+	if user == "" {
+		return nil
+	}
+	mine, writes := false, false
+	for _, a := range acl {
+		if name, _, _ := strings.Cut(a.ID, ":"); a.Scheme == "digest" && name == user {
+			mine = true
+			writes = writes || a.Perms&zk.PermWrite != 0
+		}
+	}
+	if mine && !writes {
+		return fmt.Errorf("%w: the credentials given (user %s) may only read %s; a command that writes needs the cluster's own identity in DROVER_ZK_AUTH (the read-only one goes in DROVER_ZK_AUTH_READONLY)",
+			ErrReadOnlyIdentity, user, s.layout.Root)
+	}
+	return nil
+}
 
 // checkNotWorldWritable refuses a root, directory or epoch record that
 // anyone but Drover's own identity may change: EnsurePath creates nothing
