@@ -43,6 +43,13 @@ func (s *Store) ListWorkers() (entries []WorkerEntry, skipped int, err error) {
 		if errors.Is(rd.Err, ErrNoNode) {
 			continue
 		}
+		if errors.Is(rd.Err, ErrNoAuth) {
+			// Registered by a worker not given the read-only identity
+			// (DROVER_ZK_AUTH_READONLY): one this reader may not see, not
+			// a listing it may not make.
+			skipped++
+			continue
+		}
 		if rd.Err != nil {
 			return nil, 0, rd.Err
 		}

@@ -327,7 +327,7 @@ type AssignmentRef struct {
 
 // Assignments lists every assignment of every worker directory under tasks/,
 // the directories pipelined (ChildrenMany). Names that do not parse are
-// skipped.
+// skipped, and so are directories ZooKeeper's ACLs keep from this reader.
 func (s *Store) Assignments() ([]AssignmentRef, error) {
 	workers, err := s.Children(s.layout.Tasks())
 	if err != nil {
@@ -341,8 +341,8 @@ func (s *Store) Assignments() ([]AssignmentRef, error) {
 	var out []AssignmentRef
 	for i, l := range s.ChildrenMany(dirs) {
 		w := workers[i]
-		if errors.Is(l.Err, ErrNoNode) {
-			continue
+		if errors.Is(l.Err, ErrNoNode) || errors.Is(l.Err, ErrNoAuth) {
+			continue // gone, or made where this reader may not look
 		}
 		if l.Err != nil {
 			return nil, l.Err

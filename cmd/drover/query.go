@@ -378,7 +378,7 @@ func newWorkersCmd(g *globals) *cobra.Command {
 					return err
 				}
 				if skipped > 0 {
-					fmt.Fprintf(cmd.ErrOrStderr(), "drover: skipped %d unreadable worker registration(s); a leader moves malformed ones to deadletter (drover deadletter ls)\n", skipped)
+					fmt.Fprintf(cmd.ErrOrStderr(), "drover: skipped %d unreadable worker registration(s): malformed (a leader moves them to deadletter: drover deadletter ls), of a newer Drover, or not readable with these credentials\n", skipped)
 				}
 				out := cmd.OutOrStdout()
 				if g.output == "json" {
