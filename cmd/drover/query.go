@@ -182,11 +182,20 @@ func noteCut(w io.Writer, t *store.Task, n int, stdout, stderr string) {
 		name  string
 		shown int
 		total int64
-	}{{"stdout", len(stdout), a.StdoutBytes}, {"stderr", len(stderr), a.StderrBytes}} {
+	}{{"stdout", rawLen(stdout), a.StdoutBytes}, {"stderr", rawLen(stderr), a.StderrBytes}} {
 		if s.total > int64(s.shown) {
 			fmt.Fprintf(w, "drover: task %s attempt %d wrote %d bytes to %s; only the last %d were kept\n", t.ID, n, s.total, s.name, s.shown)
 		}
 	}
+}
+
+// rawLen is how many bytes of a command's output text s stands for: the
+// record holds it as UTF-8, each byte that was not replaced by U+FFFD (3
+// bytes), so Latin-1 or binary output read three times as long as what
+// was kept, and a cut went unsaid. (An output that held U+FFFD itself is
+// taken for replaced bytes: at worst a note too many.)
+func rawLen(s string) int {
+	return len(s) - 2*strings.Count(s, "\uFFFD")
 }
 
 func newLogsCmd(g *globals) *cobra.Command {
