@@ -151,7 +151,17 @@ func slotOf(info *store.WorkerInfo) slot {
 	// (DecodeWorker holds Capacity and Prefetch to MaxCapacity.)
 	return slot{ID: info.ID, Labels: info.Labels, Capacity: info.Capacity, Prefetch: prefetchOf(info), Draining: info.Draining,
 		Handlers: info.Handlers, NoCommands: info.NoCommands, Allow: store.CompileAllow(info.Allow),
-		Env: store.EnvPolicy{Restricted: len(info.Allow) > 0, AllowEnv: info.AllowEnv}}
+		Env: envOf(info)}
+}
+
+// envOf is the rule a registration says its worker applies to a command
+// task's variables; a worker that does not say (older than 2026-12-05) is
+// taken to admit every name, as leaders before took every worker.
+func envOf(info *store.WorkerInfo) store.EnvPolicy {
+	if !info.EnvRule {
+		return store.EnvPolicy{}
+	}
+	return store.EnvPolicy{Restricted: len(info.Allow) > 0, AllowEnv: info.AllowEnv}
 }
 
 // prefetchOf is the prefetch placement counts for a registration: none

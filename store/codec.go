@@ -686,9 +686,12 @@ type WorkerInfo struct {
 	Allow []string `json:"allow,omitempty"`
 	// AllowEnv is the worker's patterns for a command task's variable
 	// names (see EnvPolicy); empty, any name but the unsafe ones with an
-	// Allow list. (Added 2026-12-05: older workers leave it out, and the
-	// leader then takes every name for admitted.)
+	// Allow list. EnvRule says the registration carries that rule: workers
+	// older than 2026-12-05 leave both out, and the leader then takes every
+	// name for admitted (one of them started with --allow-env PATH runs a
+	// task setting PATH).
 	AllowEnv  []string  `json:"allow_env,omitempty"`
+	EnvRule   bool      `json:"env_rule,omitempty"`
 	Version   string    `json:"version"`
 	StartedAt time.Time `json:"started_at"`
 	Draining  bool      `json:"draining,omitempty"`

@@ -1104,7 +1104,7 @@ func (w *Worker) register(ctx context.Context) (int64, *store.Session, error) {
 	host, _ := os.Hostname()
 	info := store.WorkerInfo{ID: w.cfg.ID, Host: host, PID: os.Getpid(), Labels: w.cfg.Labels,
 		Capacity: w.cfg.Capacity, Prefetch: w.cfg.Prefetch, Version: w.cfg.Version, StartedAt: w.cfg.Now().UTC(), Handlers: w.handlerNames(),
-		NoCommands: !w.cfg.Commands, Allow: w.cfg.Allow, AllowEnv: w.cfg.AllowEnv, Token: w.token}
+		NoCommands: !w.cfg.Commands, Allow: w.cfg.Allow, AllowEnv: w.cfg.AllowEnv, EnvRule: true, Token: w.token}
 	data, err := store.Encode(&info)
 	if err != nil {
 		return 0, nil, err
