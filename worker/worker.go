@@ -1873,6 +1873,7 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 				return
 			}
 			log.Warn().Err(err).Msg("report rejected: assignment withdrawn")
+			w.keepCancelledOutput(log, task, out) // cancelled as it ended
 			return
 		case errors.Is(err, store.ErrNodeExists):
 			// The assignment stands, yet the record this report would write
