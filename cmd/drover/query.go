@@ -166,6 +166,10 @@ type logsJSON struct {
 	Attempt int    `json:"attempt"`
 	Stdout  string `json:"stdout"`
 	Stderr  string `json:"stderr"`
+	// StdoutBytes and StderrBytes are how many bytes the attempt wrote to
+	// each, when known: more than its tail holds, its start was cut.
+	StdoutBytes int64 `json:"stdout_bytes,omitempty"`
+	StderrBytes int64 `json:"stderr_bytes,omitempty"`
 }
 
 // noteCut says on w, a line a stream, when what was printed of attempt n
@@ -257,7 +261,11 @@ func newLogsCmd(g *globals) *cobra.Command {
 			if g.output == "json" {
 				// Both streams in one object on stdout, as every other
 				// command's -o json: the raw text was no JSON.
-				return writeJSON(cmd.OutOrStdout(), logsJSON{ID: t.ID, Attempt: shown, Stdout: stdout, Stderr: stderr})
+				v := logsJSON{ID: t.ID, Attempt: shown, Stdout: stdout, Stderr: stderr}
+				if i := slices.IndexFunc(t.History, func(a store.Attempt) bool { return a.N == shown }); i >= 0 {
+					v.StdoutBytes, v.StderrBytes = t.History[i].StdoutBytes, t.History[i].StderrBytes
+				}
+				return writeJSON(cmd.OutOrStdout(), v)
 			}
 			fmt.Fprint(cmd.OutOrStdout(), stdout)
 			fmt.Fprint(cmd.ErrOrStderr(), stderr)
