@@ -1195,7 +1195,7 @@ func (l zkLogger) Printf(format string, args ...any) {
 			// The client's word for a session handshake that failed, not
 			// for credentials (those are sent after it): what answered on
 			// the port may be no ZooKeeper at all.
-			msg = fmt.Sprintf("no session handshake: %s (is it a ZooKeeper server?)", fmt.Sprint(args...))
+			msg = fmt.Sprintf("no session handshake: %s (no ZooKeeper server there, or one not serving: no quorum, too many connections)", fmt.Sprint(args...))
 		}
 		l.failure.Store(&msg)
 	}
