@@ -862,11 +862,12 @@ func (c *Client) List(state store.State, limit int) ([]*store.Task, error) {
 // WorkerStatus is a registered worker and its load.
 type WorkerStatus struct {
 	store.WorkerInfo
-	// Running counts the worker's assignments marked running: attempts it
-	// has started. (Before 2026-12-05 it counted every assignment.)
+	// Running counts the worker's assignments up to its capacity: the
+	// attempts it runs, or is starting. (Before 2026-12-05 it counted
+	// every assignment.)
 	Running int `json:"running"`
-	// Waiting counts the assignments placed on it that it has not started:
-	// prefetched ones waiting for a slot, or ones it has yet to read.
+	// Waiting counts the rest: prefetched assignments waiting there for a
+	// slot.
 	Waiting int `json:"waiting"`
 }
 
@@ -890,36 +891,19 @@ func (c *Client) ListWorkers() (ws []WorkerStatus, skipped int, err error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	// Whether an assignment was started is in its record (the worker's
-	// running mark), not its name: read them all, pipelined. They are
-	// bounded by the fleet's slots and prefetch, not by history.
-	paths := make([]string, len(refs))
-	for i, r := range refs {
-		paths[i] = r.Path
-	}
-	running, waiting := map[string]int{}, map[string]int{}
-	for i, rd := range c.st.GetMany(paths) {
-		switch {
-		case errors.Is(rd.Err, store.ErrNoNode):
-			continue // ended since it was listed
-		case errors.Is(rd.Err, store.ErrNoAuth):
-			running[refs[i].Worker]++ // not ours to read: as one that does not decode
-			continue
-		case rd.Err != nil:
-			return nil, 0, fmt.Errorf("read assignment %s: %w", rd.Path, rd.Err)
-		}
-		// One that does not decode counts as running: as far as anyone
-		// knows it holds a slot (a leader moves it aside).
-		if t, err := store.DecodeTask(rd.Data); err == nil && t.State == store.StateAssigned {
-			waiting[refs[i].Worker]++
-		} else {
-			running[refs[i].Worker]++
-		}
+	placed := map[string]int{}
+	for _, r := range refs {
+		placed[r.Worker]++
 	}
 	out := make([]WorkerStatus, len(entries))
 	for i, e := range entries {
-		id := e.Info.ID
-		out[i] = WorkerStatus{WorkerInfo: *e.Info, Running: running[id], Waiting: waiting[id]}
+		// A worker runs what it is given up to its capacity, and only a
+		// prefetch lets more wait there: told apart by count, not by
+		// reading every assignment's running mark (a dashboard asks every
+		// 2 s, and a fleet has thousands placed).
+		n := placed[e.Info.ID]
+		running := min(n, e.Info.Capacity)
+		out[i] = WorkerStatus{WorkerInfo: *e.Info, Running: running, Waiting: n - running}
 		out[i].Token = "" // the worker's own business, not a reader's
 	}
 	return out, skipped, nil

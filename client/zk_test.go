@@ -246,10 +246,10 @@ func TestWorkersAndLeader(t *testing.T) {
 		t.Fatal(err)
 	}
 	ws, err := c.Workers()
-	if err != nil || len(ws) != 1 || ws[0].ID != "w1" || ws[0].Running != 0 || ws[0].Waiting != 1 || ws[0].Capacity != 4 || ws[0].Labels["gpu"] != "true" {
-		t.Fatalf("workers, an assignment not started: %+v %v", ws, err)
+	if err != nil || len(ws) != 1 || ws[0].ID != "w1" || ws[0].Running != 1 || ws[0].Waiting != 0 || ws[0].Capacity != 4 || ws[0].Labels["gpu"] != "true" {
+		t.Fatalf("workers: %+v %v", ws, err)
 	}
-	// The worker's running mark moves it from waiting to running.
+	// Marked running, it is listed running.
 	apath := lay.Assignment("w1", task.ID, task.Attempt)
 	data, stat, err := st.Get(apath)
 	if err != nil {
@@ -265,9 +265,6 @@ func TestWorkersAndLeader(t *testing.T) {
 	}
 	if err := st.Txn().Set(apath, data, stat.Version).Commit(); err != nil {
 		t.Fatal(err)
-	}
-	if ws, err = c.Workers(); err != nil || len(ws) != 1 || ws[0].Running != 1 || ws[0].Waiting != 0 {
-		t.Fatalf("workers, the assignment marked running: %+v %v", ws, err)
 	}
 	if got, err := c.List(store.StateRunning, 0); err != nil || len(got) != 1 || got[0].Worker != "w1" {
 		t.Fatalf("list running: %v %v", got, err)
@@ -2052,4 +2049,36 @@ func TestLostScheduleAddAndRemoveReplies(t *testing.T) {
 	}
 	lose("remove", `"removed":true`, func() error { return c.RemoveSchedule("lost-reply") },
 		func() bool { r := record(); return r == nil || r.Removed })
+}
+
+// drover workers tells a worker's running assignments from those waiting
+// for a slot by count: up to its capacity they run (or are starting), the
+// rest wait there (its prefetch), without reading each assignment.
+func TestWorkersRunningUpToCapacityTheRestWaiting(t *testing.T) {
+	c, st := newClient(t)
+	ctx := context.Background()
+	lay := st.Layout()
+	reg, err := store.Encode(&store.WorkerInfo{ID: "w1", Host: "h", Capacity: 1, Prefetch: 3, Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := st.CreateEphemeral(ctx, lay.Worker("w1"), reg); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.EnsurePath(lay.WorkerTasks("w1")); err != nil {
+		t.Fatal(err)
+	}
+	txn := st.Txn()
+	for range 3 {
+		if err := txn.Assign(&store.Task{ID: ulid.Make().String(), Cmd: []string{"true"}, Worker: "w1", Attempt: 1, SubmittedAt: time.Now().UTC()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := txn.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	ws, err := c.Workers()
+	if err != nil || len(ws) != 1 || ws[0].Running != 1 || ws[0].Waiting != 2 {
+		t.Fatalf("workers of a worker of capacity 1 given 3: %+v %v, want 1 running, 2 waiting", ws, err)
+	}
 }
