@@ -887,7 +887,7 @@ func (c *Client) ListWorkers() (ws []WorkerStatus, skipped int, err error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	refs, err := c.st.Assignments()
+	refs, hidden, err := c.st.ListAssignments()
 	if err != nil {
 		return nil, 0, err
 	}
@@ -897,6 +897,11 @@ func (c *Client) ListWorkers() (ws []WorkerStatus, skipped int, err error) {
 	}
 	out := make([]WorkerStatus, len(entries))
 	for i, e := range entries {
+		if slices.Contains(hidden, e.Info.ID) {
+			// Its registration read, its directory not: its counts are
+			// not known, and not 0.
+			skipped++
+		}
 		// A worker runs what it is given up to its capacity, and only a
 		// prefetch lets more wait there: told apart by count, not by
 		// reading every assignment's running mark (a dashboard asks every
@@ -911,17 +916,18 @@ func (c *Client) ListWorkers() (ws []WorkerStatus, skipped int, err error) {
 
 // Registrations lists the registered workers without their running counts:
 // one listing and one read per worker, where ListWorkers also lists every
-// worker's assignments.
-func (c *Client) Registrations() ([]store.WorkerInfo, error) {
-	entries, _, err := c.st.ListWorkers()
+// worker's assignments. skipped counts those it could not read (as
+// ListWorkers): a reader that skipped some cannot say no worker fits.
+func (c *Client) Registrations() (ws []store.WorkerInfo, skipped int, err error) {
+	entries, skipped, err := c.st.ListWorkers()
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	out := make([]store.WorkerInfo, len(entries))
 	for i, e := range entries {
 		out[i] = *e.Info
 	}
-	return out, nil
+	return out, skipped, nil
 }
 
 // SchedulerInfo names one scheduler process.

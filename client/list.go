@@ -97,10 +97,11 @@ func (c *Client) ListTasks(ctx context.Context, opt ListOptions) (Listing, error
 		out = l.newest(append(out, ts...))
 	}
 	if !skip(state == "" || state == store.StateAssigned || state == store.StateRunning) {
-		refs, err := c.st.Assignments()
+		refs, hidden, err := c.st.ListAssignments()
 		if err != nil {
 			return l.res, fmt.Errorf("list assignments: %w", err)
 		}
+		l.res.Skipped += len(hidden) // worker directories this reader may not list
 		// An assignment's name carries its task's id: read them newest
 		// first, as the buckets are, and only until the page is full. A
 		// large fleet has thousands in flight, and reading them all took

@@ -327,11 +327,25 @@ type AssignmentRef struct {
 
 // Assignments lists every assignment of every worker directory under tasks/,
 // the directories pipelined (ChildrenMany). Names that do not parse are
-// skipped, and so are directories ZooKeeper's ACLs keep from this reader.
+// skipped. A directory ZooKeeper's ACLs keep from this reader fails it
+// (ErrNoAuth): a look-up that went on without it would call a task placed
+// there unknown.
 func (s *Store) Assignments() ([]AssignmentRef, error) {
+	refs, hidden, err := s.ListAssignments()
+	if err == nil && len(hidden) > 0 {
+		err = fmt.Errorf("list assignments: %d worker directories: %w", len(hidden), ErrNoAuth)
+	}
+	return refs, err
+}
+
+// ListAssignments is Assignments for a listing: the directories ZooKeeper's
+// ACLs keep from this reader (made by a process without the read-only
+// identity) are skipped, their workers named in hidden, for the listing to
+// say that some are not shown.
+func (s *Store) ListAssignments() (refs []AssignmentRef, hidden []string, err error) {
 	workers, err := s.Children(s.layout.Tasks())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	sort.Strings(workers)
 	dirs := make([]string, len(workers))
@@ -341,11 +355,15 @@ func (s *Store) Assignments() ([]AssignmentRef, error) {
 	var out []AssignmentRef
 	for i, l := range s.ChildrenMany(dirs) {
 		w := workers[i]
-		if errors.Is(l.Err, ErrNoNode) || errors.Is(l.Err, ErrNoAuth) {
-			continue // gone, or made where this reader may not look
+		if errors.Is(l.Err, ErrNoNode) {
+			continue
+		}
+		if errors.Is(l.Err, ErrNoAuth) {
+			hidden = append(hidden, w)
+			continue
 		}
 		if l.Err != nil {
-			return nil, l.Err
+			return nil, nil, l.Err
 		}
 		for _, k := range l.Names {
 			task, attempt, err := ParseAssignmentName(k)
@@ -355,7 +373,7 @@ func (s *Store) Assignments() ([]AssignmentRef, error) {
 			out = append(out, AssignmentRef{Worker: w, Task: task, Attempt: attempt, Path: s.layout.WorkerTasks(w) + "/" + k})
 		}
 	}
-	return out, nil
+	return out, hidden, nil
 }
 
 // DecodeTaskOf decodes the record of task id, refusing a record of another

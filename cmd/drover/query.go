@@ -61,8 +61,10 @@ func waitsFor(c *client.Client, t *store.Task) string {
 
 // waitsForWorker is waitsFor's answer from the workers alone.
 func waitsForWorker(c *client.Client, t *store.Task) string {
-	ws, err := c.Registrations() // not Workers: they read every assignment
-	if err != nil {
+	ws, skipped, err := c.Registrations() // not Workers: they list every worker's assignments
+	if err != nil || skipped > 0 {
+		// One it could not read (not readable with these credentials, of
+		// a newer Drover) may run it: no claim that none does.
 		return ""
 	}
 	if len(ws) == 0 {
@@ -395,7 +397,7 @@ func newWorkersCmd(g *globals) *cobra.Command {
 					return err
 				}
 				if skipped > 0 {
-					fmt.Fprintf(cmd.ErrOrStderr(), "drover: skipped %d unreadable worker registration(s): malformed (a leader moves them to deadletter: drover deadletter ls), of a newer Drover, or not readable with these credentials\n", skipped)
+					fmt.Fprintf(cmd.ErrOrStderr(), "drover: skipped %d unreadable worker registration(s) (or their assignments): malformed (a leader moves them to deadletter: drover deadletter ls), of a newer Drover, or not readable with these credentials\n", skipped)
 				}
 				out := cmd.OutOrStdout()
 				if g.output == "json" {
