@@ -17,9 +17,9 @@ import (
 // an observation of 10 minutes, so the operator's p99 placement latency
 // was the worst worker's clock offset (one ahead made them 0). The leader
 // times them from the queue item's creation on ZooKeeper's clock instead:
-// - a failed attempt's retry, after its backoff (found by review123);
-// - a task a draining worker handed back, which has no backoff and whose
-//   unstarted attempt ended by the worker's clock (found by review155).
+//   - a failed attempt's retry, after its backoff (found by review123);
+//   - a task a draining worker handed back, which has no backoff and whose
+//     unstarted attempt ended by the worker's clock (found by review155).
 func TestPlacementLatencyIsNotAWorkersClockOffset(t *testing.T) {
 	const behind = 10 * time.Minute // the worker's clock
 	for _, c := range []struct {
