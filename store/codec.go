@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -974,7 +975,7 @@ func DecodeWorker(data []byte) (*WorkerInfo, error) {
 	if n := AllowBytes(w.AllowEnv); n > MaxAllowBytes {
 		return nil, fmt.Errorf("%w: worker %s: allow-env patterns of %d bytes in all, at most %d", ErrMalformed, w.ID, n, MaxAllowBytes)
 	}
-	for _, p := range w.Allow {
+	for _, p := range slices.Concat(w.Allow, w.AllowEnv) {
 		if len(p) > MaxAllowPattern {
 			// No worker registers one (CheckConfig refuses it): the
 			// leader compiles each list it reads (CompileAllow), and a
