@@ -3,6 +3,7 @@ package scheduler
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -73,6 +74,7 @@ func (l *leader) syncSchedules() error {
 	for name := range l.newer {
 		if !present[name] {
 			delete(l.newer, name)
+			delete(l.newerRuns, name)
 		}
 	}
 	for k := range l.said {
@@ -193,6 +195,7 @@ func (l *leader) applySchedule(name string, r scheduleRead) error {
 		delete(l.schedules, name)
 		delete(l.tombstones, name)
 		delete(l.newer, name)
+		delete(l.newerRuns, name)
 		delete(l.compat, name)
 		return nil
 	}
@@ -213,12 +216,14 @@ func (l *leader) applySchedule(name string, r scheduleRead) error {
 		delete(l.tombstones, name)
 		at := znodeAt{version: stat.Version, czxid: stat.Czxid}
 		l.newer[name] = at
+		l.newerRuns[name] = activeRunsOf(data)
 		if l.once("newer", name, at) {
 			l.log.Warn().Err(derr).Str("schedule", name).Msg("schedule record of a newer format: left in place, not fired")
 		}
 		return nil
 	}
 	delete(l.newer, name)
+	delete(l.newerRuns, name)
 	var spec cron.Schedule
 	if derr == nil && rec.Name != name {
 		derr = fmt.Errorf("%w: schedule %s names itself %q", store.ErrMalformed, name, rec.Name)
@@ -245,6 +250,7 @@ func (l *leader) applySchedule(name string, r scheduleRead) error {
 			delete(l.schedules, name)
 			at := znodeAt{version: stat.Version, czxid: stat.Czxid}
 			l.newer[name] = at
+			l.newerRuns[name] = activeRunsOf(data)
 			if l.once("zone", name, at) {
 				l.log.Error().Err(err).Str("schedule", name).Msg("schedule in a time zone this host's tzdata lacks: left in place, not fired (update tzdata, or lead from a host that has it)")
 			}
@@ -292,6 +298,27 @@ func (l *leader) applySchedule(name string, r scheduleRead) error {
 		e.next = plan.Last
 	}
 	return nil
+}
+
+// activeRunsOf is the tasks of a schedule record's active runs, read as
+// leniently as can be (a newer format's record): their results are to be
+// kept for a leader that can fire it. None when they cannot be read.
+func activeRunsOf(data []byte) []string {
+	var rec struct {
+		Active []struct {
+			Task string `json:"task"`
+		} `json:"active"`
+	}
+	if json.Unmarshal(data, &rec) != nil {
+		return nil
+	}
+	var out []string
+	for _, r := range rec.Active {
+		if r.Task != "" {
+			out = append(out, r.Task)
+		}
+	}
+	return out
 }
 
 // znodeAt tells one write of a znode: its version, and the create it

@@ -55,6 +55,10 @@ type leader struct {
 	// version and czxid read: left in place and not fired, and logged once,
 	// not at every read.
 	newer map[string]znodeAt
+	// newerRuns are the active runs of the records in newer, as far as
+	// they can be read: retention keeps their results (trackedRuns) for
+	// the leader that fires them.
+	newerRuns map[string][]string
 	// carried is what outlives the term: the Scheduler's (see carried).
 	*carried
 	// compat are the specs read for compatibility only (ReadSpec's note),
@@ -159,7 +163,7 @@ func newLeader(s *Scheduler, term *Term, epoch int64) *leader {
 		s: s, st: s.cfg.Store, lay: s.cfg.Store.Layout(), term: term, epoch: epoch,
 		log: s.log.With().Str("leader", s.cfg.ID).Int64("epoch", epoch).Logger(), now: s.cfg.Now,
 		workers: map[string]*workerView{}, byBucket: map[string]map[string]*queued{},
-		ready: newReadyQueue(), delayed: &taskHeap{less: dueFirst}, startByOf: map[*queued]*startByEntry{}, schedules: map[string]*cronEntry{}, tombstones: map[string]tombstone{}, newer: map[string]znodeAt{}, compat: map[string]string{}, carried: s.carried(), resultCounts: map[string]resultCount{}, slotFill: map[string]slotCount{}, prepared: map[string]time.Time{}, dirty: map[string]bool{}, empty: map[string]time.Time{},
+		ready: newReadyQueue(), delayed: &taskHeap{less: dueFirst}, startByOf: map[*queued]*startByEntry{}, schedules: map[string]*cronEntry{}, tombstones: map[string]tombstone{}, newer: map[string]znodeAt{}, newerRuns: map[string][]string{}, compat: map[string]string{}, carried: s.carried(), resultCounts: map[string]resultCount{}, slotFill: map[string]slotCount{}, prepared: map[string]time.Time{}, dirty: map[string]bool{}, empty: map[string]time.Time{},
 		results: make(chan batchResult, 4*maxInflight), refreshes: make(chan runsRefresh, 1), lists: make(chan taskList, 64),
 		watched: map[string]bool{}, synced: map[string]bool{}, sink: newWatchSink(), done: make(chan struct{}),
 	}
@@ -337,7 +341,7 @@ func (l *leader) reset() {
 		}
 	}
 	l.byBucket, l.nknown, l.kept, l.keptBytes = map[string]map[string]*queued{}, 0, 0, 0
-	l.schedules, l.tombstones, l.newer = map[string]*cronEntry{}, map[string]tombstone{}, map[string]znodeAt{}
+	l.schedules, l.tombstones, l.newer, l.newerRuns = map[string]*cronEntry{}, map[string]tombstone{}, map[string]znodeAt{}, map[string][]string{}
 	l.changed()
 	l.dirty, l.dirtySince = map[string]bool{}, time.Time{}
 	l.empty = map[string]time.Time{}

@@ -71,6 +71,11 @@ func (l *leader) trackedRuns() map[string]bool {
 			tracked[id] = true
 		}
 	}
+	for _, ids := range l.newerRuns { // records kept aside: a newer format's, an unknown zone's
+		for _, id := range ids {
+			tracked[id] = true
+		}
+	}
 	return tracked
 }
 
