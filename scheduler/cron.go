@@ -702,10 +702,8 @@ func (l *leader) fireAll(entries []*cronEntry, now time.Time) error {
 				l.applyFiring(f)
 			}
 		case replyLost(errs[i]):
-			// Its reply lost: counted once the rebuilt view reads the
-			// record it wrote (applySchedule).
 			for _, f := range g {
-				l.unsureFirings[f.rec.Name] = unsureFiring{czxid: f.e.czxid, version: f.e.version + 1, epoch: l.epoch, fired: f.rec.Fired, tasks: len(f.tasks)}
+				l.noteUnsure(f)
 			}
 		}
 	}
@@ -726,6 +724,8 @@ func (l *leader) fireAll(entries []*cronEntry, now time.Time) error {
 				switch {
 				case err == nil:
 					l.applyFiring(f)
+				case replyLost(err):
+					l.noteUnsure(f) // and the view is rebuilt
 				case changedUnderUs(err):
 					err = l.refire(f.e)
 				}
@@ -736,6 +736,12 @@ func (l *leader) fireAll(entries []*cronEntry, now time.Time) error {
 		}
 	}
 	return nil
+}
+
+// noteUnsure notes firing f, whose transaction's reply was lost: it is
+// counted once the rebuilt view reads the record it wrote (applySchedule).
+func (l *leader) noteUnsure(f *firing) {
+	l.unsureFirings[f.rec.Name] = unsureFiring{czxid: f.e.czxid, version: f.e.version + 1, epoch: l.epoch, fired: f.rec.Fired, tasks: len(f.tasks)}
 }
 
 // unsureFiring is a firing whose transaction's reply was lost (the
