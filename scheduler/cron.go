@@ -834,7 +834,7 @@ func (l *leader) build(f *firing) error {
 	fire := f.plan.Fire
 	if rec.Concurrency == store.ConcurrencyReplace && len(fire) > 1 {
 		// Each would replace the one before it before it started: only the
-		// newest runs. (Each was enqueued, and only filed as cancelled.)
+		// newest runs, the others filed as skipped (none is queued).
 		for _, slot := range fire[:len(fire)-1] {
 			rec.Record(store.ScheduleRun{Slot: slot.UTC(), Reason: "skipped: replaced by a newer slot due with it"})
 		}
