@@ -1040,6 +1040,13 @@ func (c *Client) Cancel(id string) (*store.Task, error) {
 			}
 			return t, fmt.Errorf("%w: %s is %s", ErrFinished, id, t.State)
 		}
+		if unknown != nil && t.Gen != unknown.Gen {
+			// Retried since (a retry queues only a finished task): ended
+			// by this cancel or on its own, it is another run now, which
+			// this cancel was not for.
+			return t, fmt.Errorf("cancel %s: %w: the reply was lost, and the task has been retried since (now %s, generation %d): not cancelled again",
+				id, ErrUnconfirmed, t.State, t.Gen)
+		}
 		unknown = nil // not applied: the task would have ended
 		now := c.now().UTC()
 		done := t.Clone()
@@ -1134,7 +1141,14 @@ func (c *Client) Retry(id string) (*store.Task, error) {
 		case lerr != nil:
 			err = fmt.Errorf("%w: the reply was lost, and the look for the retry failed: %w", ErrUnconfirmed, lerr)
 		case nloc.Path == loc.Path && nloc.Stat.Czxid == loc.Stat.Czxid:
-			err = c.commitRetry(id, loc, next) // not applied
+			// Not applied. The result may have been rewritten since it was
+			// read (its worker filed a cancelled run's output): planned
+			// again from what is there now, at its version.
+			if nloc.Stat.Version != loc.Stat.Version {
+				loc, next = nloc, c.retried(now)
+				done = next
+			}
+			err = c.commitRetry(id, loc, next)
 		case now.RetriedAt.Equal(next.RetriedAt):
 			err, done = nil, now // applied
 		default:
