@@ -51,7 +51,16 @@ func newManageCmd(g *globals, use, short, verb string, op func(*client.Client, s
 			return g.withReader(func(ctx context.Context, c *client.Client) error {
 				var failed error
 				var done []client.TaskJSON
-				for _, id := range uniqueIDs(args) {
+				ids := uniqueIDs(args)
+				for i, id := range ids {
+					if ctx.Err() != nil {
+						// Interrupted: the ids after it are left as they are
+						// (they were all acted on, exit 0).
+						if g.output == "json" {
+							_ = writeJSON(cmd.OutOrStdout(), append([]client.TaskJSON{}, done...))
+						}
+						return exitCode(130, fmt.Sprintf("%s: interrupted: %d of %d done; not %s: %s", use, i, len(ids), verb, strings.Join(ids[i:], " ")))
+					}
 					t, err := op(c, id)
 					switch {
 					case errors.Is(err, store.ErrUnknownTask):

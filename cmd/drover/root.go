@@ -515,7 +515,25 @@ func (g *globals) runClient(mustExist bool, timeout time.Duration, fn func(ctx c
 	wctx, stopWatch := context.WithCancel(ctx)
 	lost := make(chan time.Duration, 1)
 	go func() { lost <- giveUpWhenCutOff(wctx, st, g.sessionTimeout) }()
-	err = fn(ctx, client.New(st))
+	ran := make(chan error, 1)
+	go func() { ran <- fn(ctx, client.New(st)) }()
+	select {
+	case err = <-ran:
+	case <-sctx.Done():
+		// Interrupted. A request on a silent link takes no context and
+		// waits for the client to give the connection up (cancel and
+		// status of one task held Ctrl-C for a session timeout and more):
+		// past interruptWait the store is closed under it, and what is in
+		// flight fails at once.
+		timer := time.NewTimer(interruptWait)
+		select {
+		case err = <-ran:
+		case <-timer.C:
+			st.Close()
+			err = <-ran
+		}
+		timer.Stop()
+	}
 	stopWatch()
 	if waited := <-lost; waited > 0 && err != nil {
 		cutOff := fmt.Sprintf("no session with ZooKeeper at %s for %v, the session timeout", g.zk, waited)
@@ -539,6 +557,10 @@ func (g *globals) runClient(mustExist bool, timeout time.Duration, fn func(ctx c
 	}
 	return err
 }
+
+// interruptWait is how long an interrupted command may take to end on its
+// own before its store is closed under it.
+const interruptWait = time.Second
 
 // messageOf is what run prints for err.
 func messageOf(err error) string {

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mattn/go-isatty"
@@ -445,10 +446,16 @@ const hintDelay = time.Second
 // hintQueued says on stderr, once, why the task id waits (no scheduler
 // runs, no worker can run it: status's waiting line) if it is still
 // queued after hintDelay: a wait for a task with a label no worker has
-// (a typo) waited in silence. stop ends it and waits for it to end.
+// (a typo) waited in silence. stop ends it: once stop returns it prints
+// nothing. Its reads take no context, and over a silent link one waits for
+// the client to give the connection up; stop waits for them no longer than
+// hintStopWait (the wait's --timeout and Ctrl-C were held for a session
+// timeout and more), and they end when the command closes its store.
 func hintQueued(ctx context.Context, c *client.Client, id string, stderr io.Writer) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
+	var mu sync.Mutex // held to print, and by stop: nothing after it
+	stopped := false
 	go func() {
 		defer close(done)
 		t := time.NewTimer(hintDelay)
@@ -462,12 +469,30 @@ func hintQueued(ctx context.Context, c *client.Client, id string, stderr io.Writ
 		if err != nil || task.State != store.StateQueued {
 			return
 		}
-		if why := waitsFor(c, task); why != "" && ctx.Err() == nil {
-			fmt.Fprintf(stderr, "drover: task %s waits %s; still waiting\n", task.ID, why)
+		if why := waitsFor(c, task); why != "" {
+			mu.Lock()
+			defer mu.Unlock()
+			if !stopped {
+				fmt.Fprintf(stderr, "drover: task %s waits %s; still waiting\n", task.ID, why)
+			}
 		}
 	}()
-	return func() { cancel(); <-done }
+	return func() {
+		cancel()
+		timer := time.NewTimer(hintStopWait)
+		defer timer.Stop()
+		select {
+		case <-done:
+		case <-timer.C:
+		}
+		mu.Lock()
+		stopped = true
+		mu.Unlock()
+	}
 }
+
+// hintStopWait bounds how long a wait that ended waits for its hint's reads.
+const hintStopWait = 100 * time.Millisecond
 
 // exitTimedOut is the exit code of a wait that gave up (as timeout(1) uses).
 const exitTimedOut = 124
