@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 )
 
@@ -16,6 +17,18 @@ type Location struct {
 
 // ErrUnknownTask means no record of a task exists anywhere.
 var ErrUnknownTask = errors.New("no such task")
+
+// ErrHiddenTask means a task was found nowhere this reader may look, while
+// some worker's assignment directory is not readable with its credentials
+// (made by a process without the read-only identity): it may be there.
+var ErrHiddenTask = errors.New("not found where these credentials may read")
+
+// hiddenTaskErr is the error of a task found nowhere but in the worker
+// directories hidden from this reader.
+func hiddenTaskErr(id string, hidden []string) error {
+	return fmt.Errorf("task %s: %w: the assignments of worker(s) %s are not readable with them (a worker started without DROVER_ZK_AUTH_READONLY) and may hold it",
+		id, ErrHiddenTask, strings.Join(hidden, ", "))
+}
 
 // RecordError is the error of a task's record that was read and does not
 // decode (Err wraps ErrMalformed or ErrUnsupportedVersion). It says where,
@@ -100,6 +113,7 @@ func (s *Store) LookupTaskIn(id string, placed *Placed) (*Task, Location, error)
 	// marks, when set, are the task's buckets as read just before the
 	// last listing, which missed the task.
 	var marks []bucketMark
+	var hidden []string // the last listing's directories not readable here
 	for try := 0; try < 3; try++ {
 		// Both read at once; a result, when there is one, wins: it is final.
 		for _, rd := range s.GetMany([]string{s.layout.Result(id), s.layout.QueueItem(id)}) {
@@ -157,7 +171,8 @@ func (s *Store) LookupTaskIn(id string, placed *Placed) (*Task, Location, error)
 			if testHookLookup != nil {
 				testHookLookup("listing")
 			}
-			assigned, err := s.Assignments()
+			var assigned []AssignmentRef
+			assigned, hidden, err = s.ListAssignments()
 			if err != nil {
 				return nil, Location{}, err
 			}
@@ -195,6 +210,9 @@ func (s *Store) LookupTaskIn(id string, placed *Placed) (*Task, Location, error)
 			return t, Location{Path: newest.Path, Stat: st}, nil
 		}
 		// Not found anywhere: it may have moved between reads; look once more.
+	}
+	if len(hidden) > 0 {
+		return nil, Location{}, hiddenTaskErr(id, hidden)
 	}
 	return nil, Location{}, fmt.Errorf("task %s: %w", id, ErrUnknownTask)
 }
@@ -327,21 +345,17 @@ type AssignmentRef struct {
 
 // Assignments lists every assignment of every worker directory under tasks/,
 // the directories pipelined (ChildrenMany). Names that do not parse are
-// skipped. A directory ZooKeeper's ACLs keep from this reader fails it
-// (ErrNoAuth): a look-up that went on without it would call a task placed
-// there unknown.
+// skipped, and so are the directories ZooKeeper's ACLs keep from this
+// reader (see ListAssignments).
 func (s *Store) Assignments() ([]AssignmentRef, error) {
-	refs, hidden, err := s.ListAssignments()
-	if err == nil && len(hidden) > 0 {
-		err = fmt.Errorf("list assignments: %d worker directories: %w", len(hidden), ErrNoAuth)
-	}
+	refs, _, err := s.ListAssignments()
 	return refs, err
 }
 
-// ListAssignments is Assignments for a listing: the directories ZooKeeper's
-// ACLs keep from this reader (made by a process without the read-only
-// identity) are skipped, their workers named in hidden, for the listing to
-// say that some are not shown.
+// ListAssignments is Assignments naming the workers whose directories
+// ZooKeeper's ACLs keep from this reader (made by a process without the
+// read-only identity) in hidden: a listing says that some are not shown,
+// and a look-up that finds a task nowhere else does not call it unknown.
 func (s *Store) ListAssignments() (refs []AssignmentRef, hidden []string, err error) {
 	workers, err := s.Children(s.layout.Tasks())
 	if err != nil {

@@ -402,6 +402,7 @@ func (s *Store) checkKnown(pending map[string]map[string]bool, collect func(dirs
 	// marks, when set, are the buckets of the tasks unseen before the
 	// last listing of the assignments, read just before it (bucketMarks).
 	var marks []bucketMark
+	var hidden []string // the last listing's worker directories not readable here
 	for try := 0; ; try++ {
 		dirs := make([]string, 0, len(pending))
 		for dir := range pending {
@@ -443,6 +444,9 @@ func (s *Store) checkKnown(pending map[string]map[string]bool, collect func(dirs
 			for id := range unseen {
 				ids = append(ids, id)
 			}
+			if len(hidden) > 0 {
+				return hiddenTaskErr(slices.Min(ids), hidden) // it may be there
+			}
 			return unknownErr(slices.Min(ids)) // the same one every time
 		}
 		if marks != nil {
@@ -481,7 +485,9 @@ func (s *Store) checkKnown(pending map[string]map[string]bool, collect func(dirs
 		if testHookCheckKnown != nil {
 			testHookCheckKnown("listing")
 		}
-		refs, err := s.Assignments()
+		var refs []AssignmentRef
+		var err error
+		refs, hidden, err = s.ListAssignments()
 		if err != nil {
 			return err
 		}
