@@ -59,9 +59,16 @@ func newManageCmd(g *globals, use, short, verb string, op func(*client.Client, s
 						if g.output == "json" {
 							_ = writeJSON(cmd.OutOrStdout(), append([]client.TaskJSON{}, done...))
 						}
-						return exitCode(130, fmt.Sprintf("%s: interrupted: %d of %d done; not %s: %s", use, i, len(ids), verb, strings.Join(ids[i:], " ")))
+						return exitCode(130, fmt.Sprintf("%s: interrupted: %d of %d done%s", use, i, len(ids), notDone(verb, ids[i:])))
 					}
 					t, err := op(c, id)
+					if err != nil && ctx.Err() != nil {
+						// Interrupted in it: its error is the interrupt's.
+						if g.output == "json" {
+							_ = writeJSON(cmd.OutOrStdout(), append([]client.TaskJSON{}, done...))
+						}
+						return exitCode(130, fmt.Sprintf("%s: interrupted: %d of %d done; whether %s was %s is unknown%s", use, i, len(ids), id, verb, notDone(verb, ids[i+1:])))
+					}
 					switch {
 					case errors.Is(err, store.ErrUnknownTask):
 						err = fmt.Errorf("task %s not found", id)
@@ -87,6 +94,14 @@ func newManageCmd(g *globals, use, short, verb string, op func(*client.Client, s
 			})
 		},
 	}
+}
+
+// notDone says which ids an interrupted command did not get to.
+func notDone(verb string, ids []string) string {
+	if len(ids) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; not %s: %s", verb, strings.Join(ids, " "))
 }
 
 func newCancelCmd(g *globals) *cobra.Command {

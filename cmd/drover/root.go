@@ -517,6 +517,7 @@ func (g *globals) runClient(mustExist bool, timeout time.Duration, fn func(ctx c
 	go func() { lost <- giveUpWhenCutOff(wctx, st, g.sessionTimeout) }()
 	ran := make(chan error, 1)
 	go func() { ran <- fn(ctx, client.New(st)) }()
+	closed := false // the store closed under an interrupted command
 	select {
 	case err = <-ran:
 	case <-sctx.Done():
@@ -530,11 +531,20 @@ func (g *globals) runClient(mustExist bool, timeout time.Duration, fn func(ctx c
 		case err = <-ran:
 		case <-timer.C:
 			st.Close()
-			err = <-ran
+			err, closed = <-ran, true
 		}
 		timer.Stop()
 	}
 	stopWatch()
+	if closed && err != nil {
+		// Its error is the closed store's, which this made: what the user
+		// did was interrupt it.
+		var ee *exitError
+		if !errors.As(err, &ee) || ee.code != 130 {
+			return exitCode(130, "interrupted (ZooKeeper did not answer; a change in flight may or may not have landed)")
+		}
+		return err
+	}
 	if waited := <-lost; waited > 0 && err != nil {
 		cutOff := fmt.Sprintf("no session with ZooKeeper at %s for %v, the session timeout", g.zk, waited)
 		if msg := messageOf(err); msg != "" {

@@ -472,7 +472,7 @@ func hintQueued(ctx context.Context, c *client.Client, id string, stderr io.Writ
 		if why := waitsFor(c, task); why != "" {
 			mu.Lock()
 			defer mu.Unlock()
-			if !stopped {
+			if !stopped && ctx.Err() == nil { // the wait not over
 				fmt.Fprintf(stderr, "drover: task %s waits %s; still waiting\n", task.ID, why)
 			}
 		}
