@@ -101,7 +101,15 @@ func (c *Client) ListTasks(ctx context.Context, opt ListOptions) (Listing, error
 		if err != nil {
 			return l.res, fmt.Errorf("list assignments: %w", err)
 		}
-		l.res.Skipped += len(hidden) // worker directories this reader may not list
+		// Worker directories this reader may not list: their assignments
+		// counted by the directories' stat (exists needs no read right).
+		for _, w := range hidden {
+			n := 1
+			if ok, st, err := c.st.Exists(c.st.Layout().WorkerTasks(w)); err == nil && ok {
+				n = int(st.NumChildren)
+			}
+			l.res.Skipped += n
+		}
 		// An assignment's name carries its task's id: read them newest
 		// first, as the buckets are, and only until the page is full. A
 		// large fleet has thousands in flight, and reading them all took

@@ -79,7 +79,7 @@ func run(args []string) int {
 		}
 		return ex.code
 	}
-	if errors.Is(err, store.ErrNoAuth) {
+	if errors.Is(err, store.ErrNoAuth) && !errors.Is(err, store.ErrReadOnlyIdentity) {
 		fmt.Fprintln(os.Stderr, "drover: "+g.refusedAccess())
 		return 1
 	}
