@@ -54,8 +54,8 @@ func newManageCmd(g *globals, use, short, verb string, op func(*client.Client, s
 				ids := uniqueIDs(args)
 				for i, id := range ids {
 					if ctx.Err() != nil {
-						// Interrupted: the ids after it are left as they are
-						// (they were all acted on, exit 0).
+						// Interrupted: the ids from here on are left as they
+						// are (every one was acted on, exit 0, before).
 						if g.output == "json" {
 							_ = writeJSON(cmd.OutOrStdout(), append([]client.TaskJSON{}, done...))
 						}
