@@ -104,9 +104,12 @@ func (c *Client) ListTasks(ctx context.Context, opt ListOptions) (Listing, error
 		// Worker directories this reader may not list: their assignments
 		// counted by the directories' stat (exists needs no read right).
 		for _, w := range hidden {
-			n := 1
-			if ok, st, err := c.st.Exists(c.st.Layout().WorkerTasks(w)); err == nil && ok {
-				n = int(st.NumChildren)
+			n := 1 // not known: one at least
+			if ok, st, err := c.st.Exists(c.st.Layout().WorkerTasks(w)); err == nil {
+				n = 0 // gone since
+				if ok {
+					n = int(st.NumChildren)
+				}
 			}
 			l.res.Skipped += n
 		}

@@ -23,8 +23,18 @@ var ErrUnknownTask = errors.New("no such task")
 // (made by a process without the read-only identity): it may be there.
 var ErrHiddenTask = errors.New("not found where these credentials may read")
 
-// hiddenTaskErr is the error of a task found nowhere but in the worker
-// directories hidden from this reader.
+// holding is the workers of hidden (directories this reader may not list)
+// whose directories hold anything, by their stat, which needs no read
+// right: an idle worker's hides no task.
+func (s *Store) holding(hidden []string) []string {
+	return slices.DeleteFunc(slices.Clone(hidden), func(w string) bool {
+		ok, st, err := s.Exists(s.layout.WorkerTasks(w))
+		return err == nil && (!ok || st.NumChildren == 0)
+	})
+}
+
+// hiddenTaskErr is the error of a task found nowhere but, perhaps, in the
+// worker directories hidden from this reader that hold assignments.
 func hiddenTaskErr(id string, hidden []string) error {
 	return fmt.Errorf("task %s: %w: the assignments of worker(s) %s are not readable with them (a worker started without DROVER_ZK_AUTH_READONLY) and may hold it",
 		id, ErrHiddenTask, strings.Join(hidden, ", "))
@@ -211,7 +221,7 @@ func (s *Store) LookupTaskIn(id string, placed *Placed) (*Task, Location, error)
 		}
 		// Not found anywhere: it may have moved between reads; look once more.
 	}
-	if len(hidden) > 0 {
+	if hidden = s.holding(hidden); len(hidden) > 0 {
 		return nil, Location{}, hiddenTaskErr(id, hidden)
 	}
 	return nil, Location{}, fmt.Errorf("task %s: %w", id, ErrUnknownTask)

@@ -862,9 +862,21 @@ func (s *Store) ExistsWFunc(path string, fn WatchFunc) (bool, Stat, error) {
 func (s *Store) Create(path string, data []byte) error {
 	_, err := s.conn.Create(path, data, 0, s.acl)
 	if err != nil {
-		return fmt.Errorf("create %s: %w", path, s.mapErr(err))
+		return s.writeErr(fmt.Errorf("create %s: %w", path, s.mapErr(err)))
 	}
 	return nil
+}
+
+// writeErr is err of a write, which says so when it was refused to
+// credentials that may only read (the read-only identity given as the
+// owner's): "not authorized" alone sent users to their password.
+func (s *Store) writeErr(err error) error {
+	if errors.Is(err, ErrNoAuth) {
+		if rerr := s.checkNotReadOnly(); errors.Is(rerr, ErrReadOnlyIdentity) {
+			return fmt.Errorf("%w (%w)", rerr, err)
+		}
+	}
+	return err
 }
 
 // CreateEphemeral makes a znode that lives as long as this session, and returns
@@ -1053,7 +1065,7 @@ func (s *Store) createFenced(path, fence string) error {
 // Delete removes a znode at version (-1: any).
 func (s *Store) Delete(path string, version int32) error {
 	if err := s.conn.Delete(path, version); err != nil {
-		return fmt.Errorf("delete %s: %w", path, s.mapErr(err))
+		return s.writeErr(fmt.Errorf("delete %s: %w", path, s.mapErr(err)))
 	}
 	return nil
 }
@@ -1062,7 +1074,7 @@ func (s *Store) Delete(path string, version int32) error {
 func (s *Store) Set(path string, data []byte, version int32) (Stat, error) {
 	st, err := s.conn.Set(path, data, version)
 	if err != nil {
-		return Stat{}, fmt.Errorf("set %s: %w", path, s.mapErr(err))
+		return Stat{}, s.writeErr(fmt.Errorf("set %s: %w", path, s.mapErr(err)))
 	}
 	return statOf(st), nil
 }

@@ -197,15 +197,7 @@ func (e *OpError) Unwrap() error { return e.Err }
 func (t *Txn) Commit() error {
 	var cleared map[string]bool
 	for {
-		err := t.commit()
-		if errors.Is(err, ErrNoAuth) {
-			// The read-only identity given where the owner's is wanted
-			// (cancel, retry, a schedule's change): say so, not only
-			// "not authorized".
-			if rerr := t.s.checkNotReadOnly(); errors.Is(rerr, ErrReadOnlyIdentity) {
-				return fmt.Errorf("%w (%w)", rerr, err)
-			}
-		}
+		err := t.s.writeErr(t.commit()) // cancel, retry, a schedule's change
 		var oe *OpError
 		if !errors.As(err, &oe) || !errors.Is(oe.Err, ErrNotEmpty) || cleared[oe.Path] ||
 			!t.deletes(oe.Index) || !t.s.layout.IsRecord(oe.Path) {

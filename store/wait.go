@@ -444,8 +444,8 @@ func (s *Store) checkKnown(pending map[string]map[string]bool, collect func(dirs
 			for id := range unseen {
 				ids = append(ids, id)
 			}
-			if len(hidden) > 0 {
-				return hiddenTaskErr(slices.Min(ids), hidden) // it may be there
+			if held := s.holding(hidden); len(held) > 0 {
+				return hiddenTaskErr(slices.Min(ids), held) // it may be there
 			}
 			return unknownErr(slices.Min(ids)) // the same one every time
 		}

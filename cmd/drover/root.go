@@ -537,13 +537,17 @@ func (g *globals) runClient(mustExist bool, timeout time.Duration, fn func(ctx c
 	}
 	stopWatch()
 	if closed && err != nil {
-		// Its error is the closed store's, which this made: what the user
-		// did was interrupt it.
+		// Its error comes of the closed store, which this made: what the
+		// user did was interrupt it. A message of the command's own (a
+		// submit's ids in doubt) is kept.
 		var ee *exitError
-		if !errors.As(err, &ee) || ee.code != 130 {
-			return exitCode(130, "interrupted (ZooKeeper did not answer; a change in flight may or may not have landed)")
+		switch {
+		case errors.As(err, &ee) && ee.code == 130:
+			return err
+		case errors.As(err, &ee) && ee.msg != "":
+			return exitCode(130, "interrupted: "+ee.msg)
 		}
-		return err
+		return exitCode(130, "interrupted (ZooKeeper did not answer)")
 	}
 	if waited := <-lost; waited > 0 && err != nil {
 		cutOff := fmt.Sprintf("no session with ZooKeeper at %s for %v, the session timeout", g.zk, waited)
