@@ -1,9 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -24,16 +21,7 @@ func TestReview164ViewerStatusOnHiddenDirBlamesThePassword(t *testing.T) {
 	root := newRoot()
 	run := func(env []string, args ...string) result {
 		t.Helper()
-		cmd := exec.Command(binary, append([]string{"--zk", zkAddr, "--root", root, "--session-timeout", "2s"}, args...)...)
-		cmd.Env = append(os.Environ(), env...)
-		var out, errb bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errb
-		err := cmd.Run()
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		}
-		return result{code: code, stdout: out.String(), stderr: errb.String()}
+		return droverEnv(t, root, "", env, args...)
 	}
 	owner := []string{"DROVER_ZK_AUTH=owner:s3cret", "DROVER_ZK_AUTH_READONLY=viewer:v1ew"}
 	viewer := []string{"DROVER_ZK_AUTH=viewer:v1ew", "DROVER_ZK_AUTH_READONLY="}
