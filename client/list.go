@@ -103,14 +103,17 @@ func (c *Client) ListTasks(ctx context.Context, opt ListOptions) (Listing, error
 		}
 		// Worker directories this reader may not list: their assignments
 		// counted by the directories' stat (exists needs no read right).
-		for _, w := range hidden {
-			n := 1 // not known: one at least
-			if ok, st, err := c.st.Exists(c.st.Layout().WorkerTasks(w)); err == nil {
-				n = 0 // gone since
+		counts := make([]int, len(hidden))
+		store.Pipelined(len(hidden), func(i int) {
+			counts[i] = 1 // not known: one at least
+			if ok, st, err := c.st.Exists(c.st.Layout().WorkerTasks(hidden[i])); err == nil {
+				counts[i] = 0 // gone since
 				if ok {
-					n = int(st.NumChildren)
+					counts[i] = int(st.NumChildren)
 				}
 			}
+		})
+		for _, n := range counts {
 			l.res.Skipped += n
 		}
 		// An assignment's name carries its task's id: read them newest

@@ -27,10 +27,18 @@ var ErrHiddenTask = errors.New("not found where these credentials may read")
 // whose directories hold anything, by their stat, which needs no read
 // right: an idle worker's hides no task.
 func (s *Store) holding(hidden []string) []string {
-	return slices.DeleteFunc(slices.Clone(hidden), func(w string) bool {
-		ok, st, err := s.Exists(s.layout.WorkerTasks(w))
-		return err == nil && (!ok || st.NumChildren == 0)
+	empty := make([]bool, len(hidden))
+	Pipelined(len(hidden), func(i int) { // a fleet's worth, not one round trip each
+		ok, st, err := s.Exists(s.layout.WorkerTasks(hidden[i]))
+		empty[i] = err == nil && (!ok || st.NumChildren == 0)
 	})
+	var out []string
+	for i, w := range hidden {
+		if !empty[i] {
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 // hiddenTaskErr is the error of a task found nowhere but, perhaps, in the

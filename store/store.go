@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -339,6 +340,9 @@ var ErrReadOnlyIdentity = errors.New("read-only credentials")
 // advice, to give the tree this identity's ACL alone, would lock the
 // owner out. A root not made yet is no one's.
 func (s *Store) checkNotReadOnly() error {
+	if !slices.ContainsFunc(s.acl, func(a zk.ACL) bool { return a.Scheme == "digest" && a.Perms&zk.PermWrite != 0 }) {
+		return nil // no credentials: nothing to tell
+	}
 	acl, _, err := s.conn.GetACL(s.layout.Root)
 	if err != nil {
 		if err = s.mapErr(err); errors.Is(err, ErrNoNode) {

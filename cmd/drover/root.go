@@ -546,6 +546,8 @@ func (g *globals) runClient(mustExist bool, timeout time.Duration, fn func(ctx c
 			return err
 		case errors.As(err, &ee) && ee.msg != "":
 			return exitCode(130, "interrupted: "+ee.msg)
+		case errors.Is(err, client.ErrUnconfirmed):
+			return exitCode(130, "interrupted (ZooKeeper did not answer): the change in flight may or may not have landed")
 		}
 		return exitCode(130, "interrupted (ZooKeeper did not answer)")
 	}
