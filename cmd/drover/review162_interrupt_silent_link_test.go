@@ -1,15 +1,10 @@
 package main
 
 import (
-	"bytes"
-	"os/exec"
+	"fmt"
 	"strings"
-	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
-
-	"github.com/drover-sched/drover/drovertest"
 )
 
 // README, exit codes: "130 when a client command is interrupted (SIGINT or
@@ -30,40 +25,17 @@ func TestReview162InterruptOverASilentLinkExits130(t *testing.T) {
 		t.Fatalf("submit: %+v", r)
 	}
 	id := strings.TrimSpace(r.stdout)
-	// interrupted runs drover args through a proxy that goes silent once
-	// the command has sent a request holding the task's id, then sends it
-	// SIGINT, and reports whether it exited within 10 s, and how.
+	// interrupted says what is wrong with args interrupted over a silent link
+	// ("" when it exited 130 within 10 s).
 	interrupted := func(args ...string) string {
-		px := drovertest.StartProxy(t, zkAddr)
-		px.FreezeAt([]byte(id[:6])) // its time bucket: in every path of it
-		cmd := exec.Command(binary, append([]string{"--zk", px.Addr(), "--root", root, "--session-timeout", "30s"}, args...)...)
-		var errb bytes.Buffer
-		cmd.Stderr = &errb
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		var done atomic.Bool
-		ended := make(chan error, 1)
-		go func() { err := cmd.Wait(); done.Store(true); ended <- err }()
-		drovertest.WaitFor(t, 20*time.Second, "the command's read sent", px.Frozen)
-		_ = cmd.Process.Signal(syscall.SIGINT)
-		exited := drovertest.Eventually(10*time.Second, done.Load)
-		if !exited {
-			_ = cmd.Process.Kill()
-		}
-		err := <-ended
-		px.Cut(true)
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		}
-		if exited && code == 130 {
-			return ""
-		}
-		if !exited {
+		r := interruptAt(t, root, id[:6], 10*time.Second, args...) // its time bucket: in every path of it
+		switch {
+		case !r.exited:
 			return args[0] + ": still running 10 s after SIGINT"
+		case r.code != 130:
+			return fmt.Sprintf("%s: exit %d, %s", args[0], r.code, r.stderr)
 		}
-		return args[0] + ": exit " + string(rune('0'+code/100)) + string(rune('0'+code/10%10)) + string(rune('0'+code%10)) + ", " + strings.TrimSpace(errb.String())
+		return ""
 	}
 	if bad := interrupted("wait", id); bad != "" {
 		t.Fatalf("control: %s", bad)

@@ -1,15 +1,9 @@
 package main
 
 import (
-	"bytes"
-	"os/exec"
 	"strings"
-	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
-
-	"github.com/drover-sched/drover/drovertest"
 )
 
 // 9fa77a7 ends an interrupted command within a second over a silent link
@@ -28,33 +22,9 @@ func TestReview164InterruptedOverSilentLinkSaysStoreClosed(t *testing.T) {
 		t.Fatalf("submit: %+v", r)
 	}
 	id := strings.TrimSpace(r.stdout)
-	// interrupted runs drover args through a proxy that goes silent once
-	// the command has sent a request holding the task's id, sends it
-	// SIGINT, and returns its exit code and stderr.
 	interrupted := func(args ...string) (int, string) {
-		px := drovertest.StartProxy(t, zkAddr)
-		px.FreezeAt([]byte(id[:6])) // its time bucket: in every path of it
-		cmd := exec.Command(binary, append([]string{"--zk", px.Addr(), "--root", root, "--session-timeout", "30s"}, args...)...)
-		var errb bytes.Buffer
-		cmd.Stderr = &errb
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		var done atomic.Bool
-		ended := make(chan error, 1)
-		go func() { err := cmd.Wait(); done.Store(true); ended <- err }()
-		drovertest.WaitFor(t, 20*time.Second, "the command's read sent", px.Frozen)
-		_ = cmd.Process.Signal(syscall.SIGINT)
-		if !drovertest.Eventually(20*time.Second, done.Load) {
-			_ = cmd.Process.Kill()
-		}
-		err := <-ended
-		px.Cut(true)
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		}
-		return code, strings.TrimSpace(errb.String())
+		r := interruptAt(t, root, id[:6], 20*time.Second, args...) // its time bucket: in every path of it
+		return r.code, r.stderr
 	}
 	if code, stderr := interrupted("wait", id); code != 130 || stderr != "drover: interrupted" {
 		t.Fatalf("control: wait: exit %d, %q", code, stderr)

@@ -1,15 +1,9 @@
 package main
 
 import (
-	"bytes"
-	"os/exec"
 	"strings"
-	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
-
-	"github.com/drover-sched/drover/drovertest"
 )
 
 // A submit whose transaction is in flight when the store closes says which
@@ -28,34 +22,13 @@ func TestReview165InterruptedSubmitLosesTheIDsInDoubt(t *testing.T) {
 		t.Fatalf("submit: %+v", r)
 	}
 	const marker = "r165-in-flight-marker"
-	px := drovertest.StartProxy(t, zkAddr)
-	px.FreezeAt([]byte(marker)) // the submit's transaction: sent, never applied
-	cmd := exec.Command(binary, "--zk", px.Addr(), "--root", root, "--session-timeout", "30s",
-		"submit", "--on", "gpu=none", "--", "echo", marker)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var done atomic.Bool
-	ended := make(chan error, 1)
-	go func() { err := cmd.Wait(); done.Store(true); ended <- err }()
-	drovertest.WaitFor(t, 20*time.Second, "the submit's transaction sent", px.Frozen)
-	_ = cmd.Process.Signal(syscall.SIGINT)
-	if !drovertest.Eventually(20*time.Second, done.Load) {
-		_ = cmd.Process.Kill()
-	}
-	err := <-ended
-	px.Cut(true)
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	}
-	stderr := strings.TrimSpace(errb.String())
+	// The submit's transaction: sent, never applied.
+	r := interruptAt(t, root, marker, 20*time.Second, "submit", "--on", "gpu=none", "--", "echo", marker)
+	code, stderr, out := r.code, r.stderr, r.stdout
 	if code != 130 {
-		t.Fatalf("submit interrupted: exit %d, stdout %q, stderr %q", code, out.String(), stderr)
+		t.Fatalf("submit interrupted: exit %d, stdout %q, stderr %q", code, out, stderr)
 	}
 	if !strings.Contains(stderr, "may have been, ids ") {
-		t.Errorf("submit interrupted (SIGINT) with its transaction in flight over a silent link: the message does not name the task that may have been written (stdout %q):\n%s", out.String(), stderr)
+		t.Errorf("submit interrupted (SIGINT) with its transaction in flight over a silent link: the message does not name the task that may have been written (stdout %q):\n%s", out, stderr)
 	}
 }

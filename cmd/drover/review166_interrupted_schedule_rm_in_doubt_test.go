@@ -1,15 +1,9 @@
 package main
 
 import (
-	"bytes"
-	"os/exec"
 	"strings"
-	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
-
-	"github.com/drover-sched/drover/drovertest"
 )
 
 // README, exit codes: "130 when a client command is interrupted ... within
@@ -26,32 +20,11 @@ func TestReview166InterruptedScheduleRmLosesInDoubt(t *testing.T) {
 	if r := drover(t, root, "schedule", "add", "r166", "--cron", "@hourly", "--suspend", "--", "true"); r.code != 0 {
 		t.Fatalf("schedule add: %+v", r)
 	}
-	px := drovertest.StartProxy(t, zkAddr)
-	px.FreezeAt([]byte(`"removed":true`)) // the tombstone's set: sent, never applied
-	cmd := exec.Command(binary, "--zk", px.Addr(), "--root", root, "--session-timeout", "30s",
-		"schedule", "rm", "r166")
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var done atomic.Bool
-	ended := make(chan error, 1)
-	go func() { err := cmd.Wait(); done.Store(true); ended <- err }()
-	drovertest.WaitFor(t, 20*time.Second, "the tombstone's write sent", px.Frozen)
-	_ = cmd.Process.Signal(syscall.SIGINT)
-	if !drovertest.Eventually(20*time.Second, done.Load) {
-		_ = cmd.Process.Kill()
-	}
-	err := <-ended
-	px.Cut(true)
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	}
-	stderr := strings.TrimSpace(errb.String())
+	// The tombstone's set: sent, never applied.
+	r := interruptAt(t, root, `"removed":true`, 20*time.Second, "schedule", "rm", "r166")
+	code, stderr, out := r.code, r.stderr, r.stdout
 	if code != 130 {
-		t.Fatalf("schedule rm interrupted: exit %d, stdout %q, stderr %q", code, out.String(), stderr)
+		t.Fatalf("schedule rm interrupted: exit %d, stdout %q, stderr %q", code, out, stderr)
 	}
 	if !strings.Contains(stderr, "may or may not") && !strings.Contains(stderr, "unknown") {
 		t.Errorf("schedule rm interrupted (SIGINT) with its write in flight over a silent link: the message does not say the removal may have landed:\n%s", stderr)
