@@ -218,18 +218,15 @@ func shapeOf(t *store.Task) shape {
 	if t.Handler == "" && len(t.Env) > 0 {
 		kind += "e"
 		for _, k := range store.EnvNames(t.Env) {
-			env = strconv.AppendInt(env, int64(len(k)), 10)
-			env = append(append(env, ':'), k...)
+			env = appendLabel(env, k)
 		}
 	}
 	// Every part length-prefixed (labelsKey's encoding), the kind first,
 	// then the names: no byte of a handler's name or a label is taken for
 	// a separator.
-	b := strconv.AppendInt(nil, int64(len(kind)), 10)
-	b = append(append(b, ':'), kind...)
+	b := appendLabel(nil, kind)
 	if env != nil {
-		b = strconv.AppendInt(b, int64(len(env)), 10)
-		b = append(append(b, ':'), env...)
+		b = appendLabel(b, string(env))
 	}
 	return shape{key: unique.Make(string(b) + labelsKey(t.On))}
 }
@@ -304,12 +301,16 @@ func (s shape) waits() bool {
 func labelsKey(labels map[string]string) string {
 	var b []byte
 	for _, k := range slices.Sorted(maps.Keys(labels)) {
-		b = strconv.AppendInt(b, int64(len(k)), 10)
-		b = append(append(b, ':'), k...)
-		b = strconv.AppendInt(b, int64(len(labels[k])), 10)
-		b = append(append(b, ':'), labels[k]...)
+		b = appendLabel(appendLabel(b, k), labels[k])
 	}
 	return string(b)
+}
+
+// appendLabel appends s length-prefixed ("3:abc") to b: what cutLabel
+// takes off.
+func appendLabel(b []byte, s string) []byte {
+	b = strconv.AppendInt(b, int64(len(s)), 10)
+	return append(append(b, ':'), s...)
 }
 
 func runnableOf(t *store.Task) runnable {
