@@ -492,13 +492,8 @@ func newQueued(t *store.Task, version int32, keep bool) *queued {
 	// The worker to try last is the last one the task ran on: an attempt
 	// that never started (handed back by a draining worker, or its worker
 	// lost first) says nothing of the worker it was placed on.
-	for i := len(t.History) - 1; i >= 0; i-- {
-		if a := t.History[i]; !a.Unstarted {
-			if a.Worker != "" {
-				q.after = unique.Make(a.Worker)
-			}
-			break
-		}
+	if i := t.LastRan(); i >= 0 && t.History[i].Worker != "" {
+		q.after = unique.Make(t.History[i].Worker)
 	}
 	if keep {
 		q.task = t

@@ -448,6 +448,17 @@ const MaxUnstarted = 20
 // Unstarted counts the attempts that ended unstarted (Attempt.Unstarted).
 func (t *Task) Unstarted() int { return t.count(func(a Attempt) bool { return a.Unstarted }) }
 
+// LastRan is the index in History of the last attempt that started (one
+// that ended unstarted ran nowhere), -1 when none did.
+func (t *Task) LastRan() int {
+	for i := len(t.History) - 1; i >= 0; i-- {
+		if !t.History[i].Unstarted {
+			return i
+		}
+	}
+	return -1
+}
+
 // MayEndUnstarted says whether the task's current attempt, never started,
 // may end as unstarted (Attempt.Unstarted) rather than lost.
 func (t *Task) MayEndUnstarted() bool { return t.Unstarted() < MaxUnstarted }

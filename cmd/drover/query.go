@@ -224,13 +224,7 @@ func newLogsCmd(g *globals) *cobra.Command {
 			// A task cancelled while queued never ran its last attempt:
 			// its result holds no output of its own.
 			ranLast := slices.ContainsFunc(t.History, func(a store.Attempt) bool { return a.N == t.Attempt && !a.Unstarted })
-			// The last attempt that ran: not one that ended unstarted.
-			last := -1
-			for i, a := range t.History {
-				if !a.Unstarted {
-					last = i
-				}
-			}
+			last := t.LastRan() // not one that ended unstarted
 			if attempt == 0 && t.State.Terminal() && !ranLast && last >= 0 {
 				attempt = t.History[last].N
 				fmt.Fprintf(cmd.ErrOrStderr(), "drover: attempt %d never ran; the output of attempt %d:\n", t.Attempt, attempt)
