@@ -161,7 +161,7 @@ func envOf(info *store.WorkerInfo) store.EnvPolicy {
 	if !info.EnvRule {
 		return store.EnvPolicy{}
 	}
-	return store.EnvPolicy{Restricted: len(info.Allow) > 0, AllowEnv: info.AllowEnv}
+	return store.NewEnvPolicy(info.Allow, info.AllowEnv)
 }
 
 // prefetchOf is the prefetch placement counts for a registration: none

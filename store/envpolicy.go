@@ -22,6 +22,13 @@ type EnvPolicy struct {
 	AllowEnv []string
 }
 
+// NewEnvPolicy is the rule of a worker with the program allow-list allow
+// and the env patterns allowEnv: the same for the worker and for a leader
+// reading its registration.
+func NewEnvPolicy(allow, allowEnv []string) EnvPolicy {
+	return EnvPolicy{Restricted: len(allow) > 0, AllowEnv: allowEnv}
+}
+
 // Refused is the first of names, in order, the policy refuses, and
 // whether for being unsafe (rather than unlisted or no variable name);
 // "" when it refuses none.

@@ -67,7 +67,7 @@ var taskVars = map[string]bool{"DROVER_TASK_ID": true, "DROVER_ATTEMPT": true, "
 
 // env is the policy's rule for a command task's variables.
 func (p policy) env() store.EnvPolicy {
-	return store.EnvPolicy{Restricted: len(p.allow) > 0, AllowEnv: p.allowEnv}
+	return store.NewEnvPolicy(p.allow, p.allowEnv)
 }
 
 // allowed reports whether program, as the task gave it, at resolved (where
