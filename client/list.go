@@ -102,18 +102,11 @@ func (c *Client) ListTasks(ctx context.Context, opt ListOptions) (Listing, error
 			return l.res, fmt.Errorf("list assignments: %w", err)
 		}
 		// Worker directories this reader may not list: their assignments
-		// counted by the directories' stat (exists needs no read right).
-		counts := make([]int, len(hidden))
-		store.Pipelined(len(hidden), func(i int) {
-			counts[i] = 1 // not known: one at least
-			if ok, st, err := c.st.Exists(c.st.Layout().WorkerTasks(hidden[i])); err == nil {
-				counts[i] = 0 // gone since
-				if ok {
-					counts[i] = int(st.NumChildren)
-				}
+		// counted by the directories' stat (one at least when not known).
+		for _, n := range c.st.HiddenCounts(hidden) {
+			if n < 0 {
+				n = 1
 			}
-		})
-		for _, n := range counts {
 			l.res.Skipped += n
 		}
 		// An assignment's name carries its task's id: read them newest

@@ -23,19 +23,31 @@ var ErrUnknownTask = errors.New("no such task")
 // (made by a process without the read-only identity): it may be there.
 var ErrHiddenTask = errors.New("not found where these credentials may read")
 
-// holding is the workers of hidden (directories this reader may not list)
-// whose directories hold anything, by their stat, which needs no read
-// right: an idle worker's hides no task.
-func (s *Store) holding(hidden []string) []string {
-	empty := make([]bool, len(hidden))
-	Pipelined(len(hidden), func(i int) { // a fleet's worth, not one round trip each
-		ok, st, err := s.Exists(s.layout.WorkerTasks(hidden[i]))
-		empty[i] = err == nil && (!ok || st.NumChildren == 0)
+// HiddenCounts is how many znodes each worker's assignment directory of
+// hidden (those ListAssignments could not list) holds, by its stat, which
+// needs no read right: 0 for one gone, -1 when not known. Pipelined: a
+// fleet's worth, not one round trip each.
+func (s *Store) HiddenCounts(hidden []string) []int {
+	counts := make([]int, len(hidden))
+	Pipelined(len(hidden), func(i int) {
+		counts[i] = -1
+		if ok, st, err := s.Exists(s.layout.WorkerTasks(hidden[i])); err == nil {
+			counts[i] = 0
+			if ok {
+				counts[i] = int(st.NumChildren)
+			}
+		}
 	})
+	return counts
+}
+
+// holding is the workers of hidden whose directories may hold anything
+// (HiddenCounts not 0): an idle worker's hides no task.
+func (s *Store) holding(hidden []string) []string {
 	var out []string
-	for i, w := range hidden {
-		if !empty[i] {
-			out = append(out, w)
+	for i, n := range s.HiddenCounts(hidden) {
+		if n != 0 {
+			out = append(out, hidden[i])
 		}
 	}
 	return out
