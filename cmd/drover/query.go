@@ -179,11 +179,10 @@ type logsJSON struct {
 // each stream, an earlier attempt 2 KiB, and a torn start read as the
 // whole (a report redirected to a file) would mislead.
 func noteCut(w io.Writer, t *store.Task, n int, stdout, stderr string) {
-	i := slices.IndexFunc(t.History, func(a store.Attempt) bool { return a.N == n })
-	if i < 0 {
+	a, ok := attemptN(t, n)
+	if !ok {
 		return
 	}
-	a := t.History[i]
 	for _, s := range []struct {
 		name  string
 		shown int
@@ -193,6 +192,15 @@ func noteCut(w io.Writer, t *store.Task, n int, stdout, stderr string) {
 			fmt.Fprintf(w, "drover: task %s attempt %d wrote %d bytes to %s; only the last %d were kept\n", t.ID, n, s.total, s.name, s.shown)
 		}
 	}
+}
+
+// attemptN is attempt n's entry in t's history.
+func attemptN(t *store.Task, n int) (store.Attempt, bool) {
+	i := slices.IndexFunc(t.History, func(a store.Attempt) bool { return a.N == n })
+	if i < 0 {
+		return store.Attempt{}, false
+	}
+	return t.History[i], true
 }
 
 // rawLen is how many bytes of a command's output text s stands for: the
@@ -258,8 +266,8 @@ func newLogsCmd(g *globals) *cobra.Command {
 				// Both streams in one object on stdout, as every other
 				// command's -o json: the raw text was no JSON.
 				v := logsJSON{ID: t.ID, Attempt: shown, Stdout: stdout, Stderr: stderr}
-				if i := slices.IndexFunc(t.History, func(a store.Attempt) bool { return a.N == shown }); i >= 0 {
-					v.StdoutBytes, v.StderrBytes = t.History[i].StdoutBytes, t.History[i].StderrBytes
+				if a, ok := attemptN(t, shown); ok {
+					v.StdoutBytes, v.StderrBytes = a.StdoutBytes, a.StderrBytes
 				}
 				return writeJSON(cmd.OutOrStdout(), v)
 			}
