@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -340,16 +339,6 @@ var ErrReadOnlyIdentity = errors.New("read-only credentials")
 // advice, to give the tree this identity's ACL alone, would lock the
 // owner out. A root not made yet is no one's.
 func (s *Store) checkNotReadOnly() error {
-	if !slices.ContainsFunc(s.acl, func(a zk.ACL) bool { return a.Scheme == "digest" && a.Perms&zk.PermWrite != 0 }) {
-		return nil // no credentials: nothing to tell
-	}
-	acl, _, err := s.conn.GetACL(s.layout.Root)
-	if err != nil {
-		if err = s.mapErr(err); errors.Is(err, ErrNoNode) {
-			return nil
-		}
-		return fmt.Errorf("get acl %s: %w", s.layout.Root, err)
-	}
 	var user string
 	for _, a := range s.acl {
 		if a.Perms&zk.PermWrite != 0 && a.Scheme == "digest" {
@@ -357,7 +346,14 @@ func (s *Store) checkNotReadOnly() error {
 		}
 	}
 	if user == "" {
-		return nil
+		return nil // no credentials: nothing to tell, and no ACL to read
+	}
+	acl, _, err := s.conn.GetACL(s.layout.Root)
+	if err != nil {
+		if err = s.mapErr(err); errors.Is(err, ErrNoNode) {
+			return nil
+		}
+		return fmt.Errorf("get acl %s: %w", s.layout.Root, err)
 	}
 	mine, writes := false, false
 	for _, a := range acl {
