@@ -252,6 +252,9 @@ func showSchedule(ctx context.Context, g *globals, cmd *cobra.Command, c *client
 		{"history kept", fmt.Sprintf("%d succeeded, %d failed, %d skipped or missed (drover schedule history %s)",
 			len(s.Succeeded), len(s.Failed), len(s.Skipped), s.Name)},
 	}
+	if id, why := runWaits(c, s.Active); why != "" {
+		rows = append(rows, []string{"waiting", fmt.Sprintf("its run %s waits %s", id, why)})
+	}
 	return table(cmd.OutOrStdout(), "FIELD\tVALUE", rows)
 }
 
@@ -270,13 +273,18 @@ func showHistory(ctx context.Context, g *globals, cmd *cobra.Command, c *client.
 		cols []string
 	}
 	var rows []row
+	waiting, why := runWaits(c, s.Active)
 	add := func(kind string, runs []store.ScheduleRun) {
 		for _, r := range runs {
 			state := string(r.State)
 			if state == "" {
 				state = kind
 			}
-			rows = append(rows, row{r.Slot, []string{fmtTime(r.Slot), state, orDash(r.Task), orDash(r.Reason)}})
+			note := r.Reason
+			if waiting != "" && r.Task == waiting && kind == "active" {
+				note = "queued: waits " + why
+			}
+			rows = append(rows, row{r.Slot, []string{fmtTime(r.Slot), state, orDash(r.Task), orDash(note)}})
 		}
 	}
 	add("succeeded", s.Succeeded)
@@ -291,6 +299,36 @@ func showHistory(ctx context.Context, g *globals, cmd *cobra.Command, c *client.
 		cols[i] = r.cols
 	}
 	return table(cmd.OutOrStdout(), "SLOT\tSTATE\tTASK\tNOTE", cols)
+}
+
+// runWaitsLooks bounds the active runs runWaits reads: each is a read, and
+// the answer is the template's (its labels, program and variables), the
+// same for every run still queued.
+const runWaitsLooks = 3
+
+// runWaits says why a schedule's active run waits, as drover status says
+// of its task (no scheduler, no worker that runs it): a schedule whose
+// template no worker can run fires runs that wait for ever, and under
+// forbid every later slot is skipped. It reads the newest active runs
+// first and returns the first queued one that waits with its reason, or
+// "" when none does (or none could be read).
+func runWaits(c *client.Client, active []store.ScheduleRun) (id, why string) {
+	looks := 0
+	for i := len(active) - 1; i >= 0 && looks < runWaitsLooks; i-- {
+		if active[i].Task == "" {
+			continue
+		}
+		looks++
+		t, err := c.Status(active[i].Task)
+		if err != nil || t.State != store.StateQueued {
+			continue
+		}
+		if why := waitsFor(c, t); why != "" {
+			return t.ID, why
+		}
+		return "", "" // queued for a reason waitsFor does not know: the others too
+	}
+	return "", ""
 }
 
 func nz(r []store.ScheduleRun) []store.ScheduleRun {

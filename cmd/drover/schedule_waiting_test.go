@@ -1,0 +1,35 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestScheduleGetSaysWhyItsRunWaits: a schedule whose template no
+// registered worker can run (a label typo, or variables no worker's
+// --allow-env admits) fires a run that waits for ever, and under forbid
+// every later slot is skipped. drover status of the run's task says why;
+// schedule get and schedule history, where an operator looks at a
+// schedule, said nothing. Expected: get shows a waiting row and history's
+// note for the queued run says why.
+func TestScheduleGetSaysWhyItsRunWaits(t *testing.T) {
+	root := newRoot()
+	daemon(t, root, "scheduler", "--id", "s1")
+	daemon(t, root, "worker", "--id", "w1", "--label", "zone=earth")
+	if r := drover(t, root, "schedule", "add", "mars", "--cron", "@every 1s", "--on", "zone=mars", "--", "true"); r.code != 0 {
+		t.Fatalf("schedule add: %+v", r)
+	}
+	waitFor(t, 20*time.Second, "a run of schedule mars fired", func() bool {
+		r := drover(t, root, "schedule", "get", "mars")
+		return r.code == 0 && !strings.Contains(r.stdout, "active             0")
+	})
+	get := drover(t, root, "schedule", "get", "mars")
+	if !strings.Contains(get.stdout, "no registered worker") {
+		t.Errorf("schedule get of a schedule whose run no worker can take says nothing of it:\n%s", get.stdout)
+	}
+	hist := drover(t, root, "schedule", "history", "mars")
+	if !strings.Contains(hist.stdout, "no registered worker") {
+		t.Errorf("schedule history of a run no worker can take says nothing of it:\n%s", hist.stdout)
+	}
+}
