@@ -31,4 +31,8 @@ func TestReview165InterruptedSubmitLosesTheIDsInDoubt(t *testing.T) {
 	if !strings.Contains(stderr, "may have been, ids ") {
 		t.Errorf("submit interrupted (SIGINT) with its transaction in flight over a silent link: the message does not name the task that may have been written (stdout %q):\n%s", out, stderr)
 	}
+	if strings.Contains(stderr, "store closed") {
+		// The store closed under it is runClient's doing, not the cause.
+		t.Errorf("submit interrupted says the store closed, which the interrupt did:\n%s", stderr)
+	}
 }

@@ -210,8 +210,14 @@ being true when an idempotency key returned a task submitted before.`,
 					// have landed: say so, lest its tasks be sent twice.
 					var ife *store.InFlightError
 					if errors.As(err, &ife) {
-						return exitCode(1, fmt.Sprintf("%v (the %d task(s) %s were submitted; the next %d may have been%s: look for them (drover status ID) before you submit them again; the other %d were not)",
-							err, len(res), where, ife.N, inDoubt(ife.IDs), total-len(res)-ife.N))
+						cause := err.Error()
+						if errors.Is(err, store.ErrClosed) && ctx.Err() != nil {
+							// Interrupted: runClient closed the store under
+							// a transaction whose reply had not come.
+							cause = "ZooKeeper did not answer"
+						}
+						return exitCode(1, fmt.Sprintf("%s (the %d task(s) %s were submitted; the next %d may have been%s: look for them (drover status ID) before you submit them again; the other %d were not)",
+							cause, len(res), where, ife.N, inDoubt(ife.IDs), total-len(res)-ife.N))
 					}
 					if len(res) > 0 {
 						return exitCode(1, fmt.Sprintf("%v (the %d task(s) %s were submitted, the other %d were not)",
