@@ -1,0 +1,46 @@
+package client
+
+import (
+	"testing"
+
+	"github.com/drover-sched/drover/store"
+)
+
+// TestReview169ViewerDeadletterListFailsOnOneUnreadableRecord: README
+// (Security): "a listing by the read-only identity skips what it may not
+// read, and says how many"; drover ls, workers and the look-ups do. A
+// process not given the read-only identity (the "blind" one these viewer
+// tests use: a worker started without DROVER_ZK_AUTH_READONLY) that moves
+// malformed data aside creates its deadletter record with its own ACL
+// only. Client.Deadletters (drover deadletter ls)
+// then fails whole on that one record (ErrNoAuth from GetMany is returned
+// as the command's error, exit 1): the viewer sees none of the
+// deadletter records it may read, and no count of the one it may not.
+func TestReview169ViewerDeadletterListFailsOnOneUnreadableRecord(t *testing.T) {
+	v := newViewerCluster(t)
+	owner := v.owner()
+	blind := v.blind()
+	lay := owner.Layout()
+	// Two malformed records: one moved aside by a process that gives the
+	// viewer read, then one by a process that does not.
+	for i, st := range []*store.Store{owner, blind} {
+		p := lay.Schedule([]string{"junk-a", "junk-b"}[i])
+		if err := st.Create(p, []byte("not json")); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Quarantine(p, []byte("not json"), 0, store.ErrMalformed); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, n, err := New(owner).Deadletters(0)
+	if err != nil || n != 2 || len(all) != 2 {
+		t.Fatalf("control: the owner's deadletter ls: %d of %d, %v", len(all), n, err)
+	}
+	got, total, err := v.viewer().Deadletters(0)
+	if err != nil {
+		t.Fatalf("the viewer's deadletter ls fails whole on the one record it may not read (%v): want the record it may read listed, and the other skipped and counted, as drover ls does", err)
+	}
+	if len(got) < 1 || total != 2 {
+		t.Fatalf("the viewer's deadletter ls: %d records of %d", len(got), total)
+	}
+}
