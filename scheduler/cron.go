@@ -302,7 +302,9 @@ func (l *leader) applySchedule(name string, r scheduleRead) error {
 
 // activeRunsOf is the tasks of a schedule record's active runs, read as
 // leniently as can be (a newer format's record): their results are to be
-// kept for a leader that can fire it. None when they cannot be read.
+// kept for a leader that can fire it. None when they cannot be read; a
+// run naming no task id is left out (it names no result to keep, and a
+// path made of it broke the retention pass that reads them).
 func activeRunsOf(data []byte) []string {
 	var rec struct {
 		Active []struct {
@@ -314,7 +316,7 @@ func activeRunsOf(data []byte) []string {
 	}
 	var out []string
 	for _, r := range rec.Active {
-		if r.Task != "" {
+		if store.ValidateTaskID(r.Task) == nil {
 			out = append(out, r.Task)
 		}
 	}
