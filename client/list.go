@@ -266,6 +266,17 @@ func (l *listing) buckets(ctx context.Context, dir string) ([]*store.Task, error
 // A batch is as large as the matches still wanted, and doubles (up to
 // getBatch) while too few match: a page reads what it shows when every
 // record matches, and a rare state still reads in large batches.
+// recordOf says whether t is the record of the task (and attempt, for an
+// assignment, named <task>.<attempt>) its path names.
+func (l *listing) recordOf(p string, t *store.Task) bool {
+	name := path.Base(p)
+	if strings.HasPrefix(p, l.st.Layout().Tasks()+"/") {
+		id, attempt, err := store.ParseAssignmentName(name)
+		return err == nil && id == t.ID && attempt == t.Attempt
+	}
+	return name == t.ID
+}
+
 func (l *listing) read(ctx context.Context, paths []string, want int) ([]*store.Task, error) {
 	var out []*store.Task
 	batch := 0
@@ -304,6 +315,12 @@ func (l *listing) read(ctx context.Context, paths []string, want int) ([]*store.
 					case strings.HasPrefix(rd.Path, lay.Queue()+"/"):
 						t.State = store.StateQueued
 					case strings.HasPrefix(rd.Path, lay.Results()+"/") && !t.State.Terminal():
+						err = store.ErrMalformed
+					}
+					if !l.recordOf(rd.Path, t) {
+						// Another task's record at its path: status calls it
+						// malformed (store.DecodeTaskOf), and lists it not
+						// as the task it names (which status does not find).
 						err = store.ErrMalformed
 					}
 				}
