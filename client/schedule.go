@@ -311,6 +311,13 @@ func (c *Client) schedulesFirst(ctx context.Context, limit int, slim bool) (list
 			if errors.Is(r.Err, store.ErrNoNode) {
 				continue // removed meanwhile
 			}
+			if errors.Is(r.Err, store.ErrNoAuth) {
+				// Added by a client not given the read-only identity
+				// (DROVER_ZK_AUTH_READONLY): one schedule a viewer may not
+				// read, not a listing it may not make.
+				skipped++
+				continue
+			}
 			if r.Err != nil {
 				return nil, false, 0, fmt.Errorf("list schedules: %w", r.Err)
 			}

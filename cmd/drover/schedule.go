@@ -176,7 +176,7 @@ func newScheduleLsCmd(g *globals) *cobra.Command {
 					return err
 				}
 				if skipped > 0 {
-					fmt.Fprintf(cmd.ErrOrStderr(), "drover: skipped %d unreadable schedule record(s); a leader moves them to deadletter (drover deadletter ls)\n", skipped)
+					fmt.Fprintf(cmd.ErrOrStderr(), "drover: skipped %d unreadable schedule record(s): malformed, which a leader moves to deadletter (drover deadletter ls), of a newer Drover, or not readable with these credentials\n", skipped)
 				}
 				if g.output == "json" {
 					return writeJSON(cmd.OutOrStdout(), list)
