@@ -32,8 +32,10 @@ type slot struct {
 	// once for each registration read (slotOf), not in every pass.
 	NoCommands bool
 	Allow      store.AllowList
-	// Env is what it lets a command task's variables be.
-	Env store.EnvPolicy
+	// Env is what it lets a command task's variables be; envSeen its
+	// answers so far by a shape's variable names (envFitsMemo).
+	Env     store.EnvPolicy
+	envSeen map[string]bool
 	// Last orders workers by when they last received work, so equally loaded
 	// workers take turns instead of the first in id order getting everything.
 	Last uint64
@@ -239,7 +241,7 @@ func (s shape) fits(w *slot) bool {
 	kind, enc, ok := cutLabel(s.key.Value())
 	if ok && len(kind) == 3 && kind[1] == 'c' { // "wce", "nce": names follow
 		var env string
-		if env, enc, ok = cutLabel(enc); ok && !w.Env.Open() && !envFits(w.Env, env) {
+		if env, enc, ok = cutLabel(enc); ok && !w.Env.Open() && !w.envFitsMemo(env) {
 			return false
 		}
 	}
@@ -255,6 +257,27 @@ func (s shape) fits(w *slot) bool {
 	}
 	return ok
 }
+
+// envFitsMemo is envFits of the worker's policy, each set of names judged
+// once for the registration read: a policy's patterns (path.Match, up to
+// MaxAllowBytes of them) against a long name cost up to a second a call,
+// made for every task of a shape and every free worker in every pass. At
+// most maxEnvSeen answers are kept.
+func (s *slot) envFitsMemo(env string) bool {
+	if fits, ok := s.envSeen[env]; ok {
+		return fits
+	}
+	if s.envSeen == nil || len(s.envSeen) >= maxEnvSeen {
+		s.envSeen = make(map[string]bool)
+	}
+	fits := envFits(s.Env, env)
+	s.envSeen[env] = fits
+	return fits
+}
+
+// maxEnvSeen bounds a worker's envSeen: a backlog of more sets of names
+// than this judges some again.
+const maxEnvSeen = 4096
 
 // envFits says whether policy lets the variable names of enc (the shape's
 // part, each length-prefixed, sorted) be.
