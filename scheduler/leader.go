@@ -1271,7 +1271,7 @@ func (l *leader) countPlaced(since int64, at time.Time) {
 type carried struct {
 	unsure          map[string]unsurePlacement
 	unsureFirings   map[string]unsureFiring
-	unsureWithdrawn map[string]store.Attempt
+	unsureWithdrawn map[string]unsureWithdrawal
 	said            map[string]znodeAt
 	owned           map[int64]bool
 }
@@ -1283,7 +1283,7 @@ const ownedEpochs = 64
 func (s *Scheduler) carried() *carried {
 	if s.carry == nil {
 		s.carry = &carried{unsure: map[string]unsurePlacement{}, unsureFirings: map[string]unsureFiring{},
-			unsureWithdrawn: map[string]store.Attempt{}, said: map[string]znodeAt{}, owned: map[int64]bool{}}
+			unsureWithdrawn: map[string]unsureWithdrawal{}, said: map[string]znodeAt{}, owned: map[int64]bool{}}
 	}
 	return s.carry
 }

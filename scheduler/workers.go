@@ -648,7 +648,7 @@ func (l *leader) recoverAttempt(path string, version int32, task *store.Task, wh
 		return nil
 	case replyLost(err):
 		// Its reply lost: counted once the next view finds it landed.
-		l.unsureWithdrawn[task.ID] = store.Attempt{N: task.Attempt, FinishedAt: now}
+		l.unsureWithdrawn[task.ID] = unsureWithdrawal{attempt: task.Attempt, at: now, ended: endState}
 		return err
 	case errors.Is(err, store.ErrFenced):
 		return err
@@ -673,10 +673,22 @@ func (l *leader) recoverAttempt(path string, version int32, task *store.Task, wh
 	return fmt.Errorf("recover %s: %w", path, err)
 }
 
+// unsureWithdrawal is a withdrawal whose reply was lost: of the task's
+// attempt, ended at (the time it wrote in the attempt's history entry),
+// and the task's end it wrote ("" when it queued the next attempt).
+type unsureWithdrawal struct {
+	attempt int
+	at      time.Time
+	ended   store.State
+}
+
 // tallyWithdrawn counts the withdrawals whose reply was lost and that
-// landed: the task's record, queued again or ended, has the attempt ended
-// as the withdrawal wrote it. They went uncounted in
-// drover_attempts_withdrawn_total. Two reads a task, pipelined, only after a blip.
+// landed: the task's record, wherever it is now, has the attempt ended as
+// the withdrawal wrote it. They went uncounted in
+// drover_attempts_withdrawn_total (and drover_tasks_ended_by_leader_total).
+// Two reads a task, pipelined, only after a blip; a task found in neither
+// its result nor its queue (placed again since, by another leader) is
+// looked for on the workers, as tallyPlaced does.
 func (l *leader) tallyWithdrawn() {
 	if len(l.unsureWithdrawn) == 0 {
 		return
@@ -688,22 +700,39 @@ func (l *leader) tallyWithdrawn() {
 		paths = append(paths, l.lay.Result(id), l.lay.QueueItem(id))
 	}
 	reads := l.st.GetMany(paths) // pipelined, all at once
+	var placed store.Placed      // shared: the workers' directories listed once
 	for k, id := range ids {
-		a := l.unsureWithdrawn[id]
+		u := l.unsureWithdrawn[id]
 		delete(l.unsureWithdrawn, id)
+		landed := func(t *store.Task) bool {
+			return slices.ContainsFunc(t.History, func(h store.Attempt) bool { return h.N == u.attempt && h.FinishedAt.Equal(u.at) })
+		}
+		found, ok := false, false
 		for _, rd := range reads[2*k : 2*k+2] {
 			if rd.Err != nil {
 				continue
 			}
-			t, err := store.DecodeTaskOf(id, rd.Data)
-			if err == nil && slices.ContainsFunc(t.History, func(h store.Attempt) bool { return h.N == a.N && h.FinishedAt.Equal(a.FinishedAt) }) {
-				if t.State.Terminal() && t.Attempt == a.N { // the result it wrote
-					l.s.counters.ended(t.State)
+			if t, err := store.DecodeTaskOf(id, rd.Data); err == nil {
+				found = true
+				if ok = landed(t); ok {
+					break
 				}
-				l.s.counters.recovered.Add(1)
-				break
 			}
 		}
+		if !found {
+			if t, _, err := l.st.LookupTaskIn(id, &placed); err == nil {
+				ok = landed(t)
+			}
+		}
+		if !ok {
+			continue
+		}
+		// Landed, it wrote what it was sent with: the task's end, if it
+		// ended it (a drover retry may have queued it again since).
+		if u.ended != "" {
+			l.s.counters.ended(u.ended)
+		}
+		l.s.counters.recovered.Add(1)
 	}
 }
 
