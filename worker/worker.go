@@ -318,8 +318,8 @@ func (w *Worker) Registered() <-chan struct{} { return w.registered }
 func (w *Worker) Running() int { return int(w.running.Load()) }
 
 // Outcomes are what an attempt whose outcome a worker posted made of its
-// task: it succeeded; it failed with retries left and went back to the
-// queue ("retry"); it failed for good; it ended dead (retries used up, or
+// task: it succeeded; it went back to the queue ("retry": failed with
+// retries left, or not started for want of the worker's resources, a loss); it failed for good; it ended dead (retries used up, or
 // lost too often). Stats.Outcomes counts them in this order.
 var Outcomes = [...]string{"succeeded", "retry", "failed", "dead"}
 

@@ -25,7 +25,7 @@ async function get(path) {
 // note says, beside a table, what the API left out of it: a short list is
 // not passed off as the whole.
 function note(sel, skipped, what) {
-  $(sel).textContent = skipped > 0 ? `${skipped} ${what} not shown: unreadable here (a newer release's, or malformed; see drover deadletter ls)` : "";
+  $(sel).textContent = skipped > 0 ? `${skipped} ${what} unreadable here, not shown or not counted (a newer release's, malformed: see drover deadletter ls, or not readable with these credentials)` : "";
 }
 
 // updated is when the tables were last filled: a refresh that fails leaves
@@ -41,7 +41,7 @@ async function refresh() {
     const failed = got.find((r) => r.status === "rejected");
     if (failed) throw failed.reason;
     const [c, tasks, scheds] = got.map((r) => r.value.body);
-    note("#workers-note", got[0].value.skipped, "registered workers");
+    note("#workers-note", got[0].value.skipped, "registered workers (or their assignments)");
     note("#tasks-note", got[1].value.skipped, "tasks");
     note("#schedules-note", got[2].value.skipped, "schedules");
     const l = c.leader;
