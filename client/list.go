@@ -20,6 +20,12 @@ type ListOptions struct {
 	// filter few records may match, and an unbounded listing then reads
 	// every record kept (up to a million): a server bounds it.
 	Budget int
+	// MaxBytes bounds, roughly, the bytes the tasks kept hold (heldBytes,
+	// after Slim); 0: no bound. A server's page of 1,000 tasks whose
+	// commands are near the record size limit held a gigabyte. Once it is
+	// reached the listing stops as when Budget runs out (Truncated), with
+	// at least one task.
+	MaxBytes int
 	// Slim, if set, is called with each matching task as it is read, to
 	// drop what the caller will not show (a payload, output): a page of 1,000
 	// records near the size limit otherwise holds gigabytes while it is
@@ -49,6 +55,7 @@ type listing struct {
 	slim   func(*store.Task) // nil: keep records whole
 	limit  int
 	budget int // records left to read
+	bytes  int // of MaxBytes, left to hold
 	res    Listing
 	// unread is the newest task id a source cut short by the budget left
 	// unread (each source is read newest first); unreadAll: a source was
@@ -70,13 +77,16 @@ func (c *Client) ListTasks(ctx context.Context, opt ListOptions) (Listing, error
 		// An unknown state matches nothing: say so, not "no tasks".
 		return Listing{}, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
-	l := &listing{st: c.st, limit: opt.Limit, budget: opt.Budget, slim: opt.Slim,
+	l := &listing{st: c.st, limit: opt.Limit, budget: opt.Budget, bytes: opt.MaxBytes, slim: opt.Slim,
 		keep: func(t *store.Task) bool { return state == "" || t.State == state }}
 	if l.limit <= 0 {
 		l.limit = math.MaxInt
 	}
 	if l.budget <= 0 {
 		l.budget = math.MaxInt
+	}
+	if l.bytes <= 0 {
+		l.bytes = math.MaxInt
 	}
 	lay := c.st.Layout()
 	var out []*store.Task
@@ -266,6 +276,25 @@ func (l *listing) buckets(ctx context.Context, dir string) ([]*store.Task, error
 // A batch is as large as the matches still wanted, and doubles (up to
 // getBatch) while too few match: a page reads what it shows when every
 // record matches, and a rare state still reads in large batches.
+// heldBytes is, roughly, what a listed task holds: its strings' bytes and
+// some for the struct and each entry around them.
+func heldBytes(t *store.Task) int {
+	n := 512 + len(t.Name) + len(t.Handler) + len(t.Payload) + len(t.Error) + len(t.Stdout) + len(t.Stderr)
+	for _, a := range t.Cmd {
+		n += 16 + len(a)
+	}
+	for k, v := range t.Env {
+		n += 64 + len(k) + len(v)
+	}
+	for k, v := range t.On {
+		n += 64 + len(k) + len(v)
+	}
+	for _, a := range t.History {
+		n += 160 + len(a.Error) + len(a.Stdout) + len(a.Stderr)
+	}
+	return n
+}
+
 // recordOf says whether t is the record of the task (and attempt, for an
 // assignment, named <task>.<attempt>) its path names.
 func (l *listing) recordOf(p string, t *store.Task) bool {
@@ -295,7 +324,15 @@ func (l *listing) read(ctx context.Context, paths []string, want int) ([]*store.
 		}
 		batch = min(max(2*batch, want-len(out)), getBatch)
 		n := min(len(paths), batch, l.budget)
-		for _, rd := range l.st.GetMany(paths[:n]) {
+		reads := l.st.GetMany(paths[:n])
+		full := false // what it keeps is all it may hold (MaxBytes)
+		for i, rd := range reads {
+			if l.bytes <= 0 {
+				// The rest of the batch is left unread, as the read
+				// budget leaves it.
+				n, full = i, true
+				break
+			}
 			switch {
 			case errors.Is(rd.Err, store.ErrNoNode):
 			case errors.Is(rd.Err, store.ErrNoAuth):
@@ -332,10 +369,16 @@ func (l *listing) read(ctx context.Context, paths []string, want int) ([]*store.
 						l.slim(t)
 					}
 					out = append(out, t)
+					if l.bytes != math.MaxInt {
+						l.bytes -= heldBytes(t)
+					}
 				}
 			}
 		}
 		paths, l.budget, l.res.Scanned = paths[n:], l.budget-n, l.res.Scanned+n
+		if full {
+			l.budget = 0
+		}
 	}
 	return out, nil
 }

@@ -413,12 +413,17 @@ func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
 	err := s.read(r.Context(), func(ctx context.Context) error {
 		var err error
 		res, err = s.client.ListTasks(ctx, client.ListOptions{State: state, Limit: limit, Budget: scanBudget(limit),
-			// The API shows a payload by its size, and a task's output only
-			// in tasks/ID: they are let go as each record is read (1,000
-			// near the size limit are a gigabyte, and 1,000 tasks' output
-			// over 100 MB).
+			// The API shows a payload by its size, a variable by its name,
+			// and a task's output only in tasks/ID: they are let go as each
+			// record is read (1,000 near the size limit are a gigabyte, and
+			// 1,000 tasks' output over 100 MB). What is left (commands)
+			// may still be near it: a page holds at most listMaxBytes.
+			MaxBytes: listMaxBytes,
 			Slim: func(t *store.Task) {
 				payloads[t], t.Payload = len(t.Payload), nil
+				for k := range t.Env {
+					t.Env[k] = redacted
+				}
 				dropOutput(t)
 			}})
 		return err
@@ -449,6 +454,11 @@ func dropOutput(t *store.Task) {
 		t.History[i].Stdout, t.History[i].Stderr = "", ""
 	}
 }
+
+// listMaxBytes bounds what a page of tasks holds while it is gathered
+// (client.ListOptions.MaxBytes): a page cut short by it says so
+// (X-Drover-Truncated), as one cut short by its scan budget does.
+const listMaxBytes = 64 << 20
 
 // A listing reads at most scanPerResult task records per task asked for, and
 // never fewer than minScan: with a state filter few records may match.
