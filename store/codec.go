@@ -577,6 +577,11 @@ const (
 	MaxProgram    = 4096
 )
 
+// MaxWorkerLabelBytes bounds a worker's labels (keys and values): with its
+// allow-lists (MaxAllowBytes each) and handlers, its registration must fit
+// a record.
+const MaxWorkerLabelBytes = 64 << 10
+
 // LabelBytes is the size of labels: their keys' and values' bytes.
 func LabelBytes(labels map[string]string) int {
 	n := 0

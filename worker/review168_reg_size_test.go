@@ -1,10 +1,13 @@
 package worker
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/store"
 )
 
@@ -35,5 +38,29 @@ func TestReview168ConfigAcceptedWhoseRegistrationCannotBeWritten(t *testing.T) {
 	if _, err := store.Encode(&info); err != nil {
 		t.Fatalf("CheckConfig (and so New) accepts a worker with %d labels, but its registration cannot be written, so Run never registers and retries for ever: %v",
 			len(labels), err)
+	}
+}
+
+// TestRunReturnsWhenItsRegistrationCannotBeWritten: handlers are not in
+// CheckConfig's bounds (Handle adds them), and a registration with enough
+// of them does not fit a record. Run tried again every few seconds for
+// ever, registering never; it now returns the error.
+func TestRunReturnsWhenItsRegistrationCannotBeWritten(t *testing.T) {
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	w, err := New(Config{ID: "w1", Store: st, Capacity: 1, Log: drovertest.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := strings.Repeat("<", store.MaxNameLen-8)
+	for i := range 1500 {
+		if err := w.Handle(fmt.Sprintf("h%04d%s", i, long), HandlerFunc(func(context.Context, *Task) ([]byte, error) { return nil, nil })); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Second)
+	defer cancel()
+	err = w.Run(ctx)
+	if err == nil || !strings.Contains(err.Error(), "too large") {
+		t.Fatalf("Run of a worker whose registration cannot be written: %v (deadline: %v); want it to end with the record's error", err, ctx.Err())
 	}
 }

@@ -226,6 +226,11 @@ func CheckConfig(cfg Config) error {
 			return fmt.Errorf("label %s=%q: %w", k, v, err)
 		}
 	}
+	if n := store.LabelBytes(cfg.Labels); n > store.MaxWorkerLabelBytes {
+		// Its registration must fit a record: past it, Run never
+		// registered and tried again every few seconds for ever.
+		return fmt.Errorf("labels of %d bytes in all: at most %d", n, store.MaxWorkerLabelBytes)
+	}
 	if cfg.Capacity < 0 || cfg.Capacity > store.MaxCapacity {
 		return fmt.Errorf("capacity %d: want 1 to %d", cfg.Capacity, store.MaxCapacity)
 	}
@@ -386,6 +391,9 @@ func (w *Worker) Version() string { return w.cfg.Version }
 
 var (
 	errSessionLost = errors.New("zookeeper session lost")
+	// errUnfitRegistration: the registration cannot be encoded (too
+	// large), and never will be; Run returns it.
+	errUnfitRegistration = errors.New("registration cannot be written")
 	// errCutOff: no contact with ZooKeeper until shortly before the server
 	// would expire the session (watchCutOff). It has most likely expired by
 	// the time the worker is back in touch, and its attempts run again
@@ -489,6 +497,11 @@ func (w *Worker) Run(ctx context.Context) error {
 		}
 		if errors.Is(err, store.ErrClosed) {
 			return err
+		}
+		if errors.Is(err, errUnfitRegistration) {
+			// Its registration does not fit a record (handlers by the
+			// thousand): it never will.
+			return fmt.Errorf("worker %s: %w", w.cfg.ID, err)
 		}
 		if w.st.Closed() {
 			// Closed as the session ended under it: the session's end may
@@ -1107,7 +1120,7 @@ func (w *Worker) register(ctx context.Context) (int64, *store.Session, error) {
 		NoCommands: !w.cfg.Commands, Allow: w.cfg.Allow, AllowEnv: w.cfg.AllowEnv, EnvRule: true, Token: w.token}
 	data, err := store.Encode(&info)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, fmt.Errorf("%w: %w", errUnfitRegistration, err)
 	}
 	p := w.lay.Worker(w.cfg.ID)
 	warned := false
