@@ -1035,8 +1035,15 @@ func (w *Worker) deleteRegistration(ours func(store.Stat, []byte) bool) error {
 // again.
 const drainMarkRetry = 250 * time.Millisecond
 
+// testHookMarkDraining, when set by a test, is called as a draining mark
+// is written, before it is: a mark that has not landed yet.
+var testHookMarkDraining atomic.Pointer[func()]
+
 // markDraining rewrites the registration with draining set.
 func (w *Worker) markDraining() error {
+	if hook := testHookMarkDraining.Load(); hook != nil {
+		(*hook)()
+	}
 	p := w.lay.Worker(w.cfg.ID)
 	data, stat, err := w.st.Get(p)
 	if err != nil {
@@ -1338,6 +1345,17 @@ func (w *Worker) start(ctx context.Context, wg *sync.WaitGroup, dir, name string
 			handBack = nil
 		}
 		err := w.slots.wait(rctx, slot, handBack)
+		if err == nil && handBack != nil && w.draining.Load() {
+			// A drain begun, its mark not yet landed: the leader may
+			// still place here, and what it places waits for the mark,
+			// then goes back (once marked, the leader sends nothing
+			// more). It started: a long task so started was killed at
+			// the drain's deadline, and counted lost.
+			select {
+			case <-handBack:
+			case <-rctx.Done():
+			}
+		}
 		if err == nil {
 			select {
 			case <-handBack: // given a slot as the drain began: nothing new starts
