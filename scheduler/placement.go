@@ -201,7 +201,7 @@ func shapeOf(t *store.Task) shape {
 	// assignment for the leader (a wait behind a long task would withdraw
 	// it as timed out), nor bound by a starting deadline (a first attempt's:
 	// a cron task's retry is not).
-	waits := t.Timeout <= 0 && !t.StartByBinds()
+	waits := t.MayWait()
 	var kind string
 	switch {
 	case t.Handler != "" && waits:

@@ -404,6 +404,12 @@ func (t *Task) StartByBinds() bool {
 	return !t.StartBy.IsZero() && (t.Attempt <= 1 || len(t.History) > 0 && t.Unstarted() == len(t.History))
 }
 
+// MayWait reports whether t may wait on a worker for a slot (prefetched):
+// not with a timeout, which the leader counts from the placement, nor
+// bound by a starting deadline. A worker gives its free slots to those
+// that may not first.
+func (t *Task) MayWait() bool { return t.Timeout <= 0 && !t.StartByBinds() }
+
 // NotStartedInTime is the error of a task the leader ended, cancelled,
 // because its first attempt was still queued at its StartBy; a schedule's
 // history files its run as missed for it.

@@ -16,7 +16,11 @@ import (
 // in ZooKeeper (the exceptions are a report's: see Worker.report). An assignment
 // beyond that (prefetched: Config.Prefetch) waits for a slot in the queue's
 // order, as the leader places: high priority first, then by task id (submit
-// order). The serve loop takes each new assignment's place in line, in that
+// order); but first those that may not wait (store.Task.MayWait: a
+// timeout, a starting deadline), which the leader placed on a free slot
+// only, counting their time from then (one given to an older prefetched
+// task instead waited, never started, and was withdrawn as timed out, a
+// failure). The serve loop takes each new assignment's place in line, in that
 // order, before its goroutine starts: the goroutines would come in any
 // order.
 type slots struct {
@@ -30,6 +34,7 @@ func newSlots(capacity int) *slots { return &slots{free: capacity} }
 
 // waiter is an assignment's place in line; ready closes when it has a slot.
 type waiter struct {
+	urgent  bool // may not wait (store.Task.MayWait): ahead of the rest
 	prio    store.Priority
 	id      string
 	since   time.Time // when it was put in line
@@ -42,11 +47,11 @@ type waiter struct {
 
 // take puts an assignment in line, with the slot at once if one is free
 // and nobody waits.
-func (s *slots) take(prio store.Priority, id string) *waiter {
+func (s *slots) take(urgent bool, prio store.Priority, id string) *waiter {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.seq++
-	w := &waiter{prio: prio, id: id, since: time.Now(), seq: s.seq, ready: make(chan struct{})}
+	w := &waiter{urgent: urgent, prio: prio, id: id, since: time.Now(), seq: s.seq, ready: make(chan struct{})}
 	if s.free > 0 && len(s.waiting) == 0 {
 		s.free--
 		w.granted = true
@@ -57,17 +62,17 @@ func (s *slots) take(prio store.Priority, id string) *waiter {
 	return w
 }
 
-// reorder puts w in line by the priority its record says, once read: the
-// serve loop took a record without a copy for normal (a lone placement on
-// a busy worker, as refilling its prefetch one task at a time is, comes
-// without one).
-func (s *slots) reorder(w *waiter, prio store.Priority) {
+// reorder puts w in line by what its record says, once read: the serve
+// loop took a record without a copy for one that may wait, of normal
+// priority (a lone placement on a busy worker, as refilling its prefetch
+// one task at a time is, comes without one).
+func (s *slots) reorder(w *waiter, urgent bool, prio store.Priority) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if w.granted || w.dropped || w.prio == prio {
+	if w.granted || w.dropped || w.prio == prio && w.urgent == urgent {
 		return
 	}
-	w.prio = prio
+	w.urgent, w.prio = urgent, prio
 	heap.Fix(&s.waiting, w.index)
 }
 
@@ -118,6 +123,9 @@ type waiters []*waiter
 
 func (h waiters) Len() int { return len(h) }
 func (h waiters) Less(i, j int) bool {
+	if h[i].urgent != h[j].urgent {
+		return h[i].urgent
+	}
 	if h[i].prio != h[j].prio {
 		return h[i].prio > h[j].prio
 	}

@@ -19,24 +19,28 @@ func granted(w *waiter) bool {
 	}
 }
 
-// Waiters get a slot high priority first, then by task id (the queue's
-// order), not in the order they came.
+// Waiters get a slot those that may not wait first, then high priority
+// first, then by task id (the queue's order), not in the order they came.
 func TestSlotsOrder(t *testing.T) {
 	s := newSlots(1)
-	first := s.take(store.PriorityNormal, "t")
+	first := s.take(false, store.PriorityNormal, "t")
 	if !granted(first) {
 		t.Fatal("the one free slot was not given at once")
 	}
-	low := s.take(store.PriorityLow, "c")
-	normalB := s.take(store.PriorityNormal, "b")
-	high := s.take(store.PriorityHigh, "z")
-	normalA := s.take(store.PriorityNormal, "a")
-	if n := s.waitingNow(); n != 4 {
-		t.Fatalf("%d waiting, want 4", n)
+	low := s.take(false, store.PriorityLow, "c")
+	normalB := s.take(false, store.PriorityNormal, "b")
+	high := s.take(false, store.PriorityHigh, "z")
+	normalA := s.take(false, store.PriorityNormal, "a")
+	// One that may not wait (a timeout) goes first, whatever its priority
+	// and id: the leader placed it on a free slot.
+	urgent := s.take(true, store.PriorityLow, "y")
+	if n := s.waitingNow(); n != 5 {
+		t.Fatalf("%d waiting, want 5", n)
 	}
 	prev := first
-	for i, next := range []*waiter{high, normalA, normalB, low} {
-		for _, w := range []*waiter{high, normalA, normalB, low} {
+	order := []*waiter{urgent, high, normalA, normalB, low}
+	for i, next := range order {
+		for _, w := range order {
 			if granted(w) && w != prev && !w.dropped {
 				t.Fatalf("step %d: %s has a slot before %s", i, w.id, next.id)
 			}
@@ -57,11 +61,11 @@ func TestSlotsOrder(t *testing.T) {
 // leaves the line.
 func TestSlotsGiveUp(t *testing.T) {
 	s := newSlots(1)
-	first := s.take(store.PriorityNormal, "a")
+	first := s.take(false, store.PriorityNormal, "a")
 	why := errors.New("assignment withdrawn")
 	ctx, cancel := context.WithCancelCause(context.Background())
-	w := s.take(store.PriorityHigh, "b")
-	next := s.take(store.PriorityLow, "c")
+	w := s.take(false, store.PriorityHigh, "b")
+	next := s.take(false, store.PriorityLow, "c")
 	cancel(why)
 	if err := s.wait(ctx, w, nil); !errors.Is(err, why) {
 		t.Fatalf("the withdrawn waiter got %v, want %v", err, why)
@@ -85,15 +89,15 @@ func TestSlotsGiveUp(t *testing.T) {
 // is dropped, not lost: capacity never shrinks.
 func TestSlotsGrantedAsCancelled(t *testing.T) {
 	s := newSlots(1)
-	first := s.take(store.PriorityNormal, "a")
+	first := s.take(false, store.PriorityNormal, "a")
 	ctx, cancel := context.WithCancel(context.Background())
-	w := s.take(store.PriorityNormal, "b")
+	w := s.take(false, store.PriorityNormal, "b")
 	cancel()
 	s.drop(first) // the slot goes to w, whose wait has ended
 	if !granted(w) {
 		t.Fatal("the slot did not go to the waiter")
 	}
-	next := s.take(store.PriorityNormal, "c")
+	next := s.take(false, store.PriorityNormal, "c")
 	_ = s.wait(ctx, w, nil) // either outcome: the slot is w's to give back
 	s.drop(w)
 	tctx, stop := context.WithTimeout(context.Background(), 5*time.Second)
@@ -110,15 +114,15 @@ func TestSlotsGrantedAsCancelled(t *testing.T) {
 // A waiter's priority, once its record is read, moves it in line.
 func TestSlotsReorder(t *testing.T) {
 	s := newSlots(1)
-	first := s.take(store.PriorityNormal, "a")
-	normal := s.take(store.PriorityNormal, "b")
-	unread := s.take(store.PriorityNormal, "c") // high, as read later
-	s.reorder(unread, store.PriorityHigh)
+	first := s.take(false, store.PriorityNormal, "a")
+	normal := s.take(false, store.PriorityNormal, "b")
+	unread := s.take(false, store.PriorityNormal, "c") // high, as read later
+	s.reorder(unread, false, store.PriorityHigh)
 	s.drop(first)
 	if !granted(unread) || granted(normal) {
 		t.Fatal("the slot did not go to the waiter read as high priority")
 	}
-	s.reorder(unread, store.PriorityLow) // granted: nothing to move
+	s.reorder(unread, false, store.PriorityLow) // granted: nothing to move
 	s.drop(unread)
 	if !granted(normal) {
 		t.Fatal("the slot did not go on to the next")

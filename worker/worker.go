@@ -814,11 +814,12 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 			}
 			return store.PriorityNormal
 		}
+		urgent := func(name string) bool { c := copies[name]; return c != nil && !c.MayWait() }
 		slices.SortFunc(started, func(a, b string) int {
-			return cmp.Or(cmp.Compare(prio(b), prio(a)), strings.Compare(a, b))
+			return cmp.Or(-cmp.Compare(b2i(urgent(a)), b2i(urgent(b))), cmp.Compare(prio(b), prio(a)), strings.Compare(a, b))
 		})
 		for _, name := range started {
-			runs[name] = w.start(sctx, &wg, dir, name, reg, sess, copies[name], w.slots.take(prio(name), name), handBack)
+			runs[name] = w.start(sctx, &wg, dir, name, reg, sess, copies[name], w.slots.take(urgent(name), prio(name), name), handBack)
 			delete(copies, name)
 			// The multi that created it last changed the children:
 			// did it also write the directory's data?
@@ -1337,7 +1338,7 @@ func (w *Worker) start(ctx context.Context, wg *sync.WaitGroup, dir, name string
 		// line to be written: a prefetched assignment waits here, still
 		// assigned, and its running mark, queued after that report,
 		// commits with it or after it (handOff).
-		w.slots.reorder(slot, task.Priority)
+		w.slots.reorder(slot, !task.MayWait(), task.Priority)
 		if !task.MayEndUnstarted() || task.StartByBinds() {
 			// Runs, as a drain did before hand-backs. A first attempt
 			// bound by a starting deadline was placed in time, and goes
@@ -1994,4 +1995,12 @@ func loggedCmd(cmd []string) []string {
 		out = append(out, store.Clip(a, maxArg))
 	}
 	return out
+}
+
+// b2i is 1 for true, 0 for false: an order's key.
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
