@@ -650,6 +650,11 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 	// goes back to the queue (handBack) instead of running. (Before it,
 	// the leader could place a task given back here again.)
 	handBack := make(chan struct{})
+	// unmarked closes instead when the mark failed for good: what waited
+	// for it runs, as before the drain (the leader goes on placing here,
+	// and would place a task given back here again).
+	unmarked := make(chan struct{})
+	gaveUp := false // unmarked closed
 	var marked chan error       // the draining mark's outcome, while it is written
 	var remark <-chan time.Time // when to write a mark that failed again
 	// mark writes the draining mark aside: a request made while ZooKeeper
@@ -819,7 +824,7 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 			return cmp.Or(-cmp.Compare(b2i(urgent(a)), b2i(urgent(b))), cmp.Compare(prio(b), prio(a)), strings.Compare(a, b))
 		})
 		for _, name := range started {
-			runs[name] = w.start(sctx, &wg, dir, name, reg, sess, copies[name], w.slots.take(urgent(name), prio(name), name), handBack)
+			runs[name] = w.start(sctx, &wg, dir, name, reg, sess, copies[name], w.slots.take(urgent(name), prio(name), name), handBack, unmarked)
 			delete(copies, name)
 			// The multi that created it last changed the children:
 			// did it also write the directory's data?
@@ -866,6 +871,9 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 				w.log.Warn().Err(err).Bool("again", again).Msg("cannot mark registration draining")
 				if again {
 					remark = time.After(drainMarkRetry)
+				} else if !gaveUp {
+					gaveUp = true
+					close(unmarked)
 				}
 			}
 		case <-remark:
@@ -1298,7 +1306,7 @@ type run struct {
 // manifest gave its copy) and, if it belongs to this registration, runs it.
 // Reads of many new assignments are thereby pipelined instead of holding up
 // the watch loop one by one.
-func (w *Worker) start(ctx context.Context, wg *sync.WaitGroup, dir, name string, reg int64, sess *store.Session, copied *store.Task, slot *waiter, handBack <-chan struct{}) *run {
+func (w *Worker) start(ctx context.Context, wg *sync.WaitGroup, dir, name string, reg int64, sess *store.Session, copied *store.Task, slot *waiter, handBack, unmarked <-chan struct{}) *run {
 	rctx, cancel := context.WithCancelCause(ctx)
 	r := &run{cancel: cancel}
 	w.running.Add(1)
@@ -1354,6 +1362,7 @@ func (w *Worker) start(ctx context.Context, wg *sync.WaitGroup, dir, name string
 			// the drain's deadline, and counted lost.
 			select {
 			case <-handBack:
+			case <-unmarked: // no mark to come: it runs
 			case <-rctx.Done():
 			}
 		}
