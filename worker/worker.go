@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"os/user"
 	"path"
@@ -283,6 +284,15 @@ func CheckConfig(cfg Config) error {
 		if _, err := credentialOf(cfg.RunAs); err != nil {
 			return err
 		}
+	}
+	// Each part within its bound, the whole must still fit a record as
+	// JSON writes it (<, > and & take six bytes each), marked draining,
+	// from a host of the longest name: else Run cannot register.
+	info := store.WorkerInfo{ID: cfg.ID, Host: strings.Repeat("h", 255), PID: math.MaxInt32, Labels: cfg.Labels,
+		Capacity: capacity, Prefetch: cfg.Prefetch, Version: cfg.Version, StartedAt: time.Now().UTC(),
+		NoCommands: !cfg.Commands, Allow: cfg.Allow, AllowEnv: cfg.AllowEnv, EnvRule: true, Draining: true, Token: rand.Text()}
+	if _, err := store.Encode(&info); err != nil {
+		return fmt.Errorf("labels and allow-lists together: %w", err)
 	}
 	return nil
 }
@@ -654,7 +664,7 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 	// for it runs, as before the drain (the leader goes on placing here,
 	// and would place a task given back here again).
 	unmarked := make(chan struct{})
-	gaveUp := false // unmarked closed
+	gaveUp := false             // unmarked closed
 	var marked chan error       // the draining mark's outcome, while it is written
 	var remark <-chan time.Time // when to write a mark that failed again
 	// mark writes the draining mark aside: a request made while ZooKeeper
