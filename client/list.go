@@ -20,11 +20,13 @@ type ListOptions struct {
 	// filter few records may match, and an unbounded listing then reads
 	// every record kept (up to a million): a server bounds it.
 	Budget int
-	// MaxBytes bounds, roughly, the bytes the tasks kept hold (heldBytes,
-	// after Slim); 0: no bound. A server's page of 1,000 tasks whose
-	// commands are near the record size limit held a gigabyte. Once it is
-	// reached the listing stops as when Budget runs out (Truncated), with
-	// at least one task.
+	// MaxBytes bounds, roughly, the bytes the tasks of the page hold
+	// (heldBytes, after Slim), and those each source's read keeps before
+	// the sources are merged (so at most some three times it is held); 0:
+	// no bound. A server's page of 1,000 tasks whose commands are near the
+	// record size limit held a gigabyte. A source cut short by it is left
+	// unread from there, as Budget leaves it, and the page loses its
+	// oldest tasks to fit (Truncated), keeping one at least.
 	MaxBytes int
 	// Slim, if set, is called with each matching task as it is read, to
 	// drop what the caller will not show (a payload, output): a page of 1,000
@@ -55,8 +57,13 @@ type listing struct {
 	slim   func(*store.Task) // nil: keep records whole
 	limit  int
 	budget int // records left to read
-	bytes  int // of MaxBytes, left to hold
-	res    Listing
+	// bytes is what the source being read may still hold (MaxBytes a
+	// source); cut, that it ran out, and the source was left there
+	// (unread); bytesCut, that some source was.
+	bytes         int
+	cut, bytesCut bool
+	maxBytes      int
+	res           Listing
 	// unread is the newest task id a source cut short by the budget left
 	// unread (each source is read newest first); unreadAll: a source was
 	// not read at all.
@@ -77,7 +84,7 @@ func (c *Client) ListTasks(ctx context.Context, opt ListOptions) (Listing, error
 		// An unknown state matches nothing: say so, not "no tasks".
 		return Listing{}, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
-	l := &listing{st: c.st, limit: opt.Limit, budget: opt.Budget, bytes: opt.MaxBytes, slim: opt.Slim,
+	l := &listing{st: c.st, limit: opt.Limit, budget: opt.Budget, maxBytes: opt.MaxBytes, slim: opt.Slim,
 		keep: func(t *store.Task) bool { return state == "" || t.State == state }}
 	if l.limit <= 0 {
 		l.limit = math.MaxInt
@@ -85,8 +92,8 @@ func (c *Client) ListTasks(ctx context.Context, opt ListOptions) (Listing, error
 	if l.budget <= 0 {
 		l.budget = math.MaxInt
 	}
-	if l.bytes <= 0 {
-		l.bytes = math.MaxInt
+	if l.maxBytes <= 0 {
+		l.maxBytes = math.MaxInt
 	}
 	lay := c.st.Layout()
 	var out []*store.Task
@@ -97,6 +104,10 @@ func (c *Client) ListTasks(ctx context.Context, opt ListOptions) (Listing, error
 		if match && l.res.Truncated {
 			l.unreadAll = true
 		}
+		// Each source may hold MaxBytes: one cut short by it leaves the
+		// others to be read (their tasks may be the newer), and the page
+		// is cut to MaxBytes once merged (fit).
+		l.bytes, l.cut = l.maxBytes, false
 		return !match || l.res.Truncated
 	}
 	if !skip(state == "" || state == store.StateQueued) {
@@ -147,9 +158,10 @@ func (c *Client) ListTasks(ctx context.Context, opt ListOptions) (Listing, error
 		}
 		out = append(out, ts...)
 	}
-	dedup := l.newest(out)
+	dedup := l.fit(l.newest(out))
 	l.res.Tasks = dedup
 	l.res.Exact = len(dedup)
+	l.res.Truncated = l.res.Truncated || l.bytesCut
 	if l.res.Truncated {
 		l.res.Exact = 0
 		for !l.unreadAll && l.res.Exact < len(dedup) && dedup[l.res.Exact].ID > l.unread {
@@ -176,6 +188,23 @@ func (l *listing) newest(out []*store.Task) []*store.Task {
 		dedup = dedup[:l.limit]
 	}
 	return dedup
+}
+
+// fit cuts the page, newest first, to the tasks that hold MaxBytes in
+// all (one at least): the oldest go.
+func (l *listing) fit(page []*store.Task) []*store.Task {
+	if l.maxBytes == math.MaxInt {
+		return page
+	}
+	held := 0
+	for i, t := range page {
+		if held += heldBytes(t); held > l.maxBytes && i > 0 {
+			clear(page[i:])
+			l.bytesCut = true
+			return page[:i]
+		}
+	}
+	return page
 }
 
 // listBatch is the most buckets a listing lists at once, pipelined.
@@ -257,7 +286,7 @@ func (l *listing) buckets(ctx context.Context, dir string) ([]*store.Task, error
 			return nil, err
 		}
 		out = append(out, ts...)
-		if len(out) >= l.limit || l.res.Truncated {
+		if len(out) >= l.limit || l.res.Truncated || l.cut {
 			return out, nil
 		}
 		if len(paths) < getBatch {
@@ -268,14 +297,6 @@ func (l *listing) buckets(ctx context.Context, dir string) ([]*store.Task, error
 	}
 }
 
-// read reads the task records at paths in order, in batches, until want of
-// them matched, while the budget lasts and ctx has not ended, and returns those
-// that match. A record that does not decode is skipped; one that is gone (it
-// moved on since it was listed) is ignored.
-//
-// A batch is as large as the matches still wanted, and doubles (up to
-// getBatch) while too few match: a page reads what it shows when every
-// record matches, and a rare state still reads in large batches.
 // heldBytes is, roughly, what a listed task holds: its strings' bytes and
 // some for the struct and each entry around them.
 func heldBytes(t *store.Task) int {
@@ -295,6 +316,14 @@ func heldBytes(t *store.Task) int {
 	return n
 }
 
+// read reads the task records at paths in order, in batches, until want of
+// them matched, while the budget lasts and ctx has not ended, and returns those
+// that match. A record that does not decode is skipped; one that is gone (it
+// moved on since it was listed) is ignored.
+//
+// A batch is as large as the matches still wanted, and doubles (up to
+// getBatch) while too few match: a page reads what it shows when every
+// record matches, and a rare state still reads in large batches.
 // recordOf says whether t is the record of the task (and attempt, for an
 // assignment, named <task>.<attempt>) its path names.
 func (l *listing) recordOf(p string, t *store.Task) bool {
@@ -309,7 +338,7 @@ func (l *listing) recordOf(p string, t *store.Task) bool {
 func (l *listing) read(ctx context.Context, paths []string, want int) ([]*store.Task, error) {
 	var out []*store.Task
 	batch := 0
-	for len(paths) > 0 && len(out) < want {
+	for len(paths) > 0 && len(out) < want && !l.cut {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("list tasks: stopped after %d records: %w", l.res.Scanned, err)
 		}
@@ -369,15 +398,20 @@ func (l *listing) read(ctx context.Context, paths []string, want int) ([]*store.
 						l.slim(t)
 					}
 					out = append(out, t)
-					if l.bytes != math.MaxInt {
+					if l.maxBytes != math.MaxInt {
 						l.bytes -= heldBytes(t)
 					}
 				}
 			}
 		}
 		paths, l.budget, l.res.Scanned = paths[n:], l.budget-n, l.res.Scanned+n
-		if full {
-			l.budget = 0
+		if full && len(paths) > 0 {
+			// The source stops here: what is left of it is older than what
+			// it gave, and may be newer than other sources' tasks.
+			l.cut, l.bytesCut = true, true
+			if id, _, _ := strings.Cut(path.Base(paths[0]), "."); id > l.unread {
+				l.unread = id
+			}
 		}
 	}
 	return out, nil

@@ -455,10 +455,11 @@ func dropOutput(t *store.Task) {
 	}
 }
 
-// listMaxBytes bounds what a page of tasks holds while it is gathered
+// listMaxBytes bounds what a page of tasks holds (some three times it
+// while it is gathered: a source's reads each, before they are merged)
 // (client.ListOptions.MaxBytes): a page cut short by it says so
 // (X-Drover-Truncated), as one cut short by its scan budget does.
-const listMaxBytes = 64 << 20
+const listMaxBytes = 32 << 20
 
 // A listing reads at most scanPerResult task records per task asked for, and
 // never fewer than minScan: with a state filter few records may match.
