@@ -247,6 +247,16 @@ func (s TaskSpec) Task(now time.Time) (*store.Task, error) {
 	return t, nil
 }
 
+// SameSpec reports whether a and b were submitted alike: the same name,
+// command or handler and payload, variables, labels, retries, timeout and
+// priority (their ids, keys, times and progress aside). A key reused
+// with another spec returns the first task, which the caller may say.
+func SameSpec(a, b *store.Task) bool {
+	return a.Name == b.Name && slices.Equal(a.Cmd, b.Cmd) && a.Handler == b.Handler && bytes.Equal(a.Payload, b.Payload) &&
+		a.Shell == b.Shell && maps.Equal(a.Env, b.Env) && maps.Equal(a.On, b.On) && a.Retries == b.Retries &&
+		a.Timeout == b.Timeout && a.Priority == b.Priority
+}
+
 // notUTF8 is why a text that is not valid UTF-8 is refused: the record is
 // JSON, whose encoding turns each such byte into U+FFFD, and the task would
 // run something other than what was given ("a\xffb" ran as "a\uFFFDb").

@@ -73,6 +73,7 @@ being true when an idempotency key returned a task submitted before.`,
 			var (
 				each  func(func(client.TaskSpec) error) error
 				total int
+				one   *client.TaskSpec // the task given on the command line
 			)
 			if file != "" {
 				if len(args) > 0 {
@@ -152,7 +153,7 @@ being true when an idempotency key returned a task submitted before.`,
 					return usageErr("submit: %s", describeInvalid(err))
 				}
 				each = func(fn func(client.TaskSpec) error) error { return fn(spec) }
-				total = 1
+				total, one = 1, &spec
 			}
 			if waitTimeout < 0 || (waitTimeout > 0 && !wait) {
 				return usageErr("submit: --wait-timeout needs --wait and a duration of zero (no limit) or more")
@@ -225,6 +226,9 @@ being true when an idempotency key returned a task submitted before.`,
 					}
 					return err
 				}
+				if one != nil && len(res) == 1 && res[0].Existing {
+					noteOtherSpec(c, *one, res[0].ID, cmd.ErrOrStderr())
+				}
 				if !wait {
 					return nil
 				}
@@ -247,6 +251,23 @@ being true when an idempotency key returned a task submitted before.`,
 	f.DurationVar(&waitTimeout, "wait-timeout", 0, "with --wait: give up waiting after this long and exit 124 (the task goes on); 0, the default: no limit")
 	f.StringVarP(&file, "file", "f", "", "submit one task per line of a JSONL file (- for stdin)")
 	return cmd
+}
+
+// noteOtherSpec says on stderr when the task an idempotency key named,
+// id, was submitted with another spec than the one given: the first is
+// returned, as the key promises, and what was given now is not submitted
+// (a changed command or --retries under a reused key went unsaid, and
+// --wait reported the first task's outcome as this one's).
+func noteOtherSpec(c *client.Client, spec client.TaskSpec, id string, stderr io.Writer) {
+	given, err := spec.Task(time.Now())
+	if err != nil {
+		return
+	}
+	first, err := c.Status(id)
+	if err != nil || client.SameSpec(first, given) {
+		return
+	}
+	fmt.Fprintf(stderr, "drover: key %q names task %s, submitted before with another spec: that task is returned, and this one was not submitted\n", spec.Key, id)
 }
 
 // submitted is one entry of submit's -o json output.
