@@ -334,8 +334,9 @@ func (w *Worker) Running() int { return int(w.running.Load()) }
 
 // Outcomes are what an attempt whose outcome a worker posted made of its
 // task: it succeeded; it went back to the queue ("retry": failed with
-// retries left, or not started for want of the worker's resources, a loss); it failed for good; it ended dead (retries used up, or
-// lost too often). Stats.Outcomes counts them in this order.
+// retries left, or not started for want of the worker's resources, a
+// loss); it failed for good; it ended dead (retries used up, or lost too
+// often). Stats.Outcomes counts them in this order.
 var Outcomes = [...]string{"succeeded", "retry", "failed", "dead"}
 
 // outcomeOf is the index in Outcomes of a report that wrote done, or
@@ -831,7 +832,7 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 		}
 		urgent := func(name string) bool { c := copies[name]; return c != nil && !c.MayWait() }
 		slices.SortFunc(started, func(a, b string) int {
-			return cmp.Or(-cmp.Compare(b2i(urgent(a)), b2i(urgent(b))), cmp.Compare(prio(b), prio(a)), strings.Compare(a, b))
+			return cmp.Or(cmp.Compare(b2i(urgent(b)), b2i(urgent(a))), cmp.Compare(prio(b), prio(a)), strings.Compare(a, b))
 		})
 		for _, name := range started {
 			runs[name] = w.start(sctx, &wg, dir, name, reg, sess, copies[name], w.slots.take(urgent(name), prio(name), name), handBack, unmarked)
