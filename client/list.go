@@ -316,14 +316,6 @@ func heldBytes(t *store.Task) int {
 	return n
 }
 
-// read reads the task records at paths in order, in batches, until want of
-// them matched, while the budget lasts and ctx has not ended, and returns those
-// that match. A record that does not decode is skipped; one that is gone (it
-// moved on since it was listed) is ignored.
-//
-// A batch is as large as the matches still wanted, and doubles (up to
-// getBatch) while too few match: a page reads what it shows when every
-// record matches, and a rare state still reads in large batches.
 // recordOf says whether t is the record of the task (and attempt, for an
 // assignment, named <task>.<attempt>) its path names.
 func (l *listing) recordOf(p string, t *store.Task) bool {
@@ -335,6 +327,14 @@ func (l *listing) recordOf(p string, t *store.Task) bool {
 	return name == t.ID
 }
 
+// read reads the task records at paths in order, in batches, until want of
+// them matched, while the budget lasts and ctx has not ended, and returns those
+// that match. A record that does not decode is skipped; one that is gone (it
+// moved on since it was listed) is ignored.
+//
+// A batch is as large as the matches still wanted, and doubles (up to
+// getBatch) while too few match: a page reads what it shows when every
+// record matches, and a rare state still reads in large batches.
 func (l *listing) read(ctx context.Context, paths []string, want int) ([]*store.Task, error) {
 	var out []*store.Task
 	batch := 0
