@@ -204,7 +204,20 @@ type configSchema struct {
 func schemaOf(root *cobra.Command) configSchema {
 	sch := configSchema{list: map[string]bool{}, commands: map[string]map[string]bool{}, program: root.Name()}
 	var walk func(c *cobra.Command)
+	var noSection func(c *cobra.Command)
+	noSection = func(c *cobra.Command) {
+		sch.groups = append(sch.groups, c.Name())
+		for _, sub := range c.Commands() {
+			noSection(sub)
+		}
+	}
 	walk = func(c *cobra.Command) {
+		if isHelpOrCompletion(c) {
+			// They read no config file: a section of theirs (bash:,
+			// help:) or their flags would be accepted and do nothing.
+			noSection(c)
+			return
+		}
 		// Sections are read by the command running, under its last word:
 		// the program's and a group's (schedule, deadletter) would be read
 		// by none.
@@ -239,10 +252,13 @@ func (sch configSchema) isSection(k string, v any) bool {
 	return isCmd && (v == nil || asMap(v) != nil)
 }
 
-// notInFile are flags a config file may not set: they name one task, and
-// from a file they would name every one (a `key` made every later submit
-// return the first task).
-var notInFile = map[string]string{"key": "an idempotency key names one task; give it with --key"}
+// notInFile are flags a config file may not set: key names one task, and
+// from a file it would name every one (a `key` made every later submit
+// return the first task); config and help are read before the file is.
+var notInFile = map[string]string{"key": "an idempotency key names one task; give it with --key",
+	// Read before the file, or naming it: set in one, they did nothing.
+	"config": "a config file names no other; give --config on the command line",
+	"help":   "help is asked for on the command line (--help)"}
 
 // check validates a whole file: every key names a flag, every value has a
 // kind that flag takes.
