@@ -19,6 +19,7 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/drover-sched/drover/client"
 	"github.com/drover-sched/drover/store"
@@ -137,7 +138,49 @@ func newRootCmd() (*cobra.Command, *globals) {
 	}
 	strictCompletion(root)
 	strictHelp(root)
+	decimalInts(root)
 	return root, g
+}
+
+// decimalInts makes every whole-number flag of the tree take decimal
+// numbers only: pflag reads them as Go literals, so --retries 010 was 8
+// (octal), and 0x3, 0b11 and 1_0 were taken, from the command line and a
+// config file alike (review174).
+func decimalInts(c *cobra.Command) {
+	wrap := func(f *pflag.Flag) {
+		switch f.Value.Type() {
+		case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64":
+			if _, done := f.Value.(decimal); !done {
+				f.Value = decimal{f.Value}
+			}
+		}
+	}
+	c.LocalFlags().VisitAll(wrap)
+	c.PersistentFlags().VisitAll(wrap)
+	for _, sub := range c.Commands() {
+		decimalInts(sub)
+	}
+}
+
+// decimal is a whole-number flag's value that takes a decimal number
+// (a sign, then digits), leading zeros and all, and nothing else.
+type decimal struct{ pflag.Value }
+
+func (d decimal) Set(s string) error {
+	sign, digits := "", s
+	if len(s) > 0 && (s[0] == '-' || s[0] == '+') {
+		sign, digits = s[:1], s[1:]
+	}
+	if digits == "" || strings.Trim(digits, "0123456789") != "" {
+		return errors.New("want a decimal whole number")
+	}
+	if digits = strings.TrimLeft(digits, "0"); digits == "" {
+		digits = "0"
+	}
+	if sign == "+" {
+		sign = ""
+	}
+	return d.Value.Set(sign + digits)
 }
 
 // wantSubcommand is the RunE of a command that only groups others: run
