@@ -250,7 +250,31 @@ being true when an idempotency key returned a task submitted before.`,
 	f.BoolVar(&wait, "wait", false, "wait for the task, print its output and exit with its exit code")
 	f.DurationVar(&waitTimeout, "wait-timeout", 0, "with --wait: give up waiting after this long and exit 124 (the task goes on); 0, the default: no limit")
 	f.StringVarP(&file, "file", "f", "", "submit one task per line of a JSONL file (- for stdin)")
+	onlyOnce(f, "file", "one file only (join them: cat A B | drover submit -f -)")
+	onlyOnce(f, "key", "a key names one task")
 	return cmd
+}
+
+// onlyOnce refuses flag name of fs given twice (pflag keeps the last):
+// submit -f A -f B submitted B alone, without a word (review174).
+func onlyOnce(fs *pflag.FlagSet, name, why string) {
+	f := fs.Lookup(name)
+	f.Value = &once{Value: f.Value, why: why}
+}
+
+// once is a flag's value that may be set once.
+type once struct {
+	pflag.Value
+	set bool
+	why string
+}
+
+func (o *once) Set(s string) error {
+	if o.set {
+		return fmt.Errorf("given twice: %s", o.why)
+	}
+	o.set = true
+	return o.Value.Set(s)
 }
 
 // noteOtherSpec says on stderr when the task an idempotency key named,
@@ -442,6 +466,7 @@ go on running.`,
 		},
 	}
 	cmd.Flags().StringVarP(&file, "file", "f", "", "read task ids from a file, one per line (- for stdin)")
+	onlyOnce(cmd.Flags(), "file", "one file only (join them: cat A B | drover wait -f -)")
 	cmd.Flags().DurationVar(&timeout, "timeout", 0, "give up after this long and exit 124 (0: wait for as long as it takes)")
 	return cmd
 }
