@@ -6,6 +6,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -251,10 +253,20 @@ func (s TaskSpec) Task(now time.Time) (*store.Task, error) {
 // command or handler and payload, variables, labels, retries, timeout and
 // priority (their ids, keys, times and progress aside). A key reused
 // with another spec returns the first task, which the caller may say.
-func SameSpec(a, b *store.Task) bool {
-	return a.Name == b.Name && slices.Equal(a.Cmd, b.Cmd) && a.Handler == b.Handler && bytes.Equal(a.Payload, b.Payload) &&
-		a.Shell == b.Shell && maps.Equal(a.Env, b.Env) && maps.Equal(a.On, b.On) && a.Retries == b.Retries &&
-		a.Timeout == b.Timeout && a.Priority == b.Priority
+func SameSpec(a, b *store.Task) bool { return specDigest(a) == specDigest(b) }
+
+// specDigest is a digest of what SameSpec compares.
+func specDigest(t *store.Task) [sha256.Size]byte {
+	b, _ := json.Marshal(struct { // maps marshal sorted; nil and empty alike
+		Name, Handler     string
+		Cmd               []string
+		Payload           []byte
+		Shell             bool
+		Env, On           map[string]string
+		Retries           int
+		Timeout, Priority int64
+	}{t.Name, t.Handler, t.Cmd, t.Payload, t.Shell, t.Env, t.On, t.Retries, int64(t.Timeout), int64(t.Priority)})
+	return sha256.Sum256(b)
 }
 
 // notUTF8 is why a text that is not valid UTF-8 is refused: the record is
@@ -625,6 +637,12 @@ func EachSpec(r io.Reader, fn func(TaskSpec) error) error {
 	sc := bufio.NewScanner(SkipBOM(r))
 	sc.Buffer(make([]byte, 64*1024), MaxLine)
 	n := 0
+	// A key given twice with two specs contradicts itself: the second
+	// would silently get the first's task. (The same spec again is the
+	// same task, as a resubmit is.) Kept small, for files of millions of
+	// lines: a key by 16 bytes of its hash, its first line and 4 bytes of
+	// its spec's digest.
+	keys := map[[16]byte]uint64{}
 	for sc.Scan() {
 		n++
 		line := bytes.TrimSpace(sc.Bytes())
@@ -645,8 +663,18 @@ func EachSpec(r io.Reader, fn func(TaskSpec) error) error {
 			// (dec.More is false before a stray '}' or ']'.)
 			return fmt.Errorf("%w: line %d: more after the task's JSON object: %.20q", ErrInvalid, n, rest)
 		}
-		if _, err := s.Task(time.Now()); err != nil {
+		t, err := s.Task(time.Now())
+		if err != nil {
 			return fmt.Errorf("%w: line %d: %w", ErrInvalid, n, err)
+		}
+		if s.Key != "" {
+			kh, d := sha256.Sum256([]byte(s.Key)), specDigest(t)
+			seen := uint64(binary.BigEndian.Uint32(d[:]))<<32 | uint64(uint32(n))
+			if first, ok := keys[[16]byte(kh[:16])]; !ok {
+				keys[[16]byte(kh[:16])] = seen
+			} else if first>>32 != seen>>32 {
+				return fmt.Errorf("%w: line %d: key %q was given on line %d with another task: a key names one task", ErrInvalid, n, s.Key, uint32(first))
+			}
 		}
 		if err := fn(s); err != nil {
 			return err

@@ -38,7 +38,7 @@ func TestInDoubtNamesTheLastTaskOfABatchWithARepeatedKey(t *testing.T) {
 	for i := range 6 {
 		lines = append(lines, fmt.Sprintf(`{"cmd":["echo",%q,"%d"],"key":"k%d","on":{"gpu":"none"}}`, marker, i, i))
 	}
-	lines = append(lines, `{"cmd":["echo","again"],"key":"k0","on":{"gpu":"none"}}`) // the first key again
+	lines = append(lines, lines[0]) // the first key again (with its task: another would be refused)
 	file := filepath.Join(t.TempDir(), "batch.jsonl")
 	if err := os.WriteFile(file, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
 		t.Fatal(err)

@@ -97,7 +97,13 @@ being true when an idempotency key returned a task submitted before.`,
 				defer in.close()
 				// Every line is checked before any is sent, and read again
 				// to be sent: they are never all held.
-				err = client.EachSpec(in.first, func(client.TaskSpec) error { total++; return nil })
+				var first client.TaskSpec
+				err = client.EachSpec(in.first, func(s client.TaskSpec) error {
+					if total++; total == 1 {
+						first = s
+					}
+					return nil
+				})
 				if kerr := in.failed(); kerr != nil {
 					// (The scanner hands on the line the copy's failure cut
 					// before the failure itself.)
@@ -111,6 +117,9 @@ being true when an idempotency key returned a task submitted before.`,
 				}
 				if total == 0 {
 					return usageErr("submit -f %s: no tasks in file", shown(file))
+				}
+				if total == 1 {
+					one = &first // a key of another spec is said, as on the command line
 				}
 				each = func(fn func(client.TaskSpec) error) error {
 					r, err := in.again()
