@@ -8,9 +8,11 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
+	"unicode"
 
 	"github.com/drover-sched/drover/store"
 
@@ -67,7 +69,7 @@ func run(args []string) int {
 		if werr := out.failed(); werr != nil {
 			// Its result (a task's output, a new run's id, what was
 			// done) is lost: exit 0 would say all went well.
-			fmt.Fprintln(os.Stderr, "drover: "+oneLine(werr.Error()))
+			fmt.Fprintln(os.Stderr, "drover: "+printable(oneLine(werr.Error())))
 			return 1
 		}
 		return 0
@@ -75,7 +77,7 @@ func run(args []string) int {
 	var ex *exitError
 	if errors.As(err, &ex) {
 		if ex.msg != "" {
-			fmt.Fprintln(os.Stderr, "drover: "+ex.msg)
+			fmt.Fprintln(os.Stderr, "drover: "+printable(ex.msg))
 		}
 		return ex.code
 	}
@@ -83,8 +85,28 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, "drover: "+g.refusedAccess())
 		return 1
 	}
-	fmt.Fprintln(os.Stderr, "drover: "+oneLine(err.Error()))
+	fmt.Fprintln(os.Stderr, "drover: "+printable(oneLine(err.Error())))
 	return 1
+}
+
+// printable escapes the control characters of an error line (\x1b, \a,
+// a newline): most messages quote what was typed, but some (pflag's
+// unknown flag, an open's or a user look-up's error) hold it raw, and a
+// terminal took the escapes for commands (retitled, cleared).
+func printable(s string) string {
+	if !strings.ContainsFunc(s, unicode.IsControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			q := strconv.QuoteRune(r) // '\x1b', '\n'
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // checkedWriter is standard output noting its first failed write (a full
