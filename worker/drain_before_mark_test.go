@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -18,7 +19,7 @@ import (
 // queue unstarted, as one arriving after the mark does.
 func TestDrainStartsNothingBeforeItsMarkLands(t *testing.T) {
 	gate := make(chan struct{})
-	hook := func() { <-gate }
+	hook := func() error { <-gate; return nil }
 	testHookMarkDraining.Store(&hook)
 	t.Cleanup(func() { testHookMarkDraining.Store(nil) })
 	var once bool
@@ -58,4 +59,23 @@ func TestDrainStartsNothingBeforeItsMarkLands(t *testing.T) {
 	if loc.Path == p || got.State != store.StateQueued || len(got.History) != 1 || !got.History[0].Unstarted {
 		t.Fatalf("task at %s: %s, history %+v; want queued again, attempt 1 unstarted", loc.Path, got.State, got.History)
 	}
+}
+
+// TestDrainRunsWhatWaitedWhenItsMarkFailsForGood: a draining mark that
+// fails for good (an error not tried again) leaves the leader placing here;
+// what waited for the mark runs, as before the drain, rather than wait to
+// the drain's deadline (review171).
+func TestDrainRunsWhatWaitedWhenItsMarkFailsForGood(t *testing.T) {
+	hook := func() error { return errors.New("refused for good") }
+	testHookMarkDraining.Store(&hook)
+	t.Cleanup(func() { testHookMarkDraining.Store(nil) })
+
+	root := drovertest.NewRoot()
+	w, st, _ := startWorker(t, root, "w1", func(c *Config) { c.Capacity = 2; c.DrainTimeout = time.Minute })
+	assign(t, st, w, &store.Task{Cmd: []string{"sleep", "30"}, SubmittedAt: time.Now().UTC()})
+	drovertest.WaitFor(t, 20*time.Second, "the first started", func() bool { return w.Stats().Started == 1 })
+	w.Drain()
+	drovertest.WaitFor(t, 20*time.Second, "the drain begun", func() bool { return w.Stats().Draining })
+	assign(t, st, w, &store.Task{Cmd: []string{"true"}, SubmittedAt: time.Now().UTC()})
+	drovertest.WaitFor(t, 20*time.Second, "the second started, its mark failed for good", func() bool { return w.Stats().Started == 2 })
 }

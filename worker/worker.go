@@ -1056,13 +1056,16 @@ func (w *Worker) deleteRegistration(ours func(store.Stat, []byte) bool) error {
 const drainMarkRetry = 250 * time.Millisecond
 
 // testHookMarkDraining, when set by a test, is called as a draining mark
-// is written, before it is: a mark that has not landed yet.
-var testHookMarkDraining atomic.Pointer[func()]
+// is written, before it is: a mark that has not landed yet, or (its error)
+// one that fails.
+var testHookMarkDraining atomic.Pointer[func() error]
 
 // markDraining rewrites the registration with draining set.
 func (w *Worker) markDraining() error {
 	if hook := testHookMarkDraining.Load(); hook != nil {
-		(*hook)()
+		if err := (*hook)(); err != nil {
+			return err
+		}
 	}
 	p := w.lay.Worker(w.cfg.ID)
 	data, stat, err := w.st.Get(p)
@@ -1145,6 +1148,13 @@ func (w *Worker) register(ctx context.Context) (int64, *store.Session, error) {
 	info := store.WorkerInfo{ID: w.cfg.ID, Host: host, PID: os.Getpid(), Labels: w.cfg.Labels,
 		Capacity: w.cfg.Capacity, Prefetch: w.cfg.Prefetch, Version: w.cfg.Version, StartedAt: w.cfg.Now().UTC(), Handlers: w.handlerNames(),
 		NoCommands: !w.cfg.Commands, Allow: w.cfg.Allow, AllowEnv: w.cfg.AllowEnv, EnvRule: true, Token: w.token}
+	marked := info
+	marked.Draining = true
+	if _, err := store.Encode(&marked); err != nil {
+		// It fits, but not marked draining: a drain would then take new
+		// work to its deadline (handlers count here, not in CheckConfig).
+		return 0, nil, fmt.Errorf("%w: marked draining: %w", errUnfitRegistration, err)
+	}
 	data, err := store.Encode(&info)
 	if err != nil {
 		return 0, nil, fmt.Errorf("%w: %w", errUnfitRegistration, err)
