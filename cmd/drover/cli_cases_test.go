@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -541,4 +542,21 @@ func TestEmptyIDAndZKChrootRefused(t *testing.T) {
 	oneLineError(t, drover(t, root, "worker", "--id", ""), 2, `--id "": empty`)
 	oneLineError(t, drover(t, root, "scheduler", "--id", ""), 2, `--id "": empty`)
 	oneLineError(t, drover(t, root, "--zk", "127.0.0.1:2181/drover", "ls"), 2, "give the path as --root")
+}
+
+// An empty -f (an unset variable) names no file: said so, not "no command
+// given"; a word of wait -f too long for an id says so in its own words
+// (review174's notes).
+func TestEmptyFileFlagAndLongWord(t *testing.T) {
+	root := newRoot()
+	oneLineError(t, drover(t, root, "submit", "-f", ""), 2, `-f "": no file named`)
+	oneLineError(t, drover(t, root, "wait", "-f", ""), 2, `-f "": no file named`)
+	long := filepath.Join(t.TempDir(), "ids")
+	if err := os.WriteFile(long, bytes.Repeat([]byte("A"), 5000), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := drover(t, root, "wait", "-f", long)
+	if r.code != 2 || strings.Contains(r.stderr, "bufio") {
+		t.Fatalf("wait -f of a 5,000-byte word: %+v", r)
+	}
 }

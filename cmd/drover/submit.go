@@ -75,6 +75,11 @@ being true when an idempotency key returned a task submitted before.`,
 				total int
 				one   *client.TaskSpec // the task given on the command line
 			)
+			if givenOnCommandLine(cmd, "file") && file == "" {
+				// An unset variable (-f "$BATCH"): it read as no -f, and
+				// said no command was given.
+				return usageErr("submit: -f \"\": no file named (- for standard input)")
+			}
 			if file != "" {
 				if len(args) > 0 {
 					return usageErr("submit: give either -f FILE or a command, not both")
@@ -411,6 +416,10 @@ func readIDs(r io.Reader) ([]string, error) {
 		ids = append(ids, id)
 	}
 	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			// (Its own words: "bufio.Scanner: token too long".)
+			return nil, fmt.Errorf("word %d: longer than 4,096 bytes, no task id", len(ids)+1)
+		}
 		return nil, fmt.Errorf("word %d: %w", len(ids)+1, err)
 	}
 	return ids, nil
@@ -445,6 +454,9 @@ go on running.`,
 				return usageErr("wait: --timeout must not be negative")
 			}
 			ids := args
+			if givenOnCommandLine(cmd, "file") && file == "" {
+				return usageErr("wait: -f \"\": no file named (- for standard input)")
+			}
 			if file != "" {
 				r, closeFn, err := openInput(file)
 				if err != nil {
