@@ -50,6 +50,11 @@ it); its load is a production ensemble's worst day, so use a scratch one.`,
 				scale.Queued < 0 || scale.Workers < 1 || scale.Capacity < 1 {
 				return usageErr("bench: --duration >= 1s, --tasks, --workers, --capacity, --scale-workers and --scale-capacity >= 1, --cli-tasks, --cron-fanout and --scale-queued >= 0")
 			}
+			if workers > maxBenchWorkers || scale.Workers > maxBenchWorkers {
+				// Each an in-process worker with its own session: a typo
+				// (--workers 20000000) ran the machine out of memory.
+				return usageErr("bench: --workers and --scale-workers at most %d", maxBenchWorkers)
+			}
 			if capacity > store.MaxCapacity || scale.Capacity > store.MaxCapacity {
 				return usageErr("bench: --capacity and --scale-capacity at most %d (a worker's most)", store.MaxCapacity)
 			}
@@ -244,3 +249,7 @@ func cliCPUNote(c *bench.CLICPUReport, rawCreates float64) string {
 	}
 	return note + fmt.Sprintf("; %.1f cores busy, at which the goal allows %.2f", c.BusyCores, c.BusyCores*1000/(0.15*rawCreates))
 }
+
+// maxBenchWorkers bounds bench's in-process workers: each holds a
+// ZooKeeper session (the scale phase's default is 500).
+const maxBenchWorkers = 5000

@@ -560,3 +560,10 @@ func TestEmptyFileFlagAndLongWord(t *testing.T) {
 		t.Fatalf("wait -f of a 5,000-byte word: %+v", r)
 	}
 }
+
+// bench's in-process workers are bounded: each holds a session (review174's
+// note: --workers had no upper bound).
+func TestBenchWorkersBounded(t *testing.T) {
+	oneLineError(t, drover(t, newRoot(), "bench", "--workers", "20000000"), 2, "at most 5000")
+	oneLineError(t, drover(t, newRoot(), "bench", "--scale-workers", "5001"), 2, "at most 5000")
+}
