@@ -257,7 +257,22 @@ func SameSpec(a, b *store.Task) bool { return specDigest(a) == specDigest(b) }
 
 // specDigest is a digest of what SameSpec compares.
 func specDigest(t *store.Task) [sha256.Size]byte {
-	b, _ := json.Marshal(struct { // maps marshal sorted; nil and empty alike
+	// Maps marshal sorted; an empty map, list or payload is none ("env":
+	// {} on one line, none on another, or a record that dropped it).
+	env, on, cmd, payload := t.Env, t.On, t.Cmd, t.Payload
+	if len(env) == 0 {
+		env = nil
+	}
+	if len(on) == 0 {
+		on = nil
+	}
+	if len(cmd) == 0 {
+		cmd = nil
+	}
+	if len(payload) == 0 {
+		payload = nil
+	}
+	b, _ := json.Marshal(struct {
 		Name, Handler     string
 		Cmd               []string
 		Payload           []byte
@@ -265,7 +280,7 @@ func specDigest(t *store.Task) [sha256.Size]byte {
 		Env, On           map[string]string
 		Retries           int
 		Timeout, Priority int64
-	}{t.Name, t.Handler, t.Cmd, t.Payload, t.Shell, t.Env, t.On, t.Retries, int64(t.Timeout), int64(t.Priority)})
+	}{t.Name, t.Handler, cmd, payload, t.Shell, env, on, t.Retries, int64(t.Timeout), int64(t.Priority)})
 	return sha256.Sum256(b)
 }
 
