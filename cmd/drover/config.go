@@ -256,6 +256,8 @@ func (sch configSchema) isSection(k string, v any) bool {
 // from a file it would name every one (a `key` made every later submit
 // return the first task); config and help are read before the file is.
 var notInFile = map[string]string{"key": "an idempotency key names one task; give it with --key",
+	// Every submit would read the file (and refuse a command with it).
+	"file": "a file of tasks names one batch; give it with submit -f",
 	// Read before the file, or naming it: set in one, they did nothing.
 	"config": "a config file names no other; give --config on the command line",
 	"help":   "help is asked for on the command line (--help)"}
@@ -400,6 +402,12 @@ func newConfigCmd(g *globals) *cobra.Command {
 			var b strings.Builder
 			for _, n := range names {
 				v, _ := yaml.Marshal(out[n])
+				if _, no := notInFile[n]; no {
+					// Usable as a file as printed: a file may not name
+					// another (config), said as a comment.
+					fmt.Fprintf(&b, "# %s: %s", n, v)
+					continue
+				}
 				if c := g.credentialSources(); n == "zk-auth-file" && c != "" {
 					v = append(bytes.TrimSuffix(v, []byte("\n")), " # "+c+"\n"...)
 				}

@@ -124,3 +124,27 @@ func TestWorldReadableTLSKeyIsRefused(t *testing.T) {
 	r := drover(t, newRoot(), "--zk-tls-cert", key, "--zk-tls-key", key, "workers")
 	oneLineError(t, r, 2, "other users can read or write it")
 }
+
+// config print's output is a config file as it stands (review175: it
+// printed config: "", which a file may no longer hold), and a file may not
+// name submit's -f (every submit -- CMD then failed, "give either -f FILE
+// or a command").
+func TestConfigPrintIsAConfigFile(t *testing.T) {
+	root := newRoot()
+	r := drover(t, root, "config", "print")
+	if r.code != 0 {
+		t.Fatalf("config print: %+v", r)
+	}
+	p := filepath.Join(t.TempDir(), "p.yaml")
+	if err := os.WriteFile(p, []byte(r.stdout), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if again := drover(t, root, "--config", p, "config", "print"); again.code != 0 {
+		t.Fatalf("config print's output as --config: %+v", again)
+	}
+	f := filepath.Join(t.TempDir(), "f.yaml")
+	if err := os.WriteFile(f, []byte("submit:\n  file: batch.jsonl\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	oneLineError(t, drover(t, root, "--config", f, "submit", "--", "true"), 2, "not a setting for a file")
+}
