@@ -269,6 +269,9 @@ func specDigest(t *store.Task) [sha256.Size]byte {
 	if len(cmd) == 0 {
 		cmd = nil
 	}
+	if t.Shell && len(cmd) > 1 {
+		cmd = []string{strings.Join(cmd, " ")} // runs as sh -c "echo hi", however split
+	}
 	if len(payload) == 0 {
 		payload = nil
 	}

@@ -172,7 +172,9 @@ func (d decimal) Set(s string) error {
 		sign, digits = s[:1], s[1:]
 	}
 	if digits == "" || strings.Trim(digits, "0123456789") != "" {
-		return errors.New("want a decimal whole number")
+		// As strconv says it: flagError and valueError word it, naming
+		// the value (0x10, 1.5).
+		return &strconv.NumError{Func: "ParseInt", Num: s, Err: strconv.ErrSyntax}
 	}
 	if digits = strings.TrimLeft(digits, "0"); digits == "" {
 		digits = "0"

@@ -68,6 +68,9 @@ being true when an idempotency key returned a task submitted before.`,
   drover submit --retries 3 --timeout 10m --on gpu=true -- ./train.sh
   drover submit -f batch.jsonl`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := givenTwice(cmd); err != nil {
+				return err
+			}
 			// each hands the tasks, checked, to a function in turn; total
 			// is how many.
 			var (
@@ -269,26 +272,37 @@ being true when an idempotency key returned a task submitted before.`,
 	return cmd
 }
 
-// onlyOnce refuses flag name of fs given twice (pflag keeps the last):
-// submit -f A -f B submitted B alone, without a word (review174).
+// onlyOnce makes flag name of fs one that givenTwice refuses when given
+// twice (pflag keeps the last): submit -f A -f B submitted B alone,
+// without a word (review174). The count is checked when the command runs,
+// not as the flags are parsed: tab completion parses them twice.
 func onlyOnce(fs *pflag.FlagSet, name, why string) {
 	f := fs.Lookup(name)
 	f.Value = &once{Value: f.Value, why: why}
 }
 
-// once is a flag's value that may be set once.
+// once is a flag's value that counts how often it was set.
 type once struct {
 	pflag.Value
-	set bool
+	n   int
 	why string
 }
 
 func (o *once) Set(s string) error {
-	if o.set {
-		return fmt.Errorf("given twice: %s", o.why)
-	}
-	o.set = true
+	o.n++
 	return o.Value.Set(s)
+}
+
+// givenTwice is the usage error for the first onlyOnce flag of cmd given
+// more than once, nil if none was.
+func givenTwice(cmd *cobra.Command) error {
+	var err error
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		if o, ok := f.Value.(*once); ok && o.n > 1 && err == nil {
+			err = usageErr("%s: --%s given %d times: %s", cmdName(cmd), f.Name, o.n, o.why)
+		}
+	})
+	return err
 }
 
 // noteOtherSpec says on stderr when the task an idempotency key named,
@@ -450,6 +464,9 @@ With -o json it prints the finished tasks as a JSON array, in the order given.
 With --timeout it exits 124 when the tasks have not all finished in time; they
 go on running.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := givenTwice(cmd); err != nil {
+				return err
+			}
 			if timeout < 0 {
 				return usageErr("wait: --timeout must not be negative")
 			}
