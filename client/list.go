@@ -79,6 +79,13 @@ const getBatch = 256
 // ends. Records that do not decode are skipped and counted, never fatal. An
 // unknown state is ErrInvalid.
 func (c *Client) ListTasks(ctx context.Context, opt ListOptions) (Listing, error) {
+	// Its reads take no context: on a silent link they wait for the client
+	// to give the connection up (two thirds of the session timeout), and
+	// so did a server's request bounded by its context.
+	return withCtx(ctx, func() (Listing, error) { return c.listTasks(ctx, opt) })
+}
+
+func (c *Client) listTasks(ctx context.Context, opt ListOptions) (Listing, error) {
 	state := opt.State
 	if _, err := store.ParseState(string(state)); state != "" && err != nil {
 		// An unknown state matches nothing: say so, not "no tasks".

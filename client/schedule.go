@@ -223,8 +223,13 @@ func (c *Client) info(rec *store.Schedule) ScheduleInfo {
 
 // Schedule returns one schedule with its history brought up to date (read
 // only: runs that ended since the leader last looked are shown as ended).
-// Once ctx is done it stops reading the runs' results.
+// It ends with ctx's error once ctx is done, its reads left to end in the
+// background (on a silent link they wait for the connection to be given up).
 func (c *Client) Schedule(ctx context.Context, name string) (ScheduleInfo, error) {
+	return withCtx(ctx, func() (ScheduleInfo, error) { return c.schedule(ctx, name) })
+}
+
+func (c *Client) schedule(ctx context.Context, name string) (ScheduleInfo, error) {
 	rec, _, err := c.readSchedule(name)
 	if err != nil {
 		return ScheduleInfo{}, err
@@ -285,6 +290,20 @@ func (c *Client) SchedulesPage(ctx context.Context, limit int) (list []ScheduleI
 }
 
 func (c *Client) schedulesFirst(ctx context.Context, limit int, slim bool) (list []ScheduleInfo, more bool, skipped int, err error) {
+	// Ended with ctx, as ListTasks is: its reads take no context.
+	type page struct {
+		list    []ScheduleInfo
+		more    bool
+		skipped int
+	}
+	p, err := withCtx(ctx, func() (page, error) {
+		list, more, skipped, err := c.readSchedules(ctx, limit, slim)
+		return page{list, more, skipped}, err
+	})
+	return p.list, p.more, p.skipped, err
+}
+
+func (c *Client) readSchedules(ctx context.Context, limit int, slim bool) (list []ScheduleInfo, more bool, skipped int, err error) {
 	names, err := c.st.Children(c.st.Layout().Schedules())
 	if err != nil {
 		return nil, false, 0, err
