@@ -330,7 +330,10 @@ const maxSubmitTries = 5
 // their size allows. Nothing is written when any spec is invalid; the error
 // then wraps ErrInvalid and names the spec (1-based). On another error the
 // results returned are those of the tasks that were written before it: they
-// are acknowledged, the rest are not.
+// are acknowledged, the rest are not. A transaction whose answer had not
+// come (the connection lost, or ctx ended while it waited: it returns at
+// once) makes the error a *store.InFlightError naming the tasks that may
+// have been written.
 //
 // A task whose idempotency key was used before (by an earlier submit or by an
 // earlier spec of the same call) is not written: its result names the first

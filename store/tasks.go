@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -625,11 +626,11 @@ func (s *Store) Submit(ctx context.Context, tasks []*Task) ([]SubmitResult, erro
 			size += len(encoded[end])
 			end++
 		}
-		if err := s.submitBatch(tasks[start:end], encoded[start:end], out[start:end]); err != nil {
+		if err := s.submitBatchCtx(ctx, tasks[start:end], encoded[start:end], out[start:end]); err != nil {
 			// Closed since the look above: the close may have cut off
 			// the reply of a transaction ZooKeeper applied, as a lost
 			// connection does.
-			if errors.Is(err, ErrConnection) || errors.Is(err, ErrSessionExpired) || errors.Is(err, ErrClosed) {
+			if errors.Is(err, ErrConnection) || errors.Is(err, ErrSessionExpired) || errors.Is(err, ErrClosed) || errors.Is(err, errGaveUp) {
 				err = &InFlightError{N: end - start, Err: err}
 			}
 			return out[:start], err
@@ -638,6 +639,28 @@ func (s *Store) Submit(ctx context.Context, tasks []*Task) ([]SubmitResult, erro
 	}
 	return out, nil
 }
+
+// submitBatchCtx is submitBatch, given up on when ctx ends first: its
+// requests take no context, and on a silent link they waited for the
+// client to give the connection up (two thirds of the session timeout).
+// Given up on, the batch is in flight (errGaveUp, wrapping ctx's error),
+// and its writes end in the background; out is filled only by a batch that
+// ended.
+func (s *Store) submitBatchCtx(ctx context.Context, tasks []*Task, encoded [][]byte, out []SubmitResult) error {
+	mine := slices.Clone(out) // not written to behind a caller that went on
+	done := make(chan error, 1)
+	go func() { done <- s.submitBatch(tasks, encoded, mine) }()
+	select {
+	case err := <-done:
+		copy(out, mine)
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("%w: %w", errGaveUp, context.Cause(ctx))
+	}
+}
+
+// errGaveUp marks a batch given up on with its writes in flight.
+var errGaveUp = errors.New("gave up waiting for ZooKeeper's answer")
 
 // InFlightError is Submit's error when the connection dropped with a
 // transaction in flight: the N tasks after the results returned may have
