@@ -736,24 +736,45 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 		// An idle worker reads its directory's data along with the listing
 		// (pipelined: one round trip): the leader copies the lone assignment
 		// of an idle worker there, which spares reading that assignment.
-		var dirCopy chan store.DirCopy
-		if len(runs) == 0 && copying {
-			dirCopy = make(chan store.DirCopy, 1)
-			go func() { dirCopy <- w.dirCopy() }()
-		}
-		var (
+		wantCopy := len(runs) == 0 && copying
+		// The reads take no context: over a silent link they wait for the
+		// client to give the connection up (two thirds of a session
+		// timeout), and a Run whose context ended waited with them
+		// (README: it stops at once). They end in the background then.
+		type listed struct {
 			kids    []string
 			listing store.Stat
+			ev      <-chan store.Event
 			err     error
-		)
-		if ev == nil {
-			kids, listing, ev, err = w.st.ListW(dir)
-		} else {
-			kids, listing, err = w.st.List(dir)
+			lone    *store.Task
 		}
-		var lone *store.Task
-		if dirCopy != nil {
-			lone = (<-dirCopy).For(listing)
+		got := make(chan listed, 1)
+		go func(watch bool) {
+			var dirCopy chan store.DirCopy
+			if wantCopy {
+				dirCopy = make(chan store.DirCopy, 1)
+				go func() { dirCopy <- w.dirCopy() }()
+			}
+			var l listed
+			if watch {
+				l.kids, l.listing, l.ev, l.err = w.st.ListW(dir)
+			} else {
+				l.kids, l.listing, l.err = w.st.List(dir)
+			}
+			if dirCopy != nil {
+				l.lone = (<-dirCopy).For(l.listing)
+			}
+			got <- l
+		}(ev == nil)
+		var l listed
+		select {
+		case l = <-got:
+		case <-ctx.Done():
+			return nil
+		}
+		kids, listing, err, lone := l.kids, l.listing, l.err, l.lone
+		if l.ev != nil {
+			ev = l.ev
 		}
 		w.listings.Add(1)
 		switch {
@@ -974,17 +995,48 @@ func (w *Worker) watchCutOff(stop <-chan struct{}, lose func(error) error) {
 // with its session; a closed store ends the wait too.
 func (w *Worker) deregister(reg int64, sess *store.Session) {
 	if connected, _ := w.st.Connected(); connected {
-		err := w.deleteRegistration(w.registration(reg))
-		if err == nil || !errors.Is(err, store.ErrConnection) {
-			if err != nil {
-				w.log.Warn().Err(err).Int64("reg", reg).Msg("cannot delete the registration; it ends with the session")
+		// On a silent link (the client still counts itself connected) the
+		// delete waits for the client to give the connection up, two
+		// thirds of a session timeout, and so did Run whose context was
+		// cancelled (README: it stops at once): past deregisterWait it goes
+		// on in the background.
+		done := make(chan error, 1)
+		go func() { done <- w.deleteRegistration(w.registration(reg)) }()
+		select {
+		case err := <-done:
+			if !w.deregistered(reg, sess, err) {
+				return
 			}
+		case <-time.After(deregisterWait):
+			w.log.Info().Int64("reg", reg).Msg("ZooKeeper slow to answer: the registration is deleted in the background")
+			go func() {
+				if w.deregistered(reg, sess, <-done) {
+					w.deregisterOnceBack(reg, sess)
+				}
+			}()
 			return
 		}
 	}
 	w.log.Info().Int64("reg", reg).Msg("ZooKeeper out of reach: the registration is deleted if it comes back before the session can have expired")
 	go w.deregisterOnceBack(reg, sess)
 }
+
+// deregistered logs a delete of the registration that failed for good and
+// says whether it failed on a lost connection instead (to be tried once
+// the link is back).
+func (w *Worker) deregistered(reg int64, sess *store.Session, err error) (again bool) {
+	if err == nil || !errors.Is(err, store.ErrConnection) {
+		if err != nil {
+			w.log.Warn().Err(err).Int64("reg", reg).Msg("cannot delete the registration; it ends with the session")
+		}
+		return false
+	}
+	return true
+}
+
+// deregisterWait is how long Run waits for its registration's delete
+// before it lets it go on in the background.
+const deregisterWait = time.Second
 
 // deregisterOnceBack deletes the registration reg, on sess, once the store
 // is connected again on that session, if it is before the server can have
