@@ -59,7 +59,18 @@ func (t *Term) Resign() error {
 	t.cancel()
 	t.end()
 	t.wg.Wait()
-	err := t.st.Delete(t.Fence, -1)
+	// The delete takes no context: over a silent link it waits for the
+	// client to give the connection up (two thirds of a session timeout),
+	// and so did Run whose context ended. Past resignWait the znode is
+	// the store's to delete, as when ZooKeeper is out of reach.
+	done := make(chan error, 1)
+	go func() { done <- t.st.Delete(t.Fence, -1) }()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(resignWait):
+		err = fmt.Errorf("no answer within %v: %w", resignWait, store.ErrConnection)
+	}
 	if err != nil && !errors.Is(err, store.ErrNoNode) {
 		// The store deletes it once connected: a session that lives on
 		// would keep it first in line, with nobody leading.
@@ -68,6 +79,10 @@ func (t *Term) Resign() error {
 	}
 	return nil
 }
+
+// resignWait is how long Resign waits for its election znode's delete
+// before it hands the znode to the store.
+const resignWait = time.Second
 
 // leave hands the store a znode of this candidate's still in line, which
 // it could not delete (ZooKeeper out of reach): the store deletes it once
