@@ -1,0 +1,149 @@
+package main
+
+import (
+	"bytes"
+	"net"
+	"os/exec"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/drover-sched/drover/drovertest"
+)
+
+// review178: README: a client command interrupted exits 130 "within a
+// second even over a link gone silent (a change in flight then may or may
+// not have landed ...)": runClient gives the command interruptWait (1 s)
+// to end on its own, so a change whose answer comes within it is reported
+// as done. Since a57b8b2 store.Submit gives up its batch the moment its
+// context ends, so Ctrl-C during a submit over a link that is merely slow
+// (here ZooKeeper's answer comes 300 ms after the interrupt, well within
+// the second) reports the tasks of the batch in flight as "may have been"
+// submitted, and tells the operator to look each one up, where the answer
+// was on its way: every interrupted `submit -f` of a big file on a healthy
+// cluster now leaves up to a batch (100 tasks) in doubt.
+func TestReview178InterruptedSubmitOnASlowLinkGivesUpAnAnswerOnItsWay(t *testing.T) {
+	root := newRoot()
+	if r := drover(t, root, "submit", "--on", "gpu=none", "--", "true"); r.code != 0 { // the tree made
+		t.Fatalf("submit: %+v", r)
+	}
+	const marker = "r178-slow-answer-marker"
+	px := startSlowProxy(t, zkAddr, []byte(marker))
+	cmd := exec.Command(binary, "--zk", px.addr, "--root", root, "--session-timeout", "30s", "submit", "--on", "gpu=none", "--", "echo", marker)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ended := make(chan error, 1)
+	go func() { ended <- cmd.Wait() }()
+	drovertest.WaitFor(t, 20*time.Second, "the submit's transaction sent", px.held.Load)
+	_ = cmd.Process.Signal(syscall.SIGINT)
+	// ZooKeeper's answers, held since the transaction, come 300 ms after
+	// the interrupt: a slow link, not a silent one.
+	time.AfterFunc(300*time.Millisecond, px.release)
+	var err error
+	select {
+	case err = <-ended:
+	case <-time.After(20 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatal("the interrupted submit did not exit")
+	}
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	}
+	stderr := strings.TrimSpace(errb.String())
+	if strings.Contains(stderr, "may have been") || strings.TrimSpace(out.String()) == "" {
+		t.Errorf("submit interrupted with its transaction's answer 300 ms away (within interruptWait): exit %d, stdout %q, stderr %q; want the task reported submitted, not left in doubt",
+			code, out.String(), stderr)
+	}
+}
+
+// slowProxy forwards to ZooKeeper and, once a client sends marker, holds
+// what the server sends back until release: answers delayed, not lost.
+type slowProxy struct {
+	addr     string
+	marker   []byte
+	held     atomic.Bool
+	released chan struct{}
+	once     sync.Once
+}
+
+func (p *slowProxy) release() { p.once.Do(func() { close(p.released) }) }
+
+func startSlowProxy(t *testing.T, target string, marker []byte) *slowProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &slowProxy{addr: ln.Addr().String(), marker: marker, released: make(chan struct{})}
+	var mu sync.Mutex
+	var conns []net.Conn
+	t.Cleanup(func() {
+		ln.Close()
+		p.release()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+	})
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			mu.Lock()
+			conns = append(conns, c, s)
+			mu.Unlock()
+			go func() { // client to server: watch for the marker
+				buf := make([]byte, 32<<10)
+				for {
+					n, err := c.Read(buf)
+					if n > 0 {
+						if bytes.Contains(buf[:n], p.marker) {
+							p.held.Store(true)
+						}
+						if _, werr := s.Write(buf[:n]); werr != nil {
+							return
+						}
+					}
+					if err != nil {
+						s.Close()
+						return
+					}
+				}
+			}()
+			go func() { // server to client: held once the marker went by
+				buf := make([]byte, 32<<10)
+				for {
+					n, err := s.Read(buf)
+					if n > 0 {
+						if p.held.Load() {
+							<-p.released
+						}
+						if _, werr := c.Write(buf[:n]); werr != nil {
+							return
+						}
+					}
+					if err != nil {
+						c.Close()
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return p
+}
