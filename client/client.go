@@ -760,11 +760,15 @@ func (c *Client) wait(ctx context.Context, id string) (*store.Task, error) {
 }
 
 // withCtx runs f and returns what it returns, or ctx's error when ctx ends
-// first; f, told by ctx, ends in the background then.
+// first; f, told by ctx, ends in the background then. Given a context
+// from Unabandoned, it waits for f however long it takes.
 func withCtx[T any](ctx context.Context, f func() (T, error)) (T, error) {
 	var zero T
 	if err := ctx.Err(); err != nil {
 		return zero, err
+	}
+	if ctx.Value(unabandonedKey{}) != nil {
+		return f() // told by ctx, f stops at its next look at it
 	}
 	type returned struct {
 		v   T
@@ -782,6 +786,17 @@ func withCtx[T any](ctx context.Context, f func() (T, error)) (T, error) {
 		return zero, ctx.Err()
 	}
 }
+
+// Unabandoned returns ctx marked for a caller that counts the reads it has
+// in flight itself (a server's bounded tokens): the client's calls given
+// it return only once their reads have ended, ctx's end stopping them at
+// their next look at it, rather than at once with their reads left to end
+// in the background.
+func Unabandoned(ctx context.Context) context.Context {
+	return context.WithValue(ctx, unabandonedKey{}, true)
+}
+
+type unabandonedKey struct{}
 
 // testHookWaitResult, when set by a test, runs in Wait just before it
 // watches for the result.

@@ -238,7 +238,9 @@ func (s *Server) read(ctx context.Context, fn func(context.Context) error) error
 	done := make(chan error, 1)
 	go func() {
 		defer func() { <-s.reads }()
-		done <- fn(ctx)
+		// The token is held until the reads end, not when the client
+		// would stop waiting for them (client.Unabandoned).
+		done <- fn(client.Unabandoned(ctx))
 	}()
 	select {
 	case err := <-done:

@@ -623,6 +623,23 @@ func (g *globals) runClient(mustExist bool, timeout time.Duration, fn func(ctx c
 // own before its store is closed under it.
 const interruptWait = time.Second
 
+// writeGrace is how long after an interrupt a write in flight still waits
+// for its answer (graceCtx): under interruptWait, so that it ends on its
+// own, its answer in hand or given up, before the store is closed.
+const writeGrace = interruptWait - 200*time.Millisecond
+
+// graceCtx is ctx, but ending grace after ctx does: a write in flight when
+// the command is interrupted gets that long for its answer. (Given up at
+// once, a submit over a slow link left a batch in doubt whose answer was
+// on its way.)
+func graceCtx(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
+	g, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() {
+		time.AfterFunc(grace, func() { cancel(context.Cause(ctx)) })
+	})
+	return g, func() { stop(); cancel(context.Canceled) }
+}
+
 // messageOf is what run prints for err.
 func messageOf(err error) string {
 	var ee *exitError

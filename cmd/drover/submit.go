@@ -180,8 +180,15 @@ being true when an idempotency key returned a task submitted before.`,
 				// is still batched into multis by the store.
 				var res []store.SubmitResult
 				bar := progress(cmd, total, "submitting")
+				// A batch in flight at an interrupt gets writeGrace for its
+				// answer; the next is not sent (send looks at ctx).
+				wctx, endGrace := graceCtx(ctx, writeGrace)
+				defer endGrace()
 				send := func(chunk []client.TaskSpec) error {
-					part, err := c.Submit(ctx, chunk)
+					if err := ctx.Err(); err != nil {
+						return err
+					}
+					part, err := c.Submit(wctx, chunk)
 					res = append(res, part...)
 					bar(len(part))
 					return err
@@ -760,8 +767,10 @@ func (k *keeping) Write(p []byte) (int, error) {
 // host's (TMPDIR), not the input's.
 var errKeep = errors.New("keep the input in a temporary file to read it twice")
 
-// submitChunk is how many tasks one Submit call carries in submit -f.
-const submitChunk = 1000
+// submitChunk is how many tasks one Submit call carries in submit -f: one
+// transaction's worth (store.MaxBatch), so that an interrupt sends no
+// further transaction while the one in flight gets its grace (graceCtx).
+const submitChunk = store.MaxBatch
 
 // progress returns a function advancing a progress bar on the command's stderr.
 func progress(cmd *cobra.Command, total int, what string) func(int) {
