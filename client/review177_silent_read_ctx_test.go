@@ -60,15 +60,7 @@ func TestReview177ReadsOnASilentLinkEndWithTheirContext(t *testing.T) {
 			go func() { done <- c.call(ctx, cl) }()
 			drovertest.WaitFor(t, 5*time.Second, "the call's first request", px.Frozen)
 			cancel()
-			var err error
-			returned := drovertest.Eventually(2*time.Second, func() bool {
-				select {
-				case err = <-done:
-					return true
-				default:
-					return false
-				}
-			})
+			err, returned := drovertest.Received(done, 2*time.Second)
 			if !returned {
 				err = <-done
 				t.Fatalf("%s on a silent link: still running 2s after its context ended; it returned %v", c.name, err)

@@ -37,15 +37,7 @@ func TestReview177SubmitOnASilentLinkEndsWithItsContext(t *testing.T) {
 	// Cancel once the transaction is on the wire (the proxy drops it).
 	drovertest.WaitFor(t, 5*time.Second, "the submit's transaction", px.Frozen)
 	cancel()
-	var err error
-	returned := drovertest.Eventually(2*time.Second, func() bool {
-		select {
-		case err = <-done:
-			return true
-		default:
-			return false
-		}
-	})
+	err, returned := drovertest.Received(done, 2*time.Second)
 	if !returned {
 		err = <-done
 		t.Errorf("Submit on a silent link: still running 2s after its context ended; it returned %v", err)

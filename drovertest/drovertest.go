@@ -97,6 +97,20 @@ func Eventually(d time.Duration, cond func() bool) bool {
 	return true
 }
 
+// Received waits up to d for a value on ch, and returns it and true, or
+// the zero value and false: for a call that should have returned by then.
+func Received[T any](ch <-chan T, d time.Duration) (T, bool) {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case v := <-ch:
+		return v, true
+	case <-timer.C:
+		var zero T
+		return zero, false
+	}
+}
+
 // Manifests counts the manifests in dir (none when dir does not exist).
 func Manifests(t testing.TB, st *store.Store, dir string) int {
 	t.Helper()

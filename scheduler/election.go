@@ -82,7 +82,7 @@ func (t *Term) Resign() error {
 
 // resignWait is how long Resign waits for its election znode's delete
 // before it hands the znode to the store.
-const resignWait = time.Second
+const resignWait = 500 * time.Millisecond
 
 // leave hands the store a znode of this candidate's still in line, which
 // it could not delete (ZooKeeper out of reach): the store deletes it once

@@ -170,10 +170,24 @@ func newLeader(s *Scheduler, term *Term, epoch int64) *leader {
 }
 
 // stop ends the term's goroutines; watches still live queue nothing more.
-func (l *leader) stop() {
+func (l *leader) stop() { l.end(false) }
+
+// end ends the term's work, waiting for it; at shutdown (Run's context
+// ended) for stopWait at most.
+func (l *leader) end(shutdown bool) {
 	l.sink.close()
 	close(l.done)
-	l.wg.Wait()
+	if !shutdown {
+		l.wg.Wait()
+	} else if !waitFor(&l.wg, stopWait) {
+		// Run's context ended: the term's work in flight (a retention
+		// pass, a write) takes no context, and over a silent link waits
+		// for the client to give the connection up, two thirds of a
+		// session timeout. Its writes are fenced by the election znode
+		// Resign deletes (or hands to the store); it ends on its own.
+		l.log.Warn().Dur("waited", stopWait).Msg("the term's work still waits on ZooKeeper: left to end on its own")
+		return
+	}
 	for { // placements the term did not settle: counted, or left to the next
 		select {
 		case r := <-l.results:
@@ -181,6 +195,24 @@ func (l *leader) stop() {
 		default:
 			return
 		}
+	}
+}
+
+// stopWait bounds how long a term's work may hold up Run's return once
+// Run's context has ended (see leader.stop).
+const stopWait = 500 * time.Millisecond
+
+// waitFor waits for wg up to d, and reports whether it was done.
+func waitFor(wg *sync.WaitGroup, d time.Duration) bool {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-done:
+		return true
+	case <-timer.C:
+		return false
 	}
 }
 

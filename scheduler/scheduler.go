@@ -196,6 +196,7 @@ const termSettle = 10 * time.Second
 
 // lead runs one term.
 func (s *Scheduler) lead(ctx context.Context, term *Term) error {
+	outer := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
@@ -216,7 +217,7 @@ func (s *Scheduler) lead(ctx context.Context, term *Term) error {
 	s.log.Info().Int64("epoch", start.epoch).Int64("zxid", start.zxid).Dur("zookeeper_clock_ahead", start.zkAhead).
 		Str("leader", s.cfg.ID).Msg("elected leader")
 	err = l.run(ctx)
-	l.stop()
+	l.end(outer.Err() != nil)
 	s.counters.viewReady.Store(false)
 	for i := range s.counters.queued {
 		s.counters.queued[i].Store(0)

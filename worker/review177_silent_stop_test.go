@@ -39,15 +39,7 @@ func TestReview177RunOnASilentLinkStopsWithItsContext(t *testing.T) {
 	px.Freeze()
 	defer px.Cut(true)
 	cancel()
-	var runErr error
-	returned := drovertest.Eventually(2*time.Second, func() bool {
-		select {
-		case runErr = <-done:
-			return true
-		default:
-			return false
-		}
-	})
+	runErr, returned := drovertest.Received(done, 2*time.Second)
 	if !returned {
 		runErr = <-done
 		t.Fatalf("Run on a silent link: still running 2s after its context ended (README: it stops at once); it returned %v", runErr)
