@@ -618,6 +618,9 @@ func (s *Store) Submit(ctx context.Context, tasks []*Task) ([]SubmitResult, erro
 		if err := ctx.Err(); err != nil {
 			return out[:start], err
 		}
+		if send, ok := ctx.Value(sendKey{}).(context.Context); ok && send.Err() != nil {
+			return out[:start], send.Err() // none sent after it ended
+		}
 		if s.Closed() {
 			return out[:start], ErrClosed // none sent
 		}
@@ -658,6 +661,15 @@ func (s *Store) submitBatchCtx(ctx context.Context, tasks []*Task, encoded [][]b
 		return fmt.Errorf("%w: %w", errGaveUp, context.Cause(ctx))
 	}
 }
+
+// SendUntil returns ctx for a Submit that sends no further transaction
+// once send ends, while one in flight waits for its answer until ctx ends:
+// an interrupted command gives the write in flight a grace, not the rest.
+func SendUntil(ctx, send context.Context) context.Context {
+	return context.WithValue(ctx, sendKey{}, send)
+}
+
+type sendKey struct{}
 
 // errGaveUp marks a batch given up on with its writes in flight.
 var errGaveUp = errors.New("gave up waiting for ZooKeeper's answer")

@@ -184,6 +184,7 @@ being true when an idempotency key returned a task submitted before.`,
 				// answer; the next is not sent (send looks at ctx).
 				wctx, endGrace := graceCtx(ctx, writeGrace)
 				defer endGrace()
+				wctx = store.SendUntil(wctx, ctx)
 				send := func(chunk []client.TaskSpec) error {
 					if err := ctx.Err(); err != nil {
 						return err
@@ -233,20 +234,23 @@ being true when an idempotency key returned a task submitted before.`,
 				if err != nil {
 					// A transaction in flight when the connection dropped may
 					// have landed: say so, lest its tasks be sent twice.
+					cause := err.Error()
+					switch {
+					case ctx.Err() != nil && errors.Is(err, store.ErrClosed):
+						// Interrupted: runClient closed the store under
+						// a transaction whose reply had not come.
+						cause = "ZooKeeper did not answer" // runClient says "interrupted: "
+					case ctx.Err() != nil && errors.Is(err, ctx.Err()):
+						cause = "interrupted" // what was sent is said below
+					}
 					var ife *store.InFlightError
 					if errors.As(err, &ife) {
-						cause := err.Error()
-						if errors.Is(err, store.ErrClosed) && ctx.Err() != nil {
-							// Interrupted: runClient closed the store under
-							// a transaction whose reply had not come.
-							cause = "ZooKeeper did not answer"
-						}
 						return exitCode(1, fmt.Sprintf("%s (the %d task(s) %s were submitted; the next %d may have been%s: look for them (drover status ID) before you submit them again; the other %d were not)",
 							cause, len(res), where, ife.N, inDoubt(ife.IDs), total-len(res)-ife.N))
 					}
 					if len(res) > 0 {
-						return exitCode(1, fmt.Sprintf("%v (the %d task(s) %s were submitted, the other %d were not)",
-							err, len(res), where, total-len(res)))
+						return exitCode(1, fmt.Sprintf("%s (the %d task(s) %s were submitted, the other %d were not)",
+							cause, len(res), where, total-len(res)))
 					}
 					return err
 				}
