@@ -286,15 +286,31 @@ func CheckConfig(cfg Config) error {
 		}
 	}
 	// Each part within its bound, the whole must still fit a record as
-	// JSON writes it (<, > and & take six bytes each), marked draining,
-	// from a host of the longest name: else Run cannot register.
-	info := store.WorkerInfo{ID: cfg.ID, Host: strings.Repeat("h", 255), PID: math.MaxInt32, Labels: cfg.Labels,
-		Capacity: capacity, Prefetch: cfg.Prefetch, Version: cfg.Version, StartedAt: time.Now().UTC(),
-		NoCommands: !cfg.Commands, Allow: cfg.Allow, AllowEnv: cfg.AllowEnv, EnvRule: true, Draining: true, Token: rand.Text()}
-	if _, err := store.Encode(&info); err != nil {
+	// JSON writes it (<, > and & take six bytes each), from a host of the
+	// longest name: else Run cannot register.
+	cfg.Capacity = capacity
+	info := registrationOf(cfg, strings.Repeat("h", 255), math.MaxInt32, time.Now(), nil, rand.Text())
+	if err := fitsMarked(info); err != nil {
 		return fmt.Errorf("labels and allow-lists together: %w", err)
 	}
 	return nil
+}
+
+// registrationOf is the registration a worker of cfg writes, from host
+// and pid, started at started, with its handlers and token.
+func registrationOf(cfg Config, host string, pid int, started time.Time, handlers []string, token string) store.WorkerInfo {
+	return store.WorkerInfo{ID: cfg.ID, Host: host, PID: pid, Labels: cfg.Labels,
+		Capacity: cfg.Capacity, Prefetch: cfg.Prefetch, Version: cfg.Version, StartedAt: started.UTC(), Handlers: handlers,
+		NoCommands: !cfg.Commands, Allow: cfg.Allow, AllowEnv: cfg.AllowEnv, EnvRule: true, Token: token}
+}
+
+// fitsMarked says whether registration info fits a record once marked
+// draining (the mark only adds to it): else a drain could not write its
+// mark, and would take new work to its deadline.
+func fitsMarked(info store.WorkerInfo) error {
+	info.Draining = true
+	_, err := store.Encode(&info)
+	return err
 }
 
 // envPattern reports whether glob pattern p may match a variable name:
@@ -1197,14 +1213,9 @@ func (s *tokenSet) running(st *store.Store, id, token string) bool {
 // registration's czxid and the session that owns it.
 func (w *Worker) register(ctx context.Context) (int64, *store.Session, error) {
 	host, _ := os.Hostname()
-	info := store.WorkerInfo{ID: w.cfg.ID, Host: host, PID: os.Getpid(), Labels: w.cfg.Labels,
-		Capacity: w.cfg.Capacity, Prefetch: w.cfg.Prefetch, Version: w.cfg.Version, StartedAt: w.cfg.Now().UTC(), Handlers: w.handlerNames(),
-		NoCommands: !w.cfg.Commands, Allow: w.cfg.Allow, AllowEnv: w.cfg.AllowEnv, EnvRule: true, Token: w.token}
-	marked := info
-	marked.Draining = true
-	if _, err := store.Encode(&marked); err != nil {
-		// It fits, but not marked draining: a drain would then take new
-		// work to its deadline (handlers count here, not in CheckConfig).
+	info := registrationOf(w.cfg, host, os.Getpid(), w.cfg.Now(), w.handlerNames(), w.token)
+	if err := fitsMarked(info); err != nil {
+		// Handlers count here, not in CheckConfig.
 		return 0, nil, fmt.Errorf("%w: marked draining: %w", errUnfitRegistration, err)
 	}
 	data, err := store.Encode(&info)
