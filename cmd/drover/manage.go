@@ -51,22 +51,25 @@ func newManageCmd(g *globals, use, short, verb string, op func(*client.Client, s
 			return g.withReader(func(ctx context.Context, c *client.Client) error {
 				var failed error
 				var done []client.TaskJSON
+				// report writes, with -o json, the tasks acted on.
+				report := func() error {
+					if g.output != "json" {
+						return nil
+					}
+					return writeJSON(cmd.OutOrStdout(), append([]client.TaskJSON{}, done...))
+				}
 				ids := uniqueIDs(args)
 				for i, id := range ids {
 					if ctx.Err() != nil {
 						// Interrupted: the ids from here on are left as they
 						// are (every one was acted on, exit 0, before).
-						if g.output == "json" {
-							_ = writeJSON(cmd.OutOrStdout(), append([]client.TaskJSON{}, done...))
-						}
+						_ = report()
 						return exitCode(130, fmt.Sprintf("%s: interrupted: %d of %d done%s", use, i, len(ids), notDone(verb, ids[i:])))
 					}
 					t, err := op(c, id)
 					if err != nil && ctx.Err() != nil {
 						// Interrupted in it: its error is the interrupt's.
-						if g.output == "json" {
-							_ = writeJSON(cmd.OutOrStdout(), append([]client.TaskJSON{}, done...))
-						}
+						_ = report()
 						return exitCode(130, fmt.Sprintf("%s: interrupted: %d of %d done; whether %s was %s is unknown%s", use, i, len(ids), id, verb, notDone(verb, ids[i+1:])))
 					}
 					switch {
@@ -82,13 +85,8 @@ func newManageCmd(g *globals, use, short, verb string, op func(*client.Client, s
 					fmt.Fprintf(cmd.ErrOrStderr(), "drover: %s: %v\n", use, err)
 					failed = exitCode(1, "")
 				}
-				if g.output == "json" {
-					if done == nil {
-						done = []client.TaskJSON{}
-					}
-					if err := writeJSON(cmd.OutOrStdout(), done); err != nil {
-						return err
-					}
+				if err := report(); err != nil {
+					return err
 				}
 				return failed
 			})

@@ -68,7 +68,7 @@ being true when an idempotency key returned a task submitted before.`,
   drover submit --retries 3 --timeout 10m --on gpu=true -- ./train.sh
   drover submit -f batch.jsonl`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := givenTwice(cmd); err != nil {
+			if err := fileFlagErr(cmd, file); err != nil {
 				return err
 			}
 			// each hands the tasks, checked, to a function in turn; total
@@ -78,11 +78,6 @@ being true when an idempotency key returned a task submitted before.`,
 				total int
 				one   *client.TaskSpec // the task given on the command line
 			)
-			if givenOnCommandLine(cmd, "file") && file == "" {
-				// An unset variable (-f "$BATCH"): it read as no -f, and
-				// said no command was given.
-				return usageErr("submit: -f \"\": no file named (- for standard input)")
-			}
 			if file != "" {
 				if len(args) > 0 {
 					return usageErr("submit: give either -f FILE or a command, not both")
@@ -283,7 +278,7 @@ being true when an idempotency key returned a task submitted before.`,
 	return cmd
 }
 
-// onlyOnce makes flag name of fs one that givenTwice refuses when given
+// onlyOnce makes flag name of fs one that fileFlagErr refuses when given
 // twice (pflag keeps the last): submit -f A -f B submitted B alone,
 // without a word (review174). The count is checked when the command runs,
 // not as the flags are parsed: tab completion parses them twice.
@@ -304,15 +299,20 @@ func (o *once) Set(s string) error {
 	return o.Value.Set(s)
 }
 
-// givenTwice is the usage error for the first onlyOnce flag of cmd given
-// more than once, nil if none was.
-func givenTwice(cmd *cobra.Command) error {
+// fileFlagErr is the usage error of submit's or wait's flags before any
+// is read: the first onlyOnce flag given more than once, or an empty -f
+// (an unset variable, -f "$BATCH": it read as no -f, and submit said no
+// command was given); nil if neither.
+func fileFlagErr(cmd *cobra.Command, file string) error {
 	var err error
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
 		if o, ok := f.Value.(*once); ok && o.n > 1 && err == nil {
 			err = usageErr("%s: --%s given %d times: %s", cmdName(cmd), f.Name, o.n, o.why)
 		}
 	})
+	if err == nil && givenOnCommandLine(cmd, "file") && file == "" {
+		err = usageErr("%s: -f \"\": no file named (- for standard input)", cmdName(cmd))
+	}
 	return err
 }
 
@@ -475,16 +475,13 @@ With -o json it prints the finished tasks as a JSON array, in the order given.
 With --timeout it exits 124 when the tasks have not all finished in time; they
 go on running.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := givenTwice(cmd); err != nil {
+			if err := fileFlagErr(cmd, file); err != nil {
 				return err
 			}
 			if timeout < 0 {
 				return usageErr("wait: --timeout must not be negative")
 			}
 			ids := args
-			if givenOnCommandLine(cmd, "file") && file == "" {
-				return usageErr("wait: -f \"\": no file named (- for standard input)")
-			}
 			if file != "" {
 				r, closeFn, err := openInput(file)
 				if err != nil {
