@@ -770,21 +770,7 @@ func withCtx[T any](ctx context.Context, f func() (T, error)) (T, error) {
 	if ctx.Value(unabandonedKey{}) != nil {
 		return f() // told by ctx, f stops at its next look at it
 	}
-	type returned struct {
-		v   T
-		err error
-	}
-	ch := make(chan returned, 1)
-	go func() {
-		v, err := f()
-		ch <- returned{v, err}
-	}()
-	select {
-	case r := <-ch:
-		return r.v, r.err
-	case <-ctx.Done():
-		return zero, ctx.Err()
-	}
+	return store.Await(ctx, f)
 }
 
 // Unabandoned returns ctx marked for a caller that counts the reads it has

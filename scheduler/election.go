@@ -63,12 +63,10 @@ func (t *Term) Resign() error {
 	// client to give the connection up (two thirds of a session timeout),
 	// and so did Run whose context ended. Past resignWait the znode is
 	// the store's to delete, as when ZooKeeper is out of reach.
-	done := make(chan error, 1)
-	go func() { done <- t.st.Delete(t.Fence, -1) }()
-	var err error
-	select {
-	case err = <-done:
-	case <-time.After(resignWait):
+	ctx, cancel := context.WithTimeout(context.Background(), resignWait)
+	defer cancel()
+	_, err := store.Await(ctx, func() (struct{}, error) { return struct{}{}, t.st.Delete(t.Fence, -1) })
+	if errors.Is(err, context.DeadlineExceeded) {
 		err = fmt.Errorf("no answer within %v: %w", resignWait, store.ErrConnection)
 	}
 	if err != nil && !errors.Is(err, store.ErrNoNode) {

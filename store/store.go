@@ -686,6 +686,33 @@ func (s *Store) ChildrenMany(paths []string) []Kids {
 	return out
 }
 
+// Await runs f, which makes requests, and returns what it returns, or
+// ctx's error when ctx ends first: requests take no context, and over a
+// link gone silent they wait for the client to give the connection up
+// (two thirds of the session timeout). Given up on, f ends in the
+// background, told by ctx if it looks at it, and its results are dropped.
+func Await[T any](ctx context.Context, f func() (T, error)) (T, error) {
+	var zero T
+	if err := ctx.Err(); err != nil {
+		return zero, err
+	}
+	type returned struct {
+		v   T
+		err error
+	}
+	ch := make(chan returned, 1)
+	go func() {
+		v, err := f()
+		ch <- returned{v, err}
+	}()
+	select {
+	case r := <-ch:
+		return r.v, r.err
+	case <-ctx.Done():
+		return zero, ctx.Err()
+	}
+}
+
 // Pipelined calls do(0) ... do(n-1) from up to 64 goroutines and returns
 // when all have returned: the client pipelines the requests they make on its
 // one connection.

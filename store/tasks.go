@@ -651,15 +651,12 @@ func (s *Store) Submit(ctx context.Context, tasks []*Task) ([]SubmitResult, erro
 // ended.
 func (s *Store) submitBatchCtx(ctx context.Context, tasks []*Task, encoded [][]byte, out []SubmitResult) error {
 	mine := slices.Clone(out) // not written to behind a caller that went on
-	done := make(chan error, 1)
-	go func() { done <- s.submitBatch(tasks, encoded, mine) }()
-	select {
-	case err := <-done:
-		copy(out, mine)
-		return err
-	case <-ctx.Done():
+	_, err := Await(ctx, func() (struct{}, error) { return struct{}{}, s.submitBatch(tasks, encoded, mine) })
+	if ctxErr := ctx.Err(); ctxErr != nil && err == ctxErr { // given up on (submitBatch returns no ctx error)
 		return fmt.Errorf("%w: %w", errGaveUp, context.Cause(ctx))
 	}
+	copy(out, mine)
+	return err
 }
 
 // SendUntil returns ctx for a Submit that sends no further transaction

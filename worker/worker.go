@@ -764,8 +764,8 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 			err     error
 			lone    *store.Task
 		}
-		got := make(chan listed, 1)
-		go func(watch bool) {
+		watch := ev == nil
+		l, aerr := store.Await(ctx, func() (listed, error) {
 			var dirCopy chan store.DirCopy
 			if wantCopy {
 				dirCopy = make(chan store.DirCopy, 1)
@@ -780,12 +780,9 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 			if dirCopy != nil {
 				l.lone = (<-dirCopy).For(l.listing)
 			}
-			got <- l
-		}(ev == nil)
-		var l listed
-		select {
-		case l = <-got:
-		case <-ctx.Done():
+			return l, nil
+		})
+		if aerr != nil { // ctx ended
 			return nil
 		}
 		kids, listing, err, lone := l.kids, l.listing, l.err, l.lone
