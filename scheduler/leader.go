@@ -179,7 +179,7 @@ func (l *leader) end(shutdown bool) {
 	close(l.done)
 	if !shutdown {
 		l.wg.Wait()
-	} else if !waitFor(&l.wg, stopWait) {
+	} else if !l.waitWithin(stopWait) {
 		// Run's context ended: the term's work in flight (a retention
 		// pass, a write) takes no context, and over a silent link waits
 		// for the client to give the connection up, two thirds of a
@@ -202,18 +202,13 @@ func (l *leader) end(shutdown bool) {
 // Run's context has ended (see leader.stop).
 const stopWait = 500 * time.Millisecond
 
-// waitFor waits for wg up to d, and reports whether it was done.
-func waitFor(wg *sync.WaitGroup, d time.Duration) bool {
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-done:
-		return true
-	case <-timer.C:
-		return false
-	}
+// waitWithin waits for the term's work up to d, and reports whether it
+// ended.
+func (l *leader) waitWithin(d time.Duration) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	_, err := store.Await(ctx, func() (struct{}, error) { l.wg.Wait(); return struct{}{}, nil })
+	return err == nil
 }
 
 // replyLost reports whether err leaves a write's outcome unknown: its
