@@ -3,15 +3,11 @@ package main
 import (
 	"bytes"
 	"net"
-	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
-
-	"github.com/drover-sched/drover/drovertest"
 )
 
 // review178: README: a client command interrupted exits 130 "within a
@@ -31,35 +27,16 @@ func TestReview178InterruptedSubmitOnASlowLinkGivesUpAnAnswerOnItsWay(t *testing
 		t.Fatalf("submit: %+v", r)
 	}
 	const marker = "r178-slow-answer-marker"
-	px := startSlowProxy(t, zkAddr, []byte(marker))
-	cmd := exec.Command(binary, "--zk", px.addr, "--root", root, "--session-timeout", "30s", "submit", "--on", "gpu=none", "--", "echo", marker)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	ended := make(chan error, 1)
-	go func() { ended <- cmd.Wait() }()
-	drovertest.WaitFor(t, 20*time.Second, "the submit's transaction sent", px.held.Load)
-	_ = cmd.Process.Signal(syscall.SIGINT)
 	// ZooKeeper's answers, held since the transaction, come 300 ms after
 	// the interrupt: a slow link, not a silent one.
-	time.AfterFunc(300*time.Millisecond, px.release)
-	var err error
-	select {
-	case err = <-ended:
-	case <-time.After(20 * time.Second):
-		_ = cmd.Process.Kill()
+	r := interruptSlow(t, root, marker, 300*time.Millisecond, 20*time.Second, "submit", "--on", "gpu=none", "--", "echo", marker)
+	if !r.exited {
 		t.Fatal("the interrupted submit did not exit")
 	}
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	}
-	stderr := strings.TrimSpace(errb.String())
-	if strings.Contains(stderr, "may have been") || strings.TrimSpace(out.String()) == "" {
+	code, stderr, out := r.code, r.stderr, r.stdout
+	if strings.Contains(stderr, "may have been") || strings.TrimSpace(out) == "" {
 		t.Errorf("submit interrupted with its transaction's answer 300 ms away (within interruptWait): exit %d, stdout %q, stderr %q; want the task reported submitted, not left in doubt",
-			code, out.String(), stderr)
+			code, out, stderr)
 	}
 }
 

@@ -4,14 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
-
-	"github.com/drover-sched/drover/drovertest"
 )
 
 // review179: afd3234 gives a submit -f interrupted with a transaction in
@@ -47,31 +43,13 @@ func TestReview179InterruptedSubmitSendsTheChunksNextTransactionInItsGrace(t *te
 	if err := os.WriteFile(path, file.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	px := startSlowProxy(t, zkAddr, []byte(marker))
-	cmd := exec.Command(binary, "--zk", px.addr, "--root", root, "--session-timeout", "30s", "submit", "-f", path)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	ended := make(chan error, 1)
-	go func() { ended <- cmd.Wait() }()
-	drovertest.WaitFor(t, 20*time.Second, "the submit's first transaction sent", px.held.Load)
-	_ = cmd.Process.Signal(syscall.SIGINT)
 	// The first transaction's answer comes within the grace.
-	time.AfterFunc(300*time.Millisecond, px.release)
-	var err error
-	select {
-	case err = <-ended:
-	case <-time.After(20 * time.Second):
-		_ = cmd.Process.Kill()
+	r := interruptSlow(t, root, marker, 300*time.Millisecond, 20*time.Second, "submit", "-f", path)
+	if !r.exited {
 		t.Fatal("the interrupted submit did not exit")
 	}
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	}
-	ids := strings.Fields(out.String())
+	code := r.code
+	ids := strings.Fields(r.stdout)
 	// What did land: the third task, sent after the interrupt, is there too.
 	landed := 0
 	for _, id := range ids {
@@ -81,6 +59,6 @@ func TestReview179InterruptedSubmitSendsTheChunksNextTransactionInItsGrace(t *te
 	}
 	if len(ids) > 2 || landed > 2 {
 		t.Errorf("submit -f interrupted with its first transaction (tasks 1-2) in flight: exit %d, %d id(s) printed, %d of them found; stderr %q; want the third task's transaction not sent after the interrupt (only the one in flight gets the grace) and exit 130",
-			code, len(ids), landed, strings.TrimSpace(errb.String()))
+			code, len(ids), landed, r.stderr)
 	}
 }
