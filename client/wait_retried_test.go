@@ -1,97 +1,14 @@
 package client
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
-	"io"
-	"net"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/store"
 )
-
-// holdProxy forwards TCP to ZooKeeper and, once armed, holds back the
-// first client bytes that contain its marker (a request) until released:
-// the request reaches the server late, after what the test does meanwhile.
-type holdProxy struct {
-	ln      net.Listener
-	target  string
-	marker  atomic.Pointer[[]byte]
-	held    chan struct{} // closed when the marked request is held
-	release chan struct{} // closed by the test to let it go on
-	once    sync.Once
-}
-
-func startHoldProxy(t *testing.T, target string) *holdProxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &holdProxy{ln: ln, target: target, held: make(chan struct{}), release: make(chan struct{})}
-	var conns sync.WaitGroup
-	var mu sync.Mutex
-	var open []net.Conn
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s, err := net.Dial("tcp", target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			mu.Lock()
-			open = append(open, c, s)
-			mu.Unlock()
-			conns.Add(2)
-			go func() { defer conns.Done(); _, _ = io.Copy(c, s); c.Close() }()
-			go func() {
-				defer conns.Done()
-				defer s.Close()
-				buf := make([]byte, 32<<10)
-				for {
-					n, err := c.Read(buf)
-					if m := p.marker.Load(); m != nil && n > 0 && bytes.Contains(buf[:n], *m) {
-						p.marker.Store(nil)
-						p.once.Do(func() { close(p.held) })
-						<-p.release
-					}
-					if n > 0 {
-						if _, werr := s.Write(buf[:n]); werr != nil {
-							return
-						}
-					}
-					if err != nil {
-						return
-					}
-				}
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		select {
-		case <-p.release:
-		default:
-			close(p.release)
-		}
-		mu.Lock()
-		for _, c := range open {
-			c.Close()
-		}
-		mu.Unlock()
-		conns.Wait()
-	})
-	return p
-}
 
 // getDataRequest is the body of a ZooKeeper getData request of path
 // without a watch: its op code, the path, and the watch flag.
@@ -110,8 +27,8 @@ func getDataRequest(path string) []byte {
 // task still going. (Found by review.)
 func TestWaitOutlivesAResultRetriedBetweenItsExistsAndItsRead(t *testing.T) {
 	root := drovertest.NewRoot()
-	px := startHoldProxy(t, drovertest.Addr())
-	c := New(drovertest.OpenStoreAt(t, px.ln.Addr().String(), root))
+	px := drovertest.StartProxy(t, drovertest.Addr())
+	c := New(drovertest.OpenStoreAt(t, px.Addr(), root))
 	st := drovertest.OpenStore(t, root)
 	other := New(st)
 	res, err := other.Submit(context.Background(), []TaskSpec{{Cmd: []string{"false"}}})
@@ -124,7 +41,7 @@ func TestWaitOutlivesAResultRetriedBetweenItsExistsAndItsRead(t *testing.T) {
 	testHookWaitResult = func() {
 		finishAllFailed(t, st, []string{id})
 		m := getDataRequest(st.Layout().Result(id))
-		px.marker.Store(&m)
+		px.HoldAt(m)
 	}
 	t.Cleanup(func() { testHookWaitResult = nil })
 	type outcome struct {
@@ -139,7 +56,7 @@ func TestWaitOutlivesAResultRetriedBetweenItsExistsAndItsRead(t *testing.T) {
 		done <- outcome{task, err}
 	}()
 	select {
-	case <-px.held:
+	case <-px.Held():
 	case o := <-done:
 		t.Fatalf("the wait ended before reading the result: %+v", o)
 	case <-time.After(20 * time.Second):
@@ -149,7 +66,7 @@ func TestWaitOutlivesAResultRetriedBetweenItsExistsAndItsRead(t *testing.T) {
 	if _, err := other.Retry(id); err != nil {
 		t.Fatal(err)
 	}
-	close(px.release)
+	px.Release()
 	// It fails again: the wait's answer is this second result.
 	drovertest.WaitFor(t, 10*time.Second, "the retried task queued", func() bool {
 		_, _, err := st.Get(st.Layout().QueueItem(id))

@@ -30,6 +30,13 @@ type Proxy struct {
 	marker atomic.Pointer[[]byte]
 	// freezes says the marker freezes (FreezeAt) rather than mutes.
 	freezes atomic.Bool
+	// hold, when set, is the marker whose request begins a hold (HoldAt,
+	// HoldAnswersAfter); holdAnswers says what is held; held closes as
+	// the hold begins, released as it ends (Release).
+	hold              atomic.Pointer[[]byte]
+	holdAnswers       atomic.Bool
+	held, released    chan struct{}
+	heldOnce, relOnce sync.Once
 
 	requests, trips atomic.Int64
 }
@@ -42,11 +49,12 @@ func StartProxy(t testing.TB, target string) *Proxy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &Proxy{ln: ln, target: target, conns: map[net.Conn]bool{}}
+	p := &Proxy{ln: ln, target: target, conns: map[net.Conn]bool{}, held: make(chan struct{}), released: make(chan struct{})}
 	p.wg.Add(1)
 	go p.accept()
 	t.Cleanup(func() {
 		ln.Close()
+		p.Release() // a pipe waiting on it ends with its connection
 		p.Cut(true)
 		p.wg.Wait()
 	})
@@ -180,22 +188,39 @@ func (p *Proxy) pipe(dst, src net.Conn, toClient bool, count func([]byte)) {
 	defer src.Close()
 	defer dst.Close()
 	buf := make([]byte, 32<<10)
-	var tail []byte // the end of what the client sent, for a marker across reads
+	var tail []byte   // the end of what the client sent, for a marker across reads
+	holdHere := false // this connection's requests are held (HoldAt)
 	for {
 		n, err := src.Read(buf)
-		if m := p.marker.Load(); m != nil && !toClient && n > 0 {
-			// Muted before the request goes on: its reply cannot come first.
-			// Frozen, the request does not go on.
-			if seen := append(tail, buf[:n]...); bytes.Contains(seen, *m) {
-				if p.freezes.Load() {
-					p.frozen.Store(true)
+		if !toClient && n > 0 && (p.marker.Load() != nil || p.hold.Load() != nil) {
+			seen := append(tail, buf[:n]...)
+			keep := 0 // of seen, for a marker across reads
+			if m := p.marker.Load(); m != nil {
+				// Muted before the request goes on: its reply cannot come
+				// first. Frozen, the request does not go on.
+				if bytes.Contains(seen, *m) {
+					if p.freezes.Load() {
+						p.frozen.Store(true)
+					} else {
+						p.mute.Store(true)
+					}
+					p.marker.Store(nil)
 				} else {
-					p.mute.Store(true)
+					keep = len(*m)
 				}
-				p.marker.Store(nil)
-			} else {
-				tail = append(tail[:0], seen[max(0, len(seen)-len(*m)):]...)
 			}
+			if h := p.hold.Load(); h != nil {
+				if bytes.Contains(seen, *h) && p.hold.CompareAndSwap(h, nil) {
+					holdHere = !p.holdAnswers.Load()
+					p.heldOnce.Do(func() { close(p.held) })
+				} else {
+					keep = max(keep, len(*h))
+				}
+			}
+			tail = append(tail[:0], seen[max(0, len(seen)-keep):]...)
+		}
+		if n > 0 && (holdHere || toClient && p.holdAnswers.Load() && isClosed(p.held)) {
+			<-p.released
 		}
 		if n > 0 && !p.frozen.Load() && !(toClient && p.mute.Load()) {
 			count(buf[:n])
@@ -236,6 +261,38 @@ func (p *Proxy) DropRepliesAfter(marker []byte) {
 func (p *Proxy) FreezeAt(marker []byte) {
 	p.freezes.Store(true)
 	p.marker.Store(&marker)
+}
+
+// HoldAt holds, from the moment a client sends marker, that request and
+// what its connection sends after it, until Release: a request slow to
+// arrive (its client waits for its answer).
+func (p *Proxy) HoldAt(marker []byte) {
+	p.holdAnswers.Store(false)
+	p.hold.Store(&marker)
+}
+
+// HoldAnswersAfter passes on what clients send, but holds what the server
+// sends back once a client sent marker, until Release: answers delayed,
+// not lost.
+func (p *Proxy) HoldAnswersAfter(marker []byte) {
+	p.holdAnswers.Store(true)
+	p.hold.Store(&marker)
+}
+
+// Held closes once a hold began (HoldAt, HoldAnswersAfter: its marker sent).
+func (p *Proxy) Held() <-chan struct{} { return p.held }
+
+// Release ends a hold: what was held goes on, and nothing more is.
+func (p *Proxy) Release() { p.relOnce.Do(func() { close(p.released) }) }
+
+// isClosed reports whether ch is closed.
+func isClosed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
 }
 
 // Frozen reports whether the proxy drops every byte (Freeze, or FreezeAt

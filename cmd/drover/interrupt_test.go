@@ -35,8 +35,17 @@ func interruptAt(t *testing.T, root, marker string, within time.Duration, args .
 // answerAfter the interrupt.
 func interruptSlow(t *testing.T, root, marker string, answerAfter, within time.Duration, args ...string) interruptRun {
 	t.Helper()
-	px := startSlowProxy(t, zkAddr, []byte(marker))
-	return interruptVia(t, root, px.addr, px.held.Load, func() { time.AfterFunc(answerAfter, px.release) }, within, args...)
+	px := drovertest.StartProxy(t, zkAddr)
+	px.HoldAnswersAfter([]byte(marker))
+	held := func() bool {
+		select {
+		case <-px.Held():
+			return true
+		default:
+			return false
+		}
+	}
+	return interruptVia(t, root, px.Addr(), held, func() { time.AfterFunc(answerAfter, px.Release) }, within, args...)
 }
 
 // interruptVia runs drover args against ZooKeeper at addr, sends it SIGINT

@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"io"
-	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -14,77 +12,6 @@ import (
 	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/store"
 )
-
-// holdProxy forwards TCP to ZooKeeper, and holds (does not drop) what a
-// client sends from the first write holding marker on, until release: a
-// read delayed, not lost.
-type holdProxy struct {
-	ln      net.Listener
-	target  string
-	marker  []byte
-	held    chan struct{}
-	release chan struct{}
-	once    sync.Once
-}
-
-func startHoldProxy(t *testing.T, target string, marker []byte) *holdProxy {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &holdProxy{ln: ln, target: target, marker: marker, held: make(chan struct{}), release: make(chan struct{})}
-	var conns []net.Conn
-	var mu sync.Mutex
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s, err := net.Dial("tcp", target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			mu.Lock()
-			conns = append(conns, c, s)
-			mu.Unlock()
-			go func() { _, _ = io.Copy(c, s) }()
-			go func() {
-				buf := make([]byte, 32<<10)
-				for {
-					n, err := c.Read(buf)
-					if n > 0 {
-						if bytes.Contains(buf[:n], p.marker) {
-							p.once.Do(func() { close(p.held) })
-							<-p.release
-						}
-						if _, werr := s.Write(buf[:n]); werr != nil {
-							return
-						}
-					}
-					if err != nil {
-						return
-					}
-				}
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		select {
-		case <-p.release:
-		default:
-			close(p.release)
-		}
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-	})
-	return p
-}
 
 type hintBuffer struct {
 	mu sync.Mutex
@@ -124,10 +51,11 @@ func TestReview164WaitHintPrintsAfterItsContextEnded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	px := startHoldProxy(t, zkAddr, []byte(lay.Workers()))
+	px := drovertest.StartProxy(t, zkAddr)
+	px.HoldAt([]byte(lay.Workers()))
 	octx, ocancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer ocancel()
-	st, err := store.Open(octx, store.Config{Servers: []string{px.ln.Addr().String()}, Root: root, SessionTimeout: 10 * time.Second, MustExist: true})
+	st, err := store.Open(octx, store.Config{Servers: []string{px.Addr()}, Root: root, SessionTimeout: 10 * time.Second, MustExist: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,12 +66,12 @@ func TestReview164WaitHintPrintsAfterItsContextEnded(t *testing.T) {
 	var stderr hintBuffer
 	stop := hintQueued(ctx, c, id, &stderr)
 	select {
-	case <-px.held: // the hint's listing of the workers, a second in
+	case <-px.Held(): // the hint's listing of the workers, a second in
 	case <-time.After(20 * time.Second):
 		t.Fatal("the hint did not list the workers")
 	}
 	cancel() // the wait ended (Ctrl-C, its timeout)
-	close(px.release)
+	px.Release()
 	printed := drovertest.Eventually(5*time.Second, func() bool { return stderr.String() != "" })
 	stop()
 	if printed {

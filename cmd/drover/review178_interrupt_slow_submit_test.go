@@ -1,11 +1,7 @@
 package main
 
 import (
-	"bytes"
-	"net"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -38,89 +34,4 @@ func TestReview178InterruptedSubmitOnASlowLinkGivesUpAnAnswerOnItsWay(t *testing
 		t.Errorf("submit interrupted with its transaction's answer 300 ms away (within interruptWait): exit %d, stdout %q, stderr %q; want the task reported submitted, not left in doubt",
 			code, out, stderr)
 	}
-}
-
-// slowProxy forwards to ZooKeeper and, once a client sends marker, holds
-// what the server sends back until release: answers delayed, not lost.
-type slowProxy struct {
-	addr     string
-	marker   []byte
-	held     atomic.Bool
-	released chan struct{}
-	once     sync.Once
-}
-
-func (p *slowProxy) release() { p.once.Do(func() { close(p.released) }) }
-
-func startSlowProxy(t *testing.T, target string, marker []byte) *slowProxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &slowProxy{addr: ln.Addr().String(), marker: marker, released: make(chan struct{})}
-	var mu sync.Mutex
-	var conns []net.Conn
-	t.Cleanup(func() {
-		ln.Close()
-		p.release()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-	})
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s, err := net.Dial("tcp", target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			mu.Lock()
-			conns = append(conns, c, s)
-			mu.Unlock()
-			go func() { // client to server: watch for the marker
-				buf := make([]byte, 32<<10)
-				for {
-					n, err := c.Read(buf)
-					if n > 0 {
-						if bytes.Contains(buf[:n], p.marker) {
-							p.held.Store(true)
-						}
-						if _, werr := s.Write(buf[:n]); werr != nil {
-							return
-						}
-					}
-					if err != nil {
-						s.Close()
-						return
-					}
-				}
-			}()
-			go func() { // server to client: held once the marker went by
-				buf := make([]byte, 32<<10)
-				for {
-					n, err := s.Read(buf)
-					if n > 0 {
-						if p.held.Load() {
-							<-p.released
-						}
-						if _, werr := c.Write(buf[:n]); werr != nil {
-							return
-						}
-					}
-					if err != nil {
-						c.Close()
-						return
-					}
-				}
-			}()
-		}
-	}()
-	return p
 }
