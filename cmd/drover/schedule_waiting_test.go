@@ -33,3 +33,29 @@ func TestScheduleGetSaysWhyItsRunWaits(t *testing.T) {
 		t.Errorf("schedule history of a run no worker can take says nothing of it:\n%s", hist.stdout)
 	}
 }
+
+// TestScheduleAddSaysItsRunsWouldWait: schedule add of a template no
+// registered worker can run (a label typo) was accepted without a word; its
+// first run then waited for ever. Expected: a note on stderr (exit 0, the
+// schedule is added: a worker may yet come), and none for a template a
+// worker takes.
+func TestScheduleAddSaysItsRunsWouldWait(t *testing.T) {
+	root := newRoot()
+	daemon(t, root, "scheduler", "--id", "s1")
+	daemon(t, root, "worker", "--id", "w1", "--label", "zone=earth")
+	waitFor(t, 20*time.Second, "worker w1 registered", func() bool {
+		r := drover(t, root, "workers")
+		return r.code == 0 && strings.Contains(r.stdout, "w1")
+	})
+	r := drover(t, root, "schedule", "add", "mars", "--cron", "@hourly", "--on", "zone=mars", "--", "true")
+	if r.code != 0 {
+		t.Fatalf("schedule add: %+v", r)
+	}
+	if !strings.Contains(r.stderr, "no registered worker") {
+		t.Errorf("schedule add of a template no worker can run says nothing of it: %q", r.stderr)
+	}
+	r = drover(t, root, "schedule", "add", "earth", "--cron", "@hourly", "--on", "zone=earth", "--", "true")
+	if r.code != 0 || r.stderr != "" {
+		t.Errorf("schedule add of a template a worker runs: %+v", r)
+	}
+}
