@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -127,6 +128,7 @@ func newScheduleAddCmd(g *globals) *cobra.Command {
 					return writeJSON(cmd.OutOrStdout(), info)
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "added %s: next slot %s\n", rec.Name, when(info))
+				noteRunsWait(c, rec.Name, spec.Task, cmd.ErrOrStderr())
 				return nil
 			})
 		},
@@ -299,6 +301,20 @@ func showHistory(ctx context.Context, g *globals, cmd *cobra.Command, c *client.
 		cols[i] = r.cols
 	}
 	return table(cmd.OutOrStdout(), "SLOT\tSTATE\tTASK\tNOTE", cols)
+}
+
+// noteRunsWait says on stderr when no registered worker would take the
+// runs of the schedule name just added, as get and history say of a run
+// that waits: a label typo was accepted without a word, and its first run
+// waited for ever. The schedule stays: a worker may yet come.
+func noteRunsWait(c *client.Client, name string, spec client.TaskSpec, stderr io.Writer) {
+	t, err := spec.Task(time.Now())
+	if err != nil {
+		return
+	}
+	if why := waitsForWorker(c, t); why != "" {
+		fmt.Fprintf(stderr, "drover: schedule %s's runs will wait %s\n", shown(name), why)
+	}
 }
 
 // runWaitsLooks bounds the active runs runWaits reads: each is a read, and
