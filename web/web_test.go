@@ -169,7 +169,7 @@ func TestEndpoints(t *testing.T) {
 	}
 	// A path the API does not have answers in JSON, as its routes do, not
 	// with the file server's text page.
-	for _, p := range []string{"/api/v1/nothing", "/api/v1/tasks/" + taskID + "/more", "/api/v1/"} {
+	for _, p := range []string{"/api/v1/nothing", "/api/v1/tasks/" + taskID + "/more", "/api/v1/", "/api", "/api/", "/api/v2/tasks"} {
 		code, body := get(t, base+p)
 		var e struct{ Error string }
 		if code != http.StatusNotFound || json.Unmarshal([]byte(body), &e) != nil || e.Error == "" {
