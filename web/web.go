@@ -88,7 +88,8 @@ func New(s *scheduler.Scheduler, st *store.Store) *Server {
 	srv.mux.HandleFunc("GET /api/v1/tasks/{id}", accepts(srv.task))
 	srv.mux.HandleFunc("GET /api/v1/schedules", accepts(srv.schedules, "limit"))
 	srv.mux.HandleFunc("GET /api/v1/schedules/{name}", accepts(srv.schedule))
-	srv.mux.HandleFunc("GET /api/v1/", apiNotFound)
+	srv.mux.HandleFunc("GET /api/", apiNotFound) // and any other version
+	srv.mux.HandleFunc("GET /api", apiNotFound)
 	assets, _ := fs.Sub(static, "static")
 	srv.mux.Handle("GET /", http.FileServerFS(assets))
 	return srv
