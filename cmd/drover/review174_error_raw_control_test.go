@@ -3,6 +3,7 @@ package main
 import (
 	"strings"
 	"testing"
+	"unicode"
 )
 
 // Error lines show what the user typed quoted when it is not printable
@@ -14,7 +15,7 @@ import (
 // one line, but that line carries the ESC and BEL as typed. (review174)
 func TestErrorLineHasNoRawControlCharacters(t *testing.T) {
 	root := newRoot()
-	const esc = "\x1b]2;pwned\a"
+	const esc = "\x1b]2;pwned\a\u202e" // and a right-to-left override, as tables quote it
 	for _, args := range [][]string{
 		{"--x" + esc, "version"},
 		{"-" + esc, "version"},
@@ -28,7 +29,7 @@ func TestErrorLineHasNoRawControlCharacters(t *testing.T) {
 			continue
 		}
 		for _, c := range strings.TrimRight(r.stderr, "\n") {
-			if c < 0x20 || c == 0x7f {
+			if c < 0x20 || c == 0x7f || unicode.Is(unicode.Cf, c) {
 				t.Errorf("drover %q: stderr %q holds the raw control character %q: want what was typed quoted", args, r.stderr, c)
 				break
 			}
