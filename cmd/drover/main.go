@@ -92,14 +92,16 @@ func run(args []string) int {
 // printable escapes the control characters of an error line (\x1b, \a,
 // a newline): most messages quote what was typed, but some (pflag's
 // unknown flag, an open's or a user look-up's error) hold it raw, and a
-// terminal took the escapes for commands (retitled, cleared).
+// terminal took the escapes for commands (retitled, cleared). Format
+// characters (a right-to-left override) are escaped too, as tables quote
+// them: they reorder what the line shows.
 func printable(s string) string {
-	if !strings.ContainsFunc(s, unicode.IsControl) {
+	if !strings.ContainsFunc(s, unprintable) {
 		return s
 	}
 	var b strings.Builder
 	for _, r := range s {
-		if unicode.IsControl(r) {
+		if unprintable(r) {
 			q := strconv.QuoteRune(r) // '\x1b', '\n'
 			b.WriteString(q[1 : len(q)-1])
 			continue
@@ -108,6 +110,8 @@ func printable(s string) string {
 	}
 	return b.String()
 }
+
+func unprintable(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }
 
 // checkedWriter is standard output noting its first failed write (a full
 // disk, /dev/full): every command's result goes through it.
