@@ -73,3 +73,6 @@ func SetWaitBuckets(n int) (restore func()) {
 // WaitWatches is how many bucket watches the WaitResults calls of s wait
 // on now.
 func WaitWatches(s *Store) int64 { return s.waitWatches.Load() }
+
+// HiddenTaskErr is hiddenTaskErr for tests.
+var HiddenTaskErr = hiddenTaskErr

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -279,5 +280,22 @@ func TestWaitFindsATaskMovingAroundTheListings(t *testing.T) {
 	}
 	if len(got) != 1 || got[0].State != store.StateSucceeded || got[0].Attempt != 3 {
 		t.Fatalf("wait passed on %+v", got)
+	}
+}
+
+// TestHiddenTaskErrNamesAFew: a fleet of 500 workers started without the
+// read-only identity made one error line naming all 500. It names a few
+// and counts the rest.
+func TestHiddenTaskErrNamesAFew(t *testing.T) {
+	var hidden []string
+	for i := range 500 {
+		hidden = append(hidden, fmt.Sprintf("w%03d", i))
+	}
+	msg := store.HiddenTaskErr("T", hidden).Error()
+	if !strings.Contains(msg, "w000, w001, w002") || strings.Contains(msg, "w499") || !strings.Contains(msg, "and 495 more") {
+		t.Errorf("hidden workers of a large fleet: %s", msg)
+	}
+	if msg := store.HiddenTaskErr("T", hidden[:2]).Error(); !strings.Contains(msg, "worker(s) w000, w001 are") {
+		t.Errorf("two hidden workers: %s", msg)
 	}
 }
