@@ -56,9 +56,17 @@ func (s *Store) holding(hidden []string) []string {
 // hiddenTaskErr is the error of a task found nowhere but, perhaps, in the
 // worker directories hidden from this reader that hold assignments.
 func hiddenTaskErr(id string, hidden []string) error {
+	names := strings.Join(hidden, ", ")
+	if len(hidden) > hiddenNamed {
+		// A fleet started without the read-only identity: one line still.
+		names = fmt.Sprintf("%s and %d more", strings.Join(hidden[:hiddenNamed], ", "), len(hidden)-hiddenNamed)
+	}
 	return fmt.Errorf("task %s: %w: the assignments of worker(s) %s are not readable with them (a worker started without DROVER_ZK_AUTH_READONLY) and may hold it",
-		id, ErrHiddenTask, strings.Join(hidden, ", "))
+		id, ErrHiddenTask, names)
 }
+
+// hiddenNamed is how many hidden workers hiddenTaskErr names.
+const hiddenNamed = 5
 
 // RecordError is the error of a task's record that was read and does not
 // decode (Err wraps ErrMalformed or ErrUnsupportedVersion). It says where,
