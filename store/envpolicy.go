@@ -110,12 +110,22 @@ var (
 		"TEXI2DVI", "WEAVE", "CWEAVE", "TANGLE", "CTANGLE",
 		// zip and unzip prepend these to their arguments (zip's -TT runs a
 		// command through the shell); systemd's and sudo's editors and pagers.
-		"ZIP", "ZIPOPT", "UNZIP", "UNZIPOPT", "SYSTEMD_PAGER", "SYSTEMD_EDITOR", "SUDO_EDITOR"}
+		"ZIP", "ZIPOPT", "UNZIP", "UNZIPOPT", "SYSTEMD_PAGER", "SYSTEMD_EDITOR", "SUDO_EDITOR",
+		// Settings files and start-up code others read: go's settings file
+		// (GOFLAGS in it) and toolchain, other version controls' editors and
+		// transports, man's options (--pager), Erlang's and Elixir's flags
+		// (-eval), .NET's start-up hooks, autoconf's site file, PHP's and
+		// R's start-up files, Gradle's home (init scripts), Bundler's Gemfile,
+		// and the shell that flock -c, script -c and GNU parallel run.
+		"GOENV", "GOTOOLCHAIN", "SVN_EDITOR", "CVSEDITOR", "CVS_RSH", "HGEDITOR", "HGRCPATH", "MANOPT", "ERL_AFLAGS",
+		"ERL_FLAGS", "ERL_ZFLAGS", "ELIXIR_ERL_OPTIONS", "DOTNET_STARTUP_HOOKS", "CONFIG_SITE", "PHPRC", "PHP_INI_SCAN_DIR",
+		"R_PROFILE", "R_PROFILE_USER", "R_ENVIRON", "R_ENVIRON_USER", "GRADLE_USER_HOME", "BUNDLE_GEMFILE", "SHELL"}
 	// Every GIT_ variable: git runs GIT_EXTERNAL_DIFF, GIT_PROXY_COMMAND,
 	// GIT_ASKPASS, GIT_SSH, GIT_EDITOR, GIT_PAGER … through the shell;
 	// cargo its CARGO_TARGET_<triple>_RUNNER, npm its npm_config_* (all
 	// names are compared in upper case); go build passes CGO_CFLAGS and
 	// the like to the C compiler (-wrapper); Lua reads LUA_INIT_5_4 and the
-	// other versioned names before LUA_INIT.
-	unsafeEnvPrefixes = []string{"LD_", "BASH_FUNC_", "DYLD_", "GIT_", "CARGO_", "NPM_CONFIG_", "CGO_", "LUA_INIT_", "LUA_PATH_", "LUA_CPATH_"}
+	// other versioned names before LUA_INIT; yarn takes any setting from a
+	// YARN_ variable (YARN_YARN_PATH: the yarn it runs).
+	unsafeEnvPrefixes = []string{"LD_", "BASH_FUNC_", "DYLD_", "GIT_", "CARGO_", "NPM_CONFIG_", "CGO_", "LUA_INIT_", "LUA_PATH_", "LUA_CPATH_", "YARN_"}
 )
