@@ -106,6 +106,14 @@ func newScheduleAddCmd(g *globals) *cobra.Command {
 			}
 			// As an empty --catchup: a zone left blank ("$ZONE" unset) is a
 			// mistake, not a request for UTC (the schedule fired in UTC).
+			// A config file's zone is a default: a CRON_TZ= (TZ=) prefix of a
+			// --cron given here beats it, as a --tz given here would (every
+			// prefixed spec was refused: the zone given twice).
+			if !givenOnCommandLine(cmd, "tz") && givenOnCommandLine(cmd, "cron") {
+				if _, _, prefixed := scheduler.ZonePrefix(strings.TrimSpace(spec.Cron)); prefixed {
+					spec.TZ = ""
+				}
+			}
 			if givenOnCommandLine(cmd, "tz") && spec.TZ == "" {
 				return usageErr("schedule add %s: --tz \"\": want a time zone like Europe/Berlin (leave the flag out for UTC)", shown(args[0]))
 			}
