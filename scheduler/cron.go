@@ -1068,6 +1068,10 @@ func RefreshRuns(ctx context.Context, st *store.Store, known func(id string) boo
 	return refreshRuns(ctx, st, known, nil, recs...)
 }
 
+// ResultUnreadable is the history's reason for a run whose result did not
+// decode (a leader moves it to deadletter).
+const ResultUnreadable = "result unreadable"
+
 // missedStartBy is the history's reason for a run whose task the leader
 // ended at its starting deadline, never placed.
 const missedStartBy = "missed: " + store.NotStartedInTime
@@ -1141,7 +1145,7 @@ func refreshRuns(ctx context.Context, st *store.Store, known func(id string) boo
 			}
 			switch {
 			case errors.Is(err, store.ErrMalformed):
-				r.Reason = "result unreadable"
+				r.Reason = ResultUnreadable
 				if unreadable != nil {
 					unreadable(rec, r, o.bad, o.derr)
 				}

@@ -245,7 +245,10 @@ func showSchedule(ctx context.Context, g *globals, cmd *cobra.Command, c *client
 		return err
 	}
 	if g.output == "json" {
-		return writeJSON(cmd.OutOrStdout(), s)
+		if err := writeJSON(cmd.OutOrStdout(), s); err != nil {
+			return err
+		}
+		return junkRun(c, s, nil)
 	}
 	state := "active"
 	if s.Suspended {
@@ -262,10 +265,14 @@ func showSchedule(ctx context.Context, g *globals, cmd *cobra.Command, c *client
 		{"history kept", fmt.Sprintf("%d succeeded, %d failed, %d skipped or missed (drover schedule history %s)",
 			len(s.Succeeded), len(s.Failed), len(s.Skipped), s.Name)},
 	}
-	if id, why := runWaits(c, s.Active); why != "" {
+	id, why, junk := runWaits(c, s.Active)
+	if why != "" {
 		rows = append(rows, []string{"waiting", fmt.Sprintf("its run %s waits %s", id, why)})
 	}
-	return table(cmd.OutOrStdout(), "FIELD\tVALUE", rows)
+	if err := table(cmd.OutOrStdout(), "FIELD\tVALUE", rows); err != nil {
+		return err
+	}
+	return junkRun(c, s, junk)
 }
 
 func showHistory(ctx context.Context, g *globals, cmd *cobra.Command, c *client.Client, name string) error {
@@ -274,16 +281,19 @@ func showHistory(ctx context.Context, g *globals, cmd *cobra.Command, c *client.
 		return err
 	}
 	if g.output == "json" {
-		return writeJSON(cmd.OutOrStdout(), map[string]any{
+		if err := writeJSON(cmd.OutOrStdout(), map[string]any{
 			"schedule": s.Name, "active": nz(s.Active), "succeeded": nz(s.Succeeded), "failed": nz(s.Failed), "skipped": nz(s.Skipped),
-		})
+		}); err != nil {
+			return err
+		}
+		return junkRun(c, s, nil)
 	}
 	type row struct {
 		slot time.Time
 		cols []string
 	}
 	var rows []row
-	waiting, why := runWaits(c, s.Active)
+	waiting, why, junk := runWaits(c, s.Active)
 	add := func(kind string, runs []store.ScheduleRun) {
 		for _, r := range runs {
 			state := string(r.State)
@@ -308,7 +318,47 @@ func showHistory(ctx context.Context, g *globals, cmd *cobra.Command, c *client.
 	for i, r := range rows {
 		cols[i] = r.cols
 	}
-	return table(cmd.OutOrStdout(), "SLOT\tSTATE\tTASK\tNOTE", cols)
+	if err := table(cmd.OutOrStdout(), "SLOT\tSTATE\tTASK\tNOTE", cols); err != nil {
+		return err
+	}
+	return junkRun(c, s, junk)
+}
+
+// junkRun is the error of a run of s whose task's record does not decode,
+// as drover status reports it, the record moved to deadletter as status
+// moves it (README: schedule get and history read it too): junk, what
+// runWaits met, or a result the history shows as unreadable (the client
+// reads it there, read only). It reads at most runWaitsLooks of those
+// results, newest first; nil when none is junk.
+func junkRun(c *client.Client, s client.ScheduleInfo, junk error) error {
+	if junk != nil {
+		return junk
+	}
+	var unreadable []store.ScheduleRun
+	for _, runs := range [][]store.ScheduleRun{s.Succeeded, s.Failed, s.Skipped} {
+		for _, r := range runs {
+			if r.Reason == scheduler.ResultUnreadable && r.Task != "" {
+				unreadable = append(unreadable, r)
+			}
+		}
+	}
+	slices.SortFunc(unreadable, func(a, b store.ScheduleRun) int { return b.Slot.Compare(a.Slot) })
+	for i, r := range unreadable {
+		if i == runWaitsLooks {
+			break
+		}
+		if _, err := c.Status(r.Task); isRecordErr(err) {
+			return err // else moved aside before (by a leader): filed as such
+		}
+	}
+	return nil
+}
+
+// isRecordErr says whether err is of a task's record that does not decode
+// (not one of a newer Drover's, which stays, as status leaves it).
+func isRecordErr(err error) bool {
+	var rerr *store.RecordError
+	return errors.As(err, &rerr) && errors.Is(err, store.ErrMalformed)
 }
 
 // noteRunsWait says on stderr when no registered worker would take the
@@ -335,8 +385,10 @@ const runWaitsLooks = 3
 // template no worker can run fires runs that wait for ever, and under
 // forbid every later slot is skipped. It reads the newest active runs
 // first and returns the first queued one that waits with its reason, or
-// "" when none does (or none could be read).
-func runWaits(c *client.Client, active []store.ScheduleRun) (id, why string) {
+// "" when none does (or none could be read). junk is the error of a run
+// whose record does not decode (which the read moved to deadletter, as
+// drover status does).
+func runWaits(c *client.Client, active []store.ScheduleRun) (id, why string, junk error) {
 	looks := 0
 	for i := len(active) - 1; i >= 0 && looks < runWaitsLooks; i-- {
 		if active[i].Task == "" {
@@ -344,15 +396,18 @@ func runWaits(c *client.Client, active []store.ScheduleRun) (id, why string) {
 		}
 		looks++
 		t, err := c.Status(active[i].Task)
+		if isRecordErr(err) {
+			return "", "", err
+		}
 		if err != nil || t.State != store.StateQueued {
 			continue
 		}
 		if why := waitsFor(c, t); why != "" {
-			return t.ID, why
+			return t.ID, why, nil
 		}
-		return "", "" // queued for a reason waitsFor does not know: the others too
+		return "", "", nil // queued for a reason waitsFor does not know: the others too
 	}
-	return "", ""
+	return "", "", nil
 }
 
 func nz(r []store.ScheduleRun) []store.ScheduleRun {
