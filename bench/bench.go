@@ -72,10 +72,13 @@ type Config struct {
 	// store.Config's); ProcessArgs and ProcessEnv give the drover processes
 	// the bench starts the same, as global flags and environment (the
 	// credentials go by DROVER_ZK_AUTH, never on a command line).
-	Auth        string
-	TLS         *tls.Config
-	ProcessArgs []string
-	ProcessEnv  []string
+	// ReadOnlyAuth is store.Config's: the read-only identity added to what
+	// the bench creates (DROVER_ZK_AUTH_READONLY to its processes).
+	Auth         string
+	ReadOnlyAuth string
+	TLS          *tls.Config
+	ProcessArgs  []string
+	ProcessEnv   []string
 
 	// reached, set by Run, records that a store of the running phase got a
 	// session: a phase that never did wrote nothing.
@@ -310,7 +313,7 @@ func open(ctx context.Context, cfg Config, root string) (*store.Store, error) {
 }
 
 func openStore(ctx context.Context, cfg Config, c store.Config) (*store.Store, error) {
-	c.Auth, c.TLS = cfg.Auth, cfg.TLS
+	c.Auth, c.ReadOnlyAuth, c.TLS = cfg.Auth, cfg.ReadOnlyAuth, cfg.TLS
 	octx, cancel := context.WithTimeout(ctx, cfg.ConnectTimeout)
 	defer cancel()
 	st, err := store.Open(octx, c)

@@ -79,7 +79,7 @@ it); its load is a production ensemble's worst day, so use a scratch one.`,
 			zkPid := 0
 			cleanup := cmd.Flags().Changed("zk") || os.Getenv("DROVER_ZK") != ""
 			// An ensemble of the user's is reached as every command reaches it.
-			var auth string
+			var auth, readOnly string
 			var tlsCfg *tls.Config
 			var procArgs, procEnv []string
 			if cleanup {
@@ -87,10 +87,13 @@ it); its load is a production ensemble's worst day, so use a scratch one.`,
 				if servers, err = g.servers(); err != nil {
 					return err
 				}
-				auth, tlsCfg = g.zkAuth, g.tls
+				auth, readOnly, tlsCfg = g.zkAuth, g.zkReadOnlyAuth, g.tls
 				procArgs = g.tlsFlags()
 				if auth != "" {
 					procEnv = []string{"DROVER_ZK_AUTH=" + auth}
+				}
+				if readOnly != "" {
+					procEnv = append(procEnv, "DROVER_ZK_AUTH_READONLY="+readOnly)
 				}
 			} else {
 				fmt.Fprintln(cmd.ErrOrStderr(), "starting ZooKeeper ...")
@@ -132,7 +135,7 @@ it); its load is a production ensemble's worst day, so use a scratch one.`,
 			r, err := bench.Run(ctx, bench.Config{
 				Servers: servers, Duration: duration, Tasks: tasks, Workers: workers, Capacity: capacity, Prefetch: prefetch, CLITasks: cliTasks, CronFanout: fanout, Scale: scale,
 				Binary: self, Log: benchLog, ZKPid: zkPid, Cleanup: cleanup,
-				Auth: auth, TLS: tlsCfg, ProcessArgs: procArgs, ProcessEnv: procEnv,
+				Auth: auth, ReadOnlyAuth: readOnly, TLS: tlsCfg, ProcessArgs: procArgs, ProcessEnv: procEnv,
 				// As every client command: no session within --session-timeout
 				// means no server. (The bench's own sessions time out in 2 s.)
 				ConnectTimeout: g.sessionTimeout,
