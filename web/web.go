@@ -44,6 +44,12 @@ type Server struct {
 	// reads holds a token per API read of ZooKeeper in flight, including reads
 	// abandoned by their request, so requests cannot pile up on a stuck store.
 	reads chan struct{}
+	// answers holds a token per API request being answered, from before its
+	// reads until its answer is written: a read's token goes back when the
+	// read ends, and its answer (a page of up to listMaxBytes, and its
+	// JSON) then waited on a client that does not read for up to the write
+	// timeout, so memory grew with the requests sent, not with maxReads.
+	answers chan struct{}
 	// readTimeout bounds the ZooKeeper reads of one API request.
 	readTimeout time.Duration
 }
@@ -78,16 +84,16 @@ func New(s *scheduler.Scheduler, st *store.Store) *Server {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		buildInfo(s.Version()), &collector{s: s, st: st, timeout: metricsReadTimeout})
 	srv := &Server{sched: s, st: st, client: client.NewFailFast(st), mux: http.NewServeMux(),
-		reads: make(chan struct{}, maxReads), readTimeout: apiReadTimeout}
+		reads: make(chan struct{}, maxReads), answers: make(chan struct{}, maxReads), readTimeout: apiReadTimeout}
 	// The collector bounds its own read; Timeout is a backstop.
 	srv.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Timeout: 2 * metricsReadTimeout}))
 	srv.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	srv.mux.HandleFunc("GET /readyz", srv.ready)
-	srv.mux.HandleFunc("GET /api/v1/cluster", accepts(srv.cluster))
-	srv.mux.HandleFunc("GET /api/v1/tasks", accepts(srv.tasks, "state", "limit"))
-	srv.mux.HandleFunc("GET /api/v1/tasks/{id}", accepts(srv.task))
-	srv.mux.HandleFunc("GET /api/v1/schedules", accepts(srv.schedules, "limit"))
-	srv.mux.HandleFunc("GET /api/v1/schedules/{name}", accepts(srv.schedule))
+	srv.mux.HandleFunc("GET /api/v1/cluster", srv.answering(accepts(srv.cluster)))
+	srv.mux.HandleFunc("GET /api/v1/tasks", srv.answering(accepts(srv.tasks, "state", "limit")))
+	srv.mux.HandleFunc("GET /api/v1/tasks/{id}", srv.answering(accepts(srv.task)))
+	srv.mux.HandleFunc("GET /api/v1/schedules", srv.answering(accepts(srv.schedules, "limit")))
+	srv.mux.HandleFunc("GET /api/v1/schedules/{name}", srv.answering(accepts(srv.schedule)))
 	srv.mux.HandleFunc("GET /api/", apiNotFound) // and any other version
 	srv.mux.HandleFunc("GET /api", apiNotFound)
 	assets, _ := fs.Sub(static, "static")
@@ -248,6 +254,25 @@ func (s *Server) read(ctx context.Context, fn func(context.Context) error) error
 		return err
 	case <-ctx.Done():
 		return fmt.Errorf("%w: no answer: %w", errUnavailable, ctx.Err())
+	}
+}
+
+// answering runs h, which reads ZooKeeper and writes what it read, holding
+// one of maxReads answer tokens until h returns (its answer written, or
+// the write given up at the server's write timeout); it answers 503 when
+// none comes within the read timeout.
+func (s *Server) answering(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), s.readTimeout)
+		defer cancel()
+		select {
+		case s.answers <- struct{}{}:
+		case <-ctx.Done():
+			writeJSON(w, nil, fmt.Errorf("%w: too many answers waiting: %w", errUnavailable, ctx.Err()))
+			return
+		}
+		defer func() { <-s.answers }()
+		h(w, r)
 	}
 }
 
