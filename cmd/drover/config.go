@@ -374,7 +374,7 @@ func newConfigCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "config",
 		Short: "Show the effective configuration",
-		Args:  noArgs,
+		Args:  subcommandArgs,
 		RunE:  wantSubcommand,
 	}
 	cmd.AddCommand(&cobra.Command{

@@ -13,7 +13,7 @@ func newDeadletterCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "deadletter",
 		Short: "Malformed data found in ZooKeeper and moved aside",
-		Args:  noArgs,
+		Args:  subcommandArgs,
 		RunE:  wantSubcommand,
 	}
 	var limit int

@@ -188,13 +188,28 @@ func (d decimal) Set(s string) error {
 // wantSubcommand is the RunE of a command that only groups others: run
 // alone it is bad usage (it printed the help with exit 0).
 func wantSubcommand(cmd *cobra.Command, _ []string) error {
+	return usageErr("%s: want one of %s (--help says more)", cmdName(cmd), subcommands(cmd))
+}
+
+// subcommandArgs is the Args of a group of commands: a word that names
+// none of them is an unknown command (it said the group "takes no
+// arguments"), and the line names them.
+func subcommandArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usageErr("%s: unknown command %s: want one of %s (--help says more)", cmdName(cmd), strconv.Quote(args[0]), subcommands(cmd))
+	}
+	return nil
+}
+
+// subcommands names cmd's commands, comma-separated.
+func subcommands(cmd *cobra.Command) string {
 	var names []string
 	for _, c := range cmd.Commands() {
 		if c.IsAvailableCommand() {
 			names = append(names, c.Name())
 		}
 	}
-	return usageErr("%s: want one of %s (--help says more)", cmdName(cmd), strings.Join(names, ", "))
+	return strings.Join(names, ", ")
 }
 
 // cmdName is cmd's path without the program's name, which every error

@@ -20,7 +20,7 @@ func newScheduleCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "schedule",
 		Short: "Manage cron schedules: add, ls, get, rm, pause, resume, trigger, history",
-		Args:  noArgs,
+		Args:  subcommandArgs,
 		RunE:  wantSubcommand,
 	}
 	cmd.AddCommand(newScheduleAddCmd(g), newScheduleLsCmd(g),
