@@ -280,7 +280,7 @@ type Task struct {
 	V int `json:"v"`
 
 	// Spec, fixed at submit.
-	ID   string   `json:"id"`
+	ID   string   `json:"id,omitzero"` // (a schedule's template has none, nor a submit time, state or attempt)
 	Name string   `json:"name,omitempty"`
 	Cmd  []string `json:"cmd,omitempty"`
 	// Handler names a Go handler registered on workers (instead of Cmd);
@@ -294,11 +294,11 @@ type Task struct {
 	On          map[string]string `json:"on,omitempty"`
 	Priority    Priority          `json:"priority"`
 	Key         string            `json:"key,omitempty"`
-	SubmittedAt time.Time         `json:"submitted_at"`
+	SubmittedAt time.Time         `json:"submitted_at,omitzero"`
 
 	// Lifecycle.
-	State     State     `json:"state"`
-	Attempt   int       `json:"attempt"` // current (or last) attempt, 1-based
+	State     State     `json:"state,omitzero"`
+	Attempt   int       `json:"attempt,omitzero"` // current (or last) attempt, 1-based
 	NotBefore time.Time `json:"not_before,omitzero"`
 	History   []Attempt `json:"history,omitempty"` // finished attempts, oldest first
 	// StartBy, when set, is the latest time the task's first attempt may
