@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"container/heap"
+	"crypto/sha256"
 	"maps"
 	"math"
 	"slices"
@@ -262,22 +263,35 @@ func (s shape) fits(w *slot) bool {
 // once for the registration read: a policy's patterns (path.Match, up to
 // MaxAllowBytes of them) against a long name cost up to a second a call,
 // made for every task of a shape and every free worker in every pass. At
-// most maxEnvSeen answers are kept.
+// most maxEnvSeen answers are kept, each by envMemoKey: the names
+// themselves pinned the shape's key (up to a record's size) long after its
+// tasks had finished.
 func (s *slot) envFitsMemo(env string) bool {
-	if fits, ok := s.envSeen[env]; ok {
+	key := envMemoKey(env)
+	if fits, ok := s.envSeen[key]; ok {
 		return fits
 	}
 	if s.envSeen == nil || len(s.envSeen) >= maxEnvSeen {
 		s.envSeen = make(map[string]bool)
 	}
 	fits := envFits(s.Env, env)
-	s.envSeen[env] = fits
+	s.envSeen[key] = fits
 	return fits
 }
 
-// maxEnvSeen bounds a worker's envSeen: a backlog of more sets of names
-// than this judges some again.
-const maxEnvSeen = 4096
+// envMemoKey is a set of names as envFitsMemo keeps it: a copy of a short
+// one, a digest (one byte longer than any copy) of a longer one.
+func envMemoKey(env string) string {
+	if len(env) <= sha256.Size {
+		return strings.Clone(env)
+	}
+	sum := sha256.Sum256([]byte(env))
+	return "#" + string(sum[:])
+}
+
+// maxEnvSeen bounds a worker's envSeen (to some 100 KB): a backlog of more
+// sets of names than this judges some again.
+const maxEnvSeen = 1024
 
 // envFits says whether policy lets the variable names of enc (the shape's
 // part, each length-prefixed, sorted) be.
