@@ -220,9 +220,53 @@ func (l *leader) pruneResultsBefore(cutoff time.Time) error {
 	after := read.Add(pruneRest * read.Sub(start))
 	l.pruneAfter.Store(&after)
 	pruned := 0
+	// capped is how many results the cap (MaxResults) would have pruned yet.
+	capped := func() int {
+		if cfg.MaxResults <= 0 {
+			return 0
+		}
+		return max(total-kept-cfg.MaxResults, 0)
+	}
+	prune := func(b1 string, b resultBucket, unmarked int32, limit int) error {
+		n, err := l.emptyBucket(b1, b.b2, unmarked, limit)
+		if nodeFault(err) {
+			l.passOver(l.lay.ResultBucket(b1, b.b2), err)
+			err = nil // what it deleted, it deleted
+		}
+		if err != nil {
+			return err
+		}
+		pruned += n
+		total -= n
+		l.deleteIndexThenResults(l.lay.KeyIndexBucket(b1, b.b2), l.lay.ResultBucket(b1, b.b2))
+		l.deleteBucket(l.lay.KeyIndex() + "/" + b1)
+		return nil
+	}
+	// The cap prunes results in the order they came, the oldest first: a
+	// bucket's when its window ended, one marked late's when its last late
+	// result came (it walked by id time, and pruned the newest result of
+	// all first when it was a late one, its key with it). deferred holds
+	// the late buckets the walk passed while only the cap bound, in the
+	// order they came; each goes once the walk reaches buckets that came
+	// after it, or at the end.
+	type lateBucket struct {
+		b1 string
+		b  resultBucket
+	}
+	var deferred []lateBucket
+	pruneDeferred := func(until time.Time) error {
+		for len(deferred) > 0 && capped() > 0 && !deferred[0].b.late.After(until) {
+			d := deferred[0]
+			deferred = deferred[1:]
+			if err := prune(d.b1, d.b, -1, capped()); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 walk:
 	for _, b1 := range b1s {
-		over := cfg.MaxResults > 0 && total-kept > cfg.MaxResults
+		over := capped() > 0
 		if !over && !store.BucketEnd(b1, "00").Before(cutoff) {
 			break // no bucket here or after has ended before the cutoff
 		}
@@ -252,17 +296,34 @@ walk:
 			if l.termOver() {
 				return errTermOver
 			}
-			ended := store.BucketEnd(b1, b.b2).Before(cutoff)
+			end := store.BucketEnd(b1, b.b2)
+			ended := end.Before(cutoff)
 			old := ended && b.late.Before(cutoff)
-			over := cfg.MaxResults > 0 && total-kept > cfg.MaxResults
+			if !old {
+				if err := pruneDeferred(end); err != nil {
+					return err
+				}
+			}
+			over := capped() > 0
 			if !old && !over {
 				if ended {
 					continue // kept for a late result; newer buckets may be old
 				}
 				break walk
 			}
-			unmarked := int32(-1) // the cap prunes whatever came late
-			if !over {
+			unmarked, limit := int32(-1), -1 // the cap prunes whatever came late
+			switch {
+			case !old && b.late.After(end.Add(store.LateResult)):
+				// A late result came after this bucket's window: the cap
+				// takes it when its turn comes.
+				at, _ := slices.BinarySearchFunc(deferred, b.late, func(d lateBucket, t time.Time) int { return d.b.late.Compare(t) })
+				deferred = slices.Insert(deferred, at, lateBucket{b1, b})
+				continue
+			case !old:
+				// The cap alone: as many as it needs, the oldest first (a
+				// bucket holds up to 12,288 results, one submit's).
+				limit = capped()
+			case !over:
 				// Read again: a late result may have come since the bucket was
 				// read, a while ago in a pass over very many buckets.
 				_, st, err := l.st.Exists(l.lay.ResultBucket(b1, b.b2))
@@ -278,19 +339,13 @@ walk:
 				}
 				unmarked = st.Version
 			}
-			n, err := l.emptyBucket(b1, b.b2, unmarked)
-			if nodeFault(err) {
-				l.passOver(l.lay.ResultBucket(b1, b.b2), err)
-				err = nil // what it deleted, it deleted
-			}
-			if err != nil {
+			if err := prune(b1, b, unmarked, limit); err != nil {
 				return err
 			}
-			pruned += n
-			total -= n
-			l.deleteIndexThenResults(l.lay.KeyIndexBucket(b1, b.b2), l.lay.ResultBucket(b1, b.b2))
-			l.deleteBucket(l.lay.KeyIndex() + "/" + b1)
 		}
+	}
+	if err := pruneDeferred(time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil { // the rest, in the order they came
+		return err
 	}
 	if pruned > 0 {
 		l.log.Info().Int("pruned", pruned).Int("kept", total).Msg("result retention applied")
@@ -465,7 +520,10 @@ func (c resultCount) stands(st store.Stat, b1 string, now time.Time) bool {
 // name that is no task id (made by hand) is no result: it is moved aside,
 // not deleted with the results, and counted with them (the bucket's count
 // held it).
-func (l *leader) emptyBucket(b1, b2 string, version int32) (int, error) {
+//
+// With limit >= 0 it deletes at most limit results, the oldest (by id)
+// first: the cap needs no more.
+func (l *leader) emptyBucket(b1, b2 string, version int32, limit int) (int, error) {
 	dir := l.lay.ResultBucket(b1, b2)
 	ids, err := l.st.Children(dir)
 	if errors.Is(err, store.ErrNoNode) {
@@ -485,6 +543,10 @@ func (l *leader) emptyBucket(b1, b2 string, version int32) (int, error) {
 	deleted, err := l.moveJunkAside(junk, "in a result bucket")
 	if err != nil {
 		return deleted, err
+	}
+	if limit >= 0 && len(ids) > limit {
+		slices.Sort(ids) // ids sort by time
+		ids = ids[:limit]
 	}
 	keys, err := l.keysOf(b1, b2, ids)
 	if err != nil {

@@ -150,14 +150,16 @@ func TestLateResultInABucketPrunedByTheCapIsKept(t *testing.T) {
 	later := now.Add(2 * time.Minute) // past BucketGrace of the buckets made now
 	l, _, _ := termOf(t, st, func(c *Config) {
 		c.ResultRetention = 24 * time.Hour
-		c.MaxResults = 2
+		c.MaxResults = 1
 		c.Now = func() time.Time { return later }
 		c.zookeeperAhead = time.Until(later) // and ZooKeeper's with it
 	})
-	// Three results, a cap of two: the oldest bucket goes, both its results.
+	// Three results, a cap of one: the bucket whose results came first
+	// goes, both its results (the cap prunes in the order results came).
 	if err := l.pruneResults(); err != nil {
 		t.Fatal(err)
 	}
+	l.s.cfg.MaxResults = 2 // from now on
 	if ok, _, err := st.Exists(lay.ResultBucket(b1, b2)); err != nil || ok {
 		t.Fatalf("the old bucket is still there (%v): the cap should have pruned it", err)
 	}
@@ -228,7 +230,7 @@ func TestEmptyBucketKeepsALateResultMarkedMeanwhile(t *testing.T) {
 	// A late result comes, and marks the bucket, after the pass found it old.
 	late := finished(t, st, at, time.Now(), store.StateSucceeded)
 	l, _, _ := termOf(t, st, func(c *Config) { c.ResultRetention = 24 * time.Hour })
-	if n, err := l.emptyBucket(b1, b2, found.Version); err != nil || n != 0 {
+	if n, err := l.emptyBucket(b1, b2, found.Version, -1); err != nil || n != 0 {
 		t.Fatalf("emptyBucket at the version found old: %d deleted, %v; want none, the bucket marked since", n, err)
 	}
 	for _, id := range []string{id, late} {

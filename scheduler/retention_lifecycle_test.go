@@ -112,14 +112,16 @@ func TestLateResultInABucketMadeAnewByAnotherWriterIsKept(t *testing.T) {
 	later := now.Add(2 * time.Minute) // past BucketGrace of the buckets made now
 	l, _, _ := termOf(t, st, func(c *Config) {
 		c.ResultRetention = 24 * time.Hour
-		c.MaxResults = 2
+		c.MaxResults = 1
 		c.Now = func() time.Time { return later }
 		c.zookeeperAhead = time.Until(later)
 	})
-	// Three results, a cap of two: the oldest bucket goes, both its results.
+	// Three results, a cap of one: the bucket whose results came first
+	// goes, both its results (the cap prunes in the order results came).
 	if err := l.pruneResults(); err != nil {
 		t.Fatal(err)
 	}
+	l.s.cfg.MaxResults = 2 // from now on
 	if ok, _, err := st.Exists(lay.ResultBucket(b1, b2)); err != nil || ok {
 		t.Fatalf("the old bucket is still there (%v): the cap should have pruned it", err)
 	}

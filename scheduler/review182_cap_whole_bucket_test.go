@@ -50,7 +50,7 @@ func TestReview182CapEmptiesTheNewestBucketWhole(t *testing.T) {
 	}
 	t.Logf("30 results in one bucket, --max-results 10: %d kept after one pass", kept)
 	if kept == 0 {
-		t.Fatalf("--max-results 10 over 30 results of one submit (one bucket) kept none: the pass empties whole buckets, the newest too, "+
+		t.Fatalf("--max-results 10 over 30 results of one submit (one bucket) kept none: the pass empties whole buckets, the newest too, " +
 			"so the cap keeps fewer than N results, down to none (README: keep at most N, oldest pruned first)")
 	}
 }
