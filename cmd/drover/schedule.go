@@ -266,8 +266,11 @@ func showSchedule(ctx context.Context, g *globals, cmd *cobra.Command, c *client
 			len(s.Succeeded), len(s.Failed), len(s.Skipped), s.Name)},
 	}
 	id, why, junk := runWaits(c, s.Active)
-	if why != "" {
+	switch {
+	case why != "":
 		rows = append(rows, []string{"waiting", fmt.Sprintf("its run %s waits %s", id, why)})
+	case !s.Suspended && noScheduler(c):
+		rows = append(rows, []string{"waiting", firesNot})
 	}
 	if err := table(cmd.OutOrStdout(), "FIELD\tVALUE", rows); err != nil {
 		return err
@@ -374,6 +377,16 @@ func noteRunsWait(c *client.Client, name string, spec client.TaskSpec, stderr io
 		fmt.Fprintf(stderr, "drover: schedule %s's runs will wait %s\n", shown(name), why)
 	}
 }
+
+// noScheduler says whether no scheduler runs: no schedule fires (schedule
+// get said "next ... (in 0s)" for ever, the next slot after now).
+func noScheduler(c *client.Client) bool {
+	_, err := c.Leader()
+	return errors.Is(err, client.ErrNoLeader)
+}
+
+// firesNot is what schedule get says when no scheduler runs.
+const firesNot = "for a scheduler: no scheduler is running, and no slot fires (start one: drover scheduler, or drover dev)"
 
 // runWaitsLooks bounds the active runs runWaits reads: each is a read, and
 // the answer is the template's (its labels, program and variables), the
