@@ -14,6 +14,9 @@ import (
 	"syscall"
 	"unicode"
 
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
 	"github.com/drover-sched/drover/store"
 
 	// Time zones for schedules (--tz) even on hosts without a zoneinfo database.
@@ -64,7 +67,7 @@ func run(args []string) int {
 	root.SetArgs(args)
 	out := &checkedWriter{w: os.Stdout}
 	root.SetOut(out)
-	err := root.Execute()
+	cmd, err := root.ExecuteC()
 	if err == nil {
 		if werr := out.failed(); werr != nil {
 			// Its result (a task's output, a new run's id, what was
@@ -77,7 +80,7 @@ func run(args []string) int {
 	var ex *exitError
 	if errors.As(err, &ex) {
 		if ex.msg != "" {
-			fmt.Fprintln(os.Stderr, "drover: "+printable(ex.msg))
+			fmt.Fprintln(os.Stderr, "drover: "+printable(fromFile(cmd, g.configFile, ex)))
 		}
 		return ex.code
 	}
@@ -87,6 +90,49 @@ func run(args []string) int {
 	}
 	fmt.Fprintln(os.Stderr, "drover: "+printable(oneLine(err.Error())))
 	return 1
+}
+
+// fromFile is the message of ex, bad input (exit 2), naming the config file
+// file when it names a flag of cmd whose value came from there: a range
+// check's "--capacity 0: want 1 to 10000" named a flag the user never
+// typed (a systemd unit's ExecStart has none) and not the file.
+func fromFile(cmd *cobra.Command, file string, ex *exitError) string {
+	if cmd == nil || file == "" || ex.code != 2 || strings.Contains(ex.msg, file) {
+		return ex.msg
+	}
+	named := false
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		if _, set := f.Annotations[fromConfigFile]; set && !named {
+			named = mentionsFlag(ex.msg, f.Name)
+		}
+	})
+	if !named {
+		return ex.msg
+	}
+	return fmt.Sprintf("--config %s: %s", file, ex.msg)
+}
+
+// mentionsFlag says whether msg names the flag name: as --name, or as the
+// word name ("retries 5000"), not as part of another (--wait-timeout is not
+// timeout).
+func mentionsFlag(msg, name string) bool {
+	for i := 0; ; {
+		j := strings.Index(msg[i:], name)
+		if j < 0 {
+			return false
+		}
+		at, end := i+j, i+j+len(name)
+		before := at == 0 || !wordByte(msg[at-1]) || strings.HasSuffix(msg[:at], "--") && (at == 2 || !wordByte(msg[at-3]))
+		after := end == len(msg) || !wordByte(msg[end])
+		if before && after {
+			return true
+		}
+		i = end
+	}
+}
+
+func wordByte(b byte) bool {
+	return b == '-' || b == '_' || b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z'
 }
 
 // printable escapes the control characters of an error line (\x1b, \a,
