@@ -912,6 +912,18 @@ func (c *Client) moveAside(rerr *store.RecordError) (again bool, err error) {
 	return again, fmt.Errorf("%w (not moved aside: %v)", rerr, qerr)
 }
 
+// inState says that task id is in state, in words: "X succeeded", "X
+// was cancelled", "X is queued" ("X is succeeded" read badly).
+func inState(id string, state store.State) string {
+	switch state {
+	case store.StateSucceeded, store.StateFailed:
+		return id + " " + string(state)
+	case store.StateCancelled:
+		return id + " was cancelled"
+	}
+	return id + " is " + string(state)
+}
+
 // List returns tasks in state (all states when empty), newest first, at most
 // limit (0: no limit). Records that do not decode are skipped, never fatal.
 func (c *Client) List(state store.State, limit int) ([]*store.Task, error) {
@@ -1098,7 +1110,7 @@ func (c *Client) Cancel(id string) (*store.Task, error) {
 			if unknown != nil && t.State == store.StateCancelled && t.FinishedAt.Equal(unknown.FinishedAt) {
 				return t, nil // ours, its reply lost
 			}
-			return t, fmt.Errorf("%w: %s is %s", ErrFinished, id, t.State)
+			return t, fmt.Errorf("%w: %s", ErrFinished, inState(id, t.State))
 		}
 		if unknown != nil && t.Gen != unknown.Gen {
 			// Retried since (a retry queues only a finished task): ended
@@ -1172,7 +1184,7 @@ func (c *Client) Retry(id string) (*store.Task, error) {
 			return nil, err
 		}
 		if !t.State.Terminal() || t.State == store.StateSucceeded {
-			return t, fmt.Errorf("%w: %s is %s", ErrNotFinished, id, t.State)
+			return t, fmt.Errorf("%w: %s", ErrNotFinished, inState(id, t.State))
 		}
 		next = c.retried(t)
 		if testHookRetryCommit != nil {

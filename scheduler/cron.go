@@ -861,7 +861,7 @@ func (l *leader) build(f *firing) error {
 				case ended != "":
 					r.State = ended // it ended on its own meanwhile
 				default:
-					r.Reason = "gone: no result left (pruned) and no record"
+					r.Reason = "gone: no result left (pruned, or moved to deadletter) and no record"
 				}
 				rec.Record(r)
 			}
@@ -1135,7 +1135,7 @@ func refreshRuns(ctx context.Context, st *store.Store, known func(id string) boo
 				if known != nil && !known(r.Task) {
 					_, _, lerr := st.LookupTask(r.Task)
 					if errors.Is(lerr, store.ErrUnknownTask) {
-						r.Reason = "gone: no result left (pruned) and no record"
+						r.Reason = "gone: no result left (pruned, or moved to deadletter) and no record"
 						rec.Record(r)
 						continue
 					}

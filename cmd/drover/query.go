@@ -143,9 +143,10 @@ func newStatusCmd(g *globals) *cobra.Command {
 					desc += ", " + shown(a.Error)
 				}
 				switch {
-				case a.Lost:
+				case a.Lost && !strings.Contains(a.Error, "lost"):
 					// Its worker's doing (gone, withdrawn, out of files):
-					// not counted against the retries.
+					// not counted against the retries. ("worker lost
+					// (lost)" said it twice.)
 					desc += " (lost)"
 				case a.Unstarted:
 					// Placed, never started (a drain gave it back, or its
