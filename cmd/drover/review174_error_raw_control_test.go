@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Error lines show what the user typed quoted when it is not printable
@@ -15,9 +16,10 @@ import (
 // one line, but that line carries the ESC and BEL as typed. (review174)
 func TestErrorLineHasNoRawControlCharacters(t *testing.T) {
 	root := newRoot()
-	const esc = "\x1b]2;pwned\a\u202e" // and a right-to-left override, as tables quote it
+	const esc = "\x1b]2;pwned\a\u202e\x9b" // and a right-to-left override, as tables quote it, and a raw C1 byte
 	for _, args := range [][]string{
 		{"--x" + esc, "version"},
+		{"--y\x9b", "version"}, // that byte alone
 		{"-" + esc, "version"},
 		{"submit", "--x" + esc, "true"},
 		{"bench", "--cpuprofile", "/nonexistent-review174/" + esc},
@@ -27,6 +29,9 @@ func TestErrorLineHasNoRawControlCharacters(t *testing.T) {
 		if r.code != 2 || strings.Count(strings.TrimRight(r.stderr, "\n"), "\n") != 0 {
 			t.Errorf("drover %q: exit %d, stderr %q; want exit 2, one line", args, r.code, r.stderr)
 			continue
+		}
+		if !utf8.ValidString(r.stderr) {
+			t.Errorf("drover %q: stderr %q holds a raw byte that is no UTF-8 (0x9b is CSI to 8-bit terminals): want it escaped", args, r.stderr)
 		}
 		for _, c := range strings.TrimRight(r.stderr, "\n") {
 			if c < 0x20 || c == 0x7f || unicode.Is(unicode.Cf, c) {
