@@ -13,6 +13,7 @@ import (
 	"sync"
 	"syscall"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -140,19 +141,25 @@ func wordByte(b byte) bool {
 // unknown flag, an open's or a user look-up's error) hold it raw, and a
 // terminal took the escapes for commands (retitled, cleared). Format
 // characters (a right-to-left override) are escaped too, as tables quote
-// them: they reorder what the line shows.
+// them: they reorder what the line shows; and bytes that are no UTF-8.
 func printable(s string) string {
-	if !strings.ContainsFunc(s, unprintable) {
+	if utf8.ValidString(s) && !strings.ContainsFunc(s, unprintable) {
 		return s
 	}
 	var b strings.Builder
-	for _, r := range s {
-		if unprintable(r) {
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			// A byte that is no UTF-8 (0x9b is CSI to an 8-bit terminal).
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		case unprintable(r):
 			q := strconv.QuoteRune(r) // '\x1b', '\n'
 			b.WriteString(q[1 : len(q)-1])
-			continue
+		default:
+			b.WriteString(s[i : i+size])
 		}
-		b.WriteRune(r)
+		i += size
 	}
 	return b.String()
 }
