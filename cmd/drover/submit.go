@@ -628,16 +628,20 @@ func waitAll(ctx context.Context, c *client.Client, ids []string, timeout time.D
 		})
 	}
 	if err != nil {
+		finished := 0
+		for _, t := range results {
+			if t != nil {
+				finished++
+			}
+		}
 		if errors.Is(ctx.Err(), context.Canceled) {
-			return exitCode(130, "interrupted")
+			// The tasks go on: say so, and how to stop them.
+			if len(tasks) == 1 {
+				return exitCode(130, fmt.Sprintf("interrupted: task %s goes on (drover cancel %s stops it)", ids[0], ids[0]))
+			}
+			return exitCode(130, fmt.Sprintf("interrupted: %d of %d task(s) finished; the others go on (drover cancel stops them)", finished, len(tasks)))
 		}
 		if ctx.Err() != nil {
-			finished := 0
-			for _, t := range results {
-				if t != nil {
-					finished++
-				}
-			}
 			return exitCode(exitTimedOut, fmt.Sprintf("wait: timed out after %s: %d of %d task(s) finished", timeout, finished, len(tasks)))
 		}
 		if errors.Is(err, store.ErrUnknownTask) {
