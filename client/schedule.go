@@ -17,6 +17,11 @@ import (
 // ErrNoSchedule means no schedule has that name.
 var ErrNoSchedule = store.ErrNoSchedule
 
+// ErrMovedAside is RemoveSchedule's error for a schedule whose record did
+// not decode: it was moved to deadletter, and the schedule is gone all the
+// same (the name is free).
+var ErrMovedAside = errors.New("record moved to deadletter (drover deadletter ls)")
+
 // ErrScheduleExists means a schedule of that name exists already
 // (AddSchedule).
 var ErrScheduleExists = store.ErrScheduleExists
@@ -372,6 +377,27 @@ func (c *Client) refresh(ctx context.Context, list []ScheduleInfo) error {
 	return nil
 }
 
+// moveScheduleAside moves the record of schedule name to deadletter if it
+// still does not decode: ErrMovedAside, or nil when it went meanwhile.
+func (c *Client) moveScheduleAside(name string) error {
+	p := c.st.Layout().Schedule(name)
+	data, st, err := c.st.Get(p)
+	if errors.Is(err, store.ErrNoNode) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	_, derr := decodeScheduleAt(name, data)
+	if derr == nil || !errors.Is(derr, store.ErrMalformed) {
+		return c.RemoveSchedule(name) // written anew meanwhile
+	}
+	if err := c.st.Quarantine(p, data, st.Version, fmt.Errorf("schedule %s: %w", name, derr)); err != nil && !errors.Is(err, store.ErrNoNode) {
+		return fmt.Errorf("schedule %s: %w (not moved aside: %w)", name, derr, err)
+	}
+	return fmt.Errorf("schedule %s: %w: %w", name, derr, ErrMovedAside)
+}
+
 // RemoveSchedule removes a schedule; runs already fired go on. A removal
 // whose reply was lost is looked for once the store is back, as an add is:
 // the schedule gone, it succeeds; still there, it is sent again.
@@ -385,6 +411,11 @@ func (c *Client) RemoveSchedule(name string) error {
 	_, _, err := c.readSchedule(name)
 	for try := 0; err != nil && lostReply(err) && try < maxSubmitTries && c.reconnected(context.Background()); try++ {
 		_, _, err = c.readSchedule(name)
+	}
+	if errors.Is(err, store.ErrMalformed) {
+		// No leader moved it aside (none runs): get, pause and trigger
+		// fail on it, and add finds the name taken. rm moves it.
+		return c.moveScheduleAside(name)
 	}
 	if err != nil {
 		return err

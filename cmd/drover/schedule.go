@@ -28,7 +28,10 @@ func newScheduleCmd(g *globals) *cobra.Command {
 		newScheduleOneCmd(g, "history", "Show a schedule's recent runs: succeeded, failed, skipped and missed, active", showHistory),
 		newScheduleOneCmd(g, "rm", "Remove a schedule (runs already fired go on)",
 			func(_ context.Context, g *globals, cmd *cobra.Command, c *client.Client, name string) error {
-				if err := c.RemoveSchedule(name); err != nil {
+				err := c.RemoveSchedule(name)
+				if errors.Is(err, client.ErrMovedAside) {
+					fmt.Fprintln(cmd.ErrOrStderr(), "drover: "+printable(oneLine(err.Error())))
+				} else if err != nil {
 					return err
 				}
 				return say(g, cmd, "removed", name)
