@@ -33,6 +33,10 @@ type ListOptions struct {
 	// records near the size limit otherwise holds gigabytes while it is
 	// gathered.
 	Slim func(*store.Task)
+	// Match, if set, keeps only the tasks it matches (after State): a
+	// name, a worker, older than a cursor. It sees each record whole,
+	// before Slim.
+	Match func(*store.Task) bool
 }
 
 // Listing is what ListTasks found.
@@ -92,7 +96,9 @@ func (c *Client) listTasks(ctx context.Context, opt ListOptions) (Listing, error
 		return Listing{}, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	l := &listing{st: c.st, limit: opt.Limit, budget: opt.Budget, maxBytes: opt.MaxBytes, slim: opt.Slim,
-		keep: func(t *store.Task) bool { return state == "" || t.State == state }}
+		keep: func(t *store.Task) bool {
+			return (state == "" || t.State == state) && (opt.Match == nil || opt.Match(t))
+		}}
 	if l.limit <= 0 {
 		l.limit = math.MaxInt
 	}

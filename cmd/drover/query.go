@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -283,10 +284,10 @@ func newLogsCmd(g *globals) *cobra.Command {
 }
 
 func newLsCmd(g *globals) *cobra.Command {
-	var state string
+	var state, name, worker, schedule, before string
 	var limit, scan int
 	cmd := &cobra.Command{
-		Use:   "ls [--state S] [--limit N] [--scan N]",
+		Use:   "ls [--state S] [--name GLOB] [--worker ID] [--schedule NAME] [--before ID] [--limit N] [--scan N]",
 		Short: "List tasks, newest first",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -299,6 +300,10 @@ func newLsCmd(g *globals) *cobra.Command {
 			}
 			if limit < 0 {
 				return usageErr("--limit %d: must not be negative", limit)
+			}
+			match, err := lsMatch(cmd, name, worker, schedule, before)
+			if err != nil {
+				return err
 			}
 			if scan < 0 {
 				return usageErr("--scan %d: must not be negative", scan)
@@ -316,7 +321,7 @@ func newLsCmd(g *globals) *cobra.Command {
 				}
 			}
 			return g.withReader(func(ctx context.Context, c *client.Client) error {
-				opt := client.ListOptions{State: st, Limit: ask, Budget: scan}
+				opt := client.ListOptions{State: st, Limit: ask, Budget: scan, Match: match}
 				if g.output != "json" {
 					// A table shows no output, payload, env or history: let
 					// them go as each record is read (2,000 tasks' output
@@ -335,7 +340,7 @@ func newLsCmd(g *globals) *cobra.Command {
 				more := len(tasks) > limit && limit > 0
 				if more {
 					tasks = tasks[:limit]
-					fmt.Fprintf(cmd.ErrOrStderr(), "drover: the newest %d shown; more match (--limit N shows more, --limit 0 all)\n", limit)
+					fmt.Fprintf(cmd.ErrOrStderr(), "drover: the newest %d shown; more match (--limit N shows more, --limit 0 all, --before %s the next page)\n", limit, tasks[len(tasks)-1].ID)
 				}
 				// A full page of the newest (res.Exact) lacks nothing: only
 				// whether more match may be unknown.
@@ -372,9 +377,52 @@ func newLsCmd(g *globals) *cobra.Command {
 	choiceVar(cmd.Flags(), &state, "state", "", "only tasks in this state: queued, assigned, running, succeeded, failed, cancelled or dead",
 		string(store.StateQueued), string(store.StateAssigned), string(store.StateRunning), string(store.StateSucceeded),
 		string(store.StateFailed), string(store.StateCancelled), string(store.StateDead))
+	cmd.Flags().StringVar(&name, "name", "", "only tasks whose name matches this glob (* ? [...], as a shell matches a file name)")
+	cmd.Flags().StringVar(&worker, "worker", "", "only tasks placed on this worker (their current or last attempt)")
+	cmd.Flags().StringVar(&schedule, "schedule", "", "only the runs of this schedule")
+	cmd.Flags().StringVar(&before, "before", "", "only tasks submitted before this task id: the next page after the last id shown")
 	cmd.Flags().IntVar(&limit, "limit", 100, "at most this many tasks (0: all)")
 	cmd.Flags().IntVar(&scan, "scan", 10000, "read at most this many task records (0: no bound; by default at least --limit, and no bound with --limit 0)")
 	return cmd
+}
+
+// lsMatch is ls's filter of --name, --worker, --schedule and --before (nil
+// when none is given); each given empty, or not well formed, is bad input.
+func lsMatch(cmd *cobra.Command, name, worker, schedule, before string) (func(*store.Task) bool, error) {
+	for _, f := range []string{"name", "worker", "schedule", "before"} {
+		if v, _ := cmd.Flags().GetString(f); cmd.Flags().Changed(f) && v == "" {
+			return nil, usageErr("--%s \"\": want a value (leave the flag out for every task)", f)
+		}
+	}
+	if _, err := path.Match(name, ""); err != nil {
+		return nil, usageErr("--name %s: %v", shown(name), err)
+	}
+	if worker != "" {
+		if err := store.ValidateNodeName(worker); err != nil {
+			return nil, usageErr("--worker %s: %v", shown(worker), err)
+		}
+	}
+	if schedule != "" {
+		if err := store.ValidateNodeName(schedule); err != nil {
+			return nil, usageErr("--schedule %s: %v", shown(schedule), err)
+		}
+	}
+	if before != "" {
+		if err := store.ValidateTaskID(strings.ToUpper(before)); err != nil {
+			return nil, usageErr("--before %s: %v", shown(before), err)
+		}
+		before = strings.ToUpper(before) // as wait and status take an id
+	}
+	if name == "" && worker == "" && schedule == "" && before == "" {
+		return nil, nil
+	}
+	return func(t *store.Task) bool {
+		if ok, _ := path.Match(name, t.Name); name != "" && !ok {
+			return false
+		}
+		return (worker == "" || t.Worker == worker) && (schedule == "" || t.Env["DROVER_SCHEDULE"] == schedule) &&
+			(before == "" || t.ID < before)
+	}, nil
 }
 
 // tableSlim drops from a task record what `ls`'s table (wide or not) does
