@@ -39,6 +39,49 @@ type ListOptions struct {
 	Match func(*store.Task) bool
 }
 
+// TaskFilter narrows a listing (ListOptions.Match): each field given
+// keeps only the tasks it names.
+type TaskFilter struct {
+	Name     string // a glob the task's name matches (path.Match)
+	Worker   string // the worker of its current or last attempt
+	Schedule string // the schedule it is a run of
+	Before   string // a task id: only tasks submitted before it (a page's cursor)
+}
+
+// Match returns f's predicate, nil when f is empty; a field that is not
+// well formed is ErrInvalid, naming it (`name "[": ...`).
+func (f TaskFilter) Match() (func(*store.Task) bool, error) {
+	if _, err := path.Match(f.Name, ""); err != nil {
+		return nil, fmt.Errorf("%w: name %q: %v", ErrInvalid, f.Name, err)
+	}
+	if f.Worker != "" {
+		if err := store.ValidateNodeName(f.Worker); err != nil {
+			return nil, fmt.Errorf("%w: worker %q: %v", ErrInvalid, f.Worker, err)
+		}
+	}
+	if f.Schedule != "" {
+		if err := store.ValidateNodeName(f.Schedule); err != nil {
+			return nil, fmt.Errorf("%w: schedule %q: %v", ErrInvalid, f.Schedule, err)
+		}
+	}
+	before := strings.ToUpper(f.Before) // as Status takes an id
+	if before != "" {
+		if err := store.ValidateTaskID(before); err != nil {
+			return nil, fmt.Errorf("%w: before %q: %v", ErrInvalid, f.Before, err)
+		}
+	}
+	if f == (TaskFilter{}) {
+		return nil, nil
+	}
+	return func(t *store.Task) bool {
+		if ok, _ := path.Match(f.Name, t.Name); f.Name != "" && !ok {
+			return false
+		}
+		return (f.Worker == "" || t.Worker == f.Worker) && (f.Schedule == "" || t.Env["DROVER_SCHEDULE"] == f.Schedule) &&
+			(before == "" || t.ID < before)
+	}, nil
+}
+
 // Listing is what ListTasks found.
 type Listing struct {
 	Tasks   []*store.Task

@@ -90,7 +90,7 @@ func New(s *scheduler.Scheduler, st *store.Store) *Server {
 	srv.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	srv.mux.HandleFunc("GET /readyz", srv.ready)
 	srv.mux.HandleFunc("GET /api/v1/cluster", srv.answering(accepts(srv.cluster)))
-	srv.mux.HandleFunc("GET /api/v1/tasks", srv.answering(accepts(srv.tasks, "state", "limit")))
+	srv.mux.HandleFunc("GET /api/v1/tasks", srv.answering(accepts(srv.tasks, "state", "limit", "name", "worker", "schedule", "before")))
 	srv.mux.HandleFunc("GET /api/v1/tasks/{id}", srv.answering(accepts(srv.task)))
 	srv.mux.HandleFunc("GET /api/v1/schedules", srv.answering(accepts(srv.schedules, "limit")))
 	srv.mux.HandleFunc("GET /api/v1/schedules/{name}", srv.answering(accepts(srv.schedule)))
@@ -436,11 +436,29 @@ func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	// As drover ls's flags; each given empty is refused, as state is.
+	var filter client.TaskFilter
+	for _, p := range []struct {
+		name string
+		to   *string
+	}{{"name", &filter.Name}, {"worker", &filter.Worker}, {"schedule", &filter.Schedule}, {"before", &filter.Before}} {
+		v, given := queryParam(r, p.name)
+		if given && v == "" {
+			writeJSON(w, nil, fmt.Errorf("%w: %s is empty: leave it out for every task", client.ErrInvalid, p.name))
+			return
+		}
+		*p.to = v
+	}
+	match, err := filter.Match()
+	if err != nil {
+		writeJSON(w, nil, err)
+		return
+	}
 	var res client.Listing
 	payloads := map[*store.Task]int{} // payload sizes of the tasks kept
-	err := s.read(r.Context(), func(ctx context.Context) error {
+	err = s.read(r.Context(), func(ctx context.Context) error {
 		var err error
-		res, err = s.client.ListTasks(ctx, client.ListOptions{State: state, Limit: limit, Budget: scanBudget(limit),
+		res, err = s.client.ListTasks(ctx, client.ListOptions{State: state, Limit: limit, Budget: scanBudget(limit), Match: match,
 			// The API shows a payload by its size, a variable by its name,
 			// and a task's output only in tasks/ID: they are let go as each
 			// record is read (1,000 near the size limit are a gigabyte, and

@@ -872,3 +872,46 @@ func TestScheduleListingLeavesHistoryToTheScheduleRoute(t *testing.T) {
 		t.Fatalf("schedules/a%%20b: %d, want 400", code)
 	}
 }
+
+// The task listing takes ls's filters: name (a glob), worker, schedule and
+// before (a page's cursor); a bad one is a 400.
+func TestTaskListingFilters(t *testing.T) {
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	now := time.Now().UTC()
+	zero := 0
+	var ids []string
+	for i, name := range []string{"build-1", "deploy", "build-2"} {
+		at := now.Add(time.Duration(i) * time.Second)
+		tk := &store.Task{ID: store.NewTaskID(at), Name: name, Cmd: []string{"true"}, SubmittedAt: at, State: store.StateSucceeded,
+			Attempt: 1, ExitCode: &zero, FinishedAt: at, Worker: "w" + strconv.Itoa(i)}
+		finish(t, st, tk)
+		ids = append(ids, tk.ID)
+	}
+	hs := apiServer(t, st)
+	listed := func(query string) []string {
+		var list []map[string]any
+		getList(t, hs.URL+"/api/v1/tasks?"+query, &list)
+		var got []string
+		for _, tk := range list {
+			got = append(got, tk["id"].(string))
+		}
+		return got
+	}
+	if got := listed("name=build-*"); len(got) != 2 || got[0] != ids[2] || got[1] != ids[0] {
+		t.Errorf("name=build-*: %v", got)
+	}
+	if got := listed("name=build-*&before=" + ids[2]); len(got) != 1 || got[0] != ids[0] {
+		t.Errorf("name=build-*&before=newest: %v", got)
+	}
+	if got := listed("worker=w1"); len(got) != 1 || got[0] != ids[1] {
+		t.Errorf("worker=w1: %v", got)
+	}
+	if got := listed("schedule=nightly"); len(got) != 0 {
+		t.Errorf("schedule=nightly: %v", got)
+	}
+	for _, q := range []string{"name=%5B", "before=nope", "worker=a%2Fb", "name="} {
+		if code, body := get(t, hs.URL+"/api/v1/tasks?"+q); code != http.StatusBadRequest || !strings.Contains(body, `"error"`) {
+			t.Errorf("%s: %d %s, want a 400 with an error", q, code, body)
+		}
+	}
+}

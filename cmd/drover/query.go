@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path"
 	"slices"
 	"strings"
 	"time"
@@ -284,7 +283,8 @@ func newLogsCmd(g *globals) *cobra.Command {
 }
 
 func newLsCmd(g *globals) *cobra.Command {
-	var state, name, worker, schedule, before string
+	var state string
+	var filter client.TaskFilter
 	var limit, scan int
 	cmd := &cobra.Command{
 		Use:   "ls [--state S] [--name GLOB] [--worker ID] [--schedule NAME] [--before ID] [--limit N] [--scan N]",
@@ -301,7 +301,7 @@ func newLsCmd(g *globals) *cobra.Command {
 			if limit < 0 {
 				return usageErr("--limit %d: must not be negative", limit)
 			}
-			match, err := lsMatch(cmd, name, worker, schedule, before)
+			match, err := lsMatch(cmd, filter)
 			if err != nil {
 				return err
 			}
@@ -377,10 +377,10 @@ func newLsCmd(g *globals) *cobra.Command {
 	choiceVar(cmd.Flags(), &state, "state", "", "only tasks in this state: queued, assigned, running, succeeded, failed, cancelled or dead",
 		string(store.StateQueued), string(store.StateAssigned), string(store.StateRunning), string(store.StateSucceeded),
 		string(store.StateFailed), string(store.StateCancelled), string(store.StateDead))
-	cmd.Flags().StringVar(&name, "name", "", "only tasks whose name matches this glob (* ? [...], as a shell matches a file name)")
-	cmd.Flags().StringVar(&worker, "worker", "", "only tasks placed on this worker (their current or last attempt)")
-	cmd.Flags().StringVar(&schedule, "schedule", "", "only the runs of this schedule")
-	cmd.Flags().StringVar(&before, "before", "", "only tasks submitted before this task id: the next page after the last id shown")
+	cmd.Flags().StringVar(&filter.Name, "name", "", "only tasks whose name matches this glob (* ? [...], as a shell matches a file name)")
+	cmd.Flags().StringVar(&filter.Worker, "worker", "", "only tasks placed on this worker (their current or last attempt)")
+	cmd.Flags().StringVar(&filter.Schedule, "schedule", "", "only the runs of this schedule")
+	cmd.Flags().StringVar(&filter.Before, "before", "", "only tasks submitted before this task id: the next page after the last id shown")
 	cmd.Flags().IntVar(&limit, "limit", 100, "at most this many tasks (0: all)")
 	cmd.Flags().IntVar(&scan, "scan", 10000, "read at most this many task records (0: no bound; by default at least --limit, and no bound with --limit 0)")
 	return cmd
@@ -388,41 +388,17 @@ func newLsCmd(g *globals) *cobra.Command {
 
 // lsMatch is ls's filter of --name, --worker, --schedule and --before (nil
 // when none is given); each given empty, or not well formed, is bad input.
-func lsMatch(cmd *cobra.Command, name, worker, schedule, before string) (func(*store.Task) bool, error) {
-	for _, f := range []string{"name", "worker", "schedule", "before"} {
-		if v, _ := cmd.Flags().GetString(f); cmd.Flags().Changed(f) && v == "" {
-			return nil, usageErr("--%s \"\": want a value (leave the flag out for every task)", f)
+func lsMatch(cmd *cobra.Command, f client.TaskFilter) (func(*store.Task) bool, error) {
+	for _, name := range []string{"name", "worker", "schedule", "before"} {
+		if v, _ := cmd.Flags().GetString(name); cmd.Flags().Changed(name) && v == "" {
+			return nil, usageErr("--%s \"\": want a value (leave the flag out for every task)", name)
 		}
 	}
-	if _, err := path.Match(name, ""); err != nil {
-		return nil, usageErr("--name %s: %v", shown(name), err)
+	match, err := f.Match()
+	if err != nil {
+		return nil, usageErr("--%s", strings.TrimPrefix(err.Error(), client.ErrInvalid.Error()+": "))
 	}
-	if worker != "" {
-		if err := store.ValidateNodeName(worker); err != nil {
-			return nil, usageErr("--worker %s: %v", shown(worker), err)
-		}
-	}
-	if schedule != "" {
-		if err := store.ValidateNodeName(schedule); err != nil {
-			return nil, usageErr("--schedule %s: %v", shown(schedule), err)
-		}
-	}
-	if before != "" {
-		if err := store.ValidateTaskID(strings.ToUpper(before)); err != nil {
-			return nil, usageErr("--before %s: %v", shown(before), err)
-		}
-		before = strings.ToUpper(before) // as wait and status take an id
-	}
-	if name == "" && worker == "" && schedule == "" && before == "" {
-		return nil, nil
-	}
-	return func(t *store.Task) bool {
-		if ok, _ := path.Match(name, t.Name); name != "" && !ok {
-			return false
-		}
-		return (worker == "" || t.Worker == worker) && (schedule == "" || t.Env["DROVER_SCHEDULE"] == schedule) &&
-			(before == "" || t.ID < before)
-	}, nil
+	return match, nil
 }
 
 // tableSlim drops from a task record what `ls`'s table (wide or not) does
