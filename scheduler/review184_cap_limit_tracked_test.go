@@ -1,0 +1,78 @@
+package scheduler
+
+import (
+	"crypto/rand"
+	"testing"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+
+	"github.com/drover-sched/drover/drovertest"
+	"github.com/drover-sched/drover/store"
+)
+
+// bucketStart is the start of the 1.024 s result bucket holding t.
+func bucketStart(t time.Time) time.Time {
+	ms := t.UnixMilli() / 1024 * 1024
+	return time.UnixMilli(ms)
+}
+
+// onTimeAt makes a result of a task submitted at sub (its id's time),
+// finished on time.
+func onTimeAt(t *testing.T, st *store.Store, sub time.Time) string {
+	t.Helper()
+	id := ulid.MustNew(ulid.Timestamp(sub), rand.Reader).String()
+	code := 0
+	task := &store.Task{ID: id, Cmd: []string{"true"}, State: store.StateSucceeded, ExitCode: &code, SubmittedAt: sub.UTC(), FinishedAt: sub.UTC()}
+	if err := st.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error { return txn.Finish(task) }); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// The cap prunes "only as many as are over" from a bucket: emptyBucket
+// takes the limit's oldest ids, then skips among them the results of runs a
+// schedule tracks (and those whose key could not be read). The skipped ones
+// are not replaced by the bucket's next results, so the pass deletes fewer
+// than it should there and moves on to the next bucket, pruning results
+// that came after results it leaves. Here: bucket A (3 h ago) holds a
+// tracked run's result (its oldest) and two others, bucket B (1 h ago)
+// three; cap 3 (the tracked one counts not). Two are over: A's two
+// untracked results. The pass deletes A's second, keeps A's third, and
+// deletes B's first, which came an hour and more after it.
+func TestReview184CapLimitSkipsTrackedThenPrunesNewer(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	lay := st.Layout()
+	a := bucketStart(time.Now().Add(-3 * time.Hour)).Add(10 * time.Millisecond)
+	b := bucketStart(time.Now().Add(-time.Hour)).Add(10 * time.Millisecond)
+	var as, bs []string
+	for i := range 3 {
+		as = append(as, onTimeAt(t, st, a.Add(time.Duration(10*i)*time.Millisecond)))
+		bs = append(bs, onTimeAt(t, st, b.Add(time.Duration(10*i)*time.Millisecond)))
+	}
+	l, _, _ := termOf(t, st, dayOfHistory, func(c *Config) { c.MaxResults = 3 })
+	// A schedule holds the oldest run active (its outcome not filed yet),
+	// as startPrune hands a pass trackedRuns().
+	l.tracked = map[string]bool{as[0]: true}
+	if err := l.pruneResults(); err != nil {
+		t.Fatal(err)
+	}
+	there := func(id string) bool {
+		ok, _, err := st.Exists(lay.Result(id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	t.Logf("A (3 h ago): tracked %v, %v, %v; B (1 h ago): %v, %v, %v",
+		there(as[0]), there(as[1]), there(as[2]), there(bs[0]), there(bs[1]), there(bs[2]))
+	if !there(as[0]) {
+		t.Fatal("the tracked run's result was pruned")
+	}
+	if there(as[2]) && !there(bs[0]) {
+		t.Fatalf("the cap (3, two over) kept a result of 3 h ago (%s) and pruned one of 1 h ago (%s): "+
+			"emptyBucket cuts its ids to the limit before it skips the tracked run among them, so it deletes one fewer "+
+			"there and the pass takes the shortfall from the next, newer bucket (README: oldest pruned first)", as[2], bs[0])
+	}
+}
