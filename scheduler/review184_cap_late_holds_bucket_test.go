@@ -1,0 +1,65 @@
+package scheduler
+
+import (
+	"crypto/rand"
+	"testing"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+
+	"github.com/drover-sched/drover/drovertest"
+	"github.com/drover-sched/drover/store"
+)
+
+// README: the cap prunes "in the order they came, to the minute: a late one
+// after those that came before it". The pass defers a whole bucket marked
+// late until its last late result's turn: one late result in a bucket holds
+// every result of that bucket — up to 12,288 of one submit, on time hours
+// before — behind results that came long after them. Here: bucket D (2 h
+// ago) has three results on time and one that came now; bucket E (1 h ago)
+// three on time; cap 4, three over. The three that came first are D's on
+// time (2 h ago); the pass prunes E's three (1 h ago) and keeps them.
+func TestReview184CapOneLateResultHoldsItsWholeBucket(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	lay := st.Layout()
+	d := bucketStart(time.Now().Add(-2 * time.Hour)).Add(10 * time.Millisecond)
+	e := bucketStart(time.Now().Add(-time.Hour)).Add(10 * time.Millisecond)
+	var ds, es []string
+	for i := range 3 {
+		ds = append(ds, onTimeAt(t, st, d.Add(time.Duration(10*(i+1))*time.Millisecond)))
+		es = append(es, onTimeAt(t, st, e.Add(time.Duration(10*i)*time.Millisecond)))
+	}
+	// A task of D's window that waited for a worker ends now: late, D marked.
+	lateID := ulid.MustNew(ulid.Timestamp(d.Add(500*time.Millisecond)), rand.Reader).String()
+	code := 0
+	late := &store.Task{ID: lateID, Cmd: []string{"true"}, State: store.StateSucceeded, ExitCode: &code, SubmittedAt: d.UTC(), FinishedAt: time.Now().UTC()}
+	if err := st.CommitCreatingBuckets([]string{lateID}, func(txn *store.Txn) error { return txn.Finish(late) }); err != nil {
+		t.Fatal(err)
+	}
+	l, _, _ := termOf(t, st, dayOfHistory, func(c *Config) { c.MaxResults = 4 })
+	if err := l.pruneResults(); err != nil {
+		t.Fatal(err)
+	}
+	count := func(ids []string) int {
+		n := 0
+		for _, id := range ids {
+			if ok, _, err := st.Exists(lay.Result(id)); err != nil {
+				t.Fatal(err)
+			} else if ok {
+				n++
+			}
+		}
+		return n
+	}
+	lateKept := count([]string{lateID})
+	t.Logf("cap 4 over 7: D's on-time results (came 2 h ago) kept %d of 3, E's (came 1 h ago) kept %d of 3, the late one kept %d",
+		count(ds), count(es), lateKept)
+	if lateKept != 1 {
+		t.Fatal("the result that came last was pruned")
+	}
+	if count(ds) > 0 && count(es) < 3 {
+		t.Fatalf("the cap pruned results that came 1 h ago and kept %d that came 2 h ago: one late result defers its whole "+
+			"bucket to its own time, the bucket's on-time results with it (README: in the order they came, to the minute)", count(ds))
+	}
+}
