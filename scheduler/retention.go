@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -132,7 +133,7 @@ func (l *leader) pruneResults() error {
 	// result on time, or a writer's second late result within a minute of
 	// its mark), so results are kept that much longer, and none goes before
 	// the retention has passed from when it came.
-	rerr := l.pruneResultsBefore(cutoff.Add(-store.LateResult))
+	rerr := l.pruneResultsBefore(cutoff.Add(-store.LateResult), now)
 	if errors.Is(rerr, errTermOver) || errors.Is(rerr, store.ErrFenced) {
 		return rerr
 	}
@@ -148,7 +149,7 @@ func (l *leader) pruneResults() error {
 // stale (resultCounts). A bucket that cannot be read, or whose results' keys
 // cannot be, is passed over (kept; logged): one znode's fault, an ACL set by
 // hand say, must not stop retention of everything after it.
-func (l *leader) pruneResultsBefore(cutoff time.Time) error {
+func (l *leader) pruneResultsBefore(cutoff, now time.Time) error {
 	start := l.now()
 	cfg := l.s.cfg
 	root := l.lay.Results()
@@ -227,10 +228,10 @@ func (l *leader) pruneResultsBefore(cutoff time.Time) error {
 		}
 		return max(total-kept-cfg.MaxResults, 0)
 	}
-	prune := func(b1 string, b resultBucket, unmarked int32, limit int) error {
-		n, err := l.emptyBucket(b1, b.b2, unmarked, limit)
+	prune := func(b1, b2 string, version int32, pick func([]string) []string) error {
+		n, err := l.emptyBucket(b1, b2, version, pick)
 		if nodeFault(err) {
-			l.passOver(l.lay.ResultBucket(b1, b.b2), err)
+			l.passOver(l.lay.ResultBucket(b1, b2), err)
 			err = nil // what it deleted, it deleted
 		}
 		if err != nil {
@@ -238,32 +239,22 @@ func (l *leader) pruneResultsBefore(cutoff time.Time) error {
 		}
 		pruned += n
 		total -= n
-		l.deleteIndexThenResults(l.lay.KeyIndexBucket(b1, b.b2), l.lay.ResultBucket(b1, b.b2))
+		l.deleteIndexThenResults(l.lay.KeyIndexBucket(b1, b2), l.lay.ResultBucket(b1, b2))
 		l.deleteBucket(l.lay.KeyIndex() + "/" + b1)
 		return nil
 	}
-	// The cap prunes results in the order they came, the oldest first: a
-	// bucket's when its window ended, one marked late's when its last late
-	// result came (it walked by id time, and pruned the newest result of
-	// all first when it was a late one, its key with it). deferred holds
-	// the late buckets the walk passed while only the cap bound, in the
-	// order they came; each goes once the walk reaches buckets that came
-	// after it, or at the end.
-	type lateBucket struct {
-		b1 string
-		b  resultBucket
+	// The cap prunes the oldest results first, as many as are over: by id
+	// (when they were submitted, about when they came), but a result that
+	// came late lately (within capFresh) after all the others, in the
+	// order such results came. It emptied whole buckets (up to 12,288
+	// results of one submit, the newest too), and pruned the result that
+	// had just come, and its key, first when it was a late one.
+	freshSince := now.Add(-capFresh)
+	type heldResult struct {
+		b1, b2, id string
+		czxid      int64 // when it came, in ZooKeeper's order
 	}
-	var deferred []lateBucket
-	pruneDeferred := func(until time.Time) error {
-		for len(deferred) > 0 && capped() > 0 && !deferred[0].b.late.After(until) {
-			d := deferred[0]
-			deferred = deferred[1:]
-			if err := prune(d.b1, d.b, -1, capped()); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
+	var held []heldResult
 walk:
 	for _, b1 := range b1s {
 		over := capped() > 0
@@ -299,33 +290,16 @@ walk:
 			end := store.BucketEnd(b1, b.b2)
 			ended := end.Before(cutoff)
 			old := ended && b.late.Before(cutoff)
-			if !old {
-				if err := pruneDeferred(end); err != nil {
-					return err
-				}
-			}
-			over := capped() > 0
-			if !old && !over {
+			if !old && capped() == 0 {
 				if ended {
 					continue // kept for a late result; newer buckets may be old
 				}
 				break walk
 			}
-			unmarked, limit := int32(-1), -1 // the cap prunes whatever came late
-			switch {
-			case !old && b.late.After(end.Add(store.LateResult)):
-				// A late result came after this bucket's window: the cap
-				// takes it when its turn comes.
-				at, _ := slices.BinarySearchFunc(deferred, b.late, func(d lateBucket, t time.Time) int { return d.b.late.Compare(t) })
-				deferred = slices.Insert(deferred, at, lateBucket{b1, b})
-				continue
-			case !old:
-				// The cap alone: as many as it needs, the oldest first (a
-				// bucket holds up to 12,288 results, one submit's).
-				limit = capped()
-			case !over:
-				// Read again: a late result may have come since the bucket was
-				// read, a while ago in a pass over very many buckets.
+			if old {
+				// Read again, also when the cap binds: a late result may
+				// have come since the bucket was read, a while ago in a pass
+				// over very many buckets, the newest result of all.
 				_, st, err := l.st.Exists(l.lay.ResultBucket(b1, b.b2))
 				if nodeFault(err) {
 					l.passOver(l.lay.ResultBucket(b1, b.b2), err)
@@ -337,15 +311,52 @@ walk:
 				if !l.lateOf(st).Before(cutoff) {
 					continue
 				}
-				unmarked = st.Version
+				if err := prune(b1, b.b2, st.Version, nil); err != nil {
+					return err
+				}
+				continue
 			}
-			if err := prune(b1, b, unmarked, limit); err != nil {
+			// The cap alone.
+			var late map[string]int64
+			if b.late.After(end.Add(store.LateResult)) && b.late.After(freshSince) {
+				var err error
+				if late, err = l.cameLate(b1, b.b2, b.since); nodeFault(err) {
+					l.passOver(l.lay.ResultBucket(b1, b.b2), err)
+					continue
+				} else if err != nil {
+					return err
+				}
+				for id, z := range late {
+					held = append(held, heldResult{b1, b.b2, id, z})
+				}
+			}
+			n := capped()
+			if err := prune(b1, b.b2, -1, func(ids []string) []string {
+				ids = slices.DeleteFunc(ids, func(id string) bool { _, ok := late[id]; return ok })
+				slices.Sort(ids) // ids sort by time
+				return ids[:min(n, len(ids))]
+			}); err != nil {
 				return err
 			}
 		}
 	}
-	if err := pruneDeferred(time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil { // the rest, in the order they came
-		return err
+	if n := capped(); n > 0 && len(held) > 0 {
+		// Still over: the late results held back go, in the order they came.
+		slices.SortFunc(held, func(a, b heldResult) int { return cmp.Compare(a.czxid, b.czxid) })
+		held = held[:min(n, len(held))]
+		slices.SortStableFunc(held, func(a, b heldResult) int { return cmp.Compare(a.b1+"/"+a.b2, b.b1+"/"+b.b2) })
+		for from := 0; from < len(held); {
+			h := held[from]
+			only := map[string]bool{}
+			for ; from < len(held) && held[from].b1 == h.b1 && held[from].b2 == h.b2; from++ {
+				only[held[from].id] = true
+			}
+			if err := prune(h.b1, h.b2, -1, func(ids []string) []string {
+				return slices.DeleteFunc(ids, func(id string) bool { return !only[id] })
+			}); err != nil {
+				return err
+			}
+		}
 	}
 	if pruned > 0 {
 		l.log.Info().Int("pruned", pruned).Int("kept", total).Msg("result retention applied")
@@ -370,6 +381,40 @@ func (l *leader) deleteIndexThenResults(index, results string) {
 	}
 }
 
+// capFresh is how lately a result must have come late for the cap to keep
+// it past the others (see pruneResultsBefore).
+const capFresh = 10 * time.Minute
+
+// cameLate returns the results of bucket b1/b2 made at or after since
+// (the bucket's last late mark, or its creation when made after its
+// window: a result's commit marks it), by when they came (their czxid).
+func (l *leader) cameLate(b1, b2 string, since int64) (map[string]int64, error) {
+	dir := l.lay.ResultBucket(b1, b2)
+	ids, err := l.st.Children(dir)
+	if errors.Is(err, store.ErrNoNode) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	czxids, errs := make([]int64, len(ids)), make([]error, len(ids))
+	store.Pipelined(len(ids), func(i int) {
+		var st store.Stat
+		_, st, errs[i] = l.st.Exists(dir + "/" + ids[i])
+		czxids[i] = st.Czxid
+	})
+	late := map[string]int64{}
+	for i, id := range ids {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		if czxids[i] >= since { // 0: gone meanwhile
+			late[id] = czxids[i]
+		}
+	}
+	return late, nil
+}
+
 // resultBucket is a second-level result bucket as a pass read it: its
 // results, and when its last late result came at the latest (see lateOf):
 // the bucket is old only once that is old too.
@@ -377,6 +422,9 @@ type resultBucket struct {
 	b2    string
 	count int
 	late  time.Time
+	// since is the bucket's last write's zxid (its last late mark, or its
+	// creation): the results made at or after it came late (cameLate).
+	since int64
 }
 
 // lateOf is the latest a result bucket says a result of its came late: its
@@ -422,7 +470,7 @@ func (l *leader) readResultBuckets(b1 string) ([]resultBucket, error) {
 	b2s = slices.DeleteFunc(b2s, func(b2 string) bool { return !store.IsBucket(b1, b2) })
 	var out []resultBucket
 	err = l.readInRounds(len(b2s), func(i int) string { return l.lay.ResultBucket(b1, b2s[i]) }, func(i int, rd store.Read) {
-		b := resultBucket{b2: b2s[i], count: int(rd.Stat.NumChildren), late: l.lateOf(rd.Stat)}
+		b := resultBucket{b2: b2s[i], count: int(rd.Stat.NumChildren), late: l.lateOf(rd.Stat), since: rd.Stat.Mzxid}
 		out = append(out, b)
 	})
 	if err != nil {
@@ -521,9 +569,9 @@ func (c resultCount) stands(st store.Stat, b1 string, now time.Time) bool {
 // not deleted with the results, and counted with them (the bucket's count
 // held it).
 //
-// With limit >= 0 it deletes at most limit results, the oldest (by id)
-// first: the cap needs no more.
-func (l *leader) emptyBucket(b1, b2 string, version int32, limit int) (int, error) {
+// With pick set it deletes only the results pick returns of those it may
+// delete (not tracked, their keys read): the cap's share.
+func (l *leader) emptyBucket(b1, b2 string, version int32, pick func(ids []string) []string) (int, error) {
 	dir := l.lay.ResultBucket(b1, b2)
 	ids, err := l.st.Children(dir)
 	if errors.Is(err, store.ErrNoNode) {
@@ -544,13 +592,13 @@ func (l *leader) emptyBucket(b1, b2 string, version int32, limit int) (int, erro
 	if err != nil {
 		return deleted, err
 	}
-	if limit >= 0 && len(ids) > limit {
-		slices.Sort(ids) // ids sort by time
-		ids = ids[:limit]
-	}
+	ids = slices.DeleteFunc(ids, func(id string) bool { return l.tracked[id] })
 	keys, err := l.keysOf(b1, b2, ids)
 	if err != nil {
 		return deleted, err
+	}
+	if pick != nil {
+		ids = pick(slices.DeleteFunc(ids, func(id string) bool { return keys[id].keep }))
 	}
 	dropped := 0
 	const perTxn = store.MaxBatch / 4 // a result, a key, its shard and an entry each

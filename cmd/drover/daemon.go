@@ -140,7 +140,7 @@ func newSchedulerCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&id, "id", "", "scheduler id (default: host-pid)")
 	cmd.Flags().StringVar(&httpAddr, "http", "", "serve /metrics, /healthz, /readyz, /api/v1 and the dashboard on ADDR (\":8080\" binds loopback)")
 	cmd.Flags().DurationVar(&retention, "result-retention", 7*24*time.Hour, "keep finished results this long from when each came (up to a minute more)")
-	cmd.Flags().IntVar(&maxResults, "max-results", 1_000_000, "keep at most this many finished results, those that came first pruned first (-1: no cap)")
+	cmd.Flags().IntVar(&maxResults, "max-results", 1_000_000, "keep at most this many finished results, oldest pruned first (-1: no cap)")
 	cmd.Flags().IntVar(&maxDeadletters, "max-deadletters", 10_000, "keep at most this many deadletter records, oldest pruned first (they also go after --result-retention)")
 	cmd.Flags().DurationVar(&timeoutGrace, "timeout-grace", 30*time.Second, "withdraw an attempt this long past its timeout when its worker has not ended it")
 	return cmd
