@@ -104,7 +104,7 @@ func fromFile(cmd *cobra.Command, file string, ex *exitError) string {
 	named := false
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
 		if _, set := f.Annotations[fromConfigFile]; set && !named {
-			named = mentionsFlag(ex.msg, f.Name)
+			named = mentionsFlag(cmd, ex.msg, f.Name)
 		}
 	})
 	if !named {
@@ -113,19 +113,24 @@ func fromFile(cmd *cobra.Command, file string, ex *exitError) string {
 	return fmt.Sprintf("--config %s: %s", file, ex.msg)
 }
 
-// mentionsFlag says whether msg names the flag name: as --name, or as the
-// word name ("retries 5000"), not as part of another (--wait-timeout is not
-// timeout).
-func mentionsFlag(msg, name string) bool {
+// mentionsFlag says whether msg, an error of cmd, names the flag name: as
+// --name anywhere (not part of another flag: --wait-timeout is not
+// --timeout), or as a bare word where a flag check puts it, first or after
+// the command's name ("submit: retries 5000: ..."): a bad line of a -f file
+// ("line 1: timeout -5s") names a field, not the flag.
+func mentionsFlag(cmd *cobra.Command, msg, name string) bool {
+	for _, lead := range []string{"", cmdName(cmd) + ": "} {
+		if strings.HasPrefix(msg, lead+name+" ") || strings.HasPrefix(msg, lead+name+":") {
+			return true
+		}
+	}
 	for i := 0; ; {
-		j := strings.Index(msg[i:], name)
+		j := strings.Index(msg[i:], "--"+name)
 		if j < 0 {
 			return false
 		}
-		at, end := i+j, i+j+len(name)
-		before := at == 0 || !wordByte(msg[at-1]) || strings.HasSuffix(msg[:at], "--") && (at == 2 || !wordByte(msg[at-3]))
-		after := end == len(msg) || !wordByte(msg[end])
-		if before && after {
+		at, end := i+j, i+j+2+len(name)
+		if (at == 0 || !wordByte(msg[at-1])) && (end == len(msg) || !wordByte(msg[end])) {
 			return true
 		}
 		i = end
