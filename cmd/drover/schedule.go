@@ -251,7 +251,7 @@ func showSchedule(ctx context.Context, g *globals, cmd *cobra.Command, c *client
 		if err := writeJSON(cmd.OutOrStdout(), s); err != nil {
 			return err
 		}
-		return junkRun(c, s, nil)
+		return junkRun(c, s, nil, true)
 	}
 	state := "active"
 	if s.Suspended {
@@ -278,7 +278,7 @@ func showSchedule(ctx context.Context, g *globals, cmd *cobra.Command, c *client
 	if err := table(cmd.OutOrStdout(), "FIELD\tVALUE", rows); err != nil {
 		return err
 	}
-	return junkRun(c, s, junk)
+	return junkRun(c, s, junk, false)
 }
 
 func showHistory(ctx context.Context, g *globals, cmd *cobra.Command, c *client.Client, name string) error {
@@ -292,7 +292,7 @@ func showHistory(ctx context.Context, g *globals, cmd *cobra.Command, c *client.
 		}); err != nil {
 			return err
 		}
-		return junkRun(c, s, nil)
+		return junkRun(c, s, nil, true)
 	}
 	type row struct {
 		slot time.Time
@@ -327,18 +327,31 @@ func showHistory(ctx context.Context, g *globals, cmd *cobra.Command, c *client.
 	if err := table(cmd.OutOrStdout(), "SLOT\tSTATE\tTASK\tNOTE", cols); err != nil {
 		return err
 	}
-	return junkRun(c, s, junk)
+	return junkRun(c, s, junk, false)
 }
 
 // junkRun is the error of a run of s whose task's record does not decode,
 // as drover status reports it, the record moved to deadletter as status
 // moves it (README: schedule get and history read it too): junk, what
 // runWaits met, or a result the history shows as unreadable (the client
-// reads it there, read only). It reads at most runWaitsLooks of those
-// results, newest first; nil when none is junk.
-func junkRun(c *client.Client, s client.ScheduleInfo, junk error) error {
+// reads it there, read only), or with active (runWaits did not read them:
+// -o json) an active run's. It reads at most runWaitsLooks of each, newest
+// first; nil when none is junk.
+func junkRun(c *client.Client, s client.ScheduleInfo, junk error, active bool) error {
 	if junk != nil {
 		return junk
+	}
+	if active {
+		looks := 0
+		for i := len(s.Active) - 1; i >= 0 && looks < runWaitsLooks; i-- {
+			if s.Active[i].Task == "" {
+				continue
+			}
+			looks++
+			if _, err := c.Status(s.Active[i].Task); isRecordErr(err) {
+				return err
+			}
+		}
 	}
 	var unreadable []store.ScheduleRun
 	for _, runs := range [][]store.ScheduleRun{s.Succeeded, s.Failed, s.Skipped} {
