@@ -250,7 +250,9 @@ being true when an idempotency key returned a task submitted before.`,
 					return err
 				}
 				if one != nil && len(res) == 1 && res[0].Existing {
-					noteOtherSpec(c, *one, res[0].ID, cmd.ErrOrStderr())
+					if err := noteOtherSpec(c, *one, res[0].ID, cmd.ErrOrStderr()); err != nil {
+						return err
+					}
 				}
 				if !wait {
 					return nil
@@ -320,17 +322,23 @@ func fileFlagErr(cmd *cobra.Command, file string) error {
 // id, was submitted with another spec than the one given: the first is
 // returned, as the key promises, and what was given now is not submitted
 // (a changed command or --retries under a reused key went unsaid, and
-// --wait reported the first task's outcome as this one's).
-func noteOtherSpec(c *client.Client, spec client.TaskSpec, id string, stderr io.Writer) {
+// --wait reported the first task's outcome as this one's). Its error is
+// that task's record's that does not decode (moved to deadletter, as
+// drover status moves it): the command fails for that task.
+func noteOtherSpec(c *client.Client, spec client.TaskSpec, id string, stderr io.Writer) error {
 	given, err := spec.Task(time.Now())
 	if err != nil {
-		return
+		return nil
 	}
 	first, err := c.Status(id)
+	if isRecordErr(err) {
+		return err
+	}
 	if err != nil || client.SameSpec(first, given) {
-		return
+		return nil
 	}
 	fmt.Fprintf(stderr, "drover: key %q names task %s, submitted before with another spec: that task is returned, and this one was not submitted\n", spec.Key, id)
+	return nil
 }
 
 // submitted is one entry of submit's -o json output.
