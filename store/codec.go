@@ -935,6 +935,13 @@ func checkDecoded(t *Task) error {
 	if len(t.Cmd) == 0 && t.Handler == "" {
 		return fmt.Errorf("%w: task %s has no command", ErrMalformed, t.ID)
 	}
+	if t.State != "" {
+		if _, err := ParseState(string(t.State)); err != nil {
+			// Written by hand: printed raw by what shows a state, and
+			// matched by no code path that acts on one.
+			return fmt.Errorf("%w: task %s: %v", ErrMalformed, t.ID, err)
+		}
+	}
 	if t.Handler != "" {
 		if err := ValidateName(t.Handler); err != nil {
 			// Written past Validate: no worker registers such a name.

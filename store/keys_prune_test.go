@@ -43,8 +43,11 @@ func TestSubmitDoesNotTakeAKeyPrunedAndMadeAgain(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A result after it: the leader's cap of one result prunes first (its
-	// bucket, made now, would age a day from now by its creation).
-	recent := &store.Task{ID: ulid.Make().String(), Cmd: []string{"true"}, SubmittedAt: time.Now()}
+	// bucket, made now, would age a day from now by its creation). (Both
+	// came late lately, in buckets made now: the cap takes them in the
+	// order they came, first's first; an on-time one would go before.)
+	recentAt := at.Add(time.Hour)
+	recent := &store.Task{ID: ulid.MustNew(ulid.Timestamp(recentAt), rand.Reader).String(), Cmd: []string{"true"}, SubmittedAt: recentAt}
 	if _, err := b.Submit(context.Background(), []*store.Task{recent}); err != nil {
 		t.Fatal(err)
 	}

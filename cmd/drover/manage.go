@@ -82,7 +82,7 @@ func newManageCmd(g *globals, use, short, verb string, op func(*client.Client, s
 						}
 						continue
 					}
-					fmt.Fprintf(cmd.ErrOrStderr(), "drover: %s: %v\n", use, err)
+					fmt.Fprintln(cmd.ErrOrStderr(), "drover: "+printable(oneLine(use+": "+err.Error())))
 					failed = exitCode(1, "")
 				}
 				if err := report(); err != nil {

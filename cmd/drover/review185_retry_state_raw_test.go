@@ -2,9 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"unicode"
+
+	"github.com/drover-sched/drover/store"
 )
 
 // TestReview185RetryErrorLineQuotesARecordsState: cancel and retry print
@@ -51,7 +54,9 @@ func TestReview185RetryErrorLineQuotesARecordsState(t *testing.T) {
 	if err := st.Txn().Delete(lay.QueueItem(id), -1).Commit(); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := st.LookupTask(id); err != nil {
+	// (Since the fix a state no release writes makes the record malformed:
+	// retry then moves it aside, and says so in one line.)
+	if _, _, err := st.LookupTask(id); err != nil && !errors.Is(err, store.ErrMalformed) {
 		t.Fatalf("the placed record: %v", err)
 	}
 	got := drover(t, root, "retry", id)
