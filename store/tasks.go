@@ -503,8 +503,18 @@ func (s *Store) ensureBuckets(id, fence string, queue bool) error {
 // bucket directories of ids and rebuilding when a create found no parent. Bucket
 // directories are deleted when empty, so a parent can vanish between tries.
 func (s *Store) CommitCreatingBuckets(ids []string, build func(*Txn) error) error {
+	return s.commitCreatingBuckets(ids, build, nil)
+}
+
+// commitCreatingBuckets is CommitCreatingBuckets that sends nothing more
+// once send (when set) ends: an interrupted submit's multi that failed is
+// not sent again, nor are its buckets made.
+func (s *Store) commitCreatingBuckets(ids []string, build func(*Txn) error, send context.Context) error {
 	var err error
 	for try := 0; try < 5; try++ {
+		if try > 0 && send != nil && send.Err() != nil {
+			return send.Err()
+		}
 		txn := s.Txn()
 		if err = build(txn); err != nil {
 			return err
@@ -651,7 +661,8 @@ func (s *Store) Submit(ctx context.Context, tasks []*Task) ([]SubmitResult, erro
 // ended.
 func (s *Store) submitBatchCtx(ctx context.Context, tasks []*Task, encoded [][]byte, out []SubmitResult) error {
 	mine := slices.Clone(out) // not written to behind a caller that went on
-	_, err := Await(ctx, func() (struct{}, error) { return struct{}{}, s.submitBatch(tasks, encoded, mine) })
+	send, _ := ctx.Value(sendKey{}).(context.Context)
+	_, err := Await(ctx, func() (struct{}, error) { return struct{}{}, s.submitBatch(tasks, encoded, mine, send) })
 	if ctxErr := ctx.Err(); ctxErr != nil && err == ctxErr { // given up on (submitBatch returns no ctx error)
 		return fmt.Errorf("%w: %w", errGaveUp, context.Cause(ctx))
 	}
@@ -812,7 +823,11 @@ func (c *bucketCounts) read(b string, n int, at time.Time) {
 	c.seen[b] = bucketCount{n: n, at: at}
 }
 
-func (s *Store) submitBatch(tasks []*Task, encoded [][]byte, out []SubmitResult) error {
+// submitBatch writes tasks (a batch of Submit's), sending again what a
+// failed multi did not write (keys used before, buckets missing) until
+// send (when set) ends: then it sends nothing more, and returns send's
+// error (what the failed multi was to write was not written).
+func (s *Store) submitBatch(tasks []*Task, encoded [][]byte, out []SubmitResult, send context.Context) error {
 	pending := make([]int, 0, len(tasks))
 	for i := range tasks {
 		pending = append(pending, i)
@@ -821,13 +836,16 @@ func (s *Store) submitBatch(tasks []*Task, encoded [][]byte, out []SubmitResult)
 	// no longer kept, the versions read: the task takes the key over at
 	// them, so that of two submits that read it, one does.
 	var freeAt map[int]keyFree
-	for len(pending) > 0 {
+	for tries := 0; len(pending) > 0; tries++ {
+		if tries > 0 && send != nil && send.Err() != nil {
+			return send.Err()
+		}
 		ids := make([]string, len(pending))
 		opOf := make([]int, 0, 2*len(pending)) // op index -> task index
 		for j, i := range pending {
 			ids[j] = tasks[i].ID
 		}
-		err := s.CommitCreatingBuckets(ids, func(txn *Txn) error {
+		err := s.commitCreatingBuckets(ids, func(txn *Txn) error {
 			opOf = opOf[:0]
 			// A bucket given one task gets its copy as data: a leader with
 			// nothing to place reads it along with the listing.
@@ -866,7 +884,7 @@ func (s *Store) submitBatch(tasks []*Task, encoded [][]byte, out []SubmitResult)
 			// it instead of each item.
 			mb.create(txn)
 			return nil
-		})
+		}, send)
 		if err == nil {
 			return nil
 		}
