@@ -612,7 +612,9 @@ func (s *Store) Submit(ctx context.Context, tasks []*Task) ([]SubmitResult, erro
 		}
 		return out, nil
 	}
-	if err := s.checkBuckets(tasks); err != nil {
+	// Reads only, given up on when ctx ends (on a silent link they waited
+	// for the client to give the connection up): nothing is sent yet.
+	if _, err := Await(ctx, func() (struct{}, error) { return struct{}{}, s.checkBuckets(tasks) }); err != nil {
 		return nil, err
 	}
 	for i, t := range tasks {
