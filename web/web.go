@@ -272,9 +272,17 @@ func (s *Server) answering(h http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		defer func() { <-s.answers }()
+		// A client that does not read holds its token until the write gives
+		// up: its reads' bound and answerWrite, not the server's write
+		// timeout (eight such clients kept the API at 503 for good).
+		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.readTimeout + answerWrite))
 		h(w, r)
 	}
 }
+
+// answerWrite is how long an API answer may take to be written once its
+// reads are done.
+const answerWrite = 5 * time.Second
 
 // apiNotFound answers a path the API does not have in JSON, as the routes
 // answer their errors, not with the file server's text page.
