@@ -21,7 +21,8 @@ import (
 // place (RefreshRuns without the leader's unreadable hook), exit 0.
 func TestScheduleGetOfAJunkRunRecordFails(t *testing.T) {
 	for _, which := range []string{"queue item", "result"} {
-		for _, cmdName := range []string{"get", "history"} {
+		for _, c := range []struct{ output, sub string }{{"table", "get"}, {"table", "history"}, {"json", "get"}, {"json", "history"}} {
+			cmdName := c.sub + " -o " + c.output
 			t.Run(which+" "+cmdName, func(t *testing.T) {
 				root := newRoot()
 				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -54,7 +55,8 @@ func TestScheduleGetOfAJunkRunRecordFails(t *testing.T) {
 				} else if _, err := st.Set(junk, []byte("{junk"), -1); err != nil {
 					t.Fatal(err)
 				}
-				r := drover(t, root, "schedule", cmdName, "nightly")
+				// -o json too, as the table (review184, review185).
+				r := drover(t, root, "-o", c.output, "schedule", c.sub, "nightly")
 				ok, _, err := st.Exists(junk)
 				if err != nil {
 					t.Fatal(err)
