@@ -104,7 +104,7 @@ func fromFile(cmd *cobra.Command, file string, ex *exitError) string {
 	named := false
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
 		if _, set := f.Annotations[fromConfigFile]; set && !named {
-			named = mentionsFlag(cmd, ex.msg, f.Name)
+			named = mentionsFlag(cmd, ex.msg, f.Name) || mentionsValue(ex.msg, f.Value.String())
 		}
 	})
 	if !named {
@@ -124,6 +124,13 @@ func mentionsFlag(cmd *cobra.Command, msg, name string) bool {
 			return true
 		}
 	}
+	// After the command and its argument ("schedule add x: retries 5000").
+	if rest, ok := strings.CutPrefix(msg, cmdName(cmd)+" "); ok {
+		if _, after, ok := strings.Cut(rest, ": "); ok && !strings.Contains(rest[:len(rest)-len(after)], " ") &&
+			(strings.HasPrefix(after, name+" ") || strings.HasPrefix(after, name+":")) {
+			return true
+		}
+	}
 	for i := 0; ; {
 		j := strings.Index(msg[i:], "--"+name)
 		if j < 0 {
@@ -135,6 +142,31 @@ func mentionsFlag(cmd *cobra.Command, msg, name string) bool {
 		}
 		i = end
 	}
+}
+
+// mentionsValue says whether msg holds value, a flag's value from the
+// config file, as a token of its own (a check that words the setting
+// otherwise: "starting deadline -1s", "time zone \"Mars/Base\""); one
+// character is too common to tell.
+func mentionsValue(msg, value string) bool {
+	if len(value) < 2 {
+		return false
+	}
+	for i := 0; ; {
+		j := strings.Index(msg[i:], value)
+		if j < 0 {
+			return false
+		}
+		at, end := i+j, i+j+len(value)
+		if (at == 0 || !alnum(msg[at-1])) && (end == len(msg) || !alnum(msg[end])) {
+			return true
+		}
+		i = at + 1
+	}
+}
+
+func alnum(b byte) bool {
+	return b == '_' || b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z'
 }
 
 func wordByte(b byte) bool {
