@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -33,10 +34,12 @@ type ListOptions struct {
 	// records near the size limit otherwise holds gigabytes while it is
 	// gathered.
 	Slim func(*store.Task)
-	// Match, if set, keeps only the tasks it matches (after State): a
-	// name, a worker, older than a cursor. It sees each record whole,
-	// before Slim.
-	Match func(*store.Task) bool
+	// Filter keeps only the tasks it names (after State), seeing each
+	// record whole, before Slim. Its Before (a page's cursor) is where the
+	// walk starts: the buckets and names of newer ids are left unread
+	// (read and dropped, they took the budget, and a page past it came
+	// back empty). A field not well formed is ErrInvalid.
+	Filter TaskFilter
 }
 
 // TaskFilter narrows a listing (ListOptions.Match): each field given
@@ -116,6 +119,8 @@ type listing struct {
 	// not read at all.
 	unread    string
 	unreadAll bool
+	// before is ListOptions.Before, upper case ("": none).
+	before string
 }
 
 // getBatch is how many records a listing reads between checks of ctx.
@@ -138,9 +143,13 @@ func (c *Client) listTasks(ctx context.Context, opt ListOptions) (Listing, error
 		// An unknown state matches nothing: say so, not "no tasks".
 		return Listing{}, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
-	l := &listing{st: c.st, limit: opt.Limit, budget: opt.Budget, maxBytes: opt.MaxBytes, slim: opt.Slim,
+	match, err := opt.Filter.Match()
+	if err != nil {
+		return Listing{}, err
+	}
+	l := &listing{st: c.st, limit: opt.Limit, budget: opt.Budget, maxBytes: opt.MaxBytes, slim: opt.Slim, before: strings.ToUpper(opt.Filter.Before),
 		keep: func(t *store.Task) bool {
-			return (state == "" || t.State == state) && (opt.Match == nil || opt.Match(t))
+			return (state == "" || t.State == state) && (match == nil || match(t))
 		}}
 	if l.limit <= 0 {
 		l.limit = math.MaxInt
@@ -197,9 +206,12 @@ func (c *Client) listTasks(ctx context.Context, opt ListOptions) (Listing, error
 			}
 			return refs[i].Attempt > refs[j].Attempt
 		})
-		paths := make([]string, len(refs))
-		for i, r := range refs {
-			paths[i] = r.Path
+		paths := make([]string, 0, len(refs))
+		for _, r := range refs {
+			if l.newer(r.Task) {
+				continue
+			}
+			paths = append(paths, r.Path)
 		}
 		ts, err := l.read(ctx, paths, l.limit)
 		if err != nil {
@@ -225,6 +237,12 @@ func (c *Client) listTasks(ctx context.Context, opt ListOptions) (Listing, error
 		}
 	}
 	return l.res, nil
+}
+
+// newer says whether name (a task id, or an assignment's id.attempt) is
+// not before the listing's cursor.
+func (l *listing) newer(name string) bool {
+	return l.before != "" && name >= l.before
 }
 
 // newest returns the newest l.limit tasks of out, each once, newest first.
@@ -283,6 +301,10 @@ func (l *listing) buckets(ctx context.Context, dir string) ([]*store.Task, error
 		return nil, fmt.Errorf("list tasks: %w", err)
 	}
 	sort.Sort(sort.Reverse(sort.StringSlice(b1s)))
+	if l.before != "" {
+		// Newer than the cursor: not read (ids, and buckets, sort by time).
+		b1s = slices.DeleteFunc(b1s, func(b1 string) bool { return b1 > l.before[:6] })
+	}
 	var next []string // buckets to list, newest first
 	chunk := 1
 	for {
@@ -309,6 +331,9 @@ func (l *listing) buckets(ctx context.Context, dir string) ([]*store.Task, error
 				}
 				sort.Sort(sort.Reverse(sort.StringSlice(kids.Names)))
 				for _, b2 := range kids.Names {
+					if l.before != "" && path.Base(kids.Path)+b2 > l.before[:8] {
+						continue
+					}
 					next = append(next, kids.Path+"/"+b2)
 				}
 			}
@@ -331,7 +356,7 @@ func (l *listing) buckets(ctx context.Context, dir string) ([]*store.Task, error
 			}
 			sort.Sort(sort.Reverse(sort.StringSlice(kids.Names)))
 			for _, id := range kids.Names {
-				if !store.IsManifestName(id) { // a manifest copies items listed here
+				if !store.IsManifestName(id) && !l.newer(id) { // a manifest copies items listed here
 					paths = append(paths, kids.Path+"/"+id)
 				}
 			}

@@ -32,11 +32,7 @@ func TestReview187BeforeCursorReadsEveryNewerRecord(t *testing.T) {
 	}
 	slices.Sort(ids)
 	slices.Reverse(ids) // newest first
-	match, err := TaskFilter{Before: ids[19]}.Match()
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := c.ListTasks(ctx, ListOptions{Limit: 5, Budget: 10, Match: match})
+	got, err := c.ListTasks(ctx, ListOptions{Limit: 5, Budget: 10, Filter: TaskFilter{Before: ids[19]}})
 	if err != nil {
 		t.Fatal(err)
 	}

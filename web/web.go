@@ -457,16 +457,15 @@ func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
 		}
 		*p.to = v
 	}
-	match, err := filter.Match()
-	if err != nil {
+	if _, err := filter.Match(); err != nil {
 		writeJSON(w, nil, err)
 		return
 	}
 	var res client.Listing
 	payloads := map[*store.Task]int{} // payload sizes of the tasks kept
-	err = s.read(r.Context(), func(ctx context.Context) error {
+	err := s.read(r.Context(), func(ctx context.Context) error {
 		var err error
-		res, err = s.client.ListTasks(ctx, client.ListOptions{State: state, Limit: limit, Budget: scanBudget(limit), Match: match,
+		res, err = s.client.ListTasks(ctx, client.ListOptions{State: state, Limit: limit, Budget: scanBudget(limit), Filter: filter,
 			// The API shows a payload by its size, a variable by its name,
 			// and a task's output only in tasks/ID: they are let go as each
 			// record is read (1,000 near the size limit are a gigabyte, and

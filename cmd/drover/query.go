@@ -301,8 +301,7 @@ func newLsCmd(g *globals) *cobra.Command {
 			if limit < 0 {
 				return usageErr("--limit %d: must not be negative", limit)
 			}
-			match, err := lsMatch(cmd, filter)
-			if err != nil {
+			if err := lsFilter(cmd, filter); err != nil {
 				return err
 			}
 			if scan < 0 {
@@ -321,7 +320,7 @@ func newLsCmd(g *globals) *cobra.Command {
 				}
 			}
 			return g.withReader(func(ctx context.Context, c *client.Client) error {
-				opt := client.ListOptions{State: st, Limit: ask, Budget: scan, Match: match}
+				opt := client.ListOptions{State: st, Limit: ask, Budget: scan, Filter: filter}
 				if g.output != "json" {
 					// A table shows no output, payload, env or history: let
 					// them go as each record is read (2,000 tasks' output
@@ -386,19 +385,18 @@ func newLsCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-// lsMatch is ls's filter of --name, --worker, --schedule and --before (nil
-// when none is given); each given empty, or not well formed, is bad input.
-func lsMatch(cmd *cobra.Command, f client.TaskFilter) (func(*store.Task) bool, error) {
+// lsFilter checks ls's --name, --worker, --schedule and --before: each
+// given empty, or not well formed, is bad input.
+func lsFilter(cmd *cobra.Command, f client.TaskFilter) error {
 	for _, name := range []string{"name", "worker", "schedule", "before"} {
 		if v, _ := cmd.Flags().GetString(name); cmd.Flags().Changed(name) && v == "" {
-			return nil, usageErr("--%s \"\": want a value (leave the flag out for every task)", name)
+			return usageErr("--%s \"\": want a value (leave the flag out for every task)", name)
 		}
 	}
-	match, err := f.Match()
-	if err != nil {
-		return nil, usageErr("--%s", strings.TrimPrefix(err.Error(), client.ErrInvalid.Error()+": "))
+	if _, err := f.Match(); err != nil {
+		return usageErr("--%s", strings.TrimPrefix(err.Error(), client.ErrInvalid.Error()+": "))
 	}
-	return match, nil
+	return nil
 }
 
 // tableSlim drops from a task record what `ls`'s table (wide or not) does
