@@ -512,9 +512,6 @@ func (s *Store) CommitCreatingBuckets(ids []string, build func(*Txn) error) erro
 func (s *Store) commitCreatingBuckets(ids []string, build func(*Txn) error, send context.Context) error {
 	var err error
 	for try := 0; try < 5; try++ {
-		if try > 0 && send != nil && send.Err() != nil {
-			return send.Err()
-		}
 		txn := s.Txn()
 		if err = build(txn); err != nil {
 			return err
@@ -533,6 +530,9 @@ func (s *Store) commitCreatingBuckets(ids []string, build func(*Txn) error, send
 				// is gone meanwhile): the caller's condition.
 				return err
 			}
+		}
+		if send != nil && send.Err() != nil {
+			return send.Err() // nothing written; no bucket made after it ended
 		}
 		for _, id := range onePerBucket(ids) {
 			b1, b2 := Bucket(id)
@@ -838,10 +838,7 @@ func (s *Store) submitBatch(tasks []*Task, encoded [][]byte, out []SubmitResult,
 	// no longer kept, the versions read: the task takes the key over at
 	// them, so that of two submits that read it, one does.
 	var freeAt map[int]keyFree
-	for tries := 0; len(pending) > 0; tries++ {
-		if tries > 0 && send != nil && send.Err() != nil {
-			return send.Err()
-		}
+	for len(pending) > 0 {
 		ids := make([]string, len(pending))
 		opOf := make([]int, 0, 2*len(pending)) // op index -> task index
 		for j, i := range pending {
@@ -893,6 +890,9 @@ func (s *Store) submitBatch(tasks []*Task, encoded [][]byte, out []SubmitResult,
 		idx := FailedOp(err)
 		if idx < 0 || idx >= len(opOf) || !errors.Is(err, ErrNodeExists) && !errors.Is(err, ErrNoNode) && !errors.Is(err, ErrBadVersion) {
 			return err // the caller names the submit
+		}
+		if send != nil && send.Err() != nil {
+			return send.Err() // the multi wrote nothing; nothing is read or made for another
 		}
 		i := opOf[idx]
 		t := tasks[i]
