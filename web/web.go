@@ -294,7 +294,7 @@ func apiNotFound(w http.ResponseWriter, r *http.Request) {
 // JSON, as the API's other errors, not with the mux's text page.
 func apiReadOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet && r.Method != http.MethodHead && strings.HasPrefix(r.URL.Path, "/api/") {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead && (strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == "/api") {
 			w.Header().Set("Allow", "GET, HEAD")
 			writeJSON(w, nil, &statusError{code: http.StatusMethodNotAllowed, msg: "method " + r.Method + " not allowed: the API is read-only (GET)"})
 			return
