@@ -79,9 +79,10 @@ func TestReview180SlowListingsHoldAnswersBeyondTheReadBound(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// Every request either still waits for a read token, or holds its
-	// answer: wait until none is reading any more.
-	drovertest.WaitFor(t, 60*time.Second, "the listings read", func() bool { return heldAnswers() >= maxReads })
+	// The answers are being written to clients that do not read. (Since
+	// the fix each write gives up after answerWrite: not all maxReads need
+	// be held at one moment.)
+	drovertest.WaitFor(t, 60*time.Second, "the listings read", func() bool { return heldAnswers() >= 1 })
 	if !drovertest.Eventually(20*time.Second, func() bool { return heldAnswers() > maxReads }) {
 		return
 	}

@@ -274,15 +274,47 @@ func (s *Server) answering(h http.HandlerFunc) http.HandlerFunc {
 		defer func() { <-s.answers }()
 		// A client that does not read holds its token until the write gives
 		// up: its reads' bound and answerWrite, not the server's write
-		// timeout (eight such clients kept the API at 503 for good).
-		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.readTimeout + answerWrite))
-		h(w, r)
+		// timeout (eight such clients kept the API at 503 for good); one
+		// that reads, however slowly, gets answerWrite more for each
+		// answerChunk.
+		rc := http.NewResponseController(w)
+		_ = rc.SetWriteDeadline(time.Now().Add(s.readTimeout + answerWrite))
+		h(&paced{ResponseWriter: w, rc: rc}, r)
 	}
 }
 
-// answerWrite is how long an API answer may take to be written once its
-// reads are done.
-const answerWrite = 5 * time.Second
+// answerWrite is how long a client may take to read answerChunk of an API
+// answer (the first once its reads are done).
+const (
+	answerWrite = 5 * time.Second
+	answerChunk = 64 << 10
+)
+
+// paced writes an answer answerChunk at a time, each with answerWrite to
+// go out: a slow reader's large page was cut off mid-body at one fixed
+// deadline.
+type paced struct {
+	http.ResponseWriter
+	rc *http.ResponseController
+}
+
+func (p *paced) Write(b []byte) (int, error) {
+	n := 0
+	for len(b) > 0 {
+		chunk := b[:min(len(b), answerChunk)]
+		_ = p.rc.SetWriteDeadline(time.Now().Add(answerWrite))
+		m, err := p.ResponseWriter.Write(chunk)
+		n += m
+		if err != nil {
+			return n, err
+		}
+		b = b[m:]
+	}
+	return n, nil
+}
+
+// Unwrap is for http.ResponseController.
+func (p *paced) Unwrap() http.ResponseWriter { return p.ResponseWriter }
 
 // apiNotFound answers a path the API does not have in JSON, as the routes
 // answer their errors, not with the file server's text page.
