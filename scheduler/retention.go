@@ -1,7 +1,6 @@
 package scheduler
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -228,8 +227,8 @@ func (l *leader) pruneResultsBefore(cutoff, now time.Time) error {
 		}
 		return max(total-kept-cfg.MaxResults, 0)
 	}
-	prune := func(b1, b2 string, version int32, pick func([]string) []string) error {
-		n, err := l.emptyBucket(b1, b2, version, pick)
+	prune := func(b1, b2 string, version int32, limit int, byArrival bool) error {
+		n, err := l.emptyBucket(b1, b2, version, limit, byArrival)
 		if nodeFault(err) {
 			l.passOver(l.lay.ResultBucket(b1, b2), err)
 			err = nil // what it deleted, it deleted
@@ -243,18 +242,19 @@ func (l *leader) pruneResultsBefore(cutoff, now time.Time) error {
 		l.deleteBucket(l.lay.KeyIndex() + "/" + b1)
 		return nil
 	}
-	// The cap prunes the oldest results first, as many as are over: by id
-	// (when they were submitted, about when they came), but a result that
+	// The cap prunes the oldest results first (by id: when they were
+	// submitted), only as many as are over, but a bucket to which a result
 	// came late lately (within capFresh) after all the others, in the
-	// order such results came. It emptied whole buckets (up to 12,288
-	// results of one submit, the newest too), and pruned the result that
-	// had just come, and its key, first when it was a late one.
+	// order those came: it emptied whole buckets (up to 12,288 results of
+	// one submit, the newest too), and pruned a result that had just come,
+	// and its key, first when it was a late one. Such a bucket is held
+	// whole: which of its results came late is not read.
 	freshSince := now.Add(-capFresh)
-	type heldResult struct {
-		b1, b2, id string
-		czxid      int64 // when it came, in ZooKeeper's order
+	type heldBucket struct {
+		b1 string
+		b  resultBucket
 	}
-	var held []heldResult
+	var held []heldBucket
 walk:
 	for _, b1 := range b1s {
 		over := capped() > 0
@@ -308,54 +308,41 @@ walk:
 				if err != nil {
 					return err
 				}
-				if !l.lateOf(st).Before(cutoff) {
+				if late := l.lateOf(st); !late.Before(cutoff) {
+					if capped() > 0 {
+						// Under the cap it goes after the others.
+						b.late = late
+						held = append(held, heldBucket{b1, b})
+					}
 					continue
 				}
-				if err := prune(b1, b.b2, st.Version, nil); err != nil {
+				if err := prune(b1, b.b2, st.Version, -1, false); err != nil {
 					return err
 				}
 				continue
 			}
 			// The cap alone.
-			var late map[string]int64
 			if b.late.After(end.Add(store.LateResult)) && b.late.After(freshSince) {
-				var err error
-				if late, err = l.cameLate(b1, b.b2, b.since); nodeFault(err) {
-					l.passOver(l.lay.ResultBucket(b1, b.b2), err)
-					continue
-				} else if err != nil {
-					return err
-				}
-				for id, z := range late {
-					held = append(held, heldResult{b1, b.b2, id, z})
-				}
+				held = append(held, heldBucket{b1, b})
+				continue
 			}
-			n := capped()
-			if err := prune(b1, b.b2, -1, func(ids []string) []string {
-				ids = slices.DeleteFunc(ids, func(id string) bool { _, ok := late[id]; return ok })
-				slices.Sort(ids) // ids sort by time
-				return ids[:min(n, len(ids))]
-			}); err != nil {
+			if err := prune(b1, b.b2, -1, capped(), false); err != nil {
 				return err
 			}
 		}
 	}
-	if n := capped(); n > 0 && len(held) > 0 {
-		// Still over: the late results held back go, in the order they came.
-		slices.SortFunc(held, func(a, b heldResult) int { return cmp.Compare(a.czxid, b.czxid) })
-		held = held[:min(n, len(held))]
-		slices.SortStableFunc(held, func(a, b heldResult) int { return cmp.Compare(a.b1+"/"+a.b2, b.b1+"/"+b.b2) })
-		for from := 0; from < len(held); {
-			h := held[from]
-			only := map[string]bool{}
-			for ; from < len(held) && held[from].b1 == h.b1 && held[from].b2 == h.b2; from++ {
-				only[held[from].id] = true
-			}
-			if err := prune(h.b1, h.b2, -1, func(ids []string) []string {
-				return slices.DeleteFunc(ids, func(id string) bool { return !only[id] })
-			}); err != nil {
-				return err
-			}
+	// Still over: the buckets held back, in the order their late results came.
+	slices.SortStableFunc(held, func(a, b heldBucket) int { return a.b.late.Compare(b.b.late) })
+	for _, h := range held {
+		if capped() == 0 {
+			break
+		}
+		if l.termOver() {
+			return errTermOver
+		}
+		// Its results in the order they came: its late one came last.
+		if err := prune(h.b1, h.b.b2, -1, capped(), true); err != nil {
+			return err
 		}
 	}
 	if pruned > 0 {
@@ -381,39 +368,9 @@ func (l *leader) deleteIndexThenResults(index, results string) {
 	}
 }
 
-// capFresh is how lately a result must have come late for the cap to keep
-// it past the others (see pruneResultsBefore).
+// capFresh is how lately a result must have come late to a bucket for the
+// cap to keep the bucket past the others (see pruneResultsBefore).
 const capFresh = 10 * time.Minute
-
-// cameLate returns the results of bucket b1/b2 made at or after since
-// (the bucket's last late mark, or its creation when made after its
-// window: a result's commit marks it), by when they came (their czxid).
-func (l *leader) cameLate(b1, b2 string, since int64) (map[string]int64, error) {
-	dir := l.lay.ResultBucket(b1, b2)
-	ids, err := l.st.Children(dir)
-	if errors.Is(err, store.ErrNoNode) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	czxids, errs := make([]int64, len(ids)), make([]error, len(ids))
-	store.Pipelined(len(ids), func(i int) {
-		var st store.Stat
-		_, st, errs[i] = l.st.Exists(dir + "/" + ids[i])
-		czxids[i] = st.Czxid
-	})
-	late := map[string]int64{}
-	for i, id := range ids {
-		if errs[i] != nil {
-			return nil, errs[i]
-		}
-		if czxids[i] >= since { // 0: gone meanwhile
-			late[id] = czxids[i]
-		}
-	}
-	return late, nil
-}
 
 // resultBucket is a second-level result bucket as a pass read it: its
 // results, and when its last late result came at the latest (see lateOf):
@@ -422,9 +379,6 @@ type resultBucket struct {
 	b2    string
 	count int
 	late  time.Time
-	// since is the bucket's last write's zxid (its last late mark, or its
-	// creation): the results made at or after it came late (cameLate).
-	since int64
 }
 
 // lateOf is the latest a result bucket says a result of its came late: its
@@ -470,7 +424,7 @@ func (l *leader) readResultBuckets(b1 string) ([]resultBucket, error) {
 	b2s = slices.DeleteFunc(b2s, func(b2 string) bool { return !store.IsBucket(b1, b2) })
 	var out []resultBucket
 	err = l.readInRounds(len(b2s), func(i int) string { return l.lay.ResultBucket(b1, b2s[i]) }, func(i int, rd store.Read) {
-		b := resultBucket{b2: b2s[i], count: int(rd.Stat.NumChildren), late: l.lateOf(rd.Stat), since: rd.Stat.Mzxid}
+		b := resultBucket{b2: b2s[i], count: int(rd.Stat.NumChildren), late: l.lateOf(rd.Stat)}
 		out = append(out, b)
 	})
 	if err != nil {
@@ -569,9 +523,11 @@ func (c resultCount) stands(st store.Stat, b1 string, now time.Time) bool {
 // not deleted with the results, and counted with them (the bucket's count
 // held it).
 //
-// With pick set it deletes only the results pick returns of those it may
-// delete (not tracked, their keys read): the cap's share.
-func (l *leader) emptyBucket(b1, b2 string, version int32, pick func(ids []string) []string) (int, error) {
+// With limit >= 0 it deletes at most limit results, the oldest (by id, or
+// with byArrival by when they came: a stat each) of those it may delete
+// (not tracked, their keys read): the cap's share. It reads the keys of no
+// more of them than that takes.
+func (l *leader) emptyBucket(b1, b2 string, version int32, limit int, byArrival bool) (int, error) {
 	dir := l.lay.ResultBucket(b1, b2)
 	ids, err := l.st.Children(dir)
 	if errors.Is(err, store.ErrNoNode) {
@@ -593,12 +549,39 @@ func (l *leader) emptyBucket(b1, b2 string, version int32, pick func(ids []strin
 		return deleted, err
 	}
 	ids = slices.DeleteFunc(ids, func(id string) bool { return l.tracked[id] })
-	keys, err := l.keysOf(b1, b2, ids)
-	if err != nil {
-		return deleted, err
-	}
-	if pick != nil {
-		ids = pick(slices.DeleteFunc(ids, func(id string) bool { return keys[id].keep }))
+	var keys map[string]keyOf
+	if limit < 0 {
+		if keys, err = l.keysOf(b1, b2, ids); err != nil {
+			return deleted, err
+		}
+	} else {
+		slices.Sort(ids) // ids sort by time
+		if byArrival {
+			if err := l.byArrival(dir, ids); err != nil {
+				return deleted, err
+			}
+		}
+		keys = map[string]keyOf{}
+		var chosen []string
+		for from := 0; len(chosen) < limit && from < len(ids); {
+			part := ids[from:min(from+limit-len(chosen), len(ids))]
+			from += len(part)
+			ks, err := l.keysOf(b1, b2, part)
+			if err != nil {
+				return deleted, err
+			}
+			for _, id := range part {
+				k, ok := ks[id]
+				if k.keep {
+					continue
+				}
+				if ok { // an entry to delete with it
+					keys[id] = k
+				}
+				chosen = append(chosen, id)
+			}
+		}
+		ids = chosen
 	}
 	dropped := 0
 	const perTxn = store.MaxBatch / 4 // a result, a key, its shard and an entry each
@@ -649,6 +632,23 @@ func (l *leader) emptyBucket(b1, b2 string, version int32, pick func(ids []strin
 		l.log.Info().Int("keys", dropped).Str("bucket", b1+"/"+b2).Msg("idempotency keys of pruned results dropped")
 	}
 	return deleted, nil
+}
+
+// byArrival sorts ids, results of dir sorted by id, by when they came
+// (their creation, ZooKeeper's time; the id breaks ties). One gone
+// meanwhile sorts first: deleting it deletes nothing.
+func (l *leader) byArrival(dir string, ids []string) error {
+	came := make(map[string]time.Time, len(ids))
+	stats, errs := make([]store.Stat, len(ids)), make([]error, len(ids))
+	store.Pipelined(len(ids), func(i int) { _, stats[i], errs[i] = l.st.Exists(dir + "/" + ids[i]) })
+	for i, id := range ids {
+		if errs[i] != nil {
+			return errs[i]
+		}
+		came[id] = stats[i].Ctime
+	}
+	slices.SortStableFunc(ids, func(a, b string) int { return came[a].Compare(came[b]) })
+	return nil
 }
 
 // keyOf is what goes with a pruned result: its key index entry and, when it

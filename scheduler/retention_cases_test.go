@@ -230,7 +230,7 @@ func TestEmptyBucketKeepsALateResultMarkedMeanwhile(t *testing.T) {
 	// A late result comes, and marks the bucket, after the pass found it old.
 	late := finished(t, st, at, time.Now(), store.StateSucceeded)
 	l, _, _ := termOf(t, st, func(c *Config) { c.ResultRetention = 24 * time.Hour })
-	if n, err := l.emptyBucket(b1, b2, found.Version, nil); err != nil || n != 0 {
+	if n, err := l.emptyBucket(b1, b2, found.Version, -1, false); err != nil || n != 0 {
 		t.Fatalf("emptyBucket at the version found old: %d deleted, %v; want none, the bucket marked since", n, err)
 	}
 	for _, id := range []string{id, late} {

@@ -66,8 +66,8 @@ func TestReview187CapPrunesLateResultBeforeAnotherWritersMark(t *testing.T) {
 	t.Logf("cap 3 over 5: X (came late now, worker 1) kept %v, Y (came late after it, worker 2) kept %v; E (came 1 h ago): %v %v %v",
 		there(x), there(y), there(es[0]), there(es[1]), there(es[2]))
 	if !there(x) {
-		t.Fatalf("the cap pruned a result that came late seconds ago (X) and kept results that came an hour before it: "+
-			"only results made at or after the bucket's last mark (another writer's, seconds later) are held back, "+
+		t.Fatalf("the cap pruned a result that came late seconds ago (X) and kept results that came an hour before it: " +
+			"only results made at or after the bucket's last mark (another writer's, seconds later) are held back, " +
 			"so X counts as an ordinary result and goes by its 2-hour-old id (README: results that came late within the last ten minutes after all the others)")
 	}
 }
