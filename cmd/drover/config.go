@@ -285,13 +285,15 @@ func (sch configSchema) check(fc fileConfig) error {
 			}
 			continue
 		}
+		if _, isCmd := sch.commands[k]; isCmd {
+			// Also when a flag has the name (ls --worker, --schedule): at
+			// the top, the command's name is its section's.
+			return fmt.Errorf("%s: want a section of that command's flags", k)
+		}
+		if k == sch.program || slices.Contains(sch.groups, k) {
+			return fmt.Errorf("%s: no command reads a section of that name: a section is named by the command's last word (add for schedule add; ls for ls and deadletter ls); global settings go at the top", k)
+		}
 		if _, ok := sch.list[k]; !ok {
-			if _, isCmd := sch.commands[k]; isCmd {
-				return fmt.Errorf("%s: want a section of that command's flags", k)
-			}
-			if k == sch.program || slices.Contains(sch.groups, k) {
-				return fmt.Errorf("%s: no command reads a section of that name: a section is named by the command's last word (add for schedule add; ls for ls and deadletter ls); global settings go at the top", k)
-			}
 			return fmt.Errorf("unknown setting %q (not a flag of any drover command)", k)
 		}
 		if err := checkValue(v, sch.list[k]); err != nil {
