@@ -512,6 +512,9 @@ func (s *Store) CommitCreatingBuckets(ids []string, build func(*Txn) error) erro
 func (s *Store) commitCreatingBuckets(ids []string, build func(*Txn) error, send context.Context) error {
 	var err error
 	for try := 0; try < 5; try++ {
+		if try > 0 && send != nil && send.Err() != nil {
+			return send.Err() // ended while the buckets were made
+		}
 		txn := s.Txn()
 		if err = build(txn); err != nil {
 			return err
@@ -838,7 +841,10 @@ func (s *Store) submitBatch(tasks []*Task, encoded [][]byte, out []SubmitResult,
 	// no longer kept, the versions read: the task takes the key over at
 	// them, so that of two submits that read it, one does.
 	var freeAt map[int]keyFree
-	for len(pending) > 0 {
+	for tries := 0; len(pending) > 0; tries++ {
+		if tries > 0 && send != nil && send.Err() != nil {
+			return send.Err() // ended while keys were read or paths made
+		}
 		ids := make([]string, len(pending))
 		opOf := make([]int, 0, 2*len(pending)) // op index -> task index
 		for j, i := range pending {
