@@ -65,7 +65,7 @@ func applyConfigFile(cmd *cobra.Command, path string) error {
 	}
 	var ferr error
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
-		if ferr != nil || f.Changed || f.Name == "config" {
+		if _, no := f.Annotations[notFromFile]; ferr != nil || f.Changed || f.Name == "config" || no {
 			return
 		}
 		if env := envFlags[f.Name]; env != "" && os.Getenv(env) != "" {
@@ -180,6 +180,18 @@ func (w *asWritten) value() any {
 // fromConfigFile annotates a flag the config file set.
 const fromConfigFile = "drover-config-file"
 
+// notFromFile annotates a flag no config file sets (ls's filters: one
+// listing's, no default; and named like commands, worker: and schedule:
+// would be taken for them).
+const notFromFile = "drover-not-from-file"
+
+// commandLineOnly marks flags no config file sets.
+func commandLineOnly(f *pflag.FlagSet, names ...string) {
+	for _, n := range names {
+		_ = f.SetAnnotation(n, notFromFile, nil)
+	}
+}
+
 // givenOnCommandLine reports whether flag name of cmd was given on its
 // command line (or by the environment), not by the config file.
 func givenOnCommandLine(cmd *cobra.Command, name string) bool {
@@ -231,6 +243,9 @@ func schemaOf(root *cobra.Command) configSchema {
 			sch.groups = append(sch.groups, c.Name())
 		}
 		add := func(f *pflag.Flag) {
+			if _, no := f.Annotations[notFromFile]; no {
+				return
+			}
 			_, isList := f.Value.(pflag.SliceValue)
 			sch.list[f.Name] = sch.list[f.Name] || isList
 			flags[f.Name] = true
@@ -285,15 +300,13 @@ func (sch configSchema) check(fc fileConfig) error {
 			}
 			continue
 		}
-		if _, isCmd := sch.commands[k]; isCmd {
-			// Also when a flag has the name (ls --worker, --schedule): at
-			// the top, the command's name is its section's.
-			return fmt.Errorf("%s: want a section of that command's flags", k)
-		}
-		if k == sch.program || slices.Contains(sch.groups, k) {
-			return fmt.Errorf("%s: no command reads a section of that name: a section is named by the command's last word (add for schedule add; ls for ls and deadletter ls); global settings go at the top", k)
-		}
 		if _, ok := sch.list[k]; !ok {
+			if _, isCmd := sch.commands[k]; isCmd {
+				return fmt.Errorf("%s: want a section of that command's flags", k)
+			}
+			if k == sch.program || slices.Contains(sch.groups, k) {
+				return fmt.Errorf("%s: no command reads a section of that name: a section is named by the command's last word (add for schedule add; ls for ls and deadletter ls); global settings go at the top", k)
+			}
 			return fmt.Errorf("unknown setting %q (not a flag of any drover command)", k)
 		}
 		if err := checkValue(v, sch.list[k]); err != nil {

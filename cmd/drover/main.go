@@ -104,7 +104,7 @@ func fromFile(cmd *cobra.Command, file string, ex *exitError) string {
 	named := false
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
 		if _, set := f.Annotations[fromConfigFile]; set && !named {
-			named = mentionsFlag(cmd, ex.msg, f.Name) || mentionsValue(ex.msg, f.Value.String())
+			named = mentionsFlag(cmd, ex.msg, f.Name) || mentionsValue(ex.msg, f.Name, f.Value.String())
 		}
 	})
 	if !named {
@@ -126,7 +126,7 @@ func mentionsFlag(cmd *cobra.Command, msg, name string) bool {
 	}
 	// After the command and its argument ("schedule add x: retries 5000").
 	if rest, ok := strings.CutPrefix(msg, cmdName(cmd)+" "); ok {
-		if _, after, ok := strings.Cut(rest, ": "); ok && !strings.Contains(rest[:len(rest)-len(after)], " ") &&
+		if arg, after, ok := strings.Cut(rest, ": "); ok && !strings.Contains(arg, " ") &&
 			(strings.HasPrefix(after, name+" ") || strings.HasPrefix(after, name+":")) {
 			return true
 		}
@@ -144,20 +144,25 @@ func mentionsFlag(cmd *cobra.Command, msg, name string) bool {
 	}
 }
 
-// mentionsValue says whether msg holds value, a flag's value from the
-// config file, as a token of its own (a check that words the setting
-// otherwise: "starting deadline -1s", "time zone \"Mars/Base\""); one
-// character is too common to tell.
-func mentionsValue(msg, value string) bool {
-	if len(value) < 2 {
+// mentionsValue says whether msg holds value, the config file's value of
+// the flag name, where a check that words the setting otherwise puts it:
+// quoted ("time zone \"Mars/Base\"", "run as \"x\""), or after the flag's
+// words ("starting deadline -1s"). Anywhere else it is no sign (the "json"
+// of output: json in a file name).
+func mentionsValue(msg, name, value string) bool {
+	if value == "" {
 		return false
 	}
+	if strings.Contains(msg, strconv.Quote(value)) {
+		return true
+	}
+	words := strings.ReplaceAll(name, "-", " ") + " " + value
 	for i := 0; ; {
-		j := strings.Index(msg[i:], value)
+		j := strings.Index(msg[i:], words)
 		if j < 0 {
 			return false
 		}
-		at, end := i+j, i+j+len(value)
+		at, end := i+j, i+j+len(words)
 		if (at == 0 || !alnum(msg[at-1])) && (end == len(msg) || !alnum(msg[end])) {
 			return true
 		}
