@@ -288,6 +288,9 @@ func (s *Server) answering(h http.HandlerFunc) http.HandlerFunc {
 const (
 	answerWrite = 5 * time.Second
 	answerChunk = 64 << 10
+	// answerMax bounds the whole write of an answer: a client reading just
+	// under a chunk each answerWrite held its token for minutes.
+	answerMax = time.Minute
 )
 
 // paced writes an answer answerChunk at a time, each with answerWrite to
@@ -295,14 +298,22 @@ const (
 // deadline.
 type paced struct {
 	http.ResponseWriter
-	rc *http.ResponseController
+	rc    *http.ResponseController
+	until time.Time // answerMax from the first write
 }
 
 func (p *paced) Write(b []byte) (int, error) {
+	if p.until.IsZero() {
+		p.until = time.Now().Add(answerMax)
+	}
 	n := 0
 	for len(b) > 0 {
 		chunk := b[:min(len(b), answerChunk)]
-		_ = p.rc.SetWriteDeadline(time.Now().Add(answerWrite))
+		deadline := time.Now().Add(answerWrite)
+		if deadline.After(p.until) {
+			deadline = p.until
+		}
+		_ = p.rc.SetWriteDeadline(deadline)
 		m, err := p.ResponseWriter.Write(chunk)
 		n += m
 		if err != nil {
