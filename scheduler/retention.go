@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -524,7 +525,7 @@ func (c resultCount) stands(st store.Stat, b1 string, now time.Time) bool {
 // held it).
 //
 // With limit >= 0 it deletes at most limit results, the oldest (by id, or
-// with byArrival by when they came: a stat each) of those it may delete
+// with byArrival in the order they came: a stat each) of those it may delete
 // (not tracked, their keys read): the cap's share. It reads the keys of no
 // more of them than that takes.
 func (l *leader) emptyBucket(b1, b2 string, version int32, limit int, byArrival bool) (int, error) {
@@ -557,7 +558,7 @@ func (l *leader) emptyBucket(b1, b2 string, version int32, limit int, byArrival 
 	} else {
 		slices.Sort(ids) // ids sort by time
 		if byArrival {
-			if err := l.byArrival(dir, ids); err != nil {
+			if ids, err = l.byArrival(dir, ids); err != nil {
 				return deleted, err
 			}
 		}
@@ -634,21 +635,25 @@ func (l *leader) emptyBucket(b1, b2 string, version int32, limit int, byArrival 
 	return deleted, nil
 }
 
-// byArrival sorts ids, results of dir sorted by id, by when they came
-// (their creation, ZooKeeper's time; the id breaks ties). One gone
-// meanwhile sorts first: deleting it deletes nothing.
-func (l *leader) byArrival(dir string, ids []string) error {
-	came := make(map[string]time.Time, len(ids))
-	stats, errs := make([]store.Stat, len(ids)), make([]error, len(ids))
-	store.Pipelined(len(ids), func(i int) { _, stats[i], errs[i] = l.st.Exists(dir + "/" + ids[i]) })
+// byArrival returns ids, results of dir sorted by id, in the order they
+// came (their creation's zxid: ZooKeeper's own order, no clock's), those
+// gone meanwhile left out (a delete of one fails its whole multi).
+func (l *leader) byArrival(dir string, ids []string) ([]string, error) {
+	czxid := make(map[string]int64, len(ids))
+	oks, stats, errs := make([]bool, len(ids)), make([]store.Stat, len(ids)), make([]error, len(ids))
+	store.Pipelined(len(ids), func(i int) { oks[i], stats[i], errs[i] = l.st.Exists(dir + "/" + ids[i]) })
+	var out []string
 	for i, id := range ids {
 		if errs[i] != nil {
-			return errs[i]
+			return nil, errs[i]
 		}
-		came[id] = stats[i].Ctime
+		if oks[i] {
+			czxid[id] = stats[i].Czxid
+			out = append(out, id)
+		}
 	}
-	slices.SortStableFunc(ids, func(a, b string) int { return came[a].Compare(came[b]) })
-	return nil
+	slices.SortStableFunc(out, func(a, b string) int { return cmp.Compare(czxid[a], czxid[b]) })
+	return out, nil
 }
 
 // keyOf is what goes with a pruned result: its key index entry and, when it
