@@ -185,6 +185,9 @@ const fromConfigFile = "drover-config-file"
 // would be taken for them).
 const notFromFile = "drover-not-from-file"
 
+// lineOnlyWhy is why a file may not set a commandLineOnly flag.
+const lineOnlyWhy = "ls's filters are one listing's, given on the command line"
+
 // commandLineOnly marks flags no config file sets.
 func commandLineOnly(f *pflag.FlagSet, names ...string) {
 	for _, n := range names {
@@ -207,6 +210,9 @@ func givenOnCommandLine(cmd *cobra.Command, name string) bool {
 type configSchema struct {
 	list     map[string]bool            // flag name -> some command's flag of that name takes a list
 	commands map[string]map[string]bool // command name -> its flags (of all commands of that name)
+	// lineOnly: command name -> its flags no file sets (notFromFile),
+	// refused with that reason, not as unknown.
+	lineOnly map[string]map[string]bool
 	// groups are the commands that have subcommands, and program the
 	// program's name: no command reads a section of theirs.
 	groups  []string
@@ -214,7 +220,7 @@ type configSchema struct {
 }
 
 func schemaOf(root *cobra.Command) configSchema {
-	sch := configSchema{list: map[string]bool{}, commands: map[string]map[string]bool{}, program: root.Name()}
+	sch := configSchema{list: map[string]bool{}, commands: map[string]map[string]bool{}, lineOnly: map[string]map[string]bool{}, program: root.Name()}
 	var walk func(c *cobra.Command)
 	var noSection func(c *cobra.Command)
 	noSection = func(c *cobra.Command) {
@@ -244,6 +250,10 @@ func schemaOf(root *cobra.Command) configSchema {
 		}
 		add := func(f *pflag.Flag) {
 			if _, no := f.Annotations[notFromFile]; no {
+				if sch.lineOnly[c.Name()] == nil {
+					sch.lineOnly[c.Name()] = map[string]bool{}
+				}
+				sch.lineOnly[c.Name()][f.Name] = true
 				return
 			}
 			_, isList := f.Value.(pflag.SliceValue)
@@ -292,6 +302,9 @@ func (sch configSchema) check(fc fileConfig) error {
 					return fmt.Errorf("%s: %s: not a setting for a file: %s", k, fk, why)
 				}
 				if !flags[fk] {
+					if sch.lineOnly[k][fk] {
+						return fmt.Errorf("%s: %s: not a setting for a file: %s", k, fk, lineOnlyWhy)
+					}
 					return fmt.Errorf("%s: unknown setting %q (not a flag of drover %s)", k, fk, k)
 				}
 				if err := checkValue(sec[fk], sch.list[fk]); err != nil {
@@ -306,6 +319,11 @@ func (sch configSchema) check(fc fileConfig) error {
 			}
 			if k == sch.program || slices.Contains(sch.groups, k) {
 				return fmt.Errorf("%s: no command reads a section of that name: a section is named by the command's last word (add for schedule add; ls for ls and deadletter ls); global settings go at the top", k)
+			}
+			for _, only := range sch.lineOnly {
+				if only[k] {
+					return fmt.Errorf("%s: not a setting for a file: %s", k, lineOnlyWhy)
+				}
 			}
 			return fmt.Errorf("unknown setting %q (not a flag of any drover command)", k)
 		}

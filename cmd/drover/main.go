@@ -153,8 +153,8 @@ func mentionsValue(msg, name, value string) bool {
 	if value == "" {
 		return false
 	}
-	if strings.Contains(msg, strconv.Quote(value)) {
-		return true
+	if strings.Contains(msg, strconv.Quote(value)) || len(value) > 20 && strings.Contains(msg, fmt.Sprintf("%.20q...", value)) {
+		return true // whole, or cut as a long name is ("name %.20q...")
 	}
 	words := strings.ReplaceAll(name, "-", " ") + " " + value
 	for i := 0; ; {

@@ -380,7 +380,7 @@ func newLsCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&filter.Worker, "worker", "", "only tasks placed on this worker (their current or last attempt)")
 	cmd.Flags().StringVar(&filter.Schedule, "schedule", "", "only the runs of this schedule")
 	cmd.Flags().StringVar(&filter.Before, "before", "", "only tasks submitted before this task id: the next page after the last id shown")
-	commandLineOnly(cmd.Flags(), "name", "worker", "schedule", "before")
+	commandLineOnly(cmd.Flags(), "state", "name", "worker", "schedule", "before")
 	cmd.Flags().IntVar(&limit, "limit", 100, "at most this many tasks (0: all)")
 	cmd.Flags().IntVar(&scan, "scan", 10000, "read at most this many task records (0: no bound; by default at least --limit, and no bound with --limit 0)")
 	return cmd
