@@ -131,17 +131,7 @@ func mentionsFlag(cmd *cobra.Command, msg, name string) bool {
 			return true
 		}
 	}
-	for i := 0; ; {
-		j := strings.Index(msg[i:], "--"+name)
-		if j < 0 {
-			return false
-		}
-		at, end := i+j, i+j+2+len(name)
-		if (at == 0 || !wordByte(msg[at-1])) && (end == len(msg) || !wordByte(msg[end])) {
-			return true
-		}
-		i = end
-	}
+	return hasToken(msg, "--"+name, wordByte)
 }
 
 // mentionsValue says whether msg holds value, the config file's value of
@@ -156,14 +146,19 @@ func mentionsValue(msg, name, value string) bool {
 	if strings.Contains(msg, strconv.Quote(value)) || len(value) > 20 && strings.Contains(msg, fmt.Sprintf("%.20q...", value)) {
 		return true // whole, or cut as a long name is ("name %.20q...")
 	}
-	words := strings.ReplaceAll(name, "-", " ") + " " + value
+	return hasToken(msg, strings.ReplaceAll(name, "-", " ")+" "+value, alnum)
+}
+
+// hasToken says whether msg holds tok with no byte of inWord just before
+// or after it (not part of a longer word).
+func hasToken(msg, tok string, inWord func(byte) bool) bool {
 	for i := 0; ; {
-		j := strings.Index(msg[i:], words)
+		j := strings.Index(msg[i:], tok)
 		if j < 0 {
 			return false
 		}
-		at, end := i+j, i+j+len(words)
-		if (at == 0 || !alnum(msg[at-1])) && (end == len(msg) || !alnum(msg[end])) {
+		at, end := i+j, i+j+len(tok)
+		if (at == 0 || !inWord(msg[at-1])) && (end == len(msg) || !inWord(msg[end])) {
 			return true
 		}
 		i = at + 1

@@ -341,36 +341,40 @@ func junkRun(c *client.Client, s client.ScheduleInfo, junk error, active bool) e
 	if junk != nil {
 		return junk
 	}
+	var look []store.ScheduleRun
 	if active {
-		looks := 0
-		for i := len(s.Active) - 1; i >= 0 && looks < runWaitsLooks; i-- {
-			if s.Active[i].Task == "" {
-				continue
-			}
-			looks++
-			if _, err := c.Status(s.Active[i].Task); isRecordErr(err) {
-				return err
-			}
-		}
+		look = newestRuns(s.Active)
 	}
 	var unreadable []store.ScheduleRun
 	for _, runs := range [][]store.ScheduleRun{s.Succeeded, s.Failed, s.Skipped} {
 		for _, r := range runs {
-			if r.Reason == scheduler.ResultUnreadable && r.Task != "" {
+			if r.Reason == scheduler.ResultUnreadable {
 				unreadable = append(unreadable, r)
 			}
 		}
 	}
-	slices.SortFunc(unreadable, func(a, b store.ScheduleRun) int { return b.Slot.Compare(a.Slot) })
-	for i, r := range unreadable {
-		if i == runWaitsLooks {
-			break
-		}
+	slices.SortStableFunc(unreadable, func(a, b store.ScheduleRun) int { return a.Slot.Compare(b.Slot) })
+	for _, r := range append(look, newestRuns(unreadable)...) {
+		// (An unreadable result moved aside before, by a leader, is filed
+		// as such: no error.)
 		if _, err := c.Status(r.Task); isRecordErr(err) {
-			return err // else moved aside before (by a leader): filed as such
+			return err
 		}
 	}
 	return nil
+}
+
+// newestRuns is the newest runWaitsLooks of runs (oldest first, as a
+// schedule's record keeps them) that name a task, newest first: each is
+// a read of its task.
+func newestRuns(runs []store.ScheduleRun) []store.ScheduleRun {
+	var out []store.ScheduleRun
+	for i := len(runs) - 1; i >= 0 && len(out) < runWaitsLooks; i-- {
+		if runs[i].Task != "" {
+			out = append(out, runs[i])
+		}
+	}
+	return out
 }
 
 // isRecordErr says whether err is of a task's record that does not decode
@@ -418,13 +422,8 @@ const runWaitsLooks = 3
 // whose record does not decode (which the read moved to deadletter, as
 // drover status does).
 func runWaits(c *client.Client, active []store.ScheduleRun) (id, why string, junk error) {
-	looks := 0
-	for i := len(active) - 1; i >= 0 && looks < runWaitsLooks; i-- {
-		if active[i].Task == "" {
-			continue
-		}
-		looks++
-		t, err := c.Status(active[i].Task)
+	for _, r := range newestRuns(active) {
+		t, err := c.Status(r.Task)
 		if isRecordErr(err) {
 			return "", "", err
 		}
