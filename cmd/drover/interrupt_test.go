@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/drover-sched/drover/drovertest"
+	"github.com/drover-sched/drover/store"
 )
 
 // interruptRun is how a command interrupted by interruptAt ended.
@@ -35,8 +36,16 @@ func interruptAt(t *testing.T, root, marker string, within time.Duration, args .
 // answerAfter the interrupt.
 func interruptSlow(t *testing.T, root, marker string, answerAfter, within time.Duration, args ...string) interruptRun {
 	t.Helper()
+	return interruptHolding(t, root, []byte(marker), func(px *drovertest.Proxy) { time.AfterFunc(answerAfter, px.Release) }, within, args...)
+}
+
+// interruptHolding is interruptVia over a proxy that holds the server's
+// answers from the request holding marker on: the interrupt goes once one
+// is held, then after(px) runs (px.Release lets them go).
+func interruptHolding(t *testing.T, root string, marker []byte, after func(px *drovertest.Proxy), within time.Duration, args ...string) interruptRun {
+	t.Helper()
 	px := drovertest.StartProxy(t, zkAddr)
-	px.HoldAnswersAfter([]byte(marker))
+	px.HoldAnswersAfter(marker)
 	held := func() bool {
 		select {
 		case <-px.Held():
@@ -45,7 +54,29 @@ func interruptSlow(t *testing.T, root, marker string, answerAfter, within time.D
 			return false
 		}
 	}
-	return interruptVia(t, root, px.Addr(), held, func() { time.AfterFunc(answerAfter, px.Release) }, within, args...)
+	return interruptVia(t, root, px.Addr(), held, func() { after(px) }, within, args...)
+}
+
+// interruptFenced is interruptHolding that, after the interrupt and with
+// the answers still held, creates the znode fence on st, then lets the
+// answers go 300 ms later (within a submit's 0.8 s grace): a znode whose
+// czxid is above the returned one was written by a request sent after the
+// interrupt.
+func interruptFenced(t *testing.T, root string, st *store.Store, fence string, marker []byte, args ...string) (interruptRun, int64) {
+	t.Helper()
+	var fenceZxid int64
+	r := interruptHolding(t, root, marker, func(px *drovertest.Proxy) {
+		if err := st.Create(fence, nil); err != nil {
+			t.Error(err)
+		}
+		_, fst, err := st.Exists(fence)
+		if err != nil {
+			t.Error(err)
+		}
+		fenceZxid = fst.Czxid
+		time.AfterFunc(300*time.Millisecond, px.Release)
+	}, 20*time.Second, args...)
+	return r, fenceZxid
 }
 
 // interruptVia runs drover args against ZooKeeper at addr, sends it SIGINT

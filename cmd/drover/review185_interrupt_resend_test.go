@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/drover-sched/drover/drovertest"
 )
@@ -51,31 +50,7 @@ func TestReview185InterruptedSubmitSendsTheBatchAgainAfterItsAnswer(t *testing.T
 			if err := os.WriteFile(path, []byte(file.String()), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			px := drovertest.StartProxy(t, zkAddr)
-			px.HoldAnswersAfter([]byte(marker))
-			held := func() bool {
-				select {
-				case <-px.Held():
-					return true
-				default:
-					return false
-				}
-			}
-			fence := root + "/r185-fence"
-			var fenceZxid int64
-			r := interruptVia(t, root, px.Addr(), held, func() {
-				// After the SIGINT, the multi's answer still held: what
-				// ZooKeeper applies after this was sent after the interrupt.
-				if err := st.Create(fence, nil); err != nil {
-					t.Error(err)
-				}
-				_, fst, err := st.Exists(fence)
-				if err != nil {
-					t.Error(err)
-				}
-				fenceZxid = fst.Czxid
-				time.AfterFunc(300*time.Millisecond, px.Release) // within the 0.8 s grace
-			}, 20*time.Second, "submit", "-f", path)
+			r, fenceZxid := interruptFenced(t, root, st, root+"/r185-fence", []byte(marker), "submit", "-f", path)
 			if !r.exited {
 				t.Fatal("the interrupted submit did not exit")
 			}

@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/drover-sched/drover/drovertest"
 )
@@ -29,29 +28,7 @@ func TestReview187InterruptedSubmitMakesBucketsAfterItsMultiFails(t *testing.T) 
 	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	px := drovertest.StartProxy(t, zkAddr)
-	px.HoldAnswersAfter([]byte(marker))
-	held := func() bool {
-		select {
-		case <-px.Held():
-			return true
-		default:
-			return false
-		}
-	}
-	fence := root + "/r187-fence"
-	var fenceZxid int64
-	r := interruptVia(t, root, px.Addr(), held, func() {
-		if err := st.Create(fence, nil); err != nil {
-			t.Error(err)
-		}
-		_, fst, err := st.Exists(fence)
-		if err != nil {
-			t.Error(err)
-		}
-		fenceZxid = fst.Czxid
-		time.AfterFunc(300*time.Millisecond, px.Release) // within the 0.8 s grace
-	}, 20*time.Second, "submit", "-f", path)
+	r, fenceZxid := interruptFenced(t, root, st, root+"/r187-fence", []byte(marker), "submit", "-f", path)
 	if !r.exited {
 		t.Fatal("the interrupted submit did not exit")
 	}

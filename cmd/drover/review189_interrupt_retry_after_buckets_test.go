@@ -42,29 +42,7 @@ func TestReview189InterruptedSubmitRetriesAfterMakingBuckets(t *testing.T) {
 	p := lay.Results() + "/" + b1
 	marker := jbin.BigEndian.AppendUint32(nil, uint32(len(p)))
 	marker = append(marker, p...)
-	px := drovertest.StartProxy(t, zkAddr)
-	px.HoldAnswersAfter(marker)
-	held := func() bool {
-		select {
-		case <-px.Held():
-			return true
-		default:
-			return false
-		}
-	}
-	fence := root + "/r189-fence"
-	var fenceZxid int64
-	r := interruptVia(t, root, px.Addr(), held, func() {
-		if err := st.Create(fence, nil); err != nil {
-			t.Error(err)
-		}
-		_, fst, err := st.Exists(fence)
-		if err != nil {
-			t.Error(err)
-		}
-		fenceZxid = fst.Czxid
-		time.AfterFunc(300*time.Millisecond, px.Release) // within the 0.8 s grace
-	}, 20*time.Second, "submit", "-f", file)
+	r, fenceZxid := interruptFenced(t, root, st, root+"/r189-fence", marker, "submit", "-f", file)
 	if !r.exited {
 		t.Fatal("the interrupted submit did not exit")
 	}
