@@ -39,14 +39,7 @@ func TestReview184CapPrunesTheLateResultByItsOldId(t *testing.T) {
 	if err := l.pruneResults(); err != nil {
 		t.Fatal(err)
 	}
-	kept := 0
-	for _, id := range ds {
-		if ok, _, err := st.Exists(lay.Result(id)); err != nil {
-			t.Fatal(err)
-		} else if ok {
-			kept++
-		}
-	}
+	kept := resultsKept(t, st, ds...)
 	ok, _, err := st.Exists(lay.Result(lateTask.ID))
 	if err != nil {
 		t.Fatal(err)

@@ -28,7 +28,6 @@ import (
 func TestReview184CapOneLateResultHoldsItsWholeBucket(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
-	lay := st.Layout()
 	d := bucketStart(time.Now().Add(-2 * time.Hour)).Add(10 * time.Millisecond)
 	e := bucketStart(time.Now().Add(-time.Hour)).Add(10 * time.Millisecond)
 	var ds, es []string
@@ -47,17 +46,7 @@ func TestReview184CapOneLateResultHoldsItsWholeBucket(t *testing.T) {
 	if err := l.pruneResults(); err != nil {
 		t.Fatal(err)
 	}
-	count := func(ids []string) int {
-		n := 0
-		for _, id := range ids {
-			if ok, _, err := st.Exists(lay.Result(id)); err != nil {
-				t.Fatal(err)
-			} else if ok {
-				n++
-			}
-		}
-		return n
-	}
+	count := func(ids []string) int { return resultsKept(t, st, ids...) }
 	lateKept := count([]string{lateID})
 	t.Logf("cap 4 over 7: D's on-time results (came 2 h ago) kept %d of 3, E's (came 1 h ago) kept %d of 3, the late one kept %d",
 		count(ds), count(es), lateKept)

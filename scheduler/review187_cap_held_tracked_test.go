@@ -43,14 +43,7 @@ func TestReview187CapHeldTrackedResultTakesACutPlace(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	kept := 0
-	for _, id := range ids[1:] {
-		if ok, _, err := st.Exists(lay.Result(id)); err != nil {
-			t.Fatal(err)
-		} else if ok {
-			kept++
-		}
-	}
+	kept := resultsKept(t, st, ids[1:]...)
 	tracked, _, _ := st.Exists(lay.Result(ids[0]))
 	t.Logf("cap 1, one over (3 results, 1 tracked): tracked kept %v, untracked kept %d of 2 after two passes", tracked, kept)
 	if kept > 1 {

@@ -56,13 +56,7 @@ func TestReview187CapPrunesLateResultBeforeAnotherWritersMark(t *testing.T) {
 	if err := l.pruneResults(); err != nil {
 		t.Fatal(err)
 	}
-	there := func(id string) bool {
-		ok, _, err := st.Exists(lay.Result(id))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ok
-	}
+	there := func(id string) bool { return resultsKept(t, st, id) == 1 }
 	t.Logf("cap 3 over 5: X (came late now, worker 1) kept %v, Y (came late after it, worker 2) kept %v; E (came 1 h ago): %v %v %v",
 		there(x), there(y), there(es[0]), there(es[1]), there(es[2]))
 	if !there(x) {

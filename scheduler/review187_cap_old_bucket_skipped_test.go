@@ -30,7 +30,6 @@ func TestReview187CapSkipsOldBucketWholeWhenALateResultCame(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
 	w := drovertest.OpenStore(t, root) // a worker's store
-	lay := st.Layout()
 	old := bucketStart(time.Now().Add(-48 * time.Hour)).Add(10 * time.Millisecond)
 	recent := bucketStart(time.Now().Add(-time.Hour)).Add(10 * time.Millisecond)
 	var olds, recents []string
@@ -63,17 +62,7 @@ func TestReview187CapSkipsOldBucketWholeWhenALateResultCame(t *testing.T) {
 	if !fired {
 		t.Fatal("the pass did not read the newer bucket")
 	}
-	count := func(ids []string) int {
-		n := 0
-		for _, id := range ids {
-			if ok, _, err := st.Exists(lay.Result(id)); err != nil {
-				t.Fatal(err)
-			} else if ok {
-				n++
-			}
-		}
-		return n
-	}
+	count := func(ids []string) int { return resultsKept(t, st, ids...) }
 	t.Logf("cap 3, two over: of 2 days ago kept %d of 2, of 1 h ago kept %d of 3, the late one kept %d",
 		count(olds), count(recents), count([]string{lateID}))
 	// (Two were over: the bucket held whole, the cap takes its share elsewhere.)
