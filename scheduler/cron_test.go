@@ -120,17 +120,25 @@ func TestScheduleReplaceCancelsPrevious(t *testing.T) {
 	st := drovertest.OpenStore(t, root)
 	registerWorker(t, root, "w", 4, nil)
 	runScheduler(t, st, "s1")
-	addSchedule(t, st, &store.Schedule{Name: "tick", Cron: "* * * * * *", Concurrency: store.ConcurrencyReplace})
-	drovertest.WaitFor(t, 10*time.Second, "a run replaced", func() bool {
+	// A real failure kept, with room for one: replaced runs are filed
+	// apart from failures, and do not push it out.
+	failure := store.ScheduleRun{Slot: time.Now().Add(-time.Hour).UTC().Truncate(time.Second), Task: ulid.Make().String(), State: store.StateFailed}
+	addSchedule(t, st, &store.Schedule{Name: "tick", Cron: "* * * * * *", Concurrency: store.ConcurrencyReplace,
+		Failed: []store.ScheduleRun{failure}})
+	editSchedule(t, st, "tick", func(rec *store.Schedule) { rec.KeepFailed = 1 })
+	drovertest.WaitFor(t, 20*time.Second, "two runs replaced", func() bool {
 		rec := readSchedule(t, st, "tick")
-		return len(rec.Failed) >= 1 && len(rec.Active) == 1
+		return len(rec.Skipped) >= 2 && len(rec.Active) == 1
 	})
 	rec := readSchedule(t, st, "tick")
-	first := rec.Failed[0]
+	if len(rec.Failed) != 1 || rec.Failed[0] != failure {
+		t.Errorf("failures kept %+v, want only %+v: replaced runs pushed it out", rec.Failed, failure)
+	}
+	first := rec.Skipped[0]
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	res, err := st.WaitResult(ctx, first.Task)
-	if err != nil || res.State != store.StateCancelled || first.State != store.StateCancelled {
+	if err != nil || res.State != store.StateCancelled || first.State != store.StateCancelled || first.Reason != store.ReasonReplaced {
 		t.Fatalf("replaced run %+v: result %+v %v", first, res, err)
 	}
 }

@@ -37,6 +37,10 @@ type ScheduleRun struct {
 	Reason string `json:"reason,omitempty"`
 }
 
+// ReasonReplaced is the note of a run that a replace schedule's next slot
+// cancelled (its state cancelled).
+const ReasonReplaced = "replaced by a newer slot"
+
 // Schedule is a cron schedule's record at schedules/<name>. The leader advances
 // LastSlot in the same transaction that creates a slot's task, so a slot fires
 // at most once across failovers.
