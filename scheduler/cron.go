@@ -857,9 +857,9 @@ func (l *leader) build(f *firing) error {
 					return err
 				case ok:
 					f.cancels = append(f.cancels, op)
-					r.State = store.StateCancelled
-				case ended != "":
-					r.State = ended // it ended on its own meanwhile
+					r.State, r.Reason = store.StateCancelled, store.ReasonReplaced
+				case ended != nil:
+					filed(&r, ended) // it ended meanwhile
 				default:
 					r.Reason = "gone: no result left (pruned, or moved to deadletter) and no record"
 				}
@@ -1101,6 +1101,8 @@ func refreshRuns(ctx context.Context, st *store.Store, known func(id string) boo
 		// missed: the leader ended the run, queued at its starting
 		// deadline (store.NotStartedInTime); it never ran
 		missed bool
+		// replaced: a replace slot cancelled it (store.Task.Replaced)
+		replaced bool
 	}
 	outcomes := make([]outcome, 0, len(paths))
 	for chunk := range slices.Chunk(paths, refreshChunk) {
@@ -1120,6 +1122,7 @@ func refreshRuns(ctx context.Context, st *store.Store, known func(id string) boo
 				} else {
 					o.state = t.State
 					o.missed = t.State == store.StateCancelled && t.Error == store.NotStartedInTime
+					o.replaced = t.Replaced()
 				}
 			}
 			outcomes = append(outcomes, o)
@@ -1163,6 +1166,9 @@ func refreshRuns(ctx context.Context, st *store.Store, known func(id string) boo
 				r.Reason = missedStartBy
 			default:
 				r.State = o.state
+				if o.replaced {
+					r.Reason = store.ReasonReplaced
+				}
 			}
 			rec.Record(r)
 		}
@@ -1239,21 +1245,21 @@ type cancelOp struct {
 }
 
 // cancelOp finds a run still queued or placed and prepares its cancellation
-// (ok). A run that ended on its own gives its end state (ended); one found
-// nowhere, neither.
-func (l *leader) cancelOp(id string, now time.Time) (op cancelOp, ok bool, ended store.State, err error) {
+// (ok). A run that ended meanwhile gives its record (ended): on its own, or
+// cancelled ahead of this firing (cancelAhead); one found nowhere, neither.
+func (l *leader) cancelOp(id string, now time.Time) (op cancelOp, ok bool, ended *store.Task, err error) {
 	t, loc, err := l.st.LookupTask(id)
 	if errors.Is(err, store.ErrUnknownTask) {
-		return cancelOp{}, false, "", nil
+		return cancelOp{}, false, nil, nil
 	}
 	if err != nil {
-		return cancelOp{}, false, "", err
+		return cancelOp{}, false, nil, err
 	}
 	if t.State.Terminal() {
-		return cancelOp{}, false, t.State, nil
+		return cancelOp{}, false, t, nil
 	}
 	done := t.Clone()
-	done.State, done.FinishedAt, done.Error = store.StateCancelled, now.UTC(), "replaced by a newer slot"
+	done.State, done.FinishedAt, done.Error = store.StateCancelled, now.UTC(), store.ReasonReplaced
 	done.NotBefore = time.Time{} // a retry's backoff: none is to come
 	minus1 := -1
 	done.ExitCode = &minus1
@@ -1261,7 +1267,16 @@ func (l *leader) cancelOp(id string, now time.Time) (op cancelOp, ok bool, ended
 		done.AddAttempt(store.Attempt{N: t.Attempt, Worker: t.Worker, StartedAt: t.StartedAt,
 			FinishedAt: now.UTC(), ExitCode: -1, Error: "cancelled: replaced", Cancelled: true, Unstarted: t.State == store.StateAssigned})
 	}
-	return cancelOp{path: loc.Path, version: loc.Stat.Version, done: done}, true, "", nil
+	return cancelOp{path: loc.Path, version: loc.Stat.Version, done: done}, true, nil, nil
+}
+
+// filed sets run r's outcome from its task's record t, which has ended:
+// its state, and the note of a run a replace slot cancelled.
+func filed(r *store.ScheduleRun, t *store.Task) {
+	r.State = t.State
+	if t.Replaced() {
+		r.Reason = store.ReasonReplaced
+	}
 }
 
 func cloneSchedule(s *store.Schedule) *store.Schedule {

@@ -690,15 +690,16 @@ func fireAligned(t *testing.T, n int) (*store.Store, []string) {
 }
 
 // TestRefreshRunsFilesEachOutcome: runs whose results are read in chunks
-// are each filed by their own result: succeeded, failed, unreadable, or
-// still active when there is none.
+// are each filed by their own result: succeeded, failed, unreadable,
+// replaced (cancelled by a replace slot: not a failure), or still active
+// when there is none.
 func TestRefreshRunsFilesEachOutcome(t *testing.T) {
 	refreshChunk = 2
 	t.Cleanup(func() { refreshChunk = 1024 })
 	st := drovertest.OpenStore(t, drovertest.NewRoot())
 	slot := time.Now().UTC().Truncate(time.Second)
 	var runs []store.ScheduleRun
-	for i, state := range []store.State{store.StateSucceeded, store.StateFailed, "", store.StateSucceeded, "garbage"} {
+	for i, state := range []store.State{store.StateSucceeded, store.StateFailed, "", store.StateSucceeded, "garbage", store.StateCancelled} {
 		id := store.SlotTaskID("x", slot.Add(time.Duration(i)*time.Second), 0)
 		runs = append(runs, store.ScheduleRun{Slot: slot, Task: id})
 		switch state {
@@ -714,6 +715,9 @@ func TestRefreshRunsFilesEachOutcome(t *testing.T) {
 			continue
 		}
 		task := &store.Task{ID: id, Cmd: []string{"true"}, State: state, Attempt: 1, SubmittedAt: slot}
+		if state == store.StateCancelled {
+			task.Error = store.ReasonReplaced
+		}
 		if err := st.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error { return txn.Finish(task) }); err != nil {
 			t.Fatal(err)
 		}
@@ -731,7 +735,8 @@ func TestRefreshRunsFilesEachOutcome(t *testing.T) {
 	if len(rec.Failed) != 1 || rec.Failed[0].Task != runs[1].Task || rec.Failed[0].State != store.StateFailed {
 		t.Errorf("failed %v", rec.Failed)
 	}
-	if len(rec.Skipped) != 1 || rec.Skipped[0].Task != runs[4].Task || rec.Skipped[0].Reason != "result unreadable" {
+	if len(rec.Skipped) != 2 || rec.Skipped[0].Task != runs[4].Task || rec.Skipped[0].Reason != "result unreadable" ||
+		rec.Skipped[1] != (store.ScheduleRun{Slot: slot, Task: runs[5].Task, State: store.StateCancelled, Reason: store.ReasonReplaced}) {
 		t.Errorf("skipped %v", rec.Skipped)
 	}
 }
@@ -1166,7 +1171,11 @@ func TestReplaceFilesRunsAsFound(t *testing.T) {
 		{ended.ID, false, store.StateSucceeded},
 		{ulid.Make().String(), false, ""},
 	} {
-		op, ok, state, err := l.cancelOp(c.id, time.Now())
+		op, ok, ended, err := l.cancelOp(c.id, time.Now())
+		var state store.State
+		if ended != nil {
+			state = ended.State
+		}
 		if err != nil || ok != c.ok || state != c.state {
 			t.Errorf("cancelOp(%s): ok %v, ended %q, %v; want %v, %q", c.id, ok, state, err, c.ok, c.state)
 		}

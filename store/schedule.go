@@ -38,8 +38,12 @@ type ScheduleRun struct {
 }
 
 // ReasonReplaced is the note of a run that a replace schedule's next slot
-// cancelled (its state cancelled).
+// cancelled (its state cancelled), and its task's error.
 const ReasonReplaced = "replaced by a newer slot"
+
+// Replaced reports whether t is a schedule's run that a replace slot
+// cancelled.
+func (t *Task) Replaced() bool { return t.State == StateCancelled && t.Error == ReasonReplaced }
 
 // Schedule is a cron schedule's record at schedules/<name>. The leader advances
 // LastSlot in the same transaction that creates a slot's task, so a slot fires
@@ -128,7 +132,9 @@ func (s *Schedule) Tracks(id string) bool {
 	return false
 }
 
-// Record files a finished or skipped run into the bounded history lists.
+// Record files a finished or skipped run into the bounded history lists:
+// failures apart from the runs a replace slot cancelled (ReasonReplaced),
+// which go with the slots skipped or missed.
 func (s *Schedule) Record(r ScheduleRun) {
 	push := func(list []ScheduleRun, limit int) []ScheduleRun {
 		list = append(list, r)
@@ -143,6 +149,11 @@ func (s *Schedule) Record(r ScheduleRun) {
 	switch {
 	case r.State == StateSucceeded:
 		s.Succeeded = push(s.Succeeded, s.KeepSucceeded)
+	case r.State == StateCancelled && r.Reason == ReasonReplaced:
+		// The policy's own doing, not a failure: filed with the slots
+		// skipped, so that a schedule that replaces often keeps its real
+		// failures.
+		s.Skipped = push(s.Skipped, max(s.KeepFailed, 10))
 	case r.State.Terminal():
 		s.Failed = push(s.Failed, s.KeepFailed)
 	default:

@@ -154,7 +154,7 @@ func newScheduleAddCmd(g *globals) *cobra.Command {
 		store.ConcurrencyAllow, store.ConcurrencyForbid, store.ConcurrencyReplace)
 	f.BoolVar(&spec.Suspend, "suspend", false, "add it paused")
 	f.IntVar(&spec.KeepSucceeded, "keep-succeeded", 10, "successful runs kept in history, 1..1000")
-	f.IntVar(&spec.KeepFailed, "keep-failed", 10, "failed runs kept in history, 1..1000 (skipped and missed slots: as many, at least 10)")
+	f.IntVar(&spec.KeepFailed, "keep-failed", 10, "failed runs kept in history, 1..1000 (skipped, missed and replaced runs: as many, at least 10)")
 	tf.register(f)
 	return cmd
 }
@@ -265,7 +265,7 @@ func showSchedule(ctx context.Context, g *globals, cmd *cobra.Command, c *client
 		{"active", fmt.Sprint(len(s.Active))},
 		// What the history keeps (its counts, not totals: fired is the
 		// one total).
-		{"history kept", fmt.Sprintf("%d succeeded, %d failed, %d skipped or missed (drover schedule history %s)",
+		{"history kept", fmt.Sprintf("%d succeeded, %d failed, %d skipped, missed or replaced (drover schedule history %s)",
 			len(s.Succeeded), len(s.Failed), len(s.Skipped), s.Name)},
 	}
 	id, why, junk := runWaits(c, s.Active)
