@@ -150,11 +150,19 @@ func Eligible(info *store.WorkerInfo, t *store.Task) bool {
 
 // slotOf is what placement reads of a worker's registration (its load and
 // turn are the leader's to count).
-func slotOf(info *store.WorkerInfo) slot {
+func slotOf(info *store.WorkerInfo) slot { return slotWith(info, store.AllowList{}) }
+
+// slotWith is slotOf keeping allow, the list compiled from the worker's
+// registration read before, when the registration has the same list: it is
+// read again at every change (a drain, a new registration), and a long
+// list of hostile patterns takes tens of milliseconds to compile.
+func slotWith(info *store.WorkerInfo, allow store.AllowList) slot {
+	if !slices.Equal(allow.Patterns(), info.Allow) {
+		allow = store.CompileAllow(info.Allow)
+	}
 	// (DecodeWorker holds Capacity and Prefetch to MaxCapacity.)
 	return slot{ID: info.ID, Labels: info.Labels, Capacity: info.Capacity, Prefetch: prefetchOf(info), Draining: info.Draining,
-		Handlers: info.Handlers, NoCommands: info.NoCommands, Allow: store.CompileAllow(info.Allow),
-		Env: envOf(info)}
+		Handlers: info.Handlers, NoCommands: info.NoCommands, Allow: allow, Env: envOf(info)}
 }
 
 // envOf is the rule a registration says its worker applies to a command

@@ -450,3 +450,21 @@ func TestShapeWaits(t *testing.T) {
 		}
 	}
 }
+
+// A registration read again with the same allow-list keeps the list
+// compiled before (a read at each drain or change of the registration
+// compiled it again); a changed list is compiled anew.
+func TestSlotWithKeepsTheCompiledAllowList(t *testing.T) {
+	info := &store.WorkerInfo{ID: "w", Capacity: 1, Allow: []string{"/usr/bin/*", "true"}}
+	first := slotOf(info).Allow
+	if again := slotWith(info, first).Allow; again != first {
+		t.Errorf("the same list compiled again")
+	}
+	changed := &store.WorkerInfo{ID: "w", Capacity: 1, Allow: []string{"false"}}
+	if got := slotWith(changed, first).Allow; got == first || !got.Allows("false") || got.Allows("true") {
+		t.Errorf("a changed list kept %v, want [false]", got)
+	}
+	if got := slotWith(&store.WorkerInfo{ID: "w", Capacity: 1}, first).Allow; !got.Empty() {
+		t.Errorf("a list dropped kept %v", got)
+	}
+}

@@ -166,7 +166,7 @@ func (l *leader) applyWorker(id string, r workerRead) error {
 		l.listWorkerTasks(id)
 	}
 	last := w.Last // its turn outlives a change of registration
-	w.slot = slotOf(e.Info)
+	w.slot = slotWith(e.Info, w.slot.Allow)
 	w.slot.ID, w.slot.Used, w.slot.Last = id, len(w.checked), last
 	return nil
 }
