@@ -508,7 +508,8 @@ func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
 	payloads := map[*store.Task]int{} // payload sizes of the tasks kept
 	err := s.read(r.Context(), func(ctx context.Context) error {
 		var err error
-		res, err = s.client.ListTasks(ctx, client.ListOptions{State: state, Limit: limit, Budget: scanBudget(limit), Filter: filter,
+		// One task more than shown tells whether more match, as drover ls.
+		res, err = s.client.ListTasks(ctx, client.ListOptions{State: state, Limit: limit + 1, Budget: scanBudget(limit), Filter: filter,
 			// The API shows a payload by its size, a variable by its name,
 			// and a task's output only in tasks/ID: they are let go as each
 			// record is read (1,000 near the size limit are a gigabyte, and
@@ -526,6 +527,10 @@ func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
 	})
 	tasks := []taskView{}
 	if err == nil {
+		if len(res.Tasks) > limit {
+			res.Tasks = res.Tasks[:limit]
+			w.Header().Set("X-Drover-Next-Before", res.Tasks[limit-1].ID)
+		}
 		tasks = viewTasks(res.Tasks)
 		for i, t := range res.Tasks {
 			tasks[i].PayloadBytes = payloads[t]
