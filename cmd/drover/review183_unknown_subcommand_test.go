@@ -32,3 +32,20 @@ func TestGroupUnknownSubcommandSaysSo(t *testing.T) {
 		}
 	}
 }
+
+// A mistyped top-level command says only `unknown command "sbumit"` (the
+// groups name their commands; the top level has seventeen): it now says
+// what it comes near, or where the commands are listed.
+func TestTopLevelUnknownCommandSaysWhatItMeant(t *testing.T) {
+	for _, c := range []struct{ word, want string }{
+		{"sbumit", `did you mean submit?`},
+		{"schedul", `did you mean schedule?`},
+		{"frobnicate", `drover --help lists the commands`},
+	} {
+		r := drover(t, newRoot(), c.word)
+		if r.code != 2 || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 || !strings.Contains(r.stderr, `unknown command "`+c.word+`"`) ||
+			!strings.Contains(r.stderr, c.want) {
+			t.Errorf("drover %s: exit %d, stderr %q; want exit 2, one line naming it an unknown command and saying %q", c.word, r.code, r.stderr, c.want)
+		}
+	}
+}
