@@ -39,7 +39,7 @@ func TestGroupUnknownSubcommandSaysSo(t *testing.T) {
 func TestTopLevelUnknownCommandSaysWhatItMeant(t *testing.T) {
 	for _, c := range []struct{ word, want string }{
 		{"sbumit", `did you mean submit?`},
-		{"schedul", `did you mean schedule?`},
+		{"schedul", `did you mean schedule or scheduler?`},
 		{"frobnicate", `drover --help lists the commands`},
 	} {
 		r := drover(t, newRoot(), c.word)

@@ -122,12 +122,18 @@ func newRootCmd() (*cobra.Command, *globals) {
 		newWorkersCmd(g), newLeaderCmd(g), newSchedulerCmd(g), newWorkerCmd(g), newDevCmd(g),
 		newCancelCmd(g), newRetryCmd(g), newScheduleCmd(g), newBenchCmd(g), newDeadletterCmd(g), newConfigCmd(g), newVersionCmd(g),
 	)
-	// Unknown commands and bad argument counts are usage errors too.
+	// Unknown commands and bad argument counts are usage errors too. The
+	// line says what the word comes near (cobra's suggestions), or where
+	// the commands are listed: seventeen are too many for it.
+	root.SuggestionsMinimumDistance = 2 // cobra's own default, which SuggestionsFor does not set
 	root.Args = func(cmd *cobra.Command, args []string) error {
-		if len(args) > 0 {
-			return usageErr("unknown command %q", args[0])
+		if len(args) == 0 {
+			return nil
 		}
-		return nil
+		if near := cmd.SuggestionsFor(args[0]); len(near) > 0 {
+			return usageErr("unknown command %q: did you mean %s? (drover --help lists the commands)", args[0], strings.Join(near, " or "))
+		}
+		return usageErr("unknown command %q (drover --help lists the commands)", args[0])
 	}
 	// drover alone is bad usage too: one line on stderr, exit 2, as every
 	// other usage error (it printed the whole usage there, against the
