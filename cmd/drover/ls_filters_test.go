@@ -46,8 +46,11 @@ func TestLsFiltersAndPages(t *testing.T) {
 	if got, _ := lsIDs("--schedule", "nightly"); len(got) != 0 {
 		t.Errorf("ls --schedule of no schedule's runs: %v", got)
 	}
-	for _, args := range [][]string{{"--name", "["}, {"--before", "nope"}, {"--worker", ""}, {"--schedule", "a/b"}} {
-		oneLineError(t, drover(t, root, append([]string{"ls"}, args...)...), 2, args[0])
+	for _, c := range []struct{ flag, value, want string }{
+		{"--name", "[", "--name"}, {"--before", "nope", `--before: task id "nope": want a 26-character ULID`},
+		{"--worker", "", "--worker"}, {"--schedule", "a/b", "--schedule"},
+	} {
+		oneLineError(t, drover(t, root, "ls", c.flag, c.value), 2, c.want)
 	}
 }
 
