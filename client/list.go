@@ -68,10 +68,11 @@ func (f TaskFilter) Match() (func(*store.Task) bool, error) {
 		}
 	}
 	before := strings.ToUpper(f.Before) // as Status takes an id
-	if before != "" {
-		if err := store.ValidateTaskID(before); err != nil {
-			return nil, fmt.Errorf("%w: before %q: %v", ErrInvalid, f.Before, err)
-		}
+	if before != "" && store.ValidateTaskID(before) != nil {
+		// Said of the id as typed (only its case is not the cause), without
+		// the sentinel's text.
+		why := strings.TrimSuffix(store.ValidateTaskID(f.Before).Error(), ": "+store.ErrInvalidName.Error())
+		return nil, fmt.Errorf("%w: before: %s", ErrInvalid, why)
 	}
 	if f == (TaskFilter{}) {
 		return nil, nil
