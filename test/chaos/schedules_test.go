@@ -476,7 +476,10 @@ func checkSchedule(s chaosSchedule, rec *store.Schedule, lines []schedRun, task 
 				fail("schedule %s: slot %v's task %s is filed as not started by its deadline, but it is %s (%q, %d attempts, %d never started)",
 					name, slot, e.Task, r.State, r.Error, len(r.History), r.Unstarted())
 			}
-		case e.Task != "" && e.Reason == "":
+		case e.Task != "" && (e.Reason == "" || e.Reason == store.ReasonReplaced):
+			// A run; one a replace slot cancelled is filed with the
+			// skipped slots, noted store.ReasonReplaced (an older leader
+			// filed it with the failures, unnoted).
 			st.ran++
 			r, err := task(e.Task)
 			if err != nil {
@@ -493,7 +496,9 @@ func checkSchedule(s chaosSchedule, rec *store.Schedule, lines []schedRun, task 
 			case r.State == store.StateSucceeded:
 			case r.State == store.StateCancelled && rec.Concurrency == store.ConcurrencyReplace:
 				// Replaced: a later slot ran in its place.
-				if !slices.ContainsFunc(entries[k+1:], func(p *store.ScheduleRun) bool { return p != nil && p.Task != "" && p.Reason == "" }) {
+				if !slices.ContainsFunc(entries[k+1:], func(p *store.ScheduleRun) bool {
+					return p != nil && p.Task != "" && (p.Reason == "" || p.Reason == store.ReasonReplaced)
+				}) {
 					fail("schedule %s: slot %v's task %s was cancelled, but no later slot ran to replace it", name, slot, e.Task)
 				}
 			default:
