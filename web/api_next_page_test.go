@@ -13,9 +13,10 @@ import (
 	"github.com/drover-sched/drover/store"
 )
 
-// A page of /api/v1/tasks says whether more tasks match than it shows
-// (X-Drover-Next-Before, the `before` of the next page), as drover ls's
-// "more match" line does; the last page, and one of every task, say nothing.
+// A page of /api/v1/tasks that more tasks may match names the next page's
+// `before` (X-Drover-Next-Before: its last id), as drover ls's "more
+// match" line does; a short page, the last, says nothing. A full page may
+// be the last: the page after it is empty.
 func TestAPITasksPageSaysWhetherMoreMatch(t *testing.T) {
 	st := drovertest.OpenStore(t, drovertest.NewRoot())
 	var ids []string
@@ -59,7 +60,10 @@ func TestAPITasksPageSaysWhetherMoreMatch(t *testing.T) {
 		t.Errorf("pages showed %v, want %v", seen, ids)
 	}
 	var all []struct{}
-	if r := getList(t, hs.URL+"/api/v1/tasks?limit=5", &all); len(all) != 5 || r.Header.Get("X-Drover-Next-Before") != "" {
-		t.Errorf("limit=5 of 5: %d tasks, X-Drover-Next-Before %q", len(all), r.Header.Get("X-Drover-Next-Before"))
+	if r := getList(t, hs.URL+"/api/v1/tasks?limit=5", &all); len(all) != 5 || r.Header.Get("X-Drover-Next-Before") != ids[4] {
+		t.Errorf("limit=5 of 5: %d tasks, X-Drover-Next-Before %q, want %s: a full page may have more", len(all), r.Header.Get("X-Drover-Next-Before"), ids[4])
+	}
+	if r := getList(t, hs.URL+"/api/v1/tasks?limit=5&before="+ids[4], &all); len(all) != 0 || r.Header.Get("X-Drover-Next-Before") != "" {
+		t.Errorf("the page after the last: %d tasks, X-Drover-Next-Before %q", len(all), r.Header.Get("X-Drover-Next-Before"))
 	}
 }

@@ -508,8 +508,7 @@ func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
 	payloads := map[*store.Task]int{} // payload sizes of the tasks kept
 	err := s.read(r.Context(), func(ctx context.Context) error {
 		var err error
-		// One task more than shown tells whether more match, as drover ls.
-		res, err = s.client.ListTasks(ctx, client.ListOptions{State: state, Limit: limit + 1, Budget: scanBudget(limit), Filter: filter,
+		res, err = s.client.ListTasks(ctx, client.ListOptions{State: state, Limit: limit, Budget: scanBudget(limit), Filter: filter,
 			// The API shows a payload by its size, a variable by its name,
 			// and a task's output only in tasks/ID: they are let go as each
 			// record is read (1,000 near the size limit are a gigabyte, and
@@ -527,10 +526,6 @@ func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
 	})
 	tasks := []taskView{}
 	if err == nil {
-		if len(res.Tasks) > limit {
-			res.Tasks = res.Tasks[:limit]
-			w.Header().Set("X-Drover-Next-Before", res.Tasks[limit-1].ID)
-		}
 		tasks = viewTasks(res.Tasks)
 		for i, t := range res.Tasks {
 			tasks[i].PayloadBytes = payloads[t]
@@ -542,6 +537,14 @@ func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
 			// A full page known to be the newest (res.Exact) lacks none,
 			// as drover ls says: only whether more match is unknown.
 			w.Header().Set("X-Drover-Truncated", "true")
+		}
+		// More may match a full page, or one cut short (by the scan budget
+		// or the byte cap): the next starts at its last task. A page
+		// without it is the last. (Asking for one task more, to tell,
+		// spent the budget in the first source read, and the byte cap
+		// cut the one asked for.)
+		if n := len(res.Tasks); n > 0 && (n >= limit || res.Truncated) {
+			w.Header().Set("X-Drover-Next-Before", res.Tasks[n-1].ID)
 		}
 	}
 	writeJSON(w, tasks, err)
