@@ -851,15 +851,15 @@ func (l *leader) build(f *firing) error {
 			continue
 		case active && rec.Concurrency == store.ConcurrencyReplace:
 			for _, r := range rec.Active {
-				op, ok, ended, err := l.cancelOp(r.Task, now)
+				op, ok, done, err := l.cancelOp(r.Task, now)
 				switch {
 				case err != nil:
 					return err
 				case ok:
 					f.cancels = append(f.cancels, op)
 					r.State, r.Reason = store.StateCancelled, store.ReasonReplaced
-				case ended != nil:
-					filed(&r, ended) // it ended meanwhile
+				case done != nil:
+					endedOf(done).file(&r) // it ended meanwhile
 				default:
 					r.Reason = "gone: no result left (pruned, or moved to deadletter) and no record"
 				}
@@ -1093,16 +1093,11 @@ func refreshRuns(ctx context.Context, st *store.Store, known func(id string) boo
 	// a thousand schedules with a hundred active runs each would otherwise
 	// hold a hundred thousand results, with their output, at once.
 	type outcome struct {
-		state store.State
-		err   error // of the read, or ErrMalformed: unreadable
+		end ended
+		err error // of the read, or ErrMalformed: unreadable
 		// bad is what was read of an unreadable result, and why
 		bad  store.Read
 		derr error
-		// missed: the leader ended the run, queued at its starting
-		// deadline (store.NotStartedInTime); it never ran
-		missed bool
-		// replaced: a replace slot cancelled it (store.Task.Replaced)
-		replaced bool
 	}
 	outcomes := make([]outcome, 0, len(paths))
 	for chunk := range slices.Chunk(paths, refreshChunk) {
@@ -1120,9 +1115,7 @@ func refreshRuns(ctx context.Context, st *store.Store, known func(id string) boo
 						o.bad = r
 					}
 				} else {
-					o.state = t.State
-					o.missed = t.State == store.StateCancelled && t.Error == store.NotStartedInTime
-					o.replaced = t.Replaced()
+					o.end = endedOf(t)
 				}
 			}
 			outcomes = append(outcomes, o)
@@ -1160,15 +1153,8 @@ func refreshRuns(ctx context.Context, st *store.Store, known func(id string) boo
 				continue
 			case err != nil:
 				return err
-			case o.missed:
-				// Filed with the slots missed, not as a failure: the slot
-				// did not run (its task's result says cancelled).
-				r.Reason = missedStartBy
 			default:
-				r.State = o.state
-				if o.replaced {
-					r.Reason = store.ReasonReplaced
-				}
+				o.end.file(&r)
 			}
 			rec.Record(r)
 		}
@@ -1270,11 +1256,31 @@ func (l *leader) cancelOp(id string, now time.Time) (op cancelOp, ok bool, ended
 	return cancelOp{path: loc.Path, version: loc.Stat.Version, done: done}, true, nil, nil
 }
 
-// filed sets run r's outcome from its task's record t, which has ended:
-// its state, and the note of a run a replace slot cancelled.
-func filed(r *store.ScheduleRun, t *store.Task) {
-	r.State = t.State
-	if t.Replaced() {
+// ended is what the history files of a run whose task has ended.
+type ended struct {
+	state store.State
+	// missed: the leader ended the run, queued at its starting deadline
+	// (store.NotStartedInTime); it never ran
+	missed bool
+	// replaced: a replace slot cancelled it (store.Task.Replaced)
+	replaced bool
+}
+
+func endedOf(t *store.Task) ended {
+	return ended{state: t.State, missed: t.State == store.StateCancelled && t.Error == store.NotStartedInTime, replaced: t.Replaced()}
+}
+
+// file sets run r's outcome: a missed run is filed with the slots missed,
+// not as a failure (the slot did not run; its task's result says
+// cancelled), and a replaced one with its state and note, which
+// Schedule.Record files with them too.
+func (e ended) file(r *store.ScheduleRun) {
+	if e.missed {
+		r.Reason = missedStartBy
+		return
+	}
+	r.State = e.state
+	if e.replaced {
 		r.Reason = store.ReasonReplaced
 	}
 }

@@ -25,7 +25,7 @@ func newScheduleCmd(g *globals) *cobra.Command {
 	}
 	cmd.AddCommand(newScheduleAddCmd(g), newScheduleLsCmd(g),
 		newScheduleOneCmd(g, "get", "Show a schedule, its next slot and recent runs", showSchedule),
-		newScheduleOneCmd(g, "history", "Show a schedule's recent runs: succeeded, failed, skipped and missed, active", showHistory),
+		newScheduleOneCmd(g, "history", "Show a schedule's recent runs: succeeded, failed, skipped, missed, replaced and active", showHistory),
 		newScheduleOneCmd(g, "rm", "Remove a schedule (runs already fired go on)",
 			func(_ context.Context, g *globals, cmd *cobra.Command, c *client.Client, name string) error {
 				err := c.RemoveSchedule(name)
