@@ -16,6 +16,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/drover-sched/drover/client"
 	"github.com/drover-sched/drover/store"
@@ -174,6 +175,7 @@ being true when an idempotency key returned a task submitted before.`,
 				// Submitted in chunks so a terminal shows progress; each chunk
 				// is still batched into multis by the store.
 				var res []store.SubmitResult
+				var keyed []keyedSpec // lines whose key named a task submitted before (more than one task)
 				bar := progress(cmd, total, "submitting")
 				// A batch in flight at an interrupt gets writeGrace for its
 				// answer; the next is not sent (send looks at ctx).
@@ -185,6 +187,11 @@ being true when an idempotency key returned a task submitted before.`,
 						return err
 					}
 					part, err := c.Submit(wctx, chunk)
+					for i, r := range part {
+						if r.Existing && one == nil {
+							keyed = append(keyed, keyedSpec{chunk[i], r.ID})
+						}
+					}
 					res = append(res, part...)
 					bar(len(part))
 					return err
@@ -253,6 +260,9 @@ being true when an idempotency key returned a task submitted before.`,
 					if err := noteOtherSpec(c, *one, res[0].ID, cmd.ErrOrStderr()); err != nil {
 						return err
 					}
+				}
+				if err := noteOtherSpecs(c, keyed, cmd.ErrOrStderr()); err != nil {
+					return err
 				}
 				if !wait {
 					return nil
@@ -326,20 +336,92 @@ func fileFlagErr(cmd *cobra.Command, file string) error {
 // that task's record's that does not decode (moved to deadletter, as
 // drover status moves it): the command fails for that task.
 func noteOtherSpec(c *client.Client, spec client.TaskSpec, id string, stderr io.Writer) error {
-	given, err := spec.Task(time.Now())
-	if err != nil {
-		return nil
+	other, err := otherSpec(c, keyedSpec{spec, id})
+	if other {
+		fmt.Fprintf(stderr, "drover: key %q names task %s, submitted before with another spec: that task is returned, and this one was not submitted\n", spec.Key, id)
 	}
-	first, err := c.Status(id)
-	if isRecordErr(err) {
-		return err
-	}
-	if err != nil || client.SameSpec(first, given) {
-		return nil
-	}
-	fmt.Fprintf(stderr, "drover: key %q names task %s, submitted before with another spec: that task is returned, and this one was not submitted\n", spec.Key, id)
-	return nil
+	return err
 }
+
+// keyedSpec is a line of submit -f whose key named task id, submitted
+// before.
+type keyedSpec struct {
+	spec client.TaskSpec
+	id   string
+}
+
+// otherSpec reports whether k's task was submitted with another spec than
+// k's; its error is that task's record's that does not decode (moved to
+// deadletter by Status).
+func otherSpec(c *client.Client, k keyedSpec) (bool, error) {
+	given, err := k.spec.Task(time.Now())
+	if err != nil {
+		return false, nil
+	}
+	first, err := c.Status(k.id)
+	if isRecordErr(err) {
+		return false, err
+	}
+	return err == nil && !client.SameSpec(first, given), nil
+}
+
+// keysNamed bounds the keys a line names.
+const keysNamed = 3
+
+// noteOtherSpecs is noteOtherSpec for the lines of a submit -f of more than
+// one task: one line says how many keys named tasks of another spec, and
+// the first few; a task whose record does not decode fails the command
+// (exit 1, the ids printed before), as for one task. The tasks are read
+// keyReaders at a time.
+func noteOtherSpecs(c *client.Client, keyed []keyedSpec, stderr io.Writer) error {
+	if len(keyed) == 0 {
+		return nil
+	}
+	other, errs := make([]bool, len(keyed)), make([]error, len(keyed))
+	var g errgroup.Group
+	g.SetLimit(keyReaders)
+	for i, k := range keyed {
+		g.Go(func() error {
+			other[i], errs[i] = otherSpec(c, k)
+			return nil
+		})
+	}
+	_ = g.Wait()
+	var named []string
+	n := 0
+	for i, k := range keyed {
+		if !other[i] {
+			continue
+		}
+		if n++; n <= keysNamed {
+			named = append(named, fmt.Sprintf("key %q names task %s", k.spec.Key, k.id))
+		}
+	}
+	if n > 0 {
+		more := ""
+		if n > keysNamed {
+			more = fmt.Sprintf(", and %d more", n-keysNamed)
+		}
+		fmt.Fprintf(stderr, "drover: %d key(s) named tasks submitted before with another spec: those tasks are returned, and these lines were not submitted (%s%s)\n",
+			n, strings.Join(named, ", "), more)
+	}
+	var bad []error
+	for _, err := range errs {
+		if err != nil {
+			bad = append(bad, err)
+		}
+	}
+	switch len(bad) {
+	case 0:
+		return nil
+	case 1:
+		return bad[0]
+	}
+	return exitCode(1, fmt.Sprintf("%v (and %d more task record(s) named by keys that do not decode, moved to deadletter)", bad[0], len(bad)-1))
+}
+
+// keyReaders bounds the reads noteOtherSpecs has in flight.
+const keyReaders = 32
 
 // submitted is one entry of submit's -o json output.
 type submitted struct {
