@@ -540,7 +540,7 @@ func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
 		}
 		// More may match a full page, or one cut short (by the scan budget
 		// or the byte cap): the next starts at its last task. A page
-		// without it is the last. (Asking for one task more, to tell,
+		// without it, not truncated, is the last. (Asking for one task more, to tell,
 		// spent the budget in the first source read, and the byte cap
 		// cut the one asked for.)
 		if n := len(res.Tasks); n > 0 && (n >= limit || res.Truncated) {
