@@ -175,7 +175,7 @@ being true when an idempotency key returned a task submitted before.`,
 				// Submitted in chunks so a terminal shows progress; each chunk
 				// is still batched into multis by the store.
 				var res []store.SubmitResult
-				var keyed []keyedSpec // lines whose key named a task submitted before (more than one task)
+				keys := &keyCheck{c: c} // lines whose key named a task submitted before (more than one task)
 				bar := progress(cmd, total, "submitting")
 				// A batch in flight at an interrupt gets writeGrace for its
 				// answer; the next is not sent (send looks at ctx).
@@ -187,13 +187,14 @@ being true when an idempotency key returned a task submitted before.`,
 						return err
 					}
 					part, err := c.Submit(wctx, chunk)
-					for i, r := range part {
-						if r.Existing && one == nil {
-							keyed = append(keyed, keyedSpec{chunk[i], r.ID})
-						}
-					}
 					res = append(res, part...)
 					bar(len(part))
+					if one == nil {
+						// Read as each chunk is sent: no more lines are held.
+						if kerr := keys.check(ctx, chunk[:len(part)], part); err == nil {
+							err = kerr
+						}
+					}
 					return err
 				}
 				var chunk []client.TaskSpec
@@ -215,6 +216,7 @@ being true when an idempotency key returned a task submitted before.`,
 				if errors.Is(err, client.ErrInvalid) && len(res) == 0 {
 					return usageErr("%s", describeInvalid(err))
 				}
+				keys.note(cmd.ErrOrStderr()) // of the lines sent, the submit failed midway or not
 				// With --wait, stdout carries only the task's own output.
 				out := cmd.OutOrStdout()
 				if wait {
@@ -232,6 +234,9 @@ being true when an idempotency key returned a task submitted before.`,
 							return exitCode(1, fmt.Sprintf("%v (the %d task(s) %s were submitted)", perr, len(res), where))
 						}
 					}
+				}
+				if errors.Is(err, errKeysUnread) && len(res) == total {
+					return exitCode(130, fmt.Sprintf("%v (the %d task(s) %s were submitted)", errKeysUnread, len(res), where))
 				}
 				if err != nil {
 					// A transaction in flight when the connection dropped may
@@ -261,7 +266,7 @@ being true when an idempotency key returned a task submitted before.`,
 						return err
 					}
 				}
-				if err := noteOtherSpecs(c, keyed, cmd.ErrOrStderr()); err != nil {
+				if err := keys.err(); err != nil {
 					return err
 				}
 				if !wait {
@@ -365,63 +370,83 @@ func otherSpec(c *client.Client, k keyedSpec) (bool, error) {
 	return err == nil && !client.SameSpec(first, given), nil
 }
 
+// keyCheck is noteOtherSpec for the lines of a submit -f of more than one
+// task, read as each chunk is sent (no more lines are held than a chunk's):
+// one line says how many keys named tasks of another spec, and the first
+// few (note); a task whose record does not decode fails the command (exit
+// 1, the ids printed before), as for one task (err).
+type keyCheck struct {
+	c     *client.Client
+	other int      // keys that named a task of another spec
+	named []string // the first keysNamed of them
+	bad   error    // the first record that does not decode
+	nbad  int
+}
+
+// errKeysUnread is an interrupt while keyCheck read the tasks keys named.
+var errKeysUnread = errors.New("interrupted while reading the tasks the keys named")
+
 // keysNamed bounds the keys a line names.
 const keysNamed = 3
 
-// noteOtherSpecs is noteOtherSpec for the lines of a submit -f of more than
-// one task: one line says how many keys named tasks of another spec, and
-// the first few; a task whose record does not decode fails the command
-// (exit 1, the ids printed before), as for one task. The tasks are read
-// keyReaders at a time.
-func noteOtherSpecs(c *client.Client, keyed []keyedSpec, stderr io.Writer) error {
-	if len(keyed) == 0 {
-		return nil
-	}
-	other, errs := make([]bool, len(keyed)), make([]error, len(keyed))
+// keyReaders bounds the reads keyCheck has in flight.
+const keyReaders = 32
+
+// check reads the tasks that the keys of specs (sent, with results res)
+// named, keyReaders at a time. An interrupt ends it: its error is ctx's
+// (a read the closed store failed would pass for the same spec).
+func (k *keyCheck) check(ctx context.Context, specs []client.TaskSpec, res []store.SubmitResult) error {
+	other, errs := make([]bool, len(res)), make([]error, len(res))
 	var g errgroup.Group
 	g.SetLimit(keyReaders)
-	for i, k := range keyed {
+	for i, r := range res {
+		if !r.Existing || ctx.Err() != nil {
+			continue
+		}
 		g.Go(func() error {
-			other[i], errs[i] = otherSpec(c, k)
+			other[i], errs[i] = otherSpec(k.c, keyedSpec{specs[i], r.ID})
 			return nil
 		})
 	}
 	_ = g.Wait()
-	var named []string
-	n := 0
-	for i, k := range keyed {
-		if !other[i] {
-			continue
-		}
-		if n++; n <= keysNamed {
-			named = append(named, fmt.Sprintf("key %q names task %s", k.spec.Key, k.id))
-		}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%w: %w", errKeysUnread, err)
 	}
-	if n > 0 {
-		more := ""
-		if n > keysNamed {
-			more = fmt.Sprintf(", and %d more", n-keysNamed)
+	for i, r := range res {
+		if other[i] {
+			if k.other++; k.other <= keysNamed {
+				k.named = append(k.named, fmt.Sprintf("key %q names task %s", specs[i].Key, r.ID))
+			}
 		}
-		fmt.Fprintf(stderr, "drover: %d key(s) named tasks submitted before with another spec: those tasks are returned, and these lines were not submitted (%s%s)\n",
-			n, strings.Join(named, ", "), more)
-	}
-	var bad []error
-	for _, err := range errs {
-		if err != nil {
-			bad = append(bad, err)
+		if errs[i] != nil {
+			if k.nbad++; k.bad == nil {
+				k.bad = errs[i]
+			}
 		}
 	}
-	switch len(bad) {
-	case 0:
-		return nil
-	case 1:
-		return bad[0]
-	}
-	return exitCode(1, fmt.Sprintf("%v (and %d more task record(s) named by keys that do not decode, moved to deadletter)", bad[0], len(bad)-1))
+	return nil
 }
 
-// keyReaders bounds the reads noteOtherSpecs has in flight.
-const keyReaders = 32
+// note says on stderr which keys named tasks of another spec, if any.
+func (k *keyCheck) note(stderr io.Writer) {
+	if k.other == 0 {
+		return
+	}
+	more := ""
+	if k.other > keysNamed {
+		more = fmt.Sprintf(", and %d more", k.other-keysNamed)
+	}
+	fmt.Fprintf(stderr, "drover: %d key(s) named tasks submitted before with another spec: those tasks are returned, and these lines were not submitted (%s%s)\n",
+		k.other, strings.Join(k.named, ", "), more)
+}
+
+// err is the first record that does not decode, with how many more.
+func (k *keyCheck) err() error {
+	if k.nbad <= 1 {
+		return k.bad
+	}
+	return exitCode(1, fmt.Sprintf("%v (and %d more task record(s) named by keys that do not decode, moved to deadletter)", k.bad, k.nbad-1))
+}
 
 // submitted is one entry of submit's -o json output.
 type submitted struct {
