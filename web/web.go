@@ -538,12 +538,19 @@ func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
 			// as drover ls says: only whether more match is unknown.
 			w.Header().Set("X-Drover-Truncated", "true")
 		}
-		// More may match a full page, or one cut short (by the scan budget
-		// or the byte cap): the next starts at its last task. A page
-		// without it, not truncated, is the last. (Asking for one task more, to tell,
-		// spent the budget in the first source read, and the byte cap
-		// cut the one asked for.)
-		if n := len(res.Tasks); n > 0 && (n >= limit || res.Truncated) {
+		// More may match a full page: the next starts at its last task.
+		// A page cut short (by the scan budget or the byte cap) starts the
+		// next after the tasks known to be the newest (res.Exact): below
+		// them, a source left unread may hold newer matching tasks than
+		// the rest shown, which a cursor there would skip. A page with
+		// neither header is the last. (Asking for one task more, to
+		// tell, spent the budget in the first source read, and the byte
+		// cap cut the one asked for.)
+		n := len(res.Tasks)
+		if res.Truncated {
+			n = min(n, res.Exact)
+		}
+		if n > 0 && (n >= limit || res.Truncated) {
 			w.Header().Set("X-Drover-Next-Before", res.Tasks[n-1].ID)
 		}
 	}
