@@ -96,11 +96,21 @@ func get(t *testing.T, url string) (int, string) {
 // test ends.
 func apiServer(t *testing.T, st *store.Store) *httptest.Server {
 	t.Helper()
+	return apiServerReading(t, st, apiReadTimeout)
+}
+
+// apiServerReading is apiServer with its requests' reads bounded by
+// timeout: a listing of tens of MB under -race on a loaded host outlasts
+// the default 10 s, and was answered 503.
+func apiServerReading(t *testing.T, st *store.Store, timeout time.Duration) *httptest.Server {
+	t.Helper()
 	s, err := scheduler.New(scheduler.Config{ID: "s1", Store: st, Log: drovertest.Logger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(New(s, st).Handler())
+	srv := New(s, st)
+	srv.readTimeout = timeout
+	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
 	return hs
 }
