@@ -61,7 +61,12 @@ func TestReview180SlowListingsHoldAnswersBeyondTheReadBound(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan struct{})
 	t.Cleanup(func() { cancel(); <-served })
-	go func() { defer close(served); _ = New(s, st).Serve(ctx, ln) }()
+	srv := New(s, st)
+	// Each read is of 7.7 MB, eight at once: under -race on a loaded host
+	// they outlasted the default 10 s bound, every answer was a quick 503,
+	// and none was ever held to wait for.
+	srv.readTimeout = time.Minute
+	go func() { defer close(served); _ = srv.Serve(ctx, ln) }()
 
 	d := net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
 		return c.Control(func(fd uintptr) { _ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
