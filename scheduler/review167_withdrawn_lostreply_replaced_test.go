@@ -49,9 +49,13 @@ func TestReview167WithdrawalLostReplyThenPlacedByAnotherIsCounted(t *testing.T) 
 	}
 	drovertest.WaitFor(t, 20*time.Second, "a's withdrawal sent, its reply lost", pa.Dropping)
 	pa.Cut(true)
-	drovertest.WaitFor(t, 60*time.Second, "b leading, the next attempt placed on w2", func() bool {
+	// b is cut off only once it has counted its placement: seen on w2
+	// through st, its committed reply may still be on its way through
+	// pb, and a write in flight when its leader is killed is left
+	// uncounted by design (b placed 0 once in a few runs on a loaded host).
+	drovertest.WaitFor(t, 60*time.Second, "b leading, the next attempt placed on w2 and counted", func() bool {
 		s := b.Stats()
-		return s.Leader && s.ViewReady && len(w2.assignments(t)) == 1
+		return s.Leader && s.ViewReady && len(w2.assignments(t)) == 1 && s.Placed == 1
 	})
 	// b killed (cut off for good): a leads again.
 	pb.Cut(true)
