@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oklog/ulid/v2"
+
 	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/store"
 )
@@ -109,4 +111,20 @@ func interruptVia(t *testing.T, root, addr string, sent func() bool, after func(
 	}
 	r.stdout, r.stderr = out.String(), strings.TrimSpace(errb.String())
 	return r
+}
+
+// bucketsAhead makes the queue and result buckets of the next minute's id
+// windows: a submit's ids are of when the command runs, often a window
+// (1.024 s) after the tree was made, more so on a loaded host. A bucket
+// missing fails a test's held transaction (its first request), and an
+// interrupted submit rightly sends it no more: the task not submitted,
+// exit 130 "interrupted", which is not what such a test looks at.
+func bucketsAhead(t *testing.T, st *store.Store) {
+	t.Helper()
+	next := ulid.Time(ulid.MustParse(store.NewTaskID(time.Now())).Time())
+	for i := range 60 {
+		if err := st.EnsureBuckets(store.IDAt(next.Add(time.Duration(i) * store.BucketWindow))); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

@@ -4,10 +4,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/oklog/ulid/v2"
-
-	"github.com/drover-sched/drover/store"
 )
 
 // review178: README: a client command interrupted exits 130 "within a
@@ -26,19 +22,7 @@ func TestReview178InterruptedSubmitOnASlowLinkGivesUpAnAnswerOnItsWay(t *testing
 	if r := drover(t, root, "submit", "--on", "gpu=none", "--", "true"); r.code != 0 { // the tree made
 		t.Fatalf("submit: %+v", r)
 	}
-	// The buckets of the next minute's windows, made ahead: the task's id
-	// is of when the command runs, often a window (1.024 s) after the
-	// first submit's, more so on a loaded host. A bucket missing fails the
-	// held transaction (the marker's first request), and the interrupted
-	// submit rightly sends it no more: the task not submitted, exit 130
-	// "interrupted", which is not what this looks at.
-	st := openStore(t, root)
-	next := ulid.Time(ulid.MustParse(store.NewTaskID(time.Now())).Time())
-	for i := range 60 {
-		if err := st.EnsureBuckets(store.IDAt(next.Add(time.Duration(i) * store.BucketWindow))); err != nil {
-			t.Fatal(err)
-		}
-	}
+	bucketsAhead(t, openStore(t, root))
 	const marker = "r178-slow-answer-marker"
 	// ZooKeeper's answers, held since the transaction, come 300 ms after
 	// the interrupt: a slow link, not a silent one.
