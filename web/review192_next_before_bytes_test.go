@@ -41,7 +41,7 @@ func TestReview192NextBeforeUnderTheByteCap(t *testing.T) {
 		}
 	}
 	slices.Sort(ids)
-	slices.Reverse(ids) // newest first
+	slices.Reverse(ids)                          // newest first
 	hs := apiServerReading(t, st, 2*time.Minute) // 33 MB read per page
 	for _, limit := range []int{fit, fit + 10} {
 		var got []struct {
