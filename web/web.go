@@ -546,11 +546,7 @@ func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
 		// neither header is the last. (Asking for one task more, to
 		// tell, spent the budget in the first source read, and the byte
 		// cap cut the one asked for.)
-		n := len(res.Tasks)
-		if res.Truncated {
-			n = min(n, res.Exact)
-		}
-		if n > 0 && (n >= limit || res.Truncated) {
+		if n := res.Exact; n > 0 && (n >= limit || res.Truncated) {
 			w.Header().Set("X-Drover-Next-Before", res.Tasks[n-1].ID)
 		}
 	}
