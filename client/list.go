@@ -120,7 +120,7 @@ type listing struct {
 	// not read at all.
 	unread    string
 	unreadAll bool
-	// before is ListOptions.Before, upper case ("": none).
+	// before is ListOptions.Filter.Before, upper case ("": none).
 	before string
 }
 

@@ -341,29 +341,22 @@ func fileFlagErr(cmd *cobra.Command, file string) error {
 // that task's record's that does not decode (moved to deadletter, as
 // drover status moves it): the command fails for that task.
 func noteOtherSpec(c *client.Client, spec client.TaskSpec, id string, stderr io.Writer) error {
-	other, err := otherSpec(c, keyedSpec{spec, id})
+	other, err := otherSpec(c, spec, id)
 	if other {
 		fmt.Fprintf(stderr, "drover: key %q names task %s, submitted before with another spec: that task is returned, and this one was not submitted\n", spec.Key, id)
 	}
 	return err
 }
 
-// keyedSpec is a line of submit -f whose key named task id, submitted
-// before.
-type keyedSpec struct {
-	spec client.TaskSpec
-	id   string
-}
-
-// otherSpec reports whether k's task was submitted with another spec than
-// k's; its error is that task's record's that does not decode (moved to
-// deadletter by Status).
-func otherSpec(c *client.Client, k keyedSpec) (bool, error) {
-	given, err := k.spec.Task(time.Now())
+// otherSpec reports whether task id, which spec's key named, was
+// submitted with another spec; its error is that task's record's that does
+// not decode (moved to deadletter by Status).
+func otherSpec(c *client.Client, spec client.TaskSpec, id string) (bool, error) {
+	given, err := spec.Task(time.Now())
 	if err != nil {
 		return false, nil
 	}
-	first, err := c.Status(k.id)
+	first, err := c.Status(id)
 	if isRecordErr(err) {
 		return false, err
 	}
@@ -404,7 +397,7 @@ func (k *keyCheck) check(ctx context.Context, specs []client.TaskSpec, res []sto
 			continue
 		}
 		g.Go(func() error {
-			other[i], errs[i] = otherSpec(k.c, keyedSpec{specs[i], r.ID})
+			other[i], errs[i] = otherSpec(k.c, specs[i], r.ID)
 			return nil
 		})
 	}
