@@ -44,6 +44,48 @@ func resultsKept(t *testing.T, st *store.Store, ids ...string) int {
 	return n
 }
 
+// lateDuringPass is two results in a bucket of two days ago (olds), three
+// in one of an hour ago (recents), and a result of the old bucket (lateID)
+// that a worker's store w finishes now, once a pass has read the old
+// bucket and reads the newer one; fired reports whether it came.
+type lateDuringPass struct {
+	olds, recents []string
+	lateID        string
+	fired         func() bool
+}
+
+func newLateDuringPass(t *testing.T, st, w *store.Store) lateDuringPass {
+	t.Helper()
+	old := bucketStart(time.Now().Add(-48 * time.Hour)).Add(10 * time.Millisecond)
+	recent := bucketStart(time.Now().Add(-time.Hour)).Add(10 * time.Millisecond)
+	var p lateDuringPass
+	for i := range 2 {
+		p.olds = append(p.olds, onTimeAt(t, st, old.Add(time.Duration(10*i)*time.Millisecond)))
+	}
+	for i := range 3 {
+		p.recents = append(p.recents, onTimeAt(t, st, recent.Add(time.Duration(10*i)*time.Millisecond)))
+	}
+	newB1, _ := store.Bucket(store.IDAt(recent))
+	p.lateID = ulid.MustNew(ulid.Timestamp(old.Add(100*time.Millisecond)), rand.Reader).String()
+	fired := false
+	testHookResultsRead = func(b1 string) {
+		if b1 != newB1 || fired {
+			return
+		}
+		fired = true
+		// The old bucket has been read; its late result comes now.
+		code := 0
+		task := &store.Task{ID: p.lateID, Cmd: []string{"true"}, State: store.StateSucceeded, ExitCode: &code,
+			SubmittedAt: old.UTC(), FinishedAt: time.Now().UTC()}
+		if err := w.CommitCreatingBuckets([]string{p.lateID}, func(txn *store.Txn) error { return txn.Finish(task) }); err != nil {
+			t.Error(err)
+		}
+	}
+	t.Cleanup(func() { testHookResultsRead = nil })
+	p.fired = func() bool { return fired }
+	return p
+}
+
 // The cap prunes "only as many as are over" from a bucket: emptyBucket
 // takes the limit's oldest ids, then skips among them the results of runs a
 // schedule tracks (and those whose key could not be read). The skipped ones

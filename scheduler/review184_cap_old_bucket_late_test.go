@@ -1,11 +1,7 @@
 package scheduler
 
 import (
-	"crypto/rand"
 	"testing"
-	"time"
-
-	"github.com/oklog/ulid/v2"
 
 	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/store"
@@ -26,38 +22,15 @@ func TestReview184CapOverAndOldEmptiesALateResultThatJustCame(t *testing.T) {
 	st := drovertest.OpenStore(t, root)
 	w := drovertest.OpenStore(t, root) // a worker's store
 	lay := st.Layout()
-	old := bucketStart(time.Now().Add(-48 * time.Hour)).Add(10 * time.Millisecond)
-	recent := bucketStart(time.Now().Add(-time.Hour)).Add(10 * time.Millisecond)
-	var olds []string
-	for i := range 2 {
-		olds = append(olds, onTimeAt(t, st, old.Add(time.Duration(10*i)*time.Millisecond)))
-	}
-	for i := range 3 {
-		onTimeAt(t, st, recent.Add(time.Duration(10*i)*time.Millisecond))
-	}
-	oldB1, _ := store.Bucket(olds[0])
-	newB1, _ := store.Bucket(store.IDAt(recent))
-	lateID := ulid.MustNew(ulid.Timestamp(old.Add(100*time.Millisecond)), rand.Reader).String()
-	fired := false
-	testHookResultsRead = func(b1 string) {
-		if b1 != newB1 || fired {
-			return
-		}
-		fired = true
-		// The old bucket has been read; its late result comes now.
-		code := 0
-		task := &store.Task{ID: lateID, Cmd: []string{"true"}, State: store.StateSucceeded, ExitCode: &code,
-			SubmittedAt: old.UTC(), FinishedAt: time.Now().UTC()}
-		if err := w.CommitCreatingBuckets([]string{lateID}, func(txn *store.Txn) error { return txn.Finish(task) }); err != nil {
-			t.Error(err)
-		}
-	}
-	t.Cleanup(func() { testHookResultsRead = nil })
+	p := newLateDuringPass(t, st, w)
+	lateID := p.lateID
+	oldB1, _ := store.Bucket(p.olds[0])
+	newB1, _ := store.Bucket(p.recents[0])
 	l, _, _ := termOf(t, st, dayOfHistory, func(c *Config) { c.MaxResults = 4 })
 	if err := l.pruneResults(); err != nil {
 		t.Fatal(err)
 	}
-	if !fired {
+	if !p.fired() {
 		t.Fatalf("the pass did not read %s after %s", newB1, oldB1)
 	}
 	ok, _, err := st.Exists(lay.Result(lateID))

@@ -1,14 +1,9 @@
 package scheduler
 
 import (
-	"crypto/rand"
 	"testing"
-	"time"
-
-	"github.com/oklog/ulid/v2"
 
 	"github.com/drover-sched/drover/drovertest"
-	"github.com/drover-sched/drover/store"
 )
 
 // A bucket old by age is read again before it is emptied, also when the
@@ -30,36 +25,13 @@ func TestReview187CapSkipsOldBucketWholeWhenALateResultCame(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
 	w := drovertest.OpenStore(t, root) // a worker's store
-	old := bucketStart(time.Now().Add(-48 * time.Hour)).Add(10 * time.Millisecond)
-	recent := bucketStart(time.Now().Add(-time.Hour)).Add(10 * time.Millisecond)
-	var olds, recents []string
-	for i := range 2 {
-		olds = append(olds, onTimeAt(t, st, old.Add(time.Duration(10*i)*time.Millisecond)))
-	}
-	for i := range 3 {
-		recents = append(recents, onTimeAt(t, st, recent.Add(time.Duration(10*i)*time.Millisecond)))
-	}
-	newB1, _ := store.Bucket(store.IDAt(recent))
-	lateID := ulid.MustNew(ulid.Timestamp(old.Add(100*time.Millisecond)), rand.Reader).String()
-	fired := false
-	testHookResultsRead = func(b1 string) {
-		if b1 != newB1 || fired {
-			return
-		}
-		fired = true
-		code := 0
-		task := &store.Task{ID: lateID, Cmd: []string{"true"}, State: store.StateSucceeded, ExitCode: &code,
-			SubmittedAt: old.UTC(), FinishedAt: time.Now().UTC()}
-		if err := w.CommitCreatingBuckets([]string{lateID}, func(txn *store.Txn) error { return txn.Finish(task) }); err != nil {
-			t.Error(err)
-		}
-	}
-	t.Cleanup(func() { testHookResultsRead = nil })
+	p := newLateDuringPass(t, st, w)
+	olds, recents, lateID := p.olds, p.recents, p.lateID
 	l, _, _ := termOf(t, st, dayOfHistory, func(c *Config) { c.MaxResults = 3 })
 	if err := l.pruneResults(); err != nil {
 		t.Fatal(err)
 	}
-	if !fired {
+	if !p.fired() {
 		t.Fatal("the pass did not read the newer bucket")
 	}
 	count := func(ids []string) int { return resultsKept(t, st, ids...) }
