@@ -33,6 +33,7 @@ var ErrInvalidName = errors.New("invalid name")
 //	<root>/keyindex/<b1>/<b2>/<task>    key hash of a task submitted with a key
 //	<root>/schedules/<name>             cron schedules with their last slot
 //	<root>/deadletter/d-<seq>           malformed data moved aside
+//	<root>/cordons/<worker>             workers given no new work (persistent)
 //
 // Buckets b1/b2 come from the task id (a ULID): b1 is its first 6 characters
 // (a ~17.5 minute window of id time), b2 the next 2 (a 1.024 s window inside
@@ -86,7 +87,7 @@ func (l Layout) join(parts ...string) string { return path.Join(append([]string{
 
 // Dirs returns the persistent directories every process may assume exist.
 func (l Layout) Dirs() []string {
-	return []string{l.Election(), l.Workers(), l.Queue(), l.Tasks(), l.Results(), l.Keys(), l.KeyIndex(), l.Deadletter(), l.Schedules()}
+	return []string{l.Election(), l.Workers(), l.Queue(), l.Tasks(), l.Results(), l.Keys(), l.KeyIndex(), l.Deadletter(), l.Schedules(), l.Cordons()}
 }
 
 func (l Layout) Election() string   { return l.join("election") }
@@ -98,12 +99,16 @@ func (l Layout) Results() string    { return l.join("results") }
 func (l Layout) Keys() string       { return l.join("keys") }
 func (l Layout) KeyIndex() string   { return l.join("keyindex") }
 func (l Layout) Deadletter() string { return l.join("deadletter") }
+func (l Layout) Cordons() string    { return l.join("cordons") }
+
+// Cordon is the cordon of worker id (see Cordon).
+func (l Layout) Cordon(id string) string { return l.join("cordons", id) }
 
 // IsRecord reports whether path is where the layout keeps a record rather
 // than a directory: the epoch, a candidate, a registration, a queue item, an
-// assignment or manifest, a result, a key, a key index entry, a schedule or
-// a deadletter record. No record has znodes under it; one found there was
-// put there by something other than Drover (see Txn.Commit).
+// assignment or manifest, a result, a key, a key index entry, a schedule,
+// a deadletter record or a cordon. No record has znodes under it; one found
+// there was put there by something other than Drover (see Txn.Commit).
 func (l Layout) IsRecord(path string) bool {
 	rel, ok := strings.CutPrefix(path, l.Root+"/")
 	if !ok {
@@ -113,7 +118,7 @@ func (l Layout) IsRecord(path string) bool {
 	switch parts[0] {
 	case "epoch":
 		return len(parts) == 1
-	case "election", "workers", "schedules", "deadletter":
+	case "election", "workers", "schedules", "deadletter", "cordons":
 		return len(parts) == 2
 	case "tasks", "keys":
 		return len(parts) == 3

@@ -1,0 +1,191 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Cordon is the record at <root>/cordons/<worker-id>: while it exists, the
+// leader places no new work on a worker of that id, as on a draining one,
+// and what is placed on it already runs. Unlike a drain it leaves the
+// worker running, outlives the worker's restarts, and is set and lifted
+// from anywhere (drover workers cordon|uncordon). The znode's name is the
+// cordon; the record only says who set it, when and why, and an empty one
+// (made by hand with zkCli) cordons as well.
+type Cordon struct {
+	V     int       `json:"v"`
+	Note  string    `json:"note,omitempty"`
+	By    string    `json:"by,omitempty"`
+	Since time.Time `json:"since,omitzero"`
+}
+
+func (c *Cordon) setV() { c.V = FormatVersion }
+
+// MaxCordonNote bounds a cordon's note, in bytes.
+const MaxCordonNote = 512
+
+// ValidateCordonNote accepts a note of at most MaxCordonNote bytes of UTF-8
+// with no control characters: it is shown on one line of a table.
+func ValidateCordonNote(note string) error {
+	if len(note) > MaxCordonNote {
+		return fmt.Errorf("note: longer than %d bytes: %w", MaxCordonNote, ErrInvalidName)
+	}
+	if !utf8.ValidString(note) {
+		return fmt.Errorf("note: not UTF-8: %w", ErrInvalidName)
+	}
+	for _, r := range note {
+		if unicode.IsControl(r) {
+			return fmt.Errorf("note %q: must not contain control characters: %w", note, ErrInvalidName)
+		}
+	}
+	return nil
+}
+
+// DecodeCordon decodes a cordon record; empty data is a cordon with nothing
+// said about it.
+func DecodeCordon(data []byte) (*Cordon, error) {
+	c := &Cordon{}
+	if len(data) == 0 {
+		return c, nil
+	}
+	if err := Decode(data, c); err != nil {
+		return nil, err
+	}
+	if err := ValidateCordonNote(c.Note); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if err := ValidateCordonNote(c.By); err != nil {
+		return nil, fmt.Errorf("%w: by: %v", ErrMalformed, err)
+	}
+	return c, nil
+}
+
+// CordonWorker cordons worker id with c, unless it is cordoned already: then
+// it changes nothing and returns the cordon in place (an empty one when its
+// record does not decode). A cluster made by an older release has no
+// cordons directory: it is made.
+func (s *Store) CordonWorker(id string, c Cordon) (existing *Cordon, err error) {
+	if err := ValidateNodeName(id); err != nil {
+		return nil, fmt.Errorf("worker id: %w", err)
+	}
+	if err := ValidateCordonNote(c.Note); err != nil {
+		return nil, err
+	}
+	data, err := Encode(&c)
+	if err != nil {
+		return nil, fmt.Errorf("cordon %s: %w", id, err)
+	}
+	p := s.layout.Cordon(id)
+	err = s.Create(p, data)
+	if errors.Is(err, ErrNoNode) {
+		if derr := s.EnsurePath(s.layout.Cordons()); derr != nil {
+			return nil, fmt.Errorf("cordon %s: %w", id, derr)
+		}
+		err = s.Create(p, data)
+	}
+	if !errors.Is(err, ErrNodeExists) {
+		if err != nil {
+			return nil, fmt.Errorf("cordon %s: %w", id, err)
+		}
+		return nil, nil
+	}
+	old, _, err := s.Get(p)
+	if errors.Is(err, ErrNoNode) {
+		// Lifted between the two: try once more, and report what is.
+		return s.CordonWorker(id, c)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cordon %s: %w", id, err)
+	}
+	if e, derr := DecodeCordon(old); derr == nil {
+		return e, nil
+	}
+	return &Cordon{}, nil
+}
+
+// UncordonWorker lifts worker id's cordon; was says whether there was one.
+func (s *Store) UncordonWorker(id string) (was bool, err error) {
+	if err := ValidateNodeName(id); err != nil {
+		return false, fmt.Errorf("worker id: %w", err)
+	}
+	err = s.Delete(s.layout.Cordon(id), -1)
+	if errors.Is(err, ErrNoNode) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("uncordon %s: %w", id, err)
+	}
+	return true, nil
+}
+
+// Cordons reads every cordon for display, pipelined; it changes nothing. A
+// record that does not decode (malformed, which the leader moves aside, or
+// of a newer Drover) still cordons its worker, and reads as an empty one.
+// A cluster of an older release, with no cordons directory, has none.
+func (s *Store) Cordons() (map[string]*Cordon, error) {
+	ids, err := s.Children(s.layout.Cordons())
+	if errors.Is(err, ErrNoNode) {
+		return map[string]*Cordon{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(ids)
+	paths := make([]string, len(ids))
+	for i, id := range ids {
+		paths[i] = s.layout.Cordon(id)
+	}
+	out := make(map[string]*Cordon, len(ids))
+	for i, rd := range s.GetMany(paths) {
+		switch {
+		case errors.Is(rd.Err, ErrNoNode):
+			continue
+		case errors.Is(rd.Err, ErrNoAuth):
+			out[ids[i]] = &Cordon{} // there, if not readable
+		case rd.Err != nil:
+			return nil, rd.Err
+		default:
+			c, err := DecodeCordon(rd.Data)
+			if err != nil {
+				c = &Cordon{}
+			}
+			out[ids[i]] = c
+		}
+	}
+	return out, nil
+}
+
+// CheckCordons reads the cordons of ids, as the leader does once for each
+// new one, and moves a record that does not decode to deadletter, leaving
+// an empty record in its place: the name is the cordon, and the worker
+// stays cordoned. One of a newer format is left alone. One whose name no
+// worker id can have (made by hand) cordons nothing, and is moved aside
+// whole.
+func (s *Store) CheckCordons(ids []string) error {
+	paths := make([]string, len(ids))
+	for i, id := range ids {
+		paths[i] = s.layout.Cordon(id)
+	}
+	for i, rd := range s.GetMany(paths) {
+		if errors.Is(rd.Err, ErrNoNode) {
+			continue
+		}
+		if rd.Err != nil {
+			return rd.Err
+		}
+		var err error
+		if nerr := ValidateNodeName(ids[i]); nerr != nil {
+			err = s.Quarantine(rd.Path, rd.Data, rd.Stat.Version, fmt.Errorf("%w: cordon of no worker id: %v", ErrMalformed, nerr))
+		} else if _, derr := DecodeCordon(rd.Data); derr != nil && !errors.Is(derr, ErrUnsupportedVersion) {
+			err = s.quarantine(rd.Path, rd.Data, rd.Stat.Version, derr, func(t *Txn) { t.Set(rd.Path, nil, rd.Stat.Version) })
+		}
+		if err != nil && !errors.Is(err, ErrNoNode) && !errors.Is(err, ErrBadVersion) {
+			return err
+		}
+	}
+	return nil
+}
