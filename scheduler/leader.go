@@ -30,6 +30,8 @@ type leader struct {
 	now   func() time.Time
 
 	workers map[string]*workerView
+	// cordoned are the worker ids with a cordon (syncCordons).
+	cordoned map[string]bool
 	// byBucket holds the queued tasks by queue bucket (b1+b2) and id: one
 	// index serves lookups by id and relisting a bucket at the bucket's cost.
 	byBucket map[string]map[string]*queued
@@ -150,6 +152,7 @@ const (
 	watchQueueL2
 	watchSchedules
 	watchSchedule
+	watchCordons
 )
 
 type watchEvent struct {
@@ -162,7 +165,7 @@ func newLeader(s *Scheduler, term *Term, epoch int64) *leader {
 	return &leader{
 		s: s, st: s.cfg.Store, lay: s.cfg.Store.Layout(), term: term, epoch: epoch,
 		log: s.log.With().Str("leader", s.cfg.ID).Int64("epoch", epoch).Logger(), now: s.cfg.Now,
-		workers: map[string]*workerView{}, byBucket: map[string]map[string]*queued{},
+		workers: map[string]*workerView{}, cordoned: map[string]bool{}, byBucket: map[string]map[string]*queued{},
 		ready: newReadyQueue(), delayed: &taskHeap{less: dueFirst}, startByOf: map[*queued]*startByEntry{}, schedules: map[string]*cronEntry{}, tombstones: map[string]tombstone{}, newer: map[string]znodeAt{}, newerRuns: map[string][]string{}, compat: map[string]string{}, carried: s.carried(), resultCounts: map[string]resultCount{}, slotFill: map[string]slotCount{}, prepared: map[string]time.Time{}, dirty: map[string]bool{}, empty: map[string]time.Time{},
 		results: make(chan batchResult, 4*maxInflight), refreshes: make(chan runsRefresh, 1), lists: make(chan taskList, 64),
 		watched: map[string]bool{}, synced: map[string]bool{}, sink: newWatchSink(), done: make(chan struct{}),
@@ -361,7 +364,7 @@ var testHookServe func(*Scheduler)
 // twice.
 func (l *leader) reset() {
 	l.s.counters.viewReady.Store(false)
-	l.workers = map[string]*workerView{}
+	l.workers, l.cordoned = map[string]*workerView{}, map[string]bool{}
 	for _, m := range l.byBucket {
 		for _, q := range m {
 			l.s.counters.queued[prioIndex(store.Priority(q.priority))].Add(-1)
@@ -385,6 +388,11 @@ func (l *leader) serve(ctx context.Context) error {
 	}
 	// Before the queue is listed: its retries' backoffs count on it.
 	if err := l.readZookeeperClock(); err != nil {
+		return err
+	}
+	// Before the workers: nothing is placed on a cordoned worker as it
+	// joins the view.
+	if err := l.syncCordons(); err != nil {
 		return err
 	}
 	if err := l.syncWorkers(); err != nil { // and orphaned directories
@@ -554,6 +562,8 @@ func (l *leader) handle(ev watchEvent) error {
 		return nil
 	case watchSchedules:
 		return l.syncSchedules()
+	case watchCordons:
+		return l.syncCordons()
 	}
 	return nil // watchSchedule: handleAll reads those together
 }

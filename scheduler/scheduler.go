@@ -223,6 +223,7 @@ func (s *Scheduler) lead(ctx context.Context, term *Term) error {
 		s.counters.queued[i].Store(0)
 	}
 	s.counters.workers.Store(0)
+	s.counters.cordoned.Store(0)
 	if errors.Is(err, store.ErrFenced) {
 		s.counters.fenced.Add(1)
 	}

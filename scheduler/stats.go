@@ -18,6 +18,9 @@ type Stats struct {
 	Epoch     int64            `json:"epoch"`
 	Queued    map[string]int64 `json:"queued"` // by priority: low, normal, high
 	Workers   int64            `json:"workers"`
+	// Cordons counts the worker ids cordoned (drover workers cordon),
+	// registered or not.
+	Cordons int64 `json:"cordons"`
 	// Counters since the process started.
 	Elected    uint64 `json:"elected"`
 	Placed     uint64 `json:"placed"`
@@ -49,7 +52,7 @@ type Histogram = latency.Snapshot
 // counters are updated by the leader loop and read by Stats at any time.
 type counters struct {
 	queued                                    [3]atomic.Int64 // low, normal, high
-	workers                                   atomic.Int64
+	workers, cordoned                         atomic.Int64
 	viewReady                                 atomic.Bool
 	elected, placed, fenced, fired, recovered atomic.Uint64
 	unwritable                                atomic.Uint64
@@ -83,7 +86,7 @@ func (s *Scheduler) Stats() Stats {
 	return Stats{
 		Leader: s.IsLeader(), ViewReady: c.viewReady.Load(), Epoch: s.Epoch(),
 		Queued:  map[string]int64{"low": c.queued[0].Load(), "normal": c.queued[1].Load(), "high": c.queued[2].Load()},
-		Workers: c.workers.Load(),
+		Workers: c.workers.Load(), Cordons: c.cordoned.Load(),
 		Elected: c.elected.Load(), Placed: c.placed.Load(), Fenced: c.fenced.Load(),
 		SlotsFired: c.fired.Load(), Recovered: c.recovered.Load(), Unwritable: c.unwritable.Load(),
 		EndedFailed: c.endedFailed.Load(), EndedDead: c.endedDead.Load(),

@@ -38,6 +38,9 @@ type workerView struct {
 	listedOnce bool
 	// listing says a listing is in flight; relist that another is due after it.
 	listing, relist bool
+	// draining is what the registration says; cordoned, whether a cordon
+	// names the worker. slot.Draining is either: no new work.
+	draining, cordoned bool
 }
 
 func newWorkerView(reg int64) *workerView {
@@ -168,6 +171,8 @@ func (l *leader) applyWorker(id string, r workerRead) error {
 	last := w.Last // its turn outlives a change of registration
 	w.slot = slotWith(e.Info, w.slot.Allow)
 	w.slot.ID, w.slot.Used, w.slot.Last = id, len(w.checked), last
+	w.draining = e.Info.Draining
+	w.applyCordon(l.cordoned[id])
 	return nil
 }
 

@@ -1,0 +1,60 @@
+package scheduler
+
+import (
+	"github.com/drover-sched/drover/store"
+)
+
+// syncCordons relists the cordons (see store.Cordon) and applies them to
+// the view: a cordoned worker takes no new work, as a draining one, and
+// keeps what is placed on it. The leader reads a cordon's record once, as
+// it first sees it, to move a malformed one aside; only its name counts.
+func (l *leader) syncCordons() error {
+	ids, ok, err := l.childrenW(watchCordons, l.lay.Cordons(), "")
+	if err != nil {
+		return err
+	}
+	if !ok {
+		// Deleted by hand (or a cluster older than cordons, made before
+		// this leader's store opened): made again, with a watch.
+		if err := l.st.EnsurePathFenced(l.lay.Cordons(), l.term.Fence); err != nil {
+			return err
+		}
+		if ids, _, err = l.childrenW(watchCordons, l.lay.Cordons(), ""); err != nil {
+			return err
+		}
+	}
+	now := make(map[string]bool, len(ids))
+	var fresh []string
+	for _, id := range ids {
+		now[id] = true
+		if !l.cordoned[id] {
+			fresh = append(fresh, id)
+		}
+	}
+	if err := l.st.CheckCordons(fresh); err != nil {
+		return err
+	}
+	for _, id := range fresh {
+		if store.ValidateNodeName(id) == nil {
+			l.log.Info().Str("worker_id", id).Msg("worker cordoned: no new work is placed on it")
+		}
+	}
+	for id := range l.cordoned {
+		if !now[id] {
+			l.log.Info().Str("worker_id", id).Msg("worker uncordoned")
+		}
+	}
+	l.cordoned = now
+	for id, w := range l.workers {
+		w.applyCordon(now[id])
+	}
+	l.s.counters.cordoned.Store(int64(len(now)))
+	return nil
+}
+
+// applyCordon sets whether the worker takes new work: not while its
+// registration says it drains, nor while it is cordoned.
+func (w *workerView) applyCordon(cordoned bool) {
+	w.cordoned = cordoned
+	w.Draining = w.draining || cordoned
+}
