@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
+	"os/user"
 	"slices"
 	"sort"
 	"strconv"
@@ -941,7 +943,14 @@ type WorkerStatus struct {
 	// Waiting counts the rest: prefetched assignments waiting there for a
 	// slot.
 	Waiting int `json:"waiting"`
+	// Cordon is the worker's cordon (drover workers cordon), nil when it
+	// has none: the leader places no new work on it.
+	Cordon *store.Cordon `json:"cordon,omitempty"`
 }
+
+// TakesWork reports whether the leader places new work on the worker:
+// neither draining nor cordoned.
+func (w *WorkerStatus) TakesWork() bool { return !w.Draining && w.Cordon == nil }
 
 // Workers lists registered workers.
 func (c *Client) Workers() ([]WorkerStatus, error) {
@@ -956,6 +965,10 @@ func (c *Client) Workers() ([]WorkerStatus, error) {
 // the malformed ones to deadletter.
 func (c *Client) ListWorkers() (ws []WorkerStatus, skipped int, err error) {
 	entries, skipped, err := c.st.ListWorkers()
+	if err != nil {
+		return nil, 0, err
+	}
+	cordons, err := c.st.Cordons()
 	if err != nil {
 		return nil, 0, err
 	}
@@ -980,26 +993,59 @@ func (c *Client) ListWorkers() (ws []WorkerStatus, skipped int, err error) {
 		// 2 s, and a fleet has thousands placed).
 		n := placed[e.Info.ID]
 		running := min(n, e.Info.Capacity)
-		out[i] = WorkerStatus{WorkerInfo: *e.Info, Running: running, Waiting: n - running}
+		out[i] = WorkerStatus{WorkerInfo: *e.Info, Running: running, Waiting: n - running, Cordon: cordons[e.Info.ID]}
 		out[i].Token = "" // the worker's own business, not a reader's
 	}
 	return out, skipped, nil
 }
 
-// Registrations lists the registered workers without their running counts:
-// one listing and one read per worker, where ListWorkers also lists every
-// worker's assignments. skipped counts those it could not read (as
-// ListWorkers): a reader that skipped some cannot say no worker fits.
-func (c *Client) Registrations() (ws []store.WorkerInfo, skipped int, err error) {
+// Registrations lists the registered workers and their cordons without
+// their running counts: one listing and one read per worker, where
+// ListWorkers also lists every worker's assignments. skipped counts those
+// it could not read (as ListWorkers): a reader that skipped some cannot
+// say no worker fits.
+func (c *Client) Registrations() (ws []WorkerStatus, skipped int, err error) {
 	entries, skipped, err := c.st.ListWorkers()
 	if err != nil {
 		return nil, 0, err
 	}
-	out := make([]store.WorkerInfo, len(entries))
+	cordons, err := c.st.Cordons()
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]WorkerStatus, len(entries))
 	for i, e := range entries {
-		out[i] = *e.Info
+		out[i] = WorkerStatus{WorkerInfo: *e.Info, Cordon: cordons[e.Info.ID]}
+		out[i].Token = ""
 	}
 	return out, skipped, nil
+}
+
+// CordonWorker cordons worker id: the leader places no new work on it until
+// UncordonWorker, across the worker's restarts; what is placed on it runs.
+// The worker need not be registered. existing is the cordon already in
+// place, if any (then nothing changed).
+func (c *Client) CordonWorker(id, note string) (existing *store.Cordon, err error) {
+	return c.st.CordonWorker(id, store.Cordon{Note: note, By: whoAmI(), Since: time.Now().UTC()})
+}
+
+// UncordonWorker lifts worker id's cordon; was says whether there was one.
+func (c *Client) UncordonWorker(id string) (was bool, err error) { return c.st.UncordonWorker(id) }
+
+// whoAmI is user@host of this process, for a cordon's record; the parts
+// not known, or not fit for a note, are left out.
+func whoAmI() string {
+	who := os.Getenv("USER")
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		who = u.Username
+	}
+	if host, err := os.Hostname(); err == nil && host != "" {
+		who += "@" + host
+	}
+	if store.ValidateCordonNote(who) != nil {
+		return ""
+	}
+	return who
 }
 
 // SchedulerInfo names one scheduler process.

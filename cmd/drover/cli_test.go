@@ -136,7 +136,7 @@ func TestSchedulePauseWithNoRoomIsRefused(t *testing.T) {
 func TestEmptyCluster(t *testing.T) {
 	root := newRoot()
 	makeCluster(t, root)
-	if r := drover(t, root, "workers"); r.code != 0 || strings.TrimSpace(r.stdout) != "ID  HOST  LABELS  CAPACITY  RUNNING  WAITING  VERSION" {
+	if r := drover(t, root, "workers"); r.code != 0 || strings.TrimSpace(r.stdout) != "ID  HOST  LABELS  CAPACITY  RUNNING  WAITING  VERSION  STATE" {
 		t.Fatalf("workers: %+v", r)
 	}
 	if r := drover(t, root, "workers", "-o", "json"); r.code != 0 || strings.TrimSpace(r.stdout) != "[]" {

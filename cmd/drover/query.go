@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -72,15 +73,15 @@ func waitsForWorker(c *client.Client, t *store.Task) string {
 	}
 	draining := false
 	for i := range ws {
-		if scheduler.Eligible(&ws[i], t) {
-			if !ws[i].Draining {
+		if scheduler.Eligible(&ws[i].WorkerInfo, t) {
+			if ws[i].TakesWork() {
 				return ""
 			}
 			draining = true
 		}
 	}
 	if draining {
-		return "for a worker: only draining workers have its labels and run what it runs"
+		return "for a worker: only draining or cordoned workers have its labels and run what it runs (drover workers)"
 	}
 	return "for a worker: no registered worker has its labels and runs what it runs (its program, with its variables; see drover workers -o wide)"
 }
@@ -412,9 +413,9 @@ func tableSlim(wide bool) func(*store.Task) {
 }
 
 func newWorkersCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "workers",
-		Short: "List the registered workers",
+		Short: "List the registered workers; cordon or uncordon one",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return g.withReader(func(ctx context.Context, c *client.Client) error {
@@ -435,8 +436,9 @@ func newWorkersCmd(g *globals) *cobra.Command {
 				rows := make([][]string, len(ws))
 				header := "ID\tHOST\tLABELS\tCAPACITY\tRUNNING\tWAITING\tVERSION"
 				if g.output == "wide" {
-					header += "\tRUNS\tSTATE"
+					header += "\tRUNS"
 				}
+				header += "\tSTATE"
 				for i, w := range ws {
 					capacity := fmt.Sprint(w.Capacity)
 					if w.Prefetch > 0 {
@@ -449,14 +451,144 @@ func newWorkersCmd(g *globals) *cobra.Command {
 					}
 					rows[i] = []string{w.ID, w.Host, labelsStr(w.Labels), capacity, fmt.Sprint(w.Running), fmt.Sprint(w.Waiting), version}
 					if g.output == "wide" {
-						state := "up"
-						if w.Draining {
-							state = "draining" // the leader places nothing more on it
-						}
-						rows[i] = append(rows[i], runsStr(w.WorkerInfo), state)
+						rows[i] = append(rows[i], runsStr(w.WorkerInfo))
 					}
+					rows[i] = append(rows[i], workerState(w, g.output == "wide"))
 				}
 				return table(out, header, rows)
+			})
+		},
+	}
+	cmd.AddCommand(newCordonCmd(g), newUncordonCmd(g))
+	return cmd
+}
+
+// workerState is a worker's STATE: up, or why the leader places nothing
+// more on it (draining, cordoned, or both); wide adds a cordon's note, who
+// set it and when.
+func workerState(w client.WorkerStatus, wide bool) string {
+	var parts []string
+	if w.Cordon != nil {
+		c := "cordoned"
+		if wide {
+			var about []string
+			if w.Cordon.Note != "" {
+				about = append(about, strconv.Quote(w.Cordon.Note))
+			}
+			if w.Cordon.By != "" {
+				about = append(about, "by "+w.Cordon.By)
+			}
+			if !w.Cordon.Since.IsZero() {
+				about = append(about, ago(w.Cordon.Since))
+			}
+			if len(about) > 0 {
+				c += " (" + strings.Join(about, ", ") + ")"
+			}
+		}
+		parts = append(parts, c)
+	}
+	if w.Draining {
+		parts = append(parts, "draining")
+	}
+	if len(parts) == 0 {
+		return "up"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// workerIDArg checks the one worker id a command takes.
+func workerIDArg(cmd *cobra.Command, args []string) error {
+	if len(args) != 1 {
+		return usageErr("%s: want exactly one worker id", cmdName(cmd))
+	}
+	if err := store.ValidateNodeName(args[0]); err != nil {
+		return usageErr("worker id: %v", err)
+	}
+	return nil
+}
+
+func newCordonCmd(g *globals) *cobra.Command {
+	var note string
+	cmd := &cobra.Command{
+		Use:   "cordon ID [--note TEXT]",
+		Short: "Place no new work on a worker until uncordoned; what it runs goes on",
+		Long: `Cordon a worker: the leader places no new work on it, as on a draining
+worker, until "drover workers uncordon ID". Unlike a drain (SIGTERM), the
+worker keeps running, and so do the tasks placed on it already (prefetched
+ones too); the cordon holds across the worker's restarts and a leader's
+failover. The worker need not be registered yet.`,
+		Args: workerIDArg,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := store.ValidateCordonNote(note); err != nil {
+				return usageErr("--note: %v", err)
+			}
+			id := args[0]
+			return g.withReader(func(ctx context.Context, c *client.Client) error {
+				existing, err := store.Await(ctx, func() (*store.Cordon, error) { return c.CordonWorker(id, note) })
+				if err != nil && ctx.Err() != nil {
+					return exitCode(130, fmt.Sprintf("workers cordon: interrupted: whether %s is cordoned is unknown", id))
+				}
+				if err != nil {
+					return err
+				}
+				return reportCordon(cmd, g, c, id, existing)
+			})
+		},
+	}
+	cmd.Flags().StringVar(&note, "note", "", fmt.Sprintf("why, for drover workers -o wide (at most %d bytes)", store.MaxCordonNote))
+	return cmd
+}
+
+// reportCordon says what cordon did: cordoned, or cordoned already; and
+// when no worker of that id is registered, that the cordon waits for one.
+func reportCordon(cmd *cobra.Command, g *globals, c *client.Client, id string, existing *store.Cordon) error {
+	registered := false
+	if ws, skipped, err := c.Registrations(); err == nil {
+		registered = skipped > 0 || slices.ContainsFunc(ws, func(w client.WorkerStatus) bool { return w.ID == id })
+	} else {
+		registered = true // not known: nothing said
+	}
+	if g.output == "json" {
+		return writeJSON(cmd.OutOrStdout(), map[string]any{"worker": id, "cordoned": true, "already": existing != nil, "registered": registered})
+	}
+	msg := "cordoned " + id
+	if existing != nil {
+		msg = id + " was cordoned already"
+		if existing.Note != "" {
+			msg += " (" + strconv.Quote(existing.Note) + ")"
+		}
+	}
+	if !registered {
+		msg += "; no worker of that id is registered now: the cordon holds when one registers"
+	}
+	fmt.Fprintln(cmd.OutOrStdout(), printable(msg))
+	return nil
+}
+
+func newUncordonCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "uncordon ID",
+		Short: "Lift a worker's cordon: the leader places work on it again",
+		Args:  workerIDArg,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id := args[0]
+			return g.withReader(func(ctx context.Context, c *client.Client) error {
+				was, err := store.Await(ctx, func() (bool, error) { return c.UncordonWorker(id) })
+				if err != nil && ctx.Err() != nil {
+					return exitCode(130, fmt.Sprintf("workers uncordon: interrupted: whether %s is still cordoned is unknown", id))
+				}
+				if err != nil {
+					return err
+				}
+				if g.output == "json" {
+					return writeJSON(cmd.OutOrStdout(), map[string]any{"worker": id, "cordoned": false, "was_cordoned": was})
+				}
+				msg := "uncordoned " + id
+				if !was {
+					msg = id + " was not cordoned"
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), printable(msg))
+				return nil
 			})
 		},
 	}

@@ -726,10 +726,24 @@ func newVersionCmd(g *globals) *cobra.Command {
 
 // noArgs is cobra.NoArgs as a usage error.
 func noArgs(cmd *cobra.Command, args []string) error {
-	if len(args) > 0 {
-		return usageErr("%s takes no arguments, got %q", cmdName(cmd), args[0])
+	if len(args) == 0 {
+		return nil
 	}
-	return nil
+	if cmd.HasAvailableSubCommands() {
+		// drover workers cordn: a word of a command that has its own.
+		var names []string
+		for _, sub := range cmd.Commands() {
+			if sub.IsAvailableCommand() {
+				names = append(names, sub.Name())
+			}
+		}
+		cmd.SuggestionsMinimumDistance = 2
+		if near := cmd.SuggestionsFor(args[0]); len(near) > 0 {
+			return usageErr("%s: unknown command %q: did you mean %s?", cmdName(cmd), args[0], strings.Join(near, " or "))
+		}
+		return usageErr("%s takes no arguments but a command (%s), got %q", cmdName(cmd), strings.Join(names, ", "), args[0])
+	}
+	return usageErr("%s takes no arguments, got %q", cmdName(cmd), args[0])
 }
 
 // notDumpable makes this process's /proc files (environ, mem) and ptrace

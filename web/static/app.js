@@ -62,7 +62,9 @@ async function refresh() {
       `<span class="mono">${esc(w.id)}</span>`, esc(w.host),
       esc(Object.entries(w.labels || {}).map(([k, v]) => k + "=" + v).join(", ")),
       // Running of capacity; then assignments waiting for a slot of the prefetch.
-      `${w.running}/${w.capacity}${w.prefetch || w.waiting ? ` · waiting ${w.waiting}/${w.prefetch}` : ""}`, w.draining ? "draining" : "up", // as drover workers -o wide says
+      `${w.running}/${w.capacity}${w.prefetch || w.waiting ? ` · waiting ${w.waiting}/${w.prefetch}` : ""}`,
+      // As drover workers says; the cordon's note in the cell's title.
+      `<span title="${esc(w.cordon ? w.cordon.note || "" : "")}">${esc([w.cordon && "cordoned", w.draining && "draining"].filter(Boolean).join(", ") || "up")}</span>`,
     ]);
     rows("#tasks", tasks, (t) => [
       `<span class="mono">${esc(t.id)}</span>`, esc(t.name), `<span class="${esc(t.state)}">${esc(t.state)}</span>`,
