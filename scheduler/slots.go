@@ -72,11 +72,9 @@ func zoneName(name string) bool {
 // spec compat is the error ParseSpec gives it: it is read for
 // compatibility only. An upgrade must not move aside schedules in use.
 func ReadSpec(spec, tz string) (s cron.Schedule, compat, err error) {
-	spec = strings.TrimSpace(spec)
-	if spec == "" {
-		return nil, nil, errors.New("empty cron spec")
-	}
 	var control error
+	// Checked before the spec is trimmed: a line break at its end is one
+	// too (review194), and ParseSpec's callers store the spec as given.
 	if strings.ContainsFunc(spec, controlChar) {
 		// A line break cut the one-line error that quoted the spec
 		// before its cause. The cron library read a line break (any
@@ -90,6 +88,10 @@ func ReadSpec(spec, tz string) (s cron.Schedule, compat, err error) {
 			}
 			return r
 		}, spec)
+	}
+	spec = strings.TrimSpace(spec)
+	if spec == "" {
+		return nil, nil, errors.New("empty cron spec")
 	}
 	zone, rest, prefixed := ZonePrefix(spec)
 	if prefixed {
