@@ -65,8 +65,8 @@ func TestWorkersCordonAndUncordon(t *testing.T) {
 	oneLineError(t, drover(t, root, "workers", "cordon"), 2, "want exactly one worker id")
 	oneLineError(t, drover(t, root, "workers", "cordon", "a/b"), 2, "worker id")
 	oneLineError(t, drover(t, root, "workers", "cordon", "w3", "--note", "two\nlines"), 2, "--note")
-	oneLineError(t, drover(t, root, "workers", "cordn", "w3"), 2, "did you mean cordon?")
-	oneLineError(t, drover(t, root, "workers", "w3"), 2, "(cordon, uncordon)")
+	oneLineError(t, drover(t, root, "workers", "cordn", "w3"), 2, `workers: unknown command "cordn": did you mean cordon? (want one of cordon, uncordon)`)
+	oneLineError(t, drover(t, root, "workers", "w3"), 2, `workers: unknown command "w3": want one of cordon, uncordon`)
 	if r := drover(t, root, "workers", "-o", "json"); strings.Contains(r.stdout, `"w3"`) {
 		t.Fatalf("bad input cordoned w3: %+v", r)
 	}

@@ -416,7 +416,7 @@ func newWorkersCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "workers",
 		Short: "List the registered workers; cordon or uncordon one",
-		Args:  noArgs,
+		Args:  subcommandArgs, // drover workers alone lists them
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return g.withReader(func(ctx context.Context, c *client.Client) error {
 				ws, skipped, err := c.ListWorkers()

@@ -34,8 +34,8 @@ func TestReview157WorkersShowsADashForAnUnknownVersion(t *testing.T) {
 		return r.code == 0 && strings.Contains(r.stdout, "embedded")
 	})
 	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n")[1:] {
-		if f := strings.Fields(line); len(f) != 7 || f[6] != "-" {
-			t.Fatalf("drover workers row %q: %d columns, want 7 with VERSION \"-\" (as drover leader shows a scheduler that does not say)\n%s", line, len(f), r.stdout)
+		if f := strings.Fields(line); len(f) != 8 || f[6] != "-" {
+			t.Fatalf("drover workers row %q: %d columns, want 8 with VERSION \"-\" (as drover leader shows a scheduler that does not say)\n%s", line, len(f), r.stdout)
 		}
 	}
 }

@@ -201,10 +201,14 @@ func wantSubcommand(cmd *cobra.Command, _ []string) error {
 // none of them is an unknown command (it said the group "takes no
 // arguments"), and the line names them.
 func subcommandArgs(cmd *cobra.Command, args []string) error {
-	if len(args) > 0 {
-		return usageErr("%s: unknown command %s: want one of %s (--help says more)", cmdName(cmd), strconv.Quote(args[0]), subcommands(cmd))
+	if len(args) == 0 {
+		return nil
 	}
-	return nil
+	cmd.SuggestionsMinimumDistance = 2 // as the root's
+	if near := cmd.SuggestionsFor(args[0]); len(near) > 0 {
+		return usageErr("%s: unknown command %s: did you mean %s? (want one of %s)", cmdName(cmd), strconv.Quote(args[0]), strings.Join(near, " or "), subcommands(cmd))
+	}
+	return usageErr("%s: unknown command %s: want one of %s (--help says more)", cmdName(cmd), strconv.Quote(args[0]), subcommands(cmd))
 }
 
 // subcommands names cmd's commands, comma-separated.
@@ -726,24 +730,10 @@ func newVersionCmd(g *globals) *cobra.Command {
 
 // noArgs is cobra.NoArgs as a usage error.
 func noArgs(cmd *cobra.Command, args []string) error {
-	if len(args) == 0 {
-		return nil
+	if len(args) > 0 {
+		return usageErr("%s takes no arguments, got %q", cmdName(cmd), args[0])
 	}
-	if cmd.HasAvailableSubCommands() {
-		// drover workers cordn: a word of a command that has its own.
-		var names []string
-		for _, sub := range cmd.Commands() {
-			if sub.IsAvailableCommand() {
-				names = append(names, sub.Name())
-			}
-		}
-		cmd.SuggestionsMinimumDistance = 2
-		if near := cmd.SuggestionsFor(args[0]); len(near) > 0 {
-			return usageErr("%s: unknown command %q: did you mean %s?", cmdName(cmd), args[0], strings.Join(near, " or "))
-		}
-		return usageErr("%s takes no arguments but a command (%s), got %q", cmdName(cmd), strings.Join(names, ", "), args[0])
-	}
-	return usageErr("%s takes no arguments, got %q", cmdName(cmd), args[0])
+	return nil
 }
 
 // notDumpable makes this process's /proc files (environ, mem) and ptrace
