@@ -341,26 +341,36 @@ func fileFlagErr(cmd *cobra.Command, file string) error {
 // that task's record's that does not decode (moved to deadletter, as
 // drover status moves it): the command fails for that task.
 func noteOtherSpec(c *client.Client, spec client.TaskSpec, id string, stderr io.Writer) error {
-	other, err := otherSpec(c, spec, id)
+	other, unread, err := otherSpec(c, spec, id)
 	if other {
 		fmt.Fprintf(stderr, "drover: key %q names task %s, submitted before with another spec: that task is returned, and this one was not submitted\n", spec.Key, id)
+	}
+	if unread != nil {
+		fmt.Fprintf(stderr, "drover: key %q names task %s, submitted before, which could not be read to compare its spec with this one: %s\n", spec.Key, id, printable(oneLine(unread.Error())))
 	}
 	return err
 }
 
 // otherSpec reports whether task id, which spec's key named, was
-// submitted with another spec; its error is that task's record's that does
-// not decode (moved to deadletter by Status).
-func otherSpec(c *client.Client, spec client.TaskSpec, id string) (bool, error) {
+// submitted with another spec; unread is why its record could not be read
+// to say (a connection lost, say: the submit stands, and the answer is not
+// known); err is that task's record's that does not decode (moved to
+// deadletter by Status).
+func otherSpec(c *client.Client, spec client.TaskSpec, id string) (other bool, unread, err error) {
 	given, err := spec.Task(time.Now())
 	if err != nil {
-		return false, nil
+		return false, nil, nil
 	}
 	first, err := c.Status(id)
-	if isRecordErr(err) {
-		return false, err
+	switch {
+	case isRecordErr(err):
+		return false, nil, err
+	case errors.Is(err, store.ErrUnknownTask):
+		return false, nil, nil // gone since (retention): nothing to compare
+	case err != nil:
+		return false, err, nil
 	}
-	return err == nil && !client.SameSpec(first, given), nil
+	return !client.SameSpec(first, given), nil, nil
 }
 
 // keyCheck is noteOtherSpec for the lines of a submit -f of more than one
@@ -374,6 +384,10 @@ type keyCheck struct {
 	named []string // the first keysNamed of them
 	bad   error    // the first record that does not decode
 	nbad  int
+	// unread counts the tasks that could not be read for another reason
+	// (a connection lost), unreadErr the first one's error.
+	unread    int
+	unreadErr error
 }
 
 // errKeysUnread is an interrupt while keyCheck read the tasks keys named.
@@ -389,7 +403,7 @@ const keyReaders = 32
 // named, keyReaders at a time. An interrupt ends it: its error is ctx's
 // (a read the closed store failed would pass for the same spec).
 func (k *keyCheck) check(ctx context.Context, specs []client.TaskSpec, res []store.SubmitResult) error {
-	other, errs := make([]bool, len(res)), make([]error, len(res))
+	other, unread, errs := make([]bool, len(res)), make([]error, len(res)), make([]error, len(res))
 	var g errgroup.Group
 	g.SetLimit(keyReaders)
 	for i, r := range res {
@@ -397,7 +411,7 @@ func (k *keyCheck) check(ctx context.Context, specs []client.TaskSpec, res []sto
 			continue
 		}
 		g.Go(func() error {
-			other[i], errs[i] = otherSpec(k.c, specs[i], r.ID)
+			other[i], unread[i], errs[i] = otherSpec(k.c, specs[i], r.ID)
 			return nil
 		})
 	}
@@ -416,12 +430,21 @@ func (k *keyCheck) check(ctx context.Context, specs []client.TaskSpec, res []sto
 				k.bad = errs[i]
 			}
 		}
+		if unread[i] != nil {
+			if k.unread++; k.unreadErr == nil {
+				k.unreadErr = unread[i]
+			}
+		}
 	}
 	return nil
 }
 
 // note says on stderr which keys named tasks of another spec, if any.
 func (k *keyCheck) note(stderr io.Writer) {
+	if k.unread > 0 {
+		fmt.Fprintf(stderr, "drover: %d key(s) named tasks submitted before that could not be read to compare their specs with these lines (%s)\n",
+			k.unread, printable(oneLine(k.unreadErr.Error())))
+	}
 	if k.other == 0 {
 		return
 	}
