@@ -959,7 +959,8 @@ func (c *Client) Workers() ([]WorkerStatus, error) {
 }
 
 // ListWorkers is Workers with how many registrations it skipped: ones that
-// do not decode (malformed, or of a newer Drover) or that no session holds.
+// do not decode (malformed, or of a newer Drover) or that no session holds;
+// one more when the cordons may not be listed (no worker then shows one).
 // Like drover ls it changes nothing (it may run with read-only credentials,
 // and a newer worker's registration is not ours to move); a leader moves
 // the malformed ones to deadletter.
@@ -968,9 +969,12 @@ func (c *Client) ListWorkers() (ws []WorkerStatus, skipped int, err error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	cordons, err := c.st.Cordons()
+	cordons, cordonsHidden, err := c.st.Cordons()
 	if err != nil {
 		return nil, 0, err
+	}
+	if cordonsHidden {
+		skipped++ // which are cordoned is not known
 	}
 	refs, hidden, err := c.st.ListAssignments()
 	if err != nil {
@@ -1009,9 +1013,12 @@ func (c *Client) Registrations() (ws []WorkerStatus, skipped int, err error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	cordons, err := c.st.Cordons()
+	cordons, cordonsHidden, err := c.st.Cordons()
 	if err != nil {
 		return nil, 0, err
+	}
+	if cordonsHidden {
+		skipped++ // which are cordoned is not known: no claim that one fits
 	}
 	out := make([]WorkerStatus, len(entries))
 	for i, e := range entries {

@@ -124,15 +124,20 @@ func (s *Store) UncordonWorker(id string) (was bool, err error) {
 
 // Cordons reads every cordon for display, pipelined; it changes nothing. A
 // record that does not decode (malformed, which the leader moves aside, or
-// of a newer Drover) still cordons its worker, and reads as an empty one.
-// A cluster of an older release, with no cordons directory, has none.
-func (s *Store) Cordons() (map[string]*Cordon, error) {
+// of a newer Drover) or may not be read still cordons its worker, and
+// reads as an empty one. A cluster of an older release, with no cordons
+// directory, has none. hidden says the directory may not be listed with
+// these credentials (made by a process not given the read-only identity):
+// which workers are cordoned is not known, and none is returned.
+func (s *Store) Cordons() (cordons map[string]*Cordon, hidden bool, err error) {
 	ids, err := s.Children(s.layout.Cordons())
-	if errors.Is(err, ErrNoNode) {
-		return map[string]*Cordon{}, nil
-	}
-	if err != nil {
-		return nil, err
+	switch {
+	case errors.Is(err, ErrNoNode):
+		return map[string]*Cordon{}, false, nil
+	case errors.Is(err, ErrNoAuth):
+		return map[string]*Cordon{}, true, nil
+	case err != nil:
+		return nil, false, err
 	}
 	sort.Strings(ids)
 	paths := make([]string, len(ids))
@@ -147,7 +152,7 @@ func (s *Store) Cordons() (map[string]*Cordon, error) {
 		case errors.Is(rd.Err, ErrNoAuth):
 			out[ids[i]] = &Cordon{} // there, if not readable
 		case rd.Err != nil:
-			return nil, rd.Err
+			return nil, false, rd.Err
 		default:
 			c, err := DecodeCordon(rd.Data)
 			if err != nil {
@@ -156,15 +161,15 @@ func (s *Store) Cordons() (map[string]*Cordon, error) {
 			out[ids[i]] = c
 		}
 	}
-	return out, nil
+	return out, false, nil
 }
 
 // CheckCordons reads the cordons of ids, as the leader does once for each
 // new one, and moves a record that does not decode to deadletter, leaving
 // an empty record in its place: the name is the cordon, and the worker
-// stays cordoned. One of a newer format is left alone. One whose name no
-// worker id can have (made by hand) cordons nothing, and is moved aside
-// whole.
+// stays cordoned. One of a newer format, or that may not be read, is left
+// alone. One whose name no worker id can have (made by hand) cordons
+// nothing, and is moved aside whole.
 func (s *Store) CheckCordons(ids []string) error {
 	paths := make([]string, len(ids))
 	for i, id := range ids {
@@ -172,6 +177,13 @@ func (s *Store) CheckCordons(ids []string) error {
 	}
 	for i, rd := range s.GetMany(paths) {
 		if errors.Is(rd.Err, ErrNoNode) {
+			continue
+		}
+		if errors.Is(rd.Err, ErrNoAuth) {
+			// Made by hand with an ACL that keeps this process out: it
+			// cordons all the same, and is not ours to move (nor can it be
+			// read to be).
+			s.log.Warn().Str("path", rd.Path).Msg("cordon not readable with these credentials: left as it is")
 			continue
 		}
 		if rd.Err != nil {

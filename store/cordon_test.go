@@ -59,7 +59,7 @@ func TestCordonWorkerRoundTrip(t *testing.T) {
 	if err := st.Delete(st.Layout().Cordons(), -1); err != nil {
 		t.Fatal(err)
 	}
-	if cs, err := st.Cordons(); err != nil || len(cs) != 0 {
+	if cs, _, err := st.Cordons(); err != nil || len(cs) != 0 {
 		t.Fatalf("Cordons with no directory = %v, %v; want none", cs, err)
 	}
 	existing, err := st.CordonWorker("w1", store.Cordon{Note: "disk swap", By: "ops@h", Since: since})
@@ -70,7 +70,7 @@ func TestCordonWorkerRoundTrip(t *testing.T) {
 	if err != nil || existing == nil || existing.Note != "disk swap" {
 		t.Fatalf("second CordonWorker = %+v, %v; want the first cordon, unchanged", existing, err)
 	}
-	cs, err := st.Cordons()
+	cs, _, err := st.Cordons()
 	if err != nil || len(cs) != 1 || cs["w1"] == nil || cs["w1"].By != "ops@h" || !cs["w1"].Since.Equal(since) {
 		t.Fatalf("Cordons = %v, %v; want w1's", cs, err)
 	}
@@ -85,7 +85,7 @@ func TestCordonWorkerRoundTrip(t *testing.T) {
 			t.Fatalf("UncordonWorker = %v, %v; want %v", was, err, want)
 		}
 	}
-	if cs, err := st.Cordons(); err != nil || len(cs) != 0 {
+	if cs, _, err := st.Cordons(); err != nil || len(cs) != 0 {
 		t.Fatalf("Cordons after uncordon = %v, %v; want none", cs, err)
 	}
 }
@@ -106,7 +106,7 @@ func TestCheckCordonsMovesJunkAsideAndKeepsTheCordon(t *testing.T) {
 	if err := st.Create(lay.Cordon("w2"), []byte(`{"v":99}`)); err != nil { // a newer Drover's
 		t.Fatal(err)
 	}
-	if cs, err := st.Cordons(); err != nil || cs["w1"] == nil || cs["w2"] == nil {
+	if cs, _, err := st.Cordons(); err != nil || cs["w1"] == nil || cs["w2"] == nil {
 		t.Fatalf("Cordons = %v, %v; want w1 and w2 cordoned, their records unread", cs, err)
 	}
 	if err := st.CheckCordons([]string{"w1", "a b", "w2", "gone"}); err != nil {

@@ -410,20 +410,22 @@ type clusterView struct {
 	Stats      statsView             `json:"stats"`
 }
 
-// statsView is a scheduler's Stats with the leader's counts, queued and
-// workers, null where they are not the cluster's: on a standby, which keeps
-// no queue, and before the leader's view is ready. Zeros read as "nothing
-// queued, no worker left" (as /metrics leaves them out).
+// statsView is a scheduler's Stats with the leader's counts, queued,
+// workers and cordons, null where they are not the cluster's: on a standby,
+// which keeps no queue, and before the leader's view is ready. Zeros read
+// as "nothing queued, no worker left, none cordoned" (as /metrics leaves
+// them out).
 type statsView struct {
 	scheduler.Stats
 	Queued  map[string]int64 `json:"queued"`
 	Workers *int64           `json:"workers"`
+	Cordons *int64           `json:"cordons"`
 }
 
 func viewStats(st scheduler.Stats) statsView {
 	v := statsView{Stats: st}
 	if st.Leader && st.ViewReady {
-		v.Queued, v.Workers = st.Queued, &st.Workers
+		v.Queued, v.Workers, v.Cordons = st.Queued, &st.Workers, &st.Cordons
 	}
 	return v
 }

@@ -424,7 +424,7 @@ func newWorkersCmd(g *globals) *cobra.Command {
 					return err
 				}
 				if skipped > 0 {
-					fmt.Fprintf(cmd.ErrOrStderr(), "drover: skipped %d unreadable worker registration(s) (or their assignments): malformed, which a leader moves to deadletter (drover deadletter ls), of a newer Drover, or not readable with these credentials\n", skipped)
+					fmt.Fprintf(cmd.ErrOrStderr(), "drover: skipped %d unreadable worker registration(s) (or their assignments, or the cordons): malformed, which a leader moves to deadletter (drover deadletter ls), of a newer Drover, or not readable with these credentials\n", skipped)
 				}
 				out := cmd.OutOrStdout()
 				if g.output == "json" {
