@@ -1036,6 +1036,12 @@ func (c *Client) CordonWorker(id, note string) (existing *store.Cordon, err erro
 	return c.st.CordonWorker(id, store.Cordon{Note: note, By: whoAmI(), Since: time.Now().UTC()})
 }
 
+// Cordons reads every cordon, registered worker or not; hidden says the
+// cordons may not be listed with these credentials (none is returned).
+func (c *Client) Cordons() (cordons map[string]*store.Cordon, hidden bool, err error) {
+	return c.st.Cordons()
+}
+
 // UncordonWorker lifts worker id's cordon; was says whether there was one.
 func (c *Client) UncordonWorker(id string) (was bool, err error) { return c.st.UncordonWorker(id) }
 

@@ -28,6 +28,16 @@ func (c *Cordon) setV() { c.V = FormatVersion }
 // MaxCordonNote bounds a cordon's note, in bytes.
 const MaxCordonNote = 512
 
+// MaxCordons bounds the cordons, so that their directory's listing (at
+// most some 140 bytes a name) stays well under what one reply carries.
+const MaxCordons = 4096
+
+// ErrTooManyCordons is returned by CordonWorker with MaxCordons in place.
+var ErrTooManyCordons = errors.New("too many cordons")
+
+// maxCordons is MaxCordons; tests lower it.
+var maxCordons = MaxCordons
+
 // ValidateCordonNote accepts a note of at most MaxCordonNote bytes of UTF-8
 // with no control characters: it is shown on one line of a table.
 func ValidateCordonNote(note string) error {
@@ -80,6 +90,9 @@ func (s *Store) CordonWorker(id string, c Cordon) (existing *Cordon, err error) 
 		return nil, fmt.Errorf("cordon %s: %w", id, err)
 	}
 	p := s.layout.Cordon(id)
+	if err := s.roomForCordon(p); err != nil {
+		return nil, fmt.Errorf("cordon %s: %w", id, err)
+	}
 	err = s.Create(p, data)
 	if errors.Is(err, ErrNoNode) {
 		if derr := s.EnsurePath(s.layout.Cordons()); derr != nil {
@@ -105,6 +118,20 @@ func (s *Store) CordonWorker(id string, c Cordon) (existing *Cordon, err error) 
 		return e, nil
 	}
 	return &Cordon{}, nil
+}
+
+// roomForCordon is nil unless MaxCordons are in place and p is not one of
+// them (a cordon in place again changes nothing, and passes).
+func (s *Store) roomForCordon(p string) error {
+	_, dir, err := s.Exists(s.layout.Cordons())
+	if err != nil || dir.NumChildren < int32(maxCordons) {
+		return err
+	}
+	ok, _, err := s.Exists(p)
+	if err != nil || ok {
+		return err
+	}
+	return fmt.Errorf("%w: %d in place, at most %d (drover workers names them; uncordon some)", ErrTooManyCordons, dir.NumChildren, maxCordons)
 }
 
 // UncordonWorker lifts worker id's cordon; was says whether there was one.

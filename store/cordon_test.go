@@ -142,3 +142,21 @@ func TestCheckCordonsMovesJunkAsideAndKeepsTheCordon(t *testing.T) {
 		t.Fatalf("deadletter = %v; want w1's junk and the cordon of no worker id", from)
 	}
 }
+
+// The cordons are bounded (MaxCordons), so their directory stays listable:
+// one more is refused, saying so; one in place already still answers.
+func TestCordonsAreBounded(t *testing.T) {
+	defer store.SetMaxCordons(2)()
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	for _, id := range []string{"w1", "w2"} {
+		if _, err := st.CordonWorker(id, store.Cordon{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := st.CordonWorker("w3", store.Cordon{}); !errors.Is(err, store.ErrTooManyCordons) || !strings.Contains(err.Error(), "2 in place, at most 2") {
+		t.Fatalf("a third cordon: %v, want ErrTooManyCordons", err)
+	}
+	if existing, err := st.CordonWorker("w1", store.Cordon{}); err != nil || existing == nil {
+		t.Fatalf("w1 again at the bound: %+v, %v; want w1's cordon in place", existing, err)
+	}
+}

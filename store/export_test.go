@@ -23,6 +23,13 @@ func SetMaxDeadletters(n int) (restore func()) {
 	return func() { maxDeadletters = old }
 }
 
+// SetMaxCordons lowers maxCordons until the returned func is called.
+func SetMaxCordons(n int) (restore func()) {
+	old := maxCordons
+	maxCordons = n
+	return func() { maxCordons = old }
+}
+
 // SetKeysRead makes every submit of s that found keys to take over call f
 // after reading them and before writing.
 func SetKeysRead(s *Store, f func()) { s.keysRead = f }

@@ -20,6 +20,9 @@ func TestWorkersCordonAndUncordon(t *testing.T) {
 	if r := drover(t, root, "workers", "cordon", "w1", "--note", "other"); r.code != 0 || r.stdout != "w1 was cordoned already (\"disk swap\"); no worker of that id is registered now: the cordon holds when one registers\n" {
 		t.Fatalf("cordon again: %+v", r)
 	}
+	if r := drover(t, root, "workers"); r.code != 0 || !strings.Contains(r.stderr, "drover: cordoned, and not registered: w1 (") {
+		t.Fatalf("workers with a cordon of no registered worker: %+v; want it named on stderr", r)
+	}
 	daemon(t, root, "scheduler", "--id", "s1")
 	daemon(t, root, "worker", "--id", "w1", "--capacity", "2")
 	daemon(t, root, "worker", "--id", "w2", "--capacity", "2")
@@ -29,7 +32,7 @@ func TestWorkersCordonAndUncordon(t *testing.T) {
 		return len(ws) == 2
 	})
 	r = drover(t, root, "workers")
-	if r.code != 0 || !strings.Contains(r.stdout, "STATE") || !containsLine(r.stdout, "w1", "cordoned") || !containsLine(r.stdout, "w2", "up") {
+	if r.code != 0 || r.stderr != "" || !strings.Contains(r.stdout, "STATE") || !containsLine(r.stdout, "w1", "cordoned") || !containsLine(r.stdout, "w2", "up") {
 		t.Fatalf("workers: %+v", r)
 	}
 	if r := drover(t, root, "workers", "-o", "wide"); !containsLine(r.stdout, "w1", `cordoned ("disk swap", by `) {

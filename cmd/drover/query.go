@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -426,6 +427,7 @@ func newWorkersCmd(g *globals) *cobra.Command {
 				if skipped > 0 {
 					fmt.Fprintf(cmd.ErrOrStderr(), "drover: skipped %d unreadable worker registration(s) (or their assignments, or the cordons): malformed, which a leader moves to deadletter (drover deadletter ls), of a newer Drover, or not readable with these credentials\n", skipped)
 				}
+				noteStrayCordons(cmd.ErrOrStderr(), c, ws)
 				out := cmd.OutOrStdout()
 				if g.output == "json" {
 					if ws == nil {
@@ -461,6 +463,33 @@ func newWorkersCmd(g *globals) *cobra.Command {
 	}
 	cmd.AddCommand(newCordonCmd(g), newUncordonCmd(g))
 	return cmd
+}
+
+// strayCordonsNamed bounds the cordons noteStrayCordons names.
+const strayCordonsNamed = 10
+
+// noteStrayCordons says on stderr which cordons name no registered worker
+// (one set ahead of a worker, or left after it went), which the table,
+// a list of workers, cannot show: they are lifted by name alone.
+func noteStrayCordons(stderr io.Writer, c *client.Client, ws []client.WorkerStatus) {
+	cordons, _, err := c.Cordons()
+	if err != nil {
+		return // the listing stands without the note
+	}
+	for _, w := range ws {
+		delete(cordons, w.ID)
+	}
+	if len(cordons) == 0 {
+		return
+	}
+	ids := slices.Sorted(maps.Keys(cordons))
+	more := ""
+	if len(ids) > strayCordonsNamed {
+		more = fmt.Sprintf(" and %d more", len(ids)-strayCordonsNamed)
+		ids = ids[:strayCordonsNamed]
+	}
+	fmt.Fprintln(stderr, printable(fmt.Sprintf("drover: cordoned, and not registered: %s%s (a worker of that id gets no work when it registers; drover workers uncordon ID lifts a cordon)",
+		strings.Join(ids, ", "), more)))
 }
 
 // workerState is a worker's STATE: up, or why the leader places nothing
