@@ -26,16 +26,20 @@ func (l *leader) syncCordons() error {
 	now := make(map[string]bool, len(ids))
 	var fresh []string
 	for _, id := range ids {
-		now[id] = true
 		if !l.cordoned[id] {
 			fresh = append(fresh, id)
+		}
+		// One named for no worker id cordons nothing: CheckCordons moves
+		// it aside.
+		if store.ValidateNodeName(id) == nil {
+			now[id] = true
 		}
 	}
 	if err := l.st.CheckCordons(fresh); err != nil {
 		return err
 	}
 	for _, id := range fresh {
-		if store.ValidateNodeName(id) == nil {
+		if now[id] {
 			l.log.Info().Str("worker_id", id).Msg("worker cordoned: no new work is placed on it")
 		}
 	}
