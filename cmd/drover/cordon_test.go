@@ -65,13 +65,26 @@ func TestWorkersCordonAndUncordon(t *testing.T) {
 		t.Fatalf("uncordon of a worker not cordoned: %+v", r)
 	}
 
-	oneLineError(t, drover(t, root, "workers", "cordon"), 2, "want exactly one worker id")
+	oneLineError(t, drover(t, root, "workers", "cordon"), 2, "want one or more worker ids")
+	oneLineError(t, drover(t, root, "workers", "cordon", "w5", "a/b"), 2, "worker id") // checked before any is cordoned
 	oneLineError(t, drover(t, root, "workers", "cordon", "a/b"), 2, "worker id")
 	oneLineError(t, drover(t, root, "workers", "cordon", "w3", "--note", "two\nlines"), 2, "--note")
 	oneLineError(t, drover(t, root, "workers", "cordn", "w3"), 2, `workers: unknown command "cordn": did you mean cordon? (want one of cordon, uncordon)`)
 	oneLineError(t, drover(t, root, "workers", "w3"), 2, `workers: unknown command "w3": want one of cordon, uncordon`)
-	if r := drover(t, root, "workers", "-o", "json"); strings.Contains(r.stdout, `"w3"`) {
-		t.Fatalf("bad input cordoned w3: %+v", r)
+	if r := drover(t, root, "workers", "-o", "json"); strings.Contains(r.stdout, `"w3"`) || strings.Contains(r.stderr, "w5") {
+		t.Fatalf("bad input cordoned w3 or w5: %+v", r)
+	}
+
+	// Many at once, each once.
+	r = drover(t, root, "workers", "cordon", "w1", "w2", "w1")
+	if r.code != 0 || r.stdout != "cordoned w1\nw2 was cordoned already\n" {
+		t.Fatalf("cordon w1 w2 w1: %+v", r)
+	}
+	var changes []map[string]any
+	r = drover(t, root, "workers", "uncordon", "w1", "w2", "w9", "-o", "json")
+	if err := json.Unmarshal([]byte(r.stdout), &changes); err != nil || r.code != 0 || len(changes) != 3 ||
+		changes[0]["was_cordoned"] != true || changes[2]["was_cordoned"] != false {
+		t.Fatalf("uncordon w1 w2 w9 -o json: %+v (%v)", r, err)
 	}
 }
 

@@ -525,42 +525,110 @@ func workerState(w client.WorkerStatus, wide bool) string {
 	return strings.Join(parts, ", ")
 }
 
-// workerIDArg checks the one worker id a command takes.
-func workerIDArg(cmd *cobra.Command, args []string) error {
-	if len(args) != 1 {
-		return usageErr("%s: want exactly one worker id", cmdName(cmd))
+// workerIDsArg checks the worker ids a command takes, one or more.
+func workerIDsArg(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return usageErr("%s: want one or more worker ids", cmdName(cmd))
 	}
-	if err := store.ValidateNodeName(args[0]); err != nil {
-		return usageErr("worker id: %v", err)
+	for _, id := range args {
+		if err := store.ValidateNodeName(id); err != nil {
+			return usageErr("worker id: %v", err)
+		}
 	}
 	return nil
+}
+
+// cordonChange is one line of cordon's and uncordon's -o json.
+type cordonChange struct {
+	Worker   string `json:"worker"`
+	Cordoned bool   `json:"cordoned"`
+	// Already (cordon): it was cordoned before; the cordon in place stays.
+	Already bool `json:"already,omitempty"`
+	// WasCordoned (uncordon): there was a cordon to lift.
+	WasCordoned *bool `json:"was_cordoned,omitempty"`
+	// Registered (cordon): a worker of that id is registered now (or some
+	// registration could not be read: not known); false, the cordon waits
+	// for one.
+	Registered *bool `json:"registered,omitempty"`
+}
+
+// changeCordons applies op to each worker id named, once each, as cancel
+// does to tasks: it says what it did for each, and exits 1 when any
+// failed; an interrupt exits 130 naming the ids it did not get to.
+func changeCordons(cmd *cobra.Command, g *globals, args []string, verb string, op func(ctx context.Context, c *client.Client, id string) (cordonChange, string, error)) error {
+	var ids []string // each once, at its first place: w1 w2 w1 acts on w1 once
+	for _, id := range args {
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	return g.withReader(func(ctx context.Context, c *client.Client) error {
+		var done []cordonChange
+		var failed error
+		for i, id := range ids {
+			if ctx.Err() != nil {
+				return exitCode(130, fmt.Sprintf("workers %s: interrupted: %d of %d done%s", verb, i, len(ids), notDone(verb+"ed", ids[i:])))
+			}
+			ch, msg, err := op(ctx, c, id)
+			if err != nil && ctx.Err() != nil {
+				return exitCode(130, fmt.Sprintf("workers %s: interrupted: %d of %d done; whether %s was %sed is unknown%s", verb, i, len(ids), id, verb, notDone(verb+"ed", ids[i+1:])))
+			}
+			if err != nil {
+				fmt.Fprintln(cmd.ErrOrStderr(), "drover: "+printable(oneLine("workers "+verb+": "+err.Error())))
+				failed = exitCode(1, "")
+				continue
+			}
+			done = append(done, ch)
+			if g.output != "json" {
+				fmt.Fprintln(cmd.OutOrStdout(), printable(msg))
+			}
+		}
+		if g.output == "json" {
+			if err := writeJSON(cmd.OutOrStdout(), append([]cordonChange{}, done...)); err != nil {
+				return err
+			}
+		}
+		return failed
+	})
 }
 
 func newCordonCmd(g *globals) *cobra.Command {
 	var note string
 	cmd := &cobra.Command{
-		Use:   "cordon ID [--note TEXT]",
-		Short: "Place no new work on a worker until uncordoned; what it runs goes on",
-		Long: `Cordon a worker: the leader places no new work on it, as on a draining
-worker, until "drover workers uncordon ID". Unlike a drain (SIGTERM), the
+		Use:   "cordon ID... [--note TEXT]",
+		Short: "Place no new work on workers until uncordoned; what they run goes on",
+		Long: `Cordon workers: the leader places no new work on them, as on a draining
+worker, until "drover workers uncordon ID". Unlike a drain (SIGTERM), a
 worker keeps running, and so do the tasks placed on it already (prefetched
 ones too); the cordon holds across the worker's restarts and a leader's
 failover. The worker need not be registered yet.`,
-		Args: workerIDArg,
+		Args: workerIDsArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := store.ValidateCordonNote(note); err != nil {
 				return usageErr("--note: %v", err)
 			}
-			id := args[0]
-			return g.withReader(func(ctx context.Context, c *client.Client) error {
+			var registered map[string]bool // nil: not known
+			return changeCordons(cmd, g, args, "cordon", func(ctx context.Context, c *client.Client, id string) (cordonChange, string, error) {
 				existing, err := store.Await(ctx, func() (*store.Cordon, error) { return c.CordonWorker(id, note) })
-				if err != nil && ctx.Err() != nil {
-					return exitCode(130, fmt.Sprintf("workers cordon: interrupted: whether %s is cordoned is unknown", id))
-				}
 				if err != nil {
-					return err
+					return cordonChange{}, "", err
 				}
-				return reportCordon(cmd, g, c, id, existing)
+				if registered == nil {
+					registered = registeredIDs(c)
+				}
+				reg := registered[id] || registered[""]
+				ch := cordonChange{Worker: id, Cordoned: true, Already: existing != nil, Registered: &reg}
+				msg := "cordoned " + id
+				if existing != nil {
+					msg = id + " was cordoned already"
+					if existing.Note != "" {
+						msg += " (" + strconv.Quote(existing.Note) + ")"
+					}
+				}
+				if !reg {
+					msg += "; no worker of that id is registered now: the cordon holds when one registers"
+				}
+				return ch, msg, nil
 			})
 		},
 	}
@@ -568,56 +636,37 @@ failover. The worker need not be registered yet.`,
 	return cmd
 }
 
-// reportCordon says what cordon did: cordoned, or cordoned already; and
-// when no worker of that id is registered, that the cordon waits for one.
-func reportCordon(cmd *cobra.Command, g *globals, c *client.Client, id string, existing *store.Cordon) error {
-	registered := false
-	if ws, skipped, err := c.Registrations(); err == nil {
-		registered = skipped > 0 || slices.ContainsFunc(ws, func(w client.WorkerStatus) bool { return w.ID == id })
-	} else {
-		registered = true // not known: nothing said
+// registeredIDs is the set of registered worker ids, with "" in it when
+// which are registered is not known (a read failed, or a registration
+// could not be read): then nothing is said of any.
+func registeredIDs(c *client.Client) map[string]bool {
+	ws, skipped, err := c.Registrations()
+	if err != nil || skipped > 0 {
+		return map[string]bool{"": true}
 	}
-	if g.output == "json" {
-		return writeJSON(cmd.OutOrStdout(), map[string]any{"worker": id, "cordoned": true, "already": existing != nil, "registered": registered})
+	ids := make(map[string]bool, len(ws))
+	for _, w := range ws {
+		ids[w.ID] = true
 	}
-	msg := "cordoned " + id
-	if existing != nil {
-		msg = id + " was cordoned already"
-		if existing.Note != "" {
-			msg += " (" + strconv.Quote(existing.Note) + ")"
-		}
-	}
-	if !registered {
-		msg += "; no worker of that id is registered now: the cordon holds when one registers"
-	}
-	fmt.Fprintln(cmd.OutOrStdout(), printable(msg))
-	return nil
+	return ids
 }
 
 func newUncordonCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use:   "uncordon ID",
-		Short: "Lift a worker's cordon: the leader places work on it again",
-		Args:  workerIDArg,
+		Use:   "uncordon ID...",
+		Short: "Lift workers' cordons: the leader places work on them again",
+		Args:  workerIDsArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id := args[0]
-			return g.withReader(func(ctx context.Context, c *client.Client) error {
+			return changeCordons(cmd, g, args, "uncordon", func(ctx context.Context, c *client.Client, id string) (cordonChange, string, error) {
 				was, err := store.Await(ctx, func() (bool, error) { return c.UncordonWorker(id) })
-				if err != nil && ctx.Err() != nil {
-					return exitCode(130, fmt.Sprintf("workers uncordon: interrupted: whether %s is still cordoned is unknown", id))
-				}
 				if err != nil {
-					return err
-				}
-				if g.output == "json" {
-					return writeJSON(cmd.OutOrStdout(), map[string]any{"worker": id, "cordoned": false, "was_cordoned": was})
+					return cordonChange{}, "", err
 				}
 				msg := "uncordoned " + id
 				if !was {
 					msg = id + " was not cordoned"
 				}
-				fmt.Fprintln(cmd.OutOrStdout(), printable(msg))
-				return nil
+				return cordonChange{Worker: id, WasCordoned: &was}, msg, nil
 			})
 		},
 	}
