@@ -122,22 +122,7 @@ func TestCheckCordonsMovesJunkAsideAndKeepsTheCordon(t *testing.T) {
 	if data, _, err := st.Get(lay.Cordon("w2")); err != nil || string(data) != `{"v":99}` {
 		t.Fatalf("a newer Drover's cordon was changed: %q, %v", data, err)
 	}
-	names, err := st.Children(lay.Deadletter())
-	if err != nil {
-		t.Fatal(err)
-	}
-	from := map[string]string{}
-	for _, n := range names {
-		data, _, err := st.Get(lay.Deadletter() + "/" + n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var d store.Deadletter
-		if err := store.Decode(data, &d); err != nil {
-			t.Fatal(err)
-		}
-		from[d.From] = string(d.Data)
-	}
+	from := deadlettersByOrigin(t, st)
 	if _, ok := from[lay.Cordon("a b")]; from[lay.Cordon("w1")] != "junk" || !ok || len(from) != 2 {
 		t.Fatalf("deadletter = %v; want w1's junk and the cordon of no worker id", from)
 	}

@@ -84,22 +84,7 @@ func TestZnodesUnderARecordAreMovedAside(t *testing.T) {
 			t.Fatalf("%s still there (%v)", p, err)
 		}
 	}
-	names, err := st.Children(lay.Deadletter())
-	if err != nil {
-		t.Fatal(err)
-	}
-	from := map[string]string{}
-	for _, n := range names {
-		data, _, err := st.Get(lay.Deadletter() + "/" + n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var dl store.Deadletter
-		if err := store.Decode(data, &dl); err != nil {
-			t.Fatal(err)
-		}
-		from[dl.From] = string(dl.Data)
-	}
+	from := deadlettersByOrigin(t, st)
 	want := map[string]string{item: "junk", item + "/under": "u", item + "/under/deeper": "d", res + "/under": "u"}
 	if !reflect.DeepEqual(from, want) {
 		t.Fatalf("deadletter holds %v, want %v", from, want)
@@ -214,4 +199,28 @@ func mustOnly(t *testing.T, st *store.Store, dir string) string {
 		t.Fatalf("%s holds %v (%v), want one", dir, names, err)
 	}
 	return names[0]
+}
+
+// deadlettersByOrigin reads every deadletter record: the data moved aside,
+// by the path it was found at.
+func deadlettersByOrigin(t *testing.T, st *store.Store) map[string]string {
+	t.Helper()
+	dir := st.Layout().Deadletter()
+	names, err := st.Children(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := map[string]string{}
+	for _, n := range names {
+		data, _, err := st.Get(dir + "/" + n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var dl store.Deadletter
+		if err := store.Decode(data, &dl); err != nil {
+			t.Fatal(err)
+		}
+		from[dl.From] = string(dl.Data)
+	}
+	return from
 }
