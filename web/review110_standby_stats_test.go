@@ -31,18 +31,7 @@ func TestAPIStandbyClusterStatsReportTheLeadersCountsAsZero(t *testing.T) {
 		t.Fatal(err)
 	}
 	drovertest.WaitFor(t, 10*time.Second, "the queued task counted", func() bool { return srv.sched.Stats().Queued["high"] == 1 })
-	sst := drovertest.OpenStore(t, srv.st.Layout().Root)
-	standby, err := scheduler.New(scheduler.Config{ID: "s2", Store: sst, Log: drovertest.Logger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	drovertest.Run(t, "standby", standby.Run)
-	drovertest.WaitFor(t, 20*time.Second, "s2 standing by", func() bool {
-		l, err := client.New(sst).Leader()
-		return err == nil && l.ID == "s1" && len(l.Standbys) == 1 && l.Standbys[0].ID == "s2"
-	})
-	hs := httptest.NewServer(New(standby, sst).Handler())
-	t.Cleanup(hs.Close)
+	hs := serveStandby(t, srv)
 	var v struct {
 		Served  string            `json:"served_by"`
 		Workers []json.RawMessage `json:"workers"`
@@ -60,4 +49,23 @@ func TestAPIStandbyClusterStatsReportTheLeadersCountsAsZero(t *testing.T) {
 			t.Errorf(`a standby's /api/v1/cluster says "stats": {"queued": {"high": 0}} while the leader counts 1 high task queued`)
 		}
 	}
+}
+
+// serveStandby starts scheduler s2 beside srv's leader s1, waits until it
+// stands by, and serves its API.
+func serveStandby(t *testing.T, srv served) *httptest.Server {
+	t.Helper()
+	sst := drovertest.OpenStore(t, srv.st.Layout().Root)
+	standby, err := scheduler.New(scheduler.Config{ID: "s2", Store: sst, Log: drovertest.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	drovertest.Run(t, "standby", standby.Run)
+	drovertest.WaitFor(t, 20*time.Second, "s2 standing by", func() bool {
+		l, err := client.New(sst).Leader()
+		return err == nil && l.ID == "s1" && len(l.Standbys) == 1 && l.Standbys[0].ID == "s2"
+	})
+	hs := httptest.NewServer(New(standby, sst).Handler())
+	t.Cleanup(hs.Close)
+	return hs
 }

@@ -2,13 +2,10 @@ package web
 
 import (
 	"encoding/json"
-	"net/http/httptest"
 	"testing"
 	"time"
 
-	"github.com/drover-sched/drover/client"
 	"github.com/drover-sched/drover/drovertest"
-	"github.com/drover-sched/drover/scheduler"
 	"github.com/drover-sched/drover/store"
 )
 
@@ -25,18 +22,7 @@ func TestReview195APIStandbyClusterSaysNoCordons(t *testing.T) {
 		t.Fatal(err)
 	}
 	drovertest.WaitFor(t, 10*time.Second, "the leader counts the cordon", func() bool { return srv.sched.Stats().Cordons == 1 })
-	sst := drovertest.OpenStore(t, srv.st.Layout().Root)
-	standby, err := scheduler.New(scheduler.Config{ID: "s2", Store: sst, Log: drovertest.Logger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	drovertest.Run(t, "standby", standby.Run)
-	drovertest.WaitFor(t, 20*time.Second, "s2 standing by", func() bool {
-		l, err := client.New(sst).Leader()
-		return err == nil && l.ID == "s1" && len(l.Standbys) == 1 && l.Standbys[0].ID == "s2"
-	})
-	hs := httptest.NewServer(New(standby, sst).Handler())
-	t.Cleanup(hs.Close)
+	hs := serveStandby(t, srv)
 	var v struct {
 		Served string         `json:"served_by"`
 		Stats  map[string]any `json:"stats"`
