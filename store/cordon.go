@@ -90,34 +90,37 @@ func (s *Store) CordonWorker(id string, c Cordon) (existing *Cordon, err error) 
 		return nil, fmt.Errorf("cordon %s: %w", id, err)
 	}
 	p := s.layout.Cordon(id)
-	if err := s.roomForCordon(p); err != nil {
-		return nil, fmt.Errorf("cordon %s: %w", id, err)
-	}
-	err = s.Create(p, data)
-	if errors.Is(err, ErrNoNode) {
-		if derr := s.EnsurePath(s.layout.Cordons()); derr != nil {
-			return nil, fmt.Errorf("cordon %s: %w", id, derr)
+	// Twice at most: a cordon lifted between the create that found it and
+	// the read of it is made on the second pass.
+	for try := 0; ; try++ {
+		if err := s.roomForCordon(p); err != nil {
+			return nil, fmt.Errorf("cordon %s: %w", id, err)
 		}
 		err = s.Create(p, data)
-	}
-	if !errors.Is(err, ErrNodeExists) {
+		if errors.Is(err, ErrNoNode) {
+			if derr := s.EnsurePath(s.layout.Cordons()); derr != nil {
+				return nil, fmt.Errorf("cordon %s: %w", id, derr)
+			}
+			err = s.Create(p, data)
+		}
+		if !errors.Is(err, ErrNodeExists) {
+			if err != nil {
+				return nil, fmt.Errorf("cordon %s: %w", id, err)
+			}
+			return nil, nil
+		}
+		old, _, err := s.Get(p)
+		if errors.Is(err, ErrNoNode) && try == 0 {
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("cordon %s: %w", id, err)
 		}
-		return nil, nil
+		if e, derr := DecodeCordon(old); derr == nil {
+			return e, nil
+		}
+		return &Cordon{}, nil
 	}
-	old, _, err := s.Get(p)
-	if errors.Is(err, ErrNoNode) {
-		// Lifted between the two: try once more, and report what is.
-		return s.CordonWorker(id, c)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("cordon %s: %w", id, err)
-	}
-	if e, derr := DecodeCordon(old); derr == nil {
-		return e, nil
-	}
-	return &Cordon{}, nil
 }
 
 // roomForCordon is nil unless MaxCordons are in place and p is not one of
