@@ -9,6 +9,7 @@ import (
 
 	"github.com/drover-sched/drover/client"
 	"github.com/drover-sched/drover/scheduler"
+	"github.com/drover-sched/drover/store"
 )
 
 // renderView renders the dashboard in headless Chromium against an API
@@ -72,5 +73,36 @@ func TestDashboardShowsAnUnreadableSchedulerRecordAsUnknown(t *testing.T) {
 	}
 	if strings.Contains(dom, "pid 0") || !strings.Contains(dom, "pid ?") {
 		t.Fatalf("the dashboard shows the unreadable leader record's unknown pid as 0:\n%s", dom)
+	}
+}
+
+// TestDashboardShowsCordonedAndDrainingWorkers renders the workers' STATE
+// as drover workers says it: up, cordoned (its note in the cell's title,
+// escaped), draining, or both.
+func TestDashboardShowsCordonedAndDrainingWorkers(t *testing.T) {
+	w := func(id string, draining bool, c *store.Cordon) client.WorkerStatus {
+		return client.WorkerStatus{WorkerInfo: store.WorkerInfo{ID: id, Host: "h", Capacity: 2, Draining: draining}, Cordon: c}
+	}
+	dom := renderView(t, clusterView{
+		Leader: &client.LeaderInfo{SchedulerInfo: client.SchedulerInfo{ID: "s1", Host: "h", PID: 7}, Epoch: 1, Standbys: []client.SchedulerInfo{}},
+		Served: "leader", ServedByID: "s1",
+		Workers: []client.WorkerStatus{w("wa", false, nil), w("wb", false, &store.Cordon{Note: `disk "swap" <b>`}), w("wc", true, nil), w("wd", true, &store.Cordon{})},
+		Stats:   viewStats(scheduler.Stats{Leader: true, ViewReady: true, Epoch: 1, Queued: map[string]int64{}}),
+	})
+	for id, want := range map[string]string{"wa": ">up<", "wb": ">cordoned<", "wc": ">draining<", "wd": ">cordoned, draining<"} {
+		i := strings.Index(dom, ">"+id+"<")
+		if i < 0 {
+			t.Fatalf("worker %s not shown:\n%s", id, dom)
+		}
+		row := dom[i:]
+		if end := strings.Index(row, "</tr>"); end >= 0 {
+			row = row[:end]
+		}
+		if !strings.Contains(row, want) {
+			t.Errorf("worker %s's row %q does not say %s", id, row, want)
+		}
+	}
+	if !strings.Contains(dom, `title="disk &quot;swap&quot; &lt;b&gt;"`) {
+		t.Errorf("the cordon's note is not in the cell's title, escaped:\n%s", dom)
 	}
 }
