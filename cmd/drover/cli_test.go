@@ -1248,3 +1248,11 @@ func TestTabCompletionIgnoresABadConfig(t *testing.T) {
 		}
 	}
 }
+
+// A worker's bad --prefetch names the flag, as a bad --capacity does (it
+// said "prefetch -1", the worker package's word; review194).
+func TestWorkerPrefetchErrorNamesTheFlag(t *testing.T) {
+	root := newRoot()
+	oneLineError(t, drover(t, root, "worker", "--prefetch", "-1"), 2, "--prefetch -1: want 0 to 9996 (--capacity and --prefetch together at most 10000)")
+	oneLineError(t, drover(t, root, "worker", "--capacity", "10", "--prefetch", "9991"), 2, "--prefetch 9991: want 0 to 9990")
+}

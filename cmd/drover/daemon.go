@@ -177,6 +177,9 @@ func newWorkerCmd(g *globals) *cobra.Command {
 			if capacity < 1 || capacity > store.MaxCapacity {
 				return usageErr("--capacity %d: want 1 to %d", capacity, store.MaxCapacity)
 			}
+			if prefetch < 0 || prefetch > store.MaxCapacity-capacity {
+				return usageErr("--prefetch %d: want 0 to %d (--capacity and --prefetch together at most %d)", prefetch, store.MaxCapacity-capacity, store.MaxCapacity)
+			}
 			lm, err := parsePairs("--label", labels, true)
 			if err != nil {
 				return err
