@@ -427,7 +427,9 @@ func newWorkersCmd(g *globals) *cobra.Command {
 				if skipped > 0 {
 					fmt.Fprintf(cmd.ErrOrStderr(), "drover: skipped %d unreadable worker registration(s) (or their assignments, or the cordons): malformed, which a leader moves to deadletter (drover deadletter ls), of a newer Drover, or not readable with these credentials\n", skipped)
 				}
-				noteStrayCordons(cmd.ErrOrStderr(), c, ws)
+				if skipped == 0 { // else a registration not read may be a cordon's
+					noteStrayCordons(cmd.ErrOrStderr(), c, ws)
+				}
 				out := cmd.OutOrStdout()
 				if g.output == "json" {
 					if ws == nil {
