@@ -175,19 +175,7 @@ func TestStandbyMetricsDoNotReportTheLeadersGaugesAsZero(t *testing.T) {
 		t.Fatal(err)
 	}
 	drovertest.WaitFor(t, 10*time.Second, "the queued task counted", func() bool { return srv.sched.Stats().Queued["high"] == 1 })
-	root := srv.st.Layout().Root
-	sst := drovertest.OpenStore(t, root)
-	standby, err := scheduler.New(scheduler.Config{ID: "s2", Store: sst, Log: drovertest.Logger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	drovertest.Run(t, "standby", standby.Run)
-	drovertest.WaitFor(t, 20*time.Second, "s2 standing by", func() bool {
-		l, err := client.New(sst).Leader()
-		return err == nil && l.ID == "s1" && len(l.Standbys) == 1 && l.Standbys[0].ID == "s2"
-	})
-	hs := httptest.NewServer(New(standby, sst).Handler())
-	t.Cleanup(hs.Close)
+	hs := serveStandby(t, srv)
 	_, scrape := get(t, hs.URL+"/metrics")
 	if !strings.Contains(scrape, "drover_leader 0\n") {
 		t.Fatalf("s2 is no standby:\n%s", scrape)
