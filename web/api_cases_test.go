@@ -174,15 +174,21 @@ func TestStandbyMetricsDoNotReportTheLeadersGaugesAsZero(t *testing.T) {
 	if _, err := srv.st.Submit(context.Background(), []*store.Task{stuck}); err != nil {
 		t.Fatal(err)
 	}
-	drovertest.WaitFor(t, 10*time.Second, "the queued task counted", func() bool { return srv.sched.Stats().Queued["high"] == 1 })
+	if _, err := srv.st.CordonWorker("w9", store.Cordon{}); err != nil {
+		t.Fatal(err)
+	}
+	drovertest.WaitFor(t, 10*time.Second, "the queued task and the cordon counted", func() bool {
+		st := srv.sched.Stats()
+		return st.Queued["high"] == 1 && st.Cordons == 1
+	})
 	hs := serveStandby(t, srv)
 	_, scrape := get(t, hs.URL+"/metrics")
 	if !strings.Contains(scrape, "drover_leader 0\n") {
 		t.Fatalf("s2 is no standby:\n%s", scrape)
 	}
-	for _, lie := range []string{"drover_workers 0\n", `drover_queue_depth{priority="high"} 0` + "\n"} {
+	for _, lie := range []string{"drover_workers 0\n", `drover_queue_depth{priority="high"} 0` + "\n", "drover_cordons 0\n"} {
 		if strings.Contains(scrape, lie) {
-			t.Errorf("a standby reports %q while the leader sees 2 workers and 1 high task queued", strings.TrimSpace(lie))
+			t.Errorf("a standby reports %q while the leader sees 2 workers, 1 high task queued and 1 cordon", strings.TrimSpace(lie))
 		}
 	}
 }
