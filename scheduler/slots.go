@@ -188,7 +188,12 @@ func specError(err error) error {
 	return fmt.Errorf("cron spec: %s", strings.Replace(msg, "above maximum (6)", "above maximum (7: 0 and 7 are Sunday)", 1))
 }
 
-func controlChar(r rune) bool { return unicode.IsControl(r) && r != '\t' }
+// controlChar reports whether r may not stand in a spec: a control
+// character but the tab, or a line or paragraph separator (U+2028,
+// U+2029), a line break too (review197).
+func controlChar(r rune) bool {
+	return unicode.IsControl(r) && r != '\t' || r == '\u2028' || r == '\u2029'
+}
 
 // ZonePrefix splits a CRON_TZ= or TZ= prefix off spec as the cron library
 // reads it, up to the first space: its zone, the schedule after it, and

@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"path"
 	"sort"
 	"time"
 	"unicode"
@@ -77,7 +78,10 @@ func DecodeCordon(data []byte) (*Cordon, error) {
 // CordonWorker cordons worker id with c, unless it is cordoned already: then
 // it changes nothing and returns the cordon in place (an empty one when its
 // record does not decode). A cluster made by an older release has no
-// cordons directory: it is made.
+// cordons directory: it is made. MaxCordons holds against clients that
+// cordon at once: each create is one transaction with a write of the
+// directory at the version whose child count was checked, so of two at the
+// bound one fails, looks again, and is refused.
 func (s *Store) CordonWorker(id string, c Cordon) (existing *Cordon, err error) {
 	if err := ValidateNodeName(id); err != nil {
 		return nil, fmt.Errorf("worker id: %w", err)
@@ -89,52 +93,61 @@ func (s *Store) CordonWorker(id string, c Cordon) (existing *Cordon, err error) 
 	if err != nil {
 		return nil, fmt.Errorf("cordon %s: %w", id, err)
 	}
-	p := s.layout.Cordon(id)
-	// Twice at most: a cordon lifted between the create that found it and
-	// the read of it is made on the second pass.
+	dir, p := s.layout.Cordons(), s.layout.Cordon(id)
 	for try := 0; ; try++ {
-		if err := s.roomForCordon(p); err != nil {
-			return nil, fmt.Errorf("cordon %s: %w", id, err)
+		if try == maxCordonTries {
+			return nil, fmt.Errorf("cordon %s: the cordons changed at every one of %d tries: try again", id, try)
 		}
-		err = s.Create(p, data)
-		if errors.Is(err, ErrNoNode) {
-			if derr := s.EnsurePath(s.layout.Cordons()); derr != nil {
-				return nil, fmt.Errorf("cordon %s: %w", id, derr)
+		ok, st, err := s.Exists(dir)
+		if err == nil && !ok {
+			if err = s.EnsurePath(dir); err == nil {
+				continue
 			}
-			err = s.Create(p, data)
-		}
-		if !errors.Is(err, ErrNodeExists) {
-			if err != nil {
-				return nil, fmt.Errorf("cordon %s: %w", id, err)
-			}
-			return nil, nil
-		}
-		old, _, err := s.Get(p)
-		if errors.Is(err, ErrNoNode) && try == 0 {
-			continue
 		}
 		if err != nil {
 			return nil, fmt.Errorf("cordon %s: %w", id, err)
 		}
-		if e, derr := DecodeCordon(old); derr == nil {
-			return e, nil
+		if st.NumChildren >= int32(maxCordons) {
+			if e, found, err := s.cordonAt(p); err != nil || found {
+				return e, err
+			}
+			return nil, fmt.Errorf("cordon %s: %w: %d in place, at most %d (drover workers names them; uncordon some)", id, ErrTooManyCordons, st.NumChildren, maxCordons)
 		}
-		return &Cordon{}, nil
+		err = s.Txn().Set(dir, nil, st.Version).Create(p, data).Commit()
+		switch {
+		case err == nil:
+			return nil, nil
+		case errors.Is(err, ErrNodeExists):
+			if e, found, err := s.cordonAt(p); err != nil || found {
+				return e, err
+			}
+			// Lifted between the two: look again.
+		case errors.Is(err, ErrBadVersion), errors.Is(err, ErrNoNode):
+			// Another cordon made meanwhile (or the directory gone): count again.
+		default:
+			return nil, fmt.Errorf("cordon %s: %w", id, err)
+		}
 	}
 }
 
-// roomForCordon is nil unless MaxCordons are in place and p is not one of
-// them (a cordon in place again changes nothing, and passes).
-func (s *Store) roomForCordon(p string) error {
-	_, dir, err := s.Exists(s.layout.Cordons())
-	if err != nil || dir.NumChildren < int32(maxCordons) {
-		return err
+// maxCordonTries bounds the passes of CordonWorker that others' cordons
+// made at the same moment undo.
+const maxCordonTries = 10
+
+// cordonAt reads the cordon at p: found false when there is none. One that
+// does not decode is a cordon with nothing said.
+func (s *Store) cordonAt(p string) (c *Cordon, found bool, err error) {
+	data, _, err := s.Get(p)
+	if errors.Is(err, ErrNoNode) {
+		return nil, false, nil
 	}
-	ok, _, err := s.Exists(p)
-	if err != nil || ok {
-		return err
+	if err != nil {
+		return nil, false, fmt.Errorf("cordon %s: %w", path.Base(p), err)
 	}
-	return fmt.Errorf("%w: %d in place, at most %d (drover workers names them; uncordon some)", ErrTooManyCordons, dir.NumChildren, maxCordons)
+	if c, err := DecodeCordon(data); err == nil {
+		return c, true, nil
+	}
+	return &Cordon{}, true, nil
 }
 
 // UncordonWorker lifts worker id's cordon; was says whether there was one.

@@ -32,7 +32,7 @@ func TestKeyOfATaskThatCannotBeReadSaysSo(t *testing.T) {
 	spec := client.TaskSpec{Cmd: []string{"echo", "two"}, Key: "k1"}
 
 	var stderr bytes.Buffer
-	if err := noteOtherSpec(c, spec, id, &stderr); err != nil {
+	if err := noteOtherSpec(context.Background(), c, spec, id, &stderr); err != nil {
 		t.Fatalf("noteOtherSpec: %v; want no error (the submit stands)", err)
 	}
 	if !strings.Contains(stderr.String(), "could not be read to compare its spec") || strings.Count(stderr.String(), "\n") != 1 {

@@ -548,9 +548,9 @@ type cordonChange struct {
 	Already bool `json:"already,omitempty"`
 	// WasCordoned (uncordon): there was a cordon to lift.
 	WasCordoned *bool `json:"was_cordoned,omitempty"`
-	// Registered (cordon): a worker of that id is registered now (or some
-	// registration could not be read: not known); false, the cordon waits
-	// for one.
+	// Registered (cordon): a worker of that id is registered now; false,
+	// the cordon waits for one; left out when not known (a registration
+	// could not be read).
 	Registered *bool `json:"registered,omitempty"`
 }
 
@@ -567,12 +567,22 @@ func changeCordons(cmd *cobra.Command, g *globals, args []string, verb string, o
 	return g.withReader(func(ctx context.Context, c *client.Client) error {
 		var done []cordonChange
 		var failed error
+		// report writes, with -o json, the ids acted on (an interrupted
+		// command too, as cancel's).
+		report := func() error {
+			if g.output != "json" {
+				return nil
+			}
+			return writeJSON(cmd.OutOrStdout(), append([]cordonChange{}, done...))
+		}
 		for i, id := range ids {
 			if ctx.Err() != nil {
+				_ = report()
 				return exitCode(130, fmt.Sprintf("workers %s: interrupted: %d of %d done%s", verb, i, len(ids), notDone(verb+"ed", ids[i:])))
 			}
 			ch, msg, err := op(ctx, c, id)
 			if err != nil && ctx.Err() != nil {
+				_ = report()
 				return exitCode(130, fmt.Sprintf("workers %s: interrupted: %d of %d done; whether %s was %sed is unknown%s", verb, i, len(ids), id, verb, notDone(verb+"ed", ids[i+1:])))
 			}
 			if err != nil {
@@ -585,10 +595,8 @@ func changeCordons(cmd *cobra.Command, g *globals, args []string, verb string, o
 				fmt.Fprintln(cmd.OutOrStdout(), printable(msg))
 			}
 		}
-		if g.output == "json" {
-			if err := writeJSON(cmd.OutOrStdout(), append([]cordonChange{}, done...)); err != nil {
-				return err
-			}
+		if err := report(); err != nil {
+			return err
 		}
 		return failed
 	})
@@ -618,8 +626,11 @@ failover. The worker need not be registered yet.`,
 				if registered == nil {
 					registered = registeredIDs(c)
 				}
-				reg := registered[id] || registered[""]
-				ch := cordonChange{Worker: id, Cordoned: true, Already: existing != nil, Registered: &reg}
+				reg, known := registered[id], !registered[""]
+				ch := cordonChange{Worker: id, Cordoned: true, Already: existing != nil}
+				if known {
+					ch.Registered = &reg // left out when not known
+				}
 				msg := "cordoned " + id
 				if existing != nil {
 					msg = id + " was cordoned already"
@@ -627,7 +638,7 @@ failover. The worker need not be registered yet.`,
 						msg += " (" + strconv.Quote(existing.Note) + ")"
 					}
 				}
-				if !reg {
+				if known && !reg {
 					msg += "; no worker of that id is registered now: the cordon holds when one registers"
 				}
 				return ch, msg, nil

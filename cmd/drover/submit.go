@@ -262,7 +262,7 @@ being true when an idempotency key returned a task submitted before.`,
 					return err
 				}
 				if one != nil && len(res) == 1 && res[0].Existing {
-					if err := noteOtherSpec(c, *one, res[0].ID, cmd.ErrOrStderr()); err != nil {
+					if err := noteOtherSpec(ctx, c, *one, res[0].ID, cmd.ErrOrStderr()); err != nil {
 						return err
 					}
 				}
@@ -340,8 +340,13 @@ func fileFlagErr(cmd *cobra.Command, file string) error {
 // --wait reported the first task's outcome as this one's). Its error is
 // that task's record's that does not decode (moved to deadletter, as
 // drover status moves it): the command fails for that task.
-func noteOtherSpec(c *client.Client, spec client.TaskSpec, id string, stderr io.Writer) error {
+func noteOtherSpec(ctx context.Context, c *client.Client, spec client.TaskSpec, id string, stderr io.Writer) error {
 	other, unread, err := otherSpec(c, spec, id)
+	if ctx.Err() != nil {
+		// Interrupted under the read: the closed store's error is not the
+		// task's (review197).
+		return exitCode(130, fmt.Sprintf("interrupted while reading task %s, which key %q names, to compare its spec with this one (its id is printed above)", id, spec.Key))
+	}
 	if other {
 		fmt.Fprintf(stderr, "drover: key %q names task %s, submitted before with another spec: that task is returned, and this one was not submitted\n", spec.Key, id)
 	}
