@@ -23,10 +23,11 @@ func (l *leader) syncCordons() error {
 			return err
 		}
 	}
-	now := make(map[string]bool, len(ids))
+	now, seen := make(map[string]bool, len(ids)), make(map[string]bool, len(ids))
 	var fresh []string
 	for _, id := range ids {
-		if !l.cordoned[id] {
+		seen[id] = true
+		if !l.cordonsSeen[id] {
 			fresh = append(fresh, id)
 		}
 		// One named for no worker id cordons nothing: CheckCordons moves
@@ -48,7 +49,7 @@ func (l *leader) syncCordons() error {
 			l.log.Info().Str("worker_id", id).Msg("worker uncordoned")
 		}
 	}
-	l.cordoned = now
+	l.cordoned, l.cordonsSeen = now, seen
 	for id, w := range l.workers {
 		w.applyCordon(now[id])
 	}

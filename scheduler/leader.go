@@ -30,8 +30,10 @@ type leader struct {
 	now   func() time.Time
 
 	workers map[string]*workerView
-	// cordoned are the worker ids with a cordon (syncCordons).
-	cordoned map[string]bool
+	// cordoned are the worker ids with a cordon (syncCordons); cordonsSeen
+	// every name the last listing of cordons/ had, those no worker id can
+	// have too, each read once as it comes.
+	cordoned, cordonsSeen map[string]bool
 	// byBucket holds the queued tasks by queue bucket (b1+b2) and id: one
 	// index serves lookups by id and relisting a bucket at the bucket's cost.
 	byBucket map[string]map[string]*queued
@@ -165,7 +167,7 @@ func newLeader(s *Scheduler, term *Term, epoch int64) *leader {
 	return &leader{
 		s: s, st: s.cfg.Store, lay: s.cfg.Store.Layout(), term: term, epoch: epoch,
 		log: s.log.With().Str("leader", s.cfg.ID).Int64("epoch", epoch).Logger(), now: s.cfg.Now,
-		workers: map[string]*workerView{}, cordoned: map[string]bool{}, byBucket: map[string]map[string]*queued{},
+		workers: map[string]*workerView{}, cordoned: map[string]bool{}, cordonsSeen: map[string]bool{}, byBucket: map[string]map[string]*queued{},
 		ready: newReadyQueue(), delayed: &taskHeap{less: dueFirst}, startByOf: map[*queued]*startByEntry{}, schedules: map[string]*cronEntry{}, tombstones: map[string]tombstone{}, newer: map[string]znodeAt{}, newerRuns: map[string][]string{}, compat: map[string]string{}, carried: s.carried(), resultCounts: map[string]resultCount{}, slotFill: map[string]slotCount{}, prepared: map[string]time.Time{}, dirty: map[string]bool{}, empty: map[string]time.Time{},
 		results: make(chan batchResult, 4*maxInflight), refreshes: make(chan runsRefresh, 1), lists: make(chan taskList, 64),
 		watched: map[string]bool{}, synced: map[string]bool{}, sink: newWatchSink(), done: make(chan struct{}),
@@ -364,7 +366,7 @@ var testHookServe func(*Scheduler)
 // twice.
 func (l *leader) reset() {
 	l.s.counters.viewReady.Store(false)
-	l.workers, l.cordoned = map[string]*workerView{}, map[string]bool{}
+	l.workers, l.cordoned, l.cordonsSeen = map[string]*workerView{}, map[string]bool{}, map[string]bool{}
 	for _, m := range l.byBucket {
 		for _, q := range m {
 			l.s.counters.queued[prioIndex(store.Priority(q.priority))].Add(-1)
