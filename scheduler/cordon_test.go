@@ -30,6 +30,8 @@ func TestCordonedWorkerGetsNoNewWorkAcrossFailover(t *testing.T) {
 	if got := a.assignments(t); len(got) != 0 {
 		t.Fatalf("cordoned worker a was given %v", got)
 	}
+	// Counted once each placement's reply is in, after the assignments show.
+	drovertest.WaitFor(t, 10*time.Second, "3 placements counted", func() bool { return s1.Stats().Placed == 3 })
 	if st := s1.Stats(); st.Cordons != 1 || st.Placed != 3 {
 		t.Fatalf("leader's stats: %d cordons, %d placed; want 1 and 3", st.Cordons, st.Placed)
 	}
