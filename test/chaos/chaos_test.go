@@ -1,7 +1,7 @@
 // Package chaos is Drover's fault-injection suite: a 3-server ZooKeeper ensemble,
 // three schedulers and three workers as real processes, thousands of tasks, and
 // crashes, pauses and outages injected while they run, cron schedules firing
-// meanwhile. A checker then proves promises 1-4 of the design: nothing lost, no
+// and workers cordoned and uncordoned meanwhile. A checker then proves promises 1-4 of the design: nothing lost, no
 // attempt run twice, no stale write, one leader per epoch, nothing left behind,
 // each schedule's slot run once or skipped as its policies say
 // (schedules_test.go).
@@ -280,6 +280,13 @@ func runChaos(t *testing.T, faultsOf func(time.Duration, *rand.Rand) []fault) {
 		submitted <- ids
 	}()
 
+	// Cordons come and go while the faults run, one worker at a time, so
+	// that takeovers, partitions and ZooKeeper restarts meet them: the
+	// promises checked below hold through them, and none is left.
+	churnCtx, stopChurn := context.WithCancel(ctx)
+	churned := make(chan int, 1)
+	go func() { churned <- churnCordons(churnCtx, t, c, rand.New(rand.NewPCG(seed+2, seed+3))) }()
+
 	// Inject faults while the queue fills and drains.
 	var maxFailover time.Duration
 	injected := 0
@@ -296,6 +303,18 @@ func runChaos(t *testing.T, faultsOf func(time.Duration, *rand.Rand) []fault) {
 			injected++
 			maxFailover = max(maxFailover, d)
 			t.Logf("fault %-34s took %v (failover %v)", f.name, time.Since(start).Round(time.Millisecond), d.Round(time.Millisecond))
+		}
+	}
+	stopChurn()
+	if set := <-churned; set > 0 {
+		t.Logf("cordons set and lifted while the faults ran: %d", set)
+		seen := false
+		for _, path := range c.logs("scheduler-") {
+			data, err := os.ReadFile(path)
+			seen = seen || err == nil && strings.Contains(string(data), `"message":"worker cordoned`)
+		}
+		if !seen {
+			t.Errorf("%d cordons set, and no leader logged one", set)
 		}
 	}
 	pauseSchedules(t, c, scheds)
@@ -422,6 +441,56 @@ func runChaos(t *testing.T, faultsOf func(time.Duration, *rand.Rand) []fault) {
 }
 
 // readRuns counts how often each "task attempt worker" line was written.
+// churnCordons cordons a worker at a time for a second or three, then lifts
+// the cordon, until ctx ends; then it lifts the last one, retrying while
+// ZooKeeper is away, and fails the test if one is left. It returns how
+// many cordons it set.
+func churnCordons(ctx context.Context, t *testing.T, c *cluster, rng *rand.Rand) int {
+	pause := func() <-chan time.Time { return time.After(time.Duration(1000+rng.IntN(2000)) * time.Millisecond) }
+	set := 0
+	workers := c.names("worker-")
+	for ctx.Err() == nil {
+		id := workers[rng.IntN(len(workers))]
+		if _, err := c.client.CordonWorker(id, "chaos"); err != nil {
+			t.Logf("cordon %s: %v", id, err)
+		} else {
+			set++
+		}
+		select {
+		case <-ctx.Done():
+		case <-pause():
+		}
+		uncordonAll(t, c, 2*time.Minute) // before the next: one at a time
+		select {
+		case <-ctx.Done():
+		case <-pause():
+		}
+	}
+	return set
+}
+
+// uncordonAll lifts every cordon, trying again every 200 ms while ZooKeeper
+// is away (a fault may have it down), for up to limit.
+func uncordonAll(t *testing.T, c *cluster, limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	for {
+		cordons, _, err := c.client.Cordons()
+		if err == nil && len(cordons) == 0 {
+			return
+		}
+		for id := range cordons {
+			if _, err = c.client.UncordonWorker(id); err != nil {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("cordons left after %v: %v (%v)", limit, slices.Collect(maps.Keys(cordons)), err)
+			return
+		}
+		time.Sleep(200 * time.Millisecond) // ZooKeeper away: the retry's cadence
+	}
+}
+
 func readRuns(t *testing.T, path string) map[string]int {
 	t.Helper()
 	f, err := os.Open(path)
