@@ -1053,7 +1053,10 @@ func whoAmI() string {
 		who = u.Username
 	}
 	if host, err := os.Hostname(); err == nil && host != "" {
-		who += "@" + host
+		if who != "" {
+			who += "@"
+		}
+		who += host
 	}
 	if store.ValidateCordonNote(who) != nil {
 		return ""

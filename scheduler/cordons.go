@@ -59,7 +59,4 @@ func (l *leader) syncCordons() error {
 
 // applyCordon sets whether the worker takes new work: not while its
 // registration says it drains, nor while it is cordoned.
-func (w *workerView) applyCordon(cordoned bool) {
-	w.cordoned = cordoned
-	w.Draining = w.draining || cordoned
-}
+func (w *workerView) applyCordon(cordoned bool) { w.Draining = w.draining || cordoned }

@@ -38,9 +38,9 @@ type workerView struct {
 	listedOnce bool
 	// listing says a listing is in flight; relist that another is due after it.
 	listing, relist bool
-	// draining is what the registration says; cordoned, whether a cordon
-	// names the worker. slot.Draining is either: no new work.
-	draining, cordoned bool
+	// draining is what the registration says; slot.Draining is that or a
+	// cordon (applyCordon): no new work.
+	draining bool
 }
 
 func newWorkerView(reg int64) *workerView {
