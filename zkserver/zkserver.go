@@ -253,6 +253,11 @@ func (s *Server) writeFiles() (cfgPath string, err error) {
 		fmt.Sprintf("maxSessionTimeout=%d", cmp.Or(c.MaxSessionTimeout, time.Minute).Milliseconds()),
 		"4lw.commands.whitelist=*",
 		"maxClientCnxns=0",
+		// Old snapshots and transaction logs go every hour, as in
+		// configs/zookeeper/: a drover dev under load wrote some 10 MB a
+		// minute to its data directory, kept for ever (soak198).
+		"autopurge.snapRetainCount=3",
+		"autopurge.purgeInterval=1",
 	}
 	if c.TLS != nil {
 		lines = append(lines,
@@ -291,10 +296,10 @@ func (s *Server) start(ctx context.Context, wait bool) error {
 	if err := dropEmptyLastTxnLog(s.cfg.DataDir); err != nil {
 		return err
 	}
-	main := "org.apache.zookeeper.server.ZooKeeperServerMain"
-	if s.cfg.myID > 0 {
-		main = "org.apache.zookeeper.server.quorum.QuorumPeerMain"
-	}
+	// QuorumPeerMain for a lone server too: it runs ZooKeeperServerMain
+	// after starting the purge of old snapshots and logs (autopurge in
+	// zoo.cfg), which ZooKeeperServerMain alone never does.
+	main := "org.apache.zookeeper.server.quorum.QuorumPeerMain"
 	heap := s.cfg.Heap
 	if heap == "" {
 		heap = "256m"

@@ -66,6 +66,11 @@ func TestStartStop(t *testing.T) {
 	if log, err := os.ReadFile(filepath.Join(dir, "server.log")); err != nil || !bytes.Contains(log, []byte("binding to port")) {
 		t.Fatalf("server.log has no server log (%v):\n%s", err, log)
 	}
+	// Its old snapshots and logs are purged (a long drover dev filled its
+	// data directory): ZooKeeper says it took the setting.
+	if log, _ := os.ReadFile(filepath.Join(dir, "server.log")); !bytes.Contains(log, []byte("autopurge.purgeInterval set to 1")) {
+		t.Errorf("server.log does not say autopurge.purgeInterval set to 1 (%d bytes):\n%s", len(log), log)
+	}
 
 	// Stop is idempotent and safe to call concurrently.
 	var wg sync.WaitGroup
