@@ -925,8 +925,8 @@ func TestDevStartupFailureNamesTheCause(t *testing.T) {
 	r := droverEnv(t, newRoot(), "", []string{"TMPDIR=" + tmp, "DROVER_ZK_CLASSPATH=" + filepath.Join(tmp, "no-zookeeper.jar")},
 		"dev", "--zk-port", fmt.Sprint(port))
 	oneLineError(t, r, 1, "exited during start-up")
-	if !strings.Contains(r.stderr, "ZooKeeperServerMain") {
-		t.Fatalf("the error does not name the cause (ZooKeeperServerMain not found): %q", r.stderr)
+	if !strings.Contains(r.stderr, "Could not find or load main class org.apache.zookeeper.server.quorum.QuorumPeerMain") {
+		t.Fatalf("the error does not name the cause (QuorumPeerMain not found): %q", r.stderr)
 	}
 }
 
