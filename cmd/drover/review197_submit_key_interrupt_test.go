@@ -1,14 +1,10 @@
 package main
 
 import (
-	"bytes"
-	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/store"
 )
 
@@ -33,34 +29,16 @@ func TestReview197SubmitKeyCompareInterruptedSaysUnread(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	px := drovertest.StartProxy(t, zkAddr)
-	px.FreezeAt([]byte(lay.Result(id))) // the look-up of the key's task, after the submit
-	cmd := exec.Command(binary, "--zk", px.Addr(), "--root", root, "--session-timeout", "10s",
-		"submit", "--key", "rv197k", "--on", "gpu=none", "--", "echo", "two")
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	ended := make(chan error, 1)
-	go func() { ended <- cmd.Wait() }()
-	drovertest.WaitFor(t, 20*time.Second, "the look-up of the key's task sent", px.Frozen)
-	_ = cmd.Process.Signal(syscall.SIGINT)
-	select {
-	case err = <-ended:
-	case <-time.After(60 * time.Second):
-		_ = cmd.Process.Kill()
+	// The look-up of the key's task, after the submit, held: its link silent.
+	run := interruptAt(t, root, lay.Result(id), 60*time.Second, "submit", "--key", "rv197k", "--on", "gpu=none", "--", "echo", "two")
+	if !run.exited {
 		t.Fatal("drover submit did not end")
 	}
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
+	if strings.TrimSpace(run.stdout) != id {
+		t.Fatalf("submit printed %q, want the key's task %s", run.stdout, id)
 	}
-	if strings.TrimSpace(out.String()) != id {
-		t.Fatalf("submit printed %q, want the key's task %s", out.String(), id)
-	}
-	if code != 130 || strings.Contains(errb.String(), "could not be read to compare") {
+	if run.code != 130 || strings.Contains(run.stderr, "could not be read to compare") {
 		t.Fatalf("submit --key of a task submitted before, interrupted while that task was read to compare specs: exit %d, stderr %q; "+
-			"want exit 130 saying it was interrupted, not that the task could not be read", code, strings.TrimSpace(errb.String()))
+			"want exit 130 saying it was interrupted, not that the task could not be read", run.code, run.stderr)
 	}
 }
