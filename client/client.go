@@ -965,16 +965,9 @@ func (c *Client) Workers() ([]WorkerStatus, error) {
 // and a newer worker's registration is not ours to move); a leader moves
 // the malformed ones to deadletter.
 func (c *Client) ListWorkers() (ws []WorkerStatus, skipped int, err error) {
-	entries, skipped, err := c.st.ListWorkers()
+	ws, skipped, err = c.Registrations()
 	if err != nil {
 		return nil, 0, err
-	}
-	cordons, cordonsHidden, err := c.st.Cordons()
-	if err != nil {
-		return nil, 0, err
-	}
-	if cordonsHidden {
-		skipped++ // which are cordoned is not known
 	}
 	refs, hidden, err := c.st.ListAssignments()
 	if err != nil {
@@ -984,9 +977,9 @@ func (c *Client) ListWorkers() (ws []WorkerStatus, skipped int, err error) {
 	for _, r := range refs {
 		placed[r.Worker]++
 	}
-	out := make([]WorkerStatus, len(entries))
-	for i, e := range entries {
-		if slices.Contains(hidden, e.Info.ID) {
+	for i := range ws {
+		w := &ws[i]
+		if slices.Contains(hidden, w.ID) {
 			// Its registration read, its directory not: its counts are
 			// not known, and not 0.
 			skipped++
@@ -995,12 +988,11 @@ func (c *Client) ListWorkers() (ws []WorkerStatus, skipped int, err error) {
 		// prefetch lets more wait there: told apart by count, not by
 		// reading every assignment's running mark (a dashboard asks every
 		// 2 s, and a fleet has thousands placed).
-		n := placed[e.Info.ID]
-		running := min(n, e.Info.Capacity)
-		out[i] = WorkerStatus{WorkerInfo: *e.Info, Running: running, Waiting: n - running, Cordon: cordons[e.Info.ID]}
-		out[i].Token = "" // the worker's own business, not a reader's
+		n := placed[w.ID]
+		w.Running = min(n, w.Capacity)
+		w.Waiting = n - w.Running
 	}
-	return out, skipped, nil
+	return ws, skipped, nil
 }
 
 // Registrations lists the registered workers and their cordons without
@@ -1023,7 +1015,7 @@ func (c *Client) Registrations() (ws []WorkerStatus, skipped int, err error) {
 	out := make([]WorkerStatus, len(entries))
 	for i, e := range entries {
 		out[i] = WorkerStatus{WorkerInfo: *e.Info, Cordon: cordons[e.Info.ID]}
-		out[i].Token = ""
+		out[i].Token = "" // the worker's own business, not a reader's
 	}
 	return out, skipped, nil
 }
