@@ -34,6 +34,7 @@ var ErrInvalidName = errors.New("invalid name")
 //	<root>/schedules/<name>             cron schedules with their last slot
 //	<root>/deadletter/d-<seq>           malformed data moved aside
 //	<root>/cordons/<worker>             workers given no new work (persistent)
+//	<root>/follow/<task>                followers of a task's live output (ephemeral)
 //
 // Buckets b1/b2 come from the task id (a ULID): b1 is its first 6 characters
 // (a ~17.5 minute window of id time), b2 the next 2 (a 1.024 s window inside
@@ -71,10 +72,13 @@ func NewLayout(root string) (Layout, error) {
 }
 
 // layoutName reports whether name is that of a directory below a root
-// (Dirs) or of the epoch record.
+// (Dirs) or of the epoch record. Not follow: the cluster above reads no
+// name there but those of the tasks its workers run, so a cluster at
+// /x/follow (allowed before follow existed) is left alone by it.
 func layoutName(name string) bool {
 	l := Layout{Root: "/"}
-	return slices.ContainsFunc(append(l.Dirs(), l.Epoch()), func(p string) bool { return path.Base(p) == name })
+	return name != path.Base(l.Follow()) &&
+		slices.ContainsFunc(append(l.Dirs(), l.Epoch()), func(p string) bool { return path.Base(p) == name })
 }
 
 // isAbsPath reports whether p is an absolute znode path below "/", without a
@@ -87,7 +91,7 @@ func (l Layout) join(parts ...string) string { return path.Join(append([]string{
 
 // Dirs returns the persistent directories every process may assume exist.
 func (l Layout) Dirs() []string {
-	return []string{l.Election(), l.Workers(), l.Queue(), l.Tasks(), l.Results(), l.Keys(), l.KeyIndex(), l.Deadletter(), l.Schedules(), l.Cordons()}
+	return []string{l.Election(), l.Workers(), l.Queue(), l.Tasks(), l.Results(), l.Keys(), l.KeyIndex(), l.Deadletter(), l.Schedules(), l.Cordons(), l.Follow()}
 }
 
 func (l Layout) Election() string   { return l.join("election") }
@@ -100,6 +104,11 @@ func (l Layout) Keys() string       { return l.join("keys") }
 func (l Layout) KeyIndex() string   { return l.join("keyindex") }
 func (l Layout) Deadletter() string { return l.join("deadletter") }
 func (l Layout) Cordons() string    { return l.join("cordons") }
+func (l Layout) Follow() string     { return l.join("follow") }
+
+// FollowNode is where the workers publish task id's live output while a
+// follower is there (see LiveOutput).
+func (l Layout) FollowNode(id string) string { return l.join("follow", id) }
 
 // Cordon is the cordon of worker id (see Cordon).
 func (l Layout) Cordon(id string) string { return l.join("cordons", id) }
@@ -107,7 +116,7 @@ func (l Layout) Cordon(id string) string { return l.join("cordons", id) }
 // IsRecord reports whether path is where the layout keeps a record rather
 // than a directory: the epoch, a candidate, a registration, a queue item, an
 // assignment or manifest, a result, a key, a key index entry, a schedule,
-// a deadletter record or a cordon. No record has znodes under it; one found
+// a deadletter record, a cordon or a follower. No record has znodes under it; one found
 // there was put there by something other than Drover (see Txn.Commit).
 func (l Layout) IsRecord(path string) bool {
 	rel, ok := strings.CutPrefix(path, l.Root+"/")
@@ -118,7 +127,7 @@ func (l Layout) IsRecord(path string) bool {
 	switch parts[0] {
 	case "epoch":
 		return len(parts) == 1
-	case "election", "workers", "schedules", "deadletter", "cordons":
+	case "election", "workers", "schedules", "deadletter", "cordons", "follow":
 		return len(parts) == 2
 	case "tasks", "keys":
 		return len(parts) == 3

@@ -104,11 +104,16 @@ func (p policy) allowed(program, resolved string) (string, bool) {
 // caller then discards the outcome), and after the main process exits so no
 // stragglers remain.
 func execute(ctx context.Context, task *store.Task, workerID string, limit int, now func() time.Time, pol policy) (res outcome) {
+	return executeInto(ctx, task, workerID, newTail(limit), newTail(limit), now, pol)
+}
+
+// executeInto is execute keeping the output in stdout and stderr, which a
+// follower's publisher reads while the command runs.
+func executeInto(ctx context.Context, task *store.Task, workerID string, stdout, stderr *tail, now func() time.Time, pol policy) (res outcome) {
 	program, args := task.Cmd[0], task.Cmd[1:]
 	if task.Shell {
 		program, args = "/bin/sh", []string{"-c", strings.Join(task.Cmd, " ")}
 	}
-	stdout, stderr := newTail(limit), newTail(limit)
 	out := outcome{Started: now()}
 	finish := func() outcome {
 		out.Ended = now()

@@ -63,6 +63,18 @@ func (t *tail) Total() int64 {
 	return t.total
 }
 
+// Last returns a copy of the last n kept bytes (all when fewer) and how
+// many bytes were written to it in all.
+func (t *tail) Last(n int) ([]byte, int64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	b := t.buf
+	if len(b) > n {
+		b = b[len(b)-n:]
+	}
+	return append([]byte(nil), b...), t.total
+}
+
 // String returns the kept bytes, from the first whole character when the
 // start was cut.
 func (t *tail) String() string {

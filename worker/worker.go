@@ -170,6 +170,8 @@ type Worker struct {
 	// listings counts the listings of its directory that serve has acted
 	// on: a test knows the worker is waiting for the next change.
 	listings atomic.Int64
+	// live holds the running commands' output for followers (follow).
+	live *liveRuns
 }
 
 // Reported is the number of attempts whose outcome this worker has posted.
@@ -209,6 +211,7 @@ func New(cfg Config) (*Worker, error) {
 		drain: make(chan struct{}), wake: make(chan struct{}, 1), slots: newSlots(cfg.Capacity),
 		log:   cfg.Log.With().Str("worker_id", cfg.ID).Logger(),
 		token: rand.Text(),
+		live:  newLiveRuns(),
 	}, nil
 }
 
@@ -509,6 +512,19 @@ func (w *Worker) Run(ctx context.Context) error {
 			w.log.Warn().Err(err).Msg("no guard process: should this process be killed, what its commands started runs on")
 		}
 	}
+	// Followers are served across registrations, until Run returns; a
+	// worker of Go handlers alone has no output to show before the end.
+	fctx, stopFollow := context.WithCancel(ctx)
+	followDone := make(chan struct{})
+	if w.cfg.Commands {
+		go func() { defer close(followDone); w.follow(fctx) }()
+	} else {
+		close(followDone)
+	}
+	defer func() {
+		stopFollow()
+		<-followDone
+	}()
 	pause := restartMin
 	for {
 		select {
@@ -1571,7 +1587,12 @@ func (w *Worker) attempt(ctx context.Context, log zerolog.Logger, path string, v
 		out = outcome{Started: w.cfg.Now(), ExitCode: 126, Err: "this worker runs no commands, only Go handlers"}
 		out.Ended = out.Started
 	default:
-		out = execute(ctx, task, w.cfg.ID, w.cfg.OutputLimit, w.cfg.Now, w.policy)
+		stdout, stderr := newTail(w.cfg.OutputLimit), newTail(w.cfg.OutputLimit)
+		live := w.live.add(task, stdout, stderr)
+		out = executeInto(ctx, task, w.cfg.ID, stdout, stderr, w.cfg.Now, w.policy)
+		if w.live.remove(live) {
+			w.publishRun(live) // what came since the last round, before the report
+		}
 		if out.guard != nil {
 			log.Warn().Err(out.guard).Msg("worker guard")
 		}

@@ -664,6 +664,13 @@ func (b *lockedBuffer) WriteString(s string) {
 	b.buf.WriteString(s)
 }
 
+// Write makes it a process's stdout or stderr, read while it runs.
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
 func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()

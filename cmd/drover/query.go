@@ -217,9 +217,10 @@ func rawLen(s string) int {
 
 func newLogsCmd(g *globals) *cobra.Command {
 	var attempt int
+	var follow bool
 	cmd := &cobra.Command{
-		Use:   "logs ID [--attempt N]",
-		Short: "Print the tail of a finished task's stdout and stderr, or of one of its attempts",
+		Use:   "logs ID [--attempt N | -f]",
+		Short: "Print the tail of a finished task's stdout and stderr, or of one of its attempts; -f prints a running task's output as it comes",
 		Args:  taskIDArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// 0 is the default, "not given": the last attempt. Given, it
@@ -227,61 +228,76 @@ func newLogsCmd(g *globals) *cobra.Command {
 			if cmd.Flags().Changed("attempt") && attempt < 1 {
 				return usageErr("--attempt %d: attempts count from 1 (leave the flag out for the last)", attempt)
 			}
+			if follow && cmd.Flags().Changed("attempt") {
+				return usageErr("-f follows the task's attempts as they run; --attempt %d prints one that ended: give one of them", attempt)
+			}
+			if follow && g.output == "json" {
+				return usageErr("-f prints the output as it comes, raw; -o json prints a finished task's (leave -f out)")
+			}
+			if follow {
+				return followLogs(cmd, g, args[0])
+			}
 			t, err := lookup(g, args[0])
 			if err != nil {
 				return err
 			}
-			stdout, stderr, shown := t.Stdout, t.Stderr, t.Attempt
-			// A task cancelled while queued never ran its last attempt:
-			// its result holds no output of its own.
-			ranLast := slices.ContainsFunc(t.History, func(a store.Attempt) bool { return a.N == t.Attempt && !a.Unstarted })
-			last := t.LastRan() // not one that ended unstarted
-			if attempt == 0 && t.State.Terminal() && !ranLast && last >= 0 {
-				attempt = t.History[last].N
-				fmt.Fprintf(cmd.ErrOrStderr(), "drover: attempt %d never ran; the output of attempt %d:\n", t.Attempt, attempt)
-			}
-			switch {
-			case attempt > 0 && !(t.State.Terminal() && attempt == t.Attempt && ranLast):
-				// An earlier attempt (the last one's result keeps more).
-				i := slices.IndexFunc(t.History, func(a store.Attempt) bool { return a.N == attempt })
-				if i < 0 {
-					return exitCode(1, fmt.Sprintf("task %s has no finished attempt %d", t.ID, attempt))
-				}
-				a := t.History[i]
-				if a.Unstarted {
-					return exitCode(1, fmt.Sprintf("task %s's attempt %d never started (%s): it has no output", t.ID, attempt, a.Error))
-				}
-				ranAfter := 0
-				for _, b := range t.History[i+1:] {
-					if !b.Unstarted {
-						ranAfter++
-					}
-				}
-				if a.Stdout == "" && a.Stderr == "" && ranAfter >= store.AttemptsWithTail {
-					fmt.Fprintf(cmd.ErrOrStderr(), "drover: attempt %d's output was not kept (the last %d attempts keep %d KiB of each stream)\n",
-						attempt, store.AttemptsWithTail, store.AttemptTail>>10)
-				}
-				stdout, stderr, shown = a.Stdout, a.Stderr, a.N
-			case !t.State.Terminal():
-				return exitCode(1, fmt.Sprintf("task %s is still %s (--attempt N shows a finished attempt)", t.ID, t.State))
-			}
-			if g.output == "json" {
-				// Both streams in one object on stdout, as every other
-				// command's -o json: the raw text was no JSON.
-				v := logsJSON{ID: t.ID, Attempt: shown, Stdout: stdout, Stderr: stderr}
-				if a, ok := attemptN(t, shown); ok {
-					v.StdoutBytes, v.StderrBytes = a.StdoutBytes, a.StderrBytes
-				}
-				return writeJSON(cmd.OutOrStdout(), v)
-			}
-			fmt.Fprint(cmd.OutOrStdout(), stdout)
-			fmt.Fprint(cmd.ErrOrStderr(), stderr)
-			noteCut(cmd.ErrOrStderr(), t, shown, stdout, stderr)
-			return nil
+			return printLogs(cmd, g, t, attempt)
 		},
 	}
 	cmd.Flags().IntVar(&attempt, "attempt", 0, "print attempt N's output tail, counted from 1 (default the last that ran; the last "+fmt.Sprint(store.AttemptsWithTail)+" attempts that ran keep "+fmt.Sprint(store.AttemptTail>>10)+" KiB of each stream)")
+	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "print the output as the task's attempts run, until it ends (exit 0 however it ended: drover wait tells)")
 	return cmd
+}
+
+// printLogs prints the output of attempt n of task t (0: the last that ran).
+func printLogs(cmd *cobra.Command, g *globals, t *store.Task, attempt int) error {
+	stdout, stderr, shown := t.Stdout, t.Stderr, t.Attempt
+	// A task cancelled while queued never ran its last attempt:
+	// its result holds no output of its own.
+	ranLast := slices.ContainsFunc(t.History, func(a store.Attempt) bool { return a.N == t.Attempt && !a.Unstarted })
+	last := t.LastRan() // not one that ended unstarted
+	if attempt == 0 && t.State.Terminal() && !ranLast && last >= 0 {
+		attempt = t.History[last].N
+		fmt.Fprintf(cmd.ErrOrStderr(), "drover: attempt %d never ran; the output of attempt %d:\n", t.Attempt, attempt)
+	}
+	switch {
+	case attempt > 0 && !(t.State.Terminal() && attempt == t.Attempt && ranLast):
+		// An earlier attempt (the last one's result keeps more).
+		i := slices.IndexFunc(t.History, func(a store.Attempt) bool { return a.N == attempt })
+		if i < 0 {
+			return exitCode(1, fmt.Sprintf("task %s has no finished attempt %d", t.ID, attempt))
+		}
+		a := t.History[i]
+		if a.Unstarted {
+			return exitCode(1, fmt.Sprintf("task %s's attempt %d never started (%s): it has no output", t.ID, attempt, a.Error))
+		}
+		ranAfter := 0
+		for _, b := range t.History[i+1:] {
+			if !b.Unstarted {
+				ranAfter++
+			}
+		}
+		if a.Stdout == "" && a.Stderr == "" && ranAfter >= store.AttemptsWithTail {
+			fmt.Fprintf(cmd.ErrOrStderr(), "drover: attempt %d's output was not kept (the last %d attempts keep %d KiB of each stream)\n",
+				attempt, store.AttemptsWithTail, store.AttemptTail>>10)
+		}
+		stdout, stderr, shown = a.Stdout, a.Stderr, a.N
+	case !t.State.Terminal():
+		return exitCode(1, fmt.Sprintf("task %s is still %s (-f prints its output as it runs; --attempt N shows a finished attempt)", t.ID, t.State))
+	}
+	if g.output == "json" {
+		// Both streams in one object on stdout, as every other
+		// command's -o json: the raw text was no JSON.
+		v := logsJSON{ID: t.ID, Attempt: shown, Stdout: stdout, Stderr: stderr}
+		if a, ok := attemptN(t, shown); ok {
+			v.StdoutBytes, v.StderrBytes = a.StdoutBytes, a.StderrBytes
+		}
+		return writeJSON(cmd.OutOrStdout(), v)
+	}
+	fmt.Fprint(cmd.OutOrStdout(), stdout)
+	fmt.Fprint(cmd.ErrOrStderr(), stderr)
+	noteCut(cmd.ErrOrStderr(), t, shown, stdout, stderr)
+	return nil
 }
 
 func newLsCmd(g *globals) *cobra.Command {

@@ -1,0 +1,130 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/drover-sched/drover/store"
+)
+
+// Follow asks the workers for task id's output while its command attempts
+// run (store.FollowTask) and calls fn, on the calling goroutine, with each
+// output they publish, until the task ends; it returns the task's final
+// record as Wait does (store.ErrUnknownTask for a task of no record). A
+// publication is the end of each stream with the byte counts so far
+// (store.LiveOutput): fn is not called for every write, and a command that
+// writes faster than about store.LiveTail a quarter-second leaves gaps,
+// which the counts show. A Go handler publishes nothing, nor does a worker
+// older than follow: fn is then never called, and the final record holds
+// the output. Credentials that may only read cannot ask: the error is
+// store.ErrReadOnlyIdentity (or store.ErrNoAuth).
+func (c *Client) Follow(ctx context.Context, id string, fn func(*store.LiveOutput)) (*store.Task, error) {
+	id, err := taskID(id)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type ended struct {
+		t   *store.Task
+		err error
+	}
+	done := make(chan ended, 1)
+	go func() { // ends with ctx at the latest (Wait does)
+		t, err := c.Wait(ctx, id)
+		done <- ended{t, err}
+	}()
+	node := c.st.Layout().FollowNode(id)
+	owned := false
+	defer func() {
+		if owned {
+			// Workers stop publishing at once, not when the session ends
+			// (it may be a long-lived client's).
+			_, _ = withCtx(context.WithoutCancel(ctx), func() (struct{}, error) { return struct{}{}, c.st.Delete(node, -1) })
+		}
+	}()
+	var ev <-chan store.Event
+	var last *store.LiveOutput
+	pause := 100 * time.Millisecond
+	for {
+		if ev == nil {
+			type got struct {
+				owned bool
+				data  []byte
+				stat  store.Stat
+				ev    <-chan store.Event
+			}
+			g, err := withCtx(ctx, func() (got, error) {
+				var g got
+				var err error
+				if g.owned, err = c.st.FollowTask(ctx, id); err != nil {
+					return g, err
+				}
+				g.data, g.stat, g.ev, err = c.st.GetW(node)
+				return g, err
+			})
+			owned = owned || g.owned
+			switch {
+			case errors.Is(err, store.ErrNoNode):
+				// Gone with another follower's session as it was read:
+				// made again.
+				continue
+			case errors.Is(err, store.ErrConnection):
+				if !sleepFor(ctx, pause) {
+					return nil, ctx.Err()
+				}
+				pause = min(2*pause, 5*time.Second)
+				continue
+			case err != nil:
+				select {
+				case e := <-done:
+					if e.err != nil || ctx.Err() != nil {
+						return e.t, e.err
+					}
+				default:
+				}
+				return nil, fmt.Errorf("follow %s: %w", id, err)
+			}
+			pause, ev = 100*time.Millisecond, g.ev
+			o, err := store.DecodeLiveOutput(g.data)
+			switch {
+			case errors.Is(err, store.ErrMalformed):
+				// Moved aside as malformed data is: the znode goes, is made
+				// again, and the worker publishes anew.
+				_ = c.st.Quarantine(node, g.data, g.stat.Version, err)
+			case err != nil: // a newer release's record: passed over
+			case o != nil && o.Task == id && !sameLive(o, last):
+				last = o
+				fn(o)
+			}
+		}
+		select {
+		case e := <-done:
+			return e.t, e.err
+		case <-ev:
+			ev = nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// sameLive reports whether o says what last did (the znode was written
+// again with the same output, or read again after a reconnect).
+func sameLive(o, last *store.LiveOutput) bool {
+	return last != nil && o.Attempt == last.Attempt && o.StdoutBytes == last.StdoutBytes && o.StderrBytes == last.StderrBytes
+}
+
+// sleepFor waits d; false when ctx ended first.
+func sleepFor(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"unicode/utf8"
+
+	"github.com/spf13/cobra"
+
+	"github.com/drover-sched/drover/client"
+	"github.com/drover-sched/drover/store"
+)
+
+// followLogs is logs -f: it prints task id's output as the workers publish
+// it, then what its record keeps of what came after, and returns when the
+// task has ended. A task that ended already prints as logs does.
+func followLogs(cmd *cobra.Command, g *globals, id string) error {
+	f := &follower{out: cmd.OutOrStdout(), errOut: cmd.ErrOrStderr()}
+	var final *store.Task
+	err := g.withReader(func(ctx context.Context, c *client.Client) error {
+		t, err := c.Status(id)
+		if errors.Is(err, store.ErrUnknownTask) {
+			return exitCode(1, fmt.Sprintf("task %s not found", id))
+		}
+		if err != nil || t.State.Terminal() {
+			final = t
+			return err
+		}
+		f.status = func() (*store.Task, error) { return c.Status(id) }
+		final, err = c.Follow(ctx, id, f.live)
+		if errors.Is(err, store.ErrReadOnlyIdentity) || errors.Is(err, store.ErrNoAuth) {
+			// Asking the workers is a write: wait for the end instead.
+			fmt.Fprintf(f.errOut, "drover: these credentials may not ask the workers for live output (%s); the output follows when the task ends\n", messageOf(err))
+			final, err = c.Wait(ctx, id)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if f.attempt == 0 {
+		return printLogs(cmd, g, final, 0) // nothing came live: as logs
+	}
+	f.catchUp(final)
+	return nil
+}
+
+// follower prints the live output of a task's attempts (client.Follow)
+// in order: of each stream, the bytes it had not printed, and on stderr a
+// line where bytes went by unseen.
+type follower struct {
+	out, errOut io.Writer
+	// status reads the task: when a later attempt's output comes, what is
+	// left of the earlier attempts is printed from its history first.
+	status func() (*store.Task, error)
+	// attempt is the attempt being printed (0 before the first), printed
+	// its bytes of stdout and stderr printed.
+	attempt int
+	worker  string
+	printed [2]int64
+}
+
+var streamNames = [2]string{"stdout", "stderr"}
+
+// live prints what o adds.
+func (f *follower) live(o *store.LiveOutput) {
+	if o.Attempt < f.attempt {
+		return // an earlier attempt's still dying
+	}
+	if o.Attempt > f.attempt {
+		if f.attempt > 0 {
+			if t, err := f.status(); err == nil {
+				f.catchUpTo(t, o.Attempt)
+			}
+		}
+		if f.attempt > 0 || o.Attempt > 1 {
+			fmt.Fprintf(f.errOut, "drover: attempt %d, on worker %s:\n", o.Attempt, o.Worker)
+		}
+		f.attempt, f.worker, f.printed = o.Attempt, o.Worker, [2]int64{}
+	}
+	f.write(0, o.Stdout, o.StdoutBytes)
+	f.write(1, o.Stderr, o.StderrBytes)
+}
+
+// write prints of b, the last bytes of a stream that has had total, those
+// not printed yet.
+func (f *follower) write(i int, b []byte, total int64) {
+	n := total - f.printed[i]
+	if n <= 0 {
+		return
+	}
+	if n > int64(len(b)) {
+		fmt.Fprintf(f.errOut, "drover: [%d bytes of %s not seen]\n", n-int64(len(b)), streamNames[i])
+	} else {
+		b = b[int64(len(b))-n:]
+	}
+	f.writer(i).Write(b)
+	f.printed[i] = total
+}
+
+func (f *follower) writer(i int) io.Writer {
+	if i == 0 {
+		return f.out
+	}
+	return f.errOut
+}
+
+// catchUpTo prints what t's history keeps of the attempts before next not
+// printed yet: the end of the one being printed, and the ones that ran
+// unseen in between.
+func (f *follower) catchUpTo(t *store.Task, next int) {
+	for _, a := range t.History {
+		if a.N < f.attempt || a.N >= next || a.Unstarted {
+			continue
+		}
+		f.attemptRest(t, a, a.Stdout, a.Stderr)
+	}
+}
+
+// catchUp prints, of t's attempts from the one being printed on, what its
+// record keeps that was not printed: the last's from the result's tail.
+func (f *follower) catchUp(t *store.Task) {
+	ranLast := false
+	for _, a := range t.History {
+		if a.N == t.Attempt && !a.Unstarted {
+			ranLast = true
+		}
+	}
+	f.catchUpTo(t, t.Attempt)
+	if ranLast && t.Attempt >= f.attempt {
+		a, _ := attemptN(t, t.Attempt)
+		f.attemptRest(t, a, t.Stdout, t.Stderr)
+	}
+}
+
+// attemptRest prints the end of attempt a, whose streams' kept tails are
+// stdout and stderr, from where the follower stood (its start when it is
+// not the attempt being printed).
+func (f *follower) attemptRest(t *store.Task, a store.Attempt, stdout, stderr string) {
+	if a.N != f.attempt {
+		fmt.Fprintf(f.errOut, "drover: attempt %d, on worker %s:\n", a.N, a.Worker)
+		f.attempt, f.worker, f.printed = a.N, a.Worker, [2]int64{}
+	}
+	for i, s := range [2]struct {
+		text  string
+		total int64
+	}{{stdout, a.StdoutBytes}, {stderr, a.StderrBytes}} {
+		f.rest(i, s.text, s.total)
+	}
+}
+
+// rest prints the end of a stream kept as text (UTF-8, bytes that were
+// not replaced by U+FFFD) of which total bytes were written, from the
+// follower's count on.
+func (f *follower) rest(i int, text string, total int64) {
+	if total == 0 && text != "" { // counts of an older worker: all or nothing
+		if f.printed[i] == 0 {
+			io.WriteString(f.writer(i), text)
+			f.printed[i] = int64(rawLen(text))
+		}
+		return
+	}
+	n := total - f.printed[i]
+	if n <= 0 {
+		return
+	}
+	if kept := int64(rawLen(text)); n > kept {
+		fmt.Fprintf(f.errOut, "drover: [%d bytes of %s not kept]\n", n-kept, streamNames[i])
+	} else {
+		cut := len(text) - int(n)
+		for cut < len(text) && !utf8.RuneStart(text[cut]) {
+			cut++
+		}
+		text = text[cut:]
+	}
+	io.WriteString(f.writer(i), text)
+	f.printed[i] = total
+}

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/drover-sched/drover/store"
+)
+
+// TestLogsFollow: drover logs -f prints a running command's output as it
+// comes (each line while the command waits for the next gate), each byte
+// once, stdout and stderr apart, and exits 0 when the task ends; its
+// follow znode goes with it.
+func TestLogsFollow(t *testing.T) {
+	root := newRoot()
+	daemon(t, root, "scheduler", "--id", "s1")
+	daemon(t, root, "worker", "--id", "w1", "--capacity", "2")
+	dir := t.TempDir()
+	gate1, gate2 := filepath.Join(dir, "gate1"), filepath.Join(dir, "gate2")
+	script := "echo one; while [ ! -e " + gate1 + " ]; do sleep 0.02; done; echo two >&2; " +
+		"while [ ! -e " + gate2 + " ]; do sleep 0.02; done; echo three"
+	r := drover(t, root, "submit", "--shell", "--", script)
+	if r.code != 0 {
+		t.Fatalf("submit: %+v", r)
+	}
+	id := strings.TrimSpace(r.stdout)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, "--zk", zkAddr, "--root", root, "--session-timeout", "2s", "logs", "-f", id)
+	var stdout, stderr lockedBuffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-done
+	})
+
+	waitFor(t, 20*time.Second, "logs -f to print the first line while the task waits", func() bool { return stdout.String() == "one\n" })
+	if err := os.WriteFile(gate1, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 20*time.Second, "logs -f to print the line on stderr", func() bool { return stderr.String() == "two\n" })
+	if stdout.String() != "one\n" {
+		t.Fatalf("stdout %q before the last gate; want %q", stdout.String(), "one\n")
+	}
+	if err := os.WriteFile(gate2, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		done <- err // for the cleanup
+		if err != nil {
+			t.Fatalf("logs -f: %v; stderr %q", err, stderr.String())
+		}
+	case <-ctx.Done():
+		t.Fatalf("logs -f did not end with the task; stdout %q stderr %q", stdout.String(), stderr.String())
+	}
+	if stdout.String() != "one\nthree\n" || stderr.String() != "two\n" {
+		t.Fatalf("logs -f printed stdout %q, stderr %q; want each line once: %q, %q", stdout.String(), stderr.String(), "one\nthree\n", "two\n")
+	}
+	st := openStore(t, root)
+	if ok, _, err := st.Exists(st.Layout().FollowNode(id)); err != nil || ok {
+		t.Fatalf("follow znode after logs -f ended: exists %v, %v; want gone", ok, err)
+	}
+
+	// Of a task that has ended, -f prints what logs prints.
+	if r := drover(t, root, "logs", "-f", id); r.code != 0 || r.stdout != "one\nthree\n" || r.stderr != "two\n" {
+		t.Fatalf("logs -f of a finished task: %+v", r)
+	}
+	oneLineError(t, drover(t, root, "logs", "-f", "--attempt", "1", id), 2, "--attempt")
+	oneLineError(t, drover(t, root, "-o", "json", "logs", "-f", id), 2, "-o json")
+}
+
+// TestFollowerAcrossAttempts: the printer of logs -f, fed what workers
+// publish of a task that failed once and ran again, prints each byte
+// once: the end of attempt 1 from its history when attempt 2's output
+// comes, a line naming attempt 2, the rest of attempt 2 from the result,
+// and says where bytes went by unseen.
+func TestFollowerAcrossAttempts(t *testing.T) {
+	var out, errOut bytes.Buffer
+	history := []store.Attempt{{N: 1, Worker: "w1", ExitCode: 1, Stdout: "a\nb\nc\n", StdoutBytes: 6, Stderr: "bad\n", StderrBytes: 4}}
+	f := &follower{out: &out, errOut: &errOut, status: func() (*store.Task, error) {
+		return &store.Task{ID: "T", Attempt: 2, State: store.StateRunning, History: history}, nil
+	}}
+	f.live(&store.LiveOutput{Task: "T", Attempt: 1, Worker: "w1", Stdout: []byte("a\n"), StdoutBytes: 2})
+	f.live(&store.LiveOutput{Task: "T", Attempt: 1, Worker: "w1", Stdout: []byte("a\nb\n"), StdoutBytes: 4})
+	f.live(&store.LiveOutput{Task: "T", Attempt: 1, Worker: "w1", Stdout: []byte("a\nb\n"), StdoutBytes: 4}) // again: nothing
+	f.live(&store.LiveOutput{Task: "T", Attempt: 2, Worker: "w2", Stdout: []byte("x\n"), StdoutBytes: 2})
+	f.live(&store.LiveOutput{Task: "T", Attempt: 1, Worker: "w1", Stdout: []byte("late\n"), StdoutBytes: 9}) // the old attempt's: dropped
+	// 10 bytes later, only the last 3 of them seen.
+	f.live(&store.LiveOutput{Task: "T", Attempt: 2, Worker: "w2", Stdout: []byte("yz\n"), StdoutBytes: 12})
+	final := &store.Task{ID: "T", Attempt: 2, State: store.StateSucceeded, Stdout: "0123456yz\nend\n", Stderr: "",
+		History: append(history, store.Attempt{N: 2, Worker: "w2", StdoutBytes: 16})}
+	f.catchUp(final)
+	if want := "a\nb\nc\nx\nyz\nend\n"; out.String() != want {
+		t.Fatalf("stdout %q; want %q", out.String(), want)
+	}
+	if want := "bad\ndrover: attempt 2, on worker w2:\ndrover: [7 bytes of stdout not seen]\n"; errOut.String() != want {
+		t.Fatalf("stderr %q; want %q", errOut.String(), want)
+	}
+}

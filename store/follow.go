@@ -1,0 +1,110 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// LiveOutput is what a worker publishes of a running attempt's output into
+// <root>/follow/<task-id> while that znode exists: the end of each stream,
+// as the command wrote it (raw bytes), and how many bytes it wrote in all.
+// The znode is made by a follower (drover logs -f), ephemeral, so a task
+// nobody follows costs nothing: workers watch the follow directory (one
+// watch each) and write only into the znodes of attempts they run.
+type LiveOutput struct {
+	V       int    `json:"v"`
+	Task    string `json:"task"`
+	Attempt int    `json:"attempt"`
+	Worker  string `json:"worker"`
+	// Stdout and Stderr are the last bytes of each stream, at most
+	// LiveTail of each; StdoutBytes and StderrBytes how many the attempt
+	// wrote to it so far, of which they are the end.
+	Stdout      []byte    `json:"stdout,omitempty"`
+	Stderr      []byte    `json:"stderr,omitempty"`
+	StdoutBytes int64     `json:"stdout_bytes,omitempty"`
+	StderrBytes int64     `json:"stderr_bytes,omitempty"`
+	At          time.Time `json:"at,omitzero"`
+}
+
+func (o *LiveOutput) setV() { o.V = FormatVersion }
+
+// LiveTail bounds each stream's bytes in one LiveOutput: a follower that
+// reads less often than a command writes that much sees a gap, and is told.
+const LiveTail = 16 << 10
+
+// MaxFollowers bounds the znodes in the follow directory a follower adds
+// to: every worker lists the directory on each change.
+const MaxFollowers = 1024
+
+// ErrTooManyFollowers is returned by FollowTask with MaxFollowers in place.
+var ErrTooManyFollowers = errors.New("too many followers")
+
+// DecodeLiveOutput decodes a follow znode's data; empty data (no output
+// published yet) is nil with no error.
+func DecodeLiveOutput(data []byte) (*LiveOutput, error) {
+	if len(data) == 0 {
+		return nil, nil
+	}
+	o := &LiveOutput{}
+	if err := Decode(data, o); err != nil {
+		return nil, err
+	}
+	if o.Attempt < 1 || len(o.Stdout) > LiveTail || len(o.Stderr) > LiveTail ||
+		o.StdoutBytes < int64(len(o.Stdout)) || o.StderrBytes < int64(len(o.Stderr)) {
+		return nil, fmt.Errorf("%w: live output of attempt %d: %d/%d bytes of stdout, %d/%d of stderr",
+			ErrMalformed, o.Attempt, len(o.Stdout), o.StdoutBytes, len(o.Stderr), o.StderrBytes)
+	}
+	return o, nil
+}
+
+// FollowTask asks the workers for task id's live output: it makes the
+// ephemeral znode <root>/follow/<id>, owned by this Store's session, unless
+// another follower's is there (owned false: it is shared, and goes with
+// its owner's session; the caller makes it again then). A cluster made
+// before follow existed gets the directory.
+func (s *Store) FollowTask(ctx context.Context, id string) (owned bool, err error) {
+	if err := ValidateTaskID(id); err != nil {
+		return false, err
+	}
+	dir := s.layout.Follow()
+	n, err := s.Children(dir)
+	if errors.Is(err, ErrNoNode) {
+		if err := s.EnsurePath(dir); err != nil {
+			return false, fmt.Errorf("follow %s: %w", id, err)
+		}
+	} else if err != nil {
+		return false, fmt.Errorf("follow %s: %w", id, err)
+	}
+	if len(n) >= MaxFollowers {
+		return false, fmt.Errorf("follow %s: %d tasks are followed (at most %d): %w", id, len(n), MaxFollowers, ErrTooManyFollowers)
+	}
+	_, _, err = s.CreateEphemeral(ctx, s.layout.FollowNode(id), nil)
+	if errors.Is(err, ErrNodeExists) {
+		return false, nil
+	}
+	if err != nil {
+		return false, s.writeErr(fmt.Errorf("follow %s: %w", id, err))
+	}
+	return true, nil
+}
+
+// Followed lists the tasks followed now and sets fn to be called once on
+// the next change. A cluster made before follow existed has none (and no
+// watch is set: the worker's caller looks again later).
+func (s *Store) Followed(fn WatchFunc) ([]string, error) {
+	ids, _, err := s.ListWFunc(s.layout.Follow(), fn)
+	return ids, err
+}
+
+// PublishLiveOutput writes o into its task's follow znode; ErrNoNode when
+// none is there (the follower left).
+func (s *Store) PublishLiveOutput(o *LiveOutput) error {
+	data, err := Encode(o)
+	if err != nil {
+		return err
+	}
+	_, err = s.Set(s.layout.FollowNode(o.Task), data, -1)
+	return err
+}

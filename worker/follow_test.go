@@ -1,0 +1,89 @@
+package worker
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/drover-sched/drover/drovertest"
+	"github.com/drover-sched/drover/store"
+)
+
+// TestFollowedAttemptPublishes: a follower that comes while a command has
+// been running gets what it wrote so far (the last store.LiveTail bytes
+// and the count of all), then what it writes next; a task nobody follows
+// costs the worker no watch of its own (the follow directory's one watch
+// stays one however many attempts run).
+func TestFollowedAttemptPublishes(t *testing.T) {
+	root := drovertest.NewRoot()
+	w, st, _ := startWorker(t, root, "w-follow", nil)
+	dir := t.TempDir()
+	gate := filepath.Join(dir, "gate")
+	// 20,000 bytes, then a line once the gate is there.
+	script := "head -c 20000 /dev/zero | tr '\\0' x; echo; while [ ! -e " + gate + " ]; do sleep 0.02; done; echo after"
+	batch := func(n int) int64 {
+		var paths []string
+		for range n {
+			paths = append(paths, assign(t, st, w, &store.Task{Cmd: []string{"true"}}))
+		}
+		for _, p := range paths {
+			waitGone(t, st, p)
+		}
+		return st.LiveWatches()
+	}
+	// The directory's watch comes and goes with its listings: one either way.
+	if before, after := batch(8), batch(32); after > before+1 {
+		t.Fatalf("the worker's store holds %d live watches after 32 more attempts nobody followed, %d before", after, before)
+	}
+
+	task := &store.Task{Cmd: []string{"sh", "-c", script}}
+	p := assign(t, st, w, task)
+	drovertest.WaitFor(t, 20*time.Second, "the command to run", func() bool {
+		data, _, err := st.Get(p)
+		tk, _ := store.DecodeTask(data)
+		return err == nil && tk.State == store.StateRunning
+	})
+	follower := drovertest.OpenStore(t, root)
+	if _, err := follower.FollowTask(context.Background(), task.ID); err != nil {
+		t.Fatal(err)
+	}
+	var last *store.LiveOutput
+	read := func() bool {
+		data, _, err := follower.Get(follower.Layout().FollowNode(task.ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, err := store.DecodeLiveOutput(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = o
+		return o != nil
+	}
+	drovertest.WaitFor(t, 20*time.Second, "the first publication", func() bool { return read() && last.StdoutBytes == 20001 })
+	if len(last.Stdout) != store.LiveTail || last.Attempt != 1 || last.Worker != "w-follow" ||
+		strings.Trim(string(last.Stdout), "x\n") != "" {
+		t.Fatalf("first publication: %d bytes of stdout, attempt %d, worker %q; want the last %d of 20001", len(last.Stdout), last.Attempt, last.Worker, store.LiveTail)
+	}
+	if err := os.WriteFile(gate, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The last words are published before the report: the attempt's
+	// final flush.
+	waitGone(t, st, p)
+	if !read() || last.StdoutBytes != 20007 || !strings.HasSuffix(string(last.Stdout), "x\nafter\n") {
+		t.Fatalf("after the attempt ended, the follow znode says %d bytes ending %q; want 20007 ending in after", last.StdoutBytes, string(last.Stdout[max(0, len(last.Stdout)-10):]))
+	}
+}
+
+// waitGone waits for an assignment to have been reported (deleted).
+func waitGone(t *testing.T, st *store.Store, p string) {
+	t.Helper()
+	drovertest.WaitFor(t, 20*time.Second, "assignment "+p+" to be reported", func() bool {
+		ok, _, err := st.Exists(p)
+		return err == nil && !ok
+	})
+}
