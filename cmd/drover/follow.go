@@ -29,7 +29,9 @@ func followLogs(cmd *cobra.Command, g *globals, id string) error {
 			return err
 		}
 		f.status = func() (*store.Task, error) { return c.Status(id) }
+		stop := hintQueued(ctx, c, id, f.errOut) // as wait: a task no worker can run says so
 		final, err = c.Follow(ctx, id, f.live)
+		stop()
 		if errors.Is(err, store.ErrReadOnlyIdentity) || errors.Is(err, store.ErrNoAuth) {
 			// Asking the workers is a write: wait for the end instead.
 			fmt.Fprintf(f.errOut, "drover: these credentials may not ask the workers for live output (%s); the output follows when the task ends\n", messageOf(err))

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -111,4 +112,51 @@ func TestFollowerAcrossAttempts(t *testing.T) {
 	if want := "bad\ndrover: attempt 2, on worker w2:\ndrover: [7 bytes of stdout not seen]\n"; errOut.String() != want {
 		t.Fatalf("stderr %q; want %q", errOut.String(), want)
 	}
+}
+
+// TestLogsFollowOfATaskNoWorkerCanRun: logs -f of a task no worker can run
+// says why it waits, as wait does, and goes on; Ctrl-C ends it with exit
+// 130, and its follow znode goes with it.
+func TestLogsFollowOfATaskNoWorkerCanRun(t *testing.T) {
+	root := newRoot()
+	daemon(t, root, "scheduler", "--id", "s1")
+	daemon(t, root, "worker", "--id", "w1", "--label", "zone=earth")
+	r := drover(t, root, "submit", "--on", "zone=mars", "--", "true")
+	if r.code != 0 {
+		t.Fatalf("submit: %+v", r)
+	}
+	id := strings.TrimSpace(r.stdout)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, "--zk", zkAddr, "--root", root, "--session-timeout", "2s", "logs", "-f", id)
+	var stdout, stderr lockedBuffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-done
+	})
+	waitFor(t, 20*time.Second, "logs -f to say why the task waits", func() bool { return strings.Contains(stderr.String(), "no registered worker") })
+	st := openStore(t, root)
+	if ok, _, err := st.Exists(st.Layout().FollowNode(id)); err != nil || !ok {
+		t.Fatalf("follow znode while logs -f waits: exists %v, %v", ok, err)
+	}
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	err := <-done
+	done <- err
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Fatalf("logs -f interrupted: %v; stderr %q; want exit 130", err, stderr.String())
+	}
+	waitFor(t, 20*time.Second, "the follow znode to go", func() bool {
+		ok, _, err := st.Exists(st.Layout().FollowNode(id))
+		return err == nil && !ok
+	})
 }
