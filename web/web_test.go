@@ -816,7 +816,7 @@ func TestWorkerMetrics(t *testing.T) {
 		return strings.Contains(body, "drover_worker_attempts_reported_total 1")
 	})
 	for _, want := range []string{"drover_worker_capacity 3", "drover_worker_attempts_started_total 1", "drover_worker_attempts_running 0",
-		"drover_worker_attempts_killed_total 0", "drover_worker_attempts_unreported_total 0", "drover_worker_registered 1", "drover_worker_draining 0", "drover_worker_guard_losses_total 0",
+		"drover_worker_attempts_killed_total 0", "drover_worker_attempts_unreported_total 0", "drover_worker_registered 1", "drover_worker_draining 0", "drover_worker_guard_losses_total 0", "drover_worker_live_output_writes_total 0",
 		"drover_zookeeper_connected 1", "drover_deadletter_dropped_total 0", `drover_build_info{version="v9.8.7"} 1`,
 		"drover_worker_assignments_handed_back_total 0", "drover_worker_slot_wait_seconds_count 1"} {
 		if !strings.Contains(body, want+"\n") {

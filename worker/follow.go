@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/drover-sched/drover/store"
@@ -21,6 +22,8 @@ type liveRuns struct {
 	followed map[string]bool
 	// wake tells the follow loop that a followed attempt started.
 	wake chan struct{}
+	// writes counts the publications written.
+	writes atomic.Int64
 }
 
 // liveRun is one running attempt's output, and what of it was published.
@@ -214,5 +217,6 @@ func (w *Worker) publishOnce(r *liveRun) (gone bool) {
 		return false
 	}
 	r.published, r.sent = true, [2]int64{outN, errN}
+	w.live.writes.Add(1)
 	return false
 }

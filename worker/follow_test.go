@@ -74,6 +74,9 @@ func TestFollowedAttemptPublishes(t *testing.T) {
 	// The last words are published before the report: the attempt's
 	// final flush.
 	waitGone(t, st, p)
+	if n := w.Stats().LiveWrites; n < 2 {
+		t.Fatalf("Stats().LiveWrites = %d after two publications at least", n)
+	}
 	if !read() || last.StdoutBytes != 20007 || !strings.HasSuffix(string(last.Stdout), "x\nafter\n") {
 		t.Fatalf("after the attempt ended, the follow znode says %d bytes ending %q; want 20007 ending in after", last.StdoutBytes, string(last.Stdout[max(0, len(last.Stdout)-10):]))
 	}
