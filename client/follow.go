@@ -48,6 +48,7 @@ func (c *Client) Follow(ctx context.Context, id string, fn func(*store.LiveOutpu
 	var ev <-chan store.Event
 	var last *store.LiveOutput
 	pause := 100 * time.Millisecond
+	follow := true // the znode is to be made (or found): at the start, and once gone
 	for {
 		if ev == nil {
 			type got struct {
@@ -59,8 +60,10 @@ func (c *Client) Follow(ctx context.Context, id string, fn func(*store.LiveOutpu
 			g, err := withCtx(ctx, func() (got, error) {
 				var g got
 				var err error
-				if g.owned, err = c.st.FollowTask(ctx, id); err != nil {
-					return g, err
+				if follow {
+					if g.owned, err = c.st.FollowTask(ctx, id); err != nil {
+						return g, err
+					}
 				}
 				g.data, g.stat, g.ev, err = c.st.GetW(node)
 				return g, err
@@ -68,8 +71,9 @@ func (c *Client) Follow(ctx context.Context, id string, fn func(*store.LiveOutpu
 			owned = owned || g.owned
 			switch {
 			case errors.Is(err, store.ErrNoNode):
-				// Gone with another follower's session as it was read:
+				// Gone with another follower's session (or moved aside):
 				// made again.
+				follow = true
 				continue
 			case errors.Is(err, store.ErrConnection):
 				if !sleepFor(ctx, pause) {
@@ -85,10 +89,15 @@ func (c *Client) Follow(ctx context.Context, id string, fn func(*store.LiveOutpu
 					}
 				default:
 				}
-				return nil, fmt.Errorf("follow %s: %w", id, err)
+				return nil, err // FollowTask's and GetW's errors name the task
 			}
-			pause, ev = 100*time.Millisecond, g.ev
+			pause, ev, follow = 100*time.Millisecond, g.ev, false
 			o, err := store.DecodeLiveOutput(g.data)
+			if err == nil && g.stat.EphemeralOwner == 0 {
+				// Made by hand: it would outlive every follower, and take
+				// the task's output whenever it ran.
+				err = fmt.Errorf("%w: a follow znode that is not ephemeral", store.ErrMalformed)
+			}
 			switch {
 			case errors.Is(err, store.ErrMalformed):
 				// Moved aside as malformed data is: the znode goes, is made

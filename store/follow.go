@@ -30,12 +30,15 @@ type LiveOutput struct {
 
 func (o *LiveOutput) setV() { o.V = FormatVersion }
 
-// LiveTail bounds each stream's bytes in one LiveOutput: a follower that
-// reads less often than a command writes that much sees a gap, and is told.
-const LiveTail = 16 << 10
+// LiveTail bounds each stream's bytes in one LiveOutput: the bytes
+// written since the last publication, or the end of what was written for
+// a follower that came. A command that writes more than that between two
+// publications (250 ms) leaves a gap the follower is told of; a followed
+// task writes at most some 90 KB a second into ZooKeeper's log.
+const LiveTail = 8 << 10
 
-// MaxFollowers bounds the znodes in the follow directory a follower adds
-// to: every worker lists the directory on each change.
+// MaxFollowers bounds the znodes in the follow directory: every worker
+// lists the directory on each change.
 const MaxFollowers = 1024
 
 // ErrTooManyFollowers is returned by FollowTask with MaxFollowers in place.
@@ -51,8 +54,7 @@ func DecodeLiveOutput(data []byte) (*LiveOutput, error) {
 	if err := Decode(data, o); err != nil {
 		return nil, err
 	}
-	if o.Attempt < 1 || len(o.Stdout) > LiveTail || len(o.Stderr) > LiveTail ||
-		o.StdoutBytes < int64(len(o.Stdout)) || o.StderrBytes < int64(len(o.Stderr)) {
+	if o.Attempt < 1 || o.StdoutBytes < int64(len(o.Stdout)) || o.StderrBytes < int64(len(o.Stderr)) {
 		return nil, fmt.Errorf("%w: live output of attempt %d: %d/%d bytes of stdout, %d/%d of stderr",
 			ErrMalformed, o.Attempt, len(o.Stdout), o.StdoutBytes, len(o.Stderr), o.StderrBytes)
 	}
@@ -61,34 +63,66 @@ func DecodeLiveOutput(data []byte) (*LiveOutput, error) {
 
 // FollowTask asks the workers for task id's live output: it makes the
 // ephemeral znode <root>/follow/<id>, owned by this Store's session, unless
-// another follower's is there (owned false: it is shared, and goes with
-// its owner's session; the caller makes it again then). A cluster made
-// before follow existed gets the directory.
+// one is there already: another follower's (owned false: shared, it goes
+// with its owner's session, and the caller makes it again then) or this
+// session's. Past MaxFollowers tasks followed it makes none
+// (ErrTooManyFollowers); each create is one transaction with a write of
+// the directory at the version whose child count was checked, so two
+// followers at the bound cannot both pass it. A cluster made before
+// follow existed gets the directory.
 func (s *Store) FollowTask(ctx context.Context, id string) (owned bool, err error) {
 	if err := ValidateTaskID(id); err != nil {
 		return false, err
 	}
-	dir := s.layout.Follow()
-	n, err := s.Children(dir)
-	if errors.Is(err, ErrNoNode) {
-		if err := s.EnsurePath(dir); err != nil {
-			return false, fmt.Errorf("follow %s: %w", id, err)
+	dir, p := s.layout.Follow(), s.layout.FollowNode(id)
+	for try := 0; ; try++ {
+		if try == maxFollowTries {
+			return false, fmt.Errorf("follow %s: the followers changed at every one of %d tries: try again", id, try)
 		}
-	} else if err != nil {
-		return false, fmt.Errorf("follow %s: %w", id, err)
+		sess, err := s.CurrentSession(ctx)
+		if err != nil {
+			return false, err
+		}
+		ok, st, err := s.Exists(p)
+		if err == nil && ok {
+			return st.EphemeralOwner == sess.ID(), nil
+		}
+		var dst Stat
+		if err == nil {
+			ok, dst, err = s.Exists(dir)
+			if err == nil && !ok {
+				if err = s.EnsurePath(dir); err == nil {
+					continue
+				}
+			}
+		}
+		switch {
+		case errors.Is(err, ErrConnection):
+			continue // CurrentSession waits for the connection
+		case err != nil:
+			return false, fmt.Errorf("follow %s: %w", id, err)
+		case dst.NumChildren >= MaxFollowers:
+			return false, fmt.Errorf("follow %s: %d tasks are followed (at most %d): %w", id, dst.NumChildren, MaxFollowers, ErrTooManyFollowers)
+		}
+		err = s.Txn().Set(dir, nil, dst.Version).createEphemeral(p, nil).Commit()
+		switch {
+		case err == nil:
+			if cur, err := s.CurrentSession(ctx); err != nil || cur != sess {
+				continue // made across a session change: Exists says whose
+			}
+			return true, nil
+		case errors.Is(err, ErrNodeExists), errors.Is(err, ErrBadVersion), errors.Is(err, ErrNoNode), errors.Is(err, ErrConnection):
+			// Made meanwhile (by another, or by this create whose reply
+			// was lost), another follower came, or the directory went:
+			// look again.
+		default:
+			return false, s.writeErr(fmt.Errorf("follow %s: %w", id, err))
+		}
 	}
-	if len(n) >= MaxFollowers {
-		return false, fmt.Errorf("follow %s: %d tasks are followed (at most %d): %w", id, len(n), MaxFollowers, ErrTooManyFollowers)
-	}
-	_, _, err = s.CreateEphemeral(ctx, s.layout.FollowNode(id), nil)
-	if errors.Is(err, ErrNodeExists) {
-		return false, nil
-	}
-	if err != nil {
-		return false, s.writeErr(fmt.Errorf("follow %s: %w", id, err))
-	}
-	return true, nil
 }
+
+// maxFollowTries bounds the passes of FollowTask that others undo.
+const maxFollowTries = 10
 
 // Followed lists the tasks followed now and sets fn to be called once on
 // the next change. A cluster made before follow existed has none (and no

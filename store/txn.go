@@ -269,6 +269,14 @@ func FailedOp(err error) int {
 	return -1
 }
 
+// createEphemeral adds an ephemeral znode, owned by the session that
+// commits the transaction.
+func (t *Txn) createEphemeral(path string, data []byte) *Txn {
+	t.ops = append(t.ops, &zk.CreateRequest{Path: path, Data: data, Acl: t.s.acl, Flags: zk.FlagEphemeral})
+	t.paths, t.size = append(t.paths, path), t.size+len(path)+len(data)
+	return t
+}
+
 func (t *Txn) createSequential(prefix string, data []byte) *Txn {
 	t.ops = append(t.ops, &zk.CreateRequest{Path: prefix, Data: data, Acl: t.s.acl, Flags: zk.FlagSequence})
 	t.paths, t.size = append(t.paths, prefix), t.size+len(prefix)+len(data)

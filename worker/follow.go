@@ -202,8 +202,14 @@ func (w *Worker) publishRun(r *liveRun) {
 func (w *Worker) publishOnce(r *liveRun) (gone bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out, outN := r.stdout.Last(store.LiveTail)
-	errb, errN := r.stderr.Last(store.LiveTail)
+	// What came since the last publication; for a follower that came
+	// (published false), the end of what was written.
+	var from [2]int64
+	if r.published {
+		from = r.sent
+	}
+	out, outN := r.stdout.Since(from[0], store.LiveTail)
+	errb, errN := r.stderr.Since(from[1], store.LiveTail)
 	if r.published && r.sent == [2]int64{outN, errN} {
 		return false
 	}

@@ -63,12 +63,16 @@ func (t *tail) Total() int64 {
 	return t.total
 }
 
-// Last returns a copy of the last n kept bytes (all when fewer) and how
-// many bytes were written to it in all.
-func (t *tail) Last(n int) ([]byte, int64) {
+// Since returns a copy of the bytes written after the first from (all
+// kept, when fewer are), at most the last n of them, and how many bytes
+// were written in all.
+func (t *tail) Since(from int64, n int) ([]byte, int64) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	b := t.buf
+	if k := t.total - from; k < int64(n) {
+		n = int(max(k, 0))
+	}
 	if len(b) > n {
 		b = b[len(b)-n:]
 	}

@@ -29,6 +29,7 @@ func followLogs(cmd *cobra.Command, g *globals, id string) error {
 			return err
 		}
 		f.status = func() (*store.Task, error) { return c.Status(id) }
+		f.from = t.Attempt
 		stop := hintQueued(ctx, c, id, f.errOut) // as wait: a task no worker can run says so
 		final, err = c.Follow(ctx, id, f.live)
 		stop()
@@ -57,6 +58,9 @@ type follower struct {
 	// status reads the task: when a later attempt's output comes, what is
 	// left of the earlier attempts is printed from its history first.
 	status func() (*store.Task, error)
+	// from is the task's attempt when following began: attempts from it
+	// on that ran unseen are printed from the history.
+	from int
 	// attempt is the attempt being printed (0 before the first), printed
 	// its bytes of stdout and stderr printed.
 	attempt int
@@ -72,8 +76,12 @@ func (f *follower) live(o *store.LiveOutput) {
 		return // an earlier attempt's still dying
 	}
 	if o.Attempt > f.attempt {
-		if f.attempt > 0 {
-			if t, err := f.status(); err == nil {
+		if f.attempt > 0 || o.Attempt > max(f.from, 1) {
+			// Earlier attempts' ends, or whole attempts that ran before
+			// a word of them came (a worker older than follow).
+			if t, err := f.status(); err != nil {
+				fmt.Fprintf(f.errOut, "drover: attempt %d's end not printed: %s\n", max(f.attempt, f.from), messageOf(err))
+			} else {
 				f.catchUpTo(t, o.Attempt)
 			}
 		}
@@ -114,7 +122,7 @@ func (f *follower) writer(i int) io.Writer {
 // unseen in between.
 func (f *follower) catchUpTo(t *store.Task, next int) {
 	for _, a := range t.History {
-		if a.N < f.attempt || a.N >= next || a.Unstarted {
+		if a.N < max(f.attempt, f.from) || a.N >= next || a.Unstarted {
 			continue
 		}
 		f.attemptRest(t, a, a.Stdout, a.Stderr)
@@ -171,12 +179,28 @@ func (f *follower) rest(i int, text string, total int64) {
 	if kept := int64(rawLen(text)); n > kept {
 		fmt.Fprintf(f.errOut, "drover: [%d bytes of %s not kept]\n", n-kept, streamNames[i])
 	} else {
-		cut := len(text) - int(n)
-		for cut < len(text) && !utf8.RuneStart(text[cut]) {
-			cut++
-		}
-		text = text[cut:]
+		text = rawSuffix(text, n)
 	}
 	io.WriteString(f.writer(i), text)
 	f.printed[i] = total
+}
+
+// rawSuffix is the end of text that stands for the last n bytes written:
+// a U+FFFD stands for one byte that was not UTF-8 (see rawLen). A
+// character cut in two is left out.
+func rawSuffix(text string, n int64) string {
+	i := len(text)
+	for i > 0 {
+		r, size := utf8.DecodeLastRuneInString(text[:i])
+		w := int64(size)
+		if r == utf8.RuneError {
+			w = 1
+		}
+		if w > n {
+			break
+		}
+		n -= w
+		i -= size
+	}
+	return text[i:]
 }
