@@ -107,8 +107,13 @@ func TestExecuteKillsOrphansAfterExit(t *testing.T) {
 // child kept its output open until the timeout fired.
 func TestExecuteExitBeforeTimeoutStands(t *testing.T) {
 	// The shell exits at once; the timeout fires while exec still waits
-	// (up to its 200 ms WaitDelay) for the background sleep's pipes.
-	task := &store.Task{Shell: true, Cmd: []string{`sleep 30 & exit 3`}, Timeout: store.MillisOf(150 * time.Millisecond)}
+	// (WaitDelay, an hour here) for the background sleep's pipes. The
+	// timeout leaves the shell 3 s to start and exit: 150 ms was too few
+	// on a loaded host (its program had not started).
+	saved := outputWait
+	outputWait = time.Hour
+	t.Cleanup(func() { outputWait = saved })
+	task := &store.Task{Shell: true, Cmd: []string{`sleep 30 & exit 3`}, Timeout: store.MillisOf(3 * time.Second)}
 	out := runCmd(t, context.Background(), task)
 	if out.ExitCode != 3 || out.Err != "" {
 		t.Fatalf("outcome %+v, want the command's own exit code 3", out)
