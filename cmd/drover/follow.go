@@ -20,23 +20,12 @@ func followLogs(cmd *cobra.Command, g *globals, id string) error {
 	f := &follower{out: cmd.OutOrStdout(), errOut: cmd.ErrOrStderr()}
 	var final *store.Task
 	err := g.withReader(func(ctx context.Context, c *client.Client) error {
-		t, err := c.Status(id)
+		stop := hintQueued(ctx, c, id, f.errOut) // as wait: a task no worker can run says so
+		defer stop()
+		var err error
+		final, err = f.run(ctx, c, id)
 		if errors.Is(err, store.ErrUnknownTask) {
 			return exitCode(1, fmt.Sprintf("task %s not found", id))
-		}
-		if err != nil || t.State.Terminal() {
-			final = t
-			return err
-		}
-		f.status = func() (*store.Task, error) { return c.Status(id) }
-		f.from = t.Attempt
-		stop := hintQueued(ctx, c, id, f.errOut) // as wait: a task no worker can run says so
-		final, err = c.Follow(ctx, id, f.live)
-		stop()
-		if errors.Is(err, store.ErrReadOnlyIdentity) || errors.Is(err, store.ErrNoAuth) {
-			// Asking the workers is a write: wait for the end instead.
-			fmt.Fprintf(f.errOut, "drover: these credentials may not ask the workers for live output (%s); the output follows when the task ends\n", messageOf(err))
-			final, err = c.Wait(ctx, id)
 		}
 		return err
 	})
@@ -48,6 +37,25 @@ func followLogs(cmd *cobra.Command, g *globals, id string) error {
 	}
 	f.catchUp(final)
 	return nil
+}
+
+// run prints task id's output as the workers publish it until the task
+// ends, and returns its final record (at once for one that has ended):
+// what came after the last publication is for catchUp to print.
+func (f *follower) run(ctx context.Context, c *client.Client, id string) (*store.Task, error) {
+	t, err := c.Status(id)
+	if err != nil || t.State.Terminal() {
+		return t, err
+	}
+	f.status = func() (*store.Task, error) { return c.Status(id) }
+	f.from = t.Attempt
+	final, err := c.Follow(ctx, id, f.live)
+	if errors.Is(err, store.ErrReadOnlyIdentity) || errors.Is(err, store.ErrNoAuth) {
+		// Asking the workers is a write: wait for the end instead.
+		fmt.Fprintf(f.errOut, "drover: these credentials may not ask the workers for live output (%s); the output follows when the task ends\n", messageOf(err))
+		final, err = c.Wait(ctx, id)
+	}
+	return final, err
 }
 
 // follower prints the live output of a task's attempts (client.Follow)

@@ -160,3 +160,45 @@ func TestLogsFollowOfATaskNoWorkerCanRun(t *testing.T) {
 		return err == nil && !ok
 	})
 }
+
+// TestSubmitFollow: submit --follow prints the task's output as it runs
+// (the first line while the command waits for its gate) and exits with
+// the task's exit code, each byte once; with -f it is refused, exit 2.
+func TestSubmitFollow(t *testing.T) {
+	root := newRoot()
+	daemon(t, root, "scheduler", "--id", "s1")
+	daemon(t, root, "worker", "--id", "w1")
+	gate := filepath.Join(t.TempDir(), "gate")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, "--zk", zkAddr, "--root", root, "--session-timeout", "2s", "submit", "--follow", "--shell", "--",
+		"echo one; while [ ! -e "+gate+" ]; do sleep 0.02; done; echo two; echo oops >&2; exit 3")
+	var stdout, stderr lockedBuffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-done
+	})
+	waitFor(t, 20*time.Second, "submit --follow to print the first line while the task waits", func() bool { return stdout.String() == "one\n" })
+	if err := os.WriteFile(gate, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := <-done
+	done <- err
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 3 {
+		t.Fatalf("submit --follow: %v; stderr %q; want exit 3, the task's", err, stderr.String())
+	}
+	// stderr: the id (stdout carries only the task's output, as --wait), then the task's own.
+	lines := strings.Split(stderr.String(), "\n")
+	if stdout.String() != "one\ntwo\n" || len(lines) != 3 || len(lines[0]) != 26 || lines[1] != "oops" {
+		t.Fatalf("submit --follow printed stdout %q, stderr %q; want one/two, and the id then oops", stdout.String(), stderr.String())
+	}
+	oneLineError(t, drover(t, root, "submit", "--follow", "-f", filepath.Join(t.TempDir(), "none.jsonl")), 2, "--follow")
+}

@@ -57,6 +57,7 @@ func newSubmitCmd(g *globals) *cobra.Command {
 		tf          taskFlags
 		file        string
 		wait        bool
+		follow      bool
 		waitTimeout time.Duration
 	)
 	cmd := &cobra.Command{
@@ -79,6 +80,12 @@ being true when an idempotency key returned a task submitted before.`,
 				total int
 				one   *client.TaskSpec // the task given on the command line
 			)
+			if follow {
+				if file != "" {
+					return usageErr("submit: --follow prints one task's output as it runs; -f submits a file's (--wait prints the first failure's exit code)")
+				}
+				wait = true
+			}
 			if file != "" {
 				if len(args) > 0 {
 					return usageErr("submit: give either -f FILE or a command, not both")
@@ -278,7 +285,7 @@ being true when an idempotency key returned a task submitted before.`,
 					ctx, cancel = context.WithTimeout(ctx, waitTimeout)
 					defer cancel()
 				}
-				return waitAll(ctx, c, ids, waitTimeout, len(ids) == 1, nil, cmd.OutOrStdout(), cmd.ErrOrStderr())
+				return waitAll(ctx, c, ids, waitTimeout, len(ids) == 1, follow, nil, cmd.OutOrStdout(), cmd.ErrOrStderr())
 			})
 		},
 	}
@@ -288,6 +295,7 @@ being true when an idempotency key returned a task submitted before.`,
 	f.StringVar(&tf.spec.Name, "name", "", "a name for the task")
 	f.StringVar(&tf.spec.Key, "key", "", "idempotency key: submitting the same key again returns the first task")
 	f.BoolVar(&wait, "wait", false, "wait for the task, print its output and exit with its exit code")
+	f.BoolVar(&follow, "follow", false, "--wait, printing the output as the task runs (drover logs -f); one task")
 	f.DurationVar(&waitTimeout, "wait-timeout", 0, "with --wait: give up waiting after this long and exit 124 (the task goes on); 0, the default: no limit")
 	f.StringVarP(&file, "file", "f", "", "submit one task per line of a JSONL file (- for stdin)")
 	onlyOnce(f, "file", "one file only (join them: cat A B | drover submit -f -)")
@@ -643,7 +651,7 @@ go on running.`,
 				report = cmd.OutOrStdout()
 			}
 			return g.withReaderFor(timeout, func(ctx context.Context, c *client.Client) error {
-				return waitAll(ctx, c, ids, timeout, false, report, cmd.OutOrStdout(), cmd.ErrOrStderr())
+				return waitAll(ctx, c, ids, timeout, false, false, report, cmd.OutOrStdout(), cmd.ErrOrStderr())
 			})
 		},
 	}
@@ -736,7 +744,7 @@ const exitTimedOut = 124
 // it prints the task's stdout and stderr; with report set it writes the
 // finished tasks there as JSON. The exit code is 0 when all succeeded, else
 // the first failing task's exit code (1 when it has none), or exitTimedOut.
-func waitAll(ctx context.Context, c *client.Client, ids []string, timeout time.Duration, showOutput bool, report, stdout, stderr io.Writer) error {
+func waitAll(ctx context.Context, c *client.Client, ids []string, timeout time.Duration, showOutput, follow bool, report, stdout, stderr io.Writer) error {
 	code := 0
 	var msg string
 	// An id given twice (in either case) names its task once.
@@ -750,9 +758,15 @@ func waitAll(ctx context.Context, c *client.Client, ids []string, timeout time.D
 	}
 	results := make(map[string]*store.Task, len(ids))
 	var err error
+	var live *follower // with follow: prints the output as it comes
 	if len(ids) == 1 {
 		stop := hintQueued(ctx, c, ids[0], stderr)
-		results[strings.ToUpper(ids[0])], err = c.Wait(ctx, ids[0])
+		if follow {
+			live = &follower{out: stdout, errOut: stderr}
+			results[strings.ToUpper(ids[0])], err = live.run(ctx, c, ids[0])
+		} else {
+			results[strings.ToUpper(ids[0])], err = c.Wait(ctx, ids[0])
+		}
 		stop()
 	} else {
 		err = c.WaitAll(ctx, ids, func(t *store.Task) {
@@ -796,7 +810,10 @@ func waitAll(ctx context.Context, c *client.Client, ids []string, timeout time.D
 	}
 	for _, id := range ids {
 		t := results[strings.ToUpper(id)]
-		if showOutput {
+		switch {
+		case showOutput && live != nil && live.attempt > 0:
+			live.catchUp(t) // what came after the last publication
+		case showOutput:
 			fmt.Fprint(stdout, t.Stdout)
 			fmt.Fprint(stderr, t.Stderr)
 			noteCut(stderr, t, t.Attempt, t.Stdout, t.Stderr)
