@@ -16,9 +16,9 @@ import (
 // publication is the end of each stream with the byte counts so far
 // (store.LiveOutput): fn is not called for every write, and a command that
 // writes faster than about store.LiveTail a quarter-second leaves gaps,
-// which the counts show. A Go handler publishes nothing, nor does a worker
-// older than follow: fn is then never called, and the final record holds
-// the output. Credentials that may only read cannot ask: the error is
+// which the counts show. A Go handler publishes what it writes to its
+// Task.Log (its stderr); a worker older than follow publishes nothing: fn
+// is then never called, and the final record holds the output. Credentials that may only read cannot ask: the error is
 // store.ErrReadOnlyIdentity (or store.ErrNoAuth).
 func (c *Client) Follow(ctx context.Context, id string, fn func(*store.LiveOutput)) (*store.Task, error) {
 	id, err := taskID(id)

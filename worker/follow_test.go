@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -91,4 +92,55 @@ func waitGone(t *testing.T, st *store.Store, p string) {
 		ok, _, err := st.Exists(p)
 		return err == nil && !ok
 	})
+}
+
+// TestHandlerLogIsFollowedAndKept: what a Go handler writes to its Task.Log
+// reaches a follower while the handler runs, and is kept as the attempt's
+// stderr, beside its result (stdout).
+func TestHandlerLogIsFollowedAndKept(t *testing.T) {
+	root := drovertest.NewRoot()
+	release := make(chan struct{})
+	st := drovertest.OpenStore(t, root)
+	w, err := New(Config{ID: "w-hlog", Store: st, Log: drovertest.Logger(t), Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Handle("slow", HandlerFunc(func(ctx context.Context, tk *Task) ([]byte, error) {
+		fmt.Fprintln(tk.Log, "halfway")
+		select {
+		case <-release:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		fmt.Fprintln(tk.Log, "done")
+		return []byte("result"), nil
+	})); err != nil {
+		t.Fatal(err)
+	}
+	drovertest.Run(t, "worker w-hlog", w.Run)
+	select {
+	case <-w.Registered():
+	case <-time.After(20 * time.Second):
+		t.Fatal("worker did not register")
+	}
+	task := &store.Task{Handler: "slow"}
+	p := assign(t, st, w, task)
+	follower := drovertest.OpenStore(t, root)
+	if _, err := follower.FollowTask(context.Background(), task.ID); err != nil {
+		t.Fatal(err)
+	}
+	drovertest.WaitFor(t, 20*time.Second, "the handler's first line published", func() bool {
+		data, _, err := follower.Get(follower.Layout().FollowNode(task.ID))
+		o, derr := store.DecodeLiveOutput(data)
+		return err == nil && derr == nil && o != nil && string(o.Stderr) == "halfway\n" && o.StderrBytes == 8
+	})
+	close(release)
+	waitGone(t, st, p)
+	res, _, err := st.LookupTask(task.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.State != store.StateSucceeded || res.Stdout != "result" || res.Stderr != "halfway\ndone\n" {
+		t.Fatalf("result %s stdout %q stderr %q; want succeeded, result, both lines", res.State, res.Stdout, res.Stderr)
+	}
 }

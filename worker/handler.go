@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"sort"
 	"strconv"
@@ -20,6 +21,12 @@ type Task struct {
 	Attempt int
 	Payload []byte
 	Env     map[string]string
+	// Log is the attempt's stderr, as a command has one: what the handler
+	// writes here (progress, diagnostics) is kept like a command's stderr
+	// (the end of it, in the result and the attempt's history) and shown
+	// as it comes to drover logs -f. Safe for concurrent use; what is
+	// written after ProcessTask returned is not kept.
+	Log io.Writer
 }
 
 // Handler runs a task in the worker's own process, instead of a command.
@@ -92,6 +99,15 @@ func (w *Worker) runHandler(ctx context.Context, task *store.Task) (out outcome)
 		out.ExitCode, out.Err = 127, "no handler "+strconv.Quote(task.Handler)+" on this worker"
 		return out
 	}
+	// The handler's Log, followed as a command's output is (follow.go).
+	stderr := newTail(w.cfg.OutputLimit)
+	live := w.live.add(task, newTail(0), stderr)
+	defer func() {
+		out.Stderr, out.StderrBytes = stderr.String(), stderr.Total()
+		if w.live.remove(live) {
+			w.publishRun(live) // what came since the last round, before the report
+		}
+	}()
 	hctx := ctx
 	if d := task.Timeout.Duration(); d > 0 {
 		var cancel context.CancelFunc
@@ -128,7 +144,7 @@ func (w *Worker) runHandler(ctx context.Context, task *store.Task) (out outcome)
 		// Copies: the handler's to change; the record's are reported, and
 		// read by the report while an abandoned handler may still run.
 		res, err := h.ProcessTask(hctx, &Task{ID: task.ID, Name: task.Name, Attempt: task.Attempt,
-			Payload: bytes.Clone(task.Payload), Env: maps.Clone(task.Env)})
+			Payload: bytes.Clone(task.Payload), Env: maps.Clone(task.Env), Log: stderr})
 		r.res, r.late = res, hctx.Err() != nil
 		if err != nil {
 			// Read here, under the recover: an Is or Error method may panic

@@ -515,15 +515,10 @@ func (w *Worker) Run(ctx context.Context) error {
 			w.log.Warn().Err(err).Msg("no guard process: should this process be killed, what its commands started runs on")
 		}
 	}
-	// Followers are served across registrations, until Run returns; a
-	// worker of Go handlers alone has no output to show before the end.
+	// Followers are served across registrations, until Run returns.
 	fctx, stopFollow := context.WithCancel(ctx)
 	followDone := make(chan struct{})
-	if w.cfg.Commands {
-		go func() { defer close(followDone); w.follow(fctx) }()
-	} else {
-		close(followDone)
-	}
+	go func() { defer close(followDone); w.follow(fctx) }()
 	defer func() {
 		stopFollow()
 		<-followDone

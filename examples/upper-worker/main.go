@@ -96,6 +96,7 @@ func run(id string) error {
 	}
 	// The handler: typed input (the payload), output kept as the task's stdout.
 	if err := w.Handle("upper", worker.HandlerFunc(func(ctx context.Context, t *worker.Task) ([]byte, error) {
+		fmt.Fprintf(t.Log, "upper-casing %d bytes\n", len(t.Payload)) // its stderr: drover logs -f shows it
 		return bytes.ToUpper(t.Payload), nil
 	})); err != nil {
 		return err
