@@ -46,6 +46,9 @@ func newLiveRuns() *liveRuns {
 // followed.
 func (l *liveRuns) add(task *store.Task, stdout, stderr *tail) *liveRun {
 	r := &liveRun{task: task.ID, attempt: task.Attempt, stdout: stdout, stderr: stderr}
+	if l == nil { // a Worker made without New (tests): nothing is followed
+		return r
+	}
 	l.mu.Lock()
 	l.runs[r.task] = r // an earlier attempt of it still dying is no longer followed
 	followed := l.followed[r.task]
@@ -59,9 +62,20 @@ func (l *liveRuns) add(task *store.Task, stdout, stderr *tail) *liveRun {
 	return r
 }
 
+// written is how many publications were written.
+func (l *liveRuns) written() int64 {
+	if l == nil {
+		return 0
+	}
+	return l.writes.Load()
+}
+
 // remove forgets r once its attempt has ended, and reports whether it is
 // followed.
 func (l *liveRuns) remove(r *liveRun) (followed bool) {
+	if l == nil {
+		return false
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.runs[r.task] == r {

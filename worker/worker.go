@@ -413,7 +413,7 @@ func (w *Worker) Stats() Stats {
 	}
 	return Stats{Outcomes: outcomes, Capacity: w.cfg.Capacity, Prefetch: w.cfg.Prefetch, Executing: int(w.executing.Load()), Waiting: w.slots.waitingNow(), Started: w.started.Load(),
 		Reported: w.reported.Load(), Killed: w.killed.Load(), Unreported: w.unreported.Load(), HandedBack: w.handedBack.Load(), SlotWait: w.slotWait.Snapshot(), Registered: w.serving.Load(),
-		Draining: w.draining.Load(), GuardLosses: processGuard.losses.Load(), LiveWrites: w.live.writes.Load()}
+		Draining: w.draining.Load(), GuardLosses: processGuard.losses.Load(), LiveWrites: w.live.written()}
 }
 
 // Reg is the czxid of the current registration (0 before the first).
