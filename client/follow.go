@@ -111,6 +111,14 @@ func (c *Client) Follow(ctx context.Context, id string, fn func(*store.LiveOutpu
 		}
 		select {
 		case e := <-done:
+			if e.err == nil {
+				// The worker's last publication lands before its report:
+				// it is in the znode now, if its watch has not told yet.
+				g, err := withCtx(ctx, func() ([]byte, error) { data, _, err := c.st.Get(node); return data, err })
+				if o, derr := store.DecodeLiveOutput(g); err == nil && derr == nil && o != nil && o.Task == id && !sameLive(o, last) {
+					fn(o)
+				}
+			}
 			return e.t, e.err
 		case <-ev:
 			ev = nil

@@ -105,13 +105,6 @@ func (l *liveRuns) setFollowed(ids []string) {
 	}
 }
 
-// unfollow drops a task whose follow znode was found gone.
-func (l *liveRuns) unfollow(id string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.followed, id)
-}
-
 // due returns the followed runs.
 func (l *liveRuns) due() []*liveRun {
 	l.mu.Lock()
@@ -205,15 +198,10 @@ func (w *Worker) publishLive(runs []*liveRun) {
 }
 
 // publishRun publishes r's output into its follow znode unless it did
-// already as it stands.
+// already as it stands. A znode found gone (its follower left) is left to
+// the follow directory's watch, which tells of it at once: dropping the
+// name here could drop that of a follower who came since.
 func (w *Worker) publishRun(r *liveRun) {
-	if gone := w.publishOnce(r); gone {
-		w.live.unfollow(r.task) // the follower left; its watch tells the rest
-	}
-}
-
-// publishOnce is publishRun under r's lock; gone says the follow znode is.
-func (w *Worker) publishOnce(r *liveRun) (gone bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	// What came since the last publication; for a follower that came
@@ -225,18 +213,16 @@ func (w *Worker) publishOnce(r *liveRun) (gone bool) {
 	out, outN := r.stdout.Since(from[0], store.LiveTail)
 	errb, errN := r.stderr.Since(from[1], store.LiveTail)
 	if r.published && r.sent == [2]int64{outN, errN} {
-		return false
+		return
 	}
 	err := w.st.PublishLiveOutput(&store.LiveOutput{Task: r.task, Attempt: r.attempt, Worker: w.cfg.ID,
 		Stdout: out, Stderr: errb, StdoutBytes: outN, StderrBytes: errN, At: w.cfg.Now().UTC()})
-	switch {
-	case errors.Is(err, store.ErrNoNode):
-		return true
-	case err != nil:
-		w.log.Debug().Err(err).Str("task_id", r.task).Msg("live output not published")
-		return false
+	if err != nil {
+		if !errors.Is(err, store.ErrNoNode) {
+			w.log.Debug().Err(err).Str("task_id", r.task).Msg("live output not published")
+		}
+		return
 	}
 	r.published, r.sent = true, [2]int64{outN, errN}
 	w.live.writes.Add(1)
-	return false
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
@@ -50,9 +51,13 @@ func (f *follower) run(ctx context.Context, c *client.Client, id string) (*store
 	f.status = func() (*store.Task, error) { return c.Status(id) }
 	f.from = t.Attempt
 	final, err := c.Follow(ctx, id, f.live)
-	if errors.Is(err, store.ErrReadOnlyIdentity) || errors.Is(err, store.ErrNoAuth) {
+	switch {
+	case errors.Is(err, store.ErrReadOnlyIdentity) || errors.Is(err, store.ErrNoAuth):
 		// Asking the workers is a write: wait for the end instead.
 		fmt.Fprintf(f.errOut, "drover: these credentials may not ask the workers for live output (%s); the output follows when the task ends\n", messageOf(err))
+		final, err = c.Wait(ctx, id)
+	case errors.Is(err, store.ErrTooManyFollowers):
+		fmt.Fprintf(f.errOut, "drover: %d tasks are followed already, the most there may be; the output follows when the task ends\n", store.MaxFollowers)
 		final, err = c.Wait(ctx, id)
 	}
 	return final, err
@@ -80,8 +85,8 @@ var streamNames = [2]string{"stdout", "stderr"}
 
 // live prints what o adds.
 func (f *follower) live(o *store.LiveOutput) {
-	if o.Attempt < f.attempt {
-		return // an earlier attempt's still dying
+	if o.Attempt < max(f.attempt, f.from) {
+		return // an earlier attempt's still dying, or published before following began
 	}
 	if o.Attempt > f.attempt {
 		if f.attempt > 0 || o.Attempt > max(f.from, 1) {
@@ -125,6 +130,34 @@ func (f *follower) writer(i int) io.Writer {
 	return f.errOut
 }
 
+// settled is t, or, when t was cancelled while the attempt being printed
+// ran, t read again once its worker has filed that attempt's output (it
+// does so just after the cancel: keepCancelledOutput), for up to
+// settleWait; it says so on stderr when it was not.
+func (f *follower) settled(t *store.Task) *store.Task {
+	a, ok := attemptN(t, f.attempt)
+	if t.State != store.StateCancelled || !ok || !a.Cancelled || a.StdoutBytes != 0 || a.StderrBytes != 0 || f.status == nil {
+		return t
+	}
+	deadline := time.Now().Add(settleWait)
+	for {
+		if again, err := f.status(); err == nil {
+			if b, ok := attemptN(again, f.attempt); ok && (b.StdoutBytes != 0 || b.StderrBytes != 0) {
+				return again
+			}
+		}
+		if time.Now().After(deadline) {
+			fmt.Fprintf(f.errOut, "drover: task %s was cancelled; what attempt %d printed last may be filed in its record later (drover logs %s)\n", t.ID, f.attempt, t.ID)
+			return t
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// settleWait bounds how long a follower waits for a cancelled attempt's
+// output to be filed.
+const settleWait = 2 * time.Second
+
 // catchUpTo prints what t's history keeps of the attempts before next not
 // printed yet: the end of the one being printed, and the ones that ran
 // unseen in between.
@@ -140,6 +173,7 @@ func (f *follower) catchUpTo(t *store.Task, next int) {
 // catchUp prints, of t's attempts from the one being printed on, what its
 // record keeps that was not printed: the last's from the result's tail.
 func (f *follower) catchUp(t *store.Task) {
+	t = f.settled(t)
 	ranLast := false
 	for _, a := range t.History {
 		if a.N == t.Attempt && !a.Unstarted {
@@ -184,27 +218,41 @@ func (f *follower) rest(i int, text string, total int64) {
 	if n <= 0 {
 		return
 	}
-	if kept := int64(rawLen(text)); n > kept {
+	// A text as long as all that was written is whole, and holds no
+	// replaced byte (each would make it two bytes longer): its U+FFFD
+	// are the command's own, three bytes each.
+	own := int64(len(text)) == total
+	kept := int64(rawLen(text))
+	if own {
+		kept = total
+	}
+	if n > kept {
 		fmt.Fprintf(f.errOut, "drover: [%d bytes of %s not kept]\n", n-kept, streamNames[i])
 	} else {
-		text = rawSuffix(text, n)
+		text = rawSuffix(text, n, own)
 	}
 	io.WriteString(f.writer(i), text)
 	f.printed[i] = total
 }
 
 // rawSuffix is the end of text that stands for the last n bytes written:
-// a U+FFFD stands for one byte that was not UTF-8 (see rawLen). A
-// character cut in two is left out.
-func rawSuffix(text string, n int64) string {
+// a U+FFFD stands for one byte that was not UTF-8 (see rawLen; one the
+// command wrote itself is taken for such a byte too). Of a character cut
+// in two, its last bytes. With own, every U+FFFD is the command's own.
+func rawSuffix(text string, n int64, own bool) string {
 	i := len(text)
 	for i > 0 {
 		r, size := utf8.DecodeLastRuneInString(text[:i])
 		w := int64(size)
-		if r == utf8.RuneError {
+		if r == utf8.RuneError && !own {
 			w = 1
 		}
 		if w > n {
+			if r != utf8.RuneError || own {
+				// A character the follower got the first bytes of live
+				// (a publication cut it): the rest of its bytes.
+				i -= int(n)
+			}
 			break
 		}
 		n -= w
