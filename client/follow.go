@@ -9,17 +9,20 @@ import (
 	"github.com/drover-sched/drover/store"
 )
 
-// Follow asks the workers for task id's output while its command attempts
-// run (store.FollowTask) and calls fn, on the calling goroutine, with each
+// Follow asks the workers for task id's output while its attempts run
+// (store.FollowTask) and calls fn, on the calling goroutine, with each
 // output they publish, until the task ends; it returns the task's final
 // record as Wait does (store.ErrUnknownTask for a task of no record). A
-// publication is the end of each stream with the byte counts so far
-// (store.LiveOutput): fn is not called for every write, and a command that
-// writes faster than about store.LiveTail a quarter-second leaves gaps,
-// which the counts show. A Go handler publishes what it writes to its
-// Task.Log (its stderr); a worker older than follow publishes nothing: fn
-// is then never called, and the final record holds the output. Credentials that may only read cannot ask: the error is
-// store.ErrReadOnlyIdentity (or store.ErrNoAuth).
+// publication (store.LiveOutput) holds what each stream got since the one
+// before, at most store.LiveTail of each (for a follower that came, the
+// end of what was written), and the byte counts so far: fn is not called
+// for every write, and a command that writes more than that in a quarter
+// second leaves gaps, which the counts show. A Go handler publishes what
+// it writes to its Task.Log (its stderr); a worker older than follow
+// publishes nothing: fn is then never called, and the final record holds
+// the output. Credentials that may only read cannot ask: the error is
+// store.ErrReadOnlyIdentity (or store.ErrNoAuth); past store.MaxFollowers
+// tasks followed, store.ErrTooManyFollowers.
 func (c *Client) Follow(ctx context.Context, id string, fn func(*store.LiveOutput)) (*store.Task, error) {
 	id, err := taskID(id)
 	if err != nil {
