@@ -77,7 +77,6 @@ type follower struct {
 	// attempt is the attempt being printed (0 before the first), printed
 	// its bytes of stdout and stderr printed.
 	attempt int
-	worker  string
 	printed [2]int64
 }
 
@@ -101,7 +100,7 @@ func (f *follower) live(o *store.LiveOutput) {
 		if f.attempt > 0 || o.Attempt > 1 {
 			fmt.Fprintf(f.errOut, "drover: attempt %d, on worker %s:\n", o.Attempt, o.Worker)
 		}
-		f.attempt, f.worker, f.printed = o.Attempt, o.Worker, [2]int64{}
+		f.attempt, f.printed = o.Attempt, [2]int64{}
 	}
 	f.write(0, o.Stdout, o.StdoutBytes)
 	f.write(1, o.Stderr, o.StderrBytes)
@@ -193,7 +192,7 @@ func (f *follower) catchUp(t *store.Task) {
 func (f *follower) attemptRest(t *store.Task, a store.Attempt, stdout, stderr string) {
 	if a.N != f.attempt {
 		fmt.Fprintf(f.errOut, "drover: attempt %d, on worker %s:\n", a.N, a.Worker)
-		f.attempt, f.worker, f.printed = a.N, a.Worker, [2]int64{}
+		f.attempt, f.printed = a.N, [2]int64{}
 	}
 	for i, s := range [2]struct {
 		text  string
