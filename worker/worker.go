@@ -170,7 +170,8 @@ type Worker struct {
 	// listings counts the listings of its directory that serve has acted
 	// on: a test knows the worker is waiting for the next change.
 	listings atomic.Int64
-	// live holds the running commands' output for followers (follow).
+	// live holds the running attempts' output (a command's streams, a
+	// handler's Log) for followers (follow.go).
 	live *liveRuns
 }
 
