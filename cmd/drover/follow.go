@@ -19,25 +19,23 @@ import (
 // task has ended. A task that ended already prints as logs does.
 func followLogs(cmd *cobra.Command, g *globals, id string) error {
 	f := &follower{out: cmd.OutOrStdout(), errOut: cmd.ErrOrStderr()}
-	var final *store.Task
 	err := g.withReader(func(ctx context.Context, c *client.Client) error {
 		stop := hintQueued(ctx, c, id, f.errOut) // as wait: a task no worker can run says so
-		defer stop()
-		var err error
-		final, err = f.run(ctx, c, id)
+		final, err := f.run(ctx, c, id)
+		stop()
 		if errors.Is(err, store.ErrUnknownTask) {
 			return exitCode(1, fmt.Sprintf("task %s not found", id))
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		if f.attempt == 0 {
+			return printLogs(cmd, g, final, 0) // nothing came live: as logs
+		}
+		f.catchUp(final) // with the client still open: it may read the task again
+		return nil
 	})
-	if err != nil {
-		return err
-	}
-	if f.attempt == 0 {
-		return printLogs(cmd, g, final, 0) // nothing came live: as logs
-	}
-	f.catchUp(final)
-	return nil
+	return err
 }
 
 // run prints task id's output as the workers publish it until the task
