@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -14,6 +13,54 @@ import (
 
 	"github.com/drover-sched/drover/store"
 )
+
+// running is a drover command run in the background (logs -f, submit
+// --follow), its output read as it comes; killed by its process group
+// when the test ends.
+type running struct {
+	cmd            *exec.Cmd
+	stdout, stderr lockedBuffer
+	done           chan error
+}
+
+// start runs drover args against root in the background.
+func start(t *testing.T, root string, args ...string) *running {
+	t.Helper()
+	r := &running{done: make(chan error, 1)}
+	r.cmd = exec.Command(binary, append([]string{"--zk", zkAddr, "--root", root, "--session-timeout", "2s"}, args...)...)
+	r.cmd.Stdout, r.cmd.Stderr = &r.stdout, &r.stderr
+	r.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := r.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { r.done <- r.cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = syscall.Kill(-r.cmd.Process.Pid, syscall.SIGKILL)
+		r.done <- <-r.done
+	})
+	return r
+}
+
+// wait waits up to a minute for the command to end and returns its exit
+// code.
+func (r *running) wait(t *testing.T) int {
+	t.Helper()
+	select {
+	case err := <-r.done:
+		r.done <- err // for the cleanup
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return 0
+	case <-time.After(time.Minute):
+		t.Fatalf("%v did not end; stdout %q stderr %q", r.cmd.Args, r.stdout.String(), r.stderr.String())
+		return -1
+	}
+}
 
 // TestLogsFollow: drover logs -f prints a running command's output as it
 // comes (each line while the command waits for the next gate), each byte
@@ -33,22 +80,8 @@ func TestLogsFollow(t *testing.T) {
 	}
 	id := strings.TrimSpace(r.stdout)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, "--zk", zkAddr, "--root", root, "--session-timeout", "2s", "logs", "-f", id)
-	var stdout, stderr lockedBuffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-done
-	})
-
+	lf := start(t, root, "logs", "-f", id)
+	stdout, stderr := &lf.stdout, &lf.stderr
 	waitFor(t, 20*time.Second, "logs -f to print the first line while the task waits", func() bool { return stdout.String() == "one\n" })
 	if err := os.WriteFile(gate1, nil, 0o644); err != nil {
 		t.Fatal(err)
@@ -60,14 +93,8 @@ func TestLogsFollow(t *testing.T) {
 	if err := os.WriteFile(gate2, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case err := <-done:
-		done <- err // for the cleanup
-		if err != nil {
-			t.Fatalf("logs -f: %v; stderr %q", err, stderr.String())
-		}
-	case <-ctx.Done():
-		t.Fatalf("logs -f did not end with the task; stdout %q stderr %q", stdout.String(), stderr.String())
+	if code := lf.wait(t); code != 0 {
+		t.Fatalf("logs -f: exit %d; stderr %q", code, stderr.String())
 	}
 	if stdout.String() != "one\nthree\n" || stderr.String() != "two\n" {
 		t.Fatalf("logs -f printed stdout %q, stderr %q; want each line once: %q, %q", stdout.String(), stderr.String(), "one\nthree\n", "two\n")
@@ -126,34 +153,18 @@ func TestLogsFollowOfATaskNoWorkerCanRun(t *testing.T) {
 		t.Fatalf("submit: %+v", r)
 	}
 	id := strings.TrimSpace(r.stdout)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, "--zk", zkAddr, "--root", root, "--session-timeout", "2s", "logs", "-f", id)
-	var stdout, stderr lockedBuffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-done
-	})
+	lf := start(t, root, "logs", "-f", id)
+	stderr := &lf.stderr
 	waitFor(t, 20*time.Second, "logs -f to say why the task waits", func() bool { return strings.Contains(stderr.String(), "no registered worker") })
 	st := openStore(t, root)
 	if ok, _, err := st.Exists(st.Layout().FollowNode(id)); err != nil || !ok {
 		t.Fatalf("follow znode while logs -f waits: exists %v, %v", ok, err)
 	}
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+	if err := lf.cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
-	err := <-done
-	done <- err
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
-		t.Fatalf("logs -f interrupted: %v; stderr %q; want exit 130", err, stderr.String())
+	if code := lf.wait(t); code != 130 {
+		t.Fatalf("logs -f interrupted: exit %d; stderr %q; want 130", code, stderr.String())
 	}
 	waitFor(t, 20*time.Second, "the follow znode to go", func() bool {
 		ok, _, err := st.Exists(st.Layout().FollowNode(id))
@@ -169,31 +180,15 @@ func TestSubmitFollow(t *testing.T) {
 	daemon(t, root, "scheduler", "--id", "s1")
 	daemon(t, root, "worker", "--id", "w1")
 	gate := filepath.Join(t.TempDir(), "gate")
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, "--zk", zkAddr, "--root", root, "--session-timeout", "2s", "submit", "--follow", "--shell", "--",
+	sf := start(t, root, "submit", "--follow", "--shell", "--",
 		"echo one; while [ ! -e "+gate+" ]; do sleep 0.02; done; echo two; echo oops >&2; exit 3")
-	var stdout, stderr lockedBuffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-done
-	})
+	stdout, stderr := &sf.stdout, &sf.stderr
 	waitFor(t, 20*time.Second, "submit --follow to print the first line while the task waits", func() bool { return stdout.String() == "one\n" })
 	if err := os.WriteFile(gate, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	err := <-done
-	done <- err
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != 3 {
-		t.Fatalf("submit --follow: %v; stderr %q; want exit 3, the task's", err, stderr.String())
+	if code := sf.wait(t); code != 3 {
+		t.Fatalf("submit --follow: exit %d; stderr %q; want 3, the task's", code, stderr.String())
 	}
 	// stderr: the id (stdout carries only the task's output, as --wait), then the task's own.
 	lines := strings.Split(stderr.String(), "\n")

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"context"
-	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -30,36 +27,16 @@ func TestReview201LogsFollowCancelSeesFiledOutput(t *testing.T) {
 	}
 	id := strings.TrimSpace(r.stdout)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, "--zk", zkAddr, "--root", root, "--session-timeout", "2s", "logs", "-f", id)
-	var stdout, stderr lockedBuffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-done
-	})
+	lf := start(t, root, "logs", "-f", id)
+	stdout, stderr := &lf.stdout, &lf.stderr
 	waitFor(t, 20*time.Second, "logs -f to print the first line", func() bool { return stdout.String() == "one\n" })
 	if r := drover(t, root, "cancel", id); r.code != 0 {
 		t.Fatalf("cancel: %+v", r)
 	}
-	var ended time.Time
-	select {
-	case err := <-done:
-		ended = time.Now()
-		done <- err // for the cleanup
-		if err != nil {
-			t.Fatalf("logs -f: %v; stderr %q", err, stderr.String())
-		}
-	case <-ctx.Done():
-		t.Fatalf("logs -f did not end with the cancelled task; stdout %q stderr %q", stdout.String(), stderr.String())
+	if code := lf.wait(t); code != 0 {
+		t.Fatalf("logs -f: exit %d; stderr %q", code, stderr.String())
 	}
+	ended := time.Now()
 
 	// When did the worker file the attempt's output (keepCancelledOutput's
 	// set of the result), by the server's clock (same host)?
