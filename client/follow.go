@@ -43,9 +43,7 @@ func (c *Client) Follow(ctx context.Context, id string, fn func(*store.LiveOutpu
 	owned := false
 	defer func() {
 		if owned {
-			// Workers stop publishing at once, not when the session ends
-			// (it may be a long-lived client's).
-			_, _ = withCtx(context.WithoutCancel(ctx), func() (struct{}, error) { return struct{}{}, c.st.Delete(node, -1) })
+			c.unfollow(node)
 		}
 	}()
 	var ev <-chan store.Event
@@ -127,6 +125,29 @@ func (c *Client) Follow(ctx context.Context, id string, fn func(*store.LiveOutpu
 			ev = nil
 		case <-ctx.Done():
 			return nil, ctx.Err()
+		}
+	}
+}
+
+// unfollow deletes the follow znode this client made, so that workers
+// stop publishing at once and it counts no more against the followers'
+// bound: a long-lived client's session may outlive it by days. A delete
+// that meets ZooKeeper away is sent again once the session is back, for up
+// to a session timeout; then (the session most likely gone with the
+// znode) it is given up.
+func (c *Client) unfollow(node string) {
+	deadline := time.Now().Add(c.st.SessionTimeout())
+	for {
+		err := c.st.Delete(node, -1)
+		if err == nil || errors.Is(err, store.ErrNoNode) || !errors.Is(err, store.ErrConnection) {
+			return
+		}
+		ctx, cancel := context.WithDeadline(context.Background(), deadline)
+		_, err = c.st.CurrentSession(ctx)
+		paced := err == nil && sleepFor(ctx, 100*time.Millisecond) // no spin on a link that drops each request
+		cancel()
+		if !paced {
+			return
 		}
 	}
 }

@@ -25,11 +25,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/drover-sched/drover/client"
+	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/store"
 )
 
@@ -242,7 +244,7 @@ func runChaos(t *testing.T, faultsOf func(time.Duration, *rand.Rand) []fault) {
 			ms = 20 + rng.IntN(300)
 		}
 		specs[i] = client.TaskSpec{Shell: true, Key: fmt.Sprintf("chaos-%d-%d", seed, i), Cmd: []string{fmt.Sprintf(
-			`echo "$DROVER_TASK_ID $DROVER_ATTEMPT $DROVER_WORKER_ID" >> %s; sleep %d.%03d`, runlog, ms/1000, ms%1000)}}
+			`echo "$DROVER_TASK_ID $DROVER_ATTEMPT $DROVER_WORKER_ID" >> %s; echo "attempt $DROVER_ATTEMPT"; sleep %d.%03d`, runlog, ms/1000, ms%1000)}}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
@@ -257,6 +259,7 @@ func runChaos(t *testing.T, faultsOf func(time.Duration, *rand.Rand) []fault) {
 	waves := 10 * rounds
 	wave := (n + waves - 1) / waves
 	submitted := make(chan []string, 1)
+	acked := &ackedIDs{} // so far, for the followers
 	go func() {
 		var ids []string
 		for start := 0; start < n; start += wave {
@@ -266,6 +269,7 @@ func runChaos(t *testing.T, faultsOf func(time.Duration, *rand.Rand) []fault) {
 				if err == nil {
 					for _, r := range res {
 						ids = append(ids, r.ID)
+						acked.add(r.ID)
 					}
 					break
 				}
@@ -286,6 +290,10 @@ func runChaos(t *testing.T, faultsOf func(time.Duration, *rand.Rand) []fault) {
 	churnCtx, stopChurn := context.WithCancel(ctx)
 	churned := make(chan int, 1)
 	go func() { churned <- churnCordons(churnCtx, t, c, rand.New(rand.NewPCG(seed+2, seed+3))) }()
+	// So do followers (drover logs -f), a task at a time: none may be left
+	// in follow/ once they stop.
+	followed := make(chan [2]int, 1)
+	go func() { followed <- churnFollowers(churnCtx, t, c, acked, rand.New(rand.NewPCG(seed+4, seed+5))) }()
 
 	// Inject faults while the queue fills and drains.
 	var maxFailover time.Duration
@@ -306,6 +314,19 @@ func runChaos(t *testing.T, faultsOf func(time.Duration, *rand.Rand) []fault) {
 		}
 	}
 	stopChurn()
+	if f := <-followed; f[0] > 0 {
+		t.Logf("tasks followed while the faults ran: %d, %d of them with output", f[0], f[1])
+		left := func() []string {
+			names, err := c.st.Children(c.st.Layout().Follow())
+			if err != nil {
+				return []string{err.Error()}
+			}
+			return names
+		}
+		if !drovertest.Eventually(time.Minute, func() bool { return len(left()) == 0 }) {
+			t.Errorf("follow znodes left a minute after the followers stopped: %v", left())
+		}
+	}
 	if set := <-churned; set > 0 {
 		t.Logf("cordons set and lifted while the faults ran: %d", set)
 		seen := false
@@ -467,6 +488,55 @@ func churnCordons(ctx context.Context, t *testing.T, c *cluster, rng *rand.Rand)
 		}
 	}
 	return set
+}
+
+// ackedIDs are the task ids acknowledged so far.
+type ackedIDs struct {
+	mu  sync.Mutex
+	ids []string
+}
+
+func (a *ackedIDs) add(id string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.ids = append(a.ids, id)
+}
+
+// pick returns one at random ("" before the first).
+func (a *ackedIDs) pick(rng *rand.Rand) string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(a.ids) == 0 {
+		return ""
+	}
+	return a.ids[rng.IntN(len(a.ids))]
+}
+
+// churnFollowers follows one acknowledged task at a time, each for up to
+// two seconds (client.Follow, as drover logs -f), until ctx ends. It
+// returns how many it followed and how many of those showed output.
+func churnFollowers(ctx context.Context, t *testing.T, c *cluster, acked *ackedIDs, rng *rand.Rand) [2]int {
+	var n [2]int
+	for ctx.Err() == nil {
+		if id := acked.pick(rng); id != "" {
+			fctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			got := false
+			_, err := c.client.Follow(fctx, id, func(o *store.LiveOutput) { got = got || o.StdoutBytes > 0 })
+			cancel()
+			if err != nil && fctx.Err() == nil {
+				t.Logf("follow %s: %v", id, err) // ZooKeeper away, say: the fault's
+			}
+			n[0]++
+			if got {
+				n[1]++
+			}
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Duration(200+rng.IntN(800)) * time.Millisecond):
+		}
+	}
+	return n
 }
 
 // uncordonAll lifts every cordon, trying again every 200 ms while ZooKeeper
