@@ -197,3 +197,37 @@ func TestSubmitFollow(t *testing.T) {
 	}
 	oneLineError(t, drover(t, root, "submit", "--follow", "-f", filepath.Join(t.TempDir(), "none.jsonl")), 2, "--follow")
 }
+
+// TestSubmitHandlerTask: submit --handler NAME --payload TEXT (or
+// --payload-file) submits a Go handler's task from the command line; the
+// wrong mixes are refused, exit 2.
+func TestSubmitHandlerTask(t *testing.T) {
+	root := newRoot()
+	payload := filepath.Join(t.TempDir(), "payload")
+	if err := os.WriteFile(payload, []byte("from a file"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st := openStore(t, root)
+	for _, args := range [][]string{{"--payload", "hello"}, {"--payload-file", payload}} {
+		r := drover(t, root, append([]string{"submit", "--handler", "upper"}, args...)...)
+		if r.code != 0 {
+			t.Fatalf("submit --handler %v: %+v", args, r)
+		}
+		task, _, err := st.LookupTask(strings.TrimSpace(r.stdout))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := map[string]string{"--payload": "hello", "--payload-file": "from a file"}[args[0]]; task.Handler != "upper" || string(task.Payload) != want || len(task.Cmd) != 0 {
+			t.Fatalf("task of submit --handler upper %v: handler %q payload %q cmd %v", args, task.Handler, task.Payload, task.Cmd)
+		}
+	}
+	oneLineError(t, drover(t, root, "submit", "--handler", "upper", "--", "echo"), 2, "no command after it")
+	oneLineError(t, drover(t, root, "submit", "--payload", "x", "--", "echo"), 2, "--handler NAME")
+	oneLineError(t, drover(t, root, "submit", "--handler", "upper", "--payload", "x", "--payload-file", payload), 2, "not both")
+	oneLineError(t, drover(t, root, "submit", "--handler", "upper", "--payload-file", payload+".none"), 2, "--payload-file")
+	oneLineError(t, drover(t, root, "submit", "--handler", "upper", "-f", payload), 2, "--handler describes one task")
+	oneLineError(t, drover(t, root, "schedule", "add", "h", "--cron", "0 2 * * *", "--handler", "upper", "--", "echo"), 2, "no command after it")
+	if r := drover(t, root, "schedule", "add", "h", "--cron", "0 2 * * *", "--handler", "upper", "--payload", "nightly"); r.code != 0 {
+		t.Fatalf("schedule add --handler: %+v", r)
+	}
+}

@@ -88,8 +88,8 @@ func newScheduleAddCmd(g *globals) *cobra.Command {
 			if len(args) < 1 {
 				return usageErr("schedule add: no name given")
 			}
-			if len(args) < 2 {
-				return usageErr("schedule add: no command given: drover schedule add NAME --cron SPEC -- CMD ARGS...")
+			if len(args) < 2 && !tf.runsHandler() {
+				return usageErr("schedule add: no command given: drover schedule add NAME --cron SPEC -- CMD ARGS... (or --handler NAME)")
 			}
 			if spec.Cron == "" {
 				return usageErr("schedule add: --cron is required")

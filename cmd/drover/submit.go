@@ -27,6 +27,8 @@ import (
 type taskFlags struct {
 	spec    client.TaskSpec
 	on, env []string
+	// payload and payloadFile give a handler task's input.
+	payload, payloadFile string
 }
 
 func (tf *taskFlags) register(f *pflag.FlagSet) {
@@ -36,7 +38,14 @@ func (tf *taskFlags) register(f *pflag.FlagSet) {
 	choiceVar(f, &tf.spec.Priority, "priority", "normal", "low, normal or high", "low", "normal", "high")
 	f.StringArrayVar(&tf.env, "env", nil, "environment variable K=V for the task (repeatable)")
 	f.BoolVar(&tf.spec.Shell, "shell", false, "run the command with /bin/sh -c (argv otherwise)")
+	f.StringVar(&tf.spec.Handler, "handler", "", "run the Go handler of this name (registered on workers: see README, Go API) instead of a command")
+	f.StringVar(&tf.payload, "payload", "", "with --handler: its input, this text")
+	f.StringVar(&tf.payloadFile, "payload-file", "", "with --handler: its input, read from this file (- for stdin)")
 }
+
+// runsHandler says the task runs a Go handler (--handler), not a command:
+// it takes no command arguments.
+func (tf *taskFlags) runsHandler() bool { return tf.spec.Handler != "" }
 
 // build returns the task spec for command args.
 func (tf *taskFlags) build(args []string) (client.TaskSpec, error) {
@@ -48,8 +57,40 @@ func (tf *taskFlags) build(args []string) (client.TaskSpec, error) {
 	if spec.Env, err = parsePairs("--env", tf.env, false); err != nil {
 		return spec, err
 	}
+	if spec.Handler != "" && len(args) > 0 {
+		return spec, usageErr("--handler %s runs a Go handler: give no command after it (or leave --handler out)", spec.Handler)
+	}
+	if spec.Handler == "" && (tf.payload != "" || tf.payloadFile != "") {
+		return spec, usageErr("--payload and --payload-file are a Go handler's input: give --handler NAME (a command takes arguments and --env)")
+	}
+	switch {
+	case tf.payload != "" && tf.payloadFile != "":
+		return spec, usageErr("give --payload or --payload-file, not both")
+	case tf.payload != "":
+		spec.Payload = []byte(tf.payload)
+	case tf.payloadFile != "":
+		var err error
+		if spec.Payload, err = readPayload(tf.payloadFile); err != nil {
+			return spec, usageErr("--payload-file %s: %v", shown(tf.payloadFile), err)
+		}
+	}
 	spec.Cmd = args
 	return spec, nil
+}
+
+// readPayload reads a handler's input from file (- for stdin), at most
+// one byte more than a task may hold: Task's check then refuses it.
+func readPayload(file string) ([]byte, error) {
+	var r io.Reader = os.Stdin
+	if file != "-" {
+		f, err := os.Open(file)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
+	}
+	return io.ReadAll(io.LimitReader(r, store.MaxSpecSize+1))
 }
 
 func newSubmitCmd(g *globals) *cobra.Command {
@@ -93,9 +134,10 @@ being true when an idempotency key returned a task submitted before.`,
 				// They describe one task: dropped, a --key meant to make a
 				// batch safe to send again did nothing. (A config file's
 				// submit section is defaults for the command line only.)
-				for _, name := range []string{"retries", "timeout", "on", "priority", "env", "shell", "name", "key"} {
+				for _, name := range []string{"retries", "timeout", "on", "priority", "env", "shell", "name", "key", "handler", "payload", "payload-file"} {
 					if givenOnCommandLine(cmd, name) {
-						return usageErr("submit -f: --%s describes one task: give it in each line of the file (\"%s\": ...)", name, name)
+						field := strings.TrimSuffix(name, "-file") // a line's "payload" (base64)
+						return usageErr("submit -f: --%s describes one task: give it in each line of the file (\"%s\": ...)", name, field)
 					}
 				}
 				in, err := openSpecs(file)
@@ -153,8 +195,8 @@ being true when an idempotency key returned a task submitted before.`,
 					return err
 				}
 			} else {
-				if len(args) == 0 {
-					return usageErr("submit: no command given: drover submit [flags] -- CMD ARGS...")
+				if len(args) == 0 && !tf.runsHandler() {
+					return usageErr("submit: no command given: drover submit [flags] -- CMD ARGS... (or --handler NAME)")
 				}
 				// --key "$JOB_KEY" with the variable unset was no key, and
 				// each resubmit a new task; refused, as an empty --priority
