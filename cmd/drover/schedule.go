@@ -94,6 +94,7 @@ func newScheduleAddCmd(g *globals) *cobra.Command {
 			if spec.Cron == "" {
 				return usageErr("schedule add: --cron is required")
 			}
+			tf.commandLineWins(cmd)
 			task, err := tf.build(args[1:])
 			if err != nil {
 				return err
@@ -261,7 +262,7 @@ func showSchedule(ctx context.Context, g *globals, cmd *cobra.Command, c *client
 		{"name", s.Name}, {"cron", s.Cron}, {"tz", orDash(scheduleZone(s.Cron, s.TZ))}, {"state", state}, {"next", when(s)},
 		{"last slot", orDash(fmtTime(s.LastSlot))}, {"catchup", s.Catchup},
 		{"starting deadline", orDash(durStr(s.StartingDeadline.Duration()))}, {"concurrency", s.Concurrency},
-		{"command", commandStr(s.Task.Cmd)}, {"fired", fmt.Sprint(s.Fired)},
+		{"command", whatRuns(&store.Task{Cmd: s.Task.Cmd, Handler: s.Task.Handler})}, {"fired", fmt.Sprint(s.Fired)},
 		{"active", fmt.Sprint(len(s.Active))},
 		// What the history keeps (its counts, not totals: fired is the
 		// one total).

@@ -43,6 +43,17 @@ func (tf *taskFlags) register(f *pflag.FlagSet) {
 	f.StringVar(&tf.payloadFile, "payload-file", "", "with --handler: its input, read from this file (- for stdin)")
 }
 
+// commandLineWins drops a config file's --payload or --payload-file when
+// the command line gives the other: a file's values are defaults.
+func (tf *taskFlags) commandLineWins(cmd *cobra.Command) {
+	switch {
+	case givenOnCommandLine(cmd, "payload-file") && !givenOnCommandLine(cmd, "payload"):
+		tf.payload = ""
+	case givenOnCommandLine(cmd, "payload") && !givenOnCommandLine(cmd, "payload-file"):
+		tf.payloadFile = ""
+	}
+}
+
 // runsHandler says the task runs a Go handler (--handler), not a command:
 // it takes no command arguments.
 func (tf *taskFlags) runsHandler() bool { return tf.spec.Handler != "" }
@@ -78,8 +89,8 @@ func (tf *taskFlags) build(args []string) (client.TaskSpec, error) {
 	return spec, nil
 }
 
-// readPayload reads a handler's input from file (- for stdin), at most
-// one byte more than a task may hold: Task's check then refuses it.
+// readPayload reads a handler's input from file (- for stdin), refusing
+// one larger than a task may hold (read no further than that).
 func readPayload(file string) ([]byte, error) {
 	var r io.Reader = os.Stdin
 	if file != "-" {
@@ -90,7 +101,11 @@ func readPayload(file string) ([]byte, error) {
 		defer f.Close()
 		r = f
 	}
-	return io.ReadAll(io.LimitReader(r, store.MaxSpecSize+1))
+	b, err := io.ReadAll(io.LimitReader(r, store.MaxSpecSize+1))
+	if err == nil && len(b) > store.MaxSpecSize {
+		err = fmt.Errorf("larger than the %d bytes a task may hold", store.MaxSpecSize)
+	}
+	return b, err
 }
 
 func newSubmitCmd(g *globals) *cobra.Command {
@@ -207,6 +222,7 @@ being true when an idempotency key returned a task submitted before.`,
 				if givenOnCommandLine(cmd, "name") && tf.spec.Name == "" {
 					return usageErr("submit: --name \"\": empty (leave the flag out for no name)")
 				}
+				tf.commandLineWins(cmd)
 				spec, err := tf.build(args)
 				if err != nil {
 					return err
