@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/drover-sched/drover/store"
@@ -40,10 +41,21 @@ func (c *Client) Follow(ctx context.Context, id string, fn func(*store.LiveOutpu
 		done <- ended{t, err}
 	}()
 	node := c.st.Layout().FollowNode(id)
-	owned := false
+	// mine says whether this Follow made the znode. A FollowTask given up
+	// on (ctx ended: withCtx returns, the request goes on) may make it
+	// after Follow has returned: whichever of the two comes second deletes
+	// it.
+	var mine struct {
+		sync.Mutex
+		owned, returned bool
+	}
 	defer func() {
+		mine.Lock()
+		mine.returned = true
+		owned := mine.owned
+		mine.Unlock()
 		if owned {
-			c.unfollow(node)
+			c.unfollow(ctx, node)
 		}
 	}()
 	var ev <-chan store.Event
@@ -53,7 +65,6 @@ func (c *Client) Follow(ctx context.Context, id string, fn func(*store.LiveOutpu
 	for {
 		if ev == nil {
 			type got struct {
-				owned bool
 				data  []byte
 				stat  store.Stat
 				ev    <-chan store.Event
@@ -62,14 +73,23 @@ func (c *Client) Follow(ctx context.Context, id string, fn func(*store.LiveOutpu
 				var g got
 				var err error
 				if follow {
-					if g.owned, err = c.st.FollowTask(ctx, id); err != nil {
-						return g, err
+					owned, ferr := c.st.FollowTask(ctx, id)
+					if owned {
+						mine.Lock()
+						late := mine.returned
+						mine.owned = true
+						mine.Unlock()
+						if late {
+							c.unfollow(ctx, node)
+						}
+					}
+					if ferr != nil {
+						return g, ferr
 					}
 				}
 				g.data, g.stat, g.ev, err = c.st.GetW(node)
 				return g, err
 			})
-			owned = owned || g.owned
 			switch {
 			case errors.Is(err, store.ErrNoNode):
 				// Gone with another follower's session (or moved aside):
@@ -131,24 +151,19 @@ func (c *Client) Follow(ctx context.Context, id string, fn func(*store.LiveOutpu
 
 // unfollow deletes the follow znode this client made, so that workers
 // stop publishing at once and it counts no more against the followers'
-// bound: a long-lived client's session may outlive it by days. A delete
-// that meets ZooKeeper away is sent again once the session is back, for up
-// to a session timeout; then (the session most likely gone with the
-// znode) it is given up.
-func (c *Client) unfollow(node string) {
-	deadline := time.Now().Add(c.st.SessionTimeout())
-	for {
-		err := c.st.Delete(node, -1)
-		if err == nil || errors.Is(err, store.ErrNoNode) || !errors.Is(err, store.ErrConnection) {
-			return
-		}
-		ctx, cancel := context.WithDeadline(context.Background(), deadline)
-		_, err = c.st.CurrentSession(ctx)
-		paced := err == nil && sleepFor(ctx, 100*time.Millisecond) // no spin on a link that drops each request
-		cancel()
-		if !paced {
-			return
-		}
+// bound: a long-lived client's session may outlive it by days. When the
+// delete does not come through (ZooKeeper away, or ctx over and a second
+// gone by), the store deletes it once ZooKeeper is back (store.Abandon),
+// in the background: the caller is not held.
+func (c *Client) unfollow(ctx context.Context, node string) {
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer cancel()
+	if ctx.Err() == nil {
+		dctx = ctx
+	}
+	_, err := store.Await(dctx, func() (struct{}, error) { return struct{}{}, c.st.Delete(node, -1) })
+	if err != nil && !errors.Is(err, store.ErrNoNode) && !errors.Is(err, store.ErrClosed) {
+		c.st.Abandon(node)
 	}
 }
 

@@ -69,7 +69,8 @@ func DecodeLiveOutput(data []byte) (*LiveOutput, error) {
 // (ErrTooManyFollowers); each create is one transaction with a write of
 // the directory at the version whose child count was checked, so two
 // followers at the bound cannot both pass it. A cluster made before
-// follow existed gets the directory.
+// follow existed gets the directory. owned may be true with an error (ctx
+// ended once the znode was made): the caller deletes it.
 func (s *Store) FollowTask(ctx context.Context, id string) (owned bool, err error) {
 	if err := ValidateTaskID(id); err != nil {
 		return false, err
@@ -107,7 +108,11 @@ func (s *Store) FollowTask(ctx context.Context, id string) (owned bool, err erro
 		err = s.Txn().Set(dir, nil, dst.Version).createEphemeral(p, nil).Commit()
 		switch {
 		case err == nil:
-			if cur, err := s.CurrentSession(ctx); err != nil || cur != sess {
+			cur, err := s.CurrentSession(ctx)
+			if err != nil {
+				return true, err // made: the caller deletes it
+			}
+			if cur != sess {
 				continue // made across a session change: Exists says whose
 			}
 			return true, nil

@@ -33,7 +33,7 @@ func followLogs(cmd *cobra.Command, g *globals, id string) error {
 			return printLogs(cmd, g, final, 0) // nothing came live: as logs
 		}
 		f.catchUp(final) // with the client still open: it may read the task again
-		return nil
+		return ctx.Err() // an interrupt while it waited for a cancelled attempt's end: 130
 	})
 	return err
 }
@@ -47,7 +47,7 @@ func (f *follower) run(ctx context.Context, c *client.Client, id string) (*store
 		return t, err
 	}
 	f.status = func() (*store.Task, error) { return c.Status(id) }
-	f.from = t.Attempt
+	f.from, f.ctx = t.Attempt, ctx
 	final, err := c.Follow(ctx, id, f.live)
 	switch {
 	case errors.Is(err, store.ErrReadOnlyIdentity) || errors.Is(err, store.ErrNoAuth):
@@ -66,6 +66,9 @@ func (f *follower) run(ctx context.Context, c *client.Client, id string) (*store
 // line where bytes went by unseen.
 type follower struct {
 	out, errOut io.Writer
+	// ctx is the command's: an interrupt ends the wait for a cancelled
+	// attempt's output (settled).
+	ctx context.Context
 	// status reads the task: when a later attempt's output comes, what is
 	// left of the earlier attempts is printed from its history first.
 	status func() (*store.Task, error)
@@ -143,11 +146,14 @@ func (f *follower) settled(t *store.Task) *store.Task {
 				return again
 			}
 		}
-		if time.Now().After(deadline) {
+		if time.Now().After(deadline) || f.ctx == nil || f.ctx.Err() != nil {
 			fmt.Fprintf(f.errOut, "drover: task %s was cancelled; what attempt %d printed last may be filed in its record later (drover logs %s)\n", t.ID, f.attempt, t.ID)
 			return t
 		}
-		time.Sleep(100 * time.Millisecond)
+		select {
+		case <-f.ctx.Done():
+		case <-time.After(100 * time.Millisecond): // the worker files it within milliseconds of the kill
+		}
 	}
 }
 
