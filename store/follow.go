@@ -70,19 +70,24 @@ func DecodeLiveOutput(data []byte) (*LiveOutput, error) {
 // the directory at the version whose child count was checked, so two
 // followers at the bound cannot both pass it. A cluster made before
 // follow existed gets the directory. owned may be true with an error (ctx
-// ended once the znode was made): the caller deletes it.
+// ended once the znode was, or may have been, made): the caller deletes
+// it.
 func (s *Store) FollowTask(ctx context.Context, id string) (owned bool, err error) {
 	if err := ValidateTaskID(id); err != nil {
 		return false, err
 	}
 	dir, p := s.layout.Follow(), s.layout.FollowNode(id)
+	// made: a create of this call may have landed (its reply lost, or the
+	// session check after it failed); an error returned then says owned,
+	// so that the caller deletes what may be there.
+	made := false
 	for try := 0; ; try++ {
 		if try == maxFollowTries {
-			return false, fmt.Errorf("follow %s: the followers changed at every one of %d tries: try again", id, try)
+			return made, fmt.Errorf("follow %s: the followers changed at every one of %d tries: try again", id, try)
 		}
 		sess, err := s.CurrentSession(ctx)
 		if err != nil {
-			return false, err
+			return made, err
 		}
 		ok, st, err := s.Exists(p)
 		if err == nil && ok {
@@ -101,9 +106,9 @@ func (s *Store) FollowTask(ctx context.Context, id string) (owned bool, err erro
 		case errors.Is(err, ErrConnection):
 			continue // CurrentSession waits for the connection
 		case err != nil:
-			return false, fmt.Errorf("follow %s: %w", id, err)
+			return made, fmt.Errorf("follow %s: %w", id, err)
 		case dst.NumChildren >= MaxFollowers:
-			return false, fmt.Errorf("follow %s: %d tasks are followed (at most %d): %w", id, dst.NumChildren, MaxFollowers, ErrTooManyFollowers)
+			return made, fmt.Errorf("follow %s: %d tasks are followed (at most %d): %w", id, dst.NumChildren, MaxFollowers, ErrTooManyFollowers)
 		}
 		err = s.Txn().Set(dir, nil, dst.Version).createEphemeral(p, nil).Commit()
 		switch {
@@ -116,12 +121,14 @@ func (s *Store) FollowTask(ctx context.Context, id string) (owned bool, err erro
 				continue // made across a session change: Exists says whose
 			}
 			return true, nil
-		case errors.Is(err, ErrNodeExists), errors.Is(err, ErrBadVersion), errors.Is(err, ErrNoNode), errors.Is(err, ErrConnection):
+		case errors.Is(err, ErrConnection):
+			made = true // its reply lost: Exists says, when it can
+		case errors.Is(err, ErrNodeExists), errors.Is(err, ErrBadVersion), errors.Is(err, ErrNoNode):
 			// Made meanwhile (by another, or by this create whose reply
 			// was lost), another follower came, or the directory went:
 			// look again.
 		default:
-			return false, s.writeErr(fmt.Errorf("follow %s: %w", id, err))
+			return made, s.writeErr(fmt.Errorf("follow %s: %w", id, err))
 		}
 	}
 }
