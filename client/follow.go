@@ -65,9 +65,9 @@ func (c *Client) Follow(ctx context.Context, id string, fn func(*store.LiveOutpu
 	for {
 		if ev == nil {
 			type got struct {
-				data  []byte
-				stat  store.Stat
-				ev    <-chan store.Event
+				data []byte
+				stat store.Stat
+				ev   <-chan store.Event
 			}
 			g, err := withCtx(ctx, func() (got, error) {
 				var g got
