@@ -799,7 +799,8 @@ const exitTimedOut = 124
 
 // waitAll waits for every task until ctx ends: its deadline, when the caller
 // set one, is the timeout (named in the message). With showOutput (one task)
-// it prints the task's stdout and stderr; with report set it writes the
+// it prints the task's stdout and stderr (with follow, as they come: logs
+// -f's follower); with report set it writes the
 // finished tasks there as JSON. The exit code is 0 when all succeeded, else
 // the first failing task's exit code (1 when it has none), or exitTimedOut.
 func waitAll(ctx context.Context, c *client.Client, ids []string, timeout time.Duration, showOutput, follow bool, report, stdout, stderr io.Writer) error {
