@@ -20,16 +20,7 @@ import (
 // the store a second after Ctrl-C; a Go caller has no such net.)
 func TestReview202FollowEndsWithItsContextWhileZooKeeperIsAway(t *testing.T) {
 	const session = 8 * time.Second
-	px := drovertest.StartProxy(t, drovertest.Addr())
-	root := drovertest.NewRoot()
-	st := drovertest.OpenStoreFor(t, px.Addr(), root, session)
-	c := client.New(st)
-	res, err := c.Submit(context.Background(), []client.TaskSpec{{Cmd: []string{"true"}}}) // no leader: stays queued
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := res[0].ID
-	check := drovertest.OpenStore(t, root) // not through the proxy
+	px, c, id, check := followerThroughProxy(t, session)
 	node := check.Layout().FollowNode(id)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -67,4 +58,26 @@ func TestReview202FollowEndsWithItsContextWhileZooKeeperIsAway(t *testing.T) {
 		t.Fatalf("Follow, its context ended while ZooKeeper was away: returned %v only %v after (session timeout %v): the unfollow's retries outlast the caller's context",
 			err, time.Since(start).Round(100*time.Millisecond), session)
 	}
+}
+
+// followerThroughProxy is a client whose connection goes through a proxy
+// (session timeout session; 0: the tests' own), a task it submitted that
+// stays queued (no leader), and a store not through the proxy to look
+// with.
+func followerThroughProxy(t *testing.T, session time.Duration) (*drovertest.Proxy, *client.Client, string, *store.Store) {
+	t.Helper()
+	px := drovertest.StartProxy(t, drovertest.Addr())
+	root := drovertest.NewRoot()
+	var st *store.Store
+	if session > 0 {
+		st = drovertest.OpenStoreFor(t, px.Addr(), root, session)
+	} else {
+		st = drovertest.OpenStoreAt(t, px.Addr(), root)
+	}
+	c := client.New(st)
+	res, err := c.Submit(context.Background(), []client.TaskSpec{{Cmd: []string{"true"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return px, c, res[0].ID, drovertest.OpenStore(t, root)
 }

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/drover-sched/drover/client"
 	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/store"
 )
@@ -22,16 +21,7 @@ import (
 // output to it meanwhile, and it counts against the 1,024 followers), and
 // the chaos suite's "follow znodes left a minute after" check fails.
 func TestReview202FollowEndedMidCreateLeavesNoFollowZnode(t *testing.T) {
-	px := drovertest.StartProxy(t, drovertest.Addr())
-	root := drovertest.NewRoot()
-	st := drovertest.OpenStoreAt(t, px.Addr(), root)
-	c := client.New(st)
-	res, err := c.Submit(context.Background(), []client.TaskSpec{{Cmd: []string{"true"}}}) // no leader: stays queued
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := res[0].ID
-	check := drovertest.OpenStore(t, root) // not through the proxy
+	px, c, id, check := followerThroughProxy(t, 0)
 	node := check.Layout().FollowNode(id)
 	// The follower's first request naming its znode (FollowTask's Exists)
 	// is held, and what its connection sends after it.
