@@ -13,7 +13,7 @@ import (
 // publishEvery is how often a followed attempt's new output is published.
 const publishEvery = 250 * time.Millisecond
 
-// liveRuns are the command attempts a Worker runs, by task id, and the
+// liveRuns are the attempts a Worker runs (commands, Go handlers), by task id, and the
 // tasks followed (drover logs -f): the follow directory's names at its
 // last listing. A task nobody follows costs a map entry while it runs.
 type liveRuns struct {
@@ -42,7 +42,7 @@ func newLiveRuns() *liveRuns {
 	return &liveRuns{runs: map[string]*liveRun{}, followed: map[string]bool{}, wake: make(chan struct{}, 1)}
 }
 
-// add records a command attempt starting; the loop is woken when it is
+// add records an attempt starting; the loop is woken when it is
 // followed.
 func (l *liveRuns) add(task *store.Task, stdout, stderr *tail) *liveRun {
 	r := &liveRun{task: task.ID, attempt: task.Attempt, stdout: stdout, stderr: stderr}
