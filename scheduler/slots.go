@@ -151,6 +151,9 @@ func ReadSpec(spec, tz string) (s cron.Schedule, compat, err error) {
 		return nil, nil, cmp.Or(control, specError(err))
 	}
 	if spec, ok := s.(*cron.SpecSchedule); ok {
+		if err := noEmptyField(spec); err != nil {
+			return nil, nil, err
+		}
 		crontabDays(spec, spec0)
 		s = beyondFiveYears{wallDays{spec}}
 		if spec.Hour&allHours != allHours {
@@ -274,6 +277,23 @@ func sevenAsZero(item string) (string, bool) {
 		days = append(days, strconv.Itoa(d%7))
 	}
 	return strings.Join(days, ","), true
+}
+
+// noEmptyField refuses a spec with a field that admits no value: the cron
+// library reads a field of commas alone (",", ",,") as an empty list, and
+// its Next then counted through five years a second at a time (the fuzz
+// test found ", * * * * *" hanging ParseSpec, and a leader would hang on
+// it).
+func noEmptyField(spec *cron.SpecSchedule) error {
+	for _, f := range []struct {
+		name string
+		bits uint64
+	}{{"seconds", spec.Second}, {"minutes", spec.Minute}, {"hours", spec.Hour}, {"day of month", spec.Dom}, {"month", spec.Month}, {"day of week", spec.Dow}} {
+		if f.bits&^starBit == 0 {
+			return fmt.Errorf("cron spec: its %s field lists no value (a comma alone?)", f.name)
+		}
+	}
+	return nil
 }
 
 // starBit is the cron library's mark of a field that restricts nothing.

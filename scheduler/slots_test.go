@@ -472,3 +472,21 @@ func TestPauseSlotsWalksEveryPart(t *testing.T) {
 		t.Errorf("nothing due: missed %v, last %v", missed, last)
 	}
 }
+
+// A field of commas alone lists no value: the cron library took it, and
+// its Next counted five years a second at a time (the fuzz test's
+// ", * * * * *" hung ParseSpec; a leader would have hung firing it).
+func TestSpecWithAnEmptyFieldIsRefused(t *testing.T) {
+	for _, spec := range []string{", * * * * *", "0 ,, * * *", "* * * , *", "0 0 * * ,", "CRON_TZ=UTC , * * * *"} {
+		done := make(chan error, 1)
+		go func() { _, err := ParseSpec(spec, ""); done <- err }()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), "lists no value") {
+				t.Errorf("ParseSpec(%q) = %v; want refused: a field lists no value", spec, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("ParseSpec(%q) did not return in 10 s", spec)
+		}
+	}
+}
