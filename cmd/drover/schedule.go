@@ -88,13 +88,13 @@ func newScheduleAddCmd(g *globals) *cobra.Command {
 			if len(args) < 1 {
 				return usageErr("schedule add: no name given")
 			}
+			tf.commandLineWins(cmd, args[1:])
 			if len(args) < 2 && !tf.runsHandler() {
 				return usageErr("schedule add: no command given: drover schedule add NAME --cron SPEC -- CMD ARGS... (or --handler NAME)")
 			}
 			if spec.Cron == "" {
 				return usageErr("schedule add: --cron is required")
 			}
-			tf.commandLineWins(cmd)
 			task, err := tf.build(args[1:])
 			if err != nil {
 				return err

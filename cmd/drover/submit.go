@@ -44,8 +44,19 @@ func (tf *taskFlags) register(f *pflag.FlagSet) {
 }
 
 // commandLineWins drops a config file's --payload or --payload-file when
-// the command line gives the other: a file's values are defaults.
-func (tf *taskFlags) commandLineWins(cmd *cobra.Command) {
+// the command line gives the other, and a config file's --handler with its
+// payload when the command line gives a command (args): a file's values
+// are defaults.
+func (tf *taskFlags) commandLineWins(cmd *cobra.Command, args []string) {
+	if len(args) > 0 && !givenOnCommandLine(cmd, "handler") {
+		tf.spec.Handler = ""
+		if !givenOnCommandLine(cmd, "payload") {
+			tf.payload = ""
+		}
+		if !givenOnCommandLine(cmd, "payload-file") {
+			tf.payloadFile = ""
+		}
+	}
 	switch {
 	case givenOnCommandLine(cmd, "payload-file") && !givenOnCommandLine(cmd, "payload"):
 		tf.payload = ""
@@ -210,6 +221,7 @@ being true when an idempotency key returned a task submitted before.`,
 					return err
 				}
 			} else {
+				tf.commandLineWins(cmd, args)
 				if len(args) == 0 && !tf.runsHandler() {
 					return usageErr("submit: no command given: drover submit [flags] -- CMD ARGS... (or --handler NAME)")
 				}
@@ -222,7 +234,6 @@ being true when an idempotency key returned a task submitted before.`,
 				if givenOnCommandLine(cmd, "name") && tf.spec.Name == "" {
 					return usageErr("submit: --name \"\": empty (leave the flag out for no name)")
 				}
-				tf.commandLineWins(cmd)
 				spec, err := tf.build(args)
 				if err != nil {
 					return err
