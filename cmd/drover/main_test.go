@@ -32,6 +32,7 @@ func TestMain(m *testing.M) {
 }
 
 func testMain(m *testing.M) int {
+	unsetDroverVars()
 	dir, err := os.MkdirTemp("", "drover-cli-test-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -47,6 +48,21 @@ func testMain(m *testing.M) int {
 	defer stop()
 	zkAddr = srv.Addr()
 	return m.Run()
+}
+
+// unsetDroverVars removes every DROVER_ variable from this process's
+// environment, which each drover the tests start inherits: a caller's
+// DROVER_CONFIG (a developer's own cluster's file), DROVER_ZK_AUTH or
+// DROVER_ZK would reach every command, daemon and dev cluster, and
+// DROVER_CONFIG naming a file not here fails them all ("drover: --config:
+// open ...", exit 2). A test that wants one passes it to its command.
+// DROVER_ZK_CLASSPATH stays: it says where ZooKeeper is installed.
+func unsetDroverVars() {
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "DROVER_") && k != "DROVER_ZK_CLASSPATH" {
+			os.Unsetenv(k)
+		}
+	}
 }
 
 var rootSeq atomic.Int64

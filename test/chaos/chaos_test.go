@@ -52,6 +52,14 @@ func TestMain(m *testing.M) {
 var raceBuild bool
 
 func testMain(m *testing.M) int {
+	// The drover processes inherit this environment: a caller's
+	// DROVER_CONFIG, DROVER_ZK_AUTH or DROVER_ZK is not the cluster's
+	// (DROVER_ZK_CLASSPATH, where ZooKeeper is installed, stays).
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "DROVER_") && k != "DROVER_ZK_CLASSPATH" {
+			os.Unsetenv(k)
+		}
+	}
 	dir, err := os.MkdirTemp("", "drover-chaos-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
