@@ -20,6 +20,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/store"
 	"github.com/drover-sched/drover/zkserver"
@@ -1015,7 +1017,28 @@ func TestKilledWorkersTasksDieWithIt(t *testing.T) {
 	shPid, goFile, pidFile := filepath.Join(dir, "sh.pid"), filepath.Join(dir, "go"), filepath.Join(dir, "child.pid")
 	var guard int
 	waitFor(t, 20*time.Second, "the worker's guard", func() bool { guard = childNamed(w.Process.Pid, "exe"); return guard > 0 })
-	before := readChars(t, guard)
+	// The note is seen in the guard's pipe (its stdin), the guard stopped
+	// meanwhile so that it stays there, and then seen read. (The bytes the
+	// guard had read, /proc/PID/io rchar, counted the Go runtime's own
+	// reads too, of the cgroup's CPU limit each second: 3 bytes a second
+	// here, more with a limit set, so that a start slower than 3 s passed
+	// for the note though the worker had written none.)
+	pipe, err := os.OpenFile(fmt.Sprintf("/proc/%d/fd/0", guard), os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pipe.Close()
+	inPipe := func() int {
+		n, err := unix.IoctlGetInt(int(pipe.Fd()), unix.TIOCINQ) // FIONREAD
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if err := syscall.Kill(guard, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = syscall.Kill(guard, syscall.SIGCONT) })
 	drover(t, root, "submit", "--shell", "--",
 		"echo $$ > "+shPid+".new && mv "+shPid+".new "+shPid+"; while [ ! -e "+goFile+" ]; do sleep 0.01; done; "+
 			"sleep 313 & echo $! > "+pidFile+".new && mv "+pidFile+".new "+pidFile+"; sleep 314")
@@ -1027,8 +1050,12 @@ func TestKilledWorkersTasksDieWithIt(t *testing.T) {
 		}
 		return err == nil && sh > 0
 	})
-	note := int64(len(fmt.Sprintf("+%d\n", sh)))
-	waitFor(t, 20*time.Second, "the guard to read of the shell", func() bool { return readChars(t, guard)-before >= note })
+	note := len(fmt.Sprintf("+%d\n", sh))
+	waitFor(t, 20*time.Second, "the worker's note of the shell in the guard's pipe", func() bool { return inPipe() >= note })
+	if err := syscall.Kill(guard, syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 20*time.Second, "the guard to read of the shell", func() bool { return inPipe() == 0 })
 	if err := os.WriteFile(goFile, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -1072,26 +1099,6 @@ func childNamed(parent int, name string) int {
 			return pid
 		}
 	}
-	return 0
-}
-
-// readChars is how many bytes process pid has read (/proc/PID/io rchar).
-func readChars(t *testing.T, pid int) int64 {
-	t.Helper()
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "rchar: "); ok {
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return n
-		}
-	}
-	t.Fatalf("/proc/%d/io has no rchar", pid)
 	return 0
 }
 
