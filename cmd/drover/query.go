@@ -309,6 +309,9 @@ func newLsCmd(g *globals) *cobra.Command {
 		Short: "List tasks, newest first",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := onceErr(cmd); err != nil {
+				return err
+			}
 			var st store.State
 			if state != "" {
 				var err error
@@ -399,6 +402,11 @@ func newLsCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&filter.Schedule, "schedule", "", "only the runs of this schedule")
 	cmd.Flags().StringVar(&filter.Before, "before", "", "only tasks submitted before this task id: the next page after the last id shown")
 	commandLineOnly(cmd.Flags(), "state", "name", "worker", "schedule", "before")
+	// Given twice, pflag keeps the last: ls --state failed --state dead
+	// listed the dead alone (review204).
+	for _, name := range []string{"state", "name", "worker", "schedule", "before"} {
+		onlyOnce(cmd.Flags(), name, "one value only: each filter takes one, and a task must match every filter given")
+	}
 	cmd.Flags().IntVar(&limit, "limit", 100, "at most this many tasks (0: all)")
 	cmd.Flags().IntVar(&scan, "scan", 10000, "read at most this many task records (0: no bound; by default at least --limit, and no bound with --limit 0)")
 	return cmd

@@ -393,17 +393,24 @@ func (o *once) Set(s string) error {
 	return o.Value.Set(s)
 }
 
-// fileFlagErr is the usage error of submit's or wait's flags before any
-// is read: the first onlyOnce flag given more than once, or an empty -f
-// (an unset variable, -f "$BATCH": it read as no -f, and submit said no
-// command was given); nil if neither.
-func fileFlagErr(cmd *cobra.Command, file string) error {
+// onceErr is the usage error of the first onlyOnce flag of cmd given more
+// than once; nil if none was.
+func onceErr(cmd *cobra.Command) error {
 	var err error
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
 		if o, ok := f.Value.(*once); ok && o.n > 1 && err == nil {
 			err = usageErr("%s: --%s given %d times: %s", cmdName(cmd), f.Name, o.n, o.why)
 		}
 	})
+	return err
+}
+
+// fileFlagErr is the usage error of submit's or wait's flags before any
+// is read: the first onlyOnce flag given more than once, or an empty -f
+// (an unset variable, -f "$BATCH": it read as no -f, and submit said no
+// command was given); nil if neither.
+func fileFlagErr(cmd *cobra.Command, file string) error {
+	err := onceErr(cmd)
 	if err == nil && givenOnCommandLine(cmd, "file") && file == "" {
 		err = usageErr("%s: -f \"\": no file named (- for standard input)", cmdName(cmd))
 	}
