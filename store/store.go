@@ -294,7 +294,7 @@ func (s *Store) dial(ctx context.Context, cfg Config) (*zk.Conn, error) {
 	}
 	s.mu.Lock()
 	conn, _, err := zk.Connect(cfg.Servers, cfg.SessionTimeout,
-		zk.WithLogger(zkLogger{log: s.log, granted: &s.granted, failure: &s.failure, changed: func() { s.mu.Lock(); s.signalLocked(); s.mu.Unlock() }}),
+		zk.WithLogger(zkLogger{log: s.log, asked: s.sessionTimeout, granted: &s.granted, failure: &s.failure, changed: func() { s.mu.Lock(); s.signalLocked(); s.mu.Unlock() }}),
 		zk.WithLogInfo(true), // its "authenticated" line tells the timeout granted
 		zk.WithEventCallback(s.onEvent),
 		zk.WithDialer(func(network, address string, timeout time.Duration) (net.Conn, error) {
@@ -1191,6 +1191,7 @@ func handshake(c net.Conn, cfg *tls.Config, address string, timeout time.Duratio
 // client has no other way to tell it).
 type zkLogger struct {
 	log     zerolog.Logger
+	asked   time.Duration // the session timeout asked for
 	granted *atomic.Int64 // ns
 	failure *atomic.Pointer[string]
 	changed func()
@@ -1241,8 +1242,17 @@ func (l zkLogger) Printf(format string, args ...any) {
 	if format == zkAuthenticated && len(args) == 2 {
 		if ms, ok := args[1].(int32); ok && ms > 0 {
 			grant := int64(time.Duration(ms) * time.Millisecond)
-			if l.granted.Swap(grant) != grant && l.changed != nil {
-				l.changed()
+			if l.granted.Swap(grant) != grant {
+				if g := time.Duration(grant); g != l.asked && l.asked > 0 {
+					// Said at warn level: failures are detected after the
+					// timeout granted, and the operator asked another
+					// (review204).
+					l.log.Warn().Str("asked", l.asked.String()).Str("granted", g.String()).
+						Msg("ZooKeeper granted a session timeout other than the one asked: failures are detected after the one granted (the servers' minSessionTimeout and maxSessionTimeout bound it)")
+				}
+				if l.changed != nil {
+					l.changed()
+				}
 			}
 		}
 	}
