@@ -16,7 +16,10 @@ import (
 // ListOptions says what ListTasks reads.
 type ListOptions struct {
 	State store.State // "": every state
-	Limit int         // most tasks returned; 0: no limit
+	// States are more states to list (ParseStates): a task in State or in
+	// any of them is listed.
+	States []store.State
+	Limit  int // most tasks returned; 0: no limit
 	// Budget is the most task records read; 0: no bound. With a state
 	// filter few records may match, and an unbounded listing then reads
 	// every record kept (up to a million): a server bounds it.
@@ -124,10 +127,27 @@ type listing struct {
 	before string
 }
 
+// ParseStates parses a comma-separated list of task states
+// ("failed,dead"), for ListOptions.States; a state named twice counts once.
+// An unknown or empty one is ErrInvalid.
+func ParseStates(s string) ([]store.State, error) {
+	var sts []store.State
+	for part := range strings.SplitSeq(s, ",") {
+		st, err := store.ParseState(part)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+		}
+		if !slices.Contains(sts, st) {
+			sts = append(sts, st)
+		}
+	}
+	return sts, nil
+}
+
 // getBatch is how many records a listing reads between checks of ctx.
 const getBatch = 256
 
-// ListTasks returns the newest tasks in opt.State, newest first: queued,
+// ListTasks returns the newest tasks in opt.State or opt.States, newest first: queued,
 // placed and finished ones, each source read newest first. It stops when ctx
 // ends. Records that do not decode are skipped and counted, never fatal. An
 // unknown state is ErrInvalid.
@@ -139,10 +159,20 @@ func (c *Client) ListTasks(ctx context.Context, opt ListOptions) (Listing, error
 }
 
 func (c *Client) listTasks(ctx context.Context, opt ListOptions) (Listing, error) {
-	state := opt.State
-	if _, err := store.ParseState(string(state)); state != "" && err != nil {
-		// An unknown state matches nothing: say so, not "no tasks".
-		return Listing{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+	states := map[store.State]bool{} // empty: every state
+	for _, st := range append([]store.State{opt.State}, opt.States...) {
+		if st == "" {
+			continue
+		}
+		if _, err := store.ParseState(string(st)); err != nil {
+			// An unknown state matches nothing: say so, not "no tasks".
+			return Listing{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+		}
+		states[st] = true
+	}
+	// in says whether a task in one of these states is listed.
+	in := func(sts ...store.State) bool {
+		return len(states) == 0 || slices.ContainsFunc(sts, func(st store.State) bool { return states[st] })
 	}
 	match, err := opt.Filter.Match()
 	if err != nil {
@@ -150,7 +180,7 @@ func (c *Client) listTasks(ctx context.Context, opt ListOptions) (Listing, error
 	}
 	l := &listing{st: c.st, limit: opt.Limit, budget: opt.Budget, maxBytes: opt.MaxBytes, slim: opt.Slim, before: strings.ToUpper(opt.Filter.Before),
 		keep: func(t *store.Task) bool {
-			return (state == "" || t.State == state) && (match == nil || match(t))
+			return in(t.State) && (match == nil || match(t))
 		}}
 	if l.limit <= 0 {
 		l.limit = math.MaxInt
@@ -176,14 +206,14 @@ func (c *Client) listTasks(ctx context.Context, opt ListOptions) (Listing, error
 		l.bytes, l.cut = l.maxBytes, false
 		return !match || l.res.Truncated
 	}
-	if !skip(state == "" || state == store.StateQueued) {
+	if !skip(in(store.StateQueued)) {
 		ts, err := l.buckets(ctx, lay.Queue())
 		if err != nil {
 			return l.res, err
 		}
 		out = l.newest(append(out, ts...))
 	}
-	if !skip(state == "" || state == store.StateAssigned || state == store.StateRunning) {
+	if !skip(in(store.StateAssigned, store.StateRunning)) {
 		refs, hidden, err := c.st.ListAssignments()
 		if err != nil {
 			return l.res, fmt.Errorf("list assignments: %w", err)
@@ -220,7 +250,7 @@ func (c *Client) listTasks(ctx context.Context, opt ListOptions) (Listing, error
 		}
 		out = l.newest(append(out, ts...))
 	}
-	if !skip(state == "" || state.Terminal()) {
+	if !skip(in(store.StateSucceeded, store.StateFailed, store.StateCancelled, store.StateDead)) {
 		ts, err := l.buckets(ctx, lay.Results())
 		if err != nil {
 			return l.res, err

@@ -473,17 +473,18 @@ func setSkipped(w http.ResponseWriter, n int) {
 }
 
 func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
-	var state store.State
+	var states []store.State
 	q, given := queryParam(r, "state")
 	// An empty state is refused as an empty limit is: a filter a script
-	// left blank is a mistake, not a request for every state.
+	// left blank is a mistake, not a request for every state. Several,
+	// joined by commas, list the tasks in any of them.
 	if given {
-		st, err := store.ParseState(q)
+		sts, err := client.ParseStates(q)
 		if err != nil {
-			writeJSON(w, nil, fmt.Errorf("%w: %v", client.ErrInvalid, err))
+			writeJSON(w, nil, err)
 			return
 		}
-		state = st
+		states = sts
 	}
 	limit, ok := parseLimit(w, r)
 	if !ok {
@@ -510,7 +511,7 @@ func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
 	payloads := map[*store.Task]int{} // payload sizes of the tasks kept
 	err := s.read(r.Context(), func(ctx context.Context) error {
 		var err error
-		res, err = s.client.ListTasks(ctx, client.ListOptions{State: state, Limit: limit, Budget: scanBudget(limit), Filter: filter,
+		res, err = s.client.ListTasks(ctx, client.ListOptions{States: states, Limit: limit, Budget: scanBudget(limit), Filter: filter,
 			// The API shows a payload by its size, a variable by its name,
 			// and a task's output only in tasks/ID: they are let go as each
 			// record is read (1,000 near the size limit are a gigabyte, and

@@ -16,6 +16,7 @@ import (
 type choice struct {
 	p       *string
 	choices []string
+	list    bool // a comma-separated list of them (choiceListVar)
 }
 
 // choiceVar defines a choice flag with default def (which need not be one of
@@ -26,9 +27,25 @@ func choiceVar(f *pflag.FlagSet, p *string, name, def, usage string, choices ...
 	f.Var(&choice{p: p, choices: choices}, name, usage)
 }
 
+// choiceListVar is choiceVar for a comma-separated list of the choices
+// (ls --state failed,dead).
+func choiceListVar(f *pflag.FlagSet, p *string, name, def, usage string, choices ...string) {
+	*p = def
+	f.Var(&choice{p: p, choices: choices, list: true}, name, usage)
+}
+
 func (c *choice) Set(s string) error {
-	if !slices.Contains(c.choices, s) {
-		return fmt.Errorf("want %s, got %q", orList(c.choices), s)
+	words := []string{s}
+	if c.list {
+		words = strings.Split(s, ",")
+	}
+	for _, w := range words {
+		if !slices.Contains(c.choices, w) {
+			if c.list && len(words) > 1 {
+				return fmt.Errorf("want %s, or several joined by commas, got %q in %q", orList(c.choices), w, s)
+			}
+			return fmt.Errorf("want %s, got %q", orList(c.choices), s)
+		}
 	}
 	*c.p = s
 	return nil

@@ -312,11 +312,11 @@ func newLsCmd(g *globals) *cobra.Command {
 			if err := onceErr(cmd); err != nil {
 				return err
 			}
-			var st store.State
+			var states []store.State
 			if state != "" {
 				var err error
-				if st, err = store.ParseState(state); err != nil {
-					return usageErr("--state: %v", err)
+				if states, err = client.ParseStates(state); err != nil {
+					return usageErr("--state: %s", messageOf(err))
 				}
 			}
 			if limit < 0 {
@@ -341,7 +341,7 @@ func newLsCmd(g *globals) *cobra.Command {
 				}
 			}
 			return g.withReader(func(ctx context.Context, c *client.Client) error {
-				opt := client.ListOptions{State: st, Limit: ask, Budget: scan, Filter: filter}
+				opt := client.ListOptions{States: states, Limit: ask, Budget: scan, Filter: filter}
 				if g.output != "json" {
 					// A table shows no output, payload, env or history: let
 					// them go as each record is read (2,000 tasks' output
@@ -394,7 +394,7 @@ func newLsCmd(g *globals) *cobra.Command {
 			})
 		},
 	}
-	choiceVar(cmd.Flags(), &state, "state", "", "only tasks in this state: queued, assigned, running, succeeded, failed, cancelled or dead",
+	choiceListVar(cmd.Flags(), &state, "state", "", "only tasks in this state: queued, assigned, running, succeeded, failed, cancelled or dead; several joined by commas (failed,dead): in any of them",
 		string(store.StateQueued), string(store.StateAssigned), string(store.StateRunning), string(store.StateSucceeded),
 		string(store.StateFailed), string(store.StateCancelled), string(store.StateDead))
 	cmd.Flags().StringVar(&filter.Name, "name", "", "only tasks whose name matches this glob (* ? [...], as a shell matches a file name)")
@@ -404,7 +404,8 @@ func newLsCmd(g *globals) *cobra.Command {
 	commandLineOnly(cmd.Flags(), "state", "name", "worker", "schedule", "before")
 	// Given twice, pflag keeps the last: ls --state failed --state dead
 	// listed the dead alone (review204).
-	for _, name := range []string{"state", "name", "worker", "schedule", "before"} {
+	onlyOnce(cmd.Flags(), "state", "give it once, several states joined by commas (--state failed,dead)")
+	for _, name := range []string{"name", "worker", "schedule", "before"} {
 		onlyOnce(cmd.Flags(), name, "one value only: each filter takes one, and a task must match every filter given")
 	}
 	cmd.Flags().IntVar(&limit, "limit", 100, "at most this many tasks (0: all)")

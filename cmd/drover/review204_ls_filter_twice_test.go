@@ -47,3 +47,52 @@ func TestLsFilterGivenTwice(t *testing.T) {
 		}
 	}
 }
+
+// ls --state takes several states joined by commas: a task in any of them
+// is listed (the other filters still all apply); an unknown one among them
+// is bad usage, exit 2.
+func TestLsSeveralStates(t *testing.T) {
+	root := newRoot()
+	var ids []string
+	for _, name := range []string{"a", "b", "c"} {
+		r := drover(t, root, "submit", "--name", name, "--", "true") // no scheduler: they stay queued
+		if r.code != 0 {
+			t.Fatalf("submit: %+v", r)
+		}
+		ids = append(ids, strings.TrimSpace(r.stdout))
+	}
+	if r := drover(t, root, "cancel", ids[1]); r.code != 0 { // b: cancelled, a and c: queued
+		t.Fatalf("cancel: %+v", r)
+	}
+	listed := func(args ...string) []string {
+		t.Helper()
+		r := drover(t, root, append([]string{"ls", "-o", "json"}, args...)...)
+		if r.code != 0 {
+			t.Fatalf("ls %s: %+v", strings.Join(args, " "), r)
+		}
+		var got []string
+		for _, f := range strings.Split(r.stdout, "\n") {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(f), `"id": "`); ok {
+				got = append(got, strings.TrimSuffix(v, `",`))
+			}
+		}
+		slices.Sort(got)
+		return got
+	}
+	if got, want := listed("--state", "queued,cancelled"), slices.Sorted(slices.Values(ids)); !slices.Equal(got, want) {
+		t.Errorf("ls --state queued,cancelled: %v, want every task %v", got, want)
+	}
+	if got := listed("--state", "cancelled,dead,cancelled"); !slices.Equal(got, ids[1:2]) {
+		t.Errorf("ls --state cancelled,dead,cancelled: %v, want b alone %v", got, ids[1:2])
+	}
+	if got := listed("--state", "cancelled,queued", "--name", "[ab]"); !slices.Equal(got, ids[:2]) {
+		t.Errorf("ls --state cancelled,queued --name [ab]: %v, want a and b %v", got, ids[:2])
+	}
+	if got := listed("--state", "succeeded,failed"); len(got) != 0 {
+		t.Errorf("ls --state succeeded,failed: %v, want none", got)
+	}
+	for _, bad := range []string{"queued,bogus", "queued,", ",queued"} {
+		r := drover(t, root, "ls", "--state", bad)
+		oneLineError(t, r, 2, "--state")
+	}
+}
