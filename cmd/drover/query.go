@@ -640,7 +640,10 @@ failover. The worker need not be registered yet.`,
 		Args: workerIDsArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := store.ValidateCordonNote(note); err != nil {
-				return usageErr("--note: %v", err)
+				// "note: longer than 512 bytes: invalid name" said as
+				// "--note: longer than 512 bytes": a note is no name.
+				msg := strings.TrimSuffix(err.Error(), ": "+store.ErrInvalidName.Error())
+				return usageErr("--note%s", strings.TrimPrefix(msg, "note"))
 			}
 			var registered map[string]bool // nil: not known
 			return changeCordons(cmd, g, args, "cordon", func(ctx context.Context, c *client.Client, id string) (cordonChange, string, error) {
