@@ -145,6 +145,8 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		term, err := s.election.Campaign(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
+				// A standby's end is said as a leader's is.
+				s.log.Info().Msg("stood by: shutting down")
 				return nil
 			}
 			if errors.Is(err, store.ErrClosed) {
