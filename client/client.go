@@ -1064,6 +1064,9 @@ type SchedulerInfo struct {
 	// Version is the scheduler's release; empty for one older than
 	// 2026-12-04, which does not say.
 	Version string `json:"version,omitempty"`
+	// HTTP is the URL of its dashboard, API and metrics (drover scheduler
+	// --http); empty when it serves none, or is older than 2026-12-06.
+	HTTP string `json:"http,omitempty"`
 	// RecordError says why the scheduler's election record could not be
 	// read (malformed, or of a newer Drover); ID, Host and PID are then
 	// unknown (zero). It holds its place in line all the same.
@@ -1110,7 +1113,7 @@ func (c *Client) Leader() (LeaderInfo, error) {
 		return LeaderInfo{}, err
 	}
 	info := func(e store.CandidateEntry) SchedulerInfo {
-		si := SchedulerInfo{ID: e.Info.ID, Host: e.Info.Host, PID: e.Info.PID, Version: e.Info.Version}
+		si := SchedulerInfo{ID: e.Info.ID, Host: e.Info.Host, PID: e.Info.PID, Version: e.Info.Version, HTTP: e.Info.HTTP}
 		if e.InfoErr != nil {
 			si.RecordError = e.InfoErr.Error()
 		}

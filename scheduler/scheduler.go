@@ -22,8 +22,12 @@ type Config struct {
 	// Version is this scheduler's release, carried in its election record
 	// for `drover leader` (optional).
 	Version string
-	Store   *store.Store
-	Log     zerolog.Logger
+	// HTTP is the URL this scheduler's dashboard, API and metrics are
+	// served at, carried in its election record for `drover leader`
+	// (optional).
+	HTTP  string
+	Store *store.Store
+	Log   zerolog.Logger
 	// Now is the clock; default time.Now. The leader calls it from more
 	// than one goroutine, and measures spans with it (a tombstone's age
 	// between readings of ZooKeeper's clock): a replacement should carry a
@@ -111,7 +115,7 @@ func New(cfg Config) (*Scheduler, error) {
 	cfg.MaxDeadletters = min(cfg.MaxDeadletters, store.MaxDeadletters)
 	log := cfg.Log.With().Str("scheduler", cfg.ID).Logger()
 	e := NewElection(cfg.Store, cfg.ID, log)
-	e.info.Version = cfg.Version
+	e.info.Version, e.info.HTTP = cfg.Version, cfg.HTTP
 	return &Scheduler{cfg: cfg, log: log, election: e}, nil
 }
 

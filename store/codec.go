@@ -739,6 +739,10 @@ type Candidate struct {
 	// Version is the scheduler's release (drover leader shows it, to check
 	// an upgrade went round). Older releases leave it out, and ignore it.
 	Version string `json:"version,omitempty"`
+	// HTTP is the URL its dashboard, API and metrics are served at
+	// (--http), for drover leader to point an operator at; empty when it
+	// serves none. Older releases leave it out, and ignore it.
+	HTTP string `json:"http,omitempty"`
 }
 
 // EpochRecord is the content of <root>/epoch.

@@ -47,6 +47,26 @@ func listenHTTP(httpAddr string) (net.Listener, error) {
 	return ln, nil
 }
 
+// advertisedURL is the URL ln is reached at from other hosts, for drover
+// leader: a wildcard address (0.0.0.0:8080, [::]:8080) is this host's
+// name; "" for no ln.
+func advertisedURL(ln net.Listener) string {
+	if ln == nil {
+		return ""
+	}
+	addr, ok := ln.Addr().(*net.TCPAddr)
+	if !ok {
+		return ""
+	}
+	host := addr.IP.String()
+	if addr.IP.IsUnspecified() {
+		if h, err := os.Hostname(); err == nil {
+			host = h
+		}
+	}
+	return "http://" + net.JoinHostPort(host, strconv.Itoa(addr.Port)) + "/"
+}
+
 // serveFront serves ln (nil: nothing) from now, while the daemon connects
 // and once it runs (Front.Set), until stop, which returns why serving ended
 // (nil once stopped) and may be called again.
@@ -119,7 +139,7 @@ func newSchedulerCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			s, err := scheduler.New(scheduler.Config{ID: id, Version: version, Store: st, Log: log, TimeoutGrace: timeoutGrace,
+			s, err := scheduler.New(scheduler.Config{ID: id, Version: version, HTTP: advertisedURL(ln), Store: st, Log: log, TimeoutGrace: timeoutGrace,
 				ResultRetention: retention, MaxResults: maxResults, MaxDeadletters: maxDeadletters})
 			if err != nil {
 				return usageErr("%v", err)

@@ -735,18 +735,27 @@ func newLeaderCmd(g *globals) *cobra.Command {
 					epoch = "?"
 					fmt.Fprintf(cmd.ErrOrStderr(), "drover: warning: epoch shown as ?: %s\n", oneLine(l.EpochError))
 				}
+				wide := g.output == "wide" // adds where each serves its dashboard and metrics
 				// A scheduler whose record does not decode is in line all
 				// the same: shown as ?, with why.
 				row := func(role string, s client.SchedulerInfo, epoch string) []string {
 					if s.RecordError != "" {
 						fmt.Fprintf(cmd.ErrOrStderr(), "drover: warning: %s shown as ?: %s\n", role, oneLine(s.RecordError))
-						return []string{role, "?", "?", "?", epoch, "?"}
+						r := []string{role, "?", "?", "?", epoch, "?"}
+						if wide {
+							r = append(r, "?")
+						}
+						return r
 					}
 					v := s.Version
 					if v == "" {
 						v = "-" // a release before 2026-12-04 does not say
 					}
-					return []string{role, s.ID, s.Host, fmt.Sprint(s.PID), epoch, v}
+					r := []string{role, s.ID, s.Host, fmt.Sprint(s.PID), epoch, v}
+					if wide {
+						r = append(r, orDash(s.HTTP)) // none served, or a release before 2026-12-06
+					}
+					return r
 				}
 				if g.output == "json" {
 					for _, s := range append([]client.SchedulerInfo{l.SchedulerInfo}, l.Standbys...) {
@@ -760,7 +769,11 @@ func newLeaderCmd(g *globals) *cobra.Command {
 				for _, s := range l.Standbys {
 					rows = append(rows, row("standby", s, "-"))
 				}
-				return table(out, "ROLE\tID\tHOST\tPID\tEPOCH\tVERSION", rows)
+				header := "ROLE\tID\tHOST\tPID\tEPOCH\tVERSION"
+				if wide {
+					header += "\tHTTP"
+				}
+				return table(out, header, rows)
 			})
 		},
 	}
