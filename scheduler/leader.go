@@ -489,6 +489,7 @@ func (l *leader) serve(ctx context.Context) error {
 		case <-prune.C:
 			l.startPrune()
 		case <-overdue.C:
+			l.s.counters.headSince.Store(l.ready.oldestHead())
 			if err := l.withdrawOverdue(); err != nil {
 				return err
 			}

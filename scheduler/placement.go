@@ -595,6 +595,26 @@ type progQueue struct {
 	aside bool
 }
 
+// oldestHead is the earliest ready time (Unix nanoseconds) of the tasks
+// first in line of their shape and program, those a placement pass tries
+// first of each; 0 when none is queued. A line whose first task waits
+// long does not move: its tasks fit no live worker, or the workers that
+// fit are all busy. It costs one look per shape and program.
+func (r *readyQueue) oldestHead() int64 {
+	var oldest int64
+	for _, sq := range r.shapes {
+		for _, pq := range sq.progs {
+			if pq.Len() == 0 {
+				continue
+			}
+			if since := pq.peek().since; since > 0 && (oldest == 0 || since < oldest) {
+				oldest = since
+			}
+		}
+	}
+	return oldest
+}
+
 // peek is the shape's first task: of its first program not set aside.
 func (sq *shapeQueue) peek() *queued { return sq.heads[0].peek() }
 

@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"sync/atomic"
+	"time"
 
 	"github.com/drover-sched/drover/latency"
 	"github.com/drover-sched/drover/store"
@@ -21,6 +22,10 @@ type Stats struct {
 	// Cordons counts the worker ids cordoned (drover workers cordon),
 	// registered or not.
 	Cordons int64 `json:"cordons"`
+	// HeadWait is how long the longest-waiting task first in its line
+	// (readyQueue.oldestHead) has been ready to run, as of the leader's
+	// last look (each second); 0 with none queued.
+	HeadWait time.Duration `json:"-"`
 	// Counters since the process started.
 	Elected    uint64 `json:"elected"`
 	Placed     uint64 `json:"placed"`
@@ -53,6 +58,7 @@ type Histogram = latency.Snapshot
 type counters struct {
 	queued                                    [3]atomic.Int64 // low, normal, high
 	workers, cordoned                         atomic.Int64
+	headSince                                 atomic.Int64 // readyQueue.oldestHead, 0: none
 	viewReady                                 atomic.Bool
 	elected, placed, fenced, fired, recovered atomic.Uint64
 	unwritable                                atomic.Uint64
@@ -83,7 +89,12 @@ func prioIndex(p store.Priority) int {
 // Stats returns the current figures.
 func (s *Scheduler) Stats() Stats {
 	c := &s.counters
+	var headWait time.Duration
+	if since := c.headSince.Load(); since > 0 {
+		headWait = max(s.cfg.Now().Sub(time.Unix(0, since)), 0)
+	}
 	return Stats{
+		HeadWait: headWait,
 		Leader: s.IsLeader(), ViewReady: c.viewReady.Load(), Epoch: s.Epoch(),
 		Queued:  map[string]int64{"low": c.queued[0].Load(), "normal": c.queued[1].Load(), "high": c.queued[2].Load()},
 		Workers: c.workers.Load(), Cordons: c.cordoned.Load(),

@@ -716,6 +716,7 @@ var (
 	descEpoch     = prometheus.NewDesc("drover_epoch", "Epoch of this scheduler's current or last term.", nil, nil)
 	descQueued    = prometheus.NewDesc("drover_queue_depth", "Queued tasks known to the leader, by priority; only the leader reports it.", []string{"priority"}, nil)
 	descWorkers   = prometheus.NewDesc("drover_workers", "Registered workers seen by the leader; only the leader reports it.", nil, nil)
+	descHeadWait  = prometheus.NewDesc("drover_queue_head_wait_seconds", "How long the longest-waiting task first in its line (queued tasks of one shape and program, in placement order) has been ready to run, as of the leader's last look each second; 0 with none queued. Rising without end: tasks no live worker takes, or whose workers are all busy. Only the leader reports it.", nil, nil)
 	descCordons   = prometheus.NewDesc("drover_cordons", "Worker ids cordoned (drover workers cordon): given no new work; only the leader reports it.", nil, nil)
 	descElected   = prometheus.NewDesc("drover_elections_won_total", "Terms this scheduler has led (failovers to it).", nil, nil)
 	descPlaced    = prometheus.NewDesc("drover_placements_total", "Attempts placed on workers.", nil, nil)
@@ -731,7 +732,7 @@ var (
 )
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descLeader, descEpoch, descQueued, descWorkers, descCordons, descElected, descPlaced, descFenced, descFired, descRecovered, descEnded, descUnwrit, descZK, descDead, descDropped, descPlaceLat} {
+	for _, d := range []*prometheus.Desc{descLeader, descEpoch, descQueued, descHeadWait, descWorkers, descCordons, descElected, descPlaced, descFenced, descFired, descRecovered, descEnded, descUnwrit, descZK, descDead, descDropped, descPlaceLat} {
 		ch <- d
 	}
 }
@@ -753,6 +754,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		}
 		ch <- prometheus.MustNewConstMetric(descWorkers, prometheus.GaugeValue, float64(st.Workers))
 		ch <- prometheus.MustNewConstMetric(descCordons, prometheus.GaugeValue, float64(st.Cordons))
+		ch <- prometheus.MustNewConstMetric(descHeadWait, prometheus.GaugeValue, st.HeadWait.Seconds())
 	}
 	ch <- prometheus.MustNewConstMetric(descElected, prometheus.CounterValue, float64(st.Elected))
 	ch <- prometheus.MustNewConstMetric(descPlaced, prometheus.CounterValue, float64(st.Placed))
