@@ -94,10 +94,9 @@ func (s *Scheduler) Stats() Stats {
 		headWait = max(s.cfg.Now().Sub(time.Unix(0, since)), 0)
 	}
 	return Stats{
-		HeadWait: headWait,
 		Leader: s.IsLeader(), ViewReady: c.viewReady.Load(), Epoch: s.Epoch(),
 		Queued:  map[string]int64{"low": c.queued[0].Load(), "normal": c.queued[1].Load(), "high": c.queued[2].Load()},
-		Workers: c.workers.Load(), Cordons: c.cordoned.Load(),
+		Workers: c.workers.Load(), Cordons: c.cordoned.Load(), HeadWait: headWait,
 		Elected: c.elected.Load(), Placed: c.placed.Load(), Fenced: c.fenced.Load(),
 		SlotsFired: c.fired.Load(), Recovered: c.recovered.Load(), Unwritable: c.unwritable.Load(),
 		EndedFailed: c.endedFailed.Load(), EndedDead: c.endedDead.Load(),
