@@ -851,7 +851,7 @@ func makeFanout(ctx context.Context, cfg Config, st *store.Store, names []string
 			return slot, slot2, fmt.Errorf("making %d schedules took %v and left %v before their slot, at each of %d tries: too close to measure (fewer with --cron-fanout)",
 				n, took.Round(time.Millisecond), left.Round(time.Millisecond), try)
 		}
-		cfg.Log.Warn().Int("schedules", n).Dur("took", took).Dur("left", left).Msg("cron fan-out: making the schedules left too little time before their slot; making them again for a later one")
+		cfg.Log.Warn().Int("schedules", n).Dur("took_ms", took).Dur("left_ms", left).Msg("cron fan-out: making the schedules left too little time before their slot; making them again for a later one")
 		store.Pipelined(n, func(i int) { errs[i] = st.RemoveSchedule(names[i]) })
 		if err := errors.Join(errs...); err != nil {
 			return slot, slot2, fmt.Errorf("cron fan-out: removing the schedules to make them again: %w", err)

@@ -951,7 +951,7 @@ func (l *leader) applyFiring(f *firing) {
 	now := l.now() // committed: a round of many schedules takes a while
 	for i, t := range f.tasks {
 		l.addQueued(t, store.EnqueuedVersionOf(t)) // place it now, without waiting for the queue watch
-		log.Info().Str("task_id", t.ID).Time("slot", f.slots[i]).Dur("delay", now.Sub(f.slots[i])).Msg("slot fired")
+		log.Info().Str("task_id", t.ID).Time("slot", f.slots[i]).Dur("delay_ms", now.Sub(f.slots[i])).Msg("slot fired")
 	}
 	if f.plan.MissedCount > 0 {
 		log.Warn().Int("missed", f.plan.MissedCount).Str("catchup", rec.Catchup).Msg("slots missed")

@@ -201,7 +201,7 @@ func (e *Election) keepPlace(ctx context.Context, dir, node string, sess *store.
 			return term, err
 		}
 		delay := electionRetry.Delay(try)
-		e.log.Warn().Err(err).Str("node", node).Dur("retry_in", delay).Msg("cannot read the election line; keeping place")
+		e.log.Warn().Err(err).Str("node", node).Dur("retry_in_ms", delay).Msg("cannot read the election line; keeping place")
 		select {
 		case <-time.After(delay):
 		case <-sess.Done():
@@ -298,7 +298,7 @@ func (e *Election) waitTurn(ctx context.Context, dir, node string, sess *store.S
 				continue
 			}
 			if err != nil {
-				e.log.Warn().Err(err).Str("node", line[me-1].Node).Dur("retry_in", moveAsideRetry).
+				e.log.Warn().Err(err).Str("node", line[me-1].Node).Dur("retry_in_ms", moveAsideRetry).
 					Msg("cannot move aside an election znode no session holds")
 			}
 			retry = time.After(moveAsideRetry)

@@ -190,7 +190,7 @@ func (l *leader) end(shutdown bool) {
 		// for the client to give the connection up, two thirds of a
 		// session timeout. Its writes are fenced by the election znode
 		// Resign deletes (or hands to the store); it ends on its own.
-		l.log.Warn().Dur("waited", stopWait).Msg("the term's work still waits on ZooKeeper: left to end on its own")
+		l.log.Warn().Dur("waited_ms", stopWait).Msg("the term's work still waits on ZooKeeper: left to end on its own")
 		return
 	}
 	for { // placements the term did not settle: counted, or left to the next

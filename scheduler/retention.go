@@ -349,7 +349,7 @@ walk:
 	if pruned > 0 {
 		l.log.Info().Int("pruned", pruned).Int("kept", total).Msg("result retention applied")
 	}
-	l.log.Debug().Int("buckets", len(b1s)).Int("read", len(details)).Int("kept", total).Dur("took", l.now().Sub(start)).Msg("result retention pass")
+	l.log.Debug().Int("buckets", len(b1s)).Int("read", len(details)).Int("kept", total).Dur("took_ms", l.now().Sub(start)).Msg("result retention pass")
 	return nil
 }
 

@@ -220,7 +220,7 @@ func (s *Scheduler) lead(ctx context.Context, term *Term) error {
 	s.leading.Store(true)
 	s.counters.elected.Add(1)
 	l := newLeader(s, term, start.epoch)
-	s.log.Info().Int64("epoch", start.epoch).Int64("zxid", start.zxid).Dur("zookeeper_clock_ahead", start.zkAhead).
+	s.log.Info().Int64("epoch", start.epoch).Int64("zxid", start.zxid).Dur("zookeeper_clock_ahead_ms", start.zkAhead).
 		Str("leader", s.cfg.ID).Msg("elected leader")
 	err = l.run(ctx)
 	l.end(outer.Err() != nil)

@@ -156,7 +156,7 @@ func (w *Worker) follow(ctx context.Context) {
 				if w.st.Closed() || errors.Is(err, store.ErrClosed) {
 					return
 				}
-				w.log.Debug().Err(err).Dur("retry_in", pause).Msg("cannot list the followed tasks")
+				w.log.Debug().Err(err).Dur("retry_in_ms", pause).Msg("cannot list the followed tasks")
 				if !sleepCtx(ctx, pause) {
 					return
 				}

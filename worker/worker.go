@@ -565,7 +565,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		}
 		// Any other failure (refused by ACLs, a store error) could repeat at
 		// once: pace the retries instead of spinning.
-		w.log.Warn().Err(err).Dur("retry_in", pause).Msg("worker stopped serving; registering again")
+		w.log.Warn().Err(err).Dur("retry_in_ms", pause).Msg("worker stopped serving; registering again")
 		if !sleepCtx(ctx, pause) {
 			return nil
 		}
@@ -712,7 +712,7 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 	startDrain := func() {
 		w.draining.Store(true)
 		drainDeadline = time.After(w.cfg.DrainTimeout)
-		w.log.Info().Int("running", w.Running()).Dur("timeout", w.cfg.DrainTimeout).Msg("draining")
+		w.log.Info().Int("running", w.Running()).Dur("timeout_ms", w.cfg.DrainTimeout).Msg("draining")
 		mark()
 	}
 	// A drain is this serve's once begun here: one begun by an earlier
@@ -726,7 +726,7 @@ func (w *Worker) serve(ctx context.Context) (err error) {
 	}
 	// lose ends the registration's attempts for why (session lost, cut off).
 	lose := func(why error) error {
-		w.log.Warn().Err(why).Dur("session_timeout", w.st.GrantedSessionTimeout()).Msg("killing running attempts")
+		w.log.Warn().Err(why).Dur("session_timeout_ms", w.st.GrantedSessionTimeout()).Msg("killing running attempts")
 		cancel(why)
 		return why
 	}
@@ -992,7 +992,7 @@ func (w *Worker) watchCutOff(stop <-chan struct{}, lose func(error) error) {
 		wait := time.Until(at)
 		switch {
 		case wait <= 0 && !connected:
-			w.log.Warn().Dur("silent_for", grant-grant/6-wait).Msg("nothing from ZooKeeper until its session may expire")
+			w.log.Warn().Dur("silent_for_ms", grant-grant/6-wait).Msg("nothing from ZooKeeper until its session may expire")
 			lose(errCutOff)
 			return
 		case wait <= 0:
@@ -1512,7 +1512,7 @@ func (w *Worker) read(ctx context.Context, p, name string) (task *store.Task, ve
 		case err != nil:
 			// Paced: an error that repeats (an assignment made by another
 			// identity, which this one may not read) must not flood the log.
-			w.log.Warn().Err(err).Str("assignment", name).Dur("retry_in", pause).Msg("cannot read assignment; will retry")
+			w.log.Warn().Err(err).Str("assignment", name).Dur("retry_in_ms", pause).Msg("cannot read assignment; will retry")
 			if !sleepCtx(ctx, pause) {
 				return nil, 0, false
 			}
