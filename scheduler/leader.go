@@ -409,7 +409,7 @@ func (l *leader) serve(ctx context.Context) error {
 	l.tallyPlaced()
 	l.tallyWithdrawn()
 	l.log.Info().Int("workers", len(l.workers)).Int("queued", l.nknown).Int("schedules", len(l.schedules)).
-		Dur("took", l.now().Sub(start)).Msg("view rebuilt")
+		Dur("took_ms", l.now().Sub(start)).Msg("view rebuilt")
 	l.s.counters.viewReady.Store(true)
 	l.startPrune()
 	timer := time.NewTimer(time.Hour)
