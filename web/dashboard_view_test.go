@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/drover-sched/drover/client"
 	"github.com/drover-sched/drover/scheduler"
@@ -104,5 +105,23 @@ func TestDashboardShowsCordonedAndDrainingWorkers(t *testing.T) {
 	}
 	if !strings.Contains(dom, `title="disk &quot;swap&quot; &lt;b&gt;"`) {
 		t.Errorf("the cordon's note is not in the cell's title, escaped:\n%s", dom)
+	}
+}
+
+// The leader's dashboard says how long the task first in a line has waited
+// (drover_queue_head_wait_seconds) once it is a second or more.
+func TestDashboardShowsTheHeadWait(t *testing.T) {
+	view := func(wait time.Duration) clusterView {
+		return clusterView{
+			Leader: &client.LeaderInfo{SchedulerInfo: client.SchedulerInfo{ID: "s1", Host: "h", PID: 7}, Epoch: 4, Standbys: []client.SchedulerInfo{}},
+			Served: "leader", ServedByID: "s1", Workers: []client.WorkerStatus{},
+			Stats: viewStats(scheduler.Stats{Leader: true, ViewReady: true, Epoch: 4, Queued: map[string]int64{"low": 0, "normal": 3, "high": 0}, HeadWait: wait}),
+		}
+	}
+	if dom := renderView(t, view(90*time.Second)); !strings.Contains(dom, "longest wait at the head of a line: 90 s") {
+		t.Fatalf("a queue whose head waited 90 s does not say so:\n%s", dom)
+	}
+	if dom := renderView(t, view(0)); strings.Contains(dom, "longest wait") || !strings.Contains(dom, "queued high/normal/low: 0/3/0") {
+		t.Fatalf("a queue that moves shows a wait, or no counts:\n%s", dom)
 	}
 }

@@ -420,12 +420,17 @@ type statsView struct {
 	Queued  map[string]int64 `json:"queued"`
 	Workers *int64           `json:"workers"`
 	Cordons *int64           `json:"cordons"`
+	// HeadWaitSeconds is Stats.HeadWait (drover_queue_head_wait_seconds);
+	// null where Queued is.
+	HeadWaitSeconds *float64 `json:"head_wait_seconds"`
 }
 
 func viewStats(st scheduler.Stats) statsView {
 	v := statsView{Stats: st}
 	if st.Leader && st.ViewReady {
 		v.Queued, v.Workers, v.Cordons = st.Queued, &st.Workers, &st.Cordons
+		wait := st.HeadWait.Seconds()
+		v.HeadWaitSeconds = &wait
 	}
 	return v
 }

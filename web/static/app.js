@@ -53,7 +53,10 @@ async function refresh() {
       ? " · queue counts: on the leader's dashboard (a standby keeps no queue)"
       : !c.stats.view_ready
         ? " · queue counts: not yet (this leader is still listing the queue)"
-        : ` · queued high/normal/low: ${q.high || 0}/${q.normal || 0}/${q.low || 0} (as seen by this scheduler)`;
+        : ` · queued high/normal/low: ${q.high || 0}/${q.normal || 0}/${q.low || 0} (as seen by this scheduler)` +
+          // The longest a task first in its line has waited to be placed
+          // (drover_queue_head_wait_seconds): long, its workers are absent or busy.
+          (c.stats.head_wait_seconds >= 1 ? ` · longest wait at the head of a line: ${Math.round(c.stats.head_wait_seconds)} s` : "");
     $("#cluster").innerHTML = l
       ? `leader <b>${sid(l)}</b> (pid ${l.record_error ? "?" : l.pid}, epoch ${l.epoch_error ? `<span title="${esc(l.epoch_error)}">?</span>` : l.epoch}) · standbys: ${(l.standbys || []).map(sid).join(", ") || "none"}` +
         queued
