@@ -1243,7 +1243,9 @@ func (l zkLogger) Printf(format string, args ...any) {
 		if ms, ok := args[1].(int32); ok && ms > 0 {
 			grant := int64(time.Duration(ms) * time.Millisecond)
 			if l.granted.Swap(grant) != grant {
-				if g := time.Duration(grant); g != l.asked && l.asked > 0 {
+				// The client sends whole milliseconds: 2.0005s asked is 2000
+				// sent, and granted as sent.
+				if g := time.Duration(grant); g != l.asked.Truncate(time.Millisecond) && l.asked > 0 {
 					// Said at warn level: failures are detected after the
 					// timeout granted, and the operator asked another
 					// (review204).
