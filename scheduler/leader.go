@@ -410,6 +410,9 @@ func (l *leader) serve(ctx context.Context) error {
 	l.tallyWithdrawn()
 	l.log.Info().Int("workers", len(l.workers)).Int("queued", l.nknown).Int("schedules", len(l.schedules)).
 		Dur("took_ms", l.now().Sub(start)).Msg("view rebuilt")
+	// Before the view is said ready, which reports it: its first look
+	// (overdue) comes a second later, and 0 read as none queued.
+	l.s.counters.headSince.Store(l.ready.oldestHead())
 	l.s.counters.viewReady.Store(true)
 	l.startPrune()
 	timer := time.NewTimer(time.Hour)
