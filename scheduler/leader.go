@@ -808,7 +808,7 @@ func (l *leader) applyQueueL2(b1, b2 string, ids []string, ok bool, loneCopy *st
 			q.relisted = true
 		}
 	}
-	copies, requeued, err := l.readQueueManifests(manifests)
+	copies, ctimes, requeued, err := l.readQueueManifests(manifests)
 	if err != nil {
 		return err
 	}
@@ -819,8 +819,9 @@ func (l *leader) applyQueueL2(b1, b2 string, ids []string, ok bool, loneCopy *st
 			t = loneCopy
 		}
 		if t != nil && !requeued[id] {
-			// As Submit wrote it (see store.Txn.Enqueue).
-			l.addQueued(t, store.SubmittedVersion)
+			// As Submit wrote it (see store.Txn.Enqueue), with its item,
+			// at the manifest's ctime.
+			l.addQueuedAt(t, store.SubmittedVersion, ctimes[id])
 			continue
 		}
 		reads = append(reads, dir+"/"+id)
@@ -908,19 +909,19 @@ func (l *leader) sweepEmptyQueue() {
 }
 
 // readQueueManifests reads the manifests a submit or a retry left in a queue
-// bucket and deletes them, returning the copies they held by task id, and
-// the ids of tasks queued again (store.DecodeQueueManifest). A copy is used
+// bucket and deletes them, returning the copies they held by task id (with
+// their manifests' ctime, their items' too), and the ids of tasks queued again (store.DecodeQueueManifest). A copy is used
 // only once its manifest is gone, so no leader can meet a manifest whose
 // tasks it (or an earlier leader) placed from it; a copy outlived by a
 // re-queued item cannot be placed at all (its version is not 0). The items
 // of tasks queued again are read after the manifests naming them are gone,
 // so a retry after that read leaves a manifest of its own. A manifest that
 // does not decode is moved aside: its items are read one by one.
-func (l *leader) readQueueManifests(paths []string) (map[string]*store.Task, map[string]bool, error) {
+func (l *leader) readQueueManifests(paths []string) (copies map[string]*store.Task, ctimes map[string]time.Time, requeued map[string]bool, err error) {
 	if len(paths) == 0 {
-		return nil, nil, nil
+		return nil, nil, nil, nil
 	}
-	copies, requeued := map[string]*store.Task{}, map[string]bool{}
+	copies, ctimes, requeued = map[string]*store.Task{}, map[string]time.Time{}, map[string]bool{}
 	txn := l.st.Txn().Fence(l.term.Fence, -1)
 	var drop []string
 	for _, rd := range l.st.GetMany(paths) {
@@ -928,21 +929,22 @@ func (l *leader) readQueueManifests(paths []string) (map[string]*store.Task, map
 		case errors.Is(rd.Err, store.ErrNoNode):
 			continue
 		case rd.Err != nil:
-			return nil, nil, rd.Err
+			return nil, nil, nil, rd.Err
 		}
 		tasks, again, err := store.DecodeQueueManifest(rd.Data)
 		if err != nil {
 			l.log.Warn().Err(err).Str("manifest", rd.Path).Msg("malformed queue manifest: moving it aside")
 			if err := l.st.Quarantine(rd.Path, rd.Data, rd.Stat.Version, err); err != nil &&
 				!errors.Is(err, store.ErrNoNode) && !errors.Is(err, store.ErrBadVersion) {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			continue
 		}
 		dir := rd.Path[:strings.LastIndexByte(rd.Path, '/')]
 		for _, t := range tasks {
 			if l.lay.QueueItem(t.ID) == dir+"/"+t.ID {
-				copies[t.ID] = t
+				// Made in the submit's transaction, with their items.
+				copies[t.ID], ctimes[t.ID] = t, rd.Stat.Ctime
 			}
 		}
 		for _, id := range again {
@@ -952,15 +954,15 @@ func (l *leader) readQueueManifests(paths []string) (map[string]*store.Task, map
 		drop = append(drop, rd.Path)
 	}
 	if len(drop) == 0 {
-		return nil, requeued, nil
+		return nil, nil, requeued, nil
 	}
-	err := txn.Commit()
+	err = txn.Commit()
 	if errors.Is(err, store.ErrNoNode) || errors.Is(err, store.ErrBadVersion) {
 		// Another leader got there first: it may have placed from them.
 		// Reading an item is never wrong.
-		return nil, requeued, nil
+		return nil, nil, requeued, nil
 	}
-	return copies, requeued, err
+	return copies, ctimes, requeued, err
 }
 
 // addRead adds a queue item read from ZooKeeper to the view, quarantining it
@@ -1056,11 +1058,15 @@ func (l *leader) addQueuedAt(task *store.Task, version int32, ctime time.Time) {
 // queue item's creation.
 func (l *leader) notBefore(task *store.Task, ctime time.Time) (notBefore, ready time.Time) {
 	n := len(task.History)
-	if ctime.IsZero() || l.zkClockAt.IsZero() || n == 0 {
+	if ctime.IsZero() || l.zkClockAt.IsZero() || n == 0 && !task.NotBefore.IsZero() {
 		return task.NotBefore, time.Time{}
 	}
+	// A task that never ran, with no backoff, is ready at its queue item's
+	// creation too: its submitted_at is by its client's clock, and a
+	// client 10 minutes behind made its tasks read as waiting 10 minutes
+	// at once (drover_queue_head_wait_seconds, the placement latency).
 	var delay time.Duration
-	if !task.NotBefore.IsZero() {
+	if n > 0 && !task.NotBefore.IsZero() {
 		if task.History[n-1].FinishedAt.IsZero() {
 			return task.NotBefore, time.Time{}
 		}

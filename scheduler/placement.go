@@ -596,20 +596,20 @@ type progQueue struct {
 }
 
 // oldestHead is the earliest ready time (Unix nanoseconds) of the tasks
-// first in line of their shape and program, those a placement pass tries
-// first of each; 0 when none is queued. A line whose first task waits
-// long does not move: its tasks fit no live worker, or the workers that
-// fit are all busy. It costs one look per shape and program.
+// first in line of their shape (those that fit the same workers), the task
+// a placement pass tries first of each; 0 when none is ready. A line whose
+// first task waits long does not move: its tasks fit no live worker, or
+// the workers that fit are all busy. It costs a look per shape, as a
+// placement pass does at most (not per program: a queue of generated
+// scripts has a program per task).
 func (r *readyQueue) oldestHead() int64 {
 	var oldest int64
 	for _, sq := range r.shapes {
-		for _, pq := range sq.progs {
-			if pq.Len() == 0 {
-				continue
-			}
-			if since := pq.peek().since; since > 0 && (oldest == 0 || since < oldest) {
-				oldest = since
-			}
+		if len(sq.heads) == 0 {
+			continue // set aside (none is, between passes) or empty
+		}
+		if since := sq.peek().since; since > 0 && (oldest == 0 || since < oldest) {
+			oldest = since
 		}
 	}
 	return oldest

@@ -721,7 +721,7 @@ var (
 	descEpoch     = prometheus.NewDesc("drover_epoch", "Epoch of this scheduler's current or last term.", nil, nil)
 	descQueued    = prometheus.NewDesc("drover_queue_depth", "Queued tasks known to the leader, by priority; only the leader reports it.", []string{"priority"}, nil)
 	descWorkers   = prometheus.NewDesc("drover_workers", "Registered workers seen by the leader; only the leader reports it.", nil, nil)
-	descHeadWait  = prometheus.NewDesc("drover_queue_head_wait_seconds", "How long the longest-waiting task first in its line (queued tasks of one shape and program, in placement order) has been ready to run, as of the leader's last look each second; 0 with none queued. Rising without end: tasks no live worker takes, or whose workers are all busy. Only the leader reports it.", nil, nil)
+	descHeadWait  = prometheus.NewDesc("drover_queue_head_wait_seconds", "How long the longest-waiting task first in its line (the queued tasks that fit the same workers, in placement order: priority, then age) has been ready to run, from its queue item's creation, as of the leader's last look each second; 0 with none ready. Rising without end: tasks no live worker takes, or whose workers are all busy. Only the leader reports it.", nil, nil)
 	descCordons   = prometheus.NewDesc("drover_cordons", "Worker ids cordoned (drover workers cordon): given no new work; only the leader reports it.", nil, nil)
 	descElected   = prometheus.NewDesc("drover_elections_won_total", "Terms this scheduler has led (failovers to it).", nil, nil)
 	descPlaced    = prometheus.NewDesc("drover_placements_total", "Attempts placed on workers.", nil, nil)
