@@ -159,6 +159,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			s.log.Error().Err(err).Msg("campaign failed; retrying")
 			select {
 			case <-ctx.Done():
+				s.log.Info().Msg("stood by: shutting down")
 				return nil
 			case <-time.After(time.Second):
 			}
