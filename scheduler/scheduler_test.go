@@ -1128,44 +1128,37 @@ func TestRetentionDropsKeyIndexBucketMadeAfterResultBucket(t *testing.T) {
 
 // While tasks keep arriving, the leader makes the buckets of the next
 // windows before their first task: a steady submitter at a few tasks a
-// second no longer pays for a bucket every second.
+// second no longer pays for a bucket every second. Each task submitted
+// here is followed by the buckets of the window two on from its own, made
+// before that window begins (the leader makes the next two from its own
+// now, so a leader a second late still makes it); the next task is sent
+// in the window after, as a steady submitter's would be. (It compared
+// each bucket's ctime with a task's submit at a fixed pace, and a leader
+// held up for a second on a loaded machine failed it.)
 func TestBucketsMadeAheadWhileTasksArrive(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
 	s, _ := runScheduler(t, st, "s1") // no worker: the tasks stay queued, and so their buckets
 	drovertest.WaitFor(t, 10*time.Second, "s1 leads", s.IsLeader)
-	type sent struct {
-		id string
-		at time.Time
-	}
-	var all []sent
-	tick := time.NewTicker(200 * time.Millisecond) // the submitter's pace, not a wait
-	defer tick.Stop()
-	for range 16 {
-		at := time.Now()
-		all = append(all, sent{submit(t, st, 1, nil)[0], at})
-		<-tick.C
-	}
-	firstB1, firstB2 := store.Bucket(all[0].id)
-	checked := 0
-	for _, s := range all {
-		b1, b2 := store.Bucket(s.id)
-		if b1 == firstB1 && b2 == firstB2 {
-			continue // the window of the first task: nothing had arrived before it
-		}
-		for _, dir := range []string{st.Layout().QueueBucket(b1, b2), st.Layout().ResultBucket(b1, b2)} {
-			ok, stat, err := st.Exists(dir)
-			if err != nil || !ok {
-				t.Fatalf("bucket %s: exists=%v err=%v", dir, ok, err)
-			}
-			if !stat.Ctime.Before(s.at.Truncate(time.Millisecond)) {
-				t.Errorf("bucket %s made at %v, not before its task was submitted at %v", dir, stat.Ctime, s.at)
+	for round := range 3 {
+		id := submit(t, st, 1, nil)[0]
+		b1, b2 := store.Bucket(id)
+		own := store.BucketEnd(b1, b2).Add(time.Millisecond) // the start of the window after the task's
+		ahead := own.Add(store.BucketWindow)                 // two on
+		a1, a2 := store.Bucket(store.IDAt(ahead))
+		for _, dir := range []string{st.Layout().QueueBucket(a1, a2), st.Layout().ResultBucket(a1, a2)} {
+			var stat store.Stat
+			drovertest.WaitFor(t, 20*time.Second, "bucket "+dir+" made", func() bool {
+				ok, found, err := st.Exists(dir)
+				stat = found
+				return err == nil && ok
+			})
+			if !stat.Ctime.Before(ahead) {
+				t.Errorf("round %d: bucket %s made at %v, not before its window began at %v", round, dir, stat.Ctime, ahead)
 			}
 		}
-		checked++
-	}
-	if checked == 0 {
-		t.Fatal("every task fell in one window")
+		// The next task comes in the window after this one's.
+		drovertest.WaitFor(t, 10*time.Second, "the next window", func() bool { return !time.Now().Before(own) })
 	}
 }
 
