@@ -170,9 +170,17 @@ func (c *Client) listTasks(ctx context.Context, opt ListOptions) (Listing, error
 		}
 		states[st] = true
 	}
-	// in says whether a task in one of these states is listed.
-	in := func(sts ...store.State) bool {
-		return len(states) == 0 || slices.ContainsFunc(sts, func(st store.State) bool { return states[st] })
+	// wants says whether a state where is true of is listed.
+	wants := func(where func(store.State) bool) bool {
+		if len(states) == 0 {
+			return true
+		}
+		for st := range states {
+			if where(st) {
+				return true
+			}
+		}
+		return false
 	}
 	match, err := opt.Filter.Match()
 	if err != nil {
@@ -180,7 +188,7 @@ func (c *Client) listTasks(ctx context.Context, opt ListOptions) (Listing, error
 	}
 	l := &listing{st: c.st, limit: opt.Limit, budget: opt.Budget, maxBytes: opt.MaxBytes, slim: opt.Slim, before: strings.ToUpper(opt.Filter.Before),
 		keep: func(t *store.Task) bool {
-			return in(t.State) && (match == nil || match(t))
+			return (len(states) == 0 || states[t.State]) && (match == nil || match(t))
 		}}
 	if l.limit <= 0 {
 		l.limit = math.MaxInt
@@ -206,14 +214,14 @@ func (c *Client) listTasks(ctx context.Context, opt ListOptions) (Listing, error
 		l.bytes, l.cut = l.maxBytes, false
 		return !match || l.res.Truncated
 	}
-	if !skip(in(store.StateQueued)) {
+	if !skip(wants(func(st store.State) bool { return st == store.StateQueued })) {
 		ts, err := l.buckets(ctx, lay.Queue())
 		if err != nil {
 			return l.res, err
 		}
 		out = l.newest(append(out, ts...))
 	}
-	if !skip(in(store.StateAssigned, store.StateRunning)) {
+	if !skip(wants(func(st store.State) bool { return st == store.StateAssigned || st == store.StateRunning })) {
 		refs, hidden, err := c.st.ListAssignments()
 		if err != nil {
 			return l.res, fmt.Errorf("list assignments: %w", err)
@@ -250,7 +258,7 @@ func (c *Client) listTasks(ctx context.Context, opt ListOptions) (Listing, error
 		}
 		out = l.newest(append(out, ts...))
 	}
-	if !skip(in(store.StateSucceeded, store.StateFailed, store.StateCancelled, store.StateDead)) {
+	if !skip(wants(store.State.Terminal)) {
 		ts, err := l.buckets(ctx, lay.Results())
 		if err != nil {
 			return l.res, err
