@@ -1,7 +1,9 @@
 package client
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path"
@@ -593,4 +595,154 @@ func (c *Client) TriggerSchedule(name string) (string, error) {
 		return "", err
 	}
 	return id, nil
+}
+
+// Applied says what ApplySchedule did.
+type Applied string
+
+// What ApplySchedule did: the schedule was new (Added), was there with
+// another spec or template (Updated), or was there as asked (Unchanged:
+// nothing was written).
+const (
+	Added     Applied = "added"
+	Updated   Applied = "updated"
+	Unchanged Applied = "unchanged"
+)
+
+// MissedUpdated is the reason a schedule's history gives a slot of its old
+// spec that came due before an update changed the spec, but that no leader
+// had fired.
+const MissedUpdated = "missed: its spec changed before it fired"
+
+// ApplySchedule adds the schedule spec describes, or updates the one of that
+// name in place (UpdateSchedule): what `drover schedule add --update` does,
+// so that a schedule kept in a file or a deploy script can be applied again
+// and again.
+func (c *Client) ApplySchedule(spec ScheduleSpec) (*store.Schedule, Applied, error) {
+	for try := 0; ; try++ {
+		rec, changed, err := c.UpdateSchedule(spec)
+		switch {
+		case err == nil && changed:
+			return rec, Updated, nil
+		case err == nil:
+			return rec, Unchanged, nil
+		case !errors.Is(err, ErrNoSchedule):
+			return nil, "", err
+		}
+		rec, err = c.AddSchedule(spec)
+		if errors.Is(err, ErrScheduleExists) && try < 3 {
+			continue // added meanwhile by another: updated now
+		}
+		if err != nil {
+			return nil, "", err
+		}
+		return rec, Added, nil
+	}
+}
+
+// UpdateSchedule replaces, in place, what the schedule of spec.Name runs and
+// when (its spec and zone, catch-up, starting deadline, concurrency, history
+// limits and task template), in one version-checked write, as a firing
+// writes the record: a slot fires under the old spec or the new, never both.
+// What the schedule has done stays: its history (trimmed to smaller
+// limits), its active runs (runs already fired go on as they were fired),
+// its count of firings and its creation time; it stays paused or active as
+// it was, unless spec.Suspend pauses it (as PauseSchedule does). A new spec
+// or zone starts its slots from the update's time (ZooKeeper's): no slot
+// of the new spec before it fires, whatever the catch-up policy, and slots
+// of the old spec that came due but that no leader had fired are filed as
+// missed (MissedUpdated), as a pause files them. changed is false when the
+// schedule was already as asked: nothing is written. No schedule of the
+// name: ErrNoSchedule.
+func (c *Client) UpdateSchedule(spec ScheduleSpec) (rec *store.Schedule, changed bool, err error) {
+	want, err := spec.Record(c.now())
+	if err != nil {
+		return nil, false, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	now, err := c.zkNow()
+	if err != nil {
+		return nil, false, fmt.Errorf("update schedule %s: %w", spec.Name, err)
+	}
+	now = now.UTC()
+	rec, err = c.update(spec.Name, func(r *store.Schedule) error {
+		ok, err := applySpec(r, want, now)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errUnchanged
+		}
+		return nil
+	}, nil, nil, nil)
+	if errors.Is(err, errUnchanged) {
+		rec, _, err = c.readSchedule(spec.Name)
+		return rec, false, err
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return rec, true, nil
+}
+
+// errUnchanged stops an update that would write the record as it is.
+var errUnchanged = errors.New("unchanged")
+
+// applySpec makes r, a schedule's record, what want (a record a spec made)
+// asks, keeping r's history, active runs, count and creation time (see
+// UpdateSchedule), at now; false: r was so already.
+func applySpec(r, want *store.Schedule, now time.Time) (bool, error) {
+	oldTask, err := json.Marshal(&r.Task)
+	if err != nil {
+		return false, err
+	}
+	newTask, err := json.Marshal(&want.Task)
+	if err != nil {
+		return false, err
+	}
+	grid := r.Cron != want.Cron || r.TZ != want.TZ
+	pause := want.Suspended && !r.Suspended
+	if !grid && !pause && bytes.Equal(oldTask, newTask) && r.Catchup == want.Catchup &&
+		r.StartingDeadline == want.StartingDeadline && r.Concurrency == want.Concurrency &&
+		r.KeepSucceeded == want.KeepSucceeded && r.KeepFailed == want.KeepFailed {
+		return false, nil
+	}
+	if grid || pause {
+		// The old spec's slots due by now and not fired: missed, as a
+		// pause files them (a spec this host cannot read is left be, as
+		// a pause leaves it).
+		if s, _, err := scheduler.ReadSpec(r.Cron, r.TZ); err == nil && !r.Suspended {
+			reason := MissedUpdated
+			if !grid {
+				reason = MissedPaused
+			}
+			missed, last := scheduler.PauseSlots(s, r, now)
+			for _, slot := range missed {
+				r.Record(store.ScheduleRun{Slot: slot.UTC(), Reason: reason})
+			}
+			if last.After(r.LastSlot) {
+				r.LastSlot = last
+			}
+		}
+	}
+	r.Cron, r.TZ, r.Catchup, r.StartingDeadline, r.Concurrency = want.Cron, want.TZ, want.Catchup, want.StartingDeadline, want.Concurrency
+	r.KeepSucceeded, r.KeepFailed, r.Task = want.KeepSucceeded, want.KeepFailed, want.Task
+	r.Suspended = r.Suspended || want.Suspended
+	r.Succeeded = r.Succeeded[max(0, len(r.Succeeded)-r.KeepSucceeded):]
+	r.Failed = r.Failed[max(0, len(r.Failed)-r.KeepFailed):]
+	r.Skipped = r.Skipped[max(0, len(r.Skipped)-max(r.KeepFailed, 10)):]
+	if grid && r.LastSlot.Before(now) {
+		// The new spec's slots start after now: none before the update
+		// is due (catch-up all would fire them), an @every one keeping to
+		// its grid as a resume does.
+		s, _, err := scheduler.ReadSpec(r.Cron, r.TZ)
+		switch {
+		case errors.Is(err, scheduler.ErrUnknownZone):
+			r.LastSlot = now
+		case err != nil:
+			return false, fmt.Errorf("%w: %w", ErrInvalid, err)
+		default:
+			r.LastSlot = scheduler.ResumeSlot(s, r, now)
+		}
+	}
+	return true, nil
 }

@@ -76,14 +76,16 @@ func say(g *globals, cmd *cobra.Command, verb, name string) error {
 
 func newScheduleAddCmd(g *globals) *cobra.Command {
 	var (
-		tf   taskFlags
-		spec client.ScheduleSpec
+		tf     taskFlags
+		spec   client.ScheduleSpec
+		update bool
 	)
 	cmd := &cobra.Command{
 		Use:   "add NAME --cron SPEC [flags] -- CMD ARGS...",
-		Short: "Add a cron schedule",
+		Short: "Add a cron schedule, or with --update change one in place",
 		Example: `  drover schedule add nightly --cron "0 2 * * *" --tz Europe/Berlin -- ./report.sh
-  drover schedule add tick --cron "* * * * * *" --catchup all --concurrency forbid -- date`,
+  drover schedule add tick --cron "* * * * * *" --catchup all --concurrency forbid -- date
+  drover schedule add nightly --update --cron "30 2 * * *" --tz Europe/Berlin -- ./report.sh --full`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) < 1 {
 				return usageErr("schedule add: no name given")
@@ -125,9 +127,18 @@ func newScheduleAddCmd(g *globals) *cobra.Command {
 				return usageErr("schedule add %s: %s", shown(args[0]), describeInvalid(err))
 			}
 			return g.withClient(func(ctx context.Context, c *client.Client) error {
-				rec, err := c.AddSchedule(spec)
+				var (
+					rec     *store.Schedule
+					applied = client.Added
+					err     error
+				)
+				if update {
+					rec, applied, err = c.ApplySchedule(spec)
+				} else {
+					rec, err = c.AddSchedule(spec)
+				}
 				if errors.Is(err, store.ErrScheduleExists) {
-					return exitCode(1, fmt.Sprintf("schedule %s already exists: remove it first or pick another name", spec.Name))
+					return exitCode(1, fmt.Sprintf("schedule %s already exists: remove it first, pick another name, or change it in place with --update", spec.Name))
 				}
 				if err != nil {
 					return err
@@ -137,9 +148,15 @@ func newScheduleAddCmd(g *globals) *cobra.Command {
 					info = all
 				}
 				if g.output == "json" {
+					if update {
+						return writeJSON(cmd.OutOrStdout(), struct {
+							client.ScheduleInfo
+							Applied client.Applied `json:"applied"`
+						}{info, applied})
+					}
 					return writeJSON(cmd.OutOrStdout(), info)
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "added %s: next slot %s\n", rec.Name, when(info))
+				fmt.Fprintf(cmd.OutOrStdout(), "%s %s: next slot %s\n", applied, rec.Name, when(info))
 				noteRunsWait(c, rec.Name, spec.Task, cmd.ErrOrStderr())
 				return nil
 			})
@@ -153,7 +170,8 @@ func newScheduleAddCmd(g *globals) *cobra.Command {
 	f.DurationVar(&spec.StartingDeadline, "starting-deadline", 0, "never start a slot later than this after its time, at least 1ms (0: no limit): a slot due later is missed, and its task still queued then (no worker took it) is cancelled; retries are not bound")
 	choiceVar(f, &spec.Concurrency, "concurrency", store.ConcurrencyAllow, "when the previous run is still active: allow, forbid (skip) or replace (cancel it)",
 		store.ConcurrencyAllow, store.ConcurrencyForbid, store.ConcurrencyReplace)
-	f.BoolVar(&spec.Suspend, "suspend", false, "add it paused")
+	f.BoolVar(&spec.Suspend, "suspend", false, "add it paused (with --update: pause it)")
+	f.BoolVar(&update, "update", false, "a schedule of that name exists: change it in place to what this command says, keeping its history and runs (a new --cron or --tz fires from now on; it stays paused or active as it was)")
 	f.IntVar(&spec.KeepSucceeded, "keep-succeeded", 10, "successful runs kept in history, 1..1000")
 	f.IntVar(&spec.KeepFailed, "keep-failed", 10, "failed runs kept in history, 1..1000 (skipped, missed and replaced runs: as many, at least 10)")
 	tf.register(f)
