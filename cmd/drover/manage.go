@@ -42,12 +42,46 @@ func uniqueIDs(ids []string) []string {
 // and exits 1 if any could not be done. A task named twice is acted on once,
 // as wait waits for it once: cancel X X cancelled X, then failed on it, exit
 // 1, and retry X X of a task that fails fast ran it twice more.
+// With -f it also reads ids from a file (or standard input), as wait -f
+// does: what submit -f printed, or an ls -o json piped through jq.
 func newManageCmd(g *globals, use, short, verb string, op func(*client.Client, string) (*store.Task, error)) *cobra.Command {
-	return &cobra.Command{
-		Use:   use + " ID...",
+	var file string
+	cmd := &cobra.Command{
+		Use:   use + " ID... | " + use + " -f FILE",
 		Short: short,
-		Args:  taskIDsArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := fileFlagErr(cmd, file); err != nil {
+				return err
+			}
+			if file == "" {
+				if err := taskIDsArg(cmd, args); err != nil {
+					return err
+				}
+			}
+			for _, id := range args {
+				if err := checkTaskID(id); err != nil {
+					return usageErr("%v", err)
+				}
+			}
+			if file != "" {
+				r, closeFn, err := openInput(file)
+				if err != nil {
+					return usageErr("%s: %v", use, err)
+				}
+				read, err := readIDs(r)
+				closeFn()
+				if err != nil {
+					return usageErr("%s: %s: %v", use, shown(file), err)
+				}
+				args = append(args, read...)
+				if len(args) == 0 {
+					from := shown(file)
+					if file == "-" {
+						from = "standard input"
+					}
+					return usageErr("%s: no task ids given (%s holds none)", use, from)
+				}
+			}
 			return g.withReader(func(ctx context.Context, c *client.Client) error {
 				var failed error
 				var done []client.TaskJSON
@@ -92,15 +126,26 @@ func newManageCmd(g *globals, use, short, verb string, op func(*client.Client, s
 			})
 		},
 	}
+	cmd.Flags().StringVarP(&file, "file", "f", "", "read task ids from a file, one per line (- for stdin), as wait -f does")
+	onlyOnce(cmd.Flags(), "file", "one file only (join them: cat A B | drover "+use+" -f -)")
+	return cmd
 }
 
-// notDone says which ids an interrupted command did not get to.
+// notDone says which ids an interrupted command did not get to: the first
+// notDoneShown of them, and how many more (a file's ids made one line of
+// 270 KB for 10,000).
 func notDone(verb string, ids []string) string {
-	if len(ids) == 0 {
+	switch {
+	case len(ids) == 0:
 		return ""
+	case len(ids) > notDoneShown:
+		return fmt.Sprintf("; not %s: %s and %d more", verb, strings.Join(ids[:notDoneShown], " "), len(ids)-notDoneShown)
 	}
 	return fmt.Sprintf("; not %s: %s", verb, strings.Join(ids, " "))
 }
+
+// notDoneShown bounds the ids notDone names.
+const notDoneShown = 20
 
 func newCancelCmd(g *globals) *cobra.Command {
 	return newManageCmd(g, "cancel", "Cancel tasks: queued ones leave the queue, running ones are killed",

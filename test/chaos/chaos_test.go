@@ -302,6 +302,11 @@ func runChaos(t *testing.T, faultsOf func(time.Duration, *rand.Rand) []fault) {
 	// in follow/ once they stop.
 	followed := make(chan [2]int, 1)
 	go func() { followed <- churnFollowers(churnCtx, t, c, acked, rand.New(rand.NewPCG(seed+4, seed+5))) }()
+	// And schedule updates (schedule add --update) of their templates.
+	updates := make(chan int, 1)
+	go func() {
+		updates <- churnScheduleUpdates(churnCtx, t, c, scheds, schedlog, rand.New(rand.NewPCG(seed+6, seed+7)))
+	}()
 
 	// Inject faults while the queue fills and drains.
 	var maxFailover time.Duration
@@ -322,6 +327,7 @@ func runChaos(t *testing.T, faultsOf func(time.Duration, *rand.Rand) []fault) {
 		}
 	}
 	stopChurn()
+	t.Logf("schedule updates while the faults ran: %d", <-updates)
 	if f := <-followed; f[0] > 0 {
 		t.Logf("tasks followed while the faults ran: %d, %d of them with output", f[0], f[1])
 		left := func() []string {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"os"
 	"slices"
 	"strconv"
@@ -73,19 +74,50 @@ func addSchedules(t *testing.T, c *cluster, log string) []chaosSchedule {
 	t.Helper()
 	scheds := chaosSchedules()
 	for _, s := range scheds {
-		line := "$DROVER_SCHEDULE $DROVER_SLOT $DROVER_TASK_ID $DROVER_ATTEMPT $DROVER_WORKER_ID $(date +%s%N)"
-		cmd := fmt.Sprintf(`echo "start %s" >> %s; sleep %d.%03d; echo "end %s" >> %s`,
-			line, log, s.work/time.Second, s.work%time.Second/time.Millisecond, line, log)
-		_, err := c.client.AddSchedule(client.ScheduleSpec{
-			Name: s.name, Cron: s.cron, Catchup: s.catchup, Concurrency: s.concurrency, StartingDeadline: s.deadline,
-			KeepSucceeded: historyCap, KeepFailed: historyCap,
-			Task: client.TaskSpec{Shell: true, Cmd: []string{cmd}, Priority: "high"},
-		})
-		if err != nil {
+		if _, err := c.client.AddSchedule(s.spec(log, 0)); err != nil {
 			t.Fatalf("add schedule %s: %v", s.name, err)
 		}
 	}
 	return scheds
+}
+
+// spec is the schedule's spec, its task logging to log; edition n > 0 is
+// an update of its template that changes nothing the checks read (the
+// command ends with ": n").
+func (s chaosSchedule) spec(log string, n int) client.ScheduleSpec {
+	line := "$DROVER_SCHEDULE $DROVER_SLOT $DROVER_TASK_ID $DROVER_ATTEMPT $DROVER_WORKER_ID $(date +%s%N)"
+	cmd := fmt.Sprintf(`echo "start %s" >> %s; sleep %d.%03d; echo "end %s" >> %s`,
+		line, log, s.work/time.Second, s.work%time.Second/time.Millisecond, line, log)
+	if n > 0 {
+		cmd += fmt.Sprintf("; : %d", n)
+	}
+	return client.ScheduleSpec{
+		Name: s.name, Cron: s.cron, Catchup: s.catchup, Concurrency: s.concurrency, StartingDeadline: s.deadline,
+		KeepSucceeded: historyCap, KeepFailed: historyCap,
+		Task: client.TaskSpec{Shell: true, Cmd: []string{cmd}, Priority: "high"},
+	}
+}
+
+// churnScheduleUpdates updates one schedule's template at a time, every one
+// to three seconds, while the faults run (schedule add --update): each is a
+// client's write of the record racing the leader's firings, through
+// takeovers; the checks then find every slot fired once all the same. It
+// returns how many updates landed.
+func churnScheduleUpdates(ctx context.Context, t *testing.T, c *cluster, scheds []chaosSchedule, log string, rng *rand.Rand) int {
+	updated := 0
+	for n := 1; ctx.Err() == nil; n++ {
+		s := scheds[rng.IntN(len(scheds))]
+		if _, changed, err := c.client.UpdateSchedule(s.spec(log, n)); err != nil {
+			t.Logf("%v", err) // ZooKeeper away, say: the fault's
+		} else if changed {
+			updated++
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Duration(1000+rng.IntN(2000)) * time.Millisecond):
+		}
+	}
+	return updated
 }
 
 // pauseSchedules waits until each schedule has handled its slots up to now
