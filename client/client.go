@@ -68,9 +68,10 @@ func NewFailFast(st *store.Store) *Client {
 //
 //	{"cmd":["./backup.sh","/data"],"name":"backup","retries":3,"timeout":"10m",
 //	 "on":{"gpu":"true"},"priority":"high","key":"backup-2024-06-01",
-//	 "env":{"MODE":"full"},"shell":false}
+//	 "env":{"MODE":"full"},"shell":false,"at":"2024-06-02T02:00:00Z"}
 //
-// In JSON, timeout is a Go duration string and unknown fields are an error.
+// In JSON, timeout and in are Go duration strings, at is RFC 3339, and
+// unknown fields are an error.
 type TaskSpec struct {
 	Name string
 	Cmd  []string
@@ -85,7 +86,17 @@ type TaskSpec struct {
 	On       map[string]string
 	Priority string // low, normal (or empty), high
 	Key      string // idempotency key: a second submit returns the first task
+	// At and In delay the task's first attempt: it is placed no earlier
+	// than At, or than In after the submit (by the submitting host's
+	// clock; the leader holds it back by its own). One or the other, at
+	// most MaxDelay ahead; a time past runs at once.
+	At time.Time
+	In time.Duration
 }
+
+// MaxDelay bounds how far ahead a task's start may be put (TaskSpec.At,
+// In): work later than that is a schedule's.
+const MaxDelay = 366 * 24 * time.Hour
 
 // taskSpecJSON is TaskSpec's wire form.
 type taskSpecJSON struct {
@@ -102,6 +113,8 @@ type taskSpecJSON struct {
 	Priority string            `json:"priority,omitempty"`
 	// Key is a pointer to tell "key":"" (refused) from no key.
 	Key *string `json:"key,omitempty"`
+	At  string  `json:"at,omitempty"`
+	In  string  `json:"in,omitempty"`
 }
 
 // MarshalJSON writes the JSONL form, timeout as a duration string.
@@ -116,6 +129,12 @@ func (s TaskSpec) MarshalJSON() ([]byte, error) {
 	}
 	if s.Timeout != 0 {
 		w.Timeout = s.Timeout.String()
+	}
+	if !s.At.IsZero() {
+		w.At = s.At.Format(time.RFC3339Nano)
+	}
+	if s.In != 0 {
+		w.In = s.In.String()
 	}
 	return json.Marshal(w)
 }
@@ -166,8 +185,24 @@ func (s *TaskSpec) UnmarshalJSON(b []byte) error {
 		}
 		name = *w.Name
 	}
+	var at time.Time
+	if w.At != "" {
+		t, err := time.Parse(time.RFC3339Nano, w.At)
+		if err != nil {
+			return fmt.Errorf("at %q: %s", w.At, WantTime)
+		}
+		at = t
+	}
+	var in time.Duration
+	if w.In != "" {
+		d, err := time.ParseDuration(w.In)
+		if err != nil {
+			return fmt.Errorf("in %q: %s", w.In, store.WantDuration)
+		}
+		in = d
+	}
 	*s = TaskSpec{Name: name, Cmd: w.Cmd, Handler: w.Handler, Payload: w.Payload, Shell: w.Shell, Env: w.Env, Retries: w.Retries, Timeout: timeout,
-		On: w.On, Priority: w.Priority, Key: key}
+		On: w.On, Priority: w.Priority, Key: key, At: at, In: in}
 	return nil
 }
 
@@ -237,10 +272,14 @@ func (s TaskSpec) Task(now time.Time) (*store.Task, error) {
 		// It is shown as given (status, the API): no terminal escapes.
 		return nil, fmt.Errorf("key %q: want printable UTF-8", s.Key)
 	}
+	notBefore, err := s.start(now)
+	if err != nil {
+		return nil, err
+	}
 	t := &store.Task{
 		ID: store.NewTaskID(now), Name: s.Name, Cmd: s.Cmd, Handler: s.Handler, Payload: s.Payload, Shell: s.Shell, Env: s.Env, Retries: s.Retries,
 		Timeout: store.MillisOf(s.Timeout), On: s.On, Priority: prio, Key: s.Key,
-		SubmittedAt: now.UTC(), Attempt: 1, State: store.StateQueued,
+		SubmittedAt: now.UTC(), Attempt: 1, State: store.StateQueued, NotBefore: notBefore,
 	}
 	if err := t.Validate(); err != nil {
 		return nil, err
@@ -249,6 +288,34 @@ func (s TaskSpec) Task(now time.Time) (*store.Task, error) {
 		return nil, err
 	}
 	return t, nil
+}
+
+// WantTime is what a start time (at) that does not parse is told.
+const WantTime = "want an RFC 3339 time, like 2026-12-07T02:00:00Z or 2026-12-07T03:00:00+01:00"
+
+// start is when the task's first attempt may be placed, submitted at now:
+// zero for at once (no At nor In, or a time past).
+func (s TaskSpec) start(now time.Time) (time.Time, error) {
+	var at time.Time
+	switch {
+	case !s.At.IsZero() && s.In != 0:
+		return time.Time{}, errors.New("give at or in, not both")
+	case s.In < 0:
+		return time.Time{}, fmt.Errorf("in %v: must not be negative", s.In)
+	case s.In > MaxDelay:
+		return time.Time{}, fmt.Errorf("in %v: at most 366 days ahead (a schedule runs later work)", s.In)
+	case s.In > 0:
+		at = now.Add(s.In)
+	case !s.At.IsZero():
+		if s.At.Sub(now) > MaxDelay {
+			return time.Time{}, fmt.Errorf("at %s: more than 366 days ahead (a schedule runs later work)", s.At.Format(time.RFC3339))
+		}
+		at = s.At
+	}
+	if !at.After(now) {
+		return time.Time{}, nil
+	}
+	return at.UTC(), nil
 }
 
 // SameSpec reports whether a and b were submitted alike: the same name,

@@ -92,6 +92,9 @@ func (s ScheduleSpec) Record(now time.Time) (*store.Schedule, error) {
 	if s.Task.Key != "" {
 		return nil, errors.New("a schedule's task cannot carry an idempotency key: each slot has its own id")
 	}
+	if !s.Task.At.IsZero() || s.Task.In != 0 {
+		return nil, errors.New("a schedule's task cannot carry a start time (at, in): its slots say when it runs")
+	}
 	if s.Task.Name == "" {
 		s.Task.Name = s.Name
 	}

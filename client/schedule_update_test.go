@@ -3,6 +3,7 @@ package client
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -223,6 +224,16 @@ func TestUpdateUnderALeaderFiresTheNewTemplate(t *testing.T) {
 				t.Errorf("slot %v fired twice", r.Slot)
 			}
 			seen[r.Slot] = true
+		}
+	}
+}
+
+// A schedule's template takes no start time: its slots say when it runs.
+func TestScheduleTemplateTakesNoStartTime(t *testing.T) {
+	for _, task := range []TaskSpec{{Cmd: []string{"true"}, In: time.Hour}, {Cmd: []string{"true"}, At: time.Now().Add(time.Hour)}} {
+		spec := ScheduleSpec{Name: "s", Cron: "@hourly", Task: task}
+		if _, err := spec.Record(time.Now()); err == nil || !strings.Contains(err.Error(), "start time") {
+			t.Errorf("schedule with a template %+v: %v; want refused", task, err)
 		}
 	}
 }

@@ -118,7 +118,11 @@ func newStatusCmd(g *globals) *cobra.Command {
 				rows = append(rows, []string{"on", labelsStr(t.On)})
 			}
 			if d := time.Until(t.NotBefore); t.State == store.StateQueued && d > 0 {
-				rows = append(rows, []string{"retry in", d.Round(time.Second).String()})
+				if len(t.History) == 0 && t.Attempt == 1 { // submitted with --at or --in
+					rows = append(rows, []string{"starts", fmtTime(t.NotBefore) + " (in " + d.Round(time.Second).String() + ")"})
+				} else {
+					rows = append(rows, []string{"retry in", d.Round(time.Second).String()})
+				}
 			}
 			if t.State == store.StateQueued && t.StartByBinds() {
 				// A slot's task under its schedule's starting deadline.

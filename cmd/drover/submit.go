@@ -126,6 +126,7 @@ func newSubmitCmd(g *globals) *cobra.Command {
 		wait        bool
 		follow      bool
 		waitTimeout time.Duration
+		at          string
 	)
 	cmd := &cobra.Command{
 		Use:   "submit [flags] -- CMD ARGS... | submit -f FILE.jsonl",
@@ -135,6 +136,8 @@ With -o json it prints an array of {"id": ..., "existing": ...} objects, existin
 being true when an idempotency key returned a task submitted before.`,
 		Example: `  drover submit --wait -- echo hello
   drover submit --retries 3 --timeout 10m --on gpu=true -- ./train.sh
+  drover submit --in 10m -- ./cleanup.sh
+  drover submit --at 2026-12-07T02:00:00+01:00 -- ./migrate.sh
   drover submit -f batch.jsonl`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := fileFlagErr(cmd, file); err != nil {
@@ -160,7 +163,7 @@ being true when an idempotency key returned a task submitted before.`,
 				// They describe one task: dropped, a --key meant to make a
 				// batch safe to send again did nothing. (A config file's
 				// submit section is defaults for the command line only.)
-				for _, name := range []string{"retries", "timeout", "on", "priority", "env", "shell", "name", "key", "handler", "payload", "payload-file"} {
+				for _, name := range []string{"retries", "timeout", "on", "priority", "env", "shell", "name", "key", "handler", "payload", "payload-file", "at", "in"} {
 					if givenOnCommandLine(cmd, name) {
 						field := strings.TrimSuffix(name, "-file") // a line's "payload" (base64)
 						return usageErr("submit -f: --%s describes one task: give it in each line of the file (\"%s\": ...)", name, field)
@@ -233,6 +236,15 @@ being true when an idempotency key returned a task submitted before.`,
 				}
 				if givenOnCommandLine(cmd, "name") && tf.spec.Name == "" {
 					return usageErr("submit: --name \"\": empty (leave the flag out for no name)")
+				}
+				if at != "" {
+					t, err := time.Parse(time.RFC3339Nano, at)
+					if err != nil {
+						return usageErr("submit: --at %s: %s", shown(at), client.WantTime)
+					}
+					tf.spec.At = t
+				} else if givenOnCommandLine(cmd, "at") {
+					return usageErr("submit: --at \"\": empty (leave the flag out to run it at once)")
 				}
 				spec, err := tf.build(args)
 				if err != nil {
@@ -363,6 +375,8 @@ being true when an idempotency key returned a task submitted before.`,
 	tf.register(f)
 	f.StringVar(&tf.spec.Name, "name", "", "a name for the task")
 	f.StringVar(&tf.spec.Key, "key", "", "idempotency key: submitting the same key again returns the first task")
+	f.StringVar(&at, "at", "", "start it no earlier than this RFC 3339 time (2026-12-07T02:00:00Z; at most 366 days ahead; a time past: at once)")
+	f.DurationVar(&tf.spec.In, "in", 0, "start it no earlier than this long after the submit (at most 366 days)")
 	f.BoolVar(&wait, "wait", false, "wait for the task, print its output and exit with its exit code")
 	f.BoolVar(&follow, "follow", false, "--wait, printing the output as the task runs (drover logs -f); one task")
 	f.DurationVar(&waitTimeout, "wait-timeout", 0, "with --wait: give up waiting after this long and exit 124 (the task goes on); 0, the default: no limit")

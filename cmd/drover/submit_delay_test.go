@@ -1,0 +1,102 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// submit --in and --at hold a task's first attempt back until its time;
+// status says when it starts; a time past runs it at once; bad values are
+// refused, exit 2; -f lines take "at" and "in".
+func TestSubmitDelayedStart(t *testing.T) {
+	root := newRoot()
+	daemon(t, root, "scheduler", "--id", "s1")
+	daemon(t, root, "worker", "--id", "w1")
+	status := func(id string) (state string, startedAt, notBefore time.Time) {
+		t.Helper()
+		r := drover(t, root, "-o", "json", "status", id)
+		var got struct {
+			State     string    `json:"state"`
+			StartedAt time.Time `json:"started_at"`
+			NotBefore time.Time `json:"not_before"`
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &got); r.code != 0 || err != nil {
+			t.Fatalf("status %s: %+v (%v)", id, r, err)
+		}
+		return got.State, got.StartedAt, got.NotBefore
+	}
+	// A task at once first: the cluster runs.
+	if r := drover(t, root, "submit", "--wait", "--", "true"); r.code != 0 {
+		t.Fatalf("submit --wait -- true: %+v", r)
+	}
+
+	before := time.Now()
+	r := drover(t, root, "submit", "--in", "3s", "--", "true")
+	if r.code != 0 {
+		t.Fatalf("submit --in 3s: %+v", r)
+	}
+	id := strings.TrimSpace(r.stdout)
+	state, _, notBefore := status(id)
+	if state != "queued" || notBefore.Before(before.Add(3*time.Second)) || notBefore.After(time.Now().Add(3*time.Second)) {
+		t.Fatalf("after submit --in 3s: state %s, not_before %v (submitted at %v); want queued, 3s on", state, notBefore, before)
+	}
+	if r := drover(t, root, "status", id); !strings.Contains(r.stdout, "starts") {
+		t.Errorf("status of a delayed task says nothing of its start:\n%s", r.stdout)
+	}
+	if r := drover(t, root, "wait", "--timeout", "30s", id); r.code != 0 {
+		t.Fatalf("wait for the delayed task: %+v", r)
+	}
+	if _, started, _ := status(id); started.Before(notBefore) {
+		t.Errorf("the task submitted --in 3s started at %v, before its time %v", started, notBefore)
+	}
+
+	// A time past: at once.
+	r = drover(t, root, "submit", "--at", time.Now().Add(-time.Hour).Format(time.RFC3339), "--", "true")
+	if r.code != 0 {
+		t.Fatalf("submit --at an hour ago: %+v", r)
+	}
+	if _, _, nb := status(strings.TrimSpace(r.stdout)); !nb.IsZero() {
+		t.Errorf("a task --at an hour ago has not_before %v; want none", nb)
+	}
+
+	// -f lines.
+	at := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	file := filepath.Join(t.TempDir(), "b.jsonl")
+	if err := os.WriteFile(file, []byte(`{"cmd":["true"],"at":"`+at+`"}`+"\n"+`{"cmd":["true"],"in":"2h"}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = drover(t, root, "submit", "-f", file)
+	ids := strings.Fields(r.stdout)
+	if r.code != 0 || len(ids) != 2 {
+		t.Fatalf("submit -f with at and in: %+v", r)
+	}
+	if _, _, nb := status(ids[0]); nb.Format(time.RFC3339) != at {
+		t.Errorf("line with \"at\": %q: not_before %v", at, nb)
+	}
+	if _, _, nb := status(ids[1]); nb.Before(time.Now().Add(time.Hour + 59*time.Minute)) {
+		t.Errorf("line with \"in\": \"2h\": not_before %v", nb)
+	}
+	if r := drover(t, root, "cancel", ids[0], ids[1]); r.code != 0 {
+		t.Fatalf("cancel of the delayed tasks: %+v", r)
+	}
+
+	for _, bad := range [][]string{
+		{"--at", "tomorrow"},
+		{"--at", ""},
+		{"--in", "-1s"},
+		{"--in", "9000h"},
+		{"--at", time.Now().Add(400 * 24 * time.Hour).Format(time.RFC3339)},
+		{"--in", "1h", "--at", time.Now().Add(time.Hour).Format(time.RFC3339)},
+	} {
+		if r := drover(t, root, append(append([]string{"submit"}, bad...), "--", "true")...); r.code != 2 || strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 {
+			t.Errorf("submit %q: %+v; want exit 2, one line", bad, r)
+		}
+	}
+	if r := drover(t, root, "submit", "-f", file, "--in", "1h"); r.code != 2 || !strings.Contains(r.stderr, `"in"`) {
+		t.Errorf("submit -f --in: %+v; want exit 2 naming the line's \"in\"", r)
+	}
+}
