@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"time"
@@ -35,7 +36,8 @@ type Task struct {
 // attempt ends as if it had returned (a timeout is recorded as one), the
 // worker goes on without it, and its goroutine runs on unseen. A panic in
 // ProcessTask fails the attempt (exit code 2, the panic's value in its
-// error), not the worker.
+// error, and the value and the goroutine's stack on its stderr, as a Go
+// program prints them), not the worker.
 type Handler interface {
 	ProcessTask(ctx context.Context, t *Task) ([]byte, error)
 }
@@ -135,8 +137,15 @@ func (w *Worker) runHandler(ctx context.Context, task *store.Task) (out outcome)
 		defer func() { done <- r }() // runs even if formatting below ends the goroutine
 		defer func() {
 			if v := recover(); v != nil {
+				stack := debug.Stack()
 				r = returned{err: "handler panicked", failed: true, panicked: true}
-				r.err = fmt.Sprintf("handler panicked: %v", v)
+				msg := fmt.Sprint(v) // may end the goroutine: r is set already
+				r.err = "handler panicked: " + msg
+				// As a Go program that panics prints it on its stderr: the
+				// value alone seldom says where.
+				fmt.Fprintf(stderr, "panic: %s\n\n%s", msg, stack)
+				w.log.Warn().Str("task_id", task.ID).Str("handler", task.Handler).Str("panic", msg).
+					Bytes("stack", stack).Msg("handler panicked")
 			} else if !returnedNormally {
 				r = returned{err: "handler ended its goroutine (runtime.Goexit) without returning", failed: true, panicked: true}
 			}
