@@ -794,7 +794,8 @@ func taskID(id string) (string, error) {
 // store.ErrUnknownTask when no record of the task exists, and later when
 // its record vanished while it waited (it looks about once a minute; see
 // store.WaitResultIn). A record read that does not decode is moved to
-// deadletter (see lookup), and the error (store.ErrMalformed) says so.
+// deadletter (Deadletters lists it), and the error (store.ErrMalformed)
+// says so.
 func (c *Client) Wait(ctx context.Context, id string) (*store.Task, error) {
 	id, err := taskID(id)
 	if err != nil {
@@ -863,7 +864,7 @@ var testHookWaitResult func()
 // when a task has no record anywhere, at once or, for one whose record
 // vanished while it waited, within about a minute without a result; and with
 // store.ErrMalformed, naming the task, when a result read does not decode:
-// that result is moved to deadletter (see lookup).
+// that result is moved to deadletter (Deadletters lists it).
 func (c *Client) WaitAll(ctx context.Context, ids []string, done func(*store.Task)) error {
 	norm := make([]string, len(ids))
 	for i, id := range ids {
@@ -1213,8 +1214,8 @@ var (
 // whose reply was lost is looked for once the store is back: found applied,
 // it succeeds; one that cannot be looked for (the store not back in time,
 // or closed with the cancel in flight) fails with ErrUnconfirmed. A record
-// of the task that does not decode is moved to deadletter (see lookup), and
-// the error (store.ErrMalformed) says so. A task with no record anywhere
+// of the task that does not decode is moved to deadletter (Deadletters
+// lists it), and the error (store.ErrMalformed) says so. A task with no record anywhere
 // fails with store.ErrUnknownTask.
 func (c *Client) Cancel(id string) (*store.Task, error) {
 	id, err := taskID(id)

@@ -25,7 +25,7 @@ type ListOptions struct {
 	// every record kept (up to a million): a server bounds it.
 	Budget int
 	// MaxBytes bounds, roughly, the bytes the tasks of the page hold
-	// (heldBytes, after Slim), and those each source's read keeps before
+	// (their records' fields, after Slim), and those each source's read keeps before
 	// the sources are merged (so at most some three times it is held); 0:
 	// no bound. A server's page of 1,000 tasks whose commands are near the
 	// record size limit held a gigabyte. A source cut short by it is left
@@ -45,7 +45,7 @@ type ListOptions struct {
 	Filter TaskFilter
 }
 
-// TaskFilter narrows a listing (ListOptions.Match): each field given
+// TaskFilter narrows a listing (ListOptions.Filter): each field given
 // keeps only the tasks it names.
 type TaskFilter struct {
 	Name     string // a glob the task's name matches (path.Match)

@@ -63,7 +63,8 @@ type Config struct {
 	// task asks for one), as `drover worker` does. Without it the worker
 	// runs only the Go handlers registered with Handle, and the leader
 	// places no command task on it. A process whose worker runs commands
-	// starts a copy of its own executable as a guard (see guard.go), and up
+	// starts a copy of its own executable as a guard (a small process that
+	// kills what the commands started, should the worker die), and up
 	// to 16 goroutines, each on a thread of its own, that start commands:
 	// every Worker of the process shares them, and they stay for the life of
 	// the process, after Run returns too. The init functions of the
@@ -399,7 +400,8 @@ type Stats struct {
 	Waiting int
 	// Registered: a registration of the worker serves now.
 	Registered, Draining bool
-	// GuardLosses counts the process's worker guards lost (see guard.go).
+	// GuardLosses counts the process's worker guards lost (see
+	// Config.Commands).
 	GuardLosses int64
 	// LiveWrites counts the writes of followed attempts' output into
 	// their follow znodes (drover logs -f).
@@ -484,7 +486,7 @@ func credentialOf(name string) (*syscall.Credential, error) {
 
 // Drain asks the worker to stop gracefully: it marks its registration draining
 // (the leader places nothing more on it), gives what has not started back to
-// the queue once the mark is written (see handBack), lets running attempts
+// the queue once the mark is written, lets running attempts
 // finish for up to DrainTimeout, then kills what is left, and Run returns. Cancelling Run's
 // context instead stops at once. A drain is for good: Run, called again on
 // a drained Worker, registers nothing and returns nil (a new Worker serves
