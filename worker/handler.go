@@ -17,11 +17,19 @@ import (
 
 // Task is what a Go handler sees of the attempt it runs.
 type Task struct {
-	ID      string
-	Name    string
+	ID   string
+	Name string // the task's name; "" when it has none
+	// Attempt is this attempt's number, 1-based. Every attempt placed
+	// counts, not only those that failed: a re-run after a lost worker,
+	// or after a drain handed the attempt back unstarted, has the next
+	// number too (it does not count against the task's retries).
 	Attempt int
+	// Payload is the task's input (client.TaskSpec.Payload): the handler's
+	// own copy.
 	Payload []byte
-	Env     map[string]string
+	// Env is the task's variables (client.TaskSpec.Env), as data: the
+	// worker's process environment is not changed. The handler's own copy.
+	Env map[string]string
 	// Log is the attempt's stderr, as a command has one: what the handler
 	// writes here (progress, diagnostics) is kept like a command's stderr
 	// (the end of it, in the result and the attempt's history) and shown
