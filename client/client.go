@@ -406,7 +406,9 @@ const maxSubmitTries = 5
 //
 // A task whose idempotency key was used before (by an earlier submit or by an
 // earlier spec of the same call) is not written: its result names the first
-// task, with Existing set.
+// task, with Existing set, also when the first was submitted with another
+// spec (no error: SameSpec of its Status and spec.Task tells, as drover
+// submit does).
 func (c *Client) Submit(ctx context.Context, specs []TaskSpec) ([]store.SubmitResult, error) {
 	tasks := make([]*store.Task, len(specs))
 	now := c.now()
@@ -859,7 +861,8 @@ type unabandonedKey struct{}
 var testHookWaitResult func()
 
 // WaitAll blocks until every task has a result, calling done with each as it
-// lands. Waiting for many tasks this way watches their result buckets instead
+// lands (one call at a time, none after WaitAll returned; an id given twice
+// is one task). Waiting for many tasks this way watches their result buckets instead
 // of each task (see store.WaitResults). It fails with store.ErrUnknownTask
 // when a task has no record anywhere, at once or, for one whose record
 // vanished while it waited, within about a minute without a result; and with

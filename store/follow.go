@@ -18,9 +18,11 @@ type LiveOutput struct {
 	Task    string `json:"task"`
 	Attempt int    `json:"attempt"`
 	Worker  string `json:"worker"`
-	// Stdout and Stderr are the last bytes of each stream, at most
-	// LiveTail of each; StdoutBytes and StderrBytes how many the attempt
-	// wrote to it so far, of which they are the end.
+	// Stdout and Stderr are what each stream got since the publication
+	// before (for a follower that just came, the end of what was
+	// written), at most LiveTail of each: its last bytes; StdoutBytes and
+	// StderrBytes how many the attempt wrote to it so far, of which they
+	// are the end.
 	Stdout      []byte    `json:"stdout,omitempty"`
 	Stderr      []byte    `json:"stderr,omitempty"`
 	StdoutBytes int64     `json:"stdout_bytes,omitempty"`
