@@ -797,7 +797,10 @@ func taskID(id string) (string, error) {
 // its record vanished while it waited (it looks about once a minute; see
 // store.WaitResultIn). A record read that does not decode is moved to
 // deadletter (Deadletters lists it), and the error (store.ErrMalformed)
-// says so.
+// says so. A task no registered worker can run (none has its handler, or
+// its labels) stays queued, and Wait waits until ctx ends: whether one can
+// is what drover status tells, from Registrations (those that TakesWork)
+// and scheduler.Eligible.
 func (c *Client) Wait(ctx context.Context, id string) (*store.Task, error) {
 	id, err := taskID(id)
 	if err != nil {
