@@ -749,3 +749,29 @@ func applySpec(r, want *store.Schedule, now time.Time) (bool, error) {
 	}
 	return true, nil
 }
+
+// WouldApply says what ApplySchedule(spec) would do now, writing nothing:
+// Added (no schedule of the name), Updated or Unchanged.
+func (c *Client) WouldApply(spec ScheduleSpec) (Applied, error) {
+	want, err := spec.Record(c.now())
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	rec, _, err := c.readSchedule(spec.Name)
+	switch {
+	case errors.Is(err, ErrNoSchedule):
+		return Added, nil
+	case err != nil:
+		return "", err
+	}
+	// The time moves only the slots an update would file, not whether it
+	// changes anything: this host's will do (ZooKeeper's takes a write).
+	changed, err := applySpec(rec, want, c.now().UTC())
+	if err != nil {
+		return "", err
+	}
+	if changed {
+		return Updated, nil
+	}
+	return Unchanged, nil
+}

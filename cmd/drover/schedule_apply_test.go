@@ -1,0 +1,97 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// schedule apply adds and updates a file's schedules in place, says which
+// were unchanged, removes the others with --prune, and with --dry-run
+// writes nothing; a bad file writes nothing either.
+func TestScheduleApply(t *testing.T) {
+	root := newRoot()
+	dir := t.TempDir()
+	write := func(body string) string {
+		t.Helper()
+		p := filepath.Join(dir, "schedules.yaml")
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	names := func() string {
+		t.Helper()
+		r := drover(t, root, "-o", "json", "schedule", "ls")
+		var list []struct {
+			Name string `json:"name"`
+			Task struct {
+				Cmd []string `json:"cmd"`
+			} `json:"task"`
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &list); r.code != 0 || err != nil {
+			t.Fatalf("schedule ls: %+v (%v)", r, err)
+		}
+		var out []string
+		for _, s := range list {
+			out = append(out, s.Name+"="+strings.Join(s.Task.Cmd, ","))
+		}
+		return strings.Join(out, " ")
+	}
+	if r := drover(t, root, "schedule", "add", "old", "--cron", "@daily", "--", "true"); r.code != 0 {
+		t.Fatalf("schedule add old: %+v", r)
+	}
+	file := write("nightly:\n  cron: \"0 2 * * *\"\n  tz: Europe/Berlin\n  retries: 2\n  on: {zone: eu}\n  cmd: [./report.sh, --full]\n" +
+		"tick:\n  cron: \"*/10 * * * * *\"\n  concurrency: forbid\n  cmd: [date]\n")
+	r := drover(t, root, "schedule", "apply", "-f", file)
+	if r.code != 0 || r.stdout != "added nightly\nadded tick\n" {
+		t.Fatalf("first apply: %+v", r)
+	}
+	if r := drover(t, root, "schedule", "apply", "-f", file); r.code != 0 || r.stdout != "unchanged nightly\nunchanged tick\n" {
+		t.Fatalf("second apply: %+v", r)
+	}
+	file = write("nightly:\n  cron: \"0 2 * * *\"\n  tz: Europe/Berlin\n  retries: 2\n  on: {zone: eu}\n  cmd: [./report.sh]\n" +
+		"tick:\n  cron: \"*/10 * * * * *\"\n  concurrency: forbid\n  cmd: [date]\n")
+	before := names()
+	r = drover(t, root, "schedule", "apply", "--prune", "--dry-run", "-f", file)
+	if r.code != 0 || r.stdout != "would update nightly\nunchanged tick\nwould remove old\n" {
+		t.Fatalf("apply --prune --dry-run: %+v", r)
+	}
+	if after := names(); after != before {
+		t.Fatalf("a dry run changed the schedules: %s, then %s", before, after)
+	}
+	r = drover(t, root, "-o", "json", "schedule", "apply", "--prune", "-f", file)
+	var got []struct{ Schedule, Result string }
+	if err := json.Unmarshal([]byte(r.stdout), &got); r.code != 0 || err != nil || len(got) != 3 ||
+		got[0].Result != "updated" || got[1].Result != "unchanged" || got[2] != (struct{ Schedule, Result string }{"old", "removed"}) {
+		t.Fatalf("apply --prune -o json: %+v (%v)", r, err)
+	}
+	if n := names(); n != "nightly=./report.sh tick=date" {
+		t.Fatalf("after apply --prune: %s", n)
+	}
+	// A bad schedule anywhere in the file: nothing written, exit 2.
+	bad := write("nightly:\n  cron: \"0 3 * * *\"\n  cmd: [x]\nbroken:\n  cron: \"61 * * * *\"\n  cmd: [x]\n")
+	if r := drover(t, root, "schedule", "apply", "-f", bad); r.code != 2 || !strings.Contains(r.stderr, "schedule broken") {
+		t.Fatalf("apply of a file with a bad schedule: %+v; want exit 2 naming it", r)
+	}
+	if n := names(); n != "nightly=./report.sh tick=date" {
+		t.Fatalf("a refused file changed the schedules: %s", n)
+	}
+	if r := drover(t, root, "schedule", "apply"); r.code != 2 {
+		t.Fatalf("apply with no file: %+v; want exit 2", r)
+	}
+}
+
+// configs/schedules.yaml, the example the README points at, reads.
+func TestExampleSchedulesFileReads(t *testing.T) {
+	data, err := os.ReadFile("../../configs/schedules.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	specs, err := readScheduleFile(data)
+	if err != nil || len(specs) != 3 {
+		t.Fatalf("configs/schedules.yaml: %d schedules, %v", len(specs), err)
+	}
+}

@@ -1,0 +1,319 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/drover-sched/drover/client"
+	"github.com/drover-sched/drover/store"
+)
+
+// scheduleDoc is one schedule of a `schedule apply` file, keyed by the flag
+// names of `schedule add`:
+//
+//	nightly:
+//	  cron: "0 2 * * *"
+//	  tz: Europe/Berlin
+//	  concurrency: forbid
+//	  retries: 2
+//	  timeout: 1h
+//	  on: {zone: eu}
+//	  cmd: [./report.sh, --full]
+type scheduleDoc struct {
+	Cron             string            `yaml:"cron"`
+	TZ               string            `yaml:"tz"`
+	Catchup          string            `yaml:"catchup"`
+	StartingDeadline string            `yaml:"starting-deadline"`
+	Concurrency      string            `yaml:"concurrency"`
+	Suspend          bool              `yaml:"suspend"`
+	KeepSucceeded    *int              `yaml:"keep-succeeded"`
+	KeepFailed       *int              `yaml:"keep-failed"`
+	Name             string            `yaml:"name"`
+	Cmd              []string          `yaml:"cmd"`
+	Shell            bool              `yaml:"shell"`
+	Handler          string            `yaml:"handler"`
+	Payload          *string           `yaml:"payload"`
+	Env              map[string]string `yaml:"env"`
+	On               map[string]string `yaml:"on"`
+	Retries          int               `yaml:"retries"`
+	Timeout          string            `yaml:"timeout"`
+	Priority         string            `yaml:"priority"`
+}
+
+// scheduleSettings are scheduleDoc's keys, in its order.
+var scheduleSettings = func() []string {
+	t := reflect.TypeFor[scheduleDoc]()
+	keys := make([]string, t.NumField())
+	for i := range keys {
+		keys[i] = t.Field(i).Tag.Get("yaml")
+	}
+	return keys
+}()
+
+// maxScheduleFile bounds a schedule file: a thousand schedules of a few
+// hundred bytes each fit many times over.
+const maxScheduleFile = 16 << 20
+
+// readScheduleFile reads and checks every schedule of a file, in the file's
+// order, before any is applied.
+func readScheduleFile(data []byte) ([]client.ScheduleSpec, error) {
+	var root yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&root); errors.Is(err, io.EOF) {
+		return nil, errors.New("no schedules in it")
+	} else if err != nil {
+		return nil, oneYAMLLine(err)
+	}
+	if err := dec.Decode(new(yaml.Node)); err == nil {
+		return nil, errSeveralDocuments
+	} else if !errors.Is(err, io.EOF) {
+		return nil, oneYAMLLine(err)
+	}
+	m := &root
+	if m.Kind == yaml.DocumentNode && len(m.Content) == 1 {
+		m = m.Content[0]
+	}
+	if m.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("line %d: want a mapping of schedule names to their settings", m.Line)
+	}
+	// The typed decode refuses a name given twice.
+	var names map[string]yaml.Node
+	if err := m.Decode(&names); err != nil {
+		return nil, oneYAMLLine(err)
+	}
+	var specs []client.ScheduleSpec
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		name, body := m.Content[i].Value, m.Content[i+1]
+		spec, err := scheduleSpecOf(name, body)
+		if err != nil {
+			return nil, fmt.Errorf("schedule %s (line %d): %w", shown(name), m.Content[i].Line, err)
+		}
+		specs = append(specs, spec)
+	}
+	if len(specs) == 0 {
+		return nil, errors.New("no schedules in it")
+	}
+	return specs, nil
+}
+
+// scheduleSpecOf is the spec one schedule's settings describe, checked as
+// schedule add checks its flags.
+func scheduleSpecOf(name string, body *yaml.Node) (client.ScheduleSpec, error) {
+	var d scheduleDoc
+	if body.Kind != yaml.MappingNode {
+		return client.ScheduleSpec{}, errors.New("want a mapping of its settings (cron, cmd, ...)")
+	}
+	// A typo ("retry") must not drop a setting.
+	for i := 0; i < len(body.Content); i += 2 {
+		if k := body.Content[i].Value; !slices.Contains(scheduleSettings, k) {
+			return client.ScheduleSpec{}, fmt.Errorf("line %d: unknown setting %s (a schedule's: %s)", body.Content[i].Line, shown(k), strings.Join(scheduleSettings, ", "))
+		}
+	}
+	if err := body.Decode(&d); err != nil {
+		return client.ScheduleSpec{}, oneYAMLLine(err)
+	}
+	spec := client.ScheduleSpec{Name: name, Cron: d.Cron, TZ: d.TZ, Catchup: d.Catchup, Concurrency: d.Concurrency, Suspend: d.Suspend,
+		Task: client.TaskSpec{Name: d.Name, Cmd: d.Cmd, Shell: d.Shell, Handler: d.Handler, Env: d.Env, On: d.On, Retries: d.Retries, Priority: d.Priority}}
+	if err := store.ValidateNodeName(name); err != nil {
+		return spec, err
+	}
+	if d.Cron == "" {
+		return spec, errors.New("cron: required")
+	}
+	if len(d.Cmd) == 0 && d.Handler == "" {
+		return spec, errors.New("no command: give cmd (a list: [./report.sh, --full]) or handler")
+	}
+	if d.Payload != nil {
+		spec.Task.Payload = []byte(*d.Payload)
+	}
+	for _, k := range []struct {
+		key string
+		n   *int
+		to  *int
+	}{{"keep-succeeded", d.KeepSucceeded, &spec.KeepSucceeded}, {"keep-failed", d.KeepFailed, &spec.KeepFailed}} {
+		if k.n == nil {
+			continue
+		}
+		if *k.n < 1 || *k.n > 1000 {
+			return spec, fmt.Errorf("%s %d: want 1..1000 (the newest runs kept in the history)", k.key, *k.n)
+		}
+		*k.to = *k.n
+	}
+	for _, dur := range []struct {
+		key, text string
+		to        *time.Duration
+	}{{"timeout", d.Timeout, &spec.Task.Timeout}, {"starting-deadline", d.StartingDeadline, &spec.StartingDeadline}} {
+		if dur.text == "" {
+			continue
+		}
+		v, err := time.ParseDuration(dur.text)
+		if err != nil {
+			return spec, fmt.Errorf("%s %q: %s", dur.key, dur.text, store.WantDuration)
+		}
+		*dur.to = v
+	}
+	if _, err := spec.Record(time.Now()); err != nil {
+		return spec, errors.New(describeInvalid(err))
+	}
+	return spec, nil
+}
+
+// oneYAMLLine is a YAML error on one line: the decoder lists each field's
+// on a line of its own.
+func oneYAMLLine(err error) error {
+	msg := strings.Join(strings.Fields(strings.TrimPrefix(err.Error(), "yaml: unmarshal errors:")), " ")
+	return errors.New(strings.ReplaceAll(msg, " into main.scheduleDoc", ""))
+}
+
+func newScheduleApplyCmd(g *globals) *cobra.Command {
+	var (
+		file          string
+		prune, dryRun bool
+	)
+	cmd := &cobra.Command{
+		Use:   "apply -f FILE [--prune] [--dry-run]",
+		Short: "Add or update the schedules a YAML file describes; --prune removes the others",
+		Long: `Add or update, in place, each schedule a YAML file describes (as schedule add
+--update does: history and runs kept), keyed by name, with schedule add's flag
+names as settings:
+
+  nightly:
+    cron: "0 2 * * *"
+    tz: Europe/Berlin
+    concurrency: forbid
+    retries: 2
+    timeout: 1h
+    on: {zone: eu}
+    cmd: [./report.sh, --full]
+
+Every schedule is checked before any is written. --prune removes the schedules
+the file does not name; --dry-run says what would change and writes nothing.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := fileFlagErr(cmd, file); err != nil {
+				return err
+			}
+			if file == "" {
+				return usageErr("schedule apply: -f FILE is required (- for stdin)")
+			}
+			var (
+				data []byte
+				err  error
+			)
+			if file == "-" {
+				data, err = io.ReadAll(io.LimitReader(cmd.InOrStdin(), maxScheduleFile+1))
+				if err == nil && len(data) > maxScheduleFile {
+					err = fmt.Errorf("larger than %d bytes", maxScheduleFile)
+				}
+			} else {
+				data, err = readFileMax(file, maxScheduleFile)
+			}
+			if err != nil {
+				return usageErr("schedule apply: -f %s: %v", shown(file), err)
+			}
+			specs, err := readScheduleFile(data)
+			if err != nil {
+				return usageErr("schedule apply: %s: %s", shown(file), printable(err.Error()))
+			}
+			return g.withClient(func(ctx context.Context, c *client.Client) error {
+				type outcome struct {
+					Schedule string `json:"schedule"`
+					Result   string `json:"result"`
+					DryRun   bool   `json:"dry_run,omitempty"`
+				}
+				var done []outcome
+				say := func(name, result string) {
+					done = append(done, outcome{name, result, dryRun})
+					if g.output == "json" {
+						return
+					}
+					if would, ok := map[string]string{"added": "would add", "updated": "would update", "removed": "would remove"}[result]; ok && dryRun {
+						result = would
+					}
+					fmt.Fprintf(cmd.OutOrStdout(), "%s %s\n", result, name)
+				}
+				report := func() error {
+					if g.output != "json" {
+						return nil
+					}
+					return writeJSON(cmd.OutOrStdout(), append([]outcome{}, done...))
+				}
+				fail := func(i int, err error) error {
+					_ = report()
+					return exitCode(1, fmt.Sprintf("schedule apply: %s: %v; not applied: %s", specs[i].Name, err, namesOf(specs[i:])))
+				}
+				for i, spec := range specs {
+					if ctx.Err() != nil {
+						_ = report()
+						return exitCode(130, fmt.Sprintf("schedule apply: interrupted; not applied: %s", namesOf(specs[i:])))
+					}
+					var (
+						applied client.Applied
+						err     error
+					)
+					if dryRun {
+						applied, err = c.WouldApply(spec)
+					} else {
+						_, applied, err = c.ApplySchedule(spec)
+					}
+					if err != nil {
+						return fail(i, err)
+					}
+					say(spec.Name, string(applied))
+				}
+				if prune {
+					list, skipped, err := c.ListSchedules(ctx)
+					if err != nil {
+						_ = report()
+						return exitCode(1, fmt.Sprintf("schedule apply --prune: list the schedules: %v", err))
+					}
+					if skipped > 0 {
+						fmt.Fprintf(cmd.ErrOrStderr(), "drover: --prune left %d unreadable schedule record(s) alone (drover schedule ls says more)\n", skipped)
+					}
+					keep := make(map[string]bool, len(specs))
+					for _, s := range specs {
+						keep[s.Name] = true
+					}
+					for _, s := range list {
+						if keep[s.Name] {
+							continue
+						}
+						if !dryRun {
+							if err := c.RemoveSchedule(s.Name); err != nil && !errors.Is(err, client.ErrNoSchedule) {
+								_ = report()
+								return exitCode(1, fmt.Sprintf("schedule apply --prune: remove %s: %v", s.Name, err))
+							}
+						}
+						say(s.Name, "removed")
+					}
+				}
+				return report()
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&file, "file", "f", "", "YAML file of schedules (- for stdin)")
+	onlyOnce(f, "file", "one file only (join them: cat A B | drover schedule apply -f -)")
+	f.BoolVar(&prune, "prune", false, "remove the schedules the file does not name (runs already fired go on)")
+	f.BoolVar(&dryRun, "dry-run", false, "say what would be added, updated, left or removed, and write nothing")
+	return cmd
+}
+
+// namesOf lists the schedules' names.
+func namesOf(specs []client.ScheduleSpec) string {
+	names := make([]string, len(specs))
+	for i, s := range specs {
+		names[i] = s.Name
+	}
+	return strings.Join(names, " ")
+}
