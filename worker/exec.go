@@ -39,6 +39,8 @@ type outcome struct {
 	// hostFault: the command could not be started for want of the
 	// worker's own resources (hostFault), not for anything of the task's.
 	hostFault bool
+	// final: the task is not to be retried (a handler's ErrSkipRetry).
+	final bool
 	// abandoned says why the command was left to itself, for the log: its
 	// start or its death after a kill took longer than killWait.
 	abandoned string

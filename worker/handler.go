@@ -50,6 +50,12 @@ type Handler interface {
 	ProcessTask(ctx context.Context, t *Task) ([]byte, error)
 }
 
+// ErrSkipRetry, returned by a handler or wrapped in its error
+// (fmt.Errorf("bad input: %w", worker.ErrSkipRetry)), fails the task at this
+// attempt, retries left or not: for a failure no retry can mend (bad input,
+// a record that is gone). The task ends failed, the error in its record.
+var ErrSkipRetry = errors.New("not to be retried")
+
 // HandlerFunc adapts a function to Handler. Its output is kept like a
 // command's stdout: text, its tail up to the worker's output limit, bytes
 // that are not UTF-8 replaced by U+FFFD (return binary results encoded, or
@@ -133,6 +139,7 @@ func (w *Worker) runHandler(ctx context.Context, task *store.Task) (out outcome)
 		failed   bool
 		panicked bool
 		deadline bool // the error is, or wraps, context.DeadlineExceeded
+		final    bool // the error is, or wraps, ErrSkipRetry
 		// late: its context had ended when the handler returned (or it
 		// never did), as the handler's own goroutine saw it: which of the
 		// two a select here sees first is the scheduler's chance.
@@ -166,7 +173,7 @@ func (w *Worker) runHandler(ctx context.Context, task *store.Task) (out outcome)
 		if err != nil {
 			// Read here, under the recover: an Is or Error method may panic
 			// or end the goroutine too.
-			r.failed, r.deadline = true, errors.Is(err, context.DeadlineExceeded)
+			r.failed, r.deadline, r.final = true, errors.Is(err, context.DeadlineExceeded), errors.Is(err, ErrSkipRetry)
 			r.err = store.Clip(fmt.Sprint(err), store.MaxResultError) // fmt survives a nil receiver
 		}
 		returnedNormally = true
@@ -202,7 +209,7 @@ func (w *Worker) runHandler(ctx context.Context, task *store.Task) (out outcome)
 	case r.deadline && r.late && task.Timeout > 0:
 		out.ExitCode, out.Err = -1, fmt.Sprintf("timeout after %v", task.Timeout.Duration())
 	default:
-		out.ExitCode, out.Err = 1, r.err
+		out.ExitCode, out.Err, out.final = 1, r.err, r.final
 	}
 	return out
 }

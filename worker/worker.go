@@ -1900,7 +1900,7 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 	switch {
 	case out.ok():
 		done.State = store.StateSucceeded
-	case done.ShouldRetry():
+	case done.ShouldRetry() && !out.final:
 		next = done.Clone()
 		next.KeepLastOutput(out.Stdout, out.Stderr)
 		next.Attempt++
