@@ -228,8 +228,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		}
 	}
 	if cfg.MustExist {
-		ok, _, err := s.Exists(layout.Root)
-		if err == nil && !ok {
+		// A read, not Exists, which ZooKeeper answers whatever the ACL:
+		// a client kept out (no credentials, or others) is told so here
+		// (ErrNoAuth), not by the first znode its command touches.
+		_, _, err := s.Get(layout.Root)
+		if errors.Is(err, ErrNoNode) {
 			err = fmt.Errorf("%w at %s", ErrNoCluster, layout.Root)
 		}
 		if err != nil {
@@ -243,6 +246,13 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 			conn.Close()
 			return nil, err
 		}
+	} else if _, _, err := s.Get(layout.Root); err != nil && !errors.Is(err, ErrNoNode) {
+		// Without credentials, a tree others made secured: EnsurePath
+		// creates nothing where it exists, and checkNotWorldWritable
+		// runs only with credentials, so a scheduler or worker would
+		// retry its election or registration for ever.
+		conn.Close()
+		return nil, err
 	}
 	// EnsurePath's errors name the path already ("create X: create X: ..."
 	// said it twice).
