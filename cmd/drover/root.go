@@ -399,6 +399,10 @@ func (g *globals) openStore(ctx context.Context, log *zerolog.Logger, mustExist,
 			if errors.As(err, &re) {
 				last = re.Last
 			}
+			if g.tls == nil && strings.HasPrefix(last, "no session handshake") {
+				// A TLS port closes on a client's plain handshake.
+				last += "; if it is a TLS port, give --zk-tls-ca"
+			}
 			if daemon {
 				// A service (configs/systemd) on a production host: the
 				// throw-away local cluster of `drover dev` is no answer;
