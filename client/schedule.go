@@ -655,7 +655,9 @@ func (c *Client) ApplySchedule(spec ScheduleSpec) (*store.Schedule, Applied, err
 // of the new spec before it fires, whatever the catch-up policy, and slots
 // of the old spec that came due but that no leader had fired are filed as
 // missed (MissedUpdated), as a pause files them. changed is false when the
-// schedule was already as asked: nothing is written. No schedule of the
+// schedule was already as asked: nothing is written. An update whose reply
+// was lost is looked for once the store is back: the schedule found as
+// asked, it landed (changed); if not, it is sent again. No schedule of the
 // name: ErrNoSchedule.
 func (c *Client) UpdateSchedule(spec ScheduleSpec) (rec *store.Schedule, changed bool, err error) {
 	want, err := spec.Record(c.now())
@@ -676,7 +678,17 @@ func (c *Client) UpdateSchedule(spec ScheduleSpec) (rec *store.Schedule, changed
 			return errUnchanged
 		}
 		return nil
-	}, nil, nil, nil)
+	}, nil, nil, func() (bool, error) {
+		// The reply was lost: the write landed if the schedule is now as
+		// asked (sent again, it would find nothing to do and say
+		// unchanged of a schedule this update changed).
+		cur, _, err := c.readSchedule(spec.Name)
+		if err != nil {
+			return false, err
+		}
+		ok, err := applySpec(cur, want, now)
+		return !ok, err
+	})
 	if errors.Is(err, errUnchanged) {
 		rec, _, err = c.readSchedule(spec.Name)
 		return rec, false, err
