@@ -110,13 +110,20 @@ func readScheduleFile(data []byte) ([]client.ScheduleSpec, error) {
 // schedule add checks its flags.
 func scheduleSpecOf(name string, body *yaml.Node) (client.ScheduleSpec, error) {
 	var d scheduleDoc
+	for body.Kind == yaml.AliasNode && body.Alias != nil {
+		body = body.Alias // b: *a, another schedule's settings
+	}
 	if body.Kind != yaml.MappingNode {
 		return client.ScheduleSpec{}, errors.New("want a mapping of its settings (cron, cmd, ...)")
 	}
-	// A typo ("retry") must not drop a setting.
-	for i := 0; i < len(body.Content); i += 2 {
-		if k := body.Content[i].Value; !slices.Contains(scheduleSettings, k) {
-			return client.ScheduleSpec{}, fmt.Errorf("line %d: unknown setting %s (a schedule's: %s)", body.Content[i].Line, shown(k), strings.Join(scheduleSettings, ", "))
+	// A typo ("retry") must not drop a setting, nor one merged in.
+	keys, err := settingKeys(body, 0)
+	if err != nil {
+		return client.ScheduleSpec{}, err
+	}
+	for _, k := range keys {
+		if !slices.Contains(scheduleSettings, k.Value) {
+			return client.ScheduleSpec{}, fmt.Errorf("line %d: unknown setting %s (a schedule's: %s)", k.Line, shown(k.Value), strings.Join(scheduleSettings, ", "))
 		}
 	}
 	if err := body.Decode(&d); err != nil {
@@ -166,6 +173,41 @@ func scheduleSpecOf(name string, body *yaml.Node) (client.ScheduleSpec, error) {
 		return spec, errors.New(describeInvalid(err))
 	}
 	return spec, nil
+}
+
+// settingKeys are the keys of a schedule's settings, m's own and those a
+// merge key (<<: *defaults, or a list of them) brings in, which the
+// decoder merges as YAML says.
+func settingKeys(m *yaml.Node, depth int) ([]*yaml.Node, error) {
+	if depth > 100 {
+		return nil, fmt.Errorf("line %d: merge keys nested too deep", m.Line)
+	}
+	var keys []*yaml.Node
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i], m.Content[i+1]
+		if k.Kind != yaml.ScalarNode || k.ShortTag() != "!!merge" {
+			keys = append(keys, k)
+			continue
+		}
+		from := []*yaml.Node{v}
+		if v.Kind == yaml.SequenceNode {
+			from = v.Content
+		}
+		for _, f := range from {
+			for f.Kind == yaml.AliasNode && f.Alias != nil {
+				f = f.Alias
+			}
+			if f.Kind != yaml.MappingNode {
+				return nil, fmt.Errorf("line %d: a merge key (<<) takes a mapping or a list of them", k.Line)
+			}
+			more, err := settingKeys(f, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			keys = append(keys, more...)
+		}
+	}
+	return keys, nil
 }
 
 // oneYAMLLine is a YAML error on one line: the decoder lists each field's
