@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"path"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/oklog/ulid/v2"
@@ -714,9 +715,9 @@ func applySpec(r, want *store.Schedule, now time.Time) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	grid := r.Cron != want.Cron || r.TZ != want.TZ
+	grid := !sameGrid(r.Cron, r.TZ, want.Cron, want.TZ)
 	pause := want.Suspended && !r.Suspended
-	if !grid && !pause && bytes.Equal(oldTask, newTask) && r.Catchup == want.Catchup &&
+	if r.Cron == want.Cron && r.TZ == want.TZ && !pause && bytes.Equal(oldTask, newTask) && r.Catchup == want.Catchup &&
 		r.StartingDeadline == want.StartingDeadline && r.Concurrency == want.Concurrency &&
 		r.KeepSucceeded == want.KeepSucceeded && r.KeepFailed == want.KeepFailed {
 		return false, nil
@@ -760,6 +761,24 @@ func applySpec(r, want *store.Schedule, now time.Time) (bool, error) {
 		}
 	}
 	return true, nil
+}
+
+// sameGrid reports whether two specs, each with its zone (tz, or a
+// CRON_TZ= or TZ= prefix; UTC without), name the same slots as written
+// alike: the same zone and fields, spaced and Sunday written either way.
+// A spec only rewritten so is no new spec for an update.
+func sameGrid(aCron, aTZ, bCron, bTZ string) bool {
+	norm := func(spec, tz string) string {
+		spec = strings.TrimSpace(spec)
+		if zone, rest, ok := scheduler.ZonePrefix(spec); ok {
+			spec, tz = rest, zone
+		}
+		if tz == "" {
+			tz = "UTC"
+		}
+		return tz + " " + strings.Join(strings.Fields(scheduler.SundayAsZero(spec)), " ")
+	}
+	return norm(aCron, aTZ) == norm(bCron, bTZ)
 }
 
 // WouldApply says what ApplySchedule(spec) would do now, writing nothing:
