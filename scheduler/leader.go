@@ -1058,8 +1058,19 @@ func (l *leader) addQueuedAt(task *store.Task, version int32, ctime time.Time) {
 // queue item's creation.
 func (l *leader) notBefore(task *store.Task, ctime time.Time) (notBefore, ready time.Time) {
 	n := len(task.History)
-	if ctime.IsZero() || l.zkClockAt.IsZero() || n == 0 && !task.NotBefore.IsZero() {
+	if ctime.IsZero() || l.zkClockAt.IsZero() {
 		return task.NotBefore, time.Time{}
+	}
+	if n == 0 && !task.NotBefore.IsZero() {
+		// A start time (submit --at, --in) is held by the leader's clock
+		// as written; the task is ready then, or at its queue item's
+		// creation if later: from its not_before alone, a client an hour
+		// behind made it read as waiting an hour at once.
+		ready = task.NotBefore
+		if created := l.onOwnClock(ctime); created.After(ready) {
+			ready = created
+		}
+		return task.NotBefore, ready
 	}
 	// A task that never ran, with no backoff, is ready at its queue item's
 	// creation too: its submitted_at is by its client's clock, and a
@@ -1072,14 +1083,20 @@ func (l *leader) notBefore(task *store.Task, ctime time.Time) (notBefore, ready 
 		}
 		delay = max(task.NotBefore.Sub(task.History[n-1].FinishedAt), 0)
 	}
-	now := l.now()
-	zkNow := l.zkClock.Add(now.Sub(l.zkClockAt))
-	ctime = ctime.Add(l.s.cfg.zookeeperAhead) // as tests move ZooKeeper's clock
-	ready = now.Add(ctime.Add(delay).Sub(zkNow))
+	ready = l.onOwnClock(ctime).Add(delay)
 	if delay == 0 {
 		return time.Time{}, ready
 	}
 	return ready, ready
+}
+
+// onOwnClock is ctime, a time by ZooKeeper's clock, on the leader's, by its
+// last reading of ZooKeeper's clock.
+func (l *leader) onOwnClock(ctime time.Time) time.Time {
+	now := l.now()
+	zkNow := l.zkClock.Add(now.Sub(l.zkClockAt))
+	ctime = ctime.Add(l.s.cfg.zookeeperAhead) // as tests move ZooKeeper's clock
+	return now.Add(ctime.Sub(zkNow))
 }
 
 // readZookeeperClock reads ZooKeeper's clock (one fenced write) for

@@ -22,7 +22,7 @@ func TestHeadWaitOfADelayedTaskFromAClientBehind(t *testing.T) {
 	submitted := time.Now()
 	submit(t, st, 3, func(i int, task *store.Task) {
 		task.On = map[string]string{"gpu": "true"}
-		behind := time.Now().UTC().Add(-time.Hour) // the client's clock, an hour behind
+		behind := time.Now().UTC().Add(-time.Hour)                         // the client's clock, an hour behind
 		task.SubmittedAt, task.NotBefore = behind, behind.Add(time.Second) // --in 1s
 	})
 	drovertest.WaitFor(t, 20*time.Second, "the head's wait past a second", func() bool {
