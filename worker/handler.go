@@ -53,7 +53,8 @@ type Handler interface {
 // ErrSkipRetry, returned by a handler or wrapped in its error
 // (fmt.Errorf("bad input: %w", worker.ErrSkipRetry)), fails the task at this
 // attempt, retries left or not: for a failure no retry can mend (bad input,
-// a record that is gone). The task ends failed, the error in its record.
+// a record that is gone). The task ends failed, the error in its record
+// (dead, as any failure, when that attempt used up its retries).
 var ErrSkipRetry = errors.New("not to be retried")
 
 // HandlerFunc adapts a function to Handler. Its output is kept like a
