@@ -310,13 +310,22 @@ func (s TaskSpec) start(now time.Time) (time.Time, error) {
 		if s.At.Sub(now) > MaxDelay {
 			return time.Time{}, fmt.Errorf("at %s: more than 366 days ahead (a schedule runs later work)", s.At.Format(time.RFC3339))
 		}
-		at = s.At
+		// Kept, a little past or not: the leader judges a time by its own
+		// clock, and this host's may be ahead of it. One long past is none.
+		if s.At.Before(now.Add(-pastStart)) {
+			return time.Time{}, nil
+		}
+		return s.At.UTC(), nil
 	}
 	if !at.After(now) {
 		return time.Time{}, nil
 	}
 	return at.UTC(), nil
 }
+
+// pastStart is how far in the past a task's start time (TaskSpec.At) is
+// still written for the leader to judge, beyond clock skew.
+const pastStart = 24 * time.Hour
 
 // SameSpec reports whether a and b were submitted alike: the same name,
 // command or handler and payload, variables, labels, retries, timeout and

@@ -18,8 +18,9 @@ func TestTaskSpecStart(t *testing.T) {
 		{spec: TaskSpec{}, want: time.Time{}},
 		{spec: TaskSpec{In: 10 * time.Minute}, want: now.Add(10 * time.Minute)},
 		{spec: TaskSpec{At: now.Add(time.Hour).In(time.FixedZone("x", 3600))}, want: now.Add(time.Hour)},
-		{spec: TaskSpec{At: now.Add(-time.Hour)}, want: time.Time{}},
-		{spec: TaskSpec{At: now}, want: time.Time{}},
+		{spec: TaskSpec{At: now.Add(-time.Hour)}, want: now.Add(-time.Hour)}, // the leader judges it: at once by its clock, unless it is behind
+		{spec: TaskSpec{At: now.Add(-25 * time.Hour)}, want: time.Time{}},
+		{spec: TaskSpec{At: now}, want: now},
 		{spec: TaskSpec{In: MaxDelay}, want: now.Add(MaxDelay)},
 		{spec: TaskSpec{In: MaxDelay + time.Second}, bad: true},
 		{spec: TaskSpec{At: now.Add(MaxDelay + time.Second)}, bad: true},

@@ -283,6 +283,8 @@ func (sch configSchema) isSection(k string, v any) bool {
 var notInFile = map[string]string{"key": "an idempotency key names one task; give it with --key",
 	// Every submit would read the file (and refuse a command with it).
 	"file": "a file of tasks names one batch; give it with submit -f",
+	// Every schedule apply would remove the schedules its file leaves out.
+	"prune": "it removes schedules; give --prune to the schedule apply that means it",
 	// Read before the file, or naming it: set in one, they did nothing.
 	"config": "a config file names no other; give --config on the command line",
 	"help":   "help is asked for on the command line (--help)"}

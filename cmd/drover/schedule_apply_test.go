@@ -95,3 +95,19 @@ func TestExampleSchedulesFileReads(t *testing.T) {
 		t.Fatalf("configs/schedules.yaml: %d schedules, %v", len(specs), err)
 	}
 }
+
+// A config file may not set --prune: every schedule apply would remove the
+// schedules its file leaves out.
+func TestConfigFileRefusesPrune(t *testing.T) {
+	root := newRoot()
+	dir := t.TempDir()
+	for _, body := range []string{"prune: true\n", "apply:\n  prune: true\n"} {
+		cfg := filepath.Join(dir, "c.yaml")
+		if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if r := drover(t, root, "--config", cfg, "schedule", "ls"); r.code != 2 || !strings.Contains(r.stderr, "prune") {
+			t.Errorf("config %q: %+v; want exit 2 naming prune", body, r)
+		}
+	}
+}
