@@ -160,13 +160,13 @@ func (s *TaskSpec) UnmarshalJSON(b []byte) error {
 	if esc := loneSurrogate(b); esc != "" {
 		return fmt.Errorf("%s is half a UTF-16 surrogate pair: not a character (decoded as U+FFFD)", esc)
 	}
-	var timeout time.Duration
-	if w.Timeout != "" {
-		d, err := time.ParseDuration(w.Timeout)
-		if err != nil {
-			return fmt.Errorf("timeout %q: %s", w.Timeout, store.WantDuration)
-		}
-		timeout = d
+	timeout, err := specDuration("timeout", w.Timeout)
+	if err != nil {
+		return err
+	}
+	in, err := specDuration("in", w.In)
+	if err != nil {
+		return err
 	}
 	var key string
 	if w.Key != nil {
@@ -193,17 +193,21 @@ func (s *TaskSpec) UnmarshalJSON(b []byte) error {
 		}
 		at = t
 	}
-	var in time.Duration
-	if w.In != "" {
-		d, err := time.ParseDuration(w.In)
-		if err != nil {
-			return fmt.Errorf("in %q: %s", w.In, store.WantDuration)
-		}
-		in = d
-	}
 	*s = TaskSpec{Name: name, Cmd: w.Cmd, Handler: w.Handler, Payload: w.Payload, Shell: w.Shell, Env: w.Env, Retries: w.Retries, Timeout: timeout,
 		On: w.On, Priority: w.Priority, Key: key, At: at, In: in}
 	return nil
+}
+
+// specDuration reads a spec's duration field (none when empty).
+func specDuration(field, text string) (time.Duration, error) {
+	if text == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(text)
+	if err != nil {
+		return 0, fmt.Errorf("%s %q: %s", field, text, store.WantDuration)
+	}
+	return d, nil
 }
 
 // notUTF8JSON is the error of a spec's JSON that is not valid UTF-8.
