@@ -34,3 +34,22 @@ func TestHeadWaitGrowsWhileNoWorkerFits(t *testing.T) {
 	drovertest.WaitFor(t, 20*time.Second, "the tasks placed on gpu", func() bool { return len(gpu.assignments(t)) == 3 })
 	drovertest.WaitFor(t, 20*time.Second, "the head's wait back to 0", func() bool { return s.Stats().HeadWait == 0 })
 }
+
+// Stats.Delayed (drover_queue_delayed) counts the queued tasks not yet due:
+// a task submitted with a start time an hour ahead is queued, delayed, and
+// no wait of its line's head.
+func TestDelayedCountsTasksNotYetDue(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	s, _ := runScheduler(t, st, "s1")
+	submit(t, st, 2, func(i int, task *store.Task) {
+		task.On = map[string]string{"gpu": "true"} // no worker: the due one waits too
+		if i == 0 {
+			task.NotBefore = time.Now().UTC().Add(time.Hour)
+		}
+	})
+	drovertest.WaitFor(t, 20*time.Second, "one delayed of two queued", func() bool {
+		st := s.Stats()
+		return st.Delayed == 1 && st.Queued["normal"] == 2
+	})
+}

@@ -412,7 +412,7 @@ func (l *leader) serve(ctx context.Context) error {
 		Dur("took_ms", l.now().Sub(start)).Msg("view rebuilt")
 	// Before the view is said ready, which reports it: its first look
 	// (overdue) comes a second later, and 0 read as none queued.
-	l.s.counters.headSince.Store(l.ready.oldestHead())
+	l.lookAtQueue()
 	l.s.counters.viewReady.Store(true)
 	l.startPrune()
 	timer := time.NewTimer(time.Hour)
@@ -492,7 +492,7 @@ func (l *leader) serve(ctx context.Context) error {
 		case <-prune.C:
 			l.startPrune()
 		case <-overdue.C:
-			l.s.counters.headSince.Store(l.ready.oldestHead())
+			l.lookAtQueue()
 			if err := l.withdrawOverdue(); err != nil {
 				return err
 			}
@@ -1039,6 +1039,14 @@ func (l *leader) addQueuedAt(task *store.Task, version int32, ctime time.Time) {
 	} else {
 		l.ready.push(q)
 	}
+}
+
+// lookAtQueue publishes what Stats reads of the queue once a second: the
+// wait of the task first in its line that waited longest, and how many are
+// not due yet.
+func (l *leader) lookAtQueue() {
+	l.s.counters.headSince.Store(l.ready.oldestHead())
+	l.s.counters.delayed.Store(int64(l.delayed.Len()))
 }
 
 // notBefore is when a queued task's backoff ends, by the leader's clock.

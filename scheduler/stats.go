@@ -26,6 +26,10 @@ type Stats struct {
 	// (readyQueue.oldestHead) has been ready to run, as of the leader's
 	// last look (each second); 0 with none queued.
 	HeadWait time.Duration `json:"-"`
+	// Delayed counts, of the queued tasks, those not yet due: waiting out
+	// a retry's backoff or a start time (submit --at, --in), as of the
+	// leader's last look (each second).
+	Delayed int64 `json:"-"`
 	// Counters since the process started.
 	Elected    uint64 `json:"elected"`
 	Placed     uint64 `json:"placed"`
@@ -59,6 +63,7 @@ type counters struct {
 	queued                                    [3]atomic.Int64 // low, normal, high
 	workers, cordoned                         atomic.Int64
 	headSince                                 atomic.Int64 // readyQueue.oldestHead, 0: none
+	delayed                                   atomic.Int64 // queued tasks not yet due (backoff, start time)
 	viewReady                                 atomic.Bool
 	elected, placed, fenced, fired, recovered atomic.Uint64
 	unwritable                                atomic.Uint64
@@ -96,7 +101,7 @@ func (s *Scheduler) Stats() Stats {
 	return Stats{
 		Leader: s.IsLeader(), ViewReady: c.viewReady.Load(), Epoch: s.Epoch(),
 		Queued:  map[string]int64{"low": c.queued[0].Load(), "normal": c.queued[1].Load(), "high": c.queued[2].Load()},
-		Workers: c.workers.Load(), Cordons: c.cordoned.Load(), HeadWait: headWait,
+		Workers: c.workers.Load(), Cordons: c.cordoned.Load(), HeadWait: headWait, Delayed: c.delayed.Load(),
 		Elected: c.elected.Load(), Placed: c.placed.Load(), Fenced: c.fenced.Load(),
 		SlotsFired: c.fired.Load(), Recovered: c.recovered.Load(), Unwritable: c.unwritable.Load(),
 		EndedFailed: c.endedFailed.Load(), EndedDead: c.endedDead.Load(),

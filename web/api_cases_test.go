@@ -189,7 +189,7 @@ func TestStandbyMetricsDoNotReportTheLeadersGaugesAsZero(t *testing.T) {
 	if !strings.Contains(scrape, "drover_leader 0\n") {
 		t.Fatalf("s2 is no standby:\n%s", scrape)
 	}
-	for _, lie := range []string{"drover_workers 0\n", `drover_queue_depth{priority="high"} 0` + "\n", "drover_cordons 0\n", "\ndrover_queue_head_wait_seconds "} {
+	for _, lie := range []string{"drover_workers 0\n", `drover_queue_depth{priority="high"} 0` + "\n", "drover_cordons 0\n", "\ndrover_queue_head_wait_seconds ", "\ndrover_queue_delayed "} {
 		if strings.Contains(scrape, lie) {
 			t.Errorf("a standby reports %q while the leader sees 2 workers, 1 high task queued and 1 cordon", strings.TrimSpace(lie))
 		}

@@ -139,7 +139,7 @@ func TestEndpoints(t *testing.T) {
 		t.Fatalf("readyz %d", code)
 	}
 	code, metrics := get(t, base+"/metrics")
-	for _, want := range []string{"drover_leader 1", "drover_workers 2", "drover_epoch 1", `drover_queue_depth{priority="high"}`, "drover_zookeeper_connected 1", "drover_queue_head_wait_seconds ", "drover_deadletter_records 0", "drover_deadletter_dropped_total 0", `drover_build_info{version="v1.2.3"} 1`} {
+	for _, want := range []string{"drover_leader 1", "drover_workers 2", "drover_epoch 1", `drover_queue_depth{priority="high"}`, "drover_zookeeper_connected 1", "drover_queue_head_wait_seconds ", "drover_queue_delayed 0", "drover_deadletter_records 0", "drover_deadletter_dropped_total 0", `drover_build_info{version="v1.2.3"} 1`} {
 		if code != 200 || !strings.Contains(metrics, want) {
 			t.Fatalf("metrics lack %q (status %d)", want, code)
 		}
