@@ -19,11 +19,11 @@ import (
 func newScheduleCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "schedule",
-		Short: "Manage cron schedules: add, apply, ls, get, rm, pause, resume, trigger, history",
+		Short: "Manage cron schedules: add, apply, export, ls, get, rm, pause, resume, trigger, history",
 		Args:  subcommandArgs,
 		RunE:  wantSubcommand,
 	}
-	cmd.AddCommand(newScheduleAddCmd(g), newScheduleApplyCmd(g), newScheduleLsCmd(g),
+	cmd.AddCommand(newScheduleAddCmd(g), newScheduleApplyCmd(g), newScheduleExportCmd(g), newScheduleLsCmd(g),
 		newScheduleOneCmd(g, "get", "Show a schedule, its next slot and recent runs", showSchedule),
 		newScheduleOneCmd(g, "history", "Show a schedule's recent runs: succeeded, failed, skipped, missed, replaced and active", showHistory),
 		newScheduleOneCmd(g, "rm", "Remove a schedule (runs already fired go on)",

@@ -111,3 +111,40 @@ func TestConfigFileRefusesPrune(t *testing.T) {
 		}
 	}
 }
+
+// schedule export prints what schedule apply reads: the schedules it
+// printed, applied, are unchanged, whatever their settings.
+func TestScheduleExportRoundTrips(t *testing.T) {
+	root := newRoot()
+	adds := [][]string{
+		{"plain", "--cron", "@hourly", "--", "true"},
+		{"busy", "--cron", "CRON_TZ=Europe/Berlin 30 2 * * 1-5", "--catchup", "all", "--starting-deadline", "90m", "--concurrency", "replace",
+			"--keep-succeeded", "30", "--keep-failed", "5", "--retries", "3", "--timeout", "1h", "--on", "zone=eu", "--env", "MODE=full",
+			"--priority", "high", "--suspend", "--", "./report.sh", "--since", "yesterday", "a b"},
+		{"shelled", "--cron", "*/10 * * * * *", "--tz", "America/New_York", "--shell", "--", "echo 'hi: there' # yes"},
+		{"handled", "--cron", "@every 90s", "--handler", "upper", "--payload", "line one\nline: two"},
+	}
+	for _, a := range adds {
+		if r := drover(t, root, append([]string{"schedule", "add"}, a...)...); r.code != 0 {
+			t.Fatalf("schedule add %q: %+v", a, r)
+		}
+	}
+	r := drover(t, root, "schedule", "export")
+	if r.code != 0 {
+		t.Fatalf("schedule export: %+v", r)
+	}
+	file := filepath.Join(t.TempDir(), "exported.yaml")
+	if err := os.WriteFile(file, []byte(r.stdout), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	exported := r.stdout
+	if r := drover(t, root, "schedule", "apply", "-f", file); r.code != 0 || r.stdout != "unchanged busy\nunchanged handled\nunchanged plain\nunchanged shelled\n" {
+		t.Fatalf("apply of what export printed:\n%s\n%+v", exported, r)
+	}
+	if r := drover(t, root, "schedule", "export", "plain"); r.code != 0 || r.stdout != "plain:\n  cron: '@hourly'\n  cmd: [\"true\"]\n" {
+		t.Fatalf("schedule export plain: %+v", r)
+	}
+	if r := drover(t, root, "schedule", "export", "nosuch"); r.code != 1 {
+		t.Fatalf("schedule export nosuch: %+v; want exit 1", r)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v3"
@@ -31,23 +32,23 @@ import (
 //	  cmd: [./report.sh, --full]
 type scheduleDoc struct {
 	Cron             string            `yaml:"cron"`
-	TZ               string            `yaml:"tz"`
-	Catchup          string            `yaml:"catchup"`
-	StartingDeadline string            `yaml:"starting-deadline"`
-	Concurrency      string            `yaml:"concurrency"`
-	Suspend          bool              `yaml:"suspend"`
-	KeepSucceeded    *int              `yaml:"keep-succeeded"`
-	KeepFailed       *int              `yaml:"keep-failed"`
-	Name             string            `yaml:"name"`
-	Cmd              []string          `yaml:"cmd"`
-	Shell            bool              `yaml:"shell"`
-	Handler          string            `yaml:"handler"`
-	Payload          *string           `yaml:"payload"`
-	Env              map[string]string `yaml:"env"`
-	On               map[string]string `yaml:"on"`
-	Retries          int               `yaml:"retries"`
-	Timeout          string            `yaml:"timeout"`
-	Priority         string            `yaml:"priority"`
+	TZ               string            `yaml:"tz,omitempty"`
+	Catchup          string            `yaml:"catchup,omitempty"`
+	StartingDeadline string            `yaml:"starting-deadline,omitempty"`
+	Concurrency      string            `yaml:"concurrency,omitempty"`
+	Suspend          bool              `yaml:"suspend,omitempty"`
+	KeepSucceeded    *int              `yaml:"keep-succeeded,omitempty"`
+	KeepFailed       *int              `yaml:"keep-failed,omitempty"`
+	Name             string            `yaml:"name,omitempty"`
+	Cmd              []string          `yaml:"cmd,omitempty,flow"`
+	Shell            bool              `yaml:"shell,omitempty"`
+	Handler          string            `yaml:"handler,omitempty"`
+	Payload          *string           `yaml:"payload,omitempty"`
+	Env              map[string]string `yaml:"env,omitempty"`
+	On               map[string]string `yaml:"on,omitempty"`
+	Retries          int               `yaml:"retries,omitempty"`
+	Timeout          string            `yaml:"timeout,omitempty"`
+	Priority         string            `yaml:"priority,omitempty"`
 }
 
 // scheduleSettings are scheduleDoc's keys, in its order.
@@ -55,7 +56,7 @@ var scheduleSettings = func() []string {
 	t := reflect.TypeFor[scheduleDoc]()
 	keys := make([]string, t.NumField())
 	for i := range keys {
-		keys[i] = t.Field(i).Tag.Get("yaml")
+		keys[i], _, _ = strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
 	}
 	return keys
 }()
@@ -358,4 +359,121 @@ func namesOf(specs []client.ScheduleSpec) string {
 		names[i] = s.Name
 	}
 	return strings.Join(names, " ")
+}
+
+// docOf is a schedule's record as schedule apply reads it: settings left
+// at their defaults are left out.
+func docOf(rec *store.Schedule) (scheduleDoc, error) {
+	t := &rec.Task
+	if len(t.Payload) > 0 && !utf8.Valid(t.Payload) {
+		return scheduleDoc{}, errors.New("its payload is not text (a schedule file holds text): add it with --payload-file instead")
+	}
+	d := scheduleDoc{Cron: rec.Cron, TZ: rec.TZ, Suspend: rec.Suspended, Cmd: t.Cmd, Shell: t.Shell, Handler: t.Handler,
+		Env: t.Env, On: t.On, Retries: t.Retries}
+	if rec.Catchup != store.CatchupNone {
+		d.Catchup = rec.Catchup
+	}
+	if rec.Concurrency != store.ConcurrencyAllow {
+		d.Concurrency = rec.Concurrency
+	}
+	if rec.StartingDeadline > 0 {
+		d.StartingDeadline = shortDuration(rec.StartingDeadline.Duration())
+	}
+	if t.Timeout > 0 {
+		d.Timeout = shortDuration(t.Timeout.Duration())
+	}
+	if rec.KeepSucceeded != 10 {
+		d.KeepSucceeded = &rec.KeepSucceeded
+	}
+	if rec.KeepFailed != 10 {
+		d.KeepFailed = &rec.KeepFailed
+	}
+	if t.Name != rec.Name {
+		d.Name = t.Name
+	}
+	if len(t.Payload) > 0 {
+		p := string(t.Payload)
+		d.Payload = &p
+	}
+	if t.Priority != store.PriorityNormal {
+		d.Priority = t.Priority.String()
+	}
+	return d, nil
+}
+
+// shortDuration is d as a duration text without its zero units: 1h, not
+// 1h0m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+func newScheduleExportCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "export [NAME...]",
+		Short: "Print schedules (all, or those named) as a YAML file for schedule apply",
+		Long: `Print schedules (all, or those named) as a YAML file that schedule apply reads:
+drover schedule export > schedules.yaml, then keep the file and apply it.
+Settings at their defaults are left out.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			for _, name := range args {
+				if err := store.ValidateNodeName(name); err != nil {
+					return usageErr("schedule export: %v", err)
+				}
+			}
+			return g.withReader(func(ctx context.Context, c *client.Client) error {
+				var recs []*store.Schedule
+				if len(args) == 0 {
+					list, skipped, err := c.ListSchedules(ctx)
+					if err != nil {
+						return err
+					}
+					if skipped > 0 {
+						fmt.Fprintf(cmd.ErrOrStderr(), "drover: left out %d unreadable schedule record(s) (drover schedule ls says more)\n", skipped)
+					}
+					for _, s := range list {
+						recs = append(recs, s.Schedule)
+					}
+				}
+				for _, name := range args {
+					s, err := c.Schedule(ctx, name)
+					if errors.Is(err, client.ErrNoSchedule) {
+						return exitCode(1, fmt.Sprintf("schedule %s not found", shown(name)))
+					}
+					if err != nil {
+						return err
+					}
+					recs = append(recs, s.Schedule)
+				}
+				docs := make(map[string]scheduleDoc, len(recs))
+				var failed error
+				for _, rec := range recs {
+					d, err := docOf(rec)
+					if err != nil {
+						fmt.Fprintln(cmd.ErrOrStderr(), "drover: "+printable(oneLine("schedule export: "+rec.Name+": left out: "+err.Error())))
+						failed = exitCode(1, "")
+						continue
+					}
+					docs[rec.Name] = d
+				}
+				if len(docs) > 0 {
+					enc := yaml.NewEncoder(cmd.OutOrStdout())
+					enc.SetIndent(2)
+					if err := enc.Encode(docs); err != nil {
+						return err
+					}
+					if err := enc.Close(); err != nil {
+						return err
+					}
+				}
+				return failed
+			})
+		},
+	}
 }
