@@ -125,3 +125,21 @@ func TestDashboardShowsTheHeadWait(t *testing.T) {
 		t.Fatalf("a queue that moves shows a wait, or no counts:\n%s", dom)
 	}
 }
+
+// The leader's dashboard says how many queued tasks are not due yet
+// (drover_queue_delayed), when any are.
+func TestDashboardShowsTheDelayed(t *testing.T) {
+	view := func(delayed int64) clusterView {
+		return clusterView{
+			Leader: &client.LeaderInfo{SchedulerInfo: client.SchedulerInfo{ID: "s1", Host: "h", PID: 7}, Epoch: 4, Standbys: []client.SchedulerInfo{}},
+			Served: "leader", ServedByID: "s1", Workers: []client.WorkerStatus{},
+			Stats: viewStats(scheduler.Stats{Leader: true, ViewReady: true, Epoch: 4, Queued: map[string]int64{"low": 0, "normal": 3, "high": 0}, Delayed: delayed}),
+		}
+	}
+	if dom := renderView(t, view(2)); !strings.Contains(dom, "2 not due yet") {
+		t.Fatalf("a queue with 2 tasks not due does not say so:\n%s", dom)
+	}
+	if dom := renderView(t, view(0)); strings.Contains(dom, "not due yet") {
+		t.Fatalf("a queue with none delayed says some are:\n%s", dom)
+	}
+}

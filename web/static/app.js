@@ -54,6 +54,8 @@ async function refresh() {
       : !c.stats.view_ready
         ? " · queue counts: not yet (this leader is still listing the queue)"
         : ` · queued high/normal/low: ${q.high || 0}/${q.normal || 0}/${q.low || 0} (as seen by this scheduler)` +
+          // Of them, those not due yet: a retry's backoff, a start time.
+          (c.stats.delayed > 0 ? `, ${c.stats.delayed} not due yet (a retry's backoff or a start time)` : "") +
           // The longest a task first in its line has waited to be placed
           // (drover_queue_head_wait_seconds): long, its workers are absent or busy.
           (c.stats.head_wait_seconds >= 1 ? ` · longest wait at the head of a line: ${Math.round(c.stats.head_wait_seconds)} s` : "");
