@@ -764,10 +764,16 @@ func applySpec(r, want *store.Schedule, now time.Time) (bool, error) {
 }
 
 // sameGrid reports whether two specs, each with its zone (tz, or a
-// CRON_TZ= or TZ= prefix; UTC without), name the same slots as written
-// alike: the same zone and fields, spaced and Sunday written either way.
-// A spec only rewritten so is no new spec for an update.
+// CRON_TZ= or TZ= prefix; UTC without), name the same slots: written
+// alike (the same zone and fields, spaced and Sunday written either way,
+// which holds of specs this host cannot read too: a zone its tzdata
+// lacks), or read alike (scheduler.SameSlots: @daily and 0 0 * * *, 60s
+// and 1m, UTC and Etc/UTC). A spec only rewritten so is no new spec for
+// an update.
 func sameGrid(aCron, aTZ, bCron, bTZ string) bool {
+	if scheduler.SameSlots(aCron, aTZ, bCron, bTZ) {
+		return true
+	}
 	norm := func(spec, tz string) string {
 		spec = strings.TrimSpace(spec)
 		if zone, rest, ok := scheduler.ZonePrefix(spec); ok {

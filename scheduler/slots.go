@@ -711,3 +711,86 @@ func parseCron(spec string) (s cron.Schedule, err error) {
 	}()
 	return cronParser.Parse(spec)
 }
+
+// SameSlots reports whether two specs, each with its zone (tz, or a
+// CRON_TZ= or TZ= prefix; UTC without), name the same slots however they
+// are written: a descriptor and the fields it stands for (@daily, 0 0 * *
+// *), five fields and six with second 0, month and day names in either
+// case or as numbers, an @every interval in other units (60s, 1m), a zone
+// by another of its names (UTC, Etc/UTC). A spec this host cannot read is
+// the same as no other (see sameGrid in the client, which compares such
+// specs as written).
+func SameSlots(aCron, aTZ, bCron, bTZ string) bool {
+	a, _, err := ReadSpec(aCron, aTZ)
+	if err != nil {
+		return false
+	}
+	b, _, err := ReadSpec(bCron, bTZ)
+	if err != nil {
+		return false
+	}
+	switch x := innerSchedule(a).(type) {
+	case cron.ConstantDelaySchedule:
+		// Its slots run from the schedule's last slot, whatever the zone.
+		y, ok := innerSchedule(b).(cron.ConstantDelaySchedule)
+		return ok && x.Delay == y.Delay
+	case *cron.SpecSchedule:
+		// What ReadSpec wraps around it follows from these alone.
+		y, ok := innerSchedule(b).(*cron.SpecSchedule)
+		return ok && x.Second == y.Second && x.Minute == y.Minute && x.Hour == y.Hour && x.Dom == y.Dom &&
+			x.Month == y.Month && x.Dow == y.Dow && sameZone(x.Location, y.Location)
+	}
+	return false
+}
+
+// innerSchedule is the cron library's schedule ReadSpec wrapped.
+func innerSchedule(s cron.Schedule) cron.Schedule {
+	for {
+		switch w := s.(type) {
+		case onceAWallTime:
+			s = w.Schedule
+		case beyondFiveYears:
+			s = w.Schedule
+		case wallDays:
+			return w.SpecSchedule
+		default:
+			return s
+		}
+	}
+}
+
+// sameZone reports whether two zones keep the same offsets from UTC, changed
+// at the same instants, from 1900 to 2200: one zone by two names (UTC and
+// Etc/UTC, a link and its target). Zones that differ in any change, if
+// only of its abbreviation, are not the same.
+func sameZone(a, b *time.Location) bool {
+	if a.String() == b.String() {
+		return true
+	}
+	end := time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+	t := time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
+	for range 10000 { // some 700 changes of a zone with summer time
+		if !t.Before(end) {
+			return true
+		}
+		ta, tb := t.In(a), t.In(b)
+		_, oa := ta.Zone()
+		_, ob := tb.Zone()
+		_, ea := ta.ZoneBounds()
+		_, eb := tb.ZoneBounds()
+		if oa != ob || !ea.Equal(eb) {
+			return false
+		}
+		switch {
+		case ea.IsZero():
+			return true // no change after t in either
+		case ea.After(t):
+			t = ea
+		default:
+			// Go answers t itself at the end of a year its rule
+			// computes (2040-12-31 in Europe/Kyiv): step past it.
+			t = t.Add(time.Hour)
+		}
+	}
+	return false
+}
