@@ -125,7 +125,7 @@ func newManageCmd(g *globals, use, short, verb string, op func(*client.Client, s
 					}
 					<-jobs[i].done
 					t, err := jobs[i].t, jobs[i].err
-					if err != nil && ctx.Err() != nil {
+					if err != nil && ctx.Err() != nil && !answered(err) {
 						unknown = append(unknown, id) // its error is the interrupt's
 						continue
 					}
@@ -165,6 +165,13 @@ func newManageCmd(g *globals, use, short, verb string, op func(*client.Client, s
 	cmd.Flags().StringVarP(&file, "file", "f", "", "read task ids from a file, one per line (- for stdin), as wait -f does")
 	onlyOnce(cmd.Flags(), "file", "one file only (join them: cat A B | drover "+use+" -f -)")
 	return cmd
+}
+
+// answered reports whether err is the cluster's answer about the task (not
+// found, finished, not finished), not the interrupt's cut: a task that
+// failed so before an interrupt, behind a slower one, is told as it failed.
+func answered(err error) bool {
+	return errors.Is(err, store.ErrUnknownTask) || errors.Is(err, client.ErrFinished) || errors.Is(err, client.ErrNotFinished)
 }
 
 // notDone says which ids an interrupted command did not get to: the first
