@@ -171,7 +171,7 @@ func newScheduleAddCmd(g *globals) *cobra.Command {
 	choiceVar(f, &spec.Concurrency, "concurrency", store.ConcurrencyAllow, "when the previous run is still active: allow, forbid (skip) or replace (cancel it)",
 		store.ConcurrencyAllow, store.ConcurrencyForbid, store.ConcurrencyReplace)
 	f.BoolVar(&spec.Suspend, "suspend", false, "add it paused (with --update: pause it)")
-	f.BoolVar(&update, "update", false, "a schedule of that name exists: change it in place to what this command says, keeping its history and runs (a new --cron or --tz fires from now on; it stays paused or active as it was)")
+	f.BoolVar(&update, "update", false, "change the schedule of that name in place to what this command says (or add it), keeping its history and runs (a new --cron or --tz fires from now on; it stays paused or active as it was)")
 	f.IntVar(&spec.KeepSucceeded, "keep-succeeded", 10, "successful runs kept in history, 1..1000")
 	f.IntVar(&spec.KeepFailed, "keep-failed", 10, "failed runs kept in history, 1..1000 (skipped, missed and replaced runs: as many, at least 10)")
 	tf.register(f)

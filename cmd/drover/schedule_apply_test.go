@@ -148,3 +148,25 @@ func TestScheduleExportRoundTrips(t *testing.T) {
 		t.Fatalf("schedule export nosuch: %+v; want exit 1", r)
 	}
 }
+
+// A setting of the wrong kind is told what it takes, by name and line, not
+// in the YAML decoder's Go types.
+func TestScheduleApplySaysWhatASettingTakes(t *testing.T) {
+	root := newRoot()
+	for _, c := range []struct{ setting, want string }{
+		{"cmd: date", "line 3: cmd: want a list"},
+		{"on: zone=eu", "line 3: on: want a mapping"},
+		{`retries: "3"`, "line 3: retries: want a whole number"},
+		{"shell: yes", "line 3: shell: want true or false"},
+		{"tz: [x]", "line 3: tz: want text"},
+	} {
+		body := "a:\n  cron: \"@hourly\"\n  " + c.setting + "\n"
+		if !strings.HasPrefix(c.setting, "cmd:") {
+			body += "  cmd: [x]\n"
+		}
+		r := droverIn(t, root, body, "schedule", "apply", "-f", "-")
+		if r.code != 2 || !strings.Contains(r.stderr, c.want) || strings.Contains(r.stderr, "unmarshal") {
+			t.Errorf("%s: %+v; want exit 2 saying %q", c.setting, r, c.want)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -122,9 +123,13 @@ func scheduleSpecOf(name string, body *yaml.Node) (client.ScheduleSpec, error) {
 	if err != nil {
 		return client.ScheduleSpec{}, err
 	}
-	for _, k := range keys {
+	for _, kv := range keys {
+		k := kv[0]
 		if !slices.Contains(scheduleSettings, k.Value) {
 			return client.ScheduleSpec{}, fmt.Errorf("line %d: unknown setting %s (a schedule's: %s)", k.Line, shown(k.Value), strings.Join(scheduleSettings, ", "))
+		}
+		if err := settingKind(k.Value, kv[1]); err != nil {
+			return client.ScheduleSpec{}, fmt.Errorf("line %d: %s: %w", k.Line, k.Value, err)
 		}
 	}
 	if err := body.Decode(&d); err != nil {
@@ -179,15 +184,15 @@ func scheduleSpecOf(name string, body *yaml.Node) (client.ScheduleSpec, error) {
 // settingKeys are the keys of a schedule's settings, m's own and those a
 // merge key (<<: *defaults, or a list of them) brings in, which the
 // decoder merges as YAML says.
-func settingKeys(m *yaml.Node, depth int) ([]*yaml.Node, error) {
+func settingKeys(m *yaml.Node, depth int) ([][2]*yaml.Node, error) {
 	if depth > 100 {
 		return nil, fmt.Errorf("line %d: merge keys nested too deep", m.Line)
 	}
-	var keys []*yaml.Node
+	var keys [][2]*yaml.Node
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k, v := m.Content[i], m.Content[i+1]
 		if k.Kind != yaml.ScalarNode || k.ShortTag() != "!!merge" {
-			keys = append(keys, k)
+			keys = append(keys, [2]*yaml.Node{k, v})
 			continue
 		}
 		from := []*yaml.Node{v}
@@ -209,6 +214,50 @@ func settingKeys(m *yaml.Node, depth int) ([]*yaml.Node, error) {
 		}
 	}
 	return keys, nil
+}
+
+// settingKind checks that a setting's value v is of the kind it takes,
+// saying what that is: the decoder's own words name Go types
+// ("cannot unmarshal !!str into []string").
+func settingKind(key string, v *yaml.Node) error {
+	for v.Kind == yaml.AliasNode && v.Alias != nil {
+		v = v.Alias
+	}
+	scalars := func(nodes []*yaml.Node) bool {
+		for _, n := range nodes {
+			for n.Kind == yaml.AliasNode && n.Alias != nil {
+				n = n.Alias
+			}
+			if n.Kind != yaml.ScalarNode {
+				return false
+			}
+		}
+		return true
+	}
+	quoted := v.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0
+	switch key {
+	case "cmd":
+		if v.Kind != yaml.SequenceNode || !scalars(v.Content) {
+			return errors.New("want a list of the program and its arguments, like [./report.sh, --full]")
+		}
+	case "env", "on":
+		if v.Kind != yaml.MappingNode || !scalars(v.Content) {
+			return errors.New("want a mapping, like {zone: eu}")
+		}
+	case "retries", "keep-succeeded", "keep-failed":
+		if _, err := strconv.Atoi(v.Value); v.Kind != yaml.ScalarNode || err != nil || quoted {
+			return fmt.Errorf("want a whole number, unquoted, got %s", shown(v.Value))
+		}
+	case "suspend", "shell":
+		if v.Kind != yaml.ScalarNode || v.Value != "true" && v.Value != "false" || quoted {
+			return fmt.Errorf("want true or false, unquoted, got %s", shown(v.Value))
+		}
+	default:
+		if v.Kind != yaml.ScalarNode {
+			return errors.New("want text")
+		}
+	}
+	return nil
 }
 
 // oneYAMLLine is a YAML error on one line: the decoder lists each field's
@@ -348,7 +397,7 @@ the file does not name; --dry-run says what would change and writes nothing.`,
 	f.StringVarP(&file, "file", "f", "", "YAML file of schedules (- for stdin)")
 	onlyOnce(f, "file", "one file only (join them: cat A B | drover schedule apply -f -)")
 	f.BoolVar(&prune, "prune", false, "remove the schedules the file does not name (runs already fired go on)")
-	f.BoolVar(&dryRun, "dry-run", false, "say what would be added, updated, left or removed, and write nothing")
+	f.BoolVar(&dryRun, "dry-run", false, "say what would be added, updated or removed (and what is unchanged), and write nothing")
 	return cmd
 }
 
