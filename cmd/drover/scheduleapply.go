@@ -111,7 +111,6 @@ func readScheduleFile(data []byte) ([]client.ScheduleSpec, error) {
 // scheduleSpecOf is the spec one schedule's settings describe, checked as
 // schedule add checks its flags.
 func scheduleSpecOf(name string, body *yaml.Node) (client.ScheduleSpec, error) {
-	var d scheduleDoc
 	for body.Kind == yaml.AliasNode && body.Alias != nil {
 		body = body.Alias // b: *a, another schedule's settings
 	}
@@ -123,6 +122,7 @@ func scheduleSpecOf(name string, body *yaml.Node) (client.ScheduleSpec, error) {
 	if err != nil {
 		return client.ScheduleSpec{}, err
 	}
+	var d scheduleDoc
 	for _, kv := range keys {
 		k := kv[0]
 		if !slices.Contains(scheduleSettings, k.Value) {
@@ -135,6 +135,12 @@ func scheduleSpecOf(name string, body *yaml.Node) (client.ScheduleSpec, error) {
 	if err := body.Decode(&d); err != nil {
 		return client.ScheduleSpec{}, oneYAMLLine(err)
 	}
+	return d.spec(name)
+}
+
+// spec is the schedule name's spec that d describes, checked as schedule
+// add checks its flags.
+func (d scheduleDoc) spec(name string) (client.ScheduleSpec, error) {
 	spec := client.ScheduleSpec{Name: name, Cron: d.Cron, TZ: d.TZ, Catchup: d.Catchup, Concurrency: d.Concurrency, Suspend: d.Suspend,
 		Task: client.TaskSpec{Name: d.Name, Cmd: d.Cmd, Shell: d.Shell, Handler: d.Handler, Env: d.Env, On: d.On, Retries: d.Retries, Priority: d.Priority}}
 	if err := store.ValidateNodeName(name); err != nil {
@@ -446,6 +452,13 @@ func docOf(rec *store.Schedule) (scheduleDoc, error) {
 	}
 	if t.Priority != store.PriorityNormal {
 		d.Priority = t.Priority.String()
+	}
+	// What an earlier client wrote that this one refuses (a DROVER_ env,
+	// a command's payload, @every 1500ms), or a hand (history limits of
+	// 0), or a zone this host lacks: schedule apply would refuse the
+	// whole file for it.
+	if _, err := d.spec(rec.Name); err != nil {
+		return scheduleDoc{}, fmt.Errorf("schedule apply would refuse it (%v)", err)
 	}
 	return d, nil
 }
