@@ -229,30 +229,55 @@ func settingKind(key string, v *yaml.Node) error {
 	for v.Kind == yaml.AliasNode && v.Alias != nil {
 		v = v.Alias
 	}
-	scalars := func(nodes []*yaml.Node) bool {
-		for _, n := range nodes {
-			for n.Kind == yaml.AliasNode && n.Alias != nil {
-				n = n.Alias
-			}
-			if n.Kind != yaml.ScalarNode {
-				return false
-			}
+	scalar := func(n *yaml.Node) *yaml.Node {
+		for n.Kind == yaml.AliasNode && n.Alias != nil {
+			n = n.Alias
 		}
-		return true
+		if n.Kind != yaml.ScalarNode {
+			return nil
+		}
+		return n
 	}
 	quoted := v.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0
 	switch key {
 	case "cmd":
-		if v.Kind != yaml.SequenceNode || !scalars(v.Content) {
-			return errors.New("want a list of the program and its arguments, like [./report.sh, --full]")
+		const want = "want a list of the program and its arguments, like [./report.sh, --full]"
+		if v.Kind != yaml.SequenceNode {
+			return errors.New(want)
+		}
+		for i, n := range v.Content {
+			n = scalar(n)
+			if n == nil {
+				return errors.New(want)
+			}
+			if n.ShortTag() == "!!null" {
+				// The decoder drops it from the list: [ls, ~] ran ls alone.
+				return fmt.Errorf("%s; its item %d is YAML's null (~, null or nothing): quote it ('~') or leave it out", want, i+1)
+			}
 		}
 	case "env", "on":
-		if v.Kind != yaml.MappingNode || !scalars(v.Content) {
+		if v.Kind != yaml.MappingNode {
 			return errors.New("want a mapping, like {zone: eu}")
+		}
+		// Its own pairs and those a merge key (<<: *base) brings in,
+		// which the decoder merges.
+		pairs, err := settingKeys(v, 0)
+		if err != nil {
+			return err
+		}
+		for _, kv := range pairs {
+			if scalar(kv[0]) == nil || scalar(kv[1]) == nil {
+				return errors.New("want a mapping of names to text, like {zone: eu}")
+			}
 		}
 	case "retries", "keep-succeeded", "keep-failed":
 		if _, err := strconv.Atoi(v.Value); v.Kind != yaml.ScalarNode || err != nil || quoted {
 			return fmt.Errorf("want a whole number, unquoted, got %s", shown(v.Value))
+		}
+		if digits := strings.TrimLeft(v.Value, "+-"); len(digits) > 1 && digits[0] == '0' {
+			// Atoi reads 010 as ten, YAML as octal 8 (schedule add's
+			// --retries 010 is ten): ten or refused, never eight.
+			return fmt.Errorf("want a whole number without a leading zero (YAML reads it as octal), got %s", shown(v.Value))
 		}
 	case "suspend", "shell":
 		if v.Kind != yaml.ScalarNode || v.Value != "true" && v.Value != "false" || quoted {
