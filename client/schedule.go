@@ -2,6 +2,7 @@ package client
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -707,7 +708,11 @@ var errUnchanged = errors.New("unchanged")
 // asks, keeping r's history, active runs, count and creation time (see
 // UpdateSchedule), at now; false: r was so already.
 func applySpec(r, want *store.Schedule, now time.Time) (bool, error) {
-	oldTask, err := json.Marshal(&r.Task)
+	// As an earlier client wrote it (its template's format version, no
+	// catch-up or concurrency policy for the default) is as asked too.
+	old := r.Task
+	old.V = want.Task.V
+	oldTask, err := json.Marshal(&old)
 	if err != nil {
 		return false, err
 	}
@@ -717,8 +722,9 @@ func applySpec(r, want *store.Schedule, now time.Time) (bool, error) {
 	}
 	grid := !sameGrid(r.Cron, r.TZ, want.Cron, want.TZ)
 	pause := want.Suspended && !r.Suspended
-	if r.Cron == want.Cron && r.TZ == want.TZ && !pause && bytes.Equal(oldTask, newTask) && r.Catchup == want.Catchup &&
-		r.StartingDeadline == want.StartingDeadline && r.Concurrency == want.Concurrency &&
+	if r.Cron == want.Cron && r.TZ == want.TZ && !pause && bytes.Equal(oldTask, newTask) &&
+		cmp.Or(r.Catchup, store.CatchupNone) == want.Catchup && cmp.Or(r.Concurrency, store.ConcurrencyAllow) == want.Concurrency &&
+		r.StartingDeadline == want.StartingDeadline &&
 		r.KeepSucceeded == want.KeepSucceeded && r.KeepFailed == want.KeepFailed {
 		return false, nil
 	}

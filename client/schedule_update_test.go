@@ -237,3 +237,29 @@ func TestScheduleTemplateTakesNoStartTime(t *testing.T) {
 		}
 	}
 }
+
+// A record as an earlier client wrote it (its template of format version 0,
+// no catch-up or concurrency policy for the defaults) is as a spec of the
+// same settings asks: unchanged, nothing written.
+func TestUpdateOfAnEarlierClientsRecordAsAskedIsUnchanged(t *testing.T) {
+	c, st := newClient(t)
+	rec := &store.Schedule{Name: "old", Cron: "@hourly", CreatedAt: time.Now().UTC(), KeepSucceeded: 10, KeepFailed: 10,
+		Task: store.Task{Name: "old", Cmd: []string{"true"}}}
+	if err := st.AddSchedule(rec); err != nil {
+		t.Fatal(err)
+	}
+	data, _, err := st.Get(st.Layout().Schedule("old"))
+	if err != nil || !strings.Contains(string(data), `"catchup":""`) || !strings.Contains(string(data), `"task":{"v":0,`) {
+		t.Fatalf("the record %s (%v) is not in an earlier client's form", data, err)
+	}
+	_, v0, err := c.readSchedule("old")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, changed, err := c.UpdateSchedule(ScheduleSpec{Name: "old", Cron: "@hourly", Task: TaskSpec{Cmd: []string{"true"}}}); err != nil || changed {
+		t.Fatalf("update as it is of an earlier client's record: changed %v, %v; want unchanged", changed, err)
+	}
+	if _, v, _ := c.readSchedule("old"); v != v0 {
+		t.Errorf("an update that changed nothing wrote the record")
+	}
+}
