@@ -2,10 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // schedule apply adds and updates a file's schedules in place, says which
@@ -168,5 +170,25 @@ func TestScheduleApplySaysWhatASettingTakes(t *testing.T) {
 		if r.code != 2 || !strings.Contains(r.stderr, c.want) || strings.Contains(r.stderr, "unmarshal") {
 			t.Errorf("%s: %+v; want exit 2 saying %q", c.setting, r, c.want)
 		}
+	}
+}
+
+// Merge lists of aliases of merge lists are refused at once, not walked
+// for ever (ten aliases at each of 30 levels are 10^30 mappings).
+func TestScheduleApplyRefusesAMergeBomb(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("x0: &x0 {cron: '@hourly', cmd: [x]}\n")
+	for i := 1; i < 30; i++ {
+		fmt.Fprintf(&b, "x%d: &x%d\n  <<: [%s]\n", i, i, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*x%d, ", i-1), 10), ", "))
+	}
+	done := make(chan error, 1)
+	go func() { _, err := readScheduleFile([]byte(b.String())); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "too many") {
+			t.Fatalf("a merge bomb: %v; want refused", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("a merge bomb was still being read after 30 s")
 	}
 }

@@ -62,6 +62,10 @@ var scheduleSettings = func() []string {
 	return keys
 }()
 
+// maxMerged bounds the mappings one schedule's settings (or its env or
+// labels) bring in by merge keys.
+const maxMerged = 1000
+
 // maxScheduleFile bounds a schedule file: a thousand schedules of a few
 // hundred bytes each fit many times over.
 const maxScheduleFile = 16 << 20
@@ -118,7 +122,8 @@ func scheduleSpecOf(name string, body *yaml.Node) (client.ScheduleSpec, error) {
 		return client.ScheduleSpec{}, errors.New("want a mapping of its settings (cron, cmd, ...)")
 	}
 	// A typo ("retry") must not drop a setting, nor one merged in.
-	keys, err := settingKeys(body, 0)
+	budget := maxMerged
+	keys, err := settingKeys(body, 0, &budget)
 	if err != nil {
 		return client.ScheduleSpec{}, err
 	}
@@ -189,10 +194,14 @@ func (d scheduleDoc) spec(name string) (client.ScheduleSpec, error) {
 
 // settingKeys are the keys of a schedule's settings, m's own and those a
 // merge key (<<: *defaults, or a list of them) brings in, which the
-// decoder merges as YAML says.
-func settingKeys(m *yaml.Node, depth int) ([][2]*yaml.Node, error) {
+// decoder merges as YAML says. budget bounds the mappings walked: merge
+// lists of aliases of merge lists would take exponential time.
+func settingKeys(m *yaml.Node, depth int, budget *int) ([][2]*yaml.Node, error) {
 	if depth > 100 {
 		return nil, fmt.Errorf("line %d: merge keys nested too deep", m.Line)
+	}
+	if *budget--; *budget < 0 {
+		return nil, fmt.Errorf("line %d: merge keys bring in too many mappings (more than %d)", m.Line, maxMerged)
 	}
 	var keys [][2]*yaml.Node
 	for i := 0; i+1 < len(m.Content); i += 2 {
@@ -212,7 +221,7 @@ func settingKeys(m *yaml.Node, depth int) ([][2]*yaml.Node, error) {
 			if f.Kind != yaml.MappingNode {
 				return nil, fmt.Errorf("line %d: a merge key (<<) takes a mapping or a list of them", k.Line)
 			}
-			more, err := settingKeys(f, depth+1)
+			more, err := settingKeys(f, depth+1, budget)
 			if err != nil {
 				return nil, err
 			}
@@ -261,7 +270,8 @@ func settingKind(key string, v *yaml.Node) error {
 		}
 		// Its own pairs and those a merge key (<<: *base) brings in,
 		// which the decoder merges.
-		pairs, err := settingKeys(v, 0)
+		budget := maxMerged
+		pairs, err := settingKeys(v, 0, &budget)
 		if err != nil {
 			return err
 		}
