@@ -14,7 +14,8 @@ import (
 // of 0 (a record written by hand, which DecodeSchedule reads). Applied,
 // the whole file was refused (exit 2), the schedules it could have kept
 // unchanged with it. Such a schedule is left out, as one whose payload is
-// not text: a line on stderr, exit 1; the rest applies unchanged.
+// not text was (now written as !!binary): a line on stderr, exit 1; the rest
+// applies unchanged.
 // (review210)
 func TestScheduleExportLeavesOutWhatApplyRefuses(t *testing.T) {
 	root := newRoot()

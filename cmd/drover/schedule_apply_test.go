@@ -118,6 +118,10 @@ func TestConfigFileRefusesPrune(t *testing.T) {
 // printed, applied, are unchanged, whatever their settings.
 func TestScheduleExportRoundTrips(t *testing.T) {
 	root := newRoot()
+	binary := filepath.Join(t.TempDir(), "payload")
+	if err := os.WriteFile(binary, []byte("\xff\x00\x01 not text"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	adds := [][]string{
 		{"plain", "--cron", "@hourly", "--", "true"},
 		{"busy", "--cron", "CRON_TZ=Europe/Berlin 30 2 * * 1-5", "--catchup", "all", "--starting-deadline", "90m", "--concurrency", "replace",
@@ -125,6 +129,7 @@ func TestScheduleExportRoundTrips(t *testing.T) {
 			"--priority", "high", "--suspend", "--", "./report.sh", "--since", "yesterday", "a b"},
 		{"shelled", "--cron", "*/10 * * * * *", "--tz", "America/New_York", "--shell", "--", "echo 'hi: there' # yes"},
 		{"handled", "--cron", "@every 90s", "--handler", "upper", "--payload", "line one\nline: two"},
+		{"binary", "--cron", "@hourly", "--handler", "upper", "--payload-file", binary},
 	}
 	for _, a := range adds {
 		if r := drover(t, root, append([]string{"schedule", "add"}, a...)...); r.code != 0 {
@@ -140,7 +145,7 @@ func TestScheduleExportRoundTrips(t *testing.T) {
 		t.Fatal(err)
 	}
 	exported := r.stdout
-	if r := drover(t, root, "schedule", "apply", "-f", file); r.code != 0 || r.stdout != "unchanged busy\nunchanged handled\nunchanged plain\nunchanged shelled\n" {
+	if r := drover(t, root, "schedule", "apply", "-f", file); r.code != 0 || r.stdout != "unchanged binary\nunchanged busy\nunchanged handled\nunchanged plain\nunchanged shelled\n" {
 		t.Fatalf("apply of what export printed:\n%s\n%+v", exported, r)
 	}
 	if r := drover(t, root, "schedule", "export", "plain"); r.code != 0 || r.stdout != "plain:\n  cron: '@hourly'\n  cmd: [\"true\"]\n" {

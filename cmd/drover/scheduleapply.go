@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v3"
@@ -455,9 +454,6 @@ func namesOf(specs []client.ScheduleSpec) string {
 // at their defaults are left out.
 func docOf(rec *store.Schedule) (scheduleDoc, error) {
 	t := &rec.Task
-	if len(t.Payload) > 0 && !utf8.Valid(t.Payload) {
-		return scheduleDoc{}, errors.New("its payload is not text (a schedule file holds text): add it with --payload-file instead")
-	}
 	d := scheduleDoc{Cron: rec.Cron, TZ: rec.TZ, Suspend: rec.Suspended, Cmd: t.Cmd, Shell: t.Shell, Handler: t.Handler,
 		Env: t.Env, On: t.On, Retries: t.Retries}
 	if rec.Catchup != store.CatchupNone {
