@@ -808,20 +808,20 @@ func (l *leader) applyQueueL2(b1, b2 string, ids []string, ok bool, loneCopy *st
 			q.relisted = true
 		}
 	}
-	copies, ctimes, requeued, err := l.readQueueManifests(manifests)
+	copies, requeued, err := l.readQueueManifests(manifests)
 	if err != nil {
 		return err
 	}
 	var reads []string
 	for _, id := range unknown {
-		t := copies[id]
-		if t == nil && loneCopy != nil && loneCopy.ID == id {
-			t = loneCopy
+		c := copies[id]
+		if c.task == nil && loneCopy != nil && loneCopy.ID == id {
+			c.task = loneCopy
 		}
-		if t != nil && !requeued[id] {
+		if c.task != nil && !requeued[id] {
 			// As Submit wrote it (see store.Txn.Enqueue), with its item,
 			// at the manifest's ctime.
-			l.addQueuedAt(t, store.SubmittedVersion, ctimes[id])
+			l.addQueuedAt(c.task, store.SubmittedVersion, c.ctime)
 			continue
 		}
 		reads = append(reads, dir+"/"+id)
@@ -917,11 +917,11 @@ func (l *leader) sweepEmptyQueue() {
 // of tasks queued again are read after the manifests naming them are gone,
 // so a retry after that read leaves a manifest of its own. A manifest that
 // does not decode is moved aside: its items are read one by one.
-func (l *leader) readQueueManifests(paths []string) (copies map[string]*store.Task, ctimes map[string]time.Time, requeued map[string]bool, err error) {
+func (l *leader) readQueueManifests(paths []string) (copies map[string]manifestCopy, requeued map[string]bool, err error) {
 	if len(paths) == 0 {
-		return nil, nil, nil, nil
+		return nil, nil, nil
 	}
-	copies, ctimes, requeued = map[string]*store.Task{}, map[string]time.Time{}, map[string]bool{}
+	copies, requeued = map[string]manifestCopy{}, map[string]bool{}
 	txn := l.st.Txn().Fence(l.term.Fence, -1)
 	var drop []string
 	for _, rd := range l.st.GetMany(paths) {
@@ -929,14 +929,14 @@ func (l *leader) readQueueManifests(paths []string) (copies map[string]*store.Ta
 		case errors.Is(rd.Err, store.ErrNoNode):
 			continue
 		case rd.Err != nil:
-			return nil, nil, nil, rd.Err
+			return nil, nil, rd.Err
 		}
 		tasks, again, err := store.DecodeQueueManifest(rd.Data)
 		if err != nil {
 			l.log.Warn().Err(err).Str("manifest", rd.Path).Msg("malformed queue manifest: moving it aside")
 			if err := l.st.Quarantine(rd.Path, rd.Data, rd.Stat.Version, err); err != nil &&
 				!errors.Is(err, store.ErrNoNode) && !errors.Is(err, store.ErrBadVersion) {
-				return nil, nil, nil, err
+				return nil, nil, err
 			}
 			continue
 		}
@@ -944,7 +944,7 @@ func (l *leader) readQueueManifests(paths []string) (copies map[string]*store.Ta
 		for _, t := range tasks {
 			if l.lay.QueueItem(t.ID) == dir+"/"+t.ID {
 				// Made in the submit's transaction, with their items.
-				copies[t.ID], ctimes[t.ID] = t, rd.Stat.Ctime
+				copies[t.ID] = manifestCopy{task: t, ctime: rd.Stat.Ctime}
 			}
 		}
 		for _, id := range again {
@@ -954,15 +954,22 @@ func (l *leader) readQueueManifests(paths []string) (copies map[string]*store.Ta
 		drop = append(drop, rd.Path)
 	}
 	if len(drop) == 0 {
-		return nil, nil, requeued, nil
+		return nil, requeued, nil
 	}
 	err = txn.Commit()
 	if errors.Is(err, store.ErrNoNode) || errors.Is(err, store.ErrBadVersion) {
 		// Another leader got there first: it may have placed from them.
 		// Reading an item is never wrong.
-		return nil, nil, requeued, nil
+		return nil, requeued, nil
 	}
-	return copies, ctimes, requeued, err
+	return copies, requeued, err
+}
+
+// manifestCopy is a task's record as a queue manifest held it, and the
+// manifest's creation by ZooKeeper's clock, its item's too.
+type manifestCopy struct {
+	task  *store.Task
+	ctime time.Time
 }
 
 // addRead adds a queue item read from ZooKeeper to the view, quarantining it
