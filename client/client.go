@@ -87,9 +87,10 @@ type TaskSpec struct {
 	Priority string // low, normal (or empty), high
 	Key      string // idempotency key: a second submit returns the first task
 	// At and In delay the task's first attempt: it is placed no earlier
-	// than At, or than In after the submit (by the submitting host's
-	// clock; the leader holds it back by its own). One or the other, at
-	// most MaxDelay ahead; a time past runs at once.
+	// than At, or than In after the submit (added to the submitting
+	// host's clock; the leader holds it back by its own). One or the
+	// other, at most MaxDelay ahead; a time past, by the leader's clock,
+	// runs at once.
 	At time.Time
 	In time.Duration
 }
@@ -187,11 +188,9 @@ func (s *TaskSpec) UnmarshalJSON(b []byte) error {
 	}
 	var at time.Time
 	if w.At != "" {
-		t, err := time.Parse(time.RFC3339Nano, w.At)
-		if err != nil {
-			return fmt.Errorf("at %q: %s", w.At, WantTime)
+		if at, err = ParseAt(w.At); err != nil {
+			return fmt.Errorf("at %w", err)
 		}
-		at = t
 	}
 	*s = TaskSpec{Name: name, Cmd: w.Cmd, Handler: w.Handler, Payload: w.Payload, Shell: w.Shell, Env: w.Env, Retries: w.Retries, Timeout: timeout,
 		On: w.On, Priority: w.Priority, Key: key, At: at, In: in}
@@ -298,9 +297,8 @@ func (s TaskSpec) Task(now time.Time) (*store.Task, error) {
 const WantTime = "want an RFC 3339 time, like 2026-12-07T02:00:00Z or 2026-12-07T03:00:00+01:00"
 
 // start is when the task's first attempt may be placed, submitted at now:
-// zero for at once (no At nor In, or a time past).
+// zero for at once (neither At nor In, or an At more than pastStart past).
 func (s TaskSpec) start(now time.Time) (time.Time, error) {
-	var at time.Time
 	switch {
 	case !s.At.IsZero() && s.In != 0:
 		return time.Time{}, errors.New("give at or in, not both")
@@ -309,22 +307,25 @@ func (s TaskSpec) start(now time.Time) (time.Time, error) {
 	case s.In > MaxDelay:
 		return time.Time{}, fmt.Errorf("in %v: at most 366 days ahead (a schedule runs later work)", s.In)
 	case s.In > 0:
-		at = now.Add(s.In)
-	case !s.At.IsZero():
-		if s.At.Sub(now) > MaxDelay {
-			return time.Time{}, fmt.Errorf("at %s: more than 366 days ahead (a schedule runs later work)", s.At.Format(time.RFC3339))
-		}
-		// Kept, a little past or not: the leader judges a time by its own
-		// clock, and this host's may be ahead of it. One long past is none.
-		if s.At.Before(now.Add(-pastStart)) {
-			return time.Time{}, nil
-		}
-		return s.At.UTC(), nil
-	}
-	if !at.After(now) {
+		return now.Add(s.In).UTC(), nil
+	case s.At.Sub(now) > MaxDelay:
+		return time.Time{}, fmt.Errorf("at %s: more than 366 days ahead (a schedule runs later work)", s.At.Format(time.RFC3339))
+	case s.At.IsZero() || s.At.Before(now.Add(-pastStart)):
 		return time.Time{}, nil
 	}
-	return at.UTC(), nil
+	// Kept, a little past or not: the leader judges a time by its own
+	// clock, and this host's may be ahead of it.
+	return s.At.UTC(), nil
+}
+
+// ParseAt reads a start time (TaskSpec.At) as given on a command line or
+// in a JSONL line: RFC 3339.
+func ParseAt(text string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, text)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q: %s", text, WantTime)
+	}
+	return t, nil
 }
 
 // pastStart is how far in the past a task's start time (TaskSpec.At) is

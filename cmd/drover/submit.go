@@ -238,9 +238,9 @@ being true when an idempotency key returned a task submitted before.`,
 					return usageErr("submit: --name \"\": empty (leave the flag out for no name)")
 				}
 				if at != "" {
-					t, err := time.Parse(time.RFC3339Nano, at)
+					t, err := client.ParseAt(at)
 					if err != nil {
-						return usageErr("submit: --at %s: %s", shown(at), client.WantTime)
+						return usageErr("submit: --at %s", printable(err.Error()))
 					}
 					tf.spec.At = t
 				} else if givenOnCommandLine(cmd, "at") {
