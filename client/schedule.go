@@ -515,20 +515,50 @@ func (c *Client) PauseSchedule(name string) (*store.Schedule, error) {
 	}
 	now = now.UTC()
 	return c.update(name, func(r *store.Schedule) error {
-		// A spec this host cannot read (a zone its tzdata lacks) is paused
-		// all the same: a pause must always stop firing.
-		if s, _, err := scheduler.ReadSpec(r.Cron, r.TZ); err == nil && !r.Suspended {
-			missed, last := scheduler.PauseSlots(s, r, now)
-			for _, slot := range missed {
-				r.Record(store.ScheduleRun{Slot: slot.UTC(), Reason: MissedPaused})
-			}
-			if last.After(r.LastSlot) {
-				r.LastSlot = last
-			}
-		}
+		fileUnfired(r, now, MissedPaused)
 		r.Suspended = true
 		return nil
 	}, nil, nil, nil)
+}
+
+// fileUnfired files the slots of r's spec that came due by now but that no
+// leader fired (none was up, or a pause or update came first) as missed,
+// with reason, and moves its last slot past them: what stops a schedule
+// firing must leave a trace of them. A paused one has none to file; a spec
+// this host cannot read (a zone its tzdata lacks) is left be, and paused
+// all the same: a pause must always stop firing.
+func fileUnfired(r *store.Schedule, now time.Time, reason string) {
+	s, _, err := scheduler.ReadSpec(r.Cron, r.TZ)
+	if err != nil || r.Suspended {
+		return
+	}
+	missed, last := scheduler.PauseSlots(s, r, now)
+	for _, slot := range missed {
+		r.Record(store.ScheduleRun{Slot: slot.UTC(), Reason: reason})
+	}
+	if last.After(r.LastSlot) {
+		r.LastSlot = last
+	}
+}
+
+// startFrom sets r's last slot so that its spec's slots fire from now on
+// (scheduler.ResumeSlot: an @every one keeps to its grid), when it is
+// before now; from now itself where this host cannot read the spec's zone.
+// Any other error is the spec's.
+func startFrom(r *store.Schedule, now time.Time) error {
+	if !r.LastSlot.Before(now) {
+		return nil
+	}
+	s, _, err := scheduler.ReadSpec(r.Cron, r.TZ)
+	switch {
+	case errors.Is(err, scheduler.ErrUnknownZone):
+		r.LastSlot = now // the spec's grid unknown here: from now
+	case err != nil:
+		return err
+	default:
+		r.LastSlot = scheduler.ResumeSlot(s, r, now)
+	}
+	return nil
 }
 
 // MissedPaused is the reason a schedule's history gives a slot that came due
@@ -545,15 +575,9 @@ func (c *Client) ResumeSchedule(name string) (*store.Schedule, error) {
 	}
 	now = now.UTC()
 	return c.update(name, func(r *store.Schedule) error {
-		if r.Suspended && r.LastSlot.Before(now) {
-			s, _, err := scheduler.ReadSpec(r.Cron, r.TZ)
-			switch {
-			case errors.Is(err, scheduler.ErrUnknownZone):
-				r.LastSlot = now // the spec's grid unknown here: from now
-			case err != nil:
+		if r.Suspended {
+			if err := startFrom(r, now); err != nil {
 				return fmt.Errorf("%w: %w", store.ErrMalformed, err)
-			default:
-				r.LastSlot = scheduler.ResumeSlot(s, r, now)
 			}
 		}
 		r.Suspended = false
@@ -728,42 +752,22 @@ func applySpec(r, want *store.Schedule, now time.Time) (bool, error) {
 		r.KeepSucceeded == want.KeepSucceeded && r.KeepFailed == want.KeepFailed {
 		return false, nil
 	}
-	if grid || pause {
-		// The old spec's slots due by now and not fired: missed, as a
-		// pause files them (a spec this host cannot read is left be, as
-		// a pause leaves it).
-		if s, _, err := scheduler.ReadSpec(r.Cron, r.TZ); err == nil && !r.Suspended {
-			reason := MissedUpdated
-			if !grid {
-				reason = MissedPaused
-			}
-			missed, last := scheduler.PauseSlots(s, r, now)
-			for _, slot := range missed {
-				r.Record(store.ScheduleRun{Slot: slot.UTC(), Reason: reason})
-			}
-			if last.After(r.LastSlot) {
-				r.LastSlot = last
-			}
-		}
+	switch {
+	case grid:
+		fileUnfired(r, now, MissedUpdated) // the old spec's
+	case pause:
+		fileUnfired(r, now, MissedPaused)
 	}
 	r.Cron, r.TZ, r.Catchup, r.StartingDeadline, r.Concurrency = want.Cron, want.TZ, want.Catchup, want.StartingDeadline, want.Concurrency
 	r.KeepSucceeded, r.KeepFailed, r.Task = want.KeepSucceeded, want.KeepFailed, want.Task
 	r.Suspended = r.Suspended || want.Suspended
-	r.Succeeded = r.Succeeded[max(0, len(r.Succeeded)-r.KeepSucceeded):]
-	r.Failed = r.Failed[max(0, len(r.Failed)-r.KeepFailed):]
-	r.Skipped = r.Skipped[max(0, len(r.Skipped)-max(r.KeepFailed, 10)):]
-	if grid && r.LastSlot.Before(now) {
+	r.TrimHistory()
+	if grid {
 		// The new spec's slots start after now: none before the update
 		// is due (catch-up all would fire them), an @every one keeping to
 		// its grid as a resume does.
-		s, _, err := scheduler.ReadSpec(r.Cron, r.TZ)
-		switch {
-		case errors.Is(err, scheduler.ErrUnknownZone):
-			r.LastSlot = now
-		case err != nil:
+		if err := startFrom(r, now); err != nil {
 			return false, fmt.Errorf("%w: %w", ErrInvalid, err)
-		default:
-			r.LastSlot = scheduler.ResumeSlot(s, r, now)
 		}
 	}
 	return true, nil

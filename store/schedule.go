@@ -136,29 +136,40 @@ func (s *Schedule) Tracks(id string) bool {
 // failures apart from the runs a replace slot cancelled (ReasonReplaced),
 // which go with the slots skipped or missed.
 func (s *Schedule) Record(r ScheduleRun) {
-	push := func(list []ScheduleRun, limit int) []ScheduleRun {
-		list = append(list, r)
-		if limit < 1 {
-			limit = 1
-		}
-		if len(list) > limit {
-			list = append([]ScheduleRun(nil), list[len(list)-limit:]...)
-		}
-		return list
-	}
 	switch {
 	case r.State == StateSucceeded:
-		s.Succeeded = push(s.Succeeded, s.KeepSucceeded)
+		s.Succeeded = keepNewest(append(s.Succeeded, r), s.KeepSucceeded)
 	case r.State == StateCancelled && r.Reason == ReasonReplaced:
 		// The policy's own doing, not a failure: filed with the slots
 		// skipped, so that a schedule that replaces often keeps its real
 		// failures.
-		s.Skipped = push(s.Skipped, max(s.KeepFailed, 10))
+		s.Skipped = keepNewest(append(s.Skipped, r), s.skippedLimit())
 	case r.State.Terminal():
-		s.Failed = push(s.Failed, s.KeepFailed)
+		s.Failed = keepNewest(append(s.Failed, r), s.KeepFailed)
 	default:
-		s.Skipped = push(s.Skipped, max(s.KeepFailed, 10))
+		s.Skipped = keepNewest(append(s.Skipped, r), s.skippedLimit())
 	}
+}
+
+// TrimHistory keeps each history list within the limit Record keeps it
+// to, for limits made smaller (an update).
+func (s *Schedule) TrimHistory() {
+	s.Succeeded = keepNewest(s.Succeeded, s.KeepSucceeded)
+	s.Failed = keepNewest(s.Failed, s.KeepFailed)
+	s.Skipped = keepNewest(s.Skipped, s.skippedLimit())
+}
+
+// skippedLimit bounds the skipped, missed and replaced runs kept: as many
+// as failures, at least 10.
+func (s *Schedule) skippedLimit() int { return max(s.KeepFailed, 10) }
+
+// keepNewest is the newest limit runs of list (at least one).
+func keepNewest(list []ScheduleRun, limit int) []ScheduleRun {
+	limit = max(limit, 1)
+	if len(list) > limit {
+		list = append([]ScheduleRun(nil), list[len(list)-limit:]...)
+	}
+	return list
 }
 
 // templateID stands in for a slot task's id while a template is checked:
