@@ -161,11 +161,11 @@ func (s *TaskSpec) UnmarshalJSON(b []byte) error {
 	if esc := loneSurrogate(b); esc != "" {
 		return fmt.Errorf("%s is half a UTF-16 surrogate pair: not a character (decoded as U+FFFD)", esc)
 	}
-	timeout, err := specDuration("timeout", w.Timeout)
+	timeout, err := ParseDuration("timeout", w.Timeout)
 	if err != nil {
 		return err
 	}
-	in, err := specDuration("in", w.In)
+	in, err := ParseDuration("in", w.In)
 	if err != nil {
 		return err
 	}
@@ -197,8 +197,9 @@ func (s *TaskSpec) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// specDuration reads a spec's duration field (none when empty).
-func specDuration(field, text string) (time.Duration, error) {
+// ParseDuration reads a duration field of a task's or schedule's spec as a
+// file gives it (a JSONL line, a schedule file): none when empty.
+func ParseDuration(field, text string) (time.Duration, error) {
 	if text == "" {
 		return 0, nil
 	}

@@ -172,18 +172,12 @@ func (d scheduleDoc) spec(name string) (client.ScheduleSpec, error) {
 		}
 		*k.to = *k.n
 	}
-	for _, dur := range []struct {
-		key, text string
-		to        *time.Duration
-	}{{"timeout", d.Timeout, &spec.Task.Timeout}, {"starting-deadline", d.StartingDeadline, &spec.StartingDeadline}} {
-		if dur.text == "" {
-			continue
-		}
-		v, err := time.ParseDuration(dur.text)
-		if err != nil {
-			return spec, fmt.Errorf("%s %q: %s", dur.key, dur.text, store.WantDuration)
-		}
-		*dur.to = v
+	var err error
+	if spec.Task.Timeout, err = client.ParseDuration("timeout", d.Timeout); err != nil {
+		return spec, err
+	}
+	if spec.StartingDeadline, err = client.ParseDuration("starting-deadline", d.StartingDeadline); err != nil {
+		return spec, err
 	}
 	if _, err := spec.Record(time.Now()); err != nil {
 		return spec, errors.New(describeInvalid(err))
