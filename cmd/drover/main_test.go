@@ -89,8 +89,17 @@ func daemon(t *testing.T, root string, args ...string) *exec.Cmd {
 // daemonAs is daemon run as the user cred names (nil: this process's).
 func daemonAs(t *testing.T, root string, cred *syscall.Credential, args ...string) *exec.Cmd {
 	t.Helper()
+	return daemonWith(t, root, cred, nil, args...)
+}
+
+// daemonWith is daemonAs with env added to this process's environment.
+func daemonWith(t *testing.T, root string, cred *syscall.Credential, env []string, args ...string) *exec.Cmd {
+	t.Helper()
 	full := append([]string{"--zk", zkAddr, "--root", root, "--session-timeout", "2s", "--log-level", "debug"}, args...)
 	cmd := exec.Command(binary, full...)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	logf, err := os.Create(filepath.Join(t.TempDir(), "daemon.log"))
 	if err != nil {
 		t.Fatal(err)

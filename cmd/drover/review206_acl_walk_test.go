@@ -2,14 +2,10 @@ package main
 
 import (
 	"errors"
-	"os"
-	"os/exec"
 	"path"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -20,28 +16,7 @@ import (
 // killed by its process group at cleanup.
 func securedDaemon(t *testing.T, root, auth string, args ...string) {
 	t.Helper()
-	full := append([]string{"--zk", zkAddr, "--root", root, "--session-timeout", "2s", "--log-level", "debug"}, args...)
-	cmd := exec.Command(binary, full...)
-	cmd.Env = append(os.Environ(), "DROVER_ZK_AUTH="+auth)
-	logf, err := os.Create(filepath.Join(t.TempDir(), "daemon.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); logf.Close(); close(done) }()
-	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-done
-		if t.Failed() {
-			data, _ := os.ReadFile(logf.Name())
-			t.Logf("%v log:\n%s", args, lastLines(string(data), 40))
-		}
-	})
+	daemonWith(t, root, nil, []string{"DROVER_ZK_AUTH=" + auth}, args...)
 }
 
 // zkAs connects to the test server with the digest identity auth (none
