@@ -397,6 +397,14 @@ func (t *Task) retryLimit() int {
 	return t.Retries
 }
 
+// RetriesLeft is how many more attempts the task gets if its current
+// attempt fails: 0 on its last try. Only failures count (a lost or
+// unstarted attempt does not), and a failure that skips retries
+// (worker.ErrSkipRetry) or a cancel ends the task whatever it says.
+func (t *Task) RetriesLeft() int {
+	return max(0, t.retryLimit()-t.Failures())
+}
+
 // StartByBinds reports whether t, queued, must be placed by its StartBy:
 // only a first attempt is bound, or a later one while every earlier ended
 // unstarted (Attempt.Unstarted): none started, so the slot has not.

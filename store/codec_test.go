@@ -164,10 +164,21 @@ func TestShouldRetry(t *testing.T) {
 		if got := task.FailedState(); !tc.want && got != tc.end {
 			t.Errorf("case %d: FailedState = %s, want %s", i, got, tc.end)
 		}
+		// Before a last attempt that failed, RetriesLeft said whether its
+		// failure would queue the task again.
+		if last := tc.history[len(tc.history)-1]; last == fail {
+			before := &Task{Retries: tc.retries, RetryLimit: tc.limit, History: tc.history[:len(tc.history)-1]}
+			if got := before.RetriesLeft() > 0; got != tc.want {
+				t.Errorf("case %d: RetriesLeft before the last attempt = %d, but ShouldRetry after it = %v", i, before.RetriesLeft(), tc.want)
+			}
+		}
 	}
 	many := &Task{}
 	for i := 0; i < MaxLostAttempts; i++ {
 		many.History = append(many.History, lost)
+	}
+	if got := (&Task{Retries: 3, History: []Attempt{fail, lost, {Unstarted: true}}}).RetriesLeft(); got != 2 {
+		t.Errorf("3 retries, one failure, a loss and an unstarted attempt: RetriesLeft = %d, want 2", got)
 	}
 	if many.ShouldRetry() {
 		t.Errorf("a task that lost its worker %d times must not retry", MaxLostAttempts)

@@ -65,7 +65,8 @@ type policy struct {
 }
 
 // taskVars are the variables the worker sets for each task itself.
-var taskVars = map[string]bool{"DROVER_TASK_ID": true, "DROVER_ATTEMPT": true, "DROVER_WORKER_ID": true, "DROVER_TASK_NAME": true}
+var taskVars = map[string]bool{"DROVER_TASK_ID": true, "DROVER_ATTEMPT": true, "DROVER_RETRIES_LEFT": true,
+	"DROVER_WORKER_ID": true, "DROVER_TASK_NAME": true}
 
 // env is the policy's rule for a command task's variables.
 func (p policy) env() store.EnvPolicy {
@@ -555,6 +556,7 @@ func taskEnv(task *store.Task, workerID string, clean bool, cred *syscall.Creden
 	env = append(env,
 		"DROVER_TASK_ID="+task.ID,
 		"DROVER_ATTEMPT="+strconv.Itoa(task.Attempt),
+		"DROVER_RETRIES_LEFT="+strconv.Itoa(task.RetriesLeft()),
 		"DROVER_WORKER_ID="+workerID,
 	)
 	if task.Name != "" {

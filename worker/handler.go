@@ -24,6 +24,11 @@ type Task struct {
 	// or after a drain handed the attempt back unstarted, has the next
 	// number too (it does not count against the task's retries).
 	Attempt int
+	// RetriesLeft is how many more attempts the task gets if this one
+	// fails: 0 on its last try (a handler may, say, alert only then).
+	// Lost and unstarted attempts do not count against it; ErrSkipRetry
+	// ends the task whatever it says.
+	RetriesLeft int
 	// Payload is the task's input (client.TaskSpec.Payload): the handler's
 	// own copy.
 	Payload []byte
@@ -169,7 +174,7 @@ func (w *Worker) runHandler(ctx context.Context, task *store.Task) (out outcome)
 		// Copies: the handler's to change; the record's are reported, and
 		// read by the report while an abandoned handler may still run.
 		res, err := h.ProcessTask(hctx, &Task{ID: task.ID, Name: task.Name, Attempt: task.Attempt,
-			Payload: bytes.Clone(task.Payload), Env: maps.Clone(task.Env), Log: stderr})
+			RetriesLeft: task.RetriesLeft(), Payload: bytes.Clone(task.Payload), Env: maps.Clone(task.Env), Log: stderr})
 		r.res, r.late = res, hctx.Err() != nil
 		if err != nil {
 			// Read here, under the recover: an Is or Error method may panic

@@ -1,0 +1,68 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+
+	"github.com/drover-sched/drover/drovertest"
+	"github.com/drover-sched/drover/store"
+)
+
+// Each attempt learns how many more the task gets if it fails: a handler
+// from Task.RetriesLeft, a command from DROVER_RETRIES_LEFT; 0 on the last
+// try.
+func TestRetriesLeftCountsDown(t *testing.T) {
+	root := drovertest.NewRoot()
+	startScheduler(t, root, "s1")
+	w, err := New(Config{ID: "w1", Store: openExtra(t, root), Capacity: 2, Commands: true, Log: drovertest.Logger(t),
+		Backoff: Backoff{Base: 10 * time.Millisecond, Max: 50 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu   sync.Mutex
+		seen []string
+	)
+	_ = w.Handle("flaky", HandlerFunc(func(_ context.Context, tk *Task) ([]byte, error) {
+		mu.Lock()
+		seen = append(seen, fmt.Sprintf("%d:%d", tk.Attempt, tk.RetriesLeft))
+		mu.Unlock()
+		return nil, fmt.Errorf("flaky")
+	}))
+	runWorker(t, w)
+	st := drovertest.OpenStore(t, root)
+	runs := t.TempDir() + "/runs"
+	handler := &store.Task{ID: ulid.Make().String(), Handler: "flaky", Retries: 2, SubmittedAt: time.Now().UTC()}
+	command := &store.Task{ID: ulid.Make().String(), Shell: true, Retries: 1, SubmittedAt: time.Now().UTC(),
+		Cmd: []string{`echo "$DROVER_ATTEMPT:$DROVER_RETRIES_LEFT" >> ` + runs + `; exit 3`}}
+	if _, err := st.Submit(context.Background(), []*store.Task{handler, command}); err != nil {
+		t.Fatal(err)
+	}
+	if got := result(t, st, handler.ID); got.State != store.StateDead {
+		t.Fatalf("handler task ended %s", got.State)
+	}
+	mu.Lock()
+	got := slices.Clone(seen)
+	mu.Unlock()
+	if want := []string{"1:2", "2:1", "3:0"}; !slices.Equal(got, want) {
+		t.Fatalf("handler saw attempt:retries-left %v, want %v", got, want)
+	}
+	if got := result(t, st, command.ID); got.State != store.StateDead {
+		t.Fatalf("command task ended %s", got.State)
+	}
+	b, err := os.ReadFile(runs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Fields(string(b)), []string{"1:1", "2:0"}; !slices.Equal(got, want) {
+		t.Fatalf("command saw attempt:retries-left %v, want %v", got, want)
+	}
+}
