@@ -23,7 +23,8 @@ import "github.com/drover-sched/drover/store"
 //	  "state": "queued|assigned|running|succeeded|failed|cancelled|dead",
 //	  "attempt": 1,                  the current (or last) attempt, 1-based
 //	  "attempts": 1,                 attempts placed so far, started or not (0 while first queued)
-//	  "not_before": "RFC 3339",      retry backoff, omitted when none
+//	  "not_before": "RFC 3339",      while queued: not placed before then (a retry's backoff,
+//	                                 or the start --at / --in asked of a first attempt), omitted when none
 //	  "start_by": "RFC 3339",        a slot's task under its schedule's starting deadline:
 //	                                 the latest its first attempt may start (or one after attempts
 //	                                 that never started), omitted when none

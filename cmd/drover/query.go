@@ -117,8 +117,8 @@ func newStatusCmd(g *globals) *cobra.Command {
 				// A task no worker's labels match waits for one.
 				rows = append(rows, []string{"on", labelsStr(t.On)})
 			}
-			if d := time.Until(t.NotBefore); t.State == store.StateQueued && d > 0 {
-				if len(t.History) == 0 && t.Attempt == 1 { // submitted with --at or --in
+			if d, first, ok := notDue(t); ok {
+				if first {
 					rows = append(rows, []string{"starts", fmtTime(t.NotBefore) + " (in " + d.Round(time.Second).String() + ")"})
 				} else {
 					rows = append(rows, []string{"retry in", d.Round(time.Second).String()})
@@ -304,6 +304,32 @@ func printLogs(cmd *cobra.Command, g *globals, t *store.Task, attempt int) error
 	return nil
 }
 
+// notDue says how long a queued task waits still for its not_before, and
+// whether that is its first attempt's start (submitted with --at or --in)
+// rather than a retry's backoff; ok is false when it is due.
+func notDue(t *store.Task) (d time.Duration, first, ok bool) {
+	d = time.Until(t.NotBefore)
+	if t.State != store.StateQueued || d <= 0 {
+		return 0, false, false
+	}
+	return d, len(t.History) == 0 && t.Attempt == 1, true
+}
+
+// lsState is a task's state as ls shows it: a queued task not due yet
+// says when it is, so a delayed start or a backoff is not taken for a
+// stuck queue.
+func lsState(t *store.Task) string {
+	d, first, ok := notDue(t)
+	switch {
+	case !ok:
+		return string(t.State)
+	case first:
+		return "queued (starts in " + d.Round(time.Second).String() + ")"
+	default:
+		return "queued (retry in " + d.Round(time.Second).String() + ")"
+	}
+}
+
 func newLsCmd(g *globals) *cobra.Command {
 	var state string
 	var filter client.TaskFilter
@@ -385,7 +411,7 @@ func newLsCmd(g *globals) *cobra.Command {
 				}
 				rows := make([][]string, len(tasks))
 				for i, t := range tasks {
-					rows[i] = []string{t.ID, orDash(t.Name), string(t.State), fmt.Sprint(t.Attempt), orDash(t.Worker), exitStr(t), ago(t.SubmittedAt)}
+					rows[i] = []string{t.ID, orDash(t.Name), lsState(t), fmt.Sprint(t.Attempt), orDash(t.Worker), exitStr(t), ago(t.SubmittedAt)}
 					if g.output == "wide" {
 						rows[i] = append(rows[i], t.Priority.String(), labelsStr(t.On), ago(t.FinishedAt), orDash(t.Error), whatRuns(t))
 					}

@@ -77,6 +77,10 @@ func TestSubmitDelayedStart(t *testing.T) {
 	if _, _, nb := status(ids[1]); nb.Before(time.Now().Add(time.Hour + 59*time.Minute)) {
 		t.Errorf("line with \"in\": \"2h\": not_before %v", nb)
 	}
+	// ls says when they start, not only "queued".
+	if r := drover(t, root, "ls", "--state", "queued"); strings.Count(r.stdout, "queued (starts in ") != 2 {
+		t.Errorf("ls of two delayed tasks does not say when they start:\n%s", r.stdout)
+	}
 	if r := drover(t, root, "cancel", ids[0], ids[1]); r.code != 0 {
 		t.Fatalf("cancel of the delayed tasks: %+v", r)
 	}
