@@ -32,9 +32,10 @@ const MaxRecordSize = 960 * 1024
 
 // MaxSpecSize is the largest task a submit accepts, encoded. The rest of
 // MaxRecordSize is left for what a task gathers on its way: its attempt
-// history (bounded by Retries + MaxLostAttempts + MaxUnstarted entries of at
-// most ~600 bytes each, see MaxAttemptError, the last AttemptsWithTail that
-// ran with up to
+// history (bounded by Retries + MaxLostAttempts + MaxUnstarted entries, and
+// one attempt and MaxLostAttempts more for each drover retry, of at most
+// ~600 bytes each, see MaxAttemptError, the last AttemptsWithTail that ran
+// with up to
 // 2 × AttemptTail of output besides) and the result's output tails
 // (shortened to fit).
 const MaxSpecSize = 256 * 1024
