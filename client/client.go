@@ -93,6 +93,14 @@ type TaskSpec struct {
 	// runs at once.
 	At time.Time
 	In time.Duration
+	// StartingDeadline, when set, bounds how late the first attempt may
+	// start: a task still queued StartingDeadline after its start (At, or
+	// In after the submit, or the submit itself) is ended, cancelled, with
+	// the error store.NotStartedInTime, by the leader's clock, as a
+	// schedule's slot task under its starting deadline is. Retries are not
+	// bound; drover retry lifts it. At least a millisecond, at most
+	// MaxDelay.
+	StartingDeadline time.Duration
 }
 
 // MaxDelay bounds how far ahead a task's start may be put (TaskSpec.At,
@@ -116,6 +124,8 @@ type taskSpecJSON struct {
 	Key *string `json:"key,omitempty"`
 	At  string  `json:"at,omitempty"`
 	In  string  `json:"in,omitempty"`
+	// StartingDeadline is TaskSpec.StartingDeadline, a duration string.
+	StartingDeadline string `json:"starting_deadline,omitempty"`
 }
 
 // MarshalJSON writes the JSONL form, timeout as a duration string.
@@ -136,6 +146,9 @@ func (s TaskSpec) MarshalJSON() ([]byte, error) {
 	}
 	if s.In != 0 {
 		w.In = s.In.String()
+	}
+	if s.StartingDeadline != 0 {
+		w.StartingDeadline = s.StartingDeadline.String()
 	}
 	return json.Marshal(w)
 }
@@ -169,6 +182,10 @@ func (s *TaskSpec) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return err
 	}
+	deadline, err := ParseDuration("starting_deadline", w.StartingDeadline)
+	if err != nil {
+		return err
+	}
 	var key string
 	if w.Key != nil {
 		// "key": "$JOB_KEY" with the variable unset would be no key, and
@@ -193,7 +210,7 @@ func (s *TaskSpec) UnmarshalJSON(b []byte) error {
 		}
 	}
 	*s = TaskSpec{Name: name, Cmd: w.Cmd, Handler: w.Handler, Payload: w.Payload, Shell: w.Shell, Env: w.Env, Retries: w.Retries, Timeout: timeout,
-		On: w.On, Priority: w.Priority, Key: key, At: at, In: in}
+		On: w.On, Priority: w.Priority, Key: key, At: at, In: in, StartingDeadline: deadline}
 	return nil
 }
 
@@ -288,6 +305,11 @@ func (s TaskSpec) Task(now time.Time) (*store.Task, error) {
 	if err := t.Validate(); err != nil {
 		return nil, err
 	}
+	// Set after Validate, which refuses a start_by a submit copied from a
+	// slot's task: this one the spec asked for.
+	if t.StartBy, err = s.startBy(now, notBefore); err != nil {
+		return nil, err
+	}
 	if _, err := store.EncodeSpec(t.Clone()); err != nil {
 		return nil, err
 	}
@@ -317,6 +339,25 @@ func (s TaskSpec) start(now time.Time) (time.Time, error) {
 	// Kept, a little past or not: the leader judges a time by its own
 	// clock, and this host's may be ahead of it.
 	return s.At.UTC(), nil
+}
+
+// startBy is the latest time the first attempt may start (store.Task.
+// StartBy), for a task whose start is notBefore (zero: at once, now): zero
+// when the spec has no starting deadline.
+func (s TaskSpec) startBy(now, notBefore time.Time) (time.Time, error) {
+	d := s.StartingDeadline
+	switch {
+	case d == 0:
+		return time.Time{}, nil
+	case d < time.Millisecond:
+		return time.Time{}, fmt.Errorf("starting_deadline %v: want at least 1ms (0: no limit)", d)
+	case d > MaxDelay:
+		return time.Time{}, fmt.Errorf("starting_deadline %v: at most 366 days", d)
+	}
+	if notBefore.IsZero() {
+		notBefore = now
+	}
+	return notBefore.Add(d).UTC(), nil
 }
 
 // ParseAt reads a start time (TaskSpec.At) as given on a command line or

@@ -97,6 +97,9 @@ func (s ScheduleSpec) Record(now time.Time) (*store.Schedule, error) {
 	if !s.Task.At.IsZero() || s.Task.In != 0 {
 		return nil, errors.New("a schedule's task cannot carry a start time (at, in): its slots say when it runs")
 	}
+	if s.Task.StartingDeadline != 0 {
+		return nil, errors.New("a schedule's task cannot carry a starting deadline of its own: give the schedule's (StartingDeadline, --starting-deadline)")
+	}
 	if s.Task.Name == "" {
 		s.Task.Name = s.Name
 	}

@@ -25,7 +25,7 @@ import "github.com/drover-sched/drover/store"
 //	  "attempts": 1,                 attempts placed so far, started or not (0 while first queued)
 //	  "not_before": "RFC 3339",      while queued: not placed before then (a retry's backoff,
 //	                                 or the start --at / --in asked of a first attempt), omitted when none
-//	  "start_by": "RFC 3339",        a slot's task under its schedule's starting deadline:
+//	  "start_by": "RFC 3339",        a task under a starting deadline (its schedule's, or submit's):
 //	                                 the latest its first attempt may start (or one after attempts
 //	                                 that never started), omitted when none
 //	  "history": [{"n","worker","started_at","finished_at","exit_code","error","lost","cancelled",

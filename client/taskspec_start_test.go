@@ -2,6 +2,7 @@ package client
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 )
@@ -54,5 +55,59 @@ func TestTaskSpecStart(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(`{"cmd":["true"],"in":"soon"}`), &s); err == nil {
 		t.Errorf(`"in":"soon" read as %+v`, s)
+	}
+}
+
+// A spec's starting deadline makes its record's start_by: its start (now,
+// or its at / in) plus the deadline; bad ones are refused; the JSON form
+// keeps it; a schedule's template takes none (the schedule has its own).
+func TestTaskSpecStartingDeadline(t *testing.T) {
+	now := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	cases := []struct {
+		spec TaskSpec
+		want time.Time
+		bad  bool
+	}{
+		{spec: TaskSpec{}, want: time.Time{}},
+		{spec: TaskSpec{StartingDeadline: time.Minute}, want: now.Add(time.Minute)},
+		{spec: TaskSpec{StartingDeadline: time.Minute, In: time.Hour}, want: now.Add(time.Hour + time.Minute)},
+		{spec: TaskSpec{StartingDeadline: time.Minute, At: now.Add(2 * time.Hour)}, want: now.Add(2*time.Hour + time.Minute)},
+		{spec: TaskSpec{StartingDeadline: time.Minute, At: now.Add(-48 * time.Hour)}, want: now.Add(time.Minute)}, // an at long past is now
+		{spec: TaskSpec{StartingDeadline: time.Millisecond}, want: now.Add(time.Millisecond)},
+		{spec: TaskSpec{StartingDeadline: time.Microsecond}, bad: true},
+		{spec: TaskSpec{StartingDeadline: -time.Second}, bad: true},
+		{spec: TaskSpec{StartingDeadline: MaxDelay + time.Second}, bad: true},
+	}
+	for _, c := range cases {
+		c.spec.Cmd = []string{"true"}
+		task, err := c.spec.Task(now)
+		if c.bad {
+			if err == nil {
+				t.Errorf("%+v: no error", c.spec)
+			}
+			continue
+		}
+		if err != nil || !task.StartBy.Equal(c.want) {
+			t.Errorf("%+v: start_by %v, %v; want %v", c.spec, task.StartBy, err, c.want)
+		}
+		if !c.want.IsZero() && !task.StartByBinds() {
+			t.Errorf("%+v: start_by does not bind its first attempt", c.spec)
+		}
+		b, err := json.Marshal(c.spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back TaskSpec
+		if err := json.Unmarshal(b, &back); err != nil || back.StartingDeadline != c.spec.StartingDeadline {
+			t.Errorf("%+v: JSON %s read back as %+v (%v)", c.spec, b, back, err)
+		}
+	}
+	var s TaskSpec
+	if err := json.Unmarshal([]byte(`{"cmd":["true"],"starting_deadline":"soon"}`), &s); err == nil {
+		t.Errorf(`"starting_deadline":"soon" read as %+v`, s)
+	}
+	spec := ScheduleSpec{Name: "s", Cron: "@hourly", Task: TaskSpec{Cmd: []string{"true"}, StartingDeadline: time.Minute}}
+	if _, err := spec.Record(now); err == nil || !strings.Contains(err.Error(), "starting deadline") {
+		t.Errorf("schedule whose template has a starting deadline: %v; want refused", err)
 	}
 }

@@ -560,8 +560,9 @@ func (t *Task) validSubmit() error {
 	}
 	if !t.StartBy.IsZero() {
 		// The leader's, on a slot's task (a template's would be
-		// overridden at every slot).
-		return errors.New("start_by is set by the leader on a schedule's slot task, not submitted")
+		// overridden at every slot); a submit's is set from its
+		// starting deadline after this check (client TaskSpec.Task).
+		return errors.New("start_by is set from a starting deadline (a schedule's, or a submit's), not given")
 	}
 	// The leader holds a queued task's labels and program for as long as
 	// it is queued, even when it keeps none of the rest of its record:

@@ -125,8 +125,9 @@ func newStatusCmd(g *globals) *cobra.Command {
 				}
 			}
 			if t.State == store.StateQueued && t.StartByBinds() {
-				// A slot's task under its schedule's starting deadline.
-				rows = append(rows, []string{"start by", fmtTime(t.StartBy) + " (else cancelled: its schedule's starting deadline)"})
+				// A slot's task under its schedule's starting deadline, or
+				// one submitted with --starting-deadline.
+				rows = append(rows, []string{"start by", fmtTime(t.StartBy) + " (else cancelled: its starting deadline)"})
 			}
 			if waiting != "" {
 				rows = append(rows, []string{"waiting", waiting})

@@ -163,9 +163,9 @@ being true when an idempotency key returned a task submitted before.`,
 				// They describe one task: dropped, a --key meant to make a
 				// batch safe to send again did nothing. (A config file's
 				// submit section is defaults for the command line only.)
-				for _, name := range []string{"retries", "timeout", "on", "priority", "env", "shell", "name", "key", "handler", "payload", "payload-file", "at", "in"} {
+				for _, name := range []string{"retries", "timeout", "on", "priority", "env", "shell", "name", "key", "handler", "payload", "payload-file", "at", "in", "starting-deadline"} {
 					if givenOnCommandLine(cmd, name) {
-						field := strings.TrimSuffix(name, "-file") // a line's "payload" (base64)
+						field := strings.ReplaceAll(strings.TrimSuffix(name, "-file"), "-", "_") // a line's "payload" (base64), "starting_deadline"
 						return usageErr("submit -f: --%s describes one task: give it in each line of the file (\"%s\": ...)", name, field)
 					}
 				}
@@ -377,6 +377,7 @@ being true when an idempotency key returned a task submitted before.`,
 	f.StringVar(&tf.spec.Key, "key", "", "idempotency key: submitting the same key again returns the first task")
 	f.StringVar(&at, "at", "", "start it no earlier than this RFC 3339 time (2026-12-07T02:00:00Z; at most 366 days ahead; a time past: at once)")
 	f.DurationVar(&tf.spec.In, "in", 0, "start it no earlier than this long after the submit (at most 366 days)")
+	f.DurationVar(&tf.spec.StartingDeadline, "starting-deadline", 0, "cancel it if its first attempt has not started this long after its start (the submit, --at or --in), at least 1ms (0: no limit); retries are not bound")
 	f.BoolVar(&wait, "wait", false, "wait for the task, print its output and exit with its exit code")
 	f.BoolVar(&follow, "follow", false, "--wait, printing the output as the task runs (drover logs -f); one task")
 	f.DurationVar(&waitTimeout, "wait-timeout", 0, "with --wait: give up waiting after this long and exit 124 (the task goes on); 0, the default: no limit")

@@ -101,3 +101,53 @@ func TestSubmitDelayedStart(t *testing.T) {
 		t.Errorf("submit -f --in: %+v; want exit 2 naming the line's \"in\"", r)
 	}
 }
+
+// submit --starting-deadline (a JSONL line's "starting_deadline") cancels a
+// task whose first attempt has not started that long after its start;
+// status names the deadline while it waits; a task that starts in time
+// runs as any; bad values are refused, exit 2.
+func TestSubmitStartingDeadline(t *testing.T) {
+	root := newRoot()
+	daemon(t, root, "scheduler", "--id", "s1")
+	daemon(t, root, "worker", "--id", "w1")
+	// No worker has the label: it cannot start.
+	r := drover(t, root, "submit", "--on", "gpu=true", "--starting-deadline", "3s", "--", "true")
+	if r.code != 0 {
+		t.Fatalf("submit --starting-deadline: %+v", r)
+	}
+	stuck := strings.TrimSpace(r.stdout)
+	if r := drover(t, root, "status", stuck); !strings.Contains(r.stdout, "start by") {
+		t.Errorf("status of a task under a starting deadline does not say it:\n%s", r.stdout)
+	}
+	// One that can start does, and succeeds: the deadline is only a bound.
+	if r := drover(t, root, "submit", "--wait", "--wait-timeout", "20s", "--starting-deadline", "1m", "--", "true"); r.code != 0 {
+		t.Fatalf("submit --wait --starting-deadline 1m -- true: %+v", r)
+	}
+	file := filepath.Join(t.TempDir(), "d.jsonl")
+	if err := os.WriteFile(file, []byte(`{"cmd":["true"],"on":{"gpu":"true"},"in":"1s","starting_deadline":"2s"}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = drover(t, root, "submit", "-f", file)
+	if r.code != 0 {
+		t.Fatalf("submit -f with starting_deadline: %+v", r)
+	}
+	line := strings.TrimSpace(r.stdout)
+	for _, id := range []string{stuck, line} {
+		r := drover(t, root, "wait", "--timeout", "30s", id)
+		if s := drover(t, root, "status", id); r.code == 0 || !strings.Contains(s.stdout, "cancelled") || !strings.Contains(s.stdout, "not started by its starting deadline") {
+			t.Errorf("task %s past its starting deadline: wait %+v, status:\n%s", id, r, s.stdout)
+		}
+	}
+	for _, bad := range [][]string{
+		{"--starting-deadline", "-1s"},
+		{"--starting-deadline", "1ns"},
+		{"--starting-deadline", "9000h"},
+	} {
+		if r := drover(t, root, append(append([]string{"submit"}, bad...), "--", "true")...); r.code != 2 || strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 {
+			t.Errorf("submit %q: %+v; want exit 2, one line", bad, r)
+		}
+	}
+	if r := drover(t, root, "submit", "-f", file, "--starting-deadline", "1h"); r.code != 2 || !strings.Contains(r.stderr, `"starting_deadline"`) {
+		t.Errorf("submit -f --starting-deadline: %+v; want exit 2 naming the line's \"starting_deadline\"", r)
+	}
+}
