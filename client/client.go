@@ -77,15 +77,19 @@ type TaskSpec struct {
 	Cmd  []string
 	// Handler names a Go handler registered on workers, run instead of Cmd
 	// with Payload as its input.
-	Handler  string
-	Payload  []byte
-	Shell    bool
-	Env      map[string]string
-	Retries  int
-	Timeout  time.Duration
-	On       map[string]string
-	Priority string // low, normal (or empty), high
-	Key      string // idempotency key: a second submit returns the first task
+	Handler string
+	Payload []byte
+	Shell   bool
+	Env     map[string]string
+	Retries int
+	// NoRetryExit lists the command's exit codes (1..255) that end the
+	// task at that attempt, retries left or not: failures no retry mends.
+	// Command tasks only (a handler wraps worker.ErrSkipRetry).
+	NoRetryExit []int
+	Timeout     time.Duration
+	On          map[string]string
+	Priority    string // low, normal (or empty), high
+	Key         string // idempotency key: a second submit returns the first task
 	// At and In delay the task's first attempt: it is placed no earlier
 	// than At, or than In after the submit (added to the submitting
 	// host's clock; the leader holds it back by its own). One or the
@@ -117,6 +121,7 @@ type taskSpecJSON struct {
 	Shell    bool              `json:"shell,omitempty"`
 	Env      map[string]string `json:"env,omitempty"`
 	Retries  int               `json:"retries,omitempty"`
+	NoRetry  []int             `json:"no_retry_exit,omitempty"`
 	Timeout  string            `json:"timeout,omitempty"`
 	On       map[string]string `json:"on,omitempty"`
 	Priority string            `json:"priority,omitempty"`
@@ -131,7 +136,7 @@ type taskSpecJSON struct {
 // MarshalJSON writes the JSONL form, timeout as a duration string.
 func (s TaskSpec) MarshalJSON() ([]byte, error) {
 	w := taskSpecJSON{Cmd: s.Cmd, Handler: s.Handler, Payload: s.Payload, Shell: s.Shell, Env: s.Env, Retries: s.Retries,
-		On: s.On, Priority: s.Priority}
+		NoRetry: s.NoRetryExit, On: s.On, Priority: s.Priority}
 	if s.Name != "" {
 		w.Name = &s.Name
 	}
@@ -209,7 +214,8 @@ func (s *TaskSpec) UnmarshalJSON(b []byte) error {
 			return fmt.Errorf("at %w", err)
 		}
 	}
-	*s = TaskSpec{Name: name, Cmd: w.Cmd, Handler: w.Handler, Payload: w.Payload, Shell: w.Shell, Env: w.Env, Retries: w.Retries, Timeout: timeout,
+	*s = TaskSpec{Name: name, Cmd: w.Cmd, Handler: w.Handler, Payload: w.Payload, Shell: w.Shell, Env: w.Env, Retries: w.Retries,
+		NoRetryExit: w.NoRetry, Timeout: timeout,
 		On: w.On, Priority: w.Priority, Key: key, At: at, In: in, StartingDeadline: deadline}
 	return nil
 }
@@ -299,7 +305,7 @@ func (s TaskSpec) Task(now time.Time) (*store.Task, error) {
 	}
 	t := &store.Task{
 		ID: store.NewTaskID(now), Name: s.Name, Cmd: s.Cmd, Handler: s.Handler, Payload: s.Payload, Shell: s.Shell, Env: s.Env, Retries: s.Retries,
-		Timeout: store.MillisOf(s.Timeout), On: s.On, Priority: prio, Key: s.Key,
+		NoRetryExit: noRetryExit(s.NoRetryExit), Timeout: store.MillisOf(s.Timeout), On: s.On, Priority: prio, Key: s.Key,
 		SubmittedAt: now.UTC(), Attempt: 1, State: store.StateQueued, NotBefore: notBefore,
 	}
 	if err := t.Validate(); err != nil {
@@ -314,6 +320,16 @@ func (s TaskSpec) Task(now time.Time) (*store.Task, error) {
 		return nil, err
 	}
 	return t, nil
+}
+
+// noRetryExit is a spec's NoRetryExit as a record keeps it: sorted, each
+// code once, none as nil (so that specs that list the same codes are the
+// same spec, to SameSpec and to a schedule's update).
+func noRetryExit(codes []int) []int {
+	if len(codes) == 0 {
+		return nil
+	}
+	return slices.Compact(slices.Sorted(slices.Values(codes)))
 }
 
 // WantTime is what a start time (at) that does not parse is told.
@@ -375,7 +391,7 @@ func ParseAt(text string) (time.Time, error) {
 const pastStart = 24 * time.Hour
 
 // SameSpec reports whether a and b were submitted alike: the same name,
-// command or handler and payload, variables, labels, retries, timeout and
+// command or handler and payload, variables, labels, retries and the exit codes not retried, timeout and
 // priority (their ids, keys, times and progress aside). A key reused
 // with another spec returns the first task, which the caller may say.
 func SameSpec(a, b *store.Task) bool { return specDigest(a) == specDigest(b) }
@@ -407,8 +423,9 @@ func specDigest(t *store.Task) [sha256.Size]byte {
 		Shell             bool
 		Env, On           map[string]string
 		Retries           int
+		NoRetryExit       []int
 		Timeout, Priority int64
-	}{t.Name, t.Handler, cmd, payload, t.Shell, env, on, t.Retries, int64(t.Timeout), int64(t.Priority)})
+	}{t.Name, t.Handler, cmd, payload, t.Shell, env, on, t.Retries, noRetryExit(t.NoRetryExit), int64(t.Timeout), int64(t.Priority)})
 	return sha256.Sum256(b)
 }
 

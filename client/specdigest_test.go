@@ -1,7 +1,9 @@
 package client
 
 import (
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/drover-sched/drover/store"
 )
@@ -17,5 +19,35 @@ func TestSameSpecTakesEmptyForNone(t *testing.T) {
 	}
 	if SameSpec(a, &store.Task{Cmd: []string{"true"}, Env: map[string]string{"A": "b"}}) {
 		t.Error("a variable set taken for the same spec as none")
+	}
+}
+
+// A spec's exit codes not retried are kept sorted, each once: listed in
+// another order, or twice, they are the same spec; other codes are not.
+// Codes out of range, or on a handler's task, are refused.
+func TestNoRetryExitIsOneSetOfCodes(t *testing.T) {
+	now := time.Now()
+	a, err := TaskSpec{Cmd: []string{"x"}, NoRetryExit: []int{64, 2, 2}}.Task(now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(a.NoRetryExit, []int{2, 64}) {
+		t.Errorf("no_retry_exit kept as %v, want [2 64]", a.NoRetryExit)
+	}
+	if !SameSpec(a, &store.Task{Cmd: []string{"x"}, NoRetryExit: []int{2, 64}}) {
+		t.Error("the same codes in another order taken for another spec")
+	}
+	if SameSpec(a, &store.Task{Cmd: []string{"x"}, NoRetryExit: []int{2}}) || SameSpec(a, &store.Task{Cmd: []string{"x"}}) {
+		t.Error("other codes, or none, taken for the same spec")
+	}
+	for _, bad := range []TaskSpec{
+		{Cmd: []string{"x"}, NoRetryExit: []int{0}},
+		{Cmd: []string{"x"}, NoRetryExit: []int{256}},
+		{Cmd: []string{"x"}, NoRetryExit: []int{-1}},
+		{Handler: "h", NoRetryExit: []int{2}},
+	} {
+		if _, err := bad.Task(now); err == nil {
+			t.Errorf("%+v accepted", bad)
+		}
 	}
 }

@@ -15,6 +15,7 @@ import "github.com/drover-sched/drover/store"
 //	  "shell": true,                 omitted when false
 //	  "env": {"K": "V"},             omitted when empty
 //	  "retries": 3,
+//	  "no_retry_exit": [2, 64],      exit codes that end it at once, omitted when none
 //	  "timeout_ms": 600000,          omitted when 0 (no limit)
 //	  "on": {"gpu": "true"},         required worker labels, omitted when empty
 //	  "priority": "low|normal|high",

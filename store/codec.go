@@ -286,11 +286,17 @@ type Task struct {
 	Cmd  []string `json:"cmd,omitempty"`
 	// Handler names a Go handler registered on workers (instead of Cmd);
 	// Payload is its input.
-	Handler     string            `json:"handler,omitempty"`
-	Payload     []byte            `json:"payload,omitempty"`
-	Shell       bool              `json:"shell,omitempty"`
-	Env         map[string]string `json:"env,omitempty"`
-	Retries     int               `json:"retries"`
+	Handler string            `json:"handler,omitempty"`
+	Payload []byte            `json:"payload,omitempty"`
+	Shell   bool              `json:"shell,omitempty"`
+	Env     map[string]string `json:"env,omitempty"`
+	Retries int               `json:"retries"`
+	// NoRetryExit lists a command's exit codes that end the task at that
+	// attempt, retries left or not: failures no retry mends (a usage
+	// error). A handler says so with worker.ErrSkipRetry instead. Sorted,
+	// each once (client TaskSpec.Task); a release before this ignores it
+	// and retries.
+	NoRetryExit []int             `json:"no_retry_exit,omitempty"`
 	Timeout     Millis            `json:"timeout_ms,omitempty"`
 	On          map[string]string `json:"on,omitempty"`
 	Priority    Priority          `json:"priority"`
@@ -363,6 +369,7 @@ func (t *Task) Clone() *Task {
 	c.Cmd = append([]string(nil), t.Cmd...)
 	c.Payload = append([]byte(nil), t.Payload...)
 	c.History = append([]Attempt(nil), t.History...)
+	c.NoRetryExit = slices.Clone(t.NoRetryExit)
 	c.Env = cloneMap(t.Env)
 	c.On = cloneMap(t.On)
 	if t.ExitCode != nil {
@@ -405,6 +412,16 @@ func (t *Task) retryLimit() int {
 func (t *Task) RetriesLeft() int {
 	return max(0, t.retryLimit()-t.Failures())
 }
+
+// SkipsRetryOn reports whether a command that exited with code ends the
+// task at that attempt (NoRetryExit).
+func (t *Task) SkipsRetryOn(code int) bool {
+	return code > 0 && slices.Contains(t.NoRetryExit, code)
+}
+
+// MaxNoRetryExit bounds NoRetryExit: every exit code a program can return
+// once.
+const MaxNoRetryExit = 255
 
 // StartByBinds reports whether t, queued, must be placed by its StartBy:
 // only a first attempt is bound, or a later one while every earlier ended
@@ -557,6 +574,17 @@ func (t *Task) validSubmit() error {
 	}
 	if t.Handler != "" && t.Shell {
 		return errors.New("shell is for command tasks, not handlers")
+	}
+	if t.Handler != "" && len(t.NoRetryExit) > 0 {
+		return errors.New("no_retry_exit is for command tasks: a handler returns an error wrapping worker.ErrSkipRetry")
+	}
+	if len(t.NoRetryExit) > MaxNoRetryExit {
+		return fmt.Errorf("no_retry_exit: %d codes: want at most %d", len(t.NoRetryExit), MaxNoRetryExit)
+	}
+	for _, c := range t.NoRetryExit {
+		if c < 1 || c > 255 {
+			return fmt.Errorf("no_retry_exit %d: want exit codes 1..255", c)
+		}
 	}
 	if !t.StartBy.IsZero() {
 		// The leader's, on a slot's task (a template's would be

@@ -66,3 +66,32 @@ func TestRetriesLeftCountsDown(t *testing.T) {
 		t.Fatalf("command saw attempt:retries-left %v, want %v", got, want)
 	}
 }
+
+// A command that exits with a code its task lists in NoRetryExit ends the
+// task at that attempt, retries left or not; another code is retried as
+// ever.
+func TestNoRetryExitEndsTheTask(t *testing.T) {
+	root := drovertest.NewRoot()
+	startScheduler(t, root, "s1")
+	w, err := New(Config{ID: "w1", Store: openExtra(t, root), Capacity: 2, Commands: true, Log: drovertest.Logger(t),
+		Backoff: Backoff{Base: 10 * time.Millisecond, Max: 50 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runWorker(t, w)
+	st := drovertest.OpenStore(t, root)
+	usage := &store.Task{ID: ulid.Make().String(), Shell: true, Cmd: []string{"exit 2"}, Retries: 3, NoRetryExit: []int{2, 64},
+		SubmittedAt: time.Now().UTC()}
+	other := &store.Task{ID: ulid.Make().String(), Shell: true, Cmd: []string{"exit 3"}, Retries: 1, NoRetryExit: []int{2},
+		SubmittedAt: time.Now().UTC()}
+	if _, err := st.Submit(context.Background(), []*store.Task{usage, other}); err != nil {
+		t.Fatal(err)
+	}
+	got := result(t, st, usage.ID)
+	if got.State != store.StateFailed || len(got.History) != 1 || got.ExitCode == nil || *got.ExitCode != 2 || !strings.Contains(got.Error, "not retried") {
+		t.Fatalf("exit 2 listed in no_retry_exit: state %s, %d attempts, exit %v, error %q; want failed after one, exit 2", got.State, len(got.History), got.ExitCode, got.Error)
+	}
+	if got := result(t, st, other.ID); got.State != store.StateDead || len(got.History) != 2 {
+		t.Fatalf("exit 3, not listed: state %s, %d attempts; want dead after 2", got.State, len(got.History))
+	}
+}

@@ -1895,6 +1895,12 @@ func (w *Worker) report(ctx context.Context, log zerolog.Logger, path string, ve
 		// if one is free; 20 losses end the task, as any.
 		log.Error().Str("error", out.Err).Msg("cannot start commands: this worker is out of a resource; the attempt counts as lost")
 	}
+	if out.Err == "" && task.Handler == "" && task.SkipsRetryOn(out.ExitCode) {
+		// The program's own exit, with a code the task says no retry
+		// mends (not one the worker gave: not allowed, not found).
+		out.final, out.Err = true, fmt.Sprintf("exit code %d: not retried (no_retry_exit)", out.ExitCode)
+		done.History[len(done.History)-1].Error = out.Err
+	}
 	code := out.ExitCode
 	done.ExitCode, done.Error, done.Stdout, done.Stderr, done.FinishedAt = &code, store.Clip(out.Err, store.MaxResultError), out.Stdout, out.Stderr, out.Ended.UTC()
 	switch {

@@ -113,6 +113,9 @@ func newStatusCmd(g *globals) *cobra.Command {
 				{"worker", orDash(t.Worker)}, {"exit code", exitStr(t)},
 				{"submitted", agoAt(t.SubmittedAt)},
 			}
+			if len(t.NoRetryExit) > 0 {
+				rows = append(rows, []string{"no retry on exit", strings.Trim(fmt.Sprint(t.NoRetryExit), "[]")})
+			}
 			if len(t.On) > 0 {
 				// A task no worker's labels match waits for one.
 				rows = append(rows, []string{"on", labelsStr(t.On)})

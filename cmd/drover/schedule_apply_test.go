@@ -125,7 +125,7 @@ func TestScheduleExportRoundTrips(t *testing.T) {
 	adds := [][]string{
 		{"plain", "--cron", "@hourly", "--", "true"},
 		{"busy", "--cron", "CRON_TZ=Europe/Berlin 30 2 * * 1-5", "--catchup", "all", "--starting-deadline", "90m", "--concurrency", "replace",
-			"--keep-succeeded", "30", "--keep-failed", "5", "--retries", "3", "--timeout", "1h", "--on", "zone=eu", "--env", "MODE=full",
+			"--keep-succeeded", "30", "--keep-failed", "5", "--retries", "3", "--no-retry-exit", "64,2", "--no-retry-exit", "2", "--timeout", "1h", "--on", "zone=eu", "--env", "MODE=full",
 			"--priority", "high", "--suspend", "--", "./report.sh", "--since", "yesterday", "a b"},
 		{"shelled", "--cron", "*/10 * * * * *", "--tz", "America/New_York", "--shell", "--", "echo 'hi: there' # yes"},
 		{"handled", "--cron", "@every 90s", "--handler", "upper", "--payload", "line one\nline: two"},
@@ -166,6 +166,10 @@ func TestScheduleApplySaysWhatASettingTakes(t *testing.T) {
 		{`retries: "3"`, "line 3: retries: want a whole number"},
 		{"shell: yes", "line 3: shell: want true or false"},
 		{"tz: [x]", "line 3: tz: want text"},
+		{"no-retry-exit: 2", "line 3: no-retry-exit: want a list of exit codes"},
+		{"no-retry-exit: [two]", "line 3: no-retry-exit: want a list of exit codes"},
+		{"no-retry-exit: [010]", "line 3: no-retry-exit: want exit codes without a leading zero"},
+		{"no-retry-exit: [256]", "no_retry_exit 256: want exit codes 1..255"},
 	} {
 		body := "a:\n  cron: \"@hourly\"\n  " + c.setting + "\n"
 		if !strings.HasPrefix(c.setting, "cmd:") {

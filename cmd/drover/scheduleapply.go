@@ -47,6 +47,7 @@ type scheduleDoc struct {
 	Env              map[string]string `yaml:"env,omitempty"`
 	On               map[string]string `yaml:"on,omitempty"`
 	Retries          int               `yaml:"retries,omitempty"`
+	NoRetryExit      []int             `yaml:"no-retry-exit,omitempty,flow"`
 	Timeout          string            `yaml:"timeout,omitempty"`
 	Priority         string            `yaml:"priority,omitempty"`
 }
@@ -146,7 +147,8 @@ func scheduleSpecOf(name string, body *yaml.Node) (client.ScheduleSpec, error) {
 // add checks its flags.
 func (d scheduleDoc) spec(name string) (client.ScheduleSpec, error) {
 	spec := client.ScheduleSpec{Name: name, Cron: d.Cron, TZ: d.TZ, Catchup: d.Catchup, Concurrency: d.Concurrency, Suspend: d.Suspend,
-		Task: client.TaskSpec{Name: d.Name, Cmd: d.Cmd, Shell: d.Shell, Handler: d.Handler, Env: d.Env, On: d.On, Retries: d.Retries, Priority: d.Priority}}
+		Task: client.TaskSpec{Name: d.Name, Cmd: d.Cmd, Shell: d.Shell, Handler: d.Handler, Env: d.Env, On: d.On, Retries: d.Retries,
+			NoRetryExit: d.NoRetryExit, Priority: d.Priority}}
 	if err := store.ValidateNodeName(name); err != nil {
 		return spec, err
 	}
@@ -281,6 +283,23 @@ func settingKind(key string, v *yaml.Node) error {
 			// Atoi reads 010 as ten, YAML as octal 8 (schedule add's
 			// --retries 010 is ten): ten or refused, never eight.
 			return fmt.Errorf("want a whole number without a leading zero (YAML reads it as octal), got %s", shown(v.Value))
+		}
+	case "no-retry-exit":
+		const want = "want a list of exit codes, like [2, 64]"
+		if v.Kind != yaml.SequenceNode {
+			return errors.New(want)
+		}
+		for _, n := range v.Content {
+			n = scalar(n)
+			if n == nil || n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 {
+				return errors.New(want)
+			}
+			if _, err := strconv.Atoi(n.Value); err != nil {
+				return fmt.Errorf("%s, got %s", want, shown(n.Value))
+			}
+			if digits := strings.TrimLeft(n.Value, "+-"); len(digits) > 1 && digits[0] == '0' {
+				return fmt.Errorf("want exit codes without a leading zero (YAML reads them as octal), got %s", shown(n.Value))
+			}
 		}
 	case "suspend", "shell":
 		if v.Kind != yaml.ScalarNode || v.Value != "true" && v.Value != "false" || quoted {
@@ -449,7 +468,7 @@ func namesOf(specs []client.ScheduleSpec) string {
 func docOf(rec *store.Schedule) (scheduleDoc, error) {
 	t := &rec.Task
 	d := scheduleDoc{Cron: rec.Cron, TZ: rec.TZ, Suspend: rec.Suspended, Cmd: t.Cmd, Shell: t.Shell, Handler: t.Handler,
-		Env: t.Env, On: t.On, Retries: t.Retries}
+		Env: t.Env, On: t.On, Retries: t.Retries, NoRetryExit: t.NoRetryExit}
 	if rec.Catchup != store.CatchupNone {
 		d.Catchup = rec.Catchup
 	}

@@ -151,3 +151,50 @@ func TestSubmitStartingDeadline(t *testing.T) {
 		t.Errorf("submit -f --starting-deadline: %+v; want exit 2 naming the line's \"starting_deadline\"", r)
 	}
 }
+
+// submit --no-retry-exit (a line's "no_retry_exit"): a command that exits
+// with a listed code ends the task at that attempt, whatever its retries;
+// status says which codes; bad codes are refused, exit 2.
+func TestSubmitNoRetryExit(t *testing.T) {
+	root := newRoot()
+	daemon(t, root, "scheduler", "--id", "s1")
+	daemon(t, root, "worker", "--id", "w1")
+	r := drover(t, root, "submit", "--wait", "--wait-timeout", "30s", "--retries", "5", "--no-retry-exit", "2,64", "--", "sh", "-c", "exit 2")
+	if r.code != 2 {
+		t.Fatalf("submit --wait --no-retry-exit 2,64 -- sh -c 'exit 2': %+v; want exit 2 at once", r)
+	}
+	file := filepath.Join(t.TempDir(), "n.jsonl")
+	if err := os.WriteFile(file, []byte(`{"cmd":["sh","-c","exit 64"],"retries":3,"no_retry_exit":[64]}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = drover(t, root, "submit", "-f", file)
+	if r.code != 0 {
+		t.Fatalf("submit -f with no_retry_exit: %+v", r)
+	}
+	line := strings.TrimSpace(r.stdout)
+	if r := drover(t, root, "wait", "--timeout", "30s", line); r.code != 64 {
+		t.Fatalf("wait for the line's task: %+v; want exit 64", r)
+	}
+	var got struct {
+		State       string `json:"state"`
+		Attempts    int    `json:"attempts"`
+		NoRetryExit []int  `json:"no_retry_exit"`
+	}
+	r = drover(t, root, "-o", "json", "status", line)
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || got.State != "failed" || got.Attempts != 1 || len(got.NoRetryExit) != 1 {
+		t.Fatalf("status of the line's task: %+v (%v); want failed after one attempt, no_retry_exit [64]", got, err)
+	}
+	if r := drover(t, root, "status", line); !strings.Contains(r.stdout, "no retry on exit") {
+		t.Errorf("status does not show the codes:\n%s", r.stdout)
+	}
+	for _, bad := range [][]string{
+		{"--no-retry-exit", "0", "--", "true"},
+		{"--no-retry-exit", "256", "--", "true"},
+		{"--no-retry-exit", "two", "--", "true"},
+		{"--no-retry-exit", "2", "--handler", "upper"},
+	} {
+		if r := drover(t, root, append([]string{"submit"}, bad...)...); r.code != 2 || strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 {
+			t.Errorf("submit %q: %+v; want exit 2, one line", bad, r)
+		}
+	}
+}
