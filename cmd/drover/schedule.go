@@ -280,12 +280,19 @@ func showSchedule(ctx context.Context, g *globals, cmd *cobra.Command, c *client
 		{"name", s.Name}, {"cron", s.Cron}, {"tz", orDash(scheduleZone(s.Cron, s.TZ))}, {"state", state}, {"next", when(s)},
 		{"last slot", orDash(fmtTime(s.LastSlot))}, {"catchup", s.Catchup},
 		{"starting deadline", orDash(durStr(s.StartingDeadline.Duration()))}, {"concurrency", s.Concurrency},
-		{"command", whatRuns(&store.Task{Cmd: s.Task.Cmd, Handler: s.Task.Handler})}, {"fired", fmt.Sprint(s.Fired)},
+		{"command", whatRuns(&store.Task{Cmd: s.Task.Cmd, Handler: s.Task.Handler})},
+		// What each run is given (schedule export prints it all).
+		{"retries", fmt.Sprint(s.Task.Retries)}, {"timeout", orDash(durStr(s.Task.Timeout.Duration()))},
+		{"on", labelsStr(s.Task.On)}, {"priority", s.Task.Priority.String()},
+		{"fired", fmt.Sprint(s.Fired)},
 		{"active", fmt.Sprint(len(s.Active))},
 		// What the history keeps (its counts, not totals: fired is the
 		// one total).
 		{"history kept", fmt.Sprintf("%d succeeded, %d failed, %d skipped, missed or replaced (drover schedule history %s)",
 			len(s.Succeeded), len(s.Failed), len(s.Skipped), s.Name)},
+	}
+	if len(s.Task.NoRetryExit) > 0 {
+		rows = append(rows, []string{"no retry on exit", strings.Trim(fmt.Sprint(s.Task.NoRetryExit), "[]")})
 	}
 	id, why, junk := runWaits(c, s.Active)
 	switch {
