@@ -43,11 +43,12 @@ var (
 	descWRegistered = prometheus.NewDesc("drover_worker_registered", "1 while a registration of the worker serves.", nil, nil)
 	descWDraining   = prometheus.NewDesc("drover_worker_draining", "1 while the worker drains.", nil, nil)
 	descWLive       = prometheus.NewDesc("drover_worker_live_output_writes_total", "Writes of running commands' output for their followers (drover logs -f): none while nobody follows.", nil, nil)
+	descWAbandoned  = prometheus.NewDesc("drover_worker_handlers_abandoned", "Go handlers abandoned (they ignored the end of their context) whose goroutines still run in this process.", nil, nil)
 	descWGuard      = prometheus.NewDesc("drover_worker_guard_losses_total", "Guard processes lost (killed or stopped by hand) and replaced.", nil, nil)
 )
 
 func (c *workerCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descWCapacity, descWExecuting, descWPrefetch, descWWaiting, descWStarted, descWReported, descWOutcomes, descWKilled, descWUnreported, descWHandedBack, descWSlotWait, descWRegistered, descWDraining, descWGuard, descWLive, descZK, descDropped} {
+	for _, d := range []*prometheus.Desc{descWCapacity, descWExecuting, descWPrefetch, descWWaiting, descWStarted, descWReported, descWOutcomes, descWKilled, descWUnreported, descWHandedBack, descWSlotWait, descWRegistered, descWDraining, descWGuard, descWLive, descWAbandoned, descZK, descDropped} {
 		ch <- d
 	}
 }
@@ -73,6 +74,7 @@ func (c *workerCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descWDraining, prometheus.GaugeValue, b(s.Draining))
 	ch <- prometheus.MustNewConstMetric(descWGuard, prometheus.CounterValue, float64(s.GuardLosses))
 	ch <- prometheus.MustNewConstMetric(descWLive, prometheus.CounterValue, float64(s.LiveWrites))
+	ch <- prometheus.MustNewConstMetric(descWAbandoned, prometheus.GaugeValue, float64(s.Abandoned))
 	ch <- prometheus.MustNewConstMetric(descZK, prometheus.GaugeValue, b(connected))
 	ch <- prometheus.MustNewConstMetric(descDropped, prometheus.CounterValue, float64(c.st.DeadlettersDropped()))
 }

@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"sort"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/drover-sched/drover/store"
@@ -152,10 +153,20 @@ func (w *Worker) runHandler(ctx context.Context, task *store.Task) (out outcome)
 		late bool
 	}
 	done := make(chan returned, 1) // an abandoned handler's return must not block
+	// fate: handlerRunning until the handler's goroutine ends
+	// (handlerReturned) or the attempt goes on without it
+	// (handlerAbandoned), whichever comes first: an abandoned one is
+	// counted until it ends (Stats.Abandoned).
+	var fate atomic.Int32
 	go func() {
 		var r returned
 		returnedNormally := false
-		defer func() { done <- r }() // runs even if formatting below ends the goroutine
+		defer func() {
+			done <- r
+			if !fate.CompareAndSwap(handlerRunning, handlerReturned) {
+				w.abandoned.Add(-1)
+			}
+		}() // runs even if formatting below ends the goroutine
 		defer func() {
 			if v := recover(); v != nil {
 				stack := debug.Stack()
@@ -193,6 +204,11 @@ func (w *Worker) runHandler(ctx context.Context, task *store.Task) (out outcome)
 		select {
 		case r = <-done:
 		case <-grace.C:
+			if !fate.CompareAndSwap(handlerRunning, handlerAbandoned) {
+				r = <-done // it returned just now
+				break
+			}
+			w.abandoned.Add(1)
 			w.log.Warn().Str("task_id", task.ID).Str("handler", task.Handler).Msg("handler ignored the end of its context: abandoned")
 			err := hctx.Err()
 			r = returned{err: err.Error(), failed: true, deadline: errors.Is(err, context.DeadlineExceeded), late: true}
@@ -219,6 +235,13 @@ func (w *Worker) runHandler(ctx context.Context, task *store.Task) (out outcome)
 	}
 	return out
 }
+
+// A handler goroutine's fate, as runHandler and the goroutine settle it.
+const (
+	handlerRunning int32 = iota
+	handlerReturned
+	handlerAbandoned
+)
 
 // handlerGrace is how long a handler may take to return after its context
 // ends before the attempt goes on without it.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,10 +14,13 @@ import (
 )
 
 // A handler that ignores its context does not hold its attempt: on the task's
-// timeout, or on cancel, the attempt ends after handlerGrace without it.
+// timeout, or on cancel, the attempt ends after handlerGrace without it. The
+// worker counts such handlers until they return.
 func TestHandlerIgnoringContextIsAbandoned(t *testing.T) {
 	release := make(chan struct{})
-	defer close(release)
+	var once sync.Once
+	releaseAll := func() { once.Do(func() { close(release) }) }
+	defer releaseAll()
 	w := &Worker{cfg: Config{Now: time.Now, OutputLimit: store.OutputTail}, log: drovertest.Logger(t)}
 	_ = w.Handle("stuck", HandlerFunc(func(context.Context, *Task) ([]byte, error) {
 		<-release
@@ -41,6 +45,11 @@ func TestHandlerIgnoringContextIsAbandoned(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("a cancelled attempt waited for its handler")
 	}
+	if n := w.abandoned.Load(); n != 2 {
+		t.Fatalf("%d handlers counted abandoned, want 2", n)
+	}
+	releaseAll()
+	drovertest.WaitFor(t, 10*time.Second, "the abandoned handlers' count back to 0 once they return", func() bool { return w.abandoned.Load() == 0 })
 }
 
 // nilReceiverErr's Error reads its receiver: a typed nil of it panics there.

@@ -160,6 +160,9 @@ type Worker struct {
 	// handedBack counts assignments given back to the queue unstarted by
 	// a drain (see handBack).
 	handedBack atomic.Int64
+	// abandoned counts the handlers abandoned whose goroutines still run
+	// (runHandler).
+	abandoned atomic.Int64
 	// slotWait records how long each assignment that goes on to its
 	// running mark waited for its slot (a prefetched one, behind what
 	// runs; about 0 for one that found a slot free).
@@ -406,6 +409,9 @@ type Stats struct {
 	// LiveWrites counts the writes of followed attempts' output into
 	// their follow znodes (drover logs -f).
 	LiveWrites int64
+	// Abandoned counts the handlers abandoned (they ignored the end of
+	// their context: see Handler) whose goroutines still run.
+	Abandoned int64
 }
 
 // Stats returns the worker's counters now.
@@ -416,7 +422,7 @@ func (w *Worker) Stats() Stats {
 	}
 	return Stats{Outcomes: outcomes, Capacity: w.cfg.Capacity, Prefetch: w.cfg.Prefetch, Executing: int(w.executing.Load()), Waiting: w.slots.waitingNow(), Started: w.started.Load(),
 		Reported: w.reported.Load(), Killed: w.killed.Load(), Unreported: w.unreported.Load(), HandedBack: w.handedBack.Load(), SlotWait: w.slotWait.Snapshot(), Registered: w.serving.Load(),
-		Draining: w.draining.Load(), GuardLosses: processGuard.losses.Load(), LiveWrites: w.live.written()}
+		Draining: w.draining.Load(), GuardLosses: processGuard.losses.Load(), LiveWrites: w.live.written(), Abandoned: w.abandoned.Load()}
 }
 
 // Reg is the czxid of the current registration (0 before the first).
