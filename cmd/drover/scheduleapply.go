@@ -309,9 +309,18 @@ func settingKind(key string, v *yaml.Node) error {
 		if v.Kind != yaml.ScalarNode {
 			return errors.New("want text")
 		}
+		// schedule add refuses these flags empty (--tz "$ZONE" with the
+		// variable unset): so is the setting, "" or null (a template's).
+		if slices.Contains(noEmptySettings, key) && (v.Value == "" || v.ShortTag() == "!!null") {
+			return errors.New("empty (leave the setting out for its default)")
+		}
 	}
 	return nil
 }
+
+// noEmptySettings are the settings whose schedule add flags refuse an empty
+// value.
+var noEmptySettings = []string{"tz", "catchup", "starting-deadline", "concurrency", "name", "timeout", "priority"}
 
 // oneYAMLLine is a YAML error on one line: the decoder lists each field's
 // on a line of its own.
