@@ -127,8 +127,9 @@ type taskSpecJSON struct {
 	Priority string            `json:"priority,omitempty"`
 	// Key is a pointer to tell "key":"" (refused) from no key.
 	Key *string `json:"key,omitempty"`
-	At  string  `json:"at,omitempty"`
-	In  string  `json:"in,omitempty"`
+	// At is a pointer to tell "at":"" (refused) from no start time.
+	At *string `json:"at,omitempty"`
+	In string  `json:"in,omitempty"`
 	// StartingDeadline is TaskSpec.StartingDeadline, a duration string.
 	StartingDeadline string `json:"starting_deadline,omitempty"`
 }
@@ -147,7 +148,8 @@ func (s TaskSpec) MarshalJSON() ([]byte, error) {
 		w.Timeout = s.Timeout.String()
 	}
 	if !s.At.IsZero() {
-		w.At = s.At.Format(time.RFC3339Nano)
+		at := s.At.Format(time.RFC3339Nano)
+		w.At = &at
 	}
 	if s.In != 0 {
 		w.In = s.In.String()
@@ -209,8 +211,12 @@ func (s *TaskSpec) UnmarshalJSON(b []byte) error {
 		name = *w.Name
 	}
 	var at time.Time
-	if w.At != "" {
-		if at, err = ParseAt(w.At); err != nil {
+	if w.At != nil {
+		// "at": "$WHEN" with the variable unset would run it at once.
+		if *w.At == "" {
+			return errors.New(`at "": empty (leave "at" out to run it at once)`)
+		}
+		if at, err = ParseAt(*w.At); err != nil {
 			return fmt.Errorf("at %w", err)
 		}
 	}
