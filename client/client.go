@@ -114,24 +114,26 @@ const MaxDelay = 366 * 24 * time.Hour
 // taskSpecJSON is TaskSpec's wire form.
 type taskSpecJSON struct {
 	// Name is a pointer to tell "name":"" (refused) from no name.
-	Name     *string           `json:"name,omitempty"`
-	Cmd      []string          `json:"cmd,omitempty"`
-	Handler  string            `json:"handler,omitempty"`
-	Payload  []byte            `json:"payload,omitempty"`
-	Shell    bool              `json:"shell,omitempty"`
-	Env      map[string]string `json:"env,omitempty"`
-	Retries  int               `json:"retries,omitempty"`
-	NoRetry  []int             `json:"no_retry_exit,omitempty"`
-	Timeout  string            `json:"timeout,omitempty"`
+	Name    *string           `json:"name,omitempty"`
+	Cmd     []string          `json:"cmd,omitempty"`
+	Handler string            `json:"handler,omitempty"`
+	Payload []byte            `json:"payload,omitempty"`
+	Shell   bool              `json:"shell,omitempty"`
+	Env     map[string]string `json:"env,omitempty"`
+	Retries int               `json:"retries,omitempty"`
+	NoRetry []int             `json:"no_retry_exit,omitempty"`
+	// Timeout, In and StartingDeadline are pointers to tell "" (refused:
+	// "$VAR" with the variable unset) from none given.
+	Timeout  *string           `json:"timeout,omitempty"`
 	On       map[string]string `json:"on,omitempty"`
 	Priority string            `json:"priority,omitempty"`
 	// Key is a pointer to tell "key":"" (refused) from no key.
 	Key *string `json:"key,omitempty"`
 	// At is a pointer to tell "at":"" (refused) from no start time.
 	At *string `json:"at,omitempty"`
-	In string  `json:"in,omitempty"`
+	In *string `json:"in,omitempty"`
 	// StartingDeadline is TaskSpec.StartingDeadline, a duration string.
-	StartingDeadline string `json:"starting_deadline,omitempty"`
+	StartingDeadline *string `json:"starting_deadline,omitempty"`
 }
 
 // MarshalJSON writes the JSONL form, timeout as a duration string.
@@ -144,18 +146,17 @@ func (s TaskSpec) MarshalJSON() ([]byte, error) {
 	if s.Key != "" {
 		w.Key = &s.Key
 	}
-	if s.Timeout != 0 {
-		w.Timeout = s.Timeout.String()
+	text := func(d time.Duration) *string {
+		if d == 0 {
+			return nil
+		}
+		t := d.String()
+		return &t
 	}
+	w.Timeout, w.In, w.StartingDeadline = text(s.Timeout), text(s.In), text(s.StartingDeadline)
 	if !s.At.IsZero() {
 		at := s.At.Format(time.RFC3339Nano)
 		w.At = &at
-	}
-	if s.In != 0 {
-		w.In = s.In.String()
-	}
-	if s.StartingDeadline != 0 {
-		w.StartingDeadline = s.StartingDeadline.String()
 	}
 	return json.Marshal(w)
 }
@@ -164,7 +165,8 @@ func (s TaskSpec) MarshalJSON() ([]byte, error) {
 // ("retry") cannot silently drop a setting. So is text that is not UTF-8,
 // raw or as a \u escape of half a surrogate pair: decoding turns it into
 // U+FFFD, and two keys that differ only there would name one task. So is
-// "key": "" (no key is no "key"), and "name": "".
+// "key": "" (no key is no "key"), and "name": "", "at": "", and an empty
+// duration.
 func (s *TaskSpec) UnmarshalJSON(b []byte) error {
 	if !utf8.Valid(b) {
 		return errors.New(notUTF8JSON)
@@ -181,15 +183,15 @@ func (s *TaskSpec) UnmarshalJSON(b []byte) error {
 	if esc := loneSurrogate(b); esc != "" {
 		return fmt.Errorf("%s is half a UTF-16 surrogate pair: not a character (decoded as U+FFFD)", esc)
 	}
-	timeout, err := ParseDuration("timeout", w.Timeout)
+	timeout, err := givenDuration("timeout", w.Timeout, "no limit")
 	if err != nil {
 		return err
 	}
-	in, err := ParseDuration("in", w.In)
+	in, err := givenDuration("in", w.In, "to run it at once")
 	if err != nil {
 		return err
 	}
-	deadline, err := ParseDuration("starting_deadline", w.StartingDeadline)
+	deadline, err := givenDuration("starting_deadline", w.StartingDeadline, "no starting deadline")
 	if err != nil {
 		return err
 	}
@@ -224,6 +226,18 @@ func (s *TaskSpec) UnmarshalJSON(b []byte) error {
 		NoRetryExit: w.NoRetry, Timeout: timeout,
 		On: w.On, Priority: w.Priority, Key: key, At: at, In: in, StartingDeadline: deadline}
 	return nil
+}
+
+// givenDuration is a JSONL line's duration field: none when left out,
+// refused when empty ("$VAR" with the variable unset), as its flag is.
+func givenDuration(field string, text *string, none string) (time.Duration, error) {
+	switch {
+	case text == nil:
+		return 0, nil
+	case *text == "":
+		return 0, fmt.Errorf("%s \"\": empty (leave %q out for %s)", field, field, none)
+	}
+	return ParseDuration(field, *text)
 }
 
 // ParseDuration reads a duration field of a task's or schedule's spec as a

@@ -111,3 +111,15 @@ func TestTaskSpecStartingDeadline(t *testing.T) {
 		t.Errorf("schedule whose template has a starting deadline: %v; want refused", err)
 	}
 }
+
+// An empty duration in a JSONL line ("timeout": "$T" with T unset) is
+// refused, as its flag is, not taken for none.
+func TestTaskSpecRefusesEmptyDurations(t *testing.T) {
+	for _, field := range []string{"timeout", "in", "starting_deadline"} {
+		var s TaskSpec
+		err := json.Unmarshal([]byte(`{"cmd":["true"],"`+field+`":""}`), &s)
+		if err == nil || !strings.Contains(err.Error(), "empty") {
+			t.Errorf(`"%s": "": %v; want refused as empty`, field, err)
+		}
+	}
+}
