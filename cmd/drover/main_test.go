@@ -413,6 +413,10 @@ func TestWaitUnknownTask(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stderr, "not found") {
 		t.Fatalf("wait for an unknown task: %+v", r)
 	}
+	// status says where such a task may have gone.
+	if r := drover(t, empty, "status", "01M87N42QDW6A5132CYFVGQTV0"); r.code != 1 || !strings.Contains(r.stderr, "drover deadletter ls") || strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 {
+		t.Fatalf("status of an unknown task: %+v; want one line, exit 1, naming drover deadletter ls", r)
+	}
 	// Among many (waited for by bucket), an unknown task still fails at once.
 	root := newRoot()
 	queued := strings.TrimSpace(drover(t, root, "submit", "--", "true").stdout)

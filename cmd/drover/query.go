@@ -28,6 +28,9 @@ func taskIDArg(cmd *cobra.Command, args []string) error {
 	return nil
 }
 
+// notFoundWhy says where a task no look finds may have gone.
+const notFoundWhy = "not submitted to this cluster (--root, --zk), its result pruned by retention, or moved aside as malformed: drover deadletter ls"
+
 func lookup(g *globals, id string) (t *store.Task, err error) { return lookupThen(g, id, nil) }
 
 // lookupThen is lookup, then, on the same connection, then (when not nil).
@@ -35,7 +38,7 @@ func lookupThen(g *globals, id string, then func(*client.Client, *store.Task)) (
 	err = g.withReader(func(_ context.Context, c *client.Client) error {
 		t, err = c.Status(id)
 		if errors.Is(err, store.ErrUnknownTask) {
-			return exitCode(1, fmt.Sprintf("task %s not found", id))
+			return exitCode(1, fmt.Sprintf("task %s not found (%s)", id, notFoundWhy))
 		}
 		if err == nil && then != nil {
 			then(c, t)
