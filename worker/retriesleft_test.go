@@ -20,13 +20,7 @@ import (
 // from Task.RetriesLeft, a command from DROVER_RETRIES_LEFT; 0 on the last
 // try.
 func TestRetriesLeftCountsDown(t *testing.T) {
-	root := drovertest.NewRoot()
-	startScheduler(t, root, "s1")
-	w, err := New(Config{ID: "w1", Store: openExtra(t, root), Capacity: 2, Commands: true, Log: drovertest.Logger(t),
-		Backoff: Backoff{Base: 10 * time.Millisecond, Max: 50 * time.Millisecond}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	root, w := quickRetries(t)
 	var (
 		mu   sync.Mutex
 		seen []string
@@ -71,13 +65,7 @@ func TestRetriesLeftCountsDown(t *testing.T) {
 // task at that attempt, retries left or not; another code is retried as
 // ever.
 func TestNoRetryExitEndsTheTask(t *testing.T) {
-	root := drovertest.NewRoot()
-	startScheduler(t, root, "s1")
-	w, err := New(Config{ID: "w1", Store: openExtra(t, root), Capacity: 2, Commands: true, Log: drovertest.Logger(t),
-		Backoff: Backoff{Base: 10 * time.Millisecond, Max: 50 * time.Millisecond}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	root, w := quickRetries(t)
 	runWorker(t, w)
 	st := drovertest.OpenStore(t, root)
 	usage := &store.Task{ID: ulid.Make().String(), Shell: true, Cmd: []string{"exit 2"}, Retries: 3, NoRetryExit: []int{2, 64},
@@ -94,4 +82,17 @@ func TestNoRetryExitEndsTheTask(t *testing.T) {
 	if got := result(t, st, other.ID); got.State != store.StateDead || len(got.History) != 2 {
 		t.Fatalf("exit 3, not listed: state %s, %d attempts; want dead after 2", got.State, len(got.History))
 	}
+}
+
+// quickRetries starts a scheduler and a worker w1 that runs commands, with
+// retries 10 – 50 ms apart, under a root of their own; w is not run yet.
+func quickRetries(t *testing.T) (string, *Worker) {
+	root := drovertest.NewRoot()
+	startScheduler(t, root, "s1")
+	w, err := New(Config{ID: "w1", Store: openExtra(t, root), Capacity: 2, Commands: true, Log: drovertest.Logger(t),
+		Backoff: Backoff{Base: 10 * time.Millisecond, Max: 50 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root, w
 }

@@ -276,29 +276,18 @@ func settingKind(key string, v *yaml.Node) error {
 			}
 		}
 	case "retries", "keep-succeeded", "keep-failed":
-		if _, err := strconv.Atoi(v.Value); v.Kind != yaml.ScalarNode || err != nil || quoted {
-			return fmt.Errorf("want a whole number, unquoted, got %s", shown(v.Value))
-		}
-		if digits := strings.TrimLeft(v.Value, "+-"); len(digits) > 1 && digits[0] == '0' {
-			// Atoi reads 010 as ten, YAML as octal 8 (schedule add's
-			// --retries 010 is ten): ten or refused, never eight.
-			return fmt.Errorf("want a whole number without a leading zero (YAML reads it as octal), got %s", shown(v.Value))
-		}
+		return wholeNumber(v)
 	case "no-retry-exit":
 		const want = "want a list of exit codes, like [2, 64]"
 		if v.Kind != yaml.SequenceNode {
 			return errors.New(want)
 		}
-		for _, n := range v.Content {
-			n = scalar(n)
-			if n == nil || n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 {
+		for i, n := range v.Content {
+			if n = scalar(n); n == nil {
 				return errors.New(want)
 			}
-			if _, err := strconv.Atoi(n.Value); err != nil {
-				return fmt.Errorf("%s, got %s", want, shown(n.Value))
-			}
-			if digits := strings.TrimLeft(n.Value, "+-"); len(digits) > 1 && digits[0] == '0' {
-				return fmt.Errorf("want exit codes without a leading zero (YAML reads them as octal), got %s", shown(n.Value))
+			if err := wholeNumber(n); err != nil {
+				return fmt.Errorf("%s; its item %d: %w", want, i+1, err)
 			}
 		}
 	case "suspend", "shell":
@@ -321,6 +310,21 @@ func settingKind(key string, v *yaml.Node) error {
 // noEmptySettings are the settings whose schedule add flags refuse an empty
 // value.
 var noEmptySettings = []string{"tz", "catchup", "starting-deadline", "concurrency", "name", "timeout", "priority"}
+
+// wholeNumber checks that n is a whole number as schedule add's flags read
+// one: unquoted (YAML text), and without a leading zero, which Atoi reads
+// as decimal (--retries 010 is ten) and YAML as octal (8): ten or refused,
+// never eight.
+func wholeNumber(n *yaml.Node) error {
+	quoted := n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0
+	if _, err := strconv.Atoi(n.Value); n.Kind != yaml.ScalarNode || err != nil || quoted {
+		return fmt.Errorf("want a whole number, unquoted, got %s", shown(n.Value))
+	}
+	if digits := strings.TrimLeft(n.Value, "+-"); len(digits) > 1 && digits[0] == '0' {
+		return fmt.Errorf("want a whole number without a leading zero (YAML reads it as octal), got %s", shown(n.Value))
+	}
+	return nil
+}
 
 // oneYAMLLine is a YAML error on one line: the decoder lists each field's
 // on a line of its own.
