@@ -98,8 +98,9 @@ type TaskSpec struct {
 	At time.Time
 	In time.Duration
 	// StartingDeadline, when set, bounds how late the first attempt may
-	// start: a task still queued StartingDeadline after its start (At, or
-	// In after the submit, or the submit itself) is ended, cancelled, with
+	// start: a task still queued StartingDeadline after its start (At if
+	// ahead, or In after the submit, or the submit itself, by ZooKeeper's
+	// clock) is ended, cancelled, with
 	// the error store.NotStartedInTime, by the leader's clock, as a
 	// schedule's slot task under its starting deadline is. Retries are not
 	// bound; drover retry lifts it. At least a millisecond, at most
@@ -296,6 +297,8 @@ func loneSurrogate(b []byte) string {
 const MaxKeyLen = 1024
 
 // Task turns a spec into a validated task record with a new id.
+// Its starting deadline counts from now (Client.Submit counts it from
+// ZooKeeper's clock).
 func (s TaskSpec) Task(now time.Time) (*store.Task, error) {
 	if err := s.checkUTF8(); err != nil {
 		return nil, err
@@ -333,7 +336,7 @@ func (s TaskSpec) Task(now time.Time) (*store.Task, error) {
 	}
 	// Set after Validate, which refuses a start_by a submit copied from a
 	// slot's task: this one the spec asked for.
-	if t.StartBy, err = s.startBy(now, notBefore); err != nil {
+	if t.StartBy, err = s.startBy(now); err != nil {
 		return nil, err
 	}
 	if _, err := store.EncodeSpec(t.Clone()); err != nil {
@@ -378,9 +381,11 @@ func (s TaskSpec) start(now time.Time) (time.Time, error) {
 }
 
 // startBy is the latest time the first attempt may start (store.Task.
-// StartBy), for a task whose start is notBefore (zero: at once, now): zero
-// when the spec has no starting deadline.
-func (s TaskSpec) startBy(now, notBefore time.Time) (time.Time, error) {
+// StartBy), for a task submitted at now: its start (now, In after it, or
+// At if later: an At past runs at once, and its deadline counts from the
+// submit too) plus the deadline; zero when the spec has no starting
+// deadline.
+func (s TaskSpec) startBy(now time.Time) (time.Time, error) {
 	d := s.StartingDeadline
 	switch {
 	case d == 0:
@@ -390,10 +395,11 @@ func (s TaskSpec) startBy(now, notBefore time.Time) (time.Time, error) {
 	case d > MaxDelay:
 		return time.Time{}, fmt.Errorf("starting_deadline %v: at most 366 days", d)
 	}
-	if notBefore.IsZero() {
-		notBefore = now
+	start := now.Add(s.In)
+	if s.At.After(start) {
+		start = s.At
 	}
-	return notBefore.Add(d).UTC(), nil
+	return start.Add(d).UTC(), nil
 }
 
 // ParseAt reads a start time (TaskSpec.At) as given on a command line or
@@ -514,6 +520,21 @@ func (c *Client) Submit(ctx context.Context, specs []TaskSpec) ([]store.SubmitRe
 			return nil, fmt.Errorf("%w: task %d: %w", ErrInvalid, i+1, err)
 		}
 		tasks[i] = t
+	}
+	if slices.ContainsFunc(specs, func(s TaskSpec) bool { return s.StartingDeadline > 0 }) {
+		// A starting deadline counts from ZooKeeper's clock, as a
+		// schedule's trigger does: the leader ends the task by its own,
+		// and this host's may be behind it (a start_by already past
+		// ended the task before it could start).
+		clock, err := c.zkNow()
+		if err != nil {
+			return nil, fmt.Errorf("submit: %w", err)
+		}
+		for i, s := range specs {
+			if tasks[i].StartBy, err = s.startBy(clock); err != nil {
+				return nil, fmt.Errorf("%w: %w", ErrInvalid, err) // checked by Task
+			}
+		}
 	}
 	// A key repeated inside one call is resolved here: the store would fail the
 	// whole transaction that creates the same key twice.
