@@ -25,6 +25,11 @@ var specFieldWants = map[string]string{
 	"on":       "an object of strings",
 	"priority": "low, normal or high",
 	"key":      "a string",
+
+	"no_retry_exit":     "a list of exit codes, like [2, 64]",
+	"starting_deadline": `a duration string like "10m" or "90s"`,
+	"in":                `a duration string like "10m" or "90s"`,
+	"at":                "an RFC 3339 time string, like \"2026-12-07T02:00:00Z\"",
 }
 
 // specJSONError rewords an error of decoding a task spec's JSON in the
