@@ -86,10 +86,15 @@ type TaskSpec struct {
 	// task at that attempt, retries left or not: failures no retry mends.
 	// Command tasks only (a handler wraps worker.ErrSkipRetry).
 	NoRetryExit []int
-	Timeout     time.Duration
-	On          map[string]string
-	Priority    string // low, normal (or empty), high
-	Key         string // idempotency key: a second submit returns the first task
+	// Backoff, when set, is the wait before the first retry after a
+	// failure (the cluster's is 1s), doubled for each one after, with up
+	// to 20% jitter, up to the larger of it and the cluster's cap (5m).
+	// 1ms to 24h.
+	Backoff  time.Duration
+	Timeout  time.Duration
+	On       map[string]string
+	Priority string // low, normal (or empty), high
+	Key      string // idempotency key: a second submit returns the first task
 	// At and In delay the task's first attempt: it is placed no earlier
 	// than At, or than In after the submit (added to the submitting
 	// host's clock; the leader holds it back by its own). One or the
@@ -123,6 +128,7 @@ type taskSpecJSON struct {
 	Env     map[string]string `json:"env,omitempty"`
 	Retries int               `json:"retries,omitempty"`
 	NoRetry []int             `json:"no_retry_exit,omitempty"`
+	Backoff *string           `json:"backoff,omitempty"`
 	// Timeout, In and StartingDeadline are pointers to tell "" (refused:
 	// "$VAR" with the variable unset) from none given.
 	Timeout  *string           `json:"timeout,omitempty"`
@@ -154,7 +160,7 @@ func (s TaskSpec) MarshalJSON() ([]byte, error) {
 		t := d.String()
 		return &t
 	}
-	w.Timeout, w.In, w.StartingDeadline = text(s.Timeout), text(s.In), text(s.StartingDeadline)
+	w.Timeout, w.In, w.StartingDeadline, w.Backoff = text(s.Timeout), text(s.In), text(s.StartingDeadline), text(s.Backoff)
 	if !s.At.IsZero() {
 		at := s.At.Format(time.RFC3339Nano)
 		w.At = &at
@@ -196,6 +202,10 @@ func (s *TaskSpec) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return err
 	}
+	backoff, err := givenDuration("backoff", w.Backoff, "the cluster's")
+	if err != nil {
+		return err
+	}
 	var key string
 	if w.Key != nil {
 		// "key": "$JOB_KEY" with the variable unset would be no key, and
@@ -224,7 +234,7 @@ func (s *TaskSpec) UnmarshalJSON(b []byte) error {
 		}
 	}
 	*s = TaskSpec{Name: name, Cmd: w.Cmd, Handler: w.Handler, Payload: w.Payload, Shell: w.Shell, Env: w.Env, Retries: w.Retries,
-		NoRetryExit: w.NoRetry, Timeout: timeout,
+		NoRetryExit: w.NoRetry, Backoff: backoff, Timeout: timeout,
 		On: w.On, Priority: w.Priority, Key: key, At: at, In: in, StartingDeadline: deadline}
 	return nil
 }
@@ -315,6 +325,9 @@ func (s TaskSpec) Task(now time.Time) (*store.Task, error) {
 		// at once, nothing like what was asked.
 		return nil, fmt.Errorf("timeout %v: must be at least 1ms (0: no limit)", s.Timeout)
 	}
+	if s.Backoff < 0 || s.Backoff > 0 && s.Backoff < time.Millisecond || s.Backoff > store.MaxTaskBackoff {
+		return nil, fmt.Errorf("backoff %v: want 1ms to %v (0: the cluster's)", s.Backoff, store.MaxTaskBackoff)
+	}
 	if len(s.Key) > MaxKeyLen {
 		return nil, fmt.Errorf("key of %d bytes: at most %d", len(s.Key), MaxKeyLen)
 	}
@@ -328,7 +341,7 @@ func (s TaskSpec) Task(now time.Time) (*store.Task, error) {
 	}
 	t := &store.Task{
 		ID: store.NewTaskID(now), Name: s.Name, Cmd: s.Cmd, Handler: s.Handler, Payload: s.Payload, Shell: s.Shell, Env: s.Env, Retries: s.Retries,
-		NoRetryExit: noRetryExit(s.NoRetryExit), Timeout: store.MillisOf(s.Timeout), On: s.On, Priority: prio, Key: s.Key,
+		NoRetryExit: noRetryExit(s.NoRetryExit), Backoff: store.MillisOf(s.Backoff), Timeout: store.MillisOf(s.Timeout), On: s.On, Priority: prio, Key: s.Key,
 		SubmittedAt: now.UTC(), Attempt: 1, State: store.StateQueued, NotBefore: notBefore,
 	}
 	if err := t.Validate(); err != nil {
@@ -450,8 +463,9 @@ func specDigest(t *store.Task) [sha256.Size]byte {
 		Env, On           map[string]string
 		Retries           int
 		NoRetryExit       []int
+		Backoff           int64
 		Timeout, Priority int64
-	}{t.Name, t.Handler, cmd, payload, t.Shell, env, on, t.Retries, noRetryExit(t.NoRetryExit), int64(t.Timeout), int64(t.Priority)})
+	}{t.Name, t.Handler, cmd, payload, t.Shell, env, on, t.Retries, noRetryExit(t.NoRetryExit), int64(t.Backoff), int64(t.Timeout), int64(t.Priority)})
 	return sha256.Sum256(b)
 }
 

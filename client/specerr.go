@@ -28,6 +28,7 @@ var specFieldWants = map[string]string{
 
 	"no_retry_exit":     "a list of exit codes, like [2, 64]",
 	"starting_deadline": `a duration string like "10m" or "90s"`,
+	"backoff":           `a duration string like "10m" or "90s"`,
 	"in":                `a duration string like "10m" or "90s"`,
 	"at":                "an RFC 3339 time string, like \"2026-12-07T02:00:00Z\"",
 }

@@ -608,7 +608,7 @@ func (l *leader) recoverAttempt(path string, version int32, task *store.Task, wh
 			n.Attempt++
 			n.NotBefore = time.Time{}
 			if !lost {
-				n.NotBefore = now.Add(l.s.cfg.Backoff.Delay(next.Failures()))
+				n.NotBefore = now.Add(l.s.cfg.Backoff.For(next).Delay(next.Failures()))
 			}
 			built = txn.Enqueue(n)
 			return built

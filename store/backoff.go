@@ -21,6 +21,24 @@ type Backoff struct {
 	Rand func() float64
 }
 
+// MaxTaskBackoff bounds a task's own first retry delay (Task.Backoff):
+// work to run again days later is a schedule's.
+const MaxTaskBackoff = 24 * time.Hour
+
+// For is b as task t asks it (Task.Backoff, its own first delay, which
+// also raises the cap to it when above), b itself when t asks nothing.
+func (b Backoff) For(t *Task) Backoff {
+	base := t.Backoff.Duration()
+	if base <= 0 {
+		return b
+	}
+	maxD := b.Max
+	if maxD <= 0 {
+		maxD = 5 * time.Minute
+	}
+	return Backoff{Base: base, Max: max(maxD, base), Rand: b.Rand}
+}
+
 // Delay is the wait after attempt (1-based) failed.
 func (b Backoff) Delay(attempt int) time.Duration {
 	base, maxD, rnd := b.Base, b.Max, b.Rand

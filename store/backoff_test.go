@@ -37,3 +37,26 @@ func TestBackoffDoesNotOverflow(t *testing.T) {
 		}
 	}
 }
+
+// A task's own backoff replaces the cluster's first delay, and raises the
+// cap to it when above; a task without one keeps the cluster's.
+func TestBackoffForATask(t *testing.T) {
+	none := func() float64 { return 0 }
+	cluster := Backoff{Base: 10 * time.Millisecond, Max: time.Minute, Rand: none}
+	if got := cluster.For(&Task{}); got.Base != cluster.Base || got.Max != cluster.Max {
+		t.Errorf("a task without its own backoff: %+v, want the cluster's %+v", got, cluster)
+	}
+	b := cluster.For(&Task{Backoff: MillisOf(20 * time.Second)})
+	for attempt, want := range map[int]time.Duration{1: 20 * time.Second, 2: 40 * time.Second, 3: time.Minute, 9: time.Minute} {
+		if got := b.Delay(attempt); got != want {
+			t.Errorf("backoff 20s, cap 1m: after attempt %d %v, want %v", attempt, got, want)
+		}
+	}
+	long := cluster.For(&Task{Backoff: MillisOf(time.Hour)})
+	if got := long.Delay(3); got != time.Hour {
+		t.Errorf("backoff 1h over a cap of 1m: after attempt 3 %v, want 1h (the cap raised to it)", got)
+	}
+	if got := (Backoff{Rand: none}).For(&Task{Backoff: MillisOf(time.Second)}).Delay(20); got != 5*time.Minute {
+		t.Errorf("backoff 1s under the default cap: after attempt 20 %v, want 5m", got)
+	}
+}

@@ -296,7 +296,12 @@ type Task struct {
 	// error). A handler says so with worker.ErrSkipRetry instead. Sorted,
 	// each once (client TaskSpec.Task); a release before this ignores it
 	// and retries.
-	NoRetryExit []int             `json:"no_retry_exit,omitempty"`
+	NoRetryExit []int `json:"no_retry_exit,omitempty"`
+	// Backoff, when set, is the task's own delay before its first retry
+	// after a failure, doubled for each one after, up to the larger of
+	// it and the cluster's cap (Backoff.For); a release before this
+	// ignores it and waits the cluster's.
+	Backoff     Millis            `json:"backoff_ms,omitempty"`
 	Timeout     Millis            `json:"timeout_ms,omitempty"`
 	On          map[string]string `json:"on,omitempty"`
 	Priority    Priority          `json:"priority"`
@@ -577,6 +582,9 @@ func (t *Task) validSubmit() error {
 	}
 	if t.Handler != "" && len(t.NoRetryExit) > 0 {
 		return errors.New("no_retry_exit is for command tasks: a handler returns an error wrapping worker.ErrSkipRetry")
+	}
+	if b := t.Backoff.Duration(); t.Backoff < 0 || b > MaxTaskBackoff {
+		return fmt.Errorf("backoff %v: want 1ms to %v (0: the cluster's)", b, MaxTaskBackoff)
 	}
 	if len(t.NoRetryExit) > MaxNoRetryExit {
 		return fmt.Errorf("no_retry_exit: %d codes: want at most %d", len(t.NoRetryExit), MaxNoRetryExit)

@@ -96,3 +96,23 @@ func quickRetries(t *testing.T) (string, *Worker) {
 	}
 	return root, w
 }
+
+// A task's own backoff spaces its retries, not the worker's (10 ms here).
+func TestTaskBackoffSpacesRetries(t *testing.T) {
+	root, w := quickRetries(t)
+	runWorker(t, w)
+	st := drovertest.OpenStore(t, root)
+	const backoff = 700 * time.Millisecond
+	task := &store.Task{ID: ulid.Make().String(), Shell: true, Cmd: []string{"exit 1"}, Retries: 1, Backoff: store.MillisOf(backoff),
+		SubmittedAt: time.Now().UTC()}
+	if _, err := st.Submit(context.Background(), []*store.Task{task}); err != nil {
+		t.Fatal(err)
+	}
+	got := result(t, st, task.ID)
+	if len(got.History) != 2 {
+		t.Fatalf("state %s, %d attempts; want 2", got.State, len(got.History))
+	}
+	if gap := got.History[1].StartedAt.Sub(got.History[0].FinishedAt); gap < backoff {
+		t.Fatalf("the retry started %v after the failure, before the task's backoff of %v", gap, backoff)
+	}
+}

@@ -100,9 +100,9 @@ type Config struct {
 // failures, or by its losses since a retry forgave those before.
 func retryDelay(b Backoff, done *store.Task, hostFault bool) time.Duration {
 	if hostFault {
-		return b.Delay(done.UnforgivenLosses())
+		return b.Delay(done.UnforgivenLosses()) // the worker's fault: its pace
 	}
-	return b.Delay(done.Failures())
+	return b.For(done).Delay(done.Failures())
 }
 
 // Backoff is the delay before a failed attempt's retry (store.Backoff: the

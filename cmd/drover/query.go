@@ -119,6 +119,9 @@ func newStatusCmd(g *globals) *cobra.Command {
 			if len(t.NoRetryExit) > 0 {
 				rows = append(rows, []string{"no retry on exit", strings.Trim(fmt.Sprint(t.NoRetryExit), "[]")})
 			}
+			if t.Backoff > 0 {
+				rows = append(rows, []string{"backoff", t.Backoff.Duration().String() + " before the first retry, doubling"})
+			}
 			if len(t.On) > 0 {
 				// A task no worker's labels match waits for one.
 				rows = append(rows, []string{"on", labelsStr(t.On)})

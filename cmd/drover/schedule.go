@@ -294,6 +294,9 @@ func showSchedule(ctx context.Context, g *globals, cmd *cobra.Command, c *client
 	if len(s.Task.NoRetryExit) > 0 {
 		rows = append(rows, []string{"no retry on exit", strings.Trim(fmt.Sprint(s.Task.NoRetryExit), "[]")})
 	}
+	if s.Task.Backoff > 0 {
+		rows = append(rows, []string{"backoff", s.Task.Backoff.Duration().String()})
+	}
 	id, why, junk := runWaits(c, s.Active)
 	switch {
 	case why != "":

@@ -125,7 +125,7 @@ func TestScheduleExportRoundTrips(t *testing.T) {
 	adds := [][]string{
 		{"plain", "--cron", "@hourly", "--", "true"},
 		{"busy", "--cron", "CRON_TZ=Europe/Berlin 30 2 * * 1-5", "--catchup", "all", "--starting-deadline", "90m", "--concurrency", "replace",
-			"--keep-succeeded", "30", "--keep-failed", "5", "--retries", "3", "--no-retry-exit", "64,2", "--no-retry-exit", "2", "--timeout", "1h", "--on", "zone=eu", "--env", "MODE=full",
+			"--keep-succeeded", "30", "--keep-failed", "5", "--retries", "3", "--no-retry-exit", "64,2", "--no-retry-exit", "2", "--backoff", "90s", "--timeout", "1h", "--on", "zone=eu", "--env", "MODE=full",
 			"--priority", "high", "--suspend", "--", "./report.sh", "--since", "yesterday", "a b"},
 		{"shelled", "--cron", "*/10 * * * * *", "--tz", "America/New_York", "--shell", "--", "echo 'hi: there' # yes"},
 		{"handled", "--cron", "@every 90s", "--handler", "upper", "--payload", "line one\nline: two"},

@@ -10,7 +10,7 @@ import (
 func TestScheduleGetShowsTheRunsSettings(t *testing.T) {
 	root := newRoot()
 	if r := drover(t, root, "schedule", "add", "report", "--cron", "0 2 * * *", "--retries", "3", "--timeout", "90m",
-		"--on", "zone=eu", "--priority", "high", "--no-retry-exit", "2", "--", "./report.sh"); r.code != 0 {
+		"--on", "zone=eu", "--priority", "high", "--no-retry-exit", "2", "--backoff", "1m", "--", "./report.sh"); r.code != 0 {
 		t.Fatalf("schedule add: %+v", r)
 	}
 	r := drover(t, root, "schedule", "get", "report")
@@ -23,7 +23,7 @@ func TestScheduleGetShowsTheRunsSettings(t *testing.T) {
 			rows[strings.Join(f[:len(f)-1], " ")] = f[len(f)-1]
 		}
 	}
-	for field, want := range map[string]string{"retries": "3", "timeout": "1h30m0s", "on": "zone=eu", "priority": "high", "no retry on exit": "2"} {
+	for field, want := range map[string]string{"retries": "3", "timeout": "1h30m0s", "on": "zone=eu", "priority": "high", "no retry on exit": "2", "backoff": "1m0s"} {
 		if rows[field] != want {
 			t.Errorf("schedule get: %s %q, want %q; whole output:\n%s", field, rows[field], want, r.stdout)
 		}

@@ -48,6 +48,7 @@ type scheduleDoc struct {
 	On               map[string]string `yaml:"on,omitempty"`
 	Retries          int               `yaml:"retries,omitempty"`
 	NoRetryExit      []int             `yaml:"no-retry-exit,omitempty,flow"`
+	Backoff          string            `yaml:"backoff,omitempty"`
 	Timeout          string            `yaml:"timeout,omitempty"`
 	Priority         string            `yaml:"priority,omitempty"`
 }
@@ -179,6 +180,9 @@ func (d scheduleDoc) spec(name string) (client.ScheduleSpec, error) {
 		return spec, err
 	}
 	if spec.StartingDeadline, err = client.ParseDuration("starting-deadline", d.StartingDeadline); err != nil {
+		return spec, err
+	}
+	if spec.Task.Backoff, err = client.ParseDuration("backoff", d.Backoff); err != nil {
 		return spec, err
 	}
 	if _, err := spec.Record(time.Now()); err != nil {
@@ -493,6 +497,9 @@ func docOf(rec *store.Schedule) (scheduleDoc, error) {
 	}
 	if t.Timeout > 0 {
 		d.Timeout = shortDuration(t.Timeout.Duration())
+	}
+	if t.Backoff > 0 {
+		d.Backoff = shortDuration(t.Backoff.Duration())
 	}
 	if rec.KeepSucceeded != 10 {
 		d.KeepSucceeded = &rec.KeepSucceeded

@@ -33,6 +33,7 @@ type taskFlags struct {
 
 func (tf *taskFlags) register(f *pflag.FlagSet) {
 	f.IntVar(&tf.spec.Retries, "retries", 0, "how often to retry a failed run")
+	f.DurationVar(&tf.spec.Backoff, "backoff", 0, "wait this long before the first retry after a failure, doubling for each one after (1ms to 24h; 0: the cluster's, 1s doubling up to 5m)")
 	f.IntSliceVar(&tf.spec.NoRetryExit, "no-retry-exit", nil, "exit codes (1..255, comma-separated or repeated) that end the task at once, retries left or not: failures no retry mends")
 	f.DurationVar(&tf.spec.Timeout, "timeout", 0, "kill a run after this long, at least 1ms (0: no limit)")
 	f.StringArrayVar(&tf.on, "on", nil, "run only on workers with label k=v (repeatable)")
@@ -164,7 +165,7 @@ being true when an idempotency key returned a task submitted before.`,
 				// They describe one task: dropped, a --key meant to make a
 				// batch safe to send again did nothing. (A config file's
 				// submit section is defaults for the command line only.)
-				for _, name := range []string{"retries", "no-retry-exit", "timeout", "on", "priority", "env", "shell", "name", "key", "handler", "payload", "payload-file", "at", "in", "starting-deadline"} {
+				for _, name := range []string{"retries", "no-retry-exit", "backoff", "timeout", "on", "priority", "env", "shell", "name", "key", "handler", "payload", "payload-file", "at", "in", "starting-deadline"} {
 					if givenOnCommandLine(cmd, name) {
 						field := strings.ReplaceAll(strings.TrimSuffix(name, "-file"), "-", "_") // a line's "payload" (base64), "starting_deadline"
 						return usageErr("submit -f: --%s describes one task: give it in each line of the file (\"%s\": ...)", name, field)

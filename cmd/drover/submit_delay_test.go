@@ -192,6 +192,9 @@ func TestSubmitNoRetryExit(t *testing.T) {
 		{"--no-retry-exit", "256", "--", "true"},
 		{"--no-retry-exit", "two", "--", "true"},
 		{"--no-retry-exit", "2", "--handler", "upper"},
+		{"--backoff", "1ns", "--", "true"},
+		{"--backoff", "25h", "--", "true"},
+		{"--backoff", "-1s", "--", "true"},
 	} {
 		if r := drover(t, root, append([]string{"submit"}, bad...)...); r.code != 2 || strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 {
 			t.Errorf("submit %q: %+v; want exit 2, one line", bad, r)
