@@ -162,10 +162,10 @@ func (w *Worker) runHandler(ctx context.Context, task *store.Task) (out outcome)
 		var r returned
 		returnedNormally := false
 		defer func() {
-			done <- r
 			if !fate.CompareAndSwap(handlerRunning, handlerReturned) {
-				w.abandoned.Add(-1)
+				w.abandoned.Add(-1) // counted when it was abandoned
 			}
+			done <- r
 		}() // runs even if formatting below ends the goroutine
 		defer func() {
 			if v := recover(); v != nil {
@@ -204,11 +204,13 @@ func (w *Worker) runHandler(ctx context.Context, task *store.Task) (out outcome)
 		select {
 		case r = <-done:
 		case <-grace.C:
+			// Counted before it may end and uncount itself: never below 0.
+			w.abandoned.Add(1)
 			if !fate.CompareAndSwap(handlerRunning, handlerAbandoned) {
+				w.abandoned.Add(-1)
 				r = <-done // it returned just now
 				break
 			}
-			w.abandoned.Add(1)
 			w.log.Warn().Str("task_id", task.ID).Str("handler", task.Handler).Msg("handler ignored the end of its context: abandoned")
 			err := hctx.Err()
 			r = returned{err: err.Error(), failed: true, deadline: errors.Is(err, context.DeadlineExceeded), late: true}
