@@ -105,11 +105,10 @@ type TaskSpec struct {
 	// StartingDeadline, when set, bounds how late the first attempt may
 	// start: a task still queued StartingDeadline after its start (At if
 	// ahead, or In after the submit, or the submit itself, by ZooKeeper's
-	// clock) is ended, cancelled, with
-	// the error store.NotStartedInTime, by the leader's clock, as a
-	// schedule's slot task under its starting deadline is. Retries are not
-	// bound; drover retry lifts it. At least a millisecond, at most
-	// MaxDelay.
+	// clock) is ended, cancelled, with the error store.NotStartedInTime,
+	// by the leader's clock, as a schedule's slot task under its starting
+	// deadline is. Retries are not bound; drover retry lifts it. At least
+	// a millisecond, at most MaxDelay.
 	StartingDeadline time.Duration
 }
 
@@ -128,9 +127,9 @@ type taskSpecJSON struct {
 	Env     map[string]string `json:"env,omitempty"`
 	Retries int               `json:"retries,omitempty"`
 	NoRetry []int             `json:"no_retry_exit,omitempty"`
-	Backoff *string           `json:"backoff,omitempty"`
-	// Timeout, In and StartingDeadline are pointers to tell "" (refused:
-	// "$VAR" with the variable unset) from none given.
+	// Backoff, Timeout, In and StartingDeadline are pointers to tell ""
+	// (refused: "$VAR" with the variable unset) from none given.
+	Backoff  *string           `json:"backoff,omitempty"`
 	Timeout  *string           `json:"timeout,omitempty"`
 	On       map[string]string `json:"on,omitempty"`
 	Priority string            `json:"priority,omitempty"`
@@ -430,9 +429,10 @@ func ParseAt(text string) (time.Time, error) {
 const pastStart = 24 * time.Hour
 
 // SameSpec reports whether a and b were submitted alike: the same name,
-// command or handler and payload, variables, labels, retries and the exit codes not retried, timeout and
-// priority (their ids, keys, times and progress aside). A key reused
-// with another spec returns the first task, which the caller may say.
+// command or handler and payload, variables, labels, retries, exit codes
+// not retried, backoff, timeout and priority (their ids, keys, times and
+// progress aside). A key reused with another spec returns the first task,
+// which the caller may say.
 func SameSpec(a, b *store.Task) bool { return specDigest(a) == specDigest(b) }
 
 // specDigest is a digest of what SameSpec compares.
