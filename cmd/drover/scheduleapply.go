@@ -313,7 +313,7 @@ func settingKind(key string, v *yaml.Node) error {
 
 // noEmptySettings are the settings whose schedule add flags refuse an empty
 // value.
-var noEmptySettings = []string{"tz", "catchup", "starting-deadline", "concurrency", "name", "timeout", "priority"}
+var noEmptySettings = []string{"tz", "catchup", "starting-deadline", "concurrency", "name", "timeout", "backoff", "priority"}
 
 // wholeNumber checks that n is a whole number as schedule add's flags read
 // one: unquoted (YAML text), and without a leading zero, which Atoi reads
