@@ -211,6 +211,9 @@ func (w *Worker) runHandler(ctx context.Context, task *store.Task) (out outcome)
 				r = <-done // it returned just now
 				break
 			}
+			if hook := testHookAbandoned.Load(); hook != nil {
+				(*hook)(task.ID)
+			}
 			w.log.Warn().Str("task_id", task.ID).Str("handler", task.Handler).Msg("handler ignored the end of its context: abandoned")
 			err := hctx.Err()
 			r = returned{err: err.Error(), failed: true, deadline: errors.Is(err, context.DeadlineExceeded), late: true}
@@ -237,6 +240,10 @@ func (w *Worker) runHandler(ctx context.Context, task *store.Task) (out outcome)
 	}
 	return out
 }
+
+// testHookAbandoned, when set by a test, is called with the task's id as
+// runHandler abandons its handler, once the handler's fate is settled.
+var testHookAbandoned atomic.Pointer[func(id string)]
 
 // A handler goroutine's fate, as runHandler and the goroutine settle it.
 const (
