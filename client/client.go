@@ -88,8 +88,8 @@ type TaskSpec struct {
 	NoRetryExit []int
 	// Backoff, when set, is the wait before the first retry after a
 	// failure (the cluster's is 1s), doubled for each one after, with up
-	// to 20% jitter, up to the larger of it and the cluster's cap (5m).
-	// 1ms to 24h.
+	// to 20% jitter, up to the cluster's cap (5m); one at or above the
+	// cap keeps the retries 1 to 1.2 times it apart. 1ms to 24h.
 	Backoff  time.Duration
 	Timeout  time.Duration
 	On       map[string]string

@@ -33,8 +33,10 @@ func TestWithdrawnAttemptWaitsTheTasksBackoff(t *testing.T) {
 		queued, err = store.DecodeTask(data)
 		return err == nil && queued.Attempt == 2
 	})
-	if want := queued.History[0].FinishedAt.Add(3 * time.Hour); len(queued.History) != 1 || !queued.NotBefore.Equal(want) {
-		t.Fatalf("attempt 2 not before %v, want %v (withdrawn at %v, the task's 3h backoff); history %+v",
+	// 3h, and the jitter (half of a fifth here) above it: the cap is the
+	// task's backoff and a fifth.
+	if want := queued.History[0].FinishedAt.Add(3*time.Hour + 18*time.Minute); len(queued.History) != 1 || !queued.NotBefore.Equal(want) {
+		t.Fatalf("attempt 2 not before %v, want %v (withdrawn at %v, the task's 3h backoff and its jitter); history %+v",
 			queued.NotBefore, want, queued.History[0].FinishedAt, queued.History)
 	}
 }

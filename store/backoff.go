@@ -25,8 +25,10 @@ type Backoff struct {
 // work to run again days later is a schedule's.
 const MaxTaskBackoff = 24 * time.Hour
 
-// For is b as task t asks it (Task.Backoff, its own first delay, which
-// also raises the cap to it when above), b itself when t asks nothing.
+// For is b as task t asks it (Task.Backoff, its own first delay), b
+// itself when t asks nothing. A first delay at or above b's cap becomes
+// the cap, with a fifth more room for the jitter: its retries come D to
+// 1.2 D apart, spread, not all at D.
 func (b Backoff) For(t *Task) Backoff {
 	base := t.Backoff.Duration()
 	if base <= 0 {
@@ -36,7 +38,10 @@ func (b Backoff) For(t *Task) Backoff {
 	if maxD <= 0 {
 		maxD = 5 * time.Minute
 	}
-	return Backoff{Base: base, Max: max(maxD, base), Rand: b.Rand}
+	if base >= maxD {
+		maxD = base + base/5
+	}
+	return Backoff{Base: base, Max: maxD, Rand: b.Rand}
 }
 
 // Delay is the wait after attempt (1-based) failed.

@@ -52,9 +52,21 @@ func TestBackoffForATask(t *testing.T) {
 			t.Errorf("backoff 20s, cap 1m: after attempt %d %v, want %v", attempt, got, want)
 		}
 	}
-	long := cluster.For(&Task{Backoff: MillisOf(time.Hour)})
-	if got := long.Delay(3); got != time.Hour {
-		t.Errorf("backoff 1h over a cap of 1m: after attempt 3 %v, want 1h (the cap raised to it)", got)
+	// A first delay over the cap is the cap, its retries spread over D to
+	// 1.2 D by the jitter (review214: all came exactly D apart).
+	seen := map[time.Duration]bool{}
+	for _, r := range []float64{0, 0.5, 0.99} {
+		long := Backoff{Base: cluster.Base, Max: cluster.Max, Rand: func() float64 { return r }}.For(&Task{Backoff: MillisOf(time.Hour)})
+		for attempt := 1; attempt <= 5; attempt++ {
+			got := long.Delay(attempt)
+			if got < time.Hour || got > 72*time.Minute {
+				t.Errorf("backoff 1h over a cap of 1m, jitter %v: after attempt %d %v, want 1h to 1h12m", r, attempt, got)
+			}
+			seen[got] = true
+		}
+	}
+	if len(seen) < 3 {
+		t.Errorf("backoff 1h over a cap of 1m: delays %v, want them spread by the jitter", seen)
 	}
 	if got := (Backoff{Rand: none}).For(&Task{Backoff: MillisOf(time.Second)}).Delay(20); got != 5*time.Minute {
 		t.Errorf("backoff 1s under the default cap: after attempt 20 %v, want 5m", got)

@@ -298,9 +298,9 @@ type Task struct {
 	// and retries.
 	NoRetryExit []int `json:"no_retry_exit,omitempty"`
 	// Backoff, when set, is the task's own delay before its first retry
-	// after a failure, doubled for each one after, up to the larger of
-	// it and the cluster's cap (Backoff.For); a release before this
-	// ignores it and waits the cluster's.
+	// after a failure, doubled for each one after, up to the cluster's
+	// cap, or 1 to 1.2 times itself when at or above it (Backoff.For); a
+	// release before this ignores it and waits the cluster's.
 	Backoff     Millis            `json:"backoff_ms,omitempty"`
 	Timeout     Millis            `json:"timeout_ms,omitempty"`
 	On          map[string]string `json:"on,omitempty"`
