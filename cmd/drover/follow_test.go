@@ -231,3 +231,27 @@ func TestSubmitHandlerTask(t *testing.T) {
 		t.Fatalf("schedule add --handler: %+v", r)
 	}
 }
+
+// TestWaitFollow: wait --follow ID prints a task submitted before as it
+// runs, then exits with its exit code; more than one id is refused, exit 2.
+func TestWaitFollow(t *testing.T) {
+	root := newRoot()
+	daemon(t, root, "scheduler", "--id", "s1")
+	daemon(t, root, "worker", "--id", "w1")
+	gate := filepath.Join(t.TempDir(), "gate")
+	r := drover(t, root, "submit", "--shell", "--", "echo one; while [ ! -e "+gate+" ]; do sleep 0.02; done; echo two; exit 4")
+	if r.code != 0 {
+		t.Fatalf("submit: %+v", r)
+	}
+	id := strings.TrimSpace(r.stdout)
+	wf := start(t, root, "wait", "--follow", id)
+	stdout := &wf.stdout
+	waitFor(t, 20*time.Second, "wait --follow to print the first line while the task waits", func() bool { return stdout.String() == "one\n" })
+	if err := os.WriteFile(gate, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code := wf.wait(t); code != 4 || stdout.String() != "one\ntwo\n" {
+		t.Fatalf("wait --follow: exit %d, stdout %q; want 4 and one/two", code, stdout.String())
+	}
+	oneLineError(t, drover(t, root, "wait", "--follow", id, id), 2, "--follow")
+}

@@ -703,14 +703,16 @@ func newWaitCmd(g *globals) *cobra.Command {
 	var (
 		file    string
 		timeout time.Duration
+		follow  bool
 	)
 	cmd := &cobra.Command{
-		Use:   "wait ID... | wait -f FILE",
+		Use:   "wait ID... | wait -f FILE | wait --follow ID",
 		Short: "Wait for tasks; exit 0 when all succeeded, else the first failure's exit code",
 		Long: `Wait for tasks; exit 0 when all succeeded, else the first failure's exit code.
 With -o json it prints the finished tasks as a JSON array, in the order given.
 With --timeout it exits 124 when the tasks have not all finished in time; they
-go on running.`,
+go on running. With --follow (one task) it prints the task's output as it
+comes, as submit --follow does, then exits with its exit code.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := fileFlagErr(cmd, file); err != nil {
 				return err
@@ -734,6 +736,9 @@ go on running.`,
 			if len(ids) == 0 {
 				return usageErr("wait: no task ids given")
 			}
+			if follow && (len(ids) != 1 || file != "") {
+				return usageErr("wait: --follow prints one task's output as it runs: give one ID (drover logs -f ID for another)")
+			}
 			for _, id := range ids[:len(args)] { // readIDs checked the file's
 				if err := checkTaskID(id); err != nil {
 					return usageErr("wait: %v", err)
@@ -744,10 +749,11 @@ go on running.`,
 				report = cmd.OutOrStdout()
 			}
 			return g.withReaderFor(timeout, func(ctx context.Context, c *client.Client) error {
-				return waitAll(ctx, c, ids, timeout, false, false, report, cmd.OutOrStdout(), cmd.ErrOrStderr())
+				return waitAll(ctx, c, ids, timeout, follow, follow, report, cmd.OutOrStdout(), cmd.ErrOrStderr())
 			})
 		},
 	}
+	cmd.Flags().BoolVar(&follow, "follow", false, "one task: print its output as it comes (drover logs -f), then exit with its exit code")
 	cmd.Flags().StringVarP(&file, "file", "f", "", "read task ids from a file, one per line (- for stdin)")
 	onlyOnce(cmd.Flags(), "file", "one file only (join them: cat A B | drover wait -f -)")
 	cmd.Flags().DurationVar(&timeout, "timeout", 0, "give up after this long and exit 124 (0: wait for as long as it takes)")
