@@ -222,6 +222,10 @@ func (s *TaskSpec) UnmarshalJSON(b []byte) error {
 		}
 		name = *w.Name
 	}
+	if w.At != nil && w.In != nil {
+		// "in": "0s" with an "at" was taken for no "in".
+		return errors.New(`give "at" or "in", not both`)
+	}
 	var at time.Time
 	if w.At != nil {
 		// "at": "$WHEN" with the variable unset would run it at once.

@@ -56,6 +56,9 @@ func TestTaskSpecStart(t *testing.T) {
 	if err := json.Unmarshal([]byte(`{"cmd":["true"],"in":"soon"}`), &s); err == nil {
 		t.Errorf(`"in":"soon" read as %+v`, s)
 	}
+	if err := json.Unmarshal([]byte(`{"cmd":["true"],"in":"0s","at":"2026-12-07T02:00:00Z"}`), &s); err == nil || !strings.Contains(err.Error(), "not both") {
+		t.Errorf(`"in":"0s" with an "at": %v; want refused`, err)
+	}
 }
 
 // A spec's starting deadline makes its record's start_by: its start (now,

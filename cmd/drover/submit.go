@@ -239,6 +239,10 @@ being true when an idempotency key returned a task submitted before.`,
 				if givenOnCommandLine(cmd, "name") && tf.spec.Name == "" {
 					return usageErr("submit: --name \"\": empty (leave the flag out for no name)")
 				}
+				if givenOnCommandLine(cmd, "at") && givenOnCommandLine(cmd, "in") {
+					// --in 0s with --at was taken for no --in.
+					return usageErr("submit: give --at or --in, not both")
+				}
 				if at != "" {
 					t, err := client.ParseAt(at)
 					if err != nil {

@@ -92,6 +92,7 @@ func TestSubmitDelayedStart(t *testing.T) {
 		{"--in", "9000h"},
 		{"--at", time.Now().Add(400 * 24 * time.Hour).Format(time.RFC3339)},
 		{"--in", "1h", "--at", time.Now().Add(time.Hour).Format(time.RFC3339)},
+		{"--in", "0s", "--at", time.Now().Add(time.Hour).Format(time.RFC3339)},
 	} {
 		if r := drover(t, root, append(append([]string{"submit"}, bad...), "--", "true")...); r.code != 2 || strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 {
 			t.Errorf("submit %q: %+v; want exit 2, one line", bad, r)
