@@ -19,7 +19,7 @@ func taskIDsArg(cmd *cobra.Command, args []string) error {
 	}
 	for _, id := range args {
 		if err := checkTaskID(id); err != nil {
-			return usageErr("%v", err)
+			return usageErr("%s: %v", cmdName(cmd), err)
 		}
 	}
 	return nil
@@ -61,7 +61,7 @@ func newManageCmd(g *globals, use, short, verb string, op func(*client.Client, s
 			}
 			for _, id := range args {
 				if err := checkTaskID(id); err != nil {
-					return usageErr("%v", err)
+					return usageErr("%s: %v", cmdName(cmd), err)
 				}
 			}
 			if file != "" {

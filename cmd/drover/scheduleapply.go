@@ -377,11 +377,14 @@ the file does not name; --dry-run says what would change and writes nothing.`,
 				if err == nil && len(data) > maxScheduleFile {
 					err = fmt.Errorf("larger than %d bytes", maxScheduleFile)
 				}
+				if err != nil {
+					err = fmt.Errorf("-f -: %w", err)
+				}
 			} else {
-				data, err = readFileMax(file, maxScheduleFile)
+				data, err = readFileMax(file, maxScheduleFile) // its errors name the file
 			}
 			if err != nil {
-				return usageErr("schedule apply: -f %s: %v", shown(file), err)
+				return usageErr("schedule apply: %v", err)
 			}
 			specs, err := readScheduleFile(data)
 			if err != nil {
