@@ -65,7 +65,8 @@ func (b Backoff) Delay(attempt int) time.Duration {
 		d *= 2
 	}
 	d = min(d, maxD)
-	jitter := time.Duration(float64(d) * 0.2 * rnd())
+	r := rnd()
+	jitter := time.Duration(float64(d) * 0.2 * r)
 	if jitter > math.MaxInt64-d || jitter < 0 {
 		return math.MaxInt64 // centuries: the jitter would overflow
 	}
@@ -74,6 +75,9 @@ func (b Backoff) Delay(attempt int) time.Duration {
 	}
 	// Past the cap the jitter goes below it: never past Max (a retry
 	// waited up to 6 min of a 5 min cap), still spread, and never under
-	// the first delay.
-	return max(maxD-jitter, min(base, maxD))
+	// the first delay: over a fifth of the cap, or less where the first
+	// delay is that close to it (not clamped to it, which put every draw
+	// past a threshold at one instant).
+	span := min(maxD/5, maxD-min(base, maxD))
+	return maxD - time.Duration(float64(span)*r)
 }
