@@ -743,6 +743,10 @@ comes, as submit --follow does, then exits with its exit code.`,
 			if follow && (len(ids) != 1 || file != "") {
 				return usageErr("wait: --follow prints one task's output as it runs: give one ID (drover logs -f ID for another)")
 			}
+			if follow && g.output == "json" {
+				// Both would go to stdout, in an order that depends on timing.
+				return usageErr("wait: --follow prints the task's output on stdout: not with -o json (drover wait -o json ID has the output in its JSON)")
+			}
 			for _, id := range ids[:len(args)] { // readIDs checked the file's
 				if err := checkTaskID(id); err != nil {
 					return usageErr("wait: %v", err)
