@@ -169,6 +169,20 @@ func labelsStr(m map[string]string) string {
 // attemptOf shows the current attempt out of the most the task may make: 1 +
 // retries, plus one for each attempt lost with its worker (those do not count
 // against retries); a task given more by drover retry is at its last.
+// retryRows are status's and schedule get's rows for how a task's
+// failures are retried, beyond its retries: none when it sets nothing
+// of its own.
+func retryRows(t *store.Task) [][]string {
+	var rows [][]string
+	if len(t.NoRetryExit) > 0 {
+		rows = append(rows, []string{"no retry on exit", strings.Trim(fmt.Sprint(t.NoRetryExit), "[]")})
+	}
+	if t.Backoff > 0 {
+		rows = append(rows, []string{"backoff", t.Backoff.Duration().String() + " before the first retry, doubling"})
+	}
+	return rows
+}
+
 func attemptOf(t *store.Task) string {
 	return fmt.Sprintf("%d/%d", t.Attempt, max(t.MaxAttempts()+t.Losses()+t.Unstarted(), t.Attempt))
 }

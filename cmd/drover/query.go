@@ -116,12 +116,7 @@ func newStatusCmd(g *globals) *cobra.Command {
 				{"worker", orDash(t.Worker)}, {"exit code", exitStr(t)},
 				{"submitted", agoAt(t.SubmittedAt)},
 			}
-			if len(t.NoRetryExit) > 0 {
-				rows = append(rows, []string{"no retry on exit", strings.Trim(fmt.Sprint(t.NoRetryExit), "[]")})
-			}
-			if t.Backoff > 0 {
-				rows = append(rows, []string{"backoff", t.Backoff.Duration().String() + " before the first retry, doubling"})
-			}
+			rows = append(rows, retryRows(t)...)
 			if len(t.On) > 0 {
 				// A task no worker's labels match waits for one.
 				rows = append(rows, []string{"on", labelsStr(t.On)})

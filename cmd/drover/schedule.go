@@ -282,7 +282,11 @@ func showSchedule(ctx context.Context, g *globals, cmd *cobra.Command, c *client
 		{"starting deadline", orDash(durStr(s.StartingDeadline.Duration()))}, {"concurrency", s.Concurrency},
 		{"command", whatRuns(&store.Task{Cmd: s.Task.Cmd, Handler: s.Task.Handler})},
 		// What each run is given (schedule export prints it all).
-		{"retries", fmt.Sprint(s.Task.Retries)}, {"timeout", orDash(durStr(s.Task.Timeout.Duration()))},
+		{"retries", fmt.Sprint(s.Task.Retries)},
+	}
+	rows = append(rows, retryRows(&s.Task)...)
+	rows = append(rows, [][]string{
+		{"timeout", orDash(durStr(s.Task.Timeout.Duration()))},
 		{"on", labelsStr(s.Task.On)}, {"priority", s.Task.Priority.String()},
 		{"fired", fmt.Sprint(s.Fired)},
 		{"active", fmt.Sprint(len(s.Active))},
@@ -290,13 +294,7 @@ func showSchedule(ctx context.Context, g *globals, cmd *cobra.Command, c *client
 		// one total).
 		{"history kept", fmt.Sprintf("%d succeeded, %d failed, %d skipped, missed or replaced (drover schedule history %s)",
 			len(s.Succeeded), len(s.Failed), len(s.Skipped), s.Name)},
-	}
-	if len(s.Task.NoRetryExit) > 0 {
-		rows = append(rows, []string{"no retry on exit", strings.Trim(fmt.Sprint(s.Task.NoRetryExit), "[]")})
-	}
-	if s.Task.Backoff > 0 {
-		rows = append(rows, []string{"backoff", s.Task.Backoff.Duration().String()})
-	}
+	}...)
 	id, why, junk := runWaits(c, s.Active)
 	switch {
 	case why != "":

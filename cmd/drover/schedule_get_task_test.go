@@ -1,6 +1,7 @@
 package main
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -23,9 +24,12 @@ func TestScheduleGetShowsTheRunsSettings(t *testing.T) {
 			rows[strings.Join(f[:len(f)-1], " ")] = f[len(f)-1]
 		}
 	}
-	for field, want := range map[string]string{"retries": "3", "timeout": "1h30m0s", "on": "zone=eu", "priority": "high", "no retry on exit": "2", "backoff": "1m0s"} {
+	for field, want := range map[string]string{"retries": "3", "timeout": "1h30m0s", "on": "zone=eu", "priority": "high", "no retry on exit": "2"} {
 		if rows[field] != want {
 			t.Errorf("schedule get: %s %q, want %q; whole output:\n%s", field, rows[field], want, r.stdout)
 		}
+	}
+	if !regexp.MustCompile(`(?m)^backoff\s+1m0s before the first retry`).MatchString(r.stdout) {
+		t.Errorf("schedule get shows no backoff row; whole output:\n%s", r.stdout)
 	}
 }

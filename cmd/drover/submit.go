@@ -128,7 +128,7 @@ func newSubmitCmd(g *globals) *cobra.Command {
 		wait        bool
 		follow      bool
 		waitTimeout time.Duration
-		at          string
+		atText      string
 	)
 	cmd := &cobra.Command{
 		Use:   "submit [flags] -- CMD ARGS... | submit -f FILE.jsonl",
@@ -239,12 +239,17 @@ being true when an idempotency key returned a task submitted before.`,
 				if givenOnCommandLine(cmd, "name") && tf.spec.Name == "" {
 					return usageErr("submit: --name \"\": empty (leave the flag out for no name)")
 				}
-				if givenOnCommandLine(cmd, "at") && givenOnCommandLine(cmd, "in") {
+				switch at, in := givenOnCommandLine(cmd, "at"), givenOnCommandLine(cmd, "in"); {
+				case at && in:
 					// --in 0s with --at was taken for no --in.
 					return usageErr("submit: give --at or --in, not both")
+				case at:
+					tf.spec.In = 0 // a config file's default, which --at replaces
+				case in:
+					atText = "" // likewise
 				}
-				if at != "" {
-					t, err := client.ParseAt(at)
+				if atText != "" {
+					t, err := client.ParseAt(atText)
 					if err != nil {
 						return usageErr("submit: --at %s", printable(err.Error()))
 					}
@@ -381,7 +386,7 @@ being true when an idempotency key returned a task submitted before.`,
 	tf.register(f)
 	f.StringVar(&tf.spec.Name, "name", "", "a name for the task")
 	f.StringVar(&tf.spec.Key, "key", "", "idempotency key: submitting the same key again returns the first task")
-	f.StringVar(&at, "at", "", "start it no earlier than this RFC 3339 time (2026-12-07T02:00:00Z; at most 366 days ahead; a time past: at once)")
+	f.StringVar(&atText, "at", "", "start it no earlier than this RFC 3339 time (2026-12-07T02:00:00Z; at most 366 days ahead; a time past: at once)")
 	f.DurationVar(&tf.spec.In, "in", 0, "start it no earlier than this long after the submit (at most 366 days)")
 	f.DurationVar(&tf.spec.StartingDeadline, "starting-deadline", 0, "cancel it if its first attempt has not started this long after its start (the submit, --at or --in), at least 1ms (0: no limit); retries are not bound")
 	f.BoolVar(&wait, "wait", false, "wait for the task, print its output and exit with its exit code")

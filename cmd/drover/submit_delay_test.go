@@ -202,3 +202,47 @@ func TestSubmitNoRetryExit(t *testing.T) {
 		}
 	}
 }
+
+// A config file's submit section gives at or in as defaults: the other one
+// given on the command line replaces it, as the flag of the same name does
+// (review215: --in 0s was ignored for the file's at, --in 5m refused).
+func TestSubmitStartFlagReplacesConfigDefault(t *testing.T) {
+	root := newRoot()
+	dir := t.TempDir()
+	fileAt := time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339)
+	withAt, withIn := filepath.Join(dir, "at.yaml"), filepath.Join(dir, "in.yaml")
+	if err := os.WriteFile(withAt, []byte("submit:\n  at: "+fileAt+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(withIn, []byte("submit:\n  in: 30h\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	notBefore := func(args ...string) time.Time {
+		t.Helper()
+		r := drover(t, root, append([]string{"submit"}, append(args, "--", "true")...)...)
+		if r.code != 0 {
+			t.Fatalf("submit %q: %+v", args, r)
+		}
+		var got struct {
+			NotBefore time.Time `json:"not_before"`
+		}
+		s := drover(t, root, "-o", "json", "status", strings.TrimSpace(r.stdout))
+		if err := json.Unmarshal([]byte(s.stdout), &got); err != nil {
+			t.Fatalf("status: %+v (%v)", s, err)
+		}
+		return got.NotBefore
+	}
+	if nb := notBefore("--config", withAt); nb.Format(time.RFC3339) != fileAt {
+		t.Errorf("the file's at alone: not_before %v, want %s", nb, fileAt)
+	}
+	if nb := notBefore("--config", withAt, "--in", "5m"); nb.After(time.Now().Add(6 * time.Minute)) {
+		t.Errorf("--in 5m over the file's at: not_before %v, want about 5m from now", nb)
+	}
+	if nb := notBefore("--config", withAt, "--in", "0s"); !nb.IsZero() {
+		t.Errorf("--in 0s over the file's at: not_before %v, want none (at once)", nb)
+	}
+	flagAt := time.Now().Add(72 * time.Hour).UTC().Format(time.RFC3339)
+	if nb := notBefore("--config", withIn, "--at", flagAt); nb.Format(time.RFC3339) != flagAt {
+		t.Errorf("--at over the file's in: not_before %v, want %s", nb, flagAt)
+	}
+}
