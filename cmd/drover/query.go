@@ -23,7 +23,7 @@ func taskIDArg(cmd *cobra.Command, args []string) error {
 		return usageErr("%s: want exactly one task id", cmdName(cmd))
 	}
 	if err := checkTaskID(args[0]); err != nil {
-		return usageErr("%v", err)
+		return usageErr("%s: %v", cmdName(cmd), err)
 	}
 	return nil
 }
