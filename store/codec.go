@@ -413,7 +413,9 @@ func (t *Task) retryLimit() int {
 // RetriesLeft is how many more attempts the task gets if its current
 // attempt fails: 0 on its last try. Only failures count (a lost or
 // unstarted attempt does not), and a failure that skips retries
-// (worker.ErrSkipRetry) or a cancel ends the task whatever it says.
+// (worker.ErrSkipRetry) or a cancel ends the task whatever it says. Of a
+// task not finished (queued, assigned, running): a finished one's History
+// holds its last attempt, which Failures counts whatever its outcome.
 func (t *Task) RetriesLeft() int {
 	return max(0, t.retryLimit()-t.Failures())
 }

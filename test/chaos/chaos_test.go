@@ -253,6 +253,20 @@ func runChaos(t *testing.T, faultsOf func(time.Duration, *rand.Rand) []fault) {
 		}
 		specs[i] = client.TaskSpec{Shell: true, Key: fmt.Sprintf("chaos-%d-%d", seed, i), Cmd: []string{fmt.Sprintf(
 			`echo "$DROVER_TASK_ID $DROVER_ATTEMPT $DROVER_WORKER_ID" >> %s; echo "attempt $DROVER_ATTEMPT"; sleep %d.%03d`, runlog, ms/1000, ms%1000)}}
+		switch i % 10 {
+		case 0:
+			// Fails once, by its retries left (a loss does not count):
+			// had a failure not counted, or one counted twice, it would
+			// fail again, or end dead. Its own backoff and a code not
+			// retried (one it never exits with) must survive every
+			// rewrite of its record (checked below).
+			specs[i].Cmd[0] += `; [ "$DROVER_RETRIES_LEFT" != 2 ] || exit 3`
+			specs[i].Retries, specs[i].Backoff, specs[i].NoRetryExit = 2, 100*time.Millisecond, []int{4}
+		case 5:
+			// Bound to start within an hour: not prefetched, held in
+			// the leader's heap across takeovers, never cancelled here.
+			specs[i].StartingDeadline = time.Hour
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
@@ -371,6 +385,19 @@ func runChaos(t *testing.T, faultsOf func(time.Duration, *rand.Rand) []fault) {
 		results[id] = r
 		if r.State != store.StateSucceeded {
 			t.Errorf("task %s ended %s: %s", id, r.State, r.Error)
+		}
+		if r.Retries != 2 {
+			continue
+		}
+		failed := 0 // its History holds the attempt that succeeded too
+		for _, h := range r.History {
+			if h.ExitCode == 3 && !h.Lost {
+				failed++
+			}
+		}
+		if r.Backoff != store.MillisOf(100*time.Millisecond) || len(r.NoRetryExit) != 1 || failed != 1 {
+			t.Errorf("task %s, to fail once by its retries left: backoff %v, no_retry_exit %v, %d failures; want 100ms, [4], 1",
+				id, r.Backoff.Duration(), r.NoRetryExit, failed)
 		}
 	}
 	runs := readRuns(t, runlog)
