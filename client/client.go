@@ -328,7 +328,9 @@ func (s TaskSpec) Task(now time.Time) (*store.Task, error) {
 		// at once, nothing like what was asked.
 		return nil, fmt.Errorf("timeout %v: must be at least 1ms (0: no limit)", s.Timeout)
 	}
-	if s.Backoff < 0 || s.Backoff > 0 && s.Backoff < time.Millisecond || s.Backoff > store.MaxTaskBackoff {
+	if s.Backoff > 0 && s.Backoff < time.Millisecond {
+		// Records keep milliseconds: it would be stored as none. The
+		// record's own check (validSubmit) refuses the rest.
 		return nil, fmt.Errorf("backoff %v: want 1ms to %v (0: the cluster's)", s.Backoff, store.MaxTaskBackoff)
 	}
 	if len(s.Key) > MaxKeyLen {
