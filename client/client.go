@@ -110,6 +110,13 @@ type TaskSpec struct {
 	// deadline is. Retries are not bound; drover retry lifts it. At least
 	// a millisecond, at most MaxDelay.
 	StartingDeadline time.Duration
+	// After names tasks (at most store.MaxAfter, each submitted before)
+	// that must end succeeded before this task's first attempt starts:
+	// the leader holds it queued until they have, and ends it cancelled,
+	// with the error store.DependencyFailed, once one ended otherwise
+	// (failed, dead, cancelled) or is found nowhere. Submit refuses an id
+	// it finds nowhere. Ids are taken in either case.
+	After []string
 }
 
 // MaxDelay bounds how far ahead a task's start may be put (TaskSpec.At,
@@ -139,13 +146,14 @@ type taskSpecJSON struct {
 	At *string `json:"at,omitempty"`
 	In *string `json:"in,omitempty"`
 	// StartingDeadline is TaskSpec.StartingDeadline, a duration string.
-	StartingDeadline *string `json:"starting_deadline,omitempty"`
+	StartingDeadline *string  `json:"starting_deadline,omitempty"`
+	After            []string `json:"after,omitempty"`
 }
 
 // MarshalJSON writes the JSONL form, timeout as a duration string.
 func (s TaskSpec) MarshalJSON() ([]byte, error) {
 	w := taskSpecJSON{Cmd: s.Cmd, Handler: s.Handler, Payload: s.Payload, Shell: s.Shell, Env: s.Env, Retries: s.Retries,
-		NoRetry: s.NoRetryExit, On: s.On, Priority: s.Priority}
+		NoRetry: s.NoRetryExit, On: s.On, Priority: s.Priority, After: s.After}
 	if s.Name != "" {
 		w.Name = &s.Name
 	}
@@ -238,7 +246,7 @@ func (s *TaskSpec) UnmarshalJSON(b []byte) error {
 	}
 	*s = TaskSpec{Name: name, Cmd: w.Cmd, Handler: w.Handler, Payload: w.Payload, Shell: w.Shell, Env: w.Env, Retries: w.Retries,
 		NoRetryExit: w.NoRetry, Backoff: backoff, Timeout: timeout,
-		On: w.On, Priority: w.Priority, Key: key, At: at, In: in, StartingDeadline: deadline}
+		On: w.On, Priority: w.Priority, Key: key, At: at, In: in, StartingDeadline: deadline, After: w.After}
 	return nil
 }
 
@@ -347,7 +355,7 @@ func (s TaskSpec) Task(now time.Time) (*store.Task, error) {
 	t := &store.Task{
 		ID: store.NewTaskID(now), Name: s.Name, Cmd: s.Cmd, Handler: s.Handler, Payload: s.Payload, Shell: s.Shell, Env: s.Env, Retries: s.Retries,
 		NoRetryExit: noRetryExit(s.NoRetryExit), Backoff: store.MillisOf(s.Backoff), Timeout: store.MillisOf(s.Timeout), On: s.On, Priority: prio, Key: s.Key,
-		SubmittedAt: now.UTC(), Attempt: 1, State: store.StateQueued, NotBefore: notBefore,
+		SubmittedAt: now.UTC(), Attempt: 1, State: store.StateQueued, NotBefore: notBefore, After: afterIDs(s.After),
 	}
 	if err := t.Validate(); err != nil {
 		return nil, err
@@ -361,6 +369,19 @@ func (s TaskSpec) Task(now time.Time) (*store.Task, error) {
 		return nil, err
 	}
 	return t, nil
+}
+
+// afterIDs is a spec's After as a record keeps it: upper case (a ULID's
+// letters are either case), sorted, each once, none as nil.
+func afterIDs(ids []string) []string {
+	if len(ids) == 0 {
+		return nil
+	}
+	up := make([]string, len(ids))
+	for i, id := range ids {
+		up[i] = strings.ToUpper(id)
+	}
+	return slices.Compact(slices.Sorted(slices.Values(up)))
 }
 
 // noRetryExit is a spec's NoRetryExit as a record keeps it: sorted, each
@@ -541,6 +562,9 @@ func (c *Client) Submit(ctx context.Context, specs []TaskSpec) ([]store.SubmitRe
 		}
 		tasks[i] = t
 	}
+	if err := c.checkAfter(ctx, tasks); err != nil {
+		return nil, err
+	}
 	if slices.ContainsFunc(specs, func(s TaskSpec) bool { return s.StartingDeadline > 0 }) {
 		// A starting deadline counts from ZooKeeper's clock, as a
 		// schedule's trigger does: the leader ends the task by its own,
@@ -603,6 +627,38 @@ func (c *Client) Submit(ctx context.Context, specs []TaskSpec) ([]store.SubmitRe
 		return out, fmt.Errorf("submit: %w", err)
 	}
 	return out, nil
+}
+
+// checkAfter refuses tasks that would wait for a task found nowhere (a
+// typo, another cluster's, one pruned): held for it, they would end
+// cancelled at once. Each id named is looked up once, in turn.
+func (c *Client) checkAfter(ctx context.Context, tasks []*store.Task) error {
+	seen := map[string]bool{}
+	for i, t := range tasks {
+		for _, id := range t.After {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			_, _, err := c.lookup(id)
+			switch {
+			case err == nil:
+			case errors.Is(err, store.ErrUnknownTask) && len(tasks) == 1:
+				return fmt.Errorf("%w: after %s: no such task", ErrInvalid, id)
+			case errors.Is(err, store.ErrUnknownTask):
+				return fmt.Errorf("%w: task %d: after %s: no such task", ErrInvalid, i+1, id)
+			case errors.Is(err, store.ErrMalformed):
+				// Moved aside now: it will never end succeeded.
+				return fmt.Errorf("%w: after %s: %w", ErrInvalid, id, err)
+			default:
+				return fmt.Errorf("submit: after %s: %w", id, err)
+			}
+		}
+	}
+	return nil
 }
 
 // unknownSpecs returns, for each spec after the acked ones whose task (a

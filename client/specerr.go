@@ -27,6 +27,7 @@ var specFieldWants = map[string]string{
 	"key":      "a string",
 
 	"no_retry_exit":     "a list of exit codes, like [2, 64]",
+	"after":             `a list of task ids, like ["01J..."]`,
 	"starting_deadline": `a duration string like "10m" or "90s"`,
 	"backoff":           `a duration string like "10m" or "90s"`,
 	"in":                `a duration string like "10m" or "90s"`,

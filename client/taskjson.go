@@ -21,6 +21,7 @@ import "github.com/drover-sched/drover/store"
 //	  "priority": "low|normal|high",
 //	  "key": "...",                  idempotency key, omitted when empty
 //	  "submitted_at": "RFC 3339",
+//	  "after": ["01J..."],           tasks that must succeed before its first attempt, omitted when none
 //	  "state": "queued|assigned|running|succeeded|failed|cancelled|dead",
 //	  "attempt": 1,                  the current (or last) attempt, 1-based
 //	  "attempts": 1,                 attempts placed so far, started or not (0 while first queued)

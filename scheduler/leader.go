@@ -48,6 +48,15 @@ type leader struct {
 	// startByOf each one's entry: expireStartBy ends them when due.
 	startBy   startByHeap
 	startByOf map[*queued]*startByEntry
+	// held are the queued first attempts held for the tasks they run
+	// after (store.Task.After), waitingOn those waits by the task waited
+	// for, and afterDue the tasks waited for whose result lookAfter is to
+	// look at (see after.go).
+	held      map[*queued]*afterWait
+	waitingOn map[string][]*afterWait
+	afterDue  map[string]bool
+	// afterRetryAt holds lookAfter back after it could not end a task.
+	afterRetryAt time.Time
 
 	schedules map[string]*cronEntry
 	// tombstones are the removed schedules' records seen, to delete once
@@ -155,6 +164,7 @@ const (
 	watchSchedules
 	watchSchedule
 	watchCordons
+	watchResult // a task's result, waited for by tasks that run after it
 )
 
 type watchEvent struct {
@@ -168,7 +178,7 @@ func newLeader(s *Scheduler, term *Term, epoch int64) *leader {
 		s: s, st: s.cfg.Store, lay: s.cfg.Store.Layout(), term: term, epoch: epoch,
 		log: s.log.With().Str("leader", s.cfg.ID).Int64("epoch", epoch).Logger(), now: s.cfg.Now,
 		workers: map[string]*workerView{}, cordoned: map[string]bool{}, cordonsSeen: map[string]bool{}, byBucket: map[string]map[string]*queued{},
-		ready: newReadyQueue(), delayed: &taskHeap{less: dueFirst}, startByOf: map[*queued]*startByEntry{}, schedules: map[string]*cronEntry{}, tombstones: map[string]tombstone{}, newer: map[string]znodeAt{}, newerRuns: map[string][]string{}, compat: map[string]string{}, carried: s.carried(), resultCounts: map[string]resultCount{}, slotFill: map[string]slotCount{}, prepared: map[string]time.Time{}, dirty: map[string]bool{}, empty: map[string]time.Time{},
+		ready: newReadyQueue(), delayed: &taskHeap{less: dueFirst}, startByOf: map[*queued]*startByEntry{}, held: map[*queued]*afterWait{}, waitingOn: map[string][]*afterWait{}, afterDue: map[string]bool{}, schedules: map[string]*cronEntry{}, tombstones: map[string]tombstone{}, newer: map[string]znodeAt{}, newerRuns: map[string][]string{}, compat: map[string]string{}, carried: s.carried(), resultCounts: map[string]resultCount{}, slotFill: map[string]slotCount{}, prepared: map[string]time.Time{}, dirty: map[string]bool{}, empty: map[string]time.Time{},
 		results: make(chan batchResult, 4*maxInflight), refreshes: make(chan runsRefresh, 1), lists: make(chan taskList, 64),
 		watched: map[string]bool{}, synced: map[string]bool{}, sink: newWatchSink(), done: make(chan struct{}),
 	}
@@ -380,6 +390,7 @@ func (l *leader) reset() {
 	l.gen++
 	l.ready, l.delayed = newReadyQueue(), &taskHeap{less: dueFirst}
 	l.startBy, l.startByOf = nil, map[*queued]*startByEntry{}
+	l.resetHeld()
 	l.synced = map[string]bool{}
 }
 
@@ -435,6 +446,9 @@ func (l *leader) serve(ctx context.Context) error {
 		if connected, _ := l.st.Connected(); connected {
 			// Before placing: a task past its StartBy is ended, not placed.
 			if err := l.expireStartBy(); err != nil {
+				return err
+			}
+			if err := l.lookAfter(); err != nil {
 				return err
 			}
 		}
@@ -570,6 +584,11 @@ func (l *leader) handle(ev watchEvent) error {
 		return l.syncSchedules()
 	case watchCordons:
 		return l.syncCordons()
+	case watchResult:
+		if len(l.waitingOn[ev.arg]) > 0 {
+			l.afterDue[ev.arg] = true
+		}
+		return nil
 	}
 	return nil // watchSchedule: handleAll reads those together
 }
@@ -801,7 +820,7 @@ func (l *leader) applyQueueL2(b1, b2 string, ids []string, ok bool, loneCopy *st
 		switch q := l.lookup(id); {
 		case q == nil:
 			unknown = append(unknown, id)
-		case q.index < 0:
+		case q.placing():
 			// Being placed: the item listed may be the one placed or, if
 			// that placement has committed, the task re-queued since
 			// (a failed attempt's retry, a lost one). placed() looks again.
@@ -830,7 +849,7 @@ func (l *leader) applyQueueL2(b1, b2 string, ids []string, ok bool, loneCopy *st
 		// Queued again under the same name since the view read it (a cancel
 		// and a retry): the record held is another's. One being placed is
 		// left to its placement, which fails if it was that other's.
-		if q := l.lookup(id); q != nil && q.index >= 0 && present[id] {
+		if q := l.lookup(id); q != nil && !q.placing() && present[id] {
 			l.unqueue(q)
 			reads = append(reads, dir+"/"+id)
 		}
@@ -1040,6 +1059,10 @@ func (l *leader) addQueuedAt(task *store.Task, version int32, ctime time.Time) {
 	}
 	l.byBucket[b1+b2][task.ID] = q
 	l.bindStartBy(q, task)
+	if len(task.After) > 0 && len(task.History) == 0 {
+		l.hold(q, task.After)
+		return
+	}
 	if notBefore.After(l.now()) {
 		q.delayed = true
 		heap.Push(l.delayed, q)
@@ -1188,6 +1211,9 @@ func (l *leader) forget(id string) {
 	}
 	if q.bound {
 		l.unbindStartBy(q)
+	}
+	if q.held {
+		l.unhold(q)
 	}
 	l.nknown--
 	delete(m, id)

@@ -465,7 +465,14 @@ type queued struct {
 	// kept in the leader's startBy heap. A flag here, not the time: it
 	// fits the struct's padding, and only such tasks pay for an entry.
 	bound bool
+	// held: a first attempt held for the tasks it runs after
+	// (store.Task.After), in the leader's held map, in neither heap.
+	held bool
 }
+
+// placing says q's placement is in flight: it is out of the heaps, and
+// not held.
+func (q *queued) placing() bool { return q.index < 0 && !q.held }
 
 // unixNano is t in nanoseconds since 1970, 0 for the zero time, held to
 // int64's range (the years 1678 to 2262): UnixNano wraps past it, and a

@@ -119,18 +119,16 @@ func unstarted(rec *store.Task, now time.Time) *store.Task {
 }
 
 // expireStartBy ends the queued tasks whose StartBy has come, by the
-// leader's clock (the one the firing reckons slots by): for each, in a
-// fenced transaction, the deletion of its queue item at the version the
-// view holds and the creation of its result (unstarted), as a cancel
-// does, several tasks to a transaction. A task whose item changed or went
-// meanwhile (a cancel, a retry) is read again; one whose placement is in
-// flight was placed before its StartBy (place never places one after it).
+// leader's clock (the one the firing reckons slots by), as endQueued ends
+// them, each cancelled, unstarted. One whose placement is in flight was
+// placed before its StartBy (place never places one after it); one held
+// for the tasks it runs after is ended all the same.
 func (l *leader) expireStartBy() error {
 	now := l.now()
 	var due []*startByEntry
 	for len(l.startBy) > 0 && l.startBy[0].at <= now.UnixNano() {
 		e := heap.Pop(&l.startBy).(*startByEntry)
-		if e.q.index < 0 {
+		if e.q.placing() {
 			// Being placed: placed, it leaves the view; deferred, it comes
 			// back (rearmStartBy); rejected, it is read again.
 			continue
@@ -140,8 +138,39 @@ func (l *leader) expireStartBy() error {
 	if len(due) == 0 {
 		return nil
 	}
+	ends := make([]queuedEnd, len(due))
+	for i, e := range due {
+		ends[i] = queuedEnd{q: e.q,
+			end: func(rec *store.Task) *store.Task { return unstarted(rec, now) },
+			ended: func(done *store.Task) {
+				l.log.Info().Str("task_id", done.ID).Time("start_by", done.StartBy).
+					Msg("task not started by its starting deadline: cancelled")
+			},
+			failed: func(err error) { l.startByFailed(e, now, err) },
+		}
+	}
+	return l.endQueued(ends, "past its starting deadline")
+}
+
+// queuedEnd is a queued task the leader ends before its first attempt
+// (endQueued): end makes its result from its record, ended logs it, and
+// failed keeps it queued, unplaced, to be tried again, when its end cannot
+// be written for a reason that reading it again does not settle.
+type queuedEnd struct {
+	q      *queued
+	end    func(rec *store.Task) *store.Task
+	ended  func(done *store.Task)
+	failed func(err error)
+}
+
+// endQueued ends queued tasks: for each, in a fenced transaction, the
+// deletion of its queue item at the version the view holds and the
+// creation of its result, as a cancel does, several tasks to a
+// transaction. A task whose item changed or went meanwhile (a cancel, a
+// retry) is read again. what says why, for the errors that end the term.
+func (l *leader) endQueued(due []queuedEnd, what string) error {
 	type ending struct {
-		e    *startByEntry
+		e    queuedEnd
 		done *store.Task
 		data []byte
 	}
@@ -180,10 +209,10 @@ func (l *leader) expireStartBy() error {
 			}
 			rec = t
 		}
-		done := unstarted(rec, now)
+		done := e.end(rec)
 		data, err := store.Encode(done)
 		if err != nil {
-			l.startByFailed(e, now, err)
+			e.failed(err)
 			continue
 		}
 		ends = append(ends, ending{e: e, done: done, data: data})
@@ -206,8 +235,7 @@ func (l *leader) expireStartBy() error {
 	}
 	ended := func(x ending) {
 		l.unqueue(x.e.q)
-		l.log.Info().Str("task_id", x.done.ID).Time("start_by", x.done.StartBy).
-			Msg("task not started by its starting deadline: cancelled")
+		x.e.ended(x.done)
 	}
 	// As placements: up to MaxBatch/2 tasks and maxBatchBytes a
 	// transaction, the transactions pipelined.
@@ -235,7 +263,7 @@ func (l *leader) expireStartBy() error {
 		case errors.Is(err, store.ErrFenced):
 			return err
 		case errors.Is(err, store.ErrConnection):
-			return fmt.Errorf("end %d tasks past their starting deadline: %w", len(g), errResync)
+			return fmt.Errorf("end %d tasks %s: %w", len(g), what, errResync)
 		}
 		// One of them moved meanwhile: each alone, so that it does not
 		// hold the others back.
@@ -250,7 +278,7 @@ func (l *leader) expireStartBy() error {
 			case errors.Is(err, store.ErrFenced):
 				return err
 			case errors.Is(err, store.ErrConnection):
-				return fmt.Errorf("end %s past its starting deadline: %w", x.e.q.id, errResync)
+				return fmt.Errorf("end %s %s: %w", x.e.q.id, what, errResync)
 			case errors.Is(err, store.ErrNoNode) || errors.Is(err, store.ErrBadVersion):
 				// Its item was cancelled, or queued again by a retry: read
 				// it again (gone, it leaves the view).
@@ -259,7 +287,7 @@ func (l *leader) expireStartBy() error {
 					return err
 				}
 			default:
-				l.startByFailed(x.e, now, err)
+				x.e.failed(err)
 			}
 		}
 	}

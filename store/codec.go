@@ -307,6 +307,14 @@ type Task struct {
 	Priority    Priority          `json:"priority"`
 	Key         string            `json:"key,omitempty"`
 	SubmittedAt time.Time         `json:"submitted_at,omitzero"`
+	// After lists tasks that must end succeeded before this one's first
+	// attempt is placed (submit --after): the leader holds it queued
+	// until each has its result, and ends it cancelled (DependencyFailed)
+	// when one ended otherwise or is found nowhere. Later attempts are
+	// not held: the first was placed only once they had succeeded. Sorted,
+	// each once, at most MaxAfter; a release before this ignores it and
+	// places the task at once.
+	After []string `json:"after,omitempty"`
 
 	// Lifecycle.
 	State     State     `json:"state,omitzero"`
@@ -375,6 +383,7 @@ func (t *Task) Clone() *Task {
 	c.Payload = append([]byte(nil), t.Payload...)
 	c.History = append([]Attempt(nil), t.History...)
 	c.NoRetryExit = slices.Clone(t.NoRetryExit)
+	c.After = slices.Clone(t.After)
 	c.Env = cloneMap(t.Env)
 	c.On = cloneMap(t.On)
 	if t.ExitCode != nil {
@@ -442,6 +451,15 @@ func (t *Task) StartByBinds() bool {
 // bound by a starting deadline. A worker gives its free slots to those
 // that may not first.
 func (t *Task) MayWait() bool { return t.Timeout <= 0 && !t.StartByBinds() }
+
+// MaxAfter bounds Task.After: a task waits for at most this many others.
+const MaxAfter = 32
+
+// DependencyFailed is the error of a task the leader ended, cancelled,
+// before its first attempt because a task it was to run after (Task.After)
+// ended other than succeeded, or was found nowhere (its result pruned or
+// moved aside): "dependency ID ended failed", "dependency ID not found".
+func DependencyFailed(id, why string) string { return "dependency " + id + " " + why }
 
 // NotStartedInTime is the error of a task the leader ended, cancelled,
 // because its first attempt was still queued at its StartBy; a schedule's
@@ -594,6 +612,17 @@ func (t *Task) validSubmit() error {
 	for _, c := range t.NoRetryExit {
 		if c < 1 || c > 255 {
 			return fmt.Errorf("no_retry_exit %d: want exit codes 1..255", c)
+		}
+	}
+	if len(t.After) > MaxAfter {
+		return fmt.Errorf("after: %d tasks: want at most %d", len(t.After), MaxAfter)
+	}
+	for _, id := range t.After {
+		if err := ValidateTaskID(id); err != nil {
+			return fmt.Errorf("after: %w", err)
+		}
+		if id == t.ID {
+			return fmt.Errorf("after %s: a task cannot wait for itself", id)
 		}
 	}
 	if !t.StartBy.IsZero() {

@@ -54,6 +54,12 @@ func lookupThen(g *globals, id string, then func(*client.Client, *store.Task)) (
 // without the hint).
 func waitsFor(c *client.Client, t *store.Task) string {
 	why := waitsForWorker(c, t)
+	if after := waitsForAfter(c, t); after != "" {
+		if why != "" {
+			why = "; and " + why
+		}
+		why = after + why
+	}
 	if _, err := c.Leader(); errors.Is(err, client.ErrNoLeader) {
 		// Nothing places it, whatever the workers: say so first.
 		if why != "" {
@@ -62,6 +68,30 @@ func waitsFor(c *client.Client, t *store.Task) string {
 		return "for a scheduler: no scheduler is running (start one: drover scheduler, or drover dev)" + why
 	}
 	return why
+}
+
+// waitsForAfter says which of the tasks a first attempt runs after
+// (--after) have not succeeded yet, with their states; "" when none, or
+// none could be read.
+func waitsForAfter(c *client.Client, t *store.Task) string {
+	if len(t.History) > 0 {
+		return "" // held only before its first attempt
+	}
+	var not []string
+	for _, id := range t.After {
+		dep, err := c.Status(id)
+		switch {
+		case errors.Is(err, store.ErrUnknownTask):
+			not = append(not, id+" (not found)")
+		case err != nil:
+		case dep.State != store.StateSucceeded:
+			not = append(not, id+" ("+string(dep.State)+")")
+		}
+	}
+	if len(not) == 0 {
+		return ""
+	}
+	return "for " + strings.Join(not, ", ") + " to succeed (--after)"
 }
 
 // waitsForWorker is waitsFor's answer from the workers alone.
@@ -132,6 +162,9 @@ func newStatusCmd(g *globals) *cobra.Command {
 				// A slot's task under its schedule's starting deadline, or
 				// one submitted with --starting-deadline.
 				rows = append(rows, []string{"start by", fmtTime(t.StartBy) + " (else cancelled: its starting deadline)"})
+			}
+			if len(t.After) > 0 {
+				rows = append(rows, []string{"after", strings.Join(t.After, ", ")})
 			}
 			if waiting != "" {
 				rows = append(rows, []string{"waiting", waiting})

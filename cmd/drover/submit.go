@@ -165,7 +165,7 @@ being true when an idempotency key returned a task submitted before.`,
 				// They describe one task: dropped, a --key meant to make a
 				// batch safe to send again did nothing. (A config file's
 				// submit section is defaults for the command line only.)
-				for _, name := range []string{"retries", "no-retry-exit", "backoff", "timeout", "on", "priority", "env", "shell", "name", "key", "handler", "payload", "payload-file", "at", "in", "starting-deadline"} {
+				for _, name := range []string{"retries", "no-retry-exit", "backoff", "timeout", "on", "priority", "env", "shell", "name", "key", "handler", "payload", "payload-file", "at", "in", "starting-deadline", "after"} {
 					if givenOnCommandLine(cmd, name) {
 						field := strings.ReplaceAll(strings.TrimSuffix(name, "-file"), "-", "_") // a line's "payload" (base64), "starting_deadline"
 						return usageErr("submit -f: --%s describes one task: give it in each line of the file (\"%s\": ...)", name, field)
@@ -388,6 +388,7 @@ being true when an idempotency key returned a task submitted before.`,
 	f.StringVar(&tf.spec.Key, "key", "", "idempotency key: submitting the same key again returns the first task")
 	f.StringVar(&atText, "at", "", "start it no earlier than this RFC 3339 time (2026-12-07T02:00:00Z; at most 366 days ahead; a time past: at once)")
 	f.DurationVar(&tf.spec.In, "in", 0, "start it no earlier than this long after the submit (at most 366 days)")
+	f.StringSliceVar(&tf.spec.After, "after", nil, "start it only once these tasks (ids, comma-separated or repeated; at most 32) have succeeded; it ends cancelled if one ends otherwise")
 	f.DurationVar(&tf.spec.StartingDeadline, "starting-deadline", 0, "cancel it if its first attempt has not started this long after its start (the submit, --at or --in), at least 1ms (0: no limit); retries are not bound")
 	f.BoolVar(&wait, "wait", false, "wait for the task, print its output and exit with its exit code")
 	f.BoolVar(&follow, "follow", false, "--wait, printing the output as the task runs (drover logs -f); one task")
