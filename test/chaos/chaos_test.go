@@ -286,6 +286,14 @@ func runChaos(t *testing.T, faultsOf func(time.Duration, *rand.Rand) []fault) {
 		var ids []string
 		for start := 0; start < n; start += wave {
 			chunk := specs[start:min(start+wave, n)]
+			for j := range chunk {
+				if (start+j)%10 == 7 && start >= wave {
+					// Runs after a task of the wave before: held by the
+					// leader until that one succeeded, across takeovers
+					// (checked below by their times).
+					chunk[j].After = []string{ids[start+j-wave]}
+				}
+			}
 			for {
 				res, err := c.client.Submit(ctx, chunk)
 				if err == nil {
@@ -400,6 +408,23 @@ func runChaos(t *testing.T, faultsOf func(time.Duration, *rand.Rand) []fault) {
 				id, r.Backoff.Duration(), r.NoRetryExit, failed)
 		}
 	}
+	// A task after another started only once that one had succeeded.
+	after := 0
+	for id, r := range results {
+		for _, dep := range r.After {
+			after++
+			d := results[dep]
+			if d == nil {
+				t.Errorf("task %s ran after %s, which is not among the results", id, dep)
+				continue
+			}
+			if first := firstRan(r); first.Before(d.FinishedAt) {
+				t.Errorf("task %s started at %v, before %s, which it runs after, ended at %v",
+					id, first.Format(time.StampMicro), dep, d.FinishedAt.Format(time.StampMicro))
+			}
+		}
+	}
+	t.Logf("chaos: %d tasks ran after another", after)
 	runs := readRuns(t, runlog)
 	dup := 0
 	var suspects []string // task ids whose story the logs should tell on failure
@@ -756,4 +781,15 @@ func checkNoRace(t *testing.T, c *cluster) {
 			t.Errorf("%s: a data race:\n%s", filepath.Base(f), report)
 		}
 	}
+}
+
+// firstRan is when r's first attempt that started did, by its worker's
+// clock.
+func firstRan(r *store.Task) time.Time {
+	for _, h := range r.History {
+		if !h.StartedAt.IsZero() {
+			return h.StartedAt
+		}
+	}
+	return r.StartedAt
 }
