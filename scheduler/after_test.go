@@ -80,15 +80,17 @@ func TestTaskAfterWaitsUntilItsDependenciesSucceeded(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
 	w := registerWorker(t, root, "w", 8, nil)
-	runScheduler(t, st, "s1")
+	s1, _ := runScheduler(t, st, "s1")
 	deps := submit(t, st, 2, nil)
 	b := submit(t, st, 1, func(_ int, task *store.Task) { task.After = slices.Sorted(slices.Values(deps)) })[0]
 	a0, a1 := w.placedName(t, deps[0]), w.placedName(t, deps[1])
 	w.held(t, st, b)
 	w.finish(t, a0)
 	w.held(t, st, b)
+	drovertest.WaitFor(t, 5*time.Second, "drover_queue_held 1", func() bool { return s1.Stats().Held == 1 })
 	w.finish(t, a1)
 	w.finish(t, w.placedName(t, b))
+	drovertest.WaitFor(t, 5*time.Second, "drover_queue_held 0", func() bool { return s1.Stats().Held == 0 })
 	if res := result(t, st, b); res == nil || res.State != store.StateSucceeded {
 		t.Fatalf("task %s after its dependencies: %+v, want succeeded", b, res)
 	}

@@ -1077,6 +1077,7 @@ func (l *leader) addQueuedAt(task *store.Task, version int32, ctime time.Time) {
 func (l *leader) lookAtQueue() {
 	l.s.counters.headSince.Store(l.ready.oldestHead())
 	l.s.counters.delayed.Store(int64(l.delayed.Len()))
+	l.s.counters.held.Store(int64(len(l.held)))
 }
 
 // notBefore is when a queued task's backoff ends, by the leader's clock.

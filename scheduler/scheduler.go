@@ -233,6 +233,7 @@ func (s *Scheduler) lead(ctx context.Context, term *Term) error {
 	s.counters.cordoned.Store(0)
 	s.counters.headSince.Store(0)
 	s.counters.delayed.Store(0)
+	s.counters.held.Store(0)
 	if errors.Is(err, store.ErrFenced) {
 		s.counters.fenced.Add(1)
 	}

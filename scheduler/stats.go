@@ -30,6 +30,9 @@ type Stats struct {
 	// a retry's backoff or a start time (submit --at, --in), as of the
 	// leader's last look (each second).
 	Delayed int64 `json:"-"`
+	// Held counts, of the queued tasks, those held for the tasks they run
+	// after (submit --after), as of the leader's last look (each second).
+	Held int64 `json:"-"`
 	// Counters since the process started.
 	Elected    uint64 `json:"elected"`
 	Placed     uint64 `json:"placed"`
@@ -64,6 +67,7 @@ type counters struct {
 	workers, cordoned                         atomic.Int64
 	headSince                                 atomic.Int64 // readyQueue.oldestHead, 0: none
 	delayed                                   atomic.Int64 // queued tasks not yet due (backoff, start time)
+	held                                      atomic.Int64 // queued tasks held for the tasks they run after
 	viewReady                                 atomic.Bool
 	elected, placed, fenced, fired, recovered atomic.Uint64
 	unwritable                                atomic.Uint64
@@ -101,7 +105,7 @@ func (s *Scheduler) Stats() Stats {
 	return Stats{
 		Leader: s.IsLeader(), ViewReady: c.viewReady.Load(), Epoch: s.Epoch(),
 		Queued:  map[string]int64{"low": c.queued[0].Load(), "normal": c.queued[1].Load(), "high": c.queued[2].Load()},
-		Workers: c.workers.Load(), Cordons: c.cordoned.Load(), HeadWait: headWait, Delayed: c.delayed.Load(),
+		Workers: c.workers.Load(), Cordons: c.cordoned.Load(), HeadWait: headWait, Delayed: c.delayed.Load(), Held: c.held.Load(),
 		Elected: c.elected.Load(), Placed: c.placed.Load(), Fenced: c.fenced.Load(),
 		SlotsFired: c.fired.Load(), Recovered: c.recovered.Load(), Unwritable: c.unwritable.Load(),
 		EndedFailed: c.endedFailed.Load(), EndedDead: c.endedDead.Load(),

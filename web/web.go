@@ -425,6 +425,8 @@ type statsView struct {
 	HeadWaitSeconds *float64 `json:"head_wait_seconds"`
 	// Delayed is Stats.Delayed (drover_queue_delayed); null where Queued is.
 	Delayed *int64 `json:"delayed"`
+	// Held is Stats.Held (drover_queue_held); null where Queued is.
+	Held *int64 `json:"held"`
 }
 
 func viewStats(st scheduler.Stats) statsView {
@@ -432,7 +434,7 @@ func viewStats(st scheduler.Stats) statsView {
 	if st.Leader && st.ViewReady {
 		v.Queued, v.Workers, v.Cordons = st.Queued, &st.Workers, &st.Cordons
 		wait := st.HeadWait.Seconds()
-		v.HeadWaitSeconds, v.Delayed = &wait, &st.Delayed
+		v.HeadWaitSeconds, v.Delayed, v.Held = &wait, &st.Delayed, &st.Held
 	}
 	return v
 }
@@ -724,6 +726,7 @@ var (
 	descQueued    = prometheus.NewDesc("drover_queue_depth", "Queued tasks known to the leader, by priority; only the leader reports it.", []string{"priority"}, nil)
 	descWorkers   = prometheus.NewDesc("drover_workers", "Registered workers seen by the leader; only the leader reports it.", nil, nil)
 	descHeadWait  = prometheus.NewDesc("drover_queue_head_wait_seconds", "How long the longest-waiting task first in its line (the queued tasks that fit the same workers, in placement order: priority, then age) has been ready to run, from its queue item's creation, as of the leader's last look each second; 0 with none ready. Rising without end: tasks no live worker takes, or whose workers are all busy. Only the leader reports it.", nil, nil)
+	descHeld      = prometheus.NewDesc("drover_queue_held", "Queued tasks held for the tasks they run after (submit --after), counted in drover_queue_depth too, as of the leader's last look each second. Only the leader reports it.", nil, nil)
 	descDelayed   = prometheus.NewDesc("drover_queue_delayed", "Queued tasks not yet due, counted in drover_queue_depth too: waiting out a retry's backoff or a start time (submit --at, --in), as of the leader's last look each second. Only the leader reports it.", nil, nil)
 	descCordons   = prometheus.NewDesc("drover_cordons", "Worker ids cordoned (drover workers cordon): given no new work; only the leader reports it.", nil, nil)
 	descElected   = prometheus.NewDesc("drover_elections_won_total", "Terms this scheduler has led (failovers to it).", nil, nil)
@@ -740,7 +743,7 @@ var (
 )
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descLeader, descEpoch, descQueued, descHeadWait, descDelayed, descWorkers, descCordons, descElected, descPlaced, descFenced, descFired, descRecovered, descEnded, descUnwrit, descZK, descDead, descDropped, descPlaceLat} {
+	for _, d := range []*prometheus.Desc{descLeader, descEpoch, descQueued, descHeadWait, descDelayed, descHeld, descWorkers, descCordons, descElected, descPlaced, descFenced, descFired, descRecovered, descEnded, descUnwrit, descZK, descDead, descDropped, descPlaceLat} {
 		ch <- d
 	}
 }
@@ -764,6 +767,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(descCordons, prometheus.GaugeValue, float64(st.Cordons))
 		ch <- prometheus.MustNewConstMetric(descHeadWait, prometheus.GaugeValue, st.HeadWait.Seconds())
 		ch <- prometheus.MustNewConstMetric(descDelayed, prometheus.GaugeValue, float64(st.Delayed))
+		ch <- prometheus.MustNewConstMetric(descHeld, prometheus.GaugeValue, float64(st.Held))
 	}
 	ch <- prometheus.MustNewConstMetric(descElected, prometheus.CounterValue, float64(st.Elected))
 	ch <- prometheus.MustNewConstMetric(descPlaced, prometheus.CounterValue, float64(st.Placed))
