@@ -88,3 +88,19 @@ func TestReview216FanOutUnholdIsLinear(t *testing.T) {
 		t.Fatalf("40,000 held tasks left the view in %v, 10,000 in %v (%.1f times): quadratic", took[40_000], took[10_000], r)
 	}
 }
+
+// A record's after names a task twice (written by hand or by another
+// client: store validSubmit does not refuse it): the task, released, is
+// pushed into the ready queue once, not once per mention (twice there, it
+// would be placed twice).
+func TestReview216AfterNamedTwiceReleasedOnce(t *testing.T) {
+	l, dep := fanOutLeader(t, 0, store.StateSucceeded)
+	l.addQueued(&store.Task{ID: ulid.Make().String(), Cmd: []string{"true"}, SubmittedAt: time.Now().UTC(),
+		Attempt: 1, State: store.StateQueued, After: []string{dep, dep}}, 0)
+	if err := l.lookAfter(); err != nil {
+		t.Fatal(err)
+	}
+	if n := l.ready.Len(); n != 1 || len(l.held) != 0 {
+		t.Fatalf("a task naming its dependency twice, released: %d in the ready queue, %d held; want 1, 0", n, len(l.held))
+	}
+}
