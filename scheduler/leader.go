@@ -53,7 +53,7 @@ type leader struct {
 	// for, and afterDue the tasks waited for whose result lookAfter is to
 	// look at (see after.go).
 	held      map[*queued]*afterWait
-	waitingOn map[string][]*afterWait
+	waitingOn map[string]*afterWaiters
 	afterDue  map[string]bool
 	// afterRetryAt holds lookAfter back after it could not end a task.
 	afterRetryAt time.Time
@@ -178,7 +178,7 @@ func newLeader(s *Scheduler, term *Term, epoch int64) *leader {
 		s: s, st: s.cfg.Store, lay: s.cfg.Store.Layout(), term: term, epoch: epoch,
 		log: s.log.With().Str("leader", s.cfg.ID).Int64("epoch", epoch).Logger(), now: s.cfg.Now,
 		workers: map[string]*workerView{}, cordoned: map[string]bool{}, cordonsSeen: map[string]bool{}, byBucket: map[string]map[string]*queued{},
-		ready: newReadyQueue(), delayed: &taskHeap{less: dueFirst}, startByOf: map[*queued]*startByEntry{}, held: map[*queued]*afterWait{}, waitingOn: map[string][]*afterWait{}, afterDue: map[string]bool{}, schedules: map[string]*cronEntry{}, tombstones: map[string]tombstone{}, newer: map[string]znodeAt{}, newerRuns: map[string][]string{}, compat: map[string]string{}, carried: s.carried(), resultCounts: map[string]resultCount{}, slotFill: map[string]slotCount{}, prepared: map[string]time.Time{}, dirty: map[string]bool{}, empty: map[string]time.Time{},
+		ready: newReadyQueue(), delayed: &taskHeap{less: dueFirst}, startByOf: map[*queued]*startByEntry{}, held: map[*queued]*afterWait{}, waitingOn: map[string]*afterWaiters{}, afterDue: map[string]bool{}, schedules: map[string]*cronEntry{}, tombstones: map[string]tombstone{}, newer: map[string]znodeAt{}, newerRuns: map[string][]string{}, compat: map[string]string{}, carried: s.carried(), resultCounts: map[string]resultCount{}, slotFill: map[string]slotCount{}, prepared: map[string]time.Time{}, dirty: map[string]bool{}, empty: map[string]time.Time{},
 		results: make(chan batchResult, 4*maxInflight), refreshes: make(chan runsRefresh, 1), lists: make(chan taskList, 64),
 		watched: map[string]bool{}, synced: map[string]bool{}, sink: newWatchSink(), done: make(chan struct{}),
 	}
@@ -585,7 +585,7 @@ func (l *leader) handle(ev watchEvent) error {
 	case watchCordons:
 		return l.syncCordons()
 	case watchResult:
-		if len(l.waitingOn[ev.arg]) > 0 {
+		if l.waitingOn[ev.arg] != nil {
 			l.afterDue[ev.arg] = true
 		}
 		return nil
