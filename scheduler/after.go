@@ -111,6 +111,8 @@ type afterOutcome struct {
 	why      string
 	err      error
 	watchSet bool
+	// lookup: neither a result nor queued in the view; lookUp looks.
+	lookup bool
 }
 
 // lookAfter looks at the tasks waited for that are due (a first waiter, a
@@ -137,7 +139,20 @@ func (l *leader) lookAfter() error {
 	}
 	var placed store.Placed // one listing of the assignments for all lookups
 	out := make([]afterOutcome, len(ids))
-	store.Pipelined(len(ids), func(i int) { out[i] = l.lookFor(ids[i], watched[i], queued[i], &placed) })
+	store.Pipelined(len(ids), func(i int) { out[i] = l.lookFor(ids[i], watched[i], queued[i]) })
+	// The lookups after the reads: the first alone, so that its listing of
+	// the assignments serves the others (placed); side by side, each listed
+	// them, every worker's directory.
+	var look []int
+	for i := range out {
+		if out[i].lookup {
+			look = append(look, i)
+		}
+	}
+	if len(look) > 0 {
+		l.lookUp(&out[look[0]], &placed)
+		store.Pipelined(len(look)-1, func(i int) { l.lookUp(&out[look[i+1]], &placed) })
+	}
 	var ends []queuedEnd
 	ending := map[*afterWait]bool{}
 	now := l.now()
@@ -203,11 +218,11 @@ func (l *leader) lookAfter() error {
 
 // lookFor reads the result of task id, waited for, and sets a watch on it
 // when there is none and none is live (watched). With no result, a task
-// the view does not hold queued is looked up in ZooKeeper when this look
-// set the watch (before it, the first look did); one found nowhere, or
-// whose record does not decode, fails its waiters. It runs off the loop's
+// the view does not hold queued is to be looked up in ZooKeeper (lookup,
+// by lookUp) when this look set the watch (before it, the first look
+// did). It runs off the loop's
 // goroutine (pipelined) and touches nothing of the view.
-func (l *leader) lookFor(id string, watched, queued bool, placed *store.Placed) afterOutcome {
+func (l *leader) lookFor(id string, watched, queued bool) afterOutcome {
 	o := afterOutcome{id: id}
 	p := l.lay.Result(id)
 	data, _, err := l.st.Get(p)
@@ -224,15 +239,7 @@ func (l *leader) lookFor(id string, watched, queued bool, placed *store.Placed) 
 			err = store.ErrNoNode
 		}
 		if errors.Is(err, store.ErrNoNode) && !queued {
-			_, _, lerr := l.st.LookupTaskIn(id, placed)
-			switch {
-			case errors.Is(lerr, store.ErrUnknownTask):
-				o.ended, o.why = true, "not found (its result pruned, or moved aside)"
-			case errors.Is(lerr, store.ErrMalformed):
-				o.ended, o.why = true, "has a malformed record"
-			case lerr != nil:
-				o.err = lerr
-			}
+			o.lookup = true // by lookUp, after the reads of the pass
 			return o
 		}
 	}
@@ -253,6 +260,21 @@ func (l *leader) lookFor(id string, watched, queued bool, placed *store.Placed) 
 		o.ended, o.why = true, "ended "+string(t.State)
 	}
 	return o
+}
+
+// lookUp looks up o's task, with no result and not queued in the view:
+// one found nowhere, or whose record does not decode, fails its waiters.
+// It runs off the loop's goroutine and touches nothing of the view.
+func (l *leader) lookUp(o *afterOutcome, placed *store.Placed) {
+	_, _, err := l.st.LookupTaskIn(o.id, placed)
+	switch {
+	case errors.Is(err, store.ErrUnknownTask):
+		o.ended, o.why = true, "not found (its result pruned, or moved aside)"
+	case errors.Is(err, store.ErrMalformed):
+		o.ended, o.why = true, "has a malformed record"
+	case err != nil:
+		o.err = err
+	}
 }
 
 // dependencyFailed is the result of rec, a held first attempt ended at now
