@@ -85,7 +85,7 @@ func (l *leader) unhold(q *queued) {
 // resetHeld forgets the held tasks with the rest of the view.
 func (l *leader) resetHeld() {
 	l.held, l.waitingOn, l.afterDue = map[*queued]*afterWait{}, map[string]*afterWaiters{}, map[string]bool{}
-	l.afterRetryAt = time.Time{}
+	l.afterLater = map[string]time.Time{}
 }
 
 // release puts a held task whose waits are over into the ready queue, or
@@ -122,7 +122,15 @@ type afterOutcome struct {
 // that succeeded are released once they wait for nothing else; those of
 // one that ended otherwise are ended, cancelled.
 func (l *leader) lookAfter() error {
-	if len(l.afterDue) == 0 || l.now().Before(l.afterRetryAt) {
+	for id, at := range l.afterLater {
+		if !l.now().Before(at) {
+			delete(l.afterLater, id)
+			if l.waitingOn[id] != nil {
+				l.afterDue[id] = true
+			}
+		}
+	}
+	if len(l.afterDue) == 0 {
 		return nil
 	}
 	ids := make([]string, 0, len(l.afterDue))
@@ -207,8 +215,7 @@ func (l *leader) lookAfter() error {
 				failed: func(err error) {
 					l.log.Error().Err(err).Str("task_id", w.q.id).Str("after", id).
 						Msg("task whose dependency failed not ended: kept queued, unplaced, and tried again")
-					l.afterDue[id] = true
-					l.afterRetryAt = now.Add(startByRetry)
+					l.afterLater[id] = now.Add(startByRetry)
 				},
 			})
 		}

@@ -55,8 +55,10 @@ type leader struct {
 	held      map[*queued]*afterWait
 	waitingOn map[string]*afterWaiters
 	afterDue  map[string]bool
-	// afterRetryAt holds lookAfter back after it could not end a task.
-	afterRetryAt time.Time
+	// afterLater are tasks waited for whose failure could not end a
+	// waiter, with when lookAfter looks at them again (the others are
+	// not held back).
+	afterLater map[string]time.Time
 
 	schedules map[string]*cronEntry
 	// tombstones are the removed schedules' records seen, to delete once
@@ -178,7 +180,7 @@ func newLeader(s *Scheduler, term *Term, epoch int64) *leader {
 		s: s, st: s.cfg.Store, lay: s.cfg.Store.Layout(), term: term, epoch: epoch,
 		log: s.log.With().Str("leader", s.cfg.ID).Int64("epoch", epoch).Logger(), now: s.cfg.Now,
 		workers: map[string]*workerView{}, cordoned: map[string]bool{}, cordonsSeen: map[string]bool{}, byBucket: map[string]map[string]*queued{},
-		ready: newReadyQueue(), delayed: &taskHeap{less: dueFirst}, startByOf: map[*queued]*startByEntry{}, held: map[*queued]*afterWait{}, waitingOn: map[string]*afterWaiters{}, afterDue: map[string]bool{}, schedules: map[string]*cronEntry{}, tombstones: map[string]tombstone{}, newer: map[string]znodeAt{}, newerRuns: map[string][]string{}, compat: map[string]string{}, carried: s.carried(), resultCounts: map[string]resultCount{}, slotFill: map[string]slotCount{}, prepared: map[string]time.Time{}, dirty: map[string]bool{}, empty: map[string]time.Time{},
+		ready: newReadyQueue(), delayed: &taskHeap{less: dueFirst}, startByOf: map[*queued]*startByEntry{}, held: map[*queued]*afterWait{}, waitingOn: map[string]*afterWaiters{}, afterDue: map[string]bool{}, afterLater: map[string]time.Time{}, schedules: map[string]*cronEntry{}, tombstones: map[string]tombstone{}, newer: map[string]znodeAt{}, newerRuns: map[string][]string{}, compat: map[string]string{}, carried: s.carried(), resultCounts: map[string]resultCount{}, slotFill: map[string]slotCount{}, prepared: map[string]time.Time{}, dirty: map[string]bool{}, empty: map[string]time.Time{},
 		results: make(chan batchResult, 4*maxInflight), refreshes: make(chan runsRefresh, 1), lists: make(chan taskList, 64),
 		watched: map[string]bool{}, synced: map[string]bool{}, sink: newWatchSink(), done: make(chan struct{}),
 	}
