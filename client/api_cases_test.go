@@ -63,7 +63,7 @@ func TestRetriedAttemptLostWithItsWorkerRunsAgain(t *testing.T) {
 	}
 	id := res[0].ID
 	finishAs(t, st, id, store.StateFailed)
-	if _, err := c.Retry(id); err != nil {
+	if _, err := c.Retry(context.Background(), id); err != nil {
 		t.Fatal(err)
 	}
 	doomed := registerFakeWorker(t, root, "doomed")
@@ -76,7 +76,7 @@ func TestRetriedAttemptLostWithItsWorkerRunsAgain(t *testing.T) {
 	registerFakeWorker(t, root, "spare")
 	var last *store.Task
 	drovertest.WaitFor(t, 20*time.Second, "attempt 2 withdrawn", func() bool {
-		task, err := c.Status(id)
+		task, err := c.Status(context.Background(), id)
 		if err != nil {
 			return false
 		}
@@ -149,7 +149,7 @@ func TestWaitAllOutlivesAResultRetriedBetweenItsListingAndItsRead(t *testing.T) 
 					break
 				}
 			}
-			if _, err := other.Retry(victim); err != nil {
+			if _, err := other.Retry(context.Background(), victim); err != nil {
 				t.Errorf("retry %s: %v", victim, err)
 			}
 		case len(got) == 1025 && victim != "" && task.ID != victim:
@@ -175,10 +175,10 @@ func TestCancelledTaskHasExitCodeMinusOne(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Cancel(res[0].ID); err != nil {
+	if _, err := c.Cancel(context.Background(), res[0].ID); err != nil {
 		t.Fatal(err)
 	}
-	task, err := c.Status(res[0].ID)
+	task, err := c.Status(context.Background(), res[0].ID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,7 @@ func TestWaitAllWithoutACallback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Cancel(res[0].ID); err != nil {
+	if _, err := c.Cancel(context.Background(), res[0].ID); err != nil {
 		t.Fatal(err)
 	}
 	var perr any
@@ -48,7 +48,7 @@ func TestSpecSettingsOfTheOtherKindAreRefused(t *testing.T) {
 			t.Errorf("%s: error %v, want ErrInvalid", name, err)
 		}
 	}
-	if n, err := c.List(store.StateQueued, 0); err == nil && len(n) > 0 {
+	if n, err := c.List(context.Background(), store.StateQueued, 0); err == nil && len(n) > 0 {
 		t.Logf("%d such tasks queued", len(n))
 	}
 }

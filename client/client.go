@@ -643,7 +643,7 @@ func (c *Client) checkAfter(ctx context.Context, tasks []*store.Task) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			_, _, err := c.lookup(id)
+			_, _, err := c.lookup(ctx, id)
 			switch {
 			case err == nil:
 			case errors.Is(err, store.ErrUnknownTask) && len(tasks) == 1:
@@ -1003,7 +1003,7 @@ func (c *Client) Wait(ctx context.Context, id string) (*store.Task, error) {
 
 func (c *Client) wait(ctx context.Context, id string) (*store.Task, error) {
 	for try := 0; ; try++ {
-		t, loc, err := c.lookup(id)
+		t, loc, err := c.lookup(ctx, id)
 		if err != nil {
 			return nil, err // unknown tasks would otherwise be waited for forever
 		}
@@ -1111,14 +1111,30 @@ func (c *Client) waitAll(ctx context.Context, norm []string, done func(*store.Ta
 
 // Status finds a task wherever it is: queued, placed on a worker, or finished.
 // A record found that does not decode is moved to deadletter, as malformed
-// data found anywhere is, and the error (store.ErrMalformed) says so.
-func (c *Client) Status(id string) (*store.Task, error) {
+// data found anywhere is, and the error (store.ErrMalformed) says so. It
+// ends with ctx's error once ctx is done, its reads left to end in the
+// background.
+func (c *Client) Status(ctx context.Context, id string) (*store.Task, error) {
 	id, err := taskID(id)
 	if err != nil {
 		return nil, err
 	}
-	t, _, err := c.lookup(id)
+	t, _, err := c.lookupCtx(ctx, id)
 	return t, err
+}
+
+// lookupCtx is lookup ended with ctx's error once ctx is done (withCtx):
+// for Status, and for Cancel and Retry before they send a write.
+func (c *Client) lookupCtx(ctx context.Context, id string) (*store.Task, store.Location, error) {
+	type found struct {
+		t   *store.Task
+		loc store.Location
+	}
+	f, err := withCtx(ctx, func() (found, error) {
+		t, loc, err := c.lookup(ctx, id)
+		return found{t, loc}, err
+	})
+	return f.t, f.loc, err
 }
 
 // maxMoveAsideTries bounds how often a caller of moveAside looks again for
@@ -1127,11 +1143,12 @@ const maxMoveAsideTries = 2
 
 // lookup is store.LookupTaskIn for Status, Wait, Cancel and Retry: a record
 // found that does not decode is moved to deadletter (moveAside), and the
-// error, store.ErrMalformed, names the task and says so.
-func (c *Client) lookup(id string) (*store.Task, store.Location, error) {
+// error, store.ErrMalformed, names the task and says so. ctx bounds its
+// wait for the store to be back after a lost reply.
+func (c *Client) lookup(ctx context.Context, id string) (*store.Task, store.Location, error) {
 	for try, lost := 0, 0; ; try++ {
 		t, loc, err := c.st.LookupTaskIn(id, &c.placed)
-		if lostReply(err) && !c.failFast && lost < maxSubmitTries && c.reconnected(context.Background()) {
+		if lostReply(err) && !c.failFast && lost < maxSubmitTries && c.reconnected(ctx) {
 			// A read: asked again once back (a connection dropped under it
 			// and came back on the same session, a new server).
 			lost++
@@ -1192,8 +1209,9 @@ func inState(id string, state store.State) string {
 
 // List returns tasks in state (all states when empty), newest first, at most
 // limit (0: no limit). Records that do not decode are skipped, never fatal.
-func (c *Client) List(state store.State, limit int) ([]*store.Task, error) {
-	res, err := c.ListTasks(context.Background(), ListOptions{State: state, Limit: limit})
+// It ends with ctx's error once ctx is done, as ListTasks does.
+func (c *Client) List(ctx context.Context, state store.State, limit int) ([]*store.Task, error) {
+	res, err := c.ListTasks(ctx, ListOptions{State: state, Limit: limit})
 	return res.Tasks, err
 }
 
@@ -1216,10 +1234,17 @@ type WorkerStatus struct {
 // neither draining nor cordoned.
 func (w *WorkerStatus) TakesWork() bool { return !w.Draining && w.Cordon == nil }
 
-// Workers lists registered workers.
-func (c *Client) Workers() ([]WorkerStatus, error) {
-	ws, _, err := c.ListWorkers()
+// Workers lists registered workers. It ends with ctx's error once ctx is
+// done, as ListWorkers does.
+func (c *Client) Workers(ctx context.Context) ([]WorkerStatus, error) {
+	ws, _, err := c.ListWorkers(ctx)
 	return ws, err
+}
+
+// workerList is what ListWorkers and Registrations return, through withCtx.
+type workerList struct {
+	ws      []WorkerStatus
+	skipped int
 }
 
 // ListWorkers is Workers with how many registrations it skipped: ones that
@@ -1227,10 +1252,22 @@ func (c *Client) Workers() ([]WorkerStatus, error) {
 // one more when the cordons may not be listed (no worker then shows one).
 // Like drover ls it changes nothing (it may run with read-only credentials,
 // and a newer worker's registration is not ours to move); a leader moves
-// the malformed ones to deadletter.
-func (c *Client) ListWorkers() (ws []WorkerStatus, skipped int, err error) {
-	ws, skipped, err = c.Registrations()
+// the malformed ones to deadletter. It ends with ctx's error once ctx is
+// done, its reads left to end in the background.
+func (c *Client) ListWorkers(ctx context.Context) (ws []WorkerStatus, skipped int, err error) {
+	l, err := withCtx(ctx, func() (workerList, error) {
+		ws, skipped, err := c.listWorkers(ctx)
+		return workerList{ws, skipped}, err
+	})
+	return l.ws, l.skipped, err
+}
+
+func (c *Client) listWorkers(ctx context.Context) (ws []WorkerStatus, skipped int, err error) {
+	ws, skipped, err = c.registrations(ctx)
 	if err != nil {
+		return nil, 0, err
+	}
+	if err := ctx.Err(); err != nil {
 		return nil, 0, err
 	}
 	refs, hidden, err := c.st.ListAssignments()
@@ -1263,10 +1300,22 @@ func (c *Client) ListWorkers() (ws []WorkerStatus, skipped int, err error) {
 // their running counts: one listing and one read per worker, where
 // ListWorkers also lists every worker's assignments. skipped counts those
 // it could not read (as ListWorkers): a reader that skipped some cannot
-// say no worker fits.
-func (c *Client) Registrations() (ws []WorkerStatus, skipped int, err error) {
+// say no worker fits. It ends with ctx's error once ctx is done, its reads
+// left to end in the background.
+func (c *Client) Registrations(ctx context.Context) (ws []WorkerStatus, skipped int, err error) {
+	l, err := withCtx(ctx, func() (workerList, error) {
+		ws, skipped, err := c.registrations(ctx)
+		return workerList{ws, skipped}, err
+	})
+	return l.ws, l.skipped, err
+}
+
+func (c *Client) registrations(ctx context.Context) (ws []WorkerStatus, skipped int, err error) {
 	entries, skipped, err := c.st.ListWorkers()
 	if err != nil {
+		return nil, 0, err
+	}
+	if err := ctx.Err(); err != nil {
 		return nil, 0, err
 	}
 	cordons, cordonsHidden, err := c.st.Cordons()
@@ -1287,19 +1336,40 @@ func (c *Client) Registrations() (ws []WorkerStatus, skipped int, err error) {
 // CordonWorker cordons worker id: the leader places no new work on it until
 // UncordonWorker, across the worker's restarts; what is placed on it runs.
 // The worker need not be registered. existing is the cordon already in
-// place, if any (then nothing changed).
-func (c *Client) CordonWorker(id, note string) (existing *store.Cordon, err error) {
+// place, if any (then nothing changed). ctx ended before it sends
+// anything, it returns ctx's error, having changed nothing; once sent, it
+// waits for the reply (bounded by the session), whatever ctx says.
+func (c *Client) CordonWorker(ctx context.Context, id, note string) (existing *store.Cordon, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	return c.st.CordonWorker(id, store.Cordon{Note: note, By: whoAmI(), Since: time.Now().UTC()})
 }
 
 // Cordons reads every cordon, registered worker or not; hidden says the
-// cordons may not be listed with these credentials (none is returned).
-func (c *Client) Cordons() (cordons map[string]*store.Cordon, hidden bool, err error) {
-	return c.st.Cordons()
+// cordons may not be listed with these credentials (none is returned). It
+// ends with ctx's error once ctx is done, its reads left to end in the
+// background.
+func (c *Client) Cordons(ctx context.Context) (cordons map[string]*store.Cordon, hidden bool, err error) {
+	type read struct {
+		cordons map[string]*store.Cordon
+		hidden  bool
+	}
+	r, err := withCtx(ctx, func() (read, error) {
+		cordons, hidden, err := c.st.Cordons()
+		return read{cordons, hidden}, err
+	})
+	return r.cordons, r.hidden, err
 }
 
 // UncordonWorker lifts worker id's cordon; was says whether there was one.
-func (c *Client) UncordonWorker(id string) (was bool, err error) { return c.st.UncordonWorker(id) }
+// As CordonWorker, it returns ctx's error only before it sends anything.
+func (c *Client) UncordonWorker(ctx context.Context, id string) (was bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	return c.st.UncordonWorker(id)
+}
 
 // whoAmI is user@host of this process, for a cordon's record; the parts
 // not known, or not fit for a note, are left out.
@@ -1355,13 +1425,22 @@ type LeaderInfo struct {
 // are reported with EpochError set. The record is left in place, as only
 // a leader writes it: the next term's BumpEpoch moves it to deadletter and
 // counts on from its znode's version, which a client's delete would reset.
-func (c *Client) Leader() (LeaderInfo, error) {
+// It ends with ctx's error once ctx is done, its reads left to end in the
+// background.
+func (c *Client) Leader(ctx context.Context) (LeaderInfo, error) {
+	return withCtx(ctx, func() (LeaderInfo, error) { return c.leader(ctx) })
+}
+
+func (c *Client) leader(ctx context.Context) (LeaderInfo, error) {
 	line, err := c.st.Candidates()
 	if err != nil {
 		return LeaderInfo{}, err
 	}
 	if len(line) == 0 {
 		return LeaderInfo{}, ErrNoLeader
+	}
+	if err := ctx.Err(); err != nil {
+		return LeaderInfo{}, err
 	}
 	rec, _, err := c.st.Epoch()
 	var epochErr string
@@ -1412,15 +1491,27 @@ var (
 // or closed with the cancel in flight) fails with ErrUnconfirmed. A record
 // of the task that does not decode is moved to deadletter (Deadletters
 // lists it), and the error (store.ErrMalformed) says so. A task with no record anywhere
-// fails with store.ErrUnknownTask.
-func (c *Client) Cancel(id string) (*store.Task, error) {
+// fails with store.ErrUnknownTask. ctx ended before it sends its write (its
+// look at the task included), it returns ctx's error, having changed
+// nothing; once sent, it waits for the reply (bounded by the session), and
+// for the look for a lost one, whatever ctx says.
+func (c *Client) Cancel(ctx context.Context, id string) (*store.Task, error) {
 	id, err := taskID(id)
 	if err != nil {
 		return nil, err
 	}
 	var unknown *store.Task // the record of a cancel whose reply was lost
 	for try := 0; ; try++ {
-		t, loc, err := c.lookup(id)
+		var (
+			t   *store.Task
+			loc store.Location
+		)
+		if unknown == nil {
+			// Nothing of this cancel landed: ctx may end it.
+			t, loc, err = c.lookupCtx(ctx, id)
+		} else {
+			t, loc, err = c.lookup(context.Background(), id)
+		}
 		if err != nil {
 			if unknown != nil { // the look for a lost reply failed
 				return nil, fmt.Errorf("cancel %s: %w: the reply was lost, and the look for the cancel failed: %w", id, ErrUnconfirmed, err)
@@ -1452,6 +1543,9 @@ func (c *Client) Cancel(id string) (*store.Task, error) {
 		done.State, done.FinishedAt, done.Error, done.NotBefore = store.StateCancelled, now, "cancelled", time.Time{}
 		minus1 := -1
 		done.ExitCode = &minus1 // no code of its own, as the JSON form says
+		if err := ctx.Err(); err != nil {
+			return nil, err // nothing sent
+		}
 		if testHookCancelCommit != nil {
 			testHookCancelCommit()
 		}
@@ -1488,8 +1582,9 @@ func (c *Client) Cancel(id string) (*store.Task, error) {
 // otherwise (or when it cannot be looked for, as a cancel) fails with
 // ErrUnconfirmed. A record of the task that does not
 // decode is moved to deadletter, as by Cancel, and a task with no record
-// anywhere fails with store.ErrUnknownTask.
-func (c *Client) Retry(id string) (*store.Task, error) {
+// anywhere fails with store.ErrUnknownTask. ctx ends it as it ends Cancel:
+// with ctx's error before its write is sent, not after.
+func (c *Client) Retry(ctx context.Context, id string) (*store.Task, error) {
 	id, err := taskID(id)
 	if err != nil {
 		return nil, err
@@ -1500,7 +1595,9 @@ func (c *Client) Retry(id string) (*store.Task, error) {
 		next *store.Task
 	)
 	for try := 0; ; try++ {
-		t, loc, err = c.lookup(id)
+		// Nothing of this retry landed yet (a write refused changed
+		// nothing): ctx may end it.
+		t, loc, err = c.lookupCtx(ctx, id)
 		if err != nil {
 			return nil, err
 		}
@@ -1511,7 +1608,10 @@ func (c *Client) Retry(id string) (*store.Task, error) {
 		if testHookRetryCommit != nil {
 			testHookRetryCommit()
 		}
-		err = c.commitRetry(id, loc, next)
+		err = c.commitRetry(ctx, id, loc, next)
+		if err != nil && errors.Is(err, ctx.Err()) {
+			return nil, err // nothing sent
+		}
 		var oe *store.OpError
 		if try < 20 && (errors.Is(err, store.ErrBadVersion) || errors.Is(err, store.ErrNoNode)) && errors.As(err, &oe) && oe.Path == loc.Path {
 			// The result moved on while we looked (another client's
@@ -1527,7 +1627,7 @@ func (c *Client) Retry(id string) (*store.Task, error) {
 		// result read is still there. A result gone without the mark in
 		// its place was someone else's doing: retention pruned it, or
 		// another client retried the task.
-		now, nloc, lerr := c.lookup(id)
+		now, nloc, lerr := c.lookup(context.Background(), id)
 		switch {
 		case errors.Is(lerr, store.ErrUnknownTask):
 			err = fmt.Errorf("%w: the reply was lost, and no record of the task is left (retention may have pruned its result): whether the retry was applied is unknown", ErrUnconfirmed)
@@ -1541,7 +1641,7 @@ func (c *Client) Retry(id string) (*store.Task, error) {
 				loc, next = nloc, c.retried(now)
 				done = next
 			}
-			err = c.commitRetry(id, loc, next)
+			err = c.commitRetry(context.Background(), id, loc, next)
 		case now.RetriedAt.Equal(next.RetriedAt):
 			err, done = nil, now // applied
 		default:
@@ -1588,14 +1688,19 @@ func (c *Client) retried(t *store.Task) *store.Task {
 	return next
 }
 
-// commitRetry queues next in place of id's result at loc.
-func (c *Client) commitRetry(id string, loc store.Location, next *store.Task) error {
+// commitRetry queues next in place of id's result at loc. ctx ended before
+// the write is sent (its read of the schedule included), it returns ctx's
+// error, nothing sent.
+func (c *Client) commitRetry(ctx context.Context, id string, loc store.Location, next *store.Task) error {
 	for try := 0; ; try++ {
 		// A run of a schedule is tracked again by it (store.Schedule.
 		// Rerun), in the same write: forbid and replace see it, and
 		// its outcome is filed anew. The leader filed it when it ended.
-		sched, err := c.rerunOf(next)
+		sched, err := withCtx(ctx, func() (*rerun, error) { return c.rerunOf(next) })
 		if err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
 			return err
 		}
 		err = c.st.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error {
@@ -1732,11 +1837,27 @@ type DeadletterEntry struct {
 // Deadletters lists the newest limit (0: all) records moved to the
 // deadletter directory, oldest first, and how many there are in all. A
 // record holds up to a znode's worth of data, so reading them all can be
-// gigabytes.
-func (c *Client) Deadletters(limit int) ([]DeadletterEntry, int, error) {
+// gigabytes. It ends with ctx's error once ctx is done, its reads left to
+// end in the background.
+func (c *Client) Deadletters(ctx context.Context, limit int) ([]DeadletterEntry, int, error) {
+	type read struct {
+		list  []DeadletterEntry
+		total int
+	}
+	r, err := withCtx(ctx, func() (read, error) {
+		list, total, err := c.deadletters(ctx, limit)
+		return read{list, total}, err
+	})
+	return r.list, r.total, err
+}
+
+func (c *Client) deadletters(ctx context.Context, limit int) ([]DeadletterEntry, int, error) {
 	dir := c.st.Layout().Deadletter()
 	names, err := c.st.Children(dir)
 	if err != nil {
+		return nil, 0, err
+	}
+	if err := ctx.Err(); err != nil {
 		return nil, 0, err
 	}
 	total := len(names)

@@ -32,11 +32,11 @@ func TestCallsOnAClosedStoreSayItIsClosed(t *testing.T) {
 			_, err := c.Submit(context.Background(), []TaskSpec{{Cmd: []string{"true"}}})
 			return err
 		}},
-		{"Status", func() error { _, err := c.Status(id); return err }},
+		{"Status", func() error { _, err := c.Status(context.Background(), id); return err }},
 		{"Wait", func() error { _, err := c.Wait(context.Background(), id); return err }},
-		{"Cancel", func() error { _, err := c.Cancel(id); return err }},
-		{"Leader", func() error { _, err := c.Leader(); return err }},
-		{"Schedules", func() error { _, err := c.Schedules(); return err }},
+		{"Cancel", func() error { _, err := c.Cancel(context.Background(), id); return err }},
+		{"Leader", func() error { _, err := c.Leader(context.Background()); return err }},
+		{"Schedules", func() error { _, err := c.Schedules(context.Background()); return err }},
 	} {
 		if err := call.do(); !errors.Is(err, store.ErrClosed) {
 			t.Errorf("%s on a closed store: %v, want store.ErrClosed (is store.ErrConnection: %v)",

@@ -35,7 +35,7 @@ func TestFollowMovesAsideAPersistentFollowZnode(t *testing.T) {
 		ok, s, err := st.Exists(node)
 		return err == nil && ok && s.EphemeralOwner != 0
 	})
-	entries, _, err := c.Deadletters(0)
+	entries, _, err := c.Deadletters(context.Background(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}

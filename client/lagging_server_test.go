@@ -132,11 +132,11 @@ func TestScheduleFoundOnLaggingServer(t *testing.T) {
 				return err
 			}
 			id = res[0].ID
-			_, err = writer.AddSchedule(ScheduleSpec{Name: name, Cron: "@daily", Task: TaskSpec{Cmd: []string{"true"}}})
+			_, err = writer.AddSchedule(context.Background(), ScheduleSpec{Name: name, Cron: "@daily", Task: TaskSpec{Cmd: []string{"true"}}})
 			return err
 		})
 		_, serr := reader.Schedule(context.Background(), name)
-		_, terr := reader.Status(id)
+		_, terr := reader.Status(context.Background(), id)
 		if terr != nil {
 			t.Fatalf("round %d: task %s submitted before the schedule was added: %v", i, id, terr)
 		}

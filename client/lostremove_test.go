@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -23,7 +24,7 @@ func TestLostReplyOfARemovalOfNoScheduleSaysNoSuchSchedule(t *testing.T) {
 	p := st.Layout().Schedule("no-such-schedule")
 	px.DropRepliesAfter([]byte(p))
 	done := make(chan error, 1)
-	go func() { done <- c.RemoveSchedule("no-such-schedule") }()
+	go func() { done <- c.RemoveSchedule(context.Background(), "no-such-schedule") }()
 	drovertest.WaitFor(t, 10*time.Second, "the read of the record sent", px.Dropping)
 	px.Cut(true)
 	px.Cut(false)

@@ -46,7 +46,7 @@ func TestRetryOfATaskDeadOfLossesSurvivesALoss(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if _, err := c.Retry(id); err != nil {
+	if _, err := c.Retry(context.Background(), id); err != nil {
 		t.Fatal(err)
 	}
 	doomed := registerFakeWorker(t, root, "doomed")
@@ -60,7 +60,7 @@ func TestRetryOfATaskDeadOfLossesSurvivesALoss(t *testing.T) {
 	registerFakeWorker(t, root, "spare")
 	var last *store.Task
 	drovertest.WaitFor(t, 20*time.Second, fmt.Sprintf("attempt %d withdrawn", next), func() bool {
-		task, err := c.Status(id)
+		task, err := c.Status(context.Background(), id)
 		if err != nil {
 			return false
 		}

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"testing"
@@ -47,7 +48,7 @@ func deadRunOf(t *testing.T, st *store.Store, rec *store.Schedule, slot time.Tim
 // outside a schedule is.
 func TestRetryOfALargeScheduleRunFitsOneRequest(t *testing.T) {
 	c, st := newClient(t)
-	if _, err := c.AddSchedule(ScheduleSpec{Name: "big", Cron: "0 0 1 1 *", Suspend: true,
+	if _, err := c.AddSchedule(context.Background(), ScheduleSpec{Name: "big", Cron: "0 0 1 1 *", Suspend: true,
 		KeepSucceeded: 1000, KeepFailed: 1000,
 		Task: TaskSpec{Cmd: []string{"true"}, Retries: 1000, Env: map[string]string{"PAD": strings.Repeat("x", 240<<10)}}}); err != nil {
 		t.Fatal(err)
@@ -79,13 +80,13 @@ func TestRetryOfALargeScheduleRunFitsOneRequest(t *testing.T) {
 	res, _ := store.Encode(run)
 	t.Logf("schedule record %d bytes, run's result %d bytes", len(data), len(res))
 
-	if _, err := c.Retry(plain.ID); err != nil {
+	if _, err := c.Retry(context.Background(), plain.ID); err != nil {
 		t.Fatalf("retry of the task outside the schedule: %v", err)
 	}
-	if _, err := c.Retry(run.ID); err != nil {
+	if _, err := c.Retry(context.Background(), run.ID); err != nil {
 		t.Fatalf("retry of the same task as the schedule's run (%d-byte record written with a %d-byte item): %v", len(data), len(res), err)
 	}
-	if now, err := c.Status(run.ID); err != nil || now.State != store.StateQueued {
+	if now, err := c.Status(context.Background(), run.ID); err != nil || now.State != store.StateQueued {
 		t.Fatalf("the retried run: %+v, %v", now, err)
 	}
 }

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -26,8 +27,8 @@ func TestQueuedItemSayingItFinishedCanBeCancelled(t *testing.T) {
 	if err := st.Create(item, []byte(rec)); err != nil {
 		t.Fatal(err)
 	}
-	status, serr := c.Status(id)
-	_, cerr := c.Cancel(id)
+	status, serr := c.Status(context.Background(), id)
+	_, cerr := c.Cancel(context.Background(), id)
 	queued, _, err := st.Exists(item)
 	if err != nil {
 		t.Fatal(err)

@@ -43,7 +43,7 @@ func TestResultInANonTerminalStateIsMalformed(t *testing.T) {
 			problems = append(problems, fmt.Sprintf("Wait(%s): %v, want it malformed", state, err))
 		}
 		// Wait moved it aside: Status finds it gone, or malformed.
-		if got, err := c.Status(id); err == nil || !errors.Is(err, store.ErrMalformed) && !errors.Is(err, store.ErrUnknownTask) {
+		if got, err := c.Status(context.Background(), id); err == nil || !errors.Is(err, store.ErrMalformed) && !errors.Is(err, store.ErrUnknownTask) {
 			s := ""
 			if got != nil {
 				s = string(got.State)

@@ -35,7 +35,7 @@ func TestLostCancelAndRetryReplyWhoseLookLosesItsConnectionToo(t *testing.T) {
 			id := res[0].ID
 			call, marker, applied, want := c.Cancel, `"state":"cancelled"`, lay.Result(id), store.StateCancelled
 			if op == "retry" {
-				if _, err := New(st).Cancel(id); err != nil {
+				if _, err := New(st).Cancel(context.Background(), id); err != nil {
 					t.Fatal(err)
 				}
 				call, marker, applied, want = c.Retry, `"state":"queued"`, lay.QueueItem(id), store.StateQueued
@@ -60,7 +60,7 @@ func TestLostCancelAndRetryReplyWhoseLookLosesItsConnectionToo(t *testing.T) {
 			}
 			done := make(chan outcome, 1)
 			go func() {
-				got, err := call(id)
+				got, err := call(context.Background(), id)
 				done <- outcome{got, err}
 			}()
 			drovertest.WaitFor(t, 10*time.Second, op+" applied", func() bool {
@@ -72,7 +72,7 @@ func TestLostCancelAndRetryReplyWhoseLookLosesItsConnectionToo(t *testing.T) {
 			px.Cut(true)
 			px.Cut(false) // back, at once, on the same session
 			got := <-done
-			now, err := New(st).Status(id)
+			now, err := New(st).Status(context.Background(), id)
 			if err != nil || now.State != want {
 				t.Fatalf("the task after the %s: %+v, %v", op, now, err)
 			}

@@ -30,24 +30,24 @@ func TestRetryLosingARaceToAnotherClientSaysWhatItFound(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := res[0].ID
-	if _, err := c.Cancel(id); err != nil {
+	if _, err := c.Cancel(context.Background(), id); err != nil {
 		t.Fatal(err)
 	}
 	testHookRetryCommit = func() {
 		testHookRetryCommit = nil // the other client's retry goes straight through
 		// This retry has read the cancelled result; the other client
 		// retries the task first.
-		if _, err := other.Retry(id); err != nil {
+		if _, err := other.Retry(context.Background(), id); err != nil {
 			t.Error(err)
 		}
 	}
 	t.Cleanup(func() { testHookRetryCommit = nil })
-	got, rerr := c.Retry(id)
+	got, rerr := c.Retry(context.Background(), id)
 	if rerr == nil {
 		t.Fatalf("both retries succeeded: %+v", got)
 	}
 	// One new attempt only: the task is queued once, retried once.
-	now, err := c.Status(id)
+	now, err := c.Status(context.Background(), id)
 	if err != nil || now.State != store.StateQueued || now.Gen != 1 {
 		t.Fatalf("after the two retries: %+v, %v; want it queued, retried once", now, err)
 	}

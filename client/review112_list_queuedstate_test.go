@@ -31,7 +31,7 @@ func TestListingShowsAQueueItemAsQueued(t *testing.T) {
 	if err := st.Create(st.Layout().QueueItem(id), []byte(rec)); err != nil {
 		t.Fatal(err)
 	}
-	status, err := c.Status(id)
+	status, err := c.Status(context.Background(), id)
 	if err != nil || status.State != store.StateQueued {
 		t.Fatalf("status: %+v, %v; want queued", status, err)
 	}

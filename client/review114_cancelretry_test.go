@@ -52,10 +52,10 @@ func TestCancelledWhileRunningThenRetriedFailureEndsFailed(t *testing.T) {
 	}
 	id := res[0].ID
 	drovertest.WaitFor(t, 15*time.Second, "attempt 1 running", func() bool { return w.Running() == 1 })
-	if got, err := c.Cancel(id); err != nil || got.State != store.StateCancelled {
+	if got, err := c.Cancel(context.Background(), id); err != nil || got.State != store.StateCancelled {
 		t.Fatalf("cancel: %v %v", got, err)
 	}
-	if _, err := c.Retry(id); err != nil {
+	if _, err := c.Retry(context.Background(), id); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"slices"
 	"testing"
 	"time"
@@ -26,7 +27,7 @@ func TestRetryOfARemovedSchedulesRunIsNotTheNewSchedulesRun(t *testing.T) {
 	c := New(st)
 	holdingWorker(t, root, "w")
 	runLeader(t, root)
-	if _, err := c.AddSchedule(ScheduleSpec{Name: "job", Cron: "* * * * * *", Concurrency: store.ConcurrencyForbid,
+	if _, err := c.AddSchedule(context.Background(), ScheduleSpec{Name: "job", Cron: "* * * * * *", Concurrency: store.ConcurrencyForbid,
 		Task: TaskSpec{Cmd: []string{"echo", "old"}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -42,15 +43,15 @@ func TestRetryOfARemovedSchedulesRunIsNotTheNewSchedulesRun(t *testing.T) {
 
 	// The operator edits the schedule: rm, then add again (paused, so
 	// that nothing fires before the retry below).
-	if err := c.RemoveSchedule("job"); err != nil {
+	if err := c.RemoveSchedule(context.Background(), "job"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.AddSchedule(ScheduleSpec{Name: "job", Cron: "* * * * * *", Concurrency: store.ConcurrencyForbid,
+	if _, err := c.AddSchedule(context.Background(), ScheduleSpec{Name: "job", Cron: "* * * * * *", Concurrency: store.ConcurrencyForbid,
 		Suspend: true, Task: TaskSpec{Cmd: []string{"echo", "new"}}}); err != nil {
 		t.Fatal(err)
 	}
 	// ... and retries yesterday's failed run of the old schedule.
-	if _, err := c.Retry(a); err != nil {
+	if _, err := c.Retry(context.Background(), a); err != nil {
 		t.Fatal(err)
 	}
 	drovertest.WaitFor(t, 10*time.Second, "the retried old run placed", func() bool { _, ok := held(t, st, "w")[a]; return ok })
@@ -65,7 +66,7 @@ func TestRetryOfARemovedSchedulesRunIsNotTheNewSchedulesRun(t *testing.T) {
 
 	// Resumed, the new schedule (forbid, none of its own runs active)
 	// must fire its slots.
-	if _, err := c.ResumeSchedule("job"); err != nil {
+	if _, err := c.ResumeSchedule(context.Background(), "job"); err != nil {
 		t.Fatal(err)
 	}
 	resumed := time.Now()

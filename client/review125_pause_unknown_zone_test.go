@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"testing"
 
 	"github.com/drover-sched/drover/store"
@@ -23,7 +24,7 @@ func TestReview125PauseOfAScheduleInAZoneThisHostLacks(t *testing.T) {
 	if err := st.AddSchedule(rec); err != nil {
 		t.Fatal(err)
 	}
-	got, err := c.PauseSchedule("mars")
+	got, err := c.PauseSchedule(context.Background(), "mars")
 	if err != nil {
 		t.Fatalf("pause of a schedule in a zone this host lacks: %v; want it paused all the same", err)
 	}

@@ -27,7 +27,7 @@ func TestReview136LongShellScriptIsNotAProgramName(t *testing.T) {
 	if _, err := c.Submit(context.Background(), []TaskSpec{spec}); err != nil {
 		bad = append(bad, "submit: "+err.Error())
 	}
-	if _, err := c.AddSchedule(ScheduleSpec{Name: "nightly", Cron: "@daily", Task: spec}); err != nil {
+	if _, err := c.AddSchedule(context.Background(), ScheduleSpec{Name: "nightly", Cron: "@daily", Task: spec}); err != nil {
 		bad = append(bad, "schedule add: "+err.Error())
 	}
 	if len(bad) > 0 {

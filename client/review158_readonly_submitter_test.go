@@ -49,7 +49,7 @@ func TestReview158ViewerListsPastASubmitterWithoutReadOnlyIdentity(t *testing.T)
 		t.Fatal(err)
 	}
 	defer viewer.Close()
-	tasks, err := New(viewer).List("", 0)
+	tasks, err := New(viewer).List(context.Background(), "", 0)
 	if err != nil {
 		t.Fatalf("the read-only identity's listing failed whole over one task a submitter without DROVER_ZK_AUTH_READONLY queued (%d listed): %v", len(tasks), err)
 	}

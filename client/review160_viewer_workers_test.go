@@ -1,6 +1,9 @@
 package client
 
-import "testing"
+import (
+	"context"
+	"testing"
+)
 
 // 7d549a0 made listings skip what ZooKeeper's ACLs keep from the reader
 // (drover ls, and an assignment's record in drover workers), but not the
@@ -16,7 +19,7 @@ func TestReview160ViewerListsWorkersPastOneWithoutReadOnlyIdentity(t *testing.T)
 	v := newViewerCluster(t)
 	v.worker("seen", nil, v.owner())
 	v.worker("unseen", nil, v.blind())
-	ws, skipped, err := v.viewer().ListWorkers()
+	ws, skipped, err := v.viewer().ListWorkers(context.Background())
 	if err != nil {
 		t.Fatalf("the read-only identity's drover workers failed whole over one worker started without DROVER_ZK_AUTH_READONLY (%d listed, %d skipped): %v", len(ws), skipped, err)
 	}

@@ -34,7 +34,7 @@ func TestReview162LostCancelReplyCancelsAnotherClientsRetryToo(t *testing.T) {
 		testHookReconnecting = nil
 		// Between the lost reply and the look: another client retries
 		// the task this cancel ended.
-		if _, err := other.Retry(id); err != nil {
+		if _, err := other.Retry(context.Background(), id); err != nil {
 			t.Errorf("the other client's retry: %v", err)
 		}
 	}
@@ -46,7 +46,7 @@ func TestReview162LostCancelReplyCancelsAnotherClientsRetryToo(t *testing.T) {
 	}
 	done := make(chan outcome, 1)
 	go func() {
-		got, err := c.Cancel(id)
+		got, err := c.Cancel(context.Background(), id)
 		done <- outcome{got, err}
 	}()
 	drovertest.WaitFor(t, 10*time.Second, "the cancel applied", func() bool {
@@ -56,7 +56,7 @@ func TestReview162LostCancelReplyCancelsAnotherClientsRetryToo(t *testing.T) {
 	px.Cut(true) // its reply is lost
 	px.Cut(false)
 	got := <-done
-	now, err := other.Status(id)
+	now, err := other.Status(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)
 	}

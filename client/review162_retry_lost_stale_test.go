@@ -30,7 +30,7 @@ func TestReview162LostRetryReplyOverAResultRewrittenIsSentAtTheVersionRead(t *te
 		t.Fatal(err)
 	}
 	id := res[0].ID
-	if _, err := New(st).Cancel(id); err != nil {
+	if _, err := New(st).Cancel(context.Background(), id); err != nil {
 		t.Fatal(err)
 	}
 	testHookRetryCommit = func() {
@@ -54,7 +54,7 @@ func TestReview162LostRetryReplyOverAResultRewrittenIsSentAtTheVersionRead(t *te
 	}
 	done := make(chan outcome, 1)
 	go func() {
-		got, err := c.Retry(id)
+		got, err := c.Retry(context.Background(), id)
 		done <- outcome{got, err}
 	}()
 	drovertest.WaitFor(t, 10*time.Second, "the retry's write sent", px.Dropping)
@@ -66,7 +66,7 @@ func TestReview162LostRetryReplyOverAResultRewrittenIsSentAtTheVersionRead(t *te
 	case <-time.After(30 * time.Second):
 		t.Fatal("retry did not return")
 	}
-	now, err := New(st).Status(id)
+	now, err := New(st).Status(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)
 	}

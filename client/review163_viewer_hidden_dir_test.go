@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"errors"
 	"testing"
 
@@ -26,7 +27,7 @@ func TestReview163ViewerHiddenAssignmentDirLosesTask(t *testing.T) {
 	v.scheduler()
 	id := v.running(owner, nil, "blindw")
 	vc := v.viewer()
-	if _, err := vc.Status(id); errors.Is(err, store.ErrUnknownTask) {
+	if _, err := vc.Status(context.Background(), id); errors.Is(err, store.ErrUnknownTask) {
 		t.Errorf("the viewer's drover status of task %s, running on a worker whose tasks/ directory it may not list, says the task does not exist: %v", id, err)
 	}
 	l, err := vc.ListTasks(v.ctx, ListOptions{})

@@ -29,7 +29,7 @@ func TestReview164ViewerStatusOfTaskOnVisibleWorker(t *testing.T) {
 	if names, err := vc.st.Children(vc.st.Layout().WorkerTasks("seenw")); err != nil || len(names) != 1 {
 		t.Fatalf("viewer's listing of seenw's tasks: %v %v", names, err)
 	}
-	tk, err := vc.Status(id)
+	tk, err := vc.Status(context.Background(), id)
 	if err != nil {
 		t.Errorf("the read-only identity's drover status of task %s, running on seenw whose directory it may list, fails because another worker's (blindw) is hidden: %v", id, err)
 	} else if tk.State != store.StateRunning {

@@ -31,7 +31,7 @@ func TestReview165ViewerUnknownTaskBesideIdleHiddenDir(t *testing.T) {
 	}
 
 	id := store.NewTaskID(time.Now()) // no such task
-	if _, err := vc.Status(id); !errors.Is(err, store.ErrUnknownTask) {
+	if _, err := vc.Status(context.Background(), id); !errors.Is(err, store.ErrUnknownTask) {
 		t.Errorf("the read-only identity's status of %s, a task that does not exist, beside an idle worker directory hidden from it (no children by its stat): %v, want %v", id, err, store.ErrUnknownTask)
 	}
 	wctx, wcancel := context.WithTimeout(v.ctx, 20*time.Second)

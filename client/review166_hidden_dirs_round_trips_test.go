@@ -53,7 +53,7 @@ func TestReview166HoldingStatsHiddenDirsOneRoundTripEach(t *testing.T) {
 	lookup := func() int64 {
 		id := store.NewTaskID(time.Now()) // no such task
 		trips := px.RoundTrips()
-		_, err := vc.Status(id)
+		_, err := vc.Status(context.Background(), id)
 		trips = px.RoundTrips() - trips
 		t.Logf("status of an unknown id: %d round trips: %v", trips, err)
 		return trips

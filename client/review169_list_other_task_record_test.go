@@ -48,7 +48,7 @@ func TestReview169ListShowsARecordOfAnotherTaskUnderItsName(t *testing.T) {
 	}
 	// The control: status of B knows no such task, status of A calls the
 	// record malformed.
-	_, errB := c.Status(b)
+	_, errB := c.Status(context.Background(), b)
 	if !errors.Is(errB, store.ErrUnknownTask) {
 		t.Fatalf("control: status of %s (never submitted): %v, want unknown", b, errB)
 	}

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"testing"
 
 	"github.com/drover-sched/drover/store"
@@ -32,11 +33,11 @@ func TestReview169ViewerDeadletterListFailsOnOneUnreadableRecord(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	all, n, err := New(owner).Deadletters(0)
+	all, n, err := New(owner).Deadletters(context.Background(), 0)
 	if err != nil || n != 2 || len(all) != 2 {
 		t.Fatalf("control: the owner's deadletter ls: %d of %d, %v", len(all), n, err)
 	}
-	got, total, err := v.viewer().Deadletters(0)
+	got, total, err := v.viewer().Deadletters(context.Background(), 0)
 	if err != nil {
 		t.Fatalf("the viewer's deadletter ls fails whole on the one record it may not read (%v): want the record it may read listed, and the other skipped and counted, as drover ls does", err)
 	}

@@ -47,7 +47,7 @@ func TestReview177ReadsOnASilentLinkEndWithTheirContext(t *testing.T) {
 			if _, err := cl.Submit(context.Background(), []client.TaskSpec{{Cmd: []string{"true"}}}); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := cl.AddSchedule(client.ScheduleSpec{Name: "nightly", Cron: "0 3 * * *",
+			if _, err := cl.AddSchedule(context.Background(), client.ScheduleSpec{Name: "nightly", Cron: "0 3 * * *",
 				Task: client.TaskSpec{Cmd: []string{"true"}}}); err != nil {
 				t.Fatal(err)
 			}

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"testing"
 )
 
@@ -25,14 +26,14 @@ func TestReview195ViewerWorkersFailOnHiddenCordonsDir(t *testing.T) {
 	}
 	v.blind() // a process of this release without the read-only identity opens it
 	vc := v.viewer()
-	ws, skipped, err := vc.ListWorkers()
+	ws, skipped, err := vc.ListWorkers(context.Background())
 	if err != nil {
 		t.Fatalf("viewer's ListWorkers with cordons/ hidden from it: %v; want w1 listed (its cordon unknown, counted as skipped)", err)
 	}
 	if len(ws) != 1 || ws[0].ID != "w1" {
 		t.Fatalf("viewer's ListWorkers: %+v (skipped %d), want w1", ws, skipped)
 	}
-	if _, _, err := vc.Registrations(); err != nil {
+	if _, _, err := vc.Registrations(context.Background()); err != nil {
 		t.Fatalf("viewer's Registrations with cordons/ hidden from it: %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"slices"
 	"testing"
 	"time"
@@ -19,7 +20,7 @@ func TestLostReplyOfAnUpdateSaysUpdated(t *testing.T) {
 	px := drovertest.StartProxy(t, drovertest.Addr())
 	c := New(drovertest.OpenStoreAt(t, px.Addr(), root))
 	spec := ScheduleSpec{Name: "nightly", Cron: "0 2 * * *", Task: TaskSpec{Cmd: []string{"./report.sh"}}}
-	if _, err := c.AddSchedule(spec); err != nil {
+	if _, err := c.AddSchedule(context.Background(), spec); err != nil {
 		t.Fatal(err)
 	}
 	spec.Task.Cmd = []string{"./report.sh", "--marker-review208"}
@@ -30,7 +31,7 @@ func TestLostReplyOfAnUpdateSaysUpdated(t *testing.T) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		_, applied, err := c.ApplySchedule(spec)
+		_, applied, err := c.ApplySchedule(context.Background(), spec)
 		done <- result{applied, err}
 	}()
 	drovertest.WaitFor(t, 10*time.Second, "the update's write sent", px.Dropping)

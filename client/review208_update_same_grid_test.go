@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -24,12 +25,12 @@ func TestUpdateOfTheSpecsFormAloneKeepsItsSlots(t *testing.T) {
 	}
 	at(t0)
 	spec := ScheduleSpec{Name: "report", Cron: "CRON_TZ=Europe/Berlin 0 * * * *", Catchup: store.CatchupAll, Task: TaskSpec{Cmd: []string{"./report.sh"}}}
-	if _, err := c.AddSchedule(spec); err != nil {
+	if _, err := c.AddSchedule(context.Background(), spec); err != nil {
 		t.Fatal(err)
 	}
 	at(t0.Add(3*time.Hour + 20*time.Minute)) // 13:20:30 UTC: 11:00, 12:00 and 13:00 came due, unfired
 	spec.Cron, spec.TZ = "0  *  * * *", "Europe/Berlin"
-	rec, _, err := c.UpdateSchedule(spec)
+	rec, _, err := c.UpdateSchedule(context.Background(), spec)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -41,13 +42,13 @@ func TestUpdateOfAnEquivalentSpecKeepsItsSlots(t *testing.T) {
 			at(t0)
 			spec := ScheduleSpec{Name: fmt.Sprintf("s%d", i), Cron: tc.oldCron, TZ: tc.oldTZ, Catchup: store.CatchupAll,
 				Task: TaskSpec{Cmd: []string{"./report.sh"}}}
-			if _, err := c.AddSchedule(spec); err != nil {
+			if _, err := c.AddSchedule(context.Background(), spec); err != nil {
 				t.Fatal(err)
 			}
 			later := t0.Add(50 * time.Hour) // two midnights, fifty hours, three thousand minutes: all due, none fired
 			at(later)
 			spec.Cron, spec.TZ = tc.newCron, tc.newTZ
-			rec, _, err := c.UpdateSchedule(spec)
+			rec, _, err := c.UpdateSchedule(context.Background(), spec)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -134,19 +134,25 @@ func cloneRec(r *store.Schedule) *store.Schedule { c := *r; return &c }
 // A name taken already fails with ErrScheduleExists. An add whose reply was
 // lost is looked for once the store is back: found (by its creation time)
 // it succeeds; the name still free, it is sent again; the look impossible,
-// it fails with ErrUnconfirmed.
-func (c *Client) AddSchedule(spec ScheduleSpec) (*store.Schedule, error) {
+// it fails with ErrUnconfirmed. ctx ended before the add is sent (its read
+// of ZooKeeper's clock included), it returns ctx's error, having added
+// nothing; once sent, it waits for the reply (bounded by the session), and
+// for the look for a lost one, whatever ctx says.
+func (c *Client) AddSchedule(ctx context.Context, spec ScheduleSpec) (*store.Schedule, error) {
 	rec, err := spec.Record(c.now())
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	// Created when ZooKeeper says, not this host: the leader's catch-up
 	// counts the slots from then.
-	at, err := c.zkNow()
+	at, err := withCtx(ctx, c.zkNow)
 	if err != nil {
 		return nil, fmt.Errorf("add schedule %s: %w", spec.Name, err)
 	}
 	rec.CreatedAt = at.UTC()
+	if err := ctx.Err(); err != nil {
+		return nil, err // nothing sent
+	}
 	err = c.st.AddSchedule(rec)
 	for try := 0; err != nil && lostReply(err) && try < maxSubmitTries && c.reconnected(context.Background()); try++ {
 		// The reply was lost: applied, the record is there as written
@@ -260,9 +266,10 @@ func (c *Client) schedule(ctx context.Context, name string) (ScheduleInfo, error
 
 // Schedules lists every schedule by name, their histories brought up to
 // date as Schedule does (one pipelined read per active run): a run that
-// ended since the last firing was listed as active.
-func (c *Client) Schedules() ([]ScheduleInfo, error) {
-	list, _, err := c.ListSchedules(context.Background())
+// ended since the last firing was listed as active. It ends with ctx's
+// error once ctx is done, as ListSchedules does.
+func (c *Client) Schedules(ctx context.Context) ([]ScheduleInfo, error) {
+	list, _, err := c.ListSchedules(ctx)
 	return list, err
 }
 
@@ -392,7 +399,7 @@ func (c *Client) refresh(ctx context.Context, list []ScheduleInfo) error {
 
 // moveScheduleAside moves the record of schedule name to deadletter if it
 // still does not decode: ErrMovedAside, or nil when it went meanwhile.
-func (c *Client) moveScheduleAside(name string) error {
+func (c *Client) moveScheduleAside(ctx context.Context, name string) error {
 	p := c.st.Layout().Schedule(name)
 	data, st, err := c.st.Get(p)
 	if errors.Is(err, store.ErrNoNode) {
@@ -402,8 +409,11 @@ func (c *Client) moveScheduleAside(name string) error {
 		return err
 	}
 	_, derr := decodeScheduleAt(name, data)
+	if err := ctx.Err(); err != nil {
+		return err // nothing sent
+	}
 	if derr == nil || !errors.Is(derr, store.ErrMalformed) {
-		return c.RemoveSchedule(name) // written anew meanwhile
+		return c.RemoveSchedule(ctx, name) // written anew meanwhile
 	}
 	if err := c.st.Quarantine(p, data, st.Version, fmt.Errorf("schedule %s: %w", name, derr)); err != nil && !errors.Is(err, store.ErrNoNode) {
 		return fmt.Errorf("schedule %s: %w (not moved aside: %w)", name, derr, err)
@@ -413,25 +423,35 @@ func (c *Client) moveScheduleAside(name string) error {
 
 // RemoveSchedule removes a schedule; runs already fired go on. A removal
 // whose reply was lost is looked for once the store is back, as an add is:
-// the schedule gone, it succeeds; still there, it is sent again.
-func (c *Client) RemoveSchedule(name string) error {
+// the schedule gone, it succeeds; still there, it is sent again. ctx ended
+// before the removal is sent (its read of the schedule included), it
+// returns ctx's error, having removed nothing; once sent, it waits for the
+// reply (bounded by the session), and for the look for a lost one,
+// whatever ctx says.
+func (c *Client) RemoveSchedule(ctx context.Context, name string) error {
 	if err := store.ValidateNodeName(name); err != nil {
 		return fmt.Errorf("%w: schedule name: %w", ErrInvalid, err)
 	}
 	// Found first: a reply lost of the removal's own read (nothing
 	// written) must not pass for a removal applied of no schedule. A read
 	// is asked again once the store is back.
-	_, _, err := c.readSchedule(name)
-	for try := 0; err != nil && lostReply(err) && try < maxSubmitTries && c.reconnected(context.Background()); try++ {
-		_, _, err = c.readSchedule(name)
-	}
+	_, err := withCtx(ctx, func() (struct{}, error) {
+		_, _, err := c.readSchedule(name)
+		for try := 0; err != nil && lostReply(err) && try < maxSubmitTries && c.reconnected(ctx); try++ {
+			_, _, err = c.readSchedule(name)
+		}
+		return struct{}{}, err
+	})
 	if errors.Is(err, store.ErrMalformed) {
 		// No leader moved it aside (none runs): get, pause and trigger
 		// fail on it, and add finds the name taken. rm moves it.
-		return c.moveScheduleAside(name)
+		return c.moveScheduleAside(ctx, name)
 	}
 	if err != nil {
 		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err // nothing sent
 	}
 	err = c.st.RemoveSchedule(name)
 	for try := 0; err != nil && lostReply(err) && try < maxSubmitTries && c.reconnected(context.Background()); try++ {
@@ -458,13 +478,29 @@ func (c *Client) RemoveSchedule(name string) error {
 // refused, ErrInvalid and store.ErrTooLarge. A write whose reply was lost
 // is looked for once the store is back: landed (nil: fn is idempotent, and
 // is applied again) says whether it was applied; if not, it is sent again.
-func (c *Client) update(name string, fn func(*store.Schedule) error, extra func(*store.Txn) error, ids []string,
+// ctx ends it with its error while no write it sent may have landed (none
+// sent yet, or each refused or found not applied); after a lost reply not
+// so resolved, it goes on whatever ctx says.
+func (c *Client) update(ctx context.Context, name string, fn func(*store.Schedule) error, extra func(*store.Txn) error, ids []string,
 	landed func() (bool, error)) (*store.Schedule, error) {
+	doubt := false // a write sent may have landed
 	for try := 0; ; try++ {
-		rec, version, err := c.readSchedule(name)
+		read := ctx
+		if doubt {
+			read = context.Background()
+		}
+		type got struct {
+			rec     *store.Schedule
+			version int32
+		}
+		g, err := withCtx(read, func() (got, error) {
+			rec, version, err := c.readSchedule(name)
+			return got{rec, version}, err
+		})
 		if err != nil {
 			return nil, err
 		}
+		rec, version := g.rec, g.version
 		if err := fn(rec); err != nil {
 			return nil, err
 		}
@@ -474,6 +510,9 @@ func (c *Client) update(name string, fn func(*store.Schedule) error, extra func(
 		}
 		if err != nil {
 			return nil, err
+		}
+		if err := read.Err(); err != nil {
+			return nil, err // nothing of this update landed
 		}
 		err = c.st.CommitCreatingBuckets(ids, func(txn *store.Txn) error {
 			txn.Set(c.st.Layout().Schedule(name), data, version)
@@ -487,6 +526,7 @@ func (c *Client) update(name string, fn func(*store.Schedule) error, extra func(
 		}
 		if try < 20 && lostReply(err) && c.reconnected(context.Background()) {
 			if landed == nil {
+				doubt = true // perhaps applied: fn applies again
 				continue
 			}
 			ok, lerr := landed()
@@ -513,14 +553,16 @@ func (c *Client) update(name string, fn func(*store.Schedule) error, extra func(
 // write changed. Slots that came due before the pause (ZooKeeper's time) but
 // that no leader fired yet, as when none is up, are recorded as missed: a
 // resume continues from its own time and would otherwise leave no trace of
-// them.
-func (c *Client) PauseSchedule(name string) (*store.Schedule, error) {
-	now, err := c.zkNow()
+// them. ctx ended before the pause is sent (its reads included), it
+// returns ctx's error, having changed nothing; once sent, it waits for the
+// reply (bounded by the session), whatever ctx says.
+func (c *Client) PauseSchedule(ctx context.Context, name string) (*store.Schedule, error) {
+	now, err := withCtx(ctx, c.zkNow)
 	if err != nil {
 		return nil, fmt.Errorf("pause schedule %s: %w", name, err)
 	}
 	now = now.UTC()
-	return c.update(name, func(r *store.Schedule) error {
+	return c.update(ctx, name, func(r *store.Schedule) error {
 		fileUnfired(r, now, MissedPaused)
 		r.Suspended = true
 		return nil
@@ -573,14 +615,15 @@ const MissedPaused = "missed: paused before it fired"
 
 // ResumeSchedule lets a schedule fire again from its next slot; slots that fell
 // while it was paused are not caught up. The resume's time is ZooKeeper's,
-// not this host's: the leader plans from it.
-func (c *Client) ResumeSchedule(name string) (*store.Schedule, error) {
-	now, err := c.zkNow()
+// not this host's: the leader plans from it. ctx ends it as it ends
+// PauseSchedule: with ctx's error before its write is sent, not after.
+func (c *Client) ResumeSchedule(ctx context.Context, name string) (*store.Schedule, error) {
+	now, err := withCtx(ctx, c.zkNow)
 	if err != nil {
 		return nil, fmt.Errorf("resume schedule %s: %w", name, err)
 	}
 	now = now.UTC()
-	return c.update(name, func(r *store.Schedule) error {
+	return c.update(ctx, name, func(r *store.Schedule) error {
 		if r.Suspended {
 			if err := startFrom(r, now); err != nil {
 				return fmt.Errorf("%w: %w", store.ErrMalformed, err)
@@ -592,12 +635,13 @@ func (c *Client) ResumeSchedule(name string) (*store.Schedule, error) {
 }
 
 // TriggerSchedule runs a schedule's task now, outside its slots; the run joins
-// the schedule's history.
-func (c *Client) TriggerSchedule(name string) (string, error) {
+// the schedule's history. ctx ends it as it ends PauseSchedule: with ctx's
+// error before its write is sent (no run queued), not after.
+func (c *Client) TriggerSchedule(ctx context.Context, name string) (string, error) {
 	// The run's slot (and DROVER_SLOT) is ZooKeeper's time, as the
 	// leader's slots are, not this host's: a clock an hour ahead put the
 	// run an hour after slots the leader fires meanwhile.
-	slot, err := c.zkNow()
+	slot, err := withCtx(ctx, c.zkNow)
 	if err != nil {
 		return "", fmt.Errorf("trigger schedule %s: %w", name, err)
 	}
@@ -605,7 +649,7 @@ func (c *Client) TriggerSchedule(name string) (string, error) {
 	now := c.now().UTC()
 	id := ulid.Make().String()
 	var task *store.Task
-	_, err = c.update(name, func(r *store.Schedule) error {
+	_, err = c.update(ctx, name, func(r *store.Schedule) error {
 		task = r.Task.Clone()
 		task.ID, task.SubmittedAt, task.Attempt, task.State, task.Gen = id, now, 1, store.StateQueued, 0
 		task.StartBy = time.Time{} // a trigger has no slot, and no starting deadline
@@ -652,10 +696,11 @@ const MissedUpdated = "missed: its spec changed before it fired"
 // ApplySchedule adds the schedule spec describes, or updates the one of that
 // name in place (UpdateSchedule): what `drover schedule add --update` does,
 // so that a schedule kept in a file or a deploy script can be applied again
-// and again.
-func (c *Client) ApplySchedule(spec ScheduleSpec) (*store.Schedule, Applied, error) {
+// and again. ctx ends it as it ends UpdateSchedule and AddSchedule: with
+// ctx's error before a write is sent, not after.
+func (c *Client) ApplySchedule(ctx context.Context, spec ScheduleSpec) (*store.Schedule, Applied, error) {
 	for try := 0; ; try++ {
-		rec, changed, err := c.UpdateSchedule(spec)
+		rec, changed, err := c.UpdateSchedule(ctx, spec)
 		switch {
 		case err == nil && changed:
 			return rec, Updated, nil
@@ -664,7 +709,7 @@ func (c *Client) ApplySchedule(spec ScheduleSpec) (*store.Schedule, Applied, err
 		case !errors.Is(err, ErrNoSchedule):
 			return nil, "", err
 		}
-		rec, err = c.AddSchedule(spec)
+		rec, err = c.AddSchedule(ctx, spec)
 		if errors.Is(err, ErrScheduleExists) && try < 3 {
 			continue // added meanwhile by another: updated now
 		}
@@ -690,18 +735,20 @@ func (c *Client) ApplySchedule(spec ScheduleSpec) (*store.Schedule, Applied, err
 // schedule was already as asked: nothing is written. An update whose reply
 // was lost is looked for once the store is back: the schedule found as
 // asked, it landed (changed); if not, it is sent again. No schedule of the
-// name: ErrNoSchedule.
-func (c *Client) UpdateSchedule(spec ScheduleSpec) (rec *store.Schedule, changed bool, err error) {
+// name: ErrNoSchedule. ctx ended before the update is sent (its reads
+// included), it returns ctx's error, having changed nothing; once sent, it
+// waits for the reply (bounded by the session), whatever ctx says.
+func (c *Client) UpdateSchedule(ctx context.Context, spec ScheduleSpec) (rec *store.Schedule, changed bool, err error) {
 	want, err := spec.Record(c.now())
 	if err != nil {
 		return nil, false, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
-	now, err := c.zkNow()
+	now, err := withCtx(ctx, c.zkNow)
 	if err != nil {
 		return nil, false, fmt.Errorf("update schedule %s: %w", spec.Name, err)
 	}
 	now = now.UTC()
-	rec, err = c.update(spec.Name, func(r *store.Schedule) error {
+	rec, err = c.update(ctx, spec.Name, func(r *store.Schedule) error {
 		ok, err := applySpec(r, want, now)
 		if err != nil {
 			return err
@@ -722,7 +769,11 @@ func (c *Client) UpdateSchedule(spec ScheduleSpec) (rec *store.Schedule, changed
 		return !ok, err
 	})
 	if errors.Is(err, errUnchanged) {
-		rec, _, err = c.readSchedule(spec.Name)
+		// Nothing written: ctx may end the read.
+		rec, err = withCtx(ctx, func() (*store.Schedule, error) {
+			rec, _, err := c.readSchedule(spec.Name)
+			return rec, err
+		})
 		return rec, false, err
 	}
 	if err != nil {
@@ -804,13 +855,17 @@ func sameGrid(aCron, aTZ, bCron, bTZ string) bool {
 }
 
 // WouldApply says what ApplySchedule(spec) would do now, writing nothing:
-// Added (no schedule of the name), Updated or Unchanged.
-func (c *Client) WouldApply(spec ScheduleSpec) (Applied, error) {
+// Added (no schedule of the name), Updated or Unchanged. It ends with ctx's
+// error once ctx is done, its read left to end in the background.
+func (c *Client) WouldApply(ctx context.Context, spec ScheduleSpec) (Applied, error) {
 	want, err := spec.Record(c.now())
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
-	rec, _, err := c.readSchedule(spec.Name)
+	rec, err := withCtx(ctx, func() (*store.Schedule, error) {
+		rec, _, err := c.readSchedule(spec.Name)
+		return rec, err
+	})
 	switch {
 	case errors.Is(err, ErrNoSchedule):
 		return Added, nil

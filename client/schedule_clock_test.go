@@ -33,11 +33,11 @@ func TestResumeFromAClientClockAheadFiresTheNextSlots(t *testing.T) {
 	st := drovertest.OpenStore(t, root)
 	c := New(st)
 	runLeader(t, root)
-	if _, err := c.AddSchedule(ScheduleSpec{Name: "tick", Cron: "* * * * * *", Suspend: true, Task: TaskSpec{Cmd: []string{"true"}}}); err != nil {
+	if _, err := c.AddSchedule(context.Background(), ScheduleSpec{Name: "tick", Cron: "* * * * * *", Suspend: true, Task: TaskSpec{Cmd: []string{"true"}}}); err != nil {
 		t.Fatal(err)
 	}
 	c.now = func() time.Time { return time.Now().Add(time.Hour) } // this host's clock
-	if _, err := c.ResumeSchedule("tick"); err != nil {
+	if _, err := c.ResumeSchedule(context.Background(), "tick"); err != nil {
 		t.Fatal(err)
 	}
 	resumed := time.Now()
@@ -65,7 +65,7 @@ func TestAddFromAClientClockBehindFiresNoSlotBeforeTheAdd(t *testing.T) {
 	c.now = func() time.Time { return time.Now().Add(-time.Hour) } // this host's clock
 	runLeader(t, root)
 	added := time.Now()
-	if _, err := c.AddSchedule(ScheduleSpec{Name: "tick", Cron: "* * * * * *", Catchup: store.CatchupAll, Task: TaskSpec{Cmd: []string{"true"}}}); err != nil {
+	if _, err := c.AddSchedule(context.Background(), ScheduleSpec{Name: "tick", Cron: "* * * * * *", Catchup: store.CatchupAll, Task: TaskSpec{Cmd: []string{"true"}}}); err != nil {
 		t.Fatal(err)
 	}
 	var rec *store.Schedule
@@ -97,15 +97,15 @@ func TestResumeKeepsAnEverySchedulesGrid(t *testing.T) {
 	t0 := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
 	c.now = func() time.Time { return t0 }
 	c.zkNow = func() (time.Time, error) { return t0, nil }
-	if _, err := c.AddSchedule(ScheduleSpec{Name: "hourly", Cron: "@every 1h", Task: TaskSpec{Cmd: []string{"true"}}}); err != nil {
+	if _, err := c.AddSchedule(context.Background(), ScheduleSpec{Name: "hourly", Cron: "@every 1h", Task: TaskSpec{Cmd: []string{"true"}}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.PauseSchedule("hourly"); err != nil {
+	if _, err := c.PauseSchedule(context.Background(), "hourly"); err != nil {
 		t.Fatal(err)
 	}
 	c.now = func() time.Time { return t0.Add(45*time.Minute + 17*time.Second) }
 	c.zkNow = func() (time.Time, error) { return c.now(), nil }
-	rec, err := c.ResumeSchedule("hourly")
+	rec, err := c.ResumeSchedule(context.Background(), "hourly")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,11 +132,11 @@ func TestTriggerFromAClientClockAheadIsStampedWithZooKeepersTime(t *testing.T) {
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
 	c := New(st)
-	if _, err := c.AddSchedule(ScheduleSpec{Name: "job", Cron: "0 0 1 1 *", Task: TaskSpec{Cmd: []string{"true"}}}); err != nil {
+	if _, err := c.AddSchedule(context.Background(), ScheduleSpec{Name: "job", Cron: "0 0 1 1 *", Task: TaskSpec{Cmd: []string{"true"}}}); err != nil {
 		t.Fatal(err)
 	}
 	c.now = func() time.Time { return time.Now().Add(time.Hour) } // this host's clock
-	id, err := c.TriggerSchedule("job")
+	id, err := c.TriggerSchedule(context.Background(), "job")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"slices"
 	"testing"
 	"time"
@@ -19,11 +20,11 @@ func TestPauseRecordsSlotsDueBeforeItThatNoLeaderFired(t *testing.T) {
 		c.zkNow = func() (time.Time, error) { return t, nil }
 	}
 	at(t0)
-	if _, err := c.AddSchedule(ScheduleSpec{Name: "hourly", Cron: "0 * * * *", Task: TaskSpec{Cmd: []string{"true"}}}); err != nil {
+	if _, err := c.AddSchedule(context.Background(), ScheduleSpec{Name: "hourly", Cron: "0 * * * *", Task: TaskSpec{Cmd: []string{"true"}}}); err != nil {
 		t.Fatal(err)
 	}
 	at(t0.Add(3*time.Hour + 20*time.Minute)) // 13:20:30: 11:00, 12:00 and 13:00 are due
-	rec, err := c.PauseSchedule("hourly")
+	rec, err := c.PauseSchedule(context.Background(), "hourly")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,14 +45,14 @@ func TestPauseRecordsSlotsDueBeforeItThatNoLeaderFired(t *testing.T) {
 	// Paused again later: nothing more is recorded (slots while paused are
 	// not missed, they are paused).
 	at(t0.Add(5 * time.Hour))
-	if rec, err = c.PauseSchedule("hourly"); err != nil {
+	if rec, err = c.PauseSchedule(context.Background(), "hourly"); err != nil {
 		t.Fatal(err)
 	}
 	if len(rec.Skipped) != 3 {
 		t.Errorf("a second pause recorded %d slots, want the first's 3", len(rec.Skipped))
 	}
 	// The resume goes on from the next slot.
-	if rec, err = c.ResumeSchedule("hourly"); err != nil {
+	if rec, err = c.ResumeSchedule(context.Background(), "hourly"); err != nil {
 		t.Fatal(err)
 	}
 	spec, err := scheduler.ParseSpec(rec.Cron, rec.TZ)

@@ -87,7 +87,7 @@ func TestRetriedRunOfAForbidScheduleIsStillItsRun(t *testing.T) {
 	c := New(st)
 	holdingWorker(t, root, "w")
 	runLeader(t, root)
-	if _, err := c.AddSchedule(ScheduleSpec{Name: "tick", Cron: "* * * * * *", Concurrency: store.ConcurrencyForbid,
+	if _, err := c.AddSchedule(context.Background(), ScheduleSpec{Name: "tick", Cron: "* * * * * *", Concurrency: store.ConcurrencyForbid,
 		Task: TaskSpec{Cmd: []string{"true"}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestRetriedRunOfAForbidScheduleIsStillItsRun(t *testing.T) {
 	drovertest.WaitFor(t, 10*time.Second, "B placed", func() bool { _, ok := held(t, st, "w")[b]; return ok })
 
 	// The operator retries A while B runs: A is a run of the schedule again.
-	if _, err := c.Retry(a); err != nil {
+	if _, err := c.Retry(context.Background(), a); err != nil {
 		t.Fatal(err)
 	}
 	drovertest.WaitFor(t, 10*time.Second, "the retried A placed", func() bool { _, ok := held(t, st, "w")[a]; return ok })

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"strings"
@@ -26,7 +27,7 @@ func TestUpdateScheduleKeepsItsPastAndStartsANewSpecFromNow(t *testing.T) {
 	hour := func(h, m int) time.Time { return time.Date(2026, 11, 24, h, m, 0, 0, time.UTC) }
 	at(t0)
 	spec := ScheduleSpec{Name: "report", Cron: "0 * * * *", Catchup: store.CatchupAll, Task: TaskSpec{Cmd: []string{"./report.sh"}}}
-	if _, err := c.AddSchedule(spec); err != nil {
+	if _, err := c.AddSchedule(context.Background(), spec); err != nil {
 		t.Fatal(err)
 	}
 	rec0, v0, err := c.readSchedule("report")
@@ -36,7 +37,7 @@ func TestUpdateScheduleKeepsItsPastAndStartsANewSpecFromNow(t *testing.T) {
 
 	// The same again: nothing written.
 	at(t0.Add(10 * time.Minute))
-	if _, changed, err := c.UpdateSchedule(spec); err != nil || changed {
+	if _, changed, err := c.UpdateSchedule(context.Background(), spec); err != nil || changed {
 		t.Fatalf("update as it is: changed %v, err %v; want unchanged", changed, err)
 	}
 	if _, v, _ := c.readSchedule("report"); v != v0 {
@@ -45,7 +46,7 @@ func TestUpdateScheduleKeepsItsPastAndStartsANewSpecFromNow(t *testing.T) {
 
 	// The command alone: the slots go on as they were.
 	spec.Task.Cmd = []string{"./report.sh", "--full"}
-	rec, changed, err := c.UpdateSchedule(spec)
+	rec, changed, err := c.UpdateSchedule(context.Background(), spec)
 	if err != nil || !changed {
 		t.Fatalf("update of the command: changed %v, err %v", changed, err)
 	}
@@ -64,7 +65,7 @@ func TestUpdateScheduleKeepsItsPastAndStartsANewSpecFromNow(t *testing.T) {
 	// of the old spec are missed; the new one's 13:15 is not caught up.
 	at(t0.Add(3*time.Hour + 20*time.Minute))
 	spec.Cron = "*/15 * * * *"
-	if rec, changed, err = c.UpdateSchedule(spec); err != nil || !changed {
+	if rec, changed, err = c.UpdateSchedule(context.Background(), spec); err != nil || !changed {
 		t.Fatalf("update of the spec: changed %v, err %v", changed, err)
 	}
 	var missed []time.Time
@@ -88,18 +89,18 @@ func TestUpdateScheduleKeepsItsPastAndStartsANewSpecFromNow(t *testing.T) {
 
 	// --suspend pauses it; an update without it leaves it paused.
 	spec.Suspend = true
-	if rec, _, err = c.UpdateSchedule(spec); err != nil || !rec.Suspended {
+	if rec, _, err = c.UpdateSchedule(context.Background(), spec); err != nil || !rec.Suspended {
 		t.Fatalf("update with suspend: suspended %v, err %v", rec != nil && rec.Suspended, err)
 	}
 	spec.Suspend = false
 	spec.Concurrency = store.ConcurrencyForbid
-	if rec, _, err = c.UpdateSchedule(spec); err != nil || !rec.Suspended || rec.Concurrency != store.ConcurrencyForbid {
+	if rec, _, err = c.UpdateSchedule(context.Background(), spec); err != nil || !rec.Suspended || rec.Concurrency != store.ConcurrencyForbid {
 		t.Fatalf("update of a paused one: %+v, err %v; want it paused, with forbid", rec, err)
 	}
 
 	// Smaller history limits trim the history to them.
 	spec.KeepFailed = 1
-	if rec, _, err = c.UpdateSchedule(spec); err != nil {
+	if rec, _, err = c.UpdateSchedule(context.Background(), spec); err != nil {
 		t.Fatal(err)
 	}
 	if len(rec.Skipped) != 3 { // skipped and missed runs: at least 10 are kept
@@ -110,7 +111,7 @@ func TestUpdateScheduleKeepsItsPastAndStartsANewSpecFromNow(t *testing.T) {
 	_, v1, _ := c.readSchedule("report")
 	bad := spec
 	bad.Cron = "61 * * * *"
-	if _, _, err := c.UpdateSchedule(bad); !errors.Is(err, ErrInvalid) {
+	if _, _, err := c.UpdateSchedule(context.Background(), bad); !errors.Is(err, ErrInvalid) {
 		t.Errorf("update to %q: %v, want ErrInvalid", bad.Cron, err)
 	}
 	if _, v, _ := c.readSchedule("report"); v != v1 {
@@ -129,12 +130,12 @@ func TestUpdateEveryKeepsItsGrid(t *testing.T) {
 	}
 	at(t0)
 	spec := ScheduleSpec{Name: "poll", Cron: "@every 1h", Task: TaskSpec{Cmd: []string{"true"}}}
-	if _, err := c.AddSchedule(spec); err != nil {
+	if _, err := c.AddSchedule(context.Background(), spec); err != nil {
 		t.Fatal(err)
 	}
 	at(t0.Add(70 * time.Minute)) // 11:10: 11:00 came due, unfired
 	spec.Cron = "@every 30m"
-	rec, changed, err := c.UpdateSchedule(spec)
+	rec, changed, err := c.UpdateSchedule(context.Background(), spec)
 	if err != nil || !changed {
 		t.Fatalf("changed %v, err %v", changed, err)
 	}
@@ -152,12 +153,12 @@ func TestUpdateEveryKeepsItsGrid(t *testing.T) {
 func TestApplySchedule(t *testing.T) {
 	c, _ := newClient(t)
 	spec := ScheduleSpec{Name: "nightly", Cron: "0 2 * * *", TZ: "Europe/Berlin", Task: TaskSpec{Cmd: []string{"./backup.sh"}}}
-	if _, _, err := c.UpdateSchedule(spec); !errors.Is(err, ErrNoSchedule) {
+	if _, _, err := c.UpdateSchedule(context.Background(), spec); !errors.Is(err, ErrNoSchedule) {
 		t.Fatalf("update of no schedule: %v, want ErrNoSchedule", err)
 	}
 	step := func(want Applied) {
 		t.Helper()
-		rec, got, err := c.ApplySchedule(spec)
+		rec, got, err := c.ApplySchedule(context.Background(), spec)
 		if err != nil || got != want {
 			t.Fatalf("apply: %q, %v; want %q", got, err, want)
 		}
@@ -170,7 +171,7 @@ func TestApplySchedule(t *testing.T) {
 	spec.Task.Cmd = []string{"./backup.sh", "/data"}
 	step(Updated)
 	step(Unchanged)
-	if err := c.RemoveSchedule("nightly"); err != nil {
+	if err := c.RemoveSchedule(context.Background(), "nightly"); err != nil {
 		t.Fatal(err)
 	}
 	step(Added)
@@ -183,7 +184,7 @@ func TestUpdateUnderALeaderFiresTheNewTemplate(t *testing.T) {
 	c := New(drovertest.OpenStore(t, root))
 	runLeader(t, root)
 	spec := ScheduleSpec{Name: "tick", Cron: "* * * * * *", Task: TaskSpec{Cmd: []string{"echo", "old"}}}
-	if _, err := c.AddSchedule(spec); err != nil {
+	if _, err := c.AddSchedule(context.Background(), spec); err != nil {
 		t.Fatal(err)
 	}
 	read := func() *store.Schedule {
@@ -195,7 +196,7 @@ func TestUpdateUnderALeaderFiresTheNewTemplate(t *testing.T) {
 	}
 	drovertest.WaitFor(t, 10*time.Second, "two slots fired", func() bool { return read().Fired >= 2 })
 	spec.Task.Cmd = []string{"echo", "new"}
-	if _, changed, err := c.UpdateSchedule(spec); err != nil || !changed {
+	if _, changed, err := c.UpdateSchedule(context.Background(), spec); err != nil || !changed {
 		t.Fatalf("changed %v, err %v", changed, err)
 	}
 	updated := time.Now()
@@ -209,7 +210,7 @@ func TestUpdateUnderALeaderFiresTheNewTemplate(t *testing.T) {
 		}
 		return false
 	})
-	task, err := c.Status(after.Task)
+	task, err := c.Status(context.Background(), after.Task)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,7 +257,7 @@ func TestUpdateOfAnEarlierClientsRecordAsAskedIsUnchanged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, changed, err := c.UpdateSchedule(ScheduleSpec{Name: "old", Cron: "@hourly", Task: TaskSpec{Cmd: []string{"true"}}}); err != nil || changed {
+	if _, changed, err := c.UpdateSchedule(context.Background(), ScheduleSpec{Name: "old", Cron: "@hourly", Task: TaskSpec{Cmd: []string{"true"}}}); err != nil || changed {
 		t.Fatalf("update as it is of an earlier client's record: changed %v, %v; want unchanged", changed, err)
 	}
 	if _, v, _ := c.readSchedule("old"); v != v0 {

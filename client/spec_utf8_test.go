@@ -25,7 +25,7 @@ func TestSubmitOfNonUTF8ArgumentsIsRefusedOrKept(t *testing.T) {
 		}
 		return
 	}
-	got, err := c.Status(res[0].ID)
+	got, err := c.Status(context.Background(), res[0].ID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -102,7 +102,7 @@ func TestCancelOfARequeuedTaskKeepsTheAttemptThatRanMeanwhile(t *testing.T) {
 		drovertest.WaitFor(t, 20*time.Second, "attempt 3 queued", queuedAt(3))
 	}
 	t.Cleanup(func() { testHookCancelCommit = nil })
-	got, err := c.Cancel(id)
+	got, err := c.Cancel(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +147,7 @@ func TestRetryRacingARetryKeepsEveryAttemptThatRan(t *testing.T) {
 		testHookRetryCommit = nil // the other client's retry goes straight through
 		// This retry has read the failed result. Another client retries
 		// the task, and its attempt 2 fails.
-		if _, err := other.Retry(id); err != nil {
+		if _, err := other.Retry(context.Background(), id); err != nil {
 			t.Error(err)
 			return
 		}
@@ -157,7 +157,7 @@ func TestRetryRacingARetryKeepsEveryAttemptThatRan(t *testing.T) {
 		})
 	}
 	t.Cleanup(func() { testHookRetryCommit = nil })
-	retried, rerr := c.Retry(id)
+	retried, rerr := c.Retry(context.Background(), id)
 	// Whatever this retry returned, every attempt that ran must be in
 	// the task's history, each under its own number.
 	final, err := c.Wait(ctx, id)
@@ -208,11 +208,11 @@ func TestRetryReturnsTheTaskAsQueued(t *testing.T) {
 	if err := txn.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	got, err := c.Retry(id)
+	got, err := c.Retry(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	status, err := c.Status(id)
+	status, err := c.Status(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -85,7 +85,7 @@ func (v *viewerCluster) running(owner *store.Store, on map[string]string, w stri
 	}
 	id := res[0].ID
 	drovertest.WaitFor(v.t, 30*time.Second, "task running on "+w, func() bool {
-		tk, err := New(owner).Status(id)
+		tk, err := New(owner).Status(context.Background(), id)
 		return err == nil && tk.State == store.StateRunning && tk.Worker == w
 	})
 	return id

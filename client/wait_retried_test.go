@@ -63,7 +63,7 @@ func TestWaitOutlivesAResultRetriedBetweenItsExistsAndItsRead(t *testing.T) {
 		t.Fatal("the wait never read the result")
 	}
 	// Another client retries the task: its result goes, it is queued again.
-	if _, err := other.Retry(id); err != nil {
+	if _, err := other.Retry(context.Background(), id); err != nil {
 		t.Fatal(err)
 	}
 	px.Release()

@@ -49,7 +49,7 @@ func TestSubmitStatusList(t *testing.T) {
 		}
 		seen[r.ID] = true
 	}
-	task, err := c.Status(res[1].ID)
+	task, err := c.Status(context.Background(), res[1].ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,25 +59,25 @@ func TestSubmitStatusList(t *testing.T) {
 		t.Fatalf("status %+v", task)
 	}
 	// A lower-case id names the same task.
-	if task, err := c.Status(strings.ToLower(res[0].ID)); err != nil || task.ID != res[0].ID || task.Name != "first" {
+	if task, err := c.Status(context.Background(), strings.ToLower(res[0].ID)); err != nil || task.ID != res[0].ID || task.Name != "first" {
 		t.Fatalf("status of lower-case id: %+v, %v", task, err)
 	}
-	if _, err := c.Status("01ARZ3NDEKTSV4RRFFQ69G5FAV"); !errors.Is(err, store.ErrUnknownTask) {
+	if _, err := c.Status(context.Background(), "01ARZ3NDEKTSV4RRFFQ69G5FAV"); !errors.Is(err, store.ErrUnknownTask) {
 		t.Fatalf("status of an unknown task: %v", err)
 	}
 
-	all, err := c.List("", 0)
+	all, err := c.List(context.Background(), "", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := len(all); got != 3 || all[0].ID < all[1].ID || all[1].ID < all[2].ID {
 		t.Fatalf("list: %d tasks, want 3 newest first", got)
 	}
-	two, err := c.List(store.StateQueued, 2)
+	two, err := c.List(context.Background(), store.StateQueued, 2)
 	if err != nil || len(two) != 2 || two[0].ID != all[0].ID || two[1].ID != all[1].ID {
 		t.Fatalf("list queued limit 2: %v %v", two, err)
 	}
-	if done, err := c.List(store.StateSucceeded, 10); err != nil || len(done) != 0 {
+	if done, err := c.List(context.Background(), store.StateSucceeded, 10); err != nil || len(done) != 0 {
 		t.Fatalf("list succeeded: %v %v", done, err)
 	}
 }
@@ -101,7 +101,7 @@ func TestSubmitInvalidWritesNothing(t *testing.T) {
 			t.Fatalf("err %v: want ErrInvalid for a NUL byte", err)
 		}
 	}
-	if all, err := c.List("", 0); err != nil || len(all) != 0 {
+	if all, err := c.List(context.Background(), "", 0); err != nil || len(all) != 0 {
 		t.Fatalf("list after invalid submits: %v %v", all, err)
 	}
 }
@@ -139,7 +139,7 @@ func TestIdempotencyKeys(t *testing.T) {
 	if later[0].Existing || later[1] != (store.SubmitResult{ID: res[1].ID, Existing: true}) {
 		t.Fatalf("results %+v", later)
 	}
-	if all, err := c.List("", 0); err != nil || len(all) != 3 {
+	if all, err := c.List(context.Background(), "", 0); err != nil || len(all) != 3 {
 		t.Fatalf("list: %d tasks (%v), want 3", len(all), err)
 	}
 }
@@ -173,7 +173,7 @@ func TestWaitAndCancel(t *testing.T) {
 		task, err := c.Wait(ctx, strings.ToLower(id))
 		got <- waited{task, err}
 	}()
-	if _, err := c.Cancel(id); err != nil {
+	if _, err := c.Cancel(context.Background(), id); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -184,10 +184,10 @@ func TestWaitAndCancel(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("wait did not return after the task was cancelled")
 	}
-	if _, err := c.Cancel(id); !errors.Is(err, ErrFinished) {
+	if _, err := c.Cancel(context.Background(), id); !errors.Is(err, ErrFinished) {
 		t.Fatalf("second cancel: %v", err)
 	}
-	if done, err := c.List(store.StateCancelled, 0); err != nil || len(done) != 1 || done[0].ID != id {
+	if done, err := c.List(context.Background(), store.StateCancelled, 0); err != nil || len(done) != 1 || done[0].ID != id {
 		t.Fatalf("list cancelled: %v %v", done, err)
 	}
 }
@@ -210,10 +210,10 @@ func TestListSkipsMalformedRecords(t *testing.T) {
 func TestWorkersAndLeader(t *testing.T) {
 	c, st := newClient(t)
 	ctx := context.Background()
-	if ws, err := c.Workers(); err != nil || len(ws) != 0 {
+	if ws, err := c.Workers(context.Background()); err != nil || len(ws) != 0 {
 		t.Fatalf("workers of an empty cluster: %v %v", ws, err)
 	}
-	if _, err := c.Leader(); !errors.Is(err, ErrNoLeader) {
+	if _, err := c.Leader(context.Background()); !errors.Is(err, ErrNoLeader) {
 		t.Fatalf("leader of an empty cluster: %v", err)
 	}
 
@@ -230,7 +230,7 @@ func TestWorkersAndLeader(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	task, err := c.Status(res[0].ID)
+	task, err := c.Status(context.Background(), res[0].ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,7 +245,7 @@ func TestWorkersAndLeader(t *testing.T) {
 	if err := txn.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	ws, err := c.Workers()
+	ws, err := c.Workers(context.Background())
 	if err != nil || len(ws) != 1 || ws[0].ID != "w1" || ws[0].Running != 1 || ws[0].Waiting != 0 || ws[0].Capacity != 4 || ws[0].Labels["gpu"] != "true" {
 		t.Fatalf("workers: %+v %v", ws, err)
 	}
@@ -266,7 +266,7 @@ func TestWorkersAndLeader(t *testing.T) {
 	if err := st.Txn().Set(apath, data, stat.Version).Commit(); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := c.List(store.StateRunning, 0); err != nil || len(got) != 1 || got[0].Worker != "w1" {
+	if got, err := c.List(context.Background(), store.StateRunning, 0); err != nil || len(got) != 1 || got[0].Worker != "w1" {
 		t.Fatalf("list running: %v %v", got, err)
 	}
 
@@ -288,7 +288,7 @@ func TestWorkersAndLeader(t *testing.T) {
 	if _, err := st.Set(lay.Epoch(), ep, -1); err != nil {
 		t.Fatal(err)
 	}
-	l, err := c.Leader()
+	l, err := c.Leader(context.Background())
 	if err != nil || l.ID != "s1" || l.Epoch != 7 || !l.Since.Equal(since) || len(l.Standbys) != 1 || l.Standbys[0].ID != "s2" || l.EpochError != "" {
 		t.Fatalf("leader: %+v %v", l, err)
 	}
@@ -304,7 +304,7 @@ func TestWorkersAndLeader(t *testing.T) {
 		if _, err := st.Set(lay.Epoch(), []byte(bad.data), -1); err != nil {
 			t.Fatal(err)
 		}
-		l, err = c.Leader()
+		l, err = c.Leader(context.Background())
 		if err != nil || l.ID != "s1" || l.Epoch != 0 || !l.Since.IsZero() || len(l.Standbys) != 1 || !strings.Contains(l.EpochError, bad.reason) {
 			t.Fatalf("leader with epoch %q: %+v %v", bad.data, l, err)
 		}
@@ -325,7 +325,7 @@ func TestRecordOfAnotherTaskIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	a, b := res[0].ID, res[1].ID
-	if _, err := c.Cancel(a); err != nil {
+	if _, err := c.Cancel(context.Background(), a); err != nil {
 		t.Fatal(err)
 	}
 	data, _, err := st.Get(st.Layout().Result(a))
@@ -343,11 +343,11 @@ func TestRecordOfAnotherTaskIsRefused(t *testing.T) {
 	if err := st.Create(st.Layout().Result(b), data); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := c.Status(b); !errors.Is(err, store.ErrMalformed) {
+	if got, err := c.Status(context.Background(), b); !errors.Is(err, store.ErrMalformed) {
 		t.Fatalf("status of %s: %+v, %v; want ErrMalformed", b, got, err)
 	}
 	// Status moved the record aside: b is found queued, where it is.
-	if got, err := c.Status(b); err != nil || got.ID != b || got.State != store.StateQueued {
+	if got, err := c.Status(context.Background(), b); err != nil || got.ID != b || got.State != store.StateQueued {
 		t.Fatalf("status of %s once the record of %s is moved aside: %+v, %v", b, a, got, err)
 	}
 }
@@ -382,7 +382,7 @@ func TestLandedFindsTasksThatMovedOn(t *testing.T) {
 	if err := txn.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Cancel(finished.ID); err != nil {
+	if _, err := c.Cancel(context.Background(), finished.ID); err != nil {
 		t.Fatal(err)
 	}
 	// A task whose key was taken before is not written, and the tasks
@@ -461,7 +461,7 @@ func TestWorkersListingIsReadOnly(t *testing.T) {
 		}
 	}
 	// Skipped, and counted for the listing to say so.
-	if ws, skipped, err := c.ListWorkers(); err != nil || len(ws) != 0 || skipped != len(odd) {
+	if ws, skipped, err := c.ListWorkers(context.Background()); err != nil || len(ws) != 0 || skipped != len(odd) {
 		t.Fatalf("workers %+v, %d skipped, %v; want none shown, %d skipped", ws, skipped, err, len(odd))
 	}
 	for id := range odd {
@@ -509,7 +509,7 @@ func schedulesFrom(t *testing.T, st *store.Store, good string, changes map[strin
 // moves them aside.
 func TestSchedulesListingCountsUnreadable(t *testing.T) {
 	c, st := newClient(t)
-	if _, err := c.AddSchedule(ScheduleSpec{Name: "good", Cron: "@daily", Task: TaskSpec{Cmd: []string{"true"}}}); err != nil {
+	if _, err := c.AddSchedule(context.Background(), ScheduleSpec{Name: "good", Cron: "@daily", Task: TaskSpec{Cmd: []string{"true"}}}); err != nil {
 		t.Fatal(err)
 	}
 	if list, skipped, err := c.ListSchedules(context.Background()); err != nil || len(list) != 1 || skipped != 0 {
@@ -542,7 +542,7 @@ func TestSchedulesListingCountsUnreadable(t *testing.T) {
 // the run in a record the leader then moved to deadletter.
 func TestScheduleCommandsRefuseMalformedRecords(t *testing.T) {
 	c, st := newClient(t)
-	if _, err := c.AddSchedule(ScheduleSpec{Name: "good", Cron: "@daily", Task: TaskSpec{Cmd: []string{"true"}}}); err != nil {
+	if _, err := c.AddSchedule(context.Background(), ScheduleSpec{Name: "good", Cron: "@daily", Task: TaskSpec{Cmd: []string{"true"}}}); err != nil {
 		t.Fatal(err)
 	}
 	for name, data := range malformedSchedules(t, st, "good") {
@@ -552,9 +552,9 @@ func TestScheduleCommandsRefuseMalformedRecords(t *testing.T) {
 		}
 		for cmd, do := range map[string]func() error{
 			"get":     func() error { _, err := c.Schedule(context.Background(), name); return err },
-			"pause":   func() error { _, err := c.PauseSchedule(name); return err },
-			"resume":  func() error { _, err := c.ResumeSchedule(name); return err },
-			"trigger": func() error { _, err := c.TriggerSchedule(name); return err },
+			"pause":   func() error { _, err := c.PauseSchedule(context.Background(), name); return err },
+			"resume":  func() error { _, err := c.ResumeSchedule(context.Background(), name); return err },
+			"trigger": func() error { _, err := c.TriggerSchedule(context.Background(), name); return err },
 		} {
 			if err := do(); !errors.Is(err, store.ErrMalformed) || !strings.Contains(err.Error(), "schedule "+name) {
 				t.Errorf("%s %s: %v; want it malformed", cmd, name, err)
@@ -577,7 +577,7 @@ func TestScheduleCommandsRefuseMalformedRecords(t *testing.T) {
 // to add them.
 func TestSchedulesEarlierClientsWroteAreShown(t *testing.T) {
 	c, st := newClient(t)
-	if _, err := c.AddSchedule(ScheduleSpec{Name: "good", Cron: "@daily", Task: TaskSpec{Cmd: []string{"true"}}}); err != nil {
+	if _, err := c.AddSchedule(context.Background(), ScheduleSpec{Name: "good", Cron: "@daily", Task: TaskSpec{Cmd: []string{"true"}}}); err != nil {
 		t.Fatal(err)
 	}
 	nulEnv := store.Task{V: store.FormatVersion, Handler: "resize", Env: map[string]string{"SEP": "a\x00b"}}
@@ -603,8 +603,8 @@ func TestSchedulesEarlierClientsWroteAreShown(t *testing.T) {
 	for name := range old {
 		for cmd, do := range map[string]func() error{
 			"get":    func() error { _, err := c.Schedule(context.Background(), name); return err },
-			"pause":  func() error { _, err := c.PauseSchedule(name); return err },
-			"resume": func() error { _, err := c.ResumeSchedule(name); return err },
+			"pause":  func() error { _, err := c.PauseSchedule(context.Background(), name); return err },
+			"resume": func() error { _, err := c.ResumeSchedule(context.Background(), name); return err },
 		} {
 			if err := do(); err != nil {
 				t.Errorf("%s %s: %v", cmd, name, err)
@@ -617,7 +617,7 @@ func TestSchedulesEarlierClientsWroteAreShown(t *testing.T) {
 		"a NUL in a handler env": {Cron: "@daily", Task: TaskSpec{Handler: "resize", Env: nulEnv.Env}},
 	} {
 		spec.Name = "new"
-		if _, err := c.AddSchedule(spec); !errors.Is(err, ErrInvalid) {
+		if _, err := c.AddSchedule(context.Background(), spec); !errors.Is(err, ErrInvalid) {
 			t.Errorf("add a schedule with %s: %v, want ErrInvalid", what, err)
 		}
 	}
@@ -646,14 +646,14 @@ func TestSchedulesFirstReadsABudget(t *testing.T) {
 	if err := errors.Join(errs...); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.AddSchedule(ScheduleSpec{Name: "last", Cron: "@daily", Task: TaskSpec{Cmd: []string{"true"}}}); err != nil {
+	if _, err := c.AddSchedule(context.Background(), ScheduleSpec{Name: "last", Cron: "@daily", Task: TaskSpec{Cmd: []string{"true"}}}); err != nil {
 		t.Fatal(err)
 	}
 	list, more, _, err := c.SchedulesFirst(context.Background(), 1)
 	if err != nil || len(list) != 0 || !more {
 		t.Fatalf("behind %d tombstones: %d schedules, more %v, %v; want none and more", tombs, len(list), more, err)
 	}
-	if all, err := c.Schedules(); err != nil || len(all) != 1 || all[0].Name != "last" {
+	if all, err := c.Schedules(context.Background()); err != nil || len(all) != 1 || all[0].Name != "last" {
 		t.Fatalf("all schedules: %d (%v), want the one", len(all), err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -668,7 +668,7 @@ func TestSchedulesFirstReadsABudget(t *testing.T) {
 // "active" until the next firing.
 func TestSchedulesShowEndedRunsAsEnded(t *testing.T) {
 	c, st := newClient(t)
-	if _, err := c.AddSchedule(ScheduleSpec{Name: "nightly", Cron: "@daily", Task: TaskSpec{Cmd: []string{"true"}}}); err != nil {
+	if _, err := c.AddSchedule(context.Background(), ScheduleSpec{Name: "nightly", Cron: "@daily", Task: TaskSpec{Cmd: []string{"true"}}}); err != nil {
 		t.Fatal(err)
 	}
 	p := st.Layout().Schedule("nightly")
@@ -688,7 +688,7 @@ func TestSchedulesShowEndedRunsAsEnded(t *testing.T) {
 	if err := st.CommitCreatingBuckets([]string{id}, func(txn *store.Txn) error { return txn.Finish(done) }); err != nil {
 		t.Fatal(err)
 	}
-	list, err := c.Schedules()
+	list, err := c.Schedules(context.Background())
 	if err != nil || len(list) != 1 {
 		t.Fatalf("schedules: %d (%v)", len(list), err)
 	}
@@ -707,7 +707,7 @@ func TestTriggersTrackABoundedNumber(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range store.MaxActiveRuns + 3 {
-		if _, err := c.TriggerSchedule("t"); err != nil {
+		if _, err := c.TriggerSchedule(context.Background(), "t"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -752,11 +752,11 @@ func TestScheduleChangesAtTheBoundKeepItReadable(t *testing.T) {
 		change func() error
 		done   func(*store.Schedule) bool
 	}{
-		{"pause", false, func() error { _, err := c.PauseSchedule("pause"); return err },
+		{"pause", false, func() error { _, err := c.PauseSchedule(context.Background(), "pause"); return err },
 			func(r *store.Schedule) bool { return r.Suspended }},
-		{"resume", true, func() error { _, err := c.ResumeSchedule("resume"); return err },
+		{"resume", true, func() error { _, err := c.ResumeSchedule(context.Background(), "resume"); return err },
 			func(r *store.Schedule) bool { return !r.Suspended && !r.LastSlot.IsZero() }},
-		{"trigger", false, func() error { _, err := c.TriggerSchedule("trigger"); return err },
+		{"trigger", false, func() error { _, err := c.TriggerSchedule(context.Background(), "trigger"); return err },
 			func(r *store.Schedule) bool { return len(r.Active) == 1 }},
 	} {
 		before := edgeSchedule(t, st, tc.name, tc.paused, 20)
@@ -783,7 +783,7 @@ func TestScheduleChangesAtTheBoundKeepItReadable(t *testing.T) {
 	}
 	edgeSchedule(t, st, "bare", false, 0, drovertest.HandWrittenRuns()...)
 	_, stat := storedSchedule(t, st, "bare")
-	if _, err := c.PauseSchedule("bare"); !errors.Is(err, store.ErrTooLarge) || !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "schedule rm") {
+	if _, err := c.PauseSchedule(context.Background(), "bare"); !errors.Is(err, store.ErrTooLarge) || !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "schedule rm") {
 		t.Fatalf("pause of a record at the bound with no room and no history: %v, want ErrTooLarge and ErrInvalid, saying what to do", err)
 	}
 	if rec, now := storedSchedule(t, st, "bare"); now.Version != stat.Version || rec.Suspended {
@@ -919,17 +919,17 @@ func TestLostCancelAndRetryReplies(t *testing.T) {
 		}
 		return ok
 	}
-	got := lose("cancel", `"state":"cancelled"`, func() (*store.Task, error) { return c.Cancel(id) },
+	got := lose("cancel", `"state":"cancelled"`, func() (*store.Task, error) { return c.Cancel(context.Background(), id) },
 		func() bool { return exists(lay.Result(id)) })
 	if got.State != store.StateCancelled || exists(lay.QueueItem(id)) {
 		t.Fatalf("cancelled %+v", got)
 	}
-	got = lose("retry", `"state":"queued"`, func() (*store.Task, error) { return c.Retry(id) },
+	got = lose("retry", `"state":"queued"`, func() (*store.Task, error) { return c.Retry(context.Background(), id) },
 		func() bool { return exists(lay.QueueItem(id)) })
 	if got.State != store.StateQueued || exists(lay.Result(id)) {
 		t.Fatalf("retried %+v", got)
 	}
-	queued, err := c.Status(id)
+	queued, err := c.Status(context.Background(), id)
 	if err != nil || queued.State != store.StateQueued || queued.Attempt != got.Attempt {
 		t.Fatalf("status after the retry: %+v %v", queued, err)
 	}
@@ -953,7 +953,7 @@ func TestLostRetryReplyNotApplied(t *testing.T) {
 			}
 		}, "no record of the task is left"},
 		{"another client retried", func(t *testing.T, st *store.Store, id string) {
-			if _, err := New(st).Retry(id); err != nil {
+			if _, err := New(st).Retry(context.Background(), id); err != nil {
 				t.Fatal(err)
 			}
 		}, "lacks this retry's mark: another client retried it"},
@@ -968,7 +968,7 @@ func TestLostRetryReplyNotApplied(t *testing.T) {
 				t.Fatal(err)
 			}
 			id := res[0].ID
-			if _, err := New(st).Cancel(id); err != nil {
+			if _, err := New(st).Cancel(context.Background(), id); err != nil {
 				t.Fatal(err)
 			}
 			sent := make(chan int64, 1)
@@ -985,7 +985,7 @@ func TestLostRetryReplyNotApplied(t *testing.T) {
 			}
 			done := make(chan outcome, 1)
 			go func() {
-				got, err := c.Retry(id)
+				got, err := c.Retry(context.Background(), id)
 				done <- outcome{got, err}
 			}()
 			n := <-sent
@@ -1013,7 +1013,7 @@ func TestLostRetryReplyAppliedTaskMovedOn(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := res[0].ID
-	if _, err := New(st).Cancel(id); err != nil {
+	if _, err := New(st).Cancel(context.Background(), id); err != nil {
 		t.Fatal(err)
 	}
 	px.DropRepliesAfter([]byte(`"state":"queued"`))
@@ -1023,7 +1023,7 @@ func TestLostRetryReplyAppliedTaskMovedOn(t *testing.T) {
 	}
 	done := make(chan outcome, 1)
 	go func() {
-		got, err := c.Retry(id)
+		got, err := c.Retry(context.Background(), id)
 		done <- outcome{got, err}
 	}()
 	lay := st.Layout()
@@ -1060,10 +1060,10 @@ func TestRetryOfATaskCancelledWhileQueued(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := res[0].ID
-	if _, err := c.Cancel(id); err != nil {
+	if _, err := c.Cancel(context.Background(), id); err != nil {
 		t.Fatal(err)
 	}
-	got, err := c.Retry(id)
+	got, err := c.Retry(context.Background(), id)
 	if err != nil || got.Attempt != 1 || len(got.History) != 0 {
 		t.Fatalf("retried %+v, %v: want attempt 1, which never ran", got, err)
 	}
@@ -1080,10 +1080,10 @@ func TestRetryOfATaskCancelledWhileQueued(t *testing.T) {
 	if err := txn.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Cancel(id); err != nil {
+	if _, err := c.Cancel(context.Background(), id); err != nil {
 		t.Fatal(err)
 	}
-	got, err = c.Retry(id)
+	got, err = c.Retry(context.Background(), id)
 	if err != nil || got.Attempt != 2 || len(got.History) != 1 || got.History[0].N != 1 {
 		t.Fatalf("retried %+v, %v: want attempt 2, which never ran", got, err)
 	}
@@ -1101,7 +1101,7 @@ func TestRetryOfATaskCancelledWhileQueued(t *testing.T) {
 	if err := txn.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	if got, err = c.Retry(id); err != nil || got.Attempt != 3 || len(got.History) != 2 {
+	if got, err = c.Retry(context.Background(), id); err != nil || got.Attempt != 3 || len(got.History) != 2 {
 		t.Fatalf("retried %+v, %v: want attempt 3", got, err)
 	}
 }
@@ -1119,7 +1119,7 @@ func TestRetryAndTriggerCarryNoStartBy(t *testing.T) {
 	if err := st.CommitCreatingBuckets([]string{done.ID}, func(txn *store.Txn) error { return txn.Finish(done.Clone()) }); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Retry(done.ID); err != nil {
+	if _, err := c.Retry(context.Background(), done.ID); err != nil {
 		t.Fatal(err)
 	}
 	if task, _ := queuedRecord(t, st, done.ID); task.Attempt != 1 || !task.StartBy.IsZero() {
@@ -1130,7 +1130,7 @@ func TestRetryAndTriggerCarryNoStartBy(t *testing.T) {
 		Task: store.Task{Cmd: []string{"true"}, StartBy: time.Now().UTC()}}); err != nil {
 		t.Fatal(err)
 	}
-	id, err := c.TriggerSchedule("t")
+	id, err := c.TriggerSchedule(context.Background(), "t")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1260,7 +1260,7 @@ func TestListSlimsEachTaskKept(t *testing.T) {
 // empty list.
 func TestListOfAnUnknownStateIsInvalid(t *testing.T) {
 	c, _ := newClient(t)
-	if _, err := c.List("bogus", 0); !errors.Is(err, ErrInvalid) {
+	if _, err := c.List(context.Background(), "bogus", 0); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("List(bogus): %v, want ErrInvalid", err)
 	}
 }
@@ -1402,7 +1402,7 @@ func TestWorkersReadsRegistrationsPipelined(t *testing.T) {
 	px := drovertest.StartProxy(t, drovertest.Addr())
 	c := New(drovertest.OpenStoreAt(t, px.Addr(), root))
 	req, trips := px.Requests(), px.RoundTrips()
-	ws, err := c.Workers()
+	ws, err := c.Workers(context.Background())
 	if err != nil || len(ws) != n || ws[0].ID != "w000" || ws[n-1].ID != "w099" || ws[7].Capacity != 4 {
 		t.Fatalf("workers: %d, %v", len(ws), err)
 	}
@@ -1438,7 +1438,7 @@ func TestCancelOfManyPlacedTasksListsOnce(t *testing.T) {
 	c := New(drovertest.OpenStoreAt(t, px.Addr(), root))
 	req := px.Requests()
 	for _, id := range ids {
-		task, err := c.Cancel(id)
+		task, err := c.Cancel(context.Background(), id)
 		if err != nil || task.State != store.StateCancelled {
 			t.Fatalf("cancel %s: %v", id, err)
 		}
@@ -1452,7 +1452,7 @@ func TestCancelOfManyPlacedTasksListsOnce(t *testing.T) {
 		t.Fatalf("cancelling %d tasks placed on %d workers took %d requests (want at most %d)", n, workers, req, most)
 	}
 	for _, id := range ids {
-		if task, err := c.Status(id); err != nil || task.State != store.StateCancelled {
+		if task, err := c.Status(context.Background(), id); err != nil || task.State != store.StateCancelled {
 			t.Fatalf("status of %s after the cancel: %v %v", id, task, err)
 		}
 	}
@@ -1462,7 +1462,7 @@ func TestCancelOfManyPlacedTasksListsOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	placeAndFinish(t, st, []string{again[0].ID}, nil, "w07")
-	task, err := c.Status(again[0].ID)
+	task, err := c.Status(context.Background(), again[0].ID)
 	if err != nil || task.State != store.StateAssigned || task.Worker != "w07" {
 		t.Fatalf("status of a task placed after the listing: %+v %v", task, err)
 	}
@@ -1476,7 +1476,7 @@ func TestCancelOfManyPlacedTasksListsOnce(t *testing.T) {
 	if err := txn.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	if task, err := c.Status(again[0].ID); err != nil || task.Worker != "w03" || task.Attempt != 2 {
+	if task, err := c.Status(context.Background(), again[0].ID); err != nil || task.Worker != "w03" || task.Attempt != 2 {
 		t.Fatalf("status of a task placed elsewhere since: %+v %v", task, err)
 	}
 }
@@ -1510,10 +1510,10 @@ func TestRetryAfterCancelQueuesANewGeneration(t *testing.T) {
 	bucket := lay.QueueBucket(b1, b2)
 	for round := 1; round <= 2; round++ {
 		_, before := queuedRecord(t, st, id)
-		if _, err := c.Cancel(id); err != nil {
+		if _, err := c.Cancel(context.Background(), id); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := c.Retry(id); err != nil {
+		if _, err := c.Retry(context.Background(), id); err != nil {
 			t.Fatal(err)
 		}
 		got, after := queuedRecord(t, st, id)
@@ -1604,10 +1604,10 @@ func TestCancelAndRetryUnderABusyLeader(t *testing.T) {
 		return st.Leader && st.Queued["normal"] == int64(len(blocked)+1)
 	})
 
-	if _, err := c.Cancel(id); err != nil {
+	if _, err := c.Cancel(context.Background(), id); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Retry(id); err != nil {
+	if _, err := c.Retry(context.Background(), id); err != nil {
 		t.Fatal(err)
 	}
 	p := lay.Assignment("w1", id, 2)
@@ -1632,7 +1632,7 @@ func deadlettered(t *testing.T, c *Client, st *store.Store, path string) {
 	if ok, _, err := st.Exists(path); err != nil || ok {
 		t.Fatalf("%s is still there (%v)", path, err)
 	}
-	dl, _, err := c.Deadletters(0)
+	dl, _, err := c.Deadletters(context.Background(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1700,8 +1700,8 @@ func TestMalformedTaskRecordsAreMovedAside(t *testing.T) {
 	}
 	ops := map[string]func(string) error{
 		"wait":   func(id string) error { _, err := c.Wait(ctx, id); return err },
-		"cancel": func(id string) error { _, err := c.Cancel(id); return err },
-		"retry":  func(id string) error { _, err := c.Retry(id); return err },
+		"cancel": func(id string) error { _, err := c.Cancel(context.Background(), id); return err },
+		"retry":  func(id string) error { _, err := c.Retry(context.Background(), id); return err },
 	}
 	for _, name := range []string{"wait", "cancel", "retry"} {
 		for _, rec := range []struct {
@@ -1722,7 +1722,7 @@ func TestMalformedTaskRecordsAreMovedAside(t *testing.T) {
 	// WaitAll: the good result is passed on, the junk one moved aside,
 	// and the wait fails naming its task.
 	good, bad := submit(), junkResult()
-	if _, err := c.Cancel(good); err != nil {
+	if _, err := c.Cancel(context.Background(), good); err != nil {
 		t.Fatal(err)
 	}
 	var got []string
@@ -1739,7 +1739,7 @@ func TestMalformedTaskRecordsAreMovedAside(t *testing.T) {
 	if err := c.WaitAll(short, []string{good, bad}, func(*store.Task) {}); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("wait for two once the junk is moved aside: %v", err)
 	}
-	if task, err := c.Status(bad); err != nil || task.State != store.StateQueued {
+	if task, err := c.Status(context.Background(), bad); err != nil || task.State != store.StateQueued {
 		t.Fatalf("status once the junk is moved aside: %+v %v", task, err)
 	}
 }
@@ -1781,7 +1781,7 @@ func TestLostScheduleUpdateReplies(t *testing.T) {
 	px := drovertest.StartProxy(t, drovertest.Addr())
 	c := New(drovertest.OpenStoreAt(t, px.Addr(), root))
 	st := drovertest.OpenStore(t, root)
-	if _, err := New(st).AddSchedule(ScheduleSpec{Name: "nightly", Cron: "@daily", Task: TaskSpec{Cmd: []string{"true"}}}); err != nil {
+	if _, err := New(st).AddSchedule(context.Background(), ScheduleSpec{Name: "nightly", Cron: "@daily", Task: TaskSpec{Cmd: []string{"true"}}}); err != nil {
 		t.Fatal(err)
 	}
 	// The queue buckets of the next seconds exist: a trigger's first try
@@ -1818,7 +1818,7 @@ func TestLostScheduleUpdateReplies(t *testing.T) {
 		}
 	}
 	var id string
-	lose("trigger", `"triggered"`, func() (err error) { id, err = c.TriggerSchedule("nightly"); return err },
+	lose("trigger", `"triggered"`, func() (err error) { id, err = c.TriggerSchedule(context.Background(), "nightly"); return err },
 		func() bool { return len(read().Active) > 0 })
 	if rec := read(); len(rec.Active) != 1 || rec.Active[0].Task != id {
 		t.Fatalf("after a trigger whose reply was lost: active %+v, want one run, %s", rec.Active, id)
@@ -1826,9 +1826,9 @@ func TestLostScheduleUpdateReplies(t *testing.T) {
 	if q := drovertest.QueuedIDs(t, st); len(q) != 1 || q[0] != id {
 		t.Fatalf("queued %v, want the one triggered task %s", q, id)
 	}
-	lose("pause", `"suspended":true`, func() error { _, err := c.PauseSchedule("nightly"); return err },
+	lose("pause", `"suspended":true`, func() error { _, err := c.PauseSchedule(context.Background(), "nightly"); return err },
 		func() bool { return read().Suspended })
-	lose("resume", `"nightly"`, func() error { _, err := c.ResumeSchedule("nightly"); return err },
+	lose("resume", `"nightly"`, func() error { _, err := c.ResumeSchedule(context.Background(), "nightly"); return err },
 		func() bool { return !read().Suspended })
 }
 
@@ -1974,12 +1974,12 @@ func TestCancelAndRetryCutOffByCloseAreUnconfirmed(t *testing.T) {
 				t.Fatal(err)
 			}
 			id := res[0].ID
-			hook, call := &testHookCancelCommit, func() error { _, err := New(cst).Cancel(id); return err }
+			hook, call := &testHookCancelCommit, func() error { _, err := New(cst).Cancel(context.Background(), id); return err }
 			if op == "retry" {
-				if _, err := New(st).Cancel(id); err != nil {
+				if _, err := New(st).Cancel(context.Background(), id); err != nil {
 					t.Fatal(err)
 				}
-				hook, call = &testHookRetryCommit, func() error { _, err := New(cst).Retry(id); return err }
+				hook, call = &testHookRetryCommit, func() error { _, err := New(cst).Retry(context.Background(), id); return err }
 			}
 			closed := make(chan struct{})
 			*hook = func() {
@@ -2041,13 +2041,13 @@ func TestLostScheduleAddAndRemoveReplies(t *testing.T) {
 	}
 	var added *store.Schedule
 	lose("add", p, func() (err error) {
-		added, err = c.AddSchedule(ScheduleSpec{Name: "lost-reply", Cron: "@daily", Task: TaskSpec{Cmd: []string{"true"}}})
+		added, err = c.AddSchedule(context.Background(), ScheduleSpec{Name: "lost-reply", Cron: "@daily", Task: TaskSpec{Cmd: []string{"true"}}})
 		return err
 	}, func() bool { r := record(); return r != nil && !r.Removed })
 	if r := record(); added == nil || !added.CreatedAt.Equal(r.CreatedAt) {
 		t.Fatalf("added %+v, recorded %+v", added, r)
 	}
-	lose("remove", `"removed":true`, func() error { return c.RemoveSchedule("lost-reply") },
+	lose("remove", `"removed":true`, func() error { return c.RemoveSchedule(context.Background(), "lost-reply") },
 		func() bool { r := record(); return r == nil || r.Removed })
 }
 
@@ -2077,7 +2077,7 @@ func TestWorkersRunningUpToCapacityTheRestWaiting(t *testing.T) {
 	if err := txn.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	ws, err := c.Workers()
+	ws, err := c.Workers(context.Background())
 	if err != nil || len(ws) != 1 || ws[0].Running != 1 || ws[0].Waiting != 2 {
 		t.Fatalf("workers of a worker of capacity 1 given 3: %+v %v, want 1 running, 2 waiting", ws, err)
 	}
