@@ -147,7 +147,7 @@ func TestPlacementLatencyOfARetryCountsFromTheRetry(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := c.Retry(id); err != nil {
+	if _, err := c.Retry(context.Background(), id); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.Wait(wctx, id); err != nil { // waits for the retry's end

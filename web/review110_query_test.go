@@ -28,7 +28,7 @@ func TestAPIAnswersQueriesItDoesNotRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.AddSchedule(client.ScheduleSpec{Name: "nightly", Cron: "@daily", Task: client.TaskSpec{Cmd: []string{"true"}}}); err != nil {
+	if _, err := c.AddSchedule(context.Background(), client.ScheduleSpec{Name: "nightly", Cron: "@daily", Task: client.TaskSpec{Cmd: []string{"true"}}}); err != nil {
 		t.Fatal(err)
 	}
 	hs := apiServer(t, st) // no scheduler runs: the task stays queued

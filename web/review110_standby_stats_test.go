@@ -62,7 +62,7 @@ func serveStandby(t *testing.T, srv served) *httptest.Server {
 	}
 	drovertest.Run(t, "standby", standby.Run)
 	drovertest.WaitFor(t, 20*time.Second, "s2 standing by", func() bool {
-		l, err := client.New(sst).Leader()
+		l, err := client.New(sst).Leader(context.Background())
 		return err == nil && l.ID == "s1" && len(l.Standbys) == 1 && l.Standbys[0].ID == "s2"
 	})
 	hs := httptest.NewServer(New(standby, sst).Handler())

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -66,7 +67,7 @@ func TestReview135ClusterAnswersWithTheEpochRecordDeletedMidTerm(t *testing.T) {
 		t.Fatalf("/api/v1/cluster with the epoch record deleted mid-term: %d %s (%v): want 200 naming leader s-lead (its epoch unknown, as for a malformed record)",
 			code, body, err)
 	}
-	if _, err := client.New(st).Leader(); err != nil {
+	if _, err := client.New(st).Leader(context.Background()); err != nil {
 		t.Fatalf("client.Leader (drover leader) with the epoch record deleted mid-term: %v", err)
 	}
 }

@@ -449,17 +449,17 @@ func (s *Server) cluster(w http.ResponseWriter, r *http.Request) {
 		ws      []client.WorkerStatus
 		skipped int
 	)
-	err := s.read(r.Context(), func(context.Context) error {
+	err := s.read(r.Context(), func(ctx context.Context) error {
 		// Only ErrNoLeader means "no leader": any other failure of the read
 		// says nothing of the cluster, and a null leader would be a lie.
-		l, err := s.client.Leader()
+		l, err := s.client.Leader(ctx)
 		switch {
 		case err == nil:
 			leader = &l
 		case !errors.Is(err, client.ErrNoLeader):
 			return fmt.Errorf("read the leader: %w", err)
 		}
-		ws, skipped, err = s.client.ListWorkers()
+		ws, skipped, err = s.client.ListWorkers(ctx)
 		return err
 	})
 	if err == nil {
@@ -592,9 +592,9 @@ func scanBudget(limit int) int { return max(scanPerResult*limit, minScan) }
 
 func (s *Server) task(w http.ResponseWriter, r *http.Request) {
 	var t *store.Task
-	err := s.read(r.Context(), func(context.Context) error {
+	err := s.read(r.Context(), func(ctx context.Context) error {
 		var err error
-		t, err = s.client.Status(r.PathValue("id"))
+		t, err = s.client.Status(ctx, r.PathValue("id"))
 		return err
 	})
 	if err != nil {

@@ -229,7 +229,7 @@ func TestMalformedTaskRecord(t *testing.T) {
 	if ok, _, err := st.Exists(lay.Result(id)); err != nil || ok {
 		t.Fatalf("the malformed record is still there (%v)", err)
 	}
-	dl, _, err := client.New(st).Deadletters(0)
+	dl, _, err := client.New(st).Deadletters(context.Background(), 0)
 	if err != nil || len(dl) != 1 || dl[0].From != lay.Result(id) {
 		t.Fatalf("deadletter: %+v (%v)", dl, err)
 	}
@@ -665,7 +665,7 @@ func TestAPIHidesSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.AddSchedule(client.ScheduleSpec{Name: "nightly", Cron: "0 3 * * *",
+	if _, err := c.AddSchedule(context.Background(), client.ScheduleSpec{Name: "nightly", Cron: "0 3 * * *",
 		Task: client.TaskSpec{Handler: "report", Payload: []byte(payload), Env: map[string]string{"DB_PASSWORD": secret}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -692,7 +692,7 @@ func TestAPIHidesSecrets(t *testing.T) {
 		}
 	}
 	// The records themselves are untouched.
-	if got, err := c.Status(res[1].ID); err != nil || string(got.Payload) != payload || got.Env["API_TOKEN"] != secret {
+	if got, err := c.Status(context.Background(), res[1].ID); err != nil || string(got.Payload) != payload || got.Env["API_TOKEN"] != secret {
 		t.Fatalf("the stored task changed: %+v %v", got, err)
 	}
 }
@@ -707,7 +707,7 @@ func TestListingsSaySkippedRecords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.AddSchedule(client.ScheduleSpec{Name: "nightly", Cron: "@daily", Task: client.TaskSpec{Cmd: []string{"true"}}}); err != nil {
+	if _, err := c.AddSchedule(context.Background(), client.ScheduleSpec{Name: "nightly", Cron: "@daily", Task: client.TaskSpec{Cmd: []string{"true"}}}); err != nil {
 		t.Fatal(err)
 	}
 	reg, err := store.Encode(&store.WorkerInfo{ID: "w1", Host: "h", PID: 42, Capacity: 2, Version: "test"})
@@ -750,12 +750,12 @@ func TestSchedulesListingBounded(t *testing.T) {
 	st := drovertest.OpenStore(t, drovertest.NewRoot())
 	c := client.New(st)
 	for _, name := range []string{"a", "b", "c", "d", "e"} {
-		if _, err := c.AddSchedule(client.ScheduleSpec{Name: name, Cron: "@daily", Task: client.TaskSpec{Cmd: []string{"true"}}}); err != nil {
+		if _, err := c.AddSchedule(context.Background(), client.ScheduleSpec{Name: name, Cron: "@daily", Task: client.TaskSpec{Cmd: []string{"true"}}}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for _, name := range []string{"b", "e"} { // tombstones, listed but no schedules
-		if err := c.RemoveSchedule(name); err != nil {
+		if err := c.RemoveSchedule(context.Background(), name); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -835,7 +835,7 @@ func TestWorkerMetrics(t *testing.T) {
 func TestScheduleListingLeavesHistoryToTheScheduleRoute(t *testing.T) {
 	st := drovertest.OpenStore(t, drovertest.NewRoot())
 	c := client.New(st)
-	if _, err := c.AddSchedule(client.ScheduleSpec{Name: "long", Cron: "@hourly", Task: client.TaskSpec{Cmd: []string{"true"}}}); err != nil {
+	if _, err := c.AddSchedule(context.Background(), client.ScheduleSpec{Name: "long", Cron: "@hourly", Task: client.TaskSpec{Cmd: []string{"true"}}}); err != nil {
 		t.Fatal(err)
 	}
 	p := st.Layout().Schedule("long")

@@ -326,7 +326,7 @@ func TestRetriedFailedTaskThatFailsAgainStaysFailed(t *testing.T) {
 	if got := result(t, st, id); got.State != store.StateFailed {
 		t.Fatalf("first run: %s, want failed (no retries)", got.State)
 	}
-	if _, err := c.Retry(id); err != nil {
+	if _, err := c.Retry(context.Background(), id); err != nil {
 		t.Fatal(err)
 	}
 	got := result(t, st, id)

@@ -44,7 +44,7 @@ func TestPrefetchWaitsForASlot(t *testing.T) {
 	})
 	w := runPrefetching(t, root, 1, 2, "block", block)
 	st := drovertest.OpenStore(t, root)
-	ws, err := client.New(st).Workers()
+	ws, err := client.New(st).Workers(context.Background())
 	if err != nil || len(ws) != 1 || ws[0].Prefetch != 2 {
 		t.Fatalf("registrations %+v (%v): want one with prefetch 2", ws, err)
 	}

@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -46,7 +47,7 @@ func TestReview147HandedBackSlotTaskMissesItsStartingDeadline(t *testing.T) {
 	w.Drain()
 	c := client.New(st)
 	drovertest.WaitFor(t, 20*time.Second, "the draining mark written", func() bool {
-		ws, err := c.Workers()
+		ws, err := c.Workers(context.Background())
 		return err == nil && len(ws) == 1 && ws[0].Draining
 	})
 

@@ -40,11 +40,11 @@ func TestTriggeredScheduleRunsOnAnAllowEnvWorker(t *testing.T) {
 	startScheduler(t, root, "s1")
 	startWorker(t, root, "strict-env", func(c *Config) { c.AllowEnv = []string{"JOB_*"} })
 	c := client.New(drovertest.OpenStore(t, root))
-	if _, err := c.AddSchedule(client.ScheduleSpec{Name: "nightly", Cron: "0 2 * * *",
+	if _, err := c.AddSchedule(context.Background(), client.ScheduleSpec{Name: "nightly", Cron: "0 2 * * *",
 		Task: client.TaskSpec{Cmd: []string{"sh", "-c", "echo $JOB_ID"}, Env: map[string]string{"JOB_ID": "7"}}}); err != nil {
 		t.Fatal(err)
 	}
-	id, err := c.TriggerSchedule("nightly")
+	id, err := c.TriggerSchedule(context.Background(), "nightly")
 	if err != nil {
 		t.Fatal(err)
 	}

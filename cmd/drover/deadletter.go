@@ -25,8 +25,8 @@ func newDeadletterCmd(g *globals) *cobra.Command {
 			if limit < 0 {
 				return usageErr("--limit %d: must not be negative", limit)
 			}
-			return g.withReader(func(_ context.Context, c *client.Client) error {
-				list, total, err := c.Deadletters(limit)
+			return g.withReader(func(ctx context.Context, c *client.Client) error {
+				list, total, err := c.Deadletters(ctx, limit)
 				if err != nil {
 					return err
 				}

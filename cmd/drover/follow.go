@@ -42,11 +42,11 @@ func followLogs(cmd *cobra.Command, g *globals, id string) error {
 // ends, and returns its final record (at once for one that has ended):
 // what came after the last publication is for catchUp to print.
 func (f *follower) run(ctx context.Context, c *client.Client, id string) (*store.Task, error) {
-	t, err := c.Status(id)
+	t, err := c.Status(ctx, id)
 	if err != nil || t.State.Terminal() {
 		return t, err
 	}
-	f.status = func() (*store.Task, error) { return c.Status(id) }
+	f.status = func() (*store.Task, error) { return c.Status(ctx, id) }
 	f.from, f.ctx = t.Attempt, ctx
 	final, err := c.Follow(ctx, id, f.live)
 	switch {

@@ -45,7 +45,7 @@ func uniqueIDs(ids []string) []string {
 // 1, and retry X X of a task that fails fast ran it twice more.
 // With -f it also reads ids from a file (or standard input), as wait -f
 // does: what submit -f printed, or an ls -o json piped through jq.
-func newManageCmd(g *globals, use, short, verb string, op func(*client.Client, string) (*store.Task, error)) *cobra.Command {
+func newManageCmd(g *globals, use, short, verb string, op func(*client.Client, context.Context, string) (*store.Task, error)) *cobra.Command {
 	var file string
 	cmd := &cobra.Command{
 		Use:   use + " ID... | " + use + " -f FILE",
@@ -108,6 +108,7 @@ func newManageCmd(g *globals, use, short, verb string, op func(*client.Client, s
 				defer wg.Wait()
 				started := 0
 				var unknown []string // begun, and cut short by the interrupt
+				var unsent []string  // begun, and ended by the interrupt before it sent its write
 				finished := 0
 				for i, id := range ids {
 					for ; started < len(ids) && started < i+manageInFlight && ctx.Err() == nil; started++ {
@@ -117,7 +118,7 @@ func newManageCmd(g *globals, use, short, verb string, op func(*client.Client, s
 						go func(id string) {
 							defer wg.Done()
 							defer close(j.done)
-							j.t, j.err = op(c, id)
+							j.t, j.err = op(c, ctx, id)
 						}(ids[started])
 					}
 					if i >= started {
@@ -125,6 +126,12 @@ func newManageCmd(g *globals, use, short, verb string, op func(*client.Client, s
 					}
 					<-jobs[i].done
 					t, err := jobs[i].t, jobs[i].err
+					if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+						// Its context's own error: the op sent no write
+						// (client.Cancel, Retry), and the task is as it was.
+						unsent = append(unsent, id)
+						continue
+					}
 					if err != nil && ctx.Err() != nil && !answered(err) {
 						unknown = append(unknown, id) // its error is the interrupt's
 						continue
@@ -143,7 +150,7 @@ func newManageCmd(g *globals, use, short, verb string, op func(*client.Client, s
 					fmt.Fprintln(cmd.ErrOrStderr(), "drover: "+printable(oneLine(use+": "+err.Error())))
 					failed = exitCode(1, "")
 				}
-				if ctx.Err() != nil && (len(unknown) > 0 || started < len(ids)) {
+				if ctx.Err() != nil && (len(unknown) > 0 || len(unsent) > 0 || started < len(ids)) {
 					_ = report()
 					msg := fmt.Sprintf("%s: interrupted: %d of %d done", use, finished, len(ids))
 					switch len(unknown) {
@@ -153,7 +160,7 @@ func newManageCmd(g *globals, use, short, verb string, op func(*client.Client, s
 					default:
 						msg += fmt.Sprintf("; whether %s were %s is unknown", strings.Join(unknown, ", "), verb)
 					}
-					return exitCode(130, msg+notDone(verb, ids[started:]))
+					return exitCode(130, msg+notDone(verb, append(unsent, ids[started:]...)))
 				}
 				if err := report(); err != nil {
 					return err

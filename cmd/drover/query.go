@@ -34,14 +34,14 @@ const notFoundWhy = "not submitted to this cluster (--root, --zk), its result pr
 func lookup(g *globals, id string) (t *store.Task, err error) { return lookupThen(g, id, nil) }
 
 // lookupThen is lookup, then, on the same connection, then (when not nil).
-func lookupThen(g *globals, id string, then func(*client.Client, *store.Task)) (t *store.Task, err error) {
-	err = g.withReader(func(_ context.Context, c *client.Client) error {
-		t, err = c.Status(id)
+func lookupThen(g *globals, id string, then func(context.Context, *client.Client, *store.Task)) (t *store.Task, err error) {
+	err = g.withReader(func(ctx context.Context, c *client.Client) error {
+		t, err = c.Status(ctx, id)
 		if errors.Is(err, store.ErrUnknownTask) {
 			return exitCode(1, fmt.Sprintf("task %s not found (%s)", id, notFoundWhy))
 		}
 		if err == nil && then != nil {
-			then(c, t)
+			then(ctx, c, t)
 		}
 		return err
 	})
@@ -52,15 +52,15 @@ func lookupThen(g *globals, id string, then func(*client.Client, *store.Task)) (
 // running, or no registered worker has its labels and runs what it runs.
 // "" when neither (or the workers cannot be read: the status stands
 // without the hint).
-func waitsFor(c *client.Client, t *store.Task) string {
-	why := waitsForWorker(c, t)
-	if after := waitsForAfter(c, t); after != "" {
+func waitsFor(ctx context.Context, c *client.Client, t *store.Task) string {
+	why := waitsForWorker(ctx, c, t)
+	if after := waitsForAfter(ctx, c, t); after != "" {
 		if why != "" {
 			why = "; and " + why
 		}
 		why = after + why
 	}
-	if _, err := c.Leader(); errors.Is(err, client.ErrNoLeader) {
+	if _, err := c.Leader(ctx); errors.Is(err, client.ErrNoLeader) {
 		// Nothing places it, whatever the workers: say so first.
 		if why != "" {
 			why = "; and " + why
@@ -73,13 +73,13 @@ func waitsFor(c *client.Client, t *store.Task) string {
 // waitsForAfter says which of the tasks a first attempt runs after
 // (--after) have not succeeded yet, with their states; "" when none, or
 // none could be read.
-func waitsForAfter(c *client.Client, t *store.Task) string {
+func waitsForAfter(ctx context.Context, c *client.Client, t *store.Task) string {
 	if len(t.History) > 0 {
 		return "" // held only before its first attempt
 	}
 	var not []string
 	for _, id := range t.After {
-		dep, err := c.Status(id)
+		dep, err := c.Status(ctx, id)
 		switch {
 		case errors.Is(err, store.ErrUnknownTask):
 			not = append(not, id+" (not found)")
@@ -95,8 +95,8 @@ func waitsForAfter(c *client.Client, t *store.Task) string {
 }
 
 // waitsForWorker is waitsFor's answer from the workers alone.
-func waitsForWorker(c *client.Client, t *store.Task) string {
-	ws, skipped, err := c.Registrations() // not Workers: they list every worker's assignments
+func waitsForWorker(ctx context.Context, c *client.Client, t *store.Task) string {
+	ws, skipped, err := c.Registrations(ctx) // not Workers: they list every worker's assignments
 	if err != nil || skipped > 0 {
 		// One it could not read (not readable with these credentials, of
 		// a newer Drover) may run it: no claim that none does.
@@ -127,9 +127,9 @@ func newStatusCmd(g *globals) *cobra.Command {
 		Args:  taskIDArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var waiting string
-			t, err := lookupThen(g, args[0], func(c *client.Client, t *store.Task) {
+			t, err := lookupThen(g, args[0], func(ctx context.Context, c *client.Client, t *store.Task) {
 				if t.State == store.StateQueued && g.output != "json" {
-					waiting = waitsFor(c, t)
+					waiting = waitsFor(ctx, c, t)
 				}
 			})
 			if err != nil {
@@ -513,7 +513,7 @@ func newWorkersCmd(g *globals) *cobra.Command {
 		Args:  subcommandArgs, // drover workers alone lists them
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return g.withReader(func(ctx context.Context, c *client.Client) error {
-				ws, skipped, err := c.ListWorkers()
+				ws, skipped, err := c.ListWorkers(ctx)
 				if err != nil {
 					return err
 				}
@@ -521,7 +521,7 @@ func newWorkersCmd(g *globals) *cobra.Command {
 					fmt.Fprintf(cmd.ErrOrStderr(), "drover: skipped %d unreadable worker registration(s) (or their assignments, or the cordons): malformed, which a leader moves to deadletter (drover deadletter ls), of a newer Drover, or not readable with these credentials\n", skipped)
 				}
 				if skipped == 0 { // else a registration not read may be a cordon's
-					noteStrayCordons(cmd.ErrOrStderr(), c, ws)
+					noteStrayCordons(ctx, cmd.ErrOrStderr(), c, ws)
 				}
 				out := cmd.OutOrStdout()
 				if g.output == "json" {
@@ -566,8 +566,8 @@ const strayCordonsNamed = 10
 // noteStrayCordons says on stderr which cordons name no registered worker
 // (one set ahead of a worker, or left after it went), which the table,
 // a list of workers, cannot show: they are lifted by name alone.
-func noteStrayCordons(stderr io.Writer, c *client.Client, ws []client.WorkerStatus) {
-	cordons, _, err := c.Cordons()
+func noteStrayCordons(ctx context.Context, stderr io.Writer, c *client.Client, ws []client.WorkerStatus) {
+	cordons, _, err := c.Cordons(ctx)
 	if err != nil {
 		return // the listing stands without the note
 	}
@@ -715,12 +715,12 @@ failover. The worker need not be registered yet.`,
 			}
 			var registered map[string]bool // nil: not known
 			return changeCordons(cmd, g, args, "cordon", func(ctx context.Context, c *client.Client, id string) (cordonChange, string, error) {
-				existing, err := store.Await(ctx, func() (*store.Cordon, error) { return c.CordonWorker(id, note) })
+				existing, err := store.Await(ctx, func() (*store.Cordon, error) { return c.CordonWorker(ctx, id, note) })
 				if err != nil {
 					return cordonChange{}, "", err
 				}
 				if registered == nil {
-					registered = registeredIDs(c)
+					registered = registeredIDs(ctx, c)
 				}
 				reg, known := registered[id], !registered[""]
 				ch := cordonChange{Worker: id, Cordoned: true, Already: existing != nil}
@@ -748,8 +748,8 @@ failover. The worker need not be registered yet.`,
 // registeredIDs is the set of registered worker ids, with "" in it when
 // which are registered is not known (a read failed, or a registration
 // could not be read): then nothing is said of any.
-func registeredIDs(c *client.Client) map[string]bool {
-	ws, skipped, err := c.Registrations()
+func registeredIDs(ctx context.Context, c *client.Client) map[string]bool {
+	ws, skipped, err := c.Registrations(ctx)
 	if err != nil || skipped > 0 {
 		return map[string]bool{"": true}
 	}
@@ -767,7 +767,7 @@ func newUncordonCmd(g *globals) *cobra.Command {
 		Args:  workerIDsArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return changeCordons(cmd, g, args, "uncordon", func(ctx context.Context, c *client.Client, id string) (cordonChange, string, error) {
-				was, err := store.Await(ctx, func() (bool, error) { return c.UncordonWorker(id) })
+				was, err := store.Await(ctx, func() (bool, error) { return c.UncordonWorker(ctx, id) })
 				if err != nil {
 					return cordonChange{}, "", err
 				}
@@ -788,7 +788,7 @@ func newLeaderCmd(g *globals) *cobra.Command {
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return g.withReader(func(ctx context.Context, c *client.Client) error {
-				l, err := c.Leader()
+				l, err := c.Leader(ctx)
 				if errors.Is(err, client.ErrNoLeader) {
 					return exitCode(1, "no scheduler is running: start one with `drover scheduler` or `drover dev`")
 				}

@@ -27,8 +27,8 @@ func newScheduleCmd(g *globals) *cobra.Command {
 		newScheduleOneCmd(g, "get", "Show a schedule, its next slot and recent runs", showSchedule),
 		newScheduleOneCmd(g, "history", "Show a schedule's recent runs: succeeded, failed, skipped, missed, replaced and active", showHistory),
 		newScheduleOneCmd(g, "rm", "Remove a schedule (runs already fired go on)",
-			func(_ context.Context, g *globals, cmd *cobra.Command, c *client.Client, name string) error {
-				err := c.RemoveSchedule(name)
+			func(ctx context.Context, g *globals, cmd *cobra.Command, c *client.Client, name string) error {
+				err := c.RemoveSchedule(ctx, name)
 				if errors.Is(err, client.ErrMovedAside) {
 					fmt.Fprintln(cmd.ErrOrStderr(), "drover: "+printable(oneLine(err.Error())))
 				} else if err != nil {
@@ -37,22 +37,22 @@ func newScheduleCmd(g *globals) *cobra.Command {
 				return say(g, cmd, "removed", name)
 			}),
 		newScheduleOneCmd(g, "pause", "Suspend a schedule: no slot fires until resumed (slots due and not yet fired are filed as missed)",
-			func(_ context.Context, g *globals, cmd *cobra.Command, c *client.Client, name string) error {
-				if _, err := c.PauseSchedule(name); err != nil {
+			func(ctx context.Context, g *globals, cmd *cobra.Command, c *client.Client, name string) error {
+				if _, err := c.PauseSchedule(ctx, name); err != nil {
 					return err
 				}
 				return say(g, cmd, "paused", name)
 			}),
 		newScheduleOneCmd(g, "resume", "Resume a schedule from its next slot",
-			func(_ context.Context, g *globals, cmd *cobra.Command, c *client.Client, name string) error {
-				if _, err := c.ResumeSchedule(name); err != nil {
+			func(ctx context.Context, g *globals, cmd *cobra.Command, c *client.Client, name string) error {
+				if _, err := c.ResumeSchedule(ctx, name); err != nil {
 					return err
 				}
 				return say(g, cmd, "resumed", name)
 			}),
 		newScheduleOneCmd(g, "trigger", "Run a schedule's task now, outside its slots; prints the task id",
-			func(_ context.Context, g *globals, cmd *cobra.Command, c *client.Client, name string) error {
-				id, err := c.TriggerSchedule(name)
+			func(ctx context.Context, g *globals, cmd *cobra.Command, c *client.Client, name string) error {
+				id, err := c.TriggerSchedule(ctx, name)
 				if err != nil {
 					return err
 				}
@@ -133,9 +133,9 @@ func newScheduleAddCmd(g *globals) *cobra.Command {
 					err     error
 				)
 				if update {
-					rec, applied, err = c.ApplySchedule(spec)
+					rec, applied, err = c.ApplySchedule(ctx, spec)
 				} else {
-					rec, err = c.AddSchedule(spec)
+					rec, err = c.AddSchedule(ctx, spec)
 				}
 				if errors.Is(err, store.ErrScheduleExists) {
 					return exitCode(1, fmt.Sprintf("schedule %s already exists: remove it first, pick another name, or change it in place with --update", spec.Name))
@@ -157,7 +157,7 @@ func newScheduleAddCmd(g *globals) *cobra.Command {
 					return writeJSON(cmd.OutOrStdout(), info)
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "%s %s: next slot %s\n", applied, rec.Name, when(info))
-				noteRunsWait(c, rec.Name, spec.Task, cmd.ErrOrStderr())
+				noteRunsWait(ctx, c, rec.Name, spec.Task, cmd.ErrOrStderr())
 				return nil
 			})
 		},
@@ -270,7 +270,7 @@ func showSchedule(ctx context.Context, g *globals, cmd *cobra.Command, c *client
 		if err := writeJSON(cmd.OutOrStdout(), s); err != nil {
 			return err
 		}
-		return junkRun(c, s, nil, true)
+		return junkRun(ctx, c, s, nil, true)
 	}
 	state := "active"
 	if s.Suspended {
@@ -295,17 +295,17 @@ func showSchedule(ctx context.Context, g *globals, cmd *cobra.Command, c *client
 		{"history kept", fmt.Sprintf("%d succeeded, %d failed, %d skipped, missed or replaced (drover schedule history %s)",
 			len(s.Succeeded), len(s.Failed), len(s.Skipped), s.Name)},
 	}...)
-	id, why, junk := runWaits(c, s.Active)
+	id, why, junk := runWaits(ctx, c, s.Active)
 	switch {
 	case why != "":
 		rows = append(rows, []string{"waiting", fmt.Sprintf("its run %s waits %s", id, why)})
-	case !s.Suspended && noScheduler(c):
+	case !s.Suspended && noScheduler(ctx, c):
 		rows = append(rows, []string{"waiting", firesNot})
 	}
 	if err := table(cmd.OutOrStdout(), "FIELD\tVALUE", rows); err != nil {
 		return err
 	}
-	return junkRun(c, s, junk, false)
+	return junkRun(ctx, c, s, junk, false)
 }
 
 func showHistory(ctx context.Context, g *globals, cmd *cobra.Command, c *client.Client, name string) error {
@@ -319,14 +319,14 @@ func showHistory(ctx context.Context, g *globals, cmd *cobra.Command, c *client.
 		}); err != nil {
 			return err
 		}
-		return junkRun(c, s, nil, true)
+		return junkRun(ctx, c, s, nil, true)
 	}
 	type row struct {
 		slot time.Time
 		cols []string
 	}
 	var rows []row
-	waiting, why, junk := runWaits(c, s.Active)
+	waiting, why, junk := runWaits(ctx, c, s.Active)
 	add := func(kind string, runs []store.ScheduleRun) {
 		for _, r := range runs {
 			state := string(r.State)
@@ -354,7 +354,7 @@ func showHistory(ctx context.Context, g *globals, cmd *cobra.Command, c *client.
 	if err := table(cmd.OutOrStdout(), "SLOT\tSTATE\tTASK\tNOTE", cols); err != nil {
 		return err
 	}
-	return junkRun(c, s, junk, false)
+	return junkRun(ctx, c, s, junk, false)
 }
 
 // junkRun is the error of a run of s whose task's record does not decode,
@@ -364,7 +364,7 @@ func showHistory(ctx context.Context, g *globals, cmd *cobra.Command, c *client.
 // reads it there, read only), or with active (runWaits did not read them:
 // -o json) an active run's. It reads at most runWaitsLooks of each, newest
 // first; nil when none is junk.
-func junkRun(c *client.Client, s client.ScheduleInfo, junk error, active bool) error {
+func junkRun(ctx context.Context, c *client.Client, s client.ScheduleInfo, junk error, active bool) error {
 	if junk != nil {
 		return junk
 	}
@@ -384,7 +384,7 @@ func junkRun(c *client.Client, s client.ScheduleInfo, junk error, active bool) e
 	for _, r := range append(look, newestRuns(unreadable)...) {
 		// (An unreadable result moved aside before, by a leader, is filed
 		// as such: no error.)
-		if _, err := c.Status(r.Task); isRecordErr(err) {
+		if _, err := c.Status(ctx, r.Task); isRecordErr(err) {
 			return err
 		}
 	}
@@ -415,20 +415,20 @@ func isRecordErr(err error) bool {
 // runs of the schedule name just added, as get and history say of a run
 // that waits: a label typo was accepted without a word, and its first run
 // waited for ever. The schedule stays: a worker may yet come.
-func noteRunsWait(c *client.Client, name string, spec client.TaskSpec, stderr io.Writer) {
+func noteRunsWait(ctx context.Context, c *client.Client, name string, spec client.TaskSpec, stderr io.Writer) {
 	t, err := spec.Task(time.Now())
 	if err != nil {
 		return
 	}
-	if why := waitsForWorker(c, t); why != "" {
+	if why := waitsForWorker(ctx, c, t); why != "" {
 		fmt.Fprintf(stderr, "drover: schedule %s's runs will wait %s\n", shown(name), why)
 	}
 }
 
 // noScheduler says whether no scheduler runs: no schedule fires (schedule
 // get said "next ... (in 0s)" for ever, the next slot after now).
-func noScheduler(c *client.Client) bool {
-	_, err := c.Leader()
+func noScheduler(ctx context.Context, c *client.Client) bool {
+	_, err := c.Leader(ctx)
 	return errors.Is(err, client.ErrNoLeader)
 }
 
@@ -448,16 +448,16 @@ const runWaitsLooks = 3
 // "" when none does (or none could be read). junk is the error of a run
 // whose record does not decode (which the read moved to deadletter, as
 // drover status does).
-func runWaits(c *client.Client, active []store.ScheduleRun) (id, why string, junk error) {
+func runWaits(ctx context.Context, c *client.Client, active []store.ScheduleRun) (id, why string, junk error) {
 	for _, r := range newestRuns(active) {
-		t, err := c.Status(r.Task)
+		t, err := c.Status(ctx, r.Task)
 		if isRecordErr(err) {
 			return "", "", err
 		}
 		if err != nil || t.State != store.StateQueued {
 			continue
 		}
-		if why := waitsFor(c, t); why != "" {
+		if why := waitsFor(ctx, c, t); why != "" {
 			return t.ID, why, nil
 		}
 		return "", "", nil // queued for a reason waitsFor does not know: the others too

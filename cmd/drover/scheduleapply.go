@@ -427,9 +427,15 @@ the file does not name; --dry-run says what would change and writes nothing.`,
 						err     error
 					)
 					if dryRun {
-						applied, err = c.WouldApply(spec)
+						applied, err = c.WouldApply(ctx, spec)
 					} else {
-						_, applied, err = c.ApplySchedule(spec)
+						_, applied, err = c.ApplySchedule(ctx, spec)
+					}
+					if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+						// Ended by the interrupt before it sent a write
+						// (client.ApplySchedule): this one is not applied.
+						_ = report()
+						return exitCode(130, fmt.Sprintf("schedule apply: interrupted; not applied: %s", namesOf(specs[i:])))
 					}
 					if err != nil {
 						return fail(i, err)
@@ -454,7 +460,7 @@ the file does not name; --dry-run says what would change and writes nothing.`,
 							continue
 						}
 						if !dryRun {
-							if err := c.RemoveSchedule(s.Name); err != nil && !errors.Is(err, client.ErrNoSchedule) {
+							if err := c.RemoveSchedule(ctx, s.Name); err != nil && !errors.Is(err, client.ErrNoSchedule) {
 								_ = report()
 								return exitCode(1, fmt.Sprintf("schedule apply --prune: remove %s: %v", s.Name, err))
 							}

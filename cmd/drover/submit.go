@@ -452,7 +452,7 @@ func fileFlagErr(cmd *cobra.Command, file string) error {
 // that task's record's that does not decode (moved to deadletter, as
 // drover status moves it): the command fails for that task.
 func noteOtherSpec(ctx context.Context, c *client.Client, spec client.TaskSpec, id string, stderr io.Writer) error {
-	other, unread, err := otherSpec(c, spec, id)
+	other, unread, err := otherSpec(ctx, c, spec, id)
 	if ctx.Err() != nil {
 		// Interrupted under the read: the closed store's error is not the
 		// task's (review197).
@@ -472,12 +472,12 @@ func noteOtherSpec(ctx context.Context, c *client.Client, spec client.TaskSpec, 
 // to say (a connection lost, say: the submit stands, and the answer is not
 // known); err is that task's record's that does not decode (moved to
 // deadletter by Status).
-func otherSpec(c *client.Client, spec client.TaskSpec, id string) (other bool, unread, err error) {
+func otherSpec(ctx context.Context, c *client.Client, spec client.TaskSpec, id string) (other bool, unread, err error) {
 	given, err := spec.Task(time.Now())
 	if err != nil {
 		return false, nil, nil
 	}
-	first, err := c.Status(id)
+	first, err := c.Status(ctx, id)
 	switch {
 	case isRecordErr(err):
 		return false, nil, err
@@ -527,7 +527,7 @@ func (k *keyCheck) check(ctx context.Context, specs []client.TaskSpec, res []sto
 			continue
 		}
 		g.Go(func() error {
-			other[i], unread[i], errs[i] = otherSpec(k.c, specs[i], r.ID)
+			other[i], unread[i], errs[i] = otherSpec(ctx, k.c, specs[i], r.ID)
 			return nil
 		})
 	}
@@ -820,11 +820,11 @@ func hintQueued(ctx context.Context, c *client.Client, id string, stderr io.Writ
 			return
 		case <-t.C:
 		}
-		task, err := c.Status(id)
+		task, err := c.Status(ctx, id)
 		if err != nil || task.State != store.StateQueued {
 			return
 		}
-		if why := waitsFor(c, task); why != "" {
+		if why := waitsFor(ctx, c, task); why != "" {
 			mu.Lock()
 			defer mu.Unlock()
 			if !stopped && ctx.Err() == nil { // the wait not over

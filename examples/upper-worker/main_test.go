@@ -121,7 +121,7 @@ func TestCopiesUnderRootWithAuth(t *testing.T) {
 			return strings.Contains(c.output(), "succeeded: HELLO FROM GO")
 		})
 	}
-	ws, err := client.New(st).Workers()
+	ws, err := client.New(st).Workers(context.Background())
 	if err != nil || len(ws) != 2 || ws[0].ID == ws[1].ID {
 		t.Fatalf("workers %+v, %v; want two ids", ws, err)
 	}
@@ -139,7 +139,7 @@ func TestCopiesUnderRootWithAuth(t *testing.T) {
 	for _, c := range []*proc{taken, a, b} {
 		c.stop(t)
 	}
-	if ws, err := client.New(st).Workers(); err != nil || len(ws) != 0 {
+	if ws, err := client.New(st).Workers(context.Background()); err != nil || len(ws) != 0 {
 		t.Fatalf("workers after SIGTERM: %+v, %v", ws, err)
 	}
 }

@@ -538,7 +538,7 @@ func churnCordons(ctx context.Context, t *testing.T, c *cluster, rng *rand.Rand)
 	workers := c.names("worker-")
 	for ctx.Err() == nil {
 		id := workers[rng.IntN(len(workers))]
-		if _, err := c.client.CordonWorker(id, "chaos"); err != nil {
+		if _, err := c.client.CordonWorker(context.Background(), id, "chaos"); err != nil {
 			t.Logf("cordon %s: %v", id, err)
 		} else {
 			set++
@@ -610,12 +610,12 @@ func churnFollowers(ctx context.Context, t *testing.T, c *cluster, acked *ackedI
 func uncordonAll(t *testing.T, c *cluster, limit time.Duration) {
 	deadline := time.Now().Add(limit)
 	for {
-		cordons, _, err := c.client.Cordons()
+		cordons, _, err := c.client.Cordons(context.Background())
 		if err == nil && len(cordons) == 0 {
 			return
 		}
 		for id := range cordons {
-			if _, err = c.client.UncordonWorker(id); err != nil {
+			if _, err = c.client.UncordonWorker(context.Background(), id); err != nil {
 				break
 			}
 		}
@@ -677,7 +677,7 @@ func checkNothingLeft(t *testing.T, c *cluster) {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		left, err := c.st.Assignments()
-		queued, qerr := c.client.List(store.StateQueued, 10)
+		queued, qerr := c.client.List(context.Background(), store.StateQueued, 10)
 		if err == nil && qerr == nil && len(left) == 0 && len(queued) == 0 {
 			return
 		}

@@ -202,7 +202,7 @@ func (c *cluster) stopAll() {
 
 // leaderProc returns the process that leads now, or nil.
 func (c *cluster) leaderProc() *proc {
-	l, err := c.client.Leader()
+	l, err := c.client.Leader(context.Background())
 	if err != nil {
 		c.t.Logf("leader: %v", err)
 		return nil
@@ -217,7 +217,7 @@ func (c *cluster) leaderProc() *proc {
 func (c *cluster) waitNewLeader(old string, since time.Time, limit time.Duration) (time.Duration, error) {
 	deadline := time.Now().Add(limit)
 	for time.Now().Before(deadline) {
-		if l, err := c.client.Leader(); err == nil && l.ID != old {
+		if l, err := c.client.Leader(context.Background()); err == nil && l.ID != old {
 			// The election znode alone is not leadership: wait for the new
 			// leader's epoch record too.
 			rec, _, err := c.st.Epoch()

@@ -74,7 +74,7 @@ func addSchedules(t *testing.T, c *cluster, log string) []chaosSchedule {
 	t.Helper()
 	scheds := chaosSchedules()
 	for _, s := range scheds {
-		if _, err := c.client.AddSchedule(s.spec(log, 0)); err != nil {
+		if _, err := c.client.AddSchedule(context.Background(), s.spec(log, 0)); err != nil {
 			t.Fatalf("add schedule %s: %v", s.name, err)
 		}
 	}
@@ -107,7 +107,7 @@ func churnScheduleUpdates(ctx context.Context, t *testing.T, c *cluster, scheds 
 	updated := 0
 	for n := 1; ctx.Err() == nil; n++ {
 		s := scheds[rng.IntN(len(scheds))]
-		if _, changed, err := c.client.UpdateSchedule(s.spec(log, n)); err != nil {
+		if _, changed, err := c.client.UpdateSchedule(context.Background(), s.spec(log, n)); err != nil {
 			t.Logf("%v", err) // ZooKeeper away, say: the fault's
 		} else if changed {
 			updated++
@@ -154,7 +154,7 @@ func pauseSchedules(t *testing.T, c *cluster, scheds []chaosSchedule) {
 	}
 	for _, s := range scheds {
 		for {
-			_, err := c.client.PauseSchedule(s.name)
+			_, err := c.client.PauseSchedule(context.Background(), s.name)
 			if err == nil {
 				break
 			}
