@@ -643,7 +643,7 @@ func (c *Client) checkAfter(ctx context.Context, tasks []*store.Task) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			_, _, err := c.lookup(ctx, id)
+			_, _, err := c.lookupCtx(ctx, id)
 			switch {
 			case err == nil:
 			case errors.Is(err, store.ErrUnknownTask) && len(tasks) == 1:
