@@ -678,7 +678,7 @@ func (l *leader) syncQueueL1(b1 string) error {
 			return err
 		}
 		for i, b2 := range todo {
-			if err := l.applyQueueL2(b1, b2, lists[i].ids, lists[i].ok, nil); err != nil {
+			if err := l.applyQueueL2(b1, b2, lists[i].ids, lists[i].ok, manifestCopy{}); err != nil {
 				return err
 			}
 		}
@@ -735,9 +735,10 @@ func (l *leader) syncQueueL2(b1, b2 string) error {
 		}()
 	}
 	ids, listing, ok, err := l.listW(watchQueueL2, dir, b1+"/"+b2)
-	var loneCopy *store.Task
+	var loneCopy manifestCopy
 	if lone != nil {
-		loneCopy = (<-lone).For(listing)
+		c := <-lone
+		loneCopy = manifestCopy{task: c.For(listing), ctime: c.At()}
 	}
 	if err != nil {
 		return err
@@ -792,8 +793,8 @@ func (l *leader) listQueueBuckets(b1 string, b2s []string) ([]bucketList, error)
 
 // applyQueueL2 brings the view in line with a listing of queue bucket
 // b1/b2 (ok false: the bucket is gone); loneCopy is the copy of a lone
-// task its data held, if read.
-func (l *leader) applyQueueL2(b1, b2 string, ids []string, ok bool, loneCopy *store.Task) error {
+// task its data held, if read, with its item's creation.
+func (l *leader) applyQueueL2(b1, b2 string, ids []string, ok bool, loneCopy manifestCopy) error {
 	dir := l.lay.QueueBucket(b1, b2)
 	if !ok {
 		// Gone: swept while empty (ZooKeeper deletes no bucket with items),
@@ -836,8 +837,8 @@ func (l *leader) applyQueueL2(b1, b2 string, ids []string, ok bool, loneCopy *st
 	var reads []string
 	for _, id := range unknown {
 		c := copies[id]
-		if c.task == nil && loneCopy != nil && loneCopy.ID == id {
-			c.task = loneCopy
+		if c.task == nil && loneCopy.task != nil && loneCopy.task.ID == id {
+			c = loneCopy // its item's creation, as a manifest's
 		}
 		if c.task != nil && !requeued[id] {
 			// As Submit wrote it (see store.Txn.Enqueue), with its item,

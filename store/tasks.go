@@ -183,6 +183,9 @@ func (t *Txn) AssignBatch(tasks []*Task, lone string) error {
 type DirCopy struct {
 	task *Task
 	zxid int64 // of the transaction that wrote it
+	// at is when that transaction ran, by ZooKeeper's clock: the copied
+	// record's creation, made in the same transaction.
+	at time.Time
 }
 
 // For returns the copy if listing is the directory's listing as that copy's
@@ -196,6 +199,10 @@ func (c DirCopy) For(listing Stat) *Task {
 	}
 	return c.task
 }
+
+// At is when the copy's transaction ran, by ZooKeeper's clock: the copied
+// record's creation (its ctime).
+func (c DirCopy) At() time.Time { return c.at }
 
 // WorkerDirCopy reads the copy of an assignment that a worker's assignment
 // directory holds as its data (AssignBatch).
@@ -230,7 +237,7 @@ func (s *Store) dirCopy(dir string, belongs func(*Task) bool) (DirCopy, error) {
 		}
 		return DirCopy{}, err
 	}
-	return DirCopy{task: task, zxid: stat.Mzxid}, nil
+	return DirCopy{task: task, zxid: stat.Mzxid, at: stat.Mtime}, nil
 }
 
 // manifests gathers the small records of one transaction by directory, for
