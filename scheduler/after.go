@@ -17,8 +17,9 @@ import (
 // or is found nowhere. The leader learns of a result by a watch on its
 // path, set when the first task waiting for it enters the view; a task
 // waited for that is neither queued in the view nor finished is looked up
-// once (store.LookupTaskIn), so a typo's, a pruned or a moved-aside
-// task's waiters do not wait for good. Nothing of this is written until a
+// once (store.LookupTaskIn), and again once the leader moves its record
+// aside (movedAside), so a typo's, a pruned or a moved-aside task's
+// waiters do not wait for good. Nothing of this is written until a
 // task is ended: a new leader holds the same tasks and looks again.
 
 // afterWait is a held task and the tasks it still waits for. gone: it is
@@ -85,7 +86,18 @@ func (l *leader) unhold(q *queued) {
 // resetHeld forgets the held tasks with the rest of the view.
 func (l *leader) resetHeld() {
 	l.held, l.waitingOn, l.afterDue = map[*queued]*afterWait{}, map[string]*afterWaiters{}, map[string]bool{}
-	l.afterLater = map[string]time.Time{}
+	l.afterLater, l.afterMoved = map[string]time.Time{}, map[string]bool{}
+}
+
+// movedAside tells lookAfter that the leader moved task id's queue item or
+// assignment to deadletter: a task waited for that gets no result, so the
+// watch on its result never fires. Its waiters' next look looks it up
+// again, watch set or not: found nowhere, they end (not found), rather than
+// stay held for the rest of the term.
+func (l *leader) movedAside(id string) {
+	if l.waitingOn[id] != nil {
+		l.afterDue[id], l.afterMoved[id] = true, true
+	}
 }
 
 // release puts a held task whose waits are over into the ready queue, or
@@ -141,13 +153,14 @@ func (l *leader) lookAfter() error {
 	slices.Sort(ids)
 	// What the loop's maps say is taken before the reads, which run off
 	// its goroutine.
-	watched, queued := make([]bool, len(ids)), make([]bool, len(ids))
+	watched, queued, moved := make([]bool, len(ids)), make([]bool, len(ids)), make([]bool, len(ids))
 	for i, id := range ids {
-		watched[i], queued[i] = l.watched[l.lay.Result(id)], l.lookup(id) != nil
+		watched[i], queued[i], moved[i] = l.watched[l.lay.Result(id)], l.lookup(id) != nil, l.afterMoved[id]
 	}
+	clear(l.afterMoved)
 	var placed store.Placed // one listing of the assignments for all lookups
 	out := make([]afterOutcome, len(ids))
-	store.Pipelined(len(ids), func(i int) { out[i] = l.lookFor(ids[i], watched[i], queued[i]) })
+	store.Pipelined(len(ids), func(i int) { out[i] = l.lookFor(ids[i], watched[i], queued[i], moved[i]) })
 	// The lookups after the reads: the first alone, so that its listing of
 	// the assignments serves the others (placed); side by side, each listed
 	// them, every worker's directory.
@@ -227,9 +240,9 @@ func (l *leader) lookAfter() error {
 // when there is none and none is live (watched). With no result, a task
 // the view does not hold queued is to be looked up in ZooKeeper (lookup,
 // by lookUp) when this look set the watch (before it, the first look
-// did). It runs off the loop's
-// goroutine (pipelined) and touches nothing of the view.
-func (l *leader) lookFor(id string, watched, queued bool) afterOutcome {
+// did), or when the leader moved its record aside since (moved). It runs
+// off the loop's goroutine (pipelined) and touches nothing of the view.
+func (l *leader) lookFor(id string, watched, queued, moved bool) afterOutcome {
 	o := afterOutcome{id: id}
 	p := l.lay.Result(id)
 	data, _, err := l.st.Get(p)
@@ -245,10 +258,10 @@ func (l *leader) lookFor(id string, watched, queued bool) afterOutcome {
 		case err == nil:
 			err = store.ErrNoNode
 		}
-		if errors.Is(err, store.ErrNoNode) && !queued {
-			o.lookup = true // by lookUp, after the reads of the pass
-			return o
-		}
+	}
+	if errors.Is(err, store.ErrNoNode) && (o.watchSet || moved) && !queued {
+		o.lookup = true // by lookUp, after the reads of the pass
+		return o
 	}
 	switch {
 	case errors.Is(err, store.ErrNoNode):

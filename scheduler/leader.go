@@ -59,6 +59,9 @@ type leader struct {
 	// waiter, with when lookAfter looks at them again (the others are
 	// not held back).
 	afterLater map[string]time.Time
+	// afterMoved are tasks waited for whose record the leader moved
+	// aside since lookAfter last looked (movedAside): looked up again.
+	afterMoved map[string]bool
 
 	schedules map[string]*cronEntry
 	// tombstones are the removed schedules' records seen, to delete once
@@ -180,7 +183,7 @@ func newLeader(s *Scheduler, term *Term, epoch int64) *leader {
 		s: s, st: s.cfg.Store, lay: s.cfg.Store.Layout(), term: term, epoch: epoch,
 		log: s.log.With().Str("leader", s.cfg.ID).Int64("epoch", epoch).Logger(), now: s.cfg.Now,
 		workers: map[string]*workerView{}, cordoned: map[string]bool{}, cordonsSeen: map[string]bool{}, byBucket: map[string]map[string]*queued{},
-		ready: newReadyQueue(), delayed: &taskHeap{less: dueFirst}, startByOf: map[*queued]*startByEntry{}, held: map[*queued]*afterWait{}, waitingOn: map[string]*afterWaiters{}, afterDue: map[string]bool{}, afterLater: map[string]time.Time{}, schedules: map[string]*cronEntry{}, tombstones: map[string]tombstone{}, newer: map[string]znodeAt{}, newerRuns: map[string][]string{}, compat: map[string]string{}, carried: s.carried(), resultCounts: map[string]resultCount{}, slotFill: map[string]slotCount{}, prepared: map[string]time.Time{}, dirty: map[string]bool{}, empty: map[string]time.Time{},
+		ready: newReadyQueue(), delayed: &taskHeap{less: dueFirst}, startByOf: map[*queued]*startByEntry{}, held: map[*queued]*afterWait{}, waitingOn: map[string]*afterWaiters{}, afterDue: map[string]bool{}, afterLater: map[string]time.Time{}, afterMoved: map[string]bool{}, schedules: map[string]*cronEntry{}, tombstones: map[string]tombstone{}, newer: map[string]znodeAt{}, newerRuns: map[string][]string{}, compat: map[string]string{}, carried: s.carried(), resultCounts: map[string]resultCount{}, slotFill: map[string]slotCount{}, prepared: map[string]time.Time{}, dirty: map[string]bool{}, empty: map[string]time.Time{},
 		results: make(chan batchResult, 4*maxInflight), refreshes: make(chan runsRefresh, 1), lists: make(chan taskList, 64),
 		watched: map[string]bool{}, synced: map[string]bool{}, sink: newWatchSink(), done: make(chan struct{}),
 	}
@@ -1018,7 +1021,9 @@ func (l *leader) addRead(r store.Read) error {
 	}
 	if derr != nil {
 		switch err := l.st.Quarantine(p, data, stat.Version, derr); {
-		case err == nil, errors.Is(err, store.ErrNoNode), errors.Is(err, store.ErrBadVersion):
+		case err == nil:
+			l.movedAside(name)
+		case errors.Is(err, store.ErrNoNode), errors.Is(err, store.ErrBadVersion):
 		case nodeFault(err):
 			l.log.Warn().Err(err).AnErr("malformed", derr).Str("znode", p).Msg("malformed queue item cannot be moved aside: passed over")
 		default:
@@ -1856,8 +1861,8 @@ func (l *leader) commitEach(batch []placement) error {
 			// Cannot be placed as it stands: move it aside rather than retry forever.
 			log.Msg("task too large to assign: moving to deadletter")
 			data, stat, gerr := l.st.Get(l.lay.QueueItem(p.q.id))
-			if gerr == nil {
-				_ = l.st.Quarantine(l.lay.QueueItem(p.q.id), data, stat.Version, err)
+			if gerr == nil && l.st.Quarantine(l.lay.QueueItem(p.q.id), data, stat.Version, err) == nil {
+				l.movedAside(p.q.id)
 			}
 			l.forgetEntry(p.q)
 			continue

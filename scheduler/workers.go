@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/drover-sched/drover/store"
@@ -746,6 +747,11 @@ func (l *leader) tallyWithdrawn() {
 // content, if any, is read again.
 func (l *leader) moveAssignmentAside(p string, data []byte, version int32, why error) error {
 	err := l.st.Quarantine(p, data, version, why)
+	if err == nil {
+		if id, _, perr := store.ParseAssignmentName(p[strings.LastIndexByte(p, '/')+1:]); perr == nil {
+			l.movedAside(id)
+		}
+	}
 	if err != nil && !errors.Is(err, store.ErrNoNode) && !errors.Is(err, store.ErrBadVersion) {
 		return err
 	}
