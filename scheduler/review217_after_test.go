@@ -304,3 +304,42 @@ func TestReview217FanOutThroughATakeover(t *testing.T) {
 		}
 	}
 }
+
+// Brief 4, failed: 5,000 tasks after one running task; the leader's link
+// freezes past its session; the task fails; the new leader ends all
+// 5,000 cancelled, once each, none placed.
+func TestReview217FanOutFailedThroughATakeover(t *testing.T) {
+	const n = 5000
+	c := newAfterCluster(t, 8)
+	st, w := c.st, c.w
+	a := submit(t, st, 1, nil)[0]
+	an := w.placedName(t, a)
+	var waiters []string
+	for len(waiters) < n {
+		waiters = append(waiters, submit(t, st, 500, func(_ int, task *store.Task) { task.After = []string{a} })...)
+	}
+	drovertest.WaitFor(t, 30*time.Second, "5,000 held", func() bool { return c.s1.Stats().Held == n })
+	c.px.Freeze()
+	c.px.Cut(true)
+	drovertest.WaitFor(t, 30*time.Second, "s1's session expired", func() bool {
+		line, err := st.Candidates()
+		return err == nil && len(line) == 0
+	})
+	w.endAs(t, an, store.StateFailed)
+	start := time.Now()
+	s2, _ := runScheduler(t, st, "s2", withLog(c.logs, "s2"))
+	drovertest.WaitFor(t, 60*time.Second, "all 5,000 ended", func() bool {
+		s := s2.Stats()
+		return s.ViewReady && s.Held == 0 && c.logs.count(`"who":"s2"`, "did not succeed; cancelled") == n
+	})
+	t.Logf("s2: all %d ended %v after it started", n, time.Since(start))
+	want := store.DependencyFailed(a, "ended failed")
+	for _, id := range waiters {
+		if res := result(t, st, id); res == nil || res.State != store.StateCancelled || res.Error != want {
+			t.Fatalf("waiter %s: %+v, want cancelled (%q)", id, res, want)
+		}
+	}
+	if ids := w.placedIDs(t); len(ids) != 0 {
+		t.Fatalf("placed %d tasks after a failed one", len(ids))
+	}
+}
