@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -34,6 +35,38 @@ func TestReview217DependencyMovedAsideMidTermEndsWaiters(t *testing.T) {
 		return res != nil
 	})
 	if want := store.DependencyFailed(big, "not found (its result pruned, or moved aside)"); res.State != store.StateCancelled || res.Error != want {
+		t.Fatalf("task %s ended %s (%q), want cancelled (%q)", b, res.State, res.Error, want)
+	}
+}
+
+// As above, the record moved aside by the worker: a worker moves an
+// assignment whose running mark or outcome cannot be written to deadletter
+// (worker.moveAside), with no result. The leader sees the assignment leave
+// the worker's directory, and the waiter stays held for the term.
+func TestReview217DependencyMovedAsideByItsWorkerEndsWaiters(t *testing.T) {
+	root := drovertest.NewRoot()
+	st := drovertest.OpenStore(t, root)
+	w := registerWorker(t, root, "w", 4, nil)
+	runScheduler(t, st, "s1")
+	a := submit(t, st, 1, nil)[0]
+	b := submit(t, st, 1, func(_ int, task *store.Task) { task.After = []string{a} })[0]
+	name := w.placedName(t, a)
+	w.held(t, st, b)
+	p := st.Layout().WorkerTasks(w.id) + "/" + name
+	data, stat, err := w.st.Get(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As the worker does (worker.go, attempt and report).
+	if err := w.st.Quarantine(p, data, stat.Version, fmt.Errorf("%w: its running mark cannot be written", store.ErrMalformed)); err != nil {
+		t.Fatal(err)
+	}
+	var res *store.Task
+	drovertest.WaitFor(t, 15*time.Second, "task "+b+", after "+a+" (its assignment moved to deadletter by its worker), ended cancelled: not found", func() bool {
+		res = result(t, st, b)
+		return res != nil
+	})
+	if want := store.DependencyFailed(a, "not found (its result pruned, or moved aside)"); res.State != store.StateCancelled || res.Error != want {
 		t.Fatalf("task %s ended %s (%q), want cancelled (%q)", b, res.State, res.Error, want)
 	}
 }
