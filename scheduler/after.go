@@ -17,9 +17,10 @@ import (
 // or is found nowhere. The leader learns of a result by a watch on its
 // path, set when the first task waiting for it enters the view; a task
 // waited for that is neither queued in the view nor finished is looked up
-// once (store.LookupTaskIn), and again once the leader moves its record
-// aside (movedAside), so a typo's, a pruned or a moved-aside task's
-// waiters do not wait for good. Nothing of this is written until a
+// once (store.LookupTaskIn), and again once its record leaves where the
+// leader saw it with no result known (lookAgain: moved aside by the leader
+// or its worker), so a typo's, a pruned or a moved-aside task's waiters do
+// not wait for good. Nothing of this is written until a
 // task is ended: a new leader holds the same tasks and looks again.
 
 // afterWait is a held task and the tasks it still waits for. gone: it is
@@ -89,12 +90,15 @@ func (l *leader) resetHeld() {
 	l.afterLater, l.afterMoved = map[string]time.Time{}, map[string]bool{}
 }
 
-// movedAside tells lookAfter that the leader moved task id's queue item or
-// assignment to deadletter: a task waited for that gets no result, so the
-// watch on its result never fires. Its waiters' next look looks it up
-// again, watch set or not: found nowhere, they end (not found), rather than
-// stay held for the rest of the term.
-func (l *leader) movedAside(id string) {
+// lookAgain tells lookAfter that task id's record left where the leader
+// saw it without a result the leader knows of: moved to deadletter by the
+// leader (its queue item, its assignment) or gone from its worker's
+// directory (reported; or moved to deadletter by its worker, which writes
+// no result: the watch on its result never fires). Its waiters' next look
+// reads its result and, finding none and the task not queued in the view,
+// looks it up, watch set or not: found nowhere, they end (not found),
+// rather than stay held for the rest of the term.
+func (l *leader) lookAgain(id string) {
 	if l.waitingOn[id] != nil {
 		l.afterDue[id], l.afterMoved[id] = true, true
 	}

@@ -59,8 +59,8 @@ type leader struct {
 	// waiter, with when lookAfter looks at them again (the others are
 	// not held back).
 	afterLater map[string]time.Time
-	// afterMoved are tasks waited for whose record the leader moved
-	// aside since lookAfter last looked (movedAside): looked up again.
+	// afterMoved are tasks waited for whose record left where the leader
+	// saw it since lookAfter last looked (lookAgain): looked up again.
 	afterMoved map[string]bool
 
 	schedules map[string]*cronEntry
@@ -1022,7 +1022,7 @@ func (l *leader) addRead(r store.Read) error {
 	if derr != nil {
 		switch err := l.st.Quarantine(p, data, stat.Version, derr); {
 		case err == nil:
-			l.movedAside(name)
+			l.lookAgain(name)
 		case errors.Is(err, store.ErrNoNode), errors.Is(err, store.ErrBadVersion):
 		case nodeFault(err):
 			l.log.Warn().Err(err).AnErr("malformed", derr).Str("znode", p).Msg("malformed queue item cannot be moved aside: passed over")
@@ -1862,7 +1862,7 @@ func (l *leader) commitEach(batch []placement) error {
 			log.Msg("task too large to assign: moving to deadletter")
 			data, stat, gerr := l.st.Get(l.lay.QueueItem(p.q.id))
 			if gerr == nil && l.st.Quarantine(l.lay.QueueItem(p.q.id), data, stat.Version, err) == nil {
-				l.movedAside(p.q.id)
+				l.lookAgain(p.q.id)
 			}
 			l.forgetEntry(p.q)
 			continue

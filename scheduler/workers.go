@@ -382,6 +382,8 @@ func (l *leader) applyTaskList(r taskList) error {
 		// Absent, but placed by a transaction this listing may predate.
 		if z, ok := w.unseen[name]; w.inflight[name] || ok && z > r.stat.Pzxid {
 			checked[name] = dl
+		} else if id, _, err := store.ParseAssignmentName(name); err == nil {
+			l.lookAgain(id) // its waiters, if any, look again
 		}
 	}
 	for name, z := range w.unseen {
@@ -749,7 +751,7 @@ func (l *leader) moveAssignmentAside(p string, data []byte, version int32, why e
 	err := l.st.Quarantine(p, data, version, why)
 	if err == nil {
 		if id, _, perr := store.ParseAssignmentName(p[strings.LastIndexByte(p, '/')+1:]); perr == nil {
-			l.movedAside(id)
+			l.lookAgain(id)
 		}
 	}
 	if err != nil && !errors.Is(err, store.ErrNoNode) && !errors.Is(err, store.ErrBadVersion) {
