@@ -382,8 +382,10 @@ func (l *leader) applyTaskList(r taskList) error {
 		// Absent, but placed by a transaction this listing may predate.
 		if z, ok := w.unseen[name]; w.inflight[name] || ok && z > r.stat.Pzxid {
 			checked[name] = dl
-		} else if id, _, err := store.ParseAssignmentName(name); err == nil {
-			l.lookAgain(id) // its waiters, if any, look again
+		} else if len(l.waitingOn) > 0 {
+			if id, _, err := store.ParseAssignmentName(name); err == nil {
+				l.lookAgain(id) // its waiters, if any, look again
+			}
 		}
 	}
 	for name, z := range w.unseen {
