@@ -1241,7 +1241,8 @@ func (c *Client) Workers(ctx context.Context) ([]WorkerStatus, error) {
 	return ws, err
 }
 
-// workerList is what ListWorkers and Registrations return, through withCtx.
+// workerList is what ListWorkers and Registrations return, through
+// withCtx (workersWith).
 type workerList struct {
 	ws      []WorkerStatus
 	skipped int
@@ -1255,8 +1256,14 @@ type workerList struct {
 // the malformed ones to deadletter. It ends with ctx's error once ctx is
 // done, its reads left to end in the background.
 func (c *Client) ListWorkers(ctx context.Context) (ws []WorkerStatus, skipped int, err error) {
+	return workersWith(ctx, c.listWorkers)
+}
+
+// workersWith is list's answer ended with ctx's error once ctx is done
+// (withCtx), for ListWorkers and Registrations.
+func workersWith(ctx context.Context, list func(context.Context) ([]WorkerStatus, int, error)) ([]WorkerStatus, int, error) {
 	l, err := withCtx(ctx, func() (workerList, error) {
-		ws, skipped, err := c.listWorkers(ctx)
+		ws, skipped, err := list(ctx)
 		return workerList{ws, skipped}, err
 	})
 	return l.ws, l.skipped, err
@@ -1303,11 +1310,7 @@ func (c *Client) listWorkers(ctx context.Context) (ws []WorkerStatus, skipped in
 // say no worker fits. It ends with ctx's error once ctx is done, its reads
 // left to end in the background.
 func (c *Client) Registrations(ctx context.Context) (ws []WorkerStatus, skipped int, err error) {
-	l, err := withCtx(ctx, func() (workerList, error) {
-		ws, skipped, err := c.registrations(ctx)
-		return workerList{ws, skipped}, err
-	})
-	return l.ws, l.skipped, err
+	return workersWith(ctx, c.registrations)
 }
 
 func (c *Client) registrations(ctx context.Context) (ws []WorkerStatus, skipped int, err error) {
