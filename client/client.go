@@ -117,6 +117,13 @@ type TaskSpec struct {
 	// (failed, dead, cancelled) or is found nowhere. Submit refuses an id
 	// it finds nowhere. Ids are taken in either case.
 	After []string
+	// AfterKey names tasks by their idempotency keys, as After does by
+	// id: a key an earlier spec of the same Submit gives names that spec's
+	// task (written first, then this one: a graph fits in one call, or one
+	// file), any other the task the key names in the cluster (ErrInvalid
+	// when none does). Resolved at submit, into the record's after ids. At
+	// most store.MaxAfter with After.
+	AfterKey []string
 }
 
 // MaxDelay bounds how far ahead a task's start may be put (TaskSpec.At,
@@ -148,12 +155,13 @@ type taskSpecJSON struct {
 	// StartingDeadline is TaskSpec.StartingDeadline, a duration string.
 	StartingDeadline *string  `json:"starting_deadline,omitempty"`
 	After            []string `json:"after,omitempty"`
+	AfterKey         []string `json:"after_key,omitempty"`
 }
 
 // MarshalJSON writes the JSONL form, timeout as a duration string.
 func (s TaskSpec) MarshalJSON() ([]byte, error) {
 	w := taskSpecJSON{Cmd: s.Cmd, Handler: s.Handler, Payload: s.Payload, Shell: s.Shell, Env: s.Env, Retries: s.Retries,
-		NoRetry: s.NoRetryExit, On: s.On, Priority: s.Priority, After: s.After}
+		NoRetry: s.NoRetryExit, On: s.On, Priority: s.Priority, After: s.After, AfterKey: s.AfterKey}
 	if s.Name != "" {
 		w.Name = &s.Name
 	}
@@ -246,7 +254,7 @@ func (s *TaskSpec) UnmarshalJSON(b []byte) error {
 	}
 	*s = TaskSpec{Name: name, Cmd: w.Cmd, Handler: w.Handler, Payload: w.Payload, Shell: w.Shell, Env: w.Env, Retries: w.Retries,
 		NoRetryExit: w.NoRetry, Backoff: backoff, Timeout: timeout,
-		On: w.On, Priority: w.Priority, Key: key, At: at, In: in, StartingDeadline: deadline, After: w.After}
+		On: w.On, Priority: w.Priority, Key: key, At: at, In: in, StartingDeadline: deadline, After: w.After, AfterKey: w.AfterKey}
 	return nil
 }
 
@@ -348,6 +356,9 @@ func (s TaskSpec) Task(now time.Time) (*store.Task, error) {
 		// It is shown as given (status, the API): no terminal escapes.
 		return nil, fmt.Errorf("key %q: want printable UTF-8", s.Key)
 	}
+	if err := s.checkAfterKeys(); err != nil {
+		return nil, err
+	}
 	notBefore, err := s.start(now)
 	if err != nil {
 		return nil, err
@@ -369,6 +380,33 @@ func (s TaskSpec) Task(now time.Time) (*store.Task, error) {
 		return nil, err
 	}
 	return t, nil
+}
+
+// checkAfterKeys refuses an AfterKey that no task could have (empty, too
+// long, not printable UTF-8), the spec's own key (it would wait for
+// itself), and more tasks in After and AfterKey together than a record
+// keeps (a key may name a task After names too: counted twice here).
+func (s TaskSpec) checkAfterKeys() error {
+	if len(s.AfterKey) == 0 {
+		return nil
+	}
+	keys := slices.Compact(slices.Sorted(slices.Values(s.AfterKey)))
+	if n := len(afterIDs(s.After)) + len(keys); n > store.MaxAfter {
+		return fmt.Errorf("after and after_key: %d tasks: want at most %d", n, store.MaxAfter)
+	}
+	for _, k := range keys {
+		switch {
+		case k == "":
+			return errors.New(`after_key "": empty`)
+		case len(k) > MaxKeyLen:
+			return fmt.Errorf("after_key of %d bytes: at most %d (a key's bound)", len(k), MaxKeyLen)
+		case !utf8.ValidString(k) || strings.ContainsFunc(k, func(r rune) bool { return !unicode.IsPrint(r) }):
+			return fmt.Errorf("after_key %q: want printable UTF-8", k)
+		case k == s.Key:
+			return fmt.Errorf("after_key %q: the task's own key: it would wait for itself", k)
+		}
+	}
+	return nil
 }
 
 // afterIDs is a spec's After as a record keeps it: upper case (a ULID's
@@ -562,7 +600,13 @@ func (c *Client) Submit(ctx context.Context, specs []TaskSpec) ([]store.SubmitRe
 		}
 		tasks[i] = t
 	}
-	if err := c.checkAfter(ctx, tasks); err != nil {
+	// Keys given by no earlier spec resolve now, in the cluster: all that
+	// can be refused is, before anything is written.
+	inCall, checked, err := c.afterKeys(ctx, specs, tasks)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.checkAfter(ctx, tasks, checked); err != nil {
 		return nil, err
 	}
 	if slices.ContainsFunc(specs, func(s TaskSpec) bool { return s.StartingDeadline > 0 }) {
@@ -580,6 +624,40 @@ func (c *Client) Submit(ctx context.Context, specs []TaskSpec) ([]store.SubmitRe
 			}
 		}
 	}
+	if inCall == nil {
+		return c.submitTasks(ctx, tasks)
+	}
+	// A spec waiting for the task of an earlier spec's key is sent once
+	// that task is acknowledged (it may be another's, the key's first),
+	// each run of specs between such waits in one go.
+	var out []store.SubmitResult
+	for start := 0; start < len(tasks); {
+		end := start + 1
+		for end < len(tasks) && !slices.ContainsFunc(inCall[end], func(j int) bool { return j >= start }) {
+			end++
+		}
+		for i := start; i < end; i++ {
+			if len(inCall[i]) == 0 {
+				continue
+			}
+			ids := slices.Clone(tasks[i].After)
+			for _, j := range inCall[i] {
+				ids = append(ids, out[j].ID)
+			}
+			tasks[i].After = afterIDs(ids)
+		}
+		res, err := c.submitTasks(ctx, tasks[start:end])
+		out = append(out, res...)
+		if err != nil {
+			return out, err
+		}
+		start = end
+	}
+	return out, nil
+}
+
+// submitTasks writes tasks, checked, as Submit describes.
+func (c *Client) submitTasks(ctx context.Context, tasks []*store.Task) ([]store.SubmitResult, error) {
 	// A key repeated inside one call is resolved here: the store would fail the
 	// whole transaction that creates the same key twice.
 	firstOfKey := map[string]int{}
@@ -629,11 +707,114 @@ func (c *Client) Submit(ctx context.Context, specs []TaskSpec) ([]store.SubmitRe
 	return out, nil
 }
 
+// afterKeys resolves the specs' AfterKey. A key an earlier spec gives is
+// returned for its spec, by the index of the first spec that gives it
+// (inCall is nil when no spec waits so); any other is looked up in the
+// cluster, once a call, and the id of the task it names added to the
+// task's After, and the task looked up (checked: checkAfter need not). A
+// key no task has, or whose task is found nowhere, is ErrInvalid.
+func (c *Client) afterKeys(ctx context.Context, specs []TaskSpec, tasks []*store.Task) (inCall [][]int, checked map[string]bool, err error) {
+	if !slices.ContainsFunc(specs, func(s TaskSpec) bool { return len(s.AfterKey) > 0 }) {
+		return nil, nil, nil
+	}
+	giver := map[string]int{} // a key's first spec, of those before
+	found := map[string]string{}
+	checked = map[string]bool{}
+	inCall = make([][]int, len(specs))
+	waits := false
+	for i, s := range specs {
+		var ids []string
+		for _, k := range slices.Compact(slices.Sorted(slices.Values(s.AfterKey))) {
+			if j, ok := giver[k]; ok {
+				inCall[i] = append(inCall[i], j)
+				waits = true
+				continue
+			}
+			id, ok := found[k]
+			if !ok {
+				var why string
+				id, why, err = c.taskOfKey(ctx, k)
+				switch {
+				case err != nil:
+					return nil, nil, fmt.Errorf("submit: after_key %q: %w", k, err)
+				case why != "":
+					if id == "" && slices.ContainsFunc(specs[i+1:], func(l TaskSpec) bool { return l.Key == k }) {
+						why += " (the task that gives it must come before the one that waits for it)"
+					}
+					if len(specs) == 1 {
+						return nil, nil, fmt.Errorf("%w: after_key %q: %s", ErrInvalid, k, why)
+					}
+					return nil, nil, fmt.Errorf("%w: task %d: after_key %q: %s", ErrInvalid, i+1, k, why)
+				}
+				found[k], checked[id] = id, true
+			}
+			ids = append(ids, id)
+		}
+		if len(ids) > 0 {
+			tasks[i].After = afterIDs(append(ids, tasks[i].After...))
+		}
+		if s.Key != "" {
+			if _, ok := giver[s.Key]; !ok {
+				giver[s.Key] = i
+			}
+		}
+	}
+	if !waits {
+		return nil, checked, nil
+	}
+	return inCall, checked, nil
+}
+
+// taskOfKey returns the id of the task idempotency key names, looked up:
+// why says why none can be waited for (no task has the key: id ""; its
+// task is found nowhere, pruned before its key; or its record is
+// malformed, and moved aside). err is another failure (a read's).
+func (c *Client) taskOfKey(ctx context.Context, key string) (id, why string, err error) {
+	if err := ctx.Err(); err != nil {
+		return "", "", err
+	}
+	id, err = withCtx(ctx, func() (string, error) { return c.st.TaskOfKey(key) })
+	switch {
+	case errors.Is(err, store.ErrNoKey):
+		return "", "no task has this key", nil
+	case errors.Is(err, store.ErrMalformed):
+		return "", err.Error(), nil
+	case err != nil:
+		return "", "", err
+	}
+	_, _, err = c.lookupCtx(ctx, id)
+	switch {
+	case errors.Is(err, store.ErrUnknownTask):
+		return id, fmt.Sprintf("its task %s is found nowhere", id), nil
+	case errors.Is(err, store.ErrMalformed):
+		return id, err.Error(), nil
+	case err != nil:
+		return "", "", err
+	}
+	return id, "", nil
+}
+
+// TaskOfKey returns the task idempotency key names: store.ErrNoKey when
+// no task has it (never given, or pruned with its task), and
+// store.ErrUnknownTask when its task is found nowhere. ctx ends it.
+func (c *Client) TaskOfKey(ctx context.Context, key string) (*store.Task, error) {
+	id, err := withCtx(ctx, func() (string, error) { return c.st.TaskOfKey(key) })
+	if err != nil {
+		return nil, err
+	}
+	t, _, err := c.lookupCtx(ctx, id)
+	return t, err
+}
+
 // checkAfter refuses tasks that would wait for a task found nowhere (a
 // typo, another cluster's, one pruned): held for it, they would end
-// cancelled at once. Each id named is looked up once, in turn.
-func (c *Client) checkAfter(ctx context.Context, tasks []*store.Task) error {
-	seen := map[string]bool{}
+// cancelled at once. Each id named is looked up once, in turn, but for
+// those checked before.
+func (c *Client) checkAfter(ctx context.Context, tasks []*store.Task, checked map[string]bool) error {
+	seen := maps.Clone(checked)
+	if seen == nil {
+		seen = map[string]bool{}
+	}
 	for i, t := range tasks {
 		for _, id := range t.After {
 			if seen[id] {
@@ -916,6 +1097,14 @@ func ReadSpecs(r io.Reader) ([]TaskSpec, error) {
 // took some 570 bytes of memory a line when held. It stops at the first
 // error, the input's or fn's (returned as it is).
 func EachSpec(r io.Reader, fn func(TaskSpec) error) error {
+	return EachSpecLine(r, func(s TaskSpec, _ int, _ []string) error { return fn(s) })
+}
+
+// EachSpecLine is EachSpec that also hands on each spec's line and the
+// keys of its AfterKey that no earlier line gives: Submit looks them up in
+// the cluster, where a task must have them (a reader checks them all
+// before it sends any line: Client.TaskOfKey).
+func EachSpecLine(r io.Reader, fn func(s TaskSpec, line int, outside []string) error) error {
 	sc := bufio.NewScanner(SkipBOM(r))
 	sc.Buffer(make([]byte, 64*1024), MaxLine)
 	n := 0
@@ -958,7 +1147,15 @@ func EachSpec(r io.Reader, fn func(TaskSpec) error) error {
 				return fmt.Errorf("%w: line %d: key %q was given on line %d with another task: a key names one task", ErrInvalid, n, s.Key, uint32(first))
 			}
 		}
-		if err := fn(s); err != nil {
+		var outside []string
+		for _, k := range s.AfterKey {
+			if kh := sha256.Sum256([]byte(k)); !slices.Contains(outside, k) {
+				if _, ok := keys[[16]byte(kh[:16])]; !ok {
+					outside = append(outside, k)
+				}
+			}
+		}
+		if err := fn(s, n, outside); err != nil {
 			return err
 		}
 	}

@@ -100,7 +100,7 @@ func (s ScheduleSpec) Record(now time.Time) (*store.Schedule, error) {
 	if s.Task.StartingDeadline != 0 {
 		return nil, errors.New("a schedule's task cannot carry a starting deadline of its own: give the schedule's (StartingDeadline, --starting-deadline)")
 	}
-	if len(s.Task.After) > 0 {
+	if len(s.Task.After) > 0 || len(s.Task.AfterKey) > 0 {
 		return nil, errors.New("a schedule's task cannot wait for other tasks (after): each slot's run starts on its own")
 	}
 	if s.Task.Name == "" {

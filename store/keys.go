@@ -210,3 +210,30 @@ func hasFree(m map[int]keyFree, k int) bool {
 	_, ok := m[k]
 	return ok
 }
+
+// ErrNoKey is a lookup of an idempotency key no task holds.
+var ErrNoKey = errors.New("no task has this idempotency key")
+
+// TaskOfKey returns the id of the task that idempotency key names: ErrNoKey
+// when no record of the key is kept (never given, or pruned with its task).
+// A record that does not decode wraps ErrMalformed (left where it is: a
+// submit of the key moves it aside); one of a newer format version wraps
+// ErrUnsupportedVersion. The task itself may be gone (pruned while its key
+// stayed): a lookup of the id tells.
+func (s *Store) TaskOfKey(key string) (string, error) {
+	data, _, err := s.Get(s.layout.Key(KeyHash(key)))
+	if errors.Is(err, ErrNoNode) {
+		return "", fmt.Errorf("key %q: %w", key, ErrNoKey)
+	}
+	if err != nil {
+		return "", fmt.Errorf("read key %q: %w", key, err)
+	}
+	var kr KeyRecord
+	if err := Decode(data, &kr); err != nil {
+		return "", fmt.Errorf("key %q: %w", key, err)
+	}
+	if err := ValidateTaskID(kr.Task); err != nil {
+		return "", fmt.Errorf("key %q: %w: names no task id", key, ErrMalformed)
+	}
+	return kr.Task, nil
+}

@@ -2,12 +2,15 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -151,6 +154,10 @@ being true when an idempotency key returned a task submitted before.`,
 				each  func(func(client.TaskSpec) error) error
 				total int
 				one   *client.TaskSpec // the task given on the command line
+				// outsideKeys are the keys lines wait for (after_key) that
+				// no line before gives, each with the first line naming it:
+				// looked up before any line is sent.
+				outsideKeys = map[string]int{}
 			)
 			if follow {
 				if file != "" {
@@ -165,7 +172,7 @@ being true when an idempotency key returned a task submitted before.`,
 				// They describe one task: dropped, a --key meant to make a
 				// batch safe to send again did nothing. (A config file's
 				// submit section is defaults for the command line only.)
-				for _, name := range []string{"retries", "no-retry-exit", "backoff", "timeout", "on", "priority", "env", "shell", "name", "key", "handler", "payload", "payload-file", "at", "in", "starting-deadline", "after"} {
+				for _, name := range []string{"retries", "no-retry-exit", "backoff", "timeout", "on", "priority", "env", "shell", "name", "key", "handler", "payload", "payload-file", "at", "in", "starting-deadline", "after", "after-key"} {
 					if givenOnCommandLine(cmd, name) {
 						field := strings.ReplaceAll(strings.TrimSuffix(name, "-file"), "-", "_") // a line's "payload" (base64), "starting_deadline"
 						return usageErr("submit -f: --%s describes one task: give it in each line of the file (\"%s\": ...)", name, field)
@@ -182,9 +189,14 @@ being true when an idempotency key returned a task submitted before.`,
 				// Every line is checked before any is sent, and read again
 				// to be sent: they are never all held.
 				var first client.TaskSpec
-				err = client.EachSpec(in.first, func(s client.TaskSpec) error {
+				err = client.EachSpecLine(in.first, func(s client.TaskSpec, line int, outside []string) error {
 					if total++; total == 1 {
 						first = s
+					}
+					for _, k := range outside {
+						if _, ok := outsideKeys[k]; !ok {
+							outsideKeys[k] = line
+						}
 					}
 					return nil
 				})
@@ -271,6 +283,11 @@ being true when an idempotency key returned a task submitted before.`,
 				return usageErr("submit: --wait-timeout needs --wait and a duration of zero (no limit) or more")
 			}
 			return g.withClient(func(ctx context.Context, c *client.Client) error {
+				if one == nil {
+					if err := checkOutsideKeys(ctx, c, file, outsideKeys); err != nil {
+						return err
+					}
+				}
 				// Submitted in chunks so a terminal shows progress; each chunk
 				// is still batched into multis by the store.
 				var res []store.SubmitResult
@@ -389,6 +406,7 @@ being true when an idempotency key returned a task submitted before.`,
 	f.StringVar(&atText, "at", "", "start it no earlier than this RFC 3339 time (2026-12-07T02:00:00Z; at most 366 days ahead; a time past: at once)")
 	f.DurationVar(&tf.spec.In, "in", 0, "start it no earlier than this long after the submit (at most 366 days)")
 	f.StringSliceVar(&tf.spec.After, "after", nil, "start it only once these tasks (ids, comma-separated or repeated; at most 32) have succeeded; it ends cancelled if one ends otherwise")
+	f.StringArrayVar(&tf.spec.AfterKey, "after-key", nil, "start it only once the tasks these idempotency keys name have succeeded, as --after (repeat it for each key; with --after at most 32)")
 	f.DurationVar(&tf.spec.StartingDeadline, "starting-deadline", 0, "cancel it if its first attempt has not started this long after its start (the submit, --at or --in), at least 1ms (0: no limit); retries are not bound")
 	f.BoolVar(&wait, "wait", false, "wait for the task, print its output and exit with its exit code")
 	f.BoolVar(&follow, "follow", false, "--wait, printing the output as the task runs (drover logs -f); one task")
@@ -508,6 +526,28 @@ type keyCheck struct {
 
 // errKeysUnread is an interrupt while keyCheck read the tasks keys named.
 var errKeysUnread = errors.New("interrupted while reading the tasks the keys named")
+
+// checkOutsideKeys refuses a file some line of which waits for a key
+// (after_key) that no line before it gives and no task in the cluster has,
+// before any line is sent, naming the first such line; keys are looked up
+// in the order of their first lines.
+func checkOutsideKeys(ctx context.Context, c *client.Client, file string, keys map[string]int) error {
+	names := slices.SortedFunc(maps.Keys(keys), func(a, b string) int { return cmp.Compare(keys[a], keys[b]) })
+	for _, k := range names {
+		_, err := c.TaskOfKey(ctx, k)
+		switch {
+		case err == nil:
+			continue
+		case errors.Is(err, store.ErrNoKey):
+			return usageErr("submit -f %s: line %d: after_key %q: no task has this key (a line that gives it must come before the line that waits for it)", shown(file), keys[k], k)
+		case errors.Is(err, store.ErrUnknownTask), errors.Is(err, store.ErrMalformed):
+			return usageErr("submit -f %s: line %d: after_key %q: %s", shown(file), keys[k], k, printable(err.Error()))
+		default:
+			return fmt.Errorf("submit -f %s: line %d: after_key %q: %w", shown(file), keys[k], k, err)
+		}
+	}
+	return nil
+}
 
 // keysNamed bounds the keys a line names.
 const keysNamed = 3
