@@ -52,7 +52,7 @@ func TestReadSpecs(t *testing.T) {
 		// a second task: refused, as --key "" is.
 		{"empty key", "{\"cmd\":[\"true\"],\"key\":\"k\"}\n{\"cmd\":[\"true\"],\"key\":\"\"}", 0, `line 2: key "": empty`},
 		{"key as a number", `{"cmd":["true"],"key":5}`, 0, "line 1: key: want a string, got a number"},
-		{"unknown field lists the fields", `{"cmd":["true"],"retry":3}`, 0, `line 1: unknown field "retry" (a task's fields: name, cmd, handler, payload, shell, env, retries, no_retry_exit, backoff, timeout, on, priority, key, at, in, starting_deadline, after)`},
+		{"unknown field lists the fields", `{"cmd":["true"],"retry":3}`, 0, `line 1: unknown field "retry" (a task's fields: name, cmd, handler, payload, shell, env, retries, no_retry_exit, backoff, timeout, on, priority, key, at, in, starting_deadline, after, after_key)`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
