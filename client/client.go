@@ -587,6 +587,12 @@ const maxSubmitTries = 5
 // task, with Existing set, also when the first was submitted with another
 // spec (no error: SameSpec of its Status and spec.Task tells, as drover
 // submit does).
+//
+// A spec whose AfterKey names a key an earlier spec gives waits for that
+// spec's task (the key's first): the specs are then written in runs, each
+// once the tasks its specs wait for are acknowledged, and an error in a
+// later run returns the earlier runs' results, acknowledged. Other keys
+// are looked up first: one no task has is ErrInvalid, nothing written.
 func (c *Client) Submit(ctx context.Context, specs []TaskSpec) ([]store.SubmitResult, error) {
 	tasks := make([]*store.Task, len(specs))
 	now := c.now()

@@ -143,7 +143,9 @@ being true when an idempotency key returned a task submitted before.`,
   drover submit --retries 3 --timeout 10m --on gpu=true -- ./train.sh
   drover submit --in 10m -- ./cleanup.sh
   drover submit --at 2026-12-07T02:00:00+01:00 -- ./migrate.sh
-  drover submit -f batch.jsonl`,
+  drover submit --key extract -- ./extract.sh
+  drover submit --after-key extract -- ./transform.sh
+  drover submit -f batch.jsonl    # lines may wait for earlier lines: "after_key":["extract"]`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := fileFlagErr(cmd, file); err != nil {
 				return err
