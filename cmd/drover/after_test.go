@@ -37,6 +37,9 @@ func TestSubmitAfter(t *testing.T) {
 	if !strings.Contains(r.stdout, "queued") || !strings.Contains(r.stdout, "for "+first+" (running) to succeed (--after)") {
 		t.Fatalf("status of a held task:\n%s", r.stdout)
 	}
+	if r := drover(t, root, "ls", "--state", "queued"); !strings.Contains(r.stdout, "queued (after 1 task)") {
+		t.Fatalf("ls of a held task:\n%s", r.stdout)
+	}
 	if err := os.WriteFile(gate, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}

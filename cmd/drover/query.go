@@ -355,10 +355,15 @@ func notDue(t *store.Task) (d time.Duration, first, ok bool) {
 
 // lsState is a task's state as ls shows it: a queued task not due yet
 // says when it is, so a delayed start or a backoff is not taken for a
-// stuck queue.
+// stuck queue; a first attempt that runs after other tasks (--after)
+// says how many (status says which it still waits for).
 func lsState(t *store.Task) string {
 	d, first, ok := notDue(t)
 	switch {
+	case !ok && t.State == store.StateQueued && len(t.History) == 0 && t.Attempt == 1 && len(t.After) == 1:
+		return "queued (after 1 task)"
+	case !ok && t.State == store.StateQueued && len(t.History) == 0 && t.Attempt == 1 && len(t.After) > 1:
+		return fmt.Sprintf("queued (after %d tasks)", len(t.After))
 	case !ok:
 		return string(t.State)
 	case first:
