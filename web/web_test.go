@@ -339,15 +339,29 @@ func TestDashboardMarksStaleTables(t *testing.T) {
 // headless Chromium renders it after 8 s of virtual time (four refreshes).
 func renderDashboard(t *testing.T, chromium string, mux *http.ServeMux) string {
 	t.Helper()
+	return renderPage(t, chromium, mux, "/")
+}
+
+// renderPage renders the dashboard's page at path (its assets served by
+// mux, which answers the API) in headless Chromium, and returns its DOM.
+func renderPage(t *testing.T, chromium string, mux *http.ServeMux, path string) string {
+	t.Helper()
 	assets, _ := fs.Sub(static, "static")
 	mux.Handle("GET /", http.FileServerFS(assets))
 	hs := httptest.NewServer(mux)
 	defer hs.Close()
+	return dumpDOM(t, chromium, hs.URL+path)
+}
+
+// dumpDOM loads url in headless Chromium and returns its DOM once the
+// page's scripts have had 8 s of virtual time.
+func dumpDOM(t *testing.T, chromium, url string) string {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--user-data-dir="+t.TempDir(), "--virtual-time-budget=8000", "--dump-dom", hs.URL+"/").Output()
+		"--user-data-dir="+t.TempDir(), "--virtual-time-budget=8000", "--dump-dom", url).Output()
 	if err != nil {
 		t.Fatalf("chromium: %v", err)
 	}

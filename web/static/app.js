@@ -73,8 +73,8 @@ async function refresh() {
     ]);
     rows("#tasks", tasks, (t) => [
       `<span class="mono">${esc(t.id)}</span>`, esc(t.name), `<span class="${esc(t.state)}">${esc(t.state)}</span>`,
-      // A listing carries no output: the task's own JSON (tasks/ID) has it.
-      t.attempt, esc(t.worker), t.exit_code ?? "-", `<a href="api/v1/tasks/${esc(encodeURIComponent(t.id))}">show</a>`,
+      // A listing carries no output: the task's page (its JSON, tasks/ID) has it.
+      t.attempt, esc(t.worker), t.exit_code ?? "-", `<a href="task.html?id=${esc(encodeURIComponent(t.id))}">show</a>`,
     ]);
     rows("#schedules", scheds, (s) => [
       esc(s.name), `<span class="mono">${esc(s.cron)}</span>`, s.suspended ? "paused" : "active",
