@@ -28,8 +28,8 @@ func TestWholeNumberFlagErrorKeepsItsWording(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"submit", "--retries", "1.5", "--", "true"}, "drover: --retries \"1.5\": want a "},
-		{[]string{"submit", "--retries", "0x10", "--", "true"}, "drover: --retries \"0x10\": want a "},
+		{[]string{"submit", "--retries", "1.5", "--", "true"}, "drover: submit: --retries \"1.5\": want a "},
+		{[]string{"submit", "--retries", "0x10", "--", "true"}, "drover: submit: --retries \"0x10\": want a "},
 		{[]string{"--config", cfg, "submit", "--", "true"}, "drover: --config " + cfg + ": retries: \"1.5\": want a "},
 	} {
 		r := drover(t, root, c.args...)

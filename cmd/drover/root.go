@@ -104,7 +104,9 @@ func newRootCmd() (*cobra.Command, *globals) {
 			return nil
 		},
 	}
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%s", flagError(err)) })
+	// Every command's flag errors come here (cobra asks the command's
+	// parents for the func): unknown flag, a bad value, no argument.
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return usageErr("%s", withCommand(cmd, flagError(err))) })
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.zk, "zk", envOr("DROVER_ZK", "127.0.0.1:2181"), "ZooKeeper servers, comma-separated (env DROVER_ZK)")
 	pf.StringVar(&g.root, "root", envOr("DROVER_ROOT", "/drover"), "root znode of this cluster (env DROVER_ROOT)")
@@ -226,6 +228,22 @@ func subcommands(cmd *cobra.Command) string {
 // line starts with already ("drover: status: ...").
 func cmdName(cmd *cobra.Command) string {
 	return strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")
+}
+
+// withCommand is msg, an error of cmd, led by cmd's name as every usage
+// error is ("submit: unknown flag: --bogus"): pflag's errors name no
+// command, and the line said only "drover: unknown flag: --bogus". The
+// root names none (its line starts "drover: " already), nor does a msg
+// that names cmd first.
+func withCommand(cmd *cobra.Command, msg string) string {
+	if cmd == nil || !cmd.HasParent() {
+		return msg
+	}
+	name := cmdName(cmd)
+	if strings.HasPrefix(msg, name+": ") || strings.HasPrefix(msg, name+" ") {
+		return msg
+	}
+	return name + ": " + msg
 }
 
 // strictHelp replaces cobra's help command, which printed the root's help
