@@ -110,6 +110,19 @@ func newManageCmd(g *globals, use, short, verb string, op func(*client.Client, c
 				var unknown []string // begun, and cut short by the interrupt
 				var unsent []string  // begun, and ended by the interrupt before it sent its write
 				finished := 0
+				// notFound counts the ids found nowhere; beyond the first
+				// unknownShown, the text output counts them in one line
+				// at the end (unknownRest).
+				notFound := 0
+				unknownRest := func() {
+					if n := notFound - unknownShown; n > 0 && g.output != "json" {
+						tasks := "tasks"
+						if n == 1 {
+							tasks = "task"
+						}
+						fmt.Fprintf(cmd.ErrOrStderr(), "drover: %s: and %d more %s not found (-o json names each)\n", use, n, tasks)
+					}
+				}
 				for i, id := range ids {
 					for ; started < len(ids) && started < i+manageInFlight && ctx.Err() == nil; started++ {
 						j := &job{done: make(chan struct{})}
@@ -139,6 +152,10 @@ func newManageCmd(g *globals, use, short, verb string, op func(*client.Client, c
 					finished++
 					switch {
 					case errors.Is(err, store.ErrUnknownTask):
+						if notFound++; notFound > unknownShown && g.output != "json" {
+							failed = exitCode(1, "")
+							continue
+						}
 						err = fmt.Errorf("task %s not found", id)
 					case err == nil:
 						done = append(done, client.TaskJSONOf(t))
@@ -150,6 +167,7 @@ func newManageCmd(g *globals, use, short, verb string, op func(*client.Client, c
 					fmt.Fprintln(cmd.ErrOrStderr(), "drover: "+printable(oneLine(use+": "+err.Error())))
 					failed = exitCode(1, "")
 				}
+				unknownRest()
 				if ctx.Err() != nil && (len(unknown) > 0 || len(unsent) > 0 || started < len(ids)) {
 					_ = report()
 					msg := fmt.Sprintf("%s: interrupted: %d of %d done", use, finished, len(ids))
@@ -196,6 +214,15 @@ func notDone(verb string, ids []string) string {
 
 // notDoneShown bounds the ids notDone names.
 const notDoneShown = 20
+
+// unknownShown is how many "task ID not found" lines cancel and retry
+// print in the text output before they count the rest in one line: a file
+// of 100,000 ids of another cluster (another --root, yesterday's ids
+// after retention) printed 100,000 lines, the rest of the output lost in
+// them. 20, as notDoneShown: a screenful with room for the other lines,
+// and enough to tell a few stale ids from a file of the wrong cluster.
+// -o json, which scripts read, prints every line.
+const unknownShown = 20
 
 // manageInFlight is how many tasks cancel and retry act on at once.
 const manageInFlight = 16
