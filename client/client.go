@@ -1448,6 +1448,7 @@ func (c *Client) Workers(ctx context.Context) ([]WorkerStatus, error) {
 // withCtx (workersWith).
 type workerList struct {
 	ws      []WorkerStatus
+	cordons map[string]*store.Cordon
 	skipped int
 }
 
@@ -1459,31 +1460,42 @@ type workerList struct {
 // the malformed ones to deadletter. It ends with ctx's error once ctx is
 // done, its reads left to end in the background.
 func (c *Client) ListWorkers(ctx context.Context) (ws []WorkerStatus, skipped int, err error) {
-	return workersWith(ctx, c.listWorkers)
+	l, err := workersWith(ctx, c.listWorkers)
+	return l.ws, l.skipped, err
+}
+
+// ListWorkersCordons is ListWorkers with every cordon it read, registered
+// worker or not (none when the cordons may not be listed, which skipped
+// counts): drover workers names the cordons of no registered worker from
+// them, where it read them all a second time (client.Cordons).
+func (c *Client) ListWorkersCordons(ctx context.Context) (ws []WorkerStatus, cordons map[string]*store.Cordon, skipped int, err error) {
+	l, err := workersWith(ctx, c.listWorkers)
+	return l.ws, l.cordons, l.skipped, err
 }
 
 // workersWith is list's answer ended with ctx's error once ctx is done
 // (withCtx), for ListWorkers and Registrations.
-func workersWith(ctx context.Context, list func(context.Context) ([]WorkerStatus, int, error)) ([]WorkerStatus, int, error) {
-	l, err := withCtx(ctx, func() (workerList, error) {
-		ws, skipped, err := list(ctx)
-		return workerList{ws, skipped}, err
-	})
-	return l.ws, l.skipped, err
+func workersWith(ctx context.Context, list func(context.Context) (workerList, error)) (workerList, error) {
+	l, err := withCtx(ctx, func() (workerList, error) { return list(ctx) })
+	if err != nil {
+		return workerList{}, err
+	}
+	return l, nil
 }
 
-func (c *Client) listWorkers(ctx context.Context) (ws []WorkerStatus, skipped int, err error) {
-	ws, skipped, err = c.registrations(ctx)
+func (c *Client) listWorkers(ctx context.Context) (workerList, error) {
+	l, err := c.registrations(ctx)
 	if err != nil {
-		return nil, 0, err
+		return workerList{}, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, 0, err
+		return workerList{}, err
 	}
 	refs, hidden, err := c.st.ListAssignments()
 	if err != nil {
-		return nil, 0, err
+		return workerList{}, err
 	}
+	ws := l.ws
 	placed := map[string]int{}
 	for _, r := range refs {
 		placed[r.Worker]++
@@ -1493,7 +1505,7 @@ func (c *Client) listWorkers(ctx context.Context) (ws []WorkerStatus, skipped in
 		if slices.Contains(hidden, w.ID) {
 			// Its registration read, its directory not: its counts are
 			// not known, and not 0.
-			skipped++
+			l.skipped++
 		}
 		// A worker runs what it is given up to its capacity, and only a
 		// prefetch lets more wait there: told apart by count, not by
@@ -1503,7 +1515,7 @@ func (c *Client) listWorkers(ctx context.Context) (ws []WorkerStatus, skipped in
 		w.Running = min(n, w.Capacity)
 		w.Waiting = n - w.Running
 	}
-	return ws, skipped, nil
+	return l, nil
 }
 
 // Registrations lists the registered workers and their cordons without
@@ -1513,20 +1525,23 @@ func (c *Client) listWorkers(ctx context.Context) (ws []WorkerStatus, skipped in
 // say no worker fits. It ends with ctx's error once ctx is done, its reads
 // left to end in the background.
 func (c *Client) Registrations(ctx context.Context) (ws []WorkerStatus, skipped int, err error) {
-	return workersWith(ctx, c.registrations)
+	l, err := workersWith(ctx, c.registrations)
+	return l.ws, l.skipped, err
 }
 
-func (c *Client) registrations(ctx context.Context) (ws []WorkerStatus, skipped int, err error) {
+// registrations reads the registrations and the cordons, once each; its
+// answer's cordons are every one read.
+func (c *Client) registrations(ctx context.Context) (workerList, error) {
 	entries, skipped, err := c.st.ListWorkers()
 	if err != nil {
-		return nil, 0, err
+		return workerList{}, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, 0, err
+		return workerList{}, err
 	}
 	cordons, cordonsHidden, err := c.st.Cordons()
 	if err != nil {
-		return nil, 0, err
+		return workerList{}, err
 	}
 	if cordonsHidden {
 		skipped++ // which are cordoned is not known: no claim that one fits
@@ -1536,7 +1551,7 @@ func (c *Client) registrations(ctx context.Context) (ws []WorkerStatus, skipped 
 		out[i] = WorkerStatus{WorkerInfo: *e.Info, Cordon: cordons[e.Info.ID]}
 		out[i].Token = "" // the worker's own business, not a reader's
 	}
-	return out, skipped, nil
+	return workerList{ws: out, cordons: cordons, skipped: skipped}, nil
 }
 
 // CordonWorker cordons worker id: the leader places no new work on it until

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -518,7 +517,7 @@ func newWorkersCmd(g *globals) *cobra.Command {
 		Args:  subcommandArgs, // drover workers alone lists them
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return g.withReader(func(ctx context.Context, c *client.Client) error {
-				ws, skipped, err := c.ListWorkers(ctx)
+				ws, cordons, skipped, err := c.ListWorkersCordons(ctx)
 				if err != nil {
 					return err
 				}
@@ -526,7 +525,7 @@ func newWorkersCmd(g *globals) *cobra.Command {
 					fmt.Fprintf(cmd.ErrOrStderr(), "drover: skipped %d unreadable worker registration(s) (or their assignments, or the cordons): malformed, which a leader moves to deadletter (drover deadletter ls), of a newer Drover, or not readable with these credentials\n", skipped)
 				}
 				if skipped == 0 { // else a registration not read may be a cordon's
-					noteStrayCordons(ctx, cmd.ErrOrStderr(), c, ws)
+					noteStrayCordons(cmd.ErrOrStderr(), cordons, ws)
 				}
 				out := cmd.OutOrStdout()
 				if g.output == "json" {
@@ -570,19 +569,24 @@ const strayCordonsNamed = 10
 
 // noteStrayCordons says on stderr which cordons name no registered worker
 // (one set ahead of a worker, or left after it went), which the table,
-// a list of workers, cannot show: they are lifted by name alone.
-func noteStrayCordons(ctx context.Context, stderr io.Writer, c *client.Client, ws []client.WorkerStatus) {
-	cordons, _, err := c.Cordons(ctx)
-	if err != nil {
-		return // the listing stands without the note
-	}
+// a list of workers, cannot show: they are lifted by name alone. cordons
+// are those read with ws (ListWorkersCordons): a second read of them all
+// here doubled what drover workers asked of ZooKeeper.
+func noteStrayCordons(stderr io.Writer, cordons map[string]*store.Cordon, ws []client.WorkerStatus) {
+	registered := make(map[string]bool, len(ws))
 	for _, w := range ws {
-		delete(cordons, w.ID)
+		registered[w.ID] = true
 	}
-	if len(cordons) == 0 {
+	var ids []string
+	for id := range cordons {
+		if !registered[id] {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
 		return
 	}
-	ids := slices.Sorted(maps.Keys(cordons))
+	slices.Sort(ids)
 	more := ""
 	if len(ids) > strayCordonsNamed {
 		more = fmt.Sprintf(" and %d more", len(ids)-strayCordonsNamed)
