@@ -120,13 +120,18 @@ func waitsForWorker(ctx context.Context, c *client.Client, t *store.Task) string
 }
 
 func newStatusCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "status ID",
+	var keys []string
+	cmd := &cobra.Command{
+		Use:   "status ID | status --key KEY",
 		Short: "Show a task's state, attempts and outcome",
-		Args:  taskIDArg,
+		Args:  taskIDOrKey,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := taskArg(g, cmd, args, keys)
+			if err != nil {
+				return err
+			}
 			var waiting string
-			t, err := lookupThen(g, args[0], func(ctx context.Context, c *client.Client, t *store.Task) {
+			t, err := lookupThen(g, id, func(ctx context.Context, c *client.Client, t *store.Task) {
 				if t.State == store.StateQueued && g.output != "json" {
 					waiting = waitsFor(ctx, c, t)
 				}
@@ -201,6 +206,9 @@ func newStatusCmd(g *globals) *cobra.Command {
 			return table(out, "FIELD\tVALUE", rows)
 		},
 	}
+	keyFlag(cmd, &keys, false)
+	onlyOnce(cmd.Flags(), "key", "--key names one task")
+	return cmd
 }
 
 // logsJSON is logs' -o json output: the task, the attempt whose output it
@@ -259,10 +267,11 @@ func rawLen(s string) int {
 func newLogsCmd(g *globals) *cobra.Command {
 	var attempt int
 	var follow bool
+	var keys []string
 	cmd := &cobra.Command{
-		Use:   "logs ID [--attempt N | -f]",
+		Use:   "logs ID [--attempt N | -f] | logs --key KEY [...]",
 		Short: "Print the tail of a finished task's stdout and stderr, or of one of its attempts; -f prints a running task's output as it comes",
-		Args:  taskIDArg,
+		Args:  taskIDOrKey,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// 0 is the default, "not given": the last attempt. Given, it
 			// names none (attempts count from 1).
@@ -275,10 +284,14 @@ func newLogsCmd(g *globals) *cobra.Command {
 			if follow && g.output == "json" {
 				return usageErr("-f prints the output as it comes, raw; -o json prints a finished task's (leave -f out)")
 			}
-			if follow {
-				return followLogs(cmd, g, args[0])
+			id, err := taskArg(g, cmd, args, keys)
+			if err != nil {
+				return err
 			}
-			t, err := lookup(g, args[0])
+			if follow {
+				return followLogs(cmd, g, id)
+			}
+			t, err := lookup(g, id)
 			if err != nil {
 				return err
 			}
@@ -287,6 +300,8 @@ func newLogsCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().IntVar(&attempt, "attempt", 0, "print attempt N's output tail, counted from 1 (default the last that ran; the last "+fmt.Sprint(store.AttemptsWithTail)+" attempts that ran keep "+fmt.Sprint(store.AttemptTail>>10)+" KiB of each stream)")
 	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "print the output as the task's attempts run, until it ends (exit 0 however it ended: drover wait tells)")
+	keyFlag(cmd, &keys, false)
+	onlyOnce(cmd.Flags(), "key", "--key names one task")
 	return cmd
 }
 

@@ -756,9 +756,10 @@ func newWaitCmd(g *globals) *cobra.Command {
 		file    string
 		timeout time.Duration
 		follow  bool
+		keys    []string
 	)
 	cmd := &cobra.Command{
-		Use:   "wait ID... | wait -f FILE | wait --follow ID",
+		Use:   "wait ID... [--key KEY...] | wait -f FILE | wait --follow ID",
 		Short: "Wait for tasks; exit 0 when all succeeded, else the first failure's exit code",
 		Long: `Wait for tasks; exit 0 when all succeeded, else the first failure's exit code.
 With -o json it prints the finished tasks as a JSON array, in the order given.
@@ -785,10 +786,10 @@ comes, as submit --follow does, then exits with its exit code.`,
 				}
 				ids = append(ids, read...)
 			}
-			if len(ids) == 0 {
+			if len(ids) == 0 && len(keys) == 0 {
 				return usageErr("wait: no task ids given")
 			}
-			if follow && (len(ids) != 1 || file != "") {
+			if follow && (len(ids)+len(keys) != 1 || file != "") {
 				return usageErr("wait: --follow prints one task's output as it runs: give one ID (drover logs -f ID for another)")
 			}
 			if follow && g.output == "json" {
@@ -805,10 +806,15 @@ comes, as submit --follow does, then exits with its exit code.`,
 				report = cmd.OutOrStdout()
 			}
 			return g.withReaderFor(timeout, func(ctx context.Context, c *client.Client) error {
-				return waitAll(ctx, c, ids, timeout, follow, follow, report, cmd.OutOrStdout(), cmd.ErrOrStderr())
+				byKey, err := keyIDs(ctx, c, "wait", keys)
+				if err != nil {
+					return err
+				}
+				return waitAll(ctx, c, append(ids, byKey...), timeout, follow, follow, report, cmd.OutOrStdout(), cmd.ErrOrStderr())
 			})
 		},
 	}
+	keyFlag(cmd, &keys, true)
 	cmd.Flags().BoolVar(&follow, "follow", false, "one task: print its output as it comes (drover logs -f), then exit with its exit code")
 	cmd.Flags().StringVarP(&file, "file", "f", "", "read task ids from a file, one per line (- for stdin)")
 	onlyOnce(cmd.Flags(), "file", "one file only (join them: cat A B | drover wait -f -)")

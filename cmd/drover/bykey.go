@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/drover-sched/drover/client"
+	"github.com/drover-sched/drover/store"
+)
+
+// keyFlag registers --key on a command that takes task ids: the tasks
+// idempotency keys name (submit --key), in place of their ids.
+func keyFlag(cmd *cobra.Command, keys *[]string, many bool) {
+	usage := "the task this idempotency key names (submit --key), in place of its id"
+	if many {
+		usage = "the task this idempotency key names (submit --key), as well as the ids given; repeat it for each key"
+	}
+	cmd.Flags().StringArrayVar(keys, "key", nil, usage)
+}
+
+// taskIDOrKey takes exactly one task id, or none with --key given once.
+func taskIDOrKey(cmd *cobra.Command, args []string) error {
+	// (GetStringArray reads [""] as none.)
+	switch err := onceErr(cmd); {
+	case err != nil:
+		return err
+	case !cmd.Flags().Changed("key"):
+		return taskIDArg(cmd, args)
+	case len(args) > 0:
+		return usageErr("%s: give a task id or --key, not both", cmdName(cmd))
+	}
+	return nil
+}
+
+// idsOfKeys returns the ids of the tasks keys name, on a connection of
+// its own (keyIDs).
+func idsOfKeys(g *globals, name string, keys []string) (ids []string, err error) {
+	err = g.withReader(func(ctx context.Context, c *client.Client) error {
+		ids, err = keyIDs(ctx, c, name, keys)
+		return err
+	})
+	return ids, err
+}
+
+// keyIDs returns the ids of the tasks keys name, in turn: a key no task
+// has, or whose task is found nowhere, is exit 1, as an id found nowhere
+// is.
+func keyIDs(ctx context.Context, c *client.Client, name string, keys []string) ([]string, error) {
+	var ids []string
+	for _, k := range keys {
+		if k == "" {
+			return nil, usageErr("%s: --key \"\": empty (a key is 1 to %d bytes)", name, client.MaxKeyLen)
+		}
+		t, err := c.TaskOfKey(ctx, k)
+		switch {
+		case errors.Is(err, store.ErrNoKey):
+			return nil, exitCode(1, fmt.Sprintf("%s: no task has the key %q (never given to this cluster (--root, --zk), or pruned by retention with its task)", name, k))
+		case errors.Is(err, store.ErrUnknownTask):
+			return nil, exitCode(1, fmt.Sprintf("%s: the task of key %q not found (%s)", name, k, notFoundWhy))
+		case err != nil:
+			return nil, fmt.Errorf("key %q: %w", k, err)
+		}
+		ids = append(ids, t.ID)
+	}
+	return ids, nil
+}
+
+// taskArg is the one task id a command was given, or the id of the task
+// its --key names.
+func taskArg(g *globals, cmd *cobra.Command, args []string, keys []string) (string, error) {
+	if len(keys) == 0 {
+		return args[0], nil
+	}
+	ids, err := idsOfKeys(g, cmdName(cmd), keys)
+	if err != nil {
+		return "", err
+	}
+	return ids[0], nil
+}
