@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// README: status, logs and wait take --key KEY in place of a task id:
+// README: status, logs, wait, cancel and retry take --key KEY in place of a task id:
 // the task that idempotency key names. A key no task has is exit 1, as an
 // id found nowhere; an id and --key together, or --key twice for one task,
 // exit 2.
@@ -34,5 +34,16 @@ func TestCommandsTakeAKey(t *testing.T) {
 	}
 	if r := drover(t, root, "logs", "--key", "report-2026-12-06"); r.code != 0 || r.stdout != "hi\n" {
 		t.Fatalf("logs --key: %+v", r)
+	}
+	oneLineError(t, drover(t, root, "cancel", "--key", "nope"), 1, `cancel: no task has the key "nope"`)
+	slow := strings.TrimSpace(drover(t, root, "submit", "--key", "slow", "--in", "1h", "--", "true").stdout)
+	if r := drover(t, root, "cancel", "--key", "slow"); r.code != 0 || !strings.Contains(r.stdout+r.stderr, slow) {
+		t.Fatalf("cancel --key: %+v", r)
+	}
+	if r := drover(t, root, "retry", "--key", "slow"); r.code != 0 {
+		t.Fatalf("retry --key: %+v", r)
+	}
+	if r := drover(t, root, "wait", "--key", "slow"); r.code != 0 { // a retry runs at once
+		t.Fatalf("wait --key after retry --key: %+v", r)
 	}
 }

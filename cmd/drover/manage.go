@@ -47,14 +47,15 @@ func uniqueIDs(ids []string) []string {
 // does: what submit -f printed, or an ls -o json piped through jq.
 func newManageCmd(g *globals, use, short, verb string, op func(*client.Client, context.Context, string) (*store.Task, error)) *cobra.Command {
 	var file string
+	var keys []string
 	cmd := &cobra.Command{
-		Use:   use + " ID... | " + use + " -f FILE",
+		Use:   use + " ID... [--key KEY...] | " + use + " -f FILE",
 		Short: short,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := fileFlagErr(cmd, file); err != nil {
 				return err
 			}
-			if file == "" {
+			if file == "" && !cmd.Flags().Changed("key") {
 				if err := taskIDsArg(cmd, args); err != nil {
 					return err
 				}
@@ -84,6 +85,11 @@ func newManageCmd(g *globals, use, short, verb string, op func(*client.Client, c
 				}
 			}
 			return g.withReader(func(ctx context.Context, c *client.Client) error {
+				byKey, err := keyIDs(ctx, c, use, keys)
+				if err != nil {
+					return err
+				}
+				args = append(args, byKey...)
 				var failed error
 				var done []client.TaskJSON
 				// report writes, with -o json, the tasks acted on.
@@ -188,6 +194,7 @@ func newManageCmd(g *globals, use, short, verb string, op func(*client.Client, c
 		},
 	}
 	cmd.Flags().StringVarP(&file, "file", "f", "", "read task ids from a file, one per line (- for stdin), as wait -f does")
+	keyFlag(cmd, &keys, true)
 	onlyOnce(cmd.Flags(), "file", "one file only (join them: cat A B | drover "+use+" -f -)")
 	return cmd
 }
