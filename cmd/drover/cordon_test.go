@@ -69,7 +69,7 @@ func TestWorkersCordonAndUncordon(t *testing.T) {
 	oneLineError(t, drover(t, root, "workers", "cordon", "w5", "a/b"), 2, "worker id") // checked before any is cordoned
 	oneLineError(t, drover(t, root, "workers", "cordon", "a/b"), 2, "worker id")
 	oneLineError(t, drover(t, root, "workers", "cordon", "w3", "--note", "two\nlines"), 2, `--note "two\nlines": must not contain control characters`)
-	if r := drover(t, root, "workers", "cordon", "w3", "--note", strings.Repeat("x", 513)); r.code != 2 || r.stderr != "drover: --note: longer than 512 bytes\n" {
+	if r := drover(t, root, "workers", "cordon", "w3", "--note", strings.Repeat("x", 513)); r.code != 2 || r.stderr != "drover: workers cordon: --note: longer than 512 bytes\n" {
 		t.Errorf("cordon --note of 513 bytes: %+v; want exit 2, --note: longer than 512 bytes (a note is no name)", r)
 	}
 	oneLineError(t, drover(t, root, "workers", "cordn", "w3"), 2, `workers: unknown command "cordn": did you mean cordon? (want one of cordon, uncordon)`)

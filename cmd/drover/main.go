@@ -81,7 +81,14 @@ func run(args []string) int {
 	var ex *exitError
 	if errors.As(err, &ex) {
 		if ex.msg != "" {
-			fmt.Fprintln(os.Stderr, "drover: "+printable(fromFile(cmd, g.configFile, ex)))
+			msg := fromFile(cmd, g.configFile, ex)
+			if ex.code == 2 && strings.HasPrefix(msg, "-") && !strings.HasPrefix(msg, "--config") {
+				// A flag's check names its flag first ("--limit -1: ..."):
+				// led by the command, as a flag that does not parse is
+				// (withCommand). The config file's are every command's.
+				msg = withCommand(cmd, msg)
+			}
+			fmt.Fprintln(os.Stderr, "drover: "+printable(msg))
 		}
 		return ex.code
 	}

@@ -55,6 +55,9 @@ func TestFlagErrorNamesTheCommand(t *testing.T) {
 		{[]string{"--session-timeout", "5x", "version"}, `drover: version: --session-timeout "5x": want a duration such as 90s, 5m or 1h30m`},
 		{[]string{"schedule", "--bogus-polish218"}, `drover: schedule: unknown flag: --bogus-polish218`},
 		{[]string{"help", "--bogus-polish218"}, `drover: help: unknown flag: --bogus-polish218`}, // added as the tree runs
+		// A command's own check of a flag's value names the command too.
+		{[]string{"ls", "--limit", "-1"}, `drover: ls: --limit -1: must not be negative`},
+		{[]string{"deadletter", "ls", "--limit", "-1"}, `drover: deadletter ls: --limit -1: must not be negative`},
 		// The root's own: no command to name, and "drover" once.
 		{[]string{"--bogus-polish218"}, `drover: unknown flag: --bogus-polish218`},
 		{[]string{"--session-timeout", "5x"}, `drover: --session-timeout "5x": want a duration such as 90s, 5m or 1h30m`},
