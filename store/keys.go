@@ -220,8 +220,19 @@ var ErrNoKey = errors.New("no task has this idempotency key")
 // submit of the key moves it aside); one of a newer format version wraps
 // ErrUnsupportedVersion. The task itself may be gone (pruned while its key
 // stayed): a lookup of the id tells.
+//
+// A key not found is read again after a sync: the server this session
+// reads may be behind another client's submit that gave it (ZooKeeper
+// orders a session's reads after its own writes only).
 func (s *Store) TaskOfKey(key string) (string, error) {
-	data, _, err := s.Get(s.layout.Key(KeyHash(key)))
+	p := s.layout.Key(KeyHash(key))
+	data, _, err := s.Get(p)
+	if errors.Is(err, ErrNoNode) {
+		if err := s.Sync(p); err != nil {
+			return "", fmt.Errorf("read key %q: %w", key, err)
+		}
+		data, _, err = s.Get(p)
+	}
 	if errors.Is(err, ErrNoNode) {
 		return "", fmt.Errorf("key %q: %w", key, ErrNoKey)
 	}
