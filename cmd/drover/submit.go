@@ -285,10 +285,10 @@ being true when an idempotency key returned a task submitted before.`,
 				return usageErr("submit: --wait-timeout needs --wait and a duration of zero (no limit) or more")
 			}
 			return g.withClient(func(ctx context.Context, c *client.Client) error {
-				if one == nil {
-					if err := checkOutsideKeys(ctx, c, file, outsideKeys); err != nil {
-						return err
-					}
+				// (A file of one line too, which one names: its line is
+				// said. The command line's task has none.)
+				if err := checkOutsideKeys(ctx, c, file, outsideKeys); err != nil {
+					return err
 				}
 				// Submitted in chunks so a terminal shows progress; each chunk
 				// is still batched into multis by the store.
