@@ -779,7 +779,7 @@ func (c *Client) taskOfKey(ctx context.Context, key string) (id, why string, err
 	if err := ctx.Err(); err != nil {
 		return "", "", err
 	}
-	id, err = withCtx(ctx, func() (string, error) { return c.st.TaskOfKey(key) })
+	id, err = withCtx(ctx, func() (string, error) { return c.keyTask(ctx, key) })
 	switch {
 	case errors.Is(err, store.ErrNoKey):
 		return "", "no task has this key", nil
@@ -804,12 +804,24 @@ func (c *Client) taskOfKey(ctx context.Context, key string) (id, why string, err
 // no task has it (never given, or pruned with its task), and
 // store.ErrUnknownTask when its task is found nowhere. ctx ends it.
 func (c *Client) TaskOfKey(ctx context.Context, key string) (*store.Task, error) {
-	id, err := withCtx(ctx, func() (string, error) { return c.st.TaskOfKey(key) })
+	id, err := withCtx(ctx, func() (string, error) { return c.keyTask(ctx, key) })
 	if err != nil {
 		return nil, err
 	}
 	t, _, err := c.lookupCtx(ctx, id)
 	return t, err
+}
+
+// keyTask is store.TaskOfKey read again once back after a lost reply, as
+// lookup reads a task again: a read, safe to ask twice.
+func (c *Client) keyTask(ctx context.Context, key string) (string, error) {
+	for lost := 0; ; lost++ {
+		id, err := c.st.TaskOfKey(key)
+		if lostReply(err) && !c.failFast && lost < maxSubmitTries && c.reconnected(ctx) {
+			continue
+		}
+		return id, err
+	}
 }
 
 // checkAfter refuses tasks that would wait for a task found nowhere (a
