@@ -774,7 +774,8 @@ func (c *Client) afterKeys(ctx context.Context, specs []TaskSpec, tasks []*store
 // taskOfKey returns the id of the task idempotency key names, looked up:
 // why says why none can be waited for (no task has the key: id ""; its
 // task is found nowhere, pruned before its key; or its record is
-// malformed, and moved aside). err is another failure (a read's).
+// malformed: left where it is, for a submit of the key to move aside).
+// err is another failure (a read's).
 func (c *Client) taskOfKey(ctx context.Context, key string) (id, why string, err error) {
 	if err := ctx.Err(); err != nil {
 		return "", "", err
