@@ -24,6 +24,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/drover-sched/drover/store"
 )
 
@@ -723,41 +725,28 @@ func (c *Client) afterKeys(ctx context.Context, specs []TaskSpec, tasks []*store
 	if !slices.ContainsFunc(specs, func(s TaskSpec) bool { return len(s.AfterKey) > 0 }) {
 		return nil, nil, nil
 	}
+	// Which keys each spec waits for are of the call, and which the
+	// cluster's: the cluster's are then read keyReads at a time, and the
+	// first refused, in the specs' order, said.
+	type outside struct {
+		key, id, why string
+		spec         int // the first spec that waits for it
+		err          error
+	}
 	giver := map[string]int{} // a key's first spec, of those before
-	found := map[string]string{}
-	checked = map[string]bool{}
+	byKey := map[string]*outside{}
+	var look []*outside
 	inCall = make([][]int, len(specs))
 	waits := false
 	for i, s := range specs {
-		var ids []string
 		for _, k := range slices.Compact(slices.Sorted(slices.Values(s.AfterKey))) {
 			if j, ok := giver[k]; ok {
 				inCall[i] = append(inCall[i], j)
 				waits = true
-				continue
+			} else if byKey[k] == nil {
+				byKey[k] = &outside{key: k, spec: i}
+				look = append(look, byKey[k])
 			}
-			id, ok := found[k]
-			if !ok {
-				var why string
-				id, why, err = c.taskOfKey(ctx, k)
-				switch {
-				case err != nil:
-					return nil, nil, fmt.Errorf("submit: after_key %q: %w", k, err)
-				case why != "":
-					if id == "" && slices.ContainsFunc(specs[i+1:], func(l TaskSpec) bool { return l.Key == k }) {
-						why += " (the task that gives it must come before the one that waits for it)"
-					}
-					if len(specs) == 1 {
-						return nil, nil, fmt.Errorf("%w: after_key %q: %s", ErrInvalid, k, why)
-					}
-					return nil, nil, fmt.Errorf("%w: task %d: after_key %q: %s", ErrInvalid, i+1, k, why)
-				}
-				found[k], checked[id] = id, true
-			}
-			ids = append(ids, id)
-		}
-		if len(ids) > 0 {
-			tasks[i].After = afterIDs(append(ids, tasks[i].After...))
 		}
 		if s.Key != "" {
 			if _, ok := giver[s.Key]; !ok {
@@ -765,11 +754,51 @@ func (c *Client) afterKeys(ctx context.Context, specs []TaskSpec, tasks []*store
 			}
 		}
 	}
+	var g errgroup.Group
+	g.SetLimit(keyReads)
+	for _, o := range look {
+		g.Go(func() error {
+			o.id, o.why, o.err = c.taskOfKey(ctx, o.key)
+			return nil
+		})
+	}
+	_ = g.Wait()
+	checked = map[string]bool{}
+	for _, o := range look {
+		switch {
+		case o.err != nil:
+			return nil, nil, fmt.Errorf("submit: after_key %q: %w", o.key, o.err)
+		case o.why != "":
+			why := o.why
+			if o.id == "" && slices.ContainsFunc(specs[o.spec+1:], func(l TaskSpec) bool { return l.Key == o.key }) {
+				why += " (the task that gives it must come before the one that waits for it)"
+			}
+			if len(specs) == 1 {
+				return nil, nil, fmt.Errorf("%w: after_key %q: %s", ErrInvalid, o.key, why)
+			}
+			return nil, nil, fmt.Errorf("%w: task %d: after_key %q: %s", ErrInvalid, o.spec+1, o.key, why)
+		}
+		checked[o.id] = true
+	}
+	for i, s := range specs {
+		var ids []string
+		for _, k := range s.AfterKey {
+			if o := byKey[k]; o != nil && !slices.Contains(inCall[i], giver[k]) {
+				ids = append(ids, o.id)
+			}
+		}
+		if len(ids) > 0 {
+			tasks[i].After = afterIDs(append(ids, tasks[i].After...))
+		}
+	}
 	if !waits {
 		return nil, checked, nil
 	}
 	return inCall, checked, nil
 }
+
+// keyReads bounds the key look-ups afterKeys has in flight.
+const keyReads = 16
 
 // taskOfKey returns the id of the task idempotency key names, looked up:
 // why says why none can be waited for (no task has the key: id ""; its

@@ -532,12 +532,28 @@ var errKeysUnread = errors.New("interrupted while reading the tasks the keys nam
 // checkOutsideKeys refuses a file some line of which waits for a key
 // (after_key) that no line before it gives and no task in the cluster has,
 // before any line is sent, naming the first such line; keys are looked up
-// in the order of their first lines.
+// keyReaders at a time, and the first refused in the order of their first
+// lines said.
 func checkOutsideKeys(ctx context.Context, c *client.Client, file string, keys map[string]int) error {
 	names := slices.SortedFunc(maps.Keys(keys), func(a, b string) int { return cmp.Compare(keys[a], keys[b]) })
-	for _, k := range names {
-		_, err := c.TaskOfKey(ctx, k)
-		switch {
+	errs := make([]error, len(names))
+	var g errgroup.Group
+	g.SetLimit(keyReaders)
+	for i, k := range names {
+		if ctx.Err() != nil {
+			break // the reads begun end with the store's close
+		}
+		g.Go(func() error {
+			_, errs[i] = c.TaskOfKey(ctx, k)
+			return nil
+		})
+	}
+	_ = g.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for i, k := range names {
+		switch err := errs[i]; {
 		case err == nil:
 			continue
 		case errors.Is(err, store.ErrNoKey):
