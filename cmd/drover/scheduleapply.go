@@ -99,11 +99,24 @@ func readScheduleFile(data []byte) ([]client.ScheduleSpec, error) {
 		return nil, oneYAMLLine(err)
 	}
 	var specs []client.ScheduleSpec
+	first := map[string]int{} // name: the line it is first given on
 	for i := 0; i+1 < len(m.Content); i += 2 {
-		name, body := m.Content[i].Value, m.Content[i+1]
+		key, body := m.Content[i], m.Content[i+1]
+		name := key.Value
+		for k := key; k.Kind == yaml.AliasNode && k.Alias != nil; k = k.Alias {
+			// *k : names the key it aliases (the typed decode sees no
+			// name given twice so: its node is of another kind).
+			name = k.Alias.Value
+		}
+		if line, ok := first[name]; ok {
+			// Applied twice, the last would win; several applies in
+			// flight, either might.
+			return nil, fmt.Errorf("line %d: mapping key %q already defined at line %d", key.Line, name, line)
+		}
+		first[name] = key.Line
 		spec, err := scheduleSpecOf(name, body)
 		if err != nil {
-			return nil, fmt.Errorf("schedule %s (line %d): %w", shown(name), m.Content[i].Line, err)
+			return nil, fmt.Errorf("schedule %s (line %d): %w", shown(name), key.Line, err)
 		}
 		specs = append(specs, spec)
 	}
