@@ -487,9 +487,9 @@ const scheduleListingFresh = time.Second
 // scheduleListing is what a store knows of the schedules directory's size.
 type scheduleListing struct {
 	mu    sync.Mutex
-	names map[string]bool // when read, plus this store's adds since
-	bytes int             // the listing's bytes, of names
-	at    time.Time       // when read (zero: never)
+	names map[string]bool // when read, plus this store's adds since; nil: not read
+	bytes int             // the listing's bytes, of names; names nil: a bound, every name as long as names go
+	at    time.Time       // when read, or counted (zero: never)
 }
 
 // reserveScheduleName counts name into the schedules directory's listing,
@@ -504,19 +504,28 @@ func (s *Store) reserveScheduleName(name string) error {
 	if now := s.now(); l.at.IsZero() || now.Sub(l.at) >= scheduleListingFresh || now.Before(l.at) {
 		// Names are at most MaxNameLen bytes: a directory that fits with
 		// every name that long needs no listing (a one-shot `schedule add`
-		// among a few thousand schedules).
+		// among a few thousand schedules). The count is trusted as a
+		// listing is (an add of each of 2,000 schedules at once read it
+		// each, one at a time).
 		ok, st, err := s.Exists(s.layout.Schedules())
 		if err != nil {
 			return fmt.Errorf("add schedule %s: %w", name, err)
 		}
-		if !ok || (int(st.NumChildren)+1)*(MaxNameLen+4) <= maxScheduleListing {
+		l.names, l.bytes, l.at = nil, 0, now
+		if ok {
+			l.bytes = int(st.NumChildren) * (MaxNameLen + 4)
+		}
+	}
+	if l.names == nil {
+		if l.bytes+MaxNameLen+4 <= maxScheduleListing {
+			l.bytes += MaxNameLen + 4
 			return nil
 		}
 		names, err := s.Children(s.layout.Schedules())
 		if err != nil && !errors.Is(err, ErrNoNode) {
 			return fmt.Errorf("add schedule %s: %w", name, err)
 		}
-		l.names, l.bytes, l.at = make(map[string]bool, len(names)), 0, now
+		l.names, l.bytes = make(map[string]bool, len(names)), 0
 		for _, n := range names {
 			l.names[n], l.bytes = true, l.bytes+len(n)+4
 		}
