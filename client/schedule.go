@@ -150,15 +150,21 @@ func (c *Client) AddSchedule(ctx context.Context, spec ScheduleSpec) (*store.Sch
 		return nil, fmt.Errorf("add schedule %s: %w", spec.Name, err)
 	}
 	rec.CreatedAt = at.UTC()
+	return c.addRecord(ctx, rec)
+}
+
+// addRecord is AddSchedule of rec, a record a spec made, its creation
+// time set.
+func (c *Client) addRecord(ctx context.Context, rec *store.Schedule) (*store.Schedule, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err // nothing sent
 	}
-	err = c.st.AddSchedule(rec)
+	err := c.st.AddSchedule(rec)
 	for try := 0; err != nil && lostReply(err) && try < maxSubmitTries && c.reconnected(context.Background()); try++ {
 		// The reply was lost: applied, the record is there as written
 		// (found, it is ours by its creation time, which ZooKeeper gave);
 		// not applied, the name is free, and the add is sent again.
-		found, _, rerr := c.readSchedule(spec.Name)
+		found, _, rerr := c.readSchedule(rec.Name)
 		switch {
 		case rerr == nil && found.CreatedAt.Equal(rec.CreatedAt) && found.Cron == rec.Cron && found.TZ == rec.TZ:
 			return found, nil
@@ -167,7 +173,7 @@ func (c *Client) AddSchedule(ctx context.Context, spec ScheduleSpec) (*store.Sch
 		case rerr != nil:
 			err = fmt.Errorf("%w: the reply was lost, and the look for the schedule failed: %w", ErrUnconfirmed, rerr)
 		default:
-			err = fmt.Errorf("schedule %s: %w", spec.Name, store.ErrScheduleExists) // another's, added meanwhile
+			err = fmt.Errorf("schedule %s: %w", rec.Name, store.ErrScheduleExists) // another's, added meanwhile
 		}
 	}
 	if err != nil {
@@ -209,18 +215,12 @@ func (c *Client) readSchedule(name string) (*store.Schedule, int32, error) {
 	}
 	p := c.st.Layout().Schedule(name)
 	for synced := false; ; synced = true {
-		data, stat, err := c.st.Get(p)
-		var rec *store.Schedule
-		if err == nil {
-			if rec, err = decodeScheduleAt(name, data); err != nil {
-				return nil, 0, fmt.Errorf("schedule %s: %w", name, err)
-			}
-		}
-		if err != nil && !errors.Is(err, store.ErrNoNode) {
+		got, err := c.getSchedule(name)
+		if err != nil {
 			return nil, 0, err
 		}
-		if err == nil && !rec.Removed {
-			return rec, stat.Version, nil
+		if got.rec != nil {
+			return got.rec, got.version, nil
 		}
 		if synced {
 			return nil, 0, fmt.Errorf("schedule %s: %w", name, ErrNoSchedule)
@@ -232,6 +232,26 @@ func (c *Client) readSchedule(name string) (*store.Schedule, int32, error) {
 			return nil, 0, err
 		}
 	}
+}
+
+// getSchedule reads the record of schedule name once, from the server
+// this session reads: rec nil when there is none, or a tombstone.
+func (c *Client) getSchedule(name string) (readRecord, error) {
+	data, stat, err := c.st.Get(c.st.Layout().Schedule(name))
+	if errors.Is(err, store.ErrNoNode) {
+		return readRecord{}, nil
+	}
+	if err != nil {
+		return readRecord{}, err
+	}
+	rec, err := decodeScheduleAt(name, data)
+	if err != nil {
+		return readRecord{}, fmt.Errorf("schedule %s: %w", name, err)
+	}
+	if rec.Removed {
+		return readRecord{}, nil
+	}
+	return readRecord{rec, stat.Version}, nil
 }
 
 func (c *Client) info(rec *store.Schedule) ScheduleInfo {
@@ -483,20 +503,34 @@ func (c *Client) RemoveSchedule(ctx context.Context, name string) error {
 // so resolved, it goes on whatever ctx says.
 func (c *Client) update(ctx context.Context, name string, fn func(*store.Schedule) error, extra func(*store.Txn) error, ids []string,
 	landed func() (bool, error)) (*store.Schedule, error) {
+	return c.updateFrom(ctx, name, nil, fn, extra, ids, landed)
+}
+
+// readRecord is a schedule's record as read, and its version.
+type readRecord struct {
+	rec     *store.Schedule
+	version int32
+}
+
+// updateFrom is update that takes first, when not nil, for its first read
+// of the record: a write prepared from an old one fails its version check,
+// and is prepared again from a read of its own.
+func (c *Client) updateFrom(ctx context.Context, name string, first *readRecord, fn func(*store.Schedule) error, extra func(*store.Txn) error, ids []string,
+	landed func() (bool, error)) (*store.Schedule, error) {
 	doubt := false // a write sent may have landed
 	for try := 0; ; try++ {
 		read := ctx
 		if doubt {
 			read = context.Background()
 		}
-		type got struct {
-			rec     *store.Schedule
-			version int32
-		}
-		g, err := withCtx(read, func() (got, error) {
+		g, err := withCtx(read, func() (readRecord, error) {
+			if first != nil {
+				return *first, nil
+			}
 			rec, version, err := c.readSchedule(name)
-			return got{rec, version}, err
+			return readRecord{rec, version}, err
 		})
+		first = nil
 		if err != nil {
 			return nil, err
 		}
@@ -543,7 +577,9 @@ func (c *Client) update(ctx context.Context, name string, fn func(*store.Schedul
 			return cur, nil
 		}
 		if !errors.Is(err, store.ErrBadVersion) || try > 20 {
-			return nil, fmt.Errorf("update schedule %s: %w", name, err)
+			// A write whose reply was lost, not found since, may have
+			// landed: ErrUnconfirmed.
+			return nil, fmt.Errorf("update schedule %s: %w", name, unconfirmed(err))
 		}
 	}
 }
@@ -699,8 +735,29 @@ const MissedUpdated = "missed: its spec changed before it fired"
 // and again. ctx ends it as it ends UpdateSchedule and AddSchedule: with
 // ctx's error before a write is sent, not after.
 func (c *Client) ApplySchedule(ctx context.Context, spec ScheduleSpec) (*store.Schedule, Applied, error) {
+	want, err := spec.Record(c.now())
+	if err != nil {
+		return nil, "", fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	return c.apply(ctx, want, c.clockOnce(ctx), nil)
+}
+
+// apply is ApplySchedule of want, a record a spec made, its writes timed
+// by clock; first, when not nil, is the schedule's record as read first
+// (first.rec nil: none was there).
+func (c *Client) apply(ctx context.Context, want *store.Schedule, clock func() (time.Time, error), first *readRecord) (*store.Schedule, Applied, error) {
 	for try := 0; ; try++ {
-		rec, changed, err := c.UpdateSchedule(ctx, spec)
+		var (
+			rec     *store.Schedule
+			changed bool
+			err     error
+		)
+		if first != nil && first.rec == nil {
+			err = ErrNoSchedule
+		} else {
+			rec, changed, err = c.updateSpec(ctx, want, clock, first)
+		}
+		first = nil
 		switch {
 		case err == nil && changed:
 			return rec, Updated, nil
@@ -709,7 +766,15 @@ func (c *Client) ApplySchedule(ctx context.Context, spec ScheduleSpec) (*store.S
 		case !errors.Is(err, ErrNoSchedule):
 			return nil, "", err
 		}
-		rec, err = c.AddSchedule(ctx, spec)
+		// Created when ZooKeeper says, not this host: the leader's
+		// catch-up counts the slots from then.
+		at, err := clock()
+		if err != nil {
+			return nil, "", fmt.Errorf("add schedule %s: %w", want.Name, err)
+		}
+		add := cloneRec(want)
+		add.CreatedAt = at
+		rec, err = c.addRecord(ctx, add)
 		if errors.Is(err, ErrScheduleExists) && try < 3 {
 			continue // added meanwhile by another: updated now
 		}
@@ -717,6 +782,23 @@ func (c *Client) ApplySchedule(ctx context.Context, spec ScheduleSpec) (*store.S
 			return nil, "", err
 		}
 		return rec, Added, nil
+	}
+}
+
+// clockOnce is ZooKeeper's clock for one call's writes: read when first
+// asked, then the same. An update with nothing to write never reads it
+// (the read is a write).
+func (c *Client) clockOnce(ctx context.Context) func() (time.Time, error) {
+	var at time.Time
+	return func() (time.Time, error) {
+		if at.IsZero() {
+			t, err := withCtx(ctx, c.zkNow)
+			if err != nil {
+				return time.Time{}, err
+			}
+			at = t.UTC()
+		}
+		return at, nil
 	}
 }
 
@@ -743,38 +825,38 @@ func (c *Client) UpdateSchedule(ctx context.Context, spec ScheduleSpec) (rec *st
 	if err != nil {
 		return nil, false, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
-	now, err := withCtx(ctx, c.zkNow)
-	if err != nil {
-		return nil, false, fmt.Errorf("update schedule %s: %w", spec.Name, err)
-	}
-	now = now.UTC()
-	rec, err = c.update(ctx, spec.Name, func(r *store.Schedule) error {
-		ok, err := applySpec(r, want, now)
+	return c.updateSpec(ctx, want, c.clockOnce(ctx), nil)
+}
+
+// updateSpec is UpdateSchedule of want, a record a spec made, its write
+// timed by clock, read once it has one to send; first, when not nil, is
+// the record as read first.
+func (c *Client) updateSpec(ctx context.Context, want *store.Schedule, clock func() (time.Time, error), first *readRecord) (rec *store.Schedule, changed bool, err error) {
+	name := want.Name
+	var same *store.Schedule // the record, found as asked
+	rec, err = c.updateFrom(ctx, name, first, func(r *store.Schedule) error {
+		if ok, err := asAsked(r, want); err != nil || ok {
+			same = r
+			return cmp.Or(err, errUnchanged)
+		}
+		now, err := clock()
 		if err != nil {
-			return err
+			return fmt.Errorf("update schedule %s: %w", name, err)
 		}
-		if !ok {
-			return errUnchanged
-		}
-		return nil
+		_, err = applySpec(r, want, now)
+		return err
 	}, nil, nil, func() (bool, error) {
 		// The reply was lost: the write landed if the schedule is now as
 		// asked (sent again, it would find nothing to do and say
 		// unchanged of a schedule this update changed).
-		cur, _, err := c.readSchedule(spec.Name)
+		cur, _, err := c.readSchedule(name)
 		if err != nil {
 			return false, err
 		}
-		ok, err := applySpec(cur, want, now)
-		return !ok, err
+		return asAsked(cur, want)
 	})
 	if errors.Is(err, errUnchanged) {
-		// Nothing written: ctx may end the read.
-		rec, err = withCtx(ctx, func() (*store.Schedule, error) {
-			rec, _, err := c.readSchedule(spec.Name)
-			return rec, err
-		})
-		return rec, false, err
+		return same, false, nil // nothing written
 	}
 	if err != nil {
 		return nil, false, err
@@ -789,26 +871,11 @@ var errUnchanged = errors.New("unchanged")
 // asks, keeping r's history, active runs, count and creation time (see
 // UpdateSchedule), at now; false: r was so already.
 func applySpec(r, want *store.Schedule, now time.Time) (bool, error) {
-	// As an earlier client wrote it (its template's format version, no
-	// catch-up or concurrency policy for the default) is as asked too.
-	old := r.Task
-	old.V = want.Task.V
-	oldTask, err := json.Marshal(&old)
-	if err != nil {
-		return false, err
-	}
-	newTask, err := json.Marshal(&want.Task)
-	if err != nil {
+	if same, err := asAsked(r, want); err != nil || same {
 		return false, err
 	}
 	grid := !sameGrid(r.Cron, r.TZ, want.Cron, want.TZ)
 	pause := want.Suspended && !r.Suspended
-	if r.Cron == want.Cron && r.TZ == want.TZ && !pause && bytes.Equal(oldTask, newTask) &&
-		cmp.Or(r.Catchup, store.CatchupNone) == want.Catchup && cmp.Or(r.Concurrency, store.ConcurrencyAllow) == want.Concurrency &&
-		r.StartingDeadline == want.StartingDeadline &&
-		r.KeepSucceeded == want.KeepSucceeded && r.KeepFailed == want.KeepFailed {
-		return false, nil
-	}
 	switch {
 	case grid:
 		fileUnfired(r, now, MissedUpdated) // the old spec's
@@ -828,6 +895,28 @@ func applySpec(r, want *store.Schedule, now time.Time) (bool, error) {
 		}
 	}
 	return true, nil
+}
+
+// asAsked reports whether r, a schedule's record, is what want (a record a
+// spec made) asks already: an update would write nothing.
+func asAsked(r, want *store.Schedule) (bool, error) {
+	// As an earlier client wrote it (its template's format version, no
+	// catch-up or concurrency policy for the default) is as asked too.
+	old := r.Task
+	old.V = want.Task.V
+	oldTask, err := json.Marshal(&old)
+	if err != nil {
+		return false, err
+	}
+	newTask, err := json.Marshal(&want.Task)
+	if err != nil {
+		return false, err
+	}
+	pause := want.Suspended && !r.Suspended
+	return r.Cron == want.Cron && r.TZ == want.TZ && !pause && bytes.Equal(oldTask, newTask) &&
+		cmp.Or(r.Catchup, store.CatchupNone) == want.Catchup && cmp.Or(r.Concurrency, store.ConcurrencyAllow) == want.Concurrency &&
+		r.StartingDeadline == want.StartingDeadline &&
+		r.KeepSucceeded == want.KeepSucceeded && r.KeepFailed == want.KeepFailed, nil
 }
 
 // sameGrid reports whether two specs, each with its zone (tz, or a
@@ -871,6 +960,15 @@ func (c *Client) WouldApply(ctx context.Context, spec ScheduleSpec) (Applied, er
 		return Added, nil
 	case err != nil:
 		return "", err
+	}
+	return c.wouldApply(rec, want)
+}
+
+// wouldApply is what an apply of want (a record a spec made) would do to
+// rec, the schedule's record (nil: none is there).
+func (c *Client) wouldApply(rec, want *store.Schedule) (Applied, error) {
+	if rec == nil {
+		return Added, nil
 	}
 	// The time moves only the slots an update would file, not whether it
 	// changes anything: this host's will do (ZooKeeper's takes a write).
