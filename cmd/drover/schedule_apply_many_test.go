@@ -19,6 +19,7 @@ import (
 // one the file never names, and applied both.
 func TestScheduleApplyAliasKeyIsTheNameItAliases(t *testing.T) {
 	for _, body := range []string{
+		"a:\n  cron: '@daily'\n  cmd: [x]\n'a':\n  cron: '@daily'\n  cmd: [y]\n",
 		"&k a:\n  cron: '@daily'\n  cmd: [x]\n*k :\n  cron: '@daily'\n  cmd: [y]\n",
 		"? &k a\n: {cron: '@daily', cmd: [x]}\n? *k\n: {cron: '@daily', cmd: [y]}\n",
 	} {
@@ -151,7 +152,8 @@ func TestScheduleApplyManyInterruptedSlow(t *testing.T) {
 	root := newRoot()
 	file, names := manySchedules(t, 300, func(int) string { return "0 2 * * *" })
 	openStore(t, root) // the cluster's tree
-	r := interruptSlow(t, root, "/schedules/s0150", 300*time.Millisecond, 20*time.Second, "schedule", "apply", "-f", file)
+	// Held from the create of s0150 on (its record's name, then its cron).
+	r := interruptSlow(t, root, `"name":"s0150","cron"`, 300*time.Millisecond, 20*time.Second, "schedule", "apply", "-f", file)
 	if !r.exited || r.code != 130 || !strings.Contains(r.stderr, "interrupted") {
 		t.Fatalf("apply interrupted: %+v; want exit 130, interrupted", r)
 	}
@@ -159,6 +161,7 @@ func TestScheduleApplyManyInterruptedSlow(t *testing.T) {
 	if len(rep.doubt) > 0 {
 		t.Errorf("in doubt over a link that answered: %q", r.stderr)
 	}
+	t.Logf("%d lines; stderr %.300q", len(rep.lines), r.stderr)
 	if n := checkApplied(t, root, names, "0 2 * * *", rep, r.stdout, r.stderr); n == 0 || n == len(names) {
 		t.Fatalf("%d of %d added: want the interrupt part-way; stdout %q, stderr %q", n, len(names), r.stdout, r.stderr)
 	}
@@ -171,10 +174,11 @@ func TestScheduleApplyManyInterruptedSilent(t *testing.T) {
 	root := newRoot()
 	file, names := manySchedules(t, 300, func(int) string { return "0 2 * * *" })
 	openStore(t, root) // the cluster's tree
-	r := interruptAt(t, root, "/schedules/s0150", 20*time.Second, "schedule", "apply", "-f", file)
-	if !r.exited || r.code != 130 || !strings.Contains(r.stderr, "interrupted") {
+	r := interruptAt(t, root, `"name":"s0150","cron"`, 20*time.Second, "schedule", "apply", "-f", file)
+	if !r.exited || r.code != 130 || !strings.HasPrefix(r.stderr, "drover: schedule apply: interrupted; ") {
 		t.Fatalf("apply interrupted: %+v; want exit 130, interrupted", r)
 	}
+	t.Logf("stdout %d bytes; stderr %q", len(r.stdout), r.stderr[max(0, len(r.stderr)-900):])
 	if n := checkApplied(t, root, names, "0 2 * * *", readApplyReport(r.stdout, r.stderr), r.stdout, r.stderr); n == len(names) {
 		t.Fatalf("all %d added: want the interrupt part-way; stderr %q", n, r.stderr)
 	}

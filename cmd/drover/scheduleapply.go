@@ -93,24 +93,27 @@ func readScheduleFile(data []byte) ([]client.ScheduleSpec, error) {
 	if m.Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("line %d: want a mapping of schedule names to their settings", m.Line)
 	}
-	// The typed decode refuses a name given twice.
-	var names map[string]yaml.Node
-	if err := m.Decode(&names); err != nil {
-		return nil, oneYAMLLine(err)
-	}
 	var specs []client.ScheduleSpec
-	first := map[string]int{} // name: the line it is first given on
+	first := make(map[string]int, len(m.Content)/2) // name: the line it is first given on
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		key, body := m.Content[i], m.Content[i+1]
-		name := key.Value
-		for k := key; k.Kind == yaml.AliasNode && k.Alias != nil; k = k.Alias {
-			// *k : names the key it aliases (the typed decode sees no
-			// name given twice so: its node is of another kind).
-			name = k.Alias.Value
+		k := key
+		for k.Kind == yaml.AliasNode && k.Alias != nil {
+			k = k.Alias // *k : names the key it aliases
 		}
+		switch k.Kind {
+		case yaml.SequenceNode:
+			return nil, fmt.Errorf("line %d: want a schedule's name, got a list", key.Line)
+		case yaml.MappingNode:
+			return nil, fmt.Errorf("line %d: want a schedule's name, got a mapping", key.Line)
+		}
+		// A name given twice is refused, as YAML's decoder refuses it
+		// (its own check compares each key with every other: 4.5 s for
+		// 20,000 schedules), and so is an alias of one given already:
+		// applied twice, the last would win; several applies in flight,
+		// either might.
+		name := k.Value
 		if line, ok := first[name]; ok {
-			// Applied twice, the last would win; several applies in
-			// flight, either might.
 			return nil, fmt.Errorf("line %d: mapping key %q already defined at line %d", key.Line, name, line)
 		}
 		first[name] = key.Line
@@ -426,34 +429,32 @@ the file does not name; --dry-run says what would change and writes nothing.`,
 					}
 					return writeJSON(cmd.OutOrStdout(), append([]outcome{}, done...))
 				}
-				fail := func(i int, err error) error {
-					_ = report()
-					return exitCode(1, fmt.Sprintf("schedule apply: %s: %v; not applied: %s", specs[i].Name, err, namesOf(specs[i:])))
+				// Many applies are in flight at once, and end in any order:
+				// each is printed once those before it in the file have
+				// ended, and those that end after one failed, or after
+				// an interrupt, once all have.
+				applies := newInOrder(len(specs), func(i int, v any) { say(specs[i].Name, string(v.(client.Applied))) })
+				each := func(i int, applied client.Applied, err error) bool { return applies.end(i, applied, err) }
+				var err error
+				if dryRun {
+					err = c.WouldApplySchedules(ctx, specs, each)
+				} else {
+					err = c.ApplySchedules(ctx, specs, each)
 				}
-				for i, spec := range specs {
-					if ctx.Err() != nil {
-						_ = report()
-						return exitCode(130, fmt.Sprintf("schedule apply: interrupted; not applied: %s", namesOf(specs[i:])))
+				if err != nil {
+					// Before any apply began.
+					_ = report()
+					if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+						return exitCode(130, fmt.Sprintf("schedule apply: interrupted; not applied: %s", namesOf(specs)))
 					}
-					var (
-						applied client.Applied
-						err     error
-					)
-					if dryRun {
-						applied, err = c.WouldApply(ctx, spec)
-					} else {
-						_, applied, err = c.ApplySchedule(ctx, spec)
+					return exitCode(1, fmt.Sprintf("schedule apply: %v; not applied: %s", err, namesOf(specs)))
+				}
+				if msg, failed := applies.finish(ctx, func(i int) string { return specs[i].Name }, "applied"); msg != "" {
+					_ = report()
+					if !failed {
+						return exitCode(130, "schedule apply: "+msg)
 					}
-					if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
-						// Ended by the interrupt before it sent a write
-						// (client.ApplySchedule): this one is not applied.
-						_ = report()
-						return exitCode(130, fmt.Sprintf("schedule apply: interrupted; not applied: %s", namesOf(specs[i:])))
-					}
-					if err != nil {
-						return fail(i, err)
-					}
-					say(spec.Name, string(applied))
+					return exitCode(1, "schedule apply: "+msg)
 				}
 				if prune {
 					list, skipped, err := c.ListSchedules(ctx)
@@ -468,17 +469,31 @@ the file does not name; --dry-run says what would change and writes nothing.`,
 					for _, s := range specs {
 						keep[s.Name] = true
 					}
+					var gone []string // in the listing's order, by name
 					for _, s := range list {
-						if keep[s.Name] {
-							continue
+						if !keep[s.Name] {
+							gone = append(gone, s.Name)
 						}
-						if !dryRun {
-							if err := c.RemoveSchedule(ctx, s.Name); err != nil && !errors.Is(err, client.ErrNoSchedule) {
-								_ = report()
-								return exitCode(1, fmt.Sprintf("schedule apply --prune: remove %s: %v", s.Name, err))
-							}
+					}
+					if dryRun {
+						for _, name := range gone {
+							say(name, "removed")
 						}
-						say(s.Name, "removed")
+						return report()
+					}
+					removals := newInOrder(len(gone), func(i int, _ any) { say(gone[i], "removed") })
+					c.RemoveSchedules(ctx, gone, func(i int, err error) bool {
+						if errors.Is(err, client.ErrNoSchedule) {
+							err = nil // removed meanwhile: as asked
+						}
+						return removals.end(i, nil, err)
+					})
+					if msg, failed := removals.finish(ctx, func(i int) string { return gone[i] }, "removed"); msg != "" {
+						_ = report()
+						if !failed {
+							return exitCode(130, "schedule apply --prune: "+msg)
+						}
+						return exitCode(1, "schedule apply --prune: remove "+msg)
 					}
 				}
 				return report()
@@ -491,6 +506,76 @@ the file does not name; --dry-run says what would change and writes nothing.`,
 	f.BoolVar(&prune, "prune", false, "remove the schedules the file does not name (runs already fired go on)")
 	f.BoolVar(&dryRun, "dry-run", false, "say what would be added, updated or removed (and what is unchanged), and write nothing")
 	return cmd
+}
+
+// inOrder prints the outcomes of operations in flight on items 0 ... n-1,
+// which end in any order, in the items' order: an item's as soon as those
+// before it have ended, the rest once all have (finish).
+type inOrder struct {
+	say   func(i int, v any) // an item done
+	ended []bool
+	errs  []error
+	vals  []any
+	next  int // the first item not printed
+}
+
+func newInOrder(n int, say func(i int, v any)) *inOrder {
+	return &inOrder{say: say, ended: make([]bool, n), errs: make([]error, n), vals: make([]any, n)}
+}
+
+// end records item i's outcome, and prints what it lets print; it returns
+// whether it succeeded (one call at a time).
+func (o *inOrder) end(i int, v any, err error) bool {
+	o.ended[i], o.vals[i], o.errs[i] = true, v, err
+	for o.next < len(o.ended) && o.ended[o.next] && o.errs[o.next] == nil {
+		o.say(o.next, o.vals[o.next])
+		o.next++
+	}
+	return err == nil
+}
+
+// finish prints the items done that are not printed yet, once every
+// operation begun has ended, and says what was not done, "" when all
+// were: the first item that failed (in the items' order), with its error
+// (failed), or "interrupted" when ctx's end stopped them; then the items not done,
+// never begun, ended by ctx before they wrote, or failed ("not " + done);
+// then those whose outcome is unknown ("may or may not have been " +
+// done): a write sent whose reply never came.
+func (o *inOrder) finish(ctx context.Context, name func(i int) string, done string) (msg string, failed bool) {
+	first := -1 // the first that failed
+	var not, doubt []string
+	for i := o.next; i < len(o.ended); i++ {
+		err := o.errs[i]
+		if o.ended[i] && err == nil {
+			o.say(i, o.vals[i])
+			continue
+		}
+		// Ended by the interrupt: before it wrote (ctx's error), or
+		// with its write's reply not come when the store was closed.
+		stopped := ctx.Err() != nil && (errors.Is(err, ctx.Err()) || errors.Is(err, client.ErrUnconfirmed))
+		if o.ended[i] && first < 0 && !stopped {
+			first = i
+		}
+		if o.ended[i] && errors.Is(err, client.ErrUnconfirmed) {
+			doubt = append(doubt, name(i))
+		} else {
+			not = append(not, name(i))
+		}
+	}
+	if len(not)+len(doubt) == 0 {
+		return "", false
+	}
+	msg = "interrupted"
+	if first >= 0 {
+		msg = fmt.Sprintf("%s: %v", name(first), o.errs[first])
+	}
+	if len(not) > 0 {
+		msg += fmt.Sprintf("; not %s: %s", done, strings.Join(not, " "))
+	}
+	if len(doubt) > 0 {
+		msg += fmt.Sprintf("; may or may not have been %s: %s", done, strings.Join(doubt, " "))
+	}
+	return msg, first >= 0
 }
 
 // namesOf lists the schedules' names.
