@@ -21,7 +21,8 @@ var applyBenchBinary = flag.String("apply-bench-binary", "", "drover binary Benc
 // schedules, the same file again (all unchanged), every schedule changed
 // (a new spec: its unfired slots filed, its slots started anew), and a
 // dry run of the first file against them (all would update), each a
-// whole command against the package's ZooKeeper, in ms:
+// whole command against the package's ZooKeeper, in ms, and the command's
+// CPU (user and system) in ms:
 //
 //	go test ./cmd/drover -run '^$' -bench ScheduleApply -benchtime 1x
 func BenchmarkScheduleApply(b *testing.B) {
@@ -68,6 +69,8 @@ func BenchmarkScheduleApply(b *testing.B) {
 						b.Fatalf("%s: %v, %d lines %q of %d; stderr %q", phase.name, err, strings.Count(out.String(), phase.want), phase.want, n, errb.String())
 					}
 					b.ReportMetric(float64(took.Milliseconds()), phase.name+"_ms")
+					cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+					b.ReportMetric(float64(cpu.Milliseconds()), phase.name+"_cpu_ms")
 				}
 			}
 		})
