@@ -331,3 +331,59 @@ func TestScheduleApplyManyRacing(t *testing.T) {
 		t.Errorf("%d schedules, want %d", len(have), len(names))
 	}
 }
+
+// schedule apply --prune interrupted while many removals are in flight,
+// their answers coming after the interrupt: what it printed as removed is
+// gone, and what it names as not removed is there.
+func TestScheduleApplyPruneInterruptedSlow(t *testing.T) {
+	root := newRoot()
+	file, names := manySchedules(t, 200, func(int) string { return "0 2 * * *" })
+	if r := drover(t, root, "schedule", "apply", "-f", file); r.code != 0 {
+		t.Fatalf("apply: %+v", r)
+	}
+	keep := filepath.Join(t.TempDir(), "keep.yaml")
+	if err := os.WriteFile(keep, []byte("keep:\n  cron: '@daily'\n  cmd: [x]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Held from the tombstone of s0100 on.
+	r := interruptSlow(t, root, `"name":"s0100"`, 300*time.Millisecond, 20*time.Second, "schedule", "apply", "--prune", "-f", keep)
+	if !r.exited || r.code != 130 || !strings.HasPrefix(r.stderr, "drover: schedule apply --prune: interrupted; not removed: ") {
+		t.Fatalf("apply --prune interrupted: %+v; want exit 130, interrupted", r)
+	}
+	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+	if lines[0] != "added keep" {
+		t.Fatalf("first line %q, want added keep", lines[0])
+	}
+	var notRemoved []string
+	for _, part := range strings.Split(r.stderr, "; ") {
+		if rest, ok := strings.CutPrefix(part, "not removed: "); ok {
+			notRemoved = strings.Fields(rest)
+		}
+	}
+	have := scheduleCrons(t, root)
+	said := map[string]bool{}
+	for i, line := range lines[1:] {
+		name, ok := strings.CutPrefix(line, "removed ")
+		if !ok || name != names[i] {
+			t.Fatalf("line %d %q: want removed %s, in the names' order; stdout %q", i+2, line, names[i], r.stdout)
+		}
+		if _, ok := have[name]; ok {
+			t.Errorf("%s printed as removed, but it is there", name)
+		}
+		said[name] = true
+	}
+	for _, name := range notRemoved {
+		if _, ok := have[name]; !ok || said[name] {
+			t.Errorf("%s named as not removed: there %v, printed as removed %v", name, ok, said[name])
+		}
+		said[name] = true
+	}
+	for _, name := range names {
+		if !said[name] {
+			t.Errorf("%s neither printed as removed nor named as not removed; stderr %q", name, r.stderr)
+		}
+	}
+	if n := len(lines) - 1; n <= 100 || n == len(names) {
+		t.Errorf("%d of %d removed: want those of the held answers too, and not all; stderr %q", n, len(names), r.stderr)
+	}
+}
