@@ -535,7 +535,7 @@ var errKeysUnread = errors.New("interrupted while reading the tasks the keys nam
 // keyReaders at a time, and the first refused in the order of their first
 // lines said.
 func checkOutsideKeys(ctx context.Context, c *client.Client, file string, keys map[string]int) error {
-	names := slices.SortedFunc(maps.Keys(keys), func(a, b string) int { return cmp.Compare(keys[a], keys[b]) })
+	names := slices.SortedFunc(maps.Keys(keys), func(a, b string) int { return cmp.Or(cmp.Compare(keys[a], keys[b]), cmp.Compare(a, b)) })
 	errs := make([]error, len(names))
 	var g errgroup.Group
 	g.SetLimit(keyReaders)
