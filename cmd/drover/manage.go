@@ -76,7 +76,7 @@ func newManageCmd(g *globals, use, short, verb string, op func(*client.Client, c
 					return usageErr("%s: %s: %v", use, shown(file), err)
 				}
 				args = append(args, read...)
-				if len(args) == 0 {
+				if len(args) == 0 && len(keys) == 0 {
 					from := shown(file)
 					if file == "-" {
 						from = "standard input"
