@@ -61,7 +61,10 @@ func keyIDs(ctx context.Context, c *client.Client, name string, keys []string) (
 		case errors.Is(err, store.ErrUnknownTask):
 			return nil, exitCode(1, fmt.Sprintf("%s: the task of key %q not found (%s)", name, k, notFoundWhy))
 		case err != nil:
-			return nil, fmt.Errorf("key %q: %w", k, err)
+			// The store's error names the key (a record that does not
+			// decode, a read's failure): led by the command, as the
+			// others are.
+			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		ids = append(ids, t.ID)
 	}
