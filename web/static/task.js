@@ -59,6 +59,15 @@ function render(t) {
 }
 
 let updated = null;
+let settling = 0;
+
+// unfiled says whether t was cancelled while its last attempt ran and that
+// attempt's output is not in the record yet: its worker files it a moment
+// after the cancel (drover logs -f waits up to 2 s for it).
+function unfiled(t) {
+  const a = (t.history || []).find((h) => h.n === t.attempt);
+  return t.state === "cancelled" && a && a.cancelled && !a.stdout_bytes && !a.stderr_bytes && !t.stdout && !t.stderr;
+}
 
 // poll refreshes every 2 s until the task has ended, one request at a time.
 async function poll() {
@@ -67,6 +76,13 @@ async function poll() {
     render(t);
     updated = new Date();
     document.body.classList.remove("stale");
+    if (unfiled(t) && settling < 4) {
+      // Read again, four times in 2 s, for what it printed last.
+      settling++;
+      $("#status").textContent = "cancelled · its last output may follow · read " + updated.toLocaleTimeString();
+      setTimeout(poll, 500);
+      return;
+    }
     if (ended.has(t.state)) {
       $("#status").textContent = "ended · read " + updated.toLocaleTimeString();
       return;
