@@ -51,24 +51,41 @@ func idsOfKeys(g *globals, name string, keys []string) (ids []string, err error)
 func keyIDs(ctx context.Context, c *client.Client, name string, keys []string) ([]string, error) {
 	var ids []string
 	for _, k := range keys {
-		if k == "" {
-			return nil, usageErr("%s: --key \"\": empty (a key is 1 to %d bytes)", name, client.MaxKeyLen)
+		id, err := keyID(ctx, c, name, k)
+		if err != nil {
+			return nil, err
 		}
-		t, err := c.TaskOfKey(ctx, k)
-		switch {
-		case errors.Is(err, store.ErrNoKey):
-			return nil, exitCode(1, fmt.Sprintf("%s: no task has the key %q (never given to this cluster (--root, --zk), or pruned by retention with its task)", name, k))
-		case errors.Is(err, store.ErrUnknownTask):
-			return nil, exitCode(1, fmt.Sprintf("%s: the task of key %q not found (%s)", name, k, notFoundWhy))
-		case err != nil:
-			// The store's error names the key (a record that does not
-			// decode, a read's failure): led by the command, as the
-			// others are.
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		ids = append(ids, t.ID)
+		ids = append(ids, id)
 	}
 	return ids, nil
+}
+
+// keyID returns the id of the task key names: a key no task has, or
+// whose task is found nowhere, is exit 1 saying so (notFoundKey).
+func keyID(ctx context.Context, c *client.Client, name, k string) (string, error) {
+	if k == "" {
+		return "", usageErr("%s: --key \"\": empty (a key is 1 to %d bytes)", name, client.MaxKeyLen)
+	}
+	t, err := c.TaskOfKey(ctx, k)
+	switch {
+	case errors.Is(err, store.ErrNoKey):
+		return "", exitCode(1, fmt.Sprintf("%s: no task has the key %q (never given to this cluster (--root, --zk), or pruned by retention with its task)", name, k))
+	case errors.Is(err, store.ErrUnknownTask):
+		return "", exitCode(1, fmt.Sprintf("%s: the task of key %q not found (%s)", name, k, notFoundWhy))
+	case err != nil:
+		// The store's error names the key (a record that does not
+		// decode, a read's failure): led by the command, as the
+		// others are.
+		return "", fmt.Errorf("%s: %w", name, err)
+	}
+	return t.ID, nil
+}
+
+// notFoundKey says whether err is keyID's of a key that names no task
+// found.
+func notFoundKey(err error) bool {
+	var ee *exitError
+	return errors.As(err, &ee) && ee.code == 1 && ee.msg != ""
 }
 
 // taskArg is the one task id a command was given, or the id of the task

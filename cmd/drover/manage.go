@@ -85,12 +85,21 @@ func newManageCmd(g *globals, use, short, verb string, op func(*client.Client, c
 				}
 			}
 			return g.withReader(func(ctx context.Context, c *client.Client) error {
-				byKey, err := keyIDs(ctx, c, use, keys)
-				if err != nil {
-					return err
-				}
-				args = append(args, byKey...)
 				var failed error
+				// A key whose task is found nowhere is said, and the
+				// rest go on, as for an id found nowhere.
+				for _, k := range keys {
+					id, err := keyID(ctx, c, use, k)
+					switch {
+					case notFoundKey(err):
+						fmt.Fprintln(cmd.ErrOrStderr(), "drover: "+printable(messageOf(err)))
+						failed = exitCode(1, "")
+					case err != nil:
+						return err
+					default:
+						args = append(args, id)
+					}
+				}
 				var done []client.TaskJSON
 				// report writes, with -o json, the tasks acted on.
 				report := func() error {
