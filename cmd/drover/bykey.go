@@ -63,8 +63,12 @@ func keyIDs(ctx context.Context, c *client.Client, name string, keys []string) (
 // keyID returns the id of the task key names: a key no task has, or
 // whose task is found nowhere, is exit 1 saying so (notFoundKey).
 func keyID(ctx context.Context, c *client.Client, name, k string) (string, error) {
-	if k == "" {
+	switch {
+	case k == "":
 		return "", usageErr("%s: --key \"\": empty (a key is 1 to %d bytes)", name, client.MaxKeyLen)
+	case len(k) > client.MaxKeyLen:
+		// As submit --key refuses it: no task can have it.
+		return "", usageErr("%s: --key of %d bytes: at most %d", name, len(k), client.MaxKeyLen)
 	}
 	t, err := c.TaskOfKey(ctx, k)
 	switch {
