@@ -73,7 +73,7 @@ func keyID(ctx context.Context, c *client.Client, name, k string) (string, error
 	t, err := c.TaskOfKey(ctx, k)
 	switch {
 	case errors.Is(err, store.ErrNoKey):
-		return "", exitCode(1, fmt.Sprintf("%s: no task has the key %q (never given to this cluster (--root, --zk), or pruned by retention with its task)", name, k))
+		return "", exitCode(1, fmt.Sprintf("%s: no task has the key %q (never given to this cluster (--root, --zk), or gone with its task: pruned by retention, or moved aside as malformed: drover deadletter ls)", name, k))
 	case errors.Is(err, store.ErrUnknownTask):
 		return "", exitCode(1, fmt.Sprintf("%s: the task of key %q not found (%s)", name, k, notFoundWhy))
 	case err != nil:
