@@ -61,7 +61,7 @@ func keyIDs(ctx context.Context, c *client.Client, name string, keys []string) (
 }
 
 // keyID returns the id of the task key names: a key no task has, or
-// whose task is found nowhere, is exit 1 saying so (notFoundKey).
+// whose task is found nowhere, is exit 1 saying so.
 func keyID(ctx context.Context, c *client.Client, name, k string) (string, error) {
 	switch {
 	case k == "":
@@ -85,11 +85,14 @@ func keyID(ctx context.Context, c *client.Client, name, k string) (string, error
 	return t.ID, nil
 }
 
-// notFoundKey says whether err is keyID's of a key that names no task
-// found.
-func notFoundKey(err error) bool {
+// keyFailed says whether err is keyID's for that key alone: it names no
+// task found, or its record or its task's does not decode (the task's
+// moved to deadletter/ by the look-up) or is a newer release's. cancel and
+// retry say so and go on with the other tasks, as for such an id.
+func keyFailed(err error) bool {
 	var ee *exitError
-	return errors.As(err, &ee) && ee.code == 1 && ee.msg != ""
+	return errors.As(err, &ee) && ee.code == 1 && ee.msg != "" ||
+		errors.Is(err, store.ErrMalformed) || errors.Is(err, store.ErrUnsupportedVersion)
 }
 
 // taskArg is the one task id a command was given, or the id of the task

@@ -86,13 +86,13 @@ func newManageCmd(g *globals, use, short, verb string, op func(*client.Client, c
 			}
 			return g.withReader(func(ctx context.Context, c *client.Client) error {
 				var failed error
-				// A key whose task is found nowhere is said, and the
-				// rest go on, as for an id found nowhere.
+				// A key whose task is found nowhere, or does not decode,
+				// is said, and the rest go on, as for such an id.
 				for _, k := range keys {
 					id, err := keyID(ctx, c, use, k)
 					switch {
-					case notFoundKey(err):
-						fmt.Fprintln(cmd.ErrOrStderr(), "drover: "+printable(messageOf(err)))
+					case keyFailed(err):
+						fmt.Fprintln(cmd.ErrOrStderr(), "drover: "+printable(oneLine(messageOf(err))))
 						failed = exitCode(1, "")
 					case err != nil:
 						return err
