@@ -5,6 +5,10 @@ const $ = (s) => document.querySelector(s);
 const esc = (s) => String(s ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]));
 const when = (t) => (t && !t.startsWith("0001") ? new Date(t).toLocaleString() : "-");
 const ms = (n) => (n ? (n % 1000 ? n + "ms" : n / 1000 + "s") : "");
+// arg is a command's argument as drover status shows it: quoted when
+// empty or holding a space or a shell character, so that the arguments
+// shown are the ones run.
+const arg = (a) => (a === "" || /[\s'"\\;&|<>()$`*?[\]#~{}!]/.test(a) ? JSON.stringify(a) : a);
 const link = (id) => `<a class="mono" href="task.html?id=${esc(encodeURIComponent(id))}">${esc(id)}</a>`;
 const ended = new Set(["succeeded", "failed", "cancelled", "dead"]);
 const id = new URLSearchParams(location.search).get("id") || "";
@@ -25,7 +29,7 @@ async function get() {
 function render(t) {
   const runs = t.handler
     ? "handler " + t.handler
-    : (t.shell ? "sh -c " : "") + (t.cmd || []).join(" ");
+    : (t.shell ? "sh -c " : "") + (t.cmd || []).map(arg).join(" ");
   const fields = [
     ["Name", esc(t.name || "-")],
     ["State", `<span class="${esc(t.state)}">${esc(t.state)}</span>`],
