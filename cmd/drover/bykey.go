@@ -60,29 +60,38 @@ func keyIDs(ctx context.Context, c *client.Client, name string, keys []string) (
 	return ids, nil
 }
 
-// keyID returns the id of the task key names: a key no task has, or
-// whose task is found nowhere, is exit 1 saying so.
+// keyID returns the id of the task key names, as keyTask finds it.
 func keyID(ctx context.Context, c *client.Client, name, k string) (string, error) {
+	t, err := keyTask(ctx, c, name, k)
+	if err != nil {
+		return "", err
+	}
+	return t.ID, nil
+}
+
+// keyTask returns the task key names: a key no task has, or whose task is
+// found nowhere, is exit 1 saying so.
+func keyTask(ctx context.Context, c *client.Client, name, k string) (*store.Task, error) {
 	switch {
 	case k == "":
-		return "", usageErr("%s: --key \"\": empty (a key is 1 to %d bytes)", name, client.MaxKeyLen)
+		return nil, usageErr("%s: --key \"\": empty (a key is 1 to %d bytes)", name, client.MaxKeyLen)
 	case len(k) > client.MaxKeyLen:
 		// As submit --key refuses it: no task can have it.
-		return "", usageErr("%s: --key of %d bytes: at most %d", name, len(k), client.MaxKeyLen)
+		return nil, usageErr("%s: --key of %d bytes: at most %d", name, len(k), client.MaxKeyLen)
 	}
 	t, err := c.TaskOfKey(ctx, k)
 	switch {
 	case errors.Is(err, store.ErrNoKey):
-		return "", exitCode(1, fmt.Sprintf("%s: no task has the key %q (never given to this cluster (--root, --zk), or gone with its task: pruned by retention, or moved aside as malformed: drover deadletter ls)", name, k))
+		return nil, exitCode(1, fmt.Sprintf("%s: no task has the key %q (never given to this cluster (--root, --zk), or gone with its task: pruned by retention, or moved aside as malformed: drover deadletter ls)", name, k))
 	case errors.Is(err, store.ErrUnknownTask):
-		return "", exitCode(1, fmt.Sprintf("%s: the task of key %q not found (%s)", name, k, notFoundWhy))
+		return nil, exitCode(1, fmt.Sprintf("%s: the task of key %q not found (%s)", name, k, notFoundWhy))
 	case err != nil:
 		// The store's error names the key (a record that does not
 		// decode, a read's failure): led by the command, as the
 		// others are.
-		return "", fmt.Errorf("%s: %w", name, err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	return t.ID, nil
+	return t, nil
 }
 
 // keyFailed says whether err is keyID's for that key alone: it names no
@@ -96,7 +105,7 @@ func keyFailed(err error) bool {
 }
 
 // taskArg is the one task id a command was given, or the id of the task
-// its --key names.
+// its --key names (logs -f, which follows it by id).
 func taskArg(g *globals, cmd *cobra.Command, args []string, keys []string) (string, error) {
 	if len(keys) == 0 {
 		return args[0], nil
@@ -106,4 +115,19 @@ func taskArg(g *globals, cmd *cobra.Command, args []string, keys []string) (stri
 		return "", err
 	}
 	return ids[0], nil
+}
+
+// lookupArgThen is lookupThen of the one task id a command was given, or
+// of the task its --key names, read once on the same connection.
+func lookupArgThen(g *globals, cmd *cobra.Command, args, keys []string, then func(context.Context, *client.Client, *store.Task)) (t *store.Task, err error) {
+	if len(keys) == 0 {
+		return lookupThen(g, args[0], then)
+	}
+	err = g.withReader(func(ctx context.Context, c *client.Client) error {
+		if t, err = keyTask(ctx, c, cmdName(cmd), keys[0]); err == nil && then != nil {
+			then(ctx, c, t)
+		}
+		return err
+	})
+	return t, err
 }

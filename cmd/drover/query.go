@@ -126,12 +126,8 @@ func newStatusCmd(g *globals) *cobra.Command {
 		Short: "Show a task's state, attempts and outcome",
 		Args:  taskIDOrKey,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := taskArg(g, cmd, args, keys)
-			if err != nil {
-				return err
-			}
 			var waiting string
-			t, err := lookupThen(g, id, func(ctx context.Context, c *client.Client, t *store.Task) {
+			t, err := lookupArgThen(g, cmd, args, keys, func(ctx context.Context, c *client.Client, t *store.Task) {
 				if t.State == store.StateQueued && g.output != "json" {
 					waiting = waitsFor(ctx, c, t)
 				}
@@ -284,14 +280,14 @@ func newLogsCmd(g *globals) *cobra.Command {
 			if follow && g.output == "json" {
 				return usageErr("-f prints the output as it comes, raw; -o json prints a finished task's (leave -f out)")
 			}
-			id, err := taskArg(g, cmd, args, keys)
-			if err != nil {
-				return err
-			}
 			if follow {
+				id, err := taskArg(g, cmd, args, keys)
+				if err != nil {
+					return err
+				}
 				return followLogs(cmd, g, id)
 			}
-			t, err := lookup(g, id)
+			t, err := lookupArgThen(g, cmd, args, keys, nil)
 			if err != nil {
 				return err
 			}
