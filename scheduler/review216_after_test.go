@@ -40,6 +40,18 @@ func fanOutLeader(t *testing.T, n int, state store.State) (*leader, string) {
 	return l, dep
 }
 
+// fastestOf runs measure three times and returns the shortest: a GC pause
+// or a busy host lengthens one run (a linear release of 40,000 took 268 ms
+// once in a full make test, beside 16 ms for 10,000), never all three,
+// while a quadratic pass is slow in each.
+func fastestOf(measure func() time.Duration) time.Duration {
+	best := measure()
+	for range 2 {
+		best = min(best, measure())
+	}
+	return best
+}
+
 // Brief: "fan-out (10,000 tasks after one: how long does releasing them
 // take? does the leader's loop stall?)". Releasing the waiters of one task
 // that succeeded is one pass of lookAfter on the loop: it should cost
@@ -47,15 +59,18 @@ func fanOutLeader(t *testing.T, n int, state store.State) (*leader, string) {
 func TestReview216FanOutReleaseIsLinear(t *testing.T) {
 	took := map[int]time.Duration{}
 	for _, n := range []int{10_000, 40_000} {
-		l, _ := fanOutLeader(t, n, store.StateSucceeded)
-		start := time.Now()
-		if err := l.lookAfter(); err != nil {
-			t.Fatal(err)
-		}
-		took[n] = time.Since(start)
-		if len(l.held) != 0 || l.ready.Len() != n || len(l.waitingOn) != 0 {
-			t.Fatalf("after the pass: %d held, %d ready, %d waited for; want 0, %d, 0", len(l.held), l.ready.Len(), len(l.waitingOn), n)
-		}
+		took[n] = fastestOf(func() time.Duration {
+			l, _ := fanOutLeader(t, n, store.StateSucceeded)
+			start := time.Now()
+			if err := l.lookAfter(); err != nil {
+				t.Fatal(err)
+			}
+			d := time.Since(start)
+			if len(l.held) != 0 || l.ready.Len() != n || len(l.waitingOn) != 0 {
+				t.Fatalf("after the pass: %d held, %d ready, %d waited for; want 0, %d, 0", len(l.held), l.ready.Len(), len(l.waitingOn), n)
+			}
+			return d
+		})
 		t.Logf("%d waiters released in %v", n, took[n])
 	}
 	// 4 times the waiters: linear is about 4 times the time, quadratic 16.
@@ -69,19 +84,22 @@ func TestReview216FanOutReleaseIsLinear(t *testing.T) {
 func TestReview216FanOutUnholdIsLinear(t *testing.T) {
 	took := map[int]time.Duration{}
 	for _, n := range []int{10_000, 40_000} {
-		l, _ := fanOutLeader(t, n, store.StateSucceeded)
-		qs := make([]*queued, 0, n)
-		for q := range l.held {
-			qs = append(qs, q)
-		}
-		start := time.Now()
-		for _, q := range qs {
-			l.unqueue(q)
-		}
-		took[n] = time.Since(start)
-		if len(l.held) != 0 || len(l.waitingOn) != 0 {
-			t.Fatalf("%d held, %d waited for", len(l.held), len(l.waitingOn))
-		}
+		took[n] = fastestOf(func() time.Duration {
+			l, _ := fanOutLeader(t, n, store.StateSucceeded)
+			qs := make([]*queued, 0, n)
+			for q := range l.held {
+				qs = append(qs, q)
+			}
+			start := time.Now()
+			for _, q := range qs {
+				l.unqueue(q)
+			}
+			d := time.Since(start)
+			if len(l.held) != 0 || len(l.waitingOn) != 0 {
+				t.Fatalf("%d held, %d waited for", len(l.held), len(l.waitingOn))
+			}
+			return d
+		})
 		t.Logf("%d held tasks left the view in %v", n, took[n])
 	}
 	if r := float64(took[40_000]) / float64(took[10_000]); r > 8 && took[40_000] > 200*time.Millisecond {
