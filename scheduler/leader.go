@@ -62,6 +62,9 @@ type leader struct {
 	// afterMoved are tasks waited for whose record left where the leader
 	// saw it since lookAfter last looked (lookAgain): looked up again.
 	afterMoved map[string]bool
+	// afterCompacted counts the entries the waiters' lists were compacted
+	// over (afterWaiters.compact), for tests of the work's growth.
+	afterCompacted int
 
 	schedules map[string]*cronEntry
 	// tombstones are the removed schedules' records seen, to delete once

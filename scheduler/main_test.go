@@ -133,7 +133,7 @@ func waitGone(t *testing.T, st *store.Store, d time.Duration, path string) {
 	})
 }
 
-func submit(t *testing.T, st *store.Store, n int, mod func(i int, task *store.Task)) []string {
+func submit(t testing.TB, st *store.Store, n int, mod func(i int, task *store.Task)) []string {
 	t.Helper()
 	tasks := make([]*store.Task, n)
 	ids := make([]string, n)

@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -12,7 +13,7 @@ import (
 
 // fanOutLeader is a leader (not serving) whose view holds n first attempts
 // held after task dep, and dep's result, ended in state.
-func fanOutLeader(t *testing.T, n int, state store.State) (*leader, string) {
+func fanOutLeader(t testing.TB, n int, state store.State) (*leader, string) {
 	t.Helper()
 	root := drovertest.NewRoot()
 	st := drovertest.OpenStore(t, root)
@@ -40,70 +41,101 @@ func fanOutLeader(t *testing.T, n int, state store.State) (*leader, string) {
 	return l, dep
 }
 
-// fastestOf runs measure three times and returns the shortest: a GC pause
-// or a busy host lengthens one run (a linear release of 40,000 took 268 ms
-// once in a full make test, beside 16 ms for 10,000), never all three,
-// while a quadratic pass is slow in each.
-func fastestOf(measure func() time.Duration) time.Duration {
-	best := measure()
-	for range 2 {
-		best = min(best, measure())
-	}
-	return best
-}
-
 // Brief: "fan-out (10,000 tasks after one: how long does releasing them
 // take? does the leader's loop stall?)". Releasing the waiters of one task
-// that succeeded is one pass of lookAfter on the loop: it should cost
-// about the same per waiter whatever their number.
+// that succeeded is one pass of lookAfter on the loop: its work on the
+// waiters' lists (afterCompacted, the entries compactions went over) is
+// held to twice the waiters, whatever their number; a quadratic pass (40,000
+// released took 2.4 s of the loop in session 49) went over each list once
+// per waiter. How long the pass takes is BenchmarkFanOutRelease's to say.
 func TestReview216FanOutReleaseIsLinear(t *testing.T) {
-	took := map[int]time.Duration{}
 	for _, n := range []int{10_000, 40_000} {
-		took[n] = fastestOf(func() time.Duration {
-			l, _ := fanOutLeader(t, n, store.StateSucceeded)
-			start := time.Now()
-			if err := l.lookAfter(); err != nil {
-				t.Fatal(err)
-			}
-			d := time.Since(start)
-			if len(l.held) != 0 || l.ready.Len() != n || len(l.waitingOn) != 0 {
-				t.Fatalf("after the pass: %d held, %d ready, %d waited for; want 0, %d, 0", len(l.held), l.ready.Len(), len(l.waitingOn), n)
-			}
-			return d
-		})
-		t.Logf("%d waiters released in %v", n, took[n])
-	}
-	// 4 times the waiters: linear is about 4 times the time, quadratic 16.
-	if r := float64(took[40_000]) / float64(took[10_000]); r > 8 && took[40_000] > 200*time.Millisecond {
-		t.Fatalf("releasing 40,000 waiters took %v, 10,000 %v (%.1f times): the loop's pass is quadratic in the waiters of one task", took[40_000], took[10_000], r)
+		l, _ := fanOutLeader(t, n, store.StateSucceeded)
+		if err := l.lookAfter(); err != nil {
+			t.Fatal(err)
+		}
+		if len(l.held) != 0 || l.ready.Len() != n || len(l.waitingOn) != 0 {
+			t.Fatalf("after the pass: %d held, %d ready, %d waited for; want 0, %d, 0", len(l.held), l.ready.Len(), len(l.waitingOn), n)
+		}
+		if l.afterCompacted > 2*n {
+			t.Fatalf("releasing %d waiters went over %d entries of the waiters' lists: more than twice the waiters, not linear", n, l.afterCompacted)
+		}
 	}
 }
 
 // Leaving the view (a cancel's relist, an end) drops each held task's wait:
-// as costly per task whatever the number waiting for the same one.
+// the waiters' list is compacted once the gone entries are half of it, so
+// it never holds more than twice its live waits and the compactions go
+// over at most twice the waits dropped (each one leaves half a list's
+// entries gone). BenchmarkFanOutUnhold times it.
 func TestReview216FanOutUnholdIsLinear(t *testing.T) {
-	took := map[int]time.Duration{}
 	for _, n := range []int{10_000, 40_000} {
-		took[n] = fastestOf(func() time.Duration {
-			l, _ := fanOutLeader(t, n, store.StateSucceeded)
-			qs := make([]*queued, 0, n)
-			for q := range l.held {
-				qs = append(qs, q)
+		l, dep := fanOutLeader(t, n, store.StateSucceeded)
+		qs := make([]*queued, 0, n)
+		for q := range l.held {
+			qs = append(qs, q)
+		}
+		for i, q := range qs {
+			l.unqueue(q)
+			if ws := l.waitingOn[dep]; ws != nil && len(ws.ws) > 2*ws.live {
+				t.Fatalf("after %d of %d held tasks left the view: the waiters' list holds %d entries for %d live waits; want at most twice", i+1, n, len(ws.ws), ws.live)
 			}
-			start := time.Now()
-			for _, q := range qs {
-				l.unqueue(q)
-			}
-			d := time.Since(start)
-			if len(l.held) != 0 || len(l.waitingOn) != 0 {
-				t.Fatalf("%d held, %d waited for", len(l.held), len(l.waitingOn))
-			}
-			return d
-		})
-		t.Logf("%d held tasks left the view in %v", n, took[n])
+		}
+		if len(l.held) != 0 || len(l.waitingOn) != 0 {
+			t.Fatalf("%d held, %d waited for", len(l.held), len(l.waitingOn))
+		}
+		if l.afterCompacted > 2*n {
+			t.Fatalf("%d held tasks left the view: compactions went over %d entries, more than twice the waits, not linear", n, l.afterCompacted)
+		}
 	}
-	if r := float64(took[40_000]) / float64(took[10_000]); r > 8 && took[40_000] > 200*time.Millisecond {
-		t.Fatalf("40,000 held tasks left the view in %v, 10,000 in %v (%.1f times): quadratic", took[40_000], took[10_000], r)
+}
+
+// BenchmarkFanOutRelease times lookAfter releasing the waiters of one task
+// that succeeded; ns/waiter should stay about the same from 10,000 to
+// 40,000 (linear).
+func BenchmarkFanOutRelease(b *testing.B) {
+	for _, n := range []int{10_000, 40_000} {
+		b.Run(fmt.Sprintf("waiters=%d", n), func(b *testing.B) {
+			var took time.Duration
+			for range b.N {
+				l, _ := fanOutLeader(b, n, store.StateSucceeded)
+				start := time.Now()
+				if err := l.lookAfter(); err != nil {
+					b.Fatal(err)
+				}
+				took += time.Since(start)
+				if l.ready.Len() != n {
+					b.Fatalf("%d released; want %d", l.ready.Len(), n)
+				}
+			}
+			b.ReportMetric(float64(took.Nanoseconds())/float64(b.N*n), "ns/waiter")
+		})
+	}
+}
+
+// BenchmarkFanOutUnhold times n held tasks, all waiting for one, leaving
+// the view one by one; ns/waiter as BenchmarkFanOutRelease's.
+func BenchmarkFanOutUnhold(b *testing.B) {
+	for _, n := range []int{10_000, 40_000} {
+		b.Run(fmt.Sprintf("waiters=%d", n), func(b *testing.B) {
+			var took time.Duration
+			for range b.N {
+				l, _ := fanOutLeader(b, n, store.StateSucceeded)
+				qs := make([]*queued, 0, n)
+				for q := range l.held {
+					qs = append(qs, q)
+				}
+				start := time.Now()
+				for _, q := range qs {
+					l.unqueue(q)
+				}
+				took += time.Since(start)
+				if len(l.held) != 0 {
+					b.Fatalf("%d still held", len(l.held))
+				}
+			}
+			b.ReportMetric(float64(took.Nanoseconds())/float64(b.N*n), "ns/waiter")
+		})
 	}
 }
 
