@@ -823,6 +823,11 @@ comes, as submit --follow does, then exits with its exit code.`,
 			}
 			return g.withReaderFor(timeout, func(ctx context.Context, c *client.Client) error {
 				byKey, err := keyIDs(ctx, c, "wait", keys)
+				if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+					// --timeout ran out on the look-up (ZooKeeper slow to
+					// answer): as on the wait, not a failure of a task.
+					return exitCode(exitTimedOut, fmt.Sprintf("wait: timed out after %s looking up the tasks of --key", timeout))
+				}
 				if err != nil {
 					return err
 				}
