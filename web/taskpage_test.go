@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os/exec"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,8 +30,9 @@ func TestTaskPageRendersTheTask(t *testing.T) {
 		State: store.StateFailed, Attempt: 2, SubmittedAt: now.Add(-time.Minute), StartedAt: now.Add(-30 * time.Second), FinishedAt: now,
 		After: []string{"01JDEP00000000000000000000"}, ExitCode: &code, Error: "exit status 3",
 		Stdout: "<script>alert(1)</script>done\n", Stderr: "oops\n",
-		History: []store.Attempt{{N: 1, Worker: "w1", StartedAt: now.Add(-50 * time.Second), FinishedAt: now.Add(-40 * time.Second), ExitCode: 3, Error: "exit status 3"}}}
-	body, err := json.Marshal(client.TaskJSONOf(task))
+		History: []store.Attempt{{N: 1, Worker: "w1", StartedAt: now.Add(-50 * time.Second), FinishedAt: now.Add(-40 * time.Second), ExitCode: 3, Error: "exit status 3"}},
+		Env:     map[string]string{"DB_PASSWORD": "hunter2", "A": "1"}, Payload: []byte("12345")}
+	body, err := json.Marshal(viewTask(task)) // as the API answers: redacted
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,16 +48,31 @@ func TestTaskPageRendersTheTask(t *testing.T) {
 	for _, want := range []string{
 		"nightly &lt;report&gt;", `<span class="failed">failed</span>`, "./report.sh --full", "exit status 3",
 		`href="task.html?id=01JDEP00000000000000000000"`, "&lt;script&gt;alert(1)&lt;/script&gt;done", "oops", "<td>w1</td>", "ended · read",
+		"<th>Env</th><td><span class=\"mono\">A, DB_PASSWORD</span>", "<th>Payload</th><td>5 bytes</td>",
 	} {
 		if !strings.Contains(dom, want) {
 			t.Errorf("the task page lacks %q:\n%s", want, dom)
 		}
 	}
+	if strings.Contains(dom, "hunter2") {
+		t.Fatalf("the task page shows an env value:\n%s", dom)
+	}
 	if strings.Contains(dom, "<script>alert(1)") {
 		t.Fatalf("the task's output was rendered as markup:\n%s", dom)
 	}
-	if dom := renderPage(t, chromium, http.NewServeMux(), "/task.html?id=01JNONE0000000000000000000"); !strings.Contains(dom, "error: 404") {
+	// A task the API does not know (a typo, pruned) is said so, and not
+	// asked for again every 2 s for as long as the page is open.
+	var asked atomic.Int32
+	unknown := http.NewServeMux()
+	unknown.HandleFunc("GET /api/v1/tasks/{id}", func(w http.ResponseWriter, r *http.Request) {
+		asked.Add(1)
+		http.Error(w, `{"error":"no such task"}`, http.StatusNotFound)
+	})
+	if dom := renderPage(t, chromium, unknown, "/task.html?id=01JNONE0000000000000000000"); !strings.Contains(dom, "error: 404") || !strings.Contains(dom, "not read again") {
 		t.Errorf("the page of a task the API does not know does not say so:\n%s", dom)
+	}
+	if n := asked.Load(); n != 1 {
+		t.Errorf("the page of a task the API does not know asked for it %d times in 8 s; want once", n)
 	}
 }
 

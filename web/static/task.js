@@ -22,7 +22,7 @@ $("#json").href = api;
 async function get() {
   const r = await fetch(api, { cache: "no-store", signal: AbortSignal.timeout(15000) });
   const body = await r.json().catch(() => ({}));
-  if (!r.ok) throw new Error(r.status + (body.error ? " " + body.error : ""));
+  if (!r.ok) throw Object.assign(new Error(r.status + (body.error ? " " + body.error : "")), { status: r.status });
   return body;
 }
 
@@ -48,6 +48,10 @@ function render(t) {
   if (t.not_before) fields.push(["Starts", when(t.not_before)]);
   if (t.start_by) fields.push(["Start by", when(t.start_by)]);
   if (t.key) fields.push(["Key", esc(t.key)]);
+  // The API shows env by its names and a payload by its size: both are the
+  // submitter's secrets.
+  if (t.env && Object.keys(t.env).length) fields.push(["Env", `<span class="mono">${esc(Object.keys(t.env).sort().join(", "))}</span>`]);
+  if (t.payload_bytes) fields.push(["Payload", t.payload_bytes + " bytes"]);
   // The tasks it runs after (submit --after): each its own page.
   if (t.after && t.after.length) fields.push(["After", t.after.map(link).join(", ")]);
   $("#fields tbody").innerHTML = fields.map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join("");
@@ -93,6 +97,12 @@ async function poll() {
     }
     $("#status").textContent = "live · updated " + updated.toLocaleTimeString();
   } catch (e) {
+    if (e.status === 404) {
+      // No task has the id here (never submitted to this cluster, or
+      // pruned by retention): not one that is coming, so not asked again.
+      $("#status").textContent = "error: " + e.message + " · no such task on this cluster (a typo, or pruned by retention); not read again";
+      return;
+    }
     document.body.classList.add("stale");
     $("#status").textContent = "error: " + e.message + (updated ? " · shown as of " + updated.toLocaleTimeString() : "");
   }
