@@ -1226,7 +1226,7 @@ func TestDurationsUnderAMillisecond(t *testing.T) {
 		{[]string{"submit", "--timeout", "999us", "--", "true"}, "timeout 999µs: must be at least 1ms"},
 		{[]string{"submit", "-f", jsonl}, "line 2: timeout 500µs: must be at least 1ms"},
 		{[]string{"schedule", "add", "s", "--cron", "@daily", "--timeout", "1ns", "--", "true"}, "timeout 1ns: must be at least 1ms"},
-		{[]string{"schedule", "add", "s", "--cron", "@daily", "--starting-deadline", "500us", "--", "true"}, "starting deadline 500µs: must be at least 1ms"},
+		{[]string{"schedule", "add", "s", "--cron", "@daily", "--starting-deadline", "500us", "--", "true"}, "--starting-deadline 500µs: must be at least 1ms"},
 	} {
 		oneLineError(t, drover(t, root, c.args...), 2, c.want)
 	}

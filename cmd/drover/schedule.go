@@ -124,7 +124,7 @@ func newScheduleAddCmd(g *globals) *cobra.Command {
 				return usageErr("schedule add %s: --tz \"\": want a time zone like Europe/Berlin (leave the flag out for UTC)", shown(args[0]))
 			}
 			if _, err := spec.Record(time.Now()); err != nil {
-				return usageErr("schedule add %s: %s", shown(args[0]), describeInvalid(err))
+				return usageErr("schedule add %s: %s", shown(args[0]), inFlagWords(describeInvalid(err), "--"))
 			}
 			return g.withClient(func(ctx context.Context, c *client.Client) error {
 				var (

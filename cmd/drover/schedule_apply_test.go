@@ -169,7 +169,7 @@ func TestScheduleApplySaysWhatASettingTakes(t *testing.T) {
 		{"no-retry-exit: 2", "line 3: no-retry-exit: want a list of exit codes"},
 		{"no-retry-exit: [two]", "line 3: no-retry-exit: want a list of exit codes"},
 		{"no-retry-exit: [010]", "line 3: no-retry-exit: want a list of exit codes, like [2, 64]; its item 1: want a whole number without a leading zero"},
-		{"no-retry-exit: [256]", "no_retry_exit 256: want exit codes 1..255"},
+		{"no-retry-exit: [256]", "no-retry-exit 256: want exit codes 1..255"},
 	} {
 		body := "a:\n  cron: \"@hourly\"\n  " + c.setting + "\n"
 		if !strings.HasPrefix(c.setting, "cmd:") {

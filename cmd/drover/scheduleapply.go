@@ -202,7 +202,7 @@ func (d scheduleDoc) spec(name string) (client.ScheduleSpec, error) {
 		return spec, err
 	}
 	if _, err := spec.Record(time.Now()); err != nil {
-		return spec, errors.New(describeInvalid(err))
+		return spec, errors.New(inFlagWords(describeInvalid(err), ""))
 	}
 	return spec, nil
 }

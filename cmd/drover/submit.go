@@ -101,6 +101,13 @@ func (tf *taskFlags) build(args []string) (client.TaskSpec, error) {
 			return spec, usageErr("--payload-file %s: %v", shown(tf.payloadFile), err)
 		}
 	}
+	for _, id := range spec.After {
+		// Said as given ("x"): the spec's own check names the id as the
+		// record keeps it, upper case.
+		if err := checkTaskID(id); err != nil {
+			return spec, usageErr("--after: %v", err)
+		}
+	}
 	spec.Cmd = args
 	return spec, nil
 }
@@ -276,7 +283,7 @@ being true when an idempotency key returned a task submitted before.`,
 					return err
 				}
 				if _, err := spec.Task(time.Now()); err != nil {
-					return usageErr("submit: %s", describeInvalid(err))
+					return usageErr("submit: %s", inFlagWords(describeInvalid(err), "--"))
 				}
 				each = func(fn func(client.TaskSpec) error) error { return fn(spec) }
 				total, one = 1, &spec
@@ -675,6 +682,45 @@ func describeInvalid(err error) string {
 	var tooLarge = errors.Is(err, store.ErrTooLarge)
 	if tooLarge {
 		return "task too large: " + msg
+	}
+	return msg
+}
+
+// specWords are the words a task spec's check leads its message with
+// (the record's field names, as a JSONL line gives them: "no_retry_exit
+// 0: want ...") and the flag that gives each field (without its dashes:
+// schedule apply's key is the same word).
+var specWords = []struct{ field, flag string }{
+	{"no_retry_exit ", "no-retry-exit "},
+	{"starting_deadline ", "starting-deadline "},
+	{"starting deadline ", "starting-deadline "},
+	{"after_key ", "after-key "},
+	{"after: ", "after: "},
+	{"task name: name ", "name "},
+	{"timeout ", "timeout "},
+	{"backoff ", "backoff "},
+	{"retries ", "retries "},
+	{"key ", "key "},
+	{"in ", "in "},
+	{"at ", "at "},
+}
+
+// inFlagWords is describeInvalid's message for a task given by flags
+// (dashes "--") or by schedule apply's keys (dashes ""): led by the flag
+// or key that gave the field it names ("--no-retry-exit 0: want exit
+// codes 1..255"), not the record's name for it, which the user did not
+// write.
+func inFlagWords(msg, dashes string) string {
+	switch {
+	case msg == "give at or in, not both":
+		return "give --at or --in, not both"
+	case strings.HasPrefix(msg, "after and after_key: "):
+		return "--after and --after-key: " + strings.TrimPrefix(msg, "after and after_key: ")
+	}
+	for _, w := range specWords {
+		if rest, ok := strings.CutPrefix(msg, w.field); ok {
+			return dashes + w.flag + strings.TrimSuffix(rest, ": "+store.ErrInvalidName.Error())
+		}
 	}
 	return msg
 }
