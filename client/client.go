@@ -2114,6 +2114,15 @@ func (c *Client) Deadletters(ctx context.Context, limit int) ([]DeadletterEntry,
 	return r.list, r.total, err
 }
 
+// zkTime is a znode's time from its stat, UTC; zero for none (a stat not
+// read: UnixMilli(0), 1970).
+func zkTime(t time.Time) time.Time {
+	if t.UnixMilli() == 0 {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
 func (c *Client) deadletters(ctx context.Context, limit int) ([]DeadletterEntry, int, error) {
 	dir := c.st.Layout().Deadletter()
 	names, err := c.st.Children(dir)
@@ -2141,7 +2150,10 @@ func (c *Client) deadletters(ctx context.Context, limit int) ([]DeadletterEntry,
 			// Moved aside by a process not given the read-only identity
 			// (DROVER_ZK_AUTH_READONLY): listed by name, as an unreadable
 			// record is, not a listing the viewer may not make.
-			out = append(out, DeadletterEntry{ID: names[i], Deadletter: store.Deadletter{
+			// Its time is when ZooKeeper made it (an exists asks for no
+			// right to read it).
+			_, st, _ := c.st.Exists(paths[i])
+			out = append(out, DeadletterEntry{ID: names[i], Deadletter: store.Deadletter{At: zkTime(st.Ctime),
 				Reason: "(not readable with these credentials: moved aside by a process not given the read-only identity)"}})
 			continue
 		}
@@ -2150,7 +2162,9 @@ func (c *Client) deadletters(ctx context.Context, limit int) ([]DeadletterEntry,
 		}
 		e := DeadletterEntry{ID: names[i]}
 		if err := store.Decode(rd.Data, &e.Deadletter); err != nil {
-			e.Reason = "(deadletter record unreadable: " + err.Error() + ")"
+			// When it was moved aside, by ZooKeeper's clock, rather than
+			// none (year 1 in the JSON).
+			e.Deadletter = store.Deadletter{At: zkTime(rd.Stat.Ctime), Reason: "(deadletter record unreadable: " + err.Error() + ")"}
 		}
 		out = append(out, e)
 	}

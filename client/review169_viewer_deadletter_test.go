@@ -2,8 +2,11 @@ package client
 
 import (
 	"context"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/drover-sched/drover/drovertest"
 	"github.com/drover-sched/drover/store"
 )
 
@@ -43,5 +46,29 @@ func TestReview169ViewerDeadletterListFailsOnOneUnreadableRecord(t *testing.T) {
 	}
 	if len(got) < 1 || total != 2 {
 		t.Fatalf("the viewer's deadletter ls: %d records of %d", len(got), total)
+	}
+	// The one it may not read is listed with when ZooKeeper made it (an
+	// exists needs no right), not year 1.
+	for _, e := range got {
+		if e.At.IsZero() || time.Since(e.At).Abs() > time.Hour {
+			t.Errorf("the viewer's deadletter ls: %s at %v (%s); want the time it was moved aside", e.ID, e.At, e.Reason)
+		}
+	}
+}
+
+// A deadletter record that does not decode (written by hand, or by a
+// release that wrote another form) is listed at the time ZooKeeper made
+// it, not year 1 (drover deadletter ls -o json said "0001-01-01T00:00:00Z").
+func TestDeadletterUnreadableRecordHasItsTime(t *testing.T) {
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	if err := st.Create(st.Layout().Deadletter()+"/junk-0000000001", []byte("not json")); err != nil {
+		t.Fatal(err)
+	}
+	list, _, err := New(st).Deadletters(context.Background(), 0)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("deadletters: %v, %v", list, err)
+	}
+	if e := list[0]; e.At.IsZero() || time.Since(e.At).Abs() > time.Hour || !strings.Contains(e.Reason, "unreadable") {
+		t.Fatalf("an unreadable deadletter record: at %v, reason %q; want its znode's time, and unreadable", e.At, e.Reason)
 	}
 }
