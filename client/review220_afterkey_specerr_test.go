@@ -22,3 +22,20 @@ func TestSpecErrorOfAfterKeySaysWhatItTakes(t *testing.T) {
 		}
 	}
 }
+
+// An element of the wrong type in a list field is said to be in it, as
+// for cmd: "after_key: want a list of idempotency keys, like ["extract"],
+// got a number in it".
+func TestSpecErrorOfAListsElement(t *testing.T) {
+	for line, want := range map[string]string{
+		`{"cmd":["x"],"after_key":[1]}`:       `after_key: want a list of idempotency keys, like ["extract"], got a number in it`,
+		`{"cmd":["x"],"after":[true]}`:        `after: want a list of task ids, like ["01J..."], got a boolean in it`,
+		`{"cmd":["x"],"no_retry_exit":["a"]}`: `no_retry_exit: want a list of exit codes, like [2, 64], got a string in it`,
+		`{"cmd":["x"],"after_key":"k"}`:       `after_key: want a list of idempotency keys, like ["extract"], got a string`,
+	} {
+		_, err := ReadSpecs(strings.NewReader(line + "\n"))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v; want %q", line, err, want)
+		}
+	}
+}

@@ -28,6 +28,7 @@ var specFieldWants = map[string]string{
 
 	"no_retry_exit":     "a list of exit codes, like [2, 64]",
 	"after":             `a list of task ids, like ["01J..."]`,
+	"after_key":         `a list of idempotency keys, like ["extract"]`,
 	"starting_deadline": `a duration string like "10m" or "90s"`,
 	"backoff":           `a duration string like "10m" or "90s"`,
 	"in":                `a duration string like "10m" or "90s"`,
@@ -57,7 +58,9 @@ func specJSONError(err error) error {
 			want = "a " + typeErr.Type.String()
 		}
 		// An element of a list or object: {"cmd":["echo",1]}.
-		if (field == "cmd" || field == "env" || field == "on") && typeErr.Type.Kind() == reflect.String {
+		switch k := typeErr.Type.Kind(); {
+		case (field == "cmd" || field == "env" || field == "on" || field == "after" || field == "after_key") && k == reflect.String,
+			field == "no_retry_exit" && k == reflect.Int:
 			got += " in it"
 		}
 		return fmt.Errorf("%s: want %s, got %s", field, want, got)
