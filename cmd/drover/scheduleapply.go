@@ -406,7 +406,14 @@ the file does not name; --dry-run says what would change and writes nothing.`,
 			if err != nil {
 				return usageErr("schedule apply: %s: %s", shown(file), printable(err.Error()))
 			}
-			return g.withClient(func(ctx context.Context, c *client.Client) error {
+			// A dry run writes nothing, nor the cluster's tree at a root
+			// where none is (a mistyped --root): "no Drover cluster", as
+			// the commands that only read say.
+			run := g.withClient
+			if dryRun {
+				run = g.withReader
+			}
+			return run(func(ctx context.Context, c *client.Client) error {
 				type outcome struct {
 					Schedule string `json:"schedule"`
 					Result   string `json:"result"`
