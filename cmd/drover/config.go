@@ -279,8 +279,13 @@ func (sch configSchema) isSection(k string, v any) bool {
 
 // notInFile are flags a config file may not set: key names one task, and
 // from a file it would name every one (a `key` made every later submit
-// return the first task); config and help are read before the file is.
+// return the first task), as after and after-key would make every one wait
+// for the same tasks; config and help are read before the file is.
 var notInFile = map[string]string{"key": "an idempotency key names one task; give it with --key",
+	// Every submit would wait for the same tasks, long gone soon: each
+	// later one ended cancelled at once, "not found".
+	"after":     "a task's dependencies are that task's; give them with --after",
+	"after-key": "a task's dependencies are that task's; give them with --after-key",
 	// Every submit would read the file (and refuse a command with it).
 	"file": "a file of tasks names one batch; give it with submit -f",
 	// Every schedule apply would remove the schedules its file leaves out.

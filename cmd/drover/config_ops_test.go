@@ -147,4 +147,12 @@ func TestConfigPrintIsAConfigFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	oneLineError(t, drover(t, root, "--config", f, "submit", "--", "true"), 2, "not a setting for a file")
+	// Nor a task's dependencies: every submit would wait for the same
+	// tasks (review220).
+	for _, set := range []string{"after: [01JDEP00000000000000000000]", "after-key: [extract]"} {
+		if err := os.WriteFile(f, []byte("submit:\n  "+set+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		oneLineError(t, drover(t, root, "--config", f, "submit", "--", "true"), 2, "not a setting for a file")
+	}
 }
