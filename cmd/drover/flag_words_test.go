@@ -38,3 +38,14 @@ func TestFlagErrorsNameTheFlag(t *testing.T) {
 		}
 	}
 }
+
+// A list flag given once at most (onlyOnce) shows no "(default [])" in
+// help, as pflag shows no default for any other empty list.
+func TestHelpShowsNoEmptyListDefault(t *testing.T) {
+	for _, c := range []string{"status", "logs", "wait", "cancel", "retry", "submit", "schedule add"} {
+		r := drover(t, newRoot(), append(strings.Fields(c), "--help")...)
+		if r.code != 0 || strings.Contains(r.stdout, "(default [])") {
+			t.Errorf("%s --help: exit %d, shows an empty list's default:\n%s", c, r.code, r.stdout)
+		}
+	}
+}

@@ -433,6 +433,11 @@ being true when an idempotency key returned a task submitted before.`,
 func onlyOnce(fs *pflag.FlagSet, name, why string) {
 	f := fs.Lookup(name)
 	f.Value = &once{Value: f.Value, why: why}
+	if f.DefValue == "[]" {
+		// pflag knows an empty list for no default by its type, which
+		// the wrapper hides: help said "(default [])".
+		f.DefValue = ""
+	}
 }
 
 // once is a flag's value that counts how often it was set.
