@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -387,13 +388,17 @@ func newLsCmd(g *globals) *cobra.Command {
 	var state string
 	var filter client.TaskFilter
 	var limit, scan int
+	var quiet bool
 	cmd := &cobra.Command{
-		Use:   "ls [--state S] [--name GLOB] [--worker ID] [--schedule NAME] [--before ID] [--limit N] [--scan N]",
+		Use:   "ls [--state S] [--name GLOB] [--worker ID] [--schedule NAME] [--before ID] [--limit N] [--scan N] [-q]",
 		Short: "List tasks, newest first",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := onceErr(cmd); err != nil {
 				return err
+			}
+			if quiet && g.output != "table" {
+				return usageErr("ls: --quiet prints the ids alone: not with -o %s", g.output)
 			}
 			var states []store.State
 			if state != "" {
@@ -455,6 +460,13 @@ func newLsCmd(g *globals) *cobra.Command {
 					fmt.Fprintf(cmd.ErrOrStderr(), "drover: stopped after reading %d task record(s) (--scan); matching tasks may be missing (--scan 0 reads them all)\n", res.Scanned)
 				}
 				out := cmd.OutOrStdout()
+				if quiet {
+					w := bufio.NewWriter(out)
+					for _, t := range tasks {
+						fmt.Fprintln(w, t.ID)
+					}
+					return w.Flush()
+				}
 				if g.output == "json" {
 					list := make([]client.TaskJSON, len(tasks))
 					for i, t := range tasks {
@@ -493,6 +505,7 @@ func newLsCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().IntVar(&limit, "limit", 100, "at most this many tasks (0: all)")
 	cmd.Flags().IntVar(&scan, "scan", 10000, "read at most this many task records (0: no bound; by default at least --limit, and no bound with --limit 0)")
+	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print only the ids, one a line (drover ls --state dead --limit 0 -q | drover retry -f -)")
 	return cmd
 }
 
