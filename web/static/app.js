@@ -17,9 +17,60 @@ async function get(path) {
   const r = await fetch(path, { cache: "no-store", signal: AbortSignal.timeout(15000) });
   if (!r.ok) {
     const body = await r.json().catch(() => ({}));
-    throw new Error(path + ": " + r.status + (body.error ? " " + body.error : ""));
+    throw Object.assign(new Error(path + ": " + r.status + (body.error ? " " + body.error : "")), { status: r.status, why: body.error || "" });
   }
-  return { body: await r.json(), skipped: Number(r.headers.get("X-Drover-Skipped") || 0) };
+  return {
+    body: await r.json(), skipped: Number(r.headers.get("X-Drover-Skipped") || 0),
+    // A listing's next page starts before this id; truncated: the records
+    // read may not hold the newest matching tasks (README, HTTP API).
+    next: r.headers.get("X-Drover-Next-Before") || "", truncated: r.headers.get("X-Drover-Truncated") === "true",
+  };
+}
+
+// The task list's filter and page are the page's own query (state, name,
+// before), as the API takes them: a filtered list is a link to share, and
+// a reload keeps it.
+const pageQuery = new URLSearchParams(location.search);
+const taskQuery = new URLSearchParams({ limit: "20" });
+for (const k of ["state", "name", "before"]) {
+  const v = pageQuery.get(k);
+  if (v) taskQuery.set(k, v);
+}
+const filterForm = $("#task-filter");
+filterForm.state.value = pageQuery.get("state") || "";
+if (filterForm.state.value !== (pageQuery.get("state") || "")) {
+  // A state list the menu lacks (given by hand): offered as it is.
+  filterForm.state.add(new Option(pageQuery.get("state"), pageQuery.get("state"), true, true));
+}
+filterForm.name.value = pageQuery.get("name") || "";
+filterForm.addEventListener("submit", (ev) => {
+  // A new filter starts at the newest tasks.
+  ev.preventDefault();
+  const q = new URLSearchParams();
+  if (filterForm.state.value) q.set("state", filterForm.state.value);
+  if (filterForm.name.value.trim()) q.set("name", filterForm.name.value.trim());
+  location.search = q.toString();
+});
+
+// pageLink is the dashboard with the same filter, at the page before id
+// (the newest when none).
+function pageLink(id) {
+  const q = new URLSearchParams(pageQuery);
+  q.delete("before");
+  if (id) q.set("before", id);
+  const s = q.toString();
+  return s ? "?" + s : location.pathname;
+}
+
+// paging shows where the list is and links the pages around it.
+function paging(next) {
+  const links = [];
+  if (pageQuery.get("before")) links.push(`<a href="${esc(pageLink(""))}">← newest</a>`);
+  if (next) links.push(`<a href="${esc(pageLink(next))}">older →</a>`);
+  $("#paging").innerHTML = links.join("");
+  const filtered = pageQuery.get("state") || pageQuery.get("name");
+  $("#tasks-what").textContent = (pageQuery.get("before") ? "(20 a page, older than " + pageQuery.get("before") + ")" : "(the newest 20)") +
+    (filtered ? " matching the filter" : "");
 }
 
 // note says, beside a table, what the API left out of it: a short list is
@@ -37,12 +88,24 @@ async function refresh() {
   try {
     // Every request settles before the refresh ends (one failing fast
     // left the others open, and each poll added more).
-    const got = await Promise.allSettled([get("api/v1/cluster"), get("api/v1/tasks?limit=20"), get("api/v1/schedules?limit=20")]);
-    const failed = got.find((r) => r.status === "rejected");
+    const got = await Promise.allSettled([get("api/v1/cluster"), get("api/v1/tasks?" + taskQuery), get("api/v1/schedules?limit=20")]);
+    // A filter the API refuses (a glob that does not parse, a state list
+    // given by hand) empties the task list and says why; the rest stays live.
+    const refused = got[1].status === "rejected" && got[1].reason.status === 400;
+    const failed = got.find((r, i) => r.status === "rejected" && !(i === 1 && refused));
     if (failed) throw failed.reason;
-    const [c, tasks, scheds] = got.map((r) => r.value.body);
+    const [c, tasks, scheds] = got.map((r) => (r.status === "fulfilled" ? r.value.body : []));
     note("#workers-note", got[0].value.skipped, "registered workers (or their assignments)");
-    note("#tasks-note", got[1].value.skipped, "tasks");
+    if (refused) {
+      $("#tasks-note").textContent = "filter refused: " + got[1].reason.why;
+      paging("");
+    } else {
+      note("#tasks-note", got[1].value.skipped, "tasks");
+      if (got[1].value.truncated) {
+        $("#tasks-note").textContent += " the newest matching tasks may lie beyond the records read (drover ls --scan 0 reads them all)";
+      }
+      paging(got[1].value.next);
+    }
     note("#schedules-note", got[2].value.skipped, "schedules");
     const l = c.leader;
     const q = c.stats.queued || {};

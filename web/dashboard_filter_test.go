@@ -1,0 +1,84 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/drover-sched/drover/client"
+	"github.com/drover-sched/drover/drovertest"
+)
+
+// taskRows are the ids in the dashboard's task table, in order.
+func taskRows(dom string) []string {
+	_, table, _ := strings.Cut(dom, `<table id="tasks">`)
+	table, _, _ = strings.Cut(table, "</table>")
+	var ids []string
+	for _, m := range regexp.MustCompile(`task\.html\?id=([0-9A-Z]{26})`).FindAllStringSubmatch(table, -1) {
+		ids = append(ids, m[1])
+	}
+	return ids
+}
+
+// The dashboard's task list filters by state and name and pages back
+// through older tasks, its filter and page in its own query (a link to
+// share): an operator finds the failed tasks of a job there, not only the
+// newest 20 of all. A filter the API refuses says why, the rest live.
+func TestDashboardFiltersAndPagesTasks(t *testing.T) {
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Skip("chromium is not installed (make test installs it with apt-get)")
+	}
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	c := client.New(st)
+	ctx := context.Background()
+	specs := make([]client.TaskSpec, 25)
+	for i := range specs {
+		specs[i] = client.TaskSpec{Cmd: []string{"true"}, Name: fmt.Sprintf("job-%02d", i)}
+	}
+	specs[3].Name, specs[7].Name = "nightly-a", "nightly-b"
+	res, err := c.Submit(ctx, specs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range []int{3, 5} { // nightly-a and job-05 cancelled
+		if _, err := c.Cancel(ctx, res[i].ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hs := apiServer(t, st)
+
+	// The newest 20, and a link to the older ones.
+	dom := dumpDOM(t, chromium, hs.URL+"/")
+	rows := taskRows(dom)
+	if len(rows) != 20 || rows[0] != res[24].ID || rows[19] != res[5].ID {
+		t.Fatalf("the dashboard's first page: %d rows, from %v; want the newest 20, %s to %s:\n%s", len(rows), rows, res[24].ID, res[5].ID, dom)
+	}
+	older := regexp.MustCompile(`<a href="([^"]*)">older →</a>`).FindStringSubmatch(dom)
+	if older == nil || !strings.Contains(older[1], "before="+res[5].ID) {
+		t.Fatalf("the first page links no older page before %s:\n%s", res[5].ID, dom)
+	}
+	dom = dumpDOM(t, chromium, hs.URL+"/"+html.UnescapeString(older[1]))
+	if rows := taskRows(dom); len(rows) != 5 || rows[0] != res[4].ID || !strings.Contains(dom, "← newest") || strings.Contains(dom, "older →") {
+		t.Fatalf("the older page: %v; want the 5 oldest from %s, a link to the newest and none older:\n%s", rows, res[4].ID, dom)
+	}
+
+	// Cancelled tasks named nightly-*: one.
+	dom = dumpDOM(t, chromium, hs.URL+"/?state=cancelled&name=nightly-*")
+	if rows := taskRows(dom); len(rows) != 1 || rows[0] != res[3].ID {
+		t.Fatalf("state=cancelled&name=nightly-*: %v; want %s alone:\n%s", rows, res[3].ID, dom)
+	}
+	if !strings.Contains(dom, `<option value="cancelled" selected`) && !strings.Contains(dom, "matching the filter") {
+		t.Fatalf("the filtered page does not say it is filtered:\n%s", dom)
+	}
+
+	// A glob that does not parse: the list says so, the cluster stays live.
+	dom = dumpDOM(t, chromium, hs.URL+"/?name=%5B")
+	if rows := taskRows(dom); len(rows) != 0 || !strings.Contains(dom, "filter refused:") || !strings.Contains(dom, "live · updated") {
+		t.Fatalf("name=[: %v; want no rows, the filter refused, the page live:\n%s", rows, dom)
+	}
+}
