@@ -44,7 +44,7 @@ func uniqueIDs(ids []string) []string {
 // as wait waits for it once: cancel X X cancelled X, then failed on it, exit
 // 1, and retry X X of a task that fails fast ran it twice more.
 // With -f it also reads ids from a file (or standard input), as wait -f
-// does: what submit -f printed, or an ls -o json piped through jq.
+// does: what submit -f printed, or what ls -q prints.
 func newManageCmd(g *globals, use, short, verb string, op func(*client.Client, context.Context, string) (*store.Task, error)) *cobra.Command {
 	var file string
 	var keys []string
