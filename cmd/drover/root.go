@@ -433,7 +433,9 @@ func (g *globals) openStore(ctx context.Context, log *zerolog.Logger, mustExist,
 			if last != "" && !strings.Contains(last, "connection refused") {
 				return nil, exitCode(1, fmt.Sprintf("cannot reach ZooKeeper at %s: %s", g.zk, last))
 			}
-			return nil, exitCode(1, fmt.Sprintf("cannot reach ZooKeeper at %s: is it running? try `drover dev`", g.zk))
+			// Nothing listens there: a --zk forgotten or mistyped (a dev
+			// cluster on another port) as often as no ZooKeeper at all.
+			return nil, exitCode(1, fmt.Sprintf("cannot reach ZooKeeper at %s: nothing answers there (check --zk or DROVER_ZK; no cluster yet? drover dev starts one)", g.zk))
 		}
 		return nil, exitCode(1, err.Error())
 	}
