@@ -144,8 +144,35 @@ func mayAllow(workers []*slot, want shape) bool {
 // with info, were it free and not draining: it has t's labels and runs
 // what t runs.
 func Eligible(info *store.WorkerInfo, t *store.Task) bool {
-	s := slotOf(info)
-	return shapeOf(t).fits(&s) && s.runs(runnableOf(t))
+	ok := false
+	NewMatcher([]*store.WorkerInfo{info}).Each(t, func(int) bool { ok = true; return false })
+	return ok
+}
+
+// Matcher is Eligible for a list of workers whose registrations are read
+// once: each allow list is compiled once, not at every question (a check
+// of many tasks against a fleet, schedule apply's). One goroutine at a
+// time: it keeps memos.
+type Matcher struct{ slots []slot }
+
+// NewMatcher reads infos, in their order.
+func NewMatcher(infos []*store.WorkerInfo) *Matcher {
+	m := &Matcher{slots: make([]slot, len(infos))}
+	for i, info := range infos {
+		m.slots[i] = slotOf(info)
+	}
+	return m
+}
+
+// Each calls fn with each worker of the list that may be given t (as
+// Eligible says), in the list's order, until fn returns false.
+func (m *Matcher) Each(t *store.Task, fn func(i int) bool) {
+	sh, r := shapeOf(t), runnableOf(t)
+	for i := range m.slots {
+		if sh.fits(&m.slots[i]) && m.slots[i].runs(r) && !fn(i) {
+			return
+		}
+	}
 }
 
 // slotOf is what placement reads of a worker's registration (its load and

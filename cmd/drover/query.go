@@ -96,25 +96,57 @@ func waitsForAfter(ctx context.Context, c *client.Client, t *store.Task) string 
 
 // waitsForWorker is waitsFor's answer from the workers alone.
 func waitsForWorker(ctx context.Context, c *client.Client, t *store.Task) string {
-	ws, skipped, err := c.Registrations(ctx) // not Workers: they list every worker's assignments
+	return readFleet(ctx, c).waits(t)
+}
+
+// fleet is the registered workers, read once to ask of many tasks
+// whether one would run them (fleet.waits).
+type fleet struct {
+	ws []client.WorkerStatus
+	m  *scheduler.Matcher
+	// unsure: a registration could not be read (not readable with these
+	// credentials, of a newer Drover), or none could: it may run them.
+	unsure bool
+}
+
+// readFleet reads the registrations (not Workers: they list every
+// worker's assignments).
+func readFleet(ctx context.Context, c *client.Client) *fleet {
+	ws, skipped, err := c.Registrations(ctx)
 	if err != nil || skipped > 0 {
-		// One it could not read (not readable with these credentials, of
-		// a newer Drover) may run it: no claim that none does.
+		return &fleet{unsure: true}
+	}
+	infos := make([]*store.WorkerInfo, len(ws))
+	for i := range ws {
+		infos[i] = &ws[i].WorkerInfo
+	}
+	return &fleet{ws: ws, m: scheduler.NewMatcher(infos)}
+}
+
+// waits is why t would wait for a worker, "" when one would run it (or
+// it cannot be told).
+func (f *fleet) waits(t *store.Task) string {
+	ws := f.ws
+	if f.unsure {
+		// One it could not read may run it: no claim that none does.
 		return ""
 	}
 	if len(ws) == 0 {
 		return "for a worker: none is registered"
 	}
-	draining := false
-	for i := range ws {
-		if scheduler.Eligible(&ws[i].WorkerInfo, t) {
-			if ws[i].TakesWork() {
-				return ""
-			}
-			draining = true
+	draining, takes := false, false
+	f.m.Each(t, func(i int) bool {
+		if ws[i].TakesWork() {
+			takes = true
+			return false
 		}
-	}
-	if draining {
+		draining = true
+		return true
+	})
+	switch {
+	case takes:
+		return ""
+	case draining:
 		return "for a worker: only draining or cordoned workers have its labels and run what it runs (drover workers)"
 	}
 	return "for a worker: no registered worker has its labels and runs what it runs (its program, with its variables; see drover workers -o wide)"

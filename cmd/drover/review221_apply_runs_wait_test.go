@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -30,5 +31,26 @@ func TestApplySaysRunsWaitAsAddDoes(t *testing.T) {
 	if !strings.Contains(apply.stderr, "drover: schedule r221-apply's runs will wait for a worker") {
 		t.Errorf("schedule apply of a schedule no registered worker would run: stderr %q; want, as schedule add says (%q), a line that its runs will wait",
 			apply.stderr, strings.TrimSpace(add.stderr))
+	}
+}
+
+// Of many schedules whose runs would wait, apply names the first 20 and
+// counts the rest in one line; a dry run says they would wait; with -o
+// json it says nothing on stderr, as schedule add.
+func TestApplyRunsWaitNamesTwentyThenCounts(t *testing.T) {
+	root := newRoot()
+	openStore(t, root) // a cluster, no worker registered
+	var b strings.Builder
+	for i := range 25 {
+		fmt.Fprintf(&b, "w%02d:\n  cron: \"@daily\"\n  cmd: [\"true\"]\n", i)
+	}
+	dry := droverIn(t, root, b.String(), "schedule", "apply", "--dry-run", "-f", "-")
+	lines := strings.Split(strings.TrimSuffix(dry.stderr, "\n"), "\n")
+	if dry.code != 0 || len(lines) != 21 || lines[0] != "drover: schedule w00's runs would wait for a worker: none is registered" ||
+		lines[20] != "drover: and 5 more schedules' runs would wait for a worker" {
+		t.Fatalf("apply --dry-run of 25 schedules no worker runs: %+v; want 20 named, then 5 counted, as would", dry)
+	}
+	if r := droverIn(t, root, b.String(), "-o", "json", "schedule", "apply", "-f", "-"); r.code != 0 || r.stderr != "" {
+		t.Fatalf("apply -o json: %+v; want nothing on stderr, as schedule add -o json", r)
 	}
 }

@@ -416,13 +416,19 @@ func isRecordErr(err error) bool {
 // that waits: a label typo was accepted without a word, and its first run
 // waited for ever. The schedule stays: a worker may yet come.
 func noteRunsWait(ctx context.Context, c *client.Client, name string, spec client.TaskSpec, stderr io.Writer) {
-	t, err := spec.Task(time.Now())
-	if err != nil {
-		return
-	}
-	if why := waitsForWorker(ctx, c, t); why != "" {
+	if why := runsWait(readFleet(ctx, c), spec); why != "" {
 		fmt.Fprintf(stderr, "drover: schedule %s's runs will wait %s\n", shown(name), why)
 	}
+}
+
+// runsWait is why the runs of a schedule whose template is spec would
+// wait for a worker of f, "" when none would.
+func runsWait(f *fleet, spec client.TaskSpec) string {
+	t, err := spec.Task(time.Now())
+	if err != nil {
+		return ""
+	}
+	return f.waits(t)
 }
 
 // noScheduler says whether no scheduler runs: no schedule fires (schedule

@@ -440,7 +440,13 @@ the file does not name; --dry-run says what would change and writes nothing.`,
 				// each is printed once those before it in the file have
 				// ended, and those that end after one failed, or after
 				// an interrupt, once all have.
-				applies := newInOrder(len(specs), func(i int, v any) { say(specs[i].Name, string(v.(client.Applied))) })
+				var changed []int // added or updated, in the file's order
+				applies := newInOrder(len(specs), func(i int, v any) {
+					if a := v.(client.Applied); a == client.Added || a == client.Updated {
+						changed = append(changed, i)
+					}
+					say(specs[i].Name, string(v.(client.Applied)))
+				})
 				each := func(i int, applied client.Applied, err error) bool { return applies.end(i, applied, err) }
 				var err error
 				if dryRun {
@@ -462,6 +468,9 @@ the file does not name; --dry-run says what would change and writes nothing.`,
 						return exitCode(130, "schedule apply: "+msg)
 					}
 					return exitCode(1, "schedule apply: "+msg)
+				}
+				if g.output != "json" {
+					noteAppliedRunsWait(ctx, c, specs, changed, dryRun, cmd.ErrOrStderr())
 				}
 				if prune {
 					list, skipped, err := c.ListSchedules(ctx)
@@ -513,6 +522,37 @@ the file does not name; --dry-run says what would change and writes nothing.`,
 	f.BoolVar(&prune, "prune", false, "remove the schedules the file does not name (runs already fired go on)")
 	f.BoolVar(&dryRun, "dry-run", false, "say what would be added, updated or removed (and what is unchanged), and write nothing")
 	return cmd
+}
+
+// runsWaitNamed bounds the schedules apply names whose runs would wait.
+const runsWaitNamed = 20
+
+// noteAppliedRunsWait says on stderr, as schedule add does, which of the
+// schedules apply added or updated (changed, indexes into specs) would
+// have runs that no registered worker takes: the first runsWaitNamed, and
+// how many more. The workers are read once.
+func noteAppliedRunsWait(ctx context.Context, c *client.Client, specs []client.ScheduleSpec, changed []int, dryRun bool, stderr io.Writer) {
+	if len(changed) == 0 {
+		return
+	}
+	f := readFleet(ctx, c)
+	will := "will"
+	if dryRun {
+		will = "would"
+	}
+	named := 0
+	for _, i := range changed {
+		why := runsWait(f, specs[i].Task)
+		if why == "" {
+			continue
+		}
+		if named++; named <= runsWaitNamed {
+			fmt.Fprintf(stderr, "drover: schedule %s's runs %s wait %s\n", shown(specs[i].Name), will, why)
+		}
+	}
+	if named > runsWaitNamed {
+		fmt.Fprintf(stderr, "drover: and %d more schedules' runs %s wait for a worker\n", named-runsWaitNamed, will)
+	}
 }
 
 // inOrder prints the outcomes of operations in flight on items 0 ... n-1,
