@@ -17,7 +17,7 @@ import (
 // found nowhere, a malformed one, or --after with -f is refused, exit 2.
 func TestSubmitAfter(t *testing.T) {
 	root := newRoot()
-	if r := drover(t, root, "submit", "--after", ulid.Make().String(), "--", "true"); r.code != 2 || !strings.Contains(r.stderr, "no such task") {
+	if r := drover(t, root, "submit", "--after", ulid.Make().String(), "--", "true"); r.code != 2 || !strings.Contains(r.stderr, "drover: submit: --after ") || !strings.Contains(r.stderr, ": no such task") {
 		t.Fatalf("submit --after an unknown id: %+v", r)
 	}
 	oneLineError(t, drover(t, root, "submit", "--after", "nope", "--", "true"), 2, "after")

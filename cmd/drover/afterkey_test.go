@@ -27,7 +27,7 @@ func TestSubmitAfterKey(t *testing.T) {
 		}
 		return p
 	}
-	oneLineError(t, drover(t, root, "submit", "--after-key", "nope", "--", "true"), 2, `after_key "nope": no task has this key`)
+	oneLineError(t, drover(t, root, "submit", "--after-key", "nope", "--", "true"), 2, `submit: --after-key "nope": no task has this key`)
 	late := write("late.jsonl", `{"cmd":["true"]}`, `{"cmd":["true"],"after_key":["b"]}`, `{"cmd":["true"],"key":"b"}`)
 	oneLineError(t, drover(t, root, "submit", "-f", late), 2, `line 2: after_key "b": no task has this key (a line that gives it must come before the line that waits for it)`)
 	oneLineError(t, drover(t, root, "submit", "-f", late, "--after-key", "b"), 2, "--after-key describes one task")

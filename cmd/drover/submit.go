@@ -339,6 +339,11 @@ being true when an idempotency key returned a task submitted before.`,
 					}
 				}
 				if errors.Is(err, client.ErrInvalid) && len(res) == 0 {
+					if one != nil && file == "" {
+						// The command line's task: in its flags' words
+						// (--after ID: no such task).
+						return usageErr("submit: %s", inFlagWords(describeInvalid(err), "--"))
+					}
 					return usageErr("%s", describeInvalid(err))
 				}
 				keys.note(cmd.ErrOrStderr()) // of the lines sent, the submit failed midway or not
@@ -701,6 +706,7 @@ var specWords = []struct{ field, flag string }{
 	{"starting deadline ", "starting-deadline "},
 	{"after_key ", "after-key "},
 	{"after: ", "after: "},
+	{"after ", "after "},
 	{"task name: name ", "name "},
 	{"timeout ", "timeout "},
 	{"backoff ", "backoff "},
