@@ -327,10 +327,13 @@ func (p *paced) Write(b []byte) (int, error) {
 // Unwrap is for http.ResponseController.
 func (p *paced) Unwrap() http.ResponseWriter { return p.ResponseWriter }
 
+// apiPaths are the API's routes, as a 404 names them.
+const apiPaths = "/api/v1/cluster, /api/v1/tasks, /api/v1/tasks/ID, /api/v1/schedules, /api/v1/schedules/NAME"
+
 // apiNotFound answers a path the API does not have in JSON, as the routes
 // answer their errors, not with the file server's text page.
 func apiNotFound(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, nil, fmt.Errorf("%w: %s", errNoEndpoint, r.URL.Path))
+	writeJSON(w, nil, fmt.Errorf("%w: %s (the API's: %s)", errNoEndpoint, r.URL.Path, apiPaths))
 }
 
 // apiReadOnly answers a method other than GET (or HEAD) under /api/ in

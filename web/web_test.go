@@ -182,8 +182,8 @@ func TestEndpoints(t *testing.T) {
 	for _, p := range []string{"/api/v1/nothing", "/api/v1/tasks/" + taskID + "/more", "/api/v1/", "/api", "/api/", "/api/v2/tasks"} {
 		code, body := get(t, base+p)
 		var e struct{ Error string }
-		if code != http.StatusNotFound || json.Unmarshal([]byte(body), &e) != nil || e.Error == "" {
-			t.Errorf("%s: %d %q, want 404 and a JSON error", p, code, body)
+		if code != http.StatusNotFound || json.Unmarshal([]byte(body), &e) != nil || !strings.Contains(e.Error, "/api/v1/tasks/ID") {
+			t.Errorf("%s: %d %q, want 404 and a JSON error naming the API's paths", p, code, body)
 		}
 	}
 	// The page and what it reads say what they are, are not framed, and run
