@@ -49,3 +49,9 @@ func TestHelpShowsNoEmptyListDefault(t *testing.T) {
 		}
 	}
 }
+
+// drover worker cordon ID (one letter short of drover workers cordon) says
+// which was meant.
+func TestWorkerCordonSuggestsWorkers(t *testing.T) {
+	oneLineError(t, drover(t, newRoot(), "worker", "cordon", "w1"), 2, `worker takes no arguments, got "cordon": did you mean drover workers cordon?`)
+}

@@ -755,6 +755,10 @@ func newVersionCmd(g *globals) *cobra.Command {
 // noArgs is cobra.NoArgs as a usage error.
 func noArgs(cmd *cobra.Command, args []string) error {
 	if len(args) > 0 {
+		if cmdName(cmd) == "worker" && (args[0] == "cordon" || args[0] == "uncordon") {
+			// drover worker runs one; drover workers lists and cordons them.
+			return usageErr("worker takes no arguments, got %q: did you mean drover workers %s?", args[0], args[0])
+		}
 		return usageErr("%s takes no arguments, got %q", cmdName(cmd), args[0])
 	}
 	return nil
