@@ -218,6 +218,10 @@ func executeInto(ctx context.Context, task *store.Task, workerID string, stdout,
 		if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.ENOEXEC) {
 			out.ExitCode = 126 // found but not executable, as a shell says (127: not found)
 		}
+		if errors.Is(err, syscall.ENOEXEC) {
+			// A shell runs such a file as a script; exec does not.
+			out.Err += " (a script without a #! line? add #!/bin/sh as its first line, or submit it with --shell)"
+		}
 		return finish()
 	}
 	sid := cmd.Process.Pid // of its session, and of its process group

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -256,5 +258,18 @@ func TestGuardIsReplaced(t *testing.T) {
 		if err := c.Wait(); err == nil {
 			t.Fatalf("group %d outlived the worker's end", c.Process.Pid)
 		}
+	}
+}
+
+// A script with no #! line fails to start (exec format error, 126) and
+// says what is likely missing.
+func TestExecuteScriptWithoutShebangSaysSo(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "job.sh")
+	if err := os.WriteFile(p, []byte("echo hi\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out := runCmd(t, context.Background(), &store.Task{Cmd: []string{p}})
+	if out.ExitCode != 126 || !strings.Contains(out.Err, "exec format error") || !strings.Contains(out.Err, "#! line") {
+		t.Fatalf("a script without #!: %+v; want 126 and a word on the #! line", out)
 	}
 }
