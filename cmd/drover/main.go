@@ -123,7 +123,8 @@ func fromFile(cmd *cobra.Command, file string, ex *exitError) string {
 // mentionsFlag says whether msg, an error of cmd, names the flag name: as
 // --name anywhere (not part of another flag: --wait-timeout is not
 // --timeout), or as a bare word where a flag check puts it, first or after
-// the command's name ("submit: retries 5000: ..."): a bad line of a -f file
+// the command's name ("submit: retries 5000: ..."), or by its shorthand
+// ("-o json"): a bad line of a -f file
 // ("line 1: timeout -5s") names a field, not the flag.
 func mentionsFlag(cmd *cobra.Command, msg, name string) bool {
 	for _, lead := range []string{"", cmdName(cmd) + ": "} {
@@ -137,6 +138,11 @@ func mentionsFlag(cmd *cobra.Command, msg, name string) bool {
 			(strings.HasPrefix(after, name+" ") || strings.HasPrefix(after, name+":")) {
 			return true
 		}
+	}
+	if f := cmd.Flags().Lookup(name); f != nil && f.Shorthand != "" && hasToken(msg, "-"+f.Shorthand, wordByte) {
+		// By its shorthand, as a check that says what the user would have
+		// typed does ("not with -o json"): the file's output: json.
+		return true
 	}
 	return hasToken(msg, "--"+name, wordByte)
 }
