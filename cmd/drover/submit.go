@@ -708,6 +708,13 @@ var specWords = []struct{ field, flag string }{
 	{"after: ", "after: "},
 	{"after ", "after "},
 	{"task name: name ", "name "},
+	{"handler: name ", "handler "},
+	// A label's check names the label (its key, or key=value), not the
+	// flag: kept after it.
+	{"label ", "on: label "},
+	{"labels (on): ", "on: "},
+	{"env ", "env "},
+	{"shell is ", "shell is "},
 	{"timeout ", "timeout "},
 	{"backoff ", "backoff "},
 	{"retries ", "retries "},
