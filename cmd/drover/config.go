@@ -305,7 +305,11 @@ func (sch configSchema) check(fc fileConfig) error {
 		if sch.isSection(k, v) {
 			flags, sec := sch.commands[k], asMap(v)
 			for _, fk := range sortedKeys(sec) {
-				if why, ok := notInFile[fk]; ok {
+				// Said of a command that has the flag (every one has
+				// --config and --help): another is told it is no setting of
+				// its own (add: after: was told to give schedule add
+				// --after, which it refuses).
+				if why, ok := notInFile[fk]; ok && (flags[fk] || fk == "config" || fk == "help") {
 					return fmt.Errorf("%s: %s: not a setting for a file: %s", k, fk, why)
 				}
 				if !flags[fk] {

@@ -16,6 +16,7 @@ func TestReview222NotInFileOfACommandWithoutIt(t *testing.T) {
 		{"ls", "key: x", `ls: unknown setting "key" (not a flag of drover ls)`},
 		// The commands that take it: refused, saying why.
 		{"submit", "after: [x]", "submit: after: not a setting for a file: a task's dependencies are that task's; give them with --after"},
+		{"ls", "help: true", "ls: help: not a setting for a file: help is asked for on the command line (--help)"},
 		{"status", "key: [x]", "status: key: not a setting for a file: an idempotency key names one task; give it with --key"},
 	} {
 		cfg := writeConfig(t, tc.section+":\n  "+tc.key+"\n")
