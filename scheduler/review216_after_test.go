@@ -76,9 +76,17 @@ func TestReview216FanOutUnholdIsLinear(t *testing.T) {
 			qs = append(qs, q)
 		}
 		for i, q := range qs {
+			entries, compacted := len(l.waitingOn[dep].ws), l.afterCompacted
 			l.unqueue(q)
 			if ws := l.waitingOn[dep]; ws != nil && len(ws.ws) > 2*ws.live {
 				t.Fatalf("after %d of %d held tasks left the view: the waiters' list holds %d entries for %d live waits; want at most twice", i+1, n, len(ws.ws), ws.live)
+			}
+			// The list shrinks by compaction alone, which afterCompacted
+			// counts: a wait dropped from it there and then (slices.Delete,
+			// as before session 49) moves the rest each time, quadratic,
+			// and counts nothing (review222: such a unhold passed).
+			if ws := l.waitingOn[dep]; ws != nil && len(ws.ws) != entries && l.afterCompacted == compacted {
+				t.Fatalf("after %d of %d held tasks left the view: the waiters' list went from %d to %d entries with no compaction: a wait dropped from the middle moves the rest, quadratic", i+1, n, entries, len(ws.ws))
 			}
 		}
 		if len(l.held) != 0 || len(l.waitingOn) != 0 {
