@@ -139,9 +139,10 @@ func mentionsFlag(cmd *cobra.Command, msg, name string) bool {
 			return true
 		}
 	}
-	if f := cmd.Flags().Lookup(name); f != nil && f.Shorthand != "" && hasToken(msg, "-"+f.Shorthand, wordByte) {
+	if f := cmd.Flags().Lookup(name); f != nil && f.Shorthand != "" && strings.Contains(" "+msg, " -"+f.Shorthand+" ") {
 		// By its shorthand, as a check that says what the user would have
-		// typed does ("not with -o json"): the file's output: json.
+		// typed does ("not with -o json"): the file's output: json. A
+		// word of its own, not a value quoted ("-o"), which may be any.
 		return true
 	}
 	return hasToken(msg, "--"+name, wordByte)

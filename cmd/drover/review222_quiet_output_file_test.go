@@ -1,6 +1,9 @@
 package main
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestReview222QuietOutputFromFileBlamesFile: a config file's output: json
 // (or wide) refuses ls -q, and wait --follow, in words of a flag the user
@@ -15,4 +18,10 @@ func TestReview222QuietOutputFromFileBlamesFile(t *testing.T) {
 	}
 	cfg := writeConfig(t, "output: json\n")
 	oneLineError(t, drover(t, root, "--config", cfg, "wait", "--follow", "01J0000000000000000000000A"), 2, "--config "+cfg+": wait: --follow prints")
+	// A value typed that reads as the shorthand ("-o") is no sign of it.
+	r := drover(t, root, "--config", cfg, "submit", "--timeout", "-o", "--", "true")
+	oneLineError(t, r, 2, `--timeout "-o"`)
+	if strings.Contains(r.stderr, cfg) {
+		t.Fatalf("a bad --timeout typed is blamed on the config file, whose output: json is valid: %q", r.stderr)
+	}
 }
