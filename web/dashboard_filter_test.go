@@ -82,3 +82,28 @@ func TestDashboardFiltersAndPagesTasks(t *testing.T) {
 		t.Fatalf("name=[: %v; want no rows, the filter refused, the page live:\n%s", rows, dom)
 	}
 }
+
+// A filter matching none of the records a page reads (1,000 for 20, the
+// newest) says it stopped there, and how to read them all.
+func TestDashboardFilterSaysWhenItStoppedReading(t *testing.T) {
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Skip("chromium is not installed (make test installs it with apt-get)")
+	}
+	st := drovertest.OpenStore(t, drovertest.NewRoot())
+	c := client.New(st)
+	if _, err := c.Submit(context.Background(), []client.TaskSpec{{Cmd: []string{"true"}, Name: "nightly-report"}}); err != nil {
+		t.Fatal(err)
+	}
+	specs := make([]client.TaskSpec, 1100)
+	for i := range specs {
+		specs[i] = client.TaskSpec{Cmd: []string{"true"}, Name: "other"}
+	}
+	if _, err := c.Submit(context.Background(), specs); err != nil {
+		t.Fatal(err)
+	}
+	dom := dumpDOM(t, chromium, apiServer(t, st).URL+"/?name=nightly-*")
+	if rows := taskRows(dom); len(rows) != 0 || !strings.Contains(dom, "stopped after reading 1000 task records") || !strings.Contains(dom, "--scan 0") {
+		t.Fatalf("a filter past the records a page reads: %v; want none shown and a note that it stopped reading:\n%s", rows, dom)
+	}
+}

@@ -24,6 +24,7 @@ async function get(path) {
     // A listing's next page starts before this id; truncated: the records
     // read may not hold the newest matching tasks (README, HTTP API).
     next: r.headers.get("X-Drover-Next-Before") || "", truncated: r.headers.get("X-Drover-Truncated") === "true",
+    scanned: Number(r.headers.get("X-Drover-Scanned") || 0),
   };
 }
 
@@ -102,7 +103,9 @@ async function refresh() {
     } else {
       note("#tasks-note", got[1].value.skipped, "tasks");
       if (got[1].value.truncated) {
-        $("#tasks-note").textContent += " the newest matching tasks may lie beyond the records read (drover ls --scan 0 reads them all)";
+        // A page reads a bounded number of records (1,000 for 20): a
+        // rare name or state may match none of them.
+        $("#tasks-note").textContent += ` stopped after reading ${got[1].value.scanned} task records: matching tasks may lie beyond them (drover ls with this filter and --scan 0 reads them all)`;
       }
       paging(got[1].value.next);
     }
