@@ -55,3 +55,9 @@ func TestHelpShowsNoEmptyListDefault(t *testing.T) {
 func TestWorkerCordonSuggestsWorkers(t *testing.T) {
 	oneLineError(t, drover(t, newRoot(), "worker", "cordon", "w1"), 2, `worker takes no arguments, got "cordon": did you mean drover workers cordon?`)
 }
+
+// Both payload flags: refused, led by the command as the others are.
+func TestPayloadFlagsBothNameTheCommand(t *testing.T) {
+	oneLineError(t, drover(t, newRoot(), "submit", "--handler", "h", "--payload", "a", "--payload-file", "b"), 2,
+		"drover: submit: --payload and --payload-file: give one, not both")
+}

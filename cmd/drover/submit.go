@@ -92,7 +92,7 @@ func (tf *taskFlags) build(args []string) (client.TaskSpec, error) {
 	}
 	switch {
 	case tf.payload != "" && tf.payloadFile != "":
-		return spec, usageErr("give --payload or --payload-file, not both")
+		return spec, usageErr("--payload and --payload-file: give one, not both")
 	case tf.payload != "":
 		spec.Payload = []byte(tf.payload)
 	case tf.payloadFile != "":
