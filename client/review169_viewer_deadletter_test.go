@@ -68,7 +68,7 @@ func TestDeadletterUnreadableRecordHasItsTime(t *testing.T) {
 	if err != nil || len(list) != 1 {
 		t.Fatalf("deadletters: %v, %v", list, err)
 	}
-	if e := list[0]; e.At.IsZero() || time.Since(e.At).Abs() > time.Hour || !strings.Contains(e.Reason, "unreadable") {
-		t.Fatalf("an unreadable deadletter record: at %v, reason %q; want its znode's time, and unreadable", e.At, e.Reason)
+	if e := list[0]; e.At.IsZero() || time.Since(e.At).Abs() > time.Hour || !strings.Contains(e.Reason, "unreadable") || string(e.Data) != "not json" {
+		t.Fatalf("an unreadable deadletter record: at %v, reason %q; want its znode's time, unreadable, and the record as data", e.At, e.Reason)
 	}
 }

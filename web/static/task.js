@@ -98,6 +98,7 @@ async function poll() {
     $("#status").textContent = "live · updated " + updated.toLocaleTimeString();
   } catch (e) {
     if (e.status === 404) {
+      if (updated) document.body.classList.add("stale"); // what was shown is gone
       // No task has the id here (never submitted to this cluster, or
       // pruned by retention): not one that is coming, so not asked again.
       $("#status").textContent = "error: " + e.message + " · no such task on this cluster (a typo, or pruned by retention); not read again";
