@@ -149,7 +149,12 @@ func (f *fleet) waits(t *store.Task) string {
 	case draining:
 		return "for a worker: only draining or cordoned workers have its labels and run what it runs (drover workers)"
 	}
-	return "for a worker: no registered worker has its labels and runs what it runs (its program, with its variables; see drover workers -o wide)"
+	wants := ""
+	if len(t.On) > 0 {
+		// A label typo (gpu=ture) shows here, beside drover workers'.
+		wants = "it wants " + labelsStr(t.On) + "; "
+	}
+	return "for a worker: no registered worker has its labels and runs what it runs (" + wants + "its program, with its variables; see drover workers -o wide)"
 }
 
 func newStatusCmd(g *globals) *cobra.Command {

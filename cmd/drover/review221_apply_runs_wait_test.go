@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 // README (CLI reference): schedule apply adds or updates each schedule "as
@@ -52,5 +53,19 @@ func TestApplyRunsWaitNamesTwentyThenCounts(t *testing.T) {
 	}
 	if r := droverIn(t, root, b.String(), "-o", "json", "schedule", "apply", "-f", "-"); r.code != 0 || r.stderr != "" {
 		t.Fatalf("apply -o json: %+v; want nothing on stderr, as schedule add -o json", r)
+	}
+}
+
+// With workers registered but none with its labels, the note names the
+// labels the runs want: a typo (zone=ue) shows beside drover workers'.
+func TestRunsWaitNamesTheLabelsWanted(t *testing.T) {
+	root := newRoot()
+	daemon(t, root, "worker", "--id", "w1", "--label", "zone=us")
+	waitFor(t, 20*time.Second, "w1 registered", func() bool {
+		return strings.Contains(drover(t, root, "workers").stdout, "w1")
+	})
+	add := drover(t, root, "schedule", "add", "eu-only", "--cron", "@daily", "--on", "zone=eu", "--", "true")
+	if add.code != 0 || !strings.Contains(add.stderr, "no registered worker has its labels and runs what it runs (it wants zone=eu;") {
+		t.Fatalf("schedule add of runs no worker has the labels of: %+v; want the note to name zone=eu", add)
 	}
 }
