@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"html"
+	"io"
+	"net/http"
 	"os/exec"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/drover-sched/drover/client"
@@ -105,5 +108,60 @@ func TestDashboardFilterSaysWhenItStoppedReading(t *testing.T) {
 	dom := dumpDOM(t, chromium, apiServer(t, st).URL+"/?name=nightly-*")
 	if rows := taskRows(dom); len(rows) != 0 || !strings.Contains(dom, "stopped after reading 1000 task records") || !strings.Contains(dom, "--scan 0") {
 		t.Fatalf("a filter past the records a page reads: %v; want none shown and a note that it stopped reading:\n%s", rows, dom)
+	}
+}
+
+// A worker's id and a schedule's name link to their tasks (the API's
+// worker and schedule filters, as ls --worker and --schedule); the list
+// says whose tasks it shows and links back to all.
+func TestDashboardLinksWorkersAndSchedulesToTheirTasks(t *testing.T) {
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Skip("chromium is not installed (make test installs it with apt-get)")
+	}
+	var mu sync.Mutex
+	var asked []string
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v1/cluster", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, `{"leader":{"id":"s1","host":"h","pid":7,"epoch":3},"served_by":"leader","served_by_id":"s1",`+
+			`"workers":[{"id":"w<1>","host":"h","capacity":2}],"stats":{"leader":true,"view_ready":true,"queued":{}}}`)
+	})
+	mux.HandleFunc("GET /api/v1/schedules", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, `[{"name":"nightly","cron":"@daily","fired":1}]`)
+	})
+	mux.HandleFunc("GET /api/v1/tasks", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		asked = append(asked, r.URL.RawQuery)
+		mu.Unlock()
+		_, _ = io.WriteString(w, "[]")
+	})
+	dom := renderPage(t, chromium, mux, "/")
+	for _, want := range []string{`<a class="mono" href="?worker=w%3C1%3E">w&lt;1&gt;</a>`, `<a href="?schedule=nightly">nightly</a>`} {
+		if !strings.Contains(dom, want) {
+			t.Fatalf("the dashboard lacks the link %s:\n%s", want, dom)
+		}
+	}
+	mux2 := http.NewServeMux()
+	mux2.HandleFunc("GET /api/v1/cluster", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, `{"served_by":"leader","served_by_id":"s1","workers":[],"stats":{"leader":true,"view_ready":true,"queued":{}}}`)
+	})
+	mux2.HandleFunc("GET /api/v1/schedules", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "[]") })
+	mux2.HandleFunc("GET /api/v1/tasks", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		asked = append(asked, r.URL.RawQuery)
+		mu.Unlock()
+		_, _ = io.WriteString(w, "[]")
+	})
+	mu.Lock()
+	asked = nil
+	mu.Unlock()
+	dom = renderPage(t, chromium, mux2, "/?worker=w%3C1%3E&state=failed,dead")
+	mu.Lock()
+	defer mu.Unlock()
+	if len(asked) == 0 || !strings.Contains(asked[0], "worker=w%3C1%3E") || !strings.Contains(asked[0], "state=failed%2Cdead") {
+		t.Fatalf("a worker's task list asked the API %q; want worker and state passed on", asked)
+	}
+	if !strings.Contains(dom, "placed on worker w&lt;1&gt; matching the filter") || !strings.Contains(dom, `<a href="?state=failed%2Cdead">all tasks</a>`) {
+		t.Fatalf("a worker's task list does not say whose it is, or lacks the way back:\n%s", dom)
 	}
 }

@@ -33,7 +33,7 @@ async function get(path) {
 // a reload keeps it.
 const pageQuery = new URLSearchParams(location.search);
 const taskQuery = new URLSearchParams({ limit: "20" });
-for (const k of ["state", "name", "before"]) {
+for (const k of ["state", "name", "worker", "schedule", "before"]) {
   const v = pageQuery.get(k);
   if (v) taskQuery.set(k, v);
 }
@@ -48,6 +48,10 @@ filterForm.addEventListener("submit", (ev) => {
   // A new filter starts at the newest tasks.
   ev.preventDefault();
   const q = new URLSearchParams();
+  // A worker's or a schedule's list (its link in the tables) stays so.
+  for (const k of ["worker", "schedule"]) {
+    if (pageQuery.get(k)) q.set(k, pageQuery.get(k));
+  }
   if (filterForm.state.value) q.set("state", filterForm.state.value);
   if (filterForm.name.value.trim()) q.set("name", filterForm.name.value.trim());
   location.search = q.toString();
@@ -68,10 +72,18 @@ function paging(next) {
   const links = [];
   if (pageQuery.get("before")) links.push(`<a href="${esc(pageLink(""))}">← newest</a>`);
   if (next) links.push(`<a href="${esc(pageLink(next))}">older →</a>`);
+  if (pageQuery.get("worker") || pageQuery.get("schedule")) {
+    // Back to every task, keeping the state and name.
+    const all = new URLSearchParams(pageQuery);
+    for (const k of ["worker", "schedule", "before"]) all.delete(k);
+    links.push(`<a href="${esc(all.toString() ? "?" + all : location.pathname)}">all tasks</a>`);
+  }
   $("#paging").innerHTML = links.join("");
   const filtered = pageQuery.get("state") || pageQuery.get("name");
+  const whose = pageQuery.get("worker") ? " placed on worker " + pageQuery.get("worker")
+    : pageQuery.get("schedule") ? " of schedule " + pageQuery.get("schedule") : "";
   $("#tasks-what").textContent = (pageQuery.get("before") ? "(20 a page, older than " + pageQuery.get("before") + ")" : "(the newest 20)") +
-    (filtered ? " matching the filter" : "");
+    whose + (filtered ? " matching the filter" : "");
 }
 
 // note says, beside a table, what the API left out of it: a short list is
@@ -129,8 +141,10 @@ async function refresh() {
       ? `leader <b>${sid(l)}</b> (pid ${l.record_error ? "?" : l.pid}, epoch ${l.epoch_error ? `<span title="${esc(l.epoch_error)}">?</span>` : l.epoch}) · standbys: ${(l.standbys || []).map(sid).join(", ") || "none"}` +
         queued
       : "no leader";
+    // A worker's id and a schedule's name link to their tasks (ls --worker, --schedule).
+    const only = (k, v) => "?" + new URLSearchParams({ [k]: v });
     rows("#workers", c.workers, (w) => [
-      `<span class="mono">${esc(w.id)}</span>`, esc(w.host),
+      `<a class="mono" href="${esc(only("worker", w.id))}">${esc(w.id)}</a>`, esc(w.host),
       esc(Object.entries(w.labels || {}).map(([k, v]) => k + "=" + v).join(", ")),
       // Running of capacity; then assignments waiting for a slot of the prefetch.
       `${w.running}/${w.capacity}${w.prefetch || w.waiting ? ` · waiting ${w.waiting}/${w.prefetch}` : ""}`,
@@ -143,7 +157,7 @@ async function refresh() {
       t.attempt, esc(t.worker), t.exit_code ?? "-", `<a href="task.html?id=${esc(encodeURIComponent(t.id))}">show</a>`,
     ]);
     rows("#schedules", scheds, (s) => [
-      esc(s.name), `<span class="mono">${esc(s.cron)}</span>`, s.suspended ? "paused" : "active",
+      `<a href="${esc(only("schedule", s.name))}">${esc(s.name)}</a>`, `<span class="mono">${esc(s.cron)}</span>`, s.suspended ? "paused" : "active",
       when(s.next), when(s.last_slot), s.fired,
     ]);
     updated = new Date();
