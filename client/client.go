@@ -2163,8 +2163,8 @@ func (c *Client) deadletters(ctx context.Context, limit int) ([]DeadletterEntry,
 		e := DeadletterEntry{ID: names[i]}
 		if err := store.Decode(rd.Data, &e.Deadletter); err != nil {
 			// When it was moved aside, by ZooKeeper's clock, rather than
-			// none (year 1 in the JSON).
-			// Its data: the record as it is, for the operator to read.
+			// none (year 1 in the JSON); its data, the record as it is,
+			// for the operator to read.
 			e.Deadletter = store.Deadletter{At: zkTime(rd.Stat.Ctime), Data: rd.Data, Reason: "(deadletter record unreadable: " + err.Error() + ")"}
 		}
 		out = append(out, e)

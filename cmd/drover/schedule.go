@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"time"
@@ -157,7 +156,7 @@ func newScheduleAddCmd(g *globals) *cobra.Command {
 					return writeJSON(cmd.OutOrStdout(), info)
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "%s %s: next slot %s\n", applied, rec.Name, when(info))
-				noteRunsWait(ctx, c, rec.Name, spec.Task, cmd.ErrOrStderr())
+				noteRunsWait(ctx, c, []client.ScheduleSpec{spec}, []int{0}, false, cmd.ErrOrStderr())
 				return nil
 			})
 		},
@@ -409,26 +408,6 @@ func newestRuns(runs []store.ScheduleRun) []store.ScheduleRun {
 func isRecordErr(err error) bool {
 	var rerr *store.RecordError
 	return errors.As(err, &rerr) && errors.Is(err, store.ErrMalformed)
-}
-
-// noteRunsWait says on stderr when no registered worker would take the
-// runs of the schedule name just added, as get and history say of a run
-// that waits: a label typo was accepted without a word, and its first run
-// waited for ever. The schedule stays: a worker may yet come.
-func noteRunsWait(ctx context.Context, c *client.Client, name string, spec client.TaskSpec, stderr io.Writer) {
-	if why := runsWait(readFleet(ctx, c), spec); why != "" {
-		fmt.Fprintf(stderr, "drover: schedule %s's runs will wait %s\n", shown(name), why)
-	}
-}
-
-// runsWait is why the runs of a schedule whose template is spec would
-// wait for a worker of f, "" when none would.
-func runsWait(f *fleet, spec client.TaskSpec) string {
-	t, err := spec.Task(time.Now())
-	if err != nil {
-		return ""
-	}
-	return f.waits(t)
 }
 
 // noScheduler says whether no scheduler runs: no schedule fires (schedule

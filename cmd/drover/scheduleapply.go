@@ -442,10 +442,11 @@ the file does not name; --dry-run says what would change and writes nothing.`,
 				// an interrupt, once all have.
 				var changed []int // added or updated, in the file's order
 				applies := newInOrder(len(specs), func(i int, v any) {
-					if a := v.(client.Applied); a == client.Added || a == client.Updated {
+					a := v.(client.Applied)
+					if a == client.Added || a == client.Updated {
 						changed = append(changed, i)
 					}
-					say(specs[i].Name, string(v.(client.Applied)))
+					say(specs[i].Name, string(a))
 				})
 				each := func(i int, applied client.Applied, err error) bool { return applies.end(i, applied, err) }
 				var err error
@@ -470,7 +471,7 @@ the file does not name; --dry-run says what would change and writes nothing.`,
 					return exitCode(1, "schedule apply: "+msg)
 				}
 				if g.output != "json" {
-					noteAppliedRunsWait(ctx, c, specs, changed, dryRun, cmd.ErrOrStderr())
+					noteRunsWait(ctx, c, specs, changed, dryRun, cmd.ErrOrStderr())
 				}
 				if prune {
 					list, skipped, err := c.ListSchedules(ctx)
@@ -527,11 +528,14 @@ the file does not name; --dry-run says what would change and writes nothing.`,
 // runsWaitNamed bounds the schedules apply names whose runs would wait.
 const runsWaitNamed = 20
 
-// noteAppliedRunsWait says on stderr, as schedule add does, which of the
-// schedules apply added or updated (changed, indexes into specs) would
-// have runs that no registered worker takes: the first runsWaitNamed, and
-// how many more. The workers are read once.
-func noteAppliedRunsWait(ctx context.Context, c *client.Client, specs []client.ScheduleSpec, changed []int, dryRun bool, stderr io.Writer) {
+// noteRunsWait says on stderr which of the schedules just added or
+// updated (changed, indexes into specs: schedule add's one, or apply's)
+// have runs that no registered worker would take, as get and history say
+// of a run that waits: a label typo was accepted without a word, and its
+// first run waited for ever. The schedules stay: a worker may yet come.
+// It names the first runsWaitNamed and counts the rest; the workers are
+// read once.
+func noteRunsWait(ctx context.Context, c *client.Client, specs []client.ScheduleSpec, changed []int, dryRun bool, stderr io.Writer) {
 	if len(changed) == 0 {
 		return
 	}
@@ -553,6 +557,16 @@ func noteAppliedRunsWait(ctx context.Context, c *client.Client, specs []client.S
 	if named > runsWaitNamed {
 		fmt.Fprintf(stderr, "drover: and %d more schedules' runs %s wait for a worker\n", named-runsWaitNamed, will)
 	}
+}
+
+// runsWait is why the runs of a schedule whose template is spec would
+// wait for a worker of f, "" when none would.
+func runsWait(f *fleet, spec client.TaskSpec) string {
+	t, err := spec.Task(time.Now())
+	if err != nil {
+		return ""
+	}
+	return f.waits(t)
 }
 
 // inOrder prints the outcomes of operations in flight on items 0 ... n-1,
