@@ -111,6 +111,21 @@ func TestDashboardFilterSaysWhenItStoppedReading(t *testing.T) {
 	}
 }
 
+// stubAPI answers the dashboard's three reads: cluster and schedules as
+// given, and an empty task list, whose queries it records in asked.
+func stubAPI(cluster, schedules string, mu *sync.Mutex, asked *[]string) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v1/cluster", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, cluster) })
+	mux.HandleFunc("GET /api/v1/schedules", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, schedules) })
+	mux.HandleFunc("GET /api/v1/tasks", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		*asked = append(*asked, r.URL.RawQuery)
+		mu.Unlock()
+		_, _ = io.WriteString(w, "[]")
+	})
+	return mux
+}
+
 // A worker's id and a schedule's name link to their tasks (the API's
 // worker and schedule filters, as ls --worker and --schedule); the list
 // says whose tasks it shows and links back to all.
@@ -121,41 +136,19 @@ func TestDashboardLinksWorkersAndSchedulesToTheirTasks(t *testing.T) {
 	}
 	var mu sync.Mutex
 	var asked []string
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/v1/cluster", func(w http.ResponseWriter, _ *http.Request) {
-		_, _ = io.WriteString(w, `{"leader":{"id":"s1","host":"h","pid":7,"epoch":3},"served_by":"leader","served_by_id":"s1",`+
-			`"workers":[{"id":"w<1>","host":"h","capacity":2}],"stats":{"leader":true,"view_ready":true,"queued":{}}}`)
-	})
-	mux.HandleFunc("GET /api/v1/schedules", func(w http.ResponseWriter, _ *http.Request) {
-		_, _ = io.WriteString(w, `[{"name":"nightly","cron":"@daily","fired":1}]`)
-	})
-	mux.HandleFunc("GET /api/v1/tasks", func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		asked = append(asked, r.URL.RawQuery)
-		mu.Unlock()
-		_, _ = io.WriteString(w, "[]")
-	})
-	dom := renderPage(t, chromium, mux, "/")
+	dom := renderPage(t, chromium, stubAPI(`{"leader":{"id":"s1","host":"h","pid":7,"epoch":3},"served_by":"leader","served_by_id":"s1",`+
+		`"workers":[{"id":"w<1>","host":"h","capacity":2}],"stats":{"leader":true,"view_ready":true,"queued":{}}}`,
+		`[{"name":"nightly","cron":"@daily","fired":1}]`, &mu, &asked), "/")
 	for _, want := range []string{`<a class="mono" href="?worker=w%3C1%3E">w&lt;1&gt;</a>`, `<a href="?schedule=nightly">nightly</a>`} {
 		if !strings.Contains(dom, want) {
 			t.Fatalf("the dashboard lacks the link %s:\n%s", want, dom)
 		}
 	}
-	mux2 := http.NewServeMux()
-	mux2.HandleFunc("GET /api/v1/cluster", func(w http.ResponseWriter, _ *http.Request) {
-		_, _ = io.WriteString(w, `{"served_by":"leader","served_by_id":"s1","workers":[],"stats":{"leader":true,"view_ready":true,"queued":{}}}`)
-	})
-	mux2.HandleFunc("GET /api/v1/schedules", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "[]") })
-	mux2.HandleFunc("GET /api/v1/tasks", func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		asked = append(asked, r.URL.RawQuery)
-		mu.Unlock()
-		_, _ = io.WriteString(w, "[]")
-	})
 	mu.Lock()
 	asked = nil
 	mu.Unlock()
-	dom = renderPage(t, chromium, mux2, "/?worker=w%3C1%3E&state=failed,dead")
+	dom = renderPage(t, chromium, stubAPI(`{"served_by":"leader","served_by_id":"s1","workers":[],"stats":{"leader":true,"view_ready":true,"queued":{}}}`,
+		"[]", &mu, &asked), "/?worker=w%3C1%3E&state=failed,dead")
 	mu.Lock()
 	defer mu.Unlock()
 	if len(asked) == 0 || !strings.Contains(asked[0], "worker=w%3C1%3E") || !strings.Contains(asked[0], "state=failed%2Cdead") {
